@@ -1,0 +1,49 @@
+# phi-scrub developer commands. See README.md.
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+KAFKA := docker/kafka-local/kafka.sh
+
+.PHONY: help venv test test-unit lint kafka-up kafka-down kafka-fetch lock
+
+help: ## list targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+venv: $(STAMP) ## create .venv with the project and dev extras (versions from constraints.txt)
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -c constraints.txt -e '.[dev]'
+	touch $@
+
+lock: ## refresh constraints.txt from a fresh resolve of pyproject.toml
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/pip install -q '.[dev]'
+	.lock-venv/bin/pip freeze --exclude phi-scrub | sort > constraints.txt
+	rm -rf .lock-venv
+
+kafka-fetch: ## download the Kafka broker jars from Maven Central into the cache
+	bash $(KAFKA) fetch
+
+test: venv kafka-fetch ## all tests, including integration tests against a real broker
+	$(BIN)/pytest
+
+test-unit: venv ## broker-free tests only
+	$(BIN)/pytest -m "not kafka"
+
+lint: venv ## ruff (lint + format check) and mypy
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+kafka-up: ## start a local single-node KRaft broker (KAFKA_PORT, default 9092)
+	bash $(KAFKA) up
+
+kafka-down: ## stop the local broker and delete its data
+	bash $(KAFKA) down

@@ -1,0 +1,1 @@
+"""Kafka knowledge: the Faust worker, topic management, CLI, health and metrics."""

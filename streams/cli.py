@@ -1,0 +1,36 @@
+"""The ``phi-scrub`` command line.
+
+Subcommands are added by the features that own them (``scrub``, ``worker``,
+``topics``, ``config``); this module only wires the group, the version and
+logging so every subcommand starts the same way.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import version
+
+import click
+
+from streams.logs import LOG_FORMAT_ENV, configure_logging
+
+DISTRIBUTION = "phi-scrub"
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(version(DISTRIBUTION), "-V", "--version", prog_name=DISTRIBUTION)
+@click.option(
+    "--log-format",
+    type=click.Choice(["json", "console"]),
+    envvar=LOG_FORMAT_ENV,
+    default="json",
+    show_default=True,
+    help=f"Log line format (env {LOG_FORMAT_ENV}).",
+)
+def cli(log_format: str) -> None:
+    """phi-scrub: streaming PHI scrubbing for HL7v2 and FHIR feeds on Kafka."""
+    configure_logging(log_format)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli()

@@ -1,0 +1,100 @@
+"""The one place that configures logging for phi-scrub.
+
+Production wants one JSON object per line on stderr (for log shippers);
+development wants readable, coloured console lines. ``PHI_SCRUB_LOG_FORMAT``
+chooses (``json``, the default, or ``console``) so a container never logs in
+a format its platform cannot parse by accident.
+
+Standard-library logging (faust, aiokafka, kafka-python) is routed through
+the same renderer so every line has one shape.
+
+Log events must never carry payloads or PHI values: callers log topic,
+partition, offset, record id and counts only.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from typing import Final, Literal, TextIO, cast
+
+import structlog
+
+LogFormat = Literal["json", "console"]
+
+LOG_FORMAT_ENV: Final = "PHI_SCRUB_LOG_FORMAT"
+LOG_LEVEL_ENV: Final = "PHI_SCRUB_LOG_LEVEL"
+_FORMATS: Final = ("json", "console")
+
+
+def _shared_processors() -> list[structlog.typing.Processor]:
+    return [
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        structlog.processors.StackInfoRenderer(),
+    ]
+
+
+def resolve_format(value: str | None) -> LogFormat:
+    """Validate a log format name; ``None`` or empty means the production default."""
+    if not value:
+        return "json"
+    normalized = value.strip().lower()
+    if normalized not in _FORMATS:
+        raise ValueError(f"{LOG_FORMAT_ENV} must be one of {', '.join(_FORMATS)}, got {value!r}")
+    return cast(LogFormat, normalized)
+
+
+def configure_logging(
+    log_format: str | None = None,
+    level: str | None = None,
+    stream: TextIO | None = None,
+) -> LogFormat:
+    """Configure structlog and stdlib logging; returns the format chosen.
+
+    Arguments override the environment (``PHI_SCRUB_LOG_FORMAT``,
+    ``PHI_SCRUB_LOG_LEVEL``). Safe to call more than once.
+    """
+    chosen = resolve_format(log_format or os.environ.get(LOG_FORMAT_ENV))
+    level_name = (level or os.environ.get(LOG_LEVEL_ENV) or "INFO").upper()
+    numeric_level = logging.getLevelNamesMapping().get(level_name)
+    if numeric_level is None:
+        raise ValueError(f"{LOG_LEVEL_ENV} must be a logging level name, got {level_name!r}")
+
+    renderer: structlog.typing.Processor
+    if chosen == "json":
+        renderer = structlog.processors.JSONRenderer()
+        exception_processors: list[structlog.typing.Processor] = [
+            structlog.processors.dict_tracebacks
+        ]
+    else:
+        renderer = structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
+        exception_processors = []
+
+    formatter = structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=_shared_processors(),
+        processors=[
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            *exception_processors,
+            renderer,
+        ],
+    )
+    handler: logging.StreamHandler[TextIO] = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(formatter)
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(numeric_level)
+
+    structlog.configure(
+        processors=[
+            *_shared_processors(),
+            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+        ],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.make_filtering_bound_logger(numeric_level),
+        cache_logger_on_first_use=False,
+    )
+    return chosen

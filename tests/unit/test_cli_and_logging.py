@@ -1,0 +1,56 @@
+"""CLI skeleton and the logging setup."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+from importlib.metadata import version
+
+import pytest
+import structlog
+from click.testing import CliRunner
+
+from streams.cli import cli
+from streams.logs import configure_logging, resolve_format
+
+
+def test_version_and_help() -> None:
+    runner = CliRunner()
+    result = runner.invoke(cli, ["--version"])
+    assert result.exit_code == 0
+    assert version("phi-scrub") in result.output
+    result = runner.invoke(cli, ["--help"])
+    assert result.exit_code == 0
+    assert "HL7v2 and FHIR" in result.output
+
+
+def test_json_logs_are_one_object_per_line() -> None:
+    buffer = io.StringIO()
+    assert configure_logging("json", stream=buffer) == "json"
+    structlog.get_logger("t").info("record_scrubbed", topic="raw.hl7", partition=3, offset=42)
+    logging.getLogger("aiokafka").warning("rebalance")
+    lines = [json.loads(line) for line in buffer.getvalue().splitlines()]
+    assert lines[0]["event"] == "record_scrubbed"
+    assert lines[0]["offset"] == 42
+    assert lines[0]["level"] == "info"
+    assert "timestamp" in lines[0]
+    assert lines[1]["event"] == "rebalance"
+    assert lines[1]["logger"] == "aiokafka"
+
+
+def test_console_logs_are_human_readable(monkeypatch: pytest.MonkeyPatch) -> None:
+    buffer = io.StringIO()
+    monkeypatch.setenv("PHI_SCRUB_LOG_FORMAT", "console")
+    assert configure_logging(stream=buffer) == "console"
+    structlog.get_logger("t").info("worker_started", partitions=4)
+    text = buffer.getvalue()
+    assert "worker_started" in text
+    assert "partitions=4" in text
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(text)
+
+
+def test_bad_format_names_the_variable() -> None:
+    with pytest.raises(ValueError, match="PHI_SCRUB_LOG_FORMAT"):
+        resolve_format("xml")
