@@ -32,7 +32,7 @@ kafka-fetch: ## download the Kafka broker jars from Maven Central into the cache
 	bash $(KAFKA) fetch
 
 test: venv kafka-fetch ## all tests, including integration tests against a real broker
-	$(BIN)/pytest
+	$(BIN)/pytest -v
 
 test-unit: venv ## broker-free tests only
 	$(BIN)/pytest -m "not kafka"
