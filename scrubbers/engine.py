@@ -1,0 +1,131 @@
+"""The scrubbing engine: a policy plus keys, and a context per message.
+
+:class:`Scrubber` is built once per process (policy compiled, keys loaded,
+HMAC state prepared). :meth:`Scrubber.message` resolves the patient's
+identity and returns a :class:`MessageContext`; format adapters call
+:meth:`MessageContext.apply` for every value they classify. The context
+carries what must be consistent inside one message (the patient's date
+shift) and the message's :class:`~scrubbers.report.ScrubReport`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Final
+
+from scrubbers.identity import Identity, PatientIdentifier
+from scrubbers.keys import KeyRing
+from scrubbers.kinds import Kind
+from scrubbers.methods import MethodNotApplicable, Outcome, Removal, pseudonym
+from scrubbers.policy import Policy
+from scrubbers.report import ScrubReport
+from scrubbers.target import Target
+
+DATE_SHIFT_DOMAIN: Final = "date-shift"
+
+
+def shift_days_from_digest(digest: bytes, max_days: int) -> int:
+    """Map a keyed digest to a non-zero whole-day offset in [-max_days, max_days].
+
+    Zero is excluded: a zero shift would publish that patient's true dates.
+    """
+    n = int.from_bytes(digest[:8], "big") % (2 * max_days)
+    return n - max_days if n < max_days else n - max_days + 1
+
+
+class Scrubber:
+    """A compiled policy and the keys it pseudonymizes with."""
+
+    __slots__ = ("_mac", "keys", "policy")
+
+    def __init__(self, policy: Policy, keys: KeyRing) -> None:
+        self.policy = policy
+        self.keys = keys
+        self._mac = keys.active.hmac()
+
+    def __repr__(self) -> str:
+        return f"Scrubber(policy={self.policy.id!r}, key_version={self.keys.active.version!r})"
+
+    def keyed_digest(self, domain: str, text: str) -> bytes:
+        """HMAC-SHA256 under the active key, domain-separated per use."""
+        mac = self._mac.copy()
+        mac.update(f"{domain}\x1f{text}".encode())
+        return mac.digest()
+
+    def message(
+        self,
+        identifiers: Iterable[PatientIdentifier] = (),
+        reference_year: int | None = None,
+    ) -> MessageContext:
+        """Start scrubbing one message whose patient carries ``identifiers``.
+
+        Raises :class:`~scrubbers.identity.IdentityUnresolvedError` when none
+        matches and the policy rejects such messages.
+        """
+        identity = self.policy.identity.resolve(identifiers)
+        year = reference_year if reference_year is not None else dt.datetime.now(dt.UTC).year
+        return MessageContext(self, identity, year)
+
+
+class MessageContext:
+    """Per-message state; implements :class:`~scrubbers.methods.OperatorContext`."""
+
+    __slots__ = ("_shift", "identity", "reference_year", "report", "scrubber")
+
+    def __init__(self, scrubber: Scrubber, identity: Identity, reference_year: int) -> None:
+        self.scrubber = scrubber
+        self.identity = identity
+        self.reference_year = reference_year
+        self._shift: int | None = None
+        policy = scrubber.policy
+        self.report = ScrubReport(
+            policy.id,
+            policy.version,
+            policy.content_hash,
+            scrubber.keys.active.version,
+            identity.source.value,
+        )
+
+    @property
+    def date_shift_days(self) -> int:
+        if self._shift is None:
+            digest = self.keyed_digest(
+                DATE_SHIFT_DOMAIN, f"{self.identity.namespace}\x1f{self.identity.value}"
+            )
+            self._shift = shift_days_from_digest(
+                digest, self.scrubber.policy.settings.date_shift_days
+            )
+        return self._shift
+
+    @property
+    def restricted_zip3(self) -> frozenset[str]:
+        return self.scrubber.policy.settings.restricted_zip3
+
+    def keyed_digest(self, domain: str, text: str) -> bytes:
+        return self.scrubber.keyed_digest(domain, text)
+
+    def namespace_of(self, authority: str = "", system: str = "") -> str:
+        """The pseudonym namespace for an identifier's HL7 authority or FHIR system.
+
+        Adapters pass it to :meth:`apply` so an MRN gets the same pseudonym in
+        every message and format whose issuer the policy maps to one namespace.
+        """
+        candidate = PatientIdentifier("", authority=authority, system=system)
+        return self.scrubber.policy.identity.namespace_of(candidate)[0]
+
+    def patient_pseudonym(self) -> str:
+        """The patient's pseudonym: the one their resolved MRN gets wherever it appears."""
+        return pseudonym(Kind.MRN, self.identity.namespace, self.identity.value, self)
+
+    def apply(self, value: str, target: Target, namespace: str = "") -> Outcome:
+        """Apply the policy to one value; a method that does not fit removes it."""
+        rule = self.scrubber.policy.resolve(target)
+        try:
+            outcome = rule.operator(value, target, namespace, self)
+        except MethodNotApplicable:
+            self.report.fallbacks += 1
+            self.report.record(target.kind.value, "redact")
+            return Removal.VALUE
+        self.report.record(target.kind.value, rule.method)
+        return outcome
