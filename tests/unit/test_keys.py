@@ -1,0 +1,77 @@
+"""Keys: required, versioned, never shown."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from scrubbers.keys import InvalidKeyError, KeyRing, MissingKeyError
+
+SECRET = "s3cr3t-material-that-must-never-leak-0123456789"
+
+
+def test_no_default_key_and_the_error_says_how_to_set_one() -> None:
+    with pytest.raises(MissingKeyError) as err:
+        KeyRing.from_environment(env={})
+    assert "PHI_SCRUB_KEY" in str(err.value)
+    assert "--key-file" in str(err.value)
+
+
+def test_environment_key_and_version() -> None:
+    ring = KeyRing.from_environment(
+        env={"PHI_SCRUB_KEY": SECRET, "PHI_SCRUB_KEY_VERSION": "2026-11"}
+    )
+    assert ring.active.version == "2026-11"
+
+
+def test_key_material_never_in_repr_str_or_errors() -> None:
+    ring = KeyRing.single(SECRET, "v7")
+    for text in (repr(ring), str(ring), repr(ring.active), str(ring.active)):
+        assert SECRET not in text
+        assert "v7" in text
+    with pytest.raises(InvalidKeyError) as err:
+        KeyRing.single("short-secret")
+    assert "short-secret" not in str(err.value)
+    assert "at least 32" in str(err.value)
+    with pytest.raises(InvalidKeyError) as err:
+        KeyRing.single("base64:!!not*base64!!")
+    assert "not*base64" not in str(err.value)
+
+
+def test_encoded_secrets() -> None:
+    hex_ring = KeyRing.single("hex:" + "ab" * 32)
+    b64_ring = KeyRing.single("base64:" + "q" * 44)
+    assert hex_ring.active.hmac().digest() != b64_ring.active.hmac().digest()
+
+
+def test_raw_key_file(tmp_path: Path) -> None:
+    file = tmp_path / "key"
+    file.write_text(SECRET + "\n")
+    ring = KeyRing.from_environment(key_file=file, env={"PHI_SCRUB_KEY_VERSION": "k9"})
+    assert ring.active.version == "k9"
+    assert ring.active.hmac().digest() == KeyRing.single(SECRET).active.hmac().digest()
+
+
+def test_key_ring_file_for_rotation(tmp_path: Path) -> None:
+    file = tmp_path / "ring.yaml"
+    file.write_text(f"active: v2\nkeys:\n  v1: {SECRET}-old\n  v2: {SECRET}-new\n")
+    ring = KeyRing.from_environment(env={"PHI_SCRUB_KEY_FILE": str(file)})
+    assert ring.active.version == "v2"
+    assert ring.versions == ("v2", "v1")
+    assert ring.get("v1").version == "v1"
+    with pytest.raises(InvalidKeyError, match="not configured"):
+        ring.get("v3")
+
+
+def test_key_ring_active_must_exist(tmp_path: Path) -> None:
+    file = tmp_path / "ring.yaml"
+    file.write_text(f"active: v3\nkeys:\n  v1: {SECRET}\n")
+    with pytest.raises(InvalidKeyError, match="'active'") as err:
+        KeyRing.from_file(file)
+    assert SECRET not in str(err.value)
+
+
+def test_unreadable_key_file(tmp_path: Path) -> None:
+    with pytest.raises(InvalidKeyError, match="cannot read key file"):
+        KeyRing.from_file(tmp_path / "missing")
