@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 KAFKA := docker/kafka-local/kafka.sh
 
-.PHONY: help venv test test-unit lint kafka-up kafka-down kafka-fetch lock
+.PHONY: help venv test test-unit lint bench kafka-up kafka-down kafka-fetch lock
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -41,6 +41,9 @@ lint: venv ## ruff (lint + format check) and mypy
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+
+bench: venv ## micro-benchmarks (one core; medians against same-run baselines)
+	$(BIN)/python bench/bench_methods.py --json .benchmarks/methods.json
 
 kafka-up: ## start a local single-node KRaft broker (KAFKA_PORT, default 9092)
 	bash $(KAFKA) up

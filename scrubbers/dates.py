@@ -13,72 +13,65 @@ every interval between one patient's dates.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from datetime import date, timedelta
-from typing import Final, Literal
+from datetime import date
+from typing import Final, NamedTuple
 
-_HL7: Final = re.compile(r"(\d{4})(\d{2})?(\d{2})?")
-_ISO: Final = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
-_HL7_REST: Final = re.compile(r"(\d{2}(\d{2}(\d{2}(\.\d{1,4})?)?)?)?([+-]\d{4})?")
-_ISO_REST: Final = re.compile(r"(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:\d{2})?")
+# The calendar part of each style; the suffix is checked only when present.
+_HL7_DATE: Final = re.compile(r"(\d{4})(\d{2})?(\d{2})?")
+_ISO_DATE: Final = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
+_HL7_REST: Final = re.compile(r"(?:\d{2}(?:\d{2}(?:\d{2}(?:\.\d{1,4})?)?)?)?(?:[+-]\d{4})?")
+_ISO_REST: Final = re.compile(r"(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:Z|[+-]\d{2}:\d{2})?")
 
-Style = Literal["hl7", "iso"]
+_Split = tuple[int, int | None, int | None, bool, str]
 
 
 class DateFormatError(ValueError):
     """The value is not a date in a supported form. The message never quotes it."""
 
 
-@dataclass(frozen=True, slots=True)
-class PartialDate:
-    """A calendar date with the precision it was given in, plus untouched suffix."""
+class PartialDate(NamedTuple):
+    """A calendar date with the precision it was given in, plus the untouched suffix."""
 
     year: int
     month: int | None
     day: int | None
-    style: Style
+    iso: bool  # ISO/FHIR style (dashes) rather than HL7
     rest: str
 
-    def anchor(self) -> date:
-        """The first day of the period this value denotes."""
-        return date(self.year, self.month or 1, self.day or 1)
 
-    def with_date(self, new: date) -> str:
-        """Render ``new`` at this value's precision and style, then the suffix."""
-        sep = "-" if self.style == "iso" else ""
-        text = f"{new.year:04d}"
-        if self.month is not None:
-            text += f"{sep}{new.month:02d}"
-            if self.day is not None:
-                text += f"{sep}{new.day:02d}"
-        return text + self.rest
+def _split(value: str) -> _Split:
+    """(year, month, day, iso, rest); raises :class:`DateFormatError`.
+
+    Leaner than :func:`parse` (no object, no separate day check): this is the
+    per-value hot path. Day validity is checked where a ``date`` is built.
+    """
+    text = value.strip()
+    iso = text[4:5] == "-"
+    match = (_ISO_DATE if iso else _HL7_DATE).match(text)
+    if match is None:
+        raise DateFormatError("not a date in a supported HL7 or ISO 8601 form")
+    year_s, month_s, day_s = match.groups()
+    rest = text[match.end() :]
+    if rest and (day_s is None or (_ISO_REST if iso else _HL7_REST).fullmatch(rest) is None):
+        raise DateFormatError("unrecognised time or timezone after the date")
+    month = int(month_s) if month_s else None
+    if month is not None and not 1 <= month <= 12:
+        raise DateFormatError("date out of range (month)")
+    return int(year_s), month, int(day_s) if day_s else None, iso, rest
+
+
+def _calendar(year: int, month: int | None, day: int | None) -> date:
+    try:
+        return date(year, month or 1, day or 1)
+    except ValueError:
+        raise DateFormatError("date out of range (year or day)") from None
 
 
 def parse(value: str) -> PartialDate:
     """Split a date/time value into its calendar part and the suffix to keep."""
-    text = value.strip()
-    iso = "-" in text[4:5]
-    match = (_ISO if iso else _HL7).match(text)
-    if match is None:
-        raise DateFormatError("not a date: expected YYYY[MM[DD...]] or YYYY[-MM[-DD...]]")
-    year_s, month_s, day_s = match.groups()
-    rest = text[match.end() :]
-    if rest:
-        if day_s is None:
-            raise DateFormatError("a time of day needs a full date before it")
-        rest_pattern = _ISO_REST if iso else _HL7_REST
-        if rest_pattern.fullmatch(rest) is None:
-            raise DateFormatError("unrecognised time or timezone after the date")
-    year = int(year_s)
-    month = int(month_s) if month_s else None
-    day = int(day_s) if day_s else None
-    try:
-        date(year, month or 1, day or 1)
-    except ValueError:
-        raise DateFormatError("date out of range (month or day)") from None
-    if year < 1:
-        raise DateFormatError("year out of range")
-    return PartialDate(year, month, day, "iso" if iso else "hl7", rest)
+    year, month, day, iso, rest = _split(value)
+    _calendar(year, month, day)
+    return PartialDate(year, month, day, iso, rest)
 
 
 def shift(value: str, days: int) -> str:
@@ -87,14 +80,17 @@ def shift(value: str, days: int) -> str:
     Partial dates (year, year-month) shift their first day and are cut back to
     their precision, so a year-only value moves by at most one year.
     """
-    parts = parse(value)
+    year, month, day, iso, rest = _split(value)
     try:
-        moved = parts.anchor() + timedelta(days=days)
-    except OverflowError:
+        moved = date.fromordinal(_calendar(year, month, day).toordinal() + days).isoformat()
+    except (ValueError, OverflowError):
         raise DateFormatError("shifted date out of range") from None
-    return parts.with_date(moved)
+    moved = moved[: 10 if day is not None else (7 if month is not None else 4)]
+    return (moved if iso else moved.replace("-", "")) + rest
 
 
-def year_of(value: str) -> str:
-    """Only the year of a date (Safe Harbor keeps years)."""
-    return f"{parse(value).year:04d}"
+def year_of(value: str) -> int:
+    """The year of a date, after checking it is one (Safe Harbor keeps years)."""
+    year, month, day, _, _ = _split(value)
+    _calendar(year, month, day)
+    return year

@@ -37,21 +37,19 @@ def shift_days_from_digest(digest: bytes, max_days: int) -> int:
 class Scrubber:
     """A compiled policy and the keys it pseudonymizes with."""
 
-    __slots__ = ("_mac", "keys", "policy")
+    __slots__ = ("_key", "keys", "policy")
 
     def __init__(self, policy: Policy, keys: KeyRing) -> None:
         self.policy = policy
         self.keys = keys
-        self._mac = keys.active.hmac()
+        self._key = keys.active
 
     def __repr__(self) -> str:
         return f"Scrubber(policy={self.policy.id!r}, key_version={self.keys.active.version!r})"
 
     def keyed_digest(self, domain: str, text: str) -> bytes:
         """HMAC-SHA256 under the active key, domain-separated per use."""
-        mac = self._mac.copy()
-        mac.update(f"{domain}\x1f{text}".encode())
-        return mac.digest()
+        return self._key.digest(f"{domain}\x1f{text}".encode())
 
     def message(
         self,
@@ -71,14 +69,26 @@ class Scrubber:
 class MessageContext:
     """Per-message state; implements :class:`~scrubbers.methods.OperatorContext`."""
 
-    __slots__ = ("_shift", "identity", "reference_year", "report", "scrubber")
+    __slots__ = (
+        "_counts",
+        "_resolve",
+        "_shift",
+        "identity",
+        "keyed_digest",
+        "reference_year",
+        "report",
+        "scrubber",
+    )
 
     def __init__(self, scrubber: Scrubber, identity: Identity, reference_year: int) -> None:
         self.scrubber = scrubber
         self.identity = identity
         self.reference_year = reference_year
         self._shift: int | None = None
+        # Bound once: the scrubber's keyed HMAC, without a delegating call per value.
+        self.keyed_digest = scrubber.keyed_digest
         policy = scrubber.policy
+        self._resolve = policy.resolve
         self.report = ScrubReport(
             policy.id,
             policy.version,
@@ -86,6 +96,7 @@ class MessageContext:
             scrubber.keys.active.version,
             identity.source.value,
         )
+        self._counts = self.report.counts
 
     @property
     def date_shift_days(self) -> int:
@@ -102,9 +113,6 @@ class MessageContext:
     def restricted_zip3(self) -> frozenset[str]:
         return self.scrubber.policy.settings.restricted_zip3
 
-    def keyed_digest(self, domain: str, text: str) -> bytes:
-        return self.scrubber.keyed_digest(domain, text)
-
     def namespace_of(self, authority: str = "", system: str = "") -> str:
         """The pseudonym namespace for an identifier's HL7 authority or FHIR system.
 
@@ -120,12 +128,14 @@ class MessageContext:
 
     def apply(self, value: str, target: Target, namespace: str = "") -> Outcome:
         """Apply the policy to one value; a method that does not fit removes it."""
-        rule = self.scrubber.policy.resolve(target)
+        rule = self._resolve(target)
         try:
             outcome = rule.operator(value, target, namespace, self)
         except MethodNotApplicable:
             self.report.fallbacks += 1
-            self.report.record(target.kind.value, "redact")
+            self.report.record(target.kind, "redact")
             return Removal.VALUE
-        self.report.record(target.kind.value, rule.method)
+        counts = self._counts  # inlined ScrubReport.record: this runs for every value
+        key = (target.kind, rule.method)
+        counts[key] = counts.get(key, 0) + 1
         return outcome

@@ -21,7 +21,6 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import hmac
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -35,6 +34,9 @@ KEY_FILE_ENV: Final = "PHI_SCRUB_KEY_FILE"
 KEY_VERSION_ENV: Final = "PHI_SCRUB_KEY_VERSION"
 DEFAULT_KEY_VERSION: Final = "v1"
 MIN_KEY_BYTES: Final = 32
+_SHA256_BLOCK: Final = 64
+_IPAD: Final = bytes(b ^ 0x36 for b in range(256))
+_OPAD: Final = bytes(b ^ 0x5C for b in range(256))
 
 HOW_TO_PROVIDE_A_KEY: Final = (
     f"set {KEY_ENV} to a secret of at least {MIN_KEY_BYTES} bytes "
@@ -59,21 +61,39 @@ class InvalidKeyError(KeyConfigError):
     """A key was configured but cannot be used."""
 
 
-@dataclass(frozen=True, slots=True)
 class Key:
-    """One versioned secret. ``repr`` shows the version only."""
+    """One versioned secret. ``repr`` shows the version only.
 
-    version: str
-    _material: bytes = field(repr=False)
+    :meth:`digest` is HMAC-SHA256 (RFC 2104) computed from precomputed inner
+    and outer SHA-256 states: with OpenSSL 3 each hash object costs about a
+    microsecond to create, so copying prepared states roughly halves the cost
+    of ``hmac.new(...)`` per value. Equality with :func:`hmac.digest` is tested.
+    """
+
+    __slots__ = ("_inner", "_outer", "version")
+
+    def __init__(self, version: str, material: bytes) -> None:
+        self.version = version
+        block = material if len(material) <= _SHA256_BLOCK else hashlib.sha256(material).digest()
+        block = block.ljust(_SHA256_BLOCK, b"\0")
+        self._inner = hashlib.sha256(block.translate(_IPAD))
+        self._outer = hashlib.sha256(block.translate(_OPAD))
 
     def __repr__(self) -> str:
         return f"Key(version={self.version!r}, material=<hidden>)"
 
     __str__ = __repr__
 
-    def hmac(self) -> hmac.HMAC:
-        """A fresh HMAC-SHA256 under this key, for callers to ``copy()`` per value."""
-        return hmac.new(self._material, digestmod=hashlib.sha256)
+    def __reduce__(self) -> str | tuple[object, ...]:
+        raise TypeError("keys cannot be pickled")
+
+    def digest(self, message: bytes) -> bytes:
+        """HMAC-SHA256 of ``message`` under this key."""
+        inner = self._inner.copy()
+        inner.update(message)
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        return outer.digest()
 
 
 @dataclass(frozen=True, slots=True)

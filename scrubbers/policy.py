@@ -125,6 +125,7 @@ class Rule:
     params: Mapping[str, object] = field(default_factory=dict)
     line: int | None = None
     description: str = ""
+    selectors: Mapping[str, Any] = field(default_factory=dict)  # as written, for display
 
     def matches(self, target: Target) -> bool:
         return all(predicate(target) for predicate in self.predicates)
@@ -367,6 +368,7 @@ def _rules(doc: LocatedDocument, value: Any) -> list[Rule]:
                 predicates=tuple(predicates),
                 kinds=kinds,
                 description=description,
+                selectors=match,
             )
         )
     return compiled
@@ -382,6 +384,7 @@ def _compile_rule(
     predicates: Sequence[Predicate],
     kinds: frozenset[Kind] | None,
     description: str,
+    selectors: Mapping[str, Any] | None = None,
 ) -> Rule:
     method_path = (*path, "method") if index >= 0 else path
     if not isinstance(method, str):
@@ -400,5 +403,12 @@ def _compile_rule(
             allowed = ", ".join(sorted(k.value for k in spec.kinds))
             raise doc.error(method_path, f"{method!r} applies only to kinds: {allowed}")
     return Rule(
-        index, method, operator, tuple(predicates), dict(params), doc.lines.get(path), description
+        index,
+        method,
+        operator,
+        tuple(predicates),
+        dict(params),
+        doc.lines.get(path),
+        description,
+        dict(selectors or {}),
     )

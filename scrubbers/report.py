@@ -8,7 +8,6 @@ because it holds no values.
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,16 +19,17 @@ class ScrubReport:
     policy_hash: str
     key_version: str
     identity_source: str = ""
-    counts: Counter[tuple[str, str]] = field(default_factory=Counter)  # (kind, method) -> n
+    counts: dict[tuple[str, str], int] = field(default_factory=dict)  # (kind, method) -> n
     fallbacks: int = 0  # values removed because their method did not apply
 
     def record(self, kind: str, method: str) -> None:
-        self.counts[(kind, method)] += 1
+        """Count one value; ``kind`` may be a :class:`~scrubbers.kinds.Kind` (a str)."""
+        self.counts[(kind, method)] = self.counts.get((kind, method), 0) + 1
 
     def by_kind(self) -> dict[str, dict[str, int]]:
         nested: dict[str, dict[str, int]] = {}
         for (kind, method), count in sorted(self.counts.items()):
-            nested.setdefault(kind, {})[method] = count
+            nested.setdefault(str(kind), {})[method] = count
         return nested
 
     def total(self) -> int:
@@ -37,7 +37,8 @@ class ScrubReport:
 
     def merge(self, other: ScrubReport) -> None:
         """Add another message's counts (for run totals)."""
-        self.counts.update(other.counts)
+        for key, count in other.counts.items():
+            self.counts[key] = self.counts.get(key, 0) + count
         self.fallbacks += other.fallbacks
 
     def to_dict(self) -> dict[str, Any]:

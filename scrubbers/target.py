@@ -9,7 +9,7 @@ cost on the hot path is a dictionary lookup, not a rule scan.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from scrubbers.kinds import Kind, Role
 
@@ -21,3 +21,14 @@ class Target:
     format: str = ""  # "hl7v2", "fhir", "text"
     path: str = ""  # e.g. "PID-11.5" or "Patient.address.postalCode"
     datatype: str = ""  # e.g. "XAD" or "Address"
+    _hash: int = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Targets are built once per schema position and looked up per value:
+        # hash once, not on every policy lookup.
+        object.__setattr__(
+            self, "_hash", hash((self.kind, self.role, self.format, self.path, self.datatype))
+        )
+
+    def __hash__(self) -> int:
+        return self._hash

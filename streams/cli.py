@@ -12,6 +12,7 @@ from importlib.metadata import version
 import click
 
 from streams.logs import LOG_FORMAT_ENV, configure_logging
+from streams.policy_cli import policy_group
 
 DISTRIBUTION = "phi-scrub"
 
@@ -29,6 +30,9 @@ DISTRIBUTION = "phi-scrub"
 def cli(log_format: str) -> None:
     """phi-scrub: streaming PHI scrubbing for HL7v2 and FHIR feeds on Kafka."""
     configure_logging(log_format)
+
+
+cli.add_command(policy_group)
 
 
 def main() -> None:

@@ -6,6 +6,7 @@ import io
 import json
 import logging
 from importlib.metadata import version
+from pathlib import Path
 
 import pytest
 import structlog
@@ -54,3 +55,20 @@ def test_console_logs_are_human_readable(monkeypatch: pytest.MonkeyPatch) -> Non
 def test_bad_format_names_the_variable() -> None:
     with pytest.raises(ValueError, match="PHI_SCRUB_LOG_FORMAT"):
         resolve_format("xml")
+
+
+def test_policy_show_and_validate(tmp_path: Path) -> None:
+    runner = CliRunner()
+    shown = runner.invoke(cli, ["policy", "show", "safe-harbor", "--json"])
+    assert shown.exit_code == 0, shown.output
+    document = json.loads(shown.output)
+    assert document["policy_id"] == "safe-harbor"
+    assert document["policy_hash"].startswith("sha256:")
+    assert document["rules"][-1]["match"] == "default"
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("id: x\nversion: 1\nrules:\n  - match: {kind: nmae}\n    method: mask\n")
+    result = runner.invoke(cli, ["policy", "validate", "pseudonymized", str(bad)])
+    assert result.exit_code == 1
+    assert "ok: pseudonymized" in result.output
+    assert f"{bad}:4: rules[0].match.kind: unknown kind" in result.output

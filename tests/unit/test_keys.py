@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hmac
+import pickle
 from pathlib import Path
 
 import pytest
@@ -42,7 +44,7 @@ def test_key_material_never_in_repr_str_or_errors() -> None:
 def test_encoded_secrets() -> None:
     hex_ring = KeyRing.single("hex:" + "ab" * 32)
     b64_ring = KeyRing.single("base64:" + "q" * 44)
-    assert hex_ring.active.hmac().digest() != b64_ring.active.hmac().digest()
+    assert hex_ring.active.digest(b"m") != b64_ring.active.digest(b"m")
 
 
 def test_raw_key_file(tmp_path: Path) -> None:
@@ -50,7 +52,7 @@ def test_raw_key_file(tmp_path: Path) -> None:
     file.write_text(SECRET + "\n")
     ring = KeyRing.from_environment(key_file=file, env={"PHI_SCRUB_KEY_VERSION": "k9"})
     assert ring.active.version == "k9"
-    assert ring.active.hmac().digest() == KeyRing.single(SECRET).active.hmac().digest()
+    assert ring.active.digest(b"m") == KeyRing.single(SECRET).active.digest(b"m")
 
 
 def test_key_ring_file_for_rotation(tmp_path: Path) -> None:
@@ -75,3 +77,16 @@ def test_key_ring_active_must_exist(tmp_path: Path) -> None:
 def test_unreadable_key_file(tmp_path: Path) -> None:
     with pytest.raises(InvalidKeyError, match="cannot read key file"):
         KeyRing.from_file(tmp_path / "missing")
+
+
+@pytest.mark.parametrize("size", [32, 64, 65, 200])
+def test_digest_is_standard_hmac_sha256(size: int) -> None:
+    material = bytes(range(256))[:size] if size <= 256 else b""
+    key = KeyRing.single(material).active
+    for message in (b"", b"mrn\x1fGH\x1fPATID1234", b"x" * 1000):
+        assert key.digest(message) == hmac.digest(material, message, "sha256")
+
+
+def test_keys_cannot_be_pickled() -> None:
+    with pytest.raises(TypeError):
+        pickle.dumps(KeyRing.single(SECRET).active)
