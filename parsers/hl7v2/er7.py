@@ -1,0 +1,305 @@
+"""HL7v2 ER7 (pipe-delimited) reading and writing for the hot path.
+
+Faithfulness first: a message is kept as its segments' text plus the exact
+separators found between them, and fields are split and re-joined with the
+message's own delimiters, so anything no rule touches comes out byte for
+byte as it came in. Nothing here validates against a message structure
+(hl7apy's parser silently drops segments its structure does not list, and
+parses about 45 messages/s); segment and field *meaning* lives in
+``parsers.hl7v2.reference`` and in the scrubbers.
+
+What is handled: delimiters from MSH-1/MSH-2 (any characters, not only
+``|^~\\&``); ``\\r``, ``\\n`` and ``\\r\\n`` segment separators; MLLP frames
+(``0x0B ... 0x1C 0x0D``); several messages per input and FHS/BHS batch
+envelopes; the character set named in MSH-18 where Python has a codec;
+escape sequences (``\\F\\ \\S\\ \\T\\ \\R\\ \\E\\ \\Xhh\\``; formatting escapes such
+as ``\\.br\\`` are kept as they are).
+
+Errors are :class:`ER7Error` with a message that names what is wrong and
+where (segment number, never content).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Final
+
+MLLP_START: Final = b"\x0b"
+MLLP_END: Final = b"\x1c"
+ENVELOPE_SEGMENTS: Final = frozenset({"FHS", "BHS", "BTS", "FTS"})
+_SEGMENT_SPLIT: Final = re.compile(r"(\r\n|\r|\n)")
+_SEGMENT_ID: Final = re.compile(r"[A-Z][A-Z0-9]{2}")
+
+# MSH-18 values (HL7 table 0211) with a Python codec. UTF-16/32 are absent on
+# purpose: their MSH cannot be read as ASCII, so they are reported, not guessed.
+CHARSETS: Final[dict[str, str]] = {
+    "ASCII": "ascii",
+    "ISO IR6": "ascii",
+    "8859/1": "latin-1",
+    "ISO IR100": "latin-1",
+    "8859/2": "iso8859-2",
+    "ISO IR101": "iso8859-2",
+    "8859/3": "iso8859-3",
+    "ISO IR109": "iso8859-3",
+    "8859/4": "iso8859-4",
+    "ISO IR110": "iso8859-4",
+    "8859/5": "iso8859-5",
+    "ISO IR144": "iso8859-5",
+    "8859/6": "iso8859-6",
+    "ISO IR127": "iso8859-6",
+    "8859/7": "iso8859-7",
+    "ISO IR126": "iso8859-7",
+    "8859/8": "iso8859-8",
+    "ISO IR138": "iso8859-8",
+    "8859/9": "iso8859-9",
+    "ISO IR148": "iso8859-9",
+    "8859/15": "iso8859-15",
+    "UNICODE UTF-8": "utf-8",
+    "UNICODE": "utf-8",
+    "ISO IR192": "utf-8",
+    "ISO IR87": "iso2022_jp",
+    "ISO IR159": "iso2022_jp_2",
+    "GB 18030-2000": "gb18030",
+    "KS X 1001": "euc_kr",
+    "BIG-5": "big5",
+}
+
+
+class ER7Error(ValueError):
+    """Input that is not usable HL7v2 ER7. Messages never quote content."""
+
+
+@dataclass(frozen=True, slots=True)
+class Delimiters:
+    field: str = "|"
+    component: str = "^"
+    repetition: str = "~"
+    escape: str = "\\"
+    subcomponent: str = "&"
+
+    @classmethod
+    def from_header(cls, header: str) -> Delimiters:
+        """Read MSH-1 and MSH-2 (or the same positions of FHS/BHS)."""
+        if len(header) < 8 or not header[3:4]:
+            raise ER7Error("header segment too short to hold its delimiters")
+        sep = header[3]
+        encoding = header[4:].split(sep, 1)[0]
+        if len(encoding) < 4:  # noqa: PLR2004 - component, repetition, escape, subcomponent
+            raise ER7Error("MSH-2 must hold four encoding characters")
+        chars = (sep, *encoding[:4])
+        if len(set(chars)) != 5 or any(c.isalnum() or c.isspace() for c in chars):  # noqa: PLR2004
+            raise ER7Error("MSH-1/MSH-2 delimiters must be five distinct punctuation characters")
+        return cls(sep, encoding[0], encoding[1], encoding[2], encoding[3])
+
+
+@dataclass(slots=True)
+class Segment:
+    """One segment's text and the separator that followed it in the input."""
+
+    text: str
+    terminator: str
+
+    @property
+    def name(self) -> str:
+        return self.text[:3]
+
+
+@dataclass(slots=True)
+class Message:
+    """One HL7 message (from its MSH to before the next MSH or envelope segment)."""
+
+    segments: list[Segment]
+    delimiters: Delimiters
+    index: int  # position among the input's messages, for error reports
+
+    @property
+    def header_fields(self) -> list[str]:
+        return self.segments[0].text.split(self.delimiters.field)
+
+    def msh(self, number: int) -> str:
+        """MSH-<number> as raw text ('' if absent). MSH-1 is the field separator."""
+        if number == 1:
+            return self.delimiters.field
+        fields = self.header_fields
+        return fields[number - 1] if number - 1 < len(fields) else ""
+
+    @property
+    def version(self) -> str:
+        return self.msh(12).split(self.delimiters.component, 1)[0].strip()
+
+    @property
+    def message_type(self) -> str:
+        parts = self.msh(9).split(self.delimiters.component)
+        return "^".join(p for p in parts[:2] if p)
+
+
+@dataclass(slots=True)
+class Document:
+    """A whole input: messages and batch envelope segments in their original order."""
+
+    items: list[Message | Segment]
+    encoding: str
+    framed: bool = False
+    leading: str = ""  # whitespace before the first segment, kept for round trips
+    messages: list[Message] = field(default_factory=list)
+
+
+def strip_mllp(data: bytes) -> tuple[bytes, bool]:
+    """Remove MLLP framing bytes; several frames become one stream of segments."""
+    if MLLP_START not in data[:64] and MLLP_END not in data[-64:]:
+        return data, False
+    frames = [frame.strip(b"\x0b") for frame in data.split(MLLP_END)]
+    body = b"".join(
+        frame if frame.endswith((b"\r", b"\n")) or not frame.strip() else frame + b"\r"
+        for frame in frames
+    )
+    return body.lstrip(b"\r\n"), True
+
+
+def charset_of(data: bytes) -> tuple[str, bool]:
+    """The Python codec for the input from the first MSH-18, and whether it was declared."""
+    start = data.find(b"MSH")
+    if start < 0:
+        raise ER7Error("no MSH segment: not an HL7v2 ER7 message")
+    end = min((i for i in (data.find(b"\r", start), data.find(b"\n", start)) if i >= 0),
+              default=len(data))
+    header = data[start:end].decode("latin-1")
+    if len(header) < 4:
+        raise ER7Error("MSH segment too short")
+    fields = header.split(header[3])
+    declared = fields[17].split(header[5:6] or "~")[0].strip() if len(fields) > 17 else ""
+    if not declared:
+        return "utf-8", False
+    codec = CHARSETS.get(declared.upper())
+    if codec is None:
+        raise ER7Error("MSH-18 names a character set this service cannot decode")
+    return codec, True
+
+
+def decode(data: bytes, codec: str, declared: bool) -> str:
+    try:
+        return data.decode(codec)
+    except UnicodeDecodeError as exc:
+        where = f"at byte {exc.start}"
+        if declared:
+            raise ER7Error(f"bytes do not match the MSH-18 character set ({codec}) {where}") from None
+        raise ER7Error(
+            f"not valid UTF-8 {where} and MSH-18 declares no character set"
+        ) from None
+
+
+def parse(data: bytes, max_segments: int = 100_000) -> Document:
+    """Split an input into messages and envelope segments, keeping every byte."""
+    if not data.strip():
+        raise ER7Error("empty input")
+    if b"\x00" in data:
+        raise ER7Error("binary content (NUL bytes): not an HL7v2 ER7 message")
+    body, framed = strip_mllp(data)
+    codec, declared = charset_of(body)
+    text = decode(body, codec, declared)
+    stripped = text.lstrip("\ufeff\r\n")  # a UTF-8 byte order mark is kept verbatim too
+    leading = text[: len(text) - len(stripped)]
+    parts = _SEGMENT_SPLIT.split(stripped)
+    segments = [Segment(parts[i], parts[i + 1] if i + 1 < len(parts) else "")
+                for i in range(0, len(parts), 2)]
+    if len(segments) > max_segments:
+        raise ER7Error(f"more than {max_segments} segments")
+    document = Document([], codec, framed, leading)
+    current: Message | None = None
+    for number, segment in enumerate(segments, start=1):
+        name = segment.name
+        if not segment.text:
+            # Blank lines (often a trailing newline pair) are kept verbatim.
+            (current.segments if current else document.items).append(segment)
+            continue
+        if not _SEGMENT_ID.fullmatch(name) or (len(segment.text) > 3 and segment.text[3] in "\r\n"):
+            raise ER7Error(f"segment {number} does not start with a segment id")
+        if name == "MSH":
+            current = Message([segment], Delimiters.from_header(segment.text), len(document.messages))
+            document.items.append(current)
+            document.messages.append(current)
+        elif name in ENVELOPE_SEGMENTS:
+            current = None
+            document.items.append(segment)
+        elif current is None:
+            raise ER7Error(f"segment {number} ({name}) appears before any MSH segment")
+        else:
+            if len(segment.text) > 3 and segment.text[3] != current.delimiters.field:
+                raise ER7Error(f"segment {number} ({name}) does not use the MSH field separator")
+            current.segments.append(segment)
+    if not document.messages:
+        raise ER7Error("no MSH segment: not an HL7v2 ER7 message")
+    return document
+
+
+def serialize(document: Document) -> bytes:
+    """The document as bytes, in its input character set and framing."""
+    parts = [document.leading]
+    for item in document.items:
+        if isinstance(item, Message):
+            parts.extend(segment.text + segment.terminator for segment in item.segments)
+        else:
+            parts.append(item.text + item.terminator)
+    text = "".join(parts)
+    try:
+        data = text.encode(document.encoding)
+    except UnicodeEncodeError:
+        raise ER7Error(f"output cannot be encoded in {document.encoding}") from None
+    if document.framed:
+        return MLLP_START + data + MLLP_END + b"\r"
+    return data
+
+
+# --- escape sequences -----------------------------------------------------------
+
+
+def unescape(value: str, d: Delimiters) -> str:
+    """Decode delimiter and hex escapes; formatting escapes stay as written."""
+    esc = d.escape
+    if esc not in value:
+        return value
+    out: list[str] = []
+    i = 0
+    n = len(value)
+    while i < n:
+        ch = value[i]
+        if ch != esc:
+            out.append(ch)
+            i += 1
+            continue
+        end = value.find(esc, i + 1)
+        if end < 0:
+            out.append(value[i:])
+            break
+        code = value[i + 1 : end]
+        if code == "F":
+            out.append(d.field)
+        elif code == "S":
+            out.append(d.component)
+        elif code == "T":
+            out.append(d.subcomponent)
+        elif code == "R":
+            out.append(d.repetition)
+        elif code == "E":
+            out.append(esc)
+        elif code[:1] == "X" and len(code) > 1 and len(code) % 2 == 1:
+            try:
+                out.append(bytes.fromhex(code[1:]).decode("latin-1"))
+            except ValueError:
+                out.append(value[i : end + 1])
+        else:
+            out.append(value[i : end + 1])  # \.br\, \H\, \N\, \Zxx\ ...: kept
+        i = end + 1
+    return "".join(out)
+
+
+def escape(value: str, d: Delimiters) -> str:
+    """Encode delimiters inside a value so it can be written into a field."""
+    if not any(c in value for c in (d.field, d.component, d.repetition, d.escape, d.subcomponent)):
+        return value
+    out = value.replace(d.escape, f"{d.escape}E{d.escape}")
+    for char, code in ((d.field, "F"), (d.component, "S"), (d.subcomponent, "T"),
+                       (d.repetition, "R")):
+        out = out.replace(char, f"{d.escape}{code}{d.escape}")
+    return out
