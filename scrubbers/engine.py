@@ -21,6 +21,7 @@ from scrubbers.methods import MethodNotApplicable, Outcome, Removal, pseudonym
 from scrubbers.policy import Policy
 from scrubbers.report import ScrubReport
 from scrubbers.target import Target
+from scrubbers.text import TextScrubber
 
 DATE_SHIFT_DOMAIN: Final = "date-shift"
 
@@ -78,6 +79,7 @@ class MessageContext:
         "reference_year",
         "report",
         "scrubber",
+        "text",
     )
 
     def __init__(self, scrubber: Scrubber, identity: Identity, reference_year: int) -> None:
@@ -97,6 +99,7 @@ class MessageContext:
             identity.source.value,
         )
         self._counts = self.report.counts
+        self.text = TextScrubber(self)
 
     @property
     def date_shift_days(self) -> int:
@@ -112,6 +115,10 @@ class MessageContext:
     @property
     def restricted_zip3(self) -> frozenset[str]:
         return self.scrubber.policy.settings.restricted_zip3
+
+    def scrub_text(self, text: str) -> str:
+        """Free text through the message's text scrubber (context + detectors)."""
+        return self.text.scrub(text)
 
     def namespace_of(self, authority: str = "", system: str = "") -> str:
         """The pseudonym namespace for an identifier's HL7 authority or FHIR system.

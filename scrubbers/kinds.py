@@ -48,6 +48,7 @@ class Kind(enum.StrEnum):
     PHOTO = "photo"
     OTHER_ID = "other_id"
     FREE_TEXT = "free_text"
+    ATTACHMENT = "attachment"
     PROVIDER_NAME = "provider_name"
     PROVIDER_ID = "provider_id"
     ORGANIZATION_NAME = "organization_name"
@@ -121,6 +122,7 @@ SAFE_HARBOR_CATEGORY: Final[dict[Kind, str | None]] = {
     Kind.PHOTO: "Q",
     Kind.OTHER_ID: "R",
     Kind.FREE_TEXT: "R",
+    Kind.ATTACHMENT: "R",
     Kind.PROVIDER_NAME: None,
     Kind.PROVIDER_ID: None,
     Kind.ORGANIZATION_NAME: None,
@@ -156,6 +158,7 @@ LABELS: Final[dict[Kind, str]] = {
     Kind.PHOTO: "PHOTO",
     Kind.OTHER_ID: "ID",
     Kind.FREE_TEXT: "TEXT",
+    Kind.ATTACHMENT: "ATTACHMENT",
     Kind.PROVIDER_NAME: "PROVIDER",
     Kind.PROVIDER_ID: "PRV",
     Kind.ORGANIZATION_NAME: "ORG",

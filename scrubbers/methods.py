@@ -59,6 +59,8 @@ class OperatorContext(Protocol):
 
     def keyed_digest(self, domain: str, text: str) -> bytes: ...
 
+    def scrub_text(self, text: str) -> str: ...
+
 
 Operator = Callable[[str, Target, str, OperatorContext], Outcome]
 """(value, target, namespace, context) -> replacement or removal."""
@@ -152,6 +154,19 @@ def redact(params: Mapping[str, object]) -> Operator:
 def drop(params: Mapping[str, object]) -> Operator:
     """Remove the whole element where the format allows (a segment repetition, a FHIR element)."""
     return _drop
+
+
+# --- scrub (free text) -----------------------------------------------------------
+
+
+def _scrub(value: str, target: Target, namespace: str, ctx: OperatorContext) -> Outcome:
+    return ctx.scrub_text(value)
+
+
+@register("scrub", kinds=frozenset({Kind.FREE_TEXT}))
+def scrub(params: Mapping[str, object]) -> Operator:
+    """Scrub free text: the message's known PHI values and pattern detectors, replaced in place."""
+    return _scrub
 
 
 # --- mask ---------------------------------------------------------------------

@@ -1,0 +1,74 @@
+"""Per-version HL7v2 reference data: the datatype of every field of every segment.
+
+Loaded from hl7apy's bundled tables once per version, at first use, and
+cached (about 20-40 ms per version). hl7apy is used for what it is good at,
+its reference data, and never to parse messages on the hot path.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Final
+
+import hl7apy
+from hl7apy.exceptions import ChildNotFound, UnsupportedVersion
+
+SUPPORTED: Final = ("2.1", "2.2", "2.3", "2.3.1", "2.4", "2.5", "2.5.1", "2.6", "2.7", "2.8",
+                    "2.8.1", "2.8.2")
+FALLBACK_VERSION: Final = "2.5"
+
+
+@dataclass(frozen=True, slots=True)
+class FieldInfo:
+    number: int
+    datatype: str  # e.g. "XPN", "CX", "TS", "ST"
+    name: str  # e.g. "PATIENT_NAME"
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("."))
+
+
+def resolve_version(declared: str) -> str:
+    """The supported version to use for MSH-12: exact, else the nearest older one.
+
+    ``2.7.1`` reads as 2.7; garbage or anything older than 2.1 reads as 2.5.
+    """
+    text = declared.strip()
+    if text in SUPPORTED:
+        return text
+    try:
+        wanted = _version_key(text)
+    except ValueError:
+        return FALLBACK_VERSION
+    older = [v for v in SUPPORTED if _version_key(v) <= wanted]
+    return older[-1] if older else FALLBACK_VERSION
+
+
+@functools.cache
+def segment_fields(version: str, segment: str) -> tuple[FieldInfo, ...] | None:
+    """Fields of ``segment`` in ``version`` (a supported version), or None if unknown."""
+    try:
+        library = hl7apy.load_library(version)
+    except UnsupportedVersion:
+        return None
+    if segment not in library.SEGMENTS:
+        return None
+    try:
+        structure = library.get(segment, "Segment")
+    except ChildNotFound:
+        return None
+    if not structure or len(structure) < 2 or not structure[1]:  # noqa: PLR2004
+        return None
+    fields = []
+    for position, child in enumerate(structure[1], start=1):
+        name, definition = child[0], child[1]
+        if not definition:  # pseudo-segments such as ANYHL7SEGMENT
+            return None
+        # definition: (kind, children_or_None, datatype, LONG_NAME, table, max_length);
+        # children are named SEG_N, positional where the name has no number.
+        suffix = name.rsplit("_", 1)[-1]
+        number = int(suffix) if suffix.isdigit() else position
+        fields.append(FieldInfo(number, str(definition[2]), str(definition[3])))
+    return tuple(fields)

@@ -1,0 +1,105 @@
+"""Pattern detectors for free text: what looks like PHI without being known.
+
+Each detector is a precompiled pattern, the identifier kind it finds and the
+group holding the value (context words such as "MRN:" stay in the text).
+Dates and ages are parsed so the policy can shift or generalize them like
+structured dates and ages; everything else is replaced through the policy
+as the kind it is.
+
+Detectors favour recall over precision: a false positive costs a few
+characters of a note, a false negative publishes PHI.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Final
+
+from scrubbers.kinds import Kind
+
+MONTHS: Final = (
+    "january", "february", "march", "april", "may", "june", "july", "august", "september",
+    "october", "november", "december",
+)
+_MONTH_ALT: Final = (
+    r"(?P<month>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Detector:
+    name: str
+    kind: Kind
+    pattern: re.Pattern[str]
+    group: str | int = 0
+
+
+def _re(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.IGNORECASE)
+
+
+DETECTORS: Final = (
+    Detector("email", Kind.EMAIL, _re(r"\b[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,}\b")),
+    Detector("url", Kind.URL, _re(r"\b(?:https?://|ftp://|www\.)[^\s<>\"'\]\)]+")),
+    Detector("ssn", Kind.SSN, _re(r"(?<![\d-])\d{3}[- ]\d{2}[- ]\d{4}(?![\d-])")),
+    Detector(
+        "ssn-context", Kind.SSN,
+        _re(r"\b(?:ssn|social security(?: number| no\.?| #)?)\s*[:#]?\s*(?P<value>\d{9})\b"),
+        "value",
+    ),
+    Detector(
+        "fax", Kind.FAX,
+        _re(r"\bfax(?: number| no\.?| #)?\s*[:#]?\s*(?P<value>(?:\+?1[\s.-]?)?(?:\(\d{3}\)\s?"
+            r"|\d{3}[\s.-])\d{3}[\s.-]\d{4})(?!\d)"),
+        "value",
+    ),
+    Detector(
+        "phone", Kind.PHONE,
+        _re(r"(?<![\d-])(?:\+?1[\s.-]?)?(?:\(\d{3}\)\s?|\d{3}[\s.-])\d{3}[\s.-]\d{4}(?![\d-])"),
+    ),
+    Detector("ipv4", Kind.IP_ADDRESS,
+             _re(r"(?<!\d)(?<!\d\.)(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)"
+                 r"(?!\d|\.\d)")),
+    Detector("ipv6", Kind.IP_ADDRESS, _re(r"\b(?:[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}\b")),
+    Detector(
+        "mrn-context", Kind.MRN,
+        _re(r"\b(?:mrn|mr\s?#|medical record(?: number| no\.?| #)?|record\s?#|patient id|pt id"
+            r"|chart(?: number| no\.?| #))\s*[:#]?\s*(?P<value>[a-z]*\d[a-z0-9-]{2,})\b"),
+        "value",
+    ),
+    Detector(
+        "account-context", Kind.ACCOUNT_NUMBER,
+        _re(r"\b(?:acct|account|visit|encounter|fin)(?: number| no\.?| #)?\s*[:#]?\s*"
+            r"(?P<value>[a-z]*\d[a-z0-9-]{2,})\b"),
+        "value",
+    ),
+    Detector(
+        "plan-context", Kind.HEALTH_PLAN_ID,
+        _re(r"\b(?:member|subscriber|policy|medicaid|medicare|insurance|plan)\s*(?:id|number|no\.?|#)"
+            r"\s*[:#]?\s*(?P<value>[a-z]*\d[a-z0-9-]{2,})\b"),
+        "value",
+    ),
+)
+
+# Written dates. Each names its parts so they can be re-rendered after a shift.
+DATE_PATTERNS: Final = (
+    _re(r"(?<![\d/.-])(?P<year>(?:19|20)\d{2})-(?P<mm>\d{1,2})-(?P<dd>\d{1,2})(?![\d/-])"),
+    _re(r"(?<![\d/.-])(?P<mm>\d{1,2})(?P<sep>[/.-])(?P<dd>\d{1,2})(?P=sep)(?P<year>\d{4}|\d{2})"
+        r"(?![\d/-])"),
+    _re(rf"\b{_MONTH_ALT}\s+(?P<dd>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<year>\d{{4}})\b"),
+    _re(rf"\b(?P<dd>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH_ALT},?\s+(?P<year>\d{{4}})\b"),
+    _re(rf"\b{_MONTH_ALT}\s+(?P<year>\d{{4}})\b"),
+)
+
+AGE_PATTERNS: Final = (
+    _re(r"\b(?P<age>\d{2,3})\s*-?\s*(?:years?|yrs?|y/?o|yo)\b(?:\s*-?\s*old)?"),
+    _re(r"\b(?:age[ds]?|aged)\s*:?\s*(?P<age>\d{2,3})\b"),
+)
+
+
+def month_number(text: str) -> int:
+    """1-12 for a month name or abbreviation (``Sept.`` included)."""
+    key = text.lower().rstrip(".")[:3]
+    return next(i for i, name in enumerate(MONTHS, start=1) if name.startswith(key))

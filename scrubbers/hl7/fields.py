@@ -1,0 +1,248 @@
+"""Privacy knowledge about HL7v2: which parts of which datatypes and fields are PHI.
+
+Three layers, most general first:
+
+1. :data:`DATATYPE_COMPONENTS`: for each datatype, the identifier kind of
+   each component (``XPN.1`` family name is a name, ``XAD.5`` a ZIP code,
+   ``XTN.4`` an email, ``CX.1`` an identifier whose kind ``CX.5`` tells).
+   Applied to every field of that datatype in every segment, so PHI is found
+   wherever a standard segment carries a name, address, phone, identifier or
+   date, not only in PID.
+2. :data:`SEGMENT_ROLES`: whose values a segment holds (NK1: a relative,
+   GT1: a guarantor, IN1/IN2: the insured), so Safe Harbor covers relatives,
+   employers and household members like the patient.
+3. :data:`FIELD_RULES`: what a datatype cannot tell: ``PID-19`` is an SSN
+   although it is a plain string, ``PID-7`` is a birth date, ``PV1-19`` a
+   visit number, ``IN1-36`` a policy number, employer fields, free-text fields.
+
+Field positions are stable across HL7 versions (fields are only appended),
+so these tables are keyed by segment and field number; datatypes come from
+hl7apy's per-version reference data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+from scrubbers.kinds import Kind, Role
+
+# Which subcomponents of a component carry the value.
+ALL_SUBCOMPONENTS: Final = "all"
+FIRST_SUBCOMPONENT: Final = "first"
+
+# Special component kinds resolved per value.
+ID_BY_TYPE: Final = "id-by-type"  # CX.1: kind from the identifier type code in CX.5
+PHONE_OR_FAX: Final = "phone-or-fax"  # XTN: FAX when the equipment type (XTN.3) is FX
+PERSON_NAME: Final = "person-name"  # XCN/CNN names: provider_name for providers, else name
+PERSON_ID: Final = "person-id"  # XCN/CNN ids: provider_id for providers, else other_id
+ORG_NAME: Final = "org-name"  # XON.1: the organization's name
+
+ComponentKind = Kind | str
+
+
+@dataclass(frozen=True, slots=True)
+class ComponentRule:
+    kind: ComponentKind
+    subcomponents: str = ALL_SUBCOMPONENTS
+
+
+def _names(*numbers: int) -> dict[int, ComponentRule]:
+    return {n: ComponentRule(Kind.NAME) for n in numbers}
+
+
+def _dates(*numbers: int) -> dict[int, ComponentRule]:
+    # TS components hold the time in their first subcomponent (the second is precision).
+    return {n: ComponentRule(Kind.DATE, FIRST_SUBCOMPONENT) for n in numbers}
+
+
+_XCN: Final = {
+    1: ComponentRule(PERSON_ID),
+    2: ComponentRule(PERSON_NAME),
+    3: ComponentRule(PERSON_NAME),
+    4: ComponentRule(PERSON_NAME),
+}
+
+DATATYPE_COMPONENTS: Final[dict[str, dict[int, ComponentRule]]] = {
+    "XPN": {**_names(1, 2, 3), **_dates(10, 12, 13)},
+    "PN": _names(1, 2, 3),
+    "XCN": {**_XCN, **_dates(17, 18)},
+    "CN": dict(_XCN),
+    "CNN": dict(_XCN),
+    "NDL": {1: ComponentRule(PERSON_NAME), **_dates(2, 3)},
+    "CM_NDL": {1: ComponentRule(PERSON_NAME), **_dates(2, 3)},
+    "PPN": {**_XCN, **_dates(15)},
+    "XAD": {
+        1: ComponentRule(Kind.STREET_ADDRESS),
+        2: ComponentRule(Kind.STREET_ADDRESS),
+        3: ComponentRule(Kind.CITY),
+        4: ComponentRule(Kind.STATE),
+        5: ComponentRule(Kind.ZIP),
+        6: ComponentRule(Kind.COUNTRY),
+        8: ComponentRule(Kind.GEOCODE),
+        9: ComponentRule(Kind.COUNTY),
+        10: ComponentRule(Kind.GEOCODE),
+        19: ComponentRule(Kind.NAME),  # addressee (2.7+)
+        **_dates(12, 13, 14),
+    },
+    "AD": {
+        1: ComponentRule(Kind.STREET_ADDRESS),
+        2: ComponentRule(Kind.STREET_ADDRESS),
+        3: ComponentRule(Kind.CITY),
+        4: ComponentRule(Kind.STATE),
+        5: ComponentRule(Kind.ZIP),
+        6: ComponentRule(Kind.COUNTRY),
+        8: ComponentRule(Kind.GEOCODE),
+    },
+    "XTN": {
+        1: ComponentRule(PHONE_OR_FAX),
+        4: ComponentRule(Kind.EMAIL),
+        6: ComponentRule(PHONE_OR_FAX),
+        7: ComponentRule(PHONE_OR_FAX),
+        8: ComponentRule(PHONE_OR_FAX),
+        9: ComponentRule(PHONE_OR_FAX),
+        12: ComponentRule(PHONE_OR_FAX),
+        **_dates(13, 14),
+    },
+    "TN": {1: ComponentRule(Kind.PHONE)},
+    "CX": {1: ComponentRule(ID_BY_TYPE), **_dates(7, 8)},
+    "CK": {1: ComponentRule(ID_BY_TYPE)},
+    "DLN": {1: ComponentRule(Kind.LICENSE_NUMBER), **_dates(3)},
+    "EI": {1: ComponentRule(Kind.OTHER_ID)},
+    "EIP": {1: ComponentRule(Kind.OTHER_ID, FIRST_SUBCOMPONENT),
+            2: ComponentRule(Kind.OTHER_ID, FIRST_SUBCOMPONENT)},
+    "XON": {1: ComponentRule(ORG_NAME), 3: ComponentRule(Kind.OTHER_ID),
+            10: ComponentRule(Kind.OTHER_ID)},
+    "DT": {1: ComponentRule(Kind.DATE)},
+    "DTM": {1: ComponentRule(Kind.DATE)},
+    "TS": {1: ComponentRule(Kind.DATE, FIRST_SUBCOMPONENT)},
+    "DR": _dates(1, 2),
+    "DLD": _dates(2),
+    "RP": {1: ComponentRule(Kind.URL)},
+}
+
+# Identifier type codes (HL7 table 0203) -> kind of CX.1.
+IDENTIFIER_TYPES: Final[dict[str, Kind]] = {
+    **dict.fromkeys(("MR", "MRN", "MRT", "PI", "PT", "PN", "PE", "PPIN"), Kind.MRN),
+    **dict.fromkeys(("SS", "SSN", "SR"), Kind.SSN),
+    **dict.fromkeys(("DL", "DR", "PPN", "VS", "CZ", "BCT", "LI"), Kind.LICENSE_NUMBER),
+    **dict.fromkeys(("AN", "AND", "ANON", "ANC", "ANT", "VN", "BA", "BC", "BR"),
+                    Kind.ACCOUNT_NUMBER),
+    **dict.fromkeys(("MB", "MC", "MA", "MCD", "MCR", "MCN", "HC", "SN", "NIIP", "NI", "NH",
+                     "PCN", "QA", "SB"), Kind.HEALTH_PLAN_ID),
+    **dict.fromkeys(("NPI", "DN", "DEA", "MD", "NP", "RN", "LN", "UPIN", "PRC", "PRN", "EI"),
+                    Kind.PROVIDER_ID),
+}
+
+SEGMENT_ROLES: Final[dict[str, Role]] = {
+    "NK1": Role.RELATIVE,
+    "GT1": Role.GUARANTOR,
+    "IN1": Role.INSURED,
+    "IN2": Role.INSURED,
+    "IN3": Role.INSURED,
+    "ROL": Role.PROVIDER,
+    "PRT": Role.PROVIDER,
+    "STF": Role.PROVIDER,
+    "PRA": Role.PROVIDER,
+    "AIP": Role.PROVIDER,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class FieldRule:
+    """What a field's datatype cannot say. Unset attributes fall back to it."""
+
+    kind: Kind | None = None  # the field (leaf) or its identifier component is this kind
+    role: Role | None = None
+    text: bool = False  # free text: scrubbed with the text scrubber
+    datatype: str | None = None  # treat as this datatype (older versions' CM_ types)
+
+
+def _rules(segment: str, **by_field: FieldRule) -> dict[str, FieldRule]:
+    return {f"{segment}-{name.removeprefix('f')}": rule for name, rule in by_field.items()}
+
+
+TEXT: Final = FieldRule(text=True)
+
+FIELD_RULES: Final[dict[str, FieldRule]] = {
+    **_rules("MSH", f7=FieldRule(Kind.DATE), f10=FieldRule(Kind.OTHER_ID)),
+    **_rules(
+        "PID",
+        f2=FieldRule(Kind.MRN, datatype="CX"),  # an untyped patient id is a record number
+        f3=FieldRule(Kind.MRN, datatype="CX"),
+        f4=FieldRule(Kind.MRN, datatype="CX"),
+        f6=FieldRule(role=Role.RELATIVE),  # mother's maiden name
+        f7=FieldRule(Kind.BIRTH_DATE),
+        f12=FieldRule(Kind.COUNTY),
+        f18=FieldRule(Kind.ACCOUNT_NUMBER, datatype="CX"),
+        f19=FieldRule(Kind.SSN),
+        f20=FieldRule(Kind.LICENSE_NUMBER, datatype="DLN"),
+        f21=FieldRule(role=Role.RELATIVE, datatype="CX"),  # mother's identifier
+        f23=FieldRule(Kind.CITY),  # birth place
+        f29=FieldRule(Kind.DEATH_DATE),
+    ),
+    **_rules("PD1", f4=FieldRule(role=Role.PROVIDER)),
+    **_rules("MRG", f1=FieldRule(role=Role.PATIENT, datatype="CX"),
+             f3=FieldRule(Kind.ACCOUNT_NUMBER, datatype="CX"),
+             f5=FieldRule(Kind.ACCOUNT_NUMBER, datatype="CX"), f7=FieldRule(role=Role.PATIENT)),
+    **_rules(
+        "NK1",
+        f13=FieldRule(role=Role.EMPLOYER),  # next of kin's organization
+        f16=FieldRule(Kind.BIRTH_DATE),
+        f33=FieldRule(datatype="CX"),
+        f37=FieldRule(Kind.SSN),
+    ),
+    **_rules(
+        "GT1",
+        f2=FieldRule(datatype="CX"),
+        f8=FieldRule(Kind.BIRTH_DATE),
+        f12=FieldRule(Kind.SSN),
+        f16=FieldRule(role=Role.EMPLOYER),
+        f17=FieldRule(role=Role.EMPLOYER),
+        f18=FieldRule(role=Role.EMPLOYER),
+        f19=FieldRule(Kind.OTHER_ID, datatype="CX"),  # employee id
+        f21=FieldRule(role=Role.GUARANTOR),
+        f51=FieldRule(role=Role.EMPLOYER),
+    ),
+    **_rules(
+        "IN1",
+        f8=FieldRule(Kind.HEALTH_PLAN_ID),  # group number
+        f10=FieldRule(Kind.OTHER_ID, datatype="CX"),  # insured's group employer id
+        f11=FieldRule(role=Role.EMPLOYER),
+        f18=FieldRule(Kind.BIRTH_DATE),
+        f36=FieldRule(Kind.HEALTH_PLAN_ID),  # policy number
+        f44=FieldRule(role=Role.EMPLOYER),
+        f49=FieldRule(Kind.HEALTH_PLAN_ID, datatype="CX"),  # insured's id number
+    ),
+    **_rules(
+        "IN2",
+        f1=FieldRule(Kind.OTHER_ID, datatype="CX"),  # insured's employee id
+        f2=FieldRule(Kind.SSN),
+        f3=FieldRule(role=Role.EMPLOYER),
+        f6=FieldRule(Kind.HEALTH_PLAN_ID),  # Medicare card number
+        f8=FieldRule(Kind.HEALTH_PLAN_ID),  # Medicaid case number
+        f10=FieldRule(Kind.OTHER_ID),  # military id
+        f25=FieldRule(Kind.HEALTH_PLAN_ID, datatype="CX"),
+        f26=FieldRule(Kind.HEALTH_PLAN_ID, datatype="CX"),
+        f61=FieldRule(Kind.HEALTH_PLAN_ID, datatype="CX"),
+    ),
+    **_rules(
+        "PV1",
+        f19=FieldRule(Kind.ACCOUNT_NUMBER, datatype="CX"),
+        f50=FieldRule(Kind.ACCOUNT_NUMBER, datatype="CX"),
+    ),
+    **_rules("ACC", f3=FieldRule(Kind.STREET_ADDRESS)),  # accident location
+    **_rules("NTE", f3=TEXT),
+    **_rules("OBR", f13=TEXT, f31=TEXT),
+    **_rules("DG1", f4=TEXT),
+    **_rules("PR1", f4=TEXT),
+    **_rules("ARV", f5=TEXT),
+    **_rules("RF1", f14=TEXT),
+}
+
+# OBX-5 is typed by OBX-2; these value types are free text.
+TEXT_VALUE_TYPES: Final = frozenset({"TX", "FT", "ST"})
+# Coded value types whose text components (2 and 5) are free text.
+CODED_VALUE_TYPES: Final = frozenset({"CE", "CWE", "CF", "CNE"})
+# LOINC codes in OBX-3 whose numeric OBX-5 is an age (Safe Harbor: over 89 is identifying).
+AGE_OBSERVATION_CODES: Final = frozenset({"30525-0", "21612-7", "29553-5", "63900-5"})

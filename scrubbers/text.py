@@ -1,0 +1,235 @@
+"""Free-text scrubbing shared by HL7v2 and FHIR.
+
+Two sources of knowledge, applied in one pass over the text:
+
+1. **Message context.** Every PHI value the format adapter found in the
+   message's structured fields (names, identifiers, phones, addresses,
+   dates of birth) is searched for in the text and replaced with the same
+   replacement the structured field got, so a note says ``[NAME]`` or
+   ``MRN-3F2A...`` exactly where the header does. Names are searched in the
+   spellings notes use: any case, "Given Family", "Family, Given", initials
+   with the surname, possessives; phones in their common formats.
+2. **Pattern detectors** (:mod:`scrubbers.detectors`): SSNs, phones and
+   faxes, emails, URLs, IP addresses, record and account numbers next to
+   their context words, written dates (shifted or generalized like
+   structured dates, and written back in their own format), ages over 89.
+
+Matches are collected from both, overlaps resolved (earliest, then longest
+wins), and the text rebuilt once, so a replacement is never scanned again.
+A value the policy removes becomes a typed placeholder such as ``[PHONE]``:
+silently deleting words from a sentence would change its meaning.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Final
+
+from scrubbers.detectors import AGE_PATTERNS, DATE_PATTERNS, DETECTORS, MONTHS, month_number
+from scrubbers.kinds import LABELS, Kind
+from scrubbers.methods import Outcome, Removal
+from scrubbers.target import Target
+
+if TYPE_CHECKING:
+    from scrubbers.engine import MessageContext
+
+MIN_TERM_LENGTH: Final = 2
+_TEXT_TARGETS: Final = {kind: Target(kind, format="text", path="text") for kind in Kind}
+_WORD: Final = re.compile(r"\w")
+
+Span = tuple[int, int, "str | Callable[[], str]"]
+"""(start, end, replacement): detector replacements are computed only for spans kept,
+so overlapping detections are not counted in the report."""
+
+
+def placeholder(kind: Kind) -> str:
+    return f"[{LABELS[kind]}]"
+
+
+def as_text(outcome: Outcome, kind: Kind) -> str:
+    """A replacement for running text: removals become a typed placeholder."""
+    return outcome if isinstance(outcome, str) and outcome else placeholder(kind)
+
+
+def phone_spellings(value: str) -> list[str]:
+    """Common ways one phone number is written (10-digit NANP, 7-digit local)."""
+    digits = "".join(c for c in value if c.isdigit())
+    if len(digits) == 11 and digits[0] == "1":  # noqa: PLR2004
+        digits = digits[1:]
+    spellings = [value.strip()]
+    if len(digits) == 10:  # noqa: PLR2004
+        a, b, c = digits[:3], digits[3:6], digits[6:]
+        spellings += [digits, f"{a}-{b}-{c}", f"({a}) {b}-{c}", f"({a}){b}-{c}", f"{a}.{b}.{c}",
+                      f"{a} {b} {c}", f"{b}-{c}"]
+    elif len(digits) == 7:  # noqa: PLR2004
+        spellings += [digits, f"{digits[:3]}-{digits[3:]}"]
+    elif len(digits) >= 4:  # noqa: PLR2004
+        spellings.append(digits)
+    return spellings
+
+
+def name_spellings(family: str, given: str, middle: str = "") -> list[str]:
+    """How notes write a person's name: parts, both orders, initials, with middle names."""
+    family, given, middle = family.strip(), given.strip(), middle.strip()
+    out = [part for part in (family, given, middle) if len(part) >= MIN_TERM_LENGTH]
+    if family and given:
+        initial = given[0]
+        out += [
+            f"{given} {family}", f"{family}, {given}", f"{family} {given}", f"{family},{given}",
+            f"{initial}. {family}", f"{initial} {family}", f"{family}, {initial}.",
+            f"{family}, {initial}",
+        ]
+        if middle:
+            out += [f"{given} {middle} {family}", f"{given} {middle[0]}. {family}",
+                    f"{family}, {given} {middle}", f"{family}, {given} {middle[0]}."]
+    return out
+
+
+class TextScrubber:
+    """Per-message free-text scrubber; adapters feed it the structured PHI first."""
+
+    __slots__ = ("_compiled", "_ctx", "_terms")
+
+    def __init__(self, ctx: MessageContext) -> None:
+        self._ctx = ctx
+        self._terms: dict[str, str] = {}  # casefolded spelling -> replacement
+        self._compiled: re.Pattern[str] | None = None
+
+    # --- context -------------------------------------------------------------
+
+    def add(self, kind: Kind, value: str, outcome: Outcome) -> None:
+        """Record a structured value and what replaced it."""
+        value = value.strip()
+        if len(value) < MIN_TERM_LENGTH or kind in (Kind.STATE, Kind.COUNTRY):
+            return
+        replacement = as_text(outcome, kind)
+        if replacement == value:
+            return  # kept: nothing to hide
+        spellings = phone_spellings(value) if kind in (Kind.PHONE, Kind.FAX) else [value]
+        if kind in (Kind.BIRTH_DATE, Kind.DEATH_DATE, Kind.DATE):
+            return  # dates in text are found by the date detectors, in any format
+        for spelling in spellings:
+            self._add_term(spelling, replacement)
+
+    def add_name(self, family: str, given: str, middle: str, replacement: str) -> None:
+        for spelling in name_spellings(family, given, middle):
+            self._add_term(spelling, replacement)
+
+    def _add_term(self, spelling: str, replacement: str) -> None:
+        key = spelling.casefold()
+        if len(key) >= MIN_TERM_LENGTH and key not in self._terms:
+            self._terms[key] = replacement
+            self._compiled = None
+
+    def _context_pattern(self) -> re.Pattern[str] | None:
+        if not self._terms:
+            return None
+        if self._compiled is None:
+            alternatives = "|".join(re.escape(t) for t in sorted(self._terms, key=len, reverse=True))
+            self._compiled = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
+        return self._compiled
+
+    # --- scrubbing -----------------------------------------------------------
+
+    def scrub(self, text: str) -> str:
+        if not text or not text.strip():
+            return text
+        spans: list[Span] = []
+        pattern = self._context_pattern()
+        if pattern is not None:
+            for match in pattern.finditer(text):
+                spans.append((match.start(), match.end(), self._terms[match.group(0).casefold()]))
+        spans.extend(self._detected(text))
+        if not spans:
+            return text
+        return _rebuild(text, spans)
+
+    def _apply(self, kind: Kind, value: str) -> str:
+        return as_text(self._ctx.apply(value, _TEXT_TARGETS[kind]), kind)
+
+    def _detected(self, text: str) -> Iterable[Span]:
+        for detector in DETECTORS:
+            for match in detector.pattern.finditer(text):
+                start, end = match.span(detector.group)
+                value = match.group(detector.group)
+                yield start, end, functools.partial(self._apply, detector.kind, value)
+        for pattern in DATE_PATTERNS:
+            for match in pattern.finditer(text):
+                yield match.start(), match.end(), functools.partial(self._date, match)
+        for pattern in AGE_PATTERNS:
+            for match in pattern.finditer(text):
+                age = match.group("age")
+                if int(age) > 89:  # noqa: PLR2004 - Safe Harbor: ages over 89
+                    start, end = match.span("age")
+                    yield start, end, functools.partial(self._apply, Kind.AGE, age)
+
+    def _date(self, match: re.Match[str]) -> str:
+        parts = match.groupdict()
+        try:
+            year = int(parts["year"])
+            if year < 100:  # noqa: PLR2004 - two-digit years: assume the closest century
+                year += 2000 if year <= 40 else 1900  # noqa: PLR2004
+            month = month_number(parts["month"]) if parts.get("month") else int(parts["mm"])
+            day = int(parts["dd"]) if parts.get("dd") else None
+        except (TypeError, ValueError, StopIteration):
+            return match.group(0)
+        if not 1 <= month <= 12 or (day is not None and not 1 <= day <= 31):  # noqa: PLR2004
+            return match.group(0)  # not a calendar date (a ratio, a version): left alone
+        iso = f"{year:04d}-{month:02d}" + (f"-{day:02d}" if day is not None else "")
+        outcome = self._ctx.apply(iso, _TEXT_TARGETS[Kind.DATE])
+        if not isinstance(outcome, str) or not outcome:
+            return placeholder(Kind.DATE)
+        return _render_date(match, outcome)
+
+
+def _render_date(match: re.Match[str], outcome: str) -> str:
+    """Write a transformed ISO date back in the matched text's own format."""
+    if len(outcome) == 4 or not outcome[:4].isdigit():  # noqa: PLR2004 - generalized to a year
+        return outcome
+    year, month = int(outcome[:4]), int(outcome[5:7])
+    day = int(outcome[8:10]) if len(outcome) >= 10 else None  # noqa: PLR2004
+    parts = match.groupdict()
+    text = match.group(0)
+    if parts.get("month"):
+        written = parts["month"].rstrip(".")
+        full = MONTHS[month - 1]
+        name = full if written.lower() in MONTHS else full[:3]
+        if written.isupper() and len(written) > 1:
+            name = name.upper()
+        elif written[:1].isupper():
+            name = name.capitalize()
+        text = text.replace(written, name, 1)
+        if day is not None and parts.get("dd"):
+            text = _replace_group(text, match, "dd", str(day))
+        return _replace_group(text, match, "year", f"{year:04d}", offset_text=True)
+    if parts.get("sep"):
+        sep = parts["sep"]
+        y = f"{year:04d}" if len(parts["year"]) == 4 else f"{year % 100:02d}"  # noqa: PLR2004
+        return f"{month:02d}{sep}{(day or 1):02d}{sep}{y}"
+    return f"{year:04d}-{month:02d}-{(day or 1):02d}"
+
+
+def _replace_group(text: str, match: re.Match[str], group: str, value: str,
+                   offset_text: bool = False) -> str:
+    original = match.group(group)
+    index = text.rfind(original) if offset_text else text.find(original)
+    return text if index < 0 else text[:index] + value + text[index + len(original) :]
+
+
+def _rebuild(text: str, spans: list[Span]) -> str:
+    spans.sort(key=lambda s: (s[0], -(s[1] - s[0])))
+    out: list[str] = []
+    position = 0
+    for start, end, replacement in spans:
+        if start < position:
+            continue  # overlaps a span already replaced
+        out.append(text[position:start])
+        out.append(replacement if isinstance(replacement, str) else replacement())
+        position = end
+    out.append(text[position:])
+    return "".join(out)
+
+
+ScrubFunction = Callable[[str], str]
