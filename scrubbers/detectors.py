@@ -19,8 +19,18 @@ from typing import Final
 from scrubbers.kinds import Kind
 
 MONTHS: Final = (
-    "january", "february", "march", "april", "may", "june", "july", "august", "september",
-    "october", "november", "december",
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
 )
 _MONTH_ALT: Final = (
     r"(?P<month>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
@@ -45,40 +55,59 @@ DETECTORS: Final = (
     Detector("url", Kind.URL, _re(r"\b(?:https?://|ftp://|www\.)[^\s<>\"'\]\)]+")),
     Detector("ssn", Kind.SSN, _re(r"(?<![\d-])\d{3}[- ]\d{2}[- ]\d{4}(?![\d-])")),
     Detector(
-        "ssn-context", Kind.SSN,
+        "ssn-context",
+        Kind.SSN,
         _re(r"\b(?:ssn|social security(?: number| no\.?| #)?)\s*[:#]?\s*(?P<value>\d{9})\b"),
         "value",
     ),
     Detector(
-        "fax", Kind.FAX,
-        _re(r"\bfax(?: number| no\.?| #)?\s*[:#]?\s*(?P<value>(?:\+?1[\s.-]?)?(?:\(\d{3}\)\s?"
-            r"|\d{3}[\s.-])\d{3}[\s.-]\d{4})(?!\d)"),
+        "fax",
+        Kind.FAX,
+        _re(
+            r"\bfax(?: number| no\.?| #)?\s*[:#]?\s*(?P<value>(?:\+?1[\s.-]?)?(?:\(\d{3}\)\s?"
+            r"|\d{3}[\s.-])\d{3}[\s.-]\d{4})(?!\d)"
+        ),
         "value",
     ),
     Detector(
-        "phone", Kind.PHONE,
+        "phone",
+        Kind.PHONE,
         _re(r"(?<![\d-])(?:\+?1[\s.-]?)?(?:\(\d{3}\)\s?|\d{3}[\s.-])\d{3}[\s.-]\d{4}(?![\d-])"),
     ),
-    Detector("ipv4", Kind.IP_ADDRESS,
-             _re(r"(?<!\d)(?<!\d\.)(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)"
-                 r"(?!\d|\.\d)")),
+    Detector(
+        "ipv4",
+        Kind.IP_ADDRESS,
+        _re(
+            r"(?<!\d)(?<!\d\.)(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)"
+            r"(?!\d|\.\d)"
+        ),
+    ),
     Detector("ipv6", Kind.IP_ADDRESS, _re(r"\b(?:[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}\b")),
     Detector(
-        "mrn-context", Kind.MRN,
-        _re(r"\b(?:mrn|mr\s?#|medical record(?: number| no\.?| #)?|record\s?#|patient id|pt id"
-            r"|chart(?: number| no\.?| #))\s*[:#]?\s*(?P<value>[a-z]*\d[a-z0-9-]{2,})\b"),
+        "mrn-context",
+        Kind.MRN,
+        _re(
+            r"\b(?:mrn|mr\s?#|medical record(?: number| no\.?| #)?|record\s?#|patient id|pt id"
+            r"|chart(?: number| no\.?| #))\s*[:#]?\s*(?P<value>[a-z]*\d[a-z0-9-]{2,})\b"
+        ),
         "value",
     ),
     Detector(
-        "account-context", Kind.ACCOUNT_NUMBER,
-        _re(r"\b(?:acct|account|visit|encounter|fin)(?: number| no\.?| #)?\s*[:#]?\s*"
-            r"(?P<value>[a-z]*\d[a-z0-9-]{2,})\b"),
+        "account-context",
+        Kind.ACCOUNT_NUMBER,
+        _re(
+            r"\b(?:acct|account|visit|encounter|fin)(?: number| no\.?| #)?\s*[:#]?\s*"
+            r"(?P<value>[a-z]*\d[a-z0-9-]{2,})\b"
+        ),
         "value",
     ),
     Detector(
-        "plan-context", Kind.HEALTH_PLAN_ID,
-        _re(r"\b(?:member|subscriber|policy|medicaid|medicare|insurance|plan)\s*(?:id|number|no\.?|#)"
-            r"\s*[:#]?\s*(?P<value>[a-z]*\d[a-z0-9-]{2,})\b"),
+        "plan-context",
+        Kind.HEALTH_PLAN_ID,
+        _re(
+            r"\b(?:member|subscriber|policy|medicaid|medicare|insurance|plan)\s*(?:id|number|no\.?|#)"
+            r"\s*[:#]?\s*(?P<value>[a-z]*\d[a-z0-9-]{2,})\b"
+        ),
         "value",
     ),
 )
@@ -86,8 +115,10 @@ DETECTORS: Final = (
 # Written dates. Each names its parts so they can be re-rendered after a shift.
 DATE_PATTERNS: Final = (
     _re(r"(?<![\d/.-])(?P<year>(?:19|20)\d{2})-(?P<mm>\d{1,2})-(?P<dd>\d{1,2})(?![\d/-])"),
-    _re(r"(?<![\d/.-])(?P<mm>\d{1,2})(?P<sep>[/.-])(?P<dd>\d{1,2})(?P=sep)(?P<year>\d{4}|\d{2})"
-        r"(?![\d/-])"),
+    _re(
+        r"(?<![\d/.-])(?P<mm>\d{1,2})(?P<sep>[/.-])(?P<dd>\d{1,2})(?P=sep)(?P<year>\d{4}|\d{2})"
+        r"(?![\d/-])"
+    ),
     _re(rf"\b{_MONTH_ALT}\s+(?P<dd>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<year>\d{{4}})\b"),
     _re(rf"\b(?P<dd>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH_ALT},?\s+(?P<year>\d{{4}})\b"),
     _re(rf"\b{_MONTH_ALT}\s+(?P<year>\d{{4}})\b"),

@@ -39,6 +39,8 @@ from typing import Any, Final, TypeVar
 import orjson
 
 from scrubbers import methods
+from scrubbers.hl7.paths import HL7PathError
+from scrubbers.hl7.paths import compile_path as compile_hl7_path
 from scrubbers.identity import IdentityConfig, UnresolvedIdentityPolicy
 from scrubbers.kinds import Kind, Role
 from scrubbers.policy_yaml import LocatedDocument, PolicyError, load_located
@@ -112,6 +114,18 @@ def _format_selector(doc: LocatedDocument, path: DocPath, value: Any) -> Predica
 def _datatype_selector(doc: LocatedDocument, path: DocPath, value: Any) -> Predicate:
     datatypes = frozenset(string_list(doc, path, value))
     return lambda target: target.datatype in datatypes
+
+
+@register_selector("hl7")
+def _hl7_selector(doc: LocatedDocument, path: DocPath, value: Any) -> Predicate:
+    """HL7v2 field paths (``PID-5``, ``PID-11.5``, ``NK1-*``, ``Z*``) that override datatypes."""
+    patterns = []
+    for index, text in enumerate(string_list(doc, path, value)):
+        try:
+            patterns.append(compile_hl7_path(text))
+        except HL7PathError as exc:
+            raise doc.error(path if isinstance(value, str) else (*path, index), str(exc)) from None
+    return lambda target: target.format == "hl7v2" and any(p.match(target.path) for p in patterns)
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,13 +29,15 @@ from typing import TYPE_CHECKING, Final
 
 from scrubbers.detectors import AGE_PATTERNS, DATE_PATTERNS, DETECTORS, MONTHS, month_number
 from scrubbers.kinds import LABELS, Kind
-from scrubbers.methods import Outcome, Removal
+from scrubbers.methods import Outcome
 from scrubbers.target import Target
 
 if TYPE_CHECKING:
     from scrubbers.engine import MessageContext
 
 MIN_TERM_LENGTH: Final = 2
+MIN_NUMERIC_TERM: Final = 5
+MIN_SWEEP_LENGTH: Final = 4
 _TEXT_TARGETS: Final = {kind: Target(kind, format="text", path="text") for kind in Kind}
 _WORD: Final = re.compile(r"\w")
 
@@ -56,16 +58,23 @@ def as_text(outcome: Outcome, kind: Kind) -> str:
 def phone_spellings(value: str) -> list[str]:
     """Common ways one phone number is written (10-digit NANP, 7-digit local)."""
     digits = "".join(c for c in value if c.isdigit())
-    if len(digits) == 11 and digits[0] == "1":  # noqa: PLR2004
+    if len(digits) == 11 and digits[0] == "1":
         digits = digits[1:]
     spellings = [value.strip()]
-    if len(digits) == 10:  # noqa: PLR2004
+    if len(digits) == 10:
         a, b, c = digits[:3], digits[3:6], digits[6:]
-        spellings += [digits, f"{a}-{b}-{c}", f"({a}) {b}-{c}", f"({a}){b}-{c}", f"{a}.{b}.{c}",
-                      f"{a} {b} {c}", f"{b}-{c}"]
-    elif len(digits) == 7:  # noqa: PLR2004
+        spellings += [
+            digits,
+            f"{a}-{b}-{c}",
+            f"({a}) {b}-{c}",
+            f"({a}){b}-{c}",
+            f"{a}.{b}.{c}",
+            f"{a} {b} {c}",
+            f"{b}-{c}",
+        ]
+    elif len(digits) == 7:
         spellings += [digits, f"{digits[:3]}-{digits[3:]}"]
-    elif len(digits) >= 4:  # noqa: PLR2004
+    elif len(digits) >= 4:
         spellings.append(digits)
     return spellings
 
@@ -77,13 +86,22 @@ def name_spellings(family: str, given: str, middle: str = "") -> list[str]:
     if family and given:
         initial = given[0]
         out += [
-            f"{given} {family}", f"{family}, {given}", f"{family} {given}", f"{family},{given}",
-            f"{initial}. {family}", f"{initial} {family}", f"{family}, {initial}.",
+            f"{given} {family}",
+            f"{family}, {given}",
+            f"{family} {given}",
+            f"{family},{given}",
+            f"{initial}. {family}",
+            f"{initial} {family}",
+            f"{family}, {initial}.",
             f"{family}, {initial}",
         ]
         if middle:
-            out += [f"{given} {middle} {family}", f"{given} {middle[0]}. {family}",
-                    f"{family}, {given} {middle}", f"{family}, {given} {middle[0]}."]
+            out += [
+                f"{given} {middle} {family}",
+                f"{given} {middle[0]}. {family}",
+                f"{family}, {given} {middle}",
+                f"{family}, {given} {middle[0]}.",
+            ]
     return out
 
 
@@ -104,6 +122,8 @@ class TextScrubber:
         value = value.strip()
         if len(value) < MIN_TERM_LENGTH or kind in (Kind.STATE, Kind.COUNTRY):
             return
+        if value.isdigit() and len(value) < MIN_NUMERIC_TERM and kind not in (Kind.PHONE, Kind.FAX):
+            return  # a house number or a short code would match doses and counts everywhere
         replacement = as_text(outcome, kind)
         if replacement == value:
             return  # kept: nothing to hide
@@ -117,6 +137,26 @@ class TextScrubber:
         for spelling in name_spellings(family, given, middle):
             self._add_term(spelling, replacement)
 
+    def leaf_pattern(self, delimiters: str) -> re.Pattern[str] | None:
+        """Known PHI (4+ characters) as whole delimited values, for a last structured sweep.
+
+        A value that equals a PHI value replaced elsewhere in the message (a
+        patient whose name is also the sending application's) is replaced too.
+        """
+        terms = sorted((t for t in self._terms if len(t) >= MIN_SWEEP_LENGTH), key=len, reverse=True)
+        if not terms:
+            return None
+        bound = re.escape(delimiters)
+        alternatives = "|".join(re.escape(t) for t in terms)
+        return re.compile(rf"(?:(?<=[{bound}])|^)(?:{alternatives})(?=[{bound}]|$)", re.IGNORECASE)
+
+    def replacement_for(self, value: str) -> str:
+        return self._terms[value.casefold()]
+
+    def known(self, value: str) -> str | None:
+        """The replacement of a PHI value already seen in this message, if any."""
+        return self._terms.get(value.strip().casefold()) if self._terms else None
+
     def _add_term(self, spelling: str, replacement: str) -> None:
         key = spelling.casefold()
         if len(key) >= MIN_TERM_LENGTH and key not in self._terms:
@@ -127,7 +167,9 @@ class TextScrubber:
         if not self._terms:
             return None
         if self._compiled is None:
-            alternatives = "|".join(re.escape(t) for t in sorted(self._terms, key=len, reverse=True))
+            alternatives = "|".join(
+                re.escape(t) for t in sorted(self._terms, key=len, reverse=True)
+            )
             self._compiled = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
         return self._compiled
 
@@ -161,7 +203,7 @@ class TextScrubber:
         for pattern in AGE_PATTERNS:
             for match in pattern.finditer(text):
                 age = match.group("age")
-                if int(age) > 89:  # noqa: PLR2004 - Safe Harbor: ages over 89
+                if int(age) > 89:
                     start, end = match.span("age")
                     yield start, end, functools.partial(self._apply, Kind.AGE, age)
 
@@ -169,13 +211,13 @@ class TextScrubber:
         parts = match.groupdict()
         try:
             year = int(parts["year"])
-            if year < 100:  # noqa: PLR2004 - two-digit years: assume the closest century
-                year += 2000 if year <= 40 else 1900  # noqa: PLR2004
+            if year < 100:
+                year += 2000 if year <= 40 else 1900
             month = month_number(parts["month"]) if parts.get("month") else int(parts["mm"])
             day = int(parts["dd"]) if parts.get("dd") else None
         except (TypeError, ValueError, StopIteration):
             return match.group(0)
-        if not 1 <= month <= 12 or (day is not None and not 1 <= day <= 31):  # noqa: PLR2004
+        if not 1 <= month <= 12 or (day is not None and not 1 <= day <= 31):
             return match.group(0)  # not a calendar date (a ratio, a version): left alone
         iso = f"{year:04d}-{month:02d}" + (f"-{day:02d}" if day is not None else "")
         outcome = self._ctx.apply(iso, _TEXT_TARGETS[Kind.DATE])
@@ -186,10 +228,10 @@ class TextScrubber:
 
 def _render_date(match: re.Match[str], outcome: str) -> str:
     """Write a transformed ISO date back in the matched text's own format."""
-    if len(outcome) == 4 or not outcome[:4].isdigit():  # noqa: PLR2004 - generalized to a year
+    if len(outcome) == 4 or not outcome[:4].isdigit():
         return outcome
     year, month = int(outcome[:4]), int(outcome[5:7])
-    day = int(outcome[8:10]) if len(outcome) >= 10 else None  # noqa: PLR2004
+    day = int(outcome[8:10]) if len(outcome) >= 10 else None
     parts = match.groupdict()
     text = match.group(0)
     if parts.get("month"):
@@ -206,13 +248,14 @@ def _render_date(match: re.Match[str], outcome: str) -> str:
         return _replace_group(text, match, "year", f"{year:04d}", offset_text=True)
     if parts.get("sep"):
         sep = parts["sep"]
-        y = f"{year:04d}" if len(parts["year"]) == 4 else f"{year % 100:02d}"  # noqa: PLR2004
+        y = f"{year:04d}" if len(parts["year"]) == 4 else f"{year % 100:02d}"
         return f"{month:02d}{sep}{(day or 1):02d}{sep}{y}"
     return f"{year:04d}-{month:02d}-{(day or 1):02d}"
 
 
-def _replace_group(text: str, match: re.Match[str], group: str, value: str,
-                   offset_text: bool = False) -> str:
+def _replace_group(
+    text: str, match: re.Match[str], group: str, value: str, offset_text: bool = False
+) -> str:
     original = match.group(group)
     index = text.rfind(original) if offset_text else text.find(original)
     return text if index < 0 else text[:index] + value + text[index + len(original) :]

@@ -13,6 +13,7 @@ import click
 
 from streams.logs import LOG_FORMAT_ENV, configure_logging
 from streams.policy_cli import policy_group
+from streams.scrub_cli import scrub_command
 
 DISTRIBUTION = "phi-scrub"
 
@@ -33,6 +34,7 @@ def cli(log_format: str) -> None:
 
 
 cli.add_command(policy_group)
+cli.add_command(scrub_command)
 
 
 def main() -> None:

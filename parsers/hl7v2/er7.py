@@ -85,10 +85,10 @@ class Delimiters:
             raise ER7Error("header segment too short to hold its delimiters")
         sep = header[3]
         encoding = header[4:].split(sep, 1)[0]
-        if len(encoding) < 4:  # noqa: PLR2004 - component, repetition, escape, subcomponent
+        if len(encoding) < 4:
             raise ER7Error("MSH-2 must hold four encoding characters")
         chars = (sep, *encoding[:4])
-        if len(set(chars)) != 5 or any(c.isalnum() or c.isspace() for c in chars):  # noqa: PLR2004
+        if len(set(chars)) != 5 or any(c.isalnum() or c.isspace() for c in chars):
             raise ER7Error("MSH-1/MSH-2 delimiters must be five distinct punctuation characters")
         return cls(sep, encoding[0], encoding[1], encoding[2], encoding[3])
 
@@ -162,8 +162,9 @@ def charset_of(data: bytes) -> tuple[str, bool]:
     start = data.find(b"MSH")
     if start < 0:
         raise ER7Error("no MSH segment: not an HL7v2 ER7 message")
-    end = min((i for i in (data.find(b"\r", start), data.find(b"\n", start)) if i >= 0),
-              default=len(data))
+    end = min(
+        (i for i in (data.find(b"\r", start), data.find(b"\n", start)) if i >= 0), default=len(data)
+    )
     header = data[start:end].decode("latin-1")
     if len(header) < 4:
         raise ER7Error("MSH segment too short")
@@ -183,10 +184,10 @@ def decode(data: bytes, codec: str, declared: bool) -> str:
     except UnicodeDecodeError as exc:
         where = f"at byte {exc.start}"
         if declared:
-            raise ER7Error(f"bytes do not match the MSH-18 character set ({codec}) {where}") from None
-        raise ER7Error(
-            f"not valid UTF-8 {where} and MSH-18 declares no character set"
-        ) from None
+            raise ER7Error(
+                f"bytes do not match the MSH-18 character set ({codec}) {where}"
+            ) from None
+        raise ER7Error(f"not valid UTF-8 {where} and MSH-18 declares no character set") from None
 
 
 def parse(data: bytes, max_segments: int = 100_000) -> Document:
@@ -201,8 +202,10 @@ def parse(data: bytes, max_segments: int = 100_000) -> Document:
     stripped = text.lstrip("\ufeff\r\n")  # a UTF-8 byte order mark is kept verbatim too
     leading = text[: len(text) - len(stripped)]
     parts = _SEGMENT_SPLIT.split(stripped)
-    segments = [Segment(parts[i], parts[i + 1] if i + 1 < len(parts) else "")
-                for i in range(0, len(parts), 2)]
+    segments = [
+        Segment(parts[i], parts[i + 1] if i + 1 < len(parts) else "")
+        for i in range(0, len(parts), 2)
+    ]
     if len(segments) > max_segments:
         raise ER7Error(f"more than {max_segments} segments")
     document = Document([], codec, framed, leading)
@@ -216,7 +219,9 @@ def parse(data: bytes, max_segments: int = 100_000) -> Document:
         if not _SEGMENT_ID.fullmatch(name) or (len(segment.text) > 3 and segment.text[3] in "\r\n"):
             raise ER7Error(f"segment {number} does not start with a segment id")
         if name == "MSH":
-            current = Message([segment], Delimiters.from_header(segment.text), len(document.messages))
+            current = Message(
+                [segment], Delimiters.from_header(segment.text), len(document.messages)
+            )
             document.items.append(current)
             document.messages.append(current)
         elif name in ENVELOPE_SEGMENTS:
@@ -299,7 +304,11 @@ def escape(value: str, d: Delimiters) -> str:
     if not any(c in value for c in (d.field, d.component, d.repetition, d.escape, d.subcomponent)):
         return value
     out = value.replace(d.escape, f"{d.escape}E{d.escape}")
-    for char, code in ((d.field, "F"), (d.component, "S"), (d.subcomponent, "T"),
-                       (d.repetition, "R")):
+    for char, code in (
+        (d.field, "F"),
+        (d.component, "S"),
+        (d.subcomponent, "T"),
+        (d.repetition, "R"),
+    ):
         out = out.replace(char, f"{d.escape}{code}{d.escape}")
     return out

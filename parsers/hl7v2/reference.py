@@ -14,8 +14,20 @@ from typing import Final
 import hl7apy
 from hl7apy.exceptions import ChildNotFound, UnsupportedVersion
 
-SUPPORTED: Final = ("2.1", "2.2", "2.3", "2.3.1", "2.4", "2.5", "2.5.1", "2.6", "2.7", "2.8",
-                    "2.8.1", "2.8.2")
+SUPPORTED: Final = (
+    "2.1",
+    "2.2",
+    "2.3",
+    "2.3.1",
+    "2.4",
+    "2.5",
+    "2.5.1",
+    "2.6",
+    "2.7",
+    "2.8",
+    "2.8.1",
+    "2.8.2",
+)
 FALLBACK_VERSION: Final = "2.5"
 
 
@@ -59,7 +71,7 @@ def segment_fields(version: str, segment: str) -> tuple[FieldInfo, ...] | None:
         structure = library.get(segment, "Segment")
     except ChildNotFound:
         return None
-    if not structure or len(structure) < 2 or not structure[1]:  # noqa: PLR2004
+    if not structure or len(structure) < 2 or not structure[1]:
         return None
     fields = []
     for position, child in enumerate(structure[1], start=1):

@@ -56,6 +56,11 @@ def _dates(*numbers: int) -> dict[int, ComponentRule]:
     return {n: ComponentRule(Kind.DATE, FIRST_SUBCOMPONENT) for n in numbers}
 
 
+def _ranges(*numbers: int) -> dict[int, ComponentRule]:
+    # DR components hold a start and an end date as subcomponents.
+    return {n: ComponentRule(Kind.DATE, ALL_SUBCOMPONENTS) for n in numbers}
+
+
 _XCN: Final = {
     1: ComponentRule(PERSON_ID),
     2: ComponentRule(PERSON_NAME),
@@ -64,9 +69,9 @@ _XCN: Final = {
 }
 
 DATATYPE_COMPONENTS: Final[dict[str, dict[int, ComponentRule]]] = {
-    "XPN": {**_names(1, 2, 3), **_dates(10, 12, 13)},
+    "XPN": {**_names(1, 2, 3), **_ranges(10), **_dates(12, 13)},
     "PN": _names(1, 2, 3),
-    "XCN": {**_XCN, **_dates(17, 18)},
+    "XCN": {**_XCN, **_ranges(17), **_dates(19, 20)},
     "CN": dict(_XCN),
     "CNN": dict(_XCN),
     "NDL": {1: ComponentRule(PERSON_NAME), **_dates(2, 3)},
@@ -83,7 +88,8 @@ DATATYPE_COMPONENTS: Final[dict[str, dict[int, ComponentRule]]] = {
         9: ComponentRule(Kind.COUNTY),
         10: ComponentRule(Kind.GEOCODE),
         19: ComponentRule(Kind.NAME),  # addressee (2.7+)
-        **_dates(12, 13, 14),
+        **_ranges(12),
+        **_dates(13, 14),
     },
     "AD": {
         1: ComponentRule(Kind.STREET_ADDRESS),
@@ -109,10 +115,15 @@ DATATYPE_COMPONENTS: Final[dict[str, dict[int, ComponentRule]]] = {
     "CK": {1: ComponentRule(ID_BY_TYPE)},
     "DLN": {1: ComponentRule(Kind.LICENSE_NUMBER), **_dates(3)},
     "EI": {1: ComponentRule(Kind.OTHER_ID)},
-    "EIP": {1: ComponentRule(Kind.OTHER_ID, FIRST_SUBCOMPONENT),
-            2: ComponentRule(Kind.OTHER_ID, FIRST_SUBCOMPONENT)},
-    "XON": {1: ComponentRule(ORG_NAME), 3: ComponentRule(Kind.OTHER_ID),
-            10: ComponentRule(Kind.OTHER_ID)},
+    "EIP": {
+        1: ComponentRule(Kind.OTHER_ID, FIRST_SUBCOMPONENT),
+        2: ComponentRule(Kind.OTHER_ID, FIRST_SUBCOMPONENT),
+    },
+    "XON": {
+        1: ComponentRule(ORG_NAME),
+        3: ComponentRule(Kind.OTHER_ID),
+        10: ComponentRule(Kind.OTHER_ID),
+    },
     "DT": {1: ComponentRule(Kind.DATE)},
     "DTM": {1: ComponentRule(Kind.DATE)},
     "TS": {1: ComponentRule(Kind.DATE, FIRST_SUBCOMPONENT)},
@@ -126,13 +137,22 @@ IDENTIFIER_TYPES: Final[dict[str, Kind]] = {
     **dict.fromkeys(("MR", "MRN", "MRT", "PI", "PT", "PN", "PE", "PPIN"), Kind.MRN),
     **dict.fromkeys(("SS", "SSN", "SR"), Kind.SSN),
     **dict.fromkeys(("DL", "DR", "PPN", "VS", "CZ", "BCT", "LI"), Kind.LICENSE_NUMBER),
-    **dict.fromkeys(("AN", "AND", "ANON", "ANC", "ANT", "VN", "BA", "BC", "BR"),
-                    Kind.ACCOUNT_NUMBER),
-    **dict.fromkeys(("MB", "MC", "MA", "MCD", "MCR", "MCN", "HC", "SN", "NIIP", "NI", "NH",
-                     "PCN", "QA", "SB"), Kind.HEALTH_PLAN_ID),
-    **dict.fromkeys(("NPI", "DN", "DEA", "MD", "NP", "RN", "LN", "UPIN", "PRC", "PRN", "EI"),
-                    Kind.PROVIDER_ID),
+    **dict.fromkeys(
+        ("AN", "AND", "ANON", "ANC", "ANT", "VN", "BA", "BC", "BR"), Kind.ACCOUNT_NUMBER
+    ),
+    **dict.fromkeys(
+        ("MB", "MC", "MA", "MCD", "MCR", "MCN", "HC", "SN", "NIIP", "NI", "NH", "PCN", "QA", "SB"),
+        Kind.HEALTH_PLAN_ID,
+    ),
+    **dict.fromkeys(
+        ("NPI", "DN", "DEA", "MD", "NP", "RN", "LN", "UPIN", "PRC", "PRN", "EI"), Kind.PROVIDER_ID
+    ),
 }
+
+# Datatypes that name staff: a provider unless a field rule says whose they are.
+PROVIDER_DATATYPES: Final = frozenset({"XCN", "CN", "CNN", "NDL", "CM_NDL", "PPN"})
+# Withdrawn fields still carry data in real feeds (older senders): free text.
+WITHDRAWN: Final = "WD"
 
 SEGMENT_ROLES: Final[dict[str, Role]] = {
     "NK1": Role.RELATIVE,
@@ -173,6 +193,7 @@ FIELD_RULES: Final[dict[str, FieldRule]] = {
         f4=FieldRule(Kind.MRN, datatype="CX"),
         f6=FieldRule(role=Role.RELATIVE),  # mother's maiden name
         f7=FieldRule(Kind.BIRTH_DATE),
+        f9=FieldRule(role=Role.PATIENT, datatype="XPN"),  # alias; withdrawn in 2.7+, still sent
         f12=FieldRule(Kind.COUNTY),
         f18=FieldRule(Kind.ACCOUNT_NUMBER, datatype="CX"),
         f19=FieldRule(Kind.SSN),
@@ -181,10 +202,14 @@ FIELD_RULES: Final[dict[str, FieldRule]] = {
         f23=FieldRule(Kind.CITY),  # birth place
         f29=FieldRule(Kind.DEATH_DATE),
     ),
-    **_rules("PD1", f4=FieldRule(role=Role.PROVIDER)),
-    **_rules("MRG", f1=FieldRule(role=Role.PATIENT, datatype="CX"),
-             f3=FieldRule(Kind.ACCOUNT_NUMBER, datatype="CX"),
-             f5=FieldRule(Kind.ACCOUNT_NUMBER, datatype="CX"), f7=FieldRule(role=Role.PATIENT)),
+    **_rules("PD1", f4=FieldRule(role=Role.PROVIDER, datatype="XCN")),
+    **_rules(
+        "MRG",
+        f1=FieldRule(role=Role.PATIENT, datatype="CX"),
+        f3=FieldRule(Kind.ACCOUNT_NUMBER, datatype="CX"),
+        f5=FieldRule(Kind.ACCOUNT_NUMBER, datatype="CX"),
+        f7=FieldRule(role=Role.PATIENT),
+    ),
     **_rules(
         "NK1",
         f13=FieldRule(role=Role.EMPLOYER),  # next of kin's organization

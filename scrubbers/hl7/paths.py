@@ -30,7 +30,7 @@ def compile_path(pattern: str) -> re.Pattern[str]:
             "HL7 paths look like PID-5, PID-11.5, NK1-*, Z* (segment[-field[.component]])"
         )
     segment, field, component = match.groups()
-    if "*" not in segment and len(segment) != 3:  # noqa: PLR2004
+    if "*" not in segment and len(segment) != 3:
         raise HL7PathError("segment ids have three characters (use * as a wildcard)")
     regex = re.escape(segment).replace(r"\*", "[A-Z0-9]*")
     if field is not None:

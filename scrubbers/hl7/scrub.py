@@ -1,0 +1,647 @@
+"""De-identify HL7v2 messages under a policy.
+
+For each message: resolve the patient's identity from PID-3 (and PID-2), then
+walk every segment with a plan compiled once per (HL7 version, segment id)
+from hl7apy's reference data and :mod:`scrubbers.hl7.fields`. Structured
+fields go first and feed the message's text scrubber with what they found;
+free-text fields (NTE-3, OBX-5 text, Z-segments, fields the reference does
+not know) go second, so a name or MRN planted in a note is replaced exactly
+like the header's.
+
+Only values the policy changes are rewritten; everything else keeps its
+original bytes. Unknown segments and fields beyond the reference data are
+treated as free text (their identifier-looking values are replaced), or
+dropped when a policy rule with an ``hl7`` path says so.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Final
+
+from parsers.hl7v2 import er7
+from parsers.hl7v2.er7 import Delimiters, Document, Message, Segment
+from parsers.hl7v2.reference import resolve_version, segment_fields
+from scrubbers.engine import MessageContext, Scrubber
+from scrubbers.hl7 import fields as F
+from scrubbers.identity import PatientIdentifier
+from scrubbers.kinds import DATE_KINDS, Kind, Role
+from scrubbers.methods import Outcome, Removal
+from scrubbers.report import ScrubReport
+from scrubbers.target import Target
+from scrubbers.text import as_text
+
+FORMAT: Final = "hl7v2"
+_TIMESTAMP_HINT: Final = re.compile(r"(?:19|20)\d{6}")
+_TIMESTAMP: Final = re.compile(r"(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
+                               r"(?:\d{2}(?:\d{2}(?:\d{2}(?:\.\d{1,4})?)?)?)?(?:[+-]\d{4})?")
+ENVELOPE_VERSION: Final = "2.5"
+_HEADER_SEGMENTS: Final = frozenset({"MSH", "FHS", "BHS"})  # field 1 is the separator itself
+# Where a person's family, given and middle names sit, per name datatype (0-based components).
+NAME_LAYOUT: Final = {
+    "XPN": (0, 1, 2),
+    "PN": (0, 1, 2),
+    "XCN": (1, 2, 3),
+    "CN": (1, 2, 3),
+    "CNN": (1, 2, 3),
+    "PPN": (1, 2, 3),
+}
+_TEXT_ENCAPSULATED_TYPES: Final = frozenset({"TEXT", "TX", "FT"})
+_TEXT_SUBTYPES: Final = frozenset({"PLAIN", "TEXT", "RTF", "HTML", "XML", "X-HL7-CDA-LEVEL-ONE"})
+
+
+@dataclass(slots=True)
+class MessageResult:
+    """What happened to one message of an input."""
+
+    index: int
+    report: ScrubReport | None = None
+    error: str | None = None
+
+
+@dataclass(slots=True)
+class DocumentResult:
+    output: bytes | None
+    messages: list[MessageResult] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.output is not None and all(m.error is None for m in self.messages)
+
+
+class HL7ScrubError(ValueError):
+    """A message could not be scrubbed. Messages name the place, never the value."""
+
+
+# --- plans ------------------------------------------------------------------------
+
+FieldHandler = Callable[[str, "_Walk"], str]
+
+
+@dataclass(slots=True)
+class SegmentPlan:
+    name: str
+    drop: bool
+    handlers: dict[int, FieldHandler]  # split index -> handler
+    known_fields: int  # beyond this, fields are unknown content (free text)
+    unknown_segment: bool
+
+
+class _Walk:
+    """State while scrubbing one message: context, delimiters, deferred text."""
+
+    __slots__ = ("ctx", "d", "deferred", "segment_fields")
+
+    def __init__(self, ctx: MessageContext, d: Delimiters) -> None:
+        self.ctx = ctx
+        self.d = d
+        self.deferred: list[Callable[[], None]] = []
+        self.segment_fields: list[str] = []
+
+    def apply(self, raw: str, target: Target, namespace: str = "") -> Outcome:
+        """Apply the policy to an escaped HL7 value; feed the text context."""
+        value = er7.unescape(raw, self.d)
+        outcome = self.ctx.apply(value, target, namespace)
+        if outcome == value:
+            # Kept here, but replaced elsewhere in this message (a city sent in the
+            # state component, say): replace it the same way.
+            known = self.ctx.text.known(value)
+            if known is not None:
+                return known
+        elif target.kind not in (Kind.NAME, Kind.PROVIDER_NAME):
+            self.ctx.text.add(target.kind, value, outcome)
+        return outcome
+
+    def write(self, outcome: Outcome, original: str) -> str:
+        if isinstance(outcome, Removal):
+            return ""
+        return (
+            original if outcome == er7.unescape(original, self.d) else er7.escape(outcome, self.d)
+        )
+
+    def scrub_text(self, raw: str) -> str:
+        """Free text: formatting escapes (``\\.br\\``) survive, the rest is scrubbed."""
+        if not raw:
+            return raw
+        d = self.d
+        keep: list[str] = []
+
+        def protect(value: str) -> str:
+            keep.append(value)
+            return chr(0xE000 + len(keep) - 1)
+
+        plain = _split_escapes(raw, d, protect)
+        target = _FREE_TEXT_TARGET
+        outcome = self.ctx.apply(plain, target)
+        if isinstance(outcome, Removal):
+            return ""
+        out = er7.escape(outcome, d)
+        for index, value in enumerate(keep):
+            out = out.replace(chr(0xE000 + index), value)
+        return out
+
+
+_FREE_TEXT_TARGET: Final = Target(Kind.FREE_TEXT, Role.PATIENT, FORMAT, "text", "TX")
+
+
+def _split_escapes(raw: str, d: Delimiters, protect: Callable[[str], str]) -> str:
+    """Unescape delimiter/hex escapes; replace formatting escapes by private-use markers."""
+    esc = d.escape
+    if esc not in raw:
+        return raw
+    out: list[str] = []
+    i = 0
+    while i < len(raw):
+        if raw[i] != esc:
+            j = raw.find(esc, i)
+            j = len(raw) if j < 0 else j
+            out.append(raw[i:j])
+            i = j
+            continue
+        end = raw.find(esc, i + 1)
+        if end < 0:
+            out.append(raw[i:])
+            break
+        sequence = raw[i : end + 1]
+        decoded = er7.unescape(sequence, d)
+        out.append(protect(sequence) if decoded == sequence else decoded)
+        i = end + 1
+    return "".join(out)
+
+
+class HL7Scrubber:
+    """Scrubs HL7v2 inputs with one :class:`~scrubbers.engine.Scrubber` (policy + keys)."""
+
+    def __init__(self, scrubber: Scrubber) -> None:
+        self.scrubber = scrubber
+        self._plans: dict[tuple[str, str], SegmentPlan] = {}
+        self._targets: dict[tuple[str, int, Kind, Role, str], Target] = {}
+        self._deferred: set[FieldHandler] = {_text_field}
+
+    # --- public API ---------------------------------------------------------
+
+    def scrub_bytes(self, data: bytes, max_bytes: int | None = None) -> DocumentResult:
+        """Scrub every message of an input. Fails closed: any error, no output."""
+        if max_bytes is not None and len(data) > max_bytes:
+            return DocumentResult(
+                None, [MessageResult(0, error=f"input larger than {max_bytes} bytes")]
+            )
+        try:
+            document = er7.parse(data)
+        except er7.ER7Error as exc:
+            return DocumentResult(None, [MessageResult(0, error=str(exc))])
+        return self.scrub_document(document)
+
+    def scrub_document(self, document: Document) -> DocumentResult:
+        results = []
+        for message in document.messages:
+            try:
+                results.append(MessageResult(message.index, self.scrub_message(message)))
+            except (HL7ScrubError, er7.ER7Error, LookupError) as exc:
+                results.append(MessageResult(message.index, error=str(exc)))
+        self._scrub_envelope(document)
+        if any(r.error for r in results):
+            return DocumentResult(None, results)
+        try:
+            return DocumentResult(er7.serialize(document), results)
+        except er7.ER7Error as exc:
+            return DocumentResult(None, [MessageResult(0, error=str(exc))])
+
+    def scrub_message(self, message: Message) -> ScrubReport:
+        version = resolve_version(message.version)
+        ctx = self.scrubber.message(patient_identifiers(message))
+        walk = _Walk(ctx, message.delimiters)
+        kept: list[Segment] = []
+        for segment in message.segments:
+            if not segment.text:
+                kept.append(segment)
+                continue
+            plan = self._plan(version, segment.name)
+            if plan.drop:
+                ctx.report.record(Kind.FREE_TEXT, "drop")
+                continue
+            self._scrub_segment(segment, plan, walk)
+            kept.append(segment)
+        for finish in walk.deferred:
+            finish()
+        _sweep(kept, walk)
+        if kept and not kept[-1].terminator and message.segments[-1].terminator:
+            kept[-1].terminator = message.segments[-1].terminator
+        message.segments[:] = kept
+        return ctx.report
+
+    # --- segments -------------------------------------------------------------
+
+    def _scrub_segment(self, segment: Segment, plan: SegmentPlan, walk: _Walk) -> None:
+        d = walk.d
+        parts = segment.text.split(d.field)
+        is_msh = plan.name in _HEADER_SEGMENTS
+        walk.segment_fields = parts
+        changed = False
+        for index in range(1, len(parts)):
+            raw = parts[index]
+            if not raw or (is_msh and index == 1):
+                continue
+            handler = plan.handlers.get(index)
+            if handler is None and (plan.unknown_segment or index > plan.known_fields):
+                handler = _text_field
+            if handler is None:
+                if _TIMESTAMP_HINT.search(raw):
+                    handler = self._stray_dates(plan.name, index)
+                else:
+                    continue
+            if handler in self._deferred:
+                walk.deferred.append(_deferred(segment, parts, index, handler, walk, d))
+                continue
+            new = handler(raw, walk)
+            if new != raw:
+                parts[index] = new
+                changed = True
+        if changed:
+            segment.text = d.field.join(parts)
+
+    def _scrub_envelope(self, document: Document) -> None:
+        """FHS/BHS/BTS/FTS batch segments: dates, file names and comments, no patient."""
+        segments = [i for i in document.items if isinstance(i, Segment) and i.text]
+        if not segments:
+            return
+        walk = _Walk(self.scrubber.message(), Delimiters())
+        for segment in segments:
+            if segment.name in ("FHS", "BHS"):
+                walk.d = Delimiters.from_header(segment.text)
+            self._scrub_segment(segment, self._plan(ENVELOPE_VERSION, segment.name), walk)
+        for finish in walk.deferred:
+            finish()
+
+    def _stray_dates(self, segment: str, index: int) -> FieldHandler:
+        """Timestamps in fields no rule classifies (misplaced or site-specific data).
+
+        Safe Harbor covers every date related to the patient, wherever it sits:
+        a leaf that is exactly an HL7 date/time is treated as a date.
+        """
+        target = self._target(f"{segment}-{index}", 0, Kind.DATE, Role.PATIENT, "DTM")
+
+        def handle(raw: str, walk: _Walk) -> str:
+            d = walk.d
+            leaves = re.split(f"([{re.escape(d.repetition + d.component + d.subcomponent)}])", raw)
+            for i in range(0, len(leaves), 2):
+                if _TIMESTAMP.fullmatch(leaves[i]):
+                    leaves[i] = walk.write(walk.apply(leaves[i], target), leaves[i])
+            return "".join(leaves)
+
+        return handle
+
+    # --- plan compilation ------------------------------------------------------
+
+    def _plan(self, version: str, name: str) -> SegmentPlan:
+        key = (version, name)
+        plan = self._plans.get(key)
+        if plan is None:
+            plan = self._plans[key] = self._compile(version, name)
+        return plan
+
+    def _compile(self, version: str, name: str) -> SegmentPlan:
+        policy = self.scrubber.policy
+        role = F.SEGMENT_ROLES.get(name, Role.PATIENT)
+        segment_rule = policy.resolve(Target(Kind.FREE_TEXT, role, FORMAT, name, "segment"))
+        drop = segment_rule.method == "drop" and "hl7" in segment_rule.selectors
+        infos = segment_fields(version, name)
+        handlers: dict[int, FieldHandler] = {}
+        offset = 1 if name in _HEADER_SEGMENTS else 0
+        for info in infos or ():
+            handler = self._field_handler(name, info.number, info.datatype, role)
+            if handler is not None:
+                handlers[info.number - offset] = handler
+        known = (max(info.number for info in infos) - offset) if infos else 0
+        return SegmentPlan(name, drop, handlers, known, infos is None)
+
+    def _field_handler(
+        self, segment: str, number: int, datatype: str, role: Role
+    ) -> FieldHandler | None:
+        path = f"{segment}-{number}"
+        rule = F.FIELD_RULES.get(path, F.FieldRule())
+        datatype = rule.datatype or datatype
+        if rule.role is not None:
+            role = rule.role
+        elif datatype in F.PROVIDER_DATATYPES:
+            role = Role.PROVIDER
+        if rule.text:
+            return _text_field
+        if datatype == F.WITHDRAWN:
+            # Withdrawn fields still arrive from older senders: a known meaning wins,
+            # anything else is treated as free text.
+            if rule.kind is None:
+                return _text_field
+            return self._leaf_handler(path, datatype, role, rule.kind)
+        if segment == "OBX" and number == 5:
+            return self._obx5_handler(role)
+        components = F.DATATYPE_COMPONENTS.get(datatype)
+        if components is not None:
+            return self._component_handler(path, datatype, role, components, rule.kind)
+        if rule.kind is not None:
+            return self._leaf_handler(path, datatype, role, rule.kind)
+        if self._path_has_rule(path):
+            return self._leaf_handler(path, datatype, role, Kind.OTHER_ID)
+        return None
+
+    def _path_has_rule(self, path: str) -> bool:
+        probe = Target(Kind.OTHER_ID, Role.UNKNOWN, FORMAT, path, "")
+        return "hl7" in self.scrubber.policy.resolve(probe).selectors
+
+    def _target(self, path: str, component: int, kind: Kind, role: Role, datatype: str) -> Target:
+        key = (path, component, kind, role, datatype)
+        target = self._targets.get(key)
+        if target is None:
+            full = f"{path}.{component}" if component else path
+            target = self._targets[key] = Target(kind, role, FORMAT, full, datatype)
+        return target
+
+    def _leaf_handler(self, path: str, datatype: str, role: Role, kind: Kind) -> FieldHandler:
+        target = self._target(path, 0, kind, role, datatype)
+
+        def leaf(raw: str, walk: _Walk) -> str:
+            reps = raw.split(walk.d.repetition)
+            for i, rep in enumerate(reps):
+                if rep:
+                    reps[i] = walk.write(walk.apply(rep, target), rep)
+            return walk.d.repetition.join(reps)
+
+        return leaf
+
+    def _component_handler(
+        self,
+        path: str,
+        datatype: str,
+        role: Role,
+        components: dict[int, F.ComponentRule],
+        field_kind: Kind | None,
+    ) -> FieldHandler:
+        name_layout = NAME_LAYOUT.get(datatype)
+        rules = sorted(components.items())
+
+        def handle(raw: str, walk: _Walk) -> str:
+            d = walk.d
+            reps = raw.split(d.repetition)
+            for r, rep in enumerate(reps):
+                if not rep:
+                    continue
+                comps = rep.split(d.component)
+                namespace = ""
+                if datatype in ("CX", "CK") and len(comps) > 3:
+                    namespace = walk.ctx.namespace_of(authority=_authority(comps[3], d))
+                dropped = False
+                for number, crule in rules:
+                    if number > len(comps) or not comps[number - 1]:
+                        continue
+                    kind, crole = self._component_kind(crule.kind, comps, role, field_kind)
+                    target = self._target(path, number, kind, crole, datatype)
+                    value = comps[number - 1]
+                    if crule.subcomponents == F.FIRST_SUBCOMPONENT or d.subcomponent not in value:
+                        head, sep, tail = value.partition(d.subcomponent)
+                        outcome = walk.apply(head, target, namespace)
+                        if outcome is Removal.ELEMENT:
+                            dropped = True
+                            break
+                        comps[number - 1] = walk.write(outcome, head) + sep + tail
+                    else:
+                        subs = value.split(d.subcomponent)
+                        for s, sub in enumerate(subs):
+                            if sub:
+                                outcome = walk.apply(sub, target, namespace)
+                                if outcome is Removal.ELEMENT:
+                                    dropped = True
+                                    break
+                                subs[s] = walk.write(outcome, sub)
+                        comps[number - 1] = d.subcomponent.join(subs)
+                    if dropped:
+                        break
+                if name_layout is not None and not dropped:
+                    _add_name_context(walk, rep, comps, name_layout)
+                reps[r] = "" if dropped else d.component.join(comps)
+            return d.repetition.join(reps)
+
+        return handle
+
+    @staticmethod
+    def _component_kind(
+        kind: F.ComponentKind, comps: list[str], role: Role, field_kind: Kind | None
+    ) -> tuple[Kind, Role]:
+        if isinstance(kind, Kind):
+            if kind is Kind.DATE and field_kind in DATE_KINDS:
+                return field_kind, role
+            return kind, role
+        if kind == F.ID_BY_TYPE:
+            type_code = comps[4].strip().upper() if len(comps) > 4 else ""
+            typed = F.IDENTIFIER_TYPES.get(type_code)
+            if typed is Kind.PROVIDER_ID and role is not Role.PROVIDER:
+                typed = Kind.OTHER_ID
+            return typed or field_kind or Kind.OTHER_ID, role
+        if kind == F.PHONE_OR_FAX:
+            equipment = comps[2].strip().upper() if len(comps) > 2 else ""
+            return (Kind.FAX if equipment == "FX" else Kind.PHONE), role
+        if kind == F.PERSON_NAME:
+            return (Kind.PROVIDER_NAME if role is Role.PROVIDER else Kind.NAME), role
+        if kind == F.PERSON_ID:
+            return (Kind.PROVIDER_ID if role is Role.PROVIDER else Kind.OTHER_ID), role
+        if kind == F.ORG_NAME:
+            org_role = (
+                role
+                if role in (Role.EMPLOYER, Role.RELATIVE, Role.GUARANTOR)
+                else (Role.ORGANIZATION)
+            )
+            return Kind.ORGANIZATION_NAME, org_role
+        raise HL7ScrubError("internal: unknown component kind")
+
+    # --- OBX-5 ------------------------------------------------------------------
+
+    def _obx5_handler(self, role: Role) -> FieldHandler:
+        by_type: dict[str, FieldHandler | None] = {}
+
+        def handle(raw: str, walk: _Walk) -> str:
+            fields = walk.segment_fields
+            value_type = (
+                fields[2].split(walk.d.component, 1)[0].strip().upper() if len(fields) > 2 else ""
+            )
+            code = fields[3].split(walk.d.component, 1)[0].strip() if len(fields) > 3 else ""
+            if code in F.AGE_OBSERVATION_CODES and value_type in ("NM", "SN", "ST", ""):
+                return self._leaf_handler("OBX-5", value_type, role, Kind.AGE)(raw, walk)
+            if value_type in F.TEXT_VALUE_TYPES or not value_type:
+                return _text_field(raw, walk)
+            if value_type in F.CODED_VALUE_TYPES:
+                return _coded_text(raw, walk)
+            if value_type == "ED":
+                return _encapsulated(
+                    raw, walk, self._target("OBX-5", 5, Kind.ATTACHMENT, role, "ED")
+                )
+            if value_type not in by_type:
+                components = F.DATATYPE_COMPONENTS.get(value_type)
+                by_type[value_type] = (
+                    self._component_handler("OBX-5", value_type, role, components, None)
+                    if components is not None
+                    else None
+                )
+            handler = by_type[value_type]
+            return raw if handler is None else handler(raw, walk)
+
+        self._deferred.add(handle)
+        return handle
+
+
+def _deferred(
+    segment: Segment,
+    parts: list[str],
+    index: int,
+    handler: FieldHandler,
+    walk: _Walk,
+    d: Delimiters,
+) -> Callable[[], None]:
+    """Run a free-text handler after the structured pass, then re-join the segment."""
+    snapshot = list(parts)
+
+    def run() -> None:
+        current = segment.text.split(d.field)
+        raw = current[index]
+        walk.segment_fields = snapshot
+        new = handler(raw, walk)
+        if new != raw:
+            current[index] = new
+            segment.text = d.field.join(current)
+
+    return run
+
+
+def _sweep(segments: list[Segment], walk: _Walk) -> None:
+    """Replace whole values still equal to PHI replaced elsewhere in the message."""
+    d = walk.d
+    pattern = walk.ctx.text.leaf_pattern(d.field + d.component + d.repetition + d.subcomponent)
+    if pattern is None:
+        return
+    text = walk.ctx.text
+    for index, segment in enumerate(segments):
+        if not segment.text:
+            continue
+        head = 9 if index == 0 else 4  # never the segment id or MSH-1/MSH-2
+        body = segment.text[head:]
+        swept = pattern.sub(lambda m: er7.escape(text.replacement_for(m.group(0)), d), body)
+        if swept != body:
+            segment.text = segment.text[:head] + swept
+            walk.ctx.report.record(Kind.NAME, "sweep")
+
+
+def _text_field(raw: str, walk: _Walk) -> str:
+    """Free text, leaf by leaf: delimiters inside the field keep their structure."""
+    d = walk.d
+    if d.component not in raw and d.subcomponent not in raw and d.repetition not in raw:
+        return walk.scrub_text(raw)
+    reps = raw.split(d.repetition)
+    for r, rep in enumerate(reps):
+        comps = rep.split(d.component)
+        for c, comp in enumerate(comps):
+            subs = comp.split(d.subcomponent)
+            comps[c] = d.subcomponent.join(walk.scrub_text(sub) for sub in subs)
+        reps[r] = d.component.join(comps)
+    return d.repetition.join(reps)
+
+
+def _coded_text(raw: str, walk: _Walk) -> str:
+    d = walk.d
+    reps = raw.split(d.repetition)
+    for r, rep in enumerate(reps):
+        comps = rep.split(d.component)
+        for number in (2, 5, 9):
+            if number <= len(comps) and comps[number - 1]:
+                comps[number - 1] = walk.scrub_text(comps[number - 1])
+        reps[r] = d.component.join(comps)
+    return d.repetition.join(reps)
+
+
+def _encapsulated(raw: str, walk: _Walk, binary_target: Target) -> str:
+    """OBX-5 ED: text payloads are decoded, scrubbed and re-encoded; binaries follow the policy."""
+    d = walk.d
+    reps = raw.split(d.repetition)
+    for r, rep in enumerate(reps):
+        comps = rep.split(d.component)
+        if len(comps) < 5:
+            reps[r] = _text_field(rep, walk)
+            continue
+        data_type, subtype, encoding = (c.strip().upper() for c in comps[1:4])
+        textual = data_type in _TEXT_ENCAPSULATED_TYPES or subtype in _TEXT_SUBTYPES
+        if textual and encoding in ("A", ""):
+            comps[4] = walk.scrub_text(comps[4])
+        elif textual and encoding == "BASE64":
+            try:
+                text = base64.b64decode(comps[4], validate=True).decode("utf-8")
+            except (binascii.Error, UnicodeDecodeError):
+                raise HL7ScrubError("OBX-5 ED base64 text payload cannot be decoded") from None
+            outcome = walk.ctx.apply(text, _FREE_TEXT_TARGET)
+            if isinstance(outcome, Removal):
+                reps[r] = ""
+                continue
+            comps[4] = base64.b64encode(outcome.encode("utf-8")).decode("ascii")
+        else:
+            binary = walk.ctx.apply(comps[4], binary_target)
+            if isinstance(binary, Removal):
+                reps[r] = ""
+                continue
+            comps[4] = binary
+        reps[r] = d.component.join(comps)
+    return d.repetition.join(reps)
+
+
+def _authority(hd: str, d: Delimiters) -> str:
+    """The assigning authority of a CX: HD namespace id, else its universal id."""
+    parts = er7.unescape(hd, d).split(d.subcomponent)
+    return next((p.strip() for p in parts[:2] if p.strip()), "")
+
+
+def _add_name_context(
+    walk: _Walk, original_rep: str, scrubbed: list[str], layout: tuple[int, int, int]
+) -> None:
+    """Register a person's name spellings for the free text, with its replacement."""
+    d = walk.d
+    comps = original_rep.split(d.component)
+
+    def part(source: list[str], index: int) -> str:
+        return (
+            er7.unescape(source[index].split(d.subcomponent, 1)[0], d)
+            if index < len(source)
+            else ""
+        )
+
+    family, given, middle = (part(comps, i) for i in layout)
+    if not (family or given):
+        return
+    new_family = part(scrubbed, layout[0])
+    replacement = er7.unescape(new_family, d) or "[NAME]"
+    if replacement == family:
+        return  # kept by the policy
+    walk.ctx.text.add_name(family, given, middle, as_text(replacement, Kind.NAME))
+
+
+def patient_identifiers(message: Message) -> list[PatientIdentifier]:
+    """Candidate patient identifiers from PID-3 then PID-2 (CX)."""
+    d = message.delimiters
+    pid = next((s for s in message.segments if s.name == "PID"), None)
+    if pid is None:
+        return []
+    fields = pid.text.split(d.field)
+    out = []
+    for number in (3, 2):
+        if number >= len(fields):
+            continue
+        for rep in fields[number].split(d.repetition):
+            comps = rep.split(d.component)
+            if not comps or not comps[0]:
+                continue
+            out.append(
+                PatientIdentifier(
+                    value=er7.unescape(comps[0], d),
+                    type_code=comps[4].strip().upper() if len(comps) > 4 else "",
+                    authority=_authority(comps[3], d) if len(comps) > 3 else "",
+                )
+            )
+    return out

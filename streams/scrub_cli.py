@@ -1,0 +1,202 @@
+"""``phi-scrub scrub``: de-identify files or stdin with the same engine the worker uses.
+
+Contract::
+
+    phi-scrub scrub [--policy NAME|FILE] [--format auto|hl7v2] [--out-dir DIR]
+                    [--report FILE] [--key-file FILE] [PATH ...]
+
+* No PATH, or ``-``: stdin to stdout. PATHs may be files or directories
+  (walked recursively, in sorted order). With ``--out-dir`` each input is
+  written under its path relative to the argument it came from (a plain file
+  argument lands as ``DIR/<basename>``); without it, outputs go to stdout.
+* The key comes from ``PHI_SCRUB_KEY`` / ``PHI_SCRUB_KEY_FILE`` or
+  ``--key-file``; without one the command exits 2 and says how to set it.
+* Exit 0 when every input was scrubbed; 1 when some failed (each failure on
+  stderr with file, message index and reason, never a value; the other
+  inputs are still written); 2 on usage errors.
+* Fail closed per input: an input with any message that cannot be scrubbed
+  produces no output at all.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import click
+import orjson
+
+from scrubbers.engine import Scrubber
+from scrubbers.hl7.scrub import DocumentResult, HL7Scrubber
+from scrubbers.keys import KeyConfigError, KeyRing
+from scrubbers.policy import DEFAULT_PRESET, load_policy
+from scrubbers.policy_yaml import PolicyError
+from scrubbers.report import ScrubReport
+
+DEFAULT_MAX_BYTES = 16 * 1024 * 1024
+FORMATS = ("auto", "hl7v2")
+
+
+class UsageError(click.UsageError):
+    """Exit code 2 with a one-line reason."""
+
+
+@dataclass(slots=True)
+class Input:
+    label: str  # what error messages and the report call it
+    path: Path | None  # None for stdin
+    destination: Path | None  # None: stdout
+
+
+@dataclass(slots=True)
+class RunTotals:
+    inputs: int = 0
+    scrubbed: int = 0
+    messages: int = 0
+    failures: list[dict[str, Any]] = field(default_factory=list)
+    report: ScrubReport | None = None
+
+    def add(self, result: ScrubReport) -> None:
+        if self.report is None:
+            self.report = ScrubReport(result.policy_id, result.policy_version, result.policy_hash,
+                                      result.key_version, "")
+        self.report.merge(result)
+
+    def to_dict(self) -> dict[str, Any]:
+        summary = self.report.to_dict() if self.report else {}
+        summary.pop("identity_source", None)
+        return {**summary, "inputs": self.inputs, "scrubbed": self.scrubbed,
+                "messages": self.messages, "failures": self.failures}
+
+
+def detect_format(data: bytes) -> str:
+    """``hl7v2`` for ER7 (MSH/FHS/BHS, optionally MLLP-framed), ``fhir`` for JSON."""
+    head = data[:512].lstrip(b"\xef\xbb\xbf\x0b \t\r\n")
+    if head[:3] in (b"MSH", b"FHS", b"BHS"):
+        return "hl7v2"
+    if head[:1] in (b"{", b"["):
+        return "fhir"
+    return "unknown"
+
+
+def iter_inputs(paths: tuple[str, ...], out_dir: Path | None) -> Iterator[Input]:
+    if not paths or paths == ("-",):
+        yield Input("<stdin>", None, None)
+        return
+    for argument in paths:
+        if argument == "-":
+            raise UsageError("'-' (stdin) cannot be mixed with file arguments")
+        root = Path(argument)
+        if root.is_dir():
+            for file in sorted(p for p in root.rglob("*") if p.is_file()):
+                destination = out_dir / file.relative_to(root) if out_dir else None
+                yield Input(str(file), file, destination)
+        elif root.is_file():
+            yield Input(str(root), root, out_dir / root.name if out_dir else None)
+        else:
+            raise UsageError(f"no such file or directory: {argument}")
+
+
+def _write(destination: Path | None, data: bytes, stdout: BinaryIO) -> None:
+    if destination is None:
+        stdout.write(data)
+        return
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    destination.write_bytes(data)
+
+
+@click.command("scrub")
+@click.option("--policy", "policy_spec", default=DEFAULT_PRESET, show_default=True,
+              metavar="NAME|FILE", help="A preset name or a policy file.")
+@click.option("--format", "input_format", type=click.Choice(FORMATS), default="auto",
+              show_default=True, help="Input format (auto-detected per input).")
+@click.option("--out-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Write each input under DIR (default: stdout).")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write JSON totals per identifier kind and method, and failures.")
+@click.option("--key-file", type=click.Path(dir_okay=False, path_type=Path),
+              help="File holding the pseudonymization key (else PHI_SCRUB_KEY).")
+@click.option("--max-bytes", type=click.IntRange(min=1), default=DEFAULT_MAX_BYTES,
+              show_default=True, help="Reject inputs larger than this.")
+@click.argument("paths", nargs=-1, metavar="[PATH ...]")
+def scrub_command(policy_spec: str, input_format: str, out_dir: Path | None,
+                  report_path: Path | None, key_file: Path | None, max_bytes: int,
+                  paths: tuple[str, ...]) -> None:
+    """De-identify HL7v2 files, directories or stdin under a policy."""
+    try:
+        keys = KeyRing.from_environment(key_file=key_file)
+    except KeyConfigError as exc:
+        raise UsageError(str(exc)) from None
+    try:
+        policy = load_policy(policy_spec)
+    except PolicyError as exc:
+        raise UsageError(str(exc)) from None
+    hl7 = HL7Scrubber(Scrubber(policy, keys))
+    inputs = list(iter_inputs(paths, out_dir))
+    totals = RunTotals()
+    stdout = click.get_binary_stream("stdout")
+    show_progress = len(inputs) > 1 and sys.stderr.isatty()
+    with click.progressbar(inputs, label="scrubbing", file=sys.stderr,
+                           hidden=not show_progress) as progress:
+        for item in progress:
+            totals.inputs += 1
+            _scrub_one(item, hl7, input_format, max_bytes, totals, stdout)
+    if report_path is not None:
+        report_path.parent.mkdir(parents=True, exist_ok=True)
+        report_path.write_bytes(orjson.dumps(totals.to_dict(), option=orjson.OPT_INDENT_2))
+    if totals.failures:
+        raise SystemExit(1)
+
+
+def _fail(totals: RunTotals, label: str, index: int | None, reason: str) -> None:
+    where = f"{label}" + (f" message {index + 1}" if index is not None else "")
+    click.echo(f"phi-scrub: {where}: {reason}", err=True)
+    totals.failures.append({"input": label, "message": None if index is None else index + 1,
+                            "reason": reason})
+
+
+def _scrub_one(item: Input, hl7: HL7Scrubber, input_format: str, max_bytes: int,
+               totals: RunTotals, stdout: BinaryIO) -> None:
+    try:
+        if item.path is None:
+            data = click.get_binary_stream("stdin").read(max_bytes + 1)
+        else:
+            if item.path.stat().st_size > max_bytes:
+                _fail(totals, item.label, None, f"input larger than {max_bytes} bytes")
+                return
+            data = item.path.read_bytes()
+    except OSError as exc:
+        _fail(totals, item.label, None, f"cannot read: {exc.strerror}")
+        return
+    if len(data) > max_bytes:
+        _fail(totals, item.label, None, f"input larger than {max_bytes} bytes")
+        return
+    detected = detect_format(data) if input_format == "auto" else input_format
+    if detected == "fhir":
+        _fail(totals, item.label, None, "FHIR JSON is not supported by this version")
+        return
+    if detected == "unknown":
+        _fail(totals, item.label, None, "not HL7v2 ER7 (no MSH, FHS or BHS segment at the start)")
+        return
+    try:
+        result: DocumentResult = hl7.scrub_bytes(data)
+    except Exception as exc:  # noqa: BLE001 - a bug must not print a value or stop the run
+        _fail(totals, item.label, None, f"internal error ({type(exc).__name__})")
+        return
+    for message in result.messages:
+        if message.error is not None:
+            _fail(totals, item.label, message.index, message.error)
+        elif message.report is not None:
+            totals.messages += 1
+            totals.add(message.report)
+    if result.output is None or not result.ok:
+        return
+    try:
+        _write(item.destination, result.output, stdout)
+    except OSError as exc:
+        _fail(totals, item.label, None, f"cannot write output: {exc.strerror}")
+        return
+    totals.scrubbed += 1
