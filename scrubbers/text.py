@@ -38,6 +38,19 @@ if TYPE_CHECKING:
 MIN_TERM_LENGTH: Final = 2
 MIN_NUMERIC_TERM: Final = 5
 MIN_SWEEP_LENGTH: Final = 4
+STRUCTURAL_KINDS: Final = frozenset(
+    {
+        Kind.NAME,
+        Kind.STREET_ADDRESS,
+        Kind.CITY,
+        Kind.EMAIL,
+        Kind.SSN,
+        Kind.MRN,
+        Kind.ACCOUNT_NUMBER,
+        Kind.HEALTH_PLAN_ID,
+        Kind.LICENSE_NUMBER,
+    }
+)
 _TEXT_TARGETS: Final = {kind: Target(kind, format="text", path="text") for kind in Kind}
 _WORD: Final = re.compile(r"\w")
 
@@ -108,11 +121,14 @@ def name_spellings(family: str, given: str, middle: str = "") -> list[str]:
 class TextScrubber:
     """Per-message free-text scrubber; adapters feed it the structured PHI first."""
 
-    __slots__ = ("_compiled", "_ctx", "_terms")
+    __slots__ = ("_compiled", "_ctx", "_structural", "_terms")
 
     def __init__(self, ctx: MessageContext) -> None:
         self._ctx = ctx
         self._terms: dict[str, str] = {}  # casefolded spelling -> replacement
+        # Terms that may also replace kept structured values (see known()): names,
+        # streets, cities and identifiers, not ZIP codes or short codes a policy keeps.
+        self._structural: set[str] = set()
         self._compiled: re.Pattern[str] | None = None
 
     # --- context -------------------------------------------------------------
@@ -130,12 +146,13 @@ class TextScrubber:
         spellings = phone_spellings(value) if kind in (Kind.PHONE, Kind.FAX) else [value]
         if kind in (Kind.BIRTH_DATE, Kind.DEATH_DATE, Kind.DATE):
             return  # dates in text are found by the date detectors, in any format
+        structural = kind in STRUCTURAL_KINDS
         for spelling in spellings:
-            self._add_term(spelling, replacement)
+            self._add_term(spelling, replacement, structural)
 
     def add_name(self, family: str, given: str, middle: str, replacement: str) -> None:
         for spelling in name_spellings(family, given, middle):
-            self._add_term(spelling, replacement)
+            self._add_term(spelling, replacement, structural=True)
 
     def leaf_pattern(self, delimiters: str) -> re.Pattern[str] | None:
         """Known PHI (4+ characters) as whole delimited values, for a last structured sweep.
@@ -143,7 +160,9 @@ class TextScrubber:
         A value that equals a PHI value replaced elsewhere in the message (a
         patient whose name is also the sending application's) is replaced too.
         """
-        terms = sorted((t for t in self._terms if len(t) >= MIN_SWEEP_LENGTH), key=len, reverse=True)
+        terms = sorted(
+            (t for t in self._structural if len(t) >= MIN_SWEEP_LENGTH), key=len, reverse=True
+        )
         if not terms:
             return None
         bound = re.escape(delimiters)
@@ -155,13 +174,16 @@ class TextScrubber:
 
     def known(self, value: str) -> str | None:
         """The replacement of a PHI value already seen in this message, if any."""
-        return self._terms.get(value.strip().casefold()) if self._terms else None
+        key = value.strip().casefold()
+        return self._terms[key] if key in self._structural else None
 
-    def _add_term(self, spelling: str, replacement: str) -> None:
+    def _add_term(self, spelling: str, replacement: str, structural: bool = False) -> None:
         key = spelling.casefold()
         if len(key) >= MIN_TERM_LENGTH and key not in self._terms:
             self._terms[key] = replacement
             self._compiled = None
+            if structural:
+                self._structural.add(key)
 
     def _context_pattern(self) -> re.Pattern[str] | None:
         if not self._terms:

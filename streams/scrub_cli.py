@@ -61,15 +61,21 @@ class RunTotals:
 
     def add(self, result: ScrubReport) -> None:
         if self.report is None:
-            self.report = ScrubReport(result.policy_id, result.policy_version, result.policy_hash,
-                                      result.key_version, "")
+            self.report = ScrubReport(
+                result.policy_id, result.policy_version, result.policy_hash, result.key_version, ""
+            )
         self.report.merge(result)
 
     def to_dict(self) -> dict[str, Any]:
         summary = self.report.to_dict() if self.report else {}
         summary.pop("identity_source", None)
-        return {**summary, "inputs": self.inputs, "scrubbed": self.scrubbed,
-                "messages": self.messages, "failures": self.failures}
+        return {
+            **summary,
+            "inputs": self.inputs,
+            "scrubbed": self.scrubbed,
+            "messages": self.messages,
+            "failures": self.failures,
+        }
 
 
 def detect_format(data: bytes) -> str:
@@ -109,22 +115,55 @@ def _write(destination: Path | None, data: bytes, stdout: BinaryIO) -> None:
 
 
 @click.command("scrub")
-@click.option("--policy", "policy_spec", default=DEFAULT_PRESET, show_default=True,
-              metavar="NAME|FILE", help="A preset name or a policy file.")
-@click.option("--format", "input_format", type=click.Choice(FORMATS), default="auto",
-              show_default=True, help="Input format (auto-detected per input).")
-@click.option("--out-dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Write each input under DIR (default: stdout).")
-@click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write JSON totals per identifier kind and method, and failures.")
-@click.option("--key-file", type=click.Path(dir_okay=False, path_type=Path),
-              help="File holding the pseudonymization key (else PHI_SCRUB_KEY).")
-@click.option("--max-bytes", type=click.IntRange(min=1), default=DEFAULT_MAX_BYTES,
-              show_default=True, help="Reject inputs larger than this.")
+@click.option(
+    "--policy",
+    "policy_spec",
+    default=DEFAULT_PRESET,
+    show_default=True,
+    metavar="NAME|FILE",
+    help="A preset name or a policy file.",
+)
+@click.option(
+    "--format",
+    "input_format",
+    type=click.Choice(FORMATS),
+    default="auto",
+    show_default=True,
+    help="Input format (auto-detected per input).",
+)
+@click.option(
+    "--out-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write each input under DIR (default: stdout).",
+)
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write JSON totals per identifier kind and method, and failures.",
+)
+@click.option(
+    "--key-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File holding the pseudonymization key (else PHI_SCRUB_KEY).",
+)
+@click.option(
+    "--max-bytes",
+    type=click.IntRange(min=1),
+    default=DEFAULT_MAX_BYTES,
+    show_default=True,
+    help="Reject inputs larger than this.",
+)
 @click.argument("paths", nargs=-1, metavar="[PATH ...]")
-def scrub_command(policy_spec: str, input_format: str, out_dir: Path | None,
-                  report_path: Path | None, key_file: Path | None, max_bytes: int,
-                  paths: tuple[str, ...]) -> None:
+def scrub_command(
+    policy_spec: str,
+    input_format: str,
+    out_dir: Path | None,
+    report_path: Path | None,
+    key_file: Path | None,
+    max_bytes: int,
+    paths: tuple[str, ...],
+) -> None:
     """De-identify HL7v2 files, directories or stdin under a policy."""
     try:
         keys = KeyRing.from_environment(key_file=key_file)
@@ -139,8 +178,9 @@ def scrub_command(policy_spec: str, input_format: str, out_dir: Path | None,
     totals = RunTotals()
     stdout = click.get_binary_stream("stdout")
     show_progress = len(inputs) > 1 and sys.stderr.isatty()
-    with click.progressbar(inputs, label="scrubbing", file=sys.stderr,
-                           hidden=not show_progress) as progress:
+    with click.progressbar(
+        inputs, label="scrubbing", file=sys.stderr, hidden=not show_progress
+    ) as progress:
         for item in progress:
             totals.inputs += 1
             _scrub_one(item, hl7, input_format, max_bytes, totals, stdout)
@@ -154,12 +194,19 @@ def scrub_command(policy_spec: str, input_format: str, out_dir: Path | None,
 def _fail(totals: RunTotals, label: str, index: int | None, reason: str) -> None:
     where = f"{label}" + (f" message {index + 1}" if index is not None else "")
     click.echo(f"phi-scrub: {where}: {reason}", err=True)
-    totals.failures.append({"input": label, "message": None if index is None else index + 1,
-                            "reason": reason})
+    totals.failures.append(
+        {"input": label, "message": None if index is None else index + 1, "reason": reason}
+    )
 
 
-def _scrub_one(item: Input, hl7: HL7Scrubber, input_format: str, max_bytes: int,
-               totals: RunTotals, stdout: BinaryIO) -> None:
+def _scrub_one(
+    item: Input,
+    hl7: HL7Scrubber,
+    input_format: str,
+    max_bytes: int,
+    totals: RunTotals,
+    stdout: BinaryIO,
+) -> None:
     try:
         if item.path is None:
             data = click.get_binary_stream("stdin").read(max_bytes + 1)
@@ -183,7 +230,7 @@ def _scrub_one(item: Input, hl7: HL7Scrubber, input_format: str, max_bytes: int,
         return
     try:
         result: DocumentResult = hl7.scrub_bytes(data)
-    except Exception as exc:  # noqa: BLE001 - a bug must not print a value or stop the run
+    except Exception as exc:
         _fail(totals, item.label, None, f"internal error ({type(exc).__name__})")
         return
     for message in result.messages:

@@ -149,7 +149,7 @@ def strip_mllp(data: bytes) -> tuple[bytes, bool]:
     """Remove MLLP framing bytes; several frames become one stream of segments."""
     if MLLP_START not in data[:64] and MLLP_END not in data[-64:]:
         return data, False
-    frames = [frame.strip(b"\x0b") for frame in data.split(MLLP_END)]
+    frames = [frame.lstrip(b"\r\n").lstrip(MLLP_START) for frame in data.split(MLLP_END)]
     body = b"".join(
         frame if frame.endswith((b"\r", b"\n")) or not frame.strip() else frame + b"\r"
         for frame in frames
@@ -206,6 +206,8 @@ def parse(data: bytes, max_segments: int = 100_000) -> Document:
         Segment(parts[i], parts[i + 1] if i + 1 < len(parts) else "")
         for i in range(0, len(parts), 2)
     ]
+    if segments and not segments[-1].text and not segments[-1].terminator:
+        segments.pop()  # the input ended with a separator
     if len(segments) > max_segments:
         raise ER7Error(f"more than {max_segments} segments")
     document = Document([], codec, framed, leading)

@@ -27,7 +27,7 @@ from parsers.hl7v2 import er7
 from parsers.hl7v2.er7 import Delimiters, Document, Message, Segment
 from parsers.hl7v2.reference import resolve_version, segment_fields
 from scrubbers.engine import MessageContext, Scrubber
-from scrubbers.hl7 import fields as F
+from scrubbers.hl7 import fields as tables
 from scrubbers.identity import PatientIdentifier
 from scrubbers.kinds import DATE_KINDS, Kind, Role
 from scrubbers.methods import Outcome, Removal
@@ -37,8 +37,10 @@ from scrubbers.text import as_text
 
 FORMAT: Final = "hl7v2"
 _TIMESTAMP_HINT: Final = re.compile(r"(?:19|20)\d{6}")
-_TIMESTAMP: Final = re.compile(r"(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
-                               r"(?:\d{2}(?:\d{2}(?:\d{2}(?:\.\d{1,4})?)?)?)?(?:[+-]\d{4})?")
+_TIMESTAMP: Final = re.compile(
+    r"(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
+    r"(?:\d{2}(?:\d{2}(?:\d{2}(?:\.\d{1,4})?)?)?)?(?:[+-]\d{4})?"
+)
 ENVELOPE_VERSION: Final = "2.5"
 _HEADER_SEGMENTS: Final = frozenset({"MSH", "FHS", "BHS"})  # field 1 is the separator itself
 # Where a person's family, given and middle names sit, per name datatype (0-based components).
@@ -58,7 +60,7 @@ _TEXT_SUBTYPES: Final = frozenset({"PLAIN", "TEXT", "RTF", "HTML", "XML", "X-HL7
 class MessageResult:
     """What happened to one message of an input."""
 
-    index: int
+    index: int | None  # None: the input as a whole (it could not be split into messages)
     report: ScrubReport | None = None
     error: str | None = None
 
@@ -193,7 +195,7 @@ class HL7Scrubber:
         try:
             document = er7.parse(data)
         except er7.ER7Error as exc:
-            return DocumentResult(None, [MessageResult(0, error=str(exc))])
+            return DocumentResult(None, [MessageResult(None, error=str(exc))])
         return self.scrub_document(document)
 
     def scrub_document(self, document: Document) -> DocumentResult:
@@ -209,7 +211,7 @@ class HL7Scrubber:
         try:
             return DocumentResult(er7.serialize(document), results)
         except er7.ER7Error as exc:
-            return DocumentResult(None, [MessageResult(0, error=str(exc))])
+            return DocumentResult(None, [MessageResult(None, error=str(exc))])
 
     def scrub_message(self, message: Message) -> ScrubReport:
         version = resolve_version(message.version)
@@ -306,7 +308,7 @@ class HL7Scrubber:
 
     def _compile(self, version: str, name: str) -> SegmentPlan:
         policy = self.scrubber.policy
-        role = F.SEGMENT_ROLES.get(name, Role.PATIENT)
+        role = tables.SEGMENT_ROLES.get(name, Role.PATIENT)
         segment_rule = policy.resolve(Target(Kind.FREE_TEXT, role, FORMAT, name, "segment"))
         drop = segment_rule.method == "drop" and "hl7" in segment_rule.selectors
         infos = segment_fields(version, name)
@@ -323,15 +325,15 @@ class HL7Scrubber:
         self, segment: str, number: int, datatype: str, role: Role
     ) -> FieldHandler | None:
         path = f"{segment}-{number}"
-        rule = F.FIELD_RULES.get(path, F.FieldRule())
+        rule = tables.FIELD_RULES.get(path, tables.FieldRule())
         datatype = rule.datatype or datatype
         if rule.role is not None:
             role = rule.role
-        elif datatype in F.PROVIDER_DATATYPES:
+        elif datatype in tables.PROVIDER_DATATYPES:
             role = Role.PROVIDER
         if rule.text:
             return _text_field
-        if datatype == F.WITHDRAWN:
+        if datatype == tables.WITHDRAWN:
             # Withdrawn fields still arrive from older senders: a known meaning wins,
             # anything else is treated as free text.
             if rule.kind is None:
@@ -339,7 +341,7 @@ class HL7Scrubber:
             return self._leaf_handler(path, datatype, role, rule.kind)
         if segment == "OBX" and number == 5:
             return self._obx5_handler(role)
-        components = F.DATATYPE_COMPONENTS.get(datatype)
+        components = tables.DATATYPE_COMPONENTS.get(datatype)
         if components is not None:
             return self._component_handler(path, datatype, role, components, rule.kind)
         if rule.kind is not None:
@@ -377,7 +379,7 @@ class HL7Scrubber:
         path: str,
         datatype: str,
         role: Role,
-        components: dict[int, F.ComponentRule],
+        components: dict[int, tables.ComponentRule],
         field_kind: Kind | None,
     ) -> FieldHandler:
         name_layout = NAME_LAYOUT.get(datatype)
@@ -400,7 +402,10 @@ class HL7Scrubber:
                     kind, crole = self._component_kind(crule.kind, comps, role, field_kind)
                     target = self._target(path, number, kind, crole, datatype)
                     value = comps[number - 1]
-                    if crule.subcomponents == F.FIRST_SUBCOMPONENT or d.subcomponent not in value:
+                    if (
+                        crule.subcomponents == tables.FIRST_SUBCOMPONENT
+                        or d.subcomponent not in value
+                    ):
                         head, sep, tail = value.partition(d.subcomponent)
                         outcome = walk.apply(head, target, namespace)
                         if outcome is Removal.ELEMENT:
@@ -428,26 +433,26 @@ class HL7Scrubber:
 
     @staticmethod
     def _component_kind(
-        kind: F.ComponentKind, comps: list[str], role: Role, field_kind: Kind | None
+        kind: tables.ComponentKind, comps: list[str], role: Role, field_kind: Kind | None
     ) -> tuple[Kind, Role]:
         if isinstance(kind, Kind):
             if kind is Kind.DATE and field_kind in DATE_KINDS:
                 return field_kind, role
             return kind, role
-        if kind == F.ID_BY_TYPE:
+        if kind == tables.ID_BY_TYPE:
             type_code = comps[4].strip().upper() if len(comps) > 4 else ""
-            typed = F.IDENTIFIER_TYPES.get(type_code)
+            typed = tables.IDENTIFIER_TYPES.get(type_code)
             if typed is Kind.PROVIDER_ID and role is not Role.PROVIDER:
                 typed = Kind.OTHER_ID
             return typed or field_kind or Kind.OTHER_ID, role
-        if kind == F.PHONE_OR_FAX:
+        if kind == tables.PHONE_OR_FAX:
             equipment = comps[2].strip().upper() if len(comps) > 2 else ""
             return (Kind.FAX if equipment == "FX" else Kind.PHONE), role
-        if kind == F.PERSON_NAME:
+        if kind == tables.PERSON_NAME:
             return (Kind.PROVIDER_NAME if role is Role.PROVIDER else Kind.NAME), role
-        if kind == F.PERSON_ID:
+        if kind == tables.PERSON_ID:
             return (Kind.PROVIDER_ID if role is Role.PROVIDER else Kind.OTHER_ID), role
-        if kind == F.ORG_NAME:
+        if kind == tables.ORG_NAME:
             org_role = (
                 role
                 if role in (Role.EMPLOYER, Role.RELATIVE, Role.GUARANTOR)
@@ -467,18 +472,18 @@ class HL7Scrubber:
                 fields[2].split(walk.d.component, 1)[0].strip().upper() if len(fields) > 2 else ""
             )
             code = fields[3].split(walk.d.component, 1)[0].strip() if len(fields) > 3 else ""
-            if code in F.AGE_OBSERVATION_CODES and value_type in ("NM", "SN", "ST", ""):
+            if code in tables.AGE_OBSERVATION_CODES and value_type in ("NM", "SN", "ST", ""):
                 return self._leaf_handler("OBX-5", value_type, role, Kind.AGE)(raw, walk)
-            if value_type in F.TEXT_VALUE_TYPES or not value_type:
+            if value_type in tables.TEXT_VALUE_TYPES or not value_type:
                 return _text_field(raw, walk)
-            if value_type in F.CODED_VALUE_TYPES:
+            if value_type in tables.CODED_VALUE_TYPES:
                 return _coded_text(raw, walk)
             if value_type == "ED":
                 return _encapsulated(
                     raw, walk, self._target("OBX-5", 5, Kind.ATTACHMENT, role, "ED")
                 )
             if value_type not in by_type:
-                components = F.DATATYPE_COMPONENTS.get(value_type)
+                components = tables.DATATYPE_COMPONENTS.get(value_type)
                 by_type[value_type] = (
                     self._component_handler("OBX-5", value_type, role, components, None)
                     if components is not None
@@ -615,10 +620,10 @@ def _add_name_context(
     family, given, middle = (part(comps, i) for i in layout)
     if not (family or given):
         return
-    new_family = part(scrubbed, layout[0])
-    replacement = er7.unescape(new_family, d) or "[NAME]"
-    if replacement == family:
+    replaced = [part(scrubbed, i) for i in layout]
+    if replaced == [family, given, middle]:
         return  # kept by the policy
+    replacement = next((p for p in replaced if p), "") or "[NAME]"
     walk.ctx.text.add_name(family, given, middle, as_text(replacement, Kind.NAME))
 
 

@@ -47,6 +47,7 @@ def test_every_registered_method_has_a_summary() -> None:
         "date_shift",
         "generalize",
         "drop",
+        "scrub",
     }
     assert all(spec.summary for spec in REGISTRY.values())
 

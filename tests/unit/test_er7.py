@@ -1,0 +1,112 @@
+"""The ER7 parser: faithful round trips and clear errors on bad input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from parsers.hl7v2 import ER7Error, parse, serialize
+from parsers.hl7v2.er7 import Delimiters, escape, unescape
+
+CORPUS = Path(__file__).resolve().parents[1] / "data" / "hl7v2" / "fhir-converter"
+CORPUS_FILES = sorted(CORPUS.glob("*.hl7"))
+
+ADT = (
+    "MSH|^~\\&|REG|GENHOSP|ADT|GENHOSP|20240305083000||ADT^A01^ADT_A01|MSG0001|P|2.5.1\r"
+    "EVN|A01|20240305083000\r"
+    "PID|1||TST0042^^^GENHOSP^MR||QUILLFEATHER^ZEPHYRINA^M||19610615|F|||"
+    "42 Lantern Row^^Brookvale^MA^02139||(617)555-0142\r"
+    "PV1|1|I|W1^101^A\r"
+)
+
+
+def test_corpus_is_present() -> None:
+    assert len(CORPUS_FILES) == 139
+
+
+@pytest.mark.parametrize("path", CORPUS_FILES, ids=lambda p: p.name)
+def test_corpus_round_trips_byte_for_byte(path: Path) -> None:
+    data = path.read_bytes()
+    assert serialize(parse(data)) == data
+
+
+@pytest.mark.parametrize("separator", ["\r", "\n", "\r\n"])
+def test_segment_separators_are_kept(separator: str) -> None:
+    data = ADT.replace("\r", separator).encode()
+    document = parse(data)
+    assert [s.name for s in document.messages[0].segments] == ["MSH", "EVN", "PID", "PV1"]
+    assert serialize(document) == data
+
+
+def test_custom_delimiters() -> None:
+    data = b"MSH#*!/%#REG#GH#####ADT*A01#1#P#2.5\rPID#1##X1*!*!GH*MR!Y2##DOE*JANE\r"
+    document = parse(data)
+    message = document.messages[0]
+    assert message.delimiters == Delimiters("#", "*", "!", "/", "%")
+    assert message.version == "2.5"
+    assert message.message_type == "ADT^A01"
+    assert serialize(document) == data
+
+
+def test_escape_sequences() -> None:
+    d = Delimiters()
+    assert unescape("O\\T\\BRIEN\\S\\X\\F\\Y\\R\\Z\\E\\", d) == "O&BRIEN^X|Y~Z\\"
+    assert unescape("line\\.br\\two\\H\\bold\\N\\", d) == "line\\.br\\two\\H\\bold\\N\\"
+    assert unescape("caf\\XE9\\", d) == "café"
+    assert escape("A&B^C|D~E\\F", d) == "A\\T\\B\\S\\C\\F\\D\\R\\E\\E\\F"
+    assert unescape(escape("A&B^C|D~E\\F", d), d) == "A&B^C|D~E\\F"
+
+
+def test_mllp_frames_and_several_messages() -> None:
+    second = ADT.replace("MSG0001", "MSG0002")
+    data = b"\x0b" + ADT.encode() + b"\x1c\r" + b"\x0b" + second.encode() + b"\x1c\r"
+    document = parse(data)
+    assert document.framed
+    assert len(document.messages) == 2
+    assert [m.msh(10) for m in document.messages] == ["MSG0001", "MSG0002"]
+
+
+def test_batches_keep_their_envelope() -> None:
+    data = (
+        "FHS|^~\\&|REG|GH|||20240305\rBHS|^~\\&|REG|GH|||20240305\r"
+        + ADT
+        + ADT.replace("MSG0001", "MSG0002")
+        + "BTS|2\rFTS|1\r"
+    ).encode()
+    document = parse(data)
+    assert len(document.messages) == 2
+    names = [i.name if not hasattr(i, "segments") else "MSG" for i in document.items]
+    assert names == ["FHS", "BHS", "MSG", "MSG", "BTS", "FTS"]
+    assert serialize(document) == data
+
+
+def test_declared_latin1_round_trips() -> None:
+    text = ADT.replace("2.5.1", "2.5.1||||||8859/1").replace("ZEPHYRINA", "ZÉPHYRINE")
+    data = text.encode("latin-1")
+    document = parse(data)
+    assert document.encoding == "latin-1"
+    assert "ZÉPHYRINE" in document.messages[0].segments[2].text
+    assert serialize(document) == data
+
+
+@pytest.mark.parametrize(
+    ("data", "fragment"),
+    [
+        (b"", "empty input"),
+        (b"hello, this is not HL7\n", "no MSH segment"),
+        (b"\x00\x01\x02\xff" * 20, "binary content"),
+        (b"MSH|^~\r", "too short"),
+        (b"MSH|^~|REG|GH\r", "MSH-2 must hold four encoding characters"),
+        (ADT.replace("2.5.1", "2.5.1||||||KLINGON-8").encode(), "character set"),
+        (ADT.replace("ZEPHYRINA", "Z\xe9PHYRINA").encode("latin-1"), "not valid UTF-8 at byte"),
+        (("PID|1||X\r" + ADT).encode(), "segment 1 (PID) appears before any MSH"),
+        ((ADT + "lowercase|junk\r").encode(), "segment 5 does not start with a segment id"),
+        ((ADT + "NTE#1#x\r").encode(), "does not use the MSH field separator"),
+    ],
+)
+def test_bad_input_gets_a_clear_error_without_content(data: bytes, fragment: str) -> None:
+    with pytest.raises(ER7Error) as err:
+        parse(data)
+    assert fragment in str(err.value)
+    assert "QUILLFEATHER" not in str(err.value)

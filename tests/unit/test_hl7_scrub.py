@@ -1,0 +1,253 @@
+"""HL7v2 de-identification: corpus-wide leak checks, datatypes, free text, policies."""
+
+from __future__ import annotations
+
+import base64
+import re
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from parsers.hl7v2 import parse
+from scrubbers.engine import Scrubber
+from scrubbers.hl7.scrub import HL7Scrubber, patient_identifiers
+from scrubbers.keys import KeyRing
+from scrubbers.policy import load_policy, parse_policy
+from scrubbers.policy_yaml import PolicyError
+from tests.hl7_phi import extract
+
+from .conftest import TEST_SECRET
+
+CORPUS = Path(__file__).resolve().parents[1] / "data" / "hl7v2" / "fhir-converter"
+CORPUS_FILES = sorted(CORPUS.glob("*.hl7"))
+KEEP_ALL = "id: keep-all\nversion: 1\nrules:\n  - match: {}\n    method: keep\n"
+
+# Invented people and numbers.
+ADT = (
+    "MSH|^~\\&|REG|GENHOSP|ADT|GENHOSP|20240305083000||ADT^A01^ADT_A01|MSG0001|P|2.5.1\r"
+    "EVN|A01|20240305083000\r"
+    "PID|1||TST0042^^^GENHOSP^MR~987-65-4329^^^SSA^SS||QUILLFEATHER^ZEPHYRINA^M||19610615|F|||"
+    "42 Lantern Row^^Brookvale^MA^02139||(617)555-0142^PRN^PH|||||ACC7781^^^GENHOSP^AN|987654329\r"
+    "NK1|1|QUILLFEATHER^OSWIN|SPO|9 Ferry Lane^^Brookvale^MA^02139|617-555-0199\r"
+    + "|".join(
+        ["PV1", "1", "I", "W1^101^A", "", "", "", "1234^HOUSE^GREGORY^^^DR"]
+        + [""] * 11
+        + ["VN55120^^^GENHOSP^VN"]
+        + [""] * 24
+        + ["20240305083000", "20240309120000"]
+    )
+    + "\r"
+    "OBX|1|TX|11506-3^Progress note^LN||Zephyrina Quillfeather (MRN TST0042) seen today. "
+    "Quillfeather's husband Oswin called from (617) 555-0199. Lives at 42 Lantern Row, Brookvale. "
+    "Z. Quillfeather, DOB 06/15/1961, SSN 987-65-4329, email zq@example.org.||||||F\r"
+    "NTE|1||Call QUILLFEATHER, ZEPHYRINA at 617.555.0142 re results of March 3, 2024.\r"
+    "ZPI|1|Quillfeather Zephyrina|6175550142|secret note for ZQ\r"
+)
+PHI = [
+    "QUILLFEATHER",
+    "Quillfeather",
+    "ZEPHYRINA",
+    "Zephyrina",
+    "OSWIN",
+    "Oswin",
+    "TST0042",
+    "987-65-4329",
+    "987654329",
+    "555-0142",
+    "5550142",
+    "555-0199",
+    "Lantern",
+    "Brookvale",
+    "02139",
+    "19610615",
+    "06/15/1961",
+    "ACC7781",
+    "VN55120",
+    "zq@example.org",
+]
+
+
+def make(policy: str = "safe-harbor") -> HL7Scrubber:
+    loaded = load_policy(policy) if "\n" not in policy else parse_policy(policy)
+    return HL7Scrubber(Scrubber(loaded, KeyRing.single(TEST_SECRET)))
+
+
+@pytest.fixture(scope="module")
+def safe_harbor() -> HL7Scrubber:
+    return make()
+
+
+def scrub_text(scrubber: HL7Scrubber, text: str) -> str:
+    result = scrubber.scrub_bytes(text.encode())
+    assert result.ok, [m.error for m in result.messages]
+    assert result.output is not None
+    return result.output.decode()
+
+
+# --- corpus -----------------------------------------------------------------------
+
+
+def test_keep_everything_is_byte_identical_on_the_corpus() -> None:
+    scrubber = make(KEEP_ALL)
+    for path in CORPUS_FILES:
+        data = path.read_bytes()
+        result = scrubber.scrub_bytes(data)
+        assert result.output == data, path.name
+
+
+def test_safe_harbor_corpus_scrubs_keeps_structure_and_leaks_nothing(
+    safe_harbor: HL7Scrubber,
+) -> None:
+    leaks = []
+    for path in CORPUS_FILES:
+        data = path.read_bytes()
+        result = safe_harbor.scrub_bytes(data)
+        assert result.ok, (path.name, [m.error for m in result.messages])
+        assert result.output is not None
+        before = [[s.name for s in m.segments] for m in parse(data).messages]
+        after = [[s.name for s in m.segments] for m in parse(result.output).messages]
+        assert before == after, path.name
+        out = result.output.decode("utf-8-sig")
+        tokens = set(re.split(r"[|^~&\r\n]", out))
+        text = data.decode("utf-8-sig")
+        for message in text.split("MSH|")[1:]:
+            for kind, values in extract("MSH|" + message).all().items():
+                for value in values:
+                    found = value in out if kind == "birth_dates" else value in tokens
+                    if found:
+                        leaks.append((path.name, kind))
+    assert leaks == []
+
+
+# --- structured fields ---------------------------------------------------------------
+
+
+def test_structured_fields_by_datatype(safe_harbor: HL7Scrubber) -> None:
+    out = scrub_text(safe_harbor, ADT)
+    segments = {line[:3]: line.split("|") for line in out.split("\r") if line}
+    pid = segments["PID"]
+    ctx = safe_harbor.scrubber.message(patient_identifiers(parse(ADT.encode()).messages[0]))
+    mrn, ssn = pid[3].split("~")
+    assert mrn.split("^")[0] == ctx.patient_pseudonym()
+    assert mrn.split("^")[3:5] == ["GENHOSP", "MR"]  # assigning authority and type kept
+    assert ssn.split("^")[0] == ""  # SSN removed
+    assert pid[5] == "[NAME]^[NAME]^[NAME]"
+    assert pid[7] == "1961"
+    assert pid[11] == "^^^MA^021"  # street and city removed, state kept, ZIP3
+    assert pid[13] == "^PRN^PH"
+    assert pid[18].startswith("ACCT-")
+    assert pid[19] == ""
+    assert segments["NK1"][2] == "[NAME]^[NAME]"  # relatives like the patient
+    pv1 = segments["PV1"]
+    assert pv1[7].startswith("PRV-") and "PROVIDER-" in pv1[7]  # providers pseudonymized
+    assert pv1[19].startswith("ACCT-")
+    assert pv1[44] == "2024" and pv1[45] == "2024"
+    assert segments["MSH"][8] == "ADT^A01^ADT_A01"  # split index i is MSH-(i+1)
+    assert segments["MSH"][9].startswith("ID-")
+    for value in PHI:
+        assert value not in out, value
+
+
+def test_free_text_in_obx_nte_and_z_segments(safe_harbor: HL7Scrubber) -> None:
+    out = scrub_text(safe_harbor, ADT)
+    obx = next(line for line in out.split("\r") if line.startswith("OBX"))
+    note = obx.split("|")[5]
+    assert note.startswith("[NAME] (MRN MRN-")
+    assert "[NAME]'s husband [NAME] called from [PHONE]" in note
+    assert "Lives at [ADDRESS], [CITY]" in note
+    assert "DOB 1961" in note and "SSN [SSN]" in note and "[EMAIL]" in note
+    nte = next(line for line in out.split("\r") if line.startswith("NTE"))
+    assert "Call [NAME] at [PHONE] re results of 2024." in nte
+    zpi = next(line for line in out.split("\r") if line.startswith("ZPI"))
+    assert zpi.split("|")[2:4] == ["[NAME]", "[PHONE]"]
+
+
+def test_same_mrn_in_note_and_header_gets_the_same_pseudonym(safe_harbor: HL7Scrubber) -> None:
+    out = scrub_text(safe_harbor, ADT)
+    header = re.search(r"PID\|1\|\|(MRN-[0-9A-F]+)", out)
+    assert header is not None
+    assert f"(MRN {header.group(1)})" in out
+
+
+def test_escape_sequences_inside_names(safe_harbor: HL7Scrubber) -> None:
+    message = ADT.replace("QUILLFEATHER^ZEPHYRINA", "O\\T\\QUILL^ZEPHYRINA").replace(
+        "Call QUILLFEATHER, ZEPHYRINA", "Call O\\T\\Quill, Zephyrina"
+    )
+    out = scrub_text(safe_harbor, message)
+    assert "QUILL" not in out.upper().replace("QUILLFEATHER", "")
+    assert "Call [NAME]" in out
+
+
+def test_repetitions_are_scrubbed_each(safe_harbor: HL7Scrubber) -> None:
+    message = ADT.replace("QUILLFEATHER^ZEPHYRINA^M", "QUILLFEATHER^ZEPHYRINA^M~QF^ZEPH^^^^^A")
+    out = scrub_text(safe_harbor, message)
+    pid = next(line for line in out.split("\r") if line.startswith("PID")).split("|")
+    assert pid[5] == "[NAME]^[NAME]^[NAME]~[NAME]^[NAME]^^^^^A"
+
+
+def test_truncated_message_still_scrubs_what_is_there(safe_harbor: HL7Scrubber) -> None:
+    cut = ADT[: ADT.index("ZEPHYRINA") + 4]
+    out = scrub_text(safe_harbor, cut)
+    assert "ZEPH" not in out and "QUILLFEATHER" not in out
+
+
+def test_obx_value_types(safe_harbor: HL7Scrubber) -> None:
+    note = base64.b64encode(b"Patient Zephyrina Quillfeather, phone 617-555-0142").decode()
+    message = ADT + (
+        f"OBX|2|ED|18842-5^Discharge summary^LN||^TEXT^PLAIN^Base64^{note}||||||F\r"
+        "OBX|3|ED|11488-4^Consult^LN||^AP^PDF^Base64^JVBERi0xLjQK||||||F\r"
+        "OBX|4|RP|18748-4^Image^LN||https://pacs.example.org/QUILLFEATHER^^IMAGE||||||F\r"
+        "OBX|5|NM|30525-0^Age^LN||93|a|||||F\r"
+        "OBX|6|NM|8867-4^Heart rate^LN||93|/min|||||F\r"
+    )
+    out = scrub_text(safe_harbor, message)
+    obx = {
+        line.split("|")[1]: line.split("|") for line in out.split("\r") if line.startswith("OBX")
+    }
+    decoded = base64.b64decode(obx["2"][5].split("^")[4]).decode()
+    assert decoded == "Patient [NAME], phone [PHONE]"
+    assert obx["3"][5] == ""  # binary attachment dropped
+    assert obx["4"][5].split("^")[0] == ""  # reference pointer (URL) removed
+    assert obx["5"][5] == "90+"  # an age over 89
+    assert obx["6"][5] == "93"  # a heart rate is not an age
+
+
+def test_path_rules_override_datatypes() -> None:
+    policy = (
+        "id: custom\nversion: 1\nrules:\n"
+        "  - match: {hl7: PID-11.5}\n    method: keep\n"
+        "  - match: {hl7: 'Z*'}\n    method: drop\n"
+        "  - match: {hl7: PID-8}\n    method: redact\n"
+        "  - match: {kind: [name]}\n    method: mask\n"
+        "  - match: {kind: free_text}\n    method: scrub\n"
+    )
+    out = scrub_text(make(policy), ADT)
+    pid = next(line for line in out.split("\r") if line.startswith("PID")).split("|")
+    assert pid[11] == "^^^^02139"  # the ZIP kept by path; the rest removed by default
+    assert pid[8] == ""  # an unclassified field reached by its path
+    assert "ZPI" not in out  # Z-segments dropped
+
+
+def test_bad_hl7_path_in_policy_is_a_clear_error() -> None:
+    with pytest.raises(PolicyError, match="HL7 paths look like"):
+        parse_policy("id: x\nversion: 1\nrules:\n  - match: {hl7: 'PID_5'}\n    method: keep\n")
+
+
+def test_pseudonymized_preset_shifts_every_date_by_the_same_days() -> None:
+    out = scrub_text(make("pseudonymized"), ADT)
+    pv1 = next(line for line in out.split("\r") if line.startswith("PV1")).split("|")
+    admit, discharge = pv1[44], pv1[45]
+    assert admit != "20240305083000" and admit.endswith("083000")
+
+    def day(value: str) -> date:
+        return date(int(value[:4]), int(value[4:6]), int(value[6:8]))
+
+    assert (day(discharge) - day(admit)).days == 4
+
+
+def test_errors_are_per_message_and_fail_closed(safe_harbor: HL7Scrubber) -> None:
+    result = safe_harbor.scrub_bytes(b"not hl7 at all")
+    assert result.output is None
+    assert result.messages[0].error is not None
+    assert "no MSH segment" in result.messages[0].error

@@ -1,0 +1,105 @@
+"""The `phi-scrub scrub` contract: inputs, outputs, exit codes, report, no PHI on stderr."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from streams.cli import cli
+
+from .conftest import TEST_SECRET
+from .test_hl7_scrub import ADT
+
+CORPUS = Path(__file__).resolve().parents[1] / "data" / "hl7v2" / "fhir-converter"
+
+
+@pytest.fixture
+def runner(monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    monkeypatch.setenv("PHI_SCRUB_KEY", TEST_SECRET)
+    monkeypatch.delenv("PHI_SCRUB_KEY_FILE", raising=False)
+    return CliRunner()
+
+
+def test_stdin_to_stdout(runner: CliRunner) -> None:
+    result = runner.invoke(cli, ["scrub"], input=ADT.encode())
+    assert result.exit_code == 0, result.output
+    assert "PID|1||MRN-" in result.stdout
+    assert "QUILLFEATHER" not in result.stdout
+
+
+def test_directory_with_good_and_bad_inputs(runner: CliRunner, tmp_path: Path) -> None:
+    source = tmp_path / "in"
+    (source / "sub").mkdir(parents=True)
+    (source / "sub" / "good.hl7").write_text(ADT)
+    (source / "junk.bin").write_bytes(b"\x00\xff" * 50)
+    (source / "broken.hl7").write_text(ADT + "lowercase|QUILLFEATHER\r")
+    (tmp_path / "single.hl7").write_text(ADT)
+    out = tmp_path / "out"
+    report = tmp_path / "report.json"
+    result = runner.invoke(
+        cli,
+        [
+            "scrub",
+            "--out-dir",
+            str(out),
+            "--report",
+            str(report),
+            str(source),
+            str(tmp_path / "single.hl7"),
+        ],
+    )
+    assert result.exit_code == 1
+    assert (out / "sub" / "good.hl7").is_file()  # relative to its directory argument
+    assert (out / "single.hl7").is_file()  # a file argument lands as DIR/<basename>
+    assert not (out / "broken.hl7").exists()  # fail closed: no partial output
+    assert "broken.hl7: segment 9 does not start with a segment id" in result.stderr
+    assert "junk.bin" in result.stderr
+    assert "QUILLFEATHER" not in result.stderr
+    summary = json.loads(report.read_text())
+    assert summary["inputs"] == 4 and summary["scrubbed"] == 2
+    assert summary["identifiers"]["name"]["mask"] > 0
+    assert {f["input"].rsplit("/", 1)[-1] for f in summary["failures"]} == {
+        "junk.bin",
+        "broken.hl7",
+    }
+    assert "QUILLFEATHER" not in report.read_text()
+
+
+def test_whole_corpus(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(cli, ["scrub", "--out-dir", str(tmp_path), str(CORPUS)])
+    # LICENSE is not HL7: the only failure, and the other 139 inputs are written.
+    assert result.exit_code == 1
+    assert result.stderr.count("phi-scrub:") == 1 and "LICENSE" in result.stderr
+    assert len(list(tmp_path.glob("*.hl7"))) == 139
+
+
+def test_missing_key_exits_2_and_says_how(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PHI_SCRUB_KEY", raising=False)
+    monkeypatch.delenv("PHI_SCRUB_KEY_FILE", raising=False)
+    result = CliRunner().invoke(cli, ["scrub"], input=ADT.encode())
+    assert result.exit_code == 2
+    assert "PHI_SCRUB_KEY" in result.stderr
+
+
+def test_key_file_and_usage_errors(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PHI_SCRUB_KEY")
+    key = tmp_path / "key"
+    key.write_text(TEST_SECRET)
+    result = runner.invoke(cli, ["scrub", "--key-file", str(key)], input=ADT.encode())
+    assert result.exit_code == 0
+    assert runner.invoke(cli, ["scrub", "--key-file", str(key), "/nonexistent"]).exit_code == 2
+    assert runner.invoke(cli, ["scrub", "--key-file", str(key), "--policy", "nope"]).exit_code == 2
+    assert runner.invoke(cli, ["scrub", "--key-file", str(key), "--format", "xml"]).exit_code == 2
+
+
+def test_oversized_input(runner: CliRunner, tmp_path: Path) -> None:
+    big = tmp_path / "big.hl7"
+    big.write_text(ADT * 10)
+    result = runner.invoke(cli, ["scrub", "--max-bytes", "1000", str(big)])
+    assert result.exit_code == 1
+    assert "larger than 1000 bytes" in result.stderr
