@@ -12,6 +12,7 @@ every interval between one patient's dates.
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import date
 from typing import Final, NamedTuple
@@ -74,6 +75,7 @@ def parse(value: str) -> PartialDate:
     return PartialDate(year, month, day, iso, rest)
 
 
+@functools.lru_cache(maxsize=16_384)
 def shift(value: str, days: int) -> str:
     """Move a date by whole days, keeping precision, form and timezone.
 

@@ -112,6 +112,36 @@ DETECTORS: Final = (
     ),
 )
 
+_STREET_SUFFIX: Final = (
+    r"(?:street|st|avenue|ave|road|rd|lane|ln|drive|dr|boulevard|blvd|way|court|ct|place|pl"
+    r"|terrace|ter|circle|cir|row|highway|hwy|parkway|pkwy|square|sq)\b"
+)
+
+# Shapes that are PHI even when the message's structured fields never named them.
+SHAPE_DETECTORS: Final = (
+    Detector(
+        "titled-name",
+        Kind.NAME,
+        re.compile(
+            r"\b(?:Mr|Mrs|Ms|Miss|Mx)\.?\s+(?P<value>[A-Z][a-zA-Z'-]+(?:\s+[A-Z][a-zA-Z'-]+)?)"
+        ),
+        "value",
+    ),
+    Detector(
+        "street",
+        Kind.STREET_ADDRESS,
+        re.compile(
+            rf"\b\d{{1,6}}\s+(?:[A-Z][a-zA-Z'.-]*\s+){{1,4}}{_STREET_SUFFIX}", re.IGNORECASE
+        ),
+    ),
+    Detector(
+        "state-zip",
+        Kind.ZIP,
+        re.compile(r"\b[A-Z]{2},?\s+(?P<value>\d{5})(?:-\d{4})?\b"),
+        "value",
+    ),
+)
+
 # Written dates. Each names its parts so they can be re-rendered after a shift.
 DATE_PATTERNS: Final = (
     _re(r"(?<![\d/.-])(?P<year>(?:19|20)\d{2})-(?P<mm>\d{1,2})-(?P<dd>\d{1,2})(?![\d/-])"),

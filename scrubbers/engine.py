@@ -24,6 +24,8 @@ from scrubbers.target import Target
 from scrubbers.text import TextScrubber
 
 DATE_SHIFT_DOMAIN: Final = "date-shift"
+DIGEST_CACHE_SIZE: Final = 65_536
+_MRN_TARGET: Final = Target(Kind.MRN)
 
 
 def shift_days_from_digest(digest: bytes, max_days: int) -> int:
@@ -38,19 +40,28 @@ def shift_days_from_digest(digest: bytes, max_days: int) -> int:
 class Scrubber:
     """A compiled policy and the keys it pseudonymizes with."""
 
-    __slots__ = ("_key", "keys", "policy")
+    __slots__ = ("_digests", "_key", "keys", "policy")
 
     def __init__(self, policy: Policy, keys: KeyRing) -> None:
         self.policy = policy
         self.keys = keys
         self._key = keys.active
+        # Identifiers recur across messages (a patient's MRN, a ward's attending):
+        # memoize their keyed digests, bounded, in this process only.
+        self._digests: dict[str, bytes] = {}
 
     def __repr__(self) -> str:
         return f"Scrubber(policy={self.policy.id!r}, key_version={self.keys.active.version!r})"
 
     def keyed_digest(self, domain: str, text: str) -> bytes:
         """HMAC-SHA256 under the active key, domain-separated per use."""
-        return self._key.digest(f"{domain}\x1f{text}".encode())
+        message = f"{domain}\x1f{text}"
+        digest = self._digests.get(message)
+        if digest is None:
+            if len(self._digests) >= DIGEST_CACHE_SIZE:
+                self._digests.clear()
+            digest = self._digests[message] = self._key.digest(message.encode())
+        return digest
 
     def message(
         self,
@@ -130,7 +141,17 @@ class MessageContext:
         return self.scrubber.policy.identity.namespace_of(candidate)[0]
 
     def patient_pseudonym(self) -> str:
-        """The patient's pseudonym: the one their resolved MRN gets wherever it appears."""
+        """The patient's pseudonym: the one their resolved MRN gets wherever it appears.
+
+        Uses the policy's rule for MRNs when it pseudonymizes (its prefix and
+        length); otherwise the default form, since a record key must never be
+        the MRN itself.
+        """
+        rule = self.scrubber.policy.resolve(_MRN_TARGET)
+        if rule.method == "pseudonymize":
+            outcome = rule.operator(self.identity.value, _MRN_TARGET, self.identity.namespace, self)
+            if isinstance(outcome, str):
+                return outcome
         return pseudonym(Kind.MRN, self.identity.namespace, self.identity.value, self)
 
     def apply(self, value: str, target: Target, namespace: str = "") -> Outcome:

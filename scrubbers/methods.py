@@ -269,6 +269,11 @@ def date_shift(params: Mapping[str, object]) -> Operator:
 
 _LEADING_NUMBER: Final = re.compile(r"\s*(\d{1,3})(?!\d)")
 GENERALIZE_TO: Final = ("year", "age", "zip3")
+GENERALIZE_KINDS: Final = {
+    "year": DATE_KINDS,
+    "age": frozenset({Kind.AGE}),
+    "zip3": frozenset({Kind.ZIP}),
+}
 SAFE_HARBOR_MAX_AGE: Final = 89
 
 

@@ -23,8 +23,9 @@ Selectors are pluggable (:data:`SELECTORS`): this module provides ``kind``,
 selectors (HL7 field paths, FHIR element paths) the same way.
 
 The policy's content hash covers the parsed document and the restricted ZIP3
-list it uses, so it changes exactly when behaviour can change (not when a
-comment does), and travels with every output as provenance.
+list it uses: comments and formatting do not change it, any change to the
+parsed content does (even one that changes no output, such as a description).
+It travels with every output as provenance.
 """
 
 from __future__ import annotations
@@ -410,6 +411,14 @@ def _compile_rule(
             method_path if "unknown method" in str(exc) else (*path, "with"), str(exc)
         ) from None
     spec = methods.REGISTRY[method]
+    to = params.get("to")
+    if method == "generalize" and to is not None and kinds is not None:
+        fitting = methods.GENERALIZE_KINDS[str(to)]
+        if not kinds <= fitting:
+            allowed = ", ".join(sorted(k.value for k in fitting))
+            raise doc.error(
+                (*path, "with"), f"generalize to {to!r} applies only to kinds: {allowed}"
+            )
     if spec.kinds is not None:
         if kinds is None and index < 0:
             raise doc.error(method_path, f"the default method cannot be {method!r}")

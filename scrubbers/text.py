@@ -27,7 +27,14 @@ import re
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Final
 
-from scrubbers.detectors import AGE_PATTERNS, DATE_PATTERNS, DETECTORS, MONTHS, month_number
+from scrubbers.detectors import (
+    AGE_PATTERNS,
+    DATE_PATTERNS,
+    DETECTORS,
+    MONTHS,
+    SHAPE_DETECTORS,
+    month_number,
+)
 from scrubbers.kinds import LABELS, Kind
 from scrubbers.methods import Outcome
 from scrubbers.target import Target
@@ -38,6 +45,9 @@ if TYPE_CHECKING:
 MIN_TERM_LENGTH: Final = 2
 MIN_NUMERIC_TERM: Final = 5
 MIN_SWEEP_LENGTH: Final = 4
+_NOT_CONTEXT: Final = frozenset(
+    {Kind.STATE, Kind.COUNTRY, Kind.BIRTH_DATE, Kind.DEATH_DATE, Kind.DATE}
+)
 STRUCTURAL_KINDS: Final = frozenset(
     {
         Kind.NAME,
@@ -121,14 +131,18 @@ def name_spellings(family: str, given: str, middle: str = "") -> list[str]:
 class TextScrubber:
     """Per-message free-text scrubber; adapters feed it the structured PHI first."""
 
-    __slots__ = ("_compiled", "_ctx", "_structural", "_terms")
+    __slots__ = ("_compiled", "_ctx", "_names", "_pending", "_raw", "_terms")
 
     def __init__(self, ctx: MessageContext) -> None:
         self._ctx = ctx
-        self._terms: dict[str, str] = {}  # casefolded spelling -> replacement
-        # Terms that may also replace kept structured values (see known()): names,
-        # streets, cities and identifiers, not ZIP codes or short codes a policy keeps.
-        self._structural: set[str] = set()
+        # Recorded cheaply while structured fields are scrubbed; spellings are only
+        # worked out if the message has free text to scrub (most messages do not).
+        self._pending: list[tuple[Kind, str, str]] = []
+        self._names: list[tuple[str, str, str, str]] = []
+        # Exact values that may also replace *kept* structured values (see known()):
+        # names, streets, cities and identifiers; not ZIP codes or codes a policy keeps.
+        self._raw: dict[str, str] = {}
+        self._terms: dict[str, str] | None = None  # casefolded spelling -> replacement
         self._compiled: re.Pattern[str] | None = None
 
     # --- context -------------------------------------------------------------
@@ -136,62 +150,88 @@ class TextScrubber:
     def add(self, kind: Kind, value: str, outcome: Outcome) -> None:
         """Record a structured value and what replaced it."""
         value = value.strip()
-        if len(value) < MIN_TERM_LENGTH or kind in (Kind.STATE, Kind.COUNTRY):
-            return
+        if len(value) < MIN_TERM_LENGTH or kind in _NOT_CONTEXT:
+            return  # states and countries are kept; dates are found by the date detectors
         if value.isdigit() and len(value) < MIN_NUMERIC_TERM and kind not in (Kind.PHONE, Kind.FAX):
             return  # a house number or a short code would match doses and counts everywhere
         replacement = as_text(outcome, kind)
         if replacement == value:
             return  # kept: nothing to hide
-        spellings = phone_spellings(value) if kind in (Kind.PHONE, Kind.FAX) else [value]
-        if kind in (Kind.BIRTH_DATE, Kind.DEATH_DATE, Kind.DATE):
-            return  # dates in text are found by the date detectors, in any format
-        structural = kind in STRUCTURAL_KINDS
-        for spelling in spellings:
-            self._add_term(spelling, replacement, structural)
+        self._pending.append((kind, value, replacement))
+        self._terms = None
+        if kind in STRUCTURAL_KINDS and len(value) >= MIN_SWEEP_LENGTH:
+            self._raw.setdefault(value.casefold(), replacement)
 
     def add_name(self, family: str, given: str, middle: str, replacement: str) -> None:
-        for spelling in name_spellings(family, given, middle):
-            self._add_term(spelling, replacement, structural=True)
+        self._names.append((family, given, middle, replacement))
+        self._terms = None
+        for raw_part in (family, given, middle):
+            part = raw_part.strip()
+            if len(part) >= MIN_SWEEP_LENGTH:
+                self._raw.setdefault(part.casefold(), replacement)
 
-    def leaf_pattern(self, delimiters: str) -> re.Pattern[str] | None:
-        """Known PHI (4+ characters) as whole delimited values, for a last structured sweep.
-
-        A value that equals a PHI value replaced elsewhere in the message (a
-        patient whose name is also the sending application's) is replaced too.
-        """
-        terms = sorted(
-            (t for t in self._structural if len(t) >= MIN_SWEEP_LENGTH), key=len, reverse=True
-        )
-        if not terms:
-            return None
-        bound = re.escape(delimiters)
-        alternatives = "|".join(re.escape(t) for t in terms)
-        return re.compile(rf"(?:(?<=[{bound}])|^)(?:{alternatives})(?=[{bound}]|$)", re.IGNORECASE)
-
-    def replacement_for(self, value: str) -> str:
-        return self._terms[value.casefold()]
+    def has_known(self) -> bool:
+        return bool(self._raw)
 
     def known(self, value: str) -> str | None:
-        """The replacement of a PHI value already seen in this message, if any."""
-        key = value.strip().casefold()
-        return self._terms[key] if key in self._structural else None
+        """The replacement of a PHI value already replaced in this message, if any.
 
-    def _add_term(self, spelling: str, replacement: str, structural: bool = False) -> None:
-        key = spelling.casefold()
-        if len(key) >= MIN_TERM_LENGTH and key not in self._terms:
-            self._terms[key] = replacement
+        A value that equals PHI replaced elsewhere in the message (a patient whose
+        name is also the sending application's, a city sent in the state
+        component) is replaced the same way.
+        """
+        return self._raw.get(value.strip().casefold()) if self._raw else None
+
+    def _materialize(self) -> dict[str, str]:
+        if self._terms is None:
+            terms: dict[str, str] = {}
+            for kind, value, replacement in self._pending:
+                spellings = phone_spellings(value) if kind in (Kind.PHONE, Kind.FAX) else [value]
+                for spelling in spellings:
+                    terms.setdefault(spelling.casefold(), replacement)
+            for family, given, middle, replacement in self._names:
+                for spelling in name_spellings(family, given, middle):
+                    terms.setdefault(spelling.casefold(), replacement)
+            self._terms = {k: v for k, v in terms.items() if len(k) >= MIN_TERM_LENGTH}
             self._compiled = None
-            if structural:
-                self._structural.add(key)
+        return self._terms
+
+    def _context_spans(self, text: str) -> list[Span]:
+        """Where the message's known PHI occurs in ``text`` as whole words, any case.
+
+        A substring search per spelling (C-speed ``str.find``) instead of one
+        alternation regex: the terms differ per message, and compiling a regex
+        per message costs more than searching a note for a few dozen strings.
+        """
+        terms = self._materialize()
+        if not terms:
+            return []
+        folded = text.casefold()
+        if len(folded) != len(text):  # casefolding changed offsets (e.g. 'ß'): use the regex
+            pattern = self._context_pattern()
+            if pattern is None:
+                return []
+            return [
+                (m.start(), m.end(), terms[m.group(0).casefold()]) for m in pattern.finditer(text)
+            ]
+        spans: list[Span] = []
+        for term, replacement in terms.items():
+            start = folded.find(term)
+            while start >= 0:
+                end = start + len(term)
+                if (
+                    start == 0 or (not folded[start - 1].isalnum() and folded[start - 1] != "_")
+                ) and (end == len(folded) or (not folded[end].isalnum() and folded[end] != "_")):
+                    spans.append((start, end, replacement))
+                start = folded.find(term, start + 1)
+        return spans
 
     def _context_pattern(self) -> re.Pattern[str] | None:
-        if not self._terms:
+        terms = self._materialize()
+        if not terms:
             return None
         if self._compiled is None:
-            alternatives = "|".join(
-                re.escape(t) for t in sorted(self._terms, key=len, reverse=True)
-            )
+            alternatives = "|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True))
             self._compiled = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
         return self._compiled
 
@@ -200,11 +240,7 @@ class TextScrubber:
     def scrub(self, text: str) -> str:
         if not text or not text.strip():
             return text
-        spans: list[Span] = []
-        pattern = self._context_pattern()
-        if pattern is not None:
-            for match in pattern.finditer(text):
-                spans.append((match.start(), match.end(), self._terms[match.group(0).casefold()]))
+        spans = self._context_spans(text)
         spans.extend(self._detected(text))
         if not spans:
             return text
@@ -214,7 +250,7 @@ class TextScrubber:
         return as_text(self._ctx.apply(value, _TEXT_TARGETS[kind]), kind)
 
     def _detected(self, text: str) -> Iterable[Span]:
-        for detector in DETECTORS:
+        for detector in (*DETECTORS, *SHAPE_DETECTORS):
             for match in detector.pattern.finditer(text):
                 start, end = match.span(detector.group)
                 value = match.group(detector.group)

@@ -36,6 +36,7 @@ from scrubbers.target import Target
 from scrubbers.text import as_text
 
 FORMAT: Final = "hl7v2"
+_MSH_CODES: Final = frozenset({8, 10, 11})  # MSH-9 type, MSH-11 processing id, MSH-12 version
 _TIMESTAMP_HINT: Final = re.compile(r"(?:19|20)\d{6}")
 _TIMESTAMP: Final = re.compile(
     r"(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
@@ -520,21 +521,46 @@ def _deferred(
 
 
 def _sweep(segments: list[Segment], walk: _Walk) -> None:
-    """Replace whole values still equal to PHI replaced elsewhere in the message."""
-    d = walk.d
-    pattern = walk.ctx.text.leaf_pattern(d.field + d.component + d.repetition + d.subcomponent)
-    if pattern is None:
-        return
+    """Replace whole values still equal to PHI that was replaced elsewhere in the message.
+
+    Catches PHI where no rule looks (a component a datatype rule does not cover,
+    a misplaced value, a sending application named like the patient).
+    """
     text = walk.ctx.text
-    for index, segment in enumerate(segments):
+    if not text.has_known():
+        return
+    d = walk.d
+    splitter = _LEAF_SPLIT.get(d) or _leaf_splitter(d)
+    for number, segment in enumerate(segments):
         if not segment.text:
             continue
-        head = 9 if index == 0 else 4  # never the segment id or MSH-1/MSH-2
-        body = segment.text[head:]
-        swept = pattern.sub(lambda m: er7.escape(text.replacement_for(m.group(0)), d), body)
-        if swept != body:
-            segment.text = segment.text[:head] + swept
-            walk.ctx.report.record(Kind.NAME, "sweep")
+        parts = segment.text.split(d.field)
+        changed = False
+        for index in range(2 if number == 0 else 1, len(parts)):
+            raw = parts[index]
+            if len(raw) < 4 or (number == 0 and index in _MSH_CODES):
+                continue
+            leaves = splitter.split(raw)
+            for i in range(0, len(leaves), 2):
+                leaf = leaves[i]
+                known = text.known(er7.unescape(leaf, d)) if len(leaf) >= 4 else None
+                if known is not None and known != leaf:
+                    leaves[i] = er7.escape(known, d)
+                    changed = True
+                    walk.ctx.report.record(Kind.NAME, "sweep")
+            if changed:
+                parts[index] = "".join(leaves)
+        if changed:
+            segment.text = d.field.join(parts)
+
+
+_LEAF_SPLIT: dict[Delimiters, re.Pattern[str]] = {}
+
+
+def _leaf_splitter(d: Delimiters) -> re.Pattern[str]:
+    pattern = re.compile(f"([{re.escape(d.repetition + d.component + d.subcomponent)}])")
+    _LEAF_SPLIT[d] = pattern
+    return pattern
 
 
 def _text_field(raw: str, walk: _Walk) -> str:

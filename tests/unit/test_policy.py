@@ -282,3 +282,37 @@ def test_report_counts_without_values(make_scrubber: Callable[..., Scrubber]) ->
     total = make_scrubber().message().report
     total.merge(ctx.report)
     assert total.total() == 6
+
+
+def test_generalize_target_must_fit_the_kinds() -> None:
+    with pytest.raises(PolicyError, match="generalize to 'year' applies only to kinds"):
+        parse_policy(
+            "id: x\nversion: 1\nrules:\n  - match: {kind: age}\n    method: generalize\n"
+            "    with: {to: year}\n",
+            "p.yaml",
+        )
+
+
+def test_limited_data_set_keeps_only_city_state_zip_of_an_address(
+    make_scrubber: Callable[..., Scrubber],
+) -> None:
+    ctx = make_scrubber("limited-data-set").message()
+    assert ctx.apply("Brookvale", Target(Kind.CITY)) == "Brookvale"
+    assert ctx.apply("02139", Target(Kind.ZIP)) == "02139"
+    assert ctx.apply("Middlesex", Target(Kind.COUNTY)) is Removal.VALUE
+    assert ctx.apply("42 Lantern Row", Target(Kind.STREET_ADDRESS)) is Removal.VALUE
+
+
+def test_patient_pseudonym_follows_the_policys_mrn_rule() -> None:
+    text = CROSS_FORMAT.replace(
+        "method: pseudonymize", "method: pseudonymize\n    with: {prefix: PT, length: 12}"
+    )
+    ctx = Scrubber(parse_policy(text), KeyRing.single(TEST_SECRET)).message(
+        [PatientIdentifier("A1234", "MR", authority="GH")]
+    )
+    assert ctx.patient_pseudonym().startswith("PT-")
+    assert len(ctx.patient_pseudonym()) == len("PT-") + 12
+    assert (
+        ctx.apply("A1234", Target(Kind.MRN), ctx.namespace_of(authority="GH"))
+        == ctx.patient_pseudonym()
+    )

@@ -1,0 +1,183 @@
+"""HL7v2 throughput on one core: phi-scrub Safe Harbor scrubbing against parse-only baselines.
+
+Workloads (each message distinct, so no cache flatters the numbers):
+
+* ``adt``: ~1.6 KB ADT^A01 without free text (bench/data/adt_a01.hl7), 500 variants
+  with different patients, identifiers, phones and dates;
+* ``oru``: ORU^R01 whose OBX-5 is a ~1 KB narrative note naming the patient,
+  500 variants;
+* ``corpus``: the 139 sample messages in tests/data/hl7v2/fhir-converter.
+
+Baselines measured in the same run: python-hl7 ``hl7.parse``, hl7apy
+``parse_message`` (parse only, on fewer messages: it is slow), and
+phi-scrub's own ER7 parse without scrubbing. Reports medians of repeated
+passes and ratios; targets (issue: HL7v2 scrubbing) are >= 20,000 ADT/s and
+>= 3,000 ORU-with-note/s.
+
+Usage: python bench/bench_hl7.py [--repeat N] [--json FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import hl7  # python-hl7: parse-only baseline
+import orjson
+from hl7apy.parser import parse_message
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from parsers.hl7v2 import parse  # noqa: E402
+from scrubbers.engine import Scrubber  # noqa: E402
+from scrubbers.hl7.scrub import HL7Scrubber  # noqa: E402
+from scrubbers.keys import KeyRing  # noqa: E402
+from scrubbers.policy import load_policy  # noqa: E402
+
+CORPUS = ROOT / "tests" / "data" / "hl7v2" / "fhir-converter"
+VARIANTS = 500
+GIVEN = ["ZEPHYRINA", "OSWIN", "MARGOT", "TOBIAS", "ILSE", "RUFUS", "PERPETUA", "ANSEL"]
+FAMILY = ["QUILLFEATHER", "MARROWMEAD", "THISTLEWOOD", "BRAMBLECOTE", "FENWICKE", "OAKSHOTT"]
+NOTE = (
+    "Patient {given} {family} (MRN {mrn}) is a {age}-year-old seen on {when} for chest pain. "
+    "{family_title}'s daughter called from {phone} and confirmed the home address at "
+    "{house} Lantern Row. Vitals stable; troponin negative x2. ECG shows normal sinus rhythm "
+    "without acute ST changes. Plan: outpatient stress test, aspirin 81 mg daily, follow up "
+    "with Dr. Fellowes in two weeks. Return precautions reviewed with {given_title} and family, "
+    "who verbalized understanding. Contact the clinic at 617-555-0100 with questions. "
+    "Discussed smoking cessation; patient is motivated and was given resources. No known drug "
+    "allergies besides penicillin (hives). Medication reconciliation completed at discharge."
+)
+
+
+def adt_variants(template: str) -> list[bytes]:
+    out = []
+    for i in range(VARIANTS):
+        given, family = GIVEN[i % len(GIVEN)], FAMILY[i % len(FAMILY)] + str(i)
+        text = (
+            template.replace("QUILLFEATHER", family)
+            .replace("ZEPHYRINA", given)
+            .replace("TST0042", f"TST{i:05d}")
+            .replace("5550142", f"555{i:04d}")
+            .replace("19610615", f"19{40 + i % 60:02d}{1 + i % 12:02d}{1 + i % 28:02d}")
+            .replace("20240305083000", f"2024{1 + i % 12:02d}{1 + i % 28:02d}0830{i % 60:02d}")
+            .replace("42 Lantern Row", f"{i} Lantern Row")
+        )
+        out.append(text.encode())
+    return out
+
+
+def oru_variants() -> list[bytes]:
+    out = []
+    for i in range(VARIANTS):
+        given, family = GIVEN[i % len(GIVEN)].title(), FAMILY[i % len(FAMILY)].title() + str(i)
+        note = NOTE.format(
+            given=given,
+            family=family,
+            mrn=f"TST{i:05d}",
+            age=40 + i % 50,
+            when=f"{1 + i % 12}/{1 + i % 28}/2024",
+            family_title=family,
+            given_title=given,
+            phone=f"(617) 555-{i:04d}",
+            house=i,
+        )
+        message = (
+            "MSH|^~\\&|LAB|GENHOSP|EHR|GENHOSP|20240305090000||ORU^R01^ORU_R01|"
+            f"L{i:06d}|P|2.5.1\r"
+            f"PID|1||TST{i:05d}^^^GENHOSP^MR||{family.upper()}^{given.upper()}||19610615|F|||"
+            f"{i} Lantern Row^^Brookvale^MA^02139||^PRN^PH^^1^617^555{i:04d}\r"
+            "OBR|1|ORD1|FIL1|11506-3^Progress note^LN|||20240305083000\r"
+            f"OBX|1|TX|11506-3^Progress note^LN||{note}||||||F\r"
+        )
+        out.append(message.encode())
+    return out
+
+
+def rate(work: Callable[[bytes], object], messages: Sequence[bytes], repeat: int) -> float:
+    """Median messages per second over ``repeat`` passes."""
+    rates = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        for message in messages:
+            work(message)
+        rates.append(len(messages) / (time.perf_counter() - started))
+    return statistics.median(rates)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="HL7v2 throughput on one core")
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+
+    scrubber = HL7Scrubber(
+        Scrubber(load_policy("safe-harbor"), KeyRing.single("bench-" + "k" * 40))
+    )
+    template = (ROOT / "bench" / "data" / "adt_a01.hl7").read_text().replace("\n", "\r")
+    workloads = {
+        "adt": adt_variants(template),
+        "oru": oru_variants(),
+        "corpus": [
+            p.read_bytes() for p in sorted((ROOT / "tests/data/hl7v2/fhir-converter").glob("*.hl7"))
+        ],
+    }
+    for messages in workloads.values():  # warm the per-version plans once, as a worker would
+        for message in messages[:50]:
+            scrubber.scrub_bytes(message)
+
+    def scrub(message: bytes) -> object:
+        result = scrubber.scrub_bytes(message)
+        if not result.ok:
+            raise SystemExit("bench input failed to scrub")
+        return result
+
+    def python_hl7(message: bytes) -> object:
+        return hl7.parse(message.decode("utf-8-sig").replace("\n", "\r"))
+
+    def hl7apy_parse(message: bytes) -> object:
+        return parse_message(message.decode("utf-8-sig").replace("\n", "\r"))
+
+    results: dict[str, dict[str, float]] = {}
+    print(f"one core, median of {args.repeat} passes, messages/s")
+    print(
+        f"{'workload':8} {'phi-scrub':>10} {'er7 parse':>10} {'python-hl7':>11} {'hl7apy':>8}"
+        f"  {'scrub/python-hl7':>16}"
+    )
+    for name, messages in workloads.items():
+        row = {
+            "scrub": rate(scrub, messages, args.repeat),
+            "er7_parse": rate(parse, messages, args.repeat),
+            "python_hl7_parse": rate(python_hl7, messages, args.repeat),
+            "hl7apy_parse": rate(hl7apy_parse, messages[:40], max(1, args.repeat // 2)),
+        }
+        results[name] = row
+        print(
+            f"{name:8} {row['scrub']:10.0f} {row['er7_parse']:10.0f} "
+            f"{row['python_hl7_parse']:11.0f} {row['hl7apy_parse']:8.0f}"
+            f"  {row['scrub'] / row['python_hl7_parse']:16.2f}"
+        )
+    sizes = {k: statistics.median(len(m) for m in v) for k, v in workloads.items()}
+    print("median message size (bytes): " + ", ".join(f"{k} {v:.0f}" for k, v in sizes.items()))
+    print("targets: adt >= 20,000/s, oru >= 3,000/s")
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_bytes(
+            orjson.dumps(
+                {"repeat": args.repeat, "sizes": sizes, "results": results},
+                option=orjson.OPT_INDENT_2,
+            )
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

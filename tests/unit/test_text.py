@@ -1,0 +1,113 @@
+"""The free-text scrubber: message context and pattern detectors."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from scrubbers.engine import MessageContext, Scrubber
+from scrubbers.identity import PatientIdentifier
+from scrubbers.kinds import Kind
+from scrubbers.methods import Removal
+from scrubbers.text import name_spellings, phone_spellings
+
+
+@pytest.fixture
+def ctx(make_scrubber: Callable[..., Scrubber]) -> MessageContext:
+    context = make_scrubber().message(
+        [PatientIdentifier("TST0042", "MR", "GH")], reference_year=2026
+    )
+    context.text.add_name("Quillfeather", "Zephyrina", "May", "[NAME]")
+    context.text.add(Kind.MRN, "TST0042", "MRN-ABC")
+    context.text.add(Kind.PHONE, "(617) 555-0142", Removal.VALUE)
+    context.text.add(Kind.STREET_ADDRESS, "42 Lantern Row", Removal.VALUE)
+    return context
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        "Zephyrina Quillfeather",
+        "QUILLFEATHER, ZEPHYRINA",
+        "quillfeather zephyrina",
+        "Z. Quillfeather",
+        "Quillfeather, Z.",
+        "Zephyrina May Quillfeather",
+        "Quillfeather's",
+    ],
+)
+def test_name_spellings_are_replaced(ctx: MessageContext, spelling: str) -> None:
+    out = ctx.scrub_text(f"Seen: {spelling} today.")
+    assert "uillfeather" not in out.lower()
+    assert "zephyrina" not in out.lower()
+    assert "[NAME]" in out
+
+
+@pytest.mark.parametrize(
+    "phone", ["617-555-0142", "(617) 555-0142", "617.555.0142", "6175550142", "555-0142"]
+)
+def test_phone_spellings(ctx: MessageContext, phone: str) -> None:
+    assert ctx.scrub_text(f"call {phone} now") == "call [PHONE] now"
+
+
+def test_identifiers_and_addresses_from_context(ctx: MessageContext) -> None:
+    assert ctx.scrub_text("MRN TST0042 at 42 Lantern Row") == "MRN MRN-ABC at [ADDRESS]"
+
+
+def test_words_inside_other_words_are_left_alone(ctx: MessageContext) -> None:
+    assert ctx.scrub_text("Mayday: maybe in May.") == "Mayday: maybe in [NAME]."
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("SSN 123-45-6789.", "SSN [SSN]."),
+        ("ssn: 123456789", "ssn: [SSN]"),
+        ("write to jo.doe@example.org", "write to [EMAIL]"),
+        ("see https://portal.example.org/p?id=7", "see [URL]"),
+        ("from 192.168.10.20.", "from [IP]."),
+        ("fax: (617) 555-9999", "fax: [FAX]"),
+        ("Medical record number: A778812", "Medical record number: MRN-"),
+        ("a 94-year-old woman", "a 90+-year-old woman"),
+        ("aged 101", "aged 90+"),
+        ("an 89 year old", "an 89 year old"),
+        ("on 03/14/2023 and 2023-03-15", "on 2023 and 2023"),
+        ("March 14, 2023; 14 Mar 2023; Mar 2023", "2023; 2023; 2023"),
+        ("lives at 1234 Old Mill Road.", "lives at [ADDRESS]."),
+        ("Mrs. Ingrid Vasquez", "Mrs. [NAME]"),
+        ("Springfield, MA 01103", "Springfield, MA 011"),
+        ("version 2.16.840.1 and ratio 12/45/2024", "version 2.16.840.1 and ratio 12/45/2024"),
+    ],
+)
+def test_detectors(ctx: MessageContext, text: str, expected: str) -> None:
+    out = ctx.scrub_text(text)
+    assert out.startswith(expected)
+
+
+def test_shifted_dates_keep_their_written_format(make_scrubber: Callable[..., Scrubber]) -> None:
+    context = make_scrubber("pseudonymized").message([PatientIdentifier("P1", "MR", "GH")])
+    out = context.scrub_text("on 03/14/2023 and March 14, 2023 and 2023-03-14")
+    first, second, third = out[3:13], out[18:].split(" and ")[0], out[-10:]
+    assert first[2] == "/" and first[5] == "/"
+    assert second.split()[0] in {
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    }
+    assert third[4] == "-" and third != "2023-03-14"
+
+
+def test_spelling_helpers() -> None:
+    assert "(617) 555-0142" in phone_spellings("6175550142")
+    assert "Doe, Jane" in name_spellings("Doe", "Jane")
+    assert name_spellings("", "") == []
