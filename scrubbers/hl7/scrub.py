@@ -107,7 +107,7 @@ class _Walk:
 
     def apply(self, raw: str, target: Target, namespace: str = "") -> Outcome:
         """Apply the policy to an escaped HL7 value; feed the text context."""
-        value = er7.unescape(raw, self.d)
+        value = raw if self.d.escape not in raw else er7.unescape(raw, self.d)
         outcome = self.ctx.apply(value, target, namespace)
         if outcome == value:
             # Kept here, but replaced elsewhere in this message (a city sent in the
@@ -384,50 +384,67 @@ class HL7Scrubber:
         field_kind: Kind | None,
     ) -> FieldHandler:
         name_layout = NAME_LAYOUT.get(datatype)
-        rules = sorted(components.items())
+        is_identifier = datatype in ("CX", "CK")
+        # Resolved once here: a component's target is fixed unless its kind depends on
+        # another component of the same value (CX.5 type code, XTN.3 equipment).
+        plan: list[tuple[int, bool, Target | None, tables.ComponentKind]] = []
+        for number, crule in sorted(components.items()):
+            first_only = crule.subcomponents == tables.FIRST_SUBCOMPONENT
+            if crule.kind in (tables.ID_BY_TYPE, tables.PHONE_OR_FAX):
+                plan.append((number - 1, first_only, None, crule.kind))
+            else:
+                kind, crole = self._component_kind(crule.kind, [], role, field_kind)
+                target = self._target(path, number, kind, crole, datatype)
+                plan.append((number - 1, first_only, target, crule.kind))
 
         def handle(raw: str, walk: _Walk) -> str:
             d = walk.d
+            sub_sep = d.subcomponent
             reps = raw.split(d.repetition)
             for r, rep in enumerate(reps):
                 if not rep:
                     continue
                 comps = rep.split(d.component)
+                count = len(comps)
                 namespace = ""
-                if datatype in ("CX", "CK") and len(comps) > 3:
+                if is_identifier and count > 3 and comps[3]:
                     namespace = walk.ctx.namespace_of(authority=_authority(comps[3], d))
                 dropped = False
-                for number, crule in rules:
-                    if number > len(comps) or not comps[number - 1]:
+                for index, first_only, static_target, ckind in plan:
+                    if index >= count:
+                        break
+                    value = comps[index]
+                    if not value:
                         continue
-                    kind, crole = self._component_kind(crule.kind, comps, role, field_kind)
-                    target = self._target(path, number, kind, crole, datatype)
-                    value = comps[number - 1]
-                    if (
-                        crule.subcomponents == tables.FIRST_SUBCOMPONENT
-                        or d.subcomponent not in value
-                    ):
-                        head, sep, tail = value.partition(d.subcomponent)
+                    target = static_target
+                    if target is None:
+                        kind, crole = self._component_kind(ckind, comps, role, field_kind)
+                        target = self._target(path, index + 1, kind, crole, datatype)
+                    if first_only or sub_sep not in value:
+                        head, sep, tail = value.partition(sub_sep)
                         outcome = walk.apply(head, target, namespace)
                         if outcome is Removal.ELEMENT:
                             dropped = True
                             break
-                        comps[number - 1] = walk.write(outcome, head) + sep + tail
-                    else:
-                        subs = value.split(d.subcomponent)
-                        for s, sub in enumerate(subs):
-                            if sub:
-                                outcome = walk.apply(sub, target, namespace)
-                                if outcome is Removal.ELEMENT:
-                                    dropped = True
-                                    break
-                                subs[s] = walk.write(outcome, sub)
-                        comps[number - 1] = d.subcomponent.join(subs)
+                        comps[index] = walk.write(outcome, head) + sep + tail
+                        continue
+                    subs = value.split(sub_sep)
+                    for s, sub in enumerate(subs):
+                        if sub:
+                            outcome = walk.apply(sub, target, namespace)
+                            if outcome is Removal.ELEMENT:
+                                dropped = True
+                                break
+                            subs[s] = walk.write(outcome, sub)
                     if dropped:
                         break
-                if name_layout is not None and not dropped:
+                    comps[index] = sub_sep.join(subs)
+                if dropped:
+                    reps[r] = ""
+                    continue
+                if name_layout is not None:
                     _add_name_context(walk, rep, comps, name_layout)
-                reps[r] = "" if dropped else d.component.join(comps)
+                reps[r] = d.component.join(comps)
             return d.repetition.join(reps)
 
         return handle
