@@ -173,6 +173,11 @@ class TextScrubber:
     def has_known(self) -> bool:
         return bool(self._raw)
 
+    def may_contain_known(self, text: str) -> bool:
+        """Cheap pre-check (substring search) before looking at ``text`` value by value."""
+        folded = text.casefold()
+        return any(key in folded for key in self._raw)
+
     def known(self, value: str) -> str | None:
         """The replacement of a PHI value already replaced in this message, if any.
 

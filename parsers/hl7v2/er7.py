@@ -301,9 +301,20 @@ def unescape(value: str, d: Delimiters) -> str:
     return "".join(out)
 
 
+_SPECIALS: dict[Delimiters, re.Pattern[str]] = {}
+
+
+def _specials(d: Delimiters) -> re.Pattern[str]:
+    pattern = _SPECIALS.get(d)
+    if pattern is None:
+        chars = d.field + d.component + d.repetition + d.escape + d.subcomponent
+        pattern = _SPECIALS[d] = re.compile(f"[{re.escape(chars)}]")
+    return pattern
+
+
 def escape(value: str, d: Delimiters) -> str:
     """Encode delimiters inside a value so it can be written into a field."""
-    if not any(c in value for c in (d.field, d.component, d.repetition, d.escape, d.subcomponent)):
+    if _specials(d).search(value) is None:
         return value
     out = value.replace(d.escape, f"{d.escape}E{d.escape}")
     for char, code in (

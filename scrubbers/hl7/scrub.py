@@ -549,7 +549,7 @@ def _sweep(segments: list[Segment], walk: _Walk) -> None:
     d = walk.d
     splitter = _LEAF_SPLIT.get(d) or _leaf_splitter(d)
     for number, segment in enumerate(segments):
-        if not segment.text:
+        if not segment.text or not text.may_contain_known(segment.text):
             continue
         parts = segment.text.split(d.field)
         changed = False
@@ -560,7 +560,9 @@ def _sweep(segments: list[Segment], walk: _Walk) -> None:
             leaves = splitter.split(raw)
             for i in range(0, len(leaves), 2):
                 leaf = leaves[i]
-                known = text.known(er7.unescape(leaf, d)) if len(leaf) >= 4 else None
+                if len(leaf) < 4:
+                    continue
+                known = text.known(leaf if d.escape not in leaf else er7.unescape(leaf, d))
                 if known is not None and known != leaf:
                     leaves[i] = er7.escape(known, d)
                     changed = True
