@@ -14,6 +14,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Final
 
+from scrubbers import dates
 from scrubbers.identity import Identity, PatientIdentifier
 from scrubbers.keys import KeyRing
 from scrubbers.kinds import Kind
@@ -52,6 +53,11 @@ class Scrubber:
 
     def __repr__(self) -> str:
         return f"Scrubber(policy={self.policy.id!r}, key_version={self.keys.active.version!r})"
+
+    def clear_caches(self) -> None:
+        """Forget memoized digests and date shifts (benchmarks; key rotation)."""
+        self._digests.clear()
+        dates.shift.cache_clear()
 
     def keyed_digest(self, domain: str, text: str) -> bytes:
         """HMAC-SHA256 under the active key, domain-separated per use."""
