@@ -48,6 +48,22 @@ def _split(value: str) -> _Split:
     """
     text = value.strip()
     iso = text[4:5] == "-"
+    # Fast paths for full dates (the common case); partial dates take the regex.
+    if not iso and len(text) >= 8 and text[:8].isdecimal():
+        year, month, day, rest = int(text[:4]), int(text[4:6]), int(text[6:8]), text[8:]
+    elif (iso and len(text) >= 10 and text[7] == "-" and text[:4].isdecimal()
+          and text[5:7].isdecimal() and text[8:10].isdecimal()):
+        year, month, day, rest = int(text[:4]), int(text[5:7]), int(text[8:10]), text[10:]
+    else:
+        return _split_partial(text, iso)
+    if rest and (_ISO_REST if iso else _HL7_REST).fullmatch(rest) is None:
+        raise DateFormatError("unrecognised time or timezone after the date")
+    if not 1 <= month <= 12:
+        raise DateFormatError("date out of range (month)")
+    return year, month, day, iso, rest
+
+
+def _split_partial(text: str, iso: bool) -> _Split:
     match = (_ISO_DATE if iso else _HL7_DATE).match(text)
     if match is None:
         raise DateFormatError("not a date in a supported HL7 or ISO 8601 form")

@@ -88,6 +88,7 @@ class MessageContext:
     """Per-message state; implements :class:`~scrubbers.methods.OperatorContext`."""
 
     __slots__ = (
+        "_cached_rule",
         "_counts",
         "_resolve",
         "_shift",
@@ -108,6 +109,7 @@ class MessageContext:
         self.keyed_digest = scrubber.keyed_digest
         policy = scrubber.policy
         self._resolve = policy.resolve
+        self._cached_rule = policy.cached_rule
         self.report = ScrubReport(
             policy.id,
             policy.version,
@@ -162,7 +164,7 @@ class MessageContext:
 
     def apply(self, value: str, target: Target, namespace: str = "") -> Outcome:
         """Apply the policy to one value; a method that does not fit removes it."""
-        rule = self._resolve(target)
+        rule = self._cached_rule(target) or self._resolve(target)
         try:
             outcome = rule.operator(value, target, namespace, self)
         except MethodNotApplicable:

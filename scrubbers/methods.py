@@ -200,7 +200,9 @@ _TAGS: Final = {kind: kind.value for kind in Kind}  # plain str: formatting an e
 
 def normalize_for_pseudonym(kind: Kind, value: str) -> str:
     """Spellings of one value that mean the same thing give the same pseudonym."""
-    text = " ".join(value.split())
+    text = value.strip()
+    if "  " in text or "\t" in text or "\n" in text or "\r" in text:
+        text = " ".join(text.split())
     return text.casefold() if kind in _CASE_INSENSITIVE_KINDS else text
 
 

@@ -168,6 +168,11 @@ class Policy:
     source: str
     _cache: dict[Target, Rule] = field(default_factory=dict, repr=False)
 
+    @property
+    def cached_rule(self) -> Callable[[Target], Rule | None]:
+        """The resolution cache's lookup, for callers that bind it once (hot path)."""
+        return self._cache.get
+
     def resolve(self, target: Target) -> Rule:
         """The first rule matching ``target`` (cached: one scan per distinct target)."""
         rule = self._cache.get(target)
