@@ -51,8 +51,14 @@ def _split(value: str) -> _Split:
     # Fast paths for full dates (the common case); partial dates take the regex.
     if not iso and len(text) >= 8 and text[:8].isdecimal():
         year, month, day, rest = int(text[:4]), int(text[4:6]), int(text[6:8]), text[8:]
-    elif (iso and len(text) >= 10 and text[7] == "-" and text[:4].isdecimal()
-          and text[5:7].isdecimal() and text[8:10].isdecimal()):
+    elif (
+        iso
+        and len(text) >= 10
+        and text[7] == "-"
+        and text[:4].isdecimal()
+        and text[5:7].isdecimal()
+        and text[8:10].isdecimal()
+    ):
         year, month, day, rest = int(text[:4]), int(text[5:7]), int(text[8:10]), text[10:]
     else:
         return _split_partial(text, iso)

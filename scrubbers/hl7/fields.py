@@ -25,6 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
+from scrubbers.identifier_types import IDENTIFIER_TYPES  # noqa: F401 - re-exported
 from scrubbers.kinds import Kind, Role
 
 # Which subcomponents of a component carry the value.
@@ -130,23 +131,6 @@ DATATYPE_COMPONENTS: Final[dict[str, dict[int, ComponentRule]]] = {
     "DR": _dates(1, 2),
     "DLD": _dates(2),
     "RP": {1: ComponentRule(Kind.URL)},
-}
-
-# Identifier type codes (HL7 table 0203) -> kind of CX.1.
-IDENTIFIER_TYPES: Final[dict[str, Kind]] = {
-    **dict.fromkeys(("MR", "MRN", "MRT", "PI", "PT", "PN", "PE", "PPIN"), Kind.MRN),
-    **dict.fromkeys(("SS", "SSN", "SR"), Kind.SSN),
-    **dict.fromkeys(("DL", "DR", "PPN", "VS", "CZ", "BCT", "LI"), Kind.LICENSE_NUMBER),
-    **dict.fromkeys(
-        ("AN", "AND", "ANON", "ANC", "ANT", "VN", "BA", "BC", "BR"), Kind.ACCOUNT_NUMBER
-    ),
-    **dict.fromkeys(
-        ("MB", "MC", "MA", "MCD", "MCR", "MCN", "HC", "SN", "NIIP", "NI", "NH", "PCN", "QA", "SB"),
-        Kind.HEALTH_PLAN_ID,
-    ),
-    **dict.fromkeys(
-        ("NPI", "DN", "DEA", "MD", "NP", "RN", "LN", "UPIN", "PRC", "PRN", "EI"), Kind.PROVIDER_ID
-    ),
 }
 
 # Datatypes that name staff: a provider unless a field rule says whose they are.

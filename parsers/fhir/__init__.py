@@ -1,0 +1,1 @@
+"""FHIR JSON: orjson reading and writing, NDJSON, and per-element datatypes."""

@@ -1,0 +1,119 @@
+"""The FHIR datatype of every element, from fhir.resources' model metadata.
+
+Read once per model class, on first use, and cached: no model is ever
+instantiated or validated per message (fhir.resources validates a 57 KB
+Bundle at about 115/s and rewrites timestamps when it serializes). R4B
+(used for R4 content) and R5 are merged: an element known to either is
+typed, R4B first.
+"""
+
+from __future__ import annotations
+
+import functools
+import types
+import typing
+from dataclasses import dataclass
+from typing import Any, Final
+
+import fhir.resources as r5
+import fhir.resources.R4B as r4b
+
+# Primitive markers used by fhir_core's Annotated types -> FHIR primitive names.
+_PRIMITIVES: Final = {
+    "Date": "date",
+    "DateTime": "dateTime",
+    "Instant": "instant",
+    "Time": "time",
+    "String": "string",
+    "Markdown": "markdown",
+    "Base64Binary": "base64Binary",
+    "Code": "code",
+    "Id": "id",
+    "Uri": "uri",
+    "Url": "url",
+    "Canonical": "canonical",
+    "Oid": "oid",
+    "Uuid": "uuid",
+    "Boolean": "boolean",
+    "Integer": "integer",
+    "Integer64": "integer64",
+    "UnsignedInt": "unsignedInt",
+    "PositiveInt": "positiveInt",
+    "Decimal": "decimal",
+    "Xhtml": "xhtml",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ElementType:
+    """An element's FHIR type name and, for complex and backbone types, its model name."""
+
+    fhir_type: str  # "HumanName", "date", "PatientContact", ...
+    model: str | None  # model class name to look up children, None for primitives
+
+
+def _unwrap(annotation: Any) -> Any:
+    """Strip Optional[...] and List[...] down to the element's own type."""
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is typing.Union or origin is types.UnionType:
+            args = [a for a in typing.get_args(annotation) if a is not type(None)]
+            annotation = args[0]
+        elif origin in (list, typing.List):  # noqa: UP006 - runtime typing object
+            annotation = typing.get_args(annotation)[0]
+        else:
+            return annotation
+
+
+def _element_type(annotation: Any) -> ElementType | None:
+    inner = _unwrap(annotation)
+    if typing.get_origin(inner) is typing.Annotated:
+        for marker in typing.get_args(inner)[1:]:
+            name = _PRIMITIVES.get(type(marker).__name__)
+            if name is not None:
+                return ElementType(name, None)
+        return None
+    get_model = getattr(inner, "get_model_klass", None)
+    if get_model is None:
+        return None
+    model = get_model()
+    name = model.__name__
+    return ElementType(name, name)
+
+
+def _model_class(name: str) -> Any:
+    for package in (r4b, r5):
+        try:
+            return package.get_fhir_model_class(name)
+        except (KeyError, ValueError, ImportError, AttributeError):
+            continue
+    return None
+
+
+@functools.cache
+def children(model: str) -> dict[str, ElementType] | None:
+    """Element name -> type for a resource, datatype or backbone model; None if unknown."""
+    merged: dict[str, ElementType] = {}
+    found = False
+    for package in (r4b, r5):
+        try:
+            klass = package.get_fhir_model_class(model)
+        except (KeyError, ValueError, ImportError, AttributeError):
+            continue
+        found = True
+        for field_name, info in klass.model_fields.items():
+            alias = info.alias or field_name
+            if alias in merged or alias == "resource_type":
+                continue
+            element = _element_type(info.annotation)
+            if element is not None:
+                merged[alias] = element
+    return merged if found else None
+
+
+def is_resource_type(name: str) -> bool:
+    """True for a resource type either package knows (``Patient``, ``Bundle`` ...)."""
+    klass = _model_class(name)
+    return klass is not None and "resourceType" in getattr(klass, "model_fields", {}) or (
+        klass is not None and hasattr(klass, "get_resource_type")
+    )
