@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 import fhir.resources as r5
-import fhir.resources.R4B as r4b
+from fhir.resources import R4B as r4b  # noqa: N811 - a package, not a constant
 
 # Primitive markers used by fhir_core's Annotated types -> FHIR primitive names.
 _PRIMITIVES: Final = {
@@ -114,6 +114,4 @@ def children(model: str) -> dict[str, ElementType] | None:
 def is_resource_type(name: str) -> bool:
     """True for a resource type either package knows (``Patient``, ``Bundle`` ...)."""
     klass = _model_class(name)
-    return klass is not None and "resourceType" in getattr(klass, "model_fields", {}) or (
-        klass is not None and hasattr(klass, "get_resource_type")
-    )
+    return klass is not None and hasattr(klass, "get_resource_type")

@@ -25,7 +25,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-from scrubbers.identifier_types import IDENTIFIER_TYPES  # noqa: F401 - re-exported
 from scrubbers.kinds import Kind, Role
 
 # Which subcomponents of a component carry the value.

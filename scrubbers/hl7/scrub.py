@@ -28,6 +28,7 @@ from parsers.hl7v2.er7 import Delimiters, Document, Message, Segment
 from parsers.hl7v2.reference import resolve_version, segment_fields
 from scrubbers.engine import MessageContext, Scrubber
 from scrubbers.hl7 import fields as tables
+from scrubbers.identifier_types import IDENTIFIER_TYPES
 from scrubbers.identity import PatientIdentifier
 from scrubbers.kinds import DATE_KINDS, Kind, Role
 from scrubbers.methods import Outcome, Removal
@@ -459,7 +460,7 @@ class HL7Scrubber:
             return kind, role
         if kind == tables.ID_BY_TYPE:
             type_code = comps[4].strip().upper() if len(comps) > 4 else ""
-            typed = tables.IDENTIFIER_TYPES.get(type_code)
+            typed = IDENTIFIER_TYPES.get(type_code)
             if typed is Kind.PROVIDER_ID and role is not Role.PROVIDER:
                 typed = Kind.OTHER_ID
             return typed or field_kind or Kind.OTHER_ID, role
