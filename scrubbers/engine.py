@@ -94,6 +94,7 @@ class MessageContext:
         "_shift",
         "identity",
         "keyed_digest",
+        "last_method",
         "reference_year",
         "report",
         "scrubber",
@@ -105,6 +106,7 @@ class MessageContext:
         self.identity = identity
         self.reference_year = reference_year
         self._shift: int | None = None
+        self.last_method = ""  # the method the last apply() used (for provenance labels)
         # Bound once: the scrubber's keyed HMAC, without a delegating call per value.
         self.keyed_digest = scrubber.keyed_digest
         policy = scrubber.policy
@@ -170,7 +172,9 @@ class MessageContext:
         except MethodNotApplicable:
             self.report.fallbacks += 1
             self.report.record(target.kind, "redact")
+            self.last_method = "redact"
             return Removal.VALUE
+        self.last_method = rule.method
         counts = self._counts  # inlined ScrubReport.record: this runs for every value
         key = (target.kind, rule.method)
         counts[key] = counts.get(key, 0) + 1

@@ -1,0 +1,1 @@
+"""FHIR scrubbing: type-driven rules over resources, Bundles and NDJSON."""

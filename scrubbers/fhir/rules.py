@@ -1,0 +1,121 @@
+"""Privacy knowledge about FHIR: datatypes, paths and extensions that carry PHI.
+
+Like :mod:`scrubbers.hl7.fields` for HL7v2: element datatypes come from
+fhir.resources' model metadata (:mod:`parsers.fhir.types`); these tables say
+what each part of a PHI-bearing datatype is, whose it is, and what a path or
+an extension URL says that a datatype cannot.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from scrubbers.kinds import Kind, Role
+
+# Resource types whose people are not the patient.
+RESOURCE_ROLES: Final[dict[str, Role]] = {
+    "RelatedPerson": Role.RELATIVE,
+    "Practitioner": Role.PROVIDER,
+    "PractitionerRole": Role.PROVIDER,
+    "Organization": Role.ORGANIZATION,
+    "Location": Role.ORGANIZATION,
+    "HealthcareService": Role.ORGANIZATION,
+    "Endpoint": Role.ORGANIZATION,
+    "Device": Role.PATIENT,
+}
+
+# Backbone elements that hold someone else's data.
+PATH_ROLES: Final[dict[str, Role]] = {
+    "Patient.contact": Role.RELATIVE,
+    "Coverage.subscriber": Role.INSURED,
+}
+
+# Paths whose kind the datatype cannot tell (primitive strings and dates).
+PATH_KINDS: Final[dict[str, Kind]] = {
+    "Patient.birthDate": Kind.BIRTH_DATE,
+    "Patient.deceasedDateTime": Kind.DEATH_DATE,
+    "RelatedPerson.birthDate": Kind.BIRTH_DATE,
+    "Person.birthDate": Kind.BIRTH_DATE,
+    "Practitioner.birthDate": Kind.BIRTH_DATE,
+    "Coverage.subscriberId": Kind.HEALTH_PLAN_ID,
+    "Device.serialNumber": Kind.DEVICE_ID,
+    "Device.lotNumber": Kind.DEVICE_ID,
+    "Device.udiCarrier.deviceIdentifier": Kind.DEVICE_ID,
+    "Device.udiCarrier.carrierHRF": Kind.DEVICE_ID,
+    "Device.udiCarrier.carrierAIDC": Kind.DEVICE_ID,
+    "Device.distinctIdentifier": Kind.DEVICE_ID,
+    "Patient.photo": Kind.PHOTO,
+    "Practitioner.photo": Kind.PHOTO,
+    "RelatedPerson.photo": Kind.PHOTO,
+    "Person.photo": Kind.PHOTO,
+    "Media.content": Kind.PHOTO,
+}
+
+# Free-text elements (scrubbed with the shared text scrubber) by path suffix.
+TEXT_ELEMENTS: Final = frozenset({"valueString", "comment", "description", "note", "text"})
+
+# Extensions by URL.
+EXT_MOTHERS_MAIDEN_NAME: Final = "http://hl7.org/fhir/StructureDefinition/patient-mothersMaidenName"
+EXT_BIRTH_PLACE: Final = "http://hl7.org/fhir/StructureDefinition/patient-birthPlace"
+EXT_BIRTH_TIME: Final = "http://hl7.org/fhir/StructureDefinition/patient-birthTime"
+EXT_GEOLOCATION: Final = "http://hl7.org/fhir/StructureDefinition/geolocation"
+# Kept as they are by every preset: not identifiers, and needed to audit model bias.
+KEPT_EXTENSIONS: Final = frozenset(
+    {
+        "http://hl7.org/fhir/us/core/StructureDefinition/us-core-race",
+        "http://hl7.org/fhir/us/core/StructureDefinition/us-core-ethnicity",
+        "http://hl7.org/fhir/us/core/StructureDefinition/us-core-birthsex",
+        "http://hl7.org/fhir/us/core/StructureDefinition/us-core-genderIdentity",
+    }
+)
+
+# ContactPoint.system -> kind of ContactPoint.value.
+CONTACT_SYSTEMS: Final[dict[str, Kind]] = {
+    "phone": Kind.PHONE,
+    "sms": Kind.PHONE,
+    "pager": Kind.PHONE,
+    "other": Kind.PHONE,
+    "fax": Kind.FAX,
+    "email": Kind.EMAIL,
+    "url": Kind.URL,
+}
+
+# Textual attachment content types: decoded, scrubbed, re-encoded.
+TEXT_CONTENT_PREFIXES: Final = (
+    "text/",
+    "application/xml",
+    "application/json",
+    "application/rtf",
+    "application/xhtml",
+)
+
+# Search parameters that carry PHI in Bundle.link.url and request.url queries.
+PHI_SEARCH_PARAMETERS: Final[dict[str, Kind]] = {
+    "name": Kind.NAME,
+    "family": Kind.NAME,
+    "given": Kind.NAME,
+    "phonetic": Kind.NAME,
+    "birthdate": Kind.BIRTH_DATE,
+    "death-date": Kind.DEATH_DATE,
+    "identifier": Kind.MRN,
+    "phone": Kind.PHONE,
+    "email": Kind.EMAIL,
+    "telecom": Kind.PHONE,
+    "address": Kind.STREET_ADDRESS,
+    "address-city": Kind.CITY,
+    "address-postalcode": Kind.ZIP,
+    "address-state": Kind.STATE,
+}
+
+# HL7 v3 ObservationValue security labels for what was done (meta.security).
+SECURITY_SYSTEM: Final = "http://terminology.hl7.org/CodeSystem/v3-ObservationValue"
+SECURITY_LABELS: Final[dict[str, tuple[str, str]]] = {
+    "redact": ("REDACTED", "redacted"),
+    "drop": ("REDACTED", "redacted"),
+    "mask": ("MASKED", "masked"),
+    "pseudonymize": ("PSEUDED", "pseudonymized"),
+    "date_shift": ("PSEUDED", "pseudonymized"),
+    "generalize": ("ABSTRED", "abstracted"),
+    "scrub": ("REDACTED", "redacted"),
+}
+POLICY_TAG_SYSTEM: Final = "https://phi-scrub.dev/fhir/policy"

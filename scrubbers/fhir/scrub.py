@@ -1,0 +1,746 @@
+"""De-identify FHIR resources, Bundles and NDJSON under a policy.
+
+Type-driven: every element's datatype comes from fhir.resources' model
+metadata (R4B and R5, read once per model), and the policy is applied by
+datatype (HumanName, Address, ContactPoint, Identifier, date/dateTime/
+instant, Attachment, Narrative, Annotation, Reference), with path rules and
+extension URLs for what a datatype cannot say. Content the models do not
+know (an unknown resource type, an unknown element) is classified by the
+shape of its values instead of being skipped.
+
+A document (a resource, or a Bundle with everything in it) is one message
+for the policy: one patient identity (from the first Patient), one date
+shift, one text context. Structured elements go first, Patients before the
+rest, and feed the text context; free text goes last, so a name found in the
+Patient is also replaced in every other resource's narrative and notes.
+
+Every resource id and every reference to it is pseudonymized the same way,
+so references still resolve inside the output; each changed resource gets
+``meta.security`` labels saying what was done and a tag naming the policy.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import html
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Final
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from parsers.fhir import json_io
+from parsers.fhir.types import ElementType, children
+from scrubbers.engine import MessageContext, Scrubber
+from scrubbers.fhir import rules
+from scrubbers.identifier_types import IDENTIFIER_SYSTEMS, IDENTIFIER_TYPES
+from scrubbers.identity import PatientIdentifier
+from scrubbers.kinds import DATE_KINDS, Kind, Role
+from scrubbers.methods import Removal
+from scrubbers.report import ScrubReport
+from scrubbers.target import Target
+
+FORMAT: Final = "fhir"
+ID_DOMAIN: Final = "fhir-id"
+_REMOVE: Final = object()  # sentinel: delete this element
+_UUID: Final = re.compile(
+    r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+)
+_REFERENCE: Final = re.compile(
+    r"(?P<base>(?:[a-z][a-z0-9+.-]*://[^?#]*/)?)(?P<type>[A-Z][A-Za-z]+)/(?P<id>[A-Za-z0-9.\-]{1,64})"
+    r"(?P<rest>/_history/[^?#]*)?"
+)
+_DATE_SHAPE: Final = re.compile(r"\d{4}(-\d{2}(-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2})?)?)?)?")
+_TAG: Final = re.compile(r"(<[^>]*>)")
+_ATTRIBUTE: Final = re.compile(r'(\s(?:title|alt|href)=")([^"]*)(")')
+_FREE_TEXT: Final = Target(Kind.FREE_TEXT, Role.PATIENT, FORMAT, "text", "string")
+
+
+class FHIRScrubError(ValueError):
+    """A document could not be scrubbed. Messages name the place, never the value."""
+
+
+@dataclass(slots=True)
+class FHIRResult:
+    """One scrubbed document (or one NDJSON line)."""
+
+    output: bytes | None
+    report: ScrubReport | None = None
+    error: str | None = None
+    line: int | None = None  # NDJSON line number
+
+
+@dataclass(slots=True)
+class _Walk:
+    ctx: MessageContext
+    deferred: list[Callable[[], None]] = field(default_factory=list)
+    methods: set[str] = field(default_factory=set)  # methods used in the current resource
+
+
+class FHIRScrubber:
+    """Scrubs FHIR JSON with one :class:`~scrubbers.engine.Scrubber` (policy + keys)."""
+
+    def __init__(self, scrubber: Scrubber) -> None:
+        self.scrubber = scrubber
+        self._targets: dict[tuple[Kind, Role, str, str], Target] = {}
+
+    # --- entry points -----------------------------------------------------------
+
+    def scrub_bytes(self, data: bytes) -> list[FHIRResult]:
+        """A JSON document, or NDJSON (one result per line). Fails closed per document."""
+        if json_io.is_ndjson(data):
+            return [self._scrub_one(line, number) for number, line in json_io.ndjson_lines(data)]
+        return [self._scrub_one(data, None)]
+
+    def _scrub_one(self, data: bytes, line: int | None) -> FHIRResult:
+        try:
+            document = json_io.loads(data)
+            report = self.scrub_document(document)
+            return FHIRResult(json_io.dumps(document), report, line=line)
+        except (json_io.FHIRFormatError, FHIRScrubError, LookupError) as exc:
+            return FHIRResult(None, error=str(exc), line=line)
+        except RecursionError:
+            return FHIRResult(None, error="nesting too deep", line=line)
+
+    def scrub_document(self, document: dict[str, Any]) -> ScrubReport:
+        """Scrub a resource or Bundle in place; returns the document's report."""
+        resources = list(_resources(document))
+        patients = [r for r in resources if r.get("resourceType") == "Patient"]
+        ctx = self.scrubber.message(_patient_identifiers(patients[:1]))
+        walk = _Walk(ctx)
+        ordered = patients + [r for r in resources if r.get("resourceType") != "Patient"]
+        per_resource: dict[int, set[str]] = {}
+        for resource in ordered:
+            walk.methods = set()
+            self._resource(resource, walk)
+            per_resource[id(resource)] = walk.methods
+        if document.get("resourceType") == "Bundle":
+            walk.methods = per_resource.setdefault(id(document), set())
+            self._bundle_urls(document, walk)
+        for finish in walk.deferred:
+            finish()
+        for resource in ordered:
+            _label(resource, per_resource.get(id(resource), set()), ctx)
+        return ctx.report
+
+    # --- walking ----------------------------------------------------------------
+
+    def _resource(self, resource: dict[str, Any], walk: _Walk) -> None:
+        resource_type = str(resource.get("resourceType", ""))
+        role = rules.RESOURCE_ROLES.get(resource_type, Role.PATIENT)
+        if isinstance(resource.get("id"), str):
+            resource["id"] = self._pseudo_id(resource["id"], walk)
+        meta = resource.get("meta")
+        if isinstance(meta, dict):
+            if isinstance(meta.get("source"), str):
+                self._set(
+                    meta,
+                    "source",
+                    self._apply(meta["source"], Kind.URL, role, "Meta.source", "uri", walk),
+                )
+            self._object(
+                meta,
+                "Meta",
+                f"{resource_type}.meta",
+                role,
+                walk,
+                skip=frozenset({"source", "security", "tag", "profile", "versionId"}),
+            )
+        self._object(
+            resource,
+            resource_type,
+            resource_type,
+            role,
+            walk,
+            skip=frozenset({"resourceType", "id", "meta", "contained"}),
+        )
+
+    def _object(
+        self,
+        obj: dict[str, Any],
+        model: str | None,
+        path: str,
+        role: Role,
+        walk: _Walk,
+        skip: frozenset[str] = frozenset(),
+    ) -> None:
+        """Walk a dict whose model (datatype or backbone) is ``model`` (None: unknown)."""
+        elements = children(model) if model else None
+        for key in list(obj):
+            if key in skip or key not in obj:
+                continue
+            value = obj[key]
+            child_path = f"{path}.{key}"
+            element = elements.get(key) if elements else None
+            child_role = rules.PATH_ROLES.get(child_path, role)
+            if isinstance(value, list):
+                kept: list[Any] = []
+                for item in value:
+                    if self._is_free_text(item, element, key):
+                        self._defer_text(item, child_path, walk, _list_setter(kept, len(kept)))
+                        kept.append(item)
+                        continue
+                    result = self._element(item, element, key, child_path, child_role, walk)
+                    if result is not _REMOVE:
+                        kept.append(result)
+                if kept:
+                    obj[key] = kept
+                else:
+                    del obj[key]
+            elif self._is_free_text(value, element, key):
+                self._defer_text(value, child_path, walk, _dict_setter(obj, key))
+            else:
+                result = self._element(value, element, key, child_path, child_role, walk)
+                if result is _REMOVE:
+                    del obj[key]
+                else:
+                    obj[key] = result
+
+    @staticmethod
+    def _is_free_text(value: Any, element: ElementType | None, key: str) -> bool:
+        if not isinstance(value, str):
+            return False
+        fhir_type = element.fhir_type if element else None
+        if fhir_type in ("string", "markdown") and key in rules.TEXT_ELEMENTS:
+            return True
+        # Content the models do not know: prose is free text.
+        return fhir_type is None and len(value) > 20 and " " in value.strip()
+
+    def _element(
+        self, value: Any, element: ElementType | None, key: str, path: str, role: Role, walk: _Walk
+    ) -> Any:
+        fhir_type = element.fhir_type if element else None
+        path_kind = rules.PATH_KINDS.get(path)
+        if path_kind is Kind.PHOTO and isinstance(value, dict):
+            outcome = self._apply(
+                str(value.get("url", "")), Kind.PHOTO, role, path, fhir_type or "Attachment", walk
+            )
+            if isinstance(outcome, Removal):
+                return _REMOVE
+        if isinstance(value, dict):
+            if "resourceType" in value:  # contained or Bundle.entry.resource: walked separately
+                return value
+            return self._complex(
+                value, fhir_type, element.model if element else None, key, path, role, walk
+            )
+        if isinstance(value, str):
+            return self._primitive(value, fhir_type, key, path, role, walk, path_kind)
+        return value
+
+    def _complex(
+        self,
+        value: dict[str, Any],
+        fhir_type: str | None,
+        model: str | None,
+        key: str,
+        path: str,
+        role: Role,
+        walk: _Walk,
+    ) -> Any:
+        kind_of = fhir_type or _shape(value)
+        if kind_of == "Extension" and value.get("url") in rules.KEPT_EXTENSIONS:
+            return value
+        handler = self._HANDLERS.get(kind_of or "")
+        if handler is not None:
+            result = handler(self, value, path, role, walk)
+            if result is _REMOVE or not isinstance(result, dict):
+                return result
+            value = result
+        if model is None and kind_of in self._HANDLERS:
+            model = kind_of
+        self._object(value, model, path, role, walk, skip=_HANDLED.get(kind_of or "", frozenset()))
+        return value if value else _REMOVE
+
+    def _primitive(
+        self,
+        value: str,
+        fhir_type: str | None,
+        key: str,
+        path: str,
+        role: Role,
+        walk: _Walk,
+        path_kind: Kind | None,
+    ) -> Any:
+        if fhir_type in ("date", "dateTime", "instant") or (
+            fhir_type is None and _DATE_SHAPE.fullmatch(value)
+        ):
+            kind = path_kind if path_kind in DATE_KINDS else Kind.DATE
+            outcome = self._apply(value, kind, role, path, fhir_type or "dateTime", walk)
+            if isinstance(outcome, Removal):
+                return _REMOVE
+            if fhir_type == "instant" and len(outcome) == 4:
+                # An instant must be complete (and is often required): a year-only
+                # result is written as the year's first instant.
+                return f"{outcome}-01-01T00:00:00Z"
+            return outcome
+        if path_kind is not None:
+            outcome = self._apply(value, path_kind, role, path, fhir_type or "string", walk)
+            return _REMOVE if isinstance(outcome, Removal) else outcome
+        return value
+
+    # --- datatypes ----------------------------------------------------------------
+
+    def _human_name(self, name: dict[str, Any], path: str, role: Role, walk: _Walk) -> Any:
+        kind = Kind.PROVIDER_NAME if role is Role.PROVIDER else Kind.NAME
+        family = name.get("family") if isinstance(name.get("family"), str) else ""
+        givens = [g for g in name.get("given", []) if isinstance(g, str)]
+        replaced: list[str] = []
+        for key in ("family", "text"):
+            if isinstance(name.get(key), str):
+                outcome = self._apply(name[key], kind, role, f"{path}.{key}", "HumanName", walk)
+                self._set(name, key, outcome)
+                if key == "family" and isinstance(outcome, str):
+                    replaced.append(outcome)
+        if givens:
+            new_givens = []
+            for given in givens:
+                outcome = self._apply(given, kind, role, f"{path}.given", "HumanName", walk)
+                if isinstance(outcome, str):
+                    new_givens.append(outcome)
+                    replaced.append(outcome)
+            if new_givens:
+                name["given"] = new_givens
+            else:
+                name.pop("given", None)
+        if family or givens:
+            replacement = replaced[0] if replaced else "[NAME]"
+            if replacement != family:
+                walk.ctx.text.add_name(
+                    family or "",
+                    givens[0] if givens else "",
+                    givens[1] if len(givens) > 1 else "",
+                    replacement,
+                )
+        return name
+
+    def _address(self, address: dict[str, Any], path: str, role: Role, walk: _Walk) -> Any:
+        parts = {
+            "city": Kind.CITY,
+            "district": Kind.COUNTY,
+            "state": Kind.STATE,
+            "postalCode": Kind.ZIP,
+            "country": Kind.COUNTRY,
+            "text": Kind.STREET_ADDRESS,
+        }
+        if isinstance(address.get("line"), list):
+            lines = []
+            for line in address["line"]:
+                if isinstance(line, str):
+                    outcome = self._apply(
+                        line, Kind.STREET_ADDRESS, role, f"{path}.line", "Address", walk
+                    )
+                    if isinstance(outcome, str):
+                        lines.append(outcome)
+            if lines:
+                address["line"] = lines
+            else:
+                address.pop("line")
+        for key, kind in parts.items():
+            if isinstance(address.get(key), str):
+                self._set(
+                    address,
+                    key,
+                    self._apply(address[key], kind, role, f"{path}.{key}", "Address", walk),
+                )
+        return address
+
+    def _contact_point(self, point: dict[str, Any], path: str, role: Role, walk: _Walk) -> Any:
+        if isinstance(point.get("value"), str):
+            kind = rules.CONTACT_SYSTEMS.get(str(point.get("system", "")), Kind.PHONE)
+            self._set(
+                point,
+                "value",
+                self._apply(point["value"], kind, role, f"{path}.value", "ContactPoint", walk),
+            )
+        return point
+
+    def _identifier(self, identifier: dict[str, Any], path: str, role: Role, walk: _Walk) -> Any:
+        value = identifier.get("value")
+        if not isinstance(value, str):
+            return identifier
+        system = str(identifier.get("system", ""))
+        kind = _identifier_kind(identifier, path, role)
+        namespace = walk.ctx.namespace_of(system=system)
+        self._set(
+            identifier,
+            "value",
+            self._apply(value, kind, role, f"{path}.value", "Identifier", walk, namespace),
+        )
+        return identifier
+
+    def _reference(self, reference: dict[str, Any], path: str, role: Role, walk: _Walk) -> Any:
+        if isinstance(reference.get("reference"), str):
+            reference["reference"] = self._rewrite_reference(reference["reference"], walk)
+        if isinstance(reference.get("display"), str):
+            self._defer_text(
+                reference["display"],
+                f"{path}.display",
+                walk,
+                lambda new: reference.__setitem__("display", new),
+            )
+        return reference
+
+    def _attachment(self, attachment: dict[str, Any], path: str, role: Role, walk: _Walk) -> Any:
+        content_type = str(attachment.get("contentType", "")).lower()
+        if isinstance(attachment.get("url"), str):
+            self._set(
+                attachment,
+                "url",
+                self._apply(attachment["url"], Kind.URL, role, f"{path}.url", "Attachment", walk),
+            )
+        data = attachment.get("data")
+        if not isinstance(data, str):
+            return attachment
+        if content_type.startswith(rules.TEXT_CONTENT_PREFIXES):
+            try:
+                text = base64.b64decode(data, validate=True).decode("utf-8")
+            except (binascii.Error, UnicodeDecodeError):
+                raise FHIRScrubError(f"{path}.data: textual attachment cannot be decoded") from None
+
+            def store(new: str) -> None:
+                attachment["data"] = base64.b64encode(new.encode("utf-8")).decode("ascii")
+                attachment.pop("hash", None)
+                attachment.pop("size", None)
+
+            self._defer_text(text, f"{path}.data", walk, store)
+            return attachment
+        outcome = self._apply(data, Kind.ATTACHMENT, role, f"{path}.data", "Attachment", walk)
+        if outcome is Removal.ELEMENT:
+            return _REMOVE
+        if isinstance(outcome, Removal):
+            attachment.pop("data")
+            attachment.pop("hash", None)
+        return attachment
+
+    def _narrative(self, narrative: dict[str, Any], path: str, role: Role, walk: _Walk) -> Any:
+        div = narrative.get("div")
+        if isinstance(div, str):
+
+            def store(new: str) -> None:
+                narrative["div"] = new
+
+            walk.deferred.append(lambda: store(self._scrub_xhtml(div, walk)))
+        return narrative
+
+    def _extension(self, extension: dict[str, Any], path: str, role: Role, walk: _Walk) -> Any:
+        url = extension.get("url")
+        if url == rules.EXT_GEOLOCATION:
+            outcome = self._apply("geolocation", Kind.GEOCODE, role, path, "Extension", walk)
+            return _REMOVE if isinstance(outcome, Removal) else extension
+        if url == rules.EXT_MOTHERS_MAIDEN_NAME and isinstance(extension.get("valueString"), str):
+            self._set(
+                extension,
+                "valueString",
+                self._apply(
+                    extension["valueString"],
+                    Kind.NAME,
+                    Role.RELATIVE,
+                    f"{path}.valueString",
+                    "Extension",
+                    walk,
+                ),
+            )
+            return extension if "valueString" in extension else _REMOVE
+        if url == rules.EXT_BIRTH_TIME and isinstance(extension.get("valueDateTime"), str):
+            self._set(
+                extension,
+                "valueDateTime",
+                self._apply(
+                    extension["valueDateTime"],
+                    Kind.BIRTH_DATE,
+                    role,
+                    f"{path}.valueDateTime",
+                    "Extension",
+                    walk,
+                ),
+            )
+            return extension if "valueDateTime" in extension else _REMOVE
+        return extension
+
+    _HANDLERS: Final[dict[str, Callable[..., Any]]] = {
+        "HumanName": _human_name,
+        "Address": _address,
+        "ContactPoint": _contact_point,
+        "Identifier": _identifier,
+        "Reference": _reference,
+        "Attachment": _attachment,
+        "Narrative": _narrative,
+        "Extension": _extension,
+    }
+
+    # --- ids, references, URLs ----------------------------------------------------
+
+    def _pseudo_id(self, value: str, walk: _Walk) -> str:
+        """A resource id's pseudonym: the same everywhere the id appears, and still an id."""
+        digest = walk.ctx.keyed_digest(ID_DOMAIN, value)
+        walk.methods.add("pseudonymize")
+        if _UUID.fullmatch(value):
+            h = bytearray(digest[:16])
+            h[6] = (h[6] & 0x0F) | 0x40  # version 4
+            h[8] = (h[8] & 0x3F) | 0x80  # RFC 4122 variant
+            x = h.hex()
+            return f"{x[:8]}-{x[8:12]}-{x[12:16]}-{x[16:20]}-{x[20:]}"
+        return digest[:16].hex()
+
+    def _rewrite_reference(self, reference: str, walk: _Walk) -> str:
+        if reference.startswith("urn:uuid:"):
+            return "urn:uuid:" + self._pseudo_id(reference[9:], walk)
+        if reference.startswith("#") and len(reference) > 1:
+            return "#" + self._pseudo_id(reference[1:], walk)
+        if "?" in reference:  # a conditional reference: its query may carry PHI
+            return self._scrub_query_url(reference, walk)
+        match = _REFERENCE.fullmatch(reference)
+        if match is None:
+            return reference
+        rest = match.group("rest") or ""
+        return (
+            f"{match.group('base')}{match.group('type')}/"
+            f"{self._pseudo_id(match.group('id'), walk)}{rest}"
+        )
+
+    def _bundle_urls(self, bundle: dict[str, Any], walk: _Walk) -> None:
+        for link in bundle.get("link", []) or []:
+            if isinstance(link, dict) and isinstance(link.get("url"), str):
+                link["url"] = self._scrub_query_url(link["url"], walk)
+        for entry in bundle.get("entry", []) or []:
+            if not isinstance(entry, dict):
+                continue
+            if isinstance(entry.get("fullUrl"), str):
+                entry["fullUrl"] = self._rewrite_reference(entry["fullUrl"], walk)
+            request = entry.get("request")
+            if isinstance(request, dict) and isinstance(request.get("url"), str):
+                request["url"] = self._rewrite_reference(request["url"], walk)
+            nested = entry.get("resource")
+            if isinstance(nested, dict) and nested.get("resourceType") == "Bundle":
+                self._bundle_urls(nested, walk)
+
+    def _scrub_query_url(self, url: str, walk: _Walk) -> str:
+        parts = urlsplit(url)
+        path = parts.path
+        match = _REFERENCE.search(path)
+        if match is not None:
+            path = (
+                path[: match.start("id")]
+                + self._pseudo_id(match.group("id"), walk)
+                + path[match.end("id") :]
+            )
+        query = []
+        for name, value in parse_qsl(parts.query, keep_blank_values=True):
+            base = name.split(":", 1)[0].lower()
+            kind = rules.PHI_SEARCH_PARAMETERS.get(base)
+            if base == "_id":
+                query.append((name, ",".join(self._pseudo_id(v, walk) for v in value.split(","))))
+                continue
+            if base in ("patient", "subject"):
+                query.append((name, self._rewrite_reference(value, walk)))
+                continue
+            if kind is None:
+                query.append((name, value))
+                continue
+            outcome = self._apply(value, kind, Role.PATIENT, f"search.{base}", "string", walk)
+            if isinstance(outcome, str):
+                query.append((name, outcome))
+        return urlunsplit((parts.scheme, parts.netloc, path, urlencode(query), parts.fragment))
+
+    # --- text -----------------------------------------------------------------------
+
+    def _defer_text(self, text: str, path: str, walk: _Walk, store: Callable[[str], Any]) -> None:
+        def run() -> None:
+            outcome = walk.ctx.apply(text, _FREE_TEXT)
+            store(outcome if isinstance(outcome, str) else "")
+            if isinstance(outcome, str) and outcome != text:
+                walk.methods.add("scrub")
+
+        walk.deferred.append(run)
+
+    def _scrub_xhtml(self, div: str, walk: _Walk) -> str:
+        """Scrub a narrative's text nodes (and title/alt/href values); markup is untouched."""
+        pieces = _TAG.split(div)
+        for index, piece in enumerate(pieces):
+            if not piece:
+                continue
+            if index % 2:  # a tag
+                pieces[index] = _ATTRIBUTE.sub(
+                    lambda m: m.group(1) + self._scrub_escaped(m.group(2), walk) + m.group(3),
+                    piece,
+                )
+            elif piece.strip():
+                pieces[index] = self._scrub_escaped(piece, walk)
+        return "".join(pieces)
+
+    def _scrub_escaped(self, escaped: str, walk: _Walk) -> str:
+        text = html.unescape(escaped)
+        outcome = walk.ctx.apply(text, _FREE_TEXT)
+        if not isinstance(outcome, str):
+            return ""
+        if outcome == text:
+            return escaped
+        return html.escape(outcome, quote=True)
+
+    # --- helpers ----------------------------------------------------------------------
+
+    def _apply(
+        self,
+        value: str,
+        kind: Kind,
+        role: Role,
+        path: str,
+        datatype: str,
+        walk: _Walk,
+        namespace: str = "",
+    ) -> Any:
+        key = (kind, role, path, datatype)
+        target = self._targets.get(key)
+        if target is None:
+            target = self._targets[key] = Target(kind, role, FORMAT, path, datatype)
+        outcome = walk.ctx.apply(value, target, namespace)
+        if outcome != value:
+            walk.methods.add(walk.ctx.last_method)
+        if (isinstance(outcome, str) and kind not in (Kind.NAME, Kind.PROVIDER_NAME)) or isinstance(
+            outcome, Removal
+        ):
+            walk.ctx.text.add(kind, value, outcome)
+        return outcome
+
+    @staticmethod
+    def _set(obj: dict[str, Any], key: str, outcome: Any) -> None:
+        if isinstance(outcome, Removal):
+            obj.pop(key, None)
+        else:
+            obj[key] = outcome
+
+
+def _dict_setter(obj: dict[str, Any], key: str) -> Callable[[str], None]:
+    def store(new: str) -> None:
+        if new:
+            obj[key] = new
+        else:
+            obj.pop(key, None)
+
+    return store
+
+
+def _list_setter(items: list[Any], index: int) -> Callable[[str], None]:
+    def store(new: str) -> None:
+        items[index] = new  # an emptied string stays: positions of siblings must not move
+
+    return store
+
+
+_HANDLED: Final[dict[str, frozenset[str]]] = {
+    "HumanName": frozenset({"family", "given", "text", "prefix", "suffix", "use"}),
+    "Address": frozenset(
+        {"line", "city", "district", "state", "postalCode", "country", "text", "use", "type"}
+    ),
+    "ContactPoint": frozenset({"value", "system", "use", "rank"}),
+    "Identifier": frozenset({"value", "system", "use"}),
+    "Reference": frozenset({"reference", "display", "type"}),
+    "Attachment": frozenset({"data", "url", "contentType", "language", "hash", "size"}),
+    "Narrative": frozenset({"div", "status"}),
+}
+
+
+def _shape(value: dict[str, Any]) -> str | None:
+    """The datatype of an element the models do not know, from its keys."""
+    keys = value.keys()
+    if "family" in keys or "given" in keys:
+        return "HumanName"
+    if "line" in keys or "postalCode" in keys or ("city" in keys and "country" in keys):
+        return "Address"
+    if "reference" in keys:
+        return "Reference"
+    if "contentType" in keys and ("data" in keys or "url" in keys):
+        return "Attachment"
+    if "value" in keys and value.get("system") in rules.CONTACT_SYSTEMS:
+        return "ContactPoint"
+    if (
+        "value" in keys
+        and ("system" in keys or "type" in keys)
+        and isinstance(value.get("value"), str)
+    ):
+        return "Identifier"
+    if "url" in keys and any(k.startswith("value") for k in keys):
+        return "Extension"
+    return None
+
+
+def _identifier_kind(identifier: dict[str, Any], path: str, role: Role) -> Kind:
+    codes = [
+        str(coding.get("code", "")).upper()
+        for coding in (identifier.get("type") or {}).get("coding", []) or []
+        if isinstance(coding, dict)
+    ]
+    for code in codes:
+        kind = IDENTIFIER_TYPES.get(code)
+        if kind is not None:
+            return kind if kind is not Kind.PROVIDER_ID or role is Role.PROVIDER else Kind.OTHER_ID
+    by_system = IDENTIFIER_SYSTEMS.get(str(identifier.get("system", "")))
+    if by_system is not None:
+        return by_system
+    if role is Role.PROVIDER:
+        return Kind.PROVIDER_ID
+    if path in ("Patient.identifier", "Person.identifier"):
+        return Kind.MRN
+    return Kind.OTHER_ID
+
+
+def _resources(document: dict[str, Any]) -> list[dict[str, Any]]:
+    """The document's resources: itself, Bundle entries (nested too), contained ones."""
+    found: list[dict[str, Any]] = []
+    stack = [document]
+    while stack:
+        resource = stack.pop()
+        found.append(resource)
+        for contained in resource.get("contained", []) or []:
+            if isinstance(contained, dict) and "resourceType" in contained:
+                stack.append(contained)
+        if resource.get("resourceType") == "Bundle":
+            for entry in resource.get("entry", []) or []:
+                nested = entry.get("resource") if isinstance(entry, dict) else None
+                if isinstance(nested, dict) and "resourceType" in nested:
+                    stack.append(nested)
+    return found
+
+
+def _patient_identifiers(patients: list[dict[str, Any]]) -> list[PatientIdentifier]:
+    out = []
+    for patient in patients:
+        for identifier in patient.get("identifier", []) or []:
+            if not isinstance(identifier, dict) or not isinstance(identifier.get("value"), str):
+                continue
+            codes = [
+                str(c.get("code", ""))
+                for c in (identifier.get("type") or {}).get("coding", [])
+                if isinstance(c, dict)
+            ]
+            out.append(
+                PatientIdentifier(
+                    value=identifier["value"],
+                    type_code=codes[0].upper() if codes else "",
+                    system=str(identifier.get("system", "")),
+                )
+            )
+    return out
+
+
+def _label(resource: dict[str, Any], methods: set[str], ctx: MessageContext) -> None:
+    """meta.security labels for what was done, and a tag naming the policy."""
+    labels = sorted({rules.SECURITY_LABELS[m] for m in methods if m in rules.SECURITY_LABELS})
+    meta = resource.setdefault("meta", {})
+    security = meta.setdefault("security", [])
+    present = {(s.get("system"), s.get("code")) for s in security if isinstance(s, dict)}
+    for code, display in labels:
+        if (rules.SECURITY_SYSTEM, code) not in present:
+            security.append({"system": rules.SECURITY_SYSTEM, "code": code, "display": display})
+    if not security:
+        del meta["security"]
+    policy = ctx.scrubber.policy
+    meta.setdefault("tag", []).append(
+        {
+            "system": rules.POLICY_TAG_SYSTEM,
+            "code": policy.id,
+            "version": policy.version,
+            "display": policy.content_hash,
+        }
+    )
