@@ -73,13 +73,16 @@ class Scrubber:
         self,
         identifiers: Iterable[PatientIdentifier] = (),
         reference_year: int | None = None,
+        identity: Identity | None = None,
     ) -> MessageContext:
         """Start scrubbing one message whose patient carries ``identifiers``.
 
-        Raises :class:`~scrubbers.identity.IdentityUnresolvedError` when none
-        matches and the policy rejects such messages.
+        ``identity``, when given, is used as is (an adapter that already knows
+        the patient). Raises :class:`~scrubbers.identity.IdentityUnresolvedError`
+        when no identifier matches and the policy rejects such messages.
         """
-        identity = self.policy.identity.resolve(identifiers)
+        if identity is None:
+            identity = self.policy.identity.resolve(identifiers)
         year = reference_year if reference_year is not None else dt.datetime.now(dt.UTC).year
         return MessageContext(self, identity, year)
 

@@ -40,6 +40,8 @@ from typing import Any, Final, TypeVar
 import orjson
 
 from scrubbers import methods
+from scrubbers.fhir.paths import FHIRPathError
+from scrubbers.fhir.paths import compile_path as compile_fhir_path
 from scrubbers.hl7.paths import HL7PathError
 from scrubbers.hl7.paths import compile_path as compile_hl7_path
 from scrubbers.identity import IdentityConfig, UnresolvedIdentityPolicy
@@ -127,6 +129,18 @@ def _hl7_selector(doc: LocatedDocument, path: DocPath, value: Any) -> Predicate:
         except HL7PathError as exc:
             raise doc.error(path if isinstance(value, str) else (*path, index), str(exc)) from None
     return lambda target: target.format == "hl7v2" and any(p.match(target.path) for p in patterns)
+
+
+@register_selector("fhir")
+def _fhir_selector(doc: LocatedDocument, path: DocPath, value: Any) -> Predicate:
+    """FHIR element paths (``Patient.birthDate``, ``*.telecom``) that override datatypes."""
+    patterns = []
+    for index, text in enumerate(string_list(doc, path, value)):
+        try:
+            patterns.append(compile_fhir_path(text))
+        except FHIRPathError as exc:
+            raise doc.error(path if isinstance(value, str) else (*path, index), str(exc)) from None
+    return lambda target: target.format == "fhir" and any(p.match(target.path) for p in patterns)
 
 
 @dataclass(frozen=True, slots=True)

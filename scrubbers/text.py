@@ -170,6 +170,10 @@ class TextScrubber:
             if len(part) >= MIN_SWEEP_LENGTH:
                 self._raw.setdefault(part.casefold(), replacement)
 
+    def names(self) -> list[tuple[str, str, str, str]]:
+        """The names registered so far: (family, given, middle, replacement)."""
+        return list(self._names)
+
     def has_known(self) -> bool:
         return bool(self._raw)
 

@@ -2,7 +2,7 @@
 
 Contract::
 
-    phi-scrub scrub [--policy NAME|FILE] [--format auto|hl7v2] [--out-dir DIR]
+    phi-scrub scrub [--policy NAME|FILE] [--format auto|hl7v2|fhir] [--out-dir DIR]
                     [--report FILE] [--key-file FILE] [PATH ...]
 
 * No PATH, or ``-``: stdin to stdout. PATHs may be files or directories
@@ -15,7 +15,9 @@ Contract::
   stderr with file, message index and reason, never a value; the other
   inputs are still written); 2 on usage errors.
 * Fail closed per input: an input with any message that cannot be scrubbed
-  produces no output at all.
+  produces no output at all. NDJSON is the exception: each line is its own
+  document, so a bad line fails (named by its line number) and the other
+  lines are written, one resource per line as they came.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import click
 import orjson
 
 from scrubbers.engine import Scrubber
+from scrubbers.fhir.scrub import FHIRScrubber
 from scrubbers.hl7.scrub import DocumentResult, HL7Scrubber
 from scrubbers.keys import KeyConfigError, KeyRing
 from scrubbers.policy import DEFAULT_PRESET, load_policy
@@ -37,7 +40,7 @@ from scrubbers.policy_yaml import PolicyError
 from scrubbers.report import ScrubReport
 
 DEFAULT_MAX_BYTES = 16 * 1024 * 1024
-FORMATS = ("auto", "hl7v2")
+FORMATS = ("auto", "hl7v2", "fhir")
 
 
 class UsageError(click.UsageError):
@@ -164,7 +167,7 @@ def scrub_command(
     max_bytes: int,
     paths: tuple[str, ...],
 ) -> None:
-    """De-identify HL7v2 files, directories or stdin under a policy."""
+    """De-identify HL7v2 and FHIR (JSON, NDJSON) files, directories or stdin under a policy."""
     try:
         keys = KeyRing.from_environment(key_file=key_file)
     except KeyConfigError as exc:
@@ -173,7 +176,8 @@ def scrub_command(
         policy = load_policy(policy_spec)
     except PolicyError as exc:
         raise UsageError(str(exc)) from None
-    hl7 = HL7Scrubber(Scrubber(policy, keys))
+    engine = Scrubber(policy, keys)
+    scrubbers = _Scrubbers(HL7Scrubber(engine), FHIRScrubber(engine))
     inputs = list(iter_inputs(paths, out_dir))
     totals = RunTotals()
     stdout = click.get_binary_stream("stdout")
@@ -183,7 +187,7 @@ def scrub_command(
     ) as progress:
         for item in progress:
             totals.inputs += 1
-            _scrub_one(item, hl7, input_format, max_bytes, totals, stdout)
+            _scrub_one(item, scrubbers, input_format, max_bytes, totals, stdout)
     if report_path is not None:
         report_path.parent.mkdir(parents=True, exist_ok=True)
         report_path.write_bytes(orjson.dumps(totals.to_dict(), option=orjson.OPT_INDENT_2))
@@ -199,9 +203,15 @@ def _fail(totals: RunTotals, label: str, index: int | None, reason: str) -> None
     )
 
 
+@dataclass(frozen=True, slots=True)
+class _Scrubbers:
+    hl7: HL7Scrubber
+    fhir: FHIRScrubber
+
+
 def _scrub_one(
     item: Input,
-    hl7: HL7Scrubber,
+    scrubbers: _Scrubbers,
     input_format: str,
     max_bytes: int,
     totals: RunTotals,
@@ -223,13 +233,13 @@ def _scrub_one(
         return
     detected = detect_format(data) if input_format == "auto" else input_format
     if detected == "fhir":
-        _fail(totals, item.label, None, "FHIR JSON is not supported by this version")
+        _scrub_fhir(item, scrubbers.fhir, data, totals, stdout)
         return
     if detected == "unknown":
         _fail(totals, item.label, None, "not HL7v2 ER7 (no MSH, FHS or BHS segment at the start)")
         return
     try:
-        result: DocumentResult = hl7.scrub_bytes(data)
+        result: DocumentResult = scrubbers.hl7.scrub_bytes(data)
     except Exception as exc:
         _fail(totals, item.label, None, f"internal error ({type(exc).__name__})")
         return
@@ -243,6 +253,36 @@ def _scrub_one(
         return
     try:
         _write(item.destination, result.output, stdout)
+    except OSError as exc:
+        _fail(totals, item.label, None, f"cannot write output: {exc.strerror}")
+        return
+    totals.scrubbed += 1
+
+
+def _scrub_fhir(
+    item: Input, fhir: FHIRScrubber, data: bytes, totals: RunTotals, stdout: BinaryIO
+) -> None:
+    try:
+        results = fhir.scrub_bytes(data)
+    except Exception as exc:
+        _fail(totals, item.label, None, f"internal error ({type(exc).__name__})")
+        return
+    outputs = []
+    for result in results:
+        where = f" line {result.line}" if result.line is not None else ""
+        if result.error is not None or result.output is None:
+            _fail(totals, item.label + where, None, result.error or "not scrubbed")
+            continue
+        totals.messages += 1
+        if result.report is not None:
+            totals.add(result.report)
+        outputs.append(result.output)
+    if not outputs:
+        return
+    ndjson = results[0].line is not None
+    body = b"\n".join(outputs) + (b"\n" if ndjson else b"")
+    try:
+        _write(item.destination, body, stdout)
     except OSError as exc:
         _fail(totals, item.label, None, f"cannot write output: {exc.strerror}")
         return

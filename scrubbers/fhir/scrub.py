@@ -35,13 +35,14 @@ from parsers.fhir.types import ElementType, children
 from scrubbers.engine import MessageContext, Scrubber
 from scrubbers.fhir import rules
 from scrubbers.identifier_types import IDENTIFIER_SYSTEMS, IDENTIFIER_TYPES
-from scrubbers.identity import PatientIdentifier
+from scrubbers.identity import Identity, IdentitySource, PatientIdentifier
 from scrubbers.kinds import DATE_KINDS, Kind, Role
 from scrubbers.methods import Removal
 from scrubbers.report import ScrubReport
 from scrubbers.target import Target
 
 FORMAT: Final = "fhir"
+PATIENT_MEMORY: Final = 100_000
 ID_DOMAIN: Final = "fhir-id"
 _REMOVE: Final = object()  # sentinel: delete this element
 _UUID: Final = re.compile(
@@ -84,6 +85,10 @@ class FHIRScrubber:
     def __init__(self, scrubber: Scrubber) -> None:
         self.scrubber = scrubber
         self._targets: dict[tuple[Kind, Role, str, str], Target] = {}
+        # What each Patient resource told us, by its logical id, for later documents
+        # that only reference it (NDJSON bulk exports, resource-per-message feeds):
+        # the same identity (so the same date shift) and its names for free text.
+        self._patients: dict[str, tuple[Identity, list[tuple[str, str, str, str]]]] = {}
 
     # --- entry points -----------------------------------------------------------
 
@@ -107,7 +112,25 @@ class FHIRScrubber:
         """Scrub a resource or Bundle in place; returns the document's report."""
         resources = list(_resources(document))
         patients = [r for r in resources if r.get("resourceType") == "Patient"]
-        ctx = self.scrubber.message(_patient_identifiers(patients[:1]))
+        patient_ids = [str(p["id"]) for p in patients if isinstance(p.get("id"), str)]
+        known = None
+        if patients:
+            ctx = self.scrubber.message(_patient_identifiers(patients[:1]))
+        else:
+            referenced = _referenced_patient(document)
+            known = self._patients.get(referenced) if referenced else None
+            identity = (
+                known[0]
+                if known
+                else (
+                    Identity("fhir:Patient", referenced, IdentitySource.IDENTIFIER)
+                    if referenced
+                    else None
+                )
+            )
+            ctx = self.scrubber.message(identity=identity)
+            for family, given, middle, replacement in known[1] if known else ():
+                ctx.text.add_name(family, given, middle, replacement)
         walk = _Walk(ctx)
         ordered = patients + [r for r in resources if r.get("resourceType") != "Patient"]
         per_resource: dict[int, set[str]] = {}
@@ -122,6 +145,11 @@ class FHIRScrubber:
             finish()
         for resource in ordered:
             _label(resource, per_resource.get(id(resource), set()), ctx)
+        if patient_ids:
+            if len(self._patients) >= PATIENT_MEMORY:
+                self._patients.clear()
+            for patient_id in patient_ids:
+                self._patients[patient_id] = (ctx.identity, ctx.text.names())
         return ctx.report
 
     # --- walking ----------------------------------------------------------------
@@ -701,6 +729,26 @@ def _resources(document: dict[str, Any]) -> list[dict[str, Any]]:
                 if isinstance(nested, dict) and "resourceType" in nested:
                     stack.append(nested)
     return found
+
+
+_PATIENT_REFERENCE: Final = re.compile(r"(?:^|/)Patient/([A-Za-z0-9.\-]{1,64})(?:/|$)")
+
+
+def _referenced_patient(document: dict[str, Any]) -> str:
+    """The logical id of the first Patient a document refers to ('' if none)."""
+    stack: list[Any] = [document]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            reference = item.get("reference")
+            if isinstance(reference, str):
+                match = _PATIENT_REFERENCE.search(reference)
+                if match is not None:
+                    return match.group(1)
+            stack.extend(reversed(list(item.values())))
+        elif isinstance(item, list):
+            stack.extend(reversed(item))
+    return ""
 
 
 def _patient_identifiers(patients: list[dict[str, Any]]) -> list[PatientIdentifier]:
