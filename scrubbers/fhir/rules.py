@@ -51,6 +51,12 @@ PATH_KINDS: Final[dict[str, Kind]] = {
     "Media.content": Kind.PHOTO,
 }
 
+# Element names that say what a string is, wherever they appear.
+KEY_KINDS: Final[dict[str, Kind]] = {
+    "authorString": Kind.NAME,  # Annotation.author[x]
+    "sourceString": Kind.NAME,
+}
+
 # Free-text elements (scrubbed with the shared text scrubber) by path suffix.
 TEXT_ELEMENTS: Final = frozenset({"valueString", "comment", "description", "note", "text"})
 

@@ -239,7 +239,7 @@ class FHIRScrubber:
         self, value: Any, element: ElementType | None, key: str, path: str, role: Role, walk: _Walk
     ) -> Any:
         fhir_type = element.fhir_type if element else None
-        path_kind = rules.PATH_KINDS.get(path)
+        path_kind = rules.PATH_KINDS.get(path) or rules.KEY_KINDS.get(key)
         if path_kind is Kind.PHOTO and isinstance(value, dict):
             outcome = self._apply(
                 str(value.get("url", "")), Kind.PHOTO, role, path, fhir_type or "Attachment", walk

@@ -103,3 +103,30 @@ def test_oversized_input(runner: CliRunner, tmp_path: Path) -> None:
     result = runner.invoke(cli, ["scrub", "--max-bytes", "1000", str(big)])
     assert result.exit_code == 1
     assert "larger than 1000 bytes" in result.stderr
+
+
+def test_fhir_json_and_ndjson_keep_their_form(runner: CliRunner, tmp_path: Path) -> None:
+    patient = (
+        '{"resourceType":"Patient","id":"p1","name":[{"family":"Quillfeather",'
+        '"given":["Zephyrina"]}],"birthDate":"1961-06-15"}'
+    )
+    observation = (
+        '{"resourceType":"Observation","status":"final","code":{"text":"x"},'
+        '"subject":{"reference":"Patient/p1"},"valueString":"Zephyrina Quillfeather is well"}'
+    )
+    source = tmp_path / "in"
+    source.mkdir()
+    (source / "bundle.json").write_text(
+        '{"resourceType":"Bundle","type":"collection","entry":[{"resource":' + patient + "}]}"
+    )
+    (source / "export.ndjson").write_text(patient + "\n" + "{not json\n" + observation + "\n")
+    out = tmp_path / "out"
+    result = runner.invoke(cli, ["scrub", "--out-dir", str(out), str(source)])
+    assert result.exit_code == 1  # the bad NDJSON line
+    assert "export.ndjson line 2: invalid JSON" in result.stderr
+    lines = (out / "export.ndjson").read_text().splitlines()
+    assert len(lines) == 2  # the good lines are written, one resource per line
+    assert all(json.loads(line)["resourceType"] for line in lines)
+    assert "Quillfeather" not in (out / "export.ndjson").read_text()
+    bundle = json.loads((out / "bundle.json").read_text())
+    assert bundle["entry"][0]["resource"]["name"][0]["family"] == "[NAME]"

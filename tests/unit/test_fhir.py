@@ -1,0 +1,319 @@
+"""FHIR de-identification: Synthea bundles, references, search links, NDJSON, odd input."""
+
+from __future__ import annotations
+
+import base64
+import re
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from fhir.resources.R4B.bundle import Bundle
+
+from parsers.fhir.json_io import FHIRFormatError, loads
+from scrubbers.engine import Scrubber
+from scrubbers.fhir.scrub import FHIRScrubber
+from scrubbers.hl7.scrub import HL7Scrubber
+from scrubbers.keys import KeyRing
+from scrubbers.policy import load_policy, parse_policy
+from tests.fhir_phi import patient_phi, searchable_text
+
+from .conftest import TEST_SECRET
+
+SYNTHEA = Path(__file__).resolve().parents[1] / "data" / "fhir" / "synthea-r4"
+BUNDLES = sorted(SYNTHEA.glob("*.json"))
+PATIENT = {
+    "resourceType": "Patient",
+    "id": "pat-1",
+    "identifier": [
+        {
+            "system": "https://gh.example.org/mrn",
+            "value": "A1234",
+            "type": {"coding": [{"code": "MR"}]},
+        }
+    ],
+    "name": [{"family": "Quillfeather", "given": ["Zephyrina"]}],
+    "telecom": [{"system": "phone", "value": "617-555-0142"}],
+    "address": [
+        {"line": ["42 Lantern Row"], "city": "Brookvale", "state": "MA", "postalCode": "02139"}
+    ],
+    "birthDate": "1961-06-15",
+}
+
+
+def make(policy: str = "safe-harbor") -> FHIRScrubber:
+    loaded = load_policy(policy) if "\n" not in policy else parse_policy(policy)
+    return FHIRScrubber(Scrubber(loaded, KeyRing.single(TEST_SECRET)))
+
+
+def scrub(scrubber: FHIRScrubber, document: dict[str, Any]) -> dict[str, Any]:
+    [result] = scrubber.scrub_bytes(orjson.dumps(document))
+    assert result.error is None, result.error
+    assert result.output is not None
+    return dict(orjson.loads(result.output))
+
+
+@pytest.fixture(scope="module")
+def safe_harbor() -> FHIRScrubber:
+    return make()
+
+
+@pytest.mark.parametrize("path", BUNDLES, ids=lambda p: p.name[:24])
+def test_synthea_bundles_validate_leak_nothing_and_resolve(
+    safe_harbor: FHIRScrubber, path: Path
+) -> None:
+    data = path.read_bytes()
+    source = orjson.loads(data)
+    [result] = safe_harbor.scrub_bytes(data)
+    assert result.error is None
+    assert result.output is not None
+    Bundle.model_validate_json(result.output)  # still valid FHIR R4 (R4B models)
+    output = orjson.loads(result.output)
+    text = searchable_text(result.output, output)
+    for kind, values in patient_phi(source).items():
+        for value in values:
+            assert not re.search(rf"(?<![A-Za-z0-9]){re.escape(value)}(?![A-Za-z0-9])", text), kind
+    full_urls = {entry.get("fullUrl") for entry in output["entry"]}
+    references = set(re.findall(r'"reference":"(urn:uuid:[^"]+)"', result.output.decode()))
+    if "practitionerInformation" not in path.name:  # that bundle points at the hospital bundle
+        assert references <= full_urls
+    for entry in output["entry"]:
+        tags = entry["resource"]["meta"]["tag"]
+        assert {
+            "system": "https://phi-scrub.dev/fhir/policy",
+            "code": "safe-harbor",
+            "version": "1.0.0",
+            "display": safe_harbor.scrubber.policy.content_hash,
+        } in tags
+
+
+def test_patient_by_datatype(safe_harbor: FHIRScrubber) -> None:
+    out = scrub(safe_harbor, PATIENT)
+    assert out["name"] == [{"family": "[NAME]", "given": ["[NAME]"]}]
+    assert "telecom" not in out or "value" not in out["telecom"][0]
+    assert out["address"] == [{"state": "MA", "postalCode": "021"}]
+    assert out["birthDate"] == "1961"
+    assert out["identifier"][0]["value"].startswith("MRN-")
+    assert out["id"] != "pat-1"
+    codes = {s["code"] for s in out["meta"]["security"]}
+    assert {"MASKED", "REDACTED", "PSEUDED", "ABSTRED"} <= codes
+
+
+def test_search_bundle_links_lose_names_and_birth_dates(safe_harbor: FHIRScrubber) -> None:
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "searchset",
+        "link": [
+            {
+                "relation": "self",
+                "url": "https://fhir.example.org/Patient?name=Quillfeather"
+                "&birthdate=1961-06-15&_count=10",
+            }
+        ],
+        "entry": [
+            {
+                "fullUrl": "https://fhir.example.org/Patient/pat-1",
+                "resource": PATIENT,
+                "search": {"mode": "match"},
+            }
+        ],
+    }
+    out = scrub(safe_harbor, bundle)
+    url = out["link"][0]["url"]
+    assert "Quillfeather" not in url
+    assert "1961-06-15" not in url
+    assert "_count=10" in url
+    assert "birthdate=1961" in url
+    assert out["entry"][0]["fullUrl"].endswith("/Patient/" + out["entry"][0]["resource"]["id"])
+
+
+def test_contained_patient_and_local_reference(safe_harbor: FHIRScrubber) -> None:
+    observation = {
+        "resourceType": "Observation",
+        "id": "obs-1",
+        "status": "final",
+        "code": {"text": "Progress note"},
+        "contained": [{**PATIENT, "id": "p1"}],
+        "subject": {"reference": "#p1", "display": "Zephyrina Quillfeather"},
+        "valueString": "Zephyrina Quillfeather (MRN A1234) called from 617-555-0142.",
+    }
+    out = scrub(safe_harbor, observation)
+    contained = out["contained"][0]
+    assert out["subject"]["reference"] == "#" + contained["id"]
+    assert contained["name"][0]["family"] == "[NAME]"
+    assert out["subject"]["display"] == "[NAME]"
+    assert out["valueString"].startswith("[NAME] (MRN MRN-")
+    assert "[PHONE]" in out["valueString"]
+
+
+def test_ndjson_bad_line_fails_alone(safe_harbor: FHIRScrubber) -> None:
+    lines = [
+        orjson.dumps(PATIENT),
+        b'{"resourceType": "Observation", oops',
+        orjson.dumps(
+            {
+                "resourceType": "Observation",
+                "status": "final",
+                "code": {"text": "x"},
+                "subject": {"reference": "Patient/pat-1"},
+                "valueString": "Zephyrina is well",
+            }
+        ),
+    ]
+    results = safe_harbor.scrub_bytes(b"\n".join(lines) + b"\n")
+    assert [r.line for r in results] == [1, 2, 3]
+    assert results[1].error is not None
+    assert results[1].error.startswith("invalid JSON at line 1 column")
+    assert results[0].output is not None and results[2].output is not None
+    third = orjson.loads(results[2].output)
+    assert third["valueString"] == "[NAME] is well"  # the Patient line's names, remembered
+    assert third["subject"]["reference"] == "Patient/" + orjson.loads(results[0].output)["id"]
+
+
+def test_r5_and_unknown_resource_types(safe_harbor: FHIRScrubber) -> None:
+    r5 = {
+        "resourceType": "NutritionIntake",
+        "status": "completed",
+        "subject": {"reference": "Patient/pat-1"},
+        "occurrenceDateTime": "2024-03-05T08:00:00-05:00",
+        "note": [
+            {
+                "text": "Mrs. Quillfeather ate well; call 617-555-0142.",
+                "authorString": "Zephyrina Quillfeather",
+            }
+        ],
+        "consumedItem": [
+            {"type": {"text": "meal"}, "nutritionProduct": {"concept": {"text": "x"}}}
+        ],
+    }
+    out = scrub(safe_harbor, r5)
+    assert out["occurrenceDateTime"] == "2024"
+    assert "Quillfeather" not in orjson.dumps(out).decode()
+    unknown = {
+        "resourceType": "HomegrownThing",
+        "id": "x-1",
+        "person": {"family": "Quillfeather", "given": ["Zephyrina"]},
+        "when": "2024-03-05",
+        "reach": {"system": "email", "value": "zq@example.org"},
+        "home": {"line": ["42 Lantern Row"], "city": "Brookvale", "postalCode": "02139"},
+        "story": "Zephyrina Quillfeather moved here from Brookvale last spring.",
+    }
+    out = scrub(safe_harbor, unknown)
+    text = orjson.dumps(out).decode()
+    for value in (
+        "Quillfeather",
+        "Zephyrina",
+        "zq@example.org",
+        "Lantern",
+        "Brookvale",
+        "02139",
+        "2024-03-05",
+    ):
+        assert value not in text
+
+
+def test_deeply_nested_extensions(safe_harbor: FHIRScrubber) -> None:
+    extension: dict[str, Any] = {"url": "urn:leaf", "valueString": "Zephyrina Quillfeather"}
+    for depth in range(60):
+        extension = {"url": f"urn:level{depth}", "extension": [extension]}
+    out = scrub(safe_harbor, {**PATIENT, "extension": [extension]})
+    assert "Quillfeather" not in orjson.dumps(out).decode()
+    too_deep = b'{"resourceType":"Patient","extension":' + b"[" * 2000 + b"]" * 2000 + b"}"
+    [result] = safe_harbor.scrub_bytes(too_deep)
+    assert result.output is None
+    assert result.error is not None
+
+
+@pytest.mark.parametrize(
+    ("data", "fragment"),
+    [
+        (b'{"resourceType": "Patient", "name": [{"family": "Qu\xe9"}]}', "not valid UTF-8"),
+        (b'{"resourceType": "Patient",', "invalid JSON at line 1"),
+        (b"[1, 2, 3]", "a FHIR document is a JSON object"),
+        (b'{"name": "x"}', "no resourceType"),
+    ],
+)
+def test_bad_json_gets_a_clear_error(data: bytes, fragment: str) -> None:
+    with pytest.raises(FHIRFormatError, match=fragment):
+        loads(data)
+
+
+def test_textual_attachments_are_scrubbed_and_binaries_dropped(safe_harbor: FHIRScrubber) -> None:
+    note = base64.b64encode(b"Zephyrina Quillfeather, 42 Lantern Row").decode()
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [
+            {"fullUrl": "urn:uuid:3f1c2b8e-7f5a-4c2e-9d1a-0b5e6a7c8d9e", "resource": PATIENT},
+            {
+                "resource": {
+                    "resourceType": "DocumentReference",
+                    "status": "current",
+                    "subject": {"reference": "urn:uuid:3f1c2b8e-7f5a-4c2e-9d1a-0b5e6a7c8d9e"},
+                    "content": [
+                        {"attachment": {"contentType": "text/plain", "data": note}},
+                        {"attachment": {"contentType": "application/pdf", "data": "JVBERi0xLjQK"}},
+                    ],
+                }
+            },
+        ],
+    }
+    out = scrub(safe_harbor, bundle)
+    patient_url = out["entry"][0]["fullUrl"]
+    document = out["entry"][1]["resource"]
+    assert document["subject"]["reference"] == patient_url
+    assert re.fullmatch(
+        r"urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", patient_url
+    )
+    text = base64.b64decode(document["content"][0]["attachment"]["data"]).decode()
+    assert text == "[NAME], [ADDRESS]"
+    assert len(document["content"]) == 1  # the binary attachment is dropped
+
+
+def test_fhir_paths_override_datatypes() -> None:
+    policy = (
+        "id: x\nversion: 1\nrules:\n"
+        "  - match: {fhir: Patient.birthDate}\n    method: keep\n"
+        "  - match: {datatype: HumanName}\n    method: mask\n"
+        "  - match: {kind: free_text}\n    method: scrub\n"
+    )
+    out = scrub(make(policy), PATIENT)
+    assert out["birthDate"] == "1961-06-15"
+    assert out["name"][0]["family"] == "[NAME]"
+    assert "address" not in out or "line" not in out["address"][0]
+
+
+CROSS_FORMAT = """\
+id: cross
+version: 1
+identity:
+  identifier_types: [MR]
+  namespaces:
+    - name: general-hospital
+      hl7_authorities: [GH]
+      fhir_systems: ["https://gh.example.org/mrn"]
+rules:
+  - match: {kind: mrn}
+    method: pseudonymize
+  - match: {kind: [birth_date, date]}
+    method: date_shift
+  - match: {kind: free_text}
+    method: scrub
+"""
+
+
+def test_hl7_and_fhir_forms_of_one_patient_agree() -> None:
+    engine = Scrubber(parse_policy(CROSS_FORMAT), KeyRing.single(TEST_SECRET))
+    hl7 = HL7Scrubber(engine).scrub_bytes(
+        b"MSH|^~\\&|REG|GH|||20240305||ADT^A04|M1|P|2.5.1\r"
+        b"PID|1||A1234^^^GH^MR||QUILLFEATHER^ZEPHYRINA||19610615|F\r"
+    )
+    assert hl7.output is not None
+    pid = hl7.output.decode().split("\r")[1].split("|")
+    fhir = scrub(FHIRScrubber(engine), PATIENT)
+    assert pid[3].split("^")[0] == fhir["identifier"][0]["value"]  # same pseudonym
+    hl7_birth = date(int(pid[7][:4]), int(pid[7][4:6]), int(pid[7][6:8]))
+    assert hl7_birth == date.fromisoformat(fhir["birthDate"])  # same date shift
+    assert hl7_birth != date(1961, 6, 15)
