@@ -44,6 +44,9 @@ class Detector:
     kind: Kind
     pattern: re.Pattern[str]
     group: str | int = 0
+    # A cheap property of the text without which the pattern cannot match
+    # ("digit", "@", "url", "title"): most coded text skips most detectors.
+    requires: str = "digit"
 
 
 def _re(pattern: str) -> re.Pattern[str]:
@@ -51,8 +54,8 @@ def _re(pattern: str) -> re.Pattern[str]:
 
 
 DETECTORS: Final = (
-    Detector("email", Kind.EMAIL, _re(r"\b[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,}\b")),
-    Detector("url", Kind.URL, _re(r"\b(?:https?://|ftp://|www\.)[^\s<>\"'\]\)]+")),
+    Detector("email", Kind.EMAIL, _re(r"\b[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,}\b"), requires="@"),
+    Detector("url", Kind.URL, _re(r"\b(?:https?://|ftp://|www\.)[^\s<>\"'\]\)]+"), requires="url"),
     Detector("ssn", Kind.SSN, _re(r"(?<![\d-])\d{3}[- ]\d{2}[- ]\d{4}(?![\d-])")),
     Detector(
         "ssn-context",
@@ -126,6 +129,7 @@ SHAPE_DETECTORS: Final = (
             r"\b(?:Mr|Mrs|Ms|Miss|Mx)\.?\s+(?P<value>[A-Z][a-zA-Z'-]+(?:\s+[A-Z][a-zA-Z'-]+)?)"
         ),
         "value",
+        requires="title",
     ),
     Detector(
         "street",
@@ -164,3 +168,21 @@ def month_number(text: str) -> int:
     """1-12 for a month name or abbreviation (``Sept.`` included)."""
     key = text.lower().rstrip(".")[:3]
     return next(i for i, name in enumerate(MONTHS, start=1) if name.startswith(key))
+
+
+_DIGIT: Final = re.compile(r"\d")
+_TITLE: Final = re.compile(r"\bM(?:r|rs|s|iss|x)\b")
+
+
+def text_features(text: str) -> frozenset[str]:
+    """Which detector requirements a text meets (see :attr:`Detector.requires`)."""
+    found = set()
+    if _DIGIT.search(text):
+        found.add("digit")
+    if "@" in text:
+        found.add("@")
+    if "://" in text or "www." in text.lower():
+        found.add("url")
+    if _TITLE.search(text):
+        found.add("title")
+    return frozenset(found)

@@ -34,6 +34,7 @@ from scrubbers.detectors import (
     MONTHS,
     SHAPE_DETECTORS,
     month_number,
+    text_features,
 )
 from scrubbers.kinds import LABELS, Kind
 from scrubbers.methods import Outcome
@@ -131,7 +132,7 @@ def name_spellings(family: str, given: str, middle: str = "") -> list[str]:
 class TextScrubber:
     """Per-message free-text scrubber; adapters feed it the structured PHI first."""
 
-    __slots__ = ("_compiled", "_ctx", "_names", "_pending", "_raw", "_terms")
+    __slots__ = ("_compiled", "_ctx", "_memo", "_names", "_pending", "_raw", "_terms")
 
     def __init__(self, ctx: MessageContext) -> None:
         self._ctx = ctx
@@ -144,6 +145,7 @@ class TextScrubber:
         self._raw: dict[str, str] = {}
         self._terms: dict[str, str] | None = None  # casefolded spelling -> replacement
         self._compiled: re.Pattern[str] | None = None
+        self._memo: dict[str, str] = {}  # text -> scrubbed, valid while the context is unchanged
 
     # --- context -------------------------------------------------------------
 
@@ -159,12 +161,14 @@ class TextScrubber:
             return  # kept: nothing to hide
         self._pending.append((kind, value, replacement))
         self._terms = None
+        self._memo.clear()
         if kind in STRUCTURAL_KINDS and len(value) >= MIN_SWEEP_LENGTH:
             self._raw.setdefault(value.casefold(), replacement)
 
     def add_name(self, family: str, given: str, middle: str, replacement: str) -> None:
         self._names.append((family, given, middle, replacement))
         self._terms = None
+        self._memo.clear()
         for raw_part in (family, given, middle):
             part = raw_part.strip()
             if len(part) >= MIN_SWEEP_LENGTH:
@@ -247,23 +251,40 @@ class TextScrubber:
     # --- scrubbing -----------------------------------------------------------
 
     def scrub(self, text: str) -> str:
+        """Replace known and detected PHI in ``text``.
+
+        Results are memoized for the rest of the message (a Bundle repeats the
+        same display texts hundreds of times); the report then counts each
+        distinct text's replacements once.
+        """
         if not text or not text.strip():
             return text
+        memo = self._memo
+        cached = memo.get(text)
+        if cached is not None:
+            return cached
         spans = self._context_spans(text)
         spans.extend(self._detected(text))
-        if not spans:
-            return text
-        return _rebuild(text, spans)
+        result = _rebuild(text, spans) if spans else text
+        memo[text] = result
+        return result
 
     def _apply(self, kind: Kind, value: str) -> str:
         return as_text(self._ctx.apply(value, _TEXT_TARGETS[kind]), kind)
 
     def _detected(self, text: str) -> Iterable[Span]:
+        features = text_features(text)
+        if not features:
+            return
         for detector in (*DETECTORS, *SHAPE_DETECTORS):
+            if detector.requires not in features:
+                continue
             for match in detector.pattern.finditer(text):
                 start, end = match.span(detector.group)
                 value = match.group(detector.group)
                 yield start, end, functools.partial(self._apply, detector.kind, value)
+        if "digit" not in features:
+            return
         for pattern in DATE_PATTERNS:
             for match in pattern.finditer(text):
                 yield match.start(), match.end(), functools.partial(self._date, match)

@@ -1,0 +1,152 @@
+"""FHIR throughput on one core: Safe Harbor scrubbing against same-run baselines.
+
+Workloads (each document distinct: names, identifiers, ids and dates vary):
+
+* ``patient``: Patient resources of about 2.6 KB (the Synthea Patient, 300 variants);
+* ``bundle``: transaction Bundles of about 57 KB (the first ~34 entries of a
+  Synthea bundle, with its clinical notes), 30 variants.
+
+Baselines in the same run: orjson parse + serialize (the floor for any JSON
+scrubber) and fhir.resources R4B validation (``model_validate_json``).
+Targets (issue: FHIR scrubbing): >= 20,000 Patients/s and >= 800 Bundles/s.
+
+Usage: python bench/bench_fhir.py [--repeat N] [--json FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import orjson
+from fhir.resources.R4B.bundle import Bundle
+from fhir.resources.R4B.patient import Patient
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from scrubbers.engine import Scrubber  # noqa: E402
+from scrubbers.fhir.scrub import FHIRScrubber  # noqa: E402
+from scrubbers.keys import KeyRing  # noqa: E402
+from scrubbers.policy import load_policy  # noqa: E402
+
+SOURCE = ROOT / "tests" / "data" / "fhir" / "synthea-r4"
+
+
+def _synthea() -> dict[str, Any]:
+    path = next(p for p in sorted(SOURCE.glob("*.json")) if p.name.startswith("Luisa"))
+    return dict(orjson.loads(path.read_bytes()))
+
+
+def _vary(text: bytes, i: int, names: Sequence[bytes]) -> bytes:
+    for n, name in enumerate(names):
+        text = text.replace(name, name[:3] + f"V{i}x{n}".encode())
+    return text.replace(b"-0", f"-{i % 9}".encode(), 3)
+
+
+def patient_variants(bundle: dict[str, Any], count: int) -> list[bytes]:
+    patient = next(
+        e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Patient"
+    )
+    names = [
+        patient["name"][0]["family"].encode(),
+        patient["name"][0]["given"][0].encode(),
+        patient["id"].encode(),
+    ]
+    base = orjson.dumps(patient)
+    return [_vary(base, i, names) for i in range(count)]
+
+
+def bundle_variants(bundle: dict[str, Any], count: int, entries: int = 34) -> list[bytes]:
+    small = copy.deepcopy(bundle)
+    small["type"] = "transaction"
+    small["entry"] = small["entry"][:entries]
+    patient = small["entry"][0]["resource"]
+    names = [
+        patient["name"][0]["family"].encode(),
+        patient["name"][0]["given"][0].encode(),
+        patient["id"].encode(),
+    ]
+    base = orjson.dumps(small)
+    return [_vary(base, i, names) for i in range(count)]
+
+
+def rate(work: Callable[[bytes], object], documents: Sequence[bytes], repeat: int) -> float:
+    rates = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        for document in documents:
+            work(document)
+        rates.append(len(documents) / (time.perf_counter() - started))
+    return statistics.median(rates)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="FHIR throughput on one core")
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+
+    scrubber = FHIRScrubber(Scrubber(load_policy("safe-harbor"), KeyRing.single("b" * 40)))
+    synthea = _synthea()
+    workloads = {
+        "patient": (patient_variants(synthea, 300), Patient),
+        "bundle": (bundle_variants(synthea, 30), Bundle),
+    }
+    for documents, _ in workloads.values():  # load the model metadata once, as a worker would
+        for document in documents[:3]:
+            scrubber.scrub_bytes(document)
+
+    def scrub(document: bytes) -> object:
+        [result] = scrubber.scrub_bytes(document)
+        if result.error is not None:
+            raise SystemExit(f"bench input failed to scrub: {result.error}")
+        return result
+
+    def orjson_round_trip(document: bytes) -> object:
+        return orjson.dumps(orjson.loads(document))
+
+    results: dict[str, dict[str, float]] = {}
+    print(f"one core, median of {args.repeat} passes, documents/s")
+    print(
+        f"{'workload':9} {'size KB':>8} {'phi-scrub':>10} {'orjson rt':>10} {'fhir.res':>9}"
+        f"  {'scrub/validate':>14}"
+    )
+    for name, (documents, model) in workloads.items():
+        size = statistics.median(len(d) for d in documents) / 1024
+
+        def validate(document: bytes, model: Any = model) -> object:
+            return model.model_validate_json(document)
+
+        row = {
+            "size_kb": size,
+            "scrub": rate(scrub, documents, args.repeat),
+            "orjson_round_trip": rate(orjson_round_trip, documents, args.repeat),
+            "fhir_resources_validate": rate(validate, documents, max(1, args.repeat // 2)),
+        }
+        results[name] = row
+        print(
+            f"{name:9} {size:8.1f} {row['scrub']:10.0f} {row['orjson_round_trip']:10.0f} "
+            f"{row['fhir_resources_validate']:9.0f}  "
+            f"{row['scrub'] / row['fhir_resources_validate']:14.2f}"
+        )
+    print("targets: patient >= 20,000/s, bundle >= 800/s")
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_bytes(
+            orjson.dumps({"repeat": args.repeat, "results": results}, option=orjson.OPT_INDENT_2)
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
