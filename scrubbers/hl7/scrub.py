@@ -34,7 +34,7 @@ from scrubbers.kinds import DATE_KINDS, Kind, Role
 from scrubbers.methods import Outcome, Removal
 from scrubbers.report import ScrubReport
 from scrubbers.target import Target
-from scrubbers.text import as_text
+from scrubbers.text import TextScrubber, as_text
 
 FORMAT: Final = "hl7v2"
 _MSH_CODES: Final = frozenset({8, 10, 11})  # MSH-9 type, MSH-11 processing id, MSH-12 version
@@ -563,8 +563,11 @@ def _sweep(segments: list[Segment], walk: _Walk) -> None:
                 leaf = leaves[i]
                 if len(leaf) < 4:
                     continue
-                known = text.known(leaf if d.escape not in leaf else er7.unescape(leaf, d))
-                if known is not None and known != leaf:
+                value = leaf if d.escape not in leaf else er7.unescape(leaf, d)
+                known = text.known(value)
+                if known is None and " " in value.strip():
+                    known = _sweep_words(value, text)
+                if known is not None and known != value:
                     leaves[i] = er7.escape(known, d)
                     changed = True
                     walk.ctx.report.record(Kind.NAME, "sweep")
@@ -572,6 +575,23 @@ def _sweep(segments: list[Segment], walk: _Walk) -> None:
                 parts[index] = "".join(leaves)
         if changed:
             segment.text = d.field.join(parts)
+
+
+_WORDS: Final = re.compile(r"(\w+)")
+
+
+def _sweep_words(value: str, text: TextScrubber) -> str | None:
+    """A multi-word value with a word that is known PHI (a surname inside a kept
+    organization or city name): that word replaced, or None when there is none."""
+    parts = _WORDS.split(value)
+    changed = False
+    for i in range(1, len(parts), 2):
+        if len(parts[i]) >= 4:
+            known = text.known(parts[i])
+            if known is not None:
+                parts[i] = known
+                changed = True
+    return "".join(parts) if changed else None
 
 
 _LEAF_SPLIT: dict[Delimiters, re.Pattern[str]] = {}

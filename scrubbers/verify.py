@@ -1,0 +1,189 @@
+"""The last line of defence: an independent check that scrubbed output holds no input PHI.
+
+Independent on purpose: it does not use the scrubbers' field tables,
+datatype handlers or replacement code. It extracts the obvious PHI of the
+input with its own simple rules (the patient's, relatives', guarantors' and
+insured persons' names, identifiers, phones, street lines, cities, ZIP codes
+and birth dates), then searches the whole output for them as words, plus
+SSN and email patterns. A bug in the scrubber that lets a value through is
+caught here; the record then goes to quarantine, never downstream.
+
+Kinds the policy deliberately keeps (a limited data set keeps cities, ZIP
+codes and dates) are not searched for. Findings name kinds and counts only.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from typing import Any, Final
+
+import orjson
+
+from scrubbers.kinds import Kind
+from scrubbers.policy import Policy
+from scrubbers.target import Target
+
+MIN_LENGTH: Final = 4
+_SSN: Final = re.compile(r"(?<![\d-])\d{3}-\d{2}-\d{4}(?![\d-])")
+_EMAIL: Final = re.compile(r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b")
+
+# HL7v2: where people's PHI sits, by segment and field number (independent table).
+_HL7_NAMES: Final = {"PID": (5, 6, 9), "NK1": (2, 30), "GT1": (3,), "IN1": (16,), "MRG": (7,)}
+_HL7_IDS: Final = {
+    "PID": (2, 3, 4, 18, 19, 20),
+    "NK1": (33, 37),
+    "GT1": (2, 12),
+    "IN1": (49,),
+    "IN2": (2,),
+}
+_HL7_PHONES: Final = {"PID": (13, 14), "NK1": (5, 6), "GT1": (6, 7)}
+_HL7_ADDRESSES: Final = {"PID": (11,), "NK1": (4,), "GT1": (5,), "IN1": (19,)}
+_HL7_BIRTH: Final = {"PID": (7,), "NK1": (16,), "GT1": (8,), "IN1": (18,)}
+
+
+def _hl7_values(message: str) -> Iterator[tuple[Kind, str]]:
+    lines = [line for line in re.split(r"\r\n|\r|\n", message) if line]
+    msh = next((line for line in lines if line.startswith("MSH")), None)
+    if msh is None or len(msh) < 8:
+        return
+    fs, cs, rs, ss = msh[3], msh[4], msh[5], msh[7]
+
+    def reps(fields: list[str], number: int) -> list[list[str]]:
+        if number >= len(fields) or not fields[number]:
+            return []
+        return [rep.split(cs) for rep in fields[number].split(rs) if rep]
+
+    for line in lines:
+        fields = line.split(fs)
+        name = fields[0]
+        for number in _HL7_NAMES.get(name, ()):
+            for comps in reps(fields, number):
+                yield Kind.NAME, comps[0].split(ss)[0]
+                if len(comps) > 1:
+                    yield Kind.NAME, comps[1]
+        for number in _HL7_IDS.get(name, ()):
+            for comps in reps(fields, number):
+                yield Kind.MRN, comps[0]
+        for number in _HL7_PHONES.get(name, ()):
+            for comps in reps(fields, number):
+                for index in (0, 6, 11):
+                    if index < len(comps):
+                        yield Kind.PHONE, comps[index]
+        for number in _HL7_ADDRESSES.get(name, ()):
+            for comps in reps(fields, number):
+                yield Kind.STREET_ADDRESS, comps[0].replace(ss, " ")
+                if len(comps) > 2:
+                    yield Kind.CITY, comps[2]
+                if len(comps) > 4:
+                    yield Kind.ZIP, comps[4][:5]
+        for number in _HL7_BIRTH.get(name, ()):
+            for comps in reps(fields, number):
+                if len(comps[0]) >= 8:
+                    yield Kind.BIRTH_DATE, comps[0][:8]
+
+
+def _fhir_values(document: Any) -> Iterator[tuple[Kind, str]]:
+    stack = [document]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(item)
+            continue
+        if not isinstance(item, dict):
+            continue
+        if item.get("resourceType") in ("Patient", "RelatedPerson", "Person"):
+            for name in item.get("name", []) or []:
+                if isinstance(name, dict):
+                    yield Kind.NAME, str(name.get("family", ""))
+                    for given in name.get("given", []) or []:
+                        yield Kind.NAME, str(given)
+            for identifier in item.get("identifier", []) or []:
+                if isinstance(identifier, dict):
+                    yield Kind.MRN, str(identifier.get("value", ""))
+            for telecom in item.get("telecom", []) or []:
+                if isinstance(telecom, dict):
+                    yield Kind.PHONE, str(telecom.get("value", ""))
+            for address in item.get("address", []) or []:
+                if isinstance(address, dict):
+                    for line in address.get("line", []) or []:
+                        yield Kind.STREET_ADDRESS, str(line)
+                    yield Kind.CITY, str(address.get("city", ""))
+                    yield Kind.ZIP, str(address.get("postalCode", ""))[:5]
+            if isinstance(item.get("birthDate"), str):
+                yield Kind.BIRTH_DATE, item["birthDate"]
+        stack.extend(v for v in item.values() if isinstance(v, dict | list))
+
+
+def _fhir_text(output: bytes) -> str:
+    """The output JSON plus every textual attachment in it, decoded."""
+    parts = [output.decode("utf-8", "replace")]
+    try:
+        document = orjson.loads(output)
+    except orjson.JSONDecodeError:
+        return parts[0]
+    stack: list[Any] = [document]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            data = item.get("data")
+            if isinstance(data, str) and str(item.get("contentType", "")).startswith("text"):
+                try:
+                    parts.append(base64.b64decode(data).decode("utf-8", "replace"))
+                except (binascii.Error, ValueError):
+                    parts.append(data)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return "\n".join(parts)
+
+
+class Verifier:
+    """Checks scrubbed output against the input's PHI, honouring what the policy keeps."""
+
+    def __init__(self, policy: Policy) -> None:
+        self._checked = frozenset(
+            kind for kind in Kind if policy.resolve(Target(kind)).method != "keep"
+        )
+
+    def findings(self, source: bytes, output: bytes, fmt: str) -> Counter[str]:
+        """Kinds (and counts) of input PHI found in the output; empty when clean."""
+        found: Counter[str] = Counter()
+        if fmt == "hl7v2":
+            text = output.decode("utf-8", "replace")
+            values = _hl7_values(source.decode("utf-8", "replace").lstrip("\ufeff\x0b"))
+        else:
+            text = _fhir_text(output)
+            try:
+                values = _fhir_values(orjson.loads(source))
+            except orjson.JSONDecodeError:
+                values = iter(())
+        for kind, value in _dedupe(values):
+            if kind not in self._checked:
+                continue
+            if _occurs(value, text):
+                found[kind.value] += 1
+        if Kind.SSN in self._checked and _SSN.search(text):
+            found[Kind.SSN.value] += 1
+        if Kind.EMAIL in self._checked and _EMAIL.search(text):
+            found[Kind.EMAIL.value] += 1
+        return found
+
+
+def _dedupe(values: Iterable[tuple[Kind, str]]) -> Iterator[tuple[Kind, str]]:
+    seen: set[tuple[Kind, str]] = set()
+    for kind, raw in values:
+        value = raw.strip()
+        if len(value) < MIN_LENGTH or (value.isdigit() and len(value) < 5):
+            continue
+        if (kind, value) not in seen:
+            seen.add((kind, value))
+            yield kind, value
+
+
+def _occurs(value: str, text: str) -> bool:
+    pattern = rf"(?<![A-Za-z0-9]){re.escape(value)}(?![A-Za-z0-9])"
+    return re.search(pattern, text, re.IGNORECASE) is not None

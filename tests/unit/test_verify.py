@@ -1,0 +1,47 @@
+"""The independent verification stage catches what a scrubber bug would let through."""
+
+from __future__ import annotations
+
+import base64
+
+import orjson
+
+from scrubbers.policy import load_policy
+from scrubbers.verify import Verifier
+
+from .test_fhir import PATIENT
+from .test_hl7_scrub import ADT
+
+
+def test_untouched_hl7_is_flagged_by_kind_without_values() -> None:
+    findings = Verifier(load_policy("safe-harbor")).findings(ADT.encode(), ADT.encode(), "hl7v2")
+    assert {"name", "mrn", "street_address", "city", "zip", "birth_date", "ssn"} <= set(findings)
+    assert all("QUILL" not in kind for kind in findings)
+
+
+def test_a_single_leaked_value_is_enough() -> None:
+    output = (
+        b"MSH|^~\\&|REG|GH|||2024||ADT^A01|ID-1|P|2.5.1\rPID|1||MRN-X||[NAME]|||F\r"
+        b"NTE|1||spoke with zephyrina today\r"
+    )
+    findings = Verifier(load_policy("safe-harbor")).findings(ADT.encode(), output, "hl7v2")
+    assert findings == {"name": 1}
+
+
+def test_kinds_the_policy_keeps_are_not_findings() -> None:
+    output = b"MSH|^~\\&|REG|GH|||2024||ADT^A01|ID-1|P|2.5.1\rPID|1||||||19610615|F|||^^Brookvale^MA^02139\r"
+    assert Verifier(load_policy("limited-data-set")).findings(ADT.encode(), output, "hl7v2") == {}
+    strict = Verifier(load_policy("safe-harbor")).findings(ADT.encode(), output, "hl7v2")
+    assert set(strict) == {"birth_date", "city", "zip"}
+
+
+def test_fhir_output_and_its_attachments_are_searched() -> None:
+    note = base64.b64encode(b"Quillfeather called").decode()
+    output = orjson.dumps(
+        {
+            "resourceType": "DocumentReference",
+            "content": [{"attachment": {"contentType": "text/plain", "data": note}}],
+        }
+    )
+    findings = Verifier(load_policy("safe-harbor")).findings(orjson.dumps(PATIENT), output, "fhir")
+    assert findings == {"name": 1}
