@@ -19,6 +19,7 @@ class ScrubReport:
     policy_hash: str
     key_version: str
     identity_source: str = ""
+    subject: str = ""  # the patient's pseudonym (never the identifier itself)
     counts: dict[tuple[str, str], int] = field(default_factory=dict)  # (kind, method) -> n
     fallbacks: int = 0  # values removed because their method did not apply
 

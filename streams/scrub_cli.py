@@ -31,6 +31,7 @@ from typing import Any, BinaryIO
 import click
 import orjson
 
+from parsers.detect import detect_format
 from scrubbers.engine import Scrubber
 from scrubbers.fhir.scrub import FHIRScrubber
 from scrubbers.hl7.scrub import DocumentResult, HL7Scrubber
@@ -79,16 +80,6 @@ class RunTotals:
             "messages": self.messages,
             "failures": self.failures,
         }
-
-
-def detect_format(data: bytes) -> str:
-    """``hl7v2`` for ER7 (MSH/FHS/BHS, optionally MLLP-framed), ``fhir`` for JSON."""
-    head = data[:512].lstrip(b"\xef\xbb\xbf\x0b \t\r\n")
-    if head[:3] in (b"MSH", b"FHS", b"BHS"):
-        return "hl7v2"
-    if head[:1] in (b"{", b"["):
-        return "fhir"
-    return "unknown"
 
 
 def iter_inputs(paths: tuple[str, ...], out_dir: Path | None) -> Iterator[Input]:

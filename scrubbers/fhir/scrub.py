@@ -150,6 +150,7 @@ class FHIRScrubber:
                 self._patients.clear()
             for patient_id in patient_ids:
                 self._patients[patient_id] = (ctx.identity, ctx.text.names())
+        ctx.report.subject = ctx.patient_pseudonym()
         return ctx.report
 
     # --- walking ----------------------------------------------------------------

@@ -236,6 +236,7 @@ class HL7Scrubber:
         if kept and not kept[-1].terminator and message.segments[-1].terminator:
             kept[-1].terminator = message.segments[-1].terminator
         message.segments[:] = kept
+        ctx.report.subject = ctx.patient_pseudonym()
         return ctx.report
 
     # --- segments -------------------------------------------------------------

@@ -1,0 +1,207 @@
+"""One Kafka record in, exactly one record out: de-identified or quarantined.
+
+:class:`RecordProcessor` is the worker's whole per-record decision, kept free
+of Kafka and Faust so it is unit-tested without a broker:
+
+size check -> format -> parse + scrub -> verify -> de-identified record
+                \\-> any failure at any stage -> quarantine record with a reason
+
+Fail closed: a record reaches a de-identified topic only after every stage
+succeeded, the independent verifier found none of the input's PHI in the
+output, and its key and headers were rebuilt from scratch (the output key is
+the patient's pseudonym; input headers are dropped except an allowlist;
+provenance headers are added). Quarantine records carry the raw input (and
+need the raw topics' ACLs) plus headers naming the stage, error class,
+policy and source position, never a value.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from importlib.metadata import version
+from typing import Final
+
+import orjson
+
+from parsers.detect import detect_format
+from scrubbers.engine import Scrubber
+from scrubbers.fhir.scrub import FHIRScrubber
+from scrubbers.hl7.scrub import HL7Scrubber
+from scrubbers.report import ScrubReport
+from scrubbers.verify import Verifier
+
+SCRUBBER_VERSION: Final = version("phi-scrub")
+HEADER_PREFIX: Final = "phi-scrub."
+Headers = list[tuple[str, bytes]]
+
+
+class Stage(enum.StrEnum):
+    SIZE = "size"
+    DETECT = "detect"
+    SCRUB = "scrub"
+    VERIFY = "verify"
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRecord:
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    headers: Sequence[tuple[str, bytes]] = ()
+
+    @property
+    def record_id(self) -> str:
+        """Deterministic id of this input position, for downstream de-duplication."""
+        digest = hashlib.sha256(f"{self.topic}\x1f{self.partition}\x1f{self.offset}".encode())
+        return digest.hexdigest()[:32]
+
+
+@dataclass(frozen=True, slots=True)
+class OutputRecord:
+    topic: str
+    key: bytes | None
+    value: bytes
+    headers: Headers
+    quarantined: bool
+    reason: str = ""  # quarantine reason (no values)
+    stage: str = ""
+    report: ScrubReport | None = None
+    findings: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Routing:
+    """Which de-identified topic each raw topic feeds, and its format."""
+
+    outputs: dict[str, str]  # raw topic -> de-identified topic
+    formats: dict[str, str]  # raw topic -> "hl7v2" | "fhir" | "auto"
+    quarantine: str
+
+
+class RecordProcessor:
+    """Scrubs one record at a time; never raises for bad input."""
+
+    def __init__(
+        self,
+        scrubber: Scrubber,
+        routing: Routing,
+        max_bytes: int,
+        header_allowlist: Iterable[str] = (),
+    ) -> None:
+        self.scrubber = scrubber
+        self.routing = routing
+        self.max_bytes = max_bytes
+        self.allowlist = frozenset(h.lower() for h in header_allowlist)
+        self.hl7 = HL7Scrubber(scrubber)
+        self.fhir = FHIRScrubber(scrubber)
+        self.verifier = Verifier(scrubber.policy)
+
+    def process(self, record: SourceRecord) -> OutputRecord:
+        value = record.value
+        if value is None or not value.strip():
+            return self._quarantine(record, Stage.DETECT, "EmptyRecord", "empty record")
+        if len(value) > self.max_bytes:
+            return self._quarantine(
+                record, Stage.SIZE, "RecordTooLarge", f"record larger than {self.max_bytes} bytes"
+            )
+        fmt = self.routing.formats.get(record.topic, "auto")
+        if fmt == "auto":
+            fmt = detect_format(value)
+        if fmt == "unknown":
+            return self._quarantine(
+                record, Stage.DETECT, "UnknownFormat", "neither HL7v2 ER7 nor FHIR JSON"
+            )
+        try:
+            output, report, error = self._scrub(value, fmt)
+        except Exception as exc:
+            return self._quarantine(record, Stage.SCRUB, type(exc).__name__, "internal error")
+        if output is None or report is None:
+            return self._quarantine(record, Stage.SCRUB, "ScrubError", error or "not scrubbed")
+        findings = self.verifier.findings(value, output, fmt)
+        if findings:
+            kinds = ", ".join(sorted(findings))
+            return self._quarantine(
+                record,
+                Stage.VERIFY,
+                "VerificationFailed",
+                f"output still holds input PHI ({kinds})",
+                findings=dict(findings),
+            )
+        key = report.subject.encode() if report.subject else None
+        return OutputRecord(
+            topic=self.routing.outputs[record.topic],
+            key=key,
+            value=output,
+            headers=self._output_headers(record, report, fmt),
+            quarantined=False,
+            report=report,
+        )
+
+    def _scrub(self, value: bytes, fmt: str) -> tuple[bytes | None, ScrubReport | None, str]:
+        if fmt == "hl7v2":
+            result = self.hl7.scrub_bytes(value)
+            errors = [m.error for m in result.messages if m.error]
+            reports = [m.report for m in result.messages if m.report is not None]
+            if result.output is None or errors or not reports:
+                return None, None, errors[0] if errors else "no message"
+            merged = reports[0]
+            for extra in reports[1:]:
+                merged.merge(extra)
+            return result.output, merged, ""
+        results = self.fhir.scrub_bytes(value)
+        if len(results) != 1:
+            return None, None, "one FHIR document per record (NDJSON is for files)"
+        [single] = results
+        return single.output, single.report, single.error or ""
+
+    def _output_headers(self, record: SourceRecord, report: ScrubReport, fmt: str) -> Headers:
+        headers: Headers = [(k, v) for k, v in record.headers if k.lower() in self.allowlist]
+        counts = {kind: sum(methods.values()) for kind, methods in report.by_kind().items()}
+        headers += [
+            (HEADER_PREFIX + "record-id", record.record_id.encode()),
+            (HEADER_PREFIX + "format", fmt.encode()),
+            (HEADER_PREFIX + "policy-id", report.policy_id.encode()),
+            (HEADER_PREFIX + "policy-version", report.policy_version.encode()),
+            (HEADER_PREFIX + "policy-hash", report.policy_hash.encode()),
+            (HEADER_PREFIX + "key-version", report.key_version.encode()),
+            (HEADER_PREFIX + "scrubber-version", SCRUBBER_VERSION.encode()),
+            (HEADER_PREFIX + "identity", report.identity_source.encode()),
+            (HEADER_PREFIX + "counts", orjson.dumps(counts, option=orjson.OPT_SORT_KEYS)),
+        ]
+        return headers
+
+    def _quarantine(
+        self,
+        record: SourceRecord,
+        stage: Stage,
+        error_class: str,
+        reason: str,
+        findings: dict[str, int] | None = None,
+    ) -> OutputRecord:
+        policy = self.scrubber.policy
+        headers: Headers = [
+            (HEADER_PREFIX + "record-id", record.record_id.encode()),
+            (HEADER_PREFIX + "stage", stage.value.encode()),
+            (HEADER_PREFIX + "error-class", error_class.encode()),
+            (HEADER_PREFIX + "reason", reason.encode()),
+            (HEADER_PREFIX + "policy-id", policy.id.encode()),
+            (HEADER_PREFIX + "policy-hash", policy.content_hash.encode()),
+            (HEADER_PREFIX + "source-topic", record.topic.encode()),
+            (HEADER_PREFIX + "source-partition", str(record.partition).encode()),
+            (HEADER_PREFIX + "source-offset", str(record.offset).encode()),
+        ]
+        return OutputRecord(
+            topic=self.routing.quarantine,
+            key=record.key,
+            value=record.value or b"",
+            headers=headers,
+            quarantined=True,
+            reason=error_class,
+            stage=stage.value,
+            findings=findings or {},
+        )

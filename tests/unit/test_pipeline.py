@@ -1,0 +1,109 @@
+"""The worker's per-record decision: de-identified record or quarantine, never both, never PHI."""
+
+from __future__ import annotations
+
+import orjson
+import pytest
+
+from scrubbers.engine import Scrubber
+from scrubbers.hl7.scrub import DocumentResult, HL7Scrubber, MessageResult
+from scrubbers.keys import KeyRing
+from scrubbers.policy import load_policy
+from streams.pipeline import OutputRecord, RecordProcessor, Routing, SourceRecord
+
+from .conftest import TEST_SECRET
+from .test_fhir import PATIENT
+from .test_hl7_scrub import ADT, PHI
+
+ROUTING = Routing(
+    outputs={"raw.hl7": "deid.hl7", "raw.fhir": "deid.fhir"},
+    formats={"raw.hl7": "hl7v2", "raw.fhir": "fhir"},
+    quarantine="phi.quarantine",
+)
+
+
+@pytest.fixture
+def processor() -> RecordProcessor:
+    scrubber = Scrubber(load_policy("safe-harbor"), KeyRing.single(TEST_SECRET))
+    return RecordProcessor(scrubber, ROUTING, max_bytes=64 * 1024, header_allowlist=["traceparent"])
+
+
+def record(topic: str, value: bytes | None, offset: int = 7) -> SourceRecord:
+    return SourceRecord(
+        topic,
+        2,
+        offset,
+        b"QUILLFEATHER-TST0042",
+        value,
+        [("traceparent", b"00-abc-def-01"), ("patient-name", b"QUILLFEATHER")],
+    )
+
+
+def assert_no_phi(out: OutputRecord) -> None:
+    blob = out.value + (out.key or b"") + b"".join(k.encode() + v for k, v in out.headers)
+    for value in PHI:
+        assert value.encode() not in blob, value
+
+
+def test_hl7_record_is_scrubbed_keyed_and_labelled(processor: RecordProcessor) -> None:
+    out = processor.process(record("raw.hl7", ADT.encode()))
+    assert not out.quarantined
+    assert out.topic == "deid.hl7"
+    assert out.key is not None and out.key.startswith(b"MRN-")
+    headers = dict(out.headers)
+    assert headers["traceparent"] == b"00-abc-def-01"  # allowlisted
+    assert "patient-name" not in headers  # other input headers are dropped
+    assert headers["phi-scrub.policy-id"] == b"safe-harbor"
+    assert headers["phi-scrub.record-id"] == record("raw.hl7", b"").record_id.encode()
+    assert orjson.loads(headers["phi-scrub.counts"])["name"] >= 2
+    assert_no_phi(out)
+
+
+def test_same_patient_same_key_in_both_formats(processor: RecordProcessor) -> None:
+    hl7 = processor.process(record("raw.hl7", ADT.encode()))
+    fhir = processor.process(record("raw.fhir", orjson.dumps(PATIENT)))
+    assert not fhir.quarantined
+    assert fhir.key is not None and fhir.key.startswith(b"MRN-")
+    assert_no_phi(fhir)
+    assert hl7.key != b""
+
+
+@pytest.mark.parametrize(
+    ("topic", "value", "stage", "error_class"),
+    [
+        ("raw.hl7", None, "detect", "EmptyRecord"),
+        ("raw.hl7", b"MSH|^~\r", "scrub", "ScrubError"),
+        ("raw.hl7", b"\x00\xff" * 100, "scrub", "ScrubError"),
+        ("raw.fhir", b'{"resourceType": "Patient", ', "scrub", "ScrubError"),
+        ("raw.fhir", b"x" * (64 * 1024 + 1), "size", "RecordTooLarge"),
+    ],
+)
+def test_poison_records_go_to_quarantine_with_a_reason(
+    processor: RecordProcessor, topic: str, value: bytes | None, stage: str, error_class: str
+) -> None:
+    out = processor.process(record(topic, value))
+    assert out.quarantined
+    assert out.topic == "phi.quarantine"
+    headers = dict(out.headers)
+    assert headers["phi-scrub.stage"] == stage.encode()
+    assert headers["phi-scrub.error-class"] == error_class.encode()
+    assert headers["phi-scrub.source-topic"] == topic.encode()
+    assert headers["phi-scrub.source-partition"] == b"2"
+    assert headers["phi-scrub.source-offset"] == b"7"
+    assert out.value == (value or b"")  # quarantine keeps the raw record for review
+    for name, header in out.headers:
+        assert b"QUILLFEATHER" not in header, name
+
+
+def test_a_scrubber_that_leaks_is_stopped_by_verification(
+    processor: RecordProcessor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def leaky(self: HL7Scrubber, data: bytes, max_bytes: int | None = None) -> DocumentResult:
+        report = self.scrubber.message().report
+        return DocumentResult(data, [MessageResult(0, report)])
+
+    monkeypatch.setattr(HL7Scrubber, "scrub_bytes", leaky)
+    out = processor.process(record("raw.hl7", ADT.encode()))
+    assert out.quarantined
+    assert dict(out.headers)["phi-scrub.stage"] == b"verify"
+    assert out.findings["name"] >= 1
