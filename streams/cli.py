@@ -14,6 +14,7 @@ import click
 from streams.logs import LOG_FORMAT_ENV, configure_logging
 from streams.policy_cli import policy_group
 from streams.scrub_cli import scrub_command
+from streams.worker_cli import config_group, topics_group, worker_command
 
 DISTRIBUTION = "phi-scrub"
 
@@ -35,8 +36,15 @@ def cli(log_format: str) -> None:
 
 cli.add_command(policy_group)
 cli.add_command(scrub_command)
+cli.add_command(worker_command)
+cli.add_command(topics_group)
+cli.add_command(config_group)
 
 
 def main() -> None:
     """Console-script entry point."""
     cli()
+
+
+if __name__ == "__main__":
+    main()

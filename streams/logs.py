@@ -48,6 +48,43 @@ def resolve_format(value: str | None) -> LogFormat:
     return cast(LogFormat, normalized)
 
 
+def build_formatter(log_format: str | None = None) -> logging.Formatter:
+    """The stdlib formatter that renders every log line (for dictConfig users like faust)."""
+    chosen = resolve_format(log_format or os.environ.get(LOG_FORMAT_ENV))
+    return _formatter(chosen)
+
+
+def _formatter(chosen: LogFormat) -> structlog.stdlib.ProcessorFormatter:
+    renderer: structlog.typing.Processor
+    extra: list[structlog.typing.Processor] = []
+    if chosen == "json":
+        renderer = structlog.processors.JSONRenderer()
+        extra = [structlog.processors.dict_tracebacks]
+    else:
+        renderer = structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
+    return structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=_shared_processors(),
+        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *extra, renderer],
+    )
+
+
+def dict_config(log_format: str | None = None, level: str = "INFO") -> dict[str, object]:
+    """A logging.config.dictConfig that routes everything through :func:`build_formatter`."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"phi_scrub": {"()": build_formatter, "log_format": log_format}},
+        "handlers": {
+            "stderr": {
+                "class": "logging.StreamHandler",
+                "formatter": "phi_scrub",
+                "stream": "ext://sys.stderr",
+            }
+        },
+        "root": {"handlers": ["stderr"], "level": level},
+    }
+
+
 def configure_logging(
     log_format: str | None = None,
     level: str | None = None,
@@ -64,24 +101,7 @@ def configure_logging(
     if numeric_level is None:
         raise ValueError(f"{LOG_LEVEL_ENV} must be a logging level name, got {level_name!r}")
 
-    renderer: structlog.typing.Processor
-    if chosen == "json":
-        renderer = structlog.processors.JSONRenderer()
-        exception_processors: list[structlog.typing.Processor] = [
-            structlog.processors.dict_tracebacks
-        ]
-    else:
-        renderer = structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
-        exception_processors = []
-
-    formatter = structlog.stdlib.ProcessorFormatter(
-        foreign_pre_chain=_shared_processors(),
-        processors=[
-            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-            *exception_processors,
-            renderer,
-        ],
-    )
+    formatter = _formatter(chosen)
     handler: logging.StreamHandler[TextIO] = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(formatter)
     root = logging.getLogger()

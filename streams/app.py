@@ -1,0 +1,179 @@
+"""The Faust worker: raw topics in, de-identified or quarantine records out.
+
+Guarantees (at_least_once, the default):
+
+* one agent, concurrency 1, so records keep their per-partition order;
+* every record ends as exactly one produced record (de-identified or
+  quarantine, decided by :class:`~streams.pipeline.RecordProcessor`), and the
+  worker waits for the broker to acknowledge it (acks=all) before moving on,
+  so an offset is only committed after its output is durable;
+* a poison record is quarantined, never retried forever: its partition keeps
+  flowing.
+
+``exactly_once`` switches Faust to Kafka transactions (read_committed
+consumers see each input once); downstream should still de-duplicate on the
+``phi-scrub.record-id`` header, since Faust's transactional mode has open
+upstream issues around rebalances.
+
+HTTP: ``/healthz`` (process alive), ``/readyz`` (503 until partitions are
+assigned and the producer is up), ``/metrics`` (Prometheus). Faust's table
+views are not used (no tables), and nothing here serves payloads.
+"""
+
+from __future__ import annotations
+
+import ssl
+import time
+from typing import Any
+
+import faust
+import structlog
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from scrubbers.engine import Scrubber
+from streams.config import WorkerConfig
+from streams.metrics import WorkerMetrics
+from streams.pipeline import RecordProcessor, Routing, SourceRecord
+
+log = structlog.get_logger("phi_scrub.worker")
+
+
+def routing(config: WorkerConfig) -> Routing:
+    outputs = dict.fromkeys(config.hl7_topics, config.hl7_output)
+    outputs.update(dict.fromkeys(config.fhir_topics, config.fhir_output))
+    formats = dict.fromkeys(config.hl7_topics, "hl7v2")
+    formats.update(dict.fromkeys(config.fhir_topics, "fhir"))
+    return Routing(outputs, formats, config.quarantine_topic)
+
+
+def _credentials(config: WorkerConfig) -> Any:
+    protocol = config.security_protocol.upper()
+    context = None
+    if "SSL" in protocol:
+        context = ssl.create_default_context(cafile=config.ssl_cafile or None)
+        if config.ssl_certfile:
+            context.load_cert_chain(config.ssl_certfile, config.ssl_keyfile or None)
+    if "SASL" in protocol:
+        return faust.SASLCredentials(
+            username=config.sasl_username,
+            password=config.sasl_password,
+            mechanism=config.sasl_mechanism or "PLAIN",
+            ssl_context=context,
+        )
+    if context is not None:
+        return faust.SSLCredentials(context)
+    return None
+
+
+def create_app(config: WorkerConfig, scrubber: Scrubber) -> tuple[faust.App, WorkerMetrics]:
+    app = faust.App(
+        config.group_id,  # Faust's app id is the consumer group id
+        broker=[f"kafka://{server.strip()}" for server in config.bootstrap_servers.split(",")],
+        broker_credentials=_credentials(config),
+        processing_guarantee=config.processing_guarantee,
+        consumer_auto_offset_reset="earliest",
+        producer_acks=-1,
+        topic_allow_declare=False,
+        topic_disable_leader=True,
+        autodiscover=False,
+        store="memory://",
+        web_enabled=True,
+        web_host=config.http_host,
+        web_port=config.http_port,
+        stream_buffer_maxsize=1024,
+        producer_max_request_size=max(config.max_record_bytes + 65_536, 1_048_576),
+        consumer_max_fetch_size=max(config.max_record_bytes * 2, 4_194_304),
+    )
+    metrics = WorkerMetrics()
+    processor = RecordProcessor(
+        scrubber, routing(config), config.max_record_bytes, config.header_allowlist
+    )
+    raw = app.topic(
+        *config.raw_topics, allow_empty=True, key_serializer="raw", value_serializer="raw"
+    )
+    outputs = {
+        name: app.topic(name, key_serializer="raw", value_serializer="raw")
+        for name in {config.hl7_output, config.fhir_output, config.quarantine_topic}
+    }
+
+    @app.agent(raw, name="scrub", concurrency=1)
+    async def scrub(stream: faust.StreamT[Any]) -> None:
+        async for event in stream.events():
+            message = event.message
+            record = SourceRecord(
+                message.topic,
+                message.partition,
+                message.offset,
+                message.key,
+                message.value,
+                [(k, v) for k, v in (message.headers or [])],
+            )
+            metrics.records_in.labels(record.topic).inc()
+            started = time.perf_counter()
+            out = processor.process(record)
+            fmt = processor.routing.formats.get(record.topic, "auto")
+            metrics.latency.labels(fmt).observe(time.perf_counter() - started)
+            delivery = await outputs[out.topic].send(
+                key=out.key, value=out.value, headers=out.headers
+            )
+            await delivery  # acked by the broker before this offset can be committed
+            _account(metrics, record, out)
+            highwater = app.consumer.highwater(message.tp) if app.consumer else None
+            if highwater is not None:
+                metrics.lag.labels(record.topic, str(record.partition)).set(
+                    max(0, highwater - record.offset - 1)
+                )
+
+    @app.page("/healthz")
+    async def healthz(web: Any, request: Any) -> Any:
+        return web.json({"status": "ok"})
+
+    @app.page("/readyz")
+    async def readyz(web: Any, request: Any) -> Any:
+        consumer = app.consumer if app.started else None
+        assigned = bool(consumer.assignment()) if consumer is not None else False
+        producer_up = bool(app.producer and app.producer.started)
+        ready = assigned and producer_up
+        return web.json(
+            {"ready": ready, "assigned": assigned, "producer": producer_up},
+            status=200 if ready else 503,
+        )
+
+    @app.page("/metrics")
+    async def prometheus(web: Any, request: Any) -> Any:
+        # aiohttp refuses a charset inside content_type: send the full header instead.
+        return web.bytes(
+            generate_latest(metrics.registry), headers={"Content-Type": CONTENT_TYPE_LATEST}
+        )
+
+    del scrub, healthz, readyz, prometheus  # registered on the app by the decorators
+    return app, metrics
+
+
+def _account(metrics: WorkerMetrics, record: SourceRecord, out: Any) -> None:
+    if out.quarantined:
+        metrics.quarantined.labels(record.topic, out.stage, out.reason).inc()
+        for kind in out.findings:
+            metrics.verification_failures.labels(kind).inc()
+        log.warning(
+            "record_quarantined",
+            topic=record.topic,
+            partition=record.partition,
+            offset=record.offset,
+            record_id=record.record_id,
+            stage=out.stage,
+            reason=out.reason,
+        )
+        return
+    metrics.records_out.labels(out.topic).inc()
+    if out.report is not None:
+        for (kind, method), count in out.report.counts.items():
+            metrics.identifiers.labels(str(kind), method).inc(count)
+    log.debug(
+        "record_scrubbed",
+        topic=record.topic,
+        partition=record.partition,
+        offset=record.offset,
+        record_id=record.record_id,
+        output=out.topic,
+    )

@@ -1,0 +1,156 @@
+"""Worker configuration: 12-factor environment variables, with an optional YAML file.
+
+Every setting has an environment variable; ``PHI_SCRUB_CONFIG`` may name a
+YAML file with the same settings (lower-case names, without the prefix),
+which the environment overrides. Secrets (SASL password, key material) are
+never printed: ``phi-scrub config show`` masks them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+import yaml
+
+SECRET_FIELDS: Final = frozenset({"sasl_password", "key"})
+GUARANTEES: Final = ("at_least_once", "exactly_once")
+
+
+class ConfigError(ValueError):
+    """A setting is missing or invalid; the message names the variable."""
+
+
+def _split(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerConfig:
+    bootstrap_servers: str
+    hl7_topics: list[str] = field(default_factory=lambda: ["raw.hl7v2"])
+    fhir_topics: list[str] = field(default_factory=lambda: ["raw.fhir"])
+    hl7_output: str = "deid.hl7v2"
+    fhir_output: str = "deid.fhir"
+    quarantine_topic: str = "phi.quarantine"
+    group_id: str = "phi-scrub"
+    policy: str = "safe-harbor"
+    processing_guarantee: str = "at_least_once"
+    max_record_bytes: int = 4 * 1024 * 1024
+    http_port: int = 6066
+    http_host: str = "0.0.0.0"  # noqa: S104 - probes and Prometheus reach the pod's IP
+    header_allowlist: list[str] = field(default_factory=lambda: ["traceparent", "tracestate"])
+    topic_replication: int = -1  # -1: the broker's default
+    topic_retention_ms: int = -1
+    security_protocol: str = "PLAINTEXT"
+    sasl_mechanism: str = ""
+    sasl_username: str = ""
+    sasl_password: str = ""
+    ssl_cafile: str = ""
+    ssl_certfile: str = ""
+    ssl_keyfile: str = ""
+
+    @property
+    def raw_topics(self) -> list[str]:
+        return [*self.hl7_topics, *self.fhir_topics]
+
+    def show(self) -> dict[str, Any]:
+        """The effective settings, secrets masked."""
+        shown = asdict(self)
+        for name in SECRET_FIELDS & shown.keys():
+            if shown[name]:
+                shown[name] = "***"
+        return shown
+
+
+_ENV: Final[dict[str, str]] = {
+    "bootstrap_servers": "KAFKA_BOOTSTRAP_SERVERS",
+    "hl7_topics": "PHI_SCRUB_HL7_TOPICS",
+    "fhir_topics": "PHI_SCRUB_FHIR_TOPICS",
+    "hl7_output": "PHI_SCRUB_HL7_OUTPUT",
+    "fhir_output": "PHI_SCRUB_FHIR_OUTPUT",
+    "quarantine_topic": "PHI_SCRUB_QUARANTINE_TOPIC",
+    "group_id": "PHI_SCRUB_GROUP_ID",
+    "policy": "PHI_SCRUB_POLICY",
+    "processing_guarantee": "PHI_SCRUB_PROCESSING_GUARANTEE",
+    "max_record_bytes": "PHI_SCRUB_MAX_RECORD_BYTES",
+    "http_port": "PHI_SCRUB_HTTP_PORT",
+    "http_host": "PHI_SCRUB_HTTP_HOST",
+    "header_allowlist": "PHI_SCRUB_HEADER_ALLOWLIST",
+    "topic_replication": "PHI_SCRUB_TOPIC_REPLICATION",
+    "topic_retention_ms": "PHI_SCRUB_TOPIC_RETENTION_MS",
+    "security_protocol": "KAFKA_SECURITY_PROTOCOL",
+    "sasl_mechanism": "KAFKA_SASL_MECHANISM",
+    "sasl_username": "KAFKA_SASL_USERNAME",
+    "sasl_password": "KAFKA_SASL_PASSWORD",
+    "ssl_cafile": "KAFKA_SSL_CAFILE",
+    "ssl_certfile": "KAFKA_SSL_CERTFILE",
+    "ssl_keyfile": "KAFKA_SSL_KEYFILE",
+}
+_LISTS: Final = frozenset({"hl7_topics", "fhir_topics", "header_allowlist"})
+_INTS: Final = frozenset(
+    {"max_record_bytes", "http_port", "topic_replication", "topic_retention_ms"}
+)
+
+
+def load_config(env: Mapping[str, str] | None = None) -> WorkerConfig:
+    """Settings from ``PHI_SCRUB_CONFIG`` (optional YAML), overridden by the environment."""
+    environ = os.environ if env is None else env
+    values: dict[str, Any] = {}
+    file = environ.get("PHI_SCRUB_CONFIG")
+    if file:
+        try:
+            loaded = yaml.safe_load(Path(file).read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError) as exc:
+            raise ConfigError(
+                f"PHI_SCRUB_CONFIG={file}: cannot read it ({type(exc).__name__})"
+            ) from None
+        if not isinstance(loaded, dict):
+            raise ConfigError(f"PHI_SCRUB_CONFIG={file}: expected a mapping of settings")
+        unknown = set(loaded) - set(_ENV)
+        if unknown:
+            raise ConfigError(f"PHI_SCRUB_CONFIG={file}: unknown setting {sorted(unknown)[0]!r}")
+        values.update(loaded)
+    for name, variable in _ENV.items():
+        if variable in environ:
+            values[name] = environ[variable]
+    for name in _LISTS & values.keys():
+        if isinstance(values[name], str):
+            values[name] = _split(values[name])
+    for name in _INTS & values.keys():
+        try:
+            values[name] = int(values[name])
+        except (TypeError, ValueError):
+            raise ConfigError(f"{_ENV[name]} must be an integer") from None
+    if not values.get("bootstrap_servers"):
+        raise ConfigError("KAFKA_BOOTSTRAP_SERVERS is required (host:port[,host:port])")
+    config = WorkerConfig(**values)
+    if config.processing_guarantee not in GUARANTEES:
+        raise ConfigError(f"PHI_SCRUB_PROCESSING_GUARANTEE must be one of {', '.join(GUARANTEES)}")
+    if set(config.hl7_topics) & set(config.fhir_topics):
+        raise ConfigError("a raw topic cannot be both an HL7v2 and a FHIR topic")
+    outputs = {config.hl7_output, config.fhir_output, config.quarantine_topic}
+    if outputs & set(config.raw_topics):
+        raise ConfigError("output and quarantine topics must differ from the raw topics")
+    return config
+
+
+def kafka_python_security(config: WorkerConfig) -> dict[str, Any]:
+    """kafka-python client keyword arguments for the configured security."""
+    options: dict[str, Any] = {"security_protocol": config.security_protocol}
+    if config.sasl_mechanism:
+        options.update(
+            sasl_mechanism=config.sasl_mechanism,
+            sasl_plain_username=config.sasl_username,
+            sasl_plain_password=config.sasl_password,
+        )
+    if config.ssl_cafile:
+        options["ssl_cafile"] = config.ssl_cafile
+    if config.ssl_certfile:
+        options["ssl_certfile"] = config.ssl_certfile
+    if config.ssl_keyfile:
+        options["ssl_keyfile"] = config.ssl_keyfile
+    return options

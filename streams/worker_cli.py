@@ -1,0 +1,77 @@
+"""``phi-scrub worker``, ``phi-scrub topics ensure|check``, ``phi-scrub config show``."""
+
+from __future__ import annotations
+
+import click
+import faust
+import orjson
+
+from scrubbers.engine import Scrubber
+from scrubbers.keys import KeyConfigError, KeyRing
+from scrubbers.policy import load_policy
+from scrubbers.policy_yaml import PolicyError
+from streams.app import create_app
+from streams.config import ConfigError, WorkerConfig, load_config
+from streams.logs import dict_config
+from streams.topics import TopicError, check, ensure
+
+
+def _config() -> WorkerConfig:
+    try:
+        return load_config()
+    except ConfigError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
+@click.command("worker")
+@click.option("--log-level", default="INFO", show_default=True)
+def worker_command(log_level: str) -> None:
+    """Run the streaming scrubber (configuration from the environment; see README)."""
+    config = _config()
+    try:
+        keys = KeyRing.from_environment()
+        policy = load_policy(config.policy)
+    except (KeyConfigError, PolicyError) as exc:
+        raise click.UsageError(str(exc)) from None
+    app, _ = create_app(config, Scrubber(policy, keys))
+    worker = faust.Worker(
+        app, loglevel=log_level, quiet=True, logging_config=dict_config(level=log_level.upper())
+    )
+    worker.execute_from_commandline()
+
+
+@click.group("topics")
+def topics_group() -> None:
+    """Create or check the de-identified and quarantine topics."""
+
+
+@topics_group.command("ensure")
+def topics_ensure() -> None:
+    """Create missing output topics with the raw topics' partition counts."""
+    try:
+        created = ensure(_config())
+    except TopicError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo("created: " + (", ".join(created) if created else "nothing (all present)"))
+
+
+@topics_group.command("check")
+def topics_check() -> None:
+    """Report mismatches between the configuration and the cluster; exit 1 if any."""
+    problems = check(_config())
+    for problem in problems:
+        click.echo(problem)
+    if problems:
+        raise SystemExit(1)
+    click.echo("ok")
+
+
+@click.group("config")
+def config_group() -> None:
+    """Inspect the worker configuration."""
+
+
+@config_group.command("show")
+def config_show() -> None:
+    """Print the effective configuration (secrets hidden)."""
+    click.echo(orjson.dumps(_config().show(), option=orjson.OPT_INDENT_2).decode())

@@ -1,0 +1,236 @@
+"""The streaming worker end to end, against the real broker.
+
+Raw HL7v2 and FHIR records in (the shared samples, planted PHI, poison
+records); every input ends as one de-identified or one quarantine record,
+no planted PHI reaches a de-identified value, key, header or the logs,
+/readyz and /metrics behave, and SIGTERM drains and commits.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import orjson
+import pytest
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.admin import KafkaAdminClient, NewTopic
+from prometheus_client.parser import text_string_to_metric_families
+
+from tests.unit.conftest import TEST_SECRET
+from tests.unit.test_fhir import PATIENT
+from tests.unit.test_hl7_scrub import ADT, PHI
+
+pytestmark = pytest.mark.kafka
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+HL7_SAMPLES = sorted((DATA / "hl7v2" / "fhir-converter").glob("*.hl7"))
+FHIR_SAMPLES = sorted((DATA / "fhir" / "synthea-r4").glob("*.json"))
+MAX_RECORD = 1_000_000
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _http(url: str) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - loopback only
+            return response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
+@pytest.fixture
+def topics(kafka_bootstrap: str) -> Iterator[dict[str, str]]:
+    suffix = uuid.uuid4().hex[:8]
+    names = {
+        "hl7": f"raw.hl7v2.{suffix}",
+        "fhir": f"raw.fhir.{suffix}",
+        "hl7_out": f"deid.hl7v2.{suffix}",
+        "fhir_out": f"deid.fhir.{suffix}",
+        "quarantine": f"phi.quarantine.{suffix}",
+        "group": f"phi-scrub-{suffix}",
+    }
+    admin = KafkaAdminClient(bootstrap_servers=kafka_bootstrap)
+    admin.create_topics([NewTopic(names["hl7"], 2, 1), NewTopic(names["fhir"], 2, 1)])
+    admin.wait_for_topics([names["hl7"], names["fhir"]], timeout_ms=30_000)
+    admin.close()
+    yield names
+
+
+def _env(kafka_bootstrap: str, topics: dict[str, str], port: int) -> dict[str, str]:
+    return {
+        **os.environ,
+        "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
+        "PHI_SCRUB_KEY": TEST_SECRET,
+        "PHI_SCRUB_HL7_TOPICS": topics["hl7"],
+        "PHI_SCRUB_FHIR_TOPICS": topics["fhir"],
+        "PHI_SCRUB_HL7_OUTPUT": topics["hl7_out"],
+        "PHI_SCRUB_FHIR_OUTPUT": topics["fhir_out"],
+        "PHI_SCRUB_QUARANTINE_TOPIC": topics["quarantine"],
+        "PHI_SCRUB_GROUP_ID": topics["group"],
+        "PHI_SCRUB_HTTP_PORT": str(port),
+        "PHI_SCRUB_HTTP_HOST": "127.0.0.1",
+        "PHI_SCRUB_MAX_RECORD_BYTES": str(MAX_RECORD),
+        "PHI_SCRUB_LOG_FORMAT": "json",
+    }
+
+
+def test_worker_end_to_end(kafka_bootstrap: str, topics: dict[str, str], tmp_path: Path) -> None:
+    port = _free_port()
+    env = _env(kafka_bootstrap, topics, port)
+    cli = [sys.executable, "-m", "streams.cli"]
+    ensured = subprocess.run(
+        [*cli, "topics", "ensure"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert ensured.returncode == 0, ensured.stderr
+    assert (
+        subprocess.run(
+            [*cli, "topics", "check"], env=env, capture_output=True, timeout=120, check=False
+        ).returncode
+        == 0
+    )
+
+    records: list[tuple[str, bytes]] = [(topics["hl7"], p.read_bytes()) for p in HL7_SAMPLES]
+    records += [
+        (topics["fhir"], p.read_bytes()) for p in FHIR_SAMPLES if p.stat().st_size < MAX_RECORD
+    ]
+    records += [(topics["hl7"], ADT.encode()), (topics["fhir"], orjson.dumps(PATIENT))]
+    poison = [
+        (topics["hl7"], ADT.encode()[:6], b"scrub"),  # truncated inside MSH-2
+        (topics["fhir"], b'{"resourceType": "Patient", "name": [', b"scrub"),
+        (topics["hl7"], b"\x00\x01\xfe\xff" * 64, b"scrub"),
+        (
+            topics["fhir"],
+            b'{"resourceType":"Basic","note":"' + b"x" * (MAX_RECORD + 10) + b'"}',
+            b"size",
+        ),
+    ]
+    log_path = tmp_path / "worker.log"
+    with log_path.open("wb") as log:
+        worker = subprocess.Popen([*cli, "worker"], env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        status, _ = _http(f"http://127.0.0.1:{port}/readyz") if _wait_port(port, 60) else (0, b"")
+        deadline = time.monotonic() + 90
+        while status != 200 and time.monotonic() < deadline:
+            assert worker.poll() is None, log_path.read_text()[-3000:]
+            time.sleep(0.5)
+            status, _ = _http(f"http://127.0.0.1:{port}/readyz")
+        assert status == 200, log_path.read_text()[-3000:]
+
+        producer = KafkaProducer(
+            bootstrap_servers=kafka_bootstrap, acks="all", max_request_size=4_000_000
+        )
+        for topic, value in records:
+            producer.send(
+                topic,
+                key=b"QUILLFEATHER-TST0042",
+                value=value,
+                headers=[("patient-name", b"QUILLFEATHER")],
+            )
+        for topic, value, _ in poison:
+            producer.send(topic, key=b"k", value=value)
+        producer.flush(60)
+        producer.close()
+
+        expected = len(records) + len(poison)
+        out = _consume(
+            kafka_bootstrap,
+            [topics["hl7_out"], topics["fhir_out"], topics["quarantine"]],
+            expected,
+            timeout=240,
+        )
+        deidentified = [m for m in out if m.topic != topics["quarantine"]]
+        quarantined = [m for m in out if m.topic == topics["quarantine"]]
+        assert len(deidentified) + len(quarantined) == expected  # counts in == out + quarantined
+        assert len(quarantined) == len(poison)
+        assert sorted(dict(m.headers)["phi-scrub.stage"] for m in quarantined) == sorted(
+            stage for _, _, stage in poison
+        )
+        for message in deidentified:
+            blob = (
+                message.value
+                + (message.key or b"")
+                + b"".join(k.encode() + v for k, v in message.headers)
+            )
+            for value in PHI:
+                assert value.encode() not in blob, value
+            headers = dict(message.headers)
+            assert "patient-name" not in headers
+            assert headers["phi-scrub.policy-id"] == b"safe-harbor"
+
+        metrics_status, metrics = _http(f"http://127.0.0.1:{port}/metrics")
+        assert metrics_status == 200
+        families = {f.name: f for f in text_string_to_metric_families(metrics.decode())}
+        records_in = sum(
+            s.value for s in families["phi_scrub_records_in"].samples if s.name.endswith("_total")
+        )
+        assert records_in == expected
+
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(timeout=60) == 0
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait()
+
+    admin = KafkaAdminClient(bootstrap_servers=kafka_bootstrap)
+    committed = admin.list_group_offsets({topics["group"]: None})[topics["group"]]
+    admin.close()
+    consumer = KafkaConsumer(bootstrap_servers=kafka_bootstrap)
+    partitions = [TopicPartition(t, p) for t in (topics["hl7"], topics["fhir"]) for p in (0, 1)]
+    ends = consumer.end_offsets(partitions)
+    consumer.close()
+    for tp in partitions:
+        assert committed[tp].offset == ends[tp], tp  # drained and committed on SIGTERM
+
+    logs = log_path.read_text()
+    assert "record_quarantined" in logs
+    for value in PHI:
+        assert value not in logs, value
+
+
+def _wait_port(port: int, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return True
+        time.sleep(0.3)
+    return False
+
+
+def _consume(bootstrap: str, names: list[str], expected: int, timeout: float) -> list:  # type: ignore[type-arg]
+    consumer = KafkaConsumer(
+        *names,
+        bootstrap_servers=bootstrap,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        group_id=None,
+        fetch_max_bytes=8_000_000,
+        max_partition_fetch_bytes=8_000_000,
+    )
+    received = []
+    deadline = time.monotonic() + timeout
+    while len(received) < expected and time.monotonic() < deadline:
+        for batch in consumer.poll(timeout_ms=1000).values():
+            received.extend(batch)
+    consumer.close()
+    return received
