@@ -17,8 +17,8 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
@@ -53,7 +53,7 @@ def _http(url: str) -> tuple[int, bytes]:
 
 
 @pytest.fixture
-def topics(kafka_bootstrap: str) -> Iterator[dict[str, str]]:
+def topics(kafka_bootstrap: str) -> dict[str, str]:
     suffix = uuid.uuid4().hex[:8]
     names = {
         "hl7": f"raw.hl7v2.{suffix}",
@@ -67,7 +67,7 @@ def topics(kafka_bootstrap: str) -> Iterator[dict[str, str]]:
     admin.create_topics([NewTopic(names["hl7"], 2, 1), NewTopic(names["fhir"], 2, 1)])
     admin.wait_for_topics([names["hl7"], names["fhir"]], timeout_ms=30_000)
     admin.close()
-    yield names
+    return names
 
 
 def _env(kafka_bootstrap: str, topics: dict[str, str], port: int) -> dict[str, str]:
@@ -170,8 +170,8 @@ def test_worker_end_to_end(kafka_bootstrap: str, topics: dict[str, str], tmp_pat
                 + (message.key or b"")
                 + b"".join(k.encode() + v for k, v in message.headers)
             )
-            for value in PHI:
-                assert value.encode() not in blob, value
+            for phi in PHI:
+                assert phi.encode() not in blob, phi
             headers = dict(message.headers)
             assert "patient-name" not in headers
             assert headers["phi-scrub.policy-id"] == b"safe-harbor"
@@ -203,8 +203,8 @@ def test_worker_end_to_end(kafka_bootstrap: str, topics: dict[str, str], tmp_pat
 
     logs = log_path.read_text()
     assert "record_quarantined" in logs
-    for value in PHI:
-        assert value not in logs, value
+    for phi in PHI:
+        assert phi not in logs, phi
 
 
 def _wait_port(port: int, timeout: float) -> bool:
@@ -217,7 +217,7 @@ def _wait_port(port: int, timeout: float) -> bool:
     return False
 
 
-def _consume(bootstrap: str, names: list[str], expected: int, timeout: float) -> list:  # type: ignore[type-arg]
+def _consume(bootstrap: str, names: list[str], expected: int, timeout: float) -> list[Any]:
     consumer = KafkaConsumer(
         *names,
         bootstrap_servers=bootstrap,
@@ -227,7 +227,7 @@ def _consume(bootstrap: str, names: list[str], expected: int, timeout: float) ->
         fetch_max_bytes=8_000_000,
         max_partition_fetch_bytes=8_000_000,
     )
-    received = []
+    received: list[Any] = []
     deadline = time.monotonic() + timeout
     while len(received) < expected and time.monotonic() < deadline:
         for batch in consumer.poll(timeout_ms=1000).values():
