@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 KAFKA := docker/kafka-local/kafka.sh
 
-.PHONY: help venv test test-unit lint bench kafka-up kafka-down kafka-fetch lock
+.PHONY: help venv demo run test test-unit lint bench kafka-up kafka-down kafka-fetch lock
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -27,6 +27,13 @@ lock: ## refresh constraints.txt from a fresh resolve of pyproject.toml
 	.lock-venv/bin/pip install -q '.[dev]'
 	.lock-venv/bin/pip freeze --exclude phi-scrub | sort > constraints.txt
 	rm -rf .lock-venv
+
+demo: venv kafka-fetch ## the main job end to end: broker, worker, samples in, de-identified out
+	$(BIN)/python -m streams.demo
+
+run: venv kafka-up ## broker + worker in the foreground (needs PHI_SCRUB_KEY)
+	KAFKA_BOOTSTRAP_SERVERS=$$(cat .kafka/bootstrap) $(BIN)/phi-scrub topics ensure || true
+	KAFKA_BOOTSTRAP_SERVERS=$$(cat .kafka/bootstrap) PHI_SCRUB_LOG_FORMAT=console $(BIN)/phi-scrub worker
 
 kafka-fetch: ## download the Kafka broker jars from Maven Central into the cache
 	bash $(KAFKA) fetch

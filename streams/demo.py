@@ -1,0 +1,180 @@
+"""``make demo``: the main job end to end on a local broker, then everything stopped.
+
+Starts a single-node Kafka broker (from the Maven Central jars) on free
+ports, creates raw topics, runs ``phi-scrub topics ensure``, starts a
+worker, publishes the sample HL7v2 messages and FHIR bundles (plus a few
+poison records), consumes the de-identified and quarantine topics, prints a
+short before/after view and totals, and stops the worker and the broker.
+
+The demo generates a throwaway key for its run; real deployments provide
+their own (``PHI_SCRUB_KEY`` / ``PHI_SCRUB_KEY_FILE``).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import orjson
+from kafka import KafkaConsumer, KafkaProducer
+from kafka.admin import KafkaAdminClient, NewTopic
+
+ROOT = Path(__file__).resolve().parent.parent
+KAFKA = ROOT / "docker" / "kafka-local" / "kafka.sh"
+SAMPLES = ROOT / "tests" / "data"
+TOPICS = {
+    "hl7": "raw.hl7v2",
+    "fhir": "raw.fhir",
+    "hl7_out": "deid.hl7v2",
+    "fhir_out": "deid.fhir",
+    "quarantine": "phi.quarantine",
+}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _ready(port: int, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as r:
+                if r.status == 200:
+                    return True
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(0.5)
+    return False
+
+
+def _excerpt(data: bytes, width: int = 110, lines: int = 4) -> str:
+    text = data.decode("utf-8", "replace").replace("\r", "\n")
+    return "\n".join("    " + line[:width] for line in text.splitlines()[:lines])
+
+
+def main() -> int:
+    run_dir = Path(tempfile.mkdtemp(prefix="phi-scrub-demo-"))
+    kafka_port, http_port = _free_port(), _free_port()
+    kafka_env = {
+        **os.environ,
+        "KAFKA_PORT": str(kafka_port),
+        "KAFKA_CONTROLLER_PORT": str(_free_port()),
+        "KAFKA_RUN_DIR": str(run_dir),
+    }
+    bootstrap = f"127.0.0.1:{kafka_port}"
+    print(f"[demo] starting a local Kafka broker on {bootstrap} ...", flush=True)
+    subprocess.run(["bash", str(KAFKA), "up"], env=kafka_env, check=True)
+    worker: subprocess.Popen[bytes] | None = None
+    try:
+        admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+        admin.create_topics([NewTopic(TOPICS["hl7"], 2, 1), NewTopic(TOPICS["fhir"], 2, 1)])
+        admin.wait_for_topics([TOPICS["hl7"], TOPICS["fhir"]], timeout_ms=30_000)
+        admin.close()
+        env = {
+            **os.environ,
+            "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
+            "PHI_SCRUB_KEY": "hex:" + secrets.token_hex(32),  # a throwaway key for this run
+            "PHI_SCRUB_HTTP_PORT": str(http_port),
+            "PHI_SCRUB_HTTP_HOST": "127.0.0.1",
+            "PHI_SCRUB_HL7_TOPICS": TOPICS["hl7"],
+            "PHI_SCRUB_FHIR_TOPICS": TOPICS["fhir"],
+            "PHI_SCRUB_LOG_FORMAT": "console",
+            "PHI_SCRUB_LOG_LEVEL": "WARNING",
+        }
+        cli = [sys.executable, "-m", "streams.cli"]
+        subprocess.run([*cli, "topics", "ensure"], env=env, check=True)
+        print("[demo] starting the worker (safe-harbor policy) ...", flush=True)
+        worker = subprocess.Popen([*cli, "worker", "--log-level", "WARNING"], env=env)
+        if not _ready(http_port, 120):
+            print("[demo] the worker did not become ready", file=sys.stderr)
+            return 1
+
+        hl7 = sorted((SAMPLES / "hl7v2" / "fhir-converter").glob("*.hl7"))
+        fhir = sorted((SAMPLES / "fhir" / "synthea-r4").glob("*.json"))
+        inputs = [(TOPICS["hl7"], p.read_bytes()) for p in hl7]
+        inputs += [(TOPICS["fhir"], p.read_bytes()) for p in fhir]
+        poison = [(TOPICS["hl7"], b"MSH|^~"), (TOPICS["fhir"], b'{"resourceType": "Patient",')]
+        producer = KafkaProducer(
+            bootstrap_servers=bootstrap, acks="all", max_request_size=4_000_000
+        )
+        for topic, value in inputs + poison:
+            producer.send(topic, value=value)
+        producer.flush(60)
+        producer.close()
+        print(
+            f"[demo] published {len(inputs)} samples ({len(hl7)} HL7v2 messages, {len(fhir)} "
+            f"FHIR bundles) and {len(poison)} poison records",
+            flush=True,
+        )
+
+        consumer = KafkaConsumer(
+            TOPICS["hl7_out"],
+            TOPICS["fhir_out"],
+            TOPICS["quarantine"],
+            bootstrap_servers=bootstrap,
+            auto_offset_reset="earliest",
+            fetch_max_bytes=8_000_000,
+            max_partition_fetch_bytes=8_000_000,
+        )
+        received: list[Any] = []
+        deadline = time.monotonic() + 180
+        while len(received) < len(inputs) + len(poison) and time.monotonic() < deadline:
+            for batch in consumer.poll(timeout_ms=1000).values():
+                received.extend(batch)
+        consumer.close()
+
+        out = [m for m in received if m.topic != TOPICS["quarantine"]]
+        quarantined = [m for m in received if m.topic == TOPICS["quarantine"]]
+        before = next(v for t, v in inputs if t == TOPICS["hl7"] and b"PID|" in v)
+        after = next(
+            (
+                m.value
+                for m in out
+                if m.topic == TOPICS["hl7_out"] and dict(m.headers).get("phi-scrub.record-id")
+            ),
+            b"",
+        )
+        print("\n[demo] an HL7v2 message before (raw topic):")
+        print(_excerpt(before[before.find(b"PID|") :]))
+        print("[demo] ... and a de-identified one after (deid topic):")
+        print(_excerpt(after[after.find(b"PID|") :]))
+        kinds: Counter[str] = Counter()
+        for message in out:
+            kinds.update(orjson.loads(dict(message.headers)["phi-scrub.counts"]))
+        reasons = Counter(dict(m.headers)["phi-scrub.error-class"].decode() for m in quarantined)
+        print(
+            f"\n[demo] records in: {len(inputs) + len(poison)}; de-identified: {len(out)}; "
+            f"quarantined: {len(quarantined)} {dict(reasons)}"
+        )
+        print(
+            "[demo] identifiers handled, by kind: "
+            + ", ".join(f"{kind} {count}" for kind, count in kinds.most_common())
+        )
+        return 0 if len(received) == len(inputs) + len(poison) else 1
+    finally:
+        if worker is not None and worker.poll() is None:
+            worker.send_signal(signal.SIGTERM)
+            try:
+                worker.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+        subprocess.run(["bash", str(KAFKA), "down"], env=kafka_env, check=False)
+        print("[demo] worker and broker stopped", flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
