@@ -23,6 +23,7 @@ class IdentitySource(enum.StrEnum):
     """How the identity was obtained; travels in provenance."""
 
     IDENTIFIER = "identifier"
+    REFERENCE = "reference"  # the patient's logical id, from a reference (FHIR)
     PER_MESSAGE = "per-message"
 
 

@@ -50,16 +50,17 @@ def _bad_utf8(data: bytes) -> bool:
 
 
 def is_ndjson(data: bytes) -> bool:
-    """True when the input is several JSON objects, one per line (a bulk export)."""
+    """True when the input is JSON objects one per line (a bulk export).
+
+    Judged by shape, not by parsing, so a broken first line still fails alone:
+    several lines, the first of them a whole ``{...}`` object.
+    """
     body = data.strip()
     newline = body.find(b"\n")
     if newline < 0:
         return False
-    try:
-        first = orjson.loads(body[:newline])
-    except orjson.JSONDecodeError:
-        return False
-    return isinstance(first, dict)
+    first = body[:newline].strip()
+    return first.startswith(b"{") and first.endswith(b"}")
 
 
 def ndjson_lines(data: bytes) -> Iterator[tuple[int, bytes]]:

@@ -58,7 +58,27 @@ KEY_KINDS: Final[dict[str, Kind]] = {
 }
 
 # Free-text elements (scrubbed with the shared text scrubber) by path suffix.
-TEXT_ELEMENTS: Final = frozenset({"valueString", "comment", "description", "note", "text"})
+TEXT_ELEMENTS: Final = frozenset(
+    {
+        "valueString",
+        "valueMarkdown",
+        "comment",
+        "description",
+        "note",
+        "text",
+        "conclusion",
+        "contentString",
+        "title",
+        "summary",
+        "patientInstruction",
+        "instruction",
+        "detail",
+        "details",
+        "outcome",
+        "statusReason",
+        "reasonString",
+    }
+)
 
 # Extensions by URL.
 EXT_MOTHERS_MAIDEN_NAME: Final = "http://hl7.org/fhir/StructureDefinition/patient-mothersMaidenName"

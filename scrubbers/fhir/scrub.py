@@ -42,6 +42,7 @@ from scrubbers.report import ScrubReport
 from scrubbers.target import Target
 
 FORMAT: Final = "fhir"
+MAX_DEPTH: Final = 200  # orjson refuses to write much deeper documents
 PATIENT_MEMORY: Final = 100_000
 ID_DOMAIN: Final = "fhir-id"
 _REMOVE: Final = object()  # sentinel: delete this element
@@ -52,6 +53,7 @@ _REFERENCE: Final = re.compile(
     r"(?P<base>(?:[a-z][a-z0-9+.-]*://[^?#]*/)?)(?P<type>[A-Z][A-Za-z]+)/(?P<id>[A-Za-z0-9.\-]{1,64})"
     r"(?P<rest>/_history/[^?#]*)?"
 )
+_ID: Final = re.compile(r"[A-Za-z0-9.\-]{1,64}")
 _DATE_SHAPE: Final = re.compile(r"\d{4}(-\d{2}(-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2})?)?)?)?")
 _TAG: Final = re.compile(r"(<[^>]*>)")
 _ATTRIBUTE: Final = re.compile(r'(\s(?:title|alt|href)=")([^"]*)(")')
@@ -105,7 +107,7 @@ class FHIRScrubber:
             return FHIRResult(json_io.dumps(document), report, line=line)
         except (json_io.FHIRFormatError, FHIRScrubError, LookupError) as exc:
             return FHIRResult(None, error=str(exc), line=line)
-        except RecursionError:
+        except (RecursionError, TypeError):
             return FHIRResult(None, error="nesting too deep", line=line)
 
     def scrub_document(self, document: dict[str, Any]) -> ScrubReport:
@@ -143,6 +145,7 @@ class FHIRScrubber:
             self._bundle_urls(document, walk)
         for finish in walk.deferred:
             finish()
+        _prune(document)
         for resource in ordered:
             _label(resource, per_resource.get(id(resource), set()), ctx)
         if patient_ids:
@@ -231,7 +234,7 @@ class FHIRScrubber:
         if not isinstance(value, str):
             return False
         fhir_type = element.fhir_type if element else None
-        if fhir_type in ("string", "markdown") and key in rules.TEXT_ELEMENTS:
+        if fhir_type == "markdown" or (fhir_type == "string" and key in rules.TEXT_ELEMENTS):
             return True
         # Content the models do not know: prose is free text.
         return fhir_type is None and len(value) > 20 and " " in value.strip()
@@ -437,9 +440,9 @@ class FHIRScrubber:
         outcome = self._apply(data, Kind.ATTACHMENT, role, f"{path}.data", "Attachment", walk)
         if outcome is Removal.ELEMENT:
             return _REMOVE
-        if isinstance(outcome, Removal):
-            attachment.pop("data")
-            attachment.pop("hash", None)
+        if outcome != data:  # redacted, or a method (mask, pseudonymize) binary data cannot take
+            for key in ("data", "hash", "size"):
+                attachment.pop(key, None)
         return attachment
 
     def _narrative(self, narrative: dict[str, Any], path: str, role: Role, walk: _Walk) -> Any:
@@ -556,13 +559,18 @@ class FHIRScrubber:
             )
         query = []
         for name, value in parse_qsl(parts.query, keep_blank_values=True):
-            base = name.split(":", 1)[0].lower()
+            # A chained parameter (patient.name, subject:Patient.birthdate) searches by
+            # its last link.
+            base = name.rsplit(".", 1)[-1].split(":", 1)[0].lower()
             kind = rules.PHI_SEARCH_PARAMETERS.get(base)
             if base == "_id":
                 query.append((name, ",".join(self._pseudo_id(v, walk) for v in value.split(","))))
                 continue
             if base in ("patient", "subject"):
-                query.append((name, self._rewrite_reference(value, walk)))
+                reference = self._rewrite_reference(value, walk)
+                if reference == value and _ID.fullmatch(value):
+                    reference = self._pseudo_id(value, walk)  # a bare logical id
+                query.append((name, reference))
                 continue
             if kind is None:
                 query.append((name, value))
@@ -715,20 +723,26 @@ def _identifier_kind(identifier: dict[str, Any], path: str, role: Role) -> Kind:
 
 
 def _resources(document: dict[str, Any]) -> list[dict[str, Any]]:
-    """The document's resources: itself, Bundle entries (nested too), contained ones."""
+    """Every resource in the document, in document order: itself, Bundle entries
+    (nested Bundles too), contained resources, and resources nested anywhere
+    else (``Parameters.parameter.resource``, ``Bundle.entry.response.outcome``)."""
     found: list[dict[str, Any]] = []
-    stack = [document]
-    while stack:
-        resource = stack.pop()
-        found.append(resource)
-        for contained in resource.get("contained", []) or []:
-            if isinstance(contained, dict) and "resourceType" in contained:
-                stack.append(contained)
-        if resource.get("resourceType") == "Bundle":
-            for entry in resource.get("entry", []) or []:
-                nested = entry.get("resource") if isinstance(entry, dict) else None
-                if isinstance(nested, dict) and "resourceType" in nested:
-                    stack.append(nested)
+
+    def visit(item: Any, depth: int) -> None:
+        if depth > MAX_DEPTH:
+            raise FHIRScrubError("nesting too deep")
+        if isinstance(item, dict):
+            if "resourceType" in item:
+                found.append(item)
+            for value in item.values():
+                if isinstance(value, dict | list):
+                    visit(value, depth + 1)
+        elif isinstance(item, list):
+            for value in item:
+                if isinstance(value, dict | list):
+                    visit(value, depth + 1)
+
+    visit(document, 0)
     return found
 
 
@@ -771,6 +785,22 @@ def _patient_identifiers(patients: list[dict[str, Any]]) -> list[PatientIdentifi
                 )
             )
     return out
+
+
+def _prune(item: Any, key: str = "") -> bool:
+    """Remove what scrubbing emptied ("" strings, {} and [] elements, extensions left
+    with only their url); FHIR forbids them. Returns True when ``item`` is now empty."""
+    if isinstance(item, dict):
+        for child in list(item):
+            if _prune(item[child], child):
+                del item[child]
+        if key in ("extension", "modifierExtension") and set(item) <= {"url", "id"}:
+            return True
+        return not item
+    if isinstance(item, list):
+        item[:] = [value for value in item if not _prune(value, key)]
+        return not item
+    return isinstance(item, str) and not item
 
 
 def _label(resource: dict[str, Any], methods: set[str], ctx: MessageContext) -> None:

@@ -317,3 +317,73 @@ def test_hl7_and_fhir_forms_of_one_patient_agree() -> None:
     hl7_birth = date(int(pid[7][:4]), int(pid[7][4:6]), int(pid[7][6:8]))
     assert hl7_birth == date.fromisoformat(fhir["birthDate"])  # same date shift
     assert hl7_birth != date(1961, 6, 15)
+
+
+def test_resources_nested_anywhere_are_scrubbed(safe_harbor: FHIRScrubber) -> None:
+    parameters = {"resourceType": "Parameters", "parameter": [{"name": "p", "resource": PATIENT}]}
+    text = orjson.dumps(scrub(safe_harbor, parameters)).decode()
+    assert "Quillfeather" not in text
+    assert "A1234" not in text
+
+
+def test_more_free_text_elements_and_no_empty_leftovers(safe_harbor: FHIRScrubber) -> None:
+    report = {
+        "resourceType": "DiagnosticReport",
+        "status": "final",
+        "code": {"text": "CT"},
+        "subject": {"reference": "Patient/pat-1"},
+        "conclusion": "Zephyrina Quillfeather: no acute findings. Call 617-555-0142.",
+        "presentedForm": [
+            {
+                "contentType": "application/pdf",
+                "data": "JVBERi0xLjQK",
+                "title": "Report for Zephyrina Quillfeather",
+            }
+        ],
+    }
+    out = scrub(
+        make(),
+        {
+            "resourceType": "Bundle",
+            "type": "collection",
+            "entry": [{"resource": PATIENT}, {"resource": report}],
+        },
+    )
+    text = orjson.dumps(out).decode()
+    assert "Quillfeather" not in text
+    assert "617-555-0142" not in text
+    assert "[]" not in text and "{}" not in text and '""' not in text
+    Bundle.model_validate(out)
+
+
+def test_search_parameters_with_plain_ids_and_chains(safe_harbor: FHIRScrubber) -> None:
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "searchset",
+        "link": [
+            {
+                "relation": "self",
+                "url": "https://x.example/fhir/Observation?patient=pat-1&subject:Patient.name=Quillfeather"
+                "&patient.birthdate=1961-06-15",
+            }
+        ],
+    }
+    url = scrub(safe_harbor, bundle)["link"][0]["url"]
+    assert "pat-1" not in url
+    assert "Quillfeather" not in url
+    assert "1961-06-15" not in url
+
+
+def test_first_patient_of_a_bundle_sets_the_identity() -> None:
+    scrubber = make("pseudonymized")
+    other = {**PATIENT, "id": "pat-2", "identifier": [{"system": "urn:x", "value": "Z9"}]}
+    out = scrub(
+        scrubber,
+        {
+            "resourceType": "Bundle",
+            "type": "collection",
+            "entry": [{"resource": PATIENT}, {"resource": other}],
+        },
+    )
+    alone = scrub(scrubber, PATIENT)
+    assert out["entry"][0]["resource"]["birthDate"] == alone["birthDate"]
