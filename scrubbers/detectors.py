@@ -141,7 +141,7 @@ SHAPE_DETECTORS: Final = (
     Detector(
         "state-zip",
         Kind.ZIP,
-        re.compile(r"\b[A-Z]{2},?\s+(?P<value>\d{5})(?:-\d{4})?\b"),
+        re.compile(r"\b[A-Z]{2},?\s+(?P<value>\d{5}(?:-\d{4})?)\b"),
         "value",
     ),
 )

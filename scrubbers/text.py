@@ -45,6 +45,7 @@ if TYPE_CHECKING:
 
 MIN_TERM_LENGTH: Final = 2
 MIN_NUMERIC_TERM: Final = 5
+MIN_PHONE_DIGITS: Final = 7
 MIN_SWEEP_LENGTH: Final = 4
 _NOT_CONTEXT: Final = frozenset(
     {Kind.STATE, Kind.COUNTRY, Kind.BIRTH_DATE, Kind.DEATH_DATE, Kind.DATE}
@@ -132,7 +133,16 @@ def name_spellings(family: str, given: str, middle: str = "") -> list[str]:
 class TextScrubber:
     """Per-message free-text scrubber; adapters feed it the structured PHI first."""
 
-    __slots__ = ("_compiled", "_ctx", "_memo", "_names", "_pending", "_raw", "_terms")
+    __slots__ = (
+        "_birth_dates",
+        "_compiled",
+        "_ctx",
+        "_memo",
+        "_names",
+        "_pending",
+        "_raw",
+        "_terms",
+    )
 
     def __init__(self, ctx: MessageContext) -> None:
         self._ctx = ctx
@@ -146,15 +156,22 @@ class TextScrubber:
         self._terms: dict[str, str] | None = None  # casefolded spelling -> replacement
         self._compiled: re.Pattern[str] | None = None
         self._memo: dict[str, str] = {}  # text -> scrubbed, valid while the context is unchanged
+        self._birth_dates: set[str] = set()  # YYYY-MM-DD of known birth dates
 
     # --- context -------------------------------------------------------------
 
     def add(self, kind: Kind, value: str, outcome: Outcome) -> None:
         """Record a structured value and what replaced it."""
         value = value.strip()
+        if kind is Kind.BIRTH_DATE:
+            self._birth_dates.add(_iso_day(value))
         if len(value) < MIN_TERM_LENGTH or kind in _NOT_CONTEXT:
             return  # states and countries are kept; dates are found by the date detectors
-        if value.isdigit() and len(value) < MIN_NUMERIC_TERM and kind not in (Kind.PHONE, Kind.FAX):
+        digits = sum(c.isdigit() for c in value)
+        if kind in (Kind.PHONE, Kind.FAX):
+            if digits < MIN_PHONE_DIGITS:
+                return  # an area code or an extension alone would match doses and counts
+        elif value.isdigit() and len(value) < MIN_NUMERIC_TERM:
             return  # a house number or a short code would match doses and counts everywhere
         replacement = as_text(outcome, kind)
         if replacement == value:
@@ -173,6 +190,16 @@ class TextScrubber:
             part = raw_part.strip()
             if len(part) >= MIN_SWEEP_LENGTH:
                 self._raw.setdefault(part.casefold(), replacement)
+
+    def absorb(self, other: TextScrubber) -> None:
+        """Learn everything another message's scrubber knows (for batch envelopes)."""
+        self._pending.extend(other._pending)
+        self._names.extend(other._names)
+        for key, value in other._raw.items():
+            self._raw.setdefault(key, value)
+        self._birth_dates |= other._birth_dates
+        self._terms = None
+        self._memo.clear()
 
     def names(self) -> list[tuple[str, str, str, str]]:
         """The names registered so far: (family, given, middle, replacement)."""
@@ -308,10 +335,20 @@ class TextScrubber:
         if not 1 <= month <= 12 or (day is not None and not 1 <= day <= 31):
             return match.group(0)  # not a calendar date (a ratio, a version): left alone
         iso = f"{year:04d}-{month:02d}" + (f"-{day:02d}" if day is not None else "")
-        outcome = self._ctx.apply(iso, _TEXT_TARGETS[Kind.DATE])
+        # A birth date written in a note gets the birth-date rule (no year over 89).
+        kind = Kind.BIRTH_DATE if iso in self._birth_dates else Kind.DATE
+        outcome = self._ctx.apply(iso, _TEXT_TARGETS[kind])
         if not isinstance(outcome, str) or not outcome:
             return placeholder(Kind.DATE)
         return _render_date(match, outcome)
+
+
+def _iso_day(value: str) -> str:
+    """YYYY-MM-DD of an HL7 or ISO date value ('' when it has no full date)."""
+    text = value.strip()
+    if len(text) >= 8 and text[:8].isdecimal():
+        return f"{text[:4]}-{text[4:6]}-{text[6:8]}"
+    return text[:10] if len(text) >= 10 and text[4:5] == "-" else ""
 
 
 def _render_date(match: re.Match[str], outcome: str) -> str:

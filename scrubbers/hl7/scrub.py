@@ -107,7 +107,13 @@ class _Walk:
         self.segment_fields: list[str] = []
 
     def apply(self, raw: str, target: Target, namespace: str = "") -> Outcome:
-        """Apply the policy to an escaped HL7 value; feed the text context."""
+        """Apply the policy to an escaped HL7 value; feed the text context.
+
+        HL7's explicit null (``""``: "delete this value" in updates) is not a value
+        and is kept as it is.
+        """
+        if raw == '""':
+            return raw
         value = raw if self.d.escape not in raw else er7.unescape(raw, self.d)
         outcome = self.ctx.apply(value, target, namespace)
         if outcome == value:
@@ -172,7 +178,10 @@ def _split_escapes(raw: str, d: Delimiters, protect: Callable[[str], str]) -> st
             break
         sequence = raw[i : end + 1]
         decoded = er7.unescape(sequence, d)
-        out.append(protect(sequence) if decoded == sequence else decoded)
+        # Delimiter escapes become their character; formatting and hex escapes are
+        # kept as written (re-encoding hex would depend on the character set).
+        hex_escape = sequence[1:2] == "X"
+        out.append(protect(sequence) if decoded == sequence or hex_escape else decoded)
         i = end + 1
     return "".join(out)
 
@@ -202,12 +211,13 @@ class HL7Scrubber:
 
     def scrub_document(self, document: Document) -> DocumentResult:
         results = []
+        contexts: list[MessageContext] = []
         for message in document.messages:
             try:
-                results.append(MessageResult(message.index, self.scrub_message(message)))
+                results.append(MessageResult(message.index, self.scrub_message(message, contexts)))
             except (HL7ScrubError, er7.ER7Error, LookupError) as exc:
                 results.append(MessageResult(message.index, error=str(exc)))
-        self._scrub_envelope(document)
+        self._scrub_envelope(document, contexts)
         if any(r.error for r in results):
             return DocumentResult(None, results)
         try:
@@ -215,9 +225,13 @@ class HL7Scrubber:
         except er7.ER7Error as exc:
             return DocumentResult(None, [MessageResult(None, error=str(exc))])
 
-    def scrub_message(self, message: Message) -> ScrubReport:
+    def scrub_message(
+        self, message: Message, contexts: list[MessageContext] | None = None
+    ) -> ScrubReport:
         version = resolve_version(message.version)
         ctx = self.scrubber.message(patient_identifiers(message))
+        if contexts is not None:
+            contexts.append(ctx)
         walk = _Walk(ctx, message.delimiters)
         kept: list[Segment] = []
         for segment in message.segments:
@@ -269,16 +283,26 @@ class HL7Scrubber:
         if changed:
             segment.text = d.field.join(parts)
 
-    def _scrub_envelope(self, document: Document) -> None:
-        """FHS/BHS/BTS/FTS batch segments: dates, file names and comments, no patient."""
+    def _scrub_envelope(self, document: Document, contexts: list[MessageContext]) -> None:
+        """FHS/BHS/BTS/FTS batch segments: dates, file names and comments.
+
+        They belong to no one patient, but a file name or comment can carry any
+        batch member's PHI: the envelope knows what every message revealed."""
         segments = [i for i in document.items if isinstance(i, Segment) and i.text]
         if not segments:
             return
-        walk = _Walk(self.scrubber.message(), Delimiters())
+        envelope_ctx = self.scrubber.message()
+        for ctx in contexts:
+            envelope_ctx.text.absorb(ctx.text)
+        walk = _Walk(envelope_ctx, Delimiters())
         for segment in segments:
             if segment.name in ("FHS", "BHS"):
                 walk.d = Delimiters.from_header(segment.text)
-            self._scrub_segment(segment, self._plan(ENVELOPE_VERSION, segment.name), walk)
+            plan = self._plan(ENVELOPE_VERSION, segment.name)
+            # File names, batch names and comments are free text here: no field of an
+            # envelope is left unexamined.
+            envelope = SegmentPlan(plan.name, plan.drop, plan.handlers, 0, True)
+            self._scrub_segment(segment, envelope, walk)
         for finish in walk.deferred:
             finish()
 

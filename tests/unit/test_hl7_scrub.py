@@ -251,3 +251,40 @@ def test_errors_are_per_message_and_fail_closed(safe_harbor: HL7Scrubber) -> Non
     assert result.output is None
     assert result.messages[0].error is not None
     assert "no MSH segment" in result.messages[0].error
+
+
+def test_batch_envelopes_are_scrubbed_too(safe_harbor: HL7Scrubber) -> None:
+    batch = (
+        "FHS|^~\\&|REG|GH|||20240305||QUILLFEATHER-export.hl7|call 617-555-0142\r"
+        "BHS|^~\\&|REG|GH|||20240305\r" + ADT + "BTS|1|SSN 987-65-4329 in batch\rFTS|1\r"
+    )
+    out = scrub_text(safe_harbor, batch)
+    assert "617-555-0142" not in out
+    assert "987-65-4329" not in out
+    assert "QUILLFEATHER" not in out
+
+
+def test_note_details_birth_years_over_89_zip4_and_doses() -> None:
+    old = (
+        ADT.replace("19610615", "19300615")
+        .replace(
+            "re results of March 3, 2024.", "DOB 06/15/1930; lives in MA 02139-4307; take 12 mg."
+        )
+        .replace("(617)555-0142^PRN^PH", "^PRN^PH^^1^617^5550142^12")
+    )
+    out = scrub_text(make(), old)
+    nte = next(line for line in out.split("\r") if line.startswith("NTE"))
+    assert "1930" not in nte  # a birth year implying an age over 89 is removed
+    assert "MA 021;" in nte  # ZIP+4 generalized as a whole
+    assert "take 12 mg" in nte  # a phone extension is not a search term
+
+
+def test_hex_escapes_and_explicit_nulls_are_kept() -> None:
+    message = ADT.replace("Call QUILLFEATHER", "Caf\\XE9\\ call QUILLFEATHER").replace(
+        "|F|||42 Lantern", '|""|||42 Lantern'
+    )
+    keep = scrub_text(make(KEEP_ALL), message)
+    assert keep == message
+    out = scrub_text(make(), message)
+    assert "Caf\\XE9\\ call [NAME]" in out
+    assert '|""|' in out
