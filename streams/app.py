@@ -81,6 +81,8 @@ def create_app(config: WorkerConfig, scrubber: Scrubber) -> tuple[faust.App, Wor
         web_host=config.http_host,
         web_port=config.http_port,
         stream_buffer_maxsize=1024,
+        broker_session_timeout=config.session_timeout_ms / 1000,
+        broker_heartbeat_interval=max(0.5, config.session_timeout_ms / 1000 / 10),
         producer_max_request_size=max(config.max_record_bytes + 65_536, 1_048_576),
         consumer_max_fetch_size=max(config.max_record_bytes * 2, 4_194_304),
     )

@@ -43,6 +43,7 @@ class WorkerConfig:
     http_port: int = 6066
     http_host: str = "0.0.0.0"  # noqa: S104 - probes and Prometheus reach the pod's IP
     header_allowlist: list[str] = field(default_factory=lambda: ["traceparent", "tracestate"])
+    session_timeout_ms: int = 30_000  # how long a dead worker holds its partitions
     topic_replication: int = -1  # -1: the broker's default
     topic_retention_ms: int = -1
     security_protocol: str = "PLAINTEXT"
@@ -80,6 +81,7 @@ _ENV: Final[dict[str, str]] = {
     "http_port": "PHI_SCRUB_HTTP_PORT",
     "http_host": "PHI_SCRUB_HTTP_HOST",
     "header_allowlist": "PHI_SCRUB_HEADER_ALLOWLIST",
+    "session_timeout_ms": "PHI_SCRUB_SESSION_TIMEOUT_MS",
     "topic_replication": "PHI_SCRUB_TOPIC_REPLICATION",
     "topic_retention_ms": "PHI_SCRUB_TOPIC_RETENTION_MS",
     "security_protocol": "KAFKA_SECURITY_PROTOCOL",
@@ -92,7 +94,13 @@ _ENV: Final[dict[str, str]] = {
 }
 _LISTS: Final = frozenset({"hl7_topics", "fhir_topics", "header_allowlist"})
 _INTS: Final = frozenset(
-    {"max_record_bytes", "http_port", "topic_replication", "topic_retention_ms"}
+    {
+        "max_record_bytes",
+        "http_port",
+        "topic_replication",
+        "topic_retention_ms",
+        "session_timeout_ms",
+    }
 )
 
 

@@ -26,6 +26,7 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import KafkaAdminClient, NewTopic
 from prometheus_client.parser import text_string_to_metric_families
 
+from streams.pipeline import SourceRecord
 from tests.unit.conftest import TEST_SECRET
 from tests.unit.test_fhir import PATIENT
 from tests.unit.test_hl7_scrub import ADT, PHI
@@ -85,6 +86,7 @@ def _env(kafka_bootstrap: str, topics: dict[str, str], port: int) -> dict[str, s
         "PHI_SCRUB_HTTP_HOST": "127.0.0.1",
         "PHI_SCRUB_MAX_RECORD_BYTES": str(MAX_RECORD),
         "PHI_SCRUB_LOG_FORMAT": "json",
+        "PHI_SCRUB_SESSION_TIMEOUT_MS": "6000",  # a killed worker's partitions move on quickly
     }
 
 
@@ -234,3 +236,63 @@ def _consume(bootstrap: str, names: list[str], expected: int, timeout: float) ->
             received.extend(batch)
     consumer.close()
     return received
+
+
+def test_sigkill_mid_stream_loses_nothing(
+    kafka_bootstrap: str, topics: dict[str, str], tmp_path: Path
+) -> None:
+    """Kill the worker with SIGKILL several times mid-stream: every input position still
+    ends with at least one output or quarantine record (at-least-once), and nothing
+    unscrubbed reaches a de-identified topic."""
+    port = _free_port()
+    env = _env(kafka_bootstrap, topics, port)
+    cli = [sys.executable, "-m", "streams.cli"]
+    subprocess.run(
+        [*cli, "topics", "ensure"], env=env, check=True, capture_output=True, timeout=120
+    )
+    producer = KafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all")
+    futures = []
+    for i in range(400):
+        message = ADT.replace("MSG0001", f"MSG{i:05d}").replace("TST0042", f"TST{i:05d}")
+        futures.append(producer.send(topics["hl7"], value=message.encode()))
+    positions = {(m.partition, m.offset) for m in (f.get(timeout=30) for f in futures)}
+    producer.close()
+
+    log = (tmp_path / "worker.log").open("wb")
+    for _ in range(3):
+        worker = subprocess.Popen([*cli, "worker"], env=env, stdout=log, stderr=subprocess.STDOUT)
+        time.sleep(6)  # long enough to start and process part of the stream
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(timeout=30)
+    worker = subprocess.Popen([*cli, "worker"], env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        out = _consume(
+            kafka_bootstrap, [topics["hl7_out"], topics["quarantine"]], len(positions), timeout=240
+        )
+        deadline = time.monotonic() + 120
+        expected_ids = {_record_id(topics["hl7"], p, o) for p, o in positions}
+        seen = {dict(m.headers)["phi-scrub.record-id"].decode() for m in out}
+        while not expected_ids <= seen and time.monotonic() < deadline:
+            out = _consume(
+                kafka_bootstrap,
+                [topics["hl7_out"], topics["quarantine"]],
+                len(positions) * 2,
+                timeout=10,
+            )
+            seen = {dict(m.headers)["phi-scrub.record-id"].decode() for m in out}
+        assert expected_ids <= seen  # no input position lost
+        for message in out:
+            if message.topic == topics["hl7_out"]:
+                assert b"QUILLFEATHER" not in message.value
+                assert b"TST0" not in message.value
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        try:
+            worker.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+        log.close()
+
+
+def _record_id(topic: str, partition: int, offset: int) -> str:
+    return SourceRecord(topic, partition, offset, None, None).record_id

@@ -1,0 +1,102 @@
+{{/* Chart name. */}}
+{{- define "phi-scrub.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* Fully qualified app name. */}}
+{{- define "phi-scrub.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- define "phi-scrub.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "phi-scrub.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "phi-scrub.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{- define "phi-scrub.labels" -}}
+helm.sh/chart: {{ include "phi-scrub.chart" . }}
+{{ include "phi-scrub.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/component: worker
+{{- end }}
+
+{{- define "phi-scrub.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "phi-scrub.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{- define "phi-scrub.image" -}}
+{{- if .Values.image.digest -}}
+{{ .Values.image.repository }}@{{ .Values.image.digest }}
+{{- else -}}
+{{ .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}
+{{- end -}}
+{{- end }}
+
+{{/* Paths inside the container. */}}
+{{- define "phi-scrub.keyDir" -}}/var/run/secrets/phi-scrub/key{{- end }}
+{{- define "phi-scrub.tlsDir" -}}/var/run/secrets/phi-scrub/kafka-tls{{- end }}
+{{- define "phi-scrub.policyDir" -}}/etc/phi-scrub/policy{{- end }}
+
+{{/*
+Validation of values that the schema cannot express. Included by every
+template so that `helm template` / `helm install` fail early and clearly.
+*/}}
+{{- define "phi-scrub.validate" -}}
+{{- $_ := required "key.existingSecret is required: phi-scrub has no default pseudonymization key. Create a Secret holding one (kubectl create secret generic phi-scrub-key --from-file=key=./phi-scrub.key) and set key.existingSecret (and key.secretKey if the data key is not \"key\")." .Values.key.existingSecret -}}
+{{- $_ := required "key.secretKey is required: the data key inside key.existingSecret that holds the key material." .Values.key.secretKey -}}
+{{- $_ := required "kafka.bootstrapServers is required (host:port[,host:port])." .Values.kafka.bootstrapServers -}}
+{{- $proto := .Values.kafka.securityProtocol -}}
+{{- if and (hasPrefix "SASL_" $proto) (not .Values.kafka.sasl.mechanism) -}}
+{{- fail (printf "kafka.securityProtocol=%s needs kafka.sasl.mechanism (PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512)." $proto) -}}
+{{- end -}}
+{{- if and .Values.kafka.sasl.mechanism (not (hasPrefix "SASL_" $proto)) -}}
+{{- fail (printf "kafka.sasl.mechanism is set but kafka.securityProtocol=%s: use SASL_SSL (or SASL_PLAINTEXT)." $proto) -}}
+{{- end -}}
+{{- if and .Values.kafka.sasl.mechanism (not .Values.kafka.sasl.existingSecret) -}}
+{{- fail "kafka.sasl.existingSecret is required when kafka.sasl.mechanism is set: the username and password come from an existing Secret, never from values." -}}
+{{- end -}}
+{{- if .Values.kafka.tls.enabled -}}
+{{- if not .Values.kafka.tls.existingSecret -}}
+{{- fail "kafka.tls.existingSecret is required when kafka.tls.enabled is true." -}}
+{{- end -}}
+{{- if not (has $proto (list "SSL" "SASL_SSL")) -}}
+{{- fail (printf "kafka.tls.enabled is true but kafka.securityProtocol=%s: use SSL or SASL_SSL." $proto) -}}
+{{- end -}}
+{{- if ne (empty .Values.kafka.tls.certKey) (empty .Values.kafka.tls.keyKey) -}}
+{{- fail "kafka.tls.certKey and kafka.tls.keyKey must be set together (mutual TLS) or both left empty." -}}
+{{- end -}}
+{{- end -}}
+{{- if and .Values.autoscaling.enabled .Values.keda.enabled -}}
+{{- fail "autoscaling.enabled and keda.enabled are mutually exclusive: both would drive the same Deployment's replicas." -}}
+{{- end -}}
+{{- $partitions := int .Values.topics.rawPartitions -}}
+{{- if gt $partitions 0 -}}
+{{- if and .Values.autoscaling.enabled (gt (int .Values.autoscaling.maxReplicas) $partitions) -}}
+{{- fail (printf "autoscaling.maxReplicas (%d) exceeds topics.rawPartitions (%d): replicas beyond the raw topics' partition count get no partitions." (int .Values.autoscaling.maxReplicas) $partitions) -}}
+{{- end -}}
+{{- if and .Values.keda.enabled (gt (int .Values.keda.maxReplicaCount) $partitions) -}}
+{{- fail (printf "keda.maxReplicaCount (%d) exceeds topics.rawPartitions (%d): replicas beyond the raw topics' partition count get no partitions." (int .Values.keda.maxReplicaCount) $partitions) -}}
+{{- end -}}
+{{- end -}}
+{{- if and .Values.networkPolicy.enabled (not .Values.networkPolicy.kafkaPeers) -}}
+{{- fail "networkPolicy.kafkaPeers is required when networkPolicy.enabled: egress is allowed to the Kafka brokers and DNS only." -}}
+{{- end -}}
+{{- end }}

@@ -1,0 +1,234 @@
+"""The Helm chart (charts/phi-scrub) renders secure, correctly wired manifests.
+
+Runs ``helm template``; helm comes from ``scripts/install-tools.sh`` (found at
+``$PHI_SCRUB_TOOLS_BIN/helm``, the tools cache dir, or on PATH). The tests are
+skipped only when no helm binary is found at all.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+CHART = ROOT / "charts" / "phi-scrub"
+CI_VALUES = sorted((CHART / "ci").glob("*-values.yaml"))
+KEY_DIR = "/var/run/secrets/phi-scrub/key"
+TLS_DIR = "/var/run/secrets/phi-scrub/kafka-tls"
+
+Manifest = dict[str, Any]
+
+
+def _find_helm() -> str | None:
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    candidates = [cache / "phi-scrub" / "bin" / "helm"]
+    if os.environ.get("PHI_SCRUB_TOOLS_BIN"):
+        candidates.insert(0, Path(os.environ["PHI_SCRUB_TOOLS_BIN"]) / "helm")
+    for candidate in candidates:
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return str(candidate)
+    return shutil.which("helm")
+
+
+HELM = _find_helm()
+pytestmark = pytest.mark.skipif(
+    HELM is None, reason="helm not installed: run scripts/install-tools.sh (CI does)"
+)
+
+
+def _helm_template(*args: str) -> subprocess.CompletedProcess[str]:
+    assert HELM is not None
+    return subprocess.run(
+        [HELM, "template", "phi-scrub", str(CHART), "--namespace", "phi", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+
+
+def render(*values: Path, **sets: str) -> list[Manifest]:
+    args = [arg for path in values for arg in ("-f", str(path))]
+    args += [arg for name, value in sets.items() for arg in ("--set", f"{name}={value}")]
+    result = _helm_template(*args)
+    assert result.returncode == 0, result.stderr
+    return [doc for doc in yaml.safe_load_all(result.stdout) if doc]
+
+
+def render_error(*values: Path, **sets: str) -> str:
+    args = [arg for path in values for arg in ("-f", str(path))]
+    args += [arg for name, value in sets.items() for arg in ("--set", f"{name}={value}")]
+    result = _helm_template(*args)
+    assert result.returncode != 0, "rendering was expected to fail"
+    return result.stderr
+
+
+def one(manifests: list[Manifest], kind: str) -> Manifest:
+    found = [m for m in manifests if m["kind"] == kind]
+    assert len(found) == 1, f"expected one {kind}, found {len(found)}"
+    return found[0]
+
+
+def worker(manifests: list[Manifest]) -> Manifest:
+    containers: list[Manifest] = one(manifests, "Deployment")["spec"]["template"]["spec"][
+        "containers"
+    ]
+    assert [c["name"] for c in containers] == ["worker"]
+    return containers[0]
+
+
+def env_of(container: Manifest) -> dict[str, Manifest]:
+    return {item["name"]: item for item in container.get("env", [])}
+
+
+def config_data(manifests: list[Manifest]) -> dict[str, str]:
+    (env_config,) = [
+        m
+        for m in manifests
+        if m["kind"] == "ConfigMap" and not m["metadata"]["name"].endswith("-policy")
+    ]
+    data: dict[str, str] = env_config["data"]
+    return data
+
+
+MINIMAL = CHART / "ci" / "minimal-values.yaml"
+TLS_SASL = CHART / "ci" / "tls-sasl-values.yaml"
+KEDA = CHART / "ci" / "keda-values.yaml"
+NETPOL = CHART / "ci" / "networkpolicy-values.yaml"
+
+
+@pytest.mark.parametrize("values", CI_VALUES, ids=lambda p: p.name)
+def test_every_example_renders_a_hardened_pod(values: Path) -> None:
+    manifests = render(values)
+    pod = one(manifests, "Deployment")["spec"]["template"]["spec"]
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    assert pod["securityContext"]["runAsUser"] == 10001
+    assert pod["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
+    assert pod["automountServiceAccountToken"] is False
+    context = worker(manifests)["securityContext"]
+    assert context["runAsNonRoot"] is True
+    assert context["runAsUser"] == 10001
+    assert context["readOnlyRootFilesystem"] is True
+    assert context["allowPrivilegeEscalation"] is False
+    assert context["capabilities"] == {"drop": ["ALL"]}
+    assert context["seccompProfile"] == {"type": "RuntimeDefault"}
+    volumes = {v["name"]: v for v in pod["volumes"]}
+    assert "emptyDir" in volumes["tmp"]
+    mounts = {m["name"]: m["mountPath"] for m in worker(manifests)["volumeMounts"]}
+    assert mounts["tmp"] == "/" + "tmp"  # the only writable path
+
+
+def test_probes_hit_healthz_and_readyz_on_the_http_port() -> None:
+    container = worker(render(MINIMAL))
+    assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
+    assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}
+    assert container["ports"] == [{"name": "http", "containerPort": 6066, "protocol": "TCP"}]
+    assert container["resources"]["requests"]["cpu"]
+    assert container["resources"]["limits"]["memory"]
+
+
+def test_key_is_a_file_mounted_from_the_existing_secret() -> None:
+    manifests = render(MINIMAL, **{"key.secretKey": "material"})
+    pod = one(manifests, "Deployment")["spec"]["template"]["spec"]
+    key_volume = next(v for v in pod["volumes"] if v["name"] == "key")
+    assert key_volume["secret"]["secretName"] == "phi-scrub-key"
+    assert key_volume["secret"]["items"] == [{"key": "material", "path": "material"}]
+    mount = next(m for m in worker(manifests)["volumeMounts"] if m["name"] == "key")
+    assert mount == {"name": "key", "mountPath": KEY_DIR, "readOnly": True}
+    assert config_data(manifests)["PHI_SCRUB_KEY_FILE"] == f"{KEY_DIR}/material"
+    # The key is never passed as a value: no PHI_SCRUB_KEY anywhere, no Secret rendered.
+    assert "PHI_SCRUB_KEY" not in config_data(manifests)
+    assert "PHI_SCRUB_KEY" not in env_of(worker(manifests))
+    assert not [m for m in manifests if m["kind"] == "Secret"]
+
+
+def test_rendering_without_a_key_secret_fails_with_a_clear_message() -> None:
+    error = render_error(**{"kafka.bootstrapServers": "kafka:9092"})
+    assert "key.existingSecret is required" in error
+    assert "no default pseudonymization key" in error
+
+
+def test_sasl_credentials_come_from_a_secret_and_tls_files_from_a_secret() -> None:
+    manifests = render(TLS_SASL)
+    env = env_of(worker(manifests))
+    for name, key in (("KAFKA_SASL_USERNAME", "username"), ("KAFKA_SASL_PASSWORD", "password")):
+        assert "value" not in env[name]
+        assert env[name]["valueFrom"]["secretKeyRef"] == {
+            "name": "phi-scrub-kafka-sasl",
+            "key": key,
+        }
+    data = config_data(manifests)
+    assert data["KAFKA_SECURITY_PROTOCOL"] == "SASL_SSL"
+    assert data["KAFKA_SASL_MECHANISM"] == "SCRAM-SHA-512"
+    assert "KAFKA_SASL_PASSWORD" not in data
+    assert data["KAFKA_SSL_CAFILE"] == f"{TLS_DIR}/ca.crt"
+    assert data["KAFKA_SSL_CERTFILE"] == f"{TLS_DIR}/tls.crt"
+    assert data["KAFKA_SSL_KEYFILE"] == f"{TLS_DIR}/tls.key"
+    pod = one(manifests, "Deployment")["spec"]["template"]["spec"]
+    tls = next(v for v in pod["volumes"] if v["name"] == "kafka-tls")
+    assert tls["secret"]["secretName"] == "phi-scrub-kafka-tls"
+
+
+def test_sasl_without_a_secret_is_refused() -> None:
+    error = render_error(
+        MINIMAL,
+        **{"kafka.securityProtocol": "SASL_SSL", "kafka.sasl.mechanism": "PLAIN"},
+    )
+    assert "kafka.sasl.existingSecret is required" in error
+
+
+def test_inline_policy_is_mounted_as_a_file() -> None:
+    manifests = render(TLS_SASL)
+    policy = next(m for m in manifests if m["metadata"]["name"] == "phi-scrub-policy")
+    assert yaml.safe_load(policy["data"]["policy.yaml"])["id"] == "acme-research"
+    assert config_data(manifests)["PHI_SCRUB_POLICY"] == "/etc/phi-scrub/policy/policy.yaml"
+    assert config_data(render(MINIMAL))["PHI_SCRUB_POLICY"] == "safe-harbor"
+
+
+def test_hpa_max_replicas_follows_the_value_and_the_partition_count() -> None:
+    manifests = render(TLS_SASL, **{"autoscaling.maxReplicas": "7"})
+    hpa = one(manifests, "HorizontalPodAutoscaler")
+    assert hpa["spec"]["maxReplicas"] == 7
+    assert hpa["spec"]["minReplicas"] == 2
+    assert "replicas" not in one(manifests, "Deployment")["spec"]
+    error = render_error(TLS_SASL, **{"autoscaling.maxReplicas": "13"})
+    assert "autoscaling.maxReplicas (13) exceeds topics.rawPartitions (12)" in error
+
+
+def test_keda_scales_on_consumer_group_lag_with_secret_auth() -> None:
+    manifests = render(KEDA)
+    scaled = one(manifests, "ScaledObject")
+    assert scaled["spec"]["maxReplicaCount"] == 6
+    triggers = scaled["spec"]["triggers"]
+    assert {t["metadata"]["topic"] for t in triggers} == {"raw.hl7v2", "raw.fhir"}
+    for trigger in triggers:
+        assert trigger["type"] == "kafka"
+        assert trigger["metadata"]["consumerGroup"] == "phi-scrub"
+        assert trigger["metadata"]["sasl"] == "scram_sha256"
+    auth = one(manifests, "TriggerAuthentication")
+    refs = {r["parameter"]: r["name"] for r in auth["spec"]["secretTargetRef"]}
+    assert refs == {
+        "username": "phi-scrub-kafka-sasl",
+        "password": "phi-scrub-kafka-sasl",
+        "ca": "phi-scrub-kafka-tls",
+    }
+    assert not [m for m in manifests if m["kind"] == "HorizontalPodAutoscaler"]
+    assert "both would drive" in render_error(KEDA, **{"autoscaling.enabled": "true"})
+
+
+def test_network_policy_allows_only_kafka_and_dns_egress() -> None:
+    policy = one(render(NETPOL), "NetworkPolicy")["spec"]
+    assert policy["policyTypes"] == ["Ingress", "Egress"]
+    kafka, dns = policy["egress"]
+    assert kafka["ports"] == [{"port": 9092, "protocol": "TCP"}]
+    assert kafka["to"][0]["namespaceSelector"]["matchLabels"] == {
+        "kubernetes.io/metadata.name": "kafka"
+    }
+    assert {p["port"] for p in dns["ports"]} == {53}
+    assert "NetworkPolicy" not in {m["kind"] for m in render(MINIMAL)}

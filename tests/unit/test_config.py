@@ -1,0 +1,50 @@
+"""Worker configuration from the environment and an optional YAML file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from streams.config import ConfigError, load_config
+
+
+def test_defaults_and_secret_masking() -> None:
+    config = load_config(
+        {
+            "KAFKA_BOOTSTRAP_SERVERS": "k:9092",
+            "KAFKA_SASL_PASSWORD": "s3cret-pw",
+            "PHI_SCRUB_HL7_TOPICS": "a, b",
+            "PHI_SCRUB_HTTP_PORT": "7000",
+        }
+    )
+    assert config.hl7_topics == ["a", "b"]
+    assert config.http_port == 7000
+    shown = config.show()
+    assert shown["sasl_password"] == "***"
+    assert "s3cret-pw" not in repr(shown)
+
+
+def test_yaml_file_then_environment(tmp_path: Path) -> None:
+    file = tmp_path / "worker.yaml"
+    file.write_text("bootstrap_servers: k:9092\npolicy: pseudonymized\nhttp_port: 7001\n")
+    config = load_config({"PHI_SCRUB_CONFIG": str(file), "PHI_SCRUB_HTTP_PORT": "7002"})
+    assert config.policy == "pseudonymized"
+    assert config.http_port == 7002
+
+
+@pytest.mark.parametrize(
+    ("env", "fragment"),
+    [
+        ({}, "KAFKA_BOOTSTRAP_SERVERS is required"),
+        ({"KAFKA_BOOTSTRAP_SERVERS": "k:1", "PHI_SCRUB_HTTP_PORT": "x"}, "PHI_SCRUB_HTTP_PORT"),
+        (
+            {"KAFKA_BOOTSTRAP_SERVERS": "k:1", "PHI_SCRUB_PROCESSING_GUARANTEE": "maybe"},
+            "PHI_SCRUB_PROCESSING_GUARANTEE",
+        ),
+        ({"KAFKA_BOOTSTRAP_SERVERS": "k:1", "PHI_SCRUB_HL7_OUTPUT": "raw.hl7v2"}, "must differ"),
+    ],
+)
+def test_bad_settings_name_the_variable(env: dict[str, str], fragment: str) -> None:
+    with pytest.raises(ConfigError, match=fragment):
+        load_config(env)
