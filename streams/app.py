@@ -22,7 +22,9 @@ views are not used (no tables), and nothing here serves payloads.
 
 from __future__ import annotations
 
+import os
 import ssl
+import tempfile
 import time
 from typing import Any
 
@@ -77,6 +79,9 @@ def create_app(config: WorkerConfig, scrubber: Scrubber) -> tuple[faust.App, Wor
         topic_disable_leader=True,
         autodiscover=False,
         store="memory://",
+        # Faust keeps a data directory even without tables: never the (read-only) cwd.
+        datadir=os.environ.get("APP_DATADIR")
+        or os.path.join(tempfile.gettempdir(), f"{config.group_id}-data"),
         web_enabled=True,
         web_host=config.http_host,
         web_port=config.http_port,

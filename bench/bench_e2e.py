@@ -1,0 +1,261 @@
+"""End-to-end through a real broker: the phi-scrub worker against a no-op passthrough.
+
+For each workload (HL7v2 ADT^A01 messages, FHIR Patient resources; distinct
+patients) and each pipeline (the phi-scrub worker; bench/passthrough_app.py,
+the same Faust shape copying values unchanged), in the same run:
+
+1. throughput: N records are published first, then the pipeline is started;
+   records/s is measured from its first output to its last;
+2. latency: records are published at half the measured scrubbing throughput
+   for a few seconds; produce-to-consume latency (producer send time to
+   consumer receipt of the matching output) is reported as p50/p99.
+
+Targets (issue: streaming service): scrubbing throughput >= 0.7x passthrough,
+>= 3,000 records/s for one worker, p99 <= 50 ms at half that rate.
+
+Usage: python bench/bench_e2e.py [--records N] [--json FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+import orjson
+from kafka import KafkaConsumer, KafkaProducer
+from kafka.admin import KafkaAdminClient, NewTopic
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.bench_fhir import _synthea, patient_variants
+from bench.bench_hl7 import adt_variants
+
+KAFKA = ROOT / "docker" / "kafka-local" / "kafka.sh"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_ready(port: int, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.3)
+    raise SystemExit("pipeline did not become ready")
+
+
+def _collect(
+    bootstrap: str, topic: str, expected: int, timeout: float, stamps: list[float]
+) -> None:
+    consumer = KafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        fetch_max_wait_ms=5,
+    )
+    deadline = time.monotonic() + timeout
+    while len(stamps) < expected and time.monotonic() < deadline:
+        for batch in consumer.poll(timeout_ms=200).values():
+            now = time.monotonic()
+            stamps.extend(now for _ in batch)
+    consumer.close()
+
+
+def _start(
+    kind: str, bootstrap: str, raw: str, out: str, fmt: str
+) -> tuple[subprocess.Popen[bytes], int | None]:
+    group = f"bench-{uuid.uuid4().hex[:8]}"
+    if kind == "passthrough":
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                str(ROOT / "bench" / "passthrough_app.py"),
+                bootstrap,
+                raw,
+                out,
+                group,
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        return process, None
+    port = _free_port()
+    env = {
+        **os.environ,
+        "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
+        "PHI_SCRUB_KEY": "b" * 40,
+        "PHI_SCRUB_GROUP_ID": group,
+        "PHI_SCRUB_HTTP_PORT": str(port),
+        "PHI_SCRUB_HTTP_HOST": "127.0.0.1",
+        "PHI_SCRUB_LOG_LEVEL": "WARNING",
+        "PHI_SCRUB_HL7_TOPICS": raw if fmt == "hl7v2" else "unused.hl7",
+        "PHI_SCRUB_FHIR_TOPICS": raw if fmt == "fhir" else "unused.fhir",
+        "PHI_SCRUB_HL7_OUTPUT": out if fmt == "hl7v2" else f"{out}.other",
+        "PHI_SCRUB_FHIR_OUTPUT": out if fmt == "fhir" else f"{out}.other",
+        "PHI_SCRUB_QUARANTINE_TOPIC": f"{out}.quarantine",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streams.cli", "worker", "--log-level", "WARNING"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    return process, port
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def run_pipeline(
+    kind: str, bootstrap: str, fmt: str, records: list[bytes], rate: float | None
+) -> dict[str, float]:
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+    suffix = uuid.uuid4().hex[:8]
+    raw, out = f"bench.raw.{suffix}", f"bench.out.{suffix}"
+    names = [raw, out, f"{out}.other", f"{out}.quarantine", "unused.hl7", "unused.fhir"]
+    existing = set(admin.list_topics())
+    admin.create_topics([NewTopic(n, 1, 1) for n in names if n not in existing])
+    admin.wait_for_topics(names, timeout_ms=30_000)
+    admin.close()
+    producer = KafkaProducer(
+        bootstrap_servers=bootstrap, acks="all", linger_ms=5, max_request_size=4_000_000
+    )
+    result: dict[str, float] = {}
+    # 1. throughput: a backlog, then the pipeline
+    for value in records:
+        producer.send(raw, value=value)
+    producer.flush()
+    stamps: list[float] = []
+    collector = threading.Thread(target=_collect, args=(bootstrap, out, len(records), 300, stamps))
+    collector.start()
+    process, port = _start(kind, bootstrap, raw, out, fmt)
+    collector.join()
+    if len(stamps) < len(records):
+        _stop(process)
+        raise SystemExit(f"{kind}: only {len(stamps)} of {len(records)} outputs")
+    result["throughput"] = (len(stamps) - 1) / max(1e-9, stamps[-1] - stamps[0])
+    # 2. latency at a fixed rate
+    if rate is not None:
+        if port is not None:
+            _wait_ready(port)
+        count = int(rate * 5)
+        sent: list[float] = []
+        received: list[float] = []
+        consumer_thread = threading.Thread(
+            target=_collect, args=(bootstrap, out, len(records) + count, 120, received)
+        )
+        consumer_thread.start()
+        interval = 1.0 / rate
+        start = time.monotonic()
+        for i in range(count):
+            target = start + i * interval
+            delay = target - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            sent.append(time.monotonic())
+            producer.send(raw, value=records[i % len(records)])
+            producer.flush()
+        consumer_thread.join()
+        arrivals = received[len(records) :]
+        latencies = sorted((a - s) * 1000 for s, a in zip(sent, arrivals, strict=False))
+        if latencies:
+            result["p50_ms"] = statistics.median(latencies)
+            result["p99_ms"] = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
+            result["latency_rate"] = rate
+    producer.close()
+    _stop(process)
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="End-to-end throughput and latency")
+    parser.add_argument("--records", type=int, default=2000)
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    run_dir = Path(tempfile.mkdtemp(prefix="phi-scrub-bench-"))
+    port = _free_port()
+    env = {
+        **os.environ,
+        "KAFKA_PORT": str(port),
+        "KAFKA_CONTROLLER_PORT": str(_free_port()),
+        "KAFKA_RUN_DIR": str(run_dir),
+    }
+    subprocess.run(
+        ["bash", str(KAFKA), "up"],
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    bootstrap = f"127.0.0.1:{port}"
+    try:
+        template = (ROOT / "bench" / "data" / "adt_a01.hl7").read_text().replace("\n", "\r")
+        hl7 = adt_variants(template)
+        fhir = patient_variants(_synthea(), 300)
+        workloads = {
+            "hl7v2": [hl7[i % len(hl7)] for i in range(args.records)],
+            "fhir": [fhir[i % len(fhir)] for i in range(args.records)],
+        }
+        results: dict[str, dict[str, dict[str, float]]] = {}
+        print("end to end on one worker (one partition), broker on the same 2-core machine")
+        print(
+            f"{'workload':8} {'pipeline':12} {'records/s':>10} {'p50 ms':>8} {'p99 ms':>8}"
+            f" {'at rec/s':>9}"
+        )
+        for name, records in workloads.items():
+            scrub = run_pipeline("phi-scrub", bootstrap, name, records, None)
+            rate = max(1.0, scrub["throughput"] / 2)
+            scrub.update(run_pipeline("phi-scrub", bootstrap, name, records, rate))
+            passthrough = run_pipeline("passthrough", bootstrap, name, records, rate)
+            results[name] = {"phi-scrub": scrub, "passthrough": passthrough}
+            for label, row in (("phi-scrub", scrub), ("passthrough", passthrough)):
+                print(
+                    f"{name:8} {label:12} {row['throughput']:10.0f} {row.get('p50_ms', 0):8.1f}"
+                    f" {row.get('p99_ms', 0):8.1f} {row.get('latency_rate', 0):9.0f}"
+                )
+            print(
+                f"{name:8} ratio scrub/passthrough throughput: "
+                f"{scrub['throughput'] / passthrough['throughput']:.2f}"
+            )
+        print("targets: >= 0.7x passthrough, >= 3,000 records/s, p99 <= 50 ms at half rate")
+        if args.json:
+            args.json.parent.mkdir(parents=True, exist_ok=True)
+            args.json.write_bytes(orjson.dumps(results, option=orjson.OPT_INDENT_2))
+    finally:
+        subprocess.run(
+            ["bash", str(KAFKA), "down"],
+            env=env,
+            check=False,
+            stdout=subprocess.DEVNULL,
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,52 @@
+"""A no-op Faust passthrough: the end-to-end benchmark's baseline (bench only, never deployed).
+
+Same shape as the phi-scrub worker (one agent, raw bytes, waits for each
+produced record's acknowledgement) but copies values unchanged, so the
+difference between the two is the cost of scrubbing and verification.
+
+Usage: python bench/passthrough_app.py BOOTSTRAP INPUT_TOPIC OUTPUT_TOPIC GROUP
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from typing import Any
+
+import faust
+
+
+def main() -> None:
+    bootstrap, source, target, group = sys.argv[1:5]
+    app = faust.App(
+        group,
+        broker=f"kafka://{bootstrap}",
+        topic_allow_declare=False,
+        topic_disable_leader=True,
+        autodiscover=False,
+        store="memory://",
+        datadir=os.path.join(tempfile.gettempdir(), f"{group}-data"),
+        web_enabled=False,
+        consumer_auto_offset_reset="earliest",
+        producer_acks=-1,
+    )
+    raw = app.topic(source, key_serializer="raw", value_serializer="raw", allow_empty=True)
+    out = app.topic(target, key_serializer="raw", value_serializer="raw")
+
+    @app.agent(raw, concurrency=1)
+    async def copy(stream: Any) -> None:
+        async for event in stream.events():
+            delivery = await out.send(
+                key=event.message.key,
+                value=event.message.value,
+                headers=list(event.message.headers or []),
+            )
+            await delivery
+
+    del copy
+    faust.Worker(app, loglevel="WARNING", quiet=True).execute_from_commandline()
+
+
+if __name__ == "__main__":
+    main()
