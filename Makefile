@@ -53,6 +53,7 @@ bench: venv ## micro-benchmarks (one core; medians against same-run baselines)
 	$(BIN)/python bench/bench_methods.py --json .benchmarks/methods.json
 	$(BIN)/python bench/bench_hl7.py --json .benchmarks/hl7.json
 	$(BIN)/python bench/bench_fhir.py --json .benchmarks/fhir.json
+	$(BIN)/python bench/bench_e2e.py --json .benchmarks/e2e.json
 
 kafka-up: ## start a local single-node KRaft broker (KAFKA_PORT, default 9092)
 	bash $(KAFKA) up

@@ -115,12 +115,13 @@ def _start(
         "PHI_SCRUB_FHIR_OUTPUT": out if fmt == "fhir" else f"{out}.other",
         "PHI_SCRUB_QUARANTINE_TOPIC": f"{out}.quarantine",
     }
+    log = (Path(tempfile.gettempdir()) / f"{group}.log").open("wb")
     process = subprocess.Popen(
         [sys.executable, "-m", "streams.cli", "worker", "--log-level", "WARNING"],
         env=env,
         cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     return process, port
 
