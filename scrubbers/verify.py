@@ -161,10 +161,11 @@ class Verifier:
                 values = _fhir_values(orjson.loads(source))
             except orjson.JSONDecodeError:
                 values = iter(())
+        folded = text.casefold()
         for kind, value in _dedupe(values):
             if kind not in self._checked:
                 continue
-            if _occurs(value, text):
+            if _occurs(value.casefold(), folded):
                 found[kind.value] += 1
         if Kind.SSN in self._checked and _SSN.search(text):
             found[Kind.SSN.value] += 1
@@ -185,5 +186,14 @@ def _dedupe(values: Iterable[tuple[Kind, str]]) -> Iterator[tuple[Kind, str]]:
 
 
 def _occurs(value: str, text: str) -> bool:
-    pattern = rf"(?<![A-Za-z0-9]){re.escape(value)}(?![A-Za-z0-9])"
-    return re.search(pattern, text, re.IGNORECASE) is not None
+    """``value`` in ``text`` as a whole word (both already casefolded); a substring search,
+    not a regex per value (compiling one per value cost more than scrubbing)."""
+    start = text.find(value)
+    while start >= 0:
+        end = start + len(value)
+        before = text[start - 1] if start else " "
+        after = text[end] if end < len(text) else " "
+        if not (before.isalnum() or after.isalnum()):
+            return True
+        start = text.find(value, start + 1)
+    return False
