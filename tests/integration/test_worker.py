@@ -342,3 +342,35 @@ def test_exactly_once_mode_delivers_each_input_once(
             worker.wait(timeout=60)
         except subprocess.TimeoutExpired:
             worker.kill()
+
+
+def test_readyz_is_503_until_partitions_are_assigned(
+    kafka_bootstrap: str, topics: dict[str, str], tmp_path: Path
+) -> None:
+    """With raw topics that do not exist, nothing can be assigned: alive, not ready."""
+    port = _free_port()
+    env = {
+        **_env(kafka_bootstrap, topics, port),
+        "PHI_SCRUB_HL7_TOPICS": f"{topics['hl7']}.absent",
+        "PHI_SCRUB_FHIR_TOPICS": f"{topics['fhir']}.absent",
+    }
+    with (tmp_path / "worker.log").open("wb") as log:
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "streams.cli", "worker"],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        assert _wait_port(port, 60)
+        time.sleep(5)  # well past a group join on this broker
+        assert _http(f"http://127.0.0.1:{port}/healthz")[0] == 200
+        status, body = _http(f"http://127.0.0.1:{port}/readyz")
+        assert status == 503
+        assert orjson.loads(body)["assigned"] is False
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        try:
+            assert worker.wait(timeout=60) == 0
+        except subprocess.TimeoutExpired:
+            worker.kill()
