@@ -505,9 +505,11 @@ class FHIRScrubber:
 
     def _pseudo_id(self, value: str, walk: _Walk) -> str:
         """A resource id's pseudonym: the same everywhere the id appears, and still an id."""
-        digest = walk.ctx.keyed_digest(ID_DOMAIN, value)
+        is_uuid = _UUID.fullmatch(value) is not None
+        # UUIDs compare case-insensitively: one id, one pseudonym, whatever its case.
+        digest = walk.ctx.keyed_digest(ID_DOMAIN, value.lower() if is_uuid else value)
         walk.methods.add("pseudonymize")
-        if _UUID.fullmatch(value):
+        if is_uuid:
             h = bytearray(digest[:16])
             h[6] = (h[6] & 0x0F) | 0x40  # version 4
             h[8] = (h[8] & 0x3F) | 0x80  # RFC 4122 variant
@@ -543,6 +545,9 @@ class FHIRScrubber:
             request = entry.get("request")
             if isinstance(request, dict) and isinstance(request.get("url"), str):
                 request["url"] = self._rewrite_reference(request["url"], walk)
+            response = entry.get("response")
+            if isinstance(response, dict) and isinstance(response.get("location"), str):
+                response["location"] = self._rewrite_reference(response["location"], walk)
             nested = entry.get("resource")
             if isinstance(nested, dict) and nested.get("resourceType") == "Bundle":
                 self._bundle_urls(nested, walk)
