@@ -230,10 +230,10 @@ def parse(data: bytes, max_segments: int = 100_000) -> Document:
             current = None
             document.items.append(segment)
         elif current is None:
-            raise ER7Error(f"segment {number} ({name}) appears before any MSH segment")
+            raise ER7Error(f"segment {number} appears before any MSH segment")
         else:
             if len(segment.text) > 3 and segment.text[3] != current.delimiters.field:
-                raise ER7Error(f"segment {number} ({name}) does not use the MSH field separator")
+                raise ER7Error(f"segment {number} does not use the MSH field separator")
             current.segments.append(segment)
     if not document.messages:
         raise ER7Error("no MSH segment: not an HL7v2 ER7 message")
