@@ -35,7 +35,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from scrubbers.engine import Scrubber
 from streams.config import WorkerConfig
 from streams.metrics import WorkerMetrics
-from streams.pipeline import RecordProcessor, Routing, SourceRecord
+from streams.pipeline import RecordProcessor, Routing, SourceRecord, Stage
 
 log = structlog.get_logger("phi_scrub.worker")
 
@@ -120,10 +120,26 @@ def create_app(config: WorkerConfig, scrubber: Scrubber) -> tuple[faust.App, Wor
             out = processor.process(record)
             fmt = processor.routing.formats.get(record.topic, "auto")
             metrics.latency.labels(fmt).observe(time.perf_counter() - started)
-            delivery = await outputs[out.topic].send(
-                key=out.key, value=out.value, headers=out.headers
-            )
-            await delivery  # acked by the broker before this offset can be committed
+            try:
+                delivery = await outputs[out.topic].send(
+                    key=out.key, value=out.value, headers=out.headers
+                )
+                await delivery  # acked by the broker before this offset can be committed
+            except Exception as exc:
+                if out.quarantined:
+                    raise  # nowhere safer to put it: no commit, so the record comes back
+                # The broker refused the de-identified record (too large for the output
+                # topic, say): quarantine the input rather than stall the partition.
+                out = processor.quarantine(
+                    record,
+                    Stage.PRODUCE,
+                    type(exc).__name__,
+                    "the broker refused the de-identified record",
+                )
+                delivery = await outputs[out.topic].send(
+                    key=out.key, value=out.value, headers=out.headers
+                )
+                await delivery
             _account(metrics, record, out)
             highwater = app.consumer.highwater(message.tp) if app.consumer else None
             if highwater is not None:

@@ -43,6 +43,7 @@ class Stage(enum.StrEnum):
     DETECT = "detect"
     SCRUB = "scrub"
     VERIFY = "verify"
+    PRODUCE = "produce"
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,28 +105,28 @@ class RecordProcessor:
     def process(self, record: SourceRecord) -> OutputRecord:
         value = record.value
         if value is None or not value.strip():
-            return self._quarantine(record, Stage.DETECT, "EmptyRecord", "empty record")
+            return self.quarantine(record, Stage.DETECT, "EmptyRecord", "empty record")
         if len(value) > self.max_bytes:
-            return self._quarantine(
+            return self.quarantine(
                 record, Stage.SIZE, "RecordTooLarge", f"record larger than {self.max_bytes} bytes"
             )
         fmt = self.routing.formats.get(record.topic, "auto")
         if fmt == "auto":
             fmt = detect_format(value)
         if fmt == "unknown":
-            return self._quarantine(
+            return self.quarantine(
                 record, Stage.DETECT, "UnknownFormat", "neither HL7v2 ER7 nor FHIR JSON"
             )
         try:
             output, report, error = self._scrub(value, fmt)
         except Exception as exc:
-            return self._quarantine(record, Stage.SCRUB, type(exc).__name__, "internal error")
+            return self.quarantine(record, Stage.SCRUB, type(exc).__name__, "internal error")
         if output is None or report is None:
-            return self._quarantine(record, Stage.SCRUB, "ScrubError", error or "not scrubbed")
+            return self.quarantine(record, Stage.SCRUB, "ScrubError", error or "not scrubbed")
         findings = self.verifier.findings(value, output, fmt)
         if findings:
             kinds = ", ".join(sorted(findings))
-            return self._quarantine(
+            return self.quarantine(
                 record,
                 Stage.VERIFY,
                 "VerificationFailed",
@@ -175,7 +176,7 @@ class RecordProcessor:
         ]
         return headers
 
-    def _quarantine(
+    def quarantine(
         self,
         record: SourceRecord,
         stage: Stage,
