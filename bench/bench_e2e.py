@@ -33,7 +33,7 @@ import uuid
 from pathlib import Path
 
 import orjson
-from kafka import KafkaConsumer, KafkaProducer
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import KafkaAdminClient, NewTopic
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,15 +65,31 @@ def _wait_ready(port: int, timeout: float = 90) -> None:
 
 
 def _collect(
-    bootstrap: str, topic: str, expected: int, timeout: float, stamps: list[float]
+    bootstrap: str,
+    topic: str,
+    expected: int,
+    timeout: float,
+    stamps: list[float],
+    ready: threading.Event | None = None,
 ) -> None:
+    """Stamp the arrival of ``expected`` records of ``topic`` (partition 0).
+
+    With ``ready``, reading starts at the partition's current end and ``ready``
+    is set once the consumer sits there, so latency samples are never delayed
+    by catching up on earlier records.
+    """
     consumer = KafkaConsumer(
-        topic,
         bootstrap_servers=bootstrap,
         auto_offset_reset="earliest",
         enable_auto_commit=False,
         fetch_max_wait_ms=5,
     )
+    partition = TopicPartition(topic, 0)
+    consumer.assign([partition])
+    if ready is not None:
+        consumer.seek_to_end(partition)
+        consumer.position(partition)  # resolves the end offset now
+        ready.set()
     deadline = time.monotonic() + timeout
     while len(stamps) < expected and time.monotonic() < deadline:
         for batch in consumer.poll(timeout_ms=200).values():
@@ -169,10 +185,15 @@ def run_pipeline(
         count = int(rate * 5)
         sent: list[float] = []
         received: list[float] = []
+        at_end = threading.Event()
         consumer_thread = threading.Thread(
-            target=_collect, args=(bootstrap, out, len(records) + count, 120, received)
+            target=_collect, args=(bootstrap, out, count, 120, received, at_end)
         )
         consumer_thread.start()
+        at_end.wait(30)
+        # Sends are asynchronous (no linger, no per-record flush), so the schedule
+        # holds even while earlier sends await their acknowledgement.
+        paced = KafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=0)
         interval = 1.0 / rate
         start = time.monotonic()
         for i in range(count):
@@ -181,11 +202,11 @@ def run_pipeline(
             if delay > 0:
                 time.sleep(delay)
             sent.append(time.monotonic())
-            producer.send(raw, value=records[i % len(records)])
-            producer.flush()
+            paced.send(raw, value=records[i % len(records)])
+        paced.flush()
+        paced.close()
         consumer_thread.join()
-        arrivals = received[len(records) :]
-        latencies = sorted((a - s) * 1000 for s, a in zip(sent, arrivals, strict=False))
+        latencies = sorted((a - s) * 1000 for s, a in zip(sent, received, strict=False))
         if latencies:
             result["p50_ms"] = statistics.median(latencies)
             result["p99_ms"] = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]

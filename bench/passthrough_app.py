@@ -1,7 +1,8 @@
 """A no-op Faust passthrough: the end-to-end benchmark's baseline (bench only, never deployed).
 
-Same shape as the phi-scrub worker (one agent, raw bytes, waits for each
-produced record's acknowledgement) but copies values unchanged, so the
+Same shape as the phi-scrub worker (one agent, raw bytes, an input acked only
+once the broker acknowledged its output, up to the worker's default 1,000
+outputs in flight) but copies values unchanged, so the
 difference between the two is the cost of scrubbing and verification.
 
 Usage: python bench/passthrough_app.py BOOTSTRAP INPUT_TOPIC OUTPUT_TOPIC GROUP
@@ -9,12 +10,16 @@ Usage: python bench/passthrough_app.py BOOTSTRAP INPUT_TOPIC OUTPUT_TOPIC GROUP
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import os
 import sys
 import tempfile
-from typing import Any
+from typing import Any, cast
 
 import faust
+
+MAX_IN_FLIGHT = 1000  # the worker's default PHI_SCRUB_MAX_IN_FLIGHT
 
 
 def main() -> None:
@@ -36,13 +41,21 @@ def main() -> None:
 
     @app.agent(raw, concurrency=1)
     async def copy(stream: Any) -> None:
-        async for event in stream.events():
+        window = asyncio.Semaphore(MAX_IN_FLIGHT)
+
+        def settled(event: Any, delivery: Any) -> None:
+            window.release()
+            if not delivery.cancelled() and delivery.exception() is None:
+                event.ack()
+
+        async for event in stream.noack().events():
+            await window.acquire()
             delivery = await out.send(
                 key=event.message.key,
                 value=event.message.value,
                 headers=list(event.message.headers or []),
             )
-            await delivery
+            cast(asyncio.Future[Any], delivery).add_done_callback(functools.partial(settled, event))
 
     del copy
     faust.Worker(app, loglevel="WARNING", quiet=True).execute_from_commandline()

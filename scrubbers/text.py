@@ -167,9 +167,8 @@ class TextScrubber:
             self._birth_dates.add(_iso_day(value))
         if len(value) < MIN_TERM_LENGTH or kind in _NOT_CONTEXT:
             return  # states and countries are kept; dates are found by the date detectors
-        digits = sum(c.isdigit() for c in value)
-        if kind in (Kind.PHONE, Kind.FAX):
-            if digits < MIN_PHONE_DIGITS:
+        if kind is Kind.PHONE or kind is Kind.FAX:
+            if sum(c.isdigit() for c in value) < MIN_PHONE_DIGITS:
                 return  # an area code or an extension alone would match doses and counts
         elif value.isdigit() and len(value) < MIN_NUMERIC_TERM:
             return  # a house number or a short code would match doses and counts everywhere

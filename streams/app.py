@@ -4,9 +4,12 @@ Guarantees (at_least_once, the default):
 
 * one agent, concurrency 1, so records keep their per-partition order;
 * every record ends as exactly one produced record (de-identified or
-  quarantine, decided by :class:`~streams.pipeline.RecordProcessor`), and the
-  worker waits for the broker to acknowledge it (acks=all) before moving on,
-  so an offset is only committed after its output is durable;
+  quarantine, decided by :class:`~streams.pipeline.RecordProcessor`), and its
+  offset becomes committable only when the broker has acknowledged that output
+  (acks=all). Outputs are pipelined: up to ``max_in_flight`` await their
+  acknowledgement while the next records are scrubbed, and Faust commits only
+  the contiguous run of acknowledged offsets, so an unconfirmed record holds
+  its partition's commit back and is processed again after a crash;
 * a poison record is quarantined, never retried forever: its partition keeps
   flowing.
 
@@ -22,11 +25,13 @@ views are not used (no tables), and nothing here serves payloads.
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import os
 import ssl
 import tempfile
 import time
-from typing import Any
+from typing import Any, cast
 
 import faust
 import structlog
@@ -105,7 +110,61 @@ def create_app(config: WorkerConfig, scrubber: Scrubber) -> tuple[faust.App, Wor
 
     @app.agent(raw, name="scrub", concurrency=1)
     async def scrub(stream: faust.StreamT[Any]) -> None:
-        async for event in stream.events():
+        # Records are acked (made committable) one by one as the broker confirms
+        # their output, not when the loop moves on: the loop keeps scrubbing while up
+        # to ``max_in_flight`` outputs await their acknowledgement. Faust commits
+        # only the contiguous run of acked offsets, so an unconfirmed record holds
+        # its partition's commit back and comes back after a crash.
+        window = asyncio.Semaphore(config.max_in_flight)
+        fatal: list[BaseException] = []
+
+        def settled(event: Any, record: SourceRecord, out: Any, delivery: Any) -> None:
+            error = _delivery_error(delivery)
+            if error is None:
+                _finish(event, record, out)
+                return
+            if out.quarantined:
+                _fail(error)  # nowhere safer to put it: no ack, so the record comes back
+                return
+            # The broker refused the de-identified record (too large for the output
+            # topic, say): quarantine the input rather than stall the partition.
+            app.loop.create_task(requarantine(event, record, error))
+
+        async def requarantine(event: Any, record: SourceRecord, error: BaseException) -> None:
+            out = processor.quarantine(
+                record,
+                Stage.PRODUCE,
+                type(error).__name__,
+                "the broker refused the de-identified record",
+            )
+            try:
+                await (await _send(out))
+            except Exception as exc:
+                _fail(exc)
+                return
+            _finish(event, record, out)
+
+        def _finish(event: Any, record: SourceRecord, out: Any) -> None:
+            window.release()
+            _account(metrics, record, out)
+            event.ack()
+            highwater = app.consumer.highwater(event.message.tp) if app.consumer else None
+            if highwater is not None:
+                metrics.lag.labels(record.topic, str(record.partition)).set(
+                    max(0, highwater - record.offset - 1)
+                )
+
+        def _fail(error: BaseException) -> None:
+            fatal.append(error)
+            app.loop.create_task(app.crash(error))
+
+        async def _send(out: Any) -> Any:
+            return await outputs[out.topic].send(key=out.key, value=out.value, headers=out.headers)
+
+        async for event in cast(Any, stream).noack().events():
+            if fatal:
+                raise fatal[0]
+            await window.acquire()
             message = event.message
             record = SourceRecord(
                 message.topic,
@@ -121,31 +180,13 @@ def create_app(config: WorkerConfig, scrubber: Scrubber) -> tuple[faust.App, Wor
             fmt = processor.routing.formats.get(record.topic, "auto")
             metrics.latency.labels(fmt).observe(time.perf_counter() - started)
             try:
-                delivery = await outputs[out.topic].send(
-                    key=out.key, value=out.value, headers=out.headers
-                )
-                await delivery  # acked by the broker before this offset can be committed
+                delivery = await _send(out)
             except Exception as exc:
-                if out.quarantined:
-                    raise  # nowhere safer to put it: no commit, so the record comes back
-                # The broker refused the de-identified record (too large for the output
-                # topic, say): quarantine the input rather than stall the partition.
-                out = processor.quarantine(
-                    record,
-                    Stage.PRODUCE,
-                    type(exc).__name__,
-                    "the broker refused the de-identified record",
-                )
-                delivery = await outputs[out.topic].send(
-                    key=out.key, value=out.value, headers=out.headers
-                )
-                await delivery
-            _account(metrics, record, out)
-            highwater = app.consumer.highwater(message.tp) if app.consumer else None
-            if highwater is not None:
-                metrics.lag.labels(record.topic, str(record.partition)).set(
-                    max(0, highwater - record.offset - 1)
-                )
+                # Refused before it was even queued (an over-size record, say).
+                future = app.loop.create_future()
+                future.set_exception(exc)
+                delivery = future
+            delivery.add_done_callback(functools.partial(settled, event, record, out))
 
     @app.page("/healthz")
     async def healthz(web: Any, request: Any) -> Any:
@@ -171,6 +212,13 @@ def create_app(config: WorkerConfig, scrubber: Scrubber) -> tuple[faust.App, Wor
 
     del scrub, healthz, readyz, prometheus  # registered on the app by the decorators
     return app, metrics
+
+
+def _delivery_error(delivery: Any) -> BaseException | None:
+    if delivery.cancelled():
+        return asyncio.CancelledError()
+    exc: BaseException | None = delivery.exception()
+    return exc
 
 
 def _account(metrics: WorkerMetrics, record: SourceRecord, out: Any) -> None:

@@ -40,6 +40,7 @@ class WorkerConfig:
     policy: str = "safe-harbor"
     processing_guarantee: str = "at_least_once"
     max_record_bytes: int = 4 * 1024 * 1024
+    max_in_flight: int = 1000  # outputs awaiting the broker's ack before fetching pauses
     http_port: int = 6066
     http_host: str = "0.0.0.0"  # noqa: S104 - probes and Prometheus reach the pod's IP
     header_allowlist: list[str] = field(default_factory=lambda: ["traceparent", "tracestate"])
@@ -78,6 +79,7 @@ _ENV: Final[dict[str, str]] = {
     "policy": "PHI_SCRUB_POLICY",
     "processing_guarantee": "PHI_SCRUB_PROCESSING_GUARANTEE",
     "max_record_bytes": "PHI_SCRUB_MAX_RECORD_BYTES",
+    "max_in_flight": "PHI_SCRUB_MAX_IN_FLIGHT",
     "http_port": "PHI_SCRUB_HTTP_PORT",
     "http_host": "PHI_SCRUB_HTTP_HOST",
     "header_allowlist": "PHI_SCRUB_HEADER_ALLOWLIST",
@@ -96,6 +98,7 @@ _LISTS: Final = frozenset({"hl7_topics", "fhir_topics", "header_allowlist"})
 _INTS: Final = frozenset(
     {
         "max_record_bytes",
+        "max_in_flight",
         "http_port",
         "topic_replication",
         "topic_retention_ms",
@@ -138,6 +141,8 @@ def load_config(env: Mapping[str, str] | None = None) -> WorkerConfig:
     config = WorkerConfig(**values)
     if config.processing_guarantee not in GUARANTEES:
         raise ConfigError(f"PHI_SCRUB_PROCESSING_GUARANTEE must be one of {', '.join(GUARANTEES)}")
+    if config.max_in_flight < 1:
+        raise ConfigError("PHI_SCRUB_MAX_IN_FLIGHT must be at least 1")
     if set(config.hl7_topics) & set(config.fhir_topics):
         raise ConfigError("a raw topic cannot be both an HL7v2 and a FHIR topic")
     outputs = {config.hl7_output, config.fhir_output, config.quarantine_topic}

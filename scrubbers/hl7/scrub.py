@@ -129,9 +129,12 @@ class _Walk:
     def write(self, outcome: Outcome, original: str) -> str:
         if isinstance(outcome, Removal):
             return ""
-        return (
-            original if outcome == er7.unescape(original, self.d) else er7.escape(outcome, self.d)
-        )
+        if self.d.escape not in original:
+            if outcome == original:
+                return original
+        elif outcome == er7.unescape(original, self.d):
+            return original
+        return er7.escape(outcome, self.d)
 
     def scrub_text(self, raw: str) -> str:
         """Free text: formatting escapes (``\\.br\\``) survive, the rest is scrubbed."""

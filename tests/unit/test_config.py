@@ -43,6 +43,7 @@ def test_yaml_file_then_environment(tmp_path: Path) -> None:
             "PHI_SCRUB_PROCESSING_GUARANTEE",
         ),
         ({"KAFKA_BOOTSTRAP_SERVERS": "k:1", "PHI_SCRUB_HL7_OUTPUT": "raw.hl7v2"}, "must differ"),
+        ({"KAFKA_BOOTSTRAP_SERVERS": "k:1", "PHI_SCRUB_MAX_IN_FLIGHT": "0"}, "at least 1"),
     ],
 )
 def test_bad_settings_name_the_variable(env: dict[str, str], fragment: str) -> None:
