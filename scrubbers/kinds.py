@@ -165,3 +165,6 @@ LABELS: Final[dict[Kind, str]] = {
 }
 
 DATE_KINDS: Final = frozenset({Kind.BIRTH_DATE, Kind.DEATH_DATE, Kind.DATE})
+# LOINC codes of observations whose value is the patient's age (Safe Harbor: over
+# 89 is identifying), for HL7 OBX-3 and FHIR Observation.code alike.
+AGE_OBSERVATION_CODES: Final = frozenset({"30525-0", "21612-7", "29553-5", "63900-5"})

@@ -36,7 +36,7 @@ from scrubbers.engine import MessageContext, Scrubber
 from scrubbers.fhir import rules
 from scrubbers.identifier_types import IDENTIFIER_SYSTEMS, IDENTIFIER_TYPES
 from scrubbers.identity import Identity, IdentitySource, PatientIdentifier
-from scrubbers.kinds import DATE_KINDS, Kind, Role
+from scrubbers.kinds import AGE_OBSERVATION_CODES, DATE_KINDS, Kind, Role
 from scrubbers.methods import Removal
 from scrubbers.report import ScrubReport
 from scrubbers.target import Target
@@ -161,6 +161,8 @@ class FHIRScrubber:
     def _resource(self, resource: dict[str, Any], walk: _Walk) -> None:
         resource_type = str(resource.get("resourceType", ""))
         role = rules.RESOURCE_ROLES.get(resource_type, Role.PATIENT)
+        if resource_type == "Observation":
+            self._age_observation(resource, walk)
         if isinstance(resource.get("id"), str):
             resource["id"] = self._pseudo_id(resource["id"], walk)
         meta = resource.get("meta")
@@ -413,6 +415,51 @@ class FHIRScrubber:
             )
         return reference
 
+    def _age(self, quantity: dict[str, Any], path: str, role: Role, walk: _Walk) -> Any:
+        """An age (``Age``, or an age observation's ``valueQuantity``) under the policy.
+
+        The age is read in years from its UCUM code or unit (a number without
+        a time unit counts as years, the conservative reading); when the
+        policy generalizes it (safe-harbor: over 89 becomes 90+) the quantity
+        is rewritten as ``>= 90 a`` so it stays a valid ``Age``.
+        """
+        number = quantity.get("value")
+        if isinstance(number, bool) or not isinstance(number, int | float):
+            return quantity
+        unit = str(quantity.get("code") or quantity.get("unit") or "a").strip()
+        per_year = _YEARS_PER_UNIT.get(unit) or _YEARS_PER_UNIT.get(unit.casefold(), 1.0)
+        years = f"{int(number * per_year)}"
+        outcome = self._apply(years, Kind.AGE, role, path, "Age", walk)
+        if isinstance(outcome, Removal):
+            return _REMOVE
+        if outcome == years:
+            return quantity
+        floor = _LEADING_DIGITS.match(str(outcome))
+        if floor is None:
+            return _REMOVE
+        coded = {k: v for k, v in quantity.items() if k in ("id", "extension")}
+        coded.update(
+            value=int(floor.group(0)),
+            comparator=">=",
+            unit="years",
+            system=_UCUM,
+            code="a",
+        )
+        return coded
+
+    def _age_observation(self, resource: dict[str, Any], walk: _Walk) -> None:
+        """An Observation (or component) coded as the patient's age: its quantity is an age."""
+        role = rules.RESOURCE_ROLES.get("Observation", Role.PATIENT)
+        parts = [resource, *(c for c in resource.get("component") or () if isinstance(c, dict))]
+        for part in parts:
+            quantity = part.get("valueQuantity")
+            if isinstance(quantity, dict) and _is_age_code(part.get("code")):
+                result = self._age(quantity, "Observation.valueQuantity", role, walk)
+                if result is _REMOVE:
+                    del part["valueQuantity"]
+                else:
+                    part["valueQuantity"] = result
+
     def _attachment(self, attachment: dict[str, Any], path: str, role: Role, walk: _Walk) -> Any:
         content_type = str(attachment.get("contentType", "")).lower()
         if isinstance(attachment.get("url"), str):
@@ -499,6 +546,7 @@ class FHIRScrubber:
         "Attachment": _attachment,
         "Narrative": _narrative,
         "Extension": _extension,
+        "Age": _age,
     }
 
     # --- ids, references, URLs ----------------------------------------------------
@@ -680,7 +728,40 @@ _HANDLED: Final[dict[str, frozenset[str]]] = {
     "Reference": frozenset({"reference", "display", "type"}),
     "Attachment": frozenset({"data", "url", "contentType", "language", "hash", "size"}),
     "Narrative": frozenset({"div", "status"}),
+    "Age": frozenset({"value", "comparator", "unit", "system", "code"}),
 }
+_UCUM: Final = "http://unitsofmeasure.org"
+# Years per unit of an age quantity: UCUM codes and the unit words senders write.
+_YEARS_PER_UNIT: Final = {
+    "a": 1.0,
+    "year": 1.0,
+    "years": 1.0,
+    "yr": 1.0,
+    "yrs": 1.0,
+    "y": 1.0,
+    "mo": 1 / 12,
+    "month": 1 / 12,
+    "months": 1 / 12,
+    "wk": 7 / 365.25,
+    "week": 7 / 365.25,
+    "weeks": 7 / 365.25,
+    "d": 1 / 365.25,
+    "day": 1 / 365.25,
+    "days": 1 / 365.25,
+    "h": 1 / 8766,
+    "hour": 1 / 8766,
+    "hours": 1 / 8766,
+}
+_LEADING_DIGITS: Final = re.compile(r"\d+")
+
+
+def _is_age_code(concept: Any) -> bool:
+    if not isinstance(concept, dict):
+        return False
+    return any(
+        isinstance(coding, dict) and coding.get("code") in AGE_OBSERVATION_CODES
+        for coding in concept.get("coding") or ()
+    )
 
 
 def _shape(value: dict[str, Any]) -> str | None:

@@ -25,6 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
+from scrubbers import kinds
 from scrubbers.kinds import Kind, Role
 
 # Which subcomponents of a component carry the value.
@@ -252,5 +253,4 @@ FIELD_RULES: Final[dict[str, FieldRule]] = {
 TEXT_VALUE_TYPES: Final = frozenset({"TX", "FT", "ST"})
 # Coded value types whose text components (2 and 5) are free text.
 CODED_VALUE_TYPES: Final = frozenset({"CE", "CWE", "CF", "CNE"})
-# LOINC codes in OBX-3 whose numeric OBX-5 is an age (Safe Harbor: over 89 is identifying).
-AGE_OBSERVATION_CODES: Final = frozenset({"30525-0", "21612-7", "29553-5", "63900-5"})
+AGE_OBSERVATION_CODES: Final = kinds.AGE_OBSERVATION_CODES  # numeric OBX-5 is an age

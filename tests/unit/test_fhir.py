@@ -387,3 +387,64 @@ def test_first_patient_of_a_bundle_sets_the_identity() -> None:
     )
     alone = scrub(scrubber, PATIENT)
     assert out["entry"][0]["resource"]["birthDate"] == alone["birthDate"]
+
+
+def test_ages_over_89_are_top_coded_in_quantities(safe_harbor: FHIRScrubber) -> None:
+    condition = {
+        "resourceType": "Condition",
+        "id": "c1",
+        "subject": {"reference": "Patient/p1"},
+        "onsetAge": {
+            "value": 93,
+            "unit": "years",
+            "system": "http://unitsofmeasure.org",
+            "code": "a",
+        },
+        "abatementAge": {"value": 1100, "unit": "mo"},  # 91 years, in months
+    }
+    young = {
+        "resourceType": "Condition",
+        "id": "c2",
+        "subject": {"reference": "Patient/p1"},
+        "onsetAge": {"value": 47, "unit": "a"},
+    }
+    observation = {
+        "resourceType": "Observation",
+        "id": "o1",
+        "status": "final",
+        "code": {"coding": [{"system": "http://loinc.org", "code": "30525-0"}]},
+        "valueQuantity": {"value": 97.5, "unit": "a"},
+        "component": [
+            {
+                "code": {"coding": [{"system": "http://loinc.org", "code": "21612-7"}]},
+                "valueQuantity": {"value": 95, "unit": "years"},
+            },
+            {
+                "code": {"coding": [{"system": "http://loinc.org", "code": "8867-4"}]},
+                "valueQuantity": {"value": 95, "unit": "/min"},  # a heart rate, not an age
+            },
+        ],
+    }
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [{"resource": r} for r in (condition, young, observation)],
+    }
+    out = scrub(safe_harbor, bundle)
+    old, kept, obs = (e["resource"] for e in out["entry"])
+    top = {
+        "value": 90,
+        "comparator": ">=",
+        "unit": "years",
+        "system": "http://unitsofmeasure.org",
+        "code": "a",
+    }
+    assert old["onsetAge"] == top
+    assert old["abatementAge"] == top
+    assert kept["onsetAge"] == {"value": 47, "unit": "a"}
+    assert obs["valueQuantity"] == top
+    assert obs["component"][0]["valueQuantity"] == top
+    assert obs["component"][1]["valueQuantity"] == {"value": 95, "unit": "/min"}
+    codes = {c["code"] for c in old["meta"]["security"]}
+    assert "ABSTRED" in codes
+    Bundle.model_validate(out)  # still valid FHIR
