@@ -136,6 +136,17 @@ class MessageContext:
             )
         return self._shift
 
+    def use_identity(self, identity: Identity) -> None:
+        """Scrub what follows as ``identity``'s data (a multi-patient document).
+
+        The date shift follows the identity; names and identifiers learned so
+        far stay known to the free-text scrubber, whoever they belong to.
+        """
+        if identity != self.identity:
+            self.identity = identity
+            self._shift = None
+            self.text.forget_results()
+
     @property
     def restricted_zip3(self) -> frozenset[str]:
         return self.scrubber.policy.settings.restricted_zip3

@@ -200,6 +200,10 @@ class TextScrubber:
         self._terms = None
         self._memo.clear()
 
+    def forget_results(self) -> None:
+        """Drop memoized results (they hold dates shifted for the previous patient)."""
+        self._memo.clear()
+
     def names(self) -> list[tuple[str, str, str, str]]:
         """The names registered so far: (family, given, middle, replacement)."""
         return list(self._names)

@@ -114,7 +114,7 @@ class FHIRScrubber:
         """Scrub a resource or Bundle in place; returns the document's report."""
         resources = list(_resources(document))
         patients = [r for r in resources if r.get("resourceType") == "Patient"]
-        patient_ids = [str(p["id"]) for p in patients if isinstance(p.get("id"), str)]
+        patient_ids = [(str(p["id"]), id(p)) for p in patients if isinstance(p.get("id"), str)]
         known = None
         if patients:
             ctx = self.scrubber.message(_patient_identifiers(patients[:1]))
@@ -134,27 +134,77 @@ class FHIRScrubber:
             for family, given, middle, replacement in known[1] if known else ():
                 ctx.text.add_name(family, given, middle, replacement)
         walk = _Walk(ctx)
+        document_identity = ctx.identity
+        owners = self._owners(document, resources, patients, document_identity)
         ordered = patients + [r for r in resources if r.get("resourceType") != "Patient"]
         per_resource: dict[int, set[str]] = {}
         for resource in ordered:
             walk.methods = set()
+            ctx.use_identity(owners.get(id(resource), document_identity))
             self._resource(resource, walk)
             per_resource[id(resource)] = walk.methods
+        ctx.use_identity(document_identity)
         if document.get("resourceType") == "Bundle":
             walk.methods = per_resource.setdefault(id(document), set())
             self._bundle_urls(document, walk)
         for finish in walk.deferred:
             finish()
+        ctx.use_identity(document_identity)
         _prune(document)
         for resource in ordered:
             _label(resource, per_resource.get(id(resource), set()), ctx)
         if patient_ids:
             if len(self._patients) >= PATIENT_MEMORY:
                 self._patients.clear()
-            for patient_id in patient_ids:
-                self._patients[patient_id] = (ctx.identity, ctx.text.names())
+            names = ctx.text.names()
+            for patient_id, key in patient_ids:
+                self._patients[patient_id] = (owners.get(key, document_identity), names)
         ctx.report.subject = ctx.patient_pseudonym()
         return ctx.report
+
+    def _owners(
+        self,
+        document: dict[str, Any],
+        resources: list[dict[str, Any]],
+        patients: list[dict[str, Any]],
+        document_identity: Identity,
+    ) -> dict[int, Identity]:
+        """Whose data each resource is, in a document holding several Patients.
+
+        A searchset or collection can carry many patients: each Patient gets
+        its own identity (so the same date shift as in its own messages), and
+        every resource that references one of them (by ``Patient/<id>`` or by
+        the entry's ``fullUrl``) is scrubbed as that patient's. Resources that
+        reference none keep the document's identity (its first Patient).
+        """
+        if len(patients) < 2:  # one patient: one identity, nothing to map
+            return {}
+        resolve = self.scrubber.policy.identity.resolve
+        by_reference: dict[str, Identity] = {}
+        owners: dict[int, Identity] = {}
+        full_urls = {
+            id(entry["resource"]): entry["fullUrl"]
+            for entry in document.get("entry") or ()
+            if isinstance(entry, dict)
+            and isinstance(entry.get("resource"), dict)
+            and isinstance(entry.get("fullUrl"), str)
+        }
+        for index, patient in enumerate(patients):
+            identity = document_identity if index == 0 else resolve(_patient_identifiers([patient]))
+            owners[id(patient)] = identity
+            if isinstance(patient.get("id"), str):
+                by_reference[f"Patient/{patient['id']}"] = identity
+            if id(patient) in full_urls:
+                by_reference[full_urls[id(patient)]] = identity
+        for resource in resources:
+            if id(resource) in owners:
+                continue
+            for reference in _references(resource):
+                owner = by_reference.get(reference) or by_reference.get(_patient_path(reference))
+                if owner is not None:
+                    owners[id(resource)] = owner
+                    break
+        return owners
 
     # --- walking ----------------------------------------------------------------
 
@@ -499,7 +549,13 @@ class FHIRScrubber:
             def store(new: str) -> None:
                 narrative["div"] = new
 
-            walk.deferred.append(lambda: store(self._scrub_xhtml(div, walk)))
+            identity = walk.ctx.identity
+
+            def run() -> None:
+                walk.ctx.use_identity(identity)
+                store(self._scrub_xhtml(div, walk))
+
+            walk.deferred.append(run)
         return narrative
 
     def _extension(self, extension: dict[str, Any], path: str, role: Role, walk: _Walk) -> Any:
@@ -636,11 +692,14 @@ class FHIRScrubber:
     # --- text -----------------------------------------------------------------------
 
     def _defer_text(self, text: str, path: str, walk: _Walk, store: Callable[[str], Any]) -> None:
+        identity, methods = walk.ctx.identity, walk.methods  # the owning resource's
+
         def run() -> None:
+            walk.ctx.use_identity(identity)
             outcome = walk.ctx.apply(text, _FREE_TEXT)
             store(outcome if isinstance(outcome, str) else "")
             if isinstance(outcome, str) and outcome != text:
-                walk.methods.add("scrub")
+                methods.add("scrub")
 
         walk.deferred.append(run)
 
@@ -833,6 +892,28 @@ def _resources(document: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 _PATIENT_REFERENCE: Final = re.compile(r"(?:^|/)Patient/([A-Za-z0-9.\-]{1,64})(?:/|$)")
+
+
+def _references(resource: dict[str, Any]) -> list[str]:
+    """Every ``reference`` string inside a resource (not inside contained resources)."""
+    found: list[str] = []
+    stack: list[Any] = [v for k, v in resource.items() if k != "contained"]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            reference = item.get("reference")
+            if isinstance(reference, str):
+                found.append(reference)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return found
+
+
+def _patient_path(reference: str) -> str:
+    """``Patient/<id>`` of a relative or absolute Patient reference ('' otherwise)."""
+    match = _PATIENT_REFERENCE.search(reference)
+    return f"Patient/{match.group(1)}" if match else ""
 
 
 def _referenced_patient(document: dict[str, Any]) -> str:

@@ -389,6 +389,62 @@ def test_first_patient_of_a_bundle_sets_the_identity() -> None:
     assert out["entry"][0]["resource"]["birthDate"] == alone["birthDate"]
 
 
+def test_each_patient_of_a_searchset_keeps_its_own_date_shift() -> None:
+    """Several Patients in one document: each one's data shifts by its own offset."""
+    scrubber = make("pseudonymized")
+    other = {
+        **PATIENT,
+        "id": "pat-2",
+        "identifier": [
+            {
+                "system": "https://gh.example.org/mrn",
+                "value": "B5678",
+                "type": {"coding": [{"code": "MR"}]},
+            }
+        ],
+        "birthDate": "1970-02-03",
+    }
+    encounters = [
+        {
+            "resourceType": "Encounter",
+            "id": f"enc-{n}",
+            "status": "finished",
+            "class": {"code": "AMB"},
+            "subject": {"reference": ref},
+            "period": {"start": "2024-03-05T08:30:00Z"},
+        }
+        for n, ref in ((1, "Patient/pat-1"), (2, "urn:uuid:4a0d5c1e-2b7f-4c1a-9d1e-0f3b2a1c9e77"))
+    ]
+    out = scrub(
+        scrubber,
+        {
+            "resourceType": "Bundle",
+            "type": "searchset",
+            "entry": [
+                {"resource": PATIENT},
+                {"fullUrl": "urn:uuid:4a0d5c1e-2b7f-4c1a-9d1e-0f3b2a1c9e77", "resource": other},
+                *({"resource": e} for e in encounters),
+            ],
+        },
+    )
+    first, second, enc1, enc2 = (e["resource"] for e in out["entry"])
+    assert first["birthDate"] == scrub(scrubber, PATIENT)["birthDate"]
+    assert second["birthDate"] == scrub(scrubber, other)["birthDate"]
+    alone = scrub(
+        scrubber,
+        {
+            "resourceType": "Bundle",
+            "type": "collection",
+            "entry": [
+                {"resource": other},
+                {"resource": {**encounters[1], "subject": {"reference": "Patient/pat-2"}}},
+            ],
+        },
+    )
+    assert enc2["period"] == alone["entry"][1]["resource"]["period"]
+    assert enc1["period"] != enc2["period"]  # two patients, two offsets (the same true date)
+
+
 def test_ages_over_89_are_top_coded_in_quantities(safe_harbor: FHIRScrubber) -> None:
     condition = {
         "resourceType": "Condition",
