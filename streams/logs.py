@@ -57,11 +57,19 @@ def build_formatter(log_format: str | None = None) -> logging.Formatter:
 def _formatter(chosen: LogFormat) -> structlog.stdlib.ProcessorFormatter:
     renderer: structlog.typing.Processor
     extra: list[structlog.typing.Processor] = []
+    # Tracebacks never show frame locals: a frame scrubbing a record holds its raw
+    # payload, and a crash log must not become a copy of the raw topic.
     if chosen == "json":
         renderer = structlog.processors.JSONRenderer()
-        extra = [structlog.processors.dict_tracebacks]
+        extra = [
+            structlog.processors.ExceptionRenderer(
+                structlog.tracebacks.ExceptionDictTransformer(show_locals=False)
+            )
+        ]
     else:
-        renderer = structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
+        renderer = structlog.dev.ConsoleRenderer(
+            colors=sys.stderr.isatty(), exception_formatter=structlog.dev.plain_traceback
+        )
     return structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=_shared_processors(),
         processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *extra, renderer],

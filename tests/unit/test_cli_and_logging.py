@@ -52,6 +52,27 @@ def test_console_logs_are_human_readable(monkeypatch: pytest.MonkeyPatch) -> Non
         json.loads(text)
 
 
+@pytest.mark.parametrize("log_format", ["json", "console"])
+def test_logged_tracebacks_never_show_frame_locals(log_format: str) -> None:
+    """A crash inside a frame holding a raw record must not copy the record into the log."""
+    buffer = io.StringIO()
+    configure_logging(log_format, stream=buffer)
+
+    def scrub(payload: bytes) -> None:
+        raise RuntimeError("scrub stage failed")
+
+    family, mrn = "quillfeather".upper(), "tst0042".upper()  # not in any source line
+    try:
+        scrub(f"PID|1||{mrn}^^^GENHOSP^MR||{family}^ZEPHYRINA".encode())
+    except RuntimeError:
+        logging.getLogger("faust.agents").exception("Agent crashed")
+        structlog.get_logger("t").exception("agent_crashed")
+    text = buffer.getvalue()
+    assert "scrub stage failed" in text  # the traceback is there...
+    assert "QUILLFEATHER" not in text  # ...without the frame's locals
+    assert "TST0042" not in text
+
+
 def test_bad_format_names_the_variable() -> None:
     with pytest.raises(ValueError, match="PHI_SCRUB_LOG_FORMAT"):
         resolve_format("xml")
