@@ -54,3 +54,13 @@ class ScrubReport:
             "identifiers": self.by_kind(),
             "fallbacks": self.fallbacks,
         }
+
+
+def internal_error(exc: BaseException) -> str:
+    """A failure's description for reports, headers and stderr: its class only.
+
+    Messages of exceptions raised by Python or libraries may quote the data
+    they choked on (``KeyError('quillfeather')``); only phi-scrub's own error
+    classes, whose messages name places and never values, are shown as is.
+    """
+    return f"internal error ({type(exc).__name__})"

@@ -123,7 +123,10 @@ class RecordProcessor:
             return self.quarantine(record, Stage.SCRUB, type(exc).__name__, "internal error")
         if output is None or report is None:
             return self.quarantine(record, Stage.SCRUB, "ScrubError", error or "not scrubbed")
-        findings = self.verifier.findings(value, output, fmt)
+        try:
+            findings = self.verifier.findings(value, output, fmt)
+        except Exception as exc:  # fail closed: an output that cannot be checked is not sent
+            return self.quarantine(record, Stage.VERIFY, type(exc).__name__, "internal error")
         if findings:
             kinds = ", ".join(sorted(findings))
             return self.quarantine(

@@ -29,10 +29,10 @@ from parsers.hl7v2.reference import resolve_version, segment_fields
 from scrubbers.engine import MessageContext, Scrubber
 from scrubbers.hl7 import fields as tables
 from scrubbers.identifier_types import IDENTIFIER_TYPES
-from scrubbers.identity import PatientIdentifier
+from scrubbers.identity import IdentityUnresolvedError, PatientIdentifier
 from scrubbers.kinds import DATE_KINDS, Kind, Role
 from scrubbers.methods import Outcome, Removal
-from scrubbers.report import ScrubReport
+from scrubbers.report import ScrubReport, internal_error
 from scrubbers.target import Target
 from scrubbers.text import TextScrubber, as_text
 
@@ -218,8 +218,11 @@ class HL7Scrubber:
         for message in document.messages:
             try:
                 results.append(MessageResult(message.index, self.scrub_message(message, contexts)))
-            except (HL7ScrubError, er7.ER7Error, LookupError) as exc:
-                results.append(MessageResult(message.index, error=str(exc)))
+            except (HL7ScrubError, er7.ER7Error, IdentityUnresolvedError) as exc:
+                results.append(MessageResult(message.index, error=str(exc)))  # value-free
+            except LookupError as exc:
+                # Not ours: its text may quote the data (a KeyError holds the key).
+                results.append(MessageResult(message.index, error=internal_error(exc)))
         self._scrub_envelope(document, contexts)
         if any(r.error for r in results):
             return DocumentResult(None, results)

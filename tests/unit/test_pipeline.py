@@ -107,3 +107,48 @@ def test_a_scrubber_that_leaks_is_stopped_by_verification(
     assert out.quarantined
     assert dict(out.headers)["phi-scrub.stage"] == b"verify"
     assert out.findings["name"] >= 1
+
+
+@pytest.mark.parametrize("topic", ["raw.hl7", "raw.fhir"])
+def test_a_library_error_quoting_data_is_quarantined_without_it(
+    processor: RecordProcessor, topic: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A KeyError's text is its key, which may be PHI: only its class is reported."""
+    secret = "quill" + "feather"
+
+    def boom(self: object, text: str) -> str:
+        raise KeyError(secret)
+
+    monkeypatch.setattr("scrubbers.text.TextScrubber.scrub", boom)
+    value = (
+        ADT
+        if topic == "raw.hl7"
+        else orjson.dumps(
+            {
+                **PATIENT,
+                "text": {
+                    "status": "generated",
+                    "div": '<div xmlns="http://www.w3.org/1999/xhtml">x y z</div>',
+                },
+            }
+        )
+    )
+    out = processor.process(record(topic, value))
+    assert out.quarantined and out.stage == "scrub"
+    headers = dict(out.headers)
+    assert headers["phi-scrub.reason"].startswith(b"internal error")
+    assert b"KeyError" in headers["phi-scrub.error-class"] + headers["phi-scrub.reason"]
+    for name, header in out.headers:
+        assert secret not in header.decode(errors="replace").lower(), name
+
+
+def test_a_verifier_crash_quarantines_the_record(
+    processor: RecordProcessor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def boom(*args: object) -> None:
+        raise ValueError("cannot check")
+
+    monkeypatch.setattr(processor.verifier, "findings", boom)
+    out = processor.process(record("raw.hl7", ADT.encode()))
+    assert out.quarantined and out.stage == "verify"
+    assert out.reason == "ValueError"
