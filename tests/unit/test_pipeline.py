@@ -121,7 +121,7 @@ def test_a_library_error_quoting_data_is_quarantined_without_it(
 
     monkeypatch.setattr("scrubbers.text.TextScrubber.scrub", boom)
     value = (
-        ADT
+        ADT.encode()
         if topic == "raw.hl7"
         else orjson.dumps(
             {
