@@ -31,6 +31,14 @@ MIN_LENGTH: Final = 4
 _SSN: Final = re.compile(r"(?<![\d-])\d{3}-\d{2}-\d{4}(?![\d-])")
 _EMAIL: Final = re.compile(r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b")
 
+_PERSON_REFERENCE: Final = re.compile(r"(?:^|/)(?:Patient|RelatedPerson|Person)/")
+_HL7_HEX: Final = re.compile(r"\\X((?:[0-9A-Fa-f]{2})+)\\")
+
+
+def _hex_decoded(match: re.Match[str]) -> str:
+    return bytes.fromhex(match.group(1)).decode("latin-1")
+
+
 # HL7v2: where people's PHI sits, by segment and field number (independent table).
 _HL7_NAMES: Final = {"PID": (5, 6, 9), "NK1": (2, 30), "GT1": (3,), "IN1": (16,), "MRG": (7,)}
 _HL7_IDS: Final = {
@@ -101,6 +109,8 @@ def _fhir_values(document: Any) -> Iterator[tuple[Kind, str]]:
                     yield Kind.NAME, str(name.get("family", ""))
                     for given in name.get("given", []) or []:
                         yield Kind.NAME, str(given)
+                    for word in str(name.get("text", "")).replace(",", " ").split():
+                        yield Kind.NAME, word
             for identifier in item.get("identifier", []) or []:
                 if isinstance(identifier, dict):
                     yield Kind.MRN, str(identifier.get("value", ""))
@@ -115,11 +125,19 @@ def _fhir_values(document: Any) -> Iterator[tuple[Kind, str]]:
                     yield Kind.ZIP, str(address.get("postalCode", ""))[:5]
             if isinstance(item.get("birthDate"), str):
                 yield Kind.BIRTH_DATE, item["birthDate"]
+        reference = item.get("reference")
+        if isinstance(reference, str) and _PERSON_REFERENCE.search(reference):
+            for word in str(item.get("display", "")).replace(",", " ").split():
+                yield Kind.NAME, word
         stack.extend(v for v in item.values() if isinstance(v, dict | list))
 
 
 def _fhir_text(output: bytes) -> str:
-    """The output JSON plus every textual attachment in it, decoded."""
+    """The output JSON plus every base64 payload in it (attachments, Binary), decoded.
+
+    Whatever the declared content type: a "PDF" can be plain text, and text in
+    a binary still shows up in a decoded search.
+    """
     parts = [output.decode("utf-8", "replace")]
     try:
         document = orjson.loads(output)
@@ -130,9 +148,10 @@ def _fhir_text(output: bytes) -> str:
         item = stack.pop()
         if isinstance(item, dict):
             data = item.get("data")
-            if isinstance(data, str) and str(item.get("contentType", "")).startswith("text"):
+            if isinstance(data, str) and "contentType" in item:
                 try:
-                    parts.append(base64.b64decode(data).decode("utf-8", "replace"))
+                    decoded = base64.b64decode("".join(data.split()))
+                    parts.append(decoded.decode("utf-8", "replace"))
                 except (binascii.Error, ValueError):
                     parts.append(data)
             stack.extend(item.values())
@@ -154,6 +173,8 @@ class Verifier:
         found: Counter[str] = Counter()
         if fmt == "hl7v2":
             text = output.decode("utf-8", "replace")
+            if "\\X" in text:  # hex escapes spell characters: search the decoded form too
+                text += "\n" + _HL7_HEX.sub(_hex_decoded, text)
             values = _hl7_values(source.decode("utf-8", "replace").lstrip("\ufeff\x0b"))
         else:
             text = _fhir_text(output)

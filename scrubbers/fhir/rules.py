@@ -133,6 +133,51 @@ PHI_SEARCH_PARAMETERS: Final[dict[str, Kind]] = {
     "address-state": Kind.STATE,
 }
 
+# Search parameters whose values are codes or paging controls, never PHI: kept.
+# Every other parameter no rule above names is scrubbed as free text (dates as dates).
+PLAIN_SEARCH_PARAMETERS: Final = frozenset(
+    {
+        "_count",
+        "_sort",
+        "_include",
+        "_revinclude",
+        "_summary",
+        "_elements",
+        "_format",
+        "_total",
+        "_offset",
+        "_getpages",
+        "_getpagesoffset",
+        "_pretty",
+        "_type",
+        "_profile",
+        "_security",
+        "_tag",
+        "_contained",
+        "_containedtype",
+        "status",
+        "category",
+        "code",
+        "type",
+        "intent",
+        "priority",
+        "clinical-status",
+        "verification-status",
+        "gender",
+        "active",
+        "language",
+    }
+)
+
+# Resource types a Reference.display names as a person, and whose person it is.
+PERSON_REFERENCE_ROLES: Final[dict[str, Role]] = {
+    "Patient": Role.PATIENT,
+    "RelatedPerson": Role.RELATIVE,
+    "Person": Role.PATIENT,
+    "Practitioner": Role.PROVIDER,
+    "PractitionerRole": Role.PROVIDER,
+}
+
 # HL7 v3 ObservationValue security labels for what was done (meta.security).
 SECURITY_SYSTEM: Final = "http://terminology.hl7.org/CodeSystem/v3-ObservationValue"
 SECURITY_LABELS: Final[dict[str, tuple[str, str]]] = {

@@ -35,16 +35,12 @@ from parsers.fhir.types import ElementType, children
 from scrubbers.engine import MessageContext, Scrubber
 from scrubbers.fhir import rules
 from scrubbers.identifier_types import IDENTIFIER_SYSTEMS, IDENTIFIER_TYPES
-from scrubbers.identity import (
-    Identity,
-    IdentitySource,
-    IdentityUnresolvedError,
-    PatientIdentifier,
-)
+from scrubbers.identity import Identity, IdentitySource, PatientIdentifier
 from scrubbers.kinds import AGE_OBSERVATION_CODES, DATE_KINDS, Kind, Role
 from scrubbers.methods import Removal
-from scrubbers.report import ScrubReport, internal_error
+from scrubbers.report import ScrubReport
 from scrubbers.target import Target
+from scrubbers.text import as_text
 
 FORMAT: Final = "fhir"
 MAX_DEPTH: Final = 200  # orjson refuses to write much deeper documents
@@ -55,13 +51,19 @@ _UUID: Final = re.compile(
     r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 )
 _REFERENCE: Final = re.compile(
-    r"(?P<base>(?:[a-z][a-z0-9+.-]*://[^?#]*/)?)(?P<type>[A-Z][A-Za-z]+)/(?P<id>[A-Za-z0-9.\-]{1,64})"
+    r"(?P<base>(?:[a-z][a-z0-9+.-]*://[^?#]*/)?)(?P<type>[A-Z][A-Za-z]+)/(?P<id>[^/?#]{1,256})"
     r"(?P<rest>/_history/[^?#]*)?"
 )
 _ID: Final = re.compile(r"[A-Za-z0-9.\-]{1,64}")
 _DATE_SHAPE: Final = re.compile(r"\d{4}(-\d{2}(-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2})?)?)?)?")
 _TAG: Final = re.compile(r"(<[^>]*>)")
-_ATTRIBUTE: Final = re.compile(r'(\s(?:title|alt|href)=")([^"]*)(")')
+_ATTRIBUTE: Final = re.compile(r"""(\s([\w:.-]+)\s*=\s*(["']))(.*?)(\3)""", re.DOTALL)
+# Attributes that only shape the page; every other attribute value is scrubbed as text.
+_LAYOUT_ATTRIBUTES: Final = frozenset(
+    {"xmlns", "class", "style", "id", "lang", "xml:lang", "dir", "colspan", "rowspan", "span"}
+    | {"width", "height", "align", "valign", "border", "cellpadding", "cellspacing", "scope"}
+)
+_COMMENT: Final = re.compile(r"<!--.*?-->", re.DOTALL)
 _FREE_TEXT: Final = Target(Kind.FREE_TEXT, Role.PATIENT, FORMAT, "text", "string")
 
 
@@ -110,11 +112,8 @@ class FHIRScrubber:
             document = json_io.loads(data)
             report = self.scrub_document(document)
             return FHIRResult(json_io.dumps(document), report, line=line)
-        except (json_io.FHIRFormatError, FHIRScrubError, IdentityUnresolvedError) as exc:
-            return FHIRResult(None, error=str(exc), line=line)  # value-free messages
-        except LookupError as exc:
-            # Not ours: its text may quote the data (a KeyError holds the key).
-            return FHIRResult(None, error=internal_error(exc), line=line)
+        except (json_io.FHIRFormatError, FHIRScrubError, LookupError) as exc:
+            return FHIRResult(None, error=str(exc), line=line)
         except (RecursionError, TypeError):
             return FHIRResult(None, error="nesting too deep", line=line)
 
@@ -221,6 +220,14 @@ class FHIRScrubber:
         role = rules.RESOURCE_ROLES.get(resource_type, Role.PATIENT)
         if resource_type == "Observation":
             self._age_observation(resource, walk)
+        skip = _RESOURCE_SKIP
+        if resource_type == "Binary":
+            # Binary.data is a document like an Attachment's: textual content is
+            # decoded, scrubbed and re-encoded; anything else follows the policy for
+            # binaries (safe-harbor removes it).
+            if self._attachment(resource, "Binary", role, walk) is _REMOVE:
+                resource.pop("data", None)
+            skip = _BINARY_SKIP
         if isinstance(resource.get("id"), str):
             resource["id"] = self._pseudo_id(resource["id"], walk)
         meta = resource.get("meta")
@@ -239,14 +246,12 @@ class FHIRScrubber:
                 walk,
                 skip=frozenset({"source", "security", "tag", "profile", "versionId"}),
             )
-        self._object(
-            resource,
-            resource_type,
-            resource_type,
-            role,
-            walk,
-            skip=frozenset({"resourceType", "id", "meta", "contained"}),
-        )
+            for tag in meta.get("tag") or ():
+                # Tags are codes a sender chose: their display and code can say anything.
+                for key in ("display", "code"):
+                    if isinstance(tag, dict) and isinstance(tag.get(key), str):
+                        self._defer_text(tag[key], "Meta.tag", walk, _dict_setter(tag, key))
+        self._object(resource, resource_type, resource_type, role, walk, skip=skip)
 
     def _object(
         self,
@@ -291,13 +296,19 @@ class FHIRScrubber:
 
     @staticmethod
     def _is_free_text(value: Any, element: ElementType | None, key: str) -> bool:
+        """Fail closed: every ``string``/``markdown`` no datatype handler claimed, and
+        every string the models do not know (unless it is shaped like a date), is
+        free text. Coded types (``code``, ``uri``, ``id``...) are not."""
         if not isinstance(value, str):
             return False
         fhir_type = element.fhir_type if element else None
-        if fhir_type == "markdown" or (fhir_type == "string" and key in rules.TEXT_ELEMENTS):
+        if fhir_type in ("markdown", "string"):
             return True
-        # Content the models do not know: prose is free text.
-        return fhir_type is None and len(value) > 20 and " " in value.strip()
+        return (
+            fhir_type is None
+            and _HAS_LETTER_OR_DIGITS.search(value) is not None
+            and _DATE_SHAPE.fullmatch(value) is None
+        )
 
     def _element(
         self, value: Any, element: ElementType | None, key: str, path: str, role: Role, walk: _Walk
@@ -377,6 +388,7 @@ class FHIRScrubber:
         kind = Kind.PROVIDER_NAME if role is Role.PROVIDER else Kind.NAME
         family = name.get("family") if isinstance(name.get("family"), str) else ""
         givens = [g for g in name.get("given", []) if isinstance(g, str)]
+        text = name.get("text")
         replaced: list[str] = []
         for key in ("family", "text"):
             if isinstance(name.get(key), str):
@@ -404,6 +416,9 @@ class FHIRScrubber:
                     givens[1] if len(givens) > 1 else "",
                     replacement,
                 )
+        elif isinstance(text, str) and name.get("text") != text:
+            # Only ``text``: its words are the name the free text will spell.
+            walk.ctx.text.add_name(*_name_parts(text), as_text(str(name.get("text") or ""), kind))
         return name
 
     def _address(self, address: dict[str, Any], path: str, role: Role, walk: _Walk) -> Any:
@@ -462,9 +477,21 @@ class FHIRScrubber:
         return identifier
 
     def _reference(self, reference: dict[str, Any], path: str, role: Role, walk: _Walk) -> Any:
-        if isinstance(reference.get("reference"), str):
-            reference["reference"] = self._rewrite_reference(reference["reference"], walk)
-        if isinstance(reference.get("display"), str):
+        target = reference.get("reference")
+        target_type = _reference_type(target, reference.get("type"))
+        if isinstance(target, str):
+            reference["reference"] = self._rewrite_reference(target, walk)
+        display = reference.get("display")
+        if isinstance(display, str) and target_type in rules.PERSON_REFERENCE_ROLES:
+            # The display of a reference to a person is that person's name, known
+            # even when the Patient itself is not in this document.
+            person_role = rules.PERSON_REFERENCE_ROLES[target_type]
+            kind = Kind.PROVIDER_NAME if person_role is Role.PROVIDER else Kind.NAME
+            outcome = self._apply(display, kind, person_role, f"{path}.display", "string", walk)
+            self._set(reference, "display", outcome)
+            if kind is Kind.NAME:
+                walk.ctx.text.add_name(*_name_parts(display), as_text(outcome, kind))
+        elif isinstance(display, str):
             self._defer_text(
                 reference["display"],
                 f"{path}.display",
@@ -531,7 +558,8 @@ class FHIRScrubber:
             return attachment
         if content_type.startswith(rules.TEXT_CONTENT_PREFIXES):
             try:
-                text = base64.b64decode(data, validate=True).decode("utf-8")
+                # MIME-wrapped base64 (line breaks every 76 characters) is common.
+                text = base64.b64decode("".join(data.split()), validate=True).decode("utf-8")
             except (binascii.Error, UnicodeDecodeError):
                 raise FHIRScrubError(f"{path}.data: textual attachment cannot be decoded") from None
 
@@ -638,7 +666,11 @@ class FHIRScrubber:
             return self._scrub_query_url(reference, walk)
         match = _REFERENCE.fullmatch(reference)
         if match is None:
-            return reference
+            # A form nothing here understands (urn:oid:..., a bare string): opaque, so
+            # replaced whole, the same way everywhere so it still resolves.
+            walk.methods.add("pseudonymize")
+            digest = walk.ctx.keyed_digest(ID_DOMAIN, reference)
+            return f"urn:oid:2.25.{int.from_bytes(digest[:16], 'big')}"
         rest = match.group("rest") or ""
         return (
             f"{match.group('base')}{match.group('type')}/"
@@ -690,12 +722,28 @@ class FHIRScrubber:
                 query.append((name, reference))
                 continue
             if kind is None:
-                query.append((name, value))
+                query.append((name, self._search_value(base, value, walk)))
                 continue
             outcome = self._apply(value, kind, Role.PATIENT, f"search.{base}", "string", walk)
             if isinstance(outcome, str):
                 query.append((name, outcome))
         return urlunsplit((parts.scheme, parts.netloc, path, urlencode(query), parts.fragment))
+
+    def _search_value(self, parameter: str, value: str, walk: _Walk) -> str:
+        """A search parameter no rule names: kept if it is a known harmless control or
+        code parameter, a date (with its prefix) treated as a date, else free text."""
+        if parameter in rules.PLAIN_SEARCH_PARAMETERS:
+            return value
+        dated = _SEARCH_DATE.fullmatch(value)
+        if dated is not None:
+            outcome = self._apply(
+                dated.group(2), Kind.DATE, Role.PATIENT, f"search.{parameter}", "dateTime", walk
+            )
+            return dated.group(1) + outcome if isinstance(outcome, str) else ""
+        outcome = walk.ctx.apply(value, _FREE_TEXT)
+        if outcome != value:
+            walk.methods.add("scrub")
+        return outcome if isinstance(outcome, str) else ""
 
     # --- text -----------------------------------------------------------------------
 
@@ -712,19 +760,26 @@ class FHIRScrubber:
         walk.deferred.append(run)
 
     def _scrub_xhtml(self, div: str, walk: _Walk) -> str:
-        """Scrub a narrative's text nodes (and title/alt/href values); markup is untouched."""
-        pieces = _TAG.split(div)
+        """Scrub a narrative's text nodes and attribute values; markup is untouched.
+
+        Comments are removed (nobody reads them, anything can hide in them);
+        attribute values are scrubbed as text, except those that only shape
+        the page (class, style, colspan...), in either quote style.
+        """
+        pieces = _TAG.split(_COMMENT.sub("", div))
         for index, piece in enumerate(pieces):
             if not piece:
                 continue
             if index % 2:  # a tag
-                pieces[index] = _ATTRIBUTE.sub(
-                    lambda m: m.group(1) + self._scrub_escaped(m.group(2), walk) + m.group(3),
-                    piece,
-                )
+                pieces[index] = _ATTRIBUTE.sub(lambda m: self._scrub_attribute(m, walk), piece)
             elif piece.strip():
                 pieces[index] = self._scrub_escaped(piece, walk)
         return "".join(pieces)
+
+    def _scrub_attribute(self, match: re.Match[str], walk: _Walk) -> str:
+        if match.group(2).lower() in _LAYOUT_ATTRIBUTES:
+            return match.group(0)
+        return match.group(1) + self._scrub_escaped(match.group(4), walk) + match.group(5)
 
     def _scrub_escaped(self, escaped: str, walk: _Walk) -> str:
         text = html.unescape(escaped)
@@ -798,6 +853,16 @@ _HANDLED: Final[dict[str, frozenset[str]]] = {
     "Age": frozenset({"value", "comparator", "unit", "system", "code"}),
 }
 _UCUM: Final = "http://unitsofmeasure.org"
+_RESOURCE_SKIP: Final = frozenset({"resourceType", "id", "meta", "contained"})
+_BINARY_SKIP: Final = _RESOURCE_SKIP | {"data", "contentType"}
+_HAS_LETTER_OR_DIGITS: Final = re.compile(r"[^\W\d_]|\d{3}")
+_SEARCH_DATE: Final = re.compile(
+    r"(eq|ne|gt|lt|ge|le|sa|eb|ap)?(\d{4}(?:-\d{2}(?:-\d{2}(?:T\S*)?)?)?)"
+)
+_PARENTHESIZED: Final = re.compile(r"\([^)]*\)")
+_NAME_AFFIXES: Final = frozenset(
+    {"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "jr", "sr", "ii", "iii", "iv", "md", "phd"}
+)
 # Years per unit of an age quantity: UCUM codes and the unit words senders write.
 _YEARS_PER_UNIT: Final = {
     "a": 1.0,
@@ -900,6 +965,34 @@ def _resources(document: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 _PATIENT_REFERENCE: Final = re.compile(r"(?:^|/)Patient/([A-Za-z0-9.\-]{1,64})(?:/|$)")
+
+
+def _reference_type(reference: Any, declared: Any) -> str:
+    """The resource type a Reference points to: its ``type``, else its URL's type."""
+    if isinstance(declared, str) and declared:
+        return declared.rsplit("/", 1)[-1]
+    if isinstance(reference, str):
+        match = _REFERENCE.search(reference)
+        if match is not None:
+            return match.group("type")
+    return ""
+
+
+def _name_parts(text: str) -> tuple[str, str, str]:
+    """(family, given, middle) of a name written as one string.
+
+    "Family, Given Middle" or "Given Middle Family"; titles, suffixes and
+    parenthesized notes ("(daughter)") are left out.
+    """
+    text = _PARENTHESIZED.sub(" ", text)
+    if "," in text:
+        family, _, rest = text.partition(",")
+        words = [w for w in rest.split() if w.rstrip(".").lower() not in _NAME_AFFIXES]
+        return family.strip(), words[0] if words else "", " ".join(words[1:])
+    words = [w for w in text.split() if w.rstrip(".").lower() not in _NAME_AFFIXES]
+    if len(words) < 2:
+        return (words[0] if words else ""), "", ""
+    return words[-1], words[0], " ".join(words[1:-1])
 
 
 def _references(resource: dict[str, Any]) -> list[str]:

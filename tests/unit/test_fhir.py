@@ -504,3 +504,164 @@ def test_ages_over_89_are_top_coded_in_quantities(safe_harbor: FHIRScrubber) -> 
     codes = {c["code"] for c in old["meta"]["security"]}
     assert "ABSTRED" in codes
     Bundle.model_validate(out)  # still valid FHIR
+
+
+# --- leaks found by the adversarial review (synthetic PHI) --------------------------
+
+ZEB = {
+    "resourceType": "Patient",
+    "id": "p9",
+    "identifier": [
+        {"system": "urn:mrn", "type": {"coding": [{"code": "MR"}]}, "value": "MRN12345"}
+    ],
+    "name": [{"family": "Quillfeather", "given": ["Zebulon"]}],
+    "birthDate": "1961-03-04",
+}
+ZEB_PHI = ("Quillfeather", "Zebulon", "MRN12345", "1961-03-04")
+
+
+def _b64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
+
+
+def _all_text(document: dict[str, Any]) -> str:
+    """The output as JSON plus every base64 payload decoded."""
+    parts = [orjson.dumps(document).decode()]
+    stack: list[Any] = [document]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            if isinstance(item.get("data"), str):
+                parts.append(base64.b64decode("".join(item["data"].split())).decode("latin-1"))
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return "\n".join(parts)
+
+
+@pytest.mark.parametrize("content_type", ["application/pdf", "text/plain", "application/fhir+json"])
+def test_binary_resources_are_scrubbed_or_removed(
+    safe_harbor: FHIRScrubber, content_type: str
+) -> None:
+    note = "Patient: Zebulon Quillfeather DOB 1961-03-04 MRN12345"
+    binary = {"resourceType": "Binary", "id": "b1", "contentType": content_type, "data": _b64(note)}
+    out = scrub(
+        safe_harbor,
+        {
+            "resourceType": "Bundle",
+            "type": "collection",
+            "entry": [{"resource": ZEB}, {"resource": binary}],
+        },
+    )
+    text = _all_text(out)
+    for value in ZEB_PHI:
+        assert value not in text, value
+    scrubbed = out["entry"][1]["resource"]
+    assert ("data" in scrubbed) == content_type.startswith("text/")
+
+
+def test_reference_display_names_a_patient_not_in_the_document(safe_harbor: FHIRScrubber) -> None:
+    observation = {
+        "resourceType": "Observation",
+        "id": "o1",
+        "status": "final",
+        "code": {"text": "note"},
+        "subject": {"reference": "Patient/p77", "display": "Zebulon Quillfeather"},
+        "performer": [{"reference": "RelatedPerson/r1", "display": "Wick, Hester (daughter)"}],
+        "valueString": "Zebulon Quillfeather reports dizziness; Hester Wick drove him in",
+    }
+    out = scrub(safe_harbor, observation)
+    text = orjson.dumps(out).decode()
+    for value in ("Zebulon", "Quillfeather", "Hester", "Wick"):
+        assert value not in text, value
+    assert "reports dizziness" in out["valueString"]
+
+
+def test_a_name_given_only_as_text_is_replaced_in_the_narrative(safe_harbor: FHIRScrubber) -> None:
+    patient = {
+        **ZEB,
+        "name": [{"text": "Zebulon Quillfeather"}],
+        "text": {
+            "status": "generated",
+            "div": '<div xmlns="http://www.w3.org/1999/xhtml">Zebulon Quillfeather</div>',
+        },
+    }
+    out = scrub(safe_harbor, patient)
+    assert "Quillfeather" not in orjson.dumps(out).decode()
+
+
+def test_narrative_comments_and_all_attribute_values_are_scrubbed(
+    safe_harbor: FHIRScrubber,
+) -> None:
+    div = (
+        '<div xmlns="http://www.w3.org/1999/xhtml"><!-- born March 4, 1961, ph 555 321 7788 -->'
+        "<span title='DOB March 4, 1961; Zebulon Quillfeather' class=\"pt\" "
+        'data-who="Quillfeather">pt</span></div>'
+    )
+    out = scrub(safe_harbor, {**ZEB, "text": {"status": "generated", "div": div}})
+    scrubbed = out["text"]["div"]
+    for value in ("March 4", "Quillfeather", "Zebulon", "7788", "<!--"):
+        assert value not in scrubbed, value
+    assert 'class="pt"' in scrubbed
+
+
+def test_unknown_strings_tags_odd_references_and_search_parameters(
+    safe_harbor: FHIRScrubber,
+) -> None:
+    unknown = {
+        "resourceType": "PatientProfileX",
+        "id": "x",
+        "fullName": "Zebulon Quillfeather",
+        "mrn": "MRN12345",
+        "dob": "1961-03-04",
+    }
+    patient = {
+        **ZEB,
+        "meta": {
+            "tag": [{"system": "urn:x", "code": "MRN12345", "display": "Zebulon Quillfeather"}]
+        },
+        "nickname": "Zeb Quillfeather",
+        "generalPractitioner": [
+            {"reference": "Practitioner/Quillfeather Zebulon"},
+            {"reference": "urn:oid:2.16.840.1.113883.4.1.123456789"},
+        ],
+    }
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "searchset",
+        "link": [
+            {
+                "relation": "self",
+                "url": "https://fhir.example.org/Patient?_content=Quillfeather&mrn=MRN12345"
+                "&birthdate=ge1961-03-04&_count=10",
+            }
+        ],
+        "entry": [{"resource": patient}, {"resource": unknown}],
+    }
+    out = scrub(safe_harbor, bundle)
+    text = orjson.dumps(out).decode()
+    for value in (*ZEB_PHI, "123456789", "1961-03"):
+        assert value not in text, value
+    assert "_count=10" in out["link"][0]["url"]
+    references = [r["reference"] for r in out["entry"][0]["resource"]["generalPractitioner"]]
+    assert references[0].startswith("Practitioner/")
+    assert references[1].startswith("urn:oid:2.25.")
+
+
+def test_mime_wrapped_base64_text_is_decoded(safe_harbor: FHIRScrubber) -> None:
+    note = "Zebulon Quillfeather was seen today. " * 6
+    wrapped = base64.encodebytes(note.encode()).decode()  # line breaks every 76 characters
+    document = {
+        "resourceType": "DocumentReference",
+        "id": "d1",
+        "status": "current",
+        "subject": {"reference": "Patient/p9"},
+        "content": [{"attachment": {"contentType": "text/plain", "data": wrapped}}],
+    }
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [{"resource": ZEB}, {"resource": document}],
+    }
+    out = scrub(safe_harbor, bundle)
+    assert "Quillfeather" not in _all_text(out)
