@@ -35,10 +35,15 @@ from parsers.fhir.types import ElementType, children
 from scrubbers.engine import MessageContext, Scrubber
 from scrubbers.fhir import rules
 from scrubbers.identifier_types import IDENTIFIER_SYSTEMS, IDENTIFIER_TYPES
-from scrubbers.identity import Identity, IdentitySource, PatientIdentifier
+from scrubbers.identity import (
+    Identity,
+    IdentitySource,
+    IdentityUnresolvedError,
+    PatientIdentifier,
+)
 from scrubbers.kinds import AGE_OBSERVATION_CODES, DATE_KINDS, Kind, Role
 from scrubbers.methods import Removal
-from scrubbers.report import ScrubReport
+from scrubbers.report import ScrubReport, internal_error
 from scrubbers.target import Target
 from scrubbers.text import as_text
 
@@ -112,8 +117,11 @@ class FHIRScrubber:
             document = json_io.loads(data)
             report = self.scrub_document(document)
             return FHIRResult(json_io.dumps(document), report, line=line)
-        except (json_io.FHIRFormatError, FHIRScrubError, LookupError) as exc:
-            return FHIRResult(None, error=str(exc), line=line)
+        except (json_io.FHIRFormatError, FHIRScrubError, IdentityUnresolvedError) as exc:
+            return FHIRResult(None, error=str(exc), line=line)  # value-free messages
+        except LookupError as exc:
+            # Not ours: its text may quote the data (a KeyError holds the key).
+            return FHIRResult(None, error=internal_error(exc), line=line)
         except (RecursionError, TypeError):
             return FHIRResult(None, error="nesting too deep", line=line)
 
