@@ -13,6 +13,20 @@ Guarantees (at_least_once, the default):
 * a poison record is quarantined, never retried forever: its partition keeps
   flowing.
 
+Record sizes (defaults; README has the settings):
+
+* over ``max_record_bytes`` (4 MiB) a record is not scrubbed but quarantined,
+  stage ``size``, with its raw payload for replay;
+* up to ``quarantine_max_bytes`` (32 MiB) the payload is kept: the consumer's
+  per-partition fetch size and the producer's request limit are that ceiling
+  plus ``RECORD_OVERHEAD_BYTES``, and ``topics ensure`` gives the quarantine
+  topic that ``max.message.bytes``. Every such record fits one fetch: aiokafka
+  skips a record it gets only part of (aio-libs/aiokafka#1173);
+* a larger record is still fetched (the broker hands over an oversized first
+  batch so consumers progress, KIP-74) and quarantined without its payload
+  (empty key and value, ``phi-scrub.payload: omitted``, the source position in
+  the headers), as is a quarantine record the broker refuses as too large.
+
 ``exactly_once`` switches Faust to Kafka transactions (read_committed
 consumers see each input once); downstream should still de-duplicate on the
 ``phi-scrub.record-id`` header, since Faust's transactional mode has open
@@ -31,16 +45,18 @@ import os
 import ssl
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any, cast
 
 import faust
 import structlog
+from aiokafka.errors import MessageSizeTooLargeError, RecordListTooLargeError, RecordTooLargeError
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from scrubbers.engine import Scrubber
-from streams.config import WorkerConfig
+from streams.config import RECORD_OVERHEAD_BYTES, WorkerConfig
 from streams.metrics import WorkerMetrics
-from streams.pipeline import RecordProcessor, Routing, SourceRecord, Stage
+from streams.pipeline import OutputRecord, RecordProcessor, Routing, SourceRecord, Stage
 
 log = structlog.get_logger("phi_scrub.worker")
 
@@ -93,12 +109,17 @@ def create_app(config: WorkerConfig, scrubber: Scrubber) -> tuple[faust.App, Wor
         stream_buffer_maxsize=1024,
         broker_session_timeout=config.session_timeout_ms / 1000,
         broker_heartbeat_interval=max(0.5, config.session_timeout_ms / 1000 / 10),
-        producer_max_request_size=max(config.max_record_bytes + 65_536, 1_048_576),
-        consumer_max_fetch_size=max(config.max_record_bytes * 2, 4_194_304),
+        # Both fit a quarantine record with the largest payload kept (see the docstring).
+        producer_max_request_size=config.quarantine_max_bytes + RECORD_OVERHEAD_BYTES,
+        consumer_max_fetch_size=config.quarantine_max_bytes + RECORD_OVERHEAD_BYTES,
     )
     metrics = WorkerMetrics()
     processor = RecordProcessor(
-        scrubber, routing(config), config.max_record_bytes, config.header_allowlist
+        scrubber,
+        routing(config),
+        config.max_record_bytes,
+        config.header_allowlist,
+        quarantine_max_bytes=config.quarantine_max_bytes,
     )
     raw = app.topic(
         *config.raw_topics, allow_empty=True, key_serializer="raw", value_serializer="raw"
@@ -107,6 +128,10 @@ def create_app(config: WorkerConfig, scrubber: Scrubber) -> tuple[faust.App, Wor
         name: app.topic(name, key_serializer="raw", value_serializer="raw")
         for name in {config.hl7_output, config.fhir_output, config.quarantine_topic}
     }
+
+    async def send(out: OutputRecord) -> None:
+        delivery = await outputs[out.topic].send(key=out.key, value=out.value, headers=out.headers)
+        await delivery  # acked by the broker before this offset can be committed
 
     @app.agent(raw, name="scrub", concurrency=1)
     async def scrub(stream: faust.StreamT[Any]) -> None:
@@ -122,27 +147,20 @@ def create_app(config: WorkerConfig, scrubber: Scrubber) -> tuple[faust.App, Wor
             error = _delivery_error(delivery)
             if error is None:
                 _finish(event, record, out)
-                return
-            if out.quarantined:
-                _fail(error)  # nowhere safer to put it: no ack, so the record comes back
-                return
-            # The broker refused the de-identified record (too large for the output
-            # topic, say): quarantine the input rather than stall the partition.
-            app.loop.create_task(requarantine(event, record, error))
+            else:
+                app.loop.create_task(replace(event, record, out, error))
 
-        async def requarantine(event: Any, record: SourceRecord, error: BaseException) -> None:
-            out = processor.quarantine(
-                record,
-                Stage.PRODUCE,
-                type(error).__name__,
-                "the broker refused the de-identified record",
-            )
+        async def replace(
+            event: Any, record: SourceRecord, out: OutputRecord, error: BaseException
+        ) -> None:
+            # A refused de-identified record is quarantined instead; a quarantine record
+            # refused as too large goes again without its payload (see recover()).
             try:
-                await (await _send(out))
+                final = await recover(processor, record, out, error, send)
             except Exception as exc:
-                _fail(exc)
+                _fail(exc)  # nowhere safer to put it: no ack, so the record comes back
                 return
-            _finish(event, record, out)
+            _finish(event, record, final)
 
         def _finish(event: Any, record: SourceRecord, out: Any) -> None:
             window.release()
@@ -221,6 +239,64 @@ def _delivery_error(delivery: Any) -> BaseException | None:
     return exc
 
 
+_TOO_LARGE = (MessageSizeTooLargeError, RecordListTooLargeError, RecordTooLargeError)
+
+
+def _size_refusal(exc: BaseException | None) -> str | None:
+    """The class name of the size error *exc* is or wraps (Faust wraps aiokafka's)."""
+    for _ in range(5):
+        if exc is None:
+            break
+        if isinstance(exc, _TOO_LARGE):
+            return type(exc).__name__
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
+async def deliver(
+    processor: RecordProcessor,
+    record: SourceRecord,
+    out: OutputRecord,
+    send: Callable[[OutputRecord], Awaitable[None]],
+) -> OutputRecord:
+    """Send *out* and wait for the broker's acknowledgement; returns what was sent.
+
+    A de-identified record the broker refuses (too large for its topic, say) is
+    replaced by a quarantine record of the input, so the partition does not stall.
+    A quarantine record refused as too large is sent again without its payload.
+    Any other failure of a quarantine record is raised: nowhere safer to put it,
+    and without a commit the input comes back.
+    """
+    try:
+        await send(out)
+    except Exception as exc:
+        return await recover(processor, record, out, exc, send)
+    return out
+
+
+async def recover(
+    processor: RecordProcessor,
+    record: SourceRecord,
+    out: OutputRecord,
+    error: BaseException,
+    send: Callable[[OutputRecord], Awaitable[None]],
+) -> OutputRecord:
+    """After the broker refused *out* with *error*: send what replaces it; returns it.
+
+    See :func:`deliver`; raises *error* when nothing safer can be sent.
+    """
+    if not out.quarantined:
+        reason = "the broker refused the de-identified record"
+        replacement = processor.quarantine(record, Stage.PRODUCE, type(error).__name__, reason)
+        return await deliver(processor, record, replacement, send)
+    refusal = _size_refusal(error)
+    if refusal is None or not (out.value or out.key):
+        raise error
+    out = processor.without_payload(out, f"refused as too large: {refusal}")
+    await send(out)
+    return out
+
+
 def _account(metrics: WorkerMetrics, record: SourceRecord, out: Any) -> None:
     if out.quarantined:
         metrics.quarantined.labels(record.topic, out.stage, out.reason).inc()
@@ -234,6 +310,7 @@ def _account(metrics: WorkerMetrics, record: SourceRecord, out: Any) -> None:
             record_id=record.record_id,
             stage=out.stage,
             reason=out.reason,
+            payload=dict(out.headers).get("phi-scrub.payload", b"").decode(),
         )
         return
     metrics.records_out.labels(out.topic).inc()

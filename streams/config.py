@@ -17,6 +17,8 @@ from typing import Any, Final
 import yaml
 
 SECRET_FIELDS: Final = frozenset({"sasl_password", "key"})
+# Room for the key, headers and batch framing around a value of a given size.
+RECORD_OVERHEAD_BYTES: Final = 64 * 1024
 GUARANTEES: Final = ("at_least_once", "exactly_once")
 
 
@@ -39,8 +41,12 @@ class WorkerConfig:
     group_id: str = "phi-scrub"
     policy: str = "safe-harbor"
     processing_guarantee: str = "at_least_once"
-    max_record_bytes: int = 4 * 1024 * 1024
     max_in_flight: int = 1000  # outputs awaiting the broker's ack before fetching pauses
+    max_record_bytes: int = 4 * 1024 * 1024  # larger records are quarantined unscrubbed
+    # The largest raw record a quarantine record carries whole; larger ones are
+    # quarantined without their payload. Also sizes the consumer's per-partition
+    # fetch, the producer's request limit and the quarantine topic's max.message.bytes.
+    quarantine_max_bytes: int = 32 * 1024 * 1024
     http_port: int = 6066
     http_host: str = "0.0.0.0"  # noqa: S104 - probes and Prometheus reach the pod's IP
     header_allowlist: list[str] = field(default_factory=lambda: ["traceparent", "tracestate"])
@@ -80,6 +86,7 @@ _ENV: Final[dict[str, str]] = {
     "processing_guarantee": "PHI_SCRUB_PROCESSING_GUARANTEE",
     "max_record_bytes": "PHI_SCRUB_MAX_RECORD_BYTES",
     "max_in_flight": "PHI_SCRUB_MAX_IN_FLIGHT",
+    "quarantine_max_bytes": "PHI_SCRUB_QUARANTINE_MAX_BYTES",
     "http_port": "PHI_SCRUB_HTTP_PORT",
     "http_host": "PHI_SCRUB_HTTP_HOST",
     "header_allowlist": "PHI_SCRUB_HEADER_ALLOWLIST",
@@ -99,6 +106,7 @@ _INTS: Final = frozenset(
     {
         "max_record_bytes",
         "max_in_flight",
+        "quarantine_max_bytes",
         "http_port",
         "topic_replication",
         "topic_retention_ms",
@@ -143,6 +151,13 @@ def load_config(env: Mapping[str, str] | None = None) -> WorkerConfig:
         raise ConfigError(f"PHI_SCRUB_PROCESSING_GUARANTEE must be one of {', '.join(GUARANTEES)}")
     if config.max_in_flight < 1:
         raise ConfigError("PHI_SCRUB_MAX_IN_FLIGHT must be at least 1")
+    if config.max_record_bytes < 1:
+        raise ConfigError("PHI_SCRUB_MAX_RECORD_BYTES must be at least 1")
+    if config.quarantine_max_bytes < config.max_record_bytes:
+        raise ConfigError(
+            "PHI_SCRUB_QUARANTINE_MAX_BYTES must be at least PHI_SCRUB_MAX_RECORD_BYTES "
+            "(every record the worker tries to scrub must fit in quarantine)"
+        )
     if set(config.hl7_topics) & set(config.fhir_topics):
         raise ConfigError("a raw topic cannot be both an HL7v2 and a FHIR topic")
     outputs = {config.hl7_output, config.fhir_output, config.quarantine_topic}

@@ -12,7 +12,10 @@ output, and its key and headers were rebuilt from scratch (the output key is
 the patient's pseudonym; input headers are dropped except an allowlist;
 provenance headers are added). Quarantine records carry the raw input (and
 need the raw topics' ACLs) plus headers naming the stage, error class,
-policy and source position, never a value.
+policy and source position, never a value. A raw input larger than the
+quarantine ceiling (``quarantine_max_bytes``) is quarantined without its
+payload (empty key and value, ``phi-scrub.payload: omitted``): the source
+topic/partition/offset headers say where to replay it from.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from __future__ import annotations
 import enum
 import hashlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib.metadata import version
 from typing import Final
 
@@ -93,10 +96,13 @@ class RecordProcessor:
         routing: Routing,
         max_bytes: int,
         header_allowlist: Iterable[str] = (),
+        quarantine_max_bytes: int | None = None,
     ) -> None:
         self.scrubber = scrubber
         self.routing = routing
         self.max_bytes = max_bytes
+        # None: quarantine records always carry the raw payload.
+        self.quarantine_max_bytes = quarantine_max_bytes
         self.allowlist = frozenset(h.lower() for h in header_allowlist)
         self.hl7 = HL7Scrubber(scrubber)
         self.fhir = FHIRScrubber(scrubber)
@@ -187,7 +193,10 @@ class RecordProcessor:
         reason: str,
         findings: dict[str, int] | None = None,
     ) -> OutputRecord:
+        """The quarantine record for *record*: its raw key and value, and headers that
+        never hold a value; without the payload if the value is over the ceiling."""
         policy = self.scrubber.policy
+        value = record.value or b""
         headers: Headers = [
             (HEADER_PREFIX + "record-id", record.record_id.encode()),
             (HEADER_PREFIX + "stage", stage.value.encode()),
@@ -198,14 +207,32 @@ class RecordProcessor:
             (HEADER_PREFIX + "source-topic", record.topic.encode()),
             (HEADER_PREFIX + "source-partition", str(record.partition).encode()),
             (HEADER_PREFIX + "source-offset", str(record.offset).encode()),
+            (HEADER_PREFIX + "payload", b"raw"),
+            (HEADER_PREFIX + "payload-bytes", str(len(value)).encode()),
         ]
-        return OutputRecord(
+        out = OutputRecord(
             topic=self.routing.quarantine,
             key=record.key,
-            value=record.value or b"",
+            value=value,
             headers=headers,
             quarantined=True,
             reason=error_class,
             stage=stage.value,
             findings=findings or {},
         )
+        ceiling = self.quarantine_max_bytes
+        if ceiling is not None and len(value) > ceiling:
+            return self.without_payload(out, f"larger than {ceiling} bytes")
+        return out
+
+    @staticmethod
+    def without_payload(out: OutputRecord, why: str) -> OutputRecord:
+        """Quarantine record *out* with its raw key and value dropped (empty value,
+        ``phi-scrub.payload: omitted``), *why* (no values) appended to the reason."""
+        reason, payload = HEADER_PREFIX + "reason", HEADER_PREFIX + "payload"
+        suffix = f"; raw payload omitted ({why})".encode()
+        headers: Headers = [
+            (name, value + suffix if name == reason else b"omitted" if name == payload else value)
+            for name, value in out.headers
+        ]
+        return replace(out, key=None, value=b"", headers=headers)

@@ -2,17 +2,21 @@
 
 De-identified and quarantine topics get as many partitions as the largest
 raw topic feeding them (so per-partition parallelism carries through), and
-the configured replication and retention. The worker never creates topics
-itself (Faust is told not to declare them).
+the configured replication and retention. The quarantine topic also gets
+``max.message.bytes`` for a record carrying a raw payload of up to
+``PHI_SCRUB_QUARANTINE_MAX_BYTES``; ``check`` reports an existing quarantine
+topic with a smaller limit (its oversized records would lose their payload).
+The worker never creates topics itself (Faust is told not to declare them).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kafka.admin import KafkaAdminClient, NewTopic
+from kafka.admin import ConfigResource, ConfigResourceType, KafkaAdminClient, NewTopic
+from kafka.errors import KafkaError
 
-from streams.config import WorkerConfig, kafka_python_security
+from streams.config import RECORD_OVERHEAD_BYTES, WorkerConfig, kafka_python_security
 
 
 class TopicError(RuntimeError):
@@ -23,6 +27,12 @@ class TopicError(RuntimeError):
 class TopicPlan:
     name: str
     partitions: int
+    configs: dict[str, str]
+
+
+def quarantine_message_bytes(config: WorkerConfig) -> int:
+    """The quarantine topic's ``max.message.bytes``: the largest kept payload, plus framing."""
+    return config.quarantine_max_bytes + RECORD_OVERHEAD_BYTES
 
 
 def _admin(config: WorkerConfig) -> KafkaAdminClient:
@@ -51,10 +61,13 @@ def plan(config: WorkerConfig, admin: KafkaAdminClient) -> list[TopicPlan]:
         raise TopicError(f"raw topics do not exist: {', '.join(missing)}")
     hl7 = max(raw[name] for name in config.hl7_topics) if config.hl7_topics else 1
     fhir = max(raw[name] for name in config.fhir_topics) if config.fhir_topics else 1
+    retention = config.topic_retention_ms
+    common = {"retention.ms": str(retention)} if retention > 0 else {}
+    quarantine = {**common, "max.message.bytes": str(quarantine_message_bytes(config))}
     return [
-        TopicPlan(config.hl7_output, hl7),
-        TopicPlan(config.fhir_output, fhir),
-        TopicPlan(config.quarantine_topic, max(hl7, fhir)),
+        TopicPlan(config.hl7_output, hl7, common),
+        TopicPlan(config.fhir_output, fhir, common),
+        TopicPlan(config.quarantine_topic, max(hl7, fhir), quarantine),
     ]
 
 
@@ -64,17 +77,12 @@ def ensure(config: WorkerConfig) -> list[str]:
     try:
         wanted = plan(config, admin)
         existing = set(admin.list_topics())
-        configs = (
-            {"retention.ms": str(config.topic_retention_ms)}
-            if (config.topic_retention_ms > 0)
-            else {}
-        )
         new = [
             NewTopic(
                 p.name,
                 num_partitions=p.partitions,
                 replication_factor=config.topic_replication,
-                topic_configs=configs,
+                topic_configs=p.configs,
             )
             for p in wanted
             if p.name not in existing
@@ -105,6 +113,27 @@ def check(config: WorkerConfig) -> list[str]:
                     f"{topic.name}: {actual[topic.name]} partitions, raw topics have "
                     f"{topic.partitions}"
                 )
+        if config.quarantine_topic in actual:
+            limit = _max_message_bytes(admin, config.quarantine_topic)
+            wanted_bytes = quarantine_message_bytes(config)
+            if limit is not None and limit < wanted_bytes:
+                problems.append(
+                    f"{config.quarantine_topic}: max.message.bytes is {limit}, the worker needs "
+                    f"{wanted_bytes} (PHI_SCRUB_QUARANTINE_MAX_BYTES plus framing); larger "
+                    "quarantine records would be kept without their payload"
+                )
         return problems
     finally:
         admin.close()
+
+
+def _max_message_bytes(admin: KafkaAdminClient, topic: str) -> int | None:
+    """The topic's effective ``max.message.bytes`` (its own or the broker's default)."""
+    resource = ConfigResource(ConfigResourceType.TOPIC, topic, {"max.message.bytes": None})
+    try:
+        described = admin.describe_configs([resource], config_filter="all")
+    except KafkaError:  # no DescribeConfigs permission, say: nothing to report
+        return None
+    entry = described.get("topic", {}).get(topic, {}).get("max.message.bytes")
+    value = entry.get("value") if isinstance(entry, dict) else None
+    return int(value) if value is not None else None

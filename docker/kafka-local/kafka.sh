@@ -73,7 +73,11 @@ transaction.state.log.min.isr=1
 transaction.state.log.num.partitions=4
 group.initial.rebalance.delay.ms=0
 auto.create.topics.enable=false
-message.max.bytes=4194304
+# Records (batches) up to 25 MiB: a 20 MB HL7 batch or FHIR bundle must get through.
+# replica.fetch.max.bytes matches it for a multi-node copy of this file; the default
+# socket.request.max.bytes (100 MiB) and fetch.max.bytes (55 MiB) already fit.
+message.max.bytes=26214400
+replica.fetch.max.bytes=26214400
 EOF
   cat >"$data_dir/log4j.properties" <<EOF
 log4j.rootLogger=WARN, file

@@ -8,6 +8,7 @@ no planted PHI reaches a de-identified value, key, header or the logs,
 
 from __future__ import annotations
 
+import hashlib
 import os
 import signal
 import socket
@@ -37,6 +38,7 @@ DATA = Path(__file__).resolve().parents[1] / "data"
 HL7_SAMPLES = sorted((DATA / "hl7v2" / "fhir-converter").glob("*.hl7"))
 FHIR_SAMPLES = sorted((DATA / "fhir" / "synthea-r4").glob("*.json"))
 MAX_RECORD = 1_000_000
+BIG_RECORD = 20 * 1024 * 1024  # the acceptance criterion's 20 MB poison record
 
 
 def _free_port() -> int:
@@ -226,8 +228,9 @@ def _consume(bootstrap: str, names: list[str], expected: int, timeout: float) ->
         auto_offset_reset="earliest",
         enable_auto_commit=False,
         group_id=None,
-        fetch_max_bytes=8_000_000,
-        max_partition_fetch_bytes=8_000_000,
+        fetch_max_bytes=64 * 1024 * 1024,
+        max_partition_fetch_bytes=34 * 1024 * 1024,  # a whole 32 MiB quarantine record
+        check_crcs=False,  # kafka-python's pure-Python CRC32C takes seconds per 20 MB
     )
     received: list[Any] = []
     deadline = time.monotonic() + timeout
@@ -236,6 +239,76 @@ def _consume(bootstrap: str, names: list[str], expected: int, timeout: float) ->
             received.extend(batch)
     consumer.close()
     return received
+
+
+def test_20mb_record_is_quarantined_whole_and_its_partition_flows(
+    kafka_bootstrap: str, topics: dict[str, str], tmp_path: Path
+) -> None:
+    """A 20 MB HL7 record (a base64 PDF in OBX-5) is five times the default
+    PHI_SCRUB_MAX_RECORD_BYTES: the worker still fetches it, quarantines it whole
+    (stage size) under the default 32 MiB quarantine ceiling, de-identifies the record
+    behind it on the same partition and commits past both."""
+    port = _free_port()
+    env = _env(kafka_bootstrap, topics, port)
+    del env["PHI_SCRUB_MAX_RECORD_BYTES"]  # the defaults: 4 MiB to scrub, 32 MiB in quarantine
+    cli = [sys.executable, "-m", "streams.cli"]
+    subprocess.run(
+        [*cli, "topics", "ensure"], env=env, check=True, capture_output=True, timeout=120
+    )
+    head = ADT.encode() + b"OBX|1|ED|PDF^Report||^application^pdf^Base64^"
+    big = head + b"A" * (BIG_RECORD - len(head) - 1) + b"\r"
+    producer = KafkaProducer(
+        bootstrap_servers=kafka_bootstrap, acks="all", max_request_size=BIG_RECORD + 1_048_576
+    )
+    sent = [
+        producer.send(topics["hl7"], key=b"QUILLFEATHER-TST0042", value=value, partition=0)
+        for value in (big, ADT.encode())
+    ]
+    offsets = [future.get(timeout=60).offset for future in sent]
+    producer.close()
+
+    with (tmp_path / "worker.log").open("wb") as log:
+        worker = subprocess.Popen([*cli, "worker"], env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        out = _consume(kafka_bootstrap, [topics["hl7_out"], topics["quarantine"]], 2, timeout=120)
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(timeout=60) == 0
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait()
+
+    logs = (tmp_path / "worker.log").read_text()
+    produced = sorted(m.topic for m in out)
+    assert produced == sorted([topics["hl7_out"], topics["quarantine"]]), logs[-3000:]
+    [quarantined] = [m for m in out if m.topic == topics["quarantine"]]
+    headers = dict(quarantined.headers)
+    assert headers["phi-scrub.stage"] == b"size"
+    assert headers["phi-scrub.error-class"] == b"RecordTooLarge"
+    assert headers["phi-scrub.reason"] == b"record larger than 4194304 bytes"
+    assert headers["phi-scrub.payload"] == b"raw"
+    assert headers["phi-scrub.payload-bytes"] == str(len(big)).encode()
+    assert headers["phi-scrub.source-topic"] == topics["hl7"].encode()
+    assert headers["phi-scrub.source-partition"] == b"0"
+    assert headers["phi-scrub.source-offset"] == str(offsets[0]).encode()
+    # The raw payload is kept whole, for replay (compared by digest: no 20 MB diffs).
+    assert hashlib.sha256(quarantined.value).hexdigest() == hashlib.sha256(big).hexdigest()
+    for name, value in quarantined.headers:
+        for phi in PHI:
+            assert phi.encode() not in value, name
+
+    [deidentified] = [m for m in out if m.topic == topics["hl7_out"]]
+    record_id = _record_id(topics["hl7"], 0, offsets[1])
+    assert dict(deidentified.headers)["phi-scrub.record-id"] == record_id.encode()
+    for phi in PHI:
+        assert phi.encode() not in deidentified.value, phi
+
+    admin = KafkaAdminClient(bootstrap_servers=kafka_bootstrap)
+    committed = admin.list_group_offsets({topics["group"]: None})[topics["group"]]
+    admin.close()
+    assert committed[TopicPartition(topics["hl7"], 0)].offset == offsets[1] + 1
+    for phi in PHI:
+        assert phi not in logs, phi
 
 
 def test_sigkill_mid_stream_loses_nothing(

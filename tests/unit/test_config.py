@@ -20,6 +20,8 @@ def test_defaults_and_secret_masking() -> None:
     )
     assert config.hl7_topics == ["a", "b"]
     assert config.http_port == 7000
+    assert config.max_record_bytes == 4 * 1024 * 1024
+    assert config.quarantine_max_bytes == 32 * 1024 * 1024
     shown = config.show()
     assert shown["sasl_password"] == "***"
     assert "s3cret-pw" not in repr(shown)
@@ -44,6 +46,11 @@ def test_yaml_file_then_environment(tmp_path: Path) -> None:
         ),
         ({"KAFKA_BOOTSTRAP_SERVERS": "k:1", "PHI_SCRUB_HL7_OUTPUT": "raw.hl7v2"}, "must differ"),
         ({"KAFKA_BOOTSTRAP_SERVERS": "k:1", "PHI_SCRUB_MAX_IN_FLIGHT": "0"}, "at least 1"),
+        (
+            {"KAFKA_BOOTSTRAP_SERVERS": "k:1", "PHI_SCRUB_QUARANTINE_MAX_BYTES": "1048576"},
+            "PHI_SCRUB_QUARANTINE_MAX_BYTES must be at least PHI_SCRUB_MAX_RECORD_BYTES",
+        ),
+        ({"KAFKA_BOOTSTRAP_SERVERS": "k:1", "PHI_SCRUB_MAX_RECORD_BYTES": "0"}, "at least 1"),
     ],
 )
 def test_bad_settings_name_the_variable(env: dict[str, str], fragment: str) -> None:

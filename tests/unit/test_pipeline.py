@@ -91,6 +91,8 @@ def test_poison_records_go_to_quarantine_with_a_reason(
     assert headers["phi-scrub.source-partition"] == b"2"
     assert headers["phi-scrub.source-offset"] == b"7"
     assert out.value == (value or b"")  # quarantine keeps the raw record for review
+    assert headers["phi-scrub.payload"] == b"raw"
+    assert headers["phi-scrub.payload-bytes"] == str(len(value or b"")).encode()
     for name, header in out.headers:
         assert b"QUILLFEATHER" not in header, name
 
@@ -152,3 +154,22 @@ def test_a_verifier_crash_quarantines_the_record(
     out = processor.process(record("raw.hl7", ADT.encode()))
     assert out.quarantined and out.stage == "verify"
     assert out.reason == "ValueError"
+
+
+def test_a_record_over_the_quarantine_ceiling_is_quarantined_without_its_payload() -> None:
+    scrubber = Scrubber(load_policy("safe-harbor"), KeyRing.single(TEST_SECRET))
+    processor = RecordProcessor(scrubber, ROUTING, max_bytes=1024, quarantine_max_bytes=4096)
+    kept = processor.process(record("raw.hl7", ADT.encode() + b"OBX|1|ED|" + b"A" * 2048))
+    assert kept.stage == "size" and kept.value.startswith(ADT.encode())
+    big = ADT.encode() + b"OBX|1|ED|" + b"A" * 8192
+    out = processor.process(record("raw.hl7", big))
+    assert out.quarantined and out.stage == "size"
+    assert out.value == b"" and out.key is None  # the raw key may be PHI too
+    headers = dict(out.headers)
+    assert headers["phi-scrub.payload"] == b"omitted"
+    assert headers["phi-scrub.payload-bytes"] == str(len(big)).encode()
+    assert headers["phi-scrub.reason"] == (
+        b"record larger than 1024 bytes; raw payload omitted (larger than 4096 bytes)"
+    )
+    assert headers["phi-scrub.source-offset"] == b"7"  # where to replay it from
+    assert_no_phi(out)

@@ -1,0 +1,86 @@
+"""How the worker sends each outcome: refusals never stall a partition or lose a position."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from aiokafka.errors import KafkaConnectionError, MessageSizeTooLargeError
+from faust.exceptions import ProducerSendError
+
+from scrubbers.engine import Scrubber
+from scrubbers.keys import KeyRing
+from scrubbers.policy import load_policy
+from streams.app import deliver
+from streams.pipeline import OutputRecord, RecordProcessor
+
+from .conftest import TEST_SECRET
+from .test_hl7_scrub import ADT
+from .test_pipeline import ROUTING, assert_no_phi, record
+
+
+class Broker:
+    """A fake send: refuses the first *refusals* records with the given errors."""
+
+    def __init__(self, *refusals: Exception) -> None:
+        self.refusals = list(refusals)
+        self.sent: list[OutputRecord] = []
+
+    async def send(self, out: OutputRecord) -> None:
+        if self.refusals:
+            raise self.refusals.pop(0)
+        self.sent.append(out)
+
+
+def wrapped(exc: Exception) -> ProducerSendError:
+    """As Faust raises an aiokafka error from ``send``."""
+    try:
+        raise ProducerSendError(f"Error while sending: {exc!r}") from exc
+    except ProducerSendError as error:
+        return error
+
+
+@pytest.fixture
+def processor() -> RecordProcessor:
+    scrubber = Scrubber(load_policy("safe-harbor"), KeyRing.single(TEST_SECRET))
+    return RecordProcessor(scrubber, ROUTING, max_bytes=64)
+
+
+def test_a_quarantine_record_refused_as_too_large_is_sent_without_its_payload(
+    processor: RecordProcessor,
+) -> None:
+    source = record("raw.hl7", ADT.encode())
+    out = processor.process(source)
+    assert out.quarantined and out.stage == "size"
+    for refusal in (MessageSizeTooLargeError(), wrapped(MessageSizeTooLargeError())):
+        broker = Broker(refusal)
+        sent = asyncio.run(deliver(processor, source, out, broker.send))
+        assert broker.sent == [sent]
+        headers = dict(sent.headers)
+        assert sent.value == b"" and sent.key is None
+        assert headers["phi-scrub.payload"] == b"omitted"
+        assert headers["phi-scrub.stage"] == b"size"
+        assert headers["phi-scrub.reason"].endswith(
+            b"; raw payload omitted (refused as too large: MessageSizeTooLargeError)"
+        )
+        assert_no_phi(sent)
+
+
+def test_other_quarantine_failures_are_raised(processor: RecordProcessor) -> None:
+    source = record("raw.hl7", ADT.encode())
+    broker = Broker(wrapped(KafkaConnectionError()))
+    with pytest.raises(ProducerSendError):
+        asyncio.run(deliver(processor, source, processor.process(source), broker.send))
+    assert broker.sent == []  # no commit: the record comes back
+
+
+def test_a_refused_deidentified_record_is_quarantined(processor: RecordProcessor) -> None:
+    processor.max_bytes = 1024 * 1024
+    source = record("raw.hl7", ADT.encode())
+    out = processor.process(source)
+    assert not out.quarantined
+    broker = Broker(wrapped(MessageSizeTooLargeError()))
+    sent = asyncio.run(deliver(processor, source, out, broker.send))
+    assert broker.sent == [sent]
+    assert sent.quarantined and sent.stage == "produce"
+    assert sent.value == ADT.encode()
