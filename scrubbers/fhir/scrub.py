@@ -593,11 +593,14 @@ class FHIRScrubber:
             def store(new: str) -> None:
                 narrative["div"] = new
 
-            identity = walk.ctx.identity
+            identity, methods = walk.ctx.identity, walk.methods  # the owning resource's
 
             def run() -> None:
                 walk.ctx.use_identity(identity)
-                store(self._scrub_xhtml(div, walk))
+                new = self._scrub_xhtml(div, walk)
+                if new != div:
+                    methods.add("scrub")
+                store(new)
 
             walk.deferred.append(run)
         return narrative
@@ -732,6 +735,14 @@ class FHIRScrubber:
             if kind is None:
                 query.append((name, self._search_value(base, value, walk)))
                 continue
+            dated = _SEARCH_DATE.fullmatch(value) if kind in DATE_KINDS else None
+            if dated is not None:  # birthdate=ge1961-06-15: the prefix stays, the date is one
+                outcome = self._apply(
+                    dated.group(2), kind, Role.PATIENT, f"search.{base}", "dateTime", walk
+                )
+                if isinstance(outcome, str):
+                    query.append((name, (dated.group(1) or "") + outcome))
+                continue
             outcome = self._apply(value, kind, Role.PATIENT, f"search.{base}", "string", walk)
             if isinstance(outcome, str):
                 query.append((name, outcome))
@@ -747,7 +758,7 @@ class FHIRScrubber:
             outcome = self._apply(
                 dated.group(2), Kind.DATE, Role.PATIENT, f"search.{parameter}", "dateTime", walk
             )
-            return dated.group(1) + outcome if isinstance(outcome, str) else ""
+            return (dated.group(1) or "") + outcome if isinstance(outcome, str) else ""
         outcome = walk.ctx.apply(value, _FREE_TEXT)
         if outcome != value:
             walk.methods.add("scrub")
