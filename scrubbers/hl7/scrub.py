@@ -98,11 +98,12 @@ class SegmentPlan:
 class _Walk:
     """State while scrubbing one message: context, delimiters, deferred text."""
 
-    __slots__ = ("ctx", "d", "deferred", "segment_fields")
+    __slots__ = ("codec", "ctx", "d", "deferred", "segment_fields")
 
-    def __init__(self, ctx: MessageContext, d: Delimiters) -> None:
+    def __init__(self, ctx: MessageContext, d: Delimiters, codec: str = "latin-1") -> None:
         self.ctx = ctx
         self.d = d
+        self.codec = codec  # the message's character set: what hex escapes encode
         self.deferred: list[Callable[[], None]] = []
         self.segment_fields: list[str] = []
 
@@ -114,7 +115,7 @@ class _Walk:
         """
         if raw == '""':
             return raw
-        value = raw if self.d.escape not in raw else er7.unescape(raw, self.d)
+        value = raw if self.d.escape not in raw else er7.unescape(raw, self.d, self.codec)
         outcome = self.ctx.apply(value, target, namespace)
         if outcome == value:
             # Kept here, but replaced elsewhere in this message (a city sent in the
@@ -132,37 +133,66 @@ class _Walk:
         if self.d.escape not in original:
             if outcome == original:
                 return original
-        elif outcome == er7.unescape(original, self.d):
+        elif outcome == er7.unescape(original, self.d, self.codec):
             return original
         return er7.escape(outcome, self.d)
 
-    def scrub_text(self, raw: str) -> str:
-        """Free text: formatting escapes (``\\.br\\``) survive, the rest is scrubbed."""
+    def scrub_text(self, raw: str, target: Target | None = None) -> str:
+        """Free text: formatting escapes (``\\.br\\``) survive, the rest is scrubbed.
+
+        Delimiter and hex escapes are decoded first, so the text scrubber sees what
+        any HL7 reader sees (``\\X51\\uill`` is "Quill"). Text the policy leaves
+        alone keeps its exact bytes; changed text is written back escaped, characters
+        that came from hex escapes outside printable ASCII as hex escapes again.
+        """
         if not raw:
             return raw
         d = self.d
+        if d.escape not in raw:
+            outcome = self.ctx.apply(raw, target or _FREE_TEXT_TARGET)
+            if outcome == raw:
+                return raw
+            return "" if isinstance(outcome, Removal) else er7.escape(outcome, d)
         keep: list[str] = []
 
         def protect(value: str) -> str:
             keep.append(value)
-            return chr(0xE000 + len(keep) - 1)
+            return chr(_MARKER_BASE + len(keep) - 1)
 
-        plain = _split_escapes(raw, d, protect)
-        target = _FREE_TEXT_TARGET
-        outcome = self.ctx.apply(plain, target)
+        hex_chars: dict[str, str] = {}
+        plain = _split_escapes(raw, d, protect, self.codec, hex_chars)
+        outcome = self.ctx.apply(plain, target or _FREE_TEXT_TARGET)
+        if outcome == plain:
+            return raw
         if isinstance(outcome, Removal):
             return ""
         out = er7.escape(outcome, d)
+        for char, sequence in hex_chars.items():
+            if char in out:
+                out = out.replace(char, sequence)
         for index, value in enumerate(keep):
-            out = out.replace(chr(0xE000 + index), value)
+            out = out.replace(chr(_MARKER_BASE + index), value)
         return out
 
 
 _FREE_TEXT_TARGET: Final = Target(Kind.FREE_TEXT, Role.PATIENT, FORMAT, "text", "TX")
+_MARKER_BASE: Final = 0xE000  # private-use characters standing in for formatting escapes
+_MARKER_END: Final = 0xF8FF
 
 
-def _split_escapes(raw: str, d: Delimiters, protect: Callable[[str], str]) -> str:
-    """Unescape delimiter/hex escapes; replace formatting escapes by private-use markers."""
+def _split_escapes(
+    raw: str,
+    d: Delimiters,
+    protect: Callable[[str], str],
+    codec: str = "latin-1",
+    hex_chars: dict[str, str] | None = None,
+) -> str:
+    """Decode delimiter and hex escapes; replace formatting escapes by private-use markers.
+
+    ``hex_chars`` receives, for each character decoded from a hex escape that must
+    not be written literally (outside printable ASCII), the hex escape to write it
+    back with.
+    """
     esc = d.escape
     if esc not in raw:
         return raw
@@ -180,13 +210,48 @@ def _split_escapes(raw: str, d: Delimiters, protect: Callable[[str], str]) -> st
             out.append(raw[i:])
             break
         sequence = raw[i : end + 1]
-        decoded = er7.unescape(sequence, d)
-        # Delimiter escapes become their character; formatting and hex escapes are
-        # kept as written (re-encoding hex would depend on the character set).
-        hex_escape = sequence[1:2] == "X"
-        out.append(protect(sequence) if decoded == sequence or hex_escape else decoded)
+        if sequence[1:2] == "X":
+            decoded = _decode_hex(sequence, esc, codec, hex_chars)
+            out.append(protect(sequence) if decoded is None else decoded)
+        else:
+            decoded = er7.unescape(sequence, d)
+            # Delimiter escapes become their character; formatting escapes are kept.
+            out.append(protect(sequence) if decoded == sequence else decoded)
         i = end + 1
     return "".join(out)
+
+
+def _decode_hex(
+    sequence: str, esc: str, codec: str, hex_chars: dict[str, str] | None
+) -> str | None:
+    """The text of one ``\\Xhh..\\`` escape, or None to keep it opaque (not hex,
+    or a private-use character that would be taken for a marker)."""
+    digits = sequence[2:-1]
+    if not digits or len(digits) % 2:
+        return None
+    try:
+        data = bytes.fromhex(digits)
+    except ValueError:
+        return None
+    try:
+        text = data.decode(codec)
+    except (UnicodeDecodeError, LookupError):
+        codec = "latin-1"  # as er7.unescape reads it; written back as the same bytes
+        text = data.decode(codec)
+    for char in text:
+        if _MARKER_BASE <= ord(char) <= _MARKER_END:
+            return None
+        if hex_chars is not None and not (" " <= char <= "~") and char not in hex_chars:
+            hex_chars[char] = _hex_escape(char, esc, codec)
+    return text
+
+
+def _hex_escape(char: str, esc: str, codec: str) -> str:
+    try:
+        data = char.encode(codec)
+    except (UnicodeEncodeError, LookupError):
+        data = char.encode("latin-1", errors="replace")
+    return f"{esc}X{data.hex().upper()}{esc}"
 
 
 class HL7Scrubber:
@@ -217,7 +282,11 @@ class HL7Scrubber:
         contexts: list[MessageContext] = []
         for message in document.messages:
             try:
-                results.append(MessageResult(message.index, self.scrub_message(message, contexts)))
+                results.append(
+                    MessageResult(
+                        message.index, self.scrub_message(message, contexts, document.encoding)
+                    )
+                )
             except (HL7ScrubError, er7.ER7Error, LookupError) as exc:
                 results.append(MessageResult(message.index, error=str(exc)))
         self._scrub_envelope(document, contexts)
@@ -229,13 +298,17 @@ class HL7Scrubber:
             return DocumentResult(None, [MessageResult(None, error=str(exc))])
 
     def scrub_message(
-        self, message: Message, contexts: list[MessageContext] | None = None
+        self,
+        message: Message,
+        contexts: list[MessageContext] | None = None,
+        codec: str = "utf-8",
     ) -> ScrubReport:
+        """Scrub one message in place; ``codec`` is its document's character set."""
         version = resolve_version(message.version)
         ctx = self.scrubber.message(patient_identifiers(message))
         if contexts is not None:
             contexts.append(ctx)
-        walk = _Walk(ctx, message.delimiters)
+        walk = _Walk(ctx, message.delimiters, codec)
         kept: list[Segment] = []
         for segment in message.segments:
             if not segment.text:
@@ -297,7 +370,7 @@ class HL7Scrubber:
         envelope_ctx = self.scrubber.message()
         for ctx in contexts:
             envelope_ctx.text.absorb(ctx.text)
-        walk = _Walk(envelope_ctx, Delimiters())
+        walk = _Walk(envelope_ctx, Delimiters(), document.encoding)
         for segment in segments:
             if segment.name in ("FHS", "BHS"):
                 walk.d = Delimiters.from_header(segment.text)
@@ -591,7 +664,7 @@ def _sweep(segments: list[Segment], walk: _Walk) -> None:
                 leaf = leaves[i]
                 if len(leaf) < 4:
                     continue
-                value = leaf if d.escape not in leaf else er7.unescape(leaf, d)
+                value = leaf if d.escape not in leaf else er7.unescape(leaf, d, walk.codec)
                 known = text.known(value)
                 if known is None and " " in value.strip():
                     known = _sweep_words(value, text)
@@ -706,7 +779,7 @@ def _add_name_context(
 
     def part(source: list[str], index: int) -> str:
         return (
-            er7.unescape(source[index].split(d.subcomponent, 1)[0], d)
+            er7.unescape(source[index].split(d.subcomponent, 1)[0], d, walk.codec)
             if index < len(source)
             else ""
         )

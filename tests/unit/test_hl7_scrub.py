@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from parsers.hl7v2 import parse
+from parsers.hl7v2.er7 import Delimiters, unescape
 from scrubbers.engine import Scrubber
 from scrubbers.hl7.scrub import HL7Scrubber, patient_identifiers
 from scrubbers.keys import KeyRing
@@ -288,3 +289,52 @@ def test_hex_escapes_and_explicit_nulls_are_kept() -> None:
     out = scrub_text(make(), message)
     assert "Caf\\XE9\\ call [NAME]" in out
     assert '|""|' in out
+
+
+# --- review findings: escapes, OBX-5 value types, string and coded fields -------------
+
+MSH = "MSH|^~\\&|SND|FAC|RCV|FAC|20240101120000||ADT^A01|MSG1|P|2.5"
+PID = (
+    "PID|1||MRN12345^^^HOSP^MR||Quillfeather^Zebulon^Q||19610304|M|||"
+    "12 Elm St^^Springtown^CA^90210||555-123-4567"
+)
+
+
+def scrub_segments(scrubber: HL7Scrubber, *segments: str) -> list[str]:
+    """The scrubbed segments after MSH and PID."""
+    out = scrub_text(scrubber, "\r".join((MSH, PID, *segments)) + "\r")
+    return [line for line in out.split("\r") if line][2:]
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        "Seen \\X51\\uillfeather today",
+        "Seen Quill\\X66\\eather today",
+        "Seen \\X5175696C6C\\feather today",
+    ],
+)
+def test_hex_escapes_in_free_text_are_decoded_before_scrubbing(
+    safe_harbor: HL7Scrubber, note: str
+) -> None:
+    assert "Quillfeather" in unescape(note, Delimiters())  # what any HL7 reader sees
+    assert scrub_segments(safe_harbor, f"NTE|1||{note}") == ["NTE|1||Seen [NAME] today"]
+
+
+def test_hex_escapes_are_written_back_escaped_and_formatting_kept(
+    safe_harbor: HL7Scrubber,
+) -> None:
+    note = "Quill\\X66\\eather: caf\\XE9\\\\.br\\line\\X0D\\two \\X7C\\ \\XZZ\\ 555-123-4567"
+    (nte,) = scrub_segments(safe_harbor, f"NTE|1||{note}")
+    # Latin-1 and control characters come back as hex escapes, a decoded delimiter as
+    # its delimiter escape, formatting and malformed escapes as written.
+    assert nte == "NTE|1||[NAME]: caf\\XE9\\\\.br\\line\\X0D\\two \\F\\ \\XZZ\\ [PHONE]"
+    untouched = "NTE|1||caf\\XE9\\ \\X7C\\ \\.br\\ ok"
+    assert scrub_segments(safe_harbor, untouched) == [untouched]  # unchanged: same bytes
+
+
+def test_hex_escapes_in_structured_values(safe_harbor: HL7Scrubber) -> None:
+    pid = PID.replace("Quillfeather^Zebulon", "Quill\\X66\\eather^Zebulon")
+    out = scrub_text(safe_harbor, f"{MSH}\r{pid}\rNTE|1||Quillfeather called\r")
+    assert "uill" not in out
+    assert "NTE|1||[NAME] called" in out
