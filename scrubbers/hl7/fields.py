@@ -251,6 +251,9 @@ FIELD_RULES: Final[dict[str, FieldRule]] = {
 
 # OBX-5 is typed by OBX-2; these value types are free text.
 TEXT_VALUE_TYPES: Final = frozenset({"TX", "FT", "ST"})
-# Coded value types whose text components (2 and 5) are free text.
+# Coded value types whose text components are free text.
 CODED_VALUE_TYPES: Final = frozenset({"CE", "CWE", "CF", "CNE"})
+# Text, alternate text, original text (2.3.1+), second alternate text (2.7+):
+# the components of CE, CWE, CNE and CF whose reference names end in TEXT.
+CODED_TEXT_COMPONENTS: Final = (2, 5, 9, 11)
 AGE_OBSERVATION_CODES: Final = kinds.AGE_OBSERVATION_CODES  # numeric OBX-5 is an age

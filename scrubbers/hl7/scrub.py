@@ -584,7 +584,7 @@ class HL7Scrubber:
     # --- OBX-5 ------------------------------------------------------------------
 
     def _obx5_handler(self, role: Role) -> FieldHandler:
-        by_type: dict[str, FieldHandler | None] = {}
+        by_type: dict[str, FieldHandler] = {}
 
         def handle(raw: str, walk: _Walk) -> str:
             fields = walk.segment_fields
@@ -602,15 +602,19 @@ class HL7Scrubber:
                 return _encapsulated(
                     raw, walk, self._target("OBX-5", 5, Kind.ATTACHMENT, role, "ED")
                 )
-            if value_type not in by_type:
+            handler = by_type.get(value_type)
+            if handler is None:
                 components = tables.DATATYPE_COMPONENTS.get(value_type)
-                by_type[value_type] = (
+                # Fail closed: a value type without a component table (numbers, SN,
+                # CP, MO, unknown or misspelt types) is free text, leaf by leaf. The
+                # text scrubber leaves plain numbers alone; dates, phones, SSNs and
+                # the message's known PHI in them are replaced.
+                handler = by_type[value_type] = (
                     self._component_handler("OBX-5", value_type, role, components, None)
                     if components is not None
-                    else None
+                    else _text_field
                 )
-            handler = by_type[value_type]
-            return raw if handler is None else handler(raw, walk)
+            return handler(raw, walk)
 
         self._deferred.add(handle)
         return handle
@@ -724,7 +728,7 @@ def _coded_text(raw: str, walk: _Walk) -> str:
     reps = raw.split(d.repetition)
     for r, rep in enumerate(reps):
         comps = rep.split(d.component)
-        for number in (2, 5, 9):
+        for number in tables.CODED_TEXT_COMPONENTS:
             if number <= len(comps) and comps[number - 1]:
                 comps[number - 1] = walk.scrub_text(comps[number - 1])
         reps[r] = d.component.join(comps)

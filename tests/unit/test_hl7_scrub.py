@@ -338,3 +338,34 @@ def test_hex_escapes_in_structured_values(safe_harbor: HL7Scrubber) -> None:
     out = scrub_text(safe_harbor, f"{MSH}\r{pid}\rNTE|1||Quillfeather called\r")
     assert "uill" not in out
     assert "NTE|1||[NAME] called" in out
+
+
+OBX_NOTE = (
+    "Hester Quillfeather called from 555 123 4567, DOB 03/04/1961, ssn 123456789, "
+    "MRN 55512345, age 93"
+)
+
+
+@pytest.mark.parametrize("value_type", ["XX", "NA", "NM", "SN", "CP", "MA", "MO", "Text", "TM"])
+def test_obx5_without_a_component_table_is_free_text(
+    safe_harbor: HL7Scrubber, value_type: str
+) -> None:
+    (obx,) = scrub_segments(safe_harbor, f"OBX|1|{value_type}|X^Y||{OBX_NOTE}||||||F")
+    value = obx.split("|")[5]
+    for planted in ("Quillfeather", "555 123 4567", "03/04/1961", "123456789", "55512345", "93"):
+        assert planted not in value, (value_type, planted)
+    assert value.startswith("Hester [NAME] called from [PHONE], DOB 1961")
+    assert "age 90+" in value
+
+
+def test_obx5_numbers_and_structured_numbers_stay(safe_harbor: HL7Scrubber) -> None:
+    segments = [
+        "OBX|1|NM|8867-4^Heart rate^LN||93|/min|||||F",
+        "OBX|2|SN|2345-7^Glucose^LN||>^180|mg/dL|||||F",
+        "OBX|3|NA|X^Y||120^80|mm[Hg]|||||F",
+        "OBX|4|CP|X^Y||12.50&USD^UP||||||F",
+        "OBX|5|NM|30525-0^Age^LN||93|a|||||F",
+    ]
+    out = scrub_segments(safe_harbor, *segments)
+    assert out[:4] == segments[:4]
+    assert out[4].split("|")[5] == "90+"  # the LOINC age path still top-codes
