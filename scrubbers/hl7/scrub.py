@@ -38,6 +38,9 @@ from scrubbers.text import TextScrubber, as_text
 
 FORMAT: Final = "hl7v2"
 _MSH_CODES: Final = frozenset({8, 10, 11})  # MSH-9 type, MSH-11 processing id, MSH-12 version
+# Header fields (by number) that are never free text, whatever their datatype:
+# separators, encoding characters, message type, processing id, version, charsets.
+_HEADER_CODES: Final = frozenset({1, 2, 9, 11, 12, 18, 20})
 _TIMESTAMP_HINT: Final = re.compile(r"(?:19|20)\d{6}")
 _TIMESTAMP: Final = re.compile(
     r"(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
@@ -98,12 +101,17 @@ class SegmentPlan:
 class _Walk:
     """State while scrubbing one message: context, delimiters, deferred text."""
 
-    __slots__ = ("codec", "ctx", "d", "deferred", "segment_fields")
+    __slots__ = ("codec", "ctx", "d", "deferred", "segment_fields", "skip_short")
 
-    def __init__(self, ctx: MessageContext, d: Delimiters, codec: str = "latin-1") -> None:
+    def __init__(
+        self, ctx: MessageContext, d: Delimiters, codec: str = "latin-1", skip_short: bool = False
+    ) -> None:
         self.ctx = ctx
         self.d = d
         self.codec = codec  # the message's character set: what hex escapes encode
+        # The policy scrubs free text (rather than removing it): values the text
+        # scrubber cannot change need not reach it (see _unchangeable).
+        self.skip_short = skip_short
         self.deferred: list[Callable[[], None]] = []
         self.segment_fields: list[str] = []
 
@@ -145,7 +153,7 @@ class _Walk:
         alone keeps its exact bytes; changed text is written back escaped, characters
         that came from hex escapes outside printable ASCII as hex escapes again.
         """
-        if not raw:
+        if not raw or (self.skip_short and target is None and _unchangeable(raw)):
             return raw
         d = self.d
         if d.escape not in raw:
@@ -176,6 +184,14 @@ class _Walk:
 
 
 _FREE_TEXT_TARGET: Final = Target(Kind.FREE_TEXT, Role.PATIENT, FORMAT, "text", "TX")
+
+
+def _unchangeable(value: str) -> bool:
+    """Text the text scrubber leaves as it is: a single character, or a number of
+    fewer than five digits (context terms and detectors need more)."""
+    return len(value) < 2 or (len(value) < 5 and value.isdigit())
+
+
 _MARKER_BASE: Final = 0xE000  # private-use characters standing in for formatting escapes
 _MARKER_END: Final = 0xF8FF
 
@@ -261,7 +277,8 @@ class HL7Scrubber:
         self.scrubber = scrubber
         self._plans: dict[tuple[str, str], SegmentPlan] = {}
         self._targets: dict[tuple[str, int, Kind, Role, str], Target] = {}
-        self._deferred: set[FieldHandler] = {_text_field}
+        self._deferred: set[FieldHandler] = {_text_field, _coded_text}
+        self._text_scrubs = scrubber.policy.resolve(_FREE_TEXT_TARGET).method == "scrub"
 
     # --- public API ---------------------------------------------------------
 
@@ -308,7 +325,7 @@ class HL7Scrubber:
         ctx = self.scrubber.message(patient_identifiers(message))
         if contexts is not None:
             contexts.append(ctx)
-        walk = _Walk(ctx, message.delimiters, codec)
+        walk = _Walk(ctx, message.delimiters, codec, self._text_scrubs)
         kept: list[Segment] = []
         for segment in message.segments:
             if not segment.text:
@@ -337,6 +354,7 @@ class HL7Scrubber:
         is_msh = plan.name in _HEADER_SEGMENTS
         walk.segment_fields = parts
         changed = False
+        later: list[tuple[int, FieldHandler]] = []
         for index in range(1, len(parts)):
             raw = parts[index]
             if not raw or (is_msh and index == 1):
@@ -350,7 +368,7 @@ class HL7Scrubber:
                 else:
                     continue
             if handler in self._deferred:
-                walk.deferred.append(_deferred(segment, parts, index, handler, walk, d))
+                later.append((index, handler))
                 continue
             new = handler(raw, walk)
             if new != raw:
@@ -358,6 +376,8 @@ class HL7Scrubber:
                 changed = True
         if changed:
             segment.text = d.field.join(parts)
+        if later:
+            walk.deferred.append(_deferred(segment, list(parts), later, walk, d))
 
     def _scrub_envelope(self, document: Document, contexts: list[MessageContext]) -> None:
         """FHS/BHS/BTS/FTS batch segments: dates, file names and comments.
@@ -370,7 +390,7 @@ class HL7Scrubber:
         envelope_ctx = self.scrubber.message()
         for ctx in contexts:
             envelope_ctx.text.absorb(ctx.text)
-        walk = _Walk(envelope_ctx, Delimiters(), document.encoding)
+        walk = _Walk(envelope_ctx, Delimiters(), document.encoding, self._text_scrubs)
         for segment in segments:
             if segment.name in ("FHS", "BHS"):
                 walk.d = Delimiters.from_header(segment.text)
@@ -451,7 +471,93 @@ class HL7Scrubber:
             return self._leaf_handler(path, datatype, role, rule.kind)
         if self._path_has_rule(path):
             return self._leaf_handler(path, datatype, role, Kind.OTHER_ID)
+        # Fail closed: text a sender may type into a field is scrubbed as free text.
+        if datatype in tables.CODED_DATATYPES:
+            return self._coded_handler(path, datatype, role)
+        if datatype in tables.STRING_DATATYPES and not (
+            segment in _HEADER_SEGMENTS and number in _HEADER_CODES
+        ):
+            return self._string_handler(path, datatype, role)
         return None
+
+    def _coded_handler(self, path: str, datatype: str, role: Role) -> FieldHandler:
+        """A coded field (CE, CWE, CNE, CF): text components are free text, the codes
+        are kept; a code leaf that is exactly an HL7 timestamp (misplaced data) is a
+        date."""
+        date_target = self._target(path, 0, Kind.DATE, role, datatype)
+        text_target = self._target(path, 0, Kind.FREE_TEXT, role, datatype)
+        text_numbers = tables.CODED_TEXT_COMPONENTS
+        skip_short = self.scrubber.policy.resolve(text_target).method == "scrub"
+
+        def text(value: str, walk: _Walk) -> str:
+            return (
+                value
+                if skip_short and _unchangeable(value)
+                else walk.scrub_text(value, text_target)
+            )
+
+        def handle(raw: str, walk: _Walk) -> str:
+            d = walk.d
+            reps = raw.split(d.repetition)
+            for r, rep in enumerate(reps):
+                comps = rep.split(d.component)
+                for c, comp in enumerate(comps):
+                    if not comp:
+                        continue
+                    if c + 1 in text_numbers:
+                        if d.subcomponent in comp:
+                            comps[c] = d.subcomponent.join(
+                                text(sub, walk) for sub in comp.split(d.subcomponent)
+                            )
+                        else:
+                            comps[c] = text(comp, walk)
+                    elif comp[:1].isdigit() and _TIMESTAMP_HINT.match(comp):
+                        subs = comp.split(d.subcomponent)
+                        for s, sub in enumerate(subs):
+                            if _TIMESTAMP.fullmatch(sub):
+                                subs[s] = walk.write(walk.apply(sub, date_target), sub)
+                        comps[c] = d.subcomponent.join(subs)
+                reps[r] = d.component.join(comps)
+            return d.repetition.join(reps)
+
+        self._deferred.add(handle)
+        return handle
+
+    def _string_handler(self, path: str, datatype: str, role: Role) -> FieldHandler:
+        """A string field (ST, TX, FT, ...): free text leaf by leaf, after the structured
+        pass; a leaf that is exactly an HL7 timestamp is a date."""
+        text_target = self._target(path, 0, Kind.FREE_TEXT, role, datatype)
+        date_target = self._target(path, 0, Kind.DATE, role, datatype)
+        # Values the text scrubber cannot change are skipped (no policy call, no
+        # report count) when the policy scrubs this text: a single character, or a
+        # short number (context terms and detectors need 5+ digits or other text).
+        skip_short = self.scrubber.policy.resolve(text_target).method == "scrub"
+
+        def leaf(value: str, walk: _Walk) -> str:
+            if skip_short and _unchangeable(value):
+                return value
+            if value[:1].isdigit() and _TIMESTAMP.fullmatch(value):
+                return walk.write(walk.apply(value, date_target), value)
+            if "_" in value and not any(c.isspace() for c in value):
+                # A file or document name (TXA-16 "Wick_Hester_2024.pdf"): words joined
+                # by underscores are scrubbed as words, the underscores put back.
+                spaced = value.replace("_", " ")
+                scrubbed = walk.scrub_text(spaced, text_target)
+                return value if scrubbed == spaced else scrubbed.replace(" ", "_")
+            return walk.scrub_text(value, text_target)
+
+        def handle(raw: str, walk: _Walk) -> str:
+            d = walk.d
+            if d.component not in raw and d.subcomponent not in raw and d.repetition not in raw:
+                return leaf(raw, walk)
+            leaves = (_LEAF_SPLIT.get(d) or _leaf_splitter(d)).split(raw)
+            for i in range(0, len(leaves), 2):
+                if leaves[i]:
+                    leaves[i] = leaf(leaves[i], walk)
+            return "".join(leaves)
+
+        self._deferred.add(handle)
+        return handle
 
     def _path_has_rule(self, path: str) -> bool:
         probe = Target(Kind.OTHER_ID, Role.UNKNOWN, FORMAT, path, "")
@@ -468,11 +574,16 @@ class HL7Scrubber:
     def _leaf_handler(self, path: str, datatype: str, role: Role, kind: Kind) -> FieldHandler:
         target = self._target(path, 0, kind, role, datatype)
 
+        is_name = kind is Kind.NAME or kind is Kind.PROVIDER_NAME
+
         def leaf(raw: str, walk: _Walk) -> str:
             reps = raw.split(walk.d.repetition)
             for i, rep in enumerate(reps):
                 if rep:
-                    reps[i] = walk.write(walk.apply(rep, target), rep)
+                    outcome = walk.apply(rep, target)
+                    reps[i] = walk.write(outcome, rep)
+                    if is_name and reps[i] != rep:
+                        _add_free_name(walk, rep, outcome)
             return walk.d.repetition.join(reps)
 
         return leaf
@@ -622,22 +733,24 @@ class HL7Scrubber:
 
 def _deferred(
     segment: Segment,
-    parts: list[str],
-    index: int,
-    handler: FieldHandler,
+    snapshot: list[str],
+    fields: list[tuple[int, FieldHandler]],
     walk: _Walk,
     d: Delimiters,
 ) -> Callable[[], None]:
-    """Run a free-text handler after the structured pass, then re-join the segment."""
-    snapshot = list(parts)
+    """Run a segment's free-text handlers after the structured pass, then re-join it."""
 
     def run() -> None:
         current = segment.text.split(d.field)
-        raw = current[index]
         walk.segment_fields = snapshot
-        new = handler(raw, walk)
-        if new != raw:
-            current[index] = new
+        changed = False
+        for index, handler in fields:
+            raw = current[index]
+            new = handler(raw, walk)
+            if new != raw:
+                current[index] = new
+                changed = True
+        if changed:
             segment.text = d.field.join(current)
 
     return run
@@ -772,6 +885,36 @@ def _authority(hd: str, d: Delimiters) -> str:
     """The assigning authority of a CX: HD namespace id, else its universal id."""
     parts = er7.unescape(hd, d).split(d.subcomponent)
     return next((p.strip() for p in parts[:2] if p.strip()), "")
+
+
+_NAME_WORD: Final = re.compile(r"[^\W\d_]+(?:['\-][^\W\d_]+)*")
+_NAME_END: Final = re.compile(r"[(\[;:/\d]")
+
+
+def _add_free_name(walk: _Walk, raw: str, outcome: Outcome) -> None:
+    """Register a person's name typed into a string field (ACC-9 "brought in by")
+    for the free text: "Given [Middle] Family" or "Family, Given", up to the first
+    bracket, digit or other non-name text."""
+    value = er7.unescape(raw, walk.d, walk.codec)
+    head = _NAME_END.split(value, 1)[0]
+    family_part, comma, given_part = head.partition(",")
+    if comma:
+        family_words = _NAME_WORD.findall(family_part)
+        given_words = _NAME_WORD.findall(given_part)
+        if not family_words:
+            return
+        family = " ".join(family_words)
+        given = given_words[0] if given_words else ""
+        middle = given_words[1] if len(given_words) > 1 else ""
+    else:
+        words = _NAME_WORD.findall(head)
+        if not words:
+            return
+        family = words[-1]
+        given = words[0] if len(words) > 1 else ""
+        middle = words[1] if len(words) > 2 else ""
+    replacement = as_text(outcome, Kind.NAME) if not isinstance(outcome, Removal) else "[NAME]"
+    walk.ctx.text.add_name(family, given, middle, replacement)
 
 
 def _add_name_context(

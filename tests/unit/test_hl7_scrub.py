@@ -369,3 +369,103 @@ def test_obx5_numbers_and_structured_numbers_stay(safe_harbor: HL7Scrubber) -> N
     out = scrub_segments(safe_harbor, *segments)
     assert out[:4] == segments[:4]
     assert out[4].split("|")[5] == "90+"  # the LOINC age path still top-codes
+
+
+NOTE = "Brought by neighbour Hester Wick, call 555 321 7788 DOB 03/04/1961 ssn 123456789"
+NOTE_PHI = ("555 321 7788", "03/04/1961", "123456789")
+NEIGHBOUR = "NK1|1|Wick^Hester|NEI^Neighbour^HL70063"
+
+
+def assert_gone(text: str, *planted: str) -> None:
+    for value in planted:
+        assert value not in text, value
+
+
+def test_string_fields_of_standard_segments_are_free_text(safe_harbor: HL7Scrubber) -> None:
+    segments = [
+        f"PV2||||||||||||{NOTE}",  # PV2-12 visit description
+        f"AL1|1||X^Y||{NOTE}",  # AL1-5
+        f"OBR|1|||X^Y||||||||||||||{NOTE}|{NOTE}|{NOTE}|{NOTE}",  # OBR-18..21
+        f"SPM|1|||||||||||||{NOTE}",  # SPM-14 specimen description
+        f"IAM|1||X^Y|||||||||onset at Zebulon's, March 4, 1961 {NOTE}",  # IAM-12
+    ]
+    out = scrub_segments(safe_harbor, *segments)
+    assert [line[:3] for line in out] == ["PV2", "AL1", "OBR", "SPM", "IAM"]
+    for line in out:
+        assert_gone(line, *NOTE_PHI, "Zebulon", "March 4")
+        assert "Brought by neighbour Hester Wick, call [PHONE] DOB 1961 ssn [SSN]" in line
+    assert out[1].startswith("AL1|1||X^Y||")  # the codes stay
+    # A person named in the message's structured fields is found in them too.
+    out = scrub_segments(safe_harbor, NEIGHBOUR, *segments)
+    for line in out[1:]:
+        assert_gone(line, "Hester", "Wick", *NOTE_PHI)
+
+
+def test_accident_description_and_brought_in_by(safe_harbor: HL7Scrubber) -> None:
+    acc = f"ACC|20240101|||||||{NOTE}|Hester Wick (neighbour) 555 321 7788"
+    (out,) = scrub_segments(safe_harbor, acc)
+    fields = out.split("|")
+    assert fields[1] == "2024"
+    assert fields[9] == "[NAME]"  # ACC-9 brought in by: a person
+    # ...whose name is then known to the free text (ACC-8).
+    assert fields[8] == "Brought by neighbour [NAME], call [PHONE] DOB 1961 ssn [SSN]"
+    assert_gone(out, "Hester", "Wick", *NOTE_PHI)
+
+
+def test_coded_text_components_are_free_text_and_codes_stay(safe_harbor: HL7Scrubber) -> None:
+    segments = [
+        "PV2|||R55^Fall at home of Zebulon Quillfeather, 555 321 7788, 03/04/1961^I10",
+        "DG1|1||R55^Syncope, Zebulon witness 03/04/1961 ph 555 321 7788^I10",
+        "DG1|2||R55^Syncope^I10^^Faint^^^^Syncope and collapse",
+        "PID|2|||||||||2106-3^White (per daughter, 555 321 7788)^CDCREC",
+        "NK1|1|Wick^Hester|NEI^Neighbour Hester Wick 555 321 7788^HL70063",
+    ]
+    out = scrub_segments(safe_harbor, *segments)
+    assert out[0] == "PV2|||R55^Fall at home of [NAME], [PHONE], 1961^I10"
+    assert out[1] == "DG1|1||R55^Syncope, [NAME] witness 1961 ph [PHONE]^I10"
+    assert out[2] == segments[2]  # no PHI: byte for byte
+    assert out[3].endswith("|2106-3^White (per daughter, [PHONE])^CDCREC")
+    assert out[4].split("|")[3] == "NEI^Neighbour [NAME] [PHONE]^HL70063"
+
+
+def test_coded_text_of_2_7_cwe_second_alternate_text(safe_harbor: HL7Scrubber) -> None:
+    msh = MSH.replace("|2.5", "|2.8")
+    dg1 = "DG1|1||R55^Syncope^I10^^^^^^^^Zebulon Quillfeather 555 321 7788"
+    out = scrub_text(safe_harbor, f"{msh}\r{PID}\r{dg1}\r").split("\r")[2]
+    assert out == "DG1|1||R55^Syncope^I10^^^^^^^^[NAME] [PHONE]"
+
+
+def test_file_names_are_free_text(safe_harbor: HL7Scrubber) -> None:
+    txa = "TXA|1|CN||||||||||||||Hester_Wick_555-321-7788.pdf"
+    (out,) = scrub_segments(safe_harbor, txa)
+    assert out.split("|")[16] == "Hester_Wick_[PHONE].pdf"
+    out = scrub_segments(safe_harbor, NEIGHBOUR, txa)[1]
+    assert out.split("|")[16] == "[NAME]_[PHONE].pdf"
+    kept = "TXA|1|CN||||||||||||||discharge_summary_v2.pdf"
+    assert scrub_segments(safe_harbor, kept) == [kept]
+
+
+def test_birth_places_are_cities(safe_harbor: HL7Scrubber) -> None:
+    nk1 = "NK1|1|Wick^Hester|NEI" + "|" * 35 + "Little Puddlecombe"
+    gt1 = "GT1|1||Wick^Hester" + "|" * 53 + "Little Puddlecombe"
+    in1 = "IN1|1|PLAN1|PAYER1" + "|" * 49 + "Little Puddlecombe"
+    pid = PID + "|" * 10 + "Little Puddlecombe"
+    out = scrub_text(safe_harbor, "\r".join((MSH, pid, nk1, gt1, in1)) + "\r")
+    assert "Puddlecombe" not in out
+    lines = out.split("\r")
+    assert lines[1].split("|")[23] == ""
+    assert lines[2].split("|")[38] == ""
+    assert lines[3].split("|")[56] == ""
+    assert lines[4].split("|")[52] == ""
+
+
+def test_codes_and_numbers_in_string_fields_keep_their_bytes(safe_harbor: HL7Scrubber) -> None:
+    segments = [
+        "OBR|1|||X^Y||||||||||||||A1|B-22|7|F",
+        "AL1|1|DA|70618^Penicillin^RXNORM|SV|Hives",
+        "PV2||||||||||||Routine follow-up visit",
+    ]
+    assert scrub_segments(safe_harbor, *segments) == segments
+    keep = make(KEEP_ALL)
+    planted = [f"PV2||||||||||||{NOTE}", "DG1|1||R55^Syncope, Zebulon 03/04/1961^I10"]
+    assert scrub_segments(keep, *planted) == planted
