@@ -261,8 +261,27 @@ def serialize(document: Document) -> bytes:
 # --- escape sequences -----------------------------------------------------------
 
 
-def unescape(value: str, d: Delimiters) -> str:
-    """Decode delimiter and hex escapes; formatting escapes stay as written."""
+def hex_decode(digits: str, codec: str = "latin-1") -> str | None:
+    """The text of a ``\\Xhh..\\`` escape's hex digits: bytes in the message's character
+    set (``codec``), read as Latin-1 where they are not valid in it; None if not hex."""
+    try:
+        data = bytes.fromhex(digits)
+    except ValueError:
+        return None
+    if codec != "latin-1":
+        try:
+            return data.decode(codec)
+        except (UnicodeDecodeError, LookupError):
+            pass
+    return data.decode("latin-1")
+
+
+def unescape(value: str, d: Delimiters, codec: str = "latin-1") -> str:
+    """Decode delimiter and hex escapes; formatting escapes stay as written.
+
+    Hex escapes are bytes in the message's character set (``codec``, the
+    document's encoding); bytes that are not valid in it read as Latin-1.
+    """
     esc = d.escape
     if esc not in value:
         return value
@@ -291,10 +310,8 @@ def unescape(value: str, d: Delimiters) -> str:
         elif code == "E":
             out.append(esc)
         elif code[:1] == "X" and len(code) > 1 and len(code) % 2 == 1:
-            try:
-                out.append(bytes.fromhex(code[1:]).decode("latin-1"))
-            except ValueError:
-                out.append(value[i : end + 1])
+            text = hex_decode(code[1:], codec)
+            out.append(value[i : end + 1] if text is None else text)
         else:
             out.append(value[i : end + 1])  # \.br\, \H\, \N\, \Zxx\ ...: kept
         i = end + 1
@@ -307,13 +324,17 @@ _SPECIALS: dict[Delimiters, re.Pattern[str]] = {}
 def _specials(d: Delimiters) -> re.Pattern[str]:
     pattern = _SPECIALS.get(d)
     if pattern is None:
-        chars = d.field + d.component + d.repetition + d.escape + d.subcomponent
+        chars = d.field + d.component + d.repetition + d.escape + d.subcomponent + "\r\n"
         pattern = _SPECIALS[d] = re.compile(f"[{re.escape(chars)}]")
     return pattern
 
 
 def escape(value: str, d: Delimiters) -> str:
-    """Encode delimiters inside a value so it can be written into a field."""
+    """Encode delimiters inside a value so it can be written into a field.
+
+    Segment separators (CR, LF: from a decoded hex escape) are written back as
+    hex escapes, so a value can never split its segment.
+    """
     if _specials(d).search(value) is None:
         return value
     out = value.replace(d.escape, f"{d.escape}E{d.escape}")
@@ -324,4 +345,8 @@ def escape(value: str, d: Delimiters) -> str:
         (d.repetition, "R"),
     ):
         out = out.replace(char, f"{d.escape}{code}{d.escape}")
+    if "\r" in out or "\n" in out:
+        out = out.replace("\r", f"{d.escape}X0D{d.escape}").replace(
+            "\n", f"{d.escape}X0A{d.escape}"
+        )
     return out

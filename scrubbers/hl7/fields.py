@@ -197,9 +197,11 @@ FIELD_RULES: Final[dict[str, FieldRule]] = {
     **_rules(
         "NK1",
         f13=FieldRule(role=Role.EMPLOYER),  # next of kin's organization
+        f12=FieldRule(Kind.OTHER_ID),  # next of kin's employee number (ST before 2.3)
         f16=FieldRule(Kind.BIRTH_DATE),
         f33=FieldRule(datatype="CX"),
         f37=FieldRule(Kind.SSN),
+        f38=FieldRule(Kind.CITY),  # birth place (2.5+)
     ),
     **_rules(
         "GT1",
@@ -212,6 +214,7 @@ FIELD_RULES: Final[dict[str, FieldRule]] = {
         f19=FieldRule(Kind.OTHER_ID, datatype="CX"),  # employee id
         f21=FieldRule(role=Role.GUARANTOR),
         f51=FieldRule(role=Role.EMPLOYER),
+        f56=FieldRule(Kind.CITY),  # birth place (2.5+)
     ),
     **_rules(
         "IN1",
@@ -222,6 +225,7 @@ FIELD_RULES: Final[dict[str, FieldRule]] = {
         f36=FieldRule(Kind.HEALTH_PLAN_ID),  # policy number
         f44=FieldRule(role=Role.EMPLOYER),
         f49=FieldRule(Kind.HEALTH_PLAN_ID, datatype="CX"),  # insured's id number
+        f52=FieldRule(Kind.CITY),  # insured's birth place (2.5+)
     ),
     **_rules(
         "IN2",
@@ -240,7 +244,11 @@ FIELD_RULES: Final[dict[str, FieldRule]] = {
         f19=FieldRule(Kind.ACCOUNT_NUMBER, datatype="CX"),
         f50=FieldRule(Kind.ACCOUNT_NUMBER, datatype="CX"),
     ),
-    **_rules("ACC", f3=FieldRule(Kind.STREET_ADDRESS)),  # accident location
+    **_rules(
+        "ACC",
+        f3=FieldRule(Kind.STREET_ADDRESS),  # accident location
+        f9=FieldRule(Kind.NAME, role=Role.RELATIVE),  # brought in by: a person, typed
+    ),
     **_rules("NTE", f3=TEXT),
     **_rules("OBR", f13=TEXT, f31=TEXT),
     **_rules("DG1", f4=TEXT),
@@ -249,8 +257,20 @@ FIELD_RULES: Final[dict[str, FieldRule]] = {
     **_rules("RF1", f14=TEXT),
 }
 
+# Fields of these datatypes are free text (fail closed: whatever a sender types
+# in them is scrubbed), unless a rule above says what they are. "varies" is a
+# field typed elsewhere (MFE-4, RDT-1; OBX-5 has its own handling), "None" a
+# field hl7apy has no datatype for, GTS a timing expression.
+STRING_DATATYPES: Final = frozenset({"ST", "TX", "FT", "GTS", "varies", "None", ""})
+# Coded datatypes: their text components (CODED_TEXT_COMPONENTS) are free text
+# wherever the field is, the codes and coding systems are kept.
+CODED_DATATYPES: Final = frozenset({"CE", "CWE", "CNE", "CF"})
+
 # OBX-5 is typed by OBX-2; these value types are free text.
 TEXT_VALUE_TYPES: Final = frozenset({"TX", "FT", "ST"})
-# Coded value types whose text components (2 and 5) are free text.
+# Coded value types whose text components are free text.
 CODED_VALUE_TYPES: Final = frozenset({"CE", "CWE", "CF", "CNE"})
+# Text, alternate text, original text (2.3.1+), second alternate text (2.7+):
+# the components of CE, CWE, CNE and CF whose reference names end in TEXT.
+CODED_TEXT_COMPONENTS: Final = (2, 5, 9, 11)
 AGE_OBSERVATION_CODES: Final = kinds.AGE_OBSERVATION_CODES  # numeric OBX-5 is an age

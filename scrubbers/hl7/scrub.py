@@ -38,6 +38,9 @@ from scrubbers.text import TextScrubber, as_text
 
 FORMAT: Final = "hl7v2"
 _MSH_CODES: Final = frozenset({8, 10, 11})  # MSH-9 type, MSH-11 processing id, MSH-12 version
+# Header fields (by number) that are never free text, whatever their datatype:
+# separators, encoding characters, message type, processing id, version, charsets.
+_HEADER_CODES: Final = frozenset({1, 2, 9, 11, 12, 18, 20})
 _TIMESTAMP_HINT: Final = re.compile(r"(?:19|20)\d{6}")
 _TIMESTAMP: Final = re.compile(
     r"(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
@@ -98,11 +101,17 @@ class SegmentPlan:
 class _Walk:
     """State while scrubbing one message: context, delimiters, deferred text."""
 
-    __slots__ = ("ctx", "d", "deferred", "segment_fields")
+    __slots__ = ("codec", "ctx", "d", "deferred", "segment_fields", "skip_short")
 
-    def __init__(self, ctx: MessageContext, d: Delimiters) -> None:
+    def __init__(
+        self, ctx: MessageContext, d: Delimiters, codec: str = "latin-1", skip_short: bool = False
+    ) -> None:
         self.ctx = ctx
         self.d = d
+        self.codec = codec  # the message's character set: what hex escapes encode
+        # The policy scrubs free text (rather than removing it): values the text
+        # scrubber cannot change need not reach it (see _unchangeable).
+        self.skip_short = skip_short
         self.deferred: list[Callable[[], None]] = []
         self.segment_fields: list[str] = []
 
@@ -114,7 +123,7 @@ class _Walk:
         """
         if raw == '""':
             return raw
-        value = raw if self.d.escape not in raw else er7.unescape(raw, self.d)
+        value = raw if self.d.escape not in raw else er7.unescape(raw, self.d, self.codec)
         outcome = self.ctx.apply(value, target, namespace)
         if outcome == value:
             # Kept here, but replaced elsewhere in this message (a city sent in the
@@ -132,37 +141,74 @@ class _Walk:
         if self.d.escape not in original:
             if outcome == original:
                 return original
-        elif outcome == er7.unescape(original, self.d):
+        elif outcome == er7.unescape(original, self.d, self.codec):
             return original
         return er7.escape(outcome, self.d)
 
-    def scrub_text(self, raw: str) -> str:
-        """Free text: formatting escapes (``\\.br\\``) survive, the rest is scrubbed."""
-        if not raw:
+    def scrub_text(self, raw: str, target: Target | None = None) -> str:
+        """Free text: formatting escapes (``\\.br\\``) survive, the rest is scrubbed.
+
+        Delimiter and hex escapes are decoded first, so the text scrubber sees what
+        any HL7 reader sees (``\\X51\\uill`` is "Quill"). Text the policy leaves
+        alone keeps its exact bytes; changed text is written back escaped, characters
+        that came from hex escapes outside printable ASCII as hex escapes again.
+        """
+        if not raw or (self.skip_short and target is None and _unchangeable(raw)):
             return raw
         d = self.d
+        if d.escape not in raw:
+            outcome = self.ctx.apply(raw, target or _FREE_TEXT_TARGET)
+            if outcome == raw:
+                return raw
+            return "" if isinstance(outcome, Removal) else er7.escape(outcome, d)
         keep: list[str] = []
 
         def protect(value: str) -> str:
             keep.append(value)
-            return chr(0xE000 + len(keep) - 1)
+            return chr(_MARKER_BASE + len(keep) - 1)
 
-        plain = _split_escapes(raw, d, protect)
-        target = _FREE_TEXT_TARGET
-        outcome = self.ctx.apply(plain, target)
+        hex_chars: dict[str, str] = {}
+        plain = _split_escapes(raw, d, protect, self.codec, hex_chars)
+        outcome = self.ctx.apply(plain, target or _FREE_TEXT_TARGET)
+        if outcome == plain:
+            return raw
         if isinstance(outcome, Removal):
             return ""
         out = er7.escape(outcome, d)
+        for char, sequence in hex_chars.items():
+            if char in out:
+                out = out.replace(char, sequence)
         for index, value in enumerate(keep):
-            out = out.replace(chr(0xE000 + index), value)
+            out = out.replace(chr(_MARKER_BASE + index), value)
         return out
 
 
 _FREE_TEXT_TARGET: Final = Target(Kind.FREE_TEXT, Role.PATIENT, FORMAT, "text", "TX")
 
 
-def _split_escapes(raw: str, d: Delimiters, protect: Callable[[str], str]) -> str:
-    """Unescape delimiter/hex escapes; replace formatting escapes by private-use markers."""
+def _unchangeable(value: str) -> bool:
+    """Text the text scrubber leaves as it is: a single character, or a number of
+    fewer than five digits (context terms and detectors need more)."""
+    return len(value) < 2 or (len(value) < 5 and value.isdigit())
+
+
+_MARKER_BASE: Final = 0xE000  # private-use characters standing in for formatting escapes
+_MARKER_END: Final = 0xF8FF
+
+
+def _split_escapes(
+    raw: str,
+    d: Delimiters,
+    protect: Callable[[str], str],
+    codec: str = "latin-1",
+    hex_chars: dict[str, str] | None = None,
+) -> str:
+    """Decode delimiter and hex escapes; replace formatting escapes by private-use markers.
+
+    ``hex_chars`` receives, for each character decoded from a hex escape that must
+    not be written literally (outside printable ASCII), the hex escape to write it
+    back with.
+    """
     esc = d.escape
     if esc not in raw:
         return raw
@@ -180,13 +226,48 @@ def _split_escapes(raw: str, d: Delimiters, protect: Callable[[str], str]) -> st
             out.append(raw[i:])
             break
         sequence = raw[i : end + 1]
-        decoded = er7.unescape(sequence, d)
-        # Delimiter escapes become their character; formatting and hex escapes are
-        # kept as written (re-encoding hex would depend on the character set).
-        hex_escape = sequence[1:2] == "X"
-        out.append(protect(sequence) if decoded == sequence or hex_escape else decoded)
+        if sequence[1:2] == "X":
+            decoded = _decode_hex(sequence, esc, codec, hex_chars)
+            out.append(protect(sequence) if decoded is None else decoded)
+        else:
+            decoded = er7.unescape(sequence, d)
+            # Delimiter escapes become their character; formatting escapes are kept.
+            out.append(protect(sequence) if decoded == sequence else decoded)
         i = end + 1
     return "".join(out)
+
+
+def _decode_hex(
+    sequence: str, esc: str, codec: str, hex_chars: dict[str, str] | None
+) -> str | None:
+    """The text of one ``\\Xhh..\\`` escape, or None to keep it opaque (not hex,
+    or a private-use character that would be taken for a marker)."""
+    digits = sequence[2:-1]
+    if not digits or len(digits) % 2:
+        return None
+    try:
+        data = bytes.fromhex(digits)
+    except ValueError:
+        return None
+    try:
+        text = data.decode(codec)
+    except (UnicodeDecodeError, LookupError):
+        codec = "latin-1"  # as er7.unescape reads it; written back as the same bytes
+        text = data.decode(codec)
+    for char in text:
+        if _MARKER_BASE <= ord(char) <= _MARKER_END:
+            return None
+        if hex_chars is not None and not (" " <= char <= "~") and char not in hex_chars:
+            hex_chars[char] = _hex_escape(char, esc, codec)
+    return text
+
+
+def _hex_escape(char: str, esc: str, codec: str) -> str:
+    try:
+        data = char.encode(codec)
+    except (UnicodeEncodeError, LookupError):
+        data = char.encode("latin-1", errors="replace")
+    return f"{esc}X{data.hex().upper()}{esc}"
 
 
 class HL7Scrubber:
@@ -196,7 +277,8 @@ class HL7Scrubber:
         self.scrubber = scrubber
         self._plans: dict[tuple[str, str], SegmentPlan] = {}
         self._targets: dict[tuple[str, int, Kind, Role, str], Target] = {}
-        self._deferred: set[FieldHandler] = {_text_field}
+        self._deferred: set[FieldHandler] = {_text_field, _coded_text}
+        self._text_scrubs = scrubber.policy.resolve(_FREE_TEXT_TARGET).method == "scrub"
 
     # --- public API ---------------------------------------------------------
 
@@ -217,7 +299,11 @@ class HL7Scrubber:
         contexts: list[MessageContext] = []
         for message in document.messages:
             try:
-                results.append(MessageResult(message.index, self.scrub_message(message, contexts)))
+                results.append(
+                    MessageResult(
+                        message.index, self.scrub_message(message, contexts, document.encoding)
+                    )
+                )
             except (HL7ScrubError, er7.ER7Error, IdentityUnresolvedError) as exc:
                 results.append(MessageResult(message.index, error=str(exc)))  # value-free
             except LookupError as exc:
@@ -232,13 +318,17 @@ class HL7Scrubber:
             return DocumentResult(None, [MessageResult(None, error=str(exc))])
 
     def scrub_message(
-        self, message: Message, contexts: list[MessageContext] | None = None
+        self,
+        message: Message,
+        contexts: list[MessageContext] | None = None,
+        codec: str = "utf-8",
     ) -> ScrubReport:
+        """Scrub one message in place; ``codec`` is its document's character set."""
         version = resolve_version(message.version)
         ctx = self.scrubber.message(patient_identifiers(message))
         if contexts is not None:
             contexts.append(ctx)
-        walk = _Walk(ctx, message.delimiters)
+        walk = _Walk(ctx, message.delimiters, codec, self._text_scrubs)
         kept: list[Segment] = []
         for segment in message.segments:
             if not segment.text:
@@ -267,6 +357,7 @@ class HL7Scrubber:
         is_msh = plan.name in _HEADER_SEGMENTS
         walk.segment_fields = parts
         changed = False
+        later: list[tuple[int, FieldHandler]] = []
         for index in range(1, len(parts)):
             raw = parts[index]
             if not raw or (is_msh and index == 1):
@@ -280,7 +371,7 @@ class HL7Scrubber:
                 else:
                     continue
             if handler in self._deferred:
-                walk.deferred.append(_deferred(segment, parts, index, handler, walk, d))
+                later.append((index, handler))
                 continue
             new = handler(raw, walk)
             if new != raw:
@@ -288,6 +379,8 @@ class HL7Scrubber:
                 changed = True
         if changed:
             segment.text = d.field.join(parts)
+        if later:
+            walk.deferred.append(_deferred(segment, list(parts), later, walk, d))
 
     def _scrub_envelope(self, document: Document, contexts: list[MessageContext]) -> None:
         """FHS/BHS/BTS/FTS batch segments: dates, file names and comments.
@@ -300,7 +393,7 @@ class HL7Scrubber:
         envelope_ctx = self.scrubber.message()
         for ctx in contexts:
             envelope_ctx.text.absorb(ctx.text)
-        walk = _Walk(envelope_ctx, Delimiters())
+        walk = _Walk(envelope_ctx, Delimiters(), document.encoding, self._text_scrubs)
         for segment in segments:
             if segment.name in ("FHS", "BHS"):
                 walk.d = Delimiters.from_header(segment.text)
@@ -381,7 +474,93 @@ class HL7Scrubber:
             return self._leaf_handler(path, datatype, role, rule.kind)
         if self._path_has_rule(path):
             return self._leaf_handler(path, datatype, role, Kind.OTHER_ID)
+        # Fail closed: text a sender may type into a field is scrubbed as free text.
+        if datatype in tables.CODED_DATATYPES:
+            return self._coded_handler(path, datatype, role)
+        if datatype in tables.STRING_DATATYPES and not (
+            segment in _HEADER_SEGMENTS and number in _HEADER_CODES
+        ):
+            return self._string_handler(path, datatype, role)
         return None
+
+    def _coded_handler(self, path: str, datatype: str, role: Role) -> FieldHandler:
+        """A coded field (CE, CWE, CNE, CF): text components are free text, the codes
+        are kept; a code leaf that is exactly an HL7 timestamp (misplaced data) is a
+        date."""
+        date_target = self._target(path, 0, Kind.DATE, role, datatype)
+        text_target = self._target(path, 0, Kind.FREE_TEXT, role, datatype)
+        text_numbers = tables.CODED_TEXT_COMPONENTS
+        skip_short = self.scrubber.policy.resolve(text_target).method == "scrub"
+
+        def text(value: str, walk: _Walk) -> str:
+            return (
+                value
+                if skip_short and _unchangeable(value)
+                else walk.scrub_text(value, text_target)
+            )
+
+        def handle(raw: str, walk: _Walk) -> str:
+            d = walk.d
+            reps = raw.split(d.repetition)
+            for r, rep in enumerate(reps):
+                comps = rep.split(d.component)
+                for c, comp in enumerate(comps):
+                    if not comp:
+                        continue
+                    if c + 1 in text_numbers:
+                        if d.subcomponent in comp:
+                            comps[c] = d.subcomponent.join(
+                                text(sub, walk) for sub in comp.split(d.subcomponent)
+                            )
+                        else:
+                            comps[c] = text(comp, walk)
+                    elif comp[:1].isdigit() and _TIMESTAMP_HINT.match(comp):
+                        subs = comp.split(d.subcomponent)
+                        for s, sub in enumerate(subs):
+                            if _TIMESTAMP.fullmatch(sub):
+                                subs[s] = walk.write(walk.apply(sub, date_target), sub)
+                        comps[c] = d.subcomponent.join(subs)
+                reps[r] = d.component.join(comps)
+            return d.repetition.join(reps)
+
+        self._deferred.add(handle)
+        return handle
+
+    def _string_handler(self, path: str, datatype: str, role: Role) -> FieldHandler:
+        """A string field (ST, TX, FT, ...): free text leaf by leaf, after the structured
+        pass; a leaf that is exactly an HL7 timestamp is a date."""
+        text_target = self._target(path, 0, Kind.FREE_TEXT, role, datatype)
+        date_target = self._target(path, 0, Kind.DATE, role, datatype)
+        # Values the text scrubber cannot change are skipped (no policy call, no
+        # report count) when the policy scrubs this text: a single character, or a
+        # short number (context terms and detectors need 5+ digits or other text).
+        skip_short = self.scrubber.policy.resolve(text_target).method == "scrub"
+
+        def leaf(value: str, walk: _Walk) -> str:
+            if skip_short and _unchangeable(value):
+                return value
+            if value[:1].isdigit() and _TIMESTAMP.fullmatch(value):
+                return walk.write(walk.apply(value, date_target), value)
+            if "_" in value and not any(c.isspace() for c in value):
+                # A file or document name (TXA-16 "Wick_Hester_2024.pdf"): words joined
+                # by underscores are scrubbed as words, the underscores put back.
+                spaced = value.replace("_", " ")
+                scrubbed = walk.scrub_text(spaced, text_target)
+                return value if scrubbed == spaced else scrubbed.replace(" ", "_")
+            return walk.scrub_text(value, text_target)
+
+        def handle(raw: str, walk: _Walk) -> str:
+            d = walk.d
+            if d.component not in raw and d.subcomponent not in raw and d.repetition not in raw:
+                return leaf(raw, walk)
+            leaves = (_LEAF_SPLIT.get(d) or _leaf_splitter(d)).split(raw)
+            for i in range(0, len(leaves), 2):
+                if leaves[i]:
+                    leaves[i] = leaf(leaves[i], walk)
+            return "".join(leaves)
+
+        self._deferred.add(handle)
+        return handle
 
     def _path_has_rule(self, path: str) -> bool:
         probe = Target(Kind.OTHER_ID, Role.UNKNOWN, FORMAT, path, "")
@@ -398,11 +577,16 @@ class HL7Scrubber:
     def _leaf_handler(self, path: str, datatype: str, role: Role, kind: Kind) -> FieldHandler:
         target = self._target(path, 0, kind, role, datatype)
 
+        is_name = kind is Kind.NAME or kind is Kind.PROVIDER_NAME
+
         def leaf(raw: str, walk: _Walk) -> str:
             reps = raw.split(walk.d.repetition)
             for i, rep in enumerate(reps):
                 if rep:
-                    reps[i] = walk.write(walk.apply(rep, target), rep)
+                    outcome = walk.apply(rep, target)
+                    reps[i] = walk.write(outcome, rep)
+                    if is_name and reps[i] != rep:
+                        _add_free_name(walk, rep, outcome)
             return walk.d.repetition.join(reps)
 
         return leaf
@@ -514,7 +698,7 @@ class HL7Scrubber:
     # --- OBX-5 ------------------------------------------------------------------
 
     def _obx5_handler(self, role: Role) -> FieldHandler:
-        by_type: dict[str, FieldHandler | None] = {}
+        by_type: dict[str, FieldHandler] = {}
 
         def handle(raw: str, walk: _Walk) -> str:
             fields = walk.segment_fields
@@ -532,15 +716,19 @@ class HL7Scrubber:
                 return _encapsulated(
                     raw, walk, self._target("OBX-5", 5, Kind.ATTACHMENT, role, "ED")
                 )
-            if value_type not in by_type:
+            handler = by_type.get(value_type)
+            if handler is None:
                 components = tables.DATATYPE_COMPONENTS.get(value_type)
-                by_type[value_type] = (
+                # Fail closed: a value type without a component table (numbers, SN,
+                # CP, MO, unknown or misspelt types) is free text, leaf by leaf. The
+                # text scrubber leaves plain numbers alone; dates, phones, SSNs and
+                # the message's known PHI in them are replaced.
+                handler = by_type[value_type] = (
                     self._component_handler("OBX-5", value_type, role, components, None)
                     if components is not None
-                    else None
+                    else _text_field
                 )
-            handler = by_type[value_type]
-            return raw if handler is None else handler(raw, walk)
+            return handler(raw, walk)
 
         self._deferred.add(handle)
         return handle
@@ -548,22 +736,24 @@ class HL7Scrubber:
 
 def _deferred(
     segment: Segment,
-    parts: list[str],
-    index: int,
-    handler: FieldHandler,
+    snapshot: list[str],
+    fields: list[tuple[int, FieldHandler]],
     walk: _Walk,
     d: Delimiters,
 ) -> Callable[[], None]:
-    """Run a free-text handler after the structured pass, then re-join the segment."""
-    snapshot = list(parts)
+    """Run a segment's free-text handlers after the structured pass, then re-join it."""
 
     def run() -> None:
         current = segment.text.split(d.field)
-        raw = current[index]
         walk.segment_fields = snapshot
-        new = handler(raw, walk)
-        if new != raw:
-            current[index] = new
+        changed = False
+        for index, handler in fields:
+            raw = current[index]
+            new = handler(raw, walk)
+            if new != raw:
+                current[index] = new
+                changed = True
+        if changed:
             segment.text = d.field.join(current)
 
     return run
@@ -594,7 +784,7 @@ def _sweep(segments: list[Segment], walk: _Walk) -> None:
                 leaf = leaves[i]
                 if len(leaf) < 4:
                     continue
-                value = leaf if d.escape not in leaf else er7.unescape(leaf, d)
+                value = leaf if d.escape not in leaf else er7.unescape(leaf, d, walk.codec)
                 known = text.known(value)
                 if known is None and " " in value.strip():
                     known = _sweep_words(value, text)
@@ -654,7 +844,7 @@ def _coded_text(raw: str, walk: _Walk) -> str:
     reps = raw.split(d.repetition)
     for r, rep in enumerate(reps):
         comps = rep.split(d.component)
-        for number in (2, 5, 9):
+        for number in tables.CODED_TEXT_COMPONENTS:
             if number <= len(comps) and comps[number - 1]:
                 comps[number - 1] = walk.scrub_text(comps[number - 1])
         reps[r] = d.component.join(comps)
@@ -700,6 +890,36 @@ def _authority(hd: str, d: Delimiters) -> str:
     return next((p.strip() for p in parts[:2] if p.strip()), "")
 
 
+_NAME_WORD: Final = re.compile(r"[^\W\d_]+(?:['\-][^\W\d_]+)*")
+_NAME_END: Final = re.compile(r"[(\[;:/\d]")
+
+
+def _add_free_name(walk: _Walk, raw: str, outcome: Outcome) -> None:
+    """Register a person's name typed into a string field (ACC-9 "brought in by")
+    for the free text: "Given [Middle] Family" or "Family, Given", up to the first
+    bracket, digit or other non-name text."""
+    value = er7.unescape(raw, walk.d, walk.codec)
+    head = _NAME_END.split(value, 1)[0]
+    family_part, comma, given_part = head.partition(",")
+    if comma:
+        family_words = _NAME_WORD.findall(family_part)
+        given_words = _NAME_WORD.findall(given_part)
+        if not family_words:
+            return
+        family = " ".join(family_words)
+        given = given_words[0] if given_words else ""
+        middle = given_words[1] if len(given_words) > 1 else ""
+    else:
+        words = _NAME_WORD.findall(head)
+        if not words:
+            return
+        family = words[-1]
+        given = words[0] if len(words) > 1 else ""
+        middle = words[1] if len(words) > 2 else ""
+    replacement = as_text(outcome, Kind.NAME) if not isinstance(outcome, Removal) else "[NAME]"
+    walk.ctx.text.add_name(family, given, middle, replacement)
+
+
 def _add_name_context(
     walk: _Walk, original_rep: str, scrubbed: list[str], layout: tuple[int, int, int]
 ) -> None:
@@ -709,7 +929,7 @@ def _add_name_context(
 
     def part(source: list[str], index: int) -> str:
         return (
-            er7.unescape(source[index].split(d.subcomponent, 1)[0], d)
+            er7.unescape(source[index].split(d.subcomponent, 1)[0], d, walk.codec)
             if index < len(source)
             else ""
         )

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from parsers.hl7v2 import parse
+from parsers.hl7v2.er7 import Delimiters, unescape
 from scrubbers.engine import Scrubber
 from scrubbers.hl7.scrub import HL7Scrubber, patient_identifiers
 from scrubbers.keys import KeyRing
@@ -288,3 +289,183 @@ def test_hex_escapes_and_explicit_nulls_are_kept() -> None:
     out = scrub_text(make(), message)
     assert "Caf\\XE9\\ call [NAME]" in out
     assert '|""|' in out
+
+
+# --- review findings: escapes, OBX-5 value types, string and coded fields -------------
+
+MSH = "MSH|^~\\&|SND|FAC|RCV|FAC|20240101120000||ADT^A01|MSG1|P|2.5"
+PID = (
+    "PID|1||MRN12345^^^HOSP^MR||Quillfeather^Zebulon^Q||19610304|M|||"
+    "12 Elm St^^Springtown^CA^90210||555-123-4567"
+)
+
+
+def scrub_segments(scrubber: HL7Scrubber, *segments: str) -> list[str]:
+    """The scrubbed segments after MSH and PID."""
+    out = scrub_text(scrubber, "\r".join((MSH, PID, *segments)) + "\r")
+    return [line for line in out.split("\r") if line][2:]
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        "Seen \\X51\\uillfeather today",
+        "Seen Quill\\X66\\eather today",
+        "Seen \\X5175696C6C\\feather today",
+    ],
+)
+def test_hex_escapes_in_free_text_are_decoded_before_scrubbing(
+    safe_harbor: HL7Scrubber, note: str
+) -> None:
+    assert "Quillfeather" in unescape(note, Delimiters())  # what any HL7 reader sees
+    assert scrub_segments(safe_harbor, f"NTE|1||{note}") == ["NTE|1||Seen [NAME] today"]
+
+
+def test_hex_escapes_are_written_back_escaped_and_formatting_kept(
+    safe_harbor: HL7Scrubber,
+) -> None:
+    note = "Quill\\X66\\eather: caf\\XE9\\\\.br\\line\\X0D\\two \\X7C\\ \\XZZ\\ 555-123-4567"
+    (nte,) = scrub_segments(safe_harbor, f"NTE|1||{note}")
+    # Latin-1 and control characters come back as hex escapes, a decoded delimiter as
+    # its delimiter escape, formatting and malformed escapes as written.
+    assert nte == "NTE|1||[NAME]: caf\\XE9\\\\.br\\line\\X0D\\two \\F\\ \\XZZ\\ [PHONE]"
+    untouched = "NTE|1||caf\\XE9\\ \\X7C\\ \\.br\\ ok"
+    assert scrub_segments(safe_harbor, untouched) == [untouched]  # unchanged: same bytes
+
+
+def test_hex_escapes_in_structured_values(safe_harbor: HL7Scrubber) -> None:
+    pid = PID.replace("Quillfeather^Zebulon", "Quill\\X66\\eather^Zebulon")
+    out = scrub_text(safe_harbor, f"{MSH}\r{pid}\rNTE|1||Quillfeather called\r")
+    assert "uill" not in out
+    assert "NTE|1||[NAME] called" in out
+
+
+OBX_NOTE = (
+    "Hester Quillfeather called from 555 123 4567, DOB 03/04/1961, ssn 123456789, "
+    "MRN 55512345, age 93"
+)
+
+
+@pytest.mark.parametrize("value_type", ["XX", "NA", "NM", "SN", "CP", "MA", "MO", "Text", "TM"])
+def test_obx5_without_a_component_table_is_free_text(
+    safe_harbor: HL7Scrubber, value_type: str
+) -> None:
+    (obx,) = scrub_segments(safe_harbor, f"OBX|1|{value_type}|X^Y||{OBX_NOTE}||||||F")
+    value = obx.split("|")[5]
+    for planted in ("Quillfeather", "555 123 4567", "03/04/1961", "123456789", "55512345", "93"):
+        assert planted not in value, (value_type, planted)
+    assert value.startswith("Hester [NAME] called from [PHONE], DOB 1961")
+    assert "age 90+" in value
+
+
+def test_obx5_numbers_and_structured_numbers_stay(safe_harbor: HL7Scrubber) -> None:
+    segments = [
+        "OBX|1|NM|8867-4^Heart rate^LN||93|/min|||||F",
+        "OBX|2|SN|2345-7^Glucose^LN||>^180|mg/dL|||||F",
+        "OBX|3|NA|X^Y||120^80|mm[Hg]|||||F",
+        "OBX|4|CP|X^Y||12.50&USD^UP||||||F",
+        "OBX|5|NM|30525-0^Age^LN||93|a|||||F",
+    ]
+    out = scrub_segments(safe_harbor, *segments)
+    assert out[:4] == segments[:4]
+    assert out[4].split("|")[5] == "90+"  # the LOINC age path still top-codes
+
+
+NOTE = "Brought by neighbour Hester Wick, call 555 321 7788 DOB 03/04/1961 ssn 123456789"
+NOTE_PHI = ("555 321 7788", "03/04/1961", "123456789")
+NEIGHBOUR = "NK1|1|Wick^Hester|NEI^Neighbour^HL70063"
+
+
+def assert_gone(text: str, *planted: str) -> None:
+    for value in planted:
+        assert value not in text, value
+
+
+def test_string_fields_of_standard_segments_are_free_text(safe_harbor: HL7Scrubber) -> None:
+    segments = [
+        f"PV2||||||||||||{NOTE}",  # PV2-12 visit description
+        f"AL1|1||X^Y||{NOTE}",  # AL1-5
+        f"OBR|1|||X^Y||||||||||||||{NOTE}|{NOTE}|{NOTE}|{NOTE}",  # OBR-18..21
+        f"SPM|1|||||||||||||{NOTE}",  # SPM-14 specimen description
+        f"IAM|1||X^Y|||||||||onset at Zebulon's, March 4, 1961 {NOTE}",  # IAM-12
+    ]
+    out = scrub_segments(safe_harbor, *segments)
+    assert [line[:3] for line in out] == ["PV2", "AL1", "OBR", "SPM", "IAM"]
+    for line in out:
+        assert_gone(line, *NOTE_PHI, "Zebulon", "March 4")
+        assert "Brought by neighbour Hester Wick, call [PHONE] DOB 1961 ssn [SSN]" in line
+    assert out[1].startswith("AL1|1||X^Y||")  # the codes stay
+    # A person named in the message's structured fields is found in them too.
+    out = scrub_segments(safe_harbor, NEIGHBOUR, *segments)
+    for line in out[1:]:
+        assert_gone(line, "Hester", "Wick", *NOTE_PHI)
+
+
+def test_accident_description_and_brought_in_by(safe_harbor: HL7Scrubber) -> None:
+    acc = f"ACC|20240101|||||||{NOTE}|Hester Wick (neighbour) 555 321 7788"
+    (out,) = scrub_segments(safe_harbor, acc)
+    fields = out.split("|")
+    assert fields[1] == "2024"
+    assert fields[9] == "[NAME]"  # ACC-9 brought in by: a person
+    # ...whose name is then known to the free text (ACC-8).
+    assert fields[8] == "Brought by neighbour [NAME], call [PHONE] DOB 1961 ssn [SSN]"
+    assert_gone(out, "Hester", "Wick", *NOTE_PHI)
+
+
+def test_coded_text_components_are_free_text_and_codes_stay(safe_harbor: HL7Scrubber) -> None:
+    segments = [
+        "PV2|||R55^Fall at home of Zebulon Quillfeather, 555 321 7788, 03/04/1961^I10",
+        "DG1|1||R55^Syncope, Zebulon witness 03/04/1961 ph 555 321 7788^I10",
+        "DG1|2||R55^Syncope^I10^^Faint^^^^Syncope and collapse",
+        "PID|2|||||||||2106-3^White (per daughter, 555 321 7788)^CDCREC",
+        "NK1|1|Wick^Hester|NEI^Neighbour Hester Wick 555 321 7788^HL70063",
+    ]
+    out = scrub_segments(safe_harbor, *segments)
+    assert out[0] == "PV2|||R55^Fall at home of [NAME], [PHONE], 1961^I10"
+    assert out[1] == "DG1|1||R55^Syncope, [NAME] witness 1961 ph [PHONE]^I10"
+    assert out[2] == segments[2]  # no PHI: byte for byte
+    assert out[3].endswith("|2106-3^White (per daughter, [PHONE])^CDCREC")
+    assert out[4].split("|")[3] == "NEI^Neighbour [NAME] [PHONE]^HL70063"
+
+
+def test_coded_text_of_2_7_cwe_second_alternate_text(safe_harbor: HL7Scrubber) -> None:
+    msh = MSH.replace("|2.5", "|2.8")
+    dg1 = "DG1|1||R55^Syncope^I10^^^^^^^^Zebulon Quillfeather 555 321 7788"
+    out = scrub_text(safe_harbor, f"{msh}\r{PID}\r{dg1}\r").split("\r")[2]
+    assert out == "DG1|1||R55^Syncope^I10^^^^^^^^[NAME] [PHONE]"
+
+
+def test_file_names_are_free_text(safe_harbor: HL7Scrubber) -> None:
+    txa = "TXA|1|CN||||||||||||||Hester_Wick_555-321-7788.pdf"
+    (out,) = scrub_segments(safe_harbor, txa)
+    assert out.split("|")[16] == "Hester_Wick_[PHONE].pdf"
+    out = scrub_segments(safe_harbor, NEIGHBOUR, txa)[1]
+    assert out.split("|")[16] == "[NAME]_[PHONE].pdf"
+    kept = "TXA|1|CN||||||||||||||discharge_summary_v2.pdf"
+    assert scrub_segments(safe_harbor, kept) == [kept]
+
+
+def test_birth_places_are_cities(safe_harbor: HL7Scrubber) -> None:
+    nk1 = "NK1|1|Wick^Hester|NEI" + "|" * 35 + "Little Puddlecombe"
+    gt1 = "GT1|1||Wick^Hester" + "|" * 53 + "Little Puddlecombe"
+    in1 = "IN1|1|PLAN1|PAYER1" + "|" * 49 + "Little Puddlecombe"
+    pid = PID + "|" * 10 + "Little Puddlecombe"
+    out = scrub_text(safe_harbor, "\r".join((MSH, pid, nk1, gt1, in1)) + "\r")
+    assert "Puddlecombe" not in out
+    lines = out.split("\r")
+    assert lines[1].split("|")[23] == ""
+    assert lines[2].split("|")[38] == ""
+    assert lines[3].split("|")[56] == ""
+    assert lines[4].split("|")[52] == ""
+
+
+def test_codes_and_numbers_in_string_fields_keep_their_bytes(safe_harbor: HL7Scrubber) -> None:
+    segments = [
+        "OBR|1|||X^Y||||||||||||||A1|B-22|7|F",
+        "AL1|1|DA|70618^Penicillin^RXNORM|SV|Hives",
+        "PV2||||||||||||Routine follow-up visit",
+    ]
+    assert scrub_segments(safe_harbor, *segments) == segments
+    keep = make(KEEP_ALL)
+    planted = [f"PV2||||||||||||{NOTE}", "DG1|1||R55^Syncope, Zebulon 03/04/1961^I10"]
+    assert scrub_segments(keep, *planted) == planted
