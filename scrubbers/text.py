@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Final
 
@@ -130,12 +131,57 @@ def name_spellings(family: str, given: str, middle: str = "") -> list[str]:
     return out
 
 
+# Invisible characters that split a word without showing: soft hyphen, zero-width
+# space/non-joiner/joiner, word joiner, BOM. Ignored when matching known PHI.
+_INVISIBLE: Final = frozenset("\u00ad\u200b\u200c\u200d\u2060\ufeff")
+# Letters Python's case-insensitive matching equates with "i" but casefold() does not.
+_FOLD_SPECIAL: Final = {"\u0130": "i", "\u0131": "i"}
+
+
+@functools.lru_cache(maxsize=4096)
+def _fold_char(char: str) -> str:
+    """One character folded for matching ('' if invisible).
+
+    Casefolded, compatibility-decomposed and without combining marks: capital
+    dotted and small dotless I (U+0130, U+0131) and accented i become 'i',
+    sharp s becomes 'ss'.
+    """
+    if char in _INVISIBLE:
+        return ""
+    special = _FOLD_SPECIAL.get(char)
+    if special is not None:
+        return special
+    decomposed = unicodedata.normalize("NFKD", char.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def fold(text: str) -> str:
+    """``text`` folded for matching known PHI (case, accents, invisible characters)."""
+    return text.casefold() if text.isascii() else "".join(map(_fold_char, text))
+
+
+def fold_with_offsets(text: str) -> tuple[str, list[int] | None]:
+    """:func:`fold` plus, when folding changed offsets, each folded index's original index.
+
+    The list has one extra entry (the original length), so a match ending at
+    the end of the folded text maps to the end of the original.
+    """
+    if text.isascii():
+        return text.lower(), None
+    parts = list(map(_fold_char, text))
+    folded = "".join(parts)
+    if len(folded) == len(text) and all(len(p) == 1 for p in parts):
+        return folded, None
+    offsets = [i for i, part in enumerate(parts) for _ in part]
+    offsets.append(len(text))
+    return folded, offsets
+
+
 class TextScrubber:
     """Per-message free-text scrubber; adapters feed it the structured PHI first."""
 
     __slots__ = (
         "_birth_dates",
-        "_compiled",
         "_ctx",
         "_memo",
         "_names",
@@ -153,8 +199,7 @@ class TextScrubber:
         # Exact values that may also replace *kept* structured values (see known()):
         # names, streets, cities and identifiers; not ZIP codes or codes a policy keeps.
         self._raw: dict[str, str] = {}
-        self._terms: dict[str, str] | None = None  # casefolded spelling -> replacement
-        self._compiled: re.Pattern[str] | None = None
+        self._terms: dict[str, str] | None = None  # folded spelling -> replacement
         self._memo: dict[str, str] = {}  # text -> scrubbed, valid while the context is unchanged
         self._birth_dates: set[str] = set()  # YYYY-MM-DD of known birth dates
 
@@ -231,12 +276,11 @@ class TextScrubber:
             for kind, value, replacement in self._pending:
                 spellings = phone_spellings(value) if kind in (Kind.PHONE, Kind.FAX) else [value]
                 for spelling in spellings:
-                    terms.setdefault(spelling.casefold(), replacement)
+                    terms.setdefault(fold(spelling), replacement)
             for family, given, middle, replacement in self._names:
                 for spelling in name_spellings(family, given, middle):
-                    terms.setdefault(spelling.casefold(), replacement)
+                    terms.setdefault(fold(spelling), replacement)
             self._terms = {k: v for k, v in terms.items() if len(k) >= MIN_TERM_LENGTH}
-            self._compiled = None
         return self._terms
 
     def _context_spans(self, text: str) -> list[Span]:
@@ -245,18 +289,14 @@ class TextScrubber:
         A substring search per spelling (C-speed ``str.find``) instead of one
         alternation regex: the terms differ per message, and compiling a regex
         per message costs more than searching a note for a few dozen strings.
+        Text and terms are folded the same way (:func:`fold`); when folding
+        changes the text's length, offsets are mapped back to the original.
         """
         terms = self._materialize()
         if not terms:
             return []
-        folded = text.casefold()
-        if len(folded) != len(text):  # casefolding changed offsets (e.g. 'ß'): use the regex
-            pattern = self._context_pattern()
-            if pattern is None:
-                return []
-            return [
-                (m.start(), m.end(), terms[m.group(0).casefold()]) for m in pattern.finditer(text)
-            ]
+        folded, offsets = fold_with_offsets(text)
+        length = len(folded)
         spans: list[Span] = []
         for term, replacement in terms.items():
             start = folded.find(term)
@@ -264,19 +304,13 @@ class TextScrubber:
                 end = start + len(term)
                 if (
                     start == 0 or (not folded[start - 1].isalnum() and folded[start - 1] != "_")
-                ) and (end == len(folded) or (not folded[end].isalnum() and folded[end] != "_")):
-                    spans.append((start, end, replacement))
+                ) and (end == length or (not folded[end].isalnum() and folded[end] != "_")):
+                    if offsets is None:
+                        spans.append((start, end, replacement))
+                    else:
+                        spans.append((offsets[start], offsets[end], replacement))
                 start = folded.find(term, start + 1)
         return spans
-
-    def _context_pattern(self) -> re.Pattern[str] | None:
-        terms = self._materialize()
-        if not terms:
-            return None
-        if self._compiled is None:
-            alternatives = "|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True))
-            self._compiled = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
-        return self._compiled
 
     # --- scrubbing -----------------------------------------------------------
 

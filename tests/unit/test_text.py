@@ -111,3 +111,30 @@ def test_spelling_helpers() -> None:
     assert "(617) 555-0142" in phone_spellings("6175550142")
     assert "Doe, Jane" in name_spellings("Doe", "Jane")
     assert name_spellings("", "") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Seen QU\u0130LLFEATHER today",  # capital dotted I (U+0130): casefolds to 'i' + U+0307
+        "ZEPHYRINA QU\u0130LLFEATHER",
+        "Seen Qu\u0131llfeather today",  # dotless i (U+0131)
+        "Seen Qu\u00adillfeather today",  # soft hyphen inside the name
+        "Seen Quill\u200bfeather today",  # zero-width space
+        "Seen Quillf\u00e9ather today",  # accent the structured name does not have
+        "Stra\u00dfe: Seen Quillfeather today",  # 'ß' casefolds to two letters: offsets move
+    ],
+)
+def test_names_in_unicode_variants_never_raise_and_are_replaced(
+    ctx: MessageContext, text: str
+) -> None:
+    out = ctx.scrub_text(text)
+    assert "[NAME]" in out
+    assert "feather" not in out.lower()
+    assert "\u00ad" not in out and "\u200b" not in out
+    assert out.endswith(" today") or out == "[NAME]"
+
+
+def test_unicode_offsets_keep_the_rest_of_the_text(ctx: MessageContext) -> None:
+    assert ctx.scrub_text("Stra\u00dfe 5, QU\u0130LLFEATHER, ok") == "Stra\u00dfe 5, [NAME], ok"
+    assert ctx.scrub_text("\ufb01ne: Qu\u00adillfeather\u00ad.") == "\ufb01ne: [NAME]."
