@@ -105,10 +105,56 @@ def phone_spellings(value: str) -> list[str]:
     return spellings
 
 
+# Parts of compound names too common as words to search for on their own
+# (particles, generational suffixes); the whole name is still searched.
+NAME_PARTICLES: Final = frozenset(
+    {
+        "al", "bin", "bint", "da", "das", "de", "degli", "dei", "del", "della", "den", "der",
+        "di", "do", "dos", "du", "el", "ibn", "la", "las", "le", "les", "lo", "los", "st",
+        "ste", "te", "ten", "ter", "van", "vande", "vander", "von", "vom", "zu", "zum",
+        "jr", "sr", "ii", "iii", "iv",
+    }
+)  # fmt: skip
+_NAME_SPLIT: Final = re.compile(r"[\s\-\u2010\u2011\u2013]+")
+
+
+def name_parts(value: str) -> list[str]:
+    """The searchable parts of a compound name ('Quillfeather-Smythe', 'Zebulon Ambrose').
+
+    Empty for a one-word name; parts shorter than two letters and particles
+    such as 'de' or 'van' are left out.
+    """
+    pieces = _NAME_SPLIT.split(value)
+    if len(pieces) < 2:
+        return []
+    return [
+        piece
+        for piece in (p.strip(".,") for p in pieces)
+        if len(piece) >= MIN_TERM_LENGTH and piece.casefold() not in NAME_PARTICLES
+    ]
+
+
+def _plurals(family: str) -> list[str]:
+    """'the Quillfeathers', 'the Joneses'."""
+    if len(family) < MIN_SWEEP_LENGTH:
+        return []
+    if family.casefold().endswith(("s", "x", "z", "ch", "sh")):
+        return [f"{family}es"]
+    return [f"{family}s"]
+
+
 def name_spellings(family: str, given: str, middle: str = "") -> list[str]:
-    """How notes write a person's name: parts, both orders, initials, with middle names."""
+    """How notes write a person's name: parts, both orders, initials, with middle names.
+
+    Compound names are also searched part by part, and family names in the
+    plural.
+    """
     family, given, middle = family.strip(), given.strip(), middle.strip()
     out = [part for part in (family, given, middle) if len(part) >= MIN_TERM_LENGTH]
+    family_parts = name_parts(family)
+    out += family_parts + name_parts(given) + name_parts(middle)
+    for surname in [family, *family_parts] if family else family_parts:
+        out += _plurals(surname)
     if family and given:
         initial = given[0]
         out += [

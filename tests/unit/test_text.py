@@ -10,7 +10,7 @@ from scrubbers.engine import MessageContext, Scrubber
 from scrubbers.identity import PatientIdentifier
 from scrubbers.kinds import Kind
 from scrubbers.methods import Removal
-from scrubbers.text import name_spellings, phone_spellings
+from scrubbers.text import name_parts, name_spellings, phone_spellings
 
 
 @pytest.fixture
@@ -138,3 +138,38 @@ def test_names_in_unicode_variants_never_raise_and_are_replaced(
 def test_unicode_offsets_keep_the_rest_of_the_text(ctx: MessageContext) -> None:
     assert ctx.scrub_text("Stra\u00dfe 5, QU\u0130LLFEATHER, ok") == "Stra\u00dfe 5, [NAME], ok"
     assert ctx.scrub_text("\ufb01ne: Qu\u00adillfeather\u00ad.") == "\ufb01ne: [NAME]."
+
+
+@pytest.fixture
+def compound(make_scrubber: Callable[..., Scrubber]) -> MessageContext:
+    context = make_scrubber().message([PatientIdentifier("TST0077", "MR", "GH")])
+    context.text.add_name("Quillfeather-Smythe", "Zebulon Ambrose", "", "[NAME]")
+    context.text.add_name("van der Brambleton", "Ilse", "", "[NAME]")
+    return context
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Ambrose was seen", "[NAME] was seen"),
+        ("Mr Quillfeather arrived", "Mr [NAME] arrived"),
+        ("Smythe family at bedside", "[NAME] family at bedside"),
+        ("the Quillfeathers visited", "the [NAME] visited"),
+        ("Quillfeather-Smythe's chart", "[NAME]'s chart"),
+        ("Brambleton, I.", "[NAME], I."),
+        # particles of a compound name are not names on their own
+        ("van der Brambleton signed; dose van 2", "[NAME] signed; dose van 2"),
+        ("de novo lesion", "de novo lesion"),
+    ],
+)
+def test_compound_names_are_searched_part_by_part(
+    compound: MessageContext, text: str, expected: str
+) -> None:
+    assert compound.scrub_text(text) == expected
+
+
+def test_name_parts_skip_particles_and_short_parts() -> None:
+    assert name_parts("Quillfeather-Smythe") == ["Quillfeather", "Smythe"]
+    assert name_parts("de la Cruz") == ["Cruz"]
+    assert name_parts("Zebulon A.") == ["Zebulon"]
+    assert name_parts("Quillfeather") == []
