@@ -146,17 +146,72 @@ SHAPE_DETECTORS: Final = (
     ),
 )
 
-# Written dates. Each names its parts so they can be re-rendered after a shift.
-DATE_PATTERNS: Final = (
-    _re(r"(?<![\d/.-])(?P<year>(?:19|20)\d{2})-(?P<mm>\d{1,2})-(?P<dd>\d{1,2})(?![\d/-])"),
-    _re(
-        r"(?<![\d/.-])(?P<mm>\d{1,2})(?P<sep>[/.-])(?P<dd>\d{1,2})(?P=sep)(?P<year>\d{4}|\d{2})"
-        r"(?![\d/-])"
-    ),
-    _re(rf"\b{_MONTH_ALT}\s+(?P<dd>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<year>\d{{4}})\b"),
-    _re(rf"\b(?P<dd>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH_ALT},?\s+(?P<year>\d{{4}})\b"),
-    _re(rf"\b{_MONTH_ALT}\s+(?P<year>\d{{4}})\b"),
+# Written dates. Each names its parts so they can be re-rendered after a shift;
+# a pattern with a context word puts the date itself in group "date".
+_END: Final = r"(?![\d/-]|\.\d)"  # not followed by more of a number, a ratio or a version
+_YEAR: Final = r"(?P<year>\d{4}|\d{2})"
+_SUFFIX: Final = r"(?:st|nd|rd|th)?"
+# A month name written with a capital (partial dates without a year are too
+# easily ordinary words otherwise: "you may 2", "mar").
+_CAPITAL: Final = r"(?=(?-i:[A-Z]))"
+_BIRTH_WORDS: Final = (
+    r"(?:dob|d\.o\.b\.?|date\s+of\s+birth|birth\s?date|birthday|b/d|born(?:\s+on)?)"
 )
+_DATE_WORDS: Final = (
+    r"(?:on|since|dated|admitted|admission|discharged|discharge|seen|visit(?:ed)?|dob|d\.o\.b\.?"
+    r"|onset|surgery|injury|born)"
+)
+_NOT_A_DOSE: Final = (
+    r"(?!\s*(?:tabs?|tablets?|pills?|caps?|capsules?|doses?|strength|mg|mcg|ml|units?|scale|of)\b)"
+)
+_MM: Final = r"(?P<mm>0?[1-9]|1[0-2])"
+_DD: Final = r"(?P<dd>0?[1-9]|[12]\d|3[01])"
+
+DATE_PATTERNS: Final = (
+    # 2023-03-14, 2023/03/14, 2023.03.14
+    _re(
+        rf"(?<![\d/.-])(?P<year>(?:19|20)\d{{2}})(?P<sep>[-/.])(?P<mm>\d{{1,2}})(?P=sep)(?P<dd>\d{{1,2}}){_END}"
+    ),
+    # 03/14/2023, 3-14-23, 03.14.2023
+    _re(rf"(?<![\d/.-])(?P<mm>\d{{1,2}})(?P<sep>[/.-])(?P<dd>\d{{1,2}})(?P=sep){_YEAR}{_END}"),
+    # 14-Mar-2023, 04/MAR/1961, 4-March-61
+    _re(rf"(?<![\d/.-])(?P<dd>\d{{1,2}})(?P<sep>[-/.]){_MONTH_ALT}(?P=sep){_YEAR}{_END}"),
+    # Mar-04-1961, MAR/04/61
+    _re(rf"\b{_MONTH_ALT}(?P<sep>[-/.])(?P<dd>\d{{1,2}})(?P=sep){_YEAR}{_END}"),
+    # March 14, 2023; Mar 4, '61
+    _re(rf"\b{_MONTH_ALT}\s+(?P<dd>\d{{1,2}}){_SUFFIX},?\s+(?P<year>\d{{4}})\b"),
+    _re(rf"\b{_MONTH_ALT}\s+(?P<dd>\d{{1,2}}){_SUFFIX},?\s+['\u2019](?P<year>\d{{2}})\b"),
+    # 14 March 2023, 14th of March, 2023, 4 Mar '61
+    _re(rf"\b(?P<dd>\d{{1,2}}){_SUFFIX}\s+(?:of\s+)?{_MONTH_ALT},?\s+(?P<year>\d{{4}})\b"),
+    _re(rf"\b(?P<dd>\d{{1,2}}){_SUFFIX}\s+(?:of\s+)?{_MONTH_ALT},?\s+['\u2019](?P<year>\d{{2}})\b"),
+    # Mar 2023, March '61
+    _re(rf"\b{_MONTH_ALT}\s+(?P<year>\d{{4}})\b"),
+    _re(rf"\b{_MONTH_ALT},?\s+['\u2019](?P<year>\d{{2}})\b"),
+    # DOB 03041961, DOB 030461, DOB: 19610304 (digits only after a birth word)
+    _re(
+        rf"\b{_BIRTH_WORDS}\s*[:#]?\s*(?P<date>(?P<mm>0[1-9]|1[0-2])(?P<dd>0[1-9]|[12]\d|3[01])"
+        rf"(?P<year>(?:19|20)\d{{2}}|\d{{2}}))(?!\d)"
+    ),
+    _re(
+        rf"\b{_BIRTH_WORDS}\s*[:#]?\s*(?P<date>(?P<year>(?:18|19|20)\d{{2}})(?P<mm>0[1-9]|1[0-2])"
+        rf"(?P<dd>0[1-9]|[12]\d|3[01]))(?!\d)"
+    ),
+    # Without a year (Safe Harbor element C covers day and month): 15 Jan, Jan 15th,
+    # and 1/15 only after a date word ("seen 1/15"; "1/2 tab" is a dose).
+    _re(rf"\b(?P<dd>\d{{1,2}}){_SUFFIX}\s+(?:of\s+)?{_CAPITAL}{_MONTH_ALT}(?![a-z])"),
+    _re(
+        rf"\b{_CAPITAL}{_MONTH_ALT}\s+(?P<dd>\d{{1,2}}){_SUFFIX}(?![\d:.,/-]?\d|\s*%)\b{_NOT_A_DOSE}"
+    ),
+    _re(rf"\b{_DATE_WORDS}:?\s+(?P<date>{_MM}/{_DD}){_END}{_NOT_A_DOSE}"),
+)
+
+# "born 1920": a bare year next to a birth word; replaced when it implies an age over 89.
+BIRTH_YEAR_PATTERN: Final = _re(
+    rf"\b(?:{_BIRTH_WORDS}|born\s+in|year\s+of\s+birth|birth\s+year|yob)\s*[:#]?\s*"
+    r"(?P<year>(?:18|19|20)\d{2})(?![\d/.-]|\s*-\s*\d)"
+)
+# A birth word just before a date: the date gets the birth-date rule.
+BIRTH_CONTEXT: Final = _re(rf"\b(?:{_BIRTH_WORDS}|born\s+in)[\s:#.,-]*$")
 
 AGE_PATTERNS: Final = (
     _re(r"\b(?P<age>\d{2,3})\s*-?\s*(?:years?|yrs?|y/?o|yo)\b(?:\s*-?\s*old)?"),

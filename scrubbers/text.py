@@ -30,6 +30,8 @@ from typing import TYPE_CHECKING, Final
 
 from scrubbers.detectors import (
     AGE_PATTERNS,
+    BIRTH_CONTEXT,
+    BIRTH_YEAR_PATTERN,
     DATE_PATTERNS,
     DETECTORS,
     MONTHS,
@@ -38,7 +40,7 @@ from scrubbers.detectors import (
     text_features,
 )
 from scrubbers.kinds import LABELS, Kind
-from scrubbers.methods import Outcome
+from scrubbers.methods import SAFE_HARBOR_MAX_AGE, Outcome
 from scrubbers.target import Target
 
 if TYPE_CHECKING:
@@ -396,34 +398,61 @@ class TextScrubber:
         if "digit" not in features:
             return
         for pattern in DATE_PATTERNS:
+            group: int | str = "date" if "date" in pattern.groupindex else 0
             for match in pattern.finditer(text):
-                yield match.start(), match.end(), functools.partial(self._date, match)
+                start, end = match.span(group)
+                yield start, end, functools.partial(self._date, match, group)
+        for match in BIRTH_YEAR_PATTERN.finditer(text):
+            if self._ctx.reference_year - int(match.group("year")) > SAFE_HARBOR_MAX_AGE:
+                start, end = match.span("year")
+                yield start, end, functools.partial(self._birth_year, match.group("year"))
         for pattern in AGE_PATTERNS:
             for match in pattern.finditer(text):
                 age = match.group("age")
-                if int(age) > 89:
+                if int(age) > SAFE_HARBOR_MAX_AGE:
                     start, end = match.span("age")
                     yield start, end, functools.partial(self._apply, Kind.AGE, age)
 
-    def _date(self, match: re.Match[str]) -> str:
+    def _date(self, match: re.Match[str], group: int | str) -> str:
         parts = match.groupdict()
+        written = match.group(group)
+        birth = _after_birth_word(match.string, match.start(group))
         try:
-            year = int(parts["year"])
-            if year < 100:
-                year += 2000 if year <= 40 else 1900
+            if parts.get("year"):
+                year = int(parts["year"])
+                if year < 100:
+                    year += 2000 if year <= 40 else 1900
+                    if birth and year > self._ctx.reference_year:
+                        year -= 100
+            else:
+                year = self._ctx.reference_year  # a day and month: shifted within this year
             month = month_number(parts["month"]) if parts.get("month") else int(parts["mm"])
             day = int(parts["dd"]) if parts.get("dd") else None
         except (TypeError, ValueError, StopIteration):
-            return match.group(0)
+            return written
         if not 1 <= month <= 12 or (day is not None and not 1 <= day <= 31):
-            return match.group(0)  # not a calendar date (a ratio, a version): left alone
+            return written  # not a calendar date (a ratio, a version): left alone
         iso = f"{year:04d}-{month:02d}" + (f"-{day:02d}" if day is not None else "")
         # A birth date written in a note gets the birth-date rule (no year over 89).
-        kind = Kind.BIRTH_DATE if iso in self._birth_dates else Kind.DATE
+        kind = Kind.BIRTH_DATE if birth or iso in self._birth_dates else Kind.DATE
         outcome = self._ctx.apply(iso, _TEXT_TARGETS[kind])
         if not isinstance(outcome, str) or not outcome:
             return placeholder(Kind.DATE)
-        return _render_date(match, outcome)
+        if outcome == iso:
+            return written  # kept
+        if not parts.get("year") and not outcome[5:7].isdigit():
+            return placeholder(Kind.DATE)  # generalized to a year it never had
+        return _render_date(match, group, outcome)
+
+    def _birth_year(self, year: str) -> str:
+        """A birth year alone ('born 1920'): kept unless the policy removes it."""
+        outcome = self._ctx.apply(year, _TEXT_TARGETS[Kind.BIRTH_DATE])
+        return outcome[:4] if isinstance(outcome, str) and outcome else placeholder(Kind.DATE)
+
+
+def _after_birth_word(text: str, start: int) -> bool:
+    """Whether a birth word ('DOB:', 'born') comes just before ``start``."""
+    return BIRTH_CONTEXT.search(text, max(0, start - 24), start) is not None
 
 
 def _iso_day(value: str) -> str:
@@ -434,39 +463,56 @@ def _iso_day(value: str) -> str:
     return text[:10] if len(text) >= 10 and text[4:5] == "-" else ""
 
 
-def _render_date(match: re.Match[str], outcome: str) -> str:
-    """Write a transformed ISO date back in the matched text's own format."""
+_DATE_PARTS: Final = ("year", "mm", "dd", "month")
+
+
+def _render_date(match: re.Match[str], group: int | str, outcome: str) -> str:
+    """Write a transformed ISO date back in the matched text's own format.
+
+    Each part (year, numeric month, day, month name) is replaced where it was
+    written, in its width and case; separators and words in between stay.
+    """
     if len(outcome) == 4 or not outcome[:4].isdigit():
         return outcome
-    year, month = int(outcome[:4]), int(outcome[5:7])
-    day = int(outcome[8:10]) if len(outcome) >= 10 else None
-    parts = match.groupdict()
-    text = match.group(0)
-    if parts.get("month"):
-        written = parts["month"].rstrip(".")
-        full = MONTHS[month - 1]
-        name = full if written.lower() in MONTHS else full[:3]
-        if written.isupper() and len(written) > 1:
-            name = name.upper()
-        elif written[:1].isupper():
-            name = name.capitalize()
-        text = text.replace(written, name, 1)
-        if day is not None and parts.get("dd"):
-            text = _replace_group(text, match, "dd", str(day))
-        return _replace_group(text, match, "year", f"{year:04d}", offset_text=True)
-    if parts.get("sep"):
-        sep = parts["sep"]
-        y = f"{year:04d}" if len(parts["year"]) == 4 else f"{year % 100:02d}"
-        return f"{month:02d}{sep}{(day or 1):02d}{sep}{y}"
-    return f"{year:04d}-{month:02d}-{(day or 1):02d}"
+    values = {"year": int(outcome[:4]), "mm": int(outcome[5:7])}
+    if match.groupdict().get("month"):
+        values["month"] = values["mm"]
+    if len(outcome) >= 10:
+        values["dd"] = int(outcome[8:10])
+    text = match.string
+    start, end = match.span(group)
+    present = sorted(
+        (match.start(name), name) for name in _DATE_PARTS if match.groupdict().get(name)
+    )
+    if any(name not in values for _, name in present):
+        return outcome  # the outcome is less precise than the written date
+    out: list[str] = []
+    position = start
+    for part_start, name in present:
+        original = match.group(name)
+        value = values[name]
+        if name == "month":
+            new = _month_name(original, value)
+        elif name == "year" and len(original) < 4:
+            new = f"{value % 100:02d}"
+        elif name == "dd" and "month" in values and not original.startswith("0"):
+            new = str(value)  # "March 14" -> "November 9", "04-Mar" -> "30-Oct"
+        else:
+            new = f"{value:0{len(original)}d}"
+        out.append(text[position:part_start])
+        out.append(new)
+        position = part_start + len(original)
+    out.append(text[position:end])
+    return "".join(out)
 
 
-def _replace_group(
-    text: str, match: re.Match[str], group: str, value: str, offset_text: bool = False
-) -> str:
-    original = match.group(group)
-    index = text.rfind(original) if offset_text else text.find(original)
-    return text if index < 0 else text[:index] + value + text[index + len(original) :]
+def _month_name(written: str, month: int) -> str:
+    """Month ``month`` written like ``written``: full or abbreviated, in its case."""
+    full = MONTHS[month - 1]
+    name = full if written.lower() in MONTHS else full[:3]
+    if written.isupper() and len(written) > 1:
+        return name.upper()
+    return name.capitalize() if written[:1].isupper() else name
 
 
 def _rebuild(text: str, spans: list[Span]) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import pytest
@@ -173,3 +174,92 @@ def test_name_parts_skip_particles_and_short_parts() -> None:
     assert name_parts("de la Cruz") == ["Cruz"]
     assert name_parts("Zebulon A.") == ["Zebulon"]
     assert name_parts("Quillfeather") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("DOB: 04-Mar-1961", "DOB: 1961"),
+        ("dob 04/MAR/1961.", "dob 1961."),
+        ("on 4-March-1961", "on 1961"),
+        ("admitted 15-JAN-2024", "admitted 2024"),
+        ("on 1961/03/04 and 1961.03.04", "on 1961 and 1961"),
+        ("on Mar-04-1961", "on 1961"),
+        ("DOB 03041961", "DOB 1961"),
+        ("DOB 030461", "DOB 1961"),
+        ("DOB: 19610304", "DOB: 1961"),
+        ("seen Mar 4, '61", "seen 1961"),
+        ("seen 4 Mar '61", "seen 1961"),
+        # day and month without a year: no year to reduce to
+        ("seen on 15 Jan for", "seen on [DATE] for"),
+        ("seen Jan 15th for", "seen [DATE] for"),
+        ("admitted 1/15.", "admitted [DATE]."),
+        ("seen on 12/3", "seen on [DATE]"),
+        # a birth year or birth date implying an age over 89 (reference year 2026)
+        ("born 1920", "born [DATE]"),
+        ("born in 1935, widowed", "born in [DATE], widowed"),
+        ("DOB 03/04/1930", "DOB [DATE]"),
+        ("born Mar 1930", "born [DATE]"),
+        ("born 1961", "born 1961"),
+    ],
+)
+def test_written_dates_are_generalized(ctx: MessageContext, text: str, expected: str) -> None:
+    assert ctx.scrub_text(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "aspirin 81 mg daily",
+        "BP 120/80, HR 72",
+        "LOINC 11506-3; ICD-10 R55 and I10",
+        "at 08:30 and 14:45",
+        "take 1/2 tablet; on 1/2 tab; started on 3/4 of a dose",
+        "pain 7/10; rated on 7/10 scale",
+        "ratio 1/15 and 12/45/2024",
+        "version 2.16.840.1; OID 1.2.840.10008",
+        "you may 2 doses; May 5 mg",
+        "troponin negative x2; 1961.03.04.5",
+        "Hgb 13.5 g/dL, WBC 7.2",
+    ],
+)
+def test_clinical_numbers_survive(make_scrubber: Callable[..., Scrubber], text: str) -> None:
+    for preset in ("safe-harbor", "pseudonymized"):
+        context = make_scrubber(preset).message(
+            [PatientIdentifier("P1", "MR", "GH")], reference_year=2026
+        )
+        context.text.add_name("Quillfeather", "Zephyrina", "", "[NAME]")
+        assert context.scrub_text(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "pattern"),
+    [
+        ("DOB: 04-Mar-1961", r"DOB: \d{1,2}-[A-Z][a-z]{2}-\d{4}"),
+        ("admitted 15-JAN-2024", r"admitted \d{1,2}-[A-Z]{3}-\d{4}"),
+        ("on 1961/03/04", r"on \d{4}/\d{2}/\d{2}"),
+        ("on 1961.03.04", r"on \d{4}\.\d{2}\.\d{2}"),
+        ("DOB 03041961", r"DOB \d{8}"),
+        ("DOB 030461", r"DOB \d{6}"),
+        ("seen Mar 4, '61", r"seen [A-Z][a-z]{2} \d{1,2}, '\d{2}"),
+        ("seen on 15 Jan", r"seen on \d{1,2} [A-Z][a-z]{2}"),
+        ("March 14, 2023", r"[A-Z][a-z]+ \d{1,2}, \d{4}"),
+    ],
+)
+def test_shifted_dates_are_rewritten_in_their_format(
+    make_scrubber: Callable[..., Scrubber], text: str, pattern: str
+) -> None:
+    context = make_scrubber("pseudonymized").message(
+        [PatientIdentifier("P1", "MR", "GH")], reference_year=2026
+    )
+    out = context.scrub_text(text)
+    assert out != text
+    assert re.fullmatch(pattern, out), out
+
+
+def test_limited_data_set_keeps_written_dates(make_scrubber: Callable[..., Scrubber]) -> None:
+    context = make_scrubber("limited-data-set").message(
+        [PatientIdentifier("P1", "MR", "GH")], reference_year=2026
+    )
+    text = "DOB 03041961, born 1920, seen on 15 Jan and 15-JAN-2024"
+    assert context.scrub_text(text) == text
