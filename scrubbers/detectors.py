@@ -146,10 +146,15 @@ SHAPE_DETECTORS: Final = (
     ),
 )
 
-# Written dates. Each names its parts so they can be re-rendered after a shift;
-# a pattern with a context word puts the date itself in group "date".
+# Written dates. Each names its parts so they can be re-rendered after a shift.
+# Patterns start with a digit or a month name where they can (a leading
+# lookbehind or alternation of words costs the regex engine its fast scan);
+# context words are checked just before a candidate (DatePattern.before).
 _END: Final = r"(?![\d/-]|\.\d)"  # not followed by more of a number, a ratio or a version
+_NUM: Final = r"\d(?<![\d/.-]\d)\d?"  # one or two digits, not inside a number or a date
 _YEAR: Final = r"(?P<year>\d{4}|\d{2})"
+# A written year: four digits, or two after an apostrophe ('61).
+_WRITTEN_YEAR: Final = r"['\u2019]?(?P<year>\d{4}|(?<=['\u2019])\d{2})\b"
 _SUFFIX: Final = r"(?:st|nd|rd|th)?"
 # A month name written with a capital (partial dates without a year are too
 # easily ordinary words otherwise: "you may 2", "mar").
@@ -164,51 +169,85 @@ _DATE_WORDS: Final = (
 _NOT_A_DOSE: Final = (
     r"(?!\s*(?:tabs?|tablets?|pills?|caps?|capsules?|doses?|strength|mg|mcg|ml|units?|scale|of)\b)"
 )
-_MM: Final = r"(?P<mm>0?[1-9]|1[0-2])"
-_DD: Final = r"(?P<dd>0?[1-9]|[12]\d|3[01])"
+# Words that must come just before some candidates (searched in a short window).
+BEFORE_WINDOW: Final = 32
+_AFTER_BIRTH_WORD: Final = _re(
+    rf"\b(?:{_BIRTH_WORDS}|born\s+in|year\s+of\s+birth|birth\s+year|yob)\s*[:#]?\s*$"
+)
+_AFTER_DATE_WORD: Final = _re(rf"\b{_DATE_WORDS}:?\s+$")
+
+
+@dataclass(frozen=True, slots=True)
+class DatePattern:
+    pattern: re.Pattern[str]
+    requires: str = "digit"  # see Detector.requires; "month": a month name is present
+    before: re.Pattern[str] | None = None  # must match the text just before the date
+
 
 DATE_PATTERNS: Final = (
     # 2023-03-14, 2023/03/14, 2023.03.14
-    _re(
-        rf"(?<![\d/.-])(?P<year>(?:19|20)\d{{2}})(?P<sep>[-/.])(?P<mm>\d{{1,2}})(?P=sep)(?P<dd>\d{{1,2}}){_END}"
+    DatePattern(
+        _re(
+            r"(?P<year>(?:19|20)\d{2})(?<![\d/.-]\d{4})(?P<sep>[-/.])(?P<mm>\d{1,2})(?P=sep)"
+            rf"(?P<dd>\d{{1,2}}){_END}"
+        )
     ),
     # 03/14/2023, 3-14-23, 03.14.2023
-    _re(rf"(?<![\d/.-])(?P<mm>\d{{1,2}})(?P<sep>[/.-])(?P<dd>\d{{1,2}})(?P=sep){_YEAR}{_END}"),
+    DatePattern(_re(rf"(?P<mm>{_NUM})(?P<sep>[/.-])(?P<dd>\d{{1,2}})(?P=sep){_YEAR}{_END}")),
     # 14-Mar-2023, 04/MAR/1961, 4-March-61
-    _re(rf"(?<![\d/.-])(?P<dd>\d{{1,2}})(?P<sep>[-/.]){_MONTH_ALT}(?P=sep){_YEAR}{_END}"),
+    DatePattern(_re(rf"(?P<dd>{_NUM})(?P<sep>[-/.]){_MONTH_ALT}(?P=sep){_YEAR}{_END}"), "month"),
     # Mar-04-1961, MAR/04/61
-    _re(rf"\b{_MONTH_ALT}(?P<sep>[-/.])(?P<dd>\d{{1,2}})(?P=sep){_YEAR}{_END}"),
+    DatePattern(
+        _re(rf"\b{_MONTH_ALT}(?P<sep>[-/.])(?P<dd>\d{{1,2}})(?P=sep){_YEAR}{_END}"), "month"
+    ),
     # March 14, 2023; Mar 4, '61
-    _re(rf"\b{_MONTH_ALT}\s+(?P<dd>\d{{1,2}}){_SUFFIX},?\s+(?P<year>\d{{4}})\b"),
-    _re(rf"\b{_MONTH_ALT}\s+(?P<dd>\d{{1,2}}){_SUFFIX},?\s+['\u2019](?P<year>\d{{2}})\b"),
+    DatePattern(_re(rf"\b{_MONTH_ALT}\s+(?P<dd>\d{{1,2}}){_SUFFIX},?\s+{_WRITTEN_YEAR}"), "month"),
     # 14 March 2023, 14th of March, 2023, 4 Mar '61
-    _re(rf"\b(?P<dd>\d{{1,2}}){_SUFFIX}\s+(?:of\s+)?{_MONTH_ALT},?\s+(?P<year>\d{{4}})\b"),
-    _re(rf"\b(?P<dd>\d{{1,2}}){_SUFFIX}\s+(?:of\s+)?{_MONTH_ALT},?\s+['\u2019](?P<year>\d{{2}})\b"),
+    DatePattern(
+        _re(rf"\b(?P<dd>\d{{1,2}}){_SUFFIX}\s+(?:of\s+)?{_MONTH_ALT},?\s+{_WRITTEN_YEAR}"),
+        "month",
+    ),
     # Mar 2023, March '61
-    _re(rf"\b{_MONTH_ALT}\s+(?P<year>\d{{4}})\b"),
-    _re(rf"\b{_MONTH_ALT},?\s+['\u2019](?P<year>\d{{2}})\b"),
+    DatePattern(_re(rf"\b{_MONTH_ALT},?\s+{_WRITTEN_YEAR}"), "month"),
+    # Without a year (Safe Harbor element C covers day and month): 15 Jan, Jan 15th
+    DatePattern(
+        _re(rf"\b(?P<dd>\d{{1,2}}){_SUFFIX}\s+(?:of\s+)?{_CAPITAL}{_MONTH_ALT}(?![a-z])"), "month"
+    ),
+    DatePattern(
+        _re(
+            rf"\b{_CAPITAL}{_MONTH_ALT}\s+(?P<dd>\d{{1,2}}){_SUFFIX}(?![\d:.,/-]?\d|\s*%)\b"
+            rf"{_NOT_A_DOSE}"
+        ),
+        "month",
+    ),
+    # 1/15 only after a date word ("seen 1/15"; "1/2 tab" is a dose)
+    DatePattern(
+        _re(rf"(?P<mm>{_NUM})/(?P<dd>\d{{1,2}}){_END}{_NOT_A_DOSE}"), "slash", _AFTER_DATE_WORD
+    ),
     # DOB 03041961, DOB 030461, DOB: 19610304 (digits only after a birth word)
-    _re(
-        rf"\b{_BIRTH_WORDS}\s*[:#]?\s*(?P<date>(?P<mm>0[1-9]|1[0-2])(?P<dd>0[1-9]|[12]\d|3[01])"
-        rf"(?P<year>(?:19|20)\d{{2}}|\d{{2}}))(?!\d)"
+    DatePattern(
+        _re(
+            r"(?P<mm>0[1-9]|1[0-2])(?<![\d/.-]\d\d)(?P<dd>0[1-9]|[12]\d|3[01])"
+            r"(?P<year>(?:19|20)\d{2}|\d{2})(?![\d/.-]\d|\d)"
+        ),
+        "birth",
+        _AFTER_BIRTH_WORD,
     ),
-    _re(
-        rf"\b{_BIRTH_WORDS}\s*[:#]?\s*(?P<date>(?P<year>(?:18|19|20)\d{{2}})(?P<mm>0[1-9]|1[0-2])"
-        rf"(?P<dd>0[1-9]|[12]\d|3[01]))(?!\d)"
+    DatePattern(
+        _re(
+            r"(?P<year>(?:18|19|20)\d{2})(?<![\d/.-]\d{4})(?P<mm>0[1-9]|1[0-2])"
+            r"(?P<dd>0[1-9]|[12]\d|3[01])(?![\d/.-]\d|\d)"
+        ),
+        "birth",
+        _AFTER_BIRTH_WORD,
     ),
-    # Without a year (Safe Harbor element C covers day and month): 15 Jan, Jan 15th,
-    # and 1/15 only after a date word ("seen 1/15"; "1/2 tab" is a dose).
-    _re(rf"\b(?P<dd>\d{{1,2}}){_SUFFIX}\s+(?:of\s+)?{_CAPITAL}{_MONTH_ALT}(?![a-z])"),
-    _re(
-        rf"\b{_CAPITAL}{_MONTH_ALT}\s+(?P<dd>\d{{1,2}}){_SUFFIX}(?![\d:.,/-]?\d|\s*%)\b{_NOT_A_DOSE}"
-    ),
-    _re(rf"\b{_DATE_WORDS}:?\s+(?P<date>{_MM}/{_DD}){_END}{_NOT_A_DOSE}"),
 )
 
-# "born 1920": a bare year next to a birth word; replaced when it implies an age over 89.
-BIRTH_YEAR_PATTERN: Final = _re(
-    rf"\b(?:{_BIRTH_WORDS}|born\s+in|year\s+of\s+birth|birth\s+year|yob)\s*[:#]?\s*"
-    r"(?P<year>(?:18|19|20)\d{2})(?![\d/.-]|\s*-\s*\d)"
+# "born 1920": a bare year after a birth word; replaced when it implies an age over 89.
+BIRTH_YEAR: Final = DatePattern(
+    _re(r"(?P<year>(?:18|19|20)\d{2})(?<![\d/.-]\d{4})(?![\d/.-]|\s*-\s*\d)"),
+    "birth",
+    _AFTER_BIRTH_WORD,
 )
 # A birth word just before a date: the date gets the birth-date rule.
 BIRTH_CONTEXT: Final = _re(rf"\b(?:{_BIRTH_WORDS}|born\s+in)[\s:#.,-]*$")
@@ -227,17 +266,34 @@ def month_number(text: str) -> int:
 
 _DIGIT: Final = re.compile(r"\d")
 _TITLE: Final = re.compile(r"\bM(?:r|rs|s|iss|x)\b")
+# On lower-cased text; starts with a character class so the engine scans fast.
+_MONTH_WORD: Final = re.compile(
+    r"[adfjmnos](?<![a-z][adfjmnos])(?:an|eb|ar|pr|ay|un|ul|ug|ep|ct|ov|ec)"
+)
+_BIRTH_HINTS: Final = ("dob", "d.o.b", "birth", "born", "yob", "b/d")
 
 
 def text_features(text: str) -> frozenset[str]:
-    """Which detector requirements a text meets (see :attr:`Detector.requires`)."""
+    """Which detector requirements a text meets (see :attr:`Detector.requires`).
+
+    Substring checks and one short scan: most detectors are skipped for most
+    texts, and the rest run only where their context words could be.
+    """
     found = set()
-    if _DIGIT.search(text):
-        found.add("digit")
+    lower = text.lower()
     if "@" in text:
         found.add("@")
-    if "://" in text or "www." in text.lower():
+    if "://" in text or "www." in lower:
         found.add("url")
     if _TITLE.search(text):
         found.add("title")
+    if _DIGIT.search(text) is None:
+        return frozenset(found)
+    found.add("digit")
+    if "/" in text:
+        found.add("slash")
+    if _MONTH_WORD.search(lower):
+        found.add("month")
+    if any(hint in lower for hint in _BIRTH_HINTS):
+        found.add("birth")
     return frozenset(found)

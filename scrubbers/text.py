@@ -30,8 +30,9 @@ from typing import TYPE_CHECKING, Final
 
 from scrubbers.detectors import (
     AGE_PATTERNS,
+    BEFORE_WINDOW,
     BIRTH_CONTEXT,
-    BIRTH_YEAR_PATTERN,
+    BIRTH_YEAR,
     DATE_PATTERNS,
     DETECTORS,
     MONTHS,
@@ -397,15 +398,19 @@ class TextScrubber:
                 yield start, end, functools.partial(self._apply, detector.kind, value)
         if "digit" not in features:
             return
-        for pattern in DATE_PATTERNS:
-            group: int | str = "date" if "date" in pattern.groupindex else 0
-            for match in pattern.finditer(text):
-                start, end = match.span(group)
-                yield start, end, functools.partial(self._date, match, group)
-        for match in BIRTH_YEAR_PATTERN.finditer(text):
-            if self._ctx.reference_year - int(match.group("year")) > SAFE_HARBOR_MAX_AGE:
-                start, end = match.span("year")
-                yield start, end, functools.partial(self._birth_year, match.group("year"))
+        for date in DATE_PATTERNS:
+            if date.requires not in features:
+                continue
+            for match in date.pattern.finditer(text):
+                if date.before is None or _preceded_by(date.before, text, match.start()):
+                    yield match.start(), match.end(), functools.partial(self._date, match)
+        if BIRTH_YEAR.requires in features:
+            for match in BIRTH_YEAR.pattern.finditer(text):
+                year = match.group("year")
+                if self._ctx.reference_year - int(year) > SAFE_HARBOR_MAX_AGE and _preceded_by(
+                    BIRTH_YEAR.before, text, match.start()
+                ):
+                    yield match.start(), match.end(), functools.partial(self._birth_year, year)
         for pattern in AGE_PATTERNS:
             for match in pattern.finditer(text):
                 age = match.group("age")
@@ -413,10 +418,10 @@ class TextScrubber:
                     start, end = match.span("age")
                     yield start, end, functools.partial(self._apply, Kind.AGE, age)
 
-    def _date(self, match: re.Match[str], group: int | str) -> str:
+    def _date(self, match: re.Match[str]) -> str:
         parts = match.groupdict()
-        written = match.group(group)
-        birth = _after_birth_word(match.string, match.start(group))
+        written = match.group(0)
+        birth = _preceded_by(BIRTH_CONTEXT, match.string, match.start())
         try:
             if parts.get("year"):
                 year = int(parts["year"])
@@ -442,7 +447,7 @@ class TextScrubber:
             return written  # kept
         if not parts.get("year") and not outcome[5:7].isdigit():
             return placeholder(Kind.DATE)  # generalized to a year it never had
-        return _render_date(match, group, outcome)
+        return _render_date(match, outcome)
 
     def _birth_year(self, year: str) -> str:
         """A birth year alone ('born 1920'): kept unless the policy removes it."""
@@ -450,9 +455,12 @@ class TextScrubber:
         return outcome[:4] if isinstance(outcome, str) and outcome else placeholder(Kind.DATE)
 
 
-def _after_birth_word(text: str, start: int) -> bool:
-    """Whether a birth word ('DOB:', 'born') comes just before ``start``."""
-    return BIRTH_CONTEXT.search(text, max(0, start - 24), start) is not None
+def _preceded_by(pattern: re.Pattern[str] | None, text: str, start: int) -> bool:
+    """Whether ``pattern`` (anchored with ``$``) matches the text just before ``start``."""
+    return (
+        pattern is not None
+        and pattern.search(text, max(0, start - BEFORE_WINDOW), start) is not None
+    )
 
 
 def _iso_day(value: str) -> str:
@@ -466,7 +474,7 @@ def _iso_day(value: str) -> str:
 _DATE_PARTS: Final = ("year", "mm", "dd", "month")
 
 
-def _render_date(match: re.Match[str], group: int | str, outcome: str) -> str:
+def _render_date(match: re.Match[str], outcome: str) -> str:
     """Write a transformed ISO date back in the matched text's own format.
 
     Each part (year, numeric month, day, month name) is replaced where it was
@@ -480,7 +488,7 @@ def _render_date(match: re.Match[str], group: int | str, outcome: str) -> str:
     if len(outcome) >= 10:
         values["dd"] = int(outcome[8:10])
     text = match.string
-    start, end = match.span(group)
+    start, end = match.span()
     present = sorted(
         (match.start(name), name) for name in _DATE_PARTS if match.groupdict().get(name)
     )
