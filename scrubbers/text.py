@@ -30,13 +30,16 @@ from typing import TYPE_CHECKING, Final
 
 from scrubbers.detectors import (
     AGE_PATTERNS,
+    AGE_WORD_PATTERNS,
     BEFORE_WINDOW,
     BIRTH_CONTEXT,
     BIRTH_YEAR,
     DATE_PATTERNS,
     DETECTORS,
+    IDENTIFIER_DETECTORS,
     MONTHS,
     SHAPE_DETECTORS,
+    age_in_words,
     month_number,
     text_features,
 )
@@ -69,6 +72,7 @@ STRUCTURAL_KINDS: Final = frozenset(
 )
 _TEXT_TARGETS: Final = {kind: Target(kind, format="text", path="text") for kind in Kind}
 _WORD: Final = re.compile(r"\w")
+_ALL_DETECTORS: Final = (*DETECTORS, *IDENTIFIER_DETECTORS, *SHAPE_DETECTORS)
 
 Span = tuple[int, int, "str | Callable[[], str]"]
 """(start, end, replacement): detector replacements are computed only for spans kept,
@@ -389,13 +393,19 @@ class TextScrubber:
         features = text_features(text)
         if not features:
             return
-        for detector in (*DETECTORS, *SHAPE_DETECTORS):
+        for detector in _ALL_DETECTORS:
             if detector.requires not in features:
                 continue
             for match in detector.pattern.finditer(text):
                 start, end = match.span(detector.group)
                 value = match.group(detector.group)
                 yield start, end, functools.partial(self._apply, detector.kind, value)
+        if "age-words" in features:
+            for pattern in AGE_WORD_PATTERNS:
+                for match in pattern.finditer(text):
+                    if age_in_words(match.group("age")) > SAFE_HARBOR_MAX_AGE:
+                        start, end = match.span("age")
+                        yield start, end, functools.partial(self._age_words, match.group("age"))
         if "digit" not in features:
             return
         for date in DATE_PATTERNS:
@@ -448,6 +458,12 @@ class TextScrubber:
         if not parts.get("year") and not outcome[5:7].isdigit():
             return placeholder(Kind.DATE)  # generalized to a year it never had
         return _render_date(match, outcome)
+
+    def _age_words(self, words: str) -> str:
+        """An age in words over 89: grouped like a numeric age, or kept as written."""
+        number = str(age_in_words(words))
+        outcome = self._ctx.apply(number, _TEXT_TARGETS[Kind.AGE])
+        return words if outcome == number else as_text(outcome, Kind.AGE)
 
     def _birth_year(self, year: str) -> str:
         """A birth year alone ('born 1920'): kept unless the policy removes it."""

@@ -263,3 +263,66 @@ def test_limited_data_set_keeps_written_dates(make_scrubber: Callable[..., Scrub
     )
     text = "DOB 03041961, born 1920, seen on 15 Jan and 15-JAN-2024"
     assert context.scrub_text(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("SS# 123456789", "SS# [SSN]"),
+        ("soc sec no 123456789", "soc sec no [SSN]"),
+        ("SSN 123.45.6789", "SSN [SSN]"),
+        ("tel 5553217788", "tel [PHONE]"),
+        ("or 555-3217788", "or [PHONE]"),
+        ("call 321-7788 today", "call [PHONE] today"),
+        ("call her son at 321-7788.", "call her son at [PHONE]."),
+        ("or 555/321/7788", "or [PHONE]"),
+        ("or (555)3217788", "or [PHONE]"),
+        ("UK +44 20 7946 0958.", "UK [PHONE]."),
+        ("or 555-321-7788 x123 after 5", "or [PHONE] after 5"),
+        ("or 555.321.7788 ext. 12", "or [PHONE]"),
+        ("mail zq(at)example.com", "mail [EMAIL]"),
+        ("mail zq [at] example [dot] com", "mail [EMAIL]"),
+        ("mail zq at example dot com", "mail [EMAIL]"),
+        ("VIN 1HGCM82633A004352", "VIN [VEH]"),
+        ("car 1HGCM82633A004352 towed", "car [VEH] towed"),
+        ("license plate 7ABC123", "license plate [VEH]"),
+        ("license D1234567", "license [LIC]"),
+        ("driver's license #: D1234567", "driver's license #: [LIC]"),
+        ("DL# 12345678", "DL# [LIC]"),
+        ("a ninety-two years old man", "a 90+ years old man"),
+        ("a ninety two year old", "a 90+ year old"),
+        ("aged ninety-five", "aged 90+"),
+        ("one hundred and one years old", "90+ years old"),
+        ("eighty-nine years old", "eighty-nine years old"),
+    ],
+)
+def test_more_identifier_shapes(ctx: MessageContext, text: str, expected: str) -> None:
+    assert ctx.scrub_text(text) == expected
+
+
+def test_known_phone_with_extension(ctx: MessageContext) -> None:
+    assert ctx.scrub_text("call (617) 555-0142 x204 now") == "call [PHONE] now"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "glucose 100 mg/dL 1234; WBC cell count 1200000; pH 7.35",
+        "+2 pitting edema, 3+ reflexes, platelets 250000",
+        "call if SBP > 180; contact precautions x 10 days",
+        "licensed 2020; bone plate 3.5 mm; dl 5",
+        "a hundred years ago; in the last hundred years",
+        "troponin negative x2; NDC 12345-6789-01",
+        "order 12345678901234567 and SNOMED 22298006",
+    ],
+)
+def test_identifier_detectors_leave_clinical_text(
+    make_scrubber: Callable[..., Scrubber], text: str
+) -> None:
+    context = make_scrubber().message([PatientIdentifier("P1", "MR", "GH")], reference_year=2026)
+    assert context.scrub_text(text) == text
+
+
+def test_ages_in_words_are_kept_where_ages_are(make_scrubber: Callable[..., Scrubber]) -> None:
+    context = make_scrubber("limited-data-set").message([PatientIdentifier("P1", "MR", "GH")])
+    assert context.scrub_text("a ninety-two year old") == "a ninety-two year old"
