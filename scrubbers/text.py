@@ -112,14 +112,18 @@ def phone_spellings(value: str) -> list[str]:
     return spellings
 
 
-# Parts of compound names too common as words to search for on their own
-# (particles, generational suffixes); the whole name is still searched.
+# Parts of compound names too common as words to search for on their own:
+# particles, generational suffixes, titles and degrees, and the placeholder
+# words name fields carry ("Baby Girl", "Unknown Male", "Test Patient").
+# The whole name is still searched.
 NAME_PARTICLES: Final = frozenset(
     {
         "al", "bin", "bint", "da", "das", "de", "degli", "dei", "del", "della", "den", "der",
         "di", "do", "dos", "du", "el", "ibn", "la", "las", "le", "les", "lo", "los", "st",
         "ste", "te", "ten", "ter", "van", "vande", "vander", "von", "vom", "zu", "zum",
-        "jr", "sr", "ii", "iii", "iv",
+        "jr", "sr", "ii", "iii", "iv", "mr", "mrs", "ms", "dr", "md", "phd", "rn", "np",
+        "baby", "boy", "girl", "male", "female", "infant", "newborn", "twin", "unknown",
+        "unk", "test", "patient", "family", "name",
     }
 )  # fmt: skip
 _NAME_SPLIT: Final = re.compile(r"[\s\-\u2010\u2011\u2013]+")
@@ -128,12 +132,12 @@ _NAME_SPLIT: Final = re.compile(r"[\s\-\u2010\u2011\u2013]+")
 def name_parts(value: str) -> list[str]:
     """The searchable parts of a compound name ('Quillfeather-Smythe', 'Zebulon Ambrose').
 
-    Empty for a one-word name; parts shorter than two letters and particles
-    such as 'de' or 'van' are left out.
+    Empty for a one-word name or a value with digits; parts shorter than two
+    letters and particles such as 'de' or 'van' are left out.
     """
     pieces = _NAME_SPLIT.split(value)
-    if len(pieces) < 2:
-        return []
+    if len(pieces) < 2 or any(c.isdigit() for c in value):
+        return []  # one word, or a code in a name field ("OBX-SAC-10.1"), not a person's name
     return [
         piece
         for piece in (p.strip(".,") for p in pieces)

@@ -174,6 +174,9 @@ def test_name_parts_skip_particles_and_short_parts() -> None:
     assert name_parts("de la Cruz") == ["Cruz"]
     assert name_parts("Zebulon A.") == ["Zebulon"]
     assert name_parts("Quillfeather") == []
+    assert name_parts("OBX-SAC-10.1") == []
+    assert name_parts("Baby Girl") == []
+    assert name_parts("Unknown Family") == []
 
 
 @pytest.mark.parametrize(
