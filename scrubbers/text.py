@@ -24,20 +24,27 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Final
 
 from scrubbers.detectors import (
     AGE_PATTERNS,
+    AGE_WORD_PATTERNS,
+    BEFORE_WINDOW,
+    BIRTH_CONTEXT,
+    BIRTH_YEAR,
     DATE_PATTERNS,
     DETECTORS,
+    IDENTIFIER_DETECTORS,
     MONTHS,
     SHAPE_DETECTORS,
+    age_in_words,
     month_number,
     text_features,
 )
 from scrubbers.kinds import LABELS, Kind
-from scrubbers.methods import Outcome
+from scrubbers.methods import SAFE_HARBOR_MAX_AGE, Outcome
 from scrubbers.target import Target
 
 if TYPE_CHECKING:
@@ -65,6 +72,7 @@ STRUCTURAL_KINDS: Final = frozenset(
 )
 _TEXT_TARGETS: Final = {kind: Target(kind, format="text", path="text") for kind in Kind}
 _WORD: Final = re.compile(r"\w")
+_ALL_DETECTORS: Final = (*DETECTORS, *IDENTIFIER_DETECTORS, *SHAPE_DETECTORS)
 
 Span = tuple[int, int, "str | Callable[[], str]"]
 """(start, end, replacement): detector replacements are computed only for spans kept,
@@ -104,10 +112,60 @@ def phone_spellings(value: str) -> list[str]:
     return spellings
 
 
+# Parts of compound names too common as words to search for on their own:
+# particles, generational suffixes, titles and degrees, and the placeholder
+# words name fields carry ("Baby Girl", "Unknown Male", "Test Patient").
+# The whole name is still searched.
+NAME_PARTICLES: Final = frozenset(
+    {
+        "al", "bin", "bint", "da", "das", "de", "degli", "dei", "del", "della", "den", "der",
+        "di", "do", "dos", "du", "el", "ibn", "la", "las", "le", "les", "lo", "los", "st",
+        "ste", "te", "ten", "ter", "van", "vande", "vander", "von", "vom", "zu", "zum",
+        "jr", "sr", "ii", "iii", "iv", "mr", "mrs", "ms", "dr", "md", "phd", "rn", "np",
+        "baby", "boy", "girl", "male", "female", "infant", "newborn", "twin", "unknown",
+        "unk", "test", "patient", "family", "name",
+    }
+)  # fmt: skip
+_NAME_SPLIT: Final = re.compile(r"[\s\-\u2010\u2011\u2013]+")
+
+
+def name_parts(value: str) -> list[str]:
+    """The searchable parts of a compound name ('Quillfeather-Smythe', 'Zebulon Ambrose').
+
+    Empty for a one-word name or a value with digits; parts shorter than two
+    letters and particles such as 'de' or 'van' are left out.
+    """
+    pieces = _NAME_SPLIT.split(value)
+    if len(pieces) < 2 or any(c.isdigit() for c in value):
+        return []  # one word, or a code in a name field ("OBX-SAC-10.1"), not a person's name
+    return [
+        piece
+        for piece in (p.strip(".,") for p in pieces)
+        if len(piece) >= MIN_TERM_LENGTH and piece.casefold() not in NAME_PARTICLES
+    ]
+
+
+def _plurals(family: str) -> list[str]:
+    """'the Quillfeathers', 'the Joneses'."""
+    if len(family) < MIN_SWEEP_LENGTH:
+        return []
+    if family.casefold().endswith(("s", "x", "z", "ch", "sh")):
+        return [f"{family}es"]
+    return [f"{family}s"]
+
+
 def name_spellings(family: str, given: str, middle: str = "") -> list[str]:
-    """How notes write a person's name: parts, both orders, initials, with middle names."""
+    """How notes write a person's name: parts, both orders, initials, with middle names.
+
+    Compound names are also searched part by part, and family names in the
+    plural.
+    """
     family, given, middle = family.strip(), given.strip(), middle.strip()
     out = [part for part in (family, given, middle) if len(part) >= MIN_TERM_LENGTH]
+    family_parts = name_parts(family)
+    out += family_parts + name_parts(given) + name_parts(middle)
+    for surname in [family, *family_parts] if family else family_parts:
+        out += _plurals(surname)
     if family and given:
         initial = given[0]
         out += [
@@ -130,12 +188,57 @@ def name_spellings(family: str, given: str, middle: str = "") -> list[str]:
     return out
 
 
+# Invisible characters that split a word without showing: soft hyphen, zero-width
+# space/non-joiner/joiner, word joiner, BOM. Ignored when matching known PHI.
+_INVISIBLE: Final = frozenset("\u00ad\u200b\u200c\u200d\u2060\ufeff")
+# Letters Python's case-insensitive matching equates with "i" but casefold() does not.
+_FOLD_SPECIAL: Final = {"\u0130": "i", "\u0131": "i"}
+
+
+@functools.lru_cache(maxsize=4096)
+def _fold_char(char: str) -> str:
+    """One character folded for matching ('' if invisible).
+
+    Casefolded, compatibility-decomposed and without combining marks: capital
+    dotted and small dotless I (U+0130, U+0131) and accented i become 'i',
+    sharp s becomes 'ss'.
+    """
+    if char in _INVISIBLE:
+        return ""
+    special = _FOLD_SPECIAL.get(char)
+    if special is not None:
+        return special
+    decomposed = unicodedata.normalize("NFKD", char.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def fold(text: str) -> str:
+    """``text`` folded for matching known PHI (case, accents, invisible characters)."""
+    return text.casefold() if text.isascii() else "".join(map(_fold_char, text))
+
+
+def fold_with_offsets(text: str) -> tuple[str, list[int] | None]:
+    """:func:`fold` plus, when folding changed offsets, each folded index's original index.
+
+    The list has one extra entry (the original length), so a match ending at
+    the end of the folded text maps to the end of the original.
+    """
+    if text.isascii():
+        return text.lower(), None
+    parts = list(map(_fold_char, text))
+    folded = "".join(parts)
+    if len(folded) == len(text) and all(len(p) == 1 for p in parts):
+        return folded, None
+    offsets = [i for i, part in enumerate(parts) for _ in part]
+    offsets.append(len(text))
+    return folded, offsets
+
+
 class TextScrubber:
     """Per-message free-text scrubber; adapters feed it the structured PHI first."""
 
     __slots__ = (
         "_birth_dates",
-        "_compiled",
         "_ctx",
         "_memo",
         "_names",
@@ -153,8 +256,7 @@ class TextScrubber:
         # Exact values that may also replace *kept* structured values (see known()):
         # names, streets, cities and identifiers; not ZIP codes or codes a policy keeps.
         self._raw: dict[str, str] = {}
-        self._terms: dict[str, str] | None = None  # casefolded spelling -> replacement
-        self._compiled: re.Pattern[str] | None = None
+        self._terms: dict[str, str] | None = None  # folded spelling -> replacement
         self._memo: dict[str, str] = {}  # text -> scrubbed, valid while the context is unchanged
         self._birth_dates: set[str] = set()  # YYYY-MM-DD of known birth dates
 
@@ -231,12 +333,11 @@ class TextScrubber:
             for kind, value, replacement in self._pending:
                 spellings = phone_spellings(value) if kind in (Kind.PHONE, Kind.FAX) else [value]
                 for spelling in spellings:
-                    terms.setdefault(spelling.casefold(), replacement)
+                    terms.setdefault(fold(spelling), replacement)
             for family, given, middle, replacement in self._names:
                 for spelling in name_spellings(family, given, middle):
-                    terms.setdefault(spelling.casefold(), replacement)
+                    terms.setdefault(fold(spelling), replacement)
             self._terms = {k: v for k, v in terms.items() if len(k) >= MIN_TERM_LENGTH}
-            self._compiled = None
         return self._terms
 
     def _context_spans(self, text: str) -> list[Span]:
@@ -245,18 +346,14 @@ class TextScrubber:
         A substring search per spelling (C-speed ``str.find``) instead of one
         alternation regex: the terms differ per message, and compiling a regex
         per message costs more than searching a note for a few dozen strings.
+        Text and terms are folded the same way (:func:`fold`); when folding
+        changes the text's length, offsets are mapped back to the original.
         """
         terms = self._materialize()
         if not terms:
             return []
-        folded = text.casefold()
-        if len(folded) != len(text):  # casefolding changed offsets (e.g. 'ß'): use the regex
-            pattern = self._context_pattern()
-            if pattern is None:
-                return []
-            return [
-                (m.start(), m.end(), terms[m.group(0).casefold()]) for m in pattern.finditer(text)
-            ]
+        folded, offsets = fold_with_offsets(text)
+        length = len(folded)
         spans: list[Span] = []
         for term, replacement in terms.items():
             start = folded.find(term)
@@ -264,19 +361,13 @@ class TextScrubber:
                 end = start + len(term)
                 if (
                     start == 0 or (not folded[start - 1].isalnum() and folded[start - 1] != "_")
-                ) and (end == len(folded) or (not folded[end].isalnum() and folded[end] != "_")):
-                    spans.append((start, end, replacement))
+                ) and (end == length or (not folded[end].isalnum() and folded[end] != "_")):
+                    if offsets is None:
+                        spans.append((start, end, replacement))
+                    else:
+                        spans.append((offsets[start], offsets[end], replacement))
                 start = folded.find(term, start + 1)
         return spans
-
-    def _context_pattern(self) -> re.Pattern[str] | None:
-        terms = self._materialize()
-        if not terms:
-            return None
-        if self._compiled is None:
-            alternatives = "|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True))
-            self._compiled = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
-        return self._compiled
 
     # --- scrubbing -----------------------------------------------------------
 
@@ -306,44 +397,90 @@ class TextScrubber:
         features = text_features(text)
         if not features:
             return
-        for detector in (*DETECTORS, *SHAPE_DETECTORS):
+        for detector in _ALL_DETECTORS:
             if detector.requires not in features:
                 continue
             for match in detector.pattern.finditer(text):
                 start, end = match.span(detector.group)
                 value = match.group(detector.group)
                 yield start, end, functools.partial(self._apply, detector.kind, value)
+        if "age-words" in features:
+            for pattern in AGE_WORD_PATTERNS:
+                for match in pattern.finditer(text):
+                    if age_in_words(match.group("age")) > SAFE_HARBOR_MAX_AGE:
+                        start, end = match.span("age")
+                        yield start, end, functools.partial(self._age_words, match.group("age"))
         if "digit" not in features:
             return
-        for pattern in DATE_PATTERNS:
-            for match in pattern.finditer(text):
-                yield match.start(), match.end(), functools.partial(self._date, match)
+        for date in DATE_PATTERNS:
+            if date.requires not in features:
+                continue
+            for match in date.pattern.finditer(text):
+                if date.before is None or _preceded_by(date.before, text, match.start()):
+                    yield match.start(), match.end(), functools.partial(self._date, match)
+        if BIRTH_YEAR.requires in features:
+            for match in BIRTH_YEAR.pattern.finditer(text):
+                year = match.group("year")
+                if self._ctx.reference_year - int(year) > SAFE_HARBOR_MAX_AGE and _preceded_by(
+                    BIRTH_YEAR.before, text, match.start()
+                ):
+                    yield match.start(), match.end(), functools.partial(self._birth_year, year)
         for pattern in AGE_PATTERNS:
             for match in pattern.finditer(text):
                 age = match.group("age")
-                if int(age) > 89:
+                if int(age) > SAFE_HARBOR_MAX_AGE:
                     start, end = match.span("age")
                     yield start, end, functools.partial(self._apply, Kind.AGE, age)
 
     def _date(self, match: re.Match[str]) -> str:
         parts = match.groupdict()
+        written = match.group(0)
+        birth = _preceded_by(BIRTH_CONTEXT, match.string, match.start())
         try:
-            year = int(parts["year"])
-            if year < 100:
-                year += 2000 if year <= 40 else 1900
+            if parts.get("year"):
+                year = int(parts["year"])
+                if year < 100:
+                    year += 2000 if year <= 40 else 1900
+                    if birth and year > self._ctx.reference_year:
+                        year -= 100
+            else:
+                year = self._ctx.reference_year  # a day and month: shifted within this year
             month = month_number(parts["month"]) if parts.get("month") else int(parts["mm"])
             day = int(parts["dd"]) if parts.get("dd") else None
         except (TypeError, ValueError, StopIteration):
-            return match.group(0)
+            return written
         if not 1 <= month <= 12 or (day is not None and not 1 <= day <= 31):
-            return match.group(0)  # not a calendar date (a ratio, a version): left alone
+            return written  # not a calendar date (a ratio, a version): left alone
         iso = f"{year:04d}-{month:02d}" + (f"-{day:02d}" if day is not None else "")
         # A birth date written in a note gets the birth-date rule (no year over 89).
-        kind = Kind.BIRTH_DATE if iso in self._birth_dates else Kind.DATE
+        kind = Kind.BIRTH_DATE if birth or iso in self._birth_dates else Kind.DATE
         outcome = self._ctx.apply(iso, _TEXT_TARGETS[kind])
         if not isinstance(outcome, str) or not outcome:
             return placeholder(Kind.DATE)
+        if outcome == iso:
+            return written  # kept
+        if not parts.get("year") and not outcome[5:7].isdigit():
+            return placeholder(Kind.DATE)  # generalized to a year it never had
         return _render_date(match, outcome)
+
+    def _age_words(self, words: str) -> str:
+        """An age in words over 89: grouped like a numeric age, or kept as written."""
+        number = str(age_in_words(words))
+        outcome = self._ctx.apply(number, _TEXT_TARGETS[Kind.AGE])
+        return words if outcome == number else as_text(outcome, Kind.AGE)
+
+    def _birth_year(self, year: str) -> str:
+        """A birth year alone ('born 1920'): kept unless the policy removes it."""
+        outcome = self._ctx.apply(year, _TEXT_TARGETS[Kind.BIRTH_DATE])
+        return outcome[:4] if isinstance(outcome, str) and outcome else placeholder(Kind.DATE)
+
+
+def _preceded_by(pattern: re.Pattern[str] | None, text: str, start: int) -> bool:
+    """Whether ``pattern`` (anchored with ``$``) matches the text just before ``start``."""
+    return (
+        pattern is not None
+        and pattern.search(text, max(0, start - BEFORE_WINDOW), start) is not None
+    )
 
 
 def _iso_day(value: str) -> str:
@@ -354,39 +491,56 @@ def _iso_day(value: str) -> str:
     return text[:10] if len(text) >= 10 and text[4:5] == "-" else ""
 
 
+_DATE_PARTS: Final = ("year", "mm", "dd", "month")
+
+
 def _render_date(match: re.Match[str], outcome: str) -> str:
-    """Write a transformed ISO date back in the matched text's own format."""
+    """Write a transformed ISO date back in the matched text's own format.
+
+    Each part (year, numeric month, day, month name) is replaced where it was
+    written, in its width and case; separators and words in between stay.
+    """
     if len(outcome) == 4 or not outcome[:4].isdigit():
         return outcome
-    year, month = int(outcome[:4]), int(outcome[5:7])
-    day = int(outcome[8:10]) if len(outcome) >= 10 else None
-    parts = match.groupdict()
-    text = match.group(0)
-    if parts.get("month"):
-        written = parts["month"].rstrip(".")
-        full = MONTHS[month - 1]
-        name = full if written.lower() in MONTHS else full[:3]
-        if written.isupper() and len(written) > 1:
-            name = name.upper()
-        elif written[:1].isupper():
-            name = name.capitalize()
-        text = text.replace(written, name, 1)
-        if day is not None and parts.get("dd"):
-            text = _replace_group(text, match, "dd", str(day))
-        return _replace_group(text, match, "year", f"{year:04d}", offset_text=True)
-    if parts.get("sep"):
-        sep = parts["sep"]
-        y = f"{year:04d}" if len(parts["year"]) == 4 else f"{year % 100:02d}"
-        return f"{month:02d}{sep}{(day or 1):02d}{sep}{y}"
-    return f"{year:04d}-{month:02d}-{(day or 1):02d}"
+    values = {"year": int(outcome[:4]), "mm": int(outcome[5:7])}
+    if match.groupdict().get("month"):
+        values["month"] = values["mm"]
+    if len(outcome) >= 10:
+        values["dd"] = int(outcome[8:10])
+    text = match.string
+    start, end = match.span()
+    present = sorted(
+        (match.start(name), name) for name in _DATE_PARTS if match.groupdict().get(name)
+    )
+    if any(name not in values for _, name in present):
+        return outcome  # the outcome is less precise than the written date
+    out: list[str] = []
+    position = start
+    for part_start, name in present:
+        original = match.group(name)
+        value = values[name]
+        if name == "month":
+            new = _month_name(original, value)
+        elif name == "year" and len(original) < 4:
+            new = f"{value % 100:02d}"
+        elif name == "dd" and "month" in values and not original.startswith("0"):
+            new = str(value)  # "March 14" -> "November 9", "04-Mar" -> "30-Oct"
+        else:
+            new = f"{value:0{len(original)}d}"
+        out.append(text[position:part_start])
+        out.append(new)
+        position = part_start + len(original)
+    out.append(text[position:end])
+    return "".join(out)
 
 
-def _replace_group(
-    text: str, match: re.Match[str], group: str, value: str, offset_text: bool = False
-) -> str:
-    original = match.group(group)
-    index = text.rfind(original) if offset_text else text.find(original)
-    return text if index < 0 else text[:index] + value + text[index + len(original) :]
+def _month_name(written: str, month: int) -> str:
+    """Month ``month`` written like ``written``: full or abbreviated, in its case."""
+    full = MONTHS[month - 1]
+    name = full if written.lower() in MONTHS else full[:3]
+    if written.isupper() and len(written) > 1:
+        return name.upper()
+    return name.capitalize() if written[:1].isupper() else name
 
 
 def _rebuild(text: str, spans: list[Span]) -> str:

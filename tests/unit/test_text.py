@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import pytest
@@ -10,7 +11,7 @@ from scrubbers.engine import MessageContext, Scrubber
 from scrubbers.identity import PatientIdentifier
 from scrubbers.kinds import Kind
 from scrubbers.methods import Removal
-from scrubbers.text import name_spellings, phone_spellings
+from scrubbers.text import name_parts, name_spellings, phone_spellings
 
 
 @pytest.fixture
@@ -111,3 +112,220 @@ def test_spelling_helpers() -> None:
     assert "(617) 555-0142" in phone_spellings("6175550142")
     assert "Doe, Jane" in name_spellings("Doe", "Jane")
     assert name_spellings("", "") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Seen QU\u0130LLFEATHER today",  # capital dotted I (U+0130): casefolds to 'i' + U+0307
+        "ZEPHYRINA QU\u0130LLFEATHER",
+        "Seen Qu\u0131llfeather today",  # dotless i (U+0131)
+        "Seen Qu\u00adillfeather today",  # soft hyphen inside the name
+        "Seen Quill\u200bfeather today",  # zero-width space
+        "Seen Quillf\u00e9ather today",  # accent the structured name does not have
+        "Stra\u00dfe: Seen Quillfeather today",  # 'ß' casefolds to two letters: offsets move
+    ],
+)
+def test_names_in_unicode_variants_never_raise_and_are_replaced(
+    ctx: MessageContext, text: str
+) -> None:
+    out = ctx.scrub_text(text)
+    assert "[NAME]" in out
+    assert "feather" not in out.lower()
+    assert "\u00ad" not in out and "\u200b" not in out
+    assert out.endswith(" today") or out == "[NAME]"
+
+
+def test_unicode_offsets_keep_the_rest_of_the_text(ctx: MessageContext) -> None:
+    assert ctx.scrub_text("Stra\u00dfe 5, QU\u0130LLFEATHER, ok") == "Stra\u00dfe 5, [NAME], ok"
+    assert ctx.scrub_text("\ufb01ne: Qu\u00adillfeather\u00ad.") == "\ufb01ne: [NAME]."
+
+
+@pytest.fixture
+def compound(make_scrubber: Callable[..., Scrubber]) -> MessageContext:
+    context = make_scrubber().message([PatientIdentifier("TST0077", "MR", "GH")])
+    context.text.add_name("Quillfeather-Smythe", "Zebulon Ambrose", "", "[NAME]")
+    context.text.add_name("van der Brambleton", "Ilse", "", "[NAME]")
+    return context
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Ambrose was seen", "[NAME] was seen"),
+        ("Mr Quillfeather arrived", "Mr [NAME] arrived"),
+        ("Smythe family at bedside", "[NAME] family at bedside"),
+        ("the Quillfeathers visited", "the [NAME] visited"),
+        ("Quillfeather-Smythe's chart", "[NAME]'s chart"),
+        ("Brambleton, I.", "[NAME], I."),
+        # particles of a compound name are not names on their own
+        ("van der Brambleton signed; dose van 2", "[NAME] signed; dose van 2"),
+        ("de novo lesion", "de novo lesion"),
+    ],
+)
+def test_compound_names_are_searched_part_by_part(
+    compound: MessageContext, text: str, expected: str
+) -> None:
+    assert compound.scrub_text(text) == expected
+
+
+def test_name_parts_skip_particles_and_short_parts() -> None:
+    assert name_parts("Quillfeather-Smythe") == ["Quillfeather", "Smythe"]
+    assert name_parts("de la Cruz") == ["Cruz"]
+    assert name_parts("Zebulon A.") == ["Zebulon"]
+    assert name_parts("Quillfeather") == []
+    assert name_parts("OBX-SAC-10.1") == []
+    assert name_parts("Baby Girl") == []
+    assert name_parts("Unknown Family") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("DOB: 04-Mar-1961", "DOB: 1961"),
+        ("dob 04/MAR/1961.", "dob 1961."),
+        ("on 4-March-1961", "on 1961"),
+        ("admitted 15-JAN-2024", "admitted 2024"),
+        ("on 1961/03/04 and 1961.03.04", "on 1961 and 1961"),
+        ("on Mar-04-1961", "on 1961"),
+        ("DOB 03041961", "DOB 1961"),
+        ("DOB 030461", "DOB 1961"),
+        ("DOB: 19610304", "DOB: 1961"),
+        ("seen Mar 4, '61", "seen 1961"),
+        ("seen 4 Mar '61", "seen 1961"),
+        # day and month without a year: no year to reduce to
+        ("seen on 15 Jan for", "seen on [DATE] for"),
+        ("seen Jan 15th for", "seen [DATE] for"),
+        ("admitted 1/15.", "admitted [DATE]."),
+        ("seen on 12/3", "seen on [DATE]"),
+        # a birth year or birth date implying an age over 89 (reference year 2026)
+        ("born 1920", "born [DATE]"),
+        ("born in 1935, widowed", "born in [DATE], widowed"),
+        ("DOB 03/04/1930", "DOB [DATE]"),
+        ("born Mar 1930", "born [DATE]"),
+        ("born 1961", "born 1961"),
+    ],
+)
+def test_written_dates_are_generalized(ctx: MessageContext, text: str, expected: str) -> None:
+    assert ctx.scrub_text(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "aspirin 81 mg daily",
+        "BP 120/80, HR 72",
+        "LOINC 11506-3; ICD-10 R55 and I10",
+        "at 08:30 and 14:45",
+        "take 1/2 tablet; on 1/2 tab; started on 3/4 of a dose",
+        "pain 7/10; rated on 7/10 scale",
+        "ratio 1/15 and 12/45/2024",
+        "version 2.16.840.1; OID 1.2.840.10008",
+        "you may 2 doses; May 5 mg",
+        "troponin negative x2; 1961.03.04.5",
+        "Hgb 13.5 g/dL, WBC 7.2",
+    ],
+)
+def test_clinical_numbers_survive(make_scrubber: Callable[..., Scrubber], text: str) -> None:
+    for preset in ("safe-harbor", "pseudonymized"):
+        context = make_scrubber(preset).message(
+            [PatientIdentifier("P1", "MR", "GH")], reference_year=2026
+        )
+        context.text.add_name("Quillfeather", "Zephyrina", "", "[NAME]")
+        assert context.scrub_text(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "pattern"),
+    [
+        ("DOB: 04-Mar-1961", r"DOB: \d{1,2}-[A-Z][a-z]{2}-\d{4}"),
+        ("admitted 15-JAN-2024", r"admitted \d{1,2}-[A-Z]{3}-\d{4}"),
+        ("on 1961/03/04", r"on \d{4}/\d{2}/\d{2}"),
+        ("on 1961.03.04", r"on \d{4}\.\d{2}\.\d{2}"),
+        ("DOB 03041961", r"DOB \d{8}"),
+        ("DOB 030461", r"DOB \d{6}"),
+        ("seen Mar 4, '61", r"seen [A-Z][a-z]{2} \d{1,2}, '\d{2}"),
+        ("seen on 15 Jan", r"seen on \d{1,2} [A-Z][a-z]{2}"),
+        ("March 14, 2023", r"[A-Z][a-z]+ \d{1,2}, \d{4}"),
+    ],
+)
+def test_shifted_dates_are_rewritten_in_their_format(
+    make_scrubber: Callable[..., Scrubber], text: str, pattern: str
+) -> None:
+    context = make_scrubber("pseudonymized").message(
+        [PatientIdentifier("P1", "MR", "GH")], reference_year=2026
+    )
+    out = context.scrub_text(text)
+    assert out != text
+    assert re.fullmatch(pattern, out), out
+
+
+def test_limited_data_set_keeps_written_dates(make_scrubber: Callable[..., Scrubber]) -> None:
+    context = make_scrubber("limited-data-set").message(
+        [PatientIdentifier("P1", "MR", "GH")], reference_year=2026
+    )
+    text = "DOB 03041961, born 1920, seen on 15 Jan and 15-JAN-2024"
+    assert context.scrub_text(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("SS# 123456789", "SS# [SSN]"),
+        ("soc sec no 123456789", "soc sec no [SSN]"),
+        ("SSN 123.45.6789", "SSN [SSN]"),
+        ("tel 5553217788", "tel [PHONE]"),
+        ("or 555-3217788", "or [PHONE]"),
+        ("call 321-7788 today", "call [PHONE] today"),
+        ("call her son at 321-7788.", "call her son at [PHONE]."),
+        ("or 555/321/7788", "or [PHONE]"),
+        ("or (555)3217788", "or [PHONE]"),
+        ("UK +44 20 7946 0958.", "UK [PHONE]."),
+        ("or 555-321-7788 x123 after 5", "or [PHONE] after 5"),
+        ("or 555.321.7788 ext. 12", "or [PHONE]"),
+        ("mail zq(at)example.com", "mail [EMAIL]"),
+        ("mail zq [at] example [dot] com", "mail [EMAIL]"),
+        ("mail zq at example dot com", "mail [EMAIL]"),
+        ("VIN 1HGCM82633A004352", "VIN [VEH]"),
+        ("car 1HGCM82633A004352 towed", "car [VEH] towed"),
+        ("license plate 7ABC123", "license plate [VEH]"),
+        ("license D1234567", "license [LIC]"),
+        ("driver's license #: D1234567", "driver's license #: [LIC]"),
+        ("DL# 12345678", "DL# [LIC]"),
+        ("a ninety-two years old man", "a 90+ years old man"),
+        ("a ninety two year old", "a 90+ year old"),
+        ("aged ninety-five", "aged 90+"),
+        ("one hundred and one years old", "90+ years old"),
+        ("eighty-nine years old", "eighty-nine years old"),
+    ],
+)
+def test_more_identifier_shapes(ctx: MessageContext, text: str, expected: str) -> None:
+    assert ctx.scrub_text(text) == expected
+
+
+def test_known_phone_with_extension(ctx: MessageContext) -> None:
+    assert ctx.scrub_text("call (617) 555-0142 x204 now") == "call [PHONE] now"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "glucose 100 mg/dL 1234; WBC cell count 1200000; pH 7.35",
+        "+2 pitting edema, 3+ reflexes, platelets 250000",
+        "call if SBP > 180; contact precautions x 10 days",
+        "licensed 2020; bone plate 3.5 mm; dl 5",
+        "a hundred years ago; in the last hundred years",
+        "troponin negative x2; NDC 12345-6789-01",
+        "order 12345678901234567 and SNOMED 22298006",
+    ],
+)
+def test_identifier_detectors_leave_clinical_text(
+    make_scrubber: Callable[..., Scrubber], text: str
+) -> None:
+    context = make_scrubber().message([PatientIdentifier("P1", "MR", "GH")], reference_year=2026)
+    assert context.scrub_text(text) == text
+
+
+def test_ages_in_words_are_kept_where_ages_are(make_scrubber: Callable[..., Scrubber]) -> None:
+    context = make_scrubber("limited-data-set").message([PatientIdentifier("P1", "MR", "GH")])
+    assert context.scrub_text("a ninety-two year old") == "a ninety-two year old"
