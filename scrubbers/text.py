@@ -193,6 +193,7 @@ def name_spellings(family: str, given: str, middle: str = "") -> list[str]:
 _INVISIBLE: Final = frozenset("\u00ad\u200b\u200c\u200d\u2060\ufeff")
 # Letters Python's case-insensitive matching equates with "i" but casefold() does not.
 _FOLD_SPECIAL: Final = {"\u0130": "i", "\u0131": "i"}
+_TOKEN: Final = re.compile(r"\w+")
 
 
 @functools.lru_cache(maxsize=4096)
@@ -239,12 +240,14 @@ class TextScrubber:
 
     __slots__ = (
         "_birth_dates",
+        "_by_token",
         "_ctx",
         "_memo",
         "_names",
         "_pending",
         "_raw",
         "_terms",
+        "_terms_from",
     )
 
     def __init__(self, ctx: MessageContext) -> None:
@@ -256,7 +259,14 @@ class TextScrubber:
         # Exact values that may also replace *kept* structured values (see known()):
         # names, streets, cities and identifiers; not ZIP codes or codes a policy keeps.
         self._raw: dict[str, str] = {}
-        self._terms: dict[str, str] | None = None  # folded spelling -> replacement
+        self._terms: dict[str, str] = {}  # folded spelling -> replacement
+        # How many pending values and names _terms already holds: it grows as the
+        # adapter registers more, instead of being rebuilt for every text.
+        self._terms_from = (0, 0)
+        # The same terms by their first word: a text is searched only for terms whose
+        # first word it contains (a short coded text like "White" checks one word,
+        # not every spelling of every name in the message).
+        self._by_token: dict[str, list[tuple[str, str]]] = {}
         self._memo: dict[str, str] = {}  # text -> scrubbed, valid while the context is unchanged
         self._birth_dates: set[str] = set()  # YYYY-MM-DD of known birth dates
 
@@ -278,14 +288,12 @@ class TextScrubber:
         if replacement == value:
             return  # kept: nothing to hide
         self._pending.append((kind, value, replacement))
-        self._terms = None
         self._memo.clear()
         if kind in STRUCTURAL_KINDS and len(value) >= MIN_SWEEP_LENGTH:
             self._raw.setdefault(value.casefold(), replacement)
 
     def add_name(self, family: str, given: str, middle: str, replacement: str) -> None:
         self._names.append((family, given, middle, replacement))
-        self._terms = None
         self._memo.clear()
         for raw_part in (family, given, middle):
             part = raw_part.strip()
@@ -299,7 +307,6 @@ class TextScrubber:
         for key, value in other._raw.items():
             self._raw.setdefault(key, value)
         self._birth_dates |= other._birth_dates
-        self._terms = None
         self._memo.clear()
 
     def forget_results(self) -> None:
@@ -328,17 +335,28 @@ class TextScrubber:
         return self._raw.get(value.strip().casefold()) if self._raw else None
 
     def _materialize(self) -> dict[str, str]:
-        if self._terms is None:
-            terms: dict[str, str] = {}
-            for kind, value, replacement in self._pending:
-                spellings = phone_spellings(value) if kind in (Kind.PHONE, Kind.FAX) else [value]
-                for spelling in spellings:
-                    terms.setdefault(fold(spelling), replacement)
-            for family, given, middle, replacement in self._names:
-                for spelling in name_spellings(family, given, middle):
-                    terms.setdefault(fold(spelling), replacement)
-            self._terms = {k: v for k, v in terms.items() if len(k) >= MIN_TERM_LENGTH}
-        return self._terms
+        """The spellings of every registered value, by folded spelling (first one wins)."""
+        done_pending, done_names = self._terms_from
+        pending, names = self._pending, self._names
+        if done_pending == len(pending) and done_names == len(names):
+            return self._terms
+        terms, by_token = self._terms, self._by_token
+
+        def learn(spelling: str, replacement: str) -> None:
+            term = fold(spelling)
+            if len(term) >= MIN_TERM_LENGTH and term not in terms:
+                terms[term] = replacement
+                first = _TOKEN.search(term)
+                by_token.setdefault(first.group(0) if first else "", []).append((term, replacement))
+
+        for kind, value, replacement in pending[done_pending:]:
+            for spelling in phone_spellings(value) if kind in (Kind.PHONE, Kind.FAX) else (value,):
+                learn(spelling, replacement)
+        for family, given, middle, replacement in names[done_names:]:
+            for spelling in name_spellings(family, given, middle):
+                learn(spelling, replacement)
+        self._terms_from = (len(pending), len(names))
+        return terms
 
     def _context_spans(self, text: str) -> list[Span]:
         """Where the message's known PHI occurs in ``text`` as whole words, any case.
@@ -355,7 +373,13 @@ class TextScrubber:
         folded, offsets = fold_with_offsets(text)
         length = len(folded)
         spans: list[Span] = []
-        for term, replacement in terms.items():
+        # A whole-word match of a term starts a word of the text equal to the term's
+        # first word: only those terms can match (plus any term without a word).
+        by_token = self._by_token
+        candidates = [
+            pair for token in {*_TOKEN.findall(folded), ""} for pair in by_token.get(token, ())
+        ]
+        for term, replacement in candidates:
             start = folded.find(term)
             while start >= 0:
                 end = start + len(term)
