@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -31,6 +32,8 @@ MIN_LENGTH: Final = 4
 _SSN: Final = re.compile(r"(?<![\d-])\d{3}-\d{2}-\d{4}(?![\d-])")
 _EMAIL: Final = re.compile(r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b")
 
+_MIN_BASE64: Final = 12
+_BASE64: Final = re.compile(r"(?:[A-Za-z0-9+/]{4}|\r?\n)+(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?")
 _PERSON_REFERENCE: Final = re.compile(r"(?:^|/)(?:Patient|RelatedPerson|Person)/")
 _HL7_HEX: Final = re.compile(r"\\X((?:[0-9A-Fa-f]{2})+)\\")
 
@@ -129,11 +132,16 @@ def _fhir_values(document: Any) -> Iterator[tuple[Kind, str]]:
         if isinstance(reference, str) and _PERSON_REFERENCE.search(reference):
             for word in str(item.get("display", "")).replace(",", " ").split():
                 yield Kind.NAME, word
+        for key in ("subject", "patient"):  # a bare display there names the patient
+            bare = item.get(key)
+            if isinstance(bare, dict) and "reference" not in bare:
+                for word in str(bare.get("display", "")).replace(",", " ").split():
+                    yield Kind.NAME, word
         stack.extend(v for v in item.values() if isinstance(v, dict | list))
 
 
 def _fhir_text(output: bytes) -> str:
-    """The output JSON plus every base64 payload in it (attachments, Binary), decoded.
+    """The output JSON plus every base64-looking string in it, decoded.
 
     Whatever the declared content type: a "PDF" can be plain text, and text in
     a binary still shows up in a decoded search.
@@ -147,14 +155,12 @@ def _fhir_text(output: bytes) -> str:
     while stack:
         item = stack.pop()
         if isinstance(item, dict):
-            data = item.get("data")
-            if isinstance(data, str) and "contentType" in item:
-                try:
-                    decoded = base64.b64decode("".join(data.split()))
-                    parts.append(decoded.decode("utf-8", "replace"))
-                except (binascii.Error, ValueError):
-                    parts.append(data)
             stack.extend(item.values())
+        elif isinstance(item, str) and len(item) >= _MIN_BASE64 and _BASE64.fullmatch(item):
+            # Any base64-looking string (attachment data, Binary, valueBase64Binary,
+            # AuditEvent query...), whatever the declared type: decoded and searched.
+            with contextlib.suppress(binascii.Error, ValueError):
+                parts.append(base64.b64decode("".join(item.split())).decode("utf-8", "replace"))
         elif isinstance(item, list):
             stack.extend(item)
     return "\n".join(parts)

@@ -178,6 +178,11 @@ PERSON_REFERENCE_ROLES: Final[dict[str, Role]] = {
     "PractitionerRole": Role.PROVIDER,
 }
 
+# Reference elements whose bare display (no reference, no type) names the patient.
+PATIENT_REFERENCE_KEYS: Final = frozenset(
+    {"subject", "patient", "beneficiary", "subscriber", "policyHolder"}
+)
+
 # HL7 v3 ObservationValue security labels for what was done (meta.security).
 SECURITY_SYSTEM: Final = "http://terminology.hl7.org/CodeSystem/v3-ObservationValue"
 SECURITY_LABELS: Final[dict[str, tuple[str, str]]] = {

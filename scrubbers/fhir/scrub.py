@@ -225,6 +225,8 @@ class FHIRScrubber:
 
     def _resource(self, resource: dict[str, Any], walk: _Walk) -> None:
         resource_type = str(resource.get("resourceType", ""))
+        if children(resource_type) is None:
+            resource_type = "Resource"  # an unknown type's name is input text too
         role = rules.RESOURCE_ROLES.get(resource_type, Role.PATIENT)
         if resource_type == "Observation":
             self._age_observation(resource, walk)
@@ -254,7 +256,7 @@ class FHIRScrubber:
                 walk,
                 skip=frozenset({"source", "security", "tag", "profile", "versionId"}),
             )
-            for tag in meta.get("tag") or ():
+            for tag in [*(meta.get("tag") or ()), *(meta.get("security") or ())]:
                 # Tags are codes a sender chose: their display and code can say anything.
                 for key in ("display", "code"):
                     if isinstance(tag, dict) and isinstance(tag.get(key), str):
@@ -276,9 +278,18 @@ class FHIRScrubber:
             if key in skip or key not in obj:
                 continue
             value = obj[key]
-            child_path = f"{path}.{key}"
             element = elements.get(key) if elements else None
+            # Keys the models do not know are input text (a key can be anything):
+            # paths, which reach policy rules and error messages, say "*" instead.
+            child_path = f"{path}.{key}" if element is not None else f"{path}.*"
             child_role = rules.PATH_ROLES.get(child_path, role)
+            if (
+                element is not None
+                and element.fhir_type == "base64Binary"
+                and isinstance(value, str)
+                and self._defer_base64(value, child_path, walk, _dict_setter(obj, key))
+            ):
+                continue
             if isinstance(value, list):
                 kept: list[Any] = []
                 for item in value:
@@ -312,6 +323,8 @@ class FHIRScrubber:
         fhir_type = element.fhir_type if element else None
         if fhir_type in ("markdown", "string"):
             return True
+        if key.startswith("value") and fhir_type in _CODED_VALUE_TYPES:
+            return True  # valueUri "tel:...", valueCode: a value a sender chose
         return (
             fhir_type is None
             and _HAS_LETTER_OR_DIGITS.search(value) is not None
@@ -322,6 +335,11 @@ class FHIRScrubber:
         self, value: Any, element: ElementType | None, key: str, path: str, role: Role, walk: _Walk
     ) -> Any:
         fhir_type = element.fhir_type if element else None
+        if element is not None:
+            if element.model is not None and not isinstance(value, dict):
+                raise FHIRScrubError(f"{path}: a {fhir_type} must be a JSON object")
+            if fhir_type in _STRING_TYPES and not isinstance(value, str):
+                raise FHIRScrubError(f"{path}: a {fhir_type} must be a JSON string")
         path_kind = rules.PATH_KINDS.get(path) or rules.KEY_KINDS.get(key)
         if path_kind is Kind.PHOTO and isinstance(value, dict):
             outcome = self._apply(
@@ -373,6 +391,9 @@ class FHIRScrubber:
         walk: _Walk,
         path_kind: Kind | None,
     ) -> Any:
+        if fhir_type == "base64Binary":  # not text (see _defer_base64): a binary
+            outcome = self._apply(value, Kind.ATTACHMENT, role, path, fhir_type, walk)
+            return _REMOVE if isinstance(outcome, Removal) else value
         if fhir_type in ("date", "dateTime", "instant") or (
             fhir_type is None and _DATE_SHAPE.fullmatch(value)
         ):
@@ -395,6 +416,8 @@ class FHIRScrubber:
     def _human_name(self, name: dict[str, Any], path: str, role: Role, walk: _Walk) -> Any:
         kind = Kind.PROVIDER_NAME if role is Role.PROVIDER else Kind.NAME
         family = name.get("family") if isinstance(name.get("family"), str) else ""
+        if isinstance(name.get("given"), str):
+            name["given"] = [name["given"]]  # invalid but seen: one given name
         givens = [g for g in name.get("given", []) if isinstance(g, str)]
         text = name.get("text")
         replaced: list[str] = []
@@ -438,6 +461,8 @@ class FHIRScrubber:
             "country": Kind.COUNTRY,
             "text": Kind.STREET_ADDRESS,
         }
+        if isinstance(address.get("line"), str):
+            address["line"] = [address["line"]]  # invalid but seen: one line
         if isinstance(address.get("line"), list):
             lines = []
             for line in address["line"]:
@@ -490,6 +515,8 @@ class FHIRScrubber:
         if isinstance(target, str):
             reference["reference"] = self._rewrite_reference(target, walk)
         display = reference.get("display")
+        if not target_type and path.rsplit(".", 1)[-1] in rules.PATIENT_REFERENCE_KEYS:
+            target_type = "Patient"  # a bare display under subject/patient: the patient
         if isinstance(display, str) and target_type in rules.PERSON_REFERENCE_ROLES:
             # The display of a reference to a person is that person's name, known
             # even when the Patient itself is not in this document.
@@ -576,7 +603,12 @@ class FHIRScrubber:
                 attachment.pop("hash", None)
                 attachment.pop("size", None)
 
-            self._defer_text(text, f"{path}.data", walk, store)
+            if content_type.startswith(_MARKUP_CONTENT_TYPES):
+                # HTML/XML (a CDA document): text nodes and attribute values, with
+                # entities decoded, like a narrative.
+                self._defer_markup(text, walk, store)
+            else:
+                self._defer_text(text, f"{path}.data", walk, store)
             return attachment
         outcome = self._apply(data, Kind.ATTACHMENT, role, f"{path}.data", "Attachment", walk)
         if outcome is Removal.ELEMENT:
@@ -746,7 +778,11 @@ class FHIRScrubber:
             outcome = self._apply(value, kind, Role.PATIENT, f"search.{base}", "string", walk)
             if isinstance(outcome, str):
                 query.append((name, outcome))
-        return urlunsplit((parts.scheme, parts.netloc, path, urlencode(query), parts.fragment))
+        fragment = parts.fragment
+        if fragment:
+            scrubbed = walk.ctx.apply(fragment, _FREE_TEXT)
+            fragment = scrubbed if isinstance(scrubbed, str) else ""
+        return urlunsplit((parts.scheme, parts.netloc, path, urlencode(query), fragment))
 
     def _search_value(self, parameter: str, value: str, walk: _Walk) -> str:
         """A search parameter no rule names: kept if it is a known harmless control or
@@ -798,7 +834,43 @@ class FHIRScrubber:
     def _scrub_attribute(self, match: re.Match[str], walk: _Walk) -> str:
         if match.group(2).lower() in _LAYOUT_ATTRIBUTES:
             return match.group(0)
+        if _HL7_TIMESTAMP.fullmatch(match.group(4)):  # CDA <birthTime value="19610615"/>
+            outcome = self._apply(
+                match.group(4), Kind.DATE, Role.PATIENT, "markup.attribute", "DTM", walk
+            )
+            new = outcome if isinstance(outcome, str) else ""
+            return match.group(1) + new + match.group(5)
         return match.group(1) + self._scrub_escaped(match.group(4), walk) + match.group(5)
+
+    def _defer_markup(self, markup: str, walk: _Walk, store: Callable[[str], Any]) -> None:
+        identity, methods = walk.ctx.identity, walk.methods  # the owning resource's
+
+        def run() -> None:
+            walk.ctx.use_identity(identity)
+            new = self._scrub_xhtml(markup, walk)
+            if new != markup:
+                methods.add("scrub")
+            store(new)
+
+        walk.deferred.append(run)
+
+    def _defer_base64(
+        self, value: str, path: str, walk: _Walk, store: Callable[[str], Any]
+    ) -> bool:
+        """A ``base64Binary`` that decodes to text is scrubbed as text and re-encoded
+        (True); anything else is left to the policy for binaries (False)."""
+        try:
+            text = base64.b64decode("".join(value.split()), validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError, ValueError):
+            return False
+        if not text.strip() or _CONTROL.search(text):
+            return False  # a binary that happens to be valid UTF-8
+
+        def encoded(new: str) -> None:
+            store(base64.b64encode(new.encode("utf-8")).decode("ascii"))
+
+        self._defer_text(text, path, walk, encoded)
+        return True
 
     def _scrub_escaped(self, escaped: str, walk: _Walk) -> str:
         text = html.unescape(escaped)
@@ -873,6 +945,17 @@ _HANDLED: Final[dict[str, frozenset[str]]] = {
 }
 _UCUM: Final = "http://unitsofmeasure.org"
 _RESOURCE_SKIP: Final = frozenset({"resourceType", "id", "meta", "contained"})
+# Primitive types whose JSON form is a string: a number or object there is invalid.
+_STRING_TYPES: Final = frozenset(
+    {"string", "markdown", "code", "id", "uri", "url", "canonical", "oid", "uuid"}
+    | {"date", "dateTime", "instant", "time", "base64Binary"}
+)
+_CONTROL: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CODED_VALUE_TYPES: Final = frozenset({"uri", "url", "code", "id", "oid", "uuid"})
+_MARKUP_CONTENT_TYPES: Final = ("text/html", "application/xhtml", "application/xml", "text/xml")
+_HL7_TIMESTAMP: Final = re.compile(
+    r"(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?:\d{2,6}(?:\.\d+)?)?(?:[+-]\d{4})?"
+)
 _BINARY_SKIP: Final = _RESOURCE_SKIP | {"data", "contentType"}
 _HAS_LETTER_OR_DIGITS: Final = re.compile(r"[^\W\d_]|\d{3}")
 _SEARCH_DATE: Final = re.compile(

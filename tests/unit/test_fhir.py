@@ -665,3 +665,159 @@ def test_mime_wrapped_base64_text_is_decoded(safe_harbor: FHIRScrubber) -> None:
     }
     out = scrub(safe_harbor, bundle)
     assert "Quillfeather" not in _all_text(out)
+
+
+# --- second review round -------------------------------------------------------------
+
+
+def test_base64_values_outside_attachments_are_scrubbed_or_removed(
+    safe_harbor: FHIRScrubber,
+) -> None:
+    note = "Zebulon Quillfeather called 617-555-0142 on 2024-03-05"
+    patient = {
+        **ZEB,
+        "extension": [{"url": "http://example.org/b64", "valueBase64Binary": _b64(note)}],
+    }
+    audit = {
+        "resourceType": "AuditEvent",
+        "id": "a1",
+        "type": {"code": "rest"},
+        "recorded": "2024-03-05T08:30:00Z",
+        "agent": [{"requestor": True}],
+        "source": {"observer": {"display": "server"}},
+        "entity": [{"query": _b64("Patient?name=Quillfeather&birthdate=1961-03-04")}],
+    }
+    binary_hash = {
+        **ZEB,
+        "id": "p10",
+        "photo": [{"contentType": "image/png", "hash": _b64("\x00\x01\x02" * 8)}],
+    }
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [{"resource": r} for r in (patient, audit, binary_hash)],
+    }
+    text = _all_text(scrub(safe_harbor, bundle))
+    decoded = [
+        base64.b64decode(v).decode("utf-8", "replace")
+        for v in re.findall(r'"(?:valueBase64Binary|query)":"([^"]+)"', text)
+    ]
+    for value in (*ZEB_PHI, "617-555-0142", "2024-03-05"):
+        assert value not in text and all(value not in d for d in decoded), value
+
+
+def test_a_bare_display_under_subject_is_the_patients_name(safe_harbor: FHIRScrubber) -> None:
+    observation = {
+        "resourceType": "Observation",
+        "id": "o2",
+        "status": "final",
+        "code": {"text": "note"},
+        "subject": {"display": "Zebulon Quillfeather"},
+        "valueString": "Zebulon reports dizziness",
+    }
+    encounter = {
+        "resourceType": "Encounter",
+        "id": "e2",
+        "status": "finished",
+        "class": {"code": "AMB"},
+        "subject": {"identifier": {"value": "MRN12345"}, "display": "Quillfeather, Zebulon"},
+    }
+    for resource in (observation, encounter):
+        text = orjson.dumps(scrub(safe_harbor, resource)).decode()
+        for value in ("Zebulon", "Quillfeather", "MRN12345"):
+            assert value not in text, value
+
+
+@pytest.mark.parametrize(
+    "patch",
+    [
+        {"name": "Zebulon Quillfeather"},
+        {"birthDate": 19610304},
+        {"telecom": ["617-555-0142"]},
+    ],
+)
+def test_wrong_json_types_fail_closed(safe_harbor: FHIRScrubber, patch: dict[str, Any]) -> None:
+    [result] = safe_harbor.scrub_bytes(orjson.dumps({**ZEB, **patch}))
+    assert result.output is None
+    assert result.error is not None and "must be a JSON" in result.error
+    for value in (*ZEB_PHI, "617-555-0142", "19610304"):
+        assert value not in result.error
+
+
+def test_strings_where_lists_belong_are_still_scrubbed(safe_harbor: FHIRScrubber) -> None:
+    patient = {
+        **ZEB,
+        "name": [{"family": "Quillfeather", "given": "Zebulon"}],
+        "address": [{"line": "42 Lantern Row", "city": "Brookvale"}],
+    }
+    out = scrub(safe_harbor, patient)
+    text = orjson.dumps(out).decode()
+    for value in ("Zebulon", "Quillfeather", "Lantern"):
+        assert value not in text, value
+    assert out["name"][0]["given"] == ["[NAME]"] or len(out["name"][0].get("given", [])) <= 1
+
+
+@pytest.mark.parametrize("content_type", ["text/html", "application/xml"])
+def test_markup_attachments_are_scrubbed_like_narratives(
+    safe_harbor: FHIRScrubber, content_type: str
+) -> None:
+    markup = (
+        "<ClinicalDocument><recordTarget><patientRole><patient>"
+        "<name>Z&#101;bulon Quillf&#101;ather</name>"
+        '<birthTime value="19610304"/></patient></patientRole></recordTarget>'
+        "<!-- MRN12345 --><p title='617&#45;555&#45;0142'>call 617&#45;555&#45;0142</p>"
+        "</ClinicalDocument>"
+    )
+    document = {
+        "resourceType": "DocumentReference",
+        "id": "d2",
+        "status": "current",
+        "subject": {"reference": "Patient/p9"},
+        "content": [{"attachment": {"contentType": content_type, "data": _b64(markup)}}],
+    }
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [{"resource": ZEB}, {"resource": document}],
+    }
+    out = scrub(safe_harbor, bundle)
+    data = out["entry"][1]["resource"]["content"][0]["attachment"]["data"]
+    scrubbed = base64.b64decode(data).decode()
+    for value in ("bulon", "Quillf", "19610304", "MRN12345", "555&#45;0142", "555-0142"):
+        assert value not in scrubbed, value
+    assert '<birthTime value="1961"/>' in scrubbed
+
+
+def test_unknown_keys_and_types_never_reach_error_messages(safe_harbor: FHIRScrubber) -> None:
+    key = "Zebulon Quillfeather DOB 1961-03-04"
+    bad = {**ZEB, key: {"contentType": "text/plain", "data": "@@not-base64@@"}}
+    [result] = safe_harbor.scrub_bytes(orjson.dumps(bad))
+    assert result.error is not None
+    assert "Quillfeather" not in result.error and "1961" not in result.error
+    odd_type = {"resourceType": "Quillfeather", "x": {"contentType": "text/plain", "data": "@@"}}
+    [result] = safe_harbor.scrub_bytes(orjson.dumps(odd_type))
+    assert result.error is not None and "Quillfeather" not in result.error
+
+
+def test_coded_values_security_displays_and_url_fragments(safe_harbor: FHIRScrubber) -> None:
+    patient = {
+        **ZEB,
+        "meta": {"security": [{"system": "urn:x", "code": "V", "display": "Zebulon Quillfeather"}]},
+        "extension": [
+            {"url": "http://example.org/contact", "valueUri": "tel:617-555-0142"},
+            {"url": "http://example.org/nick", "valueCode": "Quillfeather"},
+        ],
+    }
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "transaction",
+        "entry": [
+            {
+                "resource": patient,
+                "request": {"method": "PUT", "url": "Patient/p9#frag?x=Quillfeather"},
+            }
+        ],
+    }
+    text = orjson.dumps(scrub(safe_harbor, bundle)).decode()
+    for value in ("Zebulon", "Quillfeather", "617-555-0142"):
+        assert value not in text, value

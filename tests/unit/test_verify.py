@@ -45,3 +45,24 @@ def test_fhir_output_and_its_attachments_are_searched() -> None:
     )
     findings = Verifier(load_policy("safe-harbor")).findings(orjson.dumps(PATIENT), output, "fhir")
     assert findings == {"name": 1}
+
+
+def test_any_base64_string_and_bare_subject_displays_are_searched() -> None:
+    verifier = Verifier(load_policy("safe-harbor"))
+    hidden = base64.b64encode(b"note about Quillfeather").decode()
+    output = orjson.dumps(
+        {"resourceType": "Patient", "extension": [{"url": "u", "valueBase64Binary": hidden}]}
+    )
+    assert verifier.findings(orjson.dumps(PATIENT), output, "fhir")["name"] == 1
+    source = orjson.dumps(
+        {"resourceType": "Observation", "subject": {"display": "Zebulon Quillfeather"}}
+    )
+    leaked = orjson.dumps({"resourceType": "Observation", "note": [{"text": "Zebulon said"}]})
+    assert verifier.findings(source, leaked, "fhir")["name"] == 1
+
+
+def test_hl7_hex_escapes_are_decoded_before_searching() -> None:
+    verifier = Verifier(load_policy("safe-harbor"))
+    leaked = b"NTE|1||QUILL\\X46\\EATHER was here"
+    assert verifier.findings(ADT.encode(), leaked, "hl7v2")["name"] == 1
+    assert not verifier.findings(ADT.encode(), b"NTE|1||[NAME] was here", "hl7v2")
