@@ -537,3 +537,13 @@ def test_codes_in_composites_keep_their_bytes(safe_harbor: HL7Scrubber) -> None:
         "NK1|2|Quillfeather^Zephyrina" + "^" * 13 + "Zephy|SPO",
     ]
     assert scrub_version(keep, "2.7", *planted) == planted
+
+
+def test_compact_dates_in_free_text(safe_harbor: HL7Scrubber) -> None:
+    out = scrub_segments(
+        safe_harbor,
+        "NTE|1||hives since 20230615, seen 202403050830",
+        "ZPD|1|19610304|order 12345678|20240101|6175550142",
+    )
+    assert out[0] == "NTE|1||hives since 2023, seen 2024"
+    assert out[1] == "ZPD|1|1961|order 12345678|2024|6175550142"
