@@ -290,6 +290,17 @@ DATE_PATTERNS: Final = (
             rf"(?P<dd>\d{{1,2}}){_END}"
         )
     ),
+    # 20230314, 202303140830, 20230314083000(.1234)(+0100), 20230314T0830: compact (HL7,
+    # ISO basic) dates, with an optional time. Years 1900-2099 and valid months and
+    # days only: other eight-digit numbers (orders, 99991231, phone digits) stay.
+    DatePattern(
+        _re(
+            r"(?=[12])(?<![\w./])(?P<year>(?:19|20)\d{2})(?P<mm>0[1-9]|1[0-2])"
+            r"(?P<dd>0[1-9]|[12]\d|3[01])"
+            r"(?:t?(?:[01]\d|2[0-3])[0-5]\d(?:[0-5]\d(?:\.\d{1,4})?)?(?:[+-](?:[01]\d|2[0-3])[0-5]\d)?)?"
+            r"(?!\w|[./]\d)"
+        )
+    ),
     # 03/14/2023, 3-14-23, 03.14.2023
     DatePattern(_re(rf"(?P<mm>{_NUM})(?P<sep>[/.-])(?P<dd>\d{{1,2}})(?P=sep){_YEAR}{_END}")),
     # 14-Mar-2023, 04/MAR/1961, 4-March-61

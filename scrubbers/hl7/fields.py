@@ -70,7 +70,8 @@ _XCN: Final = {
 }
 
 DATATYPE_COMPONENTS: Final[dict[str, dict[int, ComponentRule]]] = {
-    "XPN": {**_names(1, 2, 3), **_ranges(10), **_dates(12, 13)},
+    # XPN.15 "called by" (2.7+): the name a person goes by.
+    "XPN": {**_names(1, 2, 3, 15), **_ranges(10), **_dates(12, 13)},
     "PN": _names(1, 2, 3),
     "XCN": {**_XCN, **_ranges(17), **_dates(19, 20)},
     "CN": dict(_XCN),
@@ -262,6 +263,12 @@ FIELD_RULES: Final[dict[str, FieldRule]] = {
 # field typed elsewhere (MFE-4, RDT-1; OBX-5 has its own handling), "None" a
 # field hl7apy has no datatype for, GTS a timing expression.
 STRING_DATATYPES: Final = frozenset({"ST", "TX", "FT", "GTS", "varies", "None", ""})
+# Datatypes of single values that are never text: codes, numbers, sequence ids,
+# dates and times (a leaf that is exactly an HL7 timestamp is still a date). A
+# field of any other datatype without a component table (PL, HD, CQ, SPS, TQ,
+# CP, composite types of older versions...) is free text leaf by leaf (fail
+# closed), and so are the components a table does not list.
+SIMPLE_DATATYPES: Final = frozenset({"ID", "IS", "NM", "SI", "SNM", "DT", "DTM", "TS", "TM"})
 # Coded datatypes: their text components (CODED_TEXT_COMPONENTS) are free text
 # wherever the field is, the codes and coding systems are kept.
 CODED_DATATYPES: Final = frozenset({"CE", "CWE", "CNE", "CF"})

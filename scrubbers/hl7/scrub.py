@@ -96,6 +96,9 @@ class SegmentPlan:
     handlers: dict[int, FieldHandler]  # split index -> handler
     known_fields: int  # beyond this, fields are unknown content (free text)
     unknown_segment: bool
+    # split index -> free-text pass over the parts of a composite field that its
+    # component table does not list, run after the structured pass
+    after: dict[int, FieldHandler] = field(default_factory=dict)
 
 
 class _Walk:
@@ -278,6 +281,9 @@ class HL7Scrubber:
         self._plans: dict[tuple[str, str], SegmentPlan] = {}
         self._targets: dict[tuple[str, int, Kind, Role, str], Target] = {}
         self._deferred: set[FieldHandler] = {_text_field, _coded_text}
+        # A composite's structured handler -> its free-text pass over the parts its
+        # component table does not list (see _component_text_handler).
+        self._companions: dict[FieldHandler, FieldHandler] = {}
         self._text_scrubs = scrubber.policy.resolve(_FREE_TEXT_TARGET).method == "scrub"
 
     # --- public API ---------------------------------------------------------
@@ -377,6 +383,9 @@ class HL7Scrubber:
             if new != raw:
                 parts[index] = new
                 changed = True
+            companion = plan.after.get(index)
+            if companion is not None:
+                later.append((index, companion))
         if changed:
             segment.text = d.field.join(parts)
         if later:
@@ -400,7 +409,7 @@ class HL7Scrubber:
             plan = self._plan(ENVELOPE_VERSION, segment.name)
             # File names, batch names and comments are free text here: no field of an
             # envelope is left unexamined.
-            envelope = SegmentPlan(plan.name, plan.drop, plan.handlers, 0, True)
+            envelope = SegmentPlan(plan.name, plan.drop, plan.handlers, 0, True, plan.after)
             self._scrub_segment(segment, envelope, walk)
         for finish in walk.deferred:
             finish()
@@ -439,13 +448,17 @@ class HL7Scrubber:
         drop = segment_rule.method == "drop" and "hl7" in segment_rule.selectors
         infos = segment_fields(version, name)
         handlers: dict[int, FieldHandler] = {}
+        after: dict[int, FieldHandler] = {}
         offset = 1 if name in _HEADER_SEGMENTS else 0
         for info in infos or ():
             handler = self._field_handler(name, info.number, info.datatype, role)
             if handler is not None:
                 handlers[info.number - offset] = handler
+                companion = self._companions.get(handler)
+                if companion is not None:
+                    after[info.number - offset] = companion
         known = (max(info.number for info in infos) - offset) if infos else 0
-        return SegmentPlan(name, drop, handlers, known, infos is None)
+        return SegmentPlan(name, drop, handlers, known, infos is None, after)
 
     def _field_handler(
         self, segment: str, number: int, datatype: str, role: Role
@@ -477,9 +490,21 @@ class HL7Scrubber:
         # Fail closed: text a sender may type into a field is scrubbed as free text.
         if datatype in tables.CODED_DATATYPES:
             return self._coded_handler(path, datatype, role)
-        if datatype in tables.STRING_DATATYPES and not (
-            segment in _HEADER_SEGMENTS and number in _HEADER_CODES
-        ):
+        if segment in _HEADER_SEGMENTS and number in _HEADER_CODES:
+            return None
+        if datatype in tables.STRING_DATATYPES:
+            return self._string_handler(path, datatype, role)
+        if datatype == "ED":
+            target = self._target(path, 0, Kind.ATTACHMENT, role, datatype)
+
+            def encapsulated(raw: str, walk: _Walk) -> str:
+                return _encapsulated(raw, walk, target)
+
+            self._deferred.add(encapsulated)
+            return encapsulated
+        if datatype not in tables.SIMPLE_DATATYPES:
+            # A composite without a component table (PL, HD, CQ, SPS, TQ, CP, an
+            # older version's CM_ type): whatever a sender types in it is free text.
             return self._string_handler(path, datatype, role)
         return None
 
@@ -527,10 +552,31 @@ class HL7Scrubber:
         return handle
 
     def _string_handler(self, path: str, datatype: str, role: Role) -> FieldHandler:
-        """A string field (ST, TX, FT, ...): free text leaf by leaf, after the structured
-        pass; a leaf that is exactly an HL7 timestamp is a date."""
-        text_target = self._target(path, 0, Kind.FREE_TEXT, role, datatype)
-        date_target = self._target(path, 0, Kind.DATE, role, datatype)
+        """A string field (ST, TX, FT, ...) or a composite without a component table:
+        free text leaf by leaf, after the structured pass; a leaf that is exactly an
+        HL7 timestamp is a date."""
+        leaf = self._text_leaf(path, 0, datatype, role)
+
+        def handle(raw: str, walk: _Walk) -> str:
+            d = walk.d
+            if d.component not in raw and d.subcomponent not in raw and d.repetition not in raw:
+                return leaf(raw, walk)
+            leaves = (_LEAF_SPLIT.get(d) or _leaf_splitter(d)).split(raw)
+            for i in range(0, len(leaves), 2):
+                if leaves[i]:
+                    leaves[i] = leaf(leaves[i], walk)
+            return "".join(leaves)
+
+        self._deferred.add(handle)
+        return handle
+
+    def _text_leaf(
+        self, path: str, component: int, datatype: str, role: Role
+    ) -> Callable[[str, _Walk], str]:
+        """Scrubs one leaf (a component or subcomponent) as free text; a leaf that is
+        exactly an HL7 timestamp is a date."""
+        text_target = self._target(path, component, Kind.FREE_TEXT, role, datatype)
+        date_target = self._target(path, component, Kind.DATE, role, datatype)
         # Values the text scrubber cannot change are skipped (no policy call, no
         # report count) when the policy scrubs this text: a single character, or a
         # short number (context terms and detectors need 5+ digits or other text).
@@ -549,18 +595,7 @@ class HL7Scrubber:
                 return value if scrubbed == spaced else scrubbed.replace(" ", "_")
             return walk.scrub_text(value, text_target)
 
-        def handle(raw: str, walk: _Walk) -> str:
-            d = walk.d
-            if d.component not in raw and d.subcomponent not in raw and d.repetition not in raw:
-                return leaf(raw, walk)
-            leaves = (_LEAF_SPLIT.get(d) or _leaf_splitter(d)).split(raw)
-            for i in range(0, len(leaves), 2):
-                if leaves[i]:
-                    leaves[i] = leaf(leaves[i], walk)
-            return "".join(leaves)
-
-        self._deferred.add(handle)
-        return handle
+        return leaf
 
     def _path_has_rule(self, path: str) -> bool:
         probe = Target(Kind.OTHER_ID, Role.UNKNOWN, FORMAT, path, "")
@@ -663,6 +698,63 @@ class HL7Scrubber:
                 reps[r] = d.component.join(comps)
             return d.repetition.join(reps)
 
+        self._companions[handle] = self._component_text_handler(path, datatype, role, components)
+        return handle
+
+    def _component_text_handler(
+        self, path: str, datatype: str, role: Role, components: dict[int, tables.ComponentRule]
+    ) -> FieldHandler:
+        """Fail closed: the parts of a tabled composite that its table does not list
+        (a v2.7+ comment, a location description, anything a sender appends) are free
+        text, leaf by leaf, after the structured pass; and so are the subcomponents
+        after the first of a component whose value is its first subcomponent (the
+        ``&...`` after a timestamp). Leaves that are exactly HL7 timestamps are dates."""
+        # Component index (0-based) -> True when only its first subcomponent is listed.
+        listed = {
+            number - 1: rule.subcomponents == tables.FIRST_SUBCOMPONENT
+            for number, rule in components.items()
+        }
+        leaves: dict[int, Callable[[str, _Walk], str]] = {}
+
+        def leaf_of(index: int) -> Callable[[str, _Walk], str]:
+            leaf = leaves.get(index)
+            if leaf is None:
+                leaf = leaves[index] = self._text_leaf(path, index + 1, datatype, role)
+            return leaf
+
+        def handle(raw: str, walk: _Walk) -> str:
+            d = walk.d
+            sub_sep = d.subcomponent
+            if d.component not in raw and sub_sep not in raw and 0 in listed:
+                return raw  # one listed component, scrubbed by the structured pass
+            reps = raw.split(d.repetition)
+            for r, rep in enumerate(reps):
+                if not rep:
+                    continue
+                comps = rep.split(d.component)
+                for c, comp in enumerate(comps):
+                    if not comp:
+                        continue
+                    first_only = listed.get(c)
+                    if first_only is None:
+                        if sub_sep not in comp:
+                            comps[c] = leaf_of(c)(comp, walk)
+                            continue
+                        start = 0
+                    elif first_only and sub_sep in comp:
+                        start = 1
+                    else:
+                        continue
+                    leaf = leaf_of(c)
+                    subs = comp.split(sub_sep)
+                    for s in range(start, len(subs)):
+                        if subs[s]:
+                            subs[s] = leaf(subs[s], walk)
+                    comps[c] = sub_sep.join(subs)
+                reps[r] = d.component.join(comps)
+            return d.repetition.join(reps)
+
+        self._deferred.add(handle)
         return handle
 
     @staticmethod
@@ -723,11 +815,18 @@ class HL7Scrubber:
                 # CP, MO, unknown or misspelt types) is free text, leaf by leaf. The
                 # text scrubber leaves plain numbers alone; dates, phones, SSNs and
                 # the message's known PHI in them are replaced.
-                handler = by_type[value_type] = (
-                    self._component_handler("OBX-5", value_type, role, components, None)
-                    if components is not None
-                    else _text_field
-                )
+                if components is None:
+                    handler = _text_field
+                else:
+                    structured = self._component_handler(
+                        "OBX-5", value_type, role, components, None
+                    )
+                    rest = self._companions[structured]
+
+                    def handler(raw: str, walk: _Walk) -> str:
+                        return rest(structured(raw, walk), walk)
+
+                by_type[value_type] = handler
             return handler(raw, walk)
 
         self._deferred.add(handle)

@@ -469,3 +469,81 @@ def test_codes_and_numbers_in_string_fields_keep_their_bytes(safe_harbor: HL7Scr
     keep = make(KEEP_ALL)
     planted = [f"PV2||||||||||||{NOTE}", "DG1|1||R55^Syncope, Zebulon 03/04/1961^I10"]
     assert scrub_segments(keep, *planted) == planted
+
+
+# --- composites without component tables, components the tables do not list ----------
+
+OSWIN = "NK1|1|Quillfeather^Oswin|SPO"
+
+
+def scrub_version(scrubber: HL7Scrubber, version: str, *segments: str) -> list[str]:
+    msh = MSH.replace("|2.5", f"|{version}")
+    out = scrub_text(scrubber, "\r".join((msh, PID, OSWIN, *segments)) + "\r")
+    return [line for line in out.split("\r") if line][3:]
+
+
+def test_composites_without_a_component_table_are_free_text(safe_harbor: HL7Scrubber) -> None:
+    pv1 = "PV1|1|I|W1^101^A^GENHOSP^^^^^Home of Oswin 617-555-0142 born 06/15/1961"
+    obr = "OBR|1|||R55^Syncope^I10|||||||||||BLD&Blood&HL70070^^Oswin 617-555-0199 03/05/2024"
+    tq1 = "TQ1|1|10^mg&call 617-555-0142&L"
+    (pv1_out,) = scrub_version(safe_harbor, "2.5.1", pv1)
+    # PL.9 location description; point of care, room, bed and facility stay.
+    assert pv1_out == "PV1|1|I|W1^101^A^GENHOSP^^^^^Home of [NAME] [PHONE] born 1961"
+    (obr_out,) = scrub_version(safe_harbor, "2.4", obr)  # OBR-15 SPS (before 2.5)
+    assert obr_out.split("|")[15] == "BLD&Blood&HL70070^^[NAME] [PHONE] 2024"
+    (tq1_out,) = scrub_version(safe_harbor, "2.5.1", tq1)  # CQ units
+    assert tq1_out == "TQ1|1|10^mg&call [PHONE]&L"
+
+
+def test_timestamp_subcomponents_after_the_time_are_free_text(safe_harbor: HL7Scrubber) -> None:
+    out = scrub_version(
+        safe_harbor,
+        "2.5.1",
+        "EVN|A01|20240305083000&call 617-555-0199",
+        "PD1|||||||||||||||||2015^20150202",  # DT with a second component
+    )
+    assert out == ["EVN|A01|2024&call [PHONE]", "PD1|||||||||||||||||2015^2015"]
+
+
+def test_components_missing_from_the_tables_are_free_text(safe_harbor: HL7Scrubber) -> None:
+    nk1 = (
+        "NK1|2|Quillfeather^Zephyrina" + "^" * 13 + "Zephy|SPO|9 Ferry Lane^^Brookvale^MA^02139"
+        + "^" * 15 + "call 617-555-0142 ask Oswin"
+    )  # fmt: skip
+    (out,) = scrub_version(safe_harbor, "2.7", nk1)
+    fields = out.split("|")
+    assert fields[2] == "[NAME]^[NAME]" + "^" * 13 + "[NAME]"  # XPN.15 called by
+    assert fields[4] == "^^^MA^021" + "^" * 15 + "call [PHONE] ask [NAME]"  # XAD.20 comment
+
+
+def test_codes_in_composites_keep_their_bytes(safe_harbor: HL7Scrubber) -> None:
+    segments = [
+        "PV1|1|I|W1^101^A^GENHOSP&1.2.840.114350&ISO^^^B2^3^Ward 1 east",
+        "OBR|1|||R55^Syncope^I10|||||||||||BLD^^^ARM&Arm&HL70163",
+        "TQ1|1|10^mg&milligram&UCUM",
+        "ROL|1|AD|PP^Primary care^HL70443|1234^House^Gregory^^^^^^GENHOSP&&HCD^L^^^MD",
+        "PRT|1|AD||RP^Referring^HL70912",
+    ]
+    version_segments = scrub_version(safe_harbor, "2.5.1", *segments)
+    assert version_segments[:3] == segments[:3]
+    rol = version_segments[3].split("|")
+    assert rol[3] == "PP^Primary care^HL70443"
+    assert rol[4].startswith("PRV-") and rol[4].endswith("^^^^^^GENHOSP&&HCD^L^^^MD")
+    assert version_segments[4] == segments[4]
+    keep = make(KEEP_ALL)
+    planted = [
+        "PV1|1|I|W1^101^A^^^^^^Home of Oswin 617-555-0142",
+        "EVN|A01|20240305083000&call 617-555-0199",
+        "NK1|2|Quillfeather^Zephyrina" + "^" * 13 + "Zephy|SPO",
+    ]
+    assert scrub_version(keep, "2.7", *planted) == planted
+
+
+def test_compact_dates_in_free_text(safe_harbor: HL7Scrubber) -> None:
+    out = scrub_segments(
+        safe_harbor,
+        "NTE|1||hives since 20230615, seen 202403050830",
+        "ZPD|1|19610304|order 12345678|20240101|6175550142",
+    )
+    assert out[0] == "NTE|1||hives since 2023, seen 2024"
+    assert out[1] == "ZPD|1|1961|order 12345678|2024|6175550142"

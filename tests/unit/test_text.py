@@ -191,6 +191,12 @@ def test_name_parts_skip_particles_and_short_parts() -> None:
         ("DOB 03041961", "DOB 1961"),
         ("DOB 030461", "DOB 1961"),
         ("DOB: 19610304", "DOB: 1961"),
+        # compact (HL7 / ISO basic) dates, with or without a time
+        ("admitted 20240305", "admitted 2024"),
+        ("hives since 20230615.", "hives since 2023."),
+        ("seen 202403050830, again 20240305083000+0215", "seen 2024, again 2024"),
+        ("stay 20240305-20240309", "stay 2024-2024"),
+        ("born 19610304", "born 1961"),
         ("seen Mar 4, '61", "seen 1961"),
         ("seen 4 Mar '61", "seen 1961"),
         # day and month without a year: no year to reduce to
@@ -203,6 +209,7 @@ def test_name_parts_skip_particles_and_short_parts() -> None:
         ("born in 1935, widowed", "born in [DATE], widowed"),
         ("DOB 03/04/1930", "DOB [DATE]"),
         ("born Mar 1930", "born [DATE]"),
+        ("born 19300304", "born [DATE]"),
         ("born 1961", "born 1961"),
     ],
 )
@@ -224,6 +231,9 @@ def test_written_dates_are_generalized(ctx: MessageContext, text: str, expected:
         "you may 2 doses; May 5 mg",
         "troponin negative x2; 1961.03.04.5",
         "Hgb 13.5 g/dL, WBC 7.2",
+        # eight digits that are not a compact date
+        "order 12345678; valid to 99991231; ref 6175550142; lot 20241301 and 20240001",
+        "accession ORD20240305, build 1.20240305, 2024030512 units",
     ],
 )
 def test_clinical_numbers_survive(make_scrubber: Callable[..., Scrubber], text: str) -> None:
@@ -244,6 +254,8 @@ def test_clinical_numbers_survive(make_scrubber: Callable[..., Scrubber], text: 
         ("on 1961.03.04", r"on \d{4}\.\d{2}\.\d{2}"),
         ("DOB 03041961", r"DOB \d{8}"),
         ("DOB 030461", r"DOB \d{6}"),
+        ("admitted 20240305", r"admitted \d{8}"),
+        ("seen 202403050830", r"seen \d{8}0830"),
         ("seen Mar 4, '61", r"seen [A-Z][a-z]{2} \d{1,2}, '\d{2}"),
         ("seen on 15 Jan", r"seen on \d{1,2} [A-Z][a-z]{2}"),
         ("March 14, 2023", r"[A-Z][a-z]+ \d{1,2}, \d{4}"),
