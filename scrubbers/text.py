@@ -235,6 +235,147 @@ def fold_with_offsets(text: str) -> tuple[str, list[int] | None]:
     return folded, offsets
 
 
+# A capitalized word right before a known surname is taken for a first name ("Oswin
+# Quillfeather", a relative the message names only by surname), unless it is one of
+# these: titles, relations, roles and words that start sentences in notes.
+_FIRST_NAME_BEFORE: Final = re.compile(r"\b([A-Z][a-z]{1,20})\s+$")
+_NOT_FIRST_NAMES: Final = frozenset(
+    {
+        "mr",
+        "mrs",
+        "ms",
+        "miss",
+        "mx",
+        "dr",
+        "prof",
+        "sir",
+        "madam",
+        "the",
+        "a",
+        "an",
+        "patient",
+        "pt",
+        "family",
+        "baby",
+        "nurse",
+        "doctor",
+        "attending",
+        "resident",
+        "mother",
+        "father",
+        "mom",
+        "dad",
+        "son",
+        "daughter",
+        "wife",
+        "husband",
+        "brother",
+        "sister",
+        "aunt",
+        "uncle",
+        "grandmother",
+        "grandfather",
+        "grandson",
+        "granddaughter",
+        "cousin",
+        "niece",
+        "nephew",
+        "partner",
+        "spouse",
+        "guardian",
+        "friend",
+        "neighbor",
+        "neighbour",
+        "caregiver",
+        "and",
+        "or",
+        "with",
+        "by",
+        "for",
+        "from",
+        "to",
+        "of",
+        "per",
+        "re",
+        "cc",
+        "dear",
+        "hi",
+        "hello",
+        "called",
+        "saw",
+        "seen",
+        "see",
+        "told",
+        "asked",
+        "met",
+        "visited",
+        "contact",
+        "contacted",
+        "spoke",
+        "discussed",
+        "informed",
+        "notified",
+        "both",
+        "all",
+        "late",
+        "young",
+        "old",
+        "little",
+        "big",
+        "st",
+        "saint",
+        "van",
+        "von",
+        "de",
+        "del",
+        "la",
+        "le",
+        "mac",
+        "call",
+        "please",
+        "ask",
+        "tell",
+        "notify",
+        "page",
+        "text",
+        "email",
+        "phone",
+        "thank",
+        "thanks",
+        "note",
+        "emailed",
+        "phoned",
+        "paged",
+        "texted",
+        "sent",
+        "gave",
+        "given",
+        "reviewed",
+        "examined",
+        "patients",
+        "client",
+        "member",
+        "subscriber",
+        "insured",
+        "guarantor",
+        "donor",
+        "recipient",
+        "child",
+        "infant",
+    }
+)
+_LOOKBEHIND: Final = 32
+
+
+def _first_name_before(text: str, start: int) -> int:
+    """Where a span for a surname at ``start`` begins, with a first name before it."""
+    window = text[max(0, start - _LOOKBEHIND) : start]
+    match = _FIRST_NAME_BEFORE.search(window)
+    if match is None or match.group(1).casefold() in _NOT_FIRST_NAMES:
+        return start
+    return start - len(window) + match.start(1)
+
+
 class TextScrubber:
     """Per-message free-text scrubber; adapters feed it the structured PHI first."""
 
@@ -246,6 +387,7 @@ class TextScrubber:
         "_names",
         "_pending",
         "_raw",
+        "_surnames",
         "_terms",
         "_terms_from",
     )
@@ -263,6 +405,7 @@ class TextScrubber:
         # How many pending values and names _terms already holds: it grows as the
         # adapter registers more, instead of being rebuilt for every text.
         self._terms_from = (0, 0)
+        self._surnames: set[str] = set()  # folded family names (and their parts)
         # The same terms by their first word: a text is searched only for terms whose
         # first word it contains (a short coded text like "White" checks one word,
         # not every spelling of every name in the message).
@@ -355,6 +498,9 @@ class TextScrubber:
         for family, given, middle, replacement in names[done_names:]:
             for spelling in name_spellings(family, given, middle):
                 learn(spelling, replacement)
+            for surname in (family, *name_parts(family)):
+                if len(surname.strip()) >= MIN_SWEEP_LENGTH:
+                    self._surnames.add(fold(surname.strip()))
         self._terms_from = (len(pending), len(names))
         return terms
 
@@ -386,10 +532,12 @@ class TextScrubber:
                 if (
                     start == 0 or (not folded[start - 1].isalnum() and folded[start - 1] != "_")
                 ) and (end == length or (not folded[end].isalnum() and folded[end] != "_")):
-                    if offsets is None:
-                        spans.append((start, end, replacement))
-                    else:
-                        spans.append((offsets[start], offsets[end], replacement))
+                    begin, finish = (
+                        (start, end) if offsets is None else (offsets[start], offsets[end])
+                    )
+                    if term in self._surnames:
+                        begin = _first_name_before(text, begin)
+                    spans.append((begin, finish, replacement))
                 start = folded.find(term, start + 1)
         return spans
 

@@ -341,3 +341,21 @@ def test_identifier_detectors_leave_clinical_text(
 def test_ages_in_words_are_kept_where_ages_are(make_scrubber: Callable[..., Scrubber]) -> None:
     context = make_scrubber("limited-data-set").message([PatientIdentifier("P1", "MR", "GH")])
     assert context.scrub_text("a ninety-two year old") == "a ninety-two year old"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Oswin Quillfeather called back.", "[NAME] called back."),
+        ("Seen with Hester Quillfeather today.", "Seen with [NAME] today."),
+        ("Call Quillfeather at home.", "Call [NAME] at home."),
+        ("Patient Quillfeather is stable.", "Patient [NAME] is stable."),
+        ("Mother Quillfeather visited.", "Mother [NAME] visited."),
+        ("Dr. Quillfeather reviewed.", "Dr. [NAME] reviewed."),
+    ],
+)
+def test_a_first_name_before_a_known_surname_goes_with_it(
+    ctx: MessageContext, text: str, expected: str
+) -> None:
+    """Relatives named only in notes share the patient's surname: "Oswin Quillfeather"."""
+    assert ctx.scrub_text(text) == expected
