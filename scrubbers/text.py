@@ -376,6 +376,38 @@ def _first_name_before(text: str, start: int) -> int:
     return start - len(window) + match.start(1)
 
 
+def _terms_of(spellings: Iterable[str]) -> tuple[tuple[str, str], ...]:
+    """(folded term, its first word) for each distinct spelling long enough to search."""
+    out: dict[str, str] = {}
+    for spelling in spellings:
+        term = fold(spelling)
+        if len(term) >= MIN_TERM_LENGTH and term not in out:
+            first = _TOKEN.search(term)
+            out[term] = first.group(0) if first else ""
+    return tuple(out.items())
+
+
+# Memoized across messages: the same attending physician, ward phone or returning
+# patient appears in thousands of messages, and their spellings never change.
+@functools.lru_cache(maxsize=16_384)
+def _name_terms(family: str, given: str, middle: str) -> tuple[tuple[str, str], ...]:
+    return _terms_of(name_spellings(family, given, middle))
+
+
+@functools.lru_cache(maxsize=16_384)
+def _value_terms(value: str, is_phone: bool) -> tuple[tuple[str, str], ...]:
+    return _terms_of(phone_spellings(value) if is_phone else (value,))
+
+
+@functools.lru_cache(maxsize=16_384)
+def _surname_terms(family: str) -> tuple[str, ...]:
+    return tuple(
+        fold(part.strip())
+        for part in (family, *name_parts(family))
+        if len(part.strip()) >= MIN_SWEEP_LENGTH
+    )
+
+
 class TextScrubber:
     """Per-message free-text scrubber; adapters feed it the structured PHI first."""
 
@@ -485,22 +517,17 @@ class TextScrubber:
             return self._terms
         terms, by_token = self._terms, self._by_token
 
-        def learn(spelling: str, replacement: str) -> None:
-            term = fold(spelling)
-            if len(term) >= MIN_TERM_LENGTH and term not in terms:
-                terms[term] = replacement
-                first = _TOKEN.search(term)
-                by_token.setdefault(first.group(0) if first else "", []).append((term, replacement))
+        def learn(known: tuple[tuple[str, str], ...], replacement: str) -> None:
+            for term, token in known:
+                if term not in terms:
+                    terms[term] = replacement
+                    by_token.setdefault(token, []).append((term, replacement))
 
         for kind, value, replacement in pending[done_pending:]:
-            for spelling in phone_spellings(value) if kind in (Kind.PHONE, Kind.FAX) else (value,):
-                learn(spelling, replacement)
+            learn(_value_terms(value, kind in (Kind.PHONE, Kind.FAX)), replacement)
         for family, given, middle, replacement in names[done_names:]:
-            for spelling in name_spellings(family, given, middle):
-                learn(spelling, replacement)
-            for surname in (family, *name_parts(family)):
-                if len(surname.strip()) >= MIN_SWEEP_LENGTH:
-                    self._surnames.add(fold(surname.strip()))
+            learn(_name_terms(family, given, middle), replacement)
+            self._surnames.update(_surname_terms(family))
         self._terms_from = (len(pending), len(names))
         return terms
 
