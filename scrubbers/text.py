@@ -419,6 +419,7 @@ class TextScrubber:
         "_names",
         "_pending",
         "_raw",
+        "_raw_tokens",
         "_surnames",
         "_terms",
         "_terms_from",
@@ -433,6 +434,7 @@ class TextScrubber:
         # Exact values that may also replace *kept* structured values (see known()):
         # names, streets, cities and identifiers; not ZIP codes or codes a policy keeps.
         self._raw: dict[str, str] = {}
+        self._raw_tokens: set[str] = set()  # the longest word of each _raw key
         self._terms: dict[str, str] = {}  # folded spelling -> replacement
         # How many pending values and names _terms already holds: it grows as the
         # adapter registers more, instead of being rebuilt for every text.
@@ -465,7 +467,7 @@ class TextScrubber:
         self._pending.append((kind, value, replacement))
         self._memo.clear()
         if kind in STRUCTURAL_KINDS and len(value) >= MIN_SWEEP_LENGTH:
-            self._raw.setdefault(value.casefold(), replacement)
+            self._remember(value.casefold(), replacement)
 
     def add_name(self, family: str, given: str, middle: str, replacement: str) -> None:
         self._names.append((family, given, middle, replacement))
@@ -473,14 +475,14 @@ class TextScrubber:
         for raw_part in (family, given, middle):
             part = raw_part.strip()
             if len(part) >= MIN_SWEEP_LENGTH:
-                self._raw.setdefault(part.casefold(), replacement)
+                self._remember(part.casefold(), replacement)
 
     def absorb(self, other: TextScrubber) -> None:
         """Learn everything another message's scrubber knows (for batch envelopes)."""
         self._pending.extend(other._pending)
         self._names.extend(other._names)
         for key, value in other._raw.items():
-            self._raw.setdefault(key, value)
+            self._remember(key, value)
         self._birth_dates |= other._birth_dates
         self._memo.clear()
 
@@ -495,10 +497,16 @@ class TextScrubber:
     def has_known(self) -> bool:
         return bool(self._raw)
 
+    def _remember(self, key: str, replacement: str) -> None:
+        if key not in self._raw:
+            self._raw[key] = replacement
+            # Its longest word: present in any text the key occurs in, and the rarest.
+            self._raw_tokens.add(max(_TOKEN.findall(key), key=len, default=key))
+
     def may_contain_known(self, text: str) -> bool:
-        """Cheap pre-check (substring search) before looking at ``text`` value by value."""
-        folded = text.casefold()
-        return any(key in folded for key in self._raw)
+        """Cheap pre-check before looking at ``text`` value by value: a value equal to
+        a known one has every word of it, the longest included, among the text's."""
+        return not self._raw_tokens.isdisjoint(_TOKEN.findall(text.casefold()))
 
     def known(self, value: str) -> str | None:
         """The replacement of a PHI value already replaced in this message, if any.
