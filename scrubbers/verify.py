@@ -30,7 +30,11 @@ from scrubbers.target import Target
 
 MIN_LENGTH: Final = 4
 _SSN: Final = re.compile(r"(?<![\d-])\d{3}-\d{2}-\d{4}(?![\d-])")
-_EMAIL: Final = re.compile(r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b")
+# Bounded repeats (RFC 5321 lengths): linear time on adversarial runs like "a.a.a...".
+_EMAIL: Final = re.compile(
+    r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8}"
+    r"\.[A-Za-z]{2,24}\b"
+)
 
 _MIN_BASE64: Final = 12
 _BASE64: Final = re.compile(r"(?:[A-Za-z0-9+/]{4}|\r?\n)+(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?")
@@ -196,7 +200,7 @@ class Verifier:
                 found[kind.value] += 1
         if Kind.SSN in self._checked and _SSN.search(text):
             found[Kind.SSN.value] += 1
-        if Kind.EMAIL in self._checked and _EMAIL.search(text):
+        if Kind.EMAIL in self._checked and "@" in text and _EMAIL.search(text):
             found[Kind.EMAIL.value] += 1
         return found
 

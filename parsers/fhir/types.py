@@ -90,7 +90,7 @@ def _model_class(name: str) -> Any:
     return None
 
 
-@functools.cache
+@functools.lru_cache(maxsize=8192)  # bounded: unknown type names come from input
 def children(model: str) -> dict[str, ElementType] | None:
     """Element name -> type for a resource, datatype or backbone model; None if unknown."""
     merged: dict[str, ElementType] = {}

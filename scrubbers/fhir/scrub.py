@@ -293,7 +293,7 @@ class FHIRScrubber:
             if isinstance(value, list):
                 kept: list[Any] = []
                 for item in value:
-                    if self._is_free_text(item, element, key):
+                    if self._is_free_text(item, element, key, child_path):
                         self._defer_text(item, child_path, walk, _list_setter(kept, len(kept)))
                         kept.append(item)
                         continue
@@ -304,7 +304,7 @@ class FHIRScrubber:
                     obj[key] = kept
                 else:
                     del obj[key]
-            elif self._is_free_text(value, element, key):
+            elif self._is_free_text(value, element, key, child_path):
                 self._defer_text(value, child_path, walk, _dict_setter(obj, key))
             else:
                 result = self._element(value, element, key, child_path, child_role, walk)
@@ -314,11 +314,11 @@ class FHIRScrubber:
                     obj[key] = result
 
     @staticmethod
-    def _is_free_text(value: Any, element: ElementType | None, key: str) -> bool:
-        """Fail closed: every ``string``/``markdown`` no datatype handler claimed, and
-        every string the models do not know (unless it is shaped like a date), is
-        free text. Coded types (``code``, ``uri``, ``id``...) are not."""
-        if not isinstance(value, str):
+    def _is_free_text(value: Any, element: ElementType | None, key: str, path: str) -> bool:
+        """Fail closed: every ``string``/``markdown`` no datatype handler or path rule
+        claimed, and every string the models do not know (unless it is shaped like a
+        date), is free text. Coded types (``code``, ``uri``, ``id``...) are not."""
+        if not isinstance(value, str) or path in rules.PATH_KINDS or key in rules.KEY_KINDS:
             return False
         fhir_type = element.fhir_type if element else None
         if fhir_type in ("markdown", "string"):
@@ -335,6 +335,8 @@ class FHIRScrubber:
         self, value: Any, element: ElementType | None, key: str, path: str, role: Role, walk: _Walk
     ) -> Any:
         fhir_type = element.fhir_type if element else None
+        if value is None and key.startswith("_"):
+            return value  # "_given": [{...}, null]: the JSON form of a gap, valid FHIR
         if element is not None:
             if element.model is not None and not isinstance(value, dict):
                 raise FHIRScrubError(f"{path}: a {fhir_type} must be a JSON object")
@@ -372,6 +374,7 @@ class FHIRScrubber:
             return value
         handler = self._HANDLERS.get(kind_of or "")
         if handler is not None:
+            _check_string_fields(value, kind_of or "", path)
             result = handler(self, value, path, role, walk)
             if result is _REMOVE or not isinstance(result, dict):
                 return result
@@ -1067,6 +1070,20 @@ def _resources(document: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 _PATIENT_REFERENCE: Final = re.compile(r"(?:^|/)Patient/([A-Za-z0-9.\-]{1,64})(?:/|$)")
+
+
+def _check_string_fields(value: dict[str, Any], datatype: str, path: str) -> None:
+    """The fields a datatype handler reads must have their JSON types (fail closed:
+    ``"postalCode": 2139`` is not a ZIP code the handler would see)."""
+    elements = children(datatype) or {}
+    for key in _HANDLED.get(datatype, ()):
+        element = elements.get(key)
+        if element is None or element.fhir_type not in _STRING_TYPES or key not in value:
+            continue
+        item = value[key]
+        for entry in item if isinstance(item, list) else (item,):
+            if entry is not None and not isinstance(entry, str):
+                raise FHIRScrubError(f"{path}.{key}: a {element.fhir_type} must be a JSON string")
 
 
 def _reference_type(reference: Any, declared: Any) -> str:

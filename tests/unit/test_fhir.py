@@ -821,3 +821,65 @@ def test_coded_values_security_displays_and_url_fragments(safe_harbor: FHIRScrub
     text = orjson.dumps(scrub(safe_harbor, bundle)).decode()
     for value in ("Zebulon", "Quillfeather", "617-555-0142"):
         assert value not in text, value
+
+
+# --- third review round ---------------------------------------------------------------
+
+
+def test_path_rules_apply_to_string_elements(safe_harbor: FHIRScrubber) -> None:
+    coverage = {
+        "resourceType": "Coverage",
+        "id": "cov",
+        "status": "active",
+        "subscriberId": "SUB99887766",
+        "beneficiary": {"reference": "Patient/p1"},
+        "payor": [{"display": "Cigna"}],
+    }
+    device = {
+        "resourceType": "Device",
+        "id": "d",
+        "serialNumber": "PJN123456H",
+        "lotNumber": "L77",
+        "patient": {"reference": "Patient/p1"},
+        "udiCarrier": [
+            {"deviceIdentifier": "00884838039557", "carrierHRF": "(01)00884838039557(21)A1234"}
+        ],
+    }
+    condition = {
+        "resourceType": "Condition",
+        "id": "c",
+        "subject": {"reference": "Patient/p1"},
+        "note": [{"authorString": "Barnaby Fairweather", "text": "ok"}],
+    }
+    for resource, planted in (
+        (coverage, ("SUB99887766",)),
+        (device, ("PJN123456H", "L77", "00884838039557", "A1234")),
+        (condition, ("Barnaby", "Fairweather")),
+    ):
+        text = orjson.dumps(scrub(safe_harbor, resource)).decode()
+        for value in planted:
+            assert value not in text, value
+
+
+def test_null_gaps_in_primitive_extension_arrays_are_valid(safe_harbor: FHIRScrubber) -> None:
+    patient = {
+        **ZEB,
+        "name": [
+            {
+                "family": "Quillfeather",
+                "given": ["Zebulon", "Maud"],
+                "_given": [
+                    {"extension": [{"url": "http://example.org/q", "valueCode": "CL"}]},
+                    None,
+                ],
+            }
+        ],
+    }
+    out = scrub(safe_harbor, patient)
+    assert "Quillfeather" not in orjson.dumps(out).decode()
+
+
+def test_a_numeric_postal_code_fails_closed(safe_harbor: FHIRScrubber) -> None:
+    [result] = safe_harbor.scrub_bytes(orjson.dumps({**ZEB, "address": [{"postalCode": 2139}]}))
+    assert result.output is None and result.error is not None
+    assert "2139" not in result.error
