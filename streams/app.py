@@ -194,7 +194,7 @@ def create_app(config: WorkerConfig, scrubber: Scrubber) -> tuple[faust.App, Wor
             )
             metrics.records_in.labels(record.topic).inc()
             started = time.perf_counter()
-            out = processor.process(record)
+            out = processor.process_within(record, config.record_timeout_s)
             fmt = processor.routing.formats.get(record.topic, "auto")
             metrics.latency.labels(fmt).observe(time.perf_counter() - started)
             try:

@@ -42,6 +42,7 @@ class WorkerConfig:
     policy: str = "safe-harbor"
     processing_guarantee: str = "at_least_once"
     max_in_flight: int = 1000  # outputs awaiting the broker's ack before fetching pauses
+    record_timeout_s: float = 10.0  # a record's processing budget; past it, quarantined
     max_record_bytes: int = 4 * 1024 * 1024  # larger records are quarantined unscrubbed
     # The largest raw record a quarantine record carries whole; larger ones are
     # quarantined without their payload. Also sizes the consumer's per-partition
@@ -86,6 +87,7 @@ _ENV: Final[dict[str, str]] = {
     "processing_guarantee": "PHI_SCRUB_PROCESSING_GUARANTEE",
     "max_record_bytes": "PHI_SCRUB_MAX_RECORD_BYTES",
     "max_in_flight": "PHI_SCRUB_MAX_IN_FLIGHT",
+    "record_timeout_s": "PHI_SCRUB_RECORD_TIMEOUT_S",
     "quarantine_max_bytes": "PHI_SCRUB_QUARANTINE_MAX_BYTES",
     "http_port": "PHI_SCRUB_HTTP_PORT",
     "http_host": "PHI_SCRUB_HTTP_HOST",
@@ -102,6 +104,7 @@ _ENV: Final[dict[str, str]] = {
     "ssl_keyfile": "KAFKA_SSL_KEYFILE",
 }
 _LISTS: Final = frozenset({"hl7_topics", "fhir_topics", "header_allowlist"})
+_FLOATS: Final = frozenset({"record_timeout_s"})
 _INTS: Final = frozenset(
     {
         "max_record_bytes",
@@ -139,6 +142,11 @@ def load_config(env: Mapping[str, str] | None = None) -> WorkerConfig:
     for name in _LISTS & values.keys():
         if isinstance(values[name], str):
             values[name] = _split(values[name])
+    for name in _FLOATS & values.keys():
+        try:
+            values[name] = float(values[name])
+        except (TypeError, ValueError):
+            raise ConfigError(f"{_ENV[name]} must be a number") from None
     for name in _INTS & values.keys():
         try:
             values[name] = int(values[name])

@@ -35,6 +35,7 @@ from scrubbers.fhir.scrub import FHIRScrubber
 from scrubbers.hl7.scrub import HL7Scrubber
 from scrubbers.report import ScrubReport
 from scrubbers.verify import Verifier
+from streams import deadline
 
 SCRUBBER_VERSION: Final = version("phi-scrub")
 HEADER_PREFIX: Final = "phi-scrub."
@@ -107,6 +108,28 @@ class RecordProcessor:
         self.hl7 = HL7Scrubber(scrubber)
         self.fhir = FHIRScrubber(scrubber)
         self.verifier = Verifier(scrubber.policy)
+
+    def process_within(self, record: SourceRecord, seconds: float) -> OutputRecord:
+        """:meth:`process` with a time budget: past it, the record is quarantined.
+
+        A pathological record (a regex that backtracks, a huge repetition) must
+        not stall its partition for minutes; ``seconds <= 0`` disables the budget.
+        """
+        try:
+            with deadline.within(seconds):
+                out = self.process(record)
+        except deadline.RecordTimeout:
+            return self.quarantine(
+                record, Stage.SCRUB, "RecordTimeout", f"processing took longer than {seconds:g} s"
+            )
+        if out.reason == "RecordTimeout":  # raised inside a stage and caught there
+            return self.quarantine(
+                record,
+                Stage(out.stage),
+                "RecordTimeout",
+                f"processing took longer than {seconds:g} s",
+            )
+        return out
 
     def process(self, record: SourceRecord) -> OutputRecord:
         value = record.value

@@ -46,6 +46,7 @@ def test_yaml_file_then_environment(tmp_path: Path) -> None:
         ),
         ({"KAFKA_BOOTSTRAP_SERVERS": "k:1", "PHI_SCRUB_HL7_OUTPUT": "raw.hl7v2"}, "must differ"),
         ({"KAFKA_BOOTSTRAP_SERVERS": "k:1", "PHI_SCRUB_MAX_IN_FLIGHT": "0"}, "at least 1"),
+        ({"KAFKA_BOOTSTRAP_SERVERS": "k:1", "PHI_SCRUB_RECORD_TIMEOUT_S": "soon"}, "a number"),
         (
             {"KAFKA_BOOTSTRAP_SERVERS": "k:1", "PHI_SCRUB_QUARANTINE_MAX_BYTES": "1048576"},
             "PHI_SCRUB_QUARANTINE_MAX_BYTES must be at least PHI_SCRUB_MAX_RECORD_BYTES",

@@ -173,3 +173,26 @@ def test_a_record_over_the_quarantine_ceiling_is_quarantined_without_its_payload
     )
     assert headers["phi-scrub.source-offset"] == b"7"  # where to replay it from
     assert_no_phi(out)
+
+
+def test_a_record_over_its_time_budget_is_quarantined(
+    processor: RecordProcessor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pathological record must not stall its partition: past the budget, quarantine."""
+
+    def forever(self: object, data: bytes, *args: object) -> None:
+        while True:
+            pass
+
+    monkeypatch.setattr("scrubbers.hl7.scrub.HL7Scrubber.scrub_bytes", forever)
+    out = processor.process_within(record("raw.hl7", ADT.encode()), 0.2)
+    assert out.quarantined and out.stage == "scrub"
+    headers = dict(out.headers)
+    assert headers["phi-scrub.error-class"] == b"RecordTimeout"
+    assert headers["phi-scrub.reason"] == b"processing took longer than 0.2 s"
+
+
+def test_the_time_budget_leaves_normal_records_alone(processor: RecordProcessor) -> None:
+    out = processor.process_within(record("raw.hl7", ADT.encode()), 5)
+    assert not out.quarantined
+    assert_no_phi(out)
