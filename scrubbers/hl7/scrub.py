@@ -155,6 +155,10 @@ class _Walk:
         any HL7 reader sees (``\\X51\\uill`` is "Quill"). Text the policy leaves
         alone keeps its exact bytes; changed text is written back escaped, characters
         that came from hex escapes outside printable ASCII as hex escapes again.
+
+        ``raw`` is normally one leaf; a component rejoined across its subcomponent
+        separators (a URL whose query has an unescaped ``&``, see
+        :func:`_joined_url`) keeps those separators literal, as the sender wrote them.
         """
         if not raw or (self.skip_short and target is None and _unchangeable(raw)):
             return raw
@@ -163,7 +167,7 @@ class _Walk:
             outcome = self.ctx.apply(raw, target or _FREE_TEXT_TARGET)
             if outcome == raw:
                 return raw
-            return "" if isinstance(outcome, Removal) else er7.escape(outcome, d)
+            return "" if isinstance(outcome, Removal) else _escape_text(outcome, d, raw)
         keep: list[str] = []
 
         def protect(value: str) -> str:
@@ -177,7 +181,7 @@ class _Walk:
             return raw
         if isinstance(outcome, Removal):
             return ""
-        out = er7.escape(outcome, d)
+        out = _escape_text(outcome, d, raw)
         for char, sequence in hex_chars.items():
             if char in out:
                 out = out.replace(char, sequence)
@@ -187,6 +191,36 @@ class _Walk:
 
 
 _FREE_TEXT_TARGET: Final = Target(Kind.FREE_TEXT, Role.PATIENT, FORMAT, "text", "TX")
+
+
+def _escape_text(text: str, d: Delimiters, raw: str) -> str:
+    """Scrubbed text escaped for its field; the subcomponent separator stays literal
+    when ``raw`` (a rejoined component) had it literal."""
+    sub_sep = d.subcomponent
+    if sub_sep not in raw or sub_sep not in text:
+        return er7.escape(text, d)
+    return sub_sep.join(er7.escape(part, d) for part in text.split(sub_sep))
+
+
+_QUERY_KEY: Final = re.compile(r"[\w.\-\[\]]+=")
+
+
+def _joined_url(comp: str, sub_sep: str) -> bool:
+    """Whether a component's subcomponents are a URL cut at the ``&`` of its query
+    (senders rarely escape it): a subcomponent with ``://``, or one with ``?`` and
+    ``=`` followed by one that starts ``key=``. Such a component is scrubbed as one
+    text, so the query's values keep their URL context."""
+    if sub_sep not in comp:
+        return False
+    if "://" in comp:
+        return True
+    if "?" not in comp or "=" not in comp:
+        return False
+    subs = comp.split(sub_sep)
+    return any(
+        "?" in subs[i] and "=" in subs[i] and _QUERY_KEY.match(subs[i + 1])
+        for i in range(len(subs) - 1)
+    )
 
 
 def _unchangeable(value: str) -> bool:
@@ -533,7 +567,7 @@ class HL7Scrubber:
                     if not comp:
                         continue
                     if c + 1 in text_numbers:
-                        if d.subcomponent in comp:
+                        if d.subcomponent in comp and not _joined_url(comp, d.subcomponent):
                             comps[c] = d.subcomponent.join(
                                 text(sub, walk) for sub in comp.split(d.subcomponent)
                             )
@@ -561,6 +595,8 @@ class HL7Scrubber:
             d = walk.d
             if d.component not in raw and d.subcomponent not in raw and d.repetition not in raw:
                 return leaf(raw, walk)
+            if d.subcomponent in raw and ("://" in raw or "?" in raw):
+                return _leaves_by_component(raw, walk, leaf)
             leaves = (_LEAF_SPLIT.get(d) or _leaf_splitter(d)).split(raw)
             for i in range(0, len(leaves), 2):
                 if leaves[i]:
@@ -587,7 +623,7 @@ class HL7Scrubber:
                 return value
             if value[:1].isdigit() and _TIMESTAMP.fullmatch(value):
                 return walk.write(walk.apply(value, date_target), value)
-            if "_" in value and not any(c.isspace() for c in value):
+            if "_" in value and "://" not in value and not any(c.isspace() for c in value):
                 # A file or document name (TXA-16 "Wick_Hester_2024.pdf"): words joined
                 # by underscores are scrubbed as words, the underscores put back.
                 spaced = value.replace("_", " ")
@@ -737,7 +773,7 @@ class HL7Scrubber:
                         continue
                     first_only = listed.get(c)
                     if first_only is None:
-                        if sub_sep not in comp:
+                        if sub_sep not in comp or _joined_url(comp, sub_sep):
                             comps[c] = leaf_of(c)(comp, walk)
                             continue
                         start = 0
@@ -932,8 +968,28 @@ def _text_field(raw: str, walk: _Walk) -> str:
     for r, rep in enumerate(reps):
         comps = rep.split(d.component)
         for c, comp in enumerate(comps):
+            if _joined_url(comp, d.subcomponent):
+                comps[c] = walk.scrub_text(comp)
+                continue
             subs = comp.split(d.subcomponent)
             comps[c] = d.subcomponent.join(walk.scrub_text(sub) for sub in subs)
+        reps[r] = d.component.join(comps)
+    return d.repetition.join(reps)
+
+
+def _leaves_by_component(raw: str, walk: _Walk, leaf: Callable[[str, _Walk], str]) -> str:
+    """Free text leaf by leaf, except that a component holding a URL cut at its
+    query's ``&`` is one leaf (see :func:`_joined_url`)."""
+    d = walk.d
+    reps = raw.split(d.repetition)
+    for r, rep in enumerate(reps):
+        comps = rep.split(d.component)
+        for c, comp in enumerate(comps):
+            if _joined_url(comp, d.subcomponent):
+                comps[c] = leaf(comp, walk)
+                continue
+            subs = comp.split(d.subcomponent)
+            comps[c] = d.subcomponent.join(leaf(sub, walk) if sub else sub for sub in subs)
         reps[r] = d.component.join(comps)
     return d.repetition.join(reps)
 

@@ -548,3 +548,40 @@ def test_compact_dates_in_free_text(safe_harbor: HL7Scrubber) -> None:
     )
     assert out[0] == "NTE|1||hives since 2023, seen 2024"
     assert out[1] == "ZPD|1|1961|order 12345678|2024|6175550142"
+
+
+# --- review findings: URLs cut at "&", queries, simple fields, escapes, charsets ------
+
+PORTAL = "https://portal.genhosp.org/mychart/patient/00098765?dob=1961-03-03&name=zquill"
+
+
+@pytest.mark.parametrize(
+    ("segment", "expected"),
+    [
+        (f"OBX|1|TX|N||{PORTAL}", "OBX|1|TX|N||[URL]"),
+        (f"NTE|1||see {PORTAL} today", "NTE|1||see [URL] today"),
+        # No scheme: a "?key=" subcomponent followed by "key=".
+        ("NTE|1||www.genhosp.org/p?mrn=1&n=zquill ok", "NTE|1||[URL] ok"),
+        (f"PV2||||||||||||{PORTAL}", "PV2||||||||||||[URL]"),  # ST field
+        (f"ZPT|1|{PORTAL}^kept", "ZPT|1|[URL]^kept"),  # unknown segment
+        (f"OBX|1|CE|N||X^{PORTAL}^L", "OBX|1|CE|N||X^[URL]^L"),  # coded text
+        (f"AL1|1||X^{PORTAL}^L", "AL1|1||X^[URL]^L"),  # coded field text
+    ],
+)
+def test_url_cut_at_its_query_ampersand_is_one_text(
+    safe_harbor: HL7Scrubber, segment: str, expected: str
+) -> None:
+    (out,) = scrub_segments(safe_harbor, segment)
+    assert out == expected
+    assert "zquill" not in out
+
+
+def test_url_rejoined_keeps_its_ampersands_as_written(safe_harbor: HL7Scrubber) -> None:
+    # The URL itself is kept (a keep-all policy) and so are the bytes: "&" stays "&".
+    keep = make(KEEP_ALL)
+    assert scrub_segments(keep, f"NTE|1||see {PORTAL}") == [f"NTE|1||see {PORTAL}"]
+    # A text around the URL that changes keeps the literal "&" of the rejoined component.
+    note = "NTE|1||Zebulon: ftp://x.example/a?q=1 &more& 555-123-4567"
+    assert scrub_segments(safe_harbor, note) == ["NTE|1||[NAME]: [URL] &more& [PHONE]"]
+    # Subcomponents that are not a URL are still scrubbed one by one.
+    assert scrub_segments(safe_harbor, "NTE|1||a=1&Zebulon&b") == ["NTE|1||a=1&[NAME]&b"]
