@@ -223,6 +223,16 @@ def _joined_url(comp: str, sub_sep: str) -> bool:
     )
 
 
+_MAX_CODE: Final = 20
+_NOT_CODE: Final = re.compile(r"\s|(?:19|20)\d{6}")
+
+
+def _is_code(value: str) -> bool:
+    """A value that reads as a code (or several): at most 20 characters, no
+    whitespace, no timestamp in it."""
+    return len(value) <= _MAX_CODE and _NOT_CODE.search(value) is None
+
+
 def _unchangeable(value: str) -> bool:
     """Text the text scrubber leaves as it is: a single character, or a number of
     fewer than five digits (context terms and detectors need more)."""
@@ -315,6 +325,8 @@ class HL7Scrubber:
         self._plans: dict[tuple[str, str], SegmentPlan] = {}
         self._targets: dict[tuple[str, int, Kind, Role, str], Target] = {}
         self._deferred: set[FieldHandler] = {_text_field, _coded_text}
+        # Handlers of code fields (ID, IS, NM, ...): deferred only when not a code.
+        self._simple: set[FieldHandler] = set()
         # A composite's structured handler -> its free-text pass over the parts its
         # component table does not list (see _component_text_handler).
         self._companions: dict[FieldHandler, FieldHandler] = {}
@@ -411,6 +423,8 @@ class HL7Scrubber:
                 else:
                     continue
             if handler in self._deferred:
+                if handler in self._simple and _is_code(raw):
+                    continue  # the common case: a code, kept without a deferred pass
                 later.append((index, handler))
                 continue
             new = handler(raw, walk)
@@ -540,7 +554,29 @@ class HL7Scrubber:
             # A composite without a component table (PL, HD, CQ, SPS, TQ, CP, an
             # older version's CM_ type): whatever a sender types in it is free text.
             return self._string_handler(path, datatype, role)
-        return None
+        return self._simple_handler(path, datatype, role)
+
+    def _simple_handler(self, path: str, datatype: str, role: Role) -> FieldHandler:
+        """A code, number or sequence id (ID, IS, NM, SI, ...): kept byte for byte while
+        it looks like one. Fail closed: a leaf with whitespace or longer than a code
+        (an error text typed into ERR-9, a note in an IS field) is free text, and a
+        leaf that is exactly an HL7 timestamp is a date."""
+        text_leaf = self._text_leaf(path, 0, datatype, role)
+
+        def leaf(value: str, walk: _Walk) -> str:
+            if _is_code(value):
+                return value
+            return text_leaf(value, walk)
+
+        def handle(raw: str, walk: _Walk) -> str:
+            d = walk.d
+            if d.component not in raw and d.subcomponent not in raw and d.repetition not in raw:
+                return leaf(raw, walk)
+            return _leaves_by_component(raw, walk, leaf)
+
+        self._deferred.add(handle)
+        self._simple.add(handle)
+        return handle
 
     def _coded_handler(self, path: str, datatype: str, role: Role) -> FieldHandler:
         """A coded field (CE, CWE, CNE, CF): text components are free text, the codes

@@ -585,3 +585,38 @@ def test_url_rejoined_keeps_its_ampersands_as_written(safe_harbor: HL7Scrubber) 
     assert scrub_segments(safe_harbor, note) == ["NTE|1||[NAME]: [URL] &more& [PHONE]"]
     # Subcomponents that are not a URL are still scrubbed one by one.
     assert scrub_segments(safe_harbor, "NTE|1||a=1&Zebulon&b") == ["NTE|1||a=1&[NAME]&b"]
+
+
+def test_text_typed_into_code_fields_is_free_text(safe_harbor: HL7Scrubber) -> None:
+    err = (
+        "ERR||PID^1^7|102^Data type error^HL70357|E||||DOB 03/03/1961 MRN 00012345|"
+        "Call 508-555-0142 DOB 03/03/1961 MRN 00012345"
+    )
+    (out,) = scrub_segments(safe_harbor, err)
+    fields = out.split("|")
+    assert fields[:5] == ["ERR", "", "PID^1^7", "102^Data type error^HL70357", "E"]
+    assert_gone(out, "508-555-0142", "03/03/1961", "00012345")
+    assert fields[9] == "Call [PHONE] DOB 1961 MRN " + fields[8].rsplit(" ", 1)[1]  # ERR-9 IS
+    # Text in an ID field (NTE-2 source of comment), a long value, a name.
+    nte, pv1 = scrub_segments(
+        safe_harbor,
+        "NTE|1|Zebulon seen on 03/05/2024|ok",
+        "PV1|1|I||Zebulon_Quillfeather_visit|",  # PV1-4 admission type (IS), 26 characters
+    )
+    assert nte == "NTE|1|[NAME] seen on 2024|ok"
+    assert pv1 == "PV1|1|I||[NAME]_visit|"
+    # Codes keep their bytes, and a timestamp in a code field is a date.
+    codes = "ERR||PID^1^7|102^Data type error^HL70357|E|A1~B2&C3|||||"
+    assert scrub_segments(safe_harbor, codes) == [codes]
+    assert scrub_segments(safe_harbor, "NTE|1|20240305083000|ok") == ["NTE|1|2024|ok"]
+
+
+def test_acknowledgment_text_is_free_text(safe_harbor: HL7Scrubber) -> None:
+    msh = MSH.replace("ADT^A01", "ACK")
+    out = scrub_text(
+        safe_harbor,
+        f"{msh}\rMSA|AE|MSG0001|Patient Quillfeather not found, call 508-555-0142\r",
+    )
+    msa = out.split("\r")[1]
+    assert msa.startswith("MSA|AE|")
+    assert msa.endswith("|Patient Quillfeather not found, call [PHONE]")  # MSA-3 is text
