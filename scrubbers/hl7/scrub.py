@@ -99,6 +99,9 @@ class SegmentPlan:
     # split index -> free-text pass over the parts of a composite field that its
     # component table does not list, run after the structured pass
     after: dict[int, FieldHandler] = field(default_factory=dict)
+    # the handler of fields beyond the reference (or of every field of an unknown
+    # segment): free text, or QPD's query parameters
+    beyond: FieldHandler | None = None
 
 
 class _Walk:
@@ -416,7 +419,7 @@ class HL7Scrubber:
                 continue
             handler = plan.handlers.get(index)
             if handler is None and (plan.unknown_segment or index > plan.known_fields):
-                handler = _text_field
+                handler = plan.beyond or _text_field
             if handler is None:
                 if _TIMESTAMP_HINT.search(raw):
                     handler = self._stray_dates(plan.name, index)
@@ -506,7 +509,13 @@ class HL7Scrubber:
                 if companion is not None:
                     after[info.number - offset] = companion
         known = (max(info.number for info in infos) - offset) if infos else 0
-        return SegmentPlan(name, drop, handlers, known, infos is None, after)
+        beyond = None
+        if name == "QPD":
+            # QPD-3 on: query parameters, whatever the version says (2.3 has no QPD).
+            beyond = self._query_handler(version)
+            handlers = {n: h for n, h in handlers.items() if n < 3}
+            handlers[3] = beyond
+        return SegmentPlan(name, drop, handlers, known, infos is None, after, beyond)
 
     def _field_handler(
         self, segment: str, number: int, datatype: str, role: Role
@@ -859,6 +868,98 @@ class HL7Scrubber:
             return Kind.ORGANIZATION_NAME, org_role
         raise HL7ScrubError("internal: unknown component kind")
 
+    # --- QPD query parameters ------------------------------------------------------
+
+    def _query_handler(self, version: str) -> FieldHandler:
+        """QPD-3 and after (QBP queries, RSP echoes): the demographics searched for.
+
+        A repetition ``@<SEG>.<field>[.<component>[.<sub>]]^<value>`` (a QIP pair, as
+        in IHE PDQ) gets the policy of that field's value: ``@PID.5.1.1^Family`` is a
+        name, ``@PID.7^19610303`` a birth date, ``@PID.3.1^<id>`` an identifier. A
+        parameter shaped like an identifier (CX: an id with an assigning authority
+        or type code, as in IHE PIX) is an identifier. Anything else, and a QIP pair
+        naming a field or component the tables do not classify, is free text.
+        """
+        text = self._string_handler("QPD-3", "varies", Role.PATIENT)
+        cx = self._component_handler(
+            "QPD-3", "CX", Role.PATIENT, tables.DATATYPE_COMPONENTS["CX"], Kind.MRN
+        )
+        cx_rest = self._companions[cx]
+        targets: dict[str, tuple[Target, int | None] | None] = {}
+
+        def handle(raw: str, walk: _Walk) -> str:
+            d = walk.d
+            reps = raw.split(d.repetition)
+            for r, rep in enumerate(reps):
+                if not rep:
+                    continue
+                name, sep, value = rep.partition(d.component)
+                if name[:1] != "@":
+                    comps = rep.split(d.component)
+                    if comps[0] and len(comps) > 3 and any(comps[3:5]):
+                        reps[r] = cx_rest(cx(rep, walk), walk)
+                    else:
+                        reps[r] = text(rep, walk)
+                    continue
+                key = name.strip().upper()
+                if key not in targets:
+                    targets[key] = self._query_target(version, key)
+                found = targets[key]
+                if found is None or not value:
+                    reps[r] = name + sep + text(value, walk) if value else rep
+                    continue
+                target, name_part = found
+                head, comp_sep, tail = value.partition(d.component)
+                subs = head.split(d.subcomponent)
+                for s, sub in enumerate(subs):
+                    if not sub:
+                        continue
+                    outcome = walk.apply(sub, target)
+                    subs[s] = walk.write(outcome, sub)
+                    if name_part is not None and subs[s] != sub:
+                        _add_query_name(walk, sub, name_part, outcome)
+                rest = comp_sep + text(tail, walk) if comp_sep else ""
+                reps[r] = name + sep + d.subcomponent.join(subs) + rest
+            return d.repetition.join(reps)
+
+        self._deferred.add(handle)
+        return handle
+
+    def _query_target(self, version: str, name: str) -> tuple[Target, int | None] | None:
+        """The target of a QIP field name (``@PID.5.1``), and for a person's name the
+        part it is (0 family, 1 given, 2 middle); None when not classified."""
+        match = _QIP_NAME.fullmatch(name)
+        if match is None:
+            return None
+        segment, number = match.group(1), int(match.group(2))
+        component = int(match.group(3)) if match.group(3) else None
+        infos = segment_fields(version, segment) or segment_fields(ENVELOPE_VERSION, segment)
+        info = next((i for i in infos or () if i.number == number), None)
+        path = f"{segment}-{number}"
+        rule = tables.FIELD_RULES.get(path, tables.FieldRule())
+        datatype = rule.datatype or (info.datatype if info is not None else "")
+        if rule.text or not datatype:
+            return None
+        role = rule.role or tables.SEGMENT_ROLES.get(segment, Role.PATIENT)
+        if rule.role is None and datatype in tables.PROVIDER_DATATYPES:
+            role = Role.PROVIDER
+        position = component or 1
+        components = tables.DATATYPE_COMPONENTS.get(datatype)
+        if components is not None:
+            crule = components.get(position)
+            if crule is None:
+                return None
+            kind, crole = self._component_kind(crule.kind, [], role, rule.kind)
+        elif rule.kind is not None and position == 1:
+            kind, crole = rule.kind, role
+        else:
+            return None
+        name_part = None
+        layout = NAME_LAYOUT.get(datatype)
+        if kind in (Kind.NAME, Kind.PROVIDER_NAME):
+            name_part = layout.index(position - 1) if layout and position - 1 in layout else 0
+        return self._target(path, position, kind, crole, datatype), name_part
+
     # --- OBX-5 ------------------------------------------------------------------
 
     def _obx5_handler(self, role: Role) -> FieldHandler:
@@ -1109,6 +1210,18 @@ def _add_free_name(walk: _Walk, raw: str, outcome: Outcome) -> None:
         middle = words[1] if len(words) > 2 else ""
     replacement = as_text(outcome, Kind.NAME) if not isinstance(outcome, Removal) else "[NAME]"
     walk.ctx.text.add_name(family, given, middle, replacement)
+
+
+_QIP_NAME: Final = re.compile(r"@([A-Z][A-Z0-9]{2})\.(\d{1,3})(?:\.(\d{1,3}))?(?:\.\d{1,3})?")
+
+
+def _add_query_name(walk: _Walk, raw: str, part: int, outcome: Outcome) -> None:
+    """Register a name part searched for in a query (family, given or middle) for the
+    message's free text."""
+    parts = ["", "", ""]
+    parts[part] = er7.unescape(raw, walk.d, walk.codec)
+    replacement = as_text(outcome, Kind.NAME) if not isinstance(outcome, Removal) else "[NAME]"
+    walk.ctx.text.add_name(parts[0], parts[1], parts[2], replacement)
 
 
 def _add_name_context(

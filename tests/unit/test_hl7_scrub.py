@@ -620,3 +620,44 @@ def test_acknowledgment_text_is_free_text(safe_harbor: HL7Scrubber) -> None:
     msa = out.split("\r")[1]
     assert msa.startswith("MSA|AE|")
     assert msa.endswith("|Patient Quillfeather not found, call [PHONE]")  # MSA-3 is text
+
+
+def scrub_query(scrubber: HL7Scrubber, *segments: str, version: str = "2.5") -> list[str]:
+    msh = MSH.replace("ADT^A01", "QBP^Q22^QBP_Q21").replace("|2.5", f"|{version}")
+    out = scrub_text(scrubber, "\r".join((msh, *segments)) + "\r")
+    return [line for line in out.split("\r") if line][1:]
+
+
+@pytest.mark.parametrize("version", ["2.3", "2.5", "2.8"])
+def test_query_parameters_get_the_policy_of_the_field_they_search(
+    safe_harbor: HL7Scrubber, version: str
+) -> None:
+    qpd = (
+        "QPD|IHE PDQ Query|Q1234|@PID.5.1.1^QUILLFEATHER~@PID.5.2^ZEBULON~@PID.7^19610303"
+        "~@PID.3.1^00012345~@PID.11.3^Brookvale~@PID.11.5^02139~@PID.13^6175550142"
+        "~@PID.19^987654329~@PID.8^M~@PID.3.4.1^GENHOSP~@ZZZ.1^call 617-555-0199"
+    )
+    qpd_out, nte = scrub_query(
+        safe_harbor, qpd, "NTE|1||Zebulon Quillfeather asked", version=version
+    )
+    params = qpd_out.split("|")[3].split("~")
+    assert qpd_out.startswith("QPD|IHE PDQ Query|Q1234|")
+    assert params[:3] == ["@PID.5.1.1^[NAME]", "@PID.5.2^[NAME]", "@PID.7^1961"]
+    assert params[3].startswith("@PID.3.1^MRN-")
+    assert params[4:8] == ["@PID.11.3^", "@PID.11.5^021", "@PID.13^", "@PID.19^"]
+    assert params[8:] == ["@PID.8^M", "@PID.3.4.1^GENHOSP", "@ZZZ.1^call [PHONE]"]
+    assert nte == "NTE|1||[NAME] asked"  # the names searched for are known to the text
+
+
+def test_query_parameters_without_field_names(safe_harbor: HL7Scrubber) -> None:
+    pix = "QPD|IHE PIX Query|Q231|00012345^^^GENHOSP&1.2.3&ISO^MR|^^^OTHER&4.5&ISO"
+    (pix_out,) = scrub_query(safe_harbor, pix)
+    fields = pix_out.split("|")
+    assert fields[3].startswith("MRN-") and fields[3].endswith("^^^GENHOSP&1.2.3&ISO^MR")
+    assert fields[4] == "^^^OTHER&4.5&ISO"
+    free = "QPD|Find|Q9|Pt call 617-555-0199 born 03/03/1961|ok~DOB 19610303"
+    (free_out,) = scrub_query(safe_harbor, free)
+    assert free_out == "QPD|Find|Q9|Pt call [PHONE] born 1961|ok~DOB 1961"
+    keep = make(KEEP_ALL)
+    planted = "QPD|IHE PDQ Query|Q1234|@PID.5.1.1^QUILLFEATHER~@PID.7^19610303|" + pix[27:]
+    assert scrub_query(keep, planted) == [planted]
