@@ -661,3 +661,22 @@ def test_query_parameters_without_field_names(safe_harbor: HL7Scrubber) -> None:
     keep = make(KEEP_ALL)
     planted = "QPD|IHE PDQ Query|Q1234|@PID.5.1.1^QUILLFEATHER~@PID.7^19610303|" + pix[27:]
     assert scrub_query(keep, planted) == [planted]
+
+
+def test_undeclared_windows_1252_is_scrubbed_not_rejected(safe_harbor: HL7Scrubber) -> None:
+    pid = PID.replace("Quillfeather^Zebulon", "Quillfé^Zébulon")
+    untouched = "AL1|1||X^Crème brûlée \u2013 “œufs”^L"
+    text = "\r".join((MSH, "EVN|A01", pid, untouched, "NTE|1||Zébulon Quillfé\u2019s note")) + "\r"
+    data = text.encode("cp1252")
+    with pytest.raises(UnicodeDecodeError):
+        data.decode("utf-8")
+    result = safe_harbor.scrub_bytes(data)
+    assert result.ok, [m.error for m in result.messages]
+    assert result.output is not None
+    segments = result.output.split(b"\r")
+    assert segments[1] == b"EVN|A01"
+    assert segments[3] == untouched.encode("cp1252")  # untouched bytes identical
+    assert segments[2].split(b"|")[5] == b"[NAME]^[NAME]^[NAME]"
+    assert segments[4] == "NTE|1||[NAME]\u2019s note".encode("cp1252")
+    out = result.output.decode("cp1252")
+    assert "Quillf" not in out and "bulon" not in out
