@@ -171,11 +171,24 @@ class _Walk:
             if outcome == raw:
                 return raw
             return "" if isinstance(outcome, Removal) else _escape_text(outcome, d, raw)
-        keep: list[str] = []
+        # Marker -> the escape it stands for. A private-use character the sender
+        # wrote literally is never used as a marker (and is kept as written).
+        keep: dict[str, str] = {}
+        taken = set(_PRIVATE_USE.findall(raw)) if _PRIVATE_USE.search(raw) else None
+        next_code = _MARKER_BASE
 
         def protect(value: str) -> str:
-            keep.append(value)
-            return chr(_MARKER_BASE + len(keep) - 1)
+            nonlocal next_code
+            while True:
+                if next_code == _MARKER_END + 1:
+                    next_code = _MARKER_BASE_EXTRA
+                elif next_code > _MARKER_END_EXTRA:
+                    raise HL7ScrubError("too many escape sequences in one value")
+                char = chr(next_code)
+                next_code += 1
+                if taken is None or char not in taken:
+                    keep[char] = value
+                    return char
 
         hex_chars: dict[str, str] = {}
         plain = _split_escapes(raw, d, protect, self.codec, hex_chars)
@@ -188,8 +201,10 @@ class _Walk:
         for char, sequence in hex_chars.items():
             if char in out:
                 out = out.replace(char, sequence)
-        for index, value in enumerate(keep):
-            out = out.replace(chr(_MARKER_BASE + index), value)
+        if keep:
+            # A marker inside a replaced span went with it (the escape split a name,
+            # "Quill\\H\\feather"); the others are the sender's escapes again.
+            out = _PRIVATE_USE.sub(lambda m: keep.get(m.group(), m.group()), out)
         return out
 
 
@@ -242,8 +257,13 @@ def _unchangeable(value: str) -> bool:
     return len(value) < 2 or (len(value) < 5 and value.isdigit())
 
 
-_MARKER_BASE: Final = 0xE000  # private-use characters standing in for formatting escapes
+# Private-use characters stand in for formatting escapes while text is scrubbed:
+# the BMP's first, then plane 15's (a value with more than 6,400 escapes).
+_MARKER_BASE: Final = 0xE000
 _MARKER_END: Final = 0xF8FF
+_MARKER_BASE_EXTRA: Final = 0xF0000
+_MARKER_END_EXTRA: Final = 0xFFFFD
+_PRIVATE_USE: Final = re.compile("[\ue000-\uf8ff\U000f0000-\U000ffffd]")
 
 
 def _split_escapes(
@@ -304,9 +324,9 @@ def _decode_hex(
     except (UnicodeDecodeError, LookupError):
         codec = "latin-1"  # as er7.unescape reads it; written back as the same bytes
         text = data.decode(codec)
+    if _PRIVATE_USE.search(text):
+        return None
     for char in text:
-        if _MARKER_BASE <= ord(char) <= _MARKER_END:
-            return None
         if hex_chars is not None and not (" " <= char <= "~") and char not in hex_chars:
             hex_chars[char] = _hex_escape(char, esc, codec)
     return text

@@ -12,7 +12,7 @@ import pytest
 from parsers.hl7v2 import parse
 from parsers.hl7v2.er7 import Delimiters, unescape
 from scrubbers.engine import Scrubber
-from scrubbers.hl7.scrub import HL7Scrubber, patient_identifiers
+from scrubbers.hl7.scrub import HL7Scrubber, _Walk, patient_identifiers
 from scrubbers.keys import KeyRing
 from scrubbers.policy import load_policy, parse_policy
 from scrubbers.policy_yaml import PolicyError
@@ -680,3 +680,70 @@ def test_undeclared_windows_1252_is_scrubbed_not_rejected(safe_harbor: HL7Scrubb
     assert segments[4] == "NTE|1||[NAME]\u2019s note".encode("cp1252")
     out = result.output.decode("cp1252")
     assert "Quillf" not in out and "bulon" not in out
+
+
+class _SpanScrubber:
+    """Stands in for the text scrubber of the text3 branch: a name matches across
+    private-use characters inside it, and the replaced span covers them."""
+
+    PUA = "[\ue000-\uf8ff\U000f0000-\U000ffffd]*"
+
+    def __init__(self, *names: str) -> None:
+        self.patterns = [
+            re.compile(self.PUA.join(re.escape(c) for c in name), re.IGNORECASE) for name in names
+        ]
+        self.seen: list[str] = []
+
+    def apply(self, value: str, target: object) -> str:
+        self.seen.append(value)
+        for pattern in self.patterns:
+            value = pattern.sub("[NAME]", value)
+        return value
+
+
+@pytest.mark.parametrize(
+    ("note", "expected"),
+    [
+        ("Pt \\H\\Quill\\N\\feather seen.", "Pt \\H\\[NAME] seen."),
+        ("x \\.br\\ZEB\\H\\ULON\\N\\ is well.", "x \\.br\\[NAME]\\N\\ is well."),
+        ("Quill\\Zabc\\feather\\.br\\Zeb\\.br\\ulon", "[NAME]\\.br\\[NAME]"),
+        ("\\.sp 2\\Quillfeather\\.ce\\", "\\.sp 2\\[NAME]\\.ce\\"),
+        ("a\\.br\\b\\.br\\Quill\\.br\\feather|c", "a\\.br\\b\\.br\\[NAME]\\F\\c"),
+    ],
+)
+def test_formatting_escape_inside_a_replaced_name_goes_with_it(note: str, expected: str) -> None:
+
+    stub = _SpanScrubber("Quillfeather", "Zebulon")
+    walk = _Walk(stub, Delimiters())  # type: ignore[arg-type]
+    raw = note.replace("|", "\\F\\")
+    assert walk.scrub_text(raw) == expected
+    assert all("\\" not in seen for seen in stub.seen)  # escapes were markers
+
+
+def test_private_use_characters_written_by_the_sender_are_not_markers() -> None:
+
+    stub = _SpanScrubber("Quillfeather")
+    walk = _Walk(stub, Delimiters(), "utf-8")  # type: ignore[arg-type]
+    # \\XEE8081\\ is U+E001 in UTF-8: a hex escape of a private-use character is kept opaque.
+    raw = "\ue000 Quill\\H\\feather \ue001\\.br\\ \\XEE8081\\"
+    assert walk.scrub_text(raw) == "\ue000 [NAME] \ue001\\.br\\ \\XEE8081\\"
+    (seen,) = stub.seen
+    assert seen.count("\ue000") == 1 and seen.count("\ue001") == 1
+
+
+@pytest.mark.xfail(strict=False, reason="needs text3 branch")
+@pytest.mark.parametrize(
+    "note",
+    [
+        "Pt \\H\\Quill\\N\\feather seen.\\.br\\ZEB\\H\\ULON\\N\\ is well.",
+        "Pt Quill\\Zabc\\feather seen.",
+        "Pt Zeb\\.br\\ulon seen.",
+    ],
+)
+def test_name_split_by_a_formatting_escape_is_replaced(safe_harbor: HL7Scrubber, note: str) -> None:
+    (obx,) = scrub_segments(safe_harbor, f"OBX|1|FT|NOTE^Note||{note}")
+    value = obx.split("|")[5]
+    assert value.startswith("Pt ") and "[NAME]" in value
+    plain = re.sub(r"\\[^\\]*\\", "", value).upper()  # what a reader sees, escapes gone
+    assert "QUILL" not in plain and "FEATHER" not in plain
+    assert "ZEB" not in plain and "ULON" not in plain
