@@ -11,7 +11,8 @@ parses about 45 messages/s); segment and field *meaning* lives in
 What is handled: delimiters from MSH-1/MSH-2 (any characters, not only
 ``|^~\\&``); ``\\r``, ``\\n`` and ``\\r\\n`` segment separators; MLLP frames
 (``0x0B ... 0x1C 0x0D``); several messages per input and FHS/BHS batch
-envelopes; the character set named in MSH-18 where Python has a codec;
+envelopes; the character set named in MSH-18 where Python has a codec
+(without one: UTF-8, else Windows-1252, else Latin-1);
 escape sequences (``\\F\\ \\S\\ \\T\\ \\R\\ \\E\\ \\Xhh\\``; formatting escapes such
 as ``\\.br\\`` are kept as they are).
 
@@ -178,16 +179,31 @@ def charset_of(data: bytes) -> tuple[str, bool]:
     return codec, True
 
 
-def decode(data: bytes, codec: str, declared: bool) -> str:
+# Without MSH-18, input that is not UTF-8 is read as legacy feeds write it:
+# Windows-1252, else Latin-1 (which decodes any byte). Both round-trip every byte.
+UNDECLARED_FALLBACKS: Final = ("cp1252", "latin-1")
+
+
+def decode(data: bytes, codec: str, declared: bool) -> tuple[str, str]:
+    """The input's text and the codec it was read with (and is written back in).
+
+    A declared character set must match. Without one, UTF-8 is tried first, then
+    Windows-1252, then Latin-1: a legacy feed with an empty MSH-18 is read, not
+    rejected, and its untouched bytes come out as they came in.
+    """
     try:
-        return data.decode(codec)
+        return data.decode(codec), codec
     except UnicodeDecodeError as exc:
-        where = f"at byte {exc.start}"
         if declared:
             raise ER7Error(
-                f"bytes do not match the MSH-18 character set ({codec}) {where}"
+                f"bytes do not match the MSH-18 character set ({codec}) at byte {exc.start}"
             ) from None
-        raise ER7Error(f"not valid UTF-8 {where} and MSH-18 declares no character set") from None
+    for fallback in UNDECLARED_FALLBACKS:
+        try:
+            return data.decode(fallback), fallback
+        except UnicodeDecodeError:
+            continue
+    raise ER7Error("input cannot be decoded")  # unreachable: Latin-1 decodes any byte
 
 
 def parse(data: bytes, max_segments: int = 100_000) -> Document:
@@ -198,7 +214,7 @@ def parse(data: bytes, max_segments: int = 100_000) -> Document:
         raise ER7Error("binary content (NUL bytes): not an HL7v2 ER7 message")
     body, framed = strip_mllp(data)
     codec, declared = charset_of(body)
-    text = decode(body, codec, declared)
+    text, codec = decode(body, codec, declared)
     stripped = text.lstrip("\ufeff\r\n")  # a UTF-8 byte order mark is kept verbatim too
     leading = text[: len(text) - len(stripped)]
     parts = _SEGMENT_SPLIT.split(stripped)

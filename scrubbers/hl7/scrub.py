@@ -99,6 +99,9 @@ class SegmentPlan:
     # split index -> free-text pass over the parts of a composite field that its
     # component table does not list, run after the structured pass
     after: dict[int, FieldHandler] = field(default_factory=dict)
+    # the handler of fields beyond the reference (or of every field of an unknown
+    # segment): free text, or QPD's query parameters
+    beyond: FieldHandler | None = None
 
 
 class _Walk:
@@ -155,6 +158,10 @@ class _Walk:
         any HL7 reader sees (``\\X51\\uill`` is "Quill"). Text the policy leaves
         alone keeps its exact bytes; changed text is written back escaped, characters
         that came from hex escapes outside printable ASCII as hex escapes again.
+
+        ``raw`` is normally one leaf; a component rejoined across its subcomponent
+        separators (a URL whose query has an unescaped ``&``, see
+        :func:`_joined_url`) keeps those separators literal, as the sender wrote them.
         """
         if not raw or (self.skip_short and target is None and _unchangeable(raw)):
             return raw
@@ -163,12 +170,25 @@ class _Walk:
             outcome = self.ctx.apply(raw, target or _FREE_TEXT_TARGET)
             if outcome == raw:
                 return raw
-            return "" if isinstance(outcome, Removal) else er7.escape(outcome, d)
-        keep: list[str] = []
+            return "" if isinstance(outcome, Removal) else _escape_text(outcome, d, raw)
+        # Marker -> the escape it stands for. A private-use character the sender
+        # wrote literally is never used as a marker (and is kept as written).
+        keep: dict[str, str] = {}
+        taken = set(_PRIVATE_USE.findall(raw)) if _PRIVATE_USE.search(raw) else None
+        next_code = _MARKER_BASE
 
         def protect(value: str) -> str:
-            keep.append(value)
-            return chr(_MARKER_BASE + len(keep) - 1)
+            nonlocal next_code
+            while True:
+                if next_code == _MARKER_END + 1:
+                    next_code = _MARKER_BASE_EXTRA
+                elif next_code > _MARKER_END_EXTRA:
+                    raise HL7ScrubError("too many escape sequences in one value")
+                char = chr(next_code)
+                next_code += 1
+                if taken is None or char not in taken:
+                    keep[char] = value
+                    return char
 
         hex_chars: dict[str, str] = {}
         plain = _split_escapes(raw, d, protect, self.codec, hex_chars)
@@ -177,16 +197,58 @@ class _Walk:
             return raw
         if isinstance(outcome, Removal):
             return ""
-        out = er7.escape(outcome, d)
+        out = _escape_text(outcome, d, raw)
         for char, sequence in hex_chars.items():
             if char in out:
                 out = out.replace(char, sequence)
-        for index, value in enumerate(keep):
-            out = out.replace(chr(_MARKER_BASE + index), value)
+        if keep:
+            # A marker inside a replaced span went with it (the escape split a name,
+            # "Quill\\H\\feather"); the others are the sender's escapes again.
+            out = _PRIVATE_USE.sub(lambda m: keep.get(m.group(), m.group()), out)
         return out
 
 
 _FREE_TEXT_TARGET: Final = Target(Kind.FREE_TEXT, Role.PATIENT, FORMAT, "text", "TX")
+
+
+def _escape_text(text: str, d: Delimiters, raw: str) -> str:
+    """Scrubbed text escaped for its field; the subcomponent separator stays literal
+    when ``raw`` (a rejoined component) had it literal."""
+    sub_sep = d.subcomponent
+    if sub_sep not in raw or sub_sep not in text:
+        return er7.escape(text, d)
+    return sub_sep.join(er7.escape(part, d) for part in text.split(sub_sep))
+
+
+_QUERY_KEY: Final = re.compile(r"[\w.\-\[\]]+=")
+
+
+def _joined_url(comp: str, sub_sep: str) -> bool:
+    """Whether a component's subcomponents are a URL cut at the ``&`` of its query
+    (senders rarely escape it): a subcomponent with ``://``, or one with ``?`` and
+    ``=`` followed by one that starts ``key=``. Such a component is scrubbed as one
+    text, so the query's values keep their URL context."""
+    if sub_sep not in comp:
+        return False
+    if "://" in comp:
+        return True
+    if "?" not in comp or "=" not in comp:
+        return False
+    subs = comp.split(sub_sep)
+    return any(
+        "?" in subs[i] and "=" in subs[i] and _QUERY_KEY.match(subs[i + 1])
+        for i in range(len(subs) - 1)
+    )
+
+
+_MAX_CODE: Final = 20
+_NOT_CODE: Final = re.compile(r"\s|(?:19|20)\d{6}")
+
+
+def _is_code(value: str) -> bool:
+    """A value that reads as a code (or several): at most 20 characters, no
+    whitespace, no timestamp in it."""
+    return len(value) <= _MAX_CODE and _NOT_CODE.search(value) is None
 
 
 def _unchangeable(value: str) -> bool:
@@ -195,8 +257,13 @@ def _unchangeable(value: str) -> bool:
     return len(value) < 2 or (len(value) < 5 and value.isdigit())
 
 
-_MARKER_BASE: Final = 0xE000  # private-use characters standing in for formatting escapes
+# Private-use characters stand in for formatting escapes while text is scrubbed:
+# the BMP's first, then plane 15's (a value with more than 6,400 escapes).
+_MARKER_BASE: Final = 0xE000
 _MARKER_END: Final = 0xF8FF
+_MARKER_BASE_EXTRA: Final = 0xF0000
+_MARKER_END_EXTRA: Final = 0xFFFFD
+_PRIVATE_USE: Final = re.compile("[\ue000-\uf8ff\U000f0000-\U000ffffd]")
 
 
 def _split_escapes(
@@ -257,9 +324,9 @@ def _decode_hex(
     except (UnicodeDecodeError, LookupError):
         codec = "latin-1"  # as er7.unescape reads it; written back as the same bytes
         text = data.decode(codec)
+    if _PRIVATE_USE.search(text):
+        return None
     for char in text:
-        if _MARKER_BASE <= ord(char) <= _MARKER_END:
-            return None
         if hex_chars is not None and not (" " <= char <= "~") and char not in hex_chars:
             hex_chars[char] = _hex_escape(char, esc, codec)
     return text
@@ -281,6 +348,8 @@ class HL7Scrubber:
         self._plans: dict[tuple[str, str], SegmentPlan] = {}
         self._targets: dict[tuple[str, int, Kind, Role, str], Target] = {}
         self._deferred: set[FieldHandler] = {_text_field, _coded_text}
+        # Handlers of code fields (ID, IS, NM, ...): deferred only when not a code.
+        self._simple: set[FieldHandler] = set()
         # A composite's structured handler -> its free-text pass over the parts its
         # component table does not list (see _component_text_handler).
         self._companions: dict[FieldHandler, FieldHandler] = {}
@@ -370,13 +439,15 @@ class HL7Scrubber:
                 continue
             handler = plan.handlers.get(index)
             if handler is None and (plan.unknown_segment or index > plan.known_fields):
-                handler = _text_field
+                handler = plan.beyond or _text_field
             if handler is None:
                 if _TIMESTAMP_HINT.search(raw):
                     handler = self._stray_dates(plan.name, index)
                 else:
                     continue
             if handler in self._deferred:
+                if handler in self._simple and _is_code(raw):
+                    continue  # the common case: a code, kept without a deferred pass
                 later.append((index, handler))
                 continue
             new = handler(raw, walk)
@@ -458,7 +529,13 @@ class HL7Scrubber:
                 if companion is not None:
                     after[info.number - offset] = companion
         known = (max(info.number for info in infos) - offset) if infos else 0
-        return SegmentPlan(name, drop, handlers, known, infos is None, after)
+        beyond = None
+        if name == "QPD":
+            # QPD-3 on: query parameters, whatever the version says (2.3 has no QPD).
+            beyond = self._query_handler(version)
+            handlers = {n: h for n, h in handlers.items() if n < 3}
+            handlers[3] = beyond
+        return SegmentPlan(name, drop, handlers, known, infos is None, after, beyond)
 
     def _field_handler(
         self, segment: str, number: int, datatype: str, role: Role
@@ -506,7 +583,29 @@ class HL7Scrubber:
             # A composite without a component table (PL, HD, CQ, SPS, TQ, CP, an
             # older version's CM_ type): whatever a sender types in it is free text.
             return self._string_handler(path, datatype, role)
-        return None
+        return self._simple_handler(path, datatype, role)
+
+    def _simple_handler(self, path: str, datatype: str, role: Role) -> FieldHandler:
+        """A code, number or sequence id (ID, IS, NM, SI, ...): kept byte for byte while
+        it looks like one. Fail closed: a leaf with whitespace or longer than a code
+        (an error text typed into ERR-9, a note in an IS field) is free text, and a
+        leaf that is exactly an HL7 timestamp is a date."""
+        text_leaf = self._text_leaf(path, 0, datatype, role)
+
+        def leaf(value: str, walk: _Walk) -> str:
+            if _is_code(value):
+                return value
+            return text_leaf(value, walk)
+
+        def handle(raw: str, walk: _Walk) -> str:
+            d = walk.d
+            if d.component not in raw and d.subcomponent not in raw and d.repetition not in raw:
+                return leaf(raw, walk)
+            return _leaves_by_component(raw, walk, leaf)
+
+        self._deferred.add(handle)
+        self._simple.add(handle)
+        return handle
 
     def _coded_handler(self, path: str, datatype: str, role: Role) -> FieldHandler:
         """A coded field (CE, CWE, CNE, CF): text components are free text, the codes
@@ -533,7 +632,7 @@ class HL7Scrubber:
                     if not comp:
                         continue
                     if c + 1 in text_numbers:
-                        if d.subcomponent in comp:
+                        if d.subcomponent in comp and not _joined_url(comp, d.subcomponent):
                             comps[c] = d.subcomponent.join(
                                 text(sub, walk) for sub in comp.split(d.subcomponent)
                             )
@@ -561,6 +660,8 @@ class HL7Scrubber:
             d = walk.d
             if d.component not in raw and d.subcomponent not in raw and d.repetition not in raw:
                 return leaf(raw, walk)
+            if d.subcomponent in raw and ("://" in raw or "?" in raw):
+                return _leaves_by_component(raw, walk, leaf)
             leaves = (_LEAF_SPLIT.get(d) or _leaf_splitter(d)).split(raw)
             for i in range(0, len(leaves), 2):
                 if leaves[i]:
@@ -587,7 +688,7 @@ class HL7Scrubber:
                 return value
             if value[:1].isdigit() and _TIMESTAMP.fullmatch(value):
                 return walk.write(walk.apply(value, date_target), value)
-            if "_" in value and not any(c.isspace() for c in value):
+            if "_" in value and "://" not in value and not any(c.isspace() for c in value):
                 # A file or document name (TXA-16 "Wick_Hester_2024.pdf"): words joined
                 # by underscores are scrubbed as words, the underscores put back.
                 spaced = value.replace("_", " ")
@@ -737,7 +838,7 @@ class HL7Scrubber:
                         continue
                     first_only = listed.get(c)
                     if first_only is None:
-                        if sub_sep not in comp:
+                        if sub_sep not in comp or _joined_url(comp, sub_sep):
                             comps[c] = leaf_of(c)(comp, walk)
                             continue
                         start = 0
@@ -786,6 +887,98 @@ class HL7Scrubber:
             )
             return Kind.ORGANIZATION_NAME, org_role
         raise HL7ScrubError("internal: unknown component kind")
+
+    # --- QPD query parameters ------------------------------------------------------
+
+    def _query_handler(self, version: str) -> FieldHandler:
+        """QPD-3 and after (QBP queries, RSP echoes): the demographics searched for.
+
+        A repetition ``@<SEG>.<field>[.<component>[.<sub>]]^<value>`` (a QIP pair, as
+        in IHE PDQ) gets the policy of that field's value: ``@PID.5.1.1^Family`` is a
+        name, ``@PID.7^19610303`` a birth date, ``@PID.3.1^<id>`` an identifier. A
+        parameter shaped like an identifier (CX: an id with an assigning authority
+        or type code, as in IHE PIX) is an identifier. Anything else, and a QIP pair
+        naming a field or component the tables do not classify, is free text.
+        """
+        text = self._string_handler("QPD-3", "varies", Role.PATIENT)
+        cx = self._component_handler(
+            "QPD-3", "CX", Role.PATIENT, tables.DATATYPE_COMPONENTS["CX"], Kind.MRN
+        )
+        cx_rest = self._companions[cx]
+        targets: dict[str, tuple[Target, int | None] | None] = {}
+
+        def handle(raw: str, walk: _Walk) -> str:
+            d = walk.d
+            reps = raw.split(d.repetition)
+            for r, rep in enumerate(reps):
+                if not rep:
+                    continue
+                name, sep, value = rep.partition(d.component)
+                if name[:1] != "@":
+                    comps = rep.split(d.component)
+                    if comps[0] and len(comps) > 3 and any(comps[3:5]):
+                        reps[r] = cx_rest(cx(rep, walk), walk)
+                    else:
+                        reps[r] = text(rep, walk)
+                    continue
+                key = name.strip().upper()
+                if key not in targets:
+                    targets[key] = self._query_target(version, key)
+                found = targets[key]
+                if found is None or not value:
+                    reps[r] = name + sep + text(value, walk) if value else rep
+                    continue
+                target, name_part = found
+                head, comp_sep, tail = value.partition(d.component)
+                subs = head.split(d.subcomponent)
+                for s, sub in enumerate(subs):
+                    if not sub:
+                        continue
+                    outcome = walk.apply(sub, target)
+                    subs[s] = walk.write(outcome, sub)
+                    if name_part is not None and subs[s] != sub:
+                        _add_query_name(walk, sub, name_part, outcome)
+                rest = comp_sep + text(tail, walk) if comp_sep else ""
+                reps[r] = name + sep + d.subcomponent.join(subs) + rest
+            return d.repetition.join(reps)
+
+        self._deferred.add(handle)
+        return handle
+
+    def _query_target(self, version: str, name: str) -> tuple[Target, int | None] | None:
+        """The target of a QIP field name (``@PID.5.1``), and for a person's name the
+        part it is (0 family, 1 given, 2 middle); None when not classified."""
+        match = _QIP_NAME.fullmatch(name)
+        if match is None:
+            return None
+        segment, number = match.group(1), int(match.group(2))
+        component = int(match.group(3)) if match.group(3) else None
+        infos = segment_fields(version, segment) or segment_fields(ENVELOPE_VERSION, segment)
+        info = next((i for i in infos or () if i.number == number), None)
+        path = f"{segment}-{number}"
+        rule = tables.FIELD_RULES.get(path, tables.FieldRule())
+        datatype = rule.datatype or (info.datatype if info is not None else "")
+        if rule.text or not datatype:
+            return None
+        role = rule.role or tables.SEGMENT_ROLES.get(segment, Role.PATIENT)
+        if rule.role is None and datatype in tables.PROVIDER_DATATYPES:
+            role = Role.PROVIDER
+        position = component or 1
+        components = tables.DATATYPE_COMPONENTS.get(datatype)
+        if components is not None:
+            crule = components.get(position)
+            if crule is None:
+                return None
+            kind, crole = self._component_kind(crule.kind, [], role, rule.kind)
+        elif rule.kind is not None and position == 1:
+            kind, crole = rule.kind, role
+        else:
+            return None
+        name_part = None
+        layout = NAME_LAYOUT.get(datatype)
+        if kind in (Kind.NAME, Kind.PROVIDER_NAME):
+            name_part = layout.index(position - 1) if layout and position - 1 in layout else 0
+        return self._target(path, position, kind, crole, datatype), name_part
 
     # --- OBX-5 ------------------------------------------------------------------
 
@@ -932,8 +1125,28 @@ def _text_field(raw: str, walk: _Walk) -> str:
     for r, rep in enumerate(reps):
         comps = rep.split(d.component)
         for c, comp in enumerate(comps):
+            if _joined_url(comp, d.subcomponent):
+                comps[c] = walk.scrub_text(comp)
+                continue
             subs = comp.split(d.subcomponent)
             comps[c] = d.subcomponent.join(walk.scrub_text(sub) for sub in subs)
+        reps[r] = d.component.join(comps)
+    return d.repetition.join(reps)
+
+
+def _leaves_by_component(raw: str, walk: _Walk, leaf: Callable[[str, _Walk], str]) -> str:
+    """Free text leaf by leaf, except that a component holding a URL cut at its
+    query's ``&`` is one leaf (see :func:`_joined_url`)."""
+    d = walk.d
+    reps = raw.split(d.repetition)
+    for r, rep in enumerate(reps):
+        comps = rep.split(d.component)
+        for c, comp in enumerate(comps):
+            if _joined_url(comp, d.subcomponent):
+                comps[c] = leaf(comp, walk)
+                continue
+            subs = comp.split(d.subcomponent)
+            comps[c] = d.subcomponent.join(leaf(sub, walk) if sub else sub for sub in subs)
         reps[r] = d.component.join(comps)
     return d.repetition.join(reps)
 
@@ -1017,6 +1230,18 @@ def _add_free_name(walk: _Walk, raw: str, outcome: Outcome) -> None:
         middle = words[1] if len(words) > 2 else ""
     replacement = as_text(outcome, Kind.NAME) if not isinstance(outcome, Removal) else "[NAME]"
     walk.ctx.text.add_name(family, given, middle, replacement)
+
+
+_QIP_NAME: Final = re.compile(r"@([A-Z][A-Z0-9]{2})\.(\d{1,3})(?:\.(\d{1,3}))?(?:\.\d{1,3})?")
+
+
+def _add_query_name(walk: _Walk, raw: str, part: int, outcome: Outcome) -> None:
+    """Register a name part searched for in a query (family, given or middle) for the
+    message's free text."""
+    parts = ["", "", ""]
+    parts[part] = er7.unescape(raw, walk.d, walk.codec)
+    replacement = as_text(outcome, Kind.NAME) if not isinstance(outcome, Removal) else "[NAME]"
+    walk.ctx.text.add_name(parts[0], parts[1], parts[2], replacement)
 
 
 def _add_name_context(

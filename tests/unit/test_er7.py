@@ -90,6 +90,21 @@ def test_declared_latin1_round_trips() -> None:
     assert serialize(document) == data
 
 
+def test_undeclared_legacy_charsets_are_read_as_windows_1252_then_latin_1() -> None:
+    text = ADT.replace("ZEPHYRINA", "ZÉPHYRINE O\u2019Brien €5")
+    data = text.encode("cp1252")
+    document = parse(data)
+    assert document.encoding == "cp1252"
+    assert "ZÉPHYRINE O\u2019Brien €5" in document.messages[0].segments[2].text
+    assert serialize(document) == data
+    # 0x81 is undefined in Windows-1252: Latin-1 reads every byte.
+    raw = ADT.replace("ZEPHYRINA", "Z\x81PHYRINA").encode("latin-1")
+    document = parse(raw)
+    assert document.encoding == "latin-1"
+    assert serialize(document) == raw
+    assert parse(ADT.replace("ZEPHYRINA", "ZÉPHYRINE").encode()).encoding == "utf-8"
+
+
 @pytest.mark.parametrize(
     ("data", "fragment"),
     [
@@ -99,7 +114,12 @@ def test_declared_latin1_round_trips() -> None:
         (b"MSH|^~\r", "too short"),
         (b"MSH|^~|REG|GH\r", "MSH-2 must hold four encoding characters"),
         (ADT.replace("2.5.1", "2.5.1||||||KLINGON-8").encode(), "character set"),
-        (ADT.replace("ZEPHYRINA", "Z\xe9PHYRINA").encode("latin-1"), "not valid UTF-8 at byte"),
+        (
+            ADT.replace("2.5.1", "2.5.1||||||UNICODE UTF-8")
+            .replace("ZEPHYRINA", "Z\xe9PHYRINA")
+            .encode("latin-1"),
+            "bytes do not match the MSH-18 character set (utf-8) at byte",
+        ),
         (("PID|1||X\r" + ADT).encode(), "segment 1 appears before any MSH"),
         ((ADT + "lowercase|junk\r").encode(), "segment 5 does not start with a segment id"),
         ((ADT + "NTE#1#x\r").encode(), "does not use the MSH field separator"),

@@ -12,7 +12,7 @@ import pytest
 from parsers.hl7v2 import parse
 from parsers.hl7v2.er7 import Delimiters, unescape
 from scrubbers.engine import Scrubber
-from scrubbers.hl7.scrub import HL7Scrubber, patient_identifiers
+from scrubbers.hl7.scrub import HL7Scrubber, _Walk, patient_identifiers
 from scrubbers.keys import KeyRing
 from scrubbers.policy import load_policy, parse_policy
 from scrubbers.policy_yaml import PolicyError
@@ -548,3 +548,202 @@ def test_compact_dates_in_free_text(safe_harbor: HL7Scrubber) -> None:
     )
     assert out[0] == "NTE|1||hives since 2023, seen 2024"
     assert out[1] == "ZPD|1|1961|order 12345678|2024|6175550142"
+
+
+# --- review findings: URLs cut at "&", queries, simple fields, escapes, charsets ------
+
+PORTAL = "https://portal.genhosp.org/mychart/patient/00098765?dob=1961-03-03&name=zquill"
+
+
+@pytest.mark.parametrize(
+    ("segment", "expected"),
+    [
+        (f"OBX|1|TX|N||{PORTAL}", "OBX|1|TX|N||[URL]"),
+        (f"NTE|1||see {PORTAL} today", "NTE|1||see [URL] today"),
+        # No scheme: a "?key=" subcomponent followed by "key=".
+        ("NTE|1||www.genhosp.org/p?mrn=1&n=zquill ok", "NTE|1||[URL] ok"),
+        (f"PV2||||||||||||{PORTAL}", "PV2||||||||||||[URL]"),  # ST field
+        (f"ZPT|1|{PORTAL}^kept", "ZPT|1|[URL]^kept"),  # unknown segment
+        (f"OBX|1|CE|N||X^{PORTAL}^L", "OBX|1|CE|N||X^[URL]^L"),  # coded text
+        (f"AL1|1||X^{PORTAL}^L", "AL1|1||X^[URL]^L"),  # coded field text
+    ],
+)
+def test_url_cut_at_its_query_ampersand_is_one_text(
+    safe_harbor: HL7Scrubber, segment: str, expected: str
+) -> None:
+    (out,) = scrub_segments(safe_harbor, segment)
+    assert out == expected
+    assert "zquill" not in out
+
+
+def test_url_rejoined_keeps_its_ampersands_as_written(safe_harbor: HL7Scrubber) -> None:
+    # The URL itself is kept (a keep-all policy) and so are the bytes: "&" stays "&".
+    keep = make(KEEP_ALL)
+    assert scrub_segments(keep, f"NTE|1||see {PORTAL}") == [f"NTE|1||see {PORTAL}"]
+    # A text around the URL that changes keeps the literal "&" of the rejoined component.
+    note = "NTE|1||Zebulon: ftp://x.example/a?q=1 &more& 555-123-4567"
+    assert scrub_segments(safe_harbor, note) == ["NTE|1||[NAME]: [URL] &more& [PHONE]"]
+    # Subcomponents that are not a URL are still scrubbed one by one.
+    assert scrub_segments(safe_harbor, "NTE|1||a=1&Zebulon&b") == ["NTE|1||a=1&[NAME]&b"]
+
+
+def test_text_typed_into_code_fields_is_free_text(safe_harbor: HL7Scrubber) -> None:
+    err = (
+        "ERR||PID^1^7|102^Data type error^HL70357|E||||DOB 03/03/1961 MRN 00012345|"
+        "Call 508-555-0142 DOB 03/03/1961 MRN 00012345"
+    )
+    (out,) = scrub_segments(safe_harbor, err)
+    fields = out.split("|")
+    assert fields[:5] == ["ERR", "", "PID^1^7", "102^Data type error^HL70357", "E"]
+    assert_gone(out, "508-555-0142", "03/03/1961", "00012345")
+    assert fields[9] == "Call [PHONE] DOB 1961 MRN " + fields[8].rsplit(" ", 1)[1]  # ERR-9 IS
+    # Text in an ID field (NTE-2 source of comment), a long value, a name.
+    nte, pv1 = scrub_segments(
+        safe_harbor,
+        "NTE|1|Zebulon seen on 03/05/2024|ok",
+        "PV1|1|I||Zebulon_Quillfeather_visit|",  # PV1-4 admission type (IS), 26 characters
+    )
+    assert nte == "NTE|1|[NAME] seen on 2024|ok"
+    assert pv1 == "PV1|1|I||[NAME]_visit|"
+    # Codes keep their bytes, and a timestamp in a code field is a date.
+    codes = "ERR||PID^1^7|102^Data type error^HL70357|E|A1~B2&C3|||||"
+    assert scrub_segments(safe_harbor, codes) == [codes]
+    assert scrub_segments(safe_harbor, "NTE|1|20240305083000|ok") == ["NTE|1|2024|ok"]
+
+
+def test_acknowledgment_text_is_free_text(safe_harbor: HL7Scrubber) -> None:
+    msh = MSH.replace("ADT^A01", "ACK")
+    out = scrub_text(
+        safe_harbor,
+        f"{msh}\rMSA|AE|MSG0001|Patient Quillfeather not found, call 508-555-0142\r",
+    )
+    msa = out.split("\r")[1]
+    assert msa.startswith("MSA|AE|")
+    assert msa.endswith("|Patient Quillfeather not found, call [PHONE]")  # MSA-3 is text
+
+
+def scrub_query(scrubber: HL7Scrubber, *segments: str, version: str = "2.5") -> list[str]:
+    msh = MSH.replace("ADT^A01", "QBP^Q22^QBP_Q21").replace("|2.5", f"|{version}")
+    out = scrub_text(scrubber, "\r".join((msh, *segments)) + "\r")
+    return [line for line in out.split("\r") if line][1:]
+
+
+@pytest.mark.parametrize("version", ["2.3", "2.5", "2.8"])
+def test_query_parameters_get_the_policy_of_the_field_they_search(
+    safe_harbor: HL7Scrubber, version: str
+) -> None:
+    qpd = (
+        "QPD|IHE PDQ Query|Q1234|@PID.5.1.1^QUILLFEATHER~@PID.5.2^ZEBULON~@PID.7^19610303"
+        "~@PID.3.1^00012345~@PID.11.3^Brookvale~@PID.11.5^02139~@PID.13^6175550142"
+        "~@PID.19^987654329~@PID.8^M~@PID.3.4.1^GENHOSP~@ZZZ.1^call 617-555-0199"
+    )
+    qpd_out, nte = scrub_query(
+        safe_harbor, qpd, "NTE|1||Zebulon Quillfeather asked", version=version
+    )
+    params = qpd_out.split("|")[3].split("~")
+    assert qpd_out.startswith("QPD|IHE PDQ Query|Q1234|")
+    assert params[:3] == ["@PID.5.1.1^[NAME]", "@PID.5.2^[NAME]", "@PID.7^1961"]
+    assert params[3].startswith("@PID.3.1^MRN-")
+    assert params[4:8] == ["@PID.11.3^", "@PID.11.5^021", "@PID.13^", "@PID.19^"]
+    assert params[8:] == ["@PID.8^M", "@PID.3.4.1^GENHOSP", "@ZZZ.1^call [PHONE]"]
+    assert nte == "NTE|1||[NAME] asked"  # the names searched for are known to the text
+
+
+def test_query_parameters_without_field_names(safe_harbor: HL7Scrubber) -> None:
+    pix = "QPD|IHE PIX Query|Q231|00012345^^^GENHOSP&1.2.3&ISO^MR|^^^OTHER&4.5&ISO"
+    (pix_out,) = scrub_query(safe_harbor, pix)
+    fields = pix_out.split("|")
+    assert fields[3].startswith("MRN-") and fields[3].endswith("^^^GENHOSP&1.2.3&ISO^MR")
+    assert fields[4] == "^^^OTHER&4.5&ISO"
+    free = "QPD|Find|Q9|Pt call 617-555-0199 born 03/03/1961|ok~DOB 19610303"
+    (free_out,) = scrub_query(safe_harbor, free)
+    assert free_out == "QPD|Find|Q9|Pt call [PHONE] born 1961|ok~DOB 1961"
+    keep = make(KEEP_ALL)
+    planted = "QPD|IHE PDQ Query|Q1234|@PID.5.1.1^QUILLFEATHER~@PID.7^19610303|" + pix[27:]
+    assert scrub_query(keep, planted) == [planted]
+
+
+def test_undeclared_windows_1252_is_scrubbed_not_rejected(safe_harbor: HL7Scrubber) -> None:
+    pid = PID.replace("Quillfeather^Zebulon", "Quillfé^Zébulon")
+    untouched = "AL1|1||X^Crème brûlée \u2013 “œufs”^L"
+    text = "\r".join((MSH, "EVN|A01", pid, untouched, "NTE|1||Zébulon Quillfé\u2019s note")) + "\r"
+    data = text.encode("cp1252")
+    with pytest.raises(UnicodeDecodeError):
+        data.decode("utf-8")
+    result = safe_harbor.scrub_bytes(data)
+    assert result.ok, [m.error for m in result.messages]
+    assert result.output is not None
+    segments = result.output.split(b"\r")
+    assert segments[1] == b"EVN|A01"
+    assert segments[3] == untouched.encode("cp1252")  # untouched bytes identical
+    assert segments[2].split(b"|")[5] == b"[NAME]^[NAME]^[NAME]"
+    assert segments[4] == "NTE|1||[NAME]\u2019s note".encode("cp1252")
+    out = result.output.decode("cp1252")
+    assert "Quillf" not in out and "bulon" not in out
+
+
+class _SpanScrubber:
+    """Stands in for the text scrubber of the text3 branch: a name matches across
+    private-use characters inside it, and the replaced span covers them."""
+
+    PUA = "[\ue000-\uf8ff\U000f0000-\U000ffffd]*"
+
+    def __init__(self, *names: str) -> None:
+        self.patterns = [
+            re.compile(self.PUA.join(re.escape(c) for c in name), re.IGNORECASE) for name in names
+        ]
+        self.seen: list[str] = []
+
+    def apply(self, value: str, target: object) -> str:
+        self.seen.append(value)
+        for pattern in self.patterns:
+            value = pattern.sub("[NAME]", value)
+        return value
+
+
+@pytest.mark.parametrize(
+    ("note", "expected"),
+    [
+        ("Pt \\H\\Quill\\N\\feather seen.", "Pt \\H\\[NAME] seen."),
+        ("x \\.br\\ZEB\\H\\ULON\\N\\ is well.", "x \\.br\\[NAME]\\N\\ is well."),
+        ("Quill\\Zabc\\feather\\.br\\Zeb\\.br\\ulon", "[NAME]\\.br\\[NAME]"),
+        ("\\.sp 2\\Quillfeather\\.ce\\", "\\.sp 2\\[NAME]\\.ce\\"),
+        ("a\\.br\\b\\.br\\Quill\\.br\\feather|c", "a\\.br\\b\\.br\\[NAME]\\F\\c"),
+    ],
+)
+def test_formatting_escape_inside_a_replaced_name_goes_with_it(note: str, expected: str) -> None:
+
+    stub = _SpanScrubber("Quillfeather", "Zebulon")
+    walk = _Walk(stub, Delimiters())  # type: ignore[arg-type]
+    raw = note.replace("|", "\\F\\")
+    assert walk.scrub_text(raw) == expected
+    assert all("\\" not in seen for seen in stub.seen)  # escapes were markers
+
+
+def test_private_use_characters_written_by_the_sender_are_not_markers() -> None:
+
+    stub = _SpanScrubber("Quillfeather")
+    walk = _Walk(stub, Delimiters(), "utf-8")  # type: ignore[arg-type]
+    # \\XEE8081\\ is U+E001 in UTF-8: a hex escape of a private-use character is kept opaque.
+    raw = "\ue000 Quill\\H\\feather \ue001\\.br\\ \\XEE8081\\"
+    assert walk.scrub_text(raw) == "\ue000 [NAME] \ue001\\.br\\ \\XEE8081\\"
+    (seen,) = stub.seen
+    assert seen.count("\ue000") == 1 and seen.count("\ue001") == 1
+
+
+@pytest.mark.xfail(strict=False, reason="needs text3 branch")
+@pytest.mark.parametrize(
+    "note",
+    [
+        "Pt \\H\\Quill\\N\\feather seen.\\.br\\ZEB\\H\\ULON\\N\\ is well.",
+        "Pt Quill\\Zabc\\feather seen.",
+        "Pt Zeb\\.br\\ulon seen.",
+    ],
+)
+def test_name_split_by_a_formatting_escape_is_replaced(safe_harbor: HL7Scrubber, note: str) -> None:
+    (obx,) = scrub_segments(safe_harbor, f"OBX|1|FT|NOTE^Note||{note}")
+    value = obx.split("|")[5]
+    assert value.startswith("Pt ") and "[NAME]" in value
+    plain = re.sub(r"\\[^\\]*\\", "", value).upper()  # what a reader sees, escapes gone
+    assert "QUILL" not in plain and "FEATHER" not in plain
+    assert "ZEB" not in plain and "ULON" not in plain
