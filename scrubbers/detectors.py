@@ -13,6 +13,7 @@ characters of a note, a false negative publishes PHI.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Final
 
@@ -47,6 +48,33 @@ class Detector:
     # A cheap property of the text without which the pattern cannot match
     # ("digit", "@", "url", "title"): most coded text skips most detectors.
     requires: str = "digit"
+    # The pattern matches from an "@" (the domain of an email address); the value
+    # extends left over the local part, found by a bounded scan back from the "@".
+    local_part: bool = False
+
+    def spans(self, text: str) -> Iterator[tuple[int, int]]:
+        """Where the detector's value occurs in ``text``, as (start, end)."""
+        if not self.local_part:
+            for match in self.pattern.finditer(text):
+                yield match.span(self.group)
+            return
+        for match in self.pattern.finditer(text):
+            at, end = match.span(self.group)
+            start = at
+            while start > 0 and at - start < MAX_LOCAL_PART and text[start - 1] in _LOCAL_CHARS:
+                start -= 1
+            if start < at:
+                yield start, end
+
+
+# RFC 5321 limits: what an email pattern may span. Every detector quantifier is
+# bounded or unambiguous, so a long run without spaces ("a.a.a....@") costs
+# linear time, not a rescan from every position.
+MAX_LOCAL_PART: Final = 64
+_LOCAL_CHARS: Final = frozenset(
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._%+-"
+)
+_LABEL: Final = r"[a-z0-9-]{1,63}"
 
 
 def _re(pattern: str) -> re.Pattern[str]:
@@ -60,23 +88,25 @@ def _re(pattern: str) -> re.Pattern[str]:
 # A phone extension: "555-123-4567 x123", "ext. 12".
 _EXTENSION: Final = r"(?:\s*(?:x|ext\b\.?|extension)\s*\d{1,6}\b)?"
 # "." in an address, or "(dot)", "[dot]", " dot " when it is spelled out.
-_DOT: Final = r"(?:\s*[(\[{<]\s*dot\s*[)\]}>]\s*|\s+dot\s+|\.)"
+_DOT: Final = r"(?:\s{0,3}[(\[{<]\s{0,3}dot\s{0,3}[)\]}>]\s{0,3}|\s{1,3}dot\s{1,3}|\.)"
 _ID_VALUE: Final = r"(?P<value>(?=[a-z0-9-]{0,19}\d)[a-z0-9][a-z0-9-]{3,19})\b"
 
 DETECTORS: Final = (
     Detector(
         "email",
         Kind.EMAIL,
-        _re(r"\b[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,}\b"),
+        _re(r"@[a-z0-9.-]{1,253}\.[a-z]{2,24}\b"),
         requires="@",
+        local_part=True,
     ),
     Detector(
         "email-obfuscated",
         Kind.EMAIL,
         _re(
             r"(?=[a-z0-9._%+-])(?<![a-z0-9._%+-])"
-            r"[a-z0-9._%+-]+(?:\s*[(\[{<]\s*at\s*[)\]}>]\s*|\s*@\s*|\s+at\s+(?=[a-z0-9-]+\s+dot\s))"
-            rf"[a-z0-9-]+(?:{_DOT}[a-z0-9-]+)*{_DOT}[a-z]{{2,}}\b"
+            r"[a-z0-9._%+-]{1,64}(?:\s{0,3}[(\[{<]\s{0,3}at\s{0,3}[)\]}>]\s{0,3}|\s{0,3}@\s{0,3}"
+            r"|\s{1,3}at\s{1,3}(?=[a-z0-9-]{1,63}\s{1,3}dot\s))"
+            rf"{_LABEL}(?:{_DOT}{_LABEL}){{0,8}}{_DOT}[a-z]{{2,24}}\b"
         ),
         requires="obfuscated",
     ),

@@ -607,9 +607,8 @@ class TextScrubber:
         for detector in _ALL_DETECTORS:
             if detector.requires not in features:
                 continue
-            for match in detector.pattern.finditer(text):
-                start, end = match.span(detector.group)
-                value = match.group(detector.group)
+            for start, end in detector.spans(text):
+                value = text[start:end]
                 yield start, end, functools.partial(self._apply, detector.kind, value)
         if "age-words" in features:
             for pattern in AGE_WORD_PATTERNS:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 
 import pytest
@@ -359,3 +360,63 @@ def test_a_first_name_before_a_known_surname_goes_with_it(
 ) -> None:
     """Relatives named only in notes share the patient's surname: "Oswin Quillfeather"."""
     assert ctx.scrub_text(text) == expected
+
+
+_ADVERSARIAL_SIZE = 200_000
+
+
+@pytest.mark.parametrize(
+    "unit",
+    [
+        "a.",
+        "1-",
+        "a",
+        "1 ",
+        "Mr. ",
+        "/",
+        "a@",
+        "a-",
+        "1.",
+        "@a.",
+        "a at ",
+        "a dot ",
+        "a (at) b [dot] ",
+        "+1 ",
+        "MRN ",
+        "1 A ",
+        "Mr A ",
+        "Quill feather ",
+        "ninety ",
+        "DOB 1",
+        "\ue000",
+        "S/N ",
+        "zip 1",
+        "::1",
+        "Mc",
+    ],
+)
+@pytest.mark.parametrize("tail", ["", "@", "@x.com"])
+def test_adversarial_runs_scrub_in_linear_time(ctx: MessageContext, unit: str, tail: str) -> None:
+    """Guards against catastrophic backtracking, not a benchmark: every detector
+    must take linear time on long runs without spaces (or with many of them)."""
+    text = unit * (_ADVERSARIAL_SIZE // len(unit)) + tail
+    started = time.perf_counter()
+    ctx.scrub_text(text)
+    assert time.perf_counter() - started < 1.0
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("write jo.doe@example.org.", "write [EMAIL]."),
+        ("to:zq+notes@mail.example.co.uk today", "to:[EMAIL] today"),
+        ("a@b and x@y.z stay", "a@b and x@y.z stay"),
+    ],
+)
+def test_emails_are_found_from_the_at_sign(ctx: MessageContext, text: str, expected: str) -> None:
+    assert ctx.scrub_text(text) == expected
+
+
+def test_an_overlong_local_part_still_hides_the_address(ctx: MessageContext) -> None:
+    out = ctx.scrub_text("-" * 80 + "jo@example.org")
+    assert "jo@" not in out and "example.org" not in out
