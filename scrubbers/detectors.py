@@ -89,6 +89,11 @@ def _re(pattern: str) -> re.Pattern[str]:
 _EXTENSION: Final = r"(?:\s*(?:x|ext\b\.?|extension)\s*\d{1,6}\b)?"
 # "." in an address, or "(dot)", "[dot]", " dot " when it is spelled out.
 _DOT: Final = r"(?:\s{0,3}[(\[{<]\s{0,3}dot\s{0,3}[)\]}>]\s{0,3}|\s{1,3}dot\s{1,3}|\.)"
+# Between a context word and its value: "MRN 1", "MRN: 1", "MRN# 1", "MRN #: 1".
+# Unambiguous (each run of spaces has one place to go): column-aligned values match too.
+_SEP: Final = r"\s*(?:#\s*)?(?:[:#]\s*)?"
+_MBI_ALPHA: Final = r"[ac-hj-km-np-rt-y]"
+_MBI_ALNUM: Final = r"[ac-hj-km-np-rt-y\d]"
 _ID_VALUE: Final = r"(?P<value>(?=[a-z0-9-]{0,19}\d)[a-z0-9][a-z0-9-]{3,19})\b"
 
 DETECTORS: Final = (
@@ -176,8 +181,9 @@ DETECTORS: Final = (
         "mrn-context",
         Kind.MRN,
         _re(
-            r"(?=[mrpc])\b(?:mrn|mr\s?#|medical record(?: number| no\.?| #)?|record\s?#"
-            r"|patient id|pt id|chart(?: number| no\.?| #))\s*[:#]?\s*"
+            r"(?=[mrpc])\b(?:mrn|mr\s?#|med(?:ical)?\.?\s?rec(?:ord)?\b\.?"
+            rf"(?:\s?(?:number|num|no\b\.?|#))?|record\s?#|patient id|pt id"
+            rf"|chart(?: number| no\.?| #)){_SEP}"
             r"(?P<value>[a-z]*\d[a-z0-9-]{2,})\b"
         ),
         "value",
@@ -186,7 +192,8 @@ DETECTORS: Final = (
         "account-context",
         Kind.ACCOUNT_NUMBER,
         _re(
-            r"(?=[avef])\b(?:acct|account|visit|encounter|fin)(?: number| no\.?| #)?\s*[:#]?\s*"
+            r"(?=[avefch])\b(?:acct|account|visit|encounter|enc|fin|csn|har)\b\.?"
+            rf"(?:\s?(?:number|num|no\b\.?|id|#))?{_SEP}"
             r"(?P<value>[a-z]*\d[a-z0-9-]{2,})\b"
         ),
         "value",
@@ -197,9 +204,41 @@ DETECTORS: Final = (
         _re(
             r"(?=[mspi])\b(?:member|subscriber|policy|medicaid|medicare|insurance|plan)"
             r"\s*(?:id|number|no\.?|#)"
-            r"\s*[:#]?\s*(?P<value>[a-z]*\d[a-z0-9-]{2,})\b"
+            rf"{_SEP}(?P<value>[a-z]*\d[a-z0-9-]{{2,}})\b"
         ),
         "value",
+    ),
+    # A Medicare Beneficiary Identifier: 1EG4-TE5-MK73 (no S, L, O, I, B or Z).
+    Detector(
+        "mbi",
+        Kind.HEALTH_PLAN_ID,
+        _re(
+            rf"(?=[1-9])(?<![\w-])[1-9]{_MBI_ALPHA}{_MBI_ALNUM}\d-?{_MBI_ALPHA}{_MBI_ALNUM}\d-?"
+            rf"{_MBI_ALPHA}{{2}}\d{{2}}(?![\w-])"
+        ),
+    ),
+    Detector(
+        "ipv6-compressed",
+        Kind.IP_ADDRESS,
+        _re(
+            r"(?=[0-9a-f:])(?<![0-9a-f:.])(?=[0-9a-f:]{0,45}\d)"
+            r"(?:[0-9a-f]{1,4}(?::[0-9a-f]{1,4}){0,6})?::[0-9a-f]{1,4}(?::[0-9a-f]{1,4}){0,6}"
+            r"(?![0-9a-f:])"
+        ),
+        requires="::",
+    ),
+    Detector(
+        "zip-context",
+        Kind.ZIP,
+        _re(rf"(?=z)\bzip(?:\s?code)?\b{_SEP}(?P<value>\d{{5}}(?:-\d{{4}})?)(?![\d-])"),
+        "value",
+        requires="zip",
+    ),
+    Detector(
+        "po-box",
+        Kind.STREET_ADDRESS,
+        _re(r"(?=[pb])\b(?:p\.?\s?o\.?\s?|post\s+office\s+)?box\s{0,3}#?\s{0,3}\d{1,8}\b"),
+        requires="box",
     ),
 )
 
@@ -210,7 +249,8 @@ IDENTIFIER_DETECTORS: Final = (
         Kind.LICENSE_NUMBER,
         _re(
             r"(?=[dl])\b(?:(?:driver'?s?\s+)?licen[cs]e(?:\s*(?:no\b\.?|number|num|#))?"
-            rf"|(?<!/)(?:dl|lic)\b\.?\s*(?:#|no\b\.?|number))\s*[:#]?\s*{_ID_VALUE}"
+            rf"|(?<!/)(?:dl|lic)\b\.?\s*(?:#|no\b\.?|number)){_SEP}"
+            rf"(?:[a-z]{{2}}\s{{1,3}}(?:dl\b\.?\s{{0,3}}#?\s{{0,3}})?)?{_ID_VALUE}"
         ),
         "value",
         requires="vehicle",
@@ -231,6 +271,25 @@ IDENTIFIER_DETECTORS: Final = (
         ),
         "value",
         requires="vehicle",
+    ),
+    # Element M: device serial numbers and UDIs.
+    Detector(
+        "device-serial",
+        Kind.DEVICE_ID,
+        _re(
+            r"(?=[dsu])\b(?:(?:device\s+)?serial(?:\s?(?:number|num|no\b\.?|#))?|s/n|sn\b\.?"
+            rf"|udi\b(?:\s?di\b)?){_SEP}"
+            r"(?P<value>(?=[a-z0-9-]{0,29}\d)[a-z0-9][a-z0-9-]{2,29})(?![\w(])"
+        ),
+        "value",
+        requires="device",
+    ),
+    # A GS1 UDI in human-readable form: (01) and 14 digits, then more (AI)value parts.
+    Detector(
+        "udi",
+        Kind.DEVICE_ID,
+        _re(r"(?=\()\(01\)\d{14}(?:\(\d{2,4}\)[a-z0-9-]{1,20}){0,5}"),
+        requires="device",
     ),
     # A VIN: 17 capitals and digits without I, O or Q, with both letters and digits.
     Detector(
@@ -335,6 +394,11 @@ DATE_PATTERNS: Final = (
     DatePattern(_re(rf"(?P<mm>{_NUM})(?P<sep>[/.-])(?P<dd>\d{{1,2}})(?P=sep){_YEAR}{_END}")),
     # 14-Mar-2023, 04/MAR/1961, 4-March-61
     DatePattern(_re(rf"(?P<dd>{_NUM})(?P<sep>[-/.]){_MONTH_ALT}(?P=sep){_YEAR}{_END}"), "month"),
+    # 04MAR2023, 4mar23 (military and pharmacy style, no separators)
+    DatePattern(
+        _re(rf"(?=\d)(?<![\w/.-])(?P<dd>\d{{1,2}}){_MONTH_ALT}(?P<year>\d{{4}}|\d{{2}})(?!\w)"),
+        "month",
+    ),
     # Mar-04-1961, MAR/04/61
     DatePattern(
         _re(rf"(?=[adfjmnos])\b{_MONTH_ALT}(?P<sep>[-/.])(?P<dd>\d{{1,2}})(?P=sep){_YEAR}{_END}"),
@@ -456,6 +520,9 @@ _CONTEXT_HINTS: Final = (
     ("ssn", ("ssn", "ss#", "ss #", "ss no", "soc")),
     ("phone", ("tel", "phone", "ph", "cell", "mobile", "pager", "beeper", "call", "contact")),
     ("vehicle", ("licen", "lic", "dl", "vin", "plate")),
+    ("device", ("serial", "s/n", "sn", "udi", "(01)")),
+    ("zip", ("zip",)),
+    ("box", ("box",)),
 )
 
 
@@ -488,6 +555,8 @@ def text_features(text: str) -> frozenset[str]:
         found.add("birth")
     if "+" in text:
         found.add("+")
+    if "::" in text:
+        found.add("::")
     for feature, hints in _CONTEXT_HINTS:
         if any(hint in lower for hint in hints):
             found.add(feature)
