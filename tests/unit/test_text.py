@@ -12,7 +12,7 @@ from scrubbers.engine import MessageContext, Scrubber
 from scrubbers.identity import PatientIdentifier
 from scrubbers.kinds import Kind
 from scrubbers.methods import Removal
-from scrubbers.text import name_parts, name_spellings, phone_spellings
+from scrubbers.text import name_parts, name_spellings, name_variants, phone_spellings
 
 
 @pytest.fixture
@@ -500,3 +500,77 @@ def test_new_detectors_leave_clinical_text(
 ) -> None:
     context = make_scrubber().message([PatientIdentifier("P1", "MR", "GH")], reference_year=2026)
     assert context.scrub_text(text) == text
+
+
+@pytest.fixture
+def variants(make_scrubber: Callable[..., Scrubber]) -> MessageContext:
+    context = make_scrubber().message([PatientIdentifier("TST0088", "MR", "GH")])
+    for family, given in [
+        ("O'Brien", "Zephyrina"),
+        ("de la Cruz", "Ilse"),
+        ("van der Berg", "Oswin"),
+        ("Quillfeather-Smythe", "Hester"),
+        ("McDonald", "Ambrose"),
+        ("St. John", "Perpetua"),
+        ("M\u00fcller", "J\u00fcrgen"),
+    ]:
+        context.text.add_name(family, given, "", "[NAME]")
+    return context
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "O\u2019Brien",
+        "O`Brien",
+        "OBRIEN",
+        "O Brien",
+        "OBrien",
+        "Delacruz",
+        "DELACRUZ",
+        "VANDERBERG",
+        "QUILLFEATHERSMYTHE",
+        "Mc Donald",
+        "StJohn",
+        "St John",
+        "Mueller",
+        "MUELLER JUERGEN",
+        "Juergen Mueller",
+    ],
+)
+def test_spelling_variants_of_known_names(variants: MessageContext, written: str) -> None:
+    out = variants.scrub_text(f"Seen {written} today")
+    assert out == "Seen [NAME] today", out
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "O2 sat 98%; Mc gill pain score",
+        "Mac users; the Macintosh; St. Louis trip; Romberg test",
+        "de la nuit; van der Waals forces",
+    ],
+)
+def test_name_variants_leave_ordinary_words(variants: MessageContext, text: str) -> None:
+    assert variants.scrub_text(text) == text
+
+
+def test_name_variant_helper() -> None:
+    assert "OBrien" in name_variants("O\u2019Brien")
+    assert "O Brien" in name_variants("O'Brien")
+    assert "Mc Donald" in name_variants("McDonald")
+    assert name_variants("Macy") == []
+    assert name_variants("Quillfeather") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Pt \ue000Quill\ue001feather seen", "Pt \ue000[NAME] seen"),
+        ("Seen by\ue000Quillfeather today", "Seen by\ue000[NAME] today"),
+        ("Seen Quill\x01feather today", "Seen [NAME] today"),
+        ("Quillfeather\ue002Zephyrina", "[NAME]"),
+    ],
+)
+def test_names_split_by_formatting_markers(ctx: MessageContext, text: str, expected: str) -> None:
+    assert ctx.scrub_text(text) == expected
