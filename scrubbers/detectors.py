@@ -13,6 +13,7 @@ characters of a note, a false negative publishes PHI.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Final
 
@@ -47,6 +48,33 @@ class Detector:
     # A cheap property of the text without which the pattern cannot match
     # ("digit", "@", "url", "title"): most coded text skips most detectors.
     requires: str = "digit"
+    # The pattern matches from an "@" (the domain of an email address); the value
+    # extends left over the local part, found by a bounded scan back from the "@".
+    local_part: bool = False
+
+    def spans(self, text: str) -> Iterator[tuple[int, int]]:
+        """Where the detector's value occurs in ``text``, as (start, end)."""
+        if not self.local_part:
+            for match in self.pattern.finditer(text):
+                yield match.span(self.group)
+            return
+        for match in self.pattern.finditer(text):
+            at, end = match.span(self.group)
+            start = at
+            while start > 0 and at - start < MAX_LOCAL_PART and text[start - 1] in _LOCAL_CHARS:
+                start -= 1
+            if start < at:
+                yield start, end
+
+
+# RFC 5321 limits: what an email pattern may span. Every detector quantifier is
+# bounded or unambiguous, so a long run without spaces ("a.a.a....@") costs
+# linear time, not a rescan from every position.
+MAX_LOCAL_PART: Final = 64
+_LOCAL_CHARS: Final = frozenset(
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._%+-"
+)
+_LABEL: Final = r"[a-z0-9-]{1,63}"
 
 
 def _re(pattern: str) -> re.Pattern[str]:
@@ -60,23 +88,30 @@ def _re(pattern: str) -> re.Pattern[str]:
 # A phone extension: "555-123-4567 x123", "ext. 12".
 _EXTENSION: Final = r"(?:\s*(?:x|ext\b\.?|extension)\s*\d{1,6}\b)?"
 # "." in an address, or "(dot)", "[dot]", " dot " when it is spelled out.
-_DOT: Final = r"(?:\s*[(\[{<]\s*dot\s*[)\]}>]\s*|\s+dot\s+|\.)"
+_DOT: Final = r"(?:\s{0,3}[(\[{<]\s{0,3}dot\s{0,3}[)\]}>]\s{0,3}|\s{1,3}dot\s{1,3}|\.)"
+# Between a context word and its value: "MRN 1", "MRN: 1", "MRN# 1", "MRN #: 1".
+# Unambiguous (each run of spaces has one place to go): column-aligned values match too.
+_SEP: Final = r"\s*(?:#\s*)?(?:[:#]\s*)?"
+_MBI_ALPHA: Final = r"[ac-hj-km-np-rt-y]"
+_MBI_ALNUM: Final = r"[ac-hj-km-np-rt-y\d]"
 _ID_VALUE: Final = r"(?P<value>(?=[a-z0-9-]{0,19}\d)[a-z0-9][a-z0-9-]{3,19})\b"
 
 DETECTORS: Final = (
     Detector(
         "email",
         Kind.EMAIL,
-        _re(r"\b[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,}\b"),
+        _re(r"@[a-z0-9.-]{1,253}\.[a-z]{2,24}\b"),
         requires="@",
+        local_part=True,
     ),
     Detector(
         "email-obfuscated",
         Kind.EMAIL,
         _re(
             r"(?=[a-z0-9._%+-])(?<![a-z0-9._%+-])"
-            r"[a-z0-9._%+-]+(?:\s*[(\[{<]\s*at\s*[)\]}>]\s*|\s*@\s*|\s+at\s+(?=[a-z0-9-]+\s+dot\s))"
-            rf"[a-z0-9-]+(?:{_DOT}[a-z0-9-]+)*{_DOT}[a-z]{{2,}}\b"
+            r"[a-z0-9._%+-]{1,64}(?:\s{0,3}[(\[{<]\s{0,3}at\s{0,3}[)\]}>]\s{0,3}|\s{0,3}@\s{0,3}"
+            r"|\s{1,3}at\s{1,3}(?=[a-z0-9-]{1,63}\s{1,3}dot\s))"
+            rf"{_LABEL}(?:{_DOT}{_LABEL}){{0,8}}{_DOT}[a-z]{{2,24}}\b"
         ),
         requires="obfuscated",
     ),
@@ -146,8 +181,9 @@ DETECTORS: Final = (
         "mrn-context",
         Kind.MRN,
         _re(
-            r"(?=[mrpc])\b(?:mrn|mr\s?#|medical record(?: number| no\.?| #)?|record\s?#"
-            r"|patient id|pt id|chart(?: number| no\.?| #))\s*[:#]?\s*"
+            r"(?=[mrpc])\b(?:mrn|mr\s?#|med(?:ical)?\.?\s?rec(?:ord)?\b\.?"
+            rf"(?:\s?(?:number|num|no\b\.?|#))?|record\s?#|patient id|pt id"
+            rf"|chart(?: number| no\.?| #)){_SEP}"
             r"(?P<value>[a-z]*\d[a-z0-9-]{2,})\b"
         ),
         "value",
@@ -156,7 +192,8 @@ DETECTORS: Final = (
         "account-context",
         Kind.ACCOUNT_NUMBER,
         _re(
-            r"(?=[avef])\b(?:acct|account|visit|encounter|fin)(?: number| no\.?| #)?\s*[:#]?\s*"
+            r"(?=[avefch])\b(?:acct|account|visit|encounter|enc|fin|csn|har)\b\.?"
+            rf"(?:\s?(?:number|num|no\b\.?|id|#))?{_SEP}"
             r"(?P<value>[a-z]*\d[a-z0-9-]{2,})\b"
         ),
         "value",
@@ -167,9 +204,41 @@ DETECTORS: Final = (
         _re(
             r"(?=[mspi])\b(?:member|subscriber|policy|medicaid|medicare|insurance|plan)"
             r"\s*(?:id|number|no\.?|#)"
-            r"\s*[:#]?\s*(?P<value>[a-z]*\d[a-z0-9-]{2,})\b"
+            rf"{_SEP}(?P<value>[a-z]*\d[a-z0-9-]{{2,}})\b"
         ),
         "value",
+    ),
+    # A Medicare Beneficiary Identifier: 1EG4-TE5-MK73 (no S, L, O, I, B or Z).
+    Detector(
+        "mbi",
+        Kind.HEALTH_PLAN_ID,
+        _re(
+            rf"(?=[1-9])(?<![\w-])[1-9]{_MBI_ALPHA}{_MBI_ALNUM}\d-?{_MBI_ALPHA}{_MBI_ALNUM}\d-?"
+            rf"{_MBI_ALPHA}{{2}}\d{{2}}(?![\w-])"
+        ),
+    ),
+    Detector(
+        "ipv6-compressed",
+        Kind.IP_ADDRESS,
+        _re(
+            r"(?=[0-9a-f:])(?<![0-9a-f:.])(?=[0-9a-f:]{0,45}\d)"
+            r"(?:[0-9a-f]{1,4}(?::[0-9a-f]{1,4}){0,6})?::[0-9a-f]{1,4}(?::[0-9a-f]{1,4}){0,6}"
+            r"(?![0-9a-f:])"
+        ),
+        requires="::",
+    ),
+    Detector(
+        "zip-context",
+        Kind.ZIP,
+        _re(rf"(?=z)\bzip(?:\s?code)?\b{_SEP}(?P<value>\d{{5}}(?:-\d{{4}})?)(?![\d-])"),
+        "value",
+        requires="zip",
+    ),
+    Detector(
+        "po-box",
+        Kind.STREET_ADDRESS,
+        _re(r"(?=[pb])\b(?:p\.?\s?o\.?\s?|post\s+office\s+)?box\s{0,3}#?\s{0,3}\d{1,8}\b"),
+        requires="box",
     ),
 )
 
@@ -180,7 +249,8 @@ IDENTIFIER_DETECTORS: Final = (
         Kind.LICENSE_NUMBER,
         _re(
             r"(?=[dl])\b(?:(?:driver'?s?\s+)?licen[cs]e(?:\s*(?:no\b\.?|number|num|#))?"
-            rf"|(?<!/)(?:dl|lic)\b\.?\s*(?:#|no\b\.?|number))\s*[:#]?\s*{_ID_VALUE}"
+            rf"|(?<!/)(?:dl|lic)\b\.?\s*(?:#|no\b\.?|number)){_SEP}"
+            rf"(?:[a-z]{{2}}\s{{1,3}}(?:dl\b\.?\s{{0,3}}#?\s{{0,3}})?)?{_ID_VALUE}"
         ),
         "value",
         requires="vehicle",
@@ -201,6 +271,25 @@ IDENTIFIER_DETECTORS: Final = (
         ),
         "value",
         requires="vehicle",
+    ),
+    # Element M: device serial numbers and UDIs.
+    Detector(
+        "device-serial",
+        Kind.DEVICE_ID,
+        _re(
+            r"(?=[dsu])\b(?:(?:device\s+)?serial(?:\s?(?:number|num|no\b\.?|#))?|s/n|sn\b\.?"
+            rf"|udi\b(?:\s?di\b)?){_SEP}"
+            r"(?P<value>(?=[a-z0-9-]{0,29}\d)[a-z0-9][a-z0-9-]{2,29})(?![\w(])"
+        ),
+        "value",
+        requires="device",
+    ),
+    # A GS1 UDI in human-readable form: (01) and 14 digits, then more (AI)value parts.
+    Detector(
+        "udi",
+        Kind.DEVICE_ID,
+        _re(r"(?=\()\(01\)\d{14}(?:\(\d{2,4}\)[a-z0-9-]{1,20}){0,5}"),
+        requires="device",
     ),
     # A VIN: 17 capitals and digits without I, O or Q, with both letters and digits.
     Detector(
@@ -305,6 +394,11 @@ DATE_PATTERNS: Final = (
     DatePattern(_re(rf"(?P<mm>{_NUM})(?P<sep>[/.-])(?P<dd>\d{{1,2}})(?P=sep){_YEAR}{_END}")),
     # 14-Mar-2023, 04/MAR/1961, 4-March-61
     DatePattern(_re(rf"(?P<dd>{_NUM})(?P<sep>[-/.]){_MONTH_ALT}(?P=sep){_YEAR}{_END}"), "month"),
+    # 04MAR2023, 4mar23 (military and pharmacy style, no separators)
+    DatePattern(
+        _re(rf"(?=\d)(?<![\w/.-])(?P<dd>\d{{1,2}}){_MONTH_ALT}(?P<year>\d{{4}}|\d{{2}})(?!\w)"),
+        "month",
+    ),
     # Mar-04-1961, MAR/04/61
     DatePattern(
         _re(rf"(?=[adfjmnos])\b{_MONTH_ALT}(?P<sep>[-/.])(?P<dd>\d{{1,2}})(?P=sep){_YEAR}{_END}"),
@@ -426,6 +520,9 @@ _CONTEXT_HINTS: Final = (
     ("ssn", ("ssn", "ss#", "ss #", "ss no", "soc")),
     ("phone", ("tel", "phone", "ph", "cell", "mobile", "pager", "beeper", "call", "contact")),
     ("vehicle", ("licen", "lic", "dl", "vin", "plate")),
+    ("device", ("serial", "s/n", "sn", "udi", "(01)")),
+    ("zip", ("zip",)),
+    ("box", ("box",)),
 )
 
 
@@ -458,6 +555,8 @@ def text_features(text: str) -> frozenset[str]:
         found.add("birth")
     if "+" in text:
         found.add("+")
+    if "::" in text:
+        found.add("::")
     for feature, hints in _CONTEXT_HINTS:
         if any(hint in lower for hint in hints):
             found.add(feature)

@@ -145,6 +145,34 @@ def name_parts(value: str) -> list[str]:
     ]
 
 
+# Apostrophes notes type instead of "'" (curly, backtick, acute accent).
+_APOSTROPHES: Final = str.maketrans(dict.fromkeys("\u2019\u2018`\u00b4\u02bc", "'"))
+_GERMAN: Final = str.maketrans(
+    {"\u00e4": "ae", "\u00f6": "oe", "\u00fc": "ue", "\u00df": "ss"}
+    | {"\u00c4": "Ae", "\u00d6": "Oe", "\u00dc": "Ue", "\u1e9e": "SS"}
+)
+_JOINERS: Final = re.compile(r"[\s\-\u2010\u2011\u2013'.]+")
+# Prefixes written apart or together: McDonald / Mc Donald, MacLeod / Mac Leod, O'Brien / O Brien.
+_NAME_PREFIX: Final = re.compile(r"\b(Mc|Mac(?=[A-Z])|O')([A-Za-z]{3,})\b")
+
+
+def name_variants(name: str) -> list[str]:
+    """Other spellings of one name: joined ('Quillfeather-Smythe' -> 'QuillfeatherSmythe',
+    'de la Cruz' -> 'delaCruz', "O'Brien" -> 'OBrien'), without dots ('St. John' ->
+    'St John'), and prefixes apart ('McDonald' -> 'Mc Donald', "O'Brien" -> 'O Brien')."""
+    name = name.strip().translate(_APOSTROPHES)
+    out: list[str] = []
+    joined = _JOINERS.sub("", name)
+    if joined != name and len(joined) >= MIN_SWEEP_LENGTH:
+        out.append(joined)
+    if "." in name:
+        out.append(" ".join(name.replace(".", " ").split()))
+    spaced = _NAME_PREFIX.sub(lambda m: f"{m.group(1).rstrip(chr(39))} {m.group(2)}", name)
+    if spaced != name:
+        out.append(spaced)
+    return out
+
+
 def _plurals(family: str) -> list[str]:
     """'the Quillfeathers', 'the Joneses'."""
     if len(family) < MIN_SWEEP_LENGTH:
@@ -185,14 +213,28 @@ def name_spellings(family: str, given: str, middle: str = "") -> list[str]:
                 f"{family}, {given} {middle}",
                 f"{family}, {given} {middle[0]}.",
             ]
+    for part in (family, given, middle):
+        out += name_variants(part)
+    german = tuple(part.translate(_GERMAN) for part in (family, given, middle))
+    if german != (family, given, middle):
+        out += name_spellings(*german)  # Müller, Jürgen -> Mueller, Juergen
     return out
 
 
 # Invisible characters that split a word without showing: soft hyphen, zero-width
 # space/non-joiner/joiner, word joiner, BOM. Ignored when matching known PHI.
 _INVISIBLE: Final = frozenset("\u00ad\u200b\u200c\u200d\u2060\ufeff")
-# Letters Python's case-insensitive matching equates with "i" but casefold() does not.
-_FOLD_SPECIAL: Final = {"\u0130": "i", "\u0131": "i"}
+# Letters Python's case-insensitive matching equates with "i" but casefold() does not;
+# apostrophes typed otherwise.
+_FOLD_SPECIAL: Final = {"\u0130": "i", "\u0131": "i"} | dict.fromkeys(
+    "\u2019\u2018`\u00b4\u02bc", "'"
+)
+# Markers that split a word without being read: private-use characters (formatting
+# escapes such as HL7 \\H\\ or \\.br\\ the adapter passes as U+E000...) and C0 controls
+# other than whitespace. Matched as invisible, and also as a word break.
+_MARKER: Final = re.compile(r"[\x00-\x08\x0e-\x1f\ue000-\uf8ff]")
+# ASCII text folds by lower-casing unless it holds one of these.
+_ASCII_SPECIAL: Final = re.compile(r"[\x00-\x08\x0e-\x1f`]")
 _TOKEN: Final = re.compile(r"\w+")
 
 
@@ -204,7 +246,7 @@ def _fold_char(char: str) -> str:
     dotted and small dotless I (U+0130, U+0131) and accented i become 'i',
     sharp s becomes 'ss'.
     """
-    if char in _INVISIBLE:
+    if char in _INVISIBLE or "\ue000" <= char <= "\uf8ff" or (char < " " and not char.isspace()):
         return ""
     special = _FOLD_SPECIAL.get(char)
     if special is not None:
@@ -215,7 +257,9 @@ def _fold_char(char: str) -> str:
 
 def fold(text: str) -> str:
     """``text`` folded for matching known PHI (case, accents, invisible characters)."""
-    return text.casefold() if text.isascii() else "".join(map(_fold_char, text))
+    if text.isascii() and _ASCII_SPECIAL.search(text) is None:
+        return text.casefold()
+    return "".join(map(_fold_char, text))
 
 
 def fold_with_offsets(text: str) -> tuple[str, list[int] | None]:
@@ -224,7 +268,7 @@ def fold_with_offsets(text: str) -> tuple[str, list[int] | None]:
     The list has one extra entry (the original length), so a match ending at
     the end of the folded text maps to the end of the original.
     """
-    if text.isascii():
+    if text.isascii() and _ASCII_SPECIAL.search(text) is None:
         return text.lower(), None
     parts = list(map(_fold_char, text))
     folded = "".join(parts)
@@ -551,9 +595,17 @@ class TextScrubber:
         terms = self._materialize()
         if not terms:
             return []
+        spans: list[Span] = []
+        self._search_terms(text, text, spans)
+        if _MARKER.search(text) is not None:
+            # Markers read as invisible ("Quill\ue001feather") and as word breaks
+            # ("Seen by\ue000Quillfeather"): the same offsets, searched both ways.
+            self._search_terms(_MARKER.sub(" ", text), text, spans)
+        return spans
+
+    def _search_terms(self, text: str, original: str, spans: list[Span]) -> None:
         folded, offsets = fold_with_offsets(text)
         length = len(folded)
-        spans: list[Span] = []
         # A whole-word match of a term starts a word of the text equal to the term's
         # first word: only those terms can match (plus any term without a word).
         by_token = self._by_token
@@ -571,10 +623,9 @@ class TextScrubber:
                         (start, end) if offsets is None else (offsets[start], offsets[end])
                     )
                     if term in self._surnames:
-                        begin = _first_name_before(text, begin)
+                        begin = _first_name_before(original, begin)
                     spans.append((begin, finish, replacement))
                 start = folded.find(term, start + 1)
-        return spans
 
     # --- scrubbing -----------------------------------------------------------
 
@@ -607,9 +658,8 @@ class TextScrubber:
         for detector in _ALL_DETECTORS:
             if detector.requires not in features:
                 continue
-            for match in detector.pattern.finditer(text):
-                start, end = match.span(detector.group)
-                value = match.group(detector.group)
+            for start, end in detector.spans(text):
+                value = text[start:end]
                 yield start, end, functools.partial(self._apply, detector.kind, value)
         if "age-words" in features:
             for pattern in AGE_WORD_PATTERNS:
