@@ -731,7 +731,6 @@ def test_private_use_characters_written_by_the_sender_are_not_markers() -> None:
     assert seen.count("\ue000") == 1 and seen.count("\ue001") == 1
 
 
-@pytest.mark.xfail(strict=False, reason="needs text3 branch")
 @pytest.mark.parametrize(
     "note",
     [
