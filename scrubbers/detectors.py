@@ -313,7 +313,9 @@ SHAPE_DETECTORS: Final = (
         "titled-name",
         Kind.NAME,
         re.compile(
-            r"(?=M)\b(?:Mr|Mrs|Ms|Miss|Mx)\.?\s+(?P<value>[A-Z][a-zA-Z'-]+(?:\s+[A-Z][a-zA-Z'-]+)?)"
+            # English titles, and French ones (M. Dupont, M.Dupont, Mme, Mlle).
+            r"(?=M)\b(?:(?:Mr|Mrs|Ms|Miss|Mx|Mme|Mlle)\.?\s+|M\.\s*)"
+            r"(?P<value>[A-Z][a-zA-Z'-]+(?:\s+[A-Z][a-zA-Z'-]+)?)"
         ),
         "value",
         requires="title",
@@ -508,7 +510,7 @@ def month_number(text: str) -> int:
 
 
 _DIGIT: Final = re.compile(r"\d")
-_TITLE: Final = re.compile(r"(?=M)\bM(?:r|rs|s|iss|x)\b")
+_TITLE: Final = re.compile(r"(?=M)\bM(?:r|rs|s|iss|x|me|lle)?\b")
 # On lower-cased text; starts with a character class so the engine scans fast.
 _MONTH_WORD: Final = re.compile(
     r"[adfjmnos](?<![a-z][adfjmnos])(?:an|eb|ar|pr|ay|un|ul|ug|ep|ct|ov|ec)"

@@ -113,7 +113,9 @@ def _fhir_values(document: Any) -> Iterator[tuple[Kind, str]]:
         if item.get("resourceType") in ("Patient", "RelatedPerson", "Person"):
             for name in item.get("name", []) or []:
                 if isinstance(name, dict):
-                    yield Kind.NAME, str(name.get("family", ""))
+                    family = name.get("family", "")
+                    for part in family if isinstance(family, list) else [family]:
+                        yield Kind.NAME, str(part)
                     for given in name.get("given", []) or []:
                         yield Kind.NAME, str(given)
                     for word in str(name.get("text", "")).replace(",", " ").split():

@@ -31,7 +31,9 @@ def patient_phi(bundle: dict[str, Any]) -> dict[str, set[str]]:
             continue
         phi["ids"].add(resource["id"])
         for name in resource.get("name", []):
-            phi["names"].add(name.get("family", ""))
+            family = name.get("family", "")
+            # DSTU2 documents write family as a list.
+            phi["names"].update(family if isinstance(family, list) else [family])
             phi["names"].update(name.get("given", []))
         for identifier in resource.get("identifier", []):
             phi["identifiers"].add(identifier.get("value", ""))

@@ -88,6 +88,10 @@ class Delimiters:
         encoding = header[4:].split(sep, 1)[0]
         if len(encoding) < 4:
             raise ER7Error("MSH-2 must hold four encoding characters")
+        if len(encoding) >= 5 and encoding[2] == encoding[3] and encoding[3] != encoding[4]:
+            # "^~\\&": a sender (or its config file) doubled the escape character.
+            # Integration engines accept it; read it as "^~\&". MSH-2 is kept as written.
+            encoding = encoding[:3] + encoding[4:]
         chars = (sep, *encoding[:4])
         if len(set(chars)) != 5 or any(c.isalnum() or c.isspace() for c in chars):
             raise ER7Error("MSH-1/MSH-2 delimiters must be five distinct punctuation characters")

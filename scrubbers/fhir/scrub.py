@@ -320,6 +320,8 @@ class FHIRScrubber:
         date), is free text. Coded types (``code``, ``uri``, ``id``...) are not."""
         if not isinstance(value, str) or path in rules.PATH_KINDS or key in rules.KEY_KINDS:
             return False
+        if key in _TERMINOLOGY_KEYS and _URI.match(value):
+            return False  # a code system or its version (Coding.system/version): not PHI
         fhir_type = element.fhir_type if element else None
         if fhir_type in ("markdown", "string"):
             return True
@@ -418,6 +420,11 @@ class FHIRScrubber:
 
     def _human_name(self, name: dict[str, Any], path: str, role: Role, walk: _Walk) -> Any:
         kind = Kind.PROVIDER_NAME if role is Role.PROVIDER else Kind.NAME
+        family_list = isinstance(name.get("family"), list)
+        if family_list:
+            # DSTU2 wrote family as a list (["van de Heuvel"]): one family name here,
+            # written back as a list.
+            name["family"] = " ".join(f for f in name["family"] if isinstance(f, str))
         family = name.get("family") if isinstance(name.get("family"), str) else ""
         if isinstance(name.get("given"), str):
             name["given"] = [name["given"]]  # invalid but seen: one given name
@@ -430,6 +437,8 @@ class FHIRScrubber:
                 self._set(name, key, outcome)
                 if key == "family" and isinstance(outcome, str):
                     replaced.append(outcome)
+        if family_list and isinstance(name.get("family"), str):
+            name["family"] = [name["family"]]
         if givens:
             new_givens = []
             for given in givens:
@@ -518,6 +527,10 @@ class FHIRScrubber:
         if isinstance(target, str):
             reference["reference"] = self._rewrite_reference(target, walk)
         display = reference.get("display")
+        if isinstance(display, str) and _REFERENCE.fullmatch(display.strip()):
+            # A display that is itself a reference ("Device/udi-1"): it names an id.
+            reference["display"] = self._rewrite_reference(display.strip(), walk)
+            return reference
         if not target_type and path.rsplit(".", 1)[-1] in rules.PATIENT_REFERENCE_KEYS:
             target_type = "Patient"  # a bare display under subject/patient: the patient
         if isinstance(display, str) and target_type in rules.PERSON_REFERENCE_ROLES:
@@ -837,6 +850,10 @@ class FHIRScrubber:
     def _scrub_attribute(self, match: re.Match[str], walk: _Walk) -> str:
         if match.group(2).lower() in _LAYOUT_ATTRIBUTES:
             return match.group(0)
+        if match.group(2).lower() == "href" and _REFERENCE.fullmatch(match.group(4)):
+            # A link to a resource ("Patient/f001"): the same pseudonym as its references.
+            new_reference = self._rewrite_reference(match.group(4), walk)
+            return match.group(1) + new_reference + match.group(5)
         if _HL7_TIMESTAMP.fullmatch(match.group(4)):  # CDA <birthTime value="19610615"/>
             outcome = self._apply(
                 match.group(4), Kind.DATE, Role.PATIENT, "markup.attribute", "DTM", walk
@@ -954,6 +971,8 @@ _STRING_TYPES: Final = frozenset(
     | {"date", "dateTime", "instant", "time", "base64Binary"}
 )
 _CONTROL: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_TERMINOLOGY_KEYS: Final = frozenset({"system", "version"})
+_URI: Final = re.compile(r"(?:https?://|urn:(?:oid|uuid|iso):)\S+$")
 _CODED_VALUE_TYPES: Final = frozenset({"uri", "url", "code", "id", "oid", "uuid"})
 _MARKUP_CONTENT_TYPES: Final = ("text/html", "application/xhtml", "application/xml", "text/xml")
 _HL7_TIMESTAMP: Final = re.compile(

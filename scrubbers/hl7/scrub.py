@@ -57,6 +57,7 @@ NAME_LAYOUT: Final = {
     "CNN": (1, 2, 3),
     "PPN": (1, 2, 3),
 }
+_NDL_TYPES: Final = frozenset({"NDL", "CM_NDL"})
 _TEXT_ENCAPSULATED_TYPES: Final = frozenset({"TEXT", "TX", "FT"})
 _TEXT_SUBTYPES: Final = frozenset({"PLAIN", "TEXT", "RTF", "HTML", "XML", "X-HL7-CDA-LEVEL-ONE"})
 
@@ -242,12 +243,15 @@ def _joined_url(comp: str, sub_sep: str) -> bool:
 
 
 _MAX_CODE: Final = 20
-_NOT_CODE: Final = re.compile(r"\s|(?:19|20)\d{6}")
+# Whitespace, a timestamp, or an SSN/phone/email shape: not a code.
+_NOT_CODE: Final = re.compile(
+    r"\s|(?:19|20)\d{6}|\d{3}[-. ]\d{2}[-. ]\d{4}|\d{3}[-. ]\d{3}[-. ]\d{4}|\d{3}[-.]\d{4}\b|@"
+)
 
 
 def _is_code(value: str) -> bool:
     """A value that reads as a code (or several): at most 20 characters, no
-    whitespace, no timestamp in it."""
+    whitespace, no timestamp, SSN, phone or email shape in it."""
     return len(value) <= _MAX_CODE and _NOT_CODE.search(value) is None
 
 
@@ -558,6 +562,8 @@ class HL7Scrubber:
         if segment == "OBX" and number == 5:
             return self._obx5_handler(role)
         components = tables.DATATYPE_COMPONENTS.get(datatype)
+        if components is not None and datatype in _NDL_TYPES:
+            return self._ndl_handler(path, datatype, role, components, rule.kind)
         if components is not None:
             return self._component_handler(path, datatype, role, components, rule.kind)
         if rule.kind is not None:
@@ -856,6 +862,34 @@ class HL7Scrubber:
             return d.repetition.join(reps)
 
         self._deferred.add(handle)
+        return handle
+
+    def _ndl_handler(
+        self,
+        path: str,
+        datatype: str,
+        role: Role,
+        components: dict[int, tables.ComponentRule],
+        field_kind: Kind | None,
+    ) -> FieldHandler:
+        """NDL (OBR-32..35 interpreters, technicians): many senders still write the
+        older CN layout, ``id^family^given^...`` (the HL7 v2.4 example message does);
+        such a repetition is scrubbed as an XCN, a real NDL (person in component 1,
+        dates in 2 and 3) as an NDL."""
+        as_ndl = self._component_handler(path, datatype, role, components, field_kind)
+        as_cn = self._component_handler(
+            path, "XCN", role, tables.DATATYPE_COMPONENTS["XCN"], field_kind
+        )
+
+        def handle(raw: str, walk: _Walk) -> str:
+            d = walk.d
+            reps = raw.split(d.repetition)
+            for r, rep in enumerate(reps):
+                comps = rep.split(d.component, 2)
+                cn_style = len(comps) > 1 and comps[1] and not _TIMESTAMP.fullmatch(comps[1])
+                reps[r] = (as_cn if cn_style else as_ndl)(rep, walk)
+            return d.repetition.join(reps)
+
         return handle
 
     @staticmethod

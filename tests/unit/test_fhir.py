@@ -883,3 +883,43 @@ def test_a_numeric_postal_code_fails_closed(safe_harbor: FHIRScrubber) -> None:
     [result] = safe_harbor.scrub_bytes(orjson.dumps({**ZEB, "address": [{"postalCode": 2139}]}))
     assert result.output is None and result.error is not None
     assert "2139" not in result.error
+
+
+# --- hold-out samples ------------------------------------------------------------------
+
+
+def test_dstu2_family_lists_terminology_uris_and_reference_displays(
+    safe_harbor: FHIRScrubber,
+) -> None:
+    patient = {
+        "resourceType": "Patient",
+        "id": "f001",
+        "name": [{"family": ["van de Heuvel"], "given": ["Pieter"]}],
+        "contact": [{"name": {"family": ["Abels"], "given": ["Sarah"]}}],
+        "maritalStatus": {
+            "coding": [
+                {
+                    "system": "http://snomed.info/sct",
+                    "version": "http://snomed.info/sct/731000124108",
+                    "code": "36629006",
+                }
+            ]
+        },
+        "managingOrganization": {"reference": "Organization/f001", "display": "Organization/f001"},
+        "text": {
+            "status": "generated",
+            "div": '<div xmlns="http://www.w3.org/1999/xhtml">Pieter van de Heuvel, '
+            '<a href="Organization/f001">his hospital</a></div>',
+        },
+    }
+    out = scrub(safe_harbor, patient)
+    text = orjson.dumps(out).decode()
+    for value in ("Heuvel", "Abels", "Pieter", "f001"):
+        assert value not in text, value
+    assert isinstance(out["name"][0]["family"], list)
+    coding = out["maritalStatus"]["coding"][0]
+    assert coding["system"] == "http://snomed.info/sct"
+    assert coding["version"] == "http://snomed.info/sct/731000124108"
+    org = out["managingOrganization"]
+    assert org["display"] == org["reference"]
+    assert f'href="{org["reference"]}"' in out["text"]["div"]

@@ -746,3 +746,20 @@ def test_name_split_by_a_formatting_escape_is_replaced(safe_harbor: HL7Scrubber,
     plain = re.sub(r"\\[^\\]*\\", "", value).upper()  # what a reader sees, escapes gone
     assert "QUILL" not in plain and "FEATHER" not in plain
     assert "ZEB" not in plain and "ULON" not in plain
+
+
+def test_hold_out_shapes_ssn_in_a_code_field_french_titles_and_doubled_escape(
+    safe_harbor: HL7Scrubber,
+) -> None:
+    message = (
+        "MSH|^~\\\\&|LAB|GENHOSP|EHR|GENHOSP|20240305090000||ORU^R01|M1|P|2.4\r"
+        "PID|1||TST0042^^^GENHOSP^MR||QUILLFEATHER^ZEPHYRINA\r"
+        "OBR|1|||1554-5^GLUCOSE||||||||||||||||||||||||||444-44-4444^HIPPOCRATES^HOWARD H\r"
+        "NTE|1||ci-joint le CR de M.Dupont et de Mme Lavande\r"
+    )
+    result = safe_harbor.scrub_bytes(message.encode())
+    assert result.ok, result.messages
+    out = result.output.decode() if result.output else ""
+    assert out.startswith("MSH|^~\\\\&|")  # MSH-2 kept as the sender wrote it
+    for planted in ("444-44-4444", "Dupont", "Lavande", "QUILLFEATHER"):
+        assert planted not in out, planted
