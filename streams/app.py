@@ -129,9 +129,12 @@ def create_app(config: WorkerConfig, scrubber: Scrubber) -> tuple[faust.App, Wor
         for name in {config.hl7_output, config.fhir_output, config.quarantine_topic}
     }
 
+    async def queue(out: OutputRecord) -> Any:
+        """Hand ``out`` to the producer; the returned future resolves on the broker's ack."""
+        return await outputs[out.topic].send(key=out.key, value=out.value, headers=out.headers)
+
     async def send(out: OutputRecord) -> None:
-        delivery = await outputs[out.topic].send(key=out.key, value=out.value, headers=out.headers)
-        await delivery  # acked by the broker before this offset can be committed
+        await (await queue(out))  # acked by the broker before this offset can be committed
 
     @app.agent(raw, name="scrub", concurrency=1)
     async def scrub(stream: faust.StreamT[Any]) -> None:
@@ -176,9 +179,6 @@ def create_app(config: WorkerConfig, scrubber: Scrubber) -> tuple[faust.App, Wor
             fatal.append(error)
             app.loop.create_task(app.crash(error))
 
-        async def _send(out: Any) -> Any:
-            return await outputs[out.topic].send(key=out.key, value=out.value, headers=out.headers)
-
         async for event in cast(Any, stream).noack().events():
             if fatal:
                 raise fatal[0]
@@ -198,7 +198,7 @@ def create_app(config: WorkerConfig, scrubber: Scrubber) -> tuple[faust.App, Wor
             fmt = processor.routing.formats.get(record.topic, "auto")
             metrics.latency.labels(fmt).observe(time.perf_counter() - started)
             try:
-                delivery = await _send(out)
+                delivery = await queue(out)
             except Exception as exc:
                 # Refused before it was even queued (an over-size record, say).
                 future = app.loop.create_future()

@@ -115,20 +115,14 @@ class RecordProcessor:
         A pathological record (a regex that backtracks, a huge repetition) must
         not stall its partition for minutes; ``seconds <= 0`` disables the budget.
         """
+        reason = f"processing took longer than {seconds:g} s"
         try:
             with deadline.within(seconds):
                 out = self.process(record)
         except deadline.RecordTimeout:
-            return self.quarantine(
-                record, Stage.SCRUB, "RecordTimeout", f"processing took longer than {seconds:g} s"
-            )
+            return self.quarantine(record, Stage.SCRUB, "RecordTimeout", reason)
         if out.reason == "RecordTimeout":  # raised inside a stage and caught there
-            return self.quarantine(
-                record,
-                Stage(out.stage),
-                "RecordTimeout",
-                f"processing took longer than {seconds:g} s",
-            )
+            return self.quarantine(record, Stage(out.stage), "RecordTimeout", reason)
         return out
 
     def process(self, record: SourceRecord) -> OutputRecord:

@@ -183,17 +183,13 @@ def charset_of(data: bytes) -> tuple[str, bool]:
     return codec, True
 
 
-# Without MSH-18, input that is not UTF-8 is read as legacy feeds write it:
-# Windows-1252, else Latin-1 (which decodes any byte). Both round-trip every byte.
-UNDECLARED_FALLBACKS: Final = ("cp1252", "latin-1")
-
-
 def decode(data: bytes, codec: str, declared: bool) -> tuple[str, str]:
     """The input's text and the codec it was read with (and is written back in).
 
     A declared character set must match. Without one, UTF-8 is tried first, then
-    Windows-1252, then Latin-1: a legacy feed with an empty MSH-18 is read, not
-    rejected, and its untouched bytes come out as they came in.
+    Windows-1252, then Latin-1 (which decodes any byte): a legacy feed with an
+    empty MSH-18 is read, not rejected, and its untouched bytes come out as they
+    came in.
     """
     try:
         return data.decode(codec), codec
@@ -202,12 +198,10 @@ def decode(data: bytes, codec: str, declared: bool) -> tuple[str, str]:
             raise ER7Error(
                 f"bytes do not match the MSH-18 character set ({codec}) at byte {exc.start}"
             ) from None
-    for fallback in UNDECLARED_FALLBACKS:
-        try:
-            return data.decode(fallback), fallback
-        except UnicodeDecodeError:
-            continue
-    raise ER7Error("input cannot be decoded")  # unreachable: Latin-1 decodes any byte
+    try:
+        return data.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError:
+        return data.decode("latin-1"), "latin-1"
 
 
 def parse(data: bytes, max_segments: int = 100_000) -> Document:

@@ -25,7 +25,7 @@ import base64
 import binascii
 import html
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Final
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -214,7 +214,7 @@ class FHIRScrubber:
         for resource in resources:
             if id(resource) in owners:
                 continue
-            for reference in _references(resource):
+            for reference in _references(resource, skip_contained=True):
                 owner = by_reference.get(reference) or by_reference.get(_patient_path(reference))
                 if owner is not None:
                     owners[id(resource)] = owner
@@ -635,22 +635,8 @@ class FHIRScrubber:
         return attachment
 
     def _narrative(self, narrative: dict[str, Any], path: str, role: Role, walk: _Walk) -> Any:
-        div = narrative.get("div")
-        if isinstance(div, str):
-
-            def store(new: str) -> None:
-                narrative["div"] = new
-
-            identity, methods = walk.ctx.identity, walk.methods  # the owning resource's
-
-            def run() -> None:
-                walk.ctx.use_identity(identity)
-                new = self._scrub_xhtml(div, walk)
-                if new != div:
-                    methods.add("scrub")
-                store(new)
-
-            walk.deferred.append(run)
+        if isinstance(narrative.get("div"), str):
+            self._defer_markup(narrative["div"], walk, _dict_setter(narrative, "div"))
         return narrative
 
     def _extension(self, extension: dict[str, Any], path: str, role: Role, walk: _Walk) -> Any:
@@ -819,14 +805,26 @@ class FHIRScrubber:
     # --- text -----------------------------------------------------------------------
 
     def _defer_text(self, text: str, path: str, walk: _Walk, store: Callable[[str], Any]) -> None:
+        def scrub(value: str) -> str:
+            outcome = walk.ctx.apply(value, _FREE_TEXT)
+            return outcome if isinstance(outcome, str) else ""
+
+        self._defer(text, walk, store, scrub)
+
+    @staticmethod
+    def _defer(
+        text: str, walk: _Walk, store: Callable[[str], Any], scrub: Callable[[str], str]
+    ) -> None:
+        """Scrub ``text`` after the structured pass (when every name is known), as the
+        patient of the resource it belongs to, labelling that resource if it changed."""
         identity, methods = walk.ctx.identity, walk.methods  # the owning resource's
 
         def run() -> None:
             walk.ctx.use_identity(identity)
-            outcome = walk.ctx.apply(text, _FREE_TEXT)
-            store(outcome if isinstance(outcome, str) else "")
-            if isinstance(outcome, str) and outcome != text:
+            new = scrub(text)
+            if new != text:
                 methods.add("scrub")
+            store(new)
 
         walk.deferred.append(run)
 
@@ -863,16 +861,7 @@ class FHIRScrubber:
         return match.group(1) + self._scrub_escaped(match.group(4), walk) + match.group(5)
 
     def _defer_markup(self, markup: str, walk: _Walk, store: Callable[[str], Any]) -> None:
-        identity, methods = walk.ctx.identity, walk.methods  # the owning resource's
-
-        def run() -> None:
-            walk.ctx.use_identity(identity)
-            new = self._scrub_xhtml(markup, walk)
-            if new != markup:
-                methods.add("scrub")
-            store(new)
-
-        walk.deferred.append(run)
+        self._defer(markup, walk, store, lambda value: self._scrub_xhtml(value, walk))
 
     def _defer_base64(
         self, value: str, path: str, walk: _Walk, store: Callable[[str], Any]
@@ -1133,20 +1122,21 @@ def _name_parts(text: str) -> tuple[str, str, str]:
     return words[-1], words[0], " ".join(words[1:-1])
 
 
-def _references(resource: dict[str, Any]) -> list[str]:
-    """Every ``reference`` string inside a resource (not inside contained resources)."""
-    found: list[str] = []
-    stack: list[Any] = [v for k, v in resource.items() if k != "contained"]
+def _references(item: Any, skip_contained: bool = False) -> Iterator[str]:
+    """Every ``reference`` string inside ``item``, in document order (optionally not
+    those inside contained resources)."""
+    stack: list[Any] = [item]
     while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            reference = item.get("reference")
+        node = stack.pop()
+        if isinstance(node, dict):
+            reference = node.get("reference")
             if isinstance(reference, str):
-                found.append(reference)
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return found
+                yield reference
+            stack.extend(
+                reversed([v for k, v in node.items() if not (skip_contained and k == "contained")])
+            )
+        elif isinstance(node, list):
+            stack.extend(reversed(node))
 
 
 def _patient_path(reference: str) -> str:
@@ -1157,18 +1147,10 @@ def _patient_path(reference: str) -> str:
 
 def _referenced_patient(document: dict[str, Any]) -> str:
     """The logical id of the first Patient a document refers to ('' if none)."""
-    stack: list[Any] = [document]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            reference = item.get("reference")
-            if isinstance(reference, str):
-                match = _PATIENT_REFERENCE.search(reference)
-                if match is not None:
-                    return match.group(1)
-            stack.extend(reversed(list(item.values())))
-        elif isinstance(item, list):
-            stack.extend(reversed(item))
+    for reference in _references(document):
+        match = _PATIENT_REFERENCE.search(reference)
+        if match is not None:
+            return match.group(1)
     return ""
 
 

@@ -188,12 +188,9 @@ def test_worker_end_to_end(kafka_bootstrap: str, topics: dict[str, str], tmp_pat
         )
         assert records_in == expected
 
-        worker.send_signal(signal.SIGTERM)
-        assert worker.wait(timeout=60) == 0
+        assert _stop(worker) == 0
     finally:
-        if worker.poll() is None:
-            worker.kill()
-            worker.wait()
+        _kill_if_running(worker)
 
     admin = KafkaAdminClient(bootstrap_servers=kafka_bootstrap)
     committed = admin.list_group_offsets({topics["group"]: None})[topics["group"]]
@@ -209,6 +206,22 @@ def test_worker_end_to_end(kafka_bootstrap: str, topics: dict[str, str], tmp_pat
     assert "record_quarantined" in logs
     for phi in PHI:
         assert phi not in logs, phi
+
+
+def _stop(worker: subprocess.Popen[bytes]) -> int:
+    """SIGTERM (drain, commit, exit), SIGKILL if that takes over a minute; the exit code."""
+    worker.send_signal(signal.SIGTERM)
+    try:
+        return worker.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        return worker.wait()
+
+
+def _kill_if_running(worker: subprocess.Popen[bytes]) -> None:
+    if worker.poll() is None:
+        worker.kill()
+        worker.wait()
 
 
 def _wait_port(port: int, timeout: float) -> bool:
@@ -271,12 +284,9 @@ def test_20mb_record_is_quarantined_whole_and_its_partition_flows(
         worker = subprocess.Popen([*cli, "worker"], env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         out = _consume(kafka_bootstrap, [topics["hl7_out"], topics["quarantine"]], 2, timeout=120)
-        worker.send_signal(signal.SIGTERM)
-        assert worker.wait(timeout=60) == 0
+        assert _stop(worker) == 0
     finally:
-        if worker.poll() is None:
-            worker.kill()
-            worker.wait()
+        _kill_if_running(worker)
 
     logs = (tmp_path / "worker.log").read_text()
     produced = sorted(m.topic for m in out)
@@ -359,11 +369,7 @@ def test_sigkill_mid_stream_loses_nothing(
                 assert b"QUILLFEATHER" not in message.value
                 assert b"TST0" not in message.value
     finally:
-        worker.send_signal(signal.SIGTERM)
-        try:
-            worker.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            worker.kill()
+        _stop(worker)
         log.close()
 
 
@@ -410,11 +416,7 @@ def test_exactly_once_mode_delivers_each_input_once(
         ids = [dict(m.headers)["phi-scrub.record-id"].decode() for m in received]
         assert sorted(ids) == sorted(_record_id(topics["hl7"], p, o) for p, o in positions)
     finally:
-        worker.send_signal(signal.SIGTERM)
-        try:
-            worker.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            worker.kill()
+        _stop(worker)
 
 
 def test_readyz_is_503_until_partitions_are_assigned(
@@ -442,8 +444,4 @@ def test_readyz_is_503_until_partitions_are_assigned(
         assert status == 503
         assert orjson.loads(body)["assigned"] is False
     finally:
-        worker.send_signal(signal.SIGTERM)
-        try:
-            assert worker.wait(timeout=60) == 0
-        except subprocess.TimeoutExpired:
-            worker.kill()
+        assert _stop(worker) == 0
