@@ -8,8 +8,8 @@ running, and disarms it on the way out. The handler only raises while armed,
 and the caller catches the exception around the whole block, so a late
 signal can never escape into the stream loop. The handler is installed once
 per process (the service owns ``SIGALRM``); only the timer is set per record.
-Only the main thread may use it (a signal rule); elsewhere, and on platforms without ``setitimer``, the
-budget is not enforced.
+Only the main thread may use it (a signal rule); elsewhere, and on platforms
+without ``setitimer``, the budget is not enforced.
 """
 
 from __future__ import annotations
