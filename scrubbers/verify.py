@@ -38,6 +38,11 @@ _EMAIL: Final = re.compile(
 
 _MIN_BASE64: Final = 12
 _BASE64: Final = re.compile(r"(?:[A-Za-z0-9+/]{4}|\r?\n)+(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?")
+# A JSON string value (not a key: no colon after it) made of base64 characters and
+# the \r and \n escapes of line-wrapped (MIME) base64.
+_JSON_BASE64_STRING: Final = re.compile(
+    r'"((?:[A-Za-z0-9+/=]|\\[rn]){' + str(_MIN_BASE64) + r',})"(?!\s*:)'
+)
 _PERSON_REFERENCE: Final = re.compile(r"(?:^|/)(?:Patient|RelatedPerson|Person)/")
 _HL7_HEX: Final = re.compile(r"\\X((?:[0-9A-Fa-f]{2})+)\\")
 
@@ -150,26 +155,42 @@ def _fhir_text(output: bytes) -> str:
     """The output JSON plus every base64-looking string in it, decoded.
 
     Whatever the declared content type: a "PDF" can be plain text, and text in
-    a binary still shows up in a decoded search.
+    a binary still shows up in a decoded search. The string values are found
+    in the serialized text by one pattern (C speed) rather than by walking the
+    parsed document; output with escapes that could spell base64 characters
+    (``\\/``, ``\\u``) is walked instead.
     """
-    parts = [output.decode("utf-8", "replace")]
-    try:
-        document = orjson.loads(output)
-    except orjson.JSONDecodeError:
-        return parts[0]
+    text = output.decode("utf-8", "replace")
+    parts = [text]
+    if "\\/" in text or "\\u" in text:
+        try:
+            strings: Iterable[str] = _string_values(orjson.loads(output))
+        except orjson.JSONDecodeError:
+            return text
+    else:
+        strings = (
+            m.group(1).replace("\\n", "\n").replace("\\r", "\r")
+            for m in _JSON_BASE64_STRING.finditer(text)
+        )
+    for item in strings:
+        # Any base64-looking string (attachment data, Binary, valueBase64Binary,
+        # AuditEvent query...), whatever the declared type: decoded and searched.
+        if len(item) >= _MIN_BASE64 and _BASE64.fullmatch(item):
+            with contextlib.suppress(binascii.Error, ValueError):
+                parts.append(base64.b64decode("".join(item.split())).decode("utf-8", "replace"))
+    return "\n".join(parts)
+
+
+def _string_values(document: Any) -> Iterator[str]:
     stack: list[Any] = [document]
     while stack:
         item = stack.pop()
         if isinstance(item, dict):
             stack.extend(item.values())
-        elif isinstance(item, str) and len(item) >= _MIN_BASE64 and _BASE64.fullmatch(item):
-            # Any base64-looking string (attachment data, Binary, valueBase64Binary,
-            # AuditEvent query...), whatever the declared type: decoded and searched.
-            with contextlib.suppress(binascii.Error, ValueError):
-                parts.append(base64.b64decode("".join(item.split())).decode("utf-8", "replace"))
+        elif isinstance(item, str):
+            yield item
         elif isinstance(item, list):
             stack.extend(item)
-    return "\n".join(parts)
 
 
 class Verifier:

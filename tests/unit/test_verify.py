@@ -61,6 +61,25 @@ def test_any_base64_string_and_bare_subject_displays_are_searched() -> None:
     assert verifier.findings(source, leaked, "fhir")["name"] == 1
 
 
+def test_wrapped_listed_and_slash_escaped_base64_strings_are_searched() -> None:
+    """The decoded search finds base64 however the output JSON spells it."""
+    verifier = Verifier(load_policy("safe-harbor"))
+    source = orjson.dumps(PATIENT)
+    wrapped = base64.encodebytes(b"a long note that names Quillfeather " * 3).decode()
+    assert "\n" in wrapped  # MIME line breaks: JSON-escaped as \n in the output
+    for output in (
+        orjson.dumps({"resourceType": "Binary", "data": wrapped}),
+        orjson.dumps(
+            {"resourceType": "Basic", "x": [base64.b64encode(b"by Quillfeather").decode()]}
+        ),
+        # "\/" is a legal JSON escape for "/": base64 may be spelled with it
+        b'{"resourceType":"Binary","data":"'
+        + base64.b64encode(b"\xfb\xffQuillfeather?").replace(b"/", b"\\/")
+        + b'"}',
+    ):
+        assert verifier.findings(source, output, "fhir")["name"] == 1, output
+
+
 def test_hl7_hex_escapes_are_decoded_before_searching() -> None:
     verifier = Verifier(load_policy("safe-harbor"))
     leaked = b"NTE|1||QUILL\\X46\\EATHER was here"
