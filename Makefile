@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 KAFKA := docker/kafka-local/kafka.sh
 
-.PHONY: help venv demo run test test-unit lint bench kafka-up kafka-down kafka-fetch lock tools chart-check image
+.PHONY: help venv demo run test test-unit test-compiled compiled lint bench kafka-up kafka-down kafka-fetch lock tools chart-check image
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -38,22 +38,44 @@ run: venv kafka-up ## broker + worker in the foreground (needs PHI_SCRUB_KEY)
 kafka-fetch: ## download the Kafka broker jars from Maven Central into the cache
 	bash $(KAFKA) fetch
 
-test: venv kafka-fetch ## all tests, including integration tests against a real broker
+test: venv kafka-fetch ## all tests (integration tests on a real broker), then the unit tests on the compiled build
 	$(BIN)/pytest -v
+	$(MAKE) test-compiled
 
 test-unit: venv ## broker-free tests only
 	$(BIN)/pytest -m "not kafka"
+
+# The native build (mypyc, see setup.py) in a copy of the tree, so a stale
+# extension module never shadows a source file being edited here.
+COMPILED := build/compiled
+SOURCES := setup.py $(shell find parsers scrubbers streams -name '*.py' 2>/dev/null)
+
+compiled: $(COMPILED)/.built ## compile the hot path with mypyc into build/compiled (what the image ships)
+
+$(COMPILED)/.built: $(STAMP) $(SOURCES)
+	rm -rf $(COMPILED) && mkdir -p $(COMPILED)
+	tar -c --exclude=./.git --exclude=./.venv --exclude=./build --exclude=./.kafka \
+	  --exclude=./.benchmarks --exclude='*cache*' --exclude='*.egg-info' . | tar -x -C $(COMPILED)
+	cd $(COMPILED) && PHI_SCRUB_COMPILE=1 $(CURDIR)/$(BIN)/python setup.py -q build_ext --inplace >build.log 2>&1 \
+	  || { tail -40 build.log >&2; exit 1; }
+	touch $@
+
+test-compiled: compiled ## broker-free tests against the compiled build
+	cd $(COMPILED) && $(CURDIR)/$(BIN)/python -m scrubbers.native --require && $(CURDIR)/$(BIN)/pytest -q -m "not kafka" -p no:cacheprovider
 
 lint: venv ## ruff (lint + format check) and mypy
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-bench: venv ## micro-benchmarks (one core; medians against same-run baselines)
+bench: venv compiled ## benchmarks, interpreted and compiled (one core; medians against same-run baselines)
 	$(BIN)/python bench/bench_methods.py --json .benchmarks/methods.json
 	$(BIN)/python bench/bench_hl7.py --json .benchmarks/hl7.json
+	$(BIN)/python $(COMPILED)/bench/bench_hl7.py --json .benchmarks/hl7-compiled.json
 	$(BIN)/python bench/bench_fhir.py --json .benchmarks/fhir.json
+	$(BIN)/python $(COMPILED)/bench/bench_fhir.py --json .benchmarks/fhir-compiled.json
 	$(BIN)/python bench/bench_e2e.py --json .benchmarks/e2e.json
+	$(BIN)/python $(COMPILED)/bench/bench_e2e.py --json .benchmarks/e2e-compiled.json
 
 kafka-up: ## start a local single-node KRaft broker (KAFKA_PORT, default 9092)
 	bash $(KAFKA) up

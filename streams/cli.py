@@ -11,6 +11,7 @@ from importlib.metadata import version
 
 import click
 
+from scrubbers.native import build_kind
 from streams.logs import LOG_FORMAT_ENV, configure_logging
 from streams.policy_cli import policy_group
 from streams.scrub_cli import scrub_command
@@ -20,7 +21,13 @@ DISTRIBUTION = "phi-scrub"
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(version(DISTRIBUTION), "-V", "--version", prog_name=DISTRIBUTION)
+@click.version_option(
+    version(DISTRIBUTION),
+    "-V",
+    "--version",
+    prog_name=DISTRIBUTION,
+    message=f"%(prog)s %(version)s (hot path {build_kind()})",
+)
 @click.option(
     "--log-format",
     type=click.Choice(["json", "console"]),

@@ -5,9 +5,11 @@ from __future__ import annotations
 import click
 import faust
 import orjson
+import structlog
 
 from scrubbers.engine import Scrubber
 from scrubbers.keys import KeyConfigError, KeyRing
+from scrubbers.native import build_kind
 from scrubbers.policy import load_policy
 from scrubbers.policy_yaml import PolicyError
 from streams.app import create_app
@@ -34,6 +36,9 @@ def worker_command(log_level: str) -> None:
     except (KeyConfigError, PolicyError) as exc:
         raise click.UsageError(str(exc)) from None
     app, _ = create_app(config, Scrubber(policy, keys))
+    structlog.get_logger("phi_scrub.worker").info(
+        "worker starting", policy=policy.id, policy_version=policy.version, hot_path=build_kind()
+    )
     worker = faust.Worker(
         app, loglevel=log_level, quiet=True, logging_config=dict_config(level=log_level.upper())
     )

@@ -17,11 +17,24 @@ from pathlib import Path
 
 import pytest
 
+from scrubbers.native import compiled_modules
 from streams.broker_probe import BrokerUnavailableError, wait_for_broker
 
 REPO = Path(__file__).resolve().parent.parent
 KAFKA_SCRIPT = REPO / "docker" / "kafka-local" / "kafka.sh"
 EXTERNAL_WAIT_SECONDS = float(os.environ.get("KAFKA_WAIT_TIMEOUT", "15"))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On the compiled build, skip the few tests that patch or stand in for compiled
+    internals (mypyc classes take no monkeypatches or duck types); they run in the
+    interpreted suite, on the same code."""
+    if not compiled_modules():
+        return
+    skip = pytest.mark.skip(reason="patches compiled internals: covered by the interpreted run")
+    for item in items:
+        if "interpreted_only" in item.keywords:
+            item.add_marker(skip)
 
 
 def _free_port() -> int:

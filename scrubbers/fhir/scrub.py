@@ -103,6 +103,19 @@ class FHIRScrubber:
         # that only reference it (NDJSON bulk exports, resource-per-message feeds):
         # the same identity (so the same date shift) and its names for free text.
         self._patients: dict[str, tuple[Identity, list[tuple[str, str, str, str]]]] = {}
+        # The datatypes with a handler of their own, bound once (a class-level table of
+        # functions would not survive compilation with mypyc).
+        self._handlers: dict[str, Callable[..., Any]] = {
+            "HumanName": self._human_name,
+            "Address": self._address,
+            "ContactPoint": self._contact_point,
+            "Identifier": self._identifier,
+            "Reference": self._reference,
+            "Attachment": self._attachment,
+            "Narrative": self._narrative,
+            "Extension": self._extension,
+            "Age": self._age,
+        }
 
     # --- entry points -----------------------------------------------------------
 
@@ -374,14 +387,14 @@ class FHIRScrubber:
         kind_of = fhir_type or _shape(value)
         if kind_of == "Extension" and value.get("url") in rules.KEPT_EXTENSIONS:
             return value
-        handler = self._HANDLERS.get(kind_of or "")
+        handler = self._handlers.get(kind_of or "")
         if handler is not None:
             _check_string_fields(value, kind_of or "", path)
-            result = handler(self, value, path, role, walk)
+            result = handler(value, path, role, walk)
             if result is _REMOVE or not isinstance(result, dict):
                 return result
             value = result
-        if model is None and kind_of in self._HANDLERS:
+        if model is None and kind_of in self._handlers:
             model = kind_of
         self._object(value, model, path, role, walk, skip=_HANDLED.get(kind_of or "", frozenset()))
         return value if value else _REMOVE
@@ -673,18 +686,6 @@ class FHIRScrubber:
             )
             return extension if "valueDateTime" in extension else _REMOVE
         return extension
-
-    _HANDLERS: Final[dict[str, Callable[..., Any]]] = {
-        "HumanName": _human_name,
-        "Address": _address,
-        "ContactPoint": _contact_point,
-        "Identifier": _identifier,
-        "Reference": _reference,
-        "Attachment": _attachment,
-        "Narrative": _narrative,
-        "Extension": _extension,
-        "Age": _age,
-    }
 
     # --- ids, references, URLs ----------------------------------------------------
 

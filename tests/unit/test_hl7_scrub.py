@@ -711,6 +711,7 @@ class _SpanScrubber:
         ("a\\.br\\b\\.br\\Quill\\.br\\feather|c", "a\\.br\\b\\.br\\[NAME]\\F\\c"),
     ],
 )
+@pytest.mark.interpreted_only
 def test_formatting_escape_inside_a_replaced_name_goes_with_it(note: str, expected: str) -> None:
 
     stub = _SpanScrubber("Quillfeather", "Zebulon")
@@ -720,6 +721,7 @@ def test_formatting_escape_inside_a_replaced_name_goes_with_it(note: str, expect
     assert all("\\" not in seen for seen in stub.seen)  # escapes were markers
 
 
+@pytest.mark.interpreted_only
 def test_private_use_characters_written_by_the_sender_are_not_markers() -> None:
 
     stub = _SpanScrubber("Quillfeather")
