@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import html
 import re
 from collections.abc import Callable, Iterator
@@ -31,7 +32,7 @@ from typing import Any, Final
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from parsers.fhir import json_io
-from parsers.fhir.types import ElementType, children
+from parsers.fhir.types import ElementType, children, is_resource_type
 from scrubbers.engine import MessageContext, Scrubber
 from scrubbers.fhir import rules
 from scrubbers.identifier_types import IDENTIFIER_SYSTEMS, IDENTIFIER_TYPES
@@ -69,6 +70,25 @@ _LAYOUT_ATTRIBUTES: Final = frozenset(
     | {"width", "height", "align", "valign", "border", "cellpadding", "cellspacing", "scope"}
 )
 _COMMENT: Final = re.compile(r"<!--.*?-->", re.DOTALL)
+# Ids in generated narratives: "Patient/f001", "Patient-f001.html", "<b>id</b>: f001".
+_NARRATIVE_REFERENCE: Final = re.compile(
+    r"(?<![\w/.:#=-])([A-Z][A-Za-z]+)([/-])([A-Za-z0-9][\w.\-]*)"
+)
+_ID_TOKEN: Final = re.compile(
+    r"(?<![\w.\-/#])[A-Za-z0-9](?:[A-Za-z0-9.\-]*[A-Za-z0-9])?(?![\w\-/])"
+)
+_ID_LIKE: Final = re.compile(r"(?=.*\d)(?=.*[A-Za-z])")
+_ID_LABEL: Final = re.compile(
+    r"(<b>id</b>\s*:\s*|(?<![\w-])id:\s*)([A-Za-z0-9][A-Za-z0-9.\-]{0,64})"
+)
+# Definitional resources: their links are terminology and profiles, not patient data.
+_DEFINITION_TYPES: Final = frozenset(
+    {"StructureDefinition", "CodeSystem", "ValueSet", "ConceptMap", "NamingSystem"}
+    | {"ImplementationGuide", "CapabilityStatement", "SearchParameter", "OperationDefinition"}
+    | {"CompartmentDefinition", "StructureMap", "GraphDefinition", "MessageDefinition"}
+    | {"TerminologyCapabilities", "Questionnaire", "ActivityDefinition", "PlanDefinition"}
+    | {"Library", "Measure", "ObservationDefinition", "SpecimenDefinition"}
+)
 _FREE_TEXT: Final = Target(Kind.FREE_TEXT, Role.PATIENT, FORMAT, "text", "string")
 
 
@@ -91,6 +111,9 @@ class _Walk:
     ctx: MessageContext
     deferred: list[Callable[[], None]] = field(default_factory=list)
     methods: set[str] = field(default_factory=set)  # methods used in the current resource
+    # The document's logical ids (its resources' and its references' targets), which
+    # generated narratives print as text, page links and anchors.
+    ids: frozenset[str] = frozenset()
 
 
 class FHIRScrubber:
@@ -161,7 +184,7 @@ class FHIRScrubber:
             ctx = self.scrubber.message(identity=identity)
             for family, given, middle, replacement in known[1] if known else ():
                 ctx.text.add_name(family, given, middle, replacement)
-        walk = _Walk(ctx)
+        walk = _Walk(ctx, ids=_document_ids(document, resources))
         document_identity = ctx.identity
         owners = self._owners(document, resources, patients, document_identity)
         ordered = patients + [r for r in resources if r.get("resourceType") != "Patient"]
@@ -836,7 +859,10 @@ class FHIRScrubber:
         attribute values are scrubbed as text, except those that only shape
         the page (class, style, colspan...), in either quote style.
         """
-        pieces = _TAG.split(_COMMENT.sub("", div))
+        markup = _COMMENT.sub("", div)
+        if walk.ids:  # "<b>id</b>: f001", "id: a2;": an id by its label, whatever it looks like
+            markup = _ID_LABEL.sub(lambda m: self._labelled_id(m, walk), markup)
+        pieces = _TAG.split(markup)
         for index, piece in enumerate(pieces):
             if not piece:
                 continue
@@ -849,10 +875,18 @@ class FHIRScrubber:
     def _scrub_attribute(self, match: re.Match[str], walk: _Walk) -> str:
         if match.group(2).lower() in _LAYOUT_ATTRIBUTES:
             return match.group(0)
-        if match.group(2).lower() == "href" and _REFERENCE.fullmatch(match.group(4)):
+        reference = _REFERENCE.fullmatch(match.group(4))
+        if (
+            match.group(2).lower() == "href"
+            and reference is not None
+            and reference.group("type") not in _DEFINITION_TYPES
+        ):
             # A link to a resource ("Patient/f001"): the same pseudonym as its references.
             new_reference = self._rewrite_reference(match.group(4), walk)
             return match.group(1) + new_reference + match.group(5)
+        if match.group(2).lower() in ("name", "id") and match.group(4) in walk.ids:
+            # An anchor named after the resource (<a name="f001">).
+            return match.group(1) + self._pseudo_id(match.group(4), walk) + match.group(5)
         if _HL7_TIMESTAMP.fullmatch(match.group(4)):  # CDA <birthTime value="19610615"/>
             outcome = self._apply(
                 match.group(4), Kind.DATE, Role.PATIENT, "markup.attribute", "DTM", walk
@@ -887,9 +921,49 @@ class FHIRScrubber:
         outcome = walk.ctx.apply(text, _FREE_TEXT)
         if not isinstance(outcome, str):
             return ""
+        outcome = self._narrative_ids(outcome, walk)
         if outcome == text:
             return escaped
         return html.escape(outcome, quote=True)
+
+    def _narrative_ids(self, text: str, walk: _Walk) -> str:
+        """Logical ids a generated narrative prints, given the pseudonyms they have
+        everywhere else: ``Patient/f001`` and IG page links ``Patient-f001.html`` by
+        their form, and the document's own ids that look like ids (a digit and a
+        letter, or a UUID) as whole tokens."""
+        if "/" in text or ".html" in text:
+            text = _NARRATIVE_REFERENCE.sub(lambda m: self._narrative_reference(m, walk), text)
+        if walk.ids:
+            text = _ID_TOKEN.sub(lambda m: self._id_token(m, walk), text)
+        return text
+
+    def _narrative_reference(self, match: re.Match[str], walk: _Walk) -> str:
+        kind, separator, rest = match.group(1), match.group(2), match.group(3)
+        if kind in _DEFINITION_TYPES or not _is_resource_type(kind):
+            return match.group(0)
+        suffix = ""
+        if separator == "-":  # only as a page link: "Patient-f001.html"
+            if not rest.endswith(".html"):
+                return match.group(0)
+            rest, suffix = rest[:-5], ".html"
+        logical = rest.rstrip(".")  # a sentence's full stop is not part of the id
+        suffix = rest[len(logical) :] + suffix
+        if not logical or len(logical) > 64:
+            return match.group(0)
+        return f"{kind}{separator}{self._pseudo_id(logical, walk)}{suffix}"
+
+    def _id_token(self, match: re.Match[str], walk: _Walk) -> str:
+        token = match.group(0)
+        if token in walk.ids and (_UUID.fullmatch(token) or _ID_LIKE.search(token)):
+            return self._pseudo_id(token, walk)
+        return token
+
+    def _labelled_id(self, match: re.Match[str], walk: _Walk) -> str:
+        logical = match.group(2).rstrip(".")
+        if logical not in walk.ids:
+            return match.group(0)
+        rest = match.group(2)[len(logical) :]
+        return match.group(1) + self._pseudo_id(logical, walk) + rest
 
     # --- helpers ----------------------------------------------------------------------
 
@@ -1076,6 +1150,22 @@ def _resources(document: dict[str, Any]) -> list[dict[str, Any]]:
 
     visit(document, 0)
     return found
+
+
+def _document_ids(document: dict[str, Any], resources: list[dict[str, Any]]) -> frozenset[str]:
+    ids = {r["id"] for r in resources if isinstance(r.get("id"), str)}
+    for reference in _references(document):
+        match = _REFERENCE.fullmatch(reference)
+        if match is not None:
+            ids.add(match.group("id"))
+        elif reference.startswith("#") and len(reference) > 1:
+            ids.add(reference[1:])
+    return frozenset(i for i in ids if _ID.fullmatch(i))
+
+
+@functools.lru_cache(maxsize=1024)  # bounded: the names come from narrative text
+def _is_resource_type(name: str) -> bool:
+    return is_resource_type(name)
 
 
 _PATIENT_REFERENCE: Final = re.compile(r"(?:^|/)Patient/([A-Za-z0-9.\-]{1,64})(?:/|$)")

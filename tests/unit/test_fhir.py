@@ -923,3 +923,38 @@ def test_dstu2_family_lists_terminology_uris_and_reference_displays(
     org = out["managingOrganization"]
     assert org["display"] == org["reference"]
     assert f'href="{org["reference"]}"' in out["text"]["div"]
+
+
+def test_generated_narratives_lose_original_logical_ids(safe_harbor: FHIRScrubber) -> None:
+    # IG-publisher and HAPI narratives print the resource's id and its references as
+    # text, page links and anchors; the ids are pseudonymized everywhere else, so the
+    # narrative must not keep the originals (they link the output back to the source).
+    div = (
+        '<div xmlns="http://www.w3.org/1999/xhtml"><p><b>id</b>: wren</p>'
+        '<a name="wren"> </a><p>Resource Coverage &quot;wren&quot; for Holt4</p>'
+        '<p><b>beneficiary</b>: <a href="Patient-Holt4.html">Patient/Holt4</a></p>'
+        "<p><b>payor</b>: <a>Organization/acme</a> and Patient/wren.</p>"
+        '<p>Codes: <a href="http://terminology.hl7.org/CodeSystem/v3-ActCode">ActCode</a>'
+        " Date/Time: 7 pm, see StructureDefinition-C4BB-Coverage.html</p>"
+        "<p>who: id: pp2; fine example</p></div>"
+    )
+    document = {
+        "resourceType": "Coverage",
+        "id": "wren",
+        "text": {"status": "generated", "div": div},
+        "contained": [{"resourceType": "Practitioner", "id": "pp2"}],
+        "status": "active",
+        "beneficiary": {"reference": "Patient/Holt4"},
+        "payor": [{"reference": "Organization/acme"}],
+    }
+    out = scrub(safe_harbor, document)
+    new = out["text"]["div"]
+    for original in ("Holt4", "Patient/wren", "Organization/acme", "pp2", ": wren", '"wren"'):
+        assert original not in new, original
+    pseudo = out["beneficiary"]["reference"].split("/")[1]
+    assert f"Patient/{pseudo}" in new and f"Patient-{pseudo}.html" in new
+    assert out["id"] in new
+    # Terminology links, plain words and conformance pages are not ids.
+    assert "CodeSystem/" not in new or "CodeSystem/v3-ActCode" in new
+    assert "Date/Time" in new and "StructureDefinition-C4BB-Coverage.html" in new
+    assert "fine example" in new
