@@ -253,7 +253,15 @@ FIELD_RULES: Final[dict[str, FieldRule]] = {
     **_rules("NTE", f3=TEXT),
     **_rules("OBR", f13=TEXT, f31=TEXT),
     **_rules("DG1", f4=TEXT),
-    **_rules("PR1", f4=TEXT),
+    # Anesthesiologist, surgeon, procedure practitioner: XCN wherever defined (hl7apy's
+    # 2.8 tables call PR1-11 and PR1-12 NM); senders still fill them after 2.6.
+    **_rules(
+        "PR1",
+        f4=TEXT,
+        f8=FieldRule(datatype="XCN"),
+        f11=FieldRule(datatype="XCN"),
+        f12=FieldRule(datatype="XCN"),
+    ),
     **_rules("ARV", f5=TEXT),
     **_rules("RF1", f14=TEXT),
 }

@@ -25,7 +25,7 @@ from typing import Final
 
 from parsers.hl7v2 import er7
 from parsers.hl7v2.er7 import Delimiters, Document, Message, Segment
-from parsers.hl7v2.reference import resolve_version, segment_fields
+from parsers.hl7v2.reference import defined_datatype, resolve_version, segment_fields
 from scrubbers.engine import MessageContext, Scrubber
 from scrubbers.hl7 import fields as tables
 from scrubbers.identifier_types import IDENTIFIER_TYPES
@@ -525,14 +525,21 @@ class HL7Scrubber:
         handlers: dict[int, FieldHandler] = {}
         after: dict[int, FieldHandler] = {}
         offset = 1 if name in _HEADER_SEGMENTS else 0
-        for info in infos or ():
-            handler = self._field_handler(name, info.number, info.datatype, role)
+        datatypes = {info.number: info.datatype for info in infos or ()}
+        for number in range(1, max(datatypes, default=0) + 1):
+            datatype = datatypes.get(number, "")
+            if not datatype or datatype.upper() == tables.WITHDRAWN:
+                # Withdrawn, or left out of this version's tables (PR1-11 in 2.6):
+                # senders still fill it; its datatype where a version defines it,
+                # else free text (see _field_handler).
+                datatype = defined_datatype(version, name, number) or tables.WITHDRAWN
+            handler = self._field_handler(name, number, datatype, role)
             if handler is not None:
-                handlers[info.number - offset] = handler
+                handlers[number - offset] = handler
                 companion = self._companions.get(handler)
                 if companion is not None:
-                    after[info.number - offset] = companion
-        known = (max(info.number for info in infos) - offset) if infos else 0
+                    after[number - offset] = companion
+        known = (max(datatypes) - offset) if datatypes else 0
         beyond = None
         if name == "QPD":
             # QPD-3 on: query parameters, whatever the version says (2.3 has no QPD).

@@ -763,3 +763,22 @@ def test_hold_out_shapes_ssn_in_a_code_field_french_titles_and_doubled_escape(
     assert out.startswith("MSH|^~\\\\&|")  # MSH-2 kept as the sender wrote it
     for planted in ("444-44-4444", "Dupont", "Lavande", "QUILLFEATHER"):
         assert planted not in out, planted
+
+
+@pytest.mark.parametrize("version", ["2.5", "2.6", "2.7", "2.8"])
+def test_fields_missing_or_withdrawn_in_a_version_are_scrubbed(
+    safe_harbor: HL7Scrubber, version: str
+) -> None:
+    """PR1-8 (withdrawn), PR1-11 and PR1-12 (absent from the 2.6/2.7 tables, NM in
+    2.8's) still arrive: they take their datatype from the versions that define them
+    (XCN, staff), and nothing in them passes unscrubbed."""
+    msh = MSH.replace("|2.5", f"|{version}")
+    pr1 = (
+        "PR1|1||41976001^Cath^SCT||20240101|||77^Wexford^Ottilie|||"
+        "call 555-321-7788 on 03/04/2024|99^Brannigan^Tamsin^^^DR"
+    )
+    out = scrub_text(safe_harbor, f"{msh}\r{PID}\r{pr1}\r").split("\r")[2]
+    assert_gone(out, "555-321-7788", "03/04/2024", "Wexford", "Ottilie", "Brannigan", "Tamsin")
+    fields = out.split("|")
+    assert fields[8].startswith("PRV-") and fields[12].startswith("PRV-"), out
+    assert fields[12].endswith("^^^DR")
