@@ -781,6 +781,8 @@ class HL7Scrubber:
                     value = comps[index]
                     if not value:
                         continue
+                    if ckind == tables.NAME_AFFIX and tables.is_name_affix(value):
+                        continue  # a suffix or title ("III", "Dr."): kept
                     target = static_target
                     if target is None:
                         kind, crole = self._component_kind(ckind, comps, role, field_kind)
@@ -792,6 +794,8 @@ class HL7Scrubber:
                             dropped = True
                             break
                         comps[index] = walk.write(outcome, head) + sep + tail
+                        if ckind == tables.NAME_AFFIX and outcome != head:
+                            _add_affix_name(walk, head, outcome)
                         continue
                     subs = value.split(sub_sep)
                     for s, sub in enumerate(subs):
@@ -920,6 +924,8 @@ class HL7Scrubber:
             return (Kind.PROVIDER_NAME if role is Role.PROVIDER else Kind.NAME), role
         if kind == tables.PERSON_ID:
             return (Kind.PROVIDER_ID if role is Role.PROVIDER else Kind.OTHER_ID), role
+        if kind == tables.NAME_AFFIX:
+            return Kind.NAME, role  # not an affix: a second given name
         if kind == tables.ORG_NAME:
             org_role = (
                 role
@@ -1283,6 +1289,13 @@ def _add_query_name(walk: _Walk, raw: str, part: int, outcome: Outcome) -> None:
     parts[part] = er7.unescape(raw, walk.d, walk.codec)
     replacement = as_text(outcome, Kind.NAME) if not isinstance(outcome, Removal) else "[NAME]"
     walk.ctx.text.add_name(parts[0], parts[1], parts[2], replacement)
+
+
+def _add_affix_name(walk: _Walk, raw: str, outcome: Outcome) -> None:
+    """Register a name written in a suffix or prefix component (XPN.4, XPN.5) for the
+    message's free text."""
+    replacement = as_text(outcome, Kind.NAME) if not isinstance(outcome, Removal) else "[NAME]"
+    walk.ctx.text.add_name("", er7.unescape(raw, walk.d, walk.codec), "", replacement)
 
 
 def _add_name_context(

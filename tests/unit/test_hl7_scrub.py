@@ -782,3 +782,22 @@ def test_fields_missing_or_withdrawn_in_a_version_are_scrubbed(
     fields = out.split("|")
     assert fields[8].startswith("PRV-") and fields[12].startswith("PRV-"), out
     assert fields[12].endswith("^^^DR")
+
+
+def test_name_suffix_and_prefix_hold_names_unless_they_are_affixes(
+    safe_harbor: HL7Scrubber,
+) -> None:
+    """XPN.4 (suffix) and XPN.5 (prefix) keep generational suffixes and titles; a
+    sender that writes a second given name there (two family names then two given
+    names, as some Spanish-speaking feeds do) has it scrubbed as a name, in the
+    field and in the message's free text."""
+    pid = "PID|1||MRN12345^^^HOSP^MR||Quillfeather^Wexley^Zebulon^Ambrosio||19610304|M"
+    nk1 = "NK1|1|Quillfeather^Ottilie^^Esperanza^Sra.|MTH"
+    nte = "NTE|1||Ambrosio and Esperanza called"
+    kept = "NK1|2|Brannigan^Tamsin^Q^III^Dr.~Brannigan^Tamsin^^Jr.^Mrs"
+    out = scrub_text(safe_harbor, f"{MSH}\r{pid}\r{nk1}\r{nte}\r{kept}\r").split("\r")
+    assert_gone("\r".join(out), "Ambrosio", "Esperanza", "Quillfeather", "Zebulon")
+    assert out[1].split("|")[5] == "[NAME]^[NAME]^[NAME]^[NAME]"
+    assert out[2].split("|")[2] == "[NAME]^[NAME]^^[NAME]^Sra."
+    assert out[3] == "NTE|1||[NAME] and [NAME] called"
+    assert out[4].split("|")[2] == "[NAME]^[NAME]^[NAME]^III^Dr.~[NAME]^[NAME]^^Jr.^Mrs"
