@@ -701,13 +701,7 @@ class HL7Scrubber:
                 return value
             if value[:1].isdigit() and _TIMESTAMP.fullmatch(value):
                 return walk.write(walk.apply(value, date_target), value)
-            if "_" in value and "://" not in value and not any(c.isspace() for c in value):
-                # A file or document name (TXA-16 "Wick_Hester_2024.pdf"): words joined
-                # by underscores are scrubbed as words, the underscores put back.
-                spaced = value.replace("_", " ")
-                scrubbed = walk.scrub_text(spaced, text_target)
-                return value if scrubbed == spaced else scrubbed.replace(" ", "_")
-            return walk.scrub_text(value, text_target)
+            return _scrub_words(value, walk, text_target)
 
         return leaf
 
@@ -1163,11 +1157,22 @@ def _leaf_splitter(d: Delimiters) -> re.Pattern[str]:
     return pattern
 
 
+def _scrub_words(value: str, walk: _Walk, target: Target | None = None) -> str:
+    """One leaf of free text. A leaf of words joined by underscores (a file name,
+    TXA-16 "Wick_Hester_2024.pdf"; a code built from a city, "CH_SPRINGTOWN") is
+    scrubbed as words, the underscores put back: the verifier reads "_" as a break."""
+    if "_" in value and "://" not in value and not any(c.isspace() for c in value):
+        spaced = value.replace("_", " ")
+        scrubbed = walk.scrub_text(spaced, target)
+        return value if scrubbed == spaced else scrubbed.replace(" ", "_")
+    return walk.scrub_text(value, target)
+
+
 def _text_field(raw: str, walk: _Walk) -> str:
     """Free text, leaf by leaf: delimiters inside the field keep their structure."""
     d = walk.d
     if d.component not in raw and d.subcomponent not in raw and d.repetition not in raw:
-        return walk.scrub_text(raw)
+        return _scrub_words(raw, walk)
     reps = raw.split(d.repetition)
     for r, rep in enumerate(reps):
         comps = rep.split(d.component)
@@ -1176,7 +1181,7 @@ def _text_field(raw: str, walk: _Walk) -> str:
                 comps[c] = walk.scrub_text(comp)
                 continue
             subs = comp.split(d.subcomponent)
-            comps[c] = d.subcomponent.join(walk.scrub_text(sub) for sub in subs)
+            comps[c] = d.subcomponent.join(_scrub_words(sub, walk) for sub in subs)
         reps[r] = d.component.join(comps)
     return d.repetition.join(reps)
 

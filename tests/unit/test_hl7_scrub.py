@@ -16,6 +16,7 @@ from scrubbers.hl7.scrub import HL7Scrubber, _Walk, patient_identifiers
 from scrubbers.keys import KeyRing
 from scrubbers.policy import load_policy, parse_policy
 from scrubbers.policy_yaml import PolicyError
+from scrubbers.verify import Verifier
 from tests.hl7_phi import extract
 
 from .conftest import TEST_SECRET
@@ -801,3 +802,20 @@ def test_name_suffix_and_prefix_hold_names_unless_they_are_affixes(
     assert out[2].split("|")[2] == "[NAME]^[NAME]^^[NAME]^Sra."
     assert out[3] == "NTE|1||[NAME] and [NAME] called"
     assert out[4].split("|")[2] == "[NAME]^[NAME]^[NAME]^III^Dr.~[NAME]^[NAME]^^Jr.^Mrs"
+
+
+def test_words_joined_by_underscores_in_z_segments(safe_harbor: HL7Scrubber) -> None:
+    """A code built from the patient's city ("CH_SPRINGTOWN", a French PAM ZBE
+    movement) is scrubbed word by word in Z-segments as in standard string fields,
+    so the verifier (which reads "_" as a word break) does not quarantine it."""
+    zbe = "ZBE|MOV-1^CH_SPRINGTOWN^1.2.250.1.213.1.4.2^ISO|20240101||INSERT|N|Quillfeather_Zebulon_note"
+    (out,) = scrub_segments(safe_harbor, zbe)
+    fields = out.split("|")
+    assert fields[1] == "MOV-1^CH_[CITY]^1.2.250.1.213.1.4.2^ISO"
+    assert fields[6] == "[NAME]_note"
+    message = "\r".join((MSH, PID, zbe)) + "\r"
+    result = safe_harbor.scrub_bytes(message.encode())
+    assert result.output is not None
+    assert not Verifier(load_policy("safe-harbor")).findings(
+        message.encode(), result.output, "hl7v2"
+    )
