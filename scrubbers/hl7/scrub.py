@@ -1229,8 +1229,10 @@ def _encapsulated(raw: str, walk: _Walk, binary_target: Target) -> str:
         if textual and encoding in ("A", ""):
             comps[4] = walk.scrub_text(comps[4])
         elif textual and encoding == "BASE64":
+            payload = "".join(comps[4].split())
+            payload += "=" * (-len(payload) % 4)  # senders drop the padding
             try:
-                text = base64.b64decode("".join(comps[4].split()), validate=True).decode("utf-8")
+                text = base64.b64decode(payload, validate=True).decode("utf-8")
             except (binascii.Error, UnicodeDecodeError):
                 raise HL7ScrubError("OBX-5 ED base64 text payload cannot be decoded") from None
             outcome = walk.ctx.apply(text, _FREE_TEXT_TARGET)

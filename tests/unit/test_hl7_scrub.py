@@ -12,7 +12,7 @@ import pytest
 from parsers.hl7v2 import parse
 from parsers.hl7v2.er7 import Delimiters, unescape
 from scrubbers.engine import Scrubber
-from scrubbers.hl7.scrub import HL7Scrubber, _Walk, patient_identifiers
+from scrubbers.hl7.scrub import DocumentResult, HL7Scrubber, _Walk, patient_identifiers
 from scrubbers.keys import KeyRing
 from scrubbers.policy import load_policy, parse_policy
 from scrubbers.policy_yaml import PolicyError
@@ -819,3 +819,20 @@ def test_words_joined_by_underscores_in_z_segments(safe_harbor: HL7Scrubber) -> 
     assert not Verifier(load_policy("safe-harbor")).findings(
         message.encode(), result.output, "hl7v2"
     )
+
+
+def test_base64_text_payload_without_padding(safe_harbor: HL7Scrubber) -> None:
+    """Senders drop the "=" padding of base64 (French DMP mail bodies); the text is
+    still decoded and scrubbed. A payload that cannot be base64 still fails."""
+    note = base64.b64encode(b"Bonjour M. Quillfeather, appelez le 617-555-0142.").decode()
+    assert note.endswith("=")
+    obx = f"OBX|1|ED|CORPSMAIL^Mail^L||^TEXT^^Base64^{note.rstrip('=')}||||||F"
+    (out,) = scrub_segments(safe_harbor, obx)
+    decoded = base64.b64decode(out.split("|")[5].split("^")[4]).decode()
+    assert decoded == "Bonjour M. [NAME], appelez le [PHONE]."
+    broken = scrub_segments_result(safe_harbor, "OBX|1|ED|X^Y^L||^TEXT^^Base64^QUJDR||||||F")
+    assert broken.output is None
+
+
+def scrub_segments_result(scrubber: HL7Scrubber, *segments: str) -> DocumentResult:
+    return scrubber.scrub_bytes(("\r".join((MSH, PID, *segments)) + "\r").encode())
