@@ -62,6 +62,7 @@ STRUCTURAL_KINDS: Final = frozenset(
         Kind.NAME,
         Kind.STREET_ADDRESS,
         Kind.CITY,
+        Kind.COUNTY,  # a FIPS county code repeated as a coded answer (LOINC 87721-7)
         Kind.EMAIL,
         Kind.SSN,
         Kind.MRN,

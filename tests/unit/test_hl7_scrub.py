@@ -836,3 +836,14 @@ def test_base64_text_payload_without_padding(safe_harbor: HL7Scrubber) -> None:
 
 def scrub_segments_result(scrubber: HL7Scrubber, *segments: str) -> DocumentResult:
     return scrubber.scrub_bytes(("\r".join((MSH, PID, *segments)) + "\r").encode())
+
+
+def test_county_code_of_the_address_is_swept_from_kept_codes(safe_harbor: HL7Scrubber) -> None:
+    """Public-health reports send the county of residence again as a coded answer
+    (LOINC 87721-7, a FIPS code): the code the address carries in XAD.9 is a
+    geographic subdivision and goes wherever it is repeated."""
+    pid = "PID|1||MRN12345^^^HOSP^MR||Quillfeather^Zebulon||19610304|M|||12 Elm St^^Springtown^CA^90210^USA^H^^06037"
+    obx = "OBX|1|CWE|87721-7^County of residence^LN||06037^Springtown County^FIPS6_4||||||F"
+    out = scrub_text(safe_harbor, f"{MSH}\r{pid}\r{obx}\r").split("\r")
+    assert_gone("\r".join(out), "06037", "Springtown")
+    assert out[2].split("|")[5].split("^")[2] == "FIPS6_4"
