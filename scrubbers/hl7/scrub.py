@@ -657,6 +657,12 @@ class HL7Scrubber:
                             if _TIMESTAMP.fullmatch(sub):
                                 subs[s] = walk.write(walk.apply(sub, date_target), sub)
                         comps[c] = d.subcomponent.join(subs)
+                    elif not _is_code(comp):
+                        # Fail closed: text typed where a code belongs (a note, a
+                        # phone) is free text, as in ID and IS fields.
+                        comps[c] = d.subcomponent.join(
+                            text(sub, walk) for sub in comp.split(d.subcomponent)
+                        )
                 reps[r] = d.component.join(comps)
             return d.repetition.join(reps)
 

@@ -847,3 +847,16 @@ def test_county_code_of_the_address_is_swept_from_kept_codes(safe_harbor: HL7Scr
     out = scrub_text(safe_harbor, f"{MSH}\r{pid}\r{obx}\r").split("\r")
     assert_gone("\r".join(out), "06037", "Springtown")
     assert out[2].split("|")[5].split("^")[2] == "FIPS6_4"
+
+
+def test_code_components_that_are_not_codes_are_free_text(safe_harbor: HL7Scrubber) -> None:
+    """In CE/CWE fields the code and coding-system components are kept only while
+    they read as codes; text typed there (a note, a phone) is scrubbed, as in ID/IS
+    fields."""
+    pr1 = "PR1|1||41976001^Cath^SCT||20240101|||||||||||call Zebulon 555-321-7788 now^Mod^L"
+    dg1 = "DG1|1||R55^Syncope^I10^R55.9^Syncope NOS^ICD9 CM^2019^^Seen 03/04/2024"
+    out = scrub_segments(safe_harbor, pr1, dg1)
+    assert_gone("\r".join(out), "555-321-7788", "Zebulon", "03/04/2024")
+    assert out[0].split("|")[16] == "call [NAME] [PHONE] now^Mod^L"
+    assert out[0].split("|")[3] == "41976001^Cath^SCT"
+    assert out[1].split("|")[3] == "R55^Syncope^I10^R55.9^Syncope NOS^ICD9 CM^2019^^Seen 2024"
