@@ -249,6 +249,10 @@ _NOT_CODE: Final = re.compile(
 )
 
 
+# SN.1 comparators and SN.3 separators (HL7 structured numeric).
+_SN_SYMBOLS: Final = frozenset({">", "<", ">=", "<=", "=", "<>", "-", "+", "/", ".", ":"})
+
+
 def _is_code(value: str) -> bool:
     """A value that reads as a code (or several): at most 20 characters, no
     whitespace, no timestamp, SSN, phone or email shape in it."""
@@ -1039,7 +1043,21 @@ class HL7Scrubber:
             )
             code = fields[3].split(walk.d.component, 1)[0].strip() if len(fields) > 3 else ""
             if code in tables.AGE_OBSERVATION_CODES and value_type in ("NM", "SN", "ST", ""):
-                return self._leaf_handler("OBX-5", value_type, role, Kind.AGE)(raw, walk)
+                age = self._leaf_handler("OBX-5", value_type, role, Kind.AGE)
+                d = walk.d
+                if value_type != "SN" or d.component not in raw or d.repetition in raw:
+                    return age(raw, walk)
+                # SN: comparator^number[^separator^number]: the numbers are ages; a
+                # comparator that is not one is free text (fail closed).
+                comps = raw.split(d.component)
+                for i, comp in enumerate(comps):
+                    if not comp:
+                        continue
+                    if i in (1, 3):
+                        comps[i] = age(comp, walk)
+                    elif comp not in _SN_SYMBOLS:
+                        comps[i] = _text_field(comp, walk)
+                return d.component.join(comps)
             if value_type in tables.TEXT_VALUE_TYPES or not value_type:
                 return _text_field(raw, walk)
             if value_type in tables.CODED_VALUE_TYPES:

@@ -860,3 +860,15 @@ def test_code_components_that_are_not_codes_are_free_text(safe_harbor: HL7Scrubb
     assert out[0].split("|")[16] == "call [NAME] [PHONE] now^Mod^L"
     assert out[0].split("|")[3] == "41976001^Cath^SCT"
     assert out[1].split("|")[3] == "R55^Syncope^I10^R55.9^Syncope NOS^ICD9 CM^2019^^Seen 2024"
+
+
+def test_structured_numeric_ages_keep_their_number(safe_harbor: HL7Scrubber) -> None:
+    """An age sent as SN (``^33``, ELR "Age" answers) keeps its comparator and
+    number; only an age over 89 is grouped, as for NM."""
+    out = scrub_segments(
+        safe_harbor,
+        "OBX|1|SN|30525-0^Age^LN||^33|a^year^UCUM|||||F",
+        "OBX|2|SN|21612-7^Age Time Patient Reported^LN||>^93|a|||||F",
+        "OBX|3|SN|30525-0^Age^LN||Zebulon^33|a|||||F",
+    )
+    assert [o.split("|")[5] for o in out] == ["^33", ">^90+", "[NAME]^33"]
