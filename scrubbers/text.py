@@ -62,6 +62,7 @@ STRUCTURAL_KINDS: Final = frozenset(
         Kind.NAME,
         Kind.STREET_ADDRESS,
         Kind.CITY,
+        Kind.COUNTY,  # a FIPS county code repeated as a coded answer (LOINC 87721-7)
         Kind.EMAIL,
         Kind.SSN,
         Kind.MRN,
@@ -706,6 +707,17 @@ class TextScrubber:
             day = int(parts["dd"]) if parts.get("dd") else None
         except (TypeError, ValueError, StopIteration):
             return written
+        # Day first (18.04.2024, 25/12/1961): the first number cannot be a month. Only
+        # with a four-digit year; an ambiguous one (03.04.2024) reads month first.
+        day_first = (
+            parts.get("mm") is not None
+            and day is not None
+            and 13 <= month <= 31
+            and 1 <= day <= 12
+            and len(parts.get("year") or "") == 4
+        )
+        if day_first and day is not None:
+            month, day = day, month
         if not 1 <= month <= 12 or (day is not None and not 1 <= day <= 31):
             return written  # not a calendar date (a ratio, a version): left alone
         iso = f"{year:04d}-{month:02d}" + (f"-{day:02d}" if day is not None else "")
@@ -718,7 +730,7 @@ class TextScrubber:
             return written  # kept
         if not parts.get("year") and not outcome[5:7].isdigit():
             return placeholder(Kind.DATE)  # generalized to a year it never had
-        return _render_date(match, outcome)
+        return _render_date(match, outcome, day_first)
 
     def _age_words(self, words: str) -> str:
         """An age in words over 89: grouped like a numeric age, or kept as written."""
@@ -751,11 +763,12 @@ def _iso_day(value: str) -> str:
 _DATE_PARTS: Final = ("year", "mm", "dd", "month")
 
 
-def _render_date(match: re.Match[str], outcome: str) -> str:
+def _render_date(match: re.Match[str], outcome: str, day_first: bool = False) -> str:
     """Write a transformed ISO date back in the matched text's own format.
 
     Each part (year, numeric month, day, month name) is replaced where it was
-    written, in its width and case; separators and words in between stay.
+    written, in its width and case; separators and words in between stay. A
+    day-first date (``day_first``) has its day where the pattern reads a month.
     """
     if len(outcome) == 4 or not outcome[:4].isdigit():
         return outcome
@@ -764,6 +777,8 @@ def _render_date(match: re.Match[str], outcome: str) -> str:
         values["month"] = values["mm"]
     if len(outcome) >= 10:
         values["dd"] = int(outcome[8:10])
+        if day_first:
+            values["mm"], values["dd"] = values["dd"], values["mm"]
     text = match.string
     start, end = match.span()
     present = sorted(

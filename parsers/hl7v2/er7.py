@@ -22,6 +22,7 @@ where (segment number, never content).
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass, field
 from typing import Final
@@ -64,6 +65,17 @@ CHARSETS: Final[dict[str, str]] = {
     "GB 18030-2000": "gb18030",
     "KS X 1001": "euc_kr",
     "BIG-5": "big5",
+    # Spellings senders use instead of table 0211's names.
+    "UTF-8": "utf-8",
+    "UTF8": "utf-8",
+    "CP1252": "cp1252",
+    "WINDOWS-1252": "cp1252",
+    "ISO-8859-1": "latin-1",
+    "ISO8859-1": "latin-1",
+    "LATIN1": "latin-1",
+    "LATIN-1": "latin-1",
+    "ISO-8859-15": "iso8859-15",
+    "US-ASCII": "ascii",
 }
 
 
@@ -179,6 +191,13 @@ def charset_of(data: bytes) -> tuple[str, bool]:
         return "utf-8", False
     codec = CHARSETS.get(declared.upper())
     if codec is None:
+        # Not a character set this service knows ("IS", a country code shifted one
+        # field): bytes that are valid UTF-8, without ISO 2022 escapes, are read as
+        # UTF-8, as with an empty MSH-18; anything else cannot be read safely.
+        if b"\x1b" not in data:
+            with contextlib.suppress(UnicodeDecodeError):
+                data.decode("utf-8")
+                return "utf-8", True
         raise ER7Error("MSH-18 names a character set this service cannot decode")
     return codec, True
 

@@ -84,3 +84,27 @@ def segment_fields(version: str, segment: str) -> tuple[FieldInfo, ...] | None:
         number = int(suffix) if suffix.isdigit() else position
         fields.append(FieldInfo(number, str(definition[2]), str(definition[3])))
     return tuple(fields)
+
+
+WITHDRAWN: Final = "WD"
+
+
+@functools.cache
+def defined_datatype(version: str, segment: str, number: int) -> str | None:
+    """The datatype of field ``number`` in the nearest version that defines it.
+
+    For a field that ``version`` withdrew (``WD``) or that its tables leave out
+    (hl7apy has no PR1-11 in 2.6 and 2.7), the nearest older version that gives
+    it a datatype, else the nearest newer one; None when no version does. Field
+    positions are stable across versions, so senders still fill such fields.
+    """
+    if version not in SUPPORTED:
+        return None
+    at = SUPPORTED.index(version)
+    for candidate in (*reversed(SUPPORTED[:at]), *SUPPORTED[at + 1 :]):
+        for info in segment_fields(candidate, segment) or ():
+            if info.number == number:
+                if info.datatype and info.datatype.upper() != WITHDRAWN:
+                    return info.datatype
+                break
+    return None

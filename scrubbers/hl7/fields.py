@@ -38,6 +38,34 @@ PHONE_OR_FAX: Final = "phone-or-fax"  # XTN: FAX when the equipment type (XTN.3)
 PERSON_NAME: Final = "person-name"  # XCN/CNN names: provider_name for providers, else name
 PERSON_ID: Final = "person-id"  # XCN/CNN ids: provider_id for providers, else other_id
 ORG_NAME: Final = "org-name"  # XON.1: the organization's name
+NAME_AFFIX: Final = "name-affix"  # XPN.4/.5: kept when a suffix or title, else a name
+
+# Generational suffixes, titles and degrees that XPN.4 (suffix) and XPN.5 (prefix)
+# normally hold, folded, without dots. Anything else there is a name: some senders
+# write two family names then two given names (Lopez^Moreno^Arturo^Emilio).
+NAME_AFFIXES: Final = frozenset(
+    {
+        "jr", "sr", "i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x",
+        "2nd", "3rd", "4th", "5th", "esq", "junior", "senior",
+        "mr", "mrs", "ms", "miss", "mx", "master", "dr", "doctor", "prof", "professor",
+        "rev", "reverend", "fr", "father", "sister", "br", "brother", "hon", "sir",
+        "dame", "lady", "lord", "rabbi", "imam", "pastor", "capt", "col", "gen", "maj",
+        "lt", "sgt", "cpl", "pvt", "adm", "cmdr", "gov", "sen", "rep", "judge", "atty",
+        "mme", "mlle", "m", "herr", "frau", "fru", "frú", "hr", "sra", "srta",
+        "don", "dona", "doña", "dra", "lic", "ing", "arq", "mtro", "mtra", "sig",
+        "dott", "dhr", "mevr", "mej",
+        "md", "do", "phd", "dds", "dmd", "dpm", "od", "pharmd", "psyd", "dnp", "rn",
+        "lpn", "np", "pa", "pac", "cnm", "crna", "mph", "msn", "bsn", "mba", "ma",
+        "bs", "ba", "facs", "facp", "mbbs", "mbchb", "frcs", "frcp", "dvm",
+    }
+)  # fmt: skip
+
+
+def is_name_affix(value: str) -> bool:
+    """A suffix, title or degree ("III", "Jr.", "Dr", "Mrs", "MD, PhD"), not a name."""
+    words = value.replace(".", " ").replace(",", " ").replace("-", "").split()
+    return bool(words) and all(word.casefold() in NAME_AFFIXES for word in words)
+
 
 ComponentKind = Kind | str
 
@@ -71,7 +99,13 @@ _XCN: Final = {
 
 DATATYPE_COMPONENTS: Final[dict[str, dict[int, ComponentRule]]] = {
     # XPN.15 "called by" (2.7+): the name a person goes by.
-    "XPN": {**_names(1, 2, 3, 15), **_ranges(10), **_dates(12, 13)},
+    "XPN": {
+        **_names(1, 2, 3, 15),
+        4: ComponentRule(NAME_AFFIX),
+        5: ComponentRule(NAME_AFFIX),
+        **_ranges(10),
+        **_dates(12, 13),
+    },
     "PN": _names(1, 2, 3),
     "XCN": {**_XCN, **_ranges(17), **_dates(19, 20)},
     "CN": dict(_XCN),
@@ -253,7 +287,15 @@ FIELD_RULES: Final[dict[str, FieldRule]] = {
     **_rules("NTE", f3=TEXT),
     **_rules("OBR", f13=TEXT, f31=TEXT),
     **_rules("DG1", f4=TEXT),
-    **_rules("PR1", f4=TEXT),
+    # Anesthesiologist, surgeon, procedure practitioner: XCN wherever defined (hl7apy's
+    # 2.8 tables call PR1-11 and PR1-12 NM); senders still fill them after 2.6.
+    **_rules(
+        "PR1",
+        f4=TEXT,
+        f8=FieldRule(datatype="XCN"),
+        f11=FieldRule(datatype="XCN"),
+        f12=FieldRule(datatype="XCN"),
+    ),
     **_rules("ARV", f5=TEXT),
     **_rules("RF1", f14=TEXT),
 }

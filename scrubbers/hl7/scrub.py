@@ -25,7 +25,7 @@ from typing import Final
 
 from parsers.hl7v2 import er7
 from parsers.hl7v2.er7 import Delimiters, Document, Message, Segment
-from parsers.hl7v2.reference import resolve_version, segment_fields
+from parsers.hl7v2.reference import defined_datatype, resolve_version, segment_fields
 from scrubbers.engine import MessageContext, Scrubber
 from scrubbers.hl7 import fields as tables
 from scrubbers.identifier_types import IDENTIFIER_TYPES
@@ -247,6 +247,10 @@ _MAX_CODE: Final = 20
 _NOT_CODE: Final = re.compile(
     r"\s|(?:19|20)\d{6}|\d{3}[-. ]\d{2}[-. ]\d{4}|\d{3}[-. ]\d{3}[-. ]\d{4}|\d{3}[-.]\d{4}\b|@"
 )
+
+
+# SN.1 comparators and SN.3 separators (HL7 structured numeric).
+_SN_SYMBOLS: Final = frozenset({">", "<", ">=", "<=", "=", "<>", "-", "+", "/", ".", ":"})
 
 
 def _is_code(value: str) -> bool:
@@ -525,14 +529,21 @@ class HL7Scrubber:
         handlers: dict[int, FieldHandler] = {}
         after: dict[int, FieldHandler] = {}
         offset = 1 if name in _HEADER_SEGMENTS else 0
-        for info in infos or ():
-            handler = self._field_handler(name, info.number, info.datatype, role)
+        datatypes = {info.number: info.datatype for info in infos or ()}
+        for number in range(1, max(datatypes, default=0) + 1):
+            datatype = datatypes.get(number, "")
+            if not datatype or datatype.upper() == tables.WITHDRAWN:
+                # Withdrawn, or left out of this version's tables (PR1-11 in 2.6):
+                # senders still fill it; its datatype where a version defines it,
+                # else free text (see _field_handler).
+                datatype = defined_datatype(version, name, number) or tables.WITHDRAWN
+            handler = self._field_handler(name, number, datatype, role)
             if handler is not None:
-                handlers[info.number - offset] = handler
+                handlers[number - offset] = handler
                 companion = self._companions.get(handler)
                 if companion is not None:
-                    after[info.number - offset] = companion
-        known = (max(info.number for info in infos) - offset) if infos else 0
+                    after[number - offset] = companion
+        known = (max(datatypes) - offset) if datatypes else 0
         beyond = None
         if name == "QPD":
             # QPD-3 on: query parameters, whatever the version says (2.3 has no QPD).
@@ -650,6 +661,12 @@ class HL7Scrubber:
                             if _TIMESTAMP.fullmatch(sub):
                                 subs[s] = walk.write(walk.apply(sub, date_target), sub)
                         comps[c] = d.subcomponent.join(subs)
+                    elif not _is_code(comp):
+                        # Fail closed: text typed where a code belongs (a note, a
+                        # phone) is free text, as in ID and IS fields.
+                        comps[c] = d.subcomponent.join(
+                            text(sub, walk) for sub in comp.split(d.subcomponent)
+                        )
                 reps[r] = d.component.join(comps)
             return d.repetition.join(reps)
 
@@ -694,13 +711,7 @@ class HL7Scrubber:
                 return value
             if value[:1].isdigit() and _TIMESTAMP.fullmatch(value):
                 return walk.write(walk.apply(value, date_target), value)
-            if "_" in value and "://" not in value and not any(c.isspace() for c in value):
-                # A file or document name (TXA-16 "Wick_Hester_2024.pdf"): words joined
-                # by underscores are scrubbed as words, the underscores put back.
-                spaced = value.replace("_", " ")
-                scrubbed = walk.scrub_text(spaced, text_target)
-                return value if scrubbed == spaced else scrubbed.replace(" ", "_")
-            return walk.scrub_text(value, text_target)
+            return _scrub_words(value, walk, text_target)
 
         return leaf
 
@@ -774,6 +785,8 @@ class HL7Scrubber:
                     value = comps[index]
                     if not value:
                         continue
+                    if ckind == tables.NAME_AFFIX and tables.is_name_affix(value):
+                        continue  # a suffix or title ("III", "Dr."): kept
                     target = static_target
                     if target is None:
                         kind, crole = self._component_kind(ckind, comps, role, field_kind)
@@ -785,6 +798,8 @@ class HL7Scrubber:
                             dropped = True
                             break
                         comps[index] = walk.write(outcome, head) + sep + tail
+                        if ckind == tables.NAME_AFFIX and outcome != head:
+                            _add_affix_name(walk, head, outcome)
                         continue
                     subs = value.split(sub_sep)
                     for s, sub in enumerate(subs):
@@ -913,6 +928,8 @@ class HL7Scrubber:
             return (Kind.PROVIDER_NAME if role is Role.PROVIDER else Kind.NAME), role
         if kind == tables.PERSON_ID:
             return (Kind.PROVIDER_ID if role is Role.PROVIDER else Kind.OTHER_ID), role
+        if kind == tables.NAME_AFFIX:
+            return Kind.NAME, role  # not an affix: a second given name
         if kind == tables.ORG_NAME:
             org_role = (
                 role
@@ -1026,7 +1043,21 @@ class HL7Scrubber:
             )
             code = fields[3].split(walk.d.component, 1)[0].strip() if len(fields) > 3 else ""
             if code in tables.AGE_OBSERVATION_CODES and value_type in ("NM", "SN", "ST", ""):
-                return self._leaf_handler("OBX-5", value_type, role, Kind.AGE)(raw, walk)
+                age = self._leaf_handler("OBX-5", value_type, role, Kind.AGE)
+                d = walk.d
+                if value_type != "SN" or d.component not in raw or d.repetition in raw:
+                    return age(raw, walk)
+                # SN: comparator^number[^separator^number]: the numbers are ages; a
+                # comparator that is not one is free text (fail closed).
+                comps = raw.split(d.component)
+                for i, comp in enumerate(comps):
+                    if not comp:
+                        continue
+                    if i in (1, 3):
+                        comps[i] = age(comp, walk)
+                    elif comp not in _SN_SYMBOLS:
+                        comps[i] = _text_field(comp, walk)
+                return d.component.join(comps)
             if value_type in tables.TEXT_VALUE_TYPES or not value_type:
                 return _text_field(raw, walk)
             if value_type in tables.CODED_VALUE_TYPES:
@@ -1150,11 +1181,22 @@ def _leaf_splitter(d: Delimiters) -> re.Pattern[str]:
     return pattern
 
 
+def _scrub_words(value: str, walk: _Walk, target: Target | None = None) -> str:
+    """One leaf of free text. A leaf of words joined by underscores (a file name,
+    TXA-16 "Wick_Hester_2024.pdf"; a code built from a city, "CH_SPRINGTOWN") is
+    scrubbed as words, the underscores put back: the verifier reads "_" as a break."""
+    if "_" in value and "://" not in value and not any(c.isspace() for c in value):
+        spaced = value.replace("_", " ")
+        scrubbed = walk.scrub_text(spaced, target)
+        return value if scrubbed == spaced else scrubbed.replace(" ", "_")
+    return walk.scrub_text(value, target)
+
+
 def _text_field(raw: str, walk: _Walk) -> str:
     """Free text, leaf by leaf: delimiters inside the field keep their structure."""
     d = walk.d
     if d.component not in raw and d.subcomponent not in raw and d.repetition not in raw:
-        return walk.scrub_text(raw)
+        return _scrub_words(raw, walk)
     reps = raw.split(d.repetition)
     for r, rep in enumerate(reps):
         comps = rep.split(d.component)
@@ -1163,7 +1205,7 @@ def _text_field(raw: str, walk: _Walk) -> str:
                 comps[c] = walk.scrub_text(comp)
                 continue
             subs = comp.split(d.subcomponent)
-            comps[c] = d.subcomponent.join(walk.scrub_text(sub) for sub in subs)
+            comps[c] = d.subcomponent.join(_scrub_words(sub, walk) for sub in subs)
         reps[r] = d.component.join(comps)
     return d.repetition.join(reps)
 
@@ -1211,8 +1253,10 @@ def _encapsulated(raw: str, walk: _Walk, binary_target: Target) -> str:
         if textual and encoding in ("A", ""):
             comps[4] = walk.scrub_text(comps[4])
         elif textual and encoding == "BASE64":
+            payload = "".join(comps[4].split())
+            payload += "=" * (-len(payload) % 4)  # senders drop the padding
             try:
-                text = base64.b64decode("".join(comps[4].split()), validate=True).decode("utf-8")
+                text = base64.b64decode(payload, validate=True).decode("utf-8")
             except (binascii.Error, UnicodeDecodeError):
                 raise HL7ScrubError("OBX-5 ED base64 text payload cannot be decoded") from None
             outcome = walk.ctx.apply(text, _FREE_TEXT_TARGET)
@@ -1276,6 +1320,13 @@ def _add_query_name(walk: _Walk, raw: str, part: int, outcome: Outcome) -> None:
     parts[part] = er7.unescape(raw, walk.d, walk.codec)
     replacement = as_text(outcome, Kind.NAME) if not isinstance(outcome, Removal) else "[NAME]"
     walk.ctx.text.add_name(parts[0], parts[1], parts[2], replacement)
+
+
+def _add_affix_name(walk: _Walk, raw: str, outcome: Outcome) -> None:
+    """Register a name written in a suffix or prefix component (XPN.4, XPN.5) for the
+    message's free text."""
+    replacement = as_text(outcome, Kind.NAME) if not isinstance(outcome, Removal) else "[NAME]"
+    walk.ctx.text.add_name("", er7.unescape(raw, walk.d, walk.codec), "", replacement)
 
 
 def _add_name_context(

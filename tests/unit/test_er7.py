@@ -106,6 +106,31 @@ def test_undeclared_legacy_charsets_are_read_as_windows_1252_then_latin_1() -> N
 
 
 @pytest.mark.parametrize(
+    ("declared", "text", "codec"),
+    [
+        ("UTF-8", "Ægisson Þórmundur", "utf-8"),
+        ("utf8", "Ægisson Þórmundur", "utf-8"),
+        ("CP1252", "O\u2019Brien €5", "cp1252"),
+        ("WINDOWS-1252", "O\u2019Brien €5", "cp1252"),
+        ("ISO-8859-1", "ZÉPHYRINE", "latin-1"),
+        ("LATIN1", "ZÉPHYRINE", "latin-1"),
+        # Not a character set (a country code shifted into MSH-18): bytes that are
+        # valid UTF-8 are read as UTF-8, as with an empty MSH-18.
+        ("IS", "Ægisson Þórmundur", "utf-8"),
+        ("KLINGON-8", "ZEPHYRINA", "utf-8"),
+    ],
+)
+def test_common_msh18_spellings_and_labels_that_are_no_charset(
+    declared: str, text: str, codec: str
+) -> None:
+    data = ADT.replace("2.5.1", f"2.5.1||||||{declared}").replace("ZEPHYRINA", text).encode(codec)
+    document = parse(data)
+    assert document.encoding == codec
+    assert text in document.messages[0].segments[2].text
+    assert serialize(document) == data
+
+
+@pytest.mark.parametrize(
     ("data", "fragment"),
     [
         (b"", "empty input"),
@@ -113,7 +138,18 @@ def test_undeclared_legacy_charsets_are_read_as_windows_1252_then_latin_1() -> N
         (b"\x00\x01\x02\xff" * 20, "binary content"),
         (b"MSH|^~\r", "too short"),
         (b"MSH|^~|REG|GH\r", "MSH-2 must hold four encoding characters"),
-        (ADT.replace("2.5.1", "2.5.1||||||KLINGON-8").encode(), "character set"),
+        (
+            ADT.replace("2.5.1", "2.5.1||||||KLINGON-8")
+            .replace("ZEPHYRINA", "Z\xe9PHYRINA")
+            .encode("latin-1"),
+            "character set",
+        ),
+        (  # ISO 2022 escapes are ASCII bytes: never guessed as UTF-8
+            ADT.replace("2.5.1", "2.5.1||||||ISO-2022-XX")
+            .replace("ZEPHYRINA", "\x1b$B%H\x1b(B")
+            .encode(),
+            "character set",
+        ),
         (
             ADT.replace("2.5.1", "2.5.1||||||UNICODE UTF-8")
             .replace("ZEPHYRINA", "Z\xe9PHYRINA")

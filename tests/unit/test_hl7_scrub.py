@@ -12,10 +12,11 @@ import pytest
 from parsers.hl7v2 import parse
 from parsers.hl7v2.er7 import Delimiters, unescape
 from scrubbers.engine import Scrubber
-from scrubbers.hl7.scrub import HL7Scrubber, _Walk, patient_identifiers
+from scrubbers.hl7.scrub import DocumentResult, HL7Scrubber, _Walk, patient_identifiers
 from scrubbers.keys import KeyRing
 from scrubbers.policy import load_policy, parse_policy
 from scrubbers.policy_yaml import PolicyError
+from scrubbers.verify import Verifier
 from tests.hl7_phi import extract
 
 from .conftest import TEST_SECRET
@@ -765,3 +766,111 @@ def test_hold_out_shapes_ssn_in_a_code_field_french_titles_and_doubled_escape(
     assert out.startswith("MSH|^~\\\\&|")  # MSH-2 kept as the sender wrote it
     for planted in ("444-44-4444", "Dupont", "Lavande", "QUILLFEATHER"):
         assert planted not in out, planted
+
+
+@pytest.mark.parametrize("version", ["2.5", "2.6", "2.7", "2.8"])
+def test_fields_missing_or_withdrawn_in_a_version_are_scrubbed(
+    safe_harbor: HL7Scrubber, version: str
+) -> None:
+    """PR1-8 (withdrawn), PR1-11 and PR1-12 (absent from the 2.6/2.7 tables, NM in
+    2.8's) still arrive: they take their datatype from the versions that define them
+    (XCN, staff), and nothing in them passes unscrubbed."""
+    msh = MSH.replace("|2.5", f"|{version}")
+    pr1 = (
+        "PR1|1||41976001^Cath^SCT||20240101|||77^Wexford^Ottilie|||"
+        "call 555-321-7788 on 03/04/2024|99^Brannigan^Tamsin^^^DR"
+    )
+    out = scrub_text(safe_harbor, f"{msh}\r{PID}\r{pr1}\r").split("\r")[2]
+    assert_gone(out, "555-321-7788", "03/04/2024", "Wexford", "Ottilie", "Brannigan", "Tamsin")
+    fields = out.split("|")
+    assert fields[8].startswith("PRV-") and fields[12].startswith("PRV-"), out
+    assert fields[12].endswith("^^^DR")
+
+
+def test_name_suffix_and_prefix_hold_names_unless_they_are_affixes(
+    safe_harbor: HL7Scrubber,
+) -> None:
+    """XPN.4 (suffix) and XPN.5 (prefix) keep generational suffixes and titles; a
+    sender that writes a second given name there (two family names then two given
+    names, as some Spanish-speaking feeds do) has it scrubbed as a name, in the
+    field and in the message's free text."""
+    pid = "PID|1||MRN12345^^^HOSP^MR||Quillfeather^Wexley^Zebulon^Ambrosio||19610304|M"
+    nk1 = "NK1|1|Quillfeather^Ottilie^^Esperanza^Sra.|MTH"
+    nte = "NTE|1||Ambrosio and Esperanza called"
+    kept = "NK1|2|Brannigan^Tamsin^Q^III^Dr.~Brannigan^Tamsin^^Jr.^Mrs"
+    out = scrub_text(safe_harbor, f"{MSH}\r{pid}\r{nk1}\r{nte}\r{kept}\r").split("\r")
+    assert_gone("\r".join(out), "Ambrosio", "Esperanza", "Quillfeather", "Zebulon")
+    assert out[1].split("|")[5] == "[NAME]^[NAME]^[NAME]^[NAME]"
+    assert out[2].split("|")[2] == "[NAME]^[NAME]^^[NAME]^Sra."
+    assert out[3] == "NTE|1||[NAME] and [NAME] called"
+    assert out[4].split("|")[2] == "[NAME]^[NAME]^[NAME]^III^Dr.~[NAME]^[NAME]^^Jr.^Mrs"
+
+
+def test_words_joined_by_underscores_in_z_segments(safe_harbor: HL7Scrubber) -> None:
+    """A code built from the patient's city ("CH_SPRINGTOWN", a French PAM ZBE
+    movement) is scrubbed word by word in Z-segments as in standard string fields,
+    so the verifier (which reads "_" as a word break) does not quarantine it."""
+    zbe = "ZBE|MOV-1^CH_SPRINGTOWN^1.2.250.1.213.1.4.2^ISO|20240101||INSERT|N|Quillfeather_Zebulon_note"
+    (out,) = scrub_segments(safe_harbor, zbe)
+    fields = out.split("|")
+    assert fields[1] == "MOV-1^CH_[CITY]^1.2.250.1.213.1.4.2^ISO"
+    assert fields[6] == "[NAME]_note"
+    message = "\r".join((MSH, PID, zbe)) + "\r"
+    result = safe_harbor.scrub_bytes(message.encode())
+    assert result.output is not None
+    assert not Verifier(load_policy("safe-harbor")).findings(
+        message.encode(), result.output, "hl7v2"
+    )
+
+
+def test_base64_text_payload_without_padding(safe_harbor: HL7Scrubber) -> None:
+    """Senders drop the "=" padding of base64 (French DMP mail bodies); the text is
+    still decoded and scrubbed. A payload that cannot be base64 still fails."""
+    note = base64.b64encode(b"Bonjour M. Quillfeather, appelez le 617-555-0142.").decode()
+    assert note.endswith("=")
+    obx = f"OBX|1|ED|CORPSMAIL^Mail^L||^TEXT^^Base64^{note.rstrip('=')}||||||F"
+    (out,) = scrub_segments(safe_harbor, obx)
+    decoded = base64.b64decode(out.split("|")[5].split("^")[4]).decode()
+    assert decoded == "Bonjour M. [NAME], appelez le [PHONE]."
+    broken = scrub_segments_result(safe_harbor, "OBX|1|ED|X^Y^L||^TEXT^^Base64^QUJDR||||||F")
+    assert broken.output is None
+
+
+def scrub_segments_result(scrubber: HL7Scrubber, *segments: str) -> DocumentResult:
+    return scrubber.scrub_bytes(("\r".join((MSH, PID, *segments)) + "\r").encode())
+
+
+def test_county_code_of_the_address_is_swept_from_kept_codes(safe_harbor: HL7Scrubber) -> None:
+    """Public-health reports send the county of residence again as a coded answer
+    (LOINC 87721-7, a FIPS code): the code the address carries in XAD.9 is a
+    geographic subdivision and goes wherever it is repeated."""
+    pid = "PID|1||MRN12345^^^HOSP^MR||Quillfeather^Zebulon||19610304|M|||12 Elm St^^Springtown^CA^90210^USA^H^^06037"
+    obx = "OBX|1|CWE|87721-7^County of residence^LN||06037^Springtown County^FIPS6_4||||||F"
+    out = scrub_text(safe_harbor, f"{MSH}\r{pid}\r{obx}\r").split("\r")
+    assert_gone("\r".join(out), "06037", "Springtown")
+    assert out[2].split("|")[5].split("^")[2] == "FIPS6_4"
+
+
+def test_code_components_that_are_not_codes_are_free_text(safe_harbor: HL7Scrubber) -> None:
+    """In CE/CWE fields the code and coding-system components are kept only while
+    they read as codes; text typed there (a note, a phone) is scrubbed, as in ID/IS
+    fields."""
+    pr1 = "PR1|1||41976001^Cath^SCT||20240101|||||||||||call Zebulon 555-321-7788 now^Mod^L"
+    dg1 = "DG1|1||R55^Syncope^I10^R55.9^Syncope NOS^ICD9 CM^2019^^Seen 03/04/2024"
+    out = scrub_segments(safe_harbor, pr1, dg1)
+    assert_gone("\r".join(out), "555-321-7788", "Zebulon", "03/04/2024")
+    assert out[0].split("|")[16] == "call [NAME] [PHONE] now^Mod^L"
+    assert out[0].split("|")[3] == "41976001^Cath^SCT"
+    assert out[1].split("|")[3] == "R55^Syncope^I10^R55.9^Syncope NOS^ICD9 CM^2019^^Seen 2024"
+
+
+def test_structured_numeric_ages_keep_their_number(safe_harbor: HL7Scrubber) -> None:
+    """An age sent as SN (``^33``, ELR "Age" answers) keeps its comparator and
+    number; only an age over 89 is grouped, as for NM."""
+    out = scrub_segments(
+        safe_harbor,
+        "OBX|1|SN|30525-0^Age^LN||^33|a^year^UCUM|||||F",
+        "OBX|2|SN|21612-7^Age Time Patient Reported^LN||>^93|a|||||F",
+        "OBX|3|SN|30525-0^Age^LN||Zebulon^33|a|||||F",
+    )
+    assert [o.split("|")[5] for o in out] == ["^33", ">^90+", "[NAME]^33"]

@@ -574,3 +574,26 @@ def test_name_variant_helper() -> None:
 )
 def test_names_split_by_formatting_markers(ctx: MessageContext, text: str, expected: str) -> None:
     assert ctx.scrub_text(text) == expected
+
+
+def test_day_first_dates_with_a_full_year(make_scrubber: Callable[..., Scrubber]) -> None:
+    """European notes write the day first (18.04.2024, 25/12/1961): when the first
+    number cannot be a month, it is the day. Ambiguous ones (03.04.2024) read as
+    before; both are dates and are generalized or shifted in their own format."""
+    for preset, expected in (("safe-harbor", "framkvæmd 2024, f. 1961; 2024"),):
+        context = make_scrubber(preset).message(
+            [PatientIdentifier("P1", "MR", "GH")], reference_year=2026
+        )
+        out = context.scrub_text("framkvæmd 18.04.2024, f. 25/12/1961; 03.04.2024")
+        assert out == expected
+    context = make_scrubber("pseudonymized").message(
+        [PatientIdentifier("P1", "MR", "GH")], reference_year=2026
+    )
+    out = context.scrub_text("framkvæmd 18.04.2024")
+    assert out != "framkvæmd 18.04.2024"
+    day, month, year = (int(p) for p in out.split()[1].split("."))
+    assert 1 <= day <= 31 and 1 <= month <= 12 and 2023 <= year <= 2025
+    # Still not dates: a ratio, a short year, version-like numbers.
+    safe = make_scrubber("safe-harbor").message([PatientIdentifier("P1", "MR", "GH")])
+    for text in ("ratio 12/45/2024", "lot 15.6.22", "v 13.12.2024.1"):
+        assert safe.scrub_text(text) == text
