@@ -245,7 +245,17 @@ def main() -> int:
             "fhir": [fhir[i % len(fhir)] for i in range(args.records)],
         }
         results: dict[str, dict[str, dict[str, float]]] = {}
-        print("end to end on one worker (one partition), broker on the same 2-core machine")
+        # The worker runs from ROOT: the compiled tree when this script is build/compiled's.
+        kind = subprocess.run(
+            [sys.executable, "-m", "scrubbers.native"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        print(
+            f"end to end on one worker (one partition, {kind}), broker on the same 2-core machine"
+        )
         print(
             f"{'workload':8} {'pipeline':12} {'records/s':>10} {'p50 ms':>8} {'p99 ms':>8}"
             f" {'at rec/s':>9}"

@@ -35,6 +35,7 @@ sys.path.insert(0, str(ROOT))
 from scrubbers.engine import Scrubber
 from scrubbers.fhir.scrub import FHIRScrubber
 from scrubbers.keys import KeyRing
+from scrubbers.native import build_kind
 from scrubbers.policy import load_policy
 
 SOURCE = ROOT / "tests" / "data" / "fhir" / "synthea-r4"
@@ -116,7 +117,7 @@ def main() -> int:
         return orjson.dumps(orjson.loads(document))
 
     results: dict[str, dict[str, float]] = {}
-    print(f"one core, median of {args.repeat} passes, documents/s")
+    print(f"one core, hot path {build_kind()}, median of {args.repeat} passes, documents/s")
     print(
         f"{'workload':9} {'size KB':>8} {'phi-scrub':>10} {'orjson rt':>10} {'fhir.res':>9}"
         f"  {'scrub/validate':>14}"

@@ -38,6 +38,7 @@ from parsers.hl7v2 import parse
 from scrubbers.engine import Scrubber
 from scrubbers.hl7.scrub import HL7Scrubber
 from scrubbers.keys import KeyRing
+from scrubbers.native import build_kind
 from scrubbers.policy import load_policy
 
 CORPUS = ROOT / "tests" / "data" / "hl7v2" / "fhir-converter"
@@ -147,7 +148,7 @@ def main() -> int:
         return parse_message(message.decode("utf-8-sig").replace("\n", "\r"))
 
     results: dict[str, dict[str, float]] = {}
-    print(f"one core, median of {args.repeat} passes, messages/s")
+    print(f"one core, hot path {build_kind()}, median of {args.repeat} passes, messages/s")
     print(
         f"{'workload':8} {'phi-scrub':>10} {'er7 parse':>10} {'python-hl7':>11} {'hl7apy':>8}"
         f"  {'scrub/python-hl7':>16}"
