@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import gc
 import os
 import ssl
 import tempfile
@@ -86,6 +87,18 @@ def _credentials(config: WorkerConfig) -> Any:
     if context is not None:
         return faust.SSLCredentials(context)
     return None
+
+
+def settle_heap() -> None:
+    """Move everything allocated at start-up out of the garbage collector's reach.
+
+    The HL7v2 reference data, the FHIR models, Faust and its Kafka client are
+    about 100,000 long-lived objects. A full collection walks them all (about
+    20 ms on the CI machine) and stalls every record in flight: a latency
+    spike at p99. Frozen once the worker is up, they are never scanned again.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def create_app(config: WorkerConfig, scrubber: Scrubber) -> tuple[faust.App, WorkerMetrics]:
@@ -206,6 +219,12 @@ def create_app(config: WorkerConfig, scrubber: Scrubber) -> tuple[faust.App, Wor
                 delivery = future
             delivery.add_done_callback(functools.partial(settled, event, record, out))
 
+    async def freeze_startup_heap() -> None:
+        settle_heap()
+        log.info("start-up heap frozen", objects=gc.get_freeze_count())
+
+    app.task(freeze_startup_heap)  # once, when the worker has started
+
     @app.page("/healthz")
     async def healthz(web: Any, request: Any) -> Any:
         return web.json({"status": "ok"})
@@ -228,7 +247,8 @@ def create_app(config: WorkerConfig, scrubber: Scrubber) -> tuple[faust.App, Wor
             generate_latest(metrics.registry), headers={"Content-Type": CONTENT_TYPE_LATEST}
         )
 
-    del scrub, healthz, readyz, prometheus  # registered on the app by the decorators
+    # registered on the app by the decorators
+    del scrub, healthz, readyz, prometheus
     return app, metrics
 
 
