@@ -46,6 +46,9 @@ _TIMESTAMP: Final = re.compile(
     r"(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
     r"(?:\d{2}(?:\d{2}(?:\d{2}(?:\.\d{1,4})?)?)?)?(?:[+-]\d{4})?"
 )
+# What a date component may hold and keep as it is under a rule that keeps dates:
+# an HL7 date/time at any precision (YYYY to YYYYMMDDHHMMSS.SSSS, with a zone).
+_DATE_LIKE: Final = re.compile(r"\d{4,14}(?:\.\d{1,4})?(?:[+-]\d{4})?")
 ENVELOPE_VERSION: Final = "2.5"
 _HEADER_SEGMENTS: Final = frozenset({"MSH", "FHS", "BHS"})  # field 1 is the separator itself
 # Where a person's family, given and middle names sit, per name datatype (0-based components).
@@ -757,6 +760,10 @@ class HL7Scrubber:
         # Resolved once here: a component's target is fixed unless its kind depends on
         # another component of the same value (CX.5 type code, XTN.3 equipment).
         plan: list[tuple[int, bool, Target | None, tables.ComponentKind]] = []
+        # Date components (0-based index -> free-text leaf): a value the date rule
+        # keeps as it is but that is not a date (an SSN typed into IN2-45) is free
+        # text (fail closed).
+        date_text: dict[int, Callable[[str, _Walk], str]] = {}
         for number, crule in sorted(components.items()):
             first_only = crule.subcomponents == tables.FIRST_SUBCOMPONENT
             if crule.kind in (tables.ID_BY_TYPE, tables.PHONE_OR_FAX):
@@ -765,6 +772,15 @@ class HL7Scrubber:
                 kind, crole = self._component_kind(crule.kind, [], role, field_kind)
                 target = self._target(path, number, kind, crole, datatype)
                 plan.append((number - 1, first_only, target, crule.kind))
+                if kind in DATE_KINDS:
+                    date_text[number - 1] = self._text_leaf(path, number, datatype, role)
+
+        def write_date(index: int, outcome: Outcome, value: str, walk: _Walk) -> str:
+            written = walk.write(outcome, value)
+            text = date_text.get(index)
+            if text is None or written != value or _DATE_LIKE.fullmatch(value):
+                return written
+            return text(value, walk)
 
         def handle(raw: str, walk: _Walk) -> str:
             d = walk.d
@@ -797,7 +813,7 @@ class HL7Scrubber:
                         if outcome is Removal.ELEMENT:
                             dropped = True
                             break
-                        comps[index] = walk.write(outcome, head) + sep + tail
+                        comps[index] = write_date(index, outcome, head, walk) + sep + tail
                         if ckind == tables.NAME_AFFIX and outcome != head:
                             _add_affix_name(walk, head, outcome)
                         continue
@@ -808,7 +824,7 @@ class HL7Scrubber:
                             if outcome is Removal.ELEMENT:
                                 dropped = True
                                 break
-                            subs[s] = walk.write(outcome, sub)
+                            subs[s] = write_date(index, outcome, sub, walk)
                     if dropped:
                         break
                     comps[index] = sub_sep.join(subs)

@@ -874,3 +874,21 @@ def test_structured_numeric_ages_keep_their_number(safe_harbor: HL7Scrubber) -> 
         "OBX|3|SN|30525-0^Age^LN||Zebulon^33|a|||||F",
     )
     assert [o.split("|")[5] for o in out] == ["^33", ">^90+", "[NAME]^33"]
+
+
+@pytest.mark.parametrize("preset", ["limited-data-set", "pseudonymized", "safe-harbor"])
+def test_date_fields_holding_something_else_are_not_kept_verbatim(preset: str) -> None:
+    # Hold-out round 3 (BAR^P05): an SSN typed into IN2-45 (employment stop date,
+    # DT) came out as it went in under the presets that keep dates, and the
+    # verifier quarantined the message. A date field's value that is not a date is
+    # free text (fail closed); real dates keep the preset's date rule.
+    scrubber = make(preset)
+    in2 = "IN2|1" + "|" * 44 + "321-54-9876"
+    gt1 = "GT1|1||Quillfeather^Oswin||||||19610615^call 617-555-0142"
+    pv1 = "PV1|1|I|W1^101^A" + "|" * 41 + "20240305083000"
+    in2_out, gt1_out, pv1_out = scrub_version(scrubber, "2.4", in2, gt1, pv1)
+    assert "321-54-9876" not in in2_out
+    assert "555-0142" not in gt1_out
+    if preset == "limited-data-set":
+        assert in2_out.split("|")[45] == "[SSN]"
+        assert pv1_out.split("|")[44] == "20240305083000"
