@@ -205,14 +205,18 @@ def charset_of(data: bytes) -> tuple[str, bool]:
 def decode(data: bytes, codec: str, declared: bool) -> tuple[str, str]:
     """The input's text and the codec it was read with (and is written back in).
 
-    A declared character set must match. Without one, UTF-8 is tried first, then
-    Windows-1252, then Latin-1 (which decodes any byte): a legacy feed with an
-    empty MSH-18 is read, not rejected, and its untouched bytes come out as they
-    came in.
+    A declared character set must match (ASCII also reads as UTF-8, its
+    superset). Without one, UTF-8 is tried first, then Windows-1252, then
+    Latin-1 (which decodes any byte): a legacy feed with an empty MSH-18 is
+    read, not rejected, and its untouched bytes come out as they came in.
     """
     try:
         return data.decode(codec), codec
     except UnicodeDecodeError as exc:
+        if codec == "ascii":
+            # ASCII declared, UTF-8 sent (common): UTF-8 reads every ASCII byte the same.
+            with contextlib.suppress(UnicodeDecodeError):
+                return data.decode("utf-8"), "utf-8"
         if declared:
             raise ER7Error(
                 f"bytes do not match the MSH-18 character set ({codec}) at byte {exc.start}"

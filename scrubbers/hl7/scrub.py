@@ -252,6 +252,12 @@ _NOT_CODE: Final = re.compile(
 )
 
 
+# HL7 NM: an optional sign, digits, an optional decimal point (SI and SNM are narrower).
+_NUMERIC_DATATYPES: Final = frozenset({"NM", "SI", "SNM"})
+_PLACE_KINDS: Final = frozenset({Kind.CITY, Kind.COUNTY, Kind.STATE, Kind.COUNTRY})
+_NUMBER: Final = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)")
+_HAS_DIGIT: Final = re.compile(r"\d")
+
 # SN.1 comparators and SN.3 separators (HL7 structured numeric).
 _SN_SYMBOLS: Final = frozenset({">", "<", ">=", "<=", "=", "<>", "-", "+", "/", ".", ":"})
 
@@ -361,6 +367,7 @@ class HL7Scrubber:
         self._deferred: set[FieldHandler] = {_text_field, _coded_text}
         # Handlers of code fields (ID, IS, NM, ...): deferred only when not a code.
         self._simple: set[FieldHandler] = set()
+        self._numeric: set[FieldHandler] = set()  # the simple handlers of number fields
         # A composite's structured handler -> its free-text pass over the parts its
         # component table does not list (see _component_text_handler).
         self._companions: dict[FieldHandler, FieldHandler] = {}
@@ -457,7 +464,9 @@ class HL7Scrubber:
                 else:
                     continue
             if handler in self._deferred:
-                if handler in self._simple and _is_code(raw):
+                if handler in self._simple and (
+                    _NUMBER.fullmatch(raw) if handler in self._numeric else _is_code(raw)
+                ):
                     continue  # the common case: a code, kept without a deferred pass
                 later.append((index, handler))
                 continue
@@ -609,10 +618,16 @@ class HL7Scrubber:
         """A code, number or sequence id (ID, IS, NM, SI, ...): kept byte for byte while
         it looks like one. Fail closed: a leaf with whitespace or longer than a code
         (an error text typed into ERR-9, a note in an IS field) is free text, and a
-        leaf that is exactly an HL7 timestamp is a date."""
+        leaf that is exactly an HL7 timestamp is a date. A number field holding
+        letters and digits that are no number (a member id shifted into IN1-33 by a
+        sender's misaligned fields) is an identifier: free text would keep it."""
         text_leaf = self._text_leaf(path, 0, datatype, role)
+        numeric = datatype in _NUMERIC_DATATYPES
+        id_target = self._target(path, 0, Kind.OTHER_ID, role, datatype)
 
         def leaf(value: str, walk: _Walk) -> str:
+            if numeric and _NUMBER.fullmatch(value) is None and _HAS_DIGIT.search(value):
+                return walk.write(walk.apply(value, id_target), value)
             if _is_code(value):
                 return value
             return text_leaf(value, walk)
@@ -625,6 +640,8 @@ class HL7Scrubber:
 
         self._deferred.add(handle)
         self._simple.add(handle)
+        if numeric:
+            self._numeric.add(handle)
         return handle
 
     def _coded_handler(self, path: str, datatype: str, role: Role) -> FieldHandler:
@@ -734,11 +751,29 @@ class HL7Scrubber:
         target = self._target(path, 0, kind, role, datatype)
 
         is_name = kind is Kind.NAME or kind is Kind.PROVIDER_NAME
+        # A place field (PID-23 birth place, ST) that a preset may keep: a sender who
+        # fills it with a whole address (street^^city^state^ZIP, hold-out round 3) or
+        # with digits wrote more than a place name. Components are scrubbed as an
+        # address (XAD), a single value with digits as free text.
+        is_place = kind in _PLACE_KINDS
+        as_address = (
+            self._component_handler(path, "XAD", role, tables.DATATYPE_COMPONENTS["XAD"], None)
+            if is_place
+            else None
+        )
+        as_text = self._text_leaf(path, 0, datatype, role) if is_place else None
 
         def leaf(raw: str, walk: _Walk) -> str:
             reps = raw.split(walk.d.repetition)
             for i, rep in enumerate(reps):
                 if rep:
+                    if as_address is not None and as_text is not None:
+                        if walk.d.component in rep:
+                            reps[i] = as_address(rep, walk)
+                            continue
+                        if _HAS_DIGIT.search(rep):
+                            reps[i] = as_text(rep, walk)
+                            continue
                     outcome = walk.apply(rep, target)
                     reps[i] = walk.write(outcome, rep)
                     if is_name and reps[i] != rep:

