@@ -495,8 +495,10 @@ class FHIRScrubber:
                     givens[1] if len(givens) > 1 else "",
                     replacement,
                 )
-        elif isinstance(text, str) and name.get("text") != text:
-            # Only ``text``: its words are the name the free text will spell.
+        if isinstance(text, str) and name.get("text") != text:
+            # Its words are a name the free text will spell: the whole name when it
+            # has no parts, or a short or usual form ("Roel" for Roelof Olaf Bor)
+            # that a generated narrative prints instead of them.
             walk.ctx.text.add_name(*_name_parts(text), as_text(str(name.get("text") or ""), kind))
         return name
 

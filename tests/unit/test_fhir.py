@@ -958,3 +958,24 @@ def test_generated_narratives_lose_original_logical_ids(safe_harbor: FHIRScrubbe
     assert "CodeSystem/" not in new or "CodeSystem/v3-ActCode" in new
     assert "Date/Time" in new and "StructureDefinition-C4BB-Coverage.html" in new
     assert "fine example" in new
+
+
+def test_a_names_text_is_replaced_in_the_narrative_beside_its_parts(
+    safe_harbor: FHIRScrubber,
+) -> None:
+    # HumanName.text can be a short or usual form of the name ("Bram" for Bramwell
+    # Tobias Okonkwo) that generated narratives print instead of the parts.
+    patient = {
+        **PATIENT,
+        "name": [
+            {"use": "official", "text": "Bram", "family": "Okonkwo", "given": ["Bramwell Tobias"]}
+        ],
+        "text": {
+            "status": "generated",
+            "div": '<div xmlns="http://www.w3.org/1999/xhtml"><p><b>name</b>: Bram(OFFICIAL)'
+            "</p><p>Bram Okonkwo reports dizziness</p></div>",
+        },
+    }
+    out = scrub(safe_harbor, patient)
+    assert not re.search(r"\bBram\b", orjson.dumps(out).decode())
+    assert "reports dizziness" in out["text"]["div"]
