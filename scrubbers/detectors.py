@@ -396,6 +396,14 @@ DATE_PATTERNS: Final = (
     DatePattern(_re(rf"(?P<mm>{_NUM})(?P<sep>[/.-])(?P<dd>\d{{1,2}})(?P=sep){_YEAR}{_END}")),
     # 14-Mar-2023, 04/MAR/1961, 4-March-61
     DatePattern(_re(rf"(?P<dd>{_NUM})(?P<sep>[-/.]){_MONTH_ALT}(?P=sep){_YEAR}{_END}"), "month"),
+    # 2014-Dec-12, 2014/DEC/12 (year first, with a month name)
+    DatePattern(
+        _re(
+            rf"(?P<year>(?:19|20)\d{{2}})(?<![\d/.-]\d{{4}})(?P<sep>[-/.]){_MONTH_ALT}(?P=sep)"
+            rf"(?P<dd>\d{{1,2}}){_END}"
+        ),
+        "month",
+    ),
     # 04MAR2023, 4mar23 (military and pharmacy style, no separators)
     DatePattern(
         _re(rf"(?=\d)(?<![\w/.-])(?P<dd>\d{{1,2}}){_MONTH_ALT}(?P<year>\d{{4}}|\d{{2}})(?!\w)"),
@@ -411,18 +419,22 @@ DATE_PATTERNS: Final = (
         _re(rf"(?=[adfjmnos])\b{_MONTH_ALT}\s+(?P<dd>\d{{1,2}}){_SUFFIX},?\s+{_WRITTEN_YEAR}"),
         "month",
     ),
-    # 14 March 2023, 14th of March, 2023, 4 Mar '61
+    # 14 March 2023, 14th of March, 2023, 4 Mar '61, 27-June 2015
     DatePattern(
-        _re(rf"(?=\d)\b(?P<dd>\d{{1,2}}){_SUFFIX}\s+(?:of\s+)?{_MONTH_ALT},?\s+{_WRITTEN_YEAR}"),
+        _re(
+            rf"(?=\d)\b(?P<dd>\d{{1,2}})(?:{_SUFFIX}\s+(?:of\s+)?|-){_MONTH_ALT},?\s+"
+            rf"{_WRITTEN_YEAR}"
+        ),
         "month",
     ),
     # Mar 2023, March '61
     DatePattern(_re(rf"(?=[adfjmnos])\b{_MONTH_ALT},?\s+{_WRITTEN_YEAR}"), "month"),
-    # Without a year (Safe Harbor element C covers day and month): 15 Jan, Jan 15th
+    # Without a year (Safe Harbor element C covers day and month): 15 Jan, Jan 15th, 26-June
     DatePattern(
         _re(rf"(?=\d)\b(?P<dd>\d{{1,2}}){_SUFFIX}\s+(?:of\s+)?{_CAPITAL}{_MONTH_ALT}(?![a-z])"),
         "month",
     ),
+    DatePattern(_re(rf"(?=\d)\b(?P<dd>\d{{1,2}})-{_CAPITAL}{_MONTH_ALT}(?![\w-])"), "month"),
     DatePattern(
         _re(
             rf"(?=[adfjmnos])\b{_CAPITAL}{_MONTH_ALT}\s+(?P<dd>\d{{1,2}}){_SUFFIX}(?![\d:.,/-]?\d|\s*%)\b"

@@ -200,7 +200,12 @@ def test_name_parts_skip_particles_and_short_parts() -> None:
         ("born 19610304", "born 1961"),
         ("seen Mar 4, '61", "seen 1961"),
         ("seen 4 Mar '61", "seen 1961"),
+        # year first with a month name; a day joined to its month by a hyphen
+        ("value (7.2 mmol/L on 2014-Dec-12 at 5:55 pm)", "value (7.2 mmol/L on 2014 at 5:55 pm)"),
+        ("seen 2014/DEC/12 and 2014.Dec.02", "seen 2014 and 2014"),
+        ("record authored on 27-June 2015 by", "record authored on 2015 by"),
         # day and month without a year: no year to reduce to
+        ("Referral received 26-June as authorized", "Referral received [DATE] as authorized"),
         ("seen on 15 Jan for", "seen on [DATE] for"),
         ("seen Jan 15th for", "seen [DATE] for"),
         ("admitted 1/15.", "admitted [DATE]."),
@@ -235,6 +240,7 @@ def test_written_dates_are_generalized(ctx: MessageContext, text: str, expected:
         # eight digits that are not a compact date
         "order 12345678; valid to 99991231; ref 6175550142; lot 20241301 and 20240001",
         "accession ORD20240305, build 1.20240305, 2024030512 units",
+        "2024-March-Madness; 12-May-Thurner syndrome",
     ],
 )
 def test_clinical_numbers_survive(make_scrubber: Callable[..., Scrubber], text: str) -> None:
@@ -260,6 +266,8 @@ def test_clinical_numbers_survive(make_scrubber: Callable[..., Scrubber], text: 
         ("seen Mar 4, '61", r"seen [A-Z][a-z]{2} \d{1,2}, '\d{2}"),
         ("seen on 15 Jan", r"seen on \d{1,2} [A-Z][a-z]{2}"),
         ("March 14, 2023", r"[A-Z][a-z]+ \d{1,2}, \d{4}"),
+        ("on 2014-Dec-12", r"on \d{4}-[A-Z][a-z]{2}-\d{1,2}"),
+        ("on 27-June 2015", r"on \d{1,2}-[A-Z][a-z]+ \d{4}"),
     ],
 )
 def test_shifted_dates_are_rewritten_in_their_format(
