@@ -70,6 +70,13 @@ _LAYOUT_ATTRIBUTES: Final = frozenset(
     | {"width", "height", "align", "valign", "border", "cellpadding", "cellspacing", "scope"}
 )
 _COMMENT: Final = re.compile(r"<!--.*?-->", re.DOTALL)
+# A link to a person resource followed by a quoted name: IG-publisher narratives
+# print the referenced resource's name that way (<a href="Patient-x.html">Patient/x</a>
+# &quot; DOE&quot;).
+_PERSON_LINK_NAME: Final = re.compile(
+    r"<a\b[^>]*?\bhref\s*=\s*[\"'](?:[^\"']*/)?(?P<type>Patient|RelatedPerson|Person)[-/]"
+    r"[^\"']*[\"'][^>]*>[^<]*</a>\s*(?:&quot;|\")(?P<name>[^<&\"]{1,100})(?:&quot;|\")"
+)
 # Ids in generated narratives: "Patient/f001", "Patient-f001.html", "<b>id</b>: f001".
 _NARRATIVE_REFERENCE: Final = re.compile(
     r"(?<![\w/.:#=-])([A-Z][A-Za-z]+)([/-])([A-Za-z0-9][\w.\-]*)"
@@ -674,8 +681,23 @@ class FHIRScrubber:
 
     def _narrative(self, narrative: dict[str, Any], path: str, role: Role, walk: _Walk) -> Any:
         if isinstance(narrative.get("div"), str):
+            if "</a>" in narrative["div"]:
+                self._linked_person_names(narrative["div"], walk)
             self._defer_markup(narrative["div"], walk, _dict_setter(narrative, "div"))
         return narrative
+
+    def _linked_person_names(self, div: str, walk: _Walk) -> None:
+        """IG-publisher narratives print a referenced person's name in quotes after
+        the link to it (``Patient/x " DOE"``), even when the reference itself has no
+        display: the name is registered for the document's free text, as a display
+        would be (found in the structured pass, so every narrative is scrubbed with it)."""
+        for match in _PERSON_LINK_NAME.finditer(div):
+            display = html.unescape(match.group("name")).strip()
+            if not display:
+                continue
+            person_role = rules.PERSON_REFERENCE_ROLES[match.group("type")]
+            outcome = self._apply(display, Kind.NAME, person_role, "Narrative.div", "string", walk)
+            walk.ctx.text.add_name(*_name_parts(display), as_text(outcome, Kind.NAME))
 
     def _extension(self, extension: dict[str, Any], path: str, role: Role, walk: _Walk) -> Any:
         url = extension.get("url")

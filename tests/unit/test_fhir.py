@@ -979,3 +979,31 @@ def test_a_names_text_is_replaced_in_the_narrative_beside_its_parts(
     out = scrub(safe_harbor, patient)
     assert not re.search(r"\bBram\b", orjson.dumps(out).decode())
     assert "reports dizziness" in out["text"]["div"]
+
+
+def test_ig_narratives_name_the_person_after_a_link_to_it(safe_harbor: FHIRScrubber) -> None:
+    # The IG publisher prints a referenced person's name in quotes after the link
+    # (Patient/Holt4 " QUILLFEATHER1"), though the reference itself has no display.
+    div = (
+        '<div xmlns="http://www.w3.org/1999/xhtml">'
+        '<p><b>beneficiary</b>: <a href="Patient-Holt4.html">Patient/Holt4</a>'
+        " &quot; QUILLFEATHER1&quot;</p>"
+        '<p><b>subscriber</b>: <a href="RelatedPerson/rp9">RelatedPerson/rp9</a> "Hester Wick"</p>'
+        '<p><b>payor</b>: <a href="Organization-acme.html">Organization/acme</a>'
+        " &quot;Acme Mutual&quot;</p>"
+        "<p>Member QUILLFEATHER1 called; Hester Wick too.</p></div>"
+    )
+    coverage = {
+        "resourceType": "Coverage",
+        "id": "cov1",
+        "text": {"status": "generated", "div": div},
+        "status": "active",
+        "beneficiary": {"reference": "Patient/Holt4"},
+        "subscriber": {"reference": "RelatedPerson/rp9"},
+        "payor": [{"reference": "Organization/acme"}],
+    }
+    out = scrub(safe_harbor, coverage)
+    new = out["text"]["div"]
+    for value in ("QUILLFEATHER1", "Hester", "Wick"):
+        assert value not in new, value
+    assert "Acme Mutual" in new and "[NAME]" in new
