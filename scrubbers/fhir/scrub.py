@@ -393,7 +393,7 @@ class FHIRScrubber:
                 str(value.get("url", "")), Kind.PHOTO, role, path, fhir_type or "Attachment", walk
             )
             if isinstance(outcome, Removal):
-                return _REMOVE
+                return _masked_attachment(value) if path in rules.REQUIRED_ATTACHMENTS else _REMOVE
         if isinstance(value, dict):
             if "resourceType" in value:  # contained or Bundle.entry.resource: walked separately
                 return value
@@ -673,7 +673,7 @@ class FHIRScrubber:
             return attachment
         outcome = self._apply(data, Kind.ATTACHMENT, role, f"{path}.data", "Attachment", walk)
         if outcome is Removal.ELEMENT:
-            return _REMOVE
+            return _masked_attachment(attachment) if path in rules.REQUIRED_ATTACHMENTS else _REMOVE
         if outcome != data:  # redacted, or a method (mask, pseudonymize) binary data cannot take
             for key in ("data", "hash", "size"):
                 attachment.pop(key, None)
@@ -1288,6 +1288,18 @@ def _patient_identifiers(patients: list[dict[str, Any]]) -> list[PatientIdentifi
                 )
             )
     return out
+
+
+def _masked_attachment(attachment: dict[str, Any]) -> dict[str, Any]:
+    """What stays of a required Attachment whose content the policy drops: its codes
+    (``contentType``, ``language``) and a data-absent-reason of ``masked``."""
+    shell: dict[str, Any] = {
+        key: attachment[key]
+        for key in ("contentType", "language")
+        if isinstance(attachment.get(key), str)
+    }
+    shell["extension"] = [{"url": rules.EXT_DATA_ABSENT_REASON, "valueCode": "masked"}]
+    return shell
 
 
 def _prune(item: Any, key: str = "") -> bool:

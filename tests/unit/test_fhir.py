@@ -11,6 +11,8 @@ from typing import Any
 import orjson
 import pytest
 from fhir.resources.R4B.bundle import Bundle
+from fhir.resources.R4B.documentreference import DocumentReference
+from fhir.resources.R4B.media import Media
 
 from parsers.fhir.json_io import FHIRFormatError, loads
 from scrubbers.engine import Scrubber
@@ -269,7 +271,16 @@ def test_textual_attachments_are_scrubbed_and_binaries_dropped(safe_harbor: FHIR
     )
     text = base64.b64decode(document["content"][0]["attachment"]["data"]).decode()
     assert text == "[NAME], [ADDRESS]"
-    assert len(document["content"]) == 1  # the binary attachment is dropped
+    # The binary attachment's content is dropped; a required Attachment keeps a shell.
+    assert document["content"][1]["attachment"] == {
+        "contentType": "application/pdf",
+        "extension": [
+            {
+                "url": "http://hl7.org/fhir/StructureDefinition/data-absent-reason",
+                "valueCode": "masked",
+            }
+        ],
+    }
 
 
 def test_fhir_paths_override_datatypes() -> None:
@@ -1007,3 +1018,35 @@ def test_ig_narratives_name_the_person_after_a_link_to_it(safe_harbor: FHIRScrub
     for value in ("QUILLFEATHER1", "Hester", "Wick"):
         assert value not in new, value
     assert "Acme Mutual" in new and "[NAME]" in new
+
+
+def test_a_required_attachment_keeps_a_masked_shell_when_its_content_is_dropped(
+    safe_harbor: FHIRScrubber,
+) -> None:
+    # Media.content and DocumentReference.content.attachment are required (1..1): the
+    # policy drops a photo or binary attachment, but the output must stay valid FHIR.
+    png = base64.b64encode(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR").decode()
+    media = {
+        "resourceType": "Media",
+        "id": "m1",
+        "status": "completed",
+        "subject": {"reference": "Patient/pat-1"},
+        "content": {"contentType": "image/png", "data": png, "title": "Zebulon at the clinic"},
+    }
+    out = scrub(safe_harbor, media)
+    Media.model_validate(out)
+    assert out["content"]["contentType"] == "image/png"
+    assert "data" not in out["content"] and "Zebulon" not in orjson.dumps(out).decode()
+    reference = {
+        "resourceType": "DocumentReference",
+        "id": "d1",
+        "status": "current",
+        "subject": {"reference": "Patient/pat-1"},
+        "content": [{"attachment": {"contentType": "application/pdf", "data": png}}],
+    }
+    out = scrub(safe_harbor, reference)
+    DocumentReference.model_validate(out)
+    assert "data" not in out["content"][0]["attachment"]
+    # Optional attachments still disappear with their element.
+    out = scrub(safe_harbor, {**PATIENT, "photo": [{"contentType": "image/png", "data": png}]})
+    assert "photo" not in out
