@@ -96,6 +96,14 @@ _MBI_ALPHA: Final = r"[ac-hj-km-np-rt-y]"
 _MBI_ALNUM: Final = r"[ac-hj-km-np-rt-y\d]"
 _ID_VALUE: Final = r"(?P<value>(?=[a-z0-9-]{0,19}\d)[a-z0-9][a-z0-9-]{3,19})\b"
 
+# A code system's URL, as generated narratives print it ({http://loinc.org code ...}):
+# a terminology host and a plain path, nothing after it but punctuation (no query,
+# fragment or user part, which could carry anything).
+_TERMINOLOGY_URL: Final = (
+    r"https?://(?:terminology\.hl7\.org|hl7\.org/fhir|snomed\.info|loinc\.org"
+    r"|unitsofmeasure\.org)(?:/[\w.-]*)*[,;:]*(?![^\s<>\"'\]\)])"
+)
+
 DETECTORS: Final = (
     Detector(
         "email",
@@ -118,7 +126,7 @@ DETECTORS: Final = (
     Detector(
         "url",
         Kind.URL,
-        _re(r"(?=[hfw])\b(?:https?://|ftp://|www\.)[^\s<>\"'\]\)]+"),
+        _re(rf"(?=[hfw])\b(?!{_TERMINOLOGY_URL})(?:https?://|ftp://|www\.)[^\s<>\"'\]\)]+"),
         requires="url",
     ),
     Detector("ssn", Kind.SSN, _re(r"(?=\d)(?<![\d-])\d{3}[- ]\d{2}[- ]\d{4}(?![\d-])")),

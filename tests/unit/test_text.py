@@ -605,3 +605,23 @@ def test_day_first_dates_with_a_full_year(make_scrubber: Callable[..., Scrubber]
     safe = make_scrubber("safe-harbor").message([PatientIdentifier("P1", "MR", "GH")])
     for text in ("ratio 12/45/2024", "lot 15.6.22", "v 13.12.2024.1"):
         assert safe.scrub_text(text) == text
+
+
+def test_terminology_urls_in_text_are_not_patient_urls(ctx: MessageContext) -> None:
+    # Generated narratives print code systems ({http://terminology.hl7.org/... code 'N'}):
+    # codes without their system cannot be used, and no patient is named by them.
+    text = (
+        "{http://terminology.hl7.org/CodeSystem/v2-0131 code 'N'}; http://snomed.info/sct, "
+        "http://loinc.org and <http://hl7.org/fhir/v3/MaritalStatus>; "
+        "portal https://portal.example.org/u/zq and http://loinc.org/x?who=zq"
+    )
+    out = ctx.scrub_text(text)
+    for kept in (
+        "http://terminology.hl7.org/CodeSystem/v2-0131 ",
+        "http://snomed.info/sct,",
+        "http://loinc.org ",
+        "http://hl7.org/fhir/v3/MaritalStatus>",
+    ):
+        assert kept in out, kept
+    assert "portal.example.org" not in out and "who=zq" not in out
+    assert out.count("[URL]") == 2
