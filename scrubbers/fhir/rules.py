@@ -57,6 +57,11 @@ KEY_KINDS: Final[dict[str, Kind]] = {
     "sourceString": Kind.NAME,
 }
 
+# String elements that are keys of a document's structure, not text about anyone
+# (QuestionnaireResponse.item.linkId matches its Questionnaire's item): kept when
+# they read as a key (see scrub._STRUCTURAL_KEY), scrubbed as free text otherwise.
+STRUCTURAL_KEYS: Final = frozenset({"linkId"})
+
 # Free-text elements (scrubbed with the shared text scrubber) by path suffix.
 TEXT_ELEMENTS: Final = frozenset(
     {

@@ -365,6 +365,8 @@ class FHIRScrubber:
             return False
         if key in _TERMINOLOGY_KEYS and _URI.match(value):
             return False  # a code system or its version (Coding.system/version): not PHI
+        if key in rules.STRUCTURAL_KEYS and _STRUCTURAL_KEY.fullmatch(value):
+            return False  # a linkId ("1.1.10", "/54126-8/1"): a key, kept as it is
         fhir_type = element.fhir_type if element else None
         if fhir_type in ("markdown", "string"):
             return True
@@ -1060,6 +1062,9 @@ _STRING_TYPES: Final = frozenset(
 )
 _CONTROL: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _TERMINOLOGY_KEYS: Final = frozenset({"system", "version"})
+# A structural key as Questionnaires write them: no spaces, nothing but word
+# characters and separators (dotted numbers, LOINC paths, slugs).
+_STRUCTURAL_KEY: Final = re.compile(r"[\w.\-/:#\[\]]{1,255}")
 _URI: Final = re.compile(r"(?:https?://|urn:(?:oid|uuid|iso):)\S+$")
 _CODED_VALUE_TYPES: Final = frozenset({"uri", "url", "code", "id", "oid", "uuid"})
 _MARKUP_CONTENT_TYPES: Final = ("text/html", "application/xhtml", "application/xml", "text/xml")

@@ -1050,3 +1050,29 @@ def test_a_required_attachment_keeps_a_masked_shell_when_its_content_is_dropped(
     # Optional attachments still disappear with their element.
     out = scrub(safe_harbor, {**PATIENT, "photo": [{"contentType": "image/png", "data": png}]})
     assert "photo" not in out
+
+
+def test_questionnaire_link_ids_are_kept(safe_harbor: FHIRScrubber) -> None:
+    # linkId ties each answer to its question: "2.1.1.1" is not an IP address and
+    # "1.1.10" is not a date. A linkId that reads as text is still scrubbed.
+    response = {
+        "resourceType": "QuestionnaireResponse",
+        "id": "qr1",
+        "status": "completed",
+        "subject": {"reference": "Patient/pat-1"},
+        "item": [
+            {
+                "linkId": "2.1.1.1",
+                "item": [
+                    {"linkId": "1.1.10", "answer": [{"valueInteger": 3}]},
+                    {"linkId": "/54126-8/54125-0/1/1", "answer": [{"valueBoolean": True}]},
+                    {"linkId": "call 617-555-0142", "answer": [{"valueBoolean": True}]},
+                ],
+            }
+        ],
+    }
+    out = scrub(safe_harbor, response)
+    item = out["item"][0]
+    assert item["linkId"] == "2.1.1.1"
+    assert [child["linkId"] for child in item["item"][:2]] == ["1.1.10", "/54126-8/54125-0/1/1"]
+    assert "617-555-0142" not in item["item"][2]["linkId"]
