@@ -273,6 +273,8 @@ class FHIRScrubber:
         role = rules.RESOURCE_ROLES.get(resource_type, Role.PATIENT)
         if resource_type == "Observation":
             self._age_observation(resource, walk)
+        elif resource_type == "QuestionnaireResponse":
+            self._labelled_answers(resource.get("item"), walk)
         skip = _RESOURCE_SKIP
         if resource_type == "Binary":
             # Binary.data is a document like an Attachment's: textual content is
@@ -642,6 +644,36 @@ class FHIRScrubber:
                     del part["valueQuantity"]
                 else:
                     part["valueQuantity"] = result
+
+    def _labelled_answers(self, items: Any, walk: _Walk) -> None:
+        """String answers whose question says what they are ("Name", "Home address"):
+        that kind of PHI, as in a Patient (no free-text pattern can tell a name), and
+        registered for the document's free text like the Patient's own values."""
+        path = "QuestionnaireResponse.item.answer.valueString"
+        stack: list[Any] = [items]
+        while stack:
+            node = stack.pop()
+            if not isinstance(node, list):
+                continue
+            for item in node:
+                if not isinstance(item, dict):
+                    continue
+                stack.append(item.get("item"))
+                answers = item.get("answer")
+                if not isinstance(answers, list):
+                    continue
+                stack.extend(a.get("item") for a in answers if isinstance(a, dict))
+                kind = _answer_kind(item.get("text"))
+                if kind is None:
+                    continue
+                for answer in answers:
+                    value = answer.get("valueString") if isinstance(answer, dict) else None
+                    if not isinstance(value, str):
+                        continue
+                    outcome = self._apply(value, kind, Role.PATIENT, path, "string", walk)
+                    if kind is Kind.NAME:
+                        walk.ctx.text.add_name(*_name_parts(value), as_text(outcome, kind))
+                    self._set(answer, "valueString", outcome)
 
     def _attachment(self, attachment: dict[str, Any], path: str, role: Role, walk: _Walk) -> Any:
         content_type = str(attachment.get("contentType", "")).lower()
@@ -1293,6 +1325,14 @@ def _patient_identifiers(patients: list[dict[str, Any]]) -> list[PatientIdentifi
                 )
             )
     return out
+
+
+def _answer_kind(label: Any) -> Kind | None:
+    """The kind of PHI a question asks for, by its text (None: not one of those)."""
+    if not isinstance(label, str) or len(label) > 80:
+        return None
+    text = " ".join(label.casefold().split()).rstrip("?:*. ").replace("\u2019", "'")
+    return next((kind for pattern, kind in rules.ANSWER_LABELS if pattern.fullmatch(text)), None)
 
 
 def _masked_attachment(attachment: dict[str, Any]) -> dict[str, Any]:

@@ -1076,3 +1076,39 @@ def test_questionnaire_link_ids_are_kept(safe_harbor: FHIRScrubber) -> None:
     assert item["linkId"] == "2.1.1.1"
     assert [child["linkId"] for child in item["item"][:2]] == ["1.1.10", "/54126-8/54125-0/1/1"]
     assert "617-555-0142" not in item["item"][2]["linkId"]
+
+
+def test_questionnaire_answers_take_the_kind_their_question_names(
+    safe_harbor: FHIRScrubber,
+) -> None:
+    # A form asks "Name", "Home address": the string typed as the answer is that PHI
+    # (a name no free-text pattern can tell), here and wherever else it is written.
+    def item(link: str, text: str, value: str) -> dict[str, Any]:
+        return {"linkId": link, "text": text, "answer": [{"valueString": value}]}
+
+    response = {
+        "resourceType": "QuestionnaireResponse",
+        "id": "qr2",
+        "status": "completed",
+        "subject": {"reference": "Patient/pat-1"},
+        "item": [
+            item("1", "Name", "Annie Tobolowsky"),
+            item("2", "What is your home address?", "42 Lantern Row"),
+            item("3", "City:", "Brookvale"),
+            item("4", "Relationship to you", "Daughter"),
+            {
+                "linkId": "5",
+                "text": "Family member",
+                "item": [item("5.1", "Name", "Susanna"), item("5.2", "Comment", "Susanna is well")],
+            },
+            item("6", "Medication name", "Lisinopril"),
+            item("7", "Notes", "Annie Tobolowsky moved from 42 Lantern Row"),
+        ],
+    }
+    out = scrub(safe_harbor, response)
+    text = orjson.dumps(out).decode()
+    for value in ("Annie", "Tobolowsky", "Lantern", "Brookvale", "Susanna"):
+        assert value not in text, value
+    assert out["item"][3]["answer"][0]["valueString"] == "Daughter"
+    assert "well" in out["item"][4]["item"][1]["answer"][0]["valueString"]
+    assert out["item"][5]["answer"][0]["valueString"] == "Lisinopril"  # not a person's name
