@@ -625,3 +625,13 @@ def test_terminology_urls_in_text_are_not_patient_urls(ctx: MessageContext) -> N
         assert kept in out, kept
     assert "portal.example.org" not in out and "who=zq" not in out
     assert out.count("[URL]") == 2
+
+
+def test_a_known_street_is_found_without_or_with_another_street_type(
+    ctx: MessageContext,
+) -> None:
+    # A narrative writes the Patient's "534 Erewhon St" as "534 Erewhon" or "534 Erewhon Street".
+    ctx.text.add(Kind.STREET_ADDRESS, "534 Erewhon St", Removal.VALUE)
+    assert ctx.scrub_text("Address: 534 Erewhon, Vic") == "Address: [ADDRESS], Vic"
+    assert ctx.scrub_text("lives at 534 Erewhon Street.") == "lives at [ADDRESS]."
+    assert ctx.scrub_text("534 mg Erewhon") == "534 mg Erewhon"
