@@ -96,6 +96,14 @@ _MBI_ALPHA: Final = r"[ac-hj-km-np-rt-y]"
 _MBI_ALNUM: Final = r"[ac-hj-km-np-rt-y\d]"
 _ID_VALUE: Final = r"(?P<value>(?=[a-z0-9-]{0,19}\d)[a-z0-9][a-z0-9-]{3,19})\b"
 
+# A code system's URL, as generated narratives print it ({http://loinc.org code ...}):
+# a terminology host and a plain path, nothing after it but punctuation (no query,
+# fragment or user part, which could carry anything).
+_TERMINOLOGY_URL: Final = (
+    r"https?://(?:terminology\.hl7\.org|hl7\.org/fhir|snomed\.info|loinc\.org"
+    r"|unitsofmeasure\.org)(?:/[\w.-]*)*[,;:]*(?![^\s<>\"'\]\)])"
+)
+
 DETECTORS: Final = (
     Detector(
         "email",
@@ -118,7 +126,7 @@ DETECTORS: Final = (
     Detector(
         "url",
         Kind.URL,
-        _re(r"(?=[hfw])\b(?:https?://|ftp://|www\.)[^\s<>\"'\]\)]+"),
+        _re(rf"(?=[hfw])\b(?!{_TERMINOLOGY_URL})(?:https?://|ftp://|www\.)[^\s<>\"'\]\)]+"),
         requires="url",
     ),
     Detector("ssn", Kind.SSN, _re(r"(?=\d)(?<![\d-])\d{3}[- ]\d{2}[- ]\d{4}(?![\d-])")),
@@ -396,6 +404,14 @@ DATE_PATTERNS: Final = (
     DatePattern(_re(rf"(?P<mm>{_NUM})(?P<sep>[/.-])(?P<dd>\d{{1,2}})(?P=sep){_YEAR}{_END}")),
     # 14-Mar-2023, 04/MAR/1961, 4-March-61
     DatePattern(_re(rf"(?P<dd>{_NUM})(?P<sep>[-/.]){_MONTH_ALT}(?P=sep){_YEAR}{_END}"), "month"),
+    # 2014-Dec-12, 2014/DEC/12 (year first, with a month name)
+    DatePattern(
+        _re(
+            rf"(?P<year>(?:19|20)\d{{2}})(?<![\d/.-]\d{{4}})(?P<sep>[-/.]){_MONTH_ALT}(?P=sep)"
+            rf"(?P<dd>\d{{1,2}}){_END}"
+        ),
+        "month",
+    ),
     # 04MAR2023, 4mar23 (military and pharmacy style, no separators)
     DatePattern(
         _re(rf"(?=\d)(?<![\w/.-])(?P<dd>\d{{1,2}}){_MONTH_ALT}(?P<year>\d{{4}}|\d{{2}})(?!\w)"),
@@ -411,18 +427,22 @@ DATE_PATTERNS: Final = (
         _re(rf"(?=[adfjmnos])\b{_MONTH_ALT}\s+(?P<dd>\d{{1,2}}){_SUFFIX},?\s+{_WRITTEN_YEAR}"),
         "month",
     ),
-    # 14 March 2023, 14th of March, 2023, 4 Mar '61
+    # 14 March 2023, 14th of March, 2023, 4 Mar '61, 27-June 2015
     DatePattern(
-        _re(rf"(?=\d)\b(?P<dd>\d{{1,2}}){_SUFFIX}\s+(?:of\s+)?{_MONTH_ALT},?\s+{_WRITTEN_YEAR}"),
+        _re(
+            rf"(?=\d)\b(?P<dd>\d{{1,2}})(?:{_SUFFIX}\s+(?:of\s+)?|-){_MONTH_ALT},?\s+"
+            rf"{_WRITTEN_YEAR}"
+        ),
         "month",
     ),
     # Mar 2023, March '61
     DatePattern(_re(rf"(?=[adfjmnos])\b{_MONTH_ALT},?\s+{_WRITTEN_YEAR}"), "month"),
-    # Without a year (Safe Harbor element C covers day and month): 15 Jan, Jan 15th
+    # Without a year (Safe Harbor element C covers day and month): 15 Jan, Jan 15th, 26-June
     DatePattern(
         _re(rf"(?=\d)\b(?P<dd>\d{{1,2}}){_SUFFIX}\s+(?:of\s+)?{_CAPITAL}{_MONTH_ALT}(?![a-z])"),
         "month",
     ),
+    DatePattern(_re(rf"(?=\d)\b(?P<dd>\d{{1,2}})-{_CAPITAL}{_MONTH_ALT}(?![\w-])"), "month"),
     DatePattern(
         _re(
             rf"(?=[adfjmnos])\b{_CAPITAL}{_MONTH_ALT}\s+(?P<dd>\d{{1,2}}){_SUFFIX}(?![\d:.,/-]?\d|\s*%)\b"

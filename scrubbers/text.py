@@ -440,8 +440,51 @@ def _name_terms(family: str, given: str, middle: str) -> tuple[tuple[str, str], 
 
 
 @functools.lru_cache(maxsize=16_384)
-def _value_terms(value: str, is_phone: bool) -> tuple[tuple[str, str], ...]:
-    return _terms_of(phone_spellings(value) if is_phone else (value,))
+def _value_terms(value: str, kind: Kind) -> tuple[tuple[str, str], ...]:
+    if kind is Kind.PHONE or kind is Kind.FAX:
+        return _terms_of(phone_spellings(value))
+    if kind is Kind.STREET_ADDRESS:
+        return _terms_of(street_spellings(value))
+    return _terms_of((value,))
+
+
+# Street types as written after the street's name, and the other way to write each.
+_STREET_TYPES: Final = {
+    "st": "street",
+    "street": "st",
+    "rd": "road",
+    "road": "rd",
+    "ave": "avenue",
+    "av": "avenue",
+    "avenue": "ave",
+    "dr": "drive",
+    "drive": "dr",
+    "ln": "lane",
+    "lane": "ln",
+    "blvd": "boulevard",
+    "boulevard": "blvd",
+    "ct": "court",
+    "court": "ct",
+    "pl": "place",
+    "place": "pl",
+    "ter": "terrace",
+    "terrace": "ter",
+    "hwy": "highway",
+    "highway": "hwy",
+}
+
+
+def street_spellings(value: str) -> list[str]:
+    """A house number and street as notes also write it: without its street type
+    ("534 Erewhon" for "534 Erewhon St") or with the type spelled the other way."""
+    words = value.split()
+    out = [value.strip()]
+    if len(words) >= 3 and words[0][:1].isdigit():
+        other = _STREET_TYPES.get(words[-1].rstrip(".").casefold())
+        if other is not None:
+            stem = " ".join(words[:-1])
+            out += [stem, f"{stem} {other}"]
+    return out
 
 
 @functools.lru_cache(maxsize=16_384)
@@ -577,7 +620,7 @@ class TextScrubber:
                     by_token.setdefault(token, []).append((term, replacement))
 
         for kind, value, replacement in pending[done_pending:]:
-            learn(_value_terms(value, kind in (Kind.PHONE, Kind.FAX)), replacement)
+            learn(_value_terms(value, kind), replacement)
         for family, given, middle, replacement in names[done_names:]:
             learn(_name_terms(family, given, middle), replacement)
             self._surnames.update(_surname_terms(family))

@@ -8,6 +8,7 @@ an extension URL says that a datatype cannot.
 
 from __future__ import annotations
 
+import re
 from typing import Final
 
 from scrubbers.kinds import Kind, Role
@@ -56,6 +57,45 @@ KEY_KINDS: Final[dict[str, Kind]] = {
     "authorString": Kind.NAME,  # Annotation.author[x]
     "sourceString": Kind.NAME,
 }
+
+# String elements that are keys of a document's structure, not text about anyone
+# (QuestionnaireResponse.item.linkId matches its Questionnaire's item): kept when
+# they read as a key (see scrub._STRUCTURAL_KEY), scrubbed as free text otherwise.
+STRUCTURAL_KEYS: Final = frozenset({"linkId"})
+
+# QuestionnaireResponse questions (item.text, lower case, without trailing "?:*.")
+# that say what kind of PHI their string answers are ("Name", "Home address").
+_PERSON: Final = (
+    r"(?:(?:what\s+is\s+|enter\s+)?(?:your|the\s+patient'?s|patient'?s?|child'?s|mother'?s"
+    r"|father'?s|partner'?s|spouse'?s|guardian'?s|(?:emergency\s+)?contact'?s?)\s+)?"
+)
+ANSWER_LABELS: Final[tuple[tuple[re.Pattern[str], Kind], ...]] = (
+    (
+        re.compile(
+            _PERSON + r"(?:(?:full|first|last|middle|given|family|maiden|preferred|legal)\s+)*"
+            r"(?:name|names|surname)"
+        ),
+        Kind.NAME,
+    ),
+    (
+        re.compile(
+            _PERSON + r"(?:(?:home|work|mobile|cell|daytime|evening)\s+)*"
+            r"(?:phone|telephone|mobile|cell)(?:\s+(?:number|no|#))?"
+        ),
+        Kind.PHONE,
+    ),
+    (re.compile(_PERSON + r"e-?mail(?:\s+address)?"), Kind.EMAIL),
+    (
+        re.compile(
+            _PERSON + r"(?:(?:home|street|mailing|postal|current)\s+)*address"
+            r"(?:\s+line(?:\s*\d)?)?"
+        ),
+        Kind.STREET_ADDRESS,
+    ),
+    (re.compile(_PERSON + r"(?:city|town)(?:\s+of\s+residence)?"), Kind.CITY),
+    (re.compile(_PERSON + r"(?:zip|zip\s+code|postal\s+code|postcode)"), Kind.ZIP),
+    (re.compile(_PERSON + r"(?:ssn|social\s+security(?:\s+number)?)"), Kind.SSN),
+)
 
 # Free-text elements (scrubbed with the shared text scrubber) by path suffix.
 TEXT_ELEMENTS: Final = frozenset(
@@ -170,6 +210,12 @@ PLAIN_SEARCH_PARAMETERS: Final = frozenset(
 )
 
 # Resource types a Reference.display names as a person, and whose person it is.
+# Attachments their resource requires (1..1): when the policy drops one (a photo, a
+# binary), a masked shell stays so the resource is still valid FHIR.
+REQUIRED_ATTACHMENTS: Final = frozenset({"Media.content", "DocumentReference.content.attachment"})
+# The data-absent-reason extension that marks such a shell.
+EXT_DATA_ABSENT_REASON: Final = "http://hl7.org/fhir/StructureDefinition/data-absent-reason"
+
 PERSON_REFERENCE_ROLES: Final[dict[str, Role]] = {
     "Patient": Role.PATIENT,
     "RelatedPerson": Role.RELATIVE,

@@ -70,6 +70,13 @@ _LAYOUT_ATTRIBUTES: Final = frozenset(
     | {"width", "height", "align", "valign", "border", "cellpadding", "cellspacing", "scope"}
 )
 _COMMENT: Final = re.compile(r"<!--.*?-->", re.DOTALL)
+# A link to a person resource followed by a quoted name: IG-publisher narratives
+# print the referenced resource's name that way (<a href="Patient-x.html">Patient/x</a>
+# &quot; DOE&quot;).
+_PERSON_LINK_NAME: Final = re.compile(
+    r"<a\b[^>]*?\bhref\s*=\s*[\"'](?:[^\"']*/)?(?P<type>Patient|RelatedPerson|Person)[-/]"
+    r"[^\"']*[\"'][^>]*>[^<]*</a>\s*(?:&quot;|\")(?P<name>[^<&\"]{1,100})(?:&quot;|\")"
+)
 # Ids in generated narratives: "Patient/f001", "Patient-f001.html", "<b>id</b>: f001".
 _NARRATIVE_REFERENCE: Final = re.compile(
     r"(?<![\w/.:#=-])([A-Z][A-Za-z]+)([/-])([A-Za-z0-9][\w.\-]*)"
@@ -266,6 +273,8 @@ class FHIRScrubber:
         role = rules.RESOURCE_ROLES.get(resource_type, Role.PATIENT)
         if resource_type == "Observation":
             self._age_observation(resource, walk)
+        elif resource_type == "QuestionnaireResponse":
+            self._labelled_answers(resource.get("item"), walk)
         skip = _RESOURCE_SKIP
         if resource_type == "Binary":
             # Binary.data is a document like an Attachment's: textual content is
@@ -358,6 +367,8 @@ class FHIRScrubber:
             return False
         if key in _TERMINOLOGY_KEYS and _URI.match(value):
             return False  # a code system or its version (Coding.system/version): not PHI
+        if key in rules.STRUCTURAL_KEYS and _STRUCTURAL_KEY.fullmatch(value):
+            return False  # a linkId ("1.1.10", "/54126-8/1"): a key, kept as it is
         fhir_type = element.fhir_type if element else None
         if fhir_type in ("markdown", "string"):
             return True
@@ -386,7 +397,7 @@ class FHIRScrubber:
                 str(value.get("url", "")), Kind.PHOTO, role, path, fhir_type or "Attachment", walk
             )
             if isinstance(outcome, Removal):
-                return _REMOVE
+                return _masked_attachment(value) if path in rules.REQUIRED_ATTACHMENTS else _REMOVE
         if isinstance(value, dict):
             if "resourceType" in value:  # contained or Bundle.entry.resource: walked separately
                 return value
@@ -495,8 +506,10 @@ class FHIRScrubber:
                     givens[1] if len(givens) > 1 else "",
                     replacement,
                 )
-        elif isinstance(text, str) and name.get("text") != text:
-            # Only ``text``: its words are the name the free text will spell.
+        if isinstance(text, str) and name.get("text") != text:
+            # Its words are a name the free text will spell: the whole name when it
+            # has no parts, or a short or usual form ("Roel" for Roelof Olaf Bor)
+            # that a generated narrative prints instead of them.
             walk.ctx.text.add_name(*_name_parts(text), as_text(str(name.get("text") or ""), kind))
         return name
 
@@ -632,6 +645,36 @@ class FHIRScrubber:
                 else:
                     part["valueQuantity"] = result
 
+    def _labelled_answers(self, items: Any, walk: _Walk) -> None:
+        """String answers whose question says what they are ("Name", "Home address"):
+        that kind of PHI, as in a Patient (no free-text pattern can tell a name), and
+        registered for the document's free text like the Patient's own values."""
+        path = "QuestionnaireResponse.item.answer.valueString"
+        stack: list[Any] = [items]
+        while stack:
+            node = stack.pop()
+            if not isinstance(node, list):
+                continue
+            for item in node:
+                if not isinstance(item, dict):
+                    continue
+                stack.append(item.get("item"))
+                answers = item.get("answer")
+                if not isinstance(answers, list):
+                    continue
+                stack.extend(a.get("item") for a in answers if isinstance(a, dict))
+                kind = _answer_kind(item.get("text"))
+                if kind is None:
+                    continue
+                for answer in answers:
+                    value = answer.get("valueString") if isinstance(answer, dict) else None
+                    if not isinstance(value, str):
+                        continue
+                    outcome = self._apply(value, kind, Role.PATIENT, path, "string", walk)
+                    if kind is Kind.NAME:
+                        walk.ctx.text.add_name(*_name_parts(value), as_text(outcome, kind))
+                    self._set(answer, "valueString", outcome)
+
     def _attachment(self, attachment: dict[str, Any], path: str, role: Role, walk: _Walk) -> Any:
         content_type = str(attachment.get("contentType", "")).lower()
         if isinstance(attachment.get("url"), str):
@@ -664,7 +707,7 @@ class FHIRScrubber:
             return attachment
         outcome = self._apply(data, Kind.ATTACHMENT, role, f"{path}.data", "Attachment", walk)
         if outcome is Removal.ELEMENT:
-            return _REMOVE
+            return _masked_attachment(attachment) if path in rules.REQUIRED_ATTACHMENTS else _REMOVE
         if outcome != data:  # redacted, or a method (mask, pseudonymize) binary data cannot take
             for key in ("data", "hash", "size"):
                 attachment.pop(key, None)
@@ -672,8 +715,23 @@ class FHIRScrubber:
 
     def _narrative(self, narrative: dict[str, Any], path: str, role: Role, walk: _Walk) -> Any:
         if isinstance(narrative.get("div"), str):
+            if "</a>" in narrative["div"]:
+                self._linked_person_names(narrative["div"], walk)
             self._defer_markup(narrative["div"], walk, _dict_setter(narrative, "div"))
         return narrative
+
+    def _linked_person_names(self, div: str, walk: _Walk) -> None:
+        """IG-publisher narratives print a referenced person's name in quotes after
+        the link to it (``Patient/x " DOE"``), even when the reference itself has no
+        display: the name is registered for the document's free text, as a display
+        would be (found in the structured pass, so every narrative is scrubbed with it)."""
+        for match in _PERSON_LINK_NAME.finditer(div):
+            display = html.unescape(match.group("name")).strip()
+            if not display:
+                continue
+            person_role = rules.PERSON_REFERENCE_ROLES[match.group("type")]
+            outcome = self._apply(display, Kind.NAME, person_role, "Narrative.div", "string", walk)
+            walk.ctx.text.add_name(*_name_parts(display), as_text(outcome, Kind.NAME))
 
     def _extension(self, extension: dict[str, Any], path: str, role: Role, walk: _Walk) -> Any:
         url = extension.get("url")
@@ -1036,6 +1094,9 @@ _STRING_TYPES: Final = frozenset(
 )
 _CONTROL: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _TERMINOLOGY_KEYS: Final = frozenset({"system", "version"})
+# A structural key as Questionnaires write them: no spaces, nothing but word
+# characters and separators (dotted numbers, LOINC paths, slugs).
+_STRUCTURAL_KEY: Final = re.compile(r"[\w.\-/:#\[\]]{1,255}")
 _URI: Final = re.compile(r"(?:https?://|urn:(?:oid|uuid|iso):)\S+$")
 _CODED_VALUE_TYPES: Final = frozenset({"uri", "url", "code", "id", "oid", "uuid"})
 _MARKUP_CONTENT_TYPES: Final = ("text/html", "application/xhtml", "application/xml", "text/xml")
@@ -1264,6 +1325,26 @@ def _patient_identifiers(patients: list[dict[str, Any]]) -> list[PatientIdentifi
                 )
             )
     return out
+
+
+def _answer_kind(label: Any) -> Kind | None:
+    """The kind of PHI a question asks for, by its text (None: not one of those)."""
+    if not isinstance(label, str) or len(label) > 80:
+        return None
+    text = " ".join(label.casefold().split()).rstrip("?:*. ").replace("\u2019", "'")
+    return next((kind for pattern, kind in rules.ANSWER_LABELS if pattern.fullmatch(text)), None)
+
+
+def _masked_attachment(attachment: dict[str, Any]) -> dict[str, Any]:
+    """What stays of a required Attachment whose content the policy drops: its codes
+    (``contentType``, ``language``) and a data-absent-reason of ``masked``."""
+    shell: dict[str, Any] = {
+        key: attachment[key]
+        for key in ("contentType", "language")
+        if isinstance(attachment.get(key), str)
+    }
+    shell["extension"] = [{"url": rules.EXT_DATA_ABSENT_REASON, "valueCode": "masked"}]
+    return shell
 
 
 def _prune(item: Any, key: str = "") -> bool:

@@ -11,6 +11,8 @@ from typing import Any
 import orjson
 import pytest
 from fhir.resources.R4B.bundle import Bundle
+from fhir.resources.R4B.documentreference import DocumentReference
+from fhir.resources.R4B.media import Media
 
 from parsers.fhir.json_io import FHIRFormatError, loads
 from scrubbers.engine import Scrubber
@@ -269,7 +271,16 @@ def test_textual_attachments_are_scrubbed_and_binaries_dropped(safe_harbor: FHIR
     )
     text = base64.b64decode(document["content"][0]["attachment"]["data"]).decode()
     assert text == "[NAME], [ADDRESS]"
-    assert len(document["content"]) == 1  # the binary attachment is dropped
+    # The binary attachment's content is dropped; a required Attachment keeps a shell.
+    assert document["content"][1]["attachment"] == {
+        "contentType": "application/pdf",
+        "extension": [
+            {
+                "url": "http://hl7.org/fhir/StructureDefinition/data-absent-reason",
+                "valueCode": "masked",
+            }
+        ],
+    }
 
 
 def test_fhir_paths_override_datatypes() -> None:
@@ -958,3 +969,146 @@ def test_generated_narratives_lose_original_logical_ids(safe_harbor: FHIRScrubbe
     assert "CodeSystem/" not in new or "CodeSystem/v3-ActCode" in new
     assert "Date/Time" in new and "StructureDefinition-C4BB-Coverage.html" in new
     assert "fine example" in new
+
+
+def test_a_names_text_is_replaced_in_the_narrative_beside_its_parts(
+    safe_harbor: FHIRScrubber,
+) -> None:
+    # HumanName.text can be a short or usual form of the name ("Bram" for Bramwell
+    # Tobias Okonkwo) that generated narratives print instead of the parts.
+    patient = {
+        **PATIENT,
+        "name": [
+            {"use": "official", "text": "Bram", "family": "Okonkwo", "given": ["Bramwell Tobias"]}
+        ],
+        "text": {
+            "status": "generated",
+            "div": '<div xmlns="http://www.w3.org/1999/xhtml"><p><b>name</b>: Bram(OFFICIAL)'
+            "</p><p>Bram Okonkwo reports dizziness</p></div>",
+        },
+    }
+    out = scrub(safe_harbor, patient)
+    assert not re.search(r"\bBram\b", orjson.dumps(out).decode())
+    assert "reports dizziness" in out["text"]["div"]
+
+
+def test_ig_narratives_name_the_person_after_a_link_to_it(safe_harbor: FHIRScrubber) -> None:
+    # The IG publisher prints a referenced person's name in quotes after the link
+    # (Patient/Holt4 " QUILLFEATHER1"), though the reference itself has no display.
+    div = (
+        '<div xmlns="http://www.w3.org/1999/xhtml">'
+        '<p><b>beneficiary</b>: <a href="Patient-Holt4.html">Patient/Holt4</a>'
+        " &quot; QUILLFEATHER1&quot;</p>"
+        '<p><b>subscriber</b>: <a href="RelatedPerson/rp9">RelatedPerson/rp9</a> "Hester Wick"</p>'
+        '<p><b>payor</b>: <a href="Organization-acme.html">Organization/acme</a>'
+        " &quot;Acme Mutual&quot;</p>"
+        "<p>Member QUILLFEATHER1 called; Hester Wick too.</p></div>"
+    )
+    coverage = {
+        "resourceType": "Coverage",
+        "id": "cov1",
+        "text": {"status": "generated", "div": div},
+        "status": "active",
+        "beneficiary": {"reference": "Patient/Holt4"},
+        "subscriber": {"reference": "RelatedPerson/rp9"},
+        "payor": [{"reference": "Organization/acme"}],
+    }
+    out = scrub(safe_harbor, coverage)
+    new = out["text"]["div"]
+    for value in ("QUILLFEATHER1", "Hester", "Wick"):
+        assert value not in new, value
+    assert "Acme Mutual" in new and "[NAME]" in new
+
+
+def test_a_required_attachment_keeps_a_masked_shell_when_its_content_is_dropped(
+    safe_harbor: FHIRScrubber,
+) -> None:
+    # Media.content and DocumentReference.content.attachment are required (1..1): the
+    # policy drops a photo or binary attachment, but the output must stay valid FHIR.
+    png = base64.b64encode(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR").decode()
+    media = {
+        "resourceType": "Media",
+        "id": "m1",
+        "status": "completed",
+        "subject": {"reference": "Patient/pat-1"},
+        "content": {"contentType": "image/png", "data": png, "title": "Zebulon at the clinic"},
+    }
+    out = scrub(safe_harbor, media)
+    Media.model_validate(out)
+    assert out["content"]["contentType"] == "image/png"
+    assert "data" not in out["content"] and "Zebulon" not in orjson.dumps(out).decode()
+    reference = {
+        "resourceType": "DocumentReference",
+        "id": "d1",
+        "status": "current",
+        "subject": {"reference": "Patient/pat-1"},
+        "content": [{"attachment": {"contentType": "application/pdf", "data": png}}],
+    }
+    out = scrub(safe_harbor, reference)
+    DocumentReference.model_validate(out)
+    assert "data" not in out["content"][0]["attachment"]
+    # Optional attachments still disappear with their element.
+    out = scrub(safe_harbor, {**PATIENT, "photo": [{"contentType": "image/png", "data": png}]})
+    assert "photo" not in out
+
+
+def test_questionnaire_link_ids_are_kept(safe_harbor: FHIRScrubber) -> None:
+    # linkId ties each answer to its question: "2.1.1.1" is not an IP address and
+    # "1.1.10" is not a date. A linkId that reads as text is still scrubbed.
+    response = {
+        "resourceType": "QuestionnaireResponse",
+        "id": "qr1",
+        "status": "completed",
+        "subject": {"reference": "Patient/pat-1"},
+        "item": [
+            {
+                "linkId": "2.1.1.1",
+                "item": [
+                    {"linkId": "1.1.10", "answer": [{"valueInteger": 3}]},
+                    {"linkId": "/54126-8/54125-0/1/1", "answer": [{"valueBoolean": True}]},
+                    {"linkId": "call 617-555-0142", "answer": [{"valueBoolean": True}]},
+                ],
+            }
+        ],
+    }
+    out = scrub(safe_harbor, response)
+    item = out["item"][0]
+    assert item["linkId"] == "2.1.1.1"
+    assert [child["linkId"] for child in item["item"][:2]] == ["1.1.10", "/54126-8/54125-0/1/1"]
+    assert "617-555-0142" not in item["item"][2]["linkId"]
+
+
+def test_questionnaire_answers_take_the_kind_their_question_names(
+    safe_harbor: FHIRScrubber,
+) -> None:
+    # A form asks "Name", "Home address": the string typed as the answer is that PHI
+    # (a name no free-text pattern can tell), here and wherever else it is written.
+    def item(link: str, text: str, value: str) -> dict[str, Any]:
+        return {"linkId": link, "text": text, "answer": [{"valueString": value}]}
+
+    response = {
+        "resourceType": "QuestionnaireResponse",
+        "id": "qr2",
+        "status": "completed",
+        "subject": {"reference": "Patient/pat-1"},
+        "item": [
+            item("1", "Name", "Annie Tobolowsky"),
+            item("2", "What is your home address?", "42 Lantern Row"),
+            item("3", "City:", "Brookvale"),
+            item("4", "Relationship to you", "Daughter"),
+            {
+                "linkId": "5",
+                "text": "Family member",
+                "item": [item("5.1", "Name", "Susanna"), item("5.2", "Comment", "Susanna is well")],
+            },
+            item("6", "Medication name", "Lisinopril"),
+            item("7", "Notes", "Annie Tobolowsky moved from 42 Lantern Row"),
+        ],
+    }
+    out = scrub(safe_harbor, response)
+    text = orjson.dumps(out).decode()
+    for value in ("Annie", "Tobolowsky", "Lantern", "Brookvale", "Susanna"):
+        assert value not in text, value
+    assert out["item"][3]["answer"][0]["valueString"] == "Daughter"
+    assert "well" in out["item"][4]["item"][1]["answer"][0]["valueString"]
+    assert out["item"][5]["answer"][0]["valueString"] == "Lisinopril"  # not a person's name

@@ -200,7 +200,12 @@ def test_name_parts_skip_particles_and_short_parts() -> None:
         ("born 19610304", "born 1961"),
         ("seen Mar 4, '61", "seen 1961"),
         ("seen 4 Mar '61", "seen 1961"),
+        # year first with a month name; a day joined to its month by a hyphen
+        ("value (7.2 mmol/L on 2014-Dec-12 at 5:55 pm)", "value (7.2 mmol/L on 2014 at 5:55 pm)"),
+        ("seen 2014/DEC/12 and 2014.Dec.02", "seen 2014 and 2014"),
+        ("record authored on 27-June 2015 by", "record authored on 2015 by"),
         # day and month without a year: no year to reduce to
+        ("Referral received 26-June as authorized", "Referral received [DATE] as authorized"),
         ("seen on 15 Jan for", "seen on [DATE] for"),
         ("seen Jan 15th for", "seen [DATE] for"),
         ("admitted 1/15.", "admitted [DATE]."),
@@ -235,6 +240,7 @@ def test_written_dates_are_generalized(ctx: MessageContext, text: str, expected:
         # eight digits that are not a compact date
         "order 12345678; valid to 99991231; ref 6175550142; lot 20241301 and 20240001",
         "accession ORD20240305, build 1.20240305, 2024030512 units",
+        "2024-March-Madness; 12-May-Thurner syndrome",
     ],
 )
 def test_clinical_numbers_survive(make_scrubber: Callable[..., Scrubber], text: str) -> None:
@@ -260,6 +266,8 @@ def test_clinical_numbers_survive(make_scrubber: Callable[..., Scrubber], text: 
         ("seen Mar 4, '61", r"seen [A-Z][a-z]{2} \d{1,2}, '\d{2}"),
         ("seen on 15 Jan", r"seen on \d{1,2} [A-Z][a-z]{2}"),
         ("March 14, 2023", r"[A-Z][a-z]+ \d{1,2}, \d{4}"),
+        ("on 2014-Dec-12", r"on \d{4}-[A-Z][a-z]{2}-\d{1,2}"),
+        ("on 27-June 2015", r"on \d{1,2}-[A-Z][a-z]+ \d{4}"),
     ],
 )
 def test_shifted_dates_are_rewritten_in_their_format(
@@ -597,3 +605,33 @@ def test_day_first_dates_with_a_full_year(make_scrubber: Callable[..., Scrubber]
     safe = make_scrubber("safe-harbor").message([PatientIdentifier("P1", "MR", "GH")])
     for text in ("ratio 12/45/2024", "lot 15.6.22", "v 13.12.2024.1"):
         assert safe.scrub_text(text) == text
+
+
+def test_terminology_urls_in_text_are_not_patient_urls(ctx: MessageContext) -> None:
+    # Generated narratives print code systems ({http://terminology.hl7.org/... code 'N'}):
+    # codes without their system cannot be used, and no patient is named by them.
+    text = (
+        "{http://terminology.hl7.org/CodeSystem/v2-0131 code 'N'}; http://snomed.info/sct, "
+        "http://loinc.org and <http://hl7.org/fhir/v3/MaritalStatus>; "
+        "portal https://portal.example.org/u/zq and http://loinc.org/x?who=zq"
+    )
+    out = ctx.scrub_text(text)
+    for kept in (
+        "http://terminology.hl7.org/CodeSystem/v2-0131 ",
+        "http://snomed.info/sct,",
+        "http://loinc.org ",
+        "http://hl7.org/fhir/v3/MaritalStatus>",
+    ):
+        assert kept in out, kept
+    assert "portal.example.org" not in out and "who=zq" not in out
+    assert out.count("[URL]") == 2
+
+
+def test_a_known_street_is_found_without_or_with_another_street_type(
+    ctx: MessageContext,
+) -> None:
+    # A narrative writes the Patient's "534 Erewhon St" as "534 Erewhon" or "534 Erewhon Street".
+    ctx.text.add(Kind.STREET_ADDRESS, "534 Erewhon St", Removal.VALUE)
+    assert ctx.scrub_text("Address: 534 Erewhon, Vic") == "Address: [ADDRESS], Vic"
+    assert ctx.scrub_text("lives at 534 Erewhon Street.") == "lives at [ADDRESS]."
+    assert ctx.scrub_text("534 mg Erewhon") == "534 mg Erewhon"
