@@ -35,6 +35,7 @@ def main() -> None:
         web_enabled=False,
         consumer_auto_offset_reset="earliest",
         producer_acks=-1,
+        producer_linger_ms=5,  # the worker's default (PHI_SCRUB_PRODUCER_LINGER_MS)
     )
     raw = app.topic(source, key_serializer="raw", value_serializer="raw", allow_empty=True)
     out = app.topic(target, key_serializer="raw", value_serializer="raw")

@@ -120,6 +120,7 @@ def create_app(config: WorkerConfig, scrubber: Scrubber) -> tuple[faust.App, Wor
         web_host=config.http_host,
         web_port=config.http_port,
         stream_buffer_maxsize=1024,
+        producer_linger_ms=config.producer_linger_ms,
         broker_session_timeout=config.session_timeout_ms / 1000,
         broker_heartbeat_interval=max(0.5, config.session_timeout_ms / 1000 / 10),
         # Both fit a quarantine record with the largest payload kept (see the docstring).

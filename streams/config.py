@@ -42,6 +42,9 @@ class WorkerConfig:
     policy: str = "safe-harbor"
     processing_guarantee: str = "at_least_once"
     max_in_flight: int = 1000  # outputs awaiting the broker's ack before fetching pauses
+    # How long the producer waits to fill a batch (Kafka 4.0's default): one produce
+    # request per output cost the worker about 15% of its throughput (bench).
+    producer_linger_ms: int = 5
     record_timeout_s: float = 10.0  # a record's processing budget; past it, quarantined
     max_record_bytes: int = 4 * 1024 * 1024  # larger records are quarantined unscrubbed
     # The largest raw record a quarantine record carries whole; larger ones are
@@ -87,6 +90,7 @@ _ENV: Final[dict[str, str]] = {
     "processing_guarantee": "PHI_SCRUB_PROCESSING_GUARANTEE",
     "max_record_bytes": "PHI_SCRUB_MAX_RECORD_BYTES",
     "max_in_flight": "PHI_SCRUB_MAX_IN_FLIGHT",
+    "producer_linger_ms": "PHI_SCRUB_PRODUCER_LINGER_MS",
     "record_timeout_s": "PHI_SCRUB_RECORD_TIMEOUT_S",
     "quarantine_max_bytes": "PHI_SCRUB_QUARANTINE_MAX_BYTES",
     "http_port": "PHI_SCRUB_HTTP_PORT",
@@ -109,6 +113,7 @@ _INTS: Final = frozenset(
     {
         "max_record_bytes",
         "max_in_flight",
+        "producer_linger_ms",
         "quarantine_max_bytes",
         "http_port",
         "topic_replication",
@@ -159,6 +164,8 @@ def load_config(env: Mapping[str, str] | None = None) -> WorkerConfig:
         raise ConfigError(f"PHI_SCRUB_PROCESSING_GUARANTEE must be one of {', '.join(GUARANTEES)}")
     if config.max_in_flight < 1:
         raise ConfigError("PHI_SCRUB_MAX_IN_FLIGHT must be at least 1")
+    if config.producer_linger_ms < 0:
+        raise ConfigError("PHI_SCRUB_PRODUCER_LINGER_MS must be at least 0")
     if config.max_record_bytes < 1:
         raise ConfigError("PHI_SCRUB_MAX_RECORD_BYTES must be at least 1")
     if config.quarantine_max_bytes < config.max_record_bytes:

@@ -22,6 +22,7 @@ def test_defaults_and_secret_masking() -> None:
     assert config.http_port == 7000
     assert config.max_record_bytes == 4 * 1024 * 1024
     assert config.quarantine_max_bytes == 32 * 1024 * 1024
+    assert config.producer_linger_ms == 5
     shown = config.show()
     assert shown["sasl_password"] == "***"
     assert "s3cret-pw" not in repr(shown)
@@ -46,6 +47,10 @@ def test_yaml_file_then_environment(tmp_path: Path) -> None:
         ),
         ({"KAFKA_BOOTSTRAP_SERVERS": "k:1", "PHI_SCRUB_HL7_OUTPUT": "raw.hl7v2"}, "must differ"),
         ({"KAFKA_BOOTSTRAP_SERVERS": "k:1", "PHI_SCRUB_MAX_IN_FLIGHT": "0"}, "at least 1"),
+        (
+            {"KAFKA_BOOTSTRAP_SERVERS": "k:1", "PHI_SCRUB_PRODUCER_LINGER_MS": "-1"},
+            "PHI_SCRUB_PRODUCER_LINGER_MS must be at least 0",
+        ),
         ({"KAFKA_BOOTSTRAP_SERVERS": "k:1", "PHI_SCRUB_RECORD_TIMEOUT_S": "soon"}, "a number"),
         (
             {"KAFKA_BOOTSTRAP_SERVERS": "k:1", "PHI_SCRUB_QUARANTINE_MAX_BYTES": "1048576"},
