@@ -511,6 +511,12 @@ class FHIRScrubber:
             # has no parts, or a short or usual form ("Roel" for Roelof Olaf Bor)
             # that a generated narrative prints instead of them.
             walk.ctx.text.add_name(*_name_parts(text), as_text(str(name.get("text") or ""), kind))
+        # Name parts national profiles carry in extensions (FR Core's birth list of
+        # given names, a middle name, own-name/partner-name/prefix parts of a family
+        # name): their strings are the name too. Coded qualifiers stay.
+        for holder_key in ("", *_NAME_PART_ELEMENTS):
+            for holder in _element_holders(name, holder_key):
+                self._part_extensions(holder, kind, None, role, f"{path}.extension", walk)
         return name
 
     def _address(self, address: dict[str, Any], path: str, role: Role, walk: _Walk) -> Any:
@@ -544,7 +550,62 @@ class FHIRScrubber:
                     key,
                     self._apply(address[key], kind, role, f"{path}.{key}", "Address", walk),
                 )
+        # Address parts in extensions (ADXP street name and house number on a line,
+        # a coded commune or municipality on the address) go where their part goes:
+        # strings as the part (a street on the address itself), codes as a county.
+        self._part_extensions(
+            address, Kind.STREET_ADDRESS, Kind.COUNTY, role, f"{path}.extension", walk
+        )
+        for key, kind in (("line", Kind.STREET_ADDRESS), *parts.items()):
+            for holder in _element_holders(address, f"_{key}"):
+                self._part_extensions(holder, kind, kind, role, f"{path}.extension", walk)
         return address
+
+    def _part_extensions(
+        self,
+        holder: dict[str, Any],
+        kind: Kind,
+        coded_kind: Kind | None,
+        role: Role,
+        path: str,
+        walk: _Walk,
+    ) -> None:
+        """Apply ``kind`` to the string values of ``holder``'s extensions (nested
+        ones too) and ``coded_kind`` (None: kept) to their coded values; an extension
+        whose value is removed or replaced is dropped (a code cannot be rewritten)."""
+        extensions = holder.get("extension")
+        if not isinstance(extensions, list):
+            return
+        kept: list[Any] = []
+        for extension in extensions:
+            if not isinstance(extension, dict) or extension.get("url") in _OWN_EXTENSIONS:
+                kept.append(extension)
+                continue
+            self._part_extensions(extension, kind, coded_kind, role, path, walk)
+            drop = False
+            for key in [k for k in extension if k.startswith("value")]:
+                value = extension[key]
+                if isinstance(value, str) and key in _TEXT_VALUE_KEYS:
+                    outcome = self._apply(value, kind, role, path, "string", walk)
+                    if kind in (Kind.NAME, Kind.PROVIDER_NAME):
+                        walk.ctx.text.add_name(*_name_parts(value), as_text(outcome, kind))
+                    if isinstance(outcome, Removal):
+                        del extension[key]
+                    else:
+                        extension[key] = outcome
+                elif coded_kind is not None:
+                    code = _first_code(key, value)
+                    if code is None:
+                        continue
+                    outcome = self._apply(code, coded_kind, role, path, "code", walk)
+                    drop = drop or isinstance(outcome, Removal) or outcome != code
+            if drop or set(extension) <= {"url", "id"}:
+                continue
+            kept.append(extension)
+        if kept:
+            holder["extension"] = kept
+        else:
+            holder.pop("extension", None)
 
     def _contact_point(self, point: dict[str, Any], path: str, role: Role, walk: _Walk) -> Any:
         if isinstance(point.get("value"), str):
@@ -1134,6 +1195,43 @@ _YEARS_PER_UNIT: Final = {
     "hours": 1 / 8766,
 }
 _LEADING_DIGITS: Final = re.compile(r"\d+")
+
+
+_NAME_PART_ELEMENTS: Final = ("_family", "_given", "_text", "_prefix", "_suffix")
+# Extensions another handler owns (its own kind) or that say nothing about a place.
+_OWN_EXTENSIONS: Final = rules.KEPT_EXTENSIONS | {rules.EXT_GEOLOCATION}
+_TEXT_VALUE_KEYS: Final = frozenset({"valueString", "valueMarkdown"})
+
+
+def _element_holders(obj: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    """``obj`` itself (key ""), or the element objects of a primitive's ``_key``
+    (one, or a list with nulls for gaps)."""
+    if not key:
+        return [obj]
+    value = obj.get(key)
+    if isinstance(value, dict):
+        return [value]
+    if isinstance(value, list):
+        return [item for item in value if isinstance(item, dict)]
+    return []
+
+
+def _first_code(key: str, value: Any) -> str | None:
+    """The code a coded extension value carries (valueCode, valueCoding,
+    valueCodeableConcept, valueIdentifier), or None when it carries none."""
+    if isinstance(value, str):
+        return value if key in ("valueCode", "valueId") else None
+    if not isinstance(value, dict):
+        return None
+    for part in ("code", "value"):
+        if isinstance(value.get(part), str):
+            return str(value[part])
+    for coding in value.get("coding") or ():
+        if isinstance(coding, dict) and isinstance(coding.get("code"), str):
+            return str(coding["code"])
+    if isinstance(value.get("text"), str):
+        return str(value["text"])
+    return None
 
 
 def _is_age_code(concept: Any) -> bool:

@@ -13,6 +13,7 @@ import pytest
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.documentreference import DocumentReference
 from fhir.resources.R4B.media import Media
+from fhir.resources.R4B.patient import Patient
 
 from parsers.fhir.json_io import FHIRFormatError, loads
 from scrubbers.engine import Scrubber
@@ -1112,3 +1113,129 @@ def test_questionnaire_answers_take_the_kind_their_question_names(
     assert out["item"][3]["answer"][0]["valueString"] == "Daughter"
     assert "well" in out["item"][4]["item"][1]["answer"][0]["valueString"]
     assert out["item"][5]["answer"][0]["valueString"] == "Lisinopril"  # not a person's name
+
+
+def test_name_part_extensions_are_names(safe_harbor: FHIRScrubber) -> None:
+    """National profiles carry name parts in extensions of HumanName and of its
+    elements: FR Core's birth list of given names, no-basis' middle name, the
+    own-name / partner-name parts of a Dutch or German family name (hold-out round 4)."""
+    patient = {
+        "resourceType": "Patient",
+        "id": "p4",
+        "name": [
+            {
+                "extension": [
+                    {
+                        "url": "https://hl7.fr/ig/fhir/core/StructureDefinition/"
+                        "fr-core-patient-birth-list-given-name",
+                        "valueString": "Zephyrine Marguerite Oriane",
+                    },
+                    {
+                        "url": "http://hl7.no/fhir/StructureDefinition/no-basis-middlename",
+                        "valueString": "Solveigsdatter",
+                    },
+                ],
+                "family": "Quillfeather-Brandvold",
+                "_family": {
+                    "extension": [
+                        {
+                            "url": "http://hl7.org/fhir/StructureDefinition/humanname-partner-name",
+                            "valueString": "Brandvold",
+                        },
+                        {
+                            "url": "http://fhir.de/StructureDefinition/humanname-namenszusatz",
+                            "valueString": "Freiherr",
+                        },
+                    ]
+                },
+                "given": ["Zephyrine"],
+                "_given": [
+                    {
+                        "extension": [
+                            {
+                                "url": "http://hl7.org/fhir/StructureDefinition/"
+                                "iso21090-EN-qualifier",
+                                "valueCode": "CL",
+                            }
+                        ]
+                    }
+                ],
+            }
+        ],
+    }
+    for policy in ("safe-harbor", "limited-data-set", "pseudonymized"):
+        out = scrub(make(policy) if policy != "safe-harbor" else safe_harbor, patient)
+        text = orjson.dumps(out).decode()
+        for word in ("Marguerite", "Oriane", "Solveigsdatter", "Brandvold", "Freiherr"):
+            assert word not in text, (policy, word, text)
+        assert '"valueCode":"CL"' in text  # a qualifier code is not a name
+        Patient.model_validate(out)
+
+
+def test_address_part_extensions_follow_the_address(safe_harbor: FHIRScrubber) -> None:
+    """ADXP street name and house number extensions on Address.line, and coded
+    places on an Address (an INSEE commune, a municipality) are the address:
+    they go wherever the line or the city goes (hold-out round 4)."""
+    patient = {
+        "resourceType": "Patient",
+        "id": "p5",
+        "extension": [
+            {
+                "url": "http://hl7.org/fhir/StructureDefinition/patient-birthPlace",
+                "valueAddress": {
+                    "extension": [
+                        {
+                            "url": "https://hl7.fr/ig/fhir/core/StructureDefinition/"
+                            "fr-core-address-insee-code",
+                            "valueCoding": {
+                                "system": "https://mos.esante.gouv.fr/NOS/TRE_R13-CommuneOM/"
+                                "FHIR/TRE-R13-CommuneOM",
+                                "code": "88154",
+                            },
+                        }
+                    ],
+                    "city": "Brookvale",
+                },
+            }
+        ],
+        "address": [
+            {
+                "extension": [
+                    {
+                        "url": "http://hl7.dk/fhir/core/StructureDefinition/"
+                        "dk-core-municipalityCodes",
+                        "valueCodeableConcept": {"coding": [{"code": "0461"}]},
+                    }
+                ],
+                "line": ["Lanternvej 42", "3. Etage"],
+                "_line": [
+                    {
+                        "extension": [
+                            {
+                                "url": "http://hl7.org/fhir/StructureDefinition/"
+                                "iso21090-ADXP-streetName",
+                                "valueString": "Lanternvej",
+                            },
+                            {
+                                "url": "http://hl7.org/fhir/StructureDefinition/"
+                                "iso21090-ADXP-houseNumber",
+                                "valueString": "42",
+                            },
+                        ]
+                    },
+                    None,
+                ],
+                "city": "Brookvale",
+                "postalCode": "98764",
+                "country": "DK",
+            }
+        ],
+    }
+    out = scrub(safe_harbor, patient)
+    text = orjson.dumps(out).decode()
+    for word in ("Lanternvej", '"42"', "88154", "0461", "Brookvale"):
+        assert word not in text, (word, text)
+    Patient.model_validate(out)
+    lds = orjson.dumps(scrub(make("limited-data-set"), patient)).decode()
+    assert "Lanternvej" not in lds and '"42"' not in lds
+    assert "Brookvale" in lds  # the limited data set keeps the town
