@@ -1209,17 +1209,36 @@ def _sweep(segments: list[Segment], walk: _Walk) -> None:
 _WORDS: Final = re.compile(r"(\w+)")
 
 
+# Known PHI of up to this many words is looked for inside a multi-word value.
+_SWEEP_RUN: Final = 4
+
+
 def _sweep_words(value: str, text: TextScrubber) -> str | None:
-    """A multi-word value with a word that is known PHI (a surname inside a kept
-    organization or city name): that word replaced, or None when there is none."""
+    """A multi-word value with words that are known PHI (a surname inside a kept
+    organization name, a two-word town in "Bryn Mawr Family Practice"): those
+    words replaced, or None when there are none. Runs of up to four words joined
+    by whitespace are tried, longest first; one word needs four characters."""
     parts = _WORDS.split(value)
     changed = False
-    for i in range(1, len(parts), 2):
-        if len(parts[i]) >= 4:
-            known = text.known(parts[i])
+    i = 1
+    while i < len(parts):
+        end = i
+        for run in range(_SWEEP_RUN, 0, -1):
+            j = i + 2 * (run - 1)
+            if j >= len(parts) or any(not parts[k].isspace() for k in range(i + 1, j, 2)):
+                continue
+            words = " ".join(parts[i : j + 1 : 2])
+            if len(words) < 4:
+                continue
+            known = text.known(words)
             if known is not None:
                 parts[i] = known
+                for k in range(i + 1, j + 1):
+                    parts[k] = ""
                 changed = True
+                end = j
+                break
+        i = end + 2
     return "".join(parts) if changed else None
 
 

@@ -929,3 +929,21 @@ def test_a_whole_address_in_a_birth_place_field_is_scrubbed_as_an_address(preset
         assert address.split("^")[2:5] == ["Brookvale", "MA", "02139"] and city == "Brookvale"
     else:
         assert "02139" not in place
+
+
+def test_a_multi_word_city_inside_a_kept_organization_name_is_replaced(
+    safe_harbor: HL7Scrubber,
+) -> None:
+    # Hold-out round 4 (ADT^A01): PD1-3 named the patient's practice after the
+    # patient's two-word town ("Bryn Mawr Family Practice"). Organization names are
+    # kept and swept for known PHI word by word, so a one-word town was replaced
+    # but a two-word one was not, and the verifier quarantined every such message.
+    pid = (
+        "PID|1||TST0042^^^GENHOSP^MR||QUILLFEATHER^ZEPHYRINA||19610615|F|||"
+        "42 Lantern Row^^Glen Harrow^PA^19010^US"
+    )
+    pd1 = "PD1|||Glen Harrow Family Practice^^88240001~Family Practice of GLEN  HARROW"
+    out = scrub_text(safe_harbor, f"{MSH}\r{pid}\r{pd1}\r")
+    practice = next(line for line in out.split("\r") if line.startswith("PD1")).split("|")[3]
+    assert "harrow" not in practice.casefold()
+    assert "Family Practice" in practice
