@@ -219,6 +219,8 @@ def test_path_rules_override_datatypes() -> None:
     policy = (
         "id: custom\nversion: 1\nrules:\n"
         "  - match: {hl7: PID-11.5}\n    method: keep\n"
+        # The spouse's ZIP is the same: replaced, it would be swept from PID-11.5 too.
+        "  - match: {hl7: NK1-4.5}\n    method: keep\n"
         "  - match: {hl7: 'Z*'}\n    method: drop\n"
         "  - match: {hl7: PID-8}\n    method: redact\n"
         "  - match: {kind: [name]}\n    method: mask\n"
@@ -947,3 +949,20 @@ def test_a_multi_word_city_inside_a_kept_organization_name_is_replaced(
     practice = next(line for line in out.split("\r") if line.startswith("PD1")).split("|")[3]
     assert "harrow" not in practice.casefold()
     assert "Family Practice" in practice
+
+
+@pytest.mark.parametrize("preset", ["pseudonymized", "safe-harbor"])
+def test_a_kept_code_equal_to_the_patients_zip_is_replaced(preset: str) -> None:
+    # Hold-out round 4 (ORU^R01): a sender shifted the ordering facility's name and
+    # address into ORC-17 (entering organization, CWE); the hospital's ZIP sat in a
+    # coding-system component, kept as a code, and equals the patient's ZIP: the
+    # verifier quarantined the message. A leaf equal to a replaced ZIP is swept.
+    pid = (
+        "PID|1||TST0042^^^GENHOSP^MR||QUILLFEATHER^ZEPHYRINA||19610615|F|||"
+        "42 Lantern Row^^Brookvale^PA^19140-2201^US"
+    )
+    orc = "ORC|RE|ORD1" + "|" * 15 + "BROOKVALE GENERAL^9 Mill Rd^^BROOKVALE^PA^19140"
+    obx = "OBX|1|NM|8867-4^Heart rate^LN||72|bpm|60-100"
+    out = scrub_text(make(preset), f"{MSH}\r{pid}\r{orc}\r{obx}\r")
+    assert "19140" not in out
+    assert "|72|bpm|" in out
