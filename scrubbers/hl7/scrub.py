@@ -61,6 +61,9 @@ NAME_LAYOUT: Final = {
     "PPN": (1, 2, 3),
 }
 _NDL_TYPES: Final = frozenset({"NDL", "CM_NDL"})
+_DATE_TYPES: Final = frozenset({"DT", "DTM", "TS"})
+# A word where a date belongs: letters (any script), apostrophes, hyphens, blanks.
+_NAME_HEAD: Final = re.compile(r"[^\W\d_]+(?:[' .-]+[^\W\d_]+)*\.?")
 _TEXT_ENCAPSULATED_TYPES: Final = frozenset({"TEXT", "TX", "FT"})
 _TEXT_SUBTYPES: Final = frozenset({"PLAIN", "TEXT", "RTF", "HTML", "XML", "X-HL7-CDA-LEVEL-ONE"})
 
@@ -587,6 +590,8 @@ class HL7Scrubber:
         components = tables.DATATYPE_COMPONENTS.get(datatype)
         if components is not None and datatype in _NDL_TYPES:
             return self._ndl_handler(path, datatype, role, components, rule.kind)
+        if components is not None and datatype in _DATE_TYPES:
+            return self._date_handler(path, datatype, role, components, rule.kind)
         if components is not None:
             return self._component_handler(path, datatype, role, components, rule.kind)
         if rule.kind is not None:
@@ -928,6 +933,42 @@ class HL7Scrubber:
             return d.repetition.join(reps)
 
         self._deferred.add(handle)
+        return handle
+
+    def _date_handler(
+        self,
+        path: str,
+        datatype: str,
+        role: Role,
+        components: dict[int, tables.ComponentRule],
+        field_kind: Kind | None,
+    ) -> FieldHandler:
+        """A date field (DT, DTM, TS). A sender that shifts fields puts a person in
+        one (IN2-45 ``Family^Given^Initial``): a repetition whose first component is
+        a word (letters, no digits) followed by more components is scrubbed as a
+        name (XPN) of the field's role, fail closed; anything else as a date."""
+        as_date = self._component_handler(path, datatype, role, components, field_kind)
+        name_components = tables.DATATYPE_COMPONENTS["XPN"]
+        as_name = self._component_handler(path, "XPN", role, name_components, None)
+        date_rest = self._companions[as_date]
+        name_rest = self._companions[as_name]
+
+        def by_repetition(date: FieldHandler, name: FieldHandler) -> FieldHandler:
+            def handle(raw: str, walk: _Walk) -> str:
+                d = walk.d
+                if d.component not in raw:
+                    return date(raw, walk)
+                reps = raw.split(d.repetition)
+                for r, rep in enumerate(reps):
+                    head, sep, _ = rep.partition(d.component)
+                    named = bool(sep) and _NAME_HEAD.fullmatch(head) is not None
+                    reps[r] = (name if named else date)(rep, walk)
+                return d.repetition.join(reps)
+
+            return handle
+
+        handle = by_repetition(as_date, as_name)
+        self._companions[handle] = by_repetition(date_rest, name_rest)
         return handle
 
     def _ndl_handler(

@@ -966,3 +966,21 @@ def test_a_kept_code_equal_to_the_patients_zip_is_replaced(preset: str) -> None:
     out = scrub_text(make(preset), f"{MSH}\r{pid}\r{orc}\r{obx}\r")
     assert "19140" not in out
     assert "|72|bpm|" in out
+
+
+@pytest.mark.parametrize("preset", ["limited-data-set", "pseudonymized", "safe-harbor"])
+def test_a_person_name_in_a_date_field_is_scrubbed_as_a_name(preset: str) -> None:
+    # Hold-out round 4 (ADT^A08 with IN1/IN2): the insured's spouse,
+    # "Family^Given^Initial", sat in IN2-45 (employment stop date, DT). The family
+    # name was swept (the patient's), the spouse's given name came out as it went
+    # in. A repetition of a date field that starts with a word and has more
+    # components is a person's name.
+    in2 = "IN2|1" + "|" * 44 + "Quillfeather^Oswaldine^J~20240305|SPO"
+    (in2_out,) = scrub_version(make(preset), "2.5", in2)
+    field = in2_out.split("|")[45]
+    assert "Oswaldine" not in field and "Quillfeather" not in field
+    name, date = field.split("~")
+    assert name.count("^") == 2
+    if preset == "limited-data-set":
+        assert date == "20240305"
+    assert in2_out.split("|")[46] == "SPO"
