@@ -800,6 +800,8 @@ class HL7Scrubber:
         # Resolved once here: a component's target is fixed unless its kind depends on
         # another component of the same value (CX.5 type code, XTN.3 equipment).
         plan: list[tuple[int, bool, Target | None, tables.ComponentKind]] = []
+        # Component index (0-based) -> the codes its table allows (TABLE_CODE).
+        codes: dict[int, frozenset[str]] = {}
         # Date components (0-based index -> free-text leaf): a value the date rule
         # keeps as it is but that is not a date (an SSN typed into IN2-45) is free
         # text (fail closed).
@@ -814,6 +816,8 @@ class HL7Scrubber:
                 plan.append((number - 1, first_only, target, crule.kind))
                 if kind in DATE_KINDS:
                     date_text[number - 1] = self._text_leaf(path, number, datatype, role)
+                if crule.kind == tables.TABLE_CODE:
+                    codes[number - 1] = tables.TABLE_CODES.get((datatype, number), frozenset())
 
         def write_date(index: int, outcome: Outcome, value: str, walk: _Walk) -> str:
             written = walk.write(outcome, value)
@@ -843,6 +847,10 @@ class HL7Scrubber:
                         continue
                     if ckind == tables.NAME_AFFIX and tables.is_name_affix(value):
                         continue  # a suffix or title ("III", "Dr."): kept
+                    if ckind == tables.TABLE_CODE and (
+                        len(value) == 1 or value.strip().casefold() in codes[index]
+                    ):
+                        continue  # a use, equipment or address type code: kept
                     target = static_target
                     if target is None:
                         kind, crole = self._component_kind(ckind, comps, role, field_kind)
@@ -1022,6 +1030,8 @@ class HL7Scrubber:
             return (Kind.PROVIDER_ID if role is Role.PROVIDER else Kind.OTHER_ID), role
         if kind == tables.NAME_AFFIX:
             return Kind.NAME, role  # not an affix: a second given name
+        if kind == tables.TABLE_CODE:
+            return Kind.OTHER_ID, role  # not a code of its table: shifted data
         if kind == tables.ORG_NAME:
             org_role = (
                 role

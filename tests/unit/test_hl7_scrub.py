@@ -984,3 +984,22 @@ def test_a_person_name_in_a_date_field_is_scrubbed_as_a_name(preset: str) -> Non
     if preset == "limited-data-set":
         assert date == "20240305"
     assert in2_out.split("|")[46] == "SPO"
+
+
+@pytest.mark.parametrize("preset", ["limited-data-set", "pseudonymized", "safe-harbor"])
+def test_telecom_and_address_type_codes_that_are_no_codes_are_not_kept(preset: str) -> None:
+    # Hold-out round 4: a referral's PRD-5 (communication, XTN) held a doctor
+    # "id^Family^Given", and XTN.2/XTN.3 (use and equipment codes) kept both names;
+    # a next of kin's phone sent in NK1-4 (address) kept its number in XAD.7
+    # (address type). These components hold HL7 table codes; anything else is an
+    # identifier, not kept.
+    prd = "PRD|PP^Primary Care Provider||^^^Eastbrook Clinic^^C||DOC7^Brannigan^Orlaith^^^Dr."
+    nk1 = "NK1|1|Quillfeather^Oswin|SPO|^PRN^PH^^1^617^5550199~9 Ferry Ln^^Brookvale^MA^02139^^H"
+    tel = "PID|1||TST0042^^^GENHOSP^MR||QUILLFEATHER^ZEPHYRINA||19610615|F|||||^PRN^PH^^1^617^5550142~^NET^Internet^z@example.org~^HOME^CP"
+    out = scrub_text(make(preset), f"{MSH}\r{tel}\r{prd}\r{nk1}\r")
+    lines = {line[:3]: line for line in out.split("\r") if line}
+    assert "Brannigan" not in out and "Orlaith" not in out
+    assert "5550199" not in out
+    assert "^PRN^PH^" in lines["PID"] and "^NET^Internet^" in lines["PID"]
+    assert "^HOME^CP" in lines["PID"]
+    assert lines["NK1"].split("|")[4].split("~")[1].endswith("^H")
