@@ -54,6 +54,7 @@ MIN_TERM_LENGTH: Final = 2
 MIN_NUMERIC_TERM: Final = 5
 MIN_PHONE_DIGITS: Final = 7
 MIN_SWEEP_LENGTH: Final = 4
+_ZIP_PLUS_4: Final = re.compile(r"\d{5}[- ]?\d{4}")
 _NOT_CONTEXT: Final = frozenset(
     {Kind.STATE, Kind.COUNTRY, Kind.BIRTH_DATE, Kind.DEATH_DATE, Kind.DATE}
 )
@@ -63,6 +64,9 @@ STRUCTURAL_KINDS: Final = frozenset(
         Kind.STREET_ADDRESS,
         Kind.CITY,
         Kind.COUNTY,  # a FIPS county code repeated as a coded answer (LOINC 87721-7)
+        # A facility's ZIP shifted into a code component equals the patient's often
+        # enough: the verifier finds it as a word, so it is swept, never kept.
+        Kind.ZIP,
         Kind.EMAIL,
         Kind.SSN,
         Kind.MRN,
@@ -556,6 +560,8 @@ class TextScrubber:
         self._memo.clear()
         if kind in STRUCTURAL_KINDS and len(value) >= MIN_SWEEP_LENGTH:
             self._remember(value.casefold(), replacement)
+            if kind is Kind.ZIP and _ZIP_PLUS_4.fullmatch(value):
+                self._remember(value[:5], replacement)  # the five digits alone
 
     def add_name(self, family: str, given: str, middle: str, replacement: str) -> None:
         self._names.append((family, given, middle, replacement))

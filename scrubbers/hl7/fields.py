@@ -39,6 +39,30 @@ PERSON_NAME: Final = "person-name"  # XCN/CNN names: provider_name for providers
 PERSON_ID: Final = "person-id"  # XCN/CNN ids: provider_id for providers, else other_id
 ORG_NAME: Final = "org-name"  # XON.1: the organization's name
 NAME_AFFIX: Final = "name-affix"  # XPN.4/.5: kept when a suffix or title, else a name
+TABLE_CODE: Final = "table-code"  # XTN.2/.3, XAD.7: kept when a code of its table, else an id
+
+# Codes of the HL7 tables behind TABLE_CODE components, folded, with the local
+# synonyms senders use. A value outside them is data shifted there by a sender
+# (a doctor's name in XTN.2/.3, a phone number in XAD.7): an identifier.
+_TELECOM_USE: Final = ("asn", "bpn", "emr", "net", "orn", "prn", "prs", "vhn", "wpn")  # 0201
+_TELECOM_EQUIPMENT: Final = (  # 0202
+    "bp", "cp", "fx", "internet", "md", "ph", "sat", "tdd", "tty", "x.400",
+)  # fmt: skip
+_TELECOM_LOCAL: Final = (
+    "home", "work", "cell", "mobile", "mob", "tel", "phone", "fax", "email", "e-mail",
+    "pager", "other", "main", "business", "office", "mobile number", "home number",
+    "work number",
+)  # fmt: skip
+_ADDRESS_TYPES: Final = (  # 0190 (2.3 to 2.9)
+    "b", "ba", "bdl", "bi", "br", "c", "f", "h", "hv", "l", "m", "n", "o", "p", "rh",
+    "s", "sh", "tm", "v", "home", "work", "mail", "other",
+)  # fmt: skip
+# One letter or digit (older local codes: "P", "H") is kept as a code as well.
+TABLE_CODES: Final[dict[tuple[str, int], frozenset[str]]] = {
+    ("XTN", 2): frozenset((*_TELECOM_USE, *_TELECOM_EQUIPMENT, *_TELECOM_LOCAL)),
+    ("XTN", 3): frozenset((*_TELECOM_USE, *_TELECOM_EQUIPMENT, *_TELECOM_LOCAL)),
+    ("XAD", 7): frozenset(_ADDRESS_TYPES),
+}
 
 # Generational suffixes, titles and degrees that XPN.4 (suffix) and XPN.5 (prefix)
 # normally hold, folded, without dots. Anything else there is a name: some senders
@@ -120,6 +144,7 @@ DATATYPE_COMPONENTS: Final[dict[str, dict[int, ComponentRule]]] = {
         4: ComponentRule(Kind.STATE),
         5: ComponentRule(Kind.ZIP),
         6: ComponentRule(Kind.COUNTRY),
+        7: ComponentRule(TABLE_CODE),
         8: ComponentRule(Kind.GEOCODE),
         9: ComponentRule(Kind.COUNTY),
         10: ComponentRule(Kind.GEOCODE),
@@ -138,6 +163,8 @@ DATATYPE_COMPONENTS: Final[dict[str, dict[int, ComponentRule]]] = {
     },
     "XTN": {
         1: ComponentRule(PHONE_OR_FAX),
+        2: ComponentRule(TABLE_CODE),
+        3: ComponentRule(TABLE_CODE),
         4: ComponentRule(Kind.EMAIL),
         6: ComponentRule(PHONE_OR_FAX),
         7: ComponentRule(PHONE_OR_FAX),

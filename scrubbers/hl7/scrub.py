@@ -61,6 +61,9 @@ NAME_LAYOUT: Final = {
     "PPN": (1, 2, 3),
 }
 _NDL_TYPES: Final = frozenset({"NDL", "CM_NDL"})
+_DATE_TYPES: Final = frozenset({"DT", "DTM", "TS"})
+# A word where a date belongs: letters (any script), apostrophes, hyphens, blanks.
+_NAME_HEAD: Final = re.compile(r"[^\W\d_]+(?:[' .-]+[^\W\d_]+)*\.?")
 _TEXT_ENCAPSULATED_TYPES: Final = frozenset({"TEXT", "TX", "FT"})
 _TEXT_SUBTYPES: Final = frozenset({"PLAIN", "TEXT", "RTF", "HTML", "XML", "X-HL7-CDA-LEVEL-ONE"})
 
@@ -587,6 +590,8 @@ class HL7Scrubber:
         components = tables.DATATYPE_COMPONENTS.get(datatype)
         if components is not None and datatype in _NDL_TYPES:
             return self._ndl_handler(path, datatype, role, components, rule.kind)
+        if components is not None and datatype in _DATE_TYPES:
+            return self._date_handler(path, datatype, role, components, rule.kind)
         if components is not None:
             return self._component_handler(path, datatype, role, components, rule.kind)
         if rule.kind is not None:
@@ -795,6 +800,8 @@ class HL7Scrubber:
         # Resolved once here: a component's target is fixed unless its kind depends on
         # another component of the same value (CX.5 type code, XTN.3 equipment).
         plan: list[tuple[int, bool, Target | None, tables.ComponentKind]] = []
+        # Component index (0-based) -> the codes its table allows (TABLE_CODE).
+        codes: dict[int, frozenset[str]] = {}
         # Date components (0-based index -> free-text leaf): a value the date rule
         # keeps as it is but that is not a date (an SSN typed into IN2-45) is free
         # text (fail closed).
@@ -809,6 +816,8 @@ class HL7Scrubber:
                 plan.append((number - 1, first_only, target, crule.kind))
                 if kind in DATE_KINDS:
                     date_text[number - 1] = self._text_leaf(path, number, datatype, role)
+                if crule.kind == tables.TABLE_CODE:
+                    codes[number - 1] = tables.TABLE_CODES.get((datatype, number), frozenset())
 
         def write_date(index: int, outcome: Outcome, value: str, walk: _Walk) -> str:
             written = walk.write(outcome, value)
@@ -838,6 +847,10 @@ class HL7Scrubber:
                         continue
                     if ckind == tables.NAME_AFFIX and tables.is_name_affix(value):
                         continue  # a suffix or title ("III", "Dr."): kept
+                    if ckind == tables.TABLE_CODE and (
+                        len(value) == 1 or value.strip().casefold() in codes[index]
+                    ):
+                        continue  # a use, equipment or address type code: kept
                     target = static_target
                     if target is None:
                         kind, crole = self._component_kind(ckind, comps, role, field_kind)
@@ -930,6 +943,42 @@ class HL7Scrubber:
         self._deferred.add(handle)
         return handle
 
+    def _date_handler(
+        self,
+        path: str,
+        datatype: str,
+        role: Role,
+        components: dict[int, tables.ComponentRule],
+        field_kind: Kind | None,
+    ) -> FieldHandler:
+        """A date field (DT, DTM, TS). A sender that shifts fields puts a person in
+        one (IN2-45 ``Family^Given^Initial``): a repetition whose first component is
+        a word (letters, no digits) followed by more components is scrubbed as a
+        name (XPN) of the field's role, fail closed; anything else as a date."""
+        as_date = self._component_handler(path, datatype, role, components, field_kind)
+        name_components = tables.DATATYPE_COMPONENTS["XPN"]
+        as_name = self._component_handler(path, "XPN", role, name_components, None)
+        date_rest = self._companions[as_date]
+        name_rest = self._companions[as_name]
+
+        def by_repetition(date: FieldHandler, name: FieldHandler) -> FieldHandler:
+            def handle(raw: str, walk: _Walk) -> str:
+                d = walk.d
+                if d.component not in raw:
+                    return date(raw, walk)
+                reps = raw.split(d.repetition)
+                for r, rep in enumerate(reps):
+                    head, sep, _ = rep.partition(d.component)
+                    named = bool(sep) and _NAME_HEAD.fullmatch(head) is not None
+                    reps[r] = (name if named else date)(rep, walk)
+                return d.repetition.join(reps)
+
+            return handle
+
+        handle = by_repetition(as_date, as_name)
+        self._companions[handle] = by_repetition(date_rest, name_rest)
+        return handle
+
     def _ndl_handler(
         self,
         path: str,
@@ -981,6 +1030,8 @@ class HL7Scrubber:
             return (Kind.PROVIDER_ID if role is Role.PROVIDER else Kind.OTHER_ID), role
         if kind == tables.NAME_AFFIX:
             return Kind.NAME, role  # not an affix: a second given name
+        if kind == tables.TABLE_CODE:
+            return Kind.OTHER_ID, role  # not a code of its table: shifted data
         if kind == tables.ORG_NAME:
             org_role = (
                 role
@@ -1209,17 +1260,36 @@ def _sweep(segments: list[Segment], walk: _Walk) -> None:
 _WORDS: Final = re.compile(r"(\w+)")
 
 
+# Known PHI of up to this many words is looked for inside a multi-word value.
+_SWEEP_RUN: Final = 4
+
+
 def _sweep_words(value: str, text: TextScrubber) -> str | None:
-    """A multi-word value with a word that is known PHI (a surname inside a kept
-    organization or city name): that word replaced, or None when there is none."""
+    """A multi-word value with words that are known PHI (a surname inside a kept
+    organization name, a two-word town in "Bryn Mawr Family Practice"): those
+    words replaced, or None when there are none. Runs of up to four words joined
+    by whitespace are tried, longest first; one word needs four characters."""
     parts = _WORDS.split(value)
     changed = False
-    for i in range(1, len(parts), 2):
-        if len(parts[i]) >= 4:
-            known = text.known(parts[i])
+    i = 1
+    while i < len(parts):
+        end = i
+        for run in range(_SWEEP_RUN, 0, -1):
+            j = i + 2 * (run - 1)
+            if j >= len(parts) or any(not parts[k].isspace() for k in range(i + 1, j, 2)):
+                continue
+            words = " ".join(parts[i : j + 1 : 2])
+            if len(words) < 4:
+                continue
+            known = text.known(words)
             if known is not None:
                 parts[i] = known
+                for k in range(i + 1, j + 1):
+                    parts[k] = ""
                 changed = True
+                end = j
+                break
+        i = end + 2
     return "".join(parts) if changed else None
 
 

@@ -219,6 +219,8 @@ def test_path_rules_override_datatypes() -> None:
     policy = (
         "id: custom\nversion: 1\nrules:\n"
         "  - match: {hl7: PID-11.5}\n    method: keep\n"
+        # The spouse's ZIP is the same: replaced, it would be swept from PID-11.5 too.
+        "  - match: {hl7: NK1-4.5}\n    method: keep\n"
         "  - match: {hl7: 'Z*'}\n    method: drop\n"
         "  - match: {hl7: PID-8}\n    method: redact\n"
         "  - match: {kind: [name]}\n    method: mask\n"
@@ -929,3 +931,75 @@ def test_a_whole_address_in_a_birth_place_field_is_scrubbed_as_an_address(preset
         assert address.split("^")[2:5] == ["Brookvale", "MA", "02139"] and city == "Brookvale"
     else:
         assert "02139" not in place
+
+
+def test_a_multi_word_city_inside_a_kept_organization_name_is_replaced(
+    safe_harbor: HL7Scrubber,
+) -> None:
+    # Hold-out round 4 (ADT^A01): PD1-3 named the patient's practice after the
+    # patient's two-word town ("Bryn Mawr Family Practice"). Organization names are
+    # kept and swept for known PHI word by word, so a one-word town was replaced
+    # but a two-word one was not, and the verifier quarantined every such message.
+    pid = (
+        "PID|1||TST0042^^^GENHOSP^MR||QUILLFEATHER^ZEPHYRINA||19610615|F|||"
+        "42 Lantern Row^^Glen Harrow^PA^19010^US"
+    )
+    pd1 = "PD1|||Glen Harrow Family Practice^^88240001~Family Practice of GLEN  HARROW"
+    out = scrub_text(safe_harbor, f"{MSH}\r{pid}\r{pd1}\r")
+    practice = next(line for line in out.split("\r") if line.startswith("PD1")).split("|")[3]
+    assert "harrow" not in practice.casefold()
+    assert "Family Practice" in practice
+
+
+@pytest.mark.parametrize("preset", ["pseudonymized", "safe-harbor"])
+def test_a_kept_code_equal_to_the_patients_zip_is_replaced(preset: str) -> None:
+    # Hold-out round 4 (ORU^R01): a sender shifted the ordering facility's name and
+    # address into ORC-17 (entering organization, CWE); the hospital's ZIP sat in a
+    # coding-system component, kept as a code, and equals the patient's ZIP: the
+    # verifier quarantined the message. A leaf equal to a replaced ZIP is swept.
+    pid = (
+        "PID|1||TST0042^^^GENHOSP^MR||QUILLFEATHER^ZEPHYRINA||19610615|F|||"
+        "42 Lantern Row^^Brookvale^PA^19140-2201^US"
+    )
+    orc = "ORC|RE|ORD1" + "|" * 15 + "BROOKVALE GENERAL^9 Mill Rd^^BROOKVALE^PA^19140"
+    obx = "OBX|1|NM|8867-4^Heart rate^LN||72|bpm|60-100"
+    out = scrub_text(make(preset), f"{MSH}\r{pid}\r{orc}\r{obx}\r")
+    assert "19140" not in out
+    assert "|72|bpm|" in out
+
+
+@pytest.mark.parametrize("preset", ["limited-data-set", "pseudonymized", "safe-harbor"])
+def test_a_person_name_in_a_date_field_is_scrubbed_as_a_name(preset: str) -> None:
+    # Hold-out round 4 (ADT^A08 with IN1/IN2): the insured's spouse,
+    # "Family^Given^Initial", sat in IN2-45 (employment stop date, DT). The family
+    # name was swept (the patient's), the spouse's given name came out as it went
+    # in. A repetition of a date field that starts with a word and has more
+    # components is a person's name.
+    in2 = "IN2|1" + "|" * 44 + "Quillfeather^Oswaldine^J~20240305|SPO"
+    (in2_out,) = scrub_version(make(preset), "2.5", in2)
+    field = in2_out.split("|")[45]
+    assert "Oswaldine" not in field and "Quillfeather" not in field
+    name, date = field.split("~")
+    assert name.count("^") == 2
+    if preset == "limited-data-set":
+        assert date == "20240305"
+    assert in2_out.split("|")[46] == "SPO"
+
+
+@pytest.mark.parametrize("preset", ["limited-data-set", "pseudonymized", "safe-harbor"])
+def test_telecom_and_address_type_codes_that_are_no_codes_are_not_kept(preset: str) -> None:
+    # Hold-out round 4: a referral's PRD-5 (communication, XTN) held a doctor
+    # "id^Family^Given", and XTN.2/XTN.3 (use and equipment codes) kept both names;
+    # a next of kin's phone sent in NK1-4 (address) kept its number in XAD.7
+    # (address type). These components hold HL7 table codes; anything else is an
+    # identifier, not kept.
+    prd = "PRD|PP^Primary Care Provider||^^^Eastbrook Clinic^^C||DOC7^Brannigan^Orlaith^^^Dr."
+    nk1 = "NK1|1|Quillfeather^Oswin|SPO|^PRN^PH^^1^617^5550199~9 Ferry Ln^^Brookvale^MA^02139^^H"
+    tel = "PID|1||TST0042^^^GENHOSP^MR||QUILLFEATHER^ZEPHYRINA||19610615|F|||||^PRN^PH^^1^617^5550142~^NET^Internet^z@example.org~^HOME^CP"
+    out = scrub_text(make(preset), f"{MSH}\r{tel}\r{prd}\r{nk1}\r")
+    lines = {line[:3]: line for line in out.split("\r") if line}
+    assert "Brannigan" not in out and "Orlaith" not in out
+    assert "5550199" not in out
+    assert "^PRN^PH^" in lines["PID"] and "^NET^Internet^" in lines["PID"]
+    assert "^HOME^CP" in lines["PID"]
+    assert lines["NK1"].split("|")[4].split("~")[1].endswith("^H")
