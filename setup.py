@@ -4,7 +4,7 @@ Everything else about the package is declared in pyproject.toml. A plain
 ``pip install .`` (or the editable install of ``make venv``) stays pure
 Python; the container image and ``make compiled`` set ``PHI_SCRUB_COMPILE=1``
 and compile the per-record modules below to C extensions, which run the same
-code 1.2-1.7x faster (numbers in README.md). Compiling needs mypy (which
+code 1.3-1.7x faster (numbers in README.md). Compiling needs mypy (which
 ships mypyc) and a C compiler at build time only.
 """
 
