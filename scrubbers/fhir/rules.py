@@ -209,13 +209,13 @@ PLAIN_SEARCH_PARAMETERS: Final = frozenset(
     }
 )
 
-# Resource types a Reference.display names as a person, and whose person it is.
 # Attachments their resource requires (1..1): when the policy drops one (a photo, a
 # binary), a masked shell stays so the resource is still valid FHIR.
 REQUIRED_ATTACHMENTS: Final = frozenset({"Media.content", "DocumentReference.content.attachment"})
 # The data-absent-reason extension that marks such a shell.
 EXT_DATA_ABSENT_REASON: Final = "http://hl7.org/fhir/StructureDefinition/data-absent-reason"
 
+# Resource types a Reference.display names as a person, and whose person it is.
 PERSON_REFERENCE_ROLES: Final[dict[str, Role]] = {
     "Patient": Role.PATIENT,
     "RelatedPerson": Role.RELATIVE,

@@ -62,8 +62,6 @@ NAME_LAYOUT: Final = {
 }
 _NDL_TYPES: Final = frozenset({"NDL", "CM_NDL"})
 _DATE_TYPES: Final = frozenset({"DT", "DTM", "TS"})
-# A word where a date belongs: letters (any script), apostrophes, hyphens, blanks.
-_NAME_HEAD: Final = re.compile(r"[^\W\d_]+(?:[' .-]+[^\W\d_]+)*\.?")
 _TEXT_ENCAPSULATED_TYPES: Final = frozenset({"TEXT", "TX", "FT"})
 _TEXT_SUBTYPES: Final = frozenset({"PLAIN", "TEXT", "RTF", "HTML", "XML", "X-HL7-CDA-LEVEL-ONE"})
 
@@ -584,7 +582,7 @@ class HL7Scrubber:
             # anything else is treated as free text.
             if rule.kind is None:
                 return _text_field
-            return self._leaf_handler(path, datatype, role, rule.kind)
+            return self._kind_handler(path, datatype, role, rule.kind)
         if segment == "OBX" and number == 5:
             return self._obx5_handler(role)
         components = tables.DATATYPE_COMPONENTS.get(datatype)
@@ -595,7 +593,7 @@ class HL7Scrubber:
         if components is not None:
             return self._component_handler(path, datatype, role, components, rule.kind)
         if rule.kind is not None:
-            return self._leaf_handler(path, datatype, role, rule.kind)
+            return self._kind_handler(path, datatype, role, rule.kind)
         if self._path_has_rule(path):
             return self._leaf_handler(path, datatype, role, Kind.OTHER_ID)
         # Fail closed: text a sender may type into a field is scrubbed as free text.
@@ -756,29 +754,11 @@ class HL7Scrubber:
         target = self._target(path, 0, kind, role, datatype)
 
         is_name = kind is Kind.NAME or kind is Kind.PROVIDER_NAME
-        # A place field (PID-23 birth place, ST) that a preset may keep: a sender who
-        # fills it with a whole address (street^^city^state^ZIP, hold-out round 3) or
-        # with digits wrote more than a place name. Components are scrubbed as an
-        # address (XAD), a single value with digits as free text.
-        is_place = kind in _PLACE_KINDS
-        as_address = (
-            self._component_handler(path, "XAD", role, tables.DATATYPE_COMPONENTS["XAD"], None)
-            if is_place
-            else None
-        )
-        as_text = self._text_leaf(path, 0, datatype, role) if is_place else None
 
         def leaf(raw: str, walk: _Walk) -> str:
             reps = raw.split(walk.d.repetition)
             for i, rep in enumerate(reps):
                 if rep:
-                    if as_address is not None and as_text is not None:
-                        if walk.d.component in rep:
-                            reps[i] = as_address(rep, walk)
-                            continue
-                        if _HAS_DIGIT.search(rep):
-                            reps[i] = as_text(rep, walk)
-                            continue
                     outcome = walk.apply(rep, target)
                     reps[i] = walk.write(outcome, rep)
                     if is_name and reps[i] != rep:
@@ -786,6 +766,49 @@ class HL7Scrubber:
             return walk.d.repetition.join(reps)
 
         return leaf
+
+    def _kind_handler(self, path: str, datatype: str, role: Role, kind: Kind) -> FieldHandler:
+        """A field whose rule names its kind: a place (see _place_handler) or one value."""
+        if kind in _PLACE_KINDS:
+            return self._place_handler(path, datatype, role, kind)
+        return self._leaf_handler(path, datatype, role, kind)
+
+    def _place_handler(self, path: str, datatype: str, role: Role, kind: Kind) -> FieldHandler:
+        """A place field a preset may keep (PID-23 birth place, ST). A sender who fills
+        it with a whole address (street^^city^state^ZIP, hold-out round 3) or with
+        digits wrote more than a place name: a repetition with components is an
+        address (XAD, with its free-text companion), one with digits is free text
+        after the structured pass (when the whole message's PHI is known), anything
+        else is the place."""
+        as_place = self._leaf_handler(path, datatype, role, kind)
+        as_address = self._component_handler(
+            path, "XAD", role, tables.DATATYPE_COMPONENTS["XAD"], None
+        )
+        address_rest = self._companions[as_address]
+        as_text = self._text_leaf(path, 0, datatype, role)
+
+        def handle(raw: str, walk: _Walk) -> str:
+            d = walk.d
+            reps = raw.split(d.repetition)
+            for i, rep in enumerate(reps):
+                if d.component in rep:
+                    reps[i] = as_address(rep, walk)
+                elif not _HAS_DIGIT.search(rep):
+                    reps[i] = as_place(rep, walk)
+            return d.repetition.join(reps)
+
+        def rest(raw: str, walk: _Walk) -> str:
+            d = walk.d
+            reps = raw.split(d.repetition)
+            for i, rep in enumerate(reps):
+                if d.component in rep:
+                    reps[i] = address_rest(rep, walk)
+                elif _HAS_DIGIT.search(rep):
+                    reps[i] = as_text(rep, walk)
+            return d.repetition.join(reps)
+
+        self._companions[handle] = rest
+        return handle
 
     def _component_handler(
         self,
@@ -956,28 +979,10 @@ class HL7Scrubber:
         a word (letters, no digits) followed by more components is scrubbed as a
         name (XPN) of the field's role, fail closed; anything else as a date."""
         as_date = self._component_handler(path, datatype, role, components, field_kind)
-        name_components = tables.DATATYPE_COMPONENTS["XPN"]
-        as_name = self._component_handler(path, "XPN", role, name_components, None)
-        date_rest = self._companions[as_date]
-        name_rest = self._companions[as_name]
-
-        def by_repetition(date: FieldHandler, name: FieldHandler) -> FieldHandler:
-            def handle(raw: str, walk: _Walk) -> str:
-                d = walk.d
-                if d.component not in raw:
-                    return date(raw, walk)
-                reps = raw.split(d.repetition)
-                for r, rep in enumerate(reps):
-                    head, sep, _ = rep.partition(d.component)
-                    named = bool(sep) and _NAME_HEAD.fullmatch(head) is not None
-                    reps[r] = (name if named else date)(rep, walk)
-                return d.repetition.join(reps)
-
-            return handle
-
-        handle = by_repetition(as_date, as_name)
-        self._companions[handle] = by_repetition(date_rest, name_rest)
-        return handle
+        as_name = self._component_handler(
+            path, "XPN", role, tables.DATATYPE_COMPONENTS["XPN"], None
+        )
+        return self._by_layout(as_date, as_name, _names_a_person)
 
     def _ndl_handler(
         self,
@@ -995,16 +1000,33 @@ class HL7Scrubber:
         as_cn = self._component_handler(
             path, "XCN", role, tables.DATATYPE_COMPONENTS["XCN"], field_kind
         )
+        return self._by_layout(as_ndl, as_cn, _cn_layout)
 
-        def handle(raw: str, walk: _Walk) -> str:
-            d = walk.d
-            reps = raw.split(d.repetition)
-            for r, rep in enumerate(reps):
-                comps = rep.split(d.component, 2)
-                cn_style = len(comps) > 1 and comps[1] and not _TIMESTAMP.fullmatch(comps[1])
-                reps[r] = (as_cn if cn_style else as_ndl)(rep, walk)
-            return d.repetition.join(reps)
+    def _by_layout(
+        self,
+        usual: FieldHandler,
+        other: FieldHandler,
+        is_other: Callable[[str, Delimiters], bool],
+    ) -> FieldHandler:
+        """Two component layouts one field meets in real feeds: each repetition goes to
+        the structured handler of its layout, and after the structured pass to that
+        layout's free-text companion. ``is_other`` must decide the same on a
+        repetition before and after the structured pass (see _names_a_person)."""
 
+        def by_repetition(first: FieldHandler, second: FieldHandler) -> FieldHandler:
+            def handle(raw: str, walk: _Walk) -> str:
+                d = walk.d
+                if d.component not in raw:
+                    return first(raw, walk)
+                reps = raw.split(d.repetition)
+                for r, rep in enumerate(reps):
+                    reps[r] = (second if is_other(rep, d) else first)(rep, walk)
+                return d.repetition.join(reps)
+
+            return handle
+
+        handle = by_repetition(usual, other)
+        self._companions[handle] = by_repetition(self._companions[usual], self._companions[other])
         return handle
 
     @staticmethod
@@ -1191,6 +1213,26 @@ class HL7Scrubber:
 
         self._deferred.add(handle)
         return handle
+
+
+# Layout tests for _by_layout. Each sees a repetition as sent and again after the
+# structured pass, so it reads only what scrubbing keeps: a date starts with a digit
+# before and after (20240305, 2024, or nothing when removed); a name never does
+# (Quillfeather, [NAME], NAME-1F...).
+
+
+def _names_a_person(rep: str, d: Delimiters) -> bool:
+    """A date field's repetition that is a person (IN2-45 ``Family^Given^Initial``):
+    a first component that is no date, followed by more components."""
+    head, sep, _ = rep.partition(d.component)
+    return bool(sep) and bool(head) and not head[0].isdigit()
+
+
+def _cn_layout(rep: str, d: Delimiters) -> bool:
+    """An NDL repetition in the older CN layout (``id^family^given^...``): its second
+    component is a name, not the NDL's start date."""
+    comps = rep.split(d.component, 2)
+    return len(comps) > 1 and bool(comps[1]) and not comps[1][0].isdigit()
 
 
 def _deferred(

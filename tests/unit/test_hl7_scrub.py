@@ -1003,3 +1003,15 @@ def test_telecom_and_address_type_codes_that_are_no_codes_are_not_kept(preset: s
     assert "^PRN^PH^" in lines["PID"] and "^NET^Internet^" in lines["PID"]
     assert "^HOME^CP" in lines["PID"]
     assert lines["NK1"].split("|")[4].split("~")[1].endswith("^H")
+
+
+def test_ndl_components_its_table_does_not_list_are_free_text(safe_harbor: HL7Scrubber) -> None:
+    # OBR-32 (principal result interpreter, NDL): the structured pass covers the
+    # person and the dates; a note in a later component (point of care...) is free
+    # text, in either layout a sender uses (NDL or the older CN).
+    ndl = "&Fellowes&Margot^20240305^20240306^call Oswin 617-555-0199"
+    cn = "4411^Fellowes^Margot^^^^^^^^^^^^^^^^call Oswin 617-555-0199"
+    (obr,) = scrub_segments(safe_harbor, "OBR|1" + "|" * 31 + f"{ndl}~{cn}")
+    value = obr.split("|")[32]
+    assert "555-0199" not in value and "Fellowes" not in value
+    assert value.count("~") == 1
