@@ -51,6 +51,7 @@ COMPILED := build/compiled
 SOURCES := setup.py $(shell find parsers scrubbers streams -name '*.py' 2>/dev/null)
 
 compiled: $(COMPILED)/.built ## compile the hot path with mypyc into build/compiled (what the image ships)
+	rm -rf $(COMPILED)/tests $(COMPILED)/bench && cp -r tests bench $(COMPILED)/  # current, uncompiled
 
 $(COMPILED)/.built: $(STAMP) $(SOURCES)
 	rm -rf $(COMPILED) && mkdir -p $(COMPILED)
