@@ -7,9 +7,13 @@ Guarantees (at_least_once, the default):
   quarantine, decided by :class:`~streams.pipeline.RecordProcessor`), and its
   offset becomes committable only when the broker has acknowledged that output
   (acks=all). Outputs are pipelined: up to ``max_in_flight`` await their
-  acknowledgement while the next records are scrubbed, and Faust commits only
-  the contiguous run of acknowledged offsets, so an unconfirmed record holds
-  its partition's commit back and is processed again after a crash;
+  acknowledgement while the next records are scrubbed. Acknowledgements reach
+  Faust in offset order per partition (:mod:`streams.acks`; Faust's own check
+  for a hole in out-of-order acknowledgements is off by one), so an
+  unconfirmed record holds its partition's commit back and is processed again
+  after a crash;
+* only a size refusal turns an output into a quarantine record; any other
+  send failure stops the worker uncommitted (the input comes back);
 * a poison record is quarantined, never retried forever: its partition keeps
   flowing.
 
@@ -55,6 +59,7 @@ from aiokafka.errors import MessageSizeTooLargeError, RecordListTooLargeError, R
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from scrubbers.engine import Scrubber
+from streams.acks import InOrderAcks, Pending
 from streams.config import RECORD_OVERHEAD_BYTES, WorkerConfig
 from streams.metrics import WorkerMetrics
 from streams.pipeline import OutputRecord, RecordProcessor, Routing, SourceRecord, Stage
@@ -152,23 +157,24 @@ def create_app(config: WorkerConfig, scrubber: Scrubber) -> tuple[faust.App, Wor
 
     @app.agent(raw, name="scrub", concurrency=1)
     async def scrub(stream: faust.StreamT[Any]) -> None:
-        # Records are acked (made committable) one by one as the broker confirms
-        # their output, not when the loop moves on: the loop keeps scrubbing while up
-        # to ``max_in_flight`` outputs await their acknowledgement. Faust commits
-        # only the contiguous run of acked offsets, so an unconfirmed record holds
+        # Records are acked (made committable) as the broker confirms their output,
+        # not when the loop moves on: the loop keeps scrubbing while up to
+        # ``max_in_flight`` outputs await their acknowledgement. Acks reach Faust in
+        # offset order per partition (streams.acks), so an unconfirmed record holds
         # its partition's commit back and comes back after a crash.
         window = asyncio.Semaphore(config.max_in_flight)
         fatal: list[BaseException] = []
+        in_order: InOrderAcks[Any] = InOrderAcks(lambda event: event.ack())
 
-        def settled(event: Any, record: SourceRecord, out: Any, delivery: Any) -> None:
+        def settled(entry: Pending[Any], record: SourceRecord, out: Any, delivery: Any) -> None:
             error = _delivery_error(delivery)
             if error is None:
-                _finish(event, record, out)
+                _finish(entry, record, out)
             else:
-                app.loop.create_task(replace(event, record, out, error))
+                app.loop.create_task(replace(entry, record, out, error))
 
         async def replace(
-            event: Any, record: SourceRecord, out: OutputRecord, error: BaseException
+            entry: Pending[Any], record: SourceRecord, out: OutputRecord, error: BaseException
         ) -> None:
             # A refused de-identified record is quarantined instead; a quarantine record
             # refused as too large goes again without its payload (see recover()).
@@ -177,13 +183,14 @@ def create_app(config: WorkerConfig, scrubber: Scrubber) -> tuple[faust.App, Wor
             except Exception as exc:
                 _fail(exc)  # nowhere safer to put it: no ack, so the record comes back
                 return
-            _finish(event, record, final)
+            _finish(entry, record, final)
 
-        def _finish(event: Any, record: SourceRecord, out: Any) -> None:
+        def _finish(entry: Pending[Any], record: SourceRecord, out: Any) -> None:
             window.release()
             _account(metrics, record, out)
-            event.ack()
-            highwater = app.consumer.highwater(event.message.tp) if app.consumer else None
+            in_order.settle(entry)
+            tp = entry.event.message.tp
+            highwater = app.consumer.highwater(tp) if app.consumer else None
             if highwater is not None:
                 metrics.lag.labels(record.topic, str(record.partition)).set(
                     max(0, highwater - record.offset - 1)
@@ -198,6 +205,7 @@ def create_app(config: WorkerConfig, scrubber: Scrubber) -> tuple[faust.App, Wor
                 raise fatal[0]
             await window.acquire()
             message = event.message
+            entry = in_order.track(message.tp, message.offset, event)
             record = SourceRecord(
                 message.topic,
                 message.partition,
@@ -218,7 +226,7 @@ def create_app(config: WorkerConfig, scrubber: Scrubber) -> tuple[faust.App, Wor
                 future = app.loop.create_future()
                 future.set_exception(exc)
                 delivery = future
-            delivery.add_done_callback(functools.partial(settled, event, record, out))
+            delivery.add_done_callback(functools.partial(settled, entry, record, out))
 
     async def freeze_startup_heap() -> None:
         settle_heap()
@@ -282,11 +290,13 @@ async def deliver(
 ) -> OutputRecord:
     """Send *out* and wait for the broker's acknowledgement; returns what was sent.
 
-    A de-identified record the broker refuses (too large for its topic, say) is
-    replaced by a quarantine record of the input, so the partition does not stall.
-    A quarantine record refused as too large is sent again without its payload.
-    Any other failure of a quarantine record is raised: nowhere safer to put it,
-    and without a commit the input comes back.
+    A de-identified record the broker refuses as too large for its topic is
+    replaced by a quarantine record of the input, so the partition does not stall;
+    a quarantine record refused as too large is sent again without its payload.
+    Any other failure (a broker or network outage, a timeout, a missing ACL) says
+    nothing about the record: it is raised, the worker stops without committing,
+    and the input comes back, rather than a healthy stream being diverted to
+    quarantine.
     """
     try:
         await send(out)
@@ -306,12 +316,14 @@ async def recover(
 
     See :func:`deliver`; raises *error* when nothing safer can be sent.
     """
-    if not out.quarantined:
-        reason = "the broker refused the de-identified record"
-        replacement = processor.quarantine(record, Stage.PRODUCE, type(error).__name__, reason)
-        return await deliver(processor, record, replacement, send)
     refusal = _size_refusal(error)
-    if refusal is None or not (out.value or out.key):
+    if refusal is None:
+        raise error
+    if not out.quarantined:
+        reason = "the broker refused the de-identified record as too large"
+        replacement = processor.quarantine(record, Stage.PRODUCE, refusal, reason)
+        return await deliver(processor, record, replacement, send)
+    if not (out.value or out.key):
         raise error
     out = processor.without_payload(out, f"refused as too large: {refusal}")
     await send(out)
