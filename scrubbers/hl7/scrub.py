@@ -590,6 +590,8 @@ class HL7Scrubber:
             return self._ndl_handler(path, datatype, role, components, rule.kind)
         if components is not None and datatype in _DATE_TYPES:
             return self._date_handler(path, datatype, role, components, rule.kind)
+        if components is not None and datatype in NAME_LAYOUT:
+            return self._person_handler(path, datatype, role, components, rule.kind)
         if components is not None:
             return self._component_handler(path, datatype, role, components, rule.kind)
         if rule.kind is not None:
@@ -984,6 +986,28 @@ class HL7Scrubber:
         )
         return self._by_layout(as_date, as_name, _names_a_person)
 
+    def _person_handler(
+        self,
+        path: str,
+        datatype: str,
+        role: Role,
+        components: dict[int, tables.ComponentRule],
+        field_kind: Kind | None,
+    ) -> FieldHandler:
+        """A person's name (XPN, XCN, CN...). Senders that shift fields put a coded
+        value in one (a hospital service ``SUR^Surgery^HL70069`` in PV1-9, a
+        relationship ``SE^Self^HL70063`` in IN1-16): a repetition whose third
+        component is a coding-system id is scrubbed as a CWE (codes kept, text
+        components free text), so its words are not learned as names."""
+        as_person = self._component_handler(path, datatype, role, components, field_kind)
+        as_coded = self._coded_handler(path, "CWE", role)
+
+        def structured(raw: str, walk: _Walk) -> str:
+            return raw  # a coded value has nothing structured: its text is free text
+
+        self._companions[structured] = as_coded
+        return self._by_layout(as_person, structured, _coded_layout)
+
     def _ndl_handler(
         self,
         path: str,
@@ -1226,6 +1250,28 @@ def _names_a_person(rep: str, d: Delimiters) -> bool:
     a first component that is no date, followed by more components."""
     head, sep, _ = rep.partition(d.component)
     return bool(sep) and bool(head) and not head[0].isdigit()
+
+
+# Coding-system ids (HL7 table 0396): HL7 tables, local 99xxx systems and the
+# standard vocabularies; a person's given name is none of them.
+_CODING_SYSTEM: Final = re.compile(
+    r"HL7\d{4}|99[A-Z0-9]{1,8}|LN|SCT|SNM3?|I9C?|I10[CP]?|ICD10(?:CM|PCS)?|ICD9(?:CM)?"
+    r"|CPT4?|C4|C5|HCPCS|NDC|CVX|MVX|NUCC|UCUM|ISO\+?|RXNORM|NCIT|FDDC"
+)
+
+
+def _coded_layout(rep: str, d: Delimiters) -> bool:
+    """A name field's repetition that is a coded value (``SUR^Surgery^HL70069``):
+    a code, then a third component that is a coding-system id. The structured pass
+    leaves such a repetition as it is, and turns a name's third component into a
+    replacement, never a coding-system id."""
+    comps = rep.split(d.component, 3)
+    return (
+        len(comps) > 2
+        and bool(comps[0])
+        and _is_code(comps[0])
+        and _CODING_SYSTEM.fullmatch(comps[2]) is not None
+    )
 
 
 def _cn_layout(rep: str, d: Delimiters) -> bool:
