@@ -590,7 +590,7 @@ class HL7Scrubber:
             return self._ndl_handler(path, datatype, role, components, rule.kind)
         if components is not None and datatype in _DATE_TYPES:
             return self._date_handler(path, datatype, role, components, rule.kind)
-        if components is not None and datatype in NAME_LAYOUT:
+        if components is not None and datatype in NAME_LAYOUT and role is Role.PROVIDER:
             return self._person_handler(path, datatype, role, components, rule.kind)
         if components is not None:
             return self._component_handler(path, datatype, role, components, rule.kind)
@@ -994,11 +994,13 @@ class HL7Scrubber:
         components: dict[int, tables.ComponentRule],
         field_kind: Kind | None,
     ) -> FieldHandler:
-        """A person's name (XPN, XCN, CN...). Senders that shift fields put a coded
-        value in one (a hospital service ``SUR^Surgery^HL70069`` in PV1-9, a
-        relationship ``SE^Self^HL70063`` in IN1-16): a repetition whose third
-        component is a coding-system id is scrubbed as a CWE (codes kept, text
-        components free text), so its words are not learned as names."""
+        """A provider (XCN, CN...). Senders that shift fields put a coded value in
+        one (the hospital service ``SUR^Surgery^HL70069`` in PV1-9, consulting
+        doctor): a repetition whose third component is a coding-system id is
+        scrubbed as a CWE (codes kept, text components free text), so its words are
+        not learned as names and swept from notes and code texts. The fields of
+        patients, relatives and insured persons stay names whatever they hold (fail
+        closed, as the verifier reads them)."""
         as_person = self._component_handler(path, datatype, role, components, field_kind)
         as_coded = self._coded_handler(path, "CWE", role)
 
@@ -1552,12 +1554,15 @@ def _add_name_context(
             else ""
         )
 
-    family, given, middle = (part(comps, i) for i in layout)
+    original = [part(comps, i) for i in layout]
+    replaced = [part(scrubbed, i) for i in layout]
+    if replaced == original:
+        return  # kept by the policy
+    # A part with a digit is no spelling of a name (a coding system "HL70063" in a
+    # shifted relationship code): sweeping it would rewrite codes elsewhere.
+    family, given, middle = ("" if _HAS_DIGIT.search(p) else p for p in original)
     if not (family or given):
         return
-    replaced = [part(scrubbed, i) for i in layout]
-    if replaced == [family, given, middle]:
-        return  # kept by the policy
     replacement = next((p for p in replaced if p), "") or "[NAME]"
     walk.ctx.text.add_name(family, given, middle, as_text(replacement, Kind.NAME))
 
