@@ -332,7 +332,11 @@ SHAPE_DETECTORS: Final = (
         "street",
         Kind.STREET_ADDRESS,
         re.compile(
-            rf"(?=\d)\b\d{{1,6}}\s+(?:[A-Z][a-zA-Z'.-]*\s+){{1,4}}{_STREET_SUFFIX}", re.IGNORECASE
+            # A word of the street line ends with a period only as an abbreviation
+            # (N., St.): "2 hours ago. ECG shows ST" crosses a sentence end.
+            rf"(?=\d)\b\d{{1,6}}\s+(?:(?:[A-Z]{{1,2}}\.|[A-Z][a-zA-Z'-]*(?:\.[A-Z][a-zA-Z'-]*)*)\s+){{1,4}}"
+            rf"{_STREET_SUFFIX}",
+            re.IGNORECASE,
         ),
     ),
     Detector(

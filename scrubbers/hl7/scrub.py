@@ -590,6 +590,8 @@ class HL7Scrubber:
             return self._ndl_handler(path, datatype, role, components, rule.kind)
         if components is not None and datatype in _DATE_TYPES:
             return self._date_handler(path, datatype, role, components, rule.kind)
+        if components is not None and datatype in NAME_LAYOUT and role is Role.PROVIDER:
+            return self._person_handler(path, datatype, role, components, rule.kind)
         if components is not None:
             return self._component_handler(path, datatype, role, components, rule.kind)
         if rule.kind is not None:
@@ -984,6 +986,30 @@ class HL7Scrubber:
         )
         return self._by_layout(as_date, as_name, _names_a_person)
 
+    def _person_handler(
+        self,
+        path: str,
+        datatype: str,
+        role: Role,
+        components: dict[int, tables.ComponentRule],
+        field_kind: Kind | None,
+    ) -> FieldHandler:
+        """A provider (XCN, CN...). Senders that shift fields put a coded value in
+        one (the hospital service ``SUR^Surgery^HL70069`` in PV1-9, consulting
+        doctor): a repetition whose third component is a coding-system id is
+        scrubbed as a CWE (codes kept, text components free text), so its words are
+        not learned as names and swept from notes and code texts. The fields of
+        patients, relatives and insured persons stay names whatever they hold (fail
+        closed, as the verifier reads them)."""
+        as_person = self._component_handler(path, datatype, role, components, field_kind)
+        as_coded = self._coded_handler(path, "CWE", role)
+
+        def structured(raw: str, walk: _Walk) -> str:
+            return raw  # a coded value has nothing structured: its text is free text
+
+        self._companions[structured] = as_coded
+        return self._by_layout(as_person, structured, _coded_layout)
+
     def _ndl_handler(
         self,
         path: str,
@@ -1226,6 +1252,28 @@ def _names_a_person(rep: str, d: Delimiters) -> bool:
     a first component that is no date, followed by more components."""
     head, sep, _ = rep.partition(d.component)
     return bool(sep) and bool(head) and not head[0].isdigit()
+
+
+# Coding-system ids (HL7 table 0396): HL7 tables, local 99xxx systems and the
+# standard vocabularies; a person's given name is none of them.
+_CODING_SYSTEM: Final = re.compile(
+    r"HL7\d{4}|99[A-Z0-9]{1,8}|LN|SCT|SNM3?|I9C?|I10[CP]?|ICD10(?:CM|PCS)?|ICD9(?:CM)?"
+    r"|CPT4?|C4|C5|HCPCS|NDC|CVX|MVX|NUCC|UCUM|ISO\+?|RXNORM|NCIT|FDDC"
+)
+
+
+def _coded_layout(rep: str, d: Delimiters) -> bool:
+    """A name field's repetition that is a coded value (``SUR^Surgery^HL70069``):
+    a code, then a third component that is a coding-system id. The structured pass
+    leaves such a repetition as it is, and turns a name's third component into a
+    replacement, never a coding-system id."""
+    comps = rep.split(d.component, 3)
+    return (
+        len(comps) > 2
+        and bool(comps[0])
+        and _is_code(comps[0])
+        and _CODING_SYSTEM.fullmatch(comps[2]) is not None
+    )
 
 
 def _cn_layout(rep: str, d: Delimiters) -> bool:
@@ -1506,12 +1554,15 @@ def _add_name_context(
             else ""
         )
 
-    family, given, middle = (part(comps, i) for i in layout)
+    original = [part(comps, i) for i in layout]
+    replaced = [part(scrubbed, i) for i in layout]
+    if replaced == original:
+        return  # kept by the policy
+    # A part with a digit is no spelling of a name (a coding system "HL70063" in a
+    # shifted relationship code): sweeping it would rewrite codes elsewhere.
+    family, given, middle = ("" if _HAS_DIGIT.search(p) else p for p in original)
     if not (family or given):
         return
-    replaced = [part(scrubbed, i) for i in layout]
-    if replaced == [family, given, middle]:
-        return  # kept by the policy
     replacement = next((p for p in replaced if p), "") or "[NAME]"
     walk.ctx.text.add_name(family, given, middle, as_text(replacement, Kind.NAME))
 

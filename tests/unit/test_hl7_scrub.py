@@ -1015,3 +1015,29 @@ def test_ndl_components_its_table_does_not_list_are_free_text(safe_harbor: HL7Sc
     value = obr.split("|")[32]
     assert "555-0199" not in value and "Fellowes" not in value
     assert value.count("~") == 1
+
+
+@pytest.mark.parametrize("preset", ["limited-data-set", "pseudonymized", "safe-harbor"])
+def test_a_coded_value_in_a_person_field_is_no_person(preset: str) -> None:
+    # Hold-out round 5 (Epic feeds whose fields sit one place early): PV1-9
+    # (consulting doctor, XCN) held the hospital service "SUR^Surgery^HL70069", IN1-16
+    # (insured's name, XPN) the relationship "SE^Self^HL70063". Read as
+    # id^family^given, "Surgery" and "HL70063" were learned as names and swept from
+    # the note, the order's code text and NK1-3's coding system. In a provider field
+    # a repetition whose third component is a coding-system id is a coded value, not
+    # a person; the insured's name field stays a name (the verifier reads it so), but
+    # a part with a digit is no name to sweep.
+    pv1 = "PV1|1|I|W1^101^A|E|||1234^Brannigan^Orlaith||SUR^Surgery^HL70069"
+    in1 = "IN1|1|PLAN1|INS1|Acme Health" + "|" * 12 + "SE^Self^HL70063"
+    nk1 = "NK1|1|Quillfeather^Oswin|SPO^Spouse^HL70063"
+    obr = "OBR|1|||88305^Surgical pathology^CPT4"
+    obx = "OBX|1|TX|11504-8^Surgery note^LN||Date of Surgery: 05/07/2026.||||||F"
+    out = scrub_segments(make(preset), pv1, in1, nk1, obr, obx)
+    lines = {line[:3]: line for line in out}
+    assert "Brannigan" not in lines["PV1"] and "Orlaith" not in lines["PV1"]
+    assert lines["PV1"].split("|")[9] == "SUR^Surgery^HL70069"
+    assert "Self" not in lines["IN1"]
+    assert lines["NK1"].split("|")[3] == "SPO^Spouse^HL70063"
+    assert lines["OBR"].split("|")[4] == "88305^Surgical pathology^CPT4"
+    assert "Date of Surgery: " in lines["OBX"]
+    assert lines["OBX"].split("|")[3] == "11504-8^Surgery note^LN"

@@ -635,3 +635,12 @@ def test_a_known_street_is_found_without_or_with_another_street_type(
     assert ctx.scrub_text("Address: 534 Erewhon, Vic") == "Address: [ADDRESS], Vic"
     assert ctx.scrub_text("lives at 534 Erewhon Street.") == "lives at [ADDRESS]."
     assert ctx.scrub_text("534 mg Erewhon") == "534 mg Erewhon"
+
+
+def test_a_sentence_end_does_not_make_a_street(ctx: MessageContext) -> None:
+    # Hold-out round 5: "Onset 2 hours ago. ECG shows ST depression" read as a
+    # street ("2 ... ST") across the end of a sentence; an abbreviation inside a
+    # street line (N., St.) still joins it.
+    text = "Onset 2 hours ago. ECG shows ST depression in leads II, III."
+    assert ctx.scrub_text(text) == text
+    assert "Oak" not in ctx.scrub_text("lives at 45 N. Oak St. since May")
