@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import random
 from collections import defaultdict
@@ -9,7 +10,7 @@ from types import SimpleNamespace
 
 from faust.transport.consumer import Consumer
 from faust.types import TP
-from intervaltree import IntervalTree
+from intervaltree import IntervalTree  # type: ignore[import-untyped]
 
 from streams.acks import InOrderAcks
 
@@ -82,7 +83,7 @@ def test_faust_never_commits_past_an_unsettled_record() -> None:
     for start in (0, 10):
         for order in orders:
             consumer = _faust_consumer(None if start == 0 else start)
-            acks: InOrderAcks[int] = InOrderAcks(lambda offset, c=consumer: _faust_ack(c, offset))
+            acks: InOrderAcks[int] = InOrderAcks(functools.partial(_faust_ack, consumer))
             entries = [acks.track(TP0, start + i, start + i) for i in range(len(order))]
             settled: set[int] = set()
             for index in order:
