@@ -36,9 +36,11 @@ DISTRIBUTION = "phi-scrub"
     show_default=True,
     help=f"Log line format (env {LOG_FORMAT_ENV}).",
 )
-def cli(log_format: str) -> None:
+@click.pass_context
+def cli(ctx: click.Context, log_format: str) -> None:
     """phi-scrub: streaming PHI scrubbing for HL7v2 and FHIR feeds on Kafka."""
     configure_logging(log_format)
+    ctx.obj = {"log_format": log_format}  # the worker re-configures logging through Faust
 
 
 cli.add_command(policy_group)

@@ -107,6 +107,7 @@ _ENV: Final[dict[str, str]] = {
     "ssl_certfile": "KAFKA_SSL_CERTFILE",
     "ssl_keyfile": "KAFKA_SSL_KEYFILE",
 }
+_FILE_KEYS: Final = {variable.lower(): name for name, variable in _ENV.items()}
 _LISTS: Final = frozenset({"hl7_topics", "fhir_topics", "header_allowlist"})
 _FLOATS: Final = frozenset({"record_timeout_s"})
 _INTS: Final = frozenset(
@@ -137,10 +138,13 @@ def load_config(env: Mapping[str, str] | None = None) -> WorkerConfig:
             ) from None
         if not isinstance(loaded, dict):
             raise ConfigError(f"PHI_SCRUB_CONFIG={file}: expected a mapping of settings")
-        unknown = set(loaded) - set(_ENV)
+        # Keys: the variable names in lower case ("kafka_bootstrap_servers") or the
+        # setting names `phi-scrub config show` prints ("bootstrap_servers").
+        settings = {_FILE_KEYS.get(str(key), str(key)): value for key, value in loaded.items()}
+        unknown = set(settings) - set(_ENV)
         if unknown:
             raise ConfigError(f"PHI_SCRUB_CONFIG={file}: unknown setting {sorted(unknown)[0]!r}")
-        values.update(loaded)
+        values.update(settings)
     for name, variable in _ENV.items():
         if variable in environ:
             values[name] = environ[variable]
@@ -178,6 +182,9 @@ def load_config(env: Mapping[str, str] | None = None) -> WorkerConfig:
     outputs = {config.hl7_output, config.fhir_output, config.quarantine_topic}
     if outputs & set(config.raw_topics):
         raise ConfigError("output and quarantine topics must differ from the raw topics")
+    if config.quarantine_topic in (config.hl7_output, config.fhir_output):
+        # Quarantine holds raw PHI: it must never be a topic analytics reads.
+        raise ConfigError("PHI_SCRUB_QUARANTINE_TOPIC must differ from the de-identified topics")
     return config
 
 

@@ -14,7 +14,7 @@ from scrubbers.policy import load_policy
 from scrubbers.policy_yaml import PolicyError
 from streams.app import create_app
 from streams.config import ConfigError, WorkerConfig, load_config
-from streams.logs import dict_config
+from streams.logs import LOG_LEVEL_ENV, dict_config
 from streams.topics import TopicError, check, ensure
 
 
@@ -26,9 +26,18 @@ def _config() -> WorkerConfig:
 
 
 @click.command("worker")
-@click.option("--log-level", default="INFO", show_default=True)
-def worker_command(log_level: str) -> None:
+@click.option(
+    "--log-level",
+    envvar=LOG_LEVEL_ENV,
+    type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"], case_sensitive=False),
+    default="INFO",
+    show_default=True,
+    help=f"Log level (env {LOG_LEVEL_ENV}).",
+)
+@click.pass_context
+def worker_command(ctx: click.Context, log_level: str) -> None:
     """Run the streaming scrubber (configuration from the environment; see README)."""
+    log_format = (ctx.obj or {}).get("log_format")
     config = _config()
     try:
         keys = KeyRing.from_environment()
@@ -40,7 +49,10 @@ def worker_command(log_level: str) -> None:
         "worker starting", policy=policy.id, policy_version=policy.version, hot_path=build_kind()
     )
     worker = faust.Worker(
-        app, loglevel=log_level, quiet=True, logging_config=dict_config(level=log_level.upper())
+        app,
+        loglevel=log_level,
+        quiet=True,
+        logging_config=dict_config(log_format, level=log_level.upper()),
     )
     worker.execute_from_commandline()
 

@@ -154,6 +154,21 @@ def test_rendering_without_a_key_secret_fails_with_a_clear_message() -> None:
     assert "no default pseudonymization key" in error
 
 
+@pytest.mark.parametrize(
+    ("sets", "fragment"),
+    [
+        ({"topics.quarantine": "deid.fhir"}, "topics.quarantine must differ"),
+        ({"topics.hl7Output": "raw.fhir"}, "raw topic raw.fhir is also an output"),
+        ({"topics.quarantine": "raw.hl7v2"}, "raw topic raw.hl7v2 is also an output"),
+    ],
+)
+def test_rendering_refuses_a_quarantine_or_output_topic_that_collides(
+    sets: dict[str, str], fragment: str
+) -> None:
+    """Quarantine holds raw PHI: it must never share a topic with analytics' inputs."""
+    assert fragment in render_error(MINIMAL, **sets)
+
+
 def test_sasl_credentials_come_from_a_secret_and_tls_files_from_a_secret() -> None:
     manifests = render(TLS_SASL)
     env = env_of(worker(manifests))

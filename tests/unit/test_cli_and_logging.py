@@ -8,12 +8,14 @@ import logging
 from importlib.metadata import version
 from pathlib import Path
 
+import click
 import pytest
 import structlog
 from click.testing import CliRunner
 
 from streams.cli import cli
 from streams.logs import configure_logging, resolve_format
+from streams.worker_cli import worker_command
 
 
 def test_version_and_help() -> None:
@@ -93,3 +95,15 @@ def test_policy_show_and_validate(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "ok: pseudonymized" in result.output
     assert f"{bad}:4: rules[0].match.kind: unknown kind" in result.output
+
+
+def test_the_worker_takes_its_log_level_and_format_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PHI_SCRUB_LOG_LEVEL", "warning")
+    assert worker_command.make_context("worker", []).params["log_level"] == "WARNING"
+    monkeypatch.setenv("PHI_SCRUB_LOG_LEVEL", "chatty")
+    with pytest.raises(click.BadParameter):
+        worker_command.make_context("worker", [])
+    monkeypatch.setenv("PHI_SCRUB_LOG_FORMAT", "console")
+    assert cli.make_context("phi-scrub", ["worker"]).params["log_format"] == "console"

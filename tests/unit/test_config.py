@@ -36,6 +36,19 @@ def test_yaml_file_then_environment(tmp_path: Path) -> None:
     assert config.http_port == 7002
 
 
+def test_yaml_file_keys_may_be_the_variable_names_in_lower_case(tmp_path: Path) -> None:
+    file = tmp_path / "worker.yaml"
+    file.write_text(
+        "kafka_bootstrap_servers: k:9092\nphi_scrub_hl7_topics: [a, b]\nphi_scrub_log_x: 1\n"
+    )
+    with pytest.raises(ConfigError, match="unknown setting 'phi_scrub_log_x'"):
+        load_config({"PHI_SCRUB_CONFIG": str(file)})
+    file.write_text("kafka_bootstrap_servers: k:9092\nphi_scrub_hl7_topics: [a, b]\n")
+    config = load_config({"PHI_SCRUB_CONFIG": str(file)})
+    assert config.bootstrap_servers == "k:9092"
+    assert config.hl7_topics == ["a", "b"]
+
+
 @pytest.mark.parametrize(
     ("env", "fragment"),
     [
@@ -46,6 +59,18 @@ def test_yaml_file_then_environment(tmp_path: Path) -> None:
             "PHI_SCRUB_PROCESSING_GUARANTEE",
         ),
         ({"KAFKA_BOOTSTRAP_SERVERS": "k:1", "PHI_SCRUB_HL7_OUTPUT": "raw.hl7v2"}, "must differ"),
+        (
+            {"KAFKA_BOOTSTRAP_SERVERS": "k:1", "PHI_SCRUB_QUARANTINE_TOPIC": "deid.hl7v2"},
+            "PHI_SCRUB_QUARANTINE_TOPIC must differ from the de-identified topics",
+        ),
+        (
+            {
+                "KAFKA_BOOTSTRAP_SERVERS": "k:1",
+                "PHI_SCRUB_FHIR_OUTPUT": "q",
+                "PHI_SCRUB_QUARANTINE_TOPIC": "q",
+            },
+            "PHI_SCRUB_QUARANTINE_TOPIC must differ from the de-identified topics",
+        ),
         ({"KAFKA_BOOTSTRAP_SERVERS": "k:1", "PHI_SCRUB_MAX_IN_FLIGHT": "0"}, "at least 1"),
         (
             {"KAFKA_BOOTSTRAP_SERVERS": "k:1", "PHI_SCRUB_PRODUCER_LINGER_MS": "-1"},

@@ -96,6 +96,15 @@ template so that `helm template` / `helm install` fail early and clearly.
 {{- fail (printf "keda.maxReplicaCount (%d) exceeds topics.rawPartitions (%d): replicas beyond the raw topics' partition count get no partitions." (int .Values.keda.maxReplicaCount) $partitions) -}}
 {{- end -}}
 {{- end -}}
+{{- $t := .Values.topics -}}
+{{- if has $t.quarantine (list $t.hl7Output $t.fhirOutput) -}}
+{{- fail "topics.quarantine must differ from topics.hl7Output and topics.fhirOutput: quarantine holds raw PHI and must never be a topic analytics reads." -}}
+{{- end -}}
+{{- range $raw := concat $t.hl7 $t.fhir -}}
+{{- if has $raw (list $t.hl7Output $t.fhirOutput $t.quarantine) -}}
+{{- fail (printf "raw topic %s is also an output or the quarantine topic: outputs and quarantine must differ from the raw topics." $raw) -}}
+{{- end -}}
+{{- end -}}
 {{- if and .Values.networkPolicy.enabled (not .Values.networkPolicy.kafkaPeers) -}}
 {{- fail "networkPolicy.kafkaPeers is required when networkPolicy.enabled: egress is allowed to the Kafka brokers and DNS only." -}}
 {{- end -}}
