@@ -273,6 +273,7 @@ class FHIRScrubber:
         role = rules.RESOURCE_ROLES.get(resource_type, Role.PATIENT)
         if resource_type == "Observation":
             self._age_observation(resource, walk)
+            self._labelled_observation(resource, walk)
         elif resource_type == "QuestionnaireResponse":
             self._labelled_answers(resource.get("item"), walk)
         skip = _RESOURCE_SKIP
@@ -706,6 +707,24 @@ class FHIRScrubber:
                 else:
                     part["valueQuantity"] = result
 
+    def _labelled_observation(self, resource: dict[str, Any], walk: _Walk) -> None:
+        """An Observation (or component) whose code names a kind of PHI ("Address",
+        "Contact's name": a screening item stored as an Observation): its string
+        value is that PHI, as a QuestionnaireResponse answer to that question."""
+        parts = [resource, *(c for c in resource.get("component") or () if isinstance(c, dict))]
+        for part in parts:
+            if isinstance(part.get("valueString"), str):
+                kind = _code_kind(part.get("code"))
+                if kind is not None:
+                    self._labelled_value(part, kind, "Observation.valueString", walk)
+
+    def _labelled_value(self, holder: dict[str, Any], kind: Kind, path: str, walk: _Walk) -> None:
+        value = holder["valueString"]
+        outcome = self._apply(value, kind, Role.PATIENT, path, "string", walk)
+        if kind is Kind.NAME:
+            walk.ctx.text.add_name(*_name_parts(value), as_text(outcome, kind))
+        self._set(holder, "valueString", outcome)
+
     def _labelled_answers(self, items: Any, walk: _Walk) -> None:
         """String answers whose question says what they are ("Name", "Home address"):
         that kind of PHI, as in a Patient (no free-text pattern can tell a name), and
@@ -728,13 +747,8 @@ class FHIRScrubber:
                 if kind is None:
                     continue
                 for answer in answers:
-                    value = answer.get("valueString") if isinstance(answer, dict) else None
-                    if not isinstance(value, str):
-                        continue
-                    outcome = self._apply(value, kind, Role.PATIENT, path, "string", walk)
-                    if kind is Kind.NAME:
-                        walk.ctx.text.add_name(*_name_parts(value), as_text(outcome, kind))
-                    self._set(answer, "valueString", outcome)
+                    if isinstance(answer, dict) and isinstance(answer.get("valueString"), str):
+                        self._labelled_value(answer, kind, path, walk)
 
     def _attachment(self, attachment: dict[str, Any], path: str, role: Role, walk: _Walk) -> Any:
         content_type = str(attachment.get("contentType", "")).lower()
@@ -1431,6 +1445,15 @@ def _answer_kind(label: Any) -> Kind | None:
         return None
     text = " ".join(label.casefold().split()).rstrip("?:*. ").replace("\u2019", "'")
     return next((kind for pattern, kind in rules.ANSWER_LABELS if pattern.fullmatch(text)), None)
+
+
+def _code_kind(concept: Any) -> Kind | None:
+    """The kind of PHI a CodeableConcept names by its text or a coding's display."""
+    if not isinstance(concept, dict):
+        return None
+    labels = [concept.get("text")]
+    labels += [c.get("display") for c in concept.get("coding") or () if isinstance(c, dict)]
+    return next((kind for label in labels if (kind := _answer_kind(label)) is not None), None)
 
 
 def _masked_attachment(attachment: dict[str, Any]) -> dict[str, Any]:

@@ -1239,3 +1239,31 @@ def test_address_part_extensions_follow_the_address(safe_harbor: FHIRScrubber) -
     lds = orjson.dumps(scrub(make("limited-data-set"), patient)).decode()
     assert "Lanternvej" not in lds and '"42"' not in lds
     assert "Brookvale" in lds  # the limited data set keeps the town
+
+
+def test_observation_string_values_take_the_kind_their_code_names(
+    safe_harbor: FHIRScrubber,
+) -> None:
+    """A screening item stored as an Observation coded "Address" (LOINC 56799-0)
+    holds the address typed as its valueString, like a QuestionnaireResponse answer
+    to that question (US Core PRAPARE items; hold-out round 5)."""
+    observation = {
+        "resourceType": "Observation",
+        "id": "sdoh-1",
+        "status": "final",
+        "code": {
+            "coding": [{"system": "http://loinc.org", "code": "56799-0", "display": "Address"}]
+        },
+        "subject": {"reference": "Patient/pat-1"},
+        "valueString": "Marrowgate Close",
+        "component": [
+            {"code": {"text": "Emergency contact's name"}, "valueString": "Tamsin Ollerenshaw"},
+            {"code": {"text": "Comment"}, "valueString": "prefers mornings"},
+        ],
+        "note": [{"text": "Tamsin Ollerenshaw will call back"}],
+    }
+    out = scrub(safe_harbor, observation)
+    text = orjson.dumps(out).decode()
+    for value in ("Marrowgate", "Tamsin", "Ollerenshaw"):
+        assert value not in text, value
+    assert out["component"][1]["valueString"] == "prefers mornings"
