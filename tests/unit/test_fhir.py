@@ -1267,3 +1267,29 @@ def test_observation_string_values_take_the_kind_their_code_names(
     for value in ("Marrowgate", "Tamsin", "Ollerenshaw"):
         assert value not in text, value
     assert out["component"][1]["valueString"] == "prefers mornings"
+
+
+def test_audit_event_agent_name_and_alternative_id_are_scrubbed(
+    safe_harbor: FHIRScrubber,
+) -> None:
+    """AuditEvent.agent.name is the person's name, agent.altId another identity of
+    theirs (a user id at the source): neither was scrubbed (hold-out round 5)."""
+    event = {
+        "resourceType": "AuditEvent",
+        "id": "ae-5",
+        "type": {"system": "http://dicom.nema.org/resources/ontology/DCM", "code": "110112"},
+        "recorded": "2021-04-05T10:00:00Z",
+        "agent": [
+            {
+                "who": {"identifier": {"value": "u-88"}},
+                "altId": "731904288",
+                "name": "Orla Penhaligon",
+                "requestor": True,
+            }
+        ],
+        "source": {"observer": {"display": "gateway"}},
+    }
+    out = scrub(safe_harbor, event)
+    text = orjson.dumps(out).decode()
+    for value in ("731904288", "Orla", "Penhaligon"):
+        assert value not in text, value
