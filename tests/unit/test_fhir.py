@@ -1293,3 +1293,37 @@ def test_audit_event_agent_name_and_alternative_id_are_scrubbed(
     text = orjson.dumps(out).decode()
     for value in ("731904288", "Orla", "Penhaligon"):
         assert value not in text, value
+
+
+def test_hl7v3_instance_identifiers_in_embedded_xml_are_scrubbed(
+    safe_harbor: FHIRScrubber,
+) -> None:
+    """An AuditEvent.entity.query (base64) holding an HL7 v3 query: the patient
+    identifier is the ``extension`` of an ``<id>``-like element with an OID ``root``;
+    it was kept (IHE PIX query; hold-out round 5). Template and interaction ids are codes."""
+    xml = (
+        '<?xml version="1.0"?><PRPA_IN201309UV02 xmlns="urn:hl7-org:v3">'
+        '<interactionId extension="PRPA_IN201309UV02" root="2.16.840.1.113883.1.6"/>'
+        '<templateId root="2.16.840.1.113883.10.20.22.1.1" extension="2015-08-01"/>'
+        "<parameterList><patientIdentifier>"
+        '<value extension="QxWendrith77" root="2.16.840.1.113883.4.2"/>'
+        "<semanticsText>Patient.Id</semanticsText></patientIdentifier>"
+        "<patientIdentifier><value root='1.2.3.4.5' extension='Brammock-204'/></patientIdentifier>"
+        "</parameterList></PRPA_IN201309UV02>"
+    )
+    event = {
+        "resourceType": "AuditEvent",
+        "id": "ae-6",
+        "type": {"system": "http://dicom.nema.org/resources/ontology/DCM", "code": "110112"},
+        "recorded": "2021-04-05T10:00:00Z",
+        "agent": [{"who": {"identifier": {"value": "u-88"}}, "requestor": True}],
+        "source": {"observer": {"display": "gateway"}},
+        "entity": [{"query": base64.b64encode(xml.encode()).decode()}],
+    }
+    out = scrub(safe_harbor, event)
+    decoded = base64.b64decode(out["entity"][0]["query"]).decode()
+    for value in ("QxWendrith77", "Brammock-204"):
+        assert value not in decoded, value
+    assert 'extension="PRPA_IN201309UV02"' in decoded
+    template = re.search(r"<templateId [^>]*>", decoded)
+    assert template is not None and "ID-" not in template.group()  # a version, maybe a date
