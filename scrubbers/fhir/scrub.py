@@ -1051,6 +1051,12 @@ class FHIRScrubber:
 
     def _scrub_escaped(self, escaped: str, walk: _Walk) -> str:
         text = html.unescape(escaped)
+        if len(text) >= _MIN_BASE64_RUN:
+            # A narrative printing a base64 element (an AuditEvent query, a small
+            # attachment): the text it encodes is scrubbed as the element's own.
+            decoded = _BASE64_RUN.sub(lambda m: self._scrub_base64_run(m.group(), walk), text)
+            if decoded != text:
+                text, escaped = decoded, html.escape(decoded, quote=True)
         outcome = walk.ctx.apply(text, _FREE_TEXT)
         if not isinstance(outcome, str):
             return ""
@@ -1058,6 +1064,21 @@ class FHIRScrubber:
         if outcome == text:
             return escaped
         return html.escape(outcome, quote=True)
+
+    @staticmethod
+    def _scrub_base64_run(run: str, walk: _Walk) -> str:
+        if len(run) % 4:
+            return run
+        try:
+            text = base64.b64decode(run, validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError, ValueError):
+            return run
+        if not text.strip() or _CONTROL.search(text):
+            return run  # a binary
+        outcome = walk.ctx.apply(text, _FREE_TEXT)
+        if not isinstance(outcome, str):
+            return ""
+        return run if outcome == text else base64.b64encode(outcome.encode("utf-8")).decode("ascii")
 
     def _narrative_ids(self, text: str, walk: _Walk) -> str:
         """Logical ids a generated narrative prints, given the pseudonyms they have
@@ -1168,6 +1189,10 @@ _STRING_TYPES: Final = frozenset(
     | {"date", "dateTime", "instant", "time", "base64Binary"}
 )
 _CONTROL: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# A base64 run printed in a narrative: at least 40 characters (shorter ones are words
+# and ids), decoded only when it is text.
+_MIN_BASE64_RUN: Final = 40
+_BASE64_RUN: Final = re.compile(r"(?<![A-Za-z0-9+/=])[A-Za-z0-9+/]{40,}={0,2}(?![A-Za-z0-9+/=])")
 _TERMINOLOGY_KEYS: Final = frozenset({"system", "version"})
 # A structural key as Questionnaires write them: no spaces, nothing but word
 # characters and separators (dotted numbers, LOINC paths, slugs).

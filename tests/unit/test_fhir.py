@@ -1327,3 +1327,37 @@ def test_hl7v3_instance_identifiers_in_embedded_xml_are_scrubbed(
     assert 'extension="PRPA_IN201309UV02"' in decoded
     template = re.search(r"<templateId [^>]*>", decoded)
     assert template is not None and "ID-" not in template.group()  # a version, maybe a date
+
+
+def test_base64_printed_in_a_narrative_is_scrubbed_as_its_text(
+    safe_harbor: FHIRScrubber,
+) -> None:
+    """A generated narrative prints an AuditEvent.entity.query as its base64: the
+    text it encodes is scrubbed like the element's own (hold-out round 5: the IHE PIX
+    query's patient identifier survived in the narrative's copy)."""
+    xml = (
+        '<PRPA_IN201309UV02 xmlns="urn:hl7-org:v3"><patientIdentifier>'
+        '<value extension="QxWendrith77" root="2.16.840.1.113883.4.2"/>'
+        "</patientIdentifier></PRPA_IN201309UV02>"
+    )
+    query = base64.b64encode(xml.encode()).decode()
+    event = {
+        "resourceType": "AuditEvent",
+        "id": "ae-7",
+        "text": {
+            "status": "generated",
+            "div": f'<div xmlns="http://www.w3.org/1999/xhtml"><p><b>query</b>: {query}</p></div>',
+        },
+        "type": {"system": "http://dicom.nema.org/resources/ontology/DCM", "code": "110112"},
+        "recorded": "2021-04-05T10:00:00Z",
+        "agent": [{"who": {"identifier": {"value": "u-88"}}, "requestor": True}],
+        "source": {"observer": {"display": "gateway"}},
+        "entity": [{"query": query}],
+    }
+    out = scrub(safe_harbor, event)
+    runs = re.findall(r"[A-Za-z0-9+/]{40,}={0,2}", out["text"]["div"])
+    assert runs
+    for run in runs:
+        decoded = base64.b64decode(run).decode()
+        assert "QxWendrith77" not in decoded
+        assert "patientIdentifier" in decoded
