@@ -461,6 +461,8 @@ class FHIRScrubber:
             return outcome
         if path_kind is not None:
             outcome = self._apply(value, path_kind, role, path, fhir_type or "string", walk)
+            if path_kind is Kind.NAME:  # a name in a string element: found in free text too
+                walk.ctx.text.add_name(*_name_parts(value), as_text(outcome, path_kind))
             return _REMOVE if isinstance(outcome, Removal) else outcome
         return value
 

@@ -1277,6 +1277,10 @@ def test_audit_event_agent_name_and_alternative_id_are_scrubbed(
     event = {
         "resourceType": "AuditEvent",
         "id": "ae-5",
+        "text": {
+            "status": "generated",
+            "div": '<div xmlns="http://www.w3.org/1999/xhtml"><p><b>name</b>: Orla Penhaligon</p></div>',
+        },
         "type": {"system": "http://dicom.nema.org/resources/ontology/DCM", "code": "110112"},
         "recorded": "2021-04-05T10:00:00Z",
         "agent": [
