@@ -251,6 +251,9 @@ DETECTORS: Final = (
 )
 
 # Element K (certificate/license numbers) and L (vehicle identifiers, plates).
+_V3_ID_TAG: Final = r"<(?!(?:[\w-]+:)?(?:templateId|interactionId)\b)[\w:.-]+\s"
+_V3_OID: Final = r"[\"'][0-2](?:\.\d+)+[\"']"
+_V3_ID_VALUE: Final = r"[\"'](?P<value>[^\"'<>&\s][^\"'<>&]{0,63})[\"']"
 IDENTIFIER_DETECTORS: Final = (
     Detector(
         "license-context",
@@ -298,6 +301,30 @@ IDENTIFIER_DETECTORS: Final = (
         Kind.DEVICE_ID,
         _re(r"(?=\()\(01\)\d{14}(?:\(\d{2,4}\)[a-z0-9-]{1,20}){0,5}"),
         requires="device",
+    ),
+    # An HL7 v3 / CDA instance identifier (II) in embedded XML: the ``extension`` of an
+    # element whose ``root`` is an OID, either attribute first ("<id extension="..."
+    # root="2.16..."/>", an IHE PIX/PDQ query's patientIdentifier). Template and
+    # interaction ids are codes of the specification, not identifiers of anyone.
+    Detector(
+        "v3-id-extension-first",
+        Kind.OTHER_ID,
+        _re(
+            rf"(?=<){_V3_ID_TAG}[^<>]{{0,200}}?\bextension\s*=\s*{_V3_ID_VALUE}"
+            rf"(?=[^<>]{{0,200}}?\broot\s*=\s*{_V3_OID})"
+        ),
+        "value",
+        requires="v3-id",
+    ),
+    Detector(
+        "v3-id-root-first",
+        Kind.OTHER_ID,
+        _re(
+            rf"(?=<){_V3_ID_TAG}[^<>]{{0,200}}?\broot\s*=\s*{_V3_OID}"
+            rf"[^<>]{{0,200}}?\bextension\s*=\s*{_V3_ID_VALUE}"
+        ),
+        "value",
+        requires="v3-id",
     ),
     # A VIN: 17 capitals and digits without I, O or Q, with both letters and digits.
     Detector(
@@ -547,6 +574,7 @@ _CONTEXT_HINTS: Final = (
     ("phone", ("tel", "phone", "ph", "cell", "mobile", "pager", "beeper", "call", "contact")),
     ("vehicle", ("licen", "lic", "dl", "vin", "plate")),
     ("device", ("serial", "s/n", "sn", "udi", "(01)")),
+    ("v3-id", ("extension",)),
     ("zip", ("zip",)),
     ("box", ("box",)),
 )

@@ -50,6 +50,10 @@ PATH_KINDS: Final[dict[str, Kind]] = {
     "RelatedPerson.photo": Kind.PHOTO,
     "Person.photo": Kind.PHOTO,
     "Media.content": Kind.PHOTO,
+    # The agent of an audited event (the patient at a portal, a user): their name,
+    # and their identity at the source system.
+    "AuditEvent.agent.name": Kind.NAME,
+    "AuditEvent.agent.altId": Kind.OTHER_ID,
 }
 
 # Element names that say what a string is, wherever they appear.

@@ -273,6 +273,7 @@ class FHIRScrubber:
         role = rules.RESOURCE_ROLES.get(resource_type, Role.PATIENT)
         if resource_type == "Observation":
             self._age_observation(resource, walk)
+            self._labelled_observation(resource, walk)
         elif resource_type == "QuestionnaireResponse":
             self._labelled_answers(resource.get("item"), walk)
         skip = _RESOURCE_SKIP
@@ -460,6 +461,8 @@ class FHIRScrubber:
             return outcome
         if path_kind is not None:
             outcome = self._apply(value, path_kind, role, path, fhir_type or "string", walk)
+            if path_kind is Kind.NAME:  # a name in a string element: found in free text too
+                walk.ctx.text.add_name(*_name_parts(value), as_text(outcome, path_kind))
             return _REMOVE if isinstance(outcome, Removal) else outcome
         return value
 
@@ -706,6 +709,24 @@ class FHIRScrubber:
                 else:
                     part["valueQuantity"] = result
 
+    def _labelled_observation(self, resource: dict[str, Any], walk: _Walk) -> None:
+        """An Observation (or component) whose code names a kind of PHI ("Address",
+        "Contact's name": a screening item stored as an Observation): its string
+        value is that PHI, as a QuestionnaireResponse answer to that question."""
+        parts = [resource, *(c for c in resource.get("component") or () if isinstance(c, dict))]
+        for part in parts:
+            if isinstance(part.get("valueString"), str):
+                kind = _code_kind(part.get("code"))
+                if kind is not None:
+                    self._labelled_value(part, kind, "Observation.valueString", walk)
+
+    def _labelled_value(self, holder: dict[str, Any], kind: Kind, path: str, walk: _Walk) -> None:
+        value = holder["valueString"]
+        outcome = self._apply(value, kind, Role.PATIENT, path, "string", walk)
+        if kind is Kind.NAME:
+            walk.ctx.text.add_name(*_name_parts(value), as_text(outcome, kind))
+        self._set(holder, "valueString", outcome)
+
     def _labelled_answers(self, items: Any, walk: _Walk) -> None:
         """String answers whose question says what they are ("Name", "Home address"):
         that kind of PHI, as in a Patient (no free-text pattern can tell a name), and
@@ -728,13 +749,8 @@ class FHIRScrubber:
                 if kind is None:
                     continue
                 for answer in answers:
-                    value = answer.get("valueString") if isinstance(answer, dict) else None
-                    if not isinstance(value, str):
-                        continue
-                    outcome = self._apply(value, kind, Role.PATIENT, path, "string", walk)
-                    if kind is Kind.NAME:
-                        walk.ctx.text.add_name(*_name_parts(value), as_text(outcome, kind))
-                    self._set(answer, "valueString", outcome)
+                    if isinstance(answer, dict) and isinstance(answer.get("valueString"), str):
+                        self._labelled_value(answer, kind, path, walk)
 
     def _attachment(self, attachment: dict[str, Any], path: str, role: Role, walk: _Walk) -> Any:
         content_type = str(attachment.get("contentType", "")).lower()
@@ -1037,6 +1053,12 @@ class FHIRScrubber:
 
     def _scrub_escaped(self, escaped: str, walk: _Walk) -> str:
         text = html.unescape(escaped)
+        if len(text) >= _MIN_BASE64_RUN:
+            # A narrative printing a base64 element (an AuditEvent query, a small
+            # attachment): the text it encodes is scrubbed as the element's own.
+            decoded = _BASE64_RUN.sub(lambda m: self._scrub_base64_run(m.group(), walk), text)
+            if decoded != text:
+                text, escaped = decoded, html.escape(decoded, quote=True)
         outcome = walk.ctx.apply(text, _FREE_TEXT)
         if not isinstance(outcome, str):
             return ""
@@ -1044,6 +1066,21 @@ class FHIRScrubber:
         if outcome == text:
             return escaped
         return html.escape(outcome, quote=True)
+
+    @staticmethod
+    def _scrub_base64_run(run: str, walk: _Walk) -> str:
+        if len(run) % 4:
+            return run
+        try:
+            text = base64.b64decode(run, validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError, ValueError):
+            return run
+        if not text.strip() or _CONTROL.search(text):
+            return run  # a binary
+        outcome = walk.ctx.apply(text, _FREE_TEXT)
+        if not isinstance(outcome, str):
+            return ""
+        return run if outcome == text else base64.b64encode(outcome.encode("utf-8")).decode("ascii")
 
     def _narrative_ids(self, text: str, walk: _Walk) -> str:
         """Logical ids a generated narrative prints, given the pseudonyms they have
@@ -1154,6 +1191,10 @@ _STRING_TYPES: Final = frozenset(
     | {"date", "dateTime", "instant", "time", "base64Binary"}
 )
 _CONTROL: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# A base64 run printed in a narrative: at least 40 characters (shorter ones are words
+# and ids), decoded only when it is text.
+_MIN_BASE64_RUN: Final = 40
+_BASE64_RUN: Final = re.compile(r"(?<![A-Za-z0-9+/=])[A-Za-z0-9+/]{40,}={0,2}(?![A-Za-z0-9+/=])")
 _TERMINOLOGY_KEYS: Final = frozenset({"system", "version"})
 # A structural key as Questionnaires write them: no spaces, nothing but word
 # characters and separators (dotted numbers, LOINC paths, slugs).
@@ -1431,6 +1472,15 @@ def _answer_kind(label: Any) -> Kind | None:
         return None
     text = " ".join(label.casefold().split()).rstrip("?:*. ").replace("\u2019", "'")
     return next((kind for pattern, kind in rules.ANSWER_LABELS if pattern.fullmatch(text)), None)
+
+
+def _code_kind(concept: Any) -> Kind | None:
+    """The kind of PHI a CodeableConcept names by its text or a coding's display."""
+    if not isinstance(concept, dict):
+        return None
+    labels = [concept.get("text")]
+    labels += [c.get("display") for c in concept.get("coding") or () if isinstance(c, dict)]
+    return next((kind for label in labels if (kind := _answer_kind(label)) is not None), None)
 
 
 def _masked_attachment(attachment: dict[str, Any]) -> dict[str, Any]:

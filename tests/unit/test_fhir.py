@@ -1239,3 +1239,129 @@ def test_address_part_extensions_follow_the_address(safe_harbor: FHIRScrubber) -
     lds = orjson.dumps(scrub(make("limited-data-set"), patient)).decode()
     assert "Lanternvej" not in lds and '"42"' not in lds
     assert "Brookvale" in lds  # the limited data set keeps the town
+
+
+def test_observation_string_values_take_the_kind_their_code_names(
+    safe_harbor: FHIRScrubber,
+) -> None:
+    """A screening item stored as an Observation coded "Address" (LOINC 56799-0)
+    holds the address typed as its valueString, like a QuestionnaireResponse answer
+    to that question (US Core PRAPARE items; hold-out round 5)."""
+    observation = {
+        "resourceType": "Observation",
+        "id": "sdoh-1",
+        "status": "final",
+        "code": {
+            "coding": [{"system": "http://loinc.org", "code": "56799-0", "display": "Address"}]
+        },
+        "subject": {"reference": "Patient/pat-1"},
+        "valueString": "Marrowgate Close",
+        "component": [
+            {"code": {"text": "Emergency contact's name"}, "valueString": "Tamsin Ollerenshaw"},
+            {"code": {"text": "Comment"}, "valueString": "prefers mornings"},
+        ],
+        "note": [{"text": "Tamsin Ollerenshaw will call back"}],
+    }
+    out = scrub(safe_harbor, observation)
+    text = orjson.dumps(out).decode()
+    for value in ("Marrowgate", "Tamsin", "Ollerenshaw"):
+        assert value not in text, value
+    assert out["component"][1]["valueString"] == "prefers mornings"
+
+
+def test_audit_event_agent_name_and_alternative_id_are_scrubbed(
+    safe_harbor: FHIRScrubber,
+) -> None:
+    """AuditEvent.agent.name is the person's name, agent.altId another identity of
+    theirs (a user id at the source): neither was scrubbed (hold-out round 5)."""
+    event = {
+        "resourceType": "AuditEvent",
+        "id": "ae-5",
+        "text": {
+            "status": "generated",
+            "div": '<div xmlns="http://www.w3.org/1999/xhtml"><p><b>name</b>: Orla Penhaligon</p></div>',
+        },
+        "type": {"system": "http://dicom.nema.org/resources/ontology/DCM", "code": "110112"},
+        "recorded": "2021-04-05T10:00:00Z",
+        "agent": [
+            {
+                "who": {"identifier": {"value": "u-88"}},
+                "altId": "731904288",
+                "name": "Orla Penhaligon",
+                "requestor": True,
+            }
+        ],
+        "source": {"observer": {"display": "gateway"}},
+    }
+    out = scrub(safe_harbor, event)
+    text = orjson.dumps(out).decode()
+    for value in ("731904288", "Orla", "Penhaligon"):
+        assert value not in text, value
+
+
+def test_hl7v3_instance_identifiers_in_embedded_xml_are_scrubbed(
+    safe_harbor: FHIRScrubber,
+) -> None:
+    """An AuditEvent.entity.query (base64) holding an HL7 v3 query: the patient
+    identifier is the ``extension`` of an ``<id>``-like element with an OID ``root``;
+    it was kept (IHE PIX query; hold-out round 5). Template and interaction ids are codes."""
+    xml = (
+        '<?xml version="1.0"?><PRPA_IN201309UV02 xmlns="urn:hl7-org:v3">'
+        '<interactionId extension="PRPA_IN201309UV02" root="2.16.840.1.113883.1.6"/>'
+        '<templateId root="2.16.840.1.113883.10.20.22.1.1" extension="2015-08-01"/>'
+        "<parameterList><patientIdentifier>"
+        '<value extension="QxWendrith77" root="2.16.840.1.113883.4.2"/>'
+        "<semanticsText>Patient.Id</semanticsText></patientIdentifier>"
+        "<patientIdentifier><value root='1.2.3.4.5' extension='Brammock-204'/></patientIdentifier>"
+        "</parameterList></PRPA_IN201309UV02>"
+    )
+    event = {
+        "resourceType": "AuditEvent",
+        "id": "ae-6",
+        "type": {"system": "http://dicom.nema.org/resources/ontology/DCM", "code": "110112"},
+        "recorded": "2021-04-05T10:00:00Z",
+        "agent": [{"who": {"identifier": {"value": "u-88"}}, "requestor": True}],
+        "source": {"observer": {"display": "gateway"}},
+        "entity": [{"query": base64.b64encode(xml.encode()).decode()}],
+    }
+    out = scrub(safe_harbor, event)
+    decoded = base64.b64decode(out["entity"][0]["query"]).decode()
+    for value in ("QxWendrith77", "Brammock-204"):
+        assert value not in decoded, value
+    assert 'extension="PRPA_IN201309UV02"' in decoded
+    template = re.search(r"<templateId [^>]*>", decoded)
+    assert template is not None and "ID-" not in template.group()  # a version, maybe a date
+
+
+def test_base64_printed_in_a_narrative_is_scrubbed_as_its_text(
+    safe_harbor: FHIRScrubber,
+) -> None:
+    """A generated narrative prints an AuditEvent.entity.query as its base64: the
+    text it encodes is scrubbed like the element's own (hold-out round 5: the IHE PIX
+    query's patient identifier survived in the narrative's copy)."""
+    xml = (
+        '<PRPA_IN201309UV02 xmlns="urn:hl7-org:v3"><patientIdentifier>'
+        '<value extension="QxWendrith77" root="2.16.840.1.113883.4.2"/>'
+        "</patientIdentifier></PRPA_IN201309UV02>"
+    )
+    query = base64.b64encode(xml.encode()).decode()
+    event = {
+        "resourceType": "AuditEvent",
+        "id": "ae-7",
+        "text": {
+            "status": "generated",
+            "div": f'<div xmlns="http://www.w3.org/1999/xhtml"><p><b>query</b>: {query}</p></div>',
+        },
+        "type": {"system": "http://dicom.nema.org/resources/ontology/DCM", "code": "110112"},
+        "recorded": "2021-04-05T10:00:00Z",
+        "agent": [{"who": {"identifier": {"value": "u-88"}}, "requestor": True}],
+        "source": {"observer": {"display": "gateway"}},
+        "entity": [{"query": query}],
+    }
+    out = scrub(safe_harbor, event)
+    runs = re.findall(r"[A-Za-z0-9+/]{40,}={0,2}", out["text"]["div"])
+    assert runs
+    for run in runs:
+        decoded = base64.b64decode(run).decode()
+        assert "QxWendrith77" not in decoded
+        assert "patientIdentifier" in decoded
