@@ -2,10 +2,13 @@
 
 De-identified and quarantine topics get as many partitions as the largest
 raw topic feeding them (so per-partition parallelism carries through), and
-the configured replication and retention. The quarantine topic also gets
-``max.message.bytes`` for a record carrying a raw payload of up to
-``PHI_SCRUB_QUARANTINE_MAX_BYTES``; ``check`` reports an existing quarantine
-topic with a smaller limit (its oversized records would lose their payload).
+the configured replication and retention, and a ``max.message.bytes`` that
+fits what the worker writes to them: on the quarantine topic a record carrying
+a raw payload of up to ``PHI_SCRUB_QUARANTINE_MAX_BYTES``; on the de-identified
+topics twice ``PHI_SCRUB_MAX_RECORD_BYTES`` (scrubbing adds provenance labels,
+and a pseudonym can be longer than the value it replaces), so that a record the
+worker scrubs is never refused by the broker's 1 MB default and diverted to
+quarantine. ``check`` reports existing topics with smaller limits.
 The worker never creates topics itself (Faust is told not to declare them).
 """
 
@@ -33,6 +36,11 @@ class TopicPlan:
 def quarantine_message_bytes(config: WorkerConfig) -> int:
     """The quarantine topic's ``max.message.bytes``: the largest kept payload, plus framing."""
     return config.quarantine_max_bytes + RECORD_OVERHEAD_BYTES
+
+
+def output_message_bytes(config: WorkerConfig) -> int:
+    """A de-identified topic's ``max.message.bytes``: room for the largest scrubbed record."""
+    return 2 * config.max_record_bytes + RECORD_OVERHEAD_BYTES
 
 
 def _admin(config: WorkerConfig) -> KafkaAdminClient:
@@ -64,9 +72,10 @@ def plan(config: WorkerConfig, admin: KafkaAdminClient) -> list[TopicPlan]:
     retention = config.topic_retention_ms
     common = {"retention.ms": str(retention)} if retention > 0 else {}
     quarantine = {**common, "max.message.bytes": str(quarantine_message_bytes(config))}
+    output = {**common, "max.message.bytes": str(output_message_bytes(config))}
     return [
-        TopicPlan(config.hl7_output, hl7, common),
-        TopicPlan(config.fhir_output, fhir, common),
+        TopicPlan(config.hl7_output, hl7, output),
+        TopicPlan(config.fhir_output, fhir, output),
         TopicPlan(config.quarantine_topic, max(hl7, fhir), quarantine),
     ]
 
@@ -113,15 +122,27 @@ def check(config: WorkerConfig) -> list[str]:
                     f"{topic.name}: {actual[topic.name]} partitions, raw topics have "
                     f"{topic.partitions}"
                 )
-        if config.quarantine_topic in actual:
-            limit = _max_message_bytes(admin, config.quarantine_topic)
-            wanted_bytes = quarantine_message_bytes(config)
-            if limit is not None and limit < wanted_bytes:
-                problems.append(
-                    f"{config.quarantine_topic}: max.message.bytes is {limit}, the worker needs "
-                    f"{wanted_bytes} (PHI_SCRUB_QUARANTINE_MAX_BYTES plus framing); larger "
-                    "quarantine records would be kept without their payload"
+        for topic in wanted:
+            if topic.name not in actual:
+                continue
+            limit = _max_message_bytes(admin, topic.name)
+            wanted_bytes = int(topic.configs["max.message.bytes"])
+            if limit is None or limit >= wanted_bytes:
+                continue
+            if topic.name == config.quarantine_topic:
+                consequence = (
+                    "(PHI_SCRUB_QUARANTINE_MAX_BYTES plus framing); larger quarantine records "
+                    "would be kept without their payload"
                 )
+            else:
+                consequence = (
+                    "(twice PHI_SCRUB_MAX_RECORD_BYTES plus framing); larger scrubbed records "
+                    "would be refused and quarantined"
+                )
+            problems.append(
+                f"{topic.name}: max.message.bytes is {limit}, the worker needs {wanted_bytes} "
+                + consequence
+            )
         return problems
     finally:
         admin.close()

@@ -24,7 +24,7 @@ from typing import Any
 import orjson
 import pytest
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
-from kafka.admin import KafkaAdminClient, NewTopic
+from kafka.admin import ConfigResource, ConfigResourceType, KafkaAdminClient, NewTopic
 from prometheus_client.parser import text_string_to_metric_families
 
 from streams.pipeline import SourceRecord
@@ -254,6 +254,19 @@ def _consume(bootstrap: str, names: list[str], expected: int, timeout: float) ->
     return received
 
 
+MIB = 1024 * 1024
+
+
+def _max_message_bytes(bootstrap: str, topic: str) -> int:
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+    try:
+        resource = ConfigResource(ConfigResourceType.TOPIC, topic, {"max.message.bytes": None})
+        described = admin.describe_configs([resource], config_filter="all")
+    finally:
+        admin.close()
+    return int(described["topic"][topic]["max.message.bytes"]["value"])
+
+
 def test_20mb_record_is_quarantined_whole_and_its_partition_flows(
     kafka_bootstrap: str, topics: dict[str, str], tmp_path: Path
 ) -> None:
@@ -268,6 +281,11 @@ def test_20mb_record_is_quarantined_whole_and_its_partition_flows(
     subprocess.run(
         [*cli, "topics", "ensure"], env=env, check=True, capture_output=True, timeout=120
     )
+    # Each output topic fits what the worker writes to it (the broker default is 1 MB):
+    # a kept 32 MiB payload in quarantine, a scrubbed 4 MiB record (twice, for growth).
+    assert _max_message_bytes(kafka_bootstrap, topics["quarantine"]) == 32 * MIB + 64 * 1024
+    for name in (topics["hl7_out"], topics["fhir_out"]):
+        assert _max_message_bytes(kafka_bootstrap, name) == 8 * MIB + 64 * 1024
     head = ADT.encode() + b"OBX|1|ED|PDF^Report||^application^pdf^Base64^"
     big = head + b"A" * (BIG_RECORD - len(head) - 1) + b"\r"
     producer = KafkaProducer(
