@@ -18,6 +18,10 @@ Contract::
   produces no output at all. NDJSON is the exception: each line is its own
   document, so a bad line fails (named by its line number) and the other
   lines are written, one resource per line as they came.
+* Every output passes the same independent verifier as the worker's before it
+  is written: one still holding input PHI fails (kinds named, never values).
+* Output files keep their input's relative path and name, as the contract
+  says; name inputs so that their paths carry no PHI (Synthea's do).
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ import click
 import orjson
 
 from parsers.detect import detect_format
+from parsers.fhir import json_io
 from scrubbers.engine import Scrubber
 from scrubbers.fhir.scrub import FHIRScrubber
 from scrubbers.hl7.scrub import DocumentResult, HL7Scrubber
@@ -39,6 +44,7 @@ from scrubbers.keys import KeyConfigError, KeyRing
 from scrubbers.policy import DEFAULT_PRESET, load_policy
 from scrubbers.policy_yaml import PolicyError
 from scrubbers.report import ScrubReport
+from scrubbers.verify import Verifier
 
 DEFAULT_MAX_BYTES = 16 * 1024 * 1024
 FORMATS = ("auto", "hl7v2", "fhir")
@@ -168,7 +174,7 @@ def scrub_command(
     except PolicyError as exc:
         raise UsageError(str(exc)) from None
     engine = Scrubber(policy, keys)
-    scrubbers = _Scrubbers(HL7Scrubber(engine), FHIRScrubber(engine))
+    scrubbers = _Scrubbers(HL7Scrubber(engine), FHIRScrubber(engine), Verifier(policy))
     inputs = list(iter_inputs(paths, out_dir))
     totals = RunTotals()
     stdout = click.get_binary_stream("stdout")
@@ -198,6 +204,18 @@ def _fail(totals: RunTotals, label: str, index: int | None, reason: str) -> None
 class _Scrubbers:
     hl7: HL7Scrubber
     fhir: FHIRScrubber
+    verifier: Verifier
+
+
+def _unverified(scrubbers: _Scrubbers, source: bytes, output: bytes, fmt: str) -> str | None:
+    """Why ``output`` must not be written (the verifier's kinds), or None when clean."""
+    try:
+        findings = scrubbers.verifier.findings(source, output, fmt)
+    except Exception as exc:  # fail closed: an output that cannot be checked is not written
+        return f"verification failed: internal error ({type(exc).__name__})"
+    if not findings:
+        return None
+    return f"output still holds input PHI ({', '.join(sorted(findings))}); not written"
 
 
 def _scrub_one(
@@ -224,7 +242,7 @@ def _scrub_one(
         return
     detected = detect_format(data) if input_format == "auto" else input_format
     if detected == "fhir":
-        _scrub_fhir(item, scrubbers.fhir, data, totals, stdout)
+        _scrub_fhir(item, scrubbers, data, totals, stdout)
         return
     if detected == "unknown":
         _fail(totals, item.label, None, "not HL7v2 ER7 (no MSH, FHS or BHS segment at the start)")
@@ -242,6 +260,10 @@ def _scrub_one(
             totals.add(message.report)
     if result.output is None or not result.ok:
         return
+    refusal = _unverified(scrubbers, data, result.output, "hl7v2")
+    if refusal is not None:
+        _fail(totals, item.label, None, refusal)
+        return
     try:
         _write(item.destination, result.output, stdout)
     except OSError as exc:
@@ -251,18 +273,24 @@ def _scrub_one(
 
 
 def _scrub_fhir(
-    item: Input, fhir: FHIRScrubber, data: bytes, totals: RunTotals, stdout: BinaryIO
+    item: Input, scrubbers: _Scrubbers, data: bytes, totals: RunTotals, stdout: BinaryIO
 ) -> None:
     try:
-        results = fhir.scrub_bytes(data)
+        results = scrubbers.fhir.scrub_bytes(data)
     except Exception as exc:
         _fail(totals, item.label, None, f"internal error ({type(exc).__name__})")
         return
+    lines = dict(json_io.ndjson_lines(data)) if results and results[0].line is not None else {}
     outputs = []
     for result in results:
         where = f" line {result.line}" if result.line is not None else ""
         if result.error is not None or result.output is None:
             _fail(totals, item.label + where, None, result.error or "not scrubbed")
+            continue
+        source = data if result.line is None else lines[result.line]
+        refusal = _unverified(scrubbers, source, result.output, "fhir")
+        if refusal is not None:
+            _fail(totals, item.label + where, None, refusal)
             continue
         totals.messages += 1
         if result.report is not None:

@@ -5,12 +5,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import orjson
 import pytest
 from click.testing import CliRunner
 
+from scrubbers.fhir.scrub import FHIRResult, FHIRScrubber
+from scrubbers.hl7.scrub import DocumentResult, HL7Scrubber, MessageResult
 from streams.cli import cli
 
 from .conftest import TEST_SECRET
+from .test_fhir import PATIENT
 from .test_hl7_scrub import ADT
 
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "hl7v2" / "fhir-converter"
@@ -130,3 +134,36 @@ def test_fhir_json_and_ndjson_keep_their_form(runner: CliRunner, tmp_path: Path)
     assert "Quillfeather" not in (out / "export.ndjson").read_text()
     bundle = json.loads((out / "bundle.json").read_text())
     assert bundle["entry"][0]["resource"]["name"][0]["family"] == "[NAME]"
+
+
+@pytest.mark.interpreted_only
+def test_outputs_pass_the_verifier_before_they_are_written(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The CLI runs the worker's independent verifier: a scrubber bug that lets a
+    name through fails the input (kinds named, no value) and writes nothing."""
+
+    def leaky(self: HL7Scrubber, data: bytes, max_bytes: int | None = None) -> DocumentResult:
+        return DocumentResult(data, [MessageResult(0, self.scrubber.message().report)])
+
+    def leaky_fhir(self: FHIRScrubber, data: bytes) -> list[FHIRResult]:
+        lines = enumerate(data.split(b"\n"), start=1)
+        return [FHIRResult(line, line=number) for number, line in lines if line]
+
+    monkeypatch.setattr(HL7Scrubber, "scrub_bytes", leaky)
+    monkeypatch.setattr(FHIRScrubber, "scrub_bytes", leaky_fhir)
+    (tmp_path / "a.hl7").write_text(ADT)
+    patient = {**PATIENT, "id": "p1"}
+    (tmp_path / "b.ndjson").write_bytes(
+        orjson.dumps({"resourceType": "Basic", "id": "b1"}) + b"\n" + orjson.dumps(patient) + b"\n"
+    )
+    out = tmp_path / "out"
+    result = runner.invoke(
+        cli, ["scrub", "--out-dir", str(out), str(tmp_path / "a.hl7"), str(tmp_path / "b.ndjson")]
+    )
+    assert result.exit_code == 1
+    assert not (out / "a.hl7").exists()
+    assert "a.hl7: output still holds input PHI (" in result.stderr
+    assert "b.ndjson line 2: output still holds input PHI (" in result.stderr
+    assert (out / "b.ndjson").read_bytes().count(b"\n") == 1  # the clean line is written
+    assert "QUILLFEATHER" not in result.stderr.upper()
