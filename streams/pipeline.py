@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import enum
 import hashlib
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from importlib.metadata import version
@@ -39,6 +40,11 @@ from streams import deadline
 
 SCRUBBER_VERSION: Final = version("phi-scrub")
 HEADER_PREFIX: Final = "phi-scrub."
+# W3C Trace Context: version-traceid-parentid-flags, lower-case hex only.
+_TRACEPARENT: Final = re.compile(rb"[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}")
+# What any other allowlisted header may hold: printable ASCII, as long as W3C's
+# tracestate at most (no binary payloads, no multi-line text).
+_COPYABLE: Final = re.compile(rb"[\x20-\x7e]{0,512}")
 Headers = list[tuple[str, bytes]]
 
 
@@ -164,7 +170,7 @@ class RecordProcessor:
             topic=self.routing.outputs[record.topic],
             key=key,
             value=output,
-            headers=self._output_headers(record, report, fmt),
+            headers=self._copied_headers(record, fmt) + self._output_headers(record, report, fmt),
             quarantined=False,
             report=report,
         )
@@ -186,10 +192,35 @@ class RecordProcessor:
         [single] = results
         return single.output, single.report, single.error or ""
 
+    def _copied_headers(self, record: SourceRecord, fmt: str) -> Headers:
+        """The input's allowlisted headers, if they are safe to copy.
+
+        ``traceparent`` only in its W3C form (hex ids: it cannot spell PHI); any
+        other allowlisted header only as short printable ASCII, and only if the
+        verifier finds none of the record's PHI in it. Otherwise they are dropped
+        (the record itself is fine; its headers are not needed downstream).
+        """
+        copied: Headers = []
+        for name, value in record.headers:
+            lowered = name.lower()
+            if lowered not in self.allowlist or value is None:
+                continue
+            pattern = _TRACEPARENT if lowered == "traceparent" else _COPYABLE
+            if pattern.fullmatch(value):
+                copied.append((name, value))
+        if any(name.lower() != "traceparent" for name, _ in copied) and record.value:
+            blob = b"\n".join(value for _, value in copied)
+            try:
+                leaked = self.verifier.findings(record.value, blob, fmt)
+            except Exception:  # fail closed: unchecked headers are not copied
+                return []
+            if leaked:
+                return []
+        return copied
+
     def _output_headers(self, record: SourceRecord, report: ScrubReport, fmt: str) -> Headers:
-        headers: Headers = [(k, v) for k, v in record.headers if k.lower() in self.allowlist]
         counts = {kind: sum(methods.values()) for kind, methods in report.by_kind().items()}
-        headers += [
+        headers: Headers = [
             (HEADER_PREFIX + "record-id", record.record_id.encode()),
             (HEADER_PREFIX + "format", fmt.encode()),
             (HEADER_PREFIX + "policy-id", report.policy_id.encode()),

@@ -28,6 +28,9 @@ def processor() -> RecordProcessor:
     return RecordProcessor(scrubber, ROUTING, max_bytes=64 * 1024, header_allowlist=["traceparent"])
 
 
+TRACEPARENT = b"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+
+
 def record(topic: str, value: bytes | None, offset: int = 7) -> SourceRecord:
     return SourceRecord(
         topic,
@@ -35,7 +38,7 @@ def record(topic: str, value: bytes | None, offset: int = 7) -> SourceRecord:
         offset,
         b"QUILLFEATHER-TST0042",
         value,
-        [("traceparent", b"00-abc-def-01"), ("patient-name", b"QUILLFEATHER")],
+        [("traceparent", TRACEPARENT), ("patient-name", b"QUILLFEATHER")],
     )
 
 
@@ -51,7 +54,7 @@ def test_hl7_record_is_scrubbed_keyed_and_labelled(processor: RecordProcessor) -
     assert out.topic == "deid.hl7"
     assert out.key is not None and out.key.startswith(b"MRN-")
     headers = dict(out.headers)
-    assert headers["traceparent"] == b"00-abc-def-01"  # allowlisted
+    assert headers["traceparent"] == TRACEPARENT  # allowlisted
     assert "patient-name" not in headers  # other input headers are dropped
     assert headers["phi-scrub.policy-id"] == b"safe-harbor"
     assert headers["phi-scrub.record-id"] == record("raw.hl7", b"").record_id.encode()
@@ -95,6 +98,32 @@ def test_poison_records_go_to_quarantine_with_a_reason(
     assert headers["phi-scrub.payload-bytes"] == str(len(value or b"")).encode()
     for name, header in out.headers:
         assert b"QUILLFEATHER" not in header, name
+
+
+@pytest.mark.parametrize(
+    ("headers", "copied"),
+    [
+        ([("traceparent", TRACEPARENT)], {"traceparent": TRACEPARENT}),
+        ([("traceparent", b"00-QUILLFEATHER-01")], {}),  # not W3C: dropped
+        ([("x-ward", b"ward-7b")], {"x-ward": b"ward-7b"}),
+        ([("x-ward", b"ward of Quillfeather")], {}),  # holds the record's PHI
+        ([("x-ward", b"bed\n7")], {}),  # not printable ASCII
+        ([("x-ward", b"w" * 513)], {}),  # too long to be a routing tag
+    ],
+)
+def test_allowlisted_headers_are_copied_only_when_they_cannot_carry_phi(
+    headers: list[tuple[str, bytes]], copied: dict[str, bytes]
+) -> None:
+    scrubber = Scrubber(load_policy("safe-harbor"), KeyRing.single(TEST_SECRET))
+    processor = RecordProcessor(
+        scrubber, ROUTING, max_bytes=64 * 1024, header_allowlist=["traceparent", "X-Ward"]
+    )
+    for topic, value in (("raw.hl7", ADT.encode()), ("raw.fhir", orjson.dumps(PATIENT))):
+        source = SourceRecord(topic, 0, 1, None, value, headers)
+        out = processor.process(source)
+        assert not out.quarantined
+        kept = {k: v for k, v in out.headers if not k.startswith("phi-scrub.")}
+        assert kept == copied, topic
 
 
 def test_a_scrubber_that_leaks_is_stopped_by_verification(
