@@ -41,6 +41,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.bench_fhir import _synthea, patient_variants
 from bench.bench_hl7 import adt_variants
+from bench.secret import BENCH_SECRET
 
 KAFKA = ROOT / "docker" / "kafka-local" / "kafka.sh"
 
@@ -120,7 +121,7 @@ def _start(
     env = {
         **os.environ,
         "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
-        "PHI_SCRUB_KEY": "b" * 40,
+        "PHI_SCRUB_KEY": BENCH_SECRET,
         "PHI_SCRUB_GROUP_ID": group,
         "PHI_SCRUB_HTTP_PORT": str(port),
         "PHI_SCRUB_HTTP_HOST": "127.0.0.1",

@@ -32,6 +32,7 @@ from fhir.resources.R4B.patient import Patient
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.secret import BENCH_SECRET
 from scrubbers.engine import Scrubber
 from scrubbers.fhir.scrub import FHIRScrubber
 from scrubbers.keys import KeyRing
@@ -97,7 +98,7 @@ def main() -> int:
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
 
-    scrubber = FHIRScrubber(Scrubber(load_policy("safe-harbor"), KeyRing.single("b" * 40)))
+    scrubber = FHIRScrubber(Scrubber(load_policy("safe-harbor"), KeyRing.single(BENCH_SECRET)))
     synthea = _synthea()
     workloads = {
         "patient": (patient_variants(synthea, 300), Patient),

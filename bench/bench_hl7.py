@@ -34,6 +34,7 @@ from hl7apy.parser import parse_message
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.secret import BENCH_SECRET
 from parsers.hl7v2 import parse
 from scrubbers.engine import Scrubber
 from scrubbers.hl7.scrub import HL7Scrubber
@@ -120,9 +121,7 @@ def main() -> int:
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
 
-    scrubber = HL7Scrubber(
-        Scrubber(load_policy("safe-harbor"), KeyRing.single("bench-" + "k" * 40))
-    )
+    scrubber = HL7Scrubber(Scrubber(load_policy("safe-harbor"), KeyRing.single(BENCH_SECRET)))
     template = (ROOT / "bench" / "data" / "adt_a01.hl7").read_text().replace("\n", "\r")
     workloads = {
         "adt": adt_variants(template),

@@ -34,6 +34,7 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.secret import BENCH_SECRET
 from scrubbers.engine import MessageContext, Scrubber
 from scrubbers.identity import PatientIdentifier
 from scrubbers.keys import KeyRing
@@ -136,7 +137,7 @@ def main() -> int:
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
 
-    scrubber = Scrubber(parse_policy(BENCH_POLICY), KeyRing.single("bench-" + "k" * 40))
+    scrubber = Scrubber(parse_policy(BENCH_POLICY), KeyRing.single(BENCH_SECRET))
     ctx = scrubber.message([PatientIdentifier("PATID1234", "MR", "GH")], reference_year=2026)
     _ = ctx.date_shift_days  # derived once per message, as the first date would
 

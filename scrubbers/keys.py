@@ -34,6 +34,7 @@ KEY_FILE_ENV: Final = "PHI_SCRUB_KEY_FILE"
 KEY_VERSION_ENV: Final = "PHI_SCRUB_KEY_VERSION"
 DEFAULT_KEY_VERSION: Final = "v1"
 MIN_KEY_BYTES: Final = 32
+MIN_DISTINCT_KEY_BYTES: Final = 8
 _SHA256_BLOCK: Final = 64
 _IPAD: Final = bytes(b ^ 0x36 for b in range(256))
 _OPAD: Final = bytes(b ^ 0x5C for b in range(256))
@@ -158,7 +159,15 @@ class KeyRing:
             except yaml.YAMLError:
                 # The parser's message would quote the offending line: a secret.
                 raise InvalidKeyError(f"key file {file} is not valid YAML") from None
-            return cls.from_mapping(data, str(file))
+            ring = cls.from_mapping(data, str(file))
+            if version is not None and version != ring.active.version:
+                # Two sources naming the active key: refuse rather than pick one silently.
+                raise InvalidKeyError(
+                    f"{KEY_VERSION_ENV}={version} but key file {file} is a key ring whose "
+                    f"active version is {ring.active.version!r}; unset {KEY_VERSION_ENV} "
+                    "(the ring's 'active' decides)"
+                )
+            return ring
         return cls.single(stripped, version or DEFAULT_KEY_VERSION)
 
     @classmethod
@@ -203,5 +212,11 @@ def _decode_secret(secret: object, version: str) -> bytes:
         raise InvalidKeyError(
             f"key version {version!r} is {len(material)} bytes; at least {MIN_KEY_BYTES} are "
             "required"
+        )
+    if len(set(material)) < MIN_DISTINCT_KEY_BYTES:
+        # "a" * 32, "changeme" * 4: a placeholder someone forgot, not a secret.
+        raise InvalidKeyError(
+            f"key version {version!r} repeats too few distinct bytes to be a secret; "
+            "generate one, e.g. base64:$(head -c 32 /dev/urandom | base64)"
         )
     return material

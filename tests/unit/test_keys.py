@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hmac
 import pickle
 from pathlib import Path
@@ -42,8 +43,8 @@ def test_key_material_never_in_repr_str_or_errors() -> None:
 
 
 def test_encoded_secrets() -> None:
-    hex_ring = KeyRing.single("hex:" + "ab" * 32)
-    b64_ring = KeyRing.single("base64:" + "q" * 44)
+    hex_ring = KeyRing.single("hex:" + bytes(range(32)).hex())
+    b64_ring = KeyRing.single("base64:" + base64.b64encode(bytes(range(1, 33))).decode())
     assert hex_ring.active.digest(b"m") != b64_ring.active.digest(b"m")
 
 
@@ -64,6 +65,26 @@ def test_key_ring_file_for_rotation(tmp_path: Path) -> None:
     assert ring.get("v1").version == "v1"
     with pytest.raises(InvalidKeyError, match="not configured"):
         ring.get("v3")
+
+
+def test_a_key_version_variable_must_agree_with_a_key_ring(tmp_path: Path) -> None:
+    file = tmp_path / "ring.yaml"
+    file.write_text(f"active: v2\nkeys:\n  v1: {SECRET}-old\n  v2: {SECRET}-new\n")
+    env = {"PHI_SCRUB_KEY_FILE": str(file), "PHI_SCRUB_KEY_VERSION": "v1"}
+    with pytest.raises(InvalidKeyError, match="active version is 'v2'") as err:
+        KeyRing.from_environment(env=env)
+    assert SECRET not in str(err.value)
+    env["PHI_SCRUB_KEY_VERSION"] = "v2"
+    assert KeyRing.from_environment(env=env).active.version == "v2"
+
+
+@pytest.mark.parametrize(
+    "placeholder", ["a" * 32, "changeme" * 4, "hex:" + "ab" * 32, "base64:" + "q" * 44]
+)
+def test_placeholder_keys_are_refused(placeholder: str) -> None:
+    with pytest.raises(InvalidKeyError, match="too few distinct bytes") as err:
+        KeyRing.single(placeholder)
+    assert placeholder not in str(err.value)
 
 
 def test_key_ring_active_must_exist(tmp_path: Path) -> None:

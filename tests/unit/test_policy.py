@@ -107,6 +107,12 @@ def test_selectors_for_format_and_datatype() -> None:
             3,
             "default method cannot be",
         ),
+        (
+            "id: x\nversion: 1\nrules:\n  - match: {kind: mrn}\n    method: pseudonymize\n"
+            "    with: {length: 8}\n",
+            None,
+            "'length' must be",
+        ),
     ],
 )
 def test_invalid_policies_name_the_key_and_line(text: str, line: int | None, fragment: str) -> None:
@@ -305,13 +311,13 @@ def test_limited_data_set_keeps_only_city_state_zip_of_an_address(
 
 def test_patient_pseudonym_follows_the_policys_mrn_rule() -> None:
     text = CROSS_FORMAT.replace(
-        "method: pseudonymize", "method: pseudonymize\n    with: {prefix: PT, length: 12}"
+        "method: pseudonymize", "method: pseudonymize\n    with: {prefix: PT, length: 16}"
     )
     ctx = Scrubber(parse_policy(text), KeyRing.single(TEST_SECRET)).message(
         [PatientIdentifier("A1234", "MR", authority="GH")]
     )
     assert ctx.patient_pseudonym().startswith("PT-")
-    assert len(ctx.patient_pseudonym()) == len("PT-") + 12
+    assert len(ctx.patient_pseudonym()) == len("PT-") + 16
     assert (
         ctx.apply("A1234", Target(Kind.MRN), ctx.namespace_of(authority="GH"))
         == ctx.patient_pseudonym()
