@@ -4,8 +4,10 @@ Independent on purpose: it does not use the scrubbers' field tables,
 datatype handlers or replacement code. It extracts the obvious PHI of the
 input with its own simple rules (the patient's, relatives', guarantors' and
 insured persons' names, identifiers, phones, street lines, cities, ZIP codes
-and birth dates), then searches the whole output for them as words, plus
-SSN and email patterns. A bug in the scrubber that lets a value through is
+and birth dates; long numbers anywhere in a person's resource, whose type
+is told by how it starts; keys and resource types not shaped like FHIR names),
+then searches the whole output, keys included, for them as words, plus SSN and
+email patterns. A bug in the scrubber that lets a value through is
 caught here; the record then goes to quarantine, never downstream.
 
 Kinds the policy deliberately keeps (a limited data set keeps cities, ZIP
@@ -45,6 +47,17 @@ _JSON_BASE64_STRING: Final = re.compile(
 )
 _PERSON_REFERENCE: Final = re.compile(r"(?:^|/)(?:Patient|RelatedPerson|Person)/")
 _HL7_HEX: Final = re.compile(r"\\X((?:[0-9A-Fa-f]{2})+)\\")
+# People's resources, by the start of their type (a type name with anything after it
+# is still that person's data).
+_PERSON_TYPES: Final = ("Patient", "RelatedPerson", "Person")
+# FHIR's names as FHIR spells them (this module's own rules): a key or resourceType
+# of another shape is input text in the place of a name, searched for as a value.
+_ELEMENT_NAME: Final = re.compile(r"_?[A-Za-z][A-Za-z0-9_]{0,63}")
+_RESOURCE_TYPE_NAME: Final = re.compile(r"[A-Z][A-Za-z0-9]{0,63}")
+# A number in a person's resource with six digits or more could be a date, phone
+# number, SSN or record number; an attachment's byte count is not.
+_NUMBER_DIGITS: Final = re.compile(r"\d{6,40}")
+_COUNT_KEYS: Final = frozenset({"size"})
 
 
 def _hex_decoded(match: re.Match[str]) -> str:
@@ -108,6 +121,7 @@ def _hl7_values(message: str) -> Iterator[tuple[Kind, str]]:
 
 def _fhir_values(document: Any) -> Iterator[tuple[Kind, str]]:
     stack = [document]
+    names: set[str] = set()  # keys already seen shaped like element names
     while stack:
         item = stack.pop()
         if isinstance(item, list):
@@ -115,7 +129,19 @@ def _fhir_values(document: Any) -> Iterator[tuple[Kind, str]]:
             continue
         if not isinstance(item, dict):
             continue
-        if item.get("resourceType") in ("Patient", "RelatedPerson", "Person"):
+        for key in item:
+            if key not in names:
+                if _ELEMENT_NAME.fullmatch(key):
+                    names.add(key)
+                else:
+                    yield Kind.FREE_TEXT, key
+        resource_type = item.get("resourceType")
+        if "resourceType" in item and not (
+            isinstance(resource_type, str) and _RESOURCE_TYPE_NAME.fullmatch(resource_type)
+        ):
+            yield Kind.FREE_TEXT, str(resource_type)
+        if isinstance(resource_type, str) and resource_type.startswith(_PERSON_TYPES):
+            yield from _person_numbers(item)
             for name in item.get("name", []) or []:
                 if isinstance(name, dict):
                     family = name.get("family", "")
@@ -149,6 +175,25 @@ def _fhir_values(document: Any) -> Iterator[tuple[Kind, str]]:
                 for word in str(bare.get("display", "")).replace(",", " ").split():
                     yield Kind.NAME, word
         stack.extend(v for v in item.values() if isinstance(v, dict | list))
+
+
+def _person_numbers(resource: dict[str, Any]) -> Iterator[tuple[Kind, str]]:
+    """The long digit runs of the numbers in a person's resource (not in resources
+    nested in it: they are searched as their own)."""
+    stack: list[tuple[str, Any]] = [("", resource)]
+    while stack:
+        key, item = stack.pop()
+        if isinstance(item, dict):
+            if item is not resource and "resourceType" in item:
+                continue
+            stack.extend(item.items())
+        elif isinstance(item, list):
+            stack.extend((key, value) for value in item)
+        elif isinstance(item, int | float) and not isinstance(item, bool):
+            # Whole digits only: a decimal's fraction (0.5327866394) is a measure.
+            whole = str(abs(int(item)))
+            if key not in _COUNT_KEYS and _NUMBER_DIGITS.fullmatch(whole):
+                yield Kind.OTHER_ID, whole
 
 
 def _fhir_text(output: bytes) -> str:

@@ -62,6 +62,15 @@ _REFERENCE: Final = re.compile(
 )
 _ID: Final = re.compile(r"[A-Za-z0-9.\-]{1,64}")
 _DATE_SHAPE: Final = re.compile(r"\d{4}(-\d{2}(-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2})?)?)?)?")
+# The shape of a resource type name and of an element name (``valueString``,
+# ``_birthDate``, ``fhir_comments``), bounded; no FHIR name has three digits in a
+# row (a year or a phone number has). A real but unknown type (an R6 or a custom
+# one) is scrubbed by the types of its values; anything else fails the document.
+_RESOURCE_TYPE_NAME: Final = re.compile(r"[A-Z](?:[A-Za-z]|[0-9](?![0-9]{2})){0,63}")
+_ELEMENT_NAME: Final = re.compile(r"_?[A-Za-z](?:[A-Za-z_]|[0-9](?![0-9]{2})){0,63}")
+# A number under an element no model knows is removed when its digits could be a
+# date, phone number, SSN or record number.
+_LONG_DIGIT_RUN: Final = re.compile(r"\d{6}")
 _TAG: Final = re.compile(r"(<[^>]*>)")
 _ATTRIBUTE: Final = re.compile(r"""(\s([\w:.-]+)\s*=\s*(["']))(.*?)(\3)""", re.DOTALL)
 # Attributes that only shape the page; every other attribute value is scrubbed as text.
@@ -170,7 +179,8 @@ class FHIRScrubber:
 
     def scrub_document(self, document: dict[str, Any]) -> ScrubReport:
         """Scrub a resource or Bundle in place; returns the document's report."""
-        resources = list(_resources(document))
+        shape = _shape_pass(document)
+        resources = shape.resources
         patients = [r for r in resources if r.get("resourceType") == "Patient"]
         patient_ids = [(str(p["id"]), id(p)) for p in patients if isinstance(p.get("id"), str)]
         known = None
@@ -193,6 +203,7 @@ class FHIRScrubber:
                 ctx.text.add_name(family, given, middle, replacement)
         walk = _Walk(ctx, ids=_document_ids(document, resources))
         document_identity = ctx.identity
+        redacted = self._unknown_numbers(shape.numbers, ctx)
         owners = self._owners(document, resources, patients, document_identity)
         ordered = patients + [r for r in resources if r.get("resourceType") != "Patient"]
         per_resource: dict[int, set[str]] = {}
@@ -200,8 +211,11 @@ class FHIRScrubber:
             walk.methods = set()
             ctx.use_identity(owners.get(id(resource), document_identity))
             self._resource(resource, walk)
+            if id(resource) in redacted:
+                walk.methods.add("redact")
             per_resource[id(resource)] = walk.methods
         ctx.use_identity(document_identity)
+        _unknown_keys(shape.unknown_keys, ctx)  # now that every name is known
         if document.get("resourceType") == "Bundle":
             walk.methods = per_resource.setdefault(id(document), set())
             self._bundle_urls(document, walk)
@@ -262,6 +276,32 @@ class FHIRScrubber:
                 if owner is not None:
                     owners[id(resource)] = owner
                     break
+        return owners
+
+    @staticmethod
+    def _unknown_numbers(
+        numbers: list[tuple[Any, Any, dict[str, Any]]], ctx: MessageContext
+    ) -> set[int]:
+        """Numbers under elements no model knows, fail closed: whatever they count,
+        they could be PHI written as a number (``"dob": 19610615``). One is removed
+        (and reported) when the free-text scrubber would change its digits or they
+        run to six or more; the rest stay. Returns the owners of those removed."""
+        owners: set[int] = set()
+        lists: dict[int, list[Any]] = {}
+        for holder, key, owner in numbers:
+            text = str(holder[key])
+            outcome = ctx.apply(text, _FREE_TEXT)
+            if outcome == text and _LONG_DIGIT_RUN.search(text) is None:
+                continue
+            ctx.report.record(Kind.FREE_TEXT, "redact")
+            owners.add(id(owner))
+            if isinstance(holder, list):
+                holder[key] = _REMOVE
+                lists[id(holder)] = holder
+            else:
+                del holder[key]
+        for items in lists.values():
+            items[:] = [item for item in items if item is not _REMOVE]
         return owners
 
     # --- walking ----------------------------------------------------------------
@@ -1328,28 +1368,93 @@ def _identifier_kind(identifier: dict[str, Any], path: str, role: Role) -> Kind:
     return Kind.OTHER_ID
 
 
-def _resources(document: dict[str, Any]) -> list[dict[str, Any]]:
-    """Every resource in the document, in document order: itself, Bundle entries
-    (nested Bundles too), contained resources, and resources nested anywhere
-    else (``Parameters.parameter.resource``, ``Bundle.entry.response.outcome``)."""
-    found: list[dict[str, Any]] = []
+@dataclass(slots=True)
+class _Shape:
+    """What the shape pass found in a document (see :func:`_shape_pass`)."""
 
-    def visit(item: Any, depth: int) -> None:
+    resources: list[dict[str, Any]] = field(default_factory=list)
+    # Keys no model knows, each with the (value-free) path of its first parent.
+    unknown_keys: dict[str, str] = field(default_factory=dict)
+    # Numbers under elements no model knows: (their dict or list, key or index, owner).
+    numbers: list[tuple[Any, Any, dict[str, Any]]] = field(default_factory=list)
+
+
+def _shape_pass(document: dict[str, Any]) -> _Shape:
+    """Every resource in the document, in document order (itself, Bundle entries,
+    nested Bundles, contained resources, resources nested anywhere else:
+    ``Parameters.parameter.resource``, ``Bundle.entry.response.outcome``), and a
+    check of the JSON shape of everything, typed by the models as the walk is.
+
+    Fails closed (value-free errors naming the parent path) on a ``resourceType``
+    that is not shaped like a resource type name, a key that is not shaped like
+    an element name, and a number where the models say a string belongs. It
+    reaches every object, including those the walk leaves to a datatype handler
+    (a Meta tag's coding), so nothing of the sort passes unseen. Keys the
+    models do not know and numbers under them are collected for the scrubber.
+    """
+    shape = _Shape()
+
+    def visit(item: Any, depth: int, model: str | None, path: str, owner: Any) -> None:
         if depth > MAX_DEPTH:
             raise FHIRScrubError("nesting too deep")
-        if isinstance(item, dict):
-            if "resourceType" in item:
-                found.append(item)
-            for value in item.values():
-                if isinstance(value, dict | list):
-                    visit(value, depth + 1)
-        elif isinstance(item, list):
+        if isinstance(item, list):
             for value in item:
                 if isinstance(value, dict | list):
-                    visit(value, depth + 1)
+                    visit(value, depth + 1, model, path, owner)
+            return
+        if "resourceType" in item:
+            resource_type = item["resourceType"]
+            if not isinstance(resource_type, str) or not _RESOURCE_TYPE_NAME.fullmatch(
+                resource_type
+            ):
+                where = f"{path}: " if path else ""
+                raise FHIRScrubError(f"{where}resourceType is not a FHIR resource type name")
+            shape.resources.append(item)
+            owner = item
+            model = resource_type if children(resource_type) is not None else "Resource"
+            path = model
+        elements = children(model) if model else None
+        for key, value in item.items():
+            element = elements.get(key) if elements else None
+            if element is None:
+                if key == "resourceType":
+                    continue
+                if not _ELEMENT_NAME.fullmatch(key):
+                    raise FHIRScrubError(f"{path}: a key is not a FHIR element name")
+                shape.unknown_keys.setdefault(key, path)
+                child_path = f"{path}.*"
+                if _is_number(value):
+                    shape.numbers.append((item, key, owner))
+                elif isinstance(value, list):
+                    shape.numbers.extend(
+                        (value, i, owner) for i, v in enumerate(value) if _is_number(v)
+                    )
+            else:
+                child_path = f"{path}.{key}"
+                if element.fhir_type in _STRING_TYPES and (
+                    _is_number(value)
+                    or (isinstance(value, list) and any(_is_number(v) for v in value))
+                ):
+                    raise FHIRScrubError(
+                        f"{child_path}: a {element.fhir_type} must be a JSON string"
+                    )
+            if isinstance(value, dict | list):
+                visit(value, depth + 1, element.model if element else None, child_path, owner)
 
-    visit(document, 0)
-    return found
+    visit(document, 0, None, "", document)
+    return shape
+
+
+def _unknown_keys(keys: dict[str, str], ctx: MessageContext) -> None:
+    """Keys no model knows are names, not data, unless the document's text context
+    knows them as PHI (a patient's surname as a key): then the document fails."""
+    for key, path in keys.items():
+        if ctx.text.scrub(key) != key:
+            raise FHIRScrubError(f"{path}: an element name the models do not know holds PHI")
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _document_ids(document: dict[str, Any], resources: list[dict[str, Any]]) -> frozenset[str]:

@@ -1365,3 +1365,186 @@ def test_base64_printed_in_a_narrative_is_scrubbed_as_its_text(
         decoded = base64.b64decode(run).decode()
         assert "QxWendrith77" not in decoded
         assert "patientIdentifier" in decoded
+
+
+# --- the shape of keys, resource types and numbers ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        {**ZEB, "resourceType": "Patient 617-555-0177"},
+        {**ZEB, "resourceType": "patient"},
+        {
+            "resourceType": "Bundle",
+            "type": "collection",
+            "entry": [
+                {"resource": {"resourceType": "Patient 617-555-0177", "birthDate": 19610615}}
+            ],
+        },
+        {
+            "resourceType": "Bundle",
+            "type": "collection",
+            "entry": [{"resource": {"resourceType": 6175550177, "id": "x"}}],
+        },
+        {**ZEB, "contained": [{"resourceType": "", "id": "c1"}]},
+    ],
+)
+def test_a_resource_type_not_shaped_like_a_type_name_fails_closed(
+    safe_harbor: FHIRScrubber, document: dict[str, Any]
+) -> None:
+    [result] = safe_harbor.scrub_bytes(orjson.dumps(document))
+    assert result.output is None
+    assert result.error is not None and "resourceType" in result.error
+    for value in (*ZEB_PHI, "617", "0177", "19610615"):
+        assert value not in result.error
+
+
+def test_a_real_but_unknown_resource_type_is_still_scrubbed_by_value_types(
+    safe_harbor: FHIRScrubber,
+) -> None:
+    for name in ("FutureR6Thing", "X", "Custom2Resource"):
+        out = scrub(safe_harbor, {"resourceType": name, "note": "Zebulon called 617-555-0177"})
+        assert out["resourceType"] == name
+        assert "555-0177" not in orjson.dumps(out).decode()
+
+
+@pytest.mark.parametrize(
+    ("key", "where"),
+    [
+        ("call 617-555-0177 Brightwater", "Patient"),
+        ("617-555-0177", "Patient.name"),
+        ("a b", "Patient.extension"),
+        ("x6175550177", "Patient"),
+        ("dob1961", "Patient"),
+        ("_", "Patient"),
+        ("é", "Patient"),
+        ("a" * 80, "Patient"),
+    ],
+)
+def test_json_keys_not_shaped_like_element_names_fail_closed(
+    safe_harbor: FHIRScrubber, key: str, where: str
+) -> None:
+    document: dict[str, Any] = {**ZEB, "name": [{"family": "Quillfeather"}]}
+    if where == "Patient":
+        document[key] = "x"
+    elif where == "Patient.name":
+        document["name"][0][key] = "x"
+    else:
+        document["extension"] = [{"url": "urn:x", key: "x"}]
+    [result] = safe_harbor.scrub_bytes(orjson.dumps(document))
+    assert result.output is None
+    assert result.error is not None
+    assert result.error.startswith(f"{where}:"), result.error
+    assert "element name" in result.error
+    for value in (*ZEB_PHI, "617", "0177", "Brightwater", "1961", "a b", "aaaa"):
+        assert value not in result.error
+    # keys the walk never visits (a Meta tag's coding) are checked all the same
+    tagged = {**ZEB, "meta": {"tag": [{"code": "x", key: "y"}]}}
+    [result] = safe_harbor.scrub_bytes(orjson.dumps(tagged))
+    assert result.output is None and result.error is not None
+    assert key not in result.error
+
+
+def test_element_name_shaped_keys_the_models_do_not_know_are_kept(
+    safe_harbor: FHIRScrubber,
+) -> None:
+    document = {
+        **ZEB,
+        "fhir_comments": ["a comment"],
+        "_birthDate": {"extension": [{"url": "urn:x", "valueString": "morning"}]},
+        "futureElement": {"valueString": "ok", "_valueString": {"id": "v1"}},
+        "name": [{"family": "Quillfeather", "_family": {"id": "f1"}}],
+    }
+    out = scrub(safe_harbor, document)
+    assert "futureElement" in out and "fhir_comments" in out and "_birthDate" in out
+    assert out["futureElement"]["_valueString"] == {"id": "v1"}
+
+
+def test_a_key_that_is_the_patients_name_fails_closed(safe_harbor: FHIRScrubber) -> None:
+    for holder in ("resource", "tag"):
+        document: dict[str, Any] = {**ZEB}
+        if holder == "resource":
+            document["Quillfeather"] = True
+        else:
+            document["meta"] = {"tag": [{"code": "x", "Zebulon": True}]}
+        [result] = safe_harbor.scrub_bytes(orjson.dumps(document))
+        assert result.output is None, holder
+        assert result.error is not None and "element name" in result.error
+        assert "Quillfeather" not in result.error and "Zebulon" not in result.error
+    # a key naming the patient of an earlier document (NDJSON, by reference)
+    lines = (
+        orjson.dumps(ZEB)
+        + b"\n"
+        + orjson.dumps(
+            {
+                "resourceType": "Observation",
+                "status": "final",
+                "subject": {"reference": "Patient/p9"},
+                "zebulon": 1,
+            }
+        )
+    )
+    first, second = make().scrub_bytes(lines)
+    assert first.error is None
+    assert second.output is None and second.error is not None
+
+
+def test_numbers_under_unknown_elements_are_removed_when_they_could_be_phi() -> None:
+    for preset in ("safe-harbor", "limited-data-set", "pseudonymized"):
+        document = {
+            **ZEB,
+            "dob": 19610615,
+            "phone": 6175550177,
+            "ssn": 987654329,
+            "score": 7,
+            "ratio": 0.25,
+            "flag": True,
+            "nothing": None,
+            "list": [1, 6175550177, 2],
+            "nested": {"inner": {"mrn": 12345678.0, "count": 3}},
+            "meta": {"tag": [{"code": "x", "when": 19610615}]},
+        }
+        [result] = make(preset).scrub_bytes(orjson.dumps(document))
+        assert result.error is None and result.output is not None and result.report is not None
+        text = result.output.decode()
+        for value in ("19610615", "6175550177", "987654329", "12345678"):
+            assert value not in text, (preset, value)
+        out = orjson.loads(result.output)
+        for key in ("dob", "phone", "ssn"):
+            assert key not in out, (preset, key)
+        assert (out["score"], out["ratio"], out["flag"]) == (7, 0.25, True)
+        assert out["list"] == [1, 2]
+        assert out["nested"] == {"inner": {"count": 3}}
+        assert result.report.counts.get(("free_text", "redact"), 0) >= 6
+        assert "REDACTED" in {s["code"] for s in out["meta"]["security"]}
+
+
+def test_numbers_under_typed_numeric_elements_are_data() -> None:
+    observation = {
+        "resourceType": "Observation",
+        "status": "final",
+        "code": {"text": "count"},
+        "subject": {"reference": "Patient/p9"},
+        "valueQuantity": {"value": 19610615, "unit": "cells/uL"},
+        "component": [{"code": {"text": "n"}, "valueInteger": 6175550177}],
+        "extension": [{"url": "urn:x", "valueDecimal": 987654329.5}],
+    }
+    for preset in ("safe-harbor", "limited-data-set", "pseudonymized"):
+        out = scrub(make(preset), observation)
+        assert out["valueQuantity"]["value"] == 19610615
+        assert out["component"][0]["valueInteger"] == 6175550177
+        assert out["extension"][0]["valueDecimal"] == 987654329.5
+
+
+@pytest.mark.parametrize(
+    "patch",
+    [{"id": 987654329}, {"meta": {"tag": [{"code": 6175550177}]}}],
+)
+def test_numbers_in_string_elements_the_walk_skips_fail_closed(
+    safe_harbor: FHIRScrubber, patch: dict[str, Any]
+) -> None:
+    [result] = safe_harbor.scrub_bytes(orjson.dumps({**ZEB, **patch}))
+    assert result.output is None
+    assert result.error is not None and "must be a JSON string" in result.error
+    assert "987654329" not in result.error and "6175550177" not in result.error

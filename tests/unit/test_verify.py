@@ -85,3 +85,48 @@ def test_hl7_hex_escapes_are_decoded_before_searching() -> None:
     leaked = b"NTE|1||QUILL\\X46\\EATHER was here"
     assert verifier.findings(ADT.encode(), leaked, "hl7v2")["name"] == 1
     assert not verifier.findings(ADT.encode(), b"NTE|1||[NAME] was here", "hl7v2")
+
+
+def test_person_resources_are_found_by_type_prefix() -> None:
+    verifier = Verifier(load_policy("safe-harbor"))
+    for resource_type in ("Patient 617-555-0177", "PatientR6", "RelatedPerson x", "Person-1"):
+        source = orjson.dumps({**PATIENT, "resourceType": resource_type})
+        leaked = orjson.dumps({"resourceType": "Basic", "note": "Quillfeather"})
+        assert verifier.findings(source, leaked, "fhir")["name"] == 1, resource_type
+
+
+def test_numbers_in_person_resources_are_searched() -> None:
+    verifier = Verifier(load_policy("limited-data-set"))
+    source = orjson.dumps(
+        {**PATIENT, "dob": 19610615, "x": {"phone": 6175550177}, "ssn": [987654329.0]}
+    )
+    for leaked in (b'{"resourceType":"Patient","d":19610615}', b'{"note":"6175550177"}'):
+        assert verifier.findings(source, leaked, "fhir")["other_id"] == 1, leaked
+    assert verifier.findings(source, b'{"n":[987654329]}', "fhir")["other_id"] == 1
+    # short numbers, counts elsewhere and an attachment's size are not identifiers
+    counted = {**PATIENT, "multipleBirthInteger": 2, "photo": [{"size": 1234567}]}
+    kept = orjson.dumps({"resourceType": "Patient", "photo": [{"size": 1234567}], "n": 2})
+    assert "other_id" not in verifier.findings(orjson.dumps(counted), kept, "fhir")
+    observation = orjson.dumps({"resourceType": "Observation", "valueInteger": 1234567})
+    assert not verifier.findings(observation, observation, "fhir")
+
+
+def test_keys_and_resource_types_not_shaped_like_fhir_names_are_searched() -> None:
+    verifier = Verifier(load_policy("safe-harbor"))
+    odd_key = {"resourceType": "Observation", "call 617-555-0177 Brightwater": True}
+    source = orjson.dumps(odd_key)
+    assert verifier.findings(source, source, "fhir") == {"free_text": 1}
+    odd_type = orjson.dumps(
+        {"resourceType": "Bundle", "entry": [{"resource": {"resourceType": "Obs 6175550177"}}]}
+    )
+    assert verifier.findings(odd_type, odd_type, "fhir") == {"free_text": 1}
+    valid = orjson.dumps(
+        {"resourceType": "Patient", "_birthDate": {"id": "b"}, "fhir_comments": ["c"]}
+    )
+    assert not verifier.findings(valid, valid, "fhir")
+
+
+def test_a_surname_as_a_key_is_found_in_the_output() -> None:
+    verifier = Verifier(load_policy("safe-harbor"))
+    output = orjson.dumps({"resourceType": "Basic", "Quillfeather": True})
+    assert verifier.findings(orjson.dumps(PATIENT), output, "fhir") == {"name": 1}
