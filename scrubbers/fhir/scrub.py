@@ -1438,6 +1438,14 @@ def _shape_pass(document: dict[str, Any]) -> _Shape:
                     raise FHIRScrubError(
                         f"{child_path}: a {element.fhir_type} must be a JSON string"
                     )
+                if element.fhir_type in _NON_STRING_TYPES and (
+                    isinstance(value, str)
+                    or (isinstance(value, list) and any(isinstance(v, str) for v in value))
+                ):
+                    # A phone number in multipleBirthInteger: no handler reads it as text.
+                    raise FHIRScrubError(
+                        f"{child_path}: a {element.fhir_type} must not be a JSON string"
+                    )
             if isinstance(value, dict | list):
                 visit(value, depth + 1, element.model if element else None, child_path, owner)
 
@@ -1451,6 +1459,12 @@ def _unknown_keys(keys: dict[str, str], ctx: MessageContext) -> None:
     for key, path in keys.items():
         if ctx.text.scrub(key) != key:
             raise FHIRScrubError(f"{path}: an element name the models do not know holds PHI")
+
+
+# Primitive types whose JSON form is a number or a boolean (integer64 is a string).
+_NON_STRING_TYPES: Final = frozenset(
+    {"integer", "positiveInt", "unsignedInt", "decimal", "boolean"}
+)
 
 
 def _is_number(value: Any) -> bool:

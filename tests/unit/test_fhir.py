@@ -1548,3 +1548,20 @@ def test_numbers_in_string_elements_the_walk_skips_fail_closed(
     assert result.output is None
     assert result.error is not None and "must be a JSON string" in result.error
     assert "987654329" not in result.error and "6175550177" not in result.error
+
+
+@pytest.mark.parametrize(
+    "patch",
+    [
+        {"multipleBirthInteger": "617-555-0177"},
+        {"extension": [{"url": "urn:x", "valueDecimal": "Quillfeather 1961"}]},
+    ],
+)
+def test_strings_in_number_elements_fail_closed(
+    safe_harbor: FHIRScrubber, patch: dict[str, Any]
+) -> None:
+    """No handler reads a number element as text, so a string there cannot pass."""
+    [result] = safe_harbor.scrub_bytes(orjson.dumps({**ZEB, **patch}))
+    assert result.output is None
+    assert result.error is not None and "must not be a JSON string" in result.error
+    assert "617" not in result.error and "Quillfeather" not in result.error
