@@ -85,3 +85,21 @@ def test_hl7_hex_escapes_are_decoded_before_searching() -> None:
     leaked = b"NTE|1||QUILL\\X46\\EATHER was here"
     assert verifier.findings(ADT.encode(), leaked, "hl7v2")["name"] == 1
     assert not verifier.findings(ADT.encode(), b"NTE|1||[NAME] was here", "hl7v2")
+
+
+def test_hl7_escape_sequences_read_as_word_breaks() -> None:
+    # Review finding: "\ZQuillfeather\" (a locally defined escape) hid the name from the
+    # whole-word search, a letter glued to it.
+    verifier = Verifier(load_policy("safe-harbor"))
+    for leaked in (
+        b"NTE|1||Spoke with \\ZQuillfeather\\ today",
+        b"NTE|1||Call \\Z(617)555-0142 Brightwater\\ back",
+        b"NTE|1||\\Quillfeather\\ and \\.sp Zephyrina\\",
+        b"NTE|1||Seen by \\ZQuillfeather^next",
+    ):
+        assert verifier.findings(ADT.encode(), leaked, "hl7v2"), leaked
+    clean = b"NTE|1||Spoke with \\Z[NAME]\\ \\H\\Brightwater\\N\\\\.br\\ \\Zabc\\ today"
+    assert not verifier.findings(ADT.encode(), clean, "hl7v2")
+    # A name the input wrote inside an escape is searched as a reader sees it.
+    source = ADT.replace("QUILLFEATHER^ZEPHYRINA", "\\ZBRASSWICK\\^ZEPHYRINA")
+    assert verifier.findings(source.encode(), b"NTE|1||Brasswick called", "hl7v2") == {"name": 1}
