@@ -52,16 +52,19 @@ def _hex_decoded(match: re.Match[str]) -> str:
 
 
 # HL7v2: where people's PHI sits, by segment and field number (independent table).
-_HL7_NAMES: Final = {"PID": (5, 6, 9), "NK1": (2, 30), "GT1": (3,), "IN1": (16,), "MRG": (7,)}
+# Patient (PID), next of kin and contact person (NK1-2/4/5/6, NK1-30/31/32),
+# guarantor and spouse (GT1-3/4), insured (IN1), merged identities (MRG).
+_HL7_NAMES: Final = {"PID": (5, 6, 9), "NK1": (2, 30), "GT1": (3, 4), "IN1": (16,), "MRG": (7,)}
 _HL7_IDS: Final = {
-    "PID": (2, 3, 4, 18, 19, 20),
-    "NK1": (33, 37),
+    "PID": (2, 3, 4, 18, 19, 20, 21),
+    "NK1": (12, 33, 37),
     "GT1": (2, 12),
     "IN1": (49,),
     "IN2": (2,),
+    "MRG": (1, 2, 3, 4),
 }
-_HL7_PHONES: Final = {"PID": (13, 14), "NK1": (5, 6), "GT1": (6, 7)}
-_HL7_ADDRESSES: Final = {"PID": (11,), "NK1": (4,), "GT1": (5,), "IN1": (19,)}
+_HL7_PHONES: Final = {"PID": (13, 14), "NK1": (5, 6, 31), "GT1": (6, 7)}
+_HL7_ADDRESSES: Final = {"PID": (11,), "NK1": (4, 32), "GT1": (5,), "IN1": (19,)}
 _HL7_BIRTH: Final = {"PID": (7,), "NK1": (16,), "GT1": (8,), "IN1": (18,)}
 
 # An HL7 escape sequence: the escape character, a code without delimiters, and the
