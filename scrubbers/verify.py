@@ -65,17 +65,67 @@ def _hex_decoded(match: re.Match[str]) -> str:
 
 
 # HL7v2: where people's PHI sits, by segment and field number (independent table).
-_HL7_NAMES: Final = {"PID": (5, 6, 9), "NK1": (2, 30), "GT1": (3,), "IN1": (16,), "MRG": (7,)}
+# Patient (PID), next of kin and contact person (NK1-2/4/5/6, NK1-30/31/32),
+# guarantor and spouse (GT1-3/4), insured (IN1), merged identities (MRG).
+_HL7_NAMES: Final = {"PID": (5, 6, 9), "NK1": (2, 30), "GT1": (3, 4), "IN1": (16,), "MRG": (7,)}
 _HL7_IDS: Final = {
-    "PID": (2, 3, 4, 18, 19, 20),
-    "NK1": (33, 37),
+    "PID": (2, 3, 4, 18, 19, 20, 21),
+    "NK1": (12, 33, 37),
     "GT1": (2, 12),
     "IN1": (49,),
     "IN2": (2,),
+    "MRG": (1, 2, 3, 4),
 }
-_HL7_PHONES: Final = {"PID": (13, 14), "NK1": (5, 6), "GT1": (6, 7)}
-_HL7_ADDRESSES: Final = {"PID": (11,), "NK1": (4,), "GT1": (5,), "IN1": (19,)}
+_HL7_PHONES: Final = {"PID": (13, 14), "NK1": (5, 6, 31), "GT1": (6, 7)}
+_HL7_ADDRESSES: Final = {"PID": (11,), "NK1": (4, 32), "GT1": (5,), "IN1": (19,)}
 _HL7_BIRTH: Final = {"PID": (7,), "NK1": (16,), "GT1": (8,), "IN1": (18,)}
+
+# An HL7 escape sequence: the escape character, a code without delimiters, and the
+# closing escape character (absent when the sender never closed it). Per delimiter set.
+_HL7_ESCAPES: dict[str, re.Pattern[str]] = {}
+_DEFAULT_DELIMITERS: Final = "|^~\\&"
+
+
+def _hl7_escape_pattern(delimiters: str) -> re.Pattern[str]:
+    pattern = _HL7_ESCAPES.get(delimiters)
+    if pattern is None:
+        esc = re.escape(delimiters[3])
+        others = re.escape(delimiters)
+        code = f"[^{others}\r\n]"
+        # group 1: the code; group 3: the code after its first character
+        pattern = re.compile(f"{esc}(({code})?({code}*)){esc}?")
+        if len(_HL7_ESCAPES) < 64:
+            _HL7_ESCAPES[delimiters] = pattern
+    return pattern
+
+
+def _hl7_delimiters(message: str) -> str:
+    """MSH-1 and MSH-2 (field separator, component, repetition, escape, subcomponent)."""
+    start = message.find("MSH")
+    if start < 0 or len(message) < start + 8:
+        return _DEFAULT_DELIMITERS
+    found = message[start + 3 : start + 8]
+    return found if len(set(found)) == 5 else _DEFAULT_DELIMITERS
+
+
+def _escapes_as_words(text: str, pattern: re.Pattern[str]) -> str:
+    """Every escape sequence replaced by its code and its code's text after the
+    first letter, as words (``\\ZQuill\\`` reads " ZQuill Quill "): text inside a
+    locally defined or unknown escape is searched as a word too."""
+    return pattern.sub(r" \1 \3 ", text)
+
+
+def _escapes_read(
+    values: Iterable[tuple[Kind, str]], pattern: re.Pattern[str], esc: str
+) -> Iterator[tuple[Kind, str]]:
+    """The input's values, plus those written with escapes as a reader sees them:
+    each escape replaced by its code, or by its code after the first letter
+    (``\\ZBRASSWICK\\`` is also searched as "BRASSWICK")."""
+    for kind, value in values:
+        yield kind, value
+        if esc in value:
+            yield kind, pattern.sub(r"\1", value)
+            yield kind, pattern.sub(r"\3", value)
 
 
 def _hl7_values(message: str) -> Iterator[tuple[Kind, str]]:
@@ -251,9 +301,19 @@ class Verifier:
         found: Counter[str] = Counter()
         if fmt == "hl7v2":
             text = output.decode("utf-8", "replace")
+            message = source.decode("utf-8", "replace").lstrip("\ufeff\x0b")
+            values = _hl7_values(message)
             if "\\X" in text:  # hex escapes spell characters: search the decoded form too
                 text += "\n" + _HL7_HEX.sub(_hex_decoded, text)
-            values = _hl7_values(source.decode("utf-8", "replace").lstrip("\ufeff\x0b"))
+            delimiters = _hl7_delimiters(text)
+            esc = delimiters[3]
+            if esc in text:  # and the text inside escapes as words
+                text += "\n" + _escapes_as_words(text, _hl7_escape_pattern(delimiters))
+            source_delimiters = _hl7_delimiters(message)
+            if source_delimiters[3] in message:
+                values = _escapes_read(
+                    values, _hl7_escape_pattern(source_delimiters), source_delimiters[3]
+                )
         else:
             text = _fhir_text(output)
             try:

@@ -14,7 +14,8 @@ What is handled: delimiters from MSH-1/MSH-2 (any characters, not only
 envelopes; the character set named in MSH-18 where Python has a codec
 (without one: UTF-8, else Windows-1252, else Latin-1);
 escape sequences (``\\F\\ \\S\\ \\T\\ \\R\\ \\E\\ \\Xhh\\``; formatting escapes such
-as ``\\.br\\`` are kept as they are).
+as ``\\.br\\`` are kept as they are, and so are locally defined ``\\Zxx\\`` and
+other escapes, whose text :func:`escape_payload` tells).
 
 Errors are :class:`ER7Error` with a message that names what is wrong and
 where (segment number, never content).
@@ -313,6 +314,10 @@ def hex_decode(digits: str, codec: str = "latin-1") -> str | None:
     return data.decode("latin-1")
 
 
+def _hex_shape(code: str) -> bool:
+    return code[:1] == "X" and len(code) > 1 and len(code) % 2 == 1
+
+
 def unescape(value: str, d: Delimiters, codec: str = "latin-1") -> str:
     """Decode delimiter and hex escapes; formatting escapes stay as written.
 
@@ -346,13 +351,91 @@ def unescape(value: str, d: Delimiters, codec: str = "latin-1") -> str:
             out.append(d.repetition)
         elif code == "E":
             out.append(esc)
-        elif code[:1] == "X" and len(code) > 1 and len(code) % 2 == 1:
+        elif _hex_shape(code):
             text = hex_decode(code[1:], codec)
             out.append(value[i : end + 1] if text is None else text)
         else:
             out.append(value[i : end + 1])  # \.br\, \H\, \N\, \Zxx\ ...: kept
         i = end + 1
     return "".join(out)
+
+
+# Formatting escapes of formatted text (HL7 v2 chapter 2, FT): highlighting on and
+# off, and the line commands, some with a (signed) number of lines or spaces.
+_FORMATTING: Final = re.compile(
+    r"[HN]|\.(?:br|fi|nf|ce|(?:sp|in|ti|sk) {0,3}[+-]? {0,3}\d{0,9})", re.IGNORECASE
+)
+_DELIMITER_CODES: Final = frozenset({"F", "S", "T", "R", "E"})
+# Escapes whose text follows a one-letter code: locally defined (\\Zxx\\), character
+# set (\\Cxxyy\\, \\Mxxyyzz\\) and a malformed hex escape.
+_PREFIXED: Final = frozenset({"Z", "C", "M", "X"})
+
+
+def _is_hex(code: str) -> bool:
+    """A hex escape :func:`unescape` decodes."""
+    return _hex_shape(code) and hex_decode(code[1:]) is not None
+
+
+def escape_payload(code: str) -> tuple[str, str] | None:
+    """The text an escape sequence carries that no HL7 reader decodes.
+
+    ``code`` is what stands between the two escape characters. None for the
+    delimiter escapes (``F S T R E P``), a hex escape (:func:`unescape` decodes it)
+    and the formatting escapes (``H N .br .sp2 .in+4 ...``): no free text in them.
+    Anything else is ``(prefix, payload)``: a locally defined escape ``\\Zxx\\``, a
+    character-set escape ``\\Cxxyy\\``/``\\Mxxyyzz\\`` or a malformed hex escape
+    has its one-letter code as prefix; an escape of no known kind has none, all of
+    its code is payload. :func:`unescape` keeps all of these as written.
+    """
+    if code in _DELIMITER_CODES or code == "P" or _FORMATTING.fullmatch(code) or _is_hex(code):
+        return None
+    if code[:1] in _PREFIXED:
+        return code[:1], code[1:]
+    return "", code
+
+
+def kept_escapes(value: str, d: Delimiters) -> list[str]:
+    """``value`` cut around the escape sequences :func:`unescape` keeps as written.
+
+    The list alternates text (which may hold delimiter and hex escapes), escape
+    sequence, text, ...; it has an odd length and joins back to ``value``. An
+    escape character without a closing one starts a sequence that runs to the end.
+    """
+    esc = d.escape
+    pieces: list[str] = []
+    start = 0  # where the current text piece began
+    i = value.find(esc)
+    while i >= 0:
+        end = value.find(esc, i + 1)
+        if end < 0:
+            pieces += [value[start:i], value[i:]]
+            start = len(value)
+            break
+        code = value[i + 1 : end]
+        if code not in _DELIMITER_CODES and not _is_hex(code):
+            pieces += [value[start:i], value[i : end + 1]]
+            start = end + 1
+        i = value.find(esc, end + 1)
+    pieces.append(value[start:])
+    return pieces
+
+
+def readable(value: str, d: Delimiters, codec: str = "latin-1") -> str:
+    """The text a reader makes of ``value``: delimiter and hex escapes decoded,
+    formatting escapes left out, and the text an undecoded escape carries
+    (:func:`escape_payload`) read as text (``\\ZQuill\\`` is "Quill")."""
+    if d.escape not in value:
+        return value
+    pieces = kept_escapes(value, d)
+    esc = d.escape
+    for i, piece in enumerate(pieces):
+        if i % 2 == 0:
+            pieces[i] = unescape(piece, d, codec)
+            continue
+        closed = len(piece) > 1 and piece.endswith(esc)
+        found = escape_payload(piece[1:-1] if closed else piece[1:])
+        pieces[i] = "" if found is None else found[1]
+    return "".join(pieces)
 
 
 _SPECIALS: dict[Delimiters, re.Pattern[str]] = {}

@@ -144,6 +144,8 @@ class _Walk:
                 return known
         elif target.kind not in (Kind.NAME, Kind.PROVIDER_NAME):
             self.ctx.text.add(target.kind, value, outcome)
+            if self.d.escape in value:  # as a reader sees it (\Z555-0142\ is a phone)
+                self.ctx.text.add(target.kind, er7.readable(raw, self.d, self.codec), outcome)
         return outcome
 
     def write(self, outcome: Outcome, original: str) -> str:
@@ -291,7 +293,11 @@ def _split_escapes(
     codec: str = "latin-1",
     hex_chars: dict[str, str] | None = None,
 ) -> str:
-    """Decode delimiter and hex escapes; replace formatting escapes by private-use markers.
+    """Decode delimiter and hex escapes; replace the other escapes by private-use markers.
+
+    The other escapes (formatting ``\\.br\\``, locally defined ``\\Zxx\\``...) read
+    as invisible word breaks here; the text inside those that carry any is
+    scrubbed on its own at the end of the message (:func:`_escape_payloads`).
 
     ``hex_chars`` receives, for each character decoded from a hex escape that must
     not be written literally (outside printable ASCII), the hex escape to write it
@@ -311,7 +317,9 @@ def _split_escapes(
             continue
         end = raw.find(esc, i + 1)
         if end < 0:
-            out.append(raw[i:])
+            # An escape never closed: kept as written, like the sequences no reader
+            # decodes; the text after its code is scrubbed by _escape_payloads.
+            out.append(protect(raw[i:]))
             break
         sequence = raw[i : end + 1]
         if sequence[1:2] == "X":
@@ -437,6 +445,7 @@ class HL7Scrubber:
         for finish in walk.deferred:
             finish()
         _sweep(kept, walk)
+        _escape_payloads(kept, walk)
         if kept and not kept[-1].terminator and message.segments[-1].terminator:
             kept[-1].terminator = message.segments[-1].terminator
         message.segments[:] = kept
@@ -505,6 +514,7 @@ class HL7Scrubber:
             self._scrub_segment(segment, envelope, walk)
         for finish in walk.deferred:
             finish()
+        _escape_payloads(segments, walk)
 
     def _stray_dates(self, segment: str, index: int) -> FieldHandler:
         """Timestamps in fields no rule classifies (misplaced or site-specific data).
@@ -1333,18 +1343,37 @@ def _sweep(segments: list[Segment], walk: _Walk) -> None:
                 leaf = leaves[i]
                 if len(leaf) < 4:
                     continue
-                value = leaf if d.escape not in leaf else er7.unescape(leaf, d, walk.codec)
-                known = text.known(value)
-                if known is None and " " in value.strip():
-                    known = _sweep_words(value, text)
-                if known is not None and known != value:
-                    leaves[i] = er7.escape(known, d)
+                if d.escape not in leaf:
+                    swept = _sweep_leaf(leaf, walk)
+                else:
+                    # Text between the escapes no reader decodes, piece by piece: those
+                    # escapes stay escapes (their text is _escape_payloads' part).
+                    pieces = er7.kept_escapes(leaf, d)
+                    for p in range(0, len(pieces), 2):
+                        if len(pieces[p]) >= 4:
+                            pieces[p] = _sweep_leaf(pieces[p], walk)
+                    swept = "".join(pieces)
+                if swept != leaf:
+                    leaves[i] = swept
                     changed = True
-                    walk.ctx.report.record(Kind.NAME, "sweep")
             if changed:
                 parts[index] = "".join(leaves)
         if changed:
             segment.text = d.field.join(parts)
+
+
+def _sweep_leaf(raw: str, walk: _Walk) -> str:
+    """A leaf (or the text between escapes in one) with known PHI replaced."""
+    d = walk.d
+    text = walk.ctx.text
+    value = raw if d.escape not in raw else er7.unescape(raw, d, walk.codec)
+    known = text.known(value)
+    if known is None and " " in value.strip():
+        known = _sweep_words(value, text)
+    if known is None or known == value:
+        return raw
+    walk.ctx.report.record(Kind.NAME, "sweep")
+    return er7.escape(known, d)
 
 
 _WORDS: Final = re.compile(r"(\w+)")
@@ -1381,6 +1410,87 @@ def _sweep_words(value: str, text: TextScrubber) -> str | None:
                 break
         i = end + 2
     return "".join(parts) if changed else None
+
+
+def _escape_payloads(segments: list[Segment], walk: _Walk) -> None:
+    """Fail closed: the text inside escape sequences no HL7 reader decodes.
+
+    A locally defined escape (``\\ZQuillfeather\\``), a character-set escape, a
+    malformed hex escape, one of no known kind and one never closed are kept as
+    written by every other pass (:func:`parsers.hl7v2.er7.escape_payload`): the
+    text after their code is scrubbed here as free text, in every field of every
+    segment, whatever the field's handler kept (a code, a kept place name). Run
+    last, when the whole message's PHI is known.
+    """
+    d = walk.d
+    esc = d.escape
+    splitter = _LEAF_SPLIT.get(d) or _leaf_splitter(d)
+    for segment in segments:
+        if not segment.text or esc not in segment.text:
+            continue
+        parts = segment.text.split(d.field)
+        changed = False
+        for index in range(2 if segment.name in _HEADER_SEGMENTS else 1, len(parts)):
+            raw = parts[index]
+            if esc not in raw:
+                continue
+            leaves = splitter.split(raw)
+            for i in range(0, len(leaves), 2):
+                if esc in leaves[i]:
+                    leaves[i] = _scrub_payloads(leaves[i], walk)
+            new = "".join(leaves)
+            if new != raw:
+                parts[index] = new
+                changed = True
+        if changed:
+            segment.text = d.field.join(parts)
+
+
+def _scrub_payloads(leaf: str, walk: _Walk) -> str:
+    """One leaf with the text of its undecoded escape sequences scrubbed.
+
+    A payload the text scrubber leaves alone keeps its sequence byte for byte. A
+    changed payload is written back inside the same wrapper (escape character,
+    the same one-letter code, the scrubbed text, the closing escape character if
+    there was one): the message keeps its shape and a reader its cue that local
+    text stood there. When the scrubbed text cannot stand inside that wrapper
+    (it is empty, holds a delimiter or escape character, or would read as another
+    kind of escape) the whole sequence is dropped: an escape cannot escape, and
+    writing the text outside the wrapper would change what the sequence means.
+    """
+    d = walk.d
+    esc = d.escape
+    pieces = er7.kept_escapes(leaf, d)
+    if len(pieces) == 1:
+        return leaf
+    changed = False
+    for i in range(1, len(pieces), 2):
+        sequence = pieces[i]
+        closed = len(sequence) > 1 and sequence.endswith(esc)
+        code = sequence[1:-1] if closed else sequence[1:]
+        found = er7.escape_payload(code)
+        if found is None or not found[1].strip():
+            continue
+        prefix, payload = found
+        outcome = walk.ctx.apply(payload, _FREE_TEXT_TARGET)
+        if outcome == payload:
+            continue
+        changed = True
+        pieces[i] = ""
+        if (
+            isinstance(outcome, str)
+            and outcome.strip()
+            and _specials_free(outcome, d)
+            and er7.escape_payload(prefix + outcome) == (prefix, outcome)
+        ):
+            pieces[i] = esc + prefix + outcome + (esc if closed else "")
+    return "".join(pieces) if changed else leaf
+
+
+def _specials_free(text: str, d: Delimiters) -> bool:
+    """Whether ``text`` holds no delimiter, escape character or segment separator."""
+    specials = (d.field, d.component, d.repetition, d.subcomponent, d.escape, "\r", "\n")
+    return not any(c in text for c in specials)
 
 
 _LEAF_SPLIT: dict[Delimiters, re.Pattern[str]] = {}
@@ -1499,7 +1609,7 @@ def _add_free_name(walk: _Walk, raw: str, outcome: Outcome) -> None:
     """Register a person's name typed into a string field (ACC-9 "brought in by")
     for the free text: "Given [Middle] Family" or "Family, Given", up to the first
     bracket, digit or other non-name text."""
-    value = er7.unescape(raw, walk.d, walk.codec)
+    value = er7.readable(raw, walk.d, walk.codec)
     head = _NAME_END.split(value, 1)[0]
     family_part, comma, given_part = head.partition(",")
     if comma:
@@ -1528,7 +1638,7 @@ def _add_query_name(walk: _Walk, raw: str, part: int, outcome: Outcome) -> None:
     """Register a name part searched for in a query (family, given or middle) for the
     message's free text."""
     parts = ["", "", ""]
-    parts[part] = er7.unescape(raw, walk.d, walk.codec)
+    parts[part] = er7.readable(raw, walk.d, walk.codec)
     replacement = as_text(outcome, Kind.NAME) if not isinstance(outcome, Removal) else "[NAME]"
     walk.ctx.text.add_name(parts[0], parts[1], parts[2], replacement)
 
@@ -1537,7 +1647,7 @@ def _add_affix_name(walk: _Walk, raw: str, outcome: Outcome) -> None:
     """Register a name written in a suffix or prefix component (XPN.4, XPN.5) for the
     message's free text."""
     replacement = as_text(outcome, Kind.NAME) if not isinstance(outcome, Removal) else "[NAME]"
-    walk.ctx.text.add_name("", er7.unescape(raw, walk.d, walk.codec), "", replacement)
+    walk.ctx.text.add_name("", er7.readable(raw, walk.d, walk.codec), "", replacement)
 
 
 def _add_name_context(
@@ -1549,7 +1659,7 @@ def _add_name_context(
 
     def part(source: list[str], index: int) -> str:
         return (
-            er7.unescape(source[index].split(d.subcomponent, 1)[0], d, walk.codec)
+            er7.readable(source[index].split(d.subcomponent, 1)[0], d, walk.codec)
             if index < len(source)
             else ""
         )

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from parsers.hl7v2 import ER7Error, parse, serialize
-from parsers.hl7v2.er7 import Delimiters, escape, unescape
+from parsers.hl7v2.er7 import Delimiters, escape, escape_payload, kept_escapes, readable, unescape
 
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "hl7v2" / "fhir-converter"
 CORPUS_FILES = sorted(CORPUS.glob("*.hl7"))
@@ -56,6 +56,28 @@ def test_escape_sequences() -> None:
     assert unescape("caf\\XE9\\", d) == "café"
     assert escape("A&B^C|D~E\\F", d) == "A\\T\\B\\S\\C\\F\\D\\R\\E\\E\\F"
     assert unescape(escape("A&B^C|D~E\\F", d), d) == "A&B^C|D~E\\F"
+
+
+def test_escapes_no_reader_decodes_and_their_text() -> None:
+    d = Delimiters()
+    for code in ("F", "S", "T", "R", "E", "P", "H", "N", ".br", ".sp2", ".sp 2", ".in+4", "X41"):
+        assert escape_payload(code) is None, code
+    assert escape_payload("ZQuillfeather") == ("Z", "Quillfeather")
+    assert escape_payload("C2842") == ("C", "2842")
+    assert escape_payload("XQuill") == ("X", "Quill")  # not hex: kept as written
+    assert escape_payload(".sp Quill") == ("", ".sp Quill")
+    assert escape_payload("Quill") == ("", "Quill")
+    value = "a\\F\\b\\ZQuill\\c\\X41\\\\H\\d\\Zend"
+    assert kept_escapes(value, d) == [
+        "a\\F\\b",
+        "\\ZQuill\\",
+        "c\\X41\\",
+        "\\H\\",
+        "d",
+        "\\Zend",
+        "",
+    ]
+    assert readable(value, d) == "a|bQuillcAdend"
 
 
 def test_mllp_frames_and_several_messages() -> None:

@@ -1041,3 +1041,44 @@ def test_a_coded_value_in_a_person_field_is_no_person(preset: str) -> None:
     assert lines["OBR"].split("|")[4] == "88305^Surgical pathology^CPT4"
     assert "Date of Surgery: " in lines["OBX"]
     assert lines["OBX"].split("|")[3] == "11504-8^Surgery note^LN"
+
+
+@pytest.mark.parametrize("preset", ["safe-harbor", "limited-data-set", "pseudonymized"])
+def test_text_inside_escapes_no_reader_decodes_is_scrubbed(preset: str) -> None:
+    # Review finding: a locally defined escape (\Z...\), a character-set escape and
+    # any other sequence that is no delimiter, hex or formatting escape were kept
+    # whole, the text in them unscrubbed: "\ZQuillfeather\" passed, and so did the
+    # verifier's whole-word search ("zquillfeather" is no word "quillfeather").
+    notes = [
+        "NTE|1||Spoke with \\ZQuillfeather\\ today",
+        "NTE|2||Call \\Z617-555-0142 Brightwater\\ back",
+        "NTE|3||\\CQuillfeather\\ \\MZephyrina\\ \\XQuillfeather\\ \\Quillfeather\\ x",
+        "NTE|4||\\.sp Quillfeather\\ and \\.in+4\\\\H\\bold\\N\\\\.sp2\\ \\Zabc\\ \\C2842\\ kept",
+        "NTE|5||Seen by \\ZQuillfeather",
+        "OBX|1|CWE|\\ZQuillfeather\\^Note^L||\\ZZephyrina\\^\\ZQuillfeather\\^L||||||F",
+        "PV1|1|I|W1^101^\\ZQuillfeather\\|||||||\\ZQuillfeather\\",
+    ]
+    message = ADT + "\r".join(notes) + "\r"
+    out = scrub_text(make(preset), message)
+    parse(out.encode())  # still well-formed HL7
+    upper = out.upper()
+    for value in ("QUILLFEATHER", "ZEPHYRINA", "555-0142"):
+        assert value not in upper, value
+    lines = {line[:5]: line for line in out.split("\r") if line}
+    # Formatting escapes and escapes whose text is no PHI stay as written; a scrubbed
+    # payload is written back inside its own wrapper.
+    assert "\\.in+4\\\\H\\bold\\N\\\\.sp2\\ \\Zabc\\ \\C2842\\ kept" in lines["NTE|4"]
+    assert lines["NTE|1"].startswith("NTE|1||Spoke with \\Z") and "\\ today" in lines["NTE|1"]
+    assert lines["NTE|2"].endswith(" Brightwater\\ back")
+    assert Verifier(load_policy(preset)).findings(message.encode(), out.encode(), "hl7v2") == {}
+
+
+@pytest.mark.parametrize("preset", ["safe-harbor", "pseudonymized"])
+def test_names_written_inside_escapes_are_learned_as_read(preset: str) -> None:
+    # A name field holding "\ZFellowes\" names Fellowes: the notes' plain mentions go too.
+    pid = PID.replace("Quillfeather^Zebulon", "\\ZQuillfeather\\^Zebulon")
+    out = scrub_text(
+        make(preset),
+        f"{MSH}\r{pid}\rNK1|1|\\ZFellowes\\^Hester|SPO\rNTE|1||Quillfeather and Fellowes called\r",
+    )
+    assert "QUILLFEATHER" not in out.upper() and "FELLOWES" not in out.upper()

@@ -130,3 +130,53 @@ def test_a_surname_as_a_key_is_found_in_the_output() -> None:
     verifier = Verifier(load_policy("safe-harbor"))
     output = orjson.dumps({"resourceType": "Basic", "Quillfeather": True})
     assert verifier.findings(orjson.dumps(PATIENT), output, "fhir") == {"name": 1}
+
+
+def test_hl7_escape_sequences_read_as_word_breaks() -> None:
+    # Review finding: "\ZQuillfeather\" (a locally defined escape) hid the name from the
+    # whole-word search, a letter glued to it.
+    verifier = Verifier(load_policy("safe-harbor"))
+    for leaked in (
+        b"NTE|1||Spoke with \\ZQuillfeather\\ today",
+        b"NTE|1||Call \\Z(617)555-0142 Brightwater\\ back",
+        b"NTE|1||\\Quillfeather\\ and \\.sp Zephyrina\\",
+        b"NTE|1||Seen by \\ZQuillfeather^next",
+    ):
+        assert verifier.findings(ADT.encode(), leaked, "hl7v2"), leaked
+    clean = b"NTE|1||Spoke with \\Z[NAME]\\ \\H\\Brightwater\\N\\\\.br\\ \\Zabc\\ today"
+    assert not verifier.findings(ADT.encode(), clean, "hl7v2")
+    # A name the input wrote inside an escape is searched as a reader sees it.
+    source = ADT.replace("QUILLFEATHER^ZEPHYRINA", "\\ZBRASSWICK\\^ZEPHYRINA")
+    assert verifier.findings(source.encode(), b"NTE|1||Brasswick called", "hl7v2") == {"name": 1}
+
+
+def test_hl7_relatives_guarantors_and_merged_identities_are_searched() -> None:
+    # The verifier reads at least every people field the tests' oracle reads: the
+    # guarantor's spouse (GT1-4), the mother's identifier (PID-21), next of kin
+    # identifiers (NK1-12), the contact person (NK1-30/31/32) and prior ids (MRG-1).
+    source = (
+        "MSH|^~\\&|REG|GENHOSP|ADT|GENHOSP|20240305083000||ADT^A40|MSG0002|P|2.5.1\r"
+        "PID|1||TST0042^^^GENHOSP^MR||QUILLFEATHER^ZEPHYRINA" + "|" * 16 + "MOM55821^^^GENHOSP\r"
+        "NK1|1|QUILLFEATHER^OSWIN|SPO"
+        + "|" * 9
+        + "NKX30417"
+        + "|" * 18
+        + "BRASSWICK^ODALYS|(508)555-0163|7 Cinder Way^^Marrowfield^MA^01852\r"
+        "GT1|1||QUILLFEATHER^OSWIN|QUILLFEATHER^THADDEUS\r"
+        "MRG|OLD99313^^^GENHOSP^MR\r"
+    )
+    verifier = Verifier(load_policy("safe-harbor"))
+    for value, kind in (
+        ("Thaddeus", "name"),
+        ("MOM55821", "mrn"),
+        ("NKX30417", "mrn"),
+        ("Odalys", "name"),
+        ("Brasswick", "name"),
+        ("(508)555-0163", "phone"),
+        ("7 Cinder Way", "street_address"),
+        ("Marrowfield", "city"),
+        ("01852", "zip"),
+        ("OLD99313", "mrn"),
+    ):
+        output = f"MSH|^~\\&|REG|GENHOSP|||2024||ADT^A40|ID-1|P|2.5.1\rNTE|1||see {value}\r"
+        assert verifier.findings(source.encode(), output.encode(), "hl7v2") == {kind: 1}, value
