@@ -38,7 +38,15 @@ def loads(data: bytes) -> dict[str, Any]:
 
 
 def dumps(document: dict[str, Any]) -> bytes:
-    return orjson.dumps(document)
+    """The document as JSON; :class:`FHIRFormatError` when orjson cannot write it
+    (nested deeper than it allows, an integer beyond 64 bits). Its messages name
+    no values, but are replaced by a fixed one all the same."""
+    try:
+        return orjson.dumps(document)
+    except orjson.JSONEncodeError:
+        raise FHIRFormatError(
+            "cannot be written as JSON (nested too deep, or a number out of range)"
+        ) from None
 
 
 def _bad_utf8(data: bytes) -> bool:

@@ -171,10 +171,10 @@ class FHIRScrubber:
             return FHIRResult(json_io.dumps(document), report, line=line)
         except (json_io.FHIRFormatError, FHIRScrubError, IdentityUnresolvedError) as exc:
             return FHIRResult(None, error=str(exc), line=line)  # value-free messages
-        except LookupError as exc:
+        except (LookupError, TypeError) as exc:
             # Not ours: its text may quote the data (a KeyError holds the key).
             return FHIRResult(None, error=internal_error(exc), line=line)
-        except (RecursionError, TypeError):
+        except RecursionError:
             return FHIRResult(None, error="nesting too deep", line=line)
 
     def scrub_document(self, document: dict[str, Any]) -> ScrubReport:

@@ -384,12 +384,10 @@ class HL7Scrubber:
 
     # --- public API ---------------------------------------------------------
 
-    def scrub_bytes(self, data: bytes, max_bytes: int | None = None) -> DocumentResult:
-        """Scrub every message of an input. Fails closed: any error, no output."""
-        if max_bytes is not None and len(data) > max_bytes:
-            return DocumentResult(
-                None, [MessageResult(0, error=f"input larger than {max_bytes} bytes")]
-            )
+    def scrub_bytes(self, data: bytes) -> DocumentResult:
+        """Scrub every message of an input. Fails closed: any error, no output.
+
+        Size limits are the caller's (the worker's and the CLI's, before reading)."""
         try:
             document = er7.parse(data)
         except er7.ER7Error as exc:

@@ -15,7 +15,7 @@ from fhir.resources.R4B.documentreference import DocumentReference
 from fhir.resources.R4B.media import Media
 from fhir.resources.R4B.patient import Patient
 
-from parsers.fhir.json_io import FHIRFormatError, loads
+from parsers.fhir.json_io import FHIRFormatError, dumps, loads
 from scrubbers.engine import Scrubber
 from scrubbers.fhir.scrub import FHIRScrubber
 from scrubbers.hl7.scrub import HL7Scrubber
@@ -1565,3 +1565,14 @@ def test_strings_in_number_elements_fail_closed(
     assert result.output is None
     assert result.error is not None and "must not be a JSON string" in result.error
     assert "617" not in result.error and "Quillfeather" not in result.error
+
+
+def test_json_that_orjson_cannot_write_is_a_format_error_without_values() -> None:
+    document: dict[str, Any] = {"resourceType": "Basic"}
+    inner = document
+    for _ in range(300):  # orjson writes at most 255 levels
+        inner["extension"] = {"url": "urn:Quillfeather"}
+        inner = inner["extension"]
+    with pytest.raises(FHIRFormatError, match="cannot be written as JSON") as err:
+        dumps(document)
+    assert "Quillfeather" not in str(err.value)

@@ -129,7 +129,7 @@ def test_allowlisted_headers_are_copied_only_when_they_cannot_carry_phi(
 def test_a_scrubber_that_leaks_is_stopped_by_verification(
     processor: RecordProcessor, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def leaky(self: HL7Scrubber, data: bytes, max_bytes: int | None = None) -> DocumentResult:
+    def leaky(self: HL7Scrubber, data: bytes) -> DocumentResult:
         report = self.scrubber.message().report
         return DocumentResult(data, [MessageResult(0, report)])
 

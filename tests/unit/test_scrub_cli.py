@@ -143,7 +143,7 @@ def test_outputs_pass_the_verifier_before_they_are_written(
     """The CLI runs the worker's independent verifier: a scrubber bug that lets a
     name through fails the input (kinds named, no value) and writes nothing."""
 
-    def leaky(self: HL7Scrubber, data: bytes, max_bytes: int | None = None) -> DocumentResult:
+    def leaky(self: HL7Scrubber, data: bytes) -> DocumentResult:
         return DocumentResult(data, [MessageResult(0, self.scrubber.message().report)])
 
     def leaky_fhir(self: FHIRScrubber, data: bytes) -> list[FHIRResult]:
