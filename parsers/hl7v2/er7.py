@@ -31,6 +31,8 @@ from typing import Final
 MLLP_START: Final = b"\x0b"
 MLLP_END: Final = b"\x1c"
 ENVELOPE_SEGMENTS: Final = frozenset({"FHS", "BHS", "BTS", "FTS"})
+# Segments whose field 1 is the field separator itself (MSH-1, FHS-1, BHS-1).
+HEADER_SEGMENTS: Final = frozenset({"MSH", "FHS", "BHS"})
 _SEGMENT_SPLIT: Final = re.compile(r"(\r\n|\r|\n)")
 _SEGMENT_ID: Final = re.compile(r"[A-Z][A-Z0-9]{2}")
 

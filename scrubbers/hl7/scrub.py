@@ -50,7 +50,6 @@ _TIMESTAMP: Final = re.compile(
 # an HL7 date/time at any precision (YYYY to YYYYMMDDHHMMSS.SSSS, with a zone).
 _DATE_LIKE: Final = re.compile(r"\d{4,14}(?:\.\d{1,4})?(?:[+-]\d{4})?")
 ENVELOPE_VERSION: Final = "2.5"
-_HEADER_SEGMENTS: Final = frozenset({"MSH", "FHS", "BHS"})  # field 1 is the separator itself
 # Where a person's family, given and middle names sit, per name datatype (0-based components).
 NAME_LAYOUT: Final = {
     "XPN": (0, 1, 2),
@@ -455,7 +454,7 @@ class HL7Scrubber:
     def _scrub_segment(self, segment: Segment, plan: SegmentPlan, walk: _Walk) -> None:
         d = walk.d
         parts = segment.text.split(d.field)
-        is_msh = plan.name in _HEADER_SEGMENTS
+        is_msh = plan.name in er7.HEADER_SEGMENTS
         walk.segment_fields = parts
         changed = False
         later: list[tuple[int, FieldHandler]] = []
@@ -549,7 +548,7 @@ class HL7Scrubber:
         infos = segment_fields(version, name)
         handlers: dict[int, FieldHandler] = {}
         after: dict[int, FieldHandler] = {}
-        offset = 1 if name in _HEADER_SEGMENTS else 0
+        offset = 1 if name in er7.HEADER_SEGMENTS else 0
         datatypes = {info.number: info.datatype for info in infos or ()}
         for number in range(1, max(datatypes, default=0) + 1):
             datatype = datatypes.get(number, "")
@@ -609,7 +608,7 @@ class HL7Scrubber:
         # Fail closed: text a sender may type into a field is scrubbed as free text.
         if datatype in tables.CODED_DATATYPES:
             return self._coded_handler(path, datatype, role)
-        if segment in _HEADER_SEGMENTS and number in _HEADER_CODES:
+        if segment in er7.HEADER_SEGMENTS and number in _HEADER_CODES:
             return None
         if datatype in tables.STRING_DATATYPES:
             return self._string_handler(path, datatype, role)
@@ -1428,7 +1427,7 @@ def _escape_payloads(segments: list[Segment], walk: _Walk) -> None:
             continue
         parts = segment.text.split(d.field)
         changed = False
-        for index in range(2 if segment.name in _HEADER_SEGMENTS else 1, len(parts)):
+        for index in range(2 if segment.name in er7.HEADER_SEGMENTS else 1, len(parts)):
             raw = parts[index]
             if esc not in raw:
                 continue
