@@ -26,7 +26,7 @@ import binascii
 import functools
 import html
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Final
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -35,39 +35,48 @@ from parsers.fhir import json_io
 from parsers.fhir.types import ElementType, children, is_resource_type
 from scrubbers.engine import MessageContext, Scrubber
 from scrubbers.fhir import rules
-from scrubbers.identifier_types import IDENTIFIER_SYSTEMS, IDENTIFIER_TYPES
+from scrubbers.fhir.document import (
+    LOGICAL_ID,
+    REFERENCE,
+    FHIRScrubError,
+    document_ids,
+    patient_identifiers,
+    patient_path,
+    reference_type,
+    referenced_patient,
+    references_in,
+)
+from scrubbers.fhir.output import add_provenance, masked_attachment, prune_empty
+from scrubbers.fhir.shape import STRING_TYPES, check_unknown_keys, shape_pass
+from scrubbers.fhir.values import (
+    answer_kind,
+    code_kind,
+    element_holders,
+    first_code,
+    identifier_kind,
+    is_age_code,
+    name_parts,
+    shape_datatype,
+)
 from scrubbers.identity import (
     Identity,
     IdentitySource,
     IdentityUnresolvedError,
-    PatientIdentifier,
 )
-from scrubbers.kinds import AGE_OBSERVATION_CODES, DATE_KINDS, Kind, Role
+from scrubbers.kinds import DATE_KINDS, Kind, Role
 from scrubbers.methods import Removal
 from scrubbers.report import ScrubReport, internal_error
 from scrubbers.target import Target
 from scrubbers.text import as_text
 
 FORMAT: Final = "fhir"
-MAX_DEPTH: Final = 200  # orjson refuses to write much deeper documents
 PATIENT_MEMORY: Final = 100_000
 ID_DOMAIN: Final = "fhir-id"
 _REMOVE: Final = object()  # sentinel: delete this element
 _UUID: Final = re.compile(
     r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 )
-_REFERENCE: Final = re.compile(
-    r"(?P<base>(?:[a-z][a-z0-9+.-]*://[^?#]*/)?)(?P<type>[A-Z][A-Za-z]+)/(?P<id>[^/?#]{1,256})"
-    r"(?P<rest>/_history/[^?#]*)?"
-)
-_ID: Final = re.compile(r"[A-Za-z0-9.\-]{1,64}")
 _DATE_SHAPE: Final = re.compile(r"\d{4}(-\d{2}(-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2})?)?)?)?")
-# The shape of a resource type name and of an element name (``valueString``,
-# ``_birthDate``, ``fhir_comments``), bounded; no FHIR name has three digits in a
-# row (a year or a phone number has). A real but unknown type (an R6 or a custom
-# one) is scrubbed by the types of its values; anything else fails the document.
-_RESOURCE_TYPE_NAME: Final = re.compile(r"[A-Z](?:[A-Za-z]|[0-9](?![0-9]{2})){0,63}")
-_ELEMENT_NAME: Final = re.compile(r"_?[A-Za-z](?:[A-Za-z_]|[0-9](?![0-9]{2})){0,63}")
 # A number under an element no model knows is removed when its digits could be a
 # date, phone number, SSN or record number.
 _LONG_DIGIT_RUN: Final = re.compile(r"\d{6}")
@@ -106,10 +115,6 @@ _DEFINITION_TYPES: Final = frozenset(
     | {"Library", "Measure", "ObservationDefinition", "SpecimenDefinition"}
 )
 _FREE_TEXT: Final = Target(Kind.FREE_TEXT, Role.PATIENT, FORMAT, "text", "string")
-
-
-class FHIRScrubError(ValueError):
-    """A document could not be scrubbed. Messages name the place, never the value."""
 
 
 @dataclass(slots=True)
@@ -179,15 +184,15 @@ class FHIRScrubber:
 
     def scrub_document(self, document: dict[str, Any]) -> ScrubReport:
         """Scrub a resource or Bundle in place; returns the document's report."""
-        shape = _shape_pass(document)
+        shape = shape_pass(document)
         resources = shape.resources
         patients = [r for r in resources if r.get("resourceType") == "Patient"]
         patient_ids = [(str(p["id"]), id(p)) for p in patients if isinstance(p.get("id"), str)]
         known = None
         if patients:
-            ctx = self.scrubber.message(_patient_identifiers(patients[:1]))
+            ctx = self.scrubber.message(patient_identifiers(patients[:1]))
         else:
-            referenced = _referenced_patient(document)
+            referenced = referenced_patient(document)
             known = self._patients.get(referenced) if referenced else None
             identity = (
                 known[0]
@@ -201,7 +206,7 @@ class FHIRScrubber:
             ctx = self.scrubber.message(identity=identity)
             for family, given, middle, replacement in known[1] if known else ():
                 ctx.text.add_name(family, given, middle, replacement)
-        walk = _Walk(ctx, ids=_document_ids(document, resources))
+        walk = _Walk(ctx, ids=document_ids(document, resources))
         document_identity = ctx.identity
         redacted = self._unknown_numbers(shape.numbers, ctx)
         owners = self._owners(document, resources, patients, document_identity)
@@ -215,16 +220,16 @@ class FHIRScrubber:
                 walk.methods.add("redact")
             per_resource[id(resource)] = walk.methods
         ctx.use_identity(document_identity)
-        _unknown_keys(shape.unknown_keys, ctx)  # now that every name is known
+        check_unknown_keys(shape.unknown_keys, ctx)  # now that every name is known
         if document.get("resourceType") == "Bundle":
             walk.methods = per_resource.setdefault(id(document), set())
             self._bundle_urls(document, walk)
         for finish in walk.deferred:
             finish()
         ctx.use_identity(document_identity)
-        _prune(document)
+        prune_empty(document)
         for resource in ordered:
-            _label(resource, per_resource.get(id(resource), set()), ctx)
+            add_provenance(resource, per_resource.get(id(resource), set()), ctx)
         if patient_ids:
             if len(self._patients) >= PATIENT_MEMORY:
                 self._patients.clear()
@@ -262,7 +267,7 @@ class FHIRScrubber:
             and isinstance(entry.get("fullUrl"), str)
         }
         for index, patient in enumerate(patients):
-            identity = document_identity if index == 0 else resolve(_patient_identifiers([patient]))
+            identity = document_identity if index == 0 else resolve(patient_identifiers([patient]))
             owners[id(patient)] = identity
             if isinstance(patient.get("id"), str):
                 by_reference[f"Patient/{patient['id']}"] = identity
@@ -271,8 +276,8 @@ class FHIRScrubber:
         for resource in resources:
             if id(resource) in owners:
                 continue
-            for reference in _references(resource, skip_contained=True):
-                owner = by_reference.get(reference) or by_reference.get(_patient_path(reference))
+            for reference in references_in(resource, skip_contained=True):
+                owner = by_reference.get(reference) or by_reference.get(patient_path(reference))
                 if owner is not None:
                     owners[id(resource)] = owner
                     break
@@ -430,7 +435,7 @@ class FHIRScrubber:
         if element is not None:
             if element.model is not None and not isinstance(value, dict):
                 raise FHIRScrubError(f"{path}: a {fhir_type} must be a JSON object")
-            if fhir_type in _STRING_TYPES and not isinstance(value, str):
+            if fhir_type in STRING_TYPES and not isinstance(value, str):
                 raise FHIRScrubError(f"{path}: a {fhir_type} must be a JSON string")
         path_kind = rules.PATH_KINDS.get(path) or rules.KEY_KINDS.get(key)
         if path_kind is Kind.PHOTO and isinstance(value, dict):
@@ -438,7 +443,7 @@ class FHIRScrubber:
                 str(value.get("url", "")), Kind.PHOTO, role, path, fhir_type or "Attachment", walk
             )
             if isinstance(outcome, Removal):
-                return _masked_attachment(value) if path in rules.REQUIRED_ATTACHMENTS else _REMOVE
+                return masked_attachment(value) if path in rules.REQUIRED_ATTACHMENTS else _REMOVE
         if isinstance(value, dict):
             if "resourceType" in value:  # contained or Bundle.entry.resource: walked separately
                 return value
@@ -459,7 +464,7 @@ class FHIRScrubber:
         role: Role,
         walk: _Walk,
     ) -> Any:
-        kind_of = fhir_type or _shape(value)
+        kind_of = fhir_type or shape_datatype(value)
         if kind_of == "Extension" and value.get("url") in rules.KEPT_EXTENSIONS:
             return value
         handler = self._handlers.get(kind_of or "")
@@ -502,7 +507,7 @@ class FHIRScrubber:
         if path_kind is not None:
             outcome = self._apply(value, path_kind, role, path, fhir_type or "string", walk)
             if path_kind is Kind.NAME:  # a name in a string element: found in free text too
-                walk.ctx.text.add_name(*_name_parts(value), as_text(outcome, path_kind))
+                walk.ctx.text.add_name(*name_parts(value), as_text(outcome, path_kind))
             return _REMOVE if isinstance(outcome, Removal) else outcome
         return value
 
@@ -553,12 +558,12 @@ class FHIRScrubber:
             # Its words are a name the free text will spell: the whole name when it
             # has no parts, or a short or usual form ("Roel" for Roelof Olaf Bor)
             # that a generated narrative prints instead of them.
-            walk.ctx.text.add_name(*_name_parts(text), as_text(str(name.get("text") or ""), kind))
+            walk.ctx.text.add_name(*name_parts(text), as_text(str(name.get("text") or ""), kind))
         # Name parts national profiles carry in extensions (FR Core's birth list of
         # given names, a middle name, own-name/partner-name/prefix parts of a family
         # name): their strings are the name too. Coded qualifiers stay.
         for holder_key in ("", *_NAME_PART_ELEMENTS):
-            for holder in _element_holders(name, holder_key):
+            for holder in element_holders(name, holder_key):
                 self._part_extensions(holder, kind, None, role, f"{path}.extension", walk)
         return name
 
@@ -600,7 +605,7 @@ class FHIRScrubber:
             address, Kind.STREET_ADDRESS, Kind.COUNTY, role, f"{path}.extension", walk
         )
         for key, kind in (("line", Kind.STREET_ADDRESS), *parts.items()):
-            for holder in _element_holders(address, f"_{key}"):
+            for holder in element_holders(address, f"_{key}"):
                 self._part_extensions(holder, kind, kind, role, f"{path}.extension", walk)
         return address
 
@@ -631,13 +636,13 @@ class FHIRScrubber:
                 if isinstance(value, str) and key in _TEXT_VALUE_KEYS:
                     outcome = self._apply(value, kind, role, path, "string", walk)
                     if kind in (Kind.NAME, Kind.PROVIDER_NAME):
-                        walk.ctx.text.add_name(*_name_parts(value), as_text(outcome, kind))
+                        walk.ctx.text.add_name(*name_parts(value), as_text(outcome, kind))
                     if isinstance(outcome, Removal):
                         del extension[key]
                     else:
                         extension[key] = outcome
                 elif coded_kind is not None:
-                    code = _first_code(key, value)
+                    code = first_code(key, value)
                     if code is None:
                         continue
                     outcome = self._apply(code, coded_kind, role, path, "code", walk)
@@ -665,7 +670,7 @@ class FHIRScrubber:
         if not isinstance(value, str):
             return identifier
         system = str(identifier.get("system", ""))
-        kind = _identifier_kind(identifier, path, role)
+        kind = identifier_kind(identifier, path, role)
         namespace = walk.ctx.namespace_of(system=system)
         self._set(
             identifier,
@@ -676,11 +681,11 @@ class FHIRScrubber:
 
     def _reference(self, reference: dict[str, Any], path: str, role: Role, walk: _Walk) -> Any:
         target = reference.get("reference")
-        target_type = _reference_type(target, reference.get("type"))
+        target_type = reference_type(target, reference.get("type"))
         if isinstance(target, str):
             reference["reference"] = self._rewrite_reference(target, walk)
         display = reference.get("display")
-        if isinstance(display, str) and _REFERENCE.fullmatch(display.strip()):
+        if isinstance(display, str) and REFERENCE.fullmatch(display.strip()):
             # A display that is itself a reference ("Device/udi-1"): it names an id.
             reference["display"] = self._rewrite_reference(display.strip(), walk)
             return reference
@@ -694,7 +699,7 @@ class FHIRScrubber:
             outcome = self._apply(display, kind, person_role, f"{path}.display", "string", walk)
             self._set(reference, "display", outcome)
             if kind is Kind.NAME:
-                walk.ctx.text.add_name(*_name_parts(display), as_text(outcome, kind))
+                walk.ctx.text.add_name(*name_parts(display), as_text(outcome, kind))
         elif isinstance(display, str):
             self._defer_text(
                 reference["display"],
@@ -742,7 +747,7 @@ class FHIRScrubber:
         parts = [resource, *(c for c in resource.get("component") or () if isinstance(c, dict))]
         for part in parts:
             quantity = part.get("valueQuantity")
-            if isinstance(quantity, dict) and _is_age_code(part.get("code")):
+            if isinstance(quantity, dict) and is_age_code(part.get("code")):
                 result = self._age(quantity, "Observation.valueQuantity", role, walk)
                 if result is _REMOVE:
                     del part["valueQuantity"]
@@ -756,7 +761,7 @@ class FHIRScrubber:
         parts = [resource, *(c for c in resource.get("component") or () if isinstance(c, dict))]
         for part in parts:
             if isinstance(part.get("valueString"), str):
-                kind = _code_kind(part.get("code"))
+                kind = code_kind(part.get("code"))
                 if kind is not None:
                     self._labelled_value(part, kind, "Observation.valueString", walk)
 
@@ -764,7 +769,7 @@ class FHIRScrubber:
         value = holder["valueString"]
         outcome = self._apply(value, kind, Role.PATIENT, path, "string", walk)
         if kind is Kind.NAME:
-            walk.ctx.text.add_name(*_name_parts(value), as_text(outcome, kind))
+            walk.ctx.text.add_name(*name_parts(value), as_text(outcome, kind))
         self._set(holder, "valueString", outcome)
 
     def _labelled_answers(self, items: Any, walk: _Walk) -> None:
@@ -785,7 +790,7 @@ class FHIRScrubber:
                 if not isinstance(answers, list):
                     continue
                 stack.extend(a.get("item") for a in answers if isinstance(a, dict))
-                kind = _answer_kind(item.get("text"))
+                kind = answer_kind(item.get("text"))
                 if kind is None:
                     continue
                 for answer in answers:
@@ -824,7 +829,7 @@ class FHIRScrubber:
             return attachment
         outcome = self._apply(data, Kind.ATTACHMENT, role, f"{path}.data", "Attachment", walk)
         if outcome is Removal.ELEMENT:
-            return _masked_attachment(attachment) if path in rules.REQUIRED_ATTACHMENTS else _REMOVE
+            return masked_attachment(attachment) if path in rules.REQUIRED_ATTACHMENTS else _REMOVE
         if outcome != data:  # redacted, or a method (mask, pseudonymize) binary data cannot take
             for key in ("data", "hash", "size"):
                 attachment.pop(key, None)
@@ -848,7 +853,7 @@ class FHIRScrubber:
                 continue
             person_role = rules.PERSON_REFERENCE_ROLES[match.group("type")]
             outcome = self._apply(display, Kind.NAME, person_role, "Narrative.div", "string", walk)
-            walk.ctx.text.add_name(*_name_parts(display), as_text(outcome, Kind.NAME))
+            walk.ctx.text.add_name(*name_parts(display), as_text(outcome, Kind.NAME))
 
     def _extension(self, extension: dict[str, Any], path: str, role: Role, walk: _Walk) -> Any:
         url = extension.get("url")
@@ -908,7 +913,7 @@ class FHIRScrubber:
             return "#" + self._pseudo_id(reference[1:], walk)
         if "?" in reference:  # a conditional reference: its query may carry PHI
             return self._scrub_query_url(reference, walk)
-        match = _REFERENCE.fullmatch(reference)
+        match = REFERENCE.fullmatch(reference)
         if match is None:
             # A form nothing here understands (urn:oid:..., a bare string): opaque, so
             # replaced whole, the same way everywhere so it still resolves.
@@ -943,7 +948,7 @@ class FHIRScrubber:
     def _scrub_query_url(self, url: str, walk: _Walk) -> str:
         parts = urlsplit(url)
         path = parts.path
-        match = _REFERENCE.search(path)
+        match = REFERENCE.search(path)
         if match is not None:
             path = (
                 path[: match.start("id")]
@@ -961,7 +966,7 @@ class FHIRScrubber:
                 continue
             if base in ("patient", "subject"):
                 reference = self._rewrite_reference(value, walk)
-                if reference == value and _ID.fullmatch(value):
+                if reference == value and LOGICAL_ID.fullmatch(value):
                     reference = self._pseudo_id(value, walk)  # a bare logical id
                 query.append((name, reference))
                 continue
@@ -1050,7 +1055,7 @@ class FHIRScrubber:
     def _scrub_attribute(self, match: re.Match[str], walk: _Walk) -> str:
         if match.group(2).lower() in _LAYOUT_ATTRIBUTES:
             return match.group(0)
-        reference = _REFERENCE.fullmatch(match.group(4))
+        reference = REFERENCE.fullmatch(match.group(4))
         if (
             match.group(2).lower() == "href"
             and reference is not None
@@ -1225,11 +1230,6 @@ _HANDLED: Final[dict[str, frozenset[str]]] = {
 }
 _UCUM: Final = "http://unitsofmeasure.org"
 _RESOURCE_SKIP: Final = frozenset({"resourceType", "id", "meta", "contained"})
-# Primitive types whose JSON form is a string: a number or object there is invalid.
-_STRING_TYPES: Final = frozenset(
-    {"string", "markdown", "code", "id", "uri", "url", "canonical", "oid", "uuid"}
-    | {"date", "dateTime", "instant", "time", "base64Binary"}
-)
 _CONTROL: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # A base64 run printed in a narrative: at least 40 characters (shorter ones are words
 # and ids), decoded only when it is text.
@@ -1249,10 +1249,6 @@ _BINARY_SKIP: Final = _RESOURCE_SKIP | {"data", "contentType"}
 _HAS_LETTER_OR_DIGITS: Final = re.compile(r"[^\W\d_]|\d{3}")
 _SEARCH_DATE: Final = re.compile(
     r"(eq|ne|gt|lt|ge|le|sa|eb|ap)?(\d{4}(?:-\d{2}(?:-\d{2}(?:T\S*)?)?)?)"
-)
-_PARENTHESIZED: Final = re.compile(r"\([^)]*\)")
-_NAME_AFFIXES: Final = frozenset(
-    {"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "jr", "sr", "ii", "iii", "iv", "md", "phd"}
 )
 # Years per unit of an age quantity: UCUM codes and the unit words senders write.
 _YEARS_PER_UNIT: Final = {
@@ -1284,210 +1280,9 @@ _OWN_EXTENSIONS: Final = rules.KEPT_EXTENSIONS | {rules.EXT_GEOLOCATION}
 _TEXT_VALUE_KEYS: Final = frozenset({"valueString", "valueMarkdown"})
 
 
-def _element_holders(obj: dict[str, Any], key: str) -> list[dict[str, Any]]:
-    """``obj`` itself (key ""), or the element objects of a primitive's ``_key``
-    (one, or a list with nulls for gaps)."""
-    if not key:
-        return [obj]
-    value = obj.get(key)
-    if isinstance(value, dict):
-        return [value]
-    if isinstance(value, list):
-        return [item for item in value if isinstance(item, dict)]
-    return []
-
-
-def _first_code(key: str, value: Any) -> str | None:
-    """The code a coded extension value carries (valueCode, valueCoding,
-    valueCodeableConcept, valueIdentifier), or None when it carries none."""
-    if isinstance(value, str):
-        return value if key in ("valueCode", "valueId") else None
-    if not isinstance(value, dict):
-        return None
-    for part in ("code", "value"):
-        if isinstance(value.get(part), str):
-            return str(value[part])
-    for coding in value.get("coding") or ():
-        if isinstance(coding, dict) and isinstance(coding.get("code"), str):
-            return str(coding["code"])
-    if isinstance(value.get("text"), str):
-        return str(value["text"])
-    return None
-
-
-def _is_age_code(concept: Any) -> bool:
-    if not isinstance(concept, dict):
-        return False
-    return any(
-        isinstance(coding, dict) and coding.get("code") in AGE_OBSERVATION_CODES
-        for coding in concept.get("coding") or ()
-    )
-
-
-def _shape(value: dict[str, Any]) -> str | None:
-    """The datatype of an element the models do not know, from its keys."""
-    keys = value.keys()
-    if "family" in keys or "given" in keys:
-        return "HumanName"
-    if "line" in keys or "postalCode" in keys or ("city" in keys and "country" in keys):
-        return "Address"
-    if "reference" in keys:
-        return "Reference"
-    if "contentType" in keys and ("data" in keys or "url" in keys):
-        return "Attachment"
-    if "value" in keys and value.get("system") in rules.CONTACT_SYSTEMS:
-        return "ContactPoint"
-    if (
-        "value" in keys
-        and ("system" in keys or "type" in keys)
-        and isinstance(value.get("value"), str)
-    ):
-        return "Identifier"
-    if "url" in keys and any(k.startswith("value") for k in keys):
-        return "Extension"
-    return None
-
-
-def _identifier_kind(identifier: dict[str, Any], path: str, role: Role) -> Kind:
-    codes = [
-        str(coding.get("code", "")).upper()
-        for coding in (identifier.get("type") or {}).get("coding", []) or []
-        if isinstance(coding, dict)
-    ]
-    for code in codes:
-        kind = IDENTIFIER_TYPES.get(code)
-        if kind is not None:
-            return kind if kind is not Kind.PROVIDER_ID or role is Role.PROVIDER else Kind.OTHER_ID
-    by_system = IDENTIFIER_SYSTEMS.get(str(identifier.get("system", "")))
-    if by_system is not None:
-        return by_system
-    if role is Role.PROVIDER:
-        return Kind.PROVIDER_ID
-    if path in ("Patient.identifier", "Person.identifier"):
-        return Kind.MRN
-    return Kind.OTHER_ID
-
-
-@dataclass(slots=True)
-class _Shape:
-    """What the shape pass found in a document (see :func:`_shape_pass`)."""
-
-    resources: list[dict[str, Any]] = field(default_factory=list)
-    # Keys no model knows, each with the (value-free) path of its first parent.
-    unknown_keys: dict[str, str] = field(default_factory=dict)
-    # Numbers under elements no model knows: (their dict or list, key or index, owner).
-    numbers: list[tuple[Any, Any, dict[str, Any]]] = field(default_factory=list)
-
-
-def _shape_pass(document: dict[str, Any]) -> _Shape:
-    """Every resource in the document, in document order (itself, Bundle entries,
-    nested Bundles, contained resources, resources nested anywhere else:
-    ``Parameters.parameter.resource``, ``Bundle.entry.response.outcome``), and a
-    check of the JSON shape of everything, typed by the models as the walk is.
-
-    Fails closed (value-free errors naming the parent path) on a ``resourceType``
-    that is not shaped like a resource type name, a key that is not shaped like
-    an element name, and a number where the models say a string belongs. It
-    reaches every object, including those the walk leaves to a datatype handler
-    (a Meta tag's coding), so nothing of the sort passes unseen. Keys the
-    models do not know and numbers under them are collected for the scrubber.
-    """
-    shape = _Shape()
-
-    def visit(item: Any, depth: int, model: str | None, path: str, owner: Any) -> None:
-        if depth > MAX_DEPTH:
-            raise FHIRScrubError("nesting too deep")
-        if isinstance(item, list):
-            for value in item:
-                if isinstance(value, dict | list):
-                    visit(value, depth + 1, model, path, owner)
-            return
-        if "resourceType" in item:
-            resource_type = item["resourceType"]
-            if not isinstance(resource_type, str) or not _RESOURCE_TYPE_NAME.fullmatch(
-                resource_type
-            ):
-                where = f"{path}: " if path else ""
-                raise FHIRScrubError(f"{where}resourceType is not a FHIR resource type name")
-            shape.resources.append(item)
-            owner = item
-            model = resource_type if children(resource_type) is not None else "Resource"
-            path = model
-        elements = children(model) if model else None
-        for key, value in item.items():
-            element = elements.get(key) if elements else None
-            if element is None:
-                if key == "resourceType":
-                    continue
-                if not _ELEMENT_NAME.fullmatch(key):
-                    raise FHIRScrubError(f"{path}: a key is not a FHIR element name")
-                shape.unknown_keys.setdefault(key, path)
-                child_path = f"{path}.*"
-                if _is_number(value):
-                    shape.numbers.append((item, key, owner))
-                elif isinstance(value, list):
-                    shape.numbers.extend(
-                        (value, i, owner) for i, v in enumerate(value) if _is_number(v)
-                    )
-            else:
-                child_path = f"{path}.{key}"
-                if element.fhir_type in _STRING_TYPES and (
-                    _is_number(value)
-                    or (isinstance(value, list) and any(_is_number(v) for v in value))
-                ):
-                    raise FHIRScrubError(
-                        f"{child_path}: a {element.fhir_type} must be a JSON string"
-                    )
-                if element.fhir_type in _NON_STRING_TYPES and (
-                    isinstance(value, str)
-                    or (isinstance(value, list) and any(isinstance(v, str) for v in value))
-                ):
-                    # A phone number in multipleBirthInteger: no handler reads it as text.
-                    raise FHIRScrubError(
-                        f"{child_path}: a {element.fhir_type} must not be a JSON string"
-                    )
-            if isinstance(value, dict | list):
-                visit(value, depth + 1, element.model if element else None, child_path, owner)
-
-    visit(document, 0, None, "", document)
-    return shape
-
-
-def _unknown_keys(keys: dict[str, str], ctx: MessageContext) -> None:
-    """Keys no model knows are names, not data, unless the document's text context
-    knows them as PHI (a patient's surname as a key): then the document fails."""
-    for key, path in keys.items():
-        if ctx.text.scrub(key) != key:
-            raise FHIRScrubError(f"{path}: an element name the models do not know holds PHI")
-
-
-# Primitive types whose JSON form is a number or a boolean (integer64 is a string).
-_NON_STRING_TYPES: Final = frozenset(
-    {"integer", "positiveInt", "unsignedInt", "decimal", "boolean"}
-)
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _document_ids(document: dict[str, Any], resources: list[dict[str, Any]]) -> frozenset[str]:
-    ids = {r["id"] for r in resources if isinstance(r.get("id"), str)}
-    for reference in _references(document):
-        match = _REFERENCE.fullmatch(reference)
-        if match is not None:
-            ids.add(match.group("id"))
-        elif reference.startswith("#") and len(reference) > 1:
-            ids.add(reference[1:])
-    return frozenset(i for i in ids if _ID.fullmatch(i))
-
-
 @functools.lru_cache(maxsize=1024)  # bounded: the names come from narrative text
 def _is_resource_type(name: str) -> bool:
     return is_resource_type(name)
-
-
-_PATIENT_REFERENCE: Final = re.compile(r"(?:^|/)Patient/([A-Za-z0-9.\-]{1,64})(?:/|$)")
 
 
 def _check_string_fields(value: dict[str, Any], datatype: str, path: str) -> None:
@@ -1496,157 +1291,9 @@ def _check_string_fields(value: dict[str, Any], datatype: str, path: str) -> Non
     elements = children(datatype) or {}
     for key in _HANDLED.get(datatype, ()):
         element = elements.get(key)
-        if element is None or element.fhir_type not in _STRING_TYPES or key not in value:
+        if element is None or element.fhir_type not in STRING_TYPES or key not in value:
             continue
         item = value[key]
         for entry in item if isinstance(item, list) else (item,):
             if entry is not None and not isinstance(entry, str):
                 raise FHIRScrubError(f"{path}.{key}: a {element.fhir_type} must be a JSON string")
-
-
-def _reference_type(reference: Any, declared: Any) -> str:
-    """The resource type a Reference points to: its ``type``, else its URL's type."""
-    if isinstance(declared, str) and declared:
-        return declared.rsplit("/", 1)[-1]
-    if isinstance(reference, str):
-        match = _REFERENCE.search(reference)
-        if match is not None:
-            return match.group("type")
-    return ""
-
-
-def _name_parts(text: str) -> tuple[str, str, str]:
-    """(family, given, middle) of a name written as one string.
-
-    "Family, Given Middle" or "Given Middle Family"; titles, suffixes and
-    parenthesized notes ("(daughter)") are left out.
-    """
-    text = _PARENTHESIZED.sub(" ", text)
-    if "," in text:
-        family, _, rest = text.partition(",")
-        words = [w for w in rest.split() if w.rstrip(".").lower() not in _NAME_AFFIXES]
-        return family.strip(), words[0] if words else "", " ".join(words[1:])
-    words = [w for w in text.split() if w.rstrip(".").lower() not in _NAME_AFFIXES]
-    if len(words) < 2:
-        return (words[0] if words else ""), "", ""
-    return words[-1], words[0], " ".join(words[1:-1])
-
-
-def _references(item: Any, skip_contained: bool = False) -> Iterator[str]:
-    """Every ``reference`` string inside ``item``, in document order (optionally not
-    those inside contained resources)."""
-    stack: list[Any] = [item]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, dict):
-            reference = node.get("reference")
-            if isinstance(reference, str):
-                yield reference
-            stack.extend(
-                reversed([v for k, v in node.items() if not (skip_contained and k == "contained")])
-            )
-        elif isinstance(node, list):
-            stack.extend(reversed(node))
-
-
-def _patient_path(reference: str) -> str:
-    """``Patient/<id>`` of a relative or absolute Patient reference ('' otherwise)."""
-    match = _PATIENT_REFERENCE.search(reference)
-    return f"Patient/{match.group(1)}" if match else ""
-
-
-def _referenced_patient(document: dict[str, Any]) -> str:
-    """The logical id of the first Patient a document refers to ('' if none)."""
-    for reference in _references(document):
-        match = _PATIENT_REFERENCE.search(reference)
-        if match is not None:
-            return match.group(1)
-    return ""
-
-
-def _patient_identifiers(patients: list[dict[str, Any]]) -> list[PatientIdentifier]:
-    out = []
-    for patient in patients:
-        for identifier in patient.get("identifier", []) or []:
-            if not isinstance(identifier, dict) or not isinstance(identifier.get("value"), str):
-                continue
-            codes = [
-                str(c.get("code", ""))
-                for c in (identifier.get("type") or {}).get("coding", [])
-                if isinstance(c, dict)
-            ]
-            out.append(
-                PatientIdentifier(
-                    value=identifier["value"],
-                    type_code=codes[0].upper() if codes else "",
-                    system=str(identifier.get("system", "")),
-                )
-            )
-    return out
-
-
-def _answer_kind(label: Any) -> Kind | None:
-    """The kind of PHI a question asks for, by its text (None: not one of those)."""
-    if not isinstance(label, str) or len(label) > 80:
-        return None
-    text = " ".join(label.casefold().split()).rstrip("?:*. ").replace("\u2019", "'")
-    return next((kind for pattern, kind in rules.ANSWER_LABELS if pattern.fullmatch(text)), None)
-
-
-def _code_kind(concept: Any) -> Kind | None:
-    """The kind of PHI a CodeableConcept names by its text or a coding's display."""
-    if not isinstance(concept, dict):
-        return None
-    labels = [concept.get("text")]
-    labels += [c.get("display") for c in concept.get("coding") or () if isinstance(c, dict)]
-    return next((kind for label in labels if (kind := _answer_kind(label)) is not None), None)
-
-
-def _masked_attachment(attachment: dict[str, Any]) -> dict[str, Any]:
-    """What stays of a required Attachment whose content the policy drops: its codes
-    (``contentType``, ``language``) and a data-absent-reason of ``masked``."""
-    shell: dict[str, Any] = {
-        key: attachment[key]
-        for key in ("contentType", "language")
-        if isinstance(attachment.get(key), str)
-    }
-    shell["extension"] = [{"url": rules.EXT_DATA_ABSENT_REASON, "valueCode": "masked"}]
-    return shell
-
-
-def _prune(item: Any, key: str = "") -> bool:
-    """Remove what scrubbing emptied ("" strings, {} and [] elements, extensions left
-    with only their url); FHIR forbids them. Returns True when ``item`` is now empty."""
-    if isinstance(item, dict):
-        for child in list(item):
-            if _prune(item[child], child):
-                del item[child]
-        if key in ("extension", "modifierExtension") and set(item) <= {"url", "id"}:
-            return True
-        return not item
-    if isinstance(item, list):
-        item[:] = [value for value in item if not _prune(value, key)]
-        return not item
-    return isinstance(item, str) and not item
-
-
-def _label(resource: dict[str, Any], methods: set[str], ctx: MessageContext) -> None:
-    """meta.security labels for what was done, and a tag naming the policy."""
-    labels = sorted({rules.SECURITY_LABELS[m] for m in methods if m in rules.SECURITY_LABELS})
-    meta = resource.setdefault("meta", {})
-    security = meta.setdefault("security", [])
-    present = {(s.get("system"), s.get("code")) for s in security if isinstance(s, dict)}
-    for code, display in labels:
-        if (rules.SECURITY_SYSTEM, code) not in present:
-            security.append({"system": rules.SECURITY_SYSTEM, "code": code, "display": display})
-    if not security:
-        del meta["security"]
-    policy = ctx.scrubber.policy
-    meta.setdefault("tag", []).append(
-        {
-            "system": rules.POLICY_TAG_SYSTEM,
-            "code": policy.id,
-            "version": policy.version,
-            "display": policy.content_hash,
-        }
-    )

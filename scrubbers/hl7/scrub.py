@@ -16,8 +16,6 @@ dropped when a policy rule with an ``hl7`` path says so.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,41 +26,50 @@ from parsers.hl7v2.er7 import Delimiters, Document, Message, Segment
 from parsers.hl7v2.reference import defined_datatype, resolve_version, segment_fields
 from scrubbers.engine import MessageContext, Scrubber
 from scrubbers.hl7 import fields as tables
+from scrubbers.hl7.free_text import (
+    coded_text,
+    encapsulated,
+    escape_payloads,
+    leaf_splitter,
+    leaves_by_component,
+    scrub_words,
+    sweep,
+    text_field,
+)
+from scrubbers.hl7.identifiers import authority, patient_identifiers
+from scrubbers.hl7.names import (
+    NAME_LAYOUT,
+    add_affix_name,
+    add_free_name,
+    add_name_context,
+    add_query_name,
+    cn_layout,
+    coded_layout,
+    names_a_person,
+)
+from scrubbers.hl7.shapes import DATE_LIKE, HAS_DIGIT, NUMBER, TIMESTAMP, TIMESTAMP_HINT, is_code
+from scrubbers.hl7.walk import (
+    FORMAT,
+    FREE_TEXT_TARGET,
+    FieldHandler,
+    HL7ScrubError,
+    Walk,
+    joined_url,
+    unchangeable,
+)
 from scrubbers.identifier_types import IDENTIFIER_TYPES
-from scrubbers.identity import IdentityUnresolvedError, PatientIdentifier
+from scrubbers.identity import IdentityUnresolvedError
 from scrubbers.kinds import DATE_KINDS, Kind, Role
 from scrubbers.methods import Outcome, Removal
 from scrubbers.report import ScrubReport, internal_error
 from scrubbers.target import Target
-from scrubbers.text import TextScrubber, as_text
 
-FORMAT: Final = "hl7v2"
-_MSH_CODES: Final = frozenset({8, 10, 11})  # MSH-9 type, MSH-11 processing id, MSH-12 version
 # Header fields (by number) that are never free text, whatever their datatype:
 # separators, encoding characters, message type, processing id, version, charsets.
 _HEADER_CODES: Final = frozenset({1, 2, 9, 11, 12, 18, 20})
-_TIMESTAMP_HINT: Final = re.compile(r"(?:19|20)\d{6}")
-_TIMESTAMP: Final = re.compile(
-    r"(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
-    r"(?:\d{2}(?:\d{2}(?:\d{2}(?:\.\d{1,4})?)?)?)?(?:[+-]\d{4})?"
-)
-# What a date component may hold and keep as it is under a rule that keeps dates:
-# an HL7 date/time at any precision (YYYY to YYYYMMDDHHMMSS.SSSS, with a zone).
-_DATE_LIKE: Final = re.compile(r"\d{4,14}(?:\.\d{1,4})?(?:[+-]\d{4})?")
 ENVELOPE_VERSION: Final = "2.5"
-# Where a person's family, given and middle names sit, per name datatype (0-based components).
-NAME_LAYOUT: Final = {
-    "XPN": (0, 1, 2),
-    "PN": (0, 1, 2),
-    "XCN": (1, 2, 3),
-    "CN": (1, 2, 3),
-    "CNN": (1, 2, 3),
-    "PPN": (1, 2, 3),
-}
 _NDL_TYPES: Final = frozenset({"NDL", "CM_NDL"})
 _DATE_TYPES: Final = frozenset({"DT", "DTM", "TS"})
-_TEXT_ENCAPSULATED_TYPES: Final = frozenset({"TEXT", "TX", "FT"})
-_TEXT_SUBTYPES: Final = frozenset({"PLAIN", "TEXT", "RTF", "HTML", "XML", "X-HL7-CDA-LEVEL-ONE"})
 
 
 @dataclass(slots=True)
@@ -84,13 +91,7 @@ class DocumentResult:
         return self.output is not None and all(m.error is None for m in self.messages)
 
 
-class HL7ScrubError(ValueError):
-    """A message could not be scrubbed. Messages name the place, never the value."""
-
-
 # --- plans ------------------------------------------------------------------------
-
-FieldHandler = Callable[[str, "_Walk"], str]
 
 
 @dataclass(slots=True)
@@ -108,261 +109,12 @@ class SegmentPlan:
     beyond: FieldHandler | None = None
 
 
-class _Walk:
-    """State while scrubbing one message: context, delimiters, deferred text."""
-
-    __slots__ = ("codec", "ctx", "d", "deferred", "segment_fields", "skip_short")
-
-    def __init__(
-        self, ctx: MessageContext, d: Delimiters, codec: str = "latin-1", skip_short: bool = False
-    ) -> None:
-        self.ctx = ctx
-        self.d = d
-        self.codec = codec  # the message's character set: what hex escapes encode
-        # The policy scrubs free text (rather than removing it): values the text
-        # scrubber cannot change need not reach it (see _unchangeable).
-        self.skip_short = skip_short
-        self.deferred: list[Callable[[], None]] = []
-        self.segment_fields: list[str] = []
-
-    def apply(self, raw: str, target: Target, namespace: str = "") -> Outcome:
-        """Apply the policy to an escaped HL7 value; feed the text context.
-
-        HL7's explicit null (``""``: "delete this value" in updates) is not a value
-        and is kept as it is.
-        """
-        if raw == '""':
-            return raw
-        value = raw if self.d.escape not in raw else er7.unescape(raw, self.d, self.codec)
-        outcome = self.ctx.apply(value, target, namespace)
-        if outcome == value:
-            # Kept here, but replaced elsewhere in this message (a city sent in the
-            # state component, say): replace it the same way.
-            known = self.ctx.text.known(value)
-            if known is not None:
-                return known
-        elif target.kind not in (Kind.NAME, Kind.PROVIDER_NAME):
-            self.ctx.text.add(target.kind, value, outcome)
-            if self.d.escape in value:  # as a reader sees it (\Z555-0142\ is a phone)
-                self.ctx.text.add(target.kind, er7.readable(raw, self.d, self.codec), outcome)
-        return outcome
-
-    def write(self, outcome: Outcome, original: str) -> str:
-        if isinstance(outcome, Removal):
-            return ""
-        if self.d.escape not in original:
-            if outcome == original:
-                return original
-        elif outcome == er7.unescape(original, self.d, self.codec):
-            return original
-        return er7.escape(outcome, self.d)
-
-    def scrub_text(self, raw: str, target: Target | None = None) -> str:
-        """Free text: formatting escapes (``\\.br\\``) survive, the rest is scrubbed.
-
-        Delimiter and hex escapes are decoded first, so the text scrubber sees what
-        any HL7 reader sees (``\\X51\\uill`` is "Quill"). Text the policy leaves
-        alone keeps its exact bytes; changed text is written back escaped, characters
-        that came from hex escapes outside printable ASCII as hex escapes again.
-
-        ``raw`` is normally one leaf; a component rejoined across its subcomponent
-        separators (a URL whose query has an unescaped ``&``, see
-        :func:`_joined_url`) keeps those separators literal, as the sender wrote them.
-        """
-        if not raw or (self.skip_short and target is None and _unchangeable(raw)):
-            return raw
-        d = self.d
-        if d.escape not in raw:
-            outcome = self.ctx.apply(raw, target or _FREE_TEXT_TARGET)
-            if outcome == raw:
-                return raw
-            return "" if isinstance(outcome, Removal) else _escape_text(outcome, d, raw)
-        # Marker -> the escape it stands for. A private-use character the sender
-        # wrote literally is never used as a marker (and is kept as written).
-        keep: dict[str, str] = {}
-        taken = set(_PRIVATE_USE.findall(raw)) if _PRIVATE_USE.search(raw) else None
-        next_code = _MARKER_BASE
-
-        def protect(value: str) -> str:
-            nonlocal next_code
-            while True:
-                if next_code == _MARKER_END + 1:
-                    next_code = _MARKER_BASE_EXTRA
-                elif next_code > _MARKER_END_EXTRA:
-                    raise HL7ScrubError("too many escape sequences in one value")
-                char = chr(next_code)
-                next_code += 1
-                if taken is None or char not in taken:
-                    keep[char] = value
-                    return char
-
-        hex_chars: dict[str, str] = {}
-        plain = _split_escapes(raw, d, protect, self.codec, hex_chars)
-        outcome = self.ctx.apply(plain, target or _FREE_TEXT_TARGET)
-        if outcome == plain:
-            return raw
-        if isinstance(outcome, Removal):
-            return ""
-        out = _escape_text(outcome, d, raw)
-        for char, sequence in hex_chars.items():
-            if char in out:
-                out = out.replace(char, sequence)
-        if keep:
-            # A marker inside a replaced span went with it (the escape split a name,
-            # "Quill\\H\\feather"); the others are the sender's escapes again.
-            out = _PRIVATE_USE.sub(lambda m: keep.get(m.group(), m.group()), out)
-        return out
-
-
-_FREE_TEXT_TARGET: Final = Target(Kind.FREE_TEXT, Role.PATIENT, FORMAT, "text", "TX")
-
-
-def _escape_text(text: str, d: Delimiters, raw: str) -> str:
-    """Scrubbed text escaped for its field; the subcomponent separator stays literal
-    when ``raw`` (a rejoined component) had it literal."""
-    sub_sep = d.subcomponent
-    if sub_sep not in raw or sub_sep not in text:
-        return er7.escape(text, d)
-    return sub_sep.join(er7.escape(part, d) for part in text.split(sub_sep))
-
-
-_QUERY_KEY: Final = re.compile(r"[\w.\-\[\]]+=")
-
-
-def _joined_url(comp: str, sub_sep: str) -> bool:
-    """Whether a component's subcomponents are a URL cut at the ``&`` of its query
-    (senders rarely escape it): a subcomponent with ``://``, or one with ``?`` and
-    ``=`` followed by one that starts ``key=``. Such a component is scrubbed as one
-    text, so the query's values keep their URL context."""
-    if sub_sep not in comp:
-        return False
-    if "://" in comp:
-        return True
-    if "?" not in comp or "=" not in comp:
-        return False
-    subs = comp.split(sub_sep)
-    return any(
-        "?" in subs[i] and "=" in subs[i] and _QUERY_KEY.match(subs[i + 1])
-        for i in range(len(subs) - 1)
-    )
-
-
-_MAX_CODE: Final = 20
-# Whitespace, a timestamp, or an SSN/phone/email shape: not a code.
-_NOT_CODE: Final = re.compile(
-    r"\s|(?:19|20)\d{6}|\d{3}[-. ]\d{2}[-. ]\d{4}|\d{3}[-. ]\d{3}[-. ]\d{4}|\d{3}[-.]\d{4}\b|@"
-)
-
-
 # HL7 NM: an optional sign, digits, an optional decimal point (SI and SNM are narrower).
 _NUMERIC_DATATYPES: Final = frozenset({"NM", "SI", "SNM"})
 _PLACE_KINDS: Final = frozenset({Kind.CITY, Kind.COUNTY, Kind.STATE, Kind.COUNTRY})
-_NUMBER: Final = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)")
-_HAS_DIGIT: Final = re.compile(r"\d")
 
 # SN.1 comparators and SN.3 separators (HL7 structured numeric).
 _SN_SYMBOLS: Final = frozenset({">", "<", ">=", "<=", "=", "<>", "-", "+", "/", ".", ":"})
-
-
-def _is_code(value: str) -> bool:
-    """A value that reads as a code (or several): at most 20 characters, no
-    whitespace, no timestamp, SSN, phone or email shape in it."""
-    return len(value) <= _MAX_CODE and _NOT_CODE.search(value) is None
-
-
-def _unchangeable(value: str) -> bool:
-    """Text the text scrubber leaves as it is: a single character, or a number of
-    fewer than five digits (context terms and detectors need more)."""
-    return len(value) < 2 or (len(value) < 5 and value.isdigit())
-
-
-# Private-use characters stand in for formatting escapes while text is scrubbed:
-# the BMP's first, then plane 15's (a value with more than 6,400 escapes).
-_MARKER_BASE: Final = 0xE000
-_MARKER_END: Final = 0xF8FF
-_MARKER_BASE_EXTRA: Final = 0xF0000
-_MARKER_END_EXTRA: Final = 0xFFFFD
-_PRIVATE_USE: Final = re.compile("[\ue000-\uf8ff\U000f0000-\U000ffffd]")
-
-
-def _split_escapes(
-    raw: str,
-    d: Delimiters,
-    protect: Callable[[str], str],
-    codec: str = "latin-1",
-    hex_chars: dict[str, str] | None = None,
-) -> str:
-    """Decode delimiter and hex escapes; replace the other escapes by private-use markers.
-
-    The other escapes (formatting ``\\.br\\``, locally defined ``\\Zxx\\``...) read
-    as invisible word breaks here; the text inside those that carry any is
-    scrubbed on its own at the end of the message (:func:`_escape_payloads`).
-
-    ``hex_chars`` receives, for each character decoded from a hex escape that must
-    not be written literally (outside printable ASCII), the hex escape to write it
-    back with.
-    """
-    esc = d.escape
-    if esc not in raw:
-        return raw
-    out: list[str] = []
-    i = 0
-    while i < len(raw):
-        if raw[i] != esc:
-            j = raw.find(esc, i)
-            j = len(raw) if j < 0 else j
-            out.append(raw[i:j])
-            i = j
-            continue
-        end = raw.find(esc, i + 1)
-        if end < 0:
-            # An escape never closed: kept as written, like the sequences no reader
-            # decodes; the text after its code is scrubbed by _escape_payloads.
-            out.append(protect(raw[i:]))
-            break
-        sequence = raw[i : end + 1]
-        if sequence[1:2] == "X":
-            decoded = _decode_hex(sequence, esc, codec, hex_chars)
-            out.append(protect(sequence) if decoded is None else decoded)
-        else:
-            decoded = er7.unescape(sequence, d)
-            # Delimiter escapes become their character; formatting escapes are kept.
-            out.append(protect(sequence) if decoded == sequence else decoded)
-        i = end + 1
-    return "".join(out)
-
-
-def _decode_hex(
-    sequence: str, esc: str, codec: str, hex_chars: dict[str, str] | None
-) -> str | None:
-    """The text of one ``\\Xhh..\\`` escape, or None to keep it opaque (not hex,
-    or a private-use character that would be taken for a marker)."""
-    digits = sequence[2:-1]
-    if not digits or len(digits) % 2:
-        return None
-    try:
-        data = bytes.fromhex(digits)
-    except ValueError:
-        return None
-    try:
-        text = data.decode(codec)
-    except (UnicodeDecodeError, LookupError):
-        codec = "latin-1"  # as er7.unescape reads it; written back as the same bytes
-        text = data.decode(codec)
-    if _PRIVATE_USE.search(text):
-        return None
-    for char in text:
-        if hex_chars is not None and not (" " <= char <= "~") and char not in hex_chars:
-            hex_chars[char] = _hex_escape(char, esc, codec)
-    return text
-
-
-def _hex_escape(char: str, esc: str, codec: str) -> str:
-    try:
-        data = char.encode(codec)
-    except (UnicodeEncodeError, LookupError):
-        data = char.encode("latin-1", errors="replace")
-    return f"{esc}X{data.hex().upper()}{esc}"
 
 
 class HL7Scrubber:
@@ -372,14 +124,14 @@ class HL7Scrubber:
         self.scrubber = scrubber
         self._plans: dict[tuple[str, str], SegmentPlan] = {}
         self._targets: dict[tuple[str, int, Kind, Role, str], Target] = {}
-        self._deferred: set[FieldHandler] = {_text_field, _coded_text}
+        self._deferred: set[FieldHandler] = {text_field, coded_text}
         # Handlers of code fields (ID, IS, NM, ...): deferred only when not a code.
         self._simple: set[FieldHandler] = set()
         self._numeric: set[FieldHandler] = set()  # the simple handlers of number fields
         # A composite's structured handler -> its free-text pass over the parts its
         # component table does not list (see _component_text_handler).
         self._companions: dict[FieldHandler, FieldHandler] = {}
-        self._text_scrubs = scrubber.policy.resolve(_FREE_TEXT_TARGET).method == "scrub"
+        self._text_scrubs = scrubber.policy.resolve(FREE_TEXT_TARGET).method == "scrub"
 
     # --- public API ---------------------------------------------------------
 
@@ -427,7 +179,7 @@ class HL7Scrubber:
         ctx = self.scrubber.message(patient_identifiers(message))
         if contexts is not None:
             contexts.append(ctx)
-        walk = _Walk(ctx, message.delimiters, codec, self._text_scrubs)
+        walk = Walk(ctx, message.delimiters, codec, self._text_scrubs)
         kept: list[Segment] = []
         for segment in message.segments:
             if not segment.text:
@@ -441,8 +193,8 @@ class HL7Scrubber:
             kept.append(segment)
         for finish in walk.deferred:
             finish()
-        _sweep(kept, walk)
-        _escape_payloads(kept, walk)
+        sweep(kept, walk)
+        escape_payloads(kept, walk)
         if kept and not kept[-1].terminator and message.segments[-1].terminator:
             kept[-1].terminator = message.segments[-1].terminator
         message.segments[:] = kept
@@ -451,7 +203,7 @@ class HL7Scrubber:
 
     # --- segments -------------------------------------------------------------
 
-    def _scrub_segment(self, segment: Segment, plan: SegmentPlan, walk: _Walk) -> None:
+    def _scrub_segment(self, segment: Segment, plan: SegmentPlan, walk: Walk) -> None:
         d = walk.d
         parts = segment.text.split(d.field)
         is_msh = plan.name in er7.HEADER_SEGMENTS
@@ -464,15 +216,15 @@ class HL7Scrubber:
                 continue
             handler = plan.handlers.get(index)
             if handler is None and (plan.unknown_segment or index > plan.known_fields):
-                handler = plan.beyond or _text_field
+                handler = plan.beyond or text_field
             if handler is None:
-                if _TIMESTAMP_HINT.search(raw):
+                if TIMESTAMP_HINT.search(raw):
                     handler = self._stray_dates(plan.name, index)
                 else:
                     continue
             if handler in self._deferred:
                 if handler in self._simple and (
-                    _NUMBER.fullmatch(raw) if handler in self._numeric else _is_code(raw)
+                    NUMBER.fullmatch(raw) if handler in self._numeric else is_code(raw)
                 ):
                     continue  # the common case: a code, kept without a deferred pass
                 later.append((index, handler))
@@ -500,7 +252,7 @@ class HL7Scrubber:
         envelope_ctx = self.scrubber.message()
         for ctx in contexts:
             envelope_ctx.text.absorb(ctx.text)
-        walk = _Walk(envelope_ctx, Delimiters(), document.encoding, self._text_scrubs)
+        walk = Walk(envelope_ctx, Delimiters(), document.encoding, self._text_scrubs)
         for segment in segments:
             if segment.name in ("FHS", "BHS"):
                 walk.d = Delimiters.from_header(segment.text)
@@ -511,7 +263,7 @@ class HL7Scrubber:
             self._scrub_segment(segment, envelope, walk)
         for finish in walk.deferred:
             finish()
-        _escape_payloads(segments, walk)
+        escape_payloads(segments, walk)
 
     def _stray_dates(self, segment: str, index: int) -> FieldHandler:
         """Timestamps in fields no rule classifies (misplaced or site-specific data).
@@ -521,11 +273,11 @@ class HL7Scrubber:
         """
         target = self._target(f"{segment}-{index}", 0, Kind.DATE, Role.PATIENT, "DTM")
 
-        def handle(raw: str, walk: _Walk) -> str:
+        def handle(raw: str, walk: Walk) -> str:
             d = walk.d
             leaves = re.split(f"([{re.escape(d.repetition + d.component + d.subcomponent)}])", raw)
             for i in range(0, len(leaves), 2):
-                if _TIMESTAMP.fullmatch(leaves[i]):
+                if TIMESTAMP.fullmatch(leaves[i]):
                     leaves[i] = walk.write(walk.apply(leaves[i], target), leaves[i])
             return "".join(leaves)
 
@@ -583,12 +335,12 @@ class HL7Scrubber:
         elif datatype in tables.PROVIDER_DATATYPES:
             role = Role.PROVIDER
         if rule.text:
-            return _text_field
+            return text_field
         if datatype == tables.WITHDRAWN:
             # Withdrawn fields still arrive from older senders: a known meaning wins,
             # anything else is treated as free text.
             if rule.kind is None:
-                return _text_field
+                return text_field
             return self._kind_handler(path, datatype, role, rule.kind)
         if segment == "OBX" and number == 5:
             return self._obx5_handler(role)
@@ -615,11 +367,11 @@ class HL7Scrubber:
         if datatype == "ED":
             target = self._target(path, 0, Kind.ATTACHMENT, role, datatype)
 
-            def encapsulated(raw: str, walk: _Walk) -> str:
-                return _encapsulated(raw, walk, target)
+            def ed_field(raw: str, walk: Walk) -> str:
+                return encapsulated(raw, walk, target)
 
-            self._deferred.add(encapsulated)
-            return encapsulated
+            self._deferred.add(ed_field)
+            return ed_field
         if datatype not in tables.SIMPLE_DATATYPES:
             # A composite without a component table (PL, HD, CQ, SPS, TQ, CP, an
             # older version's CM_ type): whatever a sender types in it is free text.
@@ -637,18 +389,18 @@ class HL7Scrubber:
         numeric = datatype in _NUMERIC_DATATYPES
         id_target = self._target(path, 0, Kind.OTHER_ID, role, datatype)
 
-        def leaf(value: str, walk: _Walk) -> str:
-            if numeric and _NUMBER.fullmatch(value) is None and _HAS_DIGIT.search(value):
+        def leaf(value: str, walk: Walk) -> str:
+            if numeric and NUMBER.fullmatch(value) is None and HAS_DIGIT.search(value):
                 return walk.write(walk.apply(value, id_target), value)
-            if _is_code(value):
+            if is_code(value):
                 return value
             return text_leaf(value, walk)
 
-        def handle(raw: str, walk: _Walk) -> str:
+        def handle(raw: str, walk: Walk) -> str:
             d = walk.d
             if d.component not in raw and d.subcomponent not in raw and d.repetition not in raw:
                 return leaf(raw, walk)
-            return _leaves_by_component(raw, walk, leaf)
+            return leaves_by_component(raw, walk, leaf)
 
         self._deferred.add(handle)
         self._simple.add(handle)
@@ -665,14 +417,12 @@ class HL7Scrubber:
         text_numbers = tables.CODED_TEXT_COMPONENTS
         skip_short = self.scrubber.policy.resolve(text_target).method == "scrub"
 
-        def text(value: str, walk: _Walk) -> str:
+        def text(value: str, walk: Walk) -> str:
             return (
-                value
-                if skip_short and _unchangeable(value)
-                else walk.scrub_text(value, text_target)
+                value if skip_short and unchangeable(value) else walk.scrub_text(value, text_target)
             )
 
-        def handle(raw: str, walk: _Walk) -> str:
+        def handle(raw: str, walk: Walk) -> str:
             d = walk.d
             reps = raw.split(d.repetition)
             for r, rep in enumerate(reps):
@@ -681,19 +431,19 @@ class HL7Scrubber:
                     if not comp:
                         continue
                     if c + 1 in text_numbers:
-                        if d.subcomponent in comp and not _joined_url(comp, d.subcomponent):
+                        if d.subcomponent in comp and not joined_url(comp, d.subcomponent):
                             comps[c] = d.subcomponent.join(
                                 text(sub, walk) for sub in comp.split(d.subcomponent)
                             )
                         else:
                             comps[c] = text(comp, walk)
-                    elif comp[:1].isdigit() and _TIMESTAMP_HINT.match(comp):
+                    elif comp[:1].isdigit() and TIMESTAMP_HINT.match(comp):
                         subs = comp.split(d.subcomponent)
                         for s, sub in enumerate(subs):
-                            if _TIMESTAMP.fullmatch(sub):
+                            if TIMESTAMP.fullmatch(sub):
                                 subs[s] = walk.write(walk.apply(sub, date_target), sub)
                         comps[c] = d.subcomponent.join(subs)
-                    elif not _is_code(comp):
+                    elif not is_code(comp):
                         # Fail closed: text typed where a code belongs (a note, a
                         # phone) is free text, as in ID and IS fields.
                         comps[c] = d.subcomponent.join(
@@ -711,13 +461,13 @@ class HL7Scrubber:
         HL7 timestamp is a date."""
         leaf = self._text_leaf(path, 0, datatype, role)
 
-        def handle(raw: str, walk: _Walk) -> str:
+        def handle(raw: str, walk: Walk) -> str:
             d = walk.d
             if d.component not in raw and d.subcomponent not in raw and d.repetition not in raw:
                 return leaf(raw, walk)
             if d.subcomponent in raw and ("://" in raw or "?" in raw):
-                return _leaves_by_component(raw, walk, leaf)
-            leaves = (_LEAF_SPLIT.get(d) or _leaf_splitter(d)).split(raw)
+                return leaves_by_component(raw, walk, leaf)
+            leaves = leaf_splitter(d).split(raw)
             for i in range(0, len(leaves), 2):
                 if leaves[i]:
                     leaves[i] = leaf(leaves[i], walk)
@@ -728,7 +478,7 @@ class HL7Scrubber:
 
     def _text_leaf(
         self, path: str, component: int, datatype: str, role: Role
-    ) -> Callable[[str, _Walk], str]:
+    ) -> Callable[[str, Walk], str]:
         """Scrubs one leaf (a component or subcomponent) as free text; a leaf that is
         exactly an HL7 timestamp is a date."""
         text_target = self._target(path, component, Kind.FREE_TEXT, role, datatype)
@@ -738,12 +488,12 @@ class HL7Scrubber:
         # short number (context terms and detectors need 5+ digits or other text).
         skip_short = self.scrubber.policy.resolve(text_target).method == "scrub"
 
-        def leaf(value: str, walk: _Walk) -> str:
-            if skip_short and _unchangeable(value):
+        def leaf(value: str, walk: Walk) -> str:
+            if skip_short and unchangeable(value):
                 return value
-            if value[:1].isdigit() and _TIMESTAMP.fullmatch(value):
+            if value[:1].isdigit() and TIMESTAMP.fullmatch(value):
                 return walk.write(walk.apply(value, date_target), value)
-            return _scrub_words(value, walk, text_target)
+            return scrub_words(value, walk, text_target)
 
         return leaf
 
@@ -764,14 +514,14 @@ class HL7Scrubber:
 
         is_name = kind is Kind.NAME or kind is Kind.PROVIDER_NAME
 
-        def leaf(raw: str, walk: _Walk) -> str:
+        def leaf(raw: str, walk: Walk) -> str:
             reps = raw.split(walk.d.repetition)
             for i, rep in enumerate(reps):
                 if rep:
                     outcome = walk.apply(rep, target)
                     reps[i] = walk.write(outcome, rep)
                     if is_name and reps[i] != rep:
-                        _add_free_name(walk, rep, outcome)
+                        add_free_name(walk, rep, outcome)
             return walk.d.repetition.join(reps)
 
         return leaf
@@ -796,23 +546,23 @@ class HL7Scrubber:
         address_rest = self._companions[as_address]
         as_text = self._text_leaf(path, 0, datatype, role)
 
-        def handle(raw: str, walk: _Walk) -> str:
+        def handle(raw: str, walk: Walk) -> str:
             d = walk.d
             reps = raw.split(d.repetition)
             for i, rep in enumerate(reps):
                 if d.component in rep:
                     reps[i] = as_address(rep, walk)
-                elif not _HAS_DIGIT.search(rep):
+                elif not HAS_DIGIT.search(rep):
                     reps[i] = as_place(rep, walk)
             return d.repetition.join(reps)
 
-        def rest(raw: str, walk: _Walk) -> str:
+        def rest(raw: str, walk: Walk) -> str:
             d = walk.d
             reps = raw.split(d.repetition)
             for i, rep in enumerate(reps):
                 if d.component in rep:
                     reps[i] = address_rest(rep, walk)
-                elif _HAS_DIGIT.search(rep):
+                elif HAS_DIGIT.search(rep):
                     reps[i] = as_text(rep, walk)
             return d.repetition.join(reps)
 
@@ -837,7 +587,7 @@ class HL7Scrubber:
         # Date components (0-based index -> free-text leaf): a value the date rule
         # keeps as it is but that is not a date (an SSN typed into IN2-45) is free
         # text (fail closed).
-        date_text: dict[int, Callable[[str, _Walk], str]] = {}
+        date_text: dict[int, Callable[[str, Walk], str]] = {}
         for number, crule in sorted(components.items()):
             first_only = crule.subcomponents == tables.FIRST_SUBCOMPONENT
             if crule.kind in (tables.ID_BY_TYPE, tables.PHONE_OR_FAX):
@@ -851,14 +601,14 @@ class HL7Scrubber:
                 if crule.kind == tables.TABLE_CODE:
                     codes[number - 1] = tables.TABLE_CODES.get((datatype, number), frozenset())
 
-        def write_date(index: int, outcome: Outcome, value: str, walk: _Walk) -> str:
+        def write_date(index: int, outcome: Outcome, value: str, walk: Walk) -> str:
             written = walk.write(outcome, value)
             text = date_text.get(index)
-            if text is None or written != value or _DATE_LIKE.fullmatch(value):
+            if text is None or written != value or DATE_LIKE.fullmatch(value):
                 return written
             return text(value, walk)
 
-        def handle(raw: str, walk: _Walk) -> str:
+        def handle(raw: str, walk: Walk) -> str:
             d = walk.d
             sub_sep = d.subcomponent
             reps = raw.split(d.repetition)
@@ -869,7 +619,7 @@ class HL7Scrubber:
                 count = len(comps)
                 namespace = ""
                 if is_identifier and count > 3 and comps[3]:
-                    namespace = walk.ctx.namespace_of(authority=_authority(comps[3], d))
+                    namespace = walk.ctx.namespace_of(authority=authority(comps[3], d))
                 dropped = False
                 for index, first_only, static_target, ckind in plan:
                     if index >= count:
@@ -895,7 +645,7 @@ class HL7Scrubber:
                             break
                         comps[index] = write_date(index, outcome, head, walk) + sep + tail
                         if ckind == tables.NAME_AFFIX and outcome != head:
-                            _add_affix_name(walk, head, outcome)
+                            add_affix_name(walk, head, outcome)
                         continue
                     subs = value.split(sub_sep)
                     for s, sub in enumerate(subs):
@@ -912,7 +662,7 @@ class HL7Scrubber:
                     reps[r] = ""
                     continue
                 if name_layout is not None:
-                    _add_name_context(walk, rep, comps, name_layout)
+                    add_name_context(walk, rep, comps, name_layout)
                 reps[r] = d.component.join(comps)
             return d.repetition.join(reps)
 
@@ -932,15 +682,15 @@ class HL7Scrubber:
             number - 1: rule.subcomponents == tables.FIRST_SUBCOMPONENT
             for number, rule in components.items()
         }
-        leaves: dict[int, Callable[[str, _Walk], str]] = {}
+        leaves: dict[int, Callable[[str, Walk], str]] = {}
 
-        def leaf_of(index: int) -> Callable[[str, _Walk], str]:
+        def leaf_of(index: int) -> Callable[[str, Walk], str]:
             leaf = leaves.get(index)
             if leaf is None:
                 leaf = leaves[index] = self._text_leaf(path, index + 1, datatype, role)
             return leaf
 
-        def handle(raw: str, walk: _Walk) -> str:
+        def handle(raw: str, walk: Walk) -> str:
             d = walk.d
             sub_sep = d.subcomponent
             if d.component not in raw and sub_sep not in raw and 0 in listed:
@@ -955,7 +705,7 @@ class HL7Scrubber:
                         continue
                     first_only = listed.get(c)
                     if first_only is None:
-                        if sub_sep not in comp or _joined_url(comp, sub_sep):
+                        if sub_sep not in comp or joined_url(comp, sub_sep):
                             comps[c] = leaf_of(c)(comp, walk)
                             continue
                         start = 0
@@ -991,7 +741,7 @@ class HL7Scrubber:
         as_name = self._component_handler(
             path, "XPN", role, tables.DATATYPE_COMPONENTS["XPN"], None
         )
-        return self._by_layout(as_date, as_name, _names_a_person)
+        return self._by_layout(as_date, as_name, names_a_person)
 
     def _person_handler(
         self,
@@ -1011,11 +761,11 @@ class HL7Scrubber:
         as_person = self._component_handler(path, datatype, role, components, field_kind)
         as_coded = self._coded_handler(path, "CWE", role)
 
-        def structured(raw: str, walk: _Walk) -> str:
+        def structured(raw: str, walk: Walk) -> str:
             return raw  # a coded value has nothing structured: its text is free text
 
         self._companions[structured] = as_coded
-        return self._by_layout(as_person, structured, _coded_layout)
+        return self._by_layout(as_person, structured, coded_layout)
 
     def _ndl_handler(
         self,
@@ -1033,7 +783,7 @@ class HL7Scrubber:
         as_cn = self._component_handler(
             path, "XCN", role, tables.DATATYPE_COMPONENTS["XCN"], field_kind
         )
-        return self._by_layout(as_ndl, as_cn, _cn_layout)
+        return self._by_layout(as_ndl, as_cn, cn_layout)
 
     def _by_layout(
         self,
@@ -1044,10 +794,10 @@ class HL7Scrubber:
         """Two component layouts one field meets in real feeds: each repetition goes to
         the structured handler of its layout, and after the structured pass to that
         layout's free-text companion. ``is_other`` must decide the same on a
-        repetition before and after the structured pass (see _names_a_person)."""
+        repetition before and after the structured pass (see names_a_person)."""
 
         def by_repetition(first: FieldHandler, second: FieldHandler) -> FieldHandler:
-            def handle(raw: str, walk: _Walk) -> str:
+            def handle(raw: str, walk: Walk) -> str:
                 d = walk.d
                 if d.component not in raw:
                     return first(raw, walk)
@@ -1115,7 +865,7 @@ class HL7Scrubber:
         cx_rest = self._companions[cx]
         targets: dict[str, tuple[Target, int | None] | None] = {}
 
-        def handle(raw: str, walk: _Walk) -> str:
+        def handle(raw: str, walk: Walk) -> str:
             d = walk.d
             reps = raw.split(d.repetition)
             for r, rep in enumerate(reps):
@@ -1145,7 +895,7 @@ class HL7Scrubber:
                     outcome = walk.apply(sub, target)
                     subs[s] = walk.write(outcome, sub)
                     if name_part is not None and subs[s] != sub:
-                        _add_query_name(walk, sub, name_part, outcome)
+                        add_query_name(walk, sub, name_part, outcome)
                 rest = comp_sep + text(tail, walk) if comp_sep else ""
                 reps[r] = name + sep + d.subcomponent.join(subs) + rest
             return d.repetition.join(reps)
@@ -1193,7 +943,7 @@ class HL7Scrubber:
     def _obx5_handler(self, role: Role) -> FieldHandler:
         by_type: dict[str, FieldHandler] = {}
 
-        def handle(raw: str, walk: _Walk) -> str:
+        def handle(raw: str, walk: Walk) -> str:
             fields = walk.segment_fields
             value_type = (
                 fields[2].split(walk.d.component, 1)[0].strip().upper() if len(fields) > 2 else ""
@@ -1213,14 +963,14 @@ class HL7Scrubber:
                     if i in (1, 3):
                         comps[i] = age(comp, walk)
                     elif comp not in _SN_SYMBOLS:
-                        comps[i] = _text_field(comp, walk)
+                        comps[i] = text_field(comp, walk)
                 return d.component.join(comps)
             if value_type in tables.TEXT_VALUE_TYPES or not value_type:
-                return _text_field(raw, walk)
+                return text_field(raw, walk)
             if value_type in tables.CODED_VALUE_TYPES:
-                return _coded_text(raw, walk)
+                return coded_text(raw, walk)
             if value_type == "ED":
-                return _encapsulated(
+                return encapsulated(
                     raw, walk, self._target("OBX-5", 5, Kind.ATTACHMENT, role, "ED")
                 )
             handler = by_type.get(value_type)
@@ -1231,14 +981,14 @@ class HL7Scrubber:
                 # text scrubber leaves plain numbers alone; dates, phones, SSNs and
                 # the message's known PHI in them are replaced.
                 if components is None:
-                    handler = _text_field
+                    handler = text_field
                 else:
                     structured = self._component_handler(
                         "OBX-5", value_type, role, components, None
                     )
                     rest = self._companions[structured]
 
-                    def handler(raw: str, walk: _Walk) -> str:
+                    def handler(raw: str, walk: Walk) -> str:
                         return rest(structured(raw, walk), walk)
 
                 by_type[value_type] = handler
@@ -1254,47 +1004,11 @@ class HL7Scrubber:
 # (Quillfeather, [NAME], NAME-1F...).
 
 
-def _names_a_person(rep: str, d: Delimiters) -> bool:
-    """A date field's repetition that is a person (IN2-45 ``Family^Given^Initial``):
-    a first component that is no date, followed by more components."""
-    head, sep, _ = rep.partition(d.component)
-    return bool(sep) and bool(head) and not head[0].isdigit()
-
-
-# Coding-system ids (HL7 table 0396): HL7 tables, local 99xxx systems and the
-# standard vocabularies; a person's given name is none of them.
-_CODING_SYSTEM: Final = re.compile(
-    r"HL7\d{4}|99[A-Z0-9]{1,8}|LN|SCT|SNM3?|I9C?|I10[CP]?|ICD10(?:CM|PCS)?|ICD9(?:CM)?"
-    r"|CPT4?|C4|C5|HCPCS|NDC|CVX|MVX|NUCC|UCUM|ISO\+?|RXNORM|NCIT|FDDC"
-)
-
-
-def _coded_layout(rep: str, d: Delimiters) -> bool:
-    """A name field's repetition that is a coded value (``SUR^Surgery^HL70069``):
-    a code, then a third component that is a coding-system id. The structured pass
-    leaves such a repetition as it is, and turns a name's third component into a
-    replacement, never a coding-system id."""
-    comps = rep.split(d.component, 3)
-    return (
-        len(comps) > 2
-        and bool(comps[0])
-        and _is_code(comps[0])
-        and _CODING_SYSTEM.fullmatch(comps[2]) is not None
-    )
-
-
-def _cn_layout(rep: str, d: Delimiters) -> bool:
-    """An NDL repetition in the older CN layout (``id^family^given^...``): its second
-    component is a name, not the NDL's start date."""
-    comps = rep.split(d.component, 2)
-    return len(comps) > 1 and bool(comps[1]) and not comps[1][0].isdigit()
-
-
 def _deferred(
     segment: Segment,
     snapshot: list[str],
     fields: list[tuple[int, FieldHandler]],
-    walk: _Walk,
+    walk: Walk,
     d: Delimiters,
 ) -> Callable[[], None]:
     """Run a segment's free-text handlers after the structured pass, then re-join it."""
@@ -1315,385 +1029,4 @@ def _deferred(
     return run
 
 
-def _sweep(segments: list[Segment], walk: _Walk) -> None:
-    """Replace whole values still equal to PHI that was replaced elsewhere in the message.
-
-    Catches PHI where no rule looks (a component a datatype rule does not cover,
-    a misplaced value, a sending application named like the patient).
-    """
-    text = walk.ctx.text
-    if not text.has_known():
-        return
-    d = walk.d
-    splitter = _LEAF_SPLIT.get(d) or _leaf_splitter(d)
-    for number, segment in enumerate(segments):
-        if not segment.text or not text.may_contain_known(segment.text):
-            continue
-        parts = segment.text.split(d.field)
-        changed = False
-        for index in range(2 if number == 0 else 1, len(parts)):
-            raw = parts[index]
-            if len(raw) < 4 or (number == 0 and index in _MSH_CODES):
-                continue
-            leaves = splitter.split(raw)
-            for i in range(0, len(leaves), 2):
-                leaf = leaves[i]
-                if len(leaf) < 4:
-                    continue
-                if d.escape not in leaf:
-                    swept = _sweep_leaf(leaf, walk)
-                else:
-                    # Text between the escapes no reader decodes, piece by piece: those
-                    # escapes stay escapes (their text is _escape_payloads' part).
-                    pieces = er7.kept_escapes(leaf, d)
-                    for p in range(0, len(pieces), 2):
-                        if len(pieces[p]) >= 4:
-                            pieces[p] = _sweep_leaf(pieces[p], walk)
-                    swept = "".join(pieces)
-                if swept != leaf:
-                    leaves[i] = swept
-                    changed = True
-            if changed:
-                parts[index] = "".join(leaves)
-        if changed:
-            segment.text = d.field.join(parts)
-
-
-def _sweep_leaf(raw: str, walk: _Walk) -> str:
-    """A leaf (or the text between escapes in one) with known PHI replaced."""
-    d = walk.d
-    text = walk.ctx.text
-    value = raw if d.escape not in raw else er7.unescape(raw, d, walk.codec)
-    known = text.known(value)
-    if known is None and " " in value.strip():
-        known = _sweep_words(value, text)
-    if known is None or known == value:
-        return raw
-    walk.ctx.report.record(Kind.NAME, "sweep")
-    return er7.escape(known, d)
-
-
-_WORDS: Final = re.compile(r"(\w+)")
-
-
-# Known PHI of up to this many words is looked for inside a multi-word value.
-_SWEEP_RUN: Final = 4
-
-
-def _sweep_words(value: str, text: TextScrubber) -> str | None:
-    """A multi-word value with words that are known PHI (a surname inside a kept
-    organization name, a two-word town in "Bryn Mawr Family Practice"): those
-    words replaced, or None when there are none. Runs of up to four words joined
-    by whitespace are tried, longest first; one word needs four characters."""
-    parts = _WORDS.split(value)
-    changed = False
-    i = 1
-    while i < len(parts):
-        end = i
-        for run in range(_SWEEP_RUN, 0, -1):
-            j = i + 2 * (run - 1)
-            if j >= len(parts) or any(not parts[k].isspace() for k in range(i + 1, j, 2)):
-                continue
-            words = " ".join(parts[i : j + 1 : 2])
-            if len(words) < 4:
-                continue
-            known = text.known(words)
-            if known is not None:
-                parts[i] = known
-                for k in range(i + 1, j + 1):
-                    parts[k] = ""
-                changed = True
-                end = j
-                break
-        i = end + 2
-    return "".join(parts) if changed else None
-
-
-def _escape_payloads(segments: list[Segment], walk: _Walk) -> None:
-    """Fail closed: the text inside escape sequences no HL7 reader decodes.
-
-    A locally defined escape (``\\ZQuillfeather\\``), a character-set escape, a
-    malformed hex escape, one of no known kind and one never closed are kept as
-    written by every other pass (:func:`parsers.hl7v2.er7.escape_payload`): the
-    text after their code is scrubbed here as free text, in every field of every
-    segment, whatever the field's handler kept (a code, a kept place name). Run
-    last, when the whole message's PHI is known.
-    """
-    d = walk.d
-    esc = d.escape
-    splitter = _LEAF_SPLIT.get(d) or _leaf_splitter(d)
-    for segment in segments:
-        if not segment.text or esc not in segment.text:
-            continue
-        parts = segment.text.split(d.field)
-        changed = False
-        for index in range(2 if segment.name in er7.HEADER_SEGMENTS else 1, len(parts)):
-            raw = parts[index]
-            if esc not in raw:
-                continue
-            leaves = splitter.split(raw)
-            for i in range(0, len(leaves), 2):
-                if esc in leaves[i]:
-                    leaves[i] = _scrub_payloads(leaves[i], walk)
-            new = "".join(leaves)
-            if new != raw:
-                parts[index] = new
-                changed = True
-        if changed:
-            segment.text = d.field.join(parts)
-
-
-def _scrub_payloads(leaf: str, walk: _Walk) -> str:
-    """One leaf with the text of its undecoded escape sequences scrubbed.
-
-    A payload the text scrubber leaves alone keeps its sequence byte for byte. A
-    changed payload is written back inside the same wrapper (escape character,
-    the same one-letter code, the scrubbed text, the closing escape character if
-    there was one): the message keeps its shape and a reader its cue that local
-    text stood there. When the scrubbed text cannot stand inside that wrapper
-    (it is empty, holds a delimiter or escape character, or would read as another
-    kind of escape) the whole sequence is dropped: an escape cannot escape, and
-    writing the text outside the wrapper would change what the sequence means.
-    """
-    d = walk.d
-    esc = d.escape
-    pieces = er7.kept_escapes(leaf, d)
-    if len(pieces) == 1:
-        return leaf
-    changed = False
-    for i in range(1, len(pieces), 2):
-        sequence = pieces[i]
-        closed = len(sequence) > 1 and sequence.endswith(esc)
-        code = sequence[1:-1] if closed else sequence[1:]
-        found = er7.escape_payload(code)
-        if found is None or not found[1].strip():
-            continue
-        prefix, payload = found
-        outcome = walk.ctx.apply(payload, _FREE_TEXT_TARGET)
-        if outcome == payload:
-            continue
-        changed = True
-        pieces[i] = ""
-        if (
-            isinstance(outcome, str)
-            and outcome.strip()
-            and _specials_free(outcome, d)
-            and er7.escape_payload(prefix + outcome) == (prefix, outcome)
-        ):
-            pieces[i] = esc + prefix + outcome + (esc if closed else "")
-    return "".join(pieces) if changed else leaf
-
-
-def _specials_free(text: str, d: Delimiters) -> bool:
-    """Whether ``text`` holds no delimiter, escape character or segment separator."""
-    specials = (d.field, d.component, d.repetition, d.subcomponent, d.escape, "\r", "\n")
-    return not any(c in text for c in specials)
-
-
-_LEAF_SPLIT: dict[Delimiters, re.Pattern[str]] = {}
-
-
-def _leaf_splitter(d: Delimiters) -> re.Pattern[str]:
-    pattern = re.compile(f"([{re.escape(d.repetition + d.component + d.subcomponent)}])")
-    _LEAF_SPLIT[d] = pattern
-    return pattern
-
-
-def _scrub_words(value: str, walk: _Walk, target: Target | None = None) -> str:
-    """One leaf of free text. A leaf of words joined by underscores (a file name,
-    TXA-16 "Wick_Hester_2024.pdf"; a code built from a city, "CH_SPRINGTOWN") is
-    scrubbed as words, the underscores put back: the verifier reads "_" as a break."""
-    if "_" in value and "://" not in value and not any(c.isspace() for c in value):
-        spaced = value.replace("_", " ")
-        scrubbed = walk.scrub_text(spaced, target)
-        return value if scrubbed == spaced else scrubbed.replace(" ", "_")
-    return walk.scrub_text(value, target)
-
-
-def _text_field(raw: str, walk: _Walk) -> str:
-    """Free text, leaf by leaf: delimiters inside the field keep their structure."""
-    d = walk.d
-    if d.component not in raw and d.subcomponent not in raw and d.repetition not in raw:
-        return _scrub_words(raw, walk)
-    reps = raw.split(d.repetition)
-    for r, rep in enumerate(reps):
-        comps = rep.split(d.component)
-        for c, comp in enumerate(comps):
-            if _joined_url(comp, d.subcomponent):
-                comps[c] = walk.scrub_text(comp)
-                continue
-            subs = comp.split(d.subcomponent)
-            comps[c] = d.subcomponent.join(_scrub_words(sub, walk) for sub in subs)
-        reps[r] = d.component.join(comps)
-    return d.repetition.join(reps)
-
-
-def _leaves_by_component(raw: str, walk: _Walk, leaf: Callable[[str, _Walk], str]) -> str:
-    """Free text leaf by leaf, except that a component holding a URL cut at its
-    query's ``&`` is one leaf (see :func:`_joined_url`)."""
-    d = walk.d
-    reps = raw.split(d.repetition)
-    for r, rep in enumerate(reps):
-        comps = rep.split(d.component)
-        for c, comp in enumerate(comps):
-            if _joined_url(comp, d.subcomponent):
-                comps[c] = leaf(comp, walk)
-                continue
-            subs = comp.split(d.subcomponent)
-            comps[c] = d.subcomponent.join(leaf(sub, walk) if sub else sub for sub in subs)
-        reps[r] = d.component.join(comps)
-    return d.repetition.join(reps)
-
-
-def _coded_text(raw: str, walk: _Walk) -> str:
-    d = walk.d
-    reps = raw.split(d.repetition)
-    for r, rep in enumerate(reps):
-        comps = rep.split(d.component)
-        for number in tables.CODED_TEXT_COMPONENTS:
-            if number <= len(comps) and comps[number - 1]:
-                comps[number - 1] = walk.scrub_text(comps[number - 1])
-        reps[r] = d.component.join(comps)
-    return d.repetition.join(reps)
-
-
-def _encapsulated(raw: str, walk: _Walk, binary_target: Target) -> str:
-    """OBX-5 ED: text payloads are decoded, scrubbed and re-encoded; binaries follow the policy."""
-    d = walk.d
-    reps = raw.split(d.repetition)
-    for r, rep in enumerate(reps):
-        comps = rep.split(d.component)
-        if len(comps) < 5:
-            reps[r] = _text_field(rep, walk)
-            continue
-        data_type, subtype, encoding = (c.strip().upper() for c in comps[1:4])
-        textual = data_type in _TEXT_ENCAPSULATED_TYPES or subtype in _TEXT_SUBTYPES
-        if textual and encoding in ("A", ""):
-            comps[4] = walk.scrub_text(comps[4])
-        elif textual and encoding == "BASE64":
-            payload = "".join(comps[4].split())
-            payload += "=" * (-len(payload) % 4)  # senders drop the padding
-            try:
-                text = base64.b64decode(payload, validate=True).decode("utf-8")
-            except (binascii.Error, UnicodeDecodeError):
-                raise HL7ScrubError("OBX-5 ED base64 text payload cannot be decoded") from None
-            outcome = walk.ctx.apply(text, _FREE_TEXT_TARGET)
-            if isinstance(outcome, Removal):
-                reps[r] = ""
-                continue
-            comps[4] = base64.b64encode(outcome.encode("utf-8")).decode("ascii")
-        else:
-            binary = walk.ctx.apply(comps[4], binary_target)
-            if isinstance(binary, Removal):
-                reps[r] = ""
-                continue
-            comps[4] = binary
-        reps[r] = d.component.join(comps)
-    return d.repetition.join(reps)
-
-
-def _authority(hd: str, d: Delimiters) -> str:
-    """The assigning authority of a CX: HD namespace id, else its universal id."""
-    parts = er7.unescape(hd, d).split(d.subcomponent)
-    return next((p.strip() for p in parts[:2] if p.strip()), "")
-
-
-_NAME_WORD: Final = re.compile(r"[^\W\d_]+(?:['\-][^\W\d_]+)*")
-_NAME_END: Final = re.compile(r"[(\[;:/\d]")
-
-
-def _add_free_name(walk: _Walk, raw: str, outcome: Outcome) -> None:
-    """Register a person's name typed into a string field (ACC-9 "brought in by")
-    for the free text: "Given [Middle] Family" or "Family, Given", up to the first
-    bracket, digit or other non-name text."""
-    value = er7.readable(raw, walk.d, walk.codec)
-    head = _NAME_END.split(value, 1)[0]
-    family_part, comma, given_part = head.partition(",")
-    if comma:
-        family_words = _NAME_WORD.findall(family_part)
-        given_words = _NAME_WORD.findall(given_part)
-        if not family_words:
-            return
-        family = " ".join(family_words)
-        given = given_words[0] if given_words else ""
-        middle = given_words[1] if len(given_words) > 1 else ""
-    else:
-        words = _NAME_WORD.findall(head)
-        if not words:
-            return
-        family = words[-1]
-        given = words[0] if len(words) > 1 else ""
-        middle = words[1] if len(words) > 2 else ""
-    replacement = as_text(outcome, Kind.NAME) if not isinstance(outcome, Removal) else "[NAME]"
-    walk.ctx.text.add_name(family, given, middle, replacement)
-
-
 _QIP_NAME: Final = re.compile(r"@([A-Z][A-Z0-9]{2})\.(\d{1,3})(?:\.(\d{1,3}))?(?:\.\d{1,3})?")
-
-
-def _add_query_name(walk: _Walk, raw: str, part: int, outcome: Outcome) -> None:
-    """Register a name part searched for in a query (family, given or middle) for the
-    message's free text."""
-    parts = ["", "", ""]
-    parts[part] = er7.readable(raw, walk.d, walk.codec)
-    replacement = as_text(outcome, Kind.NAME) if not isinstance(outcome, Removal) else "[NAME]"
-    walk.ctx.text.add_name(parts[0], parts[1], parts[2], replacement)
-
-
-def _add_affix_name(walk: _Walk, raw: str, outcome: Outcome) -> None:
-    """Register a name written in a suffix or prefix component (XPN.4, XPN.5) for the
-    message's free text."""
-    replacement = as_text(outcome, Kind.NAME) if not isinstance(outcome, Removal) else "[NAME]"
-    walk.ctx.text.add_name("", er7.readable(raw, walk.d, walk.codec), "", replacement)
-
-
-def _add_name_context(
-    walk: _Walk, original_rep: str, scrubbed: list[str], layout: tuple[int, int, int]
-) -> None:
-    """Register a person's name spellings for the free text, with its replacement."""
-    d = walk.d
-    comps = original_rep.split(d.component)
-
-    def part(source: list[str], index: int) -> str:
-        return (
-            er7.readable(source[index].split(d.subcomponent, 1)[0], d, walk.codec)
-            if index < len(source)
-            else ""
-        )
-
-    original = [part(comps, i) for i in layout]
-    replaced = [part(scrubbed, i) for i in layout]
-    if replaced == original:
-        return  # kept by the policy
-    # A part with a digit is no spelling of a name (a coding system "HL70063" in a
-    # shifted relationship code): sweeping it would rewrite codes elsewhere.
-    family, given, middle = ("" if _HAS_DIGIT.search(p) else p for p in original)
-    if not (family or given):
-        return
-    replacement = next((p for p in replaced if p), "") or "[NAME]"
-    walk.ctx.text.add_name(family, given, middle, as_text(replacement, Kind.NAME))
-
-
-def patient_identifiers(message: Message) -> list[PatientIdentifier]:
-    """Candidate patient identifiers from PID-3 then PID-2 (CX)."""
-    d = message.delimiters
-    pid = next((s for s in message.segments if s.name == "PID"), None)
-    if pid is None:
-        return []
-    fields = pid.text.split(d.field)
-    out = []
-    for number in (3, 2):
-        if number >= len(fields):
-            continue
-        for rep in fields[number].split(d.repetition):
-            comps = rep.split(d.component)
-            if not comps or not comps[0]:
-                continue
-            out.append(
-                PatientIdentifier(
-                    value=er7.unescape(comps[0], d),
-                    type_code=comps[4].strip().upper() if len(comps) > 4 else "",
-                    authority=_authority(comps[3], d) if len(comps) > 3 else "",
-                )
-            )
-    return out

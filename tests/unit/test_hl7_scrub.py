@@ -12,7 +12,9 @@ import pytest
 from parsers.hl7v2 import parse
 from parsers.hl7v2.er7 import Delimiters, unescape
 from scrubbers.engine import Scrubber
-from scrubbers.hl7.scrub import DocumentResult, HL7Scrubber, _Walk, patient_identifiers
+from scrubbers.hl7.identifiers import patient_identifiers
+from scrubbers.hl7.scrub import DocumentResult, HL7Scrubber
+from scrubbers.hl7.walk import Walk
 from scrubbers.keys import KeyRing
 from scrubbers.policy import load_policy, parse_policy
 from scrubbers.policy_yaml import PolicyError
@@ -718,7 +720,7 @@ class _SpanScrubber:
 def test_formatting_escape_inside_a_replaced_name_goes_with_it(note: str, expected: str) -> None:
 
     stub = _SpanScrubber("Quillfeather", "Zebulon")
-    walk = _Walk(stub, Delimiters())  # type: ignore[arg-type]
+    walk = Walk(stub, Delimiters())  # type: ignore[arg-type]
     raw = note.replace("|", "\\F\\")
     assert walk.scrub_text(raw) == expected
     assert all("\\" not in seen for seen in stub.seen)  # escapes were markers
@@ -728,7 +730,7 @@ def test_formatting_escape_inside_a_replaced_name_goes_with_it(note: str, expect
 def test_private_use_characters_written_by_the_sender_are_not_markers() -> None:
 
     stub = _SpanScrubber("Quillfeather")
-    walk = _Walk(stub, Delimiters(), "utf-8")  # type: ignore[arg-type]
+    walk = Walk(stub, Delimiters(), "utf-8")  # type: ignore[arg-type]
     # \\XEE8081\\ is U+E001 in UTF-8: a hex escape of a private-use character is kept opaque.
     raw = "\ue000 Quill\\H\\feather \ue001\\.br\\ \\XEE8081\\"
     assert walk.scrub_text(raw) == "\ue000 [NAME] \ue001\\.br\\ \\XEE8081\\"

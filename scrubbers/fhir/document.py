@@ -1,0 +1,104 @@
+"""Where things are in a FHIR document: its resources, logical ids, references and patients.
+
+Read-only helpers over the parsed JSON (dicts and lists), used before and
+while the document is scrubbed: which resources it holds (Bundle entries,
+nested Bundles, contained resources), which logical ids it names, which
+Patient it is about, and the identifiers that resolve that patient.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any, Final
+
+from scrubbers.identity import PatientIdentifier
+
+MAX_DEPTH: Final = 200  # orjson refuses to write much deeper documents
+
+
+class FHIRScrubError(ValueError):
+    """A document could not be scrubbed. Messages name the place, never the value."""
+
+
+REFERENCE: Final = re.compile(
+    r"(?P<base>(?:[a-z][a-z0-9+.-]*://[^?#]*/)?)(?P<type>[A-Z][A-Za-z]+)/(?P<id>[^/?#]{1,256})"
+    r"(?P<rest>/_history/[^?#]*)?"
+)
+LOGICAL_ID: Final = re.compile(r"[A-Za-z0-9.\-]{1,64}")
+_PATIENT_REFERENCE: Final = re.compile(r"(?:^|/)Patient/([A-Za-z0-9.\-]{1,64})(?:/|$)")
+
+
+def document_ids(document: dict[str, Any], resources: list[dict[str, Any]]) -> frozenset[str]:
+    ids = {r["id"] for r in resources if isinstance(r.get("id"), str)}
+    for reference in references_in(document):
+        match = REFERENCE.fullmatch(reference)
+        if match is not None:
+            ids.add(match.group("id"))
+        elif reference.startswith("#") and len(reference) > 1:
+            ids.add(reference[1:])
+    return frozenset(i for i in ids if LOGICAL_ID.fullmatch(i))
+
+
+def references_in(item: Any, skip_contained: bool = False) -> Iterator[str]:
+    """Every ``reference`` string inside ``item``, in document order (optionally not
+    those inside contained resources)."""
+    stack: list[Any] = [item]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            reference = node.get("reference")
+            if isinstance(reference, str):
+                yield reference
+            stack.extend(
+                reversed([v for k, v in node.items() if not (skip_contained and k == "contained")])
+            )
+        elif isinstance(node, list):
+            stack.extend(reversed(node))
+
+
+def reference_type(reference: Any, declared: Any) -> str:
+    """The resource type a Reference points to: its ``type``, else its URL's type."""
+    if isinstance(declared, str) and declared:
+        return declared.rsplit("/", 1)[-1]
+    if isinstance(reference, str):
+        match = REFERENCE.search(reference)
+        if match is not None:
+            return match.group("type")
+    return ""
+
+
+def patient_path(reference: str) -> str:
+    """``Patient/<id>`` of a relative or absolute Patient reference ('' otherwise)."""
+    match = _PATIENT_REFERENCE.search(reference)
+    return f"Patient/{match.group(1)}" if match else ""
+
+
+def referenced_patient(document: dict[str, Any]) -> str:
+    """The logical id of the first Patient a document refers to ('' if none)."""
+    for reference in references_in(document):
+        match = _PATIENT_REFERENCE.search(reference)
+        if match is not None:
+            return match.group(1)
+    return ""
+
+
+def patient_identifiers(patients: list[dict[str, Any]]) -> list[PatientIdentifier]:
+    out = []
+    for patient in patients:
+        for identifier in patient.get("identifier", []) or []:
+            if not isinstance(identifier, dict) or not isinstance(identifier.get("value"), str):
+                continue
+            codes = [
+                str(c.get("code", ""))
+                for c in (identifier.get("type") or {}).get("coding", [])
+                if isinstance(c, dict)
+            ]
+            out.append(
+                PatientIdentifier(
+                    value=identifier["value"],
+                    type_code=codes[0].upper() if codes else "",
+                    system=str(identifier.get("system", "")),
+                )
+            )
+    return out

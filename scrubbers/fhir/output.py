@@ -1,0 +1,64 @@
+"""What a scrubbed resource must look like before it is written.
+
+FHIR forbids empty strings, objects and arrays, so what scrubbing emptied is
+pruned; a required Attachment whose content was dropped keeps a masked shell;
+and every changed resource says what was done to it in ``meta.security``
+(HL7 v3 ObservationValue codes) and which policy did it in ``meta.tag``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scrubbers.engine import MessageContext
+from scrubbers.fhir import rules
+
+
+def masked_attachment(attachment: dict[str, Any]) -> dict[str, Any]:
+    """What stays of a required Attachment whose content the policy drops: its codes
+    (``contentType``, ``language``) and a data-absent-reason of ``masked``."""
+    shell: dict[str, Any] = {
+        key: attachment[key]
+        for key in ("contentType", "language")
+        if isinstance(attachment.get(key), str)
+    }
+    shell["extension"] = [{"url": rules.EXT_DATA_ABSENT_REASON, "valueCode": "masked"}]
+    return shell
+
+
+def prune_empty(item: Any, key: str = "") -> bool:
+    """Remove what scrubbing emptied ("" strings, {} and [] elements, extensions left
+    with only their url); FHIR forbids them. Returns True when ``item`` is now empty."""
+    if isinstance(item, dict):
+        for child in list(item):
+            if prune_empty(item[child], child):
+                del item[child]
+        if key in ("extension", "modifierExtension") and set(item) <= {"url", "id"}:
+            return True
+        return not item
+    if isinstance(item, list):
+        item[:] = [value for value in item if not prune_empty(value, key)]
+        return not item
+    return isinstance(item, str) and not item
+
+
+def add_provenance(resource: dict[str, Any], methods: set[str], ctx: MessageContext) -> None:
+    """meta.security labels for what was done, and a tag naming the policy."""
+    labels = sorted({rules.SECURITY_LABELS[m] for m in methods if m in rules.SECURITY_LABELS})
+    meta = resource.setdefault("meta", {})
+    security = meta.setdefault("security", [])
+    present = {(s.get("system"), s.get("code")) for s in security if isinstance(s, dict)}
+    for code, display in labels:
+        if (rules.SECURITY_SYSTEM, code) not in present:
+            security.append({"system": rules.SECURITY_SYSTEM, "code": code, "display": display})
+    if not security:
+        del meta["security"]
+    policy = ctx.scrubber.policy
+    meta.setdefault("tag", []).append(
+        {
+            "system": rules.POLICY_TAG_SYSTEM,
+            "code": policy.id,
+            "version": policy.version,
+            "display": policy.content_hash,
+        }
+    )

@@ -1,0 +1,131 @@
+"""The JSON shape of a FHIR document, checked once before it is scrubbed.
+
+One pass over every object, typed by the models as the walk is, that fails
+closed where the walk could not see PHI: a ``resourceType`` or a key not
+shaped like a FHIR name, a number where a string belongs and a string where
+a number belongs. It collects, for the walk, the document's resources and
+what the models do not know (element names, numbers under them).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from parsers.fhir.types import children
+from scrubbers.engine import MessageContext
+from scrubbers.fhir.document import MAX_DEPTH, FHIRScrubError
+
+# The shape of a resource type name and of an element name (``valueString``,
+# ``_birthDate``, ``fhir_comments``), bounded; no FHIR name has three digits in a
+# row (a year or a phone number has). A real but unknown type (an R6 or a custom
+# one) is scrubbed by the types of its values; anything else fails the document.
+_RESOURCE_TYPE_NAME: Final = re.compile(r"[A-Z](?:[A-Za-z]|[0-9](?![0-9]{2})){0,63}")
+_ELEMENT_NAME: Final = re.compile(r"_?[A-Za-z](?:[A-Za-z_]|[0-9](?![0-9]{2})){0,63}")
+# Primitive types whose JSON form is a string: a number or object there is invalid.
+STRING_TYPES: Final = frozenset(
+    {"string", "markdown", "code", "id", "uri", "url", "canonical", "oid", "uuid"}
+    | {"date", "dateTime", "instant", "time", "base64Binary"}
+)
+# Primitive types whose JSON form is a number or a boolean (integer64 is a string).
+_NON_STRING_TYPES: Final = frozenset(
+    {"integer", "positiveInt", "unsignedInt", "decimal", "boolean"}
+)
+
+
+@dataclass(slots=True)
+class DocumentShape:
+    """What the shape pass found in a document (see :func:`shape_pass`)."""
+
+    resources: list[dict[str, Any]] = field(default_factory=list)
+    # Keys no model knows, each with the (value-free) path of its first parent.
+    unknown_keys: dict[str, str] = field(default_factory=dict)
+    # Numbers under elements no model knows: (their dict or list, key or index, owner).
+    numbers: list[tuple[Any, Any, dict[str, Any]]] = field(default_factory=list)
+
+
+def shape_pass(document: dict[str, Any]) -> DocumentShape:
+    """Every resource in the document, in document order (itself, Bundle entries,
+    nested Bundles, contained resources, resources nested anywhere else:
+    ``Parameters.parameter.resource``, ``Bundle.entry.response.outcome``), and a
+    check of the JSON shape of everything, typed by the models as the walk is.
+
+    Fails closed (value-free errors naming the parent path) on a ``resourceType``
+    that is not shaped like a resource type name, a key that is not shaped like
+    an element name, and a number where the models say a string belongs. It
+    reaches every object, including those the walk leaves to a datatype handler
+    (a Meta tag's coding), so nothing of the sort passes unseen. Keys the
+    models do not know and numbers under them are collected for the scrubber.
+    """
+    shape = DocumentShape()
+
+    def visit(item: Any, depth: int, model: str | None, path: str, owner: Any) -> None:
+        if depth > MAX_DEPTH:
+            raise FHIRScrubError("nesting too deep")
+        if isinstance(item, list):
+            for value in item:
+                if isinstance(value, dict | list):
+                    visit(value, depth + 1, model, path, owner)
+            return
+        if "resourceType" in item:
+            resource_type = item["resourceType"]
+            if not isinstance(resource_type, str) or not _RESOURCE_TYPE_NAME.fullmatch(
+                resource_type
+            ):
+                where = f"{path}: " if path else ""
+                raise FHIRScrubError(f"{where}resourceType is not a FHIR resource type name")
+            shape.resources.append(item)
+            owner = item
+            model = resource_type if children(resource_type) is not None else "Resource"
+            path = model
+        elements = children(model) if model else None
+        for key, value in item.items():
+            element = elements.get(key) if elements else None
+            if element is None:
+                if key == "resourceType":
+                    continue
+                if not _ELEMENT_NAME.fullmatch(key):
+                    raise FHIRScrubError(f"{path}: a key is not a FHIR element name")
+                shape.unknown_keys.setdefault(key, path)
+                child_path = f"{path}.*"
+                if is_number(value):
+                    shape.numbers.append((item, key, owner))
+                elif isinstance(value, list):
+                    shape.numbers.extend(
+                        (value, i, owner) for i, v in enumerate(value) if is_number(v)
+                    )
+            else:
+                child_path = f"{path}.{key}"
+                if element.fhir_type in STRING_TYPES and (
+                    is_number(value)
+                    or (isinstance(value, list) and any(is_number(v) for v in value))
+                ):
+                    raise FHIRScrubError(
+                        f"{child_path}: a {element.fhir_type} must be a JSON string"
+                    )
+                if element.fhir_type in _NON_STRING_TYPES and (
+                    isinstance(value, str)
+                    or (isinstance(value, list) and any(isinstance(v, str) for v in value))
+                ):
+                    # A phone number in multipleBirthInteger: no handler reads it as text.
+                    raise FHIRScrubError(
+                        f"{child_path}: a {element.fhir_type} must not be a JSON string"
+                    )
+            if isinstance(value, dict | list):
+                visit(value, depth + 1, element.model if element else None, child_path, owner)
+
+    visit(document, 0, None, "", document)
+    return shape
+
+
+def check_unknown_keys(keys: dict[str, str], ctx: MessageContext) -> None:
+    """Keys no model knows are names, not data, unless the document's text context
+    knows them as PHI (a patient's surname as a key): then the document fails."""
+    for key, path in keys.items():
+        if ctx.text.scrub(key) != key:
+            raise FHIRScrubError(f"{path}: an element name the models do not know holds PHI")
+
+
+def is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)

@@ -1,0 +1,139 @@
+"""Reading FHIR values the models cannot type: shapes, identifier kinds, names as strings.
+
+The scrubber asks these when an element's datatype or meaning is not in the
+model metadata: an unknown element's datatype from its keys, an Identifier's
+kind from its type code or system, a name written as one string, the PHI a
+question asks for, the code a coded extension carries.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Final
+
+from scrubbers.fhir import rules
+from scrubbers.identifier_types import IDENTIFIER_SYSTEMS, IDENTIFIER_TYPES
+from scrubbers.kinds import AGE_OBSERVATION_CODES, Kind, Role
+
+_PARENTHESIZED: Final = re.compile(r"\([^)]*\)")
+_NAME_AFFIXES: Final = frozenset(
+    {"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "jr", "sr", "ii", "iii", "iv", "md", "phd"}
+)
+
+
+def element_holders(obj: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    """``obj`` itself (key ""), or the element objects of a primitive's ``_key``
+    (one, or a list with nulls for gaps)."""
+    if not key:
+        return [obj]
+    value = obj.get(key)
+    if isinstance(value, dict):
+        return [value]
+    if isinstance(value, list):
+        return [item for item in value if isinstance(item, dict)]
+    return []
+
+
+def first_code(key: str, value: Any) -> str | None:
+    """The code a coded extension value carries (valueCode, valueCoding,
+    valueCodeableConcept, valueIdentifier), or None when it carries none."""
+    if isinstance(value, str):
+        return value if key in ("valueCode", "valueId") else None
+    if not isinstance(value, dict):
+        return None
+    for part in ("code", "value"):
+        if isinstance(value.get(part), str):
+            return str(value[part])
+    for coding in value.get("coding") or ():
+        if isinstance(coding, dict) and isinstance(coding.get("code"), str):
+            return str(coding["code"])
+    if isinstance(value.get("text"), str):
+        return str(value["text"])
+    return None
+
+
+def is_age_code(concept: Any) -> bool:
+    if not isinstance(concept, dict):
+        return False
+    return any(
+        isinstance(coding, dict) and coding.get("code") in AGE_OBSERVATION_CODES
+        for coding in concept.get("coding") or ()
+    )
+
+
+def shape_datatype(value: dict[str, Any]) -> str | None:
+    """The datatype of an element the models do not know, from its keys."""
+    keys = value.keys()
+    if "family" in keys or "given" in keys:
+        return "HumanName"
+    if "line" in keys or "postalCode" in keys or ("city" in keys and "country" in keys):
+        return "Address"
+    if "reference" in keys:
+        return "Reference"
+    if "contentType" in keys and ("data" in keys or "url" in keys):
+        return "Attachment"
+    if "value" in keys and value.get("system") in rules.CONTACT_SYSTEMS:
+        return "ContactPoint"
+    if (
+        "value" in keys
+        and ("system" in keys or "type" in keys)
+        and isinstance(value.get("value"), str)
+    ):
+        return "Identifier"
+    if "url" in keys and any(k.startswith("value") for k in keys):
+        return "Extension"
+    return None
+
+
+def identifier_kind(identifier: dict[str, Any], path: str, role: Role) -> Kind:
+    codes = [
+        str(coding.get("code", "")).upper()
+        for coding in (identifier.get("type") or {}).get("coding", []) or []
+        if isinstance(coding, dict)
+    ]
+    for code in codes:
+        kind = IDENTIFIER_TYPES.get(code)
+        if kind is not None:
+            return kind if kind is not Kind.PROVIDER_ID or role is Role.PROVIDER else Kind.OTHER_ID
+    by_system = IDENTIFIER_SYSTEMS.get(str(identifier.get("system", "")))
+    if by_system is not None:
+        return by_system
+    if role is Role.PROVIDER:
+        return Kind.PROVIDER_ID
+    if path in ("Patient.identifier", "Person.identifier"):
+        return Kind.MRN
+    return Kind.OTHER_ID
+
+
+def name_parts(text: str) -> tuple[str, str, str]:
+    """(family, given, middle) of a name written as one string.
+
+    "Family, Given Middle" or "Given Middle Family"; titles, suffixes and
+    parenthesized notes ("(daughter)") are left out.
+    """
+    text = _PARENTHESIZED.sub(" ", text)
+    if "," in text:
+        family, _, rest = text.partition(",")
+        words = [w for w in rest.split() if w.rstrip(".").lower() not in _NAME_AFFIXES]
+        return family.strip(), words[0] if words else "", " ".join(words[1:])
+    words = [w for w in text.split() if w.rstrip(".").lower() not in _NAME_AFFIXES]
+    if len(words) < 2:
+        return (words[0] if words else ""), "", ""
+    return words[-1], words[0], " ".join(words[1:-1])
+
+
+def answer_kind(label: Any) -> Kind | None:
+    """The kind of PHI a question asks for, by its text (None: not one of those)."""
+    if not isinstance(label, str) or len(label) > 80:
+        return None
+    text = " ".join(label.casefold().split()).rstrip("?:*. ").replace("\u2019", "'")
+    return next((kind for pattern, kind in rules.ANSWER_LABELS if pattern.fullmatch(text)), None)
+
+
+def code_kind(concept: Any) -> Kind | None:
+    """The kind of PHI a CodeableConcept names by its text or a coding's display."""
+    if not isinstance(concept, dict):
+        return None
+    labels = [concept.get("text")]
+    labels += [c.get("display") for c in concept.get("coding") or () if isinstance(c, dict)]
+    return next((kind for label in labels if (kind := answer_kind(label)) is not None), None)

@@ -1,0 +1,307 @@
+"""Free text in HL7v2 fields: leaf by leaf, encapsulated payloads, and the final sweep.
+
+The field handlers call these for text fields (NTE-3, OBX-5 TX/FT, Z-segments,
+unknown fields), the text components of coded values and OBX-5 ED payloads.
+They run after the structured pass, so the message's text scrubber already
+knows every name and identifier the structured fields held. The sweep then
+replaces whole values still equal to PHI replaced elsewhere in the message.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from collections.abc import Callable
+from typing import Final
+
+from parsers.hl7v2 import er7
+from parsers.hl7v2.er7 import Delimiters, Segment
+from scrubbers.hl7 import fields as tables
+from scrubbers.hl7.walk import FREE_TEXT_TARGET, HL7ScrubError, Walk, joined_url
+from scrubbers.kinds import Kind
+from scrubbers.methods import Removal
+from scrubbers.target import Target
+from scrubbers.text import TextScrubber
+
+_MSH_CODES: Final = frozenset({8, 10, 11})  # MSH-9 type, MSH-11 processing id, MSH-12 version
+_TEXT_ENCAPSULATED_TYPES: Final = frozenset({"TEXT", "TX", "FT"})
+_TEXT_SUBTYPES: Final = frozenset({"PLAIN", "TEXT", "RTF", "HTML", "XML", "X-HL7-CDA-LEVEL-ONE"})
+
+
+def sweep(segments: list[Segment], walk: Walk) -> None:
+    """Replace whole values still equal to PHI that was replaced elsewhere in the message.
+
+    Catches PHI where no rule looks (a component a datatype rule does not cover,
+    a misplaced value, a sending application named like the patient).
+    """
+    text = walk.ctx.text
+    if not text.has_known():
+        return
+    d = walk.d
+    splitter = leaf_splitter(d)
+    for number, segment in enumerate(segments):
+        if not segment.text or not text.may_contain_known(segment.text):
+            continue
+        parts = segment.text.split(d.field)
+        changed = False
+        for index in range(2 if number == 0 else 1, len(parts)):
+            raw = parts[index]
+            if len(raw) < 4 or (number == 0 and index in _MSH_CODES):
+                continue
+            leaves = splitter.split(raw)
+            for i in range(0, len(leaves), 2):
+                leaf = leaves[i]
+                if len(leaf) < 4:
+                    continue
+                if d.escape not in leaf:
+                    swept = _sweep_leaf(leaf, walk)
+                else:
+                    # Text between the escapes no reader decodes, piece by piece: those
+                    # escapes stay escapes (their text is escape_payloads' part).
+                    pieces = er7.kept_escapes(leaf, d)
+                    for p in range(0, len(pieces), 2):
+                        if len(pieces[p]) >= 4:
+                            pieces[p] = _sweep_leaf(pieces[p], walk)
+                    swept = "".join(pieces)
+                if swept != leaf:
+                    leaves[i] = swept
+                    changed = True
+            if changed:
+                parts[index] = "".join(leaves)
+        if changed:
+            segment.text = d.field.join(parts)
+
+
+def _sweep_leaf(raw: str, walk: Walk) -> str:
+    """A leaf (or the text between escapes in one) with known PHI replaced."""
+    d = walk.d
+    text = walk.ctx.text
+    value = raw if d.escape not in raw else er7.unescape(raw, d, walk.codec)
+    known = text.known(value)
+    if known is None and " " in value.strip():
+        known = _sweep_words(value, text)
+    if known is None or known == value:
+        return raw
+    walk.ctx.report.record(Kind.NAME, "sweep")
+    return er7.escape(known, d)
+
+
+_WORDS: Final = re.compile(r"(\w+)")
+# Known PHI of up to this many words is looked for inside a multi-word value.
+_SWEEP_RUN: Final = 4
+
+
+def _sweep_words(value: str, text: TextScrubber) -> str | None:
+    """A multi-word value with words that are known PHI (a surname inside a kept
+    organization name, a two-word town in "Bryn Mawr Family Practice"): those
+    words replaced, or None when there are none. Runs of up to four words joined
+    by whitespace are tried, longest first; one word needs four characters."""
+    parts = _WORDS.split(value)
+    changed = False
+    i = 1
+    while i < len(parts):
+        end = i
+        for run in range(_SWEEP_RUN, 0, -1):
+            j = i + 2 * (run - 1)
+            if j >= len(parts) or any(not parts[k].isspace() for k in range(i + 1, j, 2)):
+                continue
+            words = " ".join(parts[i : j + 1 : 2])
+            if len(words) < 4:
+                continue
+            known = text.known(words)
+            if known is not None:
+                parts[i] = known
+                for k in range(i + 1, j + 1):
+                    parts[k] = ""
+                changed = True
+                end = j
+                break
+        i = end + 2
+    return "".join(parts) if changed else None
+
+
+def escape_payloads(segments: list[Segment], walk: Walk) -> None:
+    """Fail closed: the text inside escape sequences no HL7 reader decodes.
+
+    A locally defined escape (``\\ZQuillfeather\\``), a character-set escape, a
+    malformed hex escape, one of no known kind and one never closed are kept as
+    written by every other pass (:func:`parsers.hl7v2.er7.escape_payload`): the
+    text after their code is scrubbed here as free text, in every field of every
+    segment, whatever the field's handler kept (a code, a kept place name). Run
+    last, when the whole message's PHI is known.
+    """
+    d = walk.d
+    esc = d.escape
+    splitter = leaf_splitter(d)
+    for segment in segments:
+        if not segment.text or esc not in segment.text:
+            continue
+        parts = segment.text.split(d.field)
+        changed = False
+        for index in range(2 if segment.name in er7.HEADER_SEGMENTS else 1, len(parts)):
+            raw = parts[index]
+            if esc not in raw:
+                continue
+            leaves = splitter.split(raw)
+            for i in range(0, len(leaves), 2):
+                if esc in leaves[i]:
+                    leaves[i] = _scrub_payloads(leaves[i], walk)
+            new = "".join(leaves)
+            if new != raw:
+                parts[index] = new
+                changed = True
+        if changed:
+            segment.text = d.field.join(parts)
+
+
+def _scrub_payloads(leaf: str, walk: Walk) -> str:
+    """One leaf with the text of its undecoded escape sequences scrubbed.
+
+    A payload the text scrubber leaves alone keeps its sequence byte for byte. A
+    changed payload is written back inside the same wrapper (escape character,
+    the same one-letter code, the scrubbed text, the closing escape character if
+    there was one): the message keeps its shape and a reader its cue that local
+    text stood there. When the scrubbed text cannot stand inside that wrapper
+    (it is empty, holds a delimiter or escape character, or would read as another
+    kind of escape) the whole sequence is dropped: an escape cannot escape, and
+    writing the text outside the wrapper would change what the sequence means.
+    """
+    d = walk.d
+    esc = d.escape
+    pieces = er7.kept_escapes(leaf, d)
+    if len(pieces) == 1:
+        return leaf
+    changed = False
+    for i in range(1, len(pieces), 2):
+        sequence = pieces[i]
+        closed = len(sequence) > 1 and sequence.endswith(esc)
+        code = sequence[1:-1] if closed else sequence[1:]
+        found = er7.escape_payload(code)
+        if found is None or not found[1].strip():
+            continue
+        prefix, payload = found
+        outcome = walk.ctx.apply(payload, FREE_TEXT_TARGET)
+        if outcome == payload:
+            continue
+        changed = True
+        pieces[i] = ""
+        if (
+            isinstance(outcome, str)
+            and outcome.strip()
+            and _specials_free(outcome, d)
+            and er7.escape_payload(prefix + outcome) == (prefix, outcome)
+        ):
+            pieces[i] = esc + prefix + outcome + (esc if closed else "")
+    return "".join(pieces) if changed else leaf
+
+
+def _specials_free(text: str, d: Delimiters) -> bool:
+    """Whether ``text`` holds no delimiter, escape character or segment separator."""
+    specials = (d.field, d.component, d.repetition, d.subcomponent, d.escape, "\r", "\n")
+    return not any(c in text for c in specials)
+
+
+_LEAF_SPLIT: dict[Delimiters, re.Pattern[str]] = {}
+
+
+def leaf_splitter(d: Delimiters) -> re.Pattern[str]:
+    """Splits a field into its leaves, keeping the delimiters (at odd indices)."""
+    pattern = _LEAF_SPLIT.get(d)
+    if pattern is None:
+        pattern = re.compile(f"([{re.escape(d.repetition + d.component + d.subcomponent)}])")
+        _LEAF_SPLIT[d] = pattern
+    return pattern
+
+
+def scrub_words(value: str, walk: Walk, target: Target | None = None) -> str:
+    """One leaf of free text. A leaf of words joined by underscores (a file name,
+    TXA-16 "Wick_Hester_2024.pdf"; a code built from a city, "CH_SPRINGTOWN") is
+    scrubbed as words, the underscores put back: the verifier reads "_" as a break."""
+    if "_" in value and "://" not in value and not any(c.isspace() for c in value):
+        spaced = value.replace("_", " ")
+        scrubbed = walk.scrub_text(spaced, target)
+        return value if scrubbed == spaced else scrubbed.replace(" ", "_")
+    return walk.scrub_text(value, target)
+
+
+def text_field(raw: str, walk: Walk) -> str:
+    """Free text, leaf by leaf: delimiters inside the field keep their structure."""
+    d = walk.d
+    if d.component not in raw and d.subcomponent not in raw and d.repetition not in raw:
+        return scrub_words(raw, walk)
+    reps = raw.split(d.repetition)
+    for r, rep in enumerate(reps):
+        comps = rep.split(d.component)
+        for c, comp in enumerate(comps):
+            if joined_url(comp, d.subcomponent):
+                comps[c] = walk.scrub_text(comp)
+                continue
+            subs = comp.split(d.subcomponent)
+            comps[c] = d.subcomponent.join(scrub_words(sub, walk) for sub in subs)
+        reps[r] = d.component.join(comps)
+    return d.repetition.join(reps)
+
+
+def leaves_by_component(raw: str, walk: Walk, leaf: Callable[[str, Walk], str]) -> str:
+    """Free text leaf by leaf, except that a component holding a URL cut at its
+    query's ``&`` is one leaf (see :func:`joined_url`)."""
+    d = walk.d
+    reps = raw.split(d.repetition)
+    for r, rep in enumerate(reps):
+        comps = rep.split(d.component)
+        for c, comp in enumerate(comps):
+            if joined_url(comp, d.subcomponent):
+                comps[c] = leaf(comp, walk)
+                continue
+            subs = comp.split(d.subcomponent)
+            comps[c] = d.subcomponent.join(leaf(sub, walk) if sub else sub for sub in subs)
+        reps[r] = d.component.join(comps)
+    return d.repetition.join(reps)
+
+
+def coded_text(raw: str, walk: Walk) -> str:
+    d = walk.d
+    reps = raw.split(d.repetition)
+    for r, rep in enumerate(reps):
+        comps = rep.split(d.component)
+        for number in tables.CODED_TEXT_COMPONENTS:
+            if number <= len(comps) and comps[number - 1]:
+                comps[number - 1] = walk.scrub_text(comps[number - 1])
+        reps[r] = d.component.join(comps)
+    return d.repetition.join(reps)
+
+
+def encapsulated(raw: str, walk: Walk, binary_target: Target) -> str:
+    """OBX-5 ED: text payloads are decoded, scrubbed and re-encoded; binaries follow the policy."""
+    d = walk.d
+    reps = raw.split(d.repetition)
+    for r, rep in enumerate(reps):
+        comps = rep.split(d.component)
+        if len(comps) < 5:
+            reps[r] = text_field(rep, walk)
+            continue
+        data_type, subtype, encoding = (c.strip().upper() for c in comps[1:4])
+        textual = data_type in _TEXT_ENCAPSULATED_TYPES or subtype in _TEXT_SUBTYPES
+        if textual and encoding in ("A", ""):
+            comps[4] = walk.scrub_text(comps[4])
+        elif textual and encoding == "BASE64":
+            payload = "".join(comps[4].split())
+            payload += "=" * (-len(payload) % 4)  # senders drop the padding
+            try:
+                text = base64.b64decode(payload, validate=True).decode("utf-8")
+            except (binascii.Error, UnicodeDecodeError):
+                raise HL7ScrubError("OBX-5 ED base64 text payload cannot be decoded") from None
+            outcome = walk.ctx.apply(text, FREE_TEXT_TARGET)
+            if isinstance(outcome, Removal):
+                reps[r] = ""
+                continue
+            comps[4] = base64.b64encode(outcome.encode("utf-8")).decode("ascii")
+        else:
+            binary = walk.ctx.apply(comps[4], binary_target)
+            if isinstance(binary, Removal):
+                reps[r] = ""
+                continue
+            comps[4] = binary
+        reps[r] = d.component.join(comps)
+    return d.repetition.join(reps)

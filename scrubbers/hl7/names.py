@@ -1,0 +1,139 @@
+"""People's names in HL7v2 fields, learned for the message's free text.
+
+A name replaced in a structured field (PID-5, NK1-2, a provider's XCN, a
+name typed into a string field or a query parameter) is registered with the
+message's text scrubber with its replacement, so a note that repeats it, in
+any order or case, gets the same replacement.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+from parsers.hl7v2 import er7
+from parsers.hl7v2.er7 import Delimiters
+from scrubbers.hl7.shapes import HAS_DIGIT, is_code
+from scrubbers.hl7.walk import Walk
+from scrubbers.kinds import Kind
+from scrubbers.methods import Outcome, Removal
+from scrubbers.text import as_text
+
+# Where a person's family, given and middle names sit, per name datatype (0-based components).
+NAME_LAYOUT: Final = {
+    "XPN": (0, 1, 2),
+    "PN": (0, 1, 2),
+    "XCN": (1, 2, 3),
+    "CN": (1, 2, 3),
+    "CNN": (1, 2, 3),
+    "PPN": (1, 2, 3),
+}
+
+
+def names_a_person(rep: str, d: Delimiters) -> bool:
+    """A date field's repetition that is a person (IN2-45 ``Family^Given^Initial``):
+    a first component that is no date, followed by more components."""
+    head, sep, _ = rep.partition(d.component)
+    return bool(sep) and bool(head) and not head[0].isdigit()
+
+
+def cn_layout(rep: str, d: Delimiters) -> bool:
+    """An NDL repetition in the older CN layout (``id^family^given^...``): its second
+    component is a name, not the NDL's start date."""
+    comps = rep.split(d.component, 2)
+    return len(comps) > 1 and bool(comps[1]) and not comps[1][0].isdigit()
+
+
+# Coding-system ids (HL7 table 0396): HL7 tables, local 99xxx systems and the
+# standard vocabularies; a person's given name is none of them.
+_CODING_SYSTEM: Final = re.compile(
+    r"HL7\d{4}|99[A-Z0-9]{1,8}|LN|SCT|SNM3?|I9C?|I10[CP]?|ICD10(?:CM|PCS)?|ICD9(?:CM)?"
+    r"|CPT4?|C4|C5|HCPCS|NDC|CVX|MVX|NUCC|UCUM|ISO\+?|RXNORM|NCIT|FDDC"
+)
+
+
+def coded_layout(rep: str, d: Delimiters) -> bool:
+    """A name field's repetition that is a coded value (``SUR^Surgery^HL70069``):
+    a code, then a third component that is a coding-system id. The structured pass
+    leaves such a repetition as it is, and turns a name's third component into a
+    replacement, never a coding-system id."""
+    comps = rep.split(d.component, 3)
+    return (
+        len(comps) > 2
+        and bool(comps[0])
+        and is_code(comps[0])
+        and _CODING_SYSTEM.fullmatch(comps[2]) is not None
+    )
+
+
+_NAME_WORD: Final = re.compile(r"[^\W\d_]+(?:['\-][^\W\d_]+)*")
+_NAME_END: Final = re.compile(r"[(\[;:/\d]")
+
+
+def add_free_name(walk: Walk, raw: str, outcome: Outcome) -> None:
+    """Register a person's name typed into a string field (ACC-9 "brought in by")
+    for the free text: "Given [Middle] Family" or "Family, Given", up to the first
+    bracket, digit or other non-name text."""
+    value = er7.readable(raw, walk.d, walk.codec)
+    head = _NAME_END.split(value, 1)[0]
+    family_part, comma, given_part = head.partition(",")
+    if comma:
+        family_words = _NAME_WORD.findall(family_part)
+        given_words = _NAME_WORD.findall(given_part)
+        if not family_words:
+            return
+        family = " ".join(family_words)
+        given = given_words[0] if given_words else ""
+        middle = given_words[1] if len(given_words) > 1 else ""
+    else:
+        words = _NAME_WORD.findall(head)
+        if not words:
+            return
+        family = words[-1]
+        given = words[0] if len(words) > 1 else ""
+        middle = words[1] if len(words) > 2 else ""
+    replacement = as_text(outcome, Kind.NAME) if not isinstance(outcome, Removal) else "[NAME]"
+    walk.ctx.text.add_name(family, given, middle, replacement)
+
+
+def add_query_name(walk: Walk, raw: str, part: int, outcome: Outcome) -> None:
+    """Register a name part searched for in a query (family, given or middle) for the
+    message's free text."""
+    parts = ["", "", ""]
+    parts[part] = er7.readable(raw, walk.d, walk.codec)
+    replacement = as_text(outcome, Kind.NAME) if not isinstance(outcome, Removal) else "[NAME]"
+    walk.ctx.text.add_name(parts[0], parts[1], parts[2], replacement)
+
+
+def add_affix_name(walk: Walk, raw: str, outcome: Outcome) -> None:
+    """Register a name written in a suffix or prefix component (XPN.4, XPN.5) for the
+    message's free text."""
+    replacement = as_text(outcome, Kind.NAME) if not isinstance(outcome, Removal) else "[NAME]"
+    walk.ctx.text.add_name("", er7.readable(raw, walk.d, walk.codec), "", replacement)
+
+
+def add_name_context(
+    walk: Walk, original_rep: str, scrubbed: list[str], layout: tuple[int, int, int]
+) -> None:
+    """Register a person's name spellings for the free text, with its replacement."""
+    d = walk.d
+    comps = original_rep.split(d.component)
+
+    def part(source: list[str], index: int) -> str:
+        return (
+            er7.readable(source[index].split(d.subcomponent, 1)[0], d, walk.codec)
+            if index < len(source)
+            else ""
+        )
+
+    original = [part(comps, i) for i in layout]
+    replaced = [part(scrubbed, i) for i in layout]
+    if replaced == original:
+        return  # kept by the policy
+    # A part with a digit is no spelling of a name (a coding system "HL70063" in a
+    # shifted relationship code): sweeping it would rewrite codes elsewhere.
+    family, given, middle = ("" if HAS_DIGIT.search(p) else p for p in original)
+    if not (family or given):
+        return
+    replacement = next((p for p in replaced if p), "") or "[NAME]"
+    walk.ctx.text.add_name(family, given, middle, as_text(replacement, Kind.NAME))

@@ -1,0 +1,33 @@
+"""What an HL7v2 value looks like: a timestamp, a code, a number.
+
+The field handlers ask these before trusting a field's declared datatype,
+because senders put other things in fields: a name in a date field, free text
+in a code field, an identifier in a number field.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+TIMESTAMP_HINT: Final = re.compile(r"(?:19|20)\d{6}")
+TIMESTAMP: Final = re.compile(
+    r"(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
+    r"(?:\d{2}(?:\d{2}(?:\d{2}(?:\.\d{1,4})?)?)?)?(?:[+-]\d{4})?"
+)
+# What a date component may hold and keep as it is under a rule that keeps dates:
+# an HL7 date/time at any precision (YYYY to YYYYMMDDHHMMSS.SSSS, with a zone).
+DATE_LIKE: Final = re.compile(r"\d{4,14}(?:\.\d{1,4})?(?:[+-]\d{4})?")
+_MAX_CODE: Final = 20
+# Whitespace, a timestamp, or an SSN/phone/email shape: not a code.
+_NOT_CODE: Final = re.compile(
+    r"\s|(?:19|20)\d{6}|\d{3}[-. ]\d{2}[-. ]\d{4}|\d{3}[-. ]\d{3}[-. ]\d{4}|\d{3}[-.]\d{4}\b|@"
+)
+NUMBER: Final = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)")
+HAS_DIGIT: Final = re.compile(r"\d")
+
+
+def is_code(value: str) -> bool:
+    """A value that reads as a code (or several): at most 20 characters, no
+    whitespace, no timestamp, SSN, phone or email shape in it."""
+    return len(value) <= _MAX_CODE and _NOT_CODE.search(value) is None
