@@ -4,7 +4,10 @@ Read once per model class, on first use, and cached: no model is ever
 instantiated or validated per message (fhir.resources validates a 57 KB
 Bundle at about 115/s and rewrites timestamps when it serializes). R4B
 (used for R4 content) and R5 are merged: an element known to either is
-typed, R4B first.
+typed, R4B first; where R5 types it differently (``Coverage.subscriberId``
+became an Identifier, ``Attachment.size`` an integer64 written as a string),
+the R5 type is kept as the alternate, and :meth:`ElementType.for_value`
+picks the one whose JSON form a value has.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from __future__ import annotations
 import functools
 import types
 import typing
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Final
 
 import fhir.resources as r5
@@ -44,12 +47,40 @@ _PRIMITIVES: Final = {
 }
 
 
+# Primitives whose JSON form is not a string (integer64 is written as one).
+_NUMBER_TYPES: Final = frozenset({"integer", "unsignedInt", "positiveInt", "decimal"})
+
+
 @dataclass(frozen=True, slots=True)
 class ElementType:
     """An element's FHIR type name and, for complex and backbone types, its model name."""
 
     fhir_type: str  # "HumanName", "date", "PatientContact", ...
     model: str | None  # model class name to look up children, None for primitives
+    alternate: ElementType | None = None  # R5's type where it differs from R4B's
+
+    def for_value(self, value: Any) -> ElementType:
+        """The type (R4B's, else R5's) whose JSON form ``value`` has: a valid R5
+        document is read as R5 where the versions disagree."""
+        if self.alternate is None or self.fits(value) or not self.alternate.fits(value):
+            return self
+        return self.alternate
+
+    def fits(self, value: Any) -> bool:
+        """Whether ``value`` (or a list's first item) has this type's JSON form."""
+        if isinstance(value, list):
+            value = next((item for item in value if item is not None), None)
+        if value is None:
+            return True
+        if isinstance(value, dict):
+            return self.model is not None
+        if self.model is not None:
+            return False
+        if isinstance(value, bool):
+            return self.fhir_type == "boolean"
+        if isinstance(value, int | float):
+            return self.fhir_type in _NUMBER_TYPES
+        return self.fhir_type not in _NUMBER_TYPES and self.fhir_type != "boolean"
 
 
 def _unwrap(annotation: Any) -> Any:
@@ -103,11 +134,16 @@ def children(model: str) -> dict[str, ElementType] | None:
         found = True
         for field_name, info in klass.model_fields.items():
             alias = info.alias or field_name
-            if alias in merged or alias == "resource_type":
+            if alias == "resource_type":
                 continue
             element = _element_type(info.annotation)
-            if element is not None:
+            if element is None:
+                continue
+            known = merged.get(alias)
+            if known is None:
                 merged[alias] = element
+            elif known.alternate is None and element.fhir_type != known.fhir_type:
+                merged[alias] = replace(known, alternate=element)
     return merged if found else None
 
 

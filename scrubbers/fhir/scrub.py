@@ -370,6 +370,8 @@ class FHIRScrubber:
                 continue
             value = obj[key]
             element = elements.get(key) if elements else None
+            if element is not None and element.alternate is not None:
+                element = element.for_value(value)  # R4B or R5, by the value's JSON form
             # Keys the models do not know are input text (a key can be anything):
             # paths, which reach policy rules and error messages, say "*" instead.
             child_path = f"{path}.{key}" if element is not None else f"{path}.*"

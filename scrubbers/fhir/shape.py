@@ -82,6 +82,8 @@ def shape_pass(document: dict[str, Any]) -> DocumentShape:
         elements = children(model) if model else None
         for key, value in item.items():
             element = elements.get(key) if elements else None
+            if element is not None and element.alternate is not None:
+                element = element.for_value(value)  # R4B or R5, by the value's JSON form
             if element is None:
                 if key == "resourceType":
                     continue

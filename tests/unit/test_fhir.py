@@ -1576,3 +1576,44 @@ def test_json_that_orjson_cannot_write_is_a_format_error_without_values() -> Non
     with pytest.raises(FHIRFormatError, match="cannot be written as JSON") as err:
         dumps(document)
     assert "Quillfeather" not in str(err.value)
+
+
+def test_r5_elements_typed_differently_from_r4b_are_read_as_r5() -> None:
+    """Where R5 changed an element's type (Attachment.size an integer64 written as a
+    string; Coverage.subscriberId and Coverage.class.value Identifiers;
+    AuditEvent.source.site a Reference), a valid R5 document is scrubbed by its R5
+    type instead of being refused as malformed R4."""
+    coverage = {
+        "resourceType": "Coverage",
+        "id": "c1",
+        "status": "active",
+        "kind": "insurance",
+        "beneficiary": {"reference": "Patient/zeb", "display": "Zephyrina Quillfeather"},
+        "subscriberId": [{"system": "urn:x-plan", "value": "SUB-4471-9902"}],
+        "class": [{"type": {"text": "group"}, "value": {"value": "GRP-7781-2204"}}],
+    }
+    document_reference = {
+        "resourceType": "DocumentReference",
+        "id": "d1",
+        "status": "current",
+        "subject": {"reference": "Patient/zeb"},
+        "content": [{"attachment": {"contentType": "application/pdf", "size": "12345"}}],
+    }
+    audit = {
+        "resourceType": "AuditEvent",
+        "id": "a1",
+        "code": {"text": "read"},
+        "recorded": "2024-03-01T10:00:00Z",
+        "agent": [{"who": {"display": "registration"}}],
+        "source": {"observer": {"display": "EHR"}, "site": {"display": "Brightwater Clinic"}},
+    }
+    for preset in ("safe-harbor", "limited-data-set", "pseudonymized"):
+        for resource in (coverage, document_reference, audit):
+            [result] = make(preset).scrub_bytes(orjson.dumps(resource))
+            assert result.error is None, (preset, resource["resourceType"], result.error)
+            assert result.output is not None
+            for secret in (b"SUB-4471-9902", b"GRP-7781-2204", b"Quillfeather"):
+                assert secret not in result.output, (preset, secret)
+        [result] = make(preset).scrub_bytes(orjson.dumps(document_reference))
+        assert result.output is not None
+        assert orjson.loads(result.output)["content"][0]["attachment"]["size"] == "12345"
