@@ -53,7 +53,7 @@ class WorkerConfig:
     quarantine_max_bytes: int = 32 * 1024 * 1024
     http_port: int = 6066
     http_host: str = "0.0.0.0"  # noqa: S104 - probes and Prometheus reach the pod's IP
-    header_allowlist: list[str] = field(default_factory=lambda: ["traceparent", "tracestate"])
+    header_allowlist: list[str] = field(default_factory=lambda: ["traceparent"])
     session_timeout_ms: int = 30_000  # how long a dead worker holds its partitions
     topic_replication: int = -1  # -1: the broker's default
     topic_retention_ms: int = -1

@@ -42,9 +42,21 @@ SCRUBBER_VERSION: Final = version("phi-scrub")
 HEADER_PREFIX: Final = "phi-scrub."
 # W3C Trace Context: version-traceid-parentid-flags, lower-case hex only.
 _TRACEPARENT: Final = re.compile(rb"[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}")
+# W3C tracestate: up to 32 comma-separated key=value members, 512 bytes at most.
+_TRACE_MEMBER: Final = rb"[a-z0-9][a-z0-9_*/@-]{0,255}=[\x20-\x2b\x2d-\x3c\x3e-\x7e]{0,256}"
+_TRACESTATE: Final = re.compile(
+    rb"(?=[\x20-\x7e]{0,512}\Z)[ \t]*"
+    + _TRACE_MEMBER
+    + rb"(?:[ \t]*,[ \t]*"
+    + _TRACE_MEMBER
+    + rb"){0,31}[ \t]*"
+)
 # What any other allowlisted header may hold: printable ASCII, as long as W3C's
 # tracestate at most (no binary payloads, no multi-line text).
 _COPYABLE: Final = re.compile(rb"[\x20-\x7e]{0,512}")
+# A run of digits that could be a phone number, an MRN or a date (any spelling
+# the verifier's literal search would miss: 6175550142 for (617) 555-0142).
+_DIGIT_RUN: Final = re.compile(rb"\d{5}")
 Headers = list[tuple[str, bytes]]
 
 
@@ -195,18 +207,24 @@ class RecordProcessor:
     def _copied_headers(self, record: SourceRecord, fmt: str) -> Headers:
         """The input's allowlisted headers, if they are safe to copy.
 
-        ``traceparent`` only in its W3C form (hex ids: it cannot spell PHI); any
-        other allowlisted header only as short printable ASCII, and only if the
-        verifier finds none of the record's PHI in it. Otherwise they are dropped
-        (the record itself is fine; its headers are not needed downstream).
+        ``traceparent`` only in its W3C form (hex ids: it cannot spell PHI);
+        ``tracestate`` only in W3C grammar, any other allowlisted header only as
+        short printable ASCII; and these only without a run of five digits and
+        only if the verifier finds none of the record's PHI in them. Otherwise
+        they are dropped (the record itself is fine; its headers are not needed
+        downstream).
         """
         copied: Headers = []
         for name, value in record.headers:
             lowered = name.lower()
             if lowered not in self.allowlist or value is None:
                 continue
-            pattern = _TRACEPARENT if lowered == "traceparent" else _COPYABLE
-            if pattern.fullmatch(value):
+            if lowered == "traceparent":
+                if _TRACEPARENT.fullmatch(value):
+                    copied.append((name, value))
+                continue
+            pattern = _TRACESTATE if lowered == "tracestate" else _COPYABLE
+            if pattern.fullmatch(value) and not _DIGIT_RUN.search(value):
                 copied.append((name, value))
         if any(name.lower() != "traceparent" for name, _ in copied) and record.value:
             blob = b"\n".join(value for _, value in copied)

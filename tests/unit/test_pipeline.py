@@ -109,6 +109,14 @@ def test_poison_records_go_to_quarantine_with_a_reason(
         ([("x-ward", b"ward of Quillfeather")], {}),  # holds the record's PHI
         ([("x-ward", b"bed\n7")], {}),  # not printable ASCII
         ([("x-ward", b"w" * 513)], {}),  # too long to be a routing tag
+        ([("x-corr", b"6175550142")], {}),  # a phone in another spelling than the record's
+        ([("x-corr", b"pat-7788120")], {}),  # a run of digits: an id, a date, a phone
+        ([("tracestate", b"rojo=6175550142")], {}),  # W3C grammar, but a run of digits
+        (
+            [("tracestate", b"congo=t61rcWkgMzE,rojo=abcd")],
+            {"tracestate": b"congo=t61rcWkgMzE,rojo=abcd"},
+        ),
+        ([("tracestate", b"Quill feather")], {}),  # not W3C tracestate
     ],
 )
 def test_allowlisted_headers_are_copied_only_when_they_cannot_carry_phi(
@@ -116,7 +124,10 @@ def test_allowlisted_headers_are_copied_only_when_they_cannot_carry_phi(
 ) -> None:
     scrubber = Scrubber(load_policy("safe-harbor"), KeyRing.single(TEST_SECRET))
     processor = RecordProcessor(
-        scrubber, ROUTING, max_bytes=64 * 1024, header_allowlist=["traceparent", "X-Ward"]
+        scrubber,
+        ROUTING,
+        max_bytes=64 * 1024,
+        header_allowlist=["traceparent", "tracestate", "X-Ward", "x-corr"],
     )
     for topic, value in (("raw.hl7", ADT.encode()), ("raw.fhir", orjson.dumps(PATIENT))):
         source = SourceRecord(topic, 0, 1, None, value, headers)
