@@ -148,9 +148,17 @@ def load_config(env: Mapping[str, str] | None = None) -> WorkerConfig:
     for name, variable in _ENV.items():
         if variable in environ:
             values[name] = environ[variable]
-    for name in _LISTS & values.keys():
-        if isinstance(values[name], str):
-            values[name] = _split(values[name])
+    for name, value in values.items():
+        # YAML gives any type: a list where a string belongs, a null, a mapping.
+        if name in _LISTS:
+            if isinstance(value, str):
+                values[name] = _split(value)
+            elif not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+                raise ConfigError(f"{_ENV[name]} must be a list of names")
+        elif isinstance(value, bool) or not isinstance(value, str | int | float):
+            raise ConfigError(f"{_ENV[name]} must be a single value")
+        elif name not in _INTS and name not in _FLOATS:
+            values[name] = str(value)
     for name in _FLOATS & values.keys():
         try:
             values[name] = float(values[name])
@@ -166,6 +174,8 @@ def load_config(env: Mapping[str, str] | None = None) -> WorkerConfig:
     config = WorkerConfig(**values)
     if config.processing_guarantee not in GUARANTEES:
         raise ConfigError(f"PHI_SCRUB_PROCESSING_GUARANTEE must be one of {', '.join(GUARANTEES)}")
+    if not 1 <= config.http_port <= 65535:
+        raise ConfigError("PHI_SCRUB_HTTP_PORT must be a port number (1-65535)")
     if config.max_in_flight < 1:
         raise ConfigError("PHI_SCRUB_MAX_IN_FLIGHT must be at least 1")
     if config.producer_linger_ms < 0:

@@ -73,11 +73,13 @@ def plan(config: WorkerConfig, admin: KafkaAdminClient) -> list[TopicPlan]:
     common = {"retention.ms": str(retention)} if retention > 0 else {}
     quarantine = {**common, "max.message.bytes": str(quarantine_message_bytes(config))}
     output = {**common, "max.message.bytes": str(output_message_bytes(config))}
-    return [
-        TopicPlan(config.hl7_output, hl7, output),
-        TopicPlan(config.fhir_output, fhir, output),
-        TopicPlan(config.quarantine_topic, max(hl7, fhir), quarantine),
-    ]
+    plans = {config.hl7_output: TopicPlan(config.hl7_output, hl7, output)}
+    if config.fhir_output in plans:  # one de-identified topic for both formats
+        plans[config.fhir_output] = TopicPlan(config.fhir_output, max(hl7, fhir), output)
+    else:
+        plans[config.fhir_output] = TopicPlan(config.fhir_output, fhir, output)
+    quarantine_plan = TopicPlan(config.quarantine_topic, max(hl7, fhir), quarantine)
+    return [*plans.values(), quarantine_plan]
 
 
 def ensure(config: WorkerConfig) -> list[str]:

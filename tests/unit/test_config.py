@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from streams.config import ConfigError, load_config
+from streams.topics import plan
 
 
 def test_defaults_and_secret_masking() -> None:
@@ -87,3 +88,42 @@ def test_yaml_file_keys_may_be_the_variable_names_in_lower_case(tmp_path: Path) 
 def test_bad_settings_name_the_variable(env: dict[str, str], fragment: str) -> None:
     with pytest.raises(ConfigError, match=fragment):
         load_config(env)
+
+
+@pytest.mark.parametrize(
+    ("yaml_text", "fragment"),
+    [
+        ("bootstrap_servers: [a:9092, b:9092]\n", "KAFKA_BOOTSTRAP_SERVERS must be a single value"),
+        ("bootstrap_servers: k:1\nquarantine_topic: null\n", "PHI_SCRUB_QUARANTINE_TOPIC must be"),
+        ("bootstrap_servers: k:1\nhl7_topics: {a: 1}\n", "PHI_SCRUB_HL7_TOPICS must be a list"),
+        ("bootstrap_servers: k:1\nhttp_port: 99999\n", "PHI_SCRUB_HTTP_PORT must be a port"),
+    ],
+)
+def test_yaml_values_of_the_wrong_type_are_refused_at_load(
+    tmp_path: Path, yaml_text: str, fragment: str
+) -> None:
+    file = tmp_path / "worker.yaml"
+    file.write_text(yaml_text)
+    with pytest.raises(ConfigError, match=fragment):
+        load_config({"PHI_SCRUB_CONFIG": str(file)})
+
+
+def test_yaml_numbers_where_names_belong_are_read_as_names(tmp_path: Path) -> None:
+    file = tmp_path / "worker.yaml"
+    file.write_text("bootstrap_servers: k:1\ngroup_id: 2024\n")
+    assert load_config({"PHI_SCRUB_CONFIG": str(file)}).group_id == "2024"
+
+
+def test_one_deidentified_topic_for_both_formats_is_planned_once() -> None:
+    class Admin:
+        def describe_topics(self, names: list[str]) -> list[dict[str, object]]:
+            sizes = {"raw.hl7v2": 3, "raw.fhir": 6}
+            return [
+                {"name": n, "error_code": 0, "partitions": [{}] * sizes[n]}
+                for n in names
+                if n in sizes
+            ]
+
+    config = load_config({"KAFKA_BOOTSTRAP_SERVERS": "k:1", "PHI_SCRUB_FHIR_OUTPUT": "deid.hl7v2"})
+    plans = plan(config, Admin())
+    assert [(p.name, p.partitions) for p in plans] == [("deid.hl7v2", 6), ("phi.quarantine", 6)]
