@@ -240,7 +240,9 @@ _FOLD_SPECIAL: Final = {"\u0130": "i", "\u0131": "i"} | dict.fromkeys(
 _MARKER: Final = re.compile(r"[\x00-\x08\x0e-\x1f\ue000-\uf8ff]")
 # ASCII text folds by lower-casing unless it holds one of these.
 _ASCII_SPECIAL: Final = re.compile(r"[\x00-\x08\x0e-\x1f`]")
-_TOKEN: Final = re.compile(r"\w+")
+# Words as the verifier reads them: "_" breaks words (markdown "_Quillfeather_",
+# snake_case "Zephyrina_Quillfeather.pdf").
+_TOKEN: Final = re.compile(r"[^\W_]+")
 
 
 @functools.lru_cache(maxsize=4096)
@@ -666,9 +668,9 @@ class TextScrubber:
             start = folded.find(term)
             while start >= 0:
                 end = start + len(term)
-                if (
-                    start == 0 or (not folded[start - 1].isalnum() and folded[start - 1] != "_")
-                ) and (end == length or (not folded[end].isalnum() and folded[end] != "_")):
+                if (start == 0 or not folded[start - 1].isalnum()) and (
+                    end == length or not folded[end].isalnum()
+                ):
                     begin, finish = (
                         (start, end) if offsets is None else (offsets[start], offsets[end])
                     )
