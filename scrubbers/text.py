@@ -451,7 +451,44 @@ def _value_terms(value: str, kind: Kind) -> tuple[tuple[str, str], ...]:
         return _terms_of(phone_spellings(value))
     if kind is Kind.STREET_ADDRESS:
         return _terms_of(street_spellings(value))
+    if kind in _IDENTIFIER_KINDS:
+        return _terms_of(identifier_spellings(value))
     return _terms_of((value,))
+
+
+_IDENTIFIER_KINDS: Final = frozenset(
+    {
+        Kind.MRN,
+        Kind.ACCOUNT_NUMBER,
+        Kind.HEALTH_PLAN_ID,
+        Kind.LICENSE_NUMBER,
+        Kind.OTHER_ID,
+    }
+)
+_ID_SEPARATORS: Final = re.compile(r"[\s./-]+")
+# One run of letters then one of digits ("TST0042"): notes also write "TST-0042".
+_LETTERS_DIGITS: Final = re.compile(r"([A-Za-z]{1,10})(\d{1,20})")
+
+
+def identifier_spellings(value: str) -> list[str]:
+    """Ways notes write one record, account or plan number: without its leading
+    zeros ("482913" for "000482913"), with its separators dropped or as spaces
+    ("ABC771234", "ABC 77 1234" for "ABC-77-1234"), a letter prefix set apart
+    ("TST-0042" for "TST0042"). A spelling needs five characters and a digit: a
+    shorter one would match doses and counts."""
+    value = value.strip()
+    spellings = [value]
+    if _ID_SEPARATORS.search(value):
+        spellings += [_ID_SEPARATORS.sub("", value), _ID_SEPARATORS.sub(" ", value)]
+    prefixed = _LETTERS_DIGITS.fullmatch(value)
+    if prefixed is not None:
+        spellings += [f"{prefixed[1]}-{prefixed[2]}", f"{prefixed[1]} {prefixed[2]}"]
+    spellings += [s.lstrip("0") for s in spellings if s.startswith("0")]
+    return [
+        s
+        for s in dict.fromkeys(spellings)
+        if s == value or (len(s) >= MIN_NUMERIC_TERM and any(c.isdigit() for c in s))
+    ]
 
 
 # Street types as written after the street's name, and the other way to write each.

@@ -333,9 +333,24 @@ class Verifier:
         return found
 
 
+_ID_SEPARATOR: Final = re.compile(r"[\s./-]")
+
+
+def _id_forms(values: Iterable[tuple[Kind, str]]) -> Iterator[tuple[Kind, str]]:
+    """Identifiers also as notes write them: without leading zeros ("482913" for
+    "000482913") and without separators ("ABC771234" for "ABC-77-1234")."""
+    for kind, value in values:
+        yield kind, value
+        if kind is Kind.MRN:
+            compact = _ID_SEPARATOR.sub("", value.strip())
+            for form in {compact, compact.lstrip("0"), value.strip().lstrip("0")}:
+                if form != value.strip() and any(c.isdigit() for c in form):
+                    yield kind, form
+
+
 def _dedupe(values: Iterable[tuple[Kind, str]]) -> Iterator[tuple[Kind, str]]:
     seen: set[tuple[Kind, str]] = set()
-    for kind, raw in values:
+    for kind, raw in _id_forms(values):
         value = raw.strip()
         if len(value) < MIN_LENGTH or (value.isdigit() and len(value) < 5):
             continue

@@ -14,7 +14,9 @@ import pytest
 from scrubbers.engine import MessageContext, Scrubber
 from scrubbers.identity import PatientIdentifier
 from scrubbers.keys import KeyRing
+from scrubbers.kinds import Kind
 from scrubbers.policy import load_policy
+from scrubbers.verify import Verifier
 from streams.pipeline import OutputRecord, RecordProcessor, Routing, SourceRecord
 
 from .conftest import TEST_SECRET
@@ -101,3 +103,54 @@ def test_markdown_emphasis_around_a_name_is_not_quarantined() -> None:
 def test_hl7_note_with_underscored_name_is_not_quarantined() -> None:
     out = process(MSH + PID + "OBX|1|TX|X^note||Pt _Zephyrina_ seen||||||F\r")
     assert b"ephyrina" not in out.value.lower()
+
+
+# --- identifiers as notes write them: leading zeros dropped, separators -------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Pt 482913 seen",  # the MRN's leading zeros dropped
+        "old chart 482913.",
+        "Patient ID abc 77 1234",  # the identifier's separators as spaces
+        "Patient ID ABC771234",  # or dropped
+        "see ABC-77-1234",
+    ],
+)
+def test_known_identifiers_in_their_written_spellings(
+    make_scrubber: Callable[..., Scrubber], text: str
+) -> None:
+    context = make_scrubber().message(
+        [PatientIdentifier("000482913", "MR", "GH")], reference_year=2026
+    )
+    context.text.add(Kind.MRN, "000482913", "MRN-ABC")
+    context.text.add(Kind.OTHER_ID, "ABC-77-1234", "ID-DEF")
+    out = context.scrub_text(text)
+    assert "482913" not in out and "1234" not in out, out
+
+
+@pytest.mark.parametrize(
+    "text", ["MR# TST-0042 today", "policy # POL-5512", "acct no. HAR-77120 closed"]
+)
+def test_context_identifiers_with_a_hyphen_after_their_letters(
+    ctx: MessageContext, text: str
+) -> None:
+    out = ctx.scrub_text(text)
+    assert "0042" not in out and "5512" not in out and "77120" not in out, out
+
+
+def test_hl7_mrn_without_leading_zeros_in_a_note() -> None:
+    message = MSH + PID.replace("TST0042", "000482913") + "NTE|1||Pt 482913 called\r"
+    out = process(message)
+    assert b"482913" not in out.value.replace(b"000482913", b"")
+
+
+def test_verifier_finds_an_identifier_without_its_leading_zeros_or_separators() -> None:
+    verifier = Verifier(load_policy("safe-harbor"))
+    source = (MSH + PID.replace("TST0042", "000482913~ABC-77-1234^^^GH^PI")).encode()
+    clean = MSH + "PID|1||MRN-1^^^GENHOSP^MR\rNTE|1||seen\r"
+    assert not verifier.findings(source, clean.encode(), "hl7v2")
+    for leak in ("Pt 482913 seen", "id ABC771234"):
+        output = (clean + f"NTE|2||{leak}\r").encode()
+        assert verifier.findings(source, output, "hl7v2")["mrn"], leak
