@@ -5,6 +5,8 @@ All PHI here is invented.
 
 from __future__ import annotations
 
+import base64
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -15,6 +17,7 @@ from scrubbers.engine import MessageContext, Scrubber
 from scrubbers.identity import PatientIdentifier
 from scrubbers.keys import KeyRing
 from scrubbers.kinds import Kind
+from scrubbers.markup import scrub_markup
 from scrubbers.policy import load_policy
 from scrubbers.verify import Verifier
 from streams.pipeline import OutputRecord, RecordProcessor, Routing, SourceRecord
@@ -154,3 +157,54 @@ def test_verifier_finds_an_identifier_without_its_leading_zeros_or_separators() 
     for leak in ("Pt 482913 seen", "id ABC771234"):
         output = (clean + f"NTE|2||{leak}\r").encode()
         assert verifier.findings(source, output, "hl7v2")["mrn"], leak
+
+
+# --- OBX-5 ED text payloads: character sets, HTML/XML entities, RTF escapes ----------
+
+
+def _ed(subtype: str, payload: bytes) -> str:
+    return f"OBX|1|ED|X^doc||^text^{subtype}^Base64^{base64.b64encode(payload).decode()}||||||F\r"
+
+
+def _ed_text(out: OutputRecord) -> bytes:
+    segment = next(s for s in out.value.split(b"\r") if s.startswith(b"OBX"))
+    return base64.b64decode(segment.split(b"|")[5].split(b"^")[4])
+
+
+@pytest.mark.parametrize(
+    ("subtype", "payload"),
+    [
+        ("html", b"<p title='Zephyrina Q'>Patient Z&eacute;phyrina &#x51;uillfeather</p>"),
+        ("xml", b"<n><given>Z&#233;phyrina</given><![CDATA[Quillfeather]]></n>"),
+        ("rtf", b"{\\rtf1\\ansi Patient Z\\'e9phyrina Quillfeather\\par}"),
+        ("rtf", b"{\\rtf1\\ansi Patient Z\\u233?phyrina Quillfeather\\par}"),
+    ],
+)
+def test_ed_markup_and_rtf_payloads_are_read_before_scrubbing(subtype: str, payload: bytes) -> None:
+    pid = PID.replace("ZEPHYRINA", "Z\\XC9\\PHYRINA")
+    text = _ed_text(process(MSH + pid + _ed(subtype, payload)))
+    assert b"phyrina" not in text.lower() and b"uillfeather" not in text.lower(), text
+
+
+def test_ed_text_in_the_message_character_set_is_scrubbed_not_quarantined() -> None:
+    msh = MSH.replace("|P|2.5.1", "|P|2.5.1|||||8859/1")
+    note = "Patient Zéphyrina Quillfeather seen".encode("latin-1")
+    text = _ed_text(process((msh + PID + _ed("plain", note)).encode("latin-1")))
+    assert text.decode("latin-1") == "Patient [NAME] seen"
+
+
+def test_markup_scan_is_linear_on_unclosed_tags_and_comments() -> None:
+    for adversarial in ("<" * 200_000, "<!--" * 50_000, "<a x='" * 40_000, "<![CDATA[" * 20_000):
+        start = time.perf_counter()
+        scrub_markup(adversarial, str.upper)
+        assert time.perf_counter() - start < 1.0
+
+
+def test_verifier_reads_hl7_encapsulated_payloads_and_their_entities() -> None:
+    verifier = Verifier(load_policy("safe-harbor"))
+    source = (MSH + PID.replace("ZEPHYRINA", "ZÉPHYRINA")).encode()
+    clean = MSH + "PID|1||MRN-1^^^GENHOSP^MR\r"
+    assert not verifier.findings(source, (clean + _ed("html", b"<p>seen</p>")).encode(), "hl7v2")
+    for payload in (b"<p>Mrs Quillfeather</p>", b"<p>Z&eacute;phyrina seen</p>"):
+        output = (clean + _ed("html", payload)).encode()
+        assert verifier.findings(source, output, "hl7v2")["name"], payload
