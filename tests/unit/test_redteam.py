@@ -208,3 +208,24 @@ def test_verifier_reads_hl7_encapsulated_payloads_and_their_entities() -> None:
     for payload in (b"<p>Mrs Quillfeather</p>", b"<p>Z&eacute;phyrina seen</p>"):
         output = (clean + _ed("html", payload)).encode()
         assert verifier.findings(source, output, "hl7v2")["name"], payload
+
+
+def test_fhir_text_attachment_in_its_declared_charset_is_scrubbed_not_quarantined() -> None:
+    note = "Zéphyrina Quillfeather seen".encode("latin-1")
+    document = {
+        "resourceType": "DocumentReference",
+        "id": "d1",
+        "status": "current",
+        "subject": {"reference": "Patient/pat-1"},
+        "content": [
+            {
+                "attachment": {
+                    "contentType": "text/plain; charset=ISO-8859-1",
+                    "data": base64.b64encode(note).decode(),
+                }
+            }
+        ],
+    }
+    out = orjson.loads(process(bundle(PATIENT, document), "raw.fhir").value)
+    data = out["entry"][1]["resource"]["content"][0]["attachment"]["data"]
+    assert base64.b64decode(data).decode("latin-1") == "[NAME] seen"
