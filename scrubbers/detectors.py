@@ -192,7 +192,7 @@ DETECTORS: Final = (
             r"(?=[mrpc])\b(?:mrn|mr\s?#|med(?:ical)?\.?\s?rec(?:ord)?\b\.?"
             rf"(?:\s?(?:number|num|no\b\.?|#))?|record\s?#|patient id|pt id"
             rf"|chart(?: number| no\.?| #)){_SEP}"
-            r"(?P<value>[a-z]*\d[a-z0-9-]{2,})\b"
+            r"(?P<value>[a-z]*-?\d[a-z0-9-]{2,})\b"
         ),
         "value",
     ),
@@ -202,7 +202,7 @@ DETECTORS: Final = (
         _re(
             r"(?=[avefch])\b(?:acct|account|visit|encounter|enc|fin|csn|har)\b\.?"
             rf"(?:\s?(?:number|num|no\b\.?|id|#))?{_SEP}"
-            r"(?P<value>[a-z]*\d[a-z0-9-]{2,})\b"
+            r"(?P<value>[a-z]*-?\d[a-z0-9-]{2,})\b"
         ),
         "value",
     ),
@@ -212,7 +212,7 @@ DETECTORS: Final = (
         _re(
             r"(?=[mspi])\b(?:member|subscriber|policy|medicaid|medicare|insurance|plan)"
             r"\s*(?:id|number|no\.?|#)"
-            rf"{_SEP}(?P<value>[a-z]*\d[a-z0-9-]{{2,}})\b"
+            rf"{_SEP}(?P<value>[a-z]*-?\d[a-z0-9-]{{2,}})\b"
         ),
         "value",
     ),

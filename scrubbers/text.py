@@ -240,7 +240,9 @@ _FOLD_SPECIAL: Final = {"\u0130": "i", "\u0131": "i"} | dict.fromkeys(
 _MARKER: Final = re.compile(r"[\x00-\x08\x0e-\x1f\ue000-\uf8ff]")
 # ASCII text folds by lower-casing unless it holds one of these.
 _ASCII_SPECIAL: Final = re.compile(r"[\x00-\x08\x0e-\x1f`]")
-_TOKEN: Final = re.compile(r"\w+")
+# Words as the verifier reads them: "_" breaks words (markdown "_Quillfeather_",
+# snake_case "Zephyrina_Quillfeather.pdf").
+_TOKEN: Final = re.compile(r"[^\W_]+")
 
 
 @functools.lru_cache(maxsize=4096)
@@ -449,7 +451,44 @@ def _value_terms(value: str, kind: Kind) -> tuple[tuple[str, str], ...]:
         return _terms_of(phone_spellings(value))
     if kind is Kind.STREET_ADDRESS:
         return _terms_of(street_spellings(value))
+    if kind in _IDENTIFIER_KINDS:
+        return _terms_of(identifier_spellings(value))
     return _terms_of((value,))
+
+
+_IDENTIFIER_KINDS: Final = frozenset(
+    {
+        Kind.MRN,
+        Kind.ACCOUNT_NUMBER,
+        Kind.HEALTH_PLAN_ID,
+        Kind.LICENSE_NUMBER,
+        Kind.OTHER_ID,
+    }
+)
+_ID_SEPARATORS: Final = re.compile(r"[\s./-]+")
+# One run of letters then one of digits ("TST0042"): notes also write "TST-0042".
+_LETTERS_DIGITS: Final = re.compile(r"([A-Za-z]{1,10})(\d{1,20})")
+
+
+def identifier_spellings(value: str) -> list[str]:
+    """Ways notes write one record, account or plan number: without its leading
+    zeros ("482913" for "000482913"), with its separators dropped or as spaces
+    ("ABC771234", "ABC 77 1234" for "ABC-77-1234"), a letter prefix set apart
+    ("TST-0042" for "TST0042"). A spelling needs five characters and a digit: a
+    shorter one would match doses and counts."""
+    value = value.strip()
+    spellings = [value]
+    if _ID_SEPARATORS.search(value):
+        spellings += [_ID_SEPARATORS.sub("", value), _ID_SEPARATORS.sub(" ", value)]
+    prefixed = _LETTERS_DIGITS.fullmatch(value)
+    if prefixed is not None:
+        spellings += [f"{prefixed[1]}-{prefixed[2]}", f"{prefixed[1]} {prefixed[2]}"]
+    spellings += [s.lstrip("0") for s in spellings if s.startswith("0")]
+    return [
+        s
+        for s in dict.fromkeys(spellings)
+        if s == value or (len(s) >= MIN_NUMERIC_TERM and any(c.isdigit() for c in s))
+    ]
 
 
 # Street types as written after the street's name, and the other way to write each.
@@ -666,9 +705,9 @@ class TextScrubber:
             start = folded.find(term)
             while start >= 0:
                 end = start + len(term)
-                if (
-                    start == 0 or (not folded[start - 1].isalnum() and folded[start - 1] != "_")
-                ) and (end == length or (not folded[end].isalnum() and folded[end] != "_")):
+                if (start == 0 or not folded[start - 1].isalnum()) and (
+                    end == length or not folded[end].isalnum()
+                ):
                     begin, finish = (
                         (start, end) if offsets is None else (offsets[start], offsets[end])
                     )

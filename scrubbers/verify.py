@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
+import html
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -276,6 +277,26 @@ def _fhir_text(output: bytes) -> str:
     return "\n".join(parts)
 
 
+# A base64 run as an HL7v2 encapsulated payload (OBX-5 ED) carries it: a whole component.
+_HL7_BASE64_RUN: Final = re.compile(
+    r"(?<![A-Za-z0-9+/=])[A-Za-z0-9+/]{16,}={0,2}(?![A-Za-z0-9+/=])"
+)
+
+
+def _hl7_payloads(text: str) -> str:
+    """Every base64 payload in HL7v2 output, decoded, also with its markup's
+    character references read (``Z&eacute;phyrina``)."""
+    parts = [""]
+    for match in _HL7_BASE64_RUN.finditer(text):
+        if len(match.group()) % 4 == 0:
+            with contextlib.suppress(binascii.Error, ValueError):
+                decoded = base64.b64decode(match.group()).decode("utf-8", "replace")
+                parts.append(decoded)
+                if "&" in decoded:
+                    parts.append(html.unescape(decoded))
+    return "\n".join(parts)
+
+
 def _string_values(document: Any) -> Iterator[str]:
     stack: list[Any] = [document]
     while stack:
@@ -303,6 +324,7 @@ class Verifier:
             text = output.decode("utf-8", "replace")
             message = source.decode("utf-8", "replace").lstrip("\ufeff\x0b")
             values = _hl7_values(message)
+            text += _hl7_payloads(text)
             if "\\X" in text:  # hex escapes spell characters: search the decoded form too
                 text += "\n" + _HL7_HEX.sub(_hex_decoded, text)
             delimiters = _hl7_delimiters(text)
@@ -333,9 +355,24 @@ class Verifier:
         return found
 
 
+_ID_SEPARATOR: Final = re.compile(r"[\s./-]")
+
+
+def _id_forms(values: Iterable[tuple[Kind, str]]) -> Iterator[tuple[Kind, str]]:
+    """Identifiers also as notes write them: without leading zeros ("482913" for
+    "000482913") and without separators ("ABC771234" for "ABC-77-1234")."""
+    for kind, value in values:
+        yield kind, value
+        if kind is Kind.MRN:
+            compact = _ID_SEPARATOR.sub("", value.strip())
+            for form in {compact, compact.lstrip("0"), value.strip().lstrip("0")}:
+                if form != value.strip() and any(c.isdigit() for c in form):
+                    yield kind, form
+
+
 def _dedupe(values: Iterable[tuple[Kind, str]]) -> Iterator[tuple[Kind, str]]:
     seen: set[tuple[Kind, str]] = set()
-    for kind, raw in values:
+    for kind, raw in _id_forms(values):
         value = raw.strip()
         if len(value) < MIN_LENGTH or (value.isdigit() and len(value) < 5):
             continue

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import codecs
 import functools
 import html
 import re
@@ -80,6 +81,22 @@ _DATE_SHAPE: Final = re.compile(r"\d{4}(-\d{2}(-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2}
 # A number under an element no model knows is removed when its digits could be a
 # date, phone number, SSN or record number.
 _LONG_DIGIT_RUN: Final = re.compile(r"\d{6}")
+# The charset parameter of a content type ("text/plain; charset=ISO-8859-1").
+_CHARSET: Final = re.compile(r";\s*charset\s*=\s*\"?([\w.:-]{1,40})")
+
+
+def _charset_of(content_type: str) -> str:
+    """The Python codec of a text attachment's declared charset; UTF-8 when it
+    declares none or one Python does not know."""
+    match = _CHARSET.search(content_type)
+    if match is None:
+        return "utf-8"
+    try:
+        return codecs.lookup(match.group(1)).name
+    except LookupError:
+        return "utf-8"
+
+
 _TAG: Final = re.compile(r"(<[^>]*>)")
 _ATTRIBUTE: Final = re.compile(r"""(\s([\w:.-]+)\s*=\s*(["']))(.*?)(\3)""", re.DOTALL)
 # Attributes that only shape the page; every other attribute value is scrubbed as text.
@@ -811,14 +828,16 @@ class FHIRScrubber:
         if not isinstance(data, str):
             return attachment
         if content_type.startswith(rules.TEXT_CONTENT_PREFIXES):
+            charset = _charset_of(content_type)
             try:
                 # MIME-wrapped base64 (line breaks every 76 characters) is common.
-                text = base64.b64decode("".join(data.split()), validate=True).decode("utf-8")
+                text = base64.b64decode("".join(data.split()), validate=True).decode(charset)
             except (binascii.Error, UnicodeDecodeError):
                 raise FHIRScrubError(f"{path}.data: textual attachment cannot be decoded") from None
 
             def store(new: str) -> None:
-                attachment["data"] = base64.b64encode(new.encode("utf-8")).decode("ascii")
+                encoded = new.encode(charset, "replace")
+                attachment["data"] = base64.b64encode(encoded).decode("ascii")
                 attachment.pop("hash", None)
                 attachment.pop("size", None)
 

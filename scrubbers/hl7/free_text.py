@@ -11,15 +11,18 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import re
 from collections.abc import Callable
 from typing import Final
 
+from parsers import rtf
 from parsers.hl7v2 import er7
 from parsers.hl7v2.er7 import Delimiters, Segment
 from scrubbers.hl7 import fields as tables
 from scrubbers.hl7.walk import FREE_TEXT_TARGET, HL7ScrubError, Walk, joined_url
 from scrubbers.kinds import Kind
+from scrubbers.markup import scrub_markup
 from scrubbers.methods import Removal
 from scrubbers.target import Target
 from scrubbers.text import TextScrubber
@@ -27,6 +30,44 @@ from scrubbers.text import TextScrubber
 _MSH_CODES: Final = frozenset({8, 10, 11})  # MSH-9 type, MSH-11 processing id, MSH-12 version
 _TEXT_ENCAPSULATED_TYPES: Final = frozenset({"TEXT", "TX", "FT"})
 _TEXT_SUBTYPES: Final = frozenset({"PLAIN", "TEXT", "RTF", "HTML", "XML", "X-HL7-CDA-LEVEL-ONE"})
+_MARKUP_SUBTYPES: Final = frozenset({"HTML", "XML", "X-HL7-CDA-LEVEL-ONE"})
+_BOMS: Final = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
+
+
+def _decoded_text(data: bytes, message_codec: str) -> tuple[str, str]:
+    """A text payload and the codec to write it back in: its byte order mark's,
+    else UTF-8, else the message's character set (MSH-18, or the one its bytes
+    were read in), else Windows-1252. Raises UnicodeDecodeError when none reads it."""
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            return data.decode(codec), codec
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        if message_codec not in ("utf-8", "ascii"):
+            with contextlib.suppress(UnicodeDecodeError, LookupError):
+                return data.decode(message_codec), message_codec
+        return data.decode("cp1252"), "cp1252"
+
+
+def _scrub_document(text: str, subtype: str, walk: Walk) -> str | Removal:
+    """A decoded text payload under the free-text rule: markup's text nodes and
+    attribute values with their character references read (``Z&eacute;phyrina``),
+    RTF with its character escapes read (``Z\\'e9phyrina``), other text as it is."""
+    if subtype not in _MARKUP_SUBTYPES and subtype != "RTF":
+        return walk.ctx.apply(text, FREE_TEXT_TARGET)
+    if walk.ctx.scrubber.policy.resolve(FREE_TEXT_TARGET).method != "scrub":
+        return walk.ctx.apply(text, FREE_TEXT_TARGET)  # kept or removed whole
+
+    def scrub(piece: str) -> str:
+        outcome = walk.ctx.apply(piece, FREE_TEXT_TARGET)
+        return "" if isinstance(outcome, Removal) else outcome
+
+    if subtype == "RTF":
+        read = rtf.read_escapes(text)
+        scrubbed = scrub(read)
+        return text if scrubbed == read else rtf.write_escapes(scrubbed)
+    return scrub_markup(text, scrub)
 
 
 def sweep(segments: list[Segment], walk: Walk) -> None:
@@ -289,14 +330,14 @@ def encapsulated(raw: str, walk: Walk, binary_target: Target) -> str:
             payload = "".join(comps[4].split())
             payload += "=" * (-len(payload) % 4)  # senders drop the padding
             try:
-                text = base64.b64decode(payload, validate=True).decode("utf-8")
+                text, codec = _decoded_text(base64.b64decode(payload, validate=True), walk.codec)
             except (binascii.Error, UnicodeDecodeError):
                 raise HL7ScrubError("OBX-5 ED base64 text payload cannot be decoded") from None
-            outcome = walk.ctx.apply(text, FREE_TEXT_TARGET)
+            outcome = _scrub_document(text, subtype, walk)
             if isinstance(outcome, Removal):
                 reps[r] = ""
                 continue
-            comps[4] = base64.b64encode(outcome.encode("utf-8")).decode("ascii")
+            comps[4] = base64.b64encode(outcome.encode(codec, "replace")).decode("ascii")
         else:
             binary = walk.ctx.apply(comps[4], binary_target)
             if isinstance(binary, Removal):

@@ -1,0 +1,231 @@
+"""Red-team findings: realistic inputs that leaked PHI or were falsely quarantined.
+
+All PHI here is invented.
+"""
+
+from __future__ import annotations
+
+import base64
+import time
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+import pytest
+
+from scrubbers.engine import MessageContext, Scrubber
+from scrubbers.identity import PatientIdentifier
+from scrubbers.keys import KeyRing
+from scrubbers.kinds import Kind
+from scrubbers.markup import scrub_markup
+from scrubbers.policy import load_policy
+from scrubbers.verify import Verifier
+from streams.pipeline import OutputRecord, RecordProcessor, Routing, SourceRecord
+
+from .conftest import TEST_SECRET
+
+ROUTING = Routing(
+    outputs={"raw.hl7": "deid.hl7", "raw.fhir": "deid.fhir"},
+    formats={"raw.hl7": "hl7v2", "raw.fhir": "fhir"},
+    quarantine="phi.quarantine",
+)
+MSH = "MSH|^~\\&|REG|GENHOSP|ADT|GENHOSP|20240305083000||ADT^A01^ADT_A01|MSG0001|P|2.5.1\r"
+PID = (
+    "PID|1||TST0042^^^GENHOSP^MR||QUILLFEATHER^ZEPHYRINA^M||19610615|F|||"
+    "42 Lantern Row^^Brookvale^MA^02139||(617)555-0142\r"
+)
+PATIENT: dict[str, Any] = {
+    "resourceType": "Patient",
+    "id": "pat-1",
+    "identifier": [{"system": "https://gh.example.org/mrn", "value": "TST0042"}],
+    "name": [{"family": "Quillfeather", "given": ["Zephyrina"]}],
+    "birthDate": "1961-06-15",
+}
+
+
+def processor(preset: str = "safe-harbor") -> RecordProcessor:
+    scrubber = Scrubber(load_policy(preset), KeyRing.single(TEST_SECRET))
+    return RecordProcessor(scrubber, ROUTING, max_bytes=1 << 20, header_allowlist=[])
+
+
+def process(
+    value: bytes | str, topic: str = "raw.hl7", preset: str = "safe-harbor"
+) -> OutputRecord:
+    raw = value.encode() if isinstance(value, str) else value
+    out = processor(preset).process(SourceRecord(topic, 0, 1, b"k", raw, []))
+    assert not out.quarantined, dict(out.headers)
+    return out
+
+
+def bundle(*resources: dict[str, Any]) -> bytes:
+    return orjson.dumps(
+        {
+            "resourceType": "Bundle",
+            "type": "collection",
+            "entry": [
+                {"fullUrl": f"urn:uuid:00000000-0000-0000-0000-00000000000{i}", "resource": r}
+                for i, r in enumerate(resources)
+            ],
+        }
+    )
+
+
+@pytest.fixture
+def ctx(make_scrubber: Callable[..., Scrubber]) -> MessageContext:
+    context = make_scrubber().message(
+        [PatientIdentifier("TST0042", "MR", "GH")], reference_year=2026
+    )
+    context.text.add_name("Quillfeather", "Zephyrina", "", "[NAME]")
+    return context
+
+
+# --- underscores: markdown emphasis and snake_case are word breaks ------------------
+
+
+@pytest.mark.parametrize(
+    "text", ["**Quillfeather**, _Zephyrina_", "__QUILLFEATHER__", "file Zephyrina_Quillfeather.pdf"]
+)
+def test_names_between_underscores_are_replaced(ctx: MessageContext, text: str) -> None:
+    out = ctx.scrub_text(text)
+    assert "uillfeather" not in out.lower() and "ephyrina" not in out.lower(), out
+
+
+def test_markdown_emphasis_around_a_name_is_not_quarantined() -> None:
+    plan: dict[str, Any] = {
+        "resourceType": "CarePlan",
+        "id": "c1",
+        "status": "active",
+        "intent": "plan",
+        "subject": {"reference": "Patient/pat-1"},
+        "description": "**Quillfeather**, _Zephyrina_ to call back",
+    }
+    out = process(bundle(PATIENT, plan), "raw.fhir")
+    assert b"uillfeather" not in out.value.lower()
+
+
+def test_hl7_note_with_underscored_name_is_not_quarantined() -> None:
+    out = process(MSH + PID + "OBX|1|TX|X^note||Pt _Zephyrina_ seen||||||F\r")
+    assert b"ephyrina" not in out.value.lower()
+
+
+# --- identifiers as notes write them: leading zeros dropped, separators -------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Pt 482913 seen",  # the MRN's leading zeros dropped
+        "old chart 482913.",
+        "Patient ID abc 77 1234",  # the identifier's separators as spaces
+        "Patient ID ABC771234",  # or dropped
+        "see ABC-77-1234",
+    ],
+)
+def test_known_identifiers_in_their_written_spellings(
+    make_scrubber: Callable[..., Scrubber], text: str
+) -> None:
+    context = make_scrubber().message(
+        [PatientIdentifier("000482913", "MR", "GH")], reference_year=2026
+    )
+    context.text.add(Kind.MRN, "000482913", "MRN-ABC")
+    context.text.add(Kind.OTHER_ID, "ABC-77-1234", "ID-DEF")
+    out = context.scrub_text(text)
+    assert "482913" not in out and "1234" not in out, out
+
+
+@pytest.mark.parametrize(
+    "text", ["MR# TST-0042 today", "policy # POL-5512", "acct no. HAR-77120 closed"]
+)
+def test_context_identifiers_with_a_hyphen_after_their_letters(
+    ctx: MessageContext, text: str
+) -> None:
+    out = ctx.scrub_text(text)
+    assert "0042" not in out and "5512" not in out and "77120" not in out, out
+
+
+def test_hl7_mrn_without_leading_zeros_in_a_note() -> None:
+    message = MSH + PID.replace("TST0042", "000482913") + "NTE|1||Pt 482913 called\r"
+    out = process(message)
+    assert b"482913" not in out.value.replace(b"000482913", b"")
+
+
+def test_verifier_finds_an_identifier_without_its_leading_zeros_or_separators() -> None:
+    verifier = Verifier(load_policy("safe-harbor"))
+    source = (MSH + PID.replace("TST0042", "000482913~ABC-77-1234^^^GH^PI")).encode()
+    clean = MSH + "PID|1||MRN-1^^^GENHOSP^MR\rNTE|1||seen\r"
+    assert not verifier.findings(source, clean.encode(), "hl7v2")
+    for leak in ("Pt 482913 seen", "id ABC771234"):
+        output = (clean + f"NTE|2||{leak}\r").encode()
+        assert verifier.findings(source, output, "hl7v2")["mrn"], leak
+
+
+# --- OBX-5 ED text payloads: character sets, HTML/XML entities, RTF escapes ----------
+
+
+def _ed(subtype: str, payload: bytes) -> str:
+    return f"OBX|1|ED|X^doc||^text^{subtype}^Base64^{base64.b64encode(payload).decode()}||||||F\r"
+
+
+def _ed_text(out: OutputRecord) -> bytes:
+    segment = next(s for s in out.value.split(b"\r") if s.startswith(b"OBX"))
+    return base64.b64decode(segment.split(b"|")[5].split(b"^")[4])
+
+
+@pytest.mark.parametrize(
+    ("subtype", "payload"),
+    [
+        ("html", b"<p title='Zephyrina Q'>Patient Z&eacute;phyrina &#x51;uillfeather</p>"),
+        ("xml", b"<n><given>Z&#233;phyrina</given><![CDATA[Quillfeather]]></n>"),
+        ("rtf", b"{\\rtf1\\ansi Patient Z\\'e9phyrina Quillfeather\\par}"),
+        ("rtf", b"{\\rtf1\\ansi Patient Z\\u233?phyrina Quillfeather\\par}"),
+    ],
+)
+def test_ed_markup_and_rtf_payloads_are_read_before_scrubbing(subtype: str, payload: bytes) -> None:
+    pid = PID.replace("ZEPHYRINA", "Z\\XC9\\PHYRINA")
+    text = _ed_text(process(MSH + pid + _ed(subtype, payload)))
+    assert b"phyrina" not in text.lower() and b"uillfeather" not in text.lower(), text
+
+
+def test_ed_text_in_the_message_character_set_is_scrubbed_not_quarantined() -> None:
+    msh = MSH.replace("|P|2.5.1", "|P|2.5.1|||||8859/1")
+    note = "Patient Zéphyrina Quillfeather seen".encode("latin-1")
+    text = _ed_text(process((msh + PID + _ed("plain", note)).encode("latin-1")))
+    assert text.decode("latin-1") == "Patient [NAME] seen"
+
+
+def test_markup_scan_is_linear_on_unclosed_tags_and_comments() -> None:
+    for adversarial in ("<" * 200_000, "<!--" * 50_000, "<a x='" * 40_000, "<![CDATA[" * 20_000):
+        start = time.perf_counter()
+        scrub_markup(adversarial, str.upper)
+        assert time.perf_counter() - start < 1.0
+
+
+def test_verifier_reads_hl7_encapsulated_payloads_and_their_entities() -> None:
+    verifier = Verifier(load_policy("safe-harbor"))
+    source = (MSH + PID.replace("ZEPHYRINA", "ZÉPHYRINA")).encode()
+    clean = MSH + "PID|1||MRN-1^^^GENHOSP^MR\r"
+    assert not verifier.findings(source, (clean + _ed("html", b"<p>seen</p>")).encode(), "hl7v2")
+    for payload in (b"<p>Mrs Quillfeather</p>", b"<p>Z&eacute;phyrina seen</p>"):
+        output = (clean + _ed("html", payload)).encode()
+        assert verifier.findings(source, output, "hl7v2")["name"], payload
+
+
+def test_fhir_text_attachment_in_its_declared_charset_is_scrubbed_not_quarantined() -> None:
+    note = "Zéphyrina Quillfeather seen".encode("latin-1")
+    document = {
+        "resourceType": "DocumentReference",
+        "id": "d1",
+        "status": "current",
+        "subject": {"reference": "Patient/pat-1"},
+        "content": [
+            {
+                "attachment": {
+                    "contentType": "text/plain; charset=ISO-8859-1",
+                    "data": base64.b64encode(note).decode(),
+                }
+            }
+        ],
+    }
+    out = orjson.loads(process(bundle(PATIENT, document), "raw.fhir").value)
+    data = out["entry"][1]["resource"]["content"][0]["attachment"]["data"]
+    assert base64.b64decode(data).decode("latin-1") == "[NAME] seen"
