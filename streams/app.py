@@ -31,10 +31,12 @@ Record sizes (defaults; README has the settings):
   (empty key and value, ``phi-scrub.payload: omitted``, the source position in
   the headers), as is a quarantine record the broker refuses as too large.
 
-``exactly_once`` switches Faust to Kafka transactions (read_committed
-consumers see each input once); downstream should still de-duplicate on the
-``phi-scrub.record-id`` header, since Faust's transactional mode has open
-upstream issues around rebalances.
+There is no exactly-once mode: Faust's transactions take their producer from
+the output topic's key partition and assignor group, so sends to topics the
+worker does not consume are outside the transaction that commits the input
+offset (see streams.config). Downstream de-duplicates on the
+``phi-scrub.record-id`` header, which is the same for every processing of an
+input position.
 
 HTTP: ``/healthz`` (process alive), ``/readyz`` (503 until partitions are
 assigned and the producer is up), ``/metrics`` (Prometheus). Faust's table

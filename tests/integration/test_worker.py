@@ -395,48 +395,6 @@ def _record_id(topic: str, partition: int, offset: int) -> str:
     return SourceRecord(topic, partition, offset, None, None).record_id
 
 
-def test_exactly_once_mode_delivers_each_input_once(
-    kafka_bootstrap: str, topics: dict[str, str], tmp_path: Path
-) -> None:
-    port = _free_port()
-    env = {**_env(kafka_bootstrap, topics, port), "PHI_SCRUB_PROCESSING_GUARANTEE": "exactly_once"}
-    cli = [sys.executable, "-m", "streams.cli"]
-    subprocess.run(
-        [*cli, "topics", "ensure"], env=env, check=True, capture_output=True, timeout=120
-    )
-    producer = KafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all")
-    futures = [
-        producer.send(topics["hl7"], value=ADT.replace("MSG0001", f"M{i}").encode())
-        for i in range(100)
-    ]
-    positions = {(m.partition, m.offset) for m in (f.get(timeout=30) for f in futures)}
-    producer.close()
-    with (tmp_path / "worker.log").open("wb") as log:
-        worker = subprocess.Popen([*cli, "worker"], env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        consumer = KafkaConsumer(
-            topics["hl7_out"],
-            topics["quarantine"],
-            bootstrap_servers=kafka_bootstrap,
-            auto_offset_reset="earliest",
-            isolation_level="read_committed",
-            enable_auto_commit=False,
-        )
-        received: list[Any] = []
-        deadline = time.monotonic() + 180
-        while len(received) < len(positions) and time.monotonic() < deadline:
-            for batch in consumer.poll(timeout_ms=1000).values():
-                received.extend(batch)
-        time.sleep(3)  # anything more would be a duplicate
-        for batch in consumer.poll(timeout_ms=2000).values():
-            received.extend(batch)
-        consumer.close()
-        ids = [dict(m.headers)["phi-scrub.record-id"].decode() for m in received]
-        assert sorted(ids) == sorted(_record_id(topics["hl7"], p, o) for p, o in positions)
-    finally:
-        _stop(worker)
-
-
 def test_readyz_is_503_until_partitions_are_assigned(
     kafka_bootstrap: str, topics: dict[str, str], tmp_path: Path
 ) -> None:
