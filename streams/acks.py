@@ -15,6 +15,13 @@ After a partition is read again from an earlier offset (a rebalance gave it
 back, or the consumer seeked), the records still pending from before are
 never acknowledged: they are processed again from the new position, and an
 acknowledgement from the old run could otherwise jump a hole in the new one.
+
+One path stays outside this module: Faust itself acknowledges the events it
+skips (read in a consumer generation that a rebalance has since ended, or
+while flow control is paused) without handing them to the agent. Such an
+acknowledgement races the new generation's reads of that partition; it is
+Faust's and not reachable from here. Faust waits for in-flight events before
+committing on a revoke, which keeps that window small.
 """
 
 from __future__ import annotations
