@@ -36,7 +36,7 @@ Event = TypeVar("Event")
 class Pending(Generic[Event]):
     """One record whose output has not settled yet."""
 
-    __slots__ = ("done", "event", "offset", "partition", "queue")
+    __slots__ = ("cost", "done", "event", "offset", "partition", "queue")
 
     def __init__(
         self, partition: Hashable, offset: int, event: Event, queue: deque[Pending[Event]]
@@ -46,6 +46,7 @@ class Pending(Generic[Event]):
         self.event = event
         self.queue = queue  # its partition's queue when it was read
         self.done = False
+        self.cost = 0  # bytes the caller holds for it until it settles
 
 
 class InOrderAcks(Generic[Event]):

@@ -165,6 +165,9 @@ def create_app(config: WorkerConfig, scrubber: Scrubber) -> tuple[faust.App, Wor
         # offset order per partition (streams.acks), so an unconfirmed record holds
         # its partition's commit back and comes back after a crash.
         window = asyncio.Semaphore(config.max_in_flight)
+        # Bytes held by records in flight (input plus output); over the budget the
+        # loop waits for settled outputs (one record alone may exceed it).
+        held = InFlightBytes(config.max_in_flight_bytes)
         fatal: list[BaseException] = []
         in_order: InOrderAcks[Any] = InOrderAcks(lambda event: event.ack())
 
@@ -189,6 +192,7 @@ def create_app(config: WorkerConfig, scrubber: Scrubber) -> tuple[faust.App, Wor
 
         def _finish(entry: Pending[Any], record: SourceRecord, out: Any) -> None:
             window.release()
+            held.release(entry.cost)
             _account(metrics, record, out)
             in_order.settle(entry)
             tp = entry.event.message.tp
@@ -207,6 +211,7 @@ def create_app(config: WorkerConfig, scrubber: Scrubber) -> tuple[faust.App, Wor
                 raise fatal[0]
             await window.acquire()
             message = event.message
+            await held.room_for(len(message.value or b""))
             entry = in_order.track(message.tp, message.offset, event)
             record = SourceRecord(
                 message.topic,
@@ -221,6 +226,8 @@ def create_app(config: WorkerConfig, scrubber: Scrubber) -> tuple[faust.App, Wor
             out = processor.process_within(record, config.record_timeout_s)
             fmt = processor.routing.formats.get(record.topic, "auto")
             metrics.latency.labels(fmt).observe(time.perf_counter() - started)
+            entry.cost = len(record.value or b"") + len(out.value or b"")
+            held.take(entry.cost)
             try:
                 delivery = await queue(out)
             except Exception as exc:
@@ -261,6 +268,29 @@ def create_app(config: WorkerConfig, scrubber: Scrubber) -> tuple[faust.App, Wor
     # registered on the app by the decorators
     del scrub, healthz, readyz, prometheus
     return app, metrics
+
+
+class InFlightBytes:
+    """A byte budget for records whose outputs await the broker: ``room_for`` waits
+    while what is held plus the next record would exceed it, unless nothing is
+    held (a record larger than the budget goes alone)."""
+
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
+        self.held = 0
+        self._freed = asyncio.Event()
+
+    async def room_for(self, size: int) -> None:
+        while self.held and self.held + size > self.budget:
+            self._freed.clear()
+            await self._freed.wait()
+
+    def take(self, size: int) -> None:
+        self.held += size
+
+    def release(self, size: int) -> None:
+        self.held -= size
+        self._freed.set()
 
 
 def _delivery_error(delivery: Any) -> BaseException | None:

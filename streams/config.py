@@ -42,6 +42,9 @@ class WorkerConfig:
     policy: str = "safe-harbor"
     processing_guarantee: str = "at_least_once"
     max_in_flight: int = 1000  # outputs awaiting the broker's ack before fetching pauses
+    # ... and the bytes they hold (input plus output), so that a run of multi-megabyte
+    # records cannot hold a thousand of each in memory (one record may exceed it alone).
+    max_in_flight_bytes: int = 128 * 1024 * 1024
     # How long the producer waits to fill a batch (Kafka 4.0's default): one produce
     # request per output cost the worker about 15% of its throughput (bench).
     producer_linger_ms: int = 5
@@ -90,6 +93,7 @@ _ENV: Final[dict[str, str]] = {
     "processing_guarantee": "PHI_SCRUB_PROCESSING_GUARANTEE",
     "max_record_bytes": "PHI_SCRUB_MAX_RECORD_BYTES",
     "max_in_flight": "PHI_SCRUB_MAX_IN_FLIGHT",
+    "max_in_flight_bytes": "PHI_SCRUB_MAX_IN_FLIGHT_BYTES",
     "producer_linger_ms": "PHI_SCRUB_PRODUCER_LINGER_MS",
     "record_timeout_s": "PHI_SCRUB_RECORD_TIMEOUT_S",
     "quarantine_max_bytes": "PHI_SCRUB_QUARANTINE_MAX_BYTES",
@@ -114,6 +118,7 @@ _INTS: Final = frozenset(
     {
         "max_record_bytes",
         "max_in_flight",
+        "max_in_flight_bytes",
         "producer_linger_ms",
         "quarantine_max_bytes",
         "http_port",
@@ -188,6 +193,8 @@ def load_config(env: Mapping[str, str] | None = None) -> WorkerConfig:
         raise ConfigError("PHI_SCRUB_HTTP_PORT must be a port number (1-65535)")
     if config.max_in_flight < 1:
         raise ConfigError("PHI_SCRUB_MAX_IN_FLIGHT must be at least 1")
+    if config.max_in_flight_bytes < 1:
+        raise ConfigError("PHI_SCRUB_MAX_IN_FLIGHT_BYTES must be at least 1")
     if config.producer_linger_ms < 0:
         raise ConfigError("PHI_SCRUB_PRODUCER_LINGER_MS must be at least 0")
     if config.max_record_bytes < 1:

@@ -12,7 +12,7 @@ from faust.exceptions import ProducerSendError
 from scrubbers.engine import Scrubber
 from scrubbers.keys import KeyRing
 from scrubbers.policy import load_policy
-from streams.app import deliver, settle_heap
+from streams.app import InFlightBytes, deliver, settle_heap
 from streams.pipeline import OutputRecord, RecordProcessor
 
 from .conftest import TEST_SECRET
@@ -95,3 +95,24 @@ def test_the_start_up_heap_is_frozen_out_of_full_collections() -> None:
         assert gc.get_freeze_count() > before
     finally:
         gc.unfreeze()
+
+
+def test_the_in_flight_byte_budget_holds_the_loop_until_outputs_settle() -> None:
+    async def scenario() -> list[str]:
+        held = InFlightBytes(100)
+        steps: list[str] = []
+        await held.room_for(500)  # nothing held: a record larger than the budget goes alone
+        held.take(60)
+
+        async def next_record() -> None:
+            await held.room_for(50)  # 60 + 50 > 100: waits
+            steps.append("next record read")
+
+        waiting = asyncio.ensure_future(next_record())
+        await asyncio.sleep(0)
+        steps.append("output settled")
+        held.release(60)
+        await waiting
+        return steps
+
+    assert asyncio.run(scenario()) == ["output settled", "next record read"]
