@@ -1576,3 +1576,34 @@ def test_json_that_orjson_cannot_write_is_a_format_error_without_values() -> Non
     with pytest.raises(FHIRFormatError, match="cannot be written as JSON") as err:
         dumps(document)
     assert "Quillfeather" not in str(err.value)
+
+
+def test_questionnaire_identifier_answers_and_parenthesized_labels(
+    safe_harbor: FHIRScrubber,
+) -> None:
+    """A referral form asks "HN:" (health number), "Member ID", "MRN", and writes
+    "Address (Line 2):": the answers are those identifiers and that address, however the
+    question dresses its label (hold-out round 6: an SDC cardiology referral)."""
+
+    def item(link: str, text: str, value: str) -> dict[str, Any]:
+        return {"linkId": link, "text": text, "answer": [{"valueString": value}]}
+
+    response = {
+        "resourceType": "QuestionnaireResponse",
+        "id": "qr6",
+        "status": "completed",
+        "item": [
+            item("1", "HN:", "8820417735"),
+            item("2", "Health card number", "5512-907-334"),
+            item("3", "Member ID", "QZW7731904"),
+            item("4", "MRN", "Z448812"),
+            item("5", "Address (Line 2):", "Unit 4417 Lanternwood"),
+            item("6", "Patient's driver's license number", "K5519-2204"),
+            item("7", "HN VC:", "TC"),
+        ],
+    }
+    out = scrub(safe_harbor, response)
+    text = orjson.dumps(out).decode()
+    for value in ("8820417735", "5512-907-334", "QZW7731904", "Z448812", "4417", "K5519"):
+        assert value not in text, value
+    assert out["item"][6]["answer"][0]["valueString"] == "TC"  # a version code, not an id
