@@ -914,6 +914,8 @@ class FHIRScrubber:
         if "?" in reference:  # a conditional reference: its query may carry PHI
             return self._scrub_query_url(reference, walk)
         match = REFERENCE.fullmatch(reference)
+        if match is None and _is_resource_type(reference):
+            return reference  # a transaction's create target ("POST Patient"): a type
         if match is None:
             # A form nothing here understands (urn:oid:..., a bare string): opaque, so
             # replaced whole, the same way everywhere so it still resolves.

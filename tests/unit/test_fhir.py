@@ -1607,3 +1607,29 @@ def test_questionnaire_identifier_answers_and_parenthesized_labels(
     for value in ("8820417735", "5512-907-334", "QZW7731904", "Z448812", "4417", "K5519"):
         assert value not in text, value
     assert out["item"][6]["answer"][0]["valueString"] == "TC"  # a version code, not an id
+
+
+def test_transaction_create_urls_name_a_resource_type_and_are_kept(
+    safe_harbor: FHIRScrubber,
+) -> None:
+    """A transaction's POST entry targets a type ("request": {"url": "Patient"}): that
+    is no one's data and the server needs it; replaced by an opaque OID the bundle no
+    longer creates anything (hold-out round 6: a Medplum transaction bundle)."""
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "transaction",
+        "entry": [
+            {
+                "fullUrl": "urn:uuid:7a1e3c52-1f0b-4c4e-9d1e-2b6f0d9a8c11",
+                "resource": {k: v for k, v in PATIENT.items() if k != "id"},
+                "request": {"method": "POST", "url": "Patient"},
+            },
+            {
+                "resource": {"resourceType": "Basic", "code": {"text": "x"}},
+                "request": {"method": "POST", "url": "Quillfeather"},
+            },
+        ],
+    }
+    out = scrub(safe_harbor, bundle)
+    assert out["entry"][0]["request"]["url"] == "Patient"
+    assert "Quillfeather" not in orjson.dumps(out).decode()
