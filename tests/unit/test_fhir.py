@@ -1633,3 +1633,31 @@ def test_transaction_create_urls_name_a_resource_type_and_are_kept(
     out = scrub(safe_harbor, bundle)
     assert out["entry"][0]["request"]["url"] == "Patient"
     assert "Quillfeather" not in orjson.dumps(out).decode()
+
+
+def test_generated_summary_linked_to_a_patient_loses_name_and_mrn(
+    safe_harbor: FHIRScrubber,
+) -> None:
+    """A generated narrative links the subject and prints its summary as the link text
+    ("MRN = 55821 (usual); Orsolya Quillfeather ; Female; birthDate: ..."): the name
+    there is the patient's even when no Patient is in the document, and "MRN = " labels
+    an identifier as "MRN:" does (hold-out round 6: a HAPI DocumentReference)."""
+    div = (
+        '<div xmlns="http://www.w3.org/1999/xhtml"><p><b>subject</b>: '
+        '<a href="Patient/xq1">MRN = 55821 (usual); Orsolya Quillfeather ; Female; '
+        "birthDate: 12-Mar 1961; active</a></p>"
+        '<p><b>related</b>: <a href="RelatedPerson/r1">Benedek Quillfeather</a></p>'
+        '<p><b>type</b>: <a href="Patient/xq1">Patient Record</a></p></div>'
+    )
+    document = {
+        "resourceType": "DocumentReference",
+        "id": "d6",
+        "status": "current",
+        "text": {"status": "generated", "div": div},
+        "content": [{"attachment": {"contentType": "text/plain", "title": "Patient Record"}}],
+    }
+    out = scrub(safe_harbor, document)
+    text = orjson.dumps(out).decode()
+    for value in ("Orsolya", "Quillfeather", "Benedek", "55821", "12-Mar"):
+        assert value not in text, value
+    assert "Patient Record" in out["content"][0]["attachment"]["title"]
