@@ -357,10 +357,22 @@ class FHIRScrubber:
                 skip=frozenset({"source", "security", "tag", "profile", "versionId"}),
             )
             for tag in [*(meta.get("tag") or ()), *(meta.get("security") or ())]:
+                if not isinstance(tag, dict):
+                    continue
                 # Tags are codes a sender chose: their display and code can say anything.
                 for key in ("display", "code"):
-                    if isinstance(tag, dict) and isinstance(tag.get(key), str):
+                    if isinstance(tag.get(key), str):
                         self._defer_text(tag[key], "Meta.tag", walk, _dict_setter(tag, key))
+                # The rest of the Coding (its extensions: a v2 access-restriction
+                # range's dates) by datatype, like any element.
+                self._object(
+                    tag,
+                    "Coding",
+                    f"{resource_type}.meta.tag",
+                    role,
+                    walk,
+                    skip=frozenset({"display", "code", "system", "version"}),
+                )
         self._object(resource, resource_type, resource_type, role, walk, skip=skip)
 
     def _object(

@@ -1661,3 +1661,44 @@ def test_generated_summary_linked_to_a_patient_loses_name_and_mrn(
     for value in ("Orsolya", "Quillfeather", "Benedek", "55821", "12-Mar"):
         assert value not in text, value
     assert "Patient Record" in out["content"][0]["attachment"]["title"]
+
+
+def test_meta_tag_and_security_extensions_are_walked_by_datatype(
+    safe_harbor: FHIRScrubber,
+) -> None:
+    """A v2-to-FHIR security label carries its access-restriction range as an extension
+    (valuePeriod): those dates are the patient's like any other, and an extension's
+    string is text (hold-out round 6: a FHIR-Converter ADT^A01 Patient)."""
+    patient = {
+        **PATIENT,
+        "meta": {
+            "security": [
+                {"code": "DEMO", "system": "http://terminology.hl7.org/CodeSystem/v3-ActCode"},
+                {
+                    "extension": [
+                        {
+                            "url": "http://hl7.org/fhir/uv/v2mappings/StructureDefinition/"
+                            "access-restriction-range",
+                            "valuePeriod": {
+                                "start": "2021-11-18T10:30:00+02:15",
+                                "end": "2022-03-07",
+                            },
+                        }
+                    ]
+                },
+            ],
+            "tag": [
+                {
+                    "code": "x",
+                    "extension": [
+                        {"url": "http://example.org/who", "valueString": "Zephyrina Quillfeather"}
+                    ],
+                }
+            ],
+        },
+    }
+    out = scrub(safe_harbor, patient)
+    text = orjson.dumps(out).decode()
+    for value in ("11-18", "2021-11", "03-07", "Quillfeather", "Zephyrina"):
+        assert value not in text, value
+    Patient.model_validate(out)
