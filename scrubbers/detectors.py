@@ -89,9 +89,10 @@ def _re(pattern: str) -> re.Pattern[str]:
 _EXTENSION: Final = r"(?:\s*(?:x|ext\b\.?|extension)\s*\d{1,6}\b)?"
 # "." in an address, or "(dot)", "[dot]", " dot " when it is spelled out.
 _DOT: Final = r"(?:\s{0,3}[(\[{<]\s{0,3}dot\s{0,3}[)\]}>]\s{0,3}|\s{1,3}dot\s{1,3}|\.)"
-# Between a context word and its value: "MRN 1", "MRN: 1", "MRN# 1", "MRN #: 1".
+# Between a context word and its value: "MRN 1", "MRN: 1", "MRN# 1", "MRN #: 1",
+# "MRN = 1" (as generated narratives print an identifier).
 # Unambiguous (each run of spaces has one place to go): column-aligned values match too.
-_SEP: Final = r"\s*(?:#\s*)?(?:[:#]\s*)?"
+_SEP: Final = r"\s*(?:#\s*)?(?:[:#=]\s*)?"
 _MBI_ALPHA: Final = r"[ac-hj-km-np-rt-y]"
 _MBI_ALNUM: Final = r"[ac-hj-km-np-rt-y\d]"
 _ID_VALUE: Final = r"(?P<value>(?=[a-z0-9-]{0,19}\d)[a-z0-9][a-z0-9-]{3,19})\b"

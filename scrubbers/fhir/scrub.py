@@ -112,6 +112,15 @@ _PERSON_LINK_NAME: Final = re.compile(
     r"<a\b[^>]*?\bhref\s*=\s*[\"'](?:[^\"']*/)?(?P<type>Patient|RelatedPerson|Person)[-/]"
     r"[^\"']*[\"'][^>]*>[^<]*</a>\s*(?:&quot;|\")(?P<name>[^<&\"]{1,100})(?:&quot;|\")"
 )
+# The text of a link to a person resource: generated narratives print the person's
+# name there, alone or in a summary ("MRN = 1 (usual); Henry Levin ; Male; ...").
+_PERSON_LINK_TEXT: Final = re.compile(
+    r"<a\b[^>]*?\bhref\s*=\s*[\"'](?:[^\"']*/)?(?P<type>Patient|RelatedPerson|Person)[-/]"
+    r"[^\"']*[\"'][^>]*>(?P<text>[^<]{1,300})</a>"
+)
+# A word of a name in that text: capitalized letters, apostrophes, hyphens, dots.
+_NAME_WORD: Final = re.compile(r"[^\W\d_]+(?:['.\-][^\W\d_]*)*")
+_TITLES: Final = frozenset({"mr", "mrs", "ms", "miss", "dr"})
 # Ids in generated narratives: "Patient/f001", "Patient-f001.html", "<b>id</b>: f001".
 _NARRATIVE_REFERENCE: Final = re.compile(
     r"(?<![\w/.:#=-])([A-Z][A-Za-z]+)([/-])([A-Za-z0-9][\w.\-]*)"
@@ -365,10 +374,22 @@ class FHIRScrubber:
                 skip=frozenset({"source", "security", "tag", "profile", "versionId"}),
             )
             for tag in [*(meta.get("tag") or ()), *(meta.get("security") or ())]:
+                if not isinstance(tag, dict):
+                    continue
                 # Tags are codes a sender chose: their display and code can say anything.
                 for key in ("display", "code"):
-                    if isinstance(tag, dict) and isinstance(tag.get(key), str):
+                    if isinstance(tag.get(key), str):
                         self._defer_text(tag[key], "Meta.tag", walk, _dict_setter(tag, key))
+                # The rest of the Coding (its extensions: a v2 access-restriction
+                # range's dates) by datatype, like any element.
+                self._object(
+                    tag,
+                    "Coding",
+                    f"{resource_type}.meta.tag",
+                    role,
+                    walk,
+                    skip=frozenset({"display", "code", "system", "version"}),
+                )
         self._object(resource, resource_type, resource_type, role, walk, skip=skip)
 
     def _object(
@@ -865,14 +886,23 @@ class FHIRScrubber:
 
     def _linked_person_names(self, div: str, walk: _Walk) -> None:
         """IG-publisher narratives print a referenced person's name in quotes after
-        the link to it (``Patient/x " DOE"``), even when the reference itself has no
-        display: the name is registered for the document's free text, as a display
-        would be (found in the structured pass, so every narrative is scrubbed with it)."""
-        for match in _PERSON_LINK_NAME.finditer(div):
-            display = html.unescape(match.group("name")).strip()
+        the link to it (``Patient/x " DOE"``), other generated narratives as the link's
+        text, even when the reference itself has no display: the name is registered
+        for the document's free text, as a display would be (found in the structured
+        pass, so every narrative is scrubbed with it)."""
+        found = [(m.group("type"), m.group("name")) for m in _PERSON_LINK_NAME.finditer(div)]
+        for match in _PERSON_LINK_TEXT.finditer(div):
+            # The link text, in ";"-separated parts: those that read as a name (two to
+            # five capitalized words, none of them a resource type: "Patient Record" is
+            # a label) are the linked person's name.
+            for part in html.unescape(match.group("text")).split(";"):
+                if _reads_as_name(part):
+                    found.append((match.group("type"), part))
+        for person_type, name in found:
+            display = html.unescape(name).strip()
             if not display:
                 continue
-            person_role = rules.PERSON_REFERENCE_ROLES[match.group("type")]
+            person_role = rules.PERSON_REFERENCE_ROLES[person_type]
             outcome = self._apply(display, Kind.NAME, person_role, "Narrative.div", "string", walk)
             walk.ctx.text.add_name(*name_parts(display), as_text(outcome, Kind.NAME))
 
@@ -935,6 +965,8 @@ class FHIRScrubber:
         if "?" in reference:  # a conditional reference: its query may carry PHI
             return self._scrub_query_url(reference, walk)
         match = REFERENCE.fullmatch(reference)
+        if match is None and _is_resource_type(reference):
+            return reference  # a transaction's create target ("POST Patient"): a type
         if match is None:
             # A form nothing here understands (urn:oid:..., a bare string): opaque, so
             # replaced whole, the same way everywhere so it still resolves.
@@ -1302,6 +1334,17 @@ _TEXT_VALUE_KEYS: Final = frozenset({"valueString", "valueMarkdown"})
 
 
 @functools.lru_cache(maxsize=1024)  # bounded: the names come from narrative text
+def _reads_as_name(text: str) -> bool:
+    """Two to five capitalized words (after a title), none a resource type."""
+    words = text.split()
+    if words and words[0].rstrip(".").lower() in _TITLES:
+        words = words[1:]
+    return 2 <= len(words) <= 5 and all(
+        word[0].isupper() and _NAME_WORD.fullmatch(word) and not _is_resource_type(word)
+        for word in words
+    )
+
+
 def _is_resource_type(name: str) -> bool:
     return is_resource_type(name)
 

@@ -122,11 +122,15 @@ def name_parts(text: str) -> tuple[str, str, str]:
     return words[-1], words[0], " ".join(words[1:-1])
 
 
+_LABEL_PARENS: Final = str.maketrans("()", "  ")
+
+
 def answer_kind(label: Any) -> Kind | None:
     """The kind of PHI a question asks for, by its text (None: not one of those)."""
     if not isinstance(label, str) or len(label) > 80:
         return None
-    text = " ".join(label.casefold().split()).rstrip("?:*. ").replace("\u2019", "'")
+    text = label.casefold().translate(_LABEL_PARENS)
+    text = " ".join(text.split()).rstrip("?:*. ").replace("\u2019", "'")
     return next((kind for pattern, kind in rules.ANSWER_LABELS if pattern.fullmatch(text)), None)
 
 

@@ -1617,3 +1617,129 @@ def test_r5_elements_typed_differently_from_r4b_are_read_as_r5() -> None:
         [result] = make(preset).scrub_bytes(orjson.dumps(document_reference))
         assert result.output is not None
         assert orjson.loads(result.output)["content"][0]["attachment"]["size"] == "12345"
+
+
+def test_questionnaire_identifier_answers_and_parenthesized_labels(
+    safe_harbor: FHIRScrubber,
+) -> None:
+    """A referral form asks "HN:" (health number), "Member ID", "MRN", and writes
+    "Address (Line 2):": the answers are those identifiers and that address, however the
+    question dresses its label (hold-out round 6: an SDC cardiology referral)."""
+
+    def item(link: str, text: str, value: str) -> dict[str, Any]:
+        return {"linkId": link, "text": text, "answer": [{"valueString": value}]}
+
+    response = {
+        "resourceType": "QuestionnaireResponse",
+        "id": "qr6",
+        "status": "completed",
+        "item": [
+            item("1", "HN:", "8820417735"),
+            item("2", "Health card number", "5512-907-334"),
+            item("3", "Member ID", "QZW7731904"),
+            item("4", "MRN", "Z448812"),
+            item("5", "Address (Line 2):", "Unit 4417 Lanternwood"),
+            item("6", "Patient's driver's license number", "K5519-2204"),
+            item("7", "HN VC:", "TC"),
+        ],
+    }
+    out = scrub(safe_harbor, response)
+    text = orjson.dumps(out).decode()
+    for value in ("8820417735", "5512-907-334", "QZW7731904", "Z448812", "4417", "K5519"):
+        assert value not in text, value
+    assert out["item"][6]["answer"][0]["valueString"] == "TC"  # a version code, not an id
+
+
+def test_transaction_create_urls_name_a_resource_type_and_are_kept(
+    safe_harbor: FHIRScrubber,
+) -> None:
+    """A transaction's POST entry targets a type ("request": {"url": "Patient"}): that
+    is no one's data and the server needs it; replaced by an opaque OID the bundle no
+    longer creates anything (hold-out round 6: a Medplum transaction bundle)."""
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "transaction",
+        "entry": [
+            {
+                "fullUrl": "urn:uuid:7a1e3c52-1f0b-4c4e-9d1e-2b6f0d9a8c11",
+                "resource": {k: v for k, v in PATIENT.items() if k != "id"},
+                "request": {"method": "POST", "url": "Patient"},
+            },
+            {
+                "resource": {"resourceType": "Basic", "code": {"text": "x"}},
+                "request": {"method": "POST", "url": "Quillfeather"},
+            },
+        ],
+    }
+    out = scrub(safe_harbor, bundle)
+    assert out["entry"][0]["request"]["url"] == "Patient"
+    assert "Quillfeather" not in orjson.dumps(out).decode()
+
+
+def test_generated_summary_linked_to_a_patient_loses_name_and_mrn(
+    safe_harbor: FHIRScrubber,
+) -> None:
+    """A generated narrative links the subject and prints its summary as the link text
+    ("MRN = 55821 (usual); Orsolya Quillfeather ; Female; birthDate: ..."): the name
+    there is the patient's even when no Patient is in the document, and "MRN = " labels
+    an identifier as "MRN:" does (hold-out round 6: a HAPI DocumentReference)."""
+    div = (
+        '<div xmlns="http://www.w3.org/1999/xhtml"><p><b>subject</b>: '
+        '<a href="Patient/xq1">MRN = 55821 (usual); Orsolya Quillfeather ; Female; '
+        "birthDate: 12-Mar 1961; active</a></p>"
+        '<p><b>related</b>: <a href="RelatedPerson/r1">Benedek Quillfeather</a></p>'
+        '<p><b>type</b>: <a href="Patient/xq1">Patient Record</a></p></div>'
+    )
+    document = {
+        "resourceType": "DocumentReference",
+        "id": "d6",
+        "status": "current",
+        "text": {"status": "generated", "div": div},
+        "content": [{"attachment": {"contentType": "text/plain", "title": "Patient Record"}}],
+    }
+    out = scrub(safe_harbor, document)
+    text = orjson.dumps(out).decode()
+    for value in ("Orsolya", "Quillfeather", "Benedek", "55821", "12-Mar"):
+        assert value not in text, value
+    assert "Patient Record" in out["content"][0]["attachment"]["title"]
+
+
+def test_meta_tag_and_security_extensions_are_walked_by_datatype(
+    safe_harbor: FHIRScrubber,
+) -> None:
+    """A v2-to-FHIR security label carries its access-restriction range as an extension
+    (valuePeriod): those dates are the patient's like any other, and an extension's
+    string is text (hold-out round 6: a FHIR-Converter ADT^A01 Patient)."""
+    patient = {
+        **PATIENT,
+        "meta": {
+            "security": [
+                {"code": "DEMO", "system": "http://terminology.hl7.org/CodeSystem/v3-ActCode"},
+                {
+                    "extension": [
+                        {
+                            "url": "http://hl7.org/fhir/uv/v2mappings/StructureDefinition/"
+                            "access-restriction-range",
+                            "valuePeriod": {
+                                "start": "2021-11-18T10:30:00+02:15",
+                                "end": "2022-03-07",
+                            },
+                        }
+                    ]
+                },
+            ],
+            "tag": [
+                {
+                    "code": "x",
+                    "extension": [
+                        {"url": "http://example.org/who", "valueString": "Zephyrina Quillfeather"}
+                    ],
+                }
+            ],
+        },
+    }
+    out = scrub(safe_harbor, patient)
+    text = orjson.dumps(out).decode()
+    for value in ("11-18", "2021-11", "03-07", "Quillfeather", "Zephyrina"):
+        assert value not in text, value
+    Patient.model_validate(out)
