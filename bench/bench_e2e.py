@@ -19,6 +19,7 @@ Usage: python bench/bench_e2e.py [--records N] [--json FILE]
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import signal
 import socket
@@ -57,8 +58,8 @@ def _wait_ready(port: int, timeout: float = 90) -> None:
     while time.monotonic() < deadline:
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as r:
-                if r.status == 200:
-                    return
+                if r.status == 200 and json.loads(r.read()).get("assigned"):
+                    return  # connected and holding its partitions
         except OSError:
             pass
         time.sleep(0.3)

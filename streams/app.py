@@ -38,8 +38,13 @@ offset (see streams.config). Downstream de-duplicates on the
 ``phi-scrub.record-id`` header, which is the same for every processing of an
 input position.
 
-HTTP: ``/healthz`` (process alive), ``/readyz`` (503 until partitions are
-assigned and the producer is up), ``/metrics`` (Prometheus). Faust's table
+HTTP: ``/healthz`` (liveness: 503 once the worker has failed, or when outputs
+have awaited the broker for ``stall_timeout_s`` with none settling, so that
+Kubernetes restarts a wedged worker and its uncommitted inputs come back),
+``/readyz`` (503 until the consumer and the producer run; a member of the group
+without partitions, a replica beyond the partition count, is ready and idle:
+the body and ``phi_scrub_assigned_partitions`` say how many it holds),
+``/metrics`` (Prometheus). Faust's table
 views are not used (no tables), and nothing here serves payloads.
 """
 
@@ -135,6 +140,8 @@ def create_app(config: WorkerConfig, scrubber: Scrubber) -> tuple[faust.App, Wor
         consumer_max_fetch_size=config.quarantine_max_bytes + RECORD_OVERHEAD_BYTES,
     )
     metrics = WorkerMetrics()
+    progress = Progress(config.stall_timeout_s)
+    fatal: list[BaseException] = []  # set by the agent; /healthz reports it
     processor = RecordProcessor(
         scrubber,
         routing(config),
@@ -168,7 +175,6 @@ def create_app(config: WorkerConfig, scrubber: Scrubber) -> tuple[faust.App, Wor
         # Bytes held by records in flight (input plus output); over the budget the
         # loop waits for settled outputs (one record alone may exceed it).
         held = InFlightBytes(config.max_in_flight_bytes)
-        fatal: list[BaseException] = []
         in_order: InOrderAcks[Any] = InOrderAcks(lambda event: event.ack())
 
         def settled(entry: Pending[Any], record: SourceRecord, out: Any, delivery: Any) -> None:
@@ -193,6 +199,7 @@ def create_app(config: WorkerConfig, scrubber: Scrubber) -> tuple[faust.App, Wor
         def _finish(entry: Pending[Any], record: SourceRecord, out: Any) -> None:
             window.release()
             held.release(entry.cost)
+            progress.settled()
             _account(metrics, record, out)
             in_order.settle(entry)
             tp = entry.event.message.tp
@@ -235,6 +242,7 @@ def create_app(config: WorkerConfig, scrubber: Scrubber) -> tuple[faust.App, Wor
                 future = app.loop.create_future()
                 future.set_exception(exc)
                 delivery = future
+            progress.sent()
             delivery.add_done_callback(functools.partial(settled, entry, record, out))
 
     async def freeze_startup_heap() -> None:
@@ -245,16 +253,30 @@ def create_app(config: WorkerConfig, scrubber: Scrubber) -> tuple[faust.App, Wor
 
     @app.page("/healthz")
     async def healthz(web: Any, request: Any) -> Any:
+        if fatal:
+            return web.json({"status": "failed"}, status=503)
+        stalled = progress.stalled_for(time.monotonic())
+        if stalled is not None:
+            body = {"status": "stalled", "pending": progress.pending, "seconds": round(stalled)}
+            return web.json(body, status=503)
         return web.json({"status": "ok"})
 
     @app.page("/readyz")
     async def readyz(web: Any, request: Any) -> Any:
         consumer = app.consumer if app.started else None
-        assigned = bool(consumer.assignment()) if consumer is not None else False
+        consumer_up = bool(consumer is not None and consumer.started)
+        partitions = len(consumer.assignment()) if consumer_up and consumer is not None else 0
+        metrics.assigned.set(partitions)
         producer_up = bool(app.producer and app.producer.started)
-        ready = assigned and producer_up
+        ready = consumer_up and producer_up
         return web.json(
-            {"ready": ready, "assigned": assigned, "producer": producer_up},
+            {
+                "ready": ready,
+                "consumer": consumer_up,
+                "producer": producer_up,
+                "assigned": partitions > 0,
+                "partitions": partitions,
+            },
             status=200 if ready else 503,
         )
 
@@ -268,6 +290,32 @@ def create_app(config: WorkerConfig, scrubber: Scrubber) -> tuple[faust.App, Wor
     # registered on the app by the decorators
     del scrub, healthz, readyz, prometheus
     return app, metrics
+
+
+class Progress:
+    """Whether outputs are settling: the liveness signal of a worker whose event
+    loop still answers HTTP while its producer is wedged."""
+
+    def __init__(self, stall_timeout_s: float) -> None:
+        self.stall_timeout_s = stall_timeout_s
+        self.pending = 0
+        self.last_settled = time.monotonic()
+
+    def sent(self) -> None:
+        if not self.pending:
+            self.last_settled = time.monotonic()  # the wait starts now, not at the last one
+        self.pending += 1
+
+    def settled(self) -> None:
+        self.pending -= 1
+        self.last_settled = time.monotonic()
+
+    def stalled_for(self, now: float) -> float | None:
+        """Seconds outputs have waited with none settling, past the timeout; else None."""
+        waited = now - self.last_settled
+        if self.pending and self.stall_timeout_s > 0 and waited > self.stall_timeout_s:
+            return waited
+        return None
 
 
 class InFlightBytes:

@@ -49,6 +49,9 @@ class WorkerConfig:
     # request per output cost the worker about 15% of its throughput (bench).
     producer_linger_ms: int = 5
     record_timeout_s: float = 10.0  # a record's processing budget; past it, quarantined
+    # /healthz turns 503 when outputs have awaited the broker this long with none
+    # settling (a wedged producer): Kubernetes restarts the pod, inputs come back.
+    stall_timeout_s: float = 300.0
     max_record_bytes: int = 4 * 1024 * 1024  # larger records are quarantined unscrubbed
     # The largest raw record a quarantine record carries whole; larger ones are
     # quarantined without their payload. Also sizes the consumer's per-partition
@@ -96,6 +99,7 @@ _ENV: Final[dict[str, str]] = {
     "max_in_flight_bytes": "PHI_SCRUB_MAX_IN_FLIGHT_BYTES",
     "producer_linger_ms": "PHI_SCRUB_PRODUCER_LINGER_MS",
     "record_timeout_s": "PHI_SCRUB_RECORD_TIMEOUT_S",
+    "stall_timeout_s": "PHI_SCRUB_STALL_TIMEOUT_S",
     "quarantine_max_bytes": "PHI_SCRUB_QUARANTINE_MAX_BYTES",
     "http_port": "PHI_SCRUB_HTTP_PORT",
     "http_host": "PHI_SCRUB_HTTP_HOST",
@@ -113,7 +117,7 @@ _ENV: Final[dict[str, str]] = {
 }
 _FILE_KEYS: Final = {variable.lower(): name for name, variable in _ENV.items()}
 _LISTS: Final = frozenset({"hl7_topics", "fhir_topics", "header_allowlist"})
-_FLOATS: Final = frozenset({"record_timeout_s"})
+_FLOATS: Final = frozenset({"record_timeout_s", "stall_timeout_s"})
 _INTS: Final = frozenset(
     {
         "max_record_bytes",
@@ -193,6 +197,8 @@ def load_config(env: Mapping[str, str] | None = None) -> WorkerConfig:
         raise ConfigError("PHI_SCRUB_HTTP_PORT must be a port number (1-65535)")
     if config.max_in_flight < 1:
         raise ConfigError("PHI_SCRUB_MAX_IN_FLIGHT must be at least 1")
+    if config.stall_timeout_s < 0:
+        raise ConfigError("PHI_SCRUB_STALL_TIMEOUT_S must be at least 0")
     if config.max_in_flight_bytes < 1:
         raise ConfigError("PHI_SCRUB_MAX_IN_FLIGHT_BYTES must be at least 1")
     if config.producer_linger_ms < 0:

@@ -12,6 +12,7 @@ their own (``PHI_SCRUB_KEY`` / ``PHI_SCRUB_KEY_FILE``).
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import signal
@@ -53,8 +54,8 @@ def _ready(port: int, timeout: float) -> bool:
     while time.monotonic() < deadline:
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as r:
-                if r.status == 200:
-                    return True
+                if r.status == 200 and json.loads(r.read()).get("assigned"):
+                    return True  # connected and holding its partitions
         except (urllib.error.URLError, OSError):
             pass
         time.sleep(0.5)

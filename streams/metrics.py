@@ -47,6 +47,11 @@ class WorkerMetrics:
             buckets=(0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1.0),
             registry=self.registry,
         )
+        self.assigned = Gauge(
+            "phi_scrub_assigned_partitions",
+            "Raw partitions assigned to this worker (0: idle, or the raw topics are missing).",
+            registry=self.registry,
+        )
         self.lag = Gauge(
             "phi_scrub_consumer_lag",
             "Records behind the end of each raw partition.",

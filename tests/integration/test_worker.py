@@ -395,10 +395,12 @@ def _record_id(topic: str, partition: int, offset: int) -> str:
     return SourceRecord(topic, partition, offset, None, None).record_id
 
 
-def test_readyz_is_503_until_partitions_are_assigned(
+def test_an_idle_member_is_alive_and_ready_and_says_it_holds_no_partitions(
     kafka_bootstrap: str, topics: dict[str, str], tmp_path: Path
 ) -> None:
-    """With raw topics that do not exist, nothing can be assigned: alive, not ready."""
+    """With raw topics that do not exist, nothing can be assigned: the worker is alive
+    and ready (connected, idle, like a replica beyond the partition count, which must
+    not block node drains), and /readyz and the metrics say it holds no partitions."""
     port = _free_port()
     env = {
         **_env(kafka_bootstrap, topics, port),
@@ -417,7 +419,11 @@ def test_readyz_is_503_until_partitions_are_assigned(
         time.sleep(5)  # well past a group join on this broker
         assert _http(f"http://127.0.0.1:{port}/healthz")[0] == 200
         status, body = _http(f"http://127.0.0.1:{port}/readyz")
-        assert status == 503
-        assert orjson.loads(body)["assigned"] is False
+        state = orjson.loads(body)
+        assert status == 200, state
+        assert state["consumer"] is True and state["producer"] is True
+        assert state["assigned"] is False and state["partitions"] == 0
+        metrics = _http(f"http://127.0.0.1:{port}/metrics")[1].decode()
+        assert "phi_scrub_assigned_partitions 0.0" in metrics
     finally:
         assert _stop(worker) == 0

@@ -12,7 +12,7 @@ from faust.exceptions import ProducerSendError
 from scrubbers.engine import Scrubber
 from scrubbers.keys import KeyRing
 from scrubbers.policy import load_policy
-from streams.app import InFlightBytes, deliver, settle_heap
+from streams.app import InFlightBytes, Progress, deliver, settle_heap
 from streams.pipeline import OutputRecord, RecordProcessor
 
 from .conftest import TEST_SECRET
@@ -116,3 +116,18 @@ def test_the_in_flight_byte_budget_holds_the_loop_until_outputs_settle() -> None
         return steps
 
     assert asyncio.run(scenario()) == ["output settled", "next record read"]
+
+
+def test_progress_reports_a_stall_only_while_outputs_wait_past_the_timeout() -> None:
+    progress = Progress(stall_timeout_s=30)
+    start = progress.last_settled
+    assert progress.stalled_for(start + 3600) is None  # nothing pending: idle, not stalled
+    progress.sent()
+    progress.sent()
+    assert progress.stalled_for(progress.last_settled + 10) is None
+    assert progress.stalled_for(progress.last_settled + 31) == pytest.approx(31)
+    progress.settled()  # one acknowledged: the wait restarts
+    assert progress.stalled_for(progress.last_settled + 20) is None
+    progress.settled()
+    assert progress.pending == 0 and progress.stalled_for(progress.last_settled + 3600) is None
+    assert Progress(stall_timeout_s=0).stalled_for(start + 3600) is None
