@@ -243,6 +243,24 @@ _ASCII_SPECIAL: Final = re.compile(r"[\x00-\x08\x0e-\x1f`]")
 # Words as the verifier reads them: "_" breaks words (markdown "_Quillfeather_",
 # snake_case "Zephyrina_Quillfeather.pdf").
 _TOKEN: Final = re.compile(r"[^\W_]+")
+_LETTER_RUN: Final = re.compile(r"[^\W\d_]+")
+
+
+def _word_starts(folded: str, start: int) -> bool:
+    """A term starts a word here: nothing alphanumeric before it, or digits before a
+    letter (a letter-digit change is a word break for names glued to numbers)."""
+    if start == 0:
+        return True
+    before = folded[start - 1]
+    return not before.isalnum() or (before.isdigit() and folded[start].isalpha())
+
+
+def _word_ends(folded: str, end: int, length: int) -> bool:
+    """A term ends a word here (see :func:`_word_starts`)."""
+    if end == length:
+        return True
+    after = folded[end]
+    return not after.isalnum() or (after.isdigit() and folded[end - 1].isalpha())
 
 
 @functools.lru_cache(maxsize=4096)
@@ -698,19 +716,26 @@ class TextScrubber:
         # A whole-word match of a term starts a word of the text equal to the term's
         # first word: only those terms can match (plus any term without a word).
         by_token = self._by_token
-        candidates = [
-            pair for token in {*_TOKEN.findall(folded), ""} for pair in by_token.get(token, ())
-        ]
+        tokens = {*_TOKEN.findall(folded), ""}
+        if any(not (token.isalpha() or token.isdigit()) for token in tokens if token):
+            # A name glued to digits ("2442Quillfeather", a charset escape's code left
+            # before it) is still a word: its letters are a candidate token too.
+            tokens.update(_LETTER_RUN.findall(folded))
+        candidates = [pair for token in tokens for pair in by_token.get(token, ())]
         for term, replacement in candidates:
             start = folded.find(term)
             while start >= 0:
                 end = start + len(term)
-                if (start == 0 or not folded[start - 1].isalnum()) and (
-                    end == length or not folded[end].isalnum()
-                ):
+                if _word_starts(folded, start) and _word_ends(folded, end, length):
                     begin, finish = (
                         (start, end) if offsets is None else (offsets[start], offsets[end])
                     )
+                    # Markers at the span's edges are escapes next to the name
+                    # ("\H\Quillfeather\N\"): they stay with the text around it.
+                    while finish > begin and _MARKER.match(original, finish - 1):
+                        finish -= 1
+                    while begin < finish and _MARKER.match(original, begin):
+                        begin += 1
                     if term in self._surnames:
                         begin = _first_name_before(original, begin)
                     spans.append((begin, finish, replacement))

@@ -1084,3 +1084,20 @@ def test_names_written_inside_escapes_are_learned_as_read(preset: str) -> None:
         f"{MSH}\r{pid}\rNK1|1|\\ZFellowes\\^Hester|SPO\rNTE|1||Quillfeather and Fellowes called\r",
     )
     assert "QUILLFEATHER" not in out.upper() and "FELLOWES" not in out.upper()
+
+
+@pytest.mark.parametrize(
+    ("note", "expected"),
+    [
+        # Escapes next to a name stay with the text around it (the \N\ ending the
+        # highlight was swallowed with the name, leaving the rest highlighted).
+        ("a \\H\\Quillfeather\\N\\ rest", "a \\H\\[NAME]\\N\\ rest"),
+        ("Quillfeather\\Zabc\\ seen", "[NAME]\\Zabc\\ seen"),
+        # A name glued to digits is still the name.
+        ("x 2442Quillfeather y", "x 2442[NAME] y"),
+        ("ref ZEBULON1961 on file", "ref [NAME]1961 on file"),
+    ],
+)
+def test_escapes_and_digits_next_to_a_name_are_word_breaks(note: str, expected: str) -> None:
+    [nte] = scrub_segments(make(), f"NTE|1||{note}")
+    assert nte == f"NTE|1||{expected}"
