@@ -9,7 +9,7 @@ Patient it is about, and the identifiers that resolve that patient.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any, Final
 
 from scrubbers.identity import PatientIdentifier
@@ -29,9 +29,10 @@ LOGICAL_ID: Final = re.compile(r"[A-Za-z0-9.\-]{1,64}")
 _PATIENT_REFERENCE: Final = re.compile(r"(?:^|/)Patient/([A-Za-z0-9.\-]{1,64})(?:/|$)")
 
 
-def document_ids(document: dict[str, Any], resources: list[dict[str, Any]]) -> frozenset[str]:
+def document_ids(references: Iterable[str], resources: list[dict[str, Any]]) -> frozenset[str]:
+    """The logical ids a document names: its resources' and its references' targets."""
     ids = {r["id"] for r in resources if isinstance(r.get("id"), str)}
-    for reference in references_in(document):
+    for reference in references:
         match = REFERENCE.fullmatch(reference)
         if match is not None:
             ids.add(match.group("id"))
@@ -74,9 +75,9 @@ def patient_path(reference: str) -> str:
     return f"Patient/{match.group(1)}" if match else ""
 
 
-def referenced_patient(document: dict[str, Any]) -> str:
-    """The logical id of the first Patient a document refers to ('' if none)."""
-    for reference in references_in(document):
+def referenced_patient(references: Iterable[str]) -> str:
+    """The logical id of the first Patient among a document's references ('' if none)."""
+    for reference in references:
         match = _PATIENT_REFERENCE.search(reference)
         if match is not None:
             return match.group(1)

@@ -218,7 +218,7 @@ class FHIRScrubber:
         if patients:
             ctx = self.scrubber.message(patient_identifiers(patients[:1]))
         else:
-            referenced = referenced_patient(document)
+            referenced = referenced_patient(shape.references)
             known = self._patients.get(referenced) if referenced else None
             identity = (
                 known[0]
@@ -232,7 +232,7 @@ class FHIRScrubber:
             ctx = self.scrubber.message(identity=identity)
             for family, given, middle, replacement in known[1] if known else ():
                 ctx.text.add_name(family, given, middle, replacement)
-        walk = _Walk(ctx, ids=document_ids(document, resources))
+        walk = _Walk(ctx, ids=document_ids(shape.references, resources))
         document_identity = ctx.identity
         redacted = self._unknown_numbers(shape.numbers, ctx)
         owners = self._owners(document, resources, patients, document_identity)

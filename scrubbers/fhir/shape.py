@@ -43,6 +43,8 @@ class DocumentShape:
     unknown_keys: dict[str, str] = field(default_factory=dict)
     # Numbers under elements no model knows: (their dict or list, key or index, owner).
     numbers: list[tuple[Any, Any, dict[str, Any]]] = field(default_factory=list)
+    # Every ``reference`` string, in document order (so no second walk collects them).
+    references: list[str] = field(default_factory=list)
 
 
 def shape_pass(document: dict[str, Any]) -> DocumentShape:
@@ -68,6 +70,9 @@ def shape_pass(document: dict[str, Any]) -> DocumentShape:
                 if isinstance(value, dict | list):
                     visit(value, depth + 1, model, path, owner)
             return
+        reference = item.get("reference")
+        if isinstance(reference, str):
+            shape.references.append(reference)
         if "resourceType" in item:
             resource_type = item["resourceType"]
             if not isinstance(resource_type, str) or not _RESOURCE_TYPE_NAME.fullmatch(
