@@ -109,6 +109,12 @@ def _hl7_delimiters(message: str) -> str:
     return found if len(set(found)) == 5 else _DEFAULT_DELIMITERS
 
 
+def _has_escapes(text: str, delimiters: str) -> bool:
+    """Whether ``text`` holds escape characters other than those of its headers'
+    encoding characters (every MSH-2 has one: most messages have no escape)."""
+    return text.count(delimiters[3]) > text.count(delimiters[1:])
+
+
 def _escapes_as_words(text: str, pattern: re.Pattern[str]) -> str:
     """Every escape sequence replaced by its code and its code's text after the
     first letter, as words (``\\ZQuill\\`` reads " ZQuill Quill "): text inside a
@@ -283,14 +289,20 @@ _HL7_BASE64_RUN: Final = re.compile(
 )
 
 
+_HEX_RUN: Final = re.compile(r"[0-9A-F]+")
+
+
 def _hl7_payloads(text: str) -> str:
     """Every base64 payload in HL7v2 output, decoded, also with its markup's
     character references read (``Z&eacute;phyrina``)."""
     parts = [""]
     for match in _HL7_BASE64_RUN.finditer(text):
-        if len(match.group()) % 4 == 0:
+        run = match.group()
+        # Hex digits alone (the scrubber's own pseudonyms, "MRN-5555318FE7F3EE4B39D0")
+        # are no payload; base64 of text has other letters.
+        if len(run) % 4 == 0 and not _HEX_RUN.fullmatch(run):
             with contextlib.suppress(binascii.Error, ValueError):
-                decoded = base64.b64decode(match.group()).decode("utf-8", "replace")
+                decoded = base64.b64decode(run).decode("utf-8", "replace")
                 parts.append(decoded)
                 if "&" in decoded:
                     parts.append(html.unescape(decoded))
@@ -328,11 +340,10 @@ class Verifier:
             if "\\X" in text:  # hex escapes spell characters: search the decoded form too
                 text += "\n" + _HL7_HEX.sub(_hex_decoded, text)
             delimiters = _hl7_delimiters(text)
-            esc = delimiters[3]
-            if esc in text:  # and the text inside escapes as words
+            if _has_escapes(text, delimiters):  # the text inside escapes as words
                 text += "\n" + _escapes_as_words(text, _hl7_escape_pattern(delimiters))
             source_delimiters = _hl7_delimiters(message)
-            if source_delimiters[3] in message:
+            if _has_escapes(message, source_delimiters):
                 values = _escapes_read(
                     values, _hl7_escape_pattern(source_delimiters), source_delimiters[3]
                 )

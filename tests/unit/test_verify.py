@@ -180,3 +180,16 @@ def test_hl7_relatives_guarantors_and_merged_identities_are_searched() -> None:
     ):
         output = f"MSH|^~\\&|REG|GENHOSP|||2024||ADT^A40|ID-1|P|2.5.1\rNTE|1||see {value}\r"
         assert verifier.findings(source.encode(), output.encode(), "hl7v2") == {kind: 1}, value
+
+
+def test_hl7_base64_payloads_are_read_and_hex_pseudonyms_skipped() -> None:
+    """Base64 runs in HL7 output are decoded and searched; runs of upper-case hex
+    digits alone (the scrubber's pseudonyms, 20 of them per message) are not
+    payloads and are not decoded (decoding them tripled the verifier's time)."""
+    verifier = Verifier(load_policy("safe-harbor"))
+    payload = base64.b64encode(b"QUILLFEATHER ZEPHYRINA   ").decode()
+    assert len(payload) % 4 == 0
+    leaked = f"MSH|^~\\&|A|B|C|D|2024||ORU^R01|1|P|2.5\rOBX|1|ED|X||^TEXT^^Base64^{payload}\r"
+    assert verifier.findings(ADT.encode(), leaked.encode(), "hl7v2")["name"] >= 1
+    clean = "MSH|^~\\&|A|B|C|D|2024||ORU^R01|1|P|2.5\rPID|1||MRN-5555318FE7F3EE4B39D0\r"
+    assert verifier.findings(ADT.encode(), clean.encode(), "hl7v2") == {}
