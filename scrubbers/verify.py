@@ -33,6 +33,9 @@ from scrubbers.target import Target
 
 MIN_LENGTH: Final = 4
 _SSN: Final = re.compile(r"(?<![\d-])\d{3}-\d{2}-\d{4}(?![\d-])")
+# The SSN pattern's tail, which starts with a literal (a fast scan, not a lookbehind
+# tried at every position): most outputs have none, and then no SSN.
+_SSN_TAIL: Final = re.compile(r"-\d\d-\d{4}")
 # Bounded repeats (RFC 5321 lengths): linear time on adversarial runs like "a.a.a...".
 _EMAIL: Final = re.compile(
     r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8}"
@@ -359,7 +362,7 @@ class Verifier:
                 continue
             if _occurs(value.casefold(), folded):
                 found[kind.value] += 1
-        if Kind.SSN in self._checked and _SSN.search(text):
+        if Kind.SSN in self._checked and _SSN_TAIL.search(text) and _SSN.search(text):
             found[Kind.SSN.value] += 1
         if Kind.EMAIL in self._checked and "@" in text and _EMAIL.search(text):
             found[Kind.EMAIL.value] += 1
