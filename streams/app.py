@@ -31,19 +31,22 @@ Record sizes (defaults; README has the settings):
   (empty key and value, ``phi-scrub.payload: omitted``, the source position in
   the headers), as is a quarantine record the broker refuses as too large.
 
-There is no exactly-once mode: Faust's transactions take their producer from
-the output topic's key partition and assignor group, so sends to topics the
-worker does not consume are outside the transaction that commits the input
-offset (see streams.config). Downstream de-duplicates on the
-``phi-scrub.record-id`` header, which is the same for every processing of an
-input position.
+``exactly_once`` switches Faust to Kafka transactions, one transactional
+producer per assigned input partition. Faust's own ``send`` picks the
+transaction from the *output* topic's partition and assignor group, which for
+topics the worker does not consume is no transaction at all; so the worker
+sends every output (and quarantine record) itself through the transactional
+producer of its *input* partition, and the output commits or aborts with that
+input's offset. Consumers reading with ``isolation_level=read_committed`` then
+see each input once, also after a SIGKILL (tested). Downstream can still
+de-duplicate on the ``phi-scrub.record-id`` header.
 
 HTTP: ``/healthz`` (liveness: 503 once the worker has failed, or when outputs
 have awaited the broker for ``stall_timeout_s`` with none settling, so that
 Kubernetes restarts a wedged worker and its uncommitted inputs come back),
-``/readyz`` (503 until the consumer and the producer run; a member of the group
-without partitions, a replica beyond the partition count, is ready and idle:
-the body and ``phi_scrub_assigned_partitions`` say how many it holds),
+``/readyz`` (ready only when partitions are assigned and the producer is up; the
+body and ``phi_scrub_assigned_partitions`` say how many partitions it holds;
+with topics.rawPartitions set the chart refuses more replicas than partitions),
 ``/metrics`` (Prometheus). Faust's table
 views are not used (no tables), and nothing here serves payloads.
 """
@@ -157,12 +160,28 @@ def create_app(config: WorkerConfig, scrubber: Scrubber) -> tuple[faust.App, Wor
         for name in {config.hl7_output, config.fhir_output, config.quarantine_topic}
     }
 
-    async def queue(out: OutputRecord) -> Any:
-        """Hand ``out`` to the producer; the returned future resolves on the broker's ack."""
-        return await outputs[out.topic].send(key=out.key, value=out.value, headers=out.headers)
+    transactional = config.processing_guarantee == "exactly_once"
 
-    async def send(out: OutputRecord) -> None:
-        await (await queue(out))  # acked by the broker before this offset can be committed
+    async def queue(out: OutputRecord, source: SourceRecord) -> Any:
+        """Hand ``out`` to the producer; the returned future resolves on the broker's ack.
+
+        In ``exactly_once`` mode through the transaction of ``source``'s partition
+        (see the module docstring), so the output commits with the input's offset.
+        """
+        if transactional:
+            group = app.assignor.group_for_topic(source.topic)
+            transactional_id = f"{app.conf.id}-{group}-{source.partition}"
+            producer = cast(Any, app.consumer).transactions.producer
+            return await producer.send(
+                out.topic,
+                out.key,
+                out.value,
+                None,
+                None,
+                out.headers,
+                transactional_id=transactional_id,
+            )
+        return await outputs[out.topic].send(key=out.key, value=out.value, headers=out.headers)
 
     @app.agent(raw, name="scrub", concurrency=1)
     async def scrub(stream: faust.StreamT[Any]) -> None:
@@ -189,6 +208,9 @@ def create_app(config: WorkerConfig, scrubber: Scrubber) -> tuple[faust.App, Wor
         ) -> None:
             # A refused de-identified record is quarantined instead; a quarantine record
             # refused as too large goes again without its payload (see recover()).
+            async def send(replacement: OutputRecord) -> None:
+                await (await queue(replacement, record))  # acked by the broker
+
             try:
                 final = await recover(processor, record, out, error, send)
             except Exception as exc:
@@ -236,7 +258,7 @@ def create_app(config: WorkerConfig, scrubber: Scrubber) -> tuple[faust.App, Wor
             entry.cost = len(record.value or b"") + len(out.value or b"")
             held.take(entry.cost)
             try:
-                delivery = await queue(out)
+                delivery = await queue(out, record)
             except Exception as exc:
                 # Refused before it was even queued (an over-size record, say).
                 future = app.loop.create_future()
@@ -268,7 +290,7 @@ def create_app(config: WorkerConfig, scrubber: Scrubber) -> tuple[faust.App, Wor
         partitions = len(consumer.assignment()) if consumer_up and consumer is not None else 0
         metrics.assigned.set(partitions)
         producer_up = bool(app.producer and app.producer.started)
-        ready = consumer_up and producer_up
+        ready = partitions > 0 and producer_up
         return web.json(
             {
                 "ready": ready,

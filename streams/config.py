@@ -19,7 +19,7 @@ import yaml
 SECRET_FIELDS: Final = frozenset({"sasl_password"})  # the key is never a setting: KeyRing reads it
 # Room for the key, headers and batch framing around a value of a given size.
 RECORD_OVERHEAD_BYTES: Final = 64 * 1024
-GUARANTEES: Final = ("at_least_once",)
+GUARANTEES: Final = ("at_least_once", "exactly_once")
 
 
 class ConfigError(ValueError):
@@ -181,16 +181,6 @@ def load_config(env: Mapping[str, str] | None = None) -> WorkerConfig:
     if not values.get("bootstrap_servers"):
         raise ConfigError("KAFKA_BOOTSTRAP_SERVERS is required (host:port[,host:port])")
     config = WorkerConfig(**values)
-    if config.processing_guarantee == "exactly_once":
-        # Faust's transactions take their producer from the *output* topic's key
-        # partition and assignor group: for outputs the app does not consume, its
-        # sends are not part of the transaction that commits the input offset.
-        raise ConfigError(
-            "PHI_SCRUB_PROCESSING_GUARANTEE=exactly_once is not offered: faust-streaming's "
-            "transactions do not cover outputs to topics the worker does not consume, so "
-            "outputs would not be atomic with input offsets. Use at_least_once and "
-            "de-duplicate on the phi-scrub.record-id header."
-        )
     if config.processing_guarantee not in GUARANTEES:
         raise ConfigError(f"PHI_SCRUB_PROCESSING_GUARANTEE must be one of {', '.join(GUARANTEES)}")
     if not 1 <= config.http_port <= 65535:

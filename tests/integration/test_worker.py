@@ -395,12 +395,12 @@ def _record_id(topic: str, partition: int, offset: int) -> str:
     return SourceRecord(topic, partition, offset, None, None).record_id
 
 
-def test_an_idle_member_is_alive_and_ready_and_says_it_holds_no_partitions(
+def test_readyz_is_503_until_partitions_are_assigned(
     kafka_bootstrap: str, topics: dict[str, str], tmp_path: Path
 ) -> None:
-    """With raw topics that do not exist, nothing can be assigned: the worker is alive
-    and ready (connected, idle, like a replica beyond the partition count, which must
-    not block node drains), and /readyz and the metrics say it holds no partitions."""
+    """With raw topics that do not exist, nothing can be assigned: alive, connected,
+    not ready; /readyz and the metrics say it holds no partitions. (The end-to-end
+    test sees 200 once its partitions are assigned.)"""
     port = _free_port()
     env = {
         **_env(kafka_bootstrap, topics, port),
@@ -420,7 +420,7 @@ def test_an_idle_member_is_alive_and_ready_and_says_it_holds_no_partitions(
         assert _http(f"http://127.0.0.1:{port}/healthz")[0] == 200
         status, body = _http(f"http://127.0.0.1:{port}/readyz")
         state = orjson.loads(body)
-        assert status == 200, state
+        assert status == 503, state
         assert state["consumer"] is True and state["producer"] is True
         assert state["assigned"] is False and state["partitions"] == 0
         metrics = _http(f"http://127.0.0.1:{port}/metrics")[1].decode()

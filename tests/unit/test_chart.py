@@ -154,6 +154,11 @@ def test_rendering_without_a_key_secret_fails_with_a_clear_message() -> None:
     assert "no default pseudonymization key" in error
 
 
+def test_rendering_refuses_more_replicas_than_raw_partitions() -> None:
+    error = render_error(MINIMAL, **{"topics.rawPartitions": "2", "replicaCount": "3"})
+    assert "replicaCount (3) exceeds topics.rawPartitions (2)" in error
+
+
 @pytest.mark.parametrize(
     ("sets", "fragment"),
     [

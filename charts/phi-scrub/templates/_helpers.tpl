@@ -89,6 +89,9 @@ template so that `helm template` / `helm install` fail early and clearly.
 {{- end -}}
 {{- $partitions := int .Values.topics.rawPartitions -}}
 {{- if gt $partitions 0 -}}
+{{- if gt (int .Values.replicaCount) $partitions -}}
+{{- fail (printf "replicaCount (%d) exceeds topics.rawPartitions (%d): replicas beyond the raw topics' partition count get no partitions and stay unready." (int .Values.replicaCount) $partitions) -}}
+{{- end -}}
 {{- if and .Values.autoscaling.enabled (gt (int .Values.autoscaling.maxReplicas) $partitions) -}}
 {{- fail (printf "autoscaling.maxReplicas (%d) exceeds topics.rawPartitions (%d): replicas beyond the raw topics' partition count get no partitions." (int .Values.autoscaling.maxReplicas) $partitions) -}}
 {{- end -}}
