@@ -395,6 +395,62 @@ def _record_id(topic: str, partition: int, offset: int) -> str:
     return SourceRecord(topic, partition, offset, None, None).record_id
 
 
+def test_exactly_once_mode_survives_sigkill_with_each_input_once(
+    kafka_bootstrap: str, topics: dict[str, str], tmp_path: Path
+) -> None:
+    """exactly_once: the worker is killed with SIGKILL mid-stream and restarted;
+    a read_committed consumer then sees every input position exactly once (outputs
+    of the killed run's open transaction are aborted, never visible)."""
+    port = _free_port()
+    env = {**_env(kafka_bootstrap, topics, port), "PHI_SCRUB_PROCESSING_GUARANTEE": "exactly_once"}
+    cli = [sys.executable, "-m", "streams.cli"]
+    subprocess.run(
+        [*cli, "topics", "ensure"], env=env, check=True, capture_output=True, timeout=120
+    )
+    producer = KafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all")
+    futures = [
+        producer.send(topics["hl7"], value=ADT.replace("MSG0001", f"M{i}").encode())
+        for i in range(3000)
+    ]
+    positions = {(m.partition, m.offset) for m in (f.get(timeout=30) for f in futures)}
+    producer.close()
+    log = (tmp_path / "worker.log").open("wb")
+    worker = subprocess.Popen([*cli, "worker"], env=env, stdout=log, stderr=subprocess.STDOUT)
+    consumer = KafkaConsumer(
+        topics["hl7_out"],
+        topics["quarantine"],
+        bootstrap_servers=kafka_bootstrap,
+        auto_offset_reset="earliest",
+        isolation_level="read_committed",
+        enable_auto_commit=False,
+    )
+    received: list[Any] = []
+    deadline = time.monotonic() + 120
+    while not received and time.monotonic() < deadline:  # a first transaction committed
+        for batch in consumer.poll(timeout_ms=200).values():
+            received.extend(batch)
+    worker.send_signal(signal.SIGKILL)  # mid-stream, a transaction open
+    worker.wait(timeout=30)
+    assert 0 < len(received) < len(positions), "the kill must land mid-stream"
+    worker = subprocess.Popen([*cli, "worker"], env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 240
+        while len(received) < len(positions) and time.monotonic() < deadline:
+            for batch in consumer.poll(timeout_ms=1000).values():
+                received.extend(batch)
+        time.sleep(5)  # anything more would be a duplicate
+        for batch in consumer.poll(timeout_ms=2000).values():
+            received.extend(batch)
+        consumer.close()
+        ids = [dict(m.headers)["phi-scrub.record-id"].decode() for m in received]
+        assert sorted(ids) == sorted(_record_id(topics["hl7"], p, o) for p, o in positions), (
+            tmp_path / "worker.log"
+        ).read_text()[-3000:]
+    finally:
+        _stop(worker)
+        log.close()
+
+
 def test_readyz_is_503_until_partitions_are_assigned(
     kafka_bootstrap: str, topics: dict[str, str], tmp_path: Path
 ) -> None:

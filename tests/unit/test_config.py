@@ -74,10 +74,6 @@ def test_yaml_file_keys_may_be_the_variable_names_in_lower_case(tmp_path: Path) 
         ),
         ({"KAFKA_BOOTSTRAP_SERVERS": "k:1", "PHI_SCRUB_MAX_IN_FLIGHT": "0"}, "at least 1"),
         (
-            {"KAFKA_BOOTSTRAP_SERVERS": "k:1", "PHI_SCRUB_PROCESSING_GUARANTEE": "exactly_once"},
-            "exactly_once is not offered: faust-streaming's transactions do not cover outputs",
-        ),
-        (
             {"KAFKA_BOOTSTRAP_SERVERS": "k:1", "PHI_SCRUB_PRODUCER_LINGER_MS": "-1"},
             "PHI_SCRUB_PRODUCER_LINGER_MS must be at least 0",
         ),
