@@ -1009,10 +1009,18 @@ class FHIRScrubber:
                 + path[match.end("id") :]
             )
         query = []
-        for name, value in parse_qsl(parts.query, keep_blank_values=True):
-            # A chained parameter (patient.name, subject:Patient.birthdate) searches by
-            # its last link.
-            base = name.rsplit(".", 1)[-1].split(":", 1)[0].lower()
+        parameters = parse_qsl(parts.query, keep_blank_values=True)
+        # The values searched for by name, phone, identifier... are PHI the other
+        # parameters may repeat (_content=Quillfeather beside name=Quillfeather): they
+        # go first and teach the text context, so the free-text parameters get the
+        # same replacement even when no resource in the document names the person.
+        outcomes = {
+            index: self._phi_search_value(name, value, walk)
+            for index, (name, value) in enumerate(parameters)
+            if _search_base(name) in rules.PHI_SEARCH_PARAMETERS
+        }
+        for index, (name, value) in enumerate(parameters):
+            base = _search_base(name)
             kind = rules.PHI_SEARCH_PARAMETERS.get(base)
             if base == "_id":
                 query.append((name, ",".join(self._pseudo_id(v, walk) for v in value.split(","))))
@@ -1034,7 +1042,7 @@ class FHIRScrubber:
                 if isinstance(outcome, str):
                     query.append((name, (dated.group(1) or "") + outcome))
                 continue
-            outcome = self._apply(value, kind, Role.PATIENT, f"search.{base}", "string", walk)
+            outcome = outcomes[index]
             if isinstance(outcome, str):
                 query.append((name, outcome))
         fragment = parts.fragment
@@ -1042,6 +1050,40 @@ class FHIRScrubber:
             scrubbed = walk.ctx.apply(fragment, _FREE_TEXT)
             fragment = scrubbed if isinstance(scrubbed, str) else ""
         return urlunsplit((parts.scheme, parts.netloc, path, urlencode(query), fragment))
+
+    def _phi_search_value(self, name: str, value: str, walk: _Walk) -> Any:
+        """The policy's outcome for a PHI search value, taught to the text context
+        (dates are handled with their search prefix by the caller)."""
+        base = _search_base(name)
+        kind = rules.PHI_SEARCH_PARAMETERS[base]
+        if kind in DATE_KINDS and _SEARCH_DATE.fullmatch(value):
+            return None  # the caller keeps the prefix and applies the date rule
+        system, bar, searched = value.rpartition("|")
+        if bar and kind is Kind.MRN:
+            # A token search (identifier=system|value): the value under its system's
+            # namespace, as the resource's identifier gets it; the system stays.
+            namespace = walk.ctx.namespace_of(system=system)
+            outcome = self._apply(
+                searched, kind, Role.PATIENT, f"search.{base}", "string", walk, namespace
+            )
+            if searched.strip():
+                walk.ctx.text.add(kind, searched, outcome)
+            return f"{system}|{outcome}" if isinstance(outcome, str) else outcome
+        outcome = self._apply(value, kind, Role.PATIENT, f"search.{base}", "string", walk)
+        if not value.strip() or kind in DATE_KINDS:
+            return outcome
+        if kind is Kind.NAME:
+            replacement = (
+                as_text(outcome, Kind.NAME) if not isinstance(outcome, Removal) else "[NAME]"
+            )
+            if base == "given":
+                walk.ctx.text.add_name("", value, "", replacement)
+            else:
+                family, given, middle = name_parts(value)
+                walk.ctx.text.add_name(family, given, middle, replacement)
+        elif isinstance(outcome, str | Removal):
+            walk.ctx.text.add(kind, value, outcome)
+        return outcome
 
     def _search_value(self, parameter: str, value: str, walk: _Walk) -> str:
         """A search parameter no rule names: kept if it is a known harmless control or
@@ -1250,6 +1292,12 @@ class FHIRScrubber:
             obj.pop(key, None)
         else:
             obj[key] = outcome
+
+
+def _search_base(name: str) -> str:
+    """A search parameter's own name: a chained one (patient.name,
+    subject:Patient.birthdate) searches by its last link."""
+    return name.rsplit(".", 1)[-1].split(":", 1)[0].lower()
 
 
 def _dict_setter(obj: dict[str, Any], key: str) -> Callable[[str], None]:

@@ -1743,3 +1743,26 @@ def test_meta_tag_and_security_extensions_are_walked_by_datatype(
     for value in ("11-18", "2021-11", "03-07", "Quillfeather", "Zephyrina"):
         assert value not in text, value
     Patient.model_validate(out)
+
+
+def test_a_searched_name_is_scrubbed_from_the_other_parameters_of_an_empty_search() -> None:
+    """A searchset with no entries still names the person searched for: the name=
+    value teaches the text context, so _content=Quillfeather goes the same way."""
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "searchset",
+        "total": 0,
+        "link": [
+            {
+                "relation": "self",
+                "url": "https://ehr.example.org/fhir/Patient?given=Zephyrina&family=Quillfeather"
+                "&_content=Zephyrina%20Quillfeather&identifier=urn:x%7CTST-4471-9902"
+                "&_text=TST-4471-9902&_count=10",
+            }
+        ],
+    }
+    for preset in ("safe-harbor", "limited-data-set", "pseudonymized"):
+        url = scrub(make(preset), bundle)["link"][0]["url"]
+        for secret in ("Zephyrina", "Quillfeather", "4471"):
+            assert secret not in url, (preset, url)
+        assert "_count=10" in url
