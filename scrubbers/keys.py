@@ -13,7 +13,7 @@ re-derive pseudonyms published under them. Key material never appears in
 Sources, in order: ``--key-file`` / ``PHI_SCRUB_KEY_FILE`` (a file holding
 either the raw secret or a YAML key ring), then ``PHI_SCRUB_KEY``.
 Secrets are given as ``base64:...``, ``hex:...`` or plain text, and must be
-at least 32 bytes.
+at least 32 bytes with at least 8 distinct byte values (no placeholders).
 """
 
 from __future__ import annotations

@@ -283,12 +283,17 @@ def create_app(config: WorkerConfig, scrubber: Scrubber) -> tuple[faust.App, Wor
             return web.json(body, status=503)
         return web.json({"status": "ok"})
 
-    @app.page("/readyz")
-    async def readyz(web: Any, request: Any) -> Any:
+    def assigned_partitions() -> tuple[bool, int]:
+        """(consumer running, partitions assigned); also sets the gauge."""
         consumer = app.consumer if app.started else None
         consumer_up = bool(consumer is not None and consumer.started)
         partitions = len(consumer.assignment()) if consumer_up and consumer is not None else 0
         metrics.assigned.set(partitions)
+        return consumer_up, partitions
+
+    @app.page("/readyz")
+    async def readyz(web: Any, request: Any) -> Any:
+        consumer_up, partitions = assigned_partitions()
         producer_up = bool(app.producer and app.producer.started)
         ready = partitions > 0 and producer_up
         return web.json(
@@ -304,6 +309,7 @@ def create_app(config: WorkerConfig, scrubber: Scrubber) -> tuple[faust.App, Wor
 
     @app.page("/metrics")
     async def prometheus(web: Any, request: Any) -> Any:
+        assigned_partitions()  # current at every scrape
         # aiohttp refuses a charset inside content_type: send the full header instead.
         return web.bytes(
             generate_latest(metrics.registry), headers={"Content-Type": CONTENT_TYPE_LATEST}

@@ -1,8 +1,10 @@
 """Worker configuration: 12-factor environment variables, with an optional YAML file.
 
 Every setting has an environment variable; ``PHI_SCRUB_CONFIG`` may name a
-YAML file with the same settings (lower-case names, without the prefix),
-which the environment overrides. Secrets (SASL password, key material) are
+YAML file with the same settings, keyed by the names ``phi-scrub config show``
+prints or by the variable names in lower case, which the environment
+overrides. Values are type-checked at load (a list or null where one value
+belongs is refused). Secrets (SASL password, key material) are
 never printed: ``phi-scrub config show`` masks them.
 """
 

@@ -209,10 +209,10 @@ class RecordProcessor:
 
         ``traceparent`` only in its W3C form (hex ids: it cannot spell PHI);
         ``tracestate`` only in W3C grammar, any other allowlisted header only as
-        short printable ASCII; and these only without a run of five digits and
-        only if the verifier finds none of the record's PHI in them. Otherwise
-        they are dropped (the record itself is fine; its headers are not needed
-        downstream).
+        short printable ASCII; and these only without a run of five digits. A
+        header that fails its shape is dropped; if the verifier finds any of the
+        record's PHI in the copied headers, all of them are dropped (the record
+        itself is fine; its headers are not needed downstream).
         """
         copied: Headers = []
         for name, value in record.headers:

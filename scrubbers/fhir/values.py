@@ -86,6 +86,9 @@ def shape_datatype(value: dict[str, Any]) -> str | None:
 
 
 def identifier_kind(identifier: dict[str, Any], path: str, role: Role) -> Kind:
+    """An Identifier's kind: by its type code, its system, then its path (an
+    element a path rule names, R5's Identifier ``Coverage.subscriberId`` among
+    them, is that rule's kind)."""
     codes = [
         str(coding.get("code", "")).upper()
         for coding in (identifier.get("type") or {}).get("coding", []) or []
@@ -100,6 +103,9 @@ def identifier_kind(identifier: dict[str, Any], path: str, role: Role) -> Kind:
         return by_system
     if role is Role.PROVIDER:
         return Kind.PROVIDER_ID
+    by_path = rules.PATH_KINDS.get(path)
+    if by_path is not None:
+        return by_path
     if path in ("Patient.identifier", "Person.identifier"):
         return Kind.MRN
     return Kind.OTHER_ID

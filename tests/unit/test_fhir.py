@@ -1617,6 +1617,9 @@ def test_r5_elements_typed_differently_from_r4b_are_read_as_r5() -> None:
         [result] = make(preset).scrub_bytes(orjson.dumps(document_reference))
         assert result.output is not None
         assert orjson.loads(result.output)["content"][0]["attachment"]["size"] == "12345"
+        [result] = make(preset).scrub_bytes(orjson.dumps(coverage))
+        assert result.report is not None
+        assert "health_plan_id" in result.report.by_kind()  # the path rule's kind, as in R4
 
 
 def test_questionnaire_identifier_answers_and_parenthesized_labels(
