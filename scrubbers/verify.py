@@ -150,12 +150,14 @@ def _hl7_values(message: str) -> Iterator[tuple[Kind, str]]:
             return []
         return [rep.split(cs) for rep in fields[number].split(rs) if rep]
 
+    families: set[str] = set()
     for line in lines:
         fields = line.split(fs)
         name = fields[0]
         for number in _HL7_NAMES.get(name, ()):
             for comps in reps(fields, number):
                 yield Kind.NAME, comps[0].split(ss)[0]
+                families.add(comps[0].split(ss)[0].strip().casefold())
                 if len(comps) > 1:
                     yield Kind.NAME, comps[1]
         for number in _HL7_IDS.get(name, ()):
@@ -177,6 +179,24 @@ def _hl7_values(message: str) -> Iterator[tuple[Kind, str]]:
             for comps in reps(fields, number):
                 if len(comps[0]) >= 8:
                     yield Kind.BIRTH_DATE, comps[0][:8]
+    families.discard("")
+    if families:
+        yield from _z_segment_names(lines, families, fs, cs, rs, ss)
+
+
+def _z_segment_names(
+    lines: list[str], families: set[str], fs: str, cs: str, rs: str, ss: str
+) -> Iterator[tuple[Kind, str]]:
+    """Z-segments that repeat a name's layout: the component after a person's family
+    name (``QUILLFEATHER^OSWIN``) is a given name."""
+    for line in lines:
+        if not line.startswith("Z") or cs not in line:
+            continue
+        for field in line.split(fs)[1:]:
+            for rep in field.split(rs):
+                comps = rep.split(cs, 2)
+                if len(comps) > 1 and comps[0].split(ss)[0].strip().casefold() in families:
+                    yield Kind.NAME, comps[1].split(ss)[0]
 
 
 def _fhir_values(document: Any) -> Iterator[tuple[Kind, str]]:

@@ -1,0 +1,63 @@
+"""Second red-team pass: realistic sender behaviour that leaked PHI or was falsely quarantined.
+
+All PHI here is invented.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from scrubbers.engine import Scrubber
+from scrubbers.keys import KeyRing
+from scrubbers.policy import load_policy
+from scrubbers.verify import Verifier
+from streams.pipeline import OutputRecord, RecordProcessor, Routing, SourceRecord
+
+from .conftest import TEST_SECRET
+
+ROUTING = Routing(
+    outputs={"raw.hl7": "deid.hl7", "raw.fhir": "deid.fhir"},
+    formats={"raw.hl7": "hl7v2", "raw.fhir": "fhir"},
+    quarantine="phi.quarantine",
+)
+MSH = "MSH|^~\\&|REG|GENHOSP|ADT|GENHOSP|20240305083000||ADT^A01^ADT_A01|MSG0001|P|2.5.1\r"
+PID = (
+    "PID|1||TST0042^^^GENHOSP^MR||QUILLFEATHER^ZEPHYRINA^M||19610615|F|||"
+    "42 Lantern Row^^Brookvale^MA^02139||(617)555-0142\r"
+)
+
+
+def process(
+    value: bytes | str, topic: str = "raw.hl7", preset: str = "safe-harbor"
+) -> OutputRecord:
+    raw = value.encode() if isinstance(value, str) else value
+    scrubber = Scrubber(load_policy(preset), KeyRing.single(TEST_SECRET))
+    processor = RecordProcessor(scrubber, ROUTING, max_bytes=1 << 20, header_allowlist=[])
+    out = processor.process(SourceRecord(topic, 0, 1, b"k", raw, []))
+    assert not out.quarantined, dict(out.headers)
+    return out
+
+
+# --- a Z-segment that repeats PID's layout: Family^Given^Middle -----------------------
+
+
+@pytest.mark.parametrize("preset", ["safe-harbor", "limited-data-set", "pseudonymized"])
+def test_z_segment_name_in_xpn_layout_after_a_known_family_name(preset: str) -> None:
+    zpi = "ZPI|1||TST0042^^^GENHOSP^MR||QUILLFEATHER^OSWIN^BARTHOLOMEW||19580704\r"
+    out = process(MSH + PID + zpi + "NTE|1||Oswin phoned\r", preset=preset)
+    assert b"oswin" not in out.value.lower(), out.value
+    assert b"bartholomew" not in out.value.lower(), out.value
+
+
+def test_z_segment_words_after_an_unknown_first_component_are_kept() -> None:
+    out = process(MSH + PID + "ZPI|1|WARD^East^Wing\r")
+    assert b"WARD^East^Wing" in out.value
+
+
+def test_verifier_finds_a_given_name_in_a_z_segment_after_the_patients_family_name() -> None:
+    verifier = Verifier(load_policy("safe-harbor"))
+    source = (MSH + PID + "ZPI|1|QUILLFEATHER^OSWIN\r").encode()
+    clean = MSH + "PID|1||MRN-1^^^GENHOSP^MR\r"
+    assert not verifier.findings(source, (clean + "ZPI|1|[NAME]^[NAME]\r").encode(), "hl7v2")
+    leaked = (clean + "ZPI|1|[NAME]^OSWIN\r").encode()
+    assert verifier.findings(source, leaked, "hl7v2")["name"]
