@@ -50,7 +50,6 @@ from scrubbers.fhir.document import (
 from scrubbers.fhir.output import add_provenance, masked_attachment, prune_empty
 from scrubbers.fhir.shape import STRING_TYPES, check_unknown_keys, shape_pass
 from scrubbers.fhir.values import (
-    answer_kind,
     code_kind,
     element_holders,
     first_code,
@@ -65,6 +64,7 @@ from scrubbers.identity import (
     IdentityUnresolvedError,
 )
 from scrubbers.kinds import DATE_KINDS, Kind, Role
+from scrubbers.labels import answer_kind
 from scrubbers.methods import Removal
 from scrubbers.report import ScrubReport, internal_error
 from scrubbers.target import Target

@@ -61,3 +61,43 @@ def test_verifier_finds_a_given_name_in_a_z_segment_after_the_patients_family_na
     assert not verifier.findings(source, (clean + "ZPI|1|[NAME]^[NAME]\r").encode(), "hl7v2")
     leaked = (clean + "ZPI|1|[NAME]^OSWIN\r").encode()
     assert verifier.findings(source, leaked, "hl7v2")["name"]
+
+
+# --- OBX whose observation name says what PHI its text value is ----------------------
+
+
+@pytest.mark.parametrize(
+    ("obx", "phi"),
+    [
+        (
+            "OBX|1|ST|56799-0^Emergency contact name^LN||Barnaby Vanterpool",
+            ["barnaby", "vanterpool"],
+        ),
+        ("OBX|1|TX|X1^Mother's maiden name^L||HESKETH", ["hesketh"]),
+        ("OBX|1|ST|X2^Contact's name^L||VANTERPOOL^BARNABY", ["barnaby", "vanterpool"]),
+        ("OBX|1|ST|X3^^L^^Home address||Mossbank Farm", ["mossbank"]),
+        ("OBX|1|ST|X4^Contact phone^L||6175550177", ["6175550177"]),
+        ("OBX|1|NM|X4^Cell phone number^L||6175550177", ["6175550177"]),
+    ],
+)
+@pytest.mark.parametrize("preset", ["safe-harbor", "pseudonymized"])
+def test_obx_text_value_labelled_as_phi_is_that_phi(obx: str, phi: list[str], preset: str) -> None:
+    out = process(MSH + PID + obx + "||||||F\r", preset=preset)
+    for value in phi:
+        assert value.encode() not in out.value.lower(), out.value
+
+
+def test_obx_labelled_name_is_replaced_in_the_messages_notes_too() -> None:
+    obx = "OBX|1|ST|56799-0^Emergency contact name^LN||Barnaby Vanterpool||||||F\r"
+    out = process(MSH + PID + "NTE|1||Barnaby called back\r" + obx)
+    assert b"barnaby" not in out.value.lower(), out.value
+
+
+def test_obx_text_without_a_phi_label_is_kept() -> None:
+    obx = "OBX|1|ST|X9^Name of medication^L||Amoxicillin||||||F\r"
+    assert b"Amoxicillin" in process(MSH + PID + obx).value
+
+
+def test_obx_labelled_city_is_removed_under_safe_harbor() -> None:
+    out = process(MSH + PID + "OBX|1|ST|X5^City of residence^L||Ellerby||||||F\r")
+    assert b"ellerby" not in out.value.lower(), out.value
