@@ -62,6 +62,8 @@ _RESOURCE_TYPE_NAME: Final = re.compile(r"[A-Z][A-Za-z0-9]{0,63}")
 # number, SSN or record number; an attachment's byte count is not.
 _NUMBER_DIGITS: Final = re.compile(r"\d{6,40}")
 _COUNT_KEYS: Final = frozenset({"size"})
+# A string that is only a number with phone or identifier punctuation.
+_BARE_NUMBER: Final = re.compile(r"\+?\(?\d[\d()./ -]{4,38}\d")
 
 
 def _hex_decoded(match: re.Match[str]) -> str:
@@ -269,6 +271,15 @@ def _person_numbers(resource: dict[str, Any]) -> Iterator[tuple[Kind, str]]:
             stack.extend(item.items())
         elif isinstance(item, list):
             stack.extend((key, value) for value in item)
+        elif isinstance(item, str) and key[5:6].isupper() and key.startswith("value"):
+            if not _BARE_NUMBER.fullmatch(item):
+                continue
+            # A value[x] string that is a number (an extension's valueString phone):
+            # as written and as its digits alone.
+            digits = "".join(c for c in item if c.isdigit())
+            if len(digits) >= 6:
+                yield Kind.OTHER_ID, item
+                yield Kind.OTHER_ID, digits
         elif isinstance(item, int | float) and not isinstance(item, bool):
             # Whole digits only: a decimal's fraction (0.5327866394) is a measure.
             whole = str(abs(int(item)))

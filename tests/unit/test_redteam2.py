@@ -5,6 +5,7 @@ All PHI here is invented.
 
 from __future__ import annotations
 
+import orjson
 import pytest
 
 from scrubbers.engine import Scrubber
@@ -101,3 +102,44 @@ def test_obx_text_without_a_phi_label_is_kept() -> None:
 def test_obx_labelled_city_is_removed_under_safe_harbor() -> None:
     out = process(MSH + PID + "OBX|1|ST|X5^City of residence^L||Ellerby||||||F\r")
     assert b"ellerby" not in out.value.lower(), out.value
+
+
+# --- a person's extension value that is a bare number: a phone, an SSN, an id --------
+
+PATIENT = {
+    "resourceType": "Patient",
+    "id": "pat-1",
+    "identifier": [{"system": "https://gh.example.org/mrn", "value": "TST0042"}],
+    "name": [{"family": "Quillfeather", "given": ["Zephyrina"]}],
+    "birthDate": "1961-06-15",
+}
+
+
+@pytest.mark.parametrize("number", ["6175550199", "(617) 555 0199", "987654329", "55012345"])
+@pytest.mark.parametrize("preset", ["safe-harbor", "limited-data-set", "pseudonymized"])
+def test_person_extension_string_that_is_a_bare_number_is_an_identifier(
+    number: str, preset: str
+) -> None:
+    extension = {"url": "https://example.org/fhir/StructureDefinition/alt", "valueString": number}
+    out = process(orjson.dumps({**PATIENT, "extension": [extension]}), "raw.fhir", preset)
+    digits = "".join(c for c in number if c.isdigit())
+    assert digits[-4:].encode() not in out.value, out.value
+
+
+def test_person_extension_dates_and_words_keep_their_own_rules() -> None:
+    extensions = [
+        {"url": "https://example.org/a", "valueString": "2019-04-02"},
+        {"url": "https://example.org/b", "valueString": "prefers 2 pm"},
+    ]
+    out = orjson.loads(
+        process(orjson.dumps({**PATIENT, "extension": extensions}), "raw.fhir").value
+    )
+    assert [e["valueString"] for e in out["extension"]] == ["2019", "prefers 2 pm"]
+
+
+def test_verifier_finds_a_bare_number_string_in_a_persons_extension() -> None:
+    verifier = Verifier(load_policy("safe-harbor"))
+    extension = {"url": "https://example.org/alt", "valueString": "(617) 555-0199"}
+    source = orjson.dumps({**PATIENT, "extension": [extension]})
+    assert verifier.findings(source, b'{"note": "call 6175550199"}', "fhir")
+    assert not verifier.findings(source, b'{"note": "call [PHONE]"}', "fhir")
