@@ -32,6 +32,7 @@ HOT_PATH = [
     "scrubbers/hl7/scrub.py",
     "scrubbers/hl7/shapes.py",
     "scrubbers/hl7/walk.py",
+    "scrubbers/labels.py",
     "scrubbers/text.py",
     "scrubbers/verify.py",
 ]

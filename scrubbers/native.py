@@ -31,6 +31,7 @@ HOT_PATH_MODULES: Final = (
     "scrubbers.hl7.scrub",
     "scrubbers.hl7.shapes",
     "scrubbers.hl7.walk",
+    "scrubbers.labels",
     "scrubbers.text",
     "scrubbers.verify",
 )

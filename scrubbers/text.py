@@ -648,6 +648,14 @@ class TextScrubber:
     def has_known(self) -> bool:
         return bool(self._raw)
 
+    def is_family_name(self, value: str) -> bool:
+        """Whether ``value`` is the family name (or a part of one) of a person
+        registered so far, in any case or accents."""
+        if not self._names:
+            return False
+        self._materialize()
+        return fold(value.strip()) in self._surnames
+
     def _remember(self, key: str, replacement: str) -> None:
         if key not in self._raw:
             self._raw[key] = replacement

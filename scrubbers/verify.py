@@ -62,6 +62,8 @@ _RESOURCE_TYPE_NAME: Final = re.compile(r"[A-Z][A-Za-z0-9]{0,63}")
 # number, SSN or record number; an attachment's byte count is not.
 _NUMBER_DIGITS: Final = re.compile(r"\d{6,40}")
 _COUNT_KEYS: Final = frozenset({"size"})
+# A string that is only a number with phone or identifier punctuation.
+_BARE_NUMBER: Final = re.compile(r"\+?\(?\d[\d()./ -]{4,38}\d")
 
 
 def _hex_decoded(match: re.Match[str]) -> str:
@@ -150,12 +152,14 @@ def _hl7_values(message: str) -> Iterator[tuple[Kind, str]]:
             return []
         return [rep.split(cs) for rep in fields[number].split(rs) if rep]
 
+    families: set[str] = set()
     for line in lines:
         fields = line.split(fs)
         name = fields[0]
         for number in _HL7_NAMES.get(name, ()):
             for comps in reps(fields, number):
                 yield Kind.NAME, comps[0].split(ss)[0]
+                families.add(comps[0].split(ss)[0].strip().casefold())
                 if len(comps) > 1:
                     yield Kind.NAME, comps[1]
         for number in _HL7_IDS.get(name, ()):
@@ -177,6 +181,24 @@ def _hl7_values(message: str) -> Iterator[tuple[Kind, str]]:
             for comps in reps(fields, number):
                 if len(comps[0]) >= 8:
                     yield Kind.BIRTH_DATE, comps[0][:8]
+    families.discard("")
+    if families:
+        yield from _z_segment_names(lines, families, fs, cs, rs, ss)
+
+
+def _z_segment_names(
+    lines: list[str], families: set[str], fs: str, cs: str, rs: str, ss: str
+) -> Iterator[tuple[Kind, str]]:
+    """Z-segments that repeat a name's layout: the component after a person's family
+    name (``QUILLFEATHER^OSWIN``) is a given name."""
+    for line in lines:
+        if not line.startswith("Z") or cs not in line:
+            continue
+        for field in line.split(fs)[1:]:
+            for rep in field.split(rs):
+                comps = rep.split(cs, 2)
+                if len(comps) > 1 and comps[0].split(ss)[0].strip().casefold() in families:
+                    yield Kind.NAME, comps[1].split(ss)[0]
 
 
 def _fhir_values(document: Any) -> Iterator[tuple[Kind, str]]:
@@ -249,6 +271,15 @@ def _person_numbers(resource: dict[str, Any]) -> Iterator[tuple[Kind, str]]:
             stack.extend(item.items())
         elif isinstance(item, list):
             stack.extend((key, value) for value in item)
+        elif isinstance(item, str) and key[5:6].isupper() and key.startswith("value"):
+            if not _BARE_NUMBER.fullmatch(item):
+                continue
+            # A value[x] string that is a number (an extension's valueString phone):
+            # as written and as its digits alone.
+            digits = "".join(c for c in item if c.isdigit())
+            if len(digits) >= 6:
+                yield Kind.OTHER_ID, item
+                yield Kind.OTHER_ID, digits
         elif isinstance(item, int | float) and not isinstance(item, bool):
             # Whole digits only: a decimal's fraction (0.5327866394) is a measure.
             whole = str(abs(int(item)))

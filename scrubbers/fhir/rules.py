@@ -8,7 +8,6 @@ an extension URL says that a datatype cannot.
 
 from __future__ import annotations
 
-import re
 from typing import Final
 
 from scrubbers.kinds import Kind, Role
@@ -67,66 +66,6 @@ KEY_KINDS: Final[dict[str, Kind]] = {
 # they read as a key (see scrub._STRUCTURAL_KEY), scrubbed as free text otherwise.
 STRUCTURAL_KEYS: Final = frozenset({"linkId"})
 
-# QuestionnaireResponse questions (item.text, lower case, parentheses read as spaces,
-# without trailing "?:*.") that say what kind of PHI their string answers are ("Name",
-# "Home address", "Address (Line 2)", "HN").
-_PERSON: Final = (
-    r"(?:(?:what\s+is\s+|enter\s+)?(?:your|the\s+patient'?s|patient'?s?|child'?s|mother'?s"
-    r"|father'?s|partner'?s|spouse'?s|guardian'?s|(?:emergency\s+)?contact'?s?)\s+)?"
-)
-ANSWER_LABELS: Final[tuple[tuple[re.Pattern[str], Kind], ...]] = (
-    (
-        re.compile(
-            _PERSON + r"(?:(?:full|first|last|middle|given|family|maiden|preferred|legal)\s+)*"
-            r"(?:name|names|surname)"
-        ),
-        Kind.NAME,
-    ),
-    (
-        re.compile(
-            _PERSON + r"(?:(?:home|work|mobile|cell|daytime|evening)\s+)*"
-            r"(?:phone|telephone|mobile|cell)(?:\s+(?:number|no|#))?"
-        ),
-        Kind.PHONE,
-    ),
-    (re.compile(_PERSON + r"e-?mail(?:\s+address)?"), Kind.EMAIL),
-    (
-        re.compile(
-            _PERSON + r"(?:(?:home|street|mailing|postal|current)\s+)*address"
-            r"(?:\s+line(?:\s*\d)?)?"
-        ),
-        Kind.STREET_ADDRESS,
-    ),
-    (re.compile(_PERSON + r"(?:city|town)(?:\s+of\s+residence)?"), Kind.CITY),
-    (re.compile(_PERSON + r"(?:zip|zip\s+code|postal\s+code|postcode)"), Kind.ZIP),
-    (re.compile(_PERSON + r"(?:ssn|social\s+security(?:\s+number)?)"), Kind.SSN),
-    (
-        re.compile(
-            _PERSON + r"(?:mrn|medical\s+record(?:\s+(?:number|no|#))?|chart\s+(?:number|no|#))"
-        ),
-        Kind.MRN,
-    ),
-    # A health (card) number, as provinces and countries name it (HN, HCN, PHN), and
-    # a payer's member or policy number.
-    (
-        re.compile(
-            _PERSON + r"(?:hn|hcn|phn|health\s+(?:card|insurance|plan)?\s*(?:number|no|#|id)"
-            r"|(?:member|subscriber|policy|insurance|medicare|medicaid)\s+(?:id|number|no|#))"
-        ),
-        Kind.HEALTH_PLAN_ID,
-    ),
-    (
-        re.compile(_PERSON + r"(?:driver'?s'?\s+)?licen[cs]e(?:\s+(?:number|no|#))?"),
-        Kind.LICENSE_NUMBER,
-    ),
-    (
-        re.compile(
-            _PERSON + r"(?:passport|national\s+id(?:entity)?|personal\s+id(?:entity)?)"
-            r"(?:\s+(?:number|no|#))?"
-        ),
-        Kind.OTHER_ID,
-    ),
-)
 
 # Free-text elements (scrubbed with the shared text scrubber) by path suffix.
 TEXT_ELEMENTS: Final = frozenset(

@@ -50,7 +50,6 @@ from scrubbers.fhir.document import (
 from scrubbers.fhir.output import add_provenance, masked_attachment, prune_empty
 from scrubbers.fhir.shape import STRING_TYPES, check_unknown_keys, shape_pass
 from scrubbers.fhir.values import (
-    answer_kind,
     code_kind,
     element_holders,
     first_code,
@@ -65,6 +64,7 @@ from scrubbers.identity import (
     IdentityUnresolvedError,
 )
 from scrubbers.kinds import DATE_KINDS, Kind, Role
+from scrubbers.labels import answer_kind
 from scrubbers.methods import Removal
 from scrubbers.report import ScrubReport, internal_error
 from scrubbers.target import Target
@@ -81,6 +81,13 @@ _DATE_SHAPE: Final = re.compile(r"\d{4}(-\d{2}(-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2}
 # A number under an element no model knows is removed when its digits could be a
 # date, phone number, SSN or record number.
 _LONG_DIGIT_RUN: Final = re.compile(r"\d{6}")
+# A value that is only a number with phone or identifier punctuation, six digits or
+# more: "6175550199", "(617) 555 0199", "987654329".
+_BARE_NUMBER: Final = re.compile(r"\+?\(?\d[\d()./ \-]{4,38}\d")
+_BARE_NUMBER_DIGITS: Final = 6
+_PERSON_PATHS: Final = ("Patient.", "RelatedPerson.", "Person.")
+# value[x] element names start so ("valueString"); Identifier.value does not.
+_VALUE_X: Final = frozenset(f"value{c}" for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 # The charset parameter of a content type ("text/plain; charset=ISO-8859-1").
 _CHARSET: Final = re.compile(r";\s*charset\s*=\s*\"?([\w.:-]{1,40})")
 
@@ -141,6 +148,7 @@ _DEFINITION_TYPES: Final = frozenset(
     | {"Library", "Measure", "ObservationDefinition", "SpecimenDefinition"}
 )
 _FREE_TEXT: Final = Target(Kind.FREE_TEXT, Role.PATIENT, FORMAT, "text", "string")
+_PERSON_NUMBER: Final = Target(Kind.OTHER_ID, Role.PATIENT, FORMAT, "text", "string")
 
 
 @dataclass(slots=True)
@@ -1104,8 +1112,20 @@ class FHIRScrubber:
     # --- text -----------------------------------------------------------------------
 
     def _defer_text(self, text: str, path: str, walk: _Walk, store: Callable[[str], Any]) -> None:
+        # A person's value[x] (an extension's valueString) that is a bare number, and
+        # one free text leaves alone (no date, no phone pattern): an identifier or a
+        # phone number all the same (a Patient has no measurements).
+        number_id = (
+            path.startswith(_PERSON_PATHS)
+            and path.rpartition(".")[2][:6] in _VALUE_X
+            and _BARE_NUMBER.fullmatch(text) is not None
+            and sum(c.isdigit() for c in text) >= _BARE_NUMBER_DIGITS
+        )
+
         def scrub(value: str) -> str:
             outcome = walk.ctx.apply(value, _FREE_TEXT)
+            if number_id and outcome == value:
+                outcome = walk.ctx.apply(value, _PERSON_NUMBER)
             return outcome if isinstance(outcome, str) else ""
 
         self._defer(text, walk, store, scrub)

@@ -14,6 +14,7 @@ from typing import Any, Final
 from scrubbers.fhir import rules
 from scrubbers.identifier_types import IDENTIFIER_SYSTEMS, IDENTIFIER_TYPES
 from scrubbers.kinds import AGE_OBSERVATION_CODES, Kind, Role
+from scrubbers.labels import answer_kind
 
 _PARENTHESIZED: Final = re.compile(r"\([^)]*\)")
 _NAME_AFFIXES: Final = frozenset(
@@ -126,18 +127,6 @@ def name_parts(text: str) -> tuple[str, str, str]:
     if len(words) < 2:
         return (words[0] if words else ""), "", ""
     return words[-1], words[0], " ".join(words[1:-1])
-
-
-_LABEL_PARENS: Final = str.maketrans("()", "  ")
-
-
-def answer_kind(label: Any) -> Kind | None:
-    """The kind of PHI a question asks for, by its text (None: not one of those)."""
-    if not isinstance(label, str) or len(label) > 80:
-        return None
-    text = label.casefold().translate(_LABEL_PARENS)
-    text = " ".join(text.split()).rstrip("?:*. ").replace("\u2019", "'")
-    return next((kind for pattern, kind in rules.ANSWER_LABELS if pattern.fullmatch(text)), None)
 
 
 def code_kind(concept: Any) -> Kind | None:

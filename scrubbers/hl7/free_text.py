@@ -20,6 +20,7 @@ from parsers import rtf
 from parsers.hl7v2 import er7
 from parsers.hl7v2.er7 import Delimiters, Segment
 from scrubbers.hl7 import fields as tables
+from scrubbers.hl7.names import add_layout_name
 from scrubbers.hl7.walk import FREE_TEXT_TARGET, HL7ScrubError, Walk, joined_url
 from scrubbers.kinds import Kind
 from scrubbers.markup import scrub_markup
@@ -273,6 +274,8 @@ def text_field(raw: str, walk: Walk) -> str:
         return scrub_words(raw, walk)
     reps = raw.split(d.repetition)
     for r, rep in enumerate(reps):
+        if d.component in rep:
+            add_layout_name(walk, rep)
         comps = rep.split(d.component)
         for c, comp in enumerate(comps):
             if joined_url(comp, d.subcomponent):

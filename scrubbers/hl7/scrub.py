@@ -60,6 +60,7 @@ from scrubbers.hl7.walk import (
 from scrubbers.identifier_types import IDENTIFIER_TYPES
 from scrubbers.identity import IdentityUnresolvedError
 from scrubbers.kinds import DATE_KINDS, Kind, Role
+from scrubbers.labels import answer_kind
 from scrubbers.methods import Outcome, Removal
 from scrubbers.report import ScrubReport, internal_error
 from scrubbers.target import Target
@@ -115,6 +116,9 @@ _PLACE_KINDS: Final = frozenset({Kind.CITY, Kind.COUNTY, Kind.STATE, Kind.COUNTR
 
 # SN.1 comparators and SN.3 separators (HL7 structured numeric).
 _SN_SYMBOLS: Final = frozenset({">", "<", ">=", "<=", "=", "<>", "-", "+", "/", ".", ":"})
+# OBX-2 value types whose OBX-5 a PHI label in OBX-3 turns into that PHI: text and
+# numbers (a phone number sent as NM). Structured types have their own tables.
+_LABELLED_VALUE_TYPES: Final = frozenset({*tables.TEXT_VALUE_TYPES, "NM", ""})
 
 
 class HL7Scrubber:
@@ -343,7 +347,9 @@ class HL7Scrubber:
                 return text_field
             return self._kind_handler(path, datatype, role, rule.kind)
         if segment == "OBX" and number == 5:
-            return self._obx5_handler(role)
+            labelled = self._obx5_labelled(role)
+            self._companions[labelled] = self._obx5_handler(role)
+            return labelled
         components = tables.DATATYPE_COMPONENTS.get(datatype)
         if components is not None and datatype in _NDL_TYPES:
             return self._ndl_handler(path, datatype, role, components, rule.kind)
@@ -939,6 +945,53 @@ class HL7Scrubber:
         return self._target(path, position, kind, crole, datatype), name_part
 
     # --- OBX-5 ------------------------------------------------------------------
+
+    def _obx5_labelled(self, role: Role) -> FieldHandler:
+        """OBX-5 text or a number whose observation (OBX-3's text, alternate text or
+        original text) names a kind of PHI ("Emergency contact name", "Home
+        address", "Cell phone"): that kind, in the structured pass, so a name so
+        labelled is also replaced in the message's notes. The free-text pass
+        (:meth:`_obx5_handler`) runs after it either way."""
+
+        def handle(raw: str, walk: Walk) -> str:
+            fields = walk.segment_fields
+            if len(fields) < 4 or not fields[3]:
+                return raw
+            d = walk.d
+            value_type = fields[2].split(d.component, 1)[0].strip().upper()
+            if value_type not in _LABELLED_VALUE_TYPES:
+                return raw
+            concept = fields[3].split(d.repetition, 1)[0].split(d.component)
+            kind = next(
+                (
+                    found
+                    for number in tables.CODED_TEXT_COMPONENTS
+                    if number <= len(concept)
+                    and concept[number - 1]
+                    and (found := answer_kind(er7.readable(concept[number - 1], d, walk.codec)))
+                    is not None
+                ),
+                None,
+            )
+            if kind is None:
+                return raw
+            target = self._target("OBX-5", 5, kind, role, value_type or "ST")
+            reps = raw.split(d.repetition)
+            for r, rep in enumerate(reps):
+                comps = rep.split(d.component)
+                outcome: Outcome = ""
+                for c, comp in enumerate(comps):
+                    if comp:
+                        outcome = walk.apply(comp, target)
+                        comps[c] = walk.write(outcome, comp)
+                if kind is Kind.NAME and len(comps) > 1:
+                    add_name_context(walk, rep, comps, NAME_LAYOUT["XPN"])
+                elif kind is Kind.NAME and comps[0]:
+                    add_free_name(walk, rep, outcome)
+                reps[r] = d.component.join(comps)
+            return d.repetition.join(reps)
+
+        return handle
 
     def _obx5_handler(self, role: Role) -> FieldHandler:
         by_type: dict[str, FieldHandler] = {}

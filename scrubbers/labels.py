@@ -1,0 +1,87 @@
+"""Labels that say what kind of PHI a value is: a question's text ("Home address"), an
+observation's name ("Emergency contact name").
+
+Format-neutral privacy knowledge: FHIR reads it from QuestionnaireResponse
+questions and Observation codes, HL7v2 from OBX-3's text. A value so labelled is
+that kind of PHI; no free-text pattern could tell a name or a city.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Final
+
+from scrubbers.kinds import Kind
+
+# Questions and observation names (lower case, parentheses read as spaces,
+# without trailing "?:*.") that say what kind of PHI their string answers are ("Name",
+# "Home address", "Address (Line 2)", "HN").
+_PERSON: Final = (
+    r"(?:(?:what\s+is\s+|enter\s+)?(?:your|the\s+patient'?s|patient'?s?|child'?s|mother'?s"
+    r"|father'?s|partner'?s|spouse'?s|guardian'?s|(?:emergency\s+)?contact'?s?)\s+)?"
+)
+ANSWER_LABELS: Final[tuple[tuple[re.Pattern[str], Kind], ...]] = (
+    (
+        re.compile(
+            _PERSON + r"(?:(?:full|first|last|middle|given|family|maiden|preferred|legal)\s+)*"
+            r"(?:name|names|surname)"
+        ),
+        Kind.NAME,
+    ),
+    (
+        re.compile(
+            _PERSON + r"(?:(?:home|work|mobile|cell|daytime|evening)\s+)*"
+            r"(?:phone|telephone|mobile|cell)(?:\s+(?:number|no|#))?"
+        ),
+        Kind.PHONE,
+    ),
+    (re.compile(_PERSON + r"e-?mail(?:\s+address)?"), Kind.EMAIL),
+    (
+        re.compile(
+            _PERSON + r"(?:(?:home|street|mailing|postal|current)\s+)*address"
+            r"(?:\s+line(?:\s*\d)?)?"
+        ),
+        Kind.STREET_ADDRESS,
+    ),
+    (re.compile(_PERSON + r"(?:city|town)(?:\s+of\s+residence)?"), Kind.CITY),
+    (re.compile(_PERSON + r"(?:zip|zip\s+code|postal\s+code|postcode)"), Kind.ZIP),
+    (re.compile(_PERSON + r"(?:ssn|social\s+security(?:\s+number)?)"), Kind.SSN),
+    (
+        re.compile(
+            _PERSON + r"(?:mrn|medical\s+record(?:\s+(?:number|no|#))?|chart\s+(?:number|no|#))"
+        ),
+        Kind.MRN,
+    ),
+    # A health (card) number, as provinces and countries name it (HN, HCN, PHN), and
+    # a payer's member or policy number.
+    (
+        re.compile(
+            _PERSON + r"(?:hn|hcn|phn|health\s+(?:card|insurance|plan)?\s*(?:number|no|#|id)"
+            r"|(?:member|subscriber|policy|insurance|medicare|medicaid)\s+(?:id|number|no|#))"
+        ),
+        Kind.HEALTH_PLAN_ID,
+    ),
+    (
+        re.compile(_PERSON + r"(?:driver'?s'?\s+)?licen[cs]e(?:\s+(?:number|no|#))?"),
+        Kind.LICENSE_NUMBER,
+    ),
+    (
+        re.compile(
+            _PERSON + r"(?:passport|national\s+id(?:entity)?|personal\s+id(?:entity)?)"
+            r"(?:\s+(?:number|no|#))?"
+        ),
+        Kind.OTHER_ID,
+    ),
+)
+
+
+_LABEL_PARENS: Final = str.maketrans("()", "  ")
+
+
+def answer_kind(label: Any) -> Kind | None:
+    """The kind of PHI a question or label asks for, by its text (None: not one of those)."""
+    if not isinstance(label, str) or len(label) > 80:
+        return None
+    text = label.casefold().translate(_LABEL_PARENS)
+    text = " ".join(text.split()).rstrip("?:*. ").replace("\u2019", "'")
+    return next((kind for pattern, kind in ANSWER_LABELS if pattern.fullmatch(text)), None)
