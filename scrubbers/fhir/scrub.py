@@ -925,6 +925,21 @@ class FHIRScrubber:
                 ),
             )
             return extension if "valueString" in extension else _REMOVE
+        id_kind = rules.ID_EXTENSIONS.get(url) if isinstance(url, str) else None
+        if id_kind is not None and isinstance(extension.get("valueString"), str):
+            self._set(
+                extension,
+                "valueString",
+                self._apply(
+                    extension["valueString"],
+                    id_kind,
+                    role,
+                    f"{path}.valueString",
+                    "Extension",
+                    walk,
+                ),
+            )
+            return extension if "valueString" in extension else _REMOVE
         if url == rules.EXT_BIRTH_TIME and isinstance(extension.get("valueDateTime"), str):
             self._set(
                 extension,

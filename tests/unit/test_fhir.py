@@ -1743,3 +1743,26 @@ def test_meta_tag_and_security_extensions_are_walked_by_datatype(
     for value in ("11-18", "2021-11", "03-07", "Quillfeather", "Zephyrina"):
         assert value not in text, value
     Patient.model_validate(out)
+
+
+def test_jp_coverage_insured_person_symbol_and_number_extensions_are_plan_ids(
+    safe_harbor: FHIRScrubber,
+) -> None:
+    base = "http://jpfhir.jp/fhir/core/Extension/StructureDefinition/JP_Coverage_InsuredPerson"
+    coverage = {
+        "resourceType": "Coverage",
+        "id": "cov-3",
+        "status": "active",
+        "extension": [
+            {"url": base + "Symbol", "valueString": "きくけ"},
+            {"url": base + "Number", "valueString": "\uff14\uff14\uff12"},
+            {"url": base + "SubNumber", "valueString": "07"},
+        ],
+        "subscriberId": "きくけ:\uff14\uff14\uff12",
+        "beneficiary": {"reference": "Patient/p1"},
+        "payor": [{"reference": "Organization/o1"}],
+    }
+    out = scrub(safe_harbor, coverage)
+    values = [e.get("valueString") for e in out.get("extension", [])]
+    assert "きくけ" not in values and "\uff14\uff14\uff12" not in values and "07" not in values
+    assert "きくけ" not in orjson.dumps(out).decode()
