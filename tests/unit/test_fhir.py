@@ -1766,3 +1766,22 @@ def test_jp_coverage_insured_person_symbol_and_number_extensions_are_plan_ids(
     values = [e.get("valueString") for e in out.get("extension", [])]
     assert "きくけ" not in values and "\uff14\uff14\uff12" not in values and "07" not in values
     assert "きくけ" not in orjson.dumps(out).decode()
+
+
+def test_ig_publisher_hc_anchor_of_the_resource_id_is_pseudonymized(
+    safe_harbor: FHIRScrubber,
+) -> None:
+    report = {
+        "resourceType": "DiagnosticReport",
+        "id": "quillfeather01-report-9",
+        "status": "final",
+        "code": {"text": "MRI"},
+        "text": {
+            "status": "generated",
+            "div": '<div xmlns="http://www.w3.org/1999/xhtml"><a name="quillfeather01-report-9"> </a>'
+            '<a name="hcquillfeather01-report-9"> </a><p>done</p></div>',
+        },
+    }
+    out = scrub(safe_harbor, report)
+    assert "quillfeather" not in orjson.dumps(out).decode()
+    assert f'name="hc{out["id"]}"' in out["text"]["div"]
