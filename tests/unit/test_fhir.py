@@ -1785,3 +1785,27 @@ def test_ig_publisher_hc_anchor_of_the_resource_id_is_pseudonymized(
     out = scrub(safe_harbor, report)
     assert "quillfeather" not in orjson.dumps(out).decode()
     assert f'name="hc{out["id"]}"' in out["text"]["div"]
+
+
+def test_ig_rendered_patient_summary_loses_the_name_before_gender_and_dob(
+    safe_harbor: FHIRScrubber,
+) -> None:
+    # The IG publisher renders a referenced Patient as "Family, Given Gender, DoB: date";
+    # the Patient itself is not in the document, so only that shape names the person.
+    report = {
+        "resourceType": "DiagnosticReport",
+        "id": "rad-9",
+        "status": "final",
+        "code": {"text": "MRI"},
+        "subject": {"reference": "Patient/pt-77"},
+        "text": {
+            "status": "generated",
+            "div": '<div xmlns="http://www.w3.org/1999/xhtml"><table><tr><td>Subject</td>'
+            "<td>Quillfeather-Brant, Zephyrina Female, DoB: 1961-06-15 ( MBI#7QX2K44PL09)</td>"
+            "</tr></table><p>Oswin Marlowe Male, DoB Unknown</p></div>",
+        },
+    }
+    div = scrub(safe_harbor, report)["text"]["div"]
+    assert "Quillfeather" not in div and "Zephyrina" not in div and "Brant" not in div
+    assert "1961-06-15" not in div
+    assert "Female, DoB" in div  # the gender and label stay
