@@ -356,6 +356,21 @@ SHAPE_DETECTORS: Final = (
         "value",
         requires="title",
     ),
+    # The FHIR IG publisher's summary of a Patient ("Smith-Jones, Ann Female, DoB: 1950-11-15
+    # ( MBI#...)", "Peter Chalmers Male, DoB Unknown"), printed in narratives of resources
+    # that only reference the Patient: up to five name words before the gender. Run only
+    # on texts with ", DoB" (feature "gender-dob"); each attempt is bounded.
+    Detector(
+        "ig-patient-summary",
+        Kind.NAME,
+        re.compile(
+            r"(?<![\w'\u2019.-])(?P<value>[A-Z\u00c0-\u00de][\w'\u2019.-]{0,30}"
+            r"(?:,?[ \t]+(?:[A-Z\u00c0-\u00de][\w'\u2019.-]{0,30}|[a-z]{1,3})){0,4})"
+            r"[ \t]+(?:[Mm]ale|[Ff]emale|[Oo]ther|[Uu]nknown),[ \t]*DoB\b"
+        ),
+        "value",
+        requires="gender-dob",
+    ),
     Detector(
         "street",
         Kind.STREET_ADDRESS,
@@ -599,6 +614,8 @@ def text_features(text: str) -> frozenset[str]:
         found.add("url")
     if _TITLE.search(text):
         found.add("title")
+    if ", dob" in lower:
+        found.add("gender-dob")
     if _DIGIT.search(text) is None:
         return frozenset(found)
     found.add("digit")

@@ -95,6 +95,15 @@ EXT_MOTHERS_MAIDEN_NAME: Final = "http://hl7.org/fhir/StructureDefinition/patien
 EXT_BIRTH_PLACE: Final = "http://hl7.org/fhir/StructureDefinition/patient-birthPlace"
 EXT_BIRTH_TIME: Final = "http://hl7.org/fhir/StructureDefinition/patient-birthTime"
 EXT_GEOLOCATION: Final = "http://hl7.org/fhir/StructureDefinition/geolocation"
+# Extensions whose string value is a part of a health plan member number: JP Core's
+# insurance card symbol (記号), number (番号) and branch number (枝番), which together
+# are the member id that Coverage.identifier and subscriberId also carry.
+_JP_COVERAGE: Final = "http://jpfhir.jp/fhir/core/Extension/StructureDefinition/JP_Coverage_"
+ID_EXTENSIONS: Final[dict[str, Kind]] = {
+    _JP_COVERAGE + "InsuredPersonSymbol": Kind.HEALTH_PLAN_ID,
+    _JP_COVERAGE + "InsuredPersonNumber": Kind.HEALTH_PLAN_ID,
+    _JP_COVERAGE + "InsuredPersonSubNumber": Kind.HEALTH_PLAN_ID,
+}
 # Kept as they are by every preset: not identifiers, and needed to audit model bias.
 KEPT_EXTENSIONS: Final = frozenset(
     {

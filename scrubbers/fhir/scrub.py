@@ -933,6 +933,21 @@ class FHIRScrubber:
                 ),
             )
             return extension if "valueString" in extension else _REMOVE
+        id_kind = rules.ID_EXTENSIONS.get(url) if isinstance(url, str) else None
+        if id_kind is not None and isinstance(extension.get("valueString"), str):
+            self._set(
+                extension,
+                "valueString",
+                self._apply(
+                    extension["valueString"],
+                    id_kind,
+                    role,
+                    f"{path}.valueString",
+                    "Extension",
+                    walk,
+                ),
+            )
+            return extension if "valueString" in extension else _REMOVE
         if url == rules.EXT_BIRTH_TIME and isinstance(extension.get("valueDateTime"), str):
             self._set(
                 extension,
@@ -1179,9 +1194,20 @@ class FHIRScrubber:
             # A link to a resource ("Patient/f001"): the same pseudonym as its references.
             new_reference = self._rewrite_reference(match.group(4), walk)
             return match.group(1) + new_reference + match.group(5)
-        if match.group(2).lower() in ("name", "id") and match.group(4) in walk.ids:
-            # An anchor named after the resource (<a name="f001">).
-            return match.group(1) + self._pseudo_id(match.group(4), walk) + match.group(5)
+        if match.group(2).lower() in ("name", "id"):
+            anchor = match.group(4)
+            if anchor in walk.ids:
+                # An anchor named after the resource (<a name="f001">).
+                return match.group(1) + self._pseudo_id(anchor, walk) + match.group(5)
+            for cut in range(1, 4):
+                # The IG publisher's second anchor, "hc" + the id (<a name="hcf001">):
+                # a short lower-case prefix before one of the document's ids.
+                head, logical = anchor[:cut], anchor[cut:]
+                if not (head.isascii() and head.isalpha() and head.islower()):
+                    break
+                if logical in walk.ids:
+                    new_anchor = head + self._pseudo_id(logical, walk)
+                    return match.group(1) + new_anchor + match.group(5)
         if _HL7_TIMESTAMP.fullmatch(match.group(4)):  # CDA <birthTime value="19610615"/>
             outcome = self._apply(
                 match.group(4), Kind.DATE, Role.PATIENT, "markup.attribute", "DTM", walk

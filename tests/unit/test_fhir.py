@@ -1769,3 +1769,69 @@ def test_a_searched_name_is_scrubbed_from_the_other_parameters_of_an_empty_searc
         for secret in ("Zephyrina", "Quillfeather", "4471"):
             assert secret not in url, (preset, url)
         assert "_count=10" in url
+
+
+def test_jp_coverage_insured_person_symbol_and_number_extensions_are_plan_ids(
+    safe_harbor: FHIRScrubber,
+) -> None:
+    base = "http://jpfhir.jp/fhir/core/Extension/StructureDefinition/JP_Coverage_InsuredPerson"
+    coverage = {
+        "resourceType": "Coverage",
+        "id": "cov-3",
+        "status": "active",
+        "extension": [
+            {"url": base + "Symbol", "valueString": "きくけ"},
+            {"url": base + "Number", "valueString": "\uff14\uff14\uff12"},
+            {"url": base + "SubNumber", "valueString": "07"},
+        ],
+        "subscriberId": "きくけ:\uff14\uff14\uff12",
+        "beneficiary": {"reference": "Patient/p1"},
+        "payor": [{"reference": "Organization/o1"}],
+    }
+    out = scrub(safe_harbor, coverage)
+    values = [e.get("valueString") for e in out.get("extension", [])]
+    assert "きくけ" not in values and "\uff14\uff14\uff12" not in values and "07" not in values
+    assert "きくけ" not in orjson.dumps(out).decode()
+
+
+def test_ig_publisher_hc_anchor_of_the_resource_id_is_pseudonymized(
+    safe_harbor: FHIRScrubber,
+) -> None:
+    report = {
+        "resourceType": "DiagnosticReport",
+        "id": "quillfeather01-report-9",
+        "status": "final",
+        "code": {"text": "MRI"},
+        "text": {
+            "status": "generated",
+            "div": '<div xmlns="http://www.w3.org/1999/xhtml"><a name="quillfeather01-report-9"> </a>'
+            '<a name="hcquillfeather01-report-9"> </a><p>done</p></div>',
+        },
+    }
+    out = scrub(safe_harbor, report)
+    assert "quillfeather" not in orjson.dumps(out).decode()
+    assert f'name="hc{out["id"]}"' in out["text"]["div"]
+
+
+def test_ig_rendered_patient_summary_loses_the_name_before_gender_and_dob(
+    safe_harbor: FHIRScrubber,
+) -> None:
+    # The IG publisher renders a referenced Patient as "Family, Given Gender, DoB: date";
+    # the Patient itself is not in the document, so only that shape names the person.
+    report = {
+        "resourceType": "DiagnosticReport",
+        "id": "rad-9",
+        "status": "final",
+        "code": {"text": "MRI"},
+        "subject": {"reference": "Patient/pt-77"},
+        "text": {
+            "status": "generated",
+            "div": '<div xmlns="http://www.w3.org/1999/xhtml"><table><tr><td>Subject</td>'
+            "<td>Quillfeather-Brant, Zephyrina Female, DoB: 1961-06-15 ( MBI#7QX2K44PL09)</td>"
+            "</tr></table><p>Oswin Marlowe Male, DoB Unknown</p></div>",
+        },
+    }
+    div = scrub(safe_harbor, report)["text"]["div"]
+    assert "Quillfeather" not in div and "Zephyrina" not in div and "Brant" not in div
+    assert "1961-06-15" not in div
+    assert "Female, DoB" in div  # the gender and label stay
