@@ -1,4 +1,5 @@
-"""Red-team findings: realistic inputs that leaked PHI or were falsely quarantined.
+"""Adversarial inputs: realistic sender behaviour that leaked PHI or was falsely
+quarantined, found by red-team passes over the whole record path (scrub, verify).
 
 All PHI here is invented.
 """
@@ -229,3 +230,101 @@ def test_fhir_text_attachment_in_its_declared_charset_is_scrubbed_not_quarantine
     out = orjson.loads(process(bundle(PATIENT, document), "raw.fhir").value)
     data = out["entry"][1]["resource"]["content"][0]["attachment"]["data"]
     assert base64.b64decode(data).decode("latin-1") == "[NAME] seen"
+
+
+# --- a Z-segment that repeats PID's layout: Family^Given^Middle -----------------------
+
+
+@pytest.mark.parametrize("preset", ["safe-harbor", "limited-data-set", "pseudonymized"])
+def test_z_segment_name_in_xpn_layout_after_a_known_family_name(preset: str) -> None:
+    zpi = "ZPI|1||TST0042^^^GENHOSP^MR||QUILLFEATHER^OSWIN^BARTHOLOMEW||19580704\r"
+    out = process(MSH + PID + zpi + "NTE|1||Oswin phoned\r", preset=preset)
+    assert b"oswin" not in out.value.lower(), out.value
+    assert b"bartholomew" not in out.value.lower(), out.value
+
+
+def test_z_segment_words_after_an_unknown_first_component_are_kept() -> None:
+    out = process(MSH + PID + "ZPI|1|WARD^East^Wing\r")
+    assert b"WARD^East^Wing" in out.value
+
+
+def test_verifier_finds_a_given_name_in_a_z_segment_after_the_patients_family_name() -> None:
+    verifier = Verifier(load_policy("safe-harbor"))
+    source = (MSH + PID + "ZPI|1|QUILLFEATHER^OSWIN\r").encode()
+    clean = MSH + "PID|1||MRN-1^^^GENHOSP^MR\r"
+    assert not verifier.findings(source, (clean + "ZPI|1|[NAME]^[NAME]\r").encode(), "hl7v2")
+    leaked = (clean + "ZPI|1|[NAME]^OSWIN\r").encode()
+    assert verifier.findings(source, leaked, "hl7v2")["name"]
+
+
+# --- OBX whose observation name says what PHI its text value is ----------------------
+
+
+@pytest.mark.parametrize(
+    ("obx", "phi"),
+    [
+        (
+            "OBX|1|ST|56799-0^Emergency contact name^LN||Barnaby Vanterpool",
+            ["barnaby", "vanterpool"],
+        ),
+        ("OBX|1|TX|X1^Mother's maiden name^L||HESKETH", ["hesketh"]),
+        ("OBX|1|ST|X2^Contact's name^L||VANTERPOOL^BARNABY", ["barnaby", "vanterpool"]),
+        ("OBX|1|ST|X3^^L^^Home address||Mossbank Farm", ["mossbank"]),
+        ("OBX|1|ST|X4^Contact phone^L||6175550177", ["6175550177"]),
+        ("OBX|1|NM|X4^Cell phone number^L||6175550177", ["6175550177"]),
+    ],
+)
+@pytest.mark.parametrize("preset", ["safe-harbor", "pseudonymized"])
+def test_obx_text_value_labelled_as_phi_is_that_phi(obx: str, phi: list[str], preset: str) -> None:
+    out = process(MSH + PID + obx + "||||||F\r", preset=preset)
+    for value in phi:
+        assert value.encode() not in out.value.lower(), out.value
+
+
+def test_obx_labelled_name_is_replaced_in_the_messages_notes_too() -> None:
+    obx = "OBX|1|ST|56799-0^Emergency contact name^LN||Barnaby Vanterpool||||||F\r"
+    out = process(MSH + PID + "NTE|1||Barnaby called back\r" + obx)
+    assert b"barnaby" not in out.value.lower(), out.value
+
+
+def test_obx_text_without_a_phi_label_is_kept() -> None:
+    obx = "OBX|1|ST|X9^Name of medication^L||Amoxicillin||||||F\r"
+    assert b"Amoxicillin" in process(MSH + PID + obx).value
+
+
+def test_obx_labelled_city_is_removed_under_safe_harbor() -> None:
+    out = process(MSH + PID + "OBX|1|ST|X5^City of residence^L||Ellerby||||||F\r")
+    assert b"ellerby" not in out.value.lower(), out.value
+
+
+# --- a person's extension value that is a bare number: a phone, an SSN, an id --------
+
+
+@pytest.mark.parametrize("number", ["6175550199", "(617) 555 0199", "987654329", "55012345"])
+@pytest.mark.parametrize("preset", ["safe-harbor", "limited-data-set", "pseudonymized"])
+def test_person_extension_string_that_is_a_bare_number_is_an_identifier(
+    number: str, preset: str
+) -> None:
+    extension = {"url": "https://example.org/fhir/StructureDefinition/alt", "valueString": number}
+    out = process(orjson.dumps({**PATIENT, "extension": [extension]}), "raw.fhir", preset)
+    digits = "".join(c for c in number if c.isdigit())
+    assert digits[-4:].encode() not in out.value, out.value
+
+
+def test_person_extension_dates_and_words_keep_their_own_rules() -> None:
+    extensions = [
+        {"url": "https://example.org/a", "valueString": "2019-04-02"},
+        {"url": "https://example.org/b", "valueString": "prefers 2 pm"},
+    ]
+    out = orjson.loads(
+        process(orjson.dumps({**PATIENT, "extension": extensions}), "raw.fhir").value
+    )
+    assert [e["valueString"] for e in out["extension"]] == ["2019", "prefers 2 pm"]
+
+
+def test_verifier_finds_a_bare_number_string_in_a_persons_extension() -> None:
+    verifier = Verifier(load_policy("safe-harbor"))
+    extension = {"url": "https://example.org/alt", "valueString": "(617) 555-0199"}
+    source = orjson.dumps({**PATIENT, "extension": [extension]})
+    assert verifier.findings(source, b'{"note": "call 6175550199"}', "fhir")
+    assert not verifier.findings(source, b'{"note": "call [PHONE]"}', "fhir")
