@@ -54,13 +54,14 @@ views are not used (no tables), and nothing here serves payloads.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import gc
 import os
 import ssl
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, cast
 
 import faust
@@ -161,6 +162,7 @@ def create_app(config: WorkerConfig, scrubber: Scrubber) -> tuple[faust.App, Wor
     }
 
     transactional = config.processing_guarantee == "exactly_once"
+    gate = CommitGate()
 
     async def queue(out: OutputRecord, source: SourceRecord) -> Any:
         """Hand ``out`` to the producer; the returned future resolves on the broker's ack.
@@ -213,6 +215,14 @@ def create_app(config: WorkerConfig, scrubber: Scrubber) -> tuple[faust.App, Wor
 
             try:
                 final = await recover(processor, record, out, error, send)
+            except asyncio.CancelledError as exc:
+                task = asyncio.current_task()
+                if (task is not None and task.cancelling()) or app.should_stop:
+                    raise  # the worker is stopping: no ack, so the record comes back
+                # A send cancelled under a running worker: stop rather than leave the
+                # partition's commits wedged behind a record that never settles.
+                _fail(exc)
+                return
             except Exception as exc:
                 _fail(exc)  # nowhere safer to put it: no ack, so the record comes back
                 return
@@ -224,6 +234,7 @@ def create_app(config: WorkerConfig, scrubber: Scrubber) -> tuple[faust.App, Wor
             progress.settled()
             _account(metrics, record, out)
             in_order.settle(entry)
+            gate.settled()  # after its acknowledgement reached Faust
             tp = entry.event.message.tp
             highwater = app.consumer.highwater(tp) if app.consumer else None
             if highwater is not None:
@@ -232,9 +243,12 @@ def create_app(config: WorkerConfig, scrubber: Scrubber) -> tuple[faust.App, Wor
                 )
 
         def _fail(error: BaseException) -> None:
+            gate.fail()
             fatal.append(error)
             app.loop.create_task(app.crash(error))
 
+        if transactional:
+            gate.install(cast(Any, app.consumer))
         async for event in cast(Any, stream).noack().events():
             if fatal:
                 raise fatal[0]
@@ -257,13 +271,14 @@ def create_app(config: WorkerConfig, scrubber: Scrubber) -> tuple[faust.App, Wor
             metrics.latency.labels(fmt).observe(time.perf_counter() - started)
             entry.cost = len(record.value or b"") + len(out.value or b"")
             held.take(entry.cost)
-            try:
-                delivery = await queue(out, record)
-            except Exception as exc:
-                # Refused before it was even queued (an over-size record, say).
-                future = app.loop.create_future()
-                future.set_exception(exc)
-                delivery = future
+            async with gate.sending():
+                try:
+                    delivery = await queue(out, record)
+                except Exception as exc:
+                    # Refused before it was even queued (an over-size record, say).
+                    future = app.loop.create_future()
+                    future.set_exception(exc)
+                    delivery = future
             progress.sent()
             delivery.add_done_callback(functools.partial(settled, entry, record, out))
 
@@ -318,6 +333,61 @@ def create_app(config: WorkerConfig, scrubber: Scrubber) -> tuple[faust.App, Wor
     # registered on the app by the decorators
     del scrub, healthz, readyz, prometheus
     return app, metrics
+
+
+class CommitGate:
+    """exactly_once: a transaction commits exactly the outputs of the offsets it commits.
+
+    Faust's commit flushes the transactional producer (every output handed to it)
+    and commits the offsets acknowledged so far. An output sent but not yet
+    acknowledged (outputs are pipelined) would commit in this transaction while
+    its offset waits for the next: a crash in between shows it twice. So a commit
+    first closes the gate to new sends and waits until every output in flight
+    has settled and its acknowledgement reached Faust. In at_least_once mode the
+    gate is never installed and costs one uncontended lock per record.
+    """
+
+    def __init__(self) -> None:
+        self._lock = asyncio.Lock()
+        self._pending = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._failed = False
+
+    def fail(self) -> None:
+        """The worker is failing: no commit any more (its open transaction is aborted
+        when the restarted worker's producer takes over), and none waits forever."""
+        self._failed = True
+        self._idle.set()
+
+    @contextlib.asynccontextmanager
+    async def sending(self) -> AsyncIterator[None]:
+        """Around handing one output to the producer (it is pending from here)."""
+        async with self._lock:
+            self._pending += 1
+            self._idle.clear()
+            yield
+
+    def settled(self) -> None:
+        self._pending -= 1
+        if not self._pending:
+            self._idle.set()
+
+    async def commit(self, commit: Callable[[], Awaitable[Any]]) -> Any:
+        async with self._lock:  # no new output enters the transaction
+            await self._idle.wait()  # every output in it has its offset acknowledged
+            if self._failed:
+                return False
+            return await commit()
+
+    def install(self, consumer: Any) -> None:
+        """Route Faust's commits (periodic, on rebalance, on errors) through the gate."""
+        original = consumer.commit
+
+        async def gated_commit(*args: Any, **kwargs: Any) -> Any:
+            return await self.commit(lambda: original(*args, **kwargs))
+
+        consumer.commit = gated_commit
 
 
 class Progress:

@@ -12,7 +12,7 @@ from faust.exceptions import ProducerSendError
 from scrubbers.engine import Scrubber
 from scrubbers.keys import KeyRing
 from scrubbers.policy import load_policy
-from streams.app import InFlightBytes, Progress, deliver, settle_heap
+from streams.app import CommitGate, InFlightBytes, Progress, deliver, settle_heap
 from streams.pipeline import OutputRecord, RecordProcessor
 
 from .conftest import TEST_SECRET
@@ -131,3 +131,56 @@ def test_progress_reports_a_stall_only_while_outputs_wait_past_the_timeout() -> 
     progress.settled()
     assert progress.pending == 0 and progress.stalled_for(progress.last_settled + 3600) is None
     assert Progress(stall_timeout_s=0).stalled_for(start + 3600) is None
+
+
+def test_a_transactional_commit_waits_for_every_output_in_flight() -> None:
+    """exactly_once: a commit closes the gate to new sends and runs only once every
+    output handed to the producer has settled (its offset acknowledged), so no
+    transaction carries an output whose offset it does not commit."""
+
+    async def scenario() -> list[str]:
+        gate = CommitGate()
+        steps: list[str] = []
+        async with gate.sending():
+            steps.append("output 1 sent")
+
+        async def commit() -> bool:
+            steps.append("committed")
+            return True
+
+        committing = asyncio.ensure_future(gate.commit(commit))
+        await asyncio.sleep(0)
+
+        async def next_send() -> None:
+            async with gate.sending():
+                steps.append("output 2 sent")
+
+        sending = asyncio.ensure_future(next_send())
+        await asyncio.sleep(0)
+        steps.append("output 1 settled")
+        gate.settled()
+        await committing
+        await sending
+        return steps
+
+    assert asyncio.run(scenario()) == [
+        "output 1 sent",
+        "output 1 settled",
+        "committed",
+        "output 2 sent",
+    ]
+
+
+def test_a_failing_worker_never_commits_through_the_gate() -> None:
+    async def scenario() -> object:
+        gate = CommitGate()
+        async with gate.sending():
+            pass  # never settles: the worker fails
+
+        async def commit() -> bool:
+            raise AssertionError("must not commit")
+
+        gate.fail()
+        return await gate.commit(commit)
+
+    assert asyncio.run(scenario()) is False
