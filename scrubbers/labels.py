@@ -31,7 +31,7 @@ ANSWER_LABELS: Final[tuple[tuple[re.Pattern[str], Kind], ...]] = (
     (
         re.compile(
             _PERSON + r"(?:(?:home|work|mobile|cell|daytime|evening)\s+)*"
-            r"(?:phone|telephone|mobile|cell)(?:\s+(?:number|no|#))?"
+            r"(?:(?:phone|telephone)(?:\s+(?:number|no|#))?|(?:mobile|cell)\s+(?:number|no|#))"
         ),
         Kind.PHONE,
     ),
@@ -45,7 +45,14 @@ ANSWER_LABELS: Final[tuple[tuple[re.Pattern[str], Kind], ...]] = (
     ),
     (re.compile(_PERSON + r"(?:city|town)(?:\s+of\s+residence)?"), Kind.CITY),
     (re.compile(_PERSON + r"(?:zip|zip\s+code|postal\s+code|postcode)"), Kind.ZIP),
-    (re.compile(_PERSON + r"(?:ssn|social\s+security(?:\s+number)?)"), Kind.SSN),
+    (
+        re.compile(_PERSON + r"(?:ssn|social\s+security)(?:\s+(?:number|no|#))?"),
+        Kind.SSN,
+    ),
+    (
+        re.compile(_PERSON + r"(?:account|acct|billing\s+account)\s+(?:number|no|#|id)"),
+        Kind.ACCOUNT_NUMBER,
+    ),
     (
         re.compile(
             _PERSON + r"(?:mrn|medical\s+record(?:\s+(?:number|no|#))?|chart\s+(?:number|no|#))"
@@ -57,7 +64,8 @@ ANSWER_LABELS: Final[tuple[tuple[re.Pattern[str], Kind], ...]] = (
     (
         re.compile(
             _PERSON + r"(?:hn|hcn|phn|health\s+(?:card|insurance|plan)?\s*(?:number|no|#|id)"
-            r"|(?:member|subscriber|policy|insurance|medicare|medicaid)\s+(?:id|number|no|#))"
+            r"|(?:member|subscriber|(?:insurance\s+)?policy|insurance|medicare|medicaid)"
+            r"\s+(?:id|number|no|#))"
         ),
         Kind.HEALTH_PLAN_ID,
     ),
@@ -78,10 +86,18 @@ ANSWER_LABELS: Final[tuple[tuple[re.Pattern[str], Kind], ...]] = (
 _LABEL_PARENS: Final = str.maketrans("()", "  ")
 
 
-def answer_kind(label: Any) -> Kind | None:
-    """The kind of PHI a question or label asks for, by its text (None: not one of those)."""
+# A label that is only "Name" names a person on a form, but in a lab or pharmacy
+# result (OBX-3) as often a drug, test or specimen: not enough there.
+_BARE_LABELS: Final = frozenset({"name", "names"})
+
+
+def answer_kind(label: Any, bare_names: bool = True) -> Kind | None:
+    """The kind of PHI a question or label asks for, by its text (None: not one of
+    those). ``bare_names=False`` does not read a label that is only "Name" as a name."""
     if not isinstance(label, str) or len(label) > 80:
         return None
     text = label.casefold().translate(_LABEL_PARENS)
-    text = " ".join(text.split()).rstrip("?:*. ").replace("\u2019", "'")
+    text = " ".join(text.split()).rstrip("?:*.# ").replace("\u2019", "'")
+    if not bare_names and text in _BARE_LABELS:
+        return None
     return next((kind for pattern, kind in ANSWER_LABELS if pattern.fullmatch(text)), None)

@@ -130,9 +130,13 @@ def name_parts(text: str) -> tuple[str, str, str]:
 
 
 def code_kind(concept: Any) -> Kind | None:
-    """The kind of PHI a CodeableConcept names by its text or a coding's display."""
+    """The kind of PHI a CodeableConcept names by its text or a coding's display (an
+    observation's code: a bare "Name" there is as often a drug's or a test's)."""
     if not isinstance(concept, dict):
         return None
     labels = [concept.get("text")]
     labels += [c.get("display") for c in concept.get("coding") or () if isinstance(c, dict)]
-    return next((kind for label in labels if (kind := answer_kind(label)) is not None), None)
+    return next(
+        (kind for label in labels if (kind := answer_kind(label, bare_names=False)) is not None),
+        None,
+    )

@@ -968,7 +968,11 @@ class HL7Scrubber:
                     for number in tables.CODED_TEXT_COMPONENTS
                     if number <= len(concept)
                     and concept[number - 1]
-                    and (found := answer_kind(er7.readable(concept[number - 1], d, walk.codec)))
+                    and (
+                        found := answer_kind(
+                            er7.readable(concept[number - 1], d, walk.codec), bare_names=False
+                        )
+                    )
                     is not None
                 ),
                 None,

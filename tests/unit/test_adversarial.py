@@ -272,6 +272,10 @@ def test_verifier_finds_a_given_name_in_a_z_segment_after_the_patients_family_na
         ("OBX|1|ST|X3^^L^^Home address||Mossbank Farm", ["mossbank"]),
         ("OBX|1|ST|X4^Contact phone^L||6175550177", ["6175550177"]),
         ("OBX|1|NM|X4^Cell phone number^L||6175550177", ["6175550177"]),
+        ("OBX|4|ST|X5^Social Security No.||123456789", ["123456789"]),
+        ("OBX|4|ST|X5^SSN #||123456789", ["123456789"]),
+        ("OBX|4|ST|X6^Insurance policy number||XK44719920", ["xk44719920"]),
+        ("OBX|4|ST|X7^Account number||AC99182", ["ac99182"]),
     ],
 )
 @pytest.mark.parametrize("preset", ["safe-harbor", "pseudonymized"])
@@ -328,3 +332,19 @@ def test_verifier_finds_a_bare_number_string_in_a_persons_extension() -> None:
     source = orjson.dumps({**PATIENT, "extension": [extension]})
     assert verifier.findings(source, b'{"note": "call 6175550199"}', "fhir")
     assert not verifier.findings(source, b'{"note": "call [PHONE]"}', "fhir")
+
+
+@pytest.mark.parametrize(
+    "obx",
+    [
+        "OBX|1|ST|X1^Mobile||Independent with walker",
+        "OBX|1|ST|X2^Cell||Lymphocytes",
+        "OBX|1|ST|X3^Name||Metformin",
+    ],
+)
+def test_obx_labels_that_only_look_like_phi_labels_keep_their_values(obx: str) -> None:
+    """'Mobile' (mobility), 'Cell' (cell type) and a bare 'Name' (a drug's, a test's)
+    are no PHI labels in a result: the value stays."""
+    value = obx.rsplit("|", 1)[1]
+    out = process(MSH + PID + obx + "\r").value.decode()
+    assert value in out
