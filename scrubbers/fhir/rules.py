@@ -150,7 +150,12 @@ PHI_SEARCH_PARAMETERS: Final[dict[str, Kind]] = {
     "address-city": Kind.CITY,
     "address-postalcode": Kind.ZIP,
     "address-state": Kind.STATE,
+    "mothersmaidenname": Kind.NAME,
 }
+
+# Search parameters holding an expression (_filter=name eq Quillfeather) that can
+# carry any PHI in any form: left out of rewritten search URLs.
+OPAQUE_SEARCH_PARAMETERS: Final = frozenset({"_filter", "_query"})
 
 # Search parameters whose values are codes or paging controls, never PHI: kept.
 # Every other parameter no rule above names is scrubbed as free text (dates as dates).

@@ -1054,6 +1054,9 @@ class FHIRScrubber:
                     reference = self._pseudo_id(value, walk)  # a bare logical id
                 query.append((name, reference))
                 continue
+            if base in rules.OPAQUE_SEARCH_PARAMETERS:
+                walk.methods.add("redact")  # an expression that can carry any PHI
+                continue
             if kind is None:
                 query.append((name, self._search_value(base, value, walk)))
                 continue
@@ -1076,11 +1079,24 @@ class FHIRScrubber:
 
     def _phi_search_value(self, name: str, value: str, walk: _Walk) -> Any:
         """The policy's outcome for a PHI search value, taught to the text context
-        (dates are handled with their search prefix by the caller)."""
+        (dates are handled with their search prefix by the caller). A value that is
+        a list (``identifier=A1,A2``: FHIR's OR) is handled item by item."""
         base = _search_base(name)
         kind = rules.PHI_SEARCH_PARAMETERS[base]
+        if _search_modifier(name) == "missing" and value.strip().lower() in ("true", "false"):
+            return value  # name:missing=true asks whether there is one: no value
         if kind in DATE_KINDS and _SEARCH_DATE.fullmatch(value):
             return None  # the caller keeps the prefix and applies the date rule
+        if "," not in value:
+            return self._phi_search_item(base, kind, value, walk)
+        kept = []
+        for item in value.split(","):
+            outcome = self._phi_search_item(base, kind, item, walk)
+            if isinstance(outcome, str):
+                kept.append(outcome)
+        return ",".join(kept) if kept else Removal.VALUE
+
+    def _phi_search_item(self, base: str, kind: Kind, value: str, walk: _Walk) -> Any:
         system, bar, searched = value.rpartition("|")
         if bar and kind is Kind.MRN:
             # A token search (identifier=system|value): the value under its system's
@@ -1342,8 +1358,20 @@ class FHIRScrubber:
 
 def _search_base(name: str) -> str:
     """A search parameter's own name: a chained one (patient.name,
-    subject:Patient.birthdate) searches by its last link."""
-    return name.rsplit(".", 1)[-1].split(":", 1)[0].lower()
+    subject:Patient.birthdate) searches by its last link, a reverse chain
+    (_has:RelatedPerson:patient:name) by its last parameter."""
+    last = name.rsplit(".", 1)[-1]
+    if last[:5].lower() == "_has:":
+        last = last.rsplit(":", 1)[-1]
+    return last.split(":", 1)[0].lower()
+
+
+def _search_modifier(name: str) -> str:
+    """A parameter's modifier (name:missing -> "missing"), "" without one."""
+    last = name.rsplit(".", 1)[-1]
+    if last[:5].lower() == "_has:":
+        return ""
+    return last.partition(":")[2].lower()
 
 
 def _dict_setter(obj: dict[str, Any], key: str) -> Callable[[str], None]:

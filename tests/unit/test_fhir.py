@@ -1835,3 +1835,24 @@ def test_ig_rendered_patient_summary_loses_the_name_before_gender_and_dob(
     assert "Quillfeather" not in div and "Zephyrina" not in div and "Brant" not in div
     assert "1961-06-15" not in div
     assert "Female, DoB" in div  # the gender and label stay
+
+
+def test_search_urls_reverse_chains_or_lists_filters_and_missing_modifiers() -> None:
+    """_has reverse chains search by their last parameter; FHIR's OR lists are scrubbed
+    item by item (and teach the text context each item); _filter expressions are left
+    out; name:missing=true carries no name and teaches none."""
+    link = (
+        "https://ehr.example.org/fhir/Patient?_has:RelatedPerson:patient:name=Brackenridge"
+        "&mothersMaidenName=Hesketh&identifier=TST0042,TST0099&_content=TST0099"
+        "&_filter=name%20eq%20Vanterpool&name:missing=true&_count=10"
+    )
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "searchset",
+        "link": [{"relation": "self", "url": link}],
+    }
+    for preset in ("safe-harbor", "limited-data-set", "pseudonymized"):
+        url = scrub(make(preset), bundle)["link"][0]["url"]
+        for secret in ("Brackenridge", "Hesketh", "TST0042", "TST0099", "Vanterpool", "_filter"):
+            assert secret not in url, (preset, url)
+        assert "name%3Amissing=true" in url and "_count=10" in url
