@@ -66,14 +66,28 @@ class ElementType:
             return self
         return self.alternate
 
-    def fits(self, value: Any) -> bool:
-        """Whether ``value`` (or a list's first item) has this type's JSON form."""
+    def fits(self, value: Any, depth: int = 1) -> bool:
+        """Whether ``value`` (or a list's first item) has this type's JSON form: for an
+        object, its keys are this type's elements and (``depth`` levels down) their
+        values have those elements' forms (R5's CodeableReference ``{"reference":
+        {...}}`` is no R4B Reference)."""
         if isinstance(value, list):
             value = next((item for item in value if item is not None), None)
         if value is None:
             return True
         if isinstance(value, dict):
-            return self.model is not None
+            if self.model is None:
+                return False
+            elements = children(self.model)
+            if elements is None:
+                return True
+            for key, item in value.items():
+                element = elements.get(key[1:] if key[:1] == "_" else key)
+                if element is None:
+                    return False
+                if depth > 0 and key[:1] != "_" and not element.fits(item, depth - 1):
+                    return False
+            return True
         if self.model is not None:
             return False
         if isinstance(value, bool):

@@ -1856,3 +1856,29 @@ def test_search_urls_reverse_chains_or_lists_filters_and_missing_modifiers() -> 
         for secret in ("Brackenridge", "Hesketh", "TST0042", "TST0099", "Vanterpool", "_filter"):
             assert secret not in url, (preset, url)
         assert "name%3Amissing=true" in url and "_count=10" in url
+
+
+def test_r5_complex_elements_retyped_from_r4b_complex_ones_are_read_as_r5() -> None:
+    """R5 made ServiceRequest.supportingInfo a CodeableReference and
+    DocumentReference.context a list of References, where R4B has a Reference and
+    a backbone: the object's keys and their forms pick the version."""
+    service_request = {
+        "resourceType": "ServiceRequest",
+        "id": "s1",
+        "status": "active",
+        "intent": "order",
+        "subject": {"reference": "Patient/p1"},
+        "supportingInfo": [{"reference": {"reference": "Observation/o1"}}],
+    }
+    document_reference = {
+        "resourceType": "DocumentReference",
+        "id": "d1",
+        "status": "current",
+        "subject": {"reference": "Patient/p1"},
+        "context": [{"reference": "Encounter/e1"}],
+        "content": [{"attachment": {"contentType": "text/plain", "size": "12"}}],
+    }
+    for resource in (service_request, document_reference):
+        [result] = make().scrub_bytes(orjson.dumps(resource))
+        assert result.error is None, (resource["resourceType"], result.error)
+        assert result.output is not None and b"Observation/o1" not in result.output
