@@ -667,6 +667,10 @@ class TextScrubber:
         a known one has every word of it, the longest included, among the text's."""
         return not self._raw_tokens.isdisjoint(_TOKEN.findall(text.casefold()))
 
+    def finds_known(self, text: str) -> bool:
+        """Whether ``text`` holds, as a word, PHI this message has named."""
+        return bool(text.strip()) and bool(self._context_spans(text))
+
     def known(self, value: str) -> str | None:
         """The replacement of a PHI value already replaced in this message, if any.
 

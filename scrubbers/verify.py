@@ -324,6 +324,8 @@ _HL7_BASE64_RUN: Final = re.compile(
 
 
 _HEX_RUN: Final = re.compile(r"[0-9A-F]+")
+_MARKUP_TAG: Final = re.compile(r"<[^<>]{0,4000}>")
+_RTF_CONTROL: Final = re.compile(r"\\[a-z]{1,32}-?\d{0,10} ?|\\\*|[{}]")
 
 
 def _hl7_payloads(text: str) -> str:
@@ -387,6 +389,12 @@ class Verifier:
                 values = _fhir_values(orjson.loads(source))
             except orjson.JSONDecodeError:
                 values = iter(())
+        if "<" in text:
+            # Markup splits words a reader sees whole ("Quill<b>feather</b>"): the
+            # text without its tags is searched too.
+            text += "\n" + _MARKUP_TAG.sub("", text)
+        if "{\\" in text:  # RTF splits them with groups and control words
+            text += "\n" + _RTF_CONTROL.sub("", text)
         folded = text.casefold()
         for kind, value in _dedupe(values):
             if kind not in self._checked:

@@ -105,6 +105,7 @@ def _charset_of(content_type: str) -> str:
 
 
 _TAG: Final = re.compile(r"(<[^>]*>)")
+_XHTML: Final = "http://www.w3.org/1999/xhtml"
 _ATTRIBUTE: Final = re.compile(r"""(\s([\w:.-]+)\s*=\s*(["']))(.*?)(\3)""", re.DOTALL)
 # Attributes that only shape the page; every other attribute value is scrubbed as text.
 _LAYOUT_ATTRIBUTES: Final = frozenset(
@@ -1189,6 +1190,7 @@ class FHIRScrubber:
         if walk.ids:  # "<b>id</b>: f001", "id: a2;": an id by its label, whatever it looks like
             markup = _ID_LABEL.sub(lambda m: self._labelled_id(m, walk), markup)
         pieces = _TAG.split(markup)
+        original = list(pieces)
         for index, piece in enumerate(pieces):
             if not piece:
                 continue
@@ -1196,6 +1198,16 @@ class FHIRScrubber:
                 pieces[index] = _ATTRIBUTE.sub(lambda m: self._scrub_attribute(m, walk), piece)
             elif piece.strip():
                 pieces[index] = self._scrub_escaped(piece, walk)
+        # Markup can split a word a reader sees whole ("Quill<b>feather</b>", a phone
+        # across cells): when the scrubbed narrative's text without its tags still
+        # holds PHI the document named, the narrative is written as its original
+        # text without tags, scrubbed as one (its formatting is lost, not its words).
+        if walk.ctx.text.finds_known(html.unescape("".join(pieces[0::2]))):
+            plain = html.unescape("".join(original[0::2]))
+            flattened = walk.ctx.apply(plain, _FREE_TEXT)
+            walk.methods.add("scrub")
+            text = flattened if isinstance(flattened, str) else ""
+            return f'<div xmlns="{_XHTML}">{html.escape(text, quote=False)}</div>'
         return "".join(pieces)
 
     def _scrub_attribute(self, match: re.Match[str], walk: _Walk) -> str:

@@ -1882,3 +1882,22 @@ def test_r5_complex_elements_retyped_from_r4b_complex_ones_are_read_as_r5() -> N
         [result] = make().scrub_bytes(orjson.dumps(resource))
         assert result.error is None, (resource["resourceType"], result.error)
         assert result.output is not None and b"Observation/o1" not in result.output
+
+
+def test_phi_split_across_narrative_tags_is_scrubbed() -> None:
+    """Markup can split a word a reader sees whole: the narrative is written as its
+    text, scrubbed as one, when its tag-free text still holds the document's PHI."""
+    patient = {
+        **PATIENT,
+        "telecom": [{"system": "phone", "value": "617-555-0142"}],
+        "text": {
+            "status": "generated",
+            "div": '<div xmlns="http://www.w3.org/1999/xhtml">Seen: Quill<b>feather</b>, '
+            "phone 617-555-<b>0142</b></div>",
+        },
+    }
+    for preset in ("safe-harbor", "limited-data-set", "pseudonymized"):
+        div = scrub(make(preset), patient)["text"]["div"]
+        plain = re.sub(r"<[^>]*>", "", div)
+        assert "Quillfeather" not in plain and "617-555-0142" not in plain, (preset, div)
+        assert div.startswith('<div xmlns="http://www.w3.org/1999/xhtml">')

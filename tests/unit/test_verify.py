@@ -193,3 +193,11 @@ def test_hl7_base64_payloads_are_read_and_hex_pseudonyms_skipped() -> None:
     assert verifier.findings(ADT.encode(), leaked.encode(), "hl7v2")["name"] >= 1
     clean = "MSH|^~\\&|A|B|C|D|2024||ORU^R01|1|P|2.5\rPID|1||MRN-5555318FE7F3EE4B39D0\r"
     assert verifier.findings(ADT.encode(), clean.encode(), "hl7v2") == {}
+
+
+def test_words_split_by_markup_are_read_whole() -> None:
+    """A name split by tags in output markup ("Quill<b>feather</b>") is found."""
+    verifier = Verifier(load_policy("safe-harbor"))
+    payload = base64.b64encode(b"<p>Seen QUILL<b>FEATHER</b> today</p>").decode()
+    leaked = f"MSH|^~\\&|A|B|C|D|2024||ORU^R01|1|P|2.5\rOBX|1|ED|X||^TEXT^HTML^Base64^{payload}\r"
+    assert verifier.findings(ADT.encode(), leaked.encode(), "hl7v2")["name"] >= 1
