@@ -162,7 +162,7 @@ def create_app(config: WorkerConfig, scrubber: Scrubber) -> tuple[faust.App, Wor
     }
 
     transactional = config.processing_guarantee == "exactly_once"
-    gate = CommitGate()
+    gate = CommitGate(progress)
 
     async def queue(out: OutputRecord, source: SourceRecord) -> Any:
         """Hand ``out`` to the producer; the returned future resolves on the broker's ack.
@@ -231,10 +231,9 @@ def create_app(config: WorkerConfig, scrubber: Scrubber) -> tuple[faust.App, Wor
         def _finish(entry: Pending[Any], record: SourceRecord, out: Any) -> None:
             window.release()
             held.release(entry.cost)
-            progress.settled()
             _account(metrics, record, out)
             in_order.settle(entry)
-            gate.settled()  # after its acknowledgement reached Faust
+            progress.settled()  # after its acknowledgement reached Faust
             tp = entry.event.message.tp
             highwater = app.consumer.highwater(tp) if app.consumer else None
             if highwater is not None:
@@ -279,7 +278,6 @@ def create_app(config: WorkerConfig, scrubber: Scrubber) -> tuple[faust.App, Wor
                     future = app.loop.create_future()
                     future.set_exception(exc)
                     delivery = future
-            progress.sent()
             delivery.add_done_callback(functools.partial(settled, entry, record, out))
 
     async def freeze_startup_heap() -> None:
@@ -335,6 +333,48 @@ def create_app(config: WorkerConfig, scrubber: Scrubber) -> tuple[faust.App, Wor
     return app, metrics
 
 
+class Progress:
+    """Outputs in flight and whether they are settling: the liveness signal of a
+    worker whose event loop still answers HTTP while its producer is wedged, and
+    what a transactional commit waits for (see :class:`CommitGate`)."""
+
+    def __init__(self, stall_timeout_s: float) -> None:
+        self.stall_timeout_s = stall_timeout_s
+        self.pending = 0
+        self.last_settled = time.monotonic()
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    def sent(self) -> None:
+        if not self.pending:
+            self.last_settled = time.monotonic()  # the wait starts now, not at the last one
+        self.pending += 1
+        self._idle.clear()
+
+    def settled(self) -> None:
+        """An output settled and its input's acknowledgement reached Faust."""
+        self.pending -= 1
+        self.last_settled = time.monotonic()
+        if not self.pending:
+            self._idle.set()
+
+    async def idle(self) -> None:
+        """Until nothing is in flight (or :meth:`release` gives up waiting)."""
+        await self._idle.wait()
+
+    def release(self) -> None:
+        """Wake whoever waits for idleness: the worker is failing and nothing more
+        will settle (``pending`` keeps its count for /healthz)."""
+        self._idle.set()
+
+    def stalled_for(self, now: float) -> float | None:
+        """Seconds outputs have waited with none settling, past the timeout; else None."""
+        waited = now - self.last_settled
+        if self.pending and self.stall_timeout_s > 0 and waited > self.stall_timeout_s:
+            return waited
+        return None
+
+
 class CommitGate:
     """exactly_once: a transaction commits exactly the outputs of the offsets it commits.
 
@@ -342,40 +382,33 @@ class CommitGate:
     and commits the offsets acknowledged so far. An output sent but not yet
     acknowledged (outputs are pipelined) would commit in this transaction while
     its offset waits for the next: a crash in between shows it twice. So a commit
-    first closes the gate to new sends and waits until every output in flight
-    has settled and its acknowledgement reached Faust. In at_least_once mode the
-    gate is never installed and costs one uncontended lock per record.
+    first closes the gate to new sends and waits until ``progress`` says every
+    output in flight has settled and its acknowledgement reached Faust. In
+    at_least_once mode the gate is never installed and costs one uncontended lock
+    per record.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, progress: Progress) -> None:
+        self._progress = progress
         self._lock = asyncio.Lock()
-        self._pending = 0
-        self._idle = asyncio.Event()
-        self._idle.set()
         self._failed = False
 
     def fail(self) -> None:
         """The worker is failing: no commit any more (its open transaction is aborted
         when the restarted worker's producer takes over), and none waits forever."""
         self._failed = True
-        self._idle.set()
+        self._progress.release()
 
     @contextlib.asynccontextmanager
     async def sending(self) -> AsyncIterator[None]:
-        """Around handing one output to the producer (it is pending from here)."""
+        """Around handing one output to the producer (it is in flight from here)."""
         async with self._lock:
-            self._pending += 1
-            self._idle.clear()
+            self._progress.sent()
             yield
-
-    def settled(self) -> None:
-        self._pending -= 1
-        if not self._pending:
-            self._idle.set()
 
     async def commit(self, commit: Callable[[], Awaitable[Any]]) -> Any:
         async with self._lock:  # no new output enters the transaction
-            await self._idle.wait()  # every output in it has its offset acknowledged
+            await self._progress.idle()  # every output in it has its offset acknowledged
             if self._failed:
                 return False
             return await commit()
@@ -388,32 +421,6 @@ class CommitGate:
             return await self.commit(lambda: original(*args, **kwargs))
 
         consumer.commit = gated_commit
-
-
-class Progress:
-    """Whether outputs are settling: the liveness signal of a worker whose event
-    loop still answers HTTP while its producer is wedged."""
-
-    def __init__(self, stall_timeout_s: float) -> None:
-        self.stall_timeout_s = stall_timeout_s
-        self.pending = 0
-        self.last_settled = time.monotonic()
-
-    def sent(self) -> None:
-        if not self.pending:
-            self.last_settled = time.monotonic()  # the wait starts now, not at the last one
-        self.pending += 1
-
-    def settled(self) -> None:
-        self.pending -= 1
-        self.last_settled = time.monotonic()
-
-    def stalled_for(self, now: float) -> float | None:
-        """Seconds outputs have waited with none settling, past the timeout; else None."""
-        waited = now - self.last_settled
-        if self.pending and self.stall_timeout_s > 0 and waited > self.stall_timeout_s:
-            return waited
-        return None
 
 
 class InFlightBytes:

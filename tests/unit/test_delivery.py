@@ -139,7 +139,8 @@ def test_a_transactional_commit_waits_for_every_output_in_flight() -> None:
     transaction carries an output whose offset it does not commit."""
 
     async def scenario() -> list[str]:
-        gate = CommitGate()
+        progress = Progress(stall_timeout_s=30)
+        gate = CommitGate(progress)
         steps: list[str] = []
         async with gate.sending():
             steps.append("output 1 sent")
@@ -158,7 +159,7 @@ def test_a_transactional_commit_waits_for_every_output_in_flight() -> None:
         sending = asyncio.ensure_future(next_send())
         await asyncio.sleep(0)
         steps.append("output 1 settled")
-        gate.settled()
+        progress.settled()
         await committing
         await sending
         return steps
@@ -173,7 +174,7 @@ def test_a_transactional_commit_waits_for_every_output_in_flight() -> None:
 
 def test_a_failing_worker_never_commits_through_the_gate() -> None:
     async def scenario() -> object:
-        gate = CommitGate()
+        gate = CommitGate(Progress(stall_timeout_s=30))
         async with gate.sending():
             pass  # never settles: the worker fails
 
