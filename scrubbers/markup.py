@@ -1,6 +1,6 @@
 """Free text inside HTML or XML (an HL7v2 ED payload of subtype HTML, XML or CDA).
 
-Text nodes and attribute values are scrubbed with their character references
+Text nodes and attribute values (quoted or not) are scrubbed with their character references
 decoded (``Z&eacute;phyrina``, ``&#x51;uill``), CDATA sections as they are;
 comments are removed (nobody reads them, anything can hide in them); attributes
 that only shape the page keep their values. The scan is linear in the length of
@@ -15,8 +15,9 @@ import re
 from collections.abc import Callable
 from typing import Final
 
-# One attribute: name, "=", a quoted value without its quote inside.
-_ATTRIBUTE: Final = re.compile(r"""(\s[\w:.-]+\s*=\s*)(?:"([^"]*)"|'([^']*)')""")
+# One attribute: name, "=", a value in double quotes, single quotes or none (HTML
+# allows ``<td title=Quillfeather>``).
+_ATTRIBUTE: Final = re.compile(r"""(\s[\w:.-]+\s*=\s*)(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))""")
 _ATTRIBUTE_NAME: Final = re.compile(r"\s([\w:.-]+)")
 LAYOUT_ATTRIBUTES: Final = frozenset(
     {"xmlns", "class", "style", "id", "lang", "xml:lang", "dir", "colspan", "rowspan", "span"}
@@ -72,8 +73,8 @@ def _attribute(match: re.Match[str], scrub: Callable[[str], str]) -> str:
     name = _ATTRIBUTE_NAME.match(match.group(1))
     if name is not None and name.group(1).lower() in LAYOUT_ATTRIBUTES:
         return match.group(0)
-    quote = '"' if match.group(2) is not None else "'"
-    escaped = match.group(2) if match.group(2) is not None else match.group(3)
+    quote = "'" if match.group(3) is not None else '"'  # an unquoted value gets quotes
+    escaped = next(value for value in match.group(2, 3, 4) if value is not None)
     text = html.unescape(escaped)
     outcome = scrub(text)
     if outcome == text:

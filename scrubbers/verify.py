@@ -27,6 +27,7 @@ from typing import Any, Final
 
 import orjson
 
+from parsers import rtf
 from scrubbers.kinds import Kind
 from scrubbers.policy import Policy
 from scrubbers.target import Target
@@ -393,8 +394,10 @@ class Verifier:
             # Markup splits words a reader sees whole ("Quill<b>feather</b>"): the
             # text without its tags is searched too.
             text += "\n" + _MARKUP_TAG.sub("", text)
-        if "{\\" in text:  # RTF splits them with groups and control words
-            text += "\n" + _RTF_CONTROL.sub("", text)
+        if "{\\" in text:
+            # RTF splits words with groups and control words, and writes letters
+            # outside ASCII as escapes in its declared code page (Z\\'e9phyrina).
+            text += "\n" + _RTF_CONTROL.sub("", rtf.read_escapes(text))
         folded = text.casefold()
         for kind, value in _dedupe(values):
             if kind not in self._checked:

@@ -176,6 +176,7 @@ def _ed_text(out: OutputRecord) -> bytes:
     ("subtype", "payload"),
     [
         ("html", b"<p title='Zephyrina Q'>Patient Z&eacute;phyrina &#x51;uillfeather</p>"),
+        ("html", b"<td title=Quillfeather class=x>Patient Z&eacute;phyrina seen</td>"),
         ("xml", b"<n><given>Z&#233;phyrina</given><![CDATA[Quillfeather]]></n>"),
         ("rtf", b"{\\rtf1\\ansi Patient Z\\'e9phyrina Quillfeather\\par}"),
         ("rtf", b"{\\rtf1\\ansi Patient Z\\u233?phyrina Quillfeather\\par}"),
@@ -185,6 +186,21 @@ def test_ed_markup_and_rtf_payloads_are_read_before_scrubbing(subtype: str, payl
     pid = PID.replace("ZEPHYRINA", "Z\\XC9\\PHYRINA")
     text = _ed_text(process(MSH + pid + _ed(subtype, payload)))
     assert b"phyrina" not in text.lower() and b"uillfeather" not in text.lower(), text
+
+
+def test_rtf_hex_escapes_are_read_in_the_code_page_the_document_declares() -> None:
+    msh = MSH.replace("|P|2.5.1", "|P|2.5.1|||||UNICODE UTF-8")
+    pid = PID.replace("QUILLFEATHER^ZEPHYRINA", "ПЕРЕПЁЛКИНА^ЗЕФИРИНА")
+    name = "Перепёлкина".encode("cp1251")
+    payload = (
+        b"{\\rtf1\\ansi\\ansicpg1251 Patient "
+        + b"".join(b"\\'%02x" % byte for byte in name)
+        + b" seen\\par}"
+    )
+    text = _ed_text(process((msh + pid + _ed("rtf", payload)).encode()))
+    assert b"\\ansicpg1251" in text and b"seen" in text
+    for byte in name:  # not one letter of the name is left, in either case
+        assert b"\\'%02x" % byte not in text.lower(), text
 
 
 def test_ed_text_in_the_message_character_set_is_scrubbed_not_quarantined() -> None:
@@ -209,6 +225,18 @@ def test_verifier_reads_hl7_encapsulated_payloads_and_their_entities() -> None:
     for payload in (b"<p>Mrs Quillfeather</p>", b"<p>Z&eacute;phyrina seen</p>"):
         output = (clean + _ed("html", payload)).encode()
         assert verifier.findings(source, output, "hl7v2")["name"], payload
+
+
+def test_verifier_reads_rtf_escapes_in_the_declared_code_page() -> None:
+    verifier = Verifier(load_policy("safe-harbor"))
+    source = (MSH + PID.replace("QUILLFEATHER", "ПЕРЕПЁЛКИНА")).encode()
+    clean = MSH + "PID|1||MRN-1^^^GENHOSP^MR\r"
+    header = b"{\\rtf1\\ansi\\ansicpg1251 "
+    assert not verifier.findings(source, (clean + _ed("rtf", header + b"seen}")).encode(), "hl7v2")
+    escaped = b"".join(b"\\'%02x" % byte for byte in "Перепёлкина".encode("cp1251"))
+    for body in (escaped, b"\\u1055?\\u1077?" + escaped[8:]):
+        output = (clean + _ed("rtf", header + b"Mrs " + body + b" seen}")).encode()
+        assert verifier.findings(source, output, "hl7v2")["name"], body
 
 
 def test_fhir_text_attachment_in_its_declared_charset_is_scrubbed_not_quarantined() -> None:
