@@ -2,7 +2,7 @@
 
 Same shape as the phi-scrub worker (one agent, raw bytes, an input acked only
 once the broker acknowledged its output, up to the worker's default 1,000
-outputs in flight) but copies values unchanged, so the
+outputs in flight, the same Worker class and log level) but copies values unchanged, so the
 difference between the two is the cost of scrubbing and verification.
 
 Usage: python bench/passthrough_app.py BOOTSTRAP INPUT_TOPIC OUTPUT_TOPIC GROUP
@@ -18,6 +18,9 @@ import tempfile
 from typing import Any, cast
 
 import faust
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from streams.worker_cli import ServiceWorker
 
 MAX_IN_FLIGHT = 1000  # the worker's default PHI_SCRUB_MAX_IN_FLIGHT
 
@@ -59,7 +62,7 @@ def main() -> None:
             cast(asyncio.Future[Any], delivery).add_done_callback(functools.partial(settled, event))
 
     del copy
-    faust.Worker(app, loglevel="WARNING", quiet=True).execute_from_commandline()
+    ServiceWorker(app, loglevel="WARNING", quiet=True).execute_from_commandline()
 
 
 if __name__ == "__main__":

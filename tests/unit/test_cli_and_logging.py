@@ -9,13 +9,14 @@ from importlib.metadata import version
 from pathlib import Path
 
 import click
+import faust
 import pytest
 import structlog
 from click.testing import CliRunner
 
 from streams.cli import cli
-from streams.logs import configure_logging, resolve_format
-from streams.worker_cli import worker_command
+from streams.logs import configure_logging, dict_config, resolve_format
+from streams.worker_cli import ServiceWorker, worker_command
 
 
 def test_version_and_help() -> None:
@@ -107,3 +108,25 @@ def test_the_worker_takes_its_log_level_and_format_from_the_environment(
         worker_command.make_context("worker", [])
     monkeypatch.setenv("PHI_SCRUB_LOG_FORMAT", "console")
     assert cli.make_context("phi-scrub", ["worker"]).params["log_format"] == "console"
+
+
+@pytest.mark.parametrize("level", ["WARNING", "ERROR", "INFO"])
+def test_the_worker_keeps_the_root_logger_at_its_level(level: str) -> None:
+    """faust's own Worker lowers the root logger to DEBUG at WARNING and above
+    (for its terminal spinner), so every debug call of Faust and aiokafka would
+    build a log record; the service's worker keeps the configured level."""
+    app = faust.App("log-level-check", broker="kafka://127.0.0.1:1")
+    root = logging.getLogger()
+    saved_level, saved_handlers = root.level, root.handlers[:]
+    try:
+        worker = ServiceWorker(
+            app, loglevel=level, quiet=True, logging_config=dict_config(None, level)
+        )
+        worker._setup_logging()
+        assert root.level == logging.getLevelNamesMapping()[level]
+        assert not logging.getLogger("aiokafka.producer.producer").isEnabledFor(logging.DEBUG)
+        assert worker.spinner is None
+        assert all(type(h).__name__ != "SpinnerHandler" for h in root.handlers)
+    finally:
+        root.setLevel(saved_level)
+        root.handlers[:] = saved_handlers
