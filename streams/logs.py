@@ -9,7 +9,10 @@ Standard-library logging (faust, aiokafka, kafka-python) is routed through
 the same renderer so every line has one shape.
 
 Log events must never carry payloads or PHI values: callers log topic,
-partition, offset, record id and counts only.
+partition, offset, record id and counts only. The Kafka libraries do log
+payloads at DEBUG (faust's ``send: ... v=...`` and aiokafka's ``Sending (key=...
+value=...)``, which for a quarantine record is the raw message), so their
+loggers never go below INFO, whatever level the service runs at.
 """
 
 from __future__ import annotations
@@ -26,6 +29,13 @@ LogFormat = Literal["json", "console"]
 LOG_FORMAT_ENV: Final = "PHI_SCRUB_LOG_FORMAT"
 LOG_LEVEL_ENV: Final = "PHI_SCRUB_LOG_LEVEL"
 _FORMATS: Final = ("json", "console")
+# Libraries whose DEBUG lines carry record keys and values.
+PAYLOAD_LOGGERS: Final = ("faust", "aiokafka", "kafka", "mode")
+
+
+def library_level(level: int) -> int:
+    """The level of the :data:`PAYLOAD_LOGGERS`: the service's, but never DEBUG."""
+    return max(level, logging.INFO)
 
 
 def _shared_processors() -> list[structlog.typing.Processor]:
@@ -90,7 +100,18 @@ def dict_config(log_format: str | None = None, level: str = "INFO") -> dict[str,
             }
         },
         "root": {"handlers": ["stderr"], "level": level},
+        "loggers": {
+            name: {"level": logging.getLevelName(library_level(_level_number(level)))}
+            for name in PAYLOAD_LOGGERS
+        },
     }
+
+
+def _level_number(name: str) -> int:
+    number = logging.getLevelNamesMapping().get(name.upper())
+    if number is None:
+        raise ValueError(f"{LOG_LEVEL_ENV} must be a logging level name, got {name!r}")
+    return number
 
 
 def configure_logging(
@@ -104,10 +125,7 @@ def configure_logging(
     ``PHI_SCRUB_LOG_LEVEL``). Safe to call more than once.
     """
     chosen = resolve_format(log_format or os.environ.get(LOG_FORMAT_ENV))
-    level_name = (level or os.environ.get(LOG_LEVEL_ENV) or "INFO").upper()
-    numeric_level = logging.getLevelNamesMapping().get(level_name)
-    if numeric_level is None:
-        raise ValueError(f"{LOG_LEVEL_ENV} must be a logging level name, got {level_name!r}")
+    numeric_level = _level_number(level or os.environ.get(LOG_LEVEL_ENV) or "INFO")
 
     formatter = _formatter(chosen)
     handler: logging.StreamHandler[TextIO] = logging.StreamHandler(stream or sys.stderr)
@@ -115,6 +133,8 @@ def configure_logging(
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(numeric_level)
+    for name in PAYLOAD_LOGGERS:
+        logging.getLogger(name).setLevel(library_level(numeric_level))
 
     structlog.configure(
         processors=[

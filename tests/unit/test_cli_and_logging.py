@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import logging.config
 from importlib.metadata import version
 from pathlib import Path
 
@@ -15,7 +16,7 @@ import structlog
 from click.testing import CliRunner
 
 from streams.cli import cli
-from streams.logs import configure_logging, dict_config, resolve_format
+from streams.logs import PAYLOAD_LOGGERS, configure_logging, dict_config, resolve_format
 from streams.worker_cli import ServiceWorker, worker_command
 
 
@@ -129,4 +130,35 @@ def test_the_worker_keeps_the_root_logger_at_its_level(level: str) -> None:
         assert all(type(h).__name__ != "SpinnerHandler" for h in root.handlers)
     finally:
         root.setLevel(saved_level)
+        root.handlers[:] = saved_handlers
+
+
+def test_kafka_libraries_never_log_payloads_even_at_debug() -> None:
+    """faust and aiokafka log record values at DEBUG (a quarantine record's value
+    is the raw message): their loggers stay at INFO when the service runs at DEBUG,
+    while the service's own debug lines still show."""
+    root = logging.getLogger()
+    saved = {name: logging.getLogger(name).level for name in ("", *PAYLOAD_LOGGERS)}
+    saved_handlers = root.handlers[:]
+    try:
+        buffer = io.StringIO()
+        configure_logging("json", level="DEBUG", stream=buffer)
+        logging.getLogger("faust.topics").debug("send: v=%r", "ZEPHYRINA QUILLFEATHER")
+        logging.getLogger("aiokafka.producer.producer").debug("Sending value=%s", "TST0042")
+        logging.getLogger("kafka.conn").debug("payload %s", "617-555-0142")
+        structlog.get_logger("phi_scrub.worker").debug("own debug line", offset=7)
+        logging.getLogger("aiokafka.consumer").info("rebalance done")
+        text = buffer.getvalue()
+        for value in ("ZEPHYRINA", "TST0042", "617-555-0142"):
+            assert value not in text
+        assert "own debug line" in text and "rebalance done" in text
+        logging.config.dictConfig(dict_config(None, "DEBUG"))
+        assert root.level == logging.DEBUG
+        for name in PAYLOAD_LOGGERS:
+            assert not logging.getLogger(f"{name}.x").isEnabledFor(logging.DEBUG), name
+        logging.config.dictConfig(dict_config(None, "ERROR"))
+        assert not logging.getLogger("aiokafka.x").isEnabledFor(logging.WARNING)
+    finally:
+        for name, level in saved.items():
+            logging.getLogger(name).setLevel(level)
         root.handlers[:] = saved_handlers
