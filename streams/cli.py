@@ -1,7 +1,7 @@
 """The ``phi-scrub`` command line.
 
 Subcommands are added by the features that own them (``scrub``, ``worker``,
-``topics``, ``config``); this module only wires the group, the version and
+``topics``, ``config``, ``quarantine``); this module only wires the group, the version and
 logging so every subcommand starts the same way.
 """
 
@@ -14,6 +14,7 @@ import click
 from scrubbers.native import build_kind
 from streams.logs import LOG_FORMAT_ENV, configure_logging
 from streams.policy_cli import policy_group
+from streams.quarantine_cli import quarantine_group
 from streams.scrub_cli import scrub_command
 from streams.worker_cli import config_group, topics_group, worker_command
 
@@ -48,6 +49,7 @@ cli.add_command(scrub_command)
 cli.add_command(worker_command)
 cli.add_command(topics_group)
 cli.add_command(config_group)
+cli.add_command(quarantine_group)
 
 
 def main() -> None:

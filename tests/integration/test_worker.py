@@ -486,3 +486,68 @@ def test_readyz_is_503_until_partitions_are_assigned(
         assert "phi_scrub_assigned_partitions 0.0" in metrics
     finally:
         assert _stop(worker) == 0
+
+
+def test_quarantined_records_are_redriven_once_their_cause_is_fixed(
+    kafka_bootstrap: str, topics: dict[str, str], tmp_path: Path
+) -> None:
+    """Dead-letter re-drive: a worker with a too-small size limit quarantines a
+    valid ADT (RecordTooLarge) beside binary junk; ``phi-scrub quarantine replay``
+    with the limit fixed sends the ADT, de-identified, to its topic with the record
+    id of its source position, leaves the junk where it is, and commits: a second
+    run re-drives nothing. ``--dry-run`` sends and commits nothing."""
+    port = _free_port()
+    env = {**_env(kafka_bootstrap, topics, port), "PHI_SCRUB_MAX_RECORD_BYTES": "200"}
+    cli = [sys.executable, "-m", "streams.cli"]
+    subprocess.run([*cli, "topics", "ensure"], env=env, check=True, capture_output=True)
+    producer = KafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all")
+    sent = [
+        producer.send(topics["hl7"], key=b"QUILLFEATHER-TST0042", value=value, partition=0)
+        for value in (ADT.encode(), b"\x00\x01\xfe\xff" * 16)
+    ]
+    offsets = [future.get(timeout=60).offset for future in sent]
+    producer.close()
+    with (tmp_path / "worker.log").open("wb") as log:
+        worker = subprocess.Popen([*cli, "worker"], env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        first = _consume(kafka_bootstrap, [topics["quarantine"]], 2, timeout=120)
+    finally:
+        assert _stop(worker) == 0
+    classes = {
+        int(dict(m.headers)["phi-scrub.source-offset"]): dict(m.headers)["phi-scrub.error-class"]
+        for m in first
+    }
+    assert classes[offsets[0]] == b"RecordTooLarge" and classes[offsets[1]] != b"RecordTooLarge"
+
+    fixed = {**env, "PHI_SCRUB_MAX_RECORD_BYTES": str(MAX_RECORD)}
+
+    def replay(*args: str) -> dict[str, Any]:
+        done = subprocess.run(
+            [*cli, "quarantine", "replay", *args, "--timeout", "60"],
+            env=fixed,
+            capture_output=True,
+            timeout=180,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr.decode()[-2000:]
+        for phi in PHI:
+            assert phi.encode() not in done.stdout + done.stderr, phi
+        return dict(orjson.loads(done.stdout))
+
+    dry = replay("--dry-run")
+    assert dry["read"] == 2 and dry["outcomes"]["replayed"] == 1
+    assert dry["outcomes"]["still_quarantined"] == 1 and not dry["committed"]
+    assert _consume(kafka_bootstrap, [topics["hl7_out"]], 1, timeout=5) == []
+
+    real = replay()
+    assert real["read"] == 2 and real["outcomes"]["replayed"] == 1 and real["committed"]
+    assert real["replayed_by_error_class"] == {"RecordTooLarge": 1}
+    [redriven] = _consume(kafka_bootstrap, [topics["hl7_out"]], 1, timeout=60)
+    headers = dict(redriven.headers)
+    assert headers["phi-scrub.record-id"] == _record_id(topics["hl7"], 0, offsets[0]).encode()
+    for phi in PHI:
+        assert phi.encode() not in redriven.value + (redriven.key or b""), phi
+        assert all(phi.encode() not in value for value in headers.values()), phi
+    # Left in place, not quarantined twice; and the next run finds nothing new.
+    assert len(_consume(kafka_bootstrap, [topics["quarantine"]], 3, timeout=5)) == 2
+    assert replay()["read"] == 0

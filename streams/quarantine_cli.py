@@ -1,0 +1,130 @@
+"""``phi-scrub quarantine replay``: re-drive quarantined records (see streams.replay)."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+import orjson
+import structlog
+from kafka import KafkaConsumer, KafkaProducer
+
+from scrubbers.engine import Scrubber
+from scrubbers.keys import KeyConfigError, KeyRing
+from scrubbers.policy import load_policy
+from scrubbers.policy_yaml import PolicyError
+from streams.app import routing
+from streams.config import RECORD_OVERHEAD_BYTES, ConfigError, kafka_python_security, load_config
+from streams.pipeline import RecordProcessor
+from streams.replay import Decision, Outcome, ReplayError, replay
+
+log = structlog.get_logger("phi_scrub.replay")
+
+
+@click.group("quarantine")
+def quarantine_group() -> None:
+    """Work with the quarantine topic (it holds raw PHI: run with its ACLs)."""
+
+
+@quarantine_group.command("replay")
+@click.option("--dry-run", is_flag=True, help="Process and count; send and commit nothing.")
+@click.option(
+    "--error-class",
+    "error_classes",
+    multiple=True,
+    help="Re-drive only records quarantined with this error class (repeatable).",
+)
+@click.option(
+    "--group", default=None, help="Consumer group (default: <PHI_SCRUB_GROUP_ID>.replay)."
+)
+@click.option(
+    "--from-beginning", is_flag=True, help="Ignore the group's committed position: read it all."
+)
+@click.option("--timeout", default=300.0, show_default=True, help="Seconds to reach the end.")
+def replay_command(
+    dry_run: bool,
+    error_classes: tuple[str, ...],
+    group: str | None,
+    from_beginning: bool,
+    timeout: float,
+) -> None:
+    """Re-drive quarantined records through the current scrubber, policy and key.
+
+    Records that now pass go to their de-identified topics with the record id of
+    their source position; records that fail again stay in quarantine (counted,
+    never quarantined twice). Prints a JSON summary of counts; exits 1 when a
+    re-driven record was not acknowledged (nothing is committed then).
+    """
+    try:
+        config = load_config()
+        keys = KeyRing.from_environment()
+        policy = load_policy(config.policy)
+    except (ConfigError, KeyConfigError, PolicyError) as exc:
+        raise click.UsageError(str(exc)) from None
+    processor = RecordProcessor(
+        Scrubber(policy, keys),
+        routing(config),
+        config.max_record_bytes,
+        config.header_allowlist,
+        quarantine_max_bytes=config.quarantine_max_bytes,
+    )
+    security = kafka_python_security(config)
+    fetch_bytes = config.quarantine_max_bytes + RECORD_OVERHEAD_BYTES
+    consumer = KafkaConsumer(
+        bootstrap_servers=config.bootstrap_servers,
+        group_id=group or f"{config.group_id}.replay",
+        client_id="phi-scrub-replay",
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        isolation_level="read_committed",
+        max_partition_fetch_bytes=fetch_bytes,
+        fetch_max_bytes=fetch_bytes,
+        **security,
+    )
+    producer = None
+    if not dry_run:
+        producer = KafkaProducer(
+            bootstrap_servers=config.bootstrap_servers,
+            client_id="phi-scrub-replay",
+            acks="all",
+            enable_idempotence=True,
+            max_request_size=2 * config.max_record_bytes + RECORD_OVERHEAD_BYTES,
+            **security,
+        )
+
+    def logged(partition: int, offset: int, decision: Decision) -> None:
+        source = decision.source
+        log.info(
+            "quarantine_record_replayed"
+            if decision.outcome is Outcome.REPLAYED
+            else "quarantine_record_left",
+            partition=partition,
+            offset=offset,
+            outcome=decision.outcome.value,
+            error_class=decision.error_class,
+            new_error_class=decision.new_error_class or None,
+            record_id=source.record_id if source is not None else None,
+            dry_run=dry_run,
+        )
+
+    try:
+        summary = replay(
+            consumer,
+            producer,
+            processor,
+            config.quarantine_topic,
+            record_timeout_s=config.record_timeout_s,
+            error_classes=frozenset(error_classes),
+            from_beginning=from_beginning,
+            dry_run=dry_run,
+            timeout_s=timeout,
+            on_decision=logged,
+        )
+    except ReplayError as exc:
+        click.echo(f"replay failed, nothing committed: {exc}", err=True)
+        sys.exit(1)
+    finally:
+        consumer.close()
+        if producer is not None:
+            producer.close()
+    click.echo(orjson.dumps(summary.as_dict(), option=orjson.OPT_INDENT_2).decode())
