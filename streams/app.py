@@ -58,6 +58,7 @@ import contextlib
 import functools
 import gc
 import os
+import signal
 import ssl
 import tempfile
 import time
@@ -67,11 +68,13 @@ from typing import Any, cast
 import faust
 import structlog
 from aiokafka.errors import MessageSizeTooLargeError, RecordListTooLargeError, RecordTooLargeError
+from kafka.errors import KafkaError
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from scrubbers.engine import Scrubber
+from streams import topic_patterns
 from streams.acks import InOrderAcks, Pending
-from streams.config import RECORD_OVERHEAD_BYTES, WorkerConfig
+from streams.config import RECORD_OVERHEAD_BYTES, ConfigError, WorkerConfig
 from streams.metrics import WorkerMetrics
 from streams.pipeline import OutputRecord, RecordProcessor, Routing, SourceRecord, Stage
 
@@ -285,6 +288,22 @@ def create_app(config: WorkerConfig, scrubber: Scrubber) -> tuple[faust.App, Wor
         log.info("start-up heap frozen", objects=gc.get_freeze_count())
 
     app.task(freeze_startup_heap)  # once, when the worker has started
+
+    async def watch_raw_topics() -> None:
+        # A new topic matching a pattern: stop the way SIGTERM does (drain,
+        # commit, exit 0) so that the restarted worker subscribes to it.
+        try:
+            existing = await app.loop.run_in_executor(None, topic_patterns.list_topics, config)
+            added = topic_patterns.new_matches(config, existing)
+        except (KafkaError, ConfigError) as exc:  # topic names only, no values
+            log.warning("raw_topics_check_failed", error=str(exc)[:300])
+            return
+        if added:
+            log.warning("raw_topics_changed", added=added, action="stopping to resubscribe")
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    if topic_patterns.has_patterns(config) and config.topic_refresh_s > 0:
+        app.timer(interval=config.topic_refresh_s)(watch_raw_topics)
 
     @app.page("/healthz")
     async def healthz(web: Any, request: Any) -> Any:

@@ -11,6 +11,7 @@ never printed: ``phi-scrub config show`` masks them.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -37,6 +38,16 @@ class WorkerConfig:
     bootstrap_servers: str
     hl7_topics: list[str] = field(default_factory=lambda: ["raw.hl7v2"])
     fhir_topics: list[str] = field(default_factory=lambda: ["raw.fhir"])
+    # Regular expressions (matched against whole topic names) for raw topics beyond
+    # the named ones: one feed topic per site or interface ("raw\.hl7v2\..+").
+    # Resolved when the worker starts (streams.topic_patterns); Faust's own pattern
+    # subscription silently subscribes to nothing (faust-streaming issue #62).
+    hl7_topic_pattern: str = ""
+    fhir_topic_pattern: str = ""
+    # How often the worker lists the cluster's topics for new pattern matches; a
+    # new one makes it stop gracefully (drain, commit, exit 0) so that its restart
+    # subscribes to it. 0: never.
+    topic_refresh_s: float = 60.0
     hl7_output: str = "deid.hl7v2"
     fhir_output: str = "deid.fhir"
     quarantine_topic: str = "phi.quarantine"
@@ -90,6 +101,9 @@ _ENV: Final[dict[str, str]] = {
     "bootstrap_servers": "KAFKA_BOOTSTRAP_SERVERS",
     "hl7_topics": "PHI_SCRUB_HL7_TOPICS",
     "fhir_topics": "PHI_SCRUB_FHIR_TOPICS",
+    "hl7_topic_pattern": "PHI_SCRUB_HL7_TOPIC_PATTERN",
+    "fhir_topic_pattern": "PHI_SCRUB_FHIR_TOPIC_PATTERN",
+    "topic_refresh_s": "PHI_SCRUB_TOPIC_REFRESH_S",
     "hl7_output": "PHI_SCRUB_HL7_OUTPUT",
     "fhir_output": "PHI_SCRUB_FHIR_OUTPUT",
     "quarantine_topic": "PHI_SCRUB_QUARANTINE_TOPIC",
@@ -119,7 +133,7 @@ _ENV: Final[dict[str, str]] = {
 }
 _FILE_KEYS: Final = {variable.lower(): name for name, variable in _ENV.items()}
 _LISTS: Final = frozenset({"hl7_topics", "fhir_topics", "header_allowlist"})
-_FLOATS: Final = frozenset({"record_timeout_s", "stall_timeout_s"})
+_FLOATS: Final = frozenset({"record_timeout_s", "stall_timeout_s", "topic_refresh_s"})
 _INTS: Final = frozenset(
     {
         "max_record_bytes",
@@ -182,6 +196,11 @@ def load_config(env: Mapping[str, str] | None = None) -> WorkerConfig:
             raise ConfigError(f"{_ENV[name]} must be an integer") from None
     if not values.get("bootstrap_servers"):
         raise ConfigError("KAFKA_BOOTSTRAP_SERVERS is required (host:port[,host:port])")
+    for fmt in ("hl7", "fhir"):
+        # A pattern without names: the feed's topics are the ones it matches, not
+        # the default name as well.
+        if values.get(f"{fmt}_topic_pattern") and f"{fmt}_topics" not in values:
+            values[f"{fmt}_topics"] = []
     config = WorkerConfig(**values)
     if config.processing_guarantee not in GUARANTEES:
         raise ConfigError(f"PHI_SCRUB_PROCESSING_GUARANTEE must be one of {', '.join(GUARANTEES)}")
@@ -202,6 +221,15 @@ def load_config(env: Mapping[str, str] | None = None) -> WorkerConfig:
             "PHI_SCRUB_QUARANTINE_MAX_BYTES must be at least PHI_SCRUB_MAX_RECORD_BYTES "
             "(every record the worker tries to scrub must fit in quarantine)"
         )
+    for name in ("hl7_topic_pattern", "fhir_topic_pattern"):
+        try:
+            re.compile(getattr(config, name))
+        except re.error as exc:
+            raise ConfigError(f"{_ENV[name]} is not a regular expression ({exc})") from None
+    if config.topic_refresh_s < 0:
+        raise ConfigError("PHI_SCRUB_TOPIC_REFRESH_S must be at least 0")
+    if not (config.raw_topics or config.hl7_topic_pattern or config.fhir_topic_pattern):
+        raise ConfigError("no raw topics: name some (PHI_SCRUB_HL7_TOPICS...) or set a pattern")
     if set(config.hl7_topics) & set(config.fhir_topics):
         raise ConfigError("a raw topic cannot be both an HL7v2 and a FHIR topic")
     outputs = {config.hl7_output, config.fhir_output, config.quarantine_topic}

@@ -13,6 +13,7 @@ from scrubbers.engine import Scrubber
 from scrubbers.keys import KeyConfigError, KeyRing
 from scrubbers.policy import load_policy
 from scrubbers.policy_yaml import PolicyError
+from streams import topic_patterns
 from streams.app import routing
 from streams.config import RECORD_OVERHEAD_BYTES, ConfigError, kafka_python_security, load_config
 from streams.pipeline import RecordProcessor
@@ -56,7 +57,7 @@ def replay_command(
     re-driven record was not acknowledged (nothing is committed then).
     """
     try:
-        config = load_config()
+        config = topic_patterns.resolve(load_config())  # records of pattern topics route too
         keys = KeyRing.from_environment()
         policy = load_policy(config.policy)
     except (ConfigError, KeyConfigError, PolicyError) as exc:

@@ -43,7 +43,8 @@ def output_message_bytes(config: WorkerConfig) -> int:
     return 2 * config.max_record_bytes + RECORD_OVERHEAD_BYTES
 
 
-def _admin(config: WorkerConfig) -> KafkaAdminClient:
+def admin_client(config: WorkerConfig) -> KafkaAdminClient:
+    """A kafka-python admin client for the configured cluster and security."""
     return KafkaAdminClient(
         bootstrap_servers=config.bootstrap_servers,
         request_timeout_ms=15_000,
@@ -84,7 +85,7 @@ def plan(config: WorkerConfig, admin: KafkaAdminClient) -> list[TopicPlan]:
 
 def ensure(config: WorkerConfig) -> list[str]:
     """Create the missing output topics; returns the names created."""
-    admin = _admin(config)
+    admin = admin_client(config)
     try:
         wanted = plan(config, admin)
         existing = set(admin.list_topics())
@@ -108,7 +109,7 @@ def ensure(config: WorkerConfig) -> list[str]:
 
 def check(config: WorkerConfig) -> list[str]:
     """Mismatches between the configured topics and the cluster (empty when all is well)."""
-    admin = _admin(config)
+    admin = admin_client(config)
     try:
         problems = []
         try:

@@ -8,12 +8,14 @@ import click
 import faust
 import orjson
 import structlog
+from kafka.errors import KafkaError
 
 from scrubbers.engine import Scrubber
 from scrubbers.keys import KeyConfigError, KeyRing
 from scrubbers.native import build_kind
 from scrubbers.policy import load_policy
 from scrubbers.policy_yaml import PolicyError
+from streams import topic_patterns
 from streams.app import create_app
 from streams.config import ConfigError, WorkerConfig, load_config
 from streams.logs import LOG_LEVEL_ENV, dict_config
@@ -35,11 +37,17 @@ class ServiceWorker(faust.Worker):
         self.spinner = None
 
 
-def _config() -> WorkerConfig:
+def _config(resolve_patterns: bool = True) -> WorkerConfig:
+    """The configuration, with the raw topic patterns resolved against the cluster."""
     try:
-        return load_config()
+        config = load_config()
+        return topic_patterns.resolve(config) if resolve_patterns else config
     except ConfigError as exc:
         raise click.UsageError(str(exc)) from None
+    except KafkaError as exc:
+        raise click.ClickException(
+            f"cannot list the cluster's topics to resolve the topic patterns ({type(exc).__name__})"
+        ) from None
 
 
 @click.command("worker")
@@ -108,4 +116,5 @@ def config_group() -> None:
 @config_group.command("show")
 def config_show() -> None:
     """Print the effective configuration (secrets hidden)."""
-    click.echo(orjson.dumps(_config().show(), option=orjson.OPT_INDENT_2).decode())
+    shown = _config(resolve_patterns=False).show()  # no broker needed
+    click.echo(orjson.dumps(shown, option=orjson.OPT_INDENT_2).decode())

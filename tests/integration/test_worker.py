@@ -551,3 +551,58 @@ def test_quarantined_records_are_redriven_once_their_cause_is_fixed(
     # Left in place, not quarantined twice; and the next run finds nothing new.
     assert len(_consume(kafka_bootstrap, [topics["quarantine"]], 3, timeout=5)) == 2
     assert replay()["read"] == 0
+
+
+def test_raw_topics_by_pattern_and_a_new_match_restarts_the_worker(
+    kafka_bootstrap: str, topics: dict[str, str], tmp_path: Path
+) -> None:
+    """PHI_SCRUB_HL7_TOPIC_PATTERN: the worker consumes every existing topic the
+    pattern matches (Faust's own pattern subscription reads nothing). A matching
+    topic created later makes it stop gracefully (exit 0, committed) so that the
+    restarted worker consumes it too."""
+    suffix = topics["group"].rsplit("-", 1)[1]
+    site = {s: f"raw.hl7v2.site-{s}.{suffix}" for s in "abc"}
+    admin = KafkaAdminClient(bootstrap_servers=kafka_bootstrap)
+    admin.create_topics([NewTopic(site["a"], 1, 1), NewTopic(site["b"], 1, 1)])
+    admin.wait_for_topics([site["a"], site["b"]], timeout_ms=30_000)
+    port = _free_port()
+    env = {
+        **_env(kafka_bootstrap, topics, port),
+        "PHI_SCRUB_HL7_TOPICS": "",
+        "PHI_SCRUB_HL7_TOPIC_PATTERN": rf"raw\.hl7v2\.site-[a-z]\.{suffix}",
+        "PHI_SCRUB_TOPIC_REFRESH_S": "2",
+    }
+    cli = [sys.executable, "-m", "streams.cli"]
+    subprocess.run([*cli, "topics", "ensure"], env=env, check=True, capture_output=True)
+    producer = KafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all")
+    for name in (site["a"], site["b"]):
+        producer.send(name, key=b"QUILLFEATHER-TST0042", value=ADT.encode()).get(timeout=60)
+
+    log_path = tmp_path / "worker.log"
+    with log_path.open("wb") as log:
+        worker = subprocess.Popen([*cli, "worker"], env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        first = _consume(kafka_bootstrap, [topics["hl7_out"]], 2, timeout=120)
+        assert len(first) == 2, log_path.read_text()[-3000:]
+        admin.create_topics([NewTopic(site["c"], 1, 1)])
+        admin.wait_for_topics([site["c"]], timeout_ms=30_000)
+        producer.send(site["c"], value=ADT.encode()).get(timeout=60)
+        assert worker.wait(timeout=90) == 0  # stopped by itself, gracefully
+    finally:
+        _kill_if_running(worker)
+    assert "raw_topics_changed" in log_path.read_text()
+
+    with log_path.open("ab") as log:
+        worker = subprocess.Popen([*cli, "worker"], env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        every = _consume(kafka_bootstrap, [topics["hl7_out"]], 3, timeout=120)
+    finally:
+        assert _stop(worker) == 0
+        producer.close()
+    assert len(every) == 3
+    committed = admin.list_group_offsets({topics["group"]: None})[topics["group"]]
+    admin.close()
+    for name in site.values():
+        assert committed[TopicPartition(name, 0)].offset == 1, name
+    for phi in PHI:
+        assert all(phi.encode() not in m.value + (m.key or b"") for m in every), phi

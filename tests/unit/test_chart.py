@@ -16,6 +16,8 @@ from typing import Any
 import pytest
 import yaml
 
+from streams.config import load_config
+
 ROOT = Path(__file__).resolve().parents[2]
 CHART = ROOT / "charts" / "phi-scrub"
 CI_VALUES = sorted((CHART / "ci").glob("*-values.yaml"))
@@ -252,3 +254,15 @@ def test_network_policy_allows_only_kafka_and_dns_egress() -> None:
     }
     assert {p["port"] for p in dns["ports"]} == {53}
     assert "NetworkPolicy" not in {m["kind"] for m in render(MINIMAL)}
+
+
+def test_topic_patterns_reach_the_worker_and_the_config_loads(tmp_path: Path) -> None:
+    default = config_data(render(MINIMAL))
+    assert "PHI_SCRUB_HL7_TOPIC_PATTERN" not in default
+    assert default["PHI_SCRUB_TOPIC_REFRESH_S"] == "60"
+    pattern_only = tmp_path / "pattern.yaml"
+    pattern_only.write_text("topics:\n  hl7: []\n  hl7Pattern: 'raw\\.hl7v2\\..+'\n")
+    data = config_data(render(MINIMAL, pattern_only))
+    assert data["PHI_SCRUB_HL7_TOPIC_PATTERN"] == r"raw\.hl7v2\..+"
+    config = load_config(data)
+    assert config.hl7_topics == [] and config.hl7_topic_pattern == r"raw\.hl7v2\..+"
