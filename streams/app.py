@@ -62,12 +62,13 @@ import signal
 import ssl
 import tempfile
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any, cast
 
 import faust
 import structlog
 from aiokafka.errors import MessageSizeTooLargeError, RecordListTooLargeError, RecordTooLargeError
+from faust.transport.drivers.aiokafka import Producer as AiokafkaProducer
 from kafka.errors import KafkaError
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
@@ -120,8 +121,28 @@ def settle_heap() -> None:
     gc.freeze()
 
 
+class IdempotentProducer(AiokafkaProducer):
+    """faust's aiokafka producer, idempotent in every mode.
+
+    faust turns idempotence on only inside transactions, and aiokafka's default is
+    off: in at_least_once mode a retried produce request (a lost acknowledgement,
+    a leader change) could then write an output twice, or out of order behind a
+    later batch. Idempotence (with acks=all) makes the broker drop such repeats.
+    """
+
+    def _settings_extra(self) -> Mapping[str, Any]:
+        return {"acks": "all", "enable_idempotence": True}
+
+
+class ScrubApp(faust.App):
+    """The worker's Faust app: its producer is an :class:`IdempotentProducer`."""
+
+    def _new_producer(self) -> Any:
+        return IdempotentProducer(self.transport, loop=self.loop, beacon=self.beacon)
+
+
 def create_app(config: WorkerConfig, scrubber: Scrubber) -> tuple[faust.App, WorkerMetrics]:
-    app = faust.App(
+    app = ScrubApp(
         config.group_id,  # Faust's app id is the consumer group id
         broker=[f"kafka://{server.strip()}" for server in config.bootstrap_servers.split(",")],
         broker_credentials=_credentials(config),

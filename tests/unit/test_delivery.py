@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+from typing import Any
 
 import pytest
 from aiokafka.errors import KafkaConnectionError, MessageSizeTooLargeError
@@ -12,7 +13,16 @@ from faust.exceptions import ProducerSendError
 from scrubbers.engine import Scrubber
 from scrubbers.keys import KeyRing
 from scrubbers.policy import load_policy
-from streams.app import CommitGate, InFlightBytes, Progress, deliver, settle_heap
+from streams.app import (
+    CommitGate,
+    IdempotentProducer,
+    InFlightBytes,
+    Progress,
+    create_app,
+    deliver,
+    settle_heap,
+)
+from streams.config import load_config
 from streams.pipeline import OutputRecord, RecordProcessor
 
 from .conftest import TEST_SECRET
@@ -185,3 +195,24 @@ def test_a_failing_worker_never_commits_through_the_gate() -> None:
         return await gate.commit(commit)
 
     assert asyncio.run(scenario()) is False
+
+
+@pytest.mark.parametrize("guarantee", ["at_least_once", "exactly_once"])
+def test_the_worker_producer_is_idempotent_with_acks_all_in_every_mode(guarantee: str) -> None:
+    """faust turns idempotence on only inside transactions: at_least_once would
+    otherwise let a retried produce request write an output twice."""
+    config = load_config(
+        {"KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:1", "PHI_SCRUB_PROCESSING_GUARANTEE": guarantee}
+    )
+    scrubber = Scrubber(load_policy("safe-harbor"), KeyRing.single(TEST_SECRET))
+    app, _ = create_app(config, scrubber)
+    producer = app.producer
+    assert isinstance(producer, IdempotentProducer)
+
+    async def client() -> Any:
+        return producer._new_producer()
+
+    aiokafka_producer = asyncio.run(client())
+    assert aiokafka_producer._txn_manager is not None  # aiokafka's idempotence state
+    assert aiokafka_producer._sender._acks == -1  # all in-sync replicas
+    assert producer._settings_extra() == {"acks": "all", "enable_idempotence": True}
