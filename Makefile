@@ -32,7 +32,7 @@ demo: venv kafka-fetch ## the main job end to end: broker, worker, samples in, d
 	$(BIN)/python -m streams.demo
 
 run: venv kafka-up ## broker + worker in the foreground (needs PHI_SCRUB_KEY)
-	KAFKA_BOOTSTRAP_SERVERS=$$(cat .kafka/bootstrap) $(BIN)/phi-scrub topics ensure || true
+	KAFKA_BOOTSTRAP_SERVERS=$$(cat .kafka/bootstrap) $(BIN)/phi-scrub topics ensure --raw-partitions 2
 	KAFKA_BOOTSTRAP_SERVERS=$$(cat .kafka/bootstrap) PHI_SCRUB_LOG_FORMAT=console $(BIN)/phi-scrub worker
 
 kafka-fetch: ## download the Kafka broker jars from Maven Central into the cache

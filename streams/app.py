@@ -73,7 +73,7 @@ from kafka.errors import KafkaError
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from scrubbers.engine import Scrubber
-from streams import topic_patterns
+from streams import no_autocreate, topic_patterns
 from streams.acks import InOrderAcks, Pending
 from streams.config import RECORD_OVERHEAD_BYTES, ConfigError, WorkerConfig
 from streams.metrics import WorkerMetrics
@@ -142,6 +142,7 @@ class ScrubApp(faust.App):
 
 
 def create_app(config: WorkerConfig, scrubber: Scrubber) -> tuple[faust.App, WorkerMetrics]:
+    no_autocreate.install()  # a missing topic stays missing (see streams.no_autocreate)
     app = ScrubApp(
         config.group_id,  # Faust's app id is the consumer group id
         broker=[f"kafka://{server.strip()}" for server in config.bootstrap_servers.split(",")],

@@ -78,6 +78,7 @@ def replay_command(
         enable_auto_commit=False,
         auto_offset_reset="earliest",
         isolation_level="read_committed",
+        allow_auto_create_topics=False,
         max_partition_fetch_bytes=fetch_bytes,
         fetch_max_bytes=fetch_bytes,
         **security,
@@ -89,6 +90,7 @@ def replay_command(
             client_id="phi-scrub-replay",
             acks="all",
             enable_idempotence=True,
+            allow_auto_create_topics=False,
             max_request_size=2 * config.max_record_bytes + RECORD_OVERHEAD_BYTES,
             **security,
         )

@@ -83,12 +83,31 @@ def plan(config: WorkerConfig, admin: KafkaAdminClient) -> list[TopicPlan]:
     return [*plans.values(), quarantine_plan]
 
 
-def ensure(config: WorkerConfig) -> list[str]:
-    """Create the missing output topics; returns the names created."""
+def ensure(config: WorkerConfig, raw_partitions: int = 0) -> list[str]:
+    """Create the missing output topics; returns the names created.
+
+    With ``raw_partitions``, missing named raw topics are created first with that
+    many partitions (local development: in production the integration engine's
+    topics exist, and a missing one is an error worth seeing).
+    """
     admin = admin_client(config)
+    created: list[str] = []
     try:
-        wanted = plan(config, admin)
         existing = set(admin.list_topics())
+        if raw_partitions > 0:
+            raw = [
+                NewTopic(
+                    name, num_partitions=raw_partitions, replication_factor=config.topic_replication
+                )
+                for name in config.raw_topics
+                if name not in existing
+            ]
+            if raw:
+                admin.create_topics(raw)
+                admin.wait_for_topics([t.name for t in raw], timeout_ms=30_000)
+                created += [t.name for t in raw]
+                existing |= set(created)
+        wanted = plan(config, admin)
         new = [
             NewTopic(
                 p.name,
@@ -102,7 +121,7 @@ def ensure(config: WorkerConfig) -> list[str]:
         if new:
             admin.create_topics(new)
             admin.wait_for_topics([t.name for t in new], timeout_ms=30_000)
-        return [t.name for t in new]
+        return created + [t.name for t in new]
     finally:
         admin.close()
 
@@ -125,6 +144,9 @@ def check(config: WorkerConfig) -> list[str]:
                     f"{topic.name}: {actual[topic.name]} partitions, raw topics have "
                     f"{topic.partitions}"
                 )
+        problems += _durability_problems(
+            config, admin, [p.name for p in wanted if p.name in actual]
+        )
         for topic in wanted:
             if topic.name not in actual:
                 continue
@@ -151,13 +173,55 @@ def check(config: WorkerConfig) -> list[str]:
         admin.close()
 
 
+def _durability_problems(
+    config: WorkerConfig, admin: KafkaAdminClient, names: list[str]
+) -> list[str]:
+    """Existing output topics whose replication or retention differ from the
+    configured ones (each checked only when configured, not -1)."""
+    problems: list[str] = []
+    if config.topic_replication > 0:
+        for name, replicas in sorted(_replication(admin, names).items()):
+            if replicas != config.topic_replication:
+                problems.append(
+                    f"{name}: replication factor {replicas}, PHI_SCRUB_TOPIC_REPLICATION is "
+                    f"{config.topic_replication}"
+                )
+    if config.topic_retention_ms > 0:
+        for name in names:
+            retention = _topic_config(admin, name, "retention.ms")
+            if retention is not None and retention != config.topic_retention_ms:
+                problems.append(
+                    f"{name}: retention.ms {retention}, PHI_SCRUB_TOPIC_RETENTION_MS is "
+                    f"{config.topic_retention_ms}"
+                )
+    return problems
+
+
 def _max_message_bytes(admin: KafkaAdminClient, topic: str) -> int | None:
     """The topic's effective ``max.message.bytes`` (its own or the broker's default)."""
-    resource = ConfigResource(ConfigResourceType.TOPIC, topic, {"max.message.bytes": None})
+    return _topic_config(admin, topic, "max.message.bytes")
+
+
+def _topic_config(admin: KafkaAdminClient, topic: str, name: str) -> int | None:
+    """A numeric topic setting's effective value (its own or the broker's default)."""
+    resource = ConfigResource(ConfigResourceType.TOPIC, topic, {name: None})
     try:
         described = admin.describe_configs([resource], config_filter="all")
     except KafkaError:  # no DescribeConfigs permission, say: nothing to report
         return None
-    entry = described.get("topic", {}).get(topic, {}).get("max.message.bytes")
+    entry = described.get("topic", {}).get(topic, {}).get(name)
     value = entry.get("value") if isinstance(entry, dict) else None
     return int(value) if value is not None else None
+
+
+def _replication(admin: KafkaAdminClient, names: list[str]) -> dict[str, int]:
+    """The smallest replica count over each topic's partitions."""
+    found: dict[str, int] = {}
+    for description in admin.describe_topics(names):
+        partitions = description.get("partitions") or []
+        if description.get("error_code", 0) == 0 and partitions:
+            name = description.get("name") or description.get("topic")
+            found[name] = min(
+                len(p.get("replica_nodes") or p.get("replicas") or []) for p in partitions
+            )
+    return found

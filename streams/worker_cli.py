@@ -88,10 +88,16 @@ def topics_group() -> None:
 
 
 @topics_group.command("ensure")
-def topics_ensure() -> None:
+@click.option(
+    "--raw-partitions",
+    type=click.IntRange(min=0),
+    default=0,
+    help="Also create missing named raw topics with this many partitions (local use).",
+)
+def topics_ensure(raw_partitions: int) -> None:
     """Create missing output topics with the raw topics' partition counts."""
     try:
-        created = ensure(_config())
+        created = ensure(_config(), raw_partitions)
     except TopicError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo("created: " + (", ".join(created) if created else "nothing (all present)"))

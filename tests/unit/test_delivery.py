@@ -6,8 +6,10 @@ import asyncio
 import gc
 from typing import Any
 
+import aiokafka.client
 import pytest
 from aiokafka.errors import KafkaConnectionError, MessageSizeTooLargeError
+from aiokafka.protocol.metadata import MetadataRequest_v4, MetadataRequest_v5
 from faust.exceptions import ProducerSendError
 
 from scrubbers.engine import Scrubber
@@ -216,3 +218,15 @@ def test_the_worker_producer_is_idempotent_with_acks_all_in_every_mode(guarantee
     assert aiokafka_producer._txn_manager is not None  # aiokafka's idempotence state
     assert aiokafka_producer._sender._acks == -1  # all in-sync replicas
     assert producer._settings_extra() == {"acks": "all", "enable_idempotence": True}
+
+
+def test_the_worker_never_asks_the_broker_to_create_a_topic() -> None:
+    """aiokafka asks for metadata with allow_auto_topic_creation on (Kafka's default
+    broker setting then creates a mistyped topic); the worker's clients never do."""
+
+    config = load_config({"KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:1"})
+    create_app(config, Scrubber(load_policy("safe-harbor"), KeyRing.single(TEST_SECRET)))
+    for struct in (MetadataRequest_v4, MetadataRequest_v5):
+        for topics in (["raw.hl7v2"], None):
+            built = aiokafka.client.MetadataRequest(topics).build(struct)
+            assert built.allow_auto_topic_creation is False, (struct, topics)
