@@ -178,18 +178,43 @@ def scrub_command(
     inputs = list(iter_inputs(paths, out_dir))
     totals = RunTotals()
     stdout = click.get_binary_stream("stdout")
+    clashes = _clashing_destinations(inputs)
     show_progress = len(inputs) > 1 and sys.stderr.isatty()
     with click.progressbar(
         inputs, label="scrubbing", file=sys.stderr, hidden=not show_progress
     ) as progress:
         for item in progress:
             totals.inputs += 1
+            clash = clashes.get(id(item))
+            if clash is not None:
+                _fail(totals, item.label, None, clash)
+                continue
             _scrub_one(item, scrubbers, input_format, max_bytes, totals, stdout)
     if report_path is not None:
         report_path.parent.mkdir(parents=True, exist_ok=True)
         report_path.write_bytes(orjson.dumps(totals.to_dict(), option=orjson.OPT_INDENT_2))
     if totals.failures:
         raise SystemExit(1)
+
+
+def _clashing_destinations(inputs: list[Input]) -> dict[int, str]:
+    """Inputs that must not be written (by ``id``), and why: their output path is
+    an earlier input's (``--out-dir o a/x.hl7 b/x.hl7``), or an input file itself
+    (``--out-dir data data``: the raw files would be overwritten)."""
+    sources = {item.path.resolve() for item in inputs if item.path is not None}
+    claimed: dict[Path, str] = {}
+    clashes: dict[int, str] = {}
+    for item in inputs:
+        if item.destination is None:
+            continue
+        target = item.destination.resolve()
+        if target in sources:
+            clashes[id(item)] = "output path is an input file; not written"
+        elif target in claimed:
+            clashes[id(item)] = f"output path already written for {claimed[target]}; not written"
+        else:
+            claimed[target] = item.label
+    return clashes
 
 
 def _fail(totals: RunTotals, label: str, index: int | None, reason: str) -> None:

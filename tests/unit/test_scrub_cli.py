@@ -167,3 +167,26 @@ def test_outputs_pass_the_verifier_before_they_are_written(
     assert "b.ndjson line 2: output still holds input PHI (" in result.stderr
     assert (out / "b.ndjson").read_bytes().count(b"\n") == 1  # the clean line is written
     assert "QUILLFEATHER" not in result.stderr.upper()
+
+
+def test_an_output_path_is_never_written_twice_nor_over_an_input(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    """Two file arguments with one basename both land as DIR/<basename>: the second
+    fails (exit 1) instead of silently replacing the first's output; an --out-dir
+    that is the input directory would overwrite the raw files: those fail too."""
+    for site in ("a", "b"):
+        (tmp_path / site).mkdir()
+        (tmp_path / site / "x.hl7").write_text(ADT.replace("TST0042", f"TST004{site}"))
+    out = tmp_path / "out"
+    result = runner.invoke(
+        cli, ["scrub", "--out-dir", str(out), str(tmp_path / "a/x.hl7"), str(tmp_path / "b/x.hl7")]
+    )
+    assert result.exit_code == 1
+    assert f"{tmp_path / 'b/x.hl7'}: output path already written for" in result.stderr
+    assert "MRN-" in (out / "x.hl7").read_text()  # the first input's output, kept
+    before = (tmp_path / "a" / "x.hl7").read_bytes()
+    result = runner.invoke(cli, ["scrub", "--out-dir", str(tmp_path / "a"), str(tmp_path / "a")])
+    assert result.exit_code == 1 and "output path is an input file" in result.stderr
+    assert (tmp_path / "a" / "x.hl7").read_bytes() == before
+    assert "TST004" not in result.stderr  # reasons name paths, never values
