@@ -31,6 +31,8 @@ import orjson
 from kafka import KafkaConsumer, KafkaProducer
 from kafka.admin import KafkaAdminClient, NewTopic
 
+from streams.pipeline import SourceRecord
+
 ROOT = Path(__file__).resolve().parent.parent
 KAFKA = ROOT / "docker" / "kafka-local" / "kafka.sh"
 SAMPLES = ROOT / "tests" / "data"
@@ -65,6 +67,22 @@ def _ready(port: int, timeout: float) -> bool:
 def _excerpt(data: bytes, width: int = 110, lines: int = 4) -> str:
     text = data.decode("utf-8", "replace").replace("\r", "\n")
     return "\n".join("    " + line[:width] for line in text.splitlines()[:lines])
+
+
+def _patient_excerpt(bundle: bytes, width: int = 110) -> str:
+    """The identifying elements of a Bundle's first Patient, one per line."""
+    document = orjson.loads(bundle)
+    entries = document.get("entry", []) if isinstance(document, dict) else []
+    patient: dict[str, Any] = next(
+        (e["resource"] for e in entries if e.get("resource", {}).get("resourceType") == "Patient"),
+        {},
+    )
+    lines = []
+    for element in ("id", "identifier", "name", "telecom", "birthDate", "address"):
+        if element in patient:
+            text = orjson.dumps(patient[element]).decode()
+            lines.append(f"    {element}: {text[: width - len(element) - 2]}")
+    return "\n".join(lines)
 
 
 def main() -> int:
@@ -112,9 +130,14 @@ def main() -> int:
         producer = KafkaProducer(
             bootstrap_servers=bootstrap, acks="all", max_request_size=4_000_000
         )
-        for topic, value in inputs + poison:
-            producer.send(topic, value=value)
+        sends = [(t, v, producer.send(t, value=v)) for t, v in inputs + poison]
         producer.flush(60)
+        # Each input's record id (from its topic/partition/offset), as the worker
+        # stamps it on the output: how a before is paired with its after.
+        sent: dict[str, bytes] = {}
+        for topic, value, future in sends:
+            meta = future.get(timeout=60)
+            sent[SourceRecord(topic, meta.partition, meta.offset, None, value).record_id] = value
         producer.close()
         print(
             f"[demo] published {len(inputs)} samples ({len(hl7)} HL7v2 messages, {len(fhir)} "
@@ -140,19 +163,20 @@ def main() -> int:
 
         out = [m for m in received if m.topic != TOPICS["quarantine"]]
         quarantined = [m for m in received if m.topic == TOPICS["quarantine"]]
-        before = next(v for t, v in inputs if t == TOPICS["hl7"] and b"PID|" in v)
-        after = next(
-            (
-                m.value
-                for m in out
-                if m.topic == TOPICS["hl7_out"] and dict(m.headers).get("phi-scrub.record-id")
-            ),
-            b"",
-        )
-        print("\n[demo] an HL7v2 message before (raw topic):")
-        print(_excerpt(before[before.find(b"PID|") :]))
-        print("[demo] ... and a de-identified one after (deid topic):")
-        print(_excerpt(after[after.find(b"PID|") :]))
+        pairs = [
+            (m.topic, sent[dict(m.headers)["phi-scrub.record-id"].decode()], m.value) for m in out
+        ]
+        shown = [p for p in pairs if p[0] == TOPICS["hl7_out"] and b"PID|" in p[1]][:2]
+        for _, before, after in shown:
+            print("\n[demo] an HL7v2 message before (raw topic):")
+            print(_excerpt(before[before.find(b"PID|") :]))
+            print("[demo] ... and the same message after (deid topic, paired by record id):")
+            print(_excerpt(after[after.find(b"PID|") :]))
+        for _, before, after in [p for p in pairs if p[0] == TOPICS["fhir_out"]][:1]:
+            print("\n[demo] a FHIR Bundle's Patient before (raw topic):")
+            print(_patient_excerpt(before))
+            print("[demo] ... and after (deid topic, paired by record id):")
+            print(_patient_excerpt(after))
         kinds: Counter[str] = Counter()
         for message in out:
             kinds.update(orjson.loads(dict(message.headers)["phi-scrub.counts"]))
