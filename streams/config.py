@@ -19,6 +19,8 @@ from typing import Any, Final
 
 import yaml
 
+from scrubbers.keys import KEY_VERSION_ENV, KeyRing
+
 SECRET_FIELDS: Final = frozenset({"sasl_password"})  # the key is never a setting: KeyRing reads it
 # Room for the key, headers and batch framing around a value of a given size.
 RECORD_OVERHEAD_BYTES: Final = 64 * 1024
@@ -53,6 +55,10 @@ class WorkerConfig:
     quarantine_topic: str = "phi.quarantine"
     group_id: str = "phi-scrub"
     policy: str = "safe-harbor"
+    # Where the key ring is (a file path, never the key itself: PHI_SCRUB_KEY is
+    # read from the environment only) and which version signs new pseudonyms.
+    key_file: str = ""
+    key_version: str = ""
     processing_guarantee: str = "at_least_once"
     max_in_flight: int = 1000  # outputs awaiting the broker's ack before fetching pauses
     # ... and the bytes they hold (input plus output), so that a run of multi-megabyte
@@ -109,6 +115,8 @@ _ENV: Final[dict[str, str]] = {
     "quarantine_topic": "PHI_SCRUB_QUARANTINE_TOPIC",
     "group_id": "PHI_SCRUB_GROUP_ID",
     "policy": "PHI_SCRUB_POLICY",
+    "key_file": "PHI_SCRUB_KEY_FILE",
+    "key_version": "PHI_SCRUB_KEY_VERSION",
     "processing_guarantee": "PHI_SCRUB_PROCESSING_GUARANTEE",
     "max_record_bytes": "PHI_SCRUB_MAX_RECORD_BYTES",
     "max_in_flight": "PHI_SCRUB_MAX_IN_FLIGHT",
@@ -239,6 +247,16 @@ def load_config(env: Mapping[str, str] | None = None) -> WorkerConfig:
         # Quarantine holds raw PHI: it must never be a topic analytics reads.
         raise ConfigError("PHI_SCRUB_QUARANTINE_TOPIC must differ from the de-identified topics")
     return config
+
+
+def key_ring(config: WorkerConfig, environ: Mapping[str, str] | None = None) -> KeyRing:
+    """The worker's key ring: ``PHI_SCRUB_KEY_FILE`` / ``key_file`` (environment
+    over YAML), else the ``PHI_SCRUB_KEY`` secret (environment only), with the
+    configured active version. Raises KeyConfigError (the message has no key)."""
+    env = dict(os.environ if environ is None else environ)
+    if config.key_version:
+        env[KEY_VERSION_ENV] = config.key_version
+    return KeyRing.from_environment(key_file=config.key_file or None, env=env)
 
 
 def kafka_python_security(config: WorkerConfig) -> dict[str, Any]:

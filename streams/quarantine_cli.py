@@ -10,12 +10,18 @@ import structlog
 from kafka import KafkaConsumer, KafkaProducer
 
 from scrubbers.engine import Scrubber
-from scrubbers.keys import KeyConfigError, KeyRing
+from scrubbers.keys import KeyConfigError
 from scrubbers.policy import load_policy
 from scrubbers.policy_yaml import PolicyError
 from streams import topic_patterns
 from streams.app import routing
-from streams.config import RECORD_OVERHEAD_BYTES, ConfigError, kafka_python_security, load_config
+from streams.config import (
+    RECORD_OVERHEAD_BYTES,
+    ConfigError,
+    kafka_python_security,
+    key_ring,
+    load_config,
+)
 from streams.pipeline import RecordProcessor
 from streams.replay import Decision, Outcome, ReplayError, replay
 
@@ -58,7 +64,7 @@ def replay_command(
     """
     try:
         config = topic_patterns.resolve(load_config())  # records of pattern topics route too
-        keys = KeyRing.from_environment()
+        keys = key_ring(config)
         policy = load_policy(config.policy)
     except (ConfigError, KeyConfigError, PolicyError) as exc:
         raise click.UsageError(str(exc)) from None

@@ -11,13 +11,13 @@ import structlog
 from kafka.errors import KafkaError
 
 from scrubbers.engine import Scrubber
-from scrubbers.keys import KeyConfigError, KeyRing
+from scrubbers.keys import KeyConfigError
 from scrubbers.native import build_kind
 from scrubbers.policy import load_policy
 from scrubbers.policy_yaml import PolicyError
 from streams import topic_patterns
 from streams.app import create_app
-from streams.config import ConfigError, WorkerConfig, load_config
+from streams.config import ConfigError, WorkerConfig, key_ring, load_config
 from streams.logs import LOG_LEVEL_ENV, dict_config
 from streams.topics import TopicError, check, ensure
 
@@ -65,7 +65,7 @@ def worker_command(ctx: click.Context, log_level: str) -> None:
     log_format = (ctx.obj or {}).get("log_format")
     config = _config()
     try:
-        keys = KeyRing.from_environment()
+        keys = key_ring(config)
         policy = load_policy(config.policy)
     except (KeyConfigError, PolicyError) as exc:
         raise click.UsageError(str(exc)) from None

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from streams.config import ConfigError, load_config
+from streams.config import ConfigError, key_ring, load_config
 from streams.topics import plan
 
 
@@ -127,3 +127,22 @@ def test_one_deidentified_topic_for_both_formats_is_planned_once() -> None:
     config = load_config({"KAFKA_BOOTSTRAP_SERVERS": "k:1", "PHI_SCRUB_FHIR_OUTPUT": "deid.hl7v2"})
     plans = plan(config, Admin())
     assert [(p.name, p.partitions) for p in plans] == [("deid.hl7v2", 6), ("phi.quarantine", 6)]
+
+
+def test_the_key_file_and_version_may_come_from_yaml_the_key_itself_never(
+    tmp_path: Path,
+) -> None:
+    """Issue 6 lists the key file among the settings a YAML file may hold; the
+    secret itself stays an environment variable (or the file's content)."""
+    secret = tmp_path / "phi-key"
+    secret.write_text("yaml-file-secret-0123456789abcdef\n")
+    file = tmp_path / "worker.yaml"
+    file.write_text(f"bootstrap_servers: k:9092\nkey_file: {secret}\nkey_version: '2025-01'\n")
+    config = load_config({"PHI_SCRUB_CONFIG": str(file)})
+    assert config.show()["key_file"] == str(secret) and config.key_version == "2025-01"
+    assert key_ring(config, environ={}).active.version == "2025-01"
+    overridden = load_config({"PHI_SCRUB_CONFIG": str(file), "PHI_SCRUB_KEY_VERSION": "2026-01"})
+    assert key_ring(overridden, environ={}).active.version == "2026-01"
+    file.write_text("bootstrap_servers: k:9092\nphi_scrub_key: not-here-0123456789abcdef\n")
+    with pytest.raises(ConfigError, match="unknown setting 'phi_scrub_key'"):
+        load_config({"PHI_SCRUB_CONFIG": str(file)})
