@@ -75,8 +75,12 @@ def segment_fields(version: str, segment: str) -> tuple[FieldInfo, ...] | None:
         return None
     fields = []
     for position, child in enumerate(structure[1], start=1):
+        if not isinstance(child, tuple | list) or len(child) < 2:
+            return None  # a malformed definition (v2.1 ORO): the segment reads as unknown
         name, definition = child[0], child[1]
         if not definition:  # pseudo-segments such as ANYHL7SEGMENT
+            return None
+        if not isinstance(definition, tuple | list) or len(definition) < 4:
             return None
         # definition: (kind, children_or_None, datatype, LONG_NAME, table, max_length);
         # children are named SEG_N, positional where the name has no number.
