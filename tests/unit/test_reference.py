@@ -24,11 +24,11 @@ def test_every_segment_of_every_supported_version_reads_or_is_unknown() -> None:
 
 def test_a_v21_order_with_an_oro_segment_scrubs() -> None:
     message = (
-        "MSH|^~\\&|OE|GENHOSP|LAB|GENHOSP|198707011200||ORM|MSG0001|P|2.1\r"
-        "PID|1||TST0042||QUILLFEATHER^ZEPHYRINA||19610615|F\r"
-        "ORC|NW|ORD1\r"
-        "ORO|CBC^COMPLETE BLOOD COUNT||||N\r"
-    ).encode()
+        b"MSH|^~\\&|OE|GENHOSP|LAB|GENHOSP|198707011200||ORM|MSG0001|P|2.1\r"
+        b"PID|1||TST0042||QUILLFEATHER^ZEPHYRINA||19610615|F\r"
+        b"ORC|NW|ORD1\r"
+        b"ORO|CBC^COMPLETE BLOOD COUNT||||N\r"
+    )
     scrubber = HL7Scrubber(Scrubber(load_policy("safe-harbor"), KeyRing.single(TEST_SECRET)))
     result = scrubber.scrub_bytes(message)
     assert result.output is not None and not [m.error for m in result.messages if m.error]
