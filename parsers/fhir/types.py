@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import types
 import typing
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any, Final
 
@@ -165,3 +166,22 @@ def is_resource_type(name: str) -> bool:
     """True for a resource type either package knows (``Patient``, ``Bundle`` ...)."""
     klass = _model_class(name)
     return klass is not None and hasattr(klass, "get_resource_type")
+
+
+def preload(models: Iterable[str]) -> int:
+    """Read ``models`` and every model their elements reach now, so that no record
+    pays for importing them later (fhir.resources builds a pydantic class per
+    model on import: the first Synthea Bundle took 2.5 s cold, 0.14 s warm).
+    Returns the number of models read."""
+    seen: set[str] = set()
+    pending = list(models)
+    while pending:
+        model = pending.pop()
+        if model in seen:
+            continue
+        seen.add(model)
+        for element in (children(model) or {}).values():
+            for kind in (element, element.alternate):
+                if kind is not None and kind.model and kind.model not in seen:
+                    pending.append(kind.model)
+    return len(seen)
