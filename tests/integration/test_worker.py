@@ -19,7 +19,7 @@ import urllib.error
 import urllib.request
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 import pytest
@@ -92,6 +92,17 @@ def _env(kafka_bootstrap: str, topics: dict[str, str], port: int) -> dict[str, s
     }
 
 
+class Poison(NamedTuple):
+    """A poison record, where it goes, and the quarantine headers it must get."""
+
+    topic: str
+    partition: int
+    value: bytes
+    stage: str
+    error_class: str
+    reason: str  # a part of the phi-scrub.reason header
+
+
 def test_worker_end_to_end(kafka_bootstrap: str, topics: dict[str, str], tmp_path: Path) -> None:
     port = _free_port()
     env = _env(kafka_bootstrap, topics, port)
@@ -117,16 +128,34 @@ def test_worker_end_to_end(kafka_bootstrap: str, topics: dict[str, str], tmp_pat
         (topics["fhir"], p.read_bytes()) for p in FHIR_SAMPLES if p.stat().st_size < MAX_RECORD
     ]
     records += [(topics["hl7"], ADT.encode()), (topics["fhir"], orjson.dumps(PATIENT))]
+    # Each poison record goes to an explicit partition and is followed there by a
+    # good record: the poison is quarantined with its stage, error class and reason,
+    # and the record behind it still comes out de-identified.
     poison = [
-        (topics["hl7"], ADT.encode()[:6], b"scrub"),  # truncated inside MSH-2
-        (topics["fhir"], b'{"resourceType": "Patient", "name": [', b"scrub"),
-        (topics["hl7"], b"\x00\x01\xfe\xff" * 64, b"scrub"),
-        (
+        Poison(topics["hl7"], 0, ADT.encode()[:6], "scrub", "ScrubError", "too short"),  # MSH-2
+        Poison(
             topics["fhir"],
+            0,
+            b'{"resourceType": "Patient", "name": [',
+            "scrub",
+            "ScrubError",
+            "invalid JSON",
+        ),
+        Poison(topics["hl7"], 1, b"\x00\x01\xfe\xff" * 64, "scrub", "ScrubError", "binary"),
+        Poison(topics["fhir"], 1, b"\x00\x01\xfe\xff" * 64, "scrub", "ScrubError", "UTF-8"),
+        Poison(
+            topics["fhir"],
+            1,
             b'{"resourceType":"Basic","note":"' + b"x" * (MAX_RECORD + 10) + b'"}',
-            b"size",
+            "size",
+            "RecordTooLarge",
+            f"record larger than {MAX_RECORD} bytes",
         ),
     ]
+    behind = {
+        topics["hl7"]: ADT.replace("MSG0001", "MSGBEHIND").encode(),
+        topics["fhir"]: orjson.dumps(PATIENT),
+    }
     log_path = tmp_path / "worker.log"
     with log_path.open("wb") as log:
         worker = subprocess.Popen([*cli, "worker"], env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -149,12 +178,21 @@ def test_worker_end_to_end(kafka_bootstrap: str, topics: dict[str, str], tmp_pat
                 value=value,
                 headers=[("patient-name", b"QUILLFEATHER")],
             )
-        for topic, value, _ in poison:
-            producer.send(topic, key=b"k", value=value)
         producer.flush(60)
+        positions: list[tuple[int, int]] = []  # (poison offset, offset of the record behind)
+        for bad in poison:
+            sent = producer.send(bad.topic, key=b"k", value=bad.value, partition=bad.partition)
+            after = producer.send(
+                bad.topic,
+                key=b"QUILLFEATHER-TST0042",
+                value=behind[bad.topic],
+                headers=[("patient-name", b"QUILLFEATHER")],
+                partition=bad.partition,
+            )
+            positions.append((sent.get(timeout=60).offset, after.get(timeout=60).offset))
         producer.close()
 
-        expected = len(records) + len(poison)
+        expected = len(records) + 2 * len(poison)
         out = _consume(
             kafka_bootstrap,
             [topics["hl7_out"], topics["fhir_out"], topics["quarantine"]],
@@ -166,8 +204,24 @@ def test_worker_end_to_end(kafka_bootstrap: str, topics: dict[str, str], tmp_pat
         assert len(deidentified) + len(quarantined) == expected  # counts in == out + quarantined
         assert len(quarantined) == len(poison)
         assert sorted(dict(m.headers)["phi-scrub.stage"] for m in quarantined) == sorted(
-            stage for _, _, stage in poison
+            bad.stage.encode() for bad in poison
         )
+        by_id = {dict(m.headers)["phi-scrub.record-id"].decode(): m for m in out}
+        for bad, (offset, offset_behind) in zip(poison, positions, strict=True):
+            assert offset_behind == offset + 1, bad  # right behind it, on its partition
+            kept = by_id[_record_id(bad.topic, bad.partition, offset)]
+            headers = dict(kept.headers)
+            assert kept.topic == topics["quarantine"], bad
+            assert headers["phi-scrub.stage"] == bad.stage.encode(), bad
+            assert headers["phi-scrub.error-class"] == bad.error_class.encode(), bad
+            assert bad.reason.encode() in headers["phi-scrub.reason"], (bad, headers)
+            assert headers["phi-scrub.source-topic"] == bad.topic.encode()
+            assert headers["phi-scrub.source-partition"] == str(bad.partition).encode()
+            assert headers["phi-scrub.source-offset"] == str(offset).encode()
+            assert headers["phi-scrub.payload"] == b"raw" and kept.value == bad.value
+            flowed = by_id[_record_id(bad.topic, bad.partition, offset_behind)]
+            output = topics["hl7_out"] if bad.topic == topics["hl7"] else topics["fhir_out"]
+            assert flowed.topic == output, (bad, dict(flowed.headers))
         for message in deidentified:
             blob = (
                 message.value
