@@ -561,6 +561,86 @@ def test_sigkill_mid_stream_loses_nothing(
         outputs.close()
 
 
+SIGTERM_RECORDS = 2000
+SIGTERM_EXIT_S = 30  # the bound on a graceful stop with records in flight
+
+
+def test_sigterm_mid_stream_drains_commits_and_exits_0(
+    kafka_bootstrap: str, topics: dict[str, str], tmp_path: Path
+) -> None:
+    """SIGTERM while a backlog is being processed: the worker exits 0 within
+    SIGTERM_EXIT_S, having stopped mid-stream (part of the backlog has no output);
+    its committed offsets never run ahead of an output (every position below them
+    has its output or quarantine record) and cover everything it wrote (a drained
+    worker leaves nothing to redo). A restarted worker finishes the rest: no
+    position lost, none output twice, everything committed."""
+    port = _free_port()
+    env = _env(kafka_bootstrap, topics, port)
+    cli = [sys.executable, "-m", "streams.cli"]
+    subprocess.run(
+        [*cli, "topics", "ensure"], env=env, check=True, capture_output=True, timeout=120
+    )
+    positions = _produce_adts(kafka_bootstrap, topics["hl7"], SIGTERM_RECORDS)
+    expected = set(positions)
+    outputs = _Outputs(kafka_bootstrap, topics)
+    admin = KafkaAdminClient(bootstrap_servers=kafka_bootstrap)
+    log_path = tmp_path / "worker.log"
+    log = log_path.open("wb")
+    try:
+        worker = subprocess.Popen([*cli, "worker"], env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + 60
+            while len(outputs.ids) < PROGRESS:  # records in flight, most still to come
+                assert worker.poll() is None, log_path.read_text()[-3000:]
+                assert time.monotonic() < deadline, "the worker made no progress"
+                outputs.poll()
+            worker.send_signal(signal.SIGTERM)
+            try:
+                code = worker.wait(timeout=SIGTERM_EXIT_S)
+            except subprocess.TimeoutExpired:
+                pytest.fail(f"still running {SIGTERM_EXIT_S} s after SIGTERM")
+        finally:
+            _kill_if_running(worker)
+        assert code == 0, log_path.read_text()[-3000:]
+        outputs.read_to_end()  # everything the stopped worker wrote
+        assert not expected <= outputs.ids, "SIGTERM came after the backlog was done"
+        committed = _committed(admin, topics["group"])
+        assert _committed_without_output(committed, outputs.ids) == []  # no commit ahead
+        # Drained: every partition's commit reaches its first position without output,
+        # so nothing the stopped worker wrote is processed again.
+        for partition in (0, 1):
+            tp = TopicPartition(topics["hl7"], partition)
+            frontier = 0
+            while _record_id(tp.topic, partition, frontier) in outputs.ids:
+                frontier += 1
+            assert committed.get(tp, 0) == frontier, (tp, committed.get(tp), frontier)
+        assert sum(committed.values()) > 0
+
+        worker = subprocess.Popen([*cli, "worker"], env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + 120
+            while not expected <= outputs.ids and time.monotonic() < deadline:
+                assert worker.poll() is None, log_path.read_text()[-3000:]
+                outputs.poll()
+            assert _stop(worker) == 0
+        finally:
+            _kill_if_running(worker)
+        outputs.read_to_end()
+        missing = sorted(positions[i] for i in expected - outputs.ids)
+        assert missing == [], f"{len(missing)} input positions lost"
+        ids = [dict(m.headers)["phi-scrub.record-id"].decode() for m in outputs.messages]
+        assert len(ids) == len(expected), "an input was output twice across the SIGTERM"
+        for message in outputs.messages:
+            assert message.topic == topics["hl7_out"]
+            _assert_deidentified(message)
+        committed = _committed(admin, topics["group"])
+        assert committed == {TopicPartition(topics["hl7"], p): SIGTERM_RECORDS // 2 for p in (0, 1)}
+    finally:
+        log.close()
+        admin.close()
+        outputs.close()
+
+
 def _record_id(topic: str, partition: int, offset: int) -> str:
     return SourceRecord(topic, partition, offset, None, None).record_id
 
