@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -19,7 +20,7 @@ import urllib.error
 import urllib.request
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 import pytest
@@ -92,6 +93,17 @@ def _env(kafka_bootstrap: str, topics: dict[str, str], port: int) -> dict[str, s
     }
 
 
+class Poison(NamedTuple):
+    """A poison record, where it goes, and the quarantine headers it must get."""
+
+    topic: str
+    partition: int
+    value: bytes
+    stage: str
+    error_class: str
+    reason: str  # a part of the phi-scrub.reason header
+
+
 def test_worker_end_to_end(kafka_bootstrap: str, topics: dict[str, str], tmp_path: Path) -> None:
     port = _free_port()
     env = _env(kafka_bootstrap, topics, port)
@@ -117,16 +129,34 @@ def test_worker_end_to_end(kafka_bootstrap: str, topics: dict[str, str], tmp_pat
         (topics["fhir"], p.read_bytes()) for p in FHIR_SAMPLES if p.stat().st_size < MAX_RECORD
     ]
     records += [(topics["hl7"], ADT.encode()), (topics["fhir"], orjson.dumps(PATIENT))]
+    # Each poison record goes to an explicit partition and is followed there by a
+    # good record: the poison is quarantined with its stage, error class and reason,
+    # and the record behind it still comes out de-identified.
     poison = [
-        (topics["hl7"], ADT.encode()[:6], b"scrub"),  # truncated inside MSH-2
-        (topics["fhir"], b'{"resourceType": "Patient", "name": [', b"scrub"),
-        (topics["hl7"], b"\x00\x01\xfe\xff" * 64, b"scrub"),
-        (
+        Poison(topics["hl7"], 0, ADT.encode()[:6], "scrub", "ScrubError", "too short"),  # MSH-2
+        Poison(
             topics["fhir"],
+            0,
+            b'{"resourceType": "Patient", "name": [',
+            "scrub",
+            "ScrubError",
+            "invalid JSON",
+        ),
+        Poison(topics["hl7"], 1, b"\x00\x01\xfe\xff" * 64, "scrub", "ScrubError", "binary"),
+        Poison(topics["fhir"], 1, b"\x00\x01\xfe\xff" * 64, "scrub", "ScrubError", "UTF-8"),
+        Poison(
+            topics["fhir"],
+            1,
             b'{"resourceType":"Basic","note":"' + b"x" * (MAX_RECORD + 10) + b'"}',
-            b"size",
+            "size",
+            "RecordTooLarge",
+            f"record larger than {MAX_RECORD} bytes",
         ),
     ]
+    behind = {
+        topics["hl7"]: ADT.replace("MSG0001", "MSGBEHIND").encode(),
+        topics["fhir"]: orjson.dumps(PATIENT),
+    }
     log_path = tmp_path / "worker.log"
     with log_path.open("wb") as log:
         worker = subprocess.Popen([*cli, "worker"], env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -149,12 +179,21 @@ def test_worker_end_to_end(kafka_bootstrap: str, topics: dict[str, str], tmp_pat
                 value=value,
                 headers=[("patient-name", b"QUILLFEATHER")],
             )
-        for topic, value, _ in poison:
-            producer.send(topic, key=b"k", value=value)
         producer.flush(60)
+        positions: list[tuple[int, int]] = []  # (poison offset, offset of the record behind)
+        for bad in poison:
+            sent = producer.send(bad.topic, key=b"k", value=bad.value, partition=bad.partition)
+            after = producer.send(
+                bad.topic,
+                key=b"QUILLFEATHER-TST0042",
+                value=behind[bad.topic],
+                headers=[("patient-name", b"QUILLFEATHER")],
+                partition=bad.partition,
+            )
+            positions.append((sent.get(timeout=60).offset, after.get(timeout=60).offset))
         producer.close()
 
-        expected = len(records) + len(poison)
+        expected = len(records) + 2 * len(poison)
         out = _consume(
             kafka_bootstrap,
             [topics["hl7_out"], topics["fhir_out"], topics["quarantine"]],
@@ -166,8 +205,24 @@ def test_worker_end_to_end(kafka_bootstrap: str, topics: dict[str, str], tmp_pat
         assert len(deidentified) + len(quarantined) == expected  # counts in == out + quarantined
         assert len(quarantined) == len(poison)
         assert sorted(dict(m.headers)["phi-scrub.stage"] for m in quarantined) == sorted(
-            stage for _, _, stage in poison
+            bad.stage.encode() for bad in poison
         )
+        by_id = {dict(m.headers)["phi-scrub.record-id"].decode(): m for m in out}
+        for bad, (offset, offset_behind) in zip(poison, positions, strict=True):
+            assert offset_behind == offset + 1, bad  # right behind it, on its partition
+            kept = by_id[_record_id(bad.topic, bad.partition, offset)]
+            headers = dict(kept.headers)
+            assert kept.topic == topics["quarantine"], bad
+            assert headers["phi-scrub.stage"] == bad.stage.encode(), bad
+            assert headers["phi-scrub.error-class"] == bad.error_class.encode(), bad
+            assert bad.reason.encode() in headers["phi-scrub.reason"], (bad, headers)
+            assert headers["phi-scrub.source-topic"] == bad.topic.encode()
+            assert headers["phi-scrub.source-partition"] == str(bad.partition).encode()
+            assert headers["phi-scrub.source-offset"] == str(offset).encode()
+            assert headers["phi-scrub.payload"] == b"raw" and kept.value == bad.value
+            flowed = by_id[_record_id(bad.topic, bad.partition, offset_behind)]
+            output = topics["hl7_out"] if bad.topic == topics["hl7"] else topics["fhir_out"]
+            assert flowed.topic == output, (bad, dict(flowed.headers))
         for message in deidentified:
             blob = (
                 message.value
@@ -342,56 +397,248 @@ def test_20mb_record_is_quarantined_whole_and_its_partition_flows(
         assert phi not in logs, phi
 
 
+class _Outputs:
+    """Everything the worker has written to its de-identified and quarantine topics,
+    read as it arrives (every partition, from the beginning), with the record ids seen."""
+
+    def __init__(self, bootstrap: str, topics: dict[str, str]) -> None:
+        self.consumer = KafkaConsumer(
+            bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False
+        )
+        self.partitions: list[TopicPartition] = []
+        for name in (topics["hl7_out"], topics["fhir_out"], topics["quarantine"]):
+            partitions = self.consumer.partitions_for_topic(name)
+            assert partitions, name
+            self.partitions += [TopicPartition(name, p) for p in sorted(partitions)]
+        self.consumer.assign(self.partitions)
+        self.consumer.seek_to_beginning()
+        self.messages: list[Any] = []
+        self.ids: set[str] = set()
+
+    def poll(self, timeout_ms: int = 200) -> None:
+        for batch in self.consumer.poll(timeout_ms=timeout_ms).values():
+            for message in batch:
+                self.messages.append(message)
+                self.ids.add(dict(message.headers)["phi-scrub.record-id"].decode())
+
+    def read_to_end(self, timeout: float = 60) -> None:
+        """Read until every output written so far (the topics' end offsets now) is in."""
+        ends = self.consumer.end_offsets(self.partitions)
+        deadline = time.monotonic() + timeout
+        while any(self.consumer.position(tp) < end for tp, end in ends.items()):
+            assert time.monotonic() < deadline, "outputs not readable"
+            self.poll()
+
+    def close(self) -> None:
+        self.consumer.close()
+
+
+def _committed(admin: KafkaAdminClient, group: str) -> dict[TopicPartition, int]:
+    """The group's committed offsets (partitions without a commit left out)."""
+    offsets = admin.list_group_offsets({group: None}).get(group, {})
+    return {tp: meta.offset for tp, meta in offsets.items() if meta.offset >= 0}
+
+
+def _committed_without_output(committed: dict[TopicPartition, int], ids: set[str]) -> list[str]:
+    """Input positions below a committed offset with no output or quarantine record:
+    a commit ran ahead of its output (those inputs are never processed again)."""
+    return [
+        f"{tp.topic}[{tp.partition}]@{offset}"
+        for tp, upto in committed.items()
+        for offset in range(upto)
+        if _record_id(tp.topic, tp.partition, offset) not in ids
+    ]
+
+
+def _produce_adts(bootstrap: str, topic: str, count: int) -> dict[str, tuple[int, int]]:
+    """*count* small ADTs, each with its own MRN (TST + 5 digits), round-robin over
+    partitions 0 and 1; their record ids -> (partition, offset)."""
+    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=20)
+    futures = []
+    for i in range(count):
+        message = ADT.replace("MSG0001", f"MSG{i:05d}").replace("TST0042", f"TST{i:05d}")
+        futures.append(producer.send(topic, value=message.encode(), partition=i % 2))
+    sent = [future.get(timeout=60) for future in futures]
+    producer.close()
+    positions = {_record_id(topic, m.partition, m.offset): (m.partition, m.offset) for m in sent}
+    assert len(positions) == count
+    return positions
+
+
+def _assert_deidentified(message: Any) -> None:
+    """No planted PHI (nor any planted MRN, TST + digits) in its value, key or headers.
+
+    A planted value spelled in upper-case hex digits only (a ZIP, a date, a phone
+    number without punctuation, ACC7781) can occur by chance inside a hex pseudonym
+    (ID-232D57CF5B6402139445 holds 02139): those count only as a token of their own.
+    """
+    blob = (
+        message.value + (message.key or b"") + b"".join(k.encode() + v for k, v in message.headers)
+    )
+    for phi in [*PHI, "TST"]:
+        if _HEX_TOKEN.fullmatch(phi):
+            pattern = rb"(?<![0-9A-Za-z])" + re.escape(phi.encode()) + rb"(?![0-9A-Za-z])"
+            assert re.search(pattern, blob) is None, (phi, message.topic, message.offset)
+        else:
+            assert phi.encode() not in blob, (phi, message.topic, message.offset)
+
+
+_HEX_TOKEN = re.compile(r"[0-9A-F]+")
+
+
+SIGKILL_RECORDS = 4000
+SIGKILLS = 3
+PROGRESS = 150  # new input positions a run must have output before it is killed
+
+
 def test_sigkill_mid_stream_loses_nothing(
     kafka_bootstrap: str, topics: dict[str, str], tmp_path: Path
 ) -> None:
-    """Kill the worker with SIGKILL several times mid-stream: every input position still
-    ends with at least one output or quarantine record (at-least-once), and nothing
-    unscrubbed reaches a de-identified topic."""
+    """Kill the worker with SIGKILL three times mid-stream, then let a fourth run finish:
+    every input position still ends with at least one output or quarantine record
+    (at-least-once), and nothing unscrubbed reaches a de-identified topic.
+
+    Each kill is provably mid-stream: it comes once the run has written outputs for
+    input positions no earlier run reached, and afterwards (every output the killed
+    run wrote read back) part of the backlog still has none and some outputs lie
+    beyond the committed offsets, to be redone; and no offset was committed ahead of
+    its output."""
     port = _free_port()
     env = _env(kafka_bootstrap, topics, port)
     cli = [sys.executable, "-m", "streams.cli"]
     subprocess.run(
         [*cli, "topics", "ensure"], env=env, check=True, capture_output=True, timeout=120
     )
-    producer = KafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all")
-    futures = []
-    for i in range(400):
-        message = ADT.replace("MSG0001", f"MSG{i:05d}").replace("TST0042", f"TST{i:05d}")
-        futures.append(producer.send(topics["hl7"], value=message.encode()))
-    positions = {(m.partition, m.offset) for m in (f.get(timeout=30) for f in futures)}
-    producer.close()
-
-    log = (tmp_path / "worker.log").open("wb")
-    for _ in range(3):
-        worker = subprocess.Popen([*cli, "worker"], env=env, stdout=log, stderr=subprocess.STDOUT)
-        time.sleep(6)  # long enough to start and process part of the stream
-        worker.send_signal(signal.SIGKILL)
-        worker.wait(timeout=30)
-    worker = subprocess.Popen([*cli, "worker"], env=env, stdout=log, stderr=subprocess.STDOUT)
+    positions = _produce_adts(kafka_bootstrap, topics["hl7"], SIGKILL_RECORDS)
+    expected = set(positions)
+    outputs = _Outputs(kafka_bootstrap, topics)
+    admin = KafkaAdminClient(bootstrap_servers=kafka_bootstrap)
+    log_path = tmp_path / "worker.log"
+    log = log_path.open("wb")
     try:
-        out = _consume(
-            kafka_bootstrap, [topics["hl7_out"], topics["quarantine"]], len(positions), timeout=240
-        )
-        deadline = time.monotonic() + 120
-        expected_ids = {_record_id(topics["hl7"], p, o) for p, o in positions}
-        seen = {dict(m.headers)["phi-scrub.record-id"].decode() for m in out}
-        while not expected_ids <= seen and time.monotonic() < deadline:
-            out = _consume(
-                kafka_bootstrap,
-                [topics["hl7_out"], topics["quarantine"]],
-                len(positions) * 2,
-                timeout=10,
+        for kill in range(1, SIGKILLS + 1):
+            reached = set(outputs.ids)
+            worker = subprocess.Popen(
+                [*cli, "worker"], env=env, stdout=log, stderr=subprocess.STDOUT
             )
-            seen = {dict(m.headers)["phi-scrub.record-id"].decode() for m in out}
-        assert expected_ids <= seen  # no input position lost
-        for message in out:
-            if message.topic == topics["hl7_out"]:
-                assert b"QUILLFEATHER" not in message.value
-                assert b"TST0" not in message.value
+            try:
+                deadline = time.monotonic() + 60
+                while len(outputs.ids - reached) < PROGRESS:
+                    assert worker.poll() is None, log_path.read_text()[-3000:]
+                    assert time.monotonic() < deadline, f"run {kill} made no progress"
+                    outputs.poll()
+                worker.send_signal(signal.SIGKILL)
+                assert worker.wait(timeout=30) == -signal.SIGKILL
+            finally:
+                _kill_if_running(worker)
+            outputs.read_to_end()  # everything the killed run wrote
+            committed = _committed(admin, topics["group"])
+            assert not expected <= outputs.ids, f"kill {kill} came after the backlog was done"
+            assert len(outputs.ids) > sum(committed.values()), f"kill {kill}: nothing to redo"
+            assert _committed_without_output(committed, outputs.ids) == [], f"kill {kill}"
+
+        worker = subprocess.Popen([*cli, "worker"], env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + 120
+            while not expected <= outputs.ids and time.monotonic() < deadline:
+                assert worker.poll() is None, log_path.read_text()[-3000:]
+                outputs.poll()
+            assert _stop(worker) == 0
+        finally:
+            _kill_if_running(worker)
+        outputs.read_to_end()
+        missing = sorted(positions[i] for i in expected - outputs.ids)
+        assert missing == [], f"{len(missing)} input positions lost"  # no loss
+        deidentified = [m for m in outputs.messages if m.topic == topics["hl7_out"]]
+        assert deidentified
+        for message in deidentified:
+            _assert_deidentified(message)
+        committed = _committed(admin, topics["group"])
+        assert committed == {TopicPartition(topics["hl7"], p): SIGKILL_RECORDS // 2 for p in (0, 1)}
     finally:
-        _stop(worker)
         log.close()
+        admin.close()
+        outputs.close()
+
+
+SIGTERM_RECORDS = 2000
+SIGTERM_EXIT_S = 30  # the bound on a graceful stop with records in flight
+
+
+def test_sigterm_mid_stream_drains_commits_and_exits_0(
+    kafka_bootstrap: str, topics: dict[str, str], tmp_path: Path
+) -> None:
+    """SIGTERM while a backlog is being processed: the worker exits 0 within
+    SIGTERM_EXIT_S, having stopped mid-stream (part of the backlog has no output);
+    its committed offsets never run ahead of an output (every position below them
+    has its output or quarantine record) and cover everything it wrote (a drained
+    worker leaves nothing to redo). A restarted worker finishes the rest: no
+    position lost, none output twice, everything committed."""
+    port = _free_port()
+    env = _env(kafka_bootstrap, topics, port)
+    cli = [sys.executable, "-m", "streams.cli"]
+    subprocess.run(
+        [*cli, "topics", "ensure"], env=env, check=True, capture_output=True, timeout=120
+    )
+    positions = _produce_adts(kafka_bootstrap, topics["hl7"], SIGTERM_RECORDS)
+    expected = set(positions)
+    outputs = _Outputs(kafka_bootstrap, topics)
+    admin = KafkaAdminClient(bootstrap_servers=kafka_bootstrap)
+    log_path = tmp_path / "worker.log"
+    log = log_path.open("wb")
+    try:
+        worker = subprocess.Popen([*cli, "worker"], env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + 60
+            while len(outputs.ids) < PROGRESS:  # records in flight, most still to come
+                assert worker.poll() is None, log_path.read_text()[-3000:]
+                assert time.monotonic() < deadline, "the worker made no progress"
+                outputs.poll()
+            worker.send_signal(signal.SIGTERM)
+            try:
+                code = worker.wait(timeout=SIGTERM_EXIT_S)
+            except subprocess.TimeoutExpired:
+                pytest.fail(f"still running {SIGTERM_EXIT_S} s after SIGTERM")
+        finally:
+            _kill_if_running(worker)
+        assert code == 0, log_path.read_text()[-3000:]
+        outputs.read_to_end()  # everything the stopped worker wrote
+        assert not expected <= outputs.ids, "SIGTERM came after the backlog was done"
+        committed = _committed(admin, topics["group"])
+        assert _committed_without_output(committed, outputs.ids) == []  # no commit ahead
+        # Drained: every partition's commit reaches its first position without output,
+        # so nothing the stopped worker wrote is processed again.
+        for partition in (0, 1):
+            tp = TopicPartition(topics["hl7"], partition)
+            frontier = 0
+            while _record_id(tp.topic, partition, frontier) in outputs.ids:
+                frontier += 1
+            assert committed.get(tp, 0) == frontier, (tp, committed.get(tp), frontier)
+        assert sum(committed.values()) > 0
+
+        worker = subprocess.Popen([*cli, "worker"], env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + 120
+            while not expected <= outputs.ids and time.monotonic() < deadline:
+                assert worker.poll() is None, log_path.read_text()[-3000:]
+                outputs.poll()
+            assert _stop(worker) == 0
+        finally:
+            _kill_if_running(worker)
+        outputs.read_to_end()
+        missing = sorted(positions[i] for i in expected - outputs.ids)
+        assert missing == [], f"{len(missing)} input positions lost"
+        ids = [dict(m.headers)["phi-scrub.record-id"].decode() for m in outputs.messages]
+        assert len(ids) == len(expected), "an input was output twice across the SIGTERM"
+        for message in outputs.messages:
+            assert message.topic == topics["hl7_out"]
+            _assert_deidentified(message)
+        committed = _committed(admin, topics["group"])
+        assert committed == {TopicPartition(topics["hl7"], p): SIGTERM_RECORDS // 2 for p in (0, 1)}
+    finally:
+        log.close()
+        admin.close()
+        outputs.close()
 
 
 def _record_id(topic: str, partition: int, offset: int) -> str:
