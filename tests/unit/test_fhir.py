@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import gzip
 import re
 from datetime import date
 from pathlib import Path
@@ -26,7 +27,15 @@ from tests.fhir_phi import patient_phi, searchable_text
 from .conftest import TEST_SECRET
 
 SYNTHEA = Path(__file__).resolve().parents[1] / "data" / "fhir" / "synthea-r4"
-BUNDLES = sorted(SYNTHEA.glob("*.json"))
+# All 13 Synthea bundles of the shared corpus: the small ones as they are (the
+# demo and the integration tests publish those), the large ones gzipped.
+BUNDLES = sorted(SYNTHEA.glob("*.json")) + sorted(SYNTHEA.glob("*.json.gz"))
+
+
+def read_bundle(path: Path) -> bytes:
+    return gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+
+
 PATIENT = {
     "resourceType": "Patient",
     "id": "pat-1",
@@ -67,7 +76,7 @@ def safe_harbor() -> FHIRScrubber:
 def test_synthea_bundles_validate_leak_nothing_and_resolve(
     safe_harbor: FHIRScrubber, path: Path
 ) -> None:
-    data = path.read_bytes()
+    data = read_bundle(path)
     source = orjson.loads(data)
     [result] = safe_harbor.scrub_bytes(data)
     assert result.error is None
