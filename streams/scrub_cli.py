@@ -100,10 +100,10 @@ def iter_inputs(paths: tuple[str, ...], out_dir: Path | None) -> Iterator[Input]
             for file in sorted(p for p in root.rglob("*") if p.is_file()):
                 destination = out_dir / file.relative_to(root) if out_dir else None
                 yield Input(str(file), file, destination)
-        elif root.is_file():
-            yield Input(str(root), root, out_dir / root.name if out_dir else None)
         else:
-            raise UsageError(f"no such file or directory: {argument}")
+            # A file, or a path that does not exist: that input then fails alone
+            # ("cannot read"), exit 1, and the other inputs are still written.
+            yield Input(str(root), root, out_dir / root.name if out_dir else None)
 
 
 def _write(destination: Path | None, data: bytes, stdout: BinaryIO) -> None:

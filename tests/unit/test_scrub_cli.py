@@ -94,9 +94,24 @@ def test_key_file_and_usage_errors(
     monkeypatch.delenv("PHI_SCRUB_KEY")
     key = tmp_path / "key"
     key.write_text(TEST_SECRET)
+    (tmp_path / "in.hl7").write_text(ADT)
     result = runner.invoke(cli, ["scrub", "--key-file", str(key)], input=ADT.encode())
     assert result.exit_code == 0
-    assert runner.invoke(cli, ["scrub", "--key-file", str(key), "/nonexistent"]).exit_code == 2
+    missing = runner.invoke(
+        cli,
+        [
+            "scrub",
+            "--key-file",
+            str(key),
+            "--out-dir",
+            str(tmp_path / "o"),
+            "/nonexistent",
+            str(key.parent / "in.hl7"),
+        ],
+    )
+    assert missing.exit_code == 1  # an input that fails alone: the others are written
+    assert "/nonexistent: cannot read: No such file or directory" in missing.stderr
+    assert (tmp_path / "o" / "in.hl7").is_file()
     assert runner.invoke(cli, ["scrub", "--key-file", str(key), "--policy", "nope"]).exit_code == 2
     assert runner.invoke(cli, ["scrub", "--key-file", str(key), "--format", "xml"]).exit_code == 2
 
