@@ -173,6 +173,7 @@ def create_app(config: WorkerConfig, scrubber: Scrubber) -> tuple[faust.App, Wor
     metrics = WorkerMetrics()
     progress = Progress(config.stall_timeout_s)
     fatal: list[BaseException] = []  # set by the agent; /healthz reports it
+    settled_at: dict[Any, int] = {}  # partition -> offset of its latest settled record
     processor = RecordProcessor(
         scrubber,
         routing(config),
@@ -271,11 +272,8 @@ def create_app(config: WorkerConfig, scrubber: Scrubber) -> tuple[faust.App, Wor
             in_order.settle(entry)
             progress.settled()  # after its acknowledgement reached Faust
             tp = entry.event.message.tp
-            highwater = app.consumer.highwater(tp) if app.consumer else None
-            if highwater is not None:
-                metrics.lag.labels(record.topic, str(record.partition)).set(
-                    max(0, highwater - record.offset - 1)
-                )
+            settled_at[tp] = max(record.offset, settled_at.get(tp, -1))
+            refresh_lag(tp)
 
         def _fail(error: BaseException) -> None:
             gate.fail()
@@ -348,6 +346,13 @@ def create_app(config: WorkerConfig, scrubber: Scrubber) -> tuple[faust.App, Wor
             return web.json(body, status=503)
         return web.json({"status": "ok"})
 
+    def refresh_lag(tp: Any) -> None:
+        highwater = app.consumer.highwater(tp) if app.consumer else None
+        if highwater is not None and tp in settled_at:
+            metrics.lag.labels(tp.topic, str(tp.partition)).set(
+                max(0, highwater - settled_at[tp] - 1)
+            )
+
     def assigned_partitions() -> tuple[bool, int]:
         """(consumer running, partitions assigned); also sets the gauge."""
         consumer = app.consumer if app.started else None
@@ -375,6 +380,9 @@ def create_app(config: WorkerConfig, scrubber: Scrubber) -> tuple[faust.App, Wor
     @app.page("/metrics")
     async def prometheus(web: Any, request: Any) -> Any:
         assigned_partitions()  # current at every scrape
+        # Lag too: it grows while the worker is blocked, not only when records settle.
+        for tp in list(settled_at):
+            refresh_lag(tp)
         # aiohttp refuses a charset inside content_type: send the full header instead.
         return web.bytes(
             generate_latest(metrics.registry), headers={"Content-Type": CONTENT_TYPE_LATEST}

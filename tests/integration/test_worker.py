@@ -242,6 +242,12 @@ def test_worker_end_to_end(kafka_bootstrap: str, topics: dict[str, str], tmp_pat
             s.value for s in families["phi_scrub_records_in"].samples if s.name.endswith("_total")
         )
         assert records_in == expected
+        # Consumer lag, refreshed at every scrape: every raw partition, drained.
+        lag = {
+            (s.labels["topic"], s.labels["partition"]): s.value
+            for s in families["phi_scrub_consumer_lag"].samples
+        }
+        assert lag == {(t, str(p)): 0.0 for t in (topics["hl7"], topics["fhir"]) for p in (0, 1)}
 
         assert _stop(worker) == 0
     finally:
