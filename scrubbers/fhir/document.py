@@ -62,7 +62,7 @@ def reference_type(reference: Any, declared: Any) -> str:
     """The resource type a Reference points to: its ``type``, else its URL's type."""
     if isinstance(declared, str) and declared:
         return declared.rsplit("/", 1)[-1]
-    if isinstance(reference, str):
+    if isinstance(reference, str) and "/" in reference:  # a type is written "Type/id"
         match = REFERENCE.search(reference)
         if match is not None:
             return match.group("type")

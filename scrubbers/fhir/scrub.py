@@ -172,6 +172,39 @@ class _Walk:
     ids: frozenset[str] = frozenset()
 
 
+@dataclass(frozen=True, slots=True)
+class _Slot:
+    """What the walk does with one element of a model at one path, worked out once.
+
+    Most elements of a document are codes, ids, flags and numbers the policy
+    keeps whatever they say, or strings that are free text whatever they say:
+    their plan says so, and the walk keeps them (or defers them to the text
+    scrubber) without asking the tables again. Everything else, and every
+    value whose JSON form the plan does not expect, goes the general way.
+    """
+
+    element: ElementType
+    path: str  # the element's path, for policy rules and error messages
+    role: Role | None = None  # whose data it is, when its path says (else its parent's)
+    keep_str: bool = False  # a string here is kept as it is
+    free_text: bool = False  # a string here is free text
+    keep_scalar: bool = False  # a boolean or number here is kept as it is
+    # The model an object here is walked as, when no datatype handler or path rule
+    # claims it (a CodeableConcept, a Period, a backbone element).
+    walk_model: str | None = None
+
+
+def _is_scalar(value: Any) -> bool:
+    return isinstance(value, bool | int | float)
+
+
+def _kept(slot: _Slot, item: Any) -> bool:
+    """Whether the plan keeps this item of a list as it is."""
+    if isinstance(item, str):
+        return slot.keep_str
+    return slot.keep_scalar and _is_scalar(item)
+
+
 class FHIRScrubber:
     """Scrubs FHIR JSON with one :class:`~scrubbers.engine.Scrubber` (policy + keys)."""
 
@@ -195,6 +228,8 @@ class FHIRScrubber:
             "Extension": self._extension,
             "Age": self._age,
         }
+        # What the walk does with each element, by (model, path) and element name.
+        self._plans: dict[tuple[str | None, str], dict[str, _Slot]] = {}
 
     # --- entry points -----------------------------------------------------------
 
@@ -412,46 +447,171 @@ class FHIRScrubber:
     ) -> None:
         """Walk a dict whose model (datatype or backbone) is ``model`` (None: unknown)."""
         elements = children(model) if model else None
+        plan = self._plan(model, path)
         for key in list(obj):
             if key in skip or key not in obj:
                 continue
             value = obj[key]
-            element = elements.get(key) if elements else None
-            if element is not None and element.alternate is not None:
-                element = element.for_value(value)  # R4B or R5, by the value's JSON form
-            # Keys the models do not know are input text (a key can be anything):
-            # paths, which reach policy rules and error messages, say "*" instead.
-            child_path = f"{path}.{key}" if element is not None else f"{path}.*"
-            child_role = rules.PATH_ROLES.get(child_path, role)
-            if (
-                element is not None
-                and element.fhir_type == "base64Binary"
-                and isinstance(value, str)
-                and self._defer_base64(value, child_path, walk, _dict_setter(obj, key))
-            ):
-                continue
-            if isinstance(value, list):
-                kept: list[Any] = []
-                for item in value:
-                    if self._is_free_text(item, element, key, child_path):
-                        self._defer_text(item, child_path, walk, _list_setter(kept, len(kept)))
-                        kept.append(item)
-                        continue
-                    result = self._element(item, element, key, child_path, child_role, walk)
-                    if result is not _REMOVE:
-                        kept.append(result)
-                if kept:
-                    obj[key] = kept
-                else:
-                    del obj[key]
-            elif self._is_free_text(value, element, key, child_path):
-                self._defer_text(value, child_path, walk, _dict_setter(obj, key))
+            slot = plan.get(key)
+            if slot is None:
+                slot = self._slot(plan, elements, path, key)
+                if slot is None:  # a key unknown to the model, or typed by its value
+                    self._member(obj, key, value, elements, path, role, walk)
+                    continue
+            if isinstance(value, str):
+                if slot.keep_str:
+                    continue  # a code, id, uri...: kept as it is, whatever it says
+                if slot.free_text:
+                    self._defer_text(value, slot.path, walk, _dict_setter(obj, key))
+                    continue
+            elif isinstance(value, dict):
+                if slot.walk_model is not None:
+                    self._plain_object(obj, key, value, slot.walk_model, slot, role, walk)
+                    continue
+            elif isinstance(value, list):
+                if value and all(_kept(slot, item) for item in value):
+                    continue  # a list of codes (or flags): every item kept as it is
+                if slot.walk_model is not None and all(isinstance(i, dict) for i in value):
+                    self._plain_objects(obj, key, value, slot.walk_model, slot, role, walk)
+                    continue
+            elif slot.keep_scalar and _is_scalar(value):
+                continue  # a boolean or number the models type as one
+            self._member(obj, key, value, elements, path, role, walk, slot.element)
+
+    def _plain_object(
+        self,
+        obj: dict[str, Any],
+        key: str,
+        value: dict[str, Any],
+        model: str,
+        slot: _Slot,
+        role: Role,
+        walk: _Walk,
+    ) -> None:
+        """``obj[key]``, an object of a model no handler claims, walked element by element
+        (removed when scrubbing empties it; a resource in it is walked on its own)."""
+        if "resourceType" in value:
+            return
+        self._object(value, model, slot.path, slot.role or role, walk)
+        if not value:
+            del obj[key]
+
+    def _plain_objects(
+        self,
+        obj: dict[str, Any],
+        key: str,
+        values: list[dict[str, Any]],
+        model: str,
+        slot: _Slot,
+        role: Role,
+        walk: _Walk,
+    ) -> None:
+        """A list of such objects (see :meth:`_plain_object`); emptied ones are dropped."""
+        kept: list[Any] = []
+        child_role = slot.role or role
+        for value in values:
+            if "resourceType" not in value:
+                self._object(value, model, slot.path, child_role, walk)
+                if not value:
+                    continue
+            kept.append(value)
+        if kept:
+            obj[key] = kept
+        else:
+            del obj[key]
+
+    def _plan(self, model: str | None, path: str) -> dict[str, _Slot]:
+        """What the walk does with each element of ``model`` at ``path`` (see :class:`_Slot`),
+        filled in as elements are met."""
+        plan = self._plans.get((model, path))
+        if plan is None:
+            if len(self._plans) >= _PLAN_MEMORY:  # paths nest as deep as the input does
+                self._plans.clear()
+            plan = self._plans[(model, path)] = {}
+        return plan
+
+    def _slot(
+        self, plan: dict[str, _Slot], elements: dict[str, ElementType] | None, path: str, key: str
+    ) -> _Slot | None:
+        """The plan for element ``key`` (stored in ``plan``); None for a key the model
+        does not know or one whose type depends on its value (R4B or R5): those are
+        resolved value by value."""
+        element = elements.get(key) if elements else None
+        if element is None or element.alternate is not None:
+            return None
+        child_path = f"{path}.{key}"
+        fhir_type = element.fhir_type
+        ruled = child_path in rules.PATH_KINDS or key in rules.KEY_KINDS
+        plain = element.model is None and not ruled and fhir_type not in _VALUE_TYPES
+        # What _is_free_text says of every string here, when that does not depend on it.
+        free_text = fhir_type in ("markdown", "string") or (
+            key.startswith("value") and fhir_type in _CODED_VALUE_TYPES
+        )
+        value_dependent = free_text and key in _VALUE_DEPENDENT_KEYS
+        slot = _Slot(
+            element,
+            child_path,
+            role=rules.PATH_ROLES.get(child_path),
+            walk_model=(
+                element.model
+                if element.model is not None and not ruled and fhir_type not in self._handlers
+                else None
+            ),
+            keep_str=plain and not free_text,
+            free_text=plain and free_text and not value_dependent,
+            keep_scalar=plain and fhir_type not in STRING_TYPES,
+        )
+        plan[key] = slot
+        return slot
+
+    def _member(
+        self,
+        obj: dict[str, Any],
+        key: str,
+        value: Any,
+        elements: dict[str, ElementType] | None,
+        path: str,
+        role: Role,
+        walk: _Walk,
+        known: ElementType | None = None,
+    ) -> None:
+        """Scrub ``obj[key]`` (``known``: its element, when its plan resolved it)."""
+        element = known if known is not None else (elements.get(key) if elements else None)
+        if element is not None and element.alternate is not None:
+            element = element.for_value(value)  # R4B or R5, by the value's JSON form
+        # Keys the models do not know are input text (a key can be anything):
+        # paths, which reach policy rules and error messages, say "*" instead.
+        child_path = f"{path}.{key}" if element is not None else f"{path}.*"
+        child_role = rules.PATH_ROLES.get(child_path, role)
+        if (
+            element is not None
+            and element.fhir_type == "base64Binary"
+            and isinstance(value, str)
+            and self._defer_base64(value, child_path, walk, _dict_setter(obj, key))
+        ):
+            return
+        if isinstance(value, list):
+            kept: list[Any] = []
+            for item in value:
+                if self._is_free_text(item, element, key, child_path):
+                    self._defer_text(item, child_path, walk, _list_setter(kept, len(kept)))
+                    kept.append(item)
+                    continue
+                result = self._element(item, element, key, child_path, child_role, walk)
+                if result is not _REMOVE:
+                    kept.append(result)
+            if kept:
+                obj[key] = kept
             else:
-                result = self._element(value, element, key, child_path, child_role, walk)
-                if result is _REMOVE:
-                    del obj[key]
-                else:
-                    obj[key] = result
+                del obj[key]
+        elif self._is_free_text(value, element, key, child_path):
+            self._defer_text(value, child_path, walk, _dict_setter(obj, key))
+        else:
+            result = self._element(value, element, key, child_path, child_role, walk)
+            if result is _REMOVE:
+                del obj[key]
+            else:
+                obj[key] = result
 
     @staticmethod
     def _is_free_text(value: Any, element: ElementType | None, key: str, path: str) -> bool:
@@ -1423,6 +1583,12 @@ _CONTROL: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _MIN_BASE64_RUN: Final = 40
 _BASE64_RUN: Final = re.compile(r"(?<![A-Za-z0-9+/=])[A-Za-z0-9+/]{40,}={0,2}(?![A-Za-z0-9+/=])")
 _TERMINOLOGY_KEYS: Final = frozenset({"system", "version"})
+# Keys whose strings are free text or not by what they say (see _is_free_text).
+_VALUE_DEPENDENT_KEYS: Final = _TERMINOLOGY_KEYS | rules.STRUCTURAL_KEYS
+# Primitive types whose strings the walk rewrites whatever the path (binaries, dates).
+_VALUE_TYPES: Final = frozenset({"base64Binary", "date", "dateTime", "instant"})
+# Plans kept before they are dropped (paths nest as deep as the input does).
+_PLAN_MEMORY: Final = 4096
 # A structural key as Questionnaires write them: no spaces, nothing but word
 # characters and separators (dotted numbers, LOINC paths, slugs).
 _STRUCTURAL_KEY: Final = re.compile(r"[\w.\-/:#\[\]]{1,255}")
