@@ -101,15 +101,16 @@ def _checks(model: str) -> dict[str, _Check] | None:
 
 
 def _visit(
-    shape: DocumentShape, item: Any, depth: int, model: str | None, path: str, owner: Any
+    shape: DocumentShape, node: Any, depth: int, model: str | None, path: str, owner: Any
 ) -> None:
     if depth > MAX_DEPTH:
         raise FHIRScrubError("nesting too deep")
-    if isinstance(item, list):
-        for value in item:
+    if isinstance(node, list):
+        for value in node:
             if isinstance(value, dict) or isinstance(value, list):  # noqa: SIM101 - mypyc
                 _visit(shape, value, depth + 1, model, path, owner)
         return
+    item: dict[str, Any] = node  # typed, so the compiled loop iterates it as a dict
     reference = item.get("reference")
     if isinstance(reference, str):
         shape.references.append(reference)
@@ -123,7 +124,6 @@ def _visit(
         model = resource_type if children(resource_type) is not None else "Resource"
         path = model
     checks = _checks(model) if model else None
-    elements = children(model) if model else None
     for key, value in item.items():
         check = checks.get(key) if checks is not None else None
         if check is not None:
@@ -132,6 +132,7 @@ def _visit(
             if isinstance(value, dict) or isinstance(value, list):  # noqa: SIM101 - mypyc
                 _visit(shape, value, depth + 1, check.model, f"{path}.{key}", owner)
             continue
+        elements = children(model) if model else None
         element = elements.get(key) if elements else None
         if element is not None and element.alternate is not None:
             element = element.for_value(value)  # R4B or R5, by the value's JSON form
@@ -186,4 +187,8 @@ def check_unknown_keys(keys: dict[str, str], ctx: MessageContext) -> None:
 
 
 def is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+    # Two isinstance tests, not one of "int | float": mypyc compiles these, and would
+    # build the union on every call.
+    return (isinstance(value, int) or isinstance(value, float)) and not isinstance(  # noqa: SIM101
+        value, bool
+    )
