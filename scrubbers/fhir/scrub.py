@@ -170,6 +170,8 @@ class _Walk:
     # The document's logical ids (its resources' and its references' targets), which
     # generated narratives print as text, page links and anchors.
     ids: frozenset[str] = frozenset()
+    # Each logical id's pseudonym, once worked out in this document.
+    pseudonyms: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,7 +197,8 @@ class _Slot:
 
 
 def _is_scalar(value: Any) -> bool:
-    return isinstance(value, bool | int | float)
+    # Not "int | float": mypyc would build that union on every call (bool is an int).
+    return isinstance(value, int) or isinstance(value, float)  # noqa: SIM101
 
 
 def _kept(slot: _Slot, item: Any) -> bool:
@@ -1129,10 +1132,17 @@ class FHIRScrubber:
 
     def _pseudo_id(self, value: str, walk: _Walk) -> str:
         """A resource id's pseudonym: the same everywhere the id appears, and still an id."""
+        walk.methods.add("pseudonymize")
+        known = walk.pseudonyms.get(value)
+        if known is None:  # a Bundle names each id several times (fullUrl, references)
+            known = walk.pseudonyms[value] = self._new_pseudo_id(value, walk)
+        return known
+
+    @staticmethod
+    def _new_pseudo_id(value: str, walk: _Walk) -> str:
         is_uuid = _UUID.fullmatch(value) is not None
         # UUIDs compare case-insensitively: one id, one pseudonym, whatever its case.
         digest = walk.ctx.keyed_digest(ID_DOMAIN, value.lower() if is_uuid else value)
-        walk.methods.add("pseudonymize")
         if is_uuid:
             h = bytearray(digest[:16])
             h[6] = (h[6] & 0x0F) | 0x40  # version 4
@@ -1652,12 +1662,28 @@ def _is_resource_type(name: str) -> bool:
 def _check_string_fields(value: dict[str, Any], datatype: str, path: str) -> None:
     """The fields a datatype handler reads must have their JSON types (fail closed:
     ``"postalCode": 2139`` is not a ZIP code the handler would see)."""
-    elements = children(datatype) or {}
-    for key in _HANDLED.get(datatype, ()):
-        element = elements.get(key)
-        if element is None or element.fhir_type not in STRING_TYPES or key not in value:
+    for key, fhir_type in _string_fields(datatype):
+        if key not in value:
             continue
         item = value[key]
         for entry in item if isinstance(item, list) else (item,):
             if entry is not None and not isinstance(entry, str):
-                raise FHIRScrubError(f"{path}.{key}: a {element.fhir_type} must be a JSON string")
+                raise FHIRScrubError(f"{path}.{key}: a {fhir_type} must be a JSON string")
+
+
+# The fields of each handled datatype whose JSON form is a string, with their types.
+_STRING_FIELDS: Final[dict[str, tuple[tuple[str, str], ...]]] = {}
+
+
+def _string_fields(datatype: str) -> tuple[tuple[str, str], ...]:
+    fields = _STRING_FIELDS.get(datatype)
+    if fields is None:
+        elements = children(datatype) or {}
+        found = []
+        for key in _HANDLED.get(datatype, ()):
+            element = elements.get(key)
+            if element is not None and element.fhir_type in STRING_TYPES:
+                found.append((key, element.fhir_type))
+        # Asked only for the datatypes with a handler: a bounded set of names.
+        fields = _STRING_FIELDS[datatype] = tuple(found)
+    return fields
