@@ -163,9 +163,31 @@ class FHIRResult:
 
 
 @dataclass(slots=True)
+class _Deferred:
+    """Free text (or markup) to scrub after the structured pass, and where it goes.
+
+    One record per text, not a closure per step: a Bundle defers hundreds.
+    The result is written to ``holder[key]`` (removed when emptied), else to
+    ``items[index]`` (an emptied string stays: its siblings must not move),
+    else through ``store``.
+    """
+
+    text: str
+    identity: Identity  # the owning resource's patient
+    methods: set[str]  # the owning resource's labels
+    markup: bool = False  # a narrative or markup document (else plain text)
+    number_id: bool = False  # a person's bare number: an identifier if text keeps it
+    holder: dict[str, Any] | None = None
+    key: str = ""
+    items: list[Any] | None = None
+    index: int = 0
+    store: Callable[[str], Any] | None = None
+
+
+@dataclass(slots=True)
 class _Walk:
     ctx: MessageContext
-    deferred: list[Callable[[], None]] = field(default_factory=list)
+    deferred: list[_Deferred] = field(default_factory=list)
     methods: set[str] = field(default_factory=set)  # methods used in the current resource
     # The document's logical ids (its resources' and its references' targets), which
     # generated narratives print as text, page links and anchors.
@@ -297,8 +319,8 @@ class FHIRScrubber:
         if document.get("resourceType") == "Bundle":
             walk.methods = per_resource.setdefault(id(document), set())
             self._bundle_urls(document, walk)
-        for finish in walk.deferred:
-            finish()
+        for deferred in walk.deferred:
+            self._finish(deferred, walk)
         ctx.use_identity(document_identity)
         prune_empty(document)
         for resource in ordered:
@@ -426,7 +448,7 @@ class FHIRScrubber:
                 # Tags are codes a sender chose: their display and code can say anything.
                 for key in ("display", "code"):
                     if isinstance(tag.get(key), str):
-                        self._defer_text(tag[key], "Meta.tag", walk, _dict_setter(tag, key))
+                        self._defer_text(tag[key], "Meta.tag", walk, holder=tag, key=key)
                 # The rest of the Coding (its extensions: a v2 access-restriction
                 # range's dates) by datatype, like any element.
                 self._object(
@@ -465,7 +487,7 @@ class FHIRScrubber:
                 if slot.keep_str:
                     continue  # a code, id, uri...: kept as it is, whatever it says
                 if slot.free_text:
-                    self._defer_text(value, slot.path, walk, _dict_setter(obj, key))
+                    self._defer_text(value, slot.path, walk, holder=obj, key=key)
                     continue
             elif isinstance(value, dict):
                 if slot.walk_model is not None:
@@ -597,7 +619,7 @@ class FHIRScrubber:
             kept: list[Any] = []
             for item in value:
                 if self._is_free_text(item, element, key, child_path):
-                    self._defer_text(item, child_path, walk, _list_setter(kept, len(kept)))
+                    self._defer_text(item, child_path, walk, items=kept, index=len(kept))
                     kept.append(item)
                     continue
                 result = self._element(item, element, key, child_path, child_role, walk)
@@ -608,7 +630,7 @@ class FHIRScrubber:
             else:
                 del obj[key]
         elif self._is_free_text(value, element, key, child_path):
-            self._defer_text(value, child_path, walk, _dict_setter(obj, key))
+            self._defer_text(value, child_path, walk, holder=obj, key=key)
         else:
             result = self._element(value, element, key, child_path, child_role, walk)
             if result is _REMOVE:
@@ -1053,7 +1075,16 @@ class FHIRScrubber:
         if isinstance(narrative.get("div"), str):
             if "</a>" in narrative["div"]:
                 self._linked_person_names(narrative["div"], walk)
-            self._defer_markup(narrative["div"], walk, _dict_setter(narrative, "div"))
+            walk.deferred.append(
+                _Deferred(
+                    narrative["div"],
+                    walk.ctx.identity,
+                    walk.methods,
+                    markup=True,
+                    holder=narrative,
+                    key="div",
+                )
+            )
         return narrative
 
     def _linked_person_names(self, div: str, walk: _Walk) -> None:
@@ -1313,7 +1344,21 @@ class FHIRScrubber:
 
     # --- text -----------------------------------------------------------------------
 
-    def _defer_text(self, text: str, path: str, walk: _Walk, store: Callable[[str], Any]) -> None:
+    def _defer_text(
+        self,
+        text: str,
+        path: str,
+        walk: _Walk,
+        store: Callable[[str], Any] | None = None,
+        *,
+        holder: dict[str, Any] | None = None,
+        key: str = "",
+        items: list[Any] | None = None,
+        index: int = 0,
+    ) -> None:
+        """Scrub ``text`` after the structured pass (when every name is known), as the
+        patient of the resource it belongs to, labelling that resource if it changed;
+        the result goes where :class:`_Deferred` says."""
         # A person's value[x] (an extension's valueString) that is a bare number, and
         # one free text leaves alone (no date, no phone pattern): an identifier or a
         # phone number all the same (a Patient has no measurements).
@@ -1323,31 +1368,42 @@ class FHIRScrubber:
             and _BARE_NUMBER.fullmatch(text) is not None
             and sum(c.isdigit() for c in text) >= _BARE_NUMBER_DIGITS
         )
+        walk.deferred.append(
+            _Deferred(
+                text,
+                walk.ctx.identity,
+                walk.methods,
+                number_id=number_id,
+                holder=holder,
+                key=key,
+                items=items,
+                index=index,
+                store=store,
+            )
+        )
 
-        def scrub(value: str) -> str:
-            outcome = walk.ctx.apply(value, _FREE_TEXT)
-            if number_id and outcome == value:
-                outcome = walk.ctx.apply(value, _PERSON_NUMBER)
-            return outcome if isinstance(outcome, str) else ""
-
-        self._defer(text, walk, store, scrub)
-
-    @staticmethod
-    def _defer(
-        text: str, walk: _Walk, store: Callable[[str], Any], scrub: Callable[[str], str]
-    ) -> None:
-        """Scrub ``text`` after the structured pass (when every name is known), as the
-        patient of the resource it belongs to, labelling that resource if it changed."""
-        identity, methods = walk.ctx.identity, walk.methods  # the owning resource's
-
-        def run() -> None:
-            walk.ctx.use_identity(identity)
-            new = scrub(text)
-            if new != text:
-                methods.add("scrub")
-            store(new)
-
-        walk.deferred.append(run)
+    def _finish(self, deferred: _Deferred, walk: _Walk) -> None:
+        """Scrub a deferred text and store the result."""
+        walk.ctx.use_identity(deferred.identity)
+        text = deferred.text
+        if deferred.markup:
+            new = self._scrub_xhtml(text, walk)
+        else:
+            outcome = walk.ctx.apply(text, _FREE_TEXT)
+            if deferred.number_id and outcome == text:
+                outcome = walk.ctx.apply(text, _PERSON_NUMBER)
+            new = outcome if isinstance(outcome, str) else ""
+        if new != text:
+            deferred.methods.add("scrub")
+        if deferred.holder is not None:
+            if new:
+                deferred.holder[deferred.key] = new
+            else:
+                deferred.holder.pop(deferred.key, None)
+        elif deferred.items is not None:
+            deferred.items[deferred.index] = new
+        elif deferred.store is not None:
+            deferred.store(new)
 
     def _scrub_xhtml(self, div: str, walk: _Walk) -> str:
         """Scrub a narrative's text nodes and attribute values; markup is untouched.
@@ -1414,8 +1470,11 @@ class FHIRScrubber:
             return match.group(1) + new + match.group(5)
         return match.group(1) + self._scrub_escaped(match.group(4), walk) + match.group(5)
 
-    def _defer_markup(self, markup: str, walk: _Walk, store: Callable[[str], Any]) -> None:
-        self._defer(markup, walk, store, lambda value: self._scrub_xhtml(value, walk))
+    @staticmethod
+    def _defer_markup(markup: str, walk: _Walk, store: Callable[[str], Any]) -> None:
+        walk.deferred.append(
+            _Deferred(markup, walk.ctx.identity, walk.methods, markup=True, store=store)
+        )
 
     def _defer_base64(
         self, value: str, path: str, walk: _Walk, store: Callable[[str], Any]
@@ -1562,13 +1621,6 @@ def _dict_setter(obj: dict[str, Any], key: str) -> Callable[[str], None]:
             obj[key] = new
         else:
             obj.pop(key, None)
-
-    return store
-
-
-def _list_setter(items: list[Any], index: int) -> Callable[[str], None]:
-    def store(new: str) -> None:
-        items[index] = new  # an emptied string stays: positions of siblings must not move
 
     return store
 
