@@ -162,7 +162,6 @@ class FHIRResult:
     line: int | None = None  # NDJSON line number
 
 
-@dataclass(slots=True)
 class _Deferred:
     """Free text (or markup) to scrub after the structured pass, and where it goes.
 
@@ -172,16 +171,43 @@ class _Deferred:
     else through ``store``.
     """
 
-    text: str
-    identity: Identity  # the owning resource's patient
-    methods: set[str]  # the owning resource's labels
-    markup: bool = False  # a narrative or markup document (else plain text)
-    number_id: bool = False  # a person's bare number: an identifier if text keeps it
-    holder: dict[str, Any] | None = None
-    key: str = ""
-    items: list[Any] | None = None
-    index: int = 0
-    store: Callable[[str], Any] | None = None
+    __slots__ = (
+        "holder",
+        "identity",
+        "index",
+        "items",
+        "key",
+        "markup",
+        "methods",
+        "number_id",
+        "store",
+        "text",
+    )
+
+    # Positional only, and no dataclass: built hundreds of times per Bundle, and a
+    # compiled call with keywords goes through a generic path.
+    def __init__(
+        self,
+        text: str,
+        walk: _Walk,
+        markup: bool,
+        number_id: bool,
+        holder: dict[str, Any] | None,
+        key: str,
+        items: list[Any] | None,
+        index: int,
+        store: Callable[[str], Any] | None,
+    ) -> None:
+        self.text = text
+        self.identity = walk.ctx.identity  # the owning resource's patient
+        self.methods = walk.methods  # the owning resource's labels
+        self.markup = markup  # a narrative or markup document (else plain text)
+        self.number_id = number_id  # a person's bare number: an identifier if text keeps it
+        self.holder = holder
+        self.key = key
+        self.items = items
+        self.index = index
+        self.store = store
 
 
 @dataclass(slots=True)
@@ -1076,14 +1102,7 @@ class FHIRScrubber:
             if "</a>" in narrative["div"]:
                 self._linked_person_names(narrative["div"], walk)
             walk.deferred.append(
-                _Deferred(
-                    narrative["div"],
-                    walk.ctx.identity,
-                    walk.methods,
-                    markup=True,
-                    holder=narrative,
-                    key="div",
-                )
+                _Deferred(narrative["div"], walk, True, False, narrative, "div", None, 0, None)
             )
         return narrative
 
@@ -1369,22 +1388,13 @@ class FHIRScrubber:
             and sum(c.isdigit() for c in text) >= _BARE_NUMBER_DIGITS
         )
         walk.deferred.append(
-            _Deferred(
-                text,
-                walk.ctx.identity,
-                walk.methods,
-                number_id=number_id,
-                holder=holder,
-                key=key,
-                items=items,
-                index=index,
-                store=store,
-            )
+            _Deferred(text, walk, False, number_id, holder, key, items, index, store)
         )
 
     def _finish(self, deferred: _Deferred, walk: _Walk) -> None:
         """Scrub a deferred text and store the result."""
-        walk.ctx.use_identity(deferred.identity)
+        if deferred.identity is not walk.ctx.identity:  # the same one: nothing to switch
+            walk.ctx.use_identity(deferred.identity)
         text = deferred.text
         if deferred.markup:
             new = self._scrub_xhtml(text, walk)
@@ -1472,9 +1482,7 @@ class FHIRScrubber:
 
     @staticmethod
     def _defer_markup(markup: str, walk: _Walk, store: Callable[[str], Any]) -> None:
-        walk.deferred.append(
-            _Deferred(markup, walk.ctx.identity, walk.methods, markup=True, store=store)
-        )
+        walk.deferred.append(_Deferred(markup, walk, True, False, None, "", None, 0, store))
 
     def _defer_base64(
         self, value: str, path: str, walk: _Walk, store: Callable[[str], Any]
