@@ -127,7 +127,10 @@ def _visit(
     for key, value in item.items():
         check = checks.get(key) if checks is not None else None
         if check is not None:
-            if check.must_be_string or check.must_not_be_string:
+            if check.must_not_be_string or (
+                # A string (the usual) or an object has no number to fail on.
+                check.must_be_string and not isinstance(value, str) and not isinstance(value, dict)
+            ):
                 _check_value(value, check, path, key)
             if isinstance(value, dict) or isinstance(value, list):  # noqa: SIM101 - mypyc
                 _visit(shape, value, depth + 1, check.model, f"{path}.{key}", owner)
