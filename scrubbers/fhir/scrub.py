@@ -242,6 +242,7 @@ class _Slot:
     # The model an object here is walked as, when no datatype handler or path rule
     # claims it (a CodeableConcept, a Period, a backbone element).
     walk_model: str | None = None
+    handled: bool = False  # an object here goes to its datatype's handler (no path rule)
 
 
 def _is_scalar(value: Any) -> bool:
@@ -519,11 +520,17 @@ class FHIRScrubber:
                 if slot.walk_model is not None:
                     self._plain_object(obj, key, value, slot.walk_model, slot, role, walk)
                     continue
+                if slot.handled:
+                    self._handled_object(obj, key, value, slot, role, walk)
+                    continue
             elif isinstance(value, list):
                 if value and all(_kept(slot, item) for item in value):
                     continue  # a list of codes (or flags): every item kept as it is
                 if slot.walk_model is not None and all(isinstance(i, dict) for i in value):
                     self._plain_objects(obj, key, value, slot.walk_model, slot, role, walk)
+                    continue
+                if slot.handled and all(isinstance(i, dict) for i in value):
+                    self._handled_objects(obj, key, value, slot, role, walk)
                     continue
             elif slot.keep_scalar and _is_scalar(value):
                 continue  # a boolean or number the models type as one
@@ -545,6 +552,55 @@ class FHIRScrubber:
             return
         self._object(value, model, slot.path, slot.role or role, walk)
         if not value:
+            del obj[key]
+
+    def _handled_object(
+        self,
+        obj: dict[str, Any],
+        key: str,
+        value: dict[str, Any],
+        slot: _Slot,
+        role: Role,
+        walk: _Walk,
+    ) -> None:
+        """``obj[key]``, an object of a datatype with a handler (a Reference, an
+        Identifier...), to that handler (a resource in it is walked on its own)."""
+        if "resourceType" in value:
+            return
+        element = slot.element
+        result = self._complex(
+            value, element.fhir_type, element.model, key, slot.path, slot.role or role, walk
+        )
+        if result is _REMOVE:
+            del obj[key]
+        else:
+            obj[key] = result
+
+    def _handled_objects(
+        self,
+        obj: dict[str, Any],
+        key: str,
+        values: list[dict[str, Any]],
+        slot: _Slot,
+        role: Role,
+        walk: _Walk,
+    ) -> None:
+        """A list of such objects (see :meth:`_handled_object`); removed ones are dropped."""
+        element = slot.element
+        child_role = slot.role or role
+        kept: list[Any] = []
+        for value in values:
+            if "resourceType" in value:
+                kept.append(value)
+                continue
+            result = self._complex(
+                value, element.fhir_type, element.model, key, slot.path, child_role, walk
+            )
+            if result is not _REMOVE:
+                kept.append(result)
+        if kept:
+            obj[key] = kept
+        else:
             del obj[key]
 
     def _plain_objects(
@@ -608,6 +664,7 @@ class FHIRScrubber:
                 if element.model is not None and not ruled and fhir_type not in self._handlers
                 else None
             ),
+            handled=element.model is not None and not ruled and fhir_type in self._handlers,
             keep_str=plain and not free_text,
             free_text=plain and free_text and not value_dependent,
             keep_scalar=plain and fhir_type not in STRING_TYPES,
