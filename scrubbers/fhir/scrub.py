@@ -467,7 +467,7 @@ class FHIRScrubber:
                 f"{resource_type}.meta",
                 role,
                 walk,
-                skip=frozenset({"source", "security", "tag", "profile", "versionId"}),
+                skip=_META_SKIP,
             )
             for tag in [*(meta.get("tag") or ()), *(meta.get("security") or ())]:
                 if not isinstance(tag, dict):
@@ -484,7 +484,7 @@ class FHIRScrubber:
                     f"{resource_type}.meta.tag",
                     role,
                     walk,
-                    skip=frozenset({"display", "code", "system", "version"}),
+                    skip=_TAG_SKIP,
                 )
         self._object(resource, resource_type, resource_type, role, walk, skip=skip)
 
@@ -1704,6 +1704,9 @@ _HANDLED: Final[dict[str, frozenset[str]]] = {
 }
 _UCUM: Final = "http://unitsofmeasure.org"
 _RESOURCE_SKIP: Final = frozenset({"resourceType", "id", "meta", "contained"})
+# Meta elements and a tag's Coding elements _resource handles itself (or keeps).
+_META_SKIP: Final = frozenset({"source", "security", "tag", "profile", "versionId"})
+_TAG_SKIP: Final = frozenset({"display", "code", "system", "version"})
 _CONTROL: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # A base64 run printed in a narrative: at least 40 characters (shorter ones are words
 # and ids), decoded only when it is text.
