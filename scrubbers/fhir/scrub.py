@@ -220,6 +220,8 @@ class _Walk:
     ids: frozenset[str] = frozenset()
     # Each logical id's pseudonym, once worked out in this document.
     pseudonyms: dict[str, str] = field(default_factory=dict)
+    # Each identifier system's pseudonym namespace under the policy.
+    namespaces: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -336,7 +338,9 @@ class FHIRScrubber:
         per_resource: dict[int, set[str]] = {}
         for resource in ordered:
             walk.methods = set()
-            ctx.use_identity(owners.get(id(resource), document_identity))
+            owner = owners.get(id(resource), document_identity)
+            if owner is not ctx.identity:  # the same one: nothing to switch
+                ctx.use_identity(owner)
             self._resource(resource, walk)
             if id(resource) in redacted:
                 walk.methods.add("redact")
@@ -988,7 +992,9 @@ class FHIRScrubber:
             return identifier
         system = str(identifier.get("system", ""))
         kind = identifier_kind(identifier, path, role)
-        namespace = walk.ctx.namespace_of(system=system)
+        namespace = walk.namespaces.get(system)
+        if namespace is None:
+            namespace = walk.namespaces[system] = walk.ctx.namespace_of(system=system)
         self._set(
             identifier,
             "value",
