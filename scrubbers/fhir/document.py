@@ -33,7 +33,8 @@ def document_ids(references: Iterable[str], resources: list[dict[str, Any]]) -> 
     """The logical ids a document names: its resources' and its references' targets."""
     ids = {r["id"] for r in resources if isinstance(r.get("id"), str)}
     for reference in references:
-        match = REFERENCE.fullmatch(reference)
+        # Without a "/" (urn:uuid:..., #id) a reference names no "Type/id".
+        match = REFERENCE.fullmatch(reference) if "/" in reference else None
         if match is not None:
             ids.add(match.group("id"))
         elif reference.startswith("#") and len(reference) > 1:
@@ -62,7 +63,7 @@ def reference_type(reference: Any, declared: Any) -> str:
     """The resource type a Reference points to: its ``type``, else its URL's type."""
     if isinstance(declared, str) and declared:
         return declared.rsplit("/", 1)[-1]
-    if isinstance(reference, str):
+    if isinstance(reference, str) and "/" in reference:  # a type is written "Type/id"
         match = REFERENCE.search(reference)
         if match is not None:
             return match.group("type")

@@ -30,16 +30,54 @@ def prune_empty(item: Any, key: str = "") -> bool:
     """Remove what scrubbing emptied ("" strings, {} and [] elements, extensions left
     with only their url); FHIR forbids them. Returns True when ``item`` is now empty."""
     if isinstance(item, dict):
-        for child in list(item):
-            if prune_empty(item[child], child):
-                del item[child]
+        _prune_object(item)
         if key in ("extension", "modifierExtension") and set(item) <= {"url", "id"}:
             return True
         return not item
     if isinstance(item, list):
-        item[:] = [value for value in item if not prune_empty(value, key)]
+        _prune_list(item, key)
         return not item
     return isinstance(item, str) and not item
+
+
+def _prune_object(item: dict[str, Any]) -> None:
+    """Remove ``item``'s emptied elements (its objects and lists pruned first)."""
+    emptied: list[str] = []
+    for child, value in item.items():
+        if isinstance(value, str):
+            if not value:
+                emptied.append(child)
+        elif (isinstance(value, dict) or isinstance(value, list)) and prune_empty(  # noqa: SIM101
+            value, child
+        ):
+            emptied.append(child)
+    for child in emptied:
+        del item[child]
+
+
+def _prune_list(items: list[Any], key: str) -> None:
+    """Remove the emptied items of a list (rebuilt only when one is)."""
+    emptied = False
+    for value in items:
+        if isinstance(value, str):
+            emptied = emptied or not value
+        elif (isinstance(value, dict) or isinstance(value, list)) and prune_empty(  # noqa: SIM101
+            value, key
+        ):
+            emptied = True
+    if emptied:
+        items[:] = [value for value in items if not _is_empty(value, key)]
+
+
+def _is_empty(value: Any, key: str) -> bool:
+    """Whether an item (its own items already pruned) is one FHIR forbids."""
+    if isinstance(value, dict):
+        return (key in ("extension", "modifierExtension") and set(value) <= {"url", "id"}) or (
+            not value
+        )
+    if isinstance(value, list):
+        return not value
+    return isinstance(value, str) and not value
 
 
 def add_provenance(resource: dict[str, Any], methods: set[str], ctx: MessageContext) -> None:

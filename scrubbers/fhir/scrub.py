@@ -162,14 +162,101 @@ class FHIRResult:
     line: int | None = None  # NDJSON line number
 
 
+class _Deferred:
+    """Free text (or markup) to scrub after the structured pass, and where it goes.
+
+    One record per text, not a closure per step: a Bundle defers hundreds.
+    The result is written to ``holder[key]`` (removed when emptied), else to
+    ``items[index]`` (an emptied string stays: its siblings must not move),
+    else through ``store``.
+    """
+
+    __slots__ = (
+        "holder",
+        "identity",
+        "index",
+        "items",
+        "key",
+        "markup",
+        "methods",
+        "number_id",
+        "store",
+        "text",
+    )
+
+    # Positional only, and no dataclass: built hundreds of times per Bundle, and a
+    # compiled call with keywords goes through a generic path.
+    def __init__(
+        self,
+        text: str,
+        walk: _Walk,
+        markup: bool,
+        number_id: bool,
+        holder: dict[str, Any] | None,
+        key: str,
+        items: list[Any] | None,
+        index: int,
+        store: Callable[[str], Any] | None,
+    ) -> None:
+        self.text = text
+        self.identity = walk.ctx.identity  # the owning resource's patient
+        self.methods = walk.methods  # the owning resource's labels
+        self.markup = markup  # a narrative or markup document (else plain text)
+        self.number_id = number_id  # a person's bare number: an identifier if text keeps it
+        self.holder = holder
+        self.key = key
+        self.items = items
+        self.index = index
+        self.store = store
+
+
 @dataclass(slots=True)
 class _Walk:
     ctx: MessageContext
-    deferred: list[Callable[[], None]] = field(default_factory=list)
+    deferred: list[_Deferred] = field(default_factory=list)
     methods: set[str] = field(default_factory=set)  # methods used in the current resource
     # The document's logical ids (its resources' and its references' targets), which
     # generated narratives print as text, page links and anchors.
     ids: frozenset[str] = frozenset()
+    # Each logical id's pseudonym, once worked out in this document.
+    pseudonyms: dict[str, str] = field(default_factory=dict)
+    # Each identifier system's pseudonym namespace under the policy.
+    namespaces: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class _Slot:
+    """What the walk does with one element of a model at one path, worked out once.
+
+    Most elements of a document are codes, ids, flags and numbers the policy
+    keeps whatever they say, or strings that are free text whatever they say:
+    their plan says so, and the walk keeps them (or defers them to the text
+    scrubber) without asking the tables again. Everything else, and every
+    value whose JSON form the plan does not expect, goes the general way.
+    """
+
+    element: ElementType
+    path: str  # the element's path, for policy rules and error messages
+    role: Role | None = None  # whose data it is, when its path says (else its parent's)
+    keep_str: bool = False  # a string here is kept as it is
+    free_text: bool = False  # a string here is free text
+    keep_scalar: bool = False  # a boolean or number here is kept as it is
+    # The model an object here is walked as, when no datatype handler or path rule
+    # claims it (a CodeableConcept, a Period, a backbone element).
+    walk_model: str | None = None
+    handled: bool = False  # an object here goes to its datatype's handler (no path rule)
+
+
+def _is_scalar(value: Any) -> bool:
+    # Not "int | float": mypyc would build that union on every call (bool is an int).
+    return isinstance(value, int) or isinstance(value, float)  # noqa: SIM101
+
+
+def _kept(slot: _Slot, item: Any) -> bool:
+    """Whether the plan keeps this item of a list as it is."""
+    if isinstance(item, str):
+        return slot.keep_str
+    return slot.keep_scalar and _is_scalar(item)
 
 
 class FHIRScrubber:
@@ -195,6 +282,8 @@ class FHIRScrubber:
             "Extension": self._extension,
             "Age": self._age,
         }
+        # What the walk does with each element, by (model, path) and element name.
+        self._plans: dict[tuple[str | None, str], dict[str, _Slot]] = {}
 
     # --- entry points -----------------------------------------------------------
 
@@ -249,7 +338,9 @@ class FHIRScrubber:
         per_resource: dict[int, set[str]] = {}
         for resource in ordered:
             walk.methods = set()
-            ctx.use_identity(owners.get(id(resource), document_identity))
+            owner = owners.get(id(resource), document_identity)
+            if owner is not ctx.identity:  # the same one: nothing to switch
+                ctx.use_identity(owner)
             self._resource(resource, walk)
             if id(resource) in redacted:
                 walk.methods.add("redact")
@@ -259,8 +350,8 @@ class FHIRScrubber:
         if document.get("resourceType") == "Bundle":
             walk.methods = per_resource.setdefault(id(document), set())
             self._bundle_urls(document, walk)
-        for finish in walk.deferred:
-            finish()
+        for deferred in walk.deferred:
+            self._finish(deferred, walk)
         ctx.use_identity(document_identity)
         prune_empty(document)
         for resource in ordered:
@@ -380,7 +471,7 @@ class FHIRScrubber:
                 f"{resource_type}.meta",
                 role,
                 walk,
-                skip=frozenset({"source", "security", "tag", "profile", "versionId"}),
+                skip=_META_SKIP,
             )
             for tag in [*(meta.get("tag") or ()), *(meta.get("security") or ())]:
                 if not isinstance(tag, dict):
@@ -388,7 +479,7 @@ class FHIRScrubber:
                 # Tags are codes a sender chose: their display and code can say anything.
                 for key in ("display", "code"):
                     if isinstance(tag.get(key), str):
-                        self._defer_text(tag[key], "Meta.tag", walk, _dict_setter(tag, key))
+                        self._defer_text(tag[key], "Meta.tag", walk, holder=tag, key=key)
                 # The rest of the Coding (its extensions: a v2 access-restriction
                 # range's dates) by datatype, like any element.
                 self._object(
@@ -397,7 +488,7 @@ class FHIRScrubber:
                     f"{resource_type}.meta.tag",
                     role,
                     walk,
-                    skip=frozenset({"display", "code", "system", "version"}),
+                    skip=_TAG_SKIP,
                 )
         self._object(resource, resource_type, resource_type, role, walk, skip=skip)
 
@@ -412,46 +503,227 @@ class FHIRScrubber:
     ) -> None:
         """Walk a dict whose model (datatype or backbone) is ``model`` (None: unknown)."""
         elements = children(model) if model else None
+        plan = self._plan(model, path)
         for key in list(obj):
             if key in skip or key not in obj:
                 continue
             value = obj[key]
-            element = elements.get(key) if elements else None
-            if element is not None and element.alternate is not None:
-                element = element.for_value(value)  # R4B or R5, by the value's JSON form
-            # Keys the models do not know are input text (a key can be anything):
-            # paths, which reach policy rules and error messages, say "*" instead.
-            child_path = f"{path}.{key}" if element is not None else f"{path}.*"
-            child_role = rules.PATH_ROLES.get(child_path, role)
-            if (
-                element is not None
-                and element.fhir_type == "base64Binary"
-                and isinstance(value, str)
-                and self._defer_base64(value, child_path, walk, _dict_setter(obj, key))
-            ):
+            slot = plan.get(key)
+            if slot is None:
+                slot = self._slot(plan, elements, path, key)
+                if slot is None:  # a key unknown to the model, or typed by its value
+                    self._member(obj, key, value, elements, path, role, walk)
+                    continue
+            if isinstance(value, str):
+                if slot.keep_str:
+                    continue  # a code, id, uri...: kept as it is, whatever it says
+                if slot.free_text:
+                    self._defer_text(value, slot.path, walk, holder=obj, key=key)
+                    continue
+            elif isinstance(value, dict):
+                if slot.walk_model is not None:
+                    self._plain_object(obj, key, value, slot.walk_model, slot, role, walk)
+                    continue
+                if slot.handled:
+                    self._handled_object(obj, key, value, slot, role, walk)
+                    continue
+            elif isinstance(value, list):
+                if value and all(_kept(slot, item) for item in value):
+                    continue  # a list of codes (or flags): every item kept as it is
+                if slot.walk_model is not None and all(isinstance(i, dict) for i in value):
+                    self._plain_objects(obj, key, value, slot.walk_model, slot, role, walk)
+                    continue
+                if slot.handled and all(isinstance(i, dict) for i in value):
+                    self._handled_objects(obj, key, value, slot, role, walk)
+                    continue
+            elif slot.keep_scalar and _is_scalar(value):
+                continue  # a boolean or number the models type as one
+            self._member(obj, key, value, elements, path, role, walk, slot.element)
+
+    def _plain_object(
+        self,
+        obj: dict[str, Any],
+        key: str,
+        value: dict[str, Any],
+        model: str,
+        slot: _Slot,
+        role: Role,
+        walk: _Walk,
+    ) -> None:
+        """``obj[key]``, an object of a model no handler claims, walked element by element
+        (removed when scrubbing empties it; a resource in it is walked on its own)."""
+        if "resourceType" in value:
+            return
+        self._object(value, model, slot.path, slot.role or role, walk)
+        if not value:
+            del obj[key]
+
+    def _handled_object(
+        self,
+        obj: dict[str, Any],
+        key: str,
+        value: dict[str, Any],
+        slot: _Slot,
+        role: Role,
+        walk: _Walk,
+    ) -> None:
+        """``obj[key]``, an object of a datatype with a handler (a Reference, an
+        Identifier...), to that handler (a resource in it is walked on its own)."""
+        if "resourceType" in value:
+            return
+        element = slot.element
+        result = self._complex(
+            value, element.fhir_type, element.model, key, slot.path, slot.role or role, walk
+        )
+        if result is _REMOVE:
+            del obj[key]
+        else:
+            obj[key] = result
+
+    def _handled_objects(
+        self,
+        obj: dict[str, Any],
+        key: str,
+        values: list[dict[str, Any]],
+        slot: _Slot,
+        role: Role,
+        walk: _Walk,
+    ) -> None:
+        """A list of such objects (see :meth:`_handled_object`); removed ones are dropped."""
+        element = slot.element
+        child_role = slot.role or role
+        kept: list[Any] = []
+        for value in values:
+            if "resourceType" in value:
+                kept.append(value)
                 continue
-            if isinstance(value, list):
-                kept: list[Any] = []
-                for item in value:
-                    if self._is_free_text(item, element, key, child_path):
-                        self._defer_text(item, child_path, walk, _list_setter(kept, len(kept)))
-                        kept.append(item)
-                        continue
-                    result = self._element(item, element, key, child_path, child_role, walk)
-                    if result is not _REMOVE:
-                        kept.append(result)
-                if kept:
-                    obj[key] = kept
-                else:
-                    del obj[key]
-            elif self._is_free_text(value, element, key, child_path):
-                self._defer_text(value, child_path, walk, _dict_setter(obj, key))
+            result = self._complex(
+                value, element.fhir_type, element.model, key, slot.path, child_role, walk
+            )
+            if result is not _REMOVE:
+                kept.append(result)
+        if kept:
+            obj[key] = kept
+        else:
+            del obj[key]
+
+    def _plain_objects(
+        self,
+        obj: dict[str, Any],
+        key: str,
+        values: list[dict[str, Any]],
+        model: str,
+        slot: _Slot,
+        role: Role,
+        walk: _Walk,
+    ) -> None:
+        """A list of such objects (see :meth:`_plain_object`); emptied ones are dropped."""
+        kept: list[Any] = []
+        child_role = slot.role or role
+        for value in values:
+            if "resourceType" not in value:
+                self._object(value, model, slot.path, child_role, walk)
+                if not value:
+                    continue
+            kept.append(value)
+        if kept:
+            obj[key] = kept
+        else:
+            del obj[key]
+
+    def _plan(self, model: str | None, path: str) -> dict[str, _Slot]:
+        """What the walk does with each element of ``model`` at ``path`` (see :class:`_Slot`),
+        filled in as elements are met."""
+        plan = self._plans.get((model, path))
+        if plan is None:
+            if len(self._plans) >= _PLAN_MEMORY:  # paths nest as deep as the input does
+                self._plans.clear()
+            plan = self._plans[(model, path)] = {}
+        return plan
+
+    def _slot(
+        self, plan: dict[str, _Slot], elements: dict[str, ElementType] | None, path: str, key: str
+    ) -> _Slot | None:
+        """The plan for element ``key`` (stored in ``plan``); None for a key the model
+        does not know or one whose type depends on its value (R4B or R5): those are
+        resolved value by value."""
+        element = elements.get(key) if elements else None
+        if element is None or element.alternate is not None:
+            return None
+        child_path = f"{path}.{key}"
+        fhir_type = element.fhir_type
+        ruled = child_path in rules.PATH_KINDS or key in rules.KEY_KINDS
+        plain = element.model is None and not ruled and fhir_type not in _VALUE_TYPES
+        # What _is_free_text says of every string here, when that does not depend on it.
+        free_text = fhir_type in ("markdown", "string") or (
+            key.startswith("value") and fhir_type in _CODED_VALUE_TYPES
+        )
+        value_dependent = free_text and key in _VALUE_DEPENDENT_KEYS
+        slot = _Slot(
+            element,
+            child_path,
+            role=rules.PATH_ROLES.get(child_path),
+            walk_model=(
+                element.model
+                if element.model is not None and not ruled and fhir_type not in self._handlers
+                else None
+            ),
+            handled=element.model is not None and not ruled and fhir_type in self._handlers,
+            keep_str=plain and not free_text,
+            free_text=plain and free_text and not value_dependent,
+            keep_scalar=plain and fhir_type not in STRING_TYPES,
+        )
+        plan[key] = slot
+        return slot
+
+    def _member(
+        self,
+        obj: dict[str, Any],
+        key: str,
+        value: Any,
+        elements: dict[str, ElementType] | None,
+        path: str,
+        role: Role,
+        walk: _Walk,
+        known: ElementType | None = None,
+    ) -> None:
+        """Scrub ``obj[key]`` (``known``: its element, when its plan resolved it)."""
+        element = known if known is not None else (elements.get(key) if elements else None)
+        if element is not None and element.alternate is not None:
+            element = element.for_value(value)  # R4B or R5, by the value's JSON form
+        # Keys the models do not know are input text (a key can be anything):
+        # paths, which reach policy rules and error messages, say "*" instead.
+        child_path = f"{path}.{key}" if element is not None else f"{path}.*"
+        child_role = rules.PATH_ROLES.get(child_path, role)
+        if (
+            element is not None
+            and element.fhir_type == "base64Binary"
+            and isinstance(value, str)
+            and self._defer_base64(value, child_path, walk, _dict_setter(obj, key))
+        ):
+            return
+        if isinstance(value, list):
+            kept: list[Any] = []
+            for item in value:
+                if self._is_free_text(item, element, key, child_path):
+                    self._defer_text(item, child_path, walk, items=kept, index=len(kept))
+                    kept.append(item)
+                    continue
+                result = self._element(item, element, key, child_path, child_role, walk)
+                if result is not _REMOVE:
+                    kept.append(result)
+            if kept:
+                obj[key] = kept
             else:
-                result = self._element(value, element, key, child_path, child_role, walk)
-                if result is _REMOVE:
-                    del obj[key]
-                else:
-                    obj[key] = result
+                del obj[key]
+        elif self._is_free_text(value, element, key, child_path):
+            self._defer_text(value, child_path, walk, holder=obj, key=key)
+        else:
+            result = self._element(value, element, key, child_path, child_role, walk)
+            if result is _REMOVE:
+                del obj[key]
+            else:
+                obj[key] = result
 
     @staticmethod
     def _is_free_text(value: Any, element: ElementType | None, key: str, path: str) -> bool:
@@ -720,7 +992,9 @@ class FHIRScrubber:
             return identifier
         system = str(identifier.get("system", ""))
         kind = identifier_kind(identifier, path, role)
-        namespace = walk.ctx.namespace_of(system=system)
+        namespace = walk.namespaces.get(system)
+        if namespace is None:
+            namespace = walk.namespaces[system] = walk.ctx.namespace_of(system=system)
         self._set(
             identifier,
             "value",
@@ -890,7 +1164,9 @@ class FHIRScrubber:
         if isinstance(narrative.get("div"), str):
             if "</a>" in narrative["div"]:
                 self._linked_person_names(narrative["div"], walk)
-            self._defer_markup(narrative["div"], walk, _dict_setter(narrative, "div"))
+            walk.deferred.append(
+                _Deferred(narrative["div"], walk, True, False, narrative, "div", None, 0, None)
+            )
         return narrative
 
     def _linked_person_names(self, div: str, walk: _Walk) -> None:
@@ -969,10 +1245,17 @@ class FHIRScrubber:
 
     def _pseudo_id(self, value: str, walk: _Walk) -> str:
         """A resource id's pseudonym: the same everywhere the id appears, and still an id."""
+        walk.methods.add("pseudonymize")
+        known = walk.pseudonyms.get(value)
+        if known is None:  # a Bundle names each id several times (fullUrl, references)
+            known = walk.pseudonyms[value] = self._new_pseudo_id(value, walk)
+        return known
+
+    @staticmethod
+    def _new_pseudo_id(value: str, walk: _Walk) -> str:
         is_uuid = _UUID.fullmatch(value) is not None
         # UUIDs compare case-insensitively: one id, one pseudonym, whatever its case.
         digest = walk.ctx.keyed_digest(ID_DOMAIN, value.lower() if is_uuid else value)
-        walk.methods.add("pseudonymize")
         if is_uuid:
             h = bytearray(digest[:16])
             h[6] = (h[6] & 0x0F) | 0x40  # version 4
@@ -1143,7 +1426,21 @@ class FHIRScrubber:
 
     # --- text -----------------------------------------------------------------------
 
-    def _defer_text(self, text: str, path: str, walk: _Walk, store: Callable[[str], Any]) -> None:
+    def _defer_text(
+        self,
+        text: str,
+        path: str,
+        walk: _Walk,
+        store: Callable[[str], Any] | None = None,
+        *,
+        holder: dict[str, Any] | None = None,
+        key: str = "",
+        items: list[Any] | None = None,
+        index: int = 0,
+    ) -> None:
+        """Scrub ``text`` after the structured pass (when every name is known), as the
+        patient of the resource it belongs to, labelling that resource if it changed;
+        the result goes where :class:`_Deferred` says."""
         # A person's value[x] (an extension's valueString) that is a bare number, and
         # one free text leaves alone (no date, no phone pattern): an identifier or a
         # phone number all the same (a Patient has no measurements).
@@ -1153,31 +1450,33 @@ class FHIRScrubber:
             and _BARE_NUMBER.fullmatch(text) is not None
             and sum(c.isdigit() for c in text) >= _BARE_NUMBER_DIGITS
         )
+        walk.deferred.append(
+            _Deferred(text, walk, False, number_id, holder, key, items, index, store)
+        )
 
-        def scrub(value: str) -> str:
-            outcome = walk.ctx.apply(value, _FREE_TEXT)
-            if number_id and outcome == value:
-                outcome = walk.ctx.apply(value, _PERSON_NUMBER)
-            return outcome if isinstance(outcome, str) else ""
-
-        self._defer(text, walk, store, scrub)
-
-    @staticmethod
-    def _defer(
-        text: str, walk: _Walk, store: Callable[[str], Any], scrub: Callable[[str], str]
-    ) -> None:
-        """Scrub ``text`` after the structured pass (when every name is known), as the
-        patient of the resource it belongs to, labelling that resource if it changed."""
-        identity, methods = walk.ctx.identity, walk.methods  # the owning resource's
-
-        def run() -> None:
-            walk.ctx.use_identity(identity)
-            new = scrub(text)
-            if new != text:
-                methods.add("scrub")
-            store(new)
-
-        walk.deferred.append(run)
+    def _finish(self, deferred: _Deferred, walk: _Walk) -> None:
+        """Scrub a deferred text and store the result."""
+        if deferred.identity is not walk.ctx.identity:  # the same one: nothing to switch
+            walk.ctx.use_identity(deferred.identity)
+        text = deferred.text
+        if deferred.markup:
+            new = self._scrub_xhtml(text, walk)
+        else:
+            outcome = walk.ctx.apply(text, _FREE_TEXT)
+            if deferred.number_id and outcome == text:
+                outcome = walk.ctx.apply(text, _PERSON_NUMBER)
+            new = outcome if isinstance(outcome, str) else ""
+        if new != text:
+            deferred.methods.add("scrub")
+        if deferred.holder is not None:
+            if new:
+                deferred.holder[deferred.key] = new
+            else:
+                deferred.holder.pop(deferred.key, None)
+        elif deferred.items is not None:
+            deferred.items[deferred.index] = new
+        elif deferred.store is not None:
+            deferred.store(new)
 
     def _scrub_xhtml(self, div: str, walk: _Walk) -> str:
         """Scrub a narrative's text nodes and attribute values; markup is untouched.
@@ -1244,8 +1543,9 @@ class FHIRScrubber:
             return match.group(1) + new + match.group(5)
         return match.group(1) + self._scrub_escaped(match.group(4), walk) + match.group(5)
 
-    def _defer_markup(self, markup: str, walk: _Walk, store: Callable[[str], Any]) -> None:
-        self._defer(markup, walk, store, lambda value: self._scrub_xhtml(value, walk))
+    @staticmethod
+    def _defer_markup(markup: str, walk: _Walk, store: Callable[[str], Any]) -> None:
+        walk.deferred.append(_Deferred(markup, walk, True, False, None, "", None, 0, store))
 
     def _defer_base64(
         self, value: str, path: str, walk: _Walk, store: Callable[[str], Any]
@@ -1396,13 +1696,6 @@ def _dict_setter(obj: dict[str, Any], key: str) -> Callable[[str], None]:
     return store
 
 
-def _list_setter(items: list[Any], index: int) -> Callable[[str], None]:
-    def store(new: str) -> None:
-        items[index] = new  # an emptied string stays: positions of siblings must not move
-
-    return store
-
-
 _HANDLED: Final[dict[str, frozenset[str]]] = {
     "HumanName": frozenset({"family", "given", "text", "prefix", "suffix", "use"}),
     "Address": frozenset(
@@ -1417,12 +1710,21 @@ _HANDLED: Final[dict[str, frozenset[str]]] = {
 }
 _UCUM: Final = "http://unitsofmeasure.org"
 _RESOURCE_SKIP: Final = frozenset({"resourceType", "id", "meta", "contained"})
+# Meta elements and a tag's Coding elements _resource handles itself (or keeps).
+_META_SKIP: Final = frozenset({"source", "security", "tag", "profile", "versionId"})
+_TAG_SKIP: Final = frozenset({"display", "code", "system", "version"})
 _CONTROL: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # A base64 run printed in a narrative: at least 40 characters (shorter ones are words
 # and ids), decoded only when it is text.
 _MIN_BASE64_RUN: Final = 40
 _BASE64_RUN: Final = re.compile(r"(?<![A-Za-z0-9+/=])[A-Za-z0-9+/]{40,}={0,2}(?![A-Za-z0-9+/=])")
 _TERMINOLOGY_KEYS: Final = frozenset({"system", "version"})
+# Keys whose strings are free text or not by what they say (see _is_free_text).
+_VALUE_DEPENDENT_KEYS: Final = _TERMINOLOGY_KEYS | rules.STRUCTURAL_KEYS
+# Primitive types whose strings the walk rewrites whatever the path (binaries, dates).
+_VALUE_TYPES: Final = frozenset({"base64Binary", "date", "dateTime", "instant"})
+# Plans kept before they are dropped (paths nest as deep as the input does).
+_PLAN_MEMORY: Final = 4096
 # A structural key as Questionnaires write them: no spaces, nothing but word
 # characters and separators (dotted numbers, LOINC paths, slugs).
 _STRUCTURAL_KEY: Final = re.compile(r"[\w.\-/:#\[\]]{1,255}")
@@ -1486,12 +1788,28 @@ def _is_resource_type(name: str) -> bool:
 def _check_string_fields(value: dict[str, Any], datatype: str, path: str) -> None:
     """The fields a datatype handler reads must have their JSON types (fail closed:
     ``"postalCode": 2139`` is not a ZIP code the handler would see)."""
-    elements = children(datatype) or {}
-    for key in _HANDLED.get(datatype, ()):
-        element = elements.get(key)
-        if element is None or element.fhir_type not in STRING_TYPES or key not in value:
+    for key, fhir_type in _string_fields(datatype):
+        if key not in value:
             continue
         item = value[key]
         for entry in item if isinstance(item, list) else (item,):
             if entry is not None and not isinstance(entry, str):
-                raise FHIRScrubError(f"{path}.{key}: a {element.fhir_type} must be a JSON string")
+                raise FHIRScrubError(f"{path}.{key}: a {fhir_type} must be a JSON string")
+
+
+# The fields of each handled datatype whose JSON form is a string, with their types.
+_STRING_FIELDS: Final[dict[str, tuple[tuple[str, str], ...]]] = {}
+
+
+def _string_fields(datatype: str) -> tuple[tuple[str, str], ...]:
+    fields = _STRING_FIELDS.get(datatype)
+    if fields is None:
+        elements = children(datatype) or {}
+        found = []
+        for key in _HANDLED.get(datatype, ()):
+            element = elements.get(key)
+            if element is not None and element.fhir_type in STRING_TYPES:
+                found.append((key, element.fhir_type))
+        # Asked only for the datatypes with a handler: a bounded set of names.
+        fields = _STRING_FIELDS[datatype] = tuple(found)
+    return fields

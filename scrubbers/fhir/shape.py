@@ -61,69 +61,124 @@ def shape_pass(document: dict[str, Any]) -> DocumentShape:
     models do not know and numbers under them are collected for the scrubber.
     """
     shape = DocumentShape()
-
-    def visit(item: Any, depth: int, model: str | None, path: str, owner: Any) -> None:
-        if depth > MAX_DEPTH:
-            raise FHIRScrubError("nesting too deep")
-        if isinstance(item, list):
-            for value in item:
-                if isinstance(value, dict | list):
-                    visit(value, depth + 1, model, path, owner)
-            return
-        reference = item.get("reference")
-        if isinstance(reference, str):
-            shape.references.append(reference)
-        if "resourceType" in item:
-            resource_type = item["resourceType"]
-            if not isinstance(resource_type, str) or not _RESOURCE_TYPE_NAME.fullmatch(
-                resource_type
-            ):
-                where = f"{path}: " if path else ""
-                raise FHIRScrubError(f"{where}resourceType is not a FHIR resource type name")
-            shape.resources.append(item)
-            owner = item
-            model = resource_type if children(resource_type) is not None else "Resource"
-            path = model
-        elements = children(model) if model else None
-        for key, value in item.items():
-            element = elements.get(key) if elements else None
-            if element is not None and element.alternate is not None:
-                element = element.for_value(value)  # R4B or R5, by the value's JSON form
-            if element is None:
-                if key == "resourceType":
-                    continue
-                if not _ELEMENT_NAME.fullmatch(key):
-                    raise FHIRScrubError(f"{path}: a key is not a FHIR element name")
-                shape.unknown_keys.setdefault(key, path)
-                child_path = f"{path}.*"
-                if is_number(value):
-                    shape.numbers.append((item, key, owner))
-                elif isinstance(value, list):
-                    shape.numbers.extend(
-                        (value, i, owner) for i, v in enumerate(value) if is_number(v)
-                    )
-            else:
-                child_path = f"{path}.{key}"
-                if element.fhir_type in STRING_TYPES and (
-                    is_number(value)
-                    or (isinstance(value, list) and any(is_number(v) for v in value))
-                ):
-                    raise FHIRScrubError(
-                        f"{child_path}: a {element.fhir_type} must be a JSON string"
-                    )
-                if element.fhir_type in _NON_STRING_TYPES and (
-                    isinstance(value, str)
-                    or (isinstance(value, list) and any(isinstance(v, str) for v in value))
-                ):
-                    # A phone number in multipleBirthInteger: no handler reads it as text.
-                    raise FHIRScrubError(
-                        f"{child_path}: a {element.fhir_type} must not be a JSON string"
-                    )
-            if isinstance(value, dict | list):
-                visit(value, depth + 1, element.model if element else None, child_path, owner)
-
-    visit(document, 0, None, "", document)
+    _visit(shape, document, 0, None, "", document)
     return shape
+
+
+@dataclass(frozen=True, slots=True)
+class _Check:
+    """What the shape pass checks of one element of a model, worked out once."""
+
+    fhir_type: str
+    model: str | None  # the model of an object here
+    must_be_string: bool  # a number here is invalid
+    must_not_be_string: bool  # a string here is invalid
+
+
+# Checks by model and element name; models are FHIR's own names (a bounded set).
+_CHECKS: Final[dict[str, dict[str, _Check]]] = {}
+
+
+def _checks(model: str) -> dict[str, _Check] | None:
+    """The checks of ``model``'s elements (None for a model nobody knows); an element
+    whose type depends on its value (R4B or R5) has none and is typed value by value."""
+    checks = _CHECKS.get(model)
+    if checks is None:
+        elements = children(model)
+        if elements is None:
+            return None
+        checks = _CHECKS[model] = {
+            key: _Check(
+                element.fhir_type,
+                element.model,
+                element.fhir_type in STRING_TYPES,
+                element.fhir_type in _NON_STRING_TYPES,
+            )
+            for key, element in elements.items()
+            if element.alternate is None
+        }
+    return checks
+
+
+def _visit(
+    shape: DocumentShape, node: Any, depth: int, model: str | None, path: str, owner: Any
+) -> None:
+    if depth > MAX_DEPTH:
+        raise FHIRScrubError("nesting too deep")
+    if isinstance(node, list):
+        for value in node:
+            if isinstance(value, dict) or isinstance(value, list):  # noqa: SIM101 - mypyc
+                _visit(shape, value, depth + 1, model, path, owner)
+        return
+    item: dict[str, Any] = node  # typed, so the compiled loop iterates it as a dict
+    reference = item.get("reference")
+    if isinstance(reference, str):
+        shape.references.append(reference)
+    if "resourceType" in item:
+        resource_type = item["resourceType"]
+        if not isinstance(resource_type, str) or not _RESOURCE_TYPE_NAME.fullmatch(resource_type):
+            where = f"{path}: " if path else ""
+            raise FHIRScrubError(f"{where}resourceType is not a FHIR resource type name")
+        shape.resources.append(item)
+        owner = item
+        model = resource_type if children(resource_type) is not None else "Resource"
+        path = model
+    checks = _checks(model) if model else None
+    for key, value in item.items():
+        check = checks.get(key) if checks is not None else None
+        if check is not None:
+            if check.must_not_be_string or (
+                # A string (the usual) or an object has no number to fail on.
+                check.must_be_string and not isinstance(value, str) and not isinstance(value, dict)
+            ):
+                _check_value(value, check, path, key)
+            if isinstance(value, dict) or isinstance(value, list):  # noqa: SIM101 - mypyc
+                _visit(shape, value, depth + 1, check.model, f"{path}.{key}", owner)
+            continue
+        elements = children(model) if model else None
+        element = elements.get(key) if elements else None
+        if element is not None and element.alternate is not None:
+            element = element.for_value(value)  # R4B or R5, by the value's JSON form
+        if element is None:
+            if key == "resourceType":
+                continue
+            if not _ELEMENT_NAME.fullmatch(key):
+                raise FHIRScrubError(f"{path}: a key is not a FHIR element name")
+            shape.unknown_keys.setdefault(key, path)
+            child_path = f"{path}.*"
+            if is_number(value):
+                shape.numbers.append((item, key, owner))
+            elif isinstance(value, list):
+                shape.numbers.extend((value, i, owner) for i, v in enumerate(value) if is_number(v))
+        else:
+            child_path = f"{path}.{key}"
+            _check_value(
+                value,
+                _Check(
+                    element.fhir_type,
+                    element.model,
+                    element.fhir_type in STRING_TYPES,
+                    element.fhir_type in _NON_STRING_TYPES,
+                ),
+                path,
+                key,
+            )
+        if isinstance(value, dict) or isinstance(value, list):  # noqa: SIM101 - mypyc
+            _visit(shape, value, depth + 1, element.model if element else None, child_path, owner)
+
+
+def _check_value(value: Any, check: _Check, path: str, key: str) -> None:
+    """A number where a string belongs, or a string where a number belongs, fails."""
+    if check.must_be_string and (
+        is_number(value) or (isinstance(value, list) and any(is_number(v) for v in value))
+    ):
+        raise FHIRScrubError(f"{path}.{key}: a {check.fhir_type} must be a JSON string")
+    if check.must_not_be_string and (
+        isinstance(value, str)
+        or (isinstance(value, list) and any(isinstance(v, str) for v in value))
+    ):
+        # A phone number in multipleBirthInteger: no handler reads it as text.
+        raise FHIRScrubError(f"{path}.{key}: a {check.fhir_type} must not be a JSON string")
 
 
 def check_unknown_keys(keys: dict[str, str], ctx: MessageContext) -> None:
@@ -135,4 +190,8 @@ def check_unknown_keys(keys: dict[str, str], ctx: MessageContext) -> None:
 
 
 def is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+    # Two isinstance tests, not one of "int | float": mypyc compiles these, and would
+    # build the union on every call.
+    return (isinstance(value, int) or isinstance(value, float)) and not isinstance(  # noqa: SIM101
+        value, bool
+    )
