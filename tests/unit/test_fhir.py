@@ -22,6 +22,7 @@ from scrubbers.fhir.scrub import FHIRScrubber
 from scrubbers.hl7.scrub import HL7Scrubber
 from scrubbers.keys import KeyRing
 from scrubbers.policy import load_policy, parse_policy
+from scrubbers.verify import Verifier
 from tests.fhir_phi import patient_phi, searchable_text
 
 from .conftest import TEST_SECRET
@@ -1910,3 +1911,53 @@ def test_phi_split_across_narrative_tags_is_scrubbed() -> None:
         plain = re.sub(r"<[^>]*>", "", div)
         assert "Quillfeather" not in plain and "617-555-0142" not in plain, (preset, div)
         assert div.startswith('<div xmlns="http://www.w3.org/1999/xhtml">')
+
+
+def test_a_narrative_split_by_markup_keeps_its_line_breaks_when_flattened(
+    safe_harbor: FHIRScrubber,
+) -> None:
+    """A word split by markup (<span>Z</span>ephyrina) makes the scrubber flatten
+    the narrative; joining the text nodes with nothing between them glued the
+    paragraphs' DOB, street and city into one word that neither the scrubber
+    nor the verifier found (audit finding). Block tags now break lines."""
+    div = (
+        '<div xmlns="http://www.w3.org/1999/xhtml"><p><span>Z</span>ephyrina Quillfeather</p>'
+        "<p>1961-06-15</p><p>42 Lantern Row</p><p>Brookvale</p></div>"
+    )
+    patient = {**PATIENT, "text": {"status": "generated", "div": div}}
+    out = scrub(safe_harbor, patient)
+    text = out["text"]["div"]
+    for value in ("ephyrina", "Quillfeather", "1961-06-15", "42 Lantern Row", "Brookvale"):
+        assert value not in text, (value, text)
+    verifier = Verifier(load_policy("safe-harbor"))
+    assert not verifier.findings(orjson.dumps(patient), orjson.dumps(out), "fhir")
+
+
+def test_a_text_html_attachment_split_by_markup_keeps_its_line_breaks(
+    safe_harbor: FHIRScrubber,
+) -> None:
+    markup = (
+        b"<p><span>Z</span>ephyrina Quillfeather</p><p>1961-06-15</p>"
+        b"<p>42 Lantern Row</p><p>Brookvale</p>"
+    )
+    attachment = {"contentType": "text/html", "data": base64.b64encode(markup).decode()}
+    document = {
+        "resourceType": "DocumentReference",
+        "id": "d1",
+        "status": "current",
+        "subject": {"reference": "Patient/pat-1"},
+        "content": [{"attachment": attachment}],
+    }
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [
+            {"fullUrl": "Patient/pat-1", "resource": PATIENT},
+            {"fullUrl": "DocumentReference/d1", "resource": document},
+        ],
+    }
+    out = scrub(safe_harbor, bundle)
+    data = out["entry"][1]["resource"]["content"][0]["attachment"]["data"]
+    text = base64.b64decode(data).decode()
+    for value in ("ephyrina", "Quillfeather", "1961-06-15", "42 Lantern Row", "Brookvale"):
+        assert value not in text, (value, text)
