@@ -437,10 +437,21 @@ def _dedupe(values: Iterable[tuple[Kind, str]]) -> Iterator[tuple[Kind, str]]:
             yield kind, value
 
 
+# Six or more digits in groups joined by "-", "/", ".", " " or parentheses.
+_SEPARATED_NUMBER: Final = re.compile(r"(?=(?:\D*\d){6})\(?\d+(?:[-/. )(]+\d+)+")
+
+
 def _occurs(value: str, text: str) -> bool:
     """``value`` in ``text`` as a whole word (both already casefolded); a substring search,
-    not a regex per value (compiling one per value cost more than scrubbing)."""
+    not a regex per value (compiling one per value cost more than scrubbing).
+
+    A value of six or more digits written with separators (a date "1961-06-15",
+    a phone "617-555-0142", an SSN) counts anywhere, glued to other text or not:
+    its shape cannot occur by chance, and text joined without spaces ("...06-1542
+    Lantern Row", markup flattened carelessly) must not hide it."""
     start = text.find(value)
+    if start >= 0 and _SEPARATED_NUMBER.fullmatch(value):
+        return True
     while start >= 0:
         end = start + len(value)
         before = text[start - 1] if start else " "

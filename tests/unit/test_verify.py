@@ -201,3 +201,19 @@ def test_words_split_by_markup_are_read_whole() -> None:
     payload = base64.b64encode(b"<p>Seen QUILL<b>FEATHER</b> today</p>").decode()
     leaked = f"MSH|^~\\&|A|B|C|D|2024||ORU^R01|1|P|2.5\rOBX|1|ED|X||^TEXT^HTML^Base64^{payload}\r"
     assert verifier.findings(ADT.encode(), leaked.encode(), "hl7v2")["name"] >= 1
+
+
+def test_separated_numbers_count_even_glued_to_other_text() -> None:
+    """A date, phone or SSN written with separators cannot occur by chance: found
+    even when text was joined without spaces ("...06-1542 Lantern Row", the
+    shape a careless markup flattening produced), while a plain number still
+    needs word boundaries."""
+    verifier = Verifier(load_policy("safe-harbor"))
+    source = orjson.dumps(PATIENT)
+    clean = {**PATIENT, "name": [], "telecom": [], "address": [], "birthDate": "1961"}
+    clean.pop("identifier")
+    assert not verifier.findings(source, orjson.dumps(clean), "fhir")
+    glued = {**clean, "text": {"status": "generated", "div": "<div>[NAME]1961-06-1542 x</div>"}}
+    assert verifier.findings(source, orjson.dumps(glued), "fhir")["birth_date"]
+    phone = {**clean, "text": {"status": "generated", "div": "<div>x617-555-0142y</div>"}}
+    assert verifier.findings(source, orjson.dumps(phone), "fhir")["phone"]
