@@ -487,11 +487,16 @@ class FHIRScrubber:
             resource["id"] = self._pseudo_id(resource["id"], walk)
         meta = resource.get("meta")
         if isinstance(meta, dict):
-            if isinstance(meta.get("source"), str):
+            source = meta.get("source")
+            if isinstance(source, str) and REFERENCE.fullmatch(source) is not None:
+                # A resource's URL ("https://ehr.example.org/fhir/Patient/123"): its
+                # id rewritten like every other mention of it, as in fullUrl.
+                meta["source"] = self._rewrite_reference(source, walk)
+            elif isinstance(source, str):
                 self._set(
                     meta,
                     "source",
-                    self._apply(meta["source"], Kind.URL, role, "Meta.source", "uri", walk),
+                    self._apply(source, Kind.URL, role, "Meta.source", "uri", walk),
                 )
             self._object(
                 meta,

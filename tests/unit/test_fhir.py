@@ -1961,3 +1961,14 @@ def test_a_text_html_attachment_split_by_markup_keeps_its_line_breaks(
     text = base64.b64decode(data).decode()
     for value in ("ephyrina", "Quillfeather", "1961-06-15", "42 Lantern Row", "Brookvale"):
         assert value not in text, (value, text)
+
+
+def test_meta_source_naming_a_resource_gets_its_rewritten_id(safe_harbor: FHIRScrubber) -> None:
+    """Issue 5, point 3: ids are rewritten everywhere they appear, meta.source
+    included (it was dropped as a URL); other sources still follow the URL rule."""
+    patient = {**PATIENT, "meta": {"source": "https://ehr.example.org/fhir/Patient/pat-1"}}
+    out = scrub(safe_harbor, patient)
+    assert out["meta"]["source"] == f"https://ehr.example.org/fhir/Patient/{out['id']}"
+    assert out["id"] != "pat-1"
+    other = scrub(safe_harbor, {**PATIENT, "meta": {"source": "https://ehr.example.org/?q=1"}})
+    assert "source" not in other["meta"]
