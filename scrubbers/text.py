@@ -808,8 +808,10 @@ class TextScrubber:
                     BIRTH_YEAR.before, text, match.start()
                 ):
                     yield match.start(), match.end(), functools.partial(self._birth_year, year)
-        for pattern in AGE_PATTERNS:
-            for match in pattern.finditer(text):
+        for age_pattern in AGE_PATTERNS:
+            if age_pattern.requires not in features:
+                continue
+            for match in age_pattern.pattern.finditer(text):
                 age = match.group("age")
                 if int(age) > SAFE_HARBOR_MAX_AGE:
                     start, end = match.span("age")
