@@ -256,7 +256,7 @@ class HL7Scrubber:
         envelope_ctx = self.scrubber.message()
         for ctx in contexts:
             envelope_ctx.text.absorb(ctx.text)
-        walk = Walk(envelope_ctx, Delimiters(), document.encoding, self._text_scrubs)
+        walk = Walk(envelope_ctx, er7.DEFAULT_DELIMITERS, document.encoding, self._text_scrubs)
         for segment in segments:
             if segment.name in ("FHS", "BHS"):
                 walk.d = Delimiters.from_header(segment.text)
