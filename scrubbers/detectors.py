@@ -12,6 +12,7 @@ characters of a note, a false negative publishes PHI.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -610,12 +611,26 @@ _CONTEXT_HINTS: Final = (
 )
 
 
+# Short texts (code texts, names of places and units) recur in every message of a
+# feed: their features are memoized, bounded, in this process.
+SHORT_TEXT: Final = 64
+
+
 def text_features(text: str) -> frozenset[str]:
     """Which detector requirements a text meets (see :attr:`Detector.requires`).
 
     Substring checks and one short scan: most detectors are skipped for most
     texts, and the rest run only where their context words could be.
     """
+    return _short_text_features(text) if len(text) <= SHORT_TEXT else _text_features(text)
+
+
+@functools.lru_cache(maxsize=8192)
+def _short_text_features(text: str) -> frozenset[str]:
+    return _text_features(text)
+
+
+def _text_features(text: str) -> frozenset[str]:
     found: set[str] = set()
     lower = text.lower()
     if "@" in text:

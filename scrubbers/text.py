@@ -39,6 +39,7 @@ from scrubbers.detectors import (
     IDENTIFIER_DETECTORS,
     MONTHS,
     SHAPE_DETECTORS,
+    SHORT_TEXT,
     age_in_words,
     month_number,
     text_features,
@@ -445,6 +446,22 @@ def _first_name_before(text: str, start: int) -> int:
     return start - len(window) + match.start(1)
 
 
+def _text_tokens(folded: str) -> tuple[str, ...]:
+    """The words of a folded text a term may start with, and "" (terms without one)."""
+    tokens = {*_TOKEN.findall(folded), ""}
+    if any(not (token.isalpha() or token.isdigit()) for token in tokens if token):
+        # A name glued to digits ("2442Quillfeather", a charset escape's code left
+        # before it) is still a word: its letters are a candidate token too.
+        tokens.update(_LETTER_RUN.findall(folded))
+    return tuple(tokens)
+
+
+# Short texts recur in every message (code texts, units, places): memoized, bounded.
+@functools.lru_cache(maxsize=8192)
+def _short_text_tokens(folded: str) -> tuple[str, ...]:
+    return _text_tokens(folded)
+
+
 def _terms_of(spellings: Iterable[str]) -> tuple[tuple[str, str], ...]:
     """(folded term, its first word) for each distinct spelling long enough to search."""
     out: dict[str, str] = {}
@@ -728,11 +745,7 @@ class TextScrubber:
         # A whole-word match of a term starts a word of the text equal to the term's
         # first word: only those terms can match (plus any term without a word).
         by_token = self._by_token
-        tokens = {*_TOKEN.findall(folded), ""}
-        if any(not (token.isalpha() or token.isdigit()) for token in tokens if token):
-            # A name glued to digits ("2442Quillfeather", a charset escape's code left
-            # before it) is still a word: its letters are a candidate token too.
-            tokens.update(_LETTER_RUN.findall(folded))
+        tokens = _short_text_tokens(folded) if len(folded) <= SHORT_TEXT else _text_tokens(folded)
         candidates = [pair for token in tokens for pair in by_token.get(token, ())]
         for term, replacement in candidates:
             start = folded.find(term)
