@@ -623,7 +623,7 @@ class TextScrubber:
         if len(value) < MIN_TERM_LENGTH or kind in _NOT_CONTEXT:
             return  # states and countries are kept; dates are found by the date detectors
         if kind is Kind.PHONE or kind is Kind.FAX:
-            if sum(c.isdigit() for c in value) < MIN_PHONE_DIGITS:
+            if sum(map(str.isdigit, value)) < MIN_PHONE_DIGITS:
                 return  # an area code or an extension alone would match doses and counts
         elif value.isdigit() and len(value) < MIN_NUMERIC_TERM:
             return  # a house number or a short code would match doses and counts everywhere
