@@ -491,6 +491,17 @@ def _value_terms(value: str, kind: Kind) -> tuple[tuple[str, str], ...]:
     return _terms_of((value,))
 
 
+# The first words of a value's or a name's terms (see TextScrubber._may_hold_terms).
+@functools.lru_cache(maxsize=16_384)
+def _value_first_words(value: str, kind: Kind) -> frozenset[str]:
+    return frozenset(token for _, token in _value_terms(value, kind))
+
+
+@functools.lru_cache(maxsize=16_384)
+def _name_first_words(family: str, given: str, middle: str) -> frozenset[str]:
+    return frozenset(token for _, token in _name_terms(family, given, middle))
+
+
 _IDENTIFIER_KINDS: Final = frozenset(
     {
         Kind.MRN,
@@ -581,6 +592,9 @@ class TextScrubber:
         "_birth_dates",
         "_by_token",
         "_ctx",
+        "_due",
+        "_first_words",
+        "_first_words_from",
         "_memo",
         "_names",
         "_pending",
@@ -610,6 +624,15 @@ class TextScrubber:
         # first word it contains (a short coded text like "White" checks one word,
         # not every spelling of every name in the message).
         self._by_token: dict[str, list[tuple[str, str]]] = {}
+        # The first words of every term registered so far, kept up to date without
+        # learning the terms: a text holding none of them is answered without a search
+        # (most code texts of a message without notes), and the terms may never be
+        # learned at all. _due records where such a text would have learned them, so
+        # they are learned later in the same steps (which of two equal spellings wins
+        # depends on them).
+        self._first_words: set[str] = set()
+        self._first_words_from = (0, 0)
+        self._due: list[tuple[int, int]] = []
         self._memo: dict[str, str] = {}  # text -> scrubbed, valid while the context is unchanged
         self._birth_dates: set[str] = set()  # YYYY-MM-DD of known birth dates
 
@@ -699,10 +722,18 @@ class TextScrubber:
 
     def _materialize(self) -> dict[str, str]:
         """The spellings of every registered value, by folded spelling (first one wins)."""
+        for pending_end, names_end in self._due:
+            self._learn(pending_end, names_end)
+        self._due.clear()
+        self._learn(len(self._pending), len(self._names))
+        return self._terms
+
+    def _learn(self, pending_end: int, names_end: int) -> None:
+        """Learn the spellings of the values and then the names registered up to these
+        counts (the values first, as every search of a text learns them)."""
         done_pending, done_names = self._terms_from
-        pending, names = self._pending, self._names
-        if done_pending == len(pending) and done_names == len(names):
-            return self._terms
+        if done_pending == pending_end and done_names == names_end:
+            return
         terms, by_token = self._terms, self._by_token
 
         def learn(known: tuple[tuple[str, str], ...], replacement: str) -> None:
@@ -711,13 +742,25 @@ class TextScrubber:
                     terms[term] = replacement
                     by_token.setdefault(token, []).append((term, replacement))
 
-        for kind, value, replacement in pending[done_pending:]:
+        for kind, value, replacement in self._pending[done_pending:pending_end]:
             learn(_value_terms(value, kind), replacement)
-        for family, given, middle, replacement in names[done_names:]:
+        for family, given, middle, replacement in self._names[done_names:names_end]:
             learn(_name_terms(family, given, middle), replacement)
             self._surnames.update(_surname_terms(family))
-        self._terms_from = (len(pending), len(names))
-        return terms
+        self._terms_from = (pending_end, names_end)
+
+    def _may_hold_terms(self, tokens: tuple[str, ...]) -> bool:
+        """Whether a text with these candidate words (see :func:`_text_tokens`) may
+        hold a term registered so far: one of them is a term's first word."""
+        first_words = self._first_words
+        done_pending, done_names = self._first_words_from
+        pending, names = self._pending, self._names
+        for kind, value, _ in pending[done_pending:]:
+            first_words.update(_value_first_words(value, kind))
+        for family, given, middle, _ in names[done_names:]:
+            first_words.update(_name_first_words(family, given, middle))
+        self._first_words_from = (len(pending), len(names))
+        return not first_words.isdisjoint(tokens)
 
     def _context_spans(self, text: str) -> list[Span]:
         """Where the message's known PHI occurs in ``text`` as whole words, any case.
@@ -728,24 +771,43 @@ class TextScrubber:
         Text and terms are folded the same way (:func:`fold`); when folding
         changes the text's length, offsets are mapped back to the original.
         """
+        folded, offsets = fold_with_offsets(text)
+        tokens = _short_text_tokens(folded) if len(folded) <= SHORT_TEXT else _text_tokens(folded)
+        marked = _MARKER.search(text) is not None
+        if not marked and not self._may_hold_terms(tokens):
+            due = (len(self._pending), len(self._names))
+            if due != self._terms_from and (not self._due or self._due[-1] != due):
+                self._due.append(due)
+            return []
         terms = self._materialize()
         if not terms:
             return []
         spans: list[Span] = []
-        self._search_terms(text, text, spans)
-        if _MARKER.search(text) is not None:
+        self._search_terms(folded, offsets, tokens, text, spans)
+        if marked:
             # Markers read as invisible ("Quill\ue001feather") and as word breaks
             # ("Seen by\ue000Quillfeather"): the same offsets, searched both ways.
-            self._search_terms(_MARKER.sub(" ", text), text, spans)
+            folded, offsets = fold_with_offsets(_MARKER.sub(" ", text))
+            tokens = (
+                _short_text_tokens(folded) if len(folded) <= SHORT_TEXT else _text_tokens(folded)
+            )
+            self._search_terms(folded, offsets, tokens, text, spans)
         return spans
 
-    def _search_terms(self, text: str, original: str, spans: list[Span]) -> None:
-        folded, offsets = fold_with_offsets(text)
+    def _search_terms(
+        self,
+        folded: str,
+        offsets: list[int] | None,
+        tokens: tuple[str, ...],
+        original: str,
+        spans: list[Span],
+    ) -> None:
+        """Add the spans of the terms found in ``folded`` (``original`` folded, with
+        its offsets when folding moved them) to ``spans``."""
         length = len(folded)
         # A whole-word match of a term starts a word of the text equal to the term's
         # first word: only those terms can match (plus any term without a word).
         by_token = self._by_token
-        tokens = _short_text_tokens(folded) if len(folded) <= SHORT_TEXT else _text_tokens(folded)
         candidates = [pair for token in tokens for pair in by_token.get(token, ())]
         for term, replacement in candidates:
             start = folded.find(term)
