@@ -189,6 +189,7 @@ DETECTORS: Final = (
             r"(?=\d)(?<!\d)(?<!\d\.)(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)"
             r"(?!\d|\.\d)"
         ),
+        requires="ipv4",
     ),
     Detector(
         "ipv6",
@@ -590,6 +591,7 @@ def month_number(text: str) -> int:
 
 
 _DIGIT: Final = re.compile(r"\d")
+_DIGIT_DOT_DIGIT: Final = re.compile(r"\d\.\d")  # in every IPv4 address
 _TITLE: Final = re.compile(r"(?=M)\bM(?:r|rs|s|iss|x|me|lle)?\b")
 # On lower-cased text; starts with a character class so the engine scans fast.
 _MONTH_WORD: Final = re.compile(
@@ -658,6 +660,8 @@ def _text_features(text: str) -> frozenset[str]:
         found.add("+")
     if "::" in text:
         found.add("::")
+    if "." in text and _DIGIT_DOT_DIGIT.search(text):
+        found.add("ipv4")
     if text.count(":") >= 7:
         found.add("7:")  # an uncompressed IPv6 address has seven
     for feature, hints in _CONTEXT_HINTS:
