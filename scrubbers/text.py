@@ -491,15 +491,24 @@ def _value_terms(value: str, kind: Kind) -> tuple[tuple[str, str], ...]:
     return _terms_of((value,))
 
 
+def _first_words(terms: tuple[tuple[str, str], ...]) -> tuple[tuple[str, int], ...]:
+    """Each first word of ``terms`` with the length of the shortest term it starts."""
+    shortest: dict[str, int] = {}
+    for term, token in terms:
+        if len(term) < shortest.get(token, len(term) + 1):
+            shortest[token] = len(term)
+    return tuple(shortest.items())
+
+
 # The first words of a value's or a name's terms (see TextScrubber._may_hold_terms).
 @functools.lru_cache(maxsize=16_384)
-def _value_first_words(value: str, kind: Kind) -> frozenset[str]:
-    return frozenset(token for _, token in _value_terms(value, kind))
+def _value_first_words(value: str, kind: Kind) -> tuple[tuple[str, int], ...]:
+    return _first_words(_value_terms(value, kind))
 
 
 @functools.lru_cache(maxsize=16_384)
-def _name_first_words(family: str, given: str, middle: str) -> frozenset[str]:
-    return frozenset(token for _, token in _name_terms(family, given, middle))
+def _name_first_words(family: str, given: str, middle: str) -> tuple[tuple[str, int], ...]:
+    return _first_words(_name_terms(family, given, middle))
 
 
 _IDENTIFIER_KINDS: Final = frozenset(
@@ -624,13 +633,14 @@ class TextScrubber:
         # first word it contains (a short coded text like "White" checks one word,
         # not every spelling of every name in the message).
         self._by_token: dict[str, list[tuple[str, str]]] = {}
-        # The first words of every term registered so far, kept up to date without
-        # learning the terms: a text holding none of them is answered without a search
-        # (most code texts of a message without notes), and the terms may never be
-        # learned at all. _due records where such a text would have learned them, so
-        # they are learned later in the same steps (which of two equal spellings wins
-        # depends on them).
-        self._first_words: set[str] = set()
+        # The first words of every term registered so far, with the length of the
+        # shortest term each starts, kept up to date without learning the terms: a
+        # text holding none of them, or too short for their terms, is answered without
+        # a search (most code texts of a message without notes), and the terms may
+        # never be learned at all. _due records where such a text would have learned
+        # them, so they are learned later in the same steps (which of two equal
+        # spellings wins depends on them).
+        self._first_words: dict[str, int] = {}
         self._first_words_from = (0, 0)
         self._due: list[tuple[int, int]] = []
         self._memo: dict[str, str] = {}  # text -> scrubbed, valid while the context is unchanged
@@ -749,18 +759,29 @@ class TextScrubber:
             self._surnames.update(_surname_terms(family))
         self._terms_from = (pending_end, names_end)
 
-    def _may_hold_terms(self, tokens: tuple[str, ...]) -> bool:
-        """Whether a text with these candidate words (see :func:`_text_tokens`) may
-        hold a term registered so far: one of them is a term's first word."""
+    def _may_hold_terms(self, tokens: tuple[str, ...], length: int) -> bool:
+        """Whether a folded text of ``length`` characters with these candidate words
+        (see :func:`_text_tokens`) may hold a term registered so far: one of them
+        starts a term that is no longer than the text."""
         first_words = self._first_words
         done_pending, done_names = self._first_words_from
         pending, names = self._pending, self._names
         for kind, value, _ in pending[done_pending:]:
-            first_words.update(_value_first_words(value, kind))
+            self._add_first_words(_value_first_words(value, kind))
         for family, given, middle, _ in names[done_names:]:
-            first_words.update(_name_first_words(family, given, middle))
+            self._add_first_words(_name_first_words(family, given, middle))
         self._first_words_from = (len(pending), len(names))
-        return not first_words.isdisjoint(tokens)
+        for token in tokens:
+            shortest = first_words.get(token)
+            if shortest is not None and shortest <= length:
+                return True
+        return False
+
+    def _add_first_words(self, words: tuple[tuple[str, int], ...]) -> None:
+        first_words = self._first_words
+        for token, shortest in words:
+            if shortest < first_words.get(token, shortest + 1):
+                first_words[token] = shortest
 
     def _context_spans(self, text: str) -> list[Span]:
         """Where the message's known PHI occurs in ``text`` as whole words, any case.
@@ -774,7 +795,7 @@ class TextScrubber:
         folded, offsets = fold_with_offsets(text)
         tokens = _short_text_tokens(folded) if len(folded) <= SHORT_TEXT else _text_tokens(folded)
         marked = _MARKER.search(text) is not None
-        if not marked and not self._may_hold_terms(tokens):
+        if not marked and not self._may_hold_terms(tokens, len(folded)):
             due = (len(self._pending), len(self._names))
             if due != self._terms_from and (not self._due or self._due[-1] != due):
                 self._due.append(due)
