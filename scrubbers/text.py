@@ -25,7 +25,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Final
 
 from scrubbers.detectors import (
@@ -491,23 +491,24 @@ def _value_terms(value: str, kind: Kind) -> tuple[tuple[str, str], ...]:
     return _terms_of((value,))
 
 
-def _first_words(terms: tuple[tuple[str, str], ...]) -> tuple[tuple[str, int], ...]:
-    """Each first word of ``terms`` with the length of the shortest term it starts."""
+def _first_words(terms: tuple[tuple[str, str], ...]) -> Mapping[str, int]:
+    """Each first word of ``terms`` -> the length of the shortest term it starts."""
     shortest: dict[str, int] = {}
     for term, token in terms:
         if len(term) < shortest.get(token, len(term) + 1):
             shortest[token] = len(term)
-    return tuple(shortest.items())
+    return shortest
 
 
-# The first words of a value's or a name's terms (see TextScrubber._may_hold_terms).
+# The first words of a value's or a name's terms (see TextScrubber._may_hold_terms);
+# shared, never modified.
 @functools.lru_cache(maxsize=16_384)
-def _value_first_words(value: str, kind: Kind) -> tuple[tuple[str, int], ...]:
+def _value_first_words(value: str, kind: Kind) -> Mapping[str, int]:
     return _first_words(_value_terms(value, kind))
 
 
 @functools.lru_cache(maxsize=16_384)
-def _name_first_words(family: str, given: str, middle: str) -> tuple[tuple[str, int], ...]:
+def _name_first_words(family: str, given: str, middle: str) -> Mapping[str, int]:
     return _first_words(_name_terms(family, given, middle))
 
 
@@ -633,14 +634,13 @@ class TextScrubber:
         # first word it contains (a short coded text like "White" checks one word,
         # not every spelling of every name in the message).
         self._by_token: dict[str, list[tuple[str, str]]] = {}
-        # The first words of every term registered so far, with the length of the
-        # shortest term each starts, kept up to date without learning the terms: a
-        # text holding none of them, or too short for their terms, is answered without
-        # a search (most code texts of a message without notes), and the terms may
-        # never be learned at all. _due records where such a text would have learned
-        # them, so they are learned later in the same steps (which of two equal
-        # spellings wins depends on them).
-        self._first_words: dict[str, int] = {}
+        # The first words of every term registered so far, kept up to date without
+        # learning the terms: a text holding none of them (or too short for the terms
+        # they start) is answered without a search (most code texts of a message
+        # without notes), and the terms may never be learned at all. _due records
+        # where such a text would have learned them, so they are learned later in the
+        # same steps (which of two equal spellings wins depends on them).
+        self._first_words: set[str] = set()
         self._first_words_from = (0, 0)
         self._due: list[tuple[int, int]] = []
         self._memo: dict[str, str] = {}  # text -> scrubbed, valid while the context is unchanged
@@ -767,21 +767,25 @@ class TextScrubber:
         done_pending, done_names = self._first_words_from
         pending, names = self._pending, self._names
         for kind, value, _ in pending[done_pending:]:
-            self._add_first_words(_value_first_words(value, kind))
+            first_words.update(_value_first_words(value, kind))
         for family, given, middle, _ in names[done_names:]:
-            self._add_first_words(_name_first_words(family, given, middle))
+            first_words.update(_name_first_words(family, given, middle))
         self._first_words_from = (len(pending), len(names))
-        for token in tokens:
-            shortest = first_words.get(token)
-            if shortest is not None and shortest <= length:
-                return True
+        shared = first_words.intersection(tokens)
+        if not shared:
+            return False
+        # Rare (a word of the text starts a term): the terms' lengths decide.
+        for words in self._registered_first_words():
+            for token in shared:
+                if words.get(token, length + 1) <= length:
+                    return True
         return False
 
-    def _add_first_words(self, words: tuple[tuple[str, int], ...]) -> None:
-        first_words = self._first_words
-        for token, shortest in words:
-            if shortest < first_words.get(token, shortest + 1):
-                first_words[token] = shortest
+    def _registered_first_words(self) -> Iterator[Mapping[str, int]]:
+        for kind, value, _ in self._pending:
+            yield _value_first_words(value, kind)
+        for family, given, middle, _ in self._names:
+            yield _name_first_words(family, given, middle)
 
     def _context_spans(self, text: str) -> list[Span]:
         """Where the message's known PHI occurs in ``text`` as whole words, any case.
