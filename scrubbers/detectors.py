@@ -92,6 +92,10 @@ def _re(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern, re.IGNORECASE)
 
 
+# A ten-digit phone number: (617) 555-0100, 617-555-0100, 617.555.0100, 617/555/0100.
+_PHONE_NUMBER: Final = (
+    r"(?:\(\d{3}\)\s?\d{3}[\s.-]?\d{4}|\d{3}[\s.-]\d{3}[\s.-]\d{4}|\d{3}/\d{3}/\d{4}|\d{3}-\d{7})"
+)
 # A phone extension: "555-123-4567 x123", "ext. 12".
 _EXTENSION: Final = r"(?:\s*(?:x|ext\b\.?|extension)\s*\d{1,6}\b)?"
 # "." in an address, or "(dot)", "[dot]", " dot " when it is spelled out.
@@ -162,9 +166,14 @@ DETECTORS: Final = (
     Detector(
         "phone",
         Kind.PHONE,
+        # (?<![\d-])(?:\+?1[\s.-]?)?{_PHONE_NUMBER}, led by its first character (see
+        # _re): "+1" then a number, "1" then a number, or a number from its "(" or digit.
         _re(
-            r"(?=[(+\d])(?<![\d-])(?:\+?1[\s.-]?)?(?:\(\d{3}\)\s?\d{3}[\s.-]?\d{4}|\d{3}[\s.-]\d{3}[\s.-]\d{4}"
-            rf"|\d{{3}}/\d{{3}}/\d{{4}}|\d{{3}}-\d{{7}}){_EXTENSION}(?![\d-])"
+            r"[(+\d](?<![\d-][(+\d])"
+            rf"(?:(?<=\+)1[\s.-]?{_PHONE_NUMBER}|(?<=1)[\s.-]?{_PHONE_NUMBER}"
+            r"|(?<=\()\d{3}\)\s?\d{3}[\s.-]?\d{4}"
+            r"|(?<=\d)(?:\d{2}[\s.-]\d{3}[\s.-]\d{4}|\d{2}/\d{3}/\d{4}|\d{2}-\d{7}))"
+            rf"{_EXTENSION}(?![\d-])"
         ),
     ),
     Detector(
