@@ -25,7 +25,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Final
 
 from scrubbers.detectors import (
@@ -491,6 +491,12 @@ def _value_terms(value: str, kind: Kind) -> tuple[tuple[str, str], ...]:
     return _terms_of((value,))
 
 
+def _merge_shortest(shortest: dict[str, int], words: Mapping[str, int]) -> None:
+    for token, length in words.items():
+        if length < shortest.get(token, length + 1):
+            shortest[token] = length
+
+
 def _first_words(terms: tuple[tuple[str, str], ...]) -> Mapping[str, int]:
     """Each first word of ``terms`` -> the length of the shortest term it starts."""
     shortest: dict[str, int] = {}
@@ -610,6 +616,8 @@ class TextScrubber:
         "_pending",
         "_raw",
         "_raw_tokens",
+        "_shortest",
+        "_shortest_from",
         "_surnames",
         "_terms",
         "_terms_from",
@@ -642,6 +650,8 @@ class TextScrubber:
         # same steps (which of two equal spellings wins depends on them).
         self._first_words: set[str] = set()
         self._first_words_from = (0, 0)
+        self._shortest: dict[str, int] = {}
+        self._shortest_from = (0, 0)
         self._due: list[tuple[int, int]] = []
         self._memo: dict[str, str] = {}  # text -> scrubbed, valid while the context is unchanged
         self._birth_dates: set[str] = set()  # YYYY-MM-DD of known birth dates
@@ -779,18 +789,22 @@ class TextScrubber:
         shared = first_words.intersection(tokens)
         if not shared:
             return False
-        # Rare (a word of the text starts a term): the terms' lengths decide.
-        for words in self._registered_first_words():
-            for token in shared:
-                if words.get(token, length + 1) <= length:
-                    return True
-        return False
+        # A word of the text starts a term: the terms' lengths decide.
+        shortest = self._shortest_terms()
+        return any(shortest[token] <= length for token in shared)
 
-    def _registered_first_words(self) -> Iterator[Mapping[str, int]]:
-        for kind, value, _ in self._pending:
-            yield _value_first_words(value, kind)
-        for family, given, middle, _ in self._names:
-            yield _name_first_words(family, given, middle)
+    def _shortest_terms(self) -> dict[str, int]:
+        """First word -> the length of the shortest registered term it starts (built
+        only once a text shares a word with the terms, then kept up to date)."""
+        shortest = self._shortest
+        done_pending, done_names = self._shortest_from
+        pending, names = self._pending, self._names
+        for kind, value, _ in pending[done_pending:]:
+            _merge_shortest(shortest, _value_first_words(value, kind))
+        for family, given, middle, _ in names[done_names:]:
+            _merge_shortest(shortest, _name_first_words(family, given, middle))
+        self._shortest_from = (len(pending), len(names))
+        return shortest
 
     def _context_spans(self, text: str) -> list[Span]:
         """Where the message's known PHI occurs in ``text`` as whole words, any case.
