@@ -608,7 +608,7 @@ def month_number(text: str) -> int:
 
 _DIGIT: Final = re.compile(r"\d")
 _DIGIT_DOT_DIGIT: Final = re.compile(r"\d\.\d")  # in every IPv4 address
-_TITLE: Final = re.compile(r"(?=M)\bM(?:r|rs|s|iss|x|me|lle)?\b")
+_TITLE: Final = re.compile(r"M(?<!\wM)(?:r|rs|s|iss|x|me|lle)?\b")  # \bM..., led by "M"
 # On lower-cased text; starts with a character class so the engine scans fast.
 _MONTH_WORD: Final = re.compile(
     r"[adfjmnos](?<![a-z][adfjmnos])(?:an|eb|ar|pr|ay|un|ul|ug|ep|ct|ov|ec)"
