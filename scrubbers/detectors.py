@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final
 
 from scrubbers.kinds import Kind
@@ -40,7 +40,25 @@ _MONTH_ALT: Final = (
 )
 
 
-@dataclass(frozen=True, slots=True)
+_INFORMATION_SEPARATORS: Final = re.compile("[\x1c-\x1f]")
+
+
+def plain_ascii(text: str) -> bool:
+    """Whether ``text`` is ASCII without the information separators U+001C-U+001F
+    (whitespace to Unicode ``\\s``, not to ASCII ``\\s``): on such text a pattern
+    compiled with :data:`re.ASCII` (see :func:`ascii_variant`) matches exactly as
+    compiled for Unicode."""
+    return text.isascii() and _INFORMATION_SEPARATORS.search(text) is None
+
+
+def ascii_variant(pattern: re.Pattern[str]) -> re.Pattern[str]:
+    """``pattern`` with ASCII classes and case folding, for :func:`plain_ascii` text:
+    ``\\d``, ``\\w``, ``\\b`` and case-insensitive letters become table lookups
+    instead of calls into the Unicode database for every character scanned."""
+    return re.compile(pattern.pattern, (pattern.flags & ~re.UNICODE) | re.ASCII)
+
+
+@dataclass(slots=True)
 class Detector:
     name: str
     kind: Kind
@@ -52,14 +70,20 @@ class Detector:
     # The pattern matches from an "@" (the domain of an email address); the value
     # extends left over the local part, found by a bounded scan back from the "@".
     local_part: bool = False
+    ascii_pattern: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
-    def spans(self, text: str) -> Iterator[tuple[int, int]]:
-        """Where the detector's value occurs in ``text``, as (start, end)."""
+    def __post_init__(self) -> None:
+        self.ascii_pattern = ascii_variant(self.pattern)
+
+    def spans(self, text: str, plain: bool = False) -> Iterator[tuple[int, int]]:
+        """Where the detector's value occurs in ``text``, as (start, end); ``plain``:
+        the text is :func:`plain_ascii`."""
+        pattern = self.ascii_pattern if plain else self.pattern
         if not self.local_part:
-            for match in self.pattern.finditer(text):
+            for match in pattern.finditer(text):
                 yield match.span(self.group)
             return
-        for match in self.pattern.finditer(text):
+        for match in pattern.finditer(text):
             at, end = match.span(self.group)
             start = at
             while start > 0 and at - start < MAX_LOCAL_PART and text[start - 1] in _LOCAL_CHARS:
@@ -448,11 +472,19 @@ _AFTER_BIRTH_WORD: Final = _re(
 _AFTER_DATE_WORD: Final = _re(rf"\b{_DATE_WORDS}:?\s+$")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class DatePattern:
     pattern: re.Pattern[str]
     requires: str = "digit"  # see Detector.requires; "month": a month name is present
     before: re.Pattern[str] | None = None  # must match the text just before the date
+    ascii_pattern: re.Pattern[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self.ascii_pattern = ascii_variant(self.pattern)
+
+    def finditer(self, text: str, plain: bool = False) -> Iterator[re.Match[str]]:
+        """The pattern's matches; ``plain``: the text is :func:`plain_ascii`."""
+        return (self.ascii_pattern if plain else self.pattern).finditer(text)
 
 
 DATE_PATTERNS: Final = (

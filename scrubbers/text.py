@@ -42,6 +42,7 @@ from scrubbers.detectors import (
     SHORT_TEXT,
     age_in_words,
     month_number,
+    plain_ascii,
     text_features,
 )
 from scrubbers.kinds import LABELS, Kind
@@ -900,10 +901,11 @@ class TextScrubber:
         features = text_features(text)
         if not features:
             return
+        plain = plain_ascii(text)
         for detector in _ALL_DETECTORS:
             if detector.requires not in features:
                 continue
-            for start, end in detector.spans(text):
+            for start, end in detector.spans(text, plain):
                 value = text[start:end]
                 yield start, end, functools.partial(self._apply, detector.kind, value)
         if "age-words" in features:
@@ -917,11 +919,11 @@ class TextScrubber:
         for date in DATE_PATTERNS:
             if date.requires not in features:
                 continue
-            for match in date.pattern.finditer(text):
+            for match in date.finditer(text, plain):
                 if date.before is None or _preceded_by(date.before, text, match.start()):
                     yield match.start(), match.end(), functools.partial(self._date, match)
         if BIRTH_YEAR.requires in features:
-            for match in BIRTH_YEAR.pattern.finditer(text):
+            for match in BIRTH_YEAR.finditer(text, plain):
                 year = match.group("year")
                 if self._ctx.reference_year - int(year) > SAFE_HARBOR_MAX_AGE and _preceded_by(
                     BIRTH_YEAR.before, text, match.start()
@@ -930,7 +932,7 @@ class TextScrubber:
         for age_pattern in AGE_PATTERNS:
             if age_pattern.requires not in features:
                 continue
-            for match in age_pattern.pattern.finditer(text):
+            for match in age_pattern.finditer(text, plain):
                 age = match.group("age")
                 if int(age) > SAFE_HARBOR_MAX_AGE:
                     start, end = match.span("age")
