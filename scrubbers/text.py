@@ -246,8 +246,6 @@ _ASCII_SPECIAL: Final = re.compile(r"[\x00-\x08\x0e-\x1f`]")
 # snake_case "Zephyrina_Quillfeather.pdf").
 _TOKEN: Final = re.compile(r"[^\W_]+")
 _LETTER_RUN: Final = re.compile(r"[^\W\d_]+")
-# Characters split into words (_TOKEN.findall) in about the time of one substring search.
-_WORDS_PER_SEARCH: Final = 16
 
 
 def _word_starts(folded: str, start: int) -> bool:
@@ -729,15 +727,11 @@ class TextScrubber:
         """Cheap pre-check before looking at ``text`` value by value: a value equal to
         a known one has every word of it, the longest included, among the text's."""
         folded = text.casefold()
-        tokens = self._raw_tokens
-        # A word of the text is in it as a substring: a long text (a segment with a
-        # note) holding none is answered by a few C-speed searches, without splitting
-        # it into words.
-        if len(folded) > _WORDS_PER_SEARCH * len(tokens) and not any(
-            token in folded for token in tokens
-        ):
+        # A word of the text is in it as a substring: most texts hold none, and C-speed
+        # substring checks answer them without splitting the text into words.
+        if not any(token in folded for token in self._raw_tokens):
             return False
-        return not tokens.isdisjoint(_TOKEN.findall(folded))
+        return not self._raw_tokens.isdisjoint(_TOKEN.findall(folded))
 
     def finds_known(self, text: str) -> bool:
         """Whether ``text`` holds, as a word, PHI this message has named."""
