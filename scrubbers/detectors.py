@@ -12,9 +12,10 @@ characters of a note, a false negative publishes PHI.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final
 
 from scrubbers.kinds import Kind
@@ -39,7 +40,25 @@ _MONTH_ALT: Final = (
 )
 
 
-@dataclass(frozen=True, slots=True)
+_INFORMATION_SEPARATORS: Final = re.compile("[\x1c-\x1f]")
+
+
+def plain_ascii(text: str) -> bool:
+    """Whether ``text`` is ASCII without the information separators U+001C-U+001F
+    (whitespace to Unicode ``\\s``, not to ASCII ``\\s``): on such text a pattern
+    compiled with :data:`re.ASCII` (see :func:`ascii_variant`) matches exactly as
+    compiled for Unicode."""
+    return text.isascii() and _INFORMATION_SEPARATORS.search(text) is None
+
+
+def ascii_variant(pattern: re.Pattern[str]) -> re.Pattern[str]:
+    """``pattern`` with ASCII classes and case folding, for :func:`plain_ascii` text:
+    ``\\d``, ``\\w``, ``\\b`` and case-insensitive letters become table lookups
+    instead of calls into the Unicode database for every character scanned."""
+    return re.compile(pattern.pattern, (pattern.flags & ~re.UNICODE) | re.ASCII)
+
+
+@dataclass(slots=True)
 class Detector:
     name: str
     kind: Kind
@@ -51,14 +70,20 @@ class Detector:
     # The pattern matches from an "@" (the domain of an email address); the value
     # extends left over the local part, found by a bounded scan back from the "@".
     local_part: bool = False
+    ascii_pattern: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
-    def spans(self, text: str) -> Iterator[tuple[int, int]]:
-        """Where the detector's value occurs in ``text``, as (start, end)."""
+    def __post_init__(self) -> None:
+        self.ascii_pattern = ascii_variant(self.pattern)
+
+    def spans(self, text: str, plain: bool = False) -> Iterator[tuple[int, int]]:
+        """Where the detector's value occurs in ``text``, as (start, end); ``plain``:
+        the text is :func:`plain_ascii`."""
+        pattern = self.ascii_pattern if plain else self.pattern
         if not self.local_part:
-            for match in self.pattern.finditer(text):
+            for match in pattern.finditer(text):
                 yield match.span(self.group)
             return
-        for match in self.pattern.finditer(text):
+        for match in pattern.finditer(text):
             at, end = match.span(self.group)
             start = at
             while start > 0 and at - start < MAX_LOCAL_PART and text[start - 1] in _LOCAL_CHARS:
@@ -81,10 +106,20 @@ def _re(pattern: str) -> re.Pattern[str]:
     """Case-insensitive. Patterns that start with a lookbehind, a word boundary or
     words begin with a lookahead of their possible first characters, ``(?=[...])``:
     the engine then scans for those characters at C speed instead of trying the
-    whole pattern at every position (three to four times faster on a note)."""
+    whole pattern at every position (three to four times faster on a note). Better
+    still, where the first character is a digit: consume it first and check what may
+    precede it with a lookbehind after it (``\\d(?<!\\w\\d)`` for ``\\b\\d``), since
+    only a leading character class gives the engine its fast scan for a start. A
+    pattern led by words gets one too from a case-sensitive class of every letter
+    IGNORECASE reads as their first letters, ``(?-i:[MRmr])(?<!\\w[mr])``, each word
+    then continuing after ``(?<=m)``: the engine takes no case-insensitive class."""
     return re.compile(pattern, re.IGNORECASE)
 
 
+# A ten-digit phone number: (617) 555-0100, 617-555-0100, 617.555.0100, 617/555/0100.
+_PHONE_NUMBER: Final = (
+    r"(?:\(\d{3}\)\s?\d{3}[\s.-]?\d{4}|\d{3}[\s.-]\d{3}[\s.-]\d{4}|\d{3}/\d{3}/\d{4}|\d{3}-\d{7})"
+)
 # A phone extension: "555-123-4567 x123", "ext. 12".
 _EXTENSION: Final = r"(?:\s*(?:x|ext\b\.?|extension)\s*\d{1,6}\b)?"
 # "." in an address, or "(dot)", "[dot]", " dot " when it is spelled out.
@@ -130,7 +165,7 @@ DETECTORS: Final = (
         _re(rf"(?=[hfw])\b(?!{_TERMINOLOGY_URL})(?:https?://|ftp://|www\.)[^\s<>\"'\]\)]+"),
         requires="url",
     ),
-    Detector("ssn", Kind.SSN, _re(r"(?=\d)(?<![\d-])\d{3}[- ]\d{2}[- ]\d{4}(?![\d-])")),
+    Detector("ssn", Kind.SSN, _re(r"\d(?<![\d-]\d)\d{2}[- ]\d{2}[- ]\d{4}(?![\d-])")),
     Detector(
         "ssn-context",
         Kind.SSN,
@@ -150,21 +185,28 @@ DETECTORS: Final = (
             r"(?P<value>(?:\+?1[\s.-]?)?(?:\(\d{3}\)\s?|\d{3}[\s.-])\d{3}[\s.-]\d{4})(?!\d)"
         ),
         "value",
+        requires="fax",
     ),
     Detector(
         "phone",
         Kind.PHONE,
+        # (?<![\d-])(?:\+?1[\s.-]?)?{_PHONE_NUMBER}, led by its first character (see
+        # _re): "+1" then a number, "1" then a number, or a number from its "(" or digit.
         _re(
-            r"(?=[(+\d])(?<![\d-])(?:\+?1[\s.-]?)?(?:\(\d{3}\)\s?\d{3}[\s.-]?\d{4}|\d{3}[\s.-]\d{3}[\s.-]\d{4}"
-            rf"|\d{{3}}/\d{{3}}/\d{{4}}|\d{{3}}-\d{{7}}){_EXTENSION}(?![\d-])"
+            r"[(+\d](?<![\d-][(+\d])"
+            rf"(?:(?<=\+)1[\s.-]?{_PHONE_NUMBER}|(?<=1)[\s.-]?{_PHONE_NUMBER}"
+            r"|(?<=\()\d{3}\)\s?\d{3}[\s.-]?\d{4}"
+            r"|(?<=\d)(?:\d{2}[\s.-]\d{3}[\s.-]\d{4}|\d{2}/\d{3}/\d{4}|\d{2}-\d{7}))"
+            rf"{_EXTENSION}(?![\d-])"
         ),
     ),
     Detector(
         "phone-context",
         Kind.PHONE,
         _re(
-            r"(?=[tpcmb])\b(?:tel(?:ephone)?|phone|ph\s*[:#]|cell(?:\s?phone|\s*[:#])|mobile|pager|beeper"
-            r"|call(?:ed)?|contact(?:ed)?)\b\.?(?:\s*(?:no\b\.?|number|num|#))?[^\d\n]{0,20}?"
+            r"(?-i:[TPCMBtpcmb])(?<!\w[tpcmb])(?:(?<=t)el(?:ephone)?|(?<=p)(?:hone|h\s*[:#]|ager)"
+            r"|(?<=c)(?:ell(?:\s?phone|\s*[:#])|all(?:ed)?|ontact(?:ed)?)|(?<=m)obile|(?<=b)eeper)"
+            r"\b\.?(?:\s*(?:no\b\.?|number|num|#))?[^\d\n]{0,20}?"
             r"(?P<value>(?:\+?1[\s.-]?)?(?:\(\d{3}\)\s?|\d{3}[\s./-]?)?\d{3}[\s./-]?\d{4}"
             rf"{_EXTENSION})(?![\d/-]|\.\d)"
         ),
@@ -184,15 +226,21 @@ DETECTORS: Final = (
             r"(?=\d)(?<!\d)(?<!\d\.)(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)"
             r"(?!\d|\.\d)"
         ),
+        requires="ipv4",
     ),
-    Detector("ipv6", Kind.IP_ADDRESS, _re(r"(?=[0-9a-f])\b(?:[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}\b")),
+    Detector(
+        "ipv6",
+        Kind.IP_ADDRESS,
+        _re(r"(?=[0-9a-f])\b(?:[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}\b"),
+        requires="7:",
+    ),
     Detector(
         "mrn-context",
         Kind.MRN,
         _re(
-            r"(?=[mrpc])\b(?:mrn|mr\s?#|med(?:ical)?\.?\s?rec(?:ord)?\b\.?"
-            rf"(?:\s?(?:number|num|no\b\.?|#))?|record\s?#|patient id|pt id"
-            rf"|chart(?: number| no\.?| #)){_SEP}"
+            r"(?-i:[MRPCmrpc])(?<!\w[mrpc])(?:(?<=m)(?:rn|r\s?#|ed(?:ical)?\.?\s?rec(?:ord)?\b\.?"
+            r"(?:\s?(?:number|num|no\b\.?|#))?)|(?<=r)ecord\s?#|(?<=p)(?:atient id|t id)"
+            rf"|(?<=c)hart(?: number| no\.?| #)){_SEP}"
             r"(?P<value>[a-z]*-?\d[a-z0-9-]{2,})\b"
         ),
         "value",
@@ -201,7 +249,8 @@ DETECTORS: Final = (
         "account-context",
         Kind.ACCOUNT_NUMBER,
         _re(
-            r"(?=[avefch])\b(?:acct|account|visit|encounter|enc|fin|csn|har)\b\.?"
+            r"(?-i:[AVEFCHavefch])(?<!\w[avefch])"
+            r"(?:(?<=a)(?:cct|ccount)|(?<=v)isit|(?<=e)(?:ncounter|nc)|(?<=f)in|(?<=c)sn|(?<=h)ar)\b\.?"
             rf"(?:\s?(?:number|num|no\b\.?|id|#))?{_SEP}"
             r"(?P<value>[a-z]*-?\d[a-z0-9-]{2,})\b"
         ),
@@ -211,7 +260,9 @@ DETECTORS: Final = (
         "plan-context",
         Kind.HEALTH_PLAN_ID,
         _re(
-            r"(?=[mspi])\b(?:member|subscriber|policy|medicaid|medicare|insurance|plan)"
+            # Every letter IGNORECASE reads as m, s, p or i (long s, dotless and dotted I).
+            "(?-i:[MSPImspi\u0130\u0131\u017f])(?<!\\w[mspi])"
+            r"(?:(?<=m)(?:ember|edicaid|edicare)|(?<=s)ubscriber|(?<=p)(?:olicy|lan)|(?<=i)nsurance)"
             r"\s*(?:id|number|no\.?|#)"
             rf"{_SEP}(?P<value>[a-z]*-?\d[a-z0-9-]{{2,}})\b"
         ),
@@ -222,7 +273,7 @@ DETECTORS: Final = (
         "mbi",
         Kind.HEALTH_PLAN_ID,
         _re(
-            rf"(?=[1-9])(?<![\w-])[1-9]{_MBI_ALPHA}{_MBI_ALNUM}\d-?{_MBI_ALPHA}{_MBI_ALNUM}\d-?"
+            rf"[1-9](?<![\w-][1-9]){_MBI_ALPHA}{_MBI_ALNUM}\d-?{_MBI_ALPHA}{_MBI_ALNUM}\d-?"
             rf"{_MBI_ALPHA}{{2}}\d{{2}}(?![\w-])"
         ),
     ),
@@ -377,7 +428,7 @@ SHAPE_DETECTORS: Final = (
         re.compile(
             # A word of the street line ends with a period only as an abbreviation
             # (N., St.): "2 hours ago. ECG shows ST" crosses a sentence end.
-            rf"(?=\d)\b\d{{1,6}}\s+(?:(?:[A-Z]{{1,2}}\.|[A-Z][a-zA-Z'-]*(?:\.[A-Z][a-zA-Z'-]*)*)\s+){{1,4}}"
+            rf"\d(?<!\w\d)\d{{0,5}}\s+(?:(?:[A-Z]{{1,2}}\.|[A-Z][a-zA-Z'-]*(?:\.[A-Z][a-zA-Z'-]*)*)\s+){{1,4}}"
             rf"{_STREET_SUFFIX}",
             re.IGNORECASE,
         ),
@@ -385,7 +436,7 @@ SHAPE_DETECTORS: Final = (
     Detector(
         "state-zip",
         Kind.ZIP,
-        re.compile(r"(?=[A-Z])\b[A-Z]{2},?\s+(?P<value>\d{5}(?:-\d{4})?)\b"),
+        re.compile(r"[A-Z](?<!\w[A-Z])[A-Z],?\s+(?P<value>\d{5}(?:-\d{4})?)\b"),
         "value",
     ),
 )
@@ -421,11 +472,19 @@ _AFTER_BIRTH_WORD: Final = _re(
 _AFTER_DATE_WORD: Final = _re(rf"\b{_DATE_WORDS}:?\s+$")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class DatePattern:
     pattern: re.Pattern[str]
     requires: str = "digit"  # see Detector.requires; "month": a month name is present
     before: re.Pattern[str] | None = None  # must match the text just before the date
+    ascii_pattern: re.Pattern[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self.ascii_pattern = ascii_variant(self.pattern)
+
+    def finditer(self, text: str, plain: bool = False) -> Iterator[re.Match[str]]:
+        """The pattern's matches; ``plain``: the text is :func:`plain_ascii`."""
+        return (self.ascii_pattern if plain else self.pattern).finditer(text)
 
 
 DATE_PATTERNS: Final = (
@@ -441,7 +500,7 @@ DATE_PATTERNS: Final = (
     # days only: other eight-digit numbers (orders, 99991231, phone digits) stay.
     DatePattern(
         _re(
-            r"(?=[12])(?<![\w./])(?P<year>(?:19|20)\d{2})(?P<mm>0[1-9]|1[0-2])"
+            r"(?P<year>(?:19|20)(?<![\w./](?:19|20))\d{2})(?P<mm>0[1-9]|1[0-2])"
             r"(?P<dd>0[1-9]|[12]\d|3[01])"
             r"(?:t?(?:[01]\d|2[0-3])[0-5]\d(?:[0-5]\d(?:\.\d{1,4})?)?(?:[+-](?:[01]\d|2[0-3])[0-5]\d)?)?"
             r"(?!\w|[./]\d)"
@@ -564,9 +623,12 @@ def age_in_words(text: str) -> int:
     return total
 
 
+# Numeric ages (on texts with a digit); the second needs the word "age".
 AGE_PATTERNS: Final = (
-    _re(r"(?=\d)\b(?P<age>\d{2,3})\s*-?\s*(?:years?|yrs?|y/?o|yo)\b(?:\s*-?\s*old)?"),
-    _re(r"(?=a)\b(?:age[ds]?|aged)\s*:?\s*(?P<age>\d{2,3})\b"),
+    DatePattern(
+        _re(r"(?P<age>\d(?<!\w\d)\d{1,2})\s*-?\s*(?:years?|yrs?|y/?o|yo)\b(?:\s*-?\s*old)?")
+    ),
+    DatePattern(_re(r"(?=a)\b(?:age[ds]?|aged)\s*:?\s*(?P<age>\d{2,3})\b"), "age"),
 )
 
 
@@ -577,7 +639,8 @@ def month_number(text: str) -> int:
 
 
 _DIGIT: Final = re.compile(r"\d")
-_TITLE: Final = re.compile(r"(?=M)\bM(?:r|rs|s|iss|x|me|lle)?\b")
+_DIGIT_DOT_DIGIT: Final = re.compile(r"\d\.\d")  # in every IPv4 address
+_TITLE: Final = re.compile(r"M(?<!\wM)(?:r|rs|s|iss|x|me|lle)?\b")  # \bM..., led by "M"
 # On lower-cased text; starts with a character class so the engine scans fast.
 _MONTH_WORD: Final = re.compile(
     r"[adfjmnos](?<![a-z][adfjmnos])(?:an|eb|ar|pr|ay|un|ul|ug|ep|ct|ov|ec)"
@@ -593,7 +656,14 @@ _CONTEXT_HINTS: Final = (
     ("v3-id", ("extension",)),
     ("zip", ("zip",)),
     ("box", ("box",)),
+    ("fax", ("fax",)),
+    ("age", ("age",)),
 )
+
+
+# Short texts (code texts, names of places and units) recur in every message of a
+# feed: their features are memoized, bounded, in this process.
+SHORT_TEXT: Final = 64
 
 
 def text_features(text: str) -> frozenset[str]:
@@ -602,6 +672,15 @@ def text_features(text: str) -> frozenset[str]:
     Substring checks and one short scan: most detectors are skipped for most
     texts, and the rest run only where their context words could be.
     """
+    return _short_text_features(text) if len(text) <= SHORT_TEXT else _text_features(text)
+
+
+@functools.lru_cache(maxsize=8192)
+def _short_text_features(text: str) -> frozenset[str]:
+    return _text_features(text)
+
+
+def _text_features(text: str) -> frozenset[str]:
     found: set[str] = set()
     lower = text.lower()
     if "@" in text:
@@ -629,6 +708,10 @@ def text_features(text: str) -> frozenset[str]:
         found.add("+")
     if "::" in text:
         found.add("::")
+    if "." in text and _DIGIT_DOT_DIGIT.search(text):
+        found.add("ipv4")
+    if text.count(":") >= 7:
+        found.add("7:")  # an uncompressed IPv6 address has seven
     for feature, hints in _CONTEXT_HINTS:
         if any(hint in lower for hint in hints):
             found.add(feature)

@@ -19,7 +19,7 @@ from scrubbers.identity import Identity, PatientIdentifier
 from scrubbers.keys import KeyRing
 from scrubbers.kinds import Kind
 from scrubbers.methods import MethodNotApplicable, Outcome, Removal, pseudonym
-from scrubbers.policy import Policy
+from scrubbers.policy import Policy, Rule
 from scrubbers.report import ScrubReport
 from scrubbers.target import Target
 from scrubbers.text import TextScrubber
@@ -178,9 +178,15 @@ class MessageContext:
                 return outcome
         return pseudonym(Kind.MRN, self.identity.namespace, self.identity.value, self)
 
-    def apply(self, value: str, target: Target, namespace: str = "") -> Outcome:
-        """Apply the policy to one value; a method that does not fit removes it."""
-        rule = self._cached_rule(target) or self._resolve(target)
+    def apply(
+        self, value: str, target: Target, namespace: str = "", rule: Rule | None = None
+    ) -> Outcome:
+        """Apply the policy to one value; a method that does not fit removes it.
+
+        ``rule`` is the policy's rule for ``target`` when the caller resolved it
+        ahead (a format adapter's plan): no lookup per value."""
+        if rule is None:
+            rule = self._cached_rule(target) or self._resolve(target)
         try:
             outcome = rule.operator(value, target, namespace, self)
         except MethodNotApplicable:

@@ -25,7 +25,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Final
 
 from scrubbers.detectors import (
@@ -39,8 +39,10 @@ from scrubbers.detectors import (
     IDENTIFIER_DETECTORS,
     MONTHS,
     SHAPE_DETECTORS,
+    SHORT_TEXT,
     age_in_words,
     month_number,
+    plain_ascii,
     text_features,
 )
 from scrubbers.kinds import LABELS, Kind
@@ -445,6 +447,22 @@ def _first_name_before(text: str, start: int) -> int:
     return start - len(window) + match.start(1)
 
 
+def _text_tokens(folded: str) -> tuple[str, ...]:
+    """The words of a folded text a term may start with, and "" (terms without one)."""
+    tokens = {*_TOKEN.findall(folded), ""}
+    if any(not (token.isalpha() or token.isdigit()) for token in tokens if token):
+        # A name glued to digits ("2442Quillfeather", a charset escape's code left
+        # before it) is still a word: its letters are a candidate token too.
+        tokens.update(_LETTER_RUN.findall(folded))
+    return tuple(tokens)
+
+
+# Short texts recur in every message (code texts, units, places): memoized, bounded.
+@functools.lru_cache(maxsize=8192)
+def _short_text_tokens(folded: str) -> tuple[str, ...]:
+    return _text_tokens(folded)
+
+
 def _terms_of(spellings: Iterable[str]) -> tuple[tuple[str, str], ...]:
     """(folded term, its first word) for each distinct spelling long enough to search."""
     out: dict[str, str] = {}
@@ -472,6 +490,33 @@ def _value_terms(value: str, kind: Kind) -> tuple[tuple[str, str], ...]:
     if kind in _IDENTIFIER_KINDS:
         return _terms_of(identifier_spellings(value))
     return _terms_of((value,))
+
+
+def _merge_shortest(shortest: dict[str, int], words: Mapping[str, int]) -> None:
+    for token, length in words.items():
+        if length < shortest.get(token, length + 1):
+            shortest[token] = length
+
+
+def _first_words(terms: tuple[tuple[str, str], ...]) -> Mapping[str, int]:
+    """Each first word of ``terms`` -> the length of the shortest term it starts."""
+    shortest: dict[str, int] = {}
+    for term, token in terms:
+        if len(term) < shortest.get(token, len(term) + 1):
+            shortest[token] = len(term)
+    return shortest
+
+
+# The first words of a value's or a name's terms (see TextScrubber._may_hold_terms);
+# shared, never modified.
+@functools.lru_cache(maxsize=16_384)
+def _value_first_words(value: str, kind: Kind) -> Mapping[str, int]:
+    return _first_words(_value_terms(value, kind))
+
+
+@functools.lru_cache(maxsize=16_384)
+def _name_first_words(family: str, given: str, middle: str) -> Mapping[str, int]:
+    return _first_words(_name_terms(family, given, middle))
 
 
 _IDENTIFIER_KINDS: Final = frozenset(
@@ -564,11 +609,16 @@ class TextScrubber:
         "_birth_dates",
         "_by_token",
         "_ctx",
+        "_due",
+        "_first_words",
+        "_first_words_from",
         "_memo",
         "_names",
         "_pending",
         "_raw",
         "_raw_tokens",
+        "_shortest",
+        "_shortest_from",
         "_surnames",
         "_terms",
         "_terms_from",
@@ -593,6 +643,17 @@ class TextScrubber:
         # first word it contains (a short coded text like "White" checks one word,
         # not every spelling of every name in the message).
         self._by_token: dict[str, list[tuple[str, str]]] = {}
+        # The first words of every term registered so far, kept up to date without
+        # learning the terms: a text holding none of them (or too short for the terms
+        # they start) is answered without a search (most code texts of a message
+        # without notes), and the terms may never be learned at all. _due records
+        # where such a text would have learned them, so they are learned later in the
+        # same steps (which of two equal spellings wins depends on them).
+        self._first_words: set[str] = set()
+        self._first_words_from = (0, 0)
+        self._shortest: dict[str, int] = {}
+        self._shortest_from = (0, 0)
+        self._due: list[tuple[int, int]] = []
         self._memo: dict[str, str] = {}  # text -> scrubbed, valid while the context is unchanged
         self._birth_dates: set[str] = set()  # YYYY-MM-DD of known birth dates
 
@@ -606,7 +667,7 @@ class TextScrubber:
         if len(value) < MIN_TERM_LENGTH or kind in _NOT_CONTEXT:
             return  # states and countries are kept; dates are found by the date detectors
         if kind is Kind.PHONE or kind is Kind.FAX:
-            if sum(c.isdigit() for c in value) < MIN_PHONE_DIGITS:
+            if sum(map(str.isdigit, value)) < MIN_PHONE_DIGITS:
                 return  # an area code or an extension alone would match doses and counts
         elif value.isdigit() and len(value) < MIN_NUMERIC_TERM:
             return  # a house number or a short code would match doses and counts everywhere
@@ -665,7 +726,12 @@ class TextScrubber:
     def may_contain_known(self, text: str) -> bool:
         """Cheap pre-check before looking at ``text`` value by value: a value equal to
         a known one has every word of it, the longest included, among the text's."""
-        return not self._raw_tokens.isdisjoint(_TOKEN.findall(text.casefold()))
+        folded = text.casefold()
+        # A word of the text is in it as a substring: most texts hold none, and C-speed
+        # substring checks answer them without splitting the text into words.
+        if not any(token in folded for token in self._raw_tokens):
+            return False
+        return not self._raw_tokens.isdisjoint(_TOKEN.findall(folded))
 
     def finds_known(self, text: str) -> bool:
         """Whether ``text`` holds, as a word, PHI this message has named."""
@@ -682,10 +748,18 @@ class TextScrubber:
 
     def _materialize(self) -> dict[str, str]:
         """The spellings of every registered value, by folded spelling (first one wins)."""
+        for pending_end, names_end in self._due:
+            self._learn(pending_end, names_end)
+        self._due.clear()
+        self._learn(len(self._pending), len(self._names))
+        return self._terms
+
+    def _learn(self, pending_end: int, names_end: int) -> None:
+        """Learn the spellings of the values and then the names registered up to these
+        counts (the values first, as every search of a text learns them)."""
         done_pending, done_names = self._terms_from
-        pending, names = self._pending, self._names
-        if done_pending == len(pending) and done_names == len(names):
-            return self._terms
+        if done_pending == pending_end and done_names == names_end:
+            return
         terms, by_token = self._terms, self._by_token
 
         def learn(known: tuple[tuple[str, str], ...], replacement: str) -> None:
@@ -694,13 +768,44 @@ class TextScrubber:
                     terms[term] = replacement
                     by_token.setdefault(token, []).append((term, replacement))
 
-        for kind, value, replacement in pending[done_pending:]:
+        for kind, value, replacement in self._pending[done_pending:pending_end]:
             learn(_value_terms(value, kind), replacement)
-        for family, given, middle, replacement in names[done_names:]:
+        for family, given, middle, replacement in self._names[done_names:names_end]:
             learn(_name_terms(family, given, middle), replacement)
             self._surnames.update(_surname_terms(family))
-        self._terms_from = (len(pending), len(names))
-        return terms
+        self._terms_from = (pending_end, names_end)
+
+    def _may_hold_terms(self, tokens: tuple[str, ...], length: int) -> bool:
+        """Whether a folded text of ``length`` characters with these candidate words
+        (see :func:`_text_tokens`) may hold a term registered so far: one of them
+        starts a term that is no longer than the text."""
+        first_words = self._first_words
+        done_pending, done_names = self._first_words_from
+        pending, names = self._pending, self._names
+        for kind, value, _ in pending[done_pending:]:
+            first_words.update(_value_first_words(value, kind))
+        for family, given, middle, _ in names[done_names:]:
+            first_words.update(_name_first_words(family, given, middle))
+        self._first_words_from = (len(pending), len(names))
+        shared = first_words.intersection(tokens)
+        if not shared:
+            return False
+        # A word of the text starts a term: the terms' lengths decide.
+        shortest = self._shortest_terms()
+        return any(shortest[token] <= length for token in shared)
+
+    def _shortest_terms(self) -> dict[str, int]:
+        """First word -> the length of the shortest registered term it starts (built
+        only once a text shares a word with the terms, then kept up to date)."""
+        shortest = self._shortest
+        done_pending, done_names = self._shortest_from
+        pending, names = self._pending, self._names
+        for kind, value, _ in pending[done_pending:]:
+            _merge_shortest(shortest, _value_first_words(value, kind))
+        for family, given, middle, _ in names[done_names:]:
+            _merge_shortest(shortest, _name_first_words(family, given, middle))
+        self._shortest_from = (len(pending), len(names))
+        return shortest
 
     def _context_spans(self, text: str) -> list[Span]:
         """Where the message's known PHI occurs in ``text`` as whole words, any case.
@@ -711,28 +816,43 @@ class TextScrubber:
         Text and terms are folded the same way (:func:`fold`); when folding
         changes the text's length, offsets are mapped back to the original.
         """
+        folded, offsets = fold_with_offsets(text)
+        tokens = _short_text_tokens(folded) if len(folded) <= SHORT_TEXT else _text_tokens(folded)
+        marked = _MARKER.search(text) is not None
+        if not marked and not self._may_hold_terms(tokens, len(folded)):
+            due = (len(self._pending), len(self._names))
+            if due != self._terms_from and (not self._due or self._due[-1] != due):
+                self._due.append(due)
+            return []
         terms = self._materialize()
         if not terms:
             return []
         spans: list[Span] = []
-        self._search_terms(text, text, spans)
-        if _MARKER.search(text) is not None:
+        self._search_terms(folded, offsets, tokens, text, spans)
+        if marked:
             # Markers read as invisible ("Quill\ue001feather") and as word breaks
             # ("Seen by\ue000Quillfeather"): the same offsets, searched both ways.
-            self._search_terms(_MARKER.sub(" ", text), text, spans)
+            folded, offsets = fold_with_offsets(_MARKER.sub(" ", text))
+            tokens = (
+                _short_text_tokens(folded) if len(folded) <= SHORT_TEXT else _text_tokens(folded)
+            )
+            self._search_terms(folded, offsets, tokens, text, spans)
         return spans
 
-    def _search_terms(self, text: str, original: str, spans: list[Span]) -> None:
-        folded, offsets = fold_with_offsets(text)
+    def _search_terms(
+        self,
+        folded: str,
+        offsets: list[int] | None,
+        tokens: tuple[str, ...],
+        original: str,
+        spans: list[Span],
+    ) -> None:
+        """Add the spans of the terms found in ``folded`` (``original`` folded, with
+        its offsets when folding moved them) to ``spans``."""
         length = len(folded)
         # A whole-word match of a term starts a word of the text equal to the term's
         # first word: only those terms can match (plus any term without a word).
         by_token = self._by_token
-        tokens = {*_TOKEN.findall(folded), ""}
-        if any(not (token.isalpha() or token.isdigit()) for token in tokens if token):
-            # A name glued to digits ("2442Quillfeather", a charset escape's code left
-            # before it) is still a word: its letters are a candidate token too.
-            tokens.update(_LETTER_RUN.findall(folded))
         candidates = [pair for token in tokens for pair in by_token.get(token, ())]
         for term, replacement in candidates:
             start = folded.find(term)
@@ -781,10 +901,11 @@ class TextScrubber:
         features = text_features(text)
         if not features:
             return
+        plain = plain_ascii(text)
         for detector in _ALL_DETECTORS:
             if detector.requires not in features:
                 continue
-            for start, end in detector.spans(text):
+            for start, end in detector.spans(text, plain):
                 value = text[start:end]
                 yield start, end, functools.partial(self._apply, detector.kind, value)
         if "age-words" in features:
@@ -798,18 +919,20 @@ class TextScrubber:
         for date in DATE_PATTERNS:
             if date.requires not in features:
                 continue
-            for match in date.pattern.finditer(text):
+            for match in date.finditer(text, plain):
                 if date.before is None or _preceded_by(date.before, text, match.start()):
                     yield match.start(), match.end(), functools.partial(self._date, match)
         if BIRTH_YEAR.requires in features:
-            for match in BIRTH_YEAR.pattern.finditer(text):
+            for match in BIRTH_YEAR.finditer(text, plain):
                 year = match.group("year")
                 if self._ctx.reference_year - int(year) > SAFE_HARBOR_MAX_AGE and _preceded_by(
                     BIRTH_YEAR.before, text, match.start()
                 ):
                     yield match.start(), match.end(), functools.partial(self._birth_year, year)
-        for pattern in AGE_PATTERNS:
-            for match in pattern.finditer(text):
+        for age_pattern in AGE_PATTERNS:
+            if age_pattern.requires not in features:
+                continue
+            for match in age_pattern.finditer(text, plain):
                 age = match.group("age")
                 if int(age) > SAFE_HARBOR_MAX_AGE:
                     start, end = match.span("age")

@@ -108,9 +108,17 @@ class Delimiters:
             # Integration engines accept it; read it as "^~\&". MSH-2 is kept as written.
             encoding = encoding[:3] + encoding[4:]
         chars = (sep, *encoding[:4])
+        if chars == _STANDARD_CHARS and cls is Delimiters:
+            # Shared: per-delimiter tables (escape's pattern) are found by identity.
+            return DEFAULT_DELIMITERS
         if len(set(chars)) != 5 or any(c.isalnum() or c.isspace() for c in chars):
             raise ER7Error("MSH-1/MSH-2 delimiters must be five distinct punctuation characters")
         return cls(sep, encoding[0], encoding[1], encoding[2], encoding[3])
+
+
+# The standard delimiters, |^~\&, which nearly every sender uses.
+_STANDARD_CHARS: Final = ("|", "^", "~", "\\", "&")
+DEFAULT_DELIMITERS: Final = Delimiters()
 
 
 @dataclass(slots=True)
@@ -440,14 +448,21 @@ def readable(value: str, d: Delimiters, codec: str = "latin-1") -> str:
     return "".join(pieces)
 
 
+def _specials_of(d: Delimiters) -> re.Pattern[str]:
+    chars = d.field + d.component + d.repetition + d.escape + d.subcomponent + "\r\n"
+    return re.compile(f"[{re.escape(chars)}]")
+
+
 _SPECIALS: dict[Delimiters, re.Pattern[str]] = {}
+_DEFAULT_SPECIALS: Final = _specials_of(DEFAULT_DELIMITERS)
 
 
 def _specials(d: Delimiters) -> re.Pattern[str]:
+    if d is DEFAULT_DELIMITERS:
+        return _DEFAULT_SPECIALS  # no hash of the dataclass per value
     pattern = _SPECIALS.get(d)
     if pattern is None:
-        chars = d.field + d.component + d.repetition + d.escape + d.subcomponent + "\r\n"
-        pattern = _SPECIALS[d] = re.compile(f"[{re.escape(chars)}]")
+        pattern = _SPECIALS[d] = _specials_of(d)
     return pattern
 
 

@@ -244,15 +244,21 @@ def _specials_free(text: str, d: Delimiters) -> bool:
     return not any(c in text for c in specials)
 
 
+def _leaf_splitter_of(d: Delimiters) -> re.Pattern[str]:
+    return re.compile(f"([{re.escape(d.repetition + d.component + d.subcomponent)}])")
+
+
 _LEAF_SPLIT: dict[Delimiters, re.Pattern[str]] = {}
+_DEFAULT_LEAF_SPLIT: Final = _leaf_splitter_of(er7.DEFAULT_DELIMITERS)
 
 
 def leaf_splitter(d: Delimiters) -> re.Pattern[str]:
     """Splits a field into its leaves, keeping the delimiters (at odd indices)."""
+    if d is er7.DEFAULT_DELIMITERS:
+        return _DEFAULT_LEAF_SPLIT
     pattern = _LEAF_SPLIT.get(d)
     if pattern is None:
-        pattern = re.compile(f"([{re.escape(d.repetition + d.component + d.subcomponent)}])")
-        _LEAF_SPLIT[d] = pattern
+        pattern = _LEAF_SPLIT[d] = _leaf_splitter_of(d)
     return pattern
 
 

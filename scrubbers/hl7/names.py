@@ -118,16 +118,17 @@ def add_name_context(
     """Register a person's name spellings for the free text, with its replacement."""
     d = walk.d
     comps = original_rep.split(d.component)
-
-    def part(source: list[str], index: int) -> str:
-        return (
-            er7.readable(source[index].split(d.subcomponent, 1)[0], d, walk.codec)
-            if index < len(source)
-            else ""
-        )
-
-    original = [part(comps, i) for i in layout]
-    replaced = [part(scrubbed, i) for i in layout]
+    first, second, third = layout
+    original = (
+        _part(comps, first, d, walk.codec),
+        _part(comps, second, d, walk.codec),
+        _part(comps, third, d, walk.codec),
+    )
+    replaced = (
+        _part(scrubbed, first, d, walk.codec),
+        _part(scrubbed, second, d, walk.codec),
+        _part(scrubbed, third, d, walk.codec),
+    )
     if replaced == original:
         return  # kept by the policy
     # A part with a digit is no spelling of a name (a coding system "HL70063" in a
@@ -135,8 +136,18 @@ def add_name_context(
     family, given, middle = ("" if HAS_DIGIT.search(p) else p for p in original)
     if not (family or given):
         return
-    replacement = next((p for p in replaced if p), "") or "[NAME]"
+    replacement = replaced[0] or replaced[1] or replaced[2] or "[NAME]"
     walk.ctx.text.add_name(family, given, middle, as_text(replacement, Kind.NAME))
+
+
+def _part(comps: list[str], index: int, d: Delimiters, codec: str) -> str:
+    """A name part as a reader sees it: its component's first subcomponent, unescaped."""
+    if index >= len(comps):
+        return ""
+    value = comps[index]
+    if d.subcomponent in value:
+        value = value.split(d.subcomponent, 1)[0]
+    return er7.readable(value, d, codec)
 
 
 # A given or middle name in a name layout: a word (or words joined by an apostrophe,

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Final, NamedTuple
 
 from parsers.hl7v2 import er7
 from parsers.hl7v2.er7 import Delimiters, Document, Message, Segment
@@ -62,6 +62,7 @@ from scrubbers.identity import IdentityUnresolvedError
 from scrubbers.kinds import DATE_KINDS, Kind, Role
 from scrubbers.labels import answer_kind
 from scrubbers.methods import Outcome, Removal
+from scrubbers.policy import Rule
 from scrubbers.report import ScrubReport, internal_error
 from scrubbers.target import Target
 
@@ -256,7 +257,7 @@ class HL7Scrubber:
         envelope_ctx = self.scrubber.message()
         for ctx in contexts:
             envelope_ctx.text.absorb(ctx.text)
-        walk = Walk(envelope_ctx, Delimiters(), document.encoding, self._text_scrubs)
+        walk = Walk(envelope_ctx, er7.DEFAULT_DELIMITERS, document.encoding, self._text_scrubs)
         for segment in segments:
             if segment.name in ("FHS", "BHS"):
                 walk.d = Delimiters.from_header(segment.text)
@@ -585,34 +586,29 @@ class HL7Scrubber:
     ) -> FieldHandler:
         name_layout = NAME_LAYOUT.get(datatype)
         is_identifier = datatype in ("CX", "CK")
-        # Resolved once here: a component's target is fixed unless its kind depends on
-        # another component of the same value (CX.5 type code, XTN.3 equipment).
-        plan: list[tuple[int, bool, Target | None, tables.ComponentKind]] = []
-        # Component index (0-based) -> the codes its table allows (TABLE_CODE).
-        codes: dict[int, frozenset[str]] = {}
-        # Date components (0-based index -> free-text leaf): a value the date rule
-        # keeps as it is but that is not a date (an SSN typed into IN2-45) is free
-        # text (fail closed).
-        date_text: dict[int, Callable[[str, Walk], str]] = {}
+        plan: list[_Component] = []
         for number, crule in sorted(components.items()):
             first_only = crule.subcomponents == tables.FIRST_SUBCOMPONENT
+            affix = crule.kind == tables.NAME_AFFIX
+            codes = None
+            if crule.kind == tables.TABLE_CODE:
+                codes = tables.TABLE_CODES.get((datatype, number), frozenset())
             if crule.kind in (tables.ID_BY_TYPE, tables.PHONE_OR_FAX):
-                plan.append((number - 1, first_only, None, crule.kind))
-            else:
-                kind, crole = self._component_kind(crule.kind, [], role, field_kind)
-                target = self._target(path, number, kind, crole, datatype)
-                plan.append((number - 1, first_only, target, crule.kind))
-                if kind in DATE_KINDS:
-                    date_text[number - 1] = self._text_leaf(path, number, datatype, role)
-                if crule.kind == tables.TABLE_CODE:
-                    codes[number - 1] = tables.TABLE_CODES.get((datatype, number), frozenset())
-
-        def write_date(index: int, outcome: Outcome, value: str, walk: Walk) -> str:
-            written = walk.write(outcome, value)
-            text = date_text.get(index)
-            if text is None or written != value or DATE_LIKE.fullmatch(value):
-                return written
-            return text(value, walk)
+                plan.append(
+                    _Component(number - 1, first_only, None, None, crule.kind, codes, affix, None)
+                )
+                continue
+            kind, crole = self._component_kind(crule.kind, [], role, field_kind)
+            target = self._target(path, number, kind, crole, datatype)
+            date_text = None
+            if kind in DATE_KINDS:
+                date_text = self._text_leaf(path, number, datatype, role)
+            rule = self.scrubber.policy.resolve(target)
+            plan.append(
+                _Component(
+                    number - 1, first_only, target, rule, crule.kind, codes, affix, date_text
+                )
+            )
 
         def handle(raw: str, walk: Walk) -> str:
             d = walk.d
@@ -627,40 +623,38 @@ class HL7Scrubber:
                 if is_identifier and count > 3 and comps[3]:
                     namespace = walk.ctx.namespace_of(authority=authority(comps[3], d))
                 dropped = False
-                for index, first_only, static_target, ckind in plan:
+                for index, first_only, fixed, rule, ckind, codes, affix, date_text in plan:
                     if index >= count:
                         break
                     value = comps[index]
                     if not value:
                         continue
-                    if ckind == tables.NAME_AFFIX and tables.is_name_affix(value):
+                    if affix and tables.is_name_affix(value):
                         continue  # a suffix or title ("III", "Dr."): kept
-                    if ckind == tables.TABLE_CODE and (
-                        len(value) == 1 or value.strip().casefold() in codes[index]
-                    ):
+                    if codes is not None and (len(value) == 1 or value.strip().casefold() in codes):
                         continue  # a use, equipment or address type code: kept
-                    target = static_target
+                    target = fixed
                     if target is None:
                         kind, crole = self._component_kind(ckind, comps, role, field_kind)
                         target = self._target(path, index + 1, kind, crole, datatype)
                     if first_only or sub_sep not in value:
                         head, sep, tail = value.partition(sub_sep)
-                        outcome = walk.apply(head, target, namespace)
+                        outcome = walk.apply(head, target, namespace, rule)
                         if outcome is Removal.ELEMENT:
                             dropped = True
                             break
-                        comps[index] = write_date(index, outcome, head, walk) + sep + tail
-                        if ckind == tables.NAME_AFFIX and outcome != head:
+                        comps[index] = _write_component(walk, outcome, head, date_text) + sep + tail
+                        if affix and outcome != head:
                             add_affix_name(walk, head, outcome)
                         continue
                     subs = value.split(sub_sep)
                     for s, sub in enumerate(subs):
                         if sub:
-                            outcome = walk.apply(sub, target, namespace)
+                            outcome = walk.apply(sub, target, namespace, rule)
                             if outcome is Removal.ELEMENT:
                                 dropped = True
                                 break
-                            subs[s] = write_date(index, outcome, sub, walk)
+                            subs[s] = _write_component(walk, outcome, sub, date_text)
                     if dropped:
                         break
                     comps[index] = sub_sep.join(subs)
@@ -1059,6 +1053,32 @@ class HL7Scrubber:
 # structured pass, so it reads only what scrubbing keeps: a date starts with a digit
 # before and after (20240305, 2024, or nothing when removed); a name never does
 # (Quillfeather, [NAME], NAME-1F...).
+
+
+class _Component(NamedTuple):
+    """One listed component of a composite, as its structured handler scrubs it."""
+
+    position: int  # 0-based
+    first_only: bool  # only its first subcomponent is the listed value
+    # Resolved once: fixed unless the kind depends on another component of the same
+    # value (CX.5 type code, XTN.3 equipment), then None and resolved per value.
+    target: Target | None
+    rule: Rule | None  # the policy's rule for target
+    kind: tables.ComponentKind
+    codes: frozenset[str] | None  # TABLE_CODE: the codes its table allows
+    affix: bool  # NAME_AFFIX: kept when a suffix or title
+    # A date component: a value the date rule keeps as it is but that is not a date
+    # (an SSN typed into IN2-45) is this free-text leaf (fail closed).
+    date_text: Callable[[str, Walk], str] | None
+
+
+def _write_component(
+    walk: Walk, outcome: Outcome, value: str, date_text: Callable[[str, Walk], str] | None
+) -> str:
+    written = walk.write(outcome, value)
+    if date_text is None or written != value or DATE_LIKE.fullmatch(value):
+        return written
+    return date_text(value, walk)
 
 
 def _deferred(

@@ -18,6 +18,7 @@ from parsers.hl7v2.er7 import Delimiters
 from scrubbers.engine import MessageContext
 from scrubbers.kinds import Kind, Role
 from scrubbers.methods import Outcome, Removal
+from scrubbers.policy import Rule
 from scrubbers.target import Target
 
 FORMAT: Final = "hl7v2"
@@ -44,16 +45,18 @@ class Walk:
         self.deferred: list[Callable[[], None]] = []
         self.segment_fields: list[str] = []
 
-    def apply(self, raw: str, target: Target, namespace: str = "") -> Outcome:
+    def apply(
+        self, raw: str, target: Target, namespace: str = "", rule: Rule | None = None
+    ) -> Outcome:
         """Apply the policy to an escaped HL7 value; feed the text context.
 
         HL7's explicit null (``""``: "delete this value" in updates) is not a value
-        and is kept as it is.
+        and is kept as it is. ``rule``: the target's rule, when resolved ahead.
         """
         if raw == '""':
             return raw
         value = raw if self.d.escape not in raw else er7.unescape(raw, self.d, self.codec)
-        outcome = self.ctx.apply(value, target, namespace)
+        outcome = self.ctx.apply(value, target, namespace, rule)
         if outcome == value:
             # Kept here, but replaced elsewhere in this message (a city sent in the
             # state component, say): replace it the same way.
