@@ -214,7 +214,7 @@ def test_markup_scan_is_linear_on_unclosed_tags_and_comments() -> None:
     for adversarial in ("<" * 200_000, "<!--" * 50_000, "<a x='" * 40_000, "<![CDATA[" * 20_000):
         start = time.perf_counter()
         scrub_markup(adversarial, str.upper)
-        assert time.perf_counter() - start < 1.0
+        assert time.perf_counter() - start < 10.0  # quadratic would take minutes
 
 
 def test_verifier_reads_hl7_encapsulated_payloads_and_their_entities() -> None:

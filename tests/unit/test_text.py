@@ -406,11 +406,14 @@ _ADVERSARIAL_SIZE = 200_000
 @pytest.mark.parametrize("tail", ["", "@", "@x.com"])
 def test_adversarial_runs_scrub_in_linear_time(ctx: MessageContext, unit: str, tail: str) -> None:
     """Guards against catastrophic backtracking, not a benchmark: every detector
-    must take linear time on long runs without spaces (or with many of them)."""
+    must take linear time on long runs without spaces (or with many of them).
+    A quadratic scan of 200 KB takes minutes; linear ones take well under a
+    second, so the bound leaves room for a loaded CI machine (it was 1 s and
+    failed twice under load while passing alone)."""
     text = unit * (_ADVERSARIAL_SIZE // len(unit)) + tail
     started = time.perf_counter()
     ctx.scrub_text(text)
-    assert time.perf_counter() - started < 1.0
+    assert time.perf_counter() - started < 10.0
 
 
 @pytest.mark.parametrize(
