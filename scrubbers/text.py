@@ -95,6 +95,9 @@ def as_text(outcome: Outcome, kind: Kind) -> str:
     return outcome if isinstance(outcome, str) and outcome else placeholder(kind)
 
 
+_PHONE_SEPARATORS: Final = ("", " ", "-", ".")
+
+
 def phone_spellings(value: str) -> list[str]:
     """Common ways one phone number is written (10-digit NANP, 7-digit local)."""
     digits = "".join(c for c in value if c.isdigit())
@@ -103,15 +106,16 @@ def phone_spellings(value: str) -> list[str]:
     spellings = [value.strip()]
     if len(digits) == 10:
         a, b, c = digits[:3], digits[3:6], digits[6:]
+        # The area code bare or in parentheses, then any of "", " ", "-", "." between
+        # the groups ("617 5550142", "(617)-555-0142", "617.555 0142"), and the
+        # local number alone with or without its dash.
         spellings += [
-            digits,
-            f"{a}-{b}-{c}",
-            f"({a}) {b}-{c}",
-            f"({a}){b}-{c}",
-            f"{a}.{b}.{c}",
-            f"{a} {b} {c}",
-            f"{b}-{c}",
+            f"{area}{first}{b}{second}{c}"
+            for area in (a, f"({a})")
+            for first in _PHONE_SEPARATORS
+            for second in _PHONE_SEPARATORS
         ]
+        spellings += [f"{b}-{c}", f"{b}{c}", f"{b} {c}", f"{b}.{c}"]
     elif len(digits) == 7:
         spellings += [digits, f"{digits[:3]}-{digits[3:]}"]
     elif len(digits) >= 4:

@@ -647,3 +647,13 @@ def test_a_sentence_end_does_not_make_a_street(ctx: MessageContext) -> None:
     text = "Onset 2 hours ago. ECG shows ST depression in leads II, III."
     assert ctx.scrub_text(text) == text
     assert "Oak" not in ctx.scrub_text("lives at 45 N. Oak St. since May")
+
+
+@pytest.mark.parametrize(
+    "spelling", ["617 5550142", "(617)-555-0142", "617-5550142", "617.555 0142", "5550142"]
+)
+def test_a_known_phone_is_found_in_its_other_spellings(ctx: MessageContext, spelling: str) -> None:
+    """Audit finding: the patient's (617)555-0142 written "617 5550142" in a note
+    survived, and "(617)-555-0142" kept its area code."""
+    out = ctx.scrub_text(f"Note: {spelling} end")
+    assert not any(part in out for part in ("617", "555", "0142")), out
