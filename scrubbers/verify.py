@@ -399,16 +399,37 @@ class Verifier:
             # outside ASCII as escapes in its declared code page (Z\\'e9phyrina).
             text += "\n" + _RTF_CONTROL.sub("", rtf.read_escapes(text))
         folded = text.casefold()
+        phones: set[str] = set()
         for kind, value in _dedupe(values):
             if kind not in self._checked:
                 continue
             if _occurs(value.casefold(), folded):
                 found[kind.value] += 1
+            elif kind is Kind.PHONE:
+                phones.update(_phone_digits(value))
+        if phones and Kind.PHONE.value not in found:
+            # Phones in any spelling ("617 5550142", "(617)-555-0142"): the text with
+            # the separators between digit groups removed, searched for the digits.
+            joined = _DIGIT_GAP.sub("", folded)
+            if any(_occurs(digits, joined) for digits in phones):
+                found[Kind.PHONE.value] += 1
         if Kind.SSN in self._checked and _SSN_TAIL.search(text) and _SSN.search(text):
             found[Kind.SSN.value] += 1
         if Kind.EMAIL in self._checked and "@" in text and _EMAIL.search(text):
             found[Kind.EMAIL.value] += 1
         return found
+
+
+# Separators between the digit groups of a written number.
+_DIGIT_GAP: Final = re.compile(r"(?<=[0-9])[ .()/-]{1,3}(?=[0-9(])")
+
+
+def _phone_digits(value: str) -> list[str]:
+    """A phone's ten digits (NANP), bare and after the country code 1, if it has them."""
+    digits = "".join(c for c in value if c.isdigit())
+    if len(digits) == 11 and digits.startswith("1"):
+        digits = digits[1:]
+    return [digits, "1" + digits] if len(digits) == 10 else []
 
 
 _ID_SEPARATOR: Final = re.compile(r"[\s./-]")

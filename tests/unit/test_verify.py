@@ -217,3 +217,17 @@ def test_separated_numbers_count_even_glued_to_other_text() -> None:
     assert verifier.findings(source, orjson.dumps(glued), "fhir")["birth_date"]
     phone = {**clean, "text": {"status": "generated", "div": "<div>x617-555-0142y</div>"}}
     assert verifier.findings(source, orjson.dumps(phone), "fhir")["phone"]
+
+
+def test_a_phone_is_found_in_any_spelling() -> None:
+    """The scrubber learns a phone's common spellings; the verifier, independently,
+    reads every spelling by its digits (audit: "617 5550142" passed both)."""
+    verifier = Verifier(load_policy("safe-harbor"))
+    source = orjson.dumps(PATIENT)  # telecom 617-555-0142
+    clean = {**PATIENT, "name": [], "telecom": [], "address": [], "birthDate": "1961"}
+    clean.pop("identifier")
+    for spelling in ("617 5550142", "(617)-555-0142", "617.555 0142", "+1 (617) 555 0142"):
+        leaked = {**clean, "text": {"status": "generated", "div": f"<div>call {spelling}</div>"}}
+        assert verifier.findings(source, orjson.dumps(leaked), "fhir")["phone"], spelling
+    other = {**clean, "text": {"status": "generated", "div": "<div>call 617 5550199</div>"}}
+    assert not verifier.findings(source, orjson.dumps(other), "fhir")
