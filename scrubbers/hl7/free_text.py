@@ -21,8 +21,9 @@ from parsers.hl7v2 import er7
 from parsers.hl7v2.er7 import Delimiters, Segment
 from scrubbers.hl7 import fields as tables
 from scrubbers.hl7.names import add_layout_name
+from scrubbers.hl7.shapes import TIMESTAMP
 from scrubbers.hl7.walk import FREE_TEXT_TARGET, HL7ScrubError, Walk, joined_url
-from scrubbers.kinds import Kind
+from scrubbers.kinds import Kind, Role
 from scrubbers.markup import scrub_markup
 from scrubbers.methods import Removal
 from scrubbers.target import Target
@@ -273,22 +274,81 @@ def scrub_words(value: str, walk: Walk, target: Target | None = None) -> str:
     return walk.scrub_text(value, target)
 
 
+# A whole leaf shaped like an identifier: at least five digits, in groups joined
+# by dashes or spaces, with up to four letters before and after ("X99887766",
+# "77-1234567", "AB-12345-C", "4417 1234 5678 9113"); not a sentence.
+_ID_TOKEN: Final = re.compile(
+    r"(?=(?:[^0-9]*[0-9]){5})[A-Za-z]{0,4}-?[0-9][0-9 -]{3,28}[0-9A-Za-z]{0,4}"
+)
+UNKNOWN_ID_TARGET: Final = Target(Kind.OTHER_ID, Role.UNKNOWN, "hl7v2", "", "")
+# Codes that look like identifiers: LOINC codes ("11506-3") and HL7 table names.
+_CODE_SHAPED: Final = re.compile(r"[0-9]{3,5}-[0-9]|HL7[0-9]{4}")
+_HL7_TABLE: Final = re.compile(r"HL7[0-9]{4}|99[A-Z0-9]{1,5}")  # HL7 and local tables
+_CODING_SYSTEMS: Final = frozenset(
+    {"SCT", "SNM", "SNOMED", "SNOMEDCT", "LN", "LOINC", "I9", "I9C", "I9CDX", "I10", "I10C"}
+    | {"ICD9", "ICD10", "ICD10CM", "ICD10PCS", "CPT", "CPT4", "C4", "HCPCS", "RXNORM", "RXN"}
+    | {"NDC", "CVX", "MVX", "UCUM", "NCI", "ATC", "DIN", "UNII", "MEDDRA", "NUCC", "L", "LOCAL"}
+)
+
+
 def text_field(raw: str, walk: Walk) -> str:
     """Free text, leaf by leaf: delimiters inside the field keep their structure."""
+    return _leaf_by_leaf(raw, walk, scrub_words, False)
+
+
+def unknown_field(raw: str, walk: Walk) -> str:
+    """Unknown content (a Z-segment's field, a field beyond the reference data):
+    free text leaf by leaf, except that a leaf shaped like an identifier is one
+    (issue 4: the preset "redacts identifier-looking values" there). Not for
+    fields whose meaning is known: an OBX-5 number (250000 platelets) is a value.
+    A coded value (code^text^system, or the same with ``&``, the system a known
+    coding system: "385049006&Capsule&SCT") keeps its codes."""
+    return _leaf_by_leaf(raw, walk, _unknown_leaf, True)
+
+
+def _unknown_leaf(value: str, walk: Walk) -> str:
+    scrubbed = scrub_words(value, walk)  # the message's known PHI first ([PHONE], ...)
+    if (
+        scrubbed != value
+        or _ID_TOKEN.fullmatch(value) is None
+        or TIMESTAMP.fullmatch(value) is not None
+        or _CODE_SHAPED.fullmatch(value) is not None
+    ):
+        return scrubbed
+    return walk.write(walk.apply(value, UNKNOWN_ID_TARGET), value)
+
+
+def _coded(parts: list[str]) -> bool:
+    """``parts`` (components or subcomponents) laid out as code^text^system."""
+    return len(parts) >= 3 and (
+        parts[2].strip().upper() in _CODING_SYSTEMS or _HL7_TABLE.fullmatch(parts[2]) is not None
+    )
+
+
+def _leaf_by_leaf(raw: str, walk: Walk, leaf: Callable[[str, Walk], str], keep_codes: bool) -> str:
+    """``raw`` with each leaf through ``leaf``; with ``keep_codes``, the code leaves
+    of a coded value (see :func:`_coded`) are free text instead."""
     d = walk.d
     if d.component not in raw and d.subcomponent not in raw and d.repetition not in raw:
-        return scrub_words(raw, walk)
+        return leaf(raw, walk)
     reps = raw.split(d.repetition)
     for r, rep in enumerate(reps):
         if d.component in rep:
             add_layout_name(walk, rep)
         comps = rep.split(d.component)
+        coded = keep_codes and _coded(comps)
         for c, comp in enumerate(comps):
             if joined_url(comp, d.subcomponent):
                 comps[c] = walk.scrub_text(comp)
                 continue
             subs = comp.split(d.subcomponent)
-            comps[c] = d.subcomponent.join(scrub_words(sub, walk) for sub in subs)
+            sub_coded = keep_codes and _coded(subs)
+            comps[c] = d.subcomponent.join(
+                scrub_words(sub, walk)
+                if (coded and c in (0, 3)) or (sub_coded and s in (0, 3))
+                else leaf(sub, walk)
+                for s, sub in enumerate(subs)
+            )
         reps[r] = d.component.join(comps)
     return d.repetition.join(reps)
 

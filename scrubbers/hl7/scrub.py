@@ -35,6 +35,7 @@ from scrubbers.hl7.free_text import (
     scrub_words,
     sweep,
     text_field,
+    unknown_field,
 )
 from scrubbers.hl7.identifiers import authority, patient_identifiers
 from scrubbers.hl7.names import (
@@ -129,7 +130,7 @@ class HL7Scrubber:
         self.scrubber = scrubber
         self._plans: dict[tuple[str, str], SegmentPlan] = {}
         self._targets: dict[tuple[str, int, Kind, Role, str], Target] = {}
-        self._deferred: set[FieldHandler] = {text_field, coded_text}
+        self._deferred: set[FieldHandler] = {text_field, unknown_field, coded_text}
         # Handlers of code fields (ID, IS, NM, ...): deferred only when not a code.
         self._simple: set[FieldHandler] = set()
         self._numeric: set[FieldHandler] = set()  # the simple handlers of number fields
@@ -221,7 +222,7 @@ class HL7Scrubber:
                 continue
             handler = plan.handlers.get(index)
             if handler is None and (plan.unknown_segment or index > plan.known_fields):
-                handler = plan.beyond or text_field
+                handler = plan.beyond or unknown_field
             if handler is None:
                 if TIMESTAMP_HINT.search(raw):
                     handler = self._stray_dates(plan.name, index)

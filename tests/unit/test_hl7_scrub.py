@@ -552,7 +552,8 @@ def test_compact_dates_in_free_text(safe_harbor: HL7Scrubber) -> None:
         "ZPD|1|19610304|order 12345678|20240101|6175550142",
     )
     assert out[0] == "NTE|1||hives since 2023, seen 2024"
-    assert out[1] == "ZPD|1|1961|order 12345678|2024|6175550142"
+    # A bare ten-digit number alone in a Z-segment field looks like an identifier.
+    assert out[1].startswith("ZPD|1|1961|order 12345678|2024|ID-")
 
 
 # --- review findings: URLs cut at "&", queries, simple fields, escapes, charsets ------
@@ -1101,3 +1102,19 @@ def test_names_written_inside_escapes_are_learned_as_read(preset: str) -> None:
 def test_escapes_and_digits_next_to_a_name_are_word_breaks(note: str, expected: str) -> None:
     [nte] = scrub_segments(make(), f"NTE|1||{note}")
     assert nte == f"NTE|1||{expected}"
+
+
+def test_identifier_looking_values_in_z_segments_and_unknown_fields_are_identifiers(
+    safe_harbor: HL7Scrubber,
+) -> None:
+    """Issue 4, point 3: the preset "redacts identifier-looking values" in
+    Z-segments and fields not in the reference data (audit finding: they were kept)."""
+    tokens = ["X99887766", "123456789", "AB-12345-C", "4417 1234 5678 9113", "D1234567"]
+    codes = "|385049006&Capsule&SCT|11506-3^Progress note^LN|RP^Referring^HL70912"
+    zid = "ZID|1|" + "|".join(tokens) + "|Comment text|20240305|Y" + codes
+    [z] = scrub_segments(safe_harbor, zid)
+    for token in tokens:
+        assert token not in z, token
+    assert "|Comment text|" in z and z.endswith("|Y" + codes)  # text and codes stay
+    beyond = scrub_text(safe_harbor, "\r".join((MSH, PID + "|" * 30 + "W5566778", "")))
+    assert "W5566778" not in beyond  # PID-40 and beyond: not in the reference data
