@@ -695,6 +695,8 @@ def _text_features(text: str) -> frozenset[str]:
         found.add("title")
     if ", dob" in lower:
         found.add("gender-dob")
+    if len(text) > 8 and relation_words(lower):
+        found.add("relation")
     if _DIGIT.search(text) is None:
         return frozenset(found)
     found.add("digit")
@@ -716,3 +718,61 @@ def _text_features(text: str) -> frozenset[str]:
         if any(hint in lower for hint in hints):
             found.add(feature)
     return frozenset(found)
+
+
+# Relatives and household members a note names after the relation ("her son
+# Jacob", "wife, Marisol Quill,", "daughter named Rosalind"): Safe Harbor removes
+# their names like the patient's, and no structured field may hold them. The name
+# is one or two capitalized words (not an acronym: "father HTN") and not a word
+# that starts a clause ("mother Reports"). Found from the relation word (located
+# with str.find, then one anchored match), not by a regex scan of the whole text.
+RELATION_WORDS: Final = frozenset(
+    {"wife", "husband", "spouse", "partner", "fiance", "fiancee", "girlfriend", "boyfriend"}
+    | {"mother", "father", "mom", "dad", "son", "daughter", "brother", "sister", "sibling"}
+    | {"child", "grandmother", "grandfather", "grandson", "granddaughter", "grandchild"}
+    | {"stepson", "stepdaughter", "stepmother", "stepfather", "aunt", "uncle", "niece"}
+    | {"nephew", "cousin", "guardian", "caregiver", "carer", "neighbor", "neighbour"}
+    | {"roommate", "friend"}
+)
+_WORD_BREAKS: Final = str.maketrans(dict.fromkeys("-,.;:()[]{}'\"/!?\t\r\n", " "))
+_NOT_A_NAME: Final = (
+    r"(?:And|Or|But|Nor|The|This|That|A|An|At|In|On|Of|To|For|With|From|By|As|Who|Whom"
+    r"|Was|Were|Is|Are|Has|Had|Have|Also|Reports?|Reported|States?|Stated|Says|Said|Denies"
+    r"|Notes|Called|Will|Would|Can|Could|Did|Does|Not|No|Present|Here|There|Today"
+    r"|Yesterday|Tomorrow|Mr|Mrs|Ms|Dr|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday"
+    r"|Sunday)\b"
+)
+_NAME_WORD: Final = r"(?:Mc|Mac|O['\u2019])?[A-Z][a-z]+(?:-[A-Z][a-z]+)?"
+_AFTER_RELATION: Final = re.compile(
+    r"(?:(?:step|half)-?|grand)?[A-Za-z]+(?:-in-law)?"
+    r"(?:,[ \t]*|[ \t]+\([ \t]*|[ \t]+(?:is|named)[ \t]+|[ \t]+)"
+    rf"(?!{_NOT_A_NAME})(?P<value>{_NAME_WORD}(?:[ \t]+(?!{_NOT_A_NAME}){_NAME_WORD})?)"
+    r"(?![\w'\u2019-])"
+)
+
+
+def relation_words(lower: str) -> frozenset[str]:
+    """The relation words ``lower`` (a lower-cased text) holds as whole words."""
+    return RELATION_WORDS.intersection(lower.translate(_WORD_BREAKS).split())
+
+
+def relative_names(text: str) -> Iterator[tuple[int, int]]:
+    """Where a name follows a relation word in ``text``, as (start, end)."""
+    lower = text.lower()
+    for word in relation_words(lower):
+        at = lower.find(word)
+        while at >= 0:
+            end = at + len(word)
+            whole = (at == 0 or not lower[at - 1].isalnum()) and (
+                end == len(lower) or not lower[end].isalnum()
+            )
+            if whole:
+                start = at
+                for prefix in ("step-", "half-", "step", "half"):
+                    if lower.startswith(prefix, at - len(prefix)):
+                        start = at - len(prefix)
+                        break
+                match = _AFTER_RELATION.match(text, start)
+                if match is not None and match.end(0) > end:
+                    yield match.span("value")
+            at = lower.find(word, end)

@@ -43,6 +43,7 @@ from scrubbers.detectors import (
     age_in_words,
     month_number,
     plain_ascii,
+    relative_names,
     text_features,
 )
 from scrubbers.kinds import LABELS, Kind
@@ -912,6 +913,9 @@ class TextScrubber:
             for start, end in detector.spans(text, plain):
                 value = text[start:end]
                 yield start, end, functools.partial(self._apply, detector.kind, value)
+        if "relation" in features:
+            for start, end in relative_names(text):
+                yield start, end, functools.partial(self._apply, Kind.NAME, text[start:end])
         if "age-words" in features:
             for pattern in AGE_WORD_PATTERNS:
                 for match in pattern.finditer(text):

@@ -1,0 +1,71 @@
+"""Names of relatives and household members that only free text gives.
+
+Safe Harbor removes the names of the patient's relatives and household members,
+not only the patient's. A note often names them where no structured field does
+("her son Jacob drove her in"): the relation word is the cue. All names here are
+invented.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import pytest
+
+from scrubbers.engine import MessageContext, Scrubber
+from scrubbers.identity import PatientIdentifier
+
+
+@pytest.fixture
+def ctx(make_scrubber: Callable[..., Scrubber]) -> MessageContext:
+    return make_scrubber().message([PatientIdentifier("TST0042", "MR", "GH")], reference_year=2026)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Patient's wife Marisol called twice.", "Patient's wife [NAME] called twice."),
+        ("her son, Jacob Hollowell, visited", "her son, [NAME], visited"),
+        ("Daughter named Rosalind will drive.", "Daughter named [NAME] will drive."),
+        ("brother-in-law Tobias stays overnight", "brother-in-law [NAME] stays overnight"),
+        ("Granddaughter Perpetua at bedside", "Granddaughter [NAME] at bedside"),
+        ("lives with partner Ansel O'Rourke.", "lives with partner [NAME]."),
+        ("husband (Rufus) is the health care proxy", "husband ([NAME]) is the health care proxy"),
+        ("neighbour Ilse Brandvold found him", "neighbour [NAME] found him"),
+        ("caregiver is Oswin", "caregiver is [NAME]"),
+        ("step-daughter Margot-Anne", "step-daughter [NAME]"),
+    ],
+)
+def test_a_name_after_a_relation_word_is_removed(
+    ctx: MessageContext, text: str, expected: str
+) -> None:
+    assert ctx.scrub_text(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Mother had breast cancer at 52; father with CAD.",
+        "Mother: breast cancer. Father: MI at 60.",
+        "Wife at bedside. Plan reviewed with her.",
+        "son And daughter both present",
+        "father HTN, brother T2DM",
+        "Discussed with husband. The Patient agrees.",
+        "sister In good health",
+        "Family history: maternal aunt with Lupus",
+        "mother Reports no falls at home",
+        "Son of a farmer; lives in Brookvale",
+    ],
+)
+def test_relation_words_without_a_name_leave_the_text(ctx: MessageContext, text: str) -> None:
+    assert ctx.scrub_text(text) == text
+
+
+@pytest.mark.parametrize("unit", ["wife ", "son A", "daughter, ", "brother-in-law "])
+def test_relation_cues_scan_in_linear_time(ctx: MessageContext, unit: str) -> None:
+    """Guards against catastrophic backtracking, not a benchmark."""
+    text = unit * (200_000 // len(unit))
+    started = time.perf_counter()
+    ctx.scrub_text(text)
+    assert time.perf_counter() - started < 10.0  # quadratic would take minutes
