@@ -330,14 +330,19 @@ _RTF_CONTROL: Final = re.compile(r"\\[a-z]{1,32}-?\d{0,10} ?|\\\*|[{}]")
 
 
 def _hl7_payloads(text: str) -> str:
-    """Every base64 payload in HL7v2 output, decoded, also with its markup's
-    character references read (``Z&eacute;phyrina``)."""
+    """Every base64 (and long hex) payload in HL7v2 output, decoded, also with its
+    markup's character references read (``Z&eacute;phyrina``)."""
     parts = [""]
     for match in _HL7_BASE64_RUN.finditer(text):
         run = match.group()
-        # Hex digits alone (the scrubber's own pseudonyms, "MRN-5555318FE7F3EE4B39D0")
-        # are no payload; base64 of text has other letters.
-        if len(run) % 4 == 0 and not _HEX_RUN.fullmatch(run):
+        # Hex digits alone are no base64 (base64 of text has other letters): the
+        # scrubber's own pseudonyms ("MRN-5555318FE7F3EE4B39D0"), or, longer than
+        # those, a hex-encoded ED payload (encoding "Hex"), read as hex.
+        if _HEX_RUN.fullmatch(run):
+            if len(run) >= 24 and len(run) % 2 == 0:
+                parts.append(bytes.fromhex(run).decode("utf-8", "replace"))
+            continue
+        if len(run) % 4 == 0:
             with contextlib.suppress(binascii.Error, ValueError):
                 decoded = base64.b64decode(run).decode("utf-8", "replace")
                 parts.append(decoded)

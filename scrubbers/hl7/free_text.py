@@ -407,6 +407,17 @@ def encapsulated(raw: str, walk: Walk, binary_target: Target) -> str:
                 reps[r] = ""
                 continue
             comps[4] = base64.b64encode(outcome.encode(codec, "replace")).decode("ascii")
+        elif textual and encoding == "HEX":
+            payload = "".join(comps[4].split())
+            try:
+                text, codec = _decoded_text(bytes.fromhex(payload), walk.codec)
+            except (ValueError, UnicodeDecodeError):
+                raise HL7ScrubError("OBX-5 ED hex text payload cannot be decoded") from None
+            outcome = _scrub_document(text, subtype, walk)
+            if isinstance(outcome, Removal):
+                reps[r] = ""
+                continue
+            comps[4] = outcome.encode(codec, "replace").hex().upper()
         else:
             binary = walk.ctx.apply(comps[4], binary_target)
             if isinstance(binary, Removal):

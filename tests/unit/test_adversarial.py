@@ -376,3 +376,24 @@ def test_obx_labels_that_only_look_like_phi_labels_keep_their_values(obx: str) -
     value = obx.rsplit("|", 1)[1]
     out = process(MSH + PID + obx + "\r").value.decode()
     assert value in out
+
+
+def test_hex_encoded_ed_text_is_decoded_scrubbed_and_reencoded() -> None:
+    """Issue 4, point 4: ED text payloads are decoded, scrubbed and re-encoded; the
+    Hex encoding was emptied instead (audit finding)."""
+    note = b"Patient Zephyrina Quillfeather seen".hex().upper()
+    out = process(MSH + PID + f"OBX|1|ED|X^doc||^TEXT^PLAIN^Hex^{note}||||||F\r")
+    segment = next(s for s in out.value.split(b"\r") if s.startswith(b"OBX"))
+    payload = segment.split(b"|")[5].split(b"^")[4]
+    assert bytes.fromhex(payload.decode()).decode() == "Patient [NAME] seen"
+
+
+def test_verifier_reads_hex_encoded_ed_payloads() -> None:
+    verifier = Verifier(load_policy("safe-harbor"))
+    source = (MSH + PID).encode()
+    clean = MSH + "PID|1||MRN-1^^^GENHOSP^MR\r"
+    seen = b"Seen today".hex().upper() + "0A" * 8
+    leak = b"Mrs Quillfeather seen".hex().upper()
+    for payload, leaks in ((seen, False), (leak, True)):
+        out = clean + f"OBX|1|ED|X^doc||^TEXT^PLAIN^Hex^{payload}||||||F\r"
+        assert bool(verifier.findings(source, out.encode(), "hl7v2")) is leaks, payload
