@@ -83,7 +83,14 @@ CHARSETS: Final[dict[str, str]] = {
 
 
 class ER7Error(ValueError):
-    """Input that is not usable HL7v2 ER7. Messages never quote content."""
+    """Input that is not usable HL7v2 ER7. Messages never quote content.
+
+    ``message_index`` (0-based) names the message of a multi-message input the
+    error is in, when it is in one."""
+
+    def __init__(self, reason: str, message_index: int | None = None) -> None:
+        super().__init__(reason)
+        self.message_index = message_index
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,11 +274,13 @@ def parse(data: bytes, max_segments: int = 100_000) -> Document:
             (current.segments if current else document.items).append(segment)
             continue
         if not _SEGMENT_ID.fullmatch(name) or (len(segment.text) > 3 and segment.text[3] in "\r\n"):
-            raise ER7Error(f"segment {number} does not start with a segment id")
+            raise _in_message(f"segment {number} does not start with a segment id", current)
         if name == "MSH":
-            current = Message(
-                [segment], Delimiters.from_header(segment.text), len(document.messages)
-            )
+            try:
+                delimiters = Delimiters.from_header(segment.text)
+            except ER7Error as exc:
+                raise ER7Error(str(exc), len(document.messages)) from None
+            current = Message([segment], delimiters, len(document.messages))
             document.items.append(current)
             document.messages.append(current)
         elif name in ENVELOPE_SEGMENTS:
@@ -281,11 +290,19 @@ def parse(data: bytes, max_segments: int = 100_000) -> Document:
             raise ER7Error(f"segment {number} appears before any MSH segment")
         else:
             if len(segment.text) > 3 and segment.text[3] != current.delimiters.field:
-                raise ER7Error(f"segment {number} does not use the MSH field separator")
+                raise _in_message(f"segment {number} does not use the MSH field separator", current)
             current.segments.append(segment)
     if not document.messages:
         raise ER7Error("no MSH segment: not an HL7v2 ER7 message")
     return document
+
+
+def _in_message(reason: str, message: Message | None) -> ER7Error:
+    """An error inside ``message`` (if any), naming its segment number in it too."""
+    if message is None:
+        return ER7Error(reason)
+    within = len([s for s in message.segments if s.text]) + 1
+    return ER7Error(f"{reason} (segment {within} of its message)", message.index)
 
 
 def serialize(document: Document) -> bytes:

@@ -148,7 +148,7 @@ class HL7Scrubber:
         try:
             document = er7.parse(data)
         except er7.ER7Error as exc:
-            return DocumentResult(None, [MessageResult(None, error=str(exc))])
+            return DocumentResult(None, [MessageResult(exc.message_index, error=str(exc))])
         return self.scrub_document(document)
 
     def scrub_document(self, document: Document) -> DocumentResult:

@@ -59,7 +59,10 @@ def test_directory_with_good_and_bad_inputs(runner: CliRunner, tmp_path: Path) -
     assert (out / "sub" / "good.hl7").is_file()  # relative to its directory argument
     assert (out / "single.hl7").is_file()  # a file argument lands as DIR/<basename>
     assert not (out / "broken.hl7").exists()  # fail closed: no partial output
-    assert "broken.hl7: segment 9 does not start with a segment id" in result.stderr
+    assert (
+        "broken.hl7 message 1: segment 9 does not start with a segment id "
+        "(segment 9 of its message)" in result.stderr
+    )
     assert "junk.bin" in result.stderr
     assert "QUILLFEATHER" not in result.stderr
     summary = json.loads(report.read_text())
@@ -205,3 +208,18 @@ def test_an_output_path_is_never_written_twice_nor_over_an_input(
     assert result.exit_code == 1 and "output path is an input file" in result.stderr
     assert (tmp_path / "a" / "x.hl7").read_bytes() == before
     assert "TST004" not in result.stderr  # reasons name paths, never values
+
+
+def test_a_parse_error_names_its_message_in_a_multi_message_file(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    """Issue 4: each failure names the file, the message index and the reason."""
+    second = ADT.replace("MSG0001", "MSG0002") + "lowercase|QUILLFEATHER\r"
+    (tmp_path / "multi.hl7").write_text(ADT + second + ADT.replace("MSG0001", "MSG0003"))
+    report = tmp_path / "report.json"
+    result = runner.invoke(cli, ["scrub", "--report", str(report), str(tmp_path / "multi.hl7")])
+    assert result.exit_code == 1
+    assert "multi.hl7 message 2: segment" in result.stderr
+    assert "of its message)" in result.stderr and "QUILLFEATHER" not in result.stderr
+    [failure] = json.loads(report.read_text())["failures"]
+    assert failure["message"] == 2
