@@ -412,7 +412,11 @@ class Verifier:
                 found[kind.value] += 1
             elif kind is Kind.PHONE:
                 phones.update(_phone_digits(value))
-        if phones and Kind.PHONE.value not in found:
+        if (
+            phones
+            and Kind.PHONE.value not in found
+            and any(digits[-4:] in folded for digits in phones)  # every spelling has them
+        ):
             # Phones in any spelling ("617 5550142", "(617)-555-0142"): the text with
             # the separators between digit groups removed, searched for the digits.
             joined = _DIGIT_GAP.sub("", folded)
