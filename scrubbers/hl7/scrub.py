@@ -131,6 +131,7 @@ class HL7Scrubber:
         self._plans: dict[tuple[str, str], SegmentPlan] = {}
         self._targets: dict[tuple[str, int, Kind, Role, str], Target] = {}
         self._deferred: set[FieldHandler] = {text_field, unknown_field, coded_text}
+        self._unknown_handlers: dict[tuple[str, int], FieldHandler] = {}
         # Handlers of code fields (ID, IS, NM, ...): deferred only when not a code.
         self._simple: set[FieldHandler] = set()
         self._numeric: set[FieldHandler] = set()  # the simple handlers of number fields
@@ -222,7 +223,8 @@ class HL7Scrubber:
                 continue
             handler = plan.handlers.get(index)
             if handler is None and (plan.unknown_segment or index > plan.known_fields):
-                handler = plan.beyond or unknown_field
+                number = index + 1 if is_msh else index
+                handler = plan.beyond or self._unknown_handler(plan.name, number)
             if handler is None:
                 if TIMESTAMP_HINT.search(raw):
                     handler = self._stray_dates(plan.name, index)
@@ -340,6 +342,10 @@ class HL7Scrubber:
             role = rule.role
         elif datatype in tables.PROVIDER_DATATYPES:
             role = Role.PROVIDER
+        if (rule.text or (datatype == tables.WITHDRAWN and rule.kind is None)) and (
+            self._path_has_rule(path)
+        ):
+            return self._path_rule_handler(path, datatype, role)
         if rule.text:
             return text_field
         if datatype == tables.WITHDRAWN:
@@ -504,6 +510,29 @@ class HL7Scrubber:
             return scrub_words(value, walk, text_target)
 
         return leaf
+
+    def _path_rule_handler(self, path: str, datatype: str, role: Role) -> FieldHandler:
+        """A free-text or unknown field an ``hl7`` path rule names: the rule applies
+        to the field's value whole (``{hl7: NTE-3}`` with ``redact`` empties NTE-3,
+        with ``keep`` keeps it; the verifier still checks the output)."""
+        return self._leaf_handler(path, datatype, role, Kind.FREE_TEXT)
+
+    def _unknown_handler(self, segment: str, number: int) -> FieldHandler:
+        """The handler of unknown content at ``segment``-``number`` (a Z-segment's
+        field, a field beyond the reference): an ``hl7`` path rule's if one names it,
+        else free text with identifier-looking values as identifiers."""
+        key = (segment, number)
+        handler = self._unknown_handlers.get(key)
+        if handler is None:
+            path = f"{segment}-{number}"
+            role = tables.SEGMENT_ROLES.get(segment, Role.PATIENT)
+            handler = (
+                self._path_rule_handler(path, "", role)
+                if self._path_has_rule(path)
+                else unknown_field
+            )
+            self._unknown_handlers[key] = handler
+        return handler
 
     def _path_has_rule(self, path: str) -> bool:
         probe = Target(Kind.OTHER_ID, Role.UNKNOWN, FORMAT, path, "")

@@ -1119,3 +1119,28 @@ def test_identifier_looking_values_in_z_segments_and_unknown_fields_are_identifi
     assert "|Comment text|" in z and z.endswith("|Y" + codes)  # text and codes stay
     beyond = scrub_text(safe_harbor, "\r".join((MSH, PID + "|" * 30 + "W5566778", "")))
     assert "W5566778" not in beyond  # PID-40 and beyond: not in the reference data
+
+
+def test_path_rules_reach_free_text_and_unknown_fields() -> None:
+    """Issue 4: HL7 field paths override the datatype rules, and a policy may drop
+    unknown content; path rules on NTE-3, Z-segment fields and fields beyond the
+    reference data were silently ignored (audit finding)."""
+    policy = (
+        "id: custom\nversion: 1\nrules:\n"
+        "  - match: {hl7: NTE-3}\n    method: redact\n"
+        "  - match: {hl7: ZPI-2}\n    method: redact\n"
+        "  - match: {hl7: ZPI-4}\n    method: keep\n"
+        "  - match: {hl7: PID-40}\n    method: drop\n"
+        "  - match: {kind: free_text}\n    method: scrub\n"
+    )
+    out = scrub_segments(
+        make(policy),
+        "NTE|1||Seen with Quillfeather today",
+        "ZPI|1|Quillfeather note|Quillfeather text|site code 7",
+    )
+    assert out[0] == "NTE|1||"
+    assert out[1].startswith("ZPI|1||") and out[1].endswith("|site code 7")
+    assert "Quillfeather" not in out[1].split("|")[3]  # ZPI-3: free text as before
+    beyond = scrub_text(make(policy), "\r".join((MSH, PID + "|" * 27 + "plain words", "")))
+    assert "plain words" not in beyond  # PID-40 (beyond 2.5's PID) dropped by its path
+    assert "plain words" in scrub_text(make(), "\r".join((MSH, PID + "|" * 27 + "plain words", "")))
