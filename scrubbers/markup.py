@@ -16,8 +16,9 @@ from collections.abc import Callable
 from typing import Final
 
 # One attribute: name, "=", a value in double quotes, single quotes or none (HTML
-# allows ``<td title=Quillfeather>``).
-_ATTRIBUTE: Final = re.compile(r"""(\s[\w:.-]+\s*=\s*)(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))""")
+# allows ``<td title=Quillfeather>``; an unquoted value runs to whitespace or
+# ``>``, "=" included, as browsers read it).
+_ATTRIBUTE: Final = re.compile(r"""(\s[\w:.-]+\s*=\s*)(?:"([^"]*)"|'([^']*)'|([^\s"'>][^\s>]*))""")
 _ATTRIBUTE_NAME: Final = re.compile(r"\s([\w:.-]+)")
 LAYOUT_ATTRIBUTES: Final = frozenset(
     {"xmlns", "class", "style", "id", "lang", "xml:lang", "dir", "colspan", "rowspan", "span"}

@@ -340,7 +340,10 @@ def _hl7_payloads(text: str) -> str:
         # those, a hex-encoded ED payload (encoding "Hex"), read as hex.
         if _HEX_RUN.fullmatch(run):
             if len(run) >= 24 and len(run) % 2 == 0:
-                parts.append(bytes.fromhex(run).decode("utf-8", "replace"))
+                decoded = bytes.fromhex(run).decode("utf-8", "replace")
+                parts.append(decoded)
+                if "&" in decoded:
+                    parts.append(html.unescape(decoded))
             continue
         if len(run) % 4 == 0:
             with contextlib.suppress(binascii.Error, ValueError):
@@ -430,7 +433,9 @@ class Verifier:
 
 
 # Separators between the digit groups of a written number.
-_DIGIT_GAP: Final = re.compile(r"(?<=[0-9])[ .()/-]{1,3}(?=[0-9(])")
+_DIGIT_GAP: Final = re.compile(
+    r"(?<=[0-9])[ .()/\-\u00a0\u2010-\u2015\u2212]{1,3}(?=[0-9(])"
+)  # ASCII and Unicode dashes, no-break spaces
 
 
 def _phone_digits(value: str) -> list[str]:

@@ -347,7 +347,15 @@ def create_app(config: WorkerConfig, scrubber: Scrubber) -> tuple[faust.App, Wor
         return web.json({"status": "ok"})
 
     def refresh_lag(tp: Any) -> None:
-        highwater = app.consumer.highwater(tp) if app.consumer else None
+        # aiokafka asserts on highwater() of a partition no longer assigned (after a
+        # rebalance): such a partition's lag is another member's to report.
+        consumer = app.consumer
+        if consumer is None or tp not in consumer.assignment():
+            settled_at.pop(tp, None)
+            with contextlib.suppress(KeyError):
+                metrics.lag.remove(tp.topic, str(tp.partition))
+            return
+        highwater = consumer.highwater(tp)
         if highwater is not None and tp in settled_at:
             metrics.lag.labels(tp.topic, str(tp.partition)).set(
                 max(0, highwater - settled_at[tp] - 1)

@@ -31,6 +31,7 @@ from enum import StrEnum
 from typing import Any, Final
 
 from kafka import TopicPartition
+from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata
 
 from streams.pipeline import HEADER_PREFIX, OutputRecord, RecordProcessor, SourceRecord
@@ -194,9 +195,16 @@ def replay(
                     on_decision(tp.partition, message.offset, decision)
                 out = decision.output
                 if out is not None and not dry_run:
-                    sends.append(
-                        producer.send(out.topic, key=out.key, value=out.value, headers=out.headers)
-                    )
+                    try:
+                        sends.append(
+                            producer.send(
+                                out.topic, key=out.key, value=out.value, headers=out.headers
+                            )
+                        )
+                    except KafkaError as exc:  # a missing topic, a full buffer: no values
+                        raise ReplayError(
+                            f"a re-driven record could not be sent: {type(exc).__name__}"
+                        ) from None
     if dry_run:
         return summary
     producer.flush()

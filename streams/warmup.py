@@ -120,7 +120,8 @@ def warm_up(processor: RecordProcessor) -> WarmUp:
     started = time.perf_counter()
     segments = reference.preload()
     models = fhir_types.preload(COMMON_FHIR_TYPES)
-    # A processor of its own: the worker's routing may name other topics.
+    # A processor of its own (the worker's routing may name other topics) sharing
+    # the worker's scrubbers, whose per-version and per-type plans it fills.
     own = RecordProcessor(
         processor.scrubber,
         Routing(
@@ -130,6 +131,7 @@ def warm_up(processor: RecordProcessor) -> WarmUp:
         ),
         processor.max_bytes,
     )
+    own.hl7, own.fhir = processor.hl7, processor.fhir
     records = [
         ("warmup.hl7", _HL7.format(n=n, version=version).encode())
         for n, version in enumerate(reference.SUPPORTED)

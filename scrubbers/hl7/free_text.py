@@ -282,12 +282,15 @@ _ID_TOKEN: Final = re.compile(
 )
 UNKNOWN_ID_TARGET: Final = Target(Kind.OTHER_ID, Role.UNKNOWN, "hl7v2", "", "")
 # Codes that look like identifiers: LOINC codes ("11506-3") and HL7 table names.
+# Coded triples keep their codes only for external coding systems written in
+# capitals ("SCT", "LN"): a local system ("L", "99ZZZ") or a name in that place
+# ("7654321^Din^Din") leaves an identifier-looking code an identifier.
 _CODE_SHAPED: Final = re.compile(r"[0-9]{3,5}-[0-9]|HL7[0-9]{4}")
-_HL7_TABLE: Final = re.compile(r"HL7[0-9]{4}|99[A-Z0-9]{1,5}")  # HL7 and local tables
+_HL7_TABLE: Final = re.compile(r"HL7[0-9]{4}")  # HL7 tables (local ones, 99xxx, may be ids)
 _CODING_SYSTEMS: Final = frozenset(
     {"SCT", "SNM", "SNOMED", "SNOMEDCT", "LN", "LOINC", "I9", "I9C", "I9CDX", "I10", "I10C"}
     | {"ICD9", "ICD10", "ICD10CM", "ICD10PCS", "CPT", "CPT4", "C4", "HCPCS", "RXNORM", "RXN"}
-    | {"NDC", "CVX", "MVX", "UCUM", "NCI", "ATC", "DIN", "UNII", "MEDDRA", "NUCC", "L", "LOCAL"}
+    | {"NDC", "CVX", "MVX", "UCUM", "NCI", "ATC", "DIN", "UNII", "MEDDRA", "NUCC"}
 )
 
 
@@ -321,7 +324,7 @@ def _unknown_leaf(value: str, walk: Walk) -> str:
 def _coded(parts: list[str]) -> bool:
     """``parts`` (components or subcomponents) laid out as code^text^system."""
     return len(parts) >= 3 and (
-        parts[2].strip().upper() in _CODING_SYSTEMS or _HL7_TABLE.fullmatch(parts[2]) is not None
+        parts[2].strip() in _CODING_SYSTEMS or _HL7_TABLE.fullmatch(parts[2]) is not None
     )
 
 

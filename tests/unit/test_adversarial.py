@@ -397,3 +397,24 @@ def test_verifier_reads_hex_encoded_ed_payloads() -> None:
     for payload, leaks in ((seen, False), (leak, True)):
         out = clean + f"OBX|1|ED|X^doc||^TEXT^PLAIN^Hex^{payload}||||||F\r"
         assert bool(verifier.findings(source, out.encode(), "hl7v2")) is leaks, payload
+
+
+def test_unquoted_attribute_values_run_to_whitespace_like_browsers_read_them() -> None:
+    def scrub(text: str) -> str:
+        return text.replace("123-45-6789", "[SSN]").replace("Marisol", "[NAME]")
+
+    markup = "<a href=https://portal.example.org/c?ssn=123-45-6789>x</a><td title=Wife=Marisol>"
+    out = scrub_markup(markup, scrub)
+    assert "123-45-6789" not in out and "Marisol" not in out, out
+
+
+def test_verifier_reads_entities_in_hex_payloads_and_unicode_dashes_in_phones() -> None:
+    verifier = Verifier(load_policy("safe-harbor"))
+    source = (MSH + PID.replace("ZEPHYRINA", "ZÉPHYRINA")).encode()
+    clean = MSH + "PID|1||MRN-1^^^GENHOSP^MR\r"
+    html_hex = "<p>Seen: Z&eacute;phyrina today</p>".encode().hex().upper()
+    out = clean + f"OBX|1|ED|X^doc||^TEXT^HTML^Hex^{html_hex}||||||F\r"
+    assert verifier.findings(source, out.encode(), "hl7v2")["name"]
+    for dash in ("\u2013", "\u2011", "\u2212"):
+        note = clean + f"NTE|1||call 617{dash}555{dash}0142\r"
+        assert verifier.findings(source, note.encode(), "hl7v2")["phone"], dash

@@ -1119,6 +1119,9 @@ def test_identifier_looking_values_in_z_segments_and_unknown_fields_are_identifi
     assert "|Comment text|" in z and z.endswith("|Y" + codes)  # text and codes stay
     beyond = scrub_text(safe_harbor, "\r".join((MSH, PID + "|" * 30 + "W5566778", "")))
     assert "W5566778" not in beyond  # PID-40 and beyond: not in the reference data
+    # Local or name-like "coding systems" keep nothing: only external ones do.
+    [local] = scrub_segments(safe_harbor, "ZPI|1|7654321^SMITH^L|7654321^Din^Din^Q|123456789^^99ZZ")
+    assert "7654321" not in local and "123456789" not in local, local
 
 
 def test_path_rules_reach_free_text_and_unknown_fields() -> None:

@@ -30,6 +30,8 @@ def test_warm_up_loads_everything_and_its_synthetic_records_pass(preset: str) ->
     assert warmed.hl7_segments > 1500  # every segment of every supported version
     assert warmed.fhir_models > len(COMMON_FHIR_TYPES)  # and the datatypes they reach
     assert fhir_types.children.cache_info().currsize >= warmed.fhir_models
+    # The worker's own scrubbers hold the plans the synthetic records built.
+    assert processor.hl7._plans and processor.fhir._plans
 
 
 def test_after_warm_up_a_synthea_bundle_is_not_paying_for_model_imports() -> None:
