@@ -412,7 +412,7 @@ def test_verifier_reads_entities_in_hex_payloads_and_unicode_dashes_in_phones() 
     verifier = Verifier(load_policy("safe-harbor"))
     source = (MSH + PID.replace("ZEPHYRINA", "ZÉPHYRINA")).encode()
     clean = MSH + "PID|1||MRN-1^^^GENHOSP^MR\r"
-    html_hex = "<p>Seen: Z&eacute;phyrina today</p>".encode().hex().upper()
+    html_hex = b"<p>Seen: Z&eacute;phyrina today</p>".hex().upper()
     out = clean + f"OBX|1|ED|X^doc||^TEXT^HTML^Hex^{html_hex}||||||F\r"
     assert verifier.findings(source, out.encode(), "hl7v2")["name"]
     for dash in ("\u2013", "\u2011", "\u2212"):
