@@ -695,7 +695,7 @@ def _text_features(text: str) -> frozenset[str]:
         found.add("title")
     if ", dob" in lower:
         found.add("gender-dob")
-    if len(text) > 8 and relation_words(lower):
+    if len(text) > 5 and relation_words(lower):
         found.add("relation")
     if _DIGIT.search(text) is None:
         return frozenset(found)
@@ -742,13 +742,21 @@ _NOT_A_NAME: Final = (
     r"|Yesterday|Tomorrow|Mr|Mrs|Ms|Dr|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday"
     r"|Sunday)\b"
 )
-_NAME_WORD: Final = r"(?:Mc|Mac|O['\u2019])?[A-Z][a-z]+(?:-[A-Z][a-z]+)?"
+# Any letters (José, Zoë, Åsa); whether a word is capitalized and not an acronym
+# is checked after the match (str.isupper knows every script).
+_NAME_WORD: Final = r"(?:Mc|Mac|O['\u2019])?[^\W\d_]+(?:-[^\W\d_]+)?"
 _AFTER_RELATION: Final = re.compile(
     r"(?:(?:step|half)-?|grand)?[A-Za-z]+(?:-in-law)?"
-    r"(?:,[ \t]*|[ \t]+\([ \t]*|[ \t]+(?:is|named)[ \t]+|[ \t]+)"
-    rf"(?!{_NOT_A_NAME})(?P<value>{_NAME_WORD}(?:[ \t]+(?!{_NOT_A_NAME}){_NAME_WORD})?)"
+    r"(?:,\s*|\s+\(\s*|\s+(?:is|named)\s+|\s+)"
+    rf"(?!{_NOT_A_NAME})(?P<first>{_NAME_WORD})(?:[ \t]+(?!{_NOT_A_NAME})(?P<second>{_NAME_WORD}))?"
     r"(?![\w'\u2019-])"
 )
+
+
+def _capitalized(word: str) -> bool:
+    """A name's word: a capital first letter and not all capitals ("HTN", "CAD")."""
+    after_apostrophe = word.rpartition("'")[2].rpartition("\u2019")[2]  # O'Rourke
+    return word[:1].isupper() and not word.isupper() and after_apostrophe[:1].isupper()
 
 
 def relation_words(lower: str) -> frozenset[str]:
@@ -759,6 +767,8 @@ def relation_words(lower: str) -> frozenset[str]:
 def relative_names(text: str) -> Iterator[tuple[int, int]]:
     """Where a name follows a relation word in ``text``, as (start, end)."""
     lower = text.lower()
+    if len(lower) != len(text):  # "İ" lowers to two characters: keep positions aligned
+        lower = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
     for word in relation_words(lower):
         at = lower.find(word)
         while at >= 0:
@@ -773,6 +783,10 @@ def relative_names(text: str) -> Iterator[tuple[int, int]]:
                         start = at - len(prefix)
                         break
                 match = _AFTER_RELATION.match(text, start)
-                if match is not None and match.end(0) > end:
-                    yield match.span("value")
+                if match is not None and match.end(0) > end and _capitalized(match["first"]):
+                    second = match["second"]
+                    if second is not None and _capitalized(second):
+                        yield match.start("first"), match.end("second")
+                    else:
+                        yield match.span("first")
             at = lower.find(word, end)

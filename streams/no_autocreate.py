@@ -10,8 +10,8 @@ topic: outputs written where nobody reads them, or raw PHI in a topic without
 the quarantine's ACLs. :func:`install` makes aiokafka's metadata requests ask
 without creating, so a missing topic stays missing (the worker is not ready,
 ``phi-scrub topics check`` names it); topics are made by ``phi-scrub topics
-ensure`` or the platform. The kafka-python clients (topics, replay, demo) pass
-``allow_auto_create_topics=False`` themselves.
+ensure`` or the platform. kafka-python's admin client (topics) asks without
+creating, and ``quarantine replay`` passes ``allow_auto_create_topics=False``.
 """
 
 from __future__ import annotations

@@ -5,8 +5,9 @@ the cause is fixed (a larger size limit, a scrubber release, a policy change),
 the operator re-drives the quarantine topic through the worker's own
 :class:`~streams.pipeline.RecordProcessor`, with the current configuration,
 policy and key. A record that now passes goes to its de-identified topic with
-the record id of its *source* position and the provenance headers it would
-have had the first time, so a consumer that de-duplicates on the record id
+the record id of its *source* position and the ``phi-scrub.*`` provenance
+headers it would have had the first time (allowlisted input headers are not
+kept in quarantine), so a consumer that de-duplicates on the record id
 sees it once. A record that fails again stays where it is: it is never
 quarantined twice, and its new reason is counted.
 

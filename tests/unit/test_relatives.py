@@ -69,3 +69,22 @@ def test_relation_cues_scan_in_linear_time(ctx: MessageContext, unit: str) -> No
     started = time.perf_counter()
     ctx.scrub_text(text)
     assert time.perf_counter() - started < 10.0  # quadratic would take minutes
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("her son José drove her in", "her son [NAME] drove her in"),
+        ("wife Zoë Quill called", "wife [NAME] called"),
+        ("daughter Åsa Lind at bedside", "daughter [NAME] at bedside"),
+        ("her son\nJacob drove her in", "her son\n[NAME] drove her in"),
+        ("wife Ann", "wife [NAME]"),
+        ("İİİİ her son Jacob Smith visited", "İİİİ her son [NAME] visited"),
+    ],
+)
+def test_names_in_any_script_across_a_line_break_and_after_wide_lowercase(
+    ctx: MessageContext, text: str, expected: str
+) -> None:
+    """Review findings: accented names, a line break after the relation word, a
+    short text, and a text whose lower-casing changes its length ("İ")."""
+    assert ctx.scrub_text(text) == expected
