@@ -178,14 +178,14 @@ def scrub_command(
     inputs = list(iter_inputs(paths, out_dir))
     totals = RunTotals()
     stdout = click.get_binary_stream("stdout")
-    clashes = _clashing_destinations(inputs)
+    clashes = _clashing_destinations(inputs)  # input index -> why it is not written
     show_progress = len(inputs) > 1 and sys.stderr.isatty()
     with click.progressbar(
         inputs, label="scrubbing", file=sys.stderr, hidden=not show_progress
     ) as progress:
-        for item in progress:
+        for index, item in enumerate(progress):
             totals.inputs += 1
-            clash = clashes.get(id(item))
+            clash = clashes.get(index)
             if clash is not None:
                 _fail(totals, item.label, None, clash)
                 continue
@@ -198,20 +198,20 @@ def scrub_command(
 
 
 def _clashing_destinations(inputs: list[Input]) -> dict[int, str]:
-    """Inputs that must not be written (by ``id``), and why: their output path is
+    """Inputs that must not be written (by index), and why: their output path is
     an earlier input's (``--out-dir o a/x.hl7 b/x.hl7``), or an input file itself
     (``--out-dir data data``: the raw files would be overwritten)."""
     sources = {item.path.resolve() for item in inputs if item.path is not None}
     claimed: dict[Path, str] = {}
     clashes: dict[int, str] = {}
-    for item in inputs:
+    for index, item in enumerate(inputs):
         if item.destination is None:
             continue
         target = item.destination.resolve()
         if target in sources:
-            clashes[id(item)] = "output path is an input file; not written"
+            clashes[index] = "output path is an input file; not written"
         elif target in claimed:
-            clashes[id(item)] = f"output path already written for {claimed[target]}; not written"
+            clashes[index] = f"output path already written for {claimed[target]}; not written"
         else:
             claimed[target] = item.label
     return clashes

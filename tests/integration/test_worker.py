@@ -497,6 +497,17 @@ SIGKILLS = 3
 PROGRESS = 150  # new input positions a run must have output before it is killed
 
 
+def _ensured(kafka_bootstrap: str, topics: dict[str, str]) -> tuple[dict[str, str], list[str]]:
+    """The worker's environment (on a free HTTP port) and command line, its output
+    topics ensured."""
+    env = _env(kafka_bootstrap, topics, _free_port())
+    cli = [sys.executable, "-m", "streams.cli"]
+    subprocess.run(
+        [*cli, "topics", "ensure"], env=env, check=True, capture_output=True, timeout=120
+    )
+    return env, cli
+
+
 def test_sigkill_mid_stream_loses_nothing(
     kafka_bootstrap: str, topics: dict[str, str], tmp_path: Path
 ) -> None:
@@ -509,12 +520,7 @@ def test_sigkill_mid_stream_loses_nothing(
     run wrote read back) part of the backlog still has none and some outputs lie
     beyond the committed offsets, to be redone; and no offset was committed ahead of
     its output."""
-    port = _free_port()
-    env = _env(kafka_bootstrap, topics, port)
-    cli = [sys.executable, "-m", "streams.cli"]
-    subprocess.run(
-        [*cli, "topics", "ensure"], env=env, check=True, capture_output=True, timeout=120
-    )
+    env, cli = _ensured(kafka_bootstrap, topics)
     positions = _produce_adts(kafka_bootstrap, topics["hl7"], SIGKILL_RECORDS)
     expected = set(positions)
     outputs = _Outputs(kafka_bootstrap, topics)
@@ -580,12 +586,7 @@ def test_sigterm_mid_stream_drains_commits_and_exits_0(
     has its output or quarantine record) and cover everything it wrote (a drained
     worker leaves nothing to redo). A restarted worker finishes the rest: no
     position lost, none output twice, everything committed."""
-    port = _free_port()
-    env = _env(kafka_bootstrap, topics, port)
-    cli = [sys.executable, "-m", "streams.cli"]
-    subprocess.run(
-        [*cli, "topics", "ensure"], env=env, check=True, capture_output=True, timeout=120
-    )
+    env, cli = _ensured(kafka_bootstrap, topics)
     positions = _produce_adts(kafka_bootstrap, topics["hl7"], SIGTERM_RECORDS)
     expected = set(positions)
     outputs = _Outputs(kafka_bootstrap, topics)
