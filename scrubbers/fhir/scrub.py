@@ -448,7 +448,9 @@ class FHIRScrubber:
         owners: set[int] = set()
         lists: dict[int, list[Any]] = {}
         for holder, key, owner in numbers:
-            text = str(holder[key])
+            number = holder[key]
+            # Judged as it will be written (1.9610615E7 as read, not 19610615.0).
+            text = number.text if isinstance(number, json_io.NumberText) else str(number)
             outcome = ctx.apply(text, _FREE_TEXT)
             if outcome == text and _LONG_DIGIT_RUN.search(text) is None:
                 continue

@@ -16,7 +16,7 @@ from fhir.resources.R4B.documentreference import DocumentReference
 from fhir.resources.R4B.media import Media
 from fhir.resources.R4B.patient import Patient
 
-from parsers.fhir.json_io import FHIRFormatError, dumps, loads
+from parsers.fhir.json_io import FHIRFormatError, NumberText, dumps, loads
 from scrubbers.engine import Scrubber
 from scrubbers.fhir.scrub import FHIRScrubber
 from scrubbers.hl7.scrub import HL7Scrubber
@@ -1972,3 +1972,52 @@ def test_meta_source_naming_a_resource_gets_its_rewritten_id(safe_harbor: FHIRSc
     assert out["id"] != "pat-1"
     other = scrub(safe_harbor, {**PATIENT, "meta": {"source": "https://ehr.example.org/?q=1"}})
     assert "source" not in other["meta"]
+
+
+def test_numbers_are_written_as_they_were_read(safe_harbor: FHIRScrubber) -> None:
+    """orjson alone would write 1.50 as 1.5 and 8E+1 (as Synthea writes) as 80.0."""
+    raw = (
+        b'{"resourceType":"Observation","status":"final","code":{"text":"panel"},'
+        b'"valueQuantity":{"value":1.50,"unit":"mg"},'
+        b'"component":[{"code":{"text":"a"},"valueQuantity":{"value":8E+1}},'
+        b'{"code":{"text":"b"},"valueQuantity":{"value":0.010}},'
+        b'{"code":{"text":"c"},"valueQuantity":{"value":3.14159265358979323846}},'
+        b'{"code":{"text":"d"},"valueInteger":-0},'
+        b'{"code":{"text":"e"},"valueQuantity":{"value":2.5}}],'
+        b'"note":[{"text":"ratio 1.50, dose 8E+1"}]}'
+    )
+    [result] = safe_harbor.scrub_bytes(raw)
+    assert result.error is None and result.output is not None
+    for written in (
+        b'"value":1.50,',
+        b'"value":8E+1}',
+        b'"value":0.010}',
+        b'"value":3.14159265358979323846}',
+        b'"valueInteger":-0}',
+        b'"value":2.5}',
+    ):
+        assert written in result.output, written
+
+
+def test_number_text_survives_only_where_orjson_would_change_it() -> None:
+    document = loads(b'{"resourceType":"Basic","a":[1.5,1.50,7,12345678901234567890123,1E-7]}')
+    a = document["a"]
+    assert [type(v) for v in a] == [float, NumberText, int, NumberText, NumberText]
+    assert a[1] == 1.5 and a[3] == 1.2345678901234568e22 and isinstance(a[4], float)
+    assert (
+        dumps(document) == b'{"resourceType":"Basic","a":[1.5,1.50,7,12345678901234567890123,1E-7]}'
+    )
+    plain = loads(b'{"resourceType":"Basic","s":"1.50, 8E+1","v":[0.5, 1e-7]}')
+    assert plain == {"resourceType": "Basic", "s": "1.50, 8E+1", "v": [0.5, 1e-7]}
+    assert all(type(v) is float for v in plain["v"])
+    deep = b'{"resourceType":"Basic","a":' + b"[" * 1000 + b"1.50" + b"]" * 1000 + b"}"
+    with pytest.raises(FHIRFormatError, match="nested too deep"):
+        loads(deep)
+
+
+def test_unknown_numbers_are_judged_by_their_written_text() -> None:
+    raw = b'{"resourceType":"Basic","code":{"text":"x"},"dob":1.9610615E7,"score":7.50}'
+    [result] = make("safe-harbor").scrub_bytes(raw)
+    assert result.error is None and result.output is not None
+    assert b"dob" not in result.output and b"9610615" not in result.output
+    assert b'"score":7.50' in result.output
