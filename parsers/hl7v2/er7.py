@@ -178,18 +178,20 @@ class Document:
     framed: bool = False
     leading: str = ""  # whitespace before the first segment, kept for round trips
     messages: list[Message] = field(default_factory=list)
+    frames: int = 0  # MLLP frames in the input (0: not framed)
 
 
-def strip_mllp(data: bytes) -> tuple[bytes, bool]:
-    """Remove MLLP framing bytes; several frames become one stream of segments."""
+def strip_mllp(data: bytes) -> tuple[bytes, int]:
+    """Remove MLLP framing bytes: the segments of every frame, and how many frames
+    held any (0 when the input is not framed)."""
     if MLLP_START not in data[:64] and MLLP_END not in data[-64:]:
-        return data, False
+        return data, 0
     frames = [frame.lstrip(b"\r\n").lstrip(MLLP_START) for frame in data.split(MLLP_END)]
     body = b"".join(
         frame if frame.endswith((b"\r", b"\n")) or not frame.strip() else frame + b"\r"
         for frame in frames
     )
-    return body.lstrip(b"\r\n"), True
+    return body.lstrip(b"\r\n"), max(1, sum(1 for frame in frames if frame.strip()))
 
 
 def charset_of(data: bytes) -> tuple[str, bool]:
@@ -251,7 +253,7 @@ def parse(data: bytes, max_segments: int = 100_000) -> Document:
         raise ER7Error("empty input")
     if b"\x00" in data:
         raise ER7Error("binary content (NUL bytes): not an HL7v2 ER7 message")
-    body, framed = strip_mllp(data)
+    body, frames = strip_mllp(data)
     codec, declared = charset_of(body)
     text, codec = decode(body, codec, declared)
     stripped = text.lstrip("\ufeff\r\n")  # a UTF-8 byte order mark is kept verbatim too
@@ -265,7 +267,7 @@ def parse(data: bytes, max_segments: int = 100_000) -> Document:
         segments.pop()  # the input ended with a separator
     if len(segments) > max_segments:
         raise ER7Error(f"more than {max_segments} segments")
-    document = Document([], codec, framed, leading)
+    document = Document([], codec, frames > 0, leading, frames=frames)
     current: Message | None = None
     for number, segment in enumerate(segments, start=1):
         name = segment.name
@@ -306,21 +308,41 @@ def _in_message(reason: str, message: Message | None) -> ER7Error:
 
 
 def serialize(document: Document) -> bytes:
-    """The document as bytes, in its input character set and framing."""
-    parts = [document.leading]
-    for item in document.items:
+    """The document as bytes, in its input character set and framing.
+
+    Several MLLP frames holding one message each (a receiver's capture of a
+    connection) come back one message per frame; any other framed input (a
+    batch, messages sharing a frame) comes back as one frame.
+    """
+    if document.frames > 1 and document.frames == len(document.messages) == len(document.items):
+        return b"".join(
+            MLLP_START
+            + _encoded((document.leading if i == 0 else "") + _text([message]), document.encoding)
+            + MLLP_END
+            + b"\r"
+            for i, message in enumerate(document.messages)
+        )
+    data = _encoded(document.leading + _text(document.items), document.encoding)
+    if document.framed:
+        return MLLP_START + data + MLLP_END + b"\r"
+    return data
+
+
+def _text(items: list[Message | Segment]) -> str:
+    parts: list[str] = []
+    for item in items:
         if isinstance(item, Message):
             parts.extend(segment.text + segment.terminator for segment in item.segments)
         else:
             parts.append(item.text + item.terminator)
-    text = "".join(parts)
+    return "".join(parts)
+
+
+def _encoded(text: str, encoding: str) -> bytes:
     try:
-        data = text.encode(document.encoding)
+        return text.encode(encoding)
     except UnicodeEncodeError:
-        raise ER7Error(f"output cannot be encoded in {document.encoding}") from None
-    if document.framed:
-        return MLLP_START + data + MLLP_END + b"\r"
-    return data
+        raise ER7Error(f"output cannot be encoded in {encoding}") from None
 
 
 # --- escape sequences -----------------------------------------------------------

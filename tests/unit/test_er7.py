@@ -191,3 +191,15 @@ def test_bad_input_gets_a_clear_error_without_content(data: bytes, fragment: str
         parse(data)
     assert fragment in str(err.value)
     assert "QUILLFEATHER" not in str(err.value)
+
+
+def test_one_message_per_mllp_frame_comes_back_one_per_frame() -> None:
+    second = ADT.replace("MSG0001", "MSG0002")
+    data = b"\x0b" + ADT.encode() + b"\x1c\r" + b"\x0b" + second.encode() + b"\x1c\r"
+    assert serialize(parse(data)) == data
+    # With a byte order mark inside the first frame, it stays there.
+    bom = b"\x0b\xef\xbb\xbf" + ADT.encode() + b"\x1c\r" + b"\x0b" + second.encode() + b"\x1c\r"
+    assert serialize(parse(bom)) == bom
+    # Two messages sharing one frame stay in one frame.
+    shared = b"\x0b" + ADT.encode() + second.encode() + b"\x1c\r"
+    assert serialize(parse(shared)) == shared

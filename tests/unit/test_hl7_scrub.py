@@ -259,6 +259,18 @@ def test_errors_are_per_message_and_fail_closed(safe_harbor: HL7Scrubber) -> Non
     assert "no MSH segment" in result.messages[0].error
 
 
+def test_mllp_frames_come_back_one_message_per_frame(safe_harbor: HL7Scrubber) -> None:
+    second = ADT.replace("MSG0001", "MSG0002")
+    data = b"\x0b" + ADT.encode() + b"\x1c\r" + b"\x0b" + second.encode() + b"\x1c\r"
+    result = safe_harbor.scrub_bytes(data)
+    assert result.output is not None
+    frames = result.output.split(b"\x1c\r")
+    assert frames[-1] == b"" and len(frames) == 3
+    assert all(f.startswith(b"\x0bMSH|") and f.count(b"MSH|") == 1 for f in frames[:2])
+    text = result.output.decode()
+    assert not [value for value in PHI if value in text]
+
+
 def test_batch_envelopes_are_scrubbed_too(safe_harbor: HL7Scrubber) -> None:
     batch = (
         "FHS|^~\\&|REG|GH|||20240305||QUILLFEATHER-export.hl7|call 617-555-0142\r"
