@@ -170,6 +170,10 @@ DATATYPE_COMPONENTS: Final[dict[str, dict[int, ComponentRule]]] = {
         7: ComponentRule(PHONE_OR_FAX),
         8: ComponentRule(PHONE_OR_FAX),
         9: ComponentRule(PHONE_OR_FAX),
+        # Extension prefix and speed dial code: senders one off from XTN.12 put the
+        # unformatted number in XTN.11, where free text would keep a bare ten digits.
+        10: ComponentRule(PHONE_OR_FAX),
+        11: ComponentRule(PHONE_OR_FAX),
         12: ComponentRule(PHONE_OR_FAX),
         **_dates(13, 14),
     },

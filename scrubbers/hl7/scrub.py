@@ -112,6 +112,7 @@ class SegmentPlan:
     beyond: FieldHandler | None = None
 
 
+_CALLED_BY: Final = 14  # XPN.15, 0-based
 # HL7 NM: an optional sign, digits, an optional decimal point (SI and SNM are narrower).
 _NUMERIC_DATATYPES: Final = frozenset({"NM", "SI", "SNM"})
 _PLACE_KINDS: Final = frozenset({Kind.CITY, Kind.COUNTY, Kind.STATE, Kind.COUNTRY})
@@ -615,6 +616,8 @@ class HL7Scrubber:
         field_kind: Kind | None,
     ) -> FieldHandler:
         name_layout = NAME_LAYOUT.get(datatype)
+        # XPN.15 "called by" (2.7+): the name notes use ("Zeph"), learned like a given name.
+        called_by = _CALLED_BY if datatype == "XPN" and _CALLED_BY + 1 in components else -1
         is_identifier = datatype in ("CX", "CK")
         plan: list[_Component] = []
         for number, crule in sorted(components.items()):
@@ -693,6 +696,10 @@ class HL7Scrubber:
                     continue
                 if name_layout is not None:
                     add_name_context(walk, rep, comps, name_layout)
+                    if 0 <= called_by < count and comps[called_by]:
+                        nickname = rep.split(d.component)[called_by].split(sub_sep, 1)[0]
+                        if nickname and comps[called_by].split(sub_sep, 1)[0] != nickname:
+                            add_affix_name(walk, nickname, comps[called_by].split(sub_sep, 1)[0])
                 reps[r] = d.component.join(comps)
             return d.repetition.join(reps)
 

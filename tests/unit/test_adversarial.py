@@ -418,3 +418,32 @@ def test_verifier_reads_entities_in_hex_payloads_and_unicode_dashes_in_phones() 
     for dash in ("\u2013", "\u2011", "\u2212"):
         note = clean + f"NTE|1||call 617{dash}555{dash}0142\r"
         assert verifier.findings(source, note.encode(), "hl7v2")["phone"], dash
+
+
+# --- red-team round 8 (HL7v2): telecom components, nicknames, ages, house numbers ----
+
+
+def test_a_phone_number_in_the_speed_dial_component_is_a_phone() -> None:
+    """XTN.11 (speed dial code) holding the unformatted number, one component off
+    from XTN.12: free text kept its bare ten digits."""
+    pid = (
+        "PID|1||TST0042^^^GENHOSP^MR||QUILLFEATHER^ZEPHYRINA||19610615|F|||||"
+        "^PRN^PH^^1^617^5550177^^^^6175550178^6175550179~^WPN^FX^^^617^5550180^^^x^6175550181\r"
+    )
+    out = process(MSH + pid).value.decode()
+    for digits in ("6175550178", "6175550179", "5550177", "5550180", "6175550181"):
+        assert digits not in out
+    assert "^PRN^PH^" in out and "^WPN^FX^" in out
+
+
+@pytest.mark.parametrize("preset", ["safe-harbor", "pseudonymized"])
+def test_the_name_a_person_is_called_by_is_replaced_in_notes(preset: str) -> None:
+    """XPN.15 (called by, 2.7+) was replaced in the field but not learned for the
+    free text: "Zephy stable" and "Ozzie at bedside" kept the nicknames."""
+    msh = MSH.replace("2.5.1", "2.8")
+    pid = "PID|1||TST0042^^^GENHOSP^MR||QUILLFEATHER^ZEPHYRINA^^^^^L^^^^^^^^Zephy||19610615|F\r"
+    nk1 = "NK1|1|FERNWHISTLE^OSWALDO^^^^^L^^^^^^^^Ozzie|SPO^Spouse\r"
+    nte = "NTE|1||Zephy stable overnight; Ozzie at bedside, ZEPHY asked for water\r"
+    out = process(msh + pid + nk1 + nte, preset=preset).value.decode()
+    assert "zephy" not in out.casefold() and "ozzie" not in out.casefold()
+    assert "stable overnight" in out and "at bedside" in out
