@@ -61,7 +61,7 @@ from scrubbers.hl7.walk import (
 from scrubbers.identifier_types import IDENTIFIER_TYPES
 from scrubbers.identity import IdentityUnresolvedError
 from scrubbers.kinds import DATE_KINDS, Kind, Role
-from scrubbers.labels import answer_kind
+from scrubbers.labels import answer_kind, names_an_age
 from scrubbers.methods import Outcome, Removal
 from scrubbers.policy import Rule
 from scrubbers.report import ScrubReport, internal_error
@@ -113,6 +113,24 @@ class SegmentPlan:
 
 
 _CALLED_BY: Final = 14  # XPN.15, 0-based
+_AGE_VALUE_TYPES: Final = frozenset({"NM", "SN", "ST", ""})
+
+
+def _is_age(observation: str, walk: Walk) -> bool:
+    """OBX-3 names the patient's age: a LOINC age code, or a text (.2, .5, .9, .11) that
+    says so ("Age", "Patient age", "Age at collection" with a local code)."""
+    d = walk.d
+    concept = observation.split(d.repetition, 1)[0].split(d.component)
+    if concept[0].strip() in tables.AGE_OBSERVATION_CODES:
+        return True
+    return any(
+        number <= len(concept)
+        and concept[number - 1]
+        and names_an_age(er7.readable(concept[number - 1], d, walk.codec))
+        for number in tables.CODED_TEXT_COMPONENTS
+    )
+
+
 # HL7 NM: an optional sign, digits, an optional decimal point (SI and SNM are narrower).
 _NUMERIC_DATATYPES: Final = frozenset({"NM", "SI", "SNM"})
 _PLACE_KINDS: Final = frozenset({Kind.CITY, Kind.COUNTY, Kind.STATE, Kind.COUNTRY})
@@ -1036,8 +1054,7 @@ class HL7Scrubber:
             value_type = (
                 fields[2].split(walk.d.component, 1)[0].strip().upper() if len(fields) > 2 else ""
             )
-            code = fields[3].split(walk.d.component, 1)[0].strip() if len(fields) > 3 else ""
-            if code in tables.AGE_OBSERVATION_CODES and value_type in ("NM", "SN", "ST", ""):
+            if value_type in _AGE_VALUE_TYPES and len(fields) > 3 and _is_age(fields[3], walk):
                 age = self._leaf_handler("OBX-5", value_type, role, Kind.AGE)
                 d = walk.d
                 if value_type != "SN" or d.component not in raw or d.repetition in raw:

@@ -447,3 +447,36 @@ def test_the_name_a_person_is_called_by_is_replaced_in_notes(preset: str) -> Non
     out = process(msh + pid + nk1 + nte, preset=preset).value.decode()
     assert "zephy" not in out.casefold() and "ozzie" not in out.casefold()
     assert "stable overnight" in out and "at bedside" in out
+
+
+@pytest.mark.parametrize(
+    "obx",
+    [
+        "OBX|1|NM|AGE^Patient Age^L||93|a",
+        "OBX|1|NM|PTAGE^Age at collection^99LOC||94|yr",
+        "OBX|1|SN|X1^Age (years)^L||>^95",
+        "OBX|1|NM|21611-9^Age estimated^LN||96|a",
+        "OBX|1|NM|35659-2^Age at specimen collection^LN||97|a",
+        "OBX|1|NM|^^^^^^^^Age at onset||98",
+    ],
+)
+def test_an_observation_named_age_holds_an_age(obx: str) -> None:
+    """Ages over 89 under local codes (OBX-3 text "Age", "Patient Age") or LOINC age
+    codes beyond the four known ones came out as sent."""
+    out = process(MSH.replace("ADT^A01^ADT_A01", "ORU^R01^ORU_R01") + PID + "OBR|1\r" + obx + "\r")
+    value = out.value.decode().split("\r")[3].split("|")[5]
+    assert "90+" in value and not any(str(age) in value for age in range(93, 99))
+
+
+@pytest.mark.parametrize(
+    "obx",
+    [
+        "OBX|1|NM|11884-4^Gestational age^LN||280|d",
+        "OBX|1|NM|BONEAGE^Bone age^L||93|mo",
+        "OBX|1|NM|AGEGRP^Age group^L||93",
+        "OBX|1|NM|HR^Heart rate^L||93|/min",
+    ],
+)
+def test_observations_that_are_no_persons_age_keep_their_numbers(obx: str) -> None:
+    out = process(MSH.replace("ADT^A01^ADT_A01", "ORU^R01^ORU_R01") + PID + "OBR|1\r" + obx + "\r")
+    assert out.value.decode().split("\r")[3] == obx
