@@ -428,7 +428,8 @@ SHAPE_DETECTORS: Final = (
         re.compile(
             # A word of the street line ends with a period only as an abbreviation
             # (N., St.): "2 hours ago. ECG shows ST" crosses a sentence end.
-            rf"\d(?<!\w\d)\d{{0,5}}\s+(?:(?:[A-Z]{{1,2}}\.|[A-Z][a-zA-Z'-]*(?:\.[A-Z][a-zA-Z'-]*)*)\s+){{1,4}}"
+            # The house number may carry a unit letter or a range ("12B", "12-14").
+            rf"\d(?<!\w\d)\d{{0,5}}(?:[A-Z]|-\d{{1,5}})?\s+(?:(?:[A-Z]{{1,2}}\.|[A-Z][a-zA-Z'-]*(?:\.[A-Z][a-zA-Z'-]*)*)\s+){{1,4}}"
             rf"{_STREET_SUFFIX}",
             re.IGNORECASE,
         ),
@@ -626,7 +627,12 @@ def age_in_words(text: str) -> int:
 # Numeric ages (on texts with a digit); the second needs the word "age".
 AGE_PATTERNS: Final = (
     DatePattern(
-        _re(r"(?P<age>\d(?<!\w\d)\d{1,2})\s*-?\s*(?:years?|yrs?|y/?o|yo)\b(?:\s*-?\s*old)?")
+        # "93 yo", "93 y/o", "93 y.o.", "93-y-o", and the clinical shorthand with the
+        # sex glued on ("93yoF", "93yM").
+        _re(
+            r"(?P<age>\d(?<!\w\d)\d{1,2})\s*-?\s*(?:(?:years?|yrs?)\b|y[/.-]?o\b\.?"
+            r"|y(?:o|/o)?(?=[FM]\b))(?:\s*-?\s*old)?"
+        )
     ),
     DatePattern(_re(r"(?=a)\b(?:age[ds]?|aged)\s*:?\s*(?P<age>\d{2,3})\b"), "age"),
 )
