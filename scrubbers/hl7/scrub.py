@@ -32,6 +32,7 @@ from scrubbers.hl7.free_text import (
     escape_payloads,
     leaf_splitter,
     leaves_by_component,
+    scrub_address_layouts,
     scrub_words,
     sweep,
     text_field,
@@ -433,7 +434,7 @@ class HL7Scrubber:
             d = walk.d
             if d.component not in raw and d.subcomponent not in raw and d.repetition not in raw:
                 return leaf(raw, walk)
-            return leaves_by_component(raw, walk, leaf)
+            return leaves_by_component(scrub_address_layouts(raw, walk), walk, leaf)
 
         self._deferred.add(handle)
         self._simple.add(handle)
@@ -498,6 +499,7 @@ class HL7Scrubber:
             d = walk.d
             if d.component not in raw and d.subcomponent not in raw and d.repetition not in raw:
                 return leaf(raw, walk)
+            raw = scrub_address_layouts(raw, walk)
             if d.subcomponent in raw and ("://" in raw or "?" in raw):
                 return leaves_by_component(raw, walk, leaf)
             leaves = leaf_splitter(d).split(raw)

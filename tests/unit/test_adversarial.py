@@ -480,3 +480,27 @@ def test_an_observation_named_age_holds_an_age(obx: str) -> None:
 def test_observations_that_are_no_persons_age_keep_their_numbers(obx: str) -> None:
     out = process(MSH.replace("ADT^A01^ADT_A01", "ORU^R01^ORU_R01") + PID + "OBR|1\r" + obx + "\r")
     assert out.value.decode().split("\r")[3] == obx
+
+
+@pytest.mark.parametrize("preset", ["safe-harbor", "pseudonymized"])
+def test_an_address_shifted_into_a_string_or_code_field_is_an_address(preset: str) -> None:
+    """A sender two fields off in IN1 put the insured's address in IN1-21 (ST) and a
+    Z-segment repeated it: free text kept the street (no street suffix the detector
+    knows) and the ZIP (five digits without a state before it)."""
+    in1 = (
+        "IN1|1|PLAN7|INS77|Acme Insurance|||||||||||||||QUILLFEATHER^OSWIN||19590101|"
+        "Calle Brambleza 1140 Col Fenwick^^Marshby^NH^03301^USA\r"
+    )
+    zpi = "ZPI|1|Via Nebbiosa 77 Int 4^^Fogwick^VT^05401-2233\r"
+    out = process(MSH + PID + in1 + zpi, preset=preset).value.decode()
+    for value in ("Brambleza", "1140", "03301", "Nebbiosa", "05401"):
+        assert value not in out
+    if preset == "safe-harbor":  # the pseudonymized preset keeps cities
+        assert "Marshby" not in out and "Fogwick" not in out
+    assert "^NH^" in out and "^VT^" in out
+
+
+def test_coded_values_and_lists_are_no_address_layouts() -> None:
+    obx = "OBX|1|CWE|8302-2^Height^LN||12345^Glucose^LN^^^^^^Lakeview style 2^^^^^98765|cm\r"
+    out = process(MSH.replace("ADT^A01^ADT_A01", "ORU^R01^ORU_R01") + PID + "OBR|1\r" + obx)
+    assert out.value.decode().split("\r")[3] == obx.rstrip("\r")
