@@ -262,7 +262,8 @@ DETECTORS: Final = (
         _re(
             # Every letter IGNORECASE reads as m, s, p or i (long s, dotless and dotted I).
             "(?-i:[MSPImspi\u0130\u0131\u017f])(?<!\\w[mspi])"
-            r"(?:(?<=m)(?:ember|edicaid|edicare)|(?<=s)ubscriber|(?<=p)(?:olicy|lan)|(?<=i)nsurance)"
+            r"(?:(?<=m)(?:ember|edicaid|edicare)|(?<=s)ubscriber|(?<=p)(?:olicy|lan)"
+            r"|(?<=i)ns(?:urance|\.)?)"
             r"\s*(?:id|number|no\.?|#)"
             rf"{_SEP}(?P<value>[a-z]*-?\d[a-z0-9-]{{2,}})\b"
         ),
@@ -634,7 +635,10 @@ AGE_PATTERNS: Final = (
             r"|y(?:o|/o)?(?=[FM]\b))(?:\s*-?\s*old)?"
         )
     ),
-    DatePattern(_re(r"(?=a)\b(?:age[ds]?|aged)\s*:?\s*(?P<age>\d{2,3})\b"), "age"),
+    # "age 93", "age: 93", "age=93", "Age: 93y".
+    DatePattern(
+        _re(r"(?=a)\b(?:age[ds]?|aged)\s*[:=]?\s*(?P<age>\d{2,3})(?:y(?:rs?|o)?)?\b"), "age"
+    ),
 )
 
 
