@@ -120,6 +120,17 @@ def _re(pattern: str) -> re.Pattern[str]:
 _PHONE_NUMBER: Final = (
     r"(?:\(\d{3}\)\s?\d{3}[\s.-]?\d{4}|\d{3}[\s.-]\d{3}[\s.-]\d{4}|\d{3}/\d{3}/\d{4}|\d{3}-\d{7})"
 )
+# A phone number as digit groups with separators (6 to 15 digits, a group at most 8
+# digits, an optional "+" or "00" and area code in parentheses; not a date): separators
+# are required between groups, so a failed match backtracks linearly.
+_GROUPED_NUMBER: Final = (
+    r"(?=(?:[\s()./-]*\d){6})(?!(?:[\s()./-]*\d){16})(?!\d{1,4}(?P<dsep>[/.-])\d{1,2}(?P=dsep)\d{2,4}(?!\d))"
+    # A trunk prefix (0), "+" or "(" first, or three groups ("55 7414 0974"): not two
+    # years or a pair of counts.
+    r"(?=[+(0]|(?:\d{1,8}(?:[\s./]|\s?-\s?)){2}\d)"
+    r"(?:\+|00)?(?:\(\d{1,5}\)\s?)?\d{1,8}"
+    r"(?:(?:[\s./]|\s?-\s?)\(?\d{1,8}\)?){0,7}(?![\d/-]|\.\d)"
+)
 # A phone extension: "555-123-4567 x123", "ext. 12".
 _EXTENSION: Final = r"(?:\s*(?:x|ext\b\.?|extension)\s*\d{1,6}\b)?"
 # "." in an address, or "(dot)", "[dot]", " dot " when it is spelled out.
@@ -212,6 +223,29 @@ DETECTORS: Final = (
         ),
         "value",
         requires="phone",
+    ),
+    # After the same words, a number written the way other countries group digits
+    # ("07700 900123", "0711/2468135", "Tel (0711) 24 68 135", "06 12 34 56 78"): 6 to
+    # 15 digits in groups joined by spaces, "-", "/" or "."; a "tel 020 7946 0958" was
+    # cut after its first seven digits.
+    Detector(
+        "phone-context-grouped",
+        Kind.PHONE,
+        _re(
+            r"(?-i:[TPCMBtpcmb])(?<!\w[tpcmb])(?:(?<=t)(?:el(?:ephone|efon)?|\u00e9l(?:\u00e9phone)?)"
+            r"|(?<=p)(?:hone|h\s*[:#]|ager)|(?<=c)(?:ell(?:\s?phone|\s*[:#])|all(?:ed)?|ontact(?:ed)?)"
+            r"|(?<=m)ob(?:ile)?|(?<=b)eeper)"
+            rf"\b\.?(?:\s*(?:no\b\.?|number|num|#))?[^\d\n+]{{0,20}}?(?P<value>{_GROUPED_NUMBER})"
+        ),
+        "value",
+        requires="phone",
+    ),
+    Detector(
+        "fax-grouped",
+        Kind.FAX,
+        _re(rf"(?=f)\bfax(?: number| no\.?| #)?\s*[:#]?\s*(?P<value>{_GROUPED_NUMBER})"),
+        "value",
+        requires="fax",
     ),
     Detector(
         "phone-international",
@@ -660,7 +694,10 @@ _OBFUSCATED_HINTS: Final = ("at)", "at]", "at}", "at>", " dot ", " @", "@ ")
 # Substrings without which a context detector cannot match (a cheap pre-check).
 _CONTEXT_HINTS: Final = (
     ("ssn", ("ssn", "ss#", "ss #", "ss no", "soc")),
-    ("phone", ("tel", "phone", "ph", "cell", "mobile", "pager", "beeper", "call", "contact")),
+    (
+        "phone",
+        ("tel", "t\u00e9l", "phone", "ph", "cell", "mob", "pager", "beeper", "call", "contact"),
+    ),
     ("vehicle", ("licen", "lic", "dl", "vin", "plate")),
     ("device", ("serial", "s/n", "sn", "udi", "(01)")),
     ("v3-id", ("extension",)),
