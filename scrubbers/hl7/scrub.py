@@ -603,6 +603,15 @@ class HL7Scrubber:
         )
         address_rest = self._companions[as_address]
         as_text = self._text_leaf(path, 0, datatype, role)
+        # A county code is digits (PID-12 "25017", FIPS; "017"): a policy that removes or
+        # changes counties does so whatever the field holds (digits that are no county
+        # are PHI typed in the wrong field); free text would keep both. A city with
+        # digits ("Born at 42 Lantern Row") stays text, read word by word.
+        removed = (
+            kind is Kind.COUNTY
+            and self.scrubber.policy.resolve(self._target(path, 0, kind, role, datatype)).method
+            != "keep"
+        )
 
         def handle(raw: str, walk: Walk) -> str:
             d = walk.d
@@ -610,7 +619,7 @@ class HL7Scrubber:
             for i, rep in enumerate(reps):
                 if d.component in rep:
                     reps[i] = as_address(rep, walk)
-                elif not HAS_DIGIT.search(rep):
+                elif removed or not HAS_DIGIT.search(rep):
                     reps[i] = as_place(rep, walk)
             return d.repetition.join(reps)
 
@@ -620,7 +629,7 @@ class HL7Scrubber:
             for i, rep in enumerate(reps):
                 if d.component in rep:
                     reps[i] = address_rest(rep, walk)
-                elif HAS_DIGIT.search(rep):
+                elif not removed and HAS_DIGIT.search(rep):
                     reps[i] = as_text(rep, walk)
             return d.repetition.join(reps)
 

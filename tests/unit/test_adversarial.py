@@ -504,3 +504,13 @@ def test_coded_values_and_lists_are_no_address_layouts() -> None:
     obx = "OBX|1|CWE|8302-2^Height^LN||12345^Glucose^LN^^^^^^Lakeview style 2^^^^^98765|cm\r"
     out = process(MSH.replace("ADT^A01^ADT_A01", "ORU^R01^ORU_R01") + PID + "OBR|1\r" + obx)
     assert out.value.decode().split("\r")[3] == obx.rstrip("\r")
+
+
+@pytest.mark.parametrize("county", ["25017", "017", "Middlesex 017", "MA017"])
+def test_a_county_code_with_digits_is_a_county(county: str) -> None:
+    """PID-12 holds a county code, FIPS digits: a value with digits went to free text,
+    which kept it, although Safe Harbor removes counties."""
+    fields = PID.rstrip("\r").split("|")
+    fields[12:] = [county, *fields[13:]]
+    out = process(MSH + "|".join(fields) + "\r").value.decode()
+    assert out.split("\r")[1].split("|")[12] == ""
