@@ -514,3 +514,17 @@ def test_a_county_code_with_digits_is_a_county(county: str) -> None:
     fields[12:] = [county, *fields[13:]]
     out = process(MSH + "|".join(fields) + "\r").value.decode()
     assert out.split("\r")[1].split("|")[12] == ""
+
+
+@pytest.mark.parametrize("preset", ["safe-harbor", "pseudonymized"])
+def test_a_six_digit_legacy_birth_date_is_no_year_and_month(preset: str) -> None:
+    """PID-7 "610303" (YYMMDD, legacy senders) was read as YYYYMM, March of 6103, and
+    came out as "6103" (Safe Harbor) or "610311": the birth year and month."""
+    fields = PID.rstrip("\r").split("|")
+    fields[7] = "610303"
+    out = process(MSH + "|".join(fields) + "\r", preset=preset).value.decode()
+    assert out.split("\r")[1].split("|")[7] == ""
+    fields[7] = "196103"  # a real YYYYMM still reads as one
+    out = process(MSH + "|".join(fields) + "\r", preset=preset).value.decode()
+    birth = out.split("\r")[1].split("|")[7]
+    assert birth == "1961" if preset == "safe-harbor" else len(birth) == 6 and birth != "196103"
