@@ -528,3 +528,14 @@ def test_a_six_digit_legacy_birth_date_is_no_year_and_month(preset: str) -> None
     out = process(MSH + "|".join(fields) + "\r", preset=preset).value.decode()
     birth = out.split("\r")[1].split("|")[7]
     assert birth == "1961" if preset == "safe-harbor" else len(birth) == 6 and birth != "196103"
+
+
+@pytest.mark.parametrize(
+    "given", ['ZEPHYRINA "ZEPH"', "ZEPHYRINA (ZEPH)", "ZEPHYRINA 'ZEPH'", "ZEPHYRINA/ZEPH"]
+)
+def test_a_nickname_quoted_in_the_given_name_is_replaced_in_notes(given: str) -> None:
+    """Registration systems write the name a person goes by in quotes or brackets after
+    the given name; the quoted part was no searchable part, so "Zeph" stayed in notes."""
+    pid = PID.replace("QUILLFEATHER^ZEPHYRINA^M", f"QUILLFEATHER^{given}")
+    out = process(MSH + pid + "NTE|1||Zeph was seen; ZEPH ok\r").value.decode()
+    assert "zeph" not in out.casefold()
