@@ -344,6 +344,21 @@ class HL7Scrubber:
                 if companion is not None:
                     after[number - offset] = companion
         known = (max(datatypes) - offset) if datatypes else 0
+        if datatypes:
+            # Fields a newer version adds and a field rule classifies (PRT-16 and -20,
+            # the device's identifier and serial number, in 2.8.2) are sent under older
+            # MSH-12 values too: by their rule, not as free text. Other fields beyond
+            # this version's tables stay unknown content.
+            number = max(datatypes) + 1
+            while (added := defined_datatype(version, name, number)) is not None:
+                if f"{name}-{number}" in tables.FIELD_RULES:
+                    handler = self._field_handler(name, number, added, role)
+                    if handler is not None:
+                        handlers[number - offset] = handler
+                        companion = self._companions.get(handler)
+                        if companion is not None:
+                            after[number - offset] = companion
+                number += 1
         beyond = None
         if name == "QPD":
             # QPD-3 on: query parameters, whatever the version says (2.3 has no QPD).

@@ -539,3 +539,16 @@ def test_a_nickname_quoted_in_the_given_name_is_replaced_in_notes(given: str) ->
     pid = PID.replace("QUILLFEATHER^ZEPHYRINA^M", f"QUILLFEATHER^{given}")
     out = process(MSH + pid + "NTE|1||Zeph was seen; ZEPH ok\r").value.decode()
     assert "zeph" not in out.casefold()
+
+
+@pytest.mark.parametrize("version", ["2.7", "2.8", "2.8.2"])
+def test_the_device_serial_number_in_prt_is_a_device_identifier(version: str) -> None:
+    """PRT-20 (device serial number, 2.8.2) was free text, and beyond the 2.7 and 2.8
+    tables unknown content: a pacemaker's serial "SN-PM-55443322" came out as sent."""
+    device = ["UDI-0064316-9007222^^2.51^ISO", "20200101", "20300101", "LOT77", "SN-PM-55443322"]
+    prt = "|".join(["PRT", "1", "AD", "", "IMPL^Implant^HL70912", *[""] * 11, *device])
+    msh = MSH.replace("ADT^A01^ADT_A01", "ORU^R01^ORU_R01").replace("2.5.1", version)
+    out = process(msh + PID + "OBR|1\r" + prt + "\r").value.decode()
+    fields = out.split("\r")[3].split("|")
+    assert "55443322" not in out and "0064316" not in out
+    assert fields[17:20] == ["2020", "2030", "LOT77"]
