@@ -8,6 +8,7 @@ that kind of PHI; no free-text pattern could tell a name or a city.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any, Final
 
@@ -119,6 +120,12 @@ def names_an_age(label: Any) -> bool:
     value is the person's age."""
     if not isinstance(label, str) or not 3 <= len(label) <= 80:
         return False
+    return _names_an_age(label)
+
+
+# Observation names recur in every result of a feed: memoized, bounded.
+@functools.lru_cache(maxsize=4096)
+def _names_an_age(label: str) -> bool:
     text = label.casefold().translate(_LABEL_PARENS)
     text = " ".join(text.split()).rstrip("?:*.# ").replace("\u2019", "'")
     return _AGE_LABEL.fullmatch(text) is not None
