@@ -24,6 +24,9 @@ _HL7_REST: Final = re.compile(r"(?:\d{2}(?:\d{2}(?:\d{2}(?:\.\d{1,4})?)?)?)?(?:[
 _ISO_REST: Final = re.compile(r"(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:Z|[+-]\d{2}:\d{2})?")
 
 _Split = tuple[int, int | None, int | None, bool, str]
+# Years a year-and-month HL7 value (YYYYMM) can name; outside them its six digits are
+# another layout.
+_PLAUSIBLE_YEARS: Final = (1800, 2200)
 
 
 class DateFormatError(ValueError):
@@ -80,7 +83,17 @@ def _split_partial(text: str, iso: bool) -> _Split:
     month = int(month_s) if month_s else None
     if month is not None and not 1 <= month <= 12:
         raise DateFormatError("date out of range (month)")
-    return int(year_s), month, int(day_s) if day_s else None, iso, rest
+    year = int(year_s)
+    if (
+        not iso
+        and day_s is None
+        and month_s
+        and not _PLAUSIBLE_YEARS[0] <= year <= _PLAUSIBLE_YEARS[1]
+    ):
+        # Six digits that are no YYYYMM: a legacy YYMMDD ("610303" read as March 6103
+        # kept "6103", the birth year and month).
+        raise DateFormatError("date out of range (year)")
+    return year, month, int(day_s) if day_s else None, iso, rest
 
 
 def _calendar(year: int, month: int | None, day: int | None) -> date:

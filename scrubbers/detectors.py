@@ -120,6 +120,17 @@ def _re(pattern: str) -> re.Pattern[str]:
 _PHONE_NUMBER: Final = (
     r"(?:\(\d{3}\)\s?\d{3}[\s.-]?\d{4}|\d{3}[\s.-]\d{3}[\s.-]\d{4}|\d{3}/\d{3}/\d{4}|\d{3}-\d{7})"
 )
+# A phone number as digit groups with separators (6 to 15 digits, a group at most 8
+# digits, an optional "+" or "00" and area code in parentheses; not a date): separators
+# are required between groups, so a failed match backtracks linearly.
+_GROUPED_NUMBER: Final = (
+    r"(?=(?:[\s()./-]*\d){6})(?!(?:[\s()./-]*\d){16})(?!\d{1,4}(?P<dsep>[/.-])\d{1,2}(?P=dsep)\d{2,4}(?!\d))"
+    # A trunk prefix (0), "+" or "(" first, or three groups ("55 7414 0974"): not two
+    # years or a pair of counts.
+    r"(?=[+(0]|(?:\d{1,8}(?:[\s./]|\s?-\s?)){2}\d)"
+    r"(?:\+|00)?(?:\(\d{1,5}\)\s?)?\d{1,8}"
+    r"(?:(?:[\s./]|\s?-\s?)\(?\d{1,8}\)?){0,7}(?![\d/-]|\.\d)"
+)
 # A phone extension: "555-123-4567 x123", "ext. 12".
 _EXTENSION: Final = r"(?:\s*(?:x|ext\b\.?|extension)\s*\d{1,6}\b)?"
 # "." in an address, or "(dot)", "[dot]", " dot " when it is spelled out.
@@ -213,6 +224,29 @@ DETECTORS: Final = (
         "value",
         requires="phone",
     ),
+    # After the same words, a number written the way other countries group digits
+    # ("07700 900123", "0711/2468135", "Tel (0711) 24 68 135", "06 12 34 56 78"): 6 to
+    # 15 digits in groups joined by spaces, "-", "/" or "."; a "tel 020 7946 0958" was
+    # cut after its first seven digits.
+    Detector(
+        "phone-context-grouped",
+        Kind.PHONE,
+        _re(
+            r"(?-i:[TPCMBtpcmb])(?<!\w[tpcmb])(?:(?<=t)(?:el(?:ephone|efon)?|\u00e9l(?:\u00e9phone)?)"
+            r"|(?<=p)(?:hone|h\s*[:#]|ager)|(?<=c)(?:ell(?:\s?phone|\s*[:#])|all(?:ed)?|ontact(?:ed)?)"
+            r"|(?<=m)ob(?:ile)?|(?<=b)eeper)"
+            rf"\b\.?(?:\s*(?:no\b\.?|number|num|#))?[^\d\n+]{{0,20}}?(?P<value>{_GROUPED_NUMBER})"
+        ),
+        "value",
+        requires="phone",
+    ),
+    Detector(
+        "fax-grouped",
+        Kind.FAX,
+        _re(rf"(?=f)\bfax(?: number| no\.?| #)?\s*[:#]?\s*(?P<value>{_GROUPED_NUMBER})"),
+        "value",
+        requires="fax",
+    ),
     Detector(
         "phone-international",
         Kind.PHONE,
@@ -262,7 +296,8 @@ DETECTORS: Final = (
         _re(
             # Every letter IGNORECASE reads as m, s, p or i (long s, dotless and dotted I).
             "(?-i:[MSPImspi\u0130\u0131\u017f])(?<!\\w[mspi])"
-            r"(?:(?<=m)(?:ember|edicaid|edicare)|(?<=s)ubscriber|(?<=p)(?:olicy|lan)|(?<=i)nsurance)"
+            r"(?:(?<=m)(?:ember|edicaid|edicare)|(?<=s)ubscriber|(?<=p)(?:olicy|lan)"
+            r"|(?<=i)ns(?:urance|\.)?)"
             r"\s*(?:id|number|no\.?|#)"
             rf"{_SEP}(?P<value>[a-z]*-?\d[a-z0-9-]{{2,}})\b"
         ),
@@ -428,7 +463,8 @@ SHAPE_DETECTORS: Final = (
         re.compile(
             # A word of the street line ends with a period only as an abbreviation
             # (N., St.): "2 hours ago. ECG shows ST" crosses a sentence end.
-            rf"\d(?<!\w\d)\d{{0,5}}\s+(?:(?:[A-Z]{{1,2}}\.|[A-Z][a-zA-Z'-]*(?:\.[A-Z][a-zA-Z'-]*)*)\s+){{1,4}}"
+            # The house number may carry a unit letter or a range ("12B", "12-14").
+            rf"\d(?<!\w\d)\d{{0,5}}(?:[A-Z]|-\d{{1,5}})?\s+(?:(?:[A-Z]{{1,2}}\.|[A-Z][a-zA-Z'-]*(?:\.[A-Z][a-zA-Z'-]*)*)\s+){{1,4}}"
             rf"{_STREET_SUFFIX}",
             re.IGNORECASE,
         ),
@@ -626,9 +662,17 @@ def age_in_words(text: str) -> int:
 # Numeric ages (on texts with a digit); the second needs the word "age".
 AGE_PATTERNS: Final = (
     DatePattern(
-        _re(r"(?P<age>\d(?<!\w\d)\d{1,2})\s*-?\s*(?:years?|yrs?|y/?o|yo)\b(?:\s*-?\s*old)?")
+        # "93 yo", "93 y/o", "93 y.o.", "93-y-o", and the clinical shorthand with the
+        # sex glued on ("93yoF", "93yM").
+        _re(
+            r"(?P<age>\d(?<!\w\d)\d{1,2})\s*-?\s*(?:(?:years?|yrs?)\b|y[/.-]?o\b\.?"
+            r"|y(?:o|/o)?(?=[FM]\b))(?:\s*-?\s*old)?"
+        )
     ),
-    DatePattern(_re(r"(?=a)\b(?:age[ds]?|aged)\s*:?\s*(?P<age>\d{2,3})\b"), "age"),
+    # "age 93", "age: 93", "age=93", "Age: 93y".
+    DatePattern(
+        _re(r"(?=a)\b(?:age[ds]?|aged)\s*[:=]?\s*(?P<age>\d{2,3})(?:y(?:rs?|o)?)?\b"), "age"
+    ),
 )
 
 
@@ -650,7 +694,10 @@ _OBFUSCATED_HINTS: Final = ("at)", "at]", "at}", "at>", " dot ", " @", "@ ")
 # Substrings without which a context detector cannot match (a cheap pre-check).
 _CONTEXT_HINTS: Final = (
     ("ssn", ("ssn", "ss#", "ss #", "ss no", "soc")),
-    ("phone", ("tel", "phone", "ph", "cell", "mobile", "pager", "beeper", "call", "contact")),
+    (
+        "phone",
+        ("tel", "t\u00e9l", "phone", "ph", "cell", "mob", "pager", "beeper", "call", "contact"),
+    ),
     ("vehicle", ("licen", "lic", "dl", "vin", "plate")),
     ("device", ("serial", "s/n", "sn", "udi", "(01)")),
     ("v3-id", ("extension",)),

@@ -8,6 +8,7 @@ that kind of PHI; no free-text pattern could tell a name or a city.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any, Final
 
@@ -101,3 +102,30 @@ def answer_kind(label: Any, bare_names: bool = True) -> Kind | None:
     if not bare_names and text in _BARE_LABELS:
         return None
     return next((kind for pattern, kind in ANSWER_LABELS if pattern.fullmatch(text)), None)
+
+
+# An observation whose name says its number is the person's age in years ("Age",
+# "Patient age", "Age at collection", "Age (years)", "Age at diagnosis"); not a
+# gestational, bone or menstrual age, nor an age group (none starts with "age").
+_AGE_LABEL: Final = re.compile(
+    _PERSON + r"(?:(?:current|reported|estimated|calculated|stated)\s+)?age"
+    r"(?:\s+(?:at|on|of|when)(?:\s+[a-z'/-]+){1,4}"
+    r"|\s+(?:estimated|reported|calculated|stated|now|today))?"
+    r"(?:\s*\[?(?:in\s+)?(?:years?|yrs?|y|a)\]?)?"
+)
+
+
+def names_an_age(label: Any) -> bool:
+    """Whether an observation's name (OBX-3 text, an Observation's code text) says its
+    value is the person's age."""
+    if not isinstance(label, str) or not 3 <= len(label) <= 80:
+        return False
+    return _names_an_age(label)
+
+
+# Observation names recur in every result of a feed: memoized, bounded.
+@functools.lru_cache(maxsize=4096)
+def _names_an_age(label: str) -> bool:
+    text = label.casefold().translate(_LABEL_PARENS)
+    text = " ".join(text.split()).rstrip("?:*.# ").replace("\u2019", "'")
+    return _AGE_LABEL.fullmatch(text) is not None

@@ -138,11 +138,15 @@ NAME_PARTICLES: Final = frozenset(
         "unk", "test", "patient", "family", "name",
     }
 )  # fmt: skip
-_NAME_SPLIT: Final = re.compile(r"[\s\-\u2010\u2011\u2013]+")
+_NAME_SPLIT: Final = re.compile(r"[\s\-\u2010\u2011\u2013/]+")
+# Around a part: punctuation, and the quotes and brackets registration systems put
+# around the name a person goes by ('ROBERT "BOB"', 'ROBERT (BOB)').
+_PART_EDGES: Final = ".,;:\"'()[]{}<>\u201c\u201d\u2018\u2019\u00ab\u00bb"
 
 
 def name_parts(value: str) -> list[str]:
-    """The searchable parts of a compound name ('Quillfeather-Smythe', 'Zebulon Ambrose').
+    """The searchable parts of a compound name ('Quillfeather-Smythe', 'Zebulon Ambrose',
+    'Zephyrina "Zeph"', 'Zephyrina/Zeph').
 
     Empty for a one-word name or a value with digits; parts shorter than two
     letters and particles such as 'de' or 'van' are left out.
@@ -152,7 +156,7 @@ def name_parts(value: str) -> list[str]:
         return []  # one word, or a code in a name field ("OBX-SAC-10.1"), not a person's name
     return [
         piece
-        for piece in (p.strip(".,") for p in pieces)
+        for piece in (p.strip(_PART_EDGES) for p in pieces)
         if len(piece) >= MIN_TERM_LENGTH and piece.casefold() not in NAME_PARTICLES
     ]
 

@@ -79,6 +79,13 @@ CHARSETS: Final[dict[str, str]] = {
     "LATIN-1": "latin-1",
     "ISO-8859-15": "iso8859-15",
     "US-ASCII": "ascii",
+    # The other ISO 8859 parts spelled as codecs name them, and the Windows code pages
+    # of Central and Eastern European, Cyrillic, Greek, Turkish, Baltic and Vietnamese
+    # feeds (a Polish HIS declares CP1250): not in table 0211, sent all the same.
+    **{f"ISO-8859-{n}": f"iso8859-{n}" for n in (2, 3, 4, 5, 6, 7, 8, 9, 13)},
+    **{f"ISO8859-{n}": f"iso8859-{n}" for n in (2, 3, 4, 5, 6, 7, 8, 9, 13, 15)},
+    **{f"CP{n}": f"cp{n}" for n in range(1250, 1259) if n != 1252},
+    **{f"WINDOWS-{n}": f"cp{n}" for n in range(1250, 1259) if n != 1252},
 }
 
 

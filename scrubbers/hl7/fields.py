@@ -170,6 +170,10 @@ DATATYPE_COMPONENTS: Final[dict[str, dict[int, ComponentRule]]] = {
         7: ComponentRule(PHONE_OR_FAX),
         8: ComponentRule(PHONE_OR_FAX),
         9: ComponentRule(PHONE_OR_FAX),
+        # Extension prefix and speed dial code: senders one off from XTN.12 put the
+        # unformatted number in XTN.11, where free text would keep a bare ten digits.
+        10: ComponentRule(PHONE_OR_FAX),
+        11: ComponentRule(PHONE_OR_FAX),
         12: ComponentRule(PHONE_OR_FAX),
         **_dates(13, 14),
     },
@@ -325,6 +329,17 @@ FIELD_RULES: Final[dict[str, FieldRule]] = {
     ),
     **_rules("ARV", f5=TEXT),
     **_rules("RF1", f14=TEXT),
+    # The implanted or used device (2.8.2+; also sent with older MSH-12 values, beyond
+    # those versions' tables): its identifier (UDI) and serial number identify the
+    # patient's device (Safe Harbor), its manufacture and expiry dates are dates. The
+    # lot number (PRT-19) is shared by a batch: free text.
+    **_rules(
+        "PRT",
+        f16=FieldRule(Kind.DEVICE_ID, datatype="EI"),
+        f17=FieldRule(Kind.DATE, datatype="DTM"),
+        f18=FieldRule(Kind.DATE, datatype="DTM"),
+        f20=FieldRule(Kind.DEVICE_ID, datatype="ST"),
+    ),
 }
 
 # Fields of these datatypes are free text (fail closed: whatever a sender types

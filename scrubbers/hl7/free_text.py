@@ -328,6 +328,67 @@ def _coded(parts: list[str]) -> bool:
     )
 
 
+# A repetition of free text in an address's layout (XAD: street^other^city^state^postal
+# code[^country^type^other^county]), as senders that shift fields write one (IN1-19's
+# insured address two fields on, in IN1-21) or as a Z-segment repeats PID-11: a
+# street with a letter, a place name for the city, no digits in the state, and a
+# postal code (US ZIP or ZIP+4, Canadian, British, Dutch, Polish).
+_POSTAL_CODE: Final = re.compile(
+    r"\d{5}(?:-\d{4})?|\d{2}-\d{3}|\d{4} ?[A-Z]{2}|[A-Z]\d[A-Z] ?\d[A-Z]\d"
+    r"|[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}"
+)
+_PLACE_NAME: Final = re.compile(r"[^\W\d_]+(?:[ .'\-]+[^\W\d_]+)*\.?")
+_LETTER: Final = re.compile(r"[^\W\d_]")
+_ADDRESS_MIN_SEPARATORS: Final = 4  # street^other^city^state^postal code
+_ADDRESS_PARTS: Final = {
+    0: Target(Kind.STREET_ADDRESS, Role.UNKNOWN, "hl7v2", "", ""),
+    1: Target(Kind.STREET_ADDRESS, Role.UNKNOWN, "hl7v2", "", ""),
+    2: Target(Kind.CITY, Role.UNKNOWN, "hl7v2", "", ""),
+    4: Target(Kind.ZIP, Role.UNKNOWN, "hl7v2", "", ""),
+    8: Target(Kind.COUNTY, Role.UNKNOWN, "hl7v2", "", ""),
+}
+
+
+def _address_layout(comps: list[str], sub: str) -> bool:
+    if len(comps) < 5:
+        return False
+    street, city, state, postal = (comps[i].split(sub, 1)[0].strip() for i in (0, 2, 3, 4))
+    return (
+        _POSTAL_CODE.fullmatch(postal) is not None
+        and _PLACE_NAME.fullmatch(city) is not None
+        and _LETTER.search(street) is not None
+        and not any(c.isdigit() for c in state)
+    )
+
+
+def _scrub_address(comps: list[str], walk: Walk) -> None:
+    """The street, city, postal code and county of an address-shaped repetition, as
+    in an XAD (removed, or generalized, as the policy says)."""
+    sub_sep = walk.d.subcomponent
+    for index, target in _ADDRESS_PARTS.items():
+        if index < len(comps) and comps[index]:
+            comps[index] = sub_sep.join(
+                walk.write(walk.apply(sub, target), sub) if sub else sub
+                for sub in comps[index].split(sub_sep)
+            )
+
+
+def scrub_address_layouts(raw: str, walk: Walk) -> str:
+    """``raw`` (free text, a code or string field) with the street, city, postal code
+    and county of each repetition in an address's layout scrubbed as an XAD's; the
+    free-text pass then reads what is left."""
+    d = walk.d
+    if raw.count(d.component) < _ADDRESS_MIN_SEPARATORS:
+        return raw
+    reps = raw.split(d.repetition)
+    for r, rep in enumerate(reps):
+        comps = rep.split(d.component)
+        if len(comps) > _ADDRESS_MIN_SEPARATORS and _address_layout(comps, d.subcomponent):
+            _scrub_address(comps, walk)
+            reps[r] = d.component.join(comps)
+    return d.repetition.join(reps)
+
+
 def _leaf_by_leaf(raw: str, walk: Walk, leaf: Callable[[str, Walk], str], keep_codes: bool) -> str:
     """``raw`` with each leaf through ``leaf``; with ``keep_codes``, the code leaves
     of a coded value (see :func:`_coded`) are free text instead."""
@@ -339,6 +400,8 @@ def _leaf_by_leaf(raw: str, walk: Walk, leaf: Callable[[str, Walk], str], keep_c
         if d.component in rep:
             add_layout_name(walk, rep)
         comps = rep.split(d.component)
+        if _address_layout(comps, d.subcomponent):
+            _scrub_address(comps, walk)
         coded = keep_codes and _coded(comps)
         for c, comp in enumerate(comps):
             if joined_url(comp, d.subcomponent):

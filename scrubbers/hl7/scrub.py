@@ -32,6 +32,7 @@ from scrubbers.hl7.free_text import (
     escape_payloads,
     leaf_splitter,
     leaves_by_component,
+    scrub_address_layouts,
     scrub_words,
     sweep,
     text_field,
@@ -61,7 +62,7 @@ from scrubbers.hl7.walk import (
 from scrubbers.identifier_types import IDENTIFIER_TYPES
 from scrubbers.identity import IdentityUnresolvedError
 from scrubbers.kinds import DATE_KINDS, Kind, Role
-from scrubbers.labels import answer_kind
+from scrubbers.labels import answer_kind, names_an_age
 from scrubbers.methods import Outcome, Removal
 from scrubbers.policy import Rule
 from scrubbers.report import ScrubReport, internal_error
@@ -110,6 +111,25 @@ class SegmentPlan:
     # the handler of fields beyond the reference (or of every field of an unknown
     # segment): free text, or QPD's query parameters
     beyond: FieldHandler | None = None
+
+
+_CALLED_BY: Final = 14  # XPN.15, 0-based
+_AGE_VALUE_TYPES: Final = frozenset({"NM", "SN", "ST", ""})
+
+
+def _is_age(observation: str, walk: Walk) -> bool:
+    """OBX-3 names the patient's age: a LOINC age code, or a text (.2, .5, .9, .11) that
+    says so ("Age", "Patient age", "Age at collection" with a local code)."""
+    d = walk.d
+    concept = observation.split(d.repetition, 1)[0].split(d.component)
+    if concept[0].strip() in tables.AGE_OBSERVATION_CODES:
+        return True
+    return any(
+        number <= len(concept)
+        and concept[number - 1]
+        and names_an_age(er7.readable(concept[number - 1], d, walk.codec))
+        for number in tables.CODED_TEXT_COMPONENTS
+    )
 
 
 # HL7 NM: an optional sign, digits, an optional decimal point (SI and SNM are narrower).
@@ -324,6 +344,21 @@ class HL7Scrubber:
                 if companion is not None:
                     after[number - offset] = companion
         known = (max(datatypes) - offset) if datatypes else 0
+        if datatypes:
+            # Fields a newer version adds and a field rule classifies (PRT-16 and -20,
+            # the device's identifier and serial number, in 2.8.2) are sent under older
+            # MSH-12 values too: by their rule, not as free text. Other fields beyond
+            # this version's tables stay unknown content.
+            number = max(datatypes) + 1
+            while (added := defined_datatype(version, name, number)) is not None:
+                if f"{name}-{number}" in tables.FIELD_RULES:
+                    handler = self._field_handler(name, number, added, role)
+                    if handler is not None:
+                        handlers[number - offset] = handler
+                        companion = self._companions.get(handler)
+                        if companion is not None:
+                            after[number - offset] = companion
+                number += 1
         beyond = None
         if name == "QPD":
             # QPD-3 on: query parameters, whatever the version says (2.3 has no QPD).
@@ -414,7 +449,7 @@ class HL7Scrubber:
             d = walk.d
             if d.component not in raw and d.subcomponent not in raw and d.repetition not in raw:
                 return leaf(raw, walk)
-            return leaves_by_component(raw, walk, leaf)
+            return leaves_by_component(scrub_address_layouts(raw, walk), walk, leaf)
 
         self._deferred.add(handle)
         self._simple.add(handle)
@@ -479,6 +514,7 @@ class HL7Scrubber:
             d = walk.d
             if d.component not in raw and d.subcomponent not in raw and d.repetition not in raw:
                 return leaf(raw, walk)
+            raw = scrub_address_layouts(raw, walk)
             if d.subcomponent in raw and ("://" in raw or "?" in raw):
                 return leaves_by_component(raw, walk, leaf)
             leaves = leaf_splitter(d).split(raw)
@@ -582,6 +618,15 @@ class HL7Scrubber:
         )
         address_rest = self._companions[as_address]
         as_text = self._text_leaf(path, 0, datatype, role)
+        # A county code is digits (PID-12 "25017", FIPS; "017"): a policy that removes or
+        # changes counties does so whatever the field holds (digits that are no county
+        # are PHI typed in the wrong field); free text would keep both. A city with
+        # digits ("Born at 42 Lantern Row") stays text, read word by word.
+        removed = (
+            kind is Kind.COUNTY
+            and self.scrubber.policy.resolve(self._target(path, 0, kind, role, datatype)).method
+            != "keep"
+        )
 
         def handle(raw: str, walk: Walk) -> str:
             d = walk.d
@@ -589,7 +634,7 @@ class HL7Scrubber:
             for i, rep in enumerate(reps):
                 if d.component in rep:
                     reps[i] = as_address(rep, walk)
-                elif not HAS_DIGIT.search(rep):
+                elif removed or not HAS_DIGIT.search(rep):
                     reps[i] = as_place(rep, walk)
             return d.repetition.join(reps)
 
@@ -599,7 +644,7 @@ class HL7Scrubber:
             for i, rep in enumerate(reps):
                 if d.component in rep:
                     reps[i] = address_rest(rep, walk)
-                elif HAS_DIGIT.search(rep):
+                elif not removed and HAS_DIGIT.search(rep):
                     reps[i] = as_text(rep, walk)
             return d.repetition.join(reps)
 
@@ -615,6 +660,8 @@ class HL7Scrubber:
         field_kind: Kind | None,
     ) -> FieldHandler:
         name_layout = NAME_LAYOUT.get(datatype)
+        # XPN.15 "called by" (2.7+): the name notes use ("Zeph"), learned like a given name.
+        called_by = _CALLED_BY if datatype == "XPN" and _CALLED_BY + 1 in components else -1
         is_identifier = datatype in ("CX", "CK")
         plan: list[_Component] = []
         for number, crule in sorted(components.items()):
@@ -693,6 +740,10 @@ class HL7Scrubber:
                     continue
                 if name_layout is not None:
                     add_name_context(walk, rep, comps, name_layout)
+                    if 0 <= called_by < count and comps[called_by]:
+                        nickname = rep.split(d.component)[called_by].split(sub_sep, 1)[0]
+                        if nickname and comps[called_by].split(sub_sep, 1)[0] != nickname:
+                            add_affix_name(walk, nickname, comps[called_by].split(sub_sep, 1)[0])
                 reps[r] = d.component.join(comps)
             return d.repetition.join(reps)
 
@@ -1029,8 +1080,7 @@ class HL7Scrubber:
             value_type = (
                 fields[2].split(walk.d.component, 1)[0].strip().upper() if len(fields) > 2 else ""
             )
-            code = fields[3].split(walk.d.component, 1)[0].strip() if len(fields) > 3 else ""
-            if code in tables.AGE_OBSERVATION_CODES and value_type in ("NM", "SN", "ST", ""):
+            if value_type in _AGE_VALUE_TYPES and len(fields) > 3 and _is_age(fields[3], walk):
                 age = self._leaf_handler("OBX-5", value_type, role, Kind.AGE)
                 d = walk.d
                 if value_type != "SN" or d.component not in raw or d.repetition in raw:

@@ -418,3 +418,137 @@ def test_verifier_reads_entities_in_hex_payloads_and_unicode_dashes_in_phones() 
     for dash in ("\u2013", "\u2011", "\u2212"):
         note = clean + f"NTE|1||call 617{dash}555{dash}0142\r"
         assert verifier.findings(source, note.encode(), "hl7v2")["phone"], dash
+
+
+# --- red-team round 8 (HL7v2): telecom components, nicknames, ages, house numbers ----
+
+
+def test_a_phone_number_in_the_speed_dial_component_is_a_phone() -> None:
+    """XTN.11 (speed dial code) holding the unformatted number, one component off
+    from XTN.12: free text kept its bare ten digits."""
+    pid = (
+        "PID|1||TST0042^^^GENHOSP^MR||QUILLFEATHER^ZEPHYRINA||19610615|F|||||"
+        "^PRN^PH^^1^617^5550177^^^^6175550178^6175550179~^WPN^FX^^^617^5550180^^^x^6175550181\r"
+    )
+    out = process(MSH + pid).value.decode()
+    for digits in ("6175550178", "6175550179", "5550177", "5550180", "6175550181"):
+        assert digits not in out
+    assert "^PRN^PH^" in out and "^WPN^FX^" in out
+
+
+@pytest.mark.parametrize("preset", ["safe-harbor", "pseudonymized"])
+def test_the_name_a_person_is_called_by_is_replaced_in_notes(preset: str) -> None:
+    """XPN.15 (called by, 2.7+) was replaced in the field but not learned for the
+    free text: "Zephy stable" and "Ozzie at bedside" kept the nicknames."""
+    msh = MSH.replace("2.5.1", "2.8")
+    pid = "PID|1||TST0042^^^GENHOSP^MR||QUILLFEATHER^ZEPHYRINA^^^^^L^^^^^^^^Zephy||19610615|F\r"
+    nk1 = "NK1|1|FERNWHISTLE^OSWALDO^^^^^L^^^^^^^^Ozzie|SPO^Spouse\r"
+    nte = "NTE|1||Zephy stable overnight; Ozzie at bedside, ZEPHY asked for water\r"
+    out = process(msh + pid + nk1 + nte, preset=preset).value.decode()
+    assert "zephy" not in out.casefold() and "ozzie" not in out.casefold()
+    assert "stable overnight" in out and "at bedside" in out
+
+
+@pytest.mark.parametrize(
+    "obx",
+    [
+        "OBX|1|NM|AGE^Patient Age^L||93|a",
+        "OBX|1|NM|PTAGE^Age at collection^99LOC||94|yr",
+        "OBX|1|SN|X1^Age (years)^L||>^95",
+        "OBX|1|NM|21611-9^Age estimated^LN||96|a",
+        "OBX|1|NM|35659-2^Age at specimen collection^LN||97|a",
+        "OBX|1|NM|^^^^^^^^Age at onset||98",
+    ],
+)
+def test_an_observation_named_age_holds_an_age(obx: str) -> None:
+    """Ages over 89 under local codes (OBX-3 text "Age", "Patient Age") or LOINC age
+    codes beyond the four known ones came out as sent."""
+    out = process(MSH.replace("ADT^A01^ADT_A01", "ORU^R01^ORU_R01") + PID + "OBR|1\r" + obx + "\r")
+    value = out.value.decode().split("\r")[3].split("|")[5]
+    assert "90+" in value and not any(str(age) in value for age in range(93, 99))
+
+
+@pytest.mark.parametrize(
+    "obx",
+    [
+        "OBX|1|NM|11884-4^Gestational age^LN||280|d",
+        "OBX|1|NM|BONEAGE^Bone age^L||93|mo",
+        "OBX|1|NM|AGEGRP^Age group^L||93",
+        "OBX|1|NM|HR^Heart rate^L||93|/min",
+    ],
+)
+def test_observations_that_are_no_persons_age_keep_their_numbers(obx: str) -> None:
+    out = process(MSH.replace("ADT^A01^ADT_A01", "ORU^R01^ORU_R01") + PID + "OBR|1\r" + obx + "\r")
+    assert out.value.decode().split("\r")[3] == obx
+
+
+@pytest.mark.parametrize("preset", ["safe-harbor", "pseudonymized"])
+def test_an_address_shifted_into_a_string_or_code_field_is_an_address(preset: str) -> None:
+    """A sender two fields off in IN1 put the insured's address in IN1-21 (ST) and a
+    Z-segment repeated it: free text kept the street (no street suffix the detector
+    knows) and the ZIP (five digits without a state before it)."""
+    in1 = (
+        "IN1|1|PLAN7|INS77|Acme Insurance|||||||||||||||QUILLFEATHER^OSWIN||19590101|"
+        "Calle Brambleza 1140 Col Fenwick^^Marshby^NH^03301^USA\r"
+    )
+    zpi = "ZPI|1|Via Nebbiosa 77 Int 4^^Fogwick^VT^05401-2233\r"
+    out = process(MSH + PID + in1 + zpi, preset=preset).value.decode()
+    for value in ("Brambleza", "1140", "03301", "Nebbiosa", "05401"):
+        assert value not in out
+    if preset == "safe-harbor":  # the pseudonymized preset keeps cities
+        assert "Marshby" not in out and "Fogwick" not in out
+    assert "^NH^" in out and "^VT^" in out
+
+
+def test_coded_values_and_lists_are_no_address_layouts() -> None:
+    obx = "OBX|1|CWE|8302-2^Height^LN||12345^Glucose^LN^^^^^^Lakeview style 2^^^^^98765|cm\r"
+    out = process(MSH.replace("ADT^A01^ADT_A01", "ORU^R01^ORU_R01") + PID + "OBR|1\r" + obx)
+    assert out.value.decode().split("\r")[3] == obx.rstrip("\r")
+
+
+@pytest.mark.parametrize("county", ["25017", "017", "Middlesex 017", "MA017"])
+def test_a_county_code_with_digits_is_a_county(county: str) -> None:
+    """PID-12 holds a county code, FIPS digits: a value with digits went to free text,
+    which kept it, although Safe Harbor removes counties."""
+    fields = PID.rstrip("\r").split("|")
+    fields[12:] = [county, *fields[13:]]
+    out = process(MSH + "|".join(fields) + "\r").value.decode()
+    assert out.split("\r")[1].split("|")[12] == ""
+
+
+@pytest.mark.parametrize("preset", ["safe-harbor", "pseudonymized"])
+def test_a_six_digit_legacy_birth_date_is_no_year_and_month(preset: str) -> None:
+    """PID-7 "610303" (YYMMDD, legacy senders) was read as YYYYMM, March of 6103, and
+    came out as "6103" (Safe Harbor) or "610311": the birth year and month."""
+    fields = PID.rstrip("\r").split("|")
+    fields[7] = "610303"
+    out = process(MSH + "|".join(fields) + "\r", preset=preset).value.decode()
+    assert out.split("\r")[1].split("|")[7] == ""
+    fields[7] = "196103"  # a real YYYYMM still reads as one
+    out = process(MSH + "|".join(fields) + "\r", preset=preset).value.decode()
+    birth = out.split("\r")[1].split("|")[7]
+    assert birth == "1961" if preset == "safe-harbor" else len(birth) == 6 and birth != "196103"
+
+
+@pytest.mark.parametrize(
+    "given", ['ZEPHYRINA "ZEPH"', "ZEPHYRINA (ZEPH)", "ZEPHYRINA 'ZEPH'", "ZEPHYRINA/ZEPH"]
+)
+def test_a_nickname_quoted_in_the_given_name_is_replaced_in_notes(given: str) -> None:
+    """Registration systems write the name a person goes by in quotes or brackets after
+    the given name; the quoted part was no searchable part, so "Zeph" stayed in notes."""
+    pid = PID.replace("QUILLFEATHER^ZEPHYRINA^M", f"QUILLFEATHER^{given}")
+    out = process(MSH + pid + "NTE|1||Zeph was seen; ZEPH ok\r").value.decode()
+    assert "zeph" not in out.casefold()
+
+
+@pytest.mark.parametrize("version", ["2.7", "2.8", "2.8.2"])
+def test_the_device_serial_number_in_prt_is_a_device_identifier(version: str) -> None:
+    """PRT-20 (device serial number, 2.8.2) was free text, and beyond the 2.7 and 2.8
+    tables unknown content: a pacemaker's serial "SN-PM-55443322" came out as sent."""
+    device = ["UDI-0064316-9007222^^2.51^ISO", "20200101", "20300101", "LOT77", "SN-PM-55443322"]
+    prt = "|".join(["PRT", "1", "AD", "", "IMPL^Implant^HL70912", *[""] * 11, *device])
+    msh = MSH.replace("ADT^A01^ADT_A01", "ORU^R01^ORU_R01").replace("2.5.1", version)
+    out = process(msh + PID + "OBR|1\r" + prt + "\r").value.decode()
+    fields = out.split("\r")[3].split("|")
+    assert "55443322" not in out and "0064316" not in out
+    assert fields[17:20] == ["2020", "2030", "LOT77"]

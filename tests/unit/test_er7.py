@@ -136,6 +136,12 @@ def test_undeclared_legacy_charsets_are_read_as_windows_1252_then_latin_1() -> N
         ("WINDOWS-1252", "O\u2019Brien €5", "cp1252"),
         ("ISO-8859-1", "ZÉPHYRINE", "latin-1"),
         ("LATIN1", "ZÉPHYRINE", "latin-1"),
+        # Windows code pages of Central European feeds (hold-out round 8: a Polish
+        # HIS declares CP1250 and was quarantined as an unknown character set).
+        ("CP1250", "Wąchocka-Źdźbło", "cp1250"),
+        ("WINDOWS-1250", "Wąchocka-Źdźbło", "cp1250"),
+        ("CP1251", "Пёрышкина", "cp1251"),
+        ("ISO-8859-2", "Wąchocka-Źdźbło", "iso8859-2"),
         # Not a character set (a country code shifted into MSH-18): bytes that are
         # valid UTF-8 are read as UTF-8, as with an empty MSH-18.
         ("IS", "Ægisson Þórmundur", "utf-8"),
