@@ -250,6 +250,10 @@ class _Walk:
     pseudonyms: dict[str, str] = field(default_factory=dict)
     # Each identifier system's pseudonym namespace under the policy.
     namespaces: dict[str, str] = field(default_factory=dict)
+    # What to do once every deferred text is scrubbed: write back the FHIR documents
+    # embedded in attachments (their own texts are deferred like the document's).
+    finishers: list[Callable[[], None]] = field(default_factory=list)
+    depth: int = 0  # how deep in embedded documents the walk is
 
 
 @dataclass(frozen=True, slots=True)
@@ -381,6 +385,8 @@ class FHIRScrubber:
         for deferred in walk.deferred:
             self._finish(deferred, walk)
         ctx.use_identity(document_identity)
+        for finish in walk.finishers:
+            finish()
         prune_empty(document)
         for resource in ordered:
             add_provenance(resource, per_resource.get(id(resource), set()), ctx)
@@ -1166,13 +1172,19 @@ class FHIRScrubber:
         data = attachment.get("data")
         if not isinstance(data, str):
             return attachment
-        if content_type.startswith(rules.TEXT_CONTENT_PREFIXES):
+        fhir_json = content_type.startswith(rules.FHIR_JSON_CONTENT_TYPES)
+        if fhir_json or content_type.startswith(rules.TEXT_CONTENT_PREFIXES):
             charset = _charset_of(content_type)
             try:
                 # MIME-wrapped base64 (line breaks every 76 characters) is common.
                 text = base64.b64decode("".join(data.split()), validate=True).decode(charset)
             except (binascii.Error, UnicodeDecodeError):
-                raise FHIRScrubError(f"{path}.data: textual attachment cannot be decoded") from None
+                if fhir_json:
+                    text = ""  # not text: a binary, below
+                else:
+                    raise FHIRScrubError(
+                        f"{path}.data: textual attachment cannot be decoded"
+                    ) from None
 
             def store(new: str) -> None:
                 encoded = new.encode(charset, "replace")
@@ -1180,13 +1192,19 @@ class FHIRScrubber:
                 attachment.pop("hash", None)
                 attachment.pop("size", None)
 
-            if content_type.startswith(_MARKUP_CONTENT_TYPES):
-                # HTML/XML (a CDA document): text nodes and attribute values, with
-                # entities decoded, like a narrative.
-                self._defer_markup(text, walk, store)
-            else:
-                self._defer_text(text, f"{path}.data", walk, store)
-            return attachment
+            if self._embedded_document(text, f"{path}.data", walk, store):
+                return attachment  # FHIR JSON (a Patient, a Bundle): scrubbed by its structure
+            if not fhir_json:
+                if content_type.startswith(_MARKUP_CONTENT_TYPES):
+                    # HTML/XML (a CDA document): text nodes and attribute values, with
+                    # entities decoded, like a narrative; what HL7 v3 markup says is a
+                    # name, an address part or an identifier first teaches the context.
+                    if "<" in text:
+                        self._learn_v3(text, walk)
+                    self._defer_markup(text, walk, store)
+                else:
+                    self._defer_text(text, f"{path}.data", walk, store)
+                return attachment
         outcome = self._apply(data, Kind.ATTACHMENT, role, f"{path}.data", "Attachment", walk)
         if outcome is Removal.ELEMENT:
             return masked_attachment(attachment) if path in rules.REQUIRED_ATTACHMENTS else _REMOVE
@@ -1578,6 +1596,61 @@ class FHIRScrubber:
             return match.group(1) + new + match.group(5)
         return match.group(1) + self._scrub_escaped(match.group(4), walk) + match.group(5)
 
+    def _learn_v3(self, markup: str, walk: _Walk) -> None:
+        """The PHI an HL7 v3 document (a CDA attachment) marks by its elements: the
+        parts of a person's ``<name>``, the parts of an ``<addr>``, and the
+        ``extension`` of an instance identifier (``<id root="2.16..." extension=...>``),
+        registered for the free text, so the markup scrub replaces them in the text
+        nodes and attribute values holding them (as text alone, a name or a city
+        known nowhere else in the document was kept)."""
+        markup = _COMMENT.sub("", markup)
+        for match in _V3_NAME.finditer(markup):
+            parts: dict[str, list[str]] = {}
+            for part in _V3_NAME_PART.finditer(match.group("body")):
+                value = html.unescape(part.group("value")).strip()
+                if value:
+                    parts.setdefault(part.group("part").lower(), []).append(value)
+            # The element the name belongs to: the tag just before it
+            # (<guardianPerson><name>...), else the nearest person element before it.
+            before = markup[max(0, match.start() - 400) : match.start()]
+            tags = _V3_OPEN_TAG.findall(before)
+            parent = tags[-1] if tags else ""
+            if not parts:
+                plain = html.unescape(match.group("body")).strip()
+                if not _V3_PERSON.fullmatch(parent) or not plain or "<" in plain:
+                    continue  # an organization's, a place's or a product's name
+                parts = {"text": [plain]}
+            people = [tag for tag in tags if _V3_PERSON.fullmatch(tag)]
+            provider = bool(people) and people[-1].lower().startswith("assigned")
+            kind = Kind.PROVIDER_NAME if provider else Kind.NAME
+            role = Role.PROVIDER if provider else Role.PATIENT
+            replaced = "[NAME]"
+            for key, values in parts.items():
+                for value in values:
+                    outcome = self._apply(value, kind, role, f"markup.name.{key}", "PN", walk)
+                    replaced = as_text(outcome, kind)
+                    if key in ("given", "family", "text"):
+                        walk.ctx.text.add_name(*name_parts(value), replaced)
+            family = " ".join(parts.get("family", ()))
+            given = parts.get("given", [])
+            if family or given:
+                walk.ctx.text.add_name(
+                    family, given[0] if given else "", given[1] if len(given) > 1 else "", replaced
+                )
+        for match in _V3_ADDRESS_PART.finditer(markup):
+            value = html.unescape(match.group("value")).strip()
+            if value:
+                kind = _V3_ADDRESS_KINDS[match.group("part").lower()]
+                self._apply(value, kind, Role.PATIENT, "markup.addr", "AD", walk)
+        for match in _V3_INSTANCE_ID.finditer(markup):
+            attributes = {
+                a.group(2).lower(): html.unescape(a.group(4))
+                for a in _ATTRIBUTE.finditer(match.group())
+            }
+            value = attributes.get("extension", "").strip()
+            if value and _OID.fullmatch(attributes.get("root", "")):
+                self._apply(value, Kind.OTHER_ID, Role.PATIENT, "markup.id", "II", walk)
+
     @staticmethod
     def _defer_markup(markup: str, walk: _Walk, store: Callable[[str], Any]) -> None:
         walk.deferred.append(_Deferred(markup, walk, True, False, None, "", None, 0, store))
@@ -1597,7 +1670,50 @@ class FHIRScrubber:
         def encoded(new: str) -> None:
             store(base64.b64encode(new.encode("utf-8")).decode("ascii"))
 
-        self._defer_text(text, path, walk, encoded)
+        if not self._embedded_document(text, path, walk, encoded):
+            self._defer_text(text, path, walk, encoded)
+        return True
+
+    def _embedded_document(
+        self, text: str, path: str, walk: _Walk, store: Callable[[str], Any]
+    ) -> bool:
+        """A FHIR JSON document carried as text (an attachment's ``application/json``
+        or ``application/fhir+json`` data, a Binary, a base64 value): scrubbed by its
+        structure, in this document's walk, like a resource nested anywhere; its names
+        are registered for every free text, and it is written back once every text is
+        scrubbed (True). As free text its names, cities and identifiers, known
+        nowhere else in the document, were kept. Anything else is text (False)."""
+        start = text.lstrip(_JSON_LEADING)
+        if not start.startswith("{") or '"resourceType"' not in start:
+            return False
+        try:
+            document = json_io.loads(start.encode("utf-8"))
+        except json_io.FHIRFormatError:
+            return False  # not a FHIR document: free text, as it was
+        if walk.depth >= _EMBEDDED_DEPTH:
+            raise FHIRScrubError(f"{path}: FHIR documents embedded too deeply")
+        shape = shape_pass(document)  # fails closed like the document's own shape
+        if self._unknown_numbers(shape.numbers, walk.ctx):
+            walk.methods.add("redact")
+        resources = shape.resources
+        walk.depth += 1
+        try:
+            for resource in [r for r in resources if r.get("resourceType") == "Patient"] + [
+                r for r in resources if r.get("resourceType") != "Patient"
+            ]:
+                self._resource(resource, walk)
+            if document.get("resourceType") == "Bundle":
+                self._bundle_urls(document, walk)
+        finally:
+            walk.depth -= 1
+
+        def finish() -> None:
+            check_unknown_keys(shape.unknown_keys, walk.ctx)
+            prune_empty(document)
+            store(json_io.dumps(document).decode("utf-8"))
+
+        walk.finishers.append(finish)
+        walk.methods.add("scrub")
         return True
 
     def _scrub_escaped(self, escaped: str, walk: _Walk) -> str:
@@ -1766,6 +1882,45 @@ _STRUCTURAL_KEY: Final = re.compile(r"[\w.\-/:#\[\]]{1,255}")
 _URI: Final = re.compile(r"(?:https?://|urn:(?:oid|uuid|iso):)\S+$")
 _CODED_VALUE_TYPES: Final = frozenset({"uri", "url", "code", "id", "oid", "uuid"})
 _MARKUP_CONTENT_TYPES: Final = ("text/html", "application/xhtml", "application/xml", "text/xml")
+# HL7 v3 (CDA) elements that mark PHI: a name and its parts, address parts, and
+# instance identifiers (any element with root and extension, except the
+# specification's own template, type and interaction ids).
+_V3_NAME: Final = re.compile(
+    r"<(?:[\w-]+:)?name\b[^<>]{0,200}>(?P<body>[^\0]{0,2000}?)</(?:[\w-]+:)?name\s*>"
+)
+_V3_OPEN_TAG: Final = re.compile(r"<(?:[\w-]+:)?([A-Za-z][\w.-]{0,60})\b[^<>/]{0,200}>")
+_V3_NAME_PART: Final = re.compile(
+    r"<(?:[\w-]+:)?(?P<part>given|family|prefix|suffix)\b[^<>]{0,200}>(?P<value>[^<]{1,200})<"
+)
+# Elements that are people (their <name> is a person's): patient, guardianPerson,
+# associatedPerson, assignedPerson (a provider), relatedPerson...
+_V3_PERSON: Final = re.compile(r"patient|\w{0,40}Person")
+_V3_ADDRESS_KINDS: Final = {
+    "streetaddressline": Kind.STREET_ADDRESS,
+    "deliveryaddressline": Kind.STREET_ADDRESS,
+    "housenumber": Kind.STREET_ADDRESS,
+    "streetname": Kind.STREET_ADDRESS,
+    "additionallocator": Kind.STREET_ADDRESS,
+    "unitid": Kind.STREET_ADDRESS,
+    "city": Kind.CITY,
+    "county": Kind.COUNTY,
+    "censustract": Kind.COUNTY,
+    "precinct": Kind.COUNTY,
+    "postalcode": Kind.ZIP,
+}
+_V3_ADDRESS_PART: Final = re.compile(
+    r"<(?:[\w-]+:)?(?P<part>streetAddressLine|deliveryAddressLine|houseNumber|streetName"
+    r"|additionalLocator|unitID|city|county|censusTract|precinct|postalCode)\b[^<>]{0,200}>"
+    r"(?P<value>[^<]{1,200})<"
+)
+_V3_INSTANCE_ID: Final = re.compile(
+    r"<(?!(?:[\w-]+:)?(?:templateId|typeId|interactionId)\b)[\w:.-]+\s[^<>]{0,400}"
+    r"\bextension\s*=[^<>]{0,400}>"
+)
+_OID: Final = re.compile(r"[0-2](?:\.\d+)+")
+# Before a JSON document in a text: a byte order mark, whitespace.
+_JSON_LEADING: Final = "\ufeff \t\r\n"
+_EMBEDDED_DEPTH: Final = 8
 _HL7_TIMESTAMP: Final = re.compile(
     r"(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?:\d{2,6}(?:\.\d+)?)?(?:[+-]\d{4})?"
 )

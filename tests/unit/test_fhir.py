@@ -2021,3 +2021,113 @@ def test_unknown_numbers_are_judged_by_their_written_text() -> None:
     assert result.error is None and result.output is not None
     assert b"dob" not in result.output and b"9610615" not in result.output
     assert b'"score":7.50' in result.output
+
+
+# A person known only from a FHIR document carried inside another one.
+_EMBEDDED_PATIENT = {
+    "resourceType": "Patient",
+    "id": "emb-quill-1",
+    "identifier": [{"system": "http://clinic.example/ids", "value": "XK99821"}],
+    "name": [{"family": "Oakhollow", "given": ["Brannoch"]}],
+    "birthDate": "1955-03-02",
+    "telecom": [{"system": "phone", "value": "508-555-0143"}],
+    "address": [{"line": ["9 Fennel Way"], "city": "Marrowvale", "postalCode": "01234"}],
+    "text": {
+        "status": "generated",
+        "div": '<div xmlns="http://www.w3.org/1999/xhtml">Brannoch Oakhollow, Marrowvale</div>',
+    },
+}
+_EMBEDDED_PHI = (
+    "Oakhollow",
+    "Brannoch",
+    "XK99821",
+    "1955-03-02",
+    "555-0143",
+    "Fennel",
+    "Marrowvale",
+    "01234",
+    "emb-quill-1",
+)
+
+
+@pytest.mark.parametrize(
+    "content_type", ["application/fhir+json", "application/json", "text/plain; charset=utf-8"]
+)
+def test_a_fhir_document_carried_in_an_attachment_is_scrubbed_by_its_structure(
+    safe_harbor: FHIRScrubber, content_type: str
+) -> None:
+    """A Patient sent as a document's attachment (a Bundle exported as JSON, a
+    resource posted as a file): as free text its name, city, ZIP and identifier,
+    known nowhere else in the document, were kept (application/json, text/plain);
+    application/fhir+json was dropped as a binary. Its structure says what they are,
+    and its names are replaced in the outer document's free text too."""
+    payload = "\ufeff" + orjson.dumps(_EMBEDDED_PATIENT).decode()
+    document = {
+        "resourceType": "DocumentReference",
+        "id": "d1",
+        "status": "current",
+        "description": "Exported record of Brannoch Oakhollow",
+        "content": [{"attachment": {"contentType": content_type, "data": _b64(payload)}}],
+    }
+    out = scrub(safe_harbor, document)
+    text = _all_text(out)
+    for value in _EMBEDDED_PHI:
+        assert value not in text, value
+    attachment = out["content"][0]["attachment"]
+    embedded = orjson.loads(base64.b64decode(attachment["data"]))
+    assert embedded["resourceType"] == "Patient" and embedded["birthDate"] == "1955"
+    assert embedded["address"] == [{"postalCode": "012"}]
+    assert out["description"] == "Exported record of [NAME]"
+    binary = {"resourceType": "Binary", "id": "b2", "contentType": content_type}
+    binary["data"] = _b64(
+        orjson.dumps(
+            {
+                "resourceType": "Bundle",
+                "type": "collection",
+                "entry": [{"resource": _EMBEDDED_PATIENT}],
+            }
+        ).decode()
+    )
+    out = scrub(safe_harbor, binary)
+    text = _all_text(out)
+    for value in _EMBEDDED_PHI:
+        assert value not in text, value
+
+
+def test_a_cda_attachment_teaches_its_names_addresses_and_ids_to_the_free_text(
+    safe_harbor: FHIRScrubber,
+) -> None:
+    """A CDA document (application/xml) names its patient, guardian and address only
+    in its own elements: as markup text nodes, <given>Brannoch</given>, the city, the
+    ZIP and the record target's <id extension> (an attribute scrubbed alone, where the
+    v3 identifier pattern cannot see its root) were kept."""
+    cda = (
+        '<?xml version="1.0"?><ClinicalDocument xmlns="urn:hl7-org:v3">'
+        '<typeId root="2.16.840.1.113883.1.3" extension="POCD_HD000040"/>'
+        "<recordTarget><patientRole>"
+        '<id extension="XK99821" root="2.16.840.1.113883.19.5"/>'
+        "<addr><streetAddressLine>9 Fennel Way</streetAddressLine><city>Marrowvale</city>"
+        "<state>MA</state><postalCode>01234</postalCode></addr>"
+        '<patient><name use="L"><given>Brannoch</given><family>Oakhollow</family></name>'
+        '<birthTime value="19550302"/>'
+        "<guardian><guardianPerson><name>Tamsin Greywick</name></guardianPerson></guardian>"
+        "</patient><providerOrganization><name>Lantern Clinic</name></providerOrganization>"
+        "</patientRole></recordTarget><component><structuredBody><component><section><text>"
+        "<paragraph>Oakhollow lives in Marrowvale with Tamsin.</paragraph>"
+        "</text></section></component></structuredBody></component></ClinicalDocument>"
+    )
+    document = {
+        "resourceType": "DocumentReference",
+        "id": "d2",
+        "status": "current",
+        "content": [{"attachment": {"contentType": "application/xml", "data": _b64(cda)}}],
+    }
+    out = scrub(safe_harbor, document)
+    decoded = base64.b64decode(out["content"][0]["attachment"]["data"]).decode()
+    for value in ("Brannoch", "Oakhollow", "Tamsin", "Greywick", "XK99821", "Fennel"):
+        assert value not in decoded, value
+    for value in ("Marrowvale", "01234", "19550302"):
+        assert value not in decoded, value
+    assert "<postalCode>012</postalCode>" in decoded
+    assert "<name>Lantern Clinic</name>" in decoded  # an organization's name stays
+    assert 'extension="POCD_HD000040"' in decoded
