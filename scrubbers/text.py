@@ -117,6 +117,8 @@ def phone_spellings(value: str) -> list[str]:
             for second in _PHONE_SEPARATORS
         ]
         spellings += [f"{b}-{c}", f"{b}{c}", f"{b} {c}", f"{b}.{c}"]
+        # Digit by digit, as read aloud or typed to defeat matching ("6 1 7 5 5 5 ...").
+        spellings += [" ".join(digits), "-".join(digits)]
     elif len(digits) == 7:
         spellings += [digits, f"{digits[:3]}-{digits[3:]}"]
     elif len(digits) >= 4:
@@ -138,6 +140,11 @@ NAME_PARTICLES: Final = frozenset(
         "unk", "test", "patient", "family", "name",
     }
 )  # fmt: skip
+# Dashes that read as a hyphen between digit groups (hyphen, no-break hyphen, figure
+# dash, en and em dashes, horizontal bar, minus sign, small and full-width hyphen-minus).
+_DASH_TABLE: Final = str.maketrans(
+    dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d", "-")
+)
 _NAME_SPLIT: Final = re.compile(r"[\s\-\u2010\u2011\u2013]+")
 
 
@@ -893,8 +900,12 @@ class TextScrubber:
         cached = memo.get(text)
         if cached is not None:
             return cached
-        spans = self._context_spans(text)
-        spans.extend(self._detected(text))
+        # Unicode dashes (a no-break hyphen in "617\u2011555\u20110142", a figure dash,
+        # a minus) read as the hyphen they look like: one character for one, so the
+        # spans found fit the text as written.
+        matchable = text if text.isascii() else text.translate(_DASH_TABLE)
+        spans = self._context_spans(matchable)
+        spans.extend(self._detected(matchable))
         result = _rebuild(text, spans) if spans else text
         memo[text] = result
         return result

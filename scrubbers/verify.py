@@ -398,6 +398,13 @@ class Verifier:
                 values = _fhir_values(orjson.loads(source))
             except orjson.JSONDecodeError:
                 values = iter(())
+        if fmt != "hl7v2" and "&" in text and _CHARACTER_REFERENCE.search(text):
+            # A narrative or markup attachment spells characters as references
+            # ("617&#8209;555&#8209;0142", "Z&eacute;phyrina"): searched as read too.
+            text += "\n" + html.unescape(text)
+        if not text.isascii() and _UNICODE_DASH.search(text):
+            # Dashes a reader takes for a hyphen between digits: searched as hyphens too.
+            text += "\n" + _UNICODE_DASH.sub("-", text)
         if "<" in text:
             # Markup splits words a reader sees whole ("Quill<b>feather</b>"): the
             # text without its tags is searched too.
@@ -418,7 +425,10 @@ class Verifier:
         if (
             phones
             and Kind.PHONE.value not in found
-            and any(digits[-4:] in folded for digits in phones)  # every spelling has them
+            and (
+                any(digits[-4:] in folded for digits in phones)  # most spellings have them
+                or _SPACED_DIGITS.search(folded) is not None  # "6 1 7 5 5 5 0 1 4 2"
+            )
         ):
             # Phones in any spelling ("617 5550142", "(617)-555-0142"): the text with
             # the separators between digit groups removed, searched for the digits.
@@ -432,6 +442,14 @@ class Verifier:
         return found
 
 
+# A character reference in markup (decimal, hex or named).
+_CHARACTER_REFERENCE: Final = re.compile(
+    r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});"
+)
+# Dashes other than the ASCII hyphen-minus that read as one between digits.
+_UNICODE_DASH: Final = re.compile("[\u2010-\u2015\u2212\ufe58\ufe63\uff0d]")
+# Digits written one by one with separators: a phone number spelled to defeat matching.
+_SPACED_DIGITS: Final = re.compile(r"\d[ .\-]\d[ .\-]\d[ .\-]\d[ .\-]\d")
 # Separators between the digit groups of a written number.
 _DIGIT_GAP: Final = re.compile(
     r"(?<=[0-9])[ .()/\-\u00a0\u2010-\u2015\u2212]{1,3}(?=[0-9(])"

@@ -418,3 +418,68 @@ def test_verifier_reads_entities_in_hex_payloads_and_unicode_dashes_in_phones() 
     for dash in ("\u2013", "\u2011", "\u2212"):
         note = clean + f"NTE|1||call 617{dash}555{dash}0142\r"
         assert verifier.findings(source, note.encode(), "hl7v2")["phone"], dash
+
+
+# --- Unicode dashes and digit-by-digit phones ---------------------------------------
+
+_PHONE_PATIENT: dict[str, Any] = {
+    **PATIENT,
+    "telecom": [{"system": "phone", "value": "617-555-0173"}],
+}
+
+
+@pytest.mark.parametrize(
+    "div",
+    [
+        "<p>call 617&#8209;555&#8209;0173</p>",  # no-break hyphens as character references
+        "<p>call 617\u2011555\u20110173</p>",  # ... and as characters
+        "<p>call 617\u2012555\u20120173 or 617\u2212555\u22120173</p>",  # figure dash, minus
+        "<p>call 6 1 7 5 5 5 0 1 7 3</p>",  # digit by digit
+        "<p>call 6-1-7-5-5-5-0-1-7-3</p>",
+        "<p>SSN 318\u201144\u20115210</p>",  # an SSN with no-break hyphens
+    ],
+)
+def test_phones_and_ssns_with_unicode_dashes_or_spaced_digits_are_replaced(div: str) -> None:
+    """A narrative writing the patient's phone with no-break hyphens (U+2011, as word
+    processors insert them), a figure dash or minus sign, or digit by digit: the
+    text scrubber's spellings and detectors use ASCII hyphens, so it was kept (the
+    character reference form, and the SSN, reached the output unquarantined)."""
+    note = {
+        "resourceType": "Observation",
+        "id": "o-dash",
+        "status": "final",
+        "code": {"text": "note"},
+        "subject": {"reference": "Patient/pat-1"},
+        "text": {
+            "status": "generated",
+            "div": f'<div xmlns="http://www.w3.org/1999/xhtml">{div}</div>',
+        },
+    }
+    out = process(bundle(_PHONE_PATIENT, note), "raw.fhir")
+    written = orjson.loads(out.value)["entry"][1]["resource"]["text"]["div"]
+    for value in ("0173", "0 1 7 3", "0-1-7-3", "5210"):
+        assert value not in written, written
+
+
+@pytest.mark.parametrize(
+    "leaked",
+    [
+        "call 617&#8209;555&#8209;0173",
+        "call 617\u2011555\u20110173",
+        "call 6 1 7 5 5 5 0 1 7 3",
+        "SSN 318\u201144\u20115210",
+        "SSN 318&#x2011;44&#x2011;5210",
+    ],
+)
+def test_verifier_reads_character_references_unicode_dashes_and_spaced_digits(
+    leaked: str,
+) -> None:
+    source = orjson.dumps(_PHONE_PATIENT)
+    output = orjson.dumps(
+        {
+            "resourceType": "Observation",
+            "text": {"status": "generated", "div": f"<div>{leaked}</div>"},
+        }
+    )
+    findings = Verifier(load_policy("safe-harbor")).findings(source, output, "fhir")
+    assert set(findings) & {"phone", "ssn"}, leaked
