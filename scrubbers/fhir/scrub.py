@@ -483,6 +483,8 @@ class FHIRScrubber:
             self._labelled_observation(resource, walk)
         elif resource_type == "QuestionnaireResponse":
             self._labelled_answers(resource.get("item"), walk)
+        elif resource_type == "Parameters":
+            self._labelled_parameters(resource.get("parameter"), walk)
         skip = _RESOURCE_SKIP
         if resource_type == "Binary":
             # Binary.data is a document like an Attachment's: textual content is
@@ -1161,6 +1163,36 @@ class FHIRScrubber:
                     if isinstance(answer, dict) and isinstance(answer.get("valueString"), str):
                         self._labelled_value(answer, kind, path, walk)
 
+    def _labelled_parameters(self, parameters: Any, walk: _Walk) -> None:
+        """Operation parameters named like a search parameter or a PHI label
+        (``family``, ``given``, ``phone``, ``ssn``, ``postalCode``, ``MemberId``: a
+        ``$match`` or a custom lookup): a string value is that kind of PHI, as in a
+        search URL, and registered for the free text. As free text, a name, a bare
+        SSN or phone, a city or a ZIP there was kept."""
+        stack: list[Any] = [parameters]
+        while stack:
+            node = stack.pop()
+            if not isinstance(node, list):
+                continue
+            for parameter in node:
+                if not isinstance(parameter, dict):
+                    continue
+                stack.append(parameter.get("part"))
+                name = parameter.get("name")
+                if isinstance(name, str) and isinstance(parameter.get("valueString"), str):
+                    kind = _parameter_kind(name)
+                    if kind is not None:
+                        path = "Parameters.parameter.valueString"
+                        self._labelled_value(parameter, kind, path, walk)
+                        if "valueString" not in parameter:
+                            # A parameter has a value, a resource or parts: a removed
+                            # value stays as an absent one (still valid FHIR).
+                            parameter["_valueString"] = {
+                                "extension": [
+                                    {"url": rules.EXT_DATA_ABSENT_REASON, "valueCode": "masked"}
+                                ]
+                            }
+
     def _attachment(self, attachment: dict[str, Any], path: str, role: Role, walk: _Walk) -> Any:
         content_type = str(attachment.get("contentType", "")).lower()
         if isinstance(attachment.get("url"), str):
@@ -1817,6 +1849,19 @@ class FHIRScrubber:
             obj.pop(key, None)
         else:
             obj[key] = outcome
+
+
+def _parameter_kind(name: str) -> Kind | None:
+    """The kind of PHI an operation parameter's name says its string value is: a
+    search parameter's (``family``, ``address-postalcode``), else a label's, its
+    camelCase, hyphens and underscores read as words (``postalCode``, ``member_id``)."""
+    kind = rules.PHI_SEARCH_PARAMETERS.get(name.strip().lower())
+    if kind is not None:
+        return kind
+    return answer_kind(_CAMEL_BREAK.sub(" ", name).replace("-", " ").replace("_", " "))
+
+
+_CAMEL_BREAK: Final = re.compile(r"(?<=[a-z])(?=[A-Z])")
 
 
 def _search_base(name: str) -> str:

@@ -2131,3 +2131,37 @@ def test_a_cda_attachment_teaches_its_names_addresses_and_ids_to_the_free_text(
     assert "<postalCode>012</postalCode>" in decoded
     assert "<name>Lantern Clinic</name>" in decoded  # an organization's name stays
     assert 'extension="POCD_HD000040"' in decoded
+
+
+def test_operation_parameters_named_like_phi_are_that_phi(safe_harbor: FHIRScrubber) -> None:
+    """A Parameters resource (a $match or a custom lookup) names its values like
+    search parameters or form labels: as free text a surname, a bare SSN or phone, a
+    city and a ZIP known nowhere else were kept. A removed value stays as an absent
+    one, so each parameter still has a value."""
+    parameters = {
+        "resourceType": "Parameters",
+        "parameter": [
+            {"name": "family", "valueString": "Oakhollow"},
+            {"name": "given", "valueString": "Brannoch"},
+            {"name": "ssn", "valueString": "318445210"},
+            {"name": "phone", "valueString": "5085550143"},
+            {"name": "address-city", "valueString": "Marrowvale"},
+            {
+                "name": "contact",
+                "part": [{"name": "postalCode", "valueString": "01234"}],
+            },
+            {"name": "note", "valueString": "Oakhollow asked for a callback"},
+            {"name": "count", "valueString": "20"},
+        ],
+    }
+    out = scrub(safe_harbor, parameters)
+    text = orjson.dumps(out).decode()
+    for value in ("Oakhollow", "Brannoch", "318445210", "5085550143", "Marrowvale", "01234"):
+        assert value not in text, value
+    by_name = {p["name"]: p for p in out["parameter"]}
+    assert by_name["family"]["valueString"] == "[NAME]"
+    assert by_name["contact"]["part"][0]["valueString"] == "012"
+    assert by_name["note"]["valueString"] == "[NAME] asked for a callback"
+    assert by_name["count"]["valueString"] == "20"
+    absent = by_name["ssn"]["_valueString"]["extension"][0]
+    assert absent["valueCode"] == "masked" and "valueString" not in by_name["ssn"]
