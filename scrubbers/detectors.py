@@ -562,6 +562,13 @@ DATE_PATTERNS: Final = (
         "slash",
         _AFTER_DATE_WORD,
     ),
+    # 1961年6月15日, 1961年6月 (Japanese, Chinese), 1961년 6월 15일 (Korean)
+    DatePattern(
+        _re(
+            r"(?P<year>(?:18|19|20)\d{2})(?<![\d/.-]\d{4})\s?[年년]\s?(?P<mm>\d{1,2})\s?[月월]"
+            r"(?:\s?(?P<dd>\d{1,2})\s?[日일])?"
+        )
+    ),
     # DOB 03041961, DOB 030461, DOB: 19610304 (digits only after a birth word)
     DatePattern(
         _re(
@@ -626,7 +633,10 @@ def age_in_words(text: str) -> int:
 # Numeric ages (on texts with a digit); the second needs the word "age".
 AGE_PATTERNS: Final = (
     DatePattern(
-        _re(r"(?P<age>\d(?<!\w\d)\d{1,2})\s*-?\s*(?:years?|yrs?|y/?o|yo)\b(?:\s*-?\s*old)?")
+        _re(
+            r"(?P<age>\d(?<!\w\d)\d{1,2})\s*-?\s*(?:(?:years?|yrs?|y/?o|yo)\b|y\.\s?o\b\.?)"
+            r"(?:\s*-?\s*old)?"
+        )
     ),
     DatePattern(_re(r"(?=a)\b(?:age[ds]?|aged)\s*:?\s*(?P<age>\d{2,3})\b"), "age"),
 )

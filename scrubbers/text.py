@@ -974,14 +974,17 @@ class TextScrubber:
             day = int(parts["dd"]) if parts.get("dd") else None
         except (TypeError, ValueError, StopIteration):
             return written
-        # Day first (18.04.2024, 25/12/1961): the first number cannot be a month. Only
-        # with a four-digit year; an ambiguous one (03.04.2024) reads month first.
+        # Day first (18.04.2024, 25/12/1961, 15/06/61): the first number cannot be a
+        # month. With a two-digit year only after a slash or dash, or a birth word
+        # (dotted triplets like 14.2.10 are as often versions); an ambiguous date
+        # (03.04.2024) reads month first.
+        year_digits = len(parts.get("year") or "")
         day_first = (
             parts.get("mm") is not None
             and day is not None
             and 13 <= month <= 31
             and 1 <= day <= 12
-            and len(parts.get("year") or "") == 4
+            and (year_digits == 4 or (year_digits == 2 and (parts.get("sep") != "." or birth)))
         )
         if day_first and day is not None:
             month, day = day, month

@@ -483,3 +483,31 @@ def test_verifier_reads_character_references_unicode_dashes_and_spaced_digits(
     )
     findings = Verifier(load_policy("safe-harbor")).findings(source, output, "fhir")
     assert set(findings) & {"phone", "ssn"}, leaked
+
+
+# --- dates and ages as notes from elsewhere write them ------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("DOB 15/06/61 per mother", "15/06"),  # day first, two-digit year
+        ("born 15.06.61", "15.06"),  # dotted, after a birth word
+        ("seen 25-12-23 in clinic", "25-12"),
+        ("1961年6月15日生まれ", "6月15日"),  # Japanese / Chinese
+        ("생년월일 1961년 6월 15일", "6월 15일"),  # Korean
+        ("94 y.o. male", "94"),
+        ("pleasant 93 y. o. woman", "93"),
+    ],
+)
+def test_day_first_short_years_cjk_dates_and_y_o_ages(
+    ctx: MessageContext, text: str, kept: str
+) -> None:
+    """Dates written day first with a two-digit year (a month cannot be 15), CJK
+    dates (年月日) and ages abbreviated "y.o." were kept under Safe Harbor."""
+    out = ctx.scrub_text(text)
+    assert kept not in out, out
+
+
+def test_dotted_triplets_with_short_years_stay_without_a_birth_word(ctx: MessageContext) -> None:
+    assert ctx.scrub_text("firmware 15.06.61 installed") == "firmware 15.06.61 installed"
