@@ -30,7 +30,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Final
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote_plus, urlencode, urlsplit, urlunsplit
 
 from parsers.fhir import json_io
 from parsers.fhir.types import ElementType, children, is_resource_type
@@ -1247,6 +1247,8 @@ class FHIRScrubber:
 
     def _narrative(self, narrative: dict[str, Any], path: str, role: Role, walk: _Walk) -> Any:
         if isinstance(narrative.get("div"), str):
+            if "=" in narrative["div"]:
+                self._learn_search_text(html.unescape(narrative["div"]), walk)
             if "</a>" in narrative["div"]:
                 self._linked_person_names(narrative["div"], walk)
             walk.deferred.append(
@@ -1535,9 +1537,28 @@ class FHIRScrubber:
             and _BARE_NUMBER.fullmatch(text) is not None
             and sum(c.isdigit() for c in text) >= _BARE_NUMBER_DIGITS
         )
+        if "=" in text:
+            self._learn_search_text(text, walk)
         walk.deferred.append(
             _Deferred(text, walk, False, number_id, holder, key, items, index, store)
         )
+
+    def _learn_search_text(self, text: str, walk: _Walk) -> None:
+        """A search written in text (an AuditEvent's query or detail, a diagnostics
+        message: ``GET Patient?family=Oakhollow&given=Brannoch``): the values of its
+        PHI parameters are that PHI, taught to the text context (as in a Bundle's
+        search URLs), so the text scrub replaces them. As text they were kept: no
+        pattern tells a surname, and a token identifier has no label."""
+        for match in _TEXT_SEARCH_PARAMETER.finditer(text):
+            name, raw = match.group(1), match.group(2)
+            base = _search_base(name)
+            kind = rules.PHI_SEARCH_PARAMETERS.get(base)
+            if kind is None or kind in DATE_KINDS:
+                continue  # dates are found by the date detectors
+            value = unquote_plus(raw)
+            for written in {value, raw}:
+                if written.strip():
+                    self._phi_search_value(name, written, walk)
 
     def _finish(self, deferred: _Deferred, walk: _Walk) -> None:
         """Scrub a deferred text and store the result."""
@@ -1861,6 +1882,10 @@ def _parameter_kind(name: str) -> Kind | None:
     return answer_kind(_CAMEL_BREAK.sub(" ", name).replace("-", " ").replace("_", " "))
 
 
+# A search parameter written in text: after "?", "&", whitespace or at the start.
+_TEXT_SEARCH_PARAMETER: Final = re.compile(
+    r"(?<![^?&\s])([A-Za-z_][\w.:-]{0,80})=([^&\s#\"'<>;]{1,200})"
+)
 _CAMEL_BREAK: Final = re.compile(r"(?<=[a-z])(?=[A-Z])")
 
 

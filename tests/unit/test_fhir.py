@@ -2165,3 +2165,37 @@ def test_operation_parameters_named_like_phi_are_that_phi(safe_harbor: FHIRScrub
     assert by_name["count"]["valueString"] == "20"
     absent = by_name["ssn"]["_valueString"]["extension"][0]
     assert absent["valueCode"] == "masked" and "valueString" not in by_name["ssn"]
+
+
+def test_a_search_written_in_text_loses_its_phi_parameters(safe_harbor: FHIRScrubber) -> None:
+    """An AuditEvent of a search records it as text: the base64 query, a detail, a
+    description (``GET Patient?family=Oakhollow&given=Brannoch``). A relative search
+    is no URL the detectors remove whole, so the searched surname, given name and
+    identifier were kept; they are now learned like a Bundle link's parameters and
+    replaced wherever the document prints them."""
+    query = "GET Patient?family=Oakhollow&given=Brannoch&identifier=urn:oid:1.2.3|XK99821"
+    event = {
+        "resourceType": "AuditEvent",
+        "id": "ae-search",
+        "type": {
+            "system": "http://terminology.hl7.org/CodeSystem/audit-event-type",
+            "code": "rest",
+        },
+        "recorded": "2021-07-13T19:17:32Z",
+        "agent": [{"requestor": True, "who": {"display": "gateway"}}],
+        "source": {"observer": {"display": "server"}},
+        "entity": [
+            {
+                "query": _b64(query),
+                "detail": [{"type": "query", "valueString": "family=Oakhollow&_count=10"}],
+                "description": "found Brannoch Oakhollow",
+            }
+        ],
+    }
+    out = scrub(safe_harbor, event)
+    text = _all_text(out) + base64.b64decode(out["entity"][0]["query"]).decode()
+    for value in ("Oakhollow", "Brannoch", "XK99821"):
+        assert value not in text, value
+    decoded = base64.b64decode(out["entity"][0]["query"]).decode()
+    assert decoded.startswith("GET Patient?family=[NAME]&given=[NAME]&identifier=urn:oid:1.2.3|")
+    assert out["entity"][0]["detail"][0]["valueString"] == "family=[NAME]&_count=10"
