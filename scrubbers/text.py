@@ -22,6 +22,7 @@ silently deleting words from a sentence would change its meaning.
 
 from __future__ import annotations
 
+import difflib
 import functools
 import re
 import unicodedata
@@ -459,6 +460,30 @@ def _first_name_before(text: str, start: int) -> int:
     return start - len(window) + match.start(1)
 
 
+# A capitalized word and a comma right before a known given name is taken for the
+# surname in "Family, Given" order when it is spelled like a known surname ("Chan,
+# Chia Lin" where the record says Chen: a romanization or a typo the document does
+# not know); any other word ("Syncope, Zephyrina witnessed") is not.
+_SURNAME_BEFORE: Final = re.compile(r"\b([A-Z][A-Za-z'\-]{1,30}),\s{0,2}$")
+_SURNAME_LIKENESS: Final = 0.7
+
+
+def _surname_before(text: str, start: int, surnames: set[str]) -> int:
+    """Where a span for a given name at ``start`` begins, with a surname spelled like
+    one of ``surnames`` (folded) and a comma before it."""
+    window = text[max(0, start - _LOOKBEHIND) : start]
+    match = _SURNAME_BEFORE.search(window)
+    if match is None:
+        return start
+    word = fold(match.group(1))
+    if not any(
+        difflib.SequenceMatcher(None, word, surname).ratio() >= _SURNAME_LIKENESS
+        for surname in surnames
+    ):
+        return start
+    return start - len(window) + match.start(1)
+
+
 def _text_tokens(folded: str) -> tuple[str, ...]:
     """The words of a folded text a term may start with, and "" (terms without one)."""
     tokens = {*_TOKEN.findall(folded), ""}
@@ -624,6 +649,7 @@ class TextScrubber:
         "_due",
         "_first_words",
         "_first_words_from",
+        "_givens",
         "_memo",
         "_names",
         "_pending",
@@ -651,6 +677,7 @@ class TextScrubber:
         # adapter registers more, instead of being rebuilt for every text.
         self._terms_from = (0, 0)
         self._surnames: set[str] = set()  # folded family names (and their parts)
+        self._givens: set[str] = set()  # folded given names (and their parts)
         # The same terms by their first word: a text is searched only for terms whose
         # first word it contains (a short coded text like "White" checks one word,
         # not every spelling of every name in the message).
@@ -785,6 +812,7 @@ class TextScrubber:
         for family, given, middle, replacement in self._names[done_names:names_end]:
             learn(_name_terms(family, given, middle), replacement)
             self._surnames.update(_surname_terms(family))
+            self._givens.update(_surname_terms(given))
         self._terms_from = (pending_end, names_end)
 
     def _may_hold_terms(self, tokens: tuple[str, ...], length: int) -> bool:
@@ -882,6 +910,8 @@ class TextScrubber:
                         begin += 1
                     if term in self._surnames:
                         begin = _first_name_before(original, begin)
+                    elif term in self._givens:
+                        begin = _surname_before(original, begin, self._surnames)
                     spans.append((begin, finish, replacement))
                 start = folded.find(term, start + 1)
 

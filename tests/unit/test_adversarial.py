@@ -511,3 +511,17 @@ def test_day_first_short_years_cjk_dates_and_y_o_ages(
 
 def test_dotted_triplets_with_short_years_stay_without_a_birth_word(ctx: MessageContext) -> None:
     assert ctx.scrub_text("firmware 15.06.61 installed") == "firmware 15.06.61 installed"
+
+
+@pytest.mark.parametrize(
+    "text", ["Quilfeather, Zephyrina seen today", "name: Quilfeathers,  Zephyrina (official)"]
+)
+def test_a_surname_spelled_otherwise_before_a_known_given_name_is_replaced(
+    ctx: MessageContext, text: str
+) -> None:
+    """A narrative prints "Family, Given" with the surname romanized or misspelled
+    ("Chan, Chia Lin" for a record saying Chen): the given name was replaced and the
+    surname variant, known nowhere, kept beside it."""
+    out = ctx.scrub_text(text)
+    assert "uilfeather" not in out.lower() and "ephyrina" not in out.lower(), out
+    assert ctx.scrub_text("Dear Sir, Zephyrina") == "Dear Sir, [NAME]"
