@@ -1251,6 +1251,8 @@ class FHIRScrubber:
                 self._learn_search_text(html.unescape(narrative["div"]), walk)
             if "</a>" in narrative["div"]:
                 self._linked_person_names(narrative["div"], walk)
+            if ":" in narrative["div"] or "\uff1a" in narrative["div"]:
+                self._labelled_narrative_names(narrative["div"], walk)
             walk.deferred.append(
                 _Deferred(narrative["div"], walk, True, False, narrative, "div", None, 0, None)
             )
@@ -1277,6 +1279,26 @@ class FHIRScrubber:
             person_role = rules.PERSON_REFERENCE_ROLES[person_type]
             outcome = self._apply(display, Kind.NAME, person_role, "Narrative.div", "string", walk)
             walk.ctx.text.add_name(*name_parts(display), as_text(outcome, Kind.NAME))
+
+    def _labelled_narrative_names(self, div: str, walk: _Walk) -> None:
+        """A narrative line that labels a person and gives a name (``<b>Patient:</b>
+        Juan Dela Cruz (ID ...)``, ``Mother: Ana Reyes``, ``Name: ...``): the name is
+        registered for the document's free text, as a reference display would be.
+        A hand-written or generated summary names the patient where the resource's
+        references carry no display, and that name was kept."""
+        text = html.unescape(reader_text(_TAG.split(_COMMENT.sub("", div))))
+        for match in _LABELLED_LINE.finditer(text):
+            label = " ".join(match.group("label").split()).casefold().rstrip(" ('s")
+            role = _PERSON_LABELS.get(label)
+            if role is None:
+                if answer_kind(match.group("label")) is not Kind.NAME:
+                    continue
+                role = Role.PATIENT
+            value = match.group("value").strip().rstrip(".,")
+            if not _reads_as_name(value):
+                continue
+            outcome = self._apply(value, Kind.NAME, role, "Narrative.div", "string", walk)
+            walk.ctx.text.add_name(*name_parts(value), as_text(outcome, Kind.NAME))
 
     def _extension(self, extension: dict[str, Any], path: str, role: Role, walk: _Walk) -> Any:
         url = extension.get("url")
@@ -2039,6 +2061,41 @@ def _reads_as_name(text: str) -> bool:
         word[0].isupper() and _NAME_WORD.fullmatch(word) and not _is_resource_type(word)
         for word in words
     )
+
+
+# A narrative line "Label: value" (a colon, full-width too), the value up to a
+# bracket, a semicolon, another colon or the end of the line.
+_LABELLED_LINE: Final = re.compile(
+    r"(?m)^[ \t*\-\u2022]*(?P<label>[^\W\d_][\w' ]{0,38}?)\s*[:\uff1a]\s*"
+    r"(?P<value>[^\n(\[;:\uff1a\uff08]{3,100})"
+)
+# Labels that name a person (their value, when it reads as a name, is a name).
+_PERSON_LABELS: Final[dict[str, Role]] = {
+    "patient": Role.PATIENT,
+    "patient name": Role.PATIENT,
+    "subject": Role.PATIENT,
+    "member": Role.PATIENT,
+    "beneficiary": Role.PATIENT,
+    "subscriber": Role.INSURED,
+    "insured": Role.INSURED,
+    "policy holder": Role.INSURED,
+    "policyholder": Role.INSURED,
+    "guarantor": Role.RELATIVE,
+    "mother": Role.RELATIVE,
+    "father": Role.RELATIVE,
+    "parent": Role.RELATIVE,
+    "guardian": Role.RELATIVE,
+    "spouse": Role.RELATIVE,
+    "next of kin": Role.RELATIVE,
+    "emergency contact": Role.RELATIVE,
+    "contact": Role.RELATIVE,
+    "caregiver": Role.RELATIVE,
+    # Name, patient name in Chinese and Japanese narratives (TW Core, JP Core).
+    "\u59d3\u540d": Role.PATIENT,
+    "\u6c0f\u540d": Role.PATIENT,
+    "\u75c5\u4eba\u59d3\u540d": Role.PATIENT,
+    "\u60a3\u8005\u6c0f\u540d": Role.PATIENT,
+}
 
 
 def _is_resource_type(name: str) -> bool:

@@ -2199,3 +2199,33 @@ def test_a_search_written_in_text_loses_its_phi_parameters(safe_harbor: FHIRScru
     decoded = base64.b64decode(out["entity"][0]["query"]).decode()
     assert decoded.startswith("GET Patient?family=[NAME]&given=[NAME]&identifier=urn:oid:1.2.3|")
     assert out["entity"][0]["detail"][0]["valueString"] == "family=[NAME]&_count=10"
+
+
+def test_a_narrative_line_labelling_a_person_names_them(safe_harbor: FHIRScrubber) -> None:
+    """A summary narrative names the patient and a relative after a label
+    (``<b>Patient:</b> Brannoch Dela Oakhollow (ID ...)``, ``Mother: ...``,
+    a Chinese name label with a full-width colon) while the references carry no display: the
+    names were kept. Labels that name no person, and values that do not read as a
+    name, stay."""
+    div = (
+        '<div xmlns="http://www.w3.org/1999/xhtml">'
+        "<p><b>Patient:</b> Brannoch Dela Oakhollow (member 4471)</p>"
+        "<p>Mother: Tamsin Greywick</p><p>\u59d3\u540d\uff1aWren Ashdown</p>"
+        "<p><b>Status:</b> Active Treatment</p><p><b>Patient:</b> Stable overnight</p>"
+        "<p>Seen with Tamsin today</p></div>"
+    )
+    claim = {
+        "resourceType": "Claim",
+        "id": "c-1",
+        "text": {"status": "generated", "div": div},
+        "status": "active",
+        "use": "claim",
+        "patient": {"reference": "Patient/p-9"},
+        "created": "2024-03-15",
+    }
+    out = scrub(safe_harbor, claim)
+    written = out["text"]["div"]
+    for value in ("Brannoch", "Oakhollow", "Tamsin", "Greywick", "Wren", "Ashdown"):
+        assert value not in written, value
+    assert "<b>Status:</b> Active Treatment" in written
+    assert "Stable overnight" in written
