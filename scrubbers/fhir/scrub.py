@@ -1291,7 +1291,9 @@ class FHIRScrubber:
             label = " ".join(match.group("label").split()).casefold().rstrip(" ('s")
             role = _PERSON_LABELS.get(label)
             if role is None:
-                if answer_kind(match.group("label")) is not Kind.NAME:
+                # A bare "name:" is how generated narratives print any element
+                # called name (a plan's, an organization's, a medication's).
+                if answer_kind(match.group("label"), bare_names=False) is not Kind.NAME:
                     continue
                 role = Role.PATIENT
             value = match.group("value").strip().rstrip(".,")

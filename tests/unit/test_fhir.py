@@ -2212,7 +2212,7 @@ def test_a_narrative_line_labelling_a_person_names_them(safe_harbor: FHIRScrubbe
         "<p><b>Patient:</b> Brannoch Dela Oakhollow (member 4471)</p>"
         "<p>Mother: Tamsin Greywick</p><p>\u59d3\u540d\uff1aWren Ashdown</p>"
         "<p><b>Status:</b> Active Treatment</p><p><b>Patient:</b> Stable overnight</p>"
-        "<p>Seen with Tamsin today</p></div>"
+        "<p>Seen with Tamsin today</p><p><b>name</b>: Acme Gold Plan</p></div>"
     )
     claim = {
         "resourceType": "Claim",
@@ -2229,3 +2229,4 @@ def test_a_narrative_line_labelling_a_person_names_them(safe_harbor: FHIRScrubbe
         assert value not in written, value
     assert "<b>Status:</b> Active Treatment" in written
     assert "Stable overnight" in written
+    assert "Acme Gold Plan" in written  # a generated narrative's bare "name:" is any element's
