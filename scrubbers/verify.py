@@ -257,7 +257,70 @@ def _fhir_values(document: Any) -> Iterator[tuple[Kind, str]]:
             if isinstance(bare, dict) and "reference" not in bare:
                 for word in str(bare.get("display", "")).replace(",", " ").split():
                     yield Kind.NAME, word
-        stack.extend(v for v in item.values() if isinstance(v, dict | list))
+        for value in item.values():
+            if isinstance(value, dict | list):
+                stack.append(value)
+            elif isinstance(value, str) and len(value) >= _MIN_EMBEDDED:
+                embedded = _embedded_source(value)
+                if isinstance(embedded, dict):
+                    stack.append(embedded)  # a FHIR document carried as an attachment
+                elif isinstance(embedded, str):
+                    yield from _v3_values(embedded)
+
+
+# Documents carried base64-encoded in the input (attachments, Binary): a FHIR JSON
+# resource or an HL7 v3 (CDA) document has PHI of its own, named nowhere else.
+_MIN_EMBEDDED: Final = 24
+_V3_VALUE: Final = re.compile(
+    r"<(?:[\w-]+:)?(given|family|streetAddressLine|city|postalCode)\b[^<>]{0,200}>"
+    r"([^<]{2,200})<"
+)
+_V3_ID_EXTENSION: Final = re.compile(
+    r"<(?:[\w-]+:)?id\s[^<>]{0,400}?\bextension\s*=\s*[\"']([^\"'<>]{3,64})[\"']"
+)
+_V3_KINDS: Final = {
+    "given": Kind.NAME,
+    "family": Kind.NAME,
+    "streetaddressline": Kind.STREET_ADDRESS,
+    "city": Kind.CITY,
+    "postalcode": Kind.ZIP,
+}
+
+
+def _embedded_source(value: str) -> Any:
+    """A base64 string of the input decoded, when it is a FHIR JSON document (the
+    parsed object) or HL7 v3 markup (its text); None for anything else. Its first
+    bytes are looked at before the whole is decoded (most are images and PDFs)."""
+    head = value[:64].strip()
+    if len(head) < 16 or not _BASE64.fullmatch(head[: len(head) // 4 * 4]):
+        return None
+    try:
+        start = base64.b64decode(head[: len(head) // 4 * 4]).lstrip(b"\xef\xbb\xbf \t\r\n")
+    except (binascii.Error, ValueError):
+        return None
+    if not start.startswith((b"{", b"<")):
+        return None
+    try:
+        text = base64.b64decode("".join(value.split())).decode("utf-8", "replace")
+    except (binascii.Error, ValueError):
+        return None
+    text = text.lstrip("\ufeff \t\r\n")
+    if text.startswith("{") and '"resourceType"' in text:
+        with contextlib.suppress(orjson.JSONDecodeError):
+            return orjson.loads(text)
+        return None
+    if text.startswith("<") and ("urn:hl7-org:v3" in text or "<ClinicalDocument" in text):
+        return text
+    return None
+
+
+def _v3_values(markup: str) -> Iterator[tuple[Kind, str]]:
+    for match in _V3_VALUE.finditer(markup):
+        value = html.unescape(match.group(2)).strip()
+        kind = _V3_KINDS[match.group(1).lower()]
+        yield kind, value[:5] if kind is Kind.ZIP else value
+    for match in _V3_ID_EXTENSION.finditer(markup):
+        yield Kind.MRN, html.unescape(match.group(1))
 
 
 def _person_numbers(resource: dict[str, Any]) -> Iterator[tuple[Kind, str]]:
