@@ -248,6 +248,13 @@ def _fhir_values(document: Any) -> Iterator[tuple[Kind, str]]:
                     yield Kind.ZIP, str(address.get("postalCode", ""))[:5]
             if isinstance(item.get("birthDate"), str):
                 yield Kind.BIRTH_DATE, item["birthDate"]
+            for photo in item.get("photo", []) or []:
+                if isinstance(photo, dict) and isinstance(photo.get("data"), str):
+                    # Its first bytes, wherever the output carries them (a narrative's
+                    # <img src="data:...">): a substring, not a word.
+                    head = "".join(photo["data"].split())[:_PHOTO_HEAD]
+                    if len(head) == _PHOTO_HEAD:
+                        yield Kind.PHOTO, head
         reference = item.get("reference")
         if isinstance(reference, str) and _PERSON_REFERENCE.search(reference):
             for word in str(item.get("display", "")).replace(",", " ").split():
@@ -268,6 +275,8 @@ def _fhir_values(document: Any) -> Iterator[tuple[Kind, str]]:
                     yield from _v3_values(embedded)
 
 
+# How much of a person's photo (base64) is searched in the output.
+_PHOTO_HEAD: Final = 96
 # Documents carried base64-encoded in the input (attachments, Binary): a FHIR JSON
 # resource or an HL7 v3 (CDA) document has PHI of its own, named nowhere else.
 _MIN_EMBEDDED: Final = 24
@@ -480,6 +489,10 @@ class Verifier:
         phones: set[str] = set()
         for kind, value in _dedupe(values):
             if kind not in self._checked:
+                continue
+            if kind is Kind.PHOTO:
+                if value.casefold() in folded:
+                    found[kind.value] += 1
                 continue
             if _occurs(value.casefold(), folded):
                 found[kind.value] += 1

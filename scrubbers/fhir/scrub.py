@@ -1665,6 +1665,11 @@ class FHIRScrubber:
                 if logical in walk.ids:
                     new_anchor = head + self._pseudo_id(logical, walk)
                     return match.group(1) + new_anchor + match.group(5)
+        if match.group(4)[:5].lower() == "data:":
+            # An inline image or file (<img src="data:image/jpeg;base64,...">: a
+            # generated narrative printing the patient's photo): a photo or an
+            # attachment under the policy, whatever the markup around it.
+            return match.group(1) + self._data_uri(match.group(4), walk) + match.group(5)
         if _HL7_TIMESTAMP.fullmatch(match.group(4)):  # CDA <birthTime value="19610615"/>
             outcome = self._apply(
                 match.group(4), Kind.DATE, Role.PATIENT, "markup.attribute", "DTM", walk
@@ -1727,6 +1732,14 @@ class FHIRScrubber:
             value = attributes.get("extension", "").strip()
             if value and _OID.fullmatch(attributes.get("root", "")):
                 self._apply(value, Kind.OTHER_ID, Role.PATIENT, "markup.id", "II", walk)
+
+    def _data_uri(self, uri: str, walk: _Walk) -> str:
+        """A ``data:`` URI in markup: an image is a photo, anything else an attachment;
+        one the policy changes or removes becomes the empty ``data:,``."""
+        media = uri[5:].split(",", 1)[0].split(";", 1)[0].strip().lower()
+        kind = Kind.PHOTO if media.startswith("image/") else Kind.ATTACHMENT
+        outcome = self._apply(uri, kind, Role.PATIENT, "markup.data", "Attachment", walk)
+        return uri if outcome == uri else "data:,"
 
     @staticmethod
     def _defer_markup(markup: str, walk: _Walk, store: Callable[[str], Any]) -> None:

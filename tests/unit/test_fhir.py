@@ -2230,3 +2230,28 @@ def test_a_narrative_line_labelling_a_person_names_them(safe_harbor: FHIRScrubbe
     assert "<b>Status:</b> Active Treatment" in written
     assert "Stable overnight" in written
     assert "Acme Gold Plan" in written  # a generated narrative's bare "name:" is any element's
+
+
+def test_an_inline_image_in_a_narrative_follows_the_photo_rule(safe_harbor: FHIRScrubber) -> None:
+    """A narrative printing the patient's photo as a data URI (<img src="data:image/
+    png;base64,...">) kept it while Patient.photo was removed; any other data URI is
+    an attachment. Both become the empty data URI when the policy removes them."""
+    image = base64.b64encode(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 2).decode()
+    patient = {
+        "resourceType": "Patient",
+        "id": "p-photo",
+        "photo": [{"contentType": "image/png", "data": image}],
+        "text": {
+            "status": "generated",
+            "div": f'<div xmlns="http://www.w3.org/1999/xhtml"><img src="data:image/png;base64,'
+            f'{image}" alt="photo"/><a href="data:text/plain,Quillfeather">note</a></div>',
+        },
+    }
+    out = scrub(safe_harbor, patient)
+    assert "photo" not in out
+    assert image[:40] not in out["text"]["div"]
+    assert '<img src="data:," alt="photo"/>' in out["text"]["div"]
+    assert "Quillfeather" not in out["text"]["div"]
+    source = orjson.dumps(patient)
+    leaked = orjson.dumps({"resourceType": "Patient", "text": patient["text"]})
+    assert Verifier(load_policy("safe-harbor")).findings(source, leaked, "fhir")["photo"] == 1
