@@ -1595,7 +1595,9 @@ class FHIRScrubber:
             outcome = walk.ctx.apply(text, _FREE_TEXT)
             if deferred.number_id and outcome == text:
                 outcome = walk.ctx.apply(text, _PERSON_NUMBER)
-            new = outcome if isinstance(outcome, str) else ""
+            # Logical ids written in notes ("see Patient/f001", a Task input holding
+            # the id) get the pseudonyms they have everywhere else, as in narratives.
+            new = self._narrative_ids(outcome, walk) if isinstance(outcome, str) else ""
         if new != text:
             deferred.methods.add("scrub")
         if deferred.holder is not None:

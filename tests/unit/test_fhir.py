@@ -2255,3 +2255,34 @@ def test_an_inline_image_in_a_narrative_follows_the_photo_rule(safe_harbor: FHIR
     source = orjson.dumps(patient)
     leaked = orjson.dumps({"resourceType": "Patient", "text": patient["text"]})
     assert Verifier(load_policy("safe-harbor")).findings(source, leaked, "fhir")["photo"] == 1
+
+
+def test_logical_ids_written_in_plain_free_text_get_their_pseudonyms(
+    safe_harbor: FHIRScrubber,
+) -> None:
+    """A note or a Task input naming the patient's logical id ("see Patient/zq-77",
+    the bare id) kept it while every reference was rewritten; narratives already
+    gave such ids their pseudonyms."""
+    patient = {"resourceType": "Patient", "id": "zq-77", "gender": "female"}
+    task = {
+        "resourceType": "Task",
+        "id": "t-1",
+        "status": "ready",
+        "intent": "order",
+        "for": {"reference": "Patient/zq-77"},
+        "note": [{"text": "merge Patient/zq-77 into the new chart; 5 mg/dL"}],
+        "input": [{"type": {"text": "patient id"}, "valueString": "zq-77"}],
+    }
+    out = scrub(
+        safe_harbor,
+        {
+            "resourceType": "Bundle",
+            "type": "collection",
+            "entry": [{"resource": patient}, {"resource": task}],
+        },
+    )
+    written = out["entry"][1]["resource"]
+    pseudonym = out["entry"][0]["resource"]["id"]
+    assert "zq-77" not in orjson.dumps(out).decode()
+    assert written["note"][0]["text"] == f"merge Patient/{pseudonym} into the new chart; 5 mg/dL"
+    assert written["input"][0]["valueString"] == pseudonym
