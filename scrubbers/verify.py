@@ -386,8 +386,21 @@ def _fhir_text(output: bytes) -> str:
         # AuditEvent query...), whatever the declared type: decoded and searched.
         if len(item) >= _MIN_BASE64 and _BASE64.fullmatch(item):
             with contextlib.suppress(binascii.Error, ValueError):
-                parts.append(base64.b64decode("".join(item.split())).decode("utf-8", "replace"))
+                parts.append(_payload_text(base64.b64decode("".join(item.split()))))
     return "\n".join(parts)
+
+
+def _payload_text(raw: bytes) -> str:
+    """A decoded payload as text: by its byte order mark (UTF-16 and UTF-32 files),
+    else as UTF-8, and also as Windows-1252 when it is not UTF-8."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return raw.decode("utf-32" if raw.startswith(b"\xff\xfe\x00\x00") else "utf-16", "replace")
+    if raw.startswith(b"\x00\x00\xfe\xff"):
+        return raw.decode("utf-32", "replace")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("utf-8", "replace") + "\n" + raw.decode("cp1252", "replace")
 
 
 # A base64 run as an HL7v2 encapsulated payload (OBX-5 ED) carries it: a whole component.

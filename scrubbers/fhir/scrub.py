@@ -104,6 +104,30 @@ def _charset_of(content_type: str) -> str:
         return "utf-8"
 
 
+_BOMS: Final = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def _undeclared_charset(raw: bytes) -> str:
+    """The codec of text whose content type declares no charset: its byte order
+    mark's, else UTF-8 when it decodes so, else Windows-1252, else Latin-1."""
+    for bom, codec in _BOMS:
+        if raw.startswith(bom):
+            return codec
+    for codec in ("utf-8", "cp1252"):
+        try:
+            raw.decode(codec)
+        except UnicodeDecodeError:
+            continue
+        return codec
+    return "latin-1"
+
+
 _TAG: Final = re.compile(r"(<[^>]*>)")
 # Tags that end a line, a paragraph or a cell: the text on either side of one
 # is two words to a reader, the text around an inline tag ("Quill<b>feather</b>")
@@ -1209,7 +1233,12 @@ class FHIRScrubber:
             charset = _charset_of(content_type)
             try:
                 # MIME-wrapped base64 (line breaks every 76 characters) is common.
-                text = base64.b64decode("".join(data.split()), validate=True).decode(charset)
+                raw = base64.b64decode("".join(data.split()), validate=True)
+                if _CHARSET.search(content_type) is None:
+                    # No declared charset: a byte order mark says it (a UTF-16 file
+                    # from Windows), else UTF-8, else Windows-1252 (as HL7v2 payloads).
+                    charset = _undeclared_charset(raw)
+                text = raw.decode(charset)
             except (binascii.Error, UnicodeDecodeError):
                 if fhir_json:
                     text = ""  # not text: a binary, below

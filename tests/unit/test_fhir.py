@@ -2074,7 +2074,8 @@ def test_a_fhir_document_carried_in_an_attachment_is_scrubbed_by_its_structure(
     for value in _EMBEDDED_PHI:
         assert value not in text, value
     attachment = out["content"][0]["attachment"]
-    embedded = orjson.loads(base64.b64decode(attachment["data"]))
+    # Written back in the encoding it came in (its byte order mark kept).
+    embedded = orjson.loads(base64.b64decode(attachment["data"]).decode("utf-8-sig"))
     assert embedded["resourceType"] == "Patient" and embedded["birthDate"] == "1955"
     assert embedded["address"] == [{"postalCode": "012"}]
     assert out["description"] == "Exported record of [NAME]"
@@ -2286,3 +2287,50 @@ def test_logical_ids_written_in_plain_free_text_get_their_pseudonyms(
     assert "zq-77" not in orjson.dumps(out).decode()
     assert written["note"][0]["text"] == f"merge Patient/{pseudonym} into the new chart; 5 mg/dL"
     assert written["input"][0]["valueString"] == pseudonym
+
+
+@pytest.mark.parametrize(
+    ("raw", "codec"),
+    [
+        ("\ufeffBrannoch Oakhollow called 508-555-0143".encode("utf-16-le"), "utf-16"),
+        ("Brannoch Oakhollow \u2013 called 508-555-0143".encode("cp1252"), "cp1252"),
+    ],
+)
+def test_a_text_attachment_without_a_charset_is_read_by_its_bom_or_as_windows_1252(
+    raw: bytes, codec: str
+) -> None:
+    """A text/plain attachment saved as UTF-16 with a byte order mark, or in
+    Windows-1252, and no declared charset, was quarantined (not UTF-8); it is read as
+    HL7v2 payloads are, scrubbed, and written back in the same encoding. The
+    verifier reads UTF-16 and Windows-1252 payloads too."""
+    patient = {
+        "resourceType": "Patient",
+        "id": "p-5",
+        "name": [{"family": "Oakhollow", "given": ["Brannoch"]}],
+    }
+    document = {
+        "resourceType": "DocumentReference",
+        "id": "d-5",
+        "status": "current",
+        "subject": {"reference": "Patient/p-5"},
+        "content": [
+            {"attachment": {"contentType": "text/plain", "data": base64.b64encode(raw).decode()}}
+        ],
+    }
+    source = orjson.dumps(
+        {
+            "resourceType": "Bundle",
+            "type": "collection",
+            "entry": [{"resource": patient}, {"resource": document}],
+        }
+    )
+    [result] = make("safe-harbor").scrub_bytes(source)
+    assert result.error is None and result.output is not None
+    out = orjson.loads(result.output)
+    written = base64.b64decode(out["entry"][1]["resource"]["content"][0]["attachment"]["data"])
+    text = written.decode(codec)
+    assert "Oakhollow" not in text and "Brannoch" not in text and "0143" not in text, text
+    assert "called" in text
+    verifier = Verifier(load_policy("safe-harbor"))
+    assert verifier.findings(source, result.output, "fhir") == {}
+    assert verifier.findings(source, source, "fhir")["name"] >= 1
