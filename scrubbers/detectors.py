@@ -598,6 +598,13 @@ DATE_PATTERNS: Final = (
         "slash",
         _AFTER_DATE_WORD,
     ),
+    # 1961年6月15日, 1961年6月 (Japanese, Chinese), 1961년 6월 15일 (Korean)
+    DatePattern(
+        _re(
+            r"(?P<year>(?:18|19|20)\d{2})(?<![\d/.-]\d{4})\s?[年년]\s?(?P<mm>\d{1,2})\s?[月월]"
+            r"(?:\s?(?P<dd>\d{1,2})\s?[日일])?"
+        )
+    ),
     # DOB 03041961, DOB 030461, DOB: 19610304 (digits only after a birth word)
     DatePattern(
         _re(
@@ -665,7 +672,7 @@ AGE_PATTERNS: Final = (
         # "93 yo", "93 y/o", "93 y.o.", "93-y-o", and the clinical shorthand with the
         # sex glued on ("93yoF", "93yM").
         _re(
-            r"(?P<age>\d(?<!\w\d)\d{1,2})\s*-?\s*(?:(?:years?|yrs?)\b|y[/.-]?o\b\.?"
+            r"(?P<age>\d(?<!\w\d)\d{1,2})\s*-?\s*(?:(?:years?|yrs?)\b|y[/.-]?o\b\.?|y\.\s?o\b\.?"
             r"|y(?:o|/o)?(?=[FM]\b))(?:\s*-?\s*old)?"
         )
     ),

@@ -22,6 +22,7 @@ silently deleting words from a sentence would change its meaning.
 
 from __future__ import annotations
 
+import difflib
 import functools
 import re
 import unicodedata
@@ -117,6 +118,8 @@ def phone_spellings(value: str) -> list[str]:
             for second in _PHONE_SEPARATORS
         ]
         spellings += [f"{b}-{c}", f"{b}{c}", f"{b} {c}", f"{b}.{c}"]
+        # Digit by digit, as read aloud or typed to defeat matching ("6 1 7 5 5 5 ...").
+        spellings += [" ".join(digits), "-".join(digits)]
     elif len(digits) == 7:
         spellings += [digits, f"{digits[:3]}-{digits[3:]}"]
     elif len(digits) >= 4:
@@ -138,6 +141,11 @@ NAME_PARTICLES: Final = frozenset(
         "unk", "test", "patient", "family", "name",
     }
 )  # fmt: skip
+# Dashes that read as a hyphen between digit groups (hyphen, no-break hyphen, figure
+# dash, en and em dashes, horizontal bar, minus sign, small and full-width hyphen-minus).
+_DASH_TABLE: Final = str.maketrans(
+    dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d", "-")
+)
 _NAME_SPLIT: Final = re.compile(r"[\s\-\u2010\u2011\u2013/]+")
 # Around a part: punctuation, and the quotes and brackets registration systems put
 # around the name a person goes by ('ROBERT "BOB"', 'ROBERT (BOB)').
@@ -456,6 +464,30 @@ def _first_name_before(text: str, start: int) -> int:
     return start - len(window) + match.start(1)
 
 
+# A capitalized word and a comma right before a known given name is taken for the
+# surname in "Family, Given" order when it is spelled like a known surname ("Chan,
+# Chia Lin" where the record says Chen: a romanization or a typo the document does
+# not know); any other word ("Syncope, Zephyrina witnessed") is not.
+_SURNAME_BEFORE: Final = re.compile(r"\b([A-Z][A-Za-z'\-]{1,30}),\s{0,2}$")
+_SURNAME_LIKENESS: Final = 0.7
+
+
+def _surname_before(text: str, start: int, surnames: set[str]) -> int:
+    """Where a span for a given name at ``start`` begins, with a surname spelled like
+    one of ``surnames`` (folded) and a comma before it."""
+    window = text[max(0, start - _LOOKBEHIND) : start]
+    match = _SURNAME_BEFORE.search(window)
+    if match is None:
+        return start
+    word = fold(match.group(1))
+    if not any(
+        difflib.SequenceMatcher(None, word, surname).ratio() >= _SURNAME_LIKENESS
+        for surname in surnames
+    ):
+        return start
+    return start - len(window) + match.start(1)
+
+
 def _text_tokens(folded: str) -> tuple[str, ...]:
     """The words of a folded text a term may start with, and "" (terms without one)."""
     tokens = {*_TOKEN.findall(folded), ""}
@@ -621,6 +653,7 @@ class TextScrubber:
         "_due",
         "_first_words",
         "_first_words_from",
+        "_givens",
         "_memo",
         "_names",
         "_pending",
@@ -648,6 +681,7 @@ class TextScrubber:
         # adapter registers more, instead of being rebuilt for every text.
         self._terms_from = (0, 0)
         self._surnames: set[str] = set()  # folded family names (and their parts)
+        self._givens: set[str] = set()  # folded given names (and their parts)
         # The same terms by their first word: a text is searched only for terms whose
         # first word it contains (a short coded text like "White" checks one word,
         # not every spelling of every name in the message).
@@ -782,6 +816,7 @@ class TextScrubber:
         for family, given, middle, replacement in self._names[done_names:names_end]:
             learn(_name_terms(family, given, middle), replacement)
             self._surnames.update(_surname_terms(family))
+            self._givens.update(_surname_terms(given))
         self._terms_from = (pending_end, names_end)
 
     def _may_hold_terms(self, tokens: tuple[str, ...], length: int) -> bool:
@@ -879,6 +914,8 @@ class TextScrubber:
                         begin += 1
                     if term in self._surnames:
                         begin = _first_name_before(original, begin)
+                    elif term in self._givens:
+                        begin = _surname_before(original, begin, self._surnames)
                     spans.append((begin, finish, replacement))
                 start = folded.find(term, start + 1)
 
@@ -897,8 +934,12 @@ class TextScrubber:
         cached = memo.get(text)
         if cached is not None:
             return cached
-        spans = self._context_spans(text)
-        spans.extend(self._detected(text))
+        # Unicode dashes (a no-break hyphen in "617\u2011555\u20110142", a figure dash,
+        # a minus) read as the hyphen they look like: one character for one, so the
+        # spans found fit the text as written.
+        matchable = text if text.isascii() else text.translate(_DASH_TABLE)
+        spans = self._context_spans(matchable)
+        spans.extend(self._detected(matchable))
         result = _rebuild(text, spans) if spans else text
         memo[text] = result
         return result
@@ -967,14 +1008,17 @@ class TextScrubber:
             day = int(parts["dd"]) if parts.get("dd") else None
         except (TypeError, ValueError, StopIteration):
             return written
-        # Day first (18.04.2024, 25/12/1961): the first number cannot be a month. Only
-        # with a four-digit year; an ambiguous one (03.04.2024) reads month first.
+        # Day first (18.04.2024, 25/12/1961, 15/06/61): the first number cannot be a
+        # month. With a two-digit year only after a slash or dash, or a birth word
+        # (dotted triplets like 14.2.10 are as often versions); an ambiguous date
+        # (03.04.2024) reads month first.
+        year_digits = len(parts.get("year") or "")
         day_first = (
             parts.get("mm") is not None
             and day is not None
             and 13 <= month <= 31
             and 1 <= day <= 12
-            and len(parts.get("year") or "") == 4
+            and (year_digits == 4 or (year_digits == 2 and (parts.get("sep") != "." or birth)))
         )
         if day_first and day is not None:
             month, day = day, month

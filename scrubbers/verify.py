@@ -248,6 +248,13 @@ def _fhir_values(document: Any) -> Iterator[tuple[Kind, str]]:
                     yield Kind.ZIP, str(address.get("postalCode", ""))[:5]
             if isinstance(item.get("birthDate"), str):
                 yield Kind.BIRTH_DATE, item["birthDate"]
+            for photo in item.get("photo", []) or []:
+                if isinstance(photo, dict) and isinstance(photo.get("data"), str):
+                    # Its first bytes, wherever the output carries them (a narrative's
+                    # <img src="data:...">): a substring, not a word.
+                    head = "".join(photo["data"].split())[:_PHOTO_HEAD]
+                    if len(head) == _PHOTO_HEAD:
+                        yield Kind.PHOTO, head
         reference = item.get("reference")
         if isinstance(reference, str) and _PERSON_REFERENCE.search(reference):
             for word in str(item.get("display", "")).replace(",", " ").split():
@@ -257,7 +264,72 @@ def _fhir_values(document: Any) -> Iterator[tuple[Kind, str]]:
             if isinstance(bare, dict) and "reference" not in bare:
                 for word in str(bare.get("display", "")).replace(",", " ").split():
                     yield Kind.NAME, word
-        stack.extend(v for v in item.values() if isinstance(v, dict | list))
+        for value in item.values():
+            if isinstance(value, dict | list):
+                stack.append(value)
+            elif isinstance(value, str) and len(value) >= _MIN_EMBEDDED:
+                embedded = _embedded_source(value)
+                if isinstance(embedded, dict):
+                    stack.append(embedded)  # a FHIR document carried as an attachment
+                elif isinstance(embedded, str):
+                    yield from _v3_values(embedded)
+
+
+# How much of a person's photo (base64) is searched in the output.
+_PHOTO_HEAD: Final = 96
+# Documents carried base64-encoded in the input (attachments, Binary): a FHIR JSON
+# resource or an HL7 v3 (CDA) document has PHI of its own, named nowhere else.
+_MIN_EMBEDDED: Final = 24
+_V3_VALUE: Final = re.compile(
+    r"<(?:[\w-]+:)?(given|family|streetAddressLine|city|postalCode)\b[^<>]{0,200}>"
+    r"([^<]{2,200})<"
+)
+_V3_ID_EXTENSION: Final = re.compile(
+    r"<(?:[\w-]+:)?id\s[^<>]{0,400}?\bextension\s*=\s*[\"']([^\"'<>]{3,64})[\"']"
+)
+_V3_KINDS: Final = {
+    "given": Kind.NAME,
+    "family": Kind.NAME,
+    "streetaddressline": Kind.STREET_ADDRESS,
+    "city": Kind.CITY,
+    "postalcode": Kind.ZIP,
+}
+
+
+def _embedded_source(value: str) -> Any:
+    """A base64 string of the input decoded, when it is a FHIR JSON document (the
+    parsed object) or HL7 v3 markup (its text); None for anything else. Its first
+    bytes are looked at before the whole is decoded (most are images and PDFs)."""
+    head = value[:64].strip()
+    if len(head) < 16 or not _BASE64.fullmatch(head[: len(head) // 4 * 4]):
+        return None
+    try:
+        start = base64.b64decode(head[: len(head) // 4 * 4]).lstrip(b"\xef\xbb\xbf \t\r\n")
+    except (binascii.Error, ValueError):
+        return None
+    if not start.startswith((b"{", b"<")):
+        return None
+    try:
+        text = base64.b64decode("".join(value.split())).decode("utf-8", "replace")
+    except (binascii.Error, ValueError):
+        return None
+    text = text.lstrip("\ufeff \t\r\n")
+    if text.startswith("{") and '"resourceType"' in text:
+        with contextlib.suppress(orjson.JSONDecodeError):
+            return orjson.loads(text)
+        return None
+    if text.startswith("<") and ("urn:hl7-org:v3" in text or "<ClinicalDocument" in text):
+        return text
+    return None
+
+
+def _v3_values(markup: str) -> Iterator[tuple[Kind, str]]:
+    for match in _V3_VALUE.finditer(markup):
+        value = html.unescape(match.group(2)).strip()
+        kind = _V3_KINDS[match.group(1).lower()]
+        yield kind, value[:5] if kind is Kind.ZIP else value
+    for match in _V3_ID_EXTENSION.finditer(markup):
+        yield Kind.MRN, html.unescape(match.group(1))
 
 
 def _person_numbers(resource: dict[str, Any]) -> Iterator[tuple[Kind, str]]:
@@ -314,8 +386,21 @@ def _fhir_text(output: bytes) -> str:
         # AuditEvent query...), whatever the declared type: decoded and searched.
         if len(item) >= _MIN_BASE64 and _BASE64.fullmatch(item):
             with contextlib.suppress(binascii.Error, ValueError):
-                parts.append(base64.b64decode("".join(item.split())).decode("utf-8", "replace"))
+                parts.append(_payload_text(base64.b64decode("".join(item.split()))))
     return "\n".join(parts)
+
+
+def _payload_text(raw: bytes) -> str:
+    """A decoded payload as text: by its byte order mark (UTF-16 and UTF-32 files),
+    else as UTF-8, and also as Windows-1252 when it is not UTF-8."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return raw.decode("utf-32" if raw.startswith(b"\xff\xfe\x00\x00") else "utf-16", "replace")
+    if raw.startswith(b"\x00\x00\xfe\xff"):
+        return raw.decode("utf-32", "replace")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("utf-8", "replace") + "\n" + raw.decode("cp1252", "replace")
 
 
 # A base64 run as an HL7v2 encapsulated payload (OBX-5 ED) carries it: a whole component.
@@ -398,6 +483,13 @@ class Verifier:
                 values = _fhir_values(orjson.loads(source))
             except orjson.JSONDecodeError:
                 values = iter(())
+        if fmt != "hl7v2" and "&" in text and _CHARACTER_REFERENCE.search(text):
+            # A narrative or markup attachment spells characters as references
+            # ("617&#8209;555&#8209;0142", "Z&eacute;phyrina"): searched as read too.
+            text += "\n" + html.unescape(text)
+        if not text.isascii() and _UNICODE_DASH.search(text):
+            # Dashes a reader takes for a hyphen between digits: searched as hyphens too.
+            text += "\n" + _UNICODE_DASH.sub("-", text)
         if "<" in text:
             # Markup splits words a reader sees whole ("Quill<b>feather</b>"): the
             # text without its tags is searched too.
@@ -411,6 +503,10 @@ class Verifier:
         for kind, value in _dedupe(values):
             if kind not in self._checked:
                 continue
+            if kind is Kind.PHOTO:
+                if value.casefold() in folded:
+                    found[kind.value] += 1
+                continue
             if _occurs(value.casefold(), folded):
                 found[kind.value] += 1
             elif kind is Kind.PHONE:
@@ -418,7 +514,10 @@ class Verifier:
         if (
             phones
             and Kind.PHONE.value not in found
-            and any(digits[-4:] in folded for digits in phones)  # every spelling has them
+            and (
+                any(digits[-4:] in folded for digits in phones)  # most spellings have them
+                or _SPACED_DIGITS.search(folded) is not None  # "6 1 7 5 5 5 0 1 4 2"
+            )
         ):
             # Phones in any spelling ("617 5550142", "(617)-555-0142"): the text with
             # the separators between digit groups removed, searched for the digits.
@@ -432,6 +531,14 @@ class Verifier:
         return found
 
 
+# A character reference in markup (decimal, hex or named).
+_CHARACTER_REFERENCE: Final = re.compile(
+    r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});"
+)
+# Dashes other than the ASCII hyphen-minus that read as one between digits.
+_UNICODE_DASH: Final = re.compile("[\u2010-\u2015\u2212\ufe58\ufe63\uff0d]")
+# Digits written one by one with separators: a phone number spelled to defeat matching.
+_SPACED_DIGITS: Final = re.compile(r"\d[ .\-]\d[ .\-]\d[ .\-]\d[ .\-]\d")
 # Separators between the digit groups of a written number.
 _DIGIT_GAP: Final = re.compile(
     r"(?<=[0-9])[ .()/\-\u00a0\u2010-\u2015\u2212]{1,3}(?=[0-9(])"

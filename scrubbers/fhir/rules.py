@@ -134,6 +134,10 @@ TEXT_CONTENT_PREFIXES: Final = (
     "application/xhtml",
 )
 
+# FHIR JSON content types: a resource sent as a document is scrubbed by its
+# structure; content that is not a FHIR document is a binary (as before).
+FHIR_JSON_CONTENT_TYPES: Final = ("application/fhir+json", "application/json+fhir")
+
 # Search parameters that carry PHI in Bundle.link.url and request.url queries.
 PHI_SEARCH_PARAMETERS: Final[dict[str, Kind]] = {
     "name": Kind.NAME,

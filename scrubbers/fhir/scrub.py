@@ -30,7 +30,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Final
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote_plus, urlencode, urlsplit, urlunsplit
 
 from parsers.fhir import json_io
 from parsers.fhir.types import ElementType, children, is_resource_type
@@ -102,6 +102,30 @@ def _charset_of(content_type: str) -> str:
         return codecs.lookup(match.group(1)).name
     except LookupError:
         return "utf-8"
+
+
+_BOMS: Final = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def _undeclared_charset(raw: bytes) -> str:
+    """The codec of text whose content type declares no charset: its byte order
+    mark's, else UTF-8 when it decodes so, else Windows-1252, else Latin-1."""
+    for bom, codec in _BOMS:
+        if raw.startswith(bom):
+            return codec
+    for codec in ("utf-8", "cp1252"):
+        try:
+            raw.decode(codec)
+        except UnicodeDecodeError:
+            continue
+        return codec
+    return "latin-1"
 
 
 _TAG: Final = re.compile(r"(<[^>]*>)")
@@ -250,6 +274,10 @@ class _Walk:
     pseudonyms: dict[str, str] = field(default_factory=dict)
     # Each identifier system's pseudonym namespace under the policy.
     namespaces: dict[str, str] = field(default_factory=dict)
+    # What to do once every deferred text is scrubbed: write back the FHIR documents
+    # embedded in attachments (their own texts are deferred like the document's).
+    finishers: list[Callable[[], None]] = field(default_factory=list)
+    depth: int = 0  # how deep in embedded documents the walk is
 
 
 @dataclass(frozen=True, slots=True)
@@ -381,6 +409,8 @@ class FHIRScrubber:
         for deferred in walk.deferred:
             self._finish(deferred, walk)
         ctx.use_identity(document_identity)
+        for finish in walk.finishers:
+            finish()
         prune_empty(document)
         for resource in ordered:
             add_provenance(resource, per_resource.get(id(resource), set()), ctx)
@@ -477,6 +507,8 @@ class FHIRScrubber:
             self._labelled_observation(resource, walk)
         elif resource_type == "QuestionnaireResponse":
             self._labelled_answers(resource.get("item"), walk)
+        elif resource_type == "Parameters":
+            self._labelled_parameters(resource.get("parameter"), walk)
         skip = _RESOURCE_SKIP
         if resource_type == "Binary":
             # Binary.data is a document like an Attachment's: textual content is
@@ -1155,6 +1187,36 @@ class FHIRScrubber:
                     if isinstance(answer, dict) and isinstance(answer.get("valueString"), str):
                         self._labelled_value(answer, kind, path, walk)
 
+    def _labelled_parameters(self, parameters: Any, walk: _Walk) -> None:
+        """Operation parameters named like a search parameter or a PHI label
+        (``family``, ``given``, ``phone``, ``ssn``, ``postalCode``, ``MemberId``: a
+        ``$match`` or a custom lookup): a string value is that kind of PHI, as in a
+        search URL, and registered for the free text. As free text, a name, a bare
+        SSN or phone, a city or a ZIP there was kept."""
+        stack: list[Any] = [parameters]
+        while stack:
+            node = stack.pop()
+            if not isinstance(node, list):
+                continue
+            for parameter in node:
+                if not isinstance(parameter, dict):
+                    continue
+                stack.append(parameter.get("part"))
+                name = parameter.get("name")
+                if isinstance(name, str) and isinstance(parameter.get("valueString"), str):
+                    kind = _parameter_kind(name)
+                    if kind is not None:
+                        path = "Parameters.parameter.valueString"
+                        self._labelled_value(parameter, kind, path, walk)
+                        if "valueString" not in parameter:
+                            # A parameter has a value, a resource or parts: a removed
+                            # value stays as an absent one (still valid FHIR).
+                            parameter["_valueString"] = {
+                                "extension": [
+                                    {"url": rules.EXT_DATA_ABSENT_REASON, "valueCode": "masked"}
+                                ]
+                            }
+
     def _attachment(self, attachment: dict[str, Any], path: str, role: Role, walk: _Walk) -> Any:
         content_type = str(attachment.get("contentType", "")).lower()
         if isinstance(attachment.get("url"), str):
@@ -1166,13 +1228,24 @@ class FHIRScrubber:
         data = attachment.get("data")
         if not isinstance(data, str):
             return attachment
-        if content_type.startswith(rules.TEXT_CONTENT_PREFIXES):
+        fhir_json = content_type.startswith(rules.FHIR_JSON_CONTENT_TYPES)
+        if fhir_json or content_type.startswith(rules.TEXT_CONTENT_PREFIXES):
             charset = _charset_of(content_type)
             try:
                 # MIME-wrapped base64 (line breaks every 76 characters) is common.
-                text = base64.b64decode("".join(data.split()), validate=True).decode(charset)
+                raw = base64.b64decode("".join(data.split()), validate=True)
+                if _CHARSET.search(content_type) is None:
+                    # No declared charset: a byte order mark says it (a UTF-16 file
+                    # from Windows), else UTF-8, else Windows-1252 (as HL7v2 payloads).
+                    charset = _undeclared_charset(raw)
+                text = raw.decode(charset)
             except (binascii.Error, UnicodeDecodeError):
-                raise FHIRScrubError(f"{path}.data: textual attachment cannot be decoded") from None
+                if fhir_json:
+                    text = ""  # not text: a binary, below
+                else:
+                    raise FHIRScrubError(
+                        f"{path}.data: textual attachment cannot be decoded"
+                    ) from None
 
             def store(new: str) -> None:
                 encoded = new.encode(charset, "replace")
@@ -1180,13 +1253,19 @@ class FHIRScrubber:
                 attachment.pop("hash", None)
                 attachment.pop("size", None)
 
-            if content_type.startswith(_MARKUP_CONTENT_TYPES):
-                # HTML/XML (a CDA document): text nodes and attribute values, with
-                # entities decoded, like a narrative.
-                self._defer_markup(text, walk, store)
-            else:
-                self._defer_text(text, f"{path}.data", walk, store)
-            return attachment
+            if self._embedded_document(text, f"{path}.data", walk, store):
+                return attachment  # FHIR JSON (a Patient, a Bundle): scrubbed by its structure
+            if not fhir_json:
+                if content_type.startswith(_MARKUP_CONTENT_TYPES):
+                    # HTML/XML (a CDA document): text nodes and attribute values, with
+                    # entities decoded, like a narrative; what HL7 v3 markup says is a
+                    # name, an address part or an identifier first teaches the context.
+                    if "<" in text:
+                        self._learn_v3(text, walk)
+                    self._defer_markup(text, walk, store)
+                else:
+                    self._defer_text(text, f"{path}.data", walk, store)
+                return attachment
         outcome = self._apply(data, Kind.ATTACHMENT, role, f"{path}.data", "Attachment", walk)
         if outcome is Removal.ELEMENT:
             return masked_attachment(attachment) if path in rules.REQUIRED_ATTACHMENTS else _REMOVE
@@ -1197,8 +1276,12 @@ class FHIRScrubber:
 
     def _narrative(self, narrative: dict[str, Any], path: str, role: Role, walk: _Walk) -> Any:
         if isinstance(narrative.get("div"), str):
+            if "=" in narrative["div"]:
+                self._learn_search_text(html.unescape(narrative["div"]), walk)
             if "</a>" in narrative["div"]:
                 self._linked_person_names(narrative["div"], walk)
+            if ":" in narrative["div"] or "\uff1a" in narrative["div"]:
+                self._labelled_narrative_names(narrative["div"], walk)
             walk.deferred.append(
                 _Deferred(narrative["div"], walk, True, False, narrative, "div", None, 0, None)
             )
@@ -1225,6 +1308,28 @@ class FHIRScrubber:
             person_role = rules.PERSON_REFERENCE_ROLES[person_type]
             outcome = self._apply(display, Kind.NAME, person_role, "Narrative.div", "string", walk)
             walk.ctx.text.add_name(*name_parts(display), as_text(outcome, Kind.NAME))
+
+    def _labelled_narrative_names(self, div: str, walk: _Walk) -> None:
+        """A narrative line that labels a person and gives a name (``<b>Patient:</b>
+        Juan Dela Cruz (ID ...)``, ``Mother: Ana Reyes``, ``Name: ...``): the name is
+        registered for the document's free text, as a reference display would be.
+        A hand-written or generated summary names the patient where the resource's
+        references carry no display, and that name was kept."""
+        text = html.unescape(reader_text(_TAG.split(_COMMENT.sub("", div))))
+        for match in _LABELLED_LINE.finditer(text):
+            label = " ".join(match.group("label").split()).casefold().rstrip(" ('s")
+            role = _PERSON_LABELS.get(label)
+            if role is None:
+                # A bare "name:" is how generated narratives print any element
+                # called name (a plan's, an organization's, a medication's).
+                if answer_kind(match.group("label"), bare_names=False) is not Kind.NAME:
+                    continue
+                role = Role.PATIENT
+            value = match.group("value").strip().rstrip(".,")
+            if not _reads_as_name(value):
+                continue
+            outcome = self._apply(value, Kind.NAME, role, "Narrative.div", "string", walk)
+            walk.ctx.text.add_name(*name_parts(value), as_text(outcome, Kind.NAME))
 
     def _extension(self, extension: dict[str, Any], path: str, role: Role, walk: _Walk) -> Any:
         url = extension.get("url")
@@ -1485,9 +1590,28 @@ class FHIRScrubber:
             and _BARE_NUMBER.fullmatch(text) is not None
             and sum(c.isdigit() for c in text) >= _BARE_NUMBER_DIGITS
         )
+        if "=" in text:
+            self._learn_search_text(text, walk)
         walk.deferred.append(
             _Deferred(text, walk, False, number_id, holder, key, items, index, store)
         )
+
+    def _learn_search_text(self, text: str, walk: _Walk) -> None:
+        """A search written in text (an AuditEvent's query or detail, a diagnostics
+        message: ``GET Patient?family=Oakhollow&given=Brannoch``): the values of its
+        PHI parameters are that PHI, taught to the text context (as in a Bundle's
+        search URLs), so the text scrub replaces them. As text they were kept: no
+        pattern tells a surname, and a token identifier has no label."""
+        for match in _TEXT_SEARCH_PARAMETER.finditer(text):
+            name, raw = match.group(1), match.group(2)
+            base = _search_base(name)
+            kind = rules.PHI_SEARCH_PARAMETERS.get(base)
+            if kind is None or kind in DATE_KINDS:
+                continue  # dates are found by the date detectors
+            value = unquote_plus(raw)
+            for written in {value, raw}:
+                if written.strip():
+                    self._phi_search_value(name, written, walk)
 
     def _finish(self, deferred: _Deferred, walk: _Walk) -> None:
         """Scrub a deferred text and store the result."""
@@ -1500,7 +1624,9 @@ class FHIRScrubber:
             outcome = walk.ctx.apply(text, _FREE_TEXT)
             if deferred.number_id and outcome == text:
                 outcome = walk.ctx.apply(text, _PERSON_NUMBER)
-            new = outcome if isinstance(outcome, str) else ""
+            # Logical ids written in notes ("see Patient/f001", a Task input holding
+            # the id) get the pseudonyms they have everywhere else, as in narratives.
+            new = self._narrative_ids(outcome, walk) if isinstance(outcome, str) else ""
         if new != text:
             deferred.methods.add("scrub")
         if deferred.holder is not None:
@@ -1570,6 +1696,11 @@ class FHIRScrubber:
                 if logical in walk.ids:
                     new_anchor = head + self._pseudo_id(logical, walk)
                     return match.group(1) + new_anchor + match.group(5)
+        if match.group(4)[:5].lower() == "data:":
+            # An inline image or file (<img src="data:image/jpeg;base64,...">: a
+            # generated narrative printing the patient's photo): a photo or an
+            # attachment under the policy, whatever the markup around it.
+            return match.group(1) + self._data_uri(match.group(4), walk) + match.group(5)
         if _HL7_TIMESTAMP.fullmatch(match.group(4)):  # CDA <birthTime value="19610615"/>
             outcome = self._apply(
                 match.group(4), Kind.DATE, Role.PATIENT, "markup.attribute", "DTM", walk
@@ -1577,6 +1708,69 @@ class FHIRScrubber:
             new = outcome if isinstance(outcome, str) else ""
             return match.group(1) + new + match.group(5)
         return match.group(1) + self._scrub_escaped(match.group(4), walk) + match.group(5)
+
+    def _learn_v3(self, markup: str, walk: _Walk) -> None:
+        """The PHI an HL7 v3 document (a CDA attachment) marks by its elements: the
+        parts of a person's ``<name>``, the parts of an ``<addr>``, and the
+        ``extension`` of an instance identifier (``<id root="2.16..." extension=...>``),
+        registered for the free text, so the markup scrub replaces them in the text
+        nodes and attribute values holding them (as text alone, a name or a city
+        known nowhere else in the document was kept)."""
+        markup = _COMMENT.sub("", markup)
+        for match in _V3_NAME.finditer(markup):
+            parts: dict[str, list[str]] = {}
+            for part in _V3_NAME_PART.finditer(match.group("body")):
+                value = html.unescape(part.group("value")).strip()
+                if value:
+                    parts.setdefault(part.group("part").lower(), []).append(value)
+            # The element the name belongs to: the tag just before it
+            # (<guardianPerson><name>...), else the nearest person element before it.
+            before = markup[max(0, match.start() - 400) : match.start()]
+            tags = _V3_OPEN_TAG.findall(before)
+            parent = tags[-1] if tags else ""
+            if not parts:
+                plain = html.unescape(match.group("body")).strip()
+                if not _V3_PERSON.fullmatch(parent) or not plain or "<" in plain:
+                    continue  # an organization's, a place's or a product's name
+                parts = {"text": [plain]}
+            people = [tag for tag in tags if _V3_PERSON.fullmatch(tag)]
+            provider = bool(people) and people[-1].lower().startswith("assigned")
+            kind = Kind.PROVIDER_NAME if provider else Kind.NAME
+            role = Role.PROVIDER if provider else Role.PATIENT
+            replaced = "[NAME]"
+            for key, values in parts.items():
+                for value in values:
+                    outcome = self._apply(value, kind, role, f"markup.name.{key}", "PN", walk)
+                    replaced = as_text(outcome, kind)
+                    if key in ("given", "family", "text"):
+                        walk.ctx.text.add_name(*name_parts(value), replaced)
+            family = " ".join(parts.get("family", ()))
+            given = parts.get("given", [])
+            if family or given:
+                walk.ctx.text.add_name(
+                    family, given[0] if given else "", given[1] if len(given) > 1 else "", replaced
+                )
+        for match in _V3_ADDRESS_PART.finditer(markup):
+            value = html.unescape(match.group("value")).strip()
+            if value:
+                kind = _V3_ADDRESS_KINDS[match.group("part").lower()]
+                self._apply(value, kind, Role.PATIENT, "markup.addr", "AD", walk)
+        for match in _V3_INSTANCE_ID.finditer(markup):
+            attributes = {
+                a.group(2).lower(): html.unescape(a.group(4))
+                for a in _ATTRIBUTE.finditer(match.group())
+            }
+            value = attributes.get("extension", "").strip()
+            if value and _OID.fullmatch(attributes.get("root", "")):
+                self._apply(value, Kind.OTHER_ID, Role.PATIENT, "markup.id", "II", walk)
+
+    def _data_uri(self, uri: str, walk: _Walk) -> str:
+        """A ``data:`` URI in markup: an image is a photo, anything else an attachment;
+        one the policy changes or removes becomes the empty ``data:,``."""
+        media = uri[5:].split(",", 1)[0].split(";", 1)[0].strip().lower()
+        kind = Kind.PHOTO if media.startswith("image/") else Kind.ATTACHMENT
+        outcome = self._apply(uri, kind, Role.PATIENT, "markup.data", "Attachment", walk)
+        return uri if outcome == uri else "data:,"
 
     @staticmethod
     def _defer_markup(markup: str, walk: _Walk, store: Callable[[str], Any]) -> None:
@@ -1597,7 +1791,50 @@ class FHIRScrubber:
         def encoded(new: str) -> None:
             store(base64.b64encode(new.encode("utf-8")).decode("ascii"))
 
-        self._defer_text(text, path, walk, encoded)
+        if not self._embedded_document(text, path, walk, encoded):
+            self._defer_text(text, path, walk, encoded)
+        return True
+
+    def _embedded_document(
+        self, text: str, path: str, walk: _Walk, store: Callable[[str], Any]
+    ) -> bool:
+        """A FHIR JSON document carried as text (an attachment's ``application/json``
+        or ``application/fhir+json`` data, a Binary, a base64 value): scrubbed by its
+        structure, in this document's walk, like a resource nested anywhere; its names
+        are registered for every free text, and it is written back once every text is
+        scrubbed (True). As free text its names, cities and identifiers, known
+        nowhere else in the document, were kept. Anything else is text (False)."""
+        start = text.lstrip(_JSON_LEADING)
+        if not start.startswith("{") or '"resourceType"' not in start:
+            return False
+        try:
+            document = json_io.loads(start.encode("utf-8"))
+        except json_io.FHIRFormatError:
+            return False  # not a FHIR document: free text, as it was
+        if walk.depth >= _EMBEDDED_DEPTH:
+            raise FHIRScrubError(f"{path}: FHIR documents embedded too deeply")
+        shape = shape_pass(document)  # fails closed like the document's own shape
+        if self._unknown_numbers(shape.numbers, walk.ctx):
+            walk.methods.add("redact")
+        resources = shape.resources
+        walk.depth += 1
+        try:
+            for resource in [r for r in resources if r.get("resourceType") == "Patient"] + [
+                r for r in resources if r.get("resourceType") != "Patient"
+            ]:
+                self._resource(resource, walk)
+            if document.get("resourceType") == "Bundle":
+                self._bundle_urls(document, walk)
+        finally:
+            walk.depth -= 1
+
+        def finish() -> None:
+            check_unknown_keys(shape.unknown_keys, walk.ctx)
+            prune_empty(document)
+            store(json_io.dumps(document).decode("utf-8"))
+
+        walk.finishers.append(finish)
+        walk.methods.add("scrub")
         return True
 
     def _scrub_escaped(self, escaped: str, walk: _Walk) -> str:
@@ -1703,6 +1940,23 @@ class FHIRScrubber:
             obj[key] = outcome
 
 
+def _parameter_kind(name: str) -> Kind | None:
+    """The kind of PHI an operation parameter's name says its string value is: a
+    search parameter's (``family``, ``address-postalcode``), else a label's, its
+    camelCase, hyphens and underscores read as words (``postalCode``, ``member_id``)."""
+    kind = rules.PHI_SEARCH_PARAMETERS.get(name.strip().lower())
+    if kind is not None:
+        return kind
+    return answer_kind(_CAMEL_BREAK.sub(" ", name).replace("-", " ").replace("_", " "))
+
+
+# A search parameter written in text: after "?", "&", whitespace or at the start.
+_TEXT_SEARCH_PARAMETER: Final = re.compile(
+    r"(?<![^?&\s])([A-Za-z_][\w.:-]{0,80})=([^&\s#\"'<>;]{1,200})"
+)
+_CAMEL_BREAK: Final = re.compile(r"(?<=[a-z])(?=[A-Z])")
+
+
 def _search_base(name: str) -> str:
     """A search parameter's own name: a chained one (patient.name,
     subject:Patient.birthdate) searches by its last link, a reverse chain
@@ -1766,6 +2020,45 @@ _STRUCTURAL_KEY: Final = re.compile(r"[\w.\-/:#\[\]]{1,255}")
 _URI: Final = re.compile(r"(?:https?://|urn:(?:oid|uuid|iso):)\S+$")
 _CODED_VALUE_TYPES: Final = frozenset({"uri", "url", "code", "id", "oid", "uuid"})
 _MARKUP_CONTENT_TYPES: Final = ("text/html", "application/xhtml", "application/xml", "text/xml")
+# HL7 v3 (CDA) elements that mark PHI: a name and its parts, address parts, and
+# instance identifiers (any element with root and extension, except the
+# specification's own template, type and interaction ids).
+_V3_NAME: Final = re.compile(
+    r"<(?:[\w-]+:)?name\b[^<>]{0,200}>(?P<body>[^\0]{0,2000}?)</(?:[\w-]+:)?name\s*>"
+)
+_V3_OPEN_TAG: Final = re.compile(r"<(?:[\w-]+:)?([A-Za-z][\w.-]{0,60})\b[^<>/]{0,200}>")
+_V3_NAME_PART: Final = re.compile(
+    r"<(?:[\w-]+:)?(?P<part>given|family|prefix|suffix)\b[^<>]{0,200}>(?P<value>[^<]{1,200})<"
+)
+# Elements that are people (their <name> is a person's): patient, guardianPerson,
+# associatedPerson, assignedPerson (a provider), relatedPerson...
+_V3_PERSON: Final = re.compile(r"patient|\w{0,40}Person")
+_V3_ADDRESS_KINDS: Final = {
+    "streetaddressline": Kind.STREET_ADDRESS,
+    "deliveryaddressline": Kind.STREET_ADDRESS,
+    "housenumber": Kind.STREET_ADDRESS,
+    "streetname": Kind.STREET_ADDRESS,
+    "additionallocator": Kind.STREET_ADDRESS,
+    "unitid": Kind.STREET_ADDRESS,
+    "city": Kind.CITY,
+    "county": Kind.COUNTY,
+    "censustract": Kind.COUNTY,
+    "precinct": Kind.COUNTY,
+    "postalcode": Kind.ZIP,
+}
+_V3_ADDRESS_PART: Final = re.compile(
+    r"<(?:[\w-]+:)?(?P<part>streetAddressLine|deliveryAddressLine|houseNumber|streetName"
+    r"|additionalLocator|unitID|city|county|censusTract|precinct|postalCode)\b[^<>]{0,200}>"
+    r"(?P<value>[^<]{1,200})<"
+)
+_V3_INSTANCE_ID: Final = re.compile(
+    r"<(?!(?:[\w-]+:)?(?:templateId|typeId|interactionId)\b)[\w:.-]+\s[^<>]{0,400}"
+    r"\bextension\s*=[^<>]{0,400}>"
+)
+_OID: Final = re.compile(r"[0-2](?:\.\d+)+")
+# Before a JSON document in a text: a byte order mark, whitespace.
+_JSON_LEADING: Final = "\ufeff \t\r\n"
+_EMBEDDED_DEPTH: Final = 8
 _HL7_TIMESTAMP: Final = re.compile(
     r"(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?:\d{2,6}(?:\.\d+)?)?(?:[+-]\d{4})?"
 )
@@ -1814,6 +2107,41 @@ def _reads_as_name(text: str) -> bool:
         word[0].isupper() and _NAME_WORD.fullmatch(word) and not _is_resource_type(word)
         for word in words
     )
+
+
+# A narrative line "Label: value" (a colon, full-width too), the value up to a
+# bracket, a semicolon, another colon or the end of the line.
+_LABELLED_LINE: Final = re.compile(
+    r"(?m)^[ \t*\-\u2022]*(?P<label>[^\W\d_][\w' ]{0,38}?)\s*[:\uff1a]\s*"
+    r"(?P<value>[^\n(\[;:\uff1a\uff08]{3,100})"
+)
+# Labels that name a person (their value, when it reads as a name, is a name).
+_PERSON_LABELS: Final[dict[str, Role]] = {
+    "patient": Role.PATIENT,
+    "patient name": Role.PATIENT,
+    "subject": Role.PATIENT,
+    "member": Role.PATIENT,
+    "beneficiary": Role.PATIENT,
+    "subscriber": Role.INSURED,
+    "insured": Role.INSURED,
+    "policy holder": Role.INSURED,
+    "policyholder": Role.INSURED,
+    "guarantor": Role.RELATIVE,
+    "mother": Role.RELATIVE,
+    "father": Role.RELATIVE,
+    "parent": Role.RELATIVE,
+    "guardian": Role.RELATIVE,
+    "spouse": Role.RELATIVE,
+    "next of kin": Role.RELATIVE,
+    "emergency contact": Role.RELATIVE,
+    "contact": Role.RELATIVE,
+    "caregiver": Role.RELATIVE,
+    # Name, patient name in Chinese and Japanese narratives (TW Core, JP Core).
+    "\u59d3\u540d": Role.PATIENT,
+    "\u6c0f\u540d": Role.PATIENT,
+    "\u75c5\u4eba\u59d3\u540d": Role.PATIENT,
+    "\u60a3\u8005\u6c0f\u540d": Role.PATIENT,
+}
 
 
 def _is_resource_type(name: str) -> bool:

@@ -552,3 +552,110 @@ def test_the_device_serial_number_in_prt_is_a_device_identifier(version: str) ->
     fields = out.split("\r")[3].split("|")
     assert "55443322" not in out and "0064316" not in out
     assert fields[17:20] == ["2020", "2030", "LOT77"]
+
+
+# --- Unicode dashes and digit-by-digit phones ---------------------------------------
+
+_PHONE_PATIENT: dict[str, Any] = {
+    **PATIENT,
+    "telecom": [{"system": "phone", "value": "617-555-0173"}],
+}
+
+
+@pytest.mark.parametrize(
+    "div",
+    [
+        "<p>call 617&#8209;555&#8209;0173</p>",  # no-break hyphens as character references
+        "<p>call 617\u2011555\u20110173</p>",  # ... and as characters
+        "<p>call 617\u2012555\u20120173 or 617\u2212555\u22120173</p>",  # figure dash, minus
+        "<p>call 6 1 7 5 5 5 0 1 7 3</p>",  # digit by digit
+        "<p>call 6-1-7-5-5-5-0-1-7-3</p>",
+        "<p>SSN 318\u201144\u20115210</p>",  # an SSN with no-break hyphens
+    ],
+)
+def test_phones_and_ssns_with_unicode_dashes_or_spaced_digits_are_replaced(div: str) -> None:
+    """A narrative writing the patient's phone with no-break hyphens (U+2011, as word
+    processors insert them), a figure dash or minus sign, or digit by digit: the
+    text scrubber's spellings and detectors use ASCII hyphens, so it was kept (the
+    character reference form, and the SSN, reached the output unquarantined)."""
+    note = {
+        "resourceType": "Observation",
+        "id": "o-dash",
+        "status": "final",
+        "code": {"text": "note"},
+        "subject": {"reference": "Patient/pat-1"},
+        "text": {
+            "status": "generated",
+            "div": f'<div xmlns="http://www.w3.org/1999/xhtml">{div}</div>',
+        },
+    }
+    out = process(bundle(_PHONE_PATIENT, note), "raw.fhir")
+    written = orjson.loads(out.value)["entry"][1]["resource"]["text"]["div"]
+    for value in ("0173", "0 1 7 3", "0-1-7-3", "5210"):
+        assert value not in written, written
+
+
+@pytest.mark.parametrize(
+    "leaked",
+    [
+        "call 617&#8209;555&#8209;0173",
+        "call 617\u2011555\u20110173",
+        "call 6 1 7 5 5 5 0 1 7 3",
+        "SSN 318\u201144\u20115210",
+        "SSN 318&#x2011;44&#x2011;5210",
+    ],
+)
+def test_verifier_reads_character_references_unicode_dashes_and_spaced_digits(
+    leaked: str,
+) -> None:
+    source = orjson.dumps(_PHONE_PATIENT)
+    output = orjson.dumps(
+        {
+            "resourceType": "Observation",
+            "text": {"status": "generated", "div": f"<div>{leaked}</div>"},
+        }
+    )
+    findings = Verifier(load_policy("safe-harbor")).findings(source, output, "fhir")
+    assert set(findings) & {"phone", "ssn"}, leaked
+
+
+# --- dates and ages as notes from elsewhere write them ------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("DOB 15/06/61 per mother", "15/06"),  # day first, two-digit year
+        ("born 15.06.61", "15.06"),  # dotted, after a birth word
+        ("seen 25-12-23 in clinic", "25-12"),
+        ("1961年6月15日生まれ", "6月15日"),  # Japanese / Chinese
+        ("생년월일 1961년 6월 15일", "6월 15일"),  # Korean
+        ("94 y.o. male", "94"),
+        ("pleasant 93 y. o. woman", "93"),
+    ],
+)
+def test_day_first_short_years_cjk_dates_and_y_o_ages(
+    ctx: MessageContext, text: str, kept: str
+) -> None:
+    """Dates written day first with a two-digit year (a month cannot be 15), CJK
+    dates (年月日) and ages abbreviated "y.o." were kept under Safe Harbor."""
+    out = ctx.scrub_text(text)
+    assert kept not in out, out
+
+
+def test_dotted_triplets_with_short_years_stay_without_a_birth_word(ctx: MessageContext) -> None:
+    assert ctx.scrub_text("firmware 15.06.61 installed") == "firmware 15.06.61 installed"
+
+
+@pytest.mark.parametrize(
+    "text", ["Quilfeather, Zephyrina seen today", "name: Quilfeathers,  Zephyrina (official)"]
+)
+def test_a_surname_spelled_otherwise_before_a_known_given_name_is_replaced(
+    ctx: MessageContext, text: str
+) -> None:
+    """A narrative prints "Family, Given" with the surname romanized or misspelled
+    ("Chan, Chia Lin" for a record saying Chen): the given name was replaced and the
+    surname variant, known nowhere, kept beside it."""
+    out = ctx.scrub_text(text)
+    assert "uilfeather" not in out.lower() and "ephyrina" not in out.lower(), out
+    assert ctx.scrub_text("Dear Sir, Zephyrina") == "Dear Sir, [NAME]"

@@ -2021,3 +2021,316 @@ def test_unknown_numbers_are_judged_by_their_written_text() -> None:
     assert result.error is None and result.output is not None
     assert b"dob" not in result.output and b"9610615" not in result.output
     assert b'"score":7.50' in result.output
+
+
+# A person known only from a FHIR document carried inside another one.
+_EMBEDDED_PATIENT = {
+    "resourceType": "Patient",
+    "id": "emb-quill-1",
+    "identifier": [{"system": "http://clinic.example/ids", "value": "XK99821"}],
+    "name": [{"family": "Oakhollow", "given": ["Brannoch"]}],
+    "birthDate": "1955-03-02",
+    "telecom": [{"system": "phone", "value": "508-555-0143"}],
+    "address": [{"line": ["9 Fennel Way"], "city": "Marrowvale", "postalCode": "01234"}],
+    "text": {
+        "status": "generated",
+        "div": '<div xmlns="http://www.w3.org/1999/xhtml">Brannoch Oakhollow, Marrowvale</div>',
+    },
+}
+_EMBEDDED_PHI = (
+    "Oakhollow",
+    "Brannoch",
+    "XK99821",
+    "1955-03-02",
+    "555-0143",
+    "Fennel",
+    "Marrowvale",
+    "01234",
+    "emb-quill-1",
+)
+
+
+@pytest.mark.parametrize(
+    "content_type", ["application/fhir+json", "application/json", "text/plain; charset=utf-8"]
+)
+def test_a_fhir_document_carried_in_an_attachment_is_scrubbed_by_its_structure(
+    safe_harbor: FHIRScrubber, content_type: str
+) -> None:
+    """A Patient sent as a document's attachment (a Bundle exported as JSON, a
+    resource posted as a file): as free text its name, city, ZIP and identifier,
+    known nowhere else in the document, were kept (application/json, text/plain);
+    application/fhir+json was dropped as a binary. Its structure says what they are,
+    and its names are replaced in the outer document's free text too."""
+    payload = "\ufeff" + orjson.dumps(_EMBEDDED_PATIENT).decode()
+    document = {
+        "resourceType": "DocumentReference",
+        "id": "d1",
+        "status": "current",
+        "description": "Exported record of Brannoch Oakhollow",
+        "content": [{"attachment": {"contentType": content_type, "data": _b64(payload)}}],
+    }
+    out = scrub(safe_harbor, document)
+    text = _all_text(out)
+    for value in _EMBEDDED_PHI:
+        assert value not in text, value
+    attachment = out["content"][0]["attachment"]
+    # Written back in the encoding it came in (its byte order mark kept).
+    embedded = orjson.loads(base64.b64decode(attachment["data"]).decode("utf-8-sig"))
+    assert embedded["resourceType"] == "Patient" and embedded["birthDate"] == "1955"
+    assert embedded["address"] == [{"postalCode": "012"}]
+    assert out["description"] == "Exported record of [NAME]"
+    binary = {"resourceType": "Binary", "id": "b2", "contentType": content_type}
+    binary["data"] = _b64(
+        orjson.dumps(
+            {
+                "resourceType": "Bundle",
+                "type": "collection",
+                "entry": [{"resource": _EMBEDDED_PATIENT}],
+            }
+        ).decode()
+    )
+    out = scrub(safe_harbor, binary)
+    text = _all_text(out)
+    for value in _EMBEDDED_PHI:
+        assert value not in text, value
+
+
+def test_a_cda_attachment_teaches_its_names_addresses_and_ids_to_the_free_text(
+    safe_harbor: FHIRScrubber,
+) -> None:
+    """A CDA document (application/xml) names its patient, guardian and address only
+    in its own elements: as markup text nodes, <given>Brannoch</given>, the city, the
+    ZIP and the record target's <id extension> (an attribute scrubbed alone, where the
+    v3 identifier pattern cannot see its root) were kept."""
+    cda = (
+        '<?xml version="1.0"?><ClinicalDocument xmlns="urn:hl7-org:v3">'
+        '<typeId root="2.16.840.1.113883.1.3" extension="POCD_HD000040"/>'
+        "<recordTarget><patientRole>"
+        '<id extension="XK99821" root="2.16.840.1.113883.19.5"/>'
+        "<addr><streetAddressLine>9 Fennel Way</streetAddressLine><city>Marrowvale</city>"
+        "<state>MA</state><postalCode>01234</postalCode></addr>"
+        '<patient><name use="L"><given>Brannoch</given><family>Oakhollow</family></name>'
+        '<birthTime value="19550302"/>'
+        "<guardian><guardianPerson><name>Tamsin Greywick</name></guardianPerson></guardian>"
+        "</patient><providerOrganization><name>Lantern Clinic</name></providerOrganization>"
+        "</patientRole></recordTarget><component><structuredBody><component><section><text>"
+        "<paragraph>Oakhollow lives in Marrowvale with Tamsin.</paragraph>"
+        "</text></section></component></structuredBody></component></ClinicalDocument>"
+    )
+    document = {
+        "resourceType": "DocumentReference",
+        "id": "d2",
+        "status": "current",
+        "content": [{"attachment": {"contentType": "application/xml", "data": _b64(cda)}}],
+    }
+    out = scrub(safe_harbor, document)
+    decoded = base64.b64decode(out["content"][0]["attachment"]["data"]).decode()
+    for value in ("Brannoch", "Oakhollow", "Tamsin", "Greywick", "XK99821", "Fennel"):
+        assert value not in decoded, value
+    for value in ("Marrowvale", "01234", "19550302"):
+        assert value not in decoded, value
+    assert "<postalCode>012</postalCode>" in decoded
+    assert "<name>Lantern Clinic</name>" in decoded  # an organization's name stays
+    assert 'extension="POCD_HD000040"' in decoded
+
+
+def test_operation_parameters_named_like_phi_are_that_phi(safe_harbor: FHIRScrubber) -> None:
+    """A Parameters resource (a $match or a custom lookup) names its values like
+    search parameters or form labels: as free text a surname, a bare SSN or phone, a
+    city and a ZIP known nowhere else were kept. A removed value stays as an absent
+    one, so each parameter still has a value."""
+    parameters = {
+        "resourceType": "Parameters",
+        "parameter": [
+            {"name": "family", "valueString": "Oakhollow"},
+            {"name": "given", "valueString": "Brannoch"},
+            {"name": "ssn", "valueString": "318445210"},
+            {"name": "phone", "valueString": "5085550143"},
+            {"name": "address-city", "valueString": "Marrowvale"},
+            {
+                "name": "contact",
+                "part": [{"name": "postalCode", "valueString": "01234"}],
+            },
+            {"name": "note", "valueString": "Oakhollow asked for a callback"},
+            {"name": "count", "valueString": "20"},
+        ],
+    }
+    out = scrub(safe_harbor, parameters)
+    text = orjson.dumps(out).decode()
+    for value in ("Oakhollow", "Brannoch", "318445210", "5085550143", "Marrowvale", "01234"):
+        assert value not in text, value
+    by_name = {p["name"]: p for p in out["parameter"]}
+    assert by_name["family"]["valueString"] == "[NAME]"
+    assert by_name["contact"]["part"][0]["valueString"] == "012"
+    assert by_name["note"]["valueString"] == "[NAME] asked for a callback"
+    assert by_name["count"]["valueString"] == "20"
+    absent = by_name["ssn"]["_valueString"]["extension"][0]
+    assert absent["valueCode"] == "masked" and "valueString" not in by_name["ssn"]
+
+
+def test_a_search_written_in_text_loses_its_phi_parameters(safe_harbor: FHIRScrubber) -> None:
+    """An AuditEvent of a search records it as text: the base64 query, a detail, a
+    description (``GET Patient?family=Oakhollow&given=Brannoch``). A relative search
+    is no URL the detectors remove whole, so the searched surname, given name and
+    identifier were kept; they are now learned like a Bundle link's parameters and
+    replaced wherever the document prints them."""
+    query = "GET Patient?family=Oakhollow&given=Brannoch&identifier=urn:oid:1.2.3|XK99821"
+    event = {
+        "resourceType": "AuditEvent",
+        "id": "ae-search",
+        "type": {
+            "system": "http://terminology.hl7.org/CodeSystem/audit-event-type",
+            "code": "rest",
+        },
+        "recorded": "2021-07-13T19:17:32Z",
+        "agent": [{"requestor": True, "who": {"display": "gateway"}}],
+        "source": {"observer": {"display": "server"}},
+        "entity": [
+            {
+                "query": _b64(query),
+                "detail": [{"type": "query", "valueString": "family=Oakhollow&_count=10"}],
+                "description": "found Brannoch Oakhollow",
+            }
+        ],
+    }
+    out = scrub(safe_harbor, event)
+    text = _all_text(out) + base64.b64decode(out["entity"][0]["query"]).decode()
+    for value in ("Oakhollow", "Brannoch", "XK99821"):
+        assert value not in text, value
+    decoded = base64.b64decode(out["entity"][0]["query"]).decode()
+    assert decoded.startswith("GET Patient?family=[NAME]&given=[NAME]&identifier=urn:oid:1.2.3|")
+    assert out["entity"][0]["detail"][0]["valueString"] == "family=[NAME]&_count=10"
+
+
+def test_a_narrative_line_labelling_a_person_names_them(safe_harbor: FHIRScrubber) -> None:
+    """A summary narrative names the patient and a relative after a label
+    (``<b>Patient:</b> Brannoch Dela Oakhollow (ID ...)``, ``Mother: ...``,
+    a Chinese name label with a full-width colon) while the references carry no display: the
+    names were kept. Labels that name no person, and values that do not read as a
+    name, stay."""
+    div = (
+        '<div xmlns="http://www.w3.org/1999/xhtml">'
+        "<p><b>Patient:</b> Brannoch Dela Oakhollow (member 4471)</p>"
+        "<p>Mother: Tamsin Greywick</p><p>\u59d3\u540d\uff1aWren Ashdown</p>"
+        "<p><b>Status:</b> Active Treatment</p><p><b>Patient:</b> Stable overnight</p>"
+        "<p>Seen with Tamsin today</p><p><b>name</b>: Acme Gold Plan</p></div>"
+    )
+    claim = {
+        "resourceType": "Claim",
+        "id": "c-1",
+        "text": {"status": "generated", "div": div},
+        "status": "active",
+        "use": "claim",
+        "patient": {"reference": "Patient/p-9"},
+        "created": "2024-03-15",
+    }
+    out = scrub(safe_harbor, claim)
+    written = out["text"]["div"]
+    for value in ("Brannoch", "Oakhollow", "Tamsin", "Greywick", "Wren", "Ashdown"):
+        assert value not in written, value
+    assert "<b>Status:</b> Active Treatment" in written
+    assert "Stable overnight" in written
+    assert "Acme Gold Plan" in written  # a generated narrative's bare "name:" is any element's
+
+
+def test_an_inline_image_in_a_narrative_follows_the_photo_rule(safe_harbor: FHIRScrubber) -> None:
+    """A narrative printing the patient's photo as a data URI (<img src="data:image/
+    png;base64,...">) kept it while Patient.photo was removed; any other data URI is
+    an attachment. Both become the empty data URI when the policy removes them."""
+    image = base64.b64encode(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 2).decode()
+    patient = {
+        "resourceType": "Patient",
+        "id": "p-photo",
+        "photo": [{"contentType": "image/png", "data": image}],
+        "text": {
+            "status": "generated",
+            "div": f'<div xmlns="http://www.w3.org/1999/xhtml"><img src="data:image/png;base64,'
+            f'{image}" alt="photo"/><a href="data:text/plain,Quillfeather">note</a></div>',
+        },
+    }
+    out = scrub(safe_harbor, patient)
+    assert "photo" not in out
+    assert image[:40] not in out["text"]["div"]
+    assert '<img src="data:," alt="photo"/>' in out["text"]["div"]
+    assert "Quillfeather" not in out["text"]["div"]
+    source = orjson.dumps(patient)
+    leaked = orjson.dumps({"resourceType": "Patient", "text": patient["text"]})
+    assert Verifier(load_policy("safe-harbor")).findings(source, leaked, "fhir")["photo"] == 1
+
+
+def test_logical_ids_written_in_plain_free_text_get_their_pseudonyms(
+    safe_harbor: FHIRScrubber,
+) -> None:
+    """A note or a Task input naming the patient's logical id ("see Patient/zq-77",
+    the bare id) kept it while every reference was rewritten; narratives already
+    gave such ids their pseudonyms."""
+    patient = {"resourceType": "Patient", "id": "zq-77", "gender": "female"}
+    task = {
+        "resourceType": "Task",
+        "id": "t-1",
+        "status": "ready",
+        "intent": "order",
+        "for": {"reference": "Patient/zq-77"},
+        "note": [{"text": "merge Patient/zq-77 into the new chart; 5 mg/dL"}],
+        "input": [{"type": {"text": "patient id"}, "valueString": "zq-77"}],
+    }
+    out = scrub(
+        safe_harbor,
+        {
+            "resourceType": "Bundle",
+            "type": "collection",
+            "entry": [{"resource": patient}, {"resource": task}],
+        },
+    )
+    written = out["entry"][1]["resource"]
+    pseudonym = out["entry"][0]["resource"]["id"]
+    assert "zq-77" not in orjson.dumps(out).decode()
+    assert written["note"][0]["text"] == f"merge Patient/{pseudonym} into the new chart; 5 mg/dL"
+    assert written["input"][0]["valueString"] == pseudonym
+
+
+@pytest.mark.parametrize(
+    ("raw", "codec"),
+    [
+        ("\ufeffBrannoch Oakhollow called 508-555-0143".encode("utf-16-le"), "utf-16"),
+        ("Brannoch Oakhollow \u2013 called 508-555-0143".encode("cp1252"), "cp1252"),
+    ],
+)
+def test_a_text_attachment_without_a_charset_is_read_by_its_bom_or_as_windows_1252(
+    raw: bytes, codec: str
+) -> None:
+    """A text/plain attachment saved as UTF-16 with a byte order mark, or in
+    Windows-1252, and no declared charset, was quarantined (not UTF-8); it is read as
+    HL7v2 payloads are, scrubbed, and written back in the same encoding. The
+    verifier reads UTF-16 and Windows-1252 payloads too."""
+    patient = {
+        "resourceType": "Patient",
+        "id": "p-5",
+        "name": [{"family": "Oakhollow", "given": ["Brannoch"]}],
+    }
+    document = {
+        "resourceType": "DocumentReference",
+        "id": "d-5",
+        "status": "current",
+        "subject": {"reference": "Patient/p-5"},
+        "content": [
+            {"attachment": {"contentType": "text/plain", "data": base64.b64encode(raw).decode()}}
+        ],
+    }
+    source = orjson.dumps(
+        {
+            "resourceType": "Bundle",
+            "type": "collection",
+            "entry": [{"resource": patient}, {"resource": document}],
+        }
+    )
+    [result] = make("safe-harbor").scrub_bytes(source)
+    assert result.error is None and result.output is not None
+    out = orjson.loads(result.output)
+    written = base64.b64decode(out["entry"][1]["resource"]["content"][0]["attachment"]["data"])
+    text = written.decode(codec)
+    assert "Oakhollow" not in text and "Brannoch" not in text and "0143" not in text, text
+    assert "called" in text
+    verifier = Verifier(load_policy("safe-harbor"))
+    assert verifier.findings(source, result.output, "fhir") == {}
+    assert verifier.findings(source, source, "fhir")["name"] >= 1

@@ -231,3 +231,50 @@ def test_a_phone_is_found_in_any_spelling() -> None:
         assert verifier.findings(source, orjson.dumps(leaked), "fhir")["phone"], spelling
     other = {**clean, "text": {"status": "generated", "div": "<div>call 617 5550199</div>"}}
     assert not verifier.findings(source, orjson.dumps(other), "fhir")
+
+
+def test_phi_of_documents_carried_in_the_input_is_searched() -> None:
+    """A Patient sent as a JSON attachment, or a CDA document, names people only
+    inside its payload: the verifier reads the input's payloads too, so a scrubber
+    that treats them as plain text and keeps those names is caught."""
+    embedded = orjson.dumps(
+        {
+            "resourceType": "Patient",
+            "name": [{"family": "Oakhollow", "given": ["Brannoch"]}],
+            "address": [{"city": "Marrowvale"}],
+        }
+    )
+    cda = (
+        b'<ClinicalDocument xmlns="urn:hl7-org:v3"><recordTarget><patientRole>'
+        b'<id extension="XK99821" root="2.16.840.1.113883.19.5"/><patient><name>'
+        b"<given>Tamsin</given><family>Greywick</family></name></patient>"
+        b"</patientRole></recordTarget></ClinicalDocument>"
+    )
+
+    def document(json_payload: bytes, xml_payload: bytes) -> bytes:
+        return orjson.dumps(
+            {
+                "resourceType": "DocumentReference",
+                "content": [
+                    {
+                        "attachment": {
+                            "contentType": "application/json",
+                            "data": base64.b64encode(json_payload).decode(),
+                        }
+                    },
+                    {
+                        "attachment": {
+                            "contentType": "application/xml",
+                            "data": base64.b64encode(xml_payload).decode(),
+                        }
+                    },
+                ],
+            }
+        )
+
+    source = document(embedded, cda)
+    verifier = Verifier(load_policy("safe-harbor"))
+    found = verifier.findings(source, source, "fhir")
+    assert {"name", "city", "mrn"} <= set(found), found
+    clean = document(b'{"resourceType":"Patient"}', b'<ClinicalDocument xmlns="urn:hl7-org:v3"/>')
+    assert verifier.findings(source, clean, "fhir") == {}
