@@ -1875,7 +1875,9 @@ class FHIRScrubber:
         letter, or a UUID) as whole tokens."""
         if "/" in text or ".html" in text:
             text = _NARRATIVE_REFERENCE.sub(lambda m: self._narrative_reference(m, walk), text)
-        if walk.ids:
+        # Most texts hold none of the ids: the tokens are compared as a set first
+        # (no Python call per token).
+        if walk.ids and not walk.ids.isdisjoint(_ID_TOKEN.findall(text)):
             text = _ID_TOKEN.sub(lambda m: self._id_token(m, walk), text)
         return text
 
