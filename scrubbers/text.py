@@ -470,22 +470,43 @@ def _first_name_before(text: str, start: int) -> int:
 # not know); any other word ("Syncope, Zephyrina witnessed") is not.
 _SURNAME_BEFORE: Final = re.compile(r"\b([A-Z][A-Za-z'\-]{1,30}),\s{0,2}$")
 _SURNAME_LIKENESS: Final = 0.7
+_MAX_LIKENESS_COMPARISONS: Final = 8192
 
 
-def _surname_before(text: str, start: int, surnames: set[str]) -> int:
+def _surname_before(text: str, start: int, surnames: set[str], likeness: dict[str, bool]) -> int:
     """Where a span for a given name at ``start`` begins, with a surname spelled like
-    one of ``surnames`` (folded) and a comma before it."""
+    one of ``surnames`` (folded) and a comma before it. ``likeness`` remembers the
+    answer per word."""
     window = text[max(0, start - _LOOKBEHIND) : start]
     match = _SURNAME_BEFORE.search(window)
     if match is None:
         return start
     word = fold(match.group(1))
-    if not any(
-        difflib.SequenceMatcher(None, word, surname).ratio() >= _SURNAME_LIKENESS
-        for surname in surnames
-    ):
+    alike = likeness.get(word)
+    if alike is None:
+        if len(likeness) * len(surnames) >= _MAX_LIKENESS_COMPARISONS:
+            # Past this many comparisons in one message (each is pure Python), a
+            # word is taken for the surname: replaced rather than risked.
+            alike = True
+        else:
+            alike = any(_spelled_alike(word, surname) for surname in surnames)
+        likeness[word] = alike
+    if not alike:
         return start
     return start - len(window) + match.start(1)
+
+
+def _spelled_alike(word: str, surname: str) -> bool:
+    """difflib's similarity of at least _SURNAME_LIKENESS, its cheap upper bounds
+    first (lengths, then letter counts) before the full comparison."""
+    if 2 * min(len(word), len(surname)) < _SURNAME_LIKENESS * (len(word) + len(surname)):
+        return False
+    matcher = difflib.SequenceMatcher(None, word, surname)
+    return (
+        matcher.real_quick_ratio() >= _SURNAME_LIKENESS
+        and matcher.quick_ratio() >= _SURNAME_LIKENESS
+        and matcher.ratio() >= _SURNAME_LIKENESS
+    )
 
 
 def _text_tokens(folded: str) -> tuple[str, ...]:
@@ -661,6 +682,7 @@ class TextScrubber:
         "_raw_tokens",
         "_shortest",
         "_shortest_from",
+        "_surname_likeness",
         "_surnames",
         "_terms",
         "_terms_from",
@@ -681,6 +703,9 @@ class TextScrubber:
         # adapter registers more, instead of being rebuilt for every text.
         self._terms_from = (0, 0)
         self._surnames: set[str] = set()  # folded family names (and their parts)
+        # Whether a word before a given name reads like one of _surnames, by word
+        # (a long text repeats its "Family, Given" lines); cleared as _surnames grows.
+        self._surname_likeness: dict[str, bool] = {}
         self._givens: set[str] = set()  # folded given names (and their parts)
         # The same terms by their first word: a text is searched only for terms whose
         # first word it contains (a short coded text like "White" checks one word,
@@ -817,6 +842,7 @@ class TextScrubber:
             learn(_name_terms(family, given, middle), replacement)
             self._surnames.update(_surname_terms(family))
             self._givens.update(_surname_terms(given))
+            self._surname_likeness.clear()
         self._terms_from = (pending_end, names_end)
 
     def _may_hold_terms(self, tokens: tuple[str, ...], length: int) -> bool:
@@ -915,7 +941,9 @@ class TextScrubber:
                     if term in self._surnames:
                         begin = _first_name_before(original, begin)
                     elif term in self._givens:
-                        begin = _surname_before(original, begin, self._surnames)
+                        begin = _surname_before(
+                            original, begin, self._surnames, self._surname_likeness
+                        )
                     spans.append((begin, finish, replacement))
                 start = folded.find(term, start + 1)
 

@@ -19,7 +19,9 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
+import decimal
 import html
+import json
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -300,17 +302,17 @@ def _embedded_source(value: str) -> Any:
     """A base64 string of the input decoded, when it is a FHIR JSON document (the
     parsed object) or HL7 v3 markup (its text); None for anything else. Its first
     bytes are looked at before the whole is decoded (most are images and PDFs)."""
-    head = value[:64].strip()
+    head = "".join(value[:400].split())[:256]
     if len(head) < 16 or not _BASE64.fullmatch(head[: len(head) // 4 * 4]):
         return None
     try:
-        start = base64.b64decode(head[: len(head) // 4 * 4]).lstrip(b"\xef\xbb\xbf \t\r\n")
+        start = _bom_text(base64.b64decode(head[: len(head) // 4 * 4])).lstrip("\ufeff \t\r\n")
     except (binascii.Error, ValueError):
         return None
-    if not start.startswith((b"{", b"<")):
+    if not start.startswith(("{", "<")):
         return None
     try:
-        text = base64.b64decode("".join(value.split())).decode("utf-8", "replace")
+        text = _bom_text(base64.b64decode("".join(value.split())))
     except (binascii.Error, ValueError):
         return None
     text = text.lstrip("\ufeff \t\r\n")
@@ -353,7 +355,7 @@ def _person_numbers(resource: dict[str, Any]) -> Iterator[tuple[Kind, str]]:
             if len(digits) >= 6:
                 yield Kind.OTHER_ID, item
                 yield Kind.OTHER_ID, digits
-        elif isinstance(item, int | float) and not isinstance(item, bool):
+        elif isinstance(item, int | float | decimal.Decimal) and not isinstance(item, bool):
             # Whole digits only: a decimal's fraction (0.5327866394) is a measure.
             whole = str(abs(int(item)))
             if key not in _COUNT_KEYS and _NUMBER_DIGITS.fullmatch(whole):
@@ -371,6 +373,9 @@ def _fhir_text(output: bytes) -> str:
     """
     text = output.decode("utf-8", "replace")
     parts = [text]
+    digits = _number_digits(text)
+    if digits:
+        parts.append(digits)
     if "\\/" in text or "\\u" in text:
         try:
             strings: Iterable[str] = _string_values(orjson.loads(output))
@@ -388,6 +393,43 @@ def _fhir_text(output: bytes) -> str:
             with contextlib.suppress(binascii.Error, ValueError):
                 parts.append(_payload_text(base64.b64decode("".join(item.split()))))
     return "\n".join(parts)
+
+
+# A JSON number written with an exponent, or with more digits than a float keeps:
+# its digits as written are not the digits of its value (196.10615E5 is 19610615).
+_INEXACT_NUMBER: Final = re.compile(
+    r"(?<=[:\[,])[ \t\r\n]*(-?(?:[0-9]+(?:\.[0-9]+)?[eE][+-]?[0-9]+|[0-9]{16,}))"
+)
+_INEXACT_NUMBER_BYTES: Final = re.compile(
+    rb"[:\[,][ \t\r\n]*-?(?:[0-9]+(?:\.[0-9]+)?[eE]|[0-9]{16})"
+)
+
+
+def _exact_json(source: bytes) -> Any:
+    """The source document, its numbers exact (as :class:`decimal.Decimal`) when
+    one is written with an exponent or more digits than a float keeps."""
+    if _INEXACT_NUMBER_BYTES.search(source):
+        with contextlib.suppress(ValueError, RecursionError):
+            return json.loads(source, parse_float=decimal.Decimal)
+    return orjson.loads(source)
+
+
+def _number_digits(text: str) -> str:
+    """The plain digits of the output's numbers written with an exponent."""
+    digits = []
+    for match in _INEXACT_NUMBER.finditer(text):
+        with contextlib.suppress(ArithmeticError, ValueError):
+            digits.append(format(decimal.Decimal(match.group(1)), "f"))
+    return " ".join(digits)
+
+
+def _bom_text(raw: bytes) -> str:
+    """Bytes as text by their byte order mark (UTF-32, UTF-16), else as UTF-8."""
+    if raw.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        return raw.decode("utf-32", "replace")
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return raw.decode("utf-16", "replace")
+    return raw.decode("utf-8", "replace")
 
 
 def _payload_text(raw: bytes) -> str:
@@ -480,7 +522,7 @@ class Verifier:
         else:
             text = _fhir_text(output)
             try:
-                values = _fhir_values(orjson.loads(source))
+                values = _fhir_values(_exact_json(source))
             except orjson.JSONDecodeError:
                 values = iter(())
         if fmt != "hl7v2" and "&" in text and _CHARACTER_REFERENCE.search(text):

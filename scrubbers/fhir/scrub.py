@@ -24,6 +24,8 @@ from __future__ import annotations
 import base64
 import binascii
 import codecs
+import contextlib
+import decimal
 import functools
 import html
 import re
@@ -113,19 +115,28 @@ _BOMS: Final = (
 )
 
 
+# Control characters no text file holds but any compressed or binary payload does.
+_BINARY_CONTROLS: Final = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+
+
 def _undeclared_charset(raw: bytes) -> str:
     """The codec of text whose content type declares no charset: its byte order
-    mark's, else UTF-8 when it decodes so, else Windows-1252, else Latin-1."""
+    mark's, else UTF-8 when it decodes so, else Windows-1252 when that reads as
+    text. Anything else raises :class:`UnicodeDecodeError`: a gzip file or an
+    image labelled ``text/plain`` is not text, and reading it as Latin-1 (which
+    decodes any bytes) would pass it through with nothing found in it."""
     for bom, codec in _BOMS:
         if raw.startswith(bom):
             return codec
-    for codec in ("utf-8", "cp1252"):
-        try:
-            raw.decode(codec)
-        except UnicodeDecodeError:
-            continue
-        return codec
-    return "latin-1"
+    try:
+        raw.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    control = _BINARY_CONTROLS.search(raw.decode("cp1252"))
+    if control is not None:
+        raise UnicodeDecodeError("cp1252", raw, control.start(), control.end(), "not text")
+    return "cp1252"
 
 
 _TAG: Final = re.compile(r"(<[^>]*>)")
@@ -303,6 +314,22 @@ class _Slot:
     handled: bool = False  # an object here goes to its datatype's handler (no path rule)
 
 
+def _number_may_be_phi(number: Any, ctx: MessageContext) -> bool:
+    """Whether a number under an unknown element could be PHI: the free-text
+    scrubber would change it, or it has a run of six digits or more. Judged as
+    it is written (``1.9610615E7``), and as its plain digits when written with
+    an exponent (``196.10615E5`` is 19610615)."""
+    forms = [str(number)]
+    if isinstance(number, json_io.NumberText):
+        forms.append(number.text)
+        with contextlib.suppress(ArithmeticError, ValueError):
+            forms.append(format(decimal.Decimal(number.text), "f"))
+    for text in forms:
+        if ctx.apply(text, _FREE_TEXT) != text or _LONG_DIGIT_RUN.search(text) is not None:
+            return True
+    return False
+
+
 def _is_scalar(value: Any) -> bool:
     # Not "int | float": mypyc would build that union on every call (bool is an int).
     return isinstance(value, int) or isinstance(value, float)  # noqa: SIM101
@@ -478,11 +505,7 @@ class FHIRScrubber:
         owners: set[int] = set()
         lists: dict[int, list[Any]] = {}
         for holder, key, owner in numbers:
-            number = holder[key]
-            # Judged as it will be written (1.9610615E7 as read, not 19610615.0).
-            text = number.text if isinstance(number, json_io.NumberText) else str(number)
-            outcome = ctx.apply(text, _FREE_TEXT)
-            if outcome == text and _LONG_DIGIT_RUN.search(text) is None:
+            if not _number_may_be_phi(holder[key], ctx):
                 continue
             ctx.report.record(Kind.FREE_TEXT, "redact")
             owners.add(id(owner))
@@ -1608,6 +1631,9 @@ class FHIRScrubber:
             kind = rules.PHI_SEARCH_PARAMETERS.get(base)
             if kind is None or kind in DATE_KINDS:
                 continue  # dates are found by the date detectors
+            at = match.start()
+            if at > 0 and text[at - 1] not in "?&" and base in _PROSE_PARAMETER_NAMES:
+                continue  # "panel name=Hemoglobin": prose, not a search
             value = unquote_plus(raw)
             for written in {value, raw}:
                 if written.strip():
@@ -1956,6 +1982,9 @@ def _parameter_kind(name: str) -> Kind | None:
 _TEXT_SEARCH_PARAMETER: Final = re.compile(
     r"(?<![^?&\s])([A-Za-z_][\w.:-]{0,80})=([^&\s#\"'<>;]{1,200})"
 )
+# Search parameter names that prose also writes before "=" ("name=Hemoglobin"):
+# read as a search only after "?" or "&", or at the start of the text.
+_PROSE_PARAMETER_NAMES: Final = frozenset({"name", "address", "telecom"})
 _CAMEL_BREAK: Final = re.compile(r"(?<=[a-z])(?=[A-Z])")
 
 

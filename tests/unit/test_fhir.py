@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import base64
+import decimal
 import gzip
 import re
+import zlib
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -2334,3 +2336,75 @@ def test_a_text_attachment_without_a_charset_is_read_by_its_bom_or_as_windows_12
     verifier = Verifier(load_policy("safe-harbor"))
     assert verifier.findings(source, result.output, "fhir") == {}
     assert verifier.findings(source, source, "fhir")["name"] >= 1
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        gzip.compress(b"Patient Zephyrina Quillfeather, SSN 123-45-6789, phone 617-555-0142. " * 4),
+        zlib.compress(b"Patient Zephyrina Quillfeather, SSN 123-45-6789, phone 617-555-0142. " * 4),
+        b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00" + bytes(range(256)),
+    ],
+    ids=["gzip", "zlib", "jpeg"],
+)
+def test_a_binary_labelled_text_without_a_charset_fails_closed(raw: bytes) -> None:
+    """Read as Latin-1 (which decodes any bytes), a compressed note or an image
+    labelled text/plain went out as it came: nothing is found inside compressed
+    bytes. It is not text, so the document fails as it did before."""
+    document = {
+        "resourceType": "DocumentReference",
+        "id": "d-6",
+        "status": "current",
+        "content": [
+            {"attachment": {"contentType": "text/plain", "data": base64.b64encode(raw).decode()}}
+        ],
+    }
+    [result] = make("safe-harbor").scrub_bytes(orjson.dumps(document))
+    assert result.output is None
+    assert result.error is not None and "cannot be decoded" in result.error
+
+
+@pytest.mark.parametrize("written", ["196.10615E5", "1961.0615e4", "6.175550142E9"])
+def test_numbers_with_an_exponent_are_judged_by_their_digits(written: str) -> None:
+    """196.10615E5 has no six-digit run as written, but is 19610615: kept as written,
+    an unknown element's number passed the scrubber, and a person's valueDecimal the
+    verifier (which read the source's number as a float and searched its digits)."""
+    unknown = f'{{"resourceType":"Basic","code":{{"text":"x"}},"dob":{written},"n":7.50}}'
+    [result] = make("safe-harbor").scrub_bytes(unknown.encode())
+    assert result.error is None and result.output is not None
+    assert b"dob" not in result.output and written.encode() not in result.output
+    assert b'"n":7.50' in result.output
+    person = (
+        '{"resourceType":"Patient","id":"p-7","name":[{"family":"Quillfeather"}],'
+        f'"extension":[{{"url":"urn:x","valueDecimal":{written}}}]}}'
+    ).encode()
+    verifier = Verifier(load_policy("safe-harbor"))
+    assert verifier.findings(person, person, "fhir")["other_id"] >= 1
+    digits = format(decimal.Decimal(written), "f").encode()
+    assert verifier.findings(person, person.replace(written.encode(), digits), "fhir")
+    long = b'{"resourceType":"Patient","id":"p-8","extension":[{"url":"urn:x","valueInteger":123456789012345678901234}]}'
+    assert verifier.findings(long, long, "fhir")["other_id"] >= 1
+
+
+def test_prose_with_name_equals_is_not_a_search(safe_harbor: FHIRScrubber) -> None:
+    """'panel name=Hemoglobin' in a note taught 'Hemoglobin' as a person's name, and
+    the code text lost it too; a search's name= (after ? or &) still counts."""
+    observation = {
+        "resourceType": "Observation",
+        "status": "final",
+        "code": {"text": "Hemoglobin"},
+        "valueString": "Hemoglobin normal",
+        "note": [{"text": "panel name=Hemoglobin reviewed"}],
+    }
+    out = scrub(safe_harbor, observation)
+    assert out["code"]["text"] == "Hemoglobin" and out["valueString"] == "Hemoglobin normal"
+    audit = {
+        "resourceType": "AuditEvent",
+        "type": {"code": "rest"},
+        "recorded": "2024-03-05T08:30:00Z",
+        "agent": [{"requestor": True}],
+        "source": {"observer": {"display": "x"}},
+        "entity": [{"description": "GET Patient?birthdate=1961&name=Oakhollow"}],
+    }
+    out = scrub(safe_harbor, audit)
+    assert "Oakhollow" not in orjson.dumps(out).decode()

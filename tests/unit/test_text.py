@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 import pytest
 
+from scrubbers import text as text_module
 from scrubbers.engine import MessageContext, Scrubber
 from scrubbers.identity import PatientIdentifier
 from scrubbers.kinds import Kind
@@ -671,3 +672,20 @@ def test_a_known_phone_is_found_in_its_other_spellings(ctx: MessageContext, spel
     survived, and "(617)-555-0142" kept its area code."""
     out = ctx.scrub_text(f"Note: {spelling} end")
     assert not any(part in out for part in ("617", "555", "0142")), out
+
+
+def test_surname_likeness_is_remembered_and_bounded() -> None:
+    """difflib runs in pure Python: each word before a given name is compared with
+    the known surnames once per message, and past a budget of comparisons a word
+    is taken for the surname (replaced rather than risked) without comparing."""
+    surnames = {f"qx{i:03d}bramblecote" for i in range(200)}
+    likeness: dict[str, bool] = {}
+    line = "Zyxwvutsrqponmlkjihgfedcbaz, Zephyrina"
+    start = line.index("Zephyrina")
+    assert text_module._surname_before(line, start, surnames, likeness) == start
+    assert likeness == {"zyxwvutsrqponmlkjihgfedcbaz": False}
+    for i in range(60):  # fill the budget with other words
+        likeness[f"word{i}"] = False
+    assert text_module._surname_before(line.replace("Zyx", "Wyx"), start, surnames, likeness) == 0
+    near = "Bramblecoat, Zephyrina"
+    assert text_module._surname_before(near, near.index("Zeph"), {"bramblecote"}, {}) == 0

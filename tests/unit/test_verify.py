@@ -278,3 +278,31 @@ def test_phi_of_documents_carried_in_the_input_is_searched() -> None:
     assert {"name", "city", "mrn"} <= set(found), found
     clean = document(b'{"resourceType":"Patient"}', b'<ClinicalDocument xmlns="urn:hl7-org:v3"/>')
     assert verifier.findings(source, clean, "fhir") == {}
+
+
+def test_documents_carried_in_utf16_or_after_whitespace_are_searched() -> None:
+    """The scrubber reads a UTF-16 attachment by its byte order mark, and JSON after
+    any amount of leading whitespace; the verifier's reader looked at the first 48
+    bytes as UTF-8 only and skipped both."""
+    embedded = '{"resourceType":"Patient","name":[{"family":"Oakhollow","given":["Brannoch"]}]}'
+    verifier = Verifier(load_policy("safe-harbor"))
+    for payload in (
+        embedded.encode("utf-16"),
+        b" " * 70 + embedded.encode(),
+        "\ufeff".encode("utf-32") + embedded.encode("utf-32-le"),
+    ):
+        source = orjson.dumps(
+            {
+                "resourceType": "DocumentReference",
+                "content": [
+                    {
+                        "attachment": {
+                            "contentType": "application/fhir+json",
+                            "data": base64.b64encode(payload).decode(),
+                        }
+                    }
+                ],
+            }
+        )
+        output = source + b" Brannoch Oakhollow"
+        assert verifier.findings(source, output, "fhir")["name"] >= 1, payload[:8]
