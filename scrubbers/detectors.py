@@ -128,10 +128,10 @@ _GROUPED_NUMBER: Final = (
     # A trunk prefix (0), "+" or "(" first, or three groups ("55 7414 0974"): not two
     # years or a pair of counts.
     r"(?=[+(0]|(?:\d{1,8}(?:[\s./]|\s?-\s?)){2}\d)"
-    # Not a trunk prefix or "(" first: one group has three digits or more, and it is
-    # no date written with spaces ("called back 10 05 2024", "12 15 20 25 mmHg").
+    # Not a trunk prefix or "(" first: one group has three digits or more (not
+    # counts: "12 15 20 25 mmHg"). A date written with spaces ("10 05 2024"), which
+    # the date patterns do not read, stays a match: removed rather than kept.
     r"(?=[+(0]|(?:\d{1,2}(?:[\s./]|\s?-\s?))*\d{3})"
-    r"(?!\d{1,2}\s\d{1,2}\s(?:19|20)\d{2}(?!\d))"
     r"(?:\+|00)?(?:\(\d{1,5}\)\s?)?\d{1,8}"
     r"(?:(?:[\s./]|\s?-\s?)\(?\d{1,8}\)?){0,7}(?![\d/-]|\.\d)"
 )

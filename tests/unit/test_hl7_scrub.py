@@ -1159,3 +1159,27 @@ def test_path_rules_reach_free_text_and_unknown_fields() -> None:
     beyond = scrub_text(make(policy), "\r".join((MSH, PID + "|" * 27 + "plain words", "")))
     assert "plain words" not in beyond  # PID-40 (beyond 2.5's PID) dropped by its path
     assert "plain words" in scrub_text(make(), "\r".join((MSH, PID + "|" * 27 + "plain words", "")))
+
+
+@pytest.mark.parametrize(
+    ("note", "kept"),
+    [
+        ("called back 10 05 2024 re labs", False),
+        ("Contacted 15 06 1961", False),
+        ("Called 2 3 4 5 6 7 times", True),
+        ("contact 12 15 20 25 mmHg", True),
+        ("call 07700 900123", False),
+        ("mobile 06 12 34 56 78", False),
+        ("phone 55 7414 0974", False),
+        ("tel 020 7946 0958", False),
+    ],
+)
+def test_grouped_phone_numbers_are_not_counts_or_spaced_dates(
+    safe_harbor: HL7Scrubber, note: str, kept: bool
+) -> None:
+    """After a cue word, digit groups are a phone only with a trunk prefix, '+', '('
+    or a group of three digits or more; a date written with spaces, which no date
+    pattern reads, is still removed."""
+    message = f"{MSH}\rPID|1||T1^^^H^MR||QUILL^ZEB\rNTE|1||{note}\r"
+    out = scrub_text(safe_harbor, message)
+    assert (note in out) is kept, out
