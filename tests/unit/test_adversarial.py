@@ -659,3 +659,18 @@ def test_a_surname_spelled_otherwise_before_a_known_given_name_is_replaced(
     out = ctx.scrub_text(text)
     assert "uilfeather" not in out.lower() and "ephyrina" not in out.lower(), out
     assert ctx.scrub_text("Dear Sir, Zephyrina") == "Dear Sir, [NAME]"
+
+
+# --- Red-team round 9 (HL7v2) ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("version", ["2.3", "2.5.1", "2.6"])
+def test_a_segment_of_a_later_version_reads_by_that_versions_fields(version: str) -> None:
+    """PRT (2.7+) in a message declaring an older version was unknown content: the
+    device's identifier in PRT-10 and its serial number in PRT-20 came out as sent."""
+    fields = ["PRT", "1", "AD", "", "IMPL^Implant^HL70912", "", "", "", "", ""]
+    fields += ["DEVUDI778899^^^FDA", *[""] * 9, "SN-PM-55443322"]
+    msh = MSH.replace("ADT^A01^ADT_A01", "ORU^R01^ORU_R01").replace("2.5.1", version)
+    out = process(msh + PID + "OBR|1\r" + "|".join(fields) + "\r").value.decode()
+    assert "55443322" not in out and "778899" not in out, out
+    assert out.split("\r")[3].split("|")[2:5] == ["AD", "", "IMPL^Implant^HL70912"]
