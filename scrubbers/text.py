@@ -621,16 +621,31 @@ _STREET_TYPES: Final = {
 }
 
 
+# Street types that name a street only with a word before them ("Lantern Row"):
+# the street alone, without its house number, is a place too.
+_STREET_NAME_TYPES: Final = frozenset(
+    {*_STREET_TYPES, "way", "row", "circle", "cir", "parkway", "pkwy", "square", "sq"}
+)
+
+
 def street_spellings(value: str) -> list[str]:
     """A house number and street as notes also write it: without its street type
-    ("534 Erewhon" for "534 Erewhon St") or with the type spelled the other way."""
+    ("534 Erewhon" for "534 Erewhon St") or with the type spelled the other way,
+    and the street without its house number ("Lantern Row" for "42 Lantern Row",
+    "Erewhon Street" for "534 Erewhon St": "lives on Lantern Row")."""
     words = value.split()
     out = [value.strip()]
     if len(words) >= 3 and words[0][:1].isdigit():
-        other = _STREET_TYPES.get(words[-1].rstrip(".").casefold())
+        street_type = words[-1].rstrip(".").casefold()
+        other = _STREET_TYPES.get(street_type)
         if other is not None:
             stem = " ".join(words[:-1])
             out += [stem, f"{stem} {other}"]
+        if street_type in _STREET_NAME_TYPES and not any(c.isdigit() for c in words[1]):
+            name = " ".join(words[1:-1])
+            out.append(f"{name} {words[-1]}")
+            if other is not None:
+                out.append(f"{name} {other}")
     return out
 
 

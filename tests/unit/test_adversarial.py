@@ -674,3 +674,22 @@ def test_a_segment_of_a_later_version_reads_by_that_versions_fields(version: str
     out = process(msh + PID + "OBR|1\r" + "|".join(fields) + "\r").value.decode()
     assert "55443322" not in out and "778899" not in out, out
     assert out.split("\r")[3].split("|")[2:5] == ["AD", "", "IMPL^Implant^HL70912"]
+
+
+@pytest.mark.parametrize(
+    ("street", "note"),
+    [
+        ("42 Lantern Row", "Lives alone on Lantern Row; LANTERN ROW flat"),
+        ("534 Erewhon St", "walks Erewhon Street daily, Erewhon St. corner"),
+    ],
+)
+def test_the_patients_street_without_its_house_number_is_replaced_in_notes(
+    street: str, note: str
+) -> None:
+    """A note naming the street of PID-11 without the house number ("lives on Lantern
+    Row") kept it: a place smaller than a state under Safe Harbor."""
+    pid = PID.replace("42 Lantern Row", street)
+    out = process(MSH + pid + f"NTE|1||{note}\r").value.decode()
+    stem = street.split()[1].casefold()
+    assert stem not in out.casefold(), out
+    assert "[ADDRESS]" in out.split("\r")[2]
