@@ -787,6 +787,22 @@ RELATION_WORDS: Final = frozenset(
     | {"stepson", "stepdaughter", "stepmother", "stepfather", "aunt", "uncle", "niece"}
     | {"nephew", "cousin", "guardian", "caregiver", "carer", "neighbor", "neighbour"}
     | {"roommate", "friend"}
+    # Spanish, Portuguese, Italian, German and French notes ("su hija Marisol",
+    # "Sohn Konrad", "sa fille Ines"); "prima"/"primo" and "femme" are left out (also
+    # "first" and "woman").
+    | {"esposa", "esposo", "marido", "madre", "padre", "hijo", "hija", "hermano"}
+    | {"hermana", "abuela", "abuelo", "nieto", "nieta", "tía", "tío", "tia", "tio"}
+    | {"sobrino", "sobrina", "novia", "novio", "vecino", "vecina", "cuidador"}
+    | {"cuidadora", "mamá", "papá", "mãe", "pai", "filho", "filha", "irmão", "irmã"}
+    | {"avó", "avô", "neto", "neta", "moglie", "marito", "figlio", "figlia"}
+    | {"fratello", "sorella", "nonna", "nonno", "zia", "zio", "ehefrau", "ehemann"}
+    | {"mutter", "vater", "sohn", "tochter", "bruder", "schwester", "oma", "opa"}
+    | {"großmutter", "grossmutter", "großvater", "grossvater", "enkel", "enkelin"}
+    | {"tante", "onkel", "neffe", "nichte", "lebensgefährtin", "lebensgefährte"}
+    | {"nachbar", "nachbarin", "betreuer", "betreuerin", "épouse", "époux", "mari"}
+    | {"mère", "père", "fils", "fille", "frère", "sœur", "soeur", "oncle", "neveu"}
+    | {"nièce", "cousine", "voisin", "voisine", "conjoint", "conjointe", "compagne"}
+    | {"compagnon"}
 )
 _WORD_BREAKS: Final = str.maketrans(dict.fromkeys("-,.;:()[]{}'\"/!?\t\r\n", " "))
 _NOT_A_NAME: Final = (
@@ -800,7 +816,7 @@ _NOT_A_NAME: Final = (
 # is checked after the match (str.isupper knows every script).
 _NAME_WORD: Final = r"(?:Mc|Mac|O['\u2019])?[^\W\d_]+(?:-[^\W\d_]+)?"
 _AFTER_RELATION: Final = re.compile(
-    r"(?:(?:step|half)-?|grand)?[A-Za-z]+(?:-in-law)?"
+    r"(?:(?:step|half)-?|grand)?[^\W\d_]+(?:-in-law)?"
     r"(?:,\s*|\s+\(\s*|\s+(?:is|named)\s+|\s+)"
     rf"(?!{_NOT_A_NAME})(?P<first>{_NAME_WORD})(?:[ \t]+(?!{_NOT_A_NAME})(?P<second>{_NAME_WORD}))?"
     r"(?![\w'\u2019-])"

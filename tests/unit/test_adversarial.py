@@ -693,3 +693,23 @@ def test_the_patients_street_without_its_house_number_is_replaced_in_notes(
     stem = street.split()[1].casefold()
     assert stem not in out.casefold(), out
     assert "[ADDRESS]" in out.split("\r")[2]
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("vino con su hija Marisol", "Marisol"),
+        ("la esposa, Ines Wick, llamó", "Ines"),
+        ("Sohn Konrad ruft an", "Konrad"),
+        ("sa grand-mère Odile est venue", "Odile"),
+        ("sua filha Berit ligou", "Berit"),
+        ("sa sœur Ysolde", "Ysolde"),
+    ],
+)
+def test_relatives_named_after_relation_words_of_other_languages(
+    ctx: MessageContext, text: str, name: str
+) -> None:
+    """Spanish, German, French and Portuguese notes name relatives after their own
+    relation words: only the English words were known, so the names stayed."""
+    out = ctx.scrub_text(text)
+    assert name not in out and "[NAME]" in out, out
