@@ -494,8 +494,9 @@ _BIRTH_WORDS: Final = (
     r"(?:dob|d\.o\.b\.?|date\s+of\s+birth|birth\s?date|birthday|b/d|born(?:\s+on)?)"
 )
 _DATE_WORDS: Final = (
-    r"(?:on|since|dated|admitted|admission|discharged|discharge|seen|visit(?:ed)?|dob|d\.o\.b\.?"
-    r"|onset|surgery|injury|born)"
+    r"(?:on|since|dated|admitted|admission|discharged|discharge|seen|visit(?:ed)?|onset"
+    r"|surgery|injury|died|death|deceased|expired|appt|appointment|scheduled|delivered"
+    rf"|{_BIRTH_WORDS})"
 )
 _NOT_A_DOSE: Final = (
     r"(?!\s*(?:tabs?|tablets?|pills?|caps?|capsules?|doses?|strength|mg|mcg|ml|units?|scale|of)\b)"

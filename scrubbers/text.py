@@ -488,9 +488,16 @@ def _surname_before(text: str, start: int, surnames: set[str]) -> int:
     return start - len(window) + match.start(1)
 
 
+# A word's leading zeros and the rest: "000482913" may be the record number 482913.
+_ZERO_PADDED: Final = re.compile(r"(?<![^\W_])0+([^\W_]+)")
+
+
 def _text_tokens(folded: str) -> tuple[str, ...]:
-    """The words of a folded text a term may start with, and "" (terms without one)."""
+    """The words of a folded text a term may start with, and "" (terms without one);
+    a word with leading zeros also without them."""
     tokens = {*_TOKEN.findall(folded), ""}
+    if "0" in folded:
+        tokens.update(_ZERO_PADDED.findall(folded))
     if any(not (token.isalpha() or token.isdigit()) for token in tokens if token):
         # A name glued to digits ("2442Quillfeather", a charset escape's code left
         # before it) is still a word: its letters are a candidate token too.
@@ -917,9 +924,15 @@ class TextScrubber:
             start = folded.find(term)
             while start >= 0:
                 end = start + len(term)
-                if _word_starts(folded, start) and _word_ends(folded, end, length):
+                found = start
+                if term[0].isdigit():
+                    # Zeros a note pads a number with ("000482913", "0482913" for the
+                    # record number 482913) belong to it.
+                    while found > 0 and folded[found - 1] == "0":
+                        found -= 1
+                if _word_starts(folded, found) and _word_ends(folded, end, length):
                     begin, finish = (
-                        (start, end) if offsets is None else (offsets[start], offsets[end])
+                        (found, end) if offsets is None else (offsets[found], offsets[end])
                     )
                     # Markers at the span's edges are escapes next to the name
                     # ("\H\Quillfeather\N\"): they stay with the text around it.

@@ -713,3 +713,26 @@ def test_relatives_named_after_relation_words_of_other_languages(
     relation words: only the English words were known, so the names stayed."""
     out = ctx.scrub_text(text)
     assert name not in out and "[NAME]" in out, out
+
+
+@pytest.mark.parametrize("note", ["chart 0482913 reviewed", "old number 000482913", "482913"])
+def test_a_record_number_padded_with_zeros_in_a_note_is_replaced(note: str) -> None:
+    """Notes pad a record number with zeros the structured field does not carry
+    ("000482913" for PID-3 "482913"): only the unpadded spelling was searched."""
+    pid = PID.replace("TST0042", "482913")
+    out = process(MSH + pid + f"NTE|1||{note}\r").value.decode()
+    assert "482913" not in out, out
+    assert "MRN-" in out.split("\r")[2]
+
+
+@pytest.mark.parametrize(
+    "text", ["birthday 6/15", "Birthday: 6/15", "date of birth 6/15", "died 3/4", "appt 7/12"]
+)
+def test_month_and_day_after_birth_and_death_words_are_dates(
+    ctx: MessageContext, text: str
+) -> None:
+    """A month and day without a year were read only after a few date words ("seen",
+    "DOB"): "birthday 6/15" kept the patient's birth day and month (Safe Harbor C)."""
+    out = ctx.scrub_text(text)
+    assert "/" not in out and "[DATE]" in out, out
+    assert ctx.scrub_text("take 1/2 tab on 3/4 days") == "take 1/2 tab on [DATE] days"
