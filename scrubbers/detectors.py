@@ -498,8 +498,9 @@ _BIRTH_WORDS: Final = (
     r"(?:dob|d\.o\.b\.?|date\s+of\s+birth|birth\s?date|birthday|b/d|born(?:\s+on)?)"
 )
 _DATE_WORDS: Final = (
-    r"(?:on|since|dated|admitted|admission|discharged|discharge|seen|visit(?:ed)?|dob|d\.o\.b\.?"
-    r"|onset|surgery|injury|born)"
+    r"(?:on|since|dated|admitted|admission|discharged|discharge|seen|visit(?:ed)?|onset"
+    r"|surgery|injury|died|death|deceased|expired|appt|appointment|scheduled|delivered"
+    rf"|{_BIRTH_WORDS})"
 )
 _NOT_A_DOSE: Final = (
     r"(?!\s*(?:tabs?|tablets?|pills?|caps?|capsules?|doses?|strength|mg|mcg|ml|units?|scale|of)\b)"
@@ -791,6 +792,22 @@ RELATION_WORDS: Final = frozenset(
     | {"stepson", "stepdaughter", "stepmother", "stepfather", "aunt", "uncle", "niece"}
     | {"nephew", "cousin", "guardian", "caregiver", "carer", "neighbor", "neighbour"}
     | {"roommate", "friend"}
+    # Spanish, Portuguese, Italian, German and French notes ("su hija Marisol",
+    # "Sohn Konrad", "sa fille Ines"); "prima"/"primo" and "femme" are left out (also
+    # "first" and "woman").
+    | {"esposa", "esposo", "marido", "madre", "padre", "hijo", "hija", "hermano"}
+    | {"hermana", "abuela", "abuelo", "nieto", "nieta", "tía", "tío", "tia", "tio"}
+    | {"sobrino", "sobrina", "novia", "novio", "vecino", "vecina", "cuidador"}
+    | {"cuidadora", "mamá", "papá", "mãe", "pai", "filho", "filha", "irmão", "irmã"}
+    | {"avó", "avô", "neto", "neta", "moglie", "marito", "figlio", "figlia"}
+    | {"fratello", "sorella", "nonna", "nonno", "zia", "zio", "ehefrau", "ehemann"}
+    | {"mutter", "vater", "sohn", "tochter", "bruder", "schwester", "oma", "opa"}
+    | {"großmutter", "grossmutter", "großvater", "grossvater", "enkel", "enkelin"}
+    | {"tante", "onkel", "neffe", "nichte", "lebensgefährtin", "lebensgefährte"}
+    | {"nachbar", "nachbarin", "betreuer", "betreuerin", "épouse", "époux", "mari"}
+    | {"mère", "père", "fils", "fille", "frère", "sœur", "soeur", "oncle", "neveu"}
+    | {"nièce", "cousine", "voisin", "voisine", "conjoint", "conjointe", "compagne"}
+    | {"compagnon"}
 )
 _WORD_BREAKS: Final = str.maketrans(dict.fromkeys("-,.;:()[]{}'\"/!?\t\r\n", " "))
 _NOT_A_NAME: Final = (
@@ -804,7 +821,7 @@ _NOT_A_NAME: Final = (
 # is checked after the match (str.isupper knows every script).
 _NAME_WORD: Final = r"(?:Mc|Mac|O['\u2019])?[^\W\d_]+(?:-[^\W\d_]+)?"
 _AFTER_RELATION: Final = re.compile(
-    r"(?:(?:step|half)-?|grand)?[A-Za-z]+(?:-in-law)?"
+    r"(?:(?:step|half)-?|grand)?[^\W\d_]+(?:-in-law)?"
     r"(?:,\s*|\s+\(\s*|\s+(?:is|named)\s+|\s+)"
     rf"(?!{_NOT_A_NAME})(?P<first>{_NAME_WORD})(?:[ \t]+(?!{_NOT_A_NAME})(?P<second>{_NAME_WORD}))?"
     r"(?![\w'\u2019-])"

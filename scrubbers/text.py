@@ -509,9 +509,16 @@ def _spelled_alike(word: str, surname: str) -> bool:
     )
 
 
+# A word's leading zeros and the rest: "000482913" may be the record number 482913.
+_ZERO_PADDED: Final = re.compile(r"(?<![^\W_])0+([^\W_]+)")
+
+
 def _text_tokens(folded: str) -> tuple[str, ...]:
-    """The words of a folded text a term may start with, and "" (terms without one)."""
+    """The words of a folded text a term may start with, and "" (terms without one);
+    a word with leading zeros also without them."""
     tokens = {*_TOKEN.findall(folded), ""}
+    if "0" in folded:
+        tokens.update(_ZERO_PADDED.findall(folded))
     if any(not (token.isalpha() or token.isdigit()) for token in tokens if token):
         # A name glued to digits ("2442Quillfeather", a charset escape's code left
         # before it) is still a word: its letters are a candidate token too.
@@ -642,16 +649,31 @@ _STREET_TYPES: Final = {
 }
 
 
+# Street types that name a street only with a word before them ("Lantern Row"):
+# the street alone, without its house number, is a place too.
+_STREET_NAME_TYPES: Final = frozenset(
+    {*_STREET_TYPES, "way", "row", "circle", "cir", "parkway", "pkwy", "square", "sq"}
+)
+
+
 def street_spellings(value: str) -> list[str]:
     """A house number and street as notes also write it: without its street type
-    ("534 Erewhon" for "534 Erewhon St") or with the type spelled the other way."""
+    ("534 Erewhon" for "534 Erewhon St") or with the type spelled the other way,
+    and the street without its house number ("Lantern Row" for "42 Lantern Row",
+    "Erewhon Street" for "534 Erewhon St": "lives on Lantern Row")."""
     words = value.split()
     out = [value.strip()]
     if len(words) >= 3 and words[0][:1].isdigit():
-        other = _STREET_TYPES.get(words[-1].rstrip(".").casefold())
+        street_type = words[-1].rstrip(".").casefold()
+        other = _STREET_TYPES.get(street_type)
         if other is not None:
             stem = " ".join(words[:-1])
             out += [stem, f"{stem} {other}"]
+        if street_type in _STREET_NAME_TYPES and not any(c.isdigit() for c in words[1]):
+            name = " ".join(words[1:-1])
+            out.append(f"{name} {words[-1]}")
+            if other is not None:
+                out.append(f"{name} {other}")
     return out
 
 
@@ -928,9 +950,15 @@ class TextScrubber:
             start = folded.find(term)
             while start >= 0:
                 end = start + len(term)
-                if _word_starts(folded, start) and _word_ends(folded, end, length):
+                found = start
+                if term[0].isdigit():
+                    # Zeros a note pads a number with ("000482913", "0482913" for the
+                    # record number 482913) belong to it.
+                    while found > 0 and folded[found - 1] == "0":
+                        found -= 1
+                if _word_starts(folded, found) and _word_ends(folded, end, length):
                     begin, finish = (
-                        (start, end) if offsets is None else (offsets[start], offsets[end])
+                        (found, end) if offsets is None else (offsets[found], offsets[end])
                     )
                     # Markers at the span's edges are escapes next to the name
                     # ("\H\Quillfeather\N\"): they stay with the text around it.

@@ -94,6 +94,25 @@ WITHDRAWN: Final = "WD"
 
 
 @functools.cache
+def defining_version(version: str, segment: str) -> str | None:
+    """The supported version whose tables define ``segment``: ``version`` itself,
+    else the nearest newer one, else the nearest older one; None when none does.
+
+    Senders put segments of later versions into messages that declare an older one
+    (PRT, 2.7+, in a 2.5.1 message): its fields are where that version says.
+    """
+    if segment_fields(version, segment) is not None:
+        return version
+    if version not in SUPPORTED:
+        return None
+    at = SUPPORTED.index(version)
+    for candidate in (*SUPPORTED[at + 1 :], *reversed(SUPPORTED[:at])):
+        if segment_fields(candidate, segment) is not None:
+            return candidate
+    return None
+
+
+@functools.cache
 def defined_datatype(version: str, segment: str, number: int) -> str | None:
     """The datatype of field ``number`` in the nearest version that defines it.
 

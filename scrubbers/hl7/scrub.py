@@ -23,7 +23,12 @@ from typing import Final, NamedTuple
 
 from parsers.hl7v2 import er7
 from parsers.hl7v2.er7 import Delimiters, Document, Message, Segment
-from parsers.hl7v2.reference import defined_datatype, resolve_version, segment_fields
+from parsers.hl7v2.reference import (
+    defined_datatype,
+    defining_version,
+    resolve_version,
+    segment_fields,
+)
 from scrubbers.engine import MessageContext, Scrubber
 from scrubbers.hl7 import fields as tables
 from scrubbers.hl7.free_text import (
@@ -325,6 +330,9 @@ class HL7Scrubber:
         role = tables.SEGMENT_ROLES.get(name, Role.PATIENT)
         segment_rule = policy.resolve(Target(Kind.FREE_TEXT, role, FORMAT, name, "segment"))
         drop = segment_rule.method == "drop" and "hl7" in segment_rule.selectors
+        # A segment the declared version does not define (PRT, 2.7+, in a 2.5.1
+        # message) reads by the nearest version that does; Z-segments stay unknown.
+        version = defining_version(version, name) or version
         infos = segment_fields(version, name)
         handlers: dict[int, FieldHandler] = {}
         after: dict[int, FieldHandler] = {}

@@ -659,3 +659,80 @@ def test_a_surname_spelled_otherwise_before_a_known_given_name_is_replaced(
     out = ctx.scrub_text(text)
     assert "uilfeather" not in out.lower() and "ephyrina" not in out.lower(), out
     assert ctx.scrub_text("Dear Sir, Zephyrina") == "Dear Sir, [NAME]"
+
+
+# --- Red-team round 9 (HL7v2) ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("version", ["2.3", "2.5.1", "2.6"])
+def test_a_segment_of_a_later_version_reads_by_that_versions_fields(version: str) -> None:
+    """PRT (2.7+) in a message declaring an older version was unknown content: the
+    device's identifier in PRT-10 and its serial number in PRT-20 came out as sent."""
+    fields = ["PRT", "1", "AD", "", "IMPL^Implant^HL70912", "", "", "", "", ""]
+    fields += ["DEVUDI778899^^^FDA", *[""] * 9, "SN-PM-55443322"]
+    msh = MSH.replace("ADT^A01^ADT_A01", "ORU^R01^ORU_R01").replace("2.5.1", version)
+    out = process(msh + PID + "OBR|1\r" + "|".join(fields) + "\r").value.decode()
+    assert "55443322" not in out and "778899" not in out, out
+    assert out.split("\r")[3].split("|")[2:5] == ["AD", "", "IMPL^Implant^HL70912"]
+
+
+@pytest.mark.parametrize(
+    ("street", "note"),
+    [
+        ("42 Lantern Row", "Lives alone on Lantern Row; LANTERN ROW flat"),
+        ("534 Erewhon St", "walks Erewhon Street daily, Erewhon St. corner"),
+    ],
+)
+def test_the_patients_street_without_its_house_number_is_replaced_in_notes(
+    street: str, note: str
+) -> None:
+    """A note naming the street of PID-11 without the house number ("lives on Lantern
+    Row") kept it: a place smaller than a state under Safe Harbor."""
+    pid = PID.replace("42 Lantern Row", street)
+    out = process(MSH + pid + f"NTE|1||{note}\r").value.decode()
+    stem = street.split()[1].casefold()
+    assert stem not in out.casefold(), out
+    assert "[ADDRESS]" in out.split("\r")[2]
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("vino con su hija Marisol", "Marisol"),
+        ("la esposa, Ines Wick, llamó", "Ines"),
+        ("Sohn Konrad ruft an", "Konrad"),
+        ("sa grand-mère Odile est venue", "Odile"),
+        ("sua filha Berit ligou", "Berit"),
+        ("sa sœur Ysolde", "Ysolde"),
+    ],
+)
+def test_relatives_named_after_relation_words_of_other_languages(
+    ctx: MessageContext, text: str, name: str
+) -> None:
+    """Spanish, German, French and Portuguese notes name relatives after their own
+    relation words: only the English words were known, so the names stayed."""
+    out = ctx.scrub_text(text)
+    assert name not in out and "[NAME]" in out, out
+
+
+@pytest.mark.parametrize("note", ["chart 0482913 reviewed", "old number 000482913", "482913"])
+def test_a_record_number_padded_with_zeros_in_a_note_is_replaced(note: str) -> None:
+    """Notes pad a record number with zeros the structured field does not carry
+    ("000482913" for PID-3 "482913"): only the unpadded spelling was searched."""
+    pid = PID.replace("TST0042", "482913")
+    out = process(MSH + pid + f"NTE|1||{note}\r").value.decode()
+    assert "482913" not in out, out
+    assert "MRN-" in out.split("\r")[2]
+
+
+@pytest.mark.parametrize(
+    "text", ["birthday 6/15", "Birthday: 6/15", "date of birth 6/15", "died 3/4", "appt 7/12"]
+)
+def test_month_and_day_after_birth_and_death_words_are_dates(
+    ctx: MessageContext, text: str
+) -> None:
+    """A month and day without a year were read only after a few date words ("seen",
+    "DOB"): "birthday 6/15" kept the patient's birth day and month (Safe Harbor C)."""
+    out = ctx.scrub_text(text)
+    assert "/" not in out and "[DATE]" in out, out
+    assert ctx.scrub_text("take 1/2 tab on 3/4 days") == "take 1/2 tab on [DATE] days"
