@@ -1316,18 +1316,7 @@ class FHIRScrubber:
         A hand-written or generated summary names the patient where the resource's
         references carry no display, and that name was kept."""
         text = html.unescape(reader_text(_TAG.split(_COMMENT.sub("", div))))
-        for match in _LABELLED_LINE.finditer(text):
-            label = " ".join(match.group("label").split()).casefold().rstrip(" ('s")
-            role = _PERSON_LABELS.get(label)
-            if role is None:
-                # A bare "name:" is how generated narratives print any element
-                # called name (a plan's, an organization's, a medication's).
-                if answer_kind(match.group("label"), bare_names=False) is not Kind.NAME:
-                    continue
-                role = Role.PATIENT
-            value = match.group("value").strip().rstrip(".,")
-            if not _reads_as_name(value):
-                continue
+        for role, value in _labelled_names(text):
             outcome = self._apply(value, Kind.NAME, role, "Narrative.div", "string", walk)
             walk.ctx.text.add_name(*name_parts(value), as_text(outcome, Kind.NAME))
 
@@ -1592,6 +1581,12 @@ class FHIRScrubber:
         )
         if "=" in text:
             self._learn_search_text(text, walk)
+        if ":" in text or "\uff1a" in text:
+            # A note's line labelling a person ("Patient: Zephyrina Quillfeather",
+            # "Mother: ..."), as in narratives: the name is the document's.
+            for role, value in _labelled_names(text):
+                outcome = self._apply(value, Kind.NAME, role, path, "string", walk)
+                walk.ctx.text.add_name(*name_parts(value), as_text(outcome, Kind.NAME))
         walk.deferred.append(
             _Deferred(text, walk, False, number_id, holder, key, items, index, store)
         )
@@ -2111,6 +2106,40 @@ def _reads_as_name(text: str) -> bool:
     )
 
 
+@functools.lru_cache(maxsize=4096)  # bounded: notes recur (templates, code texts)
+def _labelled_names(text: str) -> tuple[tuple[Role, str], ...]:
+    """The names that lines of ``text`` give after a label naming a person
+    (``Patient: Juan Dela Cruz``, ``Mother: Ana Reyes``, a labelled ``name:``), with
+    whose they are. The value ends at a bracket, a semicolon, another colon, the
+    end of the line or a label that follows it on the line (``Pt: Ana Reyes DOB
+    ...``); ``Reyes, Ana`` is read as a name too. A value that does not read as a
+    name (``Patient: Stable overnight``) is none."""
+    found: list[tuple[Role, str]] = []
+    for match in _LABELLED_LINE.finditer(text):
+        label = " ".join(match.group("label").split()).casefold().rstrip(" ('s")
+        role = _PERSON_LABELS.get(label)
+        if role is None:
+            # A bare "name:" is how generated narratives print any element
+            # called name (a plan's, an organization's, a medication's).
+            if answer_kind(match.group("label"), bare_names=False) is not Kind.NAME:
+                continue
+            role = Role.PATIENT
+        value = _VALUE_END_LABEL.split(match.group("value"), 1)[0].strip().rstrip(".,")
+        if value.count(",") == 1:  # "Family, Given"
+            family, _, given = value.partition(",")
+            if given.strip() and _reads_as_name(f"{given.strip()} {family.strip()}"):
+                found.append((role, f"{given.strip()} {family.strip()}"))
+            continue
+        if _reads_as_name(value):
+            found.append((role, value))
+    return tuple(found)
+
+
+# A label that follows a name on its line ("Pt: Ana Reyes DOB 1961-03-04").
+_VALUE_END_LABEL: Final = re.compile(
+    r"\s+(?:DOB|D\.O\.B\.|DOD|MRN|SSN|ID|Age|Sex|Gender|Born|Tel|Phone|Ph|NHS|NHI)\b"
+    r"|\s+[-\u2013\u2014|/]\s"
+)
 # A narrative line "Label: value" (a colon, full-width too), the value up to a
 # bracket, a semicolon, another colon or the end of the line.
 _LABELLED_LINE: Final = re.compile(
@@ -2121,6 +2150,9 @@ _LABELLED_LINE: Final = re.compile(
 _PERSON_LABELS: Final[dict[str, Role]] = {
     "patient": Role.PATIENT,
     "patient name": Role.PATIENT,
+    "pt": Role.PATIENT,
+    "pt name": Role.PATIENT,
+    "name of patient": Role.PATIENT,
     "subject": Role.PATIENT,
     "member": Role.PATIENT,
     "beneficiary": Role.PATIENT,

@@ -2334,3 +2334,31 @@ def test_a_text_attachment_without_a_charset_is_read_by_its_bom_or_as_windows_12
     verifier = Verifier(load_policy("safe-harbor"))
     assert verifier.findings(source, result.output, "fhir") == {}
     assert verifier.findings(source, source, "fhir")["name"] >= 1
+
+
+def test_a_note_line_labelling_a_person_names_them(safe_harbor: FHIRScrubber) -> None:
+    """Plain free text (a note, an Observation's valueString, a Communication's
+    payload) labels a person as narratives do (``Patient: ...``, ``Pt: ... DOB ...``,
+    ``Mother: Family, Given``) where no structured field names them: the names were
+    kept, though the same line in a narrative was scrubbed. Values that do not read
+    as a name stay."""
+    note = (
+        "Pt: Zephyrina Quillfeather DOB 03/04/1961\n"
+        "Mother: Greywick, Tamsin\n"
+        "Patient: Stable overnight\n"
+        "Spoke with Tamsin; Zephyrina tolerated the diet"
+    )
+    communication = {
+        "resourceType": "Communication",
+        "id": "cm-1",
+        "status": "completed",
+        "subject": {"reference": "Patient/p-9"},
+        "payload": [{"contentString": note}],
+        "note": [{"text": "Subscriber: Orrin Quillfeather - called back"}],
+    }
+    out = scrub(safe_harbor, communication)
+    written = out["payload"][0]["contentString"] + out["note"][0]["text"]
+    for value in ("Zephyrina", "Quillfeather", "Tamsin", "Greywick", "Orrin"):
+        assert value not in written, value
+    assert "Patient: Stable overnight" in written
+    assert "called back" in written
