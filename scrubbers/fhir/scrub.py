@@ -27,6 +27,7 @@ import codecs
 import functools
 import html
 import re
+import string
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -896,7 +897,11 @@ class FHIRScrubber:
             outcome = self._apply(value, path_kind, role, path, fhir_type or "string", walk)
             if path_kind is Kind.NAME:  # a name in a string element: found in free text too
                 walk.ctx.text.add_name(*name_parts(value), as_text(outcome, path_kind))
-            return _REMOVE if isinstance(outcome, Removal) else outcome
+            if isinstance(outcome, Removal):
+                return _REMOVE
+            if path in rules.DICOM_UID_PATHS and outcome != value:
+                return _dicom_uid(outcome)
+            return outcome
         return value
 
     # --- datatypes ----------------------------------------------------------------
@@ -2104,6 +2109,13 @@ def _reads_as_name(text: str) -> bool:
         word[0].isupper() and _NAME_WORD.fullmatch(word) and not _is_resource_type(word)
         for word in words
     )
+
+
+def _dicom_uid(pseudonym: str) -> str:
+    """A pseudonym written as a DICOM UID under the UUID-derived root (2.25.<its hex
+    digits as a decimal number>); a replacement without such digits stays as it is."""
+    digits = "".join(c for c in pseudonym.partition("-")[2] if c in string.hexdigits)
+    return f"2.25.{int(digits, 16)}" if len(digits) >= 16 else pseudonym
 
 
 @functools.lru_cache(maxsize=4096)  # bounded: notes recur (templates, code texts)

@@ -2362,3 +2362,53 @@ def test_a_note_line_labelling_a_person_names_them(safe_harbor: FHIRScrubber) ->
         assert value not in written, value
     assert "Patient: Stable overnight" in written
     assert "called back" in written
+
+
+def test_dicom_series_and_instance_uids_are_pseudonymized_as_uids(
+    safe_harbor: FHIRScrubber,
+) -> None:
+    """ImagingStudy's series and instance UIDs were kept while the study's UID in its
+    identifier was replaced: they name the patient's images in the PACS, and their
+    root is often the study's UID (here with the accession number in it). They get
+    keyed pseudonyms written as valid UIDs, the same for the same UID."""
+    study_uid = "1.2.840.99.7788123"
+    study = {
+        "resourceType": "ImagingStudy",
+        "id": "is-1",
+        "status": "available",
+        "subject": {"reference": "Patient/p-9"},
+        "identifier": [{"system": "urn:dicom:uid", "value": f"urn:oid:{study_uid}"}],
+        "series": [
+            {
+                "uid": f"{study_uid}.1",
+                "modality": {
+                    "system": "http://dicom.nema.org/resources/ontology/DCM",
+                    "code": "CT",
+                },
+                "instance": [
+                    {
+                        "uid": f"{study_uid}.1.1",
+                        "sopClass": {
+                            "system": "urn:ietf:rfc:3986",
+                            "code": "urn:oid:1.2.840.10008.5.1.4.1.1.2",
+                        },
+                    },
+                    {
+                        "uid": f"{study_uid}.1.1",
+                        "sopClass": {
+                            "system": "urn:ietf:rfc:3986",
+                            "code": "urn:oid:1.2.840.10008.5.1.4.1.1.2",
+                        },
+                    },
+                ],
+            }
+        ],
+    }
+    out = scrub(safe_harbor, study)
+    assert "7788123" not in orjson.dumps(out).decode()
+    series = out["series"][0]
+    uids = [series["uid"], *(i["uid"] for i in series["instance"])]
+    for uid in uids:
+        assert re.fullmatch(r"2\.25\.[1-9]\d*", uid) and len(uid) <= 64, uid
+    assert uids[1] == uids[2] != uids[0]
+    assert series["instance"][0]["sopClass"]["code"] == "urn:oid:1.2.840.10008.5.1.4.1.1.2"
