@@ -984,6 +984,9 @@ class FHIRScrubber:
                 address["line"] = lines
             else:
                 address.pop("line")
+        text = address.get("text")
+        if isinstance(text, str) and not isinstance(address.get("city"), str):
+            self._address_text_parts(text, role, f"{path}.text", walk)
         for key, kind in parts.items():
             if isinstance(address.get(key), str):
                 self._set(
@@ -1001,6 +1004,28 @@ class FHIRScrubber:
             for holder in element_holders(address, f"_{key}"):
                 self._part_extensions(holder, kind, kind, role, f"{path}.extension", walk)
         return address
+
+    def _address_text_parts(self, text: str, role: Role, path: str, walk: _Walk) -> None:
+        """An address written only as text (``42 Lantern Row, Brookvale, MA 02139``):
+        its comma- or line-separated parts are taught to the document's free text, a
+        part with a house number as a street, a ``ST 12345`` part as a ZIP code, a
+        part of words as the city (a note's "lives in Brookvale" kept the city, as
+        only the whole text was known). States and countries stay, as elsewhere."""
+        for written in _ADDRESS_TEXT_SPLIT.split(text):
+            segment = written.strip(" .")
+            if not segment:
+                continue
+            zip_part = _STATE_ZIP.fullmatch(segment)
+            if zip_part is not None:
+                kind, value = Kind.ZIP, zip_part.group(1)
+            elif any(c.isdigit() for c in segment):
+                kind, value = Kind.STREET_ADDRESS, segment
+            elif _PLACE_WORDS.fullmatch(segment) and segment.casefold() not in _COUNTRY_WORDS:
+                kind, value = Kind.CITY, segment
+            else:
+                continue
+            if value != text:
+                self._apply(value, kind, role, path, "Address", walk)
 
     def _part_extensions(
         self,
@@ -2109,6 +2134,16 @@ def _reads_as_name(text: str) -> bool:
         word[0].isupper() and _NAME_WORD.fullmatch(word) and not _is_resource_type(word)
         for word in words
     )
+
+
+# Address.text parts (see FHIRScrubber._address_text_parts).
+_ADDRESS_TEXT_SPLIT: Final = re.compile(r"[,;\n]")
+_STATE_ZIP: Final = re.compile(r"(?:[A-Za-z]{2,}\.?\s+)+(\d{5}(?:-\d{4})?)")
+# A city: one to four words of letters, the first capitalized, four letters at least.
+_PLACE_WORDS: Final = re.compile(r"(?=[^\W\d_]{4})[^\W\d_][^\W\d_'.\-]*(?:[ '.\-]+[^\W\d_]+){0,3}")
+_COUNTRY_WORDS: Final = frozenset(
+    {"usa", "united states", "united states of america", "america", "canada", "united kingdom"}
+)
 
 
 def _dicom_uid(pseudonym: str) -> str:

@@ -2412,3 +2412,32 @@ def test_dicom_series_and_instance_uids_are_pseudonymized_as_uids(
         assert re.fullmatch(r"2\.25\.[1-9]\d*", uid) and len(uid) <= 64, uid
     assert uids[1] == uids[2] != uids[0]
     assert series["instance"][0]["sopClass"]["code"] == "urn:oid:1.2.840.10008.5.1.4.1.1.2"
+
+
+def test_an_address_given_only_as_text_teaches_its_parts(safe_harbor: FHIRScrubber) -> None:
+    """A Patient's address written only as Address.text was removed, but a note
+    naming its town, street or ZIP code kept them: only the whole text was known.
+    Its parts are taught to the document's free text; the state stays."""
+    patient = {
+        "resourceType": "Patient",
+        "id": "p-addr",
+        "address": [{"text": "42 Lantern Row, Brookvale, MA 02139"}],
+    }
+    note = {
+        "resourceType": "Observation",
+        "id": "o-addr",
+        "status": "final",
+        "code": {"text": "Social history"},
+        "subject": {"reference": "Patient/p-addr"},
+        "valueString": "Home visit in Brookvale (42 Lantern Row, 02139); MA resident.",
+    }
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [{"resource": patient}, {"resource": note}],
+    }
+    out = scrub(safe_harbor, bundle)
+    written = out["entry"][1]["resource"]["valueString"]
+    for value in ("Brookvale", "Lantern", "02139"):
+        assert value not in written, value
+    assert "MA resident" in written
