@@ -62,6 +62,15 @@ PATH_KINDS: Final[dict[str, Kind]] = {
     "RelatedPerson.photo": Kind.PHOTO,
     "Person.photo": Kind.PHOTO,
     "Media.content": Kind.PHOTO,
+    # Prior authorization numbers: the payer's number for this patient's authorized
+    # care, a string where Claim.identifier is an Identifier.
+    "Claim.insurance.preAuthRef": Kind.OTHER_ID,
+    "ClaimResponse.preAuthRef": Kind.OTHER_ID,
+    "ClaimResponse.item.reviewOutcome.preAuthRef": Kind.OTHER_ID,
+    "CoverageEligibilityResponse.preAuthRef": Kind.OTHER_ID,
+    "ExplanationOfBenefit.preAuthRef": Kind.OTHER_ID,
+    "ExplanationOfBenefit.insurance.preAuthRef": Kind.OTHER_ID,
+    "ExplanationOfBenefit.item.reviewOutcome.preAuthRef": Kind.OTHER_ID,
     # DICOM UIDs (study, series, instance): identifiers of the patient's images that
     # a PACS resolves, whose roots often carry the study's UID, an accession number or
     # a date; the study's UID in ImagingStudy.identifier is an Identifier already.

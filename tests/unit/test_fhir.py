@@ -2441,3 +2441,56 @@ def test_an_address_given_only_as_text_teaches_its_parts(safe_harbor: FHIRScrubb
     for value in ("Brookvale", "Lantern", "02139"):
         assert value not in written, value
     assert "MA resident" in written
+
+
+@pytest.mark.parametrize(
+    ("resource", "where"),
+    [
+        (
+            {
+                "resourceType": "Claim",
+                "insurance": [
+                    {
+                        "sequence": 1,
+                        "focal": True,
+                        "coverage": {"reference": "Coverage/c-1"},
+                        "preAuthRef": ["PA-55667788"],
+                    }
+                ],
+            },
+            ("insurance", 0, "preAuthRef", 0),
+        ),
+        (
+            {
+                "resourceType": "ExplanationOfBenefit",
+                "preAuthRef": ["PA-55667788"],
+                "insurance": [
+                    {
+                        "focal": True,
+                        "coverage": {"reference": "Coverage/c-1"},
+                        "preAuthRef": ["PA-55667788"],
+                    }
+                ],
+            },
+            ("insurance", 0, "preAuthRef", 0),
+        ),
+        ({"resourceType": "ClaimResponse", "preAuthRef": "PA-55667788"}, ("preAuthRef",)),
+        (
+            {"resourceType": "CoverageEligibilityResponse", "preAuthRef": "PA-55667788"},
+            ("preAuthRef",),
+        ),
+    ],
+    ids=lambda v: v["resourceType"] if isinstance(v, dict) else "",
+)
+def test_prior_authorization_numbers_are_identifiers(
+    safe_harbor: FHIRScrubber, resource: dict[str, Any], where: tuple[Any, ...]
+) -> None:
+    """A prior authorization number (preAuthRef, a string) came out as sent while
+    the claim's identifiers were replaced: it is the payer's number for this
+    patient's care."""
+    out = scrub(safe_harbor, {"id": "r-1", **resource})
+    assert "55667788" not in orjson.dumps(out).decode()
+    value: Any = out
+    for step in where:
+        value = value[step]
+    assert isinstance(value, str) and value.startswith("ID-")
