@@ -30,6 +30,19 @@ PATH_ROLES: Final[dict[str, Role]] = {
     "Coverage.subscriber": Role.INSURED,
 }
 
+# DICOM UID paths (in PATH_KINDS): a pseudonym there is written as a UID
+# (2.25.<decimal>), so the element is still a valid DICOM UID.
+DICOM_UID_PATHS: Final = frozenset(
+    {
+        "ImagingStudy.series.uid",
+        "ImagingStudy.series.instance.uid",
+        "ImagingSelection.studyUid",
+        "ImagingSelection.seriesUid",
+        "ImagingSelection.frameOfReferenceUid",
+        "ImagingSelection.instance.uid",
+    }
+)
+
 # Paths whose kind the datatype cannot tell (primitive strings and dates).
 PATH_KINDS: Final[dict[str, Kind]] = {
     "Patient.birthDate": Kind.BIRTH_DATE,
@@ -49,6 +62,24 @@ PATH_KINDS: Final[dict[str, Kind]] = {
     "RelatedPerson.photo": Kind.PHOTO,
     "Person.photo": Kind.PHOTO,
     "Media.content": Kind.PHOTO,
+    # Prior authorization numbers: the payer's number for this patient's authorized
+    # care, a string where Claim.identifier is an Identifier.
+    "Claim.insurance.preAuthRef": Kind.OTHER_ID,
+    "ClaimResponse.preAuthRef": Kind.OTHER_ID,
+    "ClaimResponse.item.reviewOutcome.preAuthRef": Kind.OTHER_ID,
+    "CoverageEligibilityResponse.preAuthRef": Kind.OTHER_ID,
+    "ExplanationOfBenefit.preAuthRef": Kind.OTHER_ID,
+    "ExplanationOfBenefit.insurance.preAuthRef": Kind.OTHER_ID,
+    "ExplanationOfBenefit.item.reviewOutcome.preAuthRef": Kind.OTHER_ID,
+    # DICOM UIDs (study, series, instance): identifiers of the patient's images that
+    # a PACS resolves, whose roots often carry the study's UID, an accession number or
+    # a date; the study's UID in ImagingStudy.identifier is an Identifier already.
+    "ImagingStudy.series.uid": Kind.OTHER_ID,
+    "ImagingStudy.series.instance.uid": Kind.OTHER_ID,
+    "ImagingSelection.studyUid": Kind.OTHER_ID,
+    "ImagingSelection.seriesUid": Kind.OTHER_ID,
+    "ImagingSelection.frameOfReferenceUid": Kind.OTHER_ID,
+    "ImagingSelection.instance.uid": Kind.OTHER_ID,
     # The agent of an audited event (the patient at a portal, a user): their name,
     # and their identity at the source system.
     "AuditEvent.agent.name": Kind.NAME,

@@ -29,6 +29,7 @@ import decimal
 import functools
 import html
 import re
+import string
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -919,7 +920,11 @@ class FHIRScrubber:
             outcome = self._apply(value, path_kind, role, path, fhir_type or "string", walk)
             if path_kind is Kind.NAME:  # a name in a string element: found in free text too
                 walk.ctx.text.add_name(*name_parts(value), as_text(outcome, path_kind))
-            return _REMOVE if isinstance(outcome, Removal) else outcome
+            if isinstance(outcome, Removal):
+                return _REMOVE
+            if path in rules.DICOM_UID_PATHS and outcome != value:
+                return _dicom_uid(outcome)
+            return outcome
         return value
 
     # --- datatypes ----------------------------------------------------------------
@@ -1002,6 +1007,9 @@ class FHIRScrubber:
                 address["line"] = lines
             else:
                 address.pop("line")
+        text = address.get("text")
+        if isinstance(text, str) and not isinstance(address.get("city"), str):
+            self._address_text_parts(text, role, f"{path}.text", walk)
         for key, kind in parts.items():
             if isinstance(address.get(key), str):
                 self._set(
@@ -1019,6 +1027,28 @@ class FHIRScrubber:
             for holder in element_holders(address, f"_{key}"):
                 self._part_extensions(holder, kind, kind, role, f"{path}.extension", walk)
         return address
+
+    def _address_text_parts(self, text: str, role: Role, path: str, walk: _Walk) -> None:
+        """An address written only as text (``42 Lantern Row, Brookvale, MA 02139``):
+        its comma- or line-separated parts are taught to the document's free text, a
+        part with a house number as a street, a ``ST 12345`` part as a ZIP code, a
+        part of words as the city (a note's "lives in Brookvale" kept the city, as
+        only the whole text was known). States and countries stay, as elsewhere."""
+        for written in _ADDRESS_TEXT_SPLIT.split(text):
+            segment = written.strip(" .")
+            if not segment:
+                continue
+            zip_part = _STATE_ZIP.fullmatch(segment)
+            if zip_part is not None:
+                kind, value = Kind.ZIP, zip_part.group(1)
+            elif any(c.isdigit() for c in segment):
+                kind, value = Kind.STREET_ADDRESS, segment
+            elif _PLACE_WORDS.fullmatch(segment) and segment.casefold() not in _COUNTRY_WORDS:
+                kind, value = Kind.CITY, segment
+            else:
+                continue
+            if value != text:
+                self._apply(value, kind, role, path, "Address", walk)
 
     def _part_extensions(
         self,
@@ -1339,18 +1369,7 @@ class FHIRScrubber:
         A hand-written or generated summary names the patient where the resource's
         references carry no display, and that name was kept."""
         text = html.unescape(reader_text(_TAG.split(_COMMENT.sub("", div))))
-        for match in _LABELLED_LINE.finditer(text):
-            label = " ".join(match.group("label").split()).casefold().rstrip(" ('s")
-            role = _PERSON_LABELS.get(label)
-            if role is None:
-                # A bare "name:" is how generated narratives print any element
-                # called name (a plan's, an organization's, a medication's).
-                if answer_kind(match.group("label"), bare_names=False) is not Kind.NAME:
-                    continue
-                role = Role.PATIENT
-            value = match.group("value").strip().rstrip(".,")
-            if not _reads_as_name(value):
-                continue
+        for role, value in _labelled_names(text):
             outcome = self._apply(value, Kind.NAME, role, "Narrative.div", "string", walk)
             walk.ctx.text.add_name(*name_parts(value), as_text(outcome, Kind.NAME))
 
@@ -1615,6 +1634,12 @@ class FHIRScrubber:
         )
         if "=" in text:
             self._learn_search_text(text, walk)
+        if ":" in text or "\uff1a" in text:
+            # A note's line labelling a person ("Patient: Zephyrina Quillfeather",
+            # "Mother: ..."), as in narratives: the name is the document's.
+            for role, value in _labelled_names(text):
+                outcome = self._apply(value, Kind.NAME, role, path, "string", walk)
+                walk.ctx.text.add_name(*name_parts(value), as_text(outcome, Kind.NAME))
         walk.deferred.append(
             _Deferred(text, walk, False, number_id, holder, key, items, index, store)
         )
@@ -2140,6 +2165,57 @@ def _reads_as_name(text: str) -> bool:
     )
 
 
+# Address.text parts (see FHIRScrubber._address_text_parts).
+_ADDRESS_TEXT_SPLIT: Final = re.compile(r"[,;\n]")
+_STATE_ZIP: Final = re.compile(r"(?:[A-Za-z]{2,}\.?\s+)+(\d{5}(?:-\d{4})?)")
+# A city: one to four words of letters, the first capitalized, four letters at least.
+_PLACE_WORDS: Final = re.compile(r"(?=[^\W\d_]{4})[^\W\d_][^\W\d_'.\-]*(?:[ '.\-]+[^\W\d_]+){0,3}")
+_COUNTRY_WORDS: Final = frozenset(
+    {"usa", "united states", "united states of america", "america", "canada", "united kingdom"}
+)
+
+
+def _dicom_uid(pseudonym: str) -> str:
+    """A pseudonym written as a DICOM UID under the UUID-derived root (2.25.<its hex
+    digits as a decimal number>); a replacement without such digits stays as it is."""
+    digits = "".join(c for c in pseudonym.partition("-")[2] if c in string.hexdigits)
+    return f"2.25.{int(digits, 16)}" if len(digits) >= 16 else pseudonym
+
+
+@functools.lru_cache(maxsize=4096)  # bounded: notes recur (templates, code texts)
+def _labelled_names(text: str) -> tuple[tuple[Role, str], ...]:
+    """The names that lines of ``text`` give after a label naming a person
+    (``Patient: Juan Dela Cruz``, ``Mother: Ana Reyes``, a labelled ``name:``), with
+    whose they are. The value ends at a bracket, a semicolon, another colon, the
+    end of the line or a label that follows it on the line (``Pt: Ana Reyes DOB
+    ...``); ``Reyes, Ana`` is read as a name too. A value that does not read as a
+    name (``Patient: Stable overnight``) is none."""
+    found: list[tuple[Role, str]] = []
+    for match in _LABELLED_LINE.finditer(text):
+        label = " ".join(match.group("label").split()).casefold().rstrip(" ('s")
+        role = _PERSON_LABELS.get(label)
+        if role is None:
+            # A bare "name:" is how generated narratives print any element
+            # called name (a plan's, an organization's, a medication's).
+            if answer_kind(match.group("label"), bare_names=False) is not Kind.NAME:
+                continue
+            role = Role.PATIENT
+        value = _VALUE_END_LABEL.split(match.group("value"), 1)[0].strip().rstrip(".,")
+        if value.count(",") == 1:  # "Family, Given"
+            family, _, given = value.partition(",")
+            if given.strip() and _reads_as_name(f"{given.strip()} {family.strip()}"):
+                found.append((role, f"{given.strip()} {family.strip()}"))
+            continue
+        if _reads_as_name(value):
+            found.append((role, value))
+    return tuple(found)
+
+
+# A label that follows a name on its line ("Pt: Ana Reyes DOB 1961-03-04").
+_VALUE_END_LABEL: Final = re.compile(
+    r"\s+(?:DOB|D\.O\.B\.|DOD|MRN|SSN|ID|Age|Sex|Gender|Born|Tel|Phone|Ph|NHS|NHI)\b"
+    r"|\s+[-\u2013\u2014|/]\s"
+)
 # A narrative line "Label: value" (a colon, full-width too), the value up to a
 # bracket, a semicolon, another colon or the end of the line.
 _LABELLED_LINE: Final = re.compile(
@@ -2150,6 +2226,9 @@ _LABELLED_LINE: Final = re.compile(
 _PERSON_LABELS: Final[dict[str, Role]] = {
     "patient": Role.PATIENT,
     "patient name": Role.PATIENT,
+    "pt": Role.PATIENT,
+    "pt name": Role.PATIENT,
+    "name of patient": Role.PATIENT,
     "subject": Role.PATIENT,
     "member": Role.PATIENT,
     "beneficiary": Role.PATIENT,

@@ -2408,3 +2408,163 @@ def test_prose_with_name_equals_is_not_a_search(safe_harbor: FHIRScrubber) -> No
     }
     out = scrub(safe_harbor, audit)
     assert "Oakhollow" not in orjson.dumps(out).decode()
+
+
+def test_a_note_line_labelling_a_person_names_them(safe_harbor: FHIRScrubber) -> None:
+    """Plain free text (a note, an Observation's valueString, a Communication's
+    payload) labels a person as narratives do (``Patient: ...``, ``Pt: ... DOB ...``,
+    ``Mother: Family, Given``) where no structured field names them: the names were
+    kept, though the same line in a narrative was scrubbed. Values that do not read
+    as a name stay."""
+    note = (
+        "Pt: Zephyrina Quillfeather DOB 03/04/1961\n"
+        "Mother: Greywick, Tamsin\n"
+        "Patient: Stable overnight\n"
+        "Spoke with Tamsin; Zephyrina tolerated the diet"
+    )
+    communication = {
+        "resourceType": "Communication",
+        "id": "cm-1",
+        "status": "completed",
+        "subject": {"reference": "Patient/p-9"},
+        "payload": [{"contentString": note}],
+        "note": [{"text": "Subscriber: Orrin Quillfeather - called back"}],
+    }
+    out = scrub(safe_harbor, communication)
+    written = out["payload"][0]["contentString"] + out["note"][0]["text"]
+    for value in ("Zephyrina", "Quillfeather", "Tamsin", "Greywick", "Orrin"):
+        assert value not in written, value
+    assert "Patient: Stable overnight" in written
+    assert "called back" in written
+
+
+def test_dicom_series_and_instance_uids_are_pseudonymized_as_uids(
+    safe_harbor: FHIRScrubber,
+) -> None:
+    """ImagingStudy's series and instance UIDs were kept while the study's UID in its
+    identifier was replaced: they name the patient's images in the PACS, and their
+    root is often the study's UID (here with the accession number in it). They get
+    keyed pseudonyms written as valid UIDs, the same for the same UID."""
+    study_uid = "1.2.840.99.7788123"
+    study = {
+        "resourceType": "ImagingStudy",
+        "id": "is-1",
+        "status": "available",
+        "subject": {"reference": "Patient/p-9"},
+        "identifier": [{"system": "urn:dicom:uid", "value": f"urn:oid:{study_uid}"}],
+        "series": [
+            {
+                "uid": f"{study_uid}.1",
+                "modality": {
+                    "system": "http://dicom.nema.org/resources/ontology/DCM",
+                    "code": "CT",
+                },
+                "instance": [
+                    {
+                        "uid": f"{study_uid}.1.1",
+                        "sopClass": {
+                            "system": "urn:ietf:rfc:3986",
+                            "code": "urn:oid:1.2.840.10008.5.1.4.1.1.2",
+                        },
+                    },
+                    {
+                        "uid": f"{study_uid}.1.1",
+                        "sopClass": {
+                            "system": "urn:ietf:rfc:3986",
+                            "code": "urn:oid:1.2.840.10008.5.1.4.1.1.2",
+                        },
+                    },
+                ],
+            }
+        ],
+    }
+    out = scrub(safe_harbor, study)
+    assert "7788123" not in orjson.dumps(out).decode()
+    series = out["series"][0]
+    uids = [series["uid"], *(i["uid"] for i in series["instance"])]
+    for uid in uids:
+        assert re.fullmatch(r"2\.25\.[1-9]\d*", uid) and len(uid) <= 64, uid
+    assert uids[1] == uids[2] != uids[0]
+    assert series["instance"][0]["sopClass"]["code"] == "urn:oid:1.2.840.10008.5.1.4.1.1.2"
+
+
+def test_an_address_given_only_as_text_teaches_its_parts(safe_harbor: FHIRScrubber) -> None:
+    """A Patient's address written only as Address.text was removed, but a note
+    naming its town, street or ZIP code kept them: only the whole text was known.
+    Its parts are taught to the document's free text; the state stays."""
+    patient = {
+        "resourceType": "Patient",
+        "id": "p-addr",
+        "address": [{"text": "42 Lantern Row, Brookvale, MA 02139"}],
+    }
+    note = {
+        "resourceType": "Observation",
+        "id": "o-addr",
+        "status": "final",
+        "code": {"text": "Social history"},
+        "subject": {"reference": "Patient/p-addr"},
+        "valueString": "Home visit in Brookvale (42 Lantern Row, 02139); MA resident.",
+    }
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [{"resource": patient}, {"resource": note}],
+    }
+    out = scrub(safe_harbor, bundle)
+    written = out["entry"][1]["resource"]["valueString"]
+    for value in ("Brookvale", "Lantern", "02139"):
+        assert value not in written, value
+    assert "MA resident" in written
+
+
+@pytest.mark.parametrize(
+    ("resource", "where"),
+    [
+        (
+            {
+                "resourceType": "Claim",
+                "insurance": [
+                    {
+                        "sequence": 1,
+                        "focal": True,
+                        "coverage": {"reference": "Coverage/c-1"},
+                        "preAuthRef": ["PA-55667788"],
+                    }
+                ],
+            },
+            ("insurance", 0, "preAuthRef", 0),
+        ),
+        (
+            {
+                "resourceType": "ExplanationOfBenefit",
+                "preAuthRef": ["PA-55667788"],
+                "insurance": [
+                    {
+                        "focal": True,
+                        "coverage": {"reference": "Coverage/c-1"},
+                        "preAuthRef": ["PA-55667788"],
+                    }
+                ],
+            },
+            ("insurance", 0, "preAuthRef", 0),
+        ),
+        ({"resourceType": "ClaimResponse", "preAuthRef": "PA-55667788"}, ("preAuthRef",)),
+        (
+            {"resourceType": "CoverageEligibilityResponse", "preAuthRef": "PA-55667788"},
+            ("preAuthRef",),
+        ),
+    ],
+    ids=lambda v: v["resourceType"] if isinstance(v, dict) else "",
+)
+def test_prior_authorization_numbers_are_identifiers(
+    safe_harbor: FHIRScrubber, resource: dict[str, Any], where: tuple[Any, ...]
+) -> None:
+    """A prior authorization number (preAuthRef, a string) came out as sent while
+    the claim's identifiers were replaced: it is the payer's number for this
+    patient's care."""
+    out = scrub(safe_harbor, {"id": "r-1", **resource})
+    assert "55667788" not in orjson.dumps(out).decode()
+    value: Any = out
+    for step in where:
+        value = value[step]
+    assert isinstance(value, str) and value.startswith("ID-")
