@@ -362,7 +362,7 @@ def _person_numbers(resource: dict[str, Any]) -> Iterator[tuple[Kind, str]]:
                 yield Kind.OTHER_ID, whole
 
 
-def _fhir_text(output: bytes) -> str:
+def _fhir_text(output: bytes, inexact: bool = False) -> str:
     """The output JSON plus every base64-looking string in it, decoded.
 
     Whatever the declared content type: a "PDF" can be plain text, and text in
@@ -373,9 +373,8 @@ def _fhir_text(output: bytes) -> str:
     """
     text = output.decode("utf-8", "replace")
     parts = [text]
-    digits = _number_digits(text)
-    if digits:
-        parts.append(digits)
+    if inexact:  # the input wrote a number with an exponent or many digits
+        parts.append(_number_digits(text))
     if "\\/" in text or "\\u" in text:
         try:
             strings: Iterable[str] = _string_values(orjson.loads(output))
@@ -395,29 +394,39 @@ def _fhir_text(output: bytes) -> str:
     return "\n".join(parts)
 
 
-# A JSON number written with an exponent, or with more digits than a float keeps:
-# its digits as written are not the digits of its value (196.10615E5 is 19610615).
-_INEXACT_NUMBER: Final = re.compile(
-    r"(?<=[:\[,])[ \t\r\n]*(-?(?:[0-9]+(?:\.[0-9]+)?[eE][+-]?[0-9]+|[0-9]{16,}))"
-)
-_INEXACT_NUMBER_BYTES: Final = re.compile(
-    rb"[:\[,][ \t\r\n]*-?(?:[0-9]+(?:\.[0-9]+)?[eE]|[0-9]{16})"
-)
+# A JSON number written with an exponent: its digits as written are not the
+# digits of its value (196.10615E5 is 19610615).
+_EXPONENT_NUMBER: Final = re.compile(r"(?<=[:\[,])[ \t\r\n]*(-?[0-9]+(?:\.[0-9]+)?[eE][+-]?[0-9]+)")
 
 
-def _exact_json(source: bytes) -> Any:
-    """The source document, its numbers exact (as :class:`decimal.Decimal`) when
-    one is written with an exponent or more digits than a float keeps."""
-    if _INEXACT_NUMBER_BYTES.search(source):
-        with contextlib.suppress(ValueError, RecursionError):
-            return json.loads(source, parse_float=decimal.Decimal)
-    return orjson.loads(source)
+class _ExactNumbers:
+    """The standard library's float hook: numbers as :class:`decimal.Decimal`
+    (exact, whatever their length), noting whether one has an exponent."""
+
+    def __init__(self) -> None:
+        self.exponent = False
+
+    def number(self, text: str) -> decimal.Decimal:
+        if "e" in text or "E" in text:
+            self.exponent = True
+        return decimal.Decimal(text)
+
+
+def _exact_json(source: bytes) -> tuple[Any, bool]:
+    """The source document with exact numbers, and whether one is written with an
+    exponent (the output's numbers are then also searched as plain digits)."""
+    reader = _ExactNumbers()
+    try:
+        document = json.loads(source, parse_float=reader.number)
+    except (ValueError, RecursionError):
+        return orjson.loads(source), False  # orjson's error, or its reading
+    return document, reader.exponent
 
 
 def _number_digits(text: str) -> str:
     """The plain digits of the output's numbers written with an exponent."""
     digits = []
-    for match in _INEXACT_NUMBER.finditer(text):
+    for match in _EXPONENT_NUMBER.finditer(text):
         with contextlib.suppress(ArithmeticError, ValueError):
             digits.append(format(decimal.Decimal(match.group(1)), "f"))
     return " ".join(digits)
@@ -520,11 +529,12 @@ class Verifier:
                     values, _hl7_escape_pattern(source_delimiters), source_delimiters[3]
                 )
         else:
-            text = _fhir_text(output)
             try:
-                values = _fhir_values(_exact_json(source))
+                document, inexact = _exact_json(source)
+                values = _fhir_values(document)
             except orjson.JSONDecodeError:
-                values = iter(())
+                values, inexact = iter(()), False
+            text = _fhir_text(output, inexact)
         if fmt != "hl7v2" and "&" in text and _CHARACTER_REFERENCE.search(text):
             # A narrative or markup attachment spells characters as references
             # ("617&#8209;555&#8209;0142", "Z&eacute;phyrina"): searched as read too.
