@@ -248,6 +248,11 @@ def test_deeply_nested_extensions(safe_harbor: FHIRScrubber) -> None:
         (b'{"resourceType": "Patient",', "invalid JSON at line 1"),
         (b"[1, 2, 3]", "a FHIR document is a JSON object"),
         (b'{"name": "x"}', "no resourceType"),
+        # What orjson refuses stays refused, though the standard library reads it.
+        (b'{"resourceType": "Patient", "multipleBirthInteger": NaN}', "invalid JSON at line 1"),
+        (b'{"resourceType": "Patient", "x": -Infinity}', "invalid JSON at line 1"),
+        (b'{"resourceType": "Patient", "id": "a\\ud800b"}', "invalid JSON at line 1"),
+        (b'\xef\xbb\xbf{"resourceType": "Patient"}', "invalid JSON at line 1"),
     ],
 )
 def test_bad_json_gets_a_clear_error(data: bytes, fragment: str) -> None:
