@@ -552,6 +552,13 @@ class Verifier:
             text += "\n" + _RTF_CONTROL.sub("", rtf.read_escapes(text))
         folded = text.casefold()
         phones: set[str] = set()
+        # Each value is one substring search of the whole output: with many values
+        # (a searchset of hundreds of patients, a CDA naming thousands), the
+        # output's words are collected once and a value whose longest word is not
+        # among them is skipped unsearched (as a whole word, each of its words is
+        # a word of the output too).
+        words: set[str] | None = None
+        searched = 0
         for kind, value in _dedupe(values):
             if kind not in self._checked:
                 continue
@@ -559,7 +566,17 @@ class Verifier:
                 if value.casefold() in folded:
                     found[kind.value] += 1
                 continue
-            if _occurs(value.casefold(), folded):
+            term = value.casefold()
+            searched += 1
+            if words is None and searched > _SEARCHES_BEFORE_WORDS:
+                words = set(_WORD.findall(folded))
+            if words is not None and not _SEPARATED_NUMBER.fullmatch(term):
+                longest = max(_WORD.findall(term), key=len, default="")
+                if longest and longest not in words:
+                    if kind is Kind.PHONE:
+                        phones.update(_phone_digits(value))
+                    continue
+            if _occurs(term, folded):
                 found[kind.value] += 1
             elif kind is Kind.PHONE:
                 phones.update(_phone_digits(value))
@@ -633,6 +650,12 @@ def _dedupe(values: Iterable[tuple[Kind, str]]) -> Iterator[tuple[Kind, str]]:
 
 # Six or more digits in groups joined by "-", "/", ".", " " or parentheses.
 _SEPARATED_NUMBER: Final = re.compile(r"(?=(?:\D*\d){6})\(?\d+(?:[-/. )(]+\d+)+")
+
+
+# After this many values searched one by one, the output's words are collected.
+_SEARCHES_BEFORE_WORDS: Final = 64
+# A word as _occurs bounds it: a run of letters and digits (isalnum).
+_WORD: Final = re.compile(r"[^\W_]+")
 
 
 def _occurs(value: str, text: str) -> bool:
