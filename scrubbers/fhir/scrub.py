@@ -30,7 +30,7 @@ import functools
 import html
 import re
 import string
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Final
 from urllib.parse import parse_qsl, unquote_plus, urlencode, urlsplit, urlunsplit
@@ -329,6 +329,36 @@ def _number_may_be_phi(number: Any, ctx: MessageContext) -> bool:
         if ctx.apply(text, _FREE_TEXT) != text or _LONG_DIGIT_RUN.search(text) is not None:
             return True
     return False
+
+
+def _nested_objects(
+    root: Any, children: Callable[[dict[str, Any]], list[Any]]
+) -> Iterator[dict[str, Any]]:
+    """Every object in the list ``root`` and, depth first, in the lists ``children``
+    names under each (QuestionnaireResponse items, Parameters parts); anything
+    that is not a list of objects is passed over."""
+    stack: list[Any] = [root]
+    while stack:
+        node = stack.pop()
+        if not isinstance(node, list):
+            continue
+        for item in node:
+            if isinstance(item, dict):
+                stack.extend(children(item))
+                yield item
+
+
+def _item_children(item: dict[str, Any]) -> list[Any]:
+    """A response item's nested items: under the item and under each answer."""
+    answers = item.get("answer")
+    nested = [item.get("item")]
+    if isinstance(answers, list):
+        nested.extend(a.get("item") for a in answers if isinstance(a, dict))
+    return nested
+
+
+def _part_children(parameter: dict[str, Any]) -> list[Any]:
+    return [parameter.get("part")]
 
 
 def _is_scalar(value: Any) -> bool:
@@ -1220,25 +1250,16 @@ class FHIRScrubber:
         that kind of PHI, as in a Patient (no free-text pattern can tell a name), and
         registered for the document's free text like the Patient's own values."""
         path = "QuestionnaireResponse.item.answer.valueString"
-        stack: list[Any] = [items]
-        while stack:
-            node = stack.pop()
-            if not isinstance(node, list):
+        for item in _nested_objects(items, _item_children):
+            answers = item.get("answer")
+            if not isinstance(answers, list):
                 continue
-            for item in node:
-                if not isinstance(item, dict):
-                    continue
-                stack.append(item.get("item"))
-                answers = item.get("answer")
-                if not isinstance(answers, list):
-                    continue
-                stack.extend(a.get("item") for a in answers if isinstance(a, dict))
-                kind = answer_kind(item.get("text"))
-                if kind is None:
-                    continue
-                for answer in answers:
-                    if isinstance(answer, dict) and isinstance(answer.get("valueString"), str):
-                        self._labelled_value(answer, kind, path, walk)
+            kind = answer_kind(item.get("text"))
+            if kind is None:
+                continue
+            for answer in answers:
+                if isinstance(answer, dict) and isinstance(answer.get("valueString"), str):
+                    self._labelled_value(answer, kind, path, walk)
 
     def _labelled_parameters(self, parameters: Any, walk: _Walk) -> None:
         """Operation parameters named like a search parameter or a PHI label
@@ -1246,29 +1267,21 @@ class FHIRScrubber:
         ``$match`` or a custom lookup): a string value is that kind of PHI, as in a
         search URL, and registered for the free text. As free text, a name, a bare
         SSN or phone, a city or a ZIP there was kept."""
-        stack: list[Any] = [parameters]
-        while stack:
-            node = stack.pop()
-            if not isinstance(node, list):
-                continue
-            for parameter in node:
-                if not isinstance(parameter, dict):
-                    continue
-                stack.append(parameter.get("part"))
-                name = parameter.get("name")
-                if isinstance(name, str) and isinstance(parameter.get("valueString"), str):
-                    kind = _parameter_kind(name)
-                    if kind is not None:
-                        path = "Parameters.parameter.valueString"
-                        self._labelled_value(parameter, kind, path, walk)
-                        if "valueString" not in parameter:
-                            # A parameter has a value, a resource or parts: a removed
-                            # value stays as an absent one (still valid FHIR).
-                            parameter["_valueString"] = {
-                                "extension": [
-                                    {"url": rules.EXT_DATA_ABSENT_REASON, "valueCode": "masked"}
-                                ]
-                            }
+        for parameter in _nested_objects(parameters, _part_children):
+            name = parameter.get("name")
+            if isinstance(name, str) and isinstance(parameter.get("valueString"), str):
+                kind = _parameter_kind(name)
+                if kind is not None:
+                    path = "Parameters.parameter.valueString"
+                    self._labelled_value(parameter, kind, path, walk)
+                    if "valueString" not in parameter:
+                        # A parameter has a value, a resource or parts: a removed
+                        # value stays as an absent one (still valid FHIR).
+                        parameter["_valueString"] = {
+                            "extension": [
+                                {"url": rules.EXT_DATA_ABSENT_REASON, "valueCode": "masked"}
+                            ]
+                        }
 
     def _attachment(self, attachment: dict[str, Any], path: str, role: Role, walk: _Walk) -> Any:
         content_type = str(attachment.get("contentType", "")).lower()

@@ -337,6 +337,16 @@ class HL7Scrubber:
         handlers: dict[int, FieldHandler] = {}
         after: dict[int, FieldHandler] = {}
         offset = 1 if name in er7.HEADER_SEGMENTS else 0
+
+        def install(number: int, datatype: str) -> None:
+            """The field's handler, and the companion that runs after it, if any."""
+            handler = self._field_handler(name, number, datatype, role)
+            if handler is not None:
+                handlers[number - offset] = handler
+                companion = self._companions.get(handler)
+                if companion is not None:
+                    after[number - offset] = companion
+
         datatypes = {info.number: info.datatype for info in infos or ()}
         for number in range(1, max(datatypes, default=0) + 1):
             datatype = datatypes.get(number, "")
@@ -345,12 +355,7 @@ class HL7Scrubber:
                 # senders still fill it; its datatype where a version defines it,
                 # else free text (see _field_handler).
                 datatype = defined_datatype(version, name, number) or tables.WITHDRAWN
-            handler = self._field_handler(name, number, datatype, role)
-            if handler is not None:
-                handlers[number - offset] = handler
-                companion = self._companions.get(handler)
-                if companion is not None:
-                    after[number - offset] = companion
+            install(number, datatype)
         known = (max(datatypes) - offset) if datatypes else 0
         if datatypes:
             # Fields a newer version adds and a field rule classifies (PRT-16 and -20,
@@ -360,12 +365,7 @@ class HL7Scrubber:
             number = max(datatypes) + 1
             while (added := defined_datatype(version, name, number)) is not None:
                 if f"{name}-{number}" in tables.FIELD_RULES:
-                    handler = self._field_handler(name, number, added, role)
-                    if handler is not None:
-                        handlers[number - offset] = handler
-                        companion = self._companions.get(handler)
-                        if companion is not None:
-                            after[number - offset] = companion
+                    install(number, added)
                 number += 1
         beyond = None
         if name == "QPD":

@@ -508,6 +508,24 @@ def _ensured(kafka_bootstrap: str, topics: dict[str, str]) -> tuple[dict[str, st
     return env, cli
 
 
+def _run_to_the_end(
+    cli: list[str], env: dict[str, str], log_path: Path, outputs: _Outputs, expected: set[str]
+) -> None:
+    """Run the worker until every expected record id has an output (at most 120 s),
+    stop it with SIGTERM (exit 0), and read every output it wrote."""
+    with log_path.open("ab") as log:
+        worker = subprocess.Popen([*cli, "worker"], env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + 120
+            while not expected <= outputs.ids and time.monotonic() < deadline:
+                assert worker.poll() is None, log_path.read_text()[-3000:]
+                outputs.poll()
+            assert _stop(worker) == 0
+        finally:
+            _kill_if_running(worker)
+    outputs.read_to_end()
+
+
 def test_sigkill_mid_stream_loses_nothing(
     kafka_bootstrap: str, topics: dict[str, str], tmp_path: Path
 ) -> None:
@@ -549,16 +567,7 @@ def test_sigkill_mid_stream_loses_nothing(
             assert len(outputs.ids) > sum(committed.values()), f"kill {kill}: nothing to redo"
             assert _committed_without_output(committed, outputs.ids) == [], f"kill {kill}"
 
-        worker = subprocess.Popen([*cli, "worker"], env=env, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            deadline = time.monotonic() + 120
-            while not expected <= outputs.ids and time.monotonic() < deadline:
-                assert worker.poll() is None, log_path.read_text()[-3000:]
-                outputs.poll()
-            assert _stop(worker) == 0
-        finally:
-            _kill_if_running(worker)
-        outputs.read_to_end()
+        _run_to_the_end(cli, env, log_path, outputs, expected)
         missing = sorted(positions[i] for i in expected - outputs.ids)
         assert missing == [], f"{len(missing)} input positions lost"  # no loss
         deidentified = [m for m in outputs.messages if m.topic == topics["hl7_out"]]
@@ -623,16 +632,7 @@ def test_sigterm_mid_stream_drains_commits_and_exits_0(
             assert committed.get(tp, 0) == frontier, (tp, committed.get(tp), frontier)
         assert sum(committed.values()) > 0
 
-        worker = subprocess.Popen([*cli, "worker"], env=env, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            deadline = time.monotonic() + 120
-            while not expected <= outputs.ids and time.monotonic() < deadline:
-                assert worker.poll() is None, log_path.read_text()[-3000:]
-                outputs.poll()
-            assert _stop(worker) == 0
-        finally:
-            _kill_if_running(worker)
-        outputs.read_to_end()
+        _run_to_the_end(cli, env, log_path, outputs, expected)
         missing = sorted(positions[i] for i in expected - outputs.ids)
         assert missing == [], f"{len(missing)} input positions lost"
         ids = [dict(m.headers)["phi-scrub.record-id"].decode() for m in outputs.messages]
