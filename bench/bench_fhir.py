@@ -17,11 +17,9 @@ from __future__ import annotations
 
 import argparse
 import copy
-import os
 import statistics
 import sys
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.secret import BENCH_SECRET
+from bench.timing import median_rate, pin_to_one_core
 from scrubbers.engine import Scrubber
 from scrubbers.fhir.scrub import FHIRScrubber
 from scrubbers.keys import KeyRing
@@ -47,6 +46,12 @@ def _synthea() -> dict[str, Any]:
     return dict(orjson.loads(path.read_bytes()))
 
 
+def _varied_words(patient: dict[str, Any]) -> list[bytes]:
+    """The patient's family name, first given name and id: what each variant renames."""
+    name = patient["name"][0]
+    return [name["family"].encode(), name["given"][0].encode(), patient["id"].encode()]
+
+
 def _vary(text: bytes, i: int, names: Sequence[bytes]) -> bytes:
     for n, name in enumerate(names):
         text = text.replace(name, name[:3] + f"V{i}x{n}".encode())
@@ -57,13 +62,8 @@ def patient_variants(bundle: dict[str, Any], count: int) -> list[bytes]:
     patient = next(
         e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Patient"
     )
-    names = [
-        patient["name"][0]["family"].encode(),
-        patient["name"][0]["given"][0].encode(),
-        patient["id"].encode(),
-    ]
     base = orjson.dumps(patient)
-    return [_vary(base, i, names) for i in range(count)]
+    return [_vary(base, i, _varied_words(patient)) for i in range(count)]
 
 
 def bundle_variants(bundle: dict[str, Any], count: int, entries: int = 34) -> list[bytes]:
@@ -71,23 +71,8 @@ def bundle_variants(bundle: dict[str, Any], count: int, entries: int = 34) -> li
     small["type"] = "transaction"
     small["entry"] = small["entry"][:entries]
     patient = small["entry"][0]["resource"]
-    names = [
-        patient["name"][0]["family"].encode(),
-        patient["name"][0]["given"][0].encode(),
-        patient["id"].encode(),
-    ]
     base = orjson.dumps(small)
-    return [_vary(base, i, names) for i in range(count)]
-
-
-def rate(work: Callable[[bytes], object], documents: Sequence[bytes], repeat: int) -> float:
-    rates = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        for document in documents:
-            work(document)
-        rates.append(len(documents) / (time.perf_counter() - started))
-    return statistics.median(rates)
+    return [_vary(base, i, _varied_words(patient)) for i in range(count)]
 
 
 def main() -> int:
@@ -95,8 +80,7 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
-    if hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+    pin_to_one_core()
 
     scrubber = FHIRScrubber(Scrubber(load_policy("safe-harbor"), KeyRing.single(BENCH_SECRET)))
     synthea = _synthea()
@@ -131,9 +115,9 @@ def main() -> int:
 
         row = {
             "size_kb": size,
-            "scrub": rate(scrub, documents, args.repeat),
-            "orjson_round_trip": rate(orjson_round_trip, documents, args.repeat),
-            "fhir_resources_validate": rate(validate, documents, max(1, args.repeat // 2)),
+            "scrub": median_rate(scrub, documents, args.repeat),
+            "orjson_round_trip": median_rate(orjson_round_trip, documents, args.repeat),
+            "fhir_resources_validate": median_rate(validate, documents, max(1, args.repeat // 2)),
         }
         results[name] = row
         print(

@@ -20,11 +20,8 @@ Usage: python bench/bench_hl7.py [--repeat N] [--json FILE]
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
-import time
-from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import hl7  # python-hl7: parse-only baseline
@@ -35,6 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.secret import BENCH_SECRET
+from bench.timing import median_rate, pin_to_one_core
 from parsers.hl7v2 import parse
 from scrubbers.engine import Scrubber
 from scrubbers.hl7.scrub import HL7Scrubber
@@ -102,24 +100,12 @@ def oru_variants() -> list[bytes]:
     return out
 
 
-def rate(work: Callable[[bytes], object], messages: Sequence[bytes], repeat: int) -> float:
-    """Median messages per second over ``repeat`` passes."""
-    rates = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        for message in messages:
-            work(message)
-        rates.append(len(messages) / (time.perf_counter() - started))
-    return statistics.median(rates)
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description="HL7v2 throughput on one core")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
-    if hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+    pin_to_one_core()
 
     scrubber = HL7Scrubber(Scrubber(load_policy("safe-harbor"), KeyRing.single(BENCH_SECRET)))
     template = (ROOT / "bench" / "data" / "adt_a01.hl7").read_text().replace("\n", "\r")
@@ -154,10 +140,10 @@ def main() -> int:
     )
     for name, messages in workloads.items():
         row = {
-            "scrub": rate(scrub, messages, args.repeat),
-            "er7_parse": rate(parse, messages, args.repeat),
-            "python_hl7_parse": rate(python_hl7, messages, args.repeat),
-            "hl7apy_parse": rate(hl7apy_parse, messages[:40], max(1, args.repeat // 2)),
+            "scrub": median_rate(scrub, messages, args.repeat),
+            "er7_parse": median_rate(parse, messages, args.repeat),
+            "python_hl7_parse": median_rate(python_hl7, messages, args.repeat),
+            "hl7apy_parse": median_rate(hl7apy_parse, messages[:40], max(1, args.repeat // 2)),
         }
         results[name] = row
         print(

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import hmac
-import os
 import statistics
 import sys
 import timeit
@@ -35,6 +34,7 @@ import orjson
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.secret import BENCH_SECRET
+from bench.timing import pin_to_one_core
 from scrubbers.engine import MessageContext, Scrubber
 from scrubbers.identity import PatientIdentifier
 from scrubbers.keys import KeyRing
@@ -134,8 +134,7 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
-    if hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
+    pin_to_one_core()
 
     scrubber = Scrubber(parse_policy(BENCH_POLICY), KeyRing.single(BENCH_SECRET))
     ctx = scrubber.message([PatientIdentifier("PATID1234", "MR", "GH")], reference_year=2026)
