@@ -31,6 +31,7 @@ It travels with every output as provenance.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -122,25 +123,32 @@ def _datatype_selector(doc: LocatedDocument, path: DocPath, value: Any) -> Predi
 @register_selector("hl7")
 def _hl7_selector(doc: LocatedDocument, path: DocPath, value: Any) -> Predicate:
     """HL7v2 field paths (``PID-5``, ``PID-11.5``, ``NK1-*``, ``Z*``) that override datatypes."""
-    patterns = []
-    for index, text in enumerate(string_list(doc, path, value)):
-        try:
-            patterns.append(compile_hl7_path(text))
-        except HL7PathError as exc:
-            raise doc.error(path if isinstance(value, str) else (*path, index), str(exc)) from None
+    patterns = _path_patterns(doc, path, value, compile_hl7_path, HL7PathError)
     return lambda target: target.format == "hl7v2" and any(p.match(target.path) for p in patterns)
 
 
 @register_selector("fhir")
 def _fhir_selector(doc: LocatedDocument, path: DocPath, value: Any) -> Predicate:
     """FHIR element paths (``Patient.birthDate``, ``*.telecom``) that override datatypes."""
+    patterns = _path_patterns(doc, path, value, compile_fhir_path, FHIRPathError)
+    return lambda target: target.format == "fhir" and any(p.match(target.path) for p in patterns)
+
+
+def _path_patterns(
+    doc: LocatedDocument,
+    path: DocPath,
+    value: Any,
+    compile_path: Callable[[str], re.Pattern[str]],
+    error: type[ValueError],
+) -> list[re.Pattern[str]]:
+    """A path selector's patterns, compiled; a bad one is reported where it stands."""
     patterns = []
     for index, text in enumerate(string_list(doc, path, value)):
         try:
-            patterns.append(compile_fhir_path(text))
-        except FHIRPathError as exc:
+            patterns.append(compile_path(text))
+        except error as exc:
             raise doc.error(path if isinstance(value, str) else (*path, index), str(exc)) from None
-    return lambda target: target.format == "fhir" and any(p.match(target.path) for p in patterns)
+    return patterns
 
 
 @dataclass(frozen=True, slots=True)

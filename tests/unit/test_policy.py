@@ -113,6 +113,17 @@ def test_selectors_for_format_and_datatype() -> None:
             None,
             "'length' must be",
         ),
+        (
+            "id: x\nversion: 1\nrules:\n  - match:\n      hl7:\n        - PID-5\n"
+            "        - PID_5\n    method: keep\n",
+            7,
+            "HL7 paths look like",
+        ),
+        (
+            "id: x\nversion: 1\nrules:\n  - match: {fhir: 'Patient..name'}\n    method: keep\n",
+            4,
+            "FHIR paths look like",
+        ),
     ],
 )
 def test_invalid_policies_name_the_key_and_line(text: str, line: int | None, fragment: str) -> None:
