@@ -144,6 +144,22 @@ class RecordProcessor:
         return out
 
     def process(self, record: SourceRecord) -> OutputRecord:
+        """The record's one output: de-identified, or quarantined with a reason.
+
+        An exception no stage expected (a defect, not the record's fault) still
+        ends as a quarantine record naming its class: raised into the stream
+        loop, it would leave the input without an output, and a later record's
+        acknowledgement could commit past it. Only :class:`deadline.RecordTimeout`
+        goes on to :meth:`process_within`, which names the stage.
+        """
+        try:
+            return self._process(record)
+        except deadline.RecordTimeout:
+            raise
+        except Exception as exc:
+            return self.quarantine(record, Stage.SCRUB, type(exc).__name__, "internal error")
+
+    def _process(self, record: SourceRecord) -> OutputRecord:
         value = record.value
         if value is None or not value.strip():
             return self.quarantine(record, Stage.DETECT, "EmptyRecord", "empty record")

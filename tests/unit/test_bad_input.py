@@ -1,0 +1,324 @@
+"""Bad input, fuzzed: what cannot be parsed, scrubbed or verified is quarantined (or, in
+``phi-scrub scrub``, fails alone with a reason), nothing else is lost, and no planted
+PHI value reaches an error message, a header, a log line, a metric or the report.
+
+Seeds are valid messages carrying invented PHI (``Brackenwhistle``, ``QX7731904``);
+hypothesis truncates them, flips and inserts bytes, re-encodes them, nests them
+deeply, and throws binary junk. Examples are derandomized and bounded so the run is
+repeatable in CI and takes a few seconds. All PHI here is invented.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import signal
+import time
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import orjson
+import pytest
+import structlog
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from prometheus_client import generate_latest
+
+from scrubbers.engine import Scrubber
+from scrubbers.keys import KeyRing
+from scrubbers.policy import load_policy
+from streams import deadline
+from streams.app import _account
+from streams.cli import cli
+from streams.logs import configure_logging
+from streams.metrics import WorkerMetrics
+from streams.pipeline import HEADER_PREFIX, OutputRecord, RecordProcessor, Routing, SourceRecord
+
+from .conftest import TEST_SECRET
+
+FAMILY, GIVEN, MRN = "Brackenwhistle", "Orsolya", "QX7731904"
+# What must never show outside a de-identified payload: the values, in any case, and
+# the MRN's digits (a reason quoting "7731904" would be as bad as the whole MRN).
+PLANTED = (FAMILY.lower(), GIVEN.lower(), MRN.lower(), "7731904", "harrowgate")
+
+HL7 = (
+    "MSH|^~\\&|REG|GENHOSP|ADT|GENHOSP|20240305083000||ADT^A01^ADT_A01|MSG0001|P|2.5.1\r"
+    "EVN|A01|20240305083000\r"
+    f"PID|1||{MRN}^^^GENHOSP^MR||{FAMILY.upper()}^{GIVEN.upper()}^T||19580214|F|||"
+    "17 Harrowgate Lane^^Elmsworth^VT^05401||(802)555-0199\r"
+    "PV1|1|I|WARD^101^A\r"
+    f"NTE|1||Seen today; {GIVEN} {FAMILY} reports pain.\r"
+    f"ZQX|1|{FAMILY} custom segment|{MRN}\r"
+).encode()
+PATIENT: dict[str, Any] = {
+    "resourceType": "Patient",
+    "id": "pt-77",
+    "identifier": [{"system": "https://genhosp.example.org/mrn", "value": MRN}],
+    "name": [{"family": FAMILY, "given": [GIVEN]}],
+    "birthDate": "1958-02-14",
+    "address": [{"line": ["17 Harrowgate Lane"], "city": "Elmsworth", "postalCode": "05401"}],
+}
+OBSERVATION: dict[str, Any] = {
+    "resourceType": "Observation",
+    "id": "obs-1",
+    "status": "final",
+    "code": {"text": "pain score"},
+    "subject": {"reference": "Patient/pt-77", "display": f"{GIVEN} {FAMILY}"},
+    "note": [{"text": f"{FAMILY} says it hurts"}],
+}
+FHIR = orjson.dumps(PATIENT)
+NDJSON = orjson.dumps(PATIENT) + b"\n" + orjson.dumps(OBSERVATION) + b"\n"
+
+ROUTING = Routing(
+    outputs={"raw.hl7": "deid.hl7", "raw.fhir": "deid.fhir", "raw.any": "deid.any"},
+    formats={"raw.hl7": "hl7v2", "raw.fhir": "fhir", "raw.any": "auto"},
+    quarantine="phi.quarantine",
+)
+TOPICS = ("raw.hl7", "raw.fhir", "raw.any")
+MAX_BYTES = 16 * 1024
+PROCESSOR = RecordProcessor(
+    Scrubber(load_policy("safe-harbor"), KeyRing.single(TEST_SECRET)),
+    ROUTING,
+    max_bytes=MAX_BYTES,
+    header_allowlist=["traceparent"],
+    quarantine_max_bytes=8 * 1024,
+)
+# Derandomized and bounded: the same examples on every run, a few seconds in all.
+FUZZ = settings(
+    max_examples=60,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+
+def nested(depth: int, kind: str) -> bytes:
+    """A Patient whose extension (or an unknown element) nests ``depth`` levels."""
+    if kind == "extension":
+        link = '{"url":"https://x.example.org/e","extension":['
+        inner = '{"url":"https://x.example.org/e","valueString":"' + FAMILY + '"}'
+        extension = link * (depth // 2) + inner + "]}" * (depth // 2)
+        return FHIR[:-1] + b',"extension":[' + extension.encode() + b"]}"
+    head = '{"resourceType":"Patient","id":"pt-77","name":[{"family":"' + FAMILY + '"}],"zz":'
+    return (head + '{"a":' * depth + f'"{MRN}"' + "}" * depth + "}").encode()
+
+
+@st.composite
+def mutated(draw: st.DrawFn) -> bytes:
+    """A seed broken one or more of the ways senders and networks break records."""
+    seed = draw(st.sampled_from([HL7, FHIR, NDJSON]))
+    how = draw(
+        st.sampled_from(
+            ["truncate", "flip", "insert", "encoding", "nest", "duplicate", "shape", "junk"]
+        )
+    )
+    if how == "truncate":
+        return seed[: draw(st.integers(0, len(seed)))]
+    if how == "flip":
+        data = bytearray(seed)
+        for _ in range(draw(st.integers(1, 8))):
+            data[draw(st.integers(0, len(data) - 1))] = draw(st.integers(0, 255))
+        return bytes(data)
+    if how == "insert":
+        at = draw(st.integers(0, len(seed)))
+        return seed[:at] + draw(st.binary(min_size=1, max_size=16)) + seed[at:]
+    if how == "encoding":
+        text = seed.decode().replace("Elmsworth", "Élmswörth")
+        codec = draw(st.sampled_from(["utf-16", "utf-16-le", "utf-16-be", "latin-1", "utf-8-sig"]))
+        body = text.encode(codec)
+        if codec == "latin-1" and seed is HL7:  # declared UTF-8, sent latin-1
+            body = body.replace(b"|P|2.5.1\r", b"|P|2.5.1|||||UNICODE UTF-8\r", 1)
+        return body
+    if how == "nest":
+        return nested(
+            draw(st.sampled_from([180, 260, 400, 990, 1100, 3000])),
+            draw(st.sampled_from(["extension", "unknown"])),
+        )
+    if how == "duplicate":
+        return FHIR[:-1] + b',"name":[{"family":"Other"}],"id":"x"}'
+    if how == "shape":
+        return draw(
+            st.sampled_from(
+                [
+                    b"[" + FHIR + b"]",
+                    b'"' + FAMILY.encode() + b'"',
+                    b"42",
+                    b"null",
+                    FHIR.replace(b'"Patient"', b'"Brackenwhistle"'),
+                    FHIR.replace(b'"Patient"', b'"Not A Type"'),
+                    FHIR.replace(b'"resourceType":"Patient",', b""),
+                    HL7.replace(b"ZQX|", b"zqx|"),
+                    HL7.replace(b"EVN|", b"E\x00N|"),
+                    HL7.replace(b"\r", b"\n"),
+                    HL7.replace(b"\r", b"\r\n"),
+                    b"\r\n".join([orjson.dumps(PATIENT), b"", b"{oops " + MRN.encode(), b"  "])
+                    + b"\r\n"
+                    + orjson.dumps(OBSERVATION),
+                    b"\xef\xbb\xbf" + NDJSON,
+                    b" \n\t\r\n",
+                    b"",
+                ]
+            )
+        )
+    return draw(st.binary(max_size=300))
+
+
+def leaked(text: str | bytes) -> list[str]:
+    blob = (text.decode("utf-8", "replace") if isinstance(text, bytes) else text).lower()
+    return [value for value in PLANTED if value in blob]
+
+
+def header(out: OutputRecord, name: str) -> bytes:
+    return dict(out.headers)[HEADER_PREFIX + name]
+
+
+@FUZZ
+@given(value=mutated(), topic=st.sampled_from(TOPICS), offset=st.integers(0, 2**40))
+def test_every_bad_record_ends_as_one_output_or_one_value_free_quarantine(
+    value: bytes, topic: str, offset: int
+) -> None:
+    # A header off the allowlist is never copied, whatever it holds.
+    record = SourceRecord(topic, 3, offset, b"raw-key", value, [("patient", FAMILY.encode())])
+    out = PROCESSOR.process_within(record, 0)
+    assert out.quarantined == (out.topic == ROUTING.quarantine)
+    names = [name for name, _ in out.headers]
+    assert len(names) == len(set(names))  # no header twice
+    # No planted value in any header (quarantine or de-identified) nor in the
+    # de-identified key; a quarantine record's reason names no value either.
+    for name, header_value in out.headers:
+        assert not leaked(header_value), (name, header_value)
+    assert not leaked(out.reason) and not leaked(out.stage)
+    if out.quarantined:
+        assert header(out, "reason") and header(out, "error-class")
+        assert header(out, "source-offset") == str(offset).encode()
+        assert header(out, "source-topic") == topic.encode()
+        if header(out, "payload") == b"raw":  # nothing lost: the raw record, for replay
+            assert out.value == value and out.key == b"raw-key"
+        else:
+            assert len(value) > 8 * 1024 and out.value == b"" and out.key is None
+        assert not out.reason.startswith("internal") or out.stage in ("scrub", "verify")
+    else:
+        assert out.topic == ROUTING.outputs[topic]
+        assert not leaked(out.key or b"")
+        assert header(out, "record-id") == record.record_id.encode()
+
+
+@FUZZ
+@given(values=st.lists(mutated(), min_size=1, max_size=6))
+def test_quarantine_logs_and_metrics_name_no_value(values: list[bytes]) -> None:
+    buffer = io.StringIO()
+    configure_logging("json", level="DEBUG", stream=buffer)
+    metrics = WorkerMetrics()
+    try:
+        for offset, value in enumerate(values):
+            record = SourceRecord("raw.any", 0, offset, FAMILY.encode(), value)
+            _account(metrics, record, PROCESSOR.process_within(record, 0))
+    finally:
+        structlog.reset_defaults()
+    logged = buffer.getvalue()
+    assert len(logged.splitlines()) == len(values)  # one line per record
+    assert not leaked(logged), logged
+    assert not leaked(generate_latest(metrics.registry))
+
+
+# --- the CLI --------------------------------------------------------------------------
+
+_FAILURE = re.compile(r"phi-scrub: (?P<input>\S+?)(?: line (?P<line>\d+))?(?: message \d+)?: .+")
+
+
+@pytest.fixture(scope="module")
+def cli_env() -> dict[str, str]:
+    return {"PHI_SCRUB_KEY": TEST_SECRET, "PHI_SCRUB_KEY_FILE": ""}
+
+
+@settings(
+    FUZZ,
+    max_examples=12,
+    suppress_health_check=[*FUZZ.suppress_health_check, HealthCheck.function_scoped_fixture],
+)
+@given(values=st.lists(mutated(), min_size=1, max_size=8))
+def test_cli_fails_each_bad_input_alone_and_names_no_value(
+    values: list[bytes], tmp_path_factory: pytest.TempPathFactory, cli_env: dict[str, str]
+) -> None:
+    root = tmp_path_factory.mktemp("fuzz")
+    source, out, report = root / "in", root / "out", root / "report.json"
+    source.mkdir()
+    for index, value in enumerate(values):
+        (source / f"{index:03}.dat").write_bytes(value)
+    result = CliRunner(env=cli_env).invoke(
+        cli,
+        [
+            "scrub",
+            "--out-dir",
+            str(out),
+            "--report",
+            str(report),
+            "--max-bytes",
+            str(MAX_BYTES),
+            str(source),
+        ],
+    )
+    assert result.exit_code in (0, 1), (result.exit_code, result.output, result.exception)
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert not leaked(result.stderr), result.stderr
+    assert not leaked(report.read_bytes())
+    totals = json.loads(report.read_bytes())
+    assert totals["inputs"] == len(values)
+    failed_lines = [line for line in result.stderr.splitlines() if line.startswith("phi-scrub: ")]
+    assert len(failed_lines) == len(totals["failures"])
+    assert (result.exit_code == 1) == bool(failed_lines)
+    for line in failed_lines:
+        match = _FAILURE.fullmatch(line)
+        assert match, line
+    failed = {Path(f["input"].split(" line ")[0]).name for f in totals["failures"]}
+    for index in range(len(values)):
+        name = f"{index:03}.dat"
+        # Every input is written, or failed (or both: NDJSON writes its good lines).
+        assert (out / name).is_file() or name in failed, name
+    assert totals["scrubbed"] == sum((out / f"{i:03}.dat").is_file() for i in range(len(values)))
+
+
+# --- focused tests for the defects the fuzzing above found ------------------------------
+
+
+def test_an_error_no_stage_expected_is_quarantined_not_raised_into_the_stream(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Raised into the worker's loop, the record would have no output, and a later
+    record's acknowledgement could commit past it: it is quarantined instead."""
+
+    def broken(*args: object) -> list[tuple[str, bytes]]:
+        raise KeyError(FAMILY)  # a library error quoting the data
+
+    monkeypatch.setattr(RecordProcessor, "_output_headers", broken)
+    for call in (PROCESSOR.process, lambda r: PROCESSOR.process_within(r, 5)):
+        out = call(SourceRecord("raw.hl7", 0, 9, b"k", HL7))
+        assert out.quarantined and out.value == HL7
+        assert header(out, "error-class") == b"KeyError"
+        assert header(out, "reason") == b"internal error"
+        assert not any(leaked(value) for _, value in out.headers)
+
+
+def test_the_time_budget_takes_sigalrm_back_from_another_handler() -> None:
+    """A library or test harness that installs its own SIGALRM handler after the
+    worker's first record must not turn a record's budget into its handler's call
+    (the default action of SIGALRM ends the process)."""
+
+    class ForeignAlarmError(Exception):
+        pass
+
+    def foreign(signum: int, frame: FrameType | None) -> None:
+        raise ForeignAlarmError
+
+    original = signal.getsignal(signal.SIGALRM)
+    try:
+        with deadline.within(5):  # the first record installs the worker's handler
+            pass
+        signal.signal(signal.SIGALRM, foreign)
+        with pytest.raises(deadline.RecordTimeout), deadline.within(0.05):
+            time.sleep(30)
+    finally:
+        signal.signal(signal.SIGALRM, original)
