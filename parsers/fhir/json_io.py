@@ -149,15 +149,34 @@ def _bad_utf8(data: bytes) -> bool:
 def is_ndjson(data: bytes) -> bool:
     """True when the input is JSON objects one per line (a bulk export).
 
-    Judged by shape, not by parsing, so a broken first line still fails alone:
-    several lines, the first of them a whole ``{...}`` object.
+    Judged by shape, not by parsing, so a broken line still fails alone: several
+    lines, the first of them a whole ``{...}`` object. A broken first line (cut
+    short, an array, junk) does not hide the lines after it: when every later
+    line is a whole object and the input as a whole is not JSON, it is NDJSON
+    too. A JSON document wrapped over lines is never NDJSON by that rule (it
+    parses), and a pretty-printed one fails at its second line (no ``{``).
     """
     body = data.strip()
     newline = body.find(b"\n")
     if newline < 0:
         return False
     first = body[:newline].strip()
-    return first.startswith(b"{") and first.endswith(b"}")
+    if first.startswith(b"{") and first.endswith(b"}"):
+        return True
+    start = newline + 1
+    while start < len(body):  # line by line, stopping at the first that is no object
+        end = body.find(b"\n", start)
+        line = body[start : end if end >= 0 else len(body)].strip()
+        if line and not (line.startswith(b"{") and line.endswith(b"}")):
+            return False
+        if end < 0:
+            break
+        start = end + 1
+    try:
+        orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return True
+    return False
 
 
 def ndjson_lines(data: bytes) -> Iterator[tuple[int, bytes]]:

@@ -27,6 +27,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from prometheus_client import generate_latest
 
+from parsers.fhir import json_io
 from scrubbers.engine import Scrubber
 from scrubbers.keys import KeyRing
 from scrubbers.policy import load_policy
@@ -322,3 +323,40 @@ def test_the_time_budget_takes_sigalrm_back_from_another_handler() -> None:
             time.sleep(30)
     finally:
         signal.signal(signal.SIGALRM, original)
+
+
+@pytest.mark.parametrize(
+    ("data", "ndjson"),
+    [
+        (NDJSON, True),
+        (orjson.dumps(PATIENT)[:40] + b"\n" + NDJSON, True),  # first line cut short
+        (b"[1, 2]\r\n" + NDJSON, True),  # first line an array
+        (b"\xef\xbb\xbf" + NDJSON, True),  # a BOM breaks the first line only
+        (orjson.dumps(PATIENT, option=orjson.OPT_INDENT_2), False),  # pretty-printed
+        (b'{"resourceType":"Basic","code":\n{"text":"pain"}}', False),  # JSON over 2 lines
+        # ... cut short: no JSON, so lines, each failing alone (no resourceType on line 2)
+        (b'{"resourceType":"Basic","code":\n{"text":"pain"}', True),
+        (FHIR + b"\n", False),
+    ],
+)
+def test_a_broken_first_line_does_not_hide_the_ndjson_lines_after_it(
+    data: bytes, ndjson: bool
+) -> None:
+    assert json_io.is_ndjson(data) is ndjson
+
+
+def test_cli_writes_the_good_lines_of_ndjson_whose_first_line_is_broken(
+    tmp_path: Path, cli_env: dict[str, str]
+) -> None:
+    source = tmp_path / "export.ndjson"
+    source.write_bytes(orjson.dumps(PATIENT)[:60] + b"\n" + NDJSON)
+    result = CliRunner(env=cli_env).invoke(
+        cli, ["scrub", "--out-dir", str(tmp_path / "o"), str(source)]
+    )
+    assert result.exit_code == 1
+    assert re.fullmatch(
+        f"phi-scrub: {source} line 1: invalid JSON at line 1 column \\d+\n", result.stderr
+    )
+    written = (tmp_path / "o" / "export.ndjson").read_bytes().splitlines()
+    assert [orjson.loads(line)["resourceType"] for line in written] == ["Patient", "Observation"]
+    assert not leaked(b"".join(written))
