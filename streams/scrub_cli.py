@@ -13,7 +13,8 @@ Contract::
   ``--key-file``; without one the command exits 2 and says how to set it.
 * Exit 0 when every input was scrubbed; 1 when some failed (each failure on
   stderr with file, message index and reason, never a value; the other
-  inputs are still written); 2 on usage errors.
+  inputs are still written) or the ``--report`` file cannot be written; 2 on
+  usage errors.
 * Fail closed per input: an input with any message that cannot be scrubbed
   produces no output at all. NDJSON is the exception: each line is its own
   document, so a bad line fails (named by its line number) and the other
@@ -191,8 +192,13 @@ def scrub_command(
                 continue
             _scrub_one(item, scrubbers, input_format, max_bytes, totals, stdout)
     if report_path is not None:
-        report_path.parent.mkdir(parents=True, exist_ok=True)
-        report_path.write_bytes(orjson.dumps(totals.to_dict(), option=orjson.OPT_INDENT_2))
+        try:
+            report_path.parent.mkdir(parents=True, exist_ok=True)
+            report_path.write_bytes(orjson.dumps(totals.to_dict(), option=orjson.OPT_INDENT_2))
+        except OSError as exc:  # the outputs are written: say so in one line, exit 1
+            reason = exc.strerror or type(exc).__name__
+            click.echo(f"phi-scrub: {report_path}: cannot write the report: {reason}", err=True)
+            raise SystemExit(1) from None
     if totals.failures:
         raise SystemExit(1)
 

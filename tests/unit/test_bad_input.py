@@ -360,3 +360,25 @@ def test_cli_writes_the_good_lines_of_ndjson_whose_first_line_is_broken(
     written = (tmp_path / "o" / "export.ndjson").read_bytes().splitlines()
     assert [orjson.loads(line)["resourceType"] for line in written] == ["Patient", "Observation"]
     assert not leaked(b"".join(written))
+
+
+def test_cli_says_in_one_line_when_the_report_cannot_be_written(
+    tmp_path: Path, cli_env: dict[str, str]
+) -> None:
+    (tmp_path / "in.hl7").write_bytes(HL7)
+    (tmp_path / "not-a-dir").write_text("")
+    report = tmp_path / "not-a-dir" / "report.json"
+    result = CliRunner(env=cli_env).invoke(
+        cli,
+        [
+            "scrub",
+            "--out-dir",
+            str(tmp_path / "o"),
+            "--report",
+            str(report),
+            str(tmp_path / "in.hl7"),
+        ],
+    )
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    assert re.fullmatch(f"phi-scrub: {report}: cannot write the report: [^\\n]+\\n", result.stderr)
+    assert (tmp_path / "o" / "in.hl7").is_file()  # the outputs are written all the same
