@@ -58,6 +58,31 @@ _COPYABLE: Final = re.compile(rb"[\x20-\x7e]{0,512}")
 # the verifier's literal search would miss: 6175550142 for (617) 555-0142).
 _DIGIT_RUN: Final = re.compile(rb"\d{5}")
 Headers = list[tuple[str, bytes]]
+# Why a UTF-16 or UTF-32 input is neither format (a Windows "Unicode" export, say).
+WIDE_TEXT: Final = "UTF-16 or UTF-32 text: HL7v2 ER7 and FHIR JSON are read as UTF-8 or 8-bit text"
+
+
+def wide_text(value: bytes) -> bool:
+    """Whether an input is UTF-16 or UTF-32 text: a byte order mark, or the NUL
+    bytes of ASCII characters so encoded in its first four bytes (the others
+    ASCII). Neither format is read that way: said so, rather than "no MSH
+    segment" or "invalid JSON at line 1 column 2"."""
+    if value.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return True
+    head = value[:4]
+    if len(head) < 4 or b"\x00" not in head:
+        return False
+    nul = tuple(byte == 0 for byte in head)
+    return nul in _WIDE_NULS and all(byte == 0 or 9 <= byte <= 126 for byte in head)
+
+
+# The NUL bytes of two ASCII characters in UTF-16 (LE, BE), of one in UTF-32 (LE, BE).
+_WIDE_NULS: Final = (
+    (False, True, False, True),
+    (True, False, True, False),
+    (False, True, True, True),
+    (True, True, True, False),
+)
 
 
 class Stage(enum.StrEnum):
@@ -167,6 +192,8 @@ class RecordProcessor:
             return self.quarantine(
                 record, Stage.SIZE, "RecordTooLarge", f"record larger than {self.max_bytes} bytes"
             )
+        if wide_text(value):
+            return self.quarantine(record, Stage.DETECT, "UnknownFormat", WIDE_TEXT)
         fmt = self.routing.formats.get(record.topic, "auto")
         if fmt == "auto":
             fmt = detect_format(value)

@@ -46,6 +46,7 @@ from scrubbers.policy import DEFAULT_PRESET, load_policy
 from scrubbers.policy_yaml import PolicyError
 from scrubbers.report import ScrubReport
 from scrubbers.verify import Verifier
+from streams.pipeline import WIDE_TEXT, wide_text
 
 DEFAULT_MAX_BYTES = 16 * 1024 * 1024
 FORMATS = ("auto", "hl7v2", "fhir")
@@ -270,6 +271,9 @@ def _scrub_one(
         return
     if len(data) > max_bytes:
         _fail(totals, item.label, None, f"input larger than {max_bytes} bytes")
+        return
+    if wide_text(data):
+        _fail(totals, item.label, None, WIDE_TEXT)
         return
     detected = detect_format(data) if input_format == "auto" else input_format
     if detected == "fhir":

@@ -36,7 +36,14 @@ from streams.app import _account
 from streams.cli import cli
 from streams.logs import configure_logging
 from streams.metrics import WorkerMetrics
-from streams.pipeline import HEADER_PREFIX, OutputRecord, RecordProcessor, Routing, SourceRecord
+from streams.pipeline import (
+    HEADER_PREFIX,
+    WIDE_TEXT,
+    OutputRecord,
+    RecordProcessor,
+    Routing,
+    SourceRecord,
+)
 
 from .conftest import TEST_SECRET
 
@@ -382,3 +389,26 @@ def test_cli_says_in_one_line_when_the_report_cannot_be_written(
     assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
     assert re.fullmatch(f"phi-scrub: {report}: cannot write the report: [^\\n]+\\n", result.stderr)
     assert (tmp_path / "o" / "in.hl7").is_file()  # the outputs are written all the same
+
+
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le"])
+@pytest.mark.parametrize("seed", [HL7, FHIR], ids=["hl7v2", "fhir"])
+def test_utf16_and_utf32_inputs_are_named_as_such(
+    seed: bytes, codec: str, tmp_path: Path, cli_env: dict[str, str]
+) -> None:
+    """A Windows "Unicode" export is neither format; the reason says why, not "no MSH
+    segment" or "invalid JSON at line 1 column 2"."""
+    wide = seed.decode().encode(codec)
+    for topic in TOPICS:
+        out = PROCESSOR.process(SourceRecord(topic, 0, 1, None, wide))
+        assert out.quarantined and header(out, "reason") == WIDE_TEXT.encode()
+    (tmp_path / "in.dat").write_bytes(wide)
+    result = CliRunner(env=cli_env).invoke(cli, ["scrub", str(tmp_path / "in.dat")])
+    assert result.exit_code == 1
+    assert result.stderr == f"phi-scrub: {tmp_path / 'in.dat'}: {WIDE_TEXT}\n"
+
+
+@pytest.mark.parametrize("junk", [b"%PDF-1.7 \x00\x01", b"\x00\x01\x02\xff" * 20, b"\x00"])
+def test_junk_of_no_known_format_keeps_its_reason(junk: bytes) -> None:
+    out = PROCESSOR.process(SourceRecord("raw.any", 0, 1, None, junk))
+    assert header(out, "reason") == b"neither HL7v2 ER7 nor FHIR JSON"
