@@ -272,6 +272,9 @@ def _scrub_one(
     if len(data) > max_bytes:
         _fail(totals, item.label, None, f"input larger than {max_bytes} bytes")
         return
+    if not data.strip():  # whatever the format: not "no MSH segment" nor "invalid JSON"
+        _fail(totals, item.label, None, "empty input")
+        return
     if wide_text(data):
         _fail(totals, item.label, None, WIDE_TEXT)
         return

@@ -412,3 +412,14 @@ def test_utf16_and_utf32_inputs_are_named_as_such(
 def test_junk_of_no_known_format_keeps_its_reason(junk: bytes) -> None:
     out = PROCESSOR.process(SourceRecord("raw.any", 0, 1, None, junk))
     assert header(out, "reason") == b"neither HL7v2 ER7 nor FHIR JSON"
+
+
+@pytest.mark.parametrize("input_format", ["auto", "hl7v2", "fhir"])
+@pytest.mark.parametrize("data", [b"", b" \r\n\t\n"])
+def test_cli_names_an_empty_input_as_such(
+    data: bytes, input_format: str, cli_env: dict[str, str]
+) -> None:
+    result = CliRunner(env=cli_env).invoke(cli, ["scrub", "--format", input_format], input=data)
+    assert result.exit_code == 1
+    assert result.stderr == "phi-scrub: <stdin>: empty input\n"
+    assert result.stdout == ""
