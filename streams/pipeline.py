@@ -33,7 +33,7 @@ import orjson
 from parsers.detect import detect_format
 from scrubbers.engine import Scrubber
 from scrubbers.fhir.scrub import FHIRScrubber
-from scrubbers.hl7.scrub import HL7Scrubber
+from scrubbers.hl7.scrub import HL7Scrubber, MessageResult
 from scrubbers.report import ScrubReport
 from scrubbers.verify import Verifier
 from streams import deadline
@@ -83,6 +83,16 @@ _WIDE_NULS: Final = (
     (False, True, True, True),
     (True, True, True, False),
 )
+
+
+def _hl7_reason(message: MessageResult, messages: int) -> str:
+    """A failed message's error; in a record of several messages (a batch), which
+    one failed first, counted from 1 as ``phi-scrub scrub`` names it."""
+    error = message.error or "not scrubbed"
+    index = message.index
+    if index is None or (index == 0 and messages == 1):
+        return error
+    return f"message {index + 1}: {error}"
 
 
 class Stage(enum.StrEnum):
@@ -233,10 +243,12 @@ class RecordProcessor:
     def _scrub(self, value: bytes, fmt: str) -> tuple[bytes | None, ScrubReport | None, str]:
         if fmt == "hl7v2":
             result = self.hl7.scrub_bytes(value)
-            errors = [m.error for m in result.messages if m.error]
+            failed = [m for m in result.messages if m.error]
             reports = [m.report for m in result.messages if m.report is not None]
-            if result.output is None or errors or not reports:
-                return None, None, errors[0] if errors else "no message"
+            if failed:
+                return None, None, _hl7_reason(failed[0], len(result.messages))
+            if result.output is None or not reports:
+                return None, None, "no message"
             merged = reports[0]
             for extra in reports[1:]:
                 merged.merge(extra)

@@ -464,3 +464,20 @@ def test_each_ndjson_line_nested_too_deep_fails_alone(
     assert [orjson.loads(line)["resourceType"] for line in written] == ["Patient", "Observation"]
     out = PROCESSOR.process(SourceRecord("raw.fhir", 0, 1, None, deep))  # one per record
     assert out.quarantined and header(out, "reason").startswith(reason.encode())
+
+
+def test_the_quarantine_reason_of_a_batch_names_the_message_that_failed() -> None:
+    """As ``phi-scrub scrub`` does ("message 2: ..."); a lone message's reason is as it was."""
+    bad = (
+        HL7.replace(b"MSG0001", b"MSG0002")
+        + b"OBX|1|ED|11492-6^History^LN||^TEXT^PLAIN^Base64^@@\r"
+    )
+    error = b"OBX-5 ED base64 text payload cannot be decoded"
+    for value, reason in [
+        (bad, error),
+        (HL7 + bad, b"message 2: " + error),
+        (b"BHS|^~\\&|GENHOSP\r" + HL7 + bad + b"BTS|2\r", b"message 2: " + error),
+        (HL7 + bad.replace(b"EVN|", b"evn|"), b"message 2: segment 8 does not start with a"),
+    ]:
+        out = PROCESSOR.process(SourceRecord("raw.hl7", 0, 1, None, value))
+        assert out.quarantined and header(out, "reason").startswith(reason), header(out, "reason")
