@@ -6,7 +6,9 @@ Contract::
                     [--report FILE] [--key-file FILE] [PATH ...]
 
 * No PATH, or ``-``: stdin to stdout. PATHs may be files or directories
-  (walked recursively, in sorted order). With ``--out-dir`` each input is
+  (walked recursively, in sorted order; a link to a directory is not
+  followed, and it, a broken link, a pipe or a socket found there fails by
+  name rather than being skipped). With ``--out-dir`` each input is
   written under its path relative to the argument it came from (a plain file
   argument lands as ``DIR/<basename>``); without it, outputs go to stdout.
 * The key comes from ``PHI_SCRUB_KEY`` / ``PHI_SCRUB_KEY_FILE`` or
@@ -61,6 +63,7 @@ class Input:
     label: str  # what error messages and the report call it
     path: Path | None  # None for stdin
     destination: Path | None  # None: stdout
+    unread: str | None = None  # why it is not read (a failure of its own)
 
 
 @dataclass(slots=True)
@@ -99,13 +102,31 @@ def iter_inputs(paths: tuple[str, ...], out_dir: Path | None) -> Iterator[Input]
             raise UsageError("'-' (stdin) cannot be mixed with file arguments")
         root = Path(argument)
         if root.is_dir():
-            for file in sorted(p for p in root.rglob("*") if p.is_file()):
+            for file in sorted(root.rglob("*")):
                 destination = out_dir / file.relative_to(root) if out_dir else None
-                yield Input(str(file), file, destination)
+                unread = _not_a_file(file)
+                if unread != "":  # a directory it walks into is no input
+                    yield Input(str(file), file, destination, unread)
         else:
             # A file, or a path that does not exist: that input then fails alone
             # ("cannot read"), exit 1, and the other inputs are still written.
             yield Input(str(root), root, out_dir / root.name if out_dir else None)
+
+
+def _not_a_file(path: Path) -> str | None:
+    """Why an entry of a directory argument is not read; None for a file (or a link
+    to one), "" for a directory the walk enters. Never skipped in silence: a link
+    to a directory (not followed: it may loop), a broken link, a pipe or a socket
+    fails like an unreadable file, so exit 0 still means the whole tree."""
+    if path.is_file():
+        return None
+    if path.is_symlink():
+        if path.is_dir():
+            return "a link to a directory; not followed"
+        return "a broken link; not read"
+    if path.is_dir():
+        return ""
+    return "not a regular file; not read"
 
 
 def _write(destination: Path | None, data: bytes, stdout: BinaryIO) -> None:
@@ -187,6 +208,9 @@ def scrub_command(
     ) as progress:
         for index, item in enumerate(progress):
             totals.inputs += 1
+            if item.unread is not None:
+                _fail(totals, item.label, None, item.unread)
+                continue
             clash = clashes.get(index)
             if clash is not None:
                 _fail(totals, item.label, None, clash)
@@ -212,7 +236,7 @@ def _clashing_destinations(inputs: list[Input]) -> dict[int, str]:
     claimed: dict[Path, str] = {}
     clashes: dict[int, str] = {}
     for index, item in enumerate(inputs):
-        if item.destination is None:
+        if item.destination is None or item.unread is not None:  # nothing written for it
             continue
         target = item.destination.resolve()
         if target in sources:

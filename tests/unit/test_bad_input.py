@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import signal
 import time
@@ -481,3 +482,30 @@ def test_the_quarantine_reason_of_a_batch_names_the_message_that_failed() -> Non
     ]:
         out = PROCESSOR.process(SourceRecord("raw.hl7", 0, 1, None, value))
         assert out.quarantined and header(out, "reason").startswith(reason), header(out, "reason")
+
+
+def test_cli_names_what_a_directory_holds_besides_files(
+    tmp_path: Path, cli_env: dict[str, str]
+) -> None:
+    """A broken link, a link to a directory (not followed: it may loop) or a pipe in a
+    directory argument fails by name; before, it was skipped and the run exited 0,
+    saying the whole tree was scrubbed."""
+    tree = tmp_path / "in"
+    (tree / "site").mkdir(parents=True)
+    (tree / "site" / "a.hl7").write_bytes(HL7)
+    (tree / "broken.hl7").symlink_to(tmp_path / "missing.hl7")
+    (tree / "linked").symlink_to(tree / "site", target_is_directory=True)
+    (tree / "via-link.hl7").symlink_to(tree / "site" / "a.hl7")  # a link to a file is read
+    os.mkfifo(tree / "pipe.hl7")
+    out = tmp_path / "out"
+    result = CliRunner(env=cli_env).invoke(cli, ["scrub", "--out-dir", str(out), str(tree)])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"phi-scrub: {tree / 'broken.hl7'}: a broken link; not read",
+        f"phi-scrub: {tree / 'linked'}: a link to a directory; not followed",
+        f"phi-scrub: {tree / 'pipe.hl7'}: not a regular file; not read",
+    ]
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()) == [
+        "site/a.hl7",
+        "via-link.hl7",
+    ]
