@@ -285,6 +285,8 @@ class RecordProcessor:
             blob = b"\n".join(value for _, value in copied)
             try:
                 leaked = self.verifier.findings(record.value, blob, fmt)
+            except deadline.RecordTimeout:
+                raise  # the record's budget is spent: quarantined, like at any stage
             except Exception:  # fail closed: unchecked headers are not copied
                 return []
             if leaked:

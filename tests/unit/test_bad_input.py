@@ -509,3 +509,25 @@ def test_cli_names_what_a_directory_holds_besides_files(
         "site/a.hl7",
         "via-link.hl7",
     ]
+
+
+def test_a_budget_spent_while_checking_copied_headers_quarantines_the_record(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The header check's verifier run is the record's last work: a timeout there is a
+    timeout (quarantine), not a header check that failed (headers dropped, record sent)."""
+    processor = RecordProcessor(
+        PROCESSOR.scrubber, ROUTING, max_bytes=MAX_BYTES, header_allowlist=["x-ward"]
+    )
+    real = processor.verifier.findings
+
+    def findings(source: bytes, output: bytes, fmt: str) -> Any:
+        if output == b"ward-7b":  # the header check
+            raise deadline.RecordTimeout
+        return real(source, output, fmt)
+
+    monkeypatch.setattr(processor.verifier, "findings", findings)
+    record = SourceRecord("raw.hl7", 0, 1, None, HL7, [("x-ward", b"ward-7b")])
+    out = processor.process_within(record, 5)
+    assert out.quarantined and header(out, "error-class") == b"RecordTimeout"
+    assert out.stage == "scrub" and out.value == HL7
