@@ -23,6 +23,7 @@ Errors are :class:`FHIRFormatError` naming the position or line, never content.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Iterator
 from typing import Any, Final
@@ -51,6 +52,11 @@ def loads(data: bytes) -> dict[str, Any]:
         )
     except json.JSONDecodeError as exc:
         raise FHIRFormatError(f"invalid JSON at line {exc.lineno} column {exc.colno}") from None
+    except ValueError:
+        # An integer of more digits than int() reads (sys.get_int_max_str_digits(),
+        # 4,300), or a number beyond a double (1e99999): no FHIR value, and orjson
+        # refuses both too (the verifier's reader: it could not check the output).
+        raise FHIRFormatError("a JSON number too large to read") from None
     except RecursionError:
         raise FHIRFormatError("nested too deep to read") from None
     if not isinstance(document, dict):
@@ -119,9 +125,14 @@ def _float_keeping_text(text: str) -> float:
         and not text.startswith(("0.0", "-0.0"))
     ):
         return value  # orjson writes these as they are (shortest round trip)
+    if value in _INFINITE:
+        raise ValueError("beyond a double")  # see loads()
     if orjson.dumps(value) == text.encode():
         return value
     return NumberText(value, text)
+
+
+_INFINITE: Final = (math.inf, -math.inf)
 
 
 def _int_keeping_text(text: str) -> int | float:

@@ -169,6 +169,8 @@ def mutated(draw: st.DrawFn) -> bytes:
                     FHIR.replace(b'"Patient"', b'"Brackenwhistle"'),
                     FHIR.replace(b'"Patient"', b'"Not A Type"'),
                     FHIR.replace(b'"resourceType":"Patient",', b""),
+                    FHIR[:-1] + b',"multipleBirthInteger":' + b"7" * 4400 + b"}",
+                    FHIR[:-1] + b',"multipleBirthInteger":1e99999}',
                     HL7.replace(b"ZQX|", b"zqx|"),
                     HL7.replace(b"EVN|", b"E\x00N|"),
                     HL7.replace(b"\r", b"\n"),
@@ -532,3 +534,25 @@ def test_a_budget_spent_while_checking_copied_headers_quarantines_the_record(
     out = processor.process_within(record, 5)
     assert out.quarantined and header(out, "error-class") == b"RecordTimeout"
     assert out.stage == "scrub" and out.value == HL7
+
+
+@pytest.mark.parametrize("number", [b"9" * 5000, b"-1e99999", b"9" * 400 + b".5"])
+def test_a_number_too_large_to_read_fails_its_document_alone(
+    number: bytes, tmp_path: Path, cli_env: dict[str, str]
+) -> None:
+    """Python reads at most 4,300 digits into an int: such a number raised ValueError
+    past the FHIR reader, an internal error for the whole input, NDJSON included.
+    One beyond a double was read (as infinity, its text kept) and written, and the
+    verifier then failed on it (internal error, ValueError); orjson refuses both."""
+    huge = orjson.dumps({**OBSERVATION, "valueInteger": 0}).replace(b"0}", number + b"}")
+    out = PROCESSOR.process(SourceRecord("raw.fhir", 0, 1, None, huge))
+    assert out.quarantined and header(out, "error-class") == b"ScrubError"
+    assert header(out, "reason") == b"a JSON number too large to read"
+    source = tmp_path / "export.ndjson"
+    source.write_bytes(b"\n".join([orjson.dumps(PATIENT), huge, orjson.dumps(OBSERVATION)]))
+    result = CliRunner(env=cli_env).invoke(
+        cli, ["scrub", "--out-dir", str(tmp_path / "o"), str(source)]
+    )
+    assert result.stderr == f"phi-scrub: {source} line 2: a JSON number too large to read\n"
+    written = (tmp_path / "o" / "export.ndjson").read_bytes().splitlines()
+    assert [orjson.loads(line)["resourceType"] for line in written] == ["Patient", "Observation"]
