@@ -556,3 +556,22 @@ def test_a_number_too_large_to_read_fails_its_document_alone(
     assert result.stderr == f"phi-scrub: {source} line 2: a JSON number too large to read\n"
     written = (tmp_path / "o" / "export.ndjson").read_bytes().splitlines()
     assert [orjson.loads(line)["resourceType"] for line in written] == ["Patient", "Observation"]
+
+
+def test_a_document_that_trips_the_fhir_walk_fails_alone(
+    tmp_path: Path, cli_env: dict[str, str]
+) -> None:
+    """``"meta": null`` raised AttributeError out of the FHIR scrubber: an internal
+    error for the whole input, so an NDJSON export lost every line. Each document
+    now fails alone (still an internal error, class only: the shape check that
+    would name it belongs to the FHIR scrubber)."""
+    odd = orjson.dumps({**PATIENT, "meta": None})
+    source = tmp_path / "export.ndjson"
+    source.write_bytes(b"\n".join([orjson.dumps(PATIENT), odd, orjson.dumps(OBSERVATION)]))
+    result = CliRunner(env=cli_env).invoke(
+        cli, ["scrub", "--out-dir", str(tmp_path / "o"), str(source)]
+    )
+    assert result.exit_code == 1
+    assert result.stderr == f"phi-scrub: {source} line 2: internal error (AttributeError)\n"
+    written = (tmp_path / "o" / "export.ndjson").read_bytes().splitlines()
+    assert [orjson.loads(line)["resourceType"] for line in written] == ["Patient", "Observation"]
