@@ -10,7 +10,9 @@ Contract::
   followed, and it, a broken link, a pipe or a socket found there fails by
   name rather than being skipped). With ``--out-dir`` each input is
   written under its path relative to the argument it came from (a plain file
-  argument lands as ``DIR/<basename>``); without it, outputs go to stdout.
+  argument lands as ``DIR/<basename>``); without it, outputs go to stdout,
+  one after another, with a line break between two when the first does not
+  end with one (no message or document runs into the next).
 * The key comes from ``PHI_SCRUB_KEY`` / ``PHI_SCRUB_KEY_FILE`` or
   ``--key-file``; without one the command exits 2 and says how to set it.
 * Exit 0 when every input was scrubbed; 1 when some failed (each failure on
@@ -129,7 +131,30 @@ def _not_a_file(path: Path) -> str | None:
     return "not a regular file; not read"
 
 
-def _write(destination: Path | None, data: bytes, stdout: BinaryIO) -> None:
+class Stdout:
+    """Standard output for outputs written one after another.
+
+    Two outputs never run into each other: after one that does not end with a
+    line break (an HL7 message without its final segment terminator, a JSON
+    document), the next is preceded by one (``\n``: a segment break to HL7
+    readers, a line break between JSON documents). A single output is written
+    byte for byte.
+    """
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self.stream = stream
+        self.open_line = False  # the last output did not end with \r or \n
+
+    def write(self, data: bytes) -> None:
+        if not data:
+            return
+        if self.open_line:
+            self.stream.write(b"\n")
+        self.stream.write(data)
+        self.open_line = data[-1:] not in (b"\r", b"\n")
+
+
+def _write(destination: Path | None, data: bytes, stdout: Stdout) -> None:
     if destination is None:
         stdout.write(data)
         return
@@ -200,7 +225,7 @@ def scrub_command(
     scrubbers = _Scrubbers(HL7Scrubber(engine), FHIRScrubber(engine), Verifier(policy))
     inputs = list(iter_inputs(paths, out_dir))
     totals = RunTotals()
-    stdout = click.get_binary_stream("stdout")
+    stdout = Stdout(click.get_binary_stream("stdout"))
     clashes = _clashing_destinations(inputs)  # input index -> why it is not written
     show_progress = len(inputs) > 1 and sys.stderr.isatty()
     with click.progressbar(
@@ -280,7 +305,7 @@ def _scrub_one(
     input_format: str,
     max_bytes: int,
     totals: RunTotals,
-    stdout: BinaryIO,
+    stdout: Stdout,
 ) -> None:
     try:
         if item.path is None:
@@ -335,7 +360,7 @@ def _scrub_one(
 
 
 def _scrub_fhir(
-    item: Input, scrubbers: _Scrubbers, data: bytes, totals: RunTotals, stdout: BinaryIO
+    item: Input, scrubbers: _Scrubbers, data: bytes, totals: RunTotals, stdout: Stdout
 ) -> None:
     try:
         results = scrubbers.fhir.scrub_bytes(data)

@@ -575,3 +575,22 @@ def test_a_document_that_trips_the_fhir_walk_fails_alone(
     assert result.stderr == f"phi-scrub: {source} line 2: internal error (AttributeError)\n"
     written = (tmp_path / "o" / "export.ndjson").read_bytes().splitlines()
     assert [orjson.loads(line)["resourceType"] for line in written] == ["Patient", "Observation"]
+
+
+def test_cli_outputs_on_stdout_never_run_into_each_other(
+    tmp_path: Path, cli_env: dict[str, str]
+) -> None:
+    """Two inputs to stdout, the first without a final segment terminator (or a JSON
+    document, which has none): the second's MSH ran into the first's last field
+    (``...^[NAME]MSH|^~\\&|...``), JSON documents into ``}{``."""
+    hl7, fhir = tmp_path / "a.hl7", tmp_path / "b.json"
+    hl7.write_bytes(HL7.rstrip(b"\r"))
+    fhir.write_bytes(FHIR)
+    args = ["scrub", str(hl7), str(hl7), str(fhir), str(fhir)]
+    result = CliRunner(env=cli_env).invoke(cli, args)
+    assert result.exit_code == 0, result.stderr
+    parts = result.stdout_bytes.split(b"\n")
+    assert [part[:4] for part in parts] == [b"MSH|", b"MSH|", b'{"re', b'{"re']
+    assert all(orjson.loads(part)["resourceType"] == "Patient" for part in parts[2:])
+    single = CliRunner(env=cli_env).invoke(cli, ["scrub", str(fhir)])
+    assert single.stdout_bytes.endswith(b"}")  # one output: byte for byte, as before
