@@ -307,7 +307,7 @@ def test_cli_fails_each_bad_input_alone_and_names_no_value(
     assert totals["scrubbed"] == sum((out / f"{i:03}.dat").is_file() for i in range(len(values)))
 
 
-# --- focused tests for the defects the fuzzing above found ------------------------------
+# --- one focused test per defect found (by the fuzzing above, or reading the code) ----
 
 
 def test_an_error_no_stage_expected_is_quarantined_not_raised_into_the_stream(
