@@ -6,8 +6,10 @@ cooperatively. :func:`within` arms a real-time interval timer (``SIGALRM``)
 whose handler raises :class:`RecordTimeout` inside whatever Python code is
 running, and disarms it on the way out. The handler only raises while armed,
 and the caller catches the exception around the whole block, so a late
-signal can never escape into the stream loop. The handler is installed once
-per process (the service owns ``SIGALRM``); only the timer is set per record.
+signal can never escape into the stream loop. The service owns ``SIGALRM``:
+the handler is (re)installed whenever another one took its place (a library,
+a test harness), since the default action of ``SIGALRM`` ends the process;
+only the timer is set per record.
 Only the main thread may use it (a signal rule); elsewhere, and on platforms
 without ``setitimer``, the budget is not enforced.
 """
@@ -37,19 +39,15 @@ def enforceable() -> bool:
     return hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
 
 
-_installed = False
-
-
 @contextmanager
 def within(seconds: float) -> Iterator[None]:
     """Raise :class:`RecordTimeout` in the block if it runs longer than ``seconds``."""
-    global _armed, _installed  # noqa: PLW0603 - one timer per process, like the signal it uses
+    global _armed  # noqa: PLW0603 - one timer per process, like the signal it uses
     if seconds <= 0 or not enforceable():
         yield
         return
-    if not _installed:  # once: the handler does nothing while disarmed
+    if signal.getsignal(signal.SIGALRM) is not _on_alarm:  # it does nothing while disarmed
         signal.signal(signal.SIGALRM, _on_alarm)
-        _installed = True
     _armed = True
     signal.setitimer(signal.ITIMER_REAL, seconds)
     try:

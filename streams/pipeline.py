@@ -33,7 +33,7 @@ import orjson
 from parsers.detect import detect_format
 from scrubbers.engine import Scrubber
 from scrubbers.fhir.scrub import FHIRScrubber
-from scrubbers.hl7.scrub import HL7Scrubber
+from scrubbers.hl7.scrub import HL7Scrubber, MessageResult
 from scrubbers.report import ScrubReport
 from scrubbers.verify import Verifier
 from streams import deadline
@@ -58,6 +58,41 @@ _COPYABLE: Final = re.compile(rb"[\x20-\x7e]{0,512}")
 # the verifier's literal search would miss: 6175550142 for (617) 555-0142).
 _DIGIT_RUN: Final = re.compile(rb"\d{5}")
 Headers = list[tuple[str, bytes]]
+# Why a UTF-16 or UTF-32 input is neither format (a Windows "Unicode" export, say).
+WIDE_TEXT: Final = "UTF-16 or UTF-32 text: HL7v2 ER7 and FHIR JSON are read as UTF-8 or 8-bit text"
+
+
+def wide_text(value: bytes) -> bool:
+    """Whether an input is UTF-16 or UTF-32 text: a byte order mark, or the NUL
+    bytes of ASCII characters so encoded in its first four bytes (the others
+    ASCII). Neither format is read that way: said so, rather than "no MSH
+    segment" or "invalid JSON at line 1 column 2"."""
+    if value.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return True
+    head = value[:4]
+    if len(head) < 4 or b"\x00" not in head:
+        return False
+    nul = tuple(byte == 0 for byte in head)
+    return nul in _WIDE_NULS and all(byte == 0 or 9 <= byte <= 126 for byte in head)
+
+
+# The NUL bytes of two ASCII characters in UTF-16 (LE, BE), of one in UTF-32 (LE, BE).
+_WIDE_NULS: Final = (
+    (False, True, False, True),
+    (True, False, True, False),
+    (False, True, True, True),
+    (True, True, True, False),
+)
+
+
+def _hl7_reason(message: MessageResult, messages: int) -> str:
+    """A failed message's error; in a record of several messages (a batch), which
+    one failed first, counted from 1 as ``phi-scrub scrub`` names it."""
+    error = message.error or "not scrubbed"
+    index = message.index
+    if index is None or (index == 0 and messages == 1):
+        return error
+    return f"message {index + 1}: {error}"
 
 
 class Stage(enum.StrEnum):
@@ -144,6 +179,22 @@ class RecordProcessor:
         return out
 
     def process(self, record: SourceRecord) -> OutputRecord:
+        """The record's one output: de-identified, or quarantined with a reason.
+
+        An exception no stage expected (a defect, not the record's fault) still
+        ends as a quarantine record naming its class: raised into the stream
+        loop, it would leave the input without an output, and a later record's
+        acknowledgement could commit past it. Only :class:`deadline.RecordTimeout`
+        goes on to :meth:`process_within`, which names the stage.
+        """
+        try:
+            return self._process(record)
+        except deadline.RecordTimeout:
+            raise
+        except Exception as exc:
+            return self.quarantine(record, Stage.SCRUB, type(exc).__name__, "internal error")
+
+    def _process(self, record: SourceRecord) -> OutputRecord:
         value = record.value
         if value is None or not value.strip():
             return self.quarantine(record, Stage.DETECT, "EmptyRecord", "empty record")
@@ -151,6 +202,8 @@ class RecordProcessor:
             return self.quarantine(
                 record, Stage.SIZE, "RecordTooLarge", f"record larger than {self.max_bytes} bytes"
             )
+        if wide_text(value):
+            return self.quarantine(record, Stage.DETECT, "UnknownFormat", WIDE_TEXT)
         fmt = self.routing.formats.get(record.topic, "auto")
         if fmt == "auto":
             fmt = detect_format(value)
@@ -190,10 +243,12 @@ class RecordProcessor:
     def _scrub(self, value: bytes, fmt: str) -> tuple[bytes | None, ScrubReport | None, str]:
         if fmt == "hl7v2":
             result = self.hl7.scrub_bytes(value)
-            errors = [m.error for m in result.messages if m.error]
+            failed = [m for m in result.messages if m.error]
             reports = [m.report for m in result.messages if m.report is not None]
-            if result.output is None or errors or not reports:
-                return None, None, errors[0] if errors else "no message"
+            if failed:
+                return None, None, _hl7_reason(failed[0], len(result.messages))
+            if result.output is None or not reports:
+                return None, None, "no message"
             merged = reports[0]
             for extra in reports[1:]:
                 merged.merge(extra)
@@ -230,6 +285,8 @@ class RecordProcessor:
             blob = b"\n".join(value for _, value in copied)
             try:
                 leaked = self.verifier.findings(record.value, blob, fmt)
+            except deadline.RecordTimeout:
+                raise  # the record's budget is spent: quarantined, like at any stage
             except Exception:  # fail closed: unchecked headers are not copied
                 return []
             if leaked:

@@ -6,14 +6,19 @@ Contract::
                     [--report FILE] [--key-file FILE] [PATH ...]
 
 * No PATH, or ``-``: stdin to stdout. PATHs may be files or directories
-  (walked recursively, in sorted order). With ``--out-dir`` each input is
+  (walked recursively, in sorted order; a link to a directory is not
+  followed, and it, a broken link, a pipe or a socket found there fails by
+  name rather than being skipped). With ``--out-dir`` each input is
   written under its path relative to the argument it came from (a plain file
-  argument lands as ``DIR/<basename>``); without it, outputs go to stdout.
+  argument lands as ``DIR/<basename>``); without it, outputs go to stdout,
+  one after another, with a line break between two when the first does not
+  end with one (no message or document runs into the next).
 * The key comes from ``PHI_SCRUB_KEY`` / ``PHI_SCRUB_KEY_FILE`` or
   ``--key-file``; without one the command exits 2 and says how to set it.
 * Exit 0 when every input was scrubbed; 1 when some failed (each failure on
   stderr with file, message index and reason, never a value; the other
-  inputs are still written); 2 on usage errors.
+  inputs are still written) or the ``--report`` file cannot be written; 2 on
+  usage errors.
 * Fail closed per input: an input with any message that cannot be scrubbed
   produces no output at all. NDJSON is the exception: each line is its own
   document, so a bad line fails (named by its line number) and the other
@@ -45,6 +50,7 @@ from scrubbers.policy import DEFAULT_PRESET, load_policy
 from scrubbers.policy_yaml import PolicyError
 from scrubbers.report import ScrubReport
 from scrubbers.verify import Verifier
+from streams.pipeline import WIDE_TEXT, wide_text
 
 DEFAULT_MAX_BYTES = 16 * 1024 * 1024
 FORMATS = ("auto", "hl7v2", "fhir")
@@ -59,6 +65,7 @@ class Input:
     label: str  # what error messages and the report call it
     path: Path | None  # None for stdin
     destination: Path | None  # None: stdout
+    unread: str | None = None  # why it is not read (a failure of its own)
 
 
 @dataclass(slots=True)
@@ -97,16 +104,57 @@ def iter_inputs(paths: tuple[str, ...], out_dir: Path | None) -> Iterator[Input]
             raise UsageError("'-' (stdin) cannot be mixed with file arguments")
         root = Path(argument)
         if root.is_dir():
-            for file in sorted(p for p in root.rglob("*") if p.is_file()):
+            for file in sorted(root.rglob("*")):
                 destination = out_dir / file.relative_to(root) if out_dir else None
-                yield Input(str(file), file, destination)
+                unread = _not_a_file(file)
+                if unread != "":  # a directory it walks into is no input
+                    yield Input(str(file), file, destination, unread)
         else:
             # A file, or a path that does not exist: that input then fails alone
             # ("cannot read"), exit 1, and the other inputs are still written.
             yield Input(str(root), root, out_dir / root.name if out_dir else None)
 
 
-def _write(destination: Path | None, data: bytes, stdout: BinaryIO) -> None:
+def _not_a_file(path: Path) -> str | None:
+    """Why an entry of a directory argument is not read; None for a file (or a link
+    to one), "" for a directory the walk enters. Never skipped in silence: a link
+    to a directory (not followed: it may loop), a broken link, a pipe or a socket
+    fails like an unreadable file, so exit 0 still means the whole tree."""
+    if path.is_file():
+        return None
+    if path.is_symlink():
+        if path.is_dir():
+            return "a link to a directory; not followed"
+        return "a broken link; not read"
+    if path.is_dir():
+        return ""
+    return "not a regular file; not read"
+
+
+class Stdout:
+    """Standard output for outputs written one after another.
+
+    Two outputs never run into each other: after one that does not end with a
+    line break (an HL7 message without its final segment terminator, a JSON
+    document), the next is preceded by one (``\n``: a segment break to HL7
+    readers, a line break between JSON documents). A single output is written
+    byte for byte.
+    """
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self.stream = stream
+        self.open_line = False  # the last output did not end with \r or \n
+
+    def write(self, data: bytes) -> None:
+        if not data:
+            return
+        if self.open_line:
+            self.stream.write(b"\n")
+        self.stream.write(data)
+        self.open_line = data[-1:] not in (b"\r", b"\n")
+
+
+def _write(destination: Path | None, data: bytes, stdout: Stdout) -> None:
     if destination is None:
         stdout.write(data)
         return
@@ -177,7 +225,7 @@ def scrub_command(
     scrubbers = _Scrubbers(HL7Scrubber(engine), FHIRScrubber(engine), Verifier(policy))
     inputs = list(iter_inputs(paths, out_dir))
     totals = RunTotals()
-    stdout = click.get_binary_stream("stdout")
+    stdout = Stdout(click.get_binary_stream("stdout"))
     clashes = _clashing_destinations(inputs)  # input index -> why it is not written
     show_progress = len(inputs) > 1 and sys.stderr.isatty()
     with click.progressbar(
@@ -185,14 +233,22 @@ def scrub_command(
     ) as progress:
         for index, item in enumerate(progress):
             totals.inputs += 1
+            if item.unread is not None:
+                _fail(totals, item.label, None, item.unread)
+                continue
             clash = clashes.get(index)
             if clash is not None:
                 _fail(totals, item.label, None, clash)
                 continue
             _scrub_one(item, scrubbers, input_format, max_bytes, totals, stdout)
     if report_path is not None:
-        report_path.parent.mkdir(parents=True, exist_ok=True)
-        report_path.write_bytes(orjson.dumps(totals.to_dict(), option=orjson.OPT_INDENT_2))
+        try:
+            report_path.parent.mkdir(parents=True, exist_ok=True)
+            report_path.write_bytes(orjson.dumps(totals.to_dict(), option=orjson.OPT_INDENT_2))
+        except OSError as exc:  # the outputs are written: say so in one line, exit 1
+            reason = exc.strerror or type(exc).__name__
+            click.echo(f"phi-scrub: {report_path}: cannot write the report: {reason}", err=True)
+            raise SystemExit(1) from None
     if totals.failures:
         raise SystemExit(1)
 
@@ -205,7 +261,7 @@ def _clashing_destinations(inputs: list[Input]) -> dict[int, str]:
     claimed: dict[Path, str] = {}
     clashes: dict[int, str] = {}
     for index, item in enumerate(inputs):
-        if item.destination is None:
+        if item.destination is None or item.unread is not None:  # nothing written for it
             continue
         target = item.destination.resolve()
         if target in sources:
@@ -249,7 +305,7 @@ def _scrub_one(
     input_format: str,
     max_bytes: int,
     totals: RunTotals,
-    stdout: BinaryIO,
+    stdout: Stdout,
 ) -> None:
     try:
         if item.path is None:
@@ -264,6 +320,12 @@ def _scrub_one(
         return
     if len(data) > max_bytes:
         _fail(totals, item.label, None, f"input larger than {max_bytes} bytes")
+        return
+    if not data.strip():  # whatever the format: not "no MSH segment" nor "invalid JSON"
+        _fail(totals, item.label, None, "empty input")
+        return
+    if wide_text(data):
+        _fail(totals, item.label, None, WIDE_TEXT)
         return
     detected = detect_format(data) if input_format == "auto" else input_format
     if detected == "fhir":
@@ -298,7 +360,7 @@ def _scrub_one(
 
 
 def _scrub_fhir(
-    item: Input, scrubbers: _Scrubbers, data: bytes, totals: RunTotals, stdout: BinaryIO
+    item: Input, scrubbers: _Scrubbers, data: bytes, totals: RunTotals, stdout: Stdout
 ) -> None:
     try:
         results = scrubbers.fhir.scrub_bytes(data)

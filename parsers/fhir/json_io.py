@@ -23,6 +23,7 @@ Errors are :class:`FHIRFormatError` naming the position or line, never content.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Iterator
 from typing import Any, Final
@@ -51,6 +52,11 @@ def loads(data: bytes) -> dict[str, Any]:
         )
     except json.JSONDecodeError as exc:
         raise FHIRFormatError(f"invalid JSON at line {exc.lineno} column {exc.colno}") from None
+    except ValueError:
+        # An integer of more digits than int() reads (sys.get_int_max_str_digits(),
+        # 4,300), or a number beyond a double (1e99999): no FHIR value, and orjson
+        # refuses both too (the verifier's reader: it could not check the output).
+        raise FHIRFormatError("a JSON number too large to read") from None
     except RecursionError:
         raise FHIRFormatError("nested too deep to read") from None
     if not isinstance(document, dict):
@@ -119,9 +125,14 @@ def _float_keeping_text(text: str) -> float:
         and not text.startswith(("0.0", "-0.0"))
     ):
         return value  # orjson writes these as they are (shortest round trip)
+    if value in _INFINITE:
+        raise ValueError("beyond a double")  # see loads()
     if orjson.dumps(value) == text.encode():
         return value
     return NumberText(value, text)
+
+
+_INFINITE: Final = (math.inf, -math.inf)
 
 
 def _int_keeping_text(text: str) -> int | float:
@@ -149,15 +160,34 @@ def _bad_utf8(data: bytes) -> bool:
 def is_ndjson(data: bytes) -> bool:
     """True when the input is JSON objects one per line (a bulk export).
 
-    Judged by shape, not by parsing, so a broken first line still fails alone:
-    several lines, the first of them a whole ``{...}`` object.
+    Judged by shape, not by parsing, so a broken line still fails alone: several
+    lines, the first of them a whole ``{...}`` object. A broken first line (cut
+    short, an array, junk) does not hide the lines after it: when every later
+    line is a whole object and the input as a whole is not JSON, it is NDJSON
+    too. A JSON document wrapped over lines is never NDJSON by that rule (it
+    parses), and a pretty-printed one fails at its second line (no ``{``).
     """
     body = data.strip()
     newline = body.find(b"\n")
     if newline < 0:
         return False
     first = body[:newline].strip()
-    return first.startswith(b"{") and first.endswith(b"}")
+    if first.startswith(b"{") and first.endswith(b"}"):
+        return True
+    start = newline + 1
+    while start < len(body):  # line by line, stopping at the first that is no object
+        end = body.find(b"\n", start)
+        line = body[start : end if end >= 0 else len(body)].strip()
+        if line and not (line.startswith(b"{") and line.endswith(b"}")):
+            return False
+        if end < 0:
+            break
+        start = end + 1
+    try:
+        orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return True
+    return False
 
 
 def ndjson_lines(data: bytes) -> Iterator[tuple[int, bytes]]:

@@ -414,8 +414,9 @@ class FHIRScrubber:
             return FHIRResult(json_io.dumps(document), report, line=line)
         except (json_io.FHIRFormatError, FHIRScrubError, IdentityUnresolvedError) as exc:
             return FHIRResult(None, error=str(exc), line=line)  # value-free messages
-        except (LookupError, TypeError) as exc:
-            # Not ours: its text may quote the data (a KeyError holds the key).
+        except (LookupError, TypeError, AttributeError, ValueError, ArithmeticError) as exc:
+            # Not ours: its text may quote the data (a KeyError holds the key). Caught
+            # per document: an NDJSON line whose shape trips the walk fails alone.
             return FHIRResult(None, error=internal_error(exc), line=line)
         except RecursionError:
             return FHIRResult(None, error="nesting too deep", line=line)
