@@ -5,7 +5,8 @@ datatype handlers or replacement code. It extracts the obvious PHI of the
 input with its own simple rules (the patient's, relatives', guarantors' and
 insured persons' names, identifiers, phones, street lines, cities, ZIP codes
 and birth dates; long numbers anywhere in a person's resource, whose type
-is told by how it starts; keys and resource types not shaped like FHIR names),
+is told by how it starts; questionnaire answers whose question asks for a
+name, phone or address; keys and resource types not shaped like FHIR names),
 then searches the whole output, keys included, for them as words, plus SSN and
 email patterns. A bug in the scrubber that lets a value through is
 caught here; the record then goes to quarantine, never downstream.
@@ -246,7 +247,12 @@ def _fhir_values(document: Any) -> Iterator[tuple[Kind, str]]:
                 if isinstance(address, dict):
                     for line in address.get("line", []) or []:
                         yield Kind.STREET_ADDRESS, str(line)
-                    yield Kind.CITY, str(address.get("city", ""))
+                    city = str(address.get("city", ""))
+                    if city.casefold() != str(address.get("state", "")).casefold():
+                        # A city-state's city (Wien, Berlin) is its state, kept.
+                        yield Kind.CITY, city
+                    if "city" not in address:
+                        yield from _cityless_address(address)
                     yield Kind.ZIP, str(address.get("postalCode", ""))[:5]
             if isinstance(item.get("birthDate"), str):
                 yield Kind.BIRTH_DATE, item["birthDate"]
@@ -257,6 +263,8 @@ def _fhir_values(document: Any) -> Iterator[tuple[Kind, str]]:
                     head = "".join(photo["data"].split())[:_PHOTO_HEAD]
                     if len(head) == _PHOTO_HEAD:
                         yield Kind.PHOTO, head
+        if resource_type == "QuestionnaireResponse":
+            yield from _labelled_answers(item.get("item"))
         reference = item.get("reference")
         if isinstance(reference, str) and _PERSON_REFERENCE.search(reference):
             for word in str(item.get("display", "")).replace(",", " ").split():
@@ -275,6 +283,113 @@ def _fhir_values(document: Any) -> Iterator[tuple[Kind, str]]:
                     stack.append(embedded)  # a FHIR document carried as an attachment
                 elif isinstance(embedded, str):
                     yield from _v3_values(embedded)
+
+
+def _cityless_address(address: dict[str, Any]) -> Iterator[tuple[Kind, str]]:
+    """An address without a city: the town after the postal code on its last line
+    ("37910 Akaa"), and the street, postal code and town parts of its text."""
+    lines = address.get("line")
+    if isinstance(lines, list) and len(lines) > 1 and isinstance(lines[-1], str):
+        yield from _postal_town(lines[-1].strip(" ."))
+    text = address.get("text")
+    if not isinstance(text, str):
+        return
+    for part in _TEXT_PART.split(text):
+        segment = part.strip(" .")
+        if not any(c.isdigit() for c in segment):
+            continue
+        if _POSTAL_TOWN.fullmatch(segment):
+            yield from _postal_town(segment)
+        elif any(c.isalpha() for c in segment):
+            yield Kind.STREET_ADDRESS, segment
+
+
+def _postal_town(segment: str) -> Iterator[tuple[Kind, str]]:
+    town = _POSTAL_TOWN.fullmatch(segment)
+    if town is not None:
+        yield Kind.CITY, town.group(2)
+        yield Kind.ZIP, town.group(1)[:5]
+
+
+_TEXT_PART: Final = re.compile(r"[,;\n]")
+# A postal code, then a town ("37910 Akaa", "1012 AB Amsterdam").
+_POSTAL_TOWN: Final = re.compile(
+    r"(?:[A-Z]{1,2}-)?(\d{4,6}|\d{3} \d{2}|\d{4} ?[A-Z]{2})"
+    r"\s+([^\W\d_]{3,}(?:[ '.-]+[^\W\d_]+){0,3})"
+)
+
+
+def _labelled_answers(items: Any) -> Iterator[tuple[Kind, str]]:
+    """A questionnaire's string answers whose question (its text, else its linkId)
+    asks for a person's name, phone number, street address, city or ZIP code."""
+    stack = [items]
+    while stack:
+        node = stack.pop()
+        if not isinstance(node, list):
+            continue
+        for item in node:
+            if not isinstance(item, dict):
+                continue
+            stack.append(item.get("item"))
+            answers = item.get("answer")
+            if not isinstance(answers, list):
+                continue
+            label = item.get("text")
+            kind = _answer_label_kind(label if isinstance(label, str) else item.get("linkId"))
+            for answer in answers:
+                if not isinstance(answer, dict):
+                    continue
+                stack.append(answer.get("item"))
+                value = answer.get("valueString")
+                if kind is None or not isinstance(value, str):
+                    continue
+                if kind is Kind.NAME:
+                    for word in value.replace(",", " ").split():
+                        yield kind, word
+                else:
+                    yield kind, value[:5] if kind is Kind.ZIP else value
+
+
+def _answer_label_kind(label: Any) -> Kind | None:
+    """What a question's text or linkId ("Patient name", "last-name", "mobile") asks
+    for, read with camelCase, hyphens and underscores as word breaks."""
+    if not isinstance(label, str) or len(label) > 80:
+        return None
+    words = _LABEL_CAMEL.sub(" ", label).replace("-", " ").replace("_", " ")
+    text = " ".join(words.casefold().split()).rstrip("?:*.# ").replace("\u2019", "'")
+    return next((kind for pattern, kind in _ANSWER_LABELS if pattern.fullmatch(text)), None)
+
+
+_LABEL_CAMEL: Final = re.compile(r"(?<=[a-z])(?=[A-Z])")
+_LABEL_PERSON: Final = (
+    r"(?:(?:what is |enter )?(?:your|the patient'?s|patient'?s?|mother'?s|father'?s|child'?s"
+    r"|spouse'?s|partner'?s|guardian'?s|(?:emergency )?contact'?s?) )?"
+)
+_ANSWER_LABELS: Final = (
+    (
+        re.compile(
+            _LABEL_PERSON + r"(?:(?:first|last|middle|given|family|full|maiden|legal|preferred) )*"
+            r"(?:name|surname)"
+        ),
+        Kind.NAME,
+    ),
+    (
+        re.compile(
+            _LABEL_PERSON
+            + r"(?:(?:home|work|mobile|cell) )*(?:phone|telephone|tel)(?: number| no)?"
+            r"|(?:mobile|cell)(?: number| no)?"
+        ),
+        Kind.PHONE,
+    ),
+    (
+        re.compile(
+            _LABEL_PERSON + r"(?:(?:home|street|mailing|postal|current) )*address(?: line ?\d?)?"
+        ),
+        Kind.STREET_ADDRESS,
+    ),
+    (re.compile(_LABEL_PERSON + r"(?:city|town)"), Kind.CITY),
+    (re.compile(_LABEL_PERSON + r"(?:zip|zip code|postal code|postcode)"), Kind.ZIP),
+)
 
 
 # How much of a person's photo (base64) is searched in the output.
@@ -513,6 +628,7 @@ class Verifier:
     def findings(self, source: bytes, output: bytes, fmt: str) -> Counter[str]:
         """Kinds (and counts) of input PHI found in the output; empty when clean."""
         found: Counter[str] = Counter()
+        document: Any = None
         if fmt == "hl7v2":
             text = output.decode("utf-8", "replace")
             message = source.decode("utf-8", "replace").lstrip("\ufeff\x0b")
@@ -577,7 +693,8 @@ class Verifier:
                         phones.update(_phone_digits(value))
                     continue
             if _occurs(term, folded):
-                found[kind.value] += 1
+                if document is None or not _only_as_structure(value, text, document):
+                    found[kind.value] += 1
             elif kind is Kind.PHONE:
                 phones.update(_phone_digits(value))
         if (
@@ -612,6 +729,34 @@ _SPACED_DIGITS: Final = re.compile(r"\d[ .\-]\d[ .\-]\d[ .\-]\d[ .\-]\d")
 _DIGIT_GAP: Final = re.compile(
     r"(?<=[0-9])[ .()/\-\u00a0\u2010-\u2015\u2212]{1,3}(?=[0-9(])"
 )  # ASCII and Unicode dashes, no-break spaces
+
+
+def _only_as_structure(value: str, text: str, source: Any) -> bool:
+    """Whether the word ``value`` occurs in the output ``text`` only as JSON keys the
+    input has too, spelled otherwise, or in a capitalized replacement token (a given
+    name "Name", a surname "Link": the output's "name" and "link" keys, its "[NAME]"
+    placeholders and "NAME-5D5EBEAC758E7F9A92AC" pseudonyms, are not the person).
+    A key spelled as the value is (a surname made a key) still counts."""
+    if not _ELEMENT_NAME.fullmatch(value):
+        return False
+    folded = value.casefold()
+    keys = {key for key in _keys(source) if key.casefold() == folded and key != value}
+    parts = [f'"{re.escape(key)}"(?=\\s*:)' for key in sorted(keys)]
+    parts.append(r"\[[A-Z][A-Z_]*\]|(?<![\w-])[A-Z][A-Z_]*-[0-9A-F]{8,}(?![\w-])")
+    return not _occurs(folded, re.sub("|".join(parts), " ", text).casefold())
+
+
+def _keys(document: Any) -> set[str]:
+    found: set[str] = set()
+    stack = [document]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            found.update(item)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return found
 
 
 def _phone_digits(value: str) -> list[str]:

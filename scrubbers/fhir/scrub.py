@@ -1024,6 +1024,15 @@ class FHIRScrubber:
         }
         if isinstance(address.get("line"), str):
             address["line"] = [address["line"]]  # invalid but seen: one line
+        written = address.get("line")
+        if (
+            isinstance(written, list)
+            and len(written) > 1
+            and not isinstance(address.get("city"), str)
+        ):
+            # No city, the postal code and town on the last line ("37910 Akaa", as
+            # Nordic and continental addresses are written): the town is the city.
+            self._postal_town(written[-1], role, f"{path}.line", walk)
         if isinstance(address.get("line"), list):
             lines = []
             for line in address["line"]:
@@ -1068,6 +1077,7 @@ class FHIRScrubber:
             segment = written.strip(" .")
             if not segment:
                 continue
+            self._postal_town(segment, role, path, walk)
             zip_part = _STATE_ZIP.fullmatch(segment)
             if zip_part is not None:
                 kind, value = Kind.ZIP, zip_part.group(1)
@@ -1079,6 +1089,18 @@ class FHIRScrubber:
                 continue
             if value != text:
                 self._apply(value, kind, role, path, "Address", walk)
+
+    def _postal_town(self, line: Any, role: Role, path: str, walk: _Walk) -> None:
+        """A line or text part ``<postal code> <town>`` ("37910 Akaa", "1012 AB
+        Amsterdam"): the town and the postal code are taught to the free text as a
+        city and a ZIP code (the line as a whole is a street line, removed)."""
+        if not isinstance(line, str) or not any(c.isdigit() for c in line):
+            return
+        match = _POSTAL_TOWN.fullmatch(line.strip(" ."))
+        if match is None or match.group("town").casefold() in _COUNTRY_WORDS:
+            return
+        self._apply(match.group("town"), Kind.CITY, role, path, "Address", walk)
+        self._apply(match.group("postal"), Kind.ZIP, role, path, "Address", walk)
 
     def _part_extensions(
         self,
@@ -1254,7 +1276,14 @@ class FHIRScrubber:
             answers = item.get("answer")
             if not isinstance(answers, list):
                 continue
-            kind = answer_kind(item.get("text"))
+            text = item.get("text")
+            if isinstance(text, str):
+                kind = answer_kind(text)
+            else:
+                # No question text (a form app that sends linkIds only): the linkId
+                # says what the answer is ("last-name", "patientName", "mobile").
+                link_id = item.get("linkId")
+                kind = _key_label_kind(link_id) if isinstance(link_id, str) else None
             if kind is None:
                 continue
             for answer in answers:
@@ -2013,7 +2042,23 @@ def _parameter_kind(name: str) -> Kind | None:
     kind = rules.PHI_SEARCH_PARAMETERS.get(name.strip().lower())
     if kind is not None:
         return kind
-    return answer_kind(_CAMEL_BREAK.sub(" ", name).replace("-", " ").replace("_", " "))
+    return _key_label_kind(name)
+
+
+def _key_label_kind(key: str) -> Kind | None:
+    """The kind of PHI a key-shaped label names (a parameter's name, a linkId): its
+    camelCase, hyphens and underscores read as words (``postalCode``, ``member_id``,
+    ``last-name``); a bare ``mobile`` or ``cell`` is a phone number there."""
+    if len(key) > 80:
+        return None
+    words = _CAMEL_BREAK.sub(" ", key).replace("-", " ").replace("_", " ")
+    if " ".join(words.lower().split()) in _PHONE_KEYS:
+        return Kind.PHONE
+    return answer_kind(words)
+
+
+# Keys that name a phone number by one word (a form field "mobile").
+_PHONE_KEYS: Final = frozenset({"mobile", "cell", "cellphone", "mobile phone", "tel"})
 
 
 # A search parameter written in text: after "?", "&", whitespace or at the start.
@@ -2183,6 +2228,11 @@ _ADDRESS_TEXT_SPLIT: Final = re.compile(r"[,;\n]")
 _STATE_ZIP: Final = re.compile(r"(?:[A-Za-z]{2,}\.?\s+)+(\d{5}(?:-\d{4})?)")
 # A city: one to four words of letters, the first capitalized, four letters at least.
 _PLACE_WORDS: Final = re.compile(r"(?=[^\W\d_]{4})[^\W\d_][^\W\d_'.\-]*(?:[ '.\-]+[^\W\d_]+){0,3}")
+# A postal code, then a town ("37910 Akaa", "1012 AB Amsterdam", "SE-111 20 Kiruna").
+_POSTAL_TOWN: Final = re.compile(
+    r"(?:[A-Z]{1,2}-)?(?P<postal>\d{4,6}|\d{3} \d{2}|\d{4} ?[A-Z]{2})"
+    r"\s+(?P<town>[^\W\d_]{3,}(?:[ '.\-]+[^\W\d_]+){0,3})"
+)
 _COUNTRY_WORDS: Final = frozenset(
     {"usa", "united states", "united states of america", "america", "canada", "united kingdom"}
 )

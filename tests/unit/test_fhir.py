@@ -1132,6 +1132,41 @@ def test_questionnaire_answers_take_the_kind_their_question_names(
     assert out["item"][5]["answer"][0]["valueString"] == "Lisinopril"  # not a person's name
 
 
+def test_questionnaire_answers_without_question_text_take_the_kind_their_link_id_names(
+    safe_harbor: FHIRScrubber,
+) -> None:
+    # A form app that sends no item text (hold-out round 10): the linkId alone says
+    # what the answer is ("last-name", "patientName", "mobile"), camelCase, hyphens
+    # and underscores read as words. An item with text goes by its text.
+    def item(link: str, value: str, text: str | None = None) -> dict[str, Any]:
+        found: dict[str, Any] = {"linkId": link, "answer": [{"valueString": value}]}
+        if text is not None:
+            found["text"] = text
+        return found
+
+    response = {
+        "resourceType": "QuestionnaireResponse",
+        "id": "qr-link",
+        "status": "completed",
+        "item": [
+            item("last-name", "Quillfeather"),
+            item("first_name", "Zephyrina"),
+            item("patientName", "Osric Brannoch"),
+            item("mobile", "16175550142"),
+            item("home-address", "42 Lantern Row"),
+            item("med-name", "Lisinopril"),
+            item("name", "Aspirin", text="Medication name"),
+            item("notes", "Zephyrina called; Osric Brannoch drove"),
+        ],
+    }
+    out = scrub(safe_harbor, response)
+    text = orjson.dumps(out).decode()
+    for value in ("Quillfeather", "Zephyrina", "Osric", "Brannoch", "5550142", "Lantern"):
+        assert value not in text, value
+    assert out["item"][5]["answer"][0]["valueString"] == "Lisinopril"
+    assert out["item"][6]["answer"][0]["valueString"] == "Aspirin"  # its text says what it is
+
+
 def test_name_part_extensions_are_names(safe_harbor: FHIRScrubber) -> None:
     """National profiles carry name parts in extensions of HumanName and of its
     elements: FR Core's birth list of given names, no-basis' middle name, the
@@ -2573,3 +2608,43 @@ def test_prior_authorization_numbers_are_identifiers(
     for step in where:
         value = value[step]
     assert isinstance(value, str) and value.startswith("ID-")
+
+
+def test_a_postal_code_and_town_line_teaches_the_town(safe_harbor: FHIRScrubber) -> None:
+    """Hold-out round 10 (a Finnish address): no city element, the last line
+    "37910 Akaa" holding the postal code and the town, and the town again in a
+    municipality code's display. The line was removed, the town kept elsewhere.
+    A "<postal code> <town>" (or "<town> <postal code>") last line of an address
+    without a city, or such a part of Address.text, teaches the town as a city."""
+    patient = {
+        "resourceType": "Patient",
+        "id": "p-town",
+        "extension": [
+            {
+                "url": "https://example.org/fhir/municipality",
+                "valueCoding": {"system": "urn:oid:1.2.3", "code": "020", "display": "Marrowvale"},
+            }
+        ],
+        "address": [
+            {"line": ["Lanternkatu 1", "37910 Marrowvale"]},
+            {"text": "Brightkatu 5, 00140 Oakhollow"},
+        ],
+    }
+    note = {
+        "resourceType": "Observation",
+        "id": "o-town",
+        "status": "final",
+        "code": {"text": "Social history"},
+        "subject": {"reference": "Patient/p-town"},
+        "valueString": "Moved from Oakhollow to Marrowvale; 37910 is her postal code.",
+    }
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [{"resource": patient}, {"resource": note}],
+    }
+    out = scrub(safe_harbor, bundle)
+    text = orjson.dumps(out).decode()
+    for value in ("Marrowvale", "Oakhollow", "37910", "Lanternkatu"):
+        assert value not in text, value
+    assert "postal code" in out["entry"][1]["resource"]["valueString"]

@@ -330,3 +330,102 @@ def test_many_values_are_searched_by_their_words_with_the_same_answers() -> None
         assert verifier.findings(source.encode(), output.encode(), "hl7v2")[kind] >= 1, leak
     glued = clean.replace("nothing to see", "seen:FENWICKE117x")  # not a whole word
     assert verifier.findings(source.encode(), glued.encode(), "hl7v2") == {}
+
+
+def test_questionnaire_answers_labelled_as_phi_are_searched() -> None:
+    # Hold-out round 10: a form app sending linkIds only ("last-name", "patientName",
+    # "mobile"); a question's text says the same ("Patient name", "Home address").
+    verifier = Verifier(load_policy("safe-harbor"))
+
+    def item(link: str, value: str, text: str | None = None) -> dict[str, object]:
+        found: dict[str, object] = {"linkId": link, "answer": [{"valueString": value}]}
+        if text is not None:
+            found["text"] = text
+        return found
+
+    source = orjson.dumps(
+        {
+            "resourceType": "QuestionnaireResponse",
+            "item": [
+                item("last-name", "Quillfeather"),
+                {"linkId": "g", "item": [item("patientName", "Zephyrina Oakhollow")]},
+                item("mobile", "16175550142"),
+                item("q4", "42 Lantern Row", text="Home address"),
+                item("name", "Aspirin", text="Medication name"),
+                item("med-name", "Lisinopril"),
+            ],
+        }
+    )
+    leaked = orjson.dumps(
+        {
+            "resourceType": "QuestionnaireResponse",
+            "note": "Quillfeather; Zephyrina Oakhollow; (617) 555-0142; 42 Lantern Row",
+        }
+    )
+    assert verifier.findings(source, leaked, "fhir") == {
+        "name": 3,
+        "phone": 1,
+        "street_address": 1,
+    }
+    kept = orjson.dumps(
+        {"resourceType": "QuestionnaireResponse", "note": "Aspirin, then Lisinopril"}
+    )
+    assert not verifier.findings(source, kept, "fhir")
+
+
+def test_a_city_that_is_its_own_state_is_not_a_finding() -> None:
+    # Wien, Berlin, Hamburg: a city-state's city is its state, which Safe Harbor keeps.
+    verifier = Verifier(load_policy("safe-harbor"))
+    source = orjson.dumps(
+        {
+            "resourceType": "Patient",
+            "address": [
+                {"city": "Wien", "state": "Wien"},
+                {"city": "Brookvale", "state": "MA"},
+            ],
+        }
+    )
+    kept = orjson.dumps({"resourceType": "Patient", "address": [{"state": "Wien"}]})
+    assert not verifier.findings(source, kept, "fhir")
+    leaked = orjson.dumps({"resourceType": "Patient", "address": [{"state": "Brookvale"}]})
+    assert verifier.findings(source, leaked, "fhir") == {"city": 1}
+
+
+def test_a_name_spelled_like_an_element_name_is_not_found_in_keys() -> None:
+    # A given name "Name" (or a surname "Link") is not the output's "name" key nor its
+    # "[NAME]" placeholder or "NAME-..." pseudonym; the same name as a value, or as
+    # a key spelled as the name is, still is a finding.
+    verifier = Verifier(load_policy("safe-harbor"))
+    source = orjson.dumps(
+        {"resourceType": "Patient", "name": [{"family": "Link", "given": ["Name"]}], "link": []}
+    )
+    structure = orjson.dumps({"resourceType": "Patient", "name": [{"given": ["[NAME]"]}]})
+    assert not verifier.findings(source, structure, "fhir")
+    pseudonym = orjson.dumps(
+        {"resourceType": "Patient", "name": [{"given": ["NAME-5D5EBEAC758E"]}]}
+    )
+    assert not verifier.findings(source, pseudonym, "fhir")
+    as_value = orjson.dumps({"resourceType": "Patient", "name": [{"text": "Name"}]})
+    assert verifier.findings(source, as_value, "fhir") == {"name": 1}
+    as_key = orjson.dumps({"resourceType": "Basic", "Link": True})
+    assert verifier.findings(source, as_key, "fhir") == {"name": 1}
+
+
+def test_towns_and_streets_of_addresses_without_a_city_are_searched() -> None:
+    # No city element: the town is on the last line after its postal code
+    # ("37910 Akaa", hold-out round 10), or a part of Address.text.
+    verifier = Verifier(load_policy("safe-harbor"))
+    source = orjson.dumps(
+        {
+            "resourceType": "Patient",
+            "address": [
+                {"line": ["Lanternkatu 1", "37910 Marrowvale"]},
+                {"text": "Brightkatu 5, 00140 Oakhollow"},
+            ],
+        }
+    )
+    leaked = orjson.dumps(
+        {"resourceType": "Patient", "note": "Marrowvale, Oakhollow, Brightkatu 5, 00140"}
+    )
+    assert verifier.findings(source, leaked, "fhir") == {"city": 2, "street_address": 1, "zip": 1}
+    assert not verifier.findings(source, orjson.dumps({"resourceType": "Patient"}), "fhir")
