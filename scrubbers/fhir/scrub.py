@@ -918,7 +918,10 @@ class FHIRScrubber:
             value = result
         if model is None and kind_of in self._handlers:
             model = kind_of
-        self._object(value, model, path, role, walk, skip=_HANDLED.get(kind_of or "", frozenset()))
+        skip = _HANDLED.get(kind_of or "", frozenset())
+        if kind_of == "Extension":
+            skip = _ruled_extension_values(value)
+        self._object(value, model, path, role, walk, skip=skip)
         return value if value else _REMOVE
 
     def _primitive(
@@ -2112,6 +2115,24 @@ _HANDLED: Final[dict[str, frozenset[str]]] = {
     "Age": frozenset({"value", "comparator", "unit", "system", "code"}),
 }
 _UCUM: Final = "http://unitsofmeasure.org"
+_NO_SKIP: Final[frozenset[str]] = frozenset()
+_SKIP_VALUE_STRING: Final = frozenset({"valueString"})
+_SKIP_VALUE_DATE_TIME: Final = frozenset({"valueDateTime"})
+
+
+def _ruled_extension_values(extension: dict[str, Any]) -> frozenset[str]:
+    """The value an extension's URL rule already handled (FHIRScrubber._extension):
+    not walked again (a birth time shifted twice no longer matched birthDate)."""
+    url = extension.get("url")
+    if not isinstance(url, str):
+        return _NO_SKIP
+    if url == rules.EXT_BIRTH_TIME:
+        return _SKIP_VALUE_DATE_TIME
+    if url == rules.EXT_MOTHERS_MAIDEN_NAME or url in rules.ID_EXTENSIONS:
+        return _SKIP_VALUE_STRING
+    return _NO_SKIP
+
+
 _RESOURCE_SKIP: Final = frozenset({"resourceType", "id", "meta", "contained"})
 # Meta elements and a tag's Coding elements _resource handles itself (or keeps).
 _META_SKIP: Final = frozenset({"source", "security", "tag", "profile", "versionId"})

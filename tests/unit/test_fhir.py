@@ -2648,3 +2648,32 @@ def test_a_postal_code_and_town_line_teaches_the_town(safe_harbor: FHIRScrubber)
     for value in ("Marrowvale", "Oakhollow", "37910", "Lanternkatu"):
         assert value not in text, value
     assert "postal code" in out["entry"][1]["resource"]["valueString"]
+
+
+def test_a_birth_time_is_shifted_once_like_the_birth_date() -> None:
+    """Under date_shift the birth-time extension was shifted twice (as the
+    extension's birth date, then again as a dateTime), so it no longer matched
+    birthDate. An extension value a URL rule handles is not walked again."""
+    patient = {
+        **PATIENT,
+        "_birthDate": {
+            "extension": [
+                {
+                    "url": "http://hl7.org/fhir/StructureDefinition/patient-birthTime",
+                    "valueDateTime": "1961-06-15T08:28:17+01:00",
+                }
+            ]
+        },
+        "extension": [
+            {
+                "url": "http://hl7.org/fhir/StructureDefinition/patient-mothersMaidenName",
+                "valueString": "Oakhollow",
+            }
+        ],
+    }
+    out = scrub(make("pseudonymized"), patient)
+    shifted = out["birthDate"]
+    assert shifted != "1961-06-15"
+    birth_time = out["_birthDate"]["extension"][0]["valueDateTime"]
+    assert birth_time.startswith(shifted + "T08:28:17"), (shifted, birth_time)
+    assert "Oakhollow" not in orjson.dumps(out).decode()
