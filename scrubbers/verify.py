@@ -31,6 +31,7 @@ from typing import Any, Final
 import orjson
 
 from parsers import rtf
+from parsers.fhir.types import is_resource_type
 from scrubbers.kinds import Kind
 from scrubbers.policy import Policy
 from scrubbers.target import Target
@@ -265,6 +266,10 @@ def _fhir_values(document: Any) -> Iterator[tuple[Kind, str]]:
                         yield Kind.PHOTO, head
         if resource_type == "QuestionnaireResponse":
             yield from _labelled_answers(item.get("item"))
+        for key in _LABELLED_TEXT_KEYS.intersection(item):
+            written = item[key]
+            if isinstance(written, str) and ":" in written:
+                yield from _labelled_names(_markup_text(written) if key == "div" else written)
         reference = item.get("reference")
         if isinstance(reference, str) and _PERSON_REFERENCE.search(reference):
             for word in str(item.get("display", "")).replace(",", " ").split():
@@ -317,6 +322,59 @@ _POSTAL_TOWN: Final = re.compile(
     r"(?:[A-Z]{1,2}-)?(\d{4,6}|\d{3} \d{2}|\d{4} ?[A-Z]{2})"
     r"\s+([^\W\d_]{3,}(?:[ '.-]+[^\W\d_]+){0,3})"
 )
+
+
+def _labelled_names(text: str) -> Iterator[tuple[Kind, str]]:
+    """The words of a name a line gives after a label naming a person ("Pt: Ana
+    Reyes DOB ...", "Mother: Reyes, Ana"): two to four capitalized words, none of
+    them a resource type's name ("Patient: Encounter Summary" is a title)."""
+    for match in _LABELLED_PERSON.finditer(text):
+        value = _LABEL_VALUE_END.split(match.group(1), 1)[0].strip().rstrip(".,")
+        words = value.replace(",", " ").split() if value.count(",") <= 1 else []
+        if words and words[0].rstrip(".").casefold() in _NAME_TITLES:
+            words = words[1:]
+        if 2 <= len(words) <= 4 and all(
+            _CAPITALIZED_WORD.fullmatch(word) and not is_resource_type(word) for word in words
+        ):
+            for word in words:
+                yield Kind.NAME, word
+
+
+def _markup_text(markup: str) -> str:
+    """A narrative's text as a reader sees it: a line break for each block tag."""
+    return html.unescape(_INLINE_TAG.sub("", _BLOCK_TAG.sub("\n", markup)))
+
+
+# Free-text elements (a narrative's div) whose lines can label a person.
+_LABELLED_TEXT_KEYS: Final = frozenset(
+    {
+        "div",
+        "text",
+        "valueString",
+        "valueMarkdown",
+        "contentString",
+        "description",
+        "comment",
+        "conclusion",
+        "diagnostics",
+    }
+)
+_LABELLED_PERSON: Final = re.compile(
+    r"(?m)^[ \t*\-\u2022]*(?i:patient|patient name|pt|pt name|name of patient|mother|father"
+    r"|guardian|spouse|next of kin|emergency contact|subscriber|policy ?holder|guarantor)"
+    r"[ \t]*:[ \t]*([^\n(\[;:]{3,100})"
+)
+_LABEL_VALUE_END: Final = re.compile(
+    r"\s+(?:DOB|D\.O\.B\.|DOD|MRN|SSN|ID|Age|Sex|Gender|Born|Tel|Phone)\b|\s+[-\u2013\u2014|/]\s"
+)
+_CAPITALIZED_WORD: Final = re.compile(r"[A-Z][a-z]+(?:['-][A-Z]?[a-z]+)*|[A-Z]{2,}")
+_NAME_TITLES: Final = frozenset({"mr", "mrs", "ms", "miss", "dr"})
+_BLOCK_TAG: Final = re.compile(
+    r"<\s*/?\s*(?:address|article|blockquote|br|caption|dd|div|dl|dt|footer|h[1-6]|header|hr"
+    r"|li|ol|p|pre|section|table|tbody|td|tfoot|th|thead|tr|ul|img|col|colgroup)\b[^<>]{0,4000}>",
+    re.IGNORECASE,
+)
+_INLINE_TAG: Final = re.compile(r"<[^<>]{0,4000}>")
 
 
 def _labelled_answers(items: Any) -> Iterator[tuple[Kind, str]]:

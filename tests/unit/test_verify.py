@@ -429,3 +429,38 @@ def test_towns_and_streets_of_addresses_without_a_city_are_searched() -> None:
     )
     assert verifier.findings(source, leaked, "fhir") == {"city": 2, "street_address": 1, "zip": 1}
     assert not verifier.findings(source, orjson.dumps({"resourceType": "Patient"}), "fhir")
+
+
+def test_names_given_only_in_labelled_free_text_are_searched() -> None:
+    # A note or narrative line labelling a person ("Pt: ...", "<b>Mother:</b> ...")
+    # names someone no structured field does: the verifier reads it too.
+    verifier = Verifier(load_policy("safe-harbor"))
+    source = orjson.dumps(
+        {
+            "resourceType": "Bundle",
+            "entry": [
+                {
+                    "resource": {
+                        "resourceType": "Observation",
+                        "valueString": "Pt: Zephyrina Quillfeather DOB 1961-06-15",
+                        "note": [{"text": "Name: Lisinopril Tablet\nPatient: stable overnight"}],
+                    }
+                },
+                {
+                    "resource": {
+                        "resourceType": "Composition",
+                        "text": {
+                            "div": '<div xmlns="http://www.w3.org/1999/xhtml"><p><b>Mother:'
+                            "</b> Brannoch, Osric</p><p>Patient: Encounter Summary</p></div>"
+                        },
+                    }
+                },
+            ],
+        }
+    )
+    leaked = orjson.dumps({"resourceType": "Basic", "note": "Quillfeather and Osric Brannoch"})
+    assert verifier.findings(source, leaked, "fhir") == {"name": 3}
+    kept = orjson.dumps(
+        {"resourceType": "Basic", "note": "Lisinopril Tablet; stable overnight; Encounter Summary"}
+    )
+    assert not verifier.findings(source, kept, "fhir")
