@@ -266,6 +266,12 @@ def _fhir_values(document: Any) -> Iterator[tuple[Kind, str]]:
                         yield Kind.PHOTO, head
         if resource_type == "QuestionnaireResponse":
             yield from _labelled_answers(item.get("item"))
+        div = item.get("div")
+        if isinstance(div, str) and "data:" in div:
+            # A narrative printing a photo (<img src="data:image/...">, a CSS
+            # background url(data:image/...)): its first bytes, as a person's photo.
+            for image in _IMAGE_DATA_URI.finditer(div):
+                yield Kind.PHOTO, image.group(1)
         for key in _LABELLED_TEXT_KEYS.intersection(item):
             written = item[key]
             if isinstance(written, str) and ":" in written:
@@ -452,6 +458,10 @@ _ANSWER_LABELS: Final = (
 
 # How much of a person's photo (base64) is searched in the output.
 _PHOTO_HEAD: Final = 96
+# An image data URI in markup: the first _PHOTO_HEAD characters of its base64.
+_IMAGE_DATA_URI: Final = re.compile(
+    r"(?i)data:image/[\w.+-]{1,40}(?:;[\w=.+-]{1,40})*,([A-Za-z0-9+/]{" + str(_PHOTO_HEAD) + "})"
+)
 # Documents carried base64-encoded in the input (attachments, Binary): a FHIR JSON
 # resource or an HL7 v3 (CDA) document has PHI of its own, named nowhere else.
 _MIN_EMBEDDED: Final = 24

@@ -177,6 +177,8 @@ _LAYOUT_ATTRIBUTES: Final = frozenset(
     | {"width", "height", "align", "valign", "border", "cellpadding", "cellspacing", "scope"}
 )
 _COMMENT: Final = re.compile(r"<!--.*?-->", re.DOTALL)
+# A data URI in a style attribute's url(...), up to its quote (or &quot;) or ")".
+_STYLE_DATA_URI: Final = re.compile(r"(?i)data:[^'\"\s)&]*")
 # A link to a person resource followed by a quoted name: IG-publisher narratives
 # print the referenced resource's name that way (<a href="Patient-x.html">Patient/x</a>
 # &quot; DOE&quot;).
@@ -1768,6 +1770,13 @@ class FHIRScrubber:
 
     def _scrub_attribute(self, match: re.Match[str], walk: _Walk) -> str:
         if match.group(2).lower() in _LAYOUT_ATTRIBUTES:
+            if match.group(2).lower() == "style" and "data:" in match.group(4).lower():
+                # A photo as a CSS background (url(data:image/jpeg;base64,...)): its
+                # data URIs follow the photo rule like an <img src>; the layout stays.
+                style = _STYLE_DATA_URI.sub(
+                    lambda m: self._data_uri(m.group(), walk), match.group(4)
+                )
+                return match.group(1) + style + match.group(5)
             return match.group(0)
         reference = REFERENCE.fullmatch(match.group(4))
         if (

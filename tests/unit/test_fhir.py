@@ -2677,3 +2677,35 @@ def test_a_birth_time_is_shifted_once_like_the_birth_date() -> None:
     birth_time = out["_birthDate"]["extension"][0]["valueDateTime"]
     assert birth_time.startswith(shifted + "T08:28:17"), (shifted, birth_time)
     assert "Oakhollow" not in orjson.dumps(out).decode()
+
+
+def test_a_photo_in_a_narrative_style_url_follows_the_photo_rule(
+    safe_harbor: FHIRScrubber,
+) -> None:
+    """A photo as a CSS background (style="background:url(data:image/...)") was kept:
+    style is a layout attribute. Its data URIs follow the photo (or attachment)
+    rule like an <img src>; the rest of the style stays. The verifier reads image
+    data URIs anywhere in a narrative, with no Patient.photo to compare with."""
+    image = base64.b64encode(b"\xff\xd8\xff\xe0JFIF" + bytes(range(256)) * 2).decode()
+    div = (
+        '<div xmlns="http://www.w3.org/1999/xhtml"><div style="width:90px;'
+        f"background-image:url('data:image/jpeg;base64,{image}')\"></div>"
+        f'<span style="background:url(&quot;data:image/jpeg;base64,{image}&quot;) no-repeat">'
+        "x</span></div>"
+    )
+    patient = {
+        "resourceType": "Patient",
+        "id": "p-style",
+        "text": {"status": "generated", "div": div},
+    }
+    out = scrub(safe_harbor, patient)
+    written = out["text"]["div"]
+    assert image[:40] not in written
+    assert "width:90px;background-image:url('data:,')" in written
+    assert "url(&quot;data:,&quot;) no-repeat" in written
+    leaked = orjson.dumps({"resourceType": "Patient", "text": patient["text"]})
+    findings = Verifier(load_policy("safe-harbor")).findings(orjson.dumps(patient), leaked, "fhir")
+    assert findings["photo"] == 1
+    assert not Verifier(load_policy("safe-harbor")).findings(
+        orjson.dumps(patient), orjson.dumps(out), "fhir"
+    )
