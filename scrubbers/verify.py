@@ -297,11 +297,14 @@ def _fhir_values(document: Any) -> Iterator[tuple[Kind, str]]:
 
 
 def _cityless_address(address: dict[str, Any]) -> Iterator[tuple[Kind, str]]:
-    """An address without a city: the town after the postal code on its last line
-    ("37910 Akaa"), and the street, postal code and town parts of its text."""
+    """An address without a city: the town after the postal code on a line of its
+    own or after a comma ("37910 Akaa"), and the street, postal code and town parts
+    of its text."""
     lines = address.get("line")
-    if isinstance(lines, list) and len(lines) > 1 and isinstance(lines[-1], str):
-        yield from _postal_town(lines[-1].strip(" ."))
+    for index, line in enumerate(lines if isinstance(lines, list) else ()):
+        # A line of its own, or after a comma, but not the first line's street.
+        for segment in line.split(",")[0 if index else 1 :] if isinstance(line, str) else ():
+            yield from _postal_town(segment.strip(" ."))
     text = address.get("text")
     if not isinstance(text, str):
         return
@@ -399,7 +402,9 @@ def _labelled_answers(items: Any) -> Iterator[tuple[Kind, str]]:
             if not isinstance(answers, list):
                 continue
             label = item.get("text")
-            kind = _answer_label_kind(label if isinstance(label, str) else item.get("linkId"))
+            if not isinstance(label, str) or not label.strip():
+                label = item.get("linkId")
+            kind = _answer_label_kind(label)
             for answer in answers:
                 if not isinstance(answer, dict):
                     continue

@@ -1030,14 +1030,11 @@ class FHIRScrubber:
         if isinstance(address.get("line"), str):
             address["line"] = [address["line"]]  # invalid but seen: one line
         written = address.get("line")
-        if (
-            isinstance(written, list)
-            and len(written) > 1
-            and not isinstance(address.get("city"), str)
-        ):
-            # No city, the postal code and town on the last line ("37910 Akaa", as
-            # Nordic and continental addresses are written): the town is the city.
-            self._postal_town(written[-1], role, f"{path}.line", walk)
+        if isinstance(written, list) and not isinstance(address.get("city"), str):
+            # No city, the postal code and town on a line of their own or after a
+            # comma ("37910 Akaa", as Nordic and continental addresses are written).
+            for segment in _town_segments(written):
+                self._postal_town(segment, role, f"{path}.line", walk)
         if isinstance(address.get("line"), list):
             lines = []
             for line in address["line"]:
@@ -1282,7 +1279,7 @@ class FHIRScrubber:
             if not isinstance(answers, list):
                 continue
             text = item.get("text")
-            if isinstance(text, str):
+            if isinstance(text, str) and text.strip():
                 kind = answer_kind(text)
             else:
                 # No question text (a form app that sends linkIds only): the linkId
@@ -2258,6 +2255,16 @@ _ADDRESS_TEXT_SPLIT: Final = re.compile(r"[,;\n]")
 _STATE_ZIP: Final = re.compile(r"(?:[A-Za-z]{2,}\.?\s+)+(\d{5}(?:-\d{4})?)")
 # A city: one to four words of letters, the first capitalized, four letters at least.
 _PLACE_WORDS: Final = re.compile(r"(?=[^\W\d_]{4})[^\W\d_][^\W\d_'.\-]*(?:[ '.\-]+[^\W\d_]+){0,3}")
+
+
+def _town_segments(lines: list[Any]) -> Iterator[str]:
+    """The parts of an address's lines that may be "<postal code> <town>": every
+    comma-separated part but the first line's first (its street: "12345 Main St")."""
+    for index, line in enumerate(lines):
+        if isinstance(line, str):
+            yield from line.split(",")[0 if index else 1 :]
+
+
 # A postal code, then a town ("37910 Akaa", "1012 AB Amsterdam", "SE-111 20 Kiruna").
 _POSTAL_TOWN: Final = re.compile(
     r"(?:[A-Z]{1,2}-)?(?P<postal>\d{4,6}|\d{3} \d{2}|\d{4} ?[A-Z]{2})"

@@ -1137,7 +1137,8 @@ def test_questionnaire_answers_without_question_text_take_the_kind_their_link_id
 ) -> None:
     # A form app that sends no item text (hold-out round 10): the linkId alone says
     # what the answer is ("last-name", "patientName", "mobile"), camelCase, hyphens
-    # and underscores read as words. An item with text goes by its text.
+    # and underscores read as words (an empty text is none). An item with text goes
+    # by its text.
     def item(link: str, value: str, text: str | None = None) -> dict[str, Any]:
         found: dict[str, Any] = {"linkId": link, "answer": [{"valueString": value}]}
         if text is not None:
@@ -1150,7 +1151,7 @@ def test_questionnaire_answers_without_question_text_take_the_kind_their_link_id
         "status": "completed",
         "item": [
             item("last-name", "Quillfeather"),
-            item("first_name", "Zephyrina"),
+            item("first_name", "Zephyrina", text=""),
             item("patientName", "Osric Brannoch"),
             item("mobile", "16175550142"),
             item("home-address", "42 Lantern Row"),
@@ -2614,8 +2615,9 @@ def test_a_postal_code_and_town_line_teaches_the_town(safe_harbor: FHIRScrubber)
     """Hold-out round 10 (a Finnish address): no city element, the last line
     "37910 Akaa" holding the postal code and the town, and the town again in a
     municipality code's display. The line was removed, the town kept elsewhere.
-    A "<postal code> <town>" (or "<town> <postal code>") last line of an address
-    without a city, or such a part of Address.text, teaches the town as a city."""
+    A "<postal code> <town>" line of an address without a city (after a comma on
+    its first line: "Wrenkatu 9, 20100 Ashdown"), or such a part of Address.text,
+    teaches the town as a city."""
     patient = {
         "resourceType": "Patient",
         "id": "p-town",
@@ -2628,6 +2630,7 @@ def test_a_postal_code_and_town_line_teaches_the_town(safe_harbor: FHIRScrubber)
         "address": [
             {"line": ["Lanternkatu 1", "37910 Marrowvale"]},
             {"text": "Brightkatu 5, 00140 Oakhollow"},
+            {"line": ["Wrenkatu 9, 20100 Ashdown"]},
         ],
     }
     note = {
@@ -2636,7 +2639,7 @@ def test_a_postal_code_and_town_line_teaches_the_town(safe_harbor: FHIRScrubber)
         "status": "final",
         "code": {"text": "Social history"},
         "subject": {"reference": "Patient/p-town"},
-        "valueString": "Moved from Oakhollow to Marrowvale; 37910 is her postal code.",
+        "valueString": "Moved from Oakhollow to Marrowvale, then Ashdown; 37910 is her postal code.",
     }
     bundle = {
         "resourceType": "Bundle",
@@ -2645,7 +2648,7 @@ def test_a_postal_code_and_town_line_teaches_the_town(safe_harbor: FHIRScrubber)
     }
     out = scrub(safe_harbor, bundle)
     text = orjson.dumps(out).decode()
-    for value in ("Marrowvale", "Oakhollow", "37910", "Lanternkatu"):
+    for value in ("Marrowvale", "Oakhollow", "Ashdown", "37910", "Lanternkatu"):
         assert value not in text, value
     assert "postal code" in out["entry"][1]["resource"]["valueString"]
 

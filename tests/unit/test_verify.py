@@ -348,7 +348,7 @@ def test_questionnaire_answers_labelled_as_phi_are_searched() -> None:
             "resourceType": "QuestionnaireResponse",
             "item": [
                 item("last-name", "Quillfeather"),
-                {"linkId": "g", "item": [item("patientName", "Zephyrina Oakhollow")]},
+                {"linkId": "g", "item": [item("patientName", "Zephyrina Oakhollow", text=" ")]},
                 item("mobile", "16175550142"),
                 item("q4", "42 Lantern Row", text="Home address"),
                 item("name", "Aspirin", text="Medication name"),
@@ -421,13 +421,17 @@ def test_towns_and_streets_of_addresses_without_a_city_are_searched() -> None:
             "address": [
                 {"line": ["Lanternkatu 1", "37910 Marrowvale"]},
                 {"text": "Brightkatu 5, 00140 Oakhollow"},
+                {"line": ["12345 Main St"]},
+                {"line": ["Wrenkatu 9, 20100 Ashdown"]},
             ],
         }
     )
     leaked = orjson.dumps(
-        {"resourceType": "Patient", "note": "Marrowvale, Oakhollow, Brightkatu 5, 00140"}
+        {"resourceType": "Patient", "note": "Marrowvale, Oakhollow, Ashdown, Brightkatu 5, 00140"}
     )
-    assert verifier.findings(source, leaked, "fhir") == {"city": 2, "street_address": 1, "zip": 1}
+    assert verifier.findings(source, leaked, "fhir") == {"city": 3, "street_address": 1, "zip": 1}
+    # The first line's street is no town: "Main St" is not searched on its own.
+    assert not verifier.findings(source, orjson.dumps({"note": "Main St"}), "fhir")
     assert not verifier.findings(source, orjson.dumps({"resourceType": "Patient"}), "fhir")
 
 
