@@ -298,7 +298,7 @@ def _fhir_values(document: Any) -> Iterator[tuple[Kind, str]]:
 
 def _cityless_address(address: dict[str, Any]) -> Iterator[tuple[Kind, str]]:
     """An address without a city: the town after the postal code on a line of its
-    own or after a comma ("37910 Akaa"), and the street, postal code and town parts
+    own or after a comma ("37910 Marrowvale"), and the street, postal code and town parts
     of its text."""
     lines = address.get("line")
     for index, line in enumerate(lines if isinstance(lines, list) else ()):
@@ -326,7 +326,7 @@ def _postal_town(segment: str) -> Iterator[tuple[Kind, str]]:
 
 
 _TEXT_PART: Final = re.compile(r"[,;\n]")
-# A postal code, then a town ("37910 Akaa", "1012 AB Amsterdam").
+# A postal code, then a town ("37910 Marrowvale", "1012 AB Amsterdam").
 _POSTAL_TOWN: Final = re.compile(
     r"(?:[A-Z]{1,2}-)?(\d{4,6}|\d{3} \d{2}|\d{4} ?[A-Z]{2})"
     r"\s+([^\W\d_]{3,}(?:[ '.-]+[^\W\d_]+){0,3})"

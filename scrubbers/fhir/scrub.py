@@ -1032,7 +1032,7 @@ class FHIRScrubber:
         written = address.get("line")
         if isinstance(written, list) and not isinstance(address.get("city"), str):
             # No city, the postal code and town on a line of their own or after a
-            # comma ("37910 Akaa", as Nordic and continental addresses are written).
+            # comma ("37910 Marrowvale", as Nordic and continental addresses are written).
             for segment in _town_segments(written):
                 self._postal_town(segment, role, f"{path}.line", walk)
         if isinstance(address.get("line"), list):
@@ -1093,7 +1093,7 @@ class FHIRScrubber:
                 self._apply(value, kind, role, path, "Address", walk)
 
     def _postal_town(self, line: Any, role: Role, path: str, walk: _Walk) -> None:
-        """A line or text part ``<postal code> <town>`` ("37910 Akaa", "1012 AB
+        """A line or text part ``<postal code> <town>`` ("37910 Marrowvale", "1012 AB
         Amsterdam"): the town and the postal code are taught to the free text as a
         city and a ZIP code (the line as a whole is a street line, removed)."""
         if not isinstance(line, str) or not any(c.isdigit() for c in line):
@@ -2265,7 +2265,7 @@ def _town_segments(lines: list[Any]) -> Iterator[str]:
             yield from line.split(",")[0 if index else 1 :]
 
 
-# A postal code, then a town ("37910 Akaa", "1012 AB Amsterdam", "SE-111 20 Kiruna").
+# A postal code, then a town ("37910 Marrowvale", "1012 AB Amsterdam", "SE-111 20 Kiruna").
 _POSTAL_TOWN: Final = re.compile(
     r"(?:[A-Z]{1,2}-)?(?P<postal>\d{4,6}|\d{3} \d{2}|\d{4} ?[A-Z]{2})"
     r"\s+(?P<town>[^\W\d_]{3,}(?:[ '.\-]+[^\W\d_]+){0,3})"

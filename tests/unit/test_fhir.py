@@ -2613,7 +2613,7 @@ def test_prior_authorization_numbers_are_identifiers(
 
 def test_a_postal_code_and_town_line_teaches_the_town(safe_harbor: FHIRScrubber) -> None:
     """Hold-out round 10 (a Finnish address): no city element, the last line
-    "37910 Akaa" holding the postal code and the town, and the town again in a
+    "37910 Marrowvale" holding the postal code and the town, and the town again in a
     municipality code's display. The line was removed, the town kept elsewhere.
     A "<postal code> <town>" line of an address without a city (after a comma on
     its first line: "Wrenkatu 9, 20100 Ashdown"), or such a part of Address.text,

@@ -413,7 +413,7 @@ def test_a_name_spelled_like_an_element_name_is_not_found_in_keys() -> None:
 
 def test_towns_and_streets_of_addresses_without_a_city_are_searched() -> None:
     # No city element: the town is on the last line after its postal code
-    # ("37910 Akaa", hold-out round 10), or a part of Address.text.
+    # ("37910 Marrowvale", hold-out round 10), or a part of Address.text.
     verifier = Verifier(load_policy("safe-harbor"))
     source = orjson.dumps(
         {
