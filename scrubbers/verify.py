@@ -54,7 +54,8 @@ _BASE64: Final = re.compile(r"(?:[A-Za-z0-9+/]{4}|\r?\n)+(?:[A-Za-z0-9+/]{2}==|[
 _JSON_BASE64_STRING: Final = re.compile(
     r'"((?:[A-Za-z0-9+/=]|\\[rn]){' + str(_MIN_BASE64) + r',})"(?!\s*:)'
 )
-_PERSON_REFERENCE: Final = re.compile(r"(?:^|/)(?:Patient|RelatedPerson|Person)/")
+# A reference to a person's resource, conditional ("Patient?identifier=...") too.
+_PERSON_REFERENCE: Final = re.compile(r"(?:^|/)(?:Patient|RelatedPerson|Person)[/?]")
 _HL7_HEX: Final = re.compile(r"\\X((?:[0-9A-Fa-f]{2})+)\\")
 # People's resources, by the start of their type (a type name with anything after it
 # is still that person's data).

@@ -2712,3 +2712,34 @@ def test_a_photo_in_a_narrative_style_url_follows_the_photo_rule(
     assert not Verifier(load_policy("safe-harbor")).findings(
         orjson.dumps(patient), orjson.dumps(out), "fhir"
     )
+
+
+def test_displays_of_conditional_references_to_people_are_their_names(
+    safe_harbor: FHIRScrubber,
+) -> None:
+    """A conditional reference ("RelatedPerson?identifier=...") says the type it points
+    to before its query: its display was free text, so a relative's or the
+    patient's name outside subject/patient was kept (hold-out round 10 showed a
+    conditional Practitioner reference with a display)."""
+    allergy = {
+        "resourceType": "AllergyIntolerance",
+        "id": "a-cond",
+        "patient": {"reference": "Patient/p1"},
+        "asserter": {
+            "reference": "RelatedPerson?identifier=http://example.org/rp|77",
+            "display": "Osric Brannoch",
+        },
+        "recorder": {
+            "reference": "https://ehr.example.org/fhir/Practitioner?identifier=http://example.org/npi|5",
+            "display": "Tamsin Greywick",
+        },
+        "note": [{"text": "Osric Brannoch reported the reaction"}],
+    }
+    out = scrub(safe_harbor, allergy)
+    text = orjson.dumps(out).decode()
+    for value in ("Osric", "Brannoch", "Tamsin", "Greywick"):
+        assert value not in text, value
+    assert out["recorder"]["display"].startswith("PROVIDER-")
+    leaked = orjson.dumps({"resourceType": "Basic", "note": "Osric Brannoch"})
+    findings = Verifier(load_policy("safe-harbor")).findings(orjson.dumps(allergy), leaked, "fhir")
+    assert findings == {"name": 2}
