@@ -1279,18 +1279,25 @@ class FHIRScrubber:
             if not isinstance(answers, list):
                 continue
             text = item.get("text")
+            link_id = item.get("linkId")
             if isinstance(text, str) and text.strip():
+                label = text
                 kind = answer_kind(text)
             else:
                 # No question text (a form app that sends linkIds only): the linkId
                 # says what the answer is ("last-name", "patientName", "mobile").
-                link_id = item.get("linkId")
+                label = _key_words(link_id) if isinstance(link_id, str) else ""
                 kind = _key_label_kind(link_id) if isinstance(link_id, str) else None
-            if kind is None:
-                continue
+            # A question naming a person ("Mother", "Emergency contact"): an answer
+            # that reads as a name is that person's, as after the label in a note.
+            person = _person_label(label) if kind is None else None
             for answer in answers:
-                if isinstance(answer, dict) and isinstance(answer.get("valueString"), str):
+                if not isinstance(answer, dict) or not isinstance(answer.get("valueString"), str):
+                    continue
+                if kind is not None:
                     self._labelled_value(answer, kind, path, walk)
+                elif person and _reads_as_name(answer["valueString"]):
+                    self._labelled_value(answer, Kind.NAME, path, walk)
 
     def _labelled_parameters(self, parameters: Any, walk: _Walk) -> None:
         """Operation parameters named like a search parameter or a PHI label
@@ -2060,10 +2067,21 @@ def _key_label_kind(key: str) -> Kind | None:
     ``last-name``); a bare ``mobile`` or ``cell`` is a phone number there."""
     if len(key) > 80:
         return None
-    words = _CAMEL_BREAK.sub(" ", key).replace("-", " ").replace("_", " ")
+    words = _key_words(key)
     if " ".join(words.lower().split()) in _PHONE_KEYS:
         return Kind.PHONE
     return answer_kind(words)
+
+
+def _key_words(key: str) -> str:
+    """A key-shaped label as words: camelCase, hyphens and underscores as spaces."""
+    return _CAMEL_BREAK.sub(" ", key).replace("-", " ").replace("_", " ")
+
+
+def _person_label(label: str) -> bool:
+    """Whether a question's label names a person ("Mother", "Emergency contact:")."""
+    text = " ".join(label.casefold().split()).rstrip("?:*.# ").rstrip(" ('s")
+    return len(text) <= 40 and text in _PERSON_LABELS
 
 
 # Keys that name a phone number by one word (a form field "mobile").

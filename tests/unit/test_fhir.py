@@ -2743,3 +2743,34 @@ def test_displays_of_conditional_references_to_people_are_their_names(
     leaked = orjson.dumps({"resourceType": "Basic", "note": "Osric Brannoch"})
     findings = Verifier(load_policy("safe-harbor")).findings(orjson.dumps(allergy), leaked, "fhir")
     assert findings == {"name": 2}
+
+
+def test_an_answer_to_a_question_naming_a_person_is_a_name_when_it_reads_as_one(
+    safe_harbor: FHIRScrubber,
+) -> None:
+    """A form asks "Mother", "Emergency contact", "Guardian:" (or a linkId
+    "emergency-contact"): an answer of two to five capitalized words is that
+    person's name, as after the same label in a note; "Same as patient" is not."""
+
+    def item(link: str, value: str, text: str | None = None) -> dict[str, Any]:
+        found: dict[str, Any] = {"linkId": link, "answer": [{"valueString": value}]}
+        if text is not None:
+            found["text"] = text
+        return found
+
+    response = {
+        "resourceType": "QuestionnaireResponse",
+        "id": "qr-person",
+        "status": "completed",
+        "item": [
+            item("1", "Osric Brannoch", text="Mother"),
+            item("emergency-contact", "Tamsin Greywick"),
+            item("3", "Same as patient", text="Guardian:"),
+            item("4", "Osric called about Tamsin", text="Notes"),
+        ],
+    }
+    out = scrub(safe_harbor, response)
+    text = orjson.dumps(out).decode()
+    for value in ("Osric", "Brannoch", "Tamsin", "Greywick"):
+        assert value not in text, value
+    assert out["item"][2]["answer"][0]["valueString"] == "Same as patient"
