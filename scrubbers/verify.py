@@ -403,9 +403,15 @@ def _labelled_answers(items: Any) -> Iterator[tuple[Kind, str]]:
             if not isinstance(answers, list):
                 continue
             label = item.get("text")
-            if not isinstance(label, str) or not label.strip():
-                label = item.get("linkId")
-            kind = _answer_label_kind(label)
+            if isinstance(label, str) and label.strip():
+                kind = _answer_label_kind(label)
+            else:  # a linkId: camelCase, hyphens and underscores as word breaks
+                link_id = item.get("linkId")
+                kind = _answer_label_kind(
+                    _LABEL_CAMEL.sub(" ", link_id).replace("-", " ").replace("_", " ")
+                    if isinstance(link_id, str)
+                    else None
+                )
             for answer in answers:
                 if not isinstance(answer, dict):
                     continue
@@ -421,12 +427,11 @@ def _labelled_answers(items: Any) -> Iterator[tuple[Kind, str]]:
 
 
 def _answer_label_kind(label: Any) -> Kind | None:
-    """What a question's text or linkId ("Patient name", "last-name", "mobile") asks
-    for, read with camelCase, hyphens and underscores as word breaks."""
+    """What a question's text or linkId words ("Patient name", "last name", "mobile")
+    ask for."""
     if not isinstance(label, str) or len(label) > 80:
         return None
-    words = _LABEL_CAMEL.sub(" ", label).replace("-", " ").replace("_", " ")
-    text = " ".join(words.casefold().split()).rstrip("?:*.# ").replace("\u2019", "'")
+    text = " ".join(label.casefold().split()).rstrip("?:*.# ").replace("\u2019", "'")
     return next((kind for pattern, kind in _ANSWER_LABELS if pattern.fullmatch(text)), None)
 
 
@@ -445,9 +450,8 @@ _ANSWER_LABELS: Final = (
     ),
     (
         re.compile(
-            _LABEL_PERSON
-            + r"(?:(?:home|work|mobile|cell) )*(?:phone|telephone|tel)(?: number| no)?"
-            r"|(?:mobile|cell)(?: number| no)?"
+            _LABEL_PERSON + r"(?:(?:home|work|mobile|cell) )*(?:phone|telephone)(?: number| no)?"
+            r"|(?:(?:home|work|mobile|cell) )*tel(?: number| no)?|(?:mobile|cell)(?: number| no)?"
         ),
         Kind.PHONE,
     ),

@@ -1282,7 +1282,7 @@ class FHIRScrubber:
             link_id = item.get("linkId")
             if isinstance(text, str) and text.strip():
                 label = text
-                kind = answer_kind(text)
+                kind = _question_kind(text)
             else:
                 # No question text (a form app that sends linkIds only): the linkId
                 # says what the answer is ("last-name", "patientName", "mobile").
@@ -2067,10 +2067,18 @@ def _key_label_kind(key: str) -> Kind | None:
     ``last-name``); a bare ``mobile`` or ``cell`` is a phone number there."""
     if len(key) > 80:
         return None
-    words = _key_words(key)
-    if " ".join(words.lower().split()) in _PHONE_KEYS:
-        return Kind.PHONE
-    return answer_kind(words)
+    return _question_kind(_key_words(key))
+
+
+def _question_kind(label: str) -> Kind | None:
+    """The kind of PHI a question's label names (``answer_kind``); a bare "Mobile",
+    "Cell" or "Tel" ("Home tel", "Tel no") is a phone number there."""
+    kind = answer_kind(label)
+    if kind is None and len(label) <= 80:
+        text = " ".join(label.casefold().split()).rstrip("?:*.# ")
+        if _PHONE_WORDS.fullmatch(text):
+            return Kind.PHONE
+    return kind
 
 
 def _key_words(key: str) -> str:
@@ -2084,8 +2092,12 @@ def _person_label(label: str) -> bool:
     return len(text) <= 40 and text in _PERSON_LABELS
 
 
-# Keys that name a phone number by one word (a form field "mobile").
-_PHONE_KEYS: Final = frozenset({"mobile", "cell", "cellphone", "mobile phone", "tel"})
+# Labels that name a phone number by a word answer_kind does not read as one
+# (a form field "mobile", "Tel no").
+_PHONE_WORDS: Final = re.compile(
+    r"(?:(?:home|work|mobile|cell) )*(?:tel|telephone|phone|cellphone)(?: number| no)?"
+    r"|(?:mobile|cell)(?: number| no)?"
+)
 
 
 # A search parameter written in text: after "?", "&", whitespace or at the start.

@@ -1158,11 +1158,20 @@ def test_questionnaire_answers_without_question_text_take_the_kind_their_link_id
             item("med-name", "Lisinopril"),
             item("name", "Aspirin", text="Medication name"),
             item("notes", "Zephyrina called; Osric Brannoch drove"),
+            item("q9", "12490834", text="Home tel:"),
         ],
     }
     out = scrub(safe_harbor, response)
     text = orjson.dumps(out).decode()
-    for value in ("Quillfeather", "Zephyrina", "Osric", "Brannoch", "5550142", "Lantern"):
+    for value in (
+        "Quillfeather",
+        "Zephyrina",
+        "Osric",
+        "Brannoch",
+        "5550142",
+        "Lantern",
+        "12490834",
+    ):
         assert value not in text, value
     assert out["item"][5]["answer"][0]["valueString"] == "Lisinopril"
     assert out["item"][6]["answer"][0]["valueString"] == "Aspirin"  # its text says what it is
