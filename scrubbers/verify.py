@@ -230,32 +230,22 @@ def _fhir_values(document: Any) -> Iterator[tuple[Kind, str]]:
             yield Kind.FREE_TEXT, str(resource_type)
         if isinstance(resource_type, str) and resource_type.startswith(_PERSON_TYPES):
             yield from _person_numbers(item)
-            for name in item.get("name", []) or []:
-                if isinstance(name, dict):
-                    family = name.get("family", "")
-                    for part in family if isinstance(family, list) else [family]:
-                        yield Kind.NAME, str(part)
-                    for given in name.get("given", []) or []:
-                        yield Kind.NAME, str(given)
-                    for word in str(name.get("text", "")).replace(",", " ").split():
-                        yield Kind.NAME, word
+            contacts = [c for c in _as_list(item.get("contact")) if isinstance(c, dict)]
+            # States kept in the output: a city-state's city (Wien, Berlin) is one.
+            states = {
+                str(address.get("state", "")).casefold()
+                for holder in (item, *contacts)
+                for address in _as_list(holder.get("address"))
+                if isinstance(address, dict)
+            }
+            yield from _person_values(item, states, False)
             for identifier in item.get("identifier", []) or []:
                 if isinstance(identifier, dict):
                     yield Kind.MRN, str(identifier.get("value", ""))
-            for telecom in item.get("telecom", []) or []:
-                if isinstance(telecom, dict):
-                    yield Kind.PHONE, str(telecom.get("value", ""))
-            for address in item.get("address", []) or []:
-                if isinstance(address, dict):
-                    for line in address.get("line", []) or []:
-                        yield Kind.STREET_ADDRESS, str(line)
-                    city = str(address.get("city", ""))
-                    if city.casefold() != str(address.get("state", "")).casefold():
-                        # A city-state's city (Wien, Berlin) is its state, kept.
-                        yield Kind.CITY, city
-                    if "city" not in address:
-                        yield from _cityless_address(address)
-                    yield Kind.ZIP, str(address.get("postalCode", ""))[:5]
+            for contact in contacts:
+                # A patient's next of kin and emergency contacts: their names,
+                # phones and addresses, as a RelatedPerson's.
+                yield from _person_values(contact, states, True)
             if isinstance(item.get("birthDate"), str):
                 yield Kind.BIRTH_DATE, item["birthDate"]
             for photo in item.get("photo", []) or []:
@@ -295,6 +285,50 @@ def _fhir_values(document: Any) -> Iterator[tuple[Kind, str]]:
                     stack.append(embedded)  # a FHIR document carried as an attachment
                 elif isinstance(embedded, str):
                     yield from _v3_values(embedded)
+
+
+def _person_values(
+    holder: dict[str, Any], states: set[str], contact: bool
+) -> Iterator[tuple[Kind, str]]:
+    """The names, phones and addresses of a person's resource or of a patient's
+    contact (one HumanName and Address there, lists in a resource). A city that
+    is one of the ``states`` is not one. A contact's address line of one word
+    without a digit ("HOME" of "2222", "HOME", "STREET" converted from HL7) is a
+    fragment a code can spell too, not searched."""
+    for name in _as_list(holder.get("name")):
+        if isinstance(name, dict):
+            family = name.get("family", "")
+            for part in family if isinstance(family, list) else [family]:
+                yield Kind.NAME, str(part)
+            for given in name.get("given", []) or []:
+                yield Kind.NAME, str(given)
+            for word in str(name.get("text", "")).replace(",", " ").split():
+                yield Kind.NAME, word
+    for telecom in _as_list(holder.get("telecom")):
+        if isinstance(telecom, dict):
+            yield Kind.PHONE, str(telecom.get("value", ""))
+    for address in _as_list(holder.get("address")):
+        if isinstance(address, dict):
+            for line in address.get("line", []) or []:
+                if not (contact and _FRAGMENT_LINE.fullmatch(str(line))):
+                    yield Kind.STREET_ADDRESS, str(line)
+            city = str(address.get("city", ""))
+            if city.casefold() not in states:
+                yield Kind.CITY, city
+            if "city" not in address:
+                yield from _cityless_address(address)
+            yield Kind.ZIP, str(address.get("postalCode", ""))[:5]
+
+
+# One word and no digit: a fragment of an address line.
+_FRAGMENT_LINE: Final = re.compile(r"\s*[^\W\d]+\s*")
+
+
+def _as_list(value: Any) -> list[Any]:
+    """An element as a list: a single object (a contact's name) as a list of one."""
+    if isinstance(value, list):
+        return value
+    return [value] if isinstance(value, dict) else []
 
 
 def _cityless_address(address: dict[str, Any]) -> Iterator[tuple[Kind, str]]:

@@ -383,6 +383,7 @@ def test_a_city_that_is_its_own_state_is_not_a_finding() -> None:
                 {"city": "Wien", "state": "Wien"},
                 {"city": "Brookvale", "state": "MA"},
             ],
+            "contact": [{"address": {"city": "Wien", "postalCode": "1220"}}],
         }
     )
     kept = orjson.dumps({"resourceType": "Patient", "address": [{"state": "Wien"}]})
@@ -468,3 +469,46 @@ def test_names_given_only_in_labelled_free_text_are_searched() -> None:
         {"resourceType": "Basic", "note": "Lisinopril Tablet; stable overnight; Encounter Summary"}
     )
     assert not verifier.findings(source, kept, "fhir")
+
+
+def test_a_patients_contacts_are_searched() -> None:
+    # Patient.contact (next of kin, emergency contacts) names relatives, their phones
+    # and addresses; the verifier read only the person resources' own elements.
+    verifier = Verifier(load_policy("safe-harbor"))
+    source = orjson.dumps(
+        {
+            "resourceType": "Patient",
+            "contact": [
+                {
+                    "name": {"family": "Brannoch", "given": ["Osric"]},
+                    "telecom": [{"system": "phone", "value": "617-555-0199"}],
+                    "address": {
+                        "line": ["9 Wren Way"],
+                        "city": "Marrowvale",
+                        "postalCode": "02139",
+                    },
+                },
+                {"name": [{"text": "Tamsin Greywick"}]},
+                # An address converted from HL7 word by word: "HOME" is a fragment
+                # (the output's "use": "home" is no finding).
+                {"address": {"line": ["2222", "HOME", "STREET"], "use": "home"}},
+            ],
+        }
+    )
+    leaked = orjson.dumps(
+        {
+            "resourceType": "Basic",
+            "note": "Osric Brannoch 617-555-0199, 9 Wren Way, Marrowvale 02139",
+        }
+    )
+    assert verifier.findings(source, leaked, "fhir") == {
+        "name": 2,
+        "phone": 1,
+        "street_address": 1,
+        "city": 1,
+        "zip": 1,
+    }
+    other = orjson.dumps({"resourceType": "Basic", "note": "Tamsin Greywick"})
+    assert verifier.findings(source, other, "fhir") == {"name": 2}
+    coded = orjson.dumps({"resourceType": "Patient", "address": [{"use": "home"}]})
+    assert not verifier.findings(source, coded, "fhir")
