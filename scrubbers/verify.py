@@ -5,8 +5,9 @@ datatype handlers or replacement code. It extracts the obvious PHI of the
 input with its own simple rules (the patient's, relatives', guarantors' and
 insured persons' names, identifiers, phones, street lines, cities, ZIP codes
 and birth dates; long numbers anywhere in a person's resource, whose type
-is told by how it starts; questionnaire answers whose question asks for a
-name, phone or address; keys and resource types not shaped like FHIR names),
+is told by how it starts; health plan and account numbers; questionnaire
+answers whose question asks for a name, phone or address; keys and resource
+types not shaped like FHIR names),
 then searches the whole output, keys included, for them as words, plus SSN and
 email patterns. A bug in the scrubber that lets a value through is
 caught here; the record then goes to quarantine, never downstream.
@@ -257,6 +258,13 @@ def _fhir_values(document: Any) -> Iterator[tuple[Kind, str]]:
                         yield Kind.PHOTO, head
         if resource_type == "QuestionnaireResponse":
             yield from _labelled_answers(item.get("item"))
+        elif resource_type in _NUMBER_RESOURCES:
+            # A health plan's member number, an account number (Safe Harbor (I), (J)).
+            kind = _NUMBER_RESOURCES[resource_type]
+            for identifier in [*_as_list(item.get("identifier")), item.get("subscriberId")]:
+                value = identifier.get("value") if isinstance(identifier, dict) else identifier
+                if isinstance(value, str):
+                    yield kind, value
         div = item.get("div")
         if isinstance(div, str) and "data:" in div:
             # A narrative printing a photo (<img src="data:image/...">, a CSS
@@ -320,6 +328,8 @@ def _person_values(
             yield Kind.ZIP, str(address.get("postalCode", ""))[:5]
 
 
+# Resources whose identifiers are the patient's numbers, by kind.
+_NUMBER_RESOURCES: Final = {"Coverage": Kind.HEALTH_PLAN_ID, "Account": Kind.ACCOUNT_NUMBER}
 # One word and no digit: a fragment of an address line.
 _FRAGMENT_LINE: Final = re.compile(r"\s*[^\W\d]+\s*")
 

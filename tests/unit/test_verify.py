@@ -512,3 +512,30 @@ def test_a_patients_contacts_are_searched() -> None:
     assert verifier.findings(source, other, "fhir") == {"name": 2}
     coded = orjson.dumps({"resourceType": "Patient", "address": [{"use": "home"}]})
     assert not verifier.findings(source, coded, "fhir")
+
+
+def test_coverage_and_account_numbers_are_searched() -> None:
+    # Health plan beneficiary and account numbers (Safe Harbor (I), (J)) live in
+    # Coverage and Account, not in a person's resource: the verifier read neither.
+    verifier = Verifier(load_policy("safe-harbor"))
+    source = orjson.dumps(
+        {
+            "resourceType": "Bundle",
+            "entry": [
+                {
+                    "resource": {
+                        "resourceType": "Coverage",
+                        "identifier": [
+                            {"type": {"coding": [{"code": "MB"}]}, "value": "88871234501"}
+                        ],
+                        "subscriberId": "QZW771234",
+                    }
+                },
+                {"resource": {"resourceType": "Account", "identifier": [{"value": "AC-5551234"}]}},
+            ],
+        }
+    )
+    leaked = orjson.dumps(
+        {"resourceType": "Basic", "note": "member 88871234501, sub QZW771234, acct AC-5551234"}
+    )
+    assert verifier.findings(source, leaked, "fhir") == {"health_plan_id": 2, "account_number": 1}
