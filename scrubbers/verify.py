@@ -5,7 +5,9 @@ datatype handlers or replacement code. It extracts the obvious PHI of the
 input with its own simple rules (the patient's, relatives', guarantors' and
 insured persons' names, identifiers, phones, street lines, cities, ZIP codes
 and birth dates; long numbers anywhere in a person's resource, whose type
-is told by how it starts; keys and resource types not shaped like FHIR names),
+is told by how it starts; health plan and account numbers; questionnaire
+answers whose question asks for a name, phone or address; keys and resource
+types not shaped like FHIR names),
 then searches the whole output, keys included, for them as words, plus SSN and
 email patterns. A bug in the scrubber that lets a value through is
 caught here; the record then goes to quarantine, never downstream.
@@ -30,6 +32,7 @@ from typing import Any, Final
 import orjson
 
 from parsers import rtf
+from parsers.fhir.types import is_resource_type
 from scrubbers.kinds import Kind
 from scrubbers.policy import Policy
 from scrubbers.target import Target
@@ -52,7 +55,8 @@ _BASE64: Final = re.compile(r"(?:[A-Za-z0-9+/]{4}|\r?\n)+(?:[A-Za-z0-9+/]{2}==|[
 _JSON_BASE64_STRING: Final = re.compile(
     r'"((?:[A-Za-z0-9+/=]|\\[rn]){' + str(_MIN_BASE64) + r',})"(?!\s*:)'
 )
-_PERSON_REFERENCE: Final = re.compile(r"(?:^|/)(?:Patient|RelatedPerson|Person)/")
+# A reference to a person's resource, conditional ("Patient?identifier=...") too.
+_PERSON_REFERENCE: Final = re.compile(r"(?:^|/)(?:Patient|RelatedPerson|Person)[/?]")
 _HL7_HEX: Final = re.compile(r"\\X((?:[0-9A-Fa-f]{2})+)\\")
 # People's resources, by the start of their type (a type name with anything after it
 # is still that person's data).
@@ -227,27 +231,22 @@ def _fhir_values(document: Any) -> Iterator[tuple[Kind, str]]:
             yield Kind.FREE_TEXT, str(resource_type)
         if isinstance(resource_type, str) and resource_type.startswith(_PERSON_TYPES):
             yield from _person_numbers(item)
-            for name in item.get("name", []) or []:
-                if isinstance(name, dict):
-                    family = name.get("family", "")
-                    for part in family if isinstance(family, list) else [family]:
-                        yield Kind.NAME, str(part)
-                    for given in name.get("given", []) or []:
-                        yield Kind.NAME, str(given)
-                    for word in str(name.get("text", "")).replace(",", " ").split():
-                        yield Kind.NAME, word
+            contacts = [c for c in _as_list(item.get("contact")) if isinstance(c, dict)]
+            # States kept in the output: a city-state's city (Wien, Berlin) is one.
+            states = {
+                str(address.get("state", "")).casefold()
+                for holder in (item, *contacts)
+                for address in _as_list(holder.get("address"))
+                if isinstance(address, dict)
+            }
+            yield from _person_values(item, states, False)
             for identifier in item.get("identifier", []) or []:
                 if isinstance(identifier, dict):
                     yield Kind.MRN, str(identifier.get("value", ""))
-            for telecom in item.get("telecom", []) or []:
-                if isinstance(telecom, dict):
-                    yield Kind.PHONE, str(telecom.get("value", ""))
-            for address in item.get("address", []) or []:
-                if isinstance(address, dict):
-                    for line in address.get("line", []) or []:
-                        yield Kind.STREET_ADDRESS, str(line)
-                    yield Kind.CITY, str(address.get("city", ""))
-                    yield Kind.ZIP, str(address.get("postalCode", ""))[:5]
+            for contact in contacts:
+                # A patient's next of kin and emergency contacts: their names,
+                # phones and addresses, as a RelatedPerson's.
+                yield from _person_values(contact, states, True)
             if isinstance(item.get("birthDate"), str):
                 yield Kind.BIRTH_DATE, item["birthDate"]
             for photo in item.get("photo", []) or []:
@@ -257,6 +256,25 @@ def _fhir_values(document: Any) -> Iterator[tuple[Kind, str]]:
                     head = "".join(photo["data"].split())[:_PHOTO_HEAD]
                     if len(head) == _PHOTO_HEAD:
                         yield Kind.PHOTO, head
+        if resource_type == "QuestionnaireResponse":
+            yield from _labelled_answers(item.get("item"))
+        elif resource_type in _NUMBER_RESOURCES:
+            # A health plan's member number, an account number (Safe Harbor (I), (J)).
+            kind = _NUMBER_RESOURCES[resource_type]
+            for identifier in [*_as_list(item.get("identifier")), item.get("subscriberId")]:
+                value = identifier.get("value") if isinstance(identifier, dict) else identifier
+                if isinstance(value, str):
+                    yield kind, value
+        div = item.get("div")
+        if isinstance(div, str) and "data:" in div:
+            # A narrative printing a photo (<img src="data:image/...">, a CSS
+            # background url(data:image/...)): its first bytes, as a person's photo.
+            for image in _IMAGE_DATA_URI.finditer(div):
+                yield Kind.PHOTO, image.group(1)
+        for key in _LABELLED_TEXT_KEYS.intersection(item):
+            written = item[key]
+            if isinstance(written, str) and ":" in written:
+                yield from _labelled_names(_markup_text(written) if key == "div" else written)
         reference = item.get("reference")
         if isinstance(reference, str) and _PERSON_REFERENCE.search(reference):
             for word in str(item.get("display", "")).replace(",", " ").split():
@@ -277,8 +295,227 @@ def _fhir_values(document: Any) -> Iterator[tuple[Kind, str]]:
                     yield from _v3_values(embedded)
 
 
+def _person_values(
+    holder: dict[str, Any], states: set[str], contact: bool
+) -> Iterator[tuple[Kind, str]]:
+    """The names, phones and addresses of a person's resource or of a patient's
+    contact (one HumanName and Address there, lists in a resource). A city that
+    is one of the ``states`` is not one. A contact's address line of one word
+    without a digit ("HOME" of "2222", "HOME", "STREET" converted from HL7) is a
+    fragment a code can spell too, not searched."""
+    for name in _as_list(holder.get("name")):
+        if isinstance(name, dict):
+            family = name.get("family", "")
+            for part in family if isinstance(family, list) else [family]:
+                yield Kind.NAME, str(part)
+            for given in name.get("given", []) or []:
+                yield Kind.NAME, str(given)
+            for word in str(name.get("text", "")).replace(",", " ").split():
+                yield Kind.NAME, word
+    for telecom in _as_list(holder.get("telecom")):
+        if isinstance(telecom, dict):
+            yield Kind.PHONE, str(telecom.get("value", ""))
+    for address in _as_list(holder.get("address")):
+        if isinstance(address, dict):
+            for line in address.get("line", []) or []:
+                if not (contact and _FRAGMENT_LINE.fullmatch(str(line))):
+                    yield Kind.STREET_ADDRESS, str(line)
+            city = str(address.get("city", ""))
+            if city.casefold() not in states:
+                yield Kind.CITY, city
+            if "city" not in address:
+                yield from _cityless_address(address)
+            yield Kind.ZIP, str(address.get("postalCode", ""))[:5]
+
+
+# Resources whose identifiers are the patient's numbers, by kind.
+_NUMBER_RESOURCES: Final = {"Coverage": Kind.HEALTH_PLAN_ID, "Account": Kind.ACCOUNT_NUMBER}
+# One word and no digit: a fragment of an address line.
+_FRAGMENT_LINE: Final = re.compile(r"\s*[^\W\d]+\s*")
+
+
+def _as_list(value: Any) -> list[Any]:
+    """An element as a list: a single object (a contact's name) as a list of one."""
+    if isinstance(value, list):
+        return value
+    return [value] if isinstance(value, dict) else []
+
+
+def _cityless_address(address: dict[str, Any]) -> Iterator[tuple[Kind, str]]:
+    """An address without a city: the town after the postal code on a line of its
+    own or after a comma ("37910 Marrowvale"), and the street, postal code and town parts
+    of its text."""
+    lines = address.get("line")
+    for index, line in enumerate(lines if isinstance(lines, list) else ()):
+        # A line of its own, or after a comma, but not the first line's street.
+        for segment in line.split(",")[0 if index else 1 :] if isinstance(line, str) else ():
+            yield from _postal_town(segment.strip(" ."))
+    text = address.get("text")
+    if not isinstance(text, str):
+        return
+    for part in _TEXT_PART.split(text):
+        segment = part.strip(" .")
+        if not any(c.isdigit() for c in segment):
+            continue
+        if _POSTAL_TOWN.fullmatch(segment):
+            yield from _postal_town(segment)
+        elif any(c.isalpha() for c in segment):
+            yield Kind.STREET_ADDRESS, segment
+
+
+def _postal_town(segment: str) -> Iterator[tuple[Kind, str]]:
+    town = _POSTAL_TOWN.fullmatch(segment)
+    if town is not None:
+        yield Kind.CITY, town.group(2)
+        yield Kind.ZIP, town.group(1)[:5]
+
+
+_TEXT_PART: Final = re.compile(r"[,;\n]")
+# A postal code, then a town ("37910 Marrowvale", "1012 AB Amsterdam").
+_POSTAL_TOWN: Final = re.compile(
+    r"(?:[A-Z]{1,2}-)?(\d{4,6}|\d{3} \d{2}|\d{4} ?[A-Z]{2})"
+    r"\s+([^\W\d_]{3,}(?:[ '.-]+[^\W\d_]+){0,3})"
+)
+
+
+def _labelled_names(text: str) -> Iterator[tuple[Kind, str]]:
+    """The words of a name a line gives after a label naming a person ("Pt: Ana
+    Reyes DOB ...", "Mother: Reyes, Ana"): two to four capitalized words, none of
+    them a resource type's name ("Patient: Encounter Summary" is a title)."""
+    for match in _LABELLED_PERSON.finditer(text):
+        value = _LABEL_VALUE_END.split(match.group(1), 1)[0].strip().rstrip(".,")
+        words = value.replace(",", " ").split() if value.count(",") <= 1 else []
+        if words and words[0].rstrip(".").casefold() in _NAME_TITLES:
+            words = words[1:]
+        if 2 <= len(words) <= 4 and all(
+            _CAPITALIZED_WORD.fullmatch(word) and not is_resource_type(word) for word in words
+        ):
+            for word in words:
+                yield Kind.NAME, word
+
+
+def _markup_text(markup: str) -> str:
+    """A narrative's text as a reader sees it: a line break for each block tag."""
+    return html.unescape(_INLINE_TAG.sub("", _BLOCK_TAG.sub("\n", markup)))
+
+
+# Free-text elements (a narrative's div) whose lines can label a person.
+_LABELLED_TEXT_KEYS: Final = frozenset(
+    {
+        "div",
+        "text",
+        "valueString",
+        "valueMarkdown",
+        "contentString",
+        "description",
+        "comment",
+        "conclusion",
+        "diagnostics",
+    }
+)
+_LABELLED_PERSON: Final = re.compile(
+    r"(?m)^[ \t*\-\u2022]*(?i:patient|patient name|pt|pt name|name of patient|mother|father"
+    r"|guardian|spouse|next of kin|emergency contact|subscriber|policy ?holder|guarantor)"
+    r"[ \t]*:[ \t]*([^\n(\[;:]{3,100})"
+)
+_LABEL_VALUE_END: Final = re.compile(
+    r"\s+(?:DOB|D\.O\.B\.|DOD|MRN|SSN|ID|Age|Sex|Gender|Born|Tel|Phone)\b|\s+[-\u2013\u2014|/]\s"
+)
+_CAPITALIZED_WORD: Final = re.compile(r"[A-Z][a-z]+(?:['-][A-Z]?[a-z]+)*|[A-Z]{2,}")
+_NAME_TITLES: Final = frozenset({"mr", "mrs", "ms", "miss", "dr"})
+_BLOCK_TAG: Final = re.compile(
+    r"<\s*/?\s*(?:address|article|blockquote|br|caption|dd|div|dl|dt|footer|h[1-6]|header|hr"
+    r"|li|ol|p|pre|section|table|tbody|td|tfoot|th|thead|tr|ul|img|col|colgroup)\b[^<>]{0,4000}>",
+    re.IGNORECASE,
+)
+_INLINE_TAG: Final = re.compile(r"<[^<>]{0,4000}>")
+
+
+def _labelled_answers(items: Any) -> Iterator[tuple[Kind, str]]:
+    """A questionnaire's string answers whose question (its text, else its linkId)
+    asks for a person's name, phone number, street address, city or ZIP code."""
+    stack = [items]
+    while stack:
+        node = stack.pop()
+        if not isinstance(node, list):
+            continue
+        for item in node:
+            if not isinstance(item, dict):
+                continue
+            stack.append(item.get("item"))
+            answers = item.get("answer")
+            if not isinstance(answers, list):
+                continue
+            label = item.get("text")
+            if isinstance(label, str) and label.strip():
+                kind = _answer_label_kind(label)
+            else:  # a linkId: camelCase, hyphens and underscores as word breaks
+                link_id = item.get("linkId")
+                kind = _answer_label_kind(
+                    _LABEL_CAMEL.sub(" ", link_id).replace("-", " ").replace("_", " ")
+                    if isinstance(link_id, str)
+                    else None
+                )
+            for answer in answers:
+                if not isinstance(answer, dict):
+                    continue
+                stack.append(answer.get("item"))
+                value = answer.get("valueString")
+                if kind is None or not isinstance(value, str):
+                    continue
+                if kind is Kind.NAME:
+                    for word in value.replace(",", " ").split():
+                        yield kind, word
+                else:
+                    yield kind, value[:5] if kind is Kind.ZIP else value
+
+
+def _answer_label_kind(label: Any) -> Kind | None:
+    """What a question's text or linkId words ("Patient name", "last name", "mobile")
+    ask for."""
+    if not isinstance(label, str) or len(label) > 80:
+        return None
+    text = " ".join(label.casefold().split()).rstrip("?:*.# ").replace("\u2019", "'")
+    return next((kind for pattern, kind in _ANSWER_LABELS if pattern.fullmatch(text)), None)
+
+
+_LABEL_CAMEL: Final = re.compile(r"(?<=[a-z])(?=[A-Z])")
+_LABEL_PERSON: Final = (
+    r"(?:(?:what is |enter )?(?:your|the patient'?s|patient'?s?|mother'?s|father'?s|child'?s"
+    r"|spouse'?s|partner'?s|guardian'?s|(?:emergency )?contact'?s?) )?"
+)
+_ANSWER_LABELS: Final = (
+    (
+        re.compile(
+            _LABEL_PERSON + r"(?:(?:first|last|middle|given|family|full|maiden|legal|preferred) )*"
+            r"(?:name|surname)"
+        ),
+        Kind.NAME,
+    ),
+    (
+        re.compile(
+            _LABEL_PERSON + r"(?:(?:home|work|mobile|cell) )*(?:phone|telephone)(?: number| no)?"
+            r"|(?:(?:home|work|mobile|cell) )*tel(?: number| no)?|(?:mobile|cell)(?: number| no)?"
+        ),
+        Kind.PHONE,
+    ),
+    (
+        re.compile(
+            _LABEL_PERSON + r"(?:(?:home|street|mailing|postal|current) )*address(?: line ?\d?)?"
+        ),
+        Kind.STREET_ADDRESS,
+    ),
+    (re.compile(_LABEL_PERSON + r"(?:city|town)"), Kind.CITY),
+    (re.compile(_LABEL_PERSON + r"(?:zip|zip code|postal code|postcode)"), Kind.ZIP),
+)
+
+
 # How much of a person's photo (base64) is searched in the output.
 _PHOTO_HEAD: Final = 96
+# An image data URI in markup: the first _PHOTO_HEAD characters of its base64.
+_IMAGE_DATA_URI: Final = re.compile(
+    r"(?i)data:image/[\w.+-]{1,40}(?:;[\w=.+-]{1,40})*,([A-Za-z0-9+/]{" + str(_PHOTO_HEAD) + "})"
+)
 # Documents carried base64-encoded in the input (attachments, Binary): a FHIR JSON
 # resource or an HL7 v3 (CDA) document has PHI of its own, named nowhere else.
 _MIN_EMBEDDED: Final = 24
@@ -513,6 +750,7 @@ class Verifier:
     def findings(self, source: bytes, output: bytes, fmt: str) -> Counter[str]:
         """Kinds (and counts) of input PHI found in the output; empty when clean."""
         found: Counter[str] = Counter()
+        document: Any = None
         if fmt == "hl7v2":
             text = output.decode("utf-8", "replace")
             message = source.decode("utf-8", "replace").lstrip("\ufeff\x0b")
@@ -577,7 +815,8 @@ class Verifier:
                         phones.update(_phone_digits(value))
                     continue
             if _occurs(term, folded):
-                found[kind.value] += 1
+                if document is None or not _only_as_structure(value, text, document):
+                    found[kind.value] += 1
             elif kind is Kind.PHONE:
                 phones.update(_phone_digits(value))
         if (
@@ -612,6 +851,34 @@ _SPACED_DIGITS: Final = re.compile(r"\d[ .\-]\d[ .\-]\d[ .\-]\d[ .\-]\d")
 _DIGIT_GAP: Final = re.compile(
     r"(?<=[0-9])[ .()/\-\u00a0\u2010-\u2015\u2212]{1,3}(?=[0-9(])"
 )  # ASCII and Unicode dashes, no-break spaces
+
+
+def _only_as_structure(value: str, text: str, source: Any) -> bool:
+    """Whether the word ``value`` occurs in the output ``text`` only as JSON keys the
+    input has too, spelled otherwise, or in a capitalized replacement token (a given
+    name "Name", a surname "Link": the output's "name" and "link" keys, its "[NAME]"
+    placeholders and "NAME-5D5EBEAC758E7F9A92AC" pseudonyms, are not the person).
+    A key spelled as the value is (a surname made a key) still counts."""
+    if not _ELEMENT_NAME.fullmatch(value):
+        return False
+    folded = value.casefold()
+    keys = {key for key in _keys(source) if key.casefold() == folded and key != value}
+    parts = [f'"{re.escape(key)}"(?=\\s*:)' for key in sorted(keys)]
+    parts.append(r"\[[A-Z][A-Z_]*\]|(?<![\w-])[A-Z][A-Z_]*-[0-9A-F]{8,}(?![\w-])")
+    return not _occurs(folded, re.sub("|".join(parts), " ", text).casefold())
+
+
+def _keys(document: Any) -> set[str]:
+    found: set[str] = set()
+    stack = [document]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            found.update(item)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return found
 
 
 def _phone_digits(value: str) -> list[str]:

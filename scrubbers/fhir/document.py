@@ -63,11 +63,21 @@ def reference_type(reference: Any, declared: Any) -> str:
     """The resource type a Reference points to: its ``type``, else its URL's type."""
     if isinstance(declared, str) and declared:
         return declared.rsplit("/", 1)[-1]
+    if isinstance(reference, str) and "?" in reference:
+        # A conditional reference ("RelatedPerson?identifier=...", absolute too):
+        # its type is the last path segment before the query.
+        conditional = _CONDITIONAL_TYPE.search(reference.split("?", 1)[0])
+        if conditional is not None:
+            return conditional.group(1)
     if isinstance(reference, str) and "/" in reference:  # a type is written "Type/id"
         match = REFERENCE.search(reference)
         if match is not None:
             return match.group("type")
     return ""
+
+
+# The resource type a conditional reference names before its query.
+_CONDITIONAL_TYPE: Final = re.compile(r"(?:^|/)([A-Z][A-Za-z]{1,63})$")
 
 
 def patient_path(reference: str) -> str:

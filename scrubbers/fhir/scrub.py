@@ -177,6 +177,8 @@ _LAYOUT_ATTRIBUTES: Final = frozenset(
     | {"width", "height", "align", "valign", "border", "cellpadding", "cellspacing", "scope"}
 )
 _COMMENT: Final = re.compile(r"<!--.*?-->", re.DOTALL)
+# A data URI in a style attribute's url(...), up to its quote (or &quot;) or ")".
+_STYLE_DATA_URI: Final = re.compile(r"(?i)data:[^'\"\s)&]*")
 # A link to a person resource followed by a quoted name: IG-publisher narratives
 # print the referenced resource's name that way (<a href="Patient-x.html">Patient/x</a>
 # &quot; DOE&quot;).
@@ -919,7 +921,10 @@ class FHIRScrubber:
             value = result
         if model is None and kind_of in self._handlers:
             model = kind_of
-        self._object(value, model, path, role, walk, skip=_HANDLED.get(kind_of or "", frozenset()))
+        skip = _HANDLED.get(kind_of or "", frozenset())
+        if kind_of == "Extension":
+            skip = _ruled_extension_values(value)
+        self._object(value, model, path, role, walk, skip=skip)
         return value if value else _REMOVE
 
     def _primitive(
@@ -1025,6 +1030,12 @@ class FHIRScrubber:
         }
         if isinstance(address.get("line"), str):
             address["line"] = [address["line"]]  # invalid but seen: one line
+        written = address.get("line")
+        if isinstance(written, list) and not isinstance(address.get("city"), str):
+            # No city, the postal code and town on a line of their own or after a
+            # comma ("37910 Marrowvale", as Nordic and continental addresses are written).
+            for segment in _town_segments(written):
+                self._postal_town(segment, role, f"{path}.line", walk)
         if isinstance(address.get("line"), list):
             lines = []
             for line in address["line"]:
@@ -1069,6 +1080,7 @@ class FHIRScrubber:
             segment = written.strip(" .")
             if not segment:
                 continue
+            self._postal_town(segment, role, path, walk)
             zip_part = _STATE_ZIP.fullmatch(segment)
             if zip_part is not None:
                 kind, value = Kind.ZIP, zip_part.group(1)
@@ -1080,6 +1092,18 @@ class FHIRScrubber:
                 continue
             if value != text:
                 self._apply(value, kind, role, path, "Address", walk)
+
+    def _postal_town(self, line: Any, role: Role, path: str, walk: _Walk) -> None:
+        """A line or text part ``<postal code> <town>`` ("37910 Marrowvale", "1012 AB
+        Amsterdam"): the town and the postal code are taught to the free text as a
+        city and a ZIP code (the line as a whole is a street line, removed)."""
+        if not isinstance(line, str) or not any(c.isdigit() for c in line):
+            return
+        match = _POSTAL_TOWN.fullmatch(line.strip(" ."))
+        if match is None or match.group("town").casefold() in _COUNTRY_WORDS:
+            return
+        self._apply(match.group("town"), Kind.CITY, role, path, "Address", walk)
+        self._apply(match.group("postal"), Kind.ZIP, role, path, "Address", walk)
 
     def _part_extensions(
         self,
@@ -1255,12 +1279,26 @@ class FHIRScrubber:
             answers = item.get("answer")
             if not isinstance(answers, list):
                 continue
-            kind = answer_kind(item.get("text"))
-            if kind is None:
-                continue
+            text = item.get("text")
+            link_id = item.get("linkId")
+            if isinstance(text, str) and text.strip():
+                label = text
+                kind = _question_kind(text)
+            else:
+                # No question text (a form app that sends linkIds only): the linkId
+                # says what the answer is ("last-name", "patientName", "mobile").
+                label = _key_words(link_id) if isinstance(link_id, str) else ""
+                kind = _key_label_kind(link_id) if isinstance(link_id, str) else None
+            # A question naming a person ("Mother", "Emergency contact"): an answer
+            # that reads as a name is that person's, as after the label in a note.
+            person = _person_label(label) if kind is None else None
             for answer in answers:
-                if isinstance(answer, dict) and isinstance(answer.get("valueString"), str):
+                if not isinstance(answer, dict) or not isinstance(answer.get("valueString"), str):
+                    continue
+                if kind is not None:
                     self._labelled_value(answer, kind, path, walk)
+                elif person and _reads_as_name(answer["valueString"]):
+                    self._labelled_value(answer, Kind.NAME, path, walk)
 
     def _labelled_parameters(self, parameters: Any, walk: _Walk) -> None:
         """Operation parameters named like a search parameter or a PHI label
@@ -1737,6 +1775,13 @@ class FHIRScrubber:
 
     def _scrub_attribute(self, match: re.Match[str], walk: _Walk) -> str:
         if match.group(2).lower() in _LAYOUT_ATTRIBUTES:
+            if match.group(2).lower() == "style" and "data:" in match.group(4).lower():
+                # A photo as a CSS background (url(data:image/jpeg;base64,...)): its
+                # data URIs follow the photo rule like an <img src>; the layout stays.
+                style = _STYLE_DATA_URI.sub(
+                    lambda m: self._data_uri(m.group(), walk), match.group(4)
+                )
+                return match.group(1) + style + match.group(5)
             return match.group(0)
         reference = REFERENCE.fullmatch(match.group(4))
         if (
@@ -2014,7 +2059,46 @@ def _parameter_kind(name: str) -> Kind | None:
     kind = rules.PHI_SEARCH_PARAMETERS.get(name.strip().lower())
     if kind is not None:
         return kind
-    return answer_kind(_CAMEL_BREAK.sub(" ", name).replace("-", " ").replace("_", " "))
+    return _key_label_kind(name)
+
+
+def _key_label_kind(key: str) -> Kind | None:
+    """The kind of PHI a key-shaped label names (a parameter's name, a linkId): its
+    camelCase, hyphens and underscores read as words (``postalCode``, ``member_id``,
+    ``last-name``); a bare ``mobile`` or ``cell`` is a phone number there."""
+    if len(key) > 80:
+        return None
+    return _question_kind(_key_words(key))
+
+
+def _question_kind(label: str) -> Kind | None:
+    """The kind of PHI a question's label names (``answer_kind``); a bare "Mobile",
+    "Cell" or "Tel" ("Home tel", "Tel no") is a phone number there."""
+    kind = answer_kind(label)
+    if kind is None and len(label) <= 80:
+        text = " ".join(label.casefold().split()).rstrip("?:*.# ")
+        if _PHONE_WORDS.fullmatch(text):
+            return Kind.PHONE
+    return kind
+
+
+def _key_words(key: str) -> str:
+    """A key-shaped label as words: camelCase, hyphens and underscores as spaces."""
+    return _CAMEL_BREAK.sub(" ", key).replace("-", " ").replace("_", " ")
+
+
+def _person_label(label: str) -> bool:
+    """Whether a question's label names a person ("Mother", "Emergency contact:")."""
+    text = " ".join(label.casefold().split()).rstrip("?:*.# ").rstrip(" ('s")
+    return len(text) <= 40 and text in _PERSON_LABELS
+
+
+# Labels that name a phone number by a word answer_kind does not read as one
+# (a form field "mobile", "Tel no").
+_PHONE_WORDS: Final = re.compile(
+    r"(?:(?:home|work|mobile|cell) )*(?:tel|telephone|phone|cellphone)(?: number| no)?"
+    r"|(?:mobile|cell)(?: number| no)?"
+)
 
 
 # A search parameter written in text: after "?", "&", whitespace or at the start.
@@ -2068,6 +2152,24 @@ _HANDLED: Final[dict[str, frozenset[str]]] = {
     "Age": frozenset({"value", "comparator", "unit", "system", "code"}),
 }
 _UCUM: Final = "http://unitsofmeasure.org"
+_NO_SKIP: Final[frozenset[str]] = frozenset()
+_SKIP_VALUE_STRING: Final = frozenset({"valueString"})
+_SKIP_VALUE_DATE_TIME: Final = frozenset({"valueDateTime"})
+
+
+def _ruled_extension_values(extension: dict[str, Any]) -> frozenset[str]:
+    """The value an extension's URL rule already handled (FHIRScrubber._extension):
+    not walked again (a birth time shifted twice no longer matched birthDate)."""
+    url = extension.get("url")
+    if not isinstance(url, str):
+        return _NO_SKIP
+    if url == rules.EXT_BIRTH_TIME:
+        return _SKIP_VALUE_DATE_TIME
+    if url == rules.EXT_MOTHERS_MAIDEN_NAME or url in rules.ID_EXTENSIONS:
+        return _SKIP_VALUE_STRING
+    return _NO_SKIP
+
+
 _RESOURCE_SKIP: Final = frozenset({"resourceType", "id", "meta", "contained"})
 # Meta elements and a tag's Coding elements _resource handles itself (or keeps).
 _META_SKIP: Final = frozenset({"source", "security", "tag", "profile", "versionId"})
@@ -2184,6 +2286,21 @@ _ADDRESS_TEXT_SPLIT: Final = re.compile(r"[,;\n]")
 _STATE_ZIP: Final = re.compile(r"(?:[A-Za-z]{2,}\.?\s+)+(\d{5}(?:-\d{4})?)")
 # A city: one to four words of letters, the first capitalized, four letters at least.
 _PLACE_WORDS: Final = re.compile(r"(?=[^\W\d_]{4})[^\W\d_][^\W\d_'.\-]*(?:[ '.\-]+[^\W\d_]+){0,3}")
+
+
+def _town_segments(lines: list[Any]) -> Iterator[str]:
+    """The parts of an address's lines that may be "<postal code> <town>": every
+    comma-separated part but the first line's first (its street: "12345 Main St")."""
+    for index, line in enumerate(lines):
+        if isinstance(line, str):
+            yield from line.split(",")[0 if index else 1 :]
+
+
+# A postal code, then a town ("37910 Marrowvale", "1012 AB Amsterdam", "SE-111 20 Kiruna").
+_POSTAL_TOWN: Final = re.compile(
+    r"(?:[A-Z]{1,2}-)?(?P<postal>\d{4,6}|\d{3} \d{2}|\d{4} ?[A-Z]{2})"
+    r"\s+(?P<town>[^\W\d_]{3,}(?:[ '.\-]+[^\W\d_]+){0,3})"
+)
 _COUNTRY_WORDS: Final = frozenset(
     {"usa", "united states", "united states of america", "america", "canada", "united kingdom"}
 )

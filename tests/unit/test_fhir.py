@@ -1132,6 +1132,51 @@ def test_questionnaire_answers_take_the_kind_their_question_names(
     assert out["item"][5]["answer"][0]["valueString"] == "Lisinopril"  # not a person's name
 
 
+def test_questionnaire_answers_without_question_text_take_the_kind_their_link_id_names(
+    safe_harbor: FHIRScrubber,
+) -> None:
+    # A form app that sends no item text (hold-out round 10): the linkId alone says
+    # what the answer is ("last-name", "patientName", "mobile"), camelCase, hyphens
+    # and underscores read as words (an empty text is none). An item with text goes
+    # by its text.
+    def item(link: str, value: str, text: str | None = None) -> dict[str, Any]:
+        found: dict[str, Any] = {"linkId": link, "answer": [{"valueString": value}]}
+        if text is not None:
+            found["text"] = text
+        return found
+
+    response = {
+        "resourceType": "QuestionnaireResponse",
+        "id": "qr-link",
+        "status": "completed",
+        "item": [
+            item("last-name", "Quillfeather"),
+            item("first_name", "Zephyrina", text=""),
+            item("patientName", "Osric Brannoch"),
+            item("mobile", "16175550142"),
+            item("home-address", "42 Lantern Row"),
+            item("med-name", "Lisinopril"),
+            item("name", "Aspirin", text="Medication name"),
+            item("notes", "Zephyrina called; Osric Brannoch drove"),
+            item("q9", "12490834", text="Home tel:"),
+        ],
+    }
+    out = scrub(safe_harbor, response)
+    text = orjson.dumps(out).decode()
+    for value in (
+        "Quillfeather",
+        "Zephyrina",
+        "Osric",
+        "Brannoch",
+        "5550142",
+        "Lantern",
+        "12490834",
+    ):
+        assert value not in text, value
+    assert out["item"][5]["answer"][0]["valueString"] == "Lisinopril"
+    assert out["item"][6]["answer"][0]["valueString"] == "Aspirin"  # its text says what it is
+
+
 def test_name_part_extensions_are_names(safe_harbor: FHIRScrubber) -> None:
     """National profiles carry name parts in extensions of HumanName and of its
     elements: FR Core's birth list of given names, no-basis' middle name, the
@@ -2573,3 +2618,168 @@ def test_prior_authorization_numbers_are_identifiers(
     for step in where:
         value = value[step]
     assert isinstance(value, str) and value.startswith("ID-")
+
+
+def test_a_postal_code_and_town_line_teaches_the_town(safe_harbor: FHIRScrubber) -> None:
+    """Hold-out round 10 (a Finnish address): no city element, the last line
+    "37910 Marrowvale" holding the postal code and the town, and the town again in a
+    municipality code's display. The line was removed, the town kept elsewhere.
+    A "<postal code> <town>" line of an address without a city (after a comma on
+    its first line: "Wrenkatu 9, 20100 Ashdown"), or such a part of Address.text,
+    teaches the town as a city."""
+    patient = {
+        "resourceType": "Patient",
+        "id": "p-town",
+        "extension": [
+            {
+                "url": "https://example.org/fhir/municipality",
+                "valueCoding": {"system": "urn:oid:1.2.3", "code": "020", "display": "Marrowvale"},
+            }
+        ],
+        "address": [
+            {"line": ["Lanternkatu 1", "37910 Marrowvale"]},
+            {"text": "Brightkatu 5, 00140 Oakhollow"},
+            {"line": ["Wrenkatu 9, 20100 Ashdown"]},
+        ],
+    }
+    note = {
+        "resourceType": "Observation",
+        "id": "o-town",
+        "status": "final",
+        "code": {"text": "Social history"},
+        "subject": {"reference": "Patient/p-town"},
+        "valueString": "Moved from Oakhollow to Marrowvale, then Ashdown; 37910 is her postal code.",
+    }
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [{"resource": patient}, {"resource": note}],
+    }
+    out = scrub(safe_harbor, bundle)
+    text = orjson.dumps(out).decode()
+    for value in ("Marrowvale", "Oakhollow", "Ashdown", "37910", "Lanternkatu"):
+        assert value not in text, value
+    assert "postal code" in out["entry"][1]["resource"]["valueString"]
+
+
+def test_a_birth_time_is_shifted_once_like_the_birth_date() -> None:
+    """Under date_shift the birth-time extension was shifted twice (as the
+    extension's birth date, then again as a dateTime), so it no longer matched
+    birthDate. An extension value a URL rule handles is not walked again."""
+    patient = {
+        **PATIENT,
+        "_birthDate": {
+            "extension": [
+                {
+                    "url": "http://hl7.org/fhir/StructureDefinition/patient-birthTime",
+                    "valueDateTime": "1961-06-15T08:28:17+01:00",
+                }
+            ]
+        },
+        "extension": [
+            {
+                "url": "http://hl7.org/fhir/StructureDefinition/patient-mothersMaidenName",
+                "valueString": "Oakhollow",
+            }
+        ],
+    }
+    out = scrub(make("pseudonymized"), patient)
+    shifted = out["birthDate"]
+    assert shifted != "1961-06-15"
+    birth_time = out["_birthDate"]["extension"][0]["valueDateTime"]
+    assert birth_time.startswith(shifted + "T08:28:17"), (shifted, birth_time)
+    assert "Oakhollow" not in orjson.dumps(out).decode()
+
+
+def test_a_photo_in_a_narrative_style_url_follows_the_photo_rule(
+    safe_harbor: FHIRScrubber,
+) -> None:
+    """A photo as a CSS background (style="background:url(data:image/...)") was kept:
+    style is a layout attribute. Its data URIs follow the photo (or attachment)
+    rule like an <img src>; the rest of the style stays. The verifier reads image
+    data URIs anywhere in a narrative, with no Patient.photo to compare with."""
+    image = base64.b64encode(b"\xff\xd8\xff\xe0JFIF" + bytes(range(256)) * 2).decode()
+    div = (
+        '<div xmlns="http://www.w3.org/1999/xhtml"><div style="width:90px;'
+        f"background-image:url('data:image/jpeg;base64,{image}')\"></div>"
+        f'<span style="background:url(&quot;data:image/jpeg;base64,{image}&quot;) no-repeat">'
+        "x</span></div>"
+    )
+    patient = {
+        "resourceType": "Patient",
+        "id": "p-style",
+        "text": {"status": "generated", "div": div},
+    }
+    out = scrub(safe_harbor, patient)
+    written = out["text"]["div"]
+    assert image[:40] not in written
+    assert "width:90px;background-image:url('data:,')" in written
+    assert "url(&quot;data:,&quot;) no-repeat" in written
+    leaked = orjson.dumps({"resourceType": "Patient", "text": patient["text"]})
+    findings = Verifier(load_policy("safe-harbor")).findings(orjson.dumps(patient), leaked, "fhir")
+    assert findings["photo"] == 1
+    assert not Verifier(load_policy("safe-harbor")).findings(
+        orjson.dumps(patient), orjson.dumps(out), "fhir"
+    )
+
+
+def test_displays_of_conditional_references_to_people_are_their_names(
+    safe_harbor: FHIRScrubber,
+) -> None:
+    """A conditional reference ("RelatedPerson?identifier=...") says the type it points
+    to before its query: its display was free text, so a relative's or the
+    patient's name outside subject/patient was kept (hold-out round 10 showed a
+    conditional Practitioner reference with a display)."""
+    allergy = {
+        "resourceType": "AllergyIntolerance",
+        "id": "a-cond",
+        "patient": {"reference": "Patient/p1"},
+        "asserter": {
+            "reference": "RelatedPerson?identifier=http://example.org/rp|77",
+            "display": "Osric Brannoch",
+        },
+        "recorder": {
+            "reference": "https://ehr.example.org/fhir/Practitioner?identifier=http://example.org/npi|5",
+            "display": "Tamsin Greywick",
+        },
+        "note": [{"text": "Osric Brannoch reported the reaction"}],
+    }
+    out = scrub(safe_harbor, allergy)
+    text = orjson.dumps(out).decode()
+    for value in ("Osric", "Brannoch", "Tamsin", "Greywick"):
+        assert value not in text, value
+    assert out["recorder"]["display"].startswith("PROVIDER-")
+    leaked = orjson.dumps({"resourceType": "Basic", "note": "Osric Brannoch"})
+    findings = Verifier(load_policy("safe-harbor")).findings(orjson.dumps(allergy), leaked, "fhir")
+    assert findings == {"name": 2}
+
+
+def test_an_answer_to_a_question_naming_a_person_is_a_name_when_it_reads_as_one(
+    safe_harbor: FHIRScrubber,
+) -> None:
+    """A form asks "Mother", "Emergency contact", "Guardian:" (or a linkId
+    "emergency-contact"): an answer of two to five capitalized words is that
+    person's name, as after the same label in a note; "Same as patient" is not."""
+
+    def item(link: str, value: str, text: str | None = None) -> dict[str, Any]:
+        found: dict[str, Any] = {"linkId": link, "answer": [{"valueString": value}]}
+        if text is not None:
+            found["text"] = text
+        return found
+
+    response = {
+        "resourceType": "QuestionnaireResponse",
+        "id": "qr-person",
+        "status": "completed",
+        "item": [
+            item("1", "Osric Brannoch", text="Mother"),
+            item("emergency-contact", "Tamsin Greywick"),
+            item("3", "Same as patient", text="Guardian:"),
+            item("4", "Osric called about Tamsin", text="Notes"),
+        ],
+    }
+    out = scrub(safe_harbor, response)
+    text = orjson.dumps(out).decode()
+    for value in ("Osric", "Brannoch", "Tamsin", "Greywick"):
+        assert value not in text, value
+    assert out["item"][2]["answer"][0]["valueString"] == "Same as patient"

@@ -330,3 +330,212 @@ def test_many_values_are_searched_by_their_words_with_the_same_answers() -> None
         assert verifier.findings(source.encode(), output.encode(), "hl7v2")[kind] >= 1, leak
     glued = clean.replace("nothing to see", "seen:FENWICKE117x")  # not a whole word
     assert verifier.findings(source.encode(), glued.encode(), "hl7v2") == {}
+
+
+def test_questionnaire_answers_labelled_as_phi_are_searched() -> None:
+    # Hold-out round 10: a form app sending linkIds only ("last-name", "patientName",
+    # "mobile"); a question's text says the same ("Patient name", "Home address").
+    verifier = Verifier(load_policy("safe-harbor"))
+
+    def item(link: str, value: str, text: str | None = None) -> dict[str, object]:
+        found: dict[str, object] = {"linkId": link, "answer": [{"valueString": value}]}
+        if text is not None:
+            found["text"] = text
+        return found
+
+    source = orjson.dumps(
+        {
+            "resourceType": "QuestionnaireResponse",
+            "item": [
+                item("last-name", "Quillfeather"),
+                {"linkId": "g", "item": [item("patientName", "Zephyrina Oakhollow", text=" ")]},
+                item("mobile", "16175550142"),
+                item("q4", "42 Lantern Row", text="Home address"),
+                item("name", "Aspirin", text="Medication name"),
+                item("med-name", "Lisinopril"),
+            ],
+        }
+    )
+    leaked = orjson.dumps(
+        {
+            "resourceType": "QuestionnaireResponse",
+            "note": "Quillfeather; Zephyrina Oakhollow; (617) 555-0142; 42 Lantern Row",
+        }
+    )
+    assert verifier.findings(source, leaked, "fhir") == {
+        "name": 3,
+        "phone": 1,
+        "street_address": 1,
+    }
+    kept = orjson.dumps(
+        {"resourceType": "QuestionnaireResponse", "note": "Aspirin, then Lisinopril"}
+    )
+    assert not verifier.findings(source, kept, "fhir")
+
+
+def test_a_city_that_is_its_own_state_is_not_a_finding() -> None:
+    # Wien, Berlin, Hamburg: a city-state's city is its state, which Safe Harbor keeps.
+    verifier = Verifier(load_policy("safe-harbor"))
+    source = orjson.dumps(
+        {
+            "resourceType": "Patient",
+            "address": [
+                {"city": "Wien", "state": "Wien"},
+                {"city": "Brookvale", "state": "MA"},
+            ],
+            "contact": [{"address": {"city": "Wien", "postalCode": "1220"}}],
+        }
+    )
+    kept = orjson.dumps({"resourceType": "Patient", "address": [{"state": "Wien"}]})
+    assert not verifier.findings(source, kept, "fhir")
+    leaked = orjson.dumps({"resourceType": "Patient", "address": [{"state": "Brookvale"}]})
+    assert verifier.findings(source, leaked, "fhir") == {"city": 1}
+
+
+def test_a_name_spelled_like_an_element_name_is_not_found_in_keys() -> None:
+    # A given name "Name" (or a surname "Link") is not the output's "name" key nor its
+    # "[NAME]" placeholder or "NAME-..." pseudonym; the same name as a value, or as
+    # a key spelled as the name is, still is a finding.
+    verifier = Verifier(load_policy("safe-harbor"))
+    source = orjson.dumps(
+        {"resourceType": "Patient", "name": [{"family": "Link", "given": ["Name"]}], "link": []}
+    )
+    structure = orjson.dumps({"resourceType": "Patient", "name": [{"given": ["[NAME]"]}]})
+    assert not verifier.findings(source, structure, "fhir")
+    pseudonym = orjson.dumps(
+        {"resourceType": "Patient", "name": [{"given": ["NAME-5D5EBEAC758E"]}]}
+    )
+    assert not verifier.findings(source, pseudonym, "fhir")
+    as_value = orjson.dumps({"resourceType": "Patient", "name": [{"text": "Name"}]})
+    assert verifier.findings(source, as_value, "fhir") == {"name": 1}
+    as_key = orjson.dumps({"resourceType": "Basic", "Link": True})
+    assert verifier.findings(source, as_key, "fhir") == {"name": 1}
+
+
+def test_towns_and_streets_of_addresses_without_a_city_are_searched() -> None:
+    # No city element: the town is on the last line after its postal code
+    # ("37910 Marrowvale", hold-out round 10), or a part of Address.text.
+    verifier = Verifier(load_policy("safe-harbor"))
+    source = orjson.dumps(
+        {
+            "resourceType": "Patient",
+            "address": [
+                {"line": ["Lanternkatu 1", "37910 Marrowvale"]},
+                {"text": "Brightkatu 5, 00140 Oakhollow"},
+                {"line": ["12345 Main St"]},
+                {"line": ["Wrenkatu 9, 20100 Ashdown"]},
+            ],
+        }
+    )
+    leaked = orjson.dumps(
+        {"resourceType": "Patient", "note": "Marrowvale, Oakhollow, Ashdown, Brightkatu 5, 00140"}
+    )
+    assert verifier.findings(source, leaked, "fhir") == {"city": 3, "street_address": 1, "zip": 1}
+    # The first line's street is no town: "Main St" is not searched on its own.
+    assert not verifier.findings(source, orjson.dumps({"note": "Main St"}), "fhir")
+    assert not verifier.findings(source, orjson.dumps({"resourceType": "Patient"}), "fhir")
+
+
+def test_names_given_only_in_labelled_free_text_are_searched() -> None:
+    # A note or narrative line labelling a person ("Pt: ...", "<b>Mother:</b> ...")
+    # names someone no structured field does: the verifier reads it too.
+    verifier = Verifier(load_policy("safe-harbor"))
+    source = orjson.dumps(
+        {
+            "resourceType": "Bundle",
+            "entry": [
+                {
+                    "resource": {
+                        "resourceType": "Observation",
+                        "valueString": "Pt: Zephyrina Quillfeather DOB 1961-06-15",
+                        "note": [{"text": "Name: Lisinopril Tablet\nPatient: stable overnight"}],
+                    }
+                },
+                {
+                    "resource": {
+                        "resourceType": "Composition",
+                        "text": {
+                            "div": '<div xmlns="http://www.w3.org/1999/xhtml"><p><b>Mother:'
+                            "</b> Brannoch, Osric</p><p>Patient: Encounter Summary</p></div>"
+                        },
+                    }
+                },
+            ],
+        }
+    )
+    leaked = orjson.dumps({"resourceType": "Basic", "note": "Quillfeather and Osric Brannoch"})
+    assert verifier.findings(source, leaked, "fhir") == {"name": 3}
+    kept = orjson.dumps(
+        {"resourceType": "Basic", "note": "Lisinopril Tablet; stable overnight; Encounter Summary"}
+    )
+    assert not verifier.findings(source, kept, "fhir")
+
+
+def test_a_patients_contacts_are_searched() -> None:
+    # Patient.contact (next of kin, emergency contacts) names relatives, their phones
+    # and addresses; the verifier read only the person resources' own elements.
+    verifier = Verifier(load_policy("safe-harbor"))
+    source = orjson.dumps(
+        {
+            "resourceType": "Patient",
+            "contact": [
+                {
+                    "name": {"family": "Brannoch", "given": ["Osric"]},
+                    "telecom": [{"system": "phone", "value": "617-555-0199"}],
+                    "address": {
+                        "line": ["9 Wren Way"],
+                        "city": "Marrowvale",
+                        "postalCode": "02139",
+                    },
+                },
+                {"name": [{"text": "Tamsin Greywick"}]},
+                # An address converted from HL7 word by word: "HOME" is a fragment
+                # (the output's "use": "home" is no finding).
+                {"address": {"line": ["2222", "HOME", "STREET"], "use": "home"}},
+            ],
+        }
+    )
+    leaked = orjson.dumps(
+        {
+            "resourceType": "Basic",
+            "note": "Osric Brannoch 617-555-0199, 9 Wren Way, Marrowvale 02139",
+        }
+    )
+    assert verifier.findings(source, leaked, "fhir") == {
+        "name": 2,
+        "phone": 1,
+        "street_address": 1,
+        "city": 1,
+        "zip": 1,
+    }
+    other = orjson.dumps({"resourceType": "Basic", "note": "Tamsin Greywick"})
+    assert verifier.findings(source, other, "fhir") == {"name": 2}
+    coded = orjson.dumps({"resourceType": "Patient", "address": [{"use": "home"}]})
+    assert not verifier.findings(source, coded, "fhir")
+
+
+def test_coverage_and_account_numbers_are_searched() -> None:
+    # Health plan beneficiary and account numbers (Safe Harbor (I), (J)) live in
+    # Coverage and Account, not in a person's resource: the verifier read neither.
+    verifier = Verifier(load_policy("safe-harbor"))
+    source = orjson.dumps(
+        {
+            "resourceType": "Bundle",
+            "entry": [
+                {
+                    "resource": {
+                        "resourceType": "Coverage",
+                        "identifier": [
+                            {"type": {"coding": [{"code": "MB"}]}, "value": "88871234501"}
+                        ],
+                        "subscriberId": "QZW771234",
+                    }
+                },
+                {"resource": {"resourceType": "Account", "identifier": [{"value": "AC-5551234"}]}},
+            ],
+        }
+    )
+    leaked = orjson.dumps(
+        {"resourceType": "Basic", "note": "member 88871234501, sub QZW771234, acct AC-5551234"}
+    )
+    assert verifier.findings(source, leaked, "fhir") == {"health_plan_id": 2, "account_number": 1}
