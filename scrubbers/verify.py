@@ -166,9 +166,11 @@ def _hl7_values(message: str) -> Iterator[tuple[Kind, str]]:
         for number in _HL7_NAMES.get(name, ()):
             for comps in reps(fields, number):
                 yield Kind.NAME, comps[0].split(ss)[0]
+                yield from _glued_name_words(comps[0])
                 families.add(comps[0].split(ss)[0].strip().casefold())
                 if len(comps) > 1:
                     yield Kind.NAME, comps[1]
+                    yield from _glued_name_words(comps[1])
         for number in _HL7_IDS.get(name, ()):
             for comps in reps(fields, number):
                 yield Kind.MRN, comps[0]
@@ -191,6 +193,22 @@ def _hl7_values(message: str) -> Iterator[tuple[Kind, str]]:
     families.discard("")
     if families:
         yield from _z_segment_names(lines, families, fs, cs, rs, ss)
+
+
+# Punctuation no name is spelled with, which senders put between the parts of a
+# whole name typed into one component ("QUILLFEATHER,ZEPHYRINA", or
+# "QUILLFEATHER^ZEPHYRINA^T" when MSH-2 declares another component separator).
+_NAME_GLUE: Final = re.compile(r"[,;^*&#+_|~\\]+")
+_GLUED_WORD: Final = re.compile(r"[^\W\d_]{3,}")
+
+
+def _glued_name_words(value: str) -> Iterator[tuple[Kind, str]]:
+    """The words of a name value that glues a whole name together with punctuation,
+    each searched alone: a note writes them apart and in any order ("Zephyrina
+    Quillfeather"), so the value as one string is never found there."""
+    if _NAME_GLUE.search(value):
+        for word in _GLUED_WORD.findall(_NAME_GLUE.sub(" ", value)):
+            yield Kind.NAME, word
 
 
 def _z_segment_names(
@@ -308,8 +326,10 @@ def _person_values(
             family = name.get("family", "")
             for part in family if isinstance(family, list) else [family]:
                 yield Kind.NAME, str(part)
+                yield from _glued_name_words(str(part))
             for given in name.get("given", []) or []:
                 yield Kind.NAME, str(given)
+                yield from _glued_name_words(str(given))
             for word in str(name.get("text", "")).replace(",", " ").split():
                 yield Kind.NAME, word
     for telecom in _as_list(holder.get("telecom")):

@@ -132,6 +132,23 @@ def test_a_surname_as_a_key_is_found_in_the_output() -> None:
     assert verifier.findings(orjson.dumps(PATIENT), output, "fhir") == {"name": 1}
 
 
+def test_a_whole_name_glued_into_one_component_is_searched_word_by_word() -> None:
+    """A sender that types "QUILLFEATHER,ZEPHYRINA" into the family name, or declares
+    a component separator in MSH-2 its fields do not use: the note writes the words
+    apart, so each is searched alone."""
+    verifier = Verifier(load_policy("safe-harbor"))
+    note = "NTE|1||Seen today; Zephyrina Quillfeather reports pain.\r"
+    for msh2, name in (("^~\\&", "QUILLFEATHER,ZEPHYRINA"), ("*~\\&", "QUILLFEATHER^ZEPHYRINA^T")):
+        header = f"MSH|{msh2}|REG|GH|||2024||ADT^A01|ID-1|P|2.5.1\r"
+        source = f"{header}PID|1||||{name}||19610615|F\r{note}".encode()
+        output = f"{header}PID|1||||[NAME]|||F\r{note}".encode()
+        assert verifier.findings(source, output, "hl7v2") == {"name": 2}, name
+    patient = {"resourceType": "Patient", "name": [{"family": "Quillfeather;Zephyrina"}]}
+    leaked = {"resourceType": "Patient", "text": {"div": "Zephyrina called"}}
+    findings = verifier.findings(orjson.dumps(patient), orjson.dumps(leaked), "fhir")
+    assert findings == {"name": 1}
+
+
 def test_hl7_escape_sequences_read_as_word_breaks() -> None:
     # Review finding: "\ZQuillfeather\" (a locally defined escape) hid the name from the
     # whole-word search, a letter glued to it.
