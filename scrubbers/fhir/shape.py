@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, NoReturn
 
 from parsers.fhir.types import children
 from scrubbers.engine import MessageContext
@@ -127,6 +127,8 @@ def _visit(
     for key, value in item.items():
         check = checks.get(key) if checks is not None else None
         if check is not None:
+            if value is None:
+                _null(path, key)
             if check.must_not_be_string or (
                 # A string (the usual) or an object has no number to fail on.
                 check.must_be_string and not isinstance(value, str) and not isinstance(value, dict)
@@ -151,6 +153,8 @@ def _visit(
             elif isinstance(value, list):
                 shape.numbers.extend((value, i, owner) for i, v in enumerate(value) if is_number(v))
         else:
+            if value is None:
+                _null(path, key)
             child_path = f"{path}.{key}"
             _check_value(
                 value,
@@ -165,6 +169,14 @@ def _visit(
             )
         if isinstance(value, dict) or isinstance(value, list):  # noqa: SIM101 - mypyc
             _visit(shape, value, depth + 1, element.model if element else None, child_path, owner)
+
+
+def _null(path: str, key: str) -> NoReturn:
+    """FHIR JSON has no null element (only list entries that keep a primitive list
+    aligned with its "_" extensions): a reason that says so, rather than an internal
+    error from the handler that expected a value. An element the models do not know
+    may be null: it is kept, as unknown content is."""
+    raise FHIRScrubError(f"{path}.{key}: null is not a FHIR value")
 
 
 def _check_value(value: Any, check: _Check, path: str, key: str) -> None:

@@ -563,8 +563,7 @@ def test_a_document_that_trips_the_fhir_walk_fails_alone(
 ) -> None:
     """``"meta": null`` raised AttributeError out of the FHIR scrubber: an internal
     error for the whole input, so an NDJSON export lost every line. Each document
-    now fails alone (still an internal error, class only: the shape check that
-    would name it belongs to the FHIR scrubber)."""
+    now fails alone, and the shape check names the null element."""
     odd = orjson.dumps({**PATIENT, "meta": None})
     source = tmp_path / "export.ndjson"
     source.write_bytes(b"\n".join([orjson.dumps(PATIENT), odd, orjson.dumps(OBSERVATION)]))
@@ -572,7 +571,7 @@ def test_a_document_that_trips_the_fhir_walk_fails_alone(
         cli, ["scrub", "--out-dir", str(tmp_path / "o"), str(source)]
     )
     assert result.exit_code == 1
-    assert result.stderr == f"phi-scrub: {source} line 2: internal error (AttributeError)\n"
+    assert result.stderr == f"phi-scrub: {source} line 2: Patient.meta: null is not a FHIR value\n"
     written = (tmp_path / "o" / "export.ndjson").read_bytes().splitlines()
     assert [orjson.loads(line)["resourceType"] for line in written] == ["Patient", "Observation"]
 

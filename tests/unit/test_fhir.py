@@ -1629,6 +1629,37 @@ def test_strings_in_number_elements_fail_closed(
     assert "617" not in result.error and "Quillfeather" not in result.error
 
 
+@pytest.mark.parametrize(
+    ("patch", "path"),
+    [
+        ({"meta": None}, "Patient.meta"),
+        ({"name": [{"family": "Quillfeather", "given": None}]}, "Patient.name.given"),
+        ({"deceasedDateTime": None}, "Patient.deceasedDateTime"),
+        ({"extension": [{"url": "urn:x", "valueString": None}]}, "Patient.extension.valueString"),
+    ],
+)
+def test_null_elements_fail_with_their_path(
+    safe_harbor: FHIRScrubber, patch: dict[str, Any], path: str
+) -> None:
+    """FHIR JSON has no null element: each names its path (a null meta or given name
+    was an internal error, AttributeError or TypeError, with no path)."""
+    [result] = safe_harbor.scrub_bytes(orjson.dumps({**ZEB, **patch}))
+    assert result.output is None
+    assert result.error == f"{path}: null is not a FHIR value"
+
+
+def test_null_entries_of_a_primitive_list_are_not_errors() -> None:
+    """``"given": [null, "Zeb"]`` with ``"_given": [{"id": "g1"}, null]``: FHIR's one
+    use of null (a list kept aligned with its extensions) is no error."""
+    patient = {
+        "resourceType": "Patient",
+        "name": [{"given": [None, "Zebulon"], "_given": [{"id": "g1"}, None]}],
+    }
+    out = scrub(make("safe-harbor"), patient)
+    assert out["name"][0]["_given"] == [{"id": "g1"}, None]
+    assert "Zebulon" not in orjson.dumps(out).decode()
+
+
 def test_json_that_orjson_cannot_write_is_a_format_error_without_values() -> None:
     document: dict[str, Any] = {"resourceType": "Basic"}
     inner = document
