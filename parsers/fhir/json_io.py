@@ -149,14 +149,6 @@ def _number_text(value: object) -> orjson.Fragment:
     raise TypeError
 
 
-def _bad_utf8(data: bytes) -> bool:
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        return True
-    return False
-
-
 def is_ndjson(data: bytes) -> bool:
     """True when the input is JSON objects one per line (a bulk export).
 
