@@ -92,6 +92,7 @@ _HL7_IDS: Final = {
 _HL7_PHONES: Final = {"PID": (13, 14), "NK1": (5, 6, 31), "GT1": (6, 7)}
 _HL7_ADDRESSES: Final = {"PID": (11,), "NK1": (4, 32), "GT1": (5,), "IN1": (19,)}
 _HL7_BIRTH: Final = {"PID": (7,), "NK1": (16,), "GT1": (8,), "IN1": (18,)}
+_HL7_DEATH: Final = {"PID": (29,)}
 
 # An HL7 escape sequence: the escape character, a code without delimiters, and the
 # closing escape character (absent when the sender never closed it). Per delimiter set.
@@ -190,6 +191,10 @@ def _hl7_values(message: str) -> Iterator[tuple[Kind, str]]:
             for comps in reps(fields, number):
                 if len(comps[0]) >= 8:
                     yield Kind.BIRTH_DATE, comps[0][:8]
+        for number in _HL7_DEATH.get(name, ()):
+            for comps in reps(fields, number):
+                if len(comps[0]) >= 8:
+                    yield Kind.DEATH_DATE, comps[0][:8]
     families.discard("")
     if families:
         yield from _z_segment_names(lines, families, fs, cs, rs, ss)
@@ -267,6 +272,9 @@ def _fhir_values(document: Any) -> Iterator[tuple[Kind, str]]:
                 yield from _person_values(contact, states, True)
             if isinstance(item.get("birthDate"), str):
                 yield Kind.BIRTH_DATE, item["birthDate"]
+            deceased = item.get("deceasedDateTime")
+            if isinstance(deceased, str) and len(deceased) >= 10:
+                yield Kind.DEATH_DATE, deceased[:10]  # the day, whatever became of its time
             for photo in item.get("photo", []) or []:
                 if isinstance(photo, dict) and isinstance(photo.get("data"), str):
                     # Its first bytes, wherever the output carries them (a narrative's

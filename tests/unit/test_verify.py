@@ -149,6 +149,24 @@ def test_a_whole_name_glued_into_one_component_is_searched_word_by_word() -> Non
     assert findings == {"name": 1}
 
 
+def test_death_dates_are_searched_by_their_day() -> None:
+    """A death date is a Safe Harbor date like a birth date: PID-29's day, and a
+    Patient's deceasedDateTime's day whatever became of its time."""
+    verifier = Verifier(load_policy("safe-harbor"))
+    header = "MSH|^~\\&|REG|GH|||2024||ADT^A03|ID-1|P|2.5.1\r"
+    source = f"{header}PID|1||||QUILLFEATHER^ZEPHYRINA||19610615|F{'|' * 21}202403050815\r".encode()
+    kept = f"{header}PID|1||||[NAME]||1961|F\rNTE|1||died 20240305\r".encode()
+    assert verifier.findings(source, kept, "hl7v2") == {"death_date": 1}
+    clean = f"{header}PID|1||||[NAME]||1961|F{'|' * 21}2024\r".encode()
+    assert verifier.findings(source, clean, "hl7v2") == {}
+    patient = {"resourceType": "Patient", "deceasedDateTime": "2024-03-05T08:15:00-05:00"}
+    leaked = {"resourceType": "Patient", "deceasedDateTime": "2024-03-05"}
+    findings = verifier.findings(orjson.dumps(patient), orjson.dumps(leaked), "fhir")
+    assert findings == {"death_date": 1}
+    generalized = {"resourceType": "Patient", "deceasedDateTime": "2024"}
+    assert verifier.findings(orjson.dumps(patient), orjson.dumps(generalized), "fhir") == {}
+
+
 def test_hl7_escape_sequences_read_as_word_breaks() -> None:
     # Review finding: "\ZQuillfeather\" (a locally defined escape) hid the name from the
     # whole-word search, a letter glued to it.
