@@ -89,6 +89,11 @@ _HL7_IDS: Final = {
     "IN2": (2,),
     "MRG": (1, 2, 3, 4),
 }
+# Visit and account numbers, an insurance policy number: Safe Harbor (J), (I).
+_HL7_NUMBERS: Final = {
+    "PV1": ((19, Kind.ACCOUNT_NUMBER), (50, Kind.ACCOUNT_NUMBER)),
+    "IN1": ((36, Kind.HEALTH_PLAN_ID),),
+}
 _HL7_PHONES: Final = {"PID": (13, 14), "NK1": (5, 6, 31), "GT1": (6, 7)}
 _HL7_ADDRESSES: Final = {"PID": (11,), "NK1": (4, 32), "GT1": (5,), "IN1": (19,)}
 _HL7_BIRTH: Final = {"PID": (7,), "NK1": (16,), "GT1": (8,), "IN1": (18,)}
@@ -175,6 +180,9 @@ def _hl7_values(message: str) -> Iterator[tuple[Kind, str]]:
         for number in _HL7_IDS.get(name, ()):
             for comps in reps(fields, number):
                 yield Kind.MRN, comps[0]
+        for number, kind in _HL7_NUMBERS.get(name, ()):
+            for comps in reps(fields, number):
+                yield kind, comps[0]
         for number in _HL7_PHONES.get(name, ()):
             for comps in reps(fields, number):
                 for index in (0, 6, 11):

@@ -167,6 +167,23 @@ def test_death_dates_are_searched_by_their_day() -> None:
     assert verifier.findings(orjson.dumps(patient), orjson.dumps(generalized), "fhir") == {}
 
 
+def test_hl7_visit_account_and_policy_numbers_are_searched() -> None:
+    verifier = Verifier(load_policy("safe-harbor"))
+    header = "MSH|^~\\&|REG|GH|||2024||ADT^A01|ID-1|P|2.5.1\r"
+    source = (
+        f"{header}PID|1||||QUILLFEATHER^ZEPHYRINA\r"
+        f"PV1|1|I{'|' * 17}V7731904^^^GH^VN{'|' * 31}AV4400917\r"
+        f"IN1|1|PLAN1{'|' * 34}POL-55821907\r"
+    ).encode()
+    for kept, kind in (
+        ("V7731904", "account_number"),
+        ("AV4400917", "account_number"),
+        ("POL-55821907", "health_plan_id"),
+    ):
+        output = f"{header}PID|1||||[NAME]\rNTE|1||see {kept}\r".encode()
+        assert verifier.findings(source, output, "hl7v2") == {kind: 1}, kept
+
+
 def test_hl7_escape_sequences_read_as_word_breaks() -> None:
     # Review finding: "\ZQuillfeather\" (a locally defined escape) hid the name from the
     # whole-word search, a letter glued to it.
