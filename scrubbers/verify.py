@@ -290,6 +290,13 @@ def _fhir_values(document: Any) -> Iterator[tuple[Kind, str]]:
                     head = "".join(photo["data"].split())[:_PHOTO_HEAD]
                     if len(head) == _PHOTO_HEAD:
                         yield Kind.PHOTO, head
+        if isinstance(resource_type, str) and resource_type in _RECORD_TYPES:
+            # A visit, claim, order, specimen or report number: "any other unique
+            # identifying number" of the patient's record (Safe Harbor (R)).
+            for identifier in _as_list(item.get("identifier")):
+                value = identifier.get("value") if isinstance(identifier, dict) else None
+                if isinstance(value, str):
+                    yield Kind.OTHER_ID, value
         if resource_type == "QuestionnaireResponse":
             yield from _labelled_answers(item.get("item"))
         elif resource_type in _NUMBER_RESOURCES:
@@ -366,6 +373,15 @@ def _person_values(
 
 # Resources whose identifiers are the patient's numbers, by kind.
 _NUMBER_RESOURCES: Final = {"Coverage": Kind.HEALTH_PLAN_ID, "Account": Kind.ACCOUNT_NUMBER}
+# Resources of one patient's record whose identifiers number that record's events.
+_RECORD_TYPES: Final = frozenset(
+    {"Encounter", "EpisodeOfCare", "Claim", "ClaimResponse", "ExplanationOfBenefit"}
+    | {"ServiceRequest", "Specimen", "DiagnosticReport", "Observation", "Procedure"}
+    | {"MedicationRequest", "MedicationDispense", "MedicationAdministration"}
+    | {"MedicationStatement", "Immunization", "DocumentReference", "Composition"}
+    | {"ImagingStudy", "Condition", "AllergyIntolerance", "CarePlan", "Appointment"}
+    | {"Invoice", "Task", "Consent", "DeviceRequest", "NutritionOrder", "CareTeam"}
+)
 # One word and no digit: a fragment of an address line.
 _FRAGMENT_LINE: Final = re.compile(r"\s*[^\W\d]+\s*")
 

@@ -184,6 +184,27 @@ def test_hl7_visit_account_and_policy_numbers_are_searched() -> None:
         assert verifier.findings(source, output, "hl7v2") == {kind: 1}, kept
 
 
+def test_numbers_of_the_patients_record_are_searched() -> None:
+    """An Encounter's visit number, a Specimen's accession number: identifiers of
+    the patient's record (Safe Harbor (R)); a Practitioner's are not the patient's."""
+    verifier = Verifier(load_policy("safe-harbor"))
+    source = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [
+            {"resource": {"resourceType": "Encounter", "identifier": [{"value": "V7731904"}]}},
+            {"resource": {"resourceType": "Specimen", "identifier": [{"value": "ACC-99120"}]}},
+            {"resource": {"resourceType": "Practitioner", "identifier": [{"value": "1999888777"}]}},
+        ],
+    }
+    for kept in ("V7731904", "ACC-99120"):
+        output = {"resourceType": "Bundle", "type": "collection", "id": f"about {kept}"}
+        findings = verifier.findings(orjson.dumps(source), orjson.dumps(output), "fhir")
+        assert findings == {"other_id": 1}, kept
+    output = {"resourceType": "Bundle", "type": "collection", "id": "by 1999888777"}
+    assert verifier.findings(orjson.dumps(source), orjson.dumps(output), "fhir") == {}
+
+
 def test_hl7_escape_sequences_read_as_word_breaks() -> None:
     # Review finding: "\ZQuillfeather\" (a locally defined escape) hid the name from the
     # whole-word search, a letter glued to it.
