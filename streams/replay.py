@@ -24,6 +24,7 @@ error classes and counts only.
 
 from __future__ import annotations
 
+import re
 import time
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -76,6 +77,18 @@ def source_of(
     return SourceRecord(topic, partition, offset, key, value), found
 
 
+# The error classes the worker writes: exception class names.
+_ERROR_CLASS_SHAPE: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
+
+
+def _error_class(header: bytes) -> str:
+    """The quarantine record's error class as logged and counted; a header of any
+    other shape (a record some other producer wrote, which could say anything) is
+    not repeated."""
+    text = header.decode(errors="replace")
+    return text if not text or _ERROR_CLASS_SHAPE.fullmatch(text) else "(unrecognised)"
+
+
 def decide(
     processor: RecordProcessor,
     key: bytes | None,
@@ -86,7 +99,7 @@ def decide(
 ) -> Decision:
     """What re-driving one quarantine record gives (pure: nothing is sent)."""
     source, found = source_of(key, value, headers)
-    error_class = found.get(_ERROR_CLASS, b"").decode(errors="replace")
+    error_class = _error_class(found.get(_ERROR_CLASS, b""))
     if source is None:
         return Decision(Outcome.NOT_QUARANTINE, error_class=error_class)
     if error_classes and error_class not in error_classes:

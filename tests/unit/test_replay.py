@@ -70,6 +70,17 @@ def test_records_that_cannot_be_redriven_say_why() -> None:
     assert stray.outcome is Outcome.NOT_QUARANTINE and stray.output is None
 
 
+def test_an_error_class_header_of_another_shape_is_not_repeated() -> None:
+    """The summary and the log lines carry the record's error class: a header some
+    other producer wrote into the quarantine topic could hold anything, a name too."""
+    q = quarantined(processor(max_bytes=64))
+    assert decide(processor(), q.key, q.value, q.headers, 10.0).error_class.isidentifier()
+    forged = [("phi-scrub.error-class", b"Zephyrina Quillfeather 1961-06-15")]
+    stray = decide(processor(), None, ADT.encode(), forged, 10.0)
+    assert stray.outcome is Outcome.NOT_QUARANTINE
+    assert stray.error_class == "(unrecognised)"
+
+
 def test_an_error_class_filter_leaves_the_other_classes() -> None:
     q = quarantined(processor(max_bytes=64))
     only = frozenset({"VerificationFailed"})
