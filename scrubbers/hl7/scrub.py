@@ -54,7 +54,16 @@ from scrubbers.hl7.names import (
     coded_layout,
     names_a_person,
 )
-from scrubbers.hl7.shapes import DATE_LIKE, HAS_DIGIT, NUMBER, TIMESTAMP, TIMESTAMP_HINT, is_code
+from scrubbers.hl7.shapes import (
+    DATE_LIKE,
+    DIGIT_RUN,
+    HAS_DIGIT,
+    NUMBER,
+    TIMESTAMP,
+    TIMESTAMP_HINT,
+    is_code,
+    looks_like_identifier,
+)
 from scrubbers.hl7.walk import (
     FORMAT,
     FREE_TEXT_TARGET,
@@ -139,6 +148,13 @@ def _is_age(observation: str, walk: Walk) -> bool:
 
 # HL7 NM: an optional sign, digits, an optional decimal point (SI and SNM are narrower).
 _NUMERIC_DATATYPES: Final = frozenset({"NM", "SI", "SNM"})
+# The code components of CE, CWE, CNE and CF (identifier, alternate identifier),
+# 0-based; the coding system is two components on.
+_CODE_COMPONENTS: Final = (0, 3)
+# Identifier kinds a field rule may give the id of a person who is no provider.
+_PERSON_ID_KINDS: Final = frozenset(
+    {Kind.MRN, Kind.ACCOUNT_NUMBER, Kind.HEALTH_PLAN_ID, Kind.SSN, Kind.OTHER_ID}
+)
 _PLACE_KINDS: Final = frozenset({Kind.CITY, Kind.COUNTY, Kind.STATE, Kind.COUNTRY})
 
 # SN.1 comparators and SN.3 separators (HL7 structured numeric).
@@ -159,6 +175,8 @@ class HL7Scrubber:
         self._unknown_handlers: dict[tuple[str, int], FieldHandler] = {}
         # Handlers of code fields (ID, IS, NM, ...): deferred only when not a code.
         self._simple: set[FieldHandler] = set()
+        # Simple handlers of PERSON_SEGMENTS: a code there may be a shifted identifier.
+        self._guarded: set[FieldHandler] = set()
         self._numeric: set[FieldHandler] = set()  # the simple handlers of number fields
         # A composite's structured handler -> its free-text pass over the parts its
         # component table does not list (see _component_text_handler).
@@ -257,7 +275,10 @@ class HL7Scrubber:
                     continue
             if handler in self._deferred:
                 if handler in self._simple and (
-                    NUMBER.fullmatch(raw) if handler in self._numeric else is_code(raw)
+                    (NUMBER.fullmatch(raw) and not TIMESTAMP_HINT.match(raw))
+                    if handler in self._numeric
+                    else is_code(raw)
+                    and (handler not in self._guarded or DIGIT_RUN.search(raw) is None)
                 ):
                     continue  # the common case: a code, kept without a deferred pass
                 later.append((index, handler))
@@ -439,15 +460,22 @@ class HL7Scrubber:
         """A code, number or sequence id (ID, IS, NM, SI, ...): kept byte for byte while
         it looks like one. Fail closed: a leaf with whitespace or longer than a code
         (an error text typed into ERR-9, a note in an IS field) is free text, and a
-        leaf that is exactly an HL7 timestamp is a date. A number field holding
+        leaf that is exactly an HL7 timestamp is a date, in a number field too (an
+        admit time shifted into PV1-46 reads as a number). A number field holding
         letters and digits that are no number (a member id shifted into IN1-33 by a
         sender's misaligned fields) is an identifier: free text would keep it."""
         text_leaf = self._text_leaf(path, 0, datatype, role)
         numeric = datatype in _NUMERIC_DATATYPES
         id_target = self._target(path, 0, Kind.OTHER_ID, role, datatype)
+        date_target = self._target(path, 0, Kind.DATE, role, "DTM")
+        guarded = not numeric and _segment_of(path) in tables.PERSON_SEGMENTS
 
         def leaf(value: str, walk: Walk) -> str:
+            if numeric and TIMESTAMP.fullmatch(value):
+                return walk.write(walk.apply(value, date_target), value)
             if numeric and NUMBER.fullmatch(value) is None and HAS_DIGIT.search(value):
+                return walk.write(walk.apply(value, id_target), value)
+            if guarded and looks_like_identifier(value):
                 return walk.write(walk.apply(value, id_target), value)
             if is_code(value):
                 return value
@@ -463,6 +491,8 @@ class HL7Scrubber:
         self._simple.add(handle)
         if numeric:
             self._numeric.add(handle)
+        if guarded:
+            self._guarded.add(handle)
         return handle
 
     def _coded_handler(self, path: str, datatype: str, role: Role) -> FieldHandler:
@@ -473,6 +503,10 @@ class HL7Scrubber:
         text_target = self._target(path, 0, Kind.FREE_TEXT, role, datatype)
         text_numbers = tables.CODED_TEXT_COMPONENTS
         skip_short = self.scrubber.policy.resolve(text_target).method == "scrub"
+        # In a person segment, an identifier (CE.1, CE.4) without a coding system
+        # that reads as an identifier is one (shifted data), not a table code.
+        guarded = _segment_of(path) in tables.PERSON_SEGMENTS
+        id_target = self._target(path, 0, Kind.OTHER_ID, role, datatype)
 
         def text(value: str, walk: Walk) -> str:
             return (
@@ -494,6 +528,13 @@ class HL7Scrubber:
                             )
                         else:
                             comps[c] = text(comp, walk)
+                    elif (
+                        guarded
+                        and c in _CODE_COMPONENTS
+                        and not (c + 2 < len(comps) and comps[c + 2])
+                        and looks_like_identifier(comp)
+                    ):
+                        comps[c] = walk.write(walk.apply(comp, id_target), comp)
                     elif comp[:1].isdigit() and TIMESTAMP_HINT.match(comp):
                         subs = comp.split(d.subcomponent)
                         for s, sub in enumerate(subs):
@@ -515,8 +556,17 @@ class HL7Scrubber:
     def _string_handler(self, path: str, datatype: str, role: Role) -> FieldHandler:
         """A string field (ST, TX, FT, ...) or a composite without a component table:
         free text leaf by leaf, after the structured pass; a leaf that is exactly an
-        HL7 timestamp is a date."""
-        leaf = self._text_leaf(path, 0, datatype, role)
+        HL7 timestamp is a date. In a person segment, a leaf that reads as an
+        identifier (a visit number shifted into PV1-20, FC) is one."""
+        text_leaf = self._text_leaf(path, 0, datatype, role)
+        leaf = text_leaf
+        if _segment_of(path) in tables.PERSON_SEGMENTS:
+            id_target = self._target(path, 0, Kind.OTHER_ID, role, datatype)
+
+            def leaf(value: str, walk: Walk) -> str:
+                if looks_like_identifier(value):
+                    return walk.write(walk.apply(value, id_target), value)
+                return text_leaf(value, walk)
 
         def handle(raw: str, walk: Walk) -> str:
             d = walk.d
@@ -671,6 +721,11 @@ class HL7Scrubber:
         # XPN.15 "called by" (2.7+): the name notes use ("Zeph"), learned like a given name.
         called_by = _CALLED_BY if datatype == "XPN" and _CALLED_BY + 1 in components else -1
         is_identifier = datatype in ("CX", "CK")
+        # The assigning authority: CX.4, or XCN.9 when the person is no provider (a
+        # provider's id keeps its namespace-free pseudonym).
+        authority_index = 3 if is_identifier else -1
+        if datatype == "XCN" and role is not Role.PROVIDER:
+            authority_index = 8
         plan: list[_Component] = []
         for number, crule in sorted(components.items()):
             first_only = crule.subcomponents == tables.FIRST_SUBCOMPONENT
@@ -705,8 +760,10 @@ class HL7Scrubber:
                 comps = rep.split(d.component)
                 count = len(comps)
                 namespace = ""
-                if is_identifier and count > 3 and comps[3]:
-                    namespace = walk.ctx.namespace_of(authority=authority(comps[3], d))
+                if 0 <= authority_index < count and comps[authority_index]:
+                    namespace = walk.ctx.namespace_of(
+                        authority=authority(comps[authority_index], d)
+                    )
                 dropped = False
                 for index, first_only, fixed, rule, ckind, codes, affix, date_text in plan:
                     if index >= count:
@@ -921,7 +978,11 @@ class HL7Scrubber:
         if kind == tables.PERSON_NAME:
             return (Kind.PROVIDER_NAME if role is Role.PROVIDER else Kind.NAME), role
         if kind == tables.PERSON_ID:
-            return (Kind.PROVIDER_ID if role is Role.PROVIDER else Kind.OTHER_ID), role
+            if role is Role.PROVIDER:
+                return Kind.PROVIDER_ID, role
+            # A person who is no provider (the subject of a query): the field's
+            # identifier kind when a rule gives one (QRD-8: the patient's MRN).
+            return (field_kind if field_kind in _PERSON_ID_KINDS else Kind.OTHER_ID), role
         if kind == tables.NAME_AFFIX:
             return Kind.NAME, role  # not an affix: a second given name
         if kind == tables.TABLE_CODE:
@@ -1195,3 +1256,8 @@ def _deferred(
 
 
 _QIP_NAME: Final = re.compile(r"@([A-Z][A-Z0-9]{2})\.(\d{1,3})(?:\.(\d{1,3}))?(?:\.\d{1,3})?")
+
+
+def _segment_of(path: str) -> str:
+    """The segment id of a field path (``PV1-20``)."""
+    return path.partition("-")[0]

@@ -1186,3 +1186,60 @@ def test_grouped_phone_numbers_are_not_counts_or_spaced_dates(
     message = f"{MSH}\rPID|1||T1^^^H^MR||QUILL^ZEB\rNTE|1||{note}\r"
     out = scrub_text(safe_harbor, message)
     assert (note in out) is kept, out
+
+
+@pytest.mark.parametrize("preset", ["limited-data-set", "pseudonymized", "safe-harbor"])
+def test_a_timestamp_in_a_number_field_is_a_date(preset: str) -> None:
+    # Hold-out round 9 (ADT^A01 and ORU^R01 with PV1 shifted by one): the admit
+    # time sat in PV1-46 (current patient balance, NM) and came out whole. A number
+    # that is exactly an HL7 date/time is a date; real numbers stay.
+    pv1 = "PV1|1|I|W1^101^A" + "|" * 43 + "20240305083000|1250.00"
+    obx = "OBX|1|NM|8867-4^Heart rate^LN||20240306|/min|||||F"
+    pv1_out, obx_out = scrub_version(make(preset), "2.5", pv1, obx)
+    fields = pv1_out.split("|")
+    assert fields[47] == "1250.00"
+    if preset == "limited-data-set":  # keeps dates
+        assert fields[46] == "20240305083000"
+    else:
+        assert "0305" not in fields[46] and "20240306" not in obx_out
+
+
+@pytest.mark.parametrize("version", ["2.3", "2.5.1"])
+def test_the_subject_of_a_query_is_the_patient(safe_harbor: HL7Scrubber, version: str) -> None:
+    # Hold-out round 9 (VXQ^V01, VXR^V03): QRD-8 (who subject filter, XCN) named the
+    # patient being queried, and XCN made it a provider: the patient's name and MRN
+    # came out as provider pseudonyms keyed on them. It is the patient's: the name is
+    # a name, the id the patient's record number (the same pseudonym as in PID-3).
+    qrd = "QRD|20240305|R|I|Q1|||1^RD|MRN12345^Quillfeather^Zebulon^^^^^^HOSP|VXI^Vaccine History"
+    pid = "PID|1||MRN12345^^^HOSP^MR||Quillfeather^Zebulon"
+    qrd_out, pid_out = scrub_version(safe_harbor, version, qrd, pid)
+    subject = qrd_out.split("|")[8].split("^")
+    assert subject[1:3] == ["[NAME]", "[NAME]"]
+    assert "PROVIDER" not in qrd_out and "PRV-" not in qrd_out
+    assert subject[0] == pid_out.split("|")[3].split("^")[0]
+
+
+@pytest.mark.parametrize("preset", ["limited-data-set", "pseudonymized", "safe-harbor"])
+def test_identifiers_shifted_into_coded_fields_of_person_segments_are_not_kept(
+    preset: str,
+) -> None:
+    # Hold-out round 9 (DFT^P03, ORM^O01, ADT^A08 with fields shifted by one): a
+    # 12-digit citizen id in PID-17 (religion, CE), a mobile number in GT1-11
+    # (relationship, CE), visit numbers in PV1-18 (patient type, IS) and PV1-20
+    # (financial class, FC) came out as codes. In the coded fields of the patient's,
+    # relatives', guarantor's, insured's and visit segments, a value with a long
+    # digit run (nine digits, or five beside letters) and no coding system is an
+    # identifier. Codes with a system, short codes and dotted or dashed codes stay.
+    pid = (
+        "PID|1||MRN12345^^^HOSP^MR||Quillfeather^Zebulon||19610304|M|||||||||"
+        "731094458822~CHR^Christian^HL70006~2106-3"
+    )
+    gt1 = "GT1|1||Quillfeather^Oswin|||||||||6175550142"
+    nk1 = "NK1|1|Quillfeather^Oswin|SPO^Spouse^HL70063"
+    pv1 = "PV1|1|I|W1^101^A" + "|" * 15 + "V0048213||QB202403050017^20240305|01100000"
+    pv2 = "PV2|||386661006^Fever^SCT~R50.9"
+    out = "\r".join(scrub_version(make(preset), "2.5", pid, gt1, nk1, pv1, pv2))
+    for planted in ("731094458822", "6175550142", "V0048213", "QB202403050017"):
+        assert planted not in out
+    assert "CHR^Christian^HL70006~2106-3" in out and "SPO^Spouse^HL70063" in out
+    assert "|01100000" in out and "386661006^Fever^SCT~R50.9" in out
