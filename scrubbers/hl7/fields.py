@@ -236,6 +236,9 @@ TEXT: Final = FieldRule(text=True)
 
 FIELD_RULES: Final[dict[str, FieldRule]] = {
     **_rules("MSH", f7=FieldRule(Kind.DATE), f10=FieldRule(Kind.OTHER_ID)),
+    # The operator who entered the event: XCN from 2.3.1, an ID (a code) in 2.2 and
+    # CN in 2.3, yet older senders send the person there too (id^family^given).
+    **_rules("EVN", f5=FieldRule(datatype="XCN")),
     **_rules(
         "PID",
         f2=FieldRule(Kind.MRN, datatype="CX"),  # an untyped patient id is a record number

@@ -379,13 +379,15 @@ class HL7Scrubber:
             install(number, datatype)
         known = (max(datatypes) - offset) if datatypes else 0
         if datatypes:
-            # Fields a newer version adds and a field rule classifies (PRT-16 and -20,
-            # the device's identifier and serial number, in 2.8.2) are sent under older
-            # MSH-12 values too: by their rule, not as free text. Other fields beyond
-            # this version's tables stay unknown content.
+            # Fields a newer version adds are sent under older MSH-12 values too. One a
+            # field rule classifies (PRT-16 and -20, the device's identifier and serial
+            # number, in 2.8.2) follows its rule; one whose datatype has components
+            # (NK1-30, the contact person's name, XPN from 2.3; EVN-5, XCN from 2.2)
+            # is read by them: free text cannot tell a name. Other fields beyond this
+            # version's tables stay unknown content.
             number = max(datatypes) + 1
             while (added := defined_datatype(version, name, number)) is not None:
-                if f"{name}-{number}" in tables.FIELD_RULES:
+                if f"{name}-{number}" in tables.FIELD_RULES or added in tables.DATATYPE_COMPONENTS:
                     install(number, added)
                 number += 1
         beyond = None

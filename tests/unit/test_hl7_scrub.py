@@ -1148,7 +1148,7 @@ def test_path_rules_reach_free_text_and_unknown_fields() -> None:
         "  - match: {hl7: NTE-3}\n    method: redact\n"
         "  - match: {hl7: ZPI-2}\n    method: redact\n"
         "  - match: {hl7: ZPI-4}\n    method: keep\n"
-        "  - match: {hl7: PID-40}\n    method: drop\n"
+        "  - match: {hl7: PID-41}\n    method: drop\n"
         "  - match: {kind: free_text}\n    method: scrub\n"
     )
     out = scrub_segments(
@@ -1159,9 +1159,10 @@ def test_path_rules_reach_free_text_and_unknown_fields() -> None:
     assert out[0] == "NTE|1||"
     assert out[1].startswith("ZPI|1||") and out[1].endswith("|site code 7")
     assert "Quillfeather" not in out[1].split("|")[3]  # ZPI-3: free text as before
-    beyond = scrub_text(make(policy), "\r".join((MSH, PID + "|" * 27 + "plain words", "")))
-    assert "plain words" not in beyond  # PID-40 (beyond 2.5's PID) dropped by its path
-    assert "plain words" in scrub_text(make(), "\r".join((MSH, PID + "|" * 27 + "plain words", "")))
+    # PID-41: beyond every version's PID (PID-40, XTN from 2.7, is read as a phone).
+    beyond = scrub_text(make(policy), "\r".join((MSH, PID + "|" * 28 + "plain words", "")))
+    assert "plain words" not in beyond  # PID-41 (beyond 2.5's PID) dropped by its path
+    assert "plain words" in scrub_text(make(), "\r".join((MSH, PID + "|" * 28 + "plain words", "")))
 
 
 @pytest.mark.parametrize(
@@ -1243,3 +1244,24 @@ def test_identifiers_shifted_into_coded_fields_of_person_segments_are_not_kept(
         assert planted not in out
     assert "CHR^Christian^HL70006~2106-3" in out and "SPO^Spouse^HL70063" in out
     assert "|01100000" in out and "386661006^Fever^SCT~R50.9" in out
+
+
+@pytest.mark.parametrize("version", ["2.1", "2.2"])
+def test_person_fields_a_newer_version_adds_are_read_by_its_datatype(
+    safe_harbor: HL7Scrubber, version: str
+) -> None:
+    # Hold-out round 9 (ADT^A08, MSH-12 2.1, with EVN-5 operator): fields a newer
+    # version adds were free text under older MSH-12 values, and free text cannot
+    # tell a name. NK1-30 (contact person's name, XPN from 2.3) came out whole. A
+    # field beyond the version's tables whose newer datatype has components (XPN,
+    # XCN, XAD, XTN, CX...) is read by that datatype.
+    evn = "EVN|A08|20240305083000|||CLK7^Thistlewood^Marigold^D"
+    nk1 = (
+        "NK1|1|Quillfeather^Oswin|SPO" + "|" * 27 + "Wickersham^Hesterine^J|^PRN^PH^^1^617^5550142"
+    )
+    evn_out, nk1_out = scrub_version(safe_harbor, version, evn, nk1)
+    assert_gone(evn_out + nk1_out, "Thistlewood", "Marigold", "Wickersham", "Hesterine", "617")
+    assert nk1_out.split("|")[30] == "[NAME]^[NAME]^[NAME]"
+    # PID-40 (telecommunication, XTN from 2.7) under 2.5: a phone, not free text.
+    (pid_out,) = scrub_version(safe_harbor, "2.5", "PID|1" + "|" * 39 + "^PRN^CP^^1^617^5550199")
+    assert "5550199" not in pid_out and pid_out.endswith("|^PRN^CP^^1^^")
