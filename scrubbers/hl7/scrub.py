@@ -723,6 +723,7 @@ class HL7Scrubber:
         # XPN.15 "called by" (2.7+): the name notes use ("Zeph"), learned like a given name.
         called_by = _CALLED_BY if datatype == "XPN" and _CALLED_BY + 1 in components else -1
         is_identifier = datatype in ("CX", "CK")
+        is_provider = role is Role.PROVIDER
         # The assigning authority: CX.4, or XCN.9 when the person is no provider (a
         # provider's id keeps its namespace-free pseudonym).
         authority_index = 3 if is_identifier else -1
@@ -806,7 +807,7 @@ class HL7Scrubber:
                     reps[r] = ""
                     continue
                 if name_layout is not None:
-                    add_name_context(walk, rep, comps, name_layout)
+                    add_name_context(walk, rep, comps, name_layout, is_provider)
                     if 0 <= called_by < count and comps[called_by]:
                         nickname = rep.split(d.component)[called_by].split(sub_sep, 1)[0]
                         if nickname and comps[called_by].split(sub_sep, 1)[0] != nickname:

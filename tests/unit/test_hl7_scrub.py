@@ -1265,3 +1265,25 @@ def test_person_fields_a_newer_version_adds_are_read_by_its_datatype(
     # PID-40 (telecommunication, XTN from 2.7) under 2.5: a phone, not free text.
     (pid_out,) = scrub_version(safe_harbor, "2.5", "PID|1" + "|" * 39 + "^PRN^CP^^1^617^5550199")
     assert "5550199" not in pid_out and pid_out.endswith("|^PRN^CP^^1^^")
+
+
+def test_placeholder_words_in_provider_fields_are_not_swept_from_notes(
+    safe_harbor: HL7Scrubber,
+) -> None:
+    # Hold-out round 9 (ADT^A08, v2.1): PV1-8 and PV1-9 held placeholders, not
+    # people (".SELF^REFERRED^SELF", ".NO PCP^PHYSICIAN^NO^PRIMARY OR FAMILY"). Their
+    # words were learned as provider names and swept from the message's text:
+    # "No Known Allergies" became "PROVIDER-... Known Allergies", "SELF PAY" lost
+    # its first word. A provider's name part made only of such words is not learned;
+    # real provider names still are, and the fields themselves are still scrubbed.
+    pv1 = (
+        "PV1|1|E|ER^^|EM|||4471^Thistlewood^Marigold^J^^^MD|.SELF^REFERRED^SELF^^^^|"
+        ".NO PCP^PHYSICIAN^NO^PRIMARY OR FAMILY^^^"
+    )
+    al1 = "AL1|1|DA|F001900388^No Known Allergies^No Known Allergies|U"
+    nte = "NTE|1||Self pay, no insurance. Seen by Dr Thistlewood, primary care."
+    pv1_out, al1_out, nte_out = scrub_segments(safe_harbor, pv1, al1, nte)
+    assert al1_out == al1
+    assert nte_out.startswith("NTE|1||Self pay, no insurance. Seen by Dr PROVIDER-")
+    assert nte_out.endswith(", primary care.") and "Thistlewood" not in nte_out
+    assert "REFERRED" not in pv1_out and "PHYSICIAN" not in pv1_out
