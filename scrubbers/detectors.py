@@ -135,6 +135,14 @@ _GROUPED_NUMBER: Final = (
     r"(?:\+|00)?(?:\(\d{1,5}\)\s?)?\d{1,8}"
     r"(?:(?:[\s./]|\s?-\s?)\(?\d{1,8}\)?){0,7}(?![\d/-]|\.\d)"
 )
+# A number after a phone label: 7 to 15 digits, bare ("0905987654") or in groups of
+# any size ("38 39 90 26", "339 1234567"); not a date ("12.03.2024").
+_LABELLED_NUMBER: Final = (
+    r"(?=(?:[\s()./-]*\d){7})(?!(?:[\s()./-]*\d){16})"
+    r"(?!\d{1,4}(?P<lsep>[/.-])\d{1,2}(?P=lsep)\d{2,4}(?!\d))"
+    r"(?:(?:\+|00)?(?:\(\d{1,5}\)\s?)?\d{1,8}(?:(?:[\s./]|\s?-\s?)\(?\d{1,8}\)?){0,7}|\d{9,15})"
+    r"(?![\d/-]|\.\d)"
+)
 # A phone extension: "555-123-4567 x123", "ext. 12".
 _EXTENSION: Final = r"(?:\s*(?:x|ext\b\.?|extension)\s*\d{1,6}\b)?"
 # "." in an address, or "(dot)", "[dot]", " dot " when it is spelled out.
@@ -243,6 +251,22 @@ DETECTORS: Final = (
         ),
         "value",
         requires="phone",
+    ),
+    # Phone labels of other languages ("Teléfono", "celular", "tlf", "Handy", "Natel",
+    # "SĐT", "sími"), and after any label a number written without separators
+    # ("SĐT: 0905987654", "Tel: 84987654321"): 8 to 15 digits, or digit groups as above.
+    Detector(
+        "phone-context-local",
+        Kind.PHONE,
+        _re(
+            r"(?<![^\W\d_])(?:tel[e\u00e9]fon[oe]?|telefoon|tfno|tlf|celular|handy|natel"
+            r"|mobil(?:telefon|nummer|nr)?|rufnummer|s[d\u0111]t|\u0111t|s[i\u00ed]mi|puhelin|gsm"
+            r"|cellulare|cellphone|tel(?:ephone)?|phone|mobile)(?![^\W\d_])"
+            r"\.?(?:\s*(?:no\b\.?|nr\b\.?|number|num|#))?[^\d\n+]{0,20}?"
+            rf"(?P<value>{_LABELLED_NUMBER})"
+        ),
+        "value",
+        requires="phone-local",
     ),
     Detector(
         "fax-grouped",
@@ -709,6 +733,29 @@ _CONTEXT_HINTS: Final = (
     (
         "phone",
         ("tel", "t\u00e9l", "phone", "ph", "cell", "mob", "pager", "beeper", "call", "contact"),
+    ),
+    (
+        "phone-local",
+        (
+            "tel",
+            "tlf",
+            "tfno",
+            "celular",
+            "handy",
+            "mobil",
+            "natel",
+            "rufnummer",
+            "sdt",
+            "s\u0111t",
+            "\u0111t",
+            "s\u00edmi",
+            "simi",
+            "puhelin",
+            "gsm",
+            "phone",
+            "mob",
+            "cel",
+        ),
     ),
     ("vehicle", ("licen", "lic", "dl", "vin", "plate")),
     ("device", ("serial", "s/n", "sn", "udi", "(01)")),
