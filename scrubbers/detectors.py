@@ -452,6 +452,14 @@ IDENTIFIER_DETECTORS: Final = (
     ),
 )
 
+# Words after a number that make it a count, not a house number: units of time,
+# doses, laps, visits ("2 weeks with Dr", "3 laps around the Court", "6 months via Hwy"),
+# in lower case (a street's words are capitalized: "7 Days Inn Road" stays a street).
+_NOT_A_HOUSE: Final = (
+    r"(?!(?-i:weeks?|wks?|days?|months?|mos?|years?|yrs?|hours?|hrs?|minutes?|mins?|times?"
+    r"|laps?|doses?|tablets?|tabs?|capsules?|caps?|pills?|puffs?|drops?|units?|sessions?"
+    r"|visits?|cycles?|rounds?|sets?|reps?|steps?|blocks?|miles?|km)\b)"
+)
 _STREET_SUFFIX: Final = (
     r"(?:street|st|avenue|ave|road|rd|lane|ln|drive|dr|boulevard|blvd|way|court|ct|place|pl"
     r"|terrace|ter|circle|cir|row|highway|hwy|parkway|pkwy|square|sq)\b"
@@ -492,7 +500,10 @@ SHAPE_DETECTORS: Final = (
             # A word of the street line ends with a period only as an abbreviation
             # (N., St.): "2 hours ago. ECG shows ST" crosses a sentence end.
             # The house number may carry a unit letter or a range ("12B", "12-14").
-            rf"\d(?<!\w\d)\d{{0,5}}(?:[A-Z]|-\d{{1,5}})?\s+(?:(?:[A-Z]{{1,2}}\.|[A-Z][a-zA-Z'-]*(?:\.[A-Z][a-zA-Z'-]*)*)\s+){{1,4}}"
+            # A count of time or doses is no house number ("in 2 weeks with Dr",
+            # "3 laps around the Court").
+            rf"\d(?<!\w\d)\d{{0,5}}(?:[A-Z]|-\d{{1,5}})?\s+{_NOT_A_HOUSE}"
+            rf"(?:(?:[A-Z]{{1,2}}\.|[A-Z][a-zA-Z'-]*(?:\.[A-Z][a-zA-Z'-]*)*)\s+){{1,4}}"
             rf"{_STREET_SUFFIX}",
             re.IGNORECASE,
         ),
