@@ -151,6 +151,10 @@ _NUMERIC_DATATYPES: Final = frozenset({"NM", "SI", "SNM"})
 # The code components of CE, CWE, CNE and CF (identifier, alternate identifier),
 # 0-based; the coding system is two components on.
 _CODE_COMPONENTS: Final = (0, 3)
+# Composites without a component table that hold a table code first (FC: financial
+# class and its date): an identifier there is shifted data. Locations (PL, HD) hold
+# facility and unit ids, which stay free text.
+_CODED_COMPOSITES: Final = frozenset({"FC"})
 # Identifier kinds a field rule may give the id of a person who is no provider.
 _PERSON_ID_KINDS: Final = frozenset(
     {Kind.MRN, Kind.ACCOUNT_NUMBER, Kind.HEALTH_PLAN_ID, Kind.SSN, Kind.OTHER_ID}
@@ -558,11 +562,13 @@ class HL7Scrubber:
     def _string_handler(self, path: str, datatype: str, role: Role) -> FieldHandler:
         """A string field (ST, TX, FT, ...) or a composite without a component table:
         free text leaf by leaf, after the structured pass; a leaf that is exactly an
-        HL7 timestamp is a date. In a person segment, a leaf that reads as an
-        identifier (a visit number shifted into PV1-20, FC) is one."""
+        HL7 timestamp is a date. In a person segment, a leaf of a string or FC field
+        that reads as an identifier (a visit number shifted into PV1-20, FC) is one."""
         text_leaf = self._text_leaf(path, 0, datatype, role)
         leaf = text_leaf
-        if _segment_of(path) in tables.PERSON_SEGMENTS:
+        if _segment_of(path) in tables.PERSON_SEGMENTS and (
+            datatype in tables.STRING_DATATYPES or datatype in _CODED_COMPOSITES
+        ):
             id_target = self._target(path, 0, Kind.OTHER_ID, role, datatype)
 
             def leaf(value: str, walk: Walk) -> str:

@@ -1239,7 +1239,13 @@ def test_identifiers_shifted_into_coded_fields_of_person_segments_are_not_kept(
     nk1 = "NK1|1|Quillfeather^Oswin|SPO^Spouse^HL70063"
     pv1 = "PV1|1|I|W1^101^A" + "|" * 15 + "V0048213||QB202403050017^20240305|01100000"
     pv2 = "PV2|||386661006^Fever^SCT~R50.9"
-    out = "\r".join(scrub_version(make(preset), "2.5", pid, gt1, nk1, pv1, pv2))
+    # IS fields holding a coded triple (table name) or a timestamp, a facility id
+    # in a location: codes, a date and a location, as before.
+    pv1b = "PV1|2|E|6268^^^120456789|U^Urgent^HL70007" + "|" * 11 + "20240305083000"
+    out = "\r".join(scrub_version(make(preset), "2.5", pid, gt1, nk1, pv1, pv2, pv1b))
+    assert "|6268^^^120456789|U^Urgent^HL70007|" in out
+    if preset != "limited-data-set":  # a date: shifted, or its year
+        assert "20240305083000" not in out and out.endswith(("|2024", "083000"))
     for planted in ("731094458822", "6175550142", "V0048213", "QB202403050017"):
         assert planted not in out
     assert "CHR^Christian^HL70006~2106-3" in out and "SPO^Spouse^HL70063" in out
