@@ -598,6 +598,18 @@ _IDENTIFIER_KINDS: Final = frozenset(
     }
 )
 _ID_SEPARATORS: Final = re.compile(r"[\s./-]+")
+# Known identifiers found in notes with separators anywhere (TextScrubber._separated_ids):
+# all digits (with separators) and at least this many without leading zeros.
+MIN_SEPARATED_ID_DIGITS: Final = 8
+MAX_SEPARATED_ID_DIGITS: Final = 20
+_DIGIT_ID_KINDS: Final = frozenset({*_IDENTIFIER_KINDS, Kind.SSN})
+_DIGITS_AND_SEPARATORS: Final = re.compile(r"\d[\d\s./-]*")
+_NOT_DIGIT: Final = re.compile(r"\D")
+_DIGITS: Final = re.compile(r"\d+")
+# Two or more digit groups joined by single separators, not inside a word or number.
+# At least nine characters (eight digits and a separator): shorter runs (doses, blood
+# pressures, short dates) are skipped by the pattern itself.
+_DIGIT_GROUPS: Final = re.compile(r"\d(?<![\w.,/-]\d)(?=[\d ./-]{8})\d*(?:[ ./-]\d+)+(?!\w)")
 # One run of letters then one of digits ("TST0042"): notes also write "TST-0042".
 _LETTERS_DIGITS: Final = re.compile(r"([A-Za-z]{1,10})(\d{1,20})")
 
@@ -693,6 +705,7 @@ class TextScrubber:
         "_birth_dates",
         "_by_token",
         "_ctx",
+        "_digit_ids",
         "_due",
         "_first_words",
         "_first_words_from",
@@ -746,6 +759,9 @@ class TextScrubber:
         self._due: list[tuple[int, int]] = []
         self._memo: dict[str, str] = {}  # text -> scrubbed, valid while the context is unchanged
         self._birth_dates: set[str] = set()  # YYYY-MM-DD of known birth dates
+        # The digits of known identifiers of eight digits or more -> replacement: notes
+        # write them with separators where their country puts them ("290485-1778").
+        self._digit_ids: dict[str, str] = {}
 
     # --- context -------------------------------------------------------------
 
@@ -766,6 +782,10 @@ class TextScrubber:
             return  # kept: nothing to hide
         self._pending.append((kind, value, replacement))
         self._memo.clear()
+        if kind in _DIGIT_ID_KINDS and _DIGITS_AND_SEPARATORS.fullmatch(value):
+            digits = _NOT_DIGIT.sub("", value).lstrip("0")
+            if len(digits) >= MIN_SEPARATED_ID_DIGITS:
+                self._digit_ids.setdefault(digits, replacement)
         if kind in STRUCTURAL_KINDS and len(value) >= MIN_SWEEP_LENGTH:
             self._remember(value.casefold(), replacement)
             if kind is Kind.ZIP and _ZIP_PLUS_4.fullmatch(value):
@@ -786,6 +806,8 @@ class TextScrubber:
         for key, value in other._raw.items():
             self._remember(key, value)
         self._birth_dates |= other._birth_dates
+        for digits, replacement in other._digit_ids.items():
+            self._digit_ids.setdefault(digits, replacement)
         self._memo.clear()
 
     def forget_results(self) -> None:
@@ -975,6 +997,30 @@ class TextScrubber:
                     spans.append((begin, finish, replacement))
                 start = folded.find(term, start + 1)
 
+    def _separated_ids(self, text: str, start: int) -> list[Span]:
+        """Known identifiers written with separators anywhere ("290485-1778",
+        "756.0444.5556.66" for "7560444555666"): runs of digit groups joined by single
+        separators, and within them consecutive groups whose digits (without leading
+        zeros) are a known identifier's."""
+        known = self._digit_ids
+        spans: list[Span] = []
+        for run in _DIGIT_GROUPS.finditer(text, start):
+            all_digits = _NOT_DIGIT.sub("", run.group())
+            if not any(digits in all_digits for digits in known):
+                continue  # an OID or a measurement: no known number in it
+            groups = [(m.start(), m.end(), m.group()) for m in _DIGITS.finditer(run.group())]
+            base = run.start()
+            for i in range(len(groups)):
+                digits = ""
+                for j in range(i, len(groups)):
+                    digits += groups[j][2]
+                    if j > i and (found := known.get(digits.lstrip("0"))) is not None:
+                        spans.append((base + groups[i][0], base + groups[j][1], found))
+                        break
+                    if len(digits) > MAX_SEPARATED_ID_DIGITS:
+                        break
+        return spans
+
     # --- scrubbing -----------------------------------------------------------
 
     def scrub(self, text: str) -> str:
@@ -995,6 +1041,10 @@ class TextScrubber:
         # spans found fit the text as written.
         matchable = text if text.isascii() else text.translate(_DASH_TABLE)
         spans = self._context_spans(matchable)
+        if self._digit_ids and len(matchable) > MIN_SEPARATED_ID_DIGITS:
+            first = _DIGIT_GROUPS.search(matchable)  # in C: most texts have no such run
+            if first is not None:
+                spans.extend(self._separated_ids(matchable, first.start()))
         spans.extend(self._detected(matchable))
         result = _rebuild(text, spans) if spans else text
         memo[text] = result

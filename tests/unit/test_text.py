@@ -741,3 +741,41 @@ def test_a_count_of_time_or_doses_is_no_house_number(
     # a unit of time or a count word (weeks, months, laps, tablets...) is no house
     # number.
     assert ctx.scrub_text(text).startswith(expected)
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        "CPR 290485-1778 bekraeftet",  # Danish CPR, Icelandic kennitala: DDMMYY-NNNN
+        "kt. 290485-1778, 2 pills",
+        "Pt 290485 1778",
+        "AHV 756.0444.5556.66",  # Swiss AHV: 756.NNNN.NNNN.NN
+        "ID 38271649-5 checked",  # Israeli id with its check digit set apart
+        "SSN 382 71 6495",
+    ],
+)
+def test_a_known_number_is_found_with_separators_anywhere(
+    make_scrubber: Callable[..., Scrubber], note: str
+) -> None:
+    # Hold-out round 9 (Danish, Icelandic, Swiss and Israeli feeds): national ids
+    # sent compact in PID-3 ("2904851778", "7560444555666", "382716495") are written
+    # in notes with separators where the country puts them ("290485-1778",
+    # "756.0444.5556.66"); only the sender's own separators were spelled. A run of
+    # digit groups whose digits are a known identifier's (eight digits or more) is
+    # that identifier.
+    context = make_scrubber().message([PatientIdentifier("P1", "MR", "GH")])
+    context.text.add(Kind.MRN, "2904851778", "MRN-A")
+    context.text.add(Kind.SSN, "7560444555666", Removal.VALUE)
+    context.text.add(Kind.HEALTH_PLAN_ID, "382716495", "PLAN-B")
+    out = context.scrub_text(note)
+    digits = "".join(c for c in out if c.isdigit())
+    for known in ("2904851778", "7560444555666", "382716495"):
+        assert known not in digits
+    assert out.split()[0] == note.split(maxsplit=1)[0]  # the label stays
+    assert ("2 pills" in out) == ("2 pills" in note)  # a count after it stays
+
+
+def test_digit_groups_that_are_no_known_number_stay(ctx: MessageContext) -> None:
+    ctx.text.add(Kind.MRN, "2904851778", "MRN-A")
+    text = "BP 120/80, 29 04 85 17 79 mg total, 2904-8517 lot"
+    assert ctx.scrub_text(text) == text
