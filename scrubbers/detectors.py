@@ -331,6 +331,27 @@ DETECTORS: Final = (
         ),
         "value",
     ),
+    # A national identifier after its label: Nordic personal numbers (CPR, kennitala,
+    # personnummer, fødselsnummer, henkilötunnus), Swiss AHV/AVS, Spanish DNI/NIE,
+    # Dutch BSN, French NIR, Polish PESEL, Canadian SIN and health cards, Brazilian
+    # CPF, Vietnamese CCCD/CMND, Mexican CURP... The value: six digits or more, in
+    # groups joined by a space, "." or "-", with up to three letters before and one
+    # after ("X4985703Q", "12345678Z").
+    Detector(
+        "national-id-context",
+        Kind.OTHER_ID,
+        _re(
+            r"(?<![^\W\d_])(?:cpr(?:-?nr)?|kennitala|kt|personnumm?er|personnr|f[\u00f8o]dselsnummer"
+            r"|henkil[\u00f6o]tunnus|hetu|ahv(?:-?nr)?|avs|dni|nie|nif|bsn|nir|insee|pesel|sin"
+            r"|ohip|hcn|health\s?card(?:\s?number)?|cccd|cmnd|curp|cpf|nric|aadhaar|emirates\s?id"
+            r"|teudat\s?zehut|codice\s?fiscale|svnr|sozialversicherungsnummer|kvnr|ppsn|nino)"
+            r"(?![^\W\d_])\.?(?:\s?(?:no\b\.?|nr\b\.?|number|num|#))?\s*[:#=]?\s*"
+            r"(?P<value>(?=(?:[a-z]{0,3}[ .-]?)(?:[ .-]?\d){6})(?:[a-z]{1,3}[ -]?)?"
+            r"\d{1,12}(?:[ .-]\d{1,12}){0,6}(?:[ -]?[a-z]{1,2})?)(?![\w-]|\.\d)"
+        ),
+        "value",
+        requires="national-id",
+    ),
     # A Medicare Beneficiary Identifier: 1EG4-TE5-MK73 (no S, L, O, I, B or Z).
     Detector(
         "mbi",
@@ -766,6 +787,45 @@ _CONTEXT_HINTS: Final = (
             "puhelin",
             "gsm",
             "phone",
+        ),
+    ),
+    (
+        "national-id",
+        (
+            "cpr",
+            "kennitala",
+            "kt",
+            "personn",
+            "dselsnummer",
+            "henkil",
+            "hetu",
+            "ahv",
+            "avs",
+            "dni",
+            "nie",
+            "nif",
+            "bsn",
+            "nir",
+            "insee",
+            "pesel",
+            "sin",
+            "ohip",
+            "hcn",
+            "health",
+            "cccd",
+            "cmnd",
+            "curp",
+            "cpf",
+            "nric",
+            "aadhaar",
+            "emirates",
+            "zehut",
+            "fiscale",
+            "svnr",
+            "sozialvers",
+            "kvnr",
+            "ppsn",
+            "nino",
         ),
     ),
     ("vehicle", ("licen", "lic", "dl", "vin", "plate")),

@@ -779,3 +779,48 @@ def test_digit_groups_that_are_no_known_number_stay(ctx: MessageContext) -> None
     ctx.text.add(Kind.MRN, "2904851778", "MRN-A")
     text = "BP 120/80, 29 04 85 17 79 mg total, 2904-8517 lot"
     assert ctx.scrub_text(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "gone"),
+    [
+        ("Wife CPR 290485-1779 on file", "290485-1779"),
+        ("kt. 281194-4217", "281194-4217"),
+        ("kennitala 2811944217", "2811944217"),
+        ("AHV-Nr. 756.1234.5678.97", "756.1234.5678.97"),
+        ("DNI 12345678Z", "12345678"),
+        ("NIE X4985703Q", "4985703"),
+        ("BSN 123456782", "123456782"),
+        ("NIR 1 85 05 78 006 084 36", "006 084 36"),
+        ("PESEL 85050512345", "85050512345"),
+        ("Personnummer 19850505-1234", "1234"),
+        ("SIN 046 454 286", "046 454 286"),
+        ("OHIP 1234567890", "1234567890"),
+        ("Health card no. 1234-567-890-AB", "1234-567-890"),
+        ("CCCD 079203847591", "079203847591"),
+        ("CPF 123.456.789-09", "123.456.789-09"),
+        ("Medicare no 2123 45670 1", "2123 45670 1"),
+    ],
+)
+def test_national_identifiers_after_their_label(ctx: MessageContext, text: str, gone: str) -> None:
+    # Hold-out round 9 (Danish, Icelandic, Swiss, Israeli, Spanish, Vietnamese feeds):
+    # national identifiers are the patient's in PID-3, but notes also give a
+    # relative's or another person's after its label ("CPR", "kt.", "AHV", "DNI",
+    # "CCCD"...), and none was found. After such a label, a number of six digits or
+    # more (in groups, with a letter prefix or check letter) is an identifier.
+    out = ctx.scrub_text(text)
+    assert gone not in out
+    assert out.split(maxsplit=1)[0] == text.split(maxsplit=1)[0]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "sin 2 dosis, sin fiebre desde 2024",
+        "CNS 3 lesions; since 123 days",
+        "nie 12 Tage",
+        "AVS 2/6 murmur",
+    ],
+)
+def test_national_identifier_labels_need_a_number(ctx: MessageContext, text: str) -> None:
+    assert ctx.scrub_text(text).startswith(text.split(" 20", maxsplit=1)[0])
