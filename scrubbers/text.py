@@ -175,6 +175,15 @@ _GERMAN: Final = str.maketrans(
     {"\u00e4": "ae", "\u00f6": "oe", "\u00fc": "ue", "\u00df": "ss"}
     | {"\u00c4": "Ae", "\u00d6": "Oe", "\u00dc": "Ue", "\u1e9e": "SS"}
 )
+# Letters that no accent folding turns into ASCII, as an ASCII keyboard types them:
+# Icelandic, Nordic, Polish, Vietnamese and Croatian names ("Þorláksdóttir" typed
+# "Thorlaksdottir", "Søndergaard" typed "Sondergaard" or "Soendergaard").
+_NO_DECOMPOSITION: Final = str.maketrans(
+    {"\u00fe": "th", "\u00de": "Th", "\u00f0": "d", "\u00d0": "D", "\u00e6": "ae"}
+    | {"\u00c6": "Ae", "\u00f8": "o", "\u00d8": "O", "\u0153": "oe", "\u0152": "Oe"}
+    | {"\u0142": "l", "\u0141": "L", "\u0111": "d", "\u0110": "D", "\u0131": "i"}
+)
+_SLASHED_O: Final = str.maketrans({"\u00f8": "oe", "\u00d8": "Oe"})
 _JOINERS: Final = re.compile(r"[\s\-\u2010\u2011\u2013'.]+")
 # Prefixes written apart or together: McDonald / Mc Donald, MacLeod / Mac Leod, O'Brien / O Brien.
 _NAME_PREFIX: Final = re.compile(r"\b(Mc|Mac(?=[A-Z])|O')([A-Za-z]{3,})\b")
@@ -242,6 +251,10 @@ def name_spellings(family: str, given: str, middle: str = "") -> list[str]:
     german = tuple(part.translate(_GERMAN) for part in (family, given, middle))
     if german != (family, given, middle):
         out += name_spellings(*german)  # Müller, Jürgen -> Mueller, Juergen
+    for table in (_NO_DECOMPOSITION, _SLASHED_O):
+        typed = tuple(part.translate(table) for part in (family, given, middle))
+        if typed != (family, given, middle):
+            out += name_spellings(*typed)  # Þorláksdóttir -> Thorlaksdottir
     return out
 
 
@@ -1231,7 +1244,10 @@ def _rebuild(text: str, spans: list[Span]) -> str:
     position = 0
     for start, end, replacement in spans:
         if start < position:
-            continue  # overlaps a span already replaced
+            # Overlaps a span already replaced: one replaced region, as far as either
+            # reaches ("OBRIEN, Seamus O'Brien": "Family, Given" then "Given Family").
+            position = max(position, end)
+            continue
         out.append(text[position:start])
         out.append(replacement if isinstance(replacement, str) else replacement())
         position = end
