@@ -40,6 +40,44 @@ _MONTH_ALT: Final = (
 )
 
 
+# Month names of other languages, folded (lower case) -> month: German, French,
+# Spanish, Italian, Portuguese, Dutch, Danish/Norwegian/Swedish, Icelandic, Polish
+# (genitive, as dates write them) and Finnish (partitive). English names are read by
+# _MONTH_ALT.
+_FOREIGN_MONTH_NAMES: Final[dict[int, tuple[str, ...]]] = {
+    1: ("januar", "jänner", "janvier", "janv", "enero", "gennaio", "janeiro", "januari",
+        "janúar", "stycznia", "tammikuuta"),
+    2: ("februar", "feber", "février", "fevrier", "févr", "fevr", "febrero", "febbraio",
+        "fevereiro", "februari", "febrúar", "lutego", "helmikuuta"),
+    3: ("märz", "maerz", "mars", "marzo", "março", "marco", "maart", "marts", "marca",
+        "maaliskuuta"),
+    4: ("avril", "avr", "abril", "aprile", "apríl", "kwietnia", "huhtikuuta"),
+    5: ("mai", "mayo", "maggio", "maio", "mei", "maj", "maí", "maja", "toukokuuta"),
+    6: ("juni", "juin", "junio", "giugno", "junho", "júní", "czerwca", "kesäkuuta"),
+    7: ("juli", "juillet", "juil", "julio", "luglio", "julho", "júlí", "lipca",
+        "heinäkuuta"),
+    8: ("août", "aout", "agosto", "augustus", "augusti", "ágúst", "sierpnia", "elokuuta"),
+    9: ("septembre", "septiembre", "setiembre", "settembre", "setembro", "września",
+        "wrzesnia", "syyskuuta"),
+    10: ("oktober", "okt", "octobre", "octubre", "ottobre", "outubro", "október",
+         "października", "pazdziernika", "lokakuuta"),
+    11: ("novembre", "noviembre", "novembro", "nóvember", "listopada", "marraskuuta"),
+    12: ("dezember", "dez", "décembre", "decembre", "déc", "diciembre", "dicembre",
+         "dezembro", "desember", "grudnia", "joulukuuta"),
+}  # fmt: skip
+FOREIGN_MONTHS: Final[dict[str, int]] = {
+    name: month for month, names in _FOREIGN_MONTH_NAMES.items() for name in names
+}
+_FOREIGN_MONTH_ALT: Final = "(?P<fmonth>{})\\.?".format(
+    "|".join(sorted((re.escape(name) for name in FOREIGN_MONTHS), key=len, reverse=True))
+)
+
+
+def foreign_month_number(text: str) -> int:
+    """1-12 for a month name of another language (see FOREIGN_MONTHS)."""
+    return FOREIGN_MONTHS[text.lower().rstrip(".")]
+
+
 _INFORMATION_SEPARATORS: Final = re.compile("[\x1c-\x1f]")
 
 
@@ -640,6 +678,14 @@ DATE_PATTERNS: Final = (
     ),
     # Mar 2023, March '61
     DatePattern(_re(rf"(?=[adfjmnos])\b{_MONTH_ALT},?\s+{_WRITTEN_YEAR}"), "month"),
+    # 5. März 2024, 5 de marzo de 2024, 5 marca 2024: a month name of another language
+    # between the day and a four-digit year.
+    DatePattern(
+        _re(
+            rf"(?=\d)\b(?P<dd>\d{{1,2}})\.?\s+(?:de\s+)?{_FOREIGN_MONTH_ALT}(?![^\W\d_]),?\s+"
+            r"(?:de\s+)?(?P<year>(?:18|19|20)\d{2})\b"
+        )
+    ),
     # Without a year (Safe Harbor element C covers day and month): 15 Jan, Jan 15th, 26-June
     DatePattern(
         _re(rf"(?=\d)\b(?P<dd>\d{{1,2}}){_SUFFIX}\s+(?:of\s+)?{_CAPITAL}{_MONTH_ALT}(?![a-z])"),

@@ -42,6 +42,7 @@ from scrubbers.detectors import (
     SHAPE_DETECTORS,
     SHORT_TEXT,
     age_in_words,
+    foreign_month_number,
     month_number,
     plain_ascii,
     relative_names,
@@ -1123,7 +1124,12 @@ class TextScrubber:
                         year -= 100
             else:
                 year = self._ctx.reference_year  # a day and month: shifted within this year
-            month = month_number(parts["month"]) if parts.get("month") else int(parts["mm"])
+            if parts.get("month"):
+                month = month_number(parts["month"])
+            elif parts.get("fmonth"):
+                month = foreign_month_number(parts["fmonth"])
+            else:
+                month = int(parts["mm"])
             day = int(parts["dd"]) if parts.get("dd") else None
         except (TypeError, ValueError, StopIteration):
             return written
@@ -1193,8 +1199,8 @@ def _render_date(match: re.Match[str], outcome: str, day_first: bool = False) ->
     written, in its width and case; separators and words in between stay. A
     day-first date (``day_first``) has its day where the pattern reads a month.
     """
-    if len(outcome) == 4 or not outcome[:4].isdigit():
-        return outcome
+    if len(outcome) == 4 or not outcome[:4].isdigit() or match.groupdict().get("fmonth"):
+        return outcome  # a month name of another language is not written back: ISO
     values = {"year": int(outcome[:4]), "mm": int(outcome[5:7])}
     if match.groupdict().get("month"):
         values["month"] = values["mm"]
