@@ -684,6 +684,7 @@ class HL7Scrubber:
         )
         address_rest = self._companions[as_address]
         as_text = self._text_leaf(path, 0, datatype, role)
+        id_target = self._target(path, 0, Kind.OTHER_ID, role, datatype)
         # A county code is digits (PID-12 "25017", FIPS; "017"): a policy that removes or
         # changes counties does so whatever the field holds (digits that are no county
         # are PHI typed in the wrong field); free text would keep both. A city with
@@ -710,6 +711,9 @@ class HL7Scrubber:
             for i, rep in enumerate(reps):
                 if d.component in rep:
                     reps[i] = address_rest(rep, walk)
+                elif not removed and looks_like_identifier(rep):
+                    # No place: a phone or id number typed in the wrong field.
+                    reps[i] = walk.write(walk.apply(rep, id_target), rep)
                 elif not removed and HAS_DIGIT.search(rep):
                     reps[i] = as_text(rep, walk)
             return d.repetition.join(reps)

@@ -1293,3 +1293,14 @@ def test_placeholder_words_in_provider_fields_are_not_swept_from_notes(
     assert nte_out.startswith("NTE|1||Self pay, no insurance. Seen by Dr PROVIDER-")
     assert nte_out.endswith(", primary care.") and "Thistlewood" not in nte_out
     assert "REFERRED" not in pv1_out and "PHYSICIAN" not in pv1_out
+
+
+@pytest.mark.parametrize("preset", ["limited-data-set", "pseudonymized", "safe-harbor"])
+def test_an_identifier_in_a_place_field_a_preset_keeps_is_not_kept(preset: str) -> None:
+    # Hold-out round 9 (ORU^R01 with PID shifted by one): a phone number without
+    # separators sat in PID-12 (county code). Presets that keep counties read a
+    # county with digits as free text, which has no shape for eleven bare digits, so
+    # it came out whole. A place value that reads as an identifier is one.
+    pid = "PID|1||MRN12345^^^HOSP^MR||Quillfeather^Zebulon||19610304|M||||84987654321"
+    (pid_out,) = scrub_version(make(preset), "2.5", pid)
+    assert "84987654321" not in pid_out
