@@ -163,6 +163,10 @@ def add_name_context(
     family, given, middle = ("" if HAS_DIGIT.search(p) else p for p in original)
     if provider:
         family, given, middle = ("" if _placeholder(p) else p for p in (family, given, middle))
+    else:
+        walk.persons.update(p.strip().casefold() for p in (family, given, middle) if p.strip())
+        if family.strip():
+            walk.person_keys.add(family.strip().casefold())
     if not (family or given):
         return
     replacement = replaced[0] or replaced[1] or replaced[2] or "[NAME]"

@@ -734,6 +734,22 @@ class HL7Scrubber:
         called_by = _CALLED_BY if datatype == "XPN" and _CALLED_BY + 1 in components else -1
         is_identifier = datatype in ("CX", "CK")
         is_provider = role is Role.PROVIDER
+        # A provider field holding a person of the message who is no provider (the
+        # patient in OBR-16): that person's name is a name and their id an id, not
+        # provider pseudonyms keyed on them.
+        as_person: dict[int, Target] = {}
+        person_id = next((n - 1 for n, c in components.items() if c.kind == tables.PERSON_ID), -1)
+        family_at, given_at = (name_layout[0], name_layout[1]) if name_layout else (-1, -1)
+        if is_provider and name_layout is not None:
+            for number, crule in components.items():
+                if crule.kind == tables.PERSON_NAME:
+                    as_person[number - 1] = self._target(
+                        path, number, Kind.NAME, Role.PATIENT, datatype
+                    )
+                elif crule.kind == tables.PERSON_ID:
+                    as_person[number - 1] = self._target(
+                        path, number, Kind.OTHER_ID, Role.PATIENT, datatype
+                    )
         # The assigning authority: CX.4, or XCN.9 when the person is no provider (a
         # provider's id keeps its namespace-free pseudonym).
         authority_index = 3 if is_identifier else -1
@@ -778,6 +794,9 @@ class HL7Scrubber:
                         authority=authority(comps[authority_index], d)
                     )
                 dropped = False
+                person = bool(as_person and walk.person_keys) and _repeats_a_person(
+                    comps, person_id, family_at, given_at, walk
+                )
                 for index, first_only, fixed, rule, ckind, codes, affix, date_text in plan:
                     if index >= count:
                         break
@@ -794,7 +813,19 @@ class HL7Scrubber:
                         target = self._target(path, index + 1, kind, crole, datatype)
                     if first_only or sub_sep not in value:
                         head, sep, tail = value.partition(sub_sep)
-                        outcome = walk.apply(head, target, namespace, rule)
+                        as_target = as_person.get(index) if person else None
+                        if as_target is not None:
+                            # The patient's own id keeps the replacement it got there.
+                            known = (
+                                walk.ctx.text.known(head)
+                                if as_target.kind is not Kind.NAME
+                                else None
+                            )
+                            outcome = known if known is not None else walk.apply(head, as_target)
+                        else:
+                            outcome = walk.apply(head, target, namespace, rule)
+                        if is_identifier and index == 0 and not is_provider and len(head) > 3:
+                            walk.person_keys.add(head.strip().casefold())
                         if outcome is Removal.ELEMENT:
                             dropped = True
                             break
@@ -1274,3 +1305,20 @@ _QIP_NAME: Final = re.compile(r"@([A-Z][A-Z0-9]{2})\.(\d{1,3})(?:\.(\d{1,3}))?(?
 def _segment_of(path: str) -> str:
     """The segment id of a field path (``PV1-20``)."""
     return path.partition("-")[0]
+
+
+def _repeats_a_person(
+    comps: list[str], id_at: int, family_at: int, given_at: int, walk: Walk
+) -> bool:
+    """Whether a provider field's repetition names a person of the message who is no
+    provider: its id is one of theirs, or its family name is theirs and every word
+    of its given name is one of their name parts (``Zebulon Q`` for Zebulon, middle
+    name Q). A provider who only shares a given name or an initial stays a provider."""
+    count = len(comps)
+    if 0 <= id_at < count and comps[id_at].strip().casefold() in walk.person_keys:
+        return True
+    family = comps[family_at].split(walk.d.subcomponent, 1)[0] if 0 <= family_at < count else ""
+    if not family.strip() or family.strip().casefold() not in walk.person_keys:
+        return False
+    given = comps[given_at].casefold().split() if 0 <= given_at < count else []
+    return all(word in walk.persons for word in given)

@@ -1304,3 +1304,24 @@ def test_an_identifier_in_a_place_field_a_preset_keeps_is_not_kept(preset: str) 
     pid = "PID|1||MRN12345^^^HOSP^MR||Quillfeather^Zebulon||19610304|M||||84987654321"
     (pid_out,) = scrub_version(make(preset), "2.5", pid)
     assert "84987654321" not in pid_out
+
+
+def test_the_patient_named_in_a_provider_field_is_not_given_a_provider_pseudonym(
+    safe_harbor: HL7Scrubber,
+) -> None:
+    # Hold-out round 9 (ORU^R01 from an EMR): OBR-16 (ordering provider, XCN) held the
+    # patient: their health card number and name. As a provider they got provider
+    # pseudonyms, codes keyed on the patient's own name and number (Safe Harbor's
+    # re-identification codes must not be derived from them). A provider field value
+    # equal to a name or identifier of the patient's segments is the patient's: the
+    # name is removed like a name, the number gets the patient's replacement.
+    pid = "PID|1||7731094458^^^ON^JHN||Quillfeather^Zebulon^Q"
+    obr = (
+        "OBR|1|ORD1||CBC^Blood count^LN|||20240305|||||||||"
+        "7731094458^Quillfeather^Zebulon Q~4471^Thistlewood^Marigold^^^Dr"
+    )
+    pid_out, obr_out = scrub_version(safe_harbor, "2.6", pid, obr)
+    patient, doctor = obr_out.split("|")[16].split("~")
+    assert patient.split("^")[1] == "[NAME]" and "PROVIDER-" not in patient
+    assert patient.split("^")[0] == pid_out.split("|")[3].split("^")[0]
+    assert doctor.startswith("PRV-") and doctor.split("^")[1].startswith("PROVIDER-")
