@@ -787,6 +787,24 @@ AGE_PATTERNS: Final = (
     DatePattern(
         _re(r"(?=a)\b(?:age[ds]?|aged)\s*[:=]?\s*(?P<age>\d{2,3})(?:y(?:rs?|o)?)?\b"), "age"
     ),
+    # Other languages' words for years after the number ("93 Jahre", "93-jährige",
+    # "94 ans", "95 años", "96 anni", "93-årig", "93 år", "94 jaar", "94-jarige",
+    # "93 lat", "93-vuotias", "92 tuổi", "93歳", "93세", "94岁").
+    DatePattern(
+        _re(
+            r"(?P<age>\d(?<!\w\d)\d{1,2})\s*-?\s*(?:j(?:ahre?n?|\u00e4hrig\w*|aehrig\w*|aar|arige?)"
+            r"|ans|a\u00f1os|anos|anni|\u00e5r(?:ig\w*|s)?|lat|vuotias\w*|tu\u1ed5i|tuoi"
+            r"|\u6b73|\uc138|\uc0b4|\u5c81)(?![^\W\d_])"
+        )
+    ),
+    # Other languages' words for age before the number ("Alter: 93", "edad 94",
+    # "âge 95", "età 96", "idade 97", "leeftijd 94", "ålder 93", "wiek 93", "ikä 93").
+    DatePattern(
+        _re(
+            r"(?<![^\W\d_])(?:alter|\u00e2ge|edad|et\u00e0|idade|leeftijd|\u00e5lder|alder"
+            r"|wiek|ik\u00e4|tu\u1ed5i)\s*[:=]?\s*(?P<age>\d{2,3})\b"
+        )
+    ),
 )
 
 
