@@ -792,7 +792,8 @@ AGE_PATTERNS: Final = (
     # "93 lat", "93-vuotias", "92 tuổi", "93歳", "93세", "94岁").
     DatePattern(
         _re(
-            r"(?P<age>\d(?<!\w\d)\d{1,2})\s*-?\s*(?:j(?:ahre?n?|\u00e4hrig\w*|aehrig\w*|aar|arige?)"
+            r"(?P<age>\d(?<!\w\d)\d{1,2})\s*-?\s*(?=[jaltv\u00e5\u6b73\uc138\uc0b4\u5c81])"
+            r"(?:j(?:ahre?n?|\u00e4hrig\w*|aehrig\w*|aar|arige?)"
             r"|ans|a\u00f1os|anos|anni|\u00e5r(?:ig\w*|s)?|lat|vuotias\w*|tu\u1ed5i|tuoi"
             r"|\u6b73|\uc138|\uc0b4|\u5c81)(?![^\W\d_])"
         )
@@ -803,7 +804,8 @@ AGE_PATTERNS: Final = (
         _re(
             r"(?<![^\W\d_])(?:alter|\u00e2ge|edad|et\u00e0|idade|leeftijd|\u00e5lder|alder"
             r"|wiek|ik\u00e4|tu\u1ed5i)\s*[:=]?\s*(?P<age>\d{2,3})\b"
-        )
+        ),
+        "age-local",
     ),
 )
 
@@ -892,6 +894,10 @@ _CONTEXT_HINTS: Final = (
             "nino",
         ),
     ),
+    (
+        "age-local",
+        ("alter", "\u00e2ge", "edad", "et\u00e0", "idade", "leeftijd", "lder", "wiek", "ik\u00e4"),
+    ),
     ("vehicle", ("licen", "lic", "dl", "vin", "plate")),
     ("device", ("serial", "s/n", "sn", "udi", "(01)")),
     ("v3-id", ("extension",)),
@@ -919,6 +925,14 @@ def text_features(text: str) -> frozenset[str]:
 @functools.lru_cache(maxsize=8192)
 def _short_text_features(text: str) -> frozenset[str]:
     return _text_features(text)
+
+
+# Each feature's hints as one alternation: one search in C instead of a substring
+# test per hint.
+_CONTEXT_HINT_PATTERNS: Final = tuple(
+    (feature, re.compile("|".join(re.escape(hint) for hint in hints)))
+    for feature, hints in _CONTEXT_HINTS
+)
 
 
 def _text_features(text: str) -> frozenset[str]:
@@ -955,8 +969,8 @@ def _text_features(text: str) -> frozenset[str]:
         found.add("ipv4")
     if text.count(":") >= 7:
         found.add("7:")  # an uncompressed IPv6 address has seven
-    for feature, hints in _CONTEXT_HINTS:
-        if any(hint in lower for hint in hints):
+    for feature, hints in _CONTEXT_HINT_PATTERNS:
+        if hints.search(lower) is not None:
             found.add(feature)
     return frozenset(found)
 

@@ -126,7 +126,10 @@ _PLACEHOLDER_WORDS: Final = frozenset(
 
 def _placeholder(part: str) -> bool:
     """A name part made only of placeholder words (``PRIMARY OR FAMILY``)."""
-    words = part.casefold().replace(",", " ").split()
+    folded = part.casefold()
+    if " " not in folded and "," not in folded:  # the common case: one word
+        return folded.strip(".") in _PLACEHOLDER_WORDS
+    words = folded.replace(",", " ").split()
     return bool(words) and all(word.strip(".") in _PLACEHOLDER_WORDS for word in words)
 
 
@@ -162,10 +165,18 @@ def add_name_context(
     # shifted relationship code): sweeping it would rewrite codes elsewhere.
     family, given, middle = ("" if HAS_DIGIT.search(p) else p for p in original)
     if provider:
-        family, given, middle = ("" if _placeholder(p) else p for p in (family, given, middle))
+        if family and _placeholder(family):
+            family = ""
+        if given and _placeholder(given):
+            given = ""
+        if middle and _placeholder(middle):
+            middle = ""
     else:
-        walk.persons.update(p.strip().casefold() for p in (family, given, middle) if p.strip())
-        if family.strip():
+        persons = walk.persons
+        for part in (family, given, middle):
+            if part:
+                persons.add(part.strip().casefold())
+        if family:
             walk.person_keys.add(family.strip().casefold())
     if not (family or given):
         return
