@@ -40,6 +40,44 @@ _MONTH_ALT: Final = (
 )
 
 
+# Month names of other languages, folded (lower case) -> month: German, French,
+# Spanish, Italian, Portuguese, Dutch, Danish/Norwegian/Swedish, Icelandic, Polish
+# (genitive, as dates write them) and Finnish (partitive). English names are read by
+# _MONTH_ALT.
+_FOREIGN_MONTH_NAMES: Final[dict[int, tuple[str, ...]]] = {
+    1: ("januar", "jänner", "janvier", "janv", "enero", "gennaio", "janeiro", "januari",
+        "janúar", "stycznia", "tammikuuta"),
+    2: ("februar", "feber", "février", "fevrier", "févr", "fevr", "febrero", "febbraio",
+        "fevereiro", "februari", "febrúar", "lutego", "helmikuuta"),
+    3: ("märz", "maerz", "mars", "marzo", "março", "marco", "maart", "marts", "marca",
+        "maaliskuuta"),
+    4: ("avril", "avr", "abril", "aprile", "apríl", "kwietnia", "huhtikuuta"),
+    5: ("mai", "mayo", "maggio", "maio", "mei", "maj", "maí", "maja", "toukokuuta"),
+    6: ("juni", "juin", "junio", "giugno", "junho", "júní", "czerwca", "kesäkuuta"),
+    7: ("juli", "juillet", "juil", "julio", "luglio", "julho", "júlí", "lipca",
+        "heinäkuuta"),
+    8: ("août", "aout", "agosto", "augustus", "augusti", "ágúst", "sierpnia", "elokuuta"),
+    9: ("septembre", "septiembre", "setiembre", "settembre", "setembro", "września",
+        "wrzesnia", "syyskuuta"),
+    10: ("oktober", "okt", "octobre", "octubre", "ottobre", "outubro", "október",
+         "października", "pazdziernika", "lokakuuta"),
+    11: ("novembre", "noviembre", "novembro", "nóvember", "listopada", "marraskuuta"),
+    12: ("dezember", "dez", "décembre", "decembre", "déc", "diciembre", "dicembre",
+         "dezembro", "desember", "grudnia", "joulukuuta"),
+}  # fmt: skip
+FOREIGN_MONTHS: Final[dict[str, int]] = {
+    name: month for month, names in _FOREIGN_MONTH_NAMES.items() for name in names
+}
+_FOREIGN_MONTH_ALT: Final = "(?P<fmonth>{})\\.?".format(
+    "|".join(sorted((re.escape(name) for name in FOREIGN_MONTHS), key=len, reverse=True))
+)
+
+
+def foreign_month_number(text: str) -> int:
+    """1-12 for a month name of another language (see FOREIGN_MONTHS)."""
+    return FOREIGN_MONTHS[text.lower().rstrip(".")]
+
+
 _INFORMATION_SEPARATORS: Final = re.compile("[\x1c-\x1f]")
 
 
@@ -134,6 +172,14 @@ _GROUPED_NUMBER: Final = (
     r"(?=[+(0]|(?:\d{1,2}(?:[\s./]|\s?-\s?))*\d{3})"
     r"(?:\+|00)?(?:\(\d{1,5}\)\s?)?\d{1,8}"
     r"(?:(?:[\s./]|\s?-\s?)\(?\d{1,8}\)?){0,7}(?![\d/-]|\.\d)"
+)
+# A number after a phone label: 7 to 15 digits, bare ("0905987654") or in groups of
+# any size ("38 39 90 26", "339 1234567"); not a date ("12.03.2024").
+_LABELLED_NUMBER: Final = (
+    r"(?=(?:[\s()./-]*\d){7})(?!(?:[\s()./-]*\d){16})"
+    r"(?!\d{1,4}(?P<lsep>[/.-])\d{1,2}(?P=lsep)\d{2,4}(?!\d))"
+    r"(?:(?:\+|00)?(?:\(\d{1,5}\)\s?)?\d{1,8}(?:(?:[\s./]|\s?-\s?)\(?\d{1,8}\)?){0,7}|\d{9,15})"
+    r"(?![\d/-]|\.\d)"
 )
 # A phone extension: "555-123-4567 x123", "ext. 12".
 _EXTENSION: Final = r"(?:\s*(?:x|ext\b\.?|extension)\s*\d{1,6}\b)?"
@@ -244,6 +290,22 @@ DETECTORS: Final = (
         "value",
         requires="phone",
     ),
+    # Phone labels of other languages ("Teléfono", "celular", "tlf", "Handy", "Natel",
+    # "SĐT", "sími"), and after any label a number written without separators
+    # ("SĐT: 0905987654", "Tel: 84987654321"): 8 to 15 digits, or digit groups as above.
+    Detector(
+        "phone-context-local",
+        Kind.PHONE,
+        _re(
+            r"(?<![^\W\d_])(?:tel[e\u00e9]fon[oe]?|telefoon|tfno|tlf|celular|handy|natel"
+            r"|mobil(?:telefon|nummer|nr)?|rufnummer|s[d\u0111]t|\u0111t|s[i\u00ed]mi|puhelin|gsm"
+            r"|cellulare|cellphone|tel(?:ephone)?|phone|mobile)(?![^\W\d_])"
+            r"\.?(?:\s*(?:no\b\.?|nr\b\.?|number|num|#))?[^\d\n+]{0,20}?"
+            rf"(?P<value>{_LABELLED_NUMBER})"
+        ),
+        "value",
+        requires="phone-local",
+    ),
     Detector(
         "fax-grouped",
         Kind.FAX,
@@ -306,6 +368,27 @@ DETECTORS: Final = (
             rf"{_SEP}(?P<value>[a-z]*-?\d[a-z0-9-]{{2,}})\b"
         ),
         "value",
+    ),
+    # A national identifier after its label: Nordic personal numbers (CPR, kennitala,
+    # personnummer, fødselsnummer, henkilötunnus), Swiss AHV/AVS, Spanish DNI/NIE,
+    # Dutch BSN, French NIR, Polish PESEL, Canadian SIN and health cards, Brazilian
+    # CPF, Vietnamese CCCD/CMND, Mexican CURP... The value: six digits or more, in
+    # groups joined by a space, "." or "-", with up to three letters before and one
+    # after ("X4985703Q", "12345678Z").
+    Detector(
+        "national-id-context",
+        Kind.OTHER_ID,
+        _re(
+            r"(?<![^\W\d_])(?:cpr(?:-?nr)?|kennitala|kt|personnumm?er|personnr|f[\u00f8o]dselsnummer"
+            r"|henkil[\u00f6o]tunnus|hetu|ahv(?:-?nr)?|avs|dni|nie|nif|bsn|nir|insee|pesel|sin"
+            r"|ohip|hcn|health\s?card(?:\s?number)?|cccd|cmnd|curp|cpf|nric|aadhaar|emirates\s?id"
+            r"|teudat\s?zehut|codice\s?fiscale|svnr|sozialversicherungsnummer|kvnr|ppsn|nino)"
+            r"(?![^\W\d_])\.?(?:\s?(?:no\b\.?|nr\b\.?|number|num|#))?\s*[:#=]?\s*"
+            r"(?P<value>(?=(?:[a-z]{0,3}[ .-]?)(?:[ .-]?\d){6})(?:[a-z]{1,3}[ -]?)?"
+            r"\d{1,12}(?:[ .-]\d{1,12}){0,6}(?:[ -]?[a-z]{1,2})?)(?![\w-]|\.\d)"
+        ),
+        "value",
+        requires="national-id",
     ),
     # A Medicare Beneficiary Identifier: 1EG4-TE5-MK73 (no S, L, O, I, B or Z).
     Detector(
@@ -428,6 +511,14 @@ IDENTIFIER_DETECTORS: Final = (
     ),
 )
 
+# Words after a number that make it a count, not a house number: units of time,
+# doses, laps, visits ("2 weeks with Dr", "3 laps around the Court", "6 months via Hwy"),
+# in lower case (a street's words are capitalized: "7 Days Inn Road" stays a street).
+_NOT_A_HOUSE: Final = (
+    r"(?!(?-i:weeks?|wks?|days?|months?|mos?|years?|yrs?|hours?|hrs?|minutes?|mins?|times?"
+    r"|laps?|doses?|tablets?|tabs?|capsules?|caps?|pills?|puffs?|drops?|units?|sessions?"
+    r"|visits?|cycles?|rounds?|sets?|reps?|steps?|blocks?|miles?|km)\b)"
+)
 _STREET_SUFFIX: Final = (
     r"(?:street|st|avenue|ave|road|rd|lane|ln|drive|dr|boulevard|blvd|way|court|ct|place|pl"
     r"|terrace|ter|circle|cir|row|highway|hwy|parkway|pkwy|square|sq)\b"
@@ -468,7 +559,10 @@ SHAPE_DETECTORS: Final = (
             # A word of the street line ends with a period only as an abbreviation
             # (N., St.): "2 hours ago. ECG shows ST" crosses a sentence end.
             # The house number may carry a unit letter or a range ("12B", "12-14").
-            rf"\d(?<!\w\d)\d{{0,5}}(?:[A-Z]|-\d{{1,5}})?\s+(?:(?:[A-Z]{{1,2}}\.|[A-Z][a-zA-Z'-]*(?:\.[A-Z][a-zA-Z'-]*)*)\s+){{1,4}}"
+            # A count of time or doses is no house number ("in 2 weeks with Dr",
+            # "3 laps around the Court").
+            rf"\d(?<!\w\d)\d{{0,5}}(?:[A-Z]|-\d{{1,5}})?\s+{_NOT_A_HOUSE}"
+            rf"(?:(?:[A-Z]{{1,2}}\.|[A-Z][a-zA-Z'-]*(?:\.[A-Z][a-zA-Z'-]*)*)\s+){{1,4}}"
             rf"{_STREET_SUFFIX}",
             re.IGNORECASE,
         ),
@@ -584,6 +678,14 @@ DATE_PATTERNS: Final = (
     ),
     # Mar 2023, March '61
     DatePattern(_re(rf"(?=[adfjmnos])\b{_MONTH_ALT},?\s+{_WRITTEN_YEAR}"), "month"),
+    # 5. März 2024, 5 de marzo de 2024, 5 marca 2024: a month name of another language
+    # between the day and a four-digit year.
+    DatePattern(
+        _re(
+            rf"(?=\d)\b(?P<dd>\d{{1,2}})\.?\s+(?:de\s+)?{_FOREIGN_MONTH_ALT}(?![^\W\d_]),?\s+"
+            r"(?:de\s+)?(?P<year>(?:18|19|20)\d{2})\b"
+        )
+    ),
     # Without a year (Safe Harbor element C covers day and month): 15 Jan, Jan 15th, 26-June
     DatePattern(
         _re(rf"(?=\d)\b(?P<dd>\d{{1,2}}){_SUFFIX}\s+(?:of\s+)?{_CAPITAL}{_MONTH_ALT}(?![a-z])"),
@@ -685,6 +787,26 @@ AGE_PATTERNS: Final = (
     DatePattern(
         _re(r"(?=a)\b(?:age[ds]?|aged)\s*[:=]?\s*(?P<age>\d{2,3})(?:y(?:rs?|o)?)?\b"), "age"
     ),
+    # Other languages' words for years after the number ("93 Jahre", "93-jährige",
+    # "94 ans", "95 años", "96 anni", "93-årig", "93 år", "94 jaar", "94-jarige",
+    # "93 lat", "93-vuotias", "92 tuổi", "93歳", "93세", "94岁").
+    DatePattern(
+        _re(
+            r"(?P<age>\d(?<!\w\d)\d{1,2})\s*-?\s*(?=[jaltv\u00e5\u6b73\uc138\uc0b4\u5c81])"
+            r"(?:j(?:ahre?n?|\u00e4hrig\w*|aehrig\w*|aar|arige?)"
+            r"|ans|a\u00f1os|anos|anni|\u00e5r(?:ig\w*|s)?|lat|vuotias\w*|tu\u1ed5i|tuoi"
+            r"|\u6b73|\uc138|\uc0b4|\u5c81)(?![^\W\d_])"
+        )
+    ),
+    # Other languages' words for age before the number ("Alter: 93", "edad 94",
+    # "âge 95", "età 96", "idade 97", "leeftijd 94", "ålder 93", "wiek 93", "ikä 93").
+    DatePattern(
+        _re(
+            r"(?<![^\W\d_])(?:alter|\u00e2ge|edad|et\u00e0|idade|leeftijd|\u00e5lder|alder"
+            r"|wiek|ik\u00e4|tu\u1ed5i)\s*[:=]?\s*(?P<age>\d{2,3})\b"
+        ),
+        "age-local",
+    ),
 )
 
 
@@ -709,6 +831,72 @@ _CONTEXT_HINTS: Final = (
     (
         "phone",
         ("tel", "t\u00e9l", "phone", "ph", "cell", "mob", "pager", "beeper", "call", "contact"),
+    ),
+    (
+        "phone-local",
+        (
+            "tel",
+            "tlf",
+            "tfno",
+            "celular",
+            "cellulare",
+            "cellphone",
+            "handy",
+            "mobil",
+            "natel",
+            "rufnummer",
+            "sdt",
+            "s\u0111t",
+            "\u0111t",
+            "s\u00edmi",
+            "simi",
+            "puhelin",
+            "gsm",
+            "phone",
+        ),
+    ),
+    (
+        "national-id",
+        (
+            "cpr",
+            "kennitala",
+            "kt",
+            "personn",
+            "dselsnummer",
+            "henkil",
+            "hetu",
+            "ahv",
+            "avs",
+            "dni",
+            "nie",
+            "nif",
+            "bsn",
+            "nir",
+            "insee",
+            "pesel",
+            "sin",
+            "ohip",
+            "hcn",
+            "health",
+            "cccd",
+            "cmnd",
+            "curp",
+            "cpf",
+            "nric",
+            "aadhaar",
+            "emirates",
+            "zehut",
+            "fiscale",
+            "svnr",
+            "sozialvers",
+            "kvnr",
+            "ppsn",
+            "nino",
+        ),
+    ),
+    (
+        "age-local",
+        ("alter", "\u00e2ge", "edad", "et\u00e0", "idade", "leeftijd", "lder", "wiek", "ik\u00e4"),
     ),
     ("vehicle", ("licen", "lic", "dl", "vin", "plate")),
     ("device", ("serial", "s/n", "sn", "udi", "(01)")),
@@ -737,6 +925,14 @@ def text_features(text: str) -> frozenset[str]:
 @functools.lru_cache(maxsize=8192)
 def _short_text_features(text: str) -> frozenset[str]:
     return _text_features(text)
+
+
+# Each feature's hints as one alternation: one search in C instead of a substring
+# test per hint.
+_CONTEXT_HINT_PATTERNS: Final = tuple(
+    (feature, re.compile("|".join(re.escape(hint) for hint in hints)))
+    for feature, hints in _CONTEXT_HINTS
+)
 
 
 def _text_features(text: str) -> frozenset[str]:
@@ -773,8 +969,8 @@ def _text_features(text: str) -> frozenset[str]:
         found.add("ipv4")
     if text.count(":") >= 7:
         found.add("7:")  # an uncompressed IPv6 address has seven
-    for feature, hints in _CONTEXT_HINTS:
-        if any(hint in lower for hint in hints):
+    for feature, hints in _CONTEXT_HINT_PATTERNS:
+        if hints.search(lower) is not None:
             found.add(feature)
     return frozenset(found)
 

@@ -42,6 +42,7 @@ from scrubbers.detectors import (
     SHAPE_DETECTORS,
     SHORT_TEXT,
     age_in_words,
+    foreign_month_number,
     month_number,
     plain_ascii,
     relative_names,
@@ -175,6 +176,15 @@ _GERMAN: Final = str.maketrans(
     {"\u00e4": "ae", "\u00f6": "oe", "\u00fc": "ue", "\u00df": "ss"}
     | {"\u00c4": "Ae", "\u00d6": "Oe", "\u00dc": "Ue", "\u1e9e": "SS"}
 )
+# Letters that no accent folding turns into ASCII, as an ASCII keyboard types them:
+# Icelandic, Nordic, Polish, Vietnamese and Croatian names ("Þorláksdóttir" typed
+# "Thorlaksdottir", "Søndergaard" typed "Sondergaard" or "Soendergaard").
+_NO_DECOMPOSITION: Final = str.maketrans(
+    {"\u00fe": "th", "\u00de": "Th", "\u00f0": "d", "\u00d0": "D", "\u00e6": "ae"}
+    | {"\u00c6": "Ae", "\u00f8": "o", "\u00d8": "O", "\u0153": "oe", "\u0152": "Oe"}
+    | {"\u0142": "l", "\u0141": "L", "\u0111": "d", "\u0110": "D", "\u0131": "i"}
+)
+_SLASHED_O: Final = str.maketrans({"\u00f8": "oe", "\u00d8": "Oe"})
 _JOINERS: Final = re.compile(r"[\s\-\u2010\u2011\u2013'.]+")
 # Prefixes written apart or together: McDonald / Mc Donald, MacLeod / Mac Leod, O'Brien / O Brien.
 _NAME_PREFIX: Final = re.compile(r"\b(Mc|Mac(?=[A-Z])|O')([A-Za-z]{3,})\b")
@@ -242,6 +252,10 @@ def name_spellings(family: str, given: str, middle: str = "") -> list[str]:
     german = tuple(part.translate(_GERMAN) for part in (family, given, middle))
     if german != (family, given, middle):
         out += name_spellings(*german)  # Müller, Jürgen -> Mueller, Juergen
+    for table in (_NO_DECOMPOSITION, _SLASHED_O):
+        typed = tuple(part.translate(table) for part in (family, given, middle))
+        if typed != (family, given, middle):
+            out += name_spellings(*typed)  # Þorláksdóttir -> Thorlaksdottir
     return out
 
 
@@ -598,6 +612,18 @@ _IDENTIFIER_KINDS: Final = frozenset(
     }
 )
 _ID_SEPARATORS: Final = re.compile(r"[\s./-]+")
+# Known identifiers found in notes with separators anywhere (TextScrubber._separated_ids):
+# all digits (with separators) and at least this many without leading zeros.
+MIN_SEPARATED_ID_DIGITS: Final = 8
+MAX_SEPARATED_ID_DIGITS: Final = 20
+_DIGIT_ID_KINDS: Final = frozenset({*_IDENTIFIER_KINDS, Kind.SSN})
+_DIGITS_AND_SEPARATORS: Final = re.compile(r"\d[\d\s./-]*")
+_NOT_DIGIT: Final = re.compile(r"\D")
+_DIGITS: Final = re.compile(r"\d+")
+# Two or more digit groups joined by single separators, not inside a word or number.
+# At least nine characters (eight digits and a separator): shorter runs (doses, blood
+# pressures, short dates) are skipped by the pattern itself.
+_DIGIT_GROUPS: Final = re.compile(r"\d(?<![\w.,/-]\d)(?=[\d ./-]{8})\d*(?:[ ./-]\d+)+(?!\w)")
 # One run of letters then one of digits ("TST0042"): notes also write "TST-0042".
 _LETTERS_DIGITS: Final = re.compile(r"([A-Za-z]{1,10})(\d{1,20})")
 
@@ -693,6 +719,7 @@ class TextScrubber:
         "_birth_dates",
         "_by_token",
         "_ctx",
+        "_digit_ids",
         "_due",
         "_first_words",
         "_first_words_from",
@@ -746,6 +773,9 @@ class TextScrubber:
         self._due: list[tuple[int, int]] = []
         self._memo: dict[str, str] = {}  # text -> scrubbed, valid while the context is unchanged
         self._birth_dates: set[str] = set()  # YYYY-MM-DD of known birth dates
+        # The digits of known identifiers of eight digits or more -> replacement: notes
+        # write them with separators where their country puts them ("290485-1778").
+        self._digit_ids: dict[str, str] = {}
 
     # --- context -------------------------------------------------------------
 
@@ -766,6 +796,10 @@ class TextScrubber:
             return  # kept: nothing to hide
         self._pending.append((kind, value, replacement))
         self._memo.clear()
+        if kind in _DIGIT_ID_KINDS and _DIGITS_AND_SEPARATORS.fullmatch(value):
+            digits = _NOT_DIGIT.sub("", value).lstrip("0")
+            if len(digits) >= MIN_SEPARATED_ID_DIGITS:
+                self._digit_ids.setdefault(digits, replacement)
         if kind in STRUCTURAL_KINDS and len(value) >= MIN_SWEEP_LENGTH:
             self._remember(value.casefold(), replacement)
             if kind is Kind.ZIP and _ZIP_PLUS_4.fullmatch(value):
@@ -786,6 +820,8 @@ class TextScrubber:
         for key, value in other._raw.items():
             self._remember(key, value)
         self._birth_dates |= other._birth_dates
+        for digits, replacement in other._digit_ids.items():
+            self._digit_ids.setdefault(digits, replacement)
         self._memo.clear()
 
     def forget_results(self) -> None:
@@ -975,6 +1011,30 @@ class TextScrubber:
                     spans.append((begin, finish, replacement))
                 start = folded.find(term, start + 1)
 
+    def _separated_ids(self, text: str, start: int) -> list[Span]:
+        """Known identifiers written with separators anywhere ("290485-1778",
+        "756.0444.5556.66" for "7560444555666"): runs of digit groups joined by single
+        separators, and within them consecutive groups whose digits (without leading
+        zeros) are a known identifier's."""
+        known = self._digit_ids
+        spans: list[Span] = []
+        for run in _DIGIT_GROUPS.finditer(text, start):
+            all_digits = _NOT_DIGIT.sub("", run.group())
+            if not any(digits in all_digits for digits in known):
+                continue  # an OID or a measurement: no known number in it
+            groups = [(m.start(), m.end(), m.group()) for m in _DIGITS.finditer(run.group())]
+            base = run.start()
+            for i in range(len(groups)):
+                digits = ""
+                for j in range(i, len(groups)):
+                    digits += groups[j][2]
+                    if j > i and (found := known.get(digits.lstrip("0"))) is not None:
+                        spans.append((base + groups[i][0], base + groups[j][1], found))
+                        break
+                    if len(digits) > MAX_SEPARATED_ID_DIGITS:
+                        break
+        return spans
+
     # --- scrubbing -----------------------------------------------------------
 
     def scrub(self, text: str) -> str:
@@ -995,6 +1055,10 @@ class TextScrubber:
         # spans found fit the text as written.
         matchable = text if text.isascii() else text.translate(_DASH_TABLE)
         spans = self._context_spans(matchable)
+        if self._digit_ids and len(matchable) > MIN_SEPARATED_ID_DIGITS:
+            first = _DIGIT_GROUPS.search(matchable)  # in C: most texts have no such run
+            if first is not None:
+                spans.extend(self._separated_ids(matchable, first.start()))
         spans.extend(self._detected(matchable))
         result = _rebuild(text, spans) if spans else text
         memo[text] = result
@@ -1060,7 +1124,12 @@ class TextScrubber:
                         year -= 100
             else:
                 year = self._ctx.reference_year  # a day and month: shifted within this year
-            month = month_number(parts["month"]) if parts.get("month") else int(parts["mm"])
+            if parts.get("month"):
+                month = month_number(parts["month"])
+            elif parts.get("fmonth"):
+                month = foreign_month_number(parts["fmonth"])
+            else:
+                month = int(parts["mm"])
             day = int(parts["dd"]) if parts.get("dd") else None
         except (TypeError, ValueError, StopIteration):
             return written
@@ -1130,8 +1199,8 @@ def _render_date(match: re.Match[str], outcome: str, day_first: bool = False) ->
     written, in its width and case; separators and words in between stay. A
     day-first date (``day_first``) has its day where the pattern reads a month.
     """
-    if len(outcome) == 4 or not outcome[:4].isdigit():
-        return outcome
+    if len(outcome) == 4 or not outcome[:4].isdigit() or match.groupdict().get("fmonth"):
+        return outcome  # a month name of another language is not written back: ISO
     values = {"year": int(outcome[:4]), "mm": int(outcome[5:7])}
     if match.groupdict().get("month"):
         values["month"] = values["mm"]
@@ -1181,7 +1250,10 @@ def _rebuild(text: str, spans: list[Span]) -> str:
     position = 0
     for start, end, replacement in spans:
         if start < position:
-            continue  # overlaps a span already replaced
+            # Overlaps a span already replaced: one replaced region, as far as either
+            # reaches ("OBRIEN, Seamus O'Brien": "Family, Given" then "Given Family").
+            position = max(position, end)
+            continue
         out.append(text[position:start])
         out.append(replacement if isinstance(replacement, str) else replacement())
         position = end

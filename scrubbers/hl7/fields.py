@@ -236,6 +236,9 @@ TEXT: Final = FieldRule(text=True)
 
 FIELD_RULES: Final[dict[str, FieldRule]] = {
     **_rules("MSH", f7=FieldRule(Kind.DATE), f10=FieldRule(Kind.OTHER_ID)),
+    # The operator who entered the event: XCN from 2.3.1, an ID (a code) in 2.2 and
+    # CN in 2.3, yet older senders send the person there too (id^family^given).
+    **_rules("EVN", f5=FieldRule(datatype="XCN")),
     **_rules(
         "PID",
         f2=FieldRule(Kind.MRN, datatype="CX"),  # an untyped patient id is a record number
@@ -253,6 +256,11 @@ FIELD_RULES: Final[dict[str, FieldRule]] = {
         f29=FieldRule(Kind.DEATH_DATE),
     ),
     **_rules("PD1", f4=FieldRule(role=Role.PROVIDER, datatype="XCN")),
+    # The subject of an original-mode query (QRD-8 who subject filter, URD-3 in
+    # unsolicited updates): the patient asked about, typed XCN. Not a provider: the
+    # name is the patient's name and the id the patient's record number.
+    **_rules("QRD", f8=FieldRule(Kind.MRN, role=Role.PATIENT)),
+    **_rules("URD", f3=FieldRule(Kind.MRN, role=Role.PATIENT)),
     **_rules(
         "MRG",
         f1=FieldRule(role=Role.PATIENT, datatype="CX"),
@@ -341,6 +349,13 @@ FIELD_RULES: Final[dict[str, FieldRule]] = {
         f20=FieldRule(Kind.DEVICE_ID, datatype="ST"),
     ),
 }
+
+# Segments whose coded fields come from small tables (sex, religion, relationship,
+# patient type, financial class...): a code there that reads as an identifier is
+# one, shifted by a sender's misaligned fields (see shapes.looks_like_identifier).
+PERSON_SEGMENTS: Final = frozenset(
+    {"PID", "PD1", "NK1", "GT1", "IN1", "IN2", "IN3", "PV1", "PV2", "MRG"}
+)
 
 # Fields of these datatypes are free text (fail closed: whatever a sender types
 # in them is scrubbed), unless a rule above says what they are. "varies" is a

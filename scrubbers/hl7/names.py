@@ -112,10 +112,40 @@ def add_affix_name(walk: Walk, raw: str, outcome: Outcome) -> None:
     walk.ctx.text.add_name("", er7.readable(raw, walk.d, walk.codec), "", replacement)
 
 
+# Words that fill a provider's name fields when there is no provider: ".SELF^REFERRED",
+# ".NO PCP^PHYSICIAN^NO^PRIMARY OR FAMILY", "UNKNOWN^DOCTOR". Folded.
+_PLACEHOLDER_WORDS: Final = frozenset(
+    {
+        "no", "none", "not", "or", "and", "of", "self", "unknown", "unk", "n/a", "na",
+        "physician", "doctor", "provider", "referred", "referral", "referring", "primary",
+        "family", "care", "pcp", "other", "staff", "attending", "admitting", "resident",
+        "on", "call", "walk-in", "walk", "in", "emergency",
+    }
+)  # fmt: skip
+
+
+def _placeholder(part: str) -> bool:
+    """A name part made only of placeholder words (``PRIMARY OR FAMILY``)."""
+    folded = part.casefold()
+    if " " not in folded and "," not in folded:  # the common case: one word
+        return folded.strip(".") in _PLACEHOLDER_WORDS
+    words = folded.replace(",", " ").split()
+    return bool(words) and all(word.strip(".") in _PLACEHOLDER_WORDS for word in words)
+
+
 def add_name_context(
-    walk: Walk, original_rep: str, scrubbed: list[str], layout: tuple[int, int, int]
+    walk: Walk,
+    original_rep: str,
+    scrubbed: list[str],
+    layout: tuple[int, int, int],
+    provider: bool = False,
 ) -> None:
-    """Register a person's name spellings for the free text, with its replacement."""
+    """Register a person's name spellings for the free text, with its replacement.
+
+    A provider's name part made only of placeholder words (``SELF``, ``NO``,
+    ``PRIMARY OR FAMILY``: no provider was named) is not learned: sweeping it would
+    rewrite "No Known Allergies" and "Self pay" in notes. A patient's, relative's
+    or insured person's name is learned whatever it holds (fail closed)."""
     d = walk.d
     comps = original_rep.split(d.component)
     first, second, third = layout
@@ -134,6 +164,20 @@ def add_name_context(
     # A part with a digit is no spelling of a name (a coding system "HL70063" in a
     # shifted relationship code): sweeping it would rewrite codes elsewhere.
     family, given, middle = ("" if HAS_DIGIT.search(p) else p for p in original)
+    if provider:
+        if family and _placeholder(family):
+            family = ""
+        if given and _placeholder(given):
+            given = ""
+        if middle and _placeholder(middle):
+            middle = ""
+    else:
+        persons = walk.persons
+        for part in (family, given, middle):
+            if part:
+                persons.add(part.strip().casefold())
+        if family:
+            walk.person_keys.add(family.strip().casefold())
     if not (family or given):
         return
     replacement = replaced[0] or replaced[1] or replaced[2] or "[NAME]"

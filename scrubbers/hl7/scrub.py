@@ -54,7 +54,16 @@ from scrubbers.hl7.names import (
     coded_layout,
     names_a_person,
 )
-from scrubbers.hl7.shapes import DATE_LIKE, HAS_DIGIT, NUMBER, TIMESTAMP, TIMESTAMP_HINT, is_code
+from scrubbers.hl7.shapes import (
+    DATE_LIKE,
+    DIGIT_RUN,
+    HAS_DIGIT,
+    NUMBER,
+    TIMESTAMP,
+    TIMESTAMP_HINT,
+    is_code,
+    looks_like_identifier,
+)
 from scrubbers.hl7.walk import (
     FORMAT,
     FREE_TEXT_TARGET,
@@ -139,6 +148,17 @@ def _is_age(observation: str, walk: Walk) -> bool:
 
 # HL7 NM: an optional sign, digits, an optional decimal point (SI and SNM are narrower).
 _NUMERIC_DATATYPES: Final = frozenset({"NM", "SI", "SNM"})
+# The code components of CE, CWE, CNE and CF (identifier, alternate identifier),
+# 0-based; the coding system is two components on.
+_CODE_COMPONENTS: Final = (0, 3)
+# Composites without a component table that hold a table code first (FC: financial
+# class and its date): an identifier there is shifted data. Locations (PL, HD) hold
+# facility and unit ids, which stay free text.
+_CODED_COMPOSITES: Final = frozenset({"FC"})
+# Identifier kinds a field rule may give the id of a person who is no provider.
+_PERSON_ID_KINDS: Final = frozenset(
+    {Kind.MRN, Kind.ACCOUNT_NUMBER, Kind.HEALTH_PLAN_ID, Kind.SSN, Kind.OTHER_ID}
+)
 _PLACE_KINDS: Final = frozenset({Kind.CITY, Kind.COUNTY, Kind.STATE, Kind.COUNTRY})
 
 # SN.1 comparators and SN.3 separators (HL7 structured numeric).
@@ -159,6 +179,8 @@ class HL7Scrubber:
         self._unknown_handlers: dict[tuple[str, int], FieldHandler] = {}
         # Handlers of code fields (ID, IS, NM, ...): deferred only when not a code.
         self._simple: set[FieldHandler] = set()
+        # Simple handlers of PERSON_SEGMENTS: a code there may be a shifted identifier.
+        self._guarded: set[FieldHandler] = set()
         self._numeric: set[FieldHandler] = set()  # the simple handlers of number fields
         # A composite's structured handler -> its free-text pass over the parts its
         # component table does not list (see _component_text_handler).
@@ -257,7 +279,10 @@ class HL7Scrubber:
                     continue
             if handler in self._deferred:
                 if handler in self._simple and (
-                    NUMBER.fullmatch(raw) if handler in self._numeric else is_code(raw)
+                    (NUMBER.fullmatch(raw) and not TIMESTAMP_HINT.match(raw))
+                    if handler in self._numeric
+                    else is_code(raw)
+                    and (handler not in self._guarded or DIGIT_RUN.search(raw) is None)
                 ):
                     continue  # the common case: a code, kept without a deferred pass
                 later.append((index, handler))
@@ -358,13 +383,15 @@ class HL7Scrubber:
             install(number, datatype)
         known = (max(datatypes) - offset) if datatypes else 0
         if datatypes:
-            # Fields a newer version adds and a field rule classifies (PRT-16 and -20,
-            # the device's identifier and serial number, in 2.8.2) are sent under older
-            # MSH-12 values too: by their rule, not as free text. Other fields beyond
-            # this version's tables stay unknown content.
+            # Fields a newer version adds are sent under older MSH-12 values too. One a
+            # field rule classifies (PRT-16 and -20, the device's identifier and serial
+            # number, in 2.8.2) follows its rule; one whose datatype has components
+            # (NK1-30, the contact person's name, XPN from 2.3; EVN-5, XCN from 2.2)
+            # is read by them: free text cannot tell a name. Other fields beyond this
+            # version's tables stay unknown content.
             number = max(datatypes) + 1
             while (added := defined_datatype(version, name, number)) is not None:
-                if f"{name}-{number}" in tables.FIELD_RULES:
+                if f"{name}-{number}" in tables.FIELD_RULES or added in tables.DATATYPE_COMPONENTS:
                     install(number, added)
                 number += 1
         beyond = None
@@ -439,15 +466,22 @@ class HL7Scrubber:
         """A code, number or sequence id (ID, IS, NM, SI, ...): kept byte for byte while
         it looks like one. Fail closed: a leaf with whitespace or longer than a code
         (an error text typed into ERR-9, a note in an IS field) is free text, and a
-        leaf that is exactly an HL7 timestamp is a date. A number field holding
+        leaf that is exactly an HL7 timestamp is a date, in a number field too (an
+        admit time shifted into PV1-46 reads as a number). A number field holding
         letters and digits that are no number (a member id shifted into IN1-33 by a
         sender's misaligned fields) is an identifier: free text would keep it."""
         text_leaf = self._text_leaf(path, 0, datatype, role)
         numeric = datatype in _NUMERIC_DATATYPES
         id_target = self._target(path, 0, Kind.OTHER_ID, role, datatype)
+        date_target = self._target(path, 0, Kind.DATE, role, "DTM")
+        guarded = not numeric and _segment_of(path) in tables.PERSON_SEGMENTS
 
         def leaf(value: str, walk: Walk) -> str:
+            if numeric and TIMESTAMP.fullmatch(value):
+                return walk.write(walk.apply(value, date_target), value)
             if numeric and NUMBER.fullmatch(value) is None and HAS_DIGIT.search(value):
+                return walk.write(walk.apply(value, id_target), value)
+            if guarded and looks_like_identifier(value):
                 return walk.write(walk.apply(value, id_target), value)
             if is_code(value):
                 return value
@@ -463,6 +497,8 @@ class HL7Scrubber:
         self._simple.add(handle)
         if numeric:
             self._numeric.add(handle)
+        if guarded:
+            self._guarded.add(handle)
         return handle
 
     def _coded_handler(self, path: str, datatype: str, role: Role) -> FieldHandler:
@@ -473,6 +509,10 @@ class HL7Scrubber:
         text_target = self._target(path, 0, Kind.FREE_TEXT, role, datatype)
         text_numbers = tables.CODED_TEXT_COMPONENTS
         skip_short = self.scrubber.policy.resolve(text_target).method == "scrub"
+        # In a person segment, an identifier (CE.1, CE.4) without a coding system
+        # that reads as an identifier is one (shifted data), not a table code.
+        guarded = _segment_of(path) in tables.PERSON_SEGMENTS
+        id_target = self._target(path, 0, Kind.OTHER_ID, role, datatype)
 
         def text(value: str, walk: Walk) -> str:
             return (
@@ -494,6 +534,13 @@ class HL7Scrubber:
                             )
                         else:
                             comps[c] = text(comp, walk)
+                    elif (
+                        guarded
+                        and c in _CODE_COMPONENTS
+                        and not (c + 2 < len(comps) and comps[c + 2])
+                        and looks_like_identifier(comp)
+                    ):
+                        comps[c] = walk.write(walk.apply(comp, id_target), comp)
                     elif comp[:1].isdigit() and TIMESTAMP_HINT.match(comp):
                         subs = comp.split(d.subcomponent)
                         for s, sub in enumerate(subs):
@@ -515,8 +562,19 @@ class HL7Scrubber:
     def _string_handler(self, path: str, datatype: str, role: Role) -> FieldHandler:
         """A string field (ST, TX, FT, ...) or a composite without a component table:
         free text leaf by leaf, after the structured pass; a leaf that is exactly an
-        HL7 timestamp is a date."""
-        leaf = self._text_leaf(path, 0, datatype, role)
+        HL7 timestamp is a date. In a person segment, a leaf of a string or FC field
+        that reads as an identifier (a visit number shifted into PV1-20, FC) is one."""
+        text_leaf = self._text_leaf(path, 0, datatype, role)
+        leaf = text_leaf
+        if _segment_of(path) in tables.PERSON_SEGMENTS and (
+            datatype in tables.STRING_DATATYPES or datatype in _CODED_COMPOSITES
+        ):
+            id_target = self._target(path, 0, Kind.OTHER_ID, role, datatype)
+
+            def leaf(value: str, walk: Walk) -> str:
+                if looks_like_identifier(value):
+                    return walk.write(walk.apply(value, id_target), value)
+                return text_leaf(value, walk)
 
         def handle(raw: str, walk: Walk) -> str:
             d = walk.d
@@ -626,6 +684,7 @@ class HL7Scrubber:
         )
         address_rest = self._companions[as_address]
         as_text = self._text_leaf(path, 0, datatype, role)
+        id_target = self._target(path, 0, Kind.OTHER_ID, role, datatype)
         # A county code is digits (PID-12 "25017", FIPS; "017"): a policy that removes or
         # changes counties does so whatever the field holds (digits that are no county
         # are PHI typed in the wrong field); free text would keep both. A city with
@@ -652,6 +711,9 @@ class HL7Scrubber:
             for i, rep in enumerate(reps):
                 if d.component in rep:
                     reps[i] = address_rest(rep, walk)
+                elif not removed and looks_like_identifier(rep):
+                    # No place: a phone or id number typed in the wrong field.
+                    reps[i] = walk.write(walk.apply(rep, id_target), rep)
                 elif not removed and HAS_DIGIT.search(rep):
                     reps[i] = as_text(rep, walk)
             return d.repetition.join(reps)
@@ -671,6 +733,28 @@ class HL7Scrubber:
         # XPN.15 "called by" (2.7+): the name notes use ("Zeph"), learned like a given name.
         called_by = _CALLED_BY if datatype == "XPN" and _CALLED_BY + 1 in components else -1
         is_identifier = datatype in ("CX", "CK")
+        is_provider = role is Role.PROVIDER
+        # A provider field holding a person of the message who is no provider (the
+        # patient in OBR-16): that person's name is a name and their id an id, not
+        # provider pseudonyms keyed on them.
+        as_person: dict[int, Target] = {}
+        person_id = next((n - 1 for n, c in components.items() if c.kind == tables.PERSON_ID), -1)
+        family_at, given_at = (name_layout[0], name_layout[1]) if name_layout else (-1, -1)
+        if is_provider and name_layout is not None:
+            for number, crule in components.items():
+                if crule.kind == tables.PERSON_NAME:
+                    as_person[number - 1] = self._target(
+                        path, number, Kind.NAME, Role.PATIENT, datatype
+                    )
+                elif crule.kind == tables.PERSON_ID:
+                    as_person[number - 1] = self._target(
+                        path, number, Kind.OTHER_ID, Role.PATIENT, datatype
+                    )
+        # The assigning authority: CX.4, or XCN.9 when the person is no provider (a
+        # provider's id keeps its namespace-free pseudonym).
+        authority_index = 3 if is_identifier else -1
+        if datatype == "XCN" and role is not Role.PROVIDER:
+            authority_index = 8
         plan: list[_Component] = []
         for number, crule in sorted(components.items()):
             first_only = crule.subcomponents == tables.FIRST_SUBCOMPONENT
@@ -705,9 +789,14 @@ class HL7Scrubber:
                 comps = rep.split(d.component)
                 count = len(comps)
                 namespace = ""
-                if is_identifier and count > 3 and comps[3]:
-                    namespace = walk.ctx.namespace_of(authority=authority(comps[3], d))
+                if 0 <= authority_index < count and comps[authority_index]:
+                    namespace = walk.ctx.namespace_of(
+                        authority=authority(comps[authority_index], d)
+                    )
                 dropped = False
+                person = bool(as_person and walk.person_keys) and _repeats_a_person(
+                    comps, person_id, family_at, given_at, walk
+                )
                 for index, first_only, fixed, rule, ckind, codes, affix, date_text in plan:
                     if index >= count:
                         break
@@ -724,7 +813,19 @@ class HL7Scrubber:
                         target = self._target(path, index + 1, kind, crole, datatype)
                     if first_only or sub_sep not in value:
                         head, sep, tail = value.partition(sub_sep)
-                        outcome = walk.apply(head, target, namespace, rule)
+                        as_target = as_person.get(index) if person else None
+                        if as_target is not None:
+                            # The patient's own id keeps the replacement it got there.
+                            known = (
+                                walk.ctx.text.known(head)
+                                if as_target.kind is not Kind.NAME
+                                else None
+                            )
+                            outcome = known if known is not None else walk.apply(head, as_target)
+                        else:
+                            outcome = walk.apply(head, target, namespace, rule)
+                        if is_identifier and index == 0 and not is_provider and len(head) > 3:
+                            walk.person_keys.add(head.strip().casefold())
                         if outcome is Removal.ELEMENT:
                             dropped = True
                             break
@@ -747,7 +848,7 @@ class HL7Scrubber:
                     reps[r] = ""
                     continue
                 if name_layout is not None:
-                    add_name_context(walk, rep, comps, name_layout)
+                    add_name_context(walk, rep, comps, name_layout, is_provider)
                     if 0 <= called_by < count and comps[called_by]:
                         nickname = rep.split(d.component)[called_by].split(sub_sep, 1)[0]
                         if nickname and comps[called_by].split(sub_sep, 1)[0] != nickname:
@@ -921,7 +1022,11 @@ class HL7Scrubber:
         if kind == tables.PERSON_NAME:
             return (Kind.PROVIDER_NAME if role is Role.PROVIDER else Kind.NAME), role
         if kind == tables.PERSON_ID:
-            return (Kind.PROVIDER_ID if role is Role.PROVIDER else Kind.OTHER_ID), role
+            if role is Role.PROVIDER:
+                return Kind.PROVIDER_ID, role
+            # A person who is no provider (the subject of a query): the field's
+            # identifier kind when a rule gives one (QRD-8: the patient's MRN).
+            return (field_kind if field_kind in _PERSON_ID_KINDS else Kind.OTHER_ID), role
         if kind == tables.NAME_AFFIX:
             return Kind.NAME, role  # not an affix: a second given name
         if kind == tables.TABLE_CODE:
@@ -1195,3 +1300,25 @@ def _deferred(
 
 
 _QIP_NAME: Final = re.compile(r"@([A-Z][A-Z0-9]{2})\.(\d{1,3})(?:\.(\d{1,3}))?(?:\.\d{1,3})?")
+
+
+def _segment_of(path: str) -> str:
+    """The segment id of a field path (``PV1-20``)."""
+    return path.partition("-")[0]
+
+
+def _repeats_a_person(
+    comps: list[str], id_at: int, family_at: int, given_at: int, walk: Walk
+) -> bool:
+    """Whether a provider field's repetition names a person of the message who is no
+    provider: its id is one of theirs, or its family name is theirs and every word
+    of its given name is one of their name parts (``Zebulon Q`` for Zebulon, middle
+    name Q). A provider who only shares a given name or an initial stays a provider."""
+    count = len(comps)
+    if 0 <= id_at < count and comps[id_at].strip().casefold() in walk.person_keys:
+        return True
+    family = comps[family_at].split(walk.d.subcomponent, 1)[0] if 0 <= family_at < count else ""
+    if not family.strip() or family.strip().casefold() not in walk.person_keys:
+        return False
+    given = comps[given_at].casefold().split() if 0 <= given_at < count else []
+    return all(word in walk.persons for word in given)

@@ -24,6 +24,10 @@ _NOT_CODE: Final = re.compile(
     r"\s|(?:19|20)\d{6}|\d{3}[-. ]\d{2}[-. ]\d{4}|\d{3}[-. ]\d{3}[-. ]\d{4}|\d{3}[-.]\d{4}\b|@"
 )
 NUMBER: Final = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)")
+# A run of five digits: the cheap test before :func:`looks_like_identifier`.
+DIGIT_RUN: Final = re.compile(r"\d{5}")
+_LETTER: Final = re.compile(r"[^\W\d_]")
+_TABLE_NAME: Final = re.compile(r"HL7\d{4,5}", re.IGNORECASE)
 HAS_DIGIT: Final = re.compile(r"\d")
 
 
@@ -31,3 +35,20 @@ def is_code(value: str) -> bool:
     """A value that reads as a code (or several): at most 20 characters, no
     whitespace, no timestamp, SSN, phone or email shape in it."""
     return len(value) <= _MAX_CODE and _NOT_CODE.search(value) is None
+
+
+def looks_like_identifier(value: str) -> bool:
+    """A code-shaped value that reads as an identifier rather than a table code:
+    nine digits or more (a national id, a phone number), or a run of five digits
+    beside letters (a visit number ``V0048213``). Codes of the small HL7 tables are
+    short; ``01100000`` (eight digits), ``2106-3`` or ``R50.9`` do not qualify, nor
+    do an HL7 date/time (a date) and an HL7 table name (``HL70007``)."""
+    if (
+        DIGIT_RUN.search(value) is None
+        or TIMESTAMP.fullmatch(value)
+        or _TABLE_NAME.fullmatch(value)
+    ):
+        return False
+    if value.isdigit():
+        return len(value) >= 9
+    return _LETTER.search(value) is not None and value.isalnum()

@@ -31,7 +31,16 @@ class HL7ScrubError(ValueError):
 class Walk:
     """State while scrubbing one message: context, delimiters, deferred text."""
 
-    __slots__ = ("codec", "ctx", "d", "deferred", "segment_fields", "skip_short")
+    __slots__ = (
+        "codec",
+        "ctx",
+        "d",
+        "deferred",
+        "person_keys",
+        "persons",
+        "segment_fields",
+        "skip_short",
+    )
 
     def __init__(
         self, ctx: MessageContext, d: Delimiters, codec: str = "latin-1", skip_short: bool = False
@@ -44,6 +53,12 @@ class Walk:
         self.skip_short = skip_short
         self.deferred: list[Callable[[], None]] = []
         self.segment_fields: list[str] = []
+        # The message's persons who are no providers (patient, relatives, guarantor,
+        # insured), case-folded: every name part and identifier (persons), and the
+        # family names and identifiers that single one out (person_keys). A provider
+        # field repeating one holds that person (see HL7Scrubber._component_handler).
+        self.persons: set[str] = set()
+        self.person_keys: set[str] = set()
 
     def apply(
         self, raw: str, target: Target, namespace: str = "", rule: Rule | None = None

@@ -1148,7 +1148,7 @@ def test_path_rules_reach_free_text_and_unknown_fields() -> None:
         "  - match: {hl7: NTE-3}\n    method: redact\n"
         "  - match: {hl7: ZPI-2}\n    method: redact\n"
         "  - match: {hl7: ZPI-4}\n    method: keep\n"
-        "  - match: {hl7: PID-40}\n    method: drop\n"
+        "  - match: {hl7: PID-41}\n    method: drop\n"
         "  - match: {kind: free_text}\n    method: scrub\n"
     )
     out = scrub_segments(
@@ -1159,9 +1159,10 @@ def test_path_rules_reach_free_text_and_unknown_fields() -> None:
     assert out[0] == "NTE|1||"
     assert out[1].startswith("ZPI|1||") and out[1].endswith("|site code 7")
     assert "Quillfeather" not in out[1].split("|")[3]  # ZPI-3: free text as before
-    beyond = scrub_text(make(policy), "\r".join((MSH, PID + "|" * 27 + "plain words", "")))
-    assert "plain words" not in beyond  # PID-40 (beyond 2.5's PID) dropped by its path
-    assert "plain words" in scrub_text(make(), "\r".join((MSH, PID + "|" * 27 + "plain words", "")))
+    # PID-41: beyond every version's PID (PID-40, XTN from 2.7, is read as a phone).
+    beyond = scrub_text(make(policy), "\r".join((MSH, PID + "|" * 28 + "plain words", "")))
+    assert "plain words" not in beyond  # PID-41 (beyond 2.5's PID) dropped by its path
+    assert "plain words" in scrub_text(make(), "\r".join((MSH, PID + "|" * 28 + "plain words", "")))
 
 
 @pytest.mark.parametrize(
@@ -1186,3 +1187,141 @@ def test_grouped_phone_numbers_are_not_counts_or_spaced_dates(
     message = f"{MSH}\rPID|1||T1^^^H^MR||QUILL^ZEB\rNTE|1||{note}\r"
     out = scrub_text(safe_harbor, message)
     assert (note in out) is kept, out
+
+
+@pytest.mark.parametrize("preset", ["limited-data-set", "pseudonymized", "safe-harbor"])
+def test_a_timestamp_in_a_number_field_is_a_date(preset: str) -> None:
+    # Hold-out round 9 (ADT^A01 and ORU^R01 with PV1 shifted by one): the admit
+    # time sat in PV1-46 (current patient balance, NM) and came out whole. A number
+    # that is exactly an HL7 date/time is a date; real numbers stay.
+    pv1 = "PV1|1|I|W1^101^A" + "|" * 43 + "20240305083000|1250.00"
+    obx = "OBX|1|NM|8867-4^Heart rate^LN||20240306|/min|||||F"
+    pv1_out, obx_out = scrub_version(make(preset), "2.5", pv1, obx)
+    fields = pv1_out.split("|")
+    assert fields[47] == "1250.00"
+    if preset == "limited-data-set":  # keeps dates
+        assert fields[46] == "20240305083000"
+    else:
+        assert "0305" not in fields[46] and "20240306" not in obx_out
+
+
+@pytest.mark.parametrize("version", ["2.3", "2.5.1"])
+def test_the_subject_of_a_query_is_the_patient(safe_harbor: HL7Scrubber, version: str) -> None:
+    # Hold-out round 9 (VXQ^V01, VXR^V03): QRD-8 (who subject filter, XCN) named the
+    # patient being queried, and XCN made it a provider: the patient's name and MRN
+    # came out as provider pseudonyms keyed on them. It is the patient's: the name is
+    # a name, the id the patient's record number (the same pseudonym as in PID-3).
+    qrd = "QRD|20240305|R|I|Q1|||1^RD|MRN12345^Quillfeather^Zebulon^^^^^^HOSP|VXI^Vaccine History"
+    pid = "PID|1||MRN12345^^^HOSP^MR||Quillfeather^Zebulon"
+    qrd_out, pid_out = scrub_version(safe_harbor, version, qrd, pid)
+    subject = qrd_out.split("|")[8].split("^")
+    assert subject[1:3] == ["[NAME]", "[NAME]"]
+    assert "PROVIDER" not in qrd_out and "PRV-" not in qrd_out
+    assert subject[0] == pid_out.split("|")[3].split("^")[0]
+
+
+@pytest.mark.parametrize("preset", ["limited-data-set", "pseudonymized", "safe-harbor"])
+def test_identifiers_shifted_into_coded_fields_of_person_segments_are_not_kept(
+    preset: str,
+) -> None:
+    # Hold-out round 9 (DFT^P03, ORM^O01, ADT^A08 with fields shifted by one): a
+    # 12-digit citizen id in PID-17 (religion, CE), a mobile number in GT1-11
+    # (relationship, CE), visit numbers in PV1-18 (patient type, IS) and PV1-20
+    # (financial class, FC) came out as codes. In the coded fields of the patient's,
+    # relatives', guarantor's, insured's and visit segments, a value with a long
+    # digit run (nine digits, or five beside letters) and no coding system is an
+    # identifier. Codes with a system, short codes and dotted or dashed codes stay.
+    pid = (
+        "PID|1||MRN12345^^^HOSP^MR||Quillfeather^Zebulon||19610304|M|||||||||"
+        "731094458822~CHR^Christian^HL70006~2106-3"
+    )
+    gt1 = "GT1|1||Quillfeather^Oswin|||||||||6175550142"
+    nk1 = "NK1|1|Quillfeather^Oswin|SPO^Spouse^HL70063"
+    pv1 = "PV1|1|I|W1^101^A" + "|" * 15 + "V0048213||QB202403050017^20240305|01100000"
+    pv2 = "PV2|||386661006^Fever^SCT~R50.9"
+    # IS fields holding a coded triple (table name) or a timestamp, a facility id
+    # in a location: codes, a date and a location, as before.
+    pv1b = "PV1|2|E|6268^^^120456789|U^Urgent^HL70007" + "|" * 11 + "20240305083000"
+    out = "\r".join(scrub_version(make(preset), "2.5", pid, gt1, nk1, pv1, pv2, pv1b))
+    assert "|6268^^^120456789|U^Urgent^HL70007|" in out
+    if preset != "limited-data-set":  # a date: shifted, or its year
+        assert "20240305083000" not in out and out.endswith(("|2024", "083000"))
+    for planted in ("731094458822", "6175550142", "V0048213", "QB202403050017"):
+        assert planted not in out
+    assert "CHR^Christian^HL70006~2106-3" in out and "SPO^Spouse^HL70063" in out
+    assert "|01100000" in out and "386661006^Fever^SCT~R50.9" in out
+
+
+@pytest.mark.parametrize("version", ["2.1", "2.2"])
+def test_person_fields_a_newer_version_adds_are_read_by_its_datatype(
+    safe_harbor: HL7Scrubber, version: str
+) -> None:
+    # Hold-out round 9 (ADT^A08, MSH-12 2.1, with EVN-5 operator): fields a newer
+    # version adds were free text under older MSH-12 values, and free text cannot
+    # tell a name. NK1-30 (contact person's name, XPN from 2.3) came out whole. A
+    # field beyond the version's tables whose newer datatype has components (XPN,
+    # XCN, XAD, XTN, CX...) is read by that datatype.
+    evn = "EVN|A08|20240305083000|||CLK7^Thistlewood^Marigold^D"
+    nk1 = (
+        "NK1|1|Quillfeather^Oswin|SPO" + "|" * 27 + "Wickersham^Hesterine^J|^PRN^PH^^1^617^5550142"
+    )
+    evn_out, nk1_out = scrub_version(safe_harbor, version, evn, nk1)
+    assert_gone(evn_out + nk1_out, "Thistlewood", "Marigold", "Wickersham", "Hesterine", "617")
+    assert nk1_out.split("|")[30] == "[NAME]^[NAME]^[NAME]"
+    # PID-40 (telecommunication, XTN from 2.7) under 2.5: a phone, not free text.
+    (pid_out,) = scrub_version(safe_harbor, "2.5", "PID|1" + "|" * 39 + "^PRN^CP^^1^617^5550199")
+    assert "5550199" not in pid_out and pid_out.endswith("|^PRN^CP^^1^^")
+
+
+def test_placeholder_words_in_provider_fields_are_not_swept_from_notes(
+    safe_harbor: HL7Scrubber,
+) -> None:
+    # Hold-out round 9 (ADT^A08, v2.1): PV1-8 and PV1-9 held placeholders, not
+    # people (".SELF^REFERRED^SELF", ".NO PCP^PHYSICIAN^NO^PRIMARY OR FAMILY"). Their
+    # words were learned as provider names and swept from the message's text:
+    # "No Known Allergies" became "PROVIDER-... Known Allergies", "SELF PAY" lost
+    # its first word. A provider's name part made only of such words is not learned;
+    # real provider names still are, and the fields themselves are still scrubbed.
+    pv1 = (
+        "PV1|1|E|ER^^|EM|||4471^Thistlewood^Marigold^J^^^MD|.SELF^REFERRED^SELF^^^^|"
+        ".NO PCP^PHYSICIAN^NO^PRIMARY OR FAMILY^^^"
+    )
+    al1 = "AL1|1|DA|F001900388^No Known Allergies^No Known Allergies|U"
+    nte = "NTE|1||Self pay, no insurance. Seen by Dr Thistlewood, primary care."
+    pv1_out, al1_out, nte_out = scrub_segments(safe_harbor, pv1, al1, nte)
+    assert al1_out == al1
+    assert nte_out.startswith("NTE|1||Self pay, no insurance. Seen by Dr PROVIDER-")
+    assert nte_out.endswith(", primary care.") and "Thistlewood" not in nte_out
+    assert "REFERRED" not in pv1_out and "PHYSICIAN" not in pv1_out
+
+
+@pytest.mark.parametrize("preset", ["limited-data-set", "pseudonymized", "safe-harbor"])
+def test_an_identifier_in_a_place_field_a_preset_keeps_is_not_kept(preset: str) -> None:
+    # Hold-out round 9 (ORU^R01 with PID shifted by one): a phone number without
+    # separators sat in PID-12 (county code). Presets that keep counties read a
+    # county with digits as free text, which has no shape for eleven bare digits, so
+    # it came out whole. A place value that reads as an identifier is one.
+    pid = "PID|1||MRN12345^^^HOSP^MR||Quillfeather^Zebulon||19610304|M||||84987654321"
+    (pid_out,) = scrub_version(make(preset), "2.5", pid)
+    assert "84987654321" not in pid_out
+
+
+def test_the_patient_named_in_a_provider_field_is_not_given_a_provider_pseudonym(
+    safe_harbor: HL7Scrubber,
+) -> None:
+    # Hold-out round 9 (ORU^R01 from an EMR): OBR-16 (ordering provider, XCN) held the
+    # patient: their health card number and name. As a provider they got provider
+    # pseudonyms, codes keyed on the patient's own name and number (Safe Harbor's
+    # re-identification codes must not be derived from them). A provider field value
+    # equal to a name or identifier of the patient's segments is the patient's: the
+    # name is removed like a name, the number gets the patient's replacement.
+    pid = "PID|1||7731094458^^^ON^JHN||Quillfeather^Zebulon^Q"
+    obr = (
+        "OBR|1|ORD1||CBC^Blood count^LN|||20240305|||||||||"
+        "7731094458^Quillfeather^Zebulon Q~4471^Thistlewood^Marigold^^^Dr"
+    )
+    pid_out, obr_out = scrub_version(safe_harbor, "2.6", pid, obr)
+    patient, doctor = obr_out.split("|")[16].split("~")
+    assert patient.split("^")[1] == "[NAME]" and "PROVIDER-" not in patient
+    assert patient.split("^")[0] == pid_out.split("|")[3].split("^")[0]
+    assert doctor.startswith("PRV-") and doctor.split("^")[1].startswith("PROVIDER-")

@@ -689,3 +689,232 @@ def test_surname_likeness_is_remembered_and_bounded() -> None:
     assert text_module._surname_before(line.replace("Zyx", "Wyx"), start, surnames, likeness) == 0
     near = "Bramblecoat, Zephyrina"
     assert text_module._surname_before(near, near.index("Zeph"), {"bramblecote"}, {}) == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("SĐT: 0905987654 (con trai)", "SĐT: [PHONE] (con trai)"),
+        ("SDT 0905 987 654", "SDT [PHONE]"),
+        ("Teléfono: 0905987654", "Teléfono: [PHONE]"),
+        ("Telefono 339 1234567; celular 11 98765-4321", "Telefono [PHONE]; celular [PHONE]"),
+        ("telefone 21 3456 7890", "telefone [PHONE]"),
+        ("Tlf. 38 39 90 26, tlf 45383990", "Tlf. [PHONE], tlf [PHONE]"),
+        ("Handy 0176 12345678, Mobil: 0151/2345678", "Handy [PHONE], Mobil: [PHONE]"),
+        ("Natel 079 372 12 64; Rufnummer 0522459021", "Natel [PHONE]; Rufnummer [PHONE]"),
+        ("sími 567 1203", "sími [PHONE]"),
+        ("Tel: 84987654321", "Tel: [PHONE]"),
+        # Not phones: the words without a number, a date, counts, a mobile patient.
+        ("Patient mobil seit 12.03.2024, Handy vergessen", "Patient mobil seit 2024, Handy"),
+        ("tlf 2 3 4", "tlf 2 3 4"),
+    ],
+)
+def test_phone_labels_of_other_languages(ctx: MessageContext, text: str, expected: str) -> None:
+    # Hold-out round 9 (DFT^P03, Vietnam): "SDT: 0905987654" (số điện thoại, a son's
+    # mobile) came out whole; so did numbers after "Teléfono", "celular", "tlf",
+    # "Handy", "Natel" and "sími", and eleven bare digits after "Tel".
+    assert ctx.scrub_text(text).startswith(expected)
+
+
+def test_phone_labels_leave_cell_counts_alone(ctx: MessageContext) -> None:
+    assert ctx.scrub_text("cell count 12345678, cells 23456789") == (
+        "cell count 12345678, cells 23456789"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Follow up in 2 weeks with Dr Jones.", "Follow up in 2 weeks with Dr "),
+        ("Walked 3 laps around the Court today", "Walked 3 laps around the Court today"),
+        ("Return in 6 months via Hwy 9", "Return in 6 months via Hwy 9"),
+        ("Take 2 tablets at Bedtime Dr orders", "Take 2 tablets at Bedtime Dr orders"),
+        # Streets still are: a house number, words, a street type.
+        ("Lives at 42 Lantern Row, was at 7 Days Inn Road", "Lives at [ADDRESS], was at [ADDRESS]"),
+    ],
+)
+def test_a_count_of_time_or_doses_is_no_house_number(
+    ctx: MessageContext, text: str, expected: str
+) -> None:
+    # Limitation listed in docs/hl7v2.md: "2 weeks with Dr" and "3 laps around the
+    # Court" read as streets (a number, words, a street type). A number followed by
+    # a unit of time or a count word (weeks, months, laps, tablets...) is no house
+    # number.
+    assert ctx.scrub_text(text).startswith(expected)
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        "CPR 290485-1778 bekraeftet",  # Danish CPR, Icelandic kennitala: DDMMYY-NNNN
+        "kt. 290485-1778, 2 pills",
+        "Pt 290485 1778",
+        "AHV 756.0444.5556.66",  # Swiss AHV: 756.NNNN.NNNN.NN
+        "ID 38271649-5 checked",  # Israeli id with its check digit set apart
+        "SSN 382 71 6495",
+    ],
+)
+def test_a_known_number_is_found_with_separators_anywhere(
+    make_scrubber: Callable[..., Scrubber], note: str
+) -> None:
+    # Hold-out round 9 (Danish, Icelandic, Swiss and Israeli feeds): national ids
+    # sent compact in PID-3 ("2904851778", "7560444555666", "382716495") are written
+    # in notes with separators where the country puts them ("290485-1778",
+    # "756.0444.5556.66"); only the sender's own separators were spelled. A run of
+    # digit groups whose digits are a known identifier's (eight digits or more) is
+    # that identifier.
+    context = make_scrubber().message([PatientIdentifier("P1", "MR", "GH")])
+    context.text.add(Kind.MRN, "2904851778", "MRN-A")
+    context.text.add(Kind.SSN, "7560444555666", Removal.VALUE)
+    context.text.add(Kind.HEALTH_PLAN_ID, "382716495", "PLAN-B")
+    out = context.scrub_text(note)
+    digits = "".join(c for c in out if c.isdigit())
+    for known in ("2904851778", "7560444555666", "382716495"):
+        assert known not in digits
+    assert out.split()[0] == note.split(maxsplit=1)[0]  # the label stays
+    assert ("2 pills" in out) == ("2 pills" in note)  # a count after it stays
+
+
+def test_digit_groups_that_are_no_known_number_stay(ctx: MessageContext) -> None:
+    ctx.text.add(Kind.MRN, "2904851778", "MRN-A")
+    text = "BP 120/80, 29 04 85 17 79 mg total, 2904-8517 lot"
+    assert ctx.scrub_text(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "gone"),
+    [
+        ("Wife CPR 290485-1779 on file", "290485-1779"),
+        ("kt. 281194-4217", "281194-4217"),
+        ("kennitala 2811944217", "2811944217"),
+        ("AHV-Nr. 756.1234.5678.97", "756.1234.5678.97"),
+        ("DNI 12345678Z", "12345678"),
+        ("NIE X4985703Q", "4985703"),
+        ("BSN 123456782", "123456782"),
+        ("NIR 1 85 05 78 006 084 36", "006 084 36"),
+        ("PESEL 85050512345", "85050512345"),
+        ("Personnummer 19850505-1234", "1234"),
+        ("SIN 046 454 286", "046 454 286"),
+        ("OHIP 1234567890", "1234567890"),
+        ("Health card no. 1234-567-890-AB", "1234-567-890"),
+        ("CCCD 079203847591", "079203847591"),
+        ("CPF 123.456.789-09", "123.456.789-09"),
+        ("Medicare no 2123 45670 1", "2123 45670 1"),
+    ],
+)
+def test_national_identifiers_after_their_label(ctx: MessageContext, text: str, gone: str) -> None:
+    # Hold-out round 9 (Danish, Icelandic, Swiss, Israeli, Spanish, Vietnamese feeds):
+    # national identifiers are the patient's in PID-3, but notes also give a
+    # relative's or another person's after its label ("CPR", "kt.", "AHV", "DNI",
+    # "CCCD"...), and none was found. After such a label, a number of six digits or
+    # more (in groups, with a letter prefix or check letter) is an identifier.
+    out = ctx.scrub_text(text)
+    assert gone not in out
+    assert out.split(maxsplit=1)[0] == text.split(maxsplit=1)[0]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "sin 2 dosis, sin fiebre desde 2024",
+        "CNS 3 lesions; since 123 days",
+        "nie 12 Tage",
+        "AVS 2/6 murmur",
+    ],
+)
+def test_national_identifier_labels_need_a_number(ctx: MessageContext, text: str) -> None:
+    assert ctx.scrub_text(text).startswith(text.split(" 20", maxsplit=1)[0])
+
+
+def test_overlapping_spans_reaching_further_are_replaced_whole(ctx: MessageContext) -> None:
+    # Hold-out round 9 probe (a patient named O'Brien): in "OBRIEN, Seamus O'Brien",
+    # "Family, Given" matched the first two words, and the surname's span, widened
+    # over the given name before it, overlapped that match and was dropped whole:
+    # the second "O'Brien" stayed. A span that overlaps a replaced one and reaches
+    # further extends the replaced region.
+    ctx.text.add_name("O'Brien", "Seamus", "", "[NAME]")
+    assert ctx.scrub_text("OBRIEN, Seamus O\u2019Brien called") == "[NAME] called"
+    assert ctx.scrub_text("Quillfeather, Zephyrina Quillfeather") == "[NAME]"
+
+
+@pytest.mark.parametrize(
+    ("family", "given", "typed"),
+    [
+        ("Þorláksdóttir", "Sigríður", "Thorlaksdottir"),
+        ("Þorláksdóttir", "Sigríður", "Sigridur"),
+        ("Søndergaard", "Lisbeth", "Sondergaard"),
+        ("Søndergaard", "Lisbeth", "Soendergaard"),
+        ("Wałęsa", "Łukasz", "Lukasz Walesa"),
+        ("Ærø", "Mads", "Aeroe"),
+        ("Đặng", "Mai", "Dang"),
+    ],
+)
+def test_names_typed_without_their_letters_are_found(
+    ctx: MessageContext, family: str, given: str, typed: str
+) -> None:
+    # Hold-out round 9 (Icelandic, Danish feeds): letters that do not decompose into a
+    # base letter and an accent (þ, ð, ø, æ, ł, đ) were kept as they are, so a note
+    # typed on an ASCII keyboard ("Thorlaksdottir", "Sondergaard") kept the name.
+    ctx.text.add_name(family, given, "", "[NAME]")
+    assert ctx.scrub_text(f"Called {typed} today") == "Called [NAME] today"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "aufgenommen am 5. März 2024 wegen",
+        "vu le 5 mars 2024 pour",
+        "ingresó el 5 de marzo de 2024 por",
+        "ricoverato il 5 marzo 2024 per",
+        "internado em 5 de março de 2024 com",
+        "opgenomen op 5 maart 2024 met",
+        "indlagt 5. marts 2024 med",
+        "lagður inn 5. mars 2024 vegna",
+        "przyjęty 5 marca 2024 z",
+        "otettu 5. maaliskuuta 2024 osastolle",
+        "seit 12. Dezember 2023 und am 3. Jänner 2024",
+    ],
+)
+@pytest.mark.parametrize("preset", ["safe-harbor", "pseudonymized"])
+def test_dates_with_month_names_of_other_languages(
+    make_scrubber: Callable[..., Scrubber], text: str, preset: str
+) -> None:
+    # Hold-out round 9 (German, Swiss, Danish, Icelandic feeds): dates written with a
+    # month name of the note's language ("5. März 2024", "5 de marzo de 2024") kept
+    # their day and month; only English month names were read.
+    context = make_scrubber(preset).message([PatientIdentifier("P1", "MR", "GH")])
+    out = context.scrub_text(text)
+    assert " 5" not in out and "12. Dez" not in out and "3. J" not in out
+    assert out.split()[0] == text.split(maxsplit=1)[0]
+    if preset == "safe-harbor":
+        assert "2024" in out
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Patientin, 93 Jahre alt", "Patientin, 90+ Jahre alt"),
+        ("93-jährige Patientin", "90+-jährige Patientin"),
+        ("Patient âgé de 94 ans", "Patient âgé de 90+ ans"),
+        ("paciente de 95 años", "paciente de 90+ años"),
+        ("paziente di 96 anni", "paziente di 90+ anni"),
+        ("93-årig kvinde, 93 år gammal", "90+-årig kvinde, 90+ år gammal"),
+        ("leeftijd 94 jaar, 94-jarige man", "leeftijd 90+ jaar, 90+-jarige man"),
+        (
+            "Alter: 93; edad: 94; âge 95; età 96; idade 97",
+            "Alter: 90+; edad: 90+; âge 90+; età 90+; idade 90+",
+        ),
+        ("92 tuổi, 93歳, 93세, 94岁", "90+ tuổi, 90+歳, 90+세, 90+岁"),
+        # Not ages, or not over 89.
+        (
+            "Patientin, 45 Jahre alt, seit 95 Jahren bekannt",
+            "Patientin, 45 Jahre alt, seit 90+ Jahren",
+        ),
+        ("dose 93 mg, 12 ans", "dose 93 mg, 12 ans"),
+    ],
+)
+def test_ages_over_89_in_other_languages(ctx: MessageContext, text: str, expected: str) -> None:
+    # Hold-out round 9 (German, Danish, Icelandic, Vietnamese notes): an age over 89
+    # written with the note's own word for years ("93 Jahre", "94 ans", "92 tuổi",
+    # "93歳") or after its word for age ("Alter: 93") was kept; only English was read.
+    assert ctx.scrub_text(text).startswith(expected)
