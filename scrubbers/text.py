@@ -147,7 +147,7 @@ NAME_PARTICLES: Final = frozenset(
 _DASH_TABLE: Final = str.maketrans(
     dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d", "-")
 )
-_NAME_SPLIT: Final = re.compile(r"[\s\-\u2010\u2011\u2013/]+")
+_NAME_SPLIT: Final = re.compile(r"[\s\-\u2010\u2011\u2013/,;^*&#+_|~\\]+")
 # Around a part: punctuation, and the quotes and brackets registration systems put
 # around the name a person goes by ('ROBERT "BOB"', 'ROBERT (BOB)').
 _PART_EDGES: Final = ".,;:\"'()[]{}<>\u201c\u201d\u2018\u2019\u00ab\u00bb"

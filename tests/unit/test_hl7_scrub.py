@@ -217,6 +217,23 @@ def test_obx_value_types(safe_harbor: HL7Scrubber) -> None:
     assert obx["6"][5] == "93"  # a heart rate is not an age
 
 
+@pytest.mark.parametrize(
+    ("msh2", "name"),
+    [("^~\\&", "QUILLFEATHER,ZEPHYRINA"), ("*~\\&", "QUILLFEATHER^ZEPHYRINA^T")],
+)
+def test_a_whole_name_glued_into_one_component_is_found_in_notes(msh2: str, name: str) -> None:
+    """The family name component holding the whole name, glued with punctuation (or
+    with a component separator MSH-2 does not declare): its words are the patient's
+    name in the note, in any order."""
+    message = (
+        f"MSH|{msh2}|REG|GH|ADT|GH|20240305083000||ADT^A01^ADT_A01|MSG0001|P|2.5.1\r"
+        f"PID|1||QX7731904||{name}||19610615|F\r"
+        "NTE|1||Seen today; Zephyrina Quillfeather reports pain.\r"
+    )
+    out = scrub_text(make(), message)
+    assert "zephyrina" not in out.lower() and "quillfeather" not in out.lower()
+
+
 def test_path_rules_override_datatypes() -> None:
     policy = (
         "id: custom\nversion: 1\nrules:\n"

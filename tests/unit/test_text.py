@@ -195,6 +195,14 @@ def test_name_parts_skip_particles_and_short_parts() -> None:
     assert name_parts("Unknown Family") == []
 
 
+def test_name_parts_of_a_whole_name_glued_with_punctuation() -> None:
+    """A sender typing the whole name into one component ("QUILLFEATHER,ZEPHYRINA"), or
+    declaring a component separator in MSH-2 that its fields do not use."""
+    assert name_parts("QUILLFEATHER,ZEPHYRINA") == ["QUILLFEATHER", "ZEPHYRINA"]
+    assert name_parts("QUILLFEATHER^ZEPHYRINA^T") == ["QUILLFEATHER", "ZEPHYRINA"]
+    assert name_parts("Quillfeather;Zephyrina") == ["Quillfeather", "Zephyrina"]
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
