@@ -125,7 +125,9 @@ class Delimiters:
         if chars == _STANDARD_CHARS and cls is Delimiters:
             # Shared: per-delimiter tables (escape's pattern) are found by identity.
             return DEFAULT_DELIMITERS
-        if len(set(chars)) != 5 or any(c.isalnum() or c.isspace() for c in chars):
+        if len(set(chars)) != 5 or any(
+            c.isalnum() or not c.isprintable() or c.isspace() for c in chars
+        ):
             raise ER7Error("MSH-1/MSH-2 delimiters must be five distinct punctuation characters")
         return cls(sep, encoding[0], encoding[1], encoding[2], encoding[3])
 

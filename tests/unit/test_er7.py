@@ -49,6 +49,15 @@ def test_custom_delimiters() -> None:
     assert serialize(document) == data
 
 
+@pytest.mark.parametrize("header", ["MSH|\x07\x92\x04:", "MSH|^~\\\x1b", "MSH\x1f^~\\&"])
+def test_control_characters_are_no_delimiters(header: str) -> None:
+    """Delimiters are punctuation: a control or C1 character in MSH-1/MSH-2 is a
+    corrupted header (binary junk, a wrong encoding), not a delimiter to split on."""
+    data = f"{header}\x1fREG\x1fGH|||20240305||ADT^A01|1|P|2.5\rPID|1\r".encode()
+    with pytest.raises(ER7Error, match="five distinct punctuation characters"):
+        parse(data)
+
+
 def test_escape_sequences() -> None:
     d = Delimiters()
     assert unescape("O\\T\\BRIEN\\S\\X\\F\\Y\\R\\Z\\E\\", d) == "O&BRIEN^X|Y~Z\\"
