@@ -9,7 +9,7 @@ because it holds no values.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 
 @dataclass(slots=True)
@@ -54,6 +54,18 @@ class ScrubReport:
             "identifiers": self.by_kind(),
             "fallbacks": self.fallbacks,
         }
+
+
+# What a walk over data of an unexpected shape raises (a KeyError, a TypeError from a
+# value of the wrong type...): caught per message or document, so one record that
+# trips the walk fails alone, named by :func:`internal_error`.
+UNEXPECTED_SHAPE_ERRORS: Final = (
+    LookupError,
+    TypeError,
+    AttributeError,
+    ValueError,
+    ArithmeticError,
+)
 
 
 def internal_error(exc: BaseException) -> str:

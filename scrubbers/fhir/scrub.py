@@ -69,7 +69,7 @@ from scrubbers.identity import (
 from scrubbers.kinds import DATE_KINDS, Kind, Role
 from scrubbers.labels import answer_kind
 from scrubbers.methods import Removal
-from scrubbers.report import ScrubReport, internal_error
+from scrubbers.report import UNEXPECTED_SHAPE_ERRORS, ScrubReport, internal_error
 from scrubbers.target import Target
 from scrubbers.text import as_text
 
@@ -416,7 +416,7 @@ class FHIRScrubber:
             return FHIRResult(json_io.dumps(document), report, line=line)
         except (json_io.FHIRFormatError, FHIRScrubError, IdentityUnresolvedError) as exc:
             return FHIRResult(None, error=str(exc), line=line)  # value-free messages
-        except (LookupError, TypeError, AttributeError, ValueError, ArithmeticError) as exc:
+        except UNEXPECTED_SHAPE_ERRORS as exc:
             # Not ours: its text may quote the data (a KeyError holds the key). Caught
             # per document: an NDJSON line whose shape trips the walk fails alone.
             return FHIRResult(None, error=internal_error(exc), line=line)

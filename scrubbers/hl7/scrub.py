@@ -79,7 +79,7 @@ from scrubbers.kinds import DATE_KINDS, Kind, Role
 from scrubbers.labels import answer_kind, names_an_age
 from scrubbers.methods import Outcome, Removal
 from scrubbers.policy import Rule
-from scrubbers.report import ScrubReport, internal_error
+from scrubbers.report import UNEXPECTED_SHAPE_ERRORS, ScrubReport, internal_error
 from scrubbers.target import Target
 
 # Header fields (by number) that are never free text, whatever their datatype:
@@ -211,7 +211,7 @@ class HL7Scrubber:
                 )
             except (HL7ScrubError, er7.ER7Error, IdentityUnresolvedError) as exc:
                 results.append(MessageResult(message.index, error=str(exc)))  # value-free
-            except LookupError as exc:
+            except UNEXPECTED_SHAPE_ERRORS as exc:
                 # Not ours: its text may quote the data (a KeyError holds the key).
                 results.append(MessageResult(message.index, error=internal_error(exc)))
         self._scrub_envelope(document, contexts)

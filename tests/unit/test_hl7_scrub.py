@@ -6,6 +6,7 @@ import base64
 import re
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -758,6 +759,29 @@ def test_formatting_escape_inside_a_replaced_name_goes_with_it(note: str, expect
     raw = note.replace("|", "\\F\\")
     assert walk.scrub_text(raw) == expected
     assert all("\\" not in seen for seen in stub.seen)  # escapes were markers
+
+
+@pytest.mark.interpreted_only
+def test_a_message_that_trips_the_walk_is_named_by_its_number(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An exception no handler expected (a TypeError from a shape nobody foresaw) names
+    the message it came from, by class only; before, only a LookupError did, and
+    anything else failed the whole input with no message number."""
+    scrubber = make()
+    original = scrubber.scrub_message
+    calls = iter(range(100))
+
+    def trips_on_the_second(*args: Any, **kwargs: Any) -> Any:
+        if next(calls) == 1:
+            raise TypeError("unsupported operand: 'Quillfeather'")
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(scrubber, "scrub_message", trips_on_the_second)
+    result = scrubber.scrub_bytes((ADT + ADT).encode())
+    assert result.output is None  # an input fails closed as a whole
+    errors = [(r.index, r.error) for r in result.messages if r.error]
+    assert errors == [(1, "internal error (TypeError)")]  # the second (0-based)
 
 
 @pytest.mark.interpreted_only
