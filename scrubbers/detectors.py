@@ -201,6 +201,22 @@ _TERMINOLOGY_URL: Final = (
     r"|unitsofmeasure\.org)(?:/[\w.-]*)*[,;:]*(?![^\s<>\"'\]\)])"
 )
 
+# Labels of the detectors for other languages' phone labels and for national
+# identifiers, whole words. Each is also its detector's pre-check (_CONTEXT_HINTS): as
+# substrings, "sin", "nie" and "health" are in most clinical notes ("sinus", "denied").
+_PHONE_LABEL_LOCAL: Final = (
+    r"(?<![^\W\d_])(?:tel[e\u00e9]fon[oe]?|telefoon|tfno|tlf|celular|handy|natel"
+    r"|mobil(?:telefon|nummer|nr)?|rufnummer|s[d\u0111]t|\u0111t|s[i\u00ed]mi|puhelin|gsm"
+    r"|cellulare|cellphone|tel(?:ephone)?|phone|mobile)(?![^\W\d_])"
+)
+_NATIONAL_ID_LABEL: Final = (
+    r"(?<![^\W\d_])(?:cpr(?:-?nr)?|kennitala|kt|personnumm?er|personnr|f[\u00f8o]dselsnummer"
+    r"|henkil[\u00f6o]tunnus|hetu|ahv(?:-?nr)?|avs|dni|nie|nif|bsn|nir|insee|pesel|sin"
+    r"|ohip|hcn|health\s?card(?:\s?number)?|cccd|cmnd|curp|cpf|nric|aadhaar|emirates\s?id"
+    r"|teudat\s?zehut|codice\s?fiscale|svnr|sozialversicherungsnummer|kvnr|ppsn|nino)"
+    r"(?![^\W\d_])"
+)
+
 DETECTORS: Final = (
     Detector(
         "email",
@@ -297,10 +313,7 @@ DETECTORS: Final = (
         "phone-context-local",
         Kind.PHONE,
         _re(
-            r"(?<![^\W\d_])(?:tel[e\u00e9]fon[oe]?|telefoon|tfno|tlf|celular|handy|natel"
-            r"|mobil(?:telefon|nummer|nr)?|rufnummer|s[d\u0111]t|\u0111t|s[i\u00ed]mi|puhelin|gsm"
-            r"|cellulare|cellphone|tel(?:ephone)?|phone|mobile)(?![^\W\d_])"
-            r"\.?(?:\s*(?:no\b\.?|nr\b\.?|number|num|#))?[^\d\n+]{0,20}?"
+            _PHONE_LABEL_LOCAL + r"\.?(?:\s*(?:no\b\.?|nr\b\.?|number|num|#))?[^\d\n+]{0,20}?"
             rf"(?P<value>{_LABELLED_NUMBER})"
         ),
         "value",
@@ -379,11 +392,7 @@ DETECTORS: Final = (
         "national-id-context",
         Kind.OTHER_ID,
         _re(
-            r"(?<![^\W\d_])(?:cpr(?:-?nr)?|kennitala|kt|personnumm?er|personnr|f[\u00f8o]dselsnummer"
-            r"|henkil[\u00f6o]tunnus|hetu|ahv(?:-?nr)?|avs|dni|nie|nif|bsn|nir|insee|pesel|sin"
-            r"|ohip|hcn|health\s?card(?:\s?number)?|cccd|cmnd|curp|cpf|nric|aadhaar|emirates\s?id"
-            r"|teudat\s?zehut|codice\s?fiscale|svnr|sozialversicherungsnummer|kvnr|ppsn|nino)"
-            r"(?![^\W\d_])\.?(?:\s?(?:no\b\.?|nr\b\.?|number|num|#))?\s*[:#=]?\s*"
+            _NATIONAL_ID_LABEL + r"\.?(?:\s?(?:no\b\.?|nr\b\.?|number|num|#))?\s*[:#=]?\s*"
             r"(?P<value>(?=(?:[a-z]{0,3}[ .-]?)(?:[ .-]?\d){6})(?:[a-z]{1,3}[ -]?)?"
             r"\d{1,12}(?:[ .-]\d{1,12}){0,6}(?:[ -]?[a-z]{1,2})?)(?![\w-]|\.\d)"
         ),
@@ -832,72 +841,6 @@ _CONTEXT_HINTS: Final = (
         "phone",
         ("tel", "t\u00e9l", "phone", "ph", "cell", "mob", "pager", "beeper", "call", "contact"),
     ),
-    (
-        "phone-local",
-        (
-            "tel",
-            "tlf",
-            "tfno",
-            "celular",
-            "cellulare",
-            "cellphone",
-            "handy",
-            "mobil",
-            "natel",
-            "rufnummer",
-            "sdt",
-            "s\u0111t",
-            "\u0111t",
-            "s\u00edmi",
-            "simi",
-            "puhelin",
-            "gsm",
-            "phone",
-        ),
-    ),
-    (
-        "national-id",
-        (
-            "cpr",
-            "kennitala",
-            "kt",
-            "personn",
-            "dselsnummer",
-            "henkil",
-            "hetu",
-            "ahv",
-            "avs",
-            "dni",
-            "nie",
-            "nif",
-            "bsn",
-            "nir",
-            "insee",
-            "pesel",
-            "sin",
-            "ohip",
-            "hcn",
-            "health",
-            "cccd",
-            "cmnd",
-            "curp",
-            "cpf",
-            "nric",
-            "aadhaar",
-            "emirates",
-            "zehut",
-            "fiscale",
-            "svnr",
-            "sozialvers",
-            "kvnr",
-            "ppsn",
-            "nino",
-        ),
-    ),
-    (
-        "age-local",
-        ("alter", "\u00e2ge", "edad", "et\u00e0", "idade", "leeftijd", "lder", "wiek", "ik\u00e4"),
-    ),
     ("vehicle", ("licen", "lic", "dl", "vin", "plate")),
     ("device", ("serial", "s/n", "sn", "udi", "(01)")),
     ("v3-id", ("extension",)),
@@ -932,6 +875,50 @@ def _short_text_features(text: str) -> frozenset[str]:
 _CONTEXT_HINT_PATTERNS: Final = tuple(
     (feature, re.compile("|".join(re.escape(hint) for hint in hints)))
     for feature, hints in _CONTEXT_HINTS
+)
+# Features whose detectors need a label as a whole word (_PHONE_LABEL_LOCAL,
+# _NATIONAL_ID_LABEL, the age labels of other languages): found among the text's
+# words, collected once. As substrings, their short labels are inside most notes'
+# words ("sin" in "sinus" and "using", "nie" in "denied", "lder" in "older"), and the
+# labels as one pattern cost a scan of their whole alternation at every position.
+# Each label is written as one word, or as words that must all be there ("health card").
+_WORD_LABEL_FEATURES: Final[tuple[tuple[str, frozenset[str], tuple[tuple[str, ...], ...]], ...]] = (
+    (
+        "phone-local",
+        frozenset(
+            {"telefon", "telefono", "telefone", "tel\u00e9fon", "tel\u00e9fono", "tel\u00e9fone"}
+            | {"telefoon", "tfno", "tlf", "celular", "handy", "natel", "mobil", "mobiltelefon"}
+            | {"mobilnummer", "mobilnr", "rufnummer", "sdt", "s\u0111t", "\u0111t", "simi"}
+            | {"s\u00edmi", "puhelin", "gsm", "cellulare", "cellphone", "tel", "telephone"}
+            | {"phone", "mobile"}
+        ),
+        (),
+    ),
+    (
+        "national-id",
+        frozenset(
+            {"cpr", "cprnr", "kennitala", "kt", "personnummer", "personnumer", "personnr"}
+            | {"f\u00f8dselsnummer", "fodselsnummer", "henkil\u00f6tunnus", "henkilotunnus"}
+            | {"hetu", "ahv", "ahvnr", "avs", "dni", "nie", "nif", "bsn", "nir", "insee", "pesel"}
+            | {"sin", "ohip", "hcn", "healthcard", "cccd", "cmnd", "curp", "cpf", "nric"}
+            | {"aadhaar", "emiratesid", "teudatzehut", "codicefiscale", "svnr", "kvnr", "ppsn"}
+            | {"sozialversicherungsnummer", "nino"}
+        ),
+        (("health", "card"), ("emirates", "id"), ("teudat", "zehut"), ("codice", "fiscale")),
+    ),
+    (
+        "age-local",
+        frozenset(
+            {"alter", "\u00e2ge", "edad", "et\u00e0", "idade", "leeftijd", "\u00e5lder", "alder"}
+            | {"wiek", "ik\u00e4", "tu\u1ed5i"}
+        ),
+        (),
+    ),
+)
+_LETTERS: Final = re.compile(r"[^\W\d_]+")
+# ASCII text's words the same way, cheaper: every ASCII character but a letter a space.
+_NOT_LETTERS: Final = str.maketrans(
+    {chr(code): " " for code in range(128) if not chr(code).isalpha()}
 )
 
 
@@ -971,6 +958,12 @@ def _text_features(text: str) -> frozenset[str]:
         found.add("7:")  # an uncompressed IPv6 address has seven
     for feature, hints in _CONTEXT_HINT_PATTERNS:
         if hints.search(lower) is not None:
+            found.add(feature)
+    words = frozenset(
+        lower.translate(_NOT_LETTERS).split() if lower.isascii() else _LETTERS.findall(lower)
+    )
+    for feature, labels, together in _WORD_LABEL_FEATURES:
+        if not labels.isdisjoint(words) or any(words.issuperset(pair) for pair in together):
             found.add(feature)
     return frozenset(found)
 

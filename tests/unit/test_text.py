@@ -9,6 +9,7 @@ from collections.abc import Callable
 import pytest
 
 from scrubbers import text as text_module
+from scrubbers.detectors import text_features
 from scrubbers.engine import MessageContext, Scrubber
 from scrubbers.identity import PatientIdentifier
 from scrubbers.kinds import Kind
@@ -183,6 +184,25 @@ def test_compound_names_are_searched_part_by_part(
     compound: MessageContext, text: str, expected: str
 ) -> None:
     assert compound.scrub_text(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "feature", "expected"),
+    [
+        ("normal sinus rhythm, denied pain, older sibling, 2 of 3", "national-id", False),
+        ("SIN: 046 454 286", "national-id", True),
+        ("CPR290485-1778 on file", "national-id", True),
+        ("Health card 9876-543-210", "national-id", True),
+        ("hotel stay 4 nights", "phone-local", False),
+        ("SĐT: 0905987654", "phone-local", True),
+        ("shoulder pain x3 days", "age-local", False),
+        ("Ålder: 93", "age-local", True),
+    ],
+)
+def test_label_features_need_the_label_as_a_word(text: str, feature: str, expected: bool) -> None:
+    """The pre-check for detectors keyed on a label: the label as a whole word (glued to
+    digits or not), never a substring of another word (which ran them on most notes)."""
+    assert (feature in text_features(text)) is expected
 
 
 def test_name_parts_skip_particles_and_short_parts() -> None:
