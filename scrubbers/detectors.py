@@ -693,7 +693,8 @@ DATE_PATTERNS: Final = (
         _re(
             rf"(?=\d)\b(?P<dd>\d{{1,2}})\.?\s+(?:de\s+)?{_FOREIGN_MONTH_ALT}(?![^\W\d_]),?\s+"
             r"(?:de\s+)?(?P<year>(?:18|19|20)\d{2})\b"
-        )
+        ),
+        "foreign-month",
     ),
     # Without a year (Safe Harbor element C covers day and month): 15 Jan, Jan 15th, 26-June
     DatePattern(
@@ -877,7 +878,7 @@ _CONTEXT_HINT_PATTERNS: Final = tuple(
     for feature, hints in _CONTEXT_HINTS
 )
 # Features whose detectors need a label as a whole word (_PHONE_LABEL_LOCAL,
-# _NATIONAL_ID_LABEL, the age labels of other languages): found among the text's
+# _NATIONAL_ID_LABEL, other languages' age labels and month names): found among the text's
 # words, collected once. As substrings, their short labels are inside most notes'
 # words ("sin" in "sinus" and "using", "nie" in "denied", "lder" in "older"), and the
 # labels as one pattern cost a scan of their whole alternation at every position.
@@ -906,6 +907,7 @@ _WORD_LABEL_FEATURES: Final[tuple[tuple[str, frozenset[str], tuple[tuple[str, ..
         ),
         (("health", "card"), ("emirates", "id"), ("teudat", "zehut"), ("codice", "fiscale")),
     ),
+    ("foreign-month", frozenset(FOREIGN_MONTHS), ()),
     (
         "age-local",
         frozenset(

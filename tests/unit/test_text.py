@@ -197,6 +197,8 @@ def test_compound_names_are_searched_part_by_part(
         ("SĐT: 0905987654", "phone-local", True),
         ("shoulder pain x3 days", "age-local", False),
         ("Ålder: 93", "age-local", True),
+        ("maintained 5 days", "foreign-month", False),
+        ("seit 5. März 2024", "foreign-month", True),
     ],
 )
 def test_label_features_need_the_label_as_a_word(text: str, feature: str, expected: bool) -> None:
