@@ -2569,6 +2569,24 @@ def test_dicom_series_and_instance_uids_are_pseudonymized_as_uids(
     assert series["instance"][0]["sopClass"]["code"] == "urn:oid:1.2.840.10008.5.1.4.1.1.2"
 
 
+def _with_social_history(patient: dict[str, Any], note: str) -> dict[str, Any]:
+    """A collection of ``patient`` and a social-history Observation about them saying
+    ``note``: what the patient's structured data teaches the note's free text."""
+    observation = {
+        "resourceType": "Observation",
+        "id": "o-social",
+        "status": "final",
+        "code": {"text": "Social history"},
+        "subject": {"reference": f"Patient/{patient['id']}"},
+        "valueString": note,
+    }
+    return {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [{"resource": patient}, {"resource": observation}],
+    }
+
+
 def test_an_address_given_only_as_text_teaches_its_parts(safe_harbor: FHIRScrubber) -> None:
     """A Patient's address written only as Address.text was removed, but a note
     naming its town, street or ZIP code kept them: only the whole text was known.
@@ -2578,19 +2596,9 @@ def test_an_address_given_only_as_text_teaches_its_parts(safe_harbor: FHIRScrubb
         "id": "p-addr",
         "address": [{"text": "42 Lantern Row, Brookvale, MA 02139"}],
     }
-    note = {
-        "resourceType": "Observation",
-        "id": "o-addr",
-        "status": "final",
-        "code": {"text": "Social history"},
-        "subject": {"reference": "Patient/p-addr"},
-        "valueString": "Home visit in Brookvale (42 Lantern Row, 02139); MA resident.",
-    }
-    bundle = {
-        "resourceType": "Bundle",
-        "type": "collection",
-        "entry": [{"resource": patient}, {"resource": note}],
-    }
+    bundle = _with_social_history(
+        patient, "Home visit in Brookvale (42 Lantern Row, 02139); MA resident."
+    )
     out = scrub(safe_harbor, bundle)
     written = out["entry"][1]["resource"]["valueString"]
     for value in ("Brookvale", "Lantern", "02139"):
@@ -2673,19 +2681,9 @@ def test_a_postal_code_and_town_line_teaches_the_town(safe_harbor: FHIRScrubber)
             {"line": ["Wrenkatu 9, 20100 Ashdown"]},
         ],
     }
-    note = {
-        "resourceType": "Observation",
-        "id": "o-town",
-        "status": "final",
-        "code": {"text": "Social history"},
-        "subject": {"reference": "Patient/p-town"},
-        "valueString": "Moved from Oakhollow to Marrowvale, then Ashdown; 37910 is her postal code.",
-    }
-    bundle = {
-        "resourceType": "Bundle",
-        "type": "collection",
-        "entry": [{"resource": patient}, {"resource": note}],
-    }
+    bundle = _with_social_history(
+        patient, "Moved from Oakhollow to Marrowvale, then Ashdown; 37910 is her postal code."
+    )
     out = scrub(safe_harbor, bundle)
     text = orjson.dumps(out).decode()
     for value in ("Marrowvale", "Oakhollow", "Ashdown", "37910", "Lanternkatu"):
