@@ -1132,6 +1132,14 @@ def test_questionnaire_answers_take_the_kind_their_question_names(
     assert out["item"][5]["answer"][0]["valueString"] == "Lisinopril"  # not a person's name
 
 
+def _answered(link: str, value: str, text: str | None = None) -> dict[str, Any]:
+    """A QuestionnaireResponse item answered with a string, with or without its text."""
+    found: dict[str, Any] = {"linkId": link, "answer": [{"valueString": value}]}
+    if text is not None:
+        found["text"] = text
+    return found
+
+
 def test_questionnaire_answers_without_question_text_take_the_kind_their_link_id_names(
     safe_harbor: FHIRScrubber,
 ) -> None:
@@ -1139,26 +1147,20 @@ def test_questionnaire_answers_without_question_text_take_the_kind_their_link_id
     # what the answer is ("last-name", "patientName", "mobile"), camelCase, hyphens
     # and underscores read as words (an empty text is none). An item with text goes
     # by its text.
-    def item(link: str, value: str, text: str | None = None) -> dict[str, Any]:
-        found: dict[str, Any] = {"linkId": link, "answer": [{"valueString": value}]}
-        if text is not None:
-            found["text"] = text
-        return found
-
     response = {
         "resourceType": "QuestionnaireResponse",
         "id": "qr-link",
         "status": "completed",
         "item": [
-            item("last-name", "Quillfeather"),
-            item("first_name", "Zephyrina", text=""),
-            item("patientName", "Osric Brannoch"),
-            item("mobile", "16175550142"),
-            item("home-address", "42 Lantern Row"),
-            item("med-name", "Lisinopril"),
-            item("name", "Aspirin", text="Medication name"),
-            item("notes", "Zephyrina called; Osric Brannoch drove"),
-            item("q9", "12490834", text="Home tel:"),
+            _answered("last-name", "Quillfeather"),
+            _answered("first_name", "Zephyrina", text=""),
+            _answered("patientName", "Osric Brannoch"),
+            _answered("mobile", "16175550142"),
+            _answered("home-address", "42 Lantern Row"),
+            _answered("med-name", "Lisinopril"),
+            _answered("name", "Aspirin", text="Medication name"),
+            _answered("notes", "Zephyrina called; Osric Brannoch drove"),
+            _answered("q9", "12490834", text="Home tel:"),
         ],
     }
     out = scrub(safe_harbor, response)
@@ -2790,21 +2792,15 @@ def test_an_answer_to_a_question_naming_a_person_is_a_name_when_it_reads_as_one(
     "emergency-contact"): an answer of two to five capitalized words is that
     person's name, as after the same label in a note; "Same as patient" is not."""
 
-    def item(link: str, value: str, text: str | None = None) -> dict[str, Any]:
-        found: dict[str, Any] = {"linkId": link, "answer": [{"valueString": value}]}
-        if text is not None:
-            found["text"] = text
-        return found
-
     response = {
         "resourceType": "QuestionnaireResponse",
         "id": "qr-person",
         "status": "completed",
         "item": [
-            item("1", "Osric Brannoch", text="Mother"),
-            item("emergency-contact", "Tamsin Greywick"),
-            item("3", "Same as patient", text="Guardian:"),
-            item("4", "Osric called about Tamsin", text="Notes"),
+            _answered("1", "Osric Brannoch", text="Mother"),
+            _answered("emergency-contact", "Tamsin Greywick"),
+            _answered("3", "Same as patient", text="Guardian:"),
+            _answered("4", "Osric called about Tamsin", text="Notes"),
         ],
     }
     out = scrub(safe_harbor, response)
