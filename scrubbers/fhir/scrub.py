@@ -987,14 +987,22 @@ class FHIRScrubber:
         if family_list and isinstance(name.get("family"), str):
             name["family"] = [name["family"]]
         if givens:
-            new_givens = []
-            for given in givens:
+            # A null entry keeps the list aligned with its "_given" extensions (FHIR's
+            # one use of null): kept in place, and a removed name becomes one there.
+            aligned = isinstance(name.get("_given"), list)
+            new_givens: list[str | None] = []
+            for given in name["given"]:
+                if not isinstance(given, str):
+                    new_givens.append(None)
+                    continue
                 outcome = self._apply(given, kind, role, f"{path}.given", "HumanName", walk)
                 if isinstance(outcome, str):
                     new_givens.append(outcome)
                     replaced.append(outcome)
-            if new_givens:
-                name["given"] = new_givens
+                elif aligned:
+                    new_givens.append(None)
+            if any(given is not None for given in new_givens) or (aligned and new_givens):
+                name["given"] = new_givens if aligned else [g for g in new_givens if g]
             else:
                 name.pop("given", None)
         if family or givens:

@@ -1652,14 +1652,22 @@ def test_null_elements_fail_with_their_path(
 
 def test_null_entries_of_a_primitive_list_are_not_errors() -> None:
     """``"given": [null, "Zeb"]`` with ``"_given": [{"id": "g1"}, null]``: FHIR's one
-    use of null (a list kept aligned with its extensions) is no error."""
+    use of null (a list kept aligned with its extensions) is no error, and the list
+    stays aligned (the null was dropped, moving the extension to the other name)."""
     patient = {
         "resourceType": "Patient",
         "name": [{"given": [None, "Zebulon"], "_given": [{"id": "g1"}, None]}],
     }
     out = scrub(make("safe-harbor"), patient)
+    assert out["name"][0]["given"] == [None, "[NAME]"]  # still aligned with "_given"
     assert out["name"][0]["_given"] == [{"id": "g1"}, None]
     assert "Zebulon" not in orjson.dumps(out).decode()
+    dropping = make(
+        "id: drop-names\nversion: 1\nrules:\n  - match: {kind: name}\n    method: drop\n"
+        "  - match: {}\n    method: keep\n"
+    )
+    dropped = scrub(dropping, patient)["name"][0]
+    assert dropped["given"] == [None, None] and dropped["_given"] == [{"id": "g1"}, None]
 
 
 def test_json_that_orjson_cannot_write_is_a_format_error_without_values() -> None:
