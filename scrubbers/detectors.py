@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -201,20 +201,46 @@ _TERMINOLOGY_URL: Final = (
     r"|unitsofmeasure\.org)(?:/[\w.-]*)*[,;:]*(?![^\s<>\"'\]\)])"
 )
 
-# Labels of the detectors for other languages' phone labels and for national
-# identifiers, whole words. Each is also its detector's pre-check (_CONTEXT_HINTS): as
-# substrings, "sin", "nie" and "health" are in most clinical notes ("sinus", "denied").
+# Labels of the detectors keyed on a label word: other languages' phone labels,
+# national identifiers, other languages' age labels. Each list of spellings gives
+# both its detector's label pattern and the detector's pre-check (the label among
+# the text's words, _WORD_LABEL_FEATURES), so the two cannot disagree. A space in a
+# spelling is optional whitespace in the pattern ("health card", "healthcard").
+PHONE_LABELS_LOCAL: Final = (
+    *("telefon", "telefono", "telefone", "tel\u00e9fon", "tel\u00e9fono", "tel\u00e9fone"),
+    *("telefoon", "tfno", "tlf", "celular", "handy", "natel", "mobil", "mobiltelefon"),
+    *("mobilnummer", "mobilnr", "rufnummer", "sdt", "s\u0111t", "\u0111t", "simi"),
+    *("s\u00edmi", "puhelin", "gsm", "cellulare", "cellphone", "tel", "telephone"),
+    *("phone", "mobile"),
+)
+NATIONAL_ID_LABELS: Final = (
+    *("cpr", "cpr-nr", "cprnr", "kennitala", "kt", "personnummer", "personnumer"),
+    *("personnr", "f\u00f8dselsnummer", "fodselsnummer", "henkil\u00f6tunnus"),
+    *("henkilotunnus", "hetu", "ahv", "ahv-nr", "ahvnr", "avs", "dni", "nie", "nif"),
+    *("bsn", "nir", "insee", "pesel", "sin", "ohip", "hcn", "health card"),
+    *("health card number", "cccd", "cmnd", "curp", "cpf", "nric", "aadhaar"),
+    *("emirates id", "teudat zehut", "codice fiscale", "svnr"),
+    *("sozialversicherungsnummer", "kvnr", "ppsn", "nino"),
+)
+AGE_LABELS_LOCAL: Final = (
+    *("alter", "\u00e2ge", "edad", "et\u00e0", "idade", "leeftijd", "\u00e5lder"),
+    *("alder", "wiek", "ik\u00e4", "tu\u1ed5i"),
+)
+
+
+def _label_alternation(labels: tuple[str, ...]) -> str:
+    """The spellings as one alternation, longest first."""
+    return "|".join(
+        r"\s?".join(re.escape(word) for word in label.split(" "))
+        for label in sorted(labels, key=len, reverse=True)
+    )
+
+
 _PHONE_LABEL_LOCAL: Final = (
-    r"(?<![^\W\d_])(?:tel[e\u00e9]fon[oe]?|telefoon|tfno|tlf|celular|handy|natel"
-    r"|mobil(?:telefon|nummer|nr)?|rufnummer|s[d\u0111]t|\u0111t|s[i\u00ed]mi|puhelin|gsm"
-    r"|cellulare|cellphone|tel(?:ephone)?|phone|mobile)(?![^\W\d_])"
+    rf"(?<![^\W\d_])(?:{_label_alternation(PHONE_LABELS_LOCAL)})(?![^\W\d_])"
 )
 _NATIONAL_ID_LABEL: Final = (
-    r"(?<![^\W\d_])(?:cpr(?:-?nr)?|kennitala|kt|personnumm?er|personnr|f[\u00f8o]dselsnummer"
-    r"|henkil[\u00f6o]tunnus|hetu|ahv(?:-?nr)?|avs|dni|nie|nif|bsn|nir|insee|pesel|sin"
-    r"|ohip|hcn|health\s?card(?:\s?number)?|cccd|cmnd|curp|cpf|nric|aadhaar|emirates\s?id"
-    r"|teudat\s?zehut|codice\s?fiscale|svnr|sozialversicherungsnummer|kvnr|ppsn|nino)"
-    r"(?![^\W\d_])"
+    rf"(?<![^\W\d_])(?:{_label_alternation(NATIONAL_ID_LABELS)})(?![^\W\d_])"
 )
 
 DETECTORS: Final = (
@@ -812,8 +838,8 @@ AGE_PATTERNS: Final = (
     # "âge 95", "età 96", "idade 97", "leeftijd 94", "ålder 93", "wiek 93", "ikä 93").
     DatePattern(
         _re(
-            r"(?<![^\W\d_])(?:alter|\u00e2ge|edad|et\u00e0|idade|leeftijd|\u00e5lder|alder"
-            r"|wiek|ik\u00e4|tu\u1ed5i)\s*[:=]?\s*(?P<age>\d{2,3})\b"
+            rf"(?<![^\W\d_])(?:{_label_alternation(AGE_LABELS_LOCAL)})"
+            r"\s*[:=]?\s*(?P<age>\d{2,3})\b"
         ),
         "age-local",
     ),
@@ -877,47 +903,36 @@ _CONTEXT_HINT_PATTERNS: Final = tuple(
     (feature, re.compile("|".join(re.escape(hint) for hint in hints)))
     for feature, hints in _CONTEXT_HINTS
 )
-# Features whose detectors need a label as a whole word (_PHONE_LABEL_LOCAL,
-# _NATIONAL_ID_LABEL, other languages' age labels and month names): found among the text's
-# words, collected once. As substrings, their short labels are inside most notes'
-# words ("sin" in "sinus" and "using", "nie" in "denied", "lder" in "older"), and the
-# labels as one pattern cost a scan of their whole alternation at every position.
-# Each label is written as one word, or as words that must all be there ("health card").
-_WORD_LABEL_FEATURES: Final[tuple[tuple[str, frozenset[str], tuple[tuple[str, ...], ...]], ...]] = (
-    (
-        "phone-local",
-        frozenset(
-            {"telefon", "telefono", "telefone", "tel\u00e9fon", "tel\u00e9fono", "tel\u00e9fone"}
-            | {"telefoon", "tfno", "tlf", "celular", "handy", "natel", "mobil", "mobiltelefon"}
-            | {"mobilnummer", "mobilnr", "rufnummer", "sdt", "s\u0111t", "\u0111t", "simi"}
-            | {"s\u00edmi", "puhelin", "gsm", "cellulare", "cellphone", "tel", "telephone"}
-            | {"phone", "mobile"}
-        ),
-        (),
-    ),
-    (
-        "national-id",
-        frozenset(
-            {"cpr", "cprnr", "kennitala", "kt", "personnummer", "personnumer", "personnr"}
-            | {"f\u00f8dselsnummer", "fodselsnummer", "henkil\u00f6tunnus", "henkilotunnus"}
-            | {"hetu", "ahv", "ahvnr", "avs", "dni", "nie", "nif", "bsn", "nir", "insee", "pesel"}
-            | {"sin", "ohip", "hcn", "healthcard", "cccd", "cmnd", "curp", "cpf", "nric"}
-            | {"aadhaar", "emiratesid", "teudatzehut", "codicefiscale", "svnr", "kvnr", "ppsn"}
-            | {"sozialversicherungsnummer", "nino"}
-        ),
-        (("health", "card"), ("emirates", "id"), ("teudat", "zehut"), ("codice", "fiscale")),
-    ),
-    ("foreign-month", frozenset(FOREIGN_MONTHS), ()),
-    (
-        "age-local",
-        frozenset(
-            {"alter", "\u00e2ge", "edad", "et\u00e0", "idade", "leeftijd", "\u00e5lder", "alder"}
-            | {"wiek", "ik\u00e4", "tu\u1ed5i"}
-        ),
-        (),
-    ),
-)
+# Features whose detectors need a label as a whole word (the label spellings above,
+# other languages' month names): found among the text's words, collected once. As
+# substrings, short labels are inside most notes' words ("sin" in "sinus" and
+# "using", "nie" in "denied", "lder" in "older"), and a label pattern costs a scan of
+# its whole alternation at every position.
 _LETTERS: Final = re.compile(r"[^\W\d_]+")
+
+
+def _label_words(labels: Iterable[str]) -> tuple[frozenset[str], tuple[tuple[str, ...], ...]]:
+    """The words that find each spelling: a one-word spelling itself, or all the words
+    of one of several ("health card"), or their joined form ("healthcard")."""
+    single: set[str] = set()
+    together: list[tuple[str, ...]] = []
+    for label in labels:
+        words = tuple(_LETTERS.findall(label))
+        if len(words) == 1:
+            single.add(words[0])
+        else:
+            together.append(words)
+            if " " in label:
+                single.add(label.replace(" ", ""))
+    return frozenset(single), tuple(together)
+
+
+_WORD_LABEL_FEATURES: Final[tuple[tuple[str, frozenset[str], tuple[tuple[str, ...], ...]], ...]] = (
+    ("phone-local", *_label_words(PHONE_LABELS_LOCAL)),
+    ("national-id", *_label_words(NATIONAL_ID_LABELS)),
+    ("foreign-month", *_label_words(FOREIGN_MONTHS)),
+    ("age-local", *_label_words(AGE_LABELS_LOCAL)),
+)
 # ASCII text's words the same way, cheaper: every ASCII character but a letter a space.
 _NOT_LETTERS: Final = str.maketrans(
     {chr(code): " " for code in range(128) if not chr(code).isalpha()}

@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 import pytest
 
+from scrubbers import detectors
 from scrubbers import text as text_module
 from scrubbers.detectors import text_features
 from scrubbers.engine import MessageContext, Scrubber
@@ -205,6 +206,24 @@ def test_label_features_need_the_label_as_a_word(text: str, feature: str, expect
     """The pre-check for detectors keyed on a label: the label as a whole word (glued to
     digits or not), never a substring of another word (which ran them on most notes)."""
     assert (feature in text_features(text)) is expected
+
+
+@pytest.mark.parametrize(
+    ("labels", "feature"),
+    [
+        (detectors.PHONE_LABELS_LOCAL, "phone-local"),
+        (detectors.NATIONAL_ID_LABELS, "national-id"),
+        (detectors.AGE_LABELS_LOCAL, "age-local"),
+    ],
+)
+def test_every_label_spelling_passes_its_detectors_pre_check(
+    labels: tuple[str, ...], feature: str
+) -> None:
+    """A label's detector pattern and its pre-check come from one list of spellings:
+    each spelling, in any case and glued to its number or not, sets the feature."""
+    for label in labels:
+        for text in (f"{label.upper()}: 93 0905987654", f"{label}93"):
+            assert feature in text_features(text), (label, text)
 
 
 def test_name_parts_skip_particles_and_short_parts() -> None:
