@@ -500,6 +500,32 @@ def test_an_address_shifted_into_a_string_or_code_field_is_an_address(preset: st
     assert "^NH^" in out and "^VT^" in out
 
 
+@pytest.mark.parametrize("postal", ["3216", "8840", "100020", "560034"])
+def test_a_shifted_address_with_a_four_or_six_digit_postal_code_is_an_address(
+    postal: str,
+) -> None:
+    """IN1 one field off put the insured's New Zealand address in IN1-20 (a code):
+    the address layout knew five-digit, Dutch, Polish, British and Canadian postal
+    codes only, so the four-digit postcode (New Zealand, Australia, Denmark) and the
+    six-digit one (China, India) stayed whole."""
+    in1 = (
+        "IN1|1|PLAN7|INS77|Acme Insurance|||||||||||||QUILLFEATHER^OSWIN|SELF|19590101|"
+        f"17 Quarry Lane^^Tewhiti^^{postal}^NZL\r"
+    )
+    zpi = f"ZPI|1|Flat 2 Harrow Court^^Wendlebury^^{postal}\r"
+    out = process(MSH + PID + in1 + zpi).value.decode()
+    for value in ("Quarry", "Tewhiti", "Harrow", "Wendlebury", postal):
+        assert value not in out
+
+
+def test_a_code_list_with_a_four_digit_value_is_no_address_layout() -> None:
+    """The four- and six-digit postal codes need a house number in the street, so a
+    coded value whose fifth component is a four-digit number stays."""
+    obx = "OBX|1|CWE|8302-2^Height^LN||ABC^Lakeview^L^XYZ^2024|cm\r"
+    out = process(MSH.replace("ADT^A01^ADT_A01", "ORU^R01^ORU_R01") + PID + "OBR|1\r" + obx)
+    assert out.value.decode().split("\r")[3] == obx.rstrip("\r")
+
+
 def test_coded_values_and_lists_are_no_address_layouts() -> None:
     obx = "OBX|1|CWE|8302-2^Height^LN||12345^Glucose^LN^^^^^^Lakeview style 2^^^^^98765|cm\r"
     out = process(MSH.replace("ADT^A01^ADT_A01", "ORU^R01^ORU_R01") + PID + "OBR|1\r" + obx)
