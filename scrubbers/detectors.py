@@ -956,6 +956,8 @@ def _text_features(text: str) -> frozenset[str]:
         found.add("gender-dob")
     if len(text) > 5 and relation_words(lower):
         found.add("relation")
+    if person_label_hint(lower):
+        found.add("person-label")
     if _DIGIT.search(text) is None:
         return frozenset(found)
     found.add("digit")
@@ -1032,6 +1034,73 @@ _AFTER_RELATION: Final = re.compile(
     rf"(?!{_NOT_A_NAME})(?P<first>{_NAME_WORD})(?:[ \t]+(?!{_NOT_A_NAME})(?P<second>{_NAME_WORD}))?"
     r"(?![\w'\u2019-])"
 )
+
+
+# A person a note names after a label that introduces one ("Emergency Contact:
+# DOYLE, SINEAD", "Next of kin: Marta Quill", "Guarantor: Mrs Ana Reyes", "Mother's
+# name: Reyes, Ana"): two to four name words, capitalized or all capitals (forms
+# write names in capitals), as "Family, Given" or "Given Family". Bare relation
+# labels ("Mother:", "Father:") are left out: family histories list conditions
+# after them ("Father: Heart Disease").
+_PERSON_LABEL: Final = re.compile(
+    r"(?i:(?<![^\W_])(?:emergency[ \t]+contact|next[ \t]+of[ \t]+kin|nok|contact[ \t]+person"
+    r"|guarantor|subscriber|policy[ \t]*holder|responsible[ \t]+party|informant|spouse"
+    r"|guardian|caregiver|carer|(?:patient|pt|mother|father|wife|husband|parent|son|daughter"
+    r"|brother|sister|partner)(?:['\u2019]s)?[ \t]+name|name[ \t]+of[ \t]+patient)"
+    r"(?:[ \t]+name)?[ \t]*:[ \t]*(?:(?:mr|mrs|ms|miss|mx|dr)\.?[ \t]+)?)"
+)
+_LABELLED_NAME_WORD: Final = re.compile(rf"{_NAME_WORD}(?![\w'\u2019-])")
+_LABELLED_NAME_GAP: Final = re.compile(r"[ \t]*,[ \t]*|[ \t]+")
+_NOT_LABELLED_NAMES: Final = frozenset(
+    {"none", "not", "unknown", "known", "self", "same", "given", "declined", "refused"}
+    | {"see", "above", "below", "na", "deceased", "alive", "listed", "file", "yes", "no"}
+    | {"as", "per", "patient", "pt", "chart", "record", "other", "family", "friend"}
+    | {"and", "or", "the", "of", "on", "in", "at", "to", "with", "for", "is", "was"}
+    | {"tel", "phone", "mobile", "cell", "dob", "mrn", "relationship", "address"}
+    | {"mother", "father", "wife", "husband", "son", "daughter", "spouse", "sister"}
+    | {"brother", "parent", "guardian", "same", "mr", "mrs", "ms", "dr", "miss"}
+)
+_MAX_LABELLED_NAME_WORDS: Final = 4
+
+
+def person_label_hint(lower: str) -> bool:
+    """Whether ``lower`` (lower-cased) may hold a label naming a person: a cheap
+    substring test before :func:`labelled_person_names`' scan."""
+    return ":" in lower and any(hint in lower for hint in _PERSON_LABEL_HINTS)
+
+
+_PERSON_LABEL_HINTS: Final = (
+    "contact", "kin", "nok", "guarant", "subscriber", "holder", "party", "informant",
+    "spouse", "guardian", "carer", "caregiver", "name",
+)  # fmt: skip
+
+
+def labelled_person_names(text: str) -> Iterator[tuple[int, int]]:
+    """Where a name follows a label naming a person in ``text``, as (start, end): the
+    words up to the first that is no capitalized or all-capitals name word, at least
+    two of them (one word after "Contact:" is as often a ward or "Self")."""
+    for label in _PERSON_LABEL.finditer(text):
+        at = label.end()
+        words: list[tuple[int, int]] = []
+        commas = 0
+        while len(words) < _MAX_LABELLED_NAME_WORDS:
+            word = _LABELLED_NAME_WORD.match(text, at)
+            if word is None:
+                break
+            value = word.group(0)
+            if not value[:1].isupper() or value.casefold() in _NOT_LABELLED_NAMES:
+                break
+            words.append(word.span())
+            gap = _LABELLED_NAME_GAP.match(text, word.end())
+            if gap is None:
+                break
+            if "," in gap.group(0):
+                commas += 1
+                if commas > 1 or len(words) > 1:  # "Family, Given" has one comma, first
+                    break
+            at = gap.end()
+        if len(words) >= 2:
+            yield words[0][0], words[-1][1]
 
 
 def _capitalized(word: str) -> bool:

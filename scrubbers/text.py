@@ -43,6 +43,7 @@ from scrubbers.detectors import (
     SHORT_TEXT,
     age_in_words,
     foreign_month_number,
+    labelled_person_names,
     month_number,
     plain_ascii,
     relative_names,
@@ -1080,6 +1081,9 @@ class TextScrubber:
                 yield start, end, functools.partial(self._apply, detector.kind, value)
         if "relation" in features:
             for start, end in relative_names(text):
+                yield start, end, functools.partial(self._apply, Kind.NAME, text[start:end])
+        if "person-label" in features:
+            for start, end in labelled_person_names(text):
                 yield start, end, functools.partial(self._apply, Kind.NAME, text[start:end])
         if "age-words" in features:
             for pattern in AGE_WORD_PATTERNS:

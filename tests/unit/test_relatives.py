@@ -88,3 +88,42 @@ def test_names_in_any_script_across_a_line_break_and_after_wide_lowercase(
     """Review findings: accented names, a line break after the relation word, a
     short text, and a text whose lower-casing changes its length ("İ")."""
     assert ctx.scrub_text(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Emergency Contact:DOYLE, SINEAD\nTelephone:", "Emergency Contact:[NAME]\nTelephone:"),
+        ("Next of kin: Marta Quillon called", "Next of kin: [NAME] called"),
+        ("NOK: KELLY ARBUTHNOT", "NOK: [NAME]"),
+        ("Emergency contact: Pedro Alvarado (brother)", "Emergency contact: [NAME] (brother)"),
+        ("Guarantor: Mrs Ana Ressler. Plan A", "Guarantor: Mrs [NAME]. Plan A"),
+        ("Mother's name: Ressler, Ana May", "Mother's name: [NAME]"),
+        ("Contact person: Ilse Brandvold", "Contact person: [NAME]"),
+        ("Patient name: WHELKS, ORLA", "Patient name: [NAME]"),
+    ],
+)
+def test_a_name_after_a_label_naming_a_person_is_removed(
+    ctx: MessageContext, text: str, expected: str
+) -> None:
+    """A discharge form's demographics block names the emergency contact no
+    structured field of the message carries ("Emergency Contact:DOYLE, SINEAD"):
+    the name stayed, capitals and the colon both stopping the relation-word cue."""
+    assert ctx.scrub_text(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Father: Heart Disease. Mother: Breast Cancer.",
+        "Emergency contact: None Given",
+        "Guarantor: Self",
+        "Contact: Infection Control",
+        "Next of kin: Not Known",
+        "Spouse: Deceased",
+        "NOK: SEE ABOVE",
+        "Subscriber: Same As Patient",
+    ],
+)
+def test_person_labels_without_a_name_leave_the_text(ctx: MessageContext, text: str) -> None:
+    assert ctx.scrub_text(text) == text
