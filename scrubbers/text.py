@@ -26,7 +26,7 @@ import difflib
 import functools
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Final
 
 from scrubbers.detectors import (
@@ -468,6 +468,10 @@ _NOT_FIRST_NAMES: Final = frozenset(
     }
 )
 _LOOKBEHIND: Final = 32
+# A name's words found after a relation word or a person label, searched again in
+# the same text (TextScrubber._named_again): shorter words are initials and particles.
+_LETTER_WORD: Final = re.compile(r"[^\W\d_]+")
+_MIN_NAMED_AGAIN: Final = 3
 
 
 def _first_name_before(text: str, start: int) -> int:
@@ -1079,12 +1083,17 @@ class TextScrubber:
             for start, end in detector.spans(text, plain):
                 value = text[start:end]
                 yield start, end, functools.partial(self._apply, detector.kind, value)
+        found_names: list[str] = []
         if "relation" in features:
             for start, end in relative_names(text):
+                found_names.append(text[start:end])
                 yield start, end, functools.partial(self._apply, Kind.NAME, text[start:end])
         if "person-label" in features:
             for start, end in labelled_person_names(text):
+                found_names.append(text[start:end])
                 yield start, end, functools.partial(self._apply, Kind.NAME, text[start:end])
+        if found_names:
+            yield from self._named_again(text, found_names)
         if "age-words" in features:
             for pattern in AGE_WORD_PATTERNS:
                 for match in pattern.finditer(text):
@@ -1114,6 +1123,30 @@ class TextScrubber:
                 if int(age) > SAFE_HARBOR_MAX_AGE:
                     start, end = match.span("age")
                     yield start, end, functools.partial(self._apply, Kind.AGE, age)
+
+    def _named_again(self, text: str, names: list[str]) -> Iterator[Span]:
+        """The text's other mentions of a name it gives after a relation word or a
+        person label ("Mother Hester Quill. Hester called."): each word of three
+        letters or more, capitalized or in capitals, as a whole word anywhere."""
+        words = {
+            word.casefold()
+            for name in names
+            for word in _LETTER_WORD.findall(name)
+            if len(word) >= _MIN_NAMED_AGAIN and word.casefold() not in _NOT_FIRST_NAMES
+        }
+        if not words:
+            return
+        pattern = re.compile(
+            r"(?<![^\W_])(?:" + "|".join(map(re.escape, sorted(words))) + r")(?![^\W_])",
+            re.IGNORECASE,
+        )
+        for match in pattern.finditer(text):
+            if match.group(0)[:1].isupper():
+                yield (
+                    match.start(),
+                    match.end(),
+                    functools.partial(self._apply, Kind.NAME, match.group(0)),
+                )
 
     def _date(self, match: re.Match[str]) -> str:
         parts = match.groupdict()
