@@ -811,6 +811,10 @@ class TextScrubber:
                 self._remember(value[:5], replacement)  # the five digits alone
 
     def add_name(self, family: str, given: str, middle: str, replacement: str) -> None:
+        # A part without a letter or digit ("-", ".", HL7's null '""') names nobody.
+        family, given, middle = (
+            p if any(c.isalnum() for c in p) else "" for p in (family, given, middle)
+        )
         self._names.append((family, given, middle, replacement))
         self._memo.clear()
         for raw_part in (family, given, middle):

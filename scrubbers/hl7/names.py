@@ -185,12 +185,16 @@ def add_name_context(
 
 
 def _part(comps: list[str], index: int, d: Delimiters, codec: str) -> str:
-    """A name part as a reader sees it: its component's first subcomponent, unescaped."""
+    """A name part as a reader sees it: its component's first subcomponent, unescaped.
+    HL7's explicit null (``""``) is no part: learned, it would rewrite every null of
+    the message's free text as ``[NAME]``."""
     if index >= len(comps):
         return ""
     value = comps[index]
     if d.subcomponent in value:
         value = value.split(d.subcomponent, 1)[0]
+    if value == '""':
+        return ""
     return er7.readable(value, d, codec)
 
 

@@ -762,3 +762,14 @@ def test_month_and_day_after_birth_and_death_words_are_dates(
     out = ctx.scrub_text(text)
     assert "/" not in out and "[DATE]" in out, out
     assert ctx.scrub_text("take 1/2 tab on 3/4 days") == "take 1/2 tab on [DATE] days"
+
+
+def test_the_hl7_null_in_a_name_is_no_name_for_the_notes() -> None:
+    """PID-5 ``Family^""^Given^""^""^""`` (a sender that nulls every empty part):
+    the explicit null of the given name was learned as a name, and every ``""``
+    of the message's free text, Z-segments and IN1 came out as ``[NAME]``."""
+    pid = PID.replace("QUILLFEATHER^ZEPHYRINA^M", 'QUILLFEATHER^""^ZEPHYRINA^""^""^""')
+    zpi = 'ZPI|1||||Doctor^^""^""^""|||||||""\r'
+    out = process(MSH + pid + zpi).value.decode().split("\r")
+    assert out[1].split("|")[5] == '[NAME]^""^[NAME]^""^""^""'
+    assert out[2] == zpi.rstrip("\r")
