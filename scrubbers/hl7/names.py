@@ -124,6 +124,31 @@ _PLACEHOLDER_WORDS: Final = frozenset(
 )  # fmt: skip
 
 
+# Words that make a provider field's name a system account, not a person: operator
+# fields (EVN-5, ORC-10) name the interface or application that did the work
+# ("NHI_SYSTEM^NHI^Registration", "^SISTEMA^EMR", "SYSADMIN^System^Admin"). None of
+# such a name's parts is learned: "NHI" is also PID-3's identifier type, "EMR" part
+# of MSH-3. Folded.
+_SYSTEM_WORDS: Final = frozenset(
+    {
+        "system", "systems", "sistema", "sistemas", "systeme", "système", "admin",
+        "administrator", "administrador", "sysadmin", "interface", "registration",
+        "registry", "emr", "ehr", "batch", "automatic",
+        "automated", "server", "integration", "engine", "migration",
+    }
+)  # fmt: skip
+
+
+def _system_account(parts: tuple[str, ...]) -> bool:
+    """A provider name one of whose words names a system (``Registration``, ``EMR``)."""
+    return any(
+        word.strip(".") in _SYSTEM_WORDS
+        for part in parts
+        if part
+        for word in part.casefold().replace(",", " ").replace("_", " ").split()
+    )
+
+
 def _placeholder(part: str) -> bool:
     """A name part made only of placeholder words (``PRIMARY OR FAMILY``)."""
     folded = part.casefold()
@@ -165,6 +190,8 @@ def add_name_context(
     # shifted relationship code): sweeping it would rewrite codes elsewhere.
     family, given, middle = ("" if HAS_DIGIT.search(p) else p for p in original)
     if provider:
+        if _system_account((family, given, middle)):
+            return
         if family and _placeholder(family):
             family = ""
         if given and _placeholder(given):

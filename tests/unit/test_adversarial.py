@@ -773,3 +773,23 @@ def test_the_hl7_null_in_a_name_is_no_name_for_the_notes() -> None:
     out = process(MSH + pid + zpi).value.decode().split("\r")
     assert out[1].split("|")[5] == '[NAME]^""^[NAME]^""^""^""'
     assert out[2] == zpi.rstrip("\r")
+
+
+@pytest.mark.parametrize(
+    "operator",
+    ["NHI_SYSTEM^NHI^Registration", "^SISTEMA^EMR", "SYSADMIN^System^Admin", "IFACE^HL7^Interface"],
+)
+def test_a_system_account_in_an_operator_field_is_no_name_for_the_notes(operator: str) -> None:
+    """EVN-5 names the system that registered the patient, not a person
+    ("NHI_SYSTEM^NHI^Registration", "^SISTEMA^EMR"): its words were learned as a
+    provider's name, so MSH-3 "HOLI_EMR", the identifier type "NHI" of PID-3 and
+    "System down" in a note became provider pseudonyms."""
+    msh = MSH.replace("|REG|", "|HOLI_EMR|")
+    evn = f"EVN|A01|20240305083000|||{operator}\r"
+    pid = PID.replace("TST0042^^^GENHOSP^MR", "TST0042^^^GENHOSP^NHI")
+    nte = "NTE|1||EMR System down; HL7 Interface Registration queue\r"
+    out = process(msh + evn + pid + nte).value.decode().split("\r")
+    assert out[0].split("|")[2] == "HOLI_EMR"
+    assert out[2].split("|")[3].endswith("^^^GENHOSP^NHI")
+    assert out[3] == nte.rstrip("\r")
+    assert "PROVIDER-" in out[1] or "PRV-" in out[1]  # the field itself is still replaced
