@@ -532,12 +532,21 @@ def _spelled_alike(word: str, surname: str) -> bool:
 _ZERO_PADDED: Final = re.compile(r"(?<![^\W_])0+([^\W_]+)")
 
 
+# A known number of this many digits or more is also found where it starts a longer
+# number ("13013650000100": account 1301365, then an order number glued after it).
+MIN_PREFIX_ID_DIGITS: Final = 7
+_LONG_NUMBER: Final = re.compile(r"(?<![^\W_])0*(\d{8,20})(?![^\W_])")
+
+
 def _text_tokens(folded: str) -> tuple[str, ...]:
     """The words of a folded text a term may start with, and "" (terms without one);
-    a word with leading zeros also without them."""
+    a word with leading zeros also without them; a long number's leading digits
+    (see :data:`MIN_PREFIX_ID_DIGITS`)."""
     tokens = {*_TOKEN.findall(folded), ""}
     if "0" in folded:
         tokens.update(_ZERO_PADDED.findall(folded))
+    for number in _LONG_NUMBER.findall(folded) if len(folded) > MIN_PREFIX_ID_DIGITS else ():
+        tokens.update(number[:size] for size in range(MIN_PREFIX_ID_DIGITS, len(number)))
     if any(not (token.isalpha() or token.isdigit()) for token in tokens if token):
         # A name glued to digits ("2442Quillfeather", a charset escape's code left
         # before it) is still a word: its letters are a candidate token too.
@@ -732,6 +741,7 @@ class TextScrubber:
         "_memo",
         "_names",
         "_pending",
+        "_prefix_ids",
         "_raw",
         "_raw_tokens",
         "_shortest",
@@ -781,6 +791,9 @@ class TextScrubber:
         # The digits of known identifiers of eight digits or more -> replacement: notes
         # write them with separators where their country puts them ("290485-1778").
         self._digit_ids: dict[str, str] = {}
+        # Known identifiers of digits only, seven or more: also found where they
+        # start a longer number (see MIN_PREFIX_ID_DIGITS).
+        self._prefix_ids: set[str] = set()
 
     # --- context -------------------------------------------------------------
 
@@ -805,6 +818,10 @@ class TextScrubber:
             digits = _NOT_DIGIT.sub("", value).lstrip("0")
             if len(digits) >= MIN_SEPARATED_ID_DIGITS:
                 self._digit_ids.setdefault(digits, replacement)
+        if kind in _DIGIT_ID_KINDS and value.isdigit():
+            digits = value.lstrip("0")
+            if len(digits) >= MIN_PREFIX_ID_DIGITS:
+                self._prefix_ids.update((value, digits))
         if kind in STRUCTURAL_KINDS and len(value) >= MIN_SWEEP_LENGTH:
             self._remember(value.casefold(), replacement)
             if kind is Kind.ZIP and _ZIP_PLUS_4.fullmatch(value):
@@ -831,6 +848,7 @@ class TextScrubber:
         self._birth_dates |= other._birth_dates
         for digits, replacement in other._digit_ids.items():
             self._digit_ids.setdefault(digits, replacement)
+        self._prefix_ids |= other._prefix_ids
         self._memo.clear()
 
     def forget_results(self) -> None:
@@ -1001,6 +1019,15 @@ class TextScrubber:
                     # record number 482913) belong to it.
                     while found > 0 and folded[found - 1] == "0":
                         found -= 1
+                if (
+                    end < length
+                    and folded[end].isdigit()
+                    and term in self._prefix_ids
+                    and _word_starts(folded, found)
+                ):
+                    # A known number that starts a longer one: the whole number.
+                    while end < length and folded[end].isdigit():
+                        end += 1
                 if _word_starts(folded, found) and _word_ends(folded, end, length):
                     begin, finish = (
                         (found, end) if offsets is None else (offsets[found], offsets[end])
