@@ -221,6 +221,11 @@ NATIONAL_ID_LABELS: Final = (
     *("health card number", "cccd", "cmnd", "curp", "cpf", "nric", "aadhaar"),
     *("emirates id", "teudat zehut", "codice fiscale", "svnr"),
     *("sozialversicherungsnummer", "kvnr", "ppsn", "nino"),
+    # Vietnamese: health-insurance card, outpatient, patient-code and admission
+    # numbers ("Số thẻ BHYT", "SO NGOAI TRU", "Mã BN", "Số vào viện").
+    *("bhyt", "so ngoai tru", "s\u1ed1 ngo\u1ea1i tr\u00fa", "ma bn", "m\u00e3 bn"),
+    *("ma benh nhan", "m\u00e3 b\u1ec7nh nh\u00e2n", "so vao vien"),
+    *("s\u1ed1 v\u00e0o vi\u1ec7n", "so luu tru", "s\u1ed1 l\u01b0u tr\u1eef"),
 )
 AGE_LABELS_LOCAL: Final = (
     *("alter", "\u00e2ge", "edad", "et\u00e0", "idade", "leeftijd", "\u00e5lder"),
@@ -420,7 +425,7 @@ DETECTORS: Final = (
         _re(
             _NATIONAL_ID_LABEL + r"\.?(?:\s?(?:no\b\.?|nr\b\.?|number|num|#))?\s*[:#=]?\s*"
             r"(?P<value>(?=(?:[a-z]{0,3}[ .-]?)(?:[ .-]?\d){6})(?:[a-z]{1,3}[ -]?)?"
-            r"\d{1,12}(?:[ .-]\d{1,12}){0,6}(?:[ -]?[a-z]{1,2})?)(?![\w-]|\.\d)"
+            r"\d{1,15}(?:[ .-]\d{1,12}){0,6}(?:[ -]?[a-z]{1,2})?)(?![\w-]|\.\d)"
         ),
         "value",
         requires="national-id",
