@@ -793,6 +793,19 @@ class HL7Scrubber:
                     namespace = walk.ctx.namespace_of(
                         authority=authority(comps[authority_index], d)
                     )
+                # A person who is no provider written as a CX (QRD-8 ``id^^^HOSP^MR``):
+                # XCN.4 is the assigning authority and stays; the id gets its namespace.
+                cx_authority = (
+                    authority_index == 8
+                    and not namespace
+                    and count > 4
+                    and not comps[1]
+                    and not comps[2]
+                    and bool(comps[3])
+                    and comps[4].strip().upper() in IDENTIFIER_TYPES
+                )
+                if cx_authority:
+                    namespace = walk.ctx.namespace_of(authority=authority(comps[3], d))
                 dropped = False
                 person = bool(as_person and walk.person_keys) and _repeats_a_person(
                     comps, person_id, family_at, given_at, walk
@@ -801,7 +814,7 @@ class HL7Scrubber:
                     if index >= count:
                         break
                     value = comps[index]
-                    if not value:
+                    if not value or (cx_authority and index in (3, 4)):
                         continue
                     if affix and tables.is_name_affix(value):
                         continue  # a suffix or title ("III", "Dr."): kept
