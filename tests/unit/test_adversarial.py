@@ -793,3 +793,19 @@ def test_a_system_account_in_an_operator_field_is_no_name_for_the_notes(operator
     assert out[2].split("|")[3].endswith("^^^GENHOSP^NHI")
     assert out[3] == nte.rstrip("\r")
     assert "PROVIDER-" in out[1] or "PRV-" in out[1]  # the field itself is still replaced
+
+
+def test_a_coded_value_shifted_into_a_date_field_is_no_person() -> None:
+    """RXA one field off put the manufacturer (``EW8237^Pfizer/BioNTech^MVX``: lot,
+    name, coding system) in RXA-16, the expiration date: read as a person shifted
+    into a date field, it came out as ``[NAME]^[NAME]^[NAME]`` and the manufacturer's
+    name was learned, so the note's "Pfizer/BioNTech" became ``[NAME]`` too. A person
+    in a date field (IN2-45 ``Family^Given^Initial``) is still one."""
+    msh = MSH.replace("ADT^A01^ADT_A01", "VXU^V04^VXU_V04")
+    rxa = "RXA|0|1|20240305||208^COVID-19^CVX|0.3|mL|00||||||||EW8237^Pfizer/BioNTech^MVX\r"
+    nte = "NTE|1||Batch EW8237, Pfizer/BioNTech vaccine\r"
+    in2 = "IN2|" + "|" * 44 + "Quillfeather^Oswin^B\r"
+    out = process(msh + PID + rxa + nte + in2).value.decode().split("\r")
+    assert out[2].split("|")[16] == "^Pfizer/BioNTech^MVX"
+    assert out[3] == nte.rstrip("\r")
+    assert out[4].split("|")[45] == "[NAME]^[NAME]^[NAME]"
