@@ -196,6 +196,13 @@ def add_name_context(
     if provider:
         if _system_account((family, given, middle)):
             return
+        # A facility of the message header in a provider's name (TXA-11 one field
+        # off holding a document number DOC60009^CITIZENSMC) names no person.
+        facilities = walk.facilities
+        if family and family.strip().casefold() in facilities:
+            family = ""
+        if given and given.strip().casefold() in facilities:
+            given = ""
         if family and _placeholder(family):
             family = ""
         if given and _placeholder(given):

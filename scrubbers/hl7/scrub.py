@@ -234,6 +234,7 @@ class HL7Scrubber:
         if contexts is not None:
             contexts.append(ctx)
         walk = Walk(ctx, message.delimiters, codec, self._text_scrubs)
+        walk.facilities = _header_namespaces(message)
         kept: list[Segment] = []
         for segment in message.segments:
             if not segment.text:
@@ -1285,6 +1286,18 @@ def _write_component(
     if date_text is None or written != value or DATE_LIKE.fullmatch(value):
         return written
     return date_text(value, walk)
+
+
+def _header_namespaces(message: Message) -> frozenset[str]:
+    """MSH-3 to MSH-6's namespace ids (the first component), case-folded."""
+    segments = message.segments
+    if not segments or segments[0].name != "MSH":
+        return frozenset()
+    d = message.delimiters
+    fields = segments[0].text.split(d.field)[2:6]
+    return frozenset(
+        name for field in fields if (name := field.split(d.component, 1)[0].strip().casefold())
+    )
 
 
 def _deferred(

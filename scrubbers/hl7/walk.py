@@ -36,6 +36,7 @@ class Walk:
         "ctx",
         "d",
         "deferred",
+        "facilities",
         "person_keys",
         "persons",
         "segment_fields",
@@ -53,6 +54,9 @@ class Walk:
         self.skip_short = skip_short
         self.deferred: list[Callable[[], None]] = []
         self.segment_fields: list[str] = []
+        # The message header's applications and facilities (MSH-3 to MSH-6, their
+        # namespace ids), case-folded: no provider's name (see add_name_context).
+        self.facilities: frozenset[str] = frozenset()
         # The message's persons who are no providers (patient, relatives, guarantor,
         # insured), case-folded: every name part and identifier (persons), and the
         # family names and identifiers that single one out (person_keys). A provider

@@ -809,3 +809,20 @@ def test_a_coded_value_shifted_into_a_date_field_is_no_person() -> None:
     assert out[2].split("|")[16] == "^Pfizer/BioNTech^MVX"
     assert out[3] == nte.rstrip("\r")
     assert out[4].split("|")[45] == "[NAME]^[NAME]^[NAME]"
+
+
+def test_a_facility_of_the_header_in_a_provider_field_is_no_name_for_the_notes() -> None:
+    """TXA one field off put the document number ``DOC60009^CITIZENSMC`` in TXA-11
+    (transcriptionist, XCN): the facility was learned as a provider's family name,
+    and MSH-4, PID-3's assigning authority and PV1-3's facility became provider
+    pseudonyms. A provider name part that is one of MSH-3 to MSH-6 is none."""
+    msh = MSH.replace("|GENHOSP|ADT|GENHOSP|", "|CITIZENSMC^2.16.840.1.113883.3.5502^ISO|DOC|HIE|")
+    msh = msh.replace("ADT^A01^ADT_A01", "MDM^T02^MDM_T02")
+    pid = PID.replace("TST0042^^^GENHOSP^MR", "TST0042^^^CITIZENSMC^MR")
+    pv1 = "PV1|1|I|SURG^3101^01^CITIZENSMC\r"
+    txa = "TXA|1|OP^Operative Note^HL70270|TX||20240305||||||DOC60009^CITIZENSMC|||||AU\r"
+    out = process(msh + pid + pv1 + txa).value.decode().split("\r")
+    assert out[0].split("|")[3] == "CITIZENSMC^2.16.840.1.113883.3.5502^ISO"
+    assert out[1].split("|")[3].endswith("^^^CITIZENSMC^MR")
+    assert out[2].split("|")[3] == "SURG^3101^01^CITIZENSMC"
+    assert "DOC60009" not in out[3]
