@@ -826,3 +826,19 @@ def test_a_facility_of_the_header_in_a_provider_field_is_no_name_for_the_notes()
     assert out[1].split("|")[3].endswith("^^^CITIZENSMC^MR")
     assert out[2].split("|")[3] == "SURG^3101^01^CITIZENSMC"
     assert "DOC60009" not in out[3]
+
+
+def test_shifted_data_that_is_a_facility_of_the_header_is_not_swept_from_it() -> None:
+    """PRD one field off put the practice's code in PRD-5 (``^^CAREDOC``, an XTN
+    whose equipment type is no table code: shifted data, an identifier): replaced
+    there, it was also swept from MSH-4, PID-3's assigning authority and PV1-3."""
+    msh = MSH.replace("|GENHOSP|ADT|GENHOSP|", "|CAREDOC^06^L|HL|HL|")
+    msh = msh.replace("ADT^A01^ADT_A01", "REF^I12^REF_I12")
+    prd = "PRD|RP|Flanagan^Roisin^^^Dr.||CAREDOC^Medical Centre^^^Kilkenny|^^CAREDOC\r"
+    pid = PID.replace("TST0042^^^GENHOSP^MR", "TST0042^^^CAREDOC^PI")
+    pv1 = "PV1|1|E|CAREDOC^^^CAREDOC\r"
+    out = process(msh + prd + pid + pv1).value.decode().split("\r")
+    assert out[0].split("|")[3] == "CAREDOC^06^L"
+    assert out[2].split("|")[3].endswith("^^^CAREDOC^PI")
+    assert out[3] == pv1.rstrip("\r")
+    assert "CAREDOC" not in out[1].split("|")[5]  # the shifted value itself is replaced
