@@ -1108,6 +1108,26 @@ def labelled_person_names(text: str) -> Iterator[tuple[int, int]]:
             yield words[0][0], words[-1][1]
 
 
+# The contact's phone right after a labelled person's name ("Emergency contact:
+# Pedro Alvarado (brother) 555-1234"): seven digits or more, a relation or a short
+# word in brackets and a separator allowed between. A local number without an area
+# code fits no phone shape elsewhere.
+_CONTACT_PHONE: Final = re.compile(
+    r"[ \t]*(?:\([^()\n]{1,20}\)[ \t]*)?[,:;\-\u2013]?[ \t]*"
+    r"(?!\d{4}-\d\d-\d\d(?!\d))(?P<phone>\+?\(?\d(?:[\d ().\-]{5,18})\d)(?![\w\-]|[./]\d)"
+)
+_MIN_CONTACT_PHONE_DIGITS: Final = 7
+
+
+def contact_phone_after(text: str, end: int) -> tuple[int, int] | None:
+    """The span of a phone number that follows a labelled person's name ending at
+    ``end`` (see :func:`labelled_person_names`), or None."""
+    match = _CONTACT_PHONE.match(text, end)
+    if match is None or sum(c.isdigit() for c in match["phone"]) < _MIN_CONTACT_PHONE_DIGITS:
+        return None
+    return match.span("phone")
+
+
 def _capitalized(word: str) -> bool:
     """A name's word: a capital first letter and not all capitals ("HTN", "CAD")."""
     after_apostrophe = word.rpartition("'")[2].rpartition("\u2019")[2]  # O'Rourke

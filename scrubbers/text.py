@@ -42,6 +42,7 @@ from scrubbers.detectors import (
     SHAPE_DETECTORS,
     SHORT_TEXT,
     age_in_words,
+    contact_phone_after,
     foreign_month_number,
     labelled_person_names,
     month_number,
@@ -1123,6 +1124,10 @@ class TextScrubber:
             for start, end in labelled_person_names(text):
                 found_names.append(text[start:end])
                 yield start, end, functools.partial(self._apply, Kind.NAME, text[start:end])
+                phone = contact_phone_after(text, end)
+                if phone is not None:
+                    number = text[phone[0] : phone[1]]
+                    yield phone[0], phone[1], functools.partial(self._apply, Kind.PHONE, number)
         if found_names:
             yield from self._named_again(text, found_names)
         if "age-words" in features:

@@ -150,3 +150,45 @@ def test_a_name_found_after_a_relation_word_or_label_is_found_again(
 
 def test_a_name_found_again_needs_its_capital(ctx: MessageContext) -> None:
     assert ctx.scrub_text("wife Rose visited; rose garden") == "wife [NAME] visited; rose garden"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Emergency contact: Pedro Alvarado (brother) 555-1234.",
+            "Emergency contact: [NAME] (brother) [PHONE].",
+        ),
+        ("NOK: ANA RUIZ 555 9876 home", "NOK: [NAME] [PHONE] home"),
+        ("Next of kin: Ana Ruiz, (086) 234 5678", "Next of kin: [NAME], [PHONE]"),
+    ],
+)
+def test_the_phone_after_a_labelled_person_is_removed(
+    ctx: MessageContext, text: str, expected: str
+) -> None:
+    """A contact's local number right after the name ("555-1234": no area code, no
+    phone label) fit no phone shape and stayed."""
+    assert ctx.scrub_text(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Guarantor: Ana Ruiz, 20 units due", "Guarantor: [NAME], 20 units due"),
+        ("NOK: Ana Ruiz 2.5 mg given", "NOK: [NAME] 2.5 mg given"),
+        ("NOK: Ana Ruiz 2024-03-05 visit", "NOK: [NAME] 2024 visit"),
+    ],
+)
+def test_numbers_after_a_labelled_person_that_are_no_phone_stay(
+    ctx: MessageContext, text: str, expected: str
+) -> None:
+    assert ctx.scrub_text(text) == expected
+
+
+@pytest.mark.parametrize("unit", ["NOK: ", "Next of kin: Ana ", "NOK: Ana Ruiz (1111111111 "])
+def test_person_label_cues_scan_in_linear_time(ctx: MessageContext, unit: str) -> None:
+    """Guards against catastrophic backtracking, not a benchmark."""
+    text = unit * (200_000 // len(unit))
+    started = time.perf_counter()
+    ctx.scrub_text(text)
+    assert time.perf_counter() - started < 10.0
