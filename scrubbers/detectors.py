@@ -1051,8 +1051,13 @@ _PERSON_LABEL: Final = re.compile(
     r"(?i:(?<![^\W_])(?:emergency[ \t]+contact|next[ \t]+of[ \t]+kin|nok|contact[ \t]+person"
     r"|guarantor|subscriber|policy[ \t]*holder|responsible[ \t]+party|informant|spouse"
     r"|guardian|caregiver|carer|(?:patient|pt|mother|father|wife|husband|parent|son|daughter"
-    r"|brother|sister|partner)(?:['\u2019]s)?[ \t]+name|name[ \t]+of[ \t]+patient)"
-    r"(?:[ \t]+name)?[ \t]*:[ \t]*(?:(?:mr|mrs|ms|miss|mx|dr)\.?[ \t]+)?)"
+    r"|brother|sister|partner)(?:['\u2019]s)?[ \t]+name|name[ \t]+of[ \t]+patient"
+    # German, Spanish, Portuguese, French and Dutch contact labels.
+    r"|notfallkontakt|kontaktperson|angeh(?:\u00f6|oe)rige[rn]?|contacto[ \t]+de[ \t]+emergencia"
+    r"|persona[ \t]+de[ \t]+contacto|contato[ \t]+de[ \t]+emerg(?:\u00ea|e)ncia"
+    r"|respons(?:\u00e1|a)vel|personne[ \t]+(?:\u00e0|a)[ \t]+pr(?:\u00e9|e)venir"
+    r"|personne[ \t]+de[ \t]+confiance|contactpersoon|noodcontact)"
+    r"(?:[ \t]+name)?[ \t]*:[ \t]*(?:(?:mr|mrs|ms|miss|mx|dr|herr|frau|sr|sra|mme|m)\.?[ \t]+)?)"
 )
 _LABELLED_NAME_WORD: Final = re.compile(rf"{_NAME_WORD}(?![\w'\u2019-])")
 _LABELLED_NAME_GAP: Final = re.compile(r"[ \t]*,[ \t]*|[ \t]+")
@@ -1066,6 +1071,10 @@ _NOT_LABELLED_NAMES: Final = frozenset(
     | {"brother", "parent", "guardian", "same", "mr", "mrs", "ms", "dr", "miss"}
 )
 _MAX_LABELLED_NAME_WORDS: Final = 4
+_NAME_PARTICLES: Final = frozenset(
+    {"de", "da", "das", "do", "dos", "di", "del", "della", "van", "von", "der", "den"}
+    | {"ter", "ten", "la", "le", "du", "y", "e", "zu", "af", "al", "bin", "ibn"}
+)
 
 
 def person_label_hint(lower: str) -> bool:
@@ -1076,7 +1085,8 @@ def person_label_hint(lower: str) -> bool:
 
 _PERSON_LABEL_HINTS: Final = (
     "contact", "kin", "nok", "guarant", "subscriber", "holder", "party", "informant",
-    "spouse", "guardian", "carer", "caregiver", "name",
+    "spouse", "guardian", "carer", "caregiver", "name", "kontakt", "angeh", "respons",
+    "personne", "contacto", "contato",
 )  # fmt: skip
 
 
@@ -1093,6 +1103,17 @@ def labelled_person_names(text: str) -> Iterator[tuple[int, int]]:
             if word is None:
                 break
             value = word.group(0)
+            if value in _NAME_PARTICLES and words:
+                # "Anneke de Vries", "Joana da Silva": the particle goes with the name
+                # when a name word follows it.
+                particle_gap = _LABELLED_NAME_GAP.match(text, word.end())
+                if particle_gap is None or "," in particle_gap.group(0):
+                    break
+                after = _LABELLED_NAME_WORD.match(text, particle_gap.end())
+                if after is None or not after.group(0)[:1].isupper():
+                    break
+                at = particle_gap.end()
+                continue
             if not value[:1].isupper() or value.casefold() in _NOT_LABELLED_NAMES:
                 break
             words.append(word.span())

@@ -101,6 +101,13 @@ def test_names_in_any_script_across_a_line_break_and_after_wide_lowercase(
         ("Mother's name: Ressler, Ana May", "Mother's name: [NAME]"),
         ("Contact person: Ilse Brandvold", "Contact person: [NAME]"),
         ("Patient name: WHELKS, ORLA", "Patient name: [NAME]"),
+        ("Notfallkontakt: Frau Greta Vollmond", "Notfallkontakt: Frau [NAME]"),
+        ("Angehörige: Vollmond, Greta", "Angehörige: [NAME]"),
+        ("Contacto de emergencia: Marisol Quintero", "Contacto de emergencia: [NAME]"),
+        ("Responsável: Joana Albuquerque", "Responsável: [NAME]"),
+        ("Personne à prévenir : Mme Ines Garnier", "Personne à prévenir : Mme [NAME]"),
+        ("Contactpersoon: Anneke de Vries", "Contactpersoon: [NAME]"),
+        ("Responsável: Joana da Silva; tel", "Responsável: [NAME]; tel"),
     ],
 )
 def test_a_name_after_a_label_naming_a_person_is_removed(
