@@ -31,14 +31,12 @@ NAME_LAYOUT: Final = {
 
 
 def names_a_person(rep: str, d: Delimiters) -> bool:
-    """A date field's repetition that is a person (IN2-45 ``Family^Given^Initial``):
-    a first component without digits, followed by more components, and not a coded
-    value (RXA-16 one field off holding the manufacturer ``EW8237^Pfizer^MVX``: a
-    lot number, then a coding system)."""
+    """A date field's repetition that is a person (IN2-45 ``Family^Given^Initial``,
+    RXD-19 ``PH300^Family^Given``): a first component that is no date, followed by
+    more components, and not a coded value (RXA-16 one field off holding the
+    manufacturer ``EW8237^Pfizer^MVX``: a lot number, then a coding system)."""
     head, sep, _ = rep.partition(d.component)
-    return (
-        bool(sep) and bool(head) and not any(c.isdigit() for c in head) and not coded_layout(rep, d)
-    )
+    return bool(sep) and bool(head) and not head[0].isdigit() and not coded_layout(rep, d)
 
 
 def cn_layout(rep: str, d: Delimiters) -> bool:

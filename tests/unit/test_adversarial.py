@@ -842,3 +842,13 @@ def test_shifted_data_that_is_a_facility_of_the_header_is_not_swept_from_it() ->
     assert out[2].split("|")[3].endswith("^^^CAREDOC^PI")
     assert out[3] == pv1.rstrip("\r")
     assert "CAREDOC" not in out[1].split("|")[5]  # the shifted value itself is replaced
+
+
+def test_a_person_with_an_id_in_a_date_field_is_still_a_person() -> None:
+    """Review of the fix above on earlier hold-outs: RXD-19 (expiration date) holding
+    a pharmacist ``PH300^Family^Given`` and RF1-9 (process date) a doctor
+    ``DOC345^Family^Given`` are persons although their first component has digits."""
+    msh = MSH.replace("ADT^A01^ADT_A01", "RDS^O13^RDS_O13")
+    rxd = "RXD|1|657200840^Amlodipine^KD|20240305|30|TAB" + "|" * 14 + "PH300^Ravensworth^Tilda\r"
+    out = process(msh + PID + rxd).value.decode()
+    assert "Ravensworth" not in out and "Tilda" not in out
