@@ -38,8 +38,9 @@ topics the worker does not consume is no transaction at all; so the worker
 sends every output (and quarantine record) itself through the transactional
 producer of its *input* partition, and the output commits or aborts with that
 input's offset. Consumers reading with ``isolation_level=read_committed`` then
-see each input once, also after a SIGKILL (tested). Downstream can still
-de-duplicate on the ``phi-scrub.record-id`` header.
+see each input once, also after a SIGKILL and across rebalances that move
+partitions between workers (tested; see :func:`commit_before_revoke`).
+Downstream can still de-duplicate on the ``phi-scrub.record-id`` header.
 
 HTTP: ``/healthz`` (liveness: 503 once the worker has failed, or when outputs
 have awaited the broker for ``stall_timeout_s`` with none settling, so that
