@@ -10,8 +10,9 @@ stopped with SIGTERM.
 
 Every input position ends with an output or quarantine record (the poison
 records, and only they, in quarantine), none of the planted PHI reaches a
-de-identified value, key or header or either worker's log, and the group's
-committed offsets reach the raw topics' end offsets. In exactly_once mode, a
+de-identified value, key or header or either worker's log, no offset is
+committed ahead of its output (checked once A has gone, B still running), and
+the group's committed offsets reach the raw topics' end offsets. In exactly_once mode, a
 read_committed consumer sees each input exactly once across both rebalances,
 also when A was killed with a transaction open (its producers are fenced by
 B's, which take over the same transactional ids).
@@ -39,6 +40,7 @@ from tests.integration.workers import (
     Outputs,
     assert_deidentified,
     committed_offsets,
+    committed_without_output,
     free_port,
     http_get,
     kill_if_running,
@@ -182,6 +184,20 @@ def _wait(what: str, done: Callable[[], bool], outputs: Outputs, *workers: Worke
         outputs.poll()
 
 
+def _assert_no_commit_ahead(topics: dict[str, str], outputs: Outputs) -> None:
+    """Every input position below the group's committed offsets has its output or
+    quarantine record (read back within PHASE_S: a committed transaction's markers
+    may reach the output partitions just after its offsets reach the group)."""
+    admin = KafkaAdminClient(bootstrap_servers=outputs.bootstrap)
+    committed = committed_offsets(admin, topics["group"])
+    admin.close()
+    assert committed, "nothing committed yet"
+    deadline = time.monotonic() + PHASE_S
+    while ahead := committed_without_output(committed, outputs.ids):
+        assert time.monotonic() < deadline, f"committed before their output: {ahead[:10]}"
+        outputs.poll()
+
+
 @pytest.mark.parametrize(
     ("guarantee", "leave"),
     [
@@ -244,6 +260,7 @@ def test_partitions_move_between_workers_mid_stream(
         except subprocess.TimeoutExpired:
             pytest.fail(f"A still running 60 s after {leave.name}")
         assert code == (0 if leave == signal.SIGTERM else -signal.SIGKILL), a.log_text()[-3000:]
+        _assert_no_commit_ahead(topics, outputs)  # A's commits, on both rebalances, and B's
         _wait(  # the second rebalance (after a SIGKILL, once A's session timed out)
             "B to hold every partition",
             lambda: worker_b.partitions() == ALL_PARTITIONS,

@@ -128,6 +128,7 @@ class Outputs:
     def __init__(
         self, bootstrap: str, topics: dict[str, str], isolation_level: str = "read_uncommitted"
     ) -> None:
+        self.bootstrap = bootstrap
         self.consumer = KafkaConsumer(
             bootstrap_servers=bootstrap,
             group_id=None,
