@@ -283,7 +283,8 @@ def create_app(config: WorkerConfig, scrubber: Scrubber) -> tuple[faust.App, Wor
 
         if transactional:
             gate.install(cast(Any, app.consumer))
-        commit_before_revoke(cast(Any, app.consumer))
+        # exactly_once: an uncommitted transaction must not meet the re-read records.
+        commit_before_revoke(cast(Any, app.consumer), _fail if transactional else None)
         async for event in cast(Any, stream).noack().events():
             if fatal:
                 raise fatal[0]
@@ -493,7 +494,9 @@ class CommitGate:
         consumer.commit = gated_commit
 
 
-def commit_before_revoke(consumer: Any) -> None:
+def commit_before_revoke(
+    consumer: Any, on_failure: Callable[[BaseException], object] | None = None
+) -> None:
     """On a rebalance, commit what is acknowledged before Faust forgets it.
 
     faust-streaming's ``Consumer.on_partitions_revoked`` (0.15) first drops its
@@ -511,9 +514,10 @@ def commit_before_revoke(consumer: Any) -> None:
     outputs in flight). In at_least_once mode this only spares the records'
     re-processing.
 
-    A failed commit is logged and the rebalance goes on: its records are then
-    processed again (in exactly_once mode their transaction is aborted when its
-    producer is fenced or stopped, as after a crash).
+    A failed commit is logged and the rebalance goes on: in at_least_once mode
+    the records are processed again. In exactly_once mode that would be the
+    duplicate above, so ``on_failure`` stops the worker (no commit after it: the
+    open transactions are aborted when the partitions' next producers start).
     """
     revoke = consumer.on_partitions_revoked
 
@@ -522,6 +526,8 @@ def commit_before_revoke(consumer: Any) -> None:
             await consumer.commit()
         except Exception as exc:
             log.warning("commit_before_revoke_failed", error_class=type(exc).__name__)
+            if on_failure is not None:
+                on_failure(exc)
         await revoke(revoked)
 
     consumer.on_partitions_revoked = on_partitions_revoked

@@ -218,9 +218,19 @@ def test_acknowledged_offsets_are_committed_before_a_revoke_forgets_them() -> No
 def test_a_failed_commit_before_a_revoke_does_not_stop_the_rebalance() -> None:
     steps: list[str] = []
     consumer = RebalancingConsumer(steps, RuntimeError("coordinator moved"))
-    commit_before_revoke(consumer)
+    commit_before_revoke(consumer)  # at_least_once: the records come again
     asyncio.run(consumer.on_partitions_revoked({"raw-0"}))
-    assert steps == ["acknowledgements forgotten", "committed []"]  # re-processed, as before
+    assert steps == ["acknowledgements forgotten", "committed []"]
+
+
+def test_a_failed_commit_before_a_revoke_stops_an_exactly_once_worker() -> None:
+    steps: list[str] = []
+    failures: list[BaseException] = []
+    consumer = RebalancingConsumer(steps, RuntimeError("coordinator moved"))
+    commit_before_revoke(consumer, failures.append)
+    asyncio.run(consumer.on_partitions_revoked({"raw-0"}))
+    assert [str(exc) for exc in failures] == ["coordinator moved"]
+    assert steps[0] == "acknowledgements forgotten"  # the rebalance still goes on
 
 
 def test_a_failing_worker_never_commits_through_the_gate() -> None:
