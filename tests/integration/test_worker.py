@@ -9,16 +9,10 @@ no planted PHI reaches a de-identified value, key, header or the logs,
 from __future__ import annotations
 
 import hashlib
-import os
-import re
-import secrets
 import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -28,8 +22,23 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import ConfigResource, ConfigResourceType, KafkaAdminClient, NewTopic
 from prometheus_client.parser import text_string_to_metric_families
 
-from streams.pipeline import SourceRecord
-from tests.unit.conftest import TEST_SECRET
+from tests.integration.workers import (
+    MAX_RECORD,
+    Outputs,
+    assert_deidentified,
+    committed_offsets,
+    committed_without_output,
+    ensured,
+    free_port,
+    http_get,
+    kill_if_running,
+    make_topics,
+    produce_adts,
+    record_id_of,
+    stop_worker,
+    wait_port,
+    worker_env,
+)
 from tests.unit.test_fhir import PATIENT
 from tests.unit.test_hl7_scrub import ADT, PHI
 
@@ -38,61 +47,12 @@ pytestmark = pytest.mark.kafka
 DATA = Path(__file__).resolve().parents[1] / "data"
 HL7_SAMPLES = sorted((DATA / "hl7v2" / "fhir-converter").glob("*.hl7"))
 FHIR_SAMPLES = sorted((DATA / "fhir" / "synthea-r4").glob("*.json"))
-MAX_RECORD = 1_000_000
 BIG_RECORD = 20 * 1024 * 1024  # the acceptance criterion's 20 MB poison record
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _http(url: str) -> tuple[int, bytes]:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - loopback only
-            return response.status, response.read()
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read()
 
 
 @pytest.fixture
 def topics(kafka_bootstrap: str) -> dict[str, str]:
-    # Consonants only: the tests search headers, keys and logs (which name the topics)
-    # for the samples' PHI, and a hex suffix once spelled a ZIP code ("4a302139").
-    suffix = "".join(secrets.choice("bcdfghjklmnpqrstvwxz") for _ in range(10))
-    names = {
-        "hl7": f"raw.hl7v2.{suffix}",
-        "fhir": f"raw.fhir.{suffix}",
-        "hl7_out": f"deid.hl7v2.{suffix}",
-        "fhir_out": f"deid.fhir.{suffix}",
-        "quarantine": f"phi.quarantine.{suffix}",
-        "group": f"phi-scrub-{suffix}",
-    }
-    admin = KafkaAdminClient(bootstrap_servers=kafka_bootstrap)
-    admin.create_topics([NewTopic(names["hl7"], 2, 1), NewTopic(names["fhir"], 2, 1)])
-    admin.wait_for_topics([names["hl7"], names["fhir"]], timeout_ms=30_000)
-    admin.close()
-    return names
-
-
-def _env(kafka_bootstrap: str, topics: dict[str, str], port: int) -> dict[str, str]:
-    return {
-        **os.environ,
-        "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
-        "PHI_SCRUB_KEY": TEST_SECRET,
-        "PHI_SCRUB_HL7_TOPICS": topics["hl7"],
-        "PHI_SCRUB_FHIR_TOPICS": topics["fhir"],
-        "PHI_SCRUB_HL7_OUTPUT": topics["hl7_out"],
-        "PHI_SCRUB_FHIR_OUTPUT": topics["fhir_out"],
-        "PHI_SCRUB_QUARANTINE_TOPIC": topics["quarantine"],
-        "PHI_SCRUB_GROUP_ID": topics["group"],
-        "PHI_SCRUB_HTTP_PORT": str(port),
-        "PHI_SCRUB_HTTP_HOST": "127.0.0.1",
-        "PHI_SCRUB_MAX_RECORD_BYTES": str(MAX_RECORD),
-        "PHI_SCRUB_LOG_FORMAT": "json",
-        "PHI_SCRUB_SESSION_TIMEOUT_MS": "6000",  # a killed worker's partitions move on quickly
-    }
+    return make_topics(kafka_bootstrap)
 
 
 class Poison(NamedTuple):
@@ -107,8 +67,8 @@ class Poison(NamedTuple):
 
 
 def test_worker_end_to_end(kafka_bootstrap: str, topics: dict[str, str], tmp_path: Path) -> None:
-    port = _free_port()
-    env = _env(kafka_bootstrap, topics, port)
+    port = free_port()
+    env = worker_env(kafka_bootstrap, topics, port)
     cli = [sys.executable, "-m", "streams.cli"]
     ensured = subprocess.run(
         [*cli, "topics", "ensure"],
@@ -163,12 +123,12 @@ def test_worker_end_to_end(kafka_bootstrap: str, topics: dict[str, str], tmp_pat
     with log_path.open("wb") as log:
         worker = subprocess.Popen([*cli, "worker"], env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
-        status, _ = _http(f"http://127.0.0.1:{port}/readyz") if _wait_port(port, 60) else (0, b"")
+        status, _ = http_get(f"http://127.0.0.1:{port}/readyz") if wait_port(port, 60) else (0, b"")
         deadline = time.monotonic() + 90
         while status != 200 and time.monotonic() < deadline:
             assert worker.poll() is None, log_path.read_text()[-3000:]
             time.sleep(0.5)
-            status, _ = _http(f"http://127.0.0.1:{port}/readyz")
+            status, _ = http_get(f"http://127.0.0.1:{port}/readyz")
         assert status == 200, log_path.read_text()[-3000:]
 
         producer = KafkaProducer(
@@ -212,7 +172,7 @@ def test_worker_end_to_end(kafka_bootstrap: str, topics: dict[str, str], tmp_pat
         by_id = {dict(m.headers)["phi-scrub.record-id"].decode(): m for m in out}
         for bad, (offset, offset_behind) in zip(poison, positions, strict=True):
             assert offset_behind == offset + 1, bad  # right behind it, on its partition
-            kept = by_id[_record_id(bad.topic, bad.partition, offset)]
+            kept = by_id[record_id_of(bad.topic, bad.partition, offset)]
             headers = dict(kept.headers)
             assert kept.topic == topics["quarantine"], bad
             assert headers["phi-scrub.stage"] == bad.stage.encode(), bad
@@ -222,7 +182,7 @@ def test_worker_end_to_end(kafka_bootstrap: str, topics: dict[str, str], tmp_pat
             assert headers["phi-scrub.source-partition"] == str(bad.partition).encode()
             assert headers["phi-scrub.source-offset"] == str(offset).encode()
             assert headers["phi-scrub.payload"] == b"raw" and kept.value == bad.value
-            flowed = by_id[_record_id(bad.topic, bad.partition, offset_behind)]
+            flowed = by_id[record_id_of(bad.topic, bad.partition, offset_behind)]
             output = topics["hl7_out"] if bad.topic == topics["hl7"] else topics["fhir_out"]
             assert flowed.topic == output, (bad, dict(flowed.headers))
         for message in deidentified:
@@ -237,7 +197,7 @@ def test_worker_end_to_end(kafka_bootstrap: str, topics: dict[str, str], tmp_pat
             assert "patient-name" not in headers
             assert headers["phi-scrub.policy-id"] == b"safe-harbor"
 
-        metrics_status, metrics = _http(f"http://127.0.0.1:{port}/metrics")
+        metrics_status, metrics = http_get(f"http://127.0.0.1:{port}/metrics")
         assert metrics_status == 200
         families = {f.name: f for f in text_string_to_metric_families(metrics.decode())}
         records_in = sum(
@@ -251,9 +211,9 @@ def test_worker_end_to_end(kafka_bootstrap: str, topics: dict[str, str], tmp_pat
         }
         assert lag == {(t, str(p)): 0.0 for t in (topics["hl7"], topics["fhir"]) for p in (0, 1)}
 
-        assert _stop(worker) == 0
+        assert stop_worker(worker) == 0
     finally:
-        _kill_if_running(worker)
+        kill_if_running(worker)
 
     admin = KafkaAdminClient(bootstrap_servers=kafka_bootstrap)
     committed = admin.list_group_offsets({topics["group"]: None})[topics["group"]]
@@ -269,32 +229,6 @@ def test_worker_end_to_end(kafka_bootstrap: str, topics: dict[str, str], tmp_pat
     assert "record_quarantined" in logs
     for phi in PHI:
         assert phi not in logs, phi
-
-
-def _stop(worker: subprocess.Popen[bytes]) -> int:
-    """SIGTERM (drain, commit, exit), SIGKILL if that takes over a minute; the exit code."""
-    worker.send_signal(signal.SIGTERM)
-    try:
-        return worker.wait(timeout=60)
-    except subprocess.TimeoutExpired:
-        worker.kill()
-        return worker.wait()
-
-
-def _kill_if_running(worker: subprocess.Popen[bytes]) -> None:
-    if worker.poll() is None:
-        worker.kill()
-        worker.wait()
-
-
-def _wait_port(port: int, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return True
-        time.sleep(0.3)
-    return False
 
 
 def _consume(bootstrap: str, names: list[str], expected: int, timeout: float) -> list[Any]:
@@ -337,8 +271,8 @@ def test_20mb_record_is_quarantined_whole_and_its_partition_flows(
     PHI_SCRUB_MAX_RECORD_BYTES: the worker still fetches it, quarantines it whole
     (stage size) under the default 32 MiB quarantine ceiling, de-identifies the record
     behind it on the same partition and commits past both."""
-    port = _free_port()
-    env = _env(kafka_bootstrap, topics, port)
+    port = free_port()
+    env = worker_env(kafka_bootstrap, topics, port)
     del env["PHI_SCRUB_MAX_RECORD_BYTES"]  # the defaults: 4 MiB to scrub, 32 MiB in quarantine
     # At DEBUG, faust and aiokafka would log the quarantined record's raw value as
     # they send it: the logs must still hold no PHI (streams.logs.PAYLOAD_LOGGERS).
@@ -368,9 +302,9 @@ def test_20mb_record_is_quarantined_whole_and_its_partition_flows(
         worker = subprocess.Popen([*cli, "worker"], env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         out = _consume(kafka_bootstrap, [topics["hl7_out"], topics["quarantine"]], 2, timeout=120)
-        assert _stop(worker) == 0
+        assert stop_worker(worker) == 0
     finally:
-        _kill_if_running(worker)
+        kill_if_running(worker)
 
     logs = (tmp_path / "worker.log").read_text()
     produced = sorted(m.topic for m in out)
@@ -392,8 +326,8 @@ def test_20mb_record_is_quarantined_whole_and_its_partition_flows(
             assert phi.encode() not in value, name
 
     [deidentified] = [m for m in out if m.topic == topics["hl7_out"]]
-    record_id = _record_id(topics["hl7"], 0, offsets[1])
-    assert dict(deidentified.headers)["phi-scrub.record-id"] == record_id.encode()
+    expected_id = record_id_of(topics["hl7"], 0, offsets[1])
+    assert dict(deidentified.headers)["phi-scrub.record-id"] == expected_id.encode()
     for phi in PHI:
         assert phi.encode() not in deidentified.value, phi
 
@@ -405,113 +339,13 @@ def test_20mb_record_is_quarantined_whole_and_its_partition_flows(
         assert phi not in logs, phi
 
 
-class _Outputs:
-    """Everything the worker has written to its de-identified and quarantine topics,
-    read as it arrives (every partition, from the beginning), with the record ids seen."""
-
-    def __init__(self, bootstrap: str, topics: dict[str, str]) -> None:
-        self.consumer = KafkaConsumer(
-            bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False
-        )
-        self.partitions: list[TopicPartition] = []
-        for name in (topics["hl7_out"], topics["fhir_out"], topics["quarantine"]):
-            partitions = self.consumer.partitions_for_topic(name)
-            assert partitions, name
-            self.partitions += [TopicPartition(name, p) for p in sorted(partitions)]
-        self.consumer.assign(self.partitions)
-        self.consumer.seek_to_beginning()
-        self.messages: list[Any] = []
-        self.ids: set[str] = set()
-
-    def poll(self, timeout_ms: int = 200) -> None:
-        for batch in self.consumer.poll(timeout_ms=timeout_ms).values():
-            for message in batch:
-                self.messages.append(message)
-                self.ids.add(dict(message.headers)["phi-scrub.record-id"].decode())
-
-    def read_to_end(self, timeout: float = 60) -> None:
-        """Read until every output written so far (the topics' end offsets now) is in."""
-        ends = self.consumer.end_offsets(self.partitions)
-        deadline = time.monotonic() + timeout
-        while any(self.consumer.position(tp) < end for tp, end in ends.items()):
-            assert time.monotonic() < deadline, "outputs not readable"
-            self.poll()
-
-    def close(self) -> None:
-        self.consumer.close()
-
-
-def _committed(admin: KafkaAdminClient, group: str) -> dict[TopicPartition, int]:
-    """The group's committed offsets (partitions without a commit left out)."""
-    offsets = admin.list_group_offsets({group: None}).get(group, {})
-    return {tp: meta.offset for tp, meta in offsets.items() if meta.offset >= 0}
-
-
-def _committed_without_output(committed: dict[TopicPartition, int], ids: set[str]) -> list[str]:
-    """Input positions below a committed offset with no output or quarantine record:
-    a commit ran ahead of its output (those inputs are never processed again)."""
-    return [
-        f"{tp.topic}[{tp.partition}]@{offset}"
-        for tp, upto in committed.items()
-        for offset in range(upto)
-        if _record_id(tp.topic, tp.partition, offset) not in ids
-    ]
-
-
-def _produce_adts(bootstrap: str, topic: str, count: int) -> dict[str, tuple[int, int]]:
-    """*count* small ADTs, each with its own MRN (TST + 5 digits), round-robin over
-    partitions 0 and 1; their record ids -> (partition, offset)."""
-    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=20)
-    futures = []
-    for i in range(count):
-        message = ADT.replace("MSG0001", f"MSG{i:05d}").replace("TST0042", f"TST{i:05d}")
-        futures.append(producer.send(topic, value=message.encode(), partition=i % 2))
-    sent = [future.get(timeout=60) for future in futures]
-    producer.close()
-    positions = {_record_id(topic, m.partition, m.offset): (m.partition, m.offset) for m in sent}
-    assert len(positions) == count
-    return positions
-
-
-def _assert_deidentified(message: Any) -> None:
-    """No planted PHI (nor any planted MRN, TST + digits) in its value, key or headers.
-
-    A planted value spelled in upper-case hex digits only (a ZIP, a date, a phone
-    number without punctuation, ACC7781) can occur by chance inside a hex pseudonym
-    (ID-232D57CF5B6402139445 holds 02139): those count only as a token of their own.
-    """
-    blob = (
-        message.value + (message.key or b"") + b"".join(k.encode() + v for k, v in message.headers)
-    )
-    for phi in [*PHI, "TST"]:
-        if _HEX_TOKEN.fullmatch(phi):
-            pattern = rb"(?<![0-9A-Za-z])" + re.escape(phi.encode()) + rb"(?![0-9A-Za-z])"
-            assert re.search(pattern, blob) is None, (phi, message.topic, message.offset)
-        else:
-            assert phi.encode() not in blob, (phi, message.topic, message.offset)
-
-
-_HEX_TOKEN = re.compile(r"[0-9A-F]+")
-
-
 SIGKILL_RECORDS = 4000
 SIGKILLS = 3
 PROGRESS = 150  # new input positions a run must have output before it is killed
 
 
-def _ensured(kafka_bootstrap: str, topics: dict[str, str]) -> tuple[dict[str, str], list[str]]:
-    """The worker's environment (on a free HTTP port) and command line, its output
-    topics ensured."""
-    env = _env(kafka_bootstrap, topics, _free_port())
-    cli = [sys.executable, "-m", "streams.cli"]
-    subprocess.run(
-        [*cli, "topics", "ensure"], env=env, check=True, capture_output=True, timeout=120
-    )
-    return env, cli
-
-
 def _run_to_the_end(
-    cli: list[str], env: dict[str, str], log_path: Path, outputs: _Outputs, expected: set[str]
+    cli: list[str], env: dict[str, str], log_path: Path, outputs: Outputs, expected: set[str]
 ) -> None:
     """Run the worker until every expected record id has an output (at most 120 s),
     stop it with SIGTERM (exit 0), and read every output it wrote."""
@@ -522,9 +356,9 @@ def _run_to_the_end(
             while not expected <= outputs.ids and time.monotonic() < deadline:
                 assert worker.poll() is None, log_path.read_text()[-3000:]
                 outputs.poll()
-            assert _stop(worker) == 0
+            assert stop_worker(worker) == 0
         finally:
-            _kill_if_running(worker)
+            kill_if_running(worker)
     outputs.read_to_end()
 
 
@@ -540,10 +374,10 @@ def test_sigkill_mid_stream_loses_nothing(
     run wrote read back) part of the backlog still has none and some outputs lie
     beyond the committed offsets, to be redone; and no offset was committed ahead of
     its output."""
-    env, cli = _ensured(kafka_bootstrap, topics)
-    positions = _produce_adts(kafka_bootstrap, topics["hl7"], SIGKILL_RECORDS)
+    env, cli = ensured(kafka_bootstrap, topics)
+    positions = produce_adts(kafka_bootstrap, topics["hl7"], SIGKILL_RECORDS)
     expected = set(positions)
-    outputs = _Outputs(kafka_bootstrap, topics)
+    outputs = Outputs(kafka_bootstrap, topics)
     admin = KafkaAdminClient(bootstrap_servers=kafka_bootstrap)
     log_path = tmp_path / "worker.log"
     log = log_path.open("wb")
@@ -562,12 +396,12 @@ def test_sigkill_mid_stream_loses_nothing(
                 worker.send_signal(signal.SIGKILL)
                 assert worker.wait(timeout=30) == -signal.SIGKILL
             finally:
-                _kill_if_running(worker)
+                kill_if_running(worker)
             outputs.read_to_end()  # everything the killed run wrote
-            committed = _committed(admin, topics["group"])
+            committed = committed_offsets(admin, topics["group"])
             assert not expected <= outputs.ids, f"kill {kill} came after the backlog was done"
             assert len(outputs.ids) > sum(committed.values()), f"kill {kill}: nothing to redo"
-            assert _committed_without_output(committed, outputs.ids) == [], f"kill {kill}"
+            assert committed_without_output(committed, outputs.ids) == [], f"kill {kill}"
 
         _run_to_the_end(cli, env, log_path, outputs, expected)
         missing = sorted(positions[i] for i in expected - outputs.ids)
@@ -575,8 +409,8 @@ def test_sigkill_mid_stream_loses_nothing(
         deidentified = [m for m in outputs.messages if m.topic == topics["hl7_out"]]
         assert deidentified
         for message in deidentified:
-            _assert_deidentified(message)
-        committed = _committed(admin, topics["group"])
+            assert_deidentified(message)
+        committed = committed_offsets(admin, topics["group"])
         assert committed == {TopicPartition(topics["hl7"], p): SIGKILL_RECORDS // 2 for p in (0, 1)}
     finally:
         log.close()
@@ -597,10 +431,10 @@ def test_sigterm_mid_stream_drains_commits_and_exits_0(
     has its output or quarantine record) and cover everything it wrote (a drained
     worker leaves nothing to redo). A restarted worker finishes the rest: no
     position lost, none output twice, everything committed."""
-    env, cli = _ensured(kafka_bootstrap, topics)
-    positions = _produce_adts(kafka_bootstrap, topics["hl7"], SIGTERM_RECORDS)
+    env, cli = ensured(kafka_bootstrap, topics)
+    positions = produce_adts(kafka_bootstrap, topics["hl7"], SIGTERM_RECORDS)
     expected = set(positions)
-    outputs = _Outputs(kafka_bootstrap, topics)
+    outputs = Outputs(kafka_bootstrap, topics)
     admin = KafkaAdminClient(bootstrap_servers=kafka_bootstrap)
     log_path = tmp_path / "worker.log"
     log = log_path.open("wb")
@@ -618,18 +452,18 @@ def test_sigterm_mid_stream_drains_commits_and_exits_0(
             except subprocess.TimeoutExpired:
                 pytest.fail(f"still running {SIGTERM_EXIT_S} s after SIGTERM")
         finally:
-            _kill_if_running(worker)
+            kill_if_running(worker)
         assert code == 0, log_path.read_text()[-3000:]
         outputs.read_to_end()  # everything the stopped worker wrote
         assert not expected <= outputs.ids, "SIGTERM came after the backlog was done"
-        committed = _committed(admin, topics["group"])
-        assert _committed_without_output(committed, outputs.ids) == []  # no commit ahead
+        committed = committed_offsets(admin, topics["group"])
+        assert committed_without_output(committed, outputs.ids) == []  # no commit ahead
         # Drained: every partition's commit reaches its first position without output,
         # so nothing the stopped worker wrote is processed again.
         for partition in (0, 1):
             tp = TopicPartition(topics["hl7"], partition)
             frontier = 0
-            while _record_id(tp.topic, partition, frontier) in outputs.ids:
+            while record_id_of(tp.topic, partition, frontier) in outputs.ids:
                 frontier += 1
             assert committed.get(tp, 0) == frontier, (tp, committed.get(tp), frontier)
         assert sum(committed.values()) > 0
@@ -641,17 +475,13 @@ def test_sigterm_mid_stream_drains_commits_and_exits_0(
         assert len(ids) == len(expected), "an input was output twice across the SIGTERM"
         for message in outputs.messages:
             assert message.topic == topics["hl7_out"]
-            _assert_deidentified(message)
-        committed = _committed(admin, topics["group"])
+            assert_deidentified(message)
+        committed = committed_offsets(admin, topics["group"])
         assert committed == {TopicPartition(topics["hl7"], p): SIGTERM_RECORDS // 2 for p in (0, 1)}
     finally:
         log.close()
         admin.close()
         outputs.close()
-
-
-def _record_id(topic: str, partition: int, offset: int) -> str:
-    return SourceRecord(topic, partition, offset, None, None).record_id
 
 
 def test_exactly_once_mode_survives_sigkill_with_each_input_once(
@@ -660,8 +490,11 @@ def test_exactly_once_mode_survives_sigkill_with_each_input_once(
     """exactly_once: the worker is killed with SIGKILL mid-stream and restarted;
     a read_committed consumer then sees every input position exactly once (outputs
     of the killed run's open transaction are aborted, never visible)."""
-    port = _free_port()
-    env = {**_env(kafka_bootstrap, topics, port), "PHI_SCRUB_PROCESSING_GUARANTEE": "exactly_once"}
+    port = free_port()
+    env = {
+        **worker_env(kafka_bootstrap, topics, port),
+        "PHI_SCRUB_PROCESSING_GUARANTEE": "exactly_once",
+    }
     cli = [sys.executable, "-m", "streams.cli"]
     subprocess.run(
         [*cli, "topics", "ensure"], env=env, check=True, capture_output=True, timeout=120
@@ -702,11 +535,11 @@ def test_exactly_once_mode_survives_sigkill_with_each_input_once(
             received.extend(batch)
         consumer.close()
         ids = [dict(m.headers)["phi-scrub.record-id"].decode() for m in received]
-        assert sorted(ids) == sorted(_record_id(topics["hl7"], p, o) for p, o in positions), (
+        assert sorted(ids) == sorted(record_id_of(topics["hl7"], p, o) for p, o in positions), (
             tmp_path / "worker.log"
         ).read_text()[-3000:]
     finally:
-        _stop(worker)
+        stop_worker(worker)
         log.close()
 
 
@@ -716,9 +549,9 @@ def test_readyz_is_503_until_partitions_are_assigned(
     """With raw topics that do not exist, nothing can be assigned: alive, connected,
     not ready; /readyz and the metrics say it holds no partitions. (The end-to-end
     test sees 200 once its partitions are assigned.)"""
-    port = _free_port()
+    port = free_port()
     env = {
-        **_env(kafka_bootstrap, topics, port),
+        **worker_env(kafka_bootstrap, topics, port),
         "PHI_SCRUB_HL7_TOPICS": f"{topics['hl7']}.absent",
         "PHI_SCRUB_FHIR_TOPICS": f"{topics['fhir']}.absent",
     }
@@ -730,18 +563,18 @@ def test_readyz_is_503_until_partitions_are_assigned(
             stderr=subprocess.STDOUT,
         )
     try:
-        assert _wait_port(port, 60)
+        assert wait_port(port, 60)
         time.sleep(5)  # well past a group join on this broker
-        assert _http(f"http://127.0.0.1:{port}/healthz")[0] == 200
-        status, body = _http(f"http://127.0.0.1:{port}/readyz")
+        assert http_get(f"http://127.0.0.1:{port}/healthz")[0] == 200
+        status, body = http_get(f"http://127.0.0.1:{port}/readyz")
         state = orjson.loads(body)
         assert status == 503, state
         assert state["consumer"] is True and state["producer"] is True
         assert state["assigned"] is False and state["partitions"] == 0
-        metrics = _http(f"http://127.0.0.1:{port}/metrics")[1].decode()
+        metrics = http_get(f"http://127.0.0.1:{port}/metrics")[1].decode()
         assert "phi_scrub_assigned_partitions 0.0" in metrics
     finally:
-        assert _stop(worker) == 0
+        assert stop_worker(worker) == 0
 
 
 def test_quarantined_records_are_redriven_once_their_cause_is_fixed(
@@ -752,8 +585,8 @@ def test_quarantined_records_are_redriven_once_their_cause_is_fixed(
     with the limit fixed sends the ADT, de-identified, to its topic with the record
     id of its source position, leaves the junk where it is, and commits: a second
     run re-drives nothing. ``--dry-run`` sends and commits nothing."""
-    port = _free_port()
-    env = {**_env(kafka_bootstrap, topics, port), "PHI_SCRUB_MAX_RECORD_BYTES": "200"}
+    port = free_port()
+    env = {**worker_env(kafka_bootstrap, topics, port), "PHI_SCRUB_MAX_RECORD_BYTES": "200"}
     cli = [sys.executable, "-m", "streams.cli"]
     subprocess.run([*cli, "topics", "ensure"], env=env, check=True, capture_output=True)
     producer = KafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all")
@@ -768,7 +601,7 @@ def test_quarantined_records_are_redriven_once_their_cause_is_fixed(
     try:
         first = _consume(kafka_bootstrap, [topics["quarantine"]], 2, timeout=120)
     finally:
-        assert _stop(worker) == 0
+        assert stop_worker(worker) == 0
     classes = {
         int(dict(m.headers)["phi-scrub.source-offset"]): dict(m.headers)["phi-scrub.error-class"]
         for m in first
@@ -800,7 +633,7 @@ def test_quarantined_records_are_redriven_once_their_cause_is_fixed(
     assert real["replayed_by_error_class"] == {"RecordTooLarge": 1}
     [redriven] = _consume(kafka_bootstrap, [topics["hl7_out"]], 1, timeout=60)
     headers = dict(redriven.headers)
-    assert headers["phi-scrub.record-id"] == _record_id(topics["hl7"], 0, offsets[0]).encode()
+    assert headers["phi-scrub.record-id"] == record_id_of(topics["hl7"], 0, offsets[0]).encode()
     for phi in PHI:
         assert phi.encode() not in redriven.value + (redriven.key or b""), phi
         assert all(phi.encode() not in value for value in headers.values()), phi
@@ -821,9 +654,9 @@ def test_raw_topics_by_pattern_and_a_new_match_restarts_the_worker(
     admin = KafkaAdminClient(bootstrap_servers=kafka_bootstrap)
     admin.create_topics([NewTopic(site["a"], 1, 1), NewTopic(site["b"], 1, 1)])
     admin.wait_for_topics([site["a"], site["b"]], timeout_ms=30_000)
-    port = _free_port()
+    port = free_port()
     env = {
-        **_env(kafka_bootstrap, topics, port),
+        **worker_env(kafka_bootstrap, topics, port),
         "PHI_SCRUB_HL7_TOPICS": "",
         "PHI_SCRUB_HL7_TOPIC_PATTERN": rf"raw\.hl7v2\.site-[a-z]\.{suffix}",
         "PHI_SCRUB_TOPIC_REFRESH_S": "2",
@@ -845,7 +678,7 @@ def test_raw_topics_by_pattern_and_a_new_match_restarts_the_worker(
         producer.send(site["c"], value=ADT.encode()).get(timeout=60)
         assert worker.wait(timeout=90) == 0  # stopped by itself, gracefully
     finally:
-        _kill_if_running(worker)
+        kill_if_running(worker)
     assert "raw_topics_changed" in log_path.read_text()
 
     with log_path.open("ab") as log:
@@ -853,7 +686,7 @@ def test_raw_topics_by_pattern_and_a_new_match_restarts_the_worker(
     try:
         every = _consume(kafka_bootstrap, [topics["hl7_out"]], 3, timeout=120)
     finally:
-        assert _stop(worker) == 0
+        assert stop_worker(worker) == 0
         producer.close()
     assert len(every) == 3
     committed = admin.list_group_offsets({topics["group"]: None})[topics["group"]]

@@ -20,6 +20,7 @@ from streams.app import (
     IdempotentProducer,
     InFlightBytes,
     Progress,
+    commit_before_revoke,
     create_app,
     deliver,
     settle_heap,
@@ -182,6 +183,54 @@ def test_a_transactional_commit_waits_for_every_output_in_flight() -> None:
         "committed",
         "output 2 sent",
     ]
+
+
+class RebalancingConsumer:
+    """Faust's consumer as far as a revoke goes: it forgets the acknowledged
+    offsets of the revoked partitions before its own handler commits."""
+
+    def __init__(self, steps: list[str], *commit_errors: Exception) -> None:
+        self.steps = steps
+        self.commit_errors = list(commit_errors)
+        self.acked = {"raw-0": [10, 11]}
+
+    async def commit(self) -> bool:
+        if self.commit_errors:
+            raise self.commit_errors.pop(0)
+        self.steps.append(f"committed {sorted(self.acked)}")
+        return True
+
+    async def on_partitions_revoked(self, revoked: set[str]) -> None:
+        for tp in revoked:
+            self.acked.pop(tp, None)
+        self.steps.append("acknowledgements forgotten")
+        await self.commit()
+
+
+def test_acknowledged_offsets_are_committed_before_a_revoke_forgets_them() -> None:
+    steps: list[str] = []
+    consumer = RebalancingConsumer(steps)
+    commit_before_revoke(consumer)
+    asyncio.run(consumer.on_partitions_revoked({"raw-0"}))
+    assert steps == ["committed ['raw-0']", "acknowledgements forgotten", "committed []"]
+
+
+def test_a_failed_commit_before_a_revoke_does_not_stop_the_rebalance() -> None:
+    steps: list[str] = []
+    consumer = RebalancingConsumer(steps, RuntimeError("coordinator moved"))
+    commit_before_revoke(consumer)  # at_least_once: the records come again
+    asyncio.run(consumer.on_partitions_revoked({"raw-0"}))
+    assert steps == ["acknowledgements forgotten", "committed []"]
+
+
+def test_a_failed_commit_before_a_revoke_stops_an_exactly_once_worker() -> None:
+    steps: list[str] = []
+    failures: list[BaseException] = []
+    consumer = RebalancingConsumer(steps, RuntimeError("coordinator moved"))
+    commit_before_revoke(consumer, failures.append)
+    asyncio.run(consumer.on_partitions_revoked({"raw-0"}))
+    assert [str(exc) for exc in failures] == ["coordinator moved"]
+    assert steps[0] == "acknowledgements forgotten"  # the rebalance still goes on
 
 
 def test_a_failing_worker_never_commits_through_the_gate() -> None:
