@@ -64,7 +64,7 @@ import ssl
 import tempfile
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from typing import Any, cast
+from typing import Any, Final, cast
 
 import faust
 import structlog
@@ -446,6 +446,11 @@ class Progress:
         return None
 
 
+# Marks on Faust's consumer that its commit and revoke hooks are wrapped already.
+_GATED: Final = "_phi_scrub_commit_gated"
+_COMMITS_BEFORE_REVOKE: Final = "_phi_scrub_commits_before_revoke"
+
+
 class CommitGate:
     """exactly_once: a transaction commits exactly the outputs of the offsets it commits.
 
@@ -485,7 +490,14 @@ class CommitGate:
             return await commit()
 
     def install(self, consumer: Any) -> None:
-        """Route Faust's commits (periodic, on rebalance, on errors) through the gate."""
+        """Route Faust's commits (periodic, on rebalance, on errors) through the gate.
+
+        Once per consumer: the agent body that installs it runs again if Faust
+        restarts the agent, and a gate wrapped in itself waits on its own lock.
+        """
+        if getattr(consumer, _GATED, False):
+            return
+        setattr(consumer, _GATED, True)
         original = consumer.commit
 
         async def gated_commit(*args: Any, **kwargs: Any) -> Any:
@@ -519,6 +531,9 @@ def commit_before_revoke(
     duplicate above, so ``on_failure`` stops the worker (no commit after it: the
     open transactions are aborted when the partitions' next producers start).
     """
+    if getattr(consumer, _COMMITS_BEFORE_REVOKE, False):
+        return  # installed by an earlier start of the agent body
+    setattr(consumer, _COMMITS_BEFORE_REVOKE, True)
     revoke = consumer.on_partitions_revoked
 
     async def on_partitions_revoked(revoked: Any) -> None:

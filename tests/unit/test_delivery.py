@@ -279,3 +279,21 @@ def test_the_worker_never_asks_the_broker_to_create_a_topic() -> None:
         for topics in (["raw.hl7v2"], None):
             built = aiokafka.client.MetadataRequest(topics).build(struct)
             assert built.allow_auto_topic_creation is False, (struct, topics)
+
+
+def test_hooks_installed_again_on_an_agent_restart_wrap_the_consumer_once() -> None:
+    """The agent body installs the commit gate and the pre-revoke commit on Faust's
+    consumer each time it starts. Wrapped twice, the gate would wait on its own
+    lock (a commit that never returns) and a revoke would commit twice."""
+    steps: list[str] = []
+    consumer = RebalancingConsumer(steps)
+    gate = CommitGate(Progress(stall_timeout_s=30))
+    for _ in range(2):
+        gate.install(consumer)
+        commit_before_revoke(consumer)
+
+    async def scenario() -> None:
+        await asyncio.wait_for(consumer.on_partitions_revoked({"raw-0"}), timeout=10)
+
+    asyncio.run(scenario())
+    assert steps == ["committed ['raw-0']", "acknowledgements forgotten", "committed []"]
