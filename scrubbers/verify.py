@@ -239,7 +239,8 @@ def _z_segment_names(
                     yield Kind.NAME, comps[1].split(ss)[0]
 
 
-def _fhir_values(document: Any) -> Iterator[tuple[Kind, str]]:
+def _fhir_values(document: Any, ids: list[str] | None = None) -> Iterator[tuple[Kind, str]]:
+    """The PHI values of a FHIR input; its resources' ids are added to ``ids``."""
     stack = [document]
     names: set[str] = set()  # keys already seen shaped like element names
     while stack:
@@ -256,6 +257,8 @@ def _fhir_values(document: Any) -> Iterator[tuple[Kind, str]]:
                 else:
                     yield Kind.FREE_TEXT, key
         resource_type = item.get("resourceType")
+        if ids is not None and isinstance(item.get("id"), str) and "resourceType" in item:
+            ids.append(item["id"])
         if "resourceType" in item and not (
             isinstance(resource_type, str) and _RESOURCE_TYPE_NAME.fullmatch(resource_type)
         ):
@@ -803,6 +806,8 @@ class Verifier:
         """Kinds (and counts) of input PHI found in the output; empty when clean."""
         found: Counter[str] = Counter()
         document: Any = None
+        ids: list[str] = []  # the FHIR input's resource ids
+        names: set[str] = set()  # the words of the names it holds
         if fmt == "hl7v2":
             text = output.decode("utf-8", "replace")
             message = source.decode("utf-8", "replace").lstrip("\ufeff\x0b")
@@ -821,7 +826,7 @@ class Verifier:
         else:
             try:
                 document, inexact = _exact_json(source)
-                values = _fhir_values(document)
+                values = _fhir_values(document, ids)
             except orjson.JSONDecodeError:
                 values, inexact = iter(()), False
             text = _fhir_text(output, inexact)
@@ -852,6 +857,8 @@ class Verifier:
         for kind, value in _dedupe(values):
             if kind not in self._checked:
                 continue
+            if kind is Kind.NAME and ids:
+                names.add(value.casefold())
             if kind is Kind.PHOTO:
                 if value.casefold() in folded:
                     found[kind.value] += 1
@@ -884,6 +891,8 @@ class Verifier:
             joined = _DIGIT_GAP.sub("", folded)
             if any(_occurs(digits, joined) for digits in phones):
                 found[Kind.PHONE.value] += 1
+        if names and Kind.NAME.value not in found and _named_id_left(ids, names, folded):
+            found[Kind.NAME.value] += 1
         if Kind.SSN in self._checked and _SSN_TAIL.search(text) and _SSN.search(text):
             found[Kind.SSN.value] += 1
         if Kind.EMAIL in self._checked and "@" in text and _EMAIL.search(text):
@@ -903,6 +912,22 @@ _SPACED_DIGITS: Final = re.compile(r"\d[ .\-]\d[ .\-]\d[ .\-]\d[ .\-]\d")
 _DIGIT_GAP: Final = re.compile(
     r"(?<=[0-9])[ .()/\-\u00a0\u2010-\u2015\u2212]{1,3}(?=[0-9(])"
 )  # ASCII and Unicode dashes, no-break spaces
+
+
+# The parts of an id a reader sees as words: capitalized or lower-case runs of
+# letters, upper-case runs, digits ("OsricBrannoch", "brannoch-osric-7").
+_ID_PART: Final = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+")
+
+
+def _named_id_left(ids: list[str], names: set[str], folded: str) -> bool:
+    """Whether a resource id spelling a part of a known name ("OsricBrannoch") is
+    left in the output as a word. Ids are pseudonymized everywhere; examples name
+    them after their person, and glued into one word the name is not found as one."""
+    return any(
+        any(part.casefold() in names for part in _ID_PART.findall(logical))
+        and _occurs(logical.casefold(), folded)
+        for logical in ids
+    )
 
 
 def _only_as_structure(value: str, text: str, source: Any) -> bool:

@@ -203,6 +203,9 @@ _ID_TOKEN: Final = re.compile(
     r"(?<![\w.\-/#])[A-Za-z0-9](?:[A-Za-z0-9.\-]*[A-Za-z0-9])?(?![\w\-/])"
 )
 _ID_LIKE: Final = re.compile(r"(?=.*\d)(?=.*[A-Za-z])")
+# A resource type's name right before an id token, as generated narratives head a
+# resource ("Generated Narrative: Patient x", older ones Resource Patient "x").
+_TYPE_BEFORE_ID: Final = re.compile(r"(?<![\w/.:#=-])([A-Z][A-Za-z]+) \"?$")
 _ID_LABEL: Final = re.compile(
     r"(<b>id</b>\s*:\s*|(?<![\w-])id:\s*)([A-Za-z0-9][A-Za-z0-9.\-]{0,64})"
 )
@@ -1805,6 +1808,12 @@ class FHIRScrubber:
             if anchor in walk.ids:
                 # An anchor named after the resource (<a name="f001">).
                 return match.group(1) + self._pseudo_id(anchor, walk) + match.group(5)
+            kind, underscore, logical = anchor.partition("_")
+            if underscore and logical in walk.ids and _is_resource_type(kind):
+                # The IG publisher's anchor of a resource's narrative, "Type_id"
+                # (<a name="Patient_f001">).
+                new_anchor = f"{kind}_{self._pseudo_id(logical, walk)}"
+                return match.group(1) + new_anchor + match.group(5)
             for cut in range(1, 4):
                 # The IG publisher's second anchor, "hc" + the id (<a name="hcf001">):
                 # a short lower-case prefix before one of the document's ids.
@@ -2016,7 +2025,9 @@ class FHIRScrubber:
 
     def _id_token(self, match: re.Match[str], walk: _Walk) -> str:
         token = match.group(0)
-        if token in walk.ids and (_UUID.fullmatch(token) or _ID_LIKE.search(token)):
+        if token in walk.ids and (
+            _UUID.fullmatch(token) or _ID_LIKE.search(token) or _typed(match)
+        ):
             return self._pseudo_id(token, walk)
         return token
 
@@ -2391,6 +2402,13 @@ _PERSON_LABELS: Final[dict[str, Role]] = {
     "\u75c5\u4eba\u59d3\u540d": Role.PATIENT,
     "\u60a3\u8005\u6c0f\u540d": Role.PATIENT,
 }
+
+
+def _typed(match: re.Match[str]) -> bool:
+    """Whether an id token follows a resource type's name ("Patient f001",
+    'Patient "f001"'): an id of any shape there is the resource's, not a word."""
+    head = _TYPE_BEFORE_ID.search(match.string, max(0, match.start() - 70), match.start())
+    return head is not None and _is_resource_type(head.group(1))
 
 
 def _is_resource_type(name: str) -> bool:

@@ -1916,6 +1916,33 @@ def test_ig_publisher_hc_anchor_of_the_resource_id_is_pseudonymized(
     assert f'name="hc{out["id"]}"' in out["text"]["div"]
 
 
+def test_ig_publisher_typed_id_anchor_and_header_are_pseudonymized(
+    safe_harbor: FHIRScrubber,
+) -> None:
+    # The IG publisher names a resource's narrative "Type_id" (<a name="Patient_x">) and
+    # heads it "Generated Narrative: Patient x" (older versions: Resource Patient "x");
+    # an id of any shape there is the resource's id, which holds the name in examples.
+    div = (
+        '<div xmlns="http://www.w3.org/1999/xhtml"><a name="Patient_OsricBrannoch"> </a>'
+        "<p><b>Generated Narrative: Patient OsricBrannoch</b></p>"
+        '<a name="OsricBrannoch"> </a><a name="hcOsricBrannoch"> </a>'
+        "<p>Resource Patient &quot;OsricBrannoch&quot; </p>"
+        "<p>Patient OsricBrannochs stays a word</p></div>"
+    )
+    document = {
+        "resourceType": "Patient",
+        "id": "OsricBrannoch",
+        "name": [{"family": "Brannoch", "given": ["Osric"]}],
+        "text": {"status": "generated", "div": div},
+    }
+    out = scrub(safe_harbor, document)
+    new, pseudo = out["text"]["div"], out["id"]
+    assert f'name="Patient_{pseudo}"' in new
+    assert f"Generated Narrative: Patient {pseudo}</b>" in new
+    assert f"Resource Patient &quot;{pseudo}&quot;" in new
+    assert new.count("OsricBrannoch") == 1 and "Patient OsricBrannochs" in new
+
+
 def test_ig_rendered_patient_summary_loses_the_name_before_gender_and_dob(
     safe_harbor: FHIRScrubber,
 ) -> None:

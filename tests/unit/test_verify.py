@@ -612,3 +612,32 @@ def test_coverage_and_account_numbers_are_searched() -> None:
         {"resourceType": "Basic", "note": "member 88871234501, sub QZW771234, acct AC-5551234"}
     )
     assert verifier.findings(source, leaked, "fhir") == {"health_plan_id": 2, "account_number": 1}
+
+
+def test_a_resource_id_spelling_a_known_name_is_a_finding() -> None:
+    # Example ids name their person ("OsricBrannoch", "brannoch-osric-7"); ids are
+    # pseudonymized everywhere, so one left in the output (a narrative anchor or
+    # heading) spells the name, glued into one word the whole-word search misses.
+    verifier = Verifier(load_policy("safe-harbor"))
+    for logical in ("OsricBrannoch", "brannoch-osric-7"):
+        source = orjson.dumps(
+            {
+                "resourceType": "Patient",
+                "id": logical,
+                "name": [{"family": "Brannoch", "given": ["Osric"]}],
+            }
+        )
+        leaked = orjson.dumps(
+            {"resourceType": "Patient", "text": {"div": f"<p>Narrative: Patient {logical}</p>"}}
+        )
+        assert set(verifier.findings(source, leaked, "fhir")) == {"name"}, logical
+        clean = orjson.dumps(
+            {"resourceType": "Patient", "text": {"div": "<p>Narrative: Patient 9f0e</p>"}}
+        )
+        assert verifier.findings(source, clean, "fhir") == {}
+    # An id without a part of a known name is not one ("example", in every base URL).
+    source = orjson.dumps(
+        {"resourceType": "Patient", "id": "example", "name": [{"family": "Ample"}]}
+    )
+    output = orjson.dumps({"resourceType": "Patient", "meta": {"source": "http://example.org"}})
+    assert verifier.findings(source, output, "fhir") == {}
