@@ -578,6 +578,13 @@ _V3_VALUE: Final = re.compile(
     r"<(?:[\w-]+:)?(given|family|streetAddressLine|city|postalCode)\b[^<>]{0,200}>"
     r"([^<]{2,200})<"
 )
+# A person's plain <name> (no <given>/<family> parts), first in its element: the
+# patient's, a ...Person's (guardianPerson, relatedPerson, assignedPerson...), a
+# family history relative's (<relatedSubject><subject>).
+_V3_PLAIN_NAME: Final = re.compile(
+    r"<(?:[\w-]+:)?(patient|subject|\w{0,40}Person)\b[^<>/]{0,200}>\s*"
+    r"<(?:[\w-]+:)?name\b[^<>/]{0,200}>([^<]{2,200})</"
+)
 _V3_ID_EXTENSION: Final = re.compile(
     r"<(?:[\w-]+:)?id\s[^<>]{0,400}?\bextension\s*=\s*[\"']([^\"'<>]{3,64})[\"']"
 )
@@ -624,6 +631,11 @@ def _v3_values(markup: str) -> Iterator[tuple[Kind, str]]:
         yield kind, value[:5] if kind is Kind.ZIP else value
     for match in _V3_ID_EXTENSION.finditer(markup):
         yield Kind.MRN, html.unescape(match.group(1))
+    if "name" in markup:
+        for match in _V3_PLAIN_NAME.finditer(markup):
+            if not match.group(1).lower().startswith("assigned"):  # a provider's
+                for word in html.unescape(match.group(2)).replace(",", " ").split():
+                    yield Kind.NAME, word
 
 
 def _person_numbers(resource: dict[str, Any]) -> Iterator[tuple[Kind, str]]:

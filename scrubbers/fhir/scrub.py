@@ -2222,8 +2222,10 @@ _V3_NAME_PART: Final = re.compile(
     r"<(?:[\w-]+:)?(?P<part>given|family|prefix|suffix)\b[^<>]{0,200}>(?P<value>[^<]{1,200})<"
 )
 # Elements that are people (their <name> is a person's): patient, guardianPerson,
-# associatedPerson, assignedPerson (a provider), relatedPerson...
-_V3_PERSON: Final = re.compile(r"patient|\w{0,40}Person")
+# associatedPerson, assignedPerson (a provider), relatedPerson..., and the <subject>
+# of a <relatedSubject> (a family history's relative, SubjectPerson: CDA's only
+# <subject> holding a <name>).
+_V3_PERSON: Final = re.compile(r"patient|subject|\w{0,40}Person")
 _V3_ADDRESS_KINDS: Final = {
     "streetaddressline": Kind.STREET_ADDRESS,
     "deliveryaddressline": Kind.STREET_ADDRESS,

@@ -2254,6 +2254,33 @@ def test_a_cda_attachment_teaches_its_names_addresses_and_ids_to_the_free_text(
     assert 'extension="POCD_HD000040"' in decoded
 
 
+def test_a_cda_family_history_subjects_plain_name_is_a_name(safe_harbor: FHIRScrubber) -> None:
+    """A CDA family history names the relative in a <subject> (SubjectPerson) under
+    <relatedSubject>, as a plain <name> without parts: an element not called ...Person,
+    so the name stayed in the markup (hold-out round 11, CDA attachments)."""
+    cda = (
+        '<ClinicalDocument xmlns="urn:hl7-org:v3"><recordTarget><patientRole><patient>'
+        "<name><given>Brannoch</given><family>Oakhollow</family></name></patient>"
+        "</patientRole></recordTarget><component><structuredBody><component><section>"
+        '<text>History reviewed.</text><entry><organizer classCode="CLUSTER" moodCode="EVN">'
+        '<subject><relatedSubject classCode="PRS"><code code="MTH"/>'
+        '<subject><name>Ilsabet Corrowan</name><birthTime value="19400101"/></subject>'
+        "</relatedSubject></subject></organizer></entry></section></component>"
+        "</structuredBody></component></ClinicalDocument>"
+    )
+    document = {
+        "resourceType": "DocumentReference",
+        "id": "d3",
+        "status": "current",
+        "content": [{"attachment": {"contentType": "text/xml", "data": _b64(cda)}}],
+    }
+    out = scrub(safe_harbor, document)
+    decoded = base64.b64decode(out["content"][0]["attachment"]["data"]).decode()
+    for value in ("Ilsabet", "Corrowan", "Brannoch", "Oakhollow"):
+        assert value not in decoded, value
+    assert "<subject><name>" in decoded
+
+
 def test_operation_parameters_named_like_phi_are_that_phi(safe_harbor: FHIRScrubber) -> None:
     """A Parameters resource (a $match or a custom lookup) names its values like
     search parameters or form labels: as free text a surname, a bare SSN or phone, a

@@ -641,3 +641,30 @@ def test_a_resource_id_spelling_a_known_name_is_a_finding() -> None:
     )
     output = orjson.dumps({"resourceType": "Patient", "meta": {"source": "http://example.org"}})
     assert verifier.findings(source, output, "fhir") == {}
+
+
+def test_plain_names_of_cda_people_are_searched() -> None:
+    """A CDA's patient, guardian or family-history relative (<subject> under
+    <relatedSubject>) named by a plain <name> without <given>/<family> parts; a
+    provider's (assignedPerson) and an organization's name are not the patient's."""
+    cda = (
+        b'<ClinicalDocument xmlns="urn:hl7-org:v3"><recordTarget><patientRole><patient>'
+        b"<name>Brannoch Oakhollow</name></patient></patientRole></recordTarget>"
+        b"<author><assignedAuthor><assignedPerson><name>Dr Tamsin Vell</name>"
+        b"</assignedPerson><representedOrganization><name>Lantern Clinic</name>"
+        b"</representedOrganization></assignedAuthor></author>"
+        b'<subject><relatedSubject classCode="PRS"><subject>\n <name>Ilsabet Corrowan</name>'
+        b"</subject></relatedSubject></subject></ClinicalDocument>"
+    )
+
+    def document(payload: bytes) -> bytes:
+        attachment = {"contentType": "text/xml", "data": base64.b64encode(payload).decode()}
+        return orjson.dumps(
+            {"resourceType": "DocumentReference", "content": [{"attachment": attachment}]}
+        )
+
+    verifier = Verifier(load_policy("safe-harbor"))
+    for leaked in (b"<p>Oakhollow</p>", b"<p>Corrowan</p>"):
+        assert set(verifier.findings(document(cda), document(leaked), "fhir")) == {"name"}
+    kept = document(b"<p>Dr Tamsin Vell of Lantern Clinic</p>")
+    assert verifier.findings(document(cda), kept, "fhir") == {}
