@@ -27,6 +27,7 @@ import json
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from itertools import takewhile
 from typing import Any, Final
 
 import orjson
@@ -442,11 +443,22 @@ def _labelled_names(text: str) -> Iterator[tuple[Kind, str]]:
         words = value.replace(",", " ").split() if value.count(",") <= 1 else []
         if words and words[0].rstrip(".").casefold() in _NAME_TITLES:
             words = words[1:]
-        if 2 <= len(words) <= 4 and all(
-            _CAPITALIZED_WORD.fullmatch(word) and not is_resource_type(word) for word in words
-        ):
+        if not 2 <= len(words) <= 4 or not all(map(_capitalized_name_word, words)):
+            # A value going on as a sentence ("Osric Brannoch arriving with ..."):
+            # its leading capitalized words, when a lower-case word follows them.
+            clause = value.split(",", 1)[0].split()
+            if clause and clause[0].rstrip(".").casefold() in _NAME_TITLES:
+                clause = clause[1:]
+            lead = list(takewhile(lambda word: word[:1].isupper(), clause))
+            after = clause[len(lead)] if len(lead) < len(clause) else ""
+            words = lead if after[:1].islower() else []
+        if 2 <= len(words) <= 4 and all(map(_capitalized_name_word, words)):
             for word in words:
                 yield Kind.NAME, word
+
+
+def _capitalized_name_word(word: str) -> bool:
+    return _CAPITALIZED_WORD.fullmatch(word) is not None and not is_resource_type(word)
 
 
 def _markup_text(markup: str) -> str:

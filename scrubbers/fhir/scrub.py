@@ -141,6 +141,8 @@ def _undeclared_charset(raw: bytes) -> str:
 
 
 _TAG: Final = re.compile(r"(<[^>]*>)")
+# A tag in a plain string (not "BP < 120 and HR > 80"): a letter, "/" or "!" first.
+_PLAIN_TAG: Final = re.compile(r"(<[A-Za-z/!][^<>]*>)")
 # Tags that end a line, a paragraph or a cell: the text on either side of one
 # is two words to a reader, the text around an inline tag ("Quill<b>feather</b>")
 # one word.
@@ -1741,6 +1743,8 @@ class FHIRScrubber:
             # Logical ids written in notes ("see Patient/f001", a Task input holding
             # the id) get the pseudonyms they have everywhere else, as in narratives.
             new = self._narrative_ids(outcome, walk) if isinstance(outcome, str) else ""
+            if "<" in new and _PLAIN_TAG.search(new):
+                new = self._flatten_plain_markup(text, new, walk)
         if new != text:
             deferred.methods.add("scrub")
         if deferred.holder is not None:
@@ -1752,6 +1756,17 @@ class FHIRScrubber:
             deferred.items[deferred.index] = new
         elif deferred.store is not None:
             deferred.store(new)
+
+    def _flatten_plain_markup(self, text: str, new: str, walk: _Walk) -> str:
+        """A plain string holding HTML (a note's markdown, a valueString) whose tags
+        split a word a reader sees whole ("<b>Quill</b>feather"): when the scrubbed
+        string without its tags still holds PHI the document named, it is written as
+        its original text without tags, scrubbed as one, as a narrative is."""
+        if not walk.ctx.text.finds_known(html.unescape(reader_text(_PLAIN_TAG.split(new)))):
+            return new
+        plain = html.unescape(reader_text(_PLAIN_TAG.split(text)))
+        flattened = walk.ctx.apply(plain, _FREE_TEXT)
+        return self._narrative_ids(flattened, walk) if isinstance(flattened, str) else ""
 
     def _scrub_xhtml(self, div: str, walk: _Walk) -> str:
         """Scrub a narrative's text nodes and attribute values; markup is untouched.
@@ -2357,10 +2372,28 @@ def _labelled_names(text: str) -> tuple[tuple[Role, str], ...]:
             family, _, given = value.partition(",")
             if given.strip() and _reads_as_name(f"{given.strip()} {family.strip()}"):
                 found.append((role, f"{given.strip()} {family.strip()}"))
-            continue
+                continue
         if _reads_as_name(value):
             found.append((role, value))
+        elif lead := _leading_name(value.split(",", 1)[0]):
+            found.append((role, lead))
     return tuple(found)
+
+
+def _leading_name(value: str) -> str:
+    """The name a label's value starts with when the value goes on as a sentence
+    ("Osric Brannoch arriving with chest pain"): its leading capitalized words (a
+    title first allowed) that read as a name, when a lower-case word follows them."""
+    words = value.split()
+    start = 1 if words and words[0].rstrip(".").lower() in _TITLES else 0
+    end = start
+    while end < len(words) and words[end][0].isupper():
+        end += 1
+    if end < len(words) and words[end][0].islower() and 2 <= end - start <= 4:
+        lead = " ".join(words[:end]).rstrip(".,")
+        if _reads_as_name(lead):
+            return lead
+    return ""
 
 
 # A label that follows a name on its line ("Pt: Ana Reyes DOB 1961-03-04").

@@ -2583,6 +2583,62 @@ def test_a_note_line_labelling_a_person_names_them(safe_harbor: FHIRScrubber) ->
     assert "called back" in written
 
 
+def test_a_labelled_name_followed_by_the_sentence_is_a_name(safe_harbor: FHIRScrubber) -> None:
+    """A label's value that goes on as a sentence ("Patient: Osric Brannoch arriving
+    with ...", hold-out round 11) names the person in its leading capitalized words;
+    the whole value did not read as a name, so the name stayed in a resource sent on
+    its own. A value that starts as a sentence stays."""
+    communication = {
+        "resourceType": "Communication",
+        "id": "cm-2",
+        "status": "completed",
+        "payload": [
+            {"contentString": "Patient: Osric Brannoch arriving with chest pain, ETA 10 min"},
+            {"contentString": "Mother: Mrs. Tamsin Greywick called about the results"},
+            {"contentString": "Patient: Stable overnight, course unremarkable"},
+            {"contentString": "Patient: Tolerated the procedure well"},
+        ],
+    }
+    out = scrub(safe_harbor, communication)
+    written = " ".join(p["contentString"] for p in out["payload"])
+    for value in ("Osric", "Brannoch", "Tamsin", "Greywick"):
+        assert value not in written, value
+    assert "arriving with chest pain" in written and "called about the results" in written
+    assert "Patient: Stable overnight, course unremarkable" in written
+    assert "Patient: Tolerated the procedure well" in written
+
+
+def test_a_word_split_by_markup_in_plain_text_is_read_whole(safe_harbor: FHIRScrubber) -> None:
+    """HTML in a plain string (a note's markdown, a valueString) can split a word a
+    reader sees whole ("<b>Quill</b>feather"): narratives and markup attachments were
+    read without their tags, plain strings were not, and the verifier quarantined the
+    document. Such a string is written as its text without tags, scrubbed as one; one
+    whose words hold no PHI keeps its markup."""
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [
+            {"resource": {**PATIENT, "id": "p-split"}},
+            {
+                "resource": {
+                    "resourceType": "Observation",
+                    "id": "o-split",
+                    "status": "final",
+                    "code": {"text": "note"},
+                    "subject": {"reference": "Patient/p-split"},
+                    "valueString": "<b>Quill</b>feather called; BP < 120 and HR > 80",
+                    "note": [{"text": "<i>stable</i> overnight, Quillfeather ate"}],
+                }
+            },
+        ],
+    }
+    out = scrub(safe_harbor, bundle)
+    observation = out["entry"][1]["resource"]
+    assert "Quill" not in observation["valueString"] and "feather" not in observation["valueString"]
+    assert observation["valueString"].endswith("called; BP < 120 and HR > 80")
+    assert observation["note"][0]["text"] == "<i>stable</i> overnight, [NAME] ate"
+
+
 def test_dicom_series_and_instance_uids_are_pseudonymized_as_uids(
     safe_harbor: FHIRScrubber,
 ) -> None:

@@ -668,3 +668,24 @@ def test_plain_names_of_cda_people_are_searched() -> None:
         assert set(verifier.findings(document(cda), document(leaked), "fhir")) == {"name"}
     kept = document(b"<p>Dr Tamsin Vell of Lantern Clinic</p>")
     assert verifier.findings(document(cda), kept, "fhir") == {}
+
+
+def test_a_labelled_name_followed_by_the_sentence_is_searched() -> None:
+    # "Patient: Osric Brannoch arriving with ..." names the person in the label's
+    # leading capitalized words; a value that starts as a sentence names nobody.
+    verifier = Verifier(load_policy("safe-harbor"))
+    source = orjson.dumps(
+        {
+            "resourceType": "Communication",
+            "payload": [
+                {"contentString": "Patient: Osric Brannoch arriving with chest pain"},
+                {"contentString": "Patient: Tolerated the procedure well"},
+                {"contentString": "Mother: Mrs. Tamsin Greywick called, twice"},
+            ],
+        }
+    )
+    for name in ("Brannoch", "Greywick"):
+        leaked = orjson.dumps({"resourceType": "Basic", "note": name})
+        assert verifier.findings(source, leaked, "fhir") == {"name": 1}, name
+    kept = orjson.dumps({"resourceType": "Basic", "note": "Tolerated the procedure well"})
+    assert not verifier.findings(source, kept, "fhir")
