@@ -281,11 +281,17 @@ _LETTER_RUN: Final = re.compile(r"[^\W\d_]+")
 
 def _word_starts(folded: str, start: int) -> bool:
     """A term starts a word here: nothing alphanumeric before it, or digits before a
-    letter (a letter-digit change is a word break for names glued to numbers)."""
+    letter (a letter-digit change is a word break for names glued to numbers), or a
+    CJK character on either side (those scripts write no spaces between words)."""
     if start == 0:
         return True
     before = folded[start - 1]
-    return not before.isalnum() or (before.isdigit() and folded[start].isalpha())
+    return (
+        not before.isalnum()
+        or (before.isdigit() and folded[start].isalpha())
+        or (before >= _CJK_FIRST and (_is_cjk(before) or _is_cjk(folded[start])))
+        or (folded[start] >= _CJK_FIRST and _is_cjk(folded[start]))
+    )
 
 
 def _word_ends(folded: str, end: int, length: int) -> bool:
@@ -293,7 +299,24 @@ def _word_ends(folded: str, end: int, length: int) -> bool:
     if end == length:
         return True
     after = folded[end]
-    return not after.isalnum() or (after.isdigit() and folded[end - 1].isalpha())
+    return (
+        not after.isalnum()
+        or (after.isdigit() and folded[end - 1].isalpha())
+        or (after >= _CJK_FIRST and _is_cjk(after))
+        or (folded[end - 1] >= _CJK_FIRST and _is_cjk(folded[end - 1]))
+    )
+
+
+# Scripts written without spaces between words: kana, CJK ideographs, Hangul
+# syllables, half-width katakana. A name in them runs into the text around it.
+_CJK: Final = re.compile(
+    "[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff66-\uff9f]"
+)
+_CJK_FIRST: Final = "\u3040"  # no character before it is one
+
+
+def _is_cjk(char: str) -> bool:
+    return _CJK.match(char) is not None
 
 
 @functools.lru_cache(maxsize=4096)
@@ -529,8 +552,12 @@ _ZERO_PADDED: Final = re.compile(r"(?<![^\W_])0+([^\W_]+)")
 
 def _text_tokens(folded: str) -> tuple[str, ...]:
     """The words of a folded text a term may start with, and "" (terms without one);
-    a word with leading zeros also without them."""
+    a word with leading zeros also without them; each CJK character (a term in those
+    scripts is found by its first character, see :func:`_terms_of`)."""
     tokens = {*_TOKEN.findall(folded), ""}
+    if not folded.isascii() and _CJK.search(folded):
+        tokens.update(_CJK.findall(folded))
+        tokens.update(_TOKEN.findall(_CJK.sub(" ", folded)))  # "quillfeather" of "...様"
     if "0" in folded:
         tokens.update(_ZERO_PADDED.findall(folded))
     if any(not (token.isalpha() or token.isdigit()) for token in tokens if token):
@@ -553,7 +580,9 @@ def _terms_of(spellings: Iterable[str]) -> tuple[tuple[str, str], ...]:
         term = fold(spelling)
         if len(term) >= MIN_TERM_LENGTH and term not in out:
             first = _TOKEN.search(term)
-            out[term] = first.group(0) if first else ""
+            word = first.group(0) if first else ""
+            # A CJK word runs into the text around it: found by its first character.
+            out[term] = word[0] if word and word[0] >= _CJK_FIRST and _is_cjk(word[0]) else word
     return tuple(out.items())
 
 

@@ -891,7 +891,11 @@ class Verifier:
             searched += 1
             if words is None and searched > _SEARCHES_BEFORE_WORDS:
                 words = set(_WORD.findall(folded))
-            if words is not None and not _SEPARATED_NUMBER.fullmatch(term):
+            if (
+                words is not None
+                and not _SEPARATED_NUMBER.fullmatch(term)
+                and (term.isascii() or not _CJK.search(term))  # CJK runs into other words
+            ):
                 longest = max(_WORD.findall(term), key=len, default="")
                 if longest and longest not in words:
                     if kind is Kind.PHONE:
@@ -1009,7 +1013,9 @@ def _dedupe(values: Iterable[tuple[Kind, str]]) -> Iterator[tuple[Kind, str]]:
     seen: set[tuple[Kind, str]] = set()
     for kind, raw in _id_forms(values):
         value = raw.strip()
-        if len(value) < MIN_LENGTH or (value.isdigit() and len(value) < 5):
+        if len(value) < MIN_LENGTH and not (len(value) >= 2 and _all_cjk(value)):
+            continue  # two kanji or kana are a whole surname or given name
+        if value.isdigit() and len(value) < 5:
             continue
         if (kind, value) not in seen:
             seen.add((kind, value))
@@ -1043,5 +1049,28 @@ def _occurs(value: str, text: str) -> bool:
         after = text[end] if end < len(text) else " "
         if not (before.isalnum() or after.isalnum()):
             return True
+        if not value.isascii() and _cjk_bounded(value, before, after):
+            return True
         start = text.find(value, start + 1)
     return False
+
+
+# Scripts written without spaces between words (kana, CJK ideographs, Hangul
+# syllables, half-width katakana): a word in them runs into the text around it.
+_CJK_CLASS: Final = (
+    "[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff66-\uff9f]"
+)
+_CJK: Final = re.compile(_CJK_CLASS)
+_ALL_CJK: Final = re.compile(_CJK_CLASS + "+")
+
+
+def _all_cjk(value: str) -> bool:
+    return not value.isascii() and _ALL_CJK.fullmatch(value) is not None
+
+
+def _cjk_bounded(value: str, before: str, after: str) -> bool:
+    """Whether ``value`` found between ``before`` and ``after`` is a word of text in
+    a script without spaces: a CJK character on each side that is not a break."""
+    starts = not before.isalnum() or bool(_CJK.match(before)) or bool(_CJK.match(value[0]))
+    ends = not after.isalnum() or bool(_CJK.match(after)) or bool(_CJK.match(value[-1]))
+    return starts and ends

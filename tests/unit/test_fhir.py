@@ -2639,6 +2639,52 @@ def test_a_word_split_by_markup_in_plain_text_is_read_whole(safe_harbor: FHIRScr
     assert observation["note"][0]["text"] == "<i>stable</i> overnight, [NAME] ate"
 
 
+def test_cjk_names_written_without_spaces_are_replaced(safe_harbor: FHIRScrubber) -> None:
+    """A Japanese name in a narrative or a note runs into the text around it (no
+    spaces: "<surname><given>さんは..."), one word to a whole-word search: the kanji
+    and kana names stayed (hold-out round 11, JP Core style Patient)."""
+    representation = "http://hl7.org/fhir/StructureDefinition/iso21090-EN-representation"
+    patient = {
+        "resourceType": "Patient",
+        "id": "jp-9",
+        "text": {
+            "status": "generated",
+            "div": '<div xmlns="http://www.w3.org/1999/xhtml"><p>\u60a3\u8005\uff1a'
+            "\u9ce5\u7fbd\u6953\u5b50\uff08\u30c8\u30d0\u30ab\u30a8\u30c7\u30b3\uff09"
+            "\u5973\u6027</p></div>",
+        },
+        "name": [
+            {
+                "extension": [{"url": representation, "valueCode": "IDE"}],
+                "family": "\u9ce5\u7fbd",
+                "given": ["\u6953\u5b50"],
+            },
+            {
+                "extension": [{"url": representation, "valueCode": "SYL"}],
+                "family": "\u30c8\u30d0",
+                "given": ["\u30ab\u30a8\u30c7\u30b3"],
+            },
+        ],
+    }
+    note = {
+        "resourceType": "Observation",
+        "id": "jp-note",
+        "status": "final",
+        "code": {"text": "note"},
+        "subject": {"reference": "Patient/jp-9"},
+        "valueString": "\u9ce5\u7fbd\u6953\u5b50\u3055\u3093\u306f\u672c\u65e5\u6765\u9662",
+    }
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [{"resource": patient}, {"resource": note}],
+    }
+    text = orjson.dumps(scrub(safe_harbor, bundle)).decode()
+    for value in ("\u9ce5\u7fbd", "\u6953\u5b50", "\u30c8\u30d0", "\u30ab\u30a8\u30c7\u30b3"):
+        assert value not in text, value
+    assert "\u3055\u3093\u306f\u672c\u65e5\u6765\u9662" in text
+
+
 def test_dicom_series_and_instance_uids_are_pseudonymized_as_uids(
     safe_harbor: FHIRScrubber,
 ) -> None:

@@ -159,6 +159,27 @@ def test_unicode_offsets_keep_the_rest_of_the_text(ctx: MessageContext) -> None:
     assert ctx.scrub_text("\ufb01ne: Qu\u00adillfeather\u00ad.") == "\ufb01ne: [NAME]."
 
 
+def test_cjk_names_are_found_without_spaces_around_them(
+    make_scrubber: Callable[..., Scrubber],
+) -> None:
+    # Japanese and Chinese write no spaces between words: a name is glued to its
+    # given name, honorific and particles ("...さんは"), one "word" to a whole-word search.
+    context = make_scrubber().message([PatientIdentifier("TST0099", "MR", "GH")])
+    context.text.add_name("\u9ce5\u7fbd", "\u6953\u5b50", "", "[NAME]")  # a kanji name
+    context.text.add_name("\u30c8\u30d0", "\u30ab\u30a8\u30c7\u30b3", "", "[NAME]")  # its kana
+    note = "\u9ce5\u7fbd\u6953\u5b50\u3055\u3093\u306f\u672c\u65e5\u6765\u9662\u3002"
+    assert (
+        context.scrub_text(note) == "[NAME][NAME]\u3055\u3093\u306f\u672c\u65e5\u6765\u9662\u3002"
+    )
+    kana = "\u30c8\u30d0\u30ab\u30a8\u30c7\u30b3\u69d8"
+    assert context.scrub_text(kana) == "[NAME][NAME]\u69d8"
+    # Latin names keep whole-word matching, glued to CJK text or not.
+    context.text.add_name("Quillfeather", "Zephyrina", "", "[NAME]")
+    assert (
+        context.scrub_text("Quillfeather\u69d8, Quillfeatherton") == "[NAME]\u69d8, Quillfeatherton"
+    )
+
+
 @pytest.fixture
 def compound(make_scrubber: Callable[..., Scrubber]) -> MessageContext:
     context = make_scrubber().message([PatientIdentifier("TST0077", "MR", "GH")])

@@ -689,3 +689,18 @@ def test_a_labelled_name_followed_by_the_sentence_is_searched() -> None:
         assert verifier.findings(source, leaked, "fhir") == {"name": 1}, name
     kept = orjson.dumps({"resourceType": "Basic", "note": "Tolerated the procedure well"})
     assert not verifier.findings(source, kept, "fhir")
+
+
+def test_cjk_names_are_found_without_spaces_around_them() -> None:
+    # Two-character kanji names run into the text around them; Latin names keep
+    # their whole-word search.
+    verifier = Verifier(load_policy("safe-harbor"))
+    source = orjson.dumps(
+        {"resourceType": "Patient", "name": [{"family": "\u9ce5\u7fbd", "given": ["\u6953\u5b50"]}]}
+    )
+    leaked = orjson.dumps(
+        {"resourceType": "Basic", "note": "\u9ce5\u7fbd\u3055\u3093\u306f\u672c\u65e5\u6765\u9662"}
+    )
+    assert verifier.findings(source, leaked, "fhir") == {"name": 1}
+    clean = orjson.dumps({"resourceType": "Basic", "note": "\u672c\u65e5\u6765\u9662"})
+    assert verifier.findings(source, clean, "fhir") == {}
