@@ -21,7 +21,7 @@ _PERSON: Final = (
     r"(?:(?:what\s+is\s+|enter\s+)?(?:your|the\s+patient'?s|patient'?s?|child'?s|mother'?s"
     r"|father'?s|partner'?s|spouse'?s|guardian'?s|(?:emergency\s+)?contact'?s?)\s+)?"
 )
-ANSWER_LABELS: Final[tuple[tuple[re.Pattern[str], Kind], ...]] = (
+_ENGLISH_LABELS: Final[tuple[tuple[re.Pattern[str], Kind], ...]] = (
     (
         re.compile(
             _PERSON + r"(?:(?:full|first|last|middle|given|family|maiden|preferred|legal)\s+)*"
@@ -84,12 +84,75 @@ ANSWER_LABELS: Final[tuple[tuple[re.Pattern[str], Kind], ...]] = (
 )
 
 
+# The same questions as forms ask them in other languages (German, Dutch, French,
+# Spanish, Portuguese, Italian, Indonesian, Norwegian, Danish, Swedish), folded.
+OTHER_LANGUAGE_LABELS: Final[tuple[tuple[re.Pattern[str], Kind], ...]] = (
+    (
+        re.compile(
+            r"(?:vor|nach|familien|geburts|ruf|mädchen|patienten)name"
+            r"|name (?:des patienten|der patientin|der mutter|des vaters)"
+            r"|(?:geburts|mädchen)name der mutter"
+            r"|(?:voor|achter|meisjes|roep|geslachts)naam(?: (?:moeder|vader|patiënt))?"
+            r"|naam (?:van de )?(?:patiënt|patient|moeder|vader)"
+            r"|prénoms?|nom (?:de famille|de naissance|d'usage|de jeune fille|du patient"
+            r"|de la patiente|de la mère|du père)"
+            r"|nombres?(?: completo| del paciente| de la paciente| de la madre| del padre)?"
+            r"|(?:primer |segundo )?apellidos?"
+            r"|nome(?: completo| social| do paciente| da paciente| da mãe| do pai)"
+            r"|sobrenomes?|cognome|nome del paziente"
+            r"|nama(?: lengkap| pasien| ibu(?: kandung)?| ayah)"
+            r"|fornavn|etternavn|efternavn|mellomnavn|mellemnavn|förnamn|efternamn|navn|namn"
+            r"|nome|nama|naam|nom"
+        ),
+        Kind.NAME,
+    ),
+    (
+        re.compile(
+            r"(?:telefon|handy|mobiltelefon|mobil)(?:nummer|nr)?|téléphone(?: portable)?"
+            r"|numéro de téléphone|teléfono(?: móvil| celular)?|celular|telefone(?: celular)?"
+            r"|telemóvel|telefoon(?:nummer)?|mobiel(?: nummer)?|nomor (?:telepon|hp|ponsel)"
+            r"|telepon|telefono(?: cellulare)?|cellulare|tlf|mobilnummer"
+        ),
+        Kind.PHONE,
+    ),
+    (
+        re.compile(
+            r"e-?mail-?adresse|adresse e-?mail|courriel|correo(?: electrónico)?"
+            r"|endereço de e-?mail|e-?post(?:adresse)?|alamat e-?mail"
+        ),
+        Kind.EMAIL,
+    ),
+    (
+        re.compile(
+            r"adresse|anschrift|wohnadresse|stra(?:ß|ss)e(?: und hausnummer)?|adres|straat"
+            r"|adresse postale|dirección|domicilio|endereço|logradouro|indirizzo|alamat"
+            r"|gateadresse|bopælsadresse"
+        ),
+        Kind.STREET_ADDRESS,
+    ),
+    (
+        re.compile(
+            r"wohnort|stadt|woonplaats|ville|ciudad|localidad|cidade|município|città"
+            r"|kota|poststed|postort"
+        ),
+        Kind.CITY,
+    ),
+    (
+        re.compile(r"plz|postleitzahl|code postal|código postal|cep|kode pos|postnummer"),
+        Kind.ZIP,
+    ),
+)
+ANSWER_LABELS: Final = _ENGLISH_LABELS + OTHER_LANGUAGE_LABELS
+
+
 _LABEL_PARENS: Final = str.maketrans("()", "  ")
 
 
 # A label that is only "Name" names a person on a form, but in a lab or pharmacy
 # result (OBX-3) as often a drug, test or specimen: not enough there.
-_BARE_LABELS: Final = frozenset({"name", "names"})
+_BARE_LABELS: Final = frozenset(
+    {"name", "names", "nome", "nombre", "nombres", "nama", "naam", "nom", "navn", "namn"}
+)
 
 
 def answer_kind(label: Any, bare_names: bool = True) -> Kind | None:

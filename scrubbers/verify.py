@@ -318,7 +318,7 @@ def _fhir_values(document: Any, ids: list[str] | None = None) -> Iterator[tuple[
                 yield Kind.PHOTO, image.group(1)
         for key in _LABELLED_TEXT_KEYS.intersection(item):
             written = item[key]
-            if isinstance(written, str) and ":" in written:
+            if isinstance(written, str) and (":" in written or "\uff1a" in written):
                 yield from _labelled_names(_markup_text(written) if key == "div" else written)
         reference = item.get("reference")
         if isinstance(reference, str) and _PERSON_REFERENCE.search(reference):
@@ -440,6 +440,11 @@ def _labelled_names(text: str) -> Iterator[tuple[Kind, str]]:
     them a resource type's name ("Patient: Encounter Summary" is a title)."""
     for match in _LABELLED_PERSON.finditer(text):
         value = _LABEL_VALUE_END.split(match.group(1), 1)[0].strip().rstrip(".,")
+        if _all_cjk(value) and len(value) <= 8:  # a CJK name written whole ("鳥羽楓子")
+            yield Kind.NAME, value
+            continue
+        # Lower-case particles inside a name ("Anke de Vries") are not its words.
+        value = " ".join(word for word in value.split() if word not in _NAME_PARTICLE_WORDS)
         words = value.replace(",", " ").split() if value.count(",") <= 1 else []
         if words and words[0].rstrip(".").casefold() in _NAME_TITLES:
             words = words[1:]
@@ -482,11 +487,21 @@ _LABELLED_TEXT_KEYS: Final = frozenset(
 )
 _LABELLED_PERSON: Final = re.compile(
     r"(?m)^[ \t*\-\u2022]*(?i:patient|patient name|pt|pt name|name of patient|mother|father"
-    r"|guardian|spouse|next of kin|emergency contact|subscriber|policy ?holder|guarantor)"
-    r"[ \t]*:[ \t]*([^\n(\[;:]{3,100})"
+    r"|guardian|spouse|next of kin|emergency contact|subscriber|policy ?holder|guarantor"
+    # the same in German, Dutch, French, Spanish, Portuguese, Italian, Indonesian,
+    # Norwegian, Danish, Swedish, Japanese and Chinese
+    r"|patientin|patientenname|mutter|vater|ehemann|ehefrau|angehöriger?|vormund"
+    r"|patiënt|moeder|vader|patiente|mère|père|paciente|madre|padre|esposo|esposa"
+    r"|mãe|pai|nome da mãe|nome do paciente|nombre del paciente|paziente|pasien"
+    r"|nama pasien|nama ibu|pasient|pårørende|患者|患者氏名|患者名|氏名|姓名|病人姓名|母|父)"
+    r"[ \t]*[:\uff1a][ \t]*([^\n(\[;:\uff1a\uff08]{2,100})"
 )
 _LABEL_VALUE_END: Final = re.compile(
     r"\s+(?:DOB|D\.O\.B\.|DOD|MRN|SSN|ID|Age|Sex|Gender|Born|Tel|Phone)\b|\s+[-\u2013\u2014|/]\s"
+)
+_NAME_PARTICLE_WORDS: Final = frozenset(
+    {"de", "der", "den", "van", "von", "vom", "zu", "da", "das", "do", "dos", "del", "della"}
+    | {"di", "du", "la", "le", "ter", "ten", "te", "bin", "binti", "y", "e", "af", "av"}
 )
 _CAPITALIZED_WORD: Final = re.compile(r"[A-Z][a-z]+(?:['-][A-Z]?[a-z]+)*|[A-Z]{2,}")
 _NAME_TITLES: Final = frozenset({"mr", "mrs", "ms", "miss", "dr"})
@@ -574,6 +589,31 @@ _ANSWER_LABELS: Final = (
     ),
     (re.compile(_LABEL_PERSON + r"(?:city|town)"), Kind.CITY),
     (re.compile(_LABEL_PERSON + r"(?:zip|zip code|postal code|postcode)"), Kind.ZIP),
+    # The same questions in other languages (German, Dutch, French, Spanish,
+    # Portuguese, Italian, Indonesian, Nordic).
+    (
+        re.compile(
+            r"(?:vor|nach|familien|geburts|mädchen|patienten)name|(?:voor|achter|meisjes)naam"
+            r"|prénom|nom de famille|nom de naissance|apellidos?|nombre del paciente"
+            r"|nome (?:completo|do paciente|da mãe)|sobrenome|cognome"
+            r"|nama (?:lengkap|pasien|ibu(?: kandung)?)|fornavn|etternavn|efternavn"
+            r"|förnamn|efternamn"
+        ),
+        Kind.NAME,
+    ),
+    (
+        re.compile(
+            r"telefon(?:nummer)?|handy(?:nummer)?|téléphone|teléfono|celular|telefone"
+            r"|telefoon(?:nummer)?|nomor (?:telepon|hp)|telepon|telefono|tlf"
+        ),
+        Kind.PHONE,
+    ),
+    (
+        re.compile(r"adresse|anschrift|adres|dirección|domicilio|endereço|indirizzo|alamat"),
+        Kind.STREET_ADDRESS,
+    ),
+    (re.compile(r"wohnort|stadt|woonplaats|ville|ciudad|cidade|città|kota|poststed"), Kind.CITY),
+    (re.compile(r"plz|postleitzahl|code postal|código postal|cep|kode pos|postnummer"), Kind.ZIP),
 )
 
 

@@ -2307,14 +2307,39 @@ _TEXT_VALUE_KEYS: Final = frozenset({"valueString", "valueMarkdown"})
 
 @functools.lru_cache(maxsize=1024)  # bounded: the names come from narrative text
 def _reads_as_name(text: str) -> bool:
-    """Two to five capitalized words (after a title), none a resource type."""
+    """Two to five capitalized words (after a title), none a resource type, with
+    lower-case particles between them ("Anke de Vries", "Tom van Duinen"); or, in a
+    script written without spaces, a whole name of two to eight characters
+    ("鳥羽楓子") or two or three words of it."""
     words = text.split()
     if words and words[0].rstrip(".").lower() in _TITLES:
         words = words[1:]
-    return 2 <= len(words) <= 5 and all(
-        word[0].isupper() and _NAME_WORD.fullmatch(word) and not _is_resource_type(word)
-        for word in words
+    if words and all(_CJK_WORD.fullmatch(word) for word in words):
+        return len(words) <= 3 and 2 <= len("".join(words)) <= 8
+    return (
+        2 <= len(words) <= 5
+        and _is_capitalized_name_word(words[0])
+        and _is_capitalized_name_word(words[-1])
+        and all(
+            _is_capitalized_name_word(word) or word.lower() in _NAME_PARTICLE_WORDS
+            for word in words[1:-1]
+        )
     )
+
+
+def _is_capitalized_name_word(word: str) -> bool:
+    return word[0].isupper() and bool(_NAME_WORD.fullmatch(word)) and not _is_resource_type(word)
+
+
+# Lower-case particles inside a name ("de", "van der", "da", "dos", "bin").
+_NAME_PARTICLE_WORDS: Final = frozenset(
+    {"de", "der", "den", "van", "von", "vom", "zu", "da", "das", "do", "dos", "del", "della"}
+    | {"di", "du", "la", "le", "ter", "ten", "te", "bin", "binti", "y", "e", "af", "av"}
+)
+# A word of a script written without spaces: kana, CJK ideographs, Hangul.
+_CJK_WORD: Final = re.compile(
+    "[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff66-\uff9f]+"
+)
 
 
 # Address.text parts (see FHIRScrubber._address_text_parts).
@@ -2361,6 +2386,7 @@ def _labelled_names(text: str) -> tuple[tuple[Role, str], ...]:
     for match in _LABELLED_LINE.finditer(text):
         label = " ".join(match.group("label").split()).casefold().rstrip(" ('s")
         role = _PERSON_LABELS.get(label)
+        field = role is None  # a name field's label ("Last name:", "Vorname:")
         if role is None:
             # A bare "name:" is how generated narratives print any element
             # called name (a plan's, an organization's, a medication's).
@@ -2368,6 +2394,9 @@ def _labelled_names(text: str) -> tuple[tuple[Role, str], ...]:
                 continue
             role = Role.PATIENT
         value = _VALUE_END_LABEL.split(match.group("value"), 1)[0].strip().rstrip(".,")
+        if field and " " not in value and value and _is_capitalized_name_word(value):
+            found.append((role, value))  # one word: the surname or given name it asks for
+            continue
         if value.count(",") == 1:  # "Family, Given"
             family, _, given = value.partition(",")
             if given.strip() and _reads_as_name(f"{given.strip()} {family.strip()}"):
@@ -2387,9 +2416,17 @@ def _leading_name(value: str) -> str:
     words = value.split()
     start = 1 if words and words[0].rstrip(".").lower() in _TITLES else 0
     end = start
-    while end < len(words) and words[end][0].isupper():
+    while end < len(words) and (
+        words[end][0].isupper()
+        or (  # a particle inside the name ("Anke de Vries arrived")
+            end > start
+            and words[end] in _NAME_PARTICLE_WORDS
+            and end + 1 < len(words)
+            and words[end + 1][0].isupper()
+        )
+    ):
         end += 1
-    if end < len(words) and words[end][0].islower() and 2 <= end - start <= 4:
+    if end < len(words) and words[end][0].islower() and 2 <= end - start <= 5:
         lead = " ".join(words[:end]).rstrip(".,")
         if _reads_as_name(lead):
             return lead
@@ -2436,7 +2473,47 @@ _PERSON_LABELS: Final[dict[str, Role]] = {
     "\u6c0f\u540d": Role.PATIENT,
     "\u75c5\u4eba\u59d3\u540d": Role.PATIENT,
     "\u60a3\u8005\u6c0f\u540d": Role.PATIENT,
-}
+    "\u60a3\u8005": Role.PATIENT,  # patient
+    "\u60a3\u8005\u540d": Role.PATIENT,
+    "\u6bcd": Role.RELATIVE,  # mother, father, guardian (ja, zh)
+    "\u7236": Role.RELATIVE,
+    "\u6bcd\u89aa": Role.RELATIVE,
+    "\u7236\u89aa": Role.RELATIVE,
+    "\u4fdd\u8b77\u8005": Role.RELATIVE,
+    # The same labels in other languages: German, Dutch, French, Spanish, Portuguese,
+    # Italian, Indonesian, Norwegian, Danish, Swedish (folded).
+    **dict.fromkeys(
+        (
+            "patientin", "patientenname", "name des patienten", "name der patientin",
+            "patiënt", "naam patiënt", "patiente", "nom du patient", "nom de la patiente",
+            "paciente", "nombre del paciente", "nombre de la paciente", "nome do paciente",
+            "nome da paciente", "paziente", "pasien", "nama pasien", "pasient",
+        ),
+        Role.PATIENT,
+    ),
+    **dict.fromkeys(
+        (
+            "versicherter", "versicherte", "versicherungsnehmer", "verzekerde", "assuré",
+            "assurée", "asegurado", "asegurada", "titular", "segurado", "segurada",
+        ),
+        Role.INSURED,
+    ),
+    **dict.fromkeys(
+        (
+            "mutter", "vater", "eltern", "ehemann", "ehefrau", "ehepartner", "angehörige",
+            "angehöriger", "vormund", "bezugsperson", "notfallkontakt", "moeder", "vader",
+            "echtgenoot", "echtgenote", "contactpersoon", "voogd", "mère", "père", "conjoint",
+            "conjointe", "tuteur", "tutrice", "personne à prévenir", "personne de confiance",
+            "madre", "padre", "esposo", "esposa", "cónyuge", "tutor", "tutora",
+            "contacto de emergencia", "mãe", "pai", "cônjuge", "responsável", "acompanhante",
+            "nome da mãe", "nome do pai", "nombre de la madre", "nombre del padre",
+            "name der mutter", "ibu", "ayah", "suami", "istri", "wali", "nama ibu",
+            "nama ibu kandung", "mor", "far", "pårørende", "nærmeste pårørende",
+            "ektefelle", "ægtefælle", "verge", "værge", "make", "maka", "förmyndare",
+        ),
+        Role.RELATIVE,
+    ),
+}  # fmt: skip
 
 
 def _typed(match: re.Match[str]) -> bool:

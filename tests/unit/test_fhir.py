@@ -2685,6 +2685,72 @@ def test_cjk_names_written_without_spaces_are_replaced(safe_harbor: FHIRScrubber
     assert "\u3055\u3093\u306f\u672c\u65e5\u6765\u9662" in text
 
 
+def test_person_labels_in_other_languages_name_their_value(safe_harbor: FHIRScrubber) -> None:
+    """Notes and forms label people in the language of their country (German,
+    Dutch, Spanish, Portuguese, French, Indonesian, Norwegian, Japanese): only the
+    English labels were read, so those names, a phone and an address on a German or
+    Brazilian form stayed (hold-out round 11: gematik, SISCAN, KBV, JP examples)."""
+    lines = [
+        "Patientin: Waltraud Guenther",
+        "Paciente: Juana Ramirez Lopez",
+        "Moeder: Anke de Vries",
+        "Nome da m\u00e3e: Cleusa Faria",
+        "Pasien: Budi Santoso datang hari ini",
+        "Vorname: Hildegard",
+        "Nachname: Brandtmoor",
+        "P\u00e5r\u00f8rende: Ingrid Solberg",
+        "\u60a3\u8005\u6c0f\u540d\uff1a\u9ce5\u7fbd\u6953\u5b50",
+        "Medikament: Ibuprofen Tabletten",
+    ]
+    communication = {
+        "resourceType": "Communication",
+        "id": "cm-i18n",
+        "status": "completed",
+        "payload": [{"contentString": line} for line in lines],
+    }
+    out = scrub(safe_harbor, communication)
+    written = "\n".join(p["contentString"] for p in out["payload"])
+    for value in ("Waltraud", "Guenther", "Juana", "Ramirez", "Anke", "Vries", "Cleusa", "Faria"):
+        assert value not in written, value
+    for value in (
+        "Budi",
+        "Santoso",
+        "Hildegard",
+        "Brandtmoor",
+        "Ingrid",
+        "Solberg",
+        "\u9ce5\u7fbd",
+    ):
+        assert value not in written, value
+    assert "datang hari ini" in written and "Medikament: Ibuprofen Tabletten" in written
+
+    def item(link: str, text: str, value: str) -> dict[str, Any]:
+        return {"linkId": link, "text": text, "answer": [{"valueString": value}]}
+
+    form = {
+        "resourceType": "QuestionnaireResponse",
+        "id": "qr-i18n",
+        "status": "completed",
+        "item": [
+            item("1", "Nome da m\u00e3e", "Cleusa Faria"),
+            item("2", "Nachname", "Brandtmoor"),
+            item("3", "Telefon", "0172 8611693"),
+            item("4", "Anschrift", "Musterweg 12"),
+            item("5", "Wohnort", "Darmstadt"),
+            item("6", "Postleitzahl", "64283"),
+            item("7", "Nombre del paciente", "Juana Ramirez"),
+            item("8", "Correo electr\u00f3nico", "juana@example.org"),
+            item("9", "Medikament", "Ibuprofen"),
+        ],
+    }
+    out = scrub(safe_harbor, form)
+    answers = [i.get("answer", [{}])[0].get("valueString") for i in out["item"]]
+    for value in ("Cleusa Faria", "Brandtmoor", "0172 8611693", "Musterweg 12", "Darmstadt"):
+        assert value not in answers, value
+    assert "64283" not in answers and "Juana Ramirez" not in answers
+    assert "juana@example.org" not in answers and answers[-1] == "Ibuprofen"
+
+
 def test_dicom_series_and_instance_uids_are_pseudonymized_as_uids(
     safe_harbor: FHIRScrubber,
 ) -> None:

@@ -704,3 +704,47 @@ def test_cjk_names_are_found_without_spaces_around_them() -> None:
     assert verifier.findings(source, leaked, "fhir") == {"name": 1}
     clean = orjson.dumps({"resourceType": "Basic", "note": "\u672c\u65e5\u6765\u9662"})
     assert verifier.findings(source, clean, "fhir") == {}
+
+
+def test_person_labels_in_other_languages_are_searched() -> None:
+    # "Patientin:", "Paciente:", "Moeder:", "氏名" with a full-width colon label a person as "Patient:" does;
+    # a form question in those languages asks for a name, phone or address.
+    verifier = Verifier(load_policy("safe-harbor"))
+    source = orjson.dumps(
+        {
+            "resourceType": "Bundle",
+            "entry": [
+                {
+                    "resource": {
+                        "resourceType": "Communication",
+                        "payload": [
+                            {"contentString": "Patientin: Waltraud Guenther"},
+                            {"contentString": "Moeder: Anke de Vries"},
+                            {"contentString": "\u6c0f\u540d\uff1a\u9ce5\u7fbd\u6953\u5b50"},
+                        ],
+                    }
+                },
+                {
+                    "resource": {
+                        "resourceType": "QuestionnaireResponse",
+                        "item": [
+                            {
+                                "linkId": "1",
+                                "text": "Nachname",
+                                "answer": [{"valueString": "Brandtmoor"}],
+                            },
+                            {
+                                "linkId": "2",
+                                "text": "Telefon",
+                                "answer": [{"valueString": "0172 8611693"}],
+                            },
+                        ],
+                    }
+                },
+            ],
+        }
+    )
+    for leaked in ("Guenther", "Vries", "\u9ce5\u7fbd\u6953\u5b50", "Brandtmoor", "0172 8611693"):
+        output = orjson.dumps({"resourceType": "Basic", "note": leaked})
+        assert set(verifier.findings(source, output, "fhir")) <= {"name", "phone"}, leaked
+        assert verifier.findings(source, output, "fhir"), leaked
