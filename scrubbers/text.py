@@ -125,7 +125,29 @@ def phone_spellings(value: str) -> list[str]:
         spellings += [digits, f"{digits[:3]}-{digits[3:]}"]
     elif len(digits) >= 4:
         spellings.append(digits)
+        if value.lstrip().startswith("+") and len(digits) >= 10:
+            # The national forms of an international number: its country code (one
+            # to three digits) for the trunk 0 ("+31612345600", "0612345600").
+            spellings += [f"0{digits[cut:]}" for cut in (1, 2, 3)]
     return spellings
+
+
+def phone_digit_forms(value: str) -> tuple[str, ...]:
+    """A phone's digits as notes group them any way (TextScrubber._separated_ids):
+    its national significant number (without a trunk 0, "1728611693" of "0172 8611693"),
+    and for an international number each number after a country code of one to three
+    digits ("612345600" of "+31612345600"). Numbers of fewer than eight digits are none."""
+    if not _PHONE_TEXT.fullmatch(value.strip()):
+        return ()
+    digits = _NOT_DIGIT.sub("", value)
+    if value.lstrip().startswith("00"):
+        digits, international = digits[2:], True
+    else:
+        international = value.lstrip().startswith("+")
+    forms = {digits.lstrip("0")}
+    if international:
+        forms.update(digits[cut:].lstrip("0") for cut in (1, 2, 3))
+    return tuple(form for form in forms if len(form) >= MIN_SEPARATED_ID_DIGITS)
 
 
 # Parts of compound names too common as words to search for on their own:
@@ -647,6 +669,8 @@ MIN_SEPARATED_ID_DIGITS: Final = 8
 MAX_SEPARATED_ID_DIGITS: Final = 20
 _DIGIT_ID_KINDS: Final = frozenset({*_IDENTIFIER_KINDS, Kind.SSN})
 _DIGITS_AND_SEPARATORS: Final = re.compile(r"\d[\d\s./-]*")
+# A phone number as written: digits, separators, a leading "+" and parentheses.
+_PHONE_TEXT: Final = re.compile(r"\+?[\d\s./()-]+")
 _NOT_DIGIT: Final = re.compile(r"\D")
 _DIGITS: Final = re.compile(r"\d+")
 # Two or more digit groups joined by single separators, not inside a word or number.
@@ -828,6 +852,10 @@ class TextScrubber:
         if kind in _DIGIT_ID_KINDS and _DIGITS_AND_SEPARATORS.fullmatch(value):
             digits = _NOT_DIGIT.sub("", value).lstrip("0")
             if len(digits) >= MIN_SEPARATED_ID_DIGITS:
+                self._digit_ids.setdefault(digits, replacement)
+        elif kind is Kind.PHONE or kind is Kind.FAX:
+            # Grouped as the country groups it, with its trunk 0 or country code.
+            for digits in phone_digit_forms(value):
                 self._digit_ids.setdefault(digits, replacement)
         if kind in STRUCTURAL_KINDS and len(value) >= MIN_SWEEP_LENGTH:
             self._remember(value.casefold(), replacement)
@@ -1085,9 +1113,14 @@ class TextScrubber:
         matchable = text if text.isascii() else text.translate(_DASH_TABLE)
         spans = self._context_spans(matchable)
         if self._digit_ids and len(matchable) > MIN_SEPARATED_ID_DIGITS:
-            first = _DIGIT_GROUPS.search(matchable)  # in C: most texts have no such run
+            # Digits glued to CJK text ("電話03-1234-5678") are not inside a word:
+            # those characters read as spaces (one for one, offsets kept).
+            digit_text = matchable
+            if not matchable.isascii() and _CJK.search(matchable):
+                digit_text = _CJK.sub(" ", matchable)
+            first = _DIGIT_GROUPS.search(digit_text)  # in C: most texts have no such run
             if first is not None:
-                spans.extend(self._separated_ids(matchable, first.start()))
+                spans.extend(self._separated_ids(digit_text, first.start()))
         spans.extend(self._detected(matchable))
         result = _rebuild(text, spans) if spans else text
         memo[text] = result

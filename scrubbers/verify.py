@@ -911,6 +911,7 @@ class Verifier:
             text += "\n" + _RTF_CONTROL.sub("", rtf.read_escapes(text))
         folded = text.casefold()
         phones: set[str] = set()
+        nationals: set[str] = set()  # phones' national significant numbers
         # Each value is one substring search of the whole output: with many values
         # (a searchset of hundreds of patients, a CDA naming thousands), the
         # output's words are collected once and a value whose longest word is not
@@ -940,24 +941,29 @@ class Verifier:
                 if longest and longest not in words:
                     if kind is Kind.PHONE:
                         phones.update(_phone_digits(value))
+                        nationals.update(_phone_national_forms(value))
                     continue
             if _occurs(term, folded):
                 if document is None or not _only_as_structure(value, text, document):
                     found[kind.value] += 1
             elif kind is Kind.PHONE:
                 phones.update(_phone_digits(value))
+                nationals.update(_phone_national_forms(value))
         if (
-            phones
+            (phones or nationals)
             and Kind.PHONE.value not in found
             and (
-                any(digits[-4:] in folded for digits in phones)  # most spellings have them
+                any(digits[-4:] in folded for digits in phones | nationals)  # most have them
                 or _SPACED_DIGITS.search(folded) is not None  # "6 1 7 5 5 5 0 1 4 2"
             )
         ):
             # Phones in any spelling ("617 5550142", "(617)-555-0142"): the text with
-            # the separators between digit groups removed, searched for the digits.
+            # the separators between digit groups removed, searched for the digits;
+            # other countries' numbers after their trunk 0 or a country code.
             joined = _DIGIT_GAP.sub("", folded)
-            if any(_occurs(digits, joined) for digits in phones):
+            if any(_occurs(digits, joined) for digits in phones) or any(
+                _national_phone_in(digits, joined) for digits in nationals
+            ):
                 found[Kind.PHONE.value] += 1
         if names and Kind.NAME.value not in found and _named_id_left(ids, names, folded):
             found[Kind.NAME.value] += 1
@@ -1024,6 +1030,47 @@ def _keys(document: Any) -> set[str]:
         elif isinstance(item, list):
             stack.extend(item)
     return found
+
+
+_PHONE_TEXT: Final = re.compile(r"\+?[\d\s./()-]+")
+# What may stand before a phone's national significant number: its trunk 0, or a
+# country code after "+" or "00".
+_PHONE_HEAD: Final = re.compile(r"(?:\+\d{1,3}|00\d{1,3}|0)?$")
+
+
+def _phone_national_forms(value: str) -> set[str]:
+    """A phone's national significant number (no trunk 0), and for an international
+    one each number after a country code of one to three digits; eight digits or more."""
+    text = value.strip()
+    if not _PHONE_TEXT.fullmatch(text):
+        return set()
+    digits = "".join(c for c in text if c.isdigit())
+    international = text.startswith(("+", "00"))
+    if text.startswith("00"):
+        digits = digits[2:]
+    forms = {digits.lstrip("0")}
+    if international:
+        forms.update(digits[cut:].lstrip("0") for cut in (1, 2, 3))
+    return {form for form in forms if len(form) >= 8}
+
+
+def _national_phone_in(number: str, joined: str) -> bool:
+    """Whether ``joined`` (separators between digits removed) holds ``number`` as a
+    phone: alone, after a trunk 0 or after a country code, not inside a longer number
+    or word (CJK text around it is no word)."""
+    start = joined.find(number)
+    while start >= 0:
+        end = start + len(number)
+        after = joined[end] if end < len(joined) else " "
+        if not after.isalnum() or _CJK.match(after):
+            window = joined[max(0, start - 7) : start]
+            head = _PHONE_HEAD.search(window)
+            at = start - (len(window) - head.start()) if head else start
+            before = joined[at - 1] if at > 0 else " "
+            if not before.isalnum() or _CJK.match(before):
+                return True
+        start = joined.find(number, start + 1)
+    return False
 
 
 def _phone_digits(value: str) -> list[str]:

@@ -180,6 +180,29 @@ def test_cjk_names_are_found_without_spaces_around_them(
     )
 
 
+@pytest.mark.parametrize(
+    ("phone", "written"),
+    [
+        ("+31612345600", "06 1234 5600"),  # a national mobile form of an international number
+        ("+31612345600", "0612345600"),
+        ("+31612345600", "+31 6 1234 5600"),
+        ("0172 8611693", "+49 172 8611693"),  # the international form of a national number
+        ("0172 8611693", "0172/8611693"),
+        ("0312345678", "03-1234-5678"),
+        ("0312345678", "\u96fb\u821903-1234-5678"),  # glued to Japanese text
+    ],
+)
+def test_international_phones_are_found_in_their_other_spellings(
+    make_scrubber: Callable[..., Scrubber], phone: str, written: str
+) -> None:
+    # Phone spellings were NANP's; other countries' numbers are written with their
+    # trunk 0 or their country code, grouped as the country groups them.
+    context = make_scrubber().message([PatientIdentifier("TST0101", "MR", "GH")])
+    context.text.add(Kind.PHONE, phone, Removal.VALUE)
+    digits = "".join(c for c in written if c.isdigit())
+    assert digits[-4:] not in context.scrub_text(f"wrote {written} today"), written
+
+
 @pytest.fixture
 def compound(make_scrubber: Callable[..., Scrubber]) -> MessageContext:
     context = make_scrubber().message([PatientIdentifier("TST0077", "MR", "GH")])

@@ -748,3 +748,21 @@ def test_person_labels_in_other_languages_are_searched() -> None:
         output = orjson.dumps({"resourceType": "Basic", "note": leaked})
         assert set(verifier.findings(source, output, "fhir")) <= {"name", "phone"}, leaked
         assert verifier.findings(source, output, "fhir"), leaked
+
+
+def test_international_phones_are_found_in_their_other_spellings() -> None:
+    # A phone with a country code written nationally (trunk 0) and a national one
+    # written with a country code; other numbers ending alike are not it.
+    verifier = Verifier(load_policy("safe-harbor"))
+    for stored, written in (
+        ("+31612345600", "06 1234 5600"),
+        ("0172 8611693", "+49 172 8611693"),
+        ("0312345678", "\u96fb\u821903-1234-5678"),
+    ):
+        source = orjson.dumps(
+            {"resourceType": "Patient", "telecom": [{"system": "phone", "value": stored}]}
+        )
+        leaked = orjson.dumps({"resourceType": "Basic", "note": f"wrote {written}"})
+        assert verifier.findings(source, leaked, "fhir") == {"phone": 1}, written
+        other = orjson.dumps({"resourceType": "Basic", "note": "lot 98612345600"})
+        assert verifier.findings(source, other, "fhir") == {}, stored
