@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from typing import Any, Final
 
 from scrubbers.kinds import Kind
@@ -89,56 +90,56 @@ _ENGLISH_LABELS: Final[tuple[tuple[re.Pattern[str], Kind], ...]] = (
 OTHER_LANGUAGE_LABELS: Final[tuple[tuple[re.Pattern[str], Kind], ...]] = (
     (
         re.compile(
-            r"(?:vor|nach|familien|geburts|ruf|mädchen|patienten)name"
+            r"(?:vor|nach|familien|geburts|ruf|madchen|maedchen|patienten)name"
             r"|name (?:des patienten|der patientin|der mutter|des vaters)"
-            r"|(?:geburts|mädchen)name der mutter"
-            r"|(?:voor|achter|meisjes|roep|geslachts)naam(?: (?:moeder|vader|patiënt))?"
-            r"|naam (?:van de )?(?:patiënt|patient|moeder|vader)"
-            r"|prénoms?|nom (?:de famille|de naissance|d'usage|de jeune fille|du patient"
-            r"|de la patiente|de la mère|du père)"
+            r"|(?:geburts|madchen|maedchen)name der mutter"
+            r"|(?:voor|achter|meisjes|roep|geslachts)naam(?: (?:moeder|vader|patient))?"
+            r"|naam (?:van de )?(?:patient|moeder|vader)"
+            r"|prenoms?|nom (?:de famille|de naissance|d'usage|de jeune fille|du patient"
+            r"|de la patiente|de la mere|du pere)"
             r"|nombres?(?: completo| del paciente| de la paciente| de la madre| del padre)?"
             r"|(?:primer |segundo )?apellidos?"
-            r"|nome(?: completo| social| do paciente| da paciente| da mãe| do pai)"
+            r"|nome(?: completo| social| do paciente| da paciente| (?:da )?mae| (?:do )?pai)"
             r"|sobrenomes?|cognome|nome del paziente"
             r"|nama(?: lengkap| pasien| ibu(?: kandung)?| ayah)"
-            r"|fornavn|etternavn|efternavn|mellomnavn|mellemnavn|förnamn|efternamn|navn|namn"
+            r"|fornavn|etternavn|efternavn|mellomnavn|mellemnavn|fornamn|efternamn|navn|namn"
             r"|nome|nama|naam|nom"
         ),
         Kind.NAME,
     ),
     (
         re.compile(
-            r"(?:telefon|handy|mobiltelefon|mobil)(?:nummer|nr)?|téléphone(?: portable)?"
-            r"|numéro de téléphone|teléfono(?: móvil| celular)?|celular|telefone(?: celular)?"
-            r"|telemóvel|telefoon(?:nummer)?|mobiel(?: nummer)?|nomor (?:telepon|hp|ponsel)"
+            r"(?:telefon|handy|mobiltelefon|mobil)(?:nummer|nr)?|telephone(?: portable)?"
+            r"|numero de telephone|telefono(?: movil| celular)?|celular|telefone(?: celular)?"
+            r"|telemovel|telefoon(?:nummer)?|mobiel(?: nummer)?|nomor (?:telepon|hp|ponsel)"
             r"|telepon|telefono(?: cellulare)?|cellulare|tlf|mobilnummer"
         ),
         Kind.PHONE,
     ),
     (
         re.compile(
-            r"e-?mail-?adresse|adresse e-?mail|courriel|correo(?: electrónico)?"
-            r"|endereço de e-?mail|e-?post(?:adresse)?|alamat e-?mail"
+            r"e-?mail-?adresse|adresse e-?mail|courriel|correo(?: electronico)?"
+            r"|endereco de e-?mail|e-?post(?:adresse)?|alamat e-?mail"
         ),
         Kind.EMAIL,
     ),
     (
         re.compile(
             r"adresse|anschrift|wohnadresse|stra(?:ß|ss)e(?: und hausnummer)?|adres|straat"
-            r"|adresse postale|dirección|domicilio|endereço|logradouro|indirizzo|alamat"
+            r"|adresse postale|direccion|domicilio|endereco|logradouro|indirizzo|alamat"
             r"|gateadresse|bopælsadresse"
         ),
         Kind.STREET_ADDRESS,
     ),
     (
         re.compile(
-            r"wohnort|stadt|woonplaats|ville|ciudad|localidad|cidade|município|città"
+            r"wohnort|stadt|woonplaats|ville|ciudad|localidad|cidade|municipio|citta"
             r"|kota|poststed|postort"
         ),
         Kind.CITY,
     ),
     (
-        re.compile(r"plz|postleitzahl|code postal|código postal|cep|kode pos|postnummer"),
+        re.compile(r"plz|postleitzahl|code postal|codigo postal|cep|kode pos|postnummer"),
         Kind.ZIP,
     ),
 )
@@ -146,6 +147,14 @@ ANSWER_LABELS: Final = _ENGLISH_LABELS + OTHER_LANGUAGE_LABELS
 
 
 _LABEL_PARENS: Final = str.maketrans("()", "  ")
+
+
+def unaccented(text: str) -> str:
+    """``text`` without its accents ("endereço" -> "endereco", "Mãe" -> "Mae"): forms
+    and linkIds write a label with them or without."""
+    if text.isascii():
+        return text
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
 # A label that is only "Name" names a person on a form, but in a lab or pharmacy
@@ -160,7 +169,7 @@ def answer_kind(label: Any, bare_names: bool = True) -> Kind | None:
     those). ``bare_names=False`` does not read a label that is only "Name" as a name."""
     if not isinstance(label, str) or len(label) > 80:
         return None
-    text = label.casefold().translate(_LABEL_PARENS)
+    text = unaccented(label.casefold().translate(_LABEL_PARENS))
     text = " ".join(text.split()).rstrip("?:*.# ").replace("\u2019", "'")
     if not bare_names and text in _BARE_LABELS:
         return None

@@ -25,6 +25,7 @@ import decimal
 import html
 import json
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from itertools import takewhile
@@ -492,7 +493,8 @@ _LABELLED_PERSON: Final = re.compile(
     # Norwegian, Danish, Swedish, Japanese and Chinese
     r"|patientin|patientenname|mutter|vater|ehemann|ehefrau|angehöriger?|vormund"
     r"|patiënt|moeder|vader|patiente|mère|père|paciente|madre|padre|esposo|esposa"
-    r"|mãe|pai|nome da mãe|nome do paciente|nombre del paciente|paziente|pasien"
+    r"|mãe|mae|pai|nome da mãe|nome da mae|nome do paciente|nombre del paciente|paziente"
+    r"|pasien|mere|pere|angehoriger?|parorende"
     r"|nama pasien|nama ibu|pasient|pårørende|患者|患者氏名|患者名|氏名|姓名|病人姓名|母|父)"
     r"[ \t]*[:\uff1a][ \t]*([^\n(\[;:\uff1a\uff08]{2,100})"
 )
@@ -558,6 +560,10 @@ def _answer_label_kind(label: Any) -> Kind | None:
     if not isinstance(label, str) or len(label) > 80:
         return None
     text = " ".join(label.casefold().split()).rstrip("?:*.# ").replace("\u2019", "'")
+    if not text.isascii():  # "endereço" and "endereco", "Mãe" and "Mae" alike
+        text = "".join(
+            c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)
+        )
     return next((kind for pattern, kind in _ANSWER_LABELS if pattern.fullmatch(text)), None)
 
 
@@ -593,27 +599,27 @@ _ANSWER_LABELS: Final = (
     # Portuguese, Italian, Indonesian, Nordic).
     (
         re.compile(
-            r"(?:vor|nach|familien|geburts|mädchen|patienten)name|(?:voor|achter|meisjes)naam"
-            r"|prénom|nom de famille|nom de naissance|apellidos?|nombre del paciente"
-            r"|nome (?:completo|do paciente|da mãe)|sobrenome|cognome"
+            r"(?:vor|nach|familien|geburts|madchen|patienten)name|(?:voor|achter|meisjes)naam"
+            r"|prenom|nom de famille|nom de naissance|apellidos?|nombre del paciente"
+            r"|nome (?:completo|do paciente|(?:da )?mae)|sobrenome|cognome"
             r"|nama (?:lengkap|pasien|ibu(?: kandung)?)|fornavn|etternavn|efternavn"
-            r"|förnamn|efternamn"
+            r"|fornamn|efternamn"
         ),
         Kind.NAME,
     ),
     (
         re.compile(
-            r"telefon(?:nummer)?|handy(?:nummer)?|téléphone|teléfono|celular|telefone"
+            r"telefon(?:nummer)?|handy(?:nummer)?|telephone|telefono|celular|telefone"
             r"|telefoon(?:nummer)?|nomor (?:telepon|hp)|telepon|telefono|tlf"
         ),
         Kind.PHONE,
     ),
     (
-        re.compile(r"adresse|anschrift|adres|dirección|domicilio|endereço|indirizzo|alamat"),
+        re.compile(r"adresse|anschrift|adres|direccion|domicilio|endereco|indirizzo|alamat"),
         Kind.STREET_ADDRESS,
     ),
-    (re.compile(r"wohnort|stadt|woonplaats|ville|ciudad|cidade|città|kota|poststed"), Kind.CITY),
-    (re.compile(r"plz|postleitzahl|code postal|código postal|cep|kode pos|postnummer"), Kind.ZIP),
+    (re.compile(r"wohnort|stadt|woonplaats|ville|ciudad|cidade|citta|kota|poststed"), Kind.CITY),
+    (re.compile(r"plz|postleitzahl|code postal|codigo postal|cep|kode pos|postnummer"), Kind.ZIP),
 )
 
 

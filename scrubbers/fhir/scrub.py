@@ -67,7 +67,7 @@ from scrubbers.identity import (
     IdentityUnresolvedError,
 )
 from scrubbers.kinds import DATE_KINDS, Kind, Role
-from scrubbers.labels import answer_kind
+from scrubbers.labels import answer_kind, unaccented
 from scrubbers.methods import Removal
 from scrubbers.report import UNEXPECTED_SHAPE_ERRORS, ScrubReport, internal_error
 from scrubbers.target import Target
@@ -2124,7 +2124,7 @@ def _key_words(key: str) -> str:
 def _person_label(label: str) -> bool:
     """Whether a question's label names a person ("Mother", "Emergency contact:")."""
     text = " ".join(label.casefold().split()).rstrip("?:*.# ").rstrip(" ('s")
-    return len(text) <= 40 and text in _PERSON_LABELS
+    return len(text) <= 40 and unaccented(text) in _PERSON_LABELS
 
 
 # Labels that name a phone number by a word answer_kind does not read as one
@@ -2385,7 +2385,7 @@ def _labelled_names(text: str) -> tuple[tuple[Role, str], ...]:
     found: list[tuple[Role, str]] = []
     for match in _LABELLED_LINE.finditer(text):
         label = " ".join(match.group("label").split()).casefold().rstrip(" ('s")
-        role = _PERSON_LABELS.get(label)
+        role = _PERSON_LABELS.get(unaccented(label))
         field = role is None  # a name field's label ("Last name:", "Vorname:")
         if role is None:
             # A bare "name:" is how generated narratives print any element
@@ -2446,6 +2446,8 @@ _LABELLED_LINE: Final = re.compile(
 )
 # Labels that name a person (their value, when it reads as a name, is a name).
 _PERSON_LABELS: Final[dict[str, Role]] = {
+    unaccented(label): role  # looked up without accents: "mae" as "mãe"
+    for label, role in {
     "patient": Role.PATIENT,
     "patient name": Role.PATIENT,
     "pt": Role.PATIENT,
@@ -2513,6 +2515,7 @@ _PERSON_LABELS: Final[dict[str, Role]] = {
         ),
         Role.RELATIVE,
     ),
+}.items()
 }  # fmt: skip
 
 

@@ -2751,6 +2751,30 @@ def test_person_labels_in_other_languages_name_their_value(safe_harbor: FHIRScru
     assert "juana@example.org" not in answers and answers[-1] == "Ibuprofen"
 
 
+def test_form_labels_are_read_with_or_without_accents(safe_harbor: FHIRScrubber) -> None:
+    """Form apps send linkIds without accents ("nomeMae", "endereco") and people
+    type labels without them ("Mae:"): a label reads the same either way."""
+    form = {
+        "resourceType": "QuestionnaireResponse",
+        "id": "qr-pt",
+        "status": "completed",
+        "item": [
+            {"linkId": "nomeMae", "answer": [{"valueString": "Cleusa Faria"}]},
+            {"linkId": "telefone", "answer": [{"valueString": "62 99876 5432"}]},
+            {"linkId": "endereco", "answer": [{"valueString": "Rua das Flores 12"}]},
+            {"linkId": "dataColeta", "answer": [{"valueString": "ontem"}]},
+        ],
+        "extension": [
+            {"url": "http://example.org/nota", "valueString": "Mae: Cleusa Faria esteve presente"}
+        ],
+    }
+    out = scrub(safe_harbor, form)
+    text = orjson.dumps(out).decode()
+    for value in ("Cleusa", "Faria", "99876", "Flores"):
+        assert value not in text, value
+    assert "ontem" in text and "esteve presente" in text
+
+
 def test_dicom_series_and_instance_uids_are_pseudonymized_as_uids(
     safe_harbor: FHIRScrubber,
 ) -> None:

@@ -766,3 +766,23 @@ def test_international_phones_are_found_in_their_other_spellings() -> None:
         assert verifier.findings(source, leaked, "fhir") == {"phone": 1}, written
         other = orjson.dumps({"resourceType": "Basic", "note": "lot 98612345600"})
         assert verifier.findings(source, other, "fhir") == {}, stored
+
+
+def test_form_labels_are_read_with_or_without_accents() -> None:
+    verifier = Verifier(load_policy("safe-harbor"))
+    source = orjson.dumps(
+        {
+            "resourceType": "QuestionnaireResponse",
+            "item": [
+                {"linkId": "nomeMae", "answer": [{"valueString": "Cleusa Faria"}]},
+                {
+                    "linkId": "x1",
+                    "text": "Endereço",
+                    "answer": [{"valueString": "Rua das Flores 12"}],
+                },
+            ],
+        }
+    )
+    for leaked in ("Faria", "Rua das Flores 12"):
+        output = orjson.dumps({"resourceType": "Basic", "note": leaked})
+        assert verifier.findings(source, output, "fhir"), leaked
