@@ -241,8 +241,14 @@ def _z_segment_names(
                     yield Kind.NAME, comps[1].split(ss)[0]
 
 
-def _fhir_values(document: Any, ids: list[str] | None = None) -> Iterator[tuple[Kind, str]]:
-    """The PHI values of a FHIR input; its resources' ids are added to ``ids``."""
+def _fhir_values(
+    document: Any,
+    ids: list[str] | None = None,
+    postcodes: list[tuple[str, tuple[str, ...]]] | None = None,
+) -> Iterator[tuple[Kind, str]]:
+    """The PHI values of a FHIR input; its resources' ids are added to ``ids``, and
+    its people's postcodes too short to search alone, with their address's city,
+    state and last line, to ``postcodes``."""
     stack = [document]
     names: set[str] = set()  # keys already seen shaped like element names
     while stack:
@@ -276,6 +282,8 @@ def _fhir_values(document: Any, ids: list[str] | None = None) -> Iterator[tuple[
                 if isinstance(address, dict)
             }
             yield from _person_values(item, states, False)
+            if postcodes is not None:
+                postcodes.extend(_short_postcodes(item, contacts))
             for identifier in item.get("identifier", []) or []:
                 if isinstance(identifier, dict):
                     yield Kind.MRN, str(identifier.get("value", ""))
@@ -389,6 +397,40 @@ _RECORD_TYPES: Final = frozenset(
 )
 # One word and no digit: a fragment of an address line.
 _FRAGMENT_LINE: Final = re.compile(r"\s*[^\W\d]+\s*")
+
+
+def _short_postcodes(
+    person: dict[str, Any], contacts: list[dict[str, Any]]
+) -> Iterator[tuple[str, tuple[str, ...]]]:
+    """A person's (or contact's) postcodes of three or four digits (CH, DK, NO, AU),
+    with the city, state and last line of their address."""
+    for holder in (person, *contacts):
+        for address in _as_list(holder.get("address")):
+            if not isinstance(address, dict):
+                continue
+            code = address.get("postalCode")
+            if isinstance(code, str) and code.isdigit() and 3 <= len(code) <= 4:
+                lines = address.get("line")
+                last = lines[-1] if isinstance(lines, list) and lines else ""
+                near = (address.get("city"), address.get("state"), last)
+                yield (
+                    code,
+                    tuple(n.strip().casefold() for n in near if isinstance(n, str) and n.strip()),
+                )
+
+
+# The placeholders a scrubber writes for an address's parts, folded.
+_ADDRESS_PLACEHOLDER: Final = r"\[(?:city|address|zip|state|county)\]"
+
+
+def _postcode_by_address(code: str, near: tuple[str, ...], folded: str) -> bool:
+    """Whether a short postcode stands next to its address's city, state or street
+    (or their placeholders) in the output: "[city] 8001", "8012 bodø", "vic 3550"."""
+    if code not in folded:
+        return False
+    parts = "|".join([_ADDRESS_PLACEHOLDER, *(re.escape(part) for part in near)])
+    pattern = rf"(?:{parts})[ ,(]{{1,3}}{code}(?![\w])|(?<![\w]){code}[ ,]{{1,2}}(?:{parts})"
+    return re.search(pattern, folded) is not None
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -877,6 +919,7 @@ class Verifier:
         found: Counter[str] = Counter()
         document: Any = None
         ids: list[str] = []  # the FHIR input's resource ids
+        postcodes: list[tuple[str, tuple[str, ...]]] = []  # short ones, with neighbors
         names: set[str] = set()  # the words of the names it holds
         if fmt == "hl7v2":
             text = output.decode("utf-8", "replace")
@@ -896,7 +939,7 @@ class Verifier:
         else:
             try:
                 document, inexact = _exact_json(source)
-                values = _fhir_values(document, ids)
+                values = _fhir_values(document, ids, postcodes)
             except orjson.JSONDecodeError:
                 values, inexact = iter(()), False
             text = _fhir_text(output, inexact)
@@ -973,6 +1016,13 @@ class Verifier:
                 found[Kind.PHONE.value] += 1
         if names and Kind.NAME.value not in found and _named_id_left(ids, names, folded):
             found[Kind.NAME.value] += 1
+        if (
+            postcodes
+            and Kind.ZIP in self._checked
+            and Kind.ZIP.value not in found
+            and any(_postcode_by_address(code, near, folded) for code, near in postcodes)
+        ):
+            found[Kind.ZIP.value] += 1
         if Kind.SSN in self._checked and _SSN_TAIL.search(text) and _SSN.search(text):
             found[Kind.SSN.value] += 1
         if Kind.EMAIL in self._checked and "@" in text and _EMAIL.search(text):

@@ -71,7 +71,7 @@ from scrubbers.labels import answer_kind, unaccented
 from scrubbers.methods import Removal
 from scrubbers.report import UNEXPECTED_SHAPE_ERRORS, ScrubReport, internal_error
 from scrubbers.target import Target
-from scrubbers.text import as_text
+from scrubbers.text import as_text, placeholder
 
 FORMAT: Final = "fhir"
 PATIENT_MEMORY: Final = 100_000
@@ -1044,6 +1044,8 @@ class FHIRScrubber:
         if isinstance(address.get("line"), str):
             address["line"] = [address["line"]]  # invalid but seen: one line
         written = address.get("line")
+        before = {key: address.get(key) for key in ("postalCode", "city", "state")}
+        last_line = written[-1] if isinstance(written, list) and written else None
         if isinstance(written, list) and not isinstance(address.get("city"), str):
             # No city, the postal code and town on a line of their own or after a
             # comma ("37910 Marrowvale", as Nordic and continental addresses are written).
@@ -1072,6 +1074,7 @@ class FHIRScrubber:
                     key,
                     self._apply(address[key], kind, role, f"{path}.{key}", "Address", walk),
                 )
+        self._short_postcode(before, last_line, address, walk)
         # Address parts in extensions (ADXP street name and house number on a line,
         # a coded commune or municipality on the address) go where their part goes:
         # strings as the part (a street on the address itself), codes as a county.
@@ -1082,6 +1085,39 @@ class FHIRScrubber:
             for holder in element_holders(address, f"_{key}"):
                 self._part_extensions(holder, kind, kind, role, f"{path}.extension", walk)
         return address
+
+    @staticmethod
+    def _short_postcode(
+        before: dict[str, Any], last_line: Any, address: dict[str, Any], walk: _Walk
+    ) -> None:
+        """A postcode of three or four digits (CH, DK, NO, AU...) is too short to search
+        alone in notes (doses, counts); next to the city, state or (without a city) last
+        street line it belongs to, as narratives render an address ("Zürich 8001", "8012
+        Bodø", "VIC 3550", "Hovedgaden 4 3400"), it is taught to the free text with them."""
+        postcode = before["postalCode"]
+        if not (isinstance(postcode, str) and postcode.isdigit() and 3 <= len(postcode) <= 4):
+            return
+        if address.get("postalCode") == postcode:
+            return  # kept by the policy
+        text = walk.ctx.text
+        zip_text = as_text(address.get("postalCode") or Removal.VALUE, Kind.ZIP)
+        for key, kind in (("city", Kind.CITY), ("state", Kind.STATE), ("line", None)):
+            part = last_line if kind is None else before[key]
+            if not isinstance(part, str) or not part.strip():
+                continue
+            if kind is None and isinstance(before["city"], str):
+                continue  # the street before the postcode only when no city follows it
+            part = part.strip()
+            new = text.known(part) or (
+                part if kind is Kind.STATE else placeholder(kind or Kind.STREET_ADDRESS)
+            )
+            forms = [(f"{part} {postcode}", f"{new} {zip_text}")]
+            forms.append((f"{part}, {postcode}", f"{new}, {zip_text}"))
+            if kind is Kind.CITY:
+                forms.append((f"{postcode} {part}", f"{zip_text} {new}"))
+                forms.append((f"{part} ({postcode})", f"{new} ({zip_text})"))
+            for value, replacement in forms:
+                text.add(Kind.ZIP, value, replacement)
 
     def _address_text_parts(self, text: str, role: Role, path: str, walk: _Walk) -> None:
         """An address written only as text (``42 Lantern Row, Brookvale, MA 02139``):

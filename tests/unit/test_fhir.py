@@ -2775,6 +2775,50 @@ def test_form_labels_are_read_with_or_without_accents(safe_harbor: FHIRScrubber)
     assert "ontem" in text and "esteve presente" in text
 
 
+@pytest.mark.parametrize(
+    ("address", "written"),
+    [
+        (
+            {"line": ["Kornweg 12"], "city": "Brookvale", "postalCode": "8001"},
+            "Kornweg 12 Brookvale 8001 CH",
+        ),
+        (
+            {"line": ["Kornweg 12"], "city": "Brookvale", "postalCode": "8012"},
+            "Kornweg 12, 8012 Brookvale",
+        ),
+        (
+            {"line": ["Kornweg 12"], "city": "Brookvale", "postalCode": "8012"},
+            "bor i Brookvale (8012)",
+        ),
+        ({"line": ["Kornweg 12"], "postalCode": "3400"}, "Contact: Kornweg 12 3400"),
+        (
+            {"line": ["12 Lantern Row"], "city": "Brookvale", "state": "VIC", "postalCode": "3550"},
+            "12 Lantern Row, Brookvale VIC 3550",
+        ),
+    ],
+)
+def test_a_short_postcode_is_replaced_next_to_its_address(
+    safe_harbor: FHIRScrubber, address: dict[str, Any], written: str
+) -> None:
+    """Postcodes of four digits (CH, DK, NO, AU...) are not searched alone in text
+    (they would match doses and counts); written next to the city, state or street
+    they belong to, as IG narratives render an address, they stayed (hold-out round
+    11). Other numbers of the note stay."""
+    patient = {
+        "resourceType": "Patient",
+        "id": "p-short-zip",
+        "address": [address],
+        "text": {
+            "status": "generated",
+            "div": f'<div xmlns="http://www.w3.org/1999/xhtml"><p>{written}</p><p>dose 8012 mg</p></div>',
+        },
+    }
+    out = scrub(safe_harbor, patient)
+    div = out["text"]["div"]
+    assert address["postalCode"] not in div.replace("dose 8012 mg", ""), div
+    assert "dose 8012 mg" in div and "Kornweg" not in div and "Brookvale" not in div
+
+
 def test_dicom_series_and_instance_uids_are_pseudonymized_as_uids(
     safe_harbor: FHIRScrubber,
 ) -> None:

@@ -786,3 +786,22 @@ def test_form_labels_are_read_with_or_without_accents() -> None:
     for leaked in ("Faria", "Rua das Flores 12"):
         output = orjson.dumps({"resourceType": "Basic", "note": leaked})
         assert verifier.findings(source, output, "fhir"), leaked
+
+
+def test_a_short_postcode_next_to_its_address_is_searched() -> None:
+    # A four-digit postcode is not searched alone (doses, counts); next to its
+    # city, state, street or their placeholders it is the patient's.
+    verifier = Verifier(load_policy("safe-harbor"))
+    source = orjson.dumps(
+        {
+            "resourceType": "Patient",
+            "address": [
+                {"line": ["Kornweg 12"], "city": "Brookvale", "state": "VIC", "postalCode": "8001"}
+            ],
+        }
+    )
+    for written in ("[ADDRESS] [CITY] 8001 CH", "[ADDRESS], 8001 [CITY]", "VIC 8001"):
+        output = orjson.dumps({"resourceType": "Basic", "note": written})
+        assert verifier.findings(source, output, "fhir") == {"zip": 1}, written
+    output = orjson.dumps({"resourceType": "Basic", "note": "dose 8001 mg, VIC"})
+    assert verifier.findings(source, output, "fhir") == {}
