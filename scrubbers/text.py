@@ -329,12 +329,14 @@ def _word_ends(folded: str, end: int, length: int) -> bool:
     )
 
 
-# Scripts written without spaces between words: kana, CJK ideographs, Hangul
-# syllables, half-width katakana. A name in them runs into the text around it.
+# Scripts written without spaces between words: Thai, Lao, Myanmar, Khmer, Hangul
+# (its syllables and the jamo fold decomposes them into), kana, CJK ideographs,
+# half-width katakana. A name in them runs into the text around it.
 _CJK: Final = re.compile(
-    "[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff66-\uff9f]"
+    "[\u0e00-\u0eff\u1000-\u109f\u1100-\u11ff\u1780-\u17ff\u3040-\u30ff\u3130-\u318f"
+    "\u3400-\u4dbf\u4e00-\u9fff\ua960-\ua97f\uac00-\ud7ff\uf900-\ufaff\uff66-\uff9f]"
 )
-_CJK_FIRST: Final = "\u3040"  # no character before it is one
+_CJK_FIRST: Final = "\u0e00"  # no character before it is one
 
 
 def _is_cjk(char: str) -> bool:

@@ -1198,10 +1198,12 @@ def _occurs(value: str, text: str) -> bool:
     return False
 
 
-# Scripts written without spaces between words (kana, CJK ideographs, Hangul
-# syllables, half-width katakana): a word in them runs into the text around it.
+# Scripts written without spaces between words (Thai, Lao, Myanmar, Khmer, Hangul
+# syllables and jamo, kana, CJK ideographs, half-width katakana): a word in them
+# runs into the text around it.
 _CJK_CLASS: Final = (
-    "[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff66-\uff9f]"
+    "[\u0e00-\u0eff\u1000-\u109f\u1100-\u11ff\u1780-\u17ff\u3040-\u30ff\u3130-\u318f"
+    "\u3400-\u4dbf\u4e00-\u9fff\ua960-\ua97f\uac00-\ud7ff\uf900-\ufaff\uff66-\uff9f]"
 )
 _CJK: Final = re.compile(_CJK_CLASS)
 _ALL_CJK: Final = re.compile(_CJK_CLASS + "+")

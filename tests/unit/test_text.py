@@ -173,6 +173,16 @@ def test_cjk_names_are_found_without_spaces_around_them(
     )
     kana = "\u30c8\u30d0\u30ab\u30a8\u30c7\u30b3\u69d8"
     assert context.scrub_text(kana) == "[NAME][NAME]\u69d8"
+    # Korean glues particles to a name ("...님은"), Thai writes no spaces at all.
+    context.text.add_name("\ud64d", "\uae38\ub3d9", "", "[NAME]")
+    context.text.add_name(
+        "\u0e43\u0e08\u0e14\u0e35", "\u0e2a\u0e21\u0e0a\u0e32\u0e22", "", "[NAME]"
+    )
+    assert "\uae38\ub3d9" not in context.scrub_text(
+        "\ud658\uc790 \ud64d\uae38\ub3d9\ub2d8\uc740 \uc624\ub298"
+    )
+    thai = "\u0e19\u0e32\u0e22\u0e2a\u0e21\u0e0a\u0e32\u0e22\u0e43\u0e08\u0e14\u0e35\u0e21\u0e32"
+    assert context.scrub_text(thai) == "\u0e19\u0e32\u0e22[NAME][NAME]\u0e21\u0e32"
     # Latin names keep whole-word matching, glued to CJK text or not.
     context.text.add_name("Quillfeather", "Zephyrina", "", "[NAME]")
     assert (
