@@ -2077,7 +2077,9 @@ class FHIRScrubber:
     def _id_token(self, match: re.Match[str], walk: _Walk) -> str:
         token = match.group(0)
         if token in walk.ids and (
-            _UUID.fullmatch(token) or _ID_LIKE.search(token) or _typed(match)
+            _UUID.fullmatch(token)
+            or _ID_LIKE.search(token)
+            or (not token.isdigit() and _typed(match))  # "Patient 1 of 3" is a count
         ):
             return self._pseudo_id(token, walk)
         return token

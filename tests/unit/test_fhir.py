@@ -1927,11 +1927,12 @@ def test_ig_publisher_typed_id_anchor_and_header_are_pseudonymized(
         "<p><b>Generated Narrative: Patient OsricBrannoch</b></p>"
         '<a name="OsricBrannoch"> </a><a name="hcOsricBrannoch"> </a>'
         "<p>Resource Patient &quot;OsricBrannoch&quot; </p>"
-        "<p>Patient OsricBrannochs stays a word</p></div>"
+        "<p>Patient OsricBrannochs stays a word, Patient 1 of 3 a count</p></div>"
     )
     document = {
         "resourceType": "Patient",
         "id": "OsricBrannoch",
+        "contained": [{"resourceType": "Basic", "id": "1", "code": {"text": "x"}}],
         "name": [{"family": "Brannoch", "given": ["Osric"]}],
         "text": {"status": "generated", "div": div},
     }
@@ -1941,6 +1942,7 @@ def test_ig_publisher_typed_id_anchor_and_header_are_pseudonymized(
     assert f"Generated Narrative: Patient {pseudo}</b>" in new
     assert f"Resource Patient &quot;{pseudo}&quot;" in new
     assert new.count("OsricBrannoch") == 1 and "Patient OsricBrannochs" in new
+    assert "Patient 1 of 3" in new
 
 
 def test_ig_rendered_patient_summary_loses_the_name_before_gender_and_dob(
