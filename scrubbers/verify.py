@@ -282,6 +282,14 @@ def _fhir_values(
                 if isinstance(address, dict)
             }
             yield from _person_values(item, states, False)
+            for extension in _as_list(item.get("extension")):
+                if (
+                    isinstance(extension, dict)
+                    and extension.get("url") == _MOTHERS_MAIDEN_NAME
+                    and isinstance(extension.get("valueString"), str)
+                ):
+                    for word in extension["valueString"].replace(",", " ").split():
+                        yield Kind.NAME, word
             if postcodes is not None:
                 postcodes.extend(_short_postcodes(item, contacts))
             for identifier in item.get("identifier", []) or []:
@@ -397,6 +405,9 @@ _RECORD_TYPES: Final = frozenset(
 )
 # One word and no digit: a fragment of an address line.
 _FRAGMENT_LINE: Final = re.compile(r"\s*[^\W\d]+\s*")
+
+
+_MOTHERS_MAIDEN_NAME: Final = "http://hl7.org/fhir/StructureDefinition/patient-mothersMaidenName"
 
 
 def _short_postcodes(

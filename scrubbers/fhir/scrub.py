@@ -1480,18 +1480,13 @@ class FHIRScrubber:
             outcome = self._apply("geolocation", Kind.GEOCODE, role, path, "Extension", walk)
             return _REMOVE if isinstance(outcome, Removal) else extension
         if url == rules.EXT_MOTHERS_MAIDEN_NAME and isinstance(extension.get("valueString"), str):
-            self._set(
-                extension,
-                "valueString",
-                self._apply(
-                    extension["valueString"],
-                    Kind.NAME,
-                    Role.RELATIVE,
-                    f"{path}.valueString",
-                    "Extension",
-                    walk,
-                ),
+            maiden = extension["valueString"]
+            outcome = self._apply(
+                maiden, Kind.NAME, Role.RELATIVE, f"{path}.valueString", "Extension", walk
             )
+            if outcome != maiden:  # the mother's name, where a note or narrative writes it
+                walk.ctx.text.add_name(*name_parts(maiden), as_text(outcome, Kind.NAME))
+            self._set(extension, "valueString", outcome)
             return extension if "valueString" in extension else _REMOVE
         id_kind = rules.ID_EXTENSIONS.get(url) if isinstance(url, str) else None
         if id_kind is not None and isinstance(extension.get("valueString"), str):

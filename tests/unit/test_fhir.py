@@ -2821,6 +2821,30 @@ def test_a_short_postcode_is_replaced_next_to_its_address(
     assert "dose 8012 mg" in div and "Kornweg" not in div and "Brookvale" not in div
 
 
+def test_a_mothers_maiden_name_is_replaced_in_the_text_too(safe_harbor: FHIRScrubber) -> None:
+    """The patient-mothersMaidenName extension was replaced but not taught to the
+    free text: a narrative or note naming the mother kept her name (hold-out round
+    11, a SISCAN-style Patient)."""
+    patient = {
+        "resourceType": "Patient",
+        "id": "p-mmn",
+        "extension": [
+            {
+                "url": "http://hl7.org/fhir/StructureDefinition/patient-mothersMaidenName",
+                "valueString": "Ilsabet Corrowan",
+            }
+        ],
+        "text": {
+            "status": "generated",
+            "div": '<div xmlns="http://www.w3.org/1999/xhtml"><p>filha de Ilsabet Corrowan; '
+            "Mother's maiden name Corrowan</p></div>",
+        },
+    }
+    out = scrub(safe_harbor, patient)
+    text = orjson.dumps(out).decode()
+    assert "Ilsabet" not in text and "Corrowan" not in text
+
+
 def test_dicom_series_and_instance_uids_are_pseudonymized_as_uids(
     safe_harbor: FHIRScrubber,
 ) -> None:

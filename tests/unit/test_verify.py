@@ -805,3 +805,20 @@ def test_a_short_postcode_next_to_its_address_is_searched() -> None:
         assert verifier.findings(source, output, "fhir") == {"zip": 1}, written
     output = orjson.dumps({"resourceType": "Basic", "note": "dose 8001 mg, VIC"})
     assert verifier.findings(source, output, "fhir") == {}
+
+
+def test_a_mothers_maiden_name_is_searched() -> None:
+    verifier = Verifier(load_policy("safe-harbor"))
+    source = orjson.dumps(
+        {
+            "resourceType": "Patient",
+            "extension": [
+                {
+                    "url": "http://hl7.org/fhir/StructureDefinition/patient-mothersMaidenName",
+                    "valueString": "Ilsabet Corrowan",
+                }
+            ],
+        }
+    )
+    leaked = orjson.dumps({"resourceType": "Basic", "note": "daughter of Corrowan"})
+    assert verifier.findings(source, leaked, "fhir") == {"name": 1}
