@@ -318,6 +318,13 @@ def _fhir_values(
                 value = identifier.get("value") if isinstance(identifier, dict) else None
                 if isinstance(value, str):
                     yield Kind.OTHER_ID, value
+        if resource_type == "Group" and item.get("type") in ("person", "relatedperson"):
+            # A Group of people: its members' displays are their names.
+            for member in _as_list(item.get("member")):
+                entity = member.get("entity") if isinstance(member, dict) else None
+                if isinstance(entity, dict) and isinstance(entity.get("display"), str):
+                    for word in entity["display"].replace(",", " ").split():
+                        yield Kind.NAME, word
         if resource_type == "QuestionnaireResponse":
             yield from _labelled_answers(item.get("item"))
         elif resource_type in _NUMBER_RESOURCES:

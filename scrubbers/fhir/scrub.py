@@ -571,6 +571,8 @@ class FHIRScrubber:
             self._labelled_answers(resource.get("item"), walk)
         elif resource_type == "Parameters":
             self._labelled_parameters(resource.get("parameter"), walk)
+        elif resource_type == "Group":
+            self._group_members(resource, walk)
         skip = _RESOURCE_SKIP
         if resource_type == "Binary":
             # Binary.data is a document like an Attachment's: textual content is
@@ -1348,6 +1350,31 @@ class FHIRScrubber:
                     self._labelled_value(answer, kind, path, walk)
                 elif person and _reads_as_name(answer["valueString"]):
                     self._labelled_value(answer, Kind.NAME, path, walk)
+
+    def _group_members(self, group: dict[str, Any], walk: _Walk) -> None:
+        """A Group of people names its members in their references' displays; a member
+        referenced by urn:uuid or by identifier has no type saying it is a person, so
+        its display is read by the Group's type: a person's (or related person's) name,
+        a practitioner's name, registered for the document's free text."""
+        role = _GROUP_MEMBER_ROLES.get(str(group.get("type", "")))
+        members = group.get("member")
+        if role is None or not isinstance(members, list):
+            return
+        kind = Kind.PROVIDER_NAME if role is Role.PROVIDER else Kind.NAME
+        for member in members:
+            entity = member.get("entity") if isinstance(member, dict) else None
+            if not isinstance(entity, dict):
+                continue
+            display = entity.get("display")
+            typed = reference_type(entity.get("reference"), entity.get("type"))
+            if not isinstance(display, str) or typed or REFERENCE.fullmatch(display.strip()):
+                continue  # a typed reference's display goes by its type
+            outcome = self._apply(
+                display, kind, role, "Group.member.entity.display", "string", walk
+            )
+            self._set(entity, "display", outcome)
+            if kind is Kind.NAME:
+                walk.ctx.text.add_name(*name_parts(display), as_text(outcome, kind))
 
     def _labelled_parameters(self, parameters: Any, walk: _Walk) -> None:
         """Operation parameters named like a search parameter or a PHI label
@@ -2550,6 +2577,14 @@ _PERSON_LABELS: Final[dict[str, Role]] = {
     ),
 }.items()
 }  # fmt: skip
+
+
+# Whose names a Group's untyped member references display, by the Group's type.
+_GROUP_MEMBER_ROLES: Final = {
+    "person": Role.PATIENT,
+    "relatedperson": Role.RELATIVE,
+    "practitioner": Role.PROVIDER,
+}
 
 
 def _typed(match: re.Match[str]) -> bool:

@@ -2845,6 +2845,57 @@ def test_a_mothers_maiden_name_is_replaced_in_the_text_too(safe_harbor: FHIRScru
     assert "Ilsabet" not in text and "Corrowan" not in text
 
 
+def test_a_person_groups_member_displays_are_names(safe_harbor: FHIRScrubber) -> None:
+    """A Group of people (type person) names its members in their references'
+    displays; a member referenced by urn:uuid or by identifier has no type that says
+    it is a person, and the names stayed (hold-out round 11, Da Vinci PDex Group)."""
+    group = {
+        "resourceType": "Group",
+        "id": "g-people",
+        "type": "person",
+        "actual": True,
+        "member": [
+            {
+                "entity": {
+                    "reference": "urn:uuid:5d2b3437-f331-4b84-a776-2c62a880e171",
+                    "display": "Osric Brannoch",
+                }
+            },
+            {
+                "entity": {
+                    "identifier": {"system": "urn:oid:1.2.3", "value": "X1"},
+                    "display": "Ilsabet Corrowan",
+                }
+            },
+        ],
+        "characteristic": [
+            {
+                "code": {"text": "note"},
+                "valueCodeableConcept": {"text": "Kin of Corrowan"},
+                "exclude": False,
+            }
+        ],
+    }
+    devices = {
+        "resourceType": "Group",
+        "id": "g-devices",
+        "type": "device",
+        "actual": True,
+        "member": [
+            {
+                "entity": {
+                    "reference": "urn:uuid:6d2b3437-f331-4b84-a776-2c62a880e171",
+                    "display": "Infusion Pump",
+                }
+            }
+        ],
+    }
+    text = orjson.dumps(scrub(safe_harbor, group)).decode()
+    for value in ("Osric", "Brannoch", "Ilsabet", "Corrowan"):
+        assert value not in text, value
+    assert "Infusion Pump" in orjson.dumps(scrub(safe_harbor, devices)).decode()
+
+
 def test_dicom_series_and_instance_uids_are_pseudonymized_as_uids(
     safe_harbor: FHIRScrubber,
 ) -> None:

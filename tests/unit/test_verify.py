@@ -822,3 +822,16 @@ def test_a_mothers_maiden_name_is_searched() -> None:
     )
     leaked = orjson.dumps({"resourceType": "Basic", "note": "daughter of Corrowan"})
     assert verifier.findings(source, leaked, "fhir") == {"name": 1}
+
+
+def test_a_person_groups_member_displays_are_searched() -> None:
+    verifier = Verifier(load_policy("safe-harbor"))
+    source = orjson.dumps(
+        {
+            "resourceType": "Group",
+            "type": "person",
+            "member": [{"entity": {"reference": "urn:uuid:5d2b3437", "display": "Osric Brannoch"}}],
+        }
+    )
+    leaked = orjson.dumps({"resourceType": "Basic", "note": "Brannoch"})
+    assert verifier.findings(source, leaked, "fhir") == {"name": 1}
