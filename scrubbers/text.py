@@ -271,6 +271,14 @@ def name_spellings(family: str, given: str, middle: str = "") -> list[str]:
             ]
     for part in (family, given, middle):
         out += name_variants(part)
+    if family and _CJK.match(family[-1]):
+        # Chinese, Japanese and Korean write the whole name without a space, and a
+        # one-character surname with an honorific ("陳小姐", "홍씨"), too short alone.
+        if given:
+            out.append(f"{family}{given}")
+        if len(family) == 1:
+            out += [f"{family}{title}" for title in _CJK_HONORIFICS]
+            out += [f"{family} {title}" for title in _CJK_HONORIFICS]
     german = tuple(part.translate(_GERMAN) for part in (family, given, middle))
     if german != (family, given, middle):
         out += name_spellings(*german)  # Müller, Jürgen -> Mueller, Juergen
@@ -337,6 +345,15 @@ _CJK: Final = re.compile(
     "\u3400-\u4dbf\u4e00-\u9fff\ua960-\ua97f\uac00-\ud7ff\uf900-\ufaff\uff66-\uff9f]"
 )
 _CJK_FIRST: Final = "\u0e00"  # no character before it is one
+
+
+# Honorifics after a surname: Chinese (Mr, Miss, Ms, Mrs, Madam), Japanese (san,
+# sama, shi, kun, dono, sensei), Korean (ssi, nim, seonsaengnim, yeosa).
+_CJK_HONORIFICS: Final = (
+    "\u5148\u751f", "\u5c0f\u59d0", "\u5973\u58eb", "\u592a\u592a", "\u592b\u4eba",
+    "\u3055\u3093", "\u69d8", "\u6c0f", "\u541b", "\u6bbf",
+    "\uc528", "\ub2d8", "\uc120\uc0dd\ub2d8", "\uc5ec\uc0ac",
+)  # fmt: skip
 
 
 def _is_cjk(char: str) -> bool:

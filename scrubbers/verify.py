@@ -378,6 +378,10 @@ def _person_values(
             for part in family if isinstance(family, list) else [family]:
                 yield Kind.NAME, str(part)
                 yield from _glued_name_words(str(part))
+                if len(str(part).strip()) == 1 and _CJK.match(str(part).strip()):
+                    # A one-character surname is searched with its honorifics ("陳小姐").
+                    for title in _CJK_HONORIFICS:
+                        yield Kind.NAME, str(part).strip() + title
             for given in name.get("given", []) or []:
                 yield Kind.NAME, str(given)
                 yield from _glued_name_words(str(given))
@@ -1224,6 +1228,12 @@ _CJK_CLASS: Final = (
     "\u3400-\u4dbf\u4e00-\u9fff\ua960-\ua97f\uac00-\ud7ff\uf900-\ufaff\uff66-\uff9f]"
 )
 _CJK: Final = re.compile(_CJK_CLASS)
+# Honorifics after a surname (Chinese, Japanese, Korean).
+_CJK_HONORIFICS: Final = (
+    "\u5148\u751f", "\u5c0f\u59d0", "\u5973\u58eb", "\u592a\u592a", "\u592b\u4eba",
+    "\u3055\u3093", "\u69d8", "\u6c0f", "\u541b", "\u6bbf",
+    "\uc528", "\ub2d8", "\uc120\uc0dd\ub2d8", "\uc5ec\uc0ac",
+)  # fmt: skip
 _ALL_CJK: Final = re.compile(_CJK_CLASS + "+")
 
 

@@ -704,6 +704,14 @@ def test_cjk_names_are_found_without_spaces_around_them() -> None:
     assert verifier.findings(source, leaked, "fhir") == {"name": 1}
     clean = orjson.dumps({"resourceType": "Basic", "note": "\u672c\u65e5\u6765\u9662"})
     assert verifier.findings(source, clean, "fhir") == {}
+    # A one-character surname, with an honorific.
+    chen = orjson.dumps(
+        {"resourceType": "Patient", "name": [{"family": "\u9673", "given": ["\u52a0\u73b2"]}]}
+    )
+    leaked = orjson.dumps({"resourceType": "Basic", "note": "\u9673\u5c0f\u59d0\u8868\u793a"})
+    assert verifier.findings(chen, leaked, "fhir") == {"name": 1}
+    alone = orjson.dumps({"resourceType": "Basic", "note": "\u9673\u8840"})
+    assert verifier.findings(chen, alone, "fhir") == {}
 
 
 def test_person_labels_in_other_languages_are_searched() -> None:
