@@ -593,10 +593,11 @@ _ZERO_PADDED: Final = re.compile(r"(?<![^\W_])0+([^\W_]+)")
 
 def _text_tokens(folded: str) -> tuple[str, ...]:
     """The words of a folded text a term may start with, and "" (terms without one);
-    a word with leading zeros also without them; each CJK character (a term in those
-    scripts is found by its first character, see :func:`_terms_of`)."""
+    a word with leading zeros also without them."""
     tokens = {*_TOKEN.findall(folded), ""}
     if not folded.isascii() and _CJK.search(folded):
+        # Each CJK character: a term in those scripts is found by its first one
+        # (see _terms_of); and the words between them.
         tokens.update(_CJK.findall(folded))
         tokens.update(_TOKEN.findall(_CJK.sub(" ", folded)))  # "quillfeather" of "...様"
     if "0" in folded:
@@ -868,13 +869,14 @@ class TextScrubber:
             return  # kept: nothing to hide
         self._pending.append((kind, value, replacement))
         self._memo.clear()
+        if kind is Kind.PHONE or kind is Kind.FAX:
+            # Grouped as the country groups it, with its trunk 0 or country code.
+            for digits in phone_digit_forms(value):
+                self._digit_ids.setdefault(digits, replacement)
+
         if kind in _DIGIT_ID_KINDS and _DIGITS_AND_SEPARATORS.fullmatch(value):
             digits = _NOT_DIGIT.sub("", value).lstrip("0")
             if len(digits) >= MIN_SEPARATED_ID_DIGITS:
-                self._digit_ids.setdefault(digits, replacement)
-        elif kind is Kind.PHONE or kind is Kind.FAX:
-            # Grouped as the country groups it, with its trunk 0 or country code.
-            for digits in phone_digit_forms(value):
                 self._digit_ids.setdefault(digits, replacement)
         if kind in STRUCTURAL_KINDS and len(value) >= MIN_SWEEP_LENGTH:
             self._remember(value.casefold(), replacement)
