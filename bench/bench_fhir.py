@@ -15,7 +15,6 @@ Usage: python bench/bench_fhir.py [--repeat N] [--json FILE]
 
 from __future__ import annotations
 
-import argparse
 import copy
 import statistics
 import sys
@@ -31,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.secret import BENCH_SECRET
-from bench.timing import median_rate, pin_to_one_core
+from bench.timing import median_rate, one_core_arguments
 from scrubbers.engine import Scrubber
 from scrubbers.fhir.scrub import FHIRScrubber
 from scrubbers.keys import KeyRing
@@ -76,11 +75,7 @@ def bundle_variants(bundle: dict[str, Any], count: int, entries: int = 34) -> li
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description="FHIR throughput on one core")
-    parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--json", type=Path)
-    args = parser.parse_args()
-    pin_to_one_core()
+    args = one_core_arguments("FHIR throughput on one core", repeat=5)
 
     scrubber = FHIRScrubber(Scrubber(load_policy("safe-harbor"), KeyRing.single(BENCH_SECRET)))
     synthea = _synthea()

@@ -19,7 +19,6 @@ Usage: python bench/bench_hl7.py [--repeat N] [--json FILE]
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import sys
 from pathlib import Path
@@ -32,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.secret import BENCH_SECRET
-from bench.timing import median_rate, pin_to_one_core
+from bench.timing import median_rate, one_core_arguments
 from parsers.hl7v2 import parse
 from scrubbers.engine import Scrubber
 from scrubbers.hl7.scrub import HL7Scrubber
@@ -101,11 +100,7 @@ def oru_variants() -> list[bytes]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description="HL7v2 throughput on one core")
-    parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--json", type=Path)
-    args = parser.parse_args()
-    pin_to_one_core()
+    args = one_core_arguments("HL7v2 throughput on one core", repeat=5)
 
     scrubber = HL7Scrubber(Scrubber(load_policy("safe-harbor"), KeyRing.single(BENCH_SECRET)))
     template = (ROOT / "bench" / "data" / "adt_a01.hl7").read_text().replace("\n", "\r")

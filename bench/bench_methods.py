@@ -20,7 +20,6 @@ Usage: python bench/bench_methods.py [--repeat N] [--json FILE]
 
 from __future__ import annotations
 
-import argparse
 import hmac
 import statistics
 import sys
@@ -34,7 +33,7 @@ import orjson
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.secret import BENCH_SECRET
-from bench.timing import pin_to_one_core
+from bench.timing import one_core_arguments
 from scrubbers.engine import MessageContext, Scrubber
 from scrubbers.identity import PatientIdentifier
 from scrubbers.keys import KeyRing
@@ -130,11 +129,7 @@ def bench(
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description="Per-value cost of each method")
-    parser.add_argument("--repeat", type=int, default=7)
-    parser.add_argument("--json", type=Path)
-    args = parser.parse_args()
-    pin_to_one_core()
+    args = one_core_arguments("Per-value cost of each method", repeat=7)
 
     scrubber = Scrubber(parse_policy(BENCH_POLICY), KeyRing.single(BENCH_SECRET))
     ctx = scrubber.message([PatientIdentifier("PATID1234", "MR", "GH")], reference_year=2026)

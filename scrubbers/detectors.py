@@ -221,6 +221,11 @@ NATIONAL_ID_LABELS: Final = (
     *("health card number", "cccd", "cmnd", "curp", "cpf", "nric", "aadhaar"),
     *("emirates id", "teudat zehut", "codice fiscale", "svnr"),
     *("sozialversicherungsnummer", "kvnr", "ppsn", "nino"),
+    # Vietnamese: health-insurance card, outpatient, patient-code and admission
+    # numbers ("Số thẻ BHYT", "SO NGOAI TRU", "Mã BN", "Số vào viện").
+    *("bhyt", "so ngoai tru", "s\u1ed1 ngo\u1ea1i tr\u00fa", "ma bn", "m\u00e3 bn"),
+    *("ma benh nhan", "m\u00e3 b\u1ec7nh nh\u00e2n", "so vao vien"),
+    *("s\u1ed1 v\u00e0o vi\u1ec7n", "so luu tru", "s\u1ed1 l\u01b0u tr\u1eef"),
 )
 AGE_LABELS_LOCAL: Final = (
     *("alter", "\u00e2ge", "edad", "et\u00e0", "idade", "leeftijd", "\u00e5lder"),
@@ -420,7 +425,7 @@ DETECTORS: Final = (
         _re(
             _NATIONAL_ID_LABEL + r"\.?(?:\s?(?:no\b\.?|nr\b\.?|number|num|#))?\s*[:#=]?\s*"
             r"(?P<value>(?=(?:[a-z]{0,3}[ .-]?)(?:[ .-]?\d){6})(?:[a-z]{1,3}[ -]?)?"
-            r"\d{1,12}(?:[ .-]\d{1,12}){0,6}(?:[ -]?[a-z]{1,2})?)(?![\w-]|\.\d)"
+            r"\d{1,15}(?:[ .-]\d{1,12}){0,6}(?:[ -]?[a-z]{1,2})?)(?![\w-]|\.\d)"
         ),
         "value",
         requires="national-id",
@@ -956,6 +961,8 @@ def _text_features(text: str) -> frozenset[str]:
         found.add("gender-dob")
     if len(text) > 5 and relation_words(lower):
         found.add("relation")
+    if person_label_hint(lower):
+        found.add("person-label")
     if _DIGIT.search(text) is None:
         return frozenset(found)
     found.add("digit")
@@ -1032,6 +1039,114 @@ _AFTER_RELATION: Final = re.compile(
     rf"(?!{_NOT_A_NAME})(?P<first>{_NAME_WORD})(?:[ \t]+(?!{_NOT_A_NAME})(?P<second>{_NAME_WORD}))?"
     r"(?![\w'\u2019-])"
 )
+
+
+# A person a note names after a label that introduces one ("Emergency Contact:
+# DOYLE, SINEAD", "Next of kin: Marta Quill", "Guarantor: Mrs Ana Reyes", "Mother's
+# name: Reyes, Ana"): two to four name words, capitalized or all capitals (forms
+# write names in capitals), as "Family, Given" or "Given Family". Bare relation
+# labels ("Mother:", "Father:") are left out: family histories list conditions
+# after them ("Father: Heart Disease").
+_PERSON_LABEL: Final = re.compile(
+    r"(?i:(?<![^\W_])(?:emergency[ \t]+contact|next[ \t]+of[ \t]+kin|nok|contact[ \t]+person"
+    r"|guarantor|subscriber|policy[ \t]*holder|responsible[ \t]+party|informant|spouse"
+    r"|guardian|caregiver|carer|(?:patient|pt|mother|father|wife|husband|parent|son|daughter"
+    r"|brother|sister|partner)(?:['\u2019]s)?[ \t]+name|name[ \t]+of[ \t]+patient"
+    # German, Spanish, Portuguese, French and Dutch contact labels.
+    r"|notfallkontakt|kontaktperson|angeh(?:\u00f6|oe)rige[rn]?|contacto[ \t]+de[ \t]+emergencia"
+    r"|persona[ \t]+de[ \t]+contacto|contato[ \t]+de[ \t]+emerg(?:\u00ea|e)ncia"
+    r"|respons(?:\u00e1|a)vel|personne[ \t]+(?:\u00e0|a)[ \t]+pr(?:\u00e9|e)venir"
+    r"|personne[ \t]+de[ \t]+confiance|contactpersoon|noodcontact)"
+    r"(?:[ \t]+name)?[ \t]*:[ \t]*(?:(?:mr|mrs|ms|miss|mx|dr|herr|frau|sr|sra|mme|m)\.?[ \t]+)?)"
+)
+_LABELLED_NAME_WORD: Final = re.compile(rf"{_NAME_WORD}(?![\w'\u2019-])")
+_LABELLED_NAME_GAP: Final = re.compile(r"[ \t]*,[ \t]*|[ \t]+")
+_NOT_LABELLED_NAMES: Final = frozenset(
+    {"none", "not", "unknown", "known", "self", "same", "given", "declined", "refused"}
+    | {"see", "above", "below", "na", "deceased", "alive", "listed", "file", "yes", "no"}
+    | {"as", "per", "patient", "pt", "chart", "record", "other", "family", "friend"}
+    | {"and", "or", "the", "of", "on", "in", "at", "to", "with", "for", "is", "was"}
+    | {"tel", "phone", "mobile", "cell", "dob", "mrn", "relationship", "address"}
+    | {"mother", "father", "wife", "husband", "son", "daughter", "spouse", "sister"}
+    | {"brother", "parent", "guardian", "same", "mr", "mrs", "ms", "dr", "miss"}
+)
+_MAX_LABELLED_NAME_WORDS: Final = 4
+_NAME_PARTICLES: Final = frozenset(
+    {"de", "da", "das", "do", "dos", "di", "del", "della", "van", "von", "der", "den"}
+    | {"ter", "ten", "la", "le", "du", "y", "e", "zu", "af", "al", "bin", "ibn"}
+)
+
+
+def person_label_hint(lower: str) -> bool:
+    """Whether ``lower`` (lower-cased) may hold a label naming a person: a cheap
+    substring test before :func:`labelled_person_names`' scan."""
+    return ":" in lower and any(hint in lower for hint in _PERSON_LABEL_HINTS)
+
+
+_PERSON_LABEL_HINTS: Final = (
+    "contact", "kin", "nok", "guarant", "subscriber", "holder", "party", "informant",
+    "spouse", "guardian", "carer", "caregiver", "name", "kontakt", "angeh", "respons",
+    "personne", "contacto", "contato",
+)  # fmt: skip
+
+
+def labelled_person_names(text: str) -> Iterator[tuple[int, int]]:
+    """Where a name follows a label naming a person in ``text``, as (start, end): the
+    words up to the first that is no capitalized or all-capitals name word, at least
+    two of them (one word after "Contact:" is as often a ward or "Self")."""
+    for label in _PERSON_LABEL.finditer(text):
+        at = label.end()
+        words: list[tuple[int, int]] = []
+        commas = 0
+        while len(words) < _MAX_LABELLED_NAME_WORDS:
+            word = _LABELLED_NAME_WORD.match(text, at)
+            if word is None:
+                break
+            value = word.group(0)
+            if value in _NAME_PARTICLES and words:
+                # "Anneke de Vries", "Joana da Silva": the particle goes with the name
+                # when a name word follows it.
+                particle_gap = _LABELLED_NAME_GAP.match(text, word.end())
+                if particle_gap is None or "," in particle_gap.group(0):
+                    break
+                after = _LABELLED_NAME_WORD.match(text, particle_gap.end())
+                if after is None or not after.group(0)[:1].isupper():
+                    break
+                at = particle_gap.end()
+                continue
+            if not value[:1].isupper() or value.casefold() in _NOT_LABELLED_NAMES:
+                break
+            words.append(word.span())
+            gap = _LABELLED_NAME_GAP.match(text, word.end())
+            if gap is None:
+                break
+            if "," in gap.group(0):
+                commas += 1
+                if commas > 1 or len(words) > 1:  # "Family, Given" has one comma, first
+                    break
+            at = gap.end()
+        if len(words) >= 2:
+            yield words[0][0], words[-1][1]
+
+
+# The contact's phone right after a labelled person's name ("Emergency contact:
+# Pedro Alvarado (brother) 555-1234"): seven digits or more, a relation or a short
+# word in brackets and a separator allowed between. A local number without an area
+# code fits no phone shape elsewhere.
+_CONTACT_PHONE: Final = re.compile(
+    r"[ \t]*(?:\([^()\n]{1,20}\)[ \t]*)?[,:;\-\u2013]?[ \t]*"
+    r"(?!\d{4}-\d\d-\d\d(?!\d))(?P<phone>\+?\(?\d(?:[\d ().\-]{5,18})\d)(?![\w\-]|[./]\d)"
+)
+_MIN_CONTACT_PHONE_DIGITS: Final = 7
+
+
+def contact_phone_after(text: str, end: int) -> tuple[int, int] | None:
+    """The span of a phone number that follows a labelled person's name ending at
+    ``end`` (see :func:`labelled_person_names`), or None."""
+    match = _CONTACT_PHONE.match(text, end)
+    if match is None or sum(c.isdigit() for c in match["phone"]) < _MIN_CONTACT_PHONE_DIGITS:
+        return None
+    return match.span("phone")
 
 
 def _capitalized(word: str) -> bool:

@@ -26,7 +26,7 @@ import difflib
 import functools
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Final
 
 from scrubbers.detectors import (
@@ -42,7 +42,9 @@ from scrubbers.detectors import (
     SHAPE_DETECTORS,
     SHORT_TEXT,
     age_in_words,
+    contact_phone_after,
     foreign_month_number,
+    labelled_person_names,
     month_number,
     plain_ascii,
     relative_names,
@@ -531,6 +533,10 @@ _NOT_FIRST_NAMES: Final = frozenset(
     }
 )
 _LOOKBEHIND: Final = 32
+# A name's words found after a relation word or a person label, searched again in
+# the same text (TextScrubber._named_again): shorter words are initials and particles.
+_LETTER_WORD: Final = re.compile(r"[^\W\d_]+")
+_MIN_NAMED_AGAIN: Final = 3
 
 
 def _first_name_before(text: str, start: int) -> int:
@@ -591,9 +597,16 @@ def _spelled_alike(word: str, surname: str) -> bool:
 _ZERO_PADDED: Final = re.compile(r"(?<![^\W_])0+([^\W_]+)")
 
 
+# A known number of this many digits or more is also found where it starts a longer
+# number ("13013650000100": account 1301365, then an order number glued after it).
+MIN_PREFIX_ID_DIGITS: Final = 7
+_LONG_NUMBER: Final = re.compile(r"(?<![^\W_])0*(\d{8,20})(?![^\W_])")
+
+
 def _text_tokens(folded: str) -> tuple[str, ...]:
     """The words of a folded text a term may start with, and "" (terms without one);
-    a word with leading zeros also without them."""
+    a word with leading zeros also without them; a long number's leading digits
+    (see :data:`MIN_PREFIX_ID_DIGITS`)."""
     tokens = {*_TOKEN.findall(folded), ""}
     if not folded.isascii() and _CJK.search(folded):
         # Each CJK character: a term in those scripts is found by its first one
@@ -602,6 +615,8 @@ def _text_tokens(folded: str) -> tuple[str, ...]:
         tokens.update(_TOKEN.findall(_CJK.sub(" ", folded)))  # "quillfeather" of "...様"
     if "0" in folded:
         tokens.update(_ZERO_PADDED.findall(folded))
+    for number in _LONG_NUMBER.findall(folded) if len(folded) > MIN_PREFIX_ID_DIGITS else ():
+        tokens.update(number[:size] for size in range(MIN_PREFIX_ID_DIGITS, len(number)))
     if any(not (token.isalpha() or token.isdigit()) for token in tokens if token):
         # A name glued to digits ("2442Quillfeather", a charset escape's code left
         # before it) is still a word: its letters are a candidate token too.
@@ -800,6 +815,7 @@ class TextScrubber:
         "_memo",
         "_names",
         "_pending",
+        "_prefix_ids",
         "_raw",
         "_raw_tokens",
         "_shortest",
@@ -849,6 +865,9 @@ class TextScrubber:
         # The digits of known identifiers of eight digits or more -> replacement: notes
         # write them with separators where their country puts them ("290485-1778").
         self._digit_ids: dict[str, str] = {}
+        # Known identifiers of digits only, seven or more: also found where they
+        # start a longer number (see MIN_PREFIX_ID_DIGITS).
+        self._prefix_ids: set[str] = set()
 
     # --- context -------------------------------------------------------------
 
@@ -878,12 +897,20 @@ class TextScrubber:
             digits = _NOT_DIGIT.sub("", value).lstrip("0")
             if len(digits) >= MIN_SEPARATED_ID_DIGITS:
                 self._digit_ids.setdefault(digits, replacement)
+        if kind in _DIGIT_ID_KINDS and value.isdigit():
+            digits = value.lstrip("0")
+            if len(digits) >= MIN_PREFIX_ID_DIGITS:
+                self._prefix_ids.update((value, digits))
         if kind in STRUCTURAL_KINDS and len(value) >= MIN_SWEEP_LENGTH:
             self._remember(value.casefold(), replacement)
             if kind is Kind.ZIP and _ZIP_PLUS_4.fullmatch(value):
                 self._remember(value[:5], replacement)  # the five digits alone
 
     def add_name(self, family: str, given: str, middle: str, replacement: str) -> None:
+        # A part without a letter or digit ("-", ".", HL7's null '""') names nobody.
+        family, given, middle = (
+            p if any(c.isalnum() for c in p) else "" for p in (family, given, middle)
+        )
         self._names.append((family, given, middle, replacement))
         self._memo.clear()
         for raw_part in (family, given, middle):
@@ -900,6 +927,7 @@ class TextScrubber:
         self._birth_dates |= other._birth_dates
         for digits, replacement in other._digit_ids.items():
             self._digit_ids.setdefault(digits, replacement)
+        self._prefix_ids |= other._prefix_ids
         self._memo.clear()
 
     def forget_results(self) -> None:
@@ -1070,6 +1098,15 @@ class TextScrubber:
                     # record number 482913) belong to it.
                     while found > 0 and folded[found - 1] == "0":
                         found -= 1
+                if (
+                    end < length
+                    and folded[end].isdigit()
+                    and term in self._prefix_ids
+                    and _word_starts(folded, found)
+                ):
+                    # A known number that starts a longer one: the whole number.
+                    while end < length and folded[end].isdigit():
+                        end += 1
                 if _word_starts(folded, found) and _word_ends(folded, end, length):
                     begin, finish = (
                         (found, end) if offsets is None else (offsets[found], offsets[end])
@@ -1161,9 +1198,21 @@ class TextScrubber:
             for start, end in detector.spans(text, plain):
                 value = text[start:end]
                 yield start, end, functools.partial(self._apply, detector.kind, value)
+        found_names: list[str] = []
         if "relation" in features:
             for start, end in relative_names(text):
+                found_names.append(text[start:end])
                 yield start, end, functools.partial(self._apply, Kind.NAME, text[start:end])
+        if "person-label" in features:
+            for start, end in labelled_person_names(text):
+                found_names.append(text[start:end])
+                yield start, end, functools.partial(self._apply, Kind.NAME, text[start:end])
+                phone = contact_phone_after(text, end)
+                if phone is not None:
+                    number = text[phone[0] : phone[1]]
+                    yield phone[0], phone[1], functools.partial(self._apply, Kind.PHONE, number)
+        if found_names:
+            yield from self._named_again(text, found_names)
         if "age-words" in features:
             for pattern in AGE_WORD_PATTERNS:
                 for match in pattern.finditer(text):
@@ -1193,6 +1242,30 @@ class TextScrubber:
                 if int(age) > SAFE_HARBOR_MAX_AGE:
                     start, end = match.span("age")
                     yield start, end, functools.partial(self._apply, Kind.AGE, age)
+
+    def _named_again(self, text: str, names: list[str]) -> Iterator[Span]:
+        """The text's other mentions of a name it gives after a relation word or a
+        person label ("Mother Hester Quill. Hester called."): each word of three
+        letters or more, capitalized or in capitals, as a whole word anywhere."""
+        words = {
+            word.casefold()
+            for name in names
+            for word in _LETTER_WORD.findall(name)
+            if len(word) >= _MIN_NAMED_AGAIN and word.casefold() not in _NOT_FIRST_NAMES
+        }
+        if not words:
+            return
+        pattern = re.compile(
+            r"(?<![^\W_])(?:" + "|".join(map(re.escape, sorted(words))) + r")(?![^\W_])",
+            re.IGNORECASE,
+        )
+        for match in pattern.finditer(text):
+            if match.group(0)[:1].isupper():
+                yield (
+                    match.start(),
+                    match.end(),
+                    functools.partial(self._apply, Kind.NAME, match.group(0)),
+                )
 
     def _date(self, match: re.Match[str]) -> str:
         parts = match.groupdict()

@@ -332,11 +332,14 @@ def _coded(parts: list[str]) -> bool:
 # code[^country^type^other^county]), as senders that shift fields write one (IN1-19's
 # insured address two fields on, in IN1-21) or as a Z-segment repeats PID-11: a
 # street with a letter, a place name for the city, no digits in the state, and a
-# postal code (US ZIP or ZIP+4, Canadian, British, Dutch, Polish).
+# postal code (US ZIP or ZIP+4, Canadian, British, Dutch, Polish). A bare four-digit
+# (New Zealand, Australia, Denmark) or six-digit (China, India) postal code counts
+# only after a street with a house number: alone, such a number is as likely a code.
 _POSTAL_CODE: Final = re.compile(
     r"\d{5}(?:-\d{4})?|\d{2}-\d{3}|\d{4} ?[A-Z]{2}|[A-Z]\d[A-Z] ?\d[A-Z]\d"
     r"|[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}"
 )
+_BARE_POSTAL_CODE: Final = re.compile(r"\d{4}|\d{6}")
 _PLACE_NAME: Final = re.compile(r"[^\W\d_]+(?:[ .'\-]+[^\W\d_]+)*\.?")
 _LETTER: Final = re.compile(r"[^\W\d_]")
 _ADDRESS_MIN_SEPARATORS: Final = 4  # street^other^city^state^postal code
@@ -354,7 +357,12 @@ def _address_layout(comps: list[str], sub: str) -> bool:
         return False
     street, city, state, postal = (comps[i].split(sub, 1)[0].strip() for i in (0, 2, 3, 4))
     return (
-        _POSTAL_CODE.fullmatch(postal) is not None
+        (
+            _POSTAL_CODE.fullmatch(postal) is not None
+            or (
+                _BARE_POSTAL_CODE.fullmatch(postal) is not None and any(c.isdigit() for c in street)
+            )
+        )
         and _PLACE_NAME.fullmatch(city) is not None
         and _LETTER.search(street) is not None
         and not any(c.isdigit() for c in state)

@@ -31,10 +31,12 @@ NAME_LAYOUT: Final = {
 
 
 def names_a_person(rep: str, d: Delimiters) -> bool:
-    """A date field's repetition that is a person (IN2-45 ``Family^Given^Initial``):
-    a first component that is no date, followed by more components."""
+    """A date field's repetition that is a person (IN2-45 ``Family^Given^Initial``,
+    RXD-19 ``PH300^Family^Given``): a first component that is no date, followed by
+    more components, and not a coded value (RXA-16 one field off holding the
+    manufacturer ``EW8237^Pfizer^MVX``: a lot number, then a coding system)."""
     head, sep, _ = rep.partition(d.component)
-    return bool(sep) and bool(head) and not head[0].isdigit()
+    return bool(sep) and bool(head) and not head[0].isdigit() and not coded_layout(rep, d)
 
 
 def cn_layout(rep: str, d: Delimiters) -> bool:
@@ -124,6 +126,31 @@ _PLACEHOLDER_WORDS: Final = frozenset(
 )  # fmt: skip
 
 
+# Words that make a provider field's name a system account, not a person: operator
+# fields (EVN-5, ORC-10) name the interface or application that did the work
+# ("NHI_SYSTEM^NHI^Registration", "^SISTEMA^EMR", "SYSADMIN^System^Admin"). None of
+# such a name's parts is learned: "NHI" is also PID-3's identifier type, "EMR" part
+# of MSH-3. Folded.
+_SYSTEM_WORDS: Final = frozenset(
+    {
+        "system", "systems", "sistema", "sistemas", "systeme", "système", "admin",
+        "administrator", "administrador", "sysadmin", "interface", "registration",
+        "registry", "emr", "ehr", "batch", "automatic",
+        "automated", "server", "integration", "engine", "migration",
+    }
+)  # fmt: skip
+
+
+def _system_account(parts: tuple[str, ...]) -> bool:
+    """A provider name one of whose words names a system (``Registration``, ``EMR``)."""
+    return any(
+        word.strip(".") in _SYSTEM_WORDS
+        for part in parts
+        if part
+        for word in part.casefold().replace(",", " ").replace("_", " ").split()
+    )
+
+
 def _placeholder(part: str) -> bool:
     """A name part made only of placeholder words (``PRIMARY OR FAMILY``)."""
     folded = part.casefold()
@@ -165,6 +192,15 @@ def add_name_context(
     # shifted relationship code): sweeping it would rewrite codes elsewhere.
     family, given, middle = ("" if HAS_DIGIT.search(p) else p for p in original)
     if provider:
+        if _system_account((family, given, middle)):
+            return
+        # A facility of the message header in a provider's name (TXA-11 one field
+        # off holding a document number DOC60009^CITIZENSMC) names no person.
+        facilities = walk.facilities
+        if family and family.strip().casefold() in facilities:
+            family = ""
+        if given and given.strip().casefold() in facilities:
+            given = ""
         if family and _placeholder(family):
             family = ""
         if given and _placeholder(given):
@@ -185,12 +221,16 @@ def add_name_context(
 
 
 def _part(comps: list[str], index: int, d: Delimiters, codec: str) -> str:
-    """A name part as a reader sees it: its component's first subcomponent, unescaped."""
+    """A name part as a reader sees it: its component's first subcomponent, unescaped.
+    HL7's explicit null (``""``) is no part: learned, it would rewrite every null of
+    the message's free text as ``[NAME]``."""
     if index >= len(comps):
         return ""
     value = comps[index]
     if d.subcomponent in value:
         value = value.split(d.subcomponent, 1)[0]
+    if value == '""':
+        return ""
     return er7.readable(value, d, codec)
 
 

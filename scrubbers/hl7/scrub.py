@@ -234,6 +234,7 @@ class HL7Scrubber:
         if contexts is not None:
             contexts.append(ctx)
         walk = Walk(ctx, message.delimiters, codec, self._text_scrubs)
+        walk.facilities = _header_namespaces(message)
         kept: list[Segment] = []
         for segment in message.segments:
             if not segment.text:
@@ -793,6 +794,19 @@ class HL7Scrubber:
                     namespace = walk.ctx.namespace_of(
                         authority=authority(comps[authority_index], d)
                     )
+                # A person who is no provider written as a CX (QRD-8 ``id^^^HOSP^MR``):
+                # XCN.4 is the assigning authority and stays; the id gets its namespace.
+                cx_authority = (
+                    authority_index == 8
+                    and not namespace
+                    and count > 4
+                    and not comps[1]
+                    and not comps[2]
+                    and bool(comps[3])
+                    and comps[4].strip().upper() in IDENTIFIER_TYPES
+                )
+                if cx_authority:
+                    namespace = walk.ctx.namespace_of(authority=authority(comps[3], d))
                 dropped = False
                 person = bool(as_person and walk.person_keys) and _repeats_a_person(
                     comps, person_id, family_at, given_at, walk
@@ -801,7 +815,7 @@ class HL7Scrubber:
                     if index >= count:
                         break
                     value = comps[index]
-                    if not value:
+                    if not value or (cx_authority and index in (3, 4)):
                         continue
                     if affix and tables.is_name_affix(value):
                         continue  # a suffix or title ("III", "Dr."): kept
@@ -1272,6 +1286,18 @@ def _write_component(
     if date_text is None or written != value or DATE_LIKE.fullmatch(value):
         return written
     return date_text(value, walk)
+
+
+def _header_namespaces(message: Message) -> frozenset[str]:
+    """MSH-3 to MSH-6's namespace ids (the first component), case-folded."""
+    segments = message.segments
+    if not segments or segments[0].name != "MSH":
+        return frozenset()
+    d = message.delimiters
+    fields = segments[0].text.split(d.field)[2:6]
+    return frozenset(
+        name for field in fields if (name := field.split(d.component, 1)[0].strip().casefold())
+    )
 
 
 def _deferred(

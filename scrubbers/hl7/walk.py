@@ -22,6 +22,8 @@ from scrubbers.policy import Rule
 from scrubbers.target import Target
 
 FORMAT: Final = "hl7v2"
+# Kinds of shifted data that can be a facility's or application's code.
+_FACILITY_SHAPED: Final = frozenset({Kind.OTHER_ID, Kind.PROVIDER_ID})
 
 
 class HL7ScrubError(ValueError):
@@ -36,6 +38,7 @@ class Walk:
         "ctx",
         "d",
         "deferred",
+        "facilities",
         "person_keys",
         "persons",
         "segment_fields",
@@ -53,6 +56,9 @@ class Walk:
         self.skip_short = skip_short
         self.deferred: list[Callable[[], None]] = []
         self.segment_fields: list[str] = []
+        # The message header's applications and facilities (MSH-3 to MSH-6, their
+        # namespace ids), case-folded: no provider's name (see add_name_context).
+        self.facilities: frozenset[str] = frozenset()
         # The message's persons who are no providers (patient, relatives, guarantor,
         # insured), case-folded: every name part and identifier (persons), and the
         # family names and identifiers that single one out (person_keys). A provider
@@ -78,7 +84,11 @@ class Walk:
             known = self.ctx.text.known(value)
             if known is not None:
                 return known
-        elif target.kind not in (Kind.NAME, Kind.PROVIDER_NAME):
+        elif target.kind not in (Kind.NAME, Kind.PROVIDER_NAME) and not (
+            target.kind in _FACILITY_SHAPED and value.strip().casefold() in self.facilities
+        ):
+            # (An id that is a facility of the message header, shifted data such as
+            # PRD-5 ``^^CAREDOC``, is replaced here but not swept from the header.)
             self.ctx.text.add(target.kind, value, outcome)
             if self.d.escape in value:  # as a reader sees it (\Z555-0142\ is a phone)
                 self.ctx.text.add(target.kind, er7.readable(raw, self.d, self.codec), outcome)

@@ -500,6 +500,32 @@ def test_an_address_shifted_into_a_string_or_code_field_is_an_address(preset: st
     assert "^NH^" in out and "^VT^" in out
 
 
+@pytest.mark.parametrize("postal", ["3216", "8840", "100020", "560034"])
+def test_a_shifted_address_with_a_four_or_six_digit_postal_code_is_an_address(
+    postal: str,
+) -> None:
+    """IN1 one field off put the insured's New Zealand address in IN1-20 (a code):
+    the address layout knew five-digit, Dutch, Polish, British and Canadian postal
+    codes only, so the four-digit postcode (New Zealand, Australia, Denmark) and the
+    six-digit one (China, India) stayed whole."""
+    in1 = (
+        "IN1|1|PLAN7|INS77|Acme Insurance|||||||||||||QUILLFEATHER^OSWIN|SELF|19590101|"
+        f"17 Quarry Lane^^Tewhiti^^{postal}^NZL\r"
+    )
+    zpi = f"ZPI|1|Flat 2 Harrow Court^^Wendlebury^^{postal}\r"
+    out = process(MSH + PID + in1 + zpi).value.decode()
+    for value in ("Quarry", "Tewhiti", "Harrow", "Wendlebury", postal):
+        assert value not in out
+
+
+def test_a_code_list_with_a_four_digit_value_is_no_address_layout() -> None:
+    """The four- and six-digit postal codes need a house number in the street, so a
+    coded value whose fifth component is a four-digit number stays."""
+    obx = "OBX|1|CWE|8302-2^Height^LN||ABC^Lakeview^L^XYZ^2024|cm\r"
+    out = process(MSH.replace("ADT^A01^ADT_A01", "ORU^R01^ORU_R01") + PID + "OBR|1\r" + obx)
+    assert out.value.decode().split("\r")[3] == obx.rstrip("\r")
+
+
 def test_coded_values_and_lists_are_no_address_layouts() -> None:
     obx = "OBX|1|CWE|8302-2^Height^LN||12345^Glucose^LN^^^^^^Lakeview style 2^^^^^98765|cm\r"
     out = process(MSH.replace("ADT^A01^ADT_A01", "ORU^R01^ORU_R01") + PID + "OBR|1\r" + obx)
@@ -736,3 +762,93 @@ def test_month_and_day_after_birth_and_death_words_are_dates(
     out = ctx.scrub_text(text)
     assert "/" not in out and "[DATE]" in out, out
     assert ctx.scrub_text("take 1/2 tab on 3/4 days") == "take 1/2 tab on [DATE] days"
+
+
+def test_the_hl7_null_in_a_name_is_no_name_for_the_notes() -> None:
+    """PID-5 ``Family^""^Given^""^""^""`` (a sender that nulls every empty part):
+    the explicit null of the given name was learned as a name, and every ``""``
+    of the message's free text, Z-segments and IN1 came out as ``[NAME]``."""
+    pid = PID.replace("QUILLFEATHER^ZEPHYRINA^M", 'QUILLFEATHER^""^ZEPHYRINA^""^""^""')
+    zpi = 'ZPI|1||||Doctor^^""^""^""|||||||""\r'
+    out = process(MSH + pid + zpi).value.decode().split("\r")
+    assert out[1].split("|")[5] == '[NAME]^""^[NAME]^""^""^""'
+    assert out[2] == zpi.rstrip("\r")
+
+
+@pytest.mark.parametrize(
+    "operator",
+    ["NHI_SYSTEM^NHI^Registration", "^SISTEMA^EMR", "SYSADMIN^System^Admin", "IFACE^HL7^Interface"],
+)
+def test_a_system_account_in_an_operator_field_is_no_name_for_the_notes(operator: str) -> None:
+    """EVN-5 names the system that registered the patient, not a person
+    ("NHI_SYSTEM^NHI^Registration", "^SISTEMA^EMR"): its words were learned as a
+    provider's name, so MSH-3 "HOLI_EMR", the identifier type "NHI" of PID-3 and
+    "System down" in a note became provider pseudonyms."""
+    msh = MSH.replace("|REG|", "|HOLI_EMR|")
+    evn = f"EVN|A01|20240305083000|||{operator}\r"
+    pid = PID.replace("TST0042^^^GENHOSP^MR", "TST0042^^^GENHOSP^NHI")
+    nte = "NTE|1||EMR System down; HL7 Interface Registration queue\r"
+    out = process(msh + evn + pid + nte).value.decode().split("\r")
+    assert out[0].split("|")[2] == "HOLI_EMR"
+    assert out[2].split("|")[3].endswith("^^^GENHOSP^NHI")
+    assert out[3] == nte.rstrip("\r")
+    assert "PROVIDER-" in out[1] or "PRV-" in out[1]  # the field itself is still replaced
+
+
+def test_a_coded_value_shifted_into_a_date_field_is_no_person() -> None:
+    """RXA one field off put the manufacturer (``EW8237^Pfizer/BioNTech^MVX``: lot,
+    name, coding system) in RXA-16, the expiration date: read as a person shifted
+    into a date field, it came out as ``[NAME]^[NAME]^[NAME]`` and the manufacturer's
+    name was learned, so the note's "Pfizer/BioNTech" became ``[NAME]`` too. A person
+    in a date field (IN2-45 ``Family^Given^Initial``) is still one."""
+    msh = MSH.replace("ADT^A01^ADT_A01", "VXU^V04^VXU_V04")
+    rxa = "RXA|0|1|20240305||208^COVID-19^CVX|0.3|mL|00||||||||EW8237^Pfizer/BioNTech^MVX\r"
+    nte = "NTE|1||Batch EW8237, Pfizer/BioNTech vaccine\r"
+    in2 = "IN2|" + "|" * 44 + "Quillfeather^Oswin^B\r"
+    out = process(msh + PID + rxa + nte + in2).value.decode().split("\r")
+    assert out[2].split("|")[16] == "^Pfizer/BioNTech^MVX"
+    assert out[3] == nte.rstrip("\r")
+    assert out[4].split("|")[45] == "[NAME]^[NAME]^[NAME]"
+
+
+def test_a_facility_of_the_header_in_a_provider_field_is_no_name_for_the_notes() -> None:
+    """TXA one field off put the document number ``DOC60009^CITIZENSMC`` in TXA-11
+    (transcriptionist, XCN): the facility was learned as a provider's family name,
+    and MSH-4, PID-3's assigning authority and PV1-3's facility became provider
+    pseudonyms. A provider name part that is one of MSH-3 to MSH-6 is none."""
+    msh = MSH.replace("|GENHOSP|ADT|GENHOSP|", "|CITIZENSMC^2.16.840.1.113883.3.5502^ISO|DOC|HIE|")
+    msh = msh.replace("ADT^A01^ADT_A01", "MDM^T02^MDM_T02")
+    pid = PID.replace("TST0042^^^GENHOSP^MR", "TST0042^^^CITIZENSMC^MR")
+    pv1 = "PV1|1|I|SURG^3101^01^CITIZENSMC\r"
+    txa = "TXA|1|OP^Operative Note^HL70270|TX||20240305||||||DOC60009^CITIZENSMC|||||AU\r"
+    out = process(msh + pid + pv1 + txa).value.decode().split("\r")
+    assert out[0].split("|")[3] == "CITIZENSMC^2.16.840.1.113883.3.5502^ISO"
+    assert out[1].split("|")[3].endswith("^^^CITIZENSMC^MR")
+    assert out[2].split("|")[3] == "SURG^3101^01^CITIZENSMC"
+    assert "DOC60009" not in out[3]
+
+
+def test_shifted_data_that_is_a_facility_of_the_header_is_not_swept_from_it() -> None:
+    """PRD one field off put the practice's code in PRD-5 (``^^CAREDOC``, an XTN
+    whose equipment type is no table code: shifted data, an identifier): replaced
+    there, it was also swept from MSH-4, PID-3's assigning authority and PV1-3."""
+    msh = MSH.replace("|GENHOSP|ADT|GENHOSP|", "|CAREDOC^06^L|HL|HL|")
+    msh = msh.replace("ADT^A01^ADT_A01", "REF^I12^REF_I12")
+    prd = "PRD|RP|Flanagan^Roisin^^^Dr.||CAREDOC^Medical Centre^^^Kilkenny|^^CAREDOC\r"
+    pid = PID.replace("TST0042^^^GENHOSP^MR", "TST0042^^^CAREDOC^PI")
+    pv1 = "PV1|1|E|CAREDOC^^^CAREDOC\r"
+    out = process(msh + prd + pid + pv1).value.decode().split("\r")
+    assert out[0].split("|")[3] == "CAREDOC^06^L"
+    assert out[2].split("|")[3].endswith("^^^CAREDOC^PI")
+    assert out[3] == pv1.rstrip("\r")
+    assert "CAREDOC" not in out[1].split("|")[5]  # the shifted value itself is replaced
+
+
+def test_a_person_with_an_id_in_a_date_field_is_still_a_person() -> None:
+    """Review of the fix above on earlier hold-outs: RXD-19 (expiration date) holding
+    a pharmacist ``PH300^Family^Given`` and RF1-9 (process date) a doctor
+    ``DOC345^Family^Given`` are persons although their first component has digits."""
+    msh = MSH.replace("ADT^A01^ADT_A01", "RDS^O13^RDS_O13")
+    rxd = "RXD|1|657200840^Amlodipine^KD|20240305|30|TAB" + "|" * 14 + "PH300^Ravensworth^Tilda\r"
+    out = process(msh + PID + rxd).value.decode()
+    assert "Ravensworth" not in out and "Tilda" not in out

@@ -1261,6 +1261,21 @@ def test_the_subject_of_a_query_is_the_patient(safe_harbor: HL7Scrubber, version
     assert subject[0] == pid_out.split("|")[3].split("^")[0]
 
 
+@pytest.mark.parametrize("version", ["2.3", "2.5.1"])
+def test_the_subject_of_a_query_in_a_cx_layout_gets_the_mrn_pseudonym(
+    safe_harbor: HL7Scrubber, version: str
+) -> None:
+    # A listed gap: QRD-8 written as id^^^authority^MR (a CX in the XCN field) got
+    # the patient's MRN pseudonym without the authority's namespace, another one
+    # than PID-3's for the same record number.
+    qrd = "QRD|20240305|R|I|Q1|||1^RD|MRN12345^^^HOSP^MR|DEM"
+    pid = "PID|1||MRN12345^^^HOSP^MR||Quillfeather^Zebulon"
+    qrd_out, pid_out = scrub_version(safe_harbor, version, qrd, pid)
+    subject = qrd_out.split("|")[8].split("^")
+    assert subject[0] == pid_out.split("|")[3].split("^")[0]
+    assert subject[3:5] == ["HOSP", "MR"]  # the authority and type code stay
+
+
 @pytest.mark.parametrize("preset", ["limited-data-set", "pseudonymized", "safe-harbor"])
 def test_identifiers_shifted_into_coded_fields_of_person_segments_are_not_kept(
     preset: str,
