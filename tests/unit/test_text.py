@@ -284,6 +284,27 @@ def test_every_label_spelling_passes_its_detectors_pre_check(
             assert feature in text_features(text), (label, text)
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Frau Waltraud G\u00fcnther rief an", "Frau [NAME] rief an"),
+        ("Herr Brannoch kam", "Herr [NAME] kam"),
+        ("Mevr. Anke de Vries belde", "Mevr. [NAME] belde"),
+        ("Dhr. Oakhollow", "Dhr. [NAME]"),
+        ("Sra. Juana Ram\u00edrez llam\u00f3", "Sra. [NAME] llam\u00f3"),
+        ("Ibu Siti Aminah datang", "Ibu [NAME] datang"),
+        ("Bapak Budi", "Bapak [NAME]"),
+        # Not a title before a capitalized name: kept.
+        ("ibu hamil datang", "ibu hamil datang"),
+        ("Frau sagt nein", "Frau sagt nein"),
+    ],
+)
+def test_titles_of_other_languages_name_the_person_after_them(
+    ctx: MessageContext, text: str, expected: str
+) -> None:
+    assert ctx.scrub_text(text) == expected
+
+
 def test_name_parts_skip_particles_and_short_parts() -> None:
     assert name_parts("Quillfeather-Smythe") == ["Quillfeather", "Smythe"]
     assert name_parts("de la Cruz") == ["Cruz"]
