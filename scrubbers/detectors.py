@@ -229,7 +229,7 @@ NATIONAL_ID_LABELS: Final = (
 )
 AGE_LABELS_LOCAL: Final = (
     *("alter", "\u00e2ge", "edad", "et\u00e0", "idade", "leeftijd", "\u00e5lder"),
-    *("alder", "wiek", "ik\u00e4", "tu\u1ed5i"),
+    *("alder", "wiek", "ik\u00e4", "tu\u1ed5i", "usia", "umur", "am\u017eius", "amzius"),
 )
 
 
@@ -848,9 +848,10 @@ AGE_PATTERNS: Final = (
     # "93 lat", "93-vuotias", "92 tuổi", "93歳", "93세", "94岁").
     DatePattern(
         _re(
-            r"(?P<age>\d(?<!\w\d)\d{1,2})\s*-?\s*(?=[jaltv\u00e5\u6b73\uc138\uc0b4\u5c81])"
+            r"(?P<age>\d(?<!\w\d)\d{1,2})\s*-?\s*(?=[jaltvm\u00e5\u6b73\uc138\uc0b4\u5c81])"
             r"(?:j(?:ahre?n?|\u00e4hrig\w*|aehrig\w*|aar|arige?)"
             r"|ans|a\u00f1os|anos|anni|\u00e5r(?:ig\w*|s)?|lat|vuotias\w*|tu\u1ed5i|tuoi"
+            r"|tahun|met(?:\u0173|ai|u)"
             r"|\u6b73|\uc138|\uc0b4|\u5c81)(?![^\W\d_])"
         )
     ),

@@ -287,6 +287,23 @@ def test_every_label_spelling_passes_its_detectors_pre_check(
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
+        ("pasien 94 tahun", "pasien 90+ tahun"),  # Indonesian
+        ("Usia: 94", "Usia: 90+"),
+        ("Umur 95", "Umur 90+"),
+        ("pacientei 94 met\u0173", "pacientei 90+ met\u0173"),  # Lithuanian
+        ("Am\u017eius: 93", "Am\u017eius: 90+"),
+        ("pasien 45 tahun", "pasien 45 tahun"),
+    ],
+)
+def test_ages_in_indonesian_and_lithuanian_are_top_coded(
+    ctx: MessageContext, text: str, expected: str
+) -> None:
+    assert ctx.scrub_text(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
         ("Frau Waltraud G\u00fcnther rief an", "Frau [NAME] rief an"),
         ("Herr Brannoch kam", "Herr [NAME] kam"),
         ("Mevr. Anke de Vries belde", "Mevr. [NAME] belde"),
