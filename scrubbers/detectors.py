@@ -229,7 +229,7 @@ NATIONAL_ID_LABELS: Final = (
 )
 AGE_LABELS_LOCAL: Final = (
     *("alter", "\u00e2ge", "edad", "et\u00e0", "idade", "leeftijd", "\u00e5lder"),
-    *("alder", "wiek", "ik\u00e4", "tu\u1ed5i"),
+    *("alder", "wiek", "ik\u00e4", "tu\u1ed5i", "usia", "umur", "am\u017eius", "amzius"),
 )
 
 
@@ -566,6 +566,21 @@ _STREET_SUFFIX: Final = (
 
 # Shapes that are PHI even when the message's structured fields never named them.
 SHAPE_DETECTORS: Final = (
+    # A title of another language before a capitalized name ("Frau Waltraud Günther",
+    # "Mevr. Anke de Vries", "Sra. Juana Ramírez", "Ibu Siti Aminah").
+    Detector(
+        "titled-name-local",
+        Kind.NAME,
+        re.compile(
+            r"(?<![\w.])(?:Herr|Frau|Hr\.|Fr\.|Dhr\.?|Mevr\.?|Mw\.|Sr\.|Sra\.?|Srta\.?|Dona"
+            r"|Do\u00f1a|Se\u00f1ora?|Senhora?|Sig\.(?:ra)?|Signora|Bapak|Bpk\.?|Ibu|Sdri?\.?)"
+            r"\s+(?P<value>[A-Z\u00c0-\u00d6\u00d8-\u00de][^\W\d_]+(?:['-][^\W\d_]+)*"
+            r"(?:\s+(?:(?:van|de|der|den|von|da|dos|del|la)\s+)*"
+            r"[A-Z\u00c0-\u00d6\u00d8-\u00de][^\W\d_]+(?:['-][^\W\d_]+)*)?)"
+        ),
+        "value",
+        requires="title-local",
+    ),
     Detector(
         "titled-name",
         Kind.NAME,
@@ -833,9 +848,10 @@ AGE_PATTERNS: Final = (
     # "93 lat", "93-vuotias", "92 tuổi", "93歳", "93세", "94岁").
     DatePattern(
         _re(
-            r"(?P<age>\d(?<!\w\d)\d{1,2})\s*-?\s*(?=[jaltv\u00e5\u6b73\uc138\uc0b4\u5c81])"
+            r"(?P<age>\d(?<!\w\d)\d{1,2})\s*-?\s*(?=[jaltvm\u00e5\u6b73\uc138\uc0b4\u5c81])"
             r"(?:j(?:ahre?n?|\u00e4hrig\w*|aehrig\w*|aar|arige?)"
             r"|ans|a\u00f1os|anos|anni|\u00e5r(?:ig\w*|s)?|lat|vuotias\w*|tu\u1ed5i|tuoi"
+            r"|tahun|met(?:\u0173|ai|u)"
             r"|\u6b73|\uc138|\uc0b4|\u5c81)(?![^\W\d_])"
         )
     ),
@@ -860,6 +876,11 @@ def month_number(text: str) -> int:
 _DIGIT: Final = re.compile(r"\d")
 _DIGIT_DOT_DIGIT: Final = re.compile(r"\d\.\d")  # in every IPv4 address
 _TITLE: Final = re.compile(r"M(?<!\wM)(?:r|rs|s|iss|x|me|lle)?\b")  # \bM..., led by "M"
+# Other languages' titles (TITLES_LOCAL), capitalized, led by their first letters.
+_TITLE_LOCAL: Final = re.compile(
+    r"[HFDMSBI](?<!\w[HFDMSBI])(?:err|rau|r\.|hr|evr|w\.|r\.|ra|rta|ona|o\u00f1a|e\u00f1or"
+    r"|enhor|ig\.|ignora|apak|pk|bu|dri?)"
+)
 # On lower-cased text; starts with a character class so the engine scans fast.
 _MONTH_WORD: Final = re.compile(
     r"[adfjmnos](?<![a-z][adfjmnos])(?:an|eb|ar|pr|ay|un|ul|ug|ep|ct|ov|ec)"
@@ -957,6 +978,8 @@ def _text_features(text: str) -> frozenset[str]:
         found.add("url")
     if _TITLE.search(text):
         found.add("title")
+    if _TITLE_LOCAL.search(text):
+        found.add("title-local")
     if ", dob" in lower:
         found.add("gender-dob")
     if len(text) > 5 and relation_words(lower):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from typing import Any, Final
 
 from scrubbers.kinds import Kind
@@ -21,7 +22,7 @@ _PERSON: Final = (
     r"(?:(?:what\s+is\s+|enter\s+)?(?:your|the\s+patient'?s|patient'?s?|child'?s|mother'?s"
     r"|father'?s|partner'?s|spouse'?s|guardian'?s|(?:emergency\s+)?contact'?s?)\s+)?"
 )
-ANSWER_LABELS: Final[tuple[tuple[re.Pattern[str], Kind], ...]] = (
+_ENGLISH_LABELS: Final[tuple[tuple[re.Pattern[str], Kind], ...]] = (
     (
         re.compile(
             _PERSON + r"(?:(?:full|first|last|middle|given|family|maiden|preferred|legal)\s+)*"
@@ -84,12 +85,83 @@ ANSWER_LABELS: Final[tuple[tuple[re.Pattern[str], Kind], ...]] = (
 )
 
 
+# The same questions as forms ask them in other languages (German, Dutch, French,
+# Spanish, Portuguese, Italian, Indonesian, Norwegian, Danish, Swedish), folded.
+OTHER_LANGUAGE_LABELS: Final[tuple[tuple[re.Pattern[str], Kind], ...]] = (
+    (
+        re.compile(
+            r"(?:vor|nach|familien|geburts|ruf|madchen|maedchen|patienten)name"
+            r"|name (?:des patienten|der patientin|der mutter|des vaters)"
+            r"|(?:geburts|madchen|maedchen)name der mutter"
+            r"|(?:voor|achter|meisjes|roep|geslachts)naam(?: (?:moeder|vader|patient))?"
+            r"|naam (?:van de )?(?:patient|moeder|vader)"
+            r"|prenoms?|nom (?:de famille|de naissance|d'usage|de jeune fille|du patient"
+            r"|de la patiente|de la mere|du pere)"
+            r"|nombres?(?: completo| del paciente| de la paciente| de la madre| del padre)?"
+            r"|(?:primer |segundo )?apellidos?"
+            r"|nome(?: completo| social| do paciente| da paciente| (?:da )?mae| (?:do )?pai)"
+            r"|sobrenomes?|cognome|nome del paziente"
+            r"|nama(?: lengkap| pasien| ibu(?: kandung)?| ayah)"
+            r"|fornavn|etternavn|efternavn|mellomnavn|mellemnavn|fornamn|efternamn|navn|namn"
+            r"|nome|nama|naam|nom"
+        ),
+        Kind.NAME,
+    ),
+    (
+        re.compile(
+            r"(?:telefon|handy|mobiltelefon|mobil)(?:nummer|nr)?|telephone(?: portable)?"
+            r"|numero de telephone|telefono(?: movil| celular)?|celular|telefone(?: celular)?"
+            r"|telemovel|telefoon(?:nummer)?|mobiel(?: nummer)?|nomor (?:telepon|hp|ponsel)"
+            r"|telepon|telefono(?: cellulare)?|cellulare|tlf|mobilnummer"
+        ),
+        Kind.PHONE,
+    ),
+    (
+        re.compile(
+            r"e-?mail-?adresse|adresse e-?mail|courriel|correo(?: electronico)?"
+            r"|endereco de e-?mail|e-?post(?:adresse)?|alamat e-?mail"
+        ),
+        Kind.EMAIL,
+    ),
+    (
+        re.compile(
+            r"adresse|anschrift|wohnadresse|stra(?:ß|ss)e(?: und hausnummer)?|adres|straat"
+            r"|adresse postale|direccion|domicilio|endereco|logradouro|indirizzo|alamat"
+            r"|gateadresse|bopælsadresse"
+        ),
+        Kind.STREET_ADDRESS,
+    ),
+    (
+        re.compile(
+            r"wohnort|stadt|woonplaats|ville|ciudad|localidad|cidade|municipio|citta"
+            r"|kota|poststed|postort"
+        ),
+        Kind.CITY,
+    ),
+    (
+        re.compile(r"plz|postleitzahl|code postal|codigo postal|cep|kode pos|postnummer"),
+        Kind.ZIP,
+    ),
+)
+ANSWER_LABELS: Final = _ENGLISH_LABELS + OTHER_LANGUAGE_LABELS
+
+
 _LABEL_PARENS: Final = str.maketrans("()", "  ")
+
+
+def unaccented(text: str) -> str:
+    """``text`` without its accents ("endereço" -> "endereco", "Mãe" -> "Mae"): forms
+    and linkIds write a label with them or without."""
+    if text.isascii():
+        return text
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
 # A label that is only "Name" names a person on a form, but in a lab or pharmacy
 # result (OBX-3) as often a drug, test or specimen: not enough there.
-_BARE_LABELS: Final = frozenset({"name", "names"})
+_BARE_LABELS: Final = frozenset(
+    {"name", "names", "nome", "nombre", "nombres", "nama", "naam", "nom", "navn", "namn"}
+)
 
 
 def answer_kind(label: Any, bare_names: bool = True) -> Kind | None:
@@ -97,7 +169,7 @@ def answer_kind(label: Any, bare_names: bool = True) -> Kind | None:
     those). ``bare_names=False`` does not read a label that is only "Name" as a name."""
     if not isinstance(label, str) or len(label) > 80:
         return None
-    text = label.casefold().translate(_LABEL_PARENS)
+    text = unaccented(label.casefold().translate(_LABEL_PARENS))
     text = " ".join(text.split()).rstrip("?:*.# ").replace("\u2019", "'")
     if not bare_names and text in _BARE_LABELS:
         return None

@@ -127,7 +127,29 @@ def phone_spellings(value: str) -> list[str]:
         spellings += [digits, f"{digits[:3]}-{digits[3:]}"]
     elif len(digits) >= 4:
         spellings.append(digits)
+        if value.lstrip().startswith("+") and len(digits) >= 10:
+            # The national forms of an international number: its country code (one
+            # to three digits) for the trunk 0 ("+31612345600", "0612345600").
+            spellings += [f"0{digits[cut:]}" for cut in (1, 2, 3)]
     return spellings
+
+
+def phone_digit_forms(value: str) -> tuple[str, ...]:
+    """A phone's digits as notes group them any way (TextScrubber._separated_ids):
+    its national significant number (without a trunk 0, "1728611693" of "0172 8611693"),
+    and for an international number each number after a country code of one to three
+    digits ("612345600" of "+31612345600"). Numbers of fewer than eight digits are none."""
+    if not _PHONE_TEXT.fullmatch(value.strip()):
+        return ()
+    digits = _NOT_DIGIT.sub("", value)
+    if value.lstrip().startswith("00"):
+        digits, international = digits[2:], True
+    else:
+        international = value.lstrip().startswith("+")
+    forms = {digits.lstrip("0")}
+    if international:
+        forms.update(digits[cut:].lstrip("0") for cut in (1, 2, 3))
+    return tuple(form for form in forms if len(form) >= MIN_SEPARATED_ID_DIGITS)
 
 
 # Parts of compound names too common as words to search for on their own:
@@ -251,6 +273,14 @@ def name_spellings(family: str, given: str, middle: str = "") -> list[str]:
             ]
     for part in (family, given, middle):
         out += name_variants(part)
+    if family and _CJK.match(family[-1]):
+        # Chinese, Japanese and Korean write the whole name without a space, and a
+        # one-character surname with an honorific ("陳小姐", "홍씨"), too short alone.
+        if given:
+            out.append(f"{family}{given}")
+        if len(family) == 1:
+            out += [f"{family}{title}" for title in _CJK_HONORIFICS]
+            out += [f"{family} {title}" for title in _CJK_HONORIFICS]
     german = tuple(part.translate(_GERMAN) for part in (family, given, middle))
     if german != (family, given, middle):
         out += name_spellings(*german)  # Müller, Jürgen -> Mueller, Juergen
@@ -283,11 +313,17 @@ _LETTER_RUN: Final = re.compile(r"[^\W\d_]+")
 
 def _word_starts(folded: str, start: int) -> bool:
     """A term starts a word here: nothing alphanumeric before it, or digits before a
-    letter (a letter-digit change is a word break for names glued to numbers)."""
+    letter (a letter-digit change is a word break for names glued to numbers), or a
+    CJK character on either side (those scripts write no spaces between words)."""
     if start == 0:
         return True
     before = folded[start - 1]
-    return not before.isalnum() or (before.isdigit() and folded[start].isalpha())
+    return (
+        not before.isalnum()
+        or (before.isdigit() and folded[start].isalpha())
+        or (before >= _CJK_FIRST and (_is_cjk(before) or _is_cjk(folded[start])))
+        or (folded[start] >= _CJK_FIRST and _is_cjk(folded[start]))
+    )
 
 
 def _word_ends(folded: str, end: int, length: int) -> bool:
@@ -295,7 +331,35 @@ def _word_ends(folded: str, end: int, length: int) -> bool:
     if end == length:
         return True
     after = folded[end]
-    return not after.isalnum() or (after.isdigit() and folded[end - 1].isalpha())
+    return (
+        not after.isalnum()
+        or (after.isdigit() and folded[end - 1].isalpha())
+        or (after >= _CJK_FIRST and _is_cjk(after))
+        or (folded[end - 1] >= _CJK_FIRST and _is_cjk(folded[end - 1]))
+    )
+
+
+# Scripts written without spaces between words: Thai, Lao, Myanmar, Khmer, Hangul
+# (its syllables and the jamo fold decomposes them into), kana, CJK ideographs,
+# half-width katakana. A name in them runs into the text around it.
+_CJK: Final = re.compile(
+    "[\u0e00-\u0eff\u1000-\u109f\u1100-\u11ff\u1780-\u17ff\u3040-\u30ff\u3130-\u318f"
+    "\u3400-\u4dbf\u4e00-\u9fff\ua960-\ua97f\uac00-\ud7ff\uf900-\ufaff\uff66-\uff9f]"
+)
+_CJK_FIRST: Final = "\u0e00"  # no character before it is one
+
+
+# Honorifics after a surname: Chinese (Mr, Miss, Ms, Mrs, Madam), Japanese (san,
+# sama, shi, kun, dono, sensei), Korean (ssi, nim, seonsaengnim, yeosa).
+_CJK_HONORIFICS: Final = (
+    "\u5148\u751f", "\u5c0f\u59d0", "\u5973\u58eb", "\u592a\u592a", "\u592b\u4eba",
+    "\u3055\u3093", "\u69d8", "\u6c0f", "\u541b", "\u6bbf",
+    "\uc528", "\ub2d8", "\uc120\uc0dd\ub2d8", "\uc5ec\uc0ac",
+)  # fmt: skip
+
+
+def _is_cjk(char: str) -> bool:
+    return _CJK.match(char) is not None
 
 
 @functools.lru_cache(maxsize=4096)
@@ -544,6 +608,11 @@ def _text_tokens(folded: str) -> tuple[str, ...]:
     a word with leading zeros also without them; a long number's leading digits
     (see :data:`MIN_PREFIX_ID_DIGITS`)."""
     tokens = {*_TOKEN.findall(folded), ""}
+    if not folded.isascii() and _CJK.search(folded):
+        # Each CJK character: a term in those scripts is found by its first one
+        # (see _terms_of); and the words between them.
+        tokens.update(_CJK.findall(folded))
+        tokens.update(_TOKEN.findall(_CJK.sub(" ", folded)))  # "quillfeather" of "...様"
     if "0" in folded:
         tokens.update(_ZERO_PADDED.findall(folded))
     for number in _LONG_NUMBER.findall(folded) if len(folded) > MIN_PREFIX_ID_DIGITS else ():
@@ -568,7 +637,9 @@ def _terms_of(spellings: Iterable[str]) -> tuple[tuple[str, str], ...]:
         term = fold(spelling)
         if len(term) >= MIN_TERM_LENGTH and term not in out:
             first = _TOKEN.search(term)
-            out[term] = first.group(0) if first else ""
+            word = first.group(0) if first else ""
+            # A CJK word runs into the text around it: found by its first character.
+            out[term] = word[0] if word and word[0] >= _CJK_FIRST and _is_cjk(word[0]) else word
     return tuple(out.items())
 
 
@@ -633,6 +704,8 @@ MIN_SEPARATED_ID_DIGITS: Final = 8
 MAX_SEPARATED_ID_DIGITS: Final = 20
 _DIGIT_ID_KINDS: Final = frozenset({*_IDENTIFIER_KINDS, Kind.SSN})
 _DIGITS_AND_SEPARATORS: Final = re.compile(r"\d[\d\s./-]*")
+# A phone number as written: digits, separators, a leading "+" and parentheses.
+_PHONE_TEXT: Final = re.compile(r"\+?[\d\s./()-]+")
 _NOT_DIGIT: Final = re.compile(r"\D")
 _DIGITS: Final = re.compile(r"\d+")
 # Two or more digit groups joined by single separators, not inside a word or number.
@@ -815,6 +888,11 @@ class TextScrubber:
             return  # kept: nothing to hide
         self._pending.append((kind, value, replacement))
         self._memo.clear()
+        if kind is Kind.PHONE or kind is Kind.FAX:
+            # Grouped as the country groups it, with its trunk 0 or country code.
+            for digits in phone_digit_forms(value):
+                self._digit_ids.setdefault(digits, replacement)
+
         if kind in _DIGIT_ID_KINDS and _DIGITS_AND_SEPARATORS.fullmatch(value):
             digits = _NOT_DIGIT.sub("", value).lstrip("0")
             if len(digits) >= MIN_SEPARATED_ID_DIGITS:
@@ -1093,9 +1171,14 @@ class TextScrubber:
         matchable = text if text.isascii() else text.translate(_DASH_TABLE)
         spans = self._context_spans(matchable)
         if self._digit_ids and len(matchable) > MIN_SEPARATED_ID_DIGITS:
-            first = _DIGIT_GROUPS.search(matchable)  # in C: most texts have no such run
+            # Digits glued to CJK text ("電話03-1234-5678") are not inside a word:
+            # those characters read as spaces (one for one, offsets kept).
+            digit_text = matchable
+            if not matchable.isascii() and _CJK.search(matchable):
+                digit_text = _CJK.sub(" ", matchable)
+            first = _DIGIT_GROUPS.search(digit_text)  # in C: most texts have no such run
             if first is not None:
-                spans.extend(self._separated_ids(matchable, first.start()))
+                spans.extend(self._separated_ids(digit_text, first.start()))
         spans.extend(self._detected(matchable))
         result = _rebuild(text, spans) if spans else text
         memo[text] = result

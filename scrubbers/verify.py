@@ -25,8 +25,10 @@ import decimal
 import html
 import json
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from itertools import takewhile
 from typing import Any, Final
 
 import orjson
@@ -239,7 +241,14 @@ def _z_segment_names(
                     yield Kind.NAME, comps[1].split(ss)[0]
 
 
-def _fhir_values(document: Any) -> Iterator[tuple[Kind, str]]:
+def _fhir_values(
+    document: Any,
+    ids: list[str] | None = None,
+    postcodes: list[tuple[str, tuple[str, ...]]] | None = None,
+) -> Iterator[tuple[Kind, str]]:
+    """The PHI values of a FHIR input; its resources' ids are added to ``ids``, and
+    its people's postcodes too short to search alone, with their address's city,
+    state and last line, to ``postcodes``."""
     stack = [document]
     names: set[str] = set()  # keys already seen shaped like element names
     while stack:
@@ -256,6 +265,8 @@ def _fhir_values(document: Any) -> Iterator[tuple[Kind, str]]:
                 else:
                     yield Kind.FREE_TEXT, key
         resource_type = item.get("resourceType")
+        if ids is not None and isinstance(item.get("id"), str) and "resourceType" in item:
+            ids.append(item["id"])
         if "resourceType" in item and not (
             isinstance(resource_type, str) and _RESOURCE_TYPE_NAME.fullmatch(resource_type)
         ):
@@ -271,6 +282,16 @@ def _fhir_values(document: Any) -> Iterator[tuple[Kind, str]]:
                 if isinstance(address, dict)
             }
             yield from _person_values(item, states, False)
+            for extension in _as_list(item.get("extension")):
+                if (
+                    isinstance(extension, dict)
+                    and extension.get("url") == _MOTHERS_MAIDEN_NAME
+                    and isinstance(extension.get("valueString"), str)
+                ):
+                    for word in extension["valueString"].replace(",", " ").split():
+                        yield Kind.NAME, word
+            if postcodes is not None:
+                postcodes.extend(_short_postcodes(item, contacts))
             for identifier in item.get("identifier", []) or []:
                 if isinstance(identifier, dict):
                     yield Kind.MRN, str(identifier.get("value", ""))
@@ -297,6 +318,13 @@ def _fhir_values(document: Any) -> Iterator[tuple[Kind, str]]:
                 value = identifier.get("value") if isinstance(identifier, dict) else None
                 if isinstance(value, str):
                     yield Kind.OTHER_ID, value
+        if resource_type == "Group" and item.get("type") in ("person", "relatedperson"):
+            # A Group of people: its members' displays are their names.
+            for member in _as_list(item.get("member")):
+                entity = member.get("entity") if isinstance(member, dict) else None
+                if isinstance(entity, dict) and isinstance(entity.get("display"), str):
+                    for word in entity["display"].replace(",", " ").split():
+                        yield Kind.NAME, word
         if resource_type == "QuestionnaireResponse":
             yield from _labelled_answers(item.get("item"))
         elif resource_type in _NUMBER_RESOURCES:
@@ -314,7 +342,7 @@ def _fhir_values(document: Any) -> Iterator[tuple[Kind, str]]:
                 yield Kind.PHOTO, image.group(1)
         for key in _LABELLED_TEXT_KEYS.intersection(item):
             written = item[key]
-            if isinstance(written, str) and ":" in written:
+            if isinstance(written, str) and (":" in written or "\uff1a" in written):
                 yield from _labelled_names(_markup_text(written) if key == "div" else written)
         reference = item.get("reference")
         if isinstance(reference, str) and _PERSON_REFERENCE.search(reference):
@@ -350,6 +378,10 @@ def _person_values(
             for part in family if isinstance(family, list) else [family]:
                 yield Kind.NAME, str(part)
                 yield from _glued_name_words(str(part))
+                if len(str(part).strip()) == 1 and _CJK.match(str(part).strip()):
+                    # A one-character surname is searched with its honorifics ("陳小姐").
+                    for title in _CJK_HONORIFICS:
+                        yield Kind.NAME, str(part).strip() + title
             for given in name.get("given", []) or []:
                 yield Kind.NAME, str(given)
                 yield from _glued_name_words(str(given))
@@ -384,6 +416,43 @@ _RECORD_TYPES: Final = frozenset(
 )
 # One word and no digit: a fragment of an address line.
 _FRAGMENT_LINE: Final = re.compile(r"\s*[^\W\d]+\s*")
+
+
+_MOTHERS_MAIDEN_NAME: Final = "http://hl7.org/fhir/StructureDefinition/patient-mothersMaidenName"
+
+
+def _short_postcodes(
+    person: dict[str, Any], contacts: list[dict[str, Any]]
+) -> Iterator[tuple[str, tuple[str, ...]]]:
+    """A person's (or contact's) postcodes of three or four digits (CH, DK, NO, AU),
+    with the city, state and last line of their address."""
+    for holder in (person, *contacts):
+        for address in _as_list(holder.get("address")):
+            if not isinstance(address, dict):
+                continue
+            code = address.get("postalCode")
+            if isinstance(code, str) and code.isdigit() and 3 <= len(code) <= 4:
+                lines = address.get("line")
+                last = lines[-1] if isinstance(lines, list) and lines else ""
+                near = (address.get("city"), address.get("state"), last)
+                yield (
+                    code,
+                    tuple(n.strip().casefold() for n in near if isinstance(n, str) and n.strip()),
+                )
+
+
+# The placeholders a scrubber writes for an address's parts, folded.
+_ADDRESS_PLACEHOLDER: Final = r"\[(?:city|address|zip|state|county)\]"
+
+
+def _postcode_by_address(code: str, near: tuple[str, ...], folded: str) -> bool:
+    """Whether a short postcode stands next to its address's city, state or street
+    (or their placeholders) in the output: "[city] 8001", "8012 bodø", "vic 3550"."""
+    if code not in folded:
+        return False
+    parts = "|".join([_ADDRESS_PLACEHOLDER, *(re.escape(part) for part in near)])
+    pattern = rf"(?:{parts})[ ,(]{{1,3}}{code}(?![\w])|(?<![\w]){code}[ ,]{{1,2}}(?:{parts})"
+    return re.search(pattern, folded) is not None
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -436,14 +505,30 @@ def _labelled_names(text: str) -> Iterator[tuple[Kind, str]]:
     them a resource type's name ("Patient: Encounter Summary" is a title)."""
     for match in _LABELLED_PERSON.finditer(text):
         value = _LABEL_VALUE_END.split(match.group(1), 1)[0].strip().rstrip(".,")
+        if _all_cjk(value) and len(value) <= 8:  # a CJK name written whole ("鳥羽楓子")
+            yield Kind.NAME, value
+            continue
+        # Lower-case particles inside a name ("Anke de Vries") are not its words.
+        value = " ".join(word for word in value.split() if word not in _NAME_PARTICLE_WORDS)
         words = value.replace(",", " ").split() if value.count(",") <= 1 else []
         if words and words[0].rstrip(".").casefold() in _NAME_TITLES:
             words = words[1:]
-        if 2 <= len(words) <= 4 and all(
-            _CAPITALIZED_WORD.fullmatch(word) and not is_resource_type(word) for word in words
-        ):
+        if not 2 <= len(words) <= 4 or not all(map(_capitalized_name_word, words)):
+            # A value going on as a sentence ("Osric Brannoch arriving with ..."):
+            # its leading capitalized words, when a lower-case word follows them.
+            clause = value.split(",", 1)[0].split()
+            if clause and clause[0].rstrip(".").casefold() in _NAME_TITLES:
+                clause = clause[1:]
+            lead = list(takewhile(lambda word: word[:1].isupper(), clause))
+            after = clause[len(lead)] if len(lead) < len(clause) else ""
+            words = lead if after[:1].islower() else []
+        if 2 <= len(words) <= 4 and all(map(_capitalized_name_word, words)):
             for word in words:
                 yield Kind.NAME, word
+
+
+def _capitalized_name_word(word: str) -> bool:
+    return _CAPITALIZED_WORD.fullmatch(word) is not None and not is_resource_type(word)
 
 
 def _markup_text(markup: str) -> str:
@@ -467,11 +552,22 @@ _LABELLED_TEXT_KEYS: Final = frozenset(
 )
 _LABELLED_PERSON: Final = re.compile(
     r"(?m)^[ \t*\-\u2022]*(?i:patient|patient name|pt|pt name|name of patient|mother|father"
-    r"|guardian|spouse|next of kin|emergency contact|subscriber|policy ?holder|guarantor)"
-    r"[ \t]*:[ \t]*([^\n(\[;:]{3,100})"
+    r"|guardian|spouse|next of kin|emergency contact|subscriber|policy ?holder|guarantor"
+    # the same in German, Dutch, French, Spanish, Portuguese, Italian, Indonesian,
+    # Norwegian, Danish, Swedish, Japanese and Chinese
+    r"|patientin|patientenname|mutter|vater|ehemann|ehefrau|angehöriger?|vormund"
+    r"|patiënt|moeder|vader|patiente|mère|père|paciente|madre|padre|esposo|esposa"
+    r"|mãe|mae|pai|nome da mãe|nome da mae|nome do paciente|nombre del paciente|paziente"
+    r"|pasien|mere|pere|angehoriger?|parorende"
+    r"|nama pasien|nama ibu|pasient|pårørende|患者|患者氏名|患者名|氏名|姓名|病人姓名|母|父)"
+    r"[ \t]*[:\uff1a][ \t]*([^\n(\[;:\uff1a\uff08]{2,100})"
 )
 _LABEL_VALUE_END: Final = re.compile(
     r"\s+(?:DOB|D\.O\.B\.|DOD|MRN|SSN|ID|Age|Sex|Gender|Born|Tel|Phone)\b|\s+[-\u2013\u2014|/]\s"
+)
+_NAME_PARTICLE_WORDS: Final = frozenset(
+    {"de", "der", "den", "van", "von", "vom", "zu", "da", "das", "do", "dos", "del", "della"}
+    | {"di", "du", "la", "le", "ter", "ten", "te", "bin", "binti", "y", "e", "af", "av"}
 )
 _CAPITALIZED_WORD: Final = re.compile(r"[A-Z][a-z]+(?:['-][A-Z]?[a-z]+)*|[A-Z]{2,}")
 _NAME_TITLES: Final = frozenset({"mr", "mrs", "ms", "miss", "dr"})
@@ -528,6 +624,10 @@ def _answer_label_kind(label: Any) -> Kind | None:
     if not isinstance(label, str) or len(label) > 80:
         return None
     text = " ".join(label.casefold().split()).rstrip("?:*.# ").replace("\u2019", "'")
+    if not text.isascii():  # "endereço" and "endereco", "Mãe" and "Mae" alike
+        text = "".join(
+            c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)
+        )
     return next((kind for pattern, kind in _ANSWER_LABELS if pattern.fullmatch(text)), None)
 
 
@@ -559,6 +659,31 @@ _ANSWER_LABELS: Final = (
     ),
     (re.compile(_LABEL_PERSON + r"(?:city|town)"), Kind.CITY),
     (re.compile(_LABEL_PERSON + r"(?:zip|zip code|postal code|postcode)"), Kind.ZIP),
+    # The same questions in other languages (German, Dutch, French, Spanish,
+    # Portuguese, Italian, Indonesian, Nordic).
+    (
+        re.compile(
+            r"(?:vor|nach|familien|geburts|madchen|patienten)name|(?:voor|achter|meisjes)naam"
+            r"|prenom|nom de famille|nom de naissance|apellidos?|nombre del paciente"
+            r"|nome (?:completo|do paciente|(?:da )?mae)|sobrenome|cognome"
+            r"|nama (?:lengkap|pasien|ibu(?: kandung)?)|fornavn|etternavn|efternavn"
+            r"|fornamn|efternamn"
+        ),
+        Kind.NAME,
+    ),
+    (
+        re.compile(
+            r"telefon(?:nummer)?|handy(?:nummer)?|telephone|telefono|celular|telefone"
+            r"|telefoon(?:nummer)?|nomor (?:telepon|hp)|telepon|telefono|tlf"
+        ),
+        Kind.PHONE,
+    ),
+    (
+        re.compile(r"adresse|anschrift|adres|direccion|domicilio|endereco|indirizzo|alamat"),
+        Kind.STREET_ADDRESS,
+    ),
+    (re.compile(r"wohnort|stadt|woonplaats|ville|ciudad|cidade|citta|kota|poststed"), Kind.CITY),
+    (re.compile(r"plz|postleitzahl|code postal|codigo postal|cep|kode pos|postnummer"), Kind.ZIP),
 )
 
 
@@ -574,6 +699,13 @@ _MIN_EMBEDDED: Final = 24
 _V3_VALUE: Final = re.compile(
     r"<(?:[\w-]+:)?(given|family|streetAddressLine|city|postalCode)\b[^<>]{0,200}>"
     r"([^<]{2,200})<"
+)
+# A person's plain <name> (no <given>/<family> parts), first in its element: the
+# patient's, a ...Person's (guardianPerson, relatedPerson, assignedPerson...), a
+# family history relative's (<relatedSubject><subject>).
+_V3_PLAIN_NAME: Final = re.compile(
+    r"<(?:[\w-]+:)?(patient|subject|\w{0,40}Person)\b[^<>/]{0,200}>\s*"
+    r"<(?:[\w-]+:)?name\b[^<>/]{0,200}>([^<]{2,200})</"
 )
 _V3_ID_EXTENSION: Final = re.compile(
     r"<(?:[\w-]+:)?id\s[^<>]{0,400}?\bextension\s*=\s*[\"']([^\"'<>]{3,64})[\"']"
@@ -621,6 +753,11 @@ def _v3_values(markup: str) -> Iterator[tuple[Kind, str]]:
         yield kind, value[:5] if kind is Kind.ZIP else value
     for match in _V3_ID_EXTENSION.finditer(markup):
         yield Kind.MRN, html.unescape(match.group(1))
+    if "name" in markup:
+        for match in _V3_PLAIN_NAME.finditer(markup):
+            if not match.group(1).lower().startswith("assigned"):  # a provider's
+                for word in html.unescape(match.group(2)).replace(",", " ").split():
+                    yield Kind.NAME, word
 
 
 def _person_numbers(resource: dict[str, Any]) -> Iterator[tuple[Kind, str]]:
@@ -803,6 +940,9 @@ class Verifier:
         """Kinds (and counts) of input PHI found in the output; empty when clean."""
         found: Counter[str] = Counter()
         document: Any = None
+        ids: list[str] = []  # the FHIR input's resource ids
+        postcodes: list[tuple[str, tuple[str, ...]]] = []  # short ones, with neighbors
+        names: set[str] = set()  # the words of the names it holds
         if fmt == "hl7v2":
             text = output.decode("utf-8", "replace")
             message = source.decode("utf-8", "replace").lstrip("\ufeff\x0b")
@@ -821,7 +961,7 @@ class Verifier:
         else:
             try:
                 document, inexact = _exact_json(source)
-                values = _fhir_values(document)
+                values = _fhir_values(document, ids, postcodes)
             except orjson.JSONDecodeError:
                 values, inexact = iter(()), False
             text = _fhir_text(output, inexact)
@@ -842,6 +982,7 @@ class Verifier:
             text += "\n" + _RTF_CONTROL.sub("", rtf.read_escapes(text))
         folded = text.casefold()
         phones: set[str] = set()
+        nationals: set[str] = set()  # phones' national significant numbers
         # Each value is one substring search of the whole output: with many values
         # (a searchset of hundreds of patients, a CDA naming thousands), the
         # output's words are collected once and a value whose longest word is not
@@ -852,6 +993,8 @@ class Verifier:
         for kind, value in _dedupe(values):
             if kind not in self._checked:
                 continue
+            if kind is Kind.NAME and ids:
+                names.add(value.casefold())
             if kind is Kind.PHOTO:
                 if value.casefold() in folded:
                     found[kind.value] += 1
@@ -860,30 +1003,48 @@ class Verifier:
             searched += 1
             if words is None and searched > _SEARCHES_BEFORE_WORDS:
                 words = set(_WORD.findall(folded))
-            if words is not None and not _SEPARATED_NUMBER.fullmatch(term):
+            if (
+                words is not None
+                and not _SEPARATED_NUMBER.fullmatch(term)
+                and (term.isascii() or not _CJK.search(term))  # CJK runs into other words
+            ):
                 longest = max(_WORD.findall(term), key=len, default="")
                 if longest and longest not in words:
                     if kind is Kind.PHONE:
                         phones.update(_phone_digits(value))
+                        nationals.update(_phone_national_forms(value))
                     continue
             if _occurs(term, folded):
                 if document is None or not _only_as_structure(value, text, document):
                     found[kind.value] += 1
             elif kind is Kind.PHONE:
                 phones.update(_phone_digits(value))
+                nationals.update(_phone_national_forms(value))
         if (
-            phones
+            (phones or nationals)
             and Kind.PHONE.value not in found
             and (
-                any(digits[-4:] in folded for digits in phones)  # most spellings have them
+                any(digits[-4:] in folded for digits in phones | nationals)  # most have them
                 or _SPACED_DIGITS.search(folded) is not None  # "6 1 7 5 5 5 0 1 4 2"
             )
         ):
             # Phones in any spelling ("617 5550142", "(617)-555-0142"): the text with
-            # the separators between digit groups removed, searched for the digits.
+            # the separators between digit groups removed, searched for the digits;
+            # other countries' numbers after their trunk 0 or a country code.
             joined = _DIGIT_GAP.sub("", folded)
-            if any(_occurs(digits, joined) for digits in phones):
+            if any(_occurs(digits, joined) for digits in phones) or any(
+                _national_phone_in(digits, joined) for digits in nationals
+            ):
                 found[Kind.PHONE.value] += 1
+        if names and Kind.NAME.value not in found and _named_id_left(ids, names, folded):
+            found[Kind.NAME.value] += 1
+        if (
+            postcodes
+            and Kind.ZIP in self._checked
+            and Kind.ZIP.value not in found
+            and any(_postcode_by_address(code, near, folded) for code, near in postcodes)
+        ):
+            found[Kind.ZIP.value] += 1
         if Kind.SSN in self._checked and _SSN_TAIL.search(text) and _SSN.search(text):
             found[Kind.SSN.value] += 1
         if Kind.EMAIL in self._checked and "@" in text and _EMAIL.search(text):
@@ -903,6 +1064,22 @@ _SPACED_DIGITS: Final = re.compile(r"\d[ .\-]\d[ .\-]\d[ .\-]\d[ .\-]\d")
 _DIGIT_GAP: Final = re.compile(
     r"(?<=[0-9])[ .()/\-\u00a0\u2010-\u2015\u2212]{1,3}(?=[0-9(])"
 )  # ASCII and Unicode dashes, no-break spaces
+
+
+# The parts of an id a reader sees as words: capitalized or lower-case runs of
+# letters, upper-case runs, digits ("OsricBrannoch", "brannoch-osric-7").
+_ID_PART: Final = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+")
+
+
+def _named_id_left(ids: list[str], names: set[str], folded: str) -> bool:
+    """Whether a resource id spelling a part of a known name ("OsricBrannoch") is
+    left in the output as a word. Ids are pseudonymized everywhere; examples name
+    them after their person, and glued into one word the name is not found as one."""
+    return any(
+        any(part.casefold() in names for part in _ID_PART.findall(logical))
+        and _occurs(logical.casefold(), folded)
+        for logical in ids
+    )
 
 
 def _only_as_structure(value: str, text: str, source: Any) -> bool:
@@ -933,6 +1110,47 @@ def _keys(document: Any) -> set[str]:
     return found
 
 
+_PHONE_TEXT: Final = re.compile(r"\+?[\d\s./()-]+")
+# What may stand before a phone's national significant number: its trunk 0, or a
+# country code after "+" or "00".
+_PHONE_HEAD: Final = re.compile(r"(?:\+\d{1,3}|00\d{1,3}|0)?$")
+
+
+def _phone_national_forms(value: str) -> set[str]:
+    """A phone's national significant number (no trunk 0), and for an international
+    one each number after a country code of one to three digits; eight digits or more."""
+    text = value.strip()
+    if not _PHONE_TEXT.fullmatch(text):
+        return set()
+    digits = "".join(c for c in text if c.isdigit())
+    international = text.startswith(("+", "00"))
+    if text.startswith("00"):
+        digits = digits[2:]
+    forms = {digits.lstrip("0")}
+    if international:
+        forms.update(digits[cut:].lstrip("0") for cut in (1, 2, 3))
+    return {form for form in forms if len(form) >= 8}
+
+
+def _national_phone_in(number: str, joined: str) -> bool:
+    """Whether ``joined`` (separators between digits removed) holds ``number`` as a
+    phone: alone, after a trunk 0 or after a country code, not inside a longer number
+    or word (CJK text around it is no word)."""
+    start = joined.find(number)
+    while start >= 0:
+        end = start + len(number)
+        after = joined[end] if end < len(joined) else " "
+        if not after.isalnum() or _CJK.match(after):
+            window = joined[max(0, start - 7) : start]
+            head = _PHONE_HEAD.search(window)
+            at = start - (len(window) - head.start()) if head else start
+            before = joined[at - 1] if at > 0 else " "
+            if not before.isalnum() or _CJK.match(before):
+                return True
+        start = joined.find(number, start + 1)
+    return False
+
+
 def _phone_digits(value: str) -> list[str]:
     """A phone's ten digits (NANP), bare and after the country code 1, if it has them."""
     digits = "".join(c for c in value if c.isdigit())
@@ -960,7 +1178,9 @@ def _dedupe(values: Iterable[tuple[Kind, str]]) -> Iterator[tuple[Kind, str]]:
     seen: set[tuple[Kind, str]] = set()
     for kind, raw in _id_forms(values):
         value = raw.strip()
-        if len(value) < MIN_LENGTH or (value.isdigit() and len(value) < 5):
+        if len(value) < MIN_LENGTH and not (len(value) >= 2 and _all_cjk(value)):
+            continue  # two kanji or kana are a whole surname or given name
+        if value.isdigit() and len(value) < 5:
             continue
         if (kind, value) not in seen:
             seen.add((kind, value))
@@ -994,5 +1214,36 @@ def _occurs(value: str, text: str) -> bool:
         after = text[end] if end < len(text) else " "
         if not (before.isalnum() or after.isalnum()):
             return True
+        if not value.isascii() and _cjk_bounded(value, before, after):
+            return True
         start = text.find(value, start + 1)
     return False
+
+
+# Scripts written without spaces between words (Thai, Lao, Myanmar, Khmer, Hangul
+# syllables and jamo, kana, CJK ideographs, half-width katakana): a word in them
+# runs into the text around it.
+_CJK_CLASS: Final = (
+    "[\u0e00-\u0eff\u1000-\u109f\u1100-\u11ff\u1780-\u17ff\u3040-\u30ff\u3130-\u318f"
+    "\u3400-\u4dbf\u4e00-\u9fff\ua960-\ua97f\uac00-\ud7ff\uf900-\ufaff\uff66-\uff9f]"
+)
+_CJK: Final = re.compile(_CJK_CLASS)
+# Honorifics after a surname (Chinese, Japanese, Korean).
+_CJK_HONORIFICS: Final = (
+    "\u5148\u751f", "\u5c0f\u59d0", "\u5973\u58eb", "\u592a\u592a", "\u592b\u4eba",
+    "\u3055\u3093", "\u69d8", "\u6c0f", "\u541b", "\u6bbf",
+    "\uc528", "\ub2d8", "\uc120\uc0dd\ub2d8", "\uc5ec\uc0ac",
+)  # fmt: skip
+_ALL_CJK: Final = re.compile(_CJK_CLASS + "+")
+
+
+def _all_cjk(value: str) -> bool:
+    return not value.isascii() and _ALL_CJK.fullmatch(value) is not None
+
+
+def _cjk_bounded(value: str, before: str, after: str) -> bool:
+    """Whether ``value`` found between ``before`` and ``after`` is a word of text in
+    a script without spaces: a CJK character on each side that is not a break."""
+    starts = not before.isalnum() or bool(_CJK.match(before)) or bool(_CJK.match(value[0]))
+    ends = not after.isalnum() or bool(_CJK.match(after)) or bool(_CJK.match(value[-1]))
+    return starts and ends

@@ -67,11 +67,11 @@ from scrubbers.identity import (
     IdentityUnresolvedError,
 )
 from scrubbers.kinds import DATE_KINDS, Kind, Role
-from scrubbers.labels import answer_kind
+from scrubbers.labels import answer_kind, unaccented
 from scrubbers.methods import Removal
 from scrubbers.report import UNEXPECTED_SHAPE_ERRORS, ScrubReport, internal_error
 from scrubbers.target import Target
-from scrubbers.text import as_text
+from scrubbers.text import as_text, placeholder
 
 FORMAT: Final = "fhir"
 PATIENT_MEMORY: Final = 100_000
@@ -141,6 +141,8 @@ def _undeclared_charset(raw: bytes) -> str:
 
 
 _TAG: Final = re.compile(r"(<[^>]*>)")
+# A tag in a plain string (not "BP < 120 and HR > 80"): a letter, "/" or "!" first.
+_PLAIN_TAG: Final = re.compile(r"(<[A-Za-z/!][^<>]*>)")
 # Tags that end a line, a paragraph or a cell: the text on either side of one
 # is two words to a reader, the text around an inline tag ("Quill<b>feather</b>")
 # one word.
@@ -203,6 +205,9 @@ _ID_TOKEN: Final = re.compile(
     r"(?<![\w.\-/#])[A-Za-z0-9](?:[A-Za-z0-9.\-]*[A-Za-z0-9])?(?![\w\-/])"
 )
 _ID_LIKE: Final = re.compile(r"(?=.*\d)(?=.*[A-Za-z])")
+# A resource type's name right before an id token, as generated narratives head a
+# resource ("Generated Narrative: Patient x", older ones Resource Patient "x").
+_TYPE_BEFORE_ID: Final = re.compile(r"(?<![\w/.:#=-])([A-Z][A-Za-z]+) \"?$")
 _ID_LABEL: Final = re.compile(
     r"(<b>id</b>\s*:\s*|(?<![\w-])id:\s*)([A-Za-z0-9][A-Za-z0-9.\-]{0,64})"
 )
@@ -566,6 +571,8 @@ class FHIRScrubber:
             self._labelled_answers(resource.get("item"), walk)
         elif resource_type == "Parameters":
             self._labelled_parameters(resource.get("parameter"), walk)
+        elif resource_type == "Group":
+            self._group_members(resource, walk)
         skip = _RESOURCE_SKIP
         if resource_type == "Binary":
             # Binary.data is a document like an Attachment's: textual content is
@@ -1039,6 +1046,8 @@ class FHIRScrubber:
         if isinstance(address.get("line"), str):
             address["line"] = [address["line"]]  # invalid but seen: one line
         written = address.get("line")
+        before = {key: address.get(key) for key in ("postalCode", "city", "state")}
+        last_line = written[-1] if isinstance(written, list) and written else None
         if isinstance(written, list) and not isinstance(address.get("city"), str):
             # No city, the postal code and town on a line of their own or after a
             # comma ("37910 Marrowvale", as Nordic and continental addresses are written).
@@ -1067,6 +1076,7 @@ class FHIRScrubber:
                     key,
                     self._apply(address[key], kind, role, f"{path}.{key}", "Address", walk),
                 )
+        self._short_postcode(before, last_line, address, walk)
         # Address parts in extensions (ADXP street name and house number on a line,
         # a coded commune or municipality on the address) go where their part goes:
         # strings as the part (a street on the address itself), codes as a county.
@@ -1077,6 +1087,39 @@ class FHIRScrubber:
             for holder in element_holders(address, f"_{key}"):
                 self._part_extensions(holder, kind, kind, role, f"{path}.extension", walk)
         return address
+
+    @staticmethod
+    def _short_postcode(
+        before: dict[str, Any], last_line: Any, address: dict[str, Any], walk: _Walk
+    ) -> None:
+        """A postcode of three or four digits (CH, DK, NO, AU...) is too short to search
+        alone in notes (doses, counts); next to the city, state or (without a city) last
+        street line it belongs to, as narratives render an address ("Zürich 8001", "8012
+        Bodø", "VIC 3550", "Hovedgaden 4 3400"), it is taught to the free text with them."""
+        postcode = before["postalCode"]
+        if not (isinstance(postcode, str) and postcode.isdigit() and 3 <= len(postcode) <= 4):
+            return
+        if address.get("postalCode") == postcode:
+            return  # kept by the policy
+        text = walk.ctx.text
+        zip_text = as_text(address.get("postalCode") or Removal.VALUE, Kind.ZIP)
+        for key, kind in (("city", Kind.CITY), ("state", Kind.STATE), ("line", None)):
+            part = last_line if kind is None else before[key]
+            if not isinstance(part, str) or not part.strip():
+                continue
+            if kind is None and isinstance(before["city"], str):
+                continue  # the street before the postcode only when no city follows it
+            part = part.strip()
+            new = text.known(part) or (
+                part if kind is Kind.STATE else placeholder(kind or Kind.STREET_ADDRESS)
+            )
+            forms = [(f"{part} {postcode}", f"{new} {zip_text}")]
+            forms.append((f"{part}, {postcode}", f"{new}, {zip_text}"))
+            if kind is Kind.CITY:
+                forms.append((f"{postcode} {part}", f"{zip_text} {new}"))
+                forms.append((f"{part} ({postcode})", f"{new} ({zip_text})"))
+            for value, replacement in forms:
+                text.add(Kind.ZIP, value, replacement)
 
     def _address_text_parts(self, text: str, role: Role, path: str, walk: _Walk) -> None:
         """An address written only as text (``42 Lantern Row, Brookvale, MA 02139``):
@@ -1308,6 +1351,31 @@ class FHIRScrubber:
                 elif person and _reads_as_name(answer["valueString"]):
                     self._labelled_value(answer, Kind.NAME, path, walk)
 
+    def _group_members(self, group: dict[str, Any], walk: _Walk) -> None:
+        """A Group of people names its members in their references' displays; a member
+        referenced by urn:uuid or by identifier has no type saying it is a person, so
+        its display is read by the Group's type: a person's (or related person's) name,
+        a practitioner's name, registered for the document's free text."""
+        role = _GROUP_MEMBER_ROLES.get(str(group.get("type", "")))
+        members = group.get("member")
+        if role is None or not isinstance(members, list):
+            return
+        kind = Kind.PROVIDER_NAME if role is Role.PROVIDER else Kind.NAME
+        for member in members:
+            entity = member.get("entity") if isinstance(member, dict) else None
+            if not isinstance(entity, dict):
+                continue
+            display = entity.get("display")
+            typed = reference_type(entity.get("reference"), entity.get("type"))
+            if not isinstance(display, str) or typed or REFERENCE.fullmatch(display.strip()):
+                continue  # a typed reference's display goes by its type
+            outcome = self._apply(
+                display, kind, role, "Group.member.entity.display", "string", walk
+            )
+            self._set(entity, "display", outcome)
+            if kind is Kind.NAME:
+                walk.ctx.text.add_name(*name_parts(display), as_text(outcome, kind))
+
     def _labelled_parameters(self, parameters: Any, walk: _Walk) -> None:
         """Operation parameters named like a search parameter or a PHI label
         (``family``, ``given``, ``phone``, ``ssn``, ``postalCode``, ``MemberId``: a
@@ -1439,18 +1507,13 @@ class FHIRScrubber:
             outcome = self._apply("geolocation", Kind.GEOCODE, role, path, "Extension", walk)
             return _REMOVE if isinstance(outcome, Removal) else extension
         if url == rules.EXT_MOTHERS_MAIDEN_NAME and isinstance(extension.get("valueString"), str):
-            self._set(
-                extension,
-                "valueString",
-                self._apply(
-                    extension["valueString"],
-                    Kind.NAME,
-                    Role.RELATIVE,
-                    f"{path}.valueString",
-                    "Extension",
-                    walk,
-                ),
+            maiden = extension["valueString"]
+            outcome = self._apply(
+                maiden, Kind.NAME, Role.RELATIVE, f"{path}.valueString", "Extension", walk
             )
+            if outcome != maiden:  # the mother's name, where a note or narrative writes it
+                walk.ctx.text.add_name(*name_parts(maiden), as_text(outcome, Kind.NAME))
+            self._set(extension, "valueString", outcome)
             return extension if "valueString" in extension else _REMOVE
         id_kind = rules.ID_EXTENSIONS.get(url) if isinstance(url, str) else None
         if id_kind is not None and isinstance(extension.get("valueString"), str):
@@ -1738,6 +1801,8 @@ class FHIRScrubber:
             # Logical ids written in notes ("see Patient/f001", a Task input holding
             # the id) get the pseudonyms they have everywhere else, as in narratives.
             new = self._narrative_ids(outcome, walk) if isinstance(outcome, str) else ""
+            if "<" in new and _PLAIN_TAG.search(new):
+                new = self._flatten_plain_markup(text, new, walk)
         if new != text:
             deferred.methods.add("scrub")
         if deferred.holder is not None:
@@ -1749,6 +1814,17 @@ class FHIRScrubber:
             deferred.items[deferred.index] = new
         elif deferred.store is not None:
             deferred.store(new)
+
+    def _flatten_plain_markup(self, text: str, new: str, walk: _Walk) -> str:
+        """A plain string holding HTML (a note's markdown, a valueString) whose tags
+        split a word a reader sees whole ("<b>Quill</b>feather"): when the scrubbed
+        string without its tags still holds PHI the document named, it is written as
+        its original text without tags, scrubbed as one, as a narrative is."""
+        if not walk.ctx.text.finds_known(html.unescape(reader_text(_PLAIN_TAG.split(new)))):
+            return new
+        plain = html.unescape(reader_text(_PLAIN_TAG.split(text)))
+        flattened = walk.ctx.apply(plain, _FREE_TEXT)
+        return self._narrative_ids(flattened, walk) if isinstance(flattened, str) else ""
 
     def _scrub_xhtml(self, div: str, walk: _Walk) -> str:
         """Scrub a narrative's text nodes and attribute values; markup is untouched.
@@ -1805,6 +1881,12 @@ class FHIRScrubber:
             if anchor in walk.ids:
                 # An anchor named after the resource (<a name="f001">).
                 return match.group(1) + self._pseudo_id(anchor, walk) + match.group(5)
+            kind, underscore, logical = anchor.partition("_")
+            if underscore and logical in walk.ids and _is_resource_type(kind):
+                # The IG publisher's anchor of a resource's narrative, "Type_id"
+                # (<a name="Patient_f001">).
+                new_anchor = f"{kind}_{self._pseudo_id(logical, walk)}"
+                return match.group(1) + new_anchor + match.group(5)
             for cut in range(1, 4):
                 # The IG publisher's second anchor, "hc" + the id (<a name="hcf001">):
                 # a short lower-case prefix before one of the document's ids.
@@ -2016,7 +2098,11 @@ class FHIRScrubber:
 
     def _id_token(self, match: re.Match[str], walk: _Walk) -> str:
         token = match.group(0)
-        if token in walk.ids and (_UUID.fullmatch(token) or _ID_LIKE.search(token)):
+        if token in walk.ids and (
+            _UUID.fullmatch(token)
+            or _ID_LIKE.search(token)
+            or (not token.isdigit() and _typed(match))  # "Patient 1 of 3" is a count
+        ):
             return self._pseudo_id(token, walk)
         return token
 
@@ -2098,7 +2184,7 @@ def _key_words(key: str) -> str:
 def _person_label(label: str) -> bool:
     """Whether a question's label names a person ("Mother", "Emergency contact:")."""
     text = " ".join(label.casefold().split()).rstrip("?:*.# ").rstrip(" ('s")
-    return len(text) <= 40 and text in _PERSON_LABELS
+    return len(text) <= 40 and unaccented(text) in _PERSON_LABELS
 
 
 # Labels that name a phone number by a word answer_kind does not read as one
@@ -2211,8 +2297,10 @@ _V3_NAME_PART: Final = re.compile(
     r"<(?:[\w-]+:)?(?P<part>given|family|prefix|suffix)\b[^<>]{0,200}>(?P<value>[^<]{1,200})<"
 )
 # Elements that are people (their <name> is a person's): patient, guardianPerson,
-# associatedPerson, assignedPerson (a provider), relatedPerson...
-_V3_PERSON: Final = re.compile(r"patient|\w{0,40}Person")
+# associatedPerson, assignedPerson (a provider), relatedPerson..., and the <subject>
+# of a <relatedSubject> (a family history's relative, SubjectPerson: CDA's only
+# <subject> holding a <name>).
+_V3_PERSON: Final = re.compile(r"patient|subject|\w{0,40}Person")
 _V3_ADDRESS_KINDS: Final = {
     "streetaddressline": Kind.STREET_ADDRESS,
     "deliveryaddressline": Kind.STREET_ADDRESS,
@@ -2279,14 +2367,39 @@ _TEXT_VALUE_KEYS: Final = frozenset({"valueString", "valueMarkdown"})
 
 @functools.lru_cache(maxsize=1024)  # bounded: the names come from narrative text
 def _reads_as_name(text: str) -> bool:
-    """Two to five capitalized words (after a title), none a resource type."""
+    """Two to five capitalized words (after a title), none a resource type, with
+    lower-case particles between them ("Anke de Vries", "Tom van Duinen"); or, in a
+    script written without spaces, a whole name of two to eight characters
+    ("鳥羽楓子") or two or three words of it."""
     words = text.split()
     if words and words[0].rstrip(".").lower() in _TITLES:
         words = words[1:]
-    return 2 <= len(words) <= 5 and all(
-        word[0].isupper() and _NAME_WORD.fullmatch(word) and not _is_resource_type(word)
-        for word in words
+    if words and all(_CJK_WORD.fullmatch(word) for word in words):
+        return len(words) <= 3 and 2 <= len("".join(words)) <= 8
+    return (
+        2 <= len(words) <= 5
+        and _is_capitalized_name_word(words[0])
+        and _is_capitalized_name_word(words[-1])
+        and all(
+            _is_capitalized_name_word(word) or word.lower() in _NAME_PARTICLE_WORDS
+            for word in words[1:-1]
+        )
     )
+
+
+def _is_capitalized_name_word(word: str) -> bool:
+    return word[0].isupper() and bool(_NAME_WORD.fullmatch(word)) and not _is_resource_type(word)
+
+
+# Lower-case particles inside a name ("de", "van der", "da", "dos", "bin").
+_NAME_PARTICLE_WORDS: Final = frozenset(
+    {"de", "der", "den", "van", "von", "vom", "zu", "da", "das", "do", "dos", "del", "della"}
+    | {"di", "du", "la", "le", "ter", "ten", "te", "bin", "binti", "y", "e", "af", "av"}
+)
+# A word of a script written without spaces: kana, CJK ideographs, Hangul.
+_CJK_WORD: Final = re.compile(
+    "[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff66-\uff9f]+"
+)
 
 
 # Address.text parts (see FHIRScrubber._address_text_parts).
@@ -2332,7 +2445,8 @@ def _labelled_names(text: str) -> tuple[tuple[Role, str], ...]:
     found: list[tuple[Role, str]] = []
     for match in _LABELLED_LINE.finditer(text):
         label = " ".join(match.group("label").split()).casefold().rstrip(" ('s")
-        role = _PERSON_LABELS.get(label)
+        role = _PERSON_LABELS.get(unaccented(label))
+        field = role is None  # a name field's label ("Last name:", "Vorname:")
         if role is None:
             # A bare "name:" is how generated narratives print any element
             # called name (a plan's, an organization's, a medication's).
@@ -2340,14 +2454,43 @@ def _labelled_names(text: str) -> tuple[tuple[Role, str], ...]:
                 continue
             role = Role.PATIENT
         value = _VALUE_END_LABEL.split(match.group("value"), 1)[0].strip().rstrip(".,")
+        if field and " " not in value and value and _is_capitalized_name_word(value):
+            found.append((role, value))  # one word: the surname or given name it asks for
+            continue
         if value.count(",") == 1:  # "Family, Given"
             family, _, given = value.partition(",")
             if given.strip() and _reads_as_name(f"{given.strip()} {family.strip()}"):
                 found.append((role, f"{given.strip()} {family.strip()}"))
-            continue
+                continue
         if _reads_as_name(value):
             found.append((role, value))
+        elif lead := _leading_name(value.split(",", 1)[0]):
+            found.append((role, lead))
     return tuple(found)
+
+
+def _leading_name(value: str) -> str:
+    """The name a label's value starts with when the value goes on as a sentence
+    ("Osric Brannoch arriving with chest pain"): its leading capitalized words (a
+    title first allowed) that read as a name, when a lower-case word follows them."""
+    words = value.split()
+    start = 1 if words and words[0].rstrip(".").lower() in _TITLES else 0
+    end = start
+    while end < len(words) and (
+        words[end][0].isupper()
+        or (  # a particle inside the name ("Anke de Vries arrived")
+            end > start
+            and words[end] in _NAME_PARTICLE_WORDS
+            and end + 1 < len(words)
+            and words[end + 1][0].isupper()
+        )
+    ):
+        end += 1
+    if end < len(words) and words[end][0].islower() and 2 <= end - start <= 5:
+        lead = " ".join(words[:end]).rstrip(".,")
+        if _reads_as_name(lead):
+            return lead
+    return ""
 
 
 # A label that follows a name on its line ("Pt: Ana Reyes DOB 1961-03-04").
@@ -2363,6 +2506,8 @@ _LABELLED_LINE: Final = re.compile(
 )
 # Labels that name a person (their value, when it reads as a name, is a name).
 _PERSON_LABELS: Final[dict[str, Role]] = {
+    unaccented(label): role  # looked up without accents: "mae" as "mãe"
+    for label, role in {
     "patient": Role.PATIENT,
     "patient name": Role.PATIENT,
     "pt": Role.PATIENT,
@@ -2390,7 +2535,63 @@ _PERSON_LABELS: Final[dict[str, Role]] = {
     "\u6c0f\u540d": Role.PATIENT,
     "\u75c5\u4eba\u59d3\u540d": Role.PATIENT,
     "\u60a3\u8005\u6c0f\u540d": Role.PATIENT,
+    "\u60a3\u8005": Role.PATIENT,  # patient
+    "\u60a3\u8005\u540d": Role.PATIENT,
+    "\u6bcd": Role.RELATIVE,  # mother, father, guardian (ja, zh)
+    "\u7236": Role.RELATIVE,
+    "\u6bcd\u89aa": Role.RELATIVE,
+    "\u7236\u89aa": Role.RELATIVE,
+    "\u4fdd\u8b77\u8005": Role.RELATIVE,
+    # The same labels in other languages: German, Dutch, French, Spanish, Portuguese,
+    # Italian, Indonesian, Norwegian, Danish, Swedish (folded).
+    **dict.fromkeys(
+        (
+            "patientin", "patientenname", "name des patienten", "name der patientin",
+            "patiënt", "naam patiënt", "patiente", "nom du patient", "nom de la patiente",
+            "paciente", "nombre del paciente", "nombre de la paciente", "nome do paciente",
+            "nome da paciente", "paziente", "pasien", "nama pasien", "pasient",
+        ),
+        Role.PATIENT,
+    ),
+    **dict.fromkeys(
+        (
+            "versicherter", "versicherte", "versicherungsnehmer", "verzekerde", "assuré",
+            "assurée", "asegurado", "asegurada", "titular", "segurado", "segurada",
+        ),
+        Role.INSURED,
+    ),
+    **dict.fromkeys(
+        (
+            "mutter", "vater", "eltern", "ehemann", "ehefrau", "ehepartner", "angehörige",
+            "angehöriger", "vormund", "bezugsperson", "notfallkontakt", "moeder", "vader",
+            "echtgenoot", "echtgenote", "contactpersoon", "voogd", "mère", "père", "conjoint",
+            "conjointe", "tuteur", "tutrice", "personne à prévenir", "personne de confiance",
+            "madre", "padre", "esposo", "esposa", "cónyuge", "tutor", "tutora",
+            "contacto de emergencia", "mãe", "pai", "cônjuge", "responsável", "acompanhante",
+            "nome da mãe", "nome do pai", "nombre de la madre", "nombre del padre",
+            "name der mutter", "ibu", "ayah", "suami", "istri", "wali", "nama ibu",
+            "nama ibu kandung", "mor", "far", "pårørende", "nærmeste pårørende",
+            "ektefelle", "ægtefælle", "verge", "værge", "make", "maka", "förmyndare",
+        ),
+        Role.RELATIVE,
+    ),
+}.items()
+}  # fmt: skip
+
+
+# Whose names a Group's untyped member references display, by the Group's type.
+_GROUP_MEMBER_ROLES: Final = {
+    "person": Role.PATIENT,
+    "relatedperson": Role.RELATIVE,
+    "practitioner": Role.PROVIDER,
 }
+
+
+def _typed(match: re.Match[str]) -> bool:
+    """Whether an id token follows a resource type's name ("Patient f001",
+    'Patient "f001"'): an id of any shape there is the resource's, not a word."""
+    head = _TYPE_BEFORE_ID.search(match.string, max(0, match.start() - 70), match.start())
+    return head is not None and _is_resource_type(head.group(1))
 
 
 def _is_resource_type(name: str) -> bool:

@@ -1916,6 +1916,35 @@ def test_ig_publisher_hc_anchor_of_the_resource_id_is_pseudonymized(
     assert f'name="hc{out["id"]}"' in out["text"]["div"]
 
 
+def test_ig_publisher_typed_id_anchor_and_header_are_pseudonymized(
+    safe_harbor: FHIRScrubber,
+) -> None:
+    # The IG publisher names a resource's narrative "Type_id" (<a name="Patient_x">) and
+    # heads it "Generated Narrative: Patient x" (older versions: Resource Patient "x");
+    # an id of any shape there is the resource's id, which holds the name in examples.
+    div = (
+        '<div xmlns="http://www.w3.org/1999/xhtml"><a name="Patient_OsricBrannoch"> </a>'
+        "<p><b>Generated Narrative: Patient OsricBrannoch</b></p>"
+        '<a name="OsricBrannoch"> </a><a name="hcOsricBrannoch"> </a>'
+        "<p>Resource Patient &quot;OsricBrannoch&quot; </p>"
+        "<p>Patient OsricBrannochs stays a word, Patient 1 of 3 a count</p></div>"
+    )
+    document = {
+        "resourceType": "Patient",
+        "id": "OsricBrannoch",
+        "contained": [{"resourceType": "Basic", "id": "1", "code": {"text": "x"}}],
+        "name": [{"family": "Brannoch", "given": ["Osric"]}],
+        "text": {"status": "generated", "div": div},
+    }
+    out = scrub(safe_harbor, document)
+    new, pseudo = out["text"]["div"], out["id"]
+    assert f'name="Patient_{pseudo}"' in new
+    assert f"Generated Narrative: Patient {pseudo}</b>" in new
+    assert f"Resource Patient &quot;{pseudo}&quot;" in new
+    assert new.count("OsricBrannoch") == 1 and "Patient OsricBrannochs" in new
+    assert "Patient 1 of 3" in new
+
+
 def test_ig_rendered_patient_summary_loses_the_name_before_gender_and_dob(
     safe_harbor: FHIRScrubber,
 ) -> None:
@@ -2227,6 +2256,33 @@ def test_a_cda_attachment_teaches_its_names_addresses_and_ids_to_the_free_text(
     assert 'extension="POCD_HD000040"' in decoded
 
 
+def test_a_cda_family_history_subjects_plain_name_is_a_name(safe_harbor: FHIRScrubber) -> None:
+    """A CDA family history names the relative in a <subject> (SubjectPerson) under
+    <relatedSubject>, as a plain <name> without parts: an element not called ...Person,
+    so the name stayed in the markup (hold-out round 11, CDA attachments)."""
+    cda = (
+        '<ClinicalDocument xmlns="urn:hl7-org:v3"><recordTarget><patientRole><patient>'
+        "<name><given>Brannoch</given><family>Oakhollow</family></name></patient>"
+        "</patientRole></recordTarget><component><structuredBody><component><section>"
+        '<text>History reviewed.</text><entry><organizer classCode="CLUSTER" moodCode="EVN">'
+        '<subject><relatedSubject classCode="PRS"><code code="MTH"/>'
+        '<subject><name>Ilsabet Corrowan</name><birthTime value="19400101"/></subject>'
+        "</relatedSubject></subject></organizer></entry></section></component>"
+        "</structuredBody></component></ClinicalDocument>"
+    )
+    document = {
+        "resourceType": "DocumentReference",
+        "id": "d3",
+        "status": "current",
+        "content": [{"attachment": {"contentType": "text/xml", "data": _b64(cda)}}],
+    }
+    out = scrub(safe_harbor, document)
+    decoded = base64.b64decode(out["content"][0]["attachment"]["data"]).decode()
+    for value in ("Ilsabet", "Corrowan", "Brannoch", "Oakhollow"):
+        assert value not in decoded, value
+    assert "<subject><name>" in decoded
+
+
 def test_operation_parameters_named_like_phi_are_that_phi(safe_harbor: FHIRScrubber) -> None:
     """A Parameters resource (a $match or a custom lookup) names its values like
     search parameters or form labels: as free text a surname, a bare SSN or phone, a
@@ -2527,6 +2583,317 @@ def test_a_note_line_labelling_a_person_names_them(safe_harbor: FHIRScrubber) ->
         assert value not in written, value
     assert "Patient: Stable overnight" in written
     assert "called back" in written
+
+
+def test_a_labelled_name_followed_by_the_sentence_is_a_name(safe_harbor: FHIRScrubber) -> None:
+    """A label's value that goes on as a sentence ("Patient: Osric Brannoch arriving
+    with ...", hold-out round 11) names the person in its leading capitalized words;
+    the whole value did not read as a name, so the name stayed in a resource sent on
+    its own. A value that starts as a sentence stays."""
+    communication = {
+        "resourceType": "Communication",
+        "id": "cm-2",
+        "status": "completed",
+        "payload": [
+            {"contentString": "Patient: Osric Brannoch arriving with chest pain, ETA 10 min"},
+            {"contentString": "Mother: Mrs. Tamsin Greywick called about the results"},
+            {"contentString": "Patient: Stable overnight, course unremarkable"},
+            {"contentString": "Patient: Tolerated the procedure well"},
+        ],
+    }
+    out = scrub(safe_harbor, communication)
+    written = " ".join(p["contentString"] for p in out["payload"])
+    for value in ("Osric", "Brannoch", "Tamsin", "Greywick"):
+        assert value not in written, value
+    assert "arriving with chest pain" in written and "called about the results" in written
+    assert "Patient: Stable overnight, course unremarkable" in written
+    assert "Patient: Tolerated the procedure well" in written
+
+
+def test_a_word_split_by_markup_in_plain_text_is_read_whole(safe_harbor: FHIRScrubber) -> None:
+    """HTML in a plain string (a note's markdown, a valueString) can split a word a
+    reader sees whole ("<b>Quill</b>feather"): narratives and markup attachments were
+    read without their tags, plain strings were not, and the verifier quarantined the
+    document. Such a string is written as its text without tags, scrubbed as one; one
+    whose words hold no PHI keeps its markup."""
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [
+            {"resource": {**PATIENT, "id": "p-split"}},
+            {
+                "resource": {
+                    "resourceType": "Observation",
+                    "id": "o-split",
+                    "status": "final",
+                    "code": {"text": "note"},
+                    "subject": {"reference": "Patient/p-split"},
+                    "valueString": "<b>Quill</b>feather called; BP < 120 and HR > 80",
+                    "note": [{"text": "<i>stable</i> overnight, Quillfeather ate"}],
+                }
+            },
+        ],
+    }
+    out = scrub(safe_harbor, bundle)
+    observation = out["entry"][1]["resource"]
+    assert "Quill" not in observation["valueString"] and "feather" not in observation["valueString"]
+    assert observation["valueString"].endswith("called; BP < 120 and HR > 80")
+    assert observation["note"][0]["text"] == "<i>stable</i> overnight, [NAME] ate"
+
+
+def test_cjk_names_written_without_spaces_are_replaced(safe_harbor: FHIRScrubber) -> None:
+    """A Japanese name in a narrative or a note runs into the text around it (no
+    spaces: "<surname><given>さんは..."), one word to a whole-word search: the kanji
+    and kana names stayed (hold-out round 11, JP Core style Patient)."""
+    representation = "http://hl7.org/fhir/StructureDefinition/iso21090-EN-representation"
+    patient = {
+        "resourceType": "Patient",
+        "id": "jp-9",
+        "text": {
+            "status": "generated",
+            "div": '<div xmlns="http://www.w3.org/1999/xhtml"><p>\u60a3\u8005\uff1a'
+            "\u9ce5\u7fbd\u6953\u5b50\uff08\u30c8\u30d0\u30ab\u30a8\u30c7\u30b3\uff09"
+            "\u5973\u6027</p></div>",
+        },
+        "name": [
+            {
+                "extension": [{"url": representation, "valueCode": "IDE"}],
+                "family": "\u9ce5\u7fbd",
+                "given": ["\u6953\u5b50"],
+            },
+            {
+                "extension": [{"url": representation, "valueCode": "SYL"}],
+                "family": "\u30c8\u30d0",
+                "given": ["\u30ab\u30a8\u30c7\u30b3"],
+            },
+        ],
+    }
+    note = {
+        "resourceType": "Observation",
+        "id": "jp-note",
+        "status": "final",
+        "code": {"text": "note"},
+        "subject": {"reference": "Patient/jp-9"},
+        "valueString": "\u9ce5\u7fbd\u6953\u5b50\u3055\u3093\u306f\u672c\u65e5\u6765\u9662",
+    }
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [{"resource": patient}, {"resource": note}],
+    }
+    text = orjson.dumps(scrub(safe_harbor, bundle)).decode()
+    for value in ("\u9ce5\u7fbd", "\u6953\u5b50", "\u30c8\u30d0", "\u30ab\u30a8\u30c7\u30b3"):
+        assert value not in text, value
+    assert "\u3055\u3093\u306f\u672c\u65e5\u6765\u9662" in text
+
+
+def test_person_labels_in_other_languages_name_their_value(safe_harbor: FHIRScrubber) -> None:
+    """Notes and forms label people in the language of their country (German,
+    Dutch, Spanish, Portuguese, French, Indonesian, Norwegian, Japanese): only the
+    English labels were read, so those names, a phone and an address on a German or
+    Brazilian form stayed (hold-out round 11: gematik, SISCAN, KBV, JP examples)."""
+    lines = [
+        "Patientin: Waltraud Guenther",
+        "Paciente: Juana Ramirez Lopez",
+        "Moeder: Anke de Vries",
+        "Nome da m\u00e3e: Cleusa Faria",
+        "Pasien: Budi Santoso datang hari ini",
+        "Vorname: Hildegard",
+        "Nachname: Brandtmoor",
+        "P\u00e5r\u00f8rende: Ingrid Solberg",
+        "\u60a3\u8005\u6c0f\u540d\uff1a\u9ce5\u7fbd\u6953\u5b50",
+        "Medikament: Ibuprofen Tabletten",
+    ]
+    communication = {
+        "resourceType": "Communication",
+        "id": "cm-i18n",
+        "status": "completed",
+        "payload": [{"contentString": line} for line in lines],
+    }
+    out = scrub(safe_harbor, communication)
+    written = "\n".join(p["contentString"] for p in out["payload"])
+    for value in ("Waltraud", "Guenther", "Juana", "Ramirez", "Anke", "Vries", "Cleusa", "Faria"):
+        assert value not in written, value
+    for value in (
+        "Budi",
+        "Santoso",
+        "Hildegard",
+        "Brandtmoor",
+        "Ingrid",
+        "Solberg",
+        "\u9ce5\u7fbd",
+    ):
+        assert value not in written, value
+    assert "datang hari ini" in written and "Medikament: Ibuprofen Tabletten" in written
+
+    def item(link: str, text: str, value: str) -> dict[str, Any]:
+        return {"linkId": link, "text": text, "answer": [{"valueString": value}]}
+
+    form = {
+        "resourceType": "QuestionnaireResponse",
+        "id": "qr-i18n",
+        "status": "completed",
+        "item": [
+            item("1", "Nome da m\u00e3e", "Cleusa Faria"),
+            item("2", "Nachname", "Brandtmoor"),
+            item("3", "Telefon", "0172 8611693"),
+            item("4", "Anschrift", "Musterweg 12"),
+            item("5", "Wohnort", "Darmstadt"),
+            item("6", "Postleitzahl", "64283"),
+            item("7", "Nombre del paciente", "Juana Ramirez"),
+            item("8", "Correo electr\u00f3nico", "juana@example.org"),
+            item("9", "Medikament", "Ibuprofen"),
+        ],
+    }
+    out = scrub(safe_harbor, form)
+    answers = [i.get("answer", [{}])[0].get("valueString") for i in out["item"]]
+    for value in ("Cleusa Faria", "Brandtmoor", "0172 8611693", "Musterweg 12", "Darmstadt"):
+        assert value not in answers, value
+    assert "64283" not in answers and "Juana Ramirez" not in answers
+    assert "juana@example.org" not in answers and answers[-1] == "Ibuprofen"
+
+
+def test_form_labels_are_read_with_or_without_accents(safe_harbor: FHIRScrubber) -> None:
+    """Form apps send linkIds without accents ("nomeMae", "endereco") and people
+    type labels without them ("Mae:"): a label reads the same either way."""
+    form = {
+        "resourceType": "QuestionnaireResponse",
+        "id": "qr-pt",
+        "status": "completed",
+        "item": [
+            {"linkId": "nomeMae", "answer": [{"valueString": "Cleusa Faria"}]},
+            {"linkId": "telefone", "answer": [{"valueString": "62 99876 5432"}]},
+            {"linkId": "endereco", "answer": [{"valueString": "Rua das Flores 12"}]},
+            {"linkId": "dataColeta", "answer": [{"valueString": "ontem"}]},
+        ],
+        "extension": [
+            {"url": "http://example.org/nota", "valueString": "Mae: Cleusa Faria esteve presente"}
+        ],
+    }
+    out = scrub(safe_harbor, form)
+    text = orjson.dumps(out).decode()
+    for value in ("Cleusa", "Faria", "99876", "Flores"):
+        assert value not in text, value
+    assert "ontem" in text and "esteve presente" in text
+
+
+@pytest.mark.parametrize(
+    ("address", "written"),
+    [
+        (
+            {"line": ["Kornweg 12"], "city": "Brookvale", "postalCode": "8001"},
+            "Kornweg 12 Brookvale 8001 CH",
+        ),
+        (
+            {"line": ["Kornweg 12"], "city": "Brookvale", "postalCode": "8012"},
+            "Kornweg 12, 8012 Brookvale",
+        ),
+        (
+            {"line": ["Kornweg 12"], "city": "Brookvale", "postalCode": "8012"},
+            "bor i Brookvale (8012)",
+        ),
+        ({"line": ["Kornweg 12"], "postalCode": "3400"}, "Contact: Kornweg 12 3400"),
+        (
+            {"line": ["12 Lantern Row"], "city": "Brookvale", "state": "VIC", "postalCode": "3550"},
+            "12 Lantern Row, Brookvale VIC 3550",
+        ),
+    ],
+)
+def test_a_short_postcode_is_replaced_next_to_its_address(
+    safe_harbor: FHIRScrubber, address: dict[str, Any], written: str
+) -> None:
+    """Postcodes of four digits (CH, DK, NO, AU...) are not searched alone in text
+    (they would match doses and counts); written next to the city, state or street
+    they belong to, as IG narratives render an address, they stayed (hold-out round
+    11). Other numbers of the note stay."""
+    patient = {
+        "resourceType": "Patient",
+        "id": "p-short-zip",
+        "address": [address],
+        "text": {
+            "status": "generated",
+            "div": f'<div xmlns="http://www.w3.org/1999/xhtml"><p>{written}</p><p>dose 8012 mg</p></div>',
+        },
+    }
+    out = scrub(safe_harbor, patient)
+    div = out["text"]["div"]
+    assert address["postalCode"] not in div.replace("dose 8012 mg", ""), div
+    assert "dose 8012 mg" in div and "Kornweg" not in div and "Brookvale" not in div
+
+
+def test_a_mothers_maiden_name_is_replaced_in_the_text_too(safe_harbor: FHIRScrubber) -> None:
+    """The patient-mothersMaidenName extension was replaced but not taught to the
+    free text: a narrative or note naming the mother kept her name (hold-out round
+    11, a SISCAN-style Patient)."""
+    patient = {
+        "resourceType": "Patient",
+        "id": "p-mmn",
+        "extension": [
+            {
+                "url": "http://hl7.org/fhir/StructureDefinition/patient-mothersMaidenName",
+                "valueString": "Ilsabet Corrowan",
+            }
+        ],
+        "text": {
+            "status": "generated",
+            "div": '<div xmlns="http://www.w3.org/1999/xhtml"><p>filha de Ilsabet Corrowan; '
+            "Mother's maiden name Corrowan</p></div>",
+        },
+    }
+    out = scrub(safe_harbor, patient)
+    text = orjson.dumps(out).decode()
+    assert "Ilsabet" not in text and "Corrowan" not in text
+
+
+def test_a_person_groups_member_displays_are_names(safe_harbor: FHIRScrubber) -> None:
+    """A Group of people (type person) names its members in their references'
+    displays; a member referenced by urn:uuid or by identifier has no type that says
+    it is a person, and the names stayed (hold-out round 11, Da Vinci PDex Group)."""
+    group = {
+        "resourceType": "Group",
+        "id": "g-people",
+        "type": "person",
+        "actual": True,
+        "member": [
+            {
+                "entity": {
+                    "reference": "urn:uuid:5d2b3437-f331-4b84-a776-2c62a880e171",
+                    "display": "Osric Brannoch",
+                }
+            },
+            {
+                "entity": {
+                    "identifier": {"system": "urn:oid:1.2.3", "value": "X1"},
+                    "display": "Ilsabet Corrowan",
+                }
+            },
+        ],
+        "characteristic": [
+            {
+                "code": {"text": "note"},
+                "valueCodeableConcept": {"text": "Kin of Corrowan"},
+                "exclude": False,
+            }
+        ],
+    }
+    devices = {
+        "resourceType": "Group",
+        "id": "g-devices",
+        "type": "device",
+        "actual": True,
+        "member": [
+            {
+                "entity": {
+                    "reference": "urn:uuid:6d2b3437-f331-4b84-a776-2c62a880e171",
+                    "display": "Infusion Pump",
+                }
+            }
+        ],
+    }
+    text = orjson.dumps(scrub(safe_harbor, group)).decode()
+    for value in ("Osric", "Brannoch", "Ilsabet", "Corrowan"):
+        assert value not in text, value
+    assert "Infusion Pump" in orjson.dumps(scrub(safe_harbor, devices)).decode()
 
 
 def test_dicom_series_and_instance_uids_are_pseudonymized_as_uids(

@@ -159,6 +159,64 @@ def test_unicode_offsets_keep_the_rest_of_the_text(ctx: MessageContext) -> None:
     assert ctx.scrub_text("\ufb01ne: Qu\u00adillfeather\u00ad.") == "\ufb01ne: [NAME]."
 
 
+def test_cjk_names_are_found_without_spaces_around_them(
+    make_scrubber: Callable[..., Scrubber],
+) -> None:
+    # Japanese and Chinese write no spaces between words: a name is glued to its
+    # given name, honorific and particles ("...さんは"), one "word" to a whole-word search.
+    context = make_scrubber().message([PatientIdentifier("TST0099", "MR", "GH")])
+    context.text.add_name("\u9ce5\u7fbd", "\u6953\u5b50", "", "[NAME]")  # a kanji name
+    context.text.add_name("\u30c8\u30d0", "\u30ab\u30a8\u30c7\u30b3", "", "[NAME]")  # its kana
+    note = "\u9ce5\u7fbd\u6953\u5b50\u3055\u3093\u306f\u672c\u65e5\u6765\u9662\u3002"
+    assert context.scrub_text(note) == "[NAME]\u3055\u3093\u306f\u672c\u65e5\u6765\u9662\u3002"
+    kana = "\u30c8\u30d0\u30ab\u30a8\u30c7\u30b3\u69d8"
+    assert context.scrub_text(kana) == "[NAME]\u69d8"
+    # Korean glues particles to a name ("...님은"), Thai writes no spaces at all.
+    context.text.add_name("\ud64d", "\uae38\ub3d9", "", "[NAME]")
+    context.text.add_name(
+        "\u0e43\u0e08\u0e14\u0e35", "\u0e2a\u0e21\u0e0a\u0e32\u0e22", "", "[NAME]"
+    )
+    assert "\uae38\ub3d9" not in context.scrub_text(
+        "\ud658\uc790 \ud64d\uae38\ub3d9\ub2d8\uc740 \uc624\ub298"
+    )
+    thai = "\u0e19\u0e32\u0e22\u0e2a\u0e21\u0e0a\u0e32\u0e22\u0e43\u0e08\u0e14\u0e35\u0e21\u0e32"
+    assert context.scrub_text(thai) == "\u0e19\u0e32\u0e22[NAME][NAME]\u0e21\u0e32"
+    # A one-character surname is too short alone, not with its honorific; the whole
+    # name is written without a space.
+    context.text.add_name("\u9673", "\u52a0\u73b2", "", "[NAME]")
+    chen = "\u9673\u52a0\u73b2\u4eca\u65e5\u56de\u8a3a\uff0c\u9673\u5c0f\u59d0\u8868\u793a"
+    assert "\u9673" not in context.scrub_text(chen)
+    assert context.scrub_text("\u9673\u8840") == "\u9673\u8840"  # the character alone stays
+    # Latin names keep whole-word matching, glued to CJK text or not.
+    context.text.add_name("Quillfeather", "Zephyrina", "", "[NAME]")
+    assert (
+        context.scrub_text("Quillfeather\u69d8, Quillfeatherton") == "[NAME]\u69d8, Quillfeatherton"
+    )
+
+
+@pytest.mark.parametrize(
+    ("phone", "written"),
+    [
+        ("+31612345600", "06 1234 5600"),  # a national mobile form of an international number
+        ("+31612345600", "0612345600"),
+        ("+31612345600", "+31 6 1234 5600"),
+        ("0172 8611693", "+49 172 8611693"),  # the international form of a national number
+        ("0172 8611693", "0172/8611693"),
+        ("0312345678", "03-1234-5678"),
+        ("0312345678", "\u96fb\u821903-1234-5678"),  # glued to Japanese text
+    ],
+)
+def test_international_phones_are_found_in_their_other_spellings(
+    make_scrubber: Callable[..., Scrubber], phone: str, written: str
+) -> None:
+    # Phone spellings were NANP's; other countries' numbers are written with their
+    # trunk 0 or their country code, grouped as the country groups them.
+    context = make_scrubber().message([PatientIdentifier("TST0101", "MR", "GH")])
+    context.text.add(Kind.PHONE, phone, Removal.VALUE)
+    digits = "".join(c for c in written if c.isdigit())
+    assert digits[-4:] not in context.scrub_text(f"wrote {written} today"), written
+
+
 @pytest.fixture
 def compound(make_scrubber: Callable[..., Scrubber]) -> MessageContext:
     context = make_scrubber().message([PatientIdentifier("TST0077", "MR", "GH")])
@@ -224,6 +282,44 @@ def test_every_label_spelling_passes_its_detectors_pre_check(
     for label in labels:
         for text in (f"{label.upper()}: 93 0905987654", f"{label}93"):
             assert feature in text_features(text), (label, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("pasien 94 tahun", "pasien 90+ tahun"),  # Indonesian
+        ("Usia: 94", "Usia: 90+"),
+        ("Umur 95", "Umur 90+"),
+        ("pacientei 94 met\u0173", "pacientei 90+ met\u0173"),  # Lithuanian
+        ("Am\u017eius: 93", "Am\u017eius: 90+"),
+        ("pasien 45 tahun", "pasien 45 tahun"),
+    ],
+)
+def test_ages_in_indonesian_and_lithuanian_are_top_coded(
+    ctx: MessageContext, text: str, expected: str
+) -> None:
+    assert ctx.scrub_text(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Frau Waltraud G\u00fcnther rief an", "Frau [NAME] rief an"),
+        ("Herr Brannoch kam", "Herr [NAME] kam"),
+        ("Mevr. Anke de Vries belde", "Mevr. [NAME] belde"),
+        ("Dhr. Oakhollow", "Dhr. [NAME]"),
+        ("Sra. Juana Ram\u00edrez llam\u00f3", "Sra. [NAME] llam\u00f3"),
+        ("Ibu Siti Aminah datang", "Ibu [NAME] datang"),
+        ("Bapak Budi", "Bapak [NAME]"),
+        # Not a title before a capitalized name: kept.
+        ("ibu hamil datang", "ibu hamil datang"),
+        ("Frau sagt nein", "Frau sagt nein"),
+    ],
+)
+def test_titles_of_other_languages_name_the_person_after_them(
+    ctx: MessageContext, text: str, expected: str
+) -> None:
+    assert ctx.scrub_text(text) == expected
 
 
 def test_name_parts_skip_particles_and_short_parts() -> None:

@@ -612,3 +612,234 @@ def test_coverage_and_account_numbers_are_searched() -> None:
         {"resourceType": "Basic", "note": "member 88871234501, sub QZW771234, acct AC-5551234"}
     )
     assert verifier.findings(source, leaked, "fhir") == {"health_plan_id": 2, "account_number": 1}
+
+
+def test_a_resource_id_spelling_a_known_name_is_a_finding() -> None:
+    # Example ids name their person ("OsricBrannoch", "brannoch-osric-7"); ids are
+    # pseudonymized everywhere, so one left in the output (a narrative anchor or
+    # heading) spells the name, glued into one word the whole-word search misses.
+    verifier = Verifier(load_policy("safe-harbor"))
+    for logical in ("OsricBrannoch", "brannoch-osric-7"):
+        source = orjson.dumps(
+            {
+                "resourceType": "Patient",
+                "id": logical,
+                "name": [{"family": "Brannoch", "given": ["Osric"]}],
+            }
+        )
+        leaked = orjson.dumps(
+            {"resourceType": "Patient", "text": {"div": f"<p>Narrative: Patient {logical}</p>"}}
+        )
+        assert set(verifier.findings(source, leaked, "fhir")) == {"name"}, logical
+        clean = orjson.dumps(
+            {"resourceType": "Patient", "text": {"div": "<p>Narrative: Patient 9f0e</p>"}}
+        )
+        assert verifier.findings(source, clean, "fhir") == {}
+    # An id without a part of a known name is not one ("example", in every base URL).
+    source = orjson.dumps(
+        {"resourceType": "Patient", "id": "example", "name": [{"family": "Ample"}]}
+    )
+    output = orjson.dumps({"resourceType": "Patient", "meta": {"source": "http://example.org"}})
+    assert verifier.findings(source, output, "fhir") == {}
+
+
+def test_plain_names_of_cda_people_are_searched() -> None:
+    """A CDA's patient, guardian or family-history relative (<subject> under
+    <relatedSubject>) named by a plain <name> without <given>/<family> parts; a
+    provider's (assignedPerson) and an organization's name are not the patient's."""
+    cda = (
+        b'<ClinicalDocument xmlns="urn:hl7-org:v3"><recordTarget><patientRole><patient>'
+        b"<name>Brannoch Oakhollow</name></patient></patientRole></recordTarget>"
+        b"<author><assignedAuthor><assignedPerson><name>Dr Tamsin Vell</name>"
+        b"</assignedPerson><representedOrganization><name>Lantern Clinic</name>"
+        b"</representedOrganization></assignedAuthor></author>"
+        b'<subject><relatedSubject classCode="PRS"><subject>\n <name>Ilsabet Corrowan</name>'
+        b"</subject></relatedSubject></subject></ClinicalDocument>"
+    )
+
+    def document(payload: bytes) -> bytes:
+        attachment = {"contentType": "text/xml", "data": base64.b64encode(payload).decode()}
+        return orjson.dumps(
+            {"resourceType": "DocumentReference", "content": [{"attachment": attachment}]}
+        )
+
+    verifier = Verifier(load_policy("safe-harbor"))
+    for leaked in (b"<p>Oakhollow</p>", b"<p>Corrowan</p>"):
+        assert set(verifier.findings(document(cda), document(leaked), "fhir")) == {"name"}
+    kept = document(b"<p>Dr Tamsin Vell of Lantern Clinic</p>")
+    assert verifier.findings(document(cda), kept, "fhir") == {}
+
+
+def test_a_labelled_name_followed_by_the_sentence_is_searched() -> None:
+    # "Patient: Osric Brannoch arriving with ..." names the person in the label's
+    # leading capitalized words; a value that starts as a sentence names nobody.
+    verifier = Verifier(load_policy("safe-harbor"))
+    source = orjson.dumps(
+        {
+            "resourceType": "Communication",
+            "payload": [
+                {"contentString": "Patient: Osric Brannoch arriving with chest pain"},
+                {"contentString": "Patient: Tolerated the procedure well"},
+                {"contentString": "Mother: Mrs. Tamsin Greywick called, twice"},
+            ],
+        }
+    )
+    for name in ("Brannoch", "Greywick"):
+        leaked = orjson.dumps({"resourceType": "Basic", "note": name})
+        assert verifier.findings(source, leaked, "fhir") == {"name": 1}, name
+    kept = orjson.dumps({"resourceType": "Basic", "note": "Tolerated the procedure well"})
+    assert not verifier.findings(source, kept, "fhir")
+
+
+def test_cjk_names_are_found_without_spaces_around_them() -> None:
+    # Two-character kanji names run into the text around them; Latin names keep
+    # their whole-word search.
+    verifier = Verifier(load_policy("safe-harbor"))
+    source = orjson.dumps(
+        {"resourceType": "Patient", "name": [{"family": "\u9ce5\u7fbd", "given": ["\u6953\u5b50"]}]}
+    )
+    leaked = orjson.dumps(
+        {"resourceType": "Basic", "note": "\u9ce5\u7fbd\u3055\u3093\u306f\u672c\u65e5\u6765\u9662"}
+    )
+    assert verifier.findings(source, leaked, "fhir") == {"name": 1}
+    clean = orjson.dumps({"resourceType": "Basic", "note": "\u672c\u65e5\u6765\u9662"})
+    assert verifier.findings(source, clean, "fhir") == {}
+    # A one-character surname, with an honorific.
+    chen = orjson.dumps(
+        {"resourceType": "Patient", "name": [{"family": "\u9673", "given": ["\u52a0\u73b2"]}]}
+    )
+    leaked = orjson.dumps({"resourceType": "Basic", "note": "\u9673\u5c0f\u59d0\u8868\u793a"})
+    assert verifier.findings(chen, leaked, "fhir") == {"name": 1}
+    alone = orjson.dumps({"resourceType": "Basic", "note": "\u9673\u8840"})
+    assert verifier.findings(chen, alone, "fhir") == {}
+
+
+def test_person_labels_in_other_languages_are_searched() -> None:
+    # "Patientin:", "Paciente:", "Moeder:", "氏名" with a full-width colon label a person as "Patient:" does;
+    # a form question in those languages asks for a name, phone or address.
+    verifier = Verifier(load_policy("safe-harbor"))
+    source = orjson.dumps(
+        {
+            "resourceType": "Bundle",
+            "entry": [
+                {
+                    "resource": {
+                        "resourceType": "Communication",
+                        "payload": [
+                            {"contentString": "Patientin: Waltraud Guenther"},
+                            {"contentString": "Moeder: Anke de Vries"},
+                            {"contentString": "\u6c0f\u540d\uff1a\u9ce5\u7fbd\u6953\u5b50"},
+                        ],
+                    }
+                },
+                {
+                    "resource": {
+                        "resourceType": "QuestionnaireResponse",
+                        "item": [
+                            {
+                                "linkId": "1",
+                                "text": "Nachname",
+                                "answer": [{"valueString": "Brandtmoor"}],
+                            },
+                            {
+                                "linkId": "2",
+                                "text": "Telefon",
+                                "answer": [{"valueString": "0172 8611693"}],
+                            },
+                        ],
+                    }
+                },
+            ],
+        }
+    )
+    for leaked in ("Guenther", "Vries", "\u9ce5\u7fbd\u6953\u5b50", "Brandtmoor", "0172 8611693"):
+        output = orjson.dumps({"resourceType": "Basic", "note": leaked})
+        assert set(verifier.findings(source, output, "fhir")) <= {"name", "phone"}, leaked
+        assert verifier.findings(source, output, "fhir"), leaked
+
+
+def test_international_phones_are_found_in_their_other_spellings() -> None:
+    # A phone with a country code written nationally (trunk 0) and a national one
+    # written with a country code; other numbers ending alike are not it.
+    verifier = Verifier(load_policy("safe-harbor"))
+    for stored, written in (
+        ("+31612345600", "06 1234 5600"),
+        ("0172 8611693", "+49 172 8611693"),
+        ("0312345678", "\u96fb\u821903-1234-5678"),
+    ):
+        source = orjson.dumps(
+            {"resourceType": "Patient", "telecom": [{"system": "phone", "value": stored}]}
+        )
+        leaked = orjson.dumps({"resourceType": "Basic", "note": f"wrote {written}"})
+        assert verifier.findings(source, leaked, "fhir") == {"phone": 1}, written
+        other = orjson.dumps({"resourceType": "Basic", "note": "lot 98612345600"})
+        assert verifier.findings(source, other, "fhir") == {}, stored
+
+
+def test_form_labels_are_read_with_or_without_accents() -> None:
+    verifier = Verifier(load_policy("safe-harbor"))
+    source = orjson.dumps(
+        {
+            "resourceType": "QuestionnaireResponse",
+            "item": [
+                {"linkId": "nomeMae", "answer": [{"valueString": "Cleusa Faria"}]},
+                {
+                    "linkId": "x1",
+                    "text": "Endereço",
+                    "answer": [{"valueString": "Rua das Flores 12"}],
+                },
+            ],
+        }
+    )
+    for leaked in ("Faria", "Rua das Flores 12"):
+        output = orjson.dumps({"resourceType": "Basic", "note": leaked})
+        assert verifier.findings(source, output, "fhir"), leaked
+
+
+def test_a_short_postcode_next_to_its_address_is_searched() -> None:
+    # A four-digit postcode is not searched alone (doses, counts); next to its
+    # city, state, street or their placeholders it is the patient's.
+    verifier = Verifier(load_policy("safe-harbor"))
+    source = orjson.dumps(
+        {
+            "resourceType": "Patient",
+            "address": [
+                {"line": ["Kornweg 12"], "city": "Brookvale", "state": "VIC", "postalCode": "8001"}
+            ],
+        }
+    )
+    for written in ("[ADDRESS] [CITY] 8001 CH", "[ADDRESS], 8001 [CITY]", "VIC 8001"):
+        output = orjson.dumps({"resourceType": "Basic", "note": written})
+        assert verifier.findings(source, output, "fhir") == {"zip": 1}, written
+    output = orjson.dumps({"resourceType": "Basic", "note": "dose 8001 mg, VIC"})
+    assert verifier.findings(source, output, "fhir") == {}
+
+
+def test_a_mothers_maiden_name_is_searched() -> None:
+    verifier = Verifier(load_policy("safe-harbor"))
+    source = orjson.dumps(
+        {
+            "resourceType": "Patient",
+            "extension": [
+                {
+                    "url": "http://hl7.org/fhir/StructureDefinition/patient-mothersMaidenName",
+                    "valueString": "Ilsabet Corrowan",
+                }
+            ],
+        }
+    )
+    leaked = orjson.dumps({"resourceType": "Basic", "note": "daughter of Corrowan"})
+    assert verifier.findings(source, leaked, "fhir") == {"name": 1}
+
+
+def test_a_person_groups_member_displays_are_searched() -> None:
+    verifier = Verifier(load_policy("safe-harbor"))
+    source = orjson.dumps(
+        {
+            "resourceType": "Group",
+            "type": "person",
+            "member": [{"entity": {"reference": "urn:uuid:5d2b3437", "display": "Osric Brannoch"}}],
+        }
+    )
+    leaked = orjson.dumps({"resourceType": "Basic", "note": "Brannoch"})
+    assert verifier.findings(source, leaked, "fhir") == {"name": 1}
