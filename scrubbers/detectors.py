@@ -1070,8 +1070,8 @@ _AFTER_RELATION: Final = re.compile(
 # write names in capitals), as "Family, Given" or "Given Family". Bare relation
 # labels ("Mother:", "Father:") are left out: family histories list conditions
 # after them ("Father: Heart Disease").
-_PERSON_LABEL: Final = re.compile(
-    r"(?i:(?<![^\W_])(?:emergency[ \t]+contact|next[ \t]+of[ \t]+kin|nok|contact[ \t]+person"
+_PERSON_LABEL_WORDS: Final = (
+    r"(?:emergency[ \t]+contact|next[ \t]+of[ \t]+kin|nok|contact[ \t]+person"
     r"|guarantor|subscriber|policy[ \t]*holder|responsible[ \t]+party|informant|spouse"
     r"|guardian|caregiver|carer|(?:patient|pt|mother|father|wife|husband|parent|son|daughter"
     r"|brother|sister|partner)(?:['\u2019]s)?[ \t]+name|name[ \t]+of[ \t]+patient"
@@ -1080,8 +1080,33 @@ _PERSON_LABEL: Final = re.compile(
     r"|persona[ \t]+de[ \t]+contacto|contato[ \t]+de[ \t]+emerg(?:\u00ea|e)ncia"
     r"|respons(?:\u00e1|a)vel|personne[ \t]+(?:\u00e0|a)[ \t]+pr(?:\u00e9|e)venir"
     r"|personne[ \t]+de[ \t]+confiance|contactpersoon|noodcontact)"
-    r"(?:[ \t]+name)?[ \t]*:[ \t]*(?:(?:mr|mrs|ms|miss|mx|dr|herr|frau|sr|sra|mme|m)\.?[ \t]+)?)"
 )
+# The label is found from its colon, looking back at most this far: a scan of
+# the whole note for the label words tried the alternation at every character
+# (about 50 microseconds per 1 KB note), a note has few colons.
+_PERSON_LABEL_REACH: Final = 80
+_PERSON_LABEL_BEFORE_COLON: Final = re.compile(
+    rf"(?i:(?<![^\W_]){_PERSON_LABEL_WORDS}(?:[ \t]+name)?[ \t]*)\Z"
+)
+_PERSON_LABEL_AFTER_COLON: Final = re.compile(
+    r"[ \t]*(?i:(?:(?:mr|mrs|ms|miss|mx|dr|herr|frau|sr|sra|mme|m)\.?[ \t]+)?)"
+)
+
+
+def _person_label_ends(text: str) -> Iterator[int]:
+    """Where each label naming a person ends in ``text`` (after its colon and a
+    title), left to right, labels not overlapping."""
+    floor = 0
+    colon = text.find(":")
+    while colon >= 0:
+        start = max(floor, colon - _PERSON_LABEL_REACH)
+        if _PERSON_LABEL_BEFORE_COLON.search(text, start, colon) is not None:
+            after = _PERSON_LABEL_AFTER_COLON.match(text, colon + 1)
+            floor = after.end() if after is not None else colon + 1
+            yield floor
+        colon = text.find(":", max(colon + 1, floor))
+
+
 _LABELLED_NAME_WORD: Final = re.compile(rf"{_NAME_WORD}(?![\w'\u2019-])")
 _LABELLED_NAME_GAP: Final = re.compile(r"[ \t]*,[ \t]*|[ \t]+")
 _NOT_LABELLED_NAMES: Final = frozenset(
@@ -1117,8 +1142,8 @@ def labelled_person_names(text: str) -> Iterator[tuple[int, int]]:
     """Where a name follows a label naming a person in ``text``, as (start, end): the
     words up to the first that is no capitalized or all-capitals name word, at least
     two of them (one word after "Contact:" is as often a ward or "Self")."""
-    for label in _PERSON_LABEL.finditer(text):
-        at = label.end()
+    for label_end in _person_label_ends(text):
+        at = label_end
         words: list[tuple[int, int]] = []
         commas = 0
         while len(words) < _MAX_LABELLED_NAME_WORDS:
