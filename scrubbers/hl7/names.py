@@ -141,14 +141,20 @@ _SYSTEM_WORDS: Final = frozenset(
 )  # fmt: skip
 
 
+# One search per name part instead of folding and splitting it into words: a
+# word is what lies between blanks, commas and underscores, its dots at either
+# end ignored, compared without case.
+_SYSTEM_WORD: Final = re.compile(
+    r"(?<![^\s,_])\.*(?:"
+    + "|".join(sorted(map(re.escape, _SYSTEM_WORDS), key=len, reverse=True))
+    + r")\.*(?![^\s,_])",
+    re.IGNORECASE,
+)
+
+
 def _system_account(parts: tuple[str, ...]) -> bool:
     """A provider name one of whose words names a system (``Registration``, ``EMR``)."""
-    return any(
-        word.strip(".") in _SYSTEM_WORDS
-        for part in parts
-        if part
-        for word in part.casefold().replace(",", " ").replace("_", " ").split()
-    )
+    return any(part and _SYSTEM_WORD.search(part) is not None for part in parts)
 
 
 def _placeholder(part: str) -> bool:
