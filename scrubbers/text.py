@@ -536,6 +536,7 @@ _LOOKBEHIND: Final = 32
 # A name's words found after a relation word or a person label, searched again in
 # the same text (TextScrubber._named_again): shorter words are initials and particles.
 _LETTER_WORD: Final = re.compile(r"[^\W\d_]+")
+_ALNUM: Final = re.compile(r"[^\W_]")  # one character for which str.isalnum holds
 _MIN_NAMED_AGAIN: Final = 3
 
 
@@ -908,9 +909,7 @@ class TextScrubber:
 
     def add_name(self, family: str, given: str, middle: str, replacement: str) -> None:
         # A part without a letter or digit ("-", ".", HL7's null '""') names nobody.
-        family, given, middle = (
-            p if any(c.isalnum() for c in p) else "" for p in (family, given, middle)
-        )
+        family, given, middle = (p if _ALNUM.search(p) else "" for p in (family, given, middle))
         self._names.append((family, given, middle, replacement))
         self._memo.clear()
         for raw_part in (family, given, middle):
