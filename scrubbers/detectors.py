@@ -564,6 +564,15 @@ _STREET_SUFFIX: Final = (
     r"|terrace|ter|circle|cir|row|highway|hwy|parkway|pkwy|square|sq)\b"
 )
 
+# Titles of other languages before a person's name (German, Dutch, Spanish,
+# Portuguese, Italian, Indonesian), as regex fragments that each start with their
+# capital letter: the detector and its pre-check (_TITLE_LOCAL) are built from them.
+_LOCAL_TITLES: Final = (
+    "Herr", "Frau", r"Hr\.", r"Fr\.", r"Dhr\.?", r"Mevr\.?", r"Mw\.", r"Sr\.", r"Sra\.?",
+    r"Srta\.?", "Dona", "Do\u00f1a", "Se\u00f1ora?", "Senhora?", r"Sig\.(?:ra)?", "Signora",
+    "Bapak", r"Bpk\.?", "Ibu", r"Sdri?\.?",
+)  # fmt: skip
+
 # Shapes that are PHI even when the message's structured fields never named them.
 SHAPE_DETECTORS: Final = (
     # A title of another language before a capitalized name ("Frau Waltraud Günther",
@@ -572,8 +581,7 @@ SHAPE_DETECTORS: Final = (
         "titled-name-local",
         Kind.NAME,
         re.compile(
-            r"(?<![\w.])(?:Herr|Frau|Hr\.|Fr\.|Dhr\.?|Mevr\.?|Mw\.|Sr\.|Sra\.?|Srta\.?|Dona"
-            r"|Do\u00f1a|Se\u00f1ora?|Senhora?|Sig\.(?:ra)?|Signora|Bapak|Bpk\.?|Ibu|Sdri?\.?)"
+            rf"(?<![\w.])(?:{'|'.join(_LOCAL_TITLES)})"
             r"\s+(?P<value>[A-Z\u00c0-\u00d6\u00d8-\u00de][^\W\d_]+(?:['-][^\W\d_]+)*"
             r"(?:\s+(?:(?:van|de|der|den|von|da|dos|del|la)\s+)*"
             r"[A-Z\u00c0-\u00d6\u00d8-\u00de][^\W\d_]+(?:['-][^\W\d_]+)*)?)"
@@ -876,10 +884,17 @@ def month_number(text: str) -> int:
 _DIGIT: Final = re.compile(r"\d")
 _DIGIT_DOT_DIGIT: Final = re.compile(r"\d\.\d")  # in every IPv4 address
 _TITLE: Final = re.compile(r"M(?<!\wM)(?:r|rs|s|iss|x|me|lle)?\b")  # \bM..., led by "M"
-# Other languages' titles (TITLES_LOCAL), capitalized, led by their first letters.
+# The pre-check of _LOCAL_TITLES: led by their first letters (the engine scans for
+# those fast), then each letter's own endings, so "Dr." and "Mr." (in most notes)
+# do not pass it.
+_LOCAL_TITLE_ENDINGS: Final = {
+    first: "|".join(title[1:] for title in _LOCAL_TITLES if title[0] == first)
+    for first in dict.fromkeys(title[0] for title in _LOCAL_TITLES)
+}
 _TITLE_LOCAL: Final = re.compile(
-    r"[HFDMSBI](?<!\w[HFDMSBI])(?:err|rau|r\.|hr|evr|w\.|r\.|ra|rta|ona|o\u00f1a|e\u00f1or"
-    r"|enhor|ig\.|ignora|apak|pk|bu|dri?)"
+    f"[{''.join(_LOCAL_TITLE_ENDINGS)}](?<!\\w[{''.join(_LOCAL_TITLE_ENDINGS)}])(?:"
+    + "|".join(f"(?<={first})(?:{endings})" for first, endings in _LOCAL_TITLE_ENDINGS.items())
+    + ")"
 )
 # On lower-cased text; starts with a character class so the engine scans fast.
 _MONTH_WORD: Final = re.compile(
