@@ -602,6 +602,9 @@ _ZERO_PADDED: Final = re.compile(r"(?<![^\W_])0+([^\W_]+)")
 # number ("13013650000100": account 1301365, then an order number glued after it).
 MIN_PREFIX_ID_DIGITS: Final = 7
 _LONG_NUMBER: Final = re.compile(r"(?<![^\W_])0*(\d{8,20})(?![^\W_])")
+# Its pre-check: led by a character class, so the engine scans for it fast (the
+# lookbehind that leads _LONG_NUMBER is tried at every character).
+_EIGHT_DIGITS: Final = re.compile(r"\d{8}")
 
 
 def _text_tokens(folded: str) -> tuple[str, ...]:
@@ -616,7 +619,7 @@ def _text_tokens(folded: str) -> tuple[str, ...]:
         tokens.update(_TOKEN.findall(_CJK.sub(" ", folded)))  # "quillfeather" of "...様"
     if "0" in folded:
         tokens.update(_ZERO_PADDED.findall(folded))
-    for number in _LONG_NUMBER.findall(folded) if len(folded) > MIN_PREFIX_ID_DIGITS else ():
+    for number in _LONG_NUMBER.findall(folded) if _EIGHT_DIGITS.search(folded) else ():
         tokens.update(number[:size] for size in range(MIN_PREFIX_ID_DIGITS, len(number)))
     if any(not (token.isalpha() or token.isdigit()) for token in tokens if token):
         # A name glued to digits ("2442Quillfeather", a charset escape's code left
