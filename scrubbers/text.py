@@ -1090,6 +1090,12 @@ class TextScrubber:
         # first word: only those terms can match (plus any term without a word).
         by_token = self._by_token
         candidates = [pair for token in tokens for pair in by_token.get(token, ())]
+        if len(candidates) > 1:
+            # ``tokens`` come in set order, which differs between processes. Two terms
+            # can give the same span (a known number found whole, and a shorter known
+            # number it starts, extended to it): the first one added wins, so the
+            # order is fixed here, the longest term (the closest match) first.
+            candidates.sort(key=_longest_term_first)
         for term, replacement in candidates:
             start = folded.find(term)
             while start >= 0:
@@ -1400,6 +1406,10 @@ def _month_name(written: str, month: int) -> str:
     if written.isupper() and len(written) > 1:
         return name.upper()
     return name.capitalize() if written[:1].isupper() else name
+
+
+def _longest_term_first(pair: tuple[str, str]) -> tuple[int, str]:
+    return -len(pair[0]), pair[0]
 
 
 def _rebuild(text: str, spans: list[Span]) -> str:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -1122,3 +1126,38 @@ def test_vietnamese_identifier_labels(ctx: MessageContext, text: str, gone: str)
     out = ctx.scrub_text(text)
     assert gone not in out
     assert out.split(maxsplit=1)[0] == text.split(maxsplit=1)[0]
+
+
+_SAME_SPAN_PROBE = """
+from scrubbers.engine import Scrubber
+from scrubbers.hl7.scrub import HL7Scrubber
+from scrubbers.keys import KeyRing
+from scrubbers.policy import load_policy
+from tests.unit.conftest import TEST_SECRET
+message = (
+    "MSH|^~\\\\&|APP|FAC|RCV|RFAC|20240101||ADT^A01|12345678|P|2.5\\r"
+    "PID|1||TST482913^^^HOSP^MR||QUILLFEATHER^ZEPHYRINA||19610615|F|||||||||||123456789\\r"
+    "OBX|1|TX|NOTE||Billing reference 123456789 confirmed.||||||F\\r"
+)
+scrubber = HL7Scrubber(Scrubber(load_policy("safe-harbor"), KeyRing.single(TEST_SECRET)))
+print(scrubber.scrub_bytes(message.encode()).output.decode().split("\\r")[2])
+"""
+
+
+def test_two_known_values_matching_one_span_give_the_same_output_in_every_process() -> None:
+    """The SSN 123456789 in a note is also the control id 12345678 extended to the whole
+    number: both give the same span, and which replacement won followed the order of
+    a set of strings, so it changed with the process's hash seed (two workers wrote
+    one note two ways). The closest match, the whole known number, wins everywhere."""
+    root = Path(__file__).resolve().parents[2]
+    outputs = {
+        subprocess.run(
+            [sys.executable, "-c", _SAME_SPAN_PROBE],
+            env={**os.environ, "PYTHONHASHSEED": str(seed), "PYTHONPATH": str(root)},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in range(1, 7)
+    }
+    assert outputs == {"OBX|1|TX|NOTE||Billing reference [SSN] confirmed.||||||F\n"}
