@@ -1096,31 +1096,39 @@ def test_questionnaire_link_ids_are_kept(safe_harbor: FHIRScrubber) -> None:
     assert "617-555-0142" not in item["item"][2]["linkId"]
 
 
+def _answered(link: str, value: str, text: str | None = None) -> dict[str, Any]:
+    """A QuestionnaireResponse item answered with a string, with or without its text."""
+    found: dict[str, Any] = {"linkId": link, "answer": [{"valueString": value}]}
+    if text is not None:
+        found["text"] = text
+    return found
+
+
 def test_questionnaire_answers_take_the_kind_their_question_names(
     safe_harbor: FHIRScrubber,
 ) -> None:
     # A form asks "Name", "Home address": the string typed as the answer is that PHI
     # (a name no free-text pattern can tell), here and wherever else it is written.
-    def item(link: str, text: str, value: str) -> dict[str, Any]:
-        return {"linkId": link, "text": text, "answer": [{"valueString": value}]}
-
     response = {
         "resourceType": "QuestionnaireResponse",
         "id": "qr2",
         "status": "completed",
         "subject": {"reference": "Patient/pat-1"},
         "item": [
-            item("1", "Name", "Annie Tobolowsky"),
-            item("2", "What is your home address?", "42 Lantern Row"),
-            item("3", "City:", "Brookvale"),
-            item("4", "Relationship to you", "Daughter"),
+            _answered("1", "Annie Tobolowsky", "Name"),
+            _answered("2", "42 Lantern Row", "What is your home address?"),
+            _answered("3", "Brookvale", "City:"),
+            _answered("4", "Daughter", "Relationship to you"),
             {
                 "linkId": "5",
                 "text": "Family member",
-                "item": [item("5.1", "Name", "Susanna"), item("5.2", "Comment", "Susanna is well")],
+                "item": [
+                    _answered("5.1", "Susanna", "Name"),
+                    _answered("5.2", "Susanna is well", "Comment"),
+                ],
             },
-            item("6", "Medication name", "Lisinopril"),
-            item("7", "Notes", "Annie Tobolowsky moved from 42 Lantern Row"),
+            _answered("6", "Lisinopril", "Medication name"),
+            _answered("7", "Annie Tobolowsky moved from 42 Lantern Row", "Notes"),
         ],
     }
     out = scrub(safe_harbor, response)
@@ -1130,14 +1138,6 @@ def test_questionnaire_answers_take_the_kind_their_question_names(
     assert out["item"][3]["answer"][0]["valueString"] == "Daughter"
     assert "well" in out["item"][4]["item"][1]["answer"][0]["valueString"]
     assert out["item"][5]["answer"][0]["valueString"] == "Lisinopril"  # not a person's name
-
-
-def _answered(link: str, value: str, text: str | None = None) -> dict[str, Any]:
-    """A QuestionnaireResponse item answered with a string, with or without its text."""
-    found: dict[str, Any] = {"linkId": link, "answer": [{"valueString": value}]}
-    if text is not None:
-        found["text"] = text
-    return found
 
 
 def test_questionnaire_answers_without_question_text_take_the_kind_their_link_id_names(
@@ -1732,21 +1732,18 @@ def test_questionnaire_identifier_answers_and_parenthesized_labels(
     "Address (Line 2):": the answers are those identifiers and that address, however the
     question dresses its label (hold-out round 6: an SDC cardiology referral)."""
 
-    def item(link: str, text: str, value: str) -> dict[str, Any]:
-        return {"linkId": link, "text": text, "answer": [{"valueString": value}]}
-
     response = {
         "resourceType": "QuestionnaireResponse",
         "id": "qr6",
         "status": "completed",
         "item": [
-            item("1", "HN:", "8820417735"),
-            item("2", "Health card number", "5512-907-334"),
-            item("3", "Member ID", "QZW7731904"),
-            item("4", "MRN", "Z448812"),
-            item("5", "Address (Line 2):", "Unit 4417 Lanternwood"),
-            item("6", "Patient's driver's license number", "K5519-2204"),
-            item("7", "HN VC:", "TC"),
+            _answered("1", "8820417735", "HN:"),
+            _answered("2", "5512-907-334", "Health card number"),
+            _answered("3", "QZW7731904", "Member ID"),
+            _answered("4", "Z448812", "MRN"),
+            _answered("5", "Unit 4417 Lanternwood", "Address (Line 2):"),
+            _answered("6", "K5519-2204", "Patient's driver's license number"),
+            _answered("7", "TC", "HN VC:"),
         ],
     }
     out = scrub(safe_harbor, response)
@@ -2726,23 +2723,20 @@ def test_person_labels_in_other_languages_name_their_value(safe_harbor: FHIRScru
         assert value not in written, value
     assert "datang hari ini" in written and "Medikament: Ibuprofen Tabletten" in written
 
-    def item(link: str, text: str, value: str) -> dict[str, Any]:
-        return {"linkId": link, "text": text, "answer": [{"valueString": value}]}
-
     form = {
         "resourceType": "QuestionnaireResponse",
         "id": "qr-i18n",
         "status": "completed",
         "item": [
-            item("1", "Nome da m\u00e3e", "Cleusa Faria"),
-            item("2", "Nachname", "Brandtmoor"),
-            item("3", "Telefon", "0172 8611693"),
-            item("4", "Anschrift", "Musterweg 12"),
-            item("5", "Wohnort", "Darmstadt"),
-            item("6", "Postleitzahl", "64283"),
-            item("7", "Nombre del paciente", "Juana Ramirez"),
-            item("8", "Correo electr\u00f3nico", "juana@example.org"),
-            item("9", "Medikament", "Ibuprofen"),
+            _answered("1", "Cleusa Faria", "Nome da m\u00e3e"),
+            _answered("2", "Brandtmoor", "Nachname"),
+            _answered("3", "0172 8611693", "Telefon"),
+            _answered("4", "Musterweg 12", "Anschrift"),
+            _answered("5", "Darmstadt", "Wohnort"),
+            _answered("6", "64283", "Postleitzahl"),
+            _answered("7", "Juana Ramirez", "Nombre del paciente"),
+            _answered("8", "juana@example.org", "Correo electr\u00f3nico"),
+            _answered("9", "Ibuprofen", "Medikament"),
         ],
     }
     out = scrub(safe_harbor, form)
