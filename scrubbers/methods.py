@@ -24,7 +24,7 @@ from typing import Final, Protocol
 from scrubbers import dates
 from scrubbers.kinds import DATE_KINDS, LABELS, Kind
 from scrubbers.target import Target
-from scrubbers.zip3 import ZipFormatError, zip3
+from scrubbers.zip3 import FOREIGN_POSTAL_PREFIX, ZipFormatError, zip3
 
 
 class Removal(enum.Enum):
@@ -308,6 +308,8 @@ def generalize(params: Mapping[str, object]) -> Operator:
         if mode == "year":
             return _generalize_date(value, target, ctx)
         if mode == "zip3":
+            if namespace.startswith(FOREIGN_POSTAL_PREFIX):
+                raise MethodNotApplicable("a postal code outside the US is no ZIP code")
             try:
                 return zip3(value, ctx.restricted_zip3)
             except ZipFormatError as exc:

@@ -17,6 +17,30 @@ _US_ZIP: Final = re.compile(r"\s*(\d{3})\d{2}(?:-?\d{4})?\s*")
 BUILTIN_LIST: Final = "census-2000"
 
 
+# How addresses name the United States (FHIR Address.country, HL7 XAD.6: ISO 3166
+# alpha-2, alpha-3, numeric, or words), folded without dots and spaces.
+_US_NAMES: Final = frozenset(
+    {"us", "usa", "840", "unitedstates", "unitedstatesofamerica", "america"}
+)
+FOREIGN_POSTAL_PREFIX: Final = "country:"
+
+
+def postal_namespace(country: str) -> str:
+    """The namespace of a postal code whose address names ``country``: "" for the
+    United States or no country (a ZIP code), ``country:<name>`` otherwise.
+
+    Safe Harbor's three-digit exception is defined for US ZIP codes by Census
+    populations; a five-digit code of another country (Germany's 64283) is a
+    geographic subdivision like any other and is not a ZIP code. Postal codes are
+    unique within their country, so the country is also their namespace when a
+    policy pseudonymizes them."""
+    # HL7's explicit null ('""') names no country.
+    folded = "".join(country.casefold().replace(".", "").replace('"', "").split())
+    if not folded or folded in _US_NAMES:
+        return ""
+    return FOREIGN_POSTAL_PREFIX + folded
+
+
 class ZipFormatError(ValueError):
     """Not a US ZIP code (5 digits, optionally +4). The message never quotes it."""
 

@@ -72,6 +72,7 @@ from scrubbers.methods import Removal
 from scrubbers.report import UNEXPECTED_SHAPE_ERRORS, ScrubReport, internal_error
 from scrubbers.target import Target
 from scrubbers.text import as_text, placeholder
+from scrubbers.zip3 import postal_namespace
 
 FORMAT: Final = "fhir"
 PATIENT_MEMORY: Final = 100_000
@@ -1069,12 +1070,17 @@ class FHIRScrubber:
         text = address.get("text")
         if isinstance(text, str) and not isinstance(address.get("city"), str):
             self._address_text_parts(text, role, f"{path}.text", walk)
+        country = address.get("country")
+        postal = postal_namespace(country) if isinstance(country, str) else ""
         for key, kind in parts.items():
             if isinstance(address.get(key), str):
+                namespace = postal if kind is Kind.ZIP else ""
                 self._set(
                     address,
                     key,
-                    self._apply(address[key], kind, role, f"{path}.{key}", "Address", walk),
+                    self._apply(
+                        address[key], kind, role, f"{path}.{key}", "Address", walk, namespace
+                    ),
                 )
         self._short_postcode(before, last_line, address, walk)
         # Address parts in extensions (ADXP street name and house number on a line,

@@ -81,6 +81,7 @@ from scrubbers.methods import Outcome, Removal
 from scrubbers.policy import Rule
 from scrubbers.report import UNEXPECTED_SHAPE_ERRORS, ScrubReport, internal_error
 from scrubbers.target import Target
+from scrubbers.zip3 import postal_namespace
 
 # Header fields (by number) that are never free text, whatever their datatype:
 # separators, encoding characters, message type, processing id, version, charsets.
@@ -128,6 +129,7 @@ class SegmentPlan:
 
 
 _CALLED_BY: Final = 14  # XPN.15, 0-based
+_XAD_COUNTRY: Final = 5  # XAD.6 and AD.6, 0-based
 _AGE_VALUE_TYPES: Final = frozenset({"NM", "SN", "ST", ""})
 
 
@@ -734,6 +736,7 @@ class HL7Scrubber:
         # XPN.15 "called by" (2.7+): the name notes use ("Zeph"), learned like a given name.
         called_by = _CALLED_BY if datatype == "XPN" and _CALLED_BY + 1 in components else -1
         is_identifier = datatype in ("CX", "CK")
+        is_address = datatype in ("XAD", "AD")
         is_provider = role is Role.PROVIDER
         # A provider field holding a person of the message who is no provider (the
         # patient in OBR-16): that person's name is a name and their id an id, not
@@ -807,6 +810,13 @@ class HL7Scrubber:
                 )
                 if cx_authority:
                     namespace = walk.ctx.namespace_of(authority=authority(comps[3], d))
+                # An address's postal code is namespaced by its country (XAD.6): a
+                # country other than the US makes it no ZIP code (see postal_namespace).
+                postal = (
+                    postal_namespace(comps[_XAD_COUNTRY].split(sub_sep, 1)[0])
+                    if is_address and count > _XAD_COUNTRY
+                    else ""
+                )
                 dropped = False
                 person = bool(as_person and walk.person_keys) and _repeats_a_person(
                     comps, person_id, family_at, given_at, walk
@@ -836,6 +846,8 @@ class HL7Scrubber:
                                 else None
                             )
                             outcome = known if known is not None else walk.apply(head, as_target)
+                        elif postal and target.kind is Kind.ZIP:
+                            outcome = walk.apply(head, target, postal, rule)
                         else:
                             outcome = walk.apply(head, target, namespace, rule)
                         if is_identifier and index == 0 and not is_provider and len(head) > 3:

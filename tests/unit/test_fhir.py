@@ -3177,3 +3177,27 @@ def test_an_answer_to_a_question_naming_a_person_is_a_name_when_it_reads_as_one(
     for value in ("Osric", "Brannoch", "Tamsin", "Greywick"):
         assert value not in text, value
     assert out["item"][2]["answer"][0]["valueString"] == "Same as patient"
+
+
+@pytest.mark.parametrize(
+    ("country", "expected"),
+    [("DE", None), ("Deutschland", None), ("US", "642"), ("United States", "642"), (None, "642")],
+)
+def test_a_postal_code_outside_the_us_is_no_zip_code(
+    safe_harbor: FHIRScrubber, country: str | None, expected: str | None
+) -> None:
+    """Safe Harbor's three-digit exception is for US ZIP codes: a German 64283 read as
+    one kept its region as 642. With Address.country naming another country the
+    postal code is removed (and [ZIP] where a note writes it)."""
+    address: dict[str, Any] = {"line": ["Musterweg 12"], "city": "Darmstadt", "postalCode": "64283"}
+    if country is not None:
+        address["country"] = country
+    patient = {
+        "resourceType": "Patient",
+        "id": "p-de",
+        "address": [address],
+        "extension": [{"url": "http://example.org/note", "valueString": "Moved to 64283."}],
+    }
+    out = scrub(safe_harbor, patient)
+    assert out["address"][0].get("postalCode") == expected
+    assert "64283" not in orjson.dumps(out).decode()

@@ -1381,3 +1381,26 @@ def test_the_patient_named_in_a_provider_field_is_not_given_a_provider_pseudonym
     assert patient.split("^")[1] == "[NAME]" and "PROVIDER-" not in patient
     assert patient.split("^")[0] == pid_out.split("|")[3].split("^")[0]
     assert doctor.startswith("PRV-") and doctor.split("^")[1].startswith("PROVIDER-")
+
+
+@pytest.mark.parametrize(
+    ("country", "expected"),
+    [("DEU", ""), ("Deutschland", ""), ("FR", ""), ("USA", "642"), ("U.S.A.", "642"), ("", "642")],
+)
+def test_a_postal_code_outside_the_us_is_no_zip_code(country: str, expected: str) -> None:
+    """Safe Harbor keeps the first three digits of a US ZIP code (by Census
+    populations); a German 64283 read as a ZIP kept its region as 642. A postal code
+    whose address names another country (XAD.6) is removed; in notes it is [ZIP]."""
+    nk1 = f"NK1|1|QUILLFEATHER^ODO|BRO|Musterweg 12^^Darmstadt^^64283^{country}"
+    # The insured's address two fields on (IN1-21, a shifted sender's) is read by
+    # its layout.
+    insured = ["IN1", "1", "P", "INS", "Acme", *[""] * 13, "QUILLFEATHER^ODO", "01", "19700101"]
+    in1 = "|".join([*insured, f"Musterweg 12^^Darmstadt^HE^64283^{country}"])
+    obx = "OBX|1|TX|NOTE||Brother lives in 64283 now.||||||F"
+    kin, insured_out, note = scrub_segments(make(), nk1, in1, obx)
+    for address in (kin.split("|")[4].split("^"), insured_out.split("|")[21].split("^")):
+        assert address[4] == expected
+        assert address[5] == country
+    assert "64283" not in note
+    if not expected:
+        assert "[ZIP]" in note
