@@ -4,7 +4,8 @@ Independent on purpose: it does not use the scrubbers' field tables,
 datatype handlers or replacement code. It extracts the obvious PHI of the
 input with its own simple rules (the patient's, relatives', guarantors' and
 insured persons' names, identifiers, phones, street lines, cities, ZIP codes
-and birth dates; long numbers anywhere in a person's resource, whose type
+and birth dates; names a note or narrative gives after a person label ("Next of
+kin: Marta Quill"); long numbers anywhere in a person's resource, whose type
 is told by how it starts; health plan and account numbers; questionnaire
 answers whose question asks for a name, phone or address; keys and resource
 types not shaped like FHIR names),
@@ -208,6 +209,7 @@ def _hl7_values(message: str) -> Iterator[tuple[Kind, str]]:
     families.discard("")
     if families:
         yield from _z_segment_names(lines, families, fs, cs, rs, ss)
+    yield from _hl7_note_names(lines, fs, cs, rs, msh[6])
 
 
 # Punctuation no name is spelled with, which senders put between the parts of a
@@ -224,6 +226,39 @@ def _glued_name_words(value: str) -> Iterator[tuple[Kind, str]]:
     if _NAME_GLUE.search(value):
         for word in _GLUED_WORD.findall(_NAME_GLUE.sub(" ", value)):
             yield Kind.NAME, word
+
+
+# Fields of HL7v2 free text (a note, an observation's or document's text) where a
+# line may name a person after a label ("Next of kin: Marta Quill"); every field of
+# a Z-segment is read the same way.
+_HL7_NOTE_FIELDS: Final = {"NTE": (3,), "OBX": (5,)}
+# Escapes a sender writes for a line break (formatted text's ".br", a CR or LF in hex).
+_HL7_LINE_BREAK: Final = re.compile(r"\\(?:\.br|X0D0A|X0D|X0A)\\", re.IGNORECASE)
+
+
+def _hl7_note_names(
+    lines: list[str], fs: str, cs: str, rs: str, esc: str
+) -> Iterator[tuple[Kind, str]]:
+    """Names a note gives only after a person label ("Emergency Contact: DOYLE,
+    SINEAD"), read by the same rule as FHIR text: each repetition, component and
+    written line break starts a line. Only segments with a colon are read (most
+    have none)."""
+    notes: list[str] = []
+    for line in lines:
+        if ":" not in line and "\uff1a" not in line:
+            continue
+        fields = line.split(fs)
+        name = fields[0]
+        if name.startswith("Z"):
+            notes.extend(fields[1:])
+        else:
+            notes.extend(fields[n] for n in _HL7_NOTE_FIELDS.get(name, ()) if n < len(fields))
+    text = "\n".join(note for note in notes if ":" in note or "\uff1a" in note)
+    if not text:
+        return
+    if esc in text:
+        text = _HL7_LINE_BREAK.sub("\n", text.replace(esc, "\\"))
+    yield from _labelled_names(text.replace(rs, "\n").replace(cs, "\n"))
 
 
 def _z_segment_names(
