@@ -1025,9 +1025,14 @@ class Verifier:
         # a word of the output too).
         words: set[str] | None = None
         searched = 0
+        prefix_ids: dict[str, Kind] = {}  # all-digit identifiers, without leading zeros
         for kind, value in _dedupe(values):
             if kind not in self._checked:
                 continue
+            if kind in _PREFIX_ID_KINDS and value.isascii() and value.isdigit():
+                digits = value.lstrip("0")
+                if len(digits) >= MIN_PREFIX_ID_DIGITS:
+                    prefix_ids.setdefault(digits, kind)
             if kind is Kind.NAME and ids:
                 names.add(value.casefold())
             if kind is Kind.PHOTO:
@@ -1071,6 +1076,10 @@ class Verifier:
                 _national_phone_in(digits, joined) for digits in nationals
             ):
                 found[Kind.PHONE.value] += 1
+        if prefix_ids:
+            for kind in _prefix_ids_left(prefix_ids, folded):
+                if kind.value not in found:
+                    found[kind.value] += 1
         if names and Kind.NAME.value not in found and _named_id_left(ids, names, folded):
             found[Kind.NAME.value] += 1
         if (
@@ -1099,6 +1108,37 @@ _SPACED_DIGITS: Final = re.compile(r"\d[ .\-]\d[ .\-]\d[ .\-]\d[ .\-]\d")
 _DIGIT_GAP: Final = re.compile(
     r"(?<=[0-9])[ .()/\-\u00a0\u2010-\u2015\u2212]{1,3}(?=[0-9(])"
 )  # ASCII and Unicode dashes, no-break spaces
+
+
+# A known all-digit identifier this long (leading zeros aside) is also found where it
+# starts a longer number: "130136500000100" is account 13013650 with an order number
+# glued after it. Shorter ones would start counts, doses and dates by chance.
+MIN_PREFIX_ID_DIGITS: Final = 7
+_PREFIX_ID_KINDS: Final = frozenset(
+    {Kind.MRN, Kind.ACCOUNT_NUMBER, Kind.HEALTH_PLAN_ID, Kind.OTHER_ID, Kind.SSN}
+    | {Kind.LICENSE_NUMBER, Kind.VEHICLE_ID, Kind.DEVICE_ID}
+)
+
+
+def _prefix_ids_left(ids: dict[str, Kind], folded: str) -> Iterator[Kind]:
+    """The kinds of known identifiers (keys: digits without leading zeros) that
+    start a longer run of digits in ``folded``, a run not glued to a letter or digit
+    before it (leading zeros aside: "0013013650999" starts with 13013650).
+
+    One substring search per identifier (a message has a few): reading every run
+    of digits instead cost more, HL7v2 writing a timestamp in most segments."""
+    for digits, kind in ids.items():
+        start = folded.find(digits)
+        while start >= 0:
+            end = start + len(digits)
+            if end < len(folded) and "0" <= folded[end] <= "9":
+                head = start
+                while head and folded[head - 1] == "0":
+                    head -= 1
+                if not (head and folded[head - 1].isalnum()):
+                    yield kind
+                    break
+            start = folded.find(digits, start + 1)
 
 
 # The parts of an id a reader sees as words: capitalized or lower-case runs of

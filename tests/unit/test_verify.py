@@ -882,3 +882,31 @@ def test_hl7_names_given_only_on_labelled_lines_of_notes_are_searched() -> None:
     scrubbed = _hl7_scrubbed(source)
     assert b"Brackenridge" not in scrubbed
     assert not verifier.findings(source.encode(), scrubbed, "hl7v2")
+
+
+def test_a_known_identifier_starting_a_longer_number_is_a_finding() -> None:
+    # Red-team finding: account 13013650 with an order number glued after it
+    # ("130136500000100") is replaced whole by the scrubber, but the verifier
+    # searched identifiers as whole words only. Invented numbers.
+    source = (
+        "MSH|^~\\&|REG|GENHOSP|ADT|GENHOSP|20240305083000||ORU^R01|MSG0004|P|2.5.1\r"
+        "PID|1||0084215907^^^GENHOSP^MR||QUILLFEATHER^ZEPHYRINA||19610615|F"
+        + "|"
+        * 10
+        + "13013650^^^GENHOSP^AN\r"
+        "OBX|1|TX|11506-3^Progress note^LN||Order 130136500000100 sent; "
+        "ref 842159070012.||||||F\r"
+    )
+    verifier = Verifier(load_policy("safe-harbor"))
+    header = "MSH|^~\\&|REG|GENHOSP|||2024||ORU^R01|ID-1|P|2.5.1\rPID|1||[MRN]||[NAME]\r"
+    for kept in ("130136500000100", "order 00130136500000100 sent", "ref 842159070012"):
+        output = f"{header}NTE|1||{kept}\r".encode()
+        assert verifier.findings(source.encode(), output, "hl7v2") == {"mrn": 1}, kept
+    # Not at the start of a run, glued to a letter, or a run starting with fewer of
+    # its digits: no finding.
+    for other in ("99130136500000100", "A130136500000100", "1301360500"):
+        output = f"{header}NTE|1||{other}\r".encode()
+        assert not verifier.findings(source.encode(), output, "hl7v2"), other
+    scrubbed = _hl7_scrubbed(source)
+    assert b"13013650" not in scrubbed and b"84215907" not in scrubbed
+    assert not verifier.findings(source.encode(), scrubbed, "hl7v2")
