@@ -901,6 +901,10 @@ class TextScrubber:
             digits = _NOT_DIGIT.sub("", value).lstrip("0")
             if len(digits) >= MIN_SEPARATED_ID_DIGITS:
                 self._digit_ids.setdefault(digits, replacement)
+            if len(digits) >= MIN_PREFIX_ID_DIGITS:
+                # Its digits, found compact in a note, also where they start a longer
+                # number ("130136500000100" for "1301-3650").
+                self._prefix_ids.add(digits)
         if kind in _DIGIT_ID_KINDS and value.isdigit():
             digits = value.lstrip("0")
             if len(digits) >= MIN_PREFIX_ID_DIGITS:
