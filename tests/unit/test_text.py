@@ -1117,6 +1117,10 @@ def test_a_known_number_written_with_separators_that_starts_a_longer_one_is_repl
     context.text.add(Kind.ACCOUNT_NUMBER, "1301-3650", "ACCT-A")
     assert context.scrub_text("acct 130136500000100 sent") == "acct ACCT-A sent"
     assert context.scrub_text("lot 21301365000") == "lot 21301365000"
+    # An SSN the same way ("987-65-4329" was found compact only by the SSN detector).
+    context.text.add(Kind.SSN, "987-65-4329", "[SSN]")
+    assert context.scrub_text("ref 9876543290000100.") == "ref [SSN]."
+    assert context.scrub_text("ref 19876543290000100.") == "ref 19876543290000100."
 
 
 @pytest.mark.parametrize(
