@@ -240,9 +240,10 @@ def _hl7_note_names(
     lines: list[str], fs: str, cs: str, rs: str, esc: str
 ) -> Iterator[tuple[Kind, str]]:
     """Names a note gives only after a person label ("Emergency Contact: DOYLE,
-    SINEAD"), read by the same rule as FHIR text: each repetition, component and
-    written line break starts a line. Only segments with a colon are read (most
-    have none)."""
+    SINEAD"), read by the rule for FHIR text, with fewer labels and without values
+    holding a word that is no name (see _HL7_NOTE_PERSON): each repetition, component and
+    written line break starts a line, and so does a sentence (see _SENTENCE_BREAK).
+    Only segments with a colon are read (most have none)."""
     notes: list[str] = []
     for line in lines:
         if ":" not in line and "\uff1a" not in line:
@@ -258,7 +259,8 @@ def _hl7_note_names(
         return
     if esc in text:
         text = _HL7_LINE_BREAK.sub("\n", text.replace(esc, "\\"))
-    yield from _labelled_names(text.replace(rs, "\n").replace(cs, "\n"))
+    text = _SENTENCE_BREAK.sub("\\1\n", text.replace(rs, "\n").replace(cs, "\n"))
+    yield from _labelled_names(text, _HL7_NOTE_PERSON, _NOT_NAME_WORDS)
 
 
 def _z_segment_names(
@@ -534,11 +536,14 @@ _POSTAL_TOWN: Final = re.compile(
 )
 
 
-def _labelled_names(text: str) -> Iterator[tuple[Kind, str]]:
+def _labelled_names(
+    text: str, labels: re.Pattern[str] | None = None, stop: frozenset[str] = frozenset()
+) -> Iterator[tuple[Kind, str]]:
     """The words of a name a line gives after a label naming a person ("Pt: Ana
     Reyes DOB ...", "Mother: Reyes, Ana"): two to four capitalized words, none of
-    them a resource type's name ("Patient: Encounter Summary" is a title)."""
-    for match in _LABELLED_PERSON.finditer(text):
+    them a resource type's name ("Patient: Encounter Summary" is a title), nor a
+    word of ``stop``."""
+    for match in (labels or _LABELLED_PERSON).finditer(text):
         value = _LABEL_VALUE_END.split(match.group(1), 1)[0].strip().rstrip(".,")
         if _all_cjk(value) and len(value) <= 8:  # a CJK name written whole ("鳥羽楓子")
             yield Kind.NAME, value
@@ -558,6 +563,8 @@ def _labelled_names(text: str) -> Iterator[tuple[Kind, str]]:
             after = clause[len(lead)] if len(lead) < len(clause) else ""
             words = lead if after[:1].islower() else []
         if 2 <= len(words) <= 4 and all(map(_capitalized_name_word, words)):
+            if stop and any(word.casefold() in stop for word in words):
+                continue
             for word in words:
                 yield Kind.NAME, word
 
@@ -585,8 +592,8 @@ _LABELLED_TEXT_KEYS: Final = frozenset(
         "diagnostics",
     }
 )
-_LABELLED_PERSON: Final = re.compile(
-    r"(?m)^[ \t*\-\u2022]*(?i:patient|patient name|pt|pt name|name of patient|mother|father"
+_PERSON_LABELS: Final = (
+    r"(?i:patient|patient name|pt|pt name|name of patient|mother|father"
     r"|guardian|spouse|next of kin|emergency contact|subscriber|policy ?holder|guarantor"
     # the same in German, Dutch, French, Spanish, Portuguese, Italian, Indonesian,
     # Norwegian, Danish, Swedish, Japanese and Chinese
@@ -595,7 +602,39 @@ _LABELLED_PERSON: Final = re.compile(
     r"|mãe|mae|pai|nome da mãe|nome da mae|nome do paciente|nombre del paciente|paziente"
     r"|pasien|mere|pere|angehoriger?|parorende"
     r"|nama pasien|nama ibu|pasient|pårørende|患者|患者氏名|患者名|氏名|姓名|病人姓名|母|父)"
+)
+_LABELLED_PERSON: Final = re.compile(
+    r"(?m)^[ \t*\-\u2022]*"
+    + _PERSON_LABELS
+    + r"[ \t]*[:\uff1a][ \t]*([^\n(\[;:\uff1a\uff08]{2,100})"
+)
+# The labels an HL7v2 note names another person after: not "Patient:", "Mother:" or
+# "Father:", which notes follow with findings and history ("Patient: Stable
+# Overnight", "Father: Living And Well"); the patient's and parents' names are
+# structured fields (PID-5, PID-6, NK1).
+_HL7_NOTE_PERSON: Final = re.compile(
+    r"(?m)^[ \t*\-\u2022]*(?i:next of kin|emergency contact|guardian|spouse|guarantor"
+    r"|subscriber|policy ?holder|patient name|pt name|name of patient|angehörige[rn]?"
+    r"|angehoerige[rn]?|notfallkontakt|kontaktperson|contact person)"
     r"[ \t]*[:\uff1a][ \t]*([^\n(\[;:\uff1a\uff08]{2,100})"
+)
+# Words that say who or how, not a name ("Next of kin: None Listed", "Spouse:
+# Present And Supportive", "Guarantor: Self Pay"): a value with one is not read.
+_NOT_NAME_WORDS: Final = frozenset(
+    {"none", "not", "unknown", "known", "self", "same", "see", "above", "below", "listed"}
+    | {"deceased", "alive", "living", "file", "yes", "no", "and", "or", "the", "of", "on"}
+    | {"in", "at", "to", "with", "for", "is", "was", "as", "per", "pay", "patient", "pt"}
+    | {"chart", "record", "other", "family", "friend", "mother", "father", "wife", "husband"}
+    | {"son", "daughter", "spouse", "sister", "brother", "parent", "guardian", "legal"}
+    | {"present", "declined", "refused", "given", "bedside", "home", "available"}
+)
+# A sentence's end inside a line, before a capital or a person label ("Lives alone.
+# Next of kin: Marta Quill. Visits daily."): an HL7v2 note is often one line, and a
+# name ends its sentence. Not after a title or an initial ("Dr. Quill", "M. Quill").
+# Led by the sentence's end (fast to scan for).
+_SENTENCE_BREAK: Final = re.compile(
+    r"([.!?;])(?<!\bDr\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bMrs\.)(?<!\b[A-Z]\.)[ \t]+"
+    r"(?=[A-Z]|" + _PERSON_LABELS + r"[ \t]*[:\uff1a])"
 )
 _LABEL_VALUE_END: Final = re.compile(
     r"\s+(?:DOB|D\.O\.B\.|DOD|MRN|SSN|ID|Age|Sex|Gender|Born|Tel|Phone)\b|\s+[-\u2013\u2014|/]\s"

@@ -869,15 +869,23 @@ def test_hl7_names_given_only_on_labelled_lines_of_notes_are_searched() -> None:
         "NTE|1||Discussed plan.\\.br\\Next of kin: Marta Brackenridge\r"
         "OBX|2|FT|18842-5^Discharge summary^LN||Guardian: Orla Fennimore DOB 02/03/1990||||||F\r"
         "ZNT|1|Spouse: Tobiah Wrenfield\r"
+        "NTE|3||Lives alone; daughter visits. Emergency contact: Perpetua Ashgrove. "
+        "Calls daily.\r"
         "NTE|2||Patient: Encounter Summary\r"
+        "NTE|4||Patient: Stable Overnight. Next of kin: None Listed. Spouse: Present And "
+        "Supportive\r"
     )
     verifier = Verifier(load_policy("safe-harbor"))
     header = "MSH|^~\\&|REG|GENHOSP|||2024||ORU^R01|ID-1|P|2.5.1\rPID|1||[MRN]||[NAME]\r"
-    for kept in ("Sinead", "DOYLE", "Brackenridge", "Marta", "Fennimore", "Wrenfield"):
+    for kept in ("Sinead", "DOYLE", "Brackenridge", "Marta", "Fennimore", "Wrenfield", "Ashgrove"):
         output = f"{header}NTE|1||called {kept} today\r".encode()
         assert verifier.findings(source.encode(), output, "hl7v2") == {"name": 1}, kept
-    # A title after a label is no name; the scrubber's own output passes.
-    clean = f"{header}NTE|1||Encounter Summary, stable\r".encode()
+    # A title, findings or a value with a word no name has after a label are no name
+    # ("Patient:" in a note is followed by findings: the patient is PID-5); the
+    # scrubber's own output passes.
+    clean = (
+        f"{header}NTE|1||Encounter Summary, Stable Overnight, None Listed, Present And Supportive\r"
+    ).encode()
     assert not verifier.findings(source.encode(), clean, "hl7v2")
     scrubbed = _hl7_scrubbed(source)
     assert b"Brackenridge" not in scrubbed
