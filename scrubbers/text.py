@@ -662,6 +662,13 @@ def _value_terms(value: str, kind: Kind) -> tuple[tuple[str, str], ...]:
         return _terms_of(street_spellings(value))
     if kind in _IDENTIFIER_KINDS:
         return _terms_of(identifier_spellings(value))
+    if kind is Kind.SSN and _DIGITS_AND_SEPARATORS.fullmatch(value):
+        # Its digits too (seven or more): a known number is found where it starts a
+        # longer one by its terms ("987-65-4329" in "9876543290000100", see
+        # MIN_PREFIX_ID_DIGITS).
+        digits = _NOT_DIGIT.sub("", value)
+        if len(digits.lstrip("0")) >= MIN_PREFIX_ID_DIGITS and digits != value:
+            return _terms_of((value, digits))
     return _terms_of((value,))
 
 
@@ -901,6 +908,10 @@ class TextScrubber:
             digits = _NOT_DIGIT.sub("", value).lstrip("0")
             if len(digits) >= MIN_SEPARATED_ID_DIGITS:
                 self._digit_ids.setdefault(digits, replacement)
+            if len(digits) >= MIN_PREFIX_ID_DIGITS:
+                # Its digits, found compact in a note, also where they start a longer
+                # number ("130136500000100" for "1301-3650").
+                self._prefix_ids.add(digits)
         if kind in _DIGIT_ID_KINDS and value.isdigit():
             digits = value.lstrip("0")
             if len(digits) >= MIN_PREFIX_ID_DIGITS:

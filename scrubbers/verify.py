@@ -4,7 +4,8 @@ Independent on purpose: it does not use the scrubbers' field tables,
 datatype handlers or replacement code. It extracts the obvious PHI of the
 input with its own simple rules (the patient's, relatives', guarantors' and
 insured persons' names, identifiers, phones, street lines, cities, ZIP codes
-and birth dates; long numbers anywhere in a person's resource, whose type
+and birth dates; names a note or narrative gives after a person label ("Next of
+kin: Marta Quill"); long numbers anywhere in a person's resource, whose type
 is told by how it starts; health plan and account numbers; questionnaire
 answers whose question asks for a name, phone or address; keys and resource
 types not shaped like FHIR names),
@@ -208,6 +209,7 @@ def _hl7_values(message: str) -> Iterator[tuple[Kind, str]]:
     families.discard("")
     if families:
         yield from _z_segment_names(lines, families, fs, cs, rs, ss)
+    yield from _hl7_note_names(lines, fs, cs, rs, msh[6])
 
 
 # Punctuation no name is spelled with, which senders put between the parts of a
@@ -224,6 +226,41 @@ def _glued_name_words(value: str) -> Iterator[tuple[Kind, str]]:
     if _NAME_GLUE.search(value):
         for word in _GLUED_WORD.findall(_NAME_GLUE.sub(" ", value)):
             yield Kind.NAME, word
+
+
+# Fields of HL7v2 free text (a note, an observation's or document's text) where a
+# line may name a person after a label ("Next of kin: Marta Quill"); every field of
+# a Z-segment is read the same way.
+_HL7_NOTE_FIELDS: Final = {"NTE": (3,), "OBX": (5,)}
+# Escapes a sender writes for a line break (formatted text's ".br", a CR or LF in hex).
+_HL7_LINE_BREAK: Final = re.compile(r"\\(?:\.br|X0D0A|X0D|X0A)\\", re.IGNORECASE)
+
+
+def _hl7_note_names(
+    lines: list[str], fs: str, cs: str, rs: str, esc: str
+) -> Iterator[tuple[Kind, str]]:
+    """Names a note gives only after a person label ("Emergency Contact: DOYLE,
+    SINEAD"), read by the rule for FHIR text, with fewer labels and without values
+    holding a word that is no name (see _HL7_NOTE_PERSON): each repetition, component and
+    written line break starts a line, and so does a sentence (see _SENTENCE_BREAK).
+    Only segments with a colon are read (most have none)."""
+    notes: list[str] = []
+    for line in lines:
+        if ":" not in line and "\uff1a" not in line:
+            continue
+        fields = line.split(fs)
+        name = fields[0]
+        if name.startswith("Z"):
+            notes.extend(fields[1:])
+        else:
+            notes.extend(fields[n] for n in _HL7_NOTE_FIELDS.get(name, ()) if n < len(fields))
+    text = "\n".join(note for note in notes if ":" in note or "\uff1a" in note)
+    if not text:
+        return
+    if esc in text:
+        text = _HL7_LINE_BREAK.sub("\n", text.replace(esc, "\\"))
+    text = _SENTENCE_BREAK.sub("\\1\n", text.replace(rs, "\n").replace(cs, "\n"))
+    yield from _labelled_names(text, _HL7_NOTE_PERSON, _NOT_NAME_WORDS)
 
 
 def _z_segment_names(
@@ -499,11 +536,14 @@ _POSTAL_TOWN: Final = re.compile(
 )
 
 
-def _labelled_names(text: str) -> Iterator[tuple[Kind, str]]:
+def _labelled_names(
+    text: str, labels: re.Pattern[str] | None = None, stop: frozenset[str] = frozenset()
+) -> Iterator[tuple[Kind, str]]:
     """The words of a name a line gives after a label naming a person ("Pt: Ana
     Reyes DOB ...", "Mother: Reyes, Ana"): two to four capitalized words, none of
-    them a resource type's name ("Patient: Encounter Summary" is a title)."""
-    for match in _LABELLED_PERSON.finditer(text):
+    them a resource type's name ("Patient: Encounter Summary" is a title), nor a
+    word of ``stop``."""
+    for match in (labels or _LABELLED_PERSON).finditer(text):
         value = _LABEL_VALUE_END.split(match.group(1), 1)[0].strip().rstrip(".,")
         if _all_cjk(value) and len(value) <= 8:  # a CJK name written whole ("鳥羽楓子")
             yield Kind.NAME, value
@@ -523,6 +563,8 @@ def _labelled_names(text: str) -> Iterator[tuple[Kind, str]]:
             after = clause[len(lead)] if len(lead) < len(clause) else ""
             words = lead if after[:1].islower() else []
         if 2 <= len(words) <= 4 and all(map(_capitalized_name_word, words)):
+            if stop and any(word.casefold() in stop for word in words):
+                continue
             for word in words:
                 yield Kind.NAME, word
 
@@ -550,8 +592,8 @@ _LABELLED_TEXT_KEYS: Final = frozenset(
         "diagnostics",
     }
 )
-_LABELLED_PERSON: Final = re.compile(
-    r"(?m)^[ \t*\-\u2022]*(?i:patient|patient name|pt|pt name|name of patient|mother|father"
+_PERSON_LABELS: Final = (
+    r"(?i:patient|patient name|pt|pt name|name of patient|mother|father"
     r"|guardian|spouse|next of kin|emergency contact|subscriber|policy ?holder|guarantor"
     # the same in German, Dutch, French, Spanish, Portuguese, Italian, Indonesian,
     # Norwegian, Danish, Swedish, Japanese and Chinese
@@ -560,7 +602,39 @@ _LABELLED_PERSON: Final = re.compile(
     r"|mãe|mae|pai|nome da mãe|nome da mae|nome do paciente|nombre del paciente|paziente"
     r"|pasien|mere|pere|angehoriger?|parorende"
     r"|nama pasien|nama ibu|pasient|pårørende|患者|患者氏名|患者名|氏名|姓名|病人姓名|母|父)"
+)
+_LABELLED_PERSON: Final = re.compile(
+    r"(?m)^[ \t*\-\u2022]*"
+    + _PERSON_LABELS
+    + r"[ \t]*[:\uff1a][ \t]*([^\n(\[;:\uff1a\uff08]{2,100})"
+)
+# The labels an HL7v2 note names another person after: not "Patient:", "Mother:" or
+# "Father:", which notes follow with findings and history ("Patient: Stable
+# Overnight", "Father: Living And Well"); the patient's and parents' names are
+# structured fields (PID-5, PID-6, NK1).
+_HL7_NOTE_PERSON: Final = re.compile(
+    r"(?m)^[ \t*\-\u2022]*(?i:next of kin|emergency contact|guardian|spouse|guarantor"
+    r"|subscriber|policy ?holder|patient name|pt name|name of patient|angehörige[rn]?"
+    r"|angehoerige[rn]?|notfallkontakt|kontaktperson|contact person)"
     r"[ \t]*[:\uff1a][ \t]*([^\n(\[;:\uff1a\uff08]{2,100})"
+)
+# Words that say who or how, not a name ("Next of kin: None Listed", "Spouse:
+# Present And Supportive", "Guarantor: Self Pay"): a value with one is not read.
+_NOT_NAME_WORDS: Final = frozenset(
+    {"none", "not", "unknown", "known", "self", "same", "see", "above", "below", "listed"}
+    | {"deceased", "alive", "living", "file", "yes", "no", "and", "or", "the", "of", "on"}
+    | {"in", "at", "to", "with", "for", "is", "was", "as", "per", "pay", "patient", "pt"}
+    | {"chart", "record", "other", "family", "friend", "mother", "father", "wife", "husband"}
+    | {"son", "daughter", "spouse", "sister", "brother", "parent", "guardian", "legal"}
+    | {"present", "declined", "refused", "given", "bedside", "home", "available"}
+)
+# A sentence's end inside a line, before a capital or a person label ("Lives alone.
+# Next of kin: Marta Quill. Visits daily."): an HL7v2 note is often one line, and a
+# name ends its sentence. Not after a title or an initial ("Dr. Quill", "M. Quill").
+# Led by the sentence's end (fast to scan for).
+_SENTENCE_BREAK: Final = re.compile(
+    r"([.!?;])(?<!\bDr\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bMrs\.)(?<!\b[A-Z]\.)[ \t]+"
+    r"(?=[A-Z]|" + _PERSON_LABELS + r"[ \t]*[:\uff1a])"
 )
 _LABEL_VALUE_END: Final = re.compile(
     r"\s+(?:DOB|D\.O\.B\.|DOD|MRN|SSN|ID|Age|Sex|Gender|Born|Tel|Phone)\b|\s+[-\u2013\u2014|/]\s"
@@ -990,9 +1064,14 @@ class Verifier:
         # a word of the output too).
         words: set[str] | None = None
         searched = 0
+        prefix_ids: dict[str, Kind] = {}  # all-digit identifiers, without leading zeros
         for kind, value in _dedupe(values):
             if kind not in self._checked:
                 continue
+            if kind in _PREFIX_ID_KINDS and value.isascii() and value.isdigit():
+                digits = value.lstrip("0")
+                if len(digits) >= MIN_PREFIX_ID_DIGITS:
+                    prefix_ids.setdefault(digits, kind)
             if kind is Kind.NAME and ids:
                 names.add(value.casefold())
             if kind is Kind.PHOTO:
@@ -1036,6 +1115,10 @@ class Verifier:
                 _national_phone_in(digits, joined) for digits in nationals
             ):
                 found[Kind.PHONE.value] += 1
+        if prefix_ids:
+            for kind in _prefix_ids_left(prefix_ids, folded):
+                if kind.value not in found:
+                    found[kind.value] += 1
         if names and Kind.NAME.value not in found and _named_id_left(ids, names, folded):
             found[Kind.NAME.value] += 1
         if (
@@ -1064,6 +1147,37 @@ _SPACED_DIGITS: Final = re.compile(r"\d[ .\-]\d[ .\-]\d[ .\-]\d[ .\-]\d")
 _DIGIT_GAP: Final = re.compile(
     r"(?<=[0-9])[ .()/\-\u00a0\u2010-\u2015\u2212]{1,3}(?=[0-9(])"
 )  # ASCII and Unicode dashes, no-break spaces
+
+
+# A known all-digit identifier this long (leading zeros aside) is also found where it
+# starts a longer number: "130136500000100" is account 13013650 with an order number
+# glued after it. Shorter ones would start counts, doses and dates by chance.
+MIN_PREFIX_ID_DIGITS: Final = 7
+_PREFIX_ID_KINDS: Final = frozenset(
+    {Kind.MRN, Kind.ACCOUNT_NUMBER, Kind.HEALTH_PLAN_ID, Kind.OTHER_ID, Kind.SSN}
+    | {Kind.LICENSE_NUMBER, Kind.VEHICLE_ID, Kind.DEVICE_ID}
+)
+
+
+def _prefix_ids_left(ids: dict[str, Kind], folded: str) -> Iterator[Kind]:
+    """The kinds of known identifiers (keys: digits without leading zeros) that
+    start a longer run of digits in ``folded``, a run not glued to a letter or digit
+    before it (leading zeros aside: "0013013650999" starts with 13013650).
+
+    One substring search per identifier (a message has a few): reading every run
+    of digits instead cost more, HL7v2 writing a timestamp in most segments."""
+    for digits, kind in ids.items():
+        start = folded.find(digits)
+        while start >= 0:
+            end = start + len(digits)
+            if end < len(folded) and "0" <= folded[end] <= "9":
+                head = start
+                while head and folded[head - 1] == "0":
+                    head -= 1
+                if not (head and folded[head - 1].isalnum()):
+                    yield kind
+                    break
+            start = folded.find(digits, start + 1)
 
 
 # The parts of an id a reader sees as words: capitalized or lower-case runs of

@@ -1107,6 +1107,22 @@ def test_a_known_number_that_starts_a_longer_number_is_replaced_whole(
     assert context.scrub_text("lot 4829130055 and 21301365") == "lot 4829130055 and 21301365"
 
 
+def test_a_known_number_written_with_separators_that_starts_a_longer_one_is_replaced(
+    make_scrubber: Callable[..., Scrubber],
+) -> None:
+    # Found by the verifier's new prefix check: an account number sent with a
+    # separator ("1301-3650") was found compact in a note ("13013650") but not where
+    # its digits start a longer number ("130136500000100"). Invented numbers.
+    context = make_scrubber().message([PatientIdentifier("P1", "MR", "GH")])
+    context.text.add(Kind.ACCOUNT_NUMBER, "1301-3650", "ACCT-A")
+    assert context.scrub_text("acct 130136500000100 sent") == "acct ACCT-A sent"
+    assert context.scrub_text("lot 21301365000") == "lot 21301365000"
+    # An SSN the same way ("987-65-4329" was found compact only by the SSN detector).
+    context.text.add(Kind.SSN, "987-65-4329", "[SSN]")
+    assert context.scrub_text("ref 9876543290000100.") == "ref [SSN]."
+    assert context.scrub_text("ref 19876543290000100.") == "ref 19876543290000100."
+
+
 @pytest.mark.parametrize(
     ("text", "gone"),
     [

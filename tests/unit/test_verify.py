@@ -6,9 +6,13 @@ import base64
 
 import orjson
 
+from scrubbers.engine import Scrubber
+from scrubbers.hl7.scrub import HL7Scrubber
+from scrubbers.keys import KeyRing
 from scrubbers.policy import load_policy
 from scrubbers.verify import Verifier
 
+from .conftest import TEST_SECRET
 from .test_fhir import PATIENT
 from .test_hl7_scrub import ADT
 
@@ -843,3 +847,74 @@ def test_a_person_groups_member_displays_are_searched() -> None:
     )
     leaked = orjson.dumps({"resourceType": "Basic", "note": "Brannoch"})
     assert verifier.findings(source, leaked, "fhir") == {"name": 1}
+
+
+def _hl7_scrubbed(source: str) -> bytes:
+    """The scrubber's normal output of ``source`` under Safe Harbor."""
+    scrubber = HL7Scrubber(Scrubber(load_policy("safe-harbor"), KeyRing.single(TEST_SECRET)))
+    output = scrubber.scrub_bytes(source.encode()).output
+    assert output is not None
+    return output
+
+
+def test_hl7_names_given_only_on_labelled_lines_of_notes_are_searched() -> None:
+    # Red-team finding: a note naming a person after a label ("Next of kin: ...")
+    # names someone no structured field carries; the verifier did not read HL7v2
+    # notes for them, so a scrubber regression there passed. Invented people.
+    source = (
+        "MSH|^~\\&|REG|GENHOSP|ADT|GENHOSP|20240305083000||ORU^R01|MSG0003|P|2.5.1\r"
+        "PID|1||TST0042^^^GENHOSP^MR||QUILLFEATHER^ZEPHYRINA||19610615|F\r"
+        "OBX|1|TX|11506-3^Progress note^LN||Seen today, stable.~Emergency Contact: DOYLE, "
+        "SINEAD (sister)||||||F\r"
+        "NTE|1||Discussed plan.\\.br\\Next of kin: Marta Brackenridge\r"
+        "OBX|2|FT|18842-5^Discharge summary^LN||Guardian: Orla Fennimore DOB 02/03/1990||||||F\r"
+        "ZNT|1|Spouse: Tobiah Wrenfield\r"
+        "NTE|3||Lives alone; daughter visits. Emergency contact: Perpetua Ashgrove. "
+        "Calls daily.\r"
+        "NTE|2||Patient: Encounter Summary\r"
+        "NTE|4||Patient: Stable Overnight. Next of kin: None Listed. Spouse: Present And "
+        "Supportive\r"
+    )
+    verifier = Verifier(load_policy("safe-harbor"))
+    header = "MSH|^~\\&|REG|GENHOSP|||2024||ORU^R01|ID-1|P|2.5.1\rPID|1||[MRN]||[NAME]\r"
+    for kept in ("Sinead", "DOYLE", "Brackenridge", "Marta", "Fennimore", "Wrenfield", "Ashgrove"):
+        output = f"{header}NTE|1||called {kept} today\r".encode()
+        assert verifier.findings(source.encode(), output, "hl7v2") == {"name": 1}, kept
+    # A title, findings or a value with a word no name has after a label are no name
+    # ("Patient:" in a note is followed by findings: the patient is PID-5); the
+    # scrubber's own output passes.
+    clean = (
+        f"{header}NTE|1||Encounter Summary, Stable Overnight, None Listed, Present And Supportive\r"
+    ).encode()
+    assert not verifier.findings(source.encode(), clean, "hl7v2")
+    scrubbed = _hl7_scrubbed(source)
+    assert b"Brackenridge" not in scrubbed
+    assert not verifier.findings(source.encode(), scrubbed, "hl7v2")
+
+
+def test_a_known_identifier_starting_a_longer_number_is_a_finding() -> None:
+    # Red-team finding: account 13013650 with an order number glued after it
+    # ("130136500000100") is replaced whole by the scrubber, but the verifier
+    # searched identifiers as whole words only. Invented numbers.
+    source = (
+        "MSH|^~\\&|REG|GENHOSP|ADT|GENHOSP|20240305083000||ORU^R01|MSG0004|P|2.5.1\r"
+        "PID|1||0084215907^^^GENHOSP^MR||QUILLFEATHER^ZEPHYRINA||19610615|F"
+        + "|"
+        * 10
+        + "13013650^^^GENHOSP^AN\r"
+        "OBX|1|TX|11506-3^Progress note^LN||Order 130136500000100 sent; "
+        "ref 842159070012.||||||F\r"
+    )
+    verifier = Verifier(load_policy("safe-harbor"))
+    header = "MSH|^~\\&|REG|GENHOSP|||2024||ORU^R01|ID-1|P|2.5.1\rPID|1||[MRN]||[NAME]\r"
+    for kept in ("130136500000100", "order 00130136500000100 sent", "ref 842159070012"):
+        output = f"{header}NTE|1||{kept}\r".encode()
+        assert verifier.findings(source.encode(), output, "hl7v2") == {"mrn": 1}, kept
+    # Not at the start of a run, glued to a letter, or a run starting with fewer of
+    # its digits: no finding.
+    for other in ("99130136500000100", "A130136500000100", "1301360500"):
+        output = f"{header}NTE|1||{other}\r".encode()
+        assert not verifier.findings(source.encode(), output, "hl7v2"), other
+    scrubbed = _hl7_scrubbed(source)
+    assert b"13013650" not in scrubbed and b"84215907" not in scrubbed
+    assert not verifier.findings(source.encode(), scrubbed, "hl7v2")
