@@ -1116,6 +1116,7 @@ def _person_label_ends(text: str) -> Iterator[int]:
     while colon >= 0:
         start = max(floor, colon - _PERSON_LABEL_REACH)
         if _PERSON_LABEL_BEFORE_COLON.search(text, start, colon) is not None:
+            # Every part of the pattern is optional: it always matches.
             after = _PERSON_LABEL_AFTER_COLON.match(text, colon + 1)
             floor = after.end() if after is not None else colon + 1
             yield floor
@@ -1134,9 +1135,12 @@ _NOT_LABELLED_NAMES: Final = frozenset(
     | {"brother", "parent", "guardian", "same", "mr", "mrs", "ms", "dr", "miss"}
 )
 _MAX_LABELLED_NAME_WORDS: Final = 4
-_NAME_PARTICLES: Final = frozenset(
-    {"de", "da", "das", "do", "dos", "di", "del", "della", "van", "von", "der", "den"}
-    | {"ter", "ten", "la", "le", "du", "y", "e", "zu", "af", "al", "bin", "ibn"}
+# Lower-case particles inside a written name ("Anneke de Vries", "Tom van der
+# Berg", "Joana dos Santos", "Siti binti Ahmad"): a name's word, not its end.
+NAME_PARTICLES_INSIDE: Final = frozenset(
+    {"de", "da", "das", "do", "dos", "di", "del", "della", "van", "von", "vom", "der", "den"}
+    | {"ter", "ten", "te", "la", "le", "du", "y", "e", "zu", "af", "av", "al", "bin", "binti"}
+    | {"ibn"}
 )
 
 
@@ -1166,7 +1170,7 @@ def labelled_person_names(text: str) -> Iterator[tuple[int, int]]:
             if word is None:
                 break
             value = word.group(0)
-            if value in _NAME_PARTICLES and words:
+            if value in NAME_PARTICLES_INSIDE and words:
                 # "Anneke de Vries", "Joana da Silva": the particle goes with the name
                 # when a name word follows it.
                 particle_gap = _LABELLED_NAME_GAP.match(text, word.end())

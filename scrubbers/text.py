@@ -903,19 +903,17 @@ class TextScrubber:
             # Grouped as the country groups it, with its trunk 0 or country code.
             for digits in phone_digit_forms(value):
                 self._digit_ids.setdefault(digits, replacement)
-
         if kind in _DIGIT_ID_KINDS and _DIGITS_AND_SEPARATORS.fullmatch(value):
             digits = _NOT_DIGIT.sub("", value).lstrip("0")
             if len(digits) >= MIN_SEPARATED_ID_DIGITS:
                 self._digit_ids.setdefault(digits, replacement)
             if len(digits) >= MIN_PREFIX_ID_DIGITS:
-                # Its digits, found compact in a note, also where they start a longer
-                # number ("130136500000100" for "1301-3650").
+                # Its digits (and, sent as digits only, the value with its leading
+                # zeros), also found where they start a longer number
+                # ("130136500000100" for "1301-3650" or "13013650").
                 self._prefix_ids.add(digits)
-        if kind in _DIGIT_ID_KINDS and value.isdigit():
-            digits = value.lstrip("0")
-            if len(digits) >= MIN_PREFIX_ID_DIGITS:
-                self._prefix_ids.update((value, digits))
+                if value.isdigit():
+                    self._prefix_ids.add(value)
         if kind in STRUCTURAL_KINDS and len(value) >= MIN_SWEEP_LENGTH:
             self._remember(value.casefold(), replacement)
             if kind is Kind.ZIP and _ZIP_PLUS_4.fullmatch(value):

@@ -37,6 +37,7 @@ from urllib.parse import parse_qsl, unquote_plus, urlencode, urlsplit, urlunspli
 
 from parsers.fhir import json_io
 from parsers.fhir.types import ElementType, children, is_resource_type
+from scrubbers.detectors import NAME_PARTICLES_INSIDE
 from scrubbers.engine import MessageContext, Scrubber
 from scrubbers.fhir import rules
 from scrubbers.fhir.document import (
@@ -2387,7 +2388,7 @@ def _reads_as_name(text: str) -> bool:
         and _is_capitalized_name_word(words[0])
         and _is_capitalized_name_word(words[-1])
         and all(
-            _is_capitalized_name_word(word) or word.lower() in _NAME_PARTICLE_WORDS
+            _is_capitalized_name_word(word) or word.lower() in NAME_PARTICLES_INSIDE
             for word in words[1:-1]
         )
     )
@@ -2397,11 +2398,6 @@ def _is_capitalized_name_word(word: str) -> bool:
     return word[0].isupper() and bool(_NAME_WORD.fullmatch(word)) and not _is_resource_type(word)
 
 
-# Lower-case particles inside a name ("de", "van der", "da", "dos", "bin").
-_NAME_PARTICLE_WORDS: Final = frozenset(
-    {"de", "der", "den", "van", "von", "vom", "zu", "da", "das", "do", "dos", "del", "della"}
-    | {"di", "du", "la", "le", "ter", "ten", "te", "bin", "binti", "y", "e", "af", "av"}
-)
 # A word of a script written without spaces: kana, CJK ideographs, Hangul.
 _CJK_WORD: Final = re.compile(
     "[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff66-\uff9f]+"
@@ -2486,7 +2482,7 @@ def _leading_name(value: str) -> str:
         words[end][0].isupper()
         or (  # a particle inside the name ("Anke de Vries arrived")
             end > start
-            and words[end] in _NAME_PARTICLE_WORDS
+            and words[end] in NAME_PARTICLES_INSIDE
             and end + 1 < len(words)
             and words[end + 1][0].isupper()
         )

@@ -21,14 +21,13 @@ from parsers.hl7v2 import er7
 from parsers.hl7v2.er7 import Delimiters, Segment
 from scrubbers.hl7 import fields as tables
 from scrubbers.hl7.names import add_layout_name
-from scrubbers.hl7.shapes import TIMESTAMP
+from scrubbers.hl7.shapes import TIMESTAMP, address_postal_namespace
 from scrubbers.hl7.walk import FREE_TEXT_TARGET, HL7ScrubError, Walk, joined_url
 from scrubbers.kinds import Kind, Role
 from scrubbers.markup import scrub_markup
 from scrubbers.methods import Removal
 from scrubbers.target import Target
 from scrubbers.text import TextScrubber
-from scrubbers.zip3 import postal_namespace
 
 _MSH_CODES: Final = frozenset({8, 10, 11})  # MSH-9 type, MSH-11 processing id, MSH-12 version
 _TEXT_ENCAPSULATED_TYPES: Final = frozenset({"TEXT", "TX", "FT"})
@@ -344,7 +343,6 @@ _BARE_POSTAL_CODE: Final = re.compile(r"\d{4}|\d{6}")
 _PLACE_NAME: Final = re.compile(r"[^\W\d_]+(?:[ .'\-]+[^\W\d_]+)*\.?")
 _LETTER: Final = re.compile(r"[^\W\d_]")
 _ADDRESS_MIN_SEPARATORS: Final = 4  # street^other^city^state^postal code
-_ADDRESS_COUNTRY: Final = 5  # XAD.6, 0-based
 _ADDRESS_PARTS: Final = {
     0: Target(Kind.STREET_ADDRESS, Role.UNKNOWN, "hl7v2", "", ""),
     1: Target(Kind.STREET_ADDRESS, Role.UNKNOWN, "hl7v2", "", ""),
@@ -375,12 +373,7 @@ def _scrub_address(comps: list[str], walk: Walk) -> None:
     """The street, city, postal code and county of an address-shaped repetition, as
     in an XAD (removed, or generalized, as the policy says)."""
     sub_sep = walk.d.subcomponent
-    # The postal code in its country's namespace (see postal_namespace).
-    postal = (
-        postal_namespace(comps[_ADDRESS_COUNTRY].split(sub_sep, 1)[0])
-        if len(comps) > _ADDRESS_COUNTRY
-        else ""
-    )
+    postal = address_postal_namespace(comps, sub_sep)  # its country's (a non-US code)
     for index, target in _ADDRESS_PARTS.items():
         if index < len(comps) and comps[index]:
             namespace = postal if target.kind is Kind.ZIP else ""

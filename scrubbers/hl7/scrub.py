@@ -61,6 +61,7 @@ from scrubbers.hl7.shapes import (
     NUMBER,
     TIMESTAMP,
     TIMESTAMP_HINT,
+    address_postal_namespace,
     is_code,
     looks_like_identifier,
 )
@@ -81,7 +82,6 @@ from scrubbers.methods import Outcome, Removal
 from scrubbers.policy import Rule
 from scrubbers.report import UNEXPECTED_SHAPE_ERRORS, ScrubReport, internal_error
 from scrubbers.target import Target
-from scrubbers.zip3 import postal_namespace
 
 # Header fields (by number) that are never free text, whatever their datatype:
 # separators, encoding characters, message type, processing id, version, charsets.
@@ -129,7 +129,6 @@ class SegmentPlan:
 
 
 _CALLED_BY: Final = 14  # XPN.15, 0-based
-_XAD_COUNTRY: Final = 5  # XAD.6 and AD.6, 0-based
 _AGE_VALUE_TYPES: Final = frozenset({"NM", "SN", "ST", ""})
 
 
@@ -812,11 +811,7 @@ class HL7Scrubber:
                     namespace = walk.ctx.namespace_of(authority=authority(comps[3], d))
                 # An address's postal code is namespaced by its country (XAD.6): a
                 # country other than the US makes it no ZIP code (see postal_namespace).
-                postal = (
-                    postal_namespace(comps[_XAD_COUNTRY].split(sub_sep, 1)[0])
-                    if is_address and count > _XAD_COUNTRY
-                    else ""
-                )
+                postal = address_postal_namespace(comps, sub_sep) if is_address else ""
                 dropped = False
                 person = bool(as_person and walk.person_keys) and _repeats_a_person(
                     comps, person_id, family_at, given_at, walk
@@ -835,6 +830,7 @@ class HL7Scrubber:
                     if target is None:
                         kind, crole = self._component_kind(ckind, comps, role, field_kind)
                         target = self._target(path, index + 1, kind, crole, datatype)
+                    scope = postal if postal and target.kind is Kind.ZIP else namespace
                     if first_only or sub_sep not in value:
                         head, sep, tail = value.partition(sub_sep)
                         as_target = as_person.get(index) if person else None
@@ -846,10 +842,8 @@ class HL7Scrubber:
                                 else None
                             )
                             outcome = known if known is not None else walk.apply(head, as_target)
-                        elif postal and target.kind is Kind.ZIP:
-                            outcome = walk.apply(head, target, postal, rule)
                         else:
-                            outcome = walk.apply(head, target, namespace, rule)
+                            outcome = walk.apply(head, target, scope, rule)
                         if is_identifier and index == 0 and not is_provider and len(head) > 3:
                             walk.person_keys.add(head.strip().casefold())
                         if outcome is Removal.ELEMENT:
@@ -862,7 +856,7 @@ class HL7Scrubber:
                     subs = value.split(sub_sep)
                     for s, sub in enumerate(subs):
                         if sub:
-                            outcome = walk.apply(sub, target, namespace, rule)
+                            outcome = walk.apply(sub, target, scope, rule)
                             if outcome is Removal.ELEMENT:
                                 dropped = True
                                 break

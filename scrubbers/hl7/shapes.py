@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from typing import Final
 
+from scrubbers.zip3 import postal_namespace
+
 TIMESTAMP_HINT: Final = re.compile(r"(?:19|20)\d{6}")
 TIMESTAMP: Final = re.compile(
     r"(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
@@ -52,3 +54,14 @@ def looks_like_identifier(value: str) -> bool:
     if value.isdigit():
         return len(value) >= 9
     return _LETTER.search(value) is not None and value.isalnum()
+
+
+_ADDRESS_COUNTRY: Final = 5  # XAD.6 and AD.6, 0-based
+
+
+def address_postal_namespace(comps: list[str], subcomponent: str) -> str:
+    """The namespace of the postal code of an address's components (XAD, AD, or a
+    field in their layout): its country's (XAD.6), see :func:`postal_namespace`."""
+    if len(comps) <= _ADDRESS_COUNTRY:
+        return ""
+    return postal_namespace(comps[_ADDRESS_COUNTRY].split(subcomponent, 1)[0])
