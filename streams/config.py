@@ -218,6 +218,9 @@ def load_config(env: Mapping[str, str] | None = None) -> WorkerConfig:
         raise ConfigError("PHI_SCRUB_MAX_IN_FLIGHT must be at least 1")
     if config.stall_timeout_s < 0:
         raise ConfigError("PHI_SCRUB_STALL_TIMEOUT_S must be at least 0")
+    if config.session_timeout_ms < 1000:
+        # The heartbeat interval is a tenth of it, at least 0.5 s (streams/app.py).
+        raise ConfigError("PHI_SCRUB_SESSION_TIMEOUT_MS must be at least 1000")
     if config.max_in_flight_bytes < 1:
         raise ConfigError("PHI_SCRUB_MAX_IN_FLIGHT_BYTES must be at least 1")
     if config.producer_linger_ms < 0:

@@ -266,3 +266,12 @@ def test_topic_patterns_reach_the_worker_and_the_config_loads(tmp_path: Path) ->
     assert data["PHI_SCRUB_HL7_TOPIC_PATTERN"] == r"raw\.hl7v2\..+"
     config = load_config(data)
     assert config.hl7_topics == [] and config.hl7_topic_pattern == r"raw\.hl7v2\..+"
+
+
+def test_session_timeout_reaches_the_worker_and_the_config_loads(tmp_path: Path) -> None:
+    assert load_config(config_data(render(MINIMAL))).session_timeout_ms == 30_000
+    faster = tmp_path / "failover.yaml"
+    faster.write_text("sessionTimeoutMs: 10000\n")
+    data = config_data(render(MINIMAL, faster))
+    assert data["PHI_SCRUB_SESSION_TIMEOUT_MS"] == "10000"
+    assert load_config(data).session_timeout_ms == 10_000

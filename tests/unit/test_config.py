@@ -83,6 +83,10 @@ def test_yaml_file_keys_may_be_the_variable_names_in_lower_case(tmp_path: Path) 
             "PHI_SCRUB_QUARANTINE_MAX_BYTES must be at least PHI_SCRUB_MAX_RECORD_BYTES",
         ),
         ({"KAFKA_BOOTSTRAP_SERVERS": "k:1", "PHI_SCRUB_MAX_RECORD_BYTES": "0"}, "at least 1"),
+        (
+            {"KAFKA_BOOTSTRAP_SERVERS": "k:1", "PHI_SCRUB_SESSION_TIMEOUT_MS": "500"},
+            "PHI_SCRUB_SESSION_TIMEOUT_MS must be at least 1000",
+        ),
     ],
 )
 def test_bad_settings_name_the_variable(env: dict[str, str], fragment: str) -> None:
