@@ -11,7 +11,7 @@ shift) and the message's :class:`~scrubbers.report.ScrubReport`.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Final
 
 from scrubbers import dates
@@ -25,6 +25,7 @@ from scrubbers.target import Target
 from scrubbers.text import TextScrubber
 
 DATE_SHIFT_DOMAIN: Final = "date-shift"
+PER_MESSAGE_DOMAIN: Final = b"per-message-identity\x1f"
 DIGEST_CACHE_SIZE: Final = 65_536
 _MRN_TARGET: Final = Target(Kind.MRN)
 
@@ -69,20 +70,47 @@ class Scrubber:
             digest = self._digests[message] = self._key.digest(message.encode())
         return digest
 
+    def resolve_identity(
+        self,
+        identifiers: Iterable[PatientIdentifier],
+        content: Callable[[], bytes] | None = None,
+    ) -> Identity:
+        """The patient identity ``identifiers`` resolve to under the policy.
+
+        When none resolves and the policy allows a per-message identity, it is
+        keyed on ``content`` (the message's input form, read only then): the
+        same input always scrubs to the same output, so a record redelivered
+        after a crash, or replayed, equals its first output (same date shift,
+        same record key and partition), and replicas agree; two different
+        messages stay unlinkable, and without the key the identity reveals
+        nothing. Without ``content`` it is random.
+        """
+        if content is None:
+            return self.policy.identity.resolve(identifiers)
+        key = self._key
+
+        def keyed_on_content() -> str:
+            return key.digest(PER_MESSAGE_DOMAIN + content()).hex()[:32]
+
+        return self.policy.identity.resolve(identifiers, keyed_on_content)
+
     def message(
         self,
         identifiers: Iterable[PatientIdentifier] = (),
         reference_year: int | None = None,
         identity: Identity | None = None,
+        content: Callable[[], bytes] | None = None,
     ) -> MessageContext:
         """Start scrubbing one message whose patient carries ``identifiers``.
 
         ``identity``, when given, is used as is (an adapter that already knows
-        the patient). Raises :class:`~scrubbers.identity.IdentityUnresolvedError`
-        when no identifier matches and the policy rejects such messages.
+        the patient); otherwise it is resolved by :meth:`resolve_identity`,
+        with ``content`` keying a per-message identity. Raises
+        :class:`~scrubbers.identity.IdentityUnresolvedError` when no identifier
+        matches and the policy rejects such messages.
         """
         if identity is None:
-            identity = self.policy.identity.resolve(identifiers)
+            identity = self.resolve_identity(identifiers, content)
         year = reference_year if reference_year is not None else dt.datetime.now(dt.UTC).year
         return MessageContext(self, identity, year)
 

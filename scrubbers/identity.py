@@ -7,15 +7,19 @@ types count and maps HL7 assigning authorities and FHIR systems to one
 *namespace*; the resolved identity is ``(namespace, value)``.
 
 When a message carries no usable identifier, the policy decides: a
-per-message random identity (consistent inside the message, different across
-messages, and marked in provenance) or rejection to quarantine.
+per-message identity (consistent inside the message, different across
+messages, and marked in provenance) or rejection to quarantine. The engine
+keys a per-message identity on the message's own content
+(:meth:`scrubbers.engine.Scrubber.resolve_identity`), so a redelivered or
+replayed record scrubs to the same output; a random one is the fallback for a
+caller that has no content to give.
 """
 
 from __future__ import annotations
 
 import enum
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 
@@ -81,10 +85,16 @@ class IdentityConfig:
             return (mapped, True) if mapped else (f"fhir:{candidate.system}", False)
         return ("", False)
 
-    def resolve(self, candidates: Iterable[PatientIdentifier]) -> Identity:
+    def resolve(
+        self,
+        candidates: Iterable[PatientIdentifier],
+        per_message: Callable[[], str] | None = None,
+    ) -> Identity:
         """Pick the best candidate: a configured type from a mapped issuer first.
 
         FHIR identifiers often carry no type; one from a mapped system counts.
+        When none counts and the policy allows it, ``per_message`` gives the
+        per-message identity's value (called only then); without it, random.
         """
         best: tuple[int, str, str] | None = None
         for candidate in candidates:
@@ -104,4 +114,5 @@ class IdentityConfig:
             raise IdentityUnresolvedError(
                 "no patient identifier matched the policy's identity rules"
             )
-        return Identity("per-message", secrets.token_hex(16), IdentitySource.PER_MESSAGE)
+        value = per_message() if per_message is not None else secrets.token_hex(16)
+        return Identity("per-message", value, IdentitySource.PER_MESSAGE)

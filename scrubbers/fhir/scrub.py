@@ -438,7 +438,10 @@ class FHIRScrubber:
         patient_ids = [(str(p["id"]), id(p)) for p in patients if isinstance(p.get("id"), str)]
         known = None
         if patients:
-            ctx = self.scrubber.message(patient_identifiers(patients[:1]))
+            ctx = self.scrubber.message(
+                patient_identifiers(patients[:1]),
+                content=functools.partial(json_io.dumps, document),
+            )
         else:
             referenced = referenced_patient(shape.references)
             known = self._patients.get(referenced) if referenced else None
@@ -451,7 +454,9 @@ class FHIRScrubber:
                     else None
                 )
             )
-            ctx = self.scrubber.message(identity=identity)
+            ctx = self.scrubber.message(
+                identity=identity, content=functools.partial(json_io.dumps, document)
+            )
             for family, given, middle, replacement in known[1] if known else ():
                 ctx.text.add_name(family, given, middle, replacement)
         walk = _Walk(ctx, ids=document_ids(shape.references, resources))
@@ -508,7 +513,7 @@ class FHIRScrubber:
         """
         if len(patients) < 2:  # one patient: one identity, nothing to map
             return {}
-        resolve = self.scrubber.policy.identity.resolve
+        resolve = self.scrubber.resolve_identity
         by_reference: dict[str, Identity] = {}
         owners: dict[int, Identity] = {}
         full_urls = {
@@ -519,7 +524,13 @@ class FHIRScrubber:
             and isinstance(entry.get("fullUrl"), str)
         }
         for index, patient in enumerate(patients):
-            identity = document_identity if index == 0 else resolve(patient_identifiers([patient]))
+            identity = (
+                document_identity
+                if index == 0
+                else resolve(
+                    patient_identifiers([patient]), functools.partial(json_io.dumps, patient)
+                )
+            )
             owners[id(patient)] = identity
             if isinstance(patient.get("id"), str):
                 by_reference[f"Patient/{patient['id']}"] = identity

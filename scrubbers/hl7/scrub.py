@@ -16,6 +16,7 @@ dropped when a policy rule with an ``hl7`` path says so.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -231,7 +232,9 @@ class HL7Scrubber:
     ) -> ScrubReport:
         """Scrub one message in place; ``codec`` is its document's character set."""
         version = resolve_version(message.version)
-        ctx = self.scrubber.message(patient_identifiers(message))
+        ctx = self.scrubber.message(
+            patient_identifiers(message), content=functools.partial(_input_form, message.segments)
+        )
         if contexts is not None:
             contexts.append(ctx)
         walk = Walk(ctx, message.delimiters, codec, self._text_scrubs)
@@ -309,7 +312,7 @@ class HL7Scrubber:
         segments = [i for i in document.items if isinstance(i, Segment) and i.text]
         if not segments:
             return
-        envelope_ctx = self.scrubber.message()
+        envelope_ctx = self.scrubber.message(content=functools.partial(_input_form, segments))
         for ctx in contexts:
             envelope_ctx.text.absorb(ctx.text)
         walk = Walk(envelope_ctx, er7.DEFAULT_DELIMITERS, document.encoding, self._text_scrubs)
@@ -1354,3 +1357,10 @@ def _repeats_a_person(
         return False
     given = comps[given_at].casefold().split() if 0 <= given_at < count else []
     return all(word in walk.persons for word in given)
+
+
+def _input_form(segments: list[Segment]) -> bytes:
+    """Segments as they arrived (read before scrubbing changes them), whatever
+    separated them: what keys a per-message identity, so a message sent again,
+    with ``\n`` or ``\r`` alike, scrubs to the same output."""
+    return "\r".join(segment.text for segment in segments).encode("utf-8", "surrogatepass")

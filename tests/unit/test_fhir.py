@@ -474,6 +474,26 @@ def test_each_patient_of_a_searchset_keeps_its_own_date_shift() -> None:
     assert enc1["period"] != enc2["period"]  # two patients, two offsets (the same true date)
 
 
+def test_a_searchset_patient_without_an_identifier_scrubs_the_same_each_time() -> None:
+    """The second Patient of a searchset names no identifier the policy resolves:
+    its per-message identity is keyed on its content, so the document scrubs to
+    the same output on every run and replica (a redelivered record equals its
+    first output), and the two patients still shift apart."""
+    unidentified = {**PATIENT, "id": "pat-2", "birthDate": "1970-02-03"}
+    del unidentified["identifier"]
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "searchset",
+        "entry": [{"resource": PATIENT}, {"resource": unidentified}],
+    }
+    first = scrub(make("pseudonymized"), bundle)
+    again = scrub(make("pseudonymized"), bundle)
+    assert first == again
+    alone = scrub(make("pseudonymized"), PATIENT)
+    assert first["entry"][0]["resource"]["birthDate"] == alone["birthDate"]
+    assert first["entry"][1]["resource"]["birthDate"] not in ("1970-02-03", alone["birthDate"])
+
+
 def test_ages_over_89_are_top_coded_in_quantities(safe_harbor: FHIRScrubber) -> None:
     condition = {
         "resourceType": "Condition",

@@ -238,3 +238,41 @@ def test_the_time_budget_leaves_normal_records_alone(processor: RecordProcessor)
     out = processor.process_within(record("raw.hl7", ADT.encode()), 5)
     assert not out.quarantined
     assert_no_phi(out)
+
+
+def test_a_record_naming_no_patient_identifier_scrubs_the_same_when_redelivered() -> None:
+    """At-least-once delivery redelivers records after a crash, and a topic may be
+    replayed: a record whose patient has no identifier the policy resolves must
+    scrub to its first output (same date shift, same record key and partition),
+    on any replica, so consumers de-duplicating by record id see one version."""
+
+    def scrubbed(topic: str, value: bytes) -> OutputRecord:
+        scrubber = Scrubber(load_policy("safe-harbor"), KeyRing.single(TEST_SECRET))
+        processor = RecordProcessor(scrubber, ROUTING, max_bytes=64 * 1024, header_allowlist=[])
+        return processor.process(record(topic, value))
+
+    no_mrn = ADT.replace("TST0042^^^GENHOSP^MR~", "")
+    observation = orjson.dumps(
+        {
+            "resourceType": "Observation",
+            "status": "final",
+            "code": {"text": "Body weight"},
+            "effectiveDateTime": "2024-03-05T08:30:00Z",
+        }
+    )
+    outputs: dict[str, OutputRecord] = {}
+    for topic, value in (("raw.hl7", no_mrn.encode()), ("raw.fhir", observation)):
+        first, again = scrubbed(topic, value), scrubbed(topic, value)
+        assert not first.quarantined, first.reason
+        assert dict(first.headers)["phi-scrub.identity"] == b"per-message"
+        assert first.key is not None
+        assert (first.key, first.value) == (again.key, again.value)
+        assert b"2024-03-05" not in first.value and b"20240305" not in first.value
+        outputs[topic] = first
+    # The same message with other segment separators: the same de-identified message.
+    line_feeds = scrubbed("raw.hl7", no_mrn.replace("\r", "\n").encode())
+    assert line_feeds.value.replace(b"\n", b"\r") == outputs["raw.hl7"].value
+    assert line_feeds.key == outputs["raw.hl7"].key
+    # Another message gets another identity: no link between unidentified patients.
+    other = scrubbed("raw.hl7", no_mrn.replace("MSG0001", "MSG0002").encode())
+    assert other.key != outputs["raw.hl7"].key

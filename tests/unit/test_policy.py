@@ -18,7 +18,7 @@ from scrubbers.policy import PRESETS, load_policy, parse_policy
 from scrubbers.policy_yaml import PolicyError
 from scrubbers.target import Target
 
-from .conftest import TEST_SECRET
+from .conftest import OTHER_SECRET, TEST_SECRET
 
 MINIMAL = """\
 id: test
@@ -253,6 +253,35 @@ def test_unresolved_identity_per_message_is_marked_in_provenance() -> None:
     assert first.patient_pseudonym() != second.patient_pseudonym()
     day = Target(Kind.DATE)
     assert first.apply("20240101", day) == first.apply("20240101", day)  # consistent inside
+
+
+def test_a_per_message_identity_is_keyed_on_the_message_content() -> None:
+    """A record redelivered after a crash must scrub to its first output (same
+    date shift, same record key): the identity follows the content, keyed."""
+    scrubber = Scrubber(parse_policy(CROSS_FORMAT), KeyRing.single(TEST_SECRET))
+    first = scrubber.message([], content=lambda: b"MSH|one")
+    again = Scrubber(parse_policy(CROSS_FORMAT), KeyRing.single(TEST_SECRET)).message(
+        [], content=lambda: b"MSH|one"
+    )
+    other = scrubber.message([], content=lambda: b"MSH|two")
+    other_key = Scrubber(parse_policy(CROSS_FORMAT), KeyRing.single(OTHER_SECRET)).message(
+        [], content=lambda: b"MSH|one"
+    )
+    assert first.report.to_dict()["identity_source"] == "per-message"
+    assert first.identity == again.identity
+    assert first.patient_pseudonym() == again.patient_pseudonym()
+    assert first.date_shift_days == again.date_shift_days
+    assert other.identity != first.identity
+    assert other_key.identity != first.identity  # keyed: not a hash of the content
+
+
+def test_the_content_is_read_only_when_no_identifier_resolves() -> None:
+    def unread() -> bytes:
+        raise AssertionError("content read for a resolved identity")
+
+    scrubber = Scrubber(parse_policy(CROSS_FORMAT), KeyRing.single(TEST_SECRET))
+    ctx = scrubber.message([PatientIdentifier("A1234", "MR", authority="GH")], content=unread)
+    assert ctx.identity.namespace == "general-hospital"
 
 
 def test_unresolved_identity_can_be_rejected() -> None:
