@@ -16,12 +16,11 @@ back, or the consumer seeked), the records still pending from before are
 never acknowledged: they are processed again from the new position, and an
 acknowledgement from the old run could otherwise jump a hole in the new one.
 
-One path stays outside this module: Faust itself acknowledges the events it
-skips (read in a consumer generation that a rebalance has since ended, or
-while flow control is paused) without handing them to the agent. Such an
-acknowledgement races the new generation's reads of that partition; it is
-Faust's and not reachable from here. Faust waits for in-flight events before
-committing on a revoke, which keeps that window small.
+Faust also acknowledges, by itself, the events it skips without handing them
+to the agent (read in a consumer generation that a rebalance has since ended,
+or while flow control is paused). Those never make an offset committable:
+the worker wraps the consumer's acknowledgement so that only this module's
+releases reach it (:class:`streams.app.OwnAcks`).
 """
 
 from __future__ import annotations

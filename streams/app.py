@@ -234,7 +234,9 @@ def create_app(config: WorkerConfig, scrubber: Scrubber) -> tuple[faust.App, Wor
         # Bytes held by records in flight (input plus output); over the budget the
         # loop waits for settled outputs (one record alone may exceed it).
         held = InFlightBytes(config.max_in_flight_bytes)
-        in_order: InOrderAcks[Any] = InOrderAcks(lambda event: event.ack())
+        # Faust's own acknowledgements of events it skips never make an offset
+        # committable: only records whose outputs are durable do (OwnAcks).
+        in_order: InOrderAcks[Any] = InOrderAcks(own_acks_only(cast(Any, app.consumer)).release)
 
         def settled(entry: Pending[Any], record: SourceRecord, out: Any, delivery: Any) -> None:
             error = _delivery_error(delivery)
@@ -449,6 +451,7 @@ class Progress:
 # Marks on Faust's consumer that its commit and revoke hooks are wrapped already.
 _GATED: Final = "_phi_scrub_commit_gated"
 _COMMITS_BEFORE_REVOKE: Final = "_phi_scrub_commits_before_revoke"
+_OWN_ACKS: Final = "_phi_scrub_own_acks"
 
 
 class CommitGate:
@@ -546,6 +549,58 @@ def commit_before_revoke(
         await revoke(revoked)
 
     consumer.on_partitions_revoked = on_partitions_revoked
+
+
+class OwnAcks:
+    """Only the worker's acknowledgements make an offset committable.
+
+    Faust acknowledges, by itself, the events it skips without handing them to
+    the agent: those read in a consumer generation a rebalance has since ended,
+    and those buffered while flow control was paused (faust-streaming 0.15,
+    ``Stream._py_aiter``). Such an offset is read again from the committed
+    position and scrubbed; but Faust's own acknowledgement can reach the new
+    generation's record of acknowledged offsets first, and then it fills the
+    place of the new read's output, which is still in flight: the commit moves
+    past it, and a crash in that window loses the record (at_least_once). So
+    the consumer's ``ack`` is wrapped: it records an offset only during
+    :meth:`release`, which the worker calls once the record's output is
+    durable (through :class:`~streams.acks.InOrderAcks`). Faust's own
+    acknowledgement only marks its message acknowledged, so that Faust does
+    not wait for it on shutdown. The worker's raw topics use the raw
+    serializer, so Faust's other acknowledgement of its own (of a record whose
+    key or value it cannot decode) cannot arise.
+    """
+
+    def __init__(self, ack: Callable[[Any], bool]) -> None:
+        self._ack = ack
+        self._releasing = False
+
+    def release(self, event: Any) -> None:
+        """Acknowledge ``event``: its offset becomes committable."""
+        self._releasing = True
+        try:
+            event.ack()
+        finally:
+            self._releasing = False
+
+    def ack(self, message: Any) -> bool:
+        """The consumer's ``ack``: Faust's message calls it on its final acknowledgement."""
+        if self._releasing:
+            return self._ack(message)
+        message.acked = True
+        return False
+
+
+def own_acks_only(consumer: Any) -> OwnAcks:
+    """Wrap ``consumer.ack`` in an :class:`OwnAcks` (once per consumer: the agent
+    body that calls this runs again when Faust restarts the agent) and return it."""
+    installed = getattr(consumer, _OWN_ACKS, None)
+    if isinstance(installed, OwnAcks):
+        return installed
+    own = OwnAcks(consumer.ack)
+    setattr(consumer, _OWN_ACKS, own)
+    consumer.ack = own.ack
+    return own
 
 
 class InFlightBytes:

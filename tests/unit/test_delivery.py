@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import gc
-from typing import Any
+from typing import Any, cast
 
 import aiokafka.client
 import pytest
 from aiokafka.errors import KafkaConnectionError, MessageSizeTooLargeError
 from aiokafka.protocol.metadata import MetadataRequest_v4, MetadataRequest_v5
 from faust.exceptions import ProducerSendError
+from faust.types.tuples import ConsumerMessage
 
 from scrubbers.engine import Scrubber
 from scrubbers.keys import KeyRing
@@ -23,6 +24,7 @@ from streams.app import (
     commit_before_revoke,
     create_app,
     deliver,
+    own_acks_only,
     settle_heap,
 )
 from streams.config import load_config
@@ -297,3 +299,53 @@ def test_hooks_installed_again_on_an_agent_restart_wrap_the_consumer_once() -> N
 
     asyncio.run(scenario())
     assert steps == ["committed ['raw-0']", "acknowledgements forgotten", "committed []"]
+
+
+class AckingConsumer:
+    """Faust's consumer as far as acknowledgements go: ``ack`` makes an offset
+    committable (faust-streaming's ``Consumer.ack`` adds it to its acked run)."""
+
+    def __init__(self) -> None:
+        self.committable: list[int] = []
+
+    def ack(self, message: ConsumerMessage) -> bool:
+        message.acked = True
+        self.committable.append(message.offset)
+        return True
+
+
+class Released:
+    """What the worker hands to its in-order acknowledgements: an event whose
+    ``ack`` is Faust's (the message's final acknowledgement calls the consumer)."""
+
+    def __init__(self, message: ConsumerMessage, consumer: AckingConsumer) -> None:
+        self.message = message
+        self.consumer = consumer
+
+    def ack(self) -> bool:
+        return self.message.ack(cast(Any, self.consumer))
+
+
+def read(offset: int) -> ConsumerMessage:
+    message = ConsumerMessage("raw.hl7v2", 0, offset, 0.0, 0, [], None, b"MSH|", None)
+    message.incref()  # delivered to the agent's stream
+    return message
+
+
+def test_only_the_workers_acknowledgements_make_an_offset_committable() -> None:
+    """Faust acknowledges the events it skips during a rebalance without handing
+    them to the agent. The new generation reads that offset again; Faust's stale
+    acknowledgement must not make it committable while the new read's output is
+    still in flight (a crash then would lose the record)."""
+    consumer = AckingConsumer()
+    own = own_acks_only(consumer)
+    skipped = read(10)
+    assert skipped.ack(cast(Any, consumer)) is False  # Faust's own, for an event it skipped
+    assert skipped.acked  # Faust does not wait for it on shutdown
+    assert consumer.committable == []
+    again = read(10)
+    own.release(Released(again, consumer))  # its output is durable
+    assert consumer.committable == [10]
+    assert own_acks_only(consumer) is own  # an agent restart does not wrap it twice
+    own.release(Released(read(11), consumer))
+    assert consumer.committable == [10, 11]
