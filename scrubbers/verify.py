@@ -394,6 +394,9 @@ def _fhir_values(
             if isinstance(value, dict | list):
                 stack.append(value)
             elif isinstance(value, str) and len(value) >= _MIN_EMBEDDED:
+                if '":' in value and value.lstrip()[:1] in ("{", "["):
+                    yield from _json_text_values(value)
+                    continue
                 embedded = _embedded_source(value)
                 if isinstance(embedded, dict):
                     stack.append(embedded)  # a FHIR document carried as an attachment
@@ -690,6 +693,52 @@ def _labelled_answers(items: Any) -> Iterator[tuple[Kind, str]]:
                         yield kind, word
                 else:
                     yield kind, value[:5] if kind is Kind.ZIP else value
+
+
+def _json_text_values(text: str) -> Iterator[tuple[Kind, str]]:
+    """A JSON object written as text (an e-prescription message's payload): the
+    string values (or lists of them) of its keys naming a person's name, phone,
+    street address, city or ZIP code, as a form's labelled answers. A name is
+    searched when it reads as one: two to four capitalized words after a title,
+    particles aside ("Dr. Anke de Vries"), not a medicine's or a product's."""
+    try:
+        parsed = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return
+    stack: list[Any] = [parsed]
+    seen = 0
+    while stack and seen < _JSON_TEXT_NODES:
+        node = stack.pop()
+        seen += 1
+        if isinstance(node, list):
+            stack.extend(node)
+            continue
+        if not isinstance(node, dict):
+            continue
+        for key, value in node.items():
+            strings = [value] if isinstance(value, str) else value
+            if not isinstance(strings, list) or not all(isinstance(v, str) for v in strings):
+                if isinstance(value, dict | list):
+                    stack.append(value)
+                continue
+            words_of_key = _LABEL_CAMEL.sub(" ", key).replace("-", " ").replace("_", " ")
+            kind = _answer_label_kind(words_of_key)
+            if kind is None:
+                continue
+            for written in strings:
+                if kind is not Kind.NAME:
+                    yield kind, written[:5] if kind is Kind.ZIP else written
+                    continue
+                words = [w for w in written.split() if w not in _NAME_PARTICLE_WORDS]
+                if words and words[0].rstrip(".").casefold() in _NAME_TITLES:
+                    words = words[1:]
+                if 2 <= len(words) <= 4 and all(map(_capitalized_name_word, words)):
+                    for word in words:
+                        yield Kind.NAME, word
+
+
+# How many JSON values of a JSON object written as text are read for labelled PHI.
+_JSON_TEXT_NODES: Final = 2000
 
 
 def _answer_label_kind(label: Any) -> Kind | None:

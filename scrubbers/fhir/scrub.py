@@ -35,6 +35,8 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 from urllib.parse import parse_qsl, unquote_plus, urlencode, urlsplit, urlunsplit
 
+import orjson
+
 from parsers.fhir import json_io
 from parsers.fhir.types import ElementType, children, is_resource_type
 from scrubbers.detectors import NAME_PARTICLES_INSIDE
@@ -1764,6 +1766,8 @@ class FHIRScrubber:
         )
         if "=" in text:
             self._learn_search_text(text, walk)
+        if '":' in text and text.lstrip()[:1] in ("{", "["):
+            self._learn_json_text(text, path, walk)
         if ":" in text or "\uff1a" in text:
             # A note's line labelling a person ("Patient: Zephyrina Quillfeather",
             # "Mother: ..."), as in narratives: the name is the document's.
@@ -1773,6 +1777,48 @@ class FHIRScrubber:
         walk.deferred.append(
             _Deferred(text, walk, False, number_id, holder, key, items, index, store)
         )
+
+    def _learn_json_text(self, text: str, path: str, walk: _Walk) -> None:
+        """A JSON object written as text (an e-prescription message's payload:
+        ``{"name": "...", "address": [...], "phone": "..."}``) labels its PHI by
+        keys: a string value (or a list of them) under a key naming a kind of PHI
+        (``name``, ``address``, ``city``, ``postalCode``, ``phone``) is that PHI,
+        taught to the text context so the text scrub replaces it where it is
+        written, as a form's labelled answer. A ``name`` that does not read as a
+        person's (a medicine's, a pharmacy's product) is left to the text."""
+        try:
+            parsed = orjson.loads(text)
+        except orjson.JSONDecodeError:
+            return
+        stack: list[Any] = [parsed]
+        seen = 0
+        while stack and seen < _JSON_TEXT_NODES:
+            node = stack.pop()
+            seen += 1
+            if isinstance(node, list):
+                stack.extend(node)
+                continue
+            if not isinstance(node, dict):
+                continue
+            for key, value in node.items():
+                strings = [value] if isinstance(value, str) else value
+                if not isinstance(strings, list) or not all(isinstance(v, str) for v in strings):
+                    if isinstance(value, dict | list):
+                        stack.append(value)
+                    continue
+                kind = _key_label_kind(key)
+                if kind is None or kind in DATE_KINDS:
+                    continue  # dates are found by the date detectors
+                for written in strings:
+                    if not written.strip():
+                        continue
+                    if kind is Kind.NAME:
+                        if not _reads_as_name(written):
+                            continue
+                        outcome = self._apply(written, kind, Role.PATIENT, path, "string", walk)
+                        walk.ctx.text.add_name(*name_parts(written), as_text(outcome, kind))
+                    else:
+                        self._apply(written, kind, Role.PATIENT, path, "string", walk)
 
     def _learn_search_text(self, text: str, walk: _Walk) -> None:
         """A search written in text (an AuditEvent's query or detail, a diagnostics
@@ -2202,6 +2248,8 @@ _PHONE_WORDS: Final = re.compile(
 )
 
 
+# How many JSON values of a JSON object written as text are read for labelled PHI.
+_JSON_TEXT_NODES: Final = 2000
 # A search parameter written in text: after "?", "&", whitespace or at the start.
 _TEXT_SEARCH_PARAMETER: Final = re.compile(
     r"(?<![^?&\s])([A-Za-z_][\w.:-]{0,80})=([^&\s#\"'<>;]{1,200})"

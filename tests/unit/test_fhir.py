@@ -3201,3 +3201,33 @@ def test_a_postal_code_outside_the_us_is_no_zip_code(
     out = scrub(safe_harbor, patient)
     assert out["address"][0].get("postalCode") == expected
     assert "64283" not in orjson.dumps(out).decode()
+
+
+def test_a_json_object_written_in_a_string_names_phi_by_its_keys(
+    safe_harbor: FHIRScrubber,
+) -> None:
+    """A message carrying a JSON object as text (an e-prescription Communication's
+    payload: delivery name, address lines, phone; hold-out round 12) labels its PHI
+    by keys, not by "Label:" lines: sent on its own, the name, street and town were
+    kept. Keys naming a kind of PHI ("name", "address", "city", "zip") make their
+    string values (and lists of them) that PHI for the text; a "name" that does not
+    read as a person's and other keys stay."""
+    payload = (
+        '{ "version": "1", "supplyOptionsType": "delivery", "name": "Dr. Osric Brannoch",'
+        ' "address": [ "c/o Tamsin Greywick", "Lanternweg 17", "4. OG", "34521 Marrowvale" ],'
+        ' "hint": "Bitte zweimal klingeln", "phone": "004916094858100",'
+        ' "pharmacy": {"name": "Ibuprofen 400"} }'
+    )
+    communication = {
+        "resourceType": "Communication",
+        "id": "cm-json",
+        "status": "unknown",
+        "payload": [{"contentString": payload}],
+    }
+    out = scrub(safe_harbor, communication)
+    written = out["payload"][0]["contentString"]
+    for value in ("Osric", "Brannoch", "Tamsin", "Greywick", "Lanternweg", "Marrowvale"):
+        assert value not in written, value
+    assert "4916094858100" not in written
+    assert '"supplyOptionsType": "delivery"' in written
+    assert "Bitte zweimal klingeln" in written and "Ibuprofen 400" in written

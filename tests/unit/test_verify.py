@@ -918,3 +918,25 @@ def test_a_known_identifier_starting_a_longer_number_is_a_finding() -> None:
     scrubbed = _hl7_scrubbed(source)
     assert b"13013650" not in scrubbed and b"84215907" not in scrubbed
     assert not verifier.findings(source.encode(), scrubbed, "hl7v2")
+
+
+def test_phi_labelled_by_the_keys_of_a_json_object_in_text_is_searched() -> None:
+    # A message carrying a JSON object as text names its PHI by keys ("name",
+    # "address", "phone"); a "name" that reads as no person's is not searched.
+    verifier = Verifier(load_policy("safe-harbor"))
+    payload = (
+        '{"name": "Dr. Osric Brannoch", "address": ["Lanternweg 17", "34521 Marrowvale"],'
+        ' "city": "Marrowvale", "product": {"name": "Ibuprofen 400"}, "hint": "Zweimal"}'
+    )
+    source = orjson.dumps(
+        {"resourceType": "Communication", "payload": [{"contentString": payload}]}
+    )
+    for leaked_value, kind in (
+        ("Brannoch", "name"),
+        ("Lanternweg 17", "street_address"),
+        ("Marrowvale", "city"),
+    ):
+        leaked = orjson.dumps({"resourceType": "Basic", "note": f"via {leaked_value} today"})
+        assert kind in verifier.findings(source, leaked, "fhir"), leaked_value
+    kept = orjson.dumps({"resourceType": "Basic", "note": "Ibuprofen 400, Zweimal"})
+    assert not verifier.findings(source, kept, "fhir")
