@@ -1250,14 +1250,29 @@ def _only_as_structure(value: str, text: str, source: Any) -> bool:
     input has too, spelled otherwise, or in a capitalized replacement token (a given
     name "Name", a surname "Link": the output's "name" and "link" keys, its "[NAME]"
     placeholders and "NAME-5D5EBEAC758E7F9A92AC" pseudonyms, are not the person).
-    A key spelled as the value is (a surname made a key) still counts."""
+    A key spelled as the value is (a surname made a key) still counts.
+
+    A name spelled as a resource type ("RelatedPerson", a test person named after
+    its resource) is not the person where the output writes the type: a
+    ``resourceType`` or a reference's ``type``, a reference's ``Type/`` and a URL
+    (a profile ``.../my-relatedperson``). Anywhere else (a name element, a note)
+    it still counts."""
     if not _ELEMENT_NAME.fullmatch(value):
         return False
     folded = value.casefold()
     keys = {key for key in _keys(source) if key.casefold() == folded and key != value}
     parts = [f'"{re.escape(key)}"(?=\\s*:)' for key in sorted(keys)]
     parts.append(r"\[[A-Z][A-Z_]*\]|(?<![\w-])[A-Z][A-Z_]*-[0-9A-F]{8,}(?![\w-])")
+    if is_resource_type(value):
+        typed = re.escape(value)
+        parts.append(f'"(?:resourceType|type)"\\s*:\\s*"{typed}"')
+        parts.append(f'(?<=["/]){typed}/')
+        parts.append(_URL_STRING.pattern)
     return not _occurs(folded, re.sub("|".join(parts), " ", text).casefold())
+
+
+# A JSON string value that is a URL (a profile, a system, an absolute reference).
+_URL_STRING: Final = re.compile(r'"(?:https?|urn):[^"\s]*"')
 
 
 def _keys(document: Any) -> set[str]:

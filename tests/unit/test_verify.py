@@ -940,3 +940,29 @@ def test_phi_labelled_by_the_keys_of_a_json_object_in_text_is_searched() -> None
         assert kind in verifier.findings(source, leaked, "fhir"), leaked_value
     kept = orjson.dumps({"resourceType": "Basic", "note": "Ibuprofen 400, Zweimal"})
     assert not verifier.findings(source, kept, "fhir")
+
+
+def test_a_name_spelled_as_a_resource_type_is_not_found_in_the_structure() -> None:
+    # A test person named after the resource ("RelatedPerson Test") leaves the word
+    # in the output's resourceType, a reference's type, a profile URL: those are the
+    # structure, not the person. Written in text, the word is still found.
+    verifier = Verifier(load_policy("safe-harbor"))
+    person = {
+        "resourceType": "RelatedPerson",
+        "meta": {"profile": ["http://example.org/fhir/StructureDefinition/my-relatedperson"]},
+        "patient": {"reference": "Patient/p1"},
+        "name": [{"family": "Quillfeather", "given": ["RelatedPerson"]}],
+    }
+    scrubbed = {
+        "resourceType": "RelatedPerson",
+        "meta": {"profile": ["http://example.org/fhir/StructureDefinition/my-relatedperson"]},
+        "patient": {"reference": "Patient/p9", "type": "Patient"},
+        "name": [{"family": "[NAME]", "given": ["[NAME]"]}],
+        "link": [{"target": {"reference": "RelatedPerson/x2", "type": "RelatedPerson"}}],
+    }
+    source = orjson.dumps(person)
+    assert not verifier.findings(source, orjson.dumps(scrubbed), "fhir")
+    leaked = dict(scrubbed, note="RelatedPerson called twice")
+    assert verifier.findings(source, orjson.dumps(leaked), "fhir") == {"name": 1}
+    kept = dict(scrubbed, name=[{"family": "[NAME]", "given": ["RelatedPerson"]}])
+    assert verifier.findings(source, orjson.dumps(kept), "fhir") == {"name": 1}
