@@ -381,6 +381,19 @@ def _fhir_values(
             written = item[key]
             if isinstance(written, str) and (":" in written or "\uff1a" in written):
                 yield from _labelled_names(_markup_text(written) if key == "div" else written)
+            if isinstance(written, str) and "s a" in written:
+                yield from _aged_names(_markup_text(written) if key == "div" else written)
+        data = item.get("data")
+        if (
+            isinstance(data, str)
+            and str(item.get("contentType", "")).startswith("text/plain")
+            and len(data) < _MAX_READ_ATTACHMENT
+        ):
+            # A text attachment's note ("Tamsin Greywick is a 54-year-old woman").
+            with contextlib.suppress(binascii.Error, ValueError):
+                plain = base64.b64decode("".join(data.split())).decode("utf-8", "replace")
+                if "s a" in plain:
+                    yield from _aged_names(plain)
         reference = item.get("reference")
         if isinstance(reference, str) and _PERSON_REFERENCE.search(reference):
             for word in str(item.get("display", "")).replace(",", " ").split():
@@ -570,6 +583,30 @@ def _labelled_names(
                 continue
             for word in words:
                 yield Kind.NAME, word
+
+
+def _aged_names(text: str) -> Iterator[tuple[Kind, str]]:
+    """The words of a name a sentence gives before "is a NN year-old" (a note's
+    opening, "Osric Brannoch is a 67 year-old man"): from the sentence's start (a
+    line's, or after a colon or a sentence's end), two to four capitalized words
+    after a title, particles aside; "The patient is a ..." names nobody."""
+    for match in _AGE_PHRASE.finditer(text):
+        head = text[max(0, match.start() - 80) : match.start()]
+        cut = max(head.rfind(mark) for mark in "\n.!?:;\uff1a")
+        words = [w for w in head[cut + 1 :].split() if w not in _NAME_PARTICLE_WORDS]
+        if words and words[0].rstrip(".").casefold() in _NAME_TITLES:
+            words = words[1:]
+        if 2 <= len(words) <= 4 and all(map(_capitalized_name_word, words)):
+            for word in words:
+                yield Kind.NAME, word
+
+
+# "is a 67 year-old", "was a 54-year-old", "is an 81 yo", "is a 40 y/o".
+_AGE_PHRASE: Final = re.compile(
+    r"[ \t]+(?:is|was)[ \t]+an?[ \t]+\d{1,3}[ \t-]*(?:(?:years?|yrs?)[ \t-]*old|yo|y/o)\b"
+)
+# A text attachment larger than this (base64 characters) is not read for names.
+_MAX_READ_ATTACHMENT: Final = 1 << 20
 
 
 def _capitalized_name_word(word: str) -> bool:

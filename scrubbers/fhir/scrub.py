@@ -1470,8 +1470,9 @@ class FHIRScrubber:
                 self._learn_search_text(html.unescape(narrative["div"]), walk)
             if "</a>" in narrative["div"]:
                 self._linked_person_names(narrative["div"], walk)
-            if ":" in narrative["div"] or "\uff1a" in narrative["div"]:
-                self._labelled_narrative_names(narrative["div"], walk)
+            div = narrative["div"]
+            if ":" in div or "\uff1a" in div or "s a" in div:
+                self._labelled_narrative_names(div, walk)
             walk.deferred.append(
                 _Deferred(narrative["div"], walk, True, False, narrative, "div", None, 0, None)
             )
@@ -1501,12 +1502,15 @@ class FHIRScrubber:
 
     def _labelled_narrative_names(self, div: str, walk: _Walk) -> None:
         """A narrative line that labels a person and gives a name (``<b>Patient:</b>
-        Juan Dela Cruz (ID ...)``, ``Mother: Ana Reyes``, ``Name: ...``): the name is
+        Juan Dela Cruz (ID ...)``, ``Mother: Ana Reyes``, ``Name: ...``), or a
+        sentence giving a person's age (``Osric Brannoch is a 67 year-old``): the name is
         registered for the document's free text, as a reference display would be.
         A hand-written or generated summary names the patient where the resource's
         references carry no display, and that name was kept."""
         text = html.unescape(reader_text(_TAG.split(_COMMENT.sub("", div))))
-        for role, value in _labelled_names(text):
+        labelled = _labelled_names(text) if ":" in text or "\uff1a" in text else ()
+        aged = _age_sentence_names(text) if "s a" in text else ()
+        for role, value in (*labelled, *((Role.PATIENT, value) for value in aged)):
             outcome = self._apply(value, Kind.NAME, role, "Narrative.div", "string", walk)
             walk.ctx.text.add_name(*name_parts(value), as_text(outcome, Kind.NAME))
 
@@ -1768,6 +1772,11 @@ class FHIRScrubber:
             self._learn_search_text(text, walk)
         if '":' in text and text.lstrip()[:1] in ("{", "["):
             self._learn_json_text(text, path, walk)
+        if "s a" in text:
+            # "Osric Brannoch is a 67 year-old man": a note's opening names its patient.
+            for value in _age_sentence_names(text):
+                outcome = self._apply(value, Kind.NAME, Role.PATIENT, path, "string", walk)
+                walk.ctx.text.add_name(*name_parts(value), as_text(outcome, Kind.NAME))
         if ":" in text or "\uff1a" in text:
             # A note's line labelling a person ("Patient: Zephyrina Quillfeather",
             # "Mother: ..."), as in narratives: the name is the document's.
@@ -2517,6 +2526,28 @@ def _labelled_names(text: str) -> tuple[tuple[Role, str], ...]:
         elif lead := _leading_name(value.split(",", 1)[0]):
             found.append((role, lead))
     return tuple(found)
+
+
+def _age_sentence_names(text: str) -> tuple[str, ...]:
+    """The names sentences of ``text`` give before "is a NN year-old" (a history and
+    physical's opening: "Osric Brannoch is a 67 year-old man", "HPI: Tamsin Greywick
+    was a 54-year-old"): the words from the sentence's start (a line's, or after a
+    colon or a sentence's end) when they read as a name ("The patient" does not)."""
+    found: list[str] = []
+    for match in _AGE_PHRASE.finditer(text):
+        head = text[max(0, match.start() - 80) : match.start()]
+        cut = max(head.rfind(mark) for mark in "\n.!?:;\uff1a")
+        value = head[cut + 1 :].strip()
+        if value and _reads_as_name(value):
+            found.append(value)
+    return tuple(found)
+
+
+# "is a 67 year-old", "was a 54-year-old", "is an 81 yo", "is a 40 y/o": a sentence
+# giving its subject's age.
+_AGE_PHRASE: Final = re.compile(
+    r"[ \t]+(?:is|was)[ \t]+an?[ \t]+\d{1,3}[ \t-]*(?:(?:years?|yrs?)[ \t-]*old|yo|y/o)\b"
+)
 
 
 def _leading_name(value: str) -> str:

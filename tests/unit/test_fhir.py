@@ -3231,3 +3231,34 @@ def test_a_json_object_written_in_a_string_names_phi_by_its_keys(
     assert "4916094858100" not in written
     assert '"supplyOptionsType": "delivery"' in written
     assert "Bitte zweimal klingeln" in written and "Ibuprofen 400" in written
+
+
+def test_a_sentence_giving_a_persons_age_names_them(safe_harbor: FHIRScrubber) -> None:
+    """A note opening "Osric Brannoch is a 67 year-old man" (a history and physical's
+    first line; a US Core note report's attachment, hold-out round 12) names the
+    patient in the words before "is a NN year-old": sent on their own, with no
+    Patient, the note and the attachment kept the name. Words that do not read as a
+    name ("The patient", "Patient") stay."""
+    note = (
+        "HPI: Osric Brannoch is a 67 year-old man with chest pain.\nThe patient is a 67-year-old."
+    )
+    attached = "# History\nTamsin Greywick is a 54-year-old woman. Patient is a 54 yo smoker."
+    report = {
+        "resourceType": "DiagnosticReport",
+        "id": "dr-age",
+        "status": "final",
+        "code": {"text": "History and physical note"},
+        "conclusion": note,
+        "presentedForm": [
+            {
+                "contentType": "text/plain; charset=utf-8",
+                "data": base64.b64encode(attached.encode()).decode(),
+            }
+        ],
+    }
+    out = scrub(safe_harbor, report)
+    written = out["conclusion"] + base64.b64decode(out["presentedForm"][0]["data"]).decode()
+    for value in ("Osric", "Brannoch", "Tamsin", "Greywick"):
+        assert value not in written, value
+    assert "is a 67 year-old man with chest pain" in written
+    assert "The patient is a 67-year-old." in written and "Patient is a 54 yo smoker" in written

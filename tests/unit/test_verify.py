@@ -966,3 +966,22 @@ def test_a_name_spelled_as_a_resource_type_is_not_found_in_the_structure() -> No
     assert verifier.findings(source, orjson.dumps(leaked), "fhir") == {"name": 1}
     kept = dict(scrubbed, name=[{"family": "[NAME]", "given": ["RelatedPerson"]}])
     assert verifier.findings(source, orjson.dumps(kept), "fhir") == {"name": 1}
+
+
+def test_a_name_before_a_sentence_giving_an_age_is_searched() -> None:
+    # "Osric Brannoch is a 67 year-old man": a note's (or a text attachment's)
+    # opening names its patient; "The patient is a 67 year-old" names nobody.
+    verifier = Verifier(load_policy("safe-harbor"))
+    attached = base64.b64encode(b"# HPI\nTamsin Greywick is a 54-year-old woman.").decode()
+    source = orjson.dumps(
+        {
+            "resourceType": "DiagnosticReport",
+            "conclusion": "HPI: Osric Brannoch is a 67 year-old man. The patient is a 67 yo.",
+            "presentedForm": [{"contentType": "text/plain", "data": attached}],
+        }
+    )
+    for name in ("Brannoch", "Greywick"):
+        leaked = orjson.dumps({"resourceType": "Basic", "note": f"seen {name} today"})
+        assert verifier.findings(source, leaked, "fhir") == {"name": 1}, name
+    kept = orjson.dumps({"resourceType": "Basic", "note": "The patient is a 67 yo man"})
+    assert not verifier.findings(source, kept, "fhir")
