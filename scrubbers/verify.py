@@ -383,6 +383,9 @@ def _fhir_values(
                 yield from _labelled_names(_markup_text(written) if key == "div" else written)
             if isinstance(written, str) and "s a" in written:
                 yield from _aged_names(_markup_text(written) if key == "div" else written)
+            if isinstance(written, str) and ("Patient " in written or "Pt" in written):
+                read = _markup_text(written) if key == "div" else written
+                yield from _labelled_names(read, _BARE_PATIENT_LINE, leading_only=True)
         data = item.get("data")
         if (
             isinstance(data, str)
@@ -553,12 +556,17 @@ _POSTAL_TOWN: Final = re.compile(
 
 
 def _labelled_names(
-    text: str, labels: re.Pattern[str] | None = None, stop: frozenset[str] = frozenset()
+    text: str,
+    labels: re.Pattern[str] | None = None,
+    stop: frozenset[str] = frozenset(),
+    *,
+    leading_only: bool = False,
 ) -> Iterator[tuple[Kind, str]]:
     """The words of a name a line gives after a label naming a person ("Pt: Ana
     Reyes DOB ...", "Mother: Reyes, Ana"): two to four capitalized words, none of
     them a resource type's name ("Patient: Encounter Summary" is a title), nor a
-    word of ``stop``."""
+    word of ``stop``; with ``leading_only``, only the words a lower-case word
+    follows (a label without its colon: the whole value may be a heading)."""
     for match in (labels or _LABELLED_PERSON).finditer(text):
         value = _LABEL_VALUE_END.split(match.group(1), 1)[0].strip().rstrip(".,")
         if _all_cjk(value) and len(value) <= 8:  # a CJK name written whole ("鳥羽楓子")
@@ -569,6 +577,9 @@ def _labelled_names(
         words = value.replace(",", " ").split() if value.count(",") <= 1 else []
         if words and words[0].rstrip(".").casefold() in _NAME_TITLES:
             words = words[1:]
+        if leading_only:
+            words = []  # only a name a lower-case word follows
+            stop = _NOT_BARE_LABEL_NAMES
         if not 2 <= len(words) <= 4 or not all(map(_capitalized_name_word, words)):
             # A value going on as a sentence ("Osric Brannoch arriving with ..."):
             # its leading capitalized words, when a lower-case word follows them.
@@ -601,6 +612,24 @@ def _aged_names(text: str) -> Iterator[tuple[Kind, str]]:
                 yield Kind.NAME, word
 
 
+# A line opening with "Patient" or "Pt" and a capitalized word, no colon between
+# ("Patient Osric Brannoch arriving with chest pain"): read for the name its value
+# leads with, never the whole value ("Patient Information Leaflet" is a heading).
+_BARE_PATIENT_LINE: Final = re.compile(
+    r"(?m)^[ \t*\-\u2022]*(?:Patient|Pt\.?)[ \t]+(?=[A-Z])([^\n]{3,120})"
+)
+# Words that follow a line's "Patient" in headings and phrases, not in names
+# ("Patient Care Plan reviewed", "Patient Safety Officer notified").
+_NOT_BARE_LABEL_NAMES: Final = frozenset(
+    {"care", "safety", "education", "information", "portal", "plan", "summary", "history"}
+    | {"record", "records", "chart", "list", "status", "transport", "transfer", "id"}
+    | {"identification", "instructions", "consent", "notes", "note", "demographics"}
+    | {"advocate", "services", "service", "experience", "satisfaction", "registration"}
+    | {"access", "relations", "assessment", "data", "name", "account", "details"}
+    | {"profile", "medication", "medications", "alert", "alerts", "risk", "monitoring"}
+    | {"room", "bed", "unit", "ward", "family", "self", "home", "review", "reported"}
+    | {"controlled", "centered", "centred", "outcome", "outcomes", "flow", "label"}
+)
 # "is a 67 year-old", "was a 54-year-old", "is an 81 yo", "is a 40 y/o".
 _AGE_PHRASE: Final = re.compile(
     r"[ \t]+(?:is|was)[ \t]+an?[ \t]+\d{1,3}[ \t-]*(?:(?:years?|yrs?)[ \t-]*old|yo|y/o)\b"

@@ -1471,7 +1471,7 @@ class FHIRScrubber:
             if "</a>" in narrative["div"]:
                 self._linked_person_names(narrative["div"], walk)
             div = narrative["div"]
-            if ":" in div or "\uff1a" in div or "s a" in div:
+            if ":" in div or "\uff1a" in div or "s a" in div or "Patient " in div or "Pt" in div:
                 self._labelled_narrative_names(div, walk)
             walk.deferred.append(
                 _Deferred(narrative["div"], walk, True, False, narrative, "div", None, 0, None)
@@ -1509,7 +1509,7 @@ class FHIRScrubber:
         references carry no display, and that name was kept."""
         text = html.unescape(reader_text(_TAG.split(_COMMENT.sub("", div))))
         labelled = _labelled_names(text) if ":" in text or "\uff1a" in text else ()
-        aged = _age_sentence_names(text) if "s a" in text else ()
+        aged = _unlabelled_patient_names(text)
         for role, value in (*labelled, *((Role.PATIENT, value) for value in aged)):
             outcome = self._apply(value, Kind.NAME, role, "Narrative.div", "string", walk)
             walk.ctx.text.add_name(*name_parts(value), as_text(outcome, Kind.NAME))
@@ -1772,9 +1772,10 @@ class FHIRScrubber:
             self._learn_search_text(text, walk)
         if '":' in text and text.lstrip()[:1] in ("{", "["):
             self._learn_json_text(text, path, walk)
-        if "s a" in text:
-            # "Osric Brannoch is a 67 year-old man": a note's opening names its patient.
-            for value in _age_sentence_names(text):
+        if "s a" in text or "Patient " in text or "Pt" in text:
+            # "Osric Brannoch is a 67 year-old man", "Patient Osric Brannoch arriving
+            # with ...": a note's opening names its patient.
+            for value in _unlabelled_patient_names(text):
                 outcome = self._apply(value, Kind.NAME, Role.PATIENT, path, "string", walk)
                 walk.ctx.text.add_name(*name_parts(value), as_text(outcome, Kind.NAME))
         if ":" in text or "\uff1a" in text:
@@ -2528,6 +2529,21 @@ def _labelled_names(text: str) -> tuple[tuple[Role, str], ...]:
     return tuple(found)
 
 
+def _unlabelled_patient_names(text: str) -> tuple[str, ...]:
+    """The patient's names a note gives without a colon: before "is a NN year-old"
+    (see :func:`_age_sentence_names`), and after a line's "Patient" or "Pt" with no
+    colon ("Patient Osric Brannoch arriving with chest pain"), in the capitalized
+    words a lower-case word follows (a heading, "Patient Information Leaflet",
+    names nobody)."""
+    found = list(_age_sentence_names(text)) if "s a" in text else []
+    if "Patient " in text or "Pt" in text:
+        for match in _BARE_PATIENT_LINE.finditer(text):
+            lead = _leading_name(match.group(1))
+            if lead and not any(w.casefold() in NOT_BARE_LABEL_NAMES for w in lead.split()):
+                found.append(lead)
+    return tuple(found)
+
+
 def _age_sentence_names(text: str) -> tuple[str, ...]:
     """The names sentences of ``text`` give before "is a NN year-old" (a history and
     physical's opening: "Osric Brannoch is a 67 year-old man", "HPI: Tamsin Greywick
@@ -2543,6 +2559,22 @@ def _age_sentence_names(text: str) -> tuple[str, ...]:
     return tuple(found)
 
 
+# Words that follow a line's "Patient" in headings and phrases, not in names
+# ("Patient Care Plan reviewed", "Patient Safety Officer notified").
+NOT_BARE_LABEL_NAMES: Final = frozenset(
+    {"care", "safety", "education", "information", "portal", "plan", "summary", "history"}
+    | {"record", "records", "chart", "list", "status", "transport", "transfer", "id"}
+    | {"identification", "instructions", "consent", "notes", "note", "demographics"}
+    | {"advocate", "services", "service", "experience", "satisfaction", "registration"}
+    | {"access", "relations", "assessment", "data", "name", "account", "details"}
+    | {"profile", "medication", "medications", "alert", "alerts", "risk", "monitoring"}
+    | {"room", "bed", "unit", "ward", "family", "self", "home", "review", "reported"}
+    | {"controlled", "centered", "centred", "outcome", "outcomes", "flow", "label"}
+)
+# A line opening with "Patient" or "Pt" and a capitalized word, no colon between.
+_BARE_PATIENT_LINE: Final = re.compile(
+    r"(?m)^[ \t*\-\u2022]*(?:Patient|Pt\.?)[ \t]+(?=[A-Z])([^\n]{3,120})"
+)
 # "is a 67 year-old", "was a 54-year-old", "is an 81 yo", "is a 40 y/o": a sentence
 # giving its subject's age.
 _AGE_PHRASE: Final = re.compile(

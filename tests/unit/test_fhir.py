@@ -3262,3 +3262,31 @@ def test_a_sentence_giving_a_persons_age_names_them(safe_harbor: FHIRScrubber) -
         assert value not in written, value
     assert "is a 67 year-old man with chest pain" in written
     assert "The patient is a 67-year-old." in written and "Patient is a 54 yo smoker" in written
+
+
+def test_a_patient_label_without_its_colon_names_the_patient(safe_harbor: FHIRScrubber) -> None:
+    """A line opening with "Patient" and no colon before the name ("Patient Osric
+    Brannoch arriving with chest pain", a Communication sent on its own, hold-out
+    round 10) names the patient in the capitalized words a lower-case word follows.
+    A heading without such a word, a lower-case sentence and a label's other words
+    ("Patient education given") stay."""
+    communication = {
+        "resourceType": "Communication",
+        "id": "cm-bare",
+        "status": "completed",
+        "payload": [
+            {"contentString": "Patient Osric Brannoch arriving with chest pain, ETA 10 min"},
+            {"contentString": "Ambulance update\nPt Tamsin Greywick stable on arrival"},
+            {"contentString": "Patient Information Leaflet"},
+            {"contentString": "Patient education given, Patient tolerated the procedure"},
+            {"contentString": "Patient Care Plan reviewed with the family"},
+        ],
+    }
+    out = scrub(safe_harbor, communication)
+    written = [p["contentString"] for p in out["payload"]]
+    for value in ("Osric", "Brannoch", "Tamsin", "Greywick"):
+        assert value not in " ".join(written), value
+    assert written[0].startswith("Patient ") and "arriving with chest pain" in written[0]
+    assert written[2] == "Patient Information Leaflet"
+    assert written[3] == "Patient education given, Patient tolerated the procedure"
+    assert written[4] == "Patient Care Plan reviewed with the family"

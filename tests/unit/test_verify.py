@@ -985,3 +985,22 @@ def test_a_name_before_a_sentence_giving_an_age_is_searched() -> None:
         assert verifier.findings(source, leaked, "fhir") == {"name": 1}, name
     kept = orjson.dumps({"resourceType": "Basic", "note": "The patient is a 67 yo man"})
     assert not verifier.findings(source, kept, "fhir")
+
+
+def test_a_name_after_a_patient_label_without_its_colon_is_searched() -> None:
+    # "Patient Osric Brannoch arriving with ...": the capitalized words after a line's
+    # "Patient" or "Pt" that a lower-case word follows; a heading names nobody.
+    verifier = Verifier(load_policy("safe-harbor"))
+    source = orjson.dumps(
+        {
+            "resourceType": "Communication",
+            "payload": [
+                {"contentString": "Patient Osric Brannoch arriving with chest pain"},
+                {"contentString": "Patient Information Leaflet"},
+            ],
+        }
+    )
+    leaked = orjson.dumps({"resourceType": "Basic", "note": "Brannoch"})
+    assert verifier.findings(source, leaked, "fhir") == {"name": 1}
+    kept = orjson.dumps({"resourceType": "Basic", "note": "Patient Information Leaflet"})
+    assert not verifier.findings(source, kept, "fhir")
