@@ -371,6 +371,18 @@ def _fhir_values(
                 value = identifier.get("value") if isinstance(identifier, dict) else identifier
                 if isinstance(value, str):
                     yield kind, value
+            for entry in _as_list(item.get("class")) if resource_type == "Coverage" else ():
+                # A group (employer) number, a pharmacy group or member id.
+                concept = entry.get("type") if isinstance(entry, dict) else None
+                codes = {
+                    str(coding.get("code"))
+                    for coding in _as_list(
+                        concept.get("coding") if isinstance(concept, dict) else None
+                    )
+                    if isinstance(coding, dict)
+                }
+                if codes & _MEMBER_CLASSES and isinstance(entry.get("value"), str):
+                    yield Kind.HEALTH_PLAN_ID, entry["value"]
         div = item.get("div")
         if isinstance(div, str) and "data:" in div:
             # A narrative printing a photo (<img src="data:image/...">, a CSS
@@ -461,6 +473,8 @@ def _person_values(
 
 # Resources whose identifiers are the patient's numbers, by kind.
 _NUMBER_RESOURCES: Final = {"Coverage": Kind.HEALTH_PLAN_ID, "Account": Kind.ACCOUNT_NUMBER}
+# Coverage.class types whose value numbers a group of members or one member.
+_MEMBER_CLASSES: Final = frozenset({"group", "subgroup", "rxgroup", "rxid"})
 # Resources of one patient's record whose identifiers number that record's events.
 _RECORD_TYPES: Final = frozenset(
     {"Encounter", "EpisodeOfCare", "Claim", "ClaimResponse", "ExplanationOfBenefit"}

@@ -577,6 +577,8 @@ class FHIRScrubber:
             self._labelled_parameters(resource.get("parameter"), walk)
         elif resource_type == "Group":
             self._group_members(resource, walk)
+        elif resource_type == "Coverage":
+            self._member_classes(resource.get("class"), walk)
         skip = _RESOURCE_SKIP
         if resource_type == "Binary":
             # Binary.data is a document like an Attachment's: textual content is
@@ -1384,6 +1386,26 @@ class FHIRScrubber:
             self._set(entity, "display", outcome)
             if kind is Kind.NAME:
                 walk.ctx.text.add_name(*name_parts(display), as_text(outcome, kind))
+
+    def _member_classes(self, classes: Any, walk: _Walk) -> None:
+        """A Coverage's ``class`` whose type is a group (the employer group number,
+        HL7v2 IN1-8), a subgroup, a pharmacy group or the member's pharmacy id
+        (``rxid``): its ``value`` is a health plan number, learned for the text so
+        the string (and any note writing it) gets its pseudonym. A plan's or a
+        pharmacy network's code (``plan``, ``rxbin``, ``rxpcn``) is every member's."""
+        for entry in classes if isinstance(classes, list) else ():
+            if not isinstance(entry, dict) or not isinstance(entry.get("value"), str):
+                continue
+            concept = entry.get("type")
+            codings = concept.get("coding") if isinstance(concept, dict) else None
+            if any(
+                isinstance(coding, dict) and coding.get("code") in _MEMBER_CLASSES
+                for coding in (codings if isinstance(codings, list) else ())
+            ):
+                self._apply(
+                    entry["value"], Kind.HEALTH_PLAN_ID, Role.INSURED,
+                    "Coverage.class.value", "string", walk,
+                )  # fmt: skip
 
     def _labelled_parameters(self, parameters: Any, walk: _Walk) -> None:
         """Operation parameters named like a search parameter or a PHI label
@@ -2258,6 +2280,8 @@ _PHONE_WORDS: Final = re.compile(
 )
 
 
+# Coverage.class types whose value numbers a group of members or one member.
+_MEMBER_CLASSES: Final = frozenset({"group", "subgroup", "rxgroup", "rxid"})
 # How many JSON values of a JSON object written as text are read for labelled PHI.
 _JSON_TEXT_NODES: Final = 2000
 # A search parameter written in text: after "?", "&", whitespace or at the start.

@@ -3290,3 +3290,32 @@ def test_a_patient_label_without_its_colon_names_the_patient(safe_harbor: FHIRSc
     assert written[2] == "Patient Information Leaflet"
     assert written[3] == "Patient education given, Patient tolerated the procedure"
     assert written[4] == "Patient Care Plan reviewed with the family"
+
+
+def test_a_coverages_group_and_pharmacy_member_numbers_are_plan_ids(
+    safe_harbor: FHIRScrubber,
+) -> None:
+    """A Coverage's `class` of type group, subgroup, rxgroup or rxid carries the
+    employer group number (HL7v2 IN1-8, a `health_plan_id` there) or the member's
+    pharmacy id; as a plain string it was kept (hold-out round 12). A plan's or a
+    pharmacy network's code (plan, rxbin, rxpcn) stays: every member has it."""
+    coverage = {
+        "resourceType": "Coverage",
+        "id": "cov-class",
+        "status": "active",
+        "beneficiary": {"reference": "Patient/p1"},
+        "payor": [{"display": "Lanternvale Health Plan"}],
+        "class": [
+            {"type": {"coding": [{"code": "group"}]}, "value": "EMPLOY-43107"},
+            {"type": {"coding": [{"code": "rxid"}]}, "value": "RX88412390"},
+            {"type": {"coding": [{"code": "plan"}]}, "value": "HMO-BASIC"},
+            {"type": {"coding": [{"code": "rxbin"}]}, "value": "610014"},
+        ],
+        "extension": [{"url": "http://example.org/note", "valueString": "group EMPLOY-43107"}],
+    }
+    out = scrub(safe_harbor, coverage)
+    text = orjson.dumps(out).decode()
+    assert "EMPLOY-43107" not in text and "RX88412390" not in text
+    values = [c["value"] for c in out["class"]]
+    assert values[0] and values[1]  # still a value (Coverage.class.value is required)
+    assert values[2:] == ["HMO-BASIC", "610014"]

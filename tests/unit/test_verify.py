@@ -1004,3 +1004,20 @@ def test_a_name_after_a_patient_label_without_its_colon_is_searched() -> None:
     assert verifier.findings(source, leaked, "fhir") == {"name": 1}
     kept = orjson.dumps({"resourceType": "Basic", "note": "Patient Information Leaflet"})
     assert not verifier.findings(source, kept, "fhir")
+
+
+def test_a_coverages_group_and_pharmacy_member_numbers_are_searched() -> None:
+    verifier = Verifier(load_policy("safe-harbor"))
+    source = orjson.dumps(
+        {
+            "resourceType": "Coverage",
+            "class": [
+                {"type": {"coding": [{"code": "group"}]}, "value": "EMPLOY-43107"},
+                {"type": {"coding": [{"code": "plan"}]}, "value": "HMO-BASIC"},
+            ],
+        }
+    )
+    leaked = orjson.dumps({"resourceType": "Basic", "note": "group EMPLOY-43107"})
+    assert verifier.findings(source, leaked, "fhir") == {"health_plan_id": 1}
+    kept = orjson.dumps({"resourceType": "Basic", "note": "plan HMO-BASIC"})
+    assert not verifier.findings(source, kept, "fhir")
