@@ -288,6 +288,7 @@ def _fhir_values(
     state and last line, to ``postcodes``."""
     stack = [document]
     names: set[str] = set()  # keys already seen shaped like element names
+    spelled: list[str] = []  # ids of references to people with words in them
     while stack:
         item = stack.pop()
         if isinstance(item, list):
@@ -413,6 +414,7 @@ def _fhir_values(
         if isinstance(reference, str) and _PERSON_REFERENCE.search(reference):
             for word in str(item.get("display", "")).replace(",", " ").split():
                 yield Kind.NAME, word
+            spelled.append(reference)
         for key in ("subject", "patient"):  # a bare display there names the patient
             bare = item.get(key)
             if isinstance(bare, dict) and "reference" not in bare:
@@ -430,6 +432,39 @@ def _fhir_values(
                     stack.append(embedded)  # a FHIR document carried as an attachment
                 elif isinstance(embedded, str):
                     yield from _v3_values(embedded)
+    if spelled:
+        yield from _id_spelled_names(spelled, document)
+
+
+def _id_spelled_names(references: list[str], document: Any) -> Iterator[tuple[Kind, str]]:
+    """The words of the names the ids of references to people spell (example ids:
+    "Patient/jane-doe", "Patient/Fall5-Patient-Monika-Braun") where the input's text
+    writes them as two to four capitalized words ("Report for Jane Doe")."""
+    runs: set[tuple[str, ...]] = set()
+    for reference in references:
+        logical = reference.rstrip("/").rsplit("/", 1)[-1]
+        run: list[str] = []
+        for part in [*_ID_PART.findall(logical), ""]:
+            if len(part) >= 2 and part.isalpha():
+                run.append(part.casefold())
+                continue
+            for start in range(len(run) - 1):
+                for end in range(start + 2, min(len(run), start + 4) + 1):
+                    runs.add(tuple(run[start:end]))
+            run = []
+    if not runs:
+        return
+    patterns = [
+        re.compile(r"(?<!\w)" + r"\s+".join(map(re.escape, words)) + r"(?!\w)", re.IGNORECASE)
+        for words in runs
+    ]
+    for text in _string_values(document):
+        for pattern in patterns:
+            for hit in pattern.finditer(text):
+                words = hit.group(0).split()
+                if all(map(_capitalized_name_word, words)):
+                    for word in words:
+                        yield Kind.NAME, word
 
 
 def _person_values(

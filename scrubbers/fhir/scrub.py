@@ -472,6 +472,11 @@ class FHIRScrubber:
                 walk.methods.add("redact")
             per_resource[id(resource)] = walk.methods
         ctx.use_identity(document_identity)
+        # Example ids spell their person ("Patient/Fall5-Patient-Monika-Braun"): where
+        # the text writes those words as a name, they are the person's.
+        for value in _id_spelled_names(shape.references, walk.deferred):
+            outcome = self._apply(value, Kind.NAME, Role.PATIENT, "Reference", "string", walk)
+            ctx.text.add_name(*name_parts(value), as_text(outcome, Kind.NAME))
         check_unknown_keys(shape.unknown_keys, ctx)  # now that every name is known
         if document.get("resourceType") == "Bundle":
             walk.methods = per_resource.setdefault(id(document), set())
@@ -2551,6 +2556,48 @@ def _labelled_names(text: str) -> tuple[tuple[Role, str], ...]:
         elif lead := _leading_name(value.split(",", 1)[0]):
             found.append((role, lead))
     return tuple(found)
+
+
+def _id_spelled_names(references: list[str], deferred: list[_Deferred]) -> list[str]:
+    """The names the ids of references to people spell (``Patient/jane-doe``,
+    ``Patient/Fall5-Patient-Monika-Braun``, ``RelatedPerson/MohrAlice``) as the
+    document's deferred texts write them: two to four consecutive letter-only parts
+    of the id, found in a text as capitalized words that read as a name ("Genomics
+    Report for Jane Doe"). Opaque ids (UUIDs, numbers) spell nothing."""
+    candidates: set[tuple[str, ...]] = set()
+    for reference in references:
+        match = REFERENCE.search(reference) if "/" in reference else None
+        if match is None or match.group("type") not in _PERSON_ID_TYPES:
+            continue
+        run: list[str] = []
+        for part in [*_ID_WORD.findall(match.group("id")), ""]:
+            if len(part) >= 2 and part.isalpha():
+                run.append(part.casefold())
+                continue
+            for start in range(len(run) - 1):
+                for end in range(start + 2, min(len(run), start + 4) + 1):
+                    candidates.add(tuple(run[start:end]))
+            run = []
+    if not candidates:
+        return []
+    patterns = [
+        re.compile(r"(?<!\w)" + r"\s+".join(map(re.escape, words)) + r"(?!\w)", re.IGNORECASE)
+        for words in candidates
+    ]
+    found: set[str] = set()
+    for item in deferred:
+        for pattern in patterns:
+            for hit in pattern.finditer(item.text):
+                written = " ".join(hit.group(0).split())
+                if _reads_as_name(written):
+                    found.add(written)
+    return sorted(found)
+
+
+# The types of references whose ids may spell a person's name.
+_PERSON_ID_TYPES: Final = frozenset({"Patient", "RelatedPerson", "Person"})
+# The words of an id: letters (split at case changes, "MohrAlice") and digits.
+_ID_WORD: Final = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+")
 
 
 def _unlabelled_patient_names(text: str) -> tuple[str, ...]:

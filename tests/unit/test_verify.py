@@ -1021,3 +1021,19 @@ def test_a_coverages_group_and_pharmacy_member_numbers_are_searched() -> None:
     assert verifier.findings(source, leaked, "fhir") == {"health_plan_id": 1}
     kept = orjson.dumps({"resourceType": "Basic", "note": "plan HMO-BASIC"})
     assert not verifier.findings(source, kept, "fhir")
+
+
+def test_a_person_references_id_spelling_a_name_the_text_writes_is_searched() -> None:
+    verifier = Verifier(load_policy("safe-harbor"))
+    source = orjson.dumps(
+        {
+            "resourceType": "CarePlan",
+            "title": "Tumorboard-Empfehlung Tamsin Greywick — Erstvorstellung, Lab Panel",
+            "subject": {"reference": "Patient/Fall5-Patient-Tamsin-Greywick"},
+            "addresses": [{"reference": "Condition/lab-panel"}],
+        }
+    )
+    leaked = orjson.dumps({"resourceType": "Basic", "note": "Tumorboard Greywick"})
+    assert verifier.findings(source, leaked, "fhir") == {"name": 1}
+    kept = orjson.dumps({"resourceType": "Basic", "note": "Lab Panel Tumorboard"})
+    assert not verifier.findings(source, kept, "fhir")
