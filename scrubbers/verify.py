@@ -363,6 +363,9 @@ def _fhir_values(
                 if isinstance(entity, dict) and isinstance(entity.get("display"), str):
                     for word in entity["display"].replace(",", " ").split():
                         yield Kind.NAME, word
+        titled = item.get(_TITLE_KEYS.get(resource_type, "")) if resource_type else None
+        if isinstance(titled, str):
+            yield from _title_names(titled)
         if resource_type == "QuestionnaireResponse":
             yield from _labelled_answers(item.get("item"))
         elif resource_type in _NUMBER_RESOURCES:
@@ -434,6 +437,37 @@ def _fhir_values(
                     yield from _v3_values(embedded)
     if spelled:
         yield from _id_spelled_names(spelled, document)
+
+
+def _title_names(title: str) -> Iterator[tuple[Kind, str]]:
+    """The name a document's title ends with after a spaced dash ("Notfallpass -
+    Maria Schmidt", "個案總查詢 - 王小明"): two to four capitalized words, particles
+    aside, none naming a report or a department; or a CJK name written whole."""
+    match = _TITLE_TAIL.search(title)
+    if match is None:
+        return
+    value = match.group(1).strip().rstrip(".,")
+    if _all_cjk(value) and 2 <= len(value) <= 8:
+        yield Kind.NAME, value
+        return
+    words = [w for w in value.split() if w not in _NAME_PARTICLE_WORDS]
+    if (
+        2 <= len(words) <= 4
+        and all(map(_capitalized_name_word, words))
+        and not any(word.casefold() in _NOT_TITLE_NAME_WORDS for word in words)
+    ):
+        for word in words:
+            yield Kind.NAME, word
+
+
+# The elements that title a document, by resource type.
+_TITLE_KEYS: Final = {
+    "Composition": "title",
+    "CarePlan": "title",
+    "DocumentReference": "description",
+}
+# A title's last part after a spaced hyphen, en dash or em dash.
+_TITLE_TAIL: Final = re.compile(r"\s[-\u2013\u2014]\s+([^-\u2013\u2014]{2,60})$")
 
 
 def _id_spelled_names(references: list[str], document: Any) -> Iterator[tuple[Kind, str]]:
@@ -678,6 +712,15 @@ _NOT_BARE_LABEL_NAMES: Final = frozenset(
     | {"profile", "medication", "medications", "alert", "alerts", "risk", "monitoring"}
     | {"room", "bed", "unit", "ward", "family", "self", "home", "review", "reported"}
     | {"controlled", "centered", "centred", "outcome", "outcomes", "flow", "label"}
+)
+# Words a document title's last part has when it names a report, a plan or a
+# department rather than the patient ("KindRapport - Child Report").
+_NOT_TITLE_NAME_WORDS: Final = _NOT_BARE_LABEL_NAMES | frozenset(
+    {"report", "child", "discharge", "letter", "document", "referral", "results", "result"}
+    | {"medicine", "surgery", "clinic", "department", "hospital", "center", "centre"}
+    | {"emergency", "internal", "general", "pediatrics", "paediatrics", "cardiology"}
+    | {"oncology", "radiology", "laboratory", "lab", "pathology", "nursing", "pharmacy"}
+    | {"draft", "final", "preliminary", "amended", "update", "version", "copy"}
 )
 # "is a 67 year-old", "was a 54-year-old", "is an 81 yo", "is a 40 y/o".
 _AGE_PHRASE: Final = re.compile(

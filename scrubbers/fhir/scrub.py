@@ -584,6 +584,13 @@ class FHIRScrubber:
             self._group_members(resource, walk)
         elif resource_type == "Coverage":
             self._member_classes(resource.get("class"), walk)
+        titled = resource.get(_TITLE_KEYS.get(resource_type, ""))
+        if isinstance(titled, str):
+            # "Elektronischer Notfallpass - Maria Schmidt": a document's title ends
+            # with its patient's name.
+            for value in _title_names(titled):
+                outcome = self._apply(value, Kind.NAME, Role.PATIENT, "title", "string", walk)
+                walk.ctx.text.add_name(*name_parts(value), as_text(outcome, Kind.NAME))
         skip = _RESOURCE_SKIP
         if resource_type == "Binary":
             # Binary.data is a document like an Attachment's: textual content is
@@ -2558,6 +2565,30 @@ def _labelled_names(text: str) -> tuple[tuple[Role, str], ...]:
     return tuple(found)
 
 
+def _title_names(title: str) -> tuple[str, ...]:
+    """The name a document's title ends with after a spaced dash ("Elektronischer
+    Notfallpass - Maria Schmidt", "CS100 個案總查詢 - 王小明"): the last part, when it
+    reads as a name and none of its words names a report, a plan or a department
+    ("KindRapport - Child Report", "Discharge Summary - Internal Medicine")."""
+    match = _TITLE_TAIL.search(title)
+    if match is None:
+        return ()
+    value = match.group(1).strip().rstrip(".,")
+    if any(word.casefold() in NOT_TITLE_NAME_WORDS for word in value.split()):
+        return ()
+    return (value,) if _reads_as_name(value) else ()
+
+
+# The elements that title a document, by resource type.
+_TITLE_KEYS: Final = {
+    "Composition": "title",
+    "CarePlan": "title",
+    "DocumentReference": "description",
+}
+# A title's last part after a spaced hyphen, en dash or em dash.
+_TITLE_TAIL: Final = re.compile(r"\s[-\u2013\u2014]\s+([^-\u2013\u2014]{2,60})$")
+
+
 def _id_spelled_names(references: list[str], deferred: list[_Deferred]) -> list[str]:
     """The names the ids of references to people spell (``Patient/jane-doe``,
     ``Patient/Fall5-Patient-Monika-Braun``, ``RelatedPerson/MohrAlice``) as the
@@ -2641,6 +2672,15 @@ NOT_BARE_LABEL_NAMES: Final = frozenset(
     | {"profile", "medication", "medications", "alert", "alerts", "risk", "monitoring"}
     | {"room", "bed", "unit", "ward", "family", "self", "home", "review", "reported"}
     | {"controlled", "centered", "centred", "outcome", "outcomes", "flow", "label"}
+)
+# Words a document title's last part has when it names a report, a plan or a
+# department rather than the patient ("KindRapport - Child Report").
+NOT_TITLE_NAME_WORDS: Final = NOT_BARE_LABEL_NAMES | frozenset(
+    {"report", "child", "discharge", "letter", "document", "referral", "results", "result"}
+    | {"medicine", "surgery", "clinic", "department", "hospital", "center", "centre"}
+    | {"emergency", "internal", "general", "pediatrics", "paediatrics", "cardiology"}
+    | {"oncology", "radiology", "laboratory", "lab", "pathology", "nursing", "pharmacy"}
+    | {"draft", "final", "preliminary", "amended", "update", "version", "copy"}
 )
 # A line opening with "Patient" or "Pt" and a capitalized word, no colon between.
 _BARE_PATIENT_LINE: Final = re.compile(

@@ -1037,3 +1037,17 @@ def test_a_person_references_id_spelling_a_name_the_text_writes_is_searched() ->
     assert verifier.findings(source, leaked, "fhir") == {"name": 1}
     kept = orjson.dumps({"resourceType": "Basic", "note": "Lab Panel Tumorboard"})
     assert not verifier.findings(source, kept, "fhir")
+
+
+def test_a_name_ending_a_document_title_is_searched() -> None:
+    verifier = Verifier(load_policy("safe-harbor"))
+    for title, name in (
+        ("Elektronischer Notfallpass - Tamsin Greywick", "Greywick"),
+        ("CS100 個案總查詢 - 鳥羽楓子", "鳥羽楓子"),
+    ):
+        source = orjson.dumps({"resourceType": "Composition", "title": title})
+        leaked = orjson.dumps({"resourceType": "Basic", "note": f"for {name} today"})
+        assert verifier.findings(source, leaked, "fhir") == {"name": 1}, title
+    source = orjson.dumps({"resourceType": "CarePlan", "title": "KindRapport - Child Report"})
+    kept = orjson.dumps({"resourceType": "Basic", "note": "KindRapport - Child Report"})
+    assert not verifier.findings(source, kept, "fhir")
