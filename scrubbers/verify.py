@@ -428,6 +428,12 @@ def _fhir_values(
                 stack.append(value)
             elif isinstance(value, str) and len(value) >= _MIN_EMBEDDED:
                 if '":' in value and value.lstrip()[:1] in ("{", "["):
+                    if '"resourceType"' in value:
+                        with contextlib.suppress(orjson.JSONDecodeError):
+                            parsed = orjson.loads(value)
+                            if isinstance(parsed, dict) and "resourceType" in parsed:
+                                stack.append(parsed)  # a resource serialized into a string
+                                continue
                     yield from _json_text_values(value)
                     continue
                 embedded = _embedded_source(value)
@@ -886,6 +892,9 @@ def _json_text_values(text: str) -> Iterator[tuple[Kind, str]]:
             for written in strings:
                 if kind is not Kind.NAME:
                     yield kind, written[:5] if kind is Kind.ZIP else written
+                    continue
+                if key.casefold() != "name" and _capitalized_name_word(written):
+                    yield Kind.NAME, written  # a part of a name ("lastName": "Greywick")
                     continue
                 words = [w for w in written.split() if w not in _NAME_PARTICLE_WORDS]
                 if words and words[0].rstrip(".").casefold() in _NAME_TITLES:

@@ -1805,6 +1805,11 @@ class FHIRScrubber:
         if "=" in text:
             self._learn_search_text(text, walk)
         if '":' in text and text.lstrip()[:1] in ("{", "["):
+            if '"resourceType"' in text:
+                # A resource serialized into a string: scrubbed by its structure.
+                target = store or _deferred_setter(holder, key, items, index)
+                if target is not None and self._embedded_document(text, path, walk, target):
+                    return
             self._learn_json_text(text, path, walk)
         if "s a" in text or "Patient " in text or "Pt" in text:
             # "Osric Brannoch is a 67 year-old man", "Patient Osric Brannoch arriving
@@ -1857,7 +1862,10 @@ class FHIRScrubber:
                     if not written.strip():
                         continue
                     if kind is Kind.NAME:
-                        if not _reads_as_name(written):
+                        # A key naming a part of a name ("lastName", "vorname"): one
+                        # capitalized word is that part.
+                        part = key.casefold() != "name" and _is_capitalized_name_word(written)
+                        if not (part or _reads_as_name(written)):
                             continue
                         outcome = self._apply(written, kind, Role.PATIENT, path, "string", walk)
                         walk.ctx.text.add_name(*name_parts(written), as_text(outcome, kind))
@@ -2563,6 +2571,21 @@ def _labelled_names(text: str) -> tuple[tuple[Role, str], ...]:
         elif lead := _leading_name(value.split(",", 1)[0]):
             found.append((role, lead))
     return tuple(found)
+
+
+def _deferred_setter(
+    holder: dict[str, Any] | None, key: str, items: list[Any] | None, index: int
+) -> Callable[[str], None] | None:
+    """Where a deferred text goes, as one callable (see :class:`_Deferred`)."""
+    if holder is not None:
+        return _dict_setter(holder, key)
+    if items is not None:
+
+        def store(new: str) -> None:
+            items[index] = new
+
+        return store
+    return None
 
 
 def _title_names(title: str) -> tuple[str, ...]:

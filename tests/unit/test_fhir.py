@@ -3373,3 +3373,28 @@ def test_a_document_title_ending_in_a_name_names_the_patient(safe_harbor: FHIRSc
     for title in ("KindRapport - Child Report", "Discharge Summary - Internal Medicine"):
         plan = {"resourceType": "CarePlan", "status": "active", "intent": "plan", "title": title}
         assert scrub(safe_harbor, plan)["title"] == title
+
+
+def test_a_fhir_resource_written_in_a_string_is_scrubbed_by_its_structure(
+    safe_harbor: FHIRScrubber,
+) -> None:
+    """A resource serialized into a string (a Communication's payload, an
+    extension's valueString carrying the Patient a form submitted): scrubbed by its
+    structure, like one carried in an attachment, and written back as JSON. As
+    free text its surname and given name, in "family" and "given", were kept. A
+    JSON object naming a part of a name by its key ("lastName": "Quillfeather")
+    gives that one word as a name."""
+    embedded = orjson.dumps(PATIENT).decode()
+    form = '{"firstName": "Zephyrina", "lastName": "Quillfeather", "street": "42 Lantern Row"}'
+    communication = {
+        "resourceType": "Communication",
+        "id": "cm-embedded",
+        "status": "completed",
+        "payload": [{"contentString": embedded}, {"contentString": form}],
+    }
+    out = scrub(safe_harbor, communication)
+    written = " ".join(p["contentString"] for p in out["payload"])
+    for value in ("Quillfeather", "Zephyrina", "Lantern", "555-0142", "Brookvale", "A1234"):
+        assert value not in written, value
+    patient = orjson.loads(out["payload"][0]["contentString"])
+    assert patient["resourceType"] == "Patient" and patient["name"]

@@ -1051,3 +1051,21 @@ def test_a_name_ending_a_document_title_is_searched() -> None:
     source = orjson.dumps({"resourceType": "CarePlan", "title": "KindRapport - Child Report"})
     kept = orjson.dumps({"resourceType": "Basic", "note": "KindRapport - Child Report"})
     assert not verifier.findings(source, kept, "fhir")
+
+
+def test_a_fhir_resource_written_in_a_string_is_read_by_its_structure() -> None:
+    verifier = Verifier(load_policy("safe-harbor"))
+    source = orjson.dumps(
+        {
+            "resourceType": "Communication",
+            "payload": [
+                {"contentString": orjson.dumps(PATIENT).decode()},
+                {"contentString": '{"lastName": "Greywick", "note": "Brannoch"}'},
+            ],
+        }
+    )
+    for leaked_value, kind in (("Quillfeather", "name"), ("Greywick", "name"), ("A1234", "mrn")):
+        leaked = orjson.dumps({"resourceType": "Basic", "note": f"see {leaked_value}"})
+        assert kind in verifier.findings(source, leaked, "fhir"), leaked_value
+    kept = orjson.dumps({"resourceType": "Basic", "note": "Brannoch"})
+    assert not verifier.findings(source, kept, "fhir")
