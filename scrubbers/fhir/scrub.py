@@ -1808,8 +1808,12 @@ class FHIRScrubber:
             if '"resourceType"' in text:
                 # A resource serialized into a string: scrubbed by its structure.
                 target = store or _deferred_setter(holder, key, items, index)
-                if target is not None and self._embedded_document(text, path, walk, target):
-                    return
+                try:
+                    if target is not None and self._embedded_document(text, path, walk, target):
+                        return
+                except FHIRScrubError:
+                    pass  # not a resource the walk can read: text, as it was (the
+                    # verifier reads it by its structure: PHI left in it fails closed)
             self._learn_json_text(text, path, walk)
         if "s a" in text or "Patient " in text or "Pt" in text:
             # "Osric Brannoch is a 67 year-old man", "Patient Osric Brannoch arriving

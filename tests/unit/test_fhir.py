@@ -3398,3 +3398,16 @@ def test_a_fhir_resource_written_in_a_string_is_scrubbed_by_its_structure(
         assert value not in written, value
     patient = orjson.loads(out["payload"][0]["contentString"])
     assert patient["resourceType"] == "Patient" and patient["name"]
+
+
+def test_a_malformed_resource_written_in_a_string_stays_text(safe_harbor: FHIRScrubber) -> None:
+    """A string shaped like a resource the walk cannot read (a HumanName written as
+    a string) is scrubbed as text, as before: the document does not fail for it
+    (the verifier reads it by its structure, so PHI left in it fails closed)."""
+    note = '{"resourceType": "Patient", "name": "bad shape"}'
+    communication = {
+        "resourceType": "Communication",
+        "status": "completed",
+        "payload": [{"contentString": note}],
+    }
+    assert scrub(safe_harbor, communication)["payload"][0]["contentString"] == note
