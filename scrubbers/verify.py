@@ -397,7 +397,7 @@ def _fhir_values(
             written = item[key]
             if isinstance(written, str) and (":" in written or "\uff1a" in written):
                 yield from _labelled_names(_markup_text(written) if key == "div" else written)
-            if isinstance(written, str) and "s a" in written:
+            if isinstance(written, str) and ("s a" in written or "rig" in written):
                 yield from _aged_names(_markup_text(written) if key == "div" else written)
             if isinstance(written, str) and ("Patient " in written or "Pt" in written):
                 read = _markup_text(written) if key == "div" else written
@@ -411,7 +411,7 @@ def _fhir_values(
             # A text attachment's note ("Tamsin Greywick is a 54-year-old woman").
             with contextlib.suppress(binascii.Error, ValueError):
                 plain = base64.b64decode("".join(data.split())).decode("utf-8", "replace")
-                if "s a" in plain:
+                if "s a" in plain or "rig" in plain:
                     yield from _aged_names(plain)
         reference = item.get("reference")
         if isinstance(reference, str) and _PERSON_REFERENCE.search(reference):
@@ -728,9 +728,11 @@ _NOT_TITLE_NAME_WORDS: Final = _NOT_BARE_LABEL_NAMES | frozenset(
     | {"oncology", "radiology", "laboratory", "lab", "pathology", "nursing", "pharmacy"}
     | {"draft", "final", "preliminary", "amended", "update", "version", "copy"}
 )
-# "is a 67 year-old", "was a 54-year-old", "is an 81 yo", "is a 40 y/o".
+# "is a 67 year-old", "was a 54-year-old", "is an 81 yo", "is a 40 y/o", "ist eine
+# 71-jährige", "is een 58-jarige".
 _AGE_PHRASE: Final = re.compile(
-    r"[ \t]+(?:is|was)[ \t]+an?[ \t]+\d{1,3}[ \t-]*(?:(?:years?|yrs?)[ \t-]*old|yo|y/o)\b"
+    r"[ \t]+(?:is|was|ist|war)[ \t]+(?:an?|eine?|een)[ \t]+\d{1,3}[ \t-]*"
+    r"(?:(?:years?|yrs?)[ \t-]*old|yo|y/o|j(?:ä|ae)hrige[rnms]?|jarige)\b"
 )
 # A text attachment larger than this (base64 characters) is not read for names.
 _MAX_READ_ATTACHMENT: Final = 1 << 20

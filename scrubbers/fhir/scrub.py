@@ -1505,7 +1505,14 @@ class FHIRScrubber:
             if "</a>" in narrative["div"]:
                 self._linked_person_names(narrative["div"], walk)
             div = narrative["div"]
-            if ":" in div or "\uff1a" in div or "s a" in div or "Patient " in div or "Pt" in div:
+            if (
+                ":" in div
+                or "\uff1a" in div
+                or "s a" in div
+                or "rig" in div
+                or "Patient " in div
+                or "Pt" in div
+            ):
                 self._labelled_narrative_names(div, walk)
             walk.deferred.append(
                 _Deferred(narrative["div"], walk, True, False, narrative, "div", None, 0, None)
@@ -1815,7 +1822,7 @@ class FHIRScrubber:
                     pass  # not a resource the walk can read: text, as it was (the
                     # verifier reads it by its structure: PHI left in it fails closed)
             self._learn_json_text(text, path, walk)
-        if "s a" in text or "Patient " in text or "Pt" in text:
+        if "s a" in text or "rig" in text or "Patient " in text or "Pt" in text:
             # "Osric Brannoch is a 67 year-old man", "Patient Osric Brannoch arriving
             # with ...": a note's opening names its patient.
             for value in _unlabelled_patient_names(text):
@@ -2664,7 +2671,7 @@ def _unlabelled_patient_names(text: str) -> tuple[str, ...]:
     colon ("Patient Osric Brannoch arriving with chest pain"), in the capitalized
     words a lower-case word follows (a heading, "Patient Information Leaflet",
     names nobody)."""
-    found = list(_age_sentence_names(text)) if "s a" in text else []
+    found = list(_age_sentence_names(text)) if "s a" in text or "rig" in text else []
     if "Patient " in text or "Pt" in text:
         for match in _BARE_PATIENT_LINE.finditer(text):
             lead = _leading_name(match.group(1))
@@ -2713,10 +2720,11 @@ NOT_TITLE_NAME_WORDS: Final = NOT_BARE_LABEL_NAMES | frozenset(
 _BARE_PATIENT_LINE: Final = re.compile(
     r"(?m)^[ \t*\-\u2022]*(?:Patient|Pt\.?)[ \t]+(?=[A-Z])([^\n]{3,120})"
 )
-# "is a 67 year-old", "was a 54-year-old", "is an 81 yo", "is a 40 y/o": a sentence
-# giving its subject's age.
+# "is a 67 year-old", "was a 54-year-old", "is an 81 yo", "is a 40 y/o", German "ist
+# eine 71-jährige", Dutch "is een 58-jarige": a sentence giving its subject's age.
 _AGE_PHRASE: Final = re.compile(
-    r"[ \t]+(?:is|was)[ \t]+an?[ \t]+\d{1,3}[ \t-]*(?:(?:years?|yrs?)[ \t-]*old|yo|y/o)\b"
+    r"[ \t]+(?:is|was|ist|war)[ \t]+(?:an?|eine?|een)[ \t]+\d{1,3}[ \t-]*"
+    r"(?:(?:years?|yrs?)[ \t-]*old|yo|y/o|j(?:ä|ae)hrige[rnms]?|jarige)\b"
 )
 
 

@@ -3241,6 +3241,8 @@ def test_a_sentence_giving_a_persons_age_names_them(safe_harbor: FHIRScrubber) -
     name ("The patient", "Patient") stay."""
     note = (
         "HPI: Osric Brannoch is a 67 year-old man with chest pain.\nThe patient is a 67-year-old."
+        "\nAnamnese: Wiebke Lanterndahl ist eine 71-jährige Patientin."
+        "\nVoorgeschiedenis: Joost Marrowvelt is een 58-jarige man."
     )
     attached = "# History\nTamsin Greywick is a 54-year-old woman. Patient is a 54 yo smoker."
     report = {
@@ -3258,7 +3260,7 @@ def test_a_sentence_giving_a_persons_age_names_them(safe_harbor: FHIRScrubber) -
     }
     out = scrub(safe_harbor, report)
     written = out["conclusion"] + base64.b64decode(out["presentedForm"][0]["data"]).decode()
-    for value in ("Osric", "Brannoch", "Tamsin", "Greywick"):
+    for value in ("Osric", "Brannoch", "Tamsin", "Greywick", "Wiebke", "Marrowvelt"):
         assert value not in written, value
     assert "is a 67 year-old man with chest pain" in written
     assert "The patient is a 67-year-old." in written and "Patient is a 54 yo smoker" in written

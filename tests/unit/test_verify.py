@@ -976,11 +976,12 @@ def test_a_name_before_a_sentence_giving_an_age_is_searched() -> None:
     source = orjson.dumps(
         {
             "resourceType": "DiagnosticReport",
-            "conclusion": "HPI: Osric Brannoch is a 67 year-old man. The patient is a 67 yo.",
+            "conclusion": "HPI: Osric Brannoch is a 67 year-old man. The patient is a 67 yo."
+            " Wiebke Lanterndahl ist eine 71-jährige Patientin.",
             "presentedForm": [{"contentType": "text/plain", "data": attached}],
         }
     )
-    for name in ("Brannoch", "Greywick"):
+    for name in ("Brannoch", "Greywick", "Lanterndahl"):
         leaked = orjson.dumps({"resourceType": "Basic", "note": f"seen {name} today"})
         assert verifier.findings(source, leaked, "fhir") == {"name": 1}, name
     kept = orjson.dumps({"resourceType": "Basic", "note": "The patient is a 67 yo man"})
