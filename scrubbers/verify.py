@@ -428,13 +428,11 @@ def _fhir_values(
                 stack.append(value)
             elif isinstance(value, str) and len(value) >= _MIN_EMBEDDED:
                 if '":' in value and value.lstrip()[:1] in ("{", "["):
-                    if '"resourceType"' in value:
-                        with contextlib.suppress(orjson.JSONDecodeError):
-                            parsed = orjson.loads(value)
-                            if isinstance(parsed, dict) and "resourceType" in parsed:
-                                stack.append(parsed)  # a resource serialized into a string
-                                continue
-                    yield from _json_text_values(value)
+                    serialized = _serialized_resource(value)
+                    if serialized is not None:
+                        stack.append(serialized)  # a resource serialized into a string
+                    else:
+                        yield from _json_text_values(value)
                     continue
                 embedded = _embedded_source(value)
                 if isinstance(embedded, dict):
@@ -859,6 +857,17 @@ def _labelled_answers(items: Any) -> Iterator[tuple[Kind, str]]:
                         yield kind, word
                 else:
                     yield kind, value[:5] if kind is Kind.ZIP else value
+
+
+def _serialized_resource(text: str) -> dict[str, Any] | None:
+    """A FHIR resource serialized into a string (parsed), else None."""
+    if '"resourceType"' not in text:
+        return None
+    try:
+        parsed = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return None
+    return parsed if isinstance(parsed, dict) and "resourceType" in parsed else None
 
 
 def _json_text_values(text: str) -> Iterator[tuple[Kind, str]]:
