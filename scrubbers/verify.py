@@ -465,11 +465,7 @@ def _title_names(title: str) -> Iterator[tuple[Kind, str]]:
 
 
 # The elements that title a document, by resource type.
-_TITLE_KEYS: Final = {
-    "Composition": "title",
-    "CarePlan": "title",
-    "DocumentReference": "description",
-}
+_TITLE_KEYS: Final = {"Composition": "title", "CarePlan": "title"}
 # A title's last part after a spaced hyphen, en dash or em dash.
 _TITLE_TAIL: Final = re.compile(r"\s[-\u2013\u2014]\s+([^-\u2013\u2014]{2,60})$")
 
@@ -725,6 +721,8 @@ _NOT_TITLE_NAME_WORDS: Final = _NOT_BARE_LABEL_NAMES | frozenset(
     | {"emergency", "internal", "general", "pediatrics", "paediatrics", "cardiology"}
     | {"oncology", "radiology", "laboratory", "lab", "pathology", "nursing", "pharmacy"}
     | {"draft", "final", "preliminary", "amended", "update", "version", "copy"}
+    | {"with", "without", "contrast", "left", "right", "bilateral", "view", "views"}
+    | {"follow", "up", "day", "visit", "consult", "consultation", "progress", "admission"}
 )
 # "is a 67 year-old", "was a 54-year-old", "is an 81 yo", "is a 40 y/o", "ist eine
 # 71-jährige", "is een 58-jarige".

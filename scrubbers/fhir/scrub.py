@@ -2614,11 +2614,7 @@ def _title_names(title: str) -> tuple[str, ...]:
 
 
 # The elements that title a document, by resource type.
-_TITLE_KEYS: Final = {
-    "Composition": "title",
-    "CarePlan": "title",
-    "DocumentReference": "description",
-}
+_TITLE_KEYS: Final = {"Composition": "title", "CarePlan": "title"}
 # A title's last part after a spaced hyphen, en dash or em dash.
 _TITLE_TAIL: Final = re.compile(r"\s[-\u2013\u2014]\s+([^-\u2013\u2014]{2,60})$")
 
@@ -2715,6 +2711,8 @@ NOT_TITLE_NAME_WORDS: Final = NOT_BARE_LABEL_NAMES | frozenset(
     | {"emergency", "internal", "general", "pediatrics", "paediatrics", "cardiology"}
     | {"oncology", "radiology", "laboratory", "lab", "pathology", "nursing", "pharmacy"}
     | {"draft", "final", "preliminary", "amended", "update", "version", "copy"}
+    | {"with", "without", "contrast", "left", "right", "bilateral", "view", "views"}
+    | {"follow", "up", "day", "visit", "consult", "consultation", "progress", "admission"}
 )
 # A line opening with "Patient" or "Pt" and a capitalized word, no colon between.
 _BARE_PATIENT_LINE: Final = re.compile(

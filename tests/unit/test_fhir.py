@@ -3372,9 +3372,21 @@ def test_a_document_title_ending_in_a_name_names_the_patient(safe_harbor: FHIRSc
         out = scrub(safe_harbor, composition)
         assert name not in out["title"], title
         assert out["title"].startswith(title.split(" ")[0])
-    for title in ("KindRapport - Child Report", "Discharge Summary - Internal Medicine"):
+    for title in (
+        "KindRapport - Child Report",
+        "Discharge Summary - Internal Medicine",
+        "MRI Brain - With Contrast",
+    ):
         plan = {"resourceType": "CarePlan", "status": "active", "intent": "plan", "title": title}
         assert scrub(safe_harbor, plan)["title"] == title
+    # A DocumentReference's description often ends with a body site, not a name.
+    reference = {
+        "resourceType": "DocumentReference",
+        "status": "current",
+        "description": "MRI - Left Knee",
+        "content": [{"attachment": {"contentType": "application/pdf"}}],
+    }
+    assert scrub(safe_harbor, reference)["description"] == "MRI - Left Knee"
 
 
 def test_a_fhir_resource_written_in_a_string_is_scrubbed_by_its_structure(
