@@ -288,6 +288,7 @@ def _fhir_values(
     state and last line, to ``postcodes``."""
     stack = [document]
     names: set[str] = set()  # keys already seen shaped like element names
+    spelled: list[str] = []  # ids of references to people with words in them
     while stack:
         item = stack.pop()
         if isinstance(item, list):
@@ -362,6 +363,9 @@ def _fhir_values(
                 if isinstance(entity, dict) and isinstance(entity.get("display"), str):
                     for word in entity["display"].replace(",", " ").split():
                         yield Kind.NAME, word
+        titled = item.get(_TITLE_KEYS.get(resource_type, "")) if resource_type else None
+        if isinstance(titled, str):
+            yield from _title_names(titled)
         if resource_type == "QuestionnaireResponse":
             yield from _labelled_answers(item.get("item"))
         elif resource_type in _NUMBER_RESOURCES:
@@ -371,6 +375,18 @@ def _fhir_values(
                 value = identifier.get("value") if isinstance(identifier, dict) else identifier
                 if isinstance(value, str):
                     yield kind, value
+            for entry in _as_list(item.get("class")) if resource_type == "Coverage" else ():
+                # A group (employer) number, a pharmacy group or member id.
+                concept = entry.get("type") if isinstance(entry, dict) else None
+                codes = {
+                    str(coding.get("code"))
+                    for coding in _as_list(
+                        concept.get("coding") if isinstance(concept, dict) else None
+                    )
+                    if isinstance(coding, dict)
+                }
+                if codes & _MEMBER_CLASSES and isinstance(entry.get("value"), str):
+                    yield Kind.HEALTH_PLAN_ID, entry["value"]
         div = item.get("div")
         if isinstance(div, str) and "data:" in div:
             # A narrative printing a photo (<img src="data:image/...">, a CSS
@@ -381,10 +397,27 @@ def _fhir_values(
             written = item[key]
             if isinstance(written, str) and (":" in written or "\uff1a" in written):
                 yield from _labelled_names(_markup_text(written) if key == "div" else written)
+            if isinstance(written, str) and ("s a" in written or "rig" in written):
+                yield from _aged_names(_markup_text(written) if key == "div" else written)
+            if isinstance(written, str) and ("Patient " in written or "Pt" in written):
+                read = _markup_text(written) if key == "div" else written
+                yield from _labelled_names(read, _BARE_PATIENT_LINE, leading_only=True)
+        data = item.get("data")
+        if (
+            isinstance(data, str)
+            and str(item.get("contentType", "")).startswith("text/plain")
+            and len(data) < _MAX_READ_ATTACHMENT
+        ):
+            # A text attachment's note ("Tamsin Greywick is a 54-year-old woman").
+            with contextlib.suppress(binascii.Error, ValueError):
+                plain = base64.b64decode("".join(data.split())).decode("utf-8", "replace")
+                if "s a" in plain or "rig" in plain:
+                    yield from _aged_names(plain)
         reference = item.get("reference")
         if isinstance(reference, str) and _PERSON_REFERENCE.search(reference):
             for word in str(item.get("display", "")).replace(",", " ").split():
                 yield Kind.NAME, word
+            spelled.append(reference)
         for key in ("subject", "patient"):  # a bare display there names the patient
             bare = item.get(key)
             if isinstance(bare, dict) and "reference" not in bare:
@@ -394,11 +427,78 @@ def _fhir_values(
             if isinstance(value, dict | list):
                 stack.append(value)
             elif isinstance(value, str) and len(value) >= _MIN_EMBEDDED:
+                if '":' in value and value.lstrip()[:1] in ("{", "["):
+                    serialized = _serialized_resource(value)
+                    if serialized is not None:
+                        stack.append(serialized)  # a resource serialized into a string
+                    else:
+                        yield from _json_text_values(value)
+                    continue
                 embedded = _embedded_source(value)
                 if isinstance(embedded, dict):
                     stack.append(embedded)  # a FHIR document carried as an attachment
                 elif isinstance(embedded, str):
                     yield from _v3_values(embedded)
+    if spelled:
+        yield from _id_spelled_names(spelled, document)
+
+
+def _title_names(title: str) -> Iterator[tuple[Kind, str]]:
+    """The name a document's title ends with after a spaced dash ("Notfallpass -
+    Maria Schmidt", "個案總查詢 - 王小明"): two to four capitalized words, particles
+    aside, none naming a report or a department; or a CJK name written whole."""
+    match = _TITLE_TAIL.search(title)
+    if match is None:
+        return
+    value = match.group(1).strip().rstrip(".,")
+    if _all_cjk(value) and 2 <= len(value) <= 8:
+        yield Kind.NAME, value
+        return
+    words = [w for w in value.split() if w not in _NAME_PARTICLE_WORDS]
+    if (
+        2 <= len(words) <= 4
+        and all(map(_capitalized_name_word, words))
+        and not any(word.casefold() in _NOT_TITLE_NAME_WORDS for word in words)
+    ):
+        for word in words:
+            yield Kind.NAME, word
+
+
+# The elements that title a document, by resource type.
+_TITLE_KEYS: Final = {"Composition": "title", "CarePlan": "title"}
+# A title's last part after a spaced hyphen, en dash or em dash.
+_TITLE_TAIL: Final = re.compile(r"\s[-\u2013\u2014]\s+([^-\u2013\u2014]{2,60})$")
+
+
+def _id_spelled_names(references: list[str], document: Any) -> Iterator[tuple[Kind, str]]:
+    """The words of the names the ids of references to people spell (example ids:
+    "Patient/jane-doe", "Patient/Fall5-Patient-Monika-Braun") where the input's text
+    writes them as two to four capitalized words ("Report for Jane Doe")."""
+    runs: set[tuple[str, ...]] = set()
+    for reference in references:
+        logical = reference.rstrip("/").rsplit("/", 1)[-1]
+        run: list[str] = []
+        for part in [*_ID_PART.findall(logical), ""]:
+            if len(part) >= 2 and part.isalpha():
+                run.append(part.casefold())
+                continue
+            for start in range(len(run) - 1):
+                for end in range(start + 2, min(len(run), start + 4) + 1):
+                    runs.add(tuple(run[start:end]))
+            run = []
+    if not runs:
+        return
+    patterns = [
+        re.compile(r"(?<!\w)" + r"\s+".join(map(re.escape, words)) + r"(?!\w)", re.IGNORECASE)
+        for words in runs
+    ]
+    for text in _string_values(document):
+        for pattern in patterns:
+            for hit in pattern.finditer(text):
+                words = hit.group(0).split()
+                if all(map(_capitalized_name_word, words)):
+                    for word in words:
+                        yield Kind.NAME, word
 
 
 def _person_values(
@@ -442,6 +542,8 @@ def _person_values(
 
 # Resources whose identifiers are the patient's numbers, by kind.
 _NUMBER_RESOURCES: Final = {"Coverage": Kind.HEALTH_PLAN_ID, "Account": Kind.ACCOUNT_NUMBER}
+# Coverage.class types whose value numbers a group of members or one member.
+_MEMBER_CLASSES: Final = frozenset({"group", "subgroup", "rxgroup", "rxid"})
 # Resources of one patient's record whose identifiers number that record's events.
 _RECORD_TYPES: Final = frozenset(
     {"Encounter", "EpisodeOfCare", "Claim", "ClaimResponse", "ExplanationOfBenefit"}
@@ -537,12 +639,17 @@ _POSTAL_TOWN: Final = re.compile(
 
 
 def _labelled_names(
-    text: str, labels: re.Pattern[str] | None = None, stop: frozenset[str] = frozenset()
+    text: str,
+    labels: re.Pattern[str] | None = None,
+    stop: frozenset[str] = frozenset(),
+    *,
+    leading_only: bool = False,
 ) -> Iterator[tuple[Kind, str]]:
     """The words of a name a line gives after a label naming a person ("Pt: Ana
     Reyes DOB ...", "Mother: Reyes, Ana"): two to four capitalized words, none of
     them a resource type's name ("Patient: Encounter Summary" is a title), nor a
-    word of ``stop``."""
+    word of ``stop``; with ``leading_only``, only the words a lower-case word
+    follows (a label without its colon: the whole value may be a heading)."""
     for match in (labels or _LABELLED_PERSON).finditer(text):
         value = _LABEL_VALUE_END.split(match.group(1), 1)[0].strip().rstrip(".,")
         if _all_cjk(value) and len(value) <= 8:  # a CJK name written whole ("鳥羽楓子")
@@ -553,6 +660,9 @@ def _labelled_names(
         words = value.replace(",", " ").split() if value.count(",") <= 1 else []
         if words and words[0].rstrip(".").casefold() in _NAME_TITLES:
             words = words[1:]
+        if leading_only:
+            words = []  # only a name a lower-case word follows
+            stop = _NOT_BARE_LABEL_NAMES
         if not 2 <= len(words) <= 4 or not all(map(_capitalized_name_word, words)):
             # A value going on as a sentence ("Osric Brannoch arriving with ..."):
             # its leading capitalized words, when a lower-case word follows them.
@@ -567,6 +677,61 @@ def _labelled_names(
                 continue
             for word in words:
                 yield Kind.NAME, word
+
+
+def _aged_names(text: str) -> Iterator[tuple[Kind, str]]:
+    """The words of a name a sentence gives before "is a NN year-old" (a note's
+    opening, "Osric Brannoch is a 67 year-old man"): from the sentence's start (a
+    line's, or after a colon or a sentence's end), two to four capitalized words
+    after a title, particles aside; "The patient is a ..." names nobody."""
+    for match in _AGE_PHRASE.finditer(text):
+        head = text[max(0, match.start() - 80) : match.start()]
+        cut = max(head.rfind(mark) for mark in "\n.!?:;\uff1a")
+        words = [w for w in head[cut + 1 :].split() if w not in _NAME_PARTICLE_WORDS]
+        if words and words[0].rstrip(".").casefold() in _NAME_TITLES:
+            words = words[1:]
+        if 2 <= len(words) <= 4 and all(map(_capitalized_name_word, words)):
+            for word in words:
+                yield Kind.NAME, word
+
+
+# A line opening with "Patient" or "Pt" and a capitalized word, no colon between
+# ("Patient Osric Brannoch arriving with chest pain"): read for the name its value
+# leads with, never the whole value ("Patient Information Leaflet" is a heading).
+_BARE_PATIENT_LINE: Final = re.compile(
+    r"(?m)^[ \t*\-\u2022]*(?:Patient|Pt\.?)[ \t]+(?=[A-Z])([^\n]{3,120})"
+)
+# Words that follow a line's "Patient" in headings and phrases, not in names
+# ("Patient Care Plan reviewed", "Patient Safety Officer notified").
+_NOT_BARE_LABEL_NAMES: Final = frozenset(
+    {"care", "safety", "education", "information", "portal", "plan", "summary", "history"}
+    | {"record", "records", "chart", "list", "status", "transport", "transfer", "id"}
+    | {"identification", "instructions", "consent", "notes", "note", "demographics"}
+    | {"advocate", "services", "service", "experience", "satisfaction", "registration"}
+    | {"access", "relations", "assessment", "data", "name", "account", "details"}
+    | {"profile", "medication", "medications", "alert", "alerts", "risk", "monitoring"}
+    | {"room", "bed", "unit", "ward", "family", "self", "home", "review", "reported"}
+    | {"controlled", "centered", "centred", "outcome", "outcomes", "flow", "label"}
+)
+# Words a document title's last part has when it names a report, a plan or a
+# department rather than the patient ("KindRapport - Child Report").
+_NOT_TITLE_NAME_WORDS: Final = _NOT_BARE_LABEL_NAMES | frozenset(
+    {"report", "child", "discharge", "letter", "document", "referral", "results", "result"}
+    | {"medicine", "surgery", "clinic", "department", "hospital", "center", "centre"}
+    | {"emergency", "internal", "general", "pediatrics", "paediatrics", "cardiology"}
+    | {"oncology", "radiology", "laboratory", "lab", "pathology", "nursing", "pharmacy"}
+    | {"draft", "final", "preliminary", "amended", "update", "version", "copy"}
+    | {"with", "without", "contrast", "left", "right", "bilateral", "view", "views"}
+    | {"follow", "up", "day", "visit", "consult", "consultation", "progress", "admission"}
+)
+# "is a 67 year-old", "was a 54-year-old", "is an 81 yo", "is a 40 y/o", "ist eine
+# 71-jährige", "is een 58-jarige".
+_AGE_PHRASE: Final = re.compile(
+    r"[ \t]+(?:is|was|ist|war)[ \t]+(?:an?|eine?|een)[ \t]+\d{1,3}[ \t-]*"
+    r"(?:(?:years?|yrs?)[ \t-]*old|yo|y/o|j(?:ä|ae)hrige[rnms]?|jarige)\b"
+)
+# A text attachment larger than this (base64 characters) is not read for names.
+_MAX_READ_ATTACHMENT: Final = 1 << 20
 
 
 def _capitalized_name_word(word: str) -> bool:
@@ -690,6 +855,66 @@ def _labelled_answers(items: Any) -> Iterator[tuple[Kind, str]]:
                         yield kind, word
                 else:
                     yield kind, value[:5] if kind is Kind.ZIP else value
+
+
+def _serialized_resource(text: str) -> dict[str, Any] | None:
+    """A FHIR resource serialized into a string (parsed), else None."""
+    if '"resourceType"' not in text:
+        return None
+    try:
+        parsed = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return None
+    return parsed if isinstance(parsed, dict) and "resourceType" in parsed else None
+
+
+def _json_text_values(text: str) -> Iterator[tuple[Kind, str]]:
+    """A JSON object written as text (an e-prescription message's payload): the
+    string values (or lists of them) of its keys naming a person's name, phone,
+    street address, city or ZIP code, as a form's labelled answers. A name is
+    searched when it reads as one: two to four capitalized words after a title,
+    particles aside ("Dr. Anke de Vries"), not a medicine's or a product's."""
+    try:
+        parsed = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return
+    stack: list[Any] = [parsed]
+    seen = 0
+    while stack and seen < _JSON_TEXT_NODES:
+        node = stack.pop()
+        seen += 1
+        if isinstance(node, list):
+            stack.extend(node)
+            continue
+        if not isinstance(node, dict):
+            continue
+        for key, value in node.items():
+            strings = [value] if isinstance(value, str) else value
+            if not isinstance(strings, list) or not all(isinstance(v, str) for v in strings):
+                if isinstance(value, dict | list):
+                    stack.append(value)
+                continue
+            words_of_key = _LABEL_CAMEL.sub(" ", key).replace("-", " ").replace("_", " ")
+            kind = _answer_label_kind(words_of_key)
+            if kind is None:
+                continue
+            for written in strings:
+                if kind is not Kind.NAME:
+                    yield kind, written[:5] if kind is Kind.ZIP else written
+                    continue
+                if key.casefold() != "name" and _capitalized_name_word(written):
+                    yield Kind.NAME, written  # a part of a name ("lastName": "Greywick")
+                    continue
+                words = [w for w in written.split() if w not in _NAME_PARTICLE_WORDS]
+                if words and words[0].rstrip(".").casefold() in _NAME_TITLES:
+                    words = words[1:]
+                if 2 <= len(words) <= 4 and all(map(_capitalized_name_word, words)):
+                    for word in words:
+                        yield Kind.NAME, word
+
+
+# How many JSON values of a JSON object written as text are read for labelled PHI.
+_JSON_TEXT_NODES: Final = 2000
 
 
 def _answer_label_kind(label: Any) -> Kind | None:
@@ -1201,14 +1426,29 @@ def _only_as_structure(value: str, text: str, source: Any) -> bool:
     input has too, spelled otherwise, or in a capitalized replacement token (a given
     name "Name", a surname "Link": the output's "name" and "link" keys, its "[NAME]"
     placeholders and "NAME-5D5EBEAC758E7F9A92AC" pseudonyms, are not the person).
-    A key spelled as the value is (a surname made a key) still counts."""
+    A key spelled as the value is (a surname made a key) still counts.
+
+    A name spelled as a resource type ("RelatedPerson", a test person named after
+    its resource) is not the person where the output writes the type: a
+    ``resourceType`` or a reference's ``type``, a reference's ``Type/`` and a URL
+    (a profile ``.../my-relatedperson``). Anywhere else (a name element, a note)
+    it still counts."""
     if not _ELEMENT_NAME.fullmatch(value):
         return False
     folded = value.casefold()
     keys = {key for key in _keys(source) if key.casefold() == folded and key != value}
     parts = [f'"{re.escape(key)}"(?=\\s*:)' for key in sorted(keys)]
     parts.append(r"\[[A-Z][A-Z_]*\]|(?<![\w-])[A-Z][A-Z_]*-[0-9A-F]{8,}(?![\w-])")
+    if is_resource_type(value):
+        typed = re.escape(value)
+        parts.append(f'"(?:resourceType|type)"\\s*:\\s*"{typed}"')
+        parts.append(f'(?<=["/]){typed}/')
+        parts.append(_URL_STRING.pattern)
     return not _occurs(folded, re.sub("|".join(parts), " ", text).casefold())
+
+
+# A JSON string value that is a URL (a profile, a system, an absolute reference).
+_URL_STRING: Final = re.compile(r'"(?:https?|urn):[^"\s]*"')
 
 
 def _keys(document: Any) -> set[str]:

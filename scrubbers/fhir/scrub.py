@@ -35,6 +35,8 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 from urllib.parse import parse_qsl, unquote_plus, urlencode, urlsplit, urlunsplit
 
+import orjson
+
 from parsers.fhir import json_io
 from parsers.fhir.types import ElementType, children, is_resource_type
 from scrubbers.detectors import NAME_PARTICLES_INSIDE
@@ -475,6 +477,11 @@ class FHIRScrubber:
                 walk.methods.add("redact")
             per_resource[id(resource)] = walk.methods
         ctx.use_identity(document_identity)
+        # Example ids spell their person ("Patient/Fall5-Patient-Monika-Braun"): where
+        # the text writes those words as a name, they are the person's.
+        for value in _id_spelled_names(shape.references, walk.deferred):
+            outcome = self._apply(value, Kind.NAME, Role.PATIENT, "Reference", "string", walk)
+            ctx.text.add_name(*name_parts(value), as_text(outcome, Kind.NAME))
         check_unknown_keys(shape.unknown_keys, ctx)  # now that every name is known
         if document.get("resourceType") == "Bundle":
             walk.methods = per_resource.setdefault(id(document), set())
@@ -586,6 +593,15 @@ class FHIRScrubber:
             self._labelled_parameters(resource.get("parameter"), walk)
         elif resource_type == "Group":
             self._group_members(resource, walk)
+        elif resource_type == "Coverage":
+            self._member_classes(resource.get("class"), walk)
+        titled = resource.get(_TITLE_KEYS.get(resource_type, ""))
+        if isinstance(titled, str):
+            # "Elektronischer Notfallpass - Maria Schmidt": a document's title ends
+            # with its patient's name.
+            for value in _title_names(titled):
+                outcome = self._apply(value, Kind.NAME, Role.PATIENT, "title", "string", walk)
+                walk.ctx.text.add_name(*name_parts(value), as_text(outcome, Kind.NAME))
         skip = _RESOURCE_SKIP
         if resource_type == "Binary":
             # Binary.data is a document like an Attachment's: textual content is
@@ -1394,6 +1410,26 @@ class FHIRScrubber:
             if kind is Kind.NAME:
                 walk.ctx.text.add_name(*name_parts(display), as_text(outcome, kind))
 
+    def _member_classes(self, classes: Any, walk: _Walk) -> None:
+        """A Coverage's ``class`` whose type is a group (the employer group number,
+        HL7v2 IN1-8), a subgroup, a pharmacy group or the member's pharmacy id
+        (``rxid``): its ``value`` is a health plan number, learned for the text so
+        the string (and any note writing it) gets its pseudonym. A plan's or a
+        pharmacy network's code (``plan``, ``rxbin``, ``rxpcn``) is every member's."""
+        for entry in classes if isinstance(classes, list) else ():
+            if not isinstance(entry, dict) or not isinstance(entry.get("value"), str):
+                continue
+            concept = entry.get("type")
+            codings = concept.get("coding") if isinstance(concept, dict) else None
+            if any(
+                isinstance(coding, dict) and coding.get("code") in _MEMBER_CLASSES
+                for coding in (codings if isinstance(codings, list) else ())
+            ):
+                self._apply(
+                    entry["value"], Kind.HEALTH_PLAN_ID, Role.INSURED,
+                    "Coverage.class.value", "string", walk,
+                )  # fmt: skip
+
     def _labelled_parameters(self, parameters: Any, walk: _Walk) -> None:
         """Operation parameters named like a search parameter or a PHI label
         (``family``, ``given``, ``phone``, ``ssn``, ``postalCode``, ``MemberId``: a
@@ -1479,8 +1515,16 @@ class FHIRScrubber:
                 self._learn_search_text(html.unescape(narrative["div"]), walk)
             if "</a>" in narrative["div"]:
                 self._linked_person_names(narrative["div"], walk)
-            if ":" in narrative["div"] or "\uff1a" in narrative["div"]:
-                self._labelled_narrative_names(narrative["div"], walk)
+            div = narrative["div"]
+            if (
+                ":" in div
+                or "\uff1a" in div
+                or "s a" in div
+                or "rig" in div
+                or "Patient " in div
+                or "Pt" in div
+            ):
+                self._labelled_narrative_names(div, walk)
             walk.deferred.append(
                 _Deferred(narrative["div"], walk, True, False, narrative, "div", None, 0, None)
             )
@@ -1510,12 +1554,15 @@ class FHIRScrubber:
 
     def _labelled_narrative_names(self, div: str, walk: _Walk) -> None:
         """A narrative line that labels a person and gives a name (``<b>Patient:</b>
-        Juan Dela Cruz (ID ...)``, ``Mother: Ana Reyes``, ``Name: ...``): the name is
+        Juan Dela Cruz (ID ...)``, ``Mother: Ana Reyes``, ``Name: ...``), or a
+        sentence giving a person's age (``Osric Brannoch is a 67 year-old``): the name is
         registered for the document's free text, as a reference display would be.
         A hand-written or generated summary names the patient where the resource's
         references carry no display, and that name was kept."""
         text = html.unescape(reader_text(_TAG.split(_COMMENT.sub("", div))))
-        for role, value in _labelled_names(text):
+        labelled = _labelled_names(text) if ":" in text or "\uff1a" in text else ()
+        aged = _unlabelled_patient_names(text)
+        for role, value in (*labelled, *((Role.PATIENT, value) for value in aged)):
             outcome = self._apply(value, Kind.NAME, role, "Narrative.div", "string", walk)
             walk.ctx.text.add_name(*name_parts(value), as_text(outcome, Kind.NAME))
 
@@ -1775,6 +1822,23 @@ class FHIRScrubber:
         )
         if "=" in text:
             self._learn_search_text(text, walk)
+        if '":' in text and text.lstrip()[:1] in ("{", "["):
+            if '"resourceType"' in text:
+                # A resource serialized into a string: scrubbed by its structure.
+                target = store or _deferred_setter(holder, key, items, index)
+                try:
+                    if target is not None and self._embedded_document(text, path, walk, target):
+                        return
+                except FHIRScrubError:
+                    pass  # not a resource the walk can read: text, as it was (the
+                    # verifier reads it by its structure: PHI left in it fails closed)
+            self._learn_json_text(text, path, walk)
+        if "s a" in text or "rig" in text or "Patient " in text or "Pt" in text:
+            # "Osric Brannoch is a 67 year-old man", "Patient Osric Brannoch arriving
+            # with ...": a note's opening names its patient.
+            for value in _unlabelled_patient_names(text):
+                outcome = self._apply(value, Kind.NAME, Role.PATIENT, path, "string", walk)
+                walk.ctx.text.add_name(*name_parts(value), as_text(outcome, Kind.NAME))
         if ":" in text or "\uff1a" in text:
             # A note's line labelling a person ("Patient: Zephyrina Quillfeather",
             # "Mother: ..."), as in narratives: the name is the document's.
@@ -1784,6 +1848,51 @@ class FHIRScrubber:
         walk.deferred.append(
             _Deferred(text, walk, False, number_id, holder, key, items, index, store)
         )
+
+    def _learn_json_text(self, text: str, path: str, walk: _Walk) -> None:
+        """A JSON object written as text (an e-prescription message's payload:
+        ``{"name": "...", "address": [...], "phone": "..."}``) labels its PHI by
+        keys: a string value (or a list of them) under a key naming a kind of PHI
+        (``name``, ``address``, ``city``, ``postalCode``, ``phone``) is that PHI,
+        taught to the text context so the text scrub replaces it where it is
+        written, as a form's labelled answer. A ``name`` that does not read as a
+        person's (a medicine's, a pharmacy's product) is left to the text."""
+        try:
+            parsed = orjson.loads(text)
+        except orjson.JSONDecodeError:
+            return
+        stack: list[Any] = [parsed]
+        seen = 0
+        while stack and seen < _JSON_TEXT_NODES:
+            node = stack.pop()
+            seen += 1
+            if isinstance(node, list):
+                stack.extend(node)
+                continue
+            if not isinstance(node, dict):
+                continue
+            for key, value in node.items():
+                strings = [value] if isinstance(value, str) else value
+                if not isinstance(strings, list) or not all(isinstance(v, str) for v in strings):
+                    if isinstance(value, dict | list):
+                        stack.append(value)
+                    continue
+                kind = _key_label_kind(key)
+                if kind is None or kind in DATE_KINDS:
+                    continue  # dates are found by the date detectors
+                for written in strings:
+                    if not written.strip():
+                        continue
+                    if kind is Kind.NAME:
+                        # A key naming a part of a name ("lastName", "vorname"): one
+                        # capitalized word is that part.
+                        part = key.casefold() != "name" and _is_capitalized_name_word(written)
+                        if not (part or _reads_as_name(written)):
+                            continue
+                        outcome = self._apply(written, kind, Role.PATIENT, path, "string", walk)
+                        walk.ctx.text.add_name(*name_parts(written), as_text(outcome, kind))
+                    else:
+                        self._apply(written, kind, Role.PATIENT, path, "string", walk)
 
     def _learn_search_text(self, text: str, walk: _Walk) -> None:
         """A search written in text (an AuditEvent's query or detail, a diagnostics
@@ -2213,6 +2322,10 @@ _PHONE_WORDS: Final = re.compile(
 )
 
 
+# Coverage.class types whose value numbers a group of members or one member.
+_MEMBER_CLASSES: Final = frozenset({"group", "subgroup", "rxgroup", "rxid"})
+# How many JSON values of a JSON object written as text are read for labelled PHI.
+_JSON_TEXT_NODES: Final = 2000
 # A search parameter written in text: after "?", "&", whitespace or at the start.
 _TEXT_SEARCH_PARAMETER: Final = re.compile(
     r"(?<![^?&\s])([A-Za-z_][\w.:-]{0,80})=([^&\s#\"'<>;]{1,200})"
@@ -2480,6 +2593,148 @@ def _labelled_names(text: str) -> tuple[tuple[Role, str], ...]:
         elif lead := _leading_name(value.split(",", 1)[0]):
             found.append((role, lead))
     return tuple(found)
+
+
+def _deferred_setter(
+    holder: dict[str, Any] | None, key: str, items: list[Any] | None, index: int
+) -> Callable[[str], None] | None:
+    """Where a deferred text goes, as one callable (see :class:`_Deferred`)."""
+    if holder is not None:
+        return _dict_setter(holder, key)
+    if items is not None:
+
+        def store(new: str) -> None:
+            items[index] = new
+
+        return store
+    return None
+
+
+def _title_names(title: str) -> tuple[str, ...]:
+    """The name a document's title ends with after a spaced dash ("Elektronischer
+    Notfallpass - Maria Schmidt", "CS100 個案總查詢 - 王小明"): the last part, when it
+    reads as a name and none of its words names a report, a plan or a department
+    ("KindRapport - Child Report", "Discharge Summary - Internal Medicine")."""
+    match = _TITLE_TAIL.search(title)
+    if match is None:
+        return ()
+    value = match.group(1).strip().rstrip(".,")
+    if any(word.casefold() in NOT_TITLE_NAME_WORDS for word in value.split()):
+        return ()
+    return (value,) if _reads_as_name(value) else ()
+
+
+# The elements that title a document, by resource type.
+_TITLE_KEYS: Final = {"Composition": "title", "CarePlan": "title"}
+# A title's last part after a spaced hyphen, en dash or em dash.
+_TITLE_TAIL: Final = re.compile(r"\s[-\u2013\u2014]\s+([^-\u2013\u2014]{2,60})$")
+
+
+def _id_spelled_names(references: list[str], deferred: list[_Deferred]) -> list[str]:
+    """The names the ids of references to people spell (``Patient/jane-doe``,
+    ``Patient/Fall5-Patient-Monika-Braun``, ``RelatedPerson/MohrAlice``) as the
+    document's deferred texts write them: two to four consecutive letter-only parts
+    of the id, found in a text as capitalized words that read as a name ("Genomics
+    Report for Jane Doe"). Opaque ids (UUIDs, numbers) spell nothing."""
+    candidates: set[tuple[str, ...]] = set()
+    for reference in references:
+        match = REFERENCE.search(reference) if "/" in reference else None
+        if match is None or match.group("type") not in _PERSON_ID_TYPES:
+            continue
+        run: list[str] = []
+        for part in [*_ID_WORD.findall(match.group("id")), ""]:
+            if len(part) >= 2 and part.isalpha():
+                run.append(part.casefold())
+                continue
+            for start in range(len(run) - 1):
+                for end in range(start + 2, min(len(run), start + 4) + 1):
+                    candidates.add(tuple(run[start:end]))
+            run = []
+    if not candidates:
+        return []
+    patterns = [
+        re.compile(r"(?<!\w)" + r"\s+".join(map(re.escape, words)) + r"(?!\w)", re.IGNORECASE)
+        for words in candidates
+    ]
+    found: set[str] = set()
+    for item in deferred:
+        for pattern in patterns:
+            for hit in pattern.finditer(item.text):
+                written = " ".join(hit.group(0).split())
+                if _reads_as_name(written):
+                    found.add(written)
+    return sorted(found)
+
+
+# The types of references whose ids may spell a person's name.
+_PERSON_ID_TYPES: Final = frozenset({"Patient", "RelatedPerson", "Person"})
+# The words of an id: letters (split at case changes, "MohrAlice") and digits.
+_ID_WORD: Final = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+")
+
+
+def _unlabelled_patient_names(text: str) -> tuple[str, ...]:
+    """The patient's names a note gives without a colon: before "is a NN year-old"
+    (see :func:`_age_sentence_names`), and after a line's "Patient" or "Pt" with no
+    colon ("Patient Osric Brannoch arriving with chest pain"), in the capitalized
+    words a lower-case word follows (a heading, "Patient Information Leaflet",
+    names nobody)."""
+    found = list(_age_sentence_names(text)) if "s a" in text or "rig" in text else []
+    if "Patient " in text or "Pt" in text:
+        for match in _BARE_PATIENT_LINE.finditer(text):
+            lead = _leading_name(match.group(1))
+            if lead and not any(w.casefold() in NOT_BARE_LABEL_NAMES for w in lead.split()):
+                found.append(lead)
+    return tuple(found)
+
+
+def _age_sentence_names(text: str) -> tuple[str, ...]:
+    """The names sentences of ``text`` give before "is a NN year-old" (a history and
+    physical's opening: "Osric Brannoch is a 67 year-old man", "HPI: Tamsin Greywick
+    was a 54-year-old"): the words from the sentence's start (a line's, or after a
+    colon or a sentence's end) when they read as a name ("The patient" does not)."""
+    found: list[str] = []
+    for match in _AGE_PHRASE.finditer(text):
+        head = text[max(0, match.start() - 80) : match.start()]
+        cut = max(head.rfind(mark) for mark in "\n.!?:;\uff1a")
+        value = head[cut + 1 :].strip()
+        if value and _reads_as_name(value):
+            found.append(value)
+    return tuple(found)
+
+
+# Words that follow a line's "Patient" in headings and phrases, not in names
+# ("Patient Care Plan reviewed", "Patient Safety Officer notified").
+NOT_BARE_LABEL_NAMES: Final = frozenset(
+    {"care", "safety", "education", "information", "portal", "plan", "summary", "history"}
+    | {"record", "records", "chart", "list", "status", "transport", "transfer", "id"}
+    | {"identification", "instructions", "consent", "notes", "note", "demographics"}
+    | {"advocate", "services", "service", "experience", "satisfaction", "registration"}
+    | {"access", "relations", "assessment", "data", "name", "account", "details"}
+    | {"profile", "medication", "medications", "alert", "alerts", "risk", "monitoring"}
+    | {"room", "bed", "unit", "ward", "family", "self", "home", "review", "reported"}
+    | {"controlled", "centered", "centred", "outcome", "outcomes", "flow", "label"}
+)
+# Words a document title's last part has when it names a report, a plan or a
+# department rather than the patient ("KindRapport - Child Report").
+NOT_TITLE_NAME_WORDS: Final = NOT_BARE_LABEL_NAMES | frozenset(
+    {"report", "child", "discharge", "letter", "document", "referral", "results", "result"}
+    | {"medicine", "surgery", "clinic", "department", "hospital", "center", "centre"}
+    | {"emergency", "internal", "general", "pediatrics", "paediatrics", "cardiology"}
+    | {"oncology", "radiology", "laboratory", "lab", "pathology", "nursing", "pharmacy"}
+    | {"draft", "final", "preliminary", "amended", "update", "version", "copy"}
+    | {"with", "without", "contrast", "left", "right", "bilateral", "view", "views"}
+    | {"follow", "up", "day", "visit", "consult", "consultation", "progress", "admission"}
+)
+# A line opening with "Patient" or "Pt" and a capitalized word, no colon between.
+_BARE_PATIENT_LINE: Final = re.compile(
+    r"(?m)^[ \t*\-\u2022]*(?:Patient|Pt\.?)[ \t]+(?=[A-Z])([^\n]{3,120})"
+)
+# "is a 67 year-old", "was a 54-year-old", "is an 81 yo", "is a 40 y/o", German "ist
+# eine 71-jährige", Dutch "is een 58-jarige": a sentence giving its subject's age.
+_AGE_PHRASE: Final = re.compile(
+    r"[ \t]+(?:is|was|ist|war)[ \t]+(?:an?|eine?|een)[ \t]+\d{1,3}[ \t-]*"
+    r"(?:(?:years?|yrs?)[ \t-]*old|yo|y/o|j(?:ä|ae)hrige[rnms]?|jarige)\b"
+)
 
 
 def _leading_name(value: str) -> str:

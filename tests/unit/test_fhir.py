@@ -3221,3 +3221,227 @@ def test_a_postal_code_outside_the_us_is_no_zip_code(
     out = scrub(safe_harbor, patient)
     assert out["address"][0].get("postalCode") == expected
     assert "64283" not in orjson.dumps(out).decode()
+
+
+def test_a_json_object_written_in_a_string_names_phi_by_its_keys(
+    safe_harbor: FHIRScrubber,
+) -> None:
+    """A message carrying a JSON object as text (an e-prescription Communication's
+    payload: delivery name, address lines, phone; hold-out round 12) labels its PHI
+    by keys, not by "Label:" lines: sent on its own, the name, street and town were
+    kept. Keys naming a kind of PHI ("name", "address", "city", "zip") make their
+    string values (and lists of them) that PHI for the text; a "name" that does not
+    read as a person's and other keys stay."""
+    payload = (
+        '{ "version": "1", "supplyOptionsType": "delivery", "name": "Dr. Osric Brannoch",'
+        ' "address": [ "c/o Tamsin Greywick", "Lanternweg 17", "4. OG", "34521 Marrowvale" ],'
+        ' "hint": "Bitte zweimal klingeln", "phone": "004916094858100",'
+        ' "pharmacy": {"name": "Ibuprofen 400"} }'
+    )
+    communication = {
+        "resourceType": "Communication",
+        "id": "cm-json",
+        "status": "unknown",
+        "payload": [{"contentString": payload}],
+    }
+    out = scrub(safe_harbor, communication)
+    written = out["payload"][0]["contentString"]
+    for value in ("Osric", "Brannoch", "Tamsin", "Greywick", "Lanternweg", "Marrowvale"):
+        assert value not in written, value
+    assert "4916094858100" not in written
+    assert '"supplyOptionsType": "delivery"' in written
+    assert "Bitte zweimal klingeln" in written and "Ibuprofen 400" in written
+
+
+def test_a_sentence_giving_a_persons_age_names_them(safe_harbor: FHIRScrubber) -> None:
+    """A note opening "Osric Brannoch is a 67 year-old man" (a history and physical's
+    first line; a US Core note report's attachment, hold-out round 12) names the
+    patient in the words before "is a NN year-old": sent on their own, with no
+    Patient, the note and the attachment kept the name. Words that do not read as a
+    name ("The patient", "Patient") stay."""
+    note = (
+        "HPI: Osric Brannoch is a 67 year-old man with chest pain.\nThe patient is a 67-year-old."
+        "\nAnamnese: Wiebke Lanterndahl ist eine 71-jährige Patientin."
+        "\nVoorgeschiedenis: Joost Marrowvelt is een 58-jarige man."
+    )
+    attached = "# History\nTamsin Greywick is a 54-year-old woman. Patient is a 54 yo smoker."
+    report = {
+        "resourceType": "DiagnosticReport",
+        "id": "dr-age",
+        "status": "final",
+        "code": {"text": "History and physical note"},
+        "conclusion": note,
+        "presentedForm": [
+            {
+                "contentType": "text/plain; charset=utf-8",
+                "data": base64.b64encode(attached.encode()).decode(),
+            }
+        ],
+    }
+    out = scrub(safe_harbor, report)
+    written = out["conclusion"] + base64.b64decode(out["presentedForm"][0]["data"]).decode()
+    for value in ("Osric", "Brannoch", "Tamsin", "Greywick", "Wiebke", "Marrowvelt"):
+        assert value not in written, value
+    assert "is a 67 year-old man with chest pain" in written
+    assert "The patient is a 67-year-old." in written and "Patient is a 54 yo smoker" in written
+
+
+def test_a_patient_label_without_its_colon_names_the_patient(safe_harbor: FHIRScrubber) -> None:
+    """A line opening with "Patient" and no colon before the name ("Patient Osric
+    Brannoch arriving with chest pain", a Communication sent on its own, hold-out
+    round 10) names the patient in the capitalized words a lower-case word follows.
+    A heading without such a word, a lower-case sentence and a label's other words
+    ("Patient education given") stay."""
+    communication = {
+        "resourceType": "Communication",
+        "id": "cm-bare",
+        "status": "completed",
+        "payload": [
+            {"contentString": "Patient Osric Brannoch arriving with chest pain, ETA 10 min"},
+            {"contentString": "Ambulance update\nPt Tamsin Greywick stable on arrival"},
+            {"contentString": "Patient Information Leaflet"},
+            {"contentString": "Patient education given, Patient tolerated the procedure"},
+            {"contentString": "Patient Care Plan reviewed with the family"},
+        ],
+    }
+    out = scrub(safe_harbor, communication)
+    written = [p["contentString"] for p in out["payload"]]
+    for value in ("Osric", "Brannoch", "Tamsin", "Greywick"):
+        assert value not in " ".join(written), value
+    assert written[0].startswith("Patient ") and "arriving with chest pain" in written[0]
+    assert written[2] == "Patient Information Leaflet"
+    assert written[3] == "Patient education given, Patient tolerated the procedure"
+    assert written[4] == "Patient Care Plan reviewed with the family"
+
+
+def test_a_coverages_group_and_pharmacy_member_numbers_are_plan_ids(
+    safe_harbor: FHIRScrubber,
+) -> None:
+    """A Coverage's `class` of type group, subgroup, rxgroup or rxid carries the
+    employer group number (HL7v2 IN1-8, a `health_plan_id` there) or the member's
+    pharmacy id; as a plain string it was kept (hold-out round 12). A plan's or a
+    pharmacy network's code (plan, rxbin, rxpcn) stays: every member has it."""
+    coverage = {
+        "resourceType": "Coverage",
+        "id": "cov-class",
+        "status": "active",
+        "beneficiary": {"reference": "Patient/p1"},
+        "payor": [{"display": "Lanternvale Health Plan"}],
+        "class": [
+            {"type": {"coding": [{"code": "group"}]}, "value": "EMPLOY-43107"},
+            {"type": {"coding": [{"code": "rxid"}]}, "value": "RX88412390"},
+            {"type": {"coding": [{"code": "plan"}]}, "value": "HMO-BASIC"},
+            {"type": {"coding": [{"code": "rxbin"}]}, "value": "610014"},
+        ],
+        "extension": [{"url": "http://example.org/note", "valueString": "group EMPLOY-43107"}],
+    }
+    out = scrub(safe_harbor, coverage)
+    text = orjson.dumps(out).decode()
+    assert "EMPLOY-43107" not in text and "RX88412390" not in text
+    values = [c["value"] for c in out["class"]]
+    assert values[0] and values[1]  # still a value (Coverage.class.value is required)
+    assert values[2:] == ["HMO-BASIC", "610014"]
+
+
+def test_a_person_references_id_spelling_a_name_the_text_writes_names_them(
+    safe_harbor: FHIRScrubber,
+) -> None:
+    """Example ids spell their person ("Patient/Fall5-Patient-Tamsin-Greywick",
+    "Patient/osric-brannoch"): a resource sent on its own that writes those words
+    as a name in its text ("Tumorboard-Empfehlung Tamsin Greywick — ...", "Report
+    for Osric Brannoch", hold-out round 12) names that person there. Words of an id
+    the text does not write as a name, and a non-person's id, teach nothing."""
+    plan = {
+        "resourceType": "CarePlan",
+        "id": "cp-1",
+        "status": "active",
+        "intent": "plan",
+        "title": "Tumorboard-Empfehlung Tamsin Greywick — Erstvorstellung",
+        "description": "Report for Osric Brannoch; Lab Panel reviewed",
+        "subject": {"reference": "Patient/Fall5-Patient-Tamsin-Greywick"},
+        "author": {"reference": "RelatedPerson/osric-brannoch"},
+        "addresses": [{"reference": "Condition/lab-panel"}],
+    }
+    out = scrub(safe_harbor, plan)
+    written = out["title"] + " " + out["description"]
+    for value in ("Tamsin", "Greywick", "Osric", "Brannoch"):
+        assert value not in written, value
+    assert "Tumorboard-Empfehlung" in written and "Lab Panel reviewed" in written
+
+
+def test_a_document_title_ending_in_a_name_names_the_patient(safe_harbor: FHIRScrubber) -> None:
+    """A document's title ends with its patient's name after a dash
+    ("Elektronischer Notfallpass - Tamsin Greywick", "CS100 個案總查詢 - 鳥羽楓子": a
+    Composition or CarePlan sent on its own kept it, hold-out round 12). A last
+    part that reads as no name, or names a report or a department ("KindRapport -
+    Child Report", "Discharge Summary - Internal Medicine"), stays."""
+    for title, name in (
+        ("Elektronischer Notfallpass - Tamsin Greywick", "Greywick"),
+        ("CS100 個案總查詢 - 鳥羽楓子", "鳥羽楓子"),
+        ("International Patient Summary \u2013 Osric de Brannoch", "Brannoch"),
+    ):
+        composition = {
+            "resourceType": "Composition",
+            "id": "comp-t",
+            "status": "final",
+            "type": {"text": "Summary"},
+            "date": "2025-01-01",
+            "author": [{"display": "Clinic"}],
+            "title": title,
+        }
+        out = scrub(safe_harbor, composition)
+        assert name not in out["title"], title
+        assert out["title"].startswith(title.split(" ")[0])
+    for title in (
+        "KindRapport - Child Report",
+        "Discharge Summary - Internal Medicine",
+        "MRI Brain - With Contrast",
+    ):
+        plan = {"resourceType": "CarePlan", "status": "active", "intent": "plan", "title": title}
+        assert scrub(safe_harbor, plan)["title"] == title
+    # A DocumentReference's description often ends with a body site, not a name.
+    reference = {
+        "resourceType": "DocumentReference",
+        "status": "current",
+        "description": "MRI - Left Knee",
+        "content": [{"attachment": {"contentType": "application/pdf"}}],
+    }
+    assert scrub(safe_harbor, reference)["description"] == "MRI - Left Knee"
+
+
+def test_a_fhir_resource_written_in_a_string_is_scrubbed_by_its_structure(
+    safe_harbor: FHIRScrubber,
+) -> None:
+    """A resource serialized into a string (a Communication's payload, an
+    extension's valueString carrying the Patient a form submitted): scrubbed by its
+    structure, like one carried in an attachment, and written back as JSON. As
+    free text its surname and given name, in "family" and "given", were kept. A
+    JSON object naming a part of a name by its key ("lastName": "Quillfeather")
+    gives that one word as a name."""
+    embedded = orjson.dumps(PATIENT).decode()
+    form = '{"firstName": "Zephyrina", "lastName": "Quillfeather", "street": "42 Lantern Row"}'
+    communication = {
+        "resourceType": "Communication",
+        "id": "cm-embedded",
+        "status": "completed",
+        "payload": [{"contentString": embedded}, {"contentString": form}],
+    }
+    out = scrub(safe_harbor, communication)
+    written = " ".join(p["contentString"] for p in out["payload"])
+    for value in ("Quillfeather", "Zephyrina", "Lantern", "555-0142", "Brookvale", "A1234"):
+        assert value not in written, value
+    patient = orjson.loads(out["payload"][0]["contentString"])
+    assert patient["resourceType"] == "Patient" and patient["name"]
+
+
+def test_a_malformed_resource_written_in_a_string_stays_text(safe_harbor: FHIRScrubber) -> None:
+    """A string shaped like a resource the walk cannot read (a HumanName written as
+    a string) is scrubbed as text, as before: the document does not fail for it
+    (the verifier reads it by its structure, so PHI left in it fails closed)."""
+    note = '{"resourceType": "Patient", "name": "bad shape"}'
+    communication = {
+        "resourceType": "Communication",
+        "status": "completed",
+        "payload": [{"contentString": note}],
+    }
+    assert scrub(safe_harbor, communication)["payload"][0]["contentString"] == note

@@ -918,3 +918,155 @@ def test_a_known_identifier_starting_a_longer_number_is_a_finding() -> None:
     scrubbed = _hl7_scrubbed(source)
     assert b"13013650" not in scrubbed and b"84215907" not in scrubbed
     assert not verifier.findings(source.encode(), scrubbed, "hl7v2")
+
+
+def test_phi_labelled_by_the_keys_of_a_json_object_in_text_is_searched() -> None:
+    # A message carrying a JSON object as text names its PHI by keys ("name",
+    # "address", "phone"); a "name" that reads as no person's is not searched.
+    verifier = Verifier(load_policy("safe-harbor"))
+    payload = (
+        '{"name": "Dr. Osric Brannoch", "address": ["Lanternweg 17", "34521 Marrowvale"],'
+        ' "city": "Marrowvale", "product": {"name": "Ibuprofen 400"}, "hint": "Zweimal"}'
+    )
+    source = orjson.dumps(
+        {"resourceType": "Communication", "payload": [{"contentString": payload}]}
+    )
+    for leaked_value, kind in (
+        ("Brannoch", "name"),
+        ("Lanternweg 17", "street_address"),
+        ("Marrowvale", "city"),
+    ):
+        leaked = orjson.dumps({"resourceType": "Basic", "note": f"via {leaked_value} today"})
+        assert kind in verifier.findings(source, leaked, "fhir"), leaked_value
+    kept = orjson.dumps({"resourceType": "Basic", "note": "Ibuprofen 400, Zweimal"})
+    assert not verifier.findings(source, kept, "fhir")
+
+
+def test_a_name_spelled_as_a_resource_type_is_not_found_in_the_structure() -> None:
+    # A test person named after the resource ("RelatedPerson Test") leaves the word
+    # in the output's resourceType, a reference's type, a profile URL: those are the
+    # structure, not the person. Written in text, the word is still found.
+    verifier = Verifier(load_policy("safe-harbor"))
+    person = {
+        "resourceType": "RelatedPerson",
+        "meta": {"profile": ["http://example.org/fhir/StructureDefinition/my-relatedperson"]},
+        "patient": {"reference": "Patient/p1"},
+        "name": [{"family": "Quillfeather", "given": ["RelatedPerson"]}],
+    }
+    scrubbed = {
+        "resourceType": "RelatedPerson",
+        "meta": {"profile": ["http://example.org/fhir/StructureDefinition/my-relatedperson"]},
+        "patient": {"reference": "Patient/p9", "type": "Patient"},
+        "name": [{"family": "[NAME]", "given": ["[NAME]"]}],
+        "link": [{"target": {"reference": "RelatedPerson/x2", "type": "RelatedPerson"}}],
+    }
+    source = orjson.dumps(person)
+    assert not verifier.findings(source, orjson.dumps(scrubbed), "fhir")
+    leaked = dict(scrubbed, note="RelatedPerson called twice")
+    assert verifier.findings(source, orjson.dumps(leaked), "fhir") == {"name": 1}
+    kept = dict(scrubbed, name=[{"family": "[NAME]", "given": ["RelatedPerson"]}])
+    assert verifier.findings(source, orjson.dumps(kept), "fhir") == {"name": 1}
+
+
+def test_a_name_before_a_sentence_giving_an_age_is_searched() -> None:
+    # "Osric Brannoch is a 67 year-old man": a note's (or a text attachment's)
+    # opening names its patient; "The patient is a 67 year-old" names nobody.
+    verifier = Verifier(load_policy("safe-harbor"))
+    attached = base64.b64encode(b"# HPI\nTamsin Greywick is a 54-year-old woman.").decode()
+    source = orjson.dumps(
+        {
+            "resourceType": "DiagnosticReport",
+            "conclusion": "HPI: Osric Brannoch is a 67 year-old man. The patient is a 67 yo."
+            " Wiebke Lanterndahl ist eine 71-jährige Patientin.",
+            "presentedForm": [{"contentType": "text/plain", "data": attached}],
+        }
+    )
+    for name in ("Brannoch", "Greywick", "Lanterndahl"):
+        leaked = orjson.dumps({"resourceType": "Basic", "note": f"seen {name} today"})
+        assert verifier.findings(source, leaked, "fhir") == {"name": 1}, name
+    kept = orjson.dumps({"resourceType": "Basic", "note": "The patient is a 67 yo man"})
+    assert not verifier.findings(source, kept, "fhir")
+
+
+def test_a_name_after_a_patient_label_without_its_colon_is_searched() -> None:
+    # "Patient Osric Brannoch arriving with ...": the capitalized words after a line's
+    # "Patient" or "Pt" that a lower-case word follows; a heading names nobody.
+    verifier = Verifier(load_policy("safe-harbor"))
+    source = orjson.dumps(
+        {
+            "resourceType": "Communication",
+            "payload": [
+                {"contentString": "Patient Osric Brannoch arriving with chest pain"},
+                {"contentString": "Patient Information Leaflet"},
+            ],
+        }
+    )
+    leaked = orjson.dumps({"resourceType": "Basic", "note": "Brannoch"})
+    assert verifier.findings(source, leaked, "fhir") == {"name": 1}
+    kept = orjson.dumps({"resourceType": "Basic", "note": "Patient Information Leaflet"})
+    assert not verifier.findings(source, kept, "fhir")
+
+
+def test_a_coverages_group_and_pharmacy_member_numbers_are_searched() -> None:
+    verifier = Verifier(load_policy("safe-harbor"))
+    source = orjson.dumps(
+        {
+            "resourceType": "Coverage",
+            "class": [
+                {"type": {"coding": [{"code": "group"}]}, "value": "EMPLOY-43107"},
+                {"type": {"coding": [{"code": "plan"}]}, "value": "HMO-BASIC"},
+            ],
+        }
+    )
+    leaked = orjson.dumps({"resourceType": "Basic", "note": "group EMPLOY-43107"})
+    assert verifier.findings(source, leaked, "fhir") == {"health_plan_id": 1}
+    kept = orjson.dumps({"resourceType": "Basic", "note": "plan HMO-BASIC"})
+    assert not verifier.findings(source, kept, "fhir")
+
+
+def test_a_person_references_id_spelling_a_name_the_text_writes_is_searched() -> None:
+    verifier = Verifier(load_policy("safe-harbor"))
+    source = orjson.dumps(
+        {
+            "resourceType": "CarePlan",
+            "title": "Tumorboard-Empfehlung Tamsin Greywick — Erstvorstellung, Lab Panel",
+            "subject": {"reference": "Patient/Fall5-Patient-Tamsin-Greywick"},
+            "addresses": [{"reference": "Condition/lab-panel"}],
+        }
+    )
+    leaked = orjson.dumps({"resourceType": "Basic", "note": "Tumorboard Greywick"})
+    assert verifier.findings(source, leaked, "fhir") == {"name": 1}
+    kept = orjson.dumps({"resourceType": "Basic", "note": "Lab Panel Tumorboard"})
+    assert not verifier.findings(source, kept, "fhir")
+
+
+def test_a_name_ending_a_document_title_is_searched() -> None:
+    verifier = Verifier(load_policy("safe-harbor"))
+    for title, name in (
+        ("Elektronischer Notfallpass - Tamsin Greywick", "Greywick"),
+        ("CS100 個案總查詢 - 鳥羽楓子", "鳥羽楓子"),
+    ):
+        source = orjson.dumps({"resourceType": "Composition", "title": title})
+        leaked = orjson.dumps({"resourceType": "Basic", "note": f"for {name} today"})
+        assert verifier.findings(source, leaked, "fhir") == {"name": 1}, title
+    source = orjson.dumps({"resourceType": "CarePlan", "title": "KindRapport - Child Report"})
+    kept = orjson.dumps({"resourceType": "Basic", "note": "KindRapport - Child Report"})
+    assert not verifier.findings(source, kept, "fhir")
+
+
+def test_a_fhir_resource_written_in_a_string_is_read_by_its_structure() -> None:
+    verifier = Verifier(load_policy("safe-harbor"))
+    source = orjson.dumps(
+        {
+            "resourceType": "Communication",
+            "payload": [
+                {"contentString": orjson.dumps(PATIENT).decode()},
+                {"contentString": '{"lastName": "Greywick", "note": "Brannoch"}'},
+            ],
+        }
+    )
+    for leaked_value, kind in (("Quillfeather", "name"), ("Greywick", "name"), ("A1234", "mrn")):
+        leaked = orjson.dumps({"resourceType": "Basic", "note": f"see {leaked_value}"})
+        assert kind in verifier.findings(source, leaked, "fhir"), leaked_value
+    kept = orjson.dumps({"resourceType": "Basic", "note": "Brannoch"})
+    assert not verifier.findings(source, kept, "fhir")
