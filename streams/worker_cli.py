@@ -87,6 +87,15 @@ def topics_group() -> None:
     """Create or check the de-identified and quarantine topics."""
 
 
+def _kafka_failure(config: WorkerConfig, exc: KafkaError) -> click.ClickException:
+    """One line instead of a traceback, naming the cluster and what to check."""
+    return click.ClickException(
+        f"Kafka request to {config.bootstrap_servers} failed ({type(exc).__name__}): check "
+        "KAFKA_BOOTSTRAP_SERVERS, KAFKA_SECURITY_PROTOCOL and the SASL/TLS settings, and "
+        "that this client may describe and create topics"
+    )
+
+
 @topics_group.command("ensure")
 @click.option(
     "--raw-partitions",
@@ -96,17 +105,24 @@ def topics_group() -> None:
 )
 def topics_ensure(raw_partitions: int) -> None:
     """Create missing output topics with the raw topics' partition counts."""
+    config = _config()
     try:
-        created = ensure(_config(), raw_partitions)
+        created = ensure(config, raw_partitions)
     except TopicError as exc:
         raise click.ClickException(str(exc)) from None
+    except KafkaError as exc:
+        raise _kafka_failure(config, exc) from None
     click.echo("created: " + (", ".join(created) if created else "nothing (all present)"))
 
 
 @topics_group.command("check")
 def topics_check() -> None:
     """Report mismatches between the configuration and the cluster; exit 1 if any."""
-    problems = check(_config())
+    config = _config()
+    try:
+        problems = check(config)
+    except KafkaError as exc:
+        raise _kafka_failure(config, exc) from None
     for problem in problems:
         click.echo(problem)
     if problems:

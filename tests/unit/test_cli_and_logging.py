@@ -14,7 +14,9 @@ import faust
 import pytest
 import structlog
 from click.testing import CliRunner
+from kafka.errors import KafkaTimeoutError
 
+from streams import worker_cli
 from streams.cli import cli
 from streams.logs import PAYLOAD_LOGGERS, configure_logging, dict_config, resolve_format
 from streams.worker_cli import ServiceWorker, worker_command
@@ -162,3 +164,39 @@ def test_kafka_libraries_never_log_payloads_even_at_debug() -> None:
         for name, level in saved.items():
             logging.getLogger(name).setLevel(level)
         root.handlers[:] = saved_handlers
+
+
+def test_a_bad_log_level_in_the_environment_is_a_usage_error() -> None:
+    """It used to end every command with a ValueError traceback (exit 1)."""
+    # standalone_mode=False: the exception click would print (exit 2), not the text,
+    # whose stream click caches across CliRunner runs in some test orders.
+    result = CliRunner().invoke(
+        cli, ["policy", "show"], env={"PHI_SCRUB_LOG_LEVEL": "verbose"}, standalone_mode=False
+    )
+    assert isinstance(result.exception, click.UsageError)
+    assert result.exception.exit_code == 2
+    assert "PHI_SCRUB_LOG_LEVEL must be a logging level name" in result.exception.format_message()
+
+
+@pytest.mark.parametrize("command", ["ensure", "check"])
+def test_topics_commands_report_an_unreachable_cluster_in_one_line(
+    command: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """kafka-python gives up after about 30 s with KafkaTimeoutError; the command used
+    to end with its traceback instead of naming the address and what to check."""
+
+    def unreachable(*args: object) -> list[str]:
+        raise KafkaTimeoutError("Unable to bootstrap from 127.0.0.1:1")
+
+    monkeypatch.setattr(worker_cli, command, unreachable)
+    result = CliRunner().invoke(
+        cli,
+        ["topics", command],
+        env={"KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:1"},
+        standalone_mode=False,
+    )
+    assert isinstance(result.exception, click.ClickException)
+    assert result.exception.exit_code == 1
+    message = result.exception.format_message()
+    assert "Kafka request to 127.0.0.1:1 failed (KafkaTimeoutError)" in message
+    assert "KAFKA_BOOTSTRAP_SERVERS" in message
