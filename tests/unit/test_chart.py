@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import yaml
 
-from streams.config import load_config
+from streams.config import ConfigError, load_config
 
 ROOT = Path(__file__).resolve().parents[2]
 CHART = ROOT / "charts" / "phi-scrub"
@@ -275,3 +275,60 @@ def test_session_timeout_reaches_the_worker_and_the_config_loads(tmp_path: Path)
     data = config_data(render(MINIMAL, faster))
     assert data["PHI_SCRUB_SESSION_TIMEOUT_MS"] == "10000"
     assert load_config(data).session_timeout_ms == 10_000
+
+
+@pytest.mark.parametrize(
+    ("values_yaml", "fragment"),
+    [
+        (
+            "maxRecordBytes: 8388608\nquarantineMaxBytes: 4194304\n",
+            "quarantineMaxBytes (4194304) must be at least maxRecordBytes (8388608)",
+        ),
+        ("topics:\n  hl7: []\n  fhir: []\n", "no raw topics"),
+        (
+            "topics:\n  hl7: [feed]\n  fhir: [feed]\n",
+            "raw topic feed is in both topics.hl7 and topics.fhir",
+        ),
+        ("topics:\n  replication: 0\n", "topics.replication"),
+    ],
+)
+def test_rendering_refuses_values_the_worker_refuses_at_start(
+    values_yaml: str, fragment: str, tmp_path: Path
+) -> None:
+    """Each of these rendered, and the pod then crash-looped on a ConfigError."""
+    values = tmp_path / "values.yaml"
+    values.write_text(values_yaml)
+    assert fragment in render_error(MINIMAL, values)
+    # ...and the worker does refuse them (the chart does not refuse more than it must).
+    env = {
+        "KAFKA_BOOTSTRAP_SERVERS": "k:9092",
+        "PHI_SCRUB_HL7_TOPICS": "",
+        "PHI_SCRUB_FHIR_TOPICS": "",
+    }
+    sample = yaml.safe_load(values_yaml)
+    topics = sample.get("topics", {})
+    env["PHI_SCRUB_HL7_TOPICS"] = ",".join(topics.get("hl7", ["raw.hl7v2"]))
+    env["PHI_SCRUB_FHIR_TOPICS"] = ",".join(topics.get("fhir", ["raw.fhir"]))
+    for key, variable in (
+        ("maxRecordBytes", "PHI_SCRUB_MAX_RECORD_BYTES"),
+        ("quarantineMaxBytes", "PHI_SCRUB_QUARANTINE_MAX_BYTES"),
+    ):
+        if key in sample:
+            env[variable] = str(sample[key])
+    if "replication" in topics:
+        env["PHI_SCRUB_TOPIC_REPLICATION"] = str(topics["replication"])
+    with pytest.raises(ConfigError):
+        load_config(env)
+
+
+def test_keda_with_a_topic_pattern_scales_on_the_whole_group_lag(tmp_path: Path) -> None:
+    """Topics a pattern matches are unknown when rendering: a pattern-only feed got a
+    ScaledObject with no trigger at all, and a mixed one ignored the matched topics'
+    lag. Without a topic, KEDA's kafka scaler sums the lag of the group's topics."""
+    values = tmp_path / "pattern.yaml"
+    values.write_text("topics:\n  hl7: []\n  hl7Pattern: 'raw\\.hl7v2\\..+'\n")
+    triggers = one(render(KEDA, values), "ScaledObject")["spec"]["triggers"]
+    assert len(triggers) == 1
+    assert "topic" not in triggers[0]["metadata"]
+    assert triggers[0]["metadata"]["consumerGroup"] == "phi-scrub"
+    assert triggers[0]["authenticationRef"] == {"name": "phi-scrub-kafka"}

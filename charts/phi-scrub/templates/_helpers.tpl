@@ -108,6 +108,17 @@ template so that `helm template` / `helm install` fail early and clearly.
 {{- fail (printf "raw topic %s is also an output or the quarantine topic: outputs and quarantine must differ from the raw topics." $raw) -}}
 {{- end -}}
 {{- end -}}
+{{- if not (or $t.hl7 $t.fhir $t.hl7Pattern $t.fhirPattern) -}}
+{{- fail "no raw topics: set topics.hl7 / topics.fhir, or topics.hl7Pattern / topics.fhirPattern (the worker refuses to start without any)." -}}
+{{- end -}}
+{{- range $raw := $t.hl7 -}}
+{{- if has $raw $t.fhir -}}
+{{- fail (printf "raw topic %s is in both topics.hl7 and topics.fhir: a topic carries one format." $raw) -}}
+{{- end -}}
+{{- end -}}
+{{- if lt (int64 .Values.quarantineMaxBytes) (int64 .Values.maxRecordBytes) -}}
+{{- fail (printf "quarantineMaxBytes (%d) must be at least maxRecordBytes (%d): every record the worker tries to scrub must fit in quarantine (the worker refuses to start otherwise)." (int64 .Values.quarantineMaxBytes) (int64 .Values.maxRecordBytes)) -}}
+{{- end -}}
 {{- if and .Values.networkPolicy.enabled (not .Values.networkPolicy.kafkaPeers) -}}
 {{- fail "networkPolicy.kafkaPeers is required when networkPolicy.enabled: egress is allowed to the Kafka brokers and DNS only." -}}
 {{- end -}}
