@@ -7,6 +7,7 @@ skipped only when no helm binary is found at all.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -332,3 +333,57 @@ def test_keda_with_a_topic_pattern_scales_on_the_whole_group_lag(tmp_path: Path)
     assert "topic" not in triggers[0]["metadata"]
     assert triggers[0]["metadata"]["consumerGroup"] == "phi-scrub"
     assert triggers[0]["authenticationRef"] == {"name": "phi-scrub-kafka"}
+
+
+def render_notes(tmp_path: Path, *values: Path) -> str:
+    """NOTES.txt as `helm install` prints it (`helm template` skips it): rendered
+    with `tpl` from a copy of the chart, so its named templates are in scope."""
+    chart = tmp_path / "chart"
+    shutil.copytree(CHART, chart)
+    shutil.copy(chart / "templates" / "NOTES.txt", chart / "notes.txt")
+    (chart / "templates" / "notes-under-test.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: notes}\n"
+        'data:\n  notes: {{ tpl (.Files.Get "notes.txt") . | quote }}\n'
+    )
+    assert HELM is not None
+    args = [arg for path in values for arg in ("-f", str(path))]
+    result = subprocess.run(
+        [HELM, "template", "phi-scrub", str(chart), "--namespace", "phi", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    docs = [doc for doc in yaml.safe_load_all(result.stdout) if doc]
+    notes: str = next(d for d in docs if d["metadata"]["name"] == "notes")["data"]["notes"]
+    return notes
+
+
+def test_the_printed_topics_pod_mounts_what_the_configmap_points_at(tmp_path: Path) -> None:
+    """The one-off `topics ensure` pod NOTES.txt prints read the worker's ConfigMap,
+    whose KAFKA_SSL_CAFILE names a file only the worker mounted: on a TLS cluster it
+    failed, and SASL credentials were left to the reader to add."""
+    notes = render_notes(tmp_path, TLS_SASL)
+    overrides = json.loads(notes.split("--overrides='", 1)[1].split("'", 1)[0])
+    spec = overrides["spec"]
+    (container,) = spec["containers"]
+    assert container["args"] == ["topics", "ensure"]
+    assert container["envFrom"] == [{"configMapRef": {"name": "phi-scrub"}}]
+    env = {e["name"]: e["valueFrom"]["secretKeyRef"] for e in container["env"]}
+    assert env["KAFKA_SASL_PASSWORD"] == {"name": "phi-scrub-kafka-sasl", "key": "password"}
+    assert container["volumeMounts"] == [
+        {"name": "kafka-tls", "mountPath": TLS_DIR, "readOnly": True}
+    ]
+    (volume,) = spec["volumes"]
+    assert volume["secret"]["secretName"] == "phi-scrub-kafka-tls"
+    assert {i["key"] for i in volume["secret"]["items"]} == {"ca.crt", "tls.crt", "tls.key"}
+    assert container["securityContext"]["runAsNonRoot"] is True
+    assert spec["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
+    # No key: topics need none, and the key Secret stays mounted in the worker only.
+    assert [v["name"] for v in spec["volumes"]] == ["kafka-tls"]
+    assert "phi-scrub-key" not in json.dumps(overrides)
+    plain = json.loads(
+        render_notes(tmp_path / "plain", MINIMAL).split("--overrides='")[1].split("'")[0]
+    )
+    assert "volumes" not in plain["spec"] and "env" not in plain["spec"]["containers"][0]

@@ -123,3 +123,31 @@ template so that `helm template` / `helm install` fail early and clearly.
 {{- fail "networkPolicy.kafkaPeers is required when networkPolicy.enabled: egress is allowed to the Kafka brokers and DNS only." -}}
 {{- end -}}
 {{- end }}
+
+{{/*
+The one-off pod NOTES.txt prints for `phi-scrub topics ensure`, as kubectl run
+--overrides JSON: the worker's environment, SASL credentials and TLS files, and
+its security contexts (a namespace enforcing the restricted Pod Security
+Standard refuses a pod without them).
+*/}}
+{{- define "phi-scrub.topicsPodOverrides" -}}
+{{- $env := list -}}
+{{- if .Values.kafka.sasl.mechanism -}}
+{{- range $name, $key := dict "KAFKA_SASL_USERNAME" .Values.kafka.sasl.usernameKey "KAFKA_SASL_PASSWORD" .Values.kafka.sasl.passwordKey -}}
+{{- $env = append $env (dict "name" $name "valueFrom" (dict "secretKeyRef" (dict "name" $.Values.kafka.sasl.existingSecret "key" $key))) -}}
+{{- end -}}
+{{- end -}}
+{{- $container := dict "name" "topics" "image" (include "phi-scrub.image" .) "stdin" true "stdinOnce" true "args" (list "topics" "ensure") "envFrom" (list (dict "configMapRef" (dict "name" (include "phi-scrub.fullname" .)))) "securityContext" .Values.securityContext -}}
+{{- if $env -}}{{- $_ := set $container "env" $env -}}{{- end -}}
+{{- $spec := dict "containers" (list $container) "securityContext" .Values.podSecurityContext "automountServiceAccountToken" false -}}
+{{- if .Values.kafka.tls.enabled -}}
+{{- $_ := set $container "volumeMounts" (list (dict "name" "kafka-tls" "mountPath" (include "phi-scrub.tlsDir" .) "readOnly" true)) -}}
+{{- $items := list (dict "key" .Values.kafka.tls.caKey "path" .Values.kafka.tls.caKey) -}}
+{{- if .Values.kafka.tls.certKey -}}
+{{- $items = append $items (dict "key" .Values.kafka.tls.certKey "path" .Values.kafka.tls.certKey) -}}
+{{- $items = append $items (dict "key" .Values.kafka.tls.keyKey "path" .Values.kafka.tls.keyKey) -}}
+{{- end -}}
+{{- $_ := set $spec "volumes" (list (dict "name" "kafka-tls" "secret" (dict "secretName" .Values.kafka.tls.existingSecret "items" $items))) -}}
+{{- end -}}
+{{- dict "spec" $spec | toJson -}}
+{{- end }}
