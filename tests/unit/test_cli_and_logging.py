@@ -14,9 +14,9 @@ import faust
 import pytest
 import structlog
 from click.testing import CliRunner
-from kafka.errors import KafkaTimeoutError
+from kafka.errors import CommitFailedError, KafkaTimeoutError
 
-from streams import worker_cli
+from streams import quarantine_cli, worker_cli
 from streams.cli import cli
 from streams.logs import PAYLOAD_LOGGERS, configure_logging, dict_config, resolve_format
 from streams.worker_cli import ServiceWorker, worker_command
@@ -200,3 +200,62 @@ def test_topics_commands_report_an_unreachable_cluster_in_one_line(
     message = result.exception.format_message()
     assert "Kafka request to 127.0.0.1:1 failed (KafkaTimeoutError)" in message
     assert "KAFKA_BOOTSTRAP_SERVERS" in message
+
+
+REPLAY_ENV = {
+    "KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:1",
+    "PHI_SCRUB_KEY": "hex:" + "0123456789abcdef" * 4,
+}
+
+
+def test_quarantine_replay_reports_an_unreachable_cluster_in_one_line(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """kafka-python's KafkaTimeoutError (after 30 s) used to end the command in a traceback."""
+
+    def unreachable(*args: object, **kwargs: object) -> None:
+        raise KafkaTimeoutError("Unable to bootstrap from 127.0.0.1:1")
+
+    monkeypatch.setattr(quarantine_cli, "KafkaConsumer", unreachable)
+    result = CliRunner().invoke(
+        cli, ["quarantine", "replay"], env=REPLAY_ENV, standalone_mode=False
+    )
+    assert isinstance(result.exception, click.ClickException)
+    assert result.exception.exit_code == 1
+    message = result.exception.format_message()
+    assert "cannot reach the Kafka cluster (KafkaTimeoutError)" in message
+    assert "nothing was read or committed" in message
+
+
+def test_quarantine_replay_says_nothing_was_committed_on_a_broker_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A broker error while reading, or on the final commit, is a failed replay
+    (exit 1, nothing committed), not a traceback; the clients are closed."""
+    closed: list[str] = []
+
+    class Client:
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            pass
+
+        def close(self) -> None:
+            closed.append(type(self).__name__)
+
+    class Consumer(Client):
+        pass
+
+    class Producer(Client):
+        pass
+
+    def failing_replay(*args: object, **kwargs: object) -> None:
+        raise CommitFailedError()
+
+    monkeypatch.setattr(quarantine_cli, "KafkaConsumer", Consumer)
+    monkeypatch.setattr(quarantine_cli, "KafkaProducer", Producer)
+    monkeypatch.setattr(quarantine_cli, "replay", failing_replay)
+    result = CliRunner().invoke(
+        cli, ["quarantine", "replay"], env=REPLAY_ENV, standalone_mode=False
+    )
+    assert isinstance(result.exception, SystemExit)
+    assert result.exception.code == 1
+    assert sorted(closed) == ["Consumer", "Producer"]
