@@ -66,13 +66,17 @@ def replay_command(
     committed then.
     """
     try:
-        config = topic_patterns.resolve(load_config())  # records of pattern topics route too
+        config = load_config()
         keys = key_ring(config)
         policy = load_policy(config.policy)
     except (ConfigError, KeyConfigError, PolicyError) as exc:
         raise click.UsageError(str(exc)) from None
+    try:
+        config = topic_patterns.resolve(config)  # records of pattern topics route too
+    except ConfigError as exc:
+        raise click.UsageError(str(exc)) from None
     except KafkaError as exc:  # resolving the topic patterns lists the cluster's topics
-        raise _unreachable(exc) from None
+        raise _unreachable(config, exc) from None
     processor = RecordProcessor(
         Scrubber(policy, keys),
         routing(config),
@@ -83,7 +87,7 @@ def replay_command(
     try:
         consumer, producer = _clients(config, group, dry_run)
     except KafkaError as exc:
-        raise _unreachable(exc) from None
+        raise _unreachable(config, exc) from None
 
     def logged(partition: int, offset: int, decision: Decision) -> None:
         source = decision.source
@@ -126,9 +130,10 @@ def replay_command(
     click.echo(orjson.dumps(summary.as_dict(), option=orjson.OPT_INDENT_2).decode())
 
 
-def _unreachable(exc: KafkaError) -> click.ClickException:
+def _unreachable(config: WorkerConfig, exc: KafkaError) -> click.ClickException:
     return click.ClickException(
-        f"cannot reach the Kafka cluster ({type(exc).__name__}): check "
+        f"cannot reach the Kafka cluster at {config.bootstrap_servers} "
+        f"({type(exc).__name__}): check "
         "KAFKA_BOOTSTRAP_SERVERS, KAFKA_SECURITY_PROTOCOL and the SASL/TLS settings; "
         "nothing was read or committed"
     )

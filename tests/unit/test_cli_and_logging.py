@@ -223,7 +223,7 @@ def test_quarantine_replay_reports_an_unreachable_cluster_in_one_line(
     assert isinstance(result.exception, click.ClickException)
     assert result.exception.exit_code == 1
     message = result.exception.format_message()
-    assert "cannot reach the Kafka cluster (KafkaTimeoutError)" in message
+    assert "cannot reach the Kafka cluster at 127.0.0.1:1 (KafkaTimeoutError)" in message
     assert "nothing was read or committed" in message
 
 
