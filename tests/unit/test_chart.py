@@ -387,3 +387,14 @@ def test_the_printed_topics_pod_mounts_what_the_configmap_points_at(tmp_path: Pa
         render_notes(tmp_path / "plain", MINIMAL).split("--overrides='")[1].split("'")[0]
     )
     assert "volumes" not in plain["spec"] and "env" not in plain["spec"]["containers"][0]
+
+
+def test_rendering_refuses_an_autoscaling_minimum_above_its_maximum() -> None:
+    """Rendered, the HorizontalPodAutoscaler was refused only by the API server at
+    install (and KEDA's ScaledObject by KEDA, after install)."""
+    error = render_error(
+        TLS_SASL, **{"autoscaling.minReplicas": "9", "autoscaling.maxReplicas": "4"}
+    )
+    assert "autoscaling.minReplicas (9) exceeds autoscaling.maxReplicas (4)" in error
+    error = render_error(KEDA, **{"keda.minReplicaCount": "5", "keda.maxReplicaCount": "2"})
+    assert "keda.minReplicaCount (5) exceeds keda.maxReplicaCount (2)" in error

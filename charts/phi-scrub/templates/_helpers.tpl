@@ -87,6 +87,12 @@ template so that `helm template` / `helm install` fail early and clearly.
 {{- if and .Values.autoscaling.enabled .Values.keda.enabled -}}
 {{- fail "autoscaling.enabled and keda.enabled are mutually exclusive: both would drive the same Deployment's replicas." -}}
 {{- end -}}
+{{- if and .Values.autoscaling.enabled (gt (int .Values.autoscaling.minReplicas) (int .Values.autoscaling.maxReplicas)) -}}
+{{- fail (printf "autoscaling.minReplicas (%d) exceeds autoscaling.maxReplicas (%d)." (int .Values.autoscaling.minReplicas) (int .Values.autoscaling.maxReplicas)) -}}
+{{- end -}}
+{{- if and .Values.keda.enabled (gt (int .Values.keda.minReplicaCount) (int .Values.keda.maxReplicaCount)) -}}
+{{- fail (printf "keda.minReplicaCount (%d) exceeds keda.maxReplicaCount (%d)." (int .Values.keda.minReplicaCount) (int .Values.keda.maxReplicaCount)) -}}
+{{- end -}}
 {{- $partitions := int .Values.topics.rawPartitions -}}
 {{- if gt $partitions 0 -}}
 {{- if gt (int .Values.replicaCount) $partitions -}}
