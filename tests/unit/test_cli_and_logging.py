@@ -16,8 +16,9 @@ import structlog
 from click.testing import CliRunner
 from kafka.errors import CommitFailedError, KafkaTimeoutError
 
-from streams import quarantine_cli, worker_cli
+from streams import quarantine_cli, topics, worker_cli
 from streams.cli import cli
+from streams.config import load_config
 from streams.logs import PAYLOAD_LOGGERS, configure_logging, dict_config, resolve_format
 from streams.worker_cli import ServiceWorker, worker_command
 
@@ -259,3 +260,56 @@ def test_quarantine_replay_says_nothing_was_committed_on_a_broker_error(
     assert isinstance(result.exception, SystemExit)
     assert result.exception.code == 1
     assert sorted(closed) == ["Consumer", "Producer"]
+
+
+def test_the_worker_refuses_to_start_without_its_output_topics(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Started without a de-identified or quarantine topic, the worker said ready,
+    then held the first record routed there (aiokafka logging "Topic ... not found
+    in cluster metadata" ten times a second) until the stall timeout; it now names
+    the topic and exits 1 before Faust starts."""
+    started: list[object] = []
+    asked: list[object] = []
+
+    def missing(config: object) -> list[str]:
+        asked.append(config)
+        return ["deid.typo"]
+
+    monkeypatch.setattr(worker_cli, "missing_outputs", missing)
+    monkeypatch.setattr(worker_cli, "create_app", lambda *a: started.append(a))
+    result = CliRunner().invoke(
+        cli,
+        ["worker"],
+        env={**REPLAY_ENV, "PHI_SCRUB_HL7_OUTPUT": "deid.typo"},
+        standalone_mode=False,
+    )
+    assert isinstance(result.exception, click.ClickException)
+    assert result.exception.exit_code == 1
+    message = result.exception.format_message()
+    assert "output topics do not exist: deid.typo" in message
+    assert "phi-scrub topics ensure" in message
+    assert asked and not started
+
+
+def test_missing_outputs_lists_the_output_and_quarantine_topics_the_cluster_lacks(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    class Admin:
+        closed = False
+
+        def describe_topics(self, names: list[str]) -> list[dict[str, object]]:
+            assert names == ["deid.fhir", "deid.hl7v2", "phi.quarantine"]
+            return [
+                {"name": "deid.hl7v2", "error_code": 0, "partitions": [{}]},
+                {"name": "deid.fhir", "error_code": 3, "partitions": []},
+                {"name": "phi.quarantine", "error_code": 0, "partitions": [{}, {}]},
+            ]
+
+        def close(self) -> None:
+            Admin.closed = True
+
+    monkeypatch.setattr(topics, "admin_client", lambda config: Admin())
+    config = load_config({"KAFKA_BOOTSTRAP_SERVERS": "k:1"})
+    assert topics.missing_outputs(config) == ["deid.fhir"]
+    assert Admin.closed
