@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 import yaml
 
+from streams import worker_cli
 from streams.config import ConfigError, load_config
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -398,3 +399,13 @@ def test_rendering_refuses_an_autoscaling_minimum_above_its_maximum() -> None:
     assert "autoscaling.minReplicas (9) exceeds autoscaling.maxReplicas (4)" in error
     error = render_error(KEDA, **{"keda.minReplicaCount": "5", "keda.maxReplicaCount": "2"})
     assert "keda.minReplicaCount (5) exceeds keda.maxReplicaCount (2)" in error
+
+
+def test_log_level_is_taken_in_any_case_as_the_worker_takes_it() -> None:
+    """The worker's --log-level is case-insensitive; the schema refused `info`."""
+    container = worker(render(MINIMAL, logLevel="debug"))
+    assert container["args"] == ["worker", "--log-level", "debug"]
+    assert (
+        worker_cli.worker_command.make_context("worker", container["args"][1:]).params["log_level"]
+        == "DEBUG"
+    )
