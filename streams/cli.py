@@ -40,7 +40,10 @@ DISTRIBUTION = "phi-scrub"
 @click.pass_context
 def cli(ctx: click.Context, log_format: str) -> None:
     """phi-scrub: streaming PHI scrubbing for HL7v2 and FHIR feeds on Kafka."""
-    configure_logging(log_format)
+    try:
+        configure_logging(log_format)
+    except ValueError as exc:  # a bad PHI_SCRUB_LOG_LEVEL: a usage error, not a traceback
+        raise click.UsageError(str(exc)) from None
     ctx.obj = {"log_format": log_format}  # the worker re-configures logging through Faust
 
 

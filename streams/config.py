@@ -25,6 +25,8 @@ SECRET_FIELDS: Final = frozenset({"sasl_password"})  # the key is never a settin
 # Room for the key, headers and batch framing around a value of a given size.
 RECORD_OVERHEAD_BYTES: Final = 64 * 1024
 GUARANTEES: Final = ("at_least_once", "exactly_once")
+SECURITY_PROTOCOLS: Final = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
+SASL_MECHANISMS: Final = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
 
 
 class ConfigError(ValueError):
@@ -209,6 +211,9 @@ def load_config(env: Mapping[str, str] | None = None) -> WorkerConfig:
         # the default name as well.
         if values.get(f"{fmt}_topic_pattern") and f"{fmt}_topics" not in values:
             values[f"{fmt}_topics"] = []
+    for name in ("security_protocol", "sasl_mechanism"):
+        if name in values:  # the worker always took them in any case; the admin client did not
+            values[name] = values[name].strip().upper()
     config = WorkerConfig(**values)
     if config.processing_guarantee not in GUARANTEES:
         raise ConfigError(f"PHI_SCRUB_PROCESSING_GUARANTEE must be one of {', '.join(GUARANTEES)}")
@@ -237,6 +242,22 @@ def load_config(env: Mapping[str, str] | None = None) -> WorkerConfig:
             re.compile(getattr(config, name))
         except re.error as exc:
             raise ConfigError(f"{_ENV[name]} is not a regular expression ({exc})") from None
+    # Checked here rather than left to the clients: aiokafka answers an unknown
+    # protocol with "Unable to bootstrap", as if the broker were down.
+    if config.security_protocol not in SECURITY_PROTOCOLS:
+        raise ConfigError(f"KAFKA_SECURITY_PROTOCOL must be one of {', '.join(SECURITY_PROTOCOLS)}")
+    if config.sasl_mechanism and config.sasl_mechanism not in SASL_MECHANISMS:
+        raise ConfigError(f"KAFKA_SASL_MECHANISM must be one of {', '.join(SASL_MECHANISMS)}")
+    if config.sasl_mechanism and not config.security_protocol.startswith("SASL_"):
+        raise ConfigError(
+            f"KAFKA_SASL_MECHANISM is set but KAFKA_SECURITY_PROTOCOL is "
+            f"{config.security_protocol}: use SASL_SSL (or SASL_PLAINTEXT)"
+        )
+    for name in ("topic_replication", "topic_retention_ms"):
+        # -1 means the broker's default; 0 would be refused by the broker (replication)
+        # or, for retention, silently mean the broker's default too.
+        if getattr(config, name) == 0 or getattr(config, name) < -1:
+            raise ConfigError(f"{_ENV[name]} must be -1 (the broker's default) or at least 1")
     if config.topic_refresh_s < 0:
         raise ConfigError("PHI_SCRUB_TOPIC_REFRESH_S must be at least 0")
     if not (config.raw_topics or config.hl7_topic_pattern or config.fhir_topic_pattern):

@@ -8,6 +8,7 @@ import click
 import orjson
 import structlog
 from kafka import KafkaConsumer, KafkaProducer
+from kafka.errors import KafkaError
 
 from scrubbers.engine import Scrubber
 from scrubbers.keys import KeyConfigError
@@ -18,6 +19,7 @@ from streams.app import routing
 from streams.config import (
     RECORD_OVERHEAD_BYTES,
     ConfigError,
+    WorkerConfig,
     kafka_python_security,
     key_ring,
     load_config,
@@ -59,15 +61,22 @@ def replay_command(
 
     Records that now pass go to their de-identified topics with the record id of
     their source position; records that fail again stay in quarantine (counted,
-    never quarantined twice). Prints a JSON summary of counts; exits 1 when a
-    re-driven record was not acknowledged (nothing is committed then).
+    never quarantined twice). Prints a JSON summary of counts; exits 1 when the
+    replay fails (a re-driven record not acknowledged, a broker error): nothing is
+    committed then.
     """
     try:
-        config = topic_patterns.resolve(load_config())  # records of pattern topics route too
+        config = load_config()
         keys = key_ring(config)
         policy = load_policy(config.policy)
     except (ConfigError, KeyConfigError, PolicyError) as exc:
         raise click.UsageError(str(exc)) from None
+    try:
+        config = topic_patterns.resolve(config)  # records of pattern topics route too
+    except ConfigError as exc:
+        raise click.UsageError(str(exc)) from None
+    except KafkaError as exc:  # resolving the topic patterns lists the cluster's topics
+        raise _unreachable(config, exc) from None
     processor = RecordProcessor(
         Scrubber(policy, keys),
         routing(config),
@@ -75,31 +84,10 @@ def replay_command(
         config.header_allowlist,
         quarantine_max_bytes=config.quarantine_max_bytes,
     )
-    security = kafka_python_security(config)
-    fetch_bytes = config.quarantine_max_bytes + RECORD_OVERHEAD_BYTES
-    consumer = KafkaConsumer(
-        bootstrap_servers=config.bootstrap_servers,
-        group_id=group or f"{config.group_id}.replay",
-        client_id="phi-scrub-replay",
-        enable_auto_commit=False,
-        auto_offset_reset="earliest",
-        isolation_level="read_committed",
-        allow_auto_create_topics=False,
-        max_partition_fetch_bytes=fetch_bytes,
-        fetch_max_bytes=fetch_bytes,
-        **security,
-    )
-    producer = None
-    if not dry_run:
-        producer = KafkaProducer(
-            bootstrap_servers=config.bootstrap_servers,
-            client_id="phi-scrub-replay",
-            acks="all",
-            enable_idempotence=True,
-            allow_auto_create_topics=False,
-            max_request_size=2 * config.max_record_bytes + RECORD_OVERHEAD_BYTES,
-            **security,
-        )
+    try:
+        consumer, producer = _clients(config, group, dry_run)
+    except KafkaError as exc:
+        raise _unreachable(config, exc) from None
 
     def logged(partition: int, offset: int, decision: Decision) -> None:
         source = decision.source
@@ -132,8 +120,56 @@ def replay_command(
     except ReplayError as exc:
         click.echo(f"replay failed, nothing committed: {exc}", err=True)
         sys.exit(1)
+    except KafkaError as exc:  # reading, or the final commit: kafka-python names no values
+        click.echo(f"replay failed, nothing committed: {type(exc).__name__}", err=True)
+        sys.exit(1)
     finally:
         consumer.close()
         if producer is not None:
             producer.close()
     click.echo(orjson.dumps(summary.as_dict(), option=orjson.OPT_INDENT_2).decode())
+
+
+def _unreachable(config: WorkerConfig, exc: KafkaError) -> click.ClickException:
+    return click.ClickException(
+        f"cannot reach the Kafka cluster at {config.bootstrap_servers} "
+        f"({type(exc).__name__}): check "
+        "KAFKA_BOOTSTRAP_SERVERS, KAFKA_SECURITY_PROTOCOL and the SASL/TLS settings; "
+        "nothing was read or committed"
+    )
+
+
+def _clients(
+    config: WorkerConfig, group: str | None, dry_run: bool
+) -> tuple[KafkaConsumer, KafkaProducer | None]:
+    """The replay's consumer and (unless a dry run) producer; raises KafkaError."""
+    security = kafka_python_security(config)
+    fetch_bytes = config.quarantine_max_bytes + RECORD_OVERHEAD_BYTES
+    consumer = KafkaConsumer(
+        bootstrap_servers=config.bootstrap_servers,
+        group_id=group or f"{config.group_id}.replay",
+        client_id="phi-scrub-replay",
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        isolation_level="read_committed",
+        allow_auto_create_topics=False,
+        max_partition_fetch_bytes=fetch_bytes,
+        fetch_max_bytes=fetch_bytes,
+        **security,
+    )
+    if dry_run:
+        return consumer, None
+    try:
+        producer = KafkaProducer(
+            bootstrap_servers=config.bootstrap_servers,
+            client_id="phi-scrub-replay",
+            acks="all",
+            enable_idempotence=True,
+            allow_auto_create_topics=False,
+            max_request_size=2 * config.max_record_bytes + RECORD_OVERHEAD_BYTES,
+            **security,
+        )
+    except KafkaError:
+        consumer.close()
+        raise
+    return consumer, producer

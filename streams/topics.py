@@ -83,6 +83,23 @@ def plan(config: WorkerConfig, admin: KafkaAdminClient) -> list[TopicPlan]:
     return [*plans.values(), quarantine_plan]
 
 
+def missing_outputs(config: WorkerConfig) -> list[str]:
+    """The de-identified and quarantine topics the cluster lacks (the worker's start check).
+
+    A worker started without one is assigned its partitions and says ready, then
+    holds the first record routed there for good: aiokafka waits for the topic's
+    metadata (logging an error ten times a second) until the stall timeout fails
+    /healthz. Refusing to start names the topic instead.
+    """
+    wanted = sorted({config.hl7_output, config.fhir_output, config.quarantine_topic})
+    admin = admin_client(config)
+    try:
+        found = _partitions(admin, wanted)
+    finally:
+        admin.close()
+    return [name for name in wanted if name not in found]
+
+
 def ensure(config: WorkerConfig, raw_partitions: int = 0) -> list[str]:
     """Create the missing output topics; returns the names created.
 

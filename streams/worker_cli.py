@@ -19,7 +19,7 @@ from streams import topic_patterns
 from streams.app import create_app
 from streams.config import ConfigError, WorkerConfig, key_ring, load_config
 from streams.logs import LOG_LEVEL_ENV, dict_config
-from streams.topics import TopicError, check, ensure
+from streams.topics import TopicError, check, ensure, missing_outputs
 
 
 class ServiceWorker(faust.Worker):
@@ -50,6 +50,15 @@ def _config(resolve_patterns: bool = True) -> WorkerConfig:
         ) from None
 
 
+def _kafka_failure(config: WorkerConfig, exc: KafkaError) -> click.ClickException:
+    """One line instead of a traceback, naming the cluster and what to check."""
+    return click.ClickException(
+        f"Kafka request to {config.bootstrap_servers} failed ({type(exc).__name__}): check "
+        "KAFKA_BOOTSTRAP_SERVERS, KAFKA_SECURITY_PROTOCOL and the SASL/TLS settings, and "
+        "that this client may describe topics (and, for topics ensure, create them)"
+    )
+
+
 @click.command("worker")
 @click.option(
     "--log-level",
@@ -69,6 +78,15 @@ def worker_command(ctx: click.Context, log_level: str) -> None:
         policy = load_policy(config.policy)
     except (KeyConfigError, PolicyError) as exc:
         raise click.UsageError(str(exc)) from None
+    try:
+        missing = missing_outputs(config)
+    except KafkaError as exc:
+        raise _kafka_failure(config, exc) from None
+    if missing:
+        raise click.ClickException(
+            f"output topics do not exist: {', '.join(missing)} (the worker never creates "
+            "topics: run `phi-scrub topics ensure`, or `phi-scrub topics check`)"
+        )
     app, _ = create_app(config, Scrubber(policy, keys))
     structlog.get_logger("phi_scrub.worker").info(
         "worker starting", policy=policy.id, policy_version=policy.version, hot_path=build_kind()
@@ -96,17 +114,24 @@ def topics_group() -> None:
 )
 def topics_ensure(raw_partitions: int) -> None:
     """Create missing output topics with the raw topics' partition counts."""
+    config = _config()
     try:
-        created = ensure(_config(), raw_partitions)
+        created = ensure(config, raw_partitions)
     except TopicError as exc:
         raise click.ClickException(str(exc)) from None
+    except KafkaError as exc:
+        raise _kafka_failure(config, exc) from None
     click.echo("created: " + (", ".join(created) if created else "nothing (all present)"))
 
 
 @topics_group.command("check")
 def topics_check() -> None:
     """Report mismatches between the configuration and the cluster; exit 1 if any."""
-    problems = check(_config())
+    config = _config()
+    try:
+        problems = check(config)
+    except KafkaError as exc:
+        raise _kafka_failure(config, exc) from None
     for problem in problems:
         click.echo(problem)
     if problems:

@@ -548,13 +548,30 @@ def test_readyz_is_503_until_partitions_are_assigned(
 ) -> None:
     """With raw topics that do not exist, nothing can be assigned: alive, connected,
     not ready; /readyz and the metrics say it holds no partitions. (The end-to-end
-    test sees 200 once its partitions are assigned.)"""
+    test sees 200 once its partitions are assigned.) Without its output topics, the
+    worker refuses to start (it would say ready and then hold the first record)."""
     port = free_port()
     env = {
         **worker_env(kafka_bootstrap, topics, port),
         "PHI_SCRUB_HL7_TOPICS": f"{topics['hl7']}.absent",
         "PHI_SCRUB_FHIR_TOPICS": f"{topics['fhir']}.absent",
     }
+    # Without its output topics the worker does not start at all: it names them.
+    cli = [sys.executable, "-m", "streams.cli"]
+    refused = subprocess.run(
+        [*cli, "worker"], env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert refused.returncode == 1, refused.stderr[-2000:]
+    assert f"output topics do not exist: {topics['fhir_out']}" in refused.stderr
+    ensured = subprocess.run(
+        [*cli, "topics", "ensure"],
+        env=worker_env(kafka_bootstrap, topics, port),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert ensured.returncode == 0, ensured.stderr[-2000:]
     with (tmp_path / "worker.log").open("wb") as log:
         worker = subprocess.Popen(
             [sys.executable, "-m", "streams.cli", "worker"],

@@ -7,6 +7,7 @@ skipped only when no helm binary is found at all.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -16,7 +17,8 @@ from typing import Any
 import pytest
 import yaml
 
-from streams.config import load_config
+from streams import worker_cli
+from streams.config import ConfigError, load_config
 
 ROOT = Path(__file__).resolve().parents[2]
 CHART = ROOT / "charts" / "phi-scrub"
@@ -275,3 +277,135 @@ def test_session_timeout_reaches_the_worker_and_the_config_loads(tmp_path: Path)
     data = config_data(render(MINIMAL, faster))
     assert data["PHI_SCRUB_SESSION_TIMEOUT_MS"] == "10000"
     assert load_config(data).session_timeout_ms == 10_000
+
+
+@pytest.mark.parametrize(
+    ("values_yaml", "fragment"),
+    [
+        (
+            "maxRecordBytes: 8388608\nquarantineMaxBytes: 4194304\n",
+            "quarantineMaxBytes (4194304) must be at least maxRecordBytes (8388608)",
+        ),
+        ("topics:\n  hl7: []\n  fhir: []\n", "no raw topics"),
+        (
+            "topics:\n  hl7: [feed]\n  fhir: [feed]\n",
+            "raw topic feed is in both topics.hl7 and topics.fhir",
+        ),
+        ("topics:\n  replication: 0\n", "topics.replication"),
+    ],
+)
+def test_rendering_refuses_values_the_worker_refuses_at_start(
+    values_yaml: str, fragment: str, tmp_path: Path
+) -> None:
+    """Each of these rendered, and the pod then crash-looped on a ConfigError."""
+    values = tmp_path / "values.yaml"
+    values.write_text(values_yaml)
+    assert fragment in render_error(MINIMAL, values)
+    # ...and the worker does refuse them (the chart does not refuse more than it must).
+    env = {
+        "KAFKA_BOOTSTRAP_SERVERS": "k:9092",
+        "PHI_SCRUB_HL7_TOPICS": "",
+        "PHI_SCRUB_FHIR_TOPICS": "",
+    }
+    sample = yaml.safe_load(values_yaml)
+    topics = sample.get("topics", {})
+    env["PHI_SCRUB_HL7_TOPICS"] = ",".join(topics.get("hl7", ["raw.hl7v2"]))
+    env["PHI_SCRUB_FHIR_TOPICS"] = ",".join(topics.get("fhir", ["raw.fhir"]))
+    for key, variable in (
+        ("maxRecordBytes", "PHI_SCRUB_MAX_RECORD_BYTES"),
+        ("quarantineMaxBytes", "PHI_SCRUB_QUARANTINE_MAX_BYTES"),
+    ):
+        if key in sample:
+            env[variable] = str(sample[key])
+    if "replication" in topics:
+        env["PHI_SCRUB_TOPIC_REPLICATION"] = str(topics["replication"])
+    with pytest.raises(ConfigError):
+        load_config(env)
+
+
+def test_keda_with_a_topic_pattern_scales_on_the_whole_group_lag(tmp_path: Path) -> None:
+    """Topics a pattern matches are unknown when rendering: a pattern-only feed got a
+    ScaledObject with no trigger at all, and a mixed one ignored the matched topics'
+    lag. Without a topic, KEDA's kafka scaler sums the lag of the group's topics."""
+    values = tmp_path / "pattern.yaml"
+    values.write_text("topics:\n  hl7: []\n  hl7Pattern: 'raw\\.hl7v2\\..+'\n")
+    triggers = one(render(KEDA, values), "ScaledObject")["spec"]["triggers"]
+    assert len(triggers) == 1
+    assert "topic" not in triggers[0]["metadata"]
+    assert triggers[0]["metadata"]["consumerGroup"] == "phi-scrub"
+    assert triggers[0]["authenticationRef"] == {"name": "phi-scrub-kafka"}
+
+
+def render_notes(tmp_path: Path, *values: Path) -> str:
+    """NOTES.txt as `helm install` prints it (`helm template` skips it): rendered
+    with `tpl` from a copy of the chart, so its named templates are in scope."""
+    chart = tmp_path / "chart"
+    shutil.copytree(CHART, chart)
+    shutil.copy(chart / "templates" / "NOTES.txt", chart / "notes.txt")
+    (chart / "templates" / "notes-under-test.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: notes}\n"
+        'data:\n  notes: {{ tpl (.Files.Get "notes.txt") . | quote }}\n'
+    )
+    assert HELM is not None
+    args = [arg for path in values for arg in ("-f", str(path))]
+    result = subprocess.run(
+        [HELM, "template", "phi-scrub", str(chart), "--namespace", "phi", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    docs = [doc for doc in yaml.safe_load_all(result.stdout) if doc]
+    notes: str = next(d for d in docs if d["metadata"]["name"] == "notes")["data"]["notes"]
+    return notes
+
+
+def test_the_printed_topics_pod_mounts_what_the_configmap_points_at(tmp_path: Path) -> None:
+    """The one-off `topics ensure` pod NOTES.txt prints read the worker's ConfigMap,
+    whose KAFKA_SSL_CAFILE names a file only the worker mounted: on a TLS cluster it
+    failed, and SASL credentials were left to the reader to add."""
+    notes = render_notes(tmp_path, TLS_SASL)
+    overrides = json.loads(notes.split("--overrides='", 1)[1].split("'", 1)[0])
+    spec = overrides["spec"]
+    (container,) = spec["containers"]
+    assert container["args"] == ["topics", "ensure"]
+    assert container["envFrom"] == [{"configMapRef": {"name": "phi-scrub"}}]
+    env = {e["name"]: e["valueFrom"]["secretKeyRef"] for e in container["env"]}
+    assert env["KAFKA_SASL_PASSWORD"] == {"name": "phi-scrub-kafka-sasl", "key": "password"}
+    assert container["volumeMounts"] == [
+        {"name": "kafka-tls", "mountPath": TLS_DIR, "readOnly": True}
+    ]
+    (volume,) = spec["volumes"]
+    assert volume["secret"]["secretName"] == "phi-scrub-kafka-tls"
+    assert {i["key"] for i in volume["secret"]["items"]} == {"ca.crt", "tls.crt", "tls.key"}
+    assert container["securityContext"]["runAsNonRoot"] is True
+    assert spec["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
+    # No key: topics need none, and the key Secret stays mounted in the worker only.
+    assert [v["name"] for v in spec["volumes"]] == ["kafka-tls"]
+    assert "phi-scrub-key" not in json.dumps(overrides)
+    plain = json.loads(
+        render_notes(tmp_path / "plain", MINIMAL).split("--overrides='")[1].split("'")[0]
+    )
+    assert "volumes" not in plain["spec"] and "env" not in plain["spec"]["containers"][0]
+
+
+def test_rendering_refuses_an_autoscaling_minimum_above_its_maximum() -> None:
+    """Rendered, the HorizontalPodAutoscaler was refused only by the API server at
+    install (and KEDA's ScaledObject by KEDA, after install)."""
+    error = render_error(
+        TLS_SASL, **{"autoscaling.minReplicas": "9", "autoscaling.maxReplicas": "4"}
+    )
+    assert "autoscaling.minReplicas (9) exceeds autoscaling.maxReplicas (4)" in error
+    error = render_error(KEDA, **{"keda.minReplicaCount": "5", "keda.maxReplicaCount": "2"})
+    assert "keda.minReplicaCount (5) exceeds keda.maxReplicaCount (2)" in error
+
+
+def test_log_level_is_taken_in_any_case_as_the_worker_takes_it() -> None:
+    """The worker's --log-level is case-insensitive; the schema refused `info`."""
+    container = worker(render(MINIMAL, logLevel="debug"))
+    assert container["args"] == ["worker", "--log-level", "debug"]
+    assert (
+        worker_cli.worker_command.make_context("worker", container["args"][1:]).params["log_level"]
+        == "DEBUG"
+    )

@@ -14,8 +14,11 @@ import faust
 import pytest
 import structlog
 from click.testing import CliRunner
+from kafka.errors import CommitFailedError, KafkaTimeoutError
 
+from streams import quarantine_cli, topics, worker_cli
 from streams.cli import cli
+from streams.config import load_config
 from streams.logs import PAYLOAD_LOGGERS, configure_logging, dict_config, resolve_format
 from streams.worker_cli import ServiceWorker, worker_command
 
@@ -162,3 +165,151 @@ def test_kafka_libraries_never_log_payloads_even_at_debug() -> None:
         for name, level in saved.items():
             logging.getLogger(name).setLevel(level)
         root.handlers[:] = saved_handlers
+
+
+def test_a_bad_log_level_in_the_environment_is_a_usage_error() -> None:
+    """It used to end every command with a ValueError traceback (exit 1)."""
+    # standalone_mode=False: the exception click would print (exit 2), not the text,
+    # whose stream click caches across CliRunner runs in some test orders.
+    result = CliRunner().invoke(
+        cli, ["policy", "show"], env={"PHI_SCRUB_LOG_LEVEL": "verbose"}, standalone_mode=False
+    )
+    assert isinstance(result.exception, click.UsageError)
+    assert result.exception.exit_code == 2
+    assert "PHI_SCRUB_LOG_LEVEL must be a logging level name" in result.exception.format_message()
+
+
+@pytest.mark.parametrize("command", ["ensure", "check"])
+def test_topics_commands_report_an_unreachable_cluster_in_one_line(
+    command: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """kafka-python gives up after about 30 s with KafkaTimeoutError; the command used
+    to end with its traceback instead of naming the address and what to check."""
+
+    def unreachable(*args: object) -> list[str]:
+        raise KafkaTimeoutError("Unable to bootstrap from 127.0.0.1:1")
+
+    monkeypatch.setattr(worker_cli, command, unreachable)
+    result = CliRunner().invoke(
+        cli,
+        ["topics", command],
+        env={"KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:1"},
+        standalone_mode=False,
+    )
+    assert isinstance(result.exception, click.ClickException)
+    assert result.exception.exit_code == 1
+    message = result.exception.format_message()
+    assert "Kafka request to 127.0.0.1:1 failed (KafkaTimeoutError)" in message
+    assert "KAFKA_BOOTSTRAP_SERVERS" in message
+
+
+REPLAY_ENV = {
+    "KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:1",
+    "PHI_SCRUB_KEY": "hex:" + "0123456789abcdef" * 4,
+}
+
+
+def test_quarantine_replay_reports_an_unreachable_cluster_in_one_line(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """kafka-python's KafkaTimeoutError (after 30 s) used to end the command in a traceback."""
+
+    def unreachable(*args: object, **kwargs: object) -> None:
+        raise KafkaTimeoutError("Unable to bootstrap from 127.0.0.1:1")
+
+    monkeypatch.setattr(quarantine_cli, "KafkaConsumer", unreachable)
+    result = CliRunner().invoke(
+        cli, ["quarantine", "replay"], env=REPLAY_ENV, standalone_mode=False
+    )
+    assert isinstance(result.exception, click.ClickException)
+    assert result.exception.exit_code == 1
+    message = result.exception.format_message()
+    assert "cannot reach the Kafka cluster at 127.0.0.1:1 (KafkaTimeoutError)" in message
+    assert "nothing was read or committed" in message
+
+
+def test_quarantine_replay_says_nothing_was_committed_on_a_broker_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A broker error while reading, or on the final commit, is a failed replay
+    (exit 1, nothing committed), not a traceback; the clients are closed."""
+    closed: list[str] = []
+
+    class Client:
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            pass
+
+        def close(self) -> None:
+            closed.append(type(self).__name__)
+
+    class Consumer(Client):
+        pass
+
+    class Producer(Client):
+        pass
+
+    def failing_replay(*args: object, **kwargs: object) -> None:
+        raise CommitFailedError()
+
+    monkeypatch.setattr(quarantine_cli, "KafkaConsumer", Consumer)
+    monkeypatch.setattr(quarantine_cli, "KafkaProducer", Producer)
+    monkeypatch.setattr(quarantine_cli, "replay", failing_replay)
+    result = CliRunner().invoke(
+        cli, ["quarantine", "replay"], env=REPLAY_ENV, standalone_mode=False
+    )
+    assert isinstance(result.exception, SystemExit)
+    assert result.exception.code == 1
+    assert sorted(closed) == ["Consumer", "Producer"]
+
+
+def test_the_worker_refuses_to_start_without_its_output_topics(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Started without a de-identified or quarantine topic, the worker said ready,
+    then held the first record routed there (aiokafka logging "Topic ... not found
+    in cluster metadata" ten times a second) until the stall timeout; it now names
+    the topic and exits 1 before Faust starts."""
+    started: list[object] = []
+    asked: list[object] = []
+
+    def missing(config: object) -> list[str]:
+        asked.append(config)
+        return ["deid.typo"]
+
+    monkeypatch.setattr(worker_cli, "missing_outputs", missing)
+    monkeypatch.setattr(worker_cli, "create_app", lambda *a: started.append(a))
+    result = CliRunner().invoke(
+        cli,
+        ["worker"],
+        env={**REPLAY_ENV, "PHI_SCRUB_HL7_OUTPUT": "deid.typo"},
+        standalone_mode=False,
+    )
+    assert isinstance(result.exception, click.ClickException)
+    assert result.exception.exit_code == 1
+    message = result.exception.format_message()
+    assert "output topics do not exist: deid.typo" in message
+    assert "phi-scrub topics ensure" in message
+    assert asked and not started
+
+
+def test_missing_outputs_lists_the_output_and_quarantine_topics_the_cluster_lacks(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    class Admin:
+        closed = False
+
+        def describe_topics(self, names: list[str]) -> list[dict[str, object]]:
+            assert names == ["deid.fhir", "deid.hl7v2", "phi.quarantine"]
+            return [
+                {"name": "deid.hl7v2", "error_code": 0, "partitions": [{}]},
+                {"name": "deid.fhir", "error_code": 3, "partitions": []},
+                {"name": "phi.quarantine", "error_code": 0, "partitions": [{}, {}]},
+            ]
+
+        def close(self) -> None:
+            Admin.closed = True
+
+    monkeypatch.setattr(topics, "admin_client", lambda config: Admin())
+    config = load_config({"KAFKA_BOOTSTRAP_SERVERS": "k:1"})
+    assert topics.missing_outputs(config) == ["deid.fhir"]
+    assert Admin.closed

@@ -95,6 +95,47 @@ def test_bad_settings_name_the_variable(env: dict[str, str], fragment: str) -> N
 
 
 @pytest.mark.parametrize(
+    ("env", "fragment"),
+    [
+        ({"KAFKA_SECURITY_PROTOCOL": "SASL_SSLX"}, "KAFKA_SECURITY_PROTOCOL must be one of"),
+        ({"KAFKA_SECURITY_PROTOCOL": "TLS"}, "KAFKA_SECURITY_PROTOCOL must be one of"),
+        (
+            {"KAFKA_SECURITY_PROTOCOL": "SASL_SSL", "KAFKA_SASL_MECHANISM": "GSSAPI"},
+            "KAFKA_SASL_MECHANISM must be one of PLAIN, SCRAM-SHA-256, SCRAM-SHA-512",
+        ),
+        (
+            {"KAFKA_SASL_MECHANISM": "PLAIN"},
+            "KAFKA_SASL_MECHANISM is set but KAFKA_SECURITY_PROTOCOL is PLAINTEXT",
+        ),
+        ({"PHI_SCRUB_TOPIC_REPLICATION": "0"}, "PHI_SCRUB_TOPIC_REPLICATION must be -1"),
+        ({"PHI_SCRUB_TOPIC_REPLICATION": "-3"}, "PHI_SCRUB_TOPIC_REPLICATION must be -1"),
+        ({"PHI_SCRUB_TOPIC_RETENTION_MS": "0"}, "PHI_SCRUB_TOPIC_RETENTION_MS must be -1"),
+    ],
+)
+def test_security_and_topic_settings_the_clients_or_broker_would_refuse_late(
+    env: dict[str, str], fragment: str
+) -> None:
+    """An unknown protocol reached aiokafka, which reported it as "Unable to bootstrap"
+    (as if the broker were down); a mechanism without a SASL protocol was ignored, so
+    the worker connected unauthenticated; replication 0 failed only in the broker."""
+    with pytest.raises(ConfigError, match=fragment):
+        load_config({"KAFKA_BOOTSTRAP_SERVERS": "k:1", **env})
+
+
+def test_security_names_are_read_in_any_case() -> None:
+    config = load_config(
+        {
+            "KAFKA_BOOTSTRAP_SERVERS": "k:1",
+            "KAFKA_SECURITY_PROTOCOL": "sasl_ssl",
+            "KAFKA_SASL_MECHANISM": "scram-sha-512",
+            "PHI_SCRUB_TOPIC_REPLICATION": "3",
+        }
+    )
+    assert (config.security_protocol, config.sasl_mechanism) == ("SASL_SSL", "SCRAM-SHA-512")
+    assert config.topic_replication == 3
+
+
+@pytest.mark.parametrize(
     ("yaml_text", "fragment"),
     [
         ("bootstrap_servers: [a:9092, b:9092]\n", "KAFKA_BOOTSTRAP_SERVERS must be a single value"),

@@ -87,6 +87,12 @@ template so that `helm template` / `helm install` fail early and clearly.
 {{- if and .Values.autoscaling.enabled .Values.keda.enabled -}}
 {{- fail "autoscaling.enabled and keda.enabled are mutually exclusive: both would drive the same Deployment's replicas." -}}
 {{- end -}}
+{{- if and .Values.autoscaling.enabled (gt (int .Values.autoscaling.minReplicas) (int .Values.autoscaling.maxReplicas)) -}}
+{{- fail (printf "autoscaling.minReplicas (%d) exceeds autoscaling.maxReplicas (%d)." (int .Values.autoscaling.minReplicas) (int .Values.autoscaling.maxReplicas)) -}}
+{{- end -}}
+{{- if and .Values.keda.enabled (gt (int .Values.keda.minReplicaCount) (int .Values.keda.maxReplicaCount)) -}}
+{{- fail (printf "keda.minReplicaCount (%d) exceeds keda.maxReplicaCount (%d)." (int .Values.keda.minReplicaCount) (int .Values.keda.maxReplicaCount)) -}}
+{{- end -}}
 {{- $partitions := int .Values.topics.rawPartitions -}}
 {{- if gt $partitions 0 -}}
 {{- if gt (int .Values.replicaCount) $partitions -}}
@@ -108,7 +114,46 @@ template so that `helm template` / `helm install` fail early and clearly.
 {{- fail (printf "raw topic %s is also an output or the quarantine topic: outputs and quarantine must differ from the raw topics." $raw) -}}
 {{- end -}}
 {{- end -}}
+{{- if not (or $t.hl7 $t.fhir $t.hl7Pattern $t.fhirPattern) -}}
+{{- fail "no raw topics: set topics.hl7 / topics.fhir, or topics.hl7Pattern / topics.fhirPattern (the worker refuses to start without any)." -}}
+{{- end -}}
+{{- range $raw := $t.hl7 -}}
+{{- if has $raw $t.fhir -}}
+{{- fail (printf "raw topic %s is in both topics.hl7 and topics.fhir: a topic carries one format." $raw) -}}
+{{- end -}}
+{{- end -}}
+{{- if lt (int64 .Values.quarantineMaxBytes) (int64 .Values.maxRecordBytes) -}}
+{{- fail (printf "quarantineMaxBytes (%d) must be at least maxRecordBytes (%d): every record the worker tries to scrub must fit in quarantine (the worker refuses to start otherwise)." (int64 .Values.quarantineMaxBytes) (int64 .Values.maxRecordBytes)) -}}
+{{- end -}}
 {{- if and .Values.networkPolicy.enabled (not .Values.networkPolicy.kafkaPeers) -}}
 {{- fail "networkPolicy.kafkaPeers is required when networkPolicy.enabled: egress is allowed to the Kafka brokers and DNS only." -}}
 {{- end -}}
+{{- end }}
+
+{{/*
+The one-off pod NOTES.txt prints for `phi-scrub topics ensure`, as kubectl run
+--overrides JSON: the worker's environment, SASL credentials and TLS files, and
+its security contexts (a namespace enforcing the restricted Pod Security
+Standard refuses a pod without them).
+*/}}
+{{- define "phi-scrub.topicsPodOverrides" -}}
+{{- $env := list -}}
+{{- if .Values.kafka.sasl.mechanism -}}
+{{- range $name, $key := dict "KAFKA_SASL_USERNAME" .Values.kafka.sasl.usernameKey "KAFKA_SASL_PASSWORD" .Values.kafka.sasl.passwordKey -}}
+{{- $env = append $env (dict "name" $name "valueFrom" (dict "secretKeyRef" (dict "name" $.Values.kafka.sasl.existingSecret "key" $key))) -}}
+{{- end -}}
+{{- end -}}
+{{- $container := dict "name" "topics" "image" (include "phi-scrub.image" .) "stdin" true "stdinOnce" true "args" (list "topics" "ensure") "envFrom" (list (dict "configMapRef" (dict "name" (include "phi-scrub.fullname" .)))) "securityContext" .Values.securityContext -}}
+{{- if $env -}}{{- $_ := set $container "env" $env -}}{{- end -}}
+{{- $spec := dict "containers" (list $container) "securityContext" .Values.podSecurityContext "automountServiceAccountToken" false -}}
+{{- if .Values.kafka.tls.enabled -}}
+{{- $_ := set $container "volumeMounts" (list (dict "name" "kafka-tls" "mountPath" (include "phi-scrub.tlsDir" .) "readOnly" true)) -}}
+{{- $items := list (dict "key" .Values.kafka.tls.caKey "path" .Values.kafka.tls.caKey) -}}
+{{- if .Values.kafka.tls.certKey -}}
+{{- $items = append $items (dict "key" .Values.kafka.tls.certKey "path" .Values.kafka.tls.certKey) -}}
+{{- $items = append $items (dict "key" .Values.kafka.tls.keyKey "path" .Values.kafka.tls.keyKey) -}}
+{{- end -}}
+{{- $_ := set $spec "volumes" (list (dict "name" "kafka-tls" "secret" (dict "secretName" .Values.kafka.tls.existingSecret "items" $items))) -}}
+{{- end -}}
+{{- dict "spec" $spec | toJson -}}
 {{- end }}
