@@ -11,6 +11,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -24,6 +25,9 @@ from tests.unit.conftest import TEST_SECRET
 from tests.unit.test_hl7_scrub import ADT, PHI
 
 MAX_RECORD = 1_000_000
+# Faust keeps a data directory per worker (by default /tmp/<group>-data): the test
+# workers keep theirs in one directory removed when the test session ends.
+_FAUST_DATA = tempfile.TemporaryDirectory(prefix="phi-scrub-it-")
 CLI = [sys.executable, "-m", "streams.cli"]
 
 
@@ -79,6 +83,7 @@ def worker_env(kafka_bootstrap: str, topics: dict[str, str], port: int) -> dict[
         "PHI_SCRUB_MAX_RECORD_BYTES": str(MAX_RECORD),
         "PHI_SCRUB_LOG_FORMAT": "json",
         "PHI_SCRUB_SESSION_TIMEOUT_MS": "6000",  # a killed worker's partitions move on quickly
+        "APP_DATADIR": os.path.join(_FAUST_DATA.name, topics["group"]),
     }
 
 
