@@ -42,7 +42,7 @@ _OPAD: Final = bytes(b ^ 0x5C for b in range(256))
 HOW_TO_PROVIDE_A_KEY: Final = (
     f"set {KEY_ENV} to a secret of at least {MIN_KEY_BYTES} bytes "
     f"(for example: export {KEY_ENV}=base64:$(head -c 32 /dev/urandom | base64)) "
-    f"or point --key-file / {KEY_FILE_ENV} at a file holding it; "
+    f"or point {KEY_FILE_ENV} (or `phi-scrub scrub --key-file`) at a file holding it; "
     f"{KEY_VERSION_ENV} names its version (default {DEFAULT_KEY_VERSION})"
 )
 
@@ -168,7 +168,10 @@ class KeyRing:
                     "(the ring's 'active' decides)"
                 )
             return ring
-        return cls.single(stripped, version or DEFAULT_KEY_VERSION)
+        try:
+            return cls.single(stripped, version or DEFAULT_KEY_VERSION)
+        except InvalidKeyError as exc:
+            raise InvalidKeyError(f"key file {file}: {exc}") from None
 
     @classmethod
     def from_environment(
@@ -182,7 +185,10 @@ class KeyRing:
             return cls.from_file(file, version)
         secret = environ.get(KEY_ENV)
         if secret:
-            return cls.single(secret, version or DEFAULT_KEY_VERSION)
+            try:
+                return cls.single(secret, version or DEFAULT_KEY_VERSION)
+            except InvalidKeyError as exc:  # say which setting: the worker reads several
+                raise InvalidKeyError(f"{KEY_ENV}: {exc}") from None
         raise MissingKeyError
 
 

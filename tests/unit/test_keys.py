@@ -18,7 +18,17 @@ def test_no_default_key_and_the_error_says_how_to_set_one() -> None:
     with pytest.raises(MissingKeyError) as err:
         KeyRing.from_environment(env={})
     assert "PHI_SCRUB_KEY" in str(err.value)
-    assert "--key-file" in str(err.value)
+    assert "PHI_SCRUB_KEY_FILE" in str(err.value)
+    assert "phi-scrub scrub --key-file" in str(err.value)  # the worker has no such flag
+
+
+def test_a_weak_key_error_names_where_the_key_came_from(tmp_path: Path) -> None:
+    with pytest.raises(InvalidKeyError, match=r"^PHI_SCRUB_KEY: key version 'v1' is 8 bytes"):
+        KeyRing.from_environment(env={"PHI_SCRUB_KEY": "tooshort"})
+    file = tmp_path / "key"
+    file.write_text("tooshort\n")
+    with pytest.raises(InvalidKeyError, match=f"^key file {file}: key version 'v1' is 8"):
+        KeyRing.from_environment(key_file=file, env={})
 
 
 def test_environment_key_and_version() -> None:
