@@ -122,8 +122,11 @@ def _sweep_leaf(raw: str, walk: Walk) -> str:
     text = walk.ctx.text
     value = raw if d.escape not in raw else er7.unescape(raw, d, walk.codec)
     known = text.known(value)
-    if known is None and " " in value.strip():
-        known = _sweep_words(value, text)
+    if known is None:
+        if " " in value.strip():
+            known = _sweep_words(value, text)
+        elif "_" in value or "-" in value:
+            known = _sweep_joined(value, text)
     if known is None or known == value:
         return raw
     walk.ctx.report.record(Kind.NAME, "sweep")
@@ -161,6 +164,27 @@ def _sweep_words(value: str, text: TextScrubber) -> str | None:
                 end = j
                 break
         i = end + 2
+    return "".join(parts) if changed else None
+
+
+# The words of a code written without spaces (GEISINGER_DANVILLE, MERCY-SPRINGTOWN).
+_JOINED_WORDS: Final = re.compile(r"([^\W_]+)")
+
+
+def _sweep_joined(value: str, text: TextScrubber) -> str | None:
+    """A code with its words joined by underscores or hyphens, with the words that
+    are known PHI replaced (the patient's town in a facility code), or None when
+    there are none. Only words of letters, four or more: the digits of an OID or a
+    date are no place or name."""
+    parts = _JOINED_WORDS.split(value)
+    changed = False
+    for i in range(1, len(parts), 2):
+        word = parts[i]
+        if len(word) >= 4 and word.isalpha():
+            known = text.known(word)
+            if known is not None and known != word:
+                parts[i] = known
+                changed = True
     return "".join(parts) if changed else None
 
 

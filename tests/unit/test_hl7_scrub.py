@@ -1404,3 +1404,25 @@ def test_a_postal_code_outside_the_us_is_no_zip_code(country: str, expected: str
     assert "64283" not in note
     if not expected:
         assert "[ZIP]" in note
+
+
+@pytest.mark.parametrize("facility", ["MERCY_SPRINGTOWN", "MERCY-SPRINGTOWN", "Springtown_Mercy"])
+def test_a_known_place_joined_into_a_code_is_swept_from_code_fields(
+    safe_harbor: HL7Scrubber, facility: str
+) -> None:
+    # Hold-out round 11 (ADT^A04 and BAR^P01, MEDITECH Expanse): the patient's town
+    # was part of the facility code (GEISINGER_<town>), which came back with
+    # [CITY] in MSH-4, PID-3.4 and PV1-3 (free text) but whole in PV1-39 and PV1-40
+    # (IS codes): the final sweep compared whole values only, and the verifier,
+    # which reads an underscore as a word boundary, quarantined the message. A
+    # word of a code joined by underscores or hyphens that is known PHI is
+    # replaced like it; other codes stay.
+    pv1 = "|".join(["PV1", "1", "E", f"ED^T3^1^{facility}", *[""] * 35, facility, "ST_MARYS"])
+    (pv1_out,) = scrub_segments(safe_harbor, pv1)
+    fields = pv1_out.split("|")
+    assert "springtown" not in pv1_out.casefold()
+    assert fields[39].replace("[CITY]", "").strip("_-").casefold() == "mercy"
+    assert fields[40] == "ST_MARYS"
+    source = "\r".join((MSH, PID, pv1)) + "\r"
+    out = scrub_text(safe_harbor, source)
+    assert not Verifier(load_policy("safe-harbor")).findings(source.encode(), out.encode(), "hl7v2")
