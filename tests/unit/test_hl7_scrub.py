@@ -1426,3 +1426,24 @@ def test_a_known_place_joined_into_a_code_is_swept_from_code_fields(
     source = "\r".join((MSH, PID, pv1)) + "\r"
     out = scrub_text(safe_harbor, source)
     assert not Verifier(load_policy("safe-harbor")).findings(source.encode(), out.encode(), "hl7v2")
+
+
+def test_an_identifier_written_with_separators_in_a_person_segment_code_is_one(
+    safe_harbor: HL7Scrubber,
+) -> None:
+    # Hold-out round 11 (REF^I12 and a Saudi ADT^A01): a Medicare number shifted into
+    # IN2-4 (IS) and a visit number into PV1-18 (patient type, IS) came out whole: a
+    # code reads as an identifier only with five digits in a row beside letters and
+    # nothing else, and these have hyphens between their groups. Letters with five
+    # digits in a row, or seven or more digits in groups, joined by hyphens, dots,
+    # slashes or underscores, are an identifier too; table codes stay.
+    in2 = "IN2|||MEDICARE|QX-MCR-7784512"
+    pv1 = "|".join(["PV1", "1", "E", "EMG-1^BED-04", "E", *[""] * 13, "VST-EMG-2026-907"])
+    pv1 += "||||2106-3|R50.9"  # PV1-22 courtesy code, PV1-23 credit rating (IS)
+    in2_out, pv1_out = scrub_segments(safe_harbor, in2, pv1)
+    assert_gone(in2_out + pv1_out, "7784512", "2026-907")
+    assert pv1_out.split("|")[3] == "EMG-1^BED-04" and pv1_out.endswith("|2106-3|R50.9")
+    # Table and local codes of the same alphabet stay.
+    pv2 = "PV2|||^Chest pain||||||||||||||||||||||||||||||||||||||AB-12|HL7-0001"
+    (pv2_out,) = scrub_segments(safe_harbor, pv2)
+    assert pv2_out == pv2
