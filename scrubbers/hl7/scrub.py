@@ -161,6 +161,10 @@ _PERSON_ID_KINDS: Final = frozenset(
     {Kind.MRN, Kind.ACCOUNT_NUMBER, Kind.HEALTH_PLAN_ID, Kind.SSN, Kind.OTHER_ID}
 )
 _PLACE_KINDS: Final = frozenset({Kind.CITY, Kind.COUNTY, Kind.STATE, Kind.COUNTRY})
+_ADDRESS_ZIP: Final = 5  # XAD.5 and AD.5, the postal code (1-based)
+# Three digits in a row: a postal code, not a state (a province or department
+# number, "28" or "75", is a state's code).
+_POSTAL_DIGITS: Final = re.compile(r"\d{3}")
 
 # SN.1 comparators and SN.3 separators (HL7 structured numeric).
 _SN_SYMBOLS: Final = frozenset({">", "<", ">=", "<=", "=", "<>", "-", "+", "/", ".", ":"})
@@ -736,6 +740,11 @@ class HL7Scrubber:
         called_by = _CALLED_BY if datatype == "XPN" and _CALLED_BY + 1 in components else -1
         is_identifier = datatype in ("CX", "CK")
         is_address = datatype in ("XAD", "AD")
+        # A state with three digits in a row is a postal code one component early
+        # (XAD.4 "11564", the sender's address a component off): handled as the ZIP.
+        state_zip = (
+            self._target(path, _ADDRESS_ZIP, Kind.ZIP, role, datatype) if is_address else None
+        )
         is_provider = role is Role.PROVIDER
         # A provider field holding a person of the message who is no provider (the
         # patient in OBR-16): that person's name is a name and their id an id, not
@@ -816,7 +825,7 @@ class HL7Scrubber:
                 person = bool(as_person and walk.person_keys) and _repeats_a_person(
                     comps, person_id, family_at, given_at, walk
                 )
-                for index, first_only, fixed, rule, ckind, codes, affix, date_text in plan:
+                for index, first_only, fixed, fixed_rule, ckind, codes, affix, date_text in plan:
                     if index >= count:
                         break
                     value = comps[index]
@@ -826,7 +835,14 @@ class HL7Scrubber:
                         continue  # a suffix or title ("III", "Dr."): kept
                     if codes is not None and (len(value) == 1 or value.strip().casefold() in codes):
                         continue  # a use, equipment or address type code: kept
-                    target = fixed
+                    target, rule = fixed, fixed_rule
+                    if (
+                        state_zip is not None
+                        and target is not None
+                        and target.kind is Kind.STATE
+                        and _POSTAL_DIGITS.search(value)
+                    ):
+                        target, rule = state_zip, None
                     if target is None:
                         kind, crole = self._component_kind(ckind, comps, role, field_kind)
                         target = self._target(path, index + 1, kind, crole, datatype)
