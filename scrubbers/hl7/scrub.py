@@ -48,6 +48,7 @@ from scrubbers.hl7.names import (
     NAME_LAYOUT,
     add_affix_name,
     add_free_name,
+    add_layout_name,
     add_name_context,
     add_query_name,
     cn_layout,
@@ -288,6 +289,7 @@ class HL7Scrubber:
                     (NUMBER.fullmatch(raw) and not TIMESTAMP_HINT.match(raw))
                     if handler in self._numeric
                     else is_code(raw)
+                    and d.component not in raw  # components: shifted data (a name)
                     and (handler not in self._guarded or DIGIT_RUN.search(raw) is None)
                 ):
                     continue  # the common case: a code, kept without a deferred pass
@@ -497,6 +499,12 @@ class HL7Scrubber:
             d = walk.d
             if d.component not in raw and d.subcomponent not in raw and d.repetition not in raw:
                 return leaf(raw, walk)
+            if d.component in raw:
+                # A person in a name's layout (Family^Given, a spouse in IN2-57) by a
+                # family name the message knows: the given names are learned, and the
+                # final sweep replaces them here (a code leaf is kept as it is).
+                for rep in raw.split(d.repetition):
+                    add_layout_name(walk, rep)
             return leaves_by_component(scrub_address_layouts(raw, walk), walk, leaf)
 
         self._deferred.add(handle)
