@@ -245,26 +245,30 @@ def _part(comps: list[str], index: int, d: Delimiters, codec: str) -> str:
 _GIVEN_WORD: Final = re.compile(r"[^\W\d_]{2,40}(?:['\- ][^\W\d_]{1,40}){0,3}")
 
 
-def add_layout_name(walk: Walk, rep: str) -> None:
+def add_layout_name(walk: Walk, rep: str) -> tuple[str, str, str, str] | None:
     """A repetition of free text in a name's layout (``Family^Given^Middle``, a
     Z-segment that repeats PID-5) whose first component is the family name of a
     person the message names: its given and middle names are that person's
     relatives' or their own, registered for the free text with the family name's
     replacement, so the text pass replaces them (free text alone would keep a
-    given name it cannot recognise)."""
+    given name it cannot recognise). Returns what it registered (family, given,
+    middle as read, and the replacement), or None."""
     d = walk.d
     comps = rep.split(d.component, 3)
     if len(comps) < 2:
-        return
+        return None
     text = walk.ctx.text
     family = er7.readable(comps[0].split(d.subcomponent, 1)[0], d, walk.codec).strip()
     if not family or not text.is_family_name(family):
-        return
+        return None
     parts = [
         er7.readable(comp.split(d.subcomponent, 1)[0], d, walk.codec).strip() for comp in comps[1:3]
     ]
     given, middle = (
         p if p[:1].isupper() and _GIVEN_WORD.fullmatch(p) else "" for p in [*parts, ""][:2]
     )
-    if given or middle:
-        text.add_name(family, given, middle, text.known(family) or "[NAME]")
+    if not (given or middle):
+        return None
+    replacement = text.known(family) or "[NAME]"
+    text.add_name(family, given, middle, replacement)
+    return family, given, middle, replacement

@@ -162,6 +162,7 @@ _PERSON_ID_KINDS: Final = frozenset(
     {Kind.MRN, Kind.ACCOUNT_NUMBER, Kind.HEALTH_PLAN_ID, Kind.SSN, Kind.OTHER_ID}
 )
 _PLACE_KINDS: Final = frozenset({Kind.CITY, Kind.COUNTY, Kind.STATE, Kind.COUNTRY})
+_LAYOUT_NAME_PARTS: Final = 3  # family, given and middle name of a name's layout
 _ADDRESS_ZIP: Final = 5  # XAD.5 and AD.5, the postal code (1-based)
 # Three digits in a row: a postal code, not a state (a province or department
 # number, "28" or "75", is a state's code).
@@ -500,11 +501,7 @@ class HL7Scrubber:
             if d.component not in raw and d.subcomponent not in raw and d.repetition not in raw:
                 return leaf(raw, walk)
             if d.component in raw:
-                # A person in a name's layout (Family^Given, a spouse in IN2-57) by a
-                # family name the message knows: the given names are learned, and the
-                # final sweep replaces them here (a code leaf is kept as it is).
-                for rep in raw.split(d.repetition):
-                    add_layout_name(walk, rep)
+                raw = _coded_person_names(raw, walk)
             return leaves_by_component(scrub_address_layouts(raw, walk), walk, leaf)
 
         self._deferred.add(handle)
@@ -1328,6 +1325,30 @@ def _header_namespaces(message: Message) -> frozenset[str]:
     return frozenset(
         name for field in fields if (name := field.split(d.component, 1)[0].strip().casefold())
     )
+
+
+def _coded_person_names(raw: str, walk: Walk) -> str:
+    """A code field's value (ID, IS) with the repetitions in a name's layout
+    (Family^Given^Middle, a spouse shifted into IN2-57) whose family name is a known
+    person's: the given names are learned (free text elsewhere finds them too), and
+    the family and given names replaced here, whatever their length (a code leaf is
+    kept, and the final sweep reads leaves of four characters or more only). A
+    single letter (a middle initial) stays."""
+    d = walk.d
+    reps = raw.split(d.repetition)
+    for r, rep in enumerate(reps):
+        if d.component not in rep:
+            continue
+        learned = add_layout_name(walk, rep)
+        if learned is None:
+            continue
+        replacement = er7.escape(learned[3], d)
+        comps = rep.split(d.component)
+        for c, name in enumerate(learned[:_LAYOUT_NAME_PARTS]):
+            if name and len(name) > 1 and comps[c].split(d.subcomponent, 1)[0].strip() == name:
+                comps[c] = replacement
+        reps[r] = d.component.join(comps)
+    return d.repetition.join(reps)
 
 
 def _deferred(
