@@ -201,8 +201,12 @@ def add_name_context(
         if _system_account((family, given, middle)):
             return
         # A facility of the message header in a provider's name (TXA-11 one field
-        # off holding a document number DOC60009^CITIZENSMC) names no person.
+        # off holding a document number DOC60009^CITIZENSMC) names no person; nor
+        # does a provider whose id is one (ORC-19 one field off holding the ordering
+        # facility LEHIGH_VALLEY^Lehigh Valley Hospital^L): its name is the facility's.
         facilities = walk.facilities
+        if first > 0 and _part(comps, 0, d, walk.codec).strip().casefold() in facilities:
+            return
         if family and family.strip().casefold() in facilities:
             family = ""
         if given and given.strip().casefold() in facilities:

@@ -1492,3 +1492,26 @@ def test_a_relative_named_in_a_code_field_by_a_known_family_name_is_removed(
     pv2 = "PV2|||^Chest pain||||||||||||||||||||||||||||||||||||||AB^Roman^T"
     (pv2_out,) = scrub_segments(safe_harbor, pv2)
     assert pv2_out == pv2
+
+
+def test_a_provider_field_naming_a_facility_of_the_header_teaches_no_name(
+    safe_harbor: HL7Scrubber,
+) -> None:
+    # Hold-out round 11 (ORU^R01, MEDITECH Expanse): ORC-19 (action by, XCN) held the
+    # ordering facility, LEHIGH_VALLEY^Lehigh Valley Hospital^L, one field off. Its
+    # name was learned as a provider's and swept into the facility's code, which
+    # became PROVIDER-..._PROVIDER-... in MSH-4, PID-3.4 and PV1-3. An XCN whose id
+    # is one of the header's applications or facilities names that facility, not a
+    # person: the field is still replaced, but none of its names is learned.
+    msh = "MSH|^~\\&|LAB|ASHGROVE_MEDICAL|EHR|HIE|20240101120000||ORU^R01|MSG1|P|2.5.1"
+    pid = "PID|1||MRN12345^^^ASHGROVE_MEDICAL^MR||Quillfeather^Zebulon^Q||19610304|M"
+    pv1 = "PV1|1|I|ICU^4^A^ASHGROVE_MEDICAL|E|||4471^Thistlewood^Marigold^^^Dr"
+    orc = "ORC|RE|ORD1|RES1^LAB||||||||||||||||ASHGROVE_MEDICAL^Ashgrove Medical Centre^L"
+    nte = "NTE|1||Seen at Ashgrove Medical Centre by Dr Thistlewood."
+    out = scrub_text(safe_harbor, "\r".join((msh, pid, pv1, orc, nte)) + "\r")
+    msh_out, pid_out, pv1_out, orc_out, nte_out = out.strip("\r").split("\r")
+    assert msh_out.split("|")[3] == "ASHGROVE_MEDICAL"
+    assert pid_out.split("|")[3].endswith("^^^ASHGROVE_MEDICAL^MR")
+    assert pv1_out.split("|")[3] == "ICU^4^A^ASHGROVE_MEDICAL"
+    assert "Ashgrove" not in orc_out
+    assert nte_out.startswith("NTE|1||Seen at Ashgrove Medical Centre by Dr PROVIDER-")
