@@ -221,6 +221,9 @@ NATIONAL_ID_LABELS: Final = (
     *("health card number", "cccd", "cmnd", "curp", "cpf", "nric", "aadhaar"),
     *("emirates id", "teudat zehut", "codice fiscale", "svnr"),
     *("sozialversicherungsnummer", "kvnr", "ppsn", "nino"),
+    # US and Australian Medicare, US Medicaid: "Medicare 2948571630" names no "no."
+    # or "id" the plan label needs.
+    *("medicare", "medicaid"),
     # Vietnamese: health-insurance card, outpatient, patient-code and admission
     # numbers ("Số thẻ BHYT", "SO NGOAI TRU", "Mã BN", "Số vào viện").
     *("bhyt", "so ngoai tru", "s\u1ed1 ngo\u1ea1i tr\u00fa", "ma bn", "m\u00e3 bn"),
@@ -417,15 +420,16 @@ DETECTORS: Final = (
     # personnummer, fødselsnummer, henkilötunnus), Swiss AHV/AVS, Spanish DNI/NIE,
     # Dutch BSN, French NIR, Polish PESEL, Canadian SIN and health cards, Brazilian
     # CPF, Vietnamese CCCD/CMND, Mexican CURP... The value: six digits or more, in
-    # groups joined by a space, "." or "-", with up to three letters before and one
-    # after ("X4985703Q", "12345678Z").
+    # groups joined by a space, "." or "-", with up to three letters before and a
+    # check letter or two after ("X4985703Q", "1234-567-890-AB"); after a space only
+    # a single capital ("12345678 Z"): "140487-5050 er" keeps its next word.
     Detector(
         "national-id-context",
         Kind.OTHER_ID,
         _re(
             _NATIONAL_ID_LABEL + r"\.?(?:\s?(?:no\b\.?|nr\b\.?|number|num|#))?\s*[:#=]?\s*"
             r"(?P<value>(?=(?:[a-z]{0,3}[ .-]?)(?:[ .-]?\d){6})(?:[a-z]{1,3}[ -]?)?"
-            r"\d{1,15}(?:[ .-]\d{1,12}){0,6}(?:[ -]?[a-z]{1,2})?)(?![\w-]|\.\d)"
+            r"\d{1,15}(?:[ .-]\d{1,12}){0,6}(?:-?[a-z]{1,2}|\s(?-i:[A-Z]))?)(?![\w-]|\.\d)"
         ),
         "value",
         requires="national-id",
