@@ -157,6 +157,23 @@ def _system_account(parts: tuple[str, ...]) -> bool:
     return any(part and _SYSTEM_WORD.search(part) is not None for part in parts)
 
 
+# Words that name a name ("Surname at Birth", "Maiden Name", "Previous Surname"):
+# a name part of two or more of them is a label a sender put in a name field. Folded.
+_NAME_LABEL_WORDS: Final = frozenset(
+    {
+        "surname", "surnames", "name", "names", "maiden", "birth", "alias", "aliases",
+        "at", "of", "family", "given", "first", "last", "middle", "previous", "former",
+        "married", "legal", "preferred", "nickname", "known", "as", "aka", "nee", "née",
+    }
+)  # fmt: skip
+
+
+def _name_label(part: str) -> bool:
+    """A name part of two words or more, every one of which names a name."""
+    words = part.casefold().replace(",", " ").split()
+    return len(words) > 1 and all(word.strip(".:") in _NAME_LABEL_WORDS for word in words)
+
+
 def _placeholder(part: str) -> bool:
     """A name part made only of placeholder words (``PRIMARY OR FAMILY``)."""
     folded = part.casefold()
@@ -218,6 +235,9 @@ def add_name_context(
         if middle and _placeholder(middle):
             middle = ""
     else:
+        # A label where a name belongs (PID-9 "Surname at Birth"): learned, its words
+        # would rewrite "Date of Birth" in notes. The field itself is still replaced.
+        family, given, middle = ("" if _name_label(p) else p for p in (family, given, middle))
         persons = walk.persons
         for part in (family, given, middle):
             if part:

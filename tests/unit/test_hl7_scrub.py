@@ -1515,3 +1515,20 @@ def test_a_provider_field_naming_a_facility_of_the_header_teaches_no_name(
     assert pv1_out.split("|")[3] == "ICU^4^A^ASHGROVE_MEDICAL"
     assert "Ashgrove" not in orc_out
     assert nte_out.startswith("NTE|1||Seen at Ashgrove Medical Centre by Dr PROVIDER-")
+
+
+@pytest.mark.parametrize("label", ["Surname at Birth", "Maiden Name", "Previous Surname"])
+def test_a_name_field_holding_the_name_of_a_name_teaches_no_words(
+    safe_harbor: HL7Scrubber, label: str
+) -> None:
+    # Over-scrub listed in round 11's closing notes: a sender put a label in PID-9
+    # (patient alias), "Surname at Birth", and its words were learned as the
+    # patient's names: "Date of Birth" in a note became "Date of [NAME]". A name part
+    # of two words or more made only of words naming a name (surname, maiden, birth,
+    # alias, previous...) is a label: still replaced in its field, not learned.
+    pid = f"PID|1||MRN12345^^^HOSP^MR||Quillfeather^Zebulon^Q||19610304|M|{label}"
+    nte = "NTE|1||Date of Birth, Maiden Name and Previous Surname confirmed by Quillfeather."
+    out = scrub_text(safe_harbor, "\r".join((MSH, pid, nte)) + "\r")
+    pid_out, nte_out = out.strip("\r").split("\r")[1:]
+    assert pid_out.split("|")[9] == "[NAME]"
+    assert nte_out == nte.replace("Quillfeather", "[NAME]")
