@@ -162,6 +162,7 @@ _PERSON_ID_KINDS: Final = frozenset(
     {Kind.MRN, Kind.ACCOUNT_NUMBER, Kind.HEALTH_PLAN_ID, Kind.SSN, Kind.OTHER_ID}
 )
 _PLACE_KINDS: Final = frozenset({Kind.CITY, Kind.COUNTY, Kind.STATE, Kind.COUNTRY})
+_PERSON_NAME_DATATYPES: Final = frozenset({"XPN", "PN"})
 _LAYOUT_NAME_PARTS: Final = 3  # family, given and middle name of a name's layout
 _ADDRESS_ZIP: Final = 5  # XAD.5 and AD.5, the postal code (1-based)
 # Three digits in a row: a postal code, not a state (a province or department
@@ -914,11 +915,22 @@ class HL7Scrubber:
             for number, rule in components.items()
         }
         leaves: dict[int, Callable[[str, Walk], str]] = {}
+        # A name's components after the names are codes and titles (degree, name type,
+        # assembly order): three digits in a row there are shifted data (a phone sent
+        # one field early: area code in XPN.6, local number in XPN.7), an identifier.
+        digits_target = (
+            self._target(path, 0, Kind.OTHER_ID, role, datatype)
+            if datatype in _PERSON_NAME_DATATYPES
+            else None
+        )
 
         def leaf_of(index: int) -> Callable[[str, Walk], str]:
             leaf = leaves.get(index)
             if leaf is None:
-                leaf = leaves[index] = self._text_leaf(path, index + 1, datatype, role)
+                leaf = self._text_leaf(path, index + 1, datatype, role)
+                if digits_target is not None:
+                    leaf = _digits_as_identifier(leaf, digits_target)
+                leaves[index] = leaf
             return leaf
 
         def handle(raw: str, walk: Walk) -> str:
@@ -1325,6 +1337,20 @@ def _header_namespaces(message: Message) -> frozenset[str]:
     return frozenset(
         name for field in fields if (name := field.split(d.component, 1)[0].strip().casefold())
     )
+
+
+def _digits_as_identifier(
+    text_leaf: Callable[[str, Walk], str], target: Target
+) -> Callable[[str, Walk], str]:
+    """``text_leaf`` for a leaf without three digits in a row; one with them (and no
+    timestamp: a date is the text leaf's) is ``target``, an identifier."""
+
+    def leaf(value: str, walk: Walk) -> str:
+        if _POSTAL_DIGITS.search(value) is not None and TIMESTAMP.fullmatch(value) is None:
+            return walk.write(walk.apply(value, target), value)
+        return text_leaf(value, walk)
+
+    return leaf
 
 
 def _coded_person_names(raw: str, walk: Walk) -> str:

@@ -1532,3 +1532,19 @@ def test_a_name_field_holding_the_name_of_a_name_teaches_no_words(
     pid_out, nte_out = out.strip("\r").split("\r")[1:]
     assert pid_out.split("|")[9] == "[NAME]"
     assert nte_out == nte.replace("Quillfeather", "[NAME]")
+
+
+def test_digits_in_a_name_s_code_components_are_shifted_data(safe_harbor: HL7Scrubber) -> None:
+    # Hold-out round 11 (ADT^A01, MEDITECH Expanse): a phone sent one field early
+    # (^PRN^PH^^^215^5531234 in IN1-6, an XPN) put its area code in XPN.6 (degree)
+    # and its local number in XPN.7 (name type code). Those components are free
+    # text, and free text has no shape for "617" or "5550142" alone: a relative's
+    # phone sent so in NK1-2 kept its digits. Three digits in a row in a name's
+    # components after the names (degree, name type, representation, assembly
+    # order, professional suffix) are an identifier, not a code.
+    nk1 = "NK1|1|^PRN^PH^^^617^5550142|SPO"
+    gt1 = "GT1|1||Quillfeather^Ida^^^^617^5550142"
+    nk2 = "NK1|2|Wick^Hester^^Jr^Dr^MD^L|NEI"
+    kin, guarantor, neighbour = scrub_segments(safe_harbor, nk1, gt1, nk2)
+    assert_gone(kin + guarantor, "617", "5550142")
+    assert neighbour == "NK1|2|[NAME]^[NAME]^^Jr^Dr^MD^L|NEI"
