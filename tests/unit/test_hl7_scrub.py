@@ -1548,3 +1548,19 @@ def test_digits_in_a_name_s_code_components_are_shifted_data(safe_harbor: HL7Scr
     kin, guarantor, neighbour = scrub_segments(safe_harbor, nk1, gt1, nk2)
     assert_gone(kin + guarantor, "617", "5550142")
     assert neighbour == "NK1|2|[NAME]^[NAME]^^Jr^Dr^MD^L|NEI"
+
+
+@pytest.mark.parametrize(
+    "label",
+    ["Next of kin name", "NOK name", "Guarantor name", "Relative's name", "Spouse name"],
+)
+def test_an_observation_naming_another_person_s_name_is_a_name(
+    safe_harbor: HL7Scrubber, label: str
+) -> None:
+    # Hold-out round 11 probe: an answer labelled "Mother's maiden name" or "Emergency
+    # contact name" in OBX-3 is a name, but "Next of kin name", "Guarantor name" and
+    # "Spouse name" were not labels (only mother's, father's, partner's, spouse's,
+    # guardian's and a contact's were), and the relative's name came out whole.
+    obx = f"OBX|1|ST|NOK^{label}^L||Hester Wick||||||F"
+    (obx_out,) = scrub_segments(safe_harbor, obx)
+    assert_gone(obx_out, "Hester", "Wick")
