@@ -376,6 +376,13 @@ _ADDRESS_PARTS: Final = {
 }
 
 
+def is_address_layout(comps: list[str], sub: str) -> bool:
+    """Components in an address's layout: street (with a letter), city (a place
+    name), a state without digits and a postal code (a bare four- or six-digit one
+    only after a street with a number)."""
+    return _address_layout(comps, sub)
+
+
 def _address_layout(comps: list[str], sub: str) -> bool:
     if len(comps) < 5:
         return False

@@ -35,6 +35,7 @@ from scrubbers.hl7.free_text import (
     coded_text,
     encapsulated,
     escape_payloads,
+    is_address_layout,
     leaf_splitter,
     leaves_by_component,
     scrub_address_layouts,
@@ -1110,6 +1111,16 @@ class HL7Scrubber:
             "QPD-3", "CX", Role.PATIENT, tables.DATATYPE_COMPONENTS["CX"], Kind.MRN
         )
         cx_rest = self._companions[cx]
+        # Positional parameters in a person's layout (the CDC immunization query Z34:
+        # QPD-4 name, QPD-5 mother's maiden name, QPD-8 address, QPD-9 phone).
+        xpn = self._component_handler(
+            "QPD-3", "XPN", Role.PATIENT, tables.DATATYPE_COMPONENTS["XPN"], None
+        )
+        xpn_rest = self._companions[xpn]
+        xtn = self._component_handler(
+            "QPD-3", "XTN", Role.PATIENT, tables.DATATYPE_COMPONENTS["XTN"], None
+        )
+        xtn_rest = self._companions[xtn]
         targets: dict[str, tuple[Target, int | None] | None] = {}
 
         def handle(raw: str, walk: Walk) -> str:
@@ -1121,8 +1132,14 @@ class HL7Scrubber:
                 name, sep, value = rep.partition(d.component)
                 if name[:1] != "@":
                     comps = rep.split(d.component)
-                    if comps[0] and len(comps) > 3 and any(comps[3:5]):
+                    if is_address_layout(comps, d.subcomponent):
+                        reps[r] = text(rep, walk)  # read as an address there
+                    elif _telecom_layout(comps):
+                        reps[r] = xtn_rest(xtn(rep, walk), walk)
+                    elif comps[0] and len(comps) > 3 and any(comps[3:5]):
                         reps[r] = cx_rest(cx(rep, walk), walk)
+                    elif _name_layout(comps):
+                        reps[r] = xpn_rest(xpn(rep, walk), walk)
                     else:
                         reps[r] = text(rep, walk)
                     continue
@@ -1337,6 +1354,38 @@ def _header_namespaces(message: Message) -> frozenset[str]:
     return frozenset(
         name for field in fields if (name := field.split(d.component, 1)[0].strip().casefold())
     )
+
+
+# A name part of a query parameter: letters, with spaces, apostrophes or hyphens.
+_NAME_PART: Final = re.compile(r"[^\W\d_]+(?:[ '\u2019\-][^\W\d_]+)*")
+
+
+def _name_layout(comps: list[str]) -> bool:
+    """Components in a person name's layout (Family^Given[^Middle...]): a family and a
+    given name of letters, no digit anywhere. A code with its text (``MTH^Mother``,
+    ``F^Female``: a short code in capitals before a word in mixed case) is none."""
+    if len(comps) < 2 or not comps[0] or not comps[1]:
+        return False
+    family, given = comps[0], comps[1]
+    if _NAME_PART.fullmatch(family) is None or _NAME_PART.fullmatch(given) is None:
+        return False
+    if any(c.isdigit() for comp in comps for c in comp):
+        return False
+    return not (len(family) <= 3 and family.isupper() and not given.isupper())
+
+
+def _telecom_layout(comps: list[str]) -> bool:
+    """Components in a telecom's layout (``^PRN^PH^^1^617^5550142``): a use or
+    equipment code of its table in XTN.2 or XTN.3 and digits in the number's
+    components."""
+    if len(comps) < 3:
+        return False
+    codes = tables.TABLE_CODES[("XTN", 2)]
+    if comps[1].strip().casefold() not in codes and comps[2].strip().casefold() not in codes:
+        return False
+    if len(comps) > 3 and "@" in comps[3]:
+        return True  # an email (XTN.4)
+    return any(c.isdigit() for comp in comps[4:] for c in comp)
 
 
 def _digits_as_identifier(

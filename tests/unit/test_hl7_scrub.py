@@ -703,6 +703,30 @@ def test_query_parameters_without_field_names(safe_harbor: HL7Scrubber) -> None:
     assert scrub_query(keep, planted) == [planted]
 
 
+@pytest.mark.parametrize("shifted", [False, True])
+def test_positional_query_parameters_are_read_by_their_shape(
+    safe_harbor: HL7Scrubber, shifted: bool
+) -> None:
+    # Hold-out round 11 (QBP^Q11, CDC immunization history query Z34): the patient's
+    # name, birth date and address are QPD's positional parameters (QPD-4 to QPD-8,
+    # no @PID.5 field names). The name was free text, which knows no name in a query
+    # without a PID, and the address was read as an identifier (CX: a value with a
+    # fourth and fifth component): its city and ZIP came out whole. A parameter in a
+    # name's layout is a name, one in an address's layout an address, wherever the
+    # sender put them (this one shifted the birth date into QPD-5).
+    params = ["Quillfeather^Zebulon^Quentin^^^^L", "Quillfeather^Mirabel", "19610304", "M"]
+    if shifted:
+        params = [params[0], params[2], params[3]]
+    head = ["QPD", "Z34^Request Immunization History^CDCPHINVS", "Q77", "MRN12345^^^HOSP^MR"]
+    tail = ["12 Elm St^^Springtown^CA^90210^USA", "^PRN^PH^^1^617^5550142"]
+    qpd = "|".join([*head, *params, *tail])
+    qpd_out, nte = scrub_query(safe_harbor, qpd, "NTE|1||Asked for Zebulon Quillfeather")
+    assert_gone(qpd_out + nte, "Quillfeather", "Zebulon", "Quentin", "Mirabel", "Springtown")
+    assert_gone(qpd_out, "19610304", "90210", "5550142", "12 Elm")
+    assert qpd_out.startswith("QPD|Z34^Request Immunization History^CDCPHINVS|Q77|MRN-")
+    assert "|M|" in qpd_out and "^CA^902^USA|" in qpd_out
+
+
 def test_undeclared_windows_1252_is_scrubbed_not_rejected(safe_harbor: HL7Scrubber) -> None:
     pid = PID.replace("Quillfeather^Zebulon", "Quillfé^Zébulon")
     untouched = "AL1|1||X^Crème brûlée \u2013 “œufs”^L"
