@@ -292,6 +292,9 @@ FIELD_RULES: Final[dict[str, FieldRule]] = {
     ),
     **_rules(
         "IN1",
+        # The insurance company's address and phone: no person's (see Walk.apply).
+        f5=FieldRule(role=Role.ORGANIZATION),
+        f7=FieldRule(role=Role.ORGANIZATION),
         f8=FieldRule(Kind.HEALTH_PLAN_ID),  # group number
         f10=FieldRule(Kind.OTHER_ID, datatype="CX"),  # insured's group employer id
         f11=FieldRule(role=Role.EMPLOYER),

@@ -84,11 +84,17 @@ class Walk:
             known = self.ctx.text.known(value)
             if known is not None:
                 return known
-        elif target.kind not in (Kind.NAME, Kind.PROVIDER_NAME) and not (
-            target.kind in _FACILITY_SHAPED and value.strip().casefold() in self.facilities
+        elif (
+            target.kind not in (Kind.NAME, Kind.PROVIDER_NAME)
+            and target.role is not Role.ORGANIZATION
+            and not (
+                target.kind in _FACILITY_SHAPED and value.strip().casefold() in self.facilities
+            )
         ):
             # (An id that is a facility of the message header, shifted data such as
-            # PRD-5 ``^^CAREDOC``, is replaced here but not swept from the header.)
+            # PRD-5 ``^^CAREDOC``, is replaced here but not swept from the header; and
+            # an organization's address or phone, IN1-5 an insurance company's, names
+            # no person: sweeping its town rewrote the facility LUKS_LUZERN.)
             self.ctx.text.add(target.kind, value, outcome)
             if self.d.escape in value:  # as a reader sees it (\Z555-0142\ is a phone)
                 self.ctx.text.add(target.kind, er7.readable(raw, self.d, self.codec), outcome)

@@ -1588,3 +1588,20 @@ def test_an_observation_naming_another_person_s_name_is_a_name(
     obx = f"OBX|1|ST|NOK^{label}^L||Hester Wick||||||F"
     (obx_out,) = scrub_segments(safe_harbor, obx)
     assert_gone(obx_out, "Hester", "Wick")
+
+
+def test_the_insurance_company_s_address_teaches_no_place(safe_harbor: HL7Scrubber) -> None:
+    # Hold-out round 11 (i.s.h.med ADT^A01, Vermont REF^I12): IN1-5, the insurance
+    # company's address (Bundesplatz 15^^Luzern, or a payer code DVHA in its street),
+    # was learned as the insured's: the facility LUKS_LUZERN became LUKS_[CITY] in
+    # MSH-4, and DVHA, also PID-3's assigning authority, became [ADDRESS]. The
+    # company's address names no person: still replaced in IN1-5, not learned.
+    msh = "MSH|^~\\&|HIS|LUKS_LUZERN|LAB|DVHA|20240101120000||ADT^A01|MSG1|P|2.5"
+    pid = "PID|1||MRN12345^^^DVHA^MR||Quillfeather^Zebulon||19610304|M|||12 Elm St^^Springtown"
+    in1 = "IN1|1|KVG|CONC01|Concordia|Bundesplatz 15^^Luzern^^6002^CH~DVHA"
+    out = scrub_text(safe_harbor, "\r".join((msh, pid, in1)) + "\r")
+    msh_out, pid_out, in1_out = out.strip("\r").split("\r")
+    assert msh_out.split("|")[3] == "LUKS_LUZERN" and msh_out.split("|")[5] == "DVHA"
+    assert pid_out.split("|")[3].endswith("^^^DVHA^MR")
+    assert_gone(in1_out, "Bundesplatz", "Luzern", "DVHA")
+    assert "Springtown" not in pid_out
