@@ -1069,6 +1069,21 @@ RELATION_WORDS: Final = frozenset(
     | {"mère", "père", "fils", "fille", "frère", "sœur", "soeur", "oncle", "neveu"}
     | {"nièce", "cousine", "voisin", "voisine", "conjoint", "conjointe", "compagne"}
     | {"compagnon"}
+    # Danish, Norwegian, Swedish, Dutch and Icelandic ("kæreste Rasmus", "datter
+    # Signe", "dottern Astrid", "dochter Femke", "dóttir Sigrún"), with the Nordic
+    # definite forms; "far", "make", "man" and "vrouw" are left out (also English
+    # words, or "woman").
+    | {"hustru", "hustruen", "kone", "konen", "kona", "mand", "manden", "ektemann"}
+    | {"ægtefælle", "ektefelle", "datter", "datteren", "søn", "sønnen", "sønn"}
+    | {"bror", "broren", "broderen", "søster", "søsteren", "mor", "moren", "moderen"}
+    | {"faren", "faderen", "kæreste", "kæresten", "kjæreste", "samlever", "samboer"}
+    | {"bedstemor", "bedstefar", "farmor", "mormor", "farfar", "morfar", "barnebarn"}
+    | {"nabo", "naboen", "fru", "frun", "maka", "maken", "dotter", "dottern", "sonen"}
+    | {"syster", "systern", "brodern", "mamma", "pappa", "sambo", "flickvän", "pojkvän"}
+    | {"granne", "echtgenote", "echtgenoot", "dochter", "zoon", "broer", "zus"}
+    | {"moeder", "vader", "oma", "opa", "buurman", "buurvrouw", "vriendin"}
+    | {"dóttir", "sonur", "eiginkona", "eiginmaður", "móðir", "faðir", "bróðir"}
+    | {"systir", "kærasta", "kærasti", "amma", "afi"}
 )
 _WORD_BREAKS: Final = str.maketrans(dict.fromkeys("-,.;:()[]{}'\"/!?\t\r\n", " "))
 _NOT_A_NAME: Final = (
