@@ -125,7 +125,7 @@ def _sweep_leaf(raw: str, walk: Walk) -> str:
     if known is None:
         if " " in value.strip():
             known = _sweep_words(value, text)
-        elif "_" in value or "-" in value:
+        elif ("_" in value or "-" in value) and _FOUR_LETTERS.search(value) is not None:
             known = _sweep_joined(value, text)
     if known is None or known == value:
         return raw
@@ -167,8 +167,10 @@ def _sweep_words(value: str, text: TextScrubber) -> str | None:
     return "".join(parts) if changed else None
 
 
-# The words of a code written without spaces (GEISINGER_DANVILLE, MERCY-SPRINGTOWN).
+# The words of a code written without spaces (GEISINGER_DANVILLE, MERCY-SPRINGTOWN),
+# and the cheap test before splitting one (a LOINC code 2951-2 has no word to sweep).
 _JOINED_WORDS: Final = re.compile(r"([^\W_]+)")
+_FOUR_LETTERS: Final = re.compile(r"[^\W\d_]{4}")
 
 
 def _sweep_joined(value: str, text: TextScrubber) -> str | None:
@@ -176,6 +178,10 @@ def _sweep_joined(value: str, text: TextScrubber) -> str | None:
     are known PHI replaced (the patient's town in a facility code), or None when
     there are none. Only words of letters, four or more: the digits of an OID or a
     date are no place or name."""
+    # The common case, no known word: found with C-speed string methods only.
+    words = value.replace("_", " ").replace("-", " ").split()
+    if not any(len(w) >= 4 and w.isalpha() and text.known(w) is not None for w in words):
+        return None
     parts = _JOINED_WORDS.split(value)
     changed = False
     for i in range(1, len(parts), 2):
