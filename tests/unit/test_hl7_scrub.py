@@ -1605,3 +1605,22 @@ def test_the_insurance_company_s_address_teaches_no_place(safe_harbor: HL7Scrubb
     assert pid_out.split("|")[3].endswith("^^^DVHA^MR")
     assert_gone(in1_out, "Bundesplatz", "Luzern", "DVHA")
     assert "Springtown" not in pid_out
+
+
+def test_the_ordering_facility_s_address_teaches_no_place(safe_harbor: HL7Scrubber) -> None:
+    # Probe of hold-out round 11's shapes (as IN1-5): ORC-22 and ORC-23, the ordering
+    # facility's address and phone, were read as the patient's and learned, so the
+    # facility's town rewrote the facility's own code in MSH-4, PID-3.4 and PV1-3
+    # (CEDARVALE_HOSP became [CITY]_HOSP). They name no person: still replaced in
+    # their fields, not learned.
+    msh = "MSH|^~\\&|LAB|CEDARVALE_HOSP|EHR|HIE|20240101120000||ORM^O01|M1|P|2.5.1"
+    pid = (
+        "PID|1||MRN1^^^CEDARVALE_HOSP^MR||Quillfeather^Zebulon||19610304|M|||12 Elm St^^Springtown"
+    )
+    facility = ["Cedarvale Hospital", "400 Oak Ave^^Cedarvale^CA^90211", "^WPN^PH^^1^617^5550100"]
+    orc = "|".join(["ORC", "NW", "O1", *[""] * 18, *facility])
+    out = scrub_text(safe_harbor, "\r".join((msh, pid, orc)) + "\r")
+    msh_out, pid_out, orc_out = out.strip("\r").split("\r")
+    assert msh_out.split("|")[3] == "CEDARVALE_HOSP"
+    assert pid_out.split("|")[3].endswith("^^^CEDARVALE_HOSP^MR")
+    assert_gone(orc_out, "400 Oak", "90211", "5550100")
