@@ -23,6 +23,11 @@ from scrubbers.target import Target
 
 FORMAT: Final = "hl7v2"
 # Kinds of shifted data that can be a facility's or application's code.
+# A provider's address: no patient's place (a referring doctor's town rewrote
+# facility codes named after it).
+_PLACE_KINDS: Final = frozenset(
+    {Kind.STREET_ADDRESS, Kind.CITY, Kind.ZIP, Kind.COUNTY, Kind.STATE, Kind.GEOCODE}
+)
 _FACILITY_SHAPED: Final = frozenset({Kind.OTHER_ID, Kind.PROVIDER_ID})
 
 
@@ -87,6 +92,7 @@ class Walk:
         elif (
             target.kind not in (Kind.NAME, Kind.PROVIDER_NAME)
             and target.role is not Role.ORGANIZATION
+            and not (target.role is Role.PROVIDER and target.kind in _PLACE_KINDS)
             and not (
                 target.kind in _FACILITY_SHAPED and value.strip().casefold() in self.facilities
             )

@@ -1624,3 +1624,21 @@ def test_the_ordering_facility_s_address_teaches_no_place(safe_harbor: HL7Scrubb
     assert msh_out.split("|")[3] == "CEDARVALE_HOSP"
     assert pid_out.split("|")[3].endswith("^^^CEDARVALE_HOSP^MR")
     assert_gone(orc_out, "400 Oak", "90211", "5550100")
+
+
+def test_a_provider_s_address_teaches_no_place(safe_harbor: HL7Scrubber) -> None:
+    # As the ordering facility's (ORC-22): a provider's address (ROL-11, PRD-3) names
+    # no patient's place; learned, the provider's town rewrote a facility named after
+    # it (in the corpus, "Lansing Health Care" became "[CITY] Health Care"). Still
+    # replaced in its field; a provider's name is still learned for the notes.
+    msh = "MSH|^~\\&|LAB|CEDARVALE_HOSP|EHR|HIE|20240101120000||ADT^A08|M1|P|2.5.1"
+    pid = (
+        "PID|1||MRN1^^^CEDARVALE_HOSP^MR||Quillfeather^Zebulon||19610304|M|||12 Elm St^^Springtown"
+    )
+    rol = "ROL|1|AD|PP^Primary care^HL70443|4471^Thistlewood^Marigold|||||||1 Harbor Way^^Cedarvale^CA^90211"
+    nte = "NTE|1||Seen by Dr Thistlewood in Cedarvale."
+    out = scrub_text(safe_harbor, "\r".join((msh, pid, rol, nte)) + "\r")
+    msh_out, _, rol_out, nte_out = out.strip("\r").split("\r")
+    assert msh_out.split("|")[3] == "CEDARVALE_HOSP"
+    assert_gone(rol_out, "Harbor", "90211", "Thistlewood")
+    assert nte_out.startswith("NTE|1||Seen by Dr PROVIDER-") and nte_out.endswith(" in Cedarvale.")
