@@ -326,8 +326,14 @@ FIELD_RULES: Final[dict[str, FieldRule]] = {
         f3=FieldRule(Kind.STREET_ADDRESS),  # accident location
         f9=FieldRule(Kind.NAME, role=Role.RELATIVE),  # brought in by: a person, typed
     ),
-    # The ordering facility's address and phone: no person's (see Walk.apply).
-    **_rules("ORC", f22=FieldRule(role=Role.ORGANIZATION), f23=FieldRule(role=Role.ORGANIZATION)),
+    # The ordering facility's address and phone: no person's; ORC-24, the ordering
+    # provider's address (see Walk.apply).
+    **_rules(
+        "ORC",
+        f22=FieldRule(role=Role.ORGANIZATION),
+        f23=FieldRule(role=Role.ORGANIZATION),
+        f24=FieldRule(role=Role.PROVIDER),
+    ),
     **_rules("NTE", f3=TEXT),
     **_rules("OBR", f13=TEXT, f31=TEXT),
     **_rules("DG1", f4=TEXT),

@@ -1642,3 +1642,14 @@ def test_a_provider_s_address_teaches_no_place(safe_harbor: HL7Scrubber) -> None
     assert msh_out.split("|")[3] == "CEDARVALE_HOSP"
     assert_gone(rol_out, "Harbor", "90211", "Thistlewood")
     assert nte_out.startswith("NTE|1||Seen by Dr PROVIDER-") and nte_out.endswith(" in Cedarvale.")
+
+
+def test_the_ordering_provider_s_address_teaches_no_place(safe_harbor: HL7Scrubber) -> None:
+    # ORC-24, the ordering provider's address, had no role and was read as the
+    # patient's: learned, its town rewrote facility codes as ORC-22's did.
+    msh = "MSH|^~\\&|LAB|CEDARVALE_HOSP|EHR|HIE|20240101120000||ORM^O01|M1|P|2.5.1"
+    orc = "|".join(["ORC", "NW", "O1", *[""] * 21, "1 Harbor Way^^Cedarvale^CA^90211"])
+    out = scrub_text(safe_harbor, "\r".join((msh, PID, orc)) + "\r")
+    msh_out, _, orc_out = out.strip("\r").split("\r")
+    assert msh_out.split("|")[3] == "CEDARVALE_HOSP"
+    assert_gone(orc_out, "Harbor", "90211")
