@@ -169,6 +169,11 @@ _ADDRESS_ZIP: Final = 5  # XAD.5 and AD.5, the postal code (1-based)
 # Three digits in a row: a postal code, not a state (a province or department
 # number, "28" or "75", is a state's code).
 _POSTAL_DIGITS: Final = re.compile(r"\d{3}")
+# Letters and digits mixed, five or more of them: a Canadian or British postcode
+# (K1A 0B1, SW1A 1AA); a state's code so mixed is short (Corsica's "2A").
+_MIXED_POSTCODE: Final = re.compile(
+    r"(?=[^\W_]*\d)(?=[^\W_]*[^\W\d_])[^\W_]{2,5}(?: ?[^\W_]{2,4})?"
+)
 
 # SN.1 comparators and SN.3 separators (HL7 structured numeric).
 _SN_SYMBOLS: Final = frozenset({">", "<", ">=", "<=", "=", "<>", "-", "+", "/", ".", ":"})
@@ -847,7 +852,7 @@ class HL7Scrubber:
                         state_zip is not None
                         and target is not None
                         and target.kind is Kind.STATE
-                        and _POSTAL_DIGITS.search(value)
+                        and _postal_in_state(value)
                     ):
                         target, rule = state_zip, None
                     if target is None:
@@ -1386,6 +1391,15 @@ def _telecom_layout(comps: list[str]) -> bool:
     if len(comps) > 3 and "@" in comps[3]:
         return True  # an email (XTN.4)
     return any(c.isdigit() for comp in comps[4:] for c in comp)
+
+
+def _postal_in_state(value: str) -> bool:
+    """A state component that holds a postal code (the address a component off):
+    three digits in a row (11564, a ZIP+4), or a postcode of letters and digits."""
+    if _POSTAL_DIGITS.search(value) is not None:
+        return True
+    compact = value.strip()
+    return len(compact.replace(" ", "")) >= 5 and _MIXED_POSTCODE.fullmatch(compact) is not None
 
 
 def _digits_as_identifier(

@@ -1482,13 +1482,16 @@ def test_a_postal_code_in_the_state_component_is_a_postal_code(preset: str) -> N
     # (the limited data set keeps both).
     nk1 = "NK1|1|QUILLFEATHER^ODO|BRO|Lantern Row^Springtown^^43817^USA"
     gt1 = "GT1|1||QUILLFEATHER^ODO||12 Elm St^^Springtown^CA^90210^USA"
-    # A province number (INE 28, Madrid) is a state's code and stays.
+    # A province number (INE 28, Madrid) is a state's code and stays; a Canadian or
+    # British postcode there is a postal code too.
     nk2 = "NK1|2|QUILLFEATHER^IDA|SIS|Calle Mayor 3^^280796^28^28015^724"
-    kin, guarantor, sister = scrub_segments(make(preset), nk1, gt1, nk2)
+    nk3 = "NK1|3|QUILLFEATHER^ODA|SIS|12 Elm St^^Ottawa^K1A 0B1^CAN~9 Mews^^London^SW1A 1AA^GBR"
+    kin, guarantor, sister, other = scrub_segments(make(preset), nk1, gt1, nk2, nk3)
     state = kin.split("|")[4].split("^")[3]
     assert "43817" not in kin and state in ("", "438", "[ZIP]")
     assert guarantor.split("|")[5].split("^")[3] == "CA"  # a state stays a state
     assert sister.split("|")[4].split("^")[3] == "28"
+    assert_gone(other, "K1A", "0B1", "SW1A", "1AA")
 
 
 @pytest.mark.parametrize(
