@@ -221,6 +221,14 @@ NATIONAL_ID_LABELS: Final = (
     *("health card number", "cccd", "cmnd", "curp", "cpf", "nric", "aadhaar"),
     *("emirates id", "teudat zehut", "codice fiscale", "svnr"),
     *("sozialversicherungsnummer", "kvnr", "ppsn", "nino"),
+    # US and Australian Medicare, US Medicaid: "Medicare 2948571630" names no "no."
+    # or "id" the plan label needs.
+    *("medicare", "medicaid"),
+    # An identity document's number ("ID number", "SA ID", "Identity no", a South
+    # African 13-digit id) and the German insured person's number (the Swiss AHV).
+    *("id number", "id no", "id nr", "id card", "identity number", "identity no"),
+    *("identification number", "national id", "sa id", "rsa id"),
+    *("versichertennummer", "versicherungsnummer", "versichertennr"),
     # Vietnamese: health-insurance card, outpatient, patient-code and admission
     # numbers ("Số thẻ BHYT", "SO NGOAI TRU", "Mã BN", "Số vào viện").
     *("bhyt", "so ngoai tru", "s\u1ed1 ngo\u1ea1i tr\u00fa", "ma bn", "m\u00e3 bn"),
@@ -417,15 +425,17 @@ DETECTORS: Final = (
     # personnummer, fødselsnummer, henkilötunnus), Swiss AHV/AVS, Spanish DNI/NIE,
     # Dutch BSN, French NIR, Polish PESEL, Canadian SIN and health cards, Brazilian
     # CPF, Vietnamese CCCD/CMND, Mexican CURP... The value: six digits or more, in
-    # groups joined by a space, "." or "-", with up to three letters before and one
-    # after ("X4985703Q", "12345678Z").
+    # groups joined by a space, "." or "-", with up to three letters before and a
+    # check letter or two after ("X4985703Q", "1234-567-890-AB"); after a space only
+    # a single capital ("12345678 Z"): "140487-5050 er" keeps its next word.
     Detector(
         "national-id-context",
         Kind.OTHER_ID,
         _re(
-            _NATIONAL_ID_LABEL + r"\.?(?:\s?(?:no\b\.?|nr\b\.?|number|num|#))?\s*[:#=]?\s*"
+            _NATIONAL_ID_LABEL
+            + r"\.?(?:[\s-]?(?:no\b\.?|nr\b\.?|nummer|number|num|#))?\s*[:#=]?\s*"
             r"(?P<value>(?=(?:[a-z]{0,3}[ .-]?)(?:[ .-]?\d){6})(?:[a-z]{1,3}[ -]?)?"
-            r"\d{1,15}(?:[ .-]\d{1,12}){0,6}(?:[ -]?[a-z]{1,2})?)(?![\w-]|\.\d)"
+            r"\d{1,15}(?:[ .-]\d{1,12}){0,6}(?:-?[a-z]{1,2}|\s(?-i:[A-Z]))?)(?![\w-]|\.\d)"
         ),
         "value",
         requires="national-id",
@@ -1059,6 +1069,21 @@ RELATION_WORDS: Final = frozenset(
     | {"mère", "père", "fils", "fille", "frère", "sœur", "soeur", "oncle", "neveu"}
     | {"nièce", "cousine", "voisin", "voisine", "conjoint", "conjointe", "compagne"}
     | {"compagnon"}
+    # Danish, Norwegian, Swedish, Dutch and Icelandic ("kæreste Rasmus", "datter
+    # Signe", "dottern Astrid", "dochter Femke", "dóttir Sigrún"), with the Nordic
+    # definite forms; "far", "make", "man" and "vrouw" are left out (also English
+    # words, or "woman").
+    | {"hustru", "hustruen", "kone", "konen", "kona", "mand", "manden", "ektemann"}
+    | {"ægtefælle", "ektefelle", "datter", "datteren", "søn", "sønnen", "sønn"}
+    | {"bror", "broren", "broderen", "søster", "søsteren", "mor", "moren", "moderen"}
+    | {"faren", "faderen", "kæreste", "kæresten", "kjæreste", "samlever", "samboer"}
+    | {"bedstemor", "bedstefar", "farmor", "mormor", "farfar", "morfar", "barnebarn"}
+    | {"nabo", "naboen", "fru", "frun", "maka", "maken", "dotter", "dottern", "sonen"}
+    | {"syster", "systern", "brodern", "mamma", "pappa", "sambo", "flickvän", "pojkvän"}
+    | {"granne", "echtgenote", "echtgenoot", "dochter", "zoon", "broer", "zus"}
+    | {"moeder", "vader", "oma", "opa", "buurman", "buurvrouw", "vriendin"}
+    | {"dóttir", "sonur", "eiginkona", "eiginmaður", "móðir", "faðir", "bróðir"}
+    | {"systir", "kærasta", "kærasti", "amma", "afi"}
 )
 _WORD_BREAKS: Final = str.maketrans(dict.fromkeys("-,.;:()[]{}'\"/!?\t\r\n", " "))
 _NOT_A_NAME: Final = (

@@ -20,7 +20,11 @@ from scrubbers.kinds import Kind
 # "Home address", "Address (Line 2)", "HN").
 _PERSON: Final = (
     r"(?:(?:what\s+is\s+|enter\s+)?(?:your|the\s+patient'?s|patient'?s?|child'?s|mother'?s"
-    r"|father'?s|partner'?s|spouse'?s|guardian'?s|(?:emergency\s+)?contact'?s?)\s+)?"
+    r"|father'?s|partner'?s|spouse'?s|guardian'?s|(?:emergency\s+)?contact'?s?"
+    # Another person of the patient's ("Next of kin name", "Guarantor name", "Spouse
+    # name"), with or without the possessive.
+    r"|(?:next\s+of\s+kin|nok|relative|guarantor|caregiver|carer|sibling|brother|sister"
+    r"|son|daughter|husband|wife|spouse|parent|insured|subscriber|informant)(?:'?s)?)\s+)?"
 )
 _ENGLISH_LABELS: Final[tuple[tuple[re.Pattern[str], Kind], ...]] = (
     (

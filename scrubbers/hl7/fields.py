@@ -292,6 +292,9 @@ FIELD_RULES: Final[dict[str, FieldRule]] = {
     ),
     **_rules(
         "IN1",
+        # The insurance company's address and phone: no person's (see Walk.apply).
+        f5=FieldRule(role=Role.ORGANIZATION),
+        f7=FieldRule(role=Role.ORGANIZATION),
         f8=FieldRule(Kind.HEALTH_PLAN_ID),  # group number
         f10=FieldRule(Kind.OTHER_ID, datatype="CX"),  # insured's group employer id
         f11=FieldRule(role=Role.EMPLOYER),
@@ -322,6 +325,14 @@ FIELD_RULES: Final[dict[str, FieldRule]] = {
         "ACC",
         f3=FieldRule(Kind.STREET_ADDRESS),  # accident location
         f9=FieldRule(Kind.NAME, role=Role.RELATIVE),  # brought in by: a person, typed
+    ),
+    # The ordering facility's address and phone: no person's; ORC-24, the ordering
+    # provider's address (see Walk.apply).
+    **_rules(
+        "ORC",
+        f22=FieldRule(role=Role.ORGANIZATION),
+        f23=FieldRule(role=Role.ORGANIZATION),
+        f24=FieldRule(role=Role.PROVIDER),
     ),
     **_rules("NTE", f3=TEXT),
     **_rules("OBR", f13=TEXT, f31=TEXT),

@@ -122,8 +122,11 @@ def _sweep_leaf(raw: str, walk: Walk) -> str:
     text = walk.ctx.text
     value = raw if d.escape not in raw else er7.unescape(raw, d, walk.codec)
     known = text.known(value)
-    if known is None and " " in value.strip():
-        known = _sweep_words(value, text)
+    if known is None:
+        if " " in value.strip():
+            known = _sweep_words(value, text)
+        elif ("_" in value or "-" in value) and _FOUR_LETTERS.search(value) is not None:
+            known = _sweep_joined(value, text)
     if known is None or known == value:
         return raw
     walk.ctx.report.record(Kind.NAME, "sweep")
@@ -161,6 +164,33 @@ def _sweep_words(value: str, text: TextScrubber) -> str | None:
                 end = j
                 break
         i = end + 2
+    return "".join(parts) if changed else None
+
+
+# The words of a code written without spaces (GEISINGER_DANVILLE, MERCY-SPRINGTOWN),
+# and the cheap test before splitting one (a LOINC code 2951-2 has no word to sweep).
+_JOINED_WORDS: Final = re.compile(r"([^\W_]+)")
+_FOUR_LETTERS: Final = re.compile(r"[^\W\d_]{4}")
+
+
+def _sweep_joined(value: str, text: TextScrubber) -> str | None:
+    """A code with its words joined by underscores or hyphens, with the words that
+    are known PHI replaced (the patient's town in a facility code), or None when
+    there are none. Only words of letters, four or more: the digits of an OID or a
+    date are no place or name."""
+    # The common case, no known word: found with C-speed string methods only.
+    words = value.replace("_", " ").replace("-", " ").split()
+    if not any(len(w) >= 4 and w.isalpha() and text.known(w) is not None for w in words):
+        return None
+    parts = _JOINED_WORDS.split(value)
+    changed = False
+    for i in range(1, len(parts), 2):
+        word = parts[i]
+        if len(word) >= 4 and word.isalpha():
+            known = text.known(word)
+            if known is not None and known != word:
+                parts[i] = known
+                changed = True
     return "".join(parts) if changed else None
 
 
@@ -350,6 +380,13 @@ _ADDRESS_PARTS: Final = {
     4: Target(Kind.ZIP, Role.UNKNOWN, "hl7v2", "", ""),
     8: Target(Kind.COUNTY, Role.UNKNOWN, "hl7v2", "", ""),
 }
+
+
+def is_address_layout(comps: list[str], sub: str) -> bool:
+    """Components in an address's layout: street (with a letter), city (a place
+    name), a state without digits and a postal code (a bare four- or six-digit one
+    only after a street with a number)."""
+    return _address_layout(comps, sub)
 
 
 def _address_layout(comps: list[str], sub: str) -> bool:

@@ -157,6 +157,23 @@ def _system_account(parts: tuple[str, ...]) -> bool:
     return any(part and _SYSTEM_WORD.search(part) is not None for part in parts)
 
 
+# Words that name a name ("Surname at Birth", "Maiden Name", "Previous Surname"):
+# a name part of two or more of them is a label a sender put in a name field. Folded.
+_NAME_LABEL_WORDS: Final = frozenset(
+    {
+        "surname", "surnames", "name", "names", "maiden", "birth", "alias", "aliases",
+        "at", "of", "family", "given", "first", "last", "middle", "previous", "former",
+        "married", "legal", "preferred", "nickname", "known", "as", "aka", "nee", "née",
+    }
+)  # fmt: skip
+
+
+def _name_label(part: str) -> bool:
+    """A name part of two words or more, every one of which names a name."""
+    words = part.casefold().replace(",", " ").split()
+    return len(words) > 1 and all(word.strip(".:") in _NAME_LABEL_WORDS for word in words)
+
+
 def _placeholder(part: str) -> bool:
     """A name part made only of placeholder words (``PRIMARY OR FAMILY``)."""
     folded = part.casefold()
@@ -201,8 +218,12 @@ def add_name_context(
         if _system_account((family, given, middle)):
             return
         # A facility of the message header in a provider's name (TXA-11 one field
-        # off holding a document number DOC60009^CITIZENSMC) names no person.
+        # off holding a document number DOC60009^CITIZENSMC) names no person; nor
+        # does a provider whose id is one (ORC-19 one field off holding the ordering
+        # facility LEHIGH_VALLEY^Lehigh Valley Hospital^L): its name is the facility's.
         facilities = walk.facilities
+        if first > 0 and _part(comps, 0, d, walk.codec).strip().casefold() in facilities:
+            return
         if family and family.strip().casefold() in facilities:
             family = ""
         if given and given.strip().casefold() in facilities:
@@ -214,6 +235,9 @@ def add_name_context(
         if middle and _placeholder(middle):
             middle = ""
     else:
+        # A label where a name belongs (PID-9 "Surname at Birth"): learned, its words
+        # would rewrite "Date of Birth" in notes. The field itself is still replaced.
+        family, given, middle = ("" if _name_label(p) else p for p in (family, given, middle))
         persons = walk.persons
         for part in (family, given, middle):
             if part:
@@ -245,26 +269,30 @@ def _part(comps: list[str], index: int, d: Delimiters, codec: str) -> str:
 _GIVEN_WORD: Final = re.compile(r"[^\W\d_]{2,40}(?:['\- ][^\W\d_]{1,40}){0,3}")
 
 
-def add_layout_name(walk: Walk, rep: str) -> None:
+def add_layout_name(walk: Walk, rep: str) -> tuple[str, str, str, str] | None:
     """A repetition of free text in a name's layout (``Family^Given^Middle``, a
     Z-segment that repeats PID-5) whose first component is the family name of a
     person the message names: its given and middle names are that person's
     relatives' or their own, registered for the free text with the family name's
     replacement, so the text pass replaces them (free text alone would keep a
-    given name it cannot recognise)."""
+    given name it cannot recognise). Returns what it registered (family, given,
+    middle as read, and the replacement), or None."""
     d = walk.d
     comps = rep.split(d.component, 3)
     if len(comps) < 2:
-        return
+        return None
     text = walk.ctx.text
     family = er7.readable(comps[0].split(d.subcomponent, 1)[0], d, walk.codec).strip()
     if not family or not text.is_family_name(family):
-        return
+        return None
     parts = [
         er7.readable(comp.split(d.subcomponent, 1)[0], d, walk.codec).strip() for comp in comps[1:3]
     ]
     given, middle = (
         p if p[:1].isupper() and _GIVEN_WORD.fullmatch(p) else "" for p in [*parts, ""][:2]
     )
-    if given or middle:
-        text.add_name(family, given, middle, text.known(family) or "[NAME]")
+    if not (given or middle):
+        return None
+    replacement = text.known(family) or "[NAME]"
+    text.add_name(family, given, middle, replacement)
+    return family, given, middle, replacement

@@ -36,6 +36,7 @@ from scrubbers.hl7.free_text import (
     coded_text,
     encapsulated,
     escape_payloads,
+    is_address_layout,
     leaf_splitter,
     leaves_by_component,
     scrub_address_layouts,
@@ -49,6 +50,7 @@ from scrubbers.hl7.names import (
     NAME_LAYOUT,
     add_affix_name,
     add_free_name,
+    add_layout_name,
     add_name_context,
     add_query_name,
     cn_layout,
@@ -162,6 +164,17 @@ _PERSON_ID_KINDS: Final = frozenset(
     {Kind.MRN, Kind.ACCOUNT_NUMBER, Kind.HEALTH_PLAN_ID, Kind.SSN, Kind.OTHER_ID}
 )
 _PLACE_KINDS: Final = frozenset({Kind.CITY, Kind.COUNTY, Kind.STATE, Kind.COUNTRY})
+_PERSON_NAME_DATATYPES: Final = frozenset({"XPN", "PN"})
+_LAYOUT_NAME_PARTS: Final = 3  # family, given and middle name of a name's layout
+_ADDRESS_ZIP: Final = 5  # XAD.5 and AD.5, the postal code (1-based)
+# Three digits in a row: a postal code, not a state (a province or department
+# number, "28" or "75", is a state's code).
+_POSTAL_DIGITS: Final = re.compile(r"\d{3}")
+# Letters and digits mixed, five or more of them: a Canadian or British postcode
+# (K1A 0B1, SW1A 1AA); a state's code so mixed is short (Corsica's "2A").
+_MIXED_POSTCODE: Final = re.compile(
+    r"(?=[^\W_]*\d)(?=[^\W_]*[^\W\d_])[^\W_]{2,5}(?: ?[^\W_]{2,4})?"
+)
 
 # SN.1 comparators and SN.3 separators (HL7 structured numeric).
 _SN_SYMBOLS: Final = frozenset({">", "<", ">=", "<=", "=", "<>", "-", "+", "/", ".", ":"})
@@ -287,6 +300,7 @@ class HL7Scrubber:
                     (NUMBER.fullmatch(raw) and not TIMESTAMP_HINT.match(raw))
                     if handler in self._numeric
                     else is_code(raw)
+                    and d.component not in raw  # components: shifted data (a name)
                     and (handler not in self._guarded or DIGIT_RUN.search(raw) is None)
                 ):
                     continue  # the common case: a code, kept without a deferred pass
@@ -496,6 +510,8 @@ class HL7Scrubber:
             d = walk.d
             if d.component not in raw and d.subcomponent not in raw and d.repetition not in raw:
                 return leaf(raw, walk)
+            if d.component in raw:
+                raw = _coded_person_names(raw, walk)
             return leaves_by_component(scrub_address_layouts(raw, walk), walk, leaf)
 
         self._deferred.add(handle)
@@ -739,6 +755,11 @@ class HL7Scrubber:
         called_by = _CALLED_BY if datatype == "XPN" and _CALLED_BY + 1 in components else -1
         is_identifier = datatype in ("CX", "CK")
         is_address = datatype in ("XAD", "AD")
+        # A state with three digits in a row is a postal code one component early
+        # (XAD.4 "11564", the sender's address a component off): handled as the ZIP.
+        state_zip = (
+            self._target(path, _ADDRESS_ZIP, Kind.ZIP, role, datatype) if is_address else None
+        )
         is_provider = role is Role.PROVIDER
         # A provider field holding a person of the message who is no provider (the
         # patient in OBR-16): that person's name is a name and their id an id, not
@@ -819,7 +840,7 @@ class HL7Scrubber:
                 person = bool(as_person and walk.person_keys) and _repeats_a_person(
                     comps, person_id, family_at, given_at, walk
                 )
-                for index, first_only, fixed, rule, ckind, codes, affix, date_text in plan:
+                for index, first_only, fixed, fixed_rule, ckind, codes, affix, date_text in plan:
                     if index >= count:
                         break
                     value = comps[index]
@@ -829,7 +850,14 @@ class HL7Scrubber:
                         continue  # a suffix or title ("III", "Dr."): kept
                     if codes is not None and (len(value) == 1 or value.strip().casefold() in codes):
                         continue  # a use, equipment or address type code: kept
-                    target = fixed
+                    target, rule = fixed, fixed_rule
+                    if (
+                        state_zip is not None
+                        and target is not None
+                        and target.kind is Kind.STATE
+                        and _postal_in_state(value)
+                    ):
+                        target, rule = state_zip, None
                     if target is None:
                         kind, crole = self._component_kind(ckind, comps, role, field_kind)
                         target = self._target(path, index + 1, kind, crole, datatype)
@@ -896,11 +924,22 @@ class HL7Scrubber:
             for number, rule in components.items()
         }
         leaves: dict[int, Callable[[str, Walk], str]] = {}
+        # A name's components after the names are codes and titles (degree, name type,
+        # assembly order): three digits in a row there are shifted data (a phone sent
+        # one field early: area code in XPN.6, local number in XPN.7), an identifier.
+        digits_target = (
+            self._target(path, 0, Kind.OTHER_ID, role, datatype)
+            if datatype in _PERSON_NAME_DATATYPES
+            else None
+        )
 
         def leaf_of(index: int) -> Callable[[str, Walk], str]:
             leaf = leaves.get(index)
             if leaf is None:
-                leaf = leaves[index] = self._text_leaf(path, index + 1, datatype, role)
+                leaf = self._text_leaf(path, index + 1, datatype, role)
+                if digits_target is not None:
+                    leaf = _digits_as_identifier(leaf, digits_target)
+                leaves[index] = leaf
             return leaf
 
         def handle(raw: str, walk: Walk) -> str:
@@ -1080,6 +1119,16 @@ class HL7Scrubber:
             "QPD-3", "CX", Role.PATIENT, tables.DATATYPE_COMPONENTS["CX"], Kind.MRN
         )
         cx_rest = self._companions[cx]
+        # Positional parameters in a person's layout (the CDC immunization query Z34:
+        # QPD-4 name, QPD-5 mother's maiden name, QPD-8 address, QPD-9 phone).
+        xpn = self._component_handler(
+            "QPD-3", "XPN", Role.PATIENT, tables.DATATYPE_COMPONENTS["XPN"], None
+        )
+        xpn_rest = self._companions[xpn]
+        xtn = self._component_handler(
+            "QPD-3", "XTN", Role.PATIENT, tables.DATATYPE_COMPONENTS["XTN"], None
+        )
+        xtn_rest = self._companions[xtn]
         targets: dict[str, tuple[Target, int | None] | None] = {}
 
         def handle(raw: str, walk: Walk) -> str:
@@ -1091,8 +1140,14 @@ class HL7Scrubber:
                 name, sep, value = rep.partition(d.component)
                 if name[:1] != "@":
                     comps = rep.split(d.component)
-                    if comps[0] and len(comps) > 3 and any(comps[3:5]):
+                    if is_address_layout(comps, d.subcomponent):
+                        reps[r] = text(rep, walk)  # read as an address there
+                    elif _telecom_layout(comps):
+                        reps[r] = xtn_rest(xtn(rep, walk), walk)
+                    elif comps[0] and len(comps) > 3 and any(comps[3:5]):
                         reps[r] = cx_rest(cx(rep, walk), walk)
+                    elif _name_layout(comps):
+                        reps[r] = xpn_rest(xpn(rep, walk), walk)
                     else:
                         reps[r] = text(rep, walk)
                     continue
@@ -1307,6 +1362,85 @@ def _header_namespaces(message: Message) -> frozenset[str]:
     return frozenset(
         name for field in fields if (name := field.split(d.component, 1)[0].strip().casefold())
     )
+
+
+# A name part of a query parameter: letters, with spaces, apostrophes or hyphens.
+_NAME_PART: Final = re.compile(r"[^\W\d_]+(?:[ '\u2019\-][^\W\d_]+)*")
+
+
+def _name_layout(comps: list[str]) -> bool:
+    """Components in a person name's layout (Family^Given[^Middle...]): a family and a
+    given name of letters, no digit anywhere. A code with its text (``MTH^Mother``,
+    ``F^Female``: a short code in capitals before a word in mixed case) is none."""
+    if len(comps) < 2 or not comps[0] or not comps[1]:
+        return False
+    family, given = comps[0], comps[1]
+    if _NAME_PART.fullmatch(family) is None or _NAME_PART.fullmatch(given) is None:
+        return False
+    if any(c.isdigit() for comp in comps for c in comp):
+        return False
+    return not (len(family) <= 3 and family.isupper() and not given.isupper())
+
+
+def _telecom_layout(comps: list[str]) -> bool:
+    """Components in a telecom's layout (``^PRN^PH^^1^617^5550142``): a use or
+    equipment code of its table in XTN.2 or XTN.3 and digits in the number's
+    components."""
+    if len(comps) < 3:
+        return False
+    codes = tables.TABLE_CODES[("XTN", 2)]
+    if comps[1].strip().casefold() not in codes and comps[2].strip().casefold() not in codes:
+        return False
+    if len(comps) > 3 and "@" in comps[3]:
+        return True  # an email (XTN.4)
+    return any(c.isdigit() for comp in comps[4:] for c in comp)
+
+
+def _postal_in_state(value: str) -> bool:
+    """A state component that holds a postal code (the address a component off):
+    three digits in a row (11564, a ZIP+4), or a postcode of letters and digits."""
+    if _POSTAL_DIGITS.search(value) is not None:
+        return True
+    compact = value.strip()
+    return len(compact.replace(" ", "")) >= 5 and _MIXED_POSTCODE.fullmatch(compact) is not None
+
+
+def _digits_as_identifier(
+    text_leaf: Callable[[str, Walk], str], target: Target
+) -> Callable[[str, Walk], str]:
+    """``text_leaf`` for a leaf without three digits in a row; one with them (and no
+    timestamp: a date is the text leaf's) is ``target``, an identifier."""
+
+    def leaf(value: str, walk: Walk) -> str:
+        if _POSTAL_DIGITS.search(value) is not None and TIMESTAMP.fullmatch(value) is None:
+            return walk.write(walk.apply(value, target), value)
+        return text_leaf(value, walk)
+
+    return leaf
+
+
+def _coded_person_names(raw: str, walk: Walk) -> str:
+    """A code field's value (ID, IS) with the repetitions in a name's layout
+    (Family^Given^Middle, a spouse shifted into IN2-57) whose family name is a known
+    person's: the given names are learned (free text elsewhere finds them too), and
+    the family and given names replaced here, whatever their length (a code leaf is
+    kept, and the final sweep reads leaves of four characters or more only). A
+    single letter (a middle initial) stays."""
+    d = walk.d
+    reps = raw.split(d.repetition)
+    for r, rep in enumerate(reps):
+        if d.component not in rep:
+            continue
+        learned = add_layout_name(walk, rep)
+        if learned is None:
+            continue
+        replacement = er7.escape(learned[3], d)
+        comps = rep.split(d.component)
+        for c, name in enumerate(learned[:_LAYOUT_NAME_PARTS]):
+            if name and len(name) > 1 and comps[c].split(d.subcomponent, 1)[0].strip() == name:
+                comps[c] = replacement
+        reps[r] = d.component.join(comps)
+    return d.repetition.join(reps)
 
 
 def _deferred(

@@ -26,8 +26,11 @@ _NOT_CODE: Final = re.compile(
     r"\s|(?:19|20)\d{6}|\d{3}[-. ]\d{2}[-. ]\d{4}|\d{3}[-. ]\d{3}[-. ]\d{4}|\d{3}[-.]\d{4}\b|@"
 )
 NUMBER: Final = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)")
-# A run of five digits: the cheap test before :func:`looks_like_identifier`.
-DIGIT_RUN: Final = re.compile(r"\d{5}")
+# A run of five digits, or seven digits in groups joined by single separators: the
+# cheap test before :func:`looks_like_identifier`.
+DIGIT_RUN: Final = re.compile(r"\d{5}|(?:\d[-./_]?){6}\d")
+# Groups of letters and digits joined by hyphens, dots, slashes or underscores.
+_SEPARATED_GROUPS: Final = re.compile(r"[^\W_]+(?:[-./_][^\W_]+)+")
 _LETTER: Final = re.compile(r"[^\W\d_]")
 _TABLE_NAME: Final = re.compile(r"HL7\d{4,5}", re.IGNORECASE)
 HAS_DIGIT: Final = re.compile(r"\d")
@@ -42,9 +45,12 @@ def is_code(value: str) -> bool:
 def looks_like_identifier(value: str) -> bool:
     """A code-shaped value that reads as an identifier rather than a table code:
     nine digits or more (a national id, a phone number), or a run of five digits
-    beside letters (a visit number ``V0048213``). Codes of the small HL7 tables are
-    short; ``01100000`` (eight digits), ``2106-3`` or ``R50.9`` do not qualify, nor
-    do an HL7 date/time (a date) and an HL7 table name (``HL70007``)."""
+    beside letters (a visit number ``V0048213``), also with its groups joined by
+    hyphens, dots, slashes or underscores, where seven digits in groups count as
+    the run (a Medicare number ``VT-MCR-1234567``, a visit ``VIS-EMG-2026-901``).
+    Codes of the small HL7 tables are short; ``01100000`` (eight digits),
+    ``2106-3``, ``R50.9`` or ``S62.101A`` do not qualify, nor do an HL7 date/time
+    (a date) and an HL7 table name (``HL70007``)."""
     if (
         DIGIT_RUN.search(value) is None
         or TIMESTAMP.fullmatch(value)
@@ -53,7 +59,9 @@ def looks_like_identifier(value: str) -> bool:
         return False
     if value.isdigit():
         return len(value) >= 9
-    return _LETTER.search(value) is not None and value.isalnum()
+    if _LETTER.search(value) is None:
+        return False
+    return value.isalnum() or _SEPARATED_GROUPS.fullmatch(value) is not None
 
 
 _ADDRESS_COUNTRY: Final = 5  # XAD.6 and AD.6, 0-based

@@ -23,6 +23,11 @@ from scrubbers.target import Target
 
 FORMAT: Final = "hl7v2"
 # Kinds of shifted data that can be a facility's or application's code.
+# A provider's address: no patient's place (a referring doctor's town rewrote
+# facility codes named after it).
+_PLACE_KINDS: Final = frozenset(
+    {Kind.STREET_ADDRESS, Kind.CITY, Kind.ZIP, Kind.COUNTY, Kind.STATE, Kind.GEOCODE}
+)
 _FACILITY_SHAPED: Final = frozenset({Kind.OTHER_ID, Kind.PROVIDER_ID})
 
 
@@ -84,11 +89,18 @@ class Walk:
             known = self.ctx.text.known(value)
             if known is not None:
                 return known
-        elif target.kind not in (Kind.NAME, Kind.PROVIDER_NAME) and not (
-            target.kind in _FACILITY_SHAPED and value.strip().casefold() in self.facilities
+        elif (
+            target.kind not in (Kind.NAME, Kind.PROVIDER_NAME)
+            and target.role is not Role.ORGANIZATION
+            and not (target.role is Role.PROVIDER and target.kind in _PLACE_KINDS)
+            and not (
+                target.kind in _FACILITY_SHAPED and value.strip().casefold() in self.facilities
+            )
         ):
             # (An id that is a facility of the message header, shifted data such as
-            # PRD-5 ``^^CAREDOC``, is replaced here but not swept from the header.)
+            # PRD-5 ``^^CAREDOC``, is replaced here but not swept from the header; and
+            # an organization's address or phone, IN1-5 an insurance company's, names
+            # no person: sweeping its town rewrote the facility LUKS_LUZERN.)
             self.ctx.text.add(target.kind, value, outcome)
             if self.d.escape in value:  # as a reader sees it (\Z555-0142\ is a phone)
                 self.ctx.text.add(target.kind, er7.readable(raw, self.d, self.codec), outcome)
