@@ -1188,3 +1188,27 @@ def test_hl7_a_one_word_observation_label_is_not_read_as_a_phi_label() -> None:
             f"PID|1||TST0042^^^GENHOSP^MR||Quillfeather^Zephyrina\r{obx}\r"
         )
         assert _verified(source, _hl7_scrubbed(source)) == {}
+
+
+def test_a_question_asking_for_another_persons_name_is_searched() -> None:
+    # Round 12: "Next of kin name", "Guarantor's name" and "Relative phone" ask for
+    # another person's name or phone (scrubbers/labels.py reads them so); the
+    # verifier read only a mother's, father's, spouse's... Invented people.
+    verifier = Verifier(load_policy("safe-harbor"))
+    answers = [
+        ("Next of kin name", "Oswald Brasswick"),
+        ("Guarantor's name", "Tamsin Greywick"),
+        ("Relative phone", "617-555-0199"),
+    ]
+    source = orjson.dumps(
+        {
+            "resourceType": "QuestionnaireResponse",
+            "item": [
+                {"linkId": f"q{i}", "text": text, "answer": [{"valueString": value}]}
+                for i, (text, value) in enumerate(answers)
+            ],
+        }
+    )
+    for _, value in answers:
+        leaked = orjson.dumps({"resourceType": "QuestionnaireResponse", "note": value})
+        assert verifier.findings(source, leaked, "fhir"), value
