@@ -1743,11 +1743,16 @@ def _dedupe(values: Iterable[tuple[Kind, str]]) -> Iterator[tuple[Kind, str]]:
             continue  # two kanji or kana are a whole surname or given name
         if value.isdigit() and len(value) < 5:
             continue
+        if kind is Kind.NAME and value[:4].casefold() == "baby" and _NEWBORN.fullmatch(value):
+            continue  # a newborn's placeholder given name ("Baby Girl") names nobody
         if (kind, value) not in seen:
             seen.add((kind, value))
             yield kind, value
 
 
+# The given name HL7 feeds send for a newborn not yet named ("Baby Girl", "BabyBoy",
+# twins' "Baby Girl A"): no name, like the sex and birth year the output keeps.
+_NEWBORN: Final = re.compile(r"baby[ _-]?(?:girl|boy)(?:[ _-]?[a-z0-9])?", re.IGNORECASE)
 # Six or more digits in groups joined by "-", "/", ".", " " or parentheses.
 _SEPARATED_NUMBER: Final = re.compile(r"(?=(?:\D*\d){6})\(?\d+(?:[-/. )(]+\d+)+")
 

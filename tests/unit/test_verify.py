@@ -1212,3 +1212,30 @@ def test_a_question_asking_for_another_persons_name_is_searched() -> None:
     for _, value in answers:
         leaked = orjson.dumps({"resourceType": "QuestionnaireResponse", "note": value})
         assert verifier.findings(source, leaked, "fhir"), value
+
+
+def test_a_newborns_placeholder_given_name_is_no_name_but_the_family_name_is() -> None:
+    # Round 12: PID-5 "Benson^Baby Girl" (a newborn not yet named) made a note's
+    # "Healthy baby girl" "Healthy [NAME]", as the verifier read "Baby Girl" as a
+    # name. It names nobody: the note stays, the family name is still searched
+    # and replaced. Invented family name.
+    for given in ("Baby Girl", "BabyBoy", "Baby Girl A", "BABY BOY 2"):
+        source = (
+            "MSH|^~\\&|REG|GENHOSP|ADT|GENHOSP|20260105090000||ADT^A01|M0006|P|2.5.1\r"
+            f"PID|1||TST0042^^^GENHOSP^MR||Quillfeather^{given}||20260104|F\r"
+            "NTE|1||Healthy baby girl, feeding well. Baby boy twin in NICU. "
+            "Quillfeather family at bedside.\r"
+        )
+        scrubbed = _hl7_scrubbed(source)
+        assert b"Healthy baby girl, feeding well. Baby boy twin" in scrubbed, given
+        assert b"Quillfeather" not in scrubbed
+        assert b"[NAME]" in scrubbed.split(b"\r")[1]  # PID-5 still replaced
+        assert _verified(source, scrubbed) == {}
+        head = scrubbed.decode().split("\r")[0]
+        assert _verified(source, head + "\rNTE|1||Quillfeather") == {"name": 1}
+    # A real given name after "Baby" is still a name.
+    source = (
+        "MSH|^~\\&|REG|GENHOSP|ADT|GENHOSP|20260105090000||ADT^A01|M0006|P|2.5.1\r"
+        "PID|1||TST0042^^^GENHOSP^MR||Quillfeather^Baby Wrenna||20260104|F\r"
+    )
+    assert _verified(source, "NTE|1||baby wrenna") == {"name": 1}
