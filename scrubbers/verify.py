@@ -256,13 +256,17 @@ _NAME_LAYOUT_PART: Final = re.compile(r"[^\W\d_]+(?:[ '\u2019-][^\W\d_]+)*")
 
 
 def _code_fields(version: str, segment: str) -> tuple[tuple[int, bool], ...]:
+    """The numbers of ``segment``'s code fields in ``version``, in order, each with
+    whether it is a plain code (ID, IS)."""
     key = (version, segment)
     found = _CODE_FIELDS.get(key)
     if found is None:
         found = tuple(
-            (info.number, info.datatype.upper() in _PLAIN_CODE_TYPES)
-            for info in hl7_reference.segment_fields(version, segment) or ()
-            if info.datatype.upper() in _CODE_TYPES
+            sorted(
+                (info.number, info.datatype.upper() in _PLAIN_CODE_TYPES)
+                for info in hl7_reference.segment_fields(version, segment) or ()
+                if info.datatype.upper() in _CODE_TYPES
+            )
         )
         _CODE_FIELDS[key] = found
     return found
@@ -285,10 +289,13 @@ def _code_field_values(
     IS field in a name's layout whose family name the message knows gives its given
     names; an identifier there (a code, or a coded value's identifier without a
     coding system) is one."""
+    count = len(fields)
     for number, plain in _code_fields(version, fields[0]):
-        if number >= len(fields):
-            continue
+        if number >= count:
+            break
         value = fields[number]
+        if not value:
+            continue
         # Most code fields hold neither a name's layout nor five digits (one scan each).
         named = plain and cs in value and bool(families)
         if not named and _CODE_ID_DIGITS.search(value) is None:
