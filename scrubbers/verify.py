@@ -393,6 +393,22 @@ def _query_name(comps: list[str]) -> bool:
     )
 
 
+# OBX-3 texts read so far and what they ask for: results repeat their test names
+# (a message's dozens of OBX, the same LOINC names message after message).
+_OBSERVATION_LABELS: dict[str, Kind | None] = {}
+_MAX_OBSERVATION_LABELS: Final = 4096
+
+
+def _observation_label_kind(label: str) -> Kind | None:
+    if label in _OBSERVATION_LABELS:
+        return _OBSERVATION_LABELS[label]
+    kind = _answer_label_kind(label)
+    if len(_OBSERVATION_LABELS) >= _MAX_OBSERVATION_LABELS:
+        _OBSERVATION_LABELS.clear()
+    _OBSERVATION_LABELS[label] = kind
+    return kind
+
+
 # OBX-2 value types whose OBX-5 is written text, as a question's answer.
 _TEXT_VALUE_TYPES: Final = frozenset({"", "TX", "FT", "ST", "NM"})
 
@@ -412,7 +428,7 @@ def _labelled_observation(
         # A label of one word ("Name", "Mobile", "Cell") names a drug, a test, a
         # mobility or a cell type in a result as often: only longer ones are read.
         if index < len(label) and len(label[index].replace(ss, " ").split()) > 1:
-            kind = _answer_label_kind(label[index].replace(ss, " "))
+            kind = _observation_label_kind(label[index].replace(ss, " "))
             if kind is not None:
                 break
     if kind is None:
