@@ -537,6 +537,11 @@ _LOOKBEHIND: Final = 32
 # the same text (TextScrubber._named_again): shorter words are initials and particles.
 _LETTER_WORD: Final = re.compile(r"[^\W\d_]+")
 _ALNUM: Final = re.compile(r"[^\W_]")  # one character for which str.isalnum holds
+# The given name HL7 feeds send for a newborn not yet named ("Baby Girl", "BabyBoy",
+# twins' "Baby Girl A", "Baby Boy 2").
+_NEWBORN_PLACEHOLDER: Final = re.compile(
+    r"baby[ _-]?(?:girl|boy)(?:[ _-]?[a-z0-9])?", re.IGNORECASE
+)
 _MIN_NAMED_AGAIN: Final = 3
 
 
@@ -922,6 +927,11 @@ class TextScrubber:
     def add_name(self, family: str, given: str, middle: str, replacement: str) -> None:
         # A part without a letter or digit ("-", ".", HL7's null '""') names nobody.
         family, given, middle = (p if _ALNUM.search(p) else "" for p in (family, given, middle))
+        if given[:4].casefold() == "baby" and _NEWBORN_PLACEHOLDER.fullmatch(given.strip()):
+            # A newborn's placeholder given name names nobody: learned, it made
+            # "Healthy baby girl" in a note "Healthy [NAME]". The field keeps its
+            # replacement; the family name is still learned.
+            given = ""
         self._names.append((family, given, middle, replacement))
         self._memo.clear()
         for raw_part in (family, given, middle):

@@ -36,6 +36,7 @@ import orjson
 
 from parsers import rtf
 from parsers.fhir.types import is_resource_type
+from parsers.hl7v2 import reference as hl7_reference
 from scrubbers.kinds import Kind
 from scrubbers.policy import Policy
 from scrubbers.target import Target
@@ -169,9 +170,16 @@ def _hl7_values(message: str) -> Iterator[tuple[Kind, str]]:
         return [rep.split(cs) for rep in fields[number].split(rs) if rep]
 
     families: set[str] = set()
+    people: list[list[str]] = []  # person segments' fields, for their code fields
     for line in lines:
         fields = line.split(fs)
         name = fields[0]
+        if name in _HL7_PERSON_SEGMENTS:
+            people.append(fields)
+        elif name == "QPD" and len(fields) > 3:
+            yield from _query_parameters(fields[3:], families, cs, rs, ss)
+        elif name == "OBX" and len(fields) > 5 and fields[5]:
+            yield from _labelled_observation(fields, cs, rs, ss)
         for number in _HL7_NAMES.get(name, ()):
             for comps in reps(fields, number):
                 yield Kind.NAME, comps[0].split(ss)[0]
@@ -207,9 +215,230 @@ def _hl7_values(message: str) -> Iterator[tuple[Kind, str]]:
                 if len(comps[0]) >= 8:
                     yield Kind.DEATH_DATE, comps[0][:8]
     families.discard("")
+    if people:
+        version = hl7_reference.resolve_version(_msh_field(msh, fs, 12).split(cs, 1)[0])
+        for fields in people:
+            yield from _code_field_values(fields, version, families, cs, rs, ss)
     if families:
         yield from _z_segment_names(lines, families, fs, cs, rs, ss)
     yield from _hl7_note_names(lines, fs, cs, rs, msh[6])
+
+
+def _msh_field(msh: str, fs: str, number: int) -> str:
+    """MSH-``number`` (MSH-1 is the field separator itself: MSH-12 is the 11th split)."""
+    fields = msh.split(fs)
+    return fields[number - 1] if number - 1 < len(fields) else ""
+
+
+# Segments of people (the patient, relatives, guarantors, the insured, a visit):
+# their code fields (ID, IS, CE...) may hold a name or an identifier sent where a
+# code belongs (IN2-57 "Marek^Roman^T", IN2-4 "VT-MCR-1234567", PV1-18 a visit number).
+_HL7_PERSON_SEGMENTS: Final = frozenset(
+    {"PID", "PD1", "NK1", "GT1", "IN1", "IN2", "IN3", "PV1", "PV2", "MRG"}
+)
+_CODE_TYPES: Final = frozenset({"ID", "IS", "CE", "CWE", "CNE", "CF"})
+# Plain codes: a name's layout there is a person's name (a coded value's second
+# component is its text, which the free-text pass reads).
+_PLAIN_CODE_TYPES: Final = frozenset({"ID", "IS"})
+# Code field numbers per (version, segment), from the parser's reference data, each
+# with whether the field is a plain code.
+_CODE_FIELDS: dict[tuple[str, str], tuple[tuple[int, bool], ...]] = {}
+# An identifier written in a code field: letters with five digits in a row, or with
+# seven digits in groups joined by "-", ".", "/" or "_" (table codes such as 2106-3,
+# R50.9 or S62.101A have fewer); an HL7 table name (HL70007) is none.
+_CODE_ID_DIGITS: Final = re.compile(r"\d{5}|(?:\d[-./_]?){6}\d")
+_CODE_ID_GROUPS: Final = re.compile(r"[^\W_]+(?:[-./_][^\W_]+)*")
+_CODE_ID_LETTER: Final = re.compile(r"[^\W\d_]")
+_HL7_TABLE_NAME: Final = re.compile(r"hl7\d{4,5}", re.IGNORECASE)
+# A part of a person's name in a name's layout: letters, with spaces, apostrophes or
+# hyphens between them.
+_NAME_LAYOUT_PART: Final = re.compile(r"[^\W\d_]+(?:[ '\u2019-][^\W\d_]+)*")
+
+
+def _code_fields(version: str, segment: str) -> tuple[tuple[int, bool], ...]:
+    """The numbers of ``segment``'s code fields in ``version``, in order, each with
+    whether it is a plain code (ID, IS)."""
+    key = (version, segment)
+    found = _CODE_FIELDS.get(key)
+    if found is None:
+        found = tuple(
+            sorted(
+                (info.number, info.datatype.upper() in _PLAIN_CODE_TYPES)
+                for info in hl7_reference.segment_fields(version, segment) or ()
+                if info.datatype.upper() in _CODE_TYPES
+            )
+        )
+        _CODE_FIELDS[key] = found
+    return found
+
+
+def _code_identifier(value: str) -> bool:
+    """A code-shaped value that reads as an identifier, not a table code."""
+    return (
+        _CODE_ID_DIGITS.search(value) is not None
+        and _CODE_ID_LETTER.search(value) is not None
+        and _CODE_ID_GROUPS.fullmatch(value) is not None
+        and _HL7_TABLE_NAME.fullmatch(value) is None
+    )
+
+
+def _code_field_values(
+    fields: list[str], version: str, families: set[str], cs: str, rs: str, ss: str
+) -> Iterator[tuple[Kind, str]]:
+    """A person segment's code fields (ID, IS, CE, CWE...): a repetition of an ID or
+    IS field in a name's layout whose family name the message knows gives its given
+    names; an identifier there (a code, or a coded value's identifier without a
+    coding system) is one."""
+    count = len(fields)
+    for number, plain in _code_fields(version, fields[0]):
+        if number >= count:
+            break
+        value = fields[number]
+        if not value:
+            continue
+        # Most code fields hold neither a name's layout nor five digits (one scan each).
+        named = plain and cs in value and bool(families)
+        if not named and _CODE_ID_DIGITS.search(value) is None:
+            continue
+        for rep in value.split(rs):
+            comps = rep.split(cs)
+            family = comps[0].split(ss)[0].strip()
+            if (
+                named
+                and len(comps) > 1
+                and family.casefold() in families
+                and _NAME_LAYOUT_PART.fullmatch(family)  # not an empty '""' name
+                and _NAME_LAYOUT_PART.fullmatch(comps[1].strip())
+            ):
+                yield Kind.NAME, comps[1]
+                if len(comps) > 2 and _NAME_LAYOUT_PART.fullmatch(comps[2].strip()):
+                    yield Kind.NAME, comps[2]
+                continue
+            for index in (0, 3):  # CE.1 and CE.4, without CE.3 or CE.6 (a coding system)
+                if index < len(comps) and not (index + 2 < len(comps) and comps[index + 2]):
+                    for leaf in comps[index].split(ss):
+                        if _code_identifier(leaf.strip()):
+                            yield Kind.OTHER_ID, leaf
+
+
+# XTN.2 (telecom use) and XTN.3 (equipment type) codes, HL7 tables 0201 and 0202.
+_TELECOM_CODES: Final = frozenset(
+    {"prn", "orn", "wpn", "vhn", "asn", "emr", "net", "bpn", "ph", "fx", "md", "cp", "bp",
+     "internet", "x.400", "tdd", "tty", "sat"}
+)  # fmt: skip
+_PLACE_WORDS: Final = re.compile(r"[^\W\d_]+(?:[ .'\u2019-]+[^\W\d_]+)*\.?")
+_POSTAL: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9 -]{1,8}[A-Za-z0-9]")
+_QUERY_DATE: Final = re.compile(r"(?:19|20)\d{6}(?:\d{2,6}(?:\.\d{1,4})?)?(?:[+-]\d{4})?")
+
+
+def _query_parameters(
+    params: list[str], families: set[str], cs: str, rs: str, ss: str
+) -> Iterator[tuple[Kind, str]]:
+    """QPD-3 and after read by their shape (the CDC immunization query Z34 sends the
+    patient's name, mother's maiden name, birth date, address and phone by position):
+    a name's layout is a name, an address's an address, a telecom's a phone, an
+    identifier with its authority an identifier, an HL7 date a birth date. A QIP pair
+    (``@PID.5.1^Family``) is read the same way after its field name."""
+    for param in params:
+        for written in param.split(rs):
+            rep = written.partition(cs)[2] if written.startswith("@") else written
+            if not rep:
+                continue
+            comps = [comp.split(ss, 1)[0].strip() for comp in rep.split(cs)]
+            if len(comps) == 1:
+                if _QUERY_DATE.fullmatch(comps[0]):
+                    yield Kind.BIRTH_DATE, comps[0][:8]
+            elif _query_address(comps):
+                yield Kind.STREET_ADDRESS, rep.split(cs, 1)[0].replace(ss, " ")
+                yield Kind.CITY, comps[2]
+                yield Kind.ZIP, comps[4][:5]
+            elif len(comps) > 2 and (
+                comps[1].casefold() in _TELECOM_CODES or comps[2].casefold() in _TELECOM_CODES
+            ):
+                for index in (0, 6, 11):
+                    if index < len(comps):
+                        yield Kind.PHONE, comps[index]
+                if len(comps) > 6:
+                    yield Kind.PHONE, comps[5] + comps[6]
+            elif comps[0] and len(comps) > 3 and any(comps[3:5]):
+                yield Kind.MRN, comps[0]
+            elif _query_name(comps):
+                families.add(comps[0].casefold())
+                for comp in comps[:3]:
+                    yield Kind.NAME, comp
+
+
+def _query_address(comps: list[str]) -> bool:
+    """street^other^city^state^postal code: a street with a letter, a place name, a
+    state without digits, a postal code with a digit."""
+    return (
+        len(comps) > 4
+        and _CODE_ID_LETTER.search(comps[0]) is not None
+        and _PLACE_WORDS.fullmatch(comps[2]) is not None
+        and not any(c.isdigit() for c in comps[3])
+        and _POSTAL.fullmatch(comps[4]) is not None
+        and any(c.isdigit() for c in comps[4])
+    )
+
+
+def _query_name(comps: list[str]) -> bool:
+    """Family^Given[^Middle]: letters only, not a short code in capitals before its
+    text (``MTH^Mother``, ``F^Female``)."""
+    family, given = comps[0], comps[1]
+    return (
+        _NAME_LAYOUT_PART.fullmatch(family) is not None
+        and _NAME_LAYOUT_PART.fullmatch(given) is not None
+        and not any(c.isdigit() for comp in comps for c in comp)
+        and not (len(family) <= 3 and family.isupper() and not given.isupper())
+    )
+
+
+# OBX-3 texts read so far and what they ask for: results repeat their test names
+# (a message's dozens of OBX, the same LOINC names message after message).
+_OBSERVATION_LABELS: dict[str, Kind | None] = {}
+_MAX_OBSERVATION_LABELS: Final = 4096
+
+
+def _observation_label_kind(label: str) -> Kind | None:
+    if label in _OBSERVATION_LABELS:
+        return _OBSERVATION_LABELS[label]
+    kind = _answer_label_kind(label)
+    if len(_OBSERVATION_LABELS) >= _MAX_OBSERVATION_LABELS:
+        _OBSERVATION_LABELS.clear()
+    _OBSERVATION_LABELS[label] = kind
+    return kind
+
+
+# OBX-2 value types whose OBX-5 is written text, as a question's answer.
+_TEXT_VALUE_TYPES: Final = frozenset({"", "TX", "FT", "ST", "NM"})
+
+
+def _labelled_observation(
+    fields: list[str], cs: str, rs: str, ss: str
+) -> Iterator[tuple[Kind, str]]:
+    """OBX-5 of an observation whose OBX-3 text asks for a person's name, phone or
+    address ("Next of kin name", "Guarantor name", "Home phone"), as a question's
+    answer: each component a value of that kind. The scrubber replaces such values
+    under every preset (scrubbers/labels.py), so a kept one is a leak."""
+    if len(fields) < 4 or fields[2].split(cs, 1)[0].strip().upper() not in _TEXT_VALUE_TYPES:
+        return
+    label = fields[3].split(rs, 1)[0].split(cs)
+    kind = None
+    for index in (1, 4, 8, 10):
+        # A label of one word ("Name", "Mobile", "Cell") names a drug, a test, a
+        # mobility or a cell type in a result as often: only longer ones are read.
+        if index < len(label) and len(label[index].replace(ss, " ").split()) > 1:
+            kind = _observation_label_kind(label[index].replace(ss, " "))
+            if kind is not None:
+                break
+    if kind is None:
+        return
+    for rep in fields[5].split(rs):
+        for comp in rep.split(cs):
+            value = comp.replace(ss, " ")
+            yield kind, value
+            if kind is Kind.NAME:
+                yield from _glued_name_words(value)
 
 
 # Punctuation no name is spelled with, which senders put between the parts of a
@@ -933,7 +1162,8 @@ def _answer_label_kind(label: Any) -> Kind | None:
 _LABEL_CAMEL: Final = re.compile(r"(?<=[a-z])(?=[A-Z])")
 _LABEL_PERSON: Final = (
     r"(?:(?:what is |enter )?(?:your|the patient'?s|patient'?s?|mother'?s|father'?s|child'?s"
-    r"|spouse'?s|partner'?s|guardian'?s|(?:emergency )?contact'?s?) )?"
+    r"|spouse'?s|partner'?s|guardian'?s|(?:emergency )?contact'?s?"
+    r"|(?:next of kin|nok|guarantor|relative|caregiver|carer|sibling)'?s?) )?"
 )
 _ANSWER_LABELS: Final = (
     (
@@ -1536,11 +1766,16 @@ def _dedupe(values: Iterable[tuple[Kind, str]]) -> Iterator[tuple[Kind, str]]:
             continue  # two kanji or kana are a whole surname or given name
         if value.isdigit() and len(value) < 5:
             continue
+        if kind is Kind.NAME and value[:4].casefold() == "baby" and _NEWBORN.fullmatch(value):
+            continue  # a newborn's placeholder given name ("Baby Girl") names nobody
         if (kind, value) not in seen:
             seen.add((kind, value))
             yield kind, value
 
 
+# The given name HL7 feeds send for a newborn not yet named ("Baby Girl", "BabyBoy",
+# twins' "Baby Girl A"): no name, like the sex and birth year the output keeps.
+_NEWBORN: Final = re.compile(r"baby[ _-]?(?:girl|boy)(?:[ _-]?[a-z0-9])?", re.IGNORECASE)
 # Six or more digits in groups joined by "-", "/", ".", " " or parentheses.
 _SEPARATED_NUMBER: Final = re.compile(r"(?=(?:\D*\d){6})\(?\d+(?:[-/. )(]+\d+)+")
 

@@ -1070,3 +1070,172 @@ def test_a_fhir_resource_written_in_a_string_is_read_by_its_structure() -> None:
         assert kind in verifier.findings(source, leaked, "fhir"), leaked_value
     kept = orjson.dumps({"resourceType": "Basic", "note": "Brannoch"})
     assert not verifier.findings(source, kept, "fhir")
+
+
+def _segment(name: str, values: dict[int, str]) -> str:
+    """A segment with ``values`` in their fields (by number), ended by a CR."""
+    fields = [""] * (max(values) + 1)
+    for number, value in values.items():
+        fields[number] = value
+    return "|".join([name, *fields[1:]]) + "\r"
+
+
+def _verified(source: str, output: bytes | str, preset: str = "safe-harbor") -> dict[str, int]:
+    out = output.encode() if isinstance(output, str) else output
+    return dict(Verifier(load_policy(preset)).findings(source.encode(), out, "hl7v2"))
+
+
+def test_hl7_positional_query_parameters_are_read_by_their_shape() -> None:
+    # Red-team round 12: an immunization query (QBP^Q11, profile Z34) sends the
+    # patient's name, mother's maiden name, birth date, address and phone by
+    # position in QPD-3 on; the verifier did not read them. Invented person.
+    source = (
+        "MSH|^~\\&|EHR|CLINIC|IIS|STATE|20260105090000||QBP^Q11^QBP_Q11|Q0001|P|2.5.1|||ER|AL"
+        "|||||Z34^CDCPHINVS\r"
+        "QPD|Z34^Request Immunization History^CDCPHINVS|Q0001|TST7781^^^CLINIC^MR"
+        "|Fernwhistle^Odalys^Maren|Thistlecombe^Rowena|20190412|F"
+        "|4471 Wickerbrook Lane^^Saltmarren^TN^37912^USA^L|^PRN^PH^^^865^5550173|N|1|\r"
+        "RCP|I|5^RD&records&HL70126\r"
+    )
+    scrubbed = _hl7_scrubbed(source)
+    assert _verified(source, scrubbed) == {}
+    leaked = scrubbed.decode().split("\r")[:1]
+    for line, kind in [
+        ("NTE|1||Odalys Fernwhistle", "name"),
+        ("NTE|1||Thistlecombe", "name"),
+        ("NTE|1||4471 Wickerbrook Lane", "street_address"),
+        ("NTE|1||lives in Saltmarren", "city"),
+        ("NTE|1||ZIP 37912", "zip"),
+        ("NTE|1||call 865 555 0173", "phone"),
+        ("NTE|1||born 20190412", "birth_date"),
+    ]:
+        assert kind in _verified(source, "\r".join([*leaked, line])), line
+    # A code and its text (MTH^Mother) is no name; the identifier with its
+    # authority is an MRN.
+    coded = source.replace("Thistlecombe^Rowena", "MTH^Mother")
+    assert _verified(coded, "\r".join([*leaked, "NTE|1||Mother"])) == {}
+    assert "mrn" in _verified(source, "\r".join([*leaked, "NTE|1||TST7781"]))
+
+
+def test_hl7_names_and_identifiers_in_person_code_fields_are_searched() -> None:
+    # Red-team round 12: a spouse's name in IN2-57 (IS) after the patient's family
+    # name, a Medicare number in IN2-4 (ST/IS) and a visit number in PV1-18 (IS)
+    # were not read by the verifier. Invented values.
+    source = (
+        "MSH|^~\\&|REG|GENHOSP|ADT|GENHOSP|20260105090000||ADT^A01|M0002|P|2.5.1\r"
+        + _segment(
+            "PID", {1: "1", 3: "TST0042^^^GENHOSP^MR", 5: "Quillfeather^Zephyrina", 10: "2106-3"}
+        )
+        + _segment("PV1", {1: "1", 2: "E", 3: "ER^01^A", 18: "VIS-ERX-2026-417"})
+        + "IN1|1|MCR|PLANCO|Medicare Part A\r"
+        + _segment("IN2", {1: "1", 4: "VT-MCA-7654321", 57: "Quillfeather^Cassius^T"})
+        + "DG1|1||R50.9^Fever^I10\r"
+    )
+    scrubbed = _hl7_scrubbed(source)
+    assert _verified(source, scrubbed) == {}
+    head = scrubbed.decode().split("\r")[0]
+    assert _verified(source, head + "\rNTE|1||Cassius visited") == {"name": 1}
+    assert _verified(source, head + "\rNTE|1||id VT-MCA-7654321") == {"other_id": 1}
+    assert _verified(source, head + "\rNTE|1||visit VIS-ERX-2026-417") == {"other_id": 1}
+    # Table codes in code fields stay: a race, a diagnosis code, a plan code.
+    kept = head + "\rPID|1|||||||||2106-3\rDG1|1||R50.9^Fever^I10|S62.101A\rIN1|1|MCR"
+    assert _verified(source, kept) == {}
+
+
+def test_hl7_an_observation_labelled_with_another_persons_name_is_searched() -> None:
+    # Red-team round 12: OBX-3 "Next of kin name" or "Guarantor name" labels an
+    # answer that is a person's name; the verifier did not read it. Invented people.
+    source = (
+        "MSH|^~\\&|LAB|GENHOSP|EHR|GENHOSP|20260105090000||ORU^R01|M0003|P|2.5.1\r"
+        "PID|1||TST0042^^^GENHOSP^MR||Quillfeather^Zephyrina||19610615|F\r"
+        "OBX|1|ST|56799-0^Next of kin name^LN||Brasswick^Oswald||||||F\r"
+        "OBX|2|ST|GNAME^Guarantor name^L||Tamsin Greywick||||||F\r"
+        "OBX|3|CWE|72166-2^Tobacco smoking status^LN||LA18976-3^Never smoker^LN||||||F\r"
+    )
+    scrubbed = _hl7_scrubbed(source)
+    assert _verified(source, scrubbed) == {}
+    head = scrubbed.decode().split("\r")[0]
+    assert _verified(source, head + "\rOBX|1|ST|X^Next of kin name||Brasswick") == {"name": 1}
+    assert _verified(source, head + "\rNTE|1||Tamsin Greywick called") == {"name": 1}
+    assert _verified(source, head + "\rOBX|3|CWE|X||LA18976-3^Never smoker^LN") == {}
+
+
+def test_hl7_a_town_joined_into_a_code_is_read_as_the_scrubber_writes_it() -> None:
+    # Red-team round 12: the verifier reads "_" and "-" as word boundaries, so the
+    # patient's town inside a facility code is found; the scrubber replaces it
+    # there (GEISINGER_[CITY]), so its output passes and the kept code fails.
+    source = (
+        "MSH|^~\\&|REG|HOSP_BRAMBLEFORD|ADT|GENHOSP|20260105090000||ADT^A01|M0004|P|2.5.1\r"
+        "PID|1||TST0042^^^HOSP_BRAMBLEFORD^MR||Quillfeather^Zephyrina||19610615|F"
+        "|||12 Orchard Row^^Brambleford^PA^17821\r"
+        "PV1|1|I|||||||||||||||||||||||||||||||||||||HOSP-BRAMBLEFORD\r"
+    )
+    scrubbed = _hl7_scrubbed(source)
+    assert _verified(source, scrubbed) == {}
+    assert b"BRAMBLEFORD" not in scrubbed.upper()
+    head = scrubbed.decode().split("\r")[0]
+    assert _verified(source, head + "\rPV1|1|I|HOSP_BRAMBLEFORD") == {"city": 1}
+    assert _verified(source, head + "\rPV1|1|I|HOSP-BRAMBLEFORD") == {"city": 1}
+    assert _verified(source, head + "\rPV1|1|I|HOSPBRAMBLEFORD") == {}
+
+
+def test_hl7_a_one_word_observation_label_is_not_read_as_a_phi_label() -> None:
+    # "Name", "Mobile" and "Cell" in OBX-3 name a drug, a mobility or a cell type as
+    # often; the scrubber keeps their values, so the verifier must not search them.
+    for obx in ("OBX|1|ST|X1^Mobile||Independent", "OBX|1|ST|X3^Name||Metformin"):
+        source = (
+            "MSH|^~\\&|LAB|GENHOSP|EHR|GENHOSP|20260105090000||ORU^R01|M0005|P|2.5.1\r"
+            f"PID|1||TST0042^^^GENHOSP^MR||Quillfeather^Zephyrina\r{obx}\r"
+        )
+        assert _verified(source, _hl7_scrubbed(source)) == {}
+
+
+def test_a_question_asking_for_another_persons_name_is_searched() -> None:
+    # Round 12: "Next of kin name", "Guarantor's name" and "Relative phone" ask for
+    # another person's name or phone (scrubbers/labels.py reads them so); the
+    # verifier read only a mother's, father's, spouse's... Invented people.
+    verifier = Verifier(load_policy("safe-harbor"))
+    answers = [
+        ("Next of kin name", "Oswald Brasswick"),
+        ("Guarantor's name", "Tamsin Greywick"),
+        ("Relative phone", "617-555-0199"),
+    ]
+    source = orjson.dumps(
+        {
+            "resourceType": "QuestionnaireResponse",
+            "item": [
+                {"linkId": f"q{i}", "text": text, "answer": [{"valueString": value}]}
+                for i, (text, value) in enumerate(answers)
+            ],
+        }
+    )
+    for _, value in answers:
+        leaked = orjson.dumps({"resourceType": "QuestionnaireResponse", "note": value})
+        assert verifier.findings(source, leaked, "fhir"), value
+
+
+def test_a_newborns_placeholder_given_name_is_no_name_but_the_family_name_is() -> None:
+    # Round 12: PID-5 "Benson^Baby Girl" (a newborn not yet named) made a note's
+    # "Healthy baby girl" "Healthy [NAME]", as the verifier read "Baby Girl" as a
+    # name. It names nobody: the note stays, the family name is still searched
+    # and replaced. Invented family name.
+    for given in ("Baby Girl", "BabyBoy", "Baby Girl A", "BABY BOY 2"):
+        source = (
+            "MSH|^~\\&|REG|GENHOSP|ADT|GENHOSP|20260105090000||ADT^A01|M0006|P|2.5.1\r"
+            f"PID|1||TST0042^^^GENHOSP^MR||Quillfeather^{given}||20260104|F\r"
+            "NTE|1||Healthy baby girl, feeding well. Baby boy twin in NICU. "
+            "Quillfeather family at bedside.\r"
+        )
+        scrubbed = _hl7_scrubbed(source)
+        assert b"Healthy baby girl, feeding well. Baby boy twin" in scrubbed, given
+        assert b"Quillfeather" not in scrubbed
+        assert b"[NAME]" in scrubbed.split(b"\r")[1]  # PID-5 still replaced
+        assert _verified(source, scrubbed) == {}
+        head = scrubbed.decode().split("\r")[0]
+        assert _verified(source, head + "\rNTE|1||Quillfeather") == {"name": 1}
+    # A real given name after "Baby" is still a name.
+    source = (
+        "MSH|^~\\&|REG|GENHOSP|ADT|GENHOSP|20260105090000||ADT^A01|M0006|P|2.5.1\r"
+        "PID|1||TST0042^^^GENHOSP^MR||Quillfeather^Baby Wrenna||20260104|F\r"
+    )
+    assert _verified(source, "NTE|1||baby wrenna") == {"name": 1}
