@@ -237,8 +237,8 @@ _HL7_PERSON_SEGMENTS: Final = frozenset(
     {"PID", "PD1", "NK1", "GT1", "IN1", "IN2", "IN3", "PV1", "PV2", "MRG"}
 )
 _CODE_TYPES: Final = frozenset({"ID", "IS", "CE", "CWE", "CNE", "CF"})
-# Plain codes: a name's layout there is a person's name (a coded value's second
-# component is its text, which the free-text pass reads).
+# Plain codes: a name's layout there is a person's name; in a coded value (CE, CWE...)
+# only without a coding system (with one, its second component is the code's text).
 _PLAIN_CODE_TYPES: Final = frozenset({"ID", "IS"})
 # Code field numbers per (version, segment), from the parser's reference data, each
 # with whether the field is a plain code.
@@ -285,10 +285,11 @@ def _code_identifier(value: str) -> bool:
 def _code_field_values(
     fields: list[str], version: str, families: set[str], cs: str, rs: str, ss: str
 ) -> Iterator[tuple[Kind, str]]:
-    """A person segment's code fields (ID, IS, CE, CWE...): a repetition of an ID or
-    IS field in a name's layout whose family name the message knows gives its given
-    names; an identifier there (a code, or a coded value's identifier without a
-    coding system) is one."""
+    """A person segment's code fields (ID, IS, CE, CWE...): a repetition in a name's
+    layout (of an ID or IS field, or of a coded value without a coding system: the
+    insured QUILLFEATHER^OSWIN shifted into IN1-17) whose family name the message
+    knows gives its given names; an identifier there (a code, or a coded value's
+    identifier without a coding system) is one."""
     count = len(fields)
     for number, plain in _code_fields(version, fields[0]):
         if number >= count:
@@ -297,7 +298,7 @@ def _code_field_values(
         if not value:
             continue
         # Most code fields hold neither a name's layout nor five digits (one scan each).
-        named = plain and cs in value and bool(families)
+        named = cs in value and bool(families)
         if not named and _CODE_ID_DIGITS.search(value) is None:
             continue
         for rep in value.split(rs):
@@ -306,6 +307,7 @@ def _code_field_values(
             if (
                 named
                 and len(comps) > 1
+                and (plain or not (len(comps) > 2 and comps[2]))
                 and family.casefold() in families
                 and _NAME_LAYOUT_PART.fullmatch(family)  # not an empty '""' name
                 and _NAME_LAYOUT_PART.fullmatch(comps[1].strip())

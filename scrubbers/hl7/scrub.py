@@ -545,6 +545,11 @@ class HL7Scrubber:
             reps = raw.split(d.repetition)
             for r, rep in enumerate(reps):
                 comps = rep.split(d.component)
+                if guarded and len(comps) > 1 and not (len(comps) > 2 and comps[2]):
+                    # No coding system: a person in a name's layout shifted here (the
+                    # insured QUILLFEATHER^OSWIN one field off, in IN1-17) is replaced
+                    # as in ID and IS fields; a free-text .2 would keep the given name.
+                    comps = _coded_person_names(rep, walk).split(d.component)
                 for c, comp in enumerate(comps):
                     if not comp:
                         continue
@@ -1420,8 +1425,9 @@ def _digits_as_identifier(
 
 
 def _coded_person_names(raw: str, walk: Walk) -> str:
-    """A code field's value (ID, IS) with the repetitions in a name's layout
-    (Family^Given^Middle, a spouse shifted into IN2-57) whose family name is a known
+    """A code field's value (ID, IS; a CE or CWE without a coding system) with the
+    repetitions in a name's layout (Family^Given^Middle, a spouse shifted into IN2-57,
+    the insured into IN1-17) whose family name is a known
     person's: the given names are learned (free text elsewhere finds them too), and
     the family and given names replaced here, whatever their length (a code leaf is
     kept, and the final sweep reads leaves of four characters or more only). A

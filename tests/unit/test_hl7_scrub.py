@@ -1521,6 +1521,25 @@ def test_a_relative_named_in_a_code_field_by_a_known_family_name_is_removed(
     assert pv2_out == pv2
 
 
+def test_a_person_shifted_into_a_coded_field_without_a_coding_system_is_removed(
+    safe_harbor: HL7Scrubber,
+) -> None:
+    # The insured, QUILLFEATHER^OSWIN, one field off in IN1-17 (a CE: relationship
+    # to the patient): the family name was swept, and the given name, a coded
+    # value's text component, was free text that knew no Oswin. A coded value
+    # without a coding system in a person segment, in a name's layout whose family
+    # name the message knows, is that person's name, as in ID and IS fields.
+    in1 = "|".join(["IN1", "1", "PLAN7", "INS77", "Acme Insurance", *[""] * 12])
+    (out,) = scrub_segments(safe_harbor, in1 + "|QUILLFEATHER^OSWIN|SELF")
+    assert out.split("|")[17] == "[NAME]^[NAME]"
+    # With a coding system it is a code and its text: the code's text stays text.
+    (coded,) = scrub_segments(safe_harbor, in1 + "|SPO^Spouse^HL70063|SELF")
+    assert coded.split("|")[17] == "SPO^Spouse^HL70063"
+    # A code whose first component is no known family name stays a code.
+    (other,) = scrub_segments(safe_harbor, in1 + "|SPO^Spouse|SELF")
+    assert other.split("|")[17] == "SPO^Spouse"
+
+
 def test_a_provider_field_naming_a_facility_of_the_header_teaches_no_name(
     safe_harbor: HL7Scrubber,
 ) -> None:

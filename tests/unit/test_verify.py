@@ -1142,6 +1142,23 @@ def test_hl7_names_and_identifiers_in_person_code_fields_are_searched() -> None:
     assert _verified(source, kept) == {}
 
 
+def test_hl7_a_name_in_a_coded_field_without_a_coding_system_is_searched() -> None:
+    # The insured shifted into IN1-17 (a CE) as Family^Given, no coding system: the
+    # given name is a person's; with a coding system the second component is the
+    # code's text (Spouse), not searched. Invented people.
+    source = (
+        "MSH|^~\\&|REG|GENHOSP|ADT|GENHOSP|20260105090000||ADT^A01|M0004|P|2.5.1\r"
+        "PID|1||TST0042^^^GENHOSP^MR||Quillfeather^Zephyrina||19610615|F\r"
+        + _segment("IN1", {1: "1", 2: "PLAN7", 17: "Quillfeather^Oswin"})
+        + _segment("NK1", {1: "1", 3: "SPO^Spouse^HL70063"})
+    )
+    scrubbed = _hl7_scrubbed(source)
+    assert _verified(source, scrubbed) == {}
+    head = scrubbed.decode().split("\r")[0]
+    assert _verified(source, head + "\rNTE|1||Oswin called") == {"name": 1}
+    assert _verified(source, head + "\rNTE|1||Spouse called") == {}
+
+
 def test_hl7_an_observation_labelled_with_another_persons_name_is_searched() -> None:
     # Red-team round 12: OBX-3 "Next of kin name" or "Guarantor name" labels an
     # answer that is a person's name; the verifier did not read it. Invented people.
