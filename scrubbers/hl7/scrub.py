@@ -545,10 +545,21 @@ class HL7Scrubber:
             reps = raw.split(d.repetition)
             for r, rep in enumerate(reps):
                 comps = rep.split(d.component)
-                if guarded and len(comps) > 1 and not (len(comps) > 2 and comps[2]):
+                if (
+                    guarded
+                    and len(comps) > 1
+                    and comps[1]
+                    and not (len(comps) > 2 and comps[2])
+                    and (
+                        d.escape in comps[0]
+                        or walk.ctx.text.known(comps[0].split(d.subcomponent, 1)[0]) is not None
+                    )
+                ):
                     # No coding system: a person in a name's layout shifted here (the
                     # insured QUILLFEATHER^OSWIN one field off, in IN1-17) is replaced
                     # as in ID and IS fields; a free-text .2 would keep the given name.
+                    # (A cheap test first: a value the message knows at all; the
+                    # family name test needs the names' spellings learned.)
                     comps = _coded_person_names(rep, walk).split(d.component)
                 for c, comp in enumerate(comps):
                     if not comp:
