@@ -838,6 +838,7 @@ class TextScrubber:
         "_shortest_from",
         "_surname_likeness",
         "_surnames",
+        "_surnames_from",
         "_terms",
         "_terms_from",
     )
@@ -857,6 +858,7 @@ class TextScrubber:
         # adapter registers more, instead of being rebuilt for every text.
         self._terms_from = (0, 0)
         self._surnames: set[str] = set()  # folded family names (and their parts)
+        self._surnames_from = 0  # how many of _names it holds (see _known_surnames)
         # Whether a word before a given name reads like one of _surnames, by word
         # (a long text repeats its "Family, Given" lines); cleared as _surnames grows.
         self._surname_likeness: dict[str, bool] = {}
@@ -967,8 +969,20 @@ class TextScrubber:
         registered so far, in any case or accents."""
         if not self._names:
             return False
-        self._materialize()
-        return fold(value.strip()) in self._surnames
+        return fold(value.strip()) in self._known_surnames()
+
+    def _known_surnames(self) -> set[str]:
+        """The folded family names (and their parts) of every name registered so far.
+        Learned apart from the terms: a code field's test for a known family name
+        must not work out every value's spellings (62 us on an ADT with no free
+        text, where nothing else needs them)."""
+        names = self._names
+        if self._surnames_from < len(names):
+            for family, _, _, _ in names[self._surnames_from :]:
+                self._surnames.update(_surname_terms(family))
+            self._surnames_from = len(names)
+            self._surname_likeness.clear()
+        return self._surnames
 
     def _remember(self, key: str, replacement: str) -> None:
         if key not in self._raw:
@@ -1005,6 +1019,7 @@ class TextScrubber:
             self._learn(pending_end, names_end)
         self._due.clear()
         self._learn(len(self._pending), len(self._names))
+        self._known_surnames()
         return self._terms
 
     def _learn(self, pending_end: int, names_end: int) -> None:
@@ -1025,9 +1040,7 @@ class TextScrubber:
             learn(_value_terms(value, kind), replacement)
         for family, given, middle, replacement in self._names[done_names:names_end]:
             learn(_name_terms(family, given, middle), replacement)
-            self._surnames.update(_surname_terms(family))
             self._givens.update(_surname_terms(given))
-            self._surname_likeness.clear()
         self._terms_from = (pending_end, names_end)
 
     def _may_hold_terms(self, tokens: tuple[str, ...], length: int) -> bool:

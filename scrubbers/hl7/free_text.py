@@ -386,10 +386,6 @@ def is_address_layout(comps: list[str], sub: str) -> bool:
     """Components in an address's layout: street (with a letter), city (a place
     name), a state without digits and a postal code (a bare four- or six-digit one
     only after a street with a number)."""
-    return _address_layout(comps, sub)
-
-
-def _address_layout(comps: list[str], sub: str) -> bool:
     if len(comps) < 5:
         return False
     street, city, state, postal = (comps[i].split(sub, 1)[0].strip() for i in (0, 2, 3, 4))
@@ -430,7 +426,7 @@ def scrub_address_layouts(raw: str, walk: Walk) -> str:
     reps = raw.split(d.repetition)
     for r, rep in enumerate(reps):
         comps = rep.split(d.component)
-        if len(comps) > _ADDRESS_MIN_SEPARATORS and _address_layout(comps, d.subcomponent):
+        if len(comps) > _ADDRESS_MIN_SEPARATORS and is_address_layout(comps, d.subcomponent):
             _scrub_address(comps, walk)
             reps[r] = d.component.join(comps)
     return d.repetition.join(reps)
@@ -447,7 +443,7 @@ def _leaf_by_leaf(raw: str, walk: Walk, leaf: Callable[[str, Walk], str], keep_c
         if d.component in rep:
             add_layout_name(walk, rep)
         comps = rep.split(d.component)
-        if _address_layout(comps, d.subcomponent):
+        if is_address_layout(comps, d.subcomponent):
             _scrub_address(comps, walk)
         coded = keep_codes and _coded(comps)
         for c, comp in enumerate(comps):

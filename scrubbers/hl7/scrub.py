@@ -167,9 +167,9 @@ _PLACE_KINDS: Final = frozenset({Kind.CITY, Kind.COUNTY, Kind.STATE, Kind.COUNTR
 _PERSON_NAME_DATATYPES: Final = frozenset({"XPN", "PN"})
 _LAYOUT_NAME_PARTS: Final = 3  # family, given and middle name of a name's layout
 _ADDRESS_ZIP: Final = 5  # XAD.5 and AD.5, the postal code (1-based)
-# Three digits in a row: a postal code, not a state (a province or department
-# number, "28" or "75", is a state's code).
-_POSTAL_DIGITS: Final = re.compile(r"\d{3}")
+# Three digits in a row: in a state, a postal code (a province or department number,
+# "28" or "75", is a state's code); in a name's code components, shifted data.
+_THREE_DIGITS: Final = re.compile(r"\d{3}")
 # Letters and digits mixed, five or more of them: a Canadian or British postcode
 # (K1A 0B1, SW1A 1AA); a state's code so mixed is short (Corsica's "2A").
 _MIXED_POSTCODE: Final = re.compile(
@@ -545,21 +545,10 @@ class HL7Scrubber:
             reps = raw.split(d.repetition)
             for r, rep in enumerate(reps):
                 comps = rep.split(d.component)
-                if (
-                    guarded
-                    and len(comps) > 1
-                    and comps[1]
-                    and not (len(comps) > 2 and comps[2])
-                    and (
-                        d.escape in comps[0]
-                        or walk.ctx.text.known(comps[0].split(d.subcomponent, 1)[0]) is not None
-                    )
-                ):
+                if guarded and len(comps) > 1 and comps[1] and not (len(comps) > 2 and comps[2]):
                     # No coding system: a person in a name's layout shifted here (the
                     # insured QUILLFEATHER^OSWIN one field off, in IN1-17) is replaced
                     # as in ID and IS fields; a free-text .2 would keep the given name.
-                    # (A cheap test first: a value the message knows at all; the
-                    # family name test needs the names' spellings learned.)
                     comps = _coded_person_names(rep, walk).split(d.component)
                 for c, comp in enumerate(comps):
                     if not comp:
@@ -1415,7 +1404,7 @@ def _telecom_layout(comps: list[str]) -> bool:
 def _postal_in_state(value: str) -> bool:
     """A state component that holds a postal code (the address a component off):
     three digits in a row (11564, a ZIP+4), or a postcode of letters and digits."""
-    if _POSTAL_DIGITS.search(value) is not None:
+    if _THREE_DIGITS.search(value) is not None:
         return True
     compact = value.strip()
     return len(compact.replace(" ", "")) >= 5 and _MIXED_POSTCODE.fullmatch(compact) is not None
@@ -1428,7 +1417,7 @@ def _digits_as_identifier(
     timestamp: a date is the text leaf's) is ``target``, an identifier."""
 
     def leaf(value: str, walk: Walk) -> str:
-        if _POSTAL_DIGITS.search(value) is not None and TIMESTAMP.fullmatch(value) is None:
+        if _THREE_DIGITS.search(value) is not None and TIMESTAMP.fullmatch(value) is None:
             return walk.write(walk.apply(value, target), value)
         return text_leaf(value, walk)
 
