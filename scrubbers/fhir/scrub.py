@@ -480,8 +480,7 @@ class FHIRScrubber:
         # Example ids spell their person ("Patient/Fall5-Patient-Monika-Braun"): where
         # the text writes those words as a name, they are the person's.
         for value in _id_spelled_names(shape.references, walk.deferred):
-            outcome = self._apply(value, Kind.NAME, Role.PATIENT, "Reference", "string", walk)
-            ctx.text.add_name(*name_parts(value), as_text(outcome, Kind.NAME))
+            self._learn_name(value, Role.PATIENT, "Reference", walk)
         check_unknown_keys(shape.unknown_keys, ctx)  # now that every name is known
         if document.get("resourceType") == "Bundle":
             walk.methods = per_resource.setdefault(id(document), set())
@@ -600,8 +599,7 @@ class FHIRScrubber:
             # "Elektronischer Notfallpass - Maria Schmidt": a document's title ends
             # with its patient's name.
             for value in _title_names(titled):
-                outcome = self._apply(value, Kind.NAME, Role.PATIENT, "title", "string", walk)
-                walk.ctx.text.add_name(*name_parts(value), as_text(outcome, Kind.NAME))
+                self._learn_name(value, Role.PATIENT, "title", walk)
         skip = _RESOURCE_SKIP
         if resource_type == "Binary":
             # Binary.data is a document like an Attachment's: textual content is
@@ -1410,6 +1408,12 @@ class FHIRScrubber:
             if kind is Kind.NAME:
                 walk.ctx.text.add_name(*name_parts(display), as_text(outcome, kind))
 
+    def _learn_name(self, value: str, role: Role, path: str, walk: _Walk) -> None:
+        """``value``, found in a string at ``path``, is a person's name: replaced as the
+        policy says, and taught to the document's free text with that replacement."""
+        outcome = self._apply(value, Kind.NAME, role, path, "string", walk)
+        walk.ctx.text.add_name(*name_parts(value), as_text(outcome, Kind.NAME))
+
     def _member_classes(self, classes: Any, walk: _Walk) -> None:
         """A Coverage's ``class`` whose type is a group (the employer group number,
         HL7v2 IN1-8), a subgroup, a pharmacy group or the member's pharmacy id
@@ -1516,14 +1520,7 @@ class FHIRScrubber:
             if "</a>" in narrative["div"]:
                 self._linked_person_names(narrative["div"], walk)
             div = narrative["div"]
-            if (
-                ":" in div
-                or "\uff1a" in div
-                or "s a" in div
-                or "rig" in div
-                or "Patient " in div
-                or "Pt" in div
-            ):
+            if ":" in div or "\uff1a" in div or _may_name_unlabelled(div):
                 self._labelled_narrative_names(div, walk)
             walk.deferred.append(
                 _Deferred(narrative["div"], walk, True, False, narrative, "div", None, 0, None)
@@ -1549,8 +1546,7 @@ class FHIRScrubber:
             if not display:
                 continue
             person_role = rules.PERSON_REFERENCE_ROLES[person_type]
-            outcome = self._apply(display, Kind.NAME, person_role, "Narrative.div", "string", walk)
-            walk.ctx.text.add_name(*name_parts(display), as_text(outcome, Kind.NAME))
+            self._learn_name(display, person_role, "Narrative.div", walk)
 
     def _labelled_narrative_names(self, div: str, walk: _Walk) -> None:
         """A narrative line that labels a person and gives a name (``<b>Patient:</b>
@@ -1563,8 +1559,7 @@ class FHIRScrubber:
         labelled = _labelled_names(text) if ":" in text or "\uff1a" in text else ()
         aged = _unlabelled_patient_names(text)
         for role, value in (*labelled, *((Role.PATIENT, value) for value in aged)):
-            outcome = self._apply(value, Kind.NAME, role, "Narrative.div", "string", walk)
-            walk.ctx.text.add_name(*name_parts(value), as_text(outcome, Kind.NAME))
+            self._learn_name(value, role, "Narrative.div", walk)
 
     def _extension(self, extension: dict[str, Any], path: str, role: Role, walk: _Walk) -> Any:
         url = extension.get("url")
@@ -1833,18 +1828,16 @@ class FHIRScrubber:
                     pass  # not a resource the walk can read: text, as it was (the
                     # verifier reads it by its structure: PHI left in it fails closed)
             self._learn_json_text(text, path, walk)
-        if "s a" in text or "rig" in text or "Patient " in text or "Pt" in text:
+        if _may_name_unlabelled(text):
             # "Osric Brannoch is a 67 year-old man", "Patient Osric Brannoch arriving
             # with ...": a note's opening names its patient.
             for value in _unlabelled_patient_names(text):
-                outcome = self._apply(value, Kind.NAME, Role.PATIENT, path, "string", walk)
-                walk.ctx.text.add_name(*name_parts(value), as_text(outcome, Kind.NAME))
+                self._learn_name(value, Role.PATIENT, path, walk)
         if ":" in text or "\uff1a" in text:
             # A note's line labelling a person ("Patient: Zephyrina Quillfeather",
             # "Mother: ..."), as in narratives: the name is the document's.
             for role, value in _labelled_names(text):
-                outcome = self._apply(value, Kind.NAME, role, path, "string", walk)
-                walk.ctx.text.add_name(*name_parts(value), as_text(outcome, Kind.NAME))
+                self._learn_name(value, role, path, walk)
         walk.deferred.append(
             _Deferred(text, walk, False, number_id, holder, key, items, index, store)
         )
@@ -2670,6 +2663,12 @@ def _id_spelled_names(references: list[str], deferred: list[_Deferred]) -> list[
 _PERSON_ID_TYPES: Final = frozenset({"Patient", "RelatedPerson", "Person"})
 # The words of an id: letters (split at case changes, "MohrAlice") and digits.
 _ID_WORD: Final = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+")
+
+
+def _may_name_unlabelled(text: str) -> bool:
+    """The cheap test before :func:`_unlabelled_patient_names`: an age sentence's
+    "is a"/"was a" or German/Dutch "-jährige"/"-jarige", or a "Patient"/"Pt" line."""
+    return "s a" in text or "rig" in text or "Patient " in text or "Pt" in text
 
 
 def _unlabelled_patient_names(text: str) -> tuple[str, ...]:
