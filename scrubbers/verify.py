@@ -35,6 +35,7 @@ from typing import Any, Final
 import orjson
 
 from parsers import rtf
+from parsers.fhir import json_io
 from parsers.fhir.types import is_resource_type
 from parsers.hl7v2 import reference as hl7_reference
 from scrubbers.kinds import Kind
@@ -1313,14 +1314,16 @@ def _person_numbers(resource: dict[str, Any]) -> Iterator[tuple[Kind, str]]:
                 yield Kind.OTHER_ID, item
                 yield Kind.OTHER_ID, digits
         elif isinstance(item, int | float | decimal.Decimal) and not isinstance(item, bool):
+            if isinstance(item, decimal.Decimal) and item.adjusted() > json_io.PLAIN_DIGITS_MAX:
+                continue  # no identifier: int() of 1e99999999 would take a gigabyte
             # Whole digits only: a decimal's fraction (0.5327866394) is a measure.
             whole = str(abs(int(item)))
             if key not in _COUNT_KEYS and _NUMBER_DIGITS.fullmatch(whole):
                 yield Kind.OTHER_ID, whole
 
 
-def _fhir_text(output: bytes, inexact: bool = False) -> str:
-    """The output JSON plus every base64-looking string in it, decoded.
+def _fhir_text(output: bytes, inexact: bool = False) -> tuple[str, list[str]]:
+    """The output JSON, and apart from it every base64-looking string in it, decoded.
 
     Whatever the declared content type: a "PDF" can be plain text, and text in
     a binary still shows up in a decoded search. The string values are found
@@ -1329,14 +1332,14 @@ def _fhir_text(output: bytes, inexact: bool = False) -> str:
     (``\\/``, ``\\u``) is walked instead.
     """
     text = output.decode("utf-8", "replace")
-    parts = [text]
+    parts: list[str] = []
     if inexact:  # the input wrote a number with an exponent or many digits
         parts.append(_number_digits(text))
     if "\\/" in text or "\\u" in text:
         try:
             strings: Iterable[str] = _string_values(orjson.loads(output))
         except orjson.JSONDecodeError:
-            return text
+            return text, parts
     else:
         strings = (
             m.group(1).replace("\\n", "\n").replace("\\r", "\r")
@@ -1348,7 +1351,7 @@ def _fhir_text(output: bytes, inexact: bool = False) -> str:
         if len(item) >= _MIN_BASE64 and _BASE64.fullmatch(item):
             with contextlib.suppress(binascii.Error, ValueError):
                 parts.append(_payload_text(base64.b64decode("".join(item.split()))))
-    return "\n".join(parts)
+    return text, parts
 
 
 # A JSON number written with an exponent: its digits as written are not the
@@ -1384,8 +1387,10 @@ def _number_digits(text: str) -> str:
     """The plain digits of the output's numbers written with an exponent."""
     digits = []
     for match in _EXPONENT_NUMBER.finditer(text):
-        with contextlib.suppress(ArithmeticError, ValueError):
-            digits.append(format(decimal.Decimal(match.group(1)), "f"))
+        # Bounded: the pattern also matches inside strings ("ratio:1e-999999999,").
+        plain = json_io.plain_number(match.group(1))
+        if plain is not None:
+            digits.append(plain)
     return " ".join(digits)
 
 
@@ -1459,6 +1464,61 @@ def _string_values(document: Any) -> Iterator[str]:
             stack.extend(item)
 
 
+def _reader_forms(text: str, fmt: str) -> str:
+    """``text`` as a reader sees it, where that differs from how it is written:
+    ``"\\n"``-joined forms to search besides the text itself ("" when none).
+
+    Each form applies to the text and to the forms before it, so a reference
+    inside markup is read and the tags are then dropped too."""
+    forms = text
+    if fmt != "hl7v2" and "&" in forms and _CHARACTER_REFERENCE.search(forms):
+        # A narrative or markup attachment spells characters as references
+        # ("617&#8209;555&#8209;0142", "Z&eacute;phyrina"): searched as read too.
+        forms += "\n" + html.unescape(forms)
+    if not forms.isascii() and _UNICODE_DASH.search(forms):
+        # Dashes a reader takes for a hyphen between digits: searched as hyphens too.
+        forms += "\n" + _UNICODE_DASH.sub("-", forms)
+    if "<" in forms:
+        # Markup splits words a reader sees whole ("Quill<b>feather</b>"): the
+        # text without its tags is searched too.
+        forms += "\n" + _MARKUP_TAG.sub("", forms)
+    if "{\\" in forms:
+        # RTF splits words with groups and control words, and writes letters
+        # outside ASCII as escapes in its declared code page (Z\\'e9phyrina).
+        forms += "\n" + _RTF_CONTROL.sub("", rtf.read_escapes(forms))
+    return forms[len(text) :]
+
+
+def _json_strings_holding(text: str, pattern: re.Pattern[str]) -> list[str]:
+    """The string literals of serialized JSON ``text``, as written (escapes kept),
+    in which ``pattern`` matches; a character JSON itself never writes outside
+    strings (``&``, ``<``, a dash) is inside one. Unbalanced quotes widen a
+    literal to the text's start or end: more text searched, never less."""
+    found: list[str] = []
+    end = 0
+    for match in pattern.finditer(text):
+        at = match.start()
+        if at < end:
+            continue  # in the literal just taken
+        start = text.rfind('"', 0, at)
+        while start > 0 and _escaped(text, start):
+            start = text.rfind('"', 0, start)
+        end = text.find('"', at)
+        while end >= 0 and _escaped(text, end):
+            end = text.find('"', end + 1)
+        end = len(text) if end < 0 else end
+        found.append(text[start + 1 : end])
+    return found
+
+
+def _escaped(text: str, quote: int) -> bool:
+    """Whether the quote at ``quote`` is escaped: an odd run of backslashes before it."""
+    run = quote
+    while run > 0 and text[run - 1] == "\\":
+        run -= 1
+    return (quote - run) % 2 == 1
+
+
 class Verifier:
     """Checks scrubbed output against the input's PHI, honouring what the policy keeps."""
 
@@ -1495,22 +1555,18 @@ class Verifier:
                 values = _fhir_values(document, ids, postcodes)
             except orjson.JSONDecodeError:
                 values, inexact = iter(()), False
-            text = _fhir_text(output, inexact)
-        if fmt != "hl7v2" and "&" in text and _CHARACTER_REFERENCE.search(text):
-            # A narrative or markup attachment spells characters as references
-            # ("617&#8209;555&#8209;0142", "Z&eacute;phyrina"): searched as read too.
-            text += "\n" + html.unescape(text)
-        if not text.isascii() and _UNICODE_DASH.search(text):
-            # Dashes a reader takes for a hyphen between digits: searched as hyphens too.
-            text += "\n" + _UNICODE_DASH.sub("-", text)
-        if "<" in text:
-            # Markup splits words a reader sees whole ("Quill<b>feather</b>"): the
-            # text without its tags is searched too.
-            text += "\n" + _MARKUP_TAG.sub("", text)
-        if "{\\" in text:
-            # RTF splits words with groups and control words, and writes letters
-            # outside ASCII as escapes in its declared code page (Z\\'e9phyrina).
-            text += "\n" + _RTF_CONTROL.sub("", rtf.read_escapes(text))
+            json_text, decoded = _fhir_text(output, inexact)
+            text = "\n".join([json_text, *decoded])
+        if fmt == "hl7v2":
+            text += _reader_forms(text, fmt)
+        else:
+            # Only the strings that hold markup, references, dashes or RTF read
+            # otherwise: the forms of the whole document would multiply a 2 MB
+            # Bundle into tens of megabytes, each searched once per value.
+            triggered = _json_strings_holding(json_text, _READER_FORM_TRIGGER)
+            triggered += (part for part in decoded if _READER_FORM_TRIGGER.search(part))
+            if triggered:
+                text += _reader_forms("\n".join(triggered), fmt)
         folded = text.casefold()
         phones: set[str] = set()
         nationals: set[str] = set()  # phones' national significant numbers
@@ -1597,7 +1653,11 @@ _CHARACTER_REFERENCE: Final = re.compile(
     r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});"
 )
 # Dashes other than the ASCII hyphen-minus that read as one between digits.
-_UNICODE_DASH: Final = re.compile("[\u2010-\u2015\u2212\ufe58\ufe63\uff0d]")
+_UNICODE_DASH_CLASS: Final = "[\u2010-\u2015\u2212\ufe58\ufe63\uff0d]"
+_UNICODE_DASH: Final = re.compile(_UNICODE_DASH_CLASS)
+# What makes text read otherwise than written (see _reader_forms): a character
+# reference or a tag's start, an RTF group with a control word, a dash.
+_READER_FORM_TRIGGER: Final = re.compile(r"[&<]|\{\\|" + _UNICODE_DASH_CLASS)
 # Digits written one by one with separators: a phone number spelled to defeat matching.
 _SPACED_DIGITS: Final = re.compile(r"\d[ .\-]\d[ .\-]\d[ .\-]\d[ .\-]\d")
 # Separators between the digit groups of a written number.

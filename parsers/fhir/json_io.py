@@ -22,6 +22,7 @@ Errors are :class:`FHIRFormatError` naming the position or line, never content.
 
 from __future__ import annotations
 
+import decimal
 import json
 import math
 import re
@@ -140,6 +141,29 @@ def _int_keeping_text(text: str) -> int | float:
     if -(2**63) <= value < 2**64 and text != "-0":
         return value
     return NumberText(float(text), text)
+
+
+# How far from the point a number's plain form may reach (see plain_number).
+PLAIN_DIGITS_MAX: Final = 64
+
+
+def plain_number(text: str) -> str | None:
+    """A JSON number as written without its exponent (``196.10615E5`` is
+    ``19610615``), the digits a reader takes it for; None when its leading
+    digit sits more than :data:`PLAIN_DIGITS_MAX` places from the point, or it
+    is no number.
+
+    The bound is what keeps a 20-byte record from costing gigabytes:
+    ``1e-999999999`` is a valid JSON number (a double reads it as 0.0), and its
+    plain form a billion characters. Identifiers and dates written with an
+    exponent are far shorter."""
+    try:
+        number = decimal.Decimal(text)
+    except (ArithmeticError, ValueError):
+        return None
+    if not number.is_finite() or abs(number.adjusted()) > PLAIN_DIGITS_MAX:
+        return None
+    return format(number, "f")
 
 
 def _number_text(value: object) -> orjson.Fragment:

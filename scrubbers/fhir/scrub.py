@@ -24,8 +24,6 @@ from __future__ import annotations
 import base64
 import binascii
 import codecs
-import contextlib
-import decimal
 import functools
 import html
 import re
@@ -334,8 +332,9 @@ def _number_may_be_phi(number: Any, ctx: MessageContext) -> bool:
     forms = [str(number)]
     if isinstance(number, json_io.NumberText):
         forms.append(number.text)
-        with contextlib.suppress(ArithmeticError, ValueError):
-            forms.append(format(decimal.Decimal(number.text), "f"))
+        plain = json_io.plain_number(number.text)
+        if plain is not None:
+            forms.append(plain)
     for text in forms:
         if ctx.apply(text, _FREE_TEXT) != text or _LONG_DIGIT_RUN.search(text) is not None:
             return True

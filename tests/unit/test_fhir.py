@@ -18,7 +18,7 @@ from fhir.resources.R4B.documentreference import DocumentReference
 from fhir.resources.R4B.media import Media
 from fhir.resources.R4B.patient import Patient
 
-from parsers.fhir.json_io import FHIRFormatError, NumberText, dumps, loads
+from parsers.fhir.json_io import FHIRFormatError, NumberText, dumps, loads, plain_number
 from scrubbers.engine import Scrubber
 from scrubbers.fhir.scrub import FHIRScrubber
 from scrubbers.hl7.scrub import HL7Scrubber
@@ -2548,6 +2548,34 @@ def test_numbers_with_an_exponent_are_judged_by_their_digits(written: str) -> No
     assert verifier.findings(person, person.replace(written.encode(), digits), "fhir")
     long = b'{"resourceType":"Patient","id":"p-8","extension":[{"url":"urn:x","valueInteger":123456789012345678901234}]}'
     assert verifier.findings(long, long, "fhir")["other_id"] >= 1
+
+
+def test_a_number_whose_plain_form_is_a_gigabyte_is_not_written_out() -> None:
+    """1e-999999999 is a valid JSON number (a double reads it as 0.0), but written
+    without its exponent it is a billion characters: a 200-byte record that cost
+    the scrubber and the verifier that much memory would OOM-kill the worker and,
+    redelivered, every worker after it. Such a number is read only as written."""
+    assert plain_number("196.10615E5") == "19610615"
+    assert plain_number("-1.5e-3") == "-0.0015"
+    assert plain_number("1e64") == "1" + "0" * 64
+    for huge in ("1e-999999999", "1e999999999", "7.5E+65", "1e-65", "x1e5", "Infinity"):
+        assert plain_number(huge) is None, huge
+    tiny = "1e-999999999"
+    document = (
+        '{"resourceType":"Observation","status":"final","code":{"text":"ratio:'
+        + tiny
+        + ',"},"subject":{"reference":"Patient/p-1"},"valueQuantity":{"value":'
+        + tiny
+        + '},"extension":[{"url":"urn:x","valueDecimal":1.5e2}],"zz":'
+        + tiny
+        + "}"
+    ).encode()
+    [result] = make("safe-harbor").scrub_bytes(document)
+    assert result.error is None and result.output is not None
+    assert len(result.output) < len(document) + 1000  # ids and meta labels added
+    assert b'"value":' + tiny.encode() in result.output  # kept as written
+    verifier = Verifier(load_policy("safe-harbor"))
+    assert not verifier.findings(document, result.output, "fhir")
 
 
 def test_prose_with_name_equals_is_not_a_search(safe_harbor: FHIRScrubber) -> None:

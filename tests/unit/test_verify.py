@@ -6,6 +6,7 @@ import base64
 
 import orjson
 
+from scrubbers import verify
 from scrubbers.engine import Scrubber
 from scrubbers.hl7.scrub import HL7Scrubber
 from scrubbers.keys import KeyRing
@@ -278,6 +279,35 @@ def test_words_split_by_markup_are_read_whole() -> None:
     payload = base64.b64encode(b"<p>Seen QUILL<b>FEATHER</b> today</p>").decode()
     leaked = f"MSH|^~\\&|A|B|C|D|2024||ORU^R01|1|P|2.5\rOBX|1|ED|X||^TEXT^HTML^Base64^{payload}\r"
     assert verifier.findings(ADT.encode(), leaked.encode(), "hl7v2")["name"] >= 1
+
+
+def test_fhir_reader_forms_cover_only_the_strings_that_read_otherwise() -> None:
+    """Markup, references and dashes are read in the strings that hold them, not
+    by copying the whole document once per form: a 2 MB Synthea Bundle (notes
+    with dashes, narratives with tags) became 26 MB of text searched once per
+    value, 3 s of verifying, and a RecordTimeout when the machine was busy."""
+    verifier = Verifier(load_policy("safe-harbor"))
+    source = orjson.dumps(PATIENT)
+    clean = {**PATIENT, "name": [], "telecom": [], "address": [], "birthDate": "1961"}
+    clean.pop("identifier")
+    filler = [{"text": f"plain note {i} " + "x" * 200} for i in range(2000)]
+    for div, kind in (
+        ('<div title="a \\"q\\" b">Seen Quill<b>feather</b> today</div>', "name"),
+        ("<div>Call 617&#8209;555&#8209;0142</div>", "phone"),
+        ("<div>Call 617\u2011555\u20110142</div>", "phone"),
+    ):
+        leaked = {**clean, "note": filler, "text": {"status": "generated", "div": div}}
+        assert verifier.findings(source, orjson.dumps(leaked), "fhir")[kind] >= 1, div
+    calm = {**clean, "note": filler, "text": {"status": "generated", "div": "<div>ok</div>"}}
+    assert not verifier.findings(source, orjson.dumps(calm), "fhir")
+    written = orjson.dumps(calm).decode()
+    assert verify._json_strings_holding(written, verify._READER_FORM_TRIGGER) == ["<div>ok</div>"]
+    escaped = r'{"a":"x \"<b>\" y","b":"\\","c":"<i>"}'
+    assert verify._json_strings_holding(escaped, verify._READER_FORM_TRIGGER) == [
+        r"x \"<b>\" y",
+        "<i>",
+    ]
+    assert verify._json_strings_holding('{"a":"open <b', verify._READER_FORM_TRIGGER) == ["open <b"]
 
 
 def test_separated_numbers_count_even_glued_to_other_text() -> None:
