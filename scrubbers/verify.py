@@ -1489,26 +1489,49 @@ def _reader_forms(text: str, fmt: str) -> str:
     return forms[len(text) :]
 
 
-def _json_strings_holding(text: str, pattern: re.Pattern[str]) -> list[str]:
+def _reads_otherwise(text: str) -> bool:
+    """Whether _reader_forms would read ``text`` otherwise than it is written."""
+    return (
+        "&" in text
+        or "<" in text
+        or "{\\" in text
+        or (not text.isascii() and _UNICODE_DASH.search(text) is not None)
+    )
+
+
+def _strings_read_otherwise(text: str) -> list[str]:
     """The string literals of serialized JSON ``text``, as written (escapes kept),
-    in which ``pattern`` matches; a character JSON itself never writes outside
-    strings (``&``, ``<``, a dash) is inside one. Unbalanced quotes widen a
-    literal to the text's start or end: more text searched, never less."""
-    found: list[str] = []
-    end = 0
-    for match in pattern.finditer(text):
-        at = match.start()
-        if at < end:
-            continue  # in the literal just taken
-        start = text.rfind('"', 0, at)
-        while start > 0 and _escaped(text, start):
-            start = text.rfind('"', 0, start)
-        end = text.find('"', at)
-        while end >= 0 and _escaped(text, end):
-            end = text.find('"', end + 1)
-        end = len(text) if end < 0 else end
-        found.append(text[start + 1 : end])
-    return found
+    that hold a reference or markup (``&``, ``<``), RTF (``{\\``) or a dash
+    _reader_forms reads otherwise; characters JSON itself never writes outside
+    strings, so each is inside one. Found with ``str.find`` (a pattern scan of
+    the whole document cost as much as the rest of verifying a Bundle).
+    Unbalanced quotes widen a literal to the text's start or end: more text
+    searched, never less."""
+    spans: set[tuple[int, int]] = set()
+    for trigger in ("&", "<", "{\\"):
+        at = text.find(trigger)
+        while at >= 0:
+            span = _string_around(text, at)
+            spans.add(span)
+            at = text.find(trigger, span[1] + 1)
+    if not text.isascii():
+        dash = _UNICODE_DASH.search(text)
+        while dash is not None:
+            span = _string_around(text, dash.start())
+            spans.add(span)
+            dash = _UNICODE_DASH.search(text, span[1] + 1)
+    return [text[start:end] for start, end in sorted(spans)]
+
+
+def _string_around(text: str, at: int) -> tuple[int, int]:
+    """Start and end (its closing quote) of the JSON string literal holding ``at``."""
+    start = text.rfind('"', 0, at)
+    while start > 0 and _escaped(text, start):
+        start = text.rfind('"', 0, start)
+    end = text.find('"', at)
+    while end >= 0 and _escaped(text, end):
+        end = text.find('"', end + 1)
+    return start + 1, len(text) if end < 0 else end
 
 
 def _escaped(text: str, quote: int) -> bool:
@@ -1563,8 +1586,8 @@ class Verifier:
             # Only the strings that hold markup, references, dashes or RTF read
             # otherwise: the forms of the whole document would multiply a 2 MB
             # Bundle into tens of megabytes, each searched once per value.
-            triggered = _json_strings_holding(json_text, _READER_FORM_TRIGGER)
-            triggered += (part for part in decoded if _READER_FORM_TRIGGER.search(part))
+            triggered = _strings_read_otherwise(json_text)
+            triggered += (part for part in decoded if _reads_otherwise(part))
             if triggered:
                 text += _reader_forms("\n".join(triggered), fmt)
         folded = text.casefold()
@@ -1653,11 +1676,7 @@ _CHARACTER_REFERENCE: Final = re.compile(
     r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});"
 )
 # Dashes other than the ASCII hyphen-minus that read as one between digits.
-_UNICODE_DASH_CLASS: Final = "[\u2010-\u2015\u2212\ufe58\ufe63\uff0d]"
-_UNICODE_DASH: Final = re.compile(_UNICODE_DASH_CLASS)
-# What makes text read otherwise than written (see _reader_forms): a character
-# reference or a tag's start, an RTF group with a control word, a dash.
-_READER_FORM_TRIGGER: Final = re.compile(r"[&<]|\{\\|" + _UNICODE_DASH_CLASS)
+_UNICODE_DASH: Final = re.compile("[\u2010-\u2015\u2212\ufe58\ufe63\uff0d]")
 # Digits written one by one with separators: a phone number spelled to defeat matching.
 _SPACED_DIGITS: Final = re.compile(r"\d[ .\-]\d[ .\-]\d[ .\-]\d[ .\-]\d")
 # Separators between the digit groups of a written number.

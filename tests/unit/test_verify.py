@@ -301,13 +301,13 @@ def test_fhir_reader_forms_cover_only_the_strings_that_read_otherwise() -> None:
     calm = {**clean, "note": filler, "text": {"status": "generated", "div": "<div>ok</div>"}}
     assert not verifier.findings(source, orjson.dumps(calm), "fhir")
     written = orjson.dumps(calm).decode()
-    assert verify._json_strings_holding(written, verify._READER_FORM_TRIGGER) == ["<div>ok</div>"]
+    assert verify._strings_read_otherwise(written) == ["<div>ok</div>"]
     escaped = r'{"a":"x \"<b>\" y","b":"\\","c":"<i>"}'
-    assert verify._json_strings_holding(escaped, verify._READER_FORM_TRIGGER) == [
+    assert verify._strings_read_otherwise(escaped) == [
         r"x \"<b>\" y",
         "<i>",
     ]
-    assert verify._json_strings_holding('{"a":"open <b', verify._READER_FORM_TRIGGER) == ["open <b"]
+    assert verify._strings_read_otherwise('{"a":"open <b') == ["open <b"]
 
 
 def test_separated_numbers_count_even_glued_to_other_text() -> None:
