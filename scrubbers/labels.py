@@ -30,7 +30,7 @@ _ENGLISH_LABELS: Final[tuple[tuple[re.Pattern[str], Kind], ...]] = (
     (
         re.compile(
             _PERSON + r"(?:(?:full|first|last|middle|given|family|maiden|preferred|legal)\s+)*"
-            r"(?:name|names|surname)"
+            r"(?:name|names|surnames?)"
         ),
         Kind.NAME,
     ),
@@ -81,7 +81,10 @@ _ENGLISH_LABELS: Final[tuple[tuple[re.Pattern[str], Kind], ...]] = (
     ),
     (
         re.compile(
-            _PERSON + r"(?:passport|national\s+id(?:entity)?|personal\s+id(?:entity)?)"
+            _PERSON + r"(?:passport|(?:national|personal)\s+id(?:entity|entifier)?"
+            # The national health identifiers by their acronyms: Australia's IHI, New
+            # Zealand's NHI.
+            r"|individual\s+health(?:care)?\s+identifier|ihi|nhi)"
             r"(?:\s+(?:number|no|#))?"
         ),
         Kind.OTHER_ID,
@@ -173,11 +176,40 @@ def answer_kind(label: Any, bare_names: bool = True) -> Kind | None:
     those). ``bare_names=False`` does not read a label that is only "Name" as a name."""
     if not isinstance(label, str) or len(label) > 80:
         return None
-    text = unaccented(label.casefold().translate(_LABEL_PARENS))
-    text = " ".join(text.split()).rstrip("?:*.# ").replace("\u2019", "'")
+    folded = label.casefold().replace("(s)", "s")  # "Given Name(s)": a plural
+    kind = _label_kind(_label_text(folded), bare_names)
+    if kind is None and folded.rstrip("?:*.# ").endswith(")"):
+        # The identifier's acronym or a hint after the label ("National Identifier
+        # (IHI)", "Name (as on passport)").
+        kind = _label_kind(_label_text(_TRAILING_PARENS.sub("", folded)), bare_names)
+    if kind is None and "/" in folded:
+        # One label spelled two ways ("Family/Surname", "First/Given name"), or two
+        # asked at once ("Phone/Mobile"): either names the answer's PHI. A bare
+        # "Name" alternative ("Name/Strength" of a drug) does not.
+        text = _label_text(folded)
+        kind = _label_kind(" ".join(text.replace("/", " ").split()), bare_names)
+        for alternative in text.split("/") if kind is None else ():
+            kind = _label_kind(alternative.strip(), False)
+            if kind is not None:
+                break
+    return kind
+
+
+def _label_text(label: str) -> str:
+    """A folded label as the tables read it: parentheses as spaces, accents,
+    repeated spaces and trailing "?:*.#" left out."""
+    text = unaccented(label.translate(_LABEL_PARENS))
+    return " ".join(text.split()).rstrip("?:*.# ").replace("\u2019", "'")
+
+
+def _label_kind(text: str, bare_names: bool) -> Kind | None:
     if not bare_names and text in _BARE_LABELS:
         return None
     return next((kind for pattern, kind in ANSWER_LABELS if pattern.fullmatch(text)), None)
+
+
+# A parenthesized tail of a label ("(IHI)", "(as on passport)").
+_TRAILING_PARENS: Final = re.compile(r"\s*\([^()]{1,30}\)[\s?:*.#]*$")
 
 
 # An observation whose name says its number is the person's age in years ("Age",

@@ -75,6 +75,8 @@ _NUMBER_DIGITS: Final = re.compile(r"\d{6,40}")
 _COUNT_KEYS: Final = frozenset({"size"})
 # A string that is only a number with phone or identifier punctuation.
 _BARE_NUMBER: Final = re.compile(r"\+?\(?\d[\d()./ -]{4,38}\d")
+# A FHIR date: a year, month and day with hyphens.
+_ISO_DATE: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def _hex_decoded(match: re.Match[str]) -> str:
@@ -644,6 +646,9 @@ def _fhir_values(
                 plain = base64.b64decode("".join(data.split())).decode("utf-8", "replace")
                 if "s a" in plain or "rig" in plain:
                     yield from _aged_names(plain)
+        url = item.get("url")
+        if isinstance(url, str) and isinstance(item.get("valueString"), str):
+            yield from _id_extension_values(url, item["valueString"])
         reference = item.get("reference")
         if isinstance(reference, str) and _PERSON_REFERENCE.search(reference):
             for word in str(item.get("display", "")).replace(",", " ").split():
@@ -672,6 +677,34 @@ def _fhir_values(
                     yield from _v3_values(embedded)
     if spelled:
         yield from _id_spelled_names(spelled, document)
+
+
+def _id_extension_values(url: str, value: str) -> Iterator[tuple[Kind, str]]:
+    """An extension whose URL's last part names an identifier ("-id",
+    "-identifier", "stringIdentifier", "-registration") holds one when its value is
+    one word with a digit, not an OID or URL: the value, and its long digit runs
+    (a leak can keep them behind a replaced prefix)."""
+    if not (
+        _ID_EXTENSION_URL.search(url)
+        and _ID_EXTENSION_VALUE.fullmatch(value)
+        and not _SYSTEM_VALUE.match(value)
+    ):
+        return
+    yield Kind.OTHER_ID, value
+    for run in _LONG_DIGIT_RUN.findall(value):
+        if run != value:
+            yield Kind.OTHER_ID, run
+
+
+_ID_EXTENSION_URL: Final = re.compile(
+    r"(?:^|[/\-_.:])(?:id|identifier|registration)/?$"
+    r"|(?<=[a-z])(?:Id|ID|Identifier|Registration)/?$"
+)
+_ID_EXTENSION_VALUE: Final = re.compile(r"(?=\S*\d)\S{3,64}")
+_SYSTEM_VALUE: Final = re.compile(
+    r"(?:urn:oid:)?\d+(?:\.\d+)+$|urn:|[a-z][a-z0-9+.-]*://", re.IGNORECASE
+)
+_LONG_DIGIT_RUN: Final = re.compile(r"\d{6,}")
 
 
 def _title_names(title: str) -> Iterator[tuple[Kind, str]]:
@@ -921,11 +954,16 @@ def _aged_names(text: str) -> Iterator[tuple[Kind, str]]:
         words = [w for w in head[cut + 1 :].split() if w not in _NAME_PARTICLE_WORDS]
         if words and words[0].rstrip(".").casefold() in _NAME_TITLES:
             words = words[1:]
-        if 2 <= len(words) <= 4 and all(map(_capitalized_name_word, words)):
+        if 2 <= len(words) <= 4 and (
+            all(map(_capitalized_name_word, words))
+            or all(_NUMBERED_NAME_WORD.fullmatch(word) for word in words)
+        ):
             for word in words:
                 yield Kind.NAME, word
 
 
+# A part of a synthetic name as Synthea numbers them ("Wrenna482").
+_NUMBERED_NAME_WORD: Final = re.compile(r"[A-Z][a-z]+(?:['-][A-Z]?[a-z]+)*\d{1,4}")
 # A line opening with "Patient" or "Pt" and a capitalized word, no colon between
 # ("Patient Osric Brannoch arriving with chest pain"): read for the name its value
 # leads with, never the whole value ("Patient Information Leaflet" is a heading).
@@ -1153,12 +1191,26 @@ def _answer_label_kind(label: Any) -> Kind | None:
     ask for."""
     if not isinstance(label, str) or len(label) > 80:
         return None
-    text = " ".join(label.casefold().split()).rstrip("?:*.# ").replace("\u2019", "'")
+    text = " ".join(label.casefold().replace("(s)", "s").split()).rstrip("?:*.# ")
+    text = text.replace("\u2019", "'")
     if not text.isascii():  # "endereço" and "endereco", "Mãe" and "Mae" alike
         text = "".join(
             c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)
         )
-    return next((kind for pattern, kind in _ANSWER_LABELS if pattern.fullmatch(text)), None)
+    kind = next((kind for pattern, kind in _ANSWER_LABELS if pattern.fullmatch(text)), None)
+    if kind is None and "/" in text:
+        # "Family/Surname", "First/Given name": one label spelled two ways.
+        for spelled in (" ".join(text.replace("/", " ").split()), *text.split("/")):
+            alternative = spelled.strip()
+            if alternative in ("name", "names"):
+                continue  # a bare "Name" alternative ("Name/Strength" of a drug)
+            kind = next(
+                (kind for pattern, kind in _ANSWER_LABELS if pattern.fullmatch(alternative)),
+                None,
+            )
+            if kind is not None:
+                break
+    return kind
 
 
 _LABEL_CAMEL: Final = re.compile(r"(?<=[a-z])(?=[A-Z])")
@@ -1171,7 +1223,7 @@ _ANSWER_LABELS: Final = (
     (
         re.compile(
             _LABEL_PERSON + r"(?:(?:first|last|middle|given|family|full|maiden|legal|preferred) )*"
-            r"(?:name|surname)"
+            r"(?:names?|surnames?)"
         ),
         Kind.NAME,
     ),
@@ -1307,11 +1359,13 @@ def _person_numbers(resource: dict[str, Any]) -> Iterator[tuple[Kind, str]]:
             if not _BARE_NUMBER.fullmatch(item):
                 continue
             # A value[x] string that is a number (an extension's valueString phone):
-            # as written and as its digits alone.
+            # as written and as its digits alone. A date ("valueDate": "2020-04-22")
+            # is one as a date: a policy keeping dates keeps it.
+            kind = Kind.DATE if _ISO_DATE.fullmatch(item) else Kind.OTHER_ID
             digits = "".join(c for c in item if c.isdigit())
             if len(digits) >= 6:
-                yield Kind.OTHER_ID, item
-                yield Kind.OTHER_ID, digits
+                yield kind, item
+                yield kind, digits
         elif isinstance(item, int | float | decimal.Decimal) and not isinstance(item, bool):
             # Whole digits only: a decimal's fraction (0.5327866394) is a measure.
             whole = str(abs(int(item)))

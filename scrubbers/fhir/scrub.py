@@ -1575,7 +1575,7 @@ class FHIRScrubber:
                 walk.ctx.text.add_name(*name_parts(maiden), as_text(outcome, Kind.NAME))
             self._set(extension, "valueString", outcome)
             return extension if "valueString" in extension else _REMOVE
-        id_kind = rules.ID_EXTENSIONS.get(url) if isinstance(url, str) else None
+        id_kind = _id_extension_kind(extension)
         if id_kind is not None and isinstance(extension.get("valueString"), str):
             self._set(
                 extension,
@@ -2383,9 +2383,48 @@ def _ruled_extension_values(extension: dict[str, Any]) -> frozenset[str]:
         return _NO_SKIP
     if url == rules.EXT_BIRTH_TIME:
         return _SKIP_VALUE_DATE_TIME
-    if url == rules.EXT_MOTHERS_MAIDEN_NAME or url in rules.ID_EXTENSIONS:
+    if url == rules.EXT_MOTHERS_MAIDEN_NAME or _id_extension_kind(extension) is not None:
         return _SKIP_VALUE_STRING
     return _NO_SKIP
+
+
+def _id_extension_kind(extension: dict[str, Any]) -> Kind | None:
+    """The kind of identifier an extension's string value is, by its URL: a known
+    one's (``rules.ID_EXTENSIONS``), else any whose URL's last part names an
+    identifier (``.../individual-unique-id``, ``.../npr-episode-identifier``, a
+    complex extension's ``stringIdentifier``) and whose value is one word with a
+    digit, not an OID or a URL (a system's name): ``other_id``. An episode number and
+    a national id with the birth date in it stayed (hold-out round 13)."""
+    url = extension.get("url")
+    if not isinstance(url, str):
+        return None
+    known = rules.ID_EXTENSIONS.get(url)
+    if known is not None:
+        return known
+    value = extension.get("valueString")
+    if (
+        isinstance(value, str)
+        and _ID_EXTENSION_URL.search(url)
+        and _ID_EXTENSION_VALUE.fullmatch(value)
+        and not _SYSTEM_VALUE.match(value)
+    ):
+        return Kind.OTHER_ID
+    return None
+
+
+# An extension URL whose last part names an identifier: "-id", "_identifier",
+# "stringIdentifier", "bmdc-registration" (case by its separator or camelCase).
+_ID_EXTENSION_URL: Final = re.compile(
+    r"(?:^|[/\-_.:])(?:id|identifier|registration)/?$"
+    r"|(?<=[a-z])(?:Id|ID|Identifier|Registration)/?$"
+)
+# An identifier's value: one word with a digit in it.
+_ID_EXTENSION_VALUE: Final = re.compile(r"(?=\S*\d)\S{3,64}")
+# A value naming a system rather than a person: an OID (with or without urn:oid:), a
+# URL or URN.
+_SYSTEM_VALUE: Final = re.compile(
+    r"(?:urn:oid:)?\d+(?:\.\d+)+$|urn:|[a-z][a-z0-9+.-]*://", re.IGNORECASE
+)
 
 
 _RESOURCE_SKIP: Final = frozenset({"resourceType", "id", "meta", "contained"})
@@ -2696,9 +2735,16 @@ def _age_sentence_names(text: str) -> tuple[str, ...]:
         head = text[max(0, match.start() - 80) : match.start()]
         cut = max(head.rfind(mark) for mark in "\n.!?:;\uff1a")
         value = head[cut + 1 :].strip()
-        if value and _reads_as_name(value):
+        if value and (_reads_as_name(value) or _NUMBERED_NAME.fullmatch(value)):
             found.append(value)
     return tuple(found)
+
+
+# A synthetic name as Synthea writes it, every part numbered ("Wrenna482
+# Quillfeather903"): two to four such words.
+_NUMBERED_NAME: Final = re.compile(
+    r"(?:[A-Z][a-z]+(?:['-][A-Z]?[a-z]+)*\d{1,4}\s+){1,3}[A-Z][a-z]+(?:['-][A-Z]?[a-z]+)*\d{1,4}"
+)
 
 
 # Words that follow a line's "Patient" in headings and phrases, not in names
