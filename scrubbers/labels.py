@@ -24,20 +24,32 @@ _PERSON: Final = (
     # Another person of the patient's ("Next of kin name", "Guarantor name", "Spouse
     # name"), with or without the possessive.
     r"|(?:next\s+of\s+kin|nok|relative|guarantor|caregiver|carer|sibling|brother|sister"
-    r"|son|daughter|husband|wife|spouse|parent|insured|subscriber|informant)(?:'?s)?)\s+)?"
+    r"|son|daughter|husband|wife|spouse|parent|insured|subscriber|informant"
+    r"|mother|father|guardian|partner|child)(?:'?s)?)\s+)?"
+)
+# Whose name a label asks for after "name of" ("Name of patient", "Full name of
+# the next of kin").
+_OF_PERSON: Final = (
+    r"(?:full\s+)?names?\s+of\s+(?:the\s+)?(?:patient|client|child|mother|father|parent"
+    r"|guardian|spouse|partner|next\s+of\s+kin|nok|contact|caregiver|carer|relative"
+    r"|informant)"
 )
 _ENGLISH_LABELS: Final[tuple[tuple[re.Pattern[str], Kind], ...]] = (
     (
         re.compile(
             _PERSON + r"(?:(?:full|first|last|middle|given|family|maiden|preferred|legal)\s+)*"
-            r"(?:name|names|surnames?)"
+            r"(?:name|names|surnames?|forenames?|christian\s+names?|nick\s*names?"
+            r"|alias(?:es)?|known\s+as)"
+            r"|" + _OF_PERSON
         ),
         Kind.NAME,
     ),
     (
         re.compile(
             _PERSON + r"(?:(?:home|work|mobile|cell|daytime|evening)\s+)*"
-            r"(?:(?:phone|telephone)(?:\s+(?:number|no|#))?|(?:mobile|cell)\s+(?:number|no|#))"
+            r"(?:(?:phone|telephone)(?:\s+(?:number|no|#))?|(?:mobile|cell)\s+(?:number|no|#)"
+            r"|landline(?:\s+(?:number|no|#))?|(?:contact|home|work|daytime|evening)"
+            r"\s+(?:number|no|#))"
         ),
         Kind.PHONE,
     ),
@@ -46,11 +58,20 @@ _ENGLISH_LABELS: Final[tuple[tuple[re.Pattern[str], Kind], ...]] = (
         re.compile(
             _PERSON + r"(?:(?:home|street|mailing|postal|current)\s+)*address"
             r"(?:\s+line(?:\s*\d)?)?"
+            r"|" + _PERSON + r"(?:street(?:\s+(?:name|number|and\s+(?:house\s+)?number))?"
+            r"|house\s+(?:number|no|#|name))"
         ),
         Kind.STREET_ADDRESS,
     ),
-    (re.compile(_PERSON + r"(?:city|town)(?:\s+of\s+residence)?"), Kind.CITY),
-    (re.compile(_PERSON + r"(?:zip|zip\s+code|postal\s+code|postcode)"), Kind.ZIP),
+    (
+        re.compile(
+            _PERSON + r"(?:(?:city|town)(?:\s+of\s+residence)?|suburb|village|locality"
+            r"|(?:place|town|city)\s+of\s+birth|birth\s*place|birth\s+(?:city|town))"
+        ),
+        Kind.CITY,
+    ),
+    (re.compile(_PERSON + r"(?:county|parish)(?:\s+of\s+residence)?"), Kind.COUNTY),
+    (re.compile(_PERSON + r"(?:zip|zip\s+code|postal\s+code|post\s*code)"), Kind.ZIP),
     (
         re.compile(_PERSON + r"(?:ssn|social\s+security)(?:\s+(?:number|no|#))?"),
         Kind.SSN,
@@ -61,7 +82,9 @@ _ENGLISH_LABELS: Final[tuple[tuple[re.Pattern[str], Kind], ...]] = (
     ),
     (
         re.compile(
-            _PERSON + r"(?:mrn|medical\s+record(?:\s+(?:number|no|#))?|chart\s+(?:number|no|#))"
+            _PERSON + r"(?:mrn|medical\s+record(?:\s+(?:number|no|#))?|chart\s+(?:number|no|#)"
+            # A hospital's, a national service's record number (NHS, Scotland's CHI).
+            r"|(?:nhs|chi|hospital|patient|case)\s+(?:number|no|#|id)|patient\s+identifier)"
         ),
         Kind.MRN,
     ),

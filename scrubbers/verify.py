@@ -1217,13 +1217,16 @@ _LABEL_CAMEL: Final = re.compile(r"(?<=[a-z])(?=[A-Z])")
 _LABEL_PERSON: Final = (
     r"(?:(?:what is |enter )?(?:your|the patient'?s|patient'?s?|mother'?s|father'?s|child'?s"
     r"|spouse'?s|partner'?s|guardian'?s|(?:emergency )?contact'?s?"
-    r"|(?:next of kin|nok|guarantor|relative|caregiver|carer|sibling)'?s?) )?"
+    r"|(?:next of kin|nok|guarantor|relative|caregiver|carer|sibling|parent|father|mother"
+    r"|guardian|partner|child)'?s?) )?"
 )
 _ANSWER_LABELS: Final = (
     (
         re.compile(
             _LABEL_PERSON + r"(?:(?:first|last|middle|given|family|full|maiden|legal|preferred) )*"
-            r"(?:names?|surnames?)"
+            r"(?:names?|surnames?|forenames?|christian names?|nick ?names?|alias(?:es)?|known as)"
+            r"|(?:full )?names? of (?:the )?(?:patient|client|child|mother|father|parent|guardian"
+            r"|spouse|partner|next of kin|nok|contact|caregiver|carer|relative|informant)"
         ),
         Kind.NAME,
     ),
@@ -1231,17 +1234,33 @@ _ANSWER_LABELS: Final = (
         re.compile(
             _LABEL_PERSON + r"(?:(?:home|work|mobile|cell) )*(?:phone|telephone)(?: number| no)?"
             r"|(?:(?:home|work|mobile|cell) )*tel(?: number| no)?|(?:mobile|cell)(?: number| no)?"
+            r"|landline(?: number| no)?|(?:contact|home|work|daytime|evening) (?:number|no)"
         ),
         Kind.PHONE,
     ),
     (
         re.compile(
             _LABEL_PERSON + r"(?:(?:home|street|mailing|postal|current) )*address(?: line ?\d?)?"
+            r"|street(?: name| number| and (?:house )?number)?|house (?:number|no|name)"
         ),
         Kind.STREET_ADDRESS,
     ),
-    (re.compile(_LABEL_PERSON + r"(?:city|town)"), Kind.CITY),
-    (re.compile(_LABEL_PERSON + r"(?:zip|zip code|postal code|postcode)"), Kind.ZIP),
+    (
+        re.compile(
+            _LABEL_PERSON + r"(?:city|town|suburb|village|locality"
+            r"|(?:place|town|city) of birth|birth ?place|birth (?:city|town))"
+        ),
+        Kind.CITY,
+    ),
+    (re.compile(_LABEL_PERSON + r"(?:county|parish)(?: of residence)?"), Kind.COUNTY),
+    (re.compile(_LABEL_PERSON + r"(?:zip|zip code|postal code|post ?code)"), Kind.ZIP),
+    (
+        re.compile(
+            _LABEL_PERSON + r"(?:mrn|medical record(?: number| no)?|(?:nhs|chi|hospital|patient"
+            r"|case) (?:number|no|id)|patient identifier)"
+        ),
+        Kind.MRN,
+    ),
     # The same questions in other languages (German, Dutch, French, Spanish,
     # Portuguese, Italian, Indonesian, Nordic).
     (

@@ -3556,3 +3556,53 @@ def test_a_numbered_synthetic_name_before_an_age_sentence_is_a_name(
         orjson.dumps(report), orjson.dumps(report), "fhir"
     )
     assert findings == {"name": 2}
+
+
+@pytest.mark.parametrize(
+    ("label", "value"),
+    [
+        ("Forename(s)", "Wrenna"),
+        ("Christian name", "Wrenna"),
+        ("Known as", "Wren"),
+        ("Nickname", "Wren"),
+        ("Name of patient", "Wrenna Quillfeather"),
+        ("Guardian name", "Osric Brannoch"),
+        ("Father name", "Osric Brannoch"),
+        ("Parent/Guardian name", "Osric Brannoch"),
+        ("NHS number", "9434765919"),
+        ("Hospital number", "RX4-88120"),
+        ("Patient ID", "QF-200417"),
+        ("Landline", "01632 960983"),
+        ("Contact number", "07700 900461"),
+        ("Street", "Lanternweg 17"),
+        ("House number", "17b"),
+        ("Suburb", "Marrowvale"),
+        ("Place of birth", "Marrowvale"),
+        ("Post code", "KT19 8QX"),
+        ("County", "Brannshire"),
+    ],
+)
+def test_common_form_labels_name_their_phi(
+    safe_harbor: FHIRScrubber, label: str, value: str
+) -> None:
+    """Registration forms ask "Forename(s)", "Known as", "NHS number", "Landline",
+    "Suburb", "Place of birth", "County": labels of the families the table knew
+    ("First name", "Mobile", "City") that it did not read, so a form sent on its
+    own kept the answer (probe of hold-out round 13's Smart Forms response).
+    Invented values."""
+    response = {
+        "resourceType": "QuestionnaireResponse",
+        "id": "qr-form",
+        "status": "completed",
+        "item": [_answered("q1", value, label), _answered("q2", "Lisinopril", "Medication")],
+    }
+    out = scrub(safe_harbor, response)
+    text = orjson.dumps(out).decode()
+    for word in value.split():
+        assert word not in text, (label, word)
+    assert out["item"][1]["answer"][0]["valueString"] == "Lisinopril"
+    leaked = orjson.dumps({"resourceType": "Basic", "note": f"seen {value}"})
+    if len(value) >= 5:  # the verifier does not search a house number alone
+        assert Verifier(load_policy("safe-harbor")).findings(
+            orjson.dumps(response), leaked, "fhir"
+        ), label
