@@ -683,7 +683,20 @@ def _id_extension_values(url: str, value: str) -> Iterator[tuple[Kind, str]]:
     """An extension whose URL's last part names an identifier ("-id",
     "-identifier", "stringIdentifier", "-registration") holds one when its value is
     one word with a digit, not an OID or URL: the value, and its long digit runs
-    (a leak can keep them behind a replaced prefix)."""
+    (a leak can keep them behind a replaced prefix). A URL whose last part is a PHI
+    label ("emergency-contact-name", "postalCode") holds that PHI, as a form's
+    answer does (a bare "name" names a thing as often)."""
+    segment = url.rstrip("/").rsplit("/", 1)[-1]
+    if 2 < len(segment) <= 80 and segment[0].isalpha():
+        words = _LABEL_CAMEL.sub(" ", segment).replace("-", " ").replace("_", " ")
+        kind = None if words.casefold() in ("name", "names") else _answer_label_kind(words)
+        if kind is Kind.NAME:
+            for word in value.replace(",", " ").split():
+                yield kind, word
+            return
+        if kind is not None:
+            yield kind, value[:5] if kind is Kind.ZIP else value
+            return
     if not (
         _ID_EXTENSION_URL.search(url)
         and _ID_EXTENSION_VALUE.fullmatch(value)

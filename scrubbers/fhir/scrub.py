@@ -1577,18 +1577,11 @@ class FHIRScrubber:
             return extension if "valueString" in extension else _REMOVE
         id_kind = _id_extension_kind(extension)
         if id_kind is not None and isinstance(extension.get("valueString"), str):
-            self._set(
-                extension,
-                "valueString",
-                self._apply(
-                    extension["valueString"],
-                    id_kind,
-                    role,
-                    f"{path}.valueString",
-                    "Extension",
-                    walk,
-                ),
-            )
+            value = extension["valueString"]
+            outcome = self._apply(value, id_kind, role, f"{path}.valueString", "Extension", walk)
+            if id_kind is Kind.NAME:  # a name where the document's text writes it
+                walk.ctx.text.add_name(*name_parts(value), as_text(outcome, Kind.NAME))
+            self._set(extension, "valueString", outcome)
             return extension if "valueString" in extension else _REMOVE
         if url == rules.EXT_BIRTH_TIME and isinstance(extension.get("valueDateTime"), str):
             self._set(
@@ -2389,8 +2382,10 @@ def _ruled_extension_values(extension: dict[str, Any]) -> frozenset[str]:
 
 
 def _id_extension_kind(extension: dict[str, Any]) -> Kind | None:
-    """The kind of identifier an extension's string value is, by its URL: a known
-    one's (``rules.ID_EXTENSIONS``), else any whose URL's last part names an
+    """The kind of PHI an extension's string value is, by its URL: a known
+    identifier's (``rules.ID_EXTENSIONS``); a PHI label's its last part spells
+    (``emergency-contact-name``, ``postalCode``: see ``labels.answer_kind``); else
+    ``other_id`` for any whose URL's last part names an
     identifier (``.../individual-unique-id``, ``.../npr-episode-identifier``, a
     complex extension's ``stringIdentifier``) and whose value is one word with a
     digit, not an OID or a URL (a system's name): ``other_id``. An episode number and
@@ -2402,9 +2397,18 @@ def _id_extension_kind(extension: dict[str, Any]) -> Kind | None:
     if known is not None:
         return known
     value = extension.get("valueString")
+    if not isinstance(value, str):
+        return None
+    # A URL whose last part is a PHI label (``.../emergency-contact-name``,
+    # ``.../postal-code``, a part ``city``): that PHI, as a form's answer. A bare
+    # ``name`` names a drug or a code as often.
+    segment = url.rstrip("/").rsplit("/", 1)[-1]
+    if 2 < len(segment) <= 80 and segment[0].isalpha():
+        labelled = answer_kind(_key_words(segment), bare_names=False)
+        if labelled is not None:
+            return labelled
     if (
-        isinstance(value, str)
-        and _ID_EXTENSION_URL.search(url)
+        _ID_EXTENSION_URL.search(url)
         and _ID_EXTENSION_VALUE.fullmatch(value)
         and not _SYSTEM_VALUE.match(value)
     ):

@@ -3606,3 +3606,40 @@ def test_common_form_labels_name_their_phi(
         assert Verifier(load_policy("safe-harbor")).findings(
             orjson.dumps(response), leaked, "fhir"
         ), label
+
+
+def test_an_extension_named_as_a_phi_label_holds_that_phi(safe_harbor: FHIRScrubber) -> None:
+    """An EHR that keeps a patient's details in its own extensions names each by what
+    it holds (``.../emergency-contact-name``, ``.../city``, ``.../postal-code``,
+    ``.../medical-record-number``, a complex extension's part ``postalCode``): the
+    string value is that PHI, as a form answer under the same label (the name, city,
+    ZIP and record number stayed; probe of hold-out round 13's extension shapes). A
+    bare ``name`` names a thing as often and stays. Invented values."""
+    base = "http://ehr.example.com/fhir/StructureDefinition/"
+    patient = {
+        "resourceType": "Patient",
+        "id": "p-ext",
+        "extension": [
+            {"url": base + "emergency-contact-name", "valueString": "Osric Brannoch"},
+            {"url": base + "city", "valueString": "Marrowvale"},
+            {"url": base + "postal-code", "valueString": "02139"},
+            {"url": base + "medical-record-number", "valueString": "QF-88120"},
+            {
+                "url": base + "previous-address",
+                "extension": [
+                    {"url": "streetAddress", "valueString": "17 Lanternweg"},
+                    {"url": "postalCode", "valueString": "34521"},
+                ],
+            },
+            {"url": base + "name", "valueString": "Metformin"},
+        ],
+        "text": {"status": "generated", "div": "<div>Osric Brannoch called from Marrowvale</div>"},
+    }
+    out = scrub(safe_harbor, patient)
+    text = orjson.dumps(out).decode()
+    for value in ("Osric", "Brannoch", "Marrowvale", "02139", "QF-88120", "Lanternweg", "34521"):
+        assert value not in text, value
+    assert out["extension"][-1]["valueString"] == "Metformin"
+    leaked = orjson.dumps({"resourceType": "Basic", "note": "Brannoch, Marrowvale"})
+    findings = Verifier(load_policy("safe-harbor")).findings(orjson.dumps(patient), leaked, "fhir")
+    assert findings == {"name": 1, "city": 1}
