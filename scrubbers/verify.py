@@ -1125,6 +1125,8 @@ def _labelled_answers(items: Any) -> Iterator[tuple[Kind, str]]:
                     if isinstance(link_id, str)
                     else None
                 )
+            if kind is None:
+                kind = _defined_kind(item.get("definition"))
             for answer in answers:
                 if not isinstance(answer, dict):
                     continue
@@ -1137,6 +1139,31 @@ def _labelled_answers(items: Any) -> Iterator[tuple[Kind, str]]:
                         yield kind, word
                 else:
                     yield kind, value[:5] if kind is Kind.ZIP else value
+
+
+def _defined_kind(definition: Any) -> Kind | None:
+    """What the person's element an SDC item's ``definition`` names holds
+    ("...#Patient.name.family", "...#RelatedPerson.address.line")."""
+    if not isinstance(definition, str) or "#" not in definition or len(definition) > 300:
+        return None
+    parts = [part.split(":", 1)[0] for part in definition.rsplit("#", 1)[1].split(".")]
+    if len(parts) < 2 or parts[0] not in ("Patient", "RelatedPerson", "Person"):
+        return None
+    rest = parts[2:] if parts[1] == "contact" else parts[1:]
+    if not rest:
+        return None
+    if rest[0] == "address":
+        return _DEFINED_ADDRESS_KINDS.get(rest[1] if len(rest) > 1 else "line")
+    return _DEFINED_KINDS.get(rest[0])
+
+
+_DEFINED_KINDS: Final = {"name": Kind.NAME, "telecom": Kind.PHONE, "identifier": Kind.MRN}
+_DEFINED_ADDRESS_KINDS: Final = {
+    "line": Kind.STREET_ADDRESS,
+    "text": Kind.STREET_ADDRESS,
+    "city": Kind.CITY,
+    "postalCode": Kind.ZIP,
+}
 
 
 def _serialized_resource(text: str) -> dict[str, Any] | None:

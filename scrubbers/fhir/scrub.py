@@ -1372,6 +1372,9 @@ class FHIRScrubber:
                 # says what the answer is ("last-name", "patientName", "mobile").
                 label = _key_words(link_id) if isinstance(link_id, str) else ""
                 kind = _key_label_kind(link_id) if isinstance(link_id, str) else None
+            if kind is None:
+                # The element the answer fills (SDC ``definition``), whatever its text.
+                kind = _definition_kind(item.get("definition"))
             # A question naming a person ("Mother", "Emergency contact"): an answer
             # that reads as a name is that person's, as after the label in a note.
             person = _person_label(label) if kind is None else None
@@ -2287,6 +2290,39 @@ def _question_kind(label: str) -> Kind | None:
         if _PHONE_WORDS.fullmatch(text):
             return Kind.PHONE
     return kind
+
+
+def _definition_kind(definition: Any) -> Kind | None:
+    """The kind of PHI the element an item's ``definition`` names holds
+    (``...#Patient.name.family``, ``...#RelatedPerson.telecom.value``,
+    ``...#Patient.contact.address.city``, slice names aside); None for another
+    resource's element (a practitioner's) and for a state or country."""
+    if not isinstance(definition, str) or "#" not in definition or len(definition) > 300:
+        return None
+    parts = [part.split(":", 1)[0] for part in definition.rsplit("#", 1)[1].split(".")]
+    if len(parts) < 2 or parts[0] not in _PERSON_ID_TYPES:
+        return None
+    rest = parts[2:] if parts[1] == "contact" else parts[1:]
+    element = rest[0] if rest else ""
+    if element == "address":
+        return _ADDRESS_PART_KINDS.get(rest[1] if len(rest) > 1 else "line")
+    return _DEFINED_ELEMENT_KINDS.get(element)
+
+
+# What a person's element holds, for an item's definition (``_definition_kind``).
+_DEFINED_ELEMENT_KINDS: Final = {
+    "name": Kind.NAME,
+    "telecom": Kind.PHONE,
+    "identifier": Kind.MRN,
+    "birthDate": Kind.BIRTH_DATE,
+}
+_ADDRESS_PART_KINDS: Final = {
+    "line": Kind.STREET_ADDRESS,
+    "text": Kind.STREET_ADDRESS,
+    "city": Kind.CITY,
+    "district": Kind.COUNTY,
+    "postalCode": Kind.ZIP,
+}
 
 
 def _key_words(key: str) -> str:

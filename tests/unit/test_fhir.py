@@ -3643,3 +3643,51 @@ def test_an_extension_named_as_a_phi_label_holds_that_phi(safe_harbor: FHIRScrub
     leaked = orjson.dumps({"resourceType": "Basic", "note": "Brannoch, Marrowvale"})
     findings = Verifier(load_policy("safe-harbor")).findings(orjson.dumps(patient), leaked, "fhir")
     assert findings == {"name": 1, "city": 1}
+
+
+def test_an_answer_takes_the_kind_of_the_element_its_item_defines(
+    safe_harbor: FHIRScrubber,
+) -> None:
+    """An SDC form ties each item to the element its answer fills (``definition``
+    ``...#Patient.name.family``, ``...#RelatedPerson.name.family``,
+    ``...#Patient.address.line``, ``...#Patient.identifier:LocalPid.value``), as the
+    Swiss order forms do; its text may be a label no table knows ("Ledigname",
+    "Wohnsitz", "Lokale PID"): the answer is that element's PHI (a maiden name, an
+    address, a relative's name and a local patient id stayed; probe of hold-out round
+    13). A practitioner's element and a state are not the patient's PHI. Invented
+    values."""
+    base = "http://fhir.ch/ig/ch-core/StructureDefinition/"
+
+    def item(link: str, definition: str, text: str, value: str) -> dict[str, Any]:
+        return {
+            "linkId": link,
+            "definition": base + definition,
+            "text": text,
+            "answer": [{"valueString": value}],
+        }
+
+    response = {
+        "resourceType": "QuestionnaireResponse",
+        "id": "qr-defined",
+        "status": "completed",
+        "item": [
+            item("p1", "ch-core-patient#Patient.name.family", "Ledigname", "Brannoch"),
+            item("p2", "ch-core-patient#Patient.address.line", "Wohnsitz", "Lanternweg 17"),
+            item("p3", "ch-core-patient#Patient.address.city", "Ort", "Marrowvale"),
+            item("p4", "RelatedPerson#RelatedPerson.name.family", "Angehörige/r", "Greywick"),
+            item(
+                "p5", "ch-core-patient#Patient.identifier:LocalPid.value", "Lokale PID", "PID-00471"
+            ),
+            item("p6", "ch-core-patient#Patient.address.state", "Kanton", "Zürich"),
+            item("p7", "ch-core-practitioner#Practitioner.name.family", "Arzt", "Hausarzt"),
+        ],
+    }
+    out = scrub(safe_harbor, response)
+    text = orjson.dumps(out).decode()
+    for value in ("Brannoch", "Lanternweg", "Marrowvale", "Greywick", "PID-00471"):
+        assert value not in text, value
+    assert out["item"][5]["answer"][0]["valueString"] == "Zürich"
+    assert out["item"][6]["answer"][0]["valueString"] == "Hausarzt"
+    leaked = orjson.dumps({"resourceType": "Basic", "note": "Brannoch, Greywick, Lanternweg 17"})
+    findings = Verifier(load_policy("safe-harbor")).findings(orjson.dumps(response), leaked, "fhir")
+    assert findings == {"name": 2, "street_address": 1}
