@@ -120,7 +120,7 @@ _ENGLISH_LABELS: Final[tuple[tuple[re.Pattern[str], Kind], ...]] = (
 OTHER_LANGUAGE_LABELS: Final[tuple[tuple[re.Pattern[str], Kind], ...]] = (
     (
         re.compile(
-            r"(?:vor|nach|familien|geburts|ruf|madchen|maedchen|patienten)name"
+            r"(?:vor|nach|familien|geburts|ruf|madchen|maedchen|patienten|ledig)name"
             r"|name (?:des patienten|der patientin|der mutter|des vaters)"
             r"|(?:geburts|madchen|maedchen)name der mutter"
             r"|(?:voor|achter|meisjes|roep|geslachts)naam(?: (?:moeder|vader|patient))?"

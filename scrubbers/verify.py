@@ -1305,7 +1305,7 @@ _ANSWER_LABELS: Final = (
     # Portuguese, Italian, Indonesian, Nordic).
     (
         re.compile(
-            r"(?:vor|nach|familien|geburts|madchen|patienten)name|(?:voor|achter|meisjes)naam"
+            r"(?:vor|nach|familien|geburts|ruf|madchen|patienten|ledig)name|(?:voor|achter|meisjes)naam"
             r"|prenom|nom de famille|nom de naissance|apellidos?|nombre del paciente"
             r"|nome (?:completo|do paciente|(?:da )?mae)|sobrenome|cognome"
             r"|nama (?:lengkap|pasien|ibu(?: kandung)?)|fornavn|etternavn|efternavn"

@@ -3580,6 +3580,7 @@ def test_a_numbered_synthetic_name_before_an_age_sentence_is_a_name(
         ("Place of birth", "Marrowvale"),
         ("Post code", "KT19 8QX"),
         ("County", "Brannshire"),
+        ("Ledigname", "Brannoch"),
     ],
 )
 def test_common_form_labels_name_their_phi(
