@@ -24,20 +24,32 @@ _PERSON: Final = (
     # Another person of the patient's ("Next of kin name", "Guarantor name", "Spouse
     # name"), with or without the possessive.
     r"|(?:next\s+of\s+kin|nok|relative|guarantor|caregiver|carer|sibling|brother|sister"
-    r"|son|daughter|husband|wife|spouse|parent|insured|subscriber|informant)(?:'?s)?)\s+)?"
+    r"|son|daughter|husband|wife|spouse|parent|insured|subscriber|informant"
+    r"|mother|father|guardian|partner|child)(?:'?s)?)\s+)?"
+)
+# Whose name a label asks for after "name of" ("Name of patient", "Full name of
+# the next of kin").
+_OF_PERSON: Final = (
+    r"(?:full\s+)?names?\s+of\s+(?:the\s+)?(?:patient|client|child|mother|father|parent"
+    r"|guardian|spouse|partner|next\s+of\s+kin|nok|contact|caregiver|carer|relative"
+    r"|informant)"
 )
 _ENGLISH_LABELS: Final[tuple[tuple[re.Pattern[str], Kind], ...]] = (
     (
         re.compile(
             _PERSON + r"(?:(?:full|first|last|middle|given|family|maiden|preferred|legal)\s+)*"
-            r"(?:name|names|surname)"
+            r"(?:name|names|surnames?|forenames?|christian\s+names?|nick\s*names?"
+            r"|alias(?:es)?|known\s+as)"
+            r"|" + _OF_PERSON
         ),
         Kind.NAME,
     ),
     (
         re.compile(
             _PERSON + r"(?:(?:home|work|mobile|cell|daytime|evening)\s+)*"
-            r"(?:(?:phone|telephone)(?:\s+(?:number|no|#))?|(?:mobile|cell)\s+(?:number|no|#))"
+            r"(?:(?:phone|telephone)(?:\s+(?:number|no|#))?|(?:mobile|cell)\s+(?:number|no|#)"
+            r"|landline(?:\s+(?:number|no|#))?|(?:contact|home|work|daytime|evening)"
+            r"\s+(?:number|no|#))"
         ),
         Kind.PHONE,
     ),
@@ -46,11 +58,20 @@ _ENGLISH_LABELS: Final[tuple[tuple[re.Pattern[str], Kind], ...]] = (
         re.compile(
             _PERSON + r"(?:(?:home|street|mailing|postal|current)\s+)*address"
             r"(?:\s+line(?:\s*\d)?)?"
+            r"|" + _PERSON + r"(?:street(?:\s+(?:name|number|and\s+(?:house\s+)?number))?"
+            r"|house\s+(?:number|no|#|name))"
         ),
         Kind.STREET_ADDRESS,
     ),
-    (re.compile(_PERSON + r"(?:city|town)(?:\s+of\s+residence)?"), Kind.CITY),
-    (re.compile(_PERSON + r"(?:zip|zip\s+code|postal\s+code|postcode)"), Kind.ZIP),
+    (
+        re.compile(
+            _PERSON + r"(?:(?:city|town)(?:\s+of\s+residence)?|suburb|village|locality"
+            r"|(?:place|town|city)\s+of\s+birth|birth\s*place|birth\s+(?:city|town))"
+        ),
+        Kind.CITY,
+    ),
+    (re.compile(_PERSON + r"(?:county|parish)(?:\s+of\s+residence)?"), Kind.COUNTY),
+    (re.compile(_PERSON + r"(?:zip|zip\s+code|postal\s+code|post\s*code)"), Kind.ZIP),
     (
         re.compile(_PERSON + r"(?:ssn|social\s+security)(?:\s+(?:number|no|#))?"),
         Kind.SSN,
@@ -61,7 +82,9 @@ _ENGLISH_LABELS: Final[tuple[tuple[re.Pattern[str], Kind], ...]] = (
     ),
     (
         re.compile(
-            _PERSON + r"(?:mrn|medical\s+record(?:\s+(?:number|no|#))?|chart\s+(?:number|no|#))"
+            _PERSON + r"(?:mrn|medical\s+record(?:\s+(?:number|no|#))?|chart\s+(?:number|no|#)"
+            # A hospital's, a national service's record number (NHS, Scotland's CHI).
+            r"|(?:nhs|chi|hospital|patient|case)\s+(?:number|no|#|id)|patient\s+identifier)"
         ),
         Kind.MRN,
     ),
@@ -81,7 +104,10 @@ _ENGLISH_LABELS: Final[tuple[tuple[re.Pattern[str], Kind], ...]] = (
     ),
     (
         re.compile(
-            _PERSON + r"(?:passport|national\s+id(?:entity)?|personal\s+id(?:entity)?)"
+            _PERSON + r"(?:passport|(?:national|personal)\s+id(?:entity|entifier)?"
+            # The national health identifiers by their acronyms: Australia's IHI, New
+            # Zealand's NHI.
+            r"|individual\s+health(?:care)?\s+identifier|ihi|nhi)"
             r"(?:\s+(?:number|no|#))?"
         ),
         Kind.OTHER_ID,
@@ -94,7 +120,7 @@ _ENGLISH_LABELS: Final[tuple[tuple[re.Pattern[str], Kind], ...]] = (
 OTHER_LANGUAGE_LABELS: Final[tuple[tuple[re.Pattern[str], Kind], ...]] = (
     (
         re.compile(
-            r"(?:vor|nach|familien|geburts|ruf|madchen|maedchen|patienten)name"
+            r"(?:vor|nach|familien|geburts|ruf|madchen|maedchen|patienten|ledig)name"
             r"|name (?:des patienten|der patientin|der mutter|des vaters)"
             r"|(?:geburts|madchen|maedchen)name der mutter"
             r"|(?:voor|achter|meisjes|roep|geslachts)naam(?: (?:moeder|vader|patient))?"
@@ -173,11 +199,40 @@ def answer_kind(label: Any, bare_names: bool = True) -> Kind | None:
     those). ``bare_names=False`` does not read a label that is only "Name" as a name."""
     if not isinstance(label, str) or len(label) > 80:
         return None
-    text = unaccented(label.casefold().translate(_LABEL_PARENS))
-    text = " ".join(text.split()).rstrip("?:*.# ").replace("\u2019", "'")
+    folded = label.casefold().replace("(s)", "s")  # "Given Name(s)": a plural
+    kind = _label_kind(_label_text(folded), bare_names)
+    if kind is None and folded.rstrip("?:*.# ").endswith(")"):
+        # The identifier's acronym or a hint after the label ("National Identifier
+        # (IHI)", "Name (as on passport)").
+        kind = _label_kind(_label_text(_TRAILING_PARENS.sub("", folded)), bare_names)
+    if kind is None and "/" in folded:
+        # One label spelled two ways ("Family/Surname", "First/Given name"), or two
+        # asked at once ("Phone/Mobile"): either names the answer's PHI. A bare
+        # "Name" alternative ("Name/Strength" of a drug) does not.
+        text = _label_text(folded)
+        kind = _label_kind(" ".join(text.replace("/", " ").split()), bare_names)
+        for alternative in text.split("/") if kind is None else ():
+            kind = _label_kind(alternative.strip(), False)
+            if kind is not None:
+                break
+    return kind
+
+
+def _label_text(label: str) -> str:
+    """A folded label as the tables read it: parentheses as spaces, accents,
+    repeated spaces and trailing "?:*.#" left out."""
+    text = unaccented(label.translate(_LABEL_PARENS))
+    return " ".join(text.split()).rstrip("?:*.# ").replace("\u2019", "'")
+
+
+def _label_kind(text: str, bare_names: bool) -> Kind | None:
     if not bare_names and text in _BARE_LABELS:
         return None
     return next((kind for pattern, kind in ANSWER_LABELS if pattern.fullmatch(text)), None)
+
+
+# A parenthesized tail of a label ("(IHI)", "(as on passport)").
+_TRAILING_PARENS: Final = re.compile(r"\s*\([^()]{1,30}\)[\s?:*.#]*$")
 
 
 # An observation whose name says its number is the person's age in years ("Age",

@@ -76,6 +76,8 @@ _NUMBER_DIGITS: Final = re.compile(r"\d{6,40}")
 _COUNT_KEYS: Final = frozenset({"size"})
 # A string that is only a number with phone or identifier punctuation.
 _BARE_NUMBER: Final = re.compile(r"\+?\(?\d[\d()./ -]{4,38}\d")
+# A FHIR date: a year, month and day with hyphens.
+_ISO_DATE: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def _hex_decoded(match: re.Match[str]) -> str:
@@ -645,6 +647,9 @@ def _fhir_values(
                 plain = base64.b64decode("".join(data.split())).decode("utf-8", "replace")
                 if "s a" in plain or "rig" in plain:
                     yield from _aged_names(plain)
+        url = item.get("url")
+        if isinstance(url, str) and isinstance(item.get("valueString"), str):
+            yield from _id_extension_values(url, item["valueString"])
         reference = item.get("reference")
         if isinstance(reference, str) and _PERSON_REFERENCE.search(reference):
             for word in str(item.get("display", "")).replace(",", " ").split():
@@ -673,6 +678,47 @@ def _fhir_values(
                     yield from _v3_values(embedded)
     if spelled:
         yield from _id_spelled_names(spelled, document)
+
+
+def _id_extension_values(url: str, value: str) -> Iterator[tuple[Kind, str]]:
+    """An extension whose URL's last part names an identifier ("-id",
+    "-identifier", "stringIdentifier", "-registration") holds one when its value is
+    one word with a digit, not an OID or URL: the value, and its long digit runs
+    (a leak can keep them behind a replaced prefix). A URL whose last part is a PHI
+    label ("emergency-contact-name", "postalCode") holds that PHI, as a form's
+    answer does (a bare "name" names a thing as often)."""
+    segment = url.rstrip("/").rsplit("/", 1)[-1]
+    if 2 < len(segment) <= 80 and segment[0].isalpha():
+        words = _LABEL_CAMEL.sub(" ", segment).replace("-", " ").replace("_", " ")
+        kind = None if words.casefold() in ("name", "names") else _answer_label_kind(words)
+        if kind is Kind.NAME:
+            for word in value.replace(",", " ").split():
+                yield kind, word
+            return
+        if kind is not None:
+            yield kind, value[:5] if kind is Kind.ZIP else value
+            return
+    if not (
+        _ID_EXTENSION_URL.search(url)
+        and _ID_EXTENSION_VALUE.fullmatch(value)
+        and not _SYSTEM_VALUE.match(value)
+    ):
+        return
+    yield Kind.OTHER_ID, value
+    for run in _LONG_DIGIT_RUN.findall(value):
+        if run != value:
+            yield Kind.OTHER_ID, run
+
+
+_ID_EXTENSION_URL: Final = re.compile(
+    r"(?:^|[/\-_.:])(?:id|identifier|registration)/?$"
+    r"|(?<=[a-z])(?:Id|ID|Identifier|Registration)/?$"
+)
+_ID_EXTENSION_VALUE: Final = re.compile(r"(?=\S*\d)\S{3,64}")
+_SYSTEM_VALUE: Final = re.compile(
+    r"(?:urn:oid:)?\d+(?:\.\d+)+$|urn:|[a-z][a-z0-9+.-]*://", re.IGNORECASE
+)
+_LONG_DIGIT_RUN: Final = re.compile(r"\d{6,}")
 
 
 def _title_names(title: str) -> Iterator[tuple[Kind, str]]:
@@ -922,11 +968,16 @@ def _aged_names(text: str) -> Iterator[tuple[Kind, str]]:
         words = [w for w in head[cut + 1 :].split() if w not in _NAME_PARTICLE_WORDS]
         if words and words[0].rstrip(".").casefold() in _NAME_TITLES:
             words = words[1:]
-        if 2 <= len(words) <= 4 and all(map(_capitalized_name_word, words)):
+        if 2 <= len(words) <= 4 and (
+            all(map(_capitalized_name_word, words))
+            or all(_NUMBERED_NAME_WORD.fullmatch(word) for word in words)
+        ):
             for word in words:
                 yield Kind.NAME, word
 
 
+# A part of a synthetic name as Synthea numbers them ("Wrenna482").
+_NUMBERED_NAME_WORD: Final = re.compile(r"[A-Z][a-z]+(?:['-][A-Z]?[a-z]+)*\d{1,4}")
 # A line opening with "Patient" or "Pt" and a capitalized word, no colon between
 # ("Patient Osric Brannoch arriving with chest pain"): read for the name its value
 # leads with, never the whole value ("Patient Information Leaflet" is a heading).
@@ -1075,6 +1126,8 @@ def _labelled_answers(items: Any) -> Iterator[tuple[Kind, str]]:
                     if isinstance(link_id, str)
                     else None
                 )
+            if kind is None:
+                kind = _defined_kind(item.get("definition"))
             for answer in answers:
                 if not isinstance(answer, dict):
                     continue
@@ -1087,6 +1140,31 @@ def _labelled_answers(items: Any) -> Iterator[tuple[Kind, str]]:
                         yield kind, word
                 else:
                     yield kind, value[:5] if kind is Kind.ZIP else value
+
+
+def _defined_kind(definition: Any) -> Kind | None:
+    """What the person's element an SDC item's ``definition`` names holds
+    ("...#Patient.name.family", "...#RelatedPerson.address.line")."""
+    if not isinstance(definition, str) or "#" not in definition or len(definition) > 300:
+        return None
+    parts = [part.split(":", 1)[0] for part in definition.rsplit("#", 1)[1].split(".")]
+    if len(parts) < 2 or parts[0] not in ("Patient", "RelatedPerson", "Person"):
+        return None
+    rest = parts[2:] if parts[1] == "contact" else parts[1:]
+    if not rest:
+        return None
+    if rest[0] == "address":
+        return _DEFINED_ADDRESS_KINDS.get(rest[1] if len(rest) > 1 else "line")
+    return _DEFINED_KINDS.get(rest[0])
+
+
+_DEFINED_KINDS: Final = {"name": Kind.NAME, "telecom": Kind.PHONE, "identifier": Kind.MRN}
+_DEFINED_ADDRESS_KINDS: Final = {
+    "line": Kind.STREET_ADDRESS,
+    "text": Kind.STREET_ADDRESS,
+    "city": Kind.CITY,
+    "postalCode": Kind.ZIP,
+}
 
 
 def _serialized_resource(text: str) -> dict[str, Any] | None:
@@ -1154,25 +1232,42 @@ def _answer_label_kind(label: Any) -> Kind | None:
     ask for."""
     if not isinstance(label, str) or len(label) > 80:
         return None
-    text = " ".join(label.casefold().split()).rstrip("?:*.# ").replace("\u2019", "'")
+    text = " ".join(label.casefold().replace("(s)", "s").split()).rstrip("?:*.# ")
+    text = text.replace("\u2019", "'")
     if not text.isascii():  # "endereço" and "endereco", "Mãe" and "Mae" alike
         text = "".join(
             c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)
         )
-    return next((kind for pattern, kind in _ANSWER_LABELS if pattern.fullmatch(text)), None)
+    kind = next((kind for pattern, kind in _ANSWER_LABELS if pattern.fullmatch(text)), None)
+    if kind is None and "/" in text:
+        # "Family/Surname", "First/Given name": one label spelled two ways.
+        for spelled in (" ".join(text.replace("/", " ").split()), *text.split("/")):
+            alternative = spelled.strip()
+            if alternative in ("name", "names"):
+                continue  # a bare "Name" alternative ("Name/Strength" of a drug)
+            kind = next(
+                (kind for pattern, kind in _ANSWER_LABELS if pattern.fullmatch(alternative)),
+                None,
+            )
+            if kind is not None:
+                break
+    return kind
 
 
 _LABEL_CAMEL: Final = re.compile(r"(?<=[a-z])(?=[A-Z])")
 _LABEL_PERSON: Final = (
     r"(?:(?:what is |enter )?(?:your|the patient'?s|patient'?s?|mother'?s|father'?s|child'?s"
     r"|spouse'?s|partner'?s|guardian'?s|(?:emergency )?contact'?s?"
-    r"|(?:next of kin|nok|guarantor|relative|caregiver|carer|sibling)'?s?) )?"
+    r"|(?:next of kin|nok|guarantor|relative|caregiver|carer|sibling|parent|father|mother"
+    r"|guardian|partner|child)'?s?) )?"
 )
 _ANSWER_LABELS: Final = (
     (
         re.compile(
             _LABEL_PERSON + r"(?:(?:first|last|middle|given|family|full|maiden|legal|preferred) )*"
-            r"(?:name|surname)"
+            r"(?:names?|surnames?|forenames?|christian names?|nick ?names?|alias(?:es)?|known as)"
+            r"|(?:full )?names? of (?:the )?(?:patient|client|child|mother|father|parent|guardian"
+            r"|spouse|partner|next of kin|nok|contact|caregiver|carer|relative|informant)"
         ),
         Kind.NAME,
     ),
@@ -1180,22 +1275,38 @@ _ANSWER_LABELS: Final = (
         re.compile(
             _LABEL_PERSON + r"(?:(?:home|work|mobile|cell) )*(?:phone|telephone)(?: number| no)?"
             r"|(?:(?:home|work|mobile|cell) )*tel(?: number| no)?|(?:mobile|cell)(?: number| no)?"
+            r"|landline(?: number| no)?|(?:contact|home|work|daytime|evening) (?:number|no)"
         ),
         Kind.PHONE,
     ),
     (
         re.compile(
             _LABEL_PERSON + r"(?:(?:home|street|mailing|postal|current) )*address(?: line ?\d?)?"
+            r"|street(?: name| number| and (?:house )?number)?|house (?:number|no|name)"
         ),
         Kind.STREET_ADDRESS,
     ),
-    (re.compile(_LABEL_PERSON + r"(?:city|town)"), Kind.CITY),
-    (re.compile(_LABEL_PERSON + r"(?:zip|zip code|postal code|postcode)"), Kind.ZIP),
+    (
+        re.compile(
+            _LABEL_PERSON + r"(?:city|town|suburb|village|locality"
+            r"|(?:place|town|city) of birth|birth ?place|birth (?:city|town))"
+        ),
+        Kind.CITY,
+    ),
+    (re.compile(_LABEL_PERSON + r"(?:county|parish)(?: of residence)?"), Kind.COUNTY),
+    (re.compile(_LABEL_PERSON + r"(?:zip|zip code|postal code|post ?code)"), Kind.ZIP),
+    (
+        re.compile(
+            _LABEL_PERSON + r"(?:mrn|medical record(?: number| no)?|(?:nhs|chi|hospital|patient"
+            r"|case) (?:number|no|id)|patient identifier)"
+        ),
+        Kind.MRN,
+    ),
     # The same questions in other languages (German, Dutch, French, Spanish,
     # Portuguese, Italian, Indonesian, Nordic).
     (
         re.compile(
-            r"(?:vor|nach|familien|geburts|madchen|patienten)name|(?:voor|achter|meisjes)naam"
+            r"(?:vor|nach|familien|geburts|ruf|madchen|patienten|ledig)name|(?:voor|achter|meisjes)naam"
             r"|prenom|nom de famille|nom de naissance|apellidos?|nombre del paciente"
             r"|nome (?:completo|do paciente|(?:da )?mae)|sobrenome|cognome"
             r"|nama (?:lengkap|pasien|ibu(?: kandung)?)|fornavn|etternavn|efternavn"
@@ -1308,11 +1419,13 @@ def _person_numbers(resource: dict[str, Any]) -> Iterator[tuple[Kind, str]]:
             if not _BARE_NUMBER.fullmatch(item):
                 continue
             # A value[x] string that is a number (an extension's valueString phone):
-            # as written and as its digits alone.
+            # as written and as its digits alone. A date ("valueDate": "2020-04-22")
+            # is one as a date: a policy keeping dates keeps it.
+            kind = Kind.DATE if _ISO_DATE.fullmatch(item) else Kind.OTHER_ID
             digits = "".join(c for c in item if c.isdigit())
             if len(digits) >= 6:
-                yield Kind.OTHER_ID, item
-                yield Kind.OTHER_ID, digits
+                yield kind, item
+                yield kind, digits
         elif isinstance(item, int | float | decimal.Decimal) and not isinstance(item, bool):
             if isinstance(item, decimal.Decimal) and item.adjusted() > json_io.PLAIN_DIGITS_MAX:
                 continue  # no identifier: int() of 1e99999999 would take a gigabyte

@@ -1371,6 +1371,9 @@ class FHIRScrubber:
                 # says what the answer is ("last-name", "patientName", "mobile").
                 label = _key_words(link_id) if isinstance(link_id, str) else ""
                 kind = _key_label_kind(link_id) if isinstance(link_id, str) else None
+            if kind is None:
+                # The element the answer fills (SDC ``definition``), whatever its text.
+                kind = _definition_kind(item.get("definition"))
             # A question naming a person ("Mother", "Emergency contact"): an answer
             # that reads as a name is that person's, as after the label in a note.
             person = _person_label(label) if kind is None else None
@@ -1574,20 +1577,13 @@ class FHIRScrubber:
                 walk.ctx.text.add_name(*name_parts(maiden), as_text(outcome, Kind.NAME))
             self._set(extension, "valueString", outcome)
             return extension if "valueString" in extension else _REMOVE
-        id_kind = rules.ID_EXTENSIONS.get(url) if isinstance(url, str) else None
+        id_kind = _id_extension_kind(extension)
         if id_kind is not None and isinstance(extension.get("valueString"), str):
-            self._set(
-                extension,
-                "valueString",
-                self._apply(
-                    extension["valueString"],
-                    id_kind,
-                    role,
-                    f"{path}.valueString",
-                    "Extension",
-                    walk,
-                ),
-            )
+            value = extension["valueString"]
+            outcome = self._apply(value, id_kind, role, f"{path}.valueString", "Extension", walk)
+            if id_kind is Kind.NAME:  # a name where the document's text writes it
+                walk.ctx.text.add_name(*name_parts(value), as_text(outcome, Kind.NAME))
+            self._set(extension, "valueString", outcome)
             return extension if "valueString" in extension else _REMOVE
         if url == rules.EXT_BIRTH_TIME and isinstance(extension.get("valueDateTime"), str):
             self._set(
@@ -2295,6 +2291,39 @@ def _question_kind(label: str) -> Kind | None:
     return kind
 
 
+def _definition_kind(definition: Any) -> Kind | None:
+    """The kind of PHI the element an item's ``definition`` names holds
+    (``...#Patient.name.family``, ``...#RelatedPerson.telecom.value``,
+    ``...#Patient.contact.address.city``, slice names aside); None for another
+    resource's element (a practitioner's) and for a state or country."""
+    if not isinstance(definition, str) or "#" not in definition or len(definition) > 300:
+        return None
+    parts = [part.split(":", 1)[0] for part in definition.rsplit("#", 1)[1].split(".")]
+    if len(parts) < 2 or parts[0] not in _PERSON_ID_TYPES:
+        return None
+    rest = parts[2:] if parts[1] == "contact" else parts[1:]
+    element = rest[0] if rest else ""
+    if element == "address":
+        return _ADDRESS_PART_KINDS.get(rest[1] if len(rest) > 1 else "line")
+    return _DEFINED_ELEMENT_KINDS.get(element)
+
+
+# What a person's element holds, for an item's definition (``_definition_kind``).
+_DEFINED_ELEMENT_KINDS: Final = {
+    "name": Kind.NAME,
+    "telecom": Kind.PHONE,
+    "identifier": Kind.MRN,
+    "birthDate": Kind.BIRTH_DATE,
+}
+_ADDRESS_PART_KINDS: Final = {
+    "line": Kind.STREET_ADDRESS,
+    "text": Kind.STREET_ADDRESS,
+    "city": Kind.CITY,
+    "district": Kind.COUNTY,
+    "postalCode": Kind.ZIP,
+}
+
+
 def _key_words(key: str) -> str:
     """A key-shaped label as words: camelCase, hyphens and underscores as spaces."""
     return _CAMEL_BREAK.sub(" ", key).replace("-", " ").replace("_", " ")
@@ -2382,9 +2411,59 @@ def _ruled_extension_values(extension: dict[str, Any]) -> frozenset[str]:
         return _NO_SKIP
     if url == rules.EXT_BIRTH_TIME:
         return _SKIP_VALUE_DATE_TIME
-    if url == rules.EXT_MOTHERS_MAIDEN_NAME or url in rules.ID_EXTENSIONS:
+    if url == rules.EXT_MOTHERS_MAIDEN_NAME or _id_extension_kind(extension) is not None:
         return _SKIP_VALUE_STRING
     return _NO_SKIP
+
+
+def _id_extension_kind(extension: dict[str, Any]) -> Kind | None:
+    """The kind of PHI an extension's string value is, by its URL: a known
+    identifier's (``rules.ID_EXTENSIONS``); a PHI label's its last part spells
+    (``emergency-contact-name``, ``postalCode``: see ``labels.answer_kind``); else
+    ``other_id`` for any whose URL's last part names an
+    identifier (``.../individual-unique-id``, ``.../npr-episode-identifier``, a
+    complex extension's ``stringIdentifier``) and whose value is one word with a
+    digit, not an OID or a URL (a system's name): ``other_id``. An episode number and
+    a national id with the birth date in it stayed (hold-out round 13)."""
+    url = extension.get("url")
+    if not isinstance(url, str):
+        return None
+    known = rules.ID_EXTENSIONS.get(url)
+    if known is not None:
+        return known
+    value = extension.get("valueString")
+    if not isinstance(value, str):
+        return None
+    # A URL whose last part is a PHI label (``.../emergency-contact-name``,
+    # ``.../postal-code``, a part ``city``): that PHI, as a form's answer. A bare
+    # ``name`` names a drug or a code as often.
+    segment = url.rstrip("/").rsplit("/", 1)[-1]
+    if 2 < len(segment) <= 80 and segment[0].isalpha():
+        labelled = answer_kind(_key_words(segment), bare_names=False)
+        if labelled is not None:
+            return labelled
+    if (
+        _ID_EXTENSION_URL.search(url)
+        and _ID_EXTENSION_VALUE.fullmatch(value)
+        and not _SYSTEM_VALUE.match(value)
+    ):
+        return Kind.OTHER_ID
+    return None
+
+
+# An extension URL whose last part names an identifier: "-id", "_identifier",
+# "stringIdentifier", "bmdc-registration" (case by its separator or camelCase).
+_ID_EXTENSION_URL: Final = re.compile(
+    r"(?:^|[/\-_.:])(?:id|identifier|registration)/?$"
+    r"|(?<=[a-z])(?:Id|ID|Identifier|Registration)/?$"
+)
+# An identifier's value: one word with a digit in it.
+_ID_EXTENSION_VALUE: Final = re.compile(r"(?=\S*\d)\S{3,64}")
+# A value naming a system rather than a person: an OID (with or without urn:oid:), a
+# URL or URN.
+_SYSTEM_VALUE: Final = re.compile(
+    r"(?:urn:oid:)?\d+(?:\.\d+)+$|urn:|[a-z][a-z0-9+.-]*://", re.IGNORECASE
+)
 
 
 _RESOURCE_SKIP: Final = frozenset({"resourceType", "id", "meta", "contained"})
@@ -2695,9 +2774,16 @@ def _age_sentence_names(text: str) -> tuple[str, ...]:
         head = text[max(0, match.start() - 80) : match.start()]
         cut = max(head.rfind(mark) for mark in "\n.!?:;\uff1a")
         value = head[cut + 1 :].strip()
-        if value and _reads_as_name(value):
+        if value and (_reads_as_name(value) or _NUMBERED_NAME.fullmatch(value)):
             found.append(value)
     return tuple(found)
+
+
+# A synthetic name as Synthea writes it, every part numbered ("Wrenna482
+# Quillfeather903"): two to four such words.
+_NUMBERED_NAME: Final = re.compile(
+    r"(?:[A-Z][a-z]+(?:['-][A-Z]?[a-z]+)*\d{1,4}\s+){1,3}[A-Z][a-z]+(?:['-][A-Z]?[a-z]+)*\d{1,4}"
+)
 
 
 # Words that follow a line's "Patient" in headings and phrases, not in names

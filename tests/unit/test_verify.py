@@ -1286,3 +1286,73 @@ def test_a_newborns_placeholder_given_name_is_no_name_but_the_family_name_is() -
         "PID|1||TST0042^^^GENHOSP^MR||Quillfeather^Baby Wrenna||20260104|F\r"
     )
     assert _verified(source, "NTE|1||baby wrenna") == {"name": 1}
+
+
+def test_a_plural_or_alternative_question_label_and_an_id_extension_are_searched() -> None:
+    # Round 13: "Given Name(s)", "Family/Surname" ask for a name; an extension whose
+    # URL names an identifier holds one, its digits searched too (a leak kept them
+    # behind a replaced prefix). Invented values.
+    verifier = Verifier(load_policy("safe-harbor"))
+    source = orjson.dumps(
+        {
+            "resourceType": "QuestionnaireResponse",
+            "item": [
+                {"linkId": "g", "text": "Given Name(s)", "answer": [{"valueString": "Wrenna"}]},
+                {
+                    "linkId": "f",
+                    "text": "Family/Surname",
+                    "answer": [{"valueString": "Quillfeather"}],
+                },
+            ],
+            "extension": [
+                {
+                    "url": "http://example.org/fhir/StructureDefinition/individual-unique-id",
+                    "valueString": "QF19610615010199999",
+                },
+                {
+                    "url": "http://example.org/fhir/StructureDefinition/universal-id",
+                    "valueString": "2.16.840.1.113883.9.82",
+                },
+            ],
+        }
+    )
+    for leak, kind in (
+        ("Wrenna", "name"),
+        ("Quillfeather", "name"),
+        ("QF19610615010199999", "other_id"),
+        ("[COUNTY]19610615010199999", "other_id"),
+    ):
+        leaked = orjson.dumps({"resourceType": "QuestionnaireResponse", "note": leak})
+        assert verifier.findings(source, leaked, "fhir").get(kind), leak
+    kept = orjson.dumps({"resourceType": "Basic", "note": "system 2.16.840.1.113883.9.82"})
+    assert not verifier.findings(source, kept, "fhir")
+
+
+def test_a_date_in_a_person_resources_value_is_no_identifier() -> None:
+    # Round 13: a French identity-reliability extension's validationDate
+    # ("valueDate": "2020-04-22") read as a number with identifier punctuation: the
+    # limited data set keeps dates, and the verifier quarantined the document. A date
+    # is searched as a date (or not at all); a phone number there still is one.
+    verifier = Verifier(load_policy("limited-data-set"))
+    for key in ("valueDate", "valueDateTime", "valueString"):
+        patient = {
+            "resourceType": "Patient",
+            "extension": [{"url": "http://example.org/validated", key: "2020-04-22"}],
+        }
+        source = orjson.dumps(patient)
+        assert verifier.findings(source, source, "fhir") == {}, key
+    source = orjson.dumps(
+        {
+            "resourceType": "Patient",
+            "extension": [{"url": "http://example.org/cell", "valueString": "617-555-0177"}],
+        }
+    )
+    leaked = orjson.dumps({"resourceType": "Patient", "text": {"div": "call 617-555-0177"}})
+    assert verifier.findings(source, leaked, "fhir").get("other_id")
+    # Safe Harbor removes a date's day: there it is still searched.
+    patient = {
+        "resourceType": "Patient",
+        "extension": [{"url": "http://example.org/validated", "valueDate": "2020-04-22"}],
+    }
+    source = orjson.dumps(patient)
+    assert Verifier(load_policy("safe-harbor")).findings(source, source, "fhir") == {"date": 1}
