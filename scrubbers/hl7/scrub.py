@@ -263,6 +263,7 @@ class HL7Scrubber:
             contexts.append(ctx)
         walk = Walk(ctx, message.delimiters, codec, self._text_scrubs)
         walk.facilities = _header_namespaces(message)
+        walk.facility_words = _facility_words(walk.facilities)
         kept: list[Segment] = []
         for segment in message.segments:
             if not segment.text:
@@ -1461,6 +1462,18 @@ def _header_namespaces(message: Message) -> frozenset[str]:
     return frozenset(
         name for field in fields if (name := field.split(d.component, 1)[0].strip().casefold())
     )
+
+
+def _facility_words(facilities: frozenset[str]) -> frozenset[str]:
+    """The namespace ids and their words (split at underscores, hyphens and spaces)."""
+    if not any(_FACILITY_WORD_BREAK.search(name) for name in facilities):
+        return facilities
+    return facilities | frozenset(
+        word for name in facilities for word in _FACILITY_WORD_BREAK.split(name) if word
+    )
+
+
+_FACILITY_WORD_BREAK: Final = re.compile(r"[_\- ]+")
 
 
 # A name part of a query parameter: letters, with spaces, apostrophes or hyphens.

@@ -1782,3 +1782,34 @@ def test_a_yes_no_flag_holding_a_word_is_not_kept(preset: str) -> None:
         "Yes",
         "N",
     ]
+
+
+def test_an_id_that_is_a_word_of_a_header_facility_is_not_swept_from_it(
+    safe_harbor: HL7Scrubber,
+) -> None:
+    # Hold-out round 13 (skilled nursing ADT^A01, fields one off): PV1-9 (consulting
+    # doctor) held the hospital service "SNF"; replaced there as a provider id, it
+    # was swept from MSH-4 too, "STLUKE_HARROWGATE_SNF" becoming
+    # "STLUKE_HARROWGATE_PRV-...". A code that is a word of a header application or
+    # facility names no one: replaced in its field, not swept from the rest.
+    msh = MSH.replace("|SND|FAC|", "|PCC|STLUKE_HARROWGATE_SNF|")
+    pv1 = _fields("PV1", {1: "1", 2: "I", 9: "SNF", 10: "MED"})
+    nte = "NTE|1||Transferred to SNF wing, see Quillfeather chart"
+    out = scrub_text(safe_harbor, f"{msh}\r{PID}\r{pv1}\r{nte}\r").split("\r")
+    assert out[0].split("|")[3] == "STLUKE_HARROWGATE_SNF"
+    assert out[2].split("|")[9].startswith("PRV-")
+    assert out[3] == "NTE|1||Transferred to SNF wing, see [NAME] chart"
+
+
+def test_a_short_code_in_a_provider_id_is_not_swept(safe_harbor: HL7Scrubber) -> None:
+    # Hold-out round 13 (Irish ADT^A04): PV1-9 (consulting doctor) held the hospital
+    # service "RAD", one field early; replaced there as a provider id, it was swept
+    # from PV1-3 (point of care "RAD") and from every note saying RAD. An id of two to
+    # four capital letters in a provider field is a code shifted there: replaced in
+    # its field only.
+    pv1 = _fields("PV1", {1: "1", 2: "O", 3: "RAD^XRAY^1^GENHOSP", 9: "RAD", 10: "MED"})
+    nte = "NTE|1||Booked by RAD desk for Quillfeather"
+    pv1_out, nte_out = scrub_segments(safe_harbor, pv1, nte)
+    assert pv1_out.split("|")[3] == "RAD^XRAY^1^GENHOSP"
+    assert pv1_out.split("|")[9].startswith("PRV-")
+    assert nte_out == "NTE|1||Booked by RAD desk for [NAME]"
