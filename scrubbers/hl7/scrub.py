@@ -486,7 +486,7 @@ class HL7Scrubber:
                 path, "XCN", Role.PROVIDER, tables.DATATYPE_COMPONENTS["XCN"], None
             )
             usual = self._component_handler(path, datatype, role, components, rule.kind)
-            return self._by_layout(usual, as_xcn, provider_layout)
+            return self._by_layout(usual, as_xcn, provider_layout, _XCN_PREFIX)
         if components is not None:
             return self._component_handler(path, datatype, role, components, rule.kind)
         if rule.kind is not None:
@@ -1142,16 +1142,20 @@ class HL7Scrubber:
         usual: FieldHandler,
         other: FieldHandler,
         is_other: Callable[[str, Delimiters], bool],
+        separators: int = 1,
     ) -> FieldHandler:
         """Two component layouts one field meets in real feeds: each repetition goes to
         the structured handler of its layout, and after the structured pass to that
         layout's free-text companion. ``is_other`` must decide the same on a
-        repetition before and after the structured pass (see names_a_person)."""
+        repetition before and after the structured pass (see names_a_person), and
+        holds only for values with at least ``separators`` component separators."""
 
         def by_repetition(first: FieldHandler, second: FieldHandler) -> FieldHandler:
             def handle(raw: str, walk: Walk) -> str:
                 d = walk.d
-                if d.component not in raw:
+                if d.component not in raw or (
+                    separators > 1 and raw.count(d.component) < separators
+                ):
                     return first(raw, walk)
                 reps = raw.split(d.repetition)
                 for r, rep in enumerate(reps):
