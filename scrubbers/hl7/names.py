@@ -13,6 +13,7 @@ from typing import Final
 
 from parsers.hl7v2 import er7
 from parsers.hl7v2.er7 import Delimiters
+from scrubbers.hl7.fields import is_name_affix
 from scrubbers.hl7.shapes import HAS_DIGIT, is_code
 from scrubbers.hl7.walk import Walk
 from scrubbers.kinds import Kind
@@ -44,6 +45,22 @@ def cn_layout(rep: str, d: Delimiters) -> bool:
     component is a name, not the NDL's start date."""
     comps = rep.split(d.component, 2)
     return len(comps) > 1 and bool(comps[1]) and not comps[1][0].isdigit()
+
+
+def provider_layout(rep: str, d: Delimiters) -> bool:
+    """A repetition of a location, code or string field in an XCN's layout, a provider
+    a sender put fields off (PV1-6 ``npi^Family^Given^K^^^MD^^^NPI``, OBR-30
+    ``id^FAMILY^GIVEN^P.^^DR.^MD``): a name in XCN.2 (not starting with a digit) and a
+    title or degree of two letters or more in XCN.6 or XCN.7, where a location holds
+    its location type and building and a coded value its alternate coding system and
+    version; and not a coded value. It reads only what scrubbing keeps (the title and
+    degree; a name's replacement starts with no digit either)."""
+    comps = rep.split(d.component, 7)
+    if len(comps) < 6 or not comps[1] or comps[1][0].isdigit():
+        return False
+    return any(
+        len(comp.strip(". ")) > 1 and is_name_affix(comp) for comp in comps[5:7]
+    ) and not coded_layout(rep, d)
 
 
 # Coding-system ids (HL7 table 0396): HL7 tables, local 99xxx systems and the

@@ -56,6 +56,7 @@ from scrubbers.hl7.names import (
     cn_layout,
     coded_layout,
     names_a_person,
+    provider_layout,
 )
 from scrubbers.hl7.shapes import (
     DATE_LIKE,
@@ -91,6 +92,15 @@ from scrubbers.target import Target
 _HEADER_CODES: Final = frozenset({1, 2, 9, 11, 12, 18, 20})
 ENVELOPE_VERSION: Final = "2.5"
 _NDL_TYPES: Final = frozenset({"NDL", "CM_NDL"})
+_XCN_PREFIX: Final = 5  # component separators before XCN.6 (prefix)
+# Composites of at most four components (EI, EIP, DR, RP, DLD, DLN): a sixth is
+# shifted data.
+_SHORT_COMPOSITES: Final = frozenset({"EI", "EIP", "DR", "RP", "DLD", "DLN"})
+# Yes/no flags (table 0136, expanded in 0532): field names, the longest code, and the
+# longer words senders write there.
+_FLAG_NAMES: Final = ("_INDICATOR", "_FLAG")
+_FLAG_CODE: Final = 4  # ASKU, NASK
+_FLAG_WORDS: Final = frozenset({"true", "false", "unknown"})
 _DATE_TYPES: Final = frozenset({"DT", "DTM", "TS"})
 
 
@@ -197,6 +207,7 @@ class HL7Scrubber:
         # Simple handlers of PERSON_SEGMENTS: a code there may be a shifted identifier.
         self._guarded: set[FieldHandler] = set()
         self._numeric: set[FieldHandler] = set()  # the simple handlers of number fields
+        self._flags: set[FieldHandler] = set()  # the simple handlers of yes/no flags
         # A composite's structured handler -> its free-text pass over the parts its
         # component table does not list (see _component_text_handler).
         self._companions: dict[FieldHandler, FieldHandler] = {}
@@ -252,6 +263,7 @@ class HL7Scrubber:
             contexts.append(ctx)
         walk = Walk(ctx, message.delimiters, codec, self._text_scrubs)
         walk.facilities = _header_namespaces(message)
+        walk.facility_words = _facility_words(walk.facilities)
         kept: list[Segment] = []
         for segment in message.segments:
             if not segment.text:
@@ -302,6 +314,7 @@ class HL7Scrubber:
                     else is_code(raw)
                     and d.component not in raw  # components: shifted data (a name)
                     and (handler not in self._guarded or DIGIT_RUN.search(raw) is None)
+                    and (len(raw) <= _FLAG_CODE or handler not in self._flags)
                 ):
                     continue  # the common case: a code, kept without a deferred pass
                 later.append((index, handler))
@@ -382,9 +395,21 @@ class HL7Scrubber:
         after: dict[int, FieldHandler] = {}
         offset = 1 if name in er7.HEADER_SEGMENTS else 0
 
+        # Yes/no flags of a person segment (PID-24 multiple birth indicator, GT1-25
+        # guarantor death flag): ID fields of table 0136 in every version.
+        flags = (
+            frozenset(
+                info.number
+                for info in infos or ()
+                if info.datatype == "ID" and info.name.endswith(_FLAG_NAMES)
+            )
+            if name in tables.PERSON_SEGMENTS
+            else frozenset()
+        )
+
         def install(number: int, datatype: str) -> None:
             """The field's handler, and the companion that runs after it, if any."""
-            handler = self._field_handler(name, number, datatype, role)
+            handler = self._field_handler(name, number, datatype, role, number in flags)
             if handler is not None:
                 handlers[number - offset] = handler
                 companion = self._companions.get(handler)
@@ -422,7 +447,7 @@ class HL7Scrubber:
         return SegmentPlan(name, drop, handlers, known, infos is None, after, beyond)
 
     def _field_handler(
-        self, segment: str, number: int, datatype: str, role: Role
+        self, segment: str, number: int, datatype: str, role: Role, flag: bool = False
     ) -> FieldHandler | None:
         path = f"{segment}-{number}"
         rule = tables.FIELD_RULES.get(path, tables.FieldRule())
@@ -436,12 +461,12 @@ class HL7Scrubber:
         ):
             return self._path_rule_handler(path, datatype, role)
         if rule.text:
-            return text_field
+            return self._text_with_providers(path)
         if datatype == tables.WITHDRAWN:
             # Withdrawn fields still arrive from older senders: a known meaning wins,
             # anything else is treated as free text.
             if rule.kind is None:
-                return text_field
+                return self._text_with_providers(path)
             return self._kind_handler(path, datatype, role, rule.kind)
         if segment == "OBX" and number == 5:
             labelled = self._obx5_labelled(role)
@@ -454,6 +479,14 @@ class HL7Scrubber:
             return self._date_handler(path, datatype, role, components, rule.kind)
         if components is not None and datatype in NAME_LAYOUT and role is Role.PROVIDER:
             return self._person_handler(path, datatype, role, components, rule.kind)
+        if components is not None and datatype in _SHORT_COMPOSITES:
+            # At most four components: a repetition in an XCN's layout with a title or
+            # degree is a provider sent fields off (the interpreter in OBR-29, EIP).
+            as_xcn = self._component_handler(
+                path, "XCN", Role.PROVIDER, tables.DATATYPE_COMPONENTS["XCN"], None
+            )
+            usual = self._component_handler(path, datatype, role, components, rule.kind)
+            return self._by_layout(usual, as_xcn, provider_layout, _XCN_PREFIX)
         if components is not None:
             return self._component_handler(path, datatype, role, components, rule.kind)
         if rule.kind is not None:
@@ -479,16 +512,20 @@ class HL7Scrubber:
             # A composite without a component table (PL, HD, CQ, SPS, TQ, CP, an
             # older version's CM_ type): whatever a sender types in it is free text.
             return self._string_handler(path, datatype, role)
-        return self._simple_handler(path, datatype, role)
+        return self._simple_handler(path, datatype, role, flag)
 
-    def _simple_handler(self, path: str, datatype: str, role: Role) -> FieldHandler:
+    def _simple_handler(
+        self, path: str, datatype: str, role: Role, flag: bool = False
+    ) -> FieldHandler:
         """A code, number or sequence id (ID, IS, NM, SI, ...): kept byte for byte while
         it looks like one. Fail closed: a leaf with whitespace or longer than a code
         (an error text typed into ERR-9, a note in an IS field) is free text, and a
         leaf that is exactly an HL7 timestamp is a date, in a number field too (an
         admit time shifted into PV1-46 reads as a number). A number field holding
         letters and digits that are no number (a member id shifted into IN1-33 by a
-        sender's misaligned fields) is an identifier: free text would keep it."""
+        sender's misaligned fields) is an identifier: free text would keep it. So is a
+        word in a yes/no ``flag`` (a birth place one field off, in PID-24): a code
+        of its table is Y, N or another of a few letters."""
         text_leaf = self._text_leaf(path, 0, datatype, role)
         numeric = datatype in _NUMERIC_DATATYPES
         id_target = self._target(path, 0, Kind.OTHER_ID, role, datatype)
@@ -502,6 +539,13 @@ class HL7Scrubber:
                 return walk.write(walk.apply(value, id_target), value)
             if guarded and looks_like_identifier(value):
                 return walk.write(walk.apply(value, id_target), value)
+            if (
+                flag
+                and len(value) > _FLAG_CODE
+                and value.casefold() not in _FLAG_WORDS
+                and not TIMESTAMP.fullmatch(value)  # a date: the text leaf's
+            ):
+                return walk.write(walk.apply(value, id_target), value)
             if is_code(value):
                 return value
             return text_leaf(value, walk)
@@ -514,13 +558,16 @@ class HL7Scrubber:
                 raw = _coded_person_names(raw, walk)
             return leaves_by_component(scrub_address_layouts(raw, walk), walk, leaf)
 
-        self._deferred.add(handle)
-        self._simple.add(handle)
+        with_providers = self._with_providers(path, handle)
+        self._deferred.add(with_providers)
+        self._simple.add(with_providers)
         if numeric:
-            self._numeric.add(handle)
+            self._numeric.add(with_providers)
         if guarded:
-            self._guarded.add(handle)
-        return handle
+            self._guarded.add(with_providers)
+        if flag:
+            self._flags.add(with_providers)
+        return with_providers
 
     def _coded_handler(self, path: str, datatype: str, role: Role) -> FieldHandler:
         """A coded field (CE, CWE, CNE, CF): text components are free text, the codes
@@ -582,8 +629,9 @@ class HL7Scrubber:
                 reps[r] = d.component.join(comps)
             return d.repetition.join(reps)
 
-        self._deferred.add(handle)
-        return handle
+        with_providers = self._with_providers(path, handle)
+        self._deferred.add(with_providers)
+        return with_providers
 
     def _string_handler(self, path: str, datatype: str, role: Role) -> FieldHandler:
         """A string field (ST, TX, FT, ...) or a composite without a component table:
@@ -615,8 +663,55 @@ class HL7Scrubber:
                     leaves[i] = leaf(leaves[i], walk)
             return "".join(leaves)
 
-        self._deferred.add(handle)
-        return handle
+        with_providers = self._with_providers(path, handle)
+        self._deferred.add(with_providers)
+        return with_providers
+
+    def _with_providers(self, path: str, handle: FieldHandler) -> FieldHandler:
+        """``handle``, the free-text handler of a field that holds no person (a code,
+        a location, a string), except for a repetition in an XCN's layout with a title
+        or degree (see provider_layout): a provider a sender put fields off (the
+        attending doctor in PV1-6 or PV1-16, an interpreter in OBR-30), scrubbed as an
+        XCN of role provider and learned for the message's free text. Free text would
+        keep a name no structured field carries, a code field the id."""
+        as_xcn = self._component_handler(
+            path, "XCN", Role.PROVIDER, tables.DATATYPE_COMPONENTS["XCN"], None
+        )
+        xcn_rest = self._companions[as_xcn]
+        id_target = self._target(path, 0, Kind.PROVIDER_ID, Role.PROVIDER, "XCN")
+
+        def as_provider(rep: str, walk: Walk) -> str:
+            # A component the XCN rules keep that reads as an identifier (an NPI in
+            # XCN.14) is the provider's: the field's own rule would have replaced it.
+            d = walk.d
+            comps = xcn_rest(as_xcn(rep, walk), walk).split(d.component)
+            for c, (before, after) in enumerate(zip(rep.split(d.component), comps, strict=False)):
+                if before == after and looks_like_identifier(after):
+                    comps[c] = walk.write(walk.apply(after, id_target), after)
+            return d.component.join(comps)
+
+        def with_providers(raw: str, walk: Walk) -> str:
+            d = walk.d
+            if raw.count(d.component) < _XCN_PREFIX:  # the common case: no XCN.6
+                return handle(raw, walk)
+            reps = raw.split(d.repetition)
+            if not any(provider_layout(rep, d) for rep in reps):
+                return handle(raw, walk)
+            for r, rep in enumerate(reps):
+                if provider_layout(rep, d):
+                    reps[r] = as_provider(rep, walk)
+                elif rep:
+                    reps[r] = handle(rep, walk)
+            return d.repetition.join(reps)
+
+        return with_providers
+
+    def _text_with_providers(self, path: str) -> FieldHandler:
+        """A free-text field (OBR-31, a withdrawn field) with its providers (see
+        _with_providers): OBR-31 one field off holds the interpreter."""
+        handler = self._with_providers(path, text_field)
+        self._deferred.add(handler)
+        return handler
 
     def _text_leaf(
         self, path: str, component: int, datatype: str, role: Role
@@ -1047,16 +1142,20 @@ class HL7Scrubber:
         usual: FieldHandler,
         other: FieldHandler,
         is_other: Callable[[str, Delimiters], bool],
+        separators: int = 1,
     ) -> FieldHandler:
         """Two component layouts one field meets in real feeds: each repetition goes to
         the structured handler of its layout, and after the structured pass to that
         layout's free-text companion. ``is_other`` must decide the same on a
-        repetition before and after the structured pass (see names_a_person)."""
+        repetition before and after the structured pass (see names_a_person), and
+        holds only for values with at least ``separators`` component separators."""
 
         def by_repetition(first: FieldHandler, second: FieldHandler) -> FieldHandler:
             def handle(raw: str, walk: Walk) -> str:
                 d = walk.d
-                if d.component not in raw:
+                if d.component not in raw or (
+                    separators > 1 and raw.count(d.component) < separators
+                ):
                     return first(raw, walk)
                 reps = raw.split(d.repetition)
                 for r, rep in enumerate(reps):
@@ -1367,6 +1466,18 @@ def _header_namespaces(message: Message) -> frozenset[str]:
     return frozenset(
         name for field in fields if (name := field.split(d.component, 1)[0].strip().casefold())
     )
+
+
+def _facility_words(facilities: frozenset[str]) -> frozenset[str]:
+    """The namespace ids and their words (split at underscores, hyphens and spaces)."""
+    if not any(_FACILITY_WORD_BREAK.search(name) for name in facilities):
+        return facilities
+    return facilities | frozenset(
+        word for name in facilities for word in _FACILITY_WORD_BREAK.split(name) if word
+    )
+
+
+_FACILITY_WORD_BREAK: Final = re.compile(r"[_\- ]+")
 
 
 # A name part of a query parameter: letters, with spaces, apostrophes or hyphens.

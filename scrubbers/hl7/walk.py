@@ -29,6 +29,7 @@ _PLACE_KINDS: Final = frozenset(
     {Kind.STREET_ADDRESS, Kind.CITY, Kind.ZIP, Kind.COUNTY, Kind.STATE, Kind.GEOCODE}
 )
 _FACILITY_SHAPED: Final = frozenset({Kind.OTHER_ID, Kind.PROVIDER_ID})
+_SHORT_CODE: Final = re.compile(r"[A-Z]{2,4}")
 
 
 class HL7ScrubError(ValueError):
@@ -44,6 +45,7 @@ class Walk:
         "d",
         "deferred",
         "facilities",
+        "facility_words",
         "person_keys",
         "persons",
         "segment_fields",
@@ -64,6 +66,9 @@ class Walk:
         # The message header's applications and facilities (MSH-3 to MSH-6, their
         # namespace ids), case-folded: no provider's name (see add_name_context).
         self.facilities: frozenset[str] = frozenset()
+        # Their words too (STLUKE_HARROWGATE_SNF: "snf"): an id that is one (a hospital
+        # service SNF shifted into PV1-9) names no one and is not swept from them.
+        self.facility_words: frozenset[str] = frozenset()
         # The message's persons who are no providers (patient, relatives, guarantor,
         # insured), case-folded: every name part and identifier (persons), and the
         # family names and identifiers that single one out (person_keys). A provider
@@ -94,11 +99,14 @@ class Walk:
             and target.role is not Role.ORGANIZATION
             and not (target.role is Role.PROVIDER and target.kind in _PLACE_KINDS)
             and not (
-                target.kind in _FACILITY_SHAPED and value.strip().casefold() in self.facilities
+                target.kind in _FACILITY_SHAPED and value.strip().casefold() in self.facility_words
             )
+            and not (target.kind is Kind.PROVIDER_ID and _SHORT_CODE.fullmatch(value))
         ):
             # (An id that is a facility of the message header, shifted data such as
-            # PRD-5 ``^^CAREDOC``, is replaced here but not swept from the header; and
+            # PRD-5 ``^^CAREDOC``, is replaced here but not swept from the header, nor
+            # is a provider id of two to four capitals, a code one field off (the
+            # hospital service RAD in PV1-9) that the point of care and notes use; and
             # an organization's address or phone, IN1-5 an insurance company's, names
             # no person: sweeping its town rewrote the facility LUKS_LUZERN.)
             self.ctx.text.add(target.kind, value, outcome)

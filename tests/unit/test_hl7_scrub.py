@@ -1675,3 +1675,141 @@ def test_the_ordering_provider_s_address_teaches_no_place(safe_harbor: HL7Scrubb
     msh_out, _, orc_out = out.strip("\r").split("\r")
     assert msh_out.split("|")[3] == "CEDARVALE_HOSP"
     assert_gone(orc_out, "Harbor", "90211")
+
+
+def _fields(segment: str, values: dict[int, str]) -> str:
+    """``segment`` with ``values`` at their field numbers, every other field empty."""
+    parts = [segment] + [""] * max(values)
+    for number, value in values.items():
+        parts[number] = value
+    return "|".join(parts)
+
+
+@pytest.mark.parametrize("preset", ["limited-data-set", "pseudonymized", "safe-harbor"])
+def test_a_provider_in_a_location_or_code_field_is_scrubbed_as_a_provider(preset: str) -> None:
+    # Hold-out round 13 (skilled nursing ADT^A01): a sender one field off put the
+    # attending doctor "npi^Family^Given^Initial^^^MD^^^NPI" in PV1-6 (prior location,
+    # PL, free text) and in PV1-16 (VIP indicator, IS, a code); no other field named
+    # the doctor, so both kept the name. A radiology sender two fields off put the
+    # interpreter "id^FAMILY^GIVEN^I.^^DR.^MD" in OBR-30 (transport mode, ID), which
+    # kept the id. A repetition in an XCN's layout with a title or degree in XCN.6 or
+    # XCN.7 is a provider, whatever field holds it.
+    doctor = "4417230098^Brisbois^Anselm^K^^^MD^^^NPI^^^^8830145521"
+    pv1 = _fields("PV1", {1: "1", 2: "I", 3: "WARD^101^A", 6: doctor, 16: doctor, 18: "IN"})
+    obr = _fields("OBR", {1: "1", 4: "71020^CHEST^CPT", 30: "RAD44719^ORMSBY^TANCRED^P.^^DR.^MD"})
+    # A sender three fields off put the interpreter in OBR-29 (parent, EIP): the id
+    # and family name became identifiers, the given name stayed, in the field and in
+    # the report's "Reported by" line.
+    obr2 = _fields("OBR", {1: "2", 4: "71020^CHEST^CPT", 29: "C7730411^QUARRIE^YSOLDE^^^Dr^^^GMC"})
+    obx = "OBX|1|TX|RPT^Report^L||Reported by: Dr Ysolde Quarrie, Consultant Radiologist"
+    # OBR-31 (reason for study, free text here) one field off from OBR-32.
+    obr3 = _fields("OBR", {1: "3", 4: "71020^CHEST^CPT", 31: "77341^QUENNELL^ORRIN P^^^^MD"})
+    pv1_out, obr_out, obr2_out, obx_out, obr3_out = scrub_segments(
+        make(preset), pv1, obr, obr2, obx, obr3
+    )
+    assert "QUENNELL" not in obr3_out and "ORRIN" not in obr3_out
+    for value in (
+        "Brisbois",
+        "Anselm",
+        "4417230098",
+        "8830145521",
+        "ORMSBY",
+        "TANCRED",
+        "RAD44719",
+    ):
+        assert value not in pv1_out + obr_out
+    for value in ("QUARRIE", "YSOLDE", "Ysolde", "Quarrie", "C7730411"):
+        assert value not in obr2_out + obx_out
+    assert obr2_out.split("|")[29].endswith("^^^Dr^^^GMC")
+    pv1_fields, obr_fields = pv1_out.split("|"), obr_out.split("|")
+    assert "^^^MD^^^NPI^^^^" in pv1_fields[6] and "^^^MD^^^NPI^^^^" in pv1_fields[16]
+    assert obr_fields[30].endswith("^^DR.^MD")
+    assert pv1_fields[3] == "WARD^101^A" and pv1_fields[18] == "IN"
+    if preset == "safe-harbor":
+        assert pv1_fields[6].split("^")[1].startswith("PROVIDER-")
+        assert pv1_fields[6] == pv1_fields[16]
+
+
+def test_coded_values_and_locations_are_not_read_as_providers(safe_harbor: HL7Scrubber) -> None:
+    # The XCN layout needs a person's name in XCN.2 and a title or degree in XCN.6 or
+    # XCN.7: a location (PL) with a building and floor, and coded values with an
+    # alternate code, keep their bytes.
+    segments = [
+        _fields(
+            "PV1", {1: "1", 2: "I", 3: "W1^101^A^GENHOSP^^N^B2^4", 16: "VIP^Very important^99VIP"}
+        ),
+        _fields("OBR", {1: "1", 4: "71020^CHEST^CPT", 30: "WALK^Walking^HL70124^W^Walks^L^2.5"}),
+    ]
+    assert scrub_segments(safe_harbor, *segments) == segments
+
+
+@pytest.mark.parametrize("preset", ["limited-data-set", "pseudonymized", "safe-harbor"])
+def test_a_yes_no_flag_holding_a_word_is_not_kept(preset: str) -> None:
+    # Hold-out round 13 (Mexican ORM^O01): a sender one field off put the birth place
+    # (a town no other field names) in PID-24, multiple birth indicator (ID, Y or N),
+    # and it was kept as a code. A yes/no flag (ID fields named ..._INDICATOR or
+    # ..._FLAG in person segments) that holds more than a yes/no code is fail-closed
+    # data: an identifier.
+    pid = _fields(
+        "PID",
+        {
+            1: "1",
+            3: "MRN12345^^^HOSP^MR",
+            5: "Quillfeather^Zebulon",
+            7: "19610304",
+            24: "Fogwick",
+            30: "N",
+        },
+    )
+    out = scrub_text(make(preset), f"{MSH}\r{pid}\r")
+    fields = out.split("\r")[1].split("|")
+    assert "Fogwick" not in out
+    assert fields[24] and fields[30] == "N"
+    # A date one field off is a date, as in any code field.
+    in1 = _fields("IN1", {1: "1", 2: "PLAN7^Plan^L", 23: "19610304"})
+    in1_out = scrub_text(make(preset), f"{MSH}\r{pid}\r{in1}\r").split("\r")[2]
+    flag = in1_out.split("|")[23]
+    assert flag[:1].isdigit()  # a date (shifted under pseudonymized), no identifier
+    assert flag == {"safe-harbor": "1961", "limited-data-set": "19610304"}.get(preset, flag)
+    kept = _fields("PID", {1: "1", 3: "MRN12345^^^HOSP^MR", 24: "Y", 25: "2", 30: "Yes", 31: "N"})
+    assert scrub_text(make(preset), f"{MSH}\r{kept}\r").split("\r")[1].split("|")[24:32] == [
+        "Y",
+        "2",
+        "",
+        "",
+        "",
+        "",
+        "Yes",
+        "N",
+    ]
+
+
+def test_an_id_that_is_a_word_of_a_header_facility_is_not_swept_from_it(
+    safe_harbor: HL7Scrubber,
+) -> None:
+    # Hold-out round 13 (skilled nursing ADT^A01, fields one off): PV1-9 (consulting
+    # doctor) held the hospital service "SNF"; replaced there as a provider id, it
+    # was swept from MSH-4 too, "STLUKE_HARROWGATE_SNF" becoming
+    # "STLUKE_HARROWGATE_PRV-...". A code that is a word of a header application or
+    # facility names no one: replaced in its field, not swept from the rest.
+    msh = MSH.replace("|SND|FAC|", "|PCC|STLUKE_HARROWGATE_SNF|")
+    pv1 = _fields("PV1", {1: "1", 2: "I", 9: "SNF", 10: "MED"})
+    nte = "NTE|1||Transferred to SNF wing, see Quillfeather chart"
+    out = scrub_text(safe_harbor, f"{msh}\r{PID}\r{pv1}\r{nte}\r").split("\r")
+    assert out[0].split("|")[3] == "STLUKE_HARROWGATE_SNF"
+    assert out[2].split("|")[9].startswith("PRV-")
+    assert out[3] == "NTE|1||Transferred to SNF wing, see [NAME] chart"
+
+
+def test_a_short_code_in_a_provider_id_is_not_swept(safe_harbor: HL7Scrubber) -> None:
+    # Hold-out round 13 (Irish ADT^A04): PV1-9 (consulting doctor) held the hospital
+    # service "RAD", one field early; replaced there as a provider id, it was swept
+    # from PV1-3 (point of care "RAD") and from every note saying RAD. An id of two to
+    # four capital letters in a provider field is a code shifted there: replaced in
+    # its field only.
+    pv1 = _fields("PV1", {1: "1", 2: "O", 3: "RAD^XRAY^1^GENHOSP", 9: "RAD", 10: "MED"})
+    nte = "NTE|1||Booked by RAD desk for Quillfeather"
+    pv1_out, nte_out = scrub_segments(safe_harbor, pv1, nte)
+    assert pv1_out.split("|")[3] == "RAD^XRAY^1^GENHOSP"
+    assert pv1_out.split("|")[9].startswith("PRV-")
+    assert nte_out == "NTE|1||Booked by RAD desk for [NAME]"
