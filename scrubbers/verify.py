@@ -185,11 +185,11 @@ def _hl7_values(message: str) -> Iterator[tuple[Kind, str]]:
             yield from _labelled_observation(fields, cs, rs, ss)
         for number in _HL7_NAMES.get(name, ()):
             for comps in reps(fields, number):
-                yield Kind.NAME, comps[0].split(ss)[0]
+                yield _date_or(Kind.NAME, comps[0].split(ss)[0])
                 yield from _glued_name_words(comps[0])
                 families.add(comps[0].split(ss)[0].strip().casefold())
                 if len(comps) > 1:
-                    yield Kind.NAME, comps[1]
+                    yield _date_or(Kind.NAME, comps[1])
                     yield from _glued_name_words(comps[1])
         for number in _HL7_IDS.get(name, ()):
             for comps in reps(fields, number):
@@ -201,7 +201,7 @@ def _hl7_values(message: str) -> Iterator[tuple[Kind, str]]:
             for comps in reps(fields, number):
                 for index in (0, 6, 11):
                     if index < len(comps):
-                        yield Kind.PHONE, comps[index]
+                        yield _date_or(Kind.PHONE, comps[index])
         for number in _HL7_ADDRESSES.get(name, ()):
             for comps in reps(fields, number):
                 yield Kind.STREET_ADDRESS, comps[0].replace(ss, " ")
@@ -336,6 +336,17 @@ _POSTAL: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9 -]{1,8}[A-Za-z0-9]")
 _QUERY_DATE: Final = re.compile(r"(?:19|20)\d{6}(?:\d{2,6}(?:\.\d{1,4})?)?(?:[+-]\d{4})?")
 
 
+def _date_or(kind: Kind, value: str) -> tuple[Kind, str]:
+    """A name or phone field's value, or a date when it is an HL7 timestamp with a
+    real month and day: a sender shifting IN1 by one puts the insured's birth date
+    in IN1-16 (name) and GT1's in GT1-7 (phone). Searched as a date, a policy that
+    keeps dates (the limited data set) keeps it there too instead of quarantining
+    the record for the same date kept in PID-7."""
+    if _QUERY_DATE.fullmatch(value) and "01" <= value[4:6] <= "12" and "01" <= value[6:8] <= "31":
+        return Kind.DATE, value
+    return kind, value
+
+
 def _query_parameters(
     params: list[str], families: set[str], cs: str, rs: str, ss: str
 ) -> Iterator[tuple[Kind, str]]:
@@ -362,7 +373,7 @@ def _query_parameters(
             ):
                 for index in (0, 6, 11):
                     if index < len(comps):
-                        yield Kind.PHONE, comps[index]
+                        yield _date_or(Kind.PHONE, comps[index])
                 if len(comps) > 6:
                     yield Kind.PHONE, comps[5] + comps[6]
             elif comps[0] and len(comps) > 3 and any(comps[3:5]):

@@ -281,6 +281,32 @@ def test_words_split_by_markup_are_read_whole() -> None:
     assert verifier.findings(ADT.encode(), leaked.encode(), "hl7v2")["name"] >= 1
 
 
+def test_a_birth_date_shifted_into_a_name_or_phone_field_is_searched_as_a_date() -> None:
+    """A sender shifting IN1 and GT1 by one field puts birth dates in IN1-16 (name of
+    insured) and GT1-7 (a phone): read as a name and a phone, the limited data set
+    quarantined the record for the date it keeps in PID-7. As a date, a policy that
+    keeps dates keeps it; one that changes dates still finds it."""
+    source = (
+        "MSH|^~\\&|A|B|C|D|20240305||ADT^A01|1|P|2.5\r"
+        "PID|1||TST0042^^^HOSP^MR||QUILLFEATHER^ZEPHYRINA||19450312|F\r"
+        "GT1|1||MARROWMEAD^OSWIN||||19450312\r"
+        "IN1|1|PLAN1|||||||||||||||19450312\r"
+    )
+    kept = source.replace("QUILLFEATHER^ZEPHYRINA", "[NAME]^[NAME]").replace(
+        "MARROWMEAD^OSWIN", "[NAME]^[NAME]"
+    )
+    kept = kept.replace("TST0042", "MRN-1").replace("[NAME]||||19450312", "[NAME]||||[PHONE]")
+    kept = kept.replace("||19450312\r", "||[NAME]\r")
+    assert kept.count("19450312") == 1  # PID-7 only
+    limited = Verifier(load_policy("limited-data-set"))
+    assert limited.findings(source.encode(), kept.encode(), "hl7v2") == {}
+    safe = Verifier(load_policy("safe-harbor"))
+    assert safe.findings(source.encode(), kept.encode(), "hl7v2")
+    named = kept.replace("||[NAME]\r", "||MARROWMEAD\r")
+    assert named != kept
+    assert limited.findings(source.encode(), named.encode(), "hl7v2")["name"] >= 1
+
+
 def test_fhir_reader_forms_cover_only_the_strings_that_read_otherwise() -> None:
     """Markup, references and dashes are read in the strings that hold them, not
     by copying the whole document once per form: a 2 MB Synthea Bundle (notes
