@@ -1574,9 +1574,11 @@ class Verifier:
         # (a searchset of hundreds of patients, a CDA naming thousands), the
         # output's words are collected once and a value whose longest word is not
         # among them is skipped unsearched (as a whole word, each of its words is
-        # a word of the output too).
+        # a word of the output too). So are they once a value is found inside
+        # other words over and over ("aaaa" in a run of a million letters).
         words: set[str] | None = None
         searched = 0
+        crowded: list[str] = []  # values found inside other words over and over
         prefix_ids: dict[str, Kind] = {}  # all-digit identifiers, without leading zeros
         for kind, value in _dedupe(values):
             if kind not in self._checked:
@@ -1593,7 +1595,7 @@ class Verifier:
                 continue
             term = value.casefold()
             searched += 1
-            if words is None and searched > _SEARCHES_BEFORE_WORDS:
+            if words is None and (searched > _SEARCHES_BEFORE_WORDS or crowded):
                 words = set(_WORD.findall(folded))
             if (
                 words is not None
@@ -1606,7 +1608,7 @@ class Verifier:
                         phones.update(_phone_digits(value))
                         nationals.update(_phone_national_forms(value))
                     continue
-            if _occurs(term, folded):
+            if _occurs(term, folded, crowded):
                 if document is None or not _only_as_structure(value, text, document):
                     found[kind.value] += 1
             elif kind is Kind.PHONE:
@@ -1848,17 +1850,21 @@ _SEARCHES_BEFORE_WORDS: Final = 64
 _WORD: Final = re.compile(r"[^\W_]+")
 
 
-def _occurs(value: str, text: str) -> bool:
+def _occurs(value: str, text: str, crowded: list[str] | None = None) -> bool:
     """``value`` in ``text`` as a whole word (both already casefolded); a substring search,
     not a regex per value (compiling one per value cost more than scrubbing).
 
     A value of six or more digits written with separators (a date "1961-06-15",
     a phone "617-555-0142", an SSN) counts anywhere, glued to other text or not:
     its shape cannot occur by chance, and text joined without spaces ("...06-1542
-    Lantern Row", markup flattened carelessly) must not hide it."""
+    Lantern Row", markup flattened carelessly) must not hide it.
+
+    After :data:`_OCCURRENCES_TRIED` occurrences inside other words, the rest of
+    the text is searched by one regex, and ``value`` added to ``crowded``."""
     start = text.find(value)
     if start >= 0 and _SEPARATED_NUMBER.fullmatch(value):
         return True
+    tries = 0
     while start >= 0:
         end = start + len(value)
         before = text[start - 1] if start else " "
@@ -1867,8 +1873,31 @@ def _occurs(value: str, text: str) -> bool:
             return True
         if not value.isascii() and _cjk_bounded(value, before, after):
             return True
+        tries += 1
+        if tries == _OCCURRENCES_TRIED:  # inside words over and over ("aaaa" in "aaaaaa...")
+            if crowded is not None:
+                crowded.append(value)
+            return _word_pattern(value).search(text, start + 1) is not None
         start = text.find(value, start + 1)
     return False
+
+
+# Occurrences inside other words _occurs tries one by one before searching the rest of
+# the text with a regex (one C-speed scan, instead of a Python step per occurrence:
+# a name "Aaaa" in a run of a million letters was a million steps, per name).
+_OCCURRENCES_TRIED: Final = 32
+
+
+def _word_pattern(value: str) -> re.Pattern[str]:
+    """``value`` as a whole word, bounded as :func:`_occurs` bounds it: no letter or
+    digit (``str.isalnum``, which ``[^\\W_]`` is) just before or after it; for a
+    non-ASCII value, a CJK character there is no bound either (:func:`_cjk_bounded`)."""
+    word = re.escape(value)
+    if value.isascii():
+        return re.compile(r"(?<![^\W_])" + word + r"(?![^\W_])")
+    before = "" if _CJK.match(value[0]) else r"(?:(?<![^\W_])|(?<=" + _CJK_CLASS + "))"
+    after = "" if _CJK.match(value[-1]) else r"(?:(?![^\W_])|(?=" + _CJK_CLASS + "))"
+    return re.compile(before + word + after)
 
 
 # Scripts written without spaces between words (Thai, Lao, Myanmar, Khmer, Hangul

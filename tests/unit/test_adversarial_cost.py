@@ -1,0 +1,72 @@
+"""Adversarial cost: records crafted so that scrubbing or verifying them costs far more
+than their size (time quadratic in it, memory a hundred times it), found by a
+red-team pass over the whole record path. A single C call (one regex search) is
+not stopped by the record's time budget (SIGALRM runs between bytecodes), and a
+worker killed for its memory gets the same record again: each such record would
+stall its partition.
+
+Tests assert what bounds the cost (counts, results at a scale the old code could
+not finish), never a wall-clock time. All PHI here is invented.
+"""
+
+from __future__ import annotations
+
+from scrubbers import verify
+from scrubbers.engine import Scrubber
+from scrubbers.keys import KeyRing
+from scrubbers.policy import load_policy
+from streams.pipeline import RecordProcessor, Routing, SourceRecord
+
+from .conftest import TEST_SECRET
+
+ROUTING = Routing(
+    outputs={"raw.hl7": "deid.hl7", "raw.fhir": "deid.fhir"},
+    formats={"raw.hl7": "hl7v2", "raw.fhir": "fhir"},
+    quarantine="phi.quarantine",
+)
+MSH = "MSH|^~\\&|REG|GENHOSP|ADT|GENHOSP|20240305083000||ADT^A01^ADT_A01|MSG0001|P|2.5.1\r"
+
+
+def processor() -> RecordProcessor:
+    scrubber = Scrubber(load_policy("safe-harbor"), KeyRing.single(TEST_SECRET))
+    return RecordProcessor(scrubber, ROUTING, max_bytes=4 << 20, header_allowlist=[])
+
+
+# --- the verifier's whole-word search: a value found inside other words again and again
+
+
+def test_a_value_inside_other_words_over_and_over_is_searched_for_by_one_regex() -> None:
+    """A name "Aaaa" in a run of a million letters was a million Python steps (one per
+    occurrence inside the run), per name: a 100 KB message with 36 such names took
+    5.6 s to verify, 1 MB 56 s. After a few occurrences the rest is one regex search,
+    and the value is noted as crowded (the output's words are then collected once)."""
+    run = "a" * 200_000
+    crowded: list[str] = []
+    assert verify._occurs("aaaa", run + " aaaa.", crowded)
+    assert crowded == ["aaaa"]
+    assert not verify._occurs("aaaa", run + " aaaab", crowded)
+    assert not verify._occurs("aaaa", "x" + "aaaa1" * 100)
+    assert verify._occurs("aaaa", "x" + "aaaa1" * 100 + "-aaaa")
+
+
+def test_the_regex_search_bounds_words_as_the_loop_does() -> None:
+    """Past the occurrences tried one by one, the same bounds: letters and digits of
+    any script glue, and next to CJK text a non-ASCII value is a word (no spaces)."""
+    crowded = "zéphyrinax" * 40
+    assert verify._occurs("zéphyrina", crowded + "中zéphyrina中")
+    assert verify._occurs("zéphyrina", crowded + " zéphyrina_")
+    assert not verify._occurs("zéphyrina", crowded + "²zéphyrina")
+    assert not verify._occurs("zéphyrina", crowded + "zéphyrinaⅫ")
+    assert verify._occurs("鳥羽", "鳥羽a" * 40 + "x鳥羽x")
+    assert not verify._occurs("osric", "osrics" * 40 + "osric1")
+
+
+def test_many_names_inside_a_long_run_of_letters_verify_as_fast_as_the_run() -> None:
+    """The pipeline end to end: 36 names in PID-5, an OBX of 300,000 letters holding
+    each of them again and again (as parts of one long word): scrubbed, verified clean."""
+    names = "~".join(f"{'A' * k}^{'A' * k}A" for k in range(4, 40))
+    pid = f"PID|1||TST0042^^^GENHOSP^MR||{names}||19610615|F\r"
+    obx = "OBX|1|TX|NOTE^Note||" + "A" * 300_000 + "||||||F\r"
+    out = processor().process(SourceRecord("raw.hl7", 0, 1, None, (MSH + pid + obx).encode()))
+    assert not out.quarantined, dict(out.headers)
+    assert b"A" * 300_000 in out.value
