@@ -13,7 +13,9 @@ from __future__ import annotations
 
 from scrubbers import verify
 from scrubbers.engine import Scrubber
+from scrubbers.fhir import scrub as fhir_scrub
 from scrubbers.keys import KeyRing
+from scrubbers.kinds import Kind
 from scrubbers.policy import load_policy
 from streams.pipeline import RecordProcessor, Routing, SourceRecord
 
@@ -70,3 +72,19 @@ def test_many_names_inside_a_long_run_of_letters_verify_as_fast_as_the_run() -> 
     out = processor().process(SourceRecord("raw.hl7", 0, 1, None, (MSH + pid + obx).encode()))
     assert not out.quarantined, dict(out.headers)
     assert b"A" * 300_000 in out.value
+
+
+# --- an age sentence after a long run of blanks: quadratic in one regex search ------
+
+
+def test_an_age_sentence_is_found_after_a_long_run_of_blanks() -> None:
+    """``[ \\t]+(?:is|was)...`` searched from each blank of a run: quadratic, in one
+    C call the time budget cannot stop (a 40 KB note took 41 s; 1 MB, hours). From
+    the run's first blank only, the same matches."""
+    text = "x" + " " * 100_000 + "y.\nOsric Brannoch is a 67 year-old man." + "\t" * 100_000
+    assert fhir_scrub._age_sentence_names(text) == ("Osric Brannoch",)
+    assert list(verify._aged_names(text)) == [(Kind.NAME, "Osric"), (Kind.NAME, "Brannoch")]
+    assert fhir_scrub._age_sentence_names("A  B \t is a 5 yo. C D\t\tis an 7 y/o") == (
+        "A  B",
+        "C D",
+    )
