@@ -54,15 +54,19 @@ _EMAIL: Final = re.compile(
 )
 
 _MIN_BASE64: Final = 12
-_BASE64: Final = re.compile(r"(?:[A-Za-z0-9+/]{4}|\r?\n)+(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?")
+# Possessive repeats (++, {n,}+) here and below: a backtracking repeat of a group keeps a
+# state per turn, 40 to 130 bytes per character of a megabytes-long string (one C call).
+_BASE64: Final = re.compile(
+    r"(?:[A-Za-z0-9+/]{4}|\r?\n)++(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?"
+)
 # A JSON string value (not a key: no colon after it) made of base64 characters and
 # the \r and \n escapes of line-wrapped (MIME) base64.
 _JSON_BASE64_STRING: Final = re.compile(
-    r'"((?:[A-Za-z0-9+/=]|\\[rn]){' + str(_MIN_BASE64) + r',})"(?!\s*:)'
+    r'"((?:[A-Za-z0-9+/=]|\\[rn]){' + str(_MIN_BASE64) + r',}+)"(?!\s*:)'
 )
 # A reference to a person's resource, conditional ("Patient?identifier=...") too.
 _PERSON_REFERENCE: Final = re.compile(r"(?:^|/)(?:Patient|RelatedPerson|Person)[/?]")
-_HL7_HEX: Final = re.compile(r"\\X((?:[0-9A-Fa-f]{2})+)\\")
+_HL7_HEX: Final = re.compile(r"\\X((?:[0-9A-Fa-f]{2})++)\\")
 # People's resources, by the start of their type (a type name with anything after it
 # is still that person's data).
 _PERSON_TYPES: Final = ("Patient", "RelatedPerson", "Person")

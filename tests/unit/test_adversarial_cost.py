@@ -11,6 +11,10 @@ not finish), never a wall-clock time. All PHI here is invented.
 
 from __future__ import annotations
 
+import base64
+
+import orjson
+
 from scrubbers import verify
 from scrubbers.engine import Scrubber
 from scrubbers.fhir import scrub as fhir_scrub
@@ -88,3 +92,34 @@ def test_an_age_sentence_is_found_after_a_long_run_of_blanks() -> None:
         "A  B",
         "C D",
     )
+
+
+# --- memory: a backtracking repeat of a group keeps a state per turn -----------------
+
+
+def test_base64_patterns_match_megabytes_without_a_state_per_character() -> None:
+    """A 4 MB string of base64 letters cost the verifier 745 MB (a state kept per turn
+    of a group's repeat, one C call): a worker over its memory limit. Possessive
+    repeats keep none; they match what the backtracking ones did."""
+    letters = "QUJD" * 250_000
+    assert verify._BASE64.fullmatch(letters)
+    assert verify._BASE64.fullmatch(letters + "\r\nQUI=")
+    assert not verify._BASE64.fullmatch(letters + "Q=")
+    found = verify._JSON_BASE64_STRING.search(f'{{"data":"{letters}"}}')
+    assert found is not None and found.group(1) == letters
+    assert verify._JSON_BASE64_STRING.search(f'{{"{letters}":1}}') is None
+    hexed = verify._HL7_HEX.search("\\X" + "41" * 500_000 + "\\")
+    assert hexed is not None and len(hexed.group(1)) == 1_000_000
+    assert verify._HL7_HEX.search("\\X414\\") is None
+
+
+def test_a_megabytes_long_base64_string_is_decoded_and_searched() -> None:
+    """The verifier still reads such a string as base64 (a name in it is found)."""
+    payload = base64.b64encode(b"Zephyrina Quillfeather " * 40_000).decode()
+    patient = {
+        "resourceType": "Patient",
+        "name": [{"family": "Quillfeather", "given": ["Zephyrina"]}],
+    }
+    source = orjson.dumps(patient)
+    output = orjson.dumps({"resourceType": "Basic", "extension": [{"valueString": payload}]})
+    assert verify.Verifier(load_policy("safe-harbor")).findings(source, output, "fhir")
