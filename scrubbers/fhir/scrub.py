@@ -50,6 +50,7 @@ from scrubbers.fhir.document import (
     reference_type,
     referenced_patient,
     references_in,
+    search_reference,
 )
 from scrubbers.fhir.output import add_provenance, masked_attachment, prune_empty
 from scrubbers.fhir.shape import STRING_TYPES, check_unknown_keys, shape_pass
@@ -1672,7 +1673,7 @@ class FHIRScrubber:
     def _scrub_query_url(self, url: str, walk: _Walk) -> str:
         parts = urlsplit(url)
         path = parts.path
-        match = REFERENCE.search(path)
+        match = search_reference(path)
         if match is not None:
             path = (
                 path[: match.start("id")]
@@ -2630,7 +2631,7 @@ def _id_spelled_names(references: list[str], deferred: list[_Deferred]) -> list[
     Report for Jane Doe"). Opaque ids (UUIDs, numbers) spell nothing."""
     candidates: set[tuple[str, ...]] = set()
     for reference in references:
-        match = REFERENCE.search(reference) if "/" in reference else None
+        match = search_reference(reference) if "/" in reference else None
         if match is None or match.group("type") not in _PERSON_ID_TYPES:
             continue
         run: list[str] = []

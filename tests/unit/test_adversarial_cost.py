@@ -14,9 +14,11 @@ from __future__ import annotations
 import base64
 
 import orjson
+import pytest
 
 from scrubbers import verify
 from scrubbers.engine import Scrubber
+from scrubbers.fhir import document as fhir_document
 from scrubbers.fhir import scrub as fhir_scrub
 from scrubbers.keys import KeyRing
 from scrubbers.kinds import Kind
@@ -123,3 +125,23 @@ def test_a_megabytes_long_base64_string_is_decoded_and_searched() -> None:
     source = orjson.dumps(patient)
     output = orjson.dumps({"resourceType": "Basic", "extension": [{"valueString": payload}]})
     assert verify.Verifier(load_policy("safe-harbor")).findings(source, output, "fhir")
+
+
+# --- a reference searched for its "Type/id": quadratic in its length ---------------
+
+
+def test_a_reference_too_long_to_search_quarantines_its_record() -> None:
+    """``REFERENCE.search`` reads a long run of letters again from each capital in it
+    ("/AbAbAb..."): a 40 KB reference took 28 s in one C call (4 MB, days). Longer
+    than MAX_REFERENCE_SEARCH, the record is quarantined with a reason naming it;
+    a reference of that length is still read."""
+    limit = fhir_document.MAX_REFERENCE_SEARCH
+    with pytest.raises(fhir_document.FHIRScrubError, match="a reference longer than 4096"):
+        fhir_document.search_reference("/" + "Ab" * 100_000)
+    found = fhir_document.search_reference("x" * (limit - 10) + "/Patient/1")
+    assert found is not None and found.group("type") == "Patient"
+    reference = {"reference": "/" + "Ab" * 100_000}
+    observation = {"resourceType": "Observation", "status": "final", "subject": reference}
+    out = processor().process(SourceRecord("raw.fhir", 0, 1, None, orjson.dumps(observation)))
+    assert out.quarantined
+    assert dict(out.headers)["phi-scrub.reason"] == b"a reference longer than 4096 characters"
