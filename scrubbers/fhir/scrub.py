@@ -144,6 +144,25 @@ def _undeclared_charset(raw: bytes) -> str:
 
 
 _TAG: Final = re.compile(r"(<[^>]*>)")
+
+
+def _split_tags(markup: str) -> list[str]:
+    """``_TAG.split(markup)``, in linear time: past the last ">", no tag can close, and
+    a "<" there read on to the end from each "<" (a run of them: quadratic, one C call
+    the record's time budget cannot stop). That tail is the last text piece as it is."""
+    end = markup.rfind(">") + 1
+    pieces = _TAG.split(markup[:end])
+    pieces[-1] += markup[end:]
+    return pieces
+
+
+def _without_comments(markup: str) -> str:
+    """``_COMMENT.sub("", markup)``, in linear time: past the last "-->", no comment can
+    close, and each "<!--" there was read on to the end (quadratic, like _split_tags)."""
+    end = markup.rfind("-->") + 3 if "-->" in markup else 0
+    return _COMMENT.sub("", markup[:end]) + markup[end:]
+
+
 # A tag in a plain string (not "BP < 120 and HR > 80"): a letter, "/" or "!" first.
 _PLAIN_TAG: Final = re.compile(r"(<[A-Za-z/!][^<>]*>)")
 # Tags that end a line, a paragraph or a cell: the text on either side of one
@@ -1555,7 +1574,7 @@ class FHIRScrubber:
         registered for the document's free text, as a reference display would be.
         A hand-written or generated summary names the patient where the resource's
         references carry no display, and that name was kept."""
-        text = html.unescape(reader_text(_TAG.split(_COMMENT.sub("", div))))
+        text = html.unescape(reader_text(_split_tags(_without_comments(div))))
         labelled = _labelled_names(text) if ":" in text or "\uff1a" in text else ()
         aged = _unlabelled_patient_names(text)
         for role, value in (*labelled, *((Role.PATIENT, value) for value in aged)):
@@ -1953,10 +1972,10 @@ class FHIRScrubber:
         attribute values are scrubbed as text, except those that only shape
         the page (class, style, colspan...), in either quote style.
         """
-        markup = _COMMENT.sub("", div)
+        markup = _without_comments(div)
         if walk.ids:  # "<b>id</b>: f001", "id: a2;": an id by its label, whatever it looks like
             markup = _ID_LABEL.sub(lambda m: self._labelled_id(m, walk), markup)
-        pieces = _TAG.split(markup)
+        pieces = _split_tags(markup)
         original = list(pieces)
         for index, piece in enumerate(pieces):
             if not piece:
@@ -2036,7 +2055,7 @@ class FHIRScrubber:
         registered for the free text, so the markup scrub replaces them in the text
         nodes and attribute values holding them (as text alone, a name or a city
         known nowhere else in the document was kept)."""
-        markup = _COMMENT.sub("", markup)
+        markup = _without_comments(markup)
         for match in _V3_NAME.finditer(markup):
             parts: dict[str, list[str]] = {}
             for part in _V3_NAME_PART.finditer(match.group("body")):
