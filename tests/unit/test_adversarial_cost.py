@@ -16,6 +16,7 @@ import base64
 import orjson
 import pytest
 
+from scrubbers import text as text_module
 from scrubbers import verify
 from scrubbers.engine import Scrubber
 from scrubbers.fhir import document as fhir_document
@@ -173,3 +174,21 @@ def test_unclosed_comments_and_tags_in_a_narrative_are_split_in_linear_time() ->
     out = processor().process(SourceRecord("raw.fhir", 0, 1, None, orjson.dumps(patient)))
     assert not out.quarantined, dict(out.headers)
     assert b"Zephyrina" not in out.value
+
+
+# --- a message naming thousands of people: each text checked against every name ----
+
+
+def test_texts_are_split_into_words_once_the_message_knows_many_names() -> None:
+    """may_contain_known checked each known name's longest word as a substring of each
+    text: thousands of NK1 names times thousands of segments, a Python step each.
+    Past _SUBSTRING_CHECKS words it splits the text into words at once: the same
+    answer, which the word check decided anyway."""
+    scrubber = Scrubber(load_policy("safe-harbor"), KeyRing.single(TEST_SECRET))
+    text = scrubber.message([], reference_year=2026).text
+    for i in range(300):
+        text.add_name(f"Quill{i:03d}x", f"Zeph{i:03d}y", "", "[NAME]")
+    assert len(text._raw_tokens) > text_module._SUBSTRING_CHECKS
+    assert text.may_contain_known("seen with quill123x today")
+    assert not text.may_contain_known("seen with quill123xx and aquill123x today")
+    assert not text.may_contain_known("nobody known here")
