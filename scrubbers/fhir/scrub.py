@@ -216,6 +216,28 @@ _PERSON_LINK_TEXT: Final = re.compile(
     r"<a\b[^>]*?\bhref\s*=\s*[\"'](?:[^\"']*/)?(?P<type>Patient|RelatedPerson|Person)[-/]"
     r"[^\"']*[\"'][^>]*>(?P<text>[^<]{1,300})</a>"
 )
+_LINK_START: Final = re.compile(r"<a\b")
+
+
+def _links(pattern: re.Pattern[str], div: str) -> Iterator[re.Match[str]]:
+    """``pattern.finditer(div)`` for the two patterns above, in linear time: tried at
+    the first "<a" after each ">" only. From each "<a" of a run without a ">" (or with
+    one in a quoted value only) the pattern read on to the end: quadratic, one C call.
+    A later "<a" before that ">" matches nothing an earlier one did not (the earlier
+    one reads past it to the same href and what follows), so skipping it is exact."""
+    at = 0
+    while (start := _LINK_START.search(div, at)) is not None:
+        match = pattern.match(div, start.start())
+        if match is not None:
+            yield match
+            at = match.end()
+            continue
+        close = div.find(">", start.start())
+        if close < 0:
+            return
+        at = close + 1
+
+
 # A word of a name in that text: capitalized letters, apostrophes, hyphens, dots.
 _NAME_WORD: Final = re.compile(r"[^\W\d_]+(?:['.\-][^\W\d_]*)*")
 _TITLES: Final = frozenset({"mr", "mrs", "ms", "miss", "dr"})
@@ -1552,8 +1574,8 @@ class FHIRScrubber:
         text, even when the reference itself has no display: the name is registered
         for the document's free text, as a display would be (found in the structured
         pass, so every narrative is scrubbed with it)."""
-        found = [(m.group("type"), m.group("name")) for m in _PERSON_LINK_NAME.finditer(div)]
-        for match in _PERSON_LINK_TEXT.finditer(div):
+        found = [(m.group("type"), m.group("name")) for m in _links(_PERSON_LINK_NAME, div)]
+        for match in _links(_PERSON_LINK_TEXT, div):
             # The link text, in ";"-separated parts: those that read as a name (two to
             # five capitalized words, none of them a resource type: "Patient Record" is
             # a label) are the linked person's name.
