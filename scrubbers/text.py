@@ -536,6 +536,9 @@ _LOOKBEHIND: Final = 32
 # A name's words found after a relation word or a person label, searched again in
 # the same text (TextScrubber._named_again): shorter words are initials and particles.
 _LETTER_WORD: Final = re.compile(r"[^\W\d_]+")
+# Known values' words TextScrubber.may_contain_known checks as substrings before it
+# splits a text into words; with more, it splits every text (the same answer).
+_SUBSTRING_CHECKS: Final = 256
 _ALNUM: Final = re.compile(r"[^\W_]")  # one character for which str.isalnum holds
 # The given name HL7 feeds send for a newborn not yet named ("Baby Girl", "BabyBoy",
 # twins' "Baby Girl A", "Baby Boy 2").
@@ -995,8 +998,11 @@ class TextScrubber:
         a known one has every word of it, the longest included, among the text's."""
         folded = text.casefold()
         # A word of the text is in it as a substring: most texts hold none, and C-speed
-        # substring checks answer them without splitting the text into words.
-        if not any(token in folded for token in self._raw_tokens):
+        # substring checks answer them without splitting the text into words. Not with
+        # thousands of known values (a substring check per value per text: quadratic).
+        if len(self._raw_tokens) <= _SUBSTRING_CHECKS and not any(
+            token in folded for token in self._raw_tokens
+        ):
             return False
         return not self._raw_tokens.isdisjoint(_TOKEN.findall(folded))
 

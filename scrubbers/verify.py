@@ -54,15 +54,19 @@ _EMAIL: Final = re.compile(
 )
 
 _MIN_BASE64: Final = 12
-_BASE64: Final = re.compile(r"(?:[A-Za-z0-9+/]{4}|\r?\n)+(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?")
+# Possessive repeats (++, {n,}+) here and below: a backtracking repeat of a group keeps a
+# state per turn, 40 to 130 bytes per character of a megabytes-long string (one C call).
+_BASE64: Final = re.compile(
+    r"(?:[A-Za-z0-9+/]{4}|\r?\n)++(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?"
+)
 # A JSON string value (not a key: no colon after it) made of base64 characters and
 # the \r and \n escapes of line-wrapped (MIME) base64.
 _JSON_BASE64_STRING: Final = re.compile(
-    r'"((?:[A-Za-z0-9+/=]|\\[rn]){' + str(_MIN_BASE64) + r',})"(?!\s*:)'
+    r'"((?:[A-Za-z0-9+/=]|\\[rn]){' + str(_MIN_BASE64) + r',}+)"(?!\s*:)'
 )
 # A reference to a person's resource, conditional ("Patient?identifier=...") too.
 _PERSON_REFERENCE: Final = re.compile(r"(?:^|/)(?:Patient|RelatedPerson|Person)[/?]")
-_HL7_HEX: Final = re.compile(r"\\X((?:[0-9A-Fa-f]{2})+)\\")
+_HL7_HEX: Final = re.compile(r"\\X((?:[0-9A-Fa-f]{2})++)\\")
 # People's resources, by the start of their type (a type name with anything after it
 # is still that person's data).
 _PERSON_TYPES: Final = ("Patient", "RelatedPerson", "Person")
@@ -1019,9 +1023,10 @@ _NOT_TITLE_NAME_WORDS: Final = _NOT_BARE_LABEL_NAMES | frozenset(
     | {"follow", "up", "day", "visit", "consult", "consultation", "progress", "admission"}
 )
 # "is a 67 year-old", "was a 54-year-old", "is an 81 yo", "is a 40 y/o", "ist eine
-# 71-jährige", "is een 58-jarige".
+# 71-jährige", "is een 58-jarige". From the first blank before the verb only (the
+# search is then linear: from each blank of a long run it was quadratic, one C call).
 _AGE_PHRASE: Final = re.compile(
-    r"[ \t]+(?:is|was|ist|war)[ \t]+(?:an?|eine?|een)[ \t]+\d{1,3}[ \t-]*"
+    r"(?<![ \t])[ \t]+(?:is|was|ist|war)[ \t]+(?:an?|eine?|een)[ \t]+\d{1,3}[ \t-]*"
     r"(?:(?:years?|yrs?)[ \t-]*old|yo|y/o|j(?:ä|ae)hrige[rnms]?|jarige)\b"
 )
 # A text attachment larger than this (base64 characters) is not read for names.
@@ -1721,9 +1726,11 @@ class Verifier:
         # (a searchset of hundreds of patients, a CDA naming thousands), the
         # output's words are collected once and a value whose longest word is not
         # among them is skipped unsearched (as a whole word, each of its words is
-        # a word of the output too).
+        # a word of the output too). So are they once a value is found inside
+        # other words over and over ("aaaa" in a run of a million letters).
         words: set[str] | None = None
         searched = 0
+        crowded: list[str] = []  # values found inside other words over and over
         prefix_ids: dict[str, Kind] = {}  # all-digit identifiers, without leading zeros
         for kind, value in _dedupe(values):
             if kind not in self._checked:
@@ -1740,7 +1747,7 @@ class Verifier:
                 continue
             term = value.casefold()
             searched += 1
-            if words is None and searched > _SEARCHES_BEFORE_WORDS:
+            if words is None and (searched > _SEARCHES_BEFORE_WORDS or crowded):
                 words = set(_WORD.findall(folded))
             if (
                 words is not None
@@ -1753,7 +1760,7 @@ class Verifier:
                         phones.update(_phone_digits(value))
                         nationals.update(_phone_national_forms(value))
                     continue
-            if _occurs(term, folded):
+            if _occurs(term, folded, crowded):
                 if document is None or not _only_as_structure(value, text, document):
                     found[kind.value] += 1
             elif kind is Kind.PHONE:
@@ -1991,17 +1998,21 @@ _SEARCHES_BEFORE_WORDS: Final = 64
 _WORD: Final = re.compile(r"[^\W_]+")
 
 
-def _occurs(value: str, text: str) -> bool:
+def _occurs(value: str, text: str, crowded: list[str] | None = None) -> bool:
     """``value`` in ``text`` as a whole word (both already casefolded); a substring search,
     not a regex per value (compiling one per value cost more than scrubbing).
 
     A value of six or more digits written with separators (a date "1961-06-15",
     a phone "617-555-0142", an SSN) counts anywhere, glued to other text or not:
     its shape cannot occur by chance, and text joined without spaces ("...06-1542
-    Lantern Row", markup flattened carelessly) must not hide it."""
+    Lantern Row", markup flattened carelessly) must not hide it.
+
+    After :data:`_OCCURRENCES_TRIED` occurrences inside other words, the rest of
+    the text is searched by one regex, and ``value`` added to ``crowded``."""
     start = text.find(value)
     if start >= 0 and _SEPARATED_NUMBER.fullmatch(value):
         return True
+    tries = 0
     while start >= 0:
         end = start + len(value)
         before = text[start - 1] if start else " "
@@ -2010,8 +2021,31 @@ def _occurs(value: str, text: str) -> bool:
             return True
         if not value.isascii() and _cjk_bounded(value, before, after):
             return True
+        tries += 1
+        if tries == _OCCURRENCES_TRIED:  # inside words over and over ("aaaa" in "aaaaaa...")
+            if crowded is not None:
+                crowded.append(value)
+            return _word_pattern(value).search(text, start + 1) is not None
         start = text.find(value, start + 1)
     return False
+
+
+# Occurrences inside other words _occurs tries one by one before searching the rest of
+# the text with a regex (one C-speed scan, instead of a Python step per occurrence:
+# a name "Aaaa" in a run of a million letters was a million steps, per name).
+_OCCURRENCES_TRIED: Final = 32
+
+
+def _word_pattern(value: str) -> re.Pattern[str]:
+    """``value`` as a whole word, bounded as :func:`_occurs` bounds it: no letter or
+    digit (``str.isalnum``, which ``[^\\W_]`` is) just before or after it; for a
+    non-ASCII value, a CJK character there is no bound either (:func:`_cjk_bounded`)."""
+    word = re.escape(value)
+    if value.isascii():
+        return re.compile(r"(?<![^\W_])" + word + r"(?![^\W_])")
+    before = "" if _CJK.match(value[0]) else r"(?:(?<![^\W_])|(?<=" + _CJK_CLASS + "))"
+    after = "" if _CJK.match(value[-1]) else r"(?:(?![^\W_])|(?=" + _CJK_CLASS + "))"
+    return re.compile(before + word + after)
 
 
 # Scripts written without spaces between words (Thai, Lao, Myanmar, Khmer, Hangul

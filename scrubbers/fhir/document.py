@@ -25,6 +25,10 @@ REFERENCE: Final = re.compile(
     r"(?P<base>(?:[a-z][a-z0-9+.-]*://[^?#]*/)?)(?P<type>[A-Z][A-Za-z]+)/(?P<id>[^/?#]{1,256})"
     r"(?P<rest>/_history/[^?#]*)?"
 )
+# Searching a string for a "Type/id" costs the square of its length (from each letter
+# of a long run "/AbAbAb...", the run is read to its end again): one C call that the
+# record's time budget cannot stop, 28 s for a 40 KB reference. Longer ones are refused.
+MAX_REFERENCE_SEARCH: Final = 4096
 LOGICAL_ID: Final = re.compile(r"[A-Za-z0-9.\-]{1,64}")
 _PATIENT_REFERENCE: Final = re.compile(r"(?:^|/)Patient/([A-Za-z0-9.\-]{1,64})(?:/|$)")
 
@@ -70,10 +74,18 @@ def reference_type(reference: Any, declared: Any) -> str:
         if conditional is not None:
             return conditional.group(1)
     if isinstance(reference, str) and "/" in reference:  # a type is written "Type/id"
-        match = REFERENCE.search(reference)
+        match = search_reference(reference)
         if match is not None:
             return match.group("type")
     return ""
+
+
+def search_reference(text: str) -> re.Match[str] | None:
+    """The first "Type/id" (absolute too) in ``text``; :class:`FHIRScrubError` when
+    ``text`` is longer than :data:`MAX_REFERENCE_SEARCH` (the record is quarantined)."""
+    if len(text) > MAX_REFERENCE_SEARCH:
+        raise FHIRScrubError(f"a reference longer than {MAX_REFERENCE_SEARCH} characters")
+    return REFERENCE.search(text)
 
 
 # The resource type a conditional reference names before its query.

@@ -50,6 +50,7 @@ from scrubbers.fhir.document import (
     reference_type,
     referenced_patient,
     references_in,
+    search_reference,
 )
 from scrubbers.fhir.output import add_provenance, masked_attachment, prune_empty
 from scrubbers.fhir.shape import STRING_TYPES, check_unknown_keys, shape_pass
@@ -143,6 +144,25 @@ def _undeclared_charset(raw: bytes) -> str:
 
 
 _TAG: Final = re.compile(r"(<[^>]*>)")
+
+
+def _split_tags(markup: str) -> list[str]:
+    """``_TAG.split(markup)``, in linear time: past the last ">", no tag can close, and
+    a "<" there read on to the end from each "<" (a run of them: quadratic, one C call
+    the record's time budget cannot stop). That tail is the last text piece as it is."""
+    end = markup.rfind(">") + 1
+    pieces = _TAG.split(markup[:end])
+    pieces[-1] += markup[end:]
+    return pieces
+
+
+def _without_comments(markup: str) -> str:
+    """``_COMMENT.sub("", markup)``, in linear time: past the last "-->", no comment can
+    close, and each "<!--" there was read on to the end (quadratic, like _split_tags)."""
+    end = markup.rfind("-->") + 3 if "-->" in markup else 0
+    return _COMMENT.sub("", markup[:end]) + markup[end:]
+
+
 # A tag in a plain string (not "BP < 120 and HR > 80"): a letter, "/" or "!" first.
 _PLAIN_TAG: Final = re.compile(r"(<[A-Za-z/!][^<>]*>)")
 # Tags that end a line, a paragraph or a cell: the text on either side of one
@@ -196,6 +216,28 @@ _PERSON_LINK_TEXT: Final = re.compile(
     r"<a\b[^>]*?\bhref\s*=\s*[\"'](?:[^\"']*/)?(?P<type>Patient|RelatedPerson|Person)[-/]"
     r"[^\"']*[\"'][^>]*>(?P<text>[^<]{1,300})</a>"
 )
+_LINK_START: Final = re.compile(r"<a\b")
+
+
+def _links(pattern: re.Pattern[str], div: str) -> Iterator[re.Match[str]]:
+    """``pattern.finditer(div)`` for the two patterns above, in linear time: tried at
+    the first "<a" after each ">" only. From each "<a" of a run without a ">" (or with
+    one in a quoted value only) the pattern read on to the end: quadratic, one C call.
+    A later "<a" before that ">" matches nothing an earlier one did not (the earlier
+    one reads past it to the same href and what follows), so skipping it is exact."""
+    at = 0
+    while (start := _LINK_START.search(div, at)) is not None:
+        match = pattern.match(div, start.start())
+        if match is not None:
+            yield match
+            at = match.end()
+            continue
+        close = div.find(">", start.start())
+        if close < 0:
+            return
+        at = close + 1
+
+
 # A word of a name in that text: capitalized letters, apostrophes, hyphens, dots.
 _NAME_WORD: Final = re.compile(r"[^\W\d_]+(?:['.\-][^\W\d_]*)*")
 _TITLES: Final = frozenset({"mr", "mrs", "ms", "miss", "dr"})
@@ -1535,8 +1577,8 @@ class FHIRScrubber:
         text, even when the reference itself has no display: the name is registered
         for the document's free text, as a display would be (found in the structured
         pass, so every narrative is scrubbed with it)."""
-        found = [(m.group("type"), m.group("name")) for m in _PERSON_LINK_NAME.finditer(div)]
-        for match in _PERSON_LINK_TEXT.finditer(div):
+        found = [(m.group("type"), m.group("name")) for m in _links(_PERSON_LINK_NAME, div)]
+        for match in _links(_PERSON_LINK_TEXT, div):
             # The link text, in ";"-separated parts: those that read as a name (two to
             # five capitalized words, none of them a resource type: "Patient Record" is
             # a label) are the linked person's name.
@@ -1557,7 +1599,7 @@ class FHIRScrubber:
         registered for the document's free text, as a reference display would be.
         A hand-written or generated summary names the patient where the resource's
         references carry no display, and that name was kept."""
-        text = html.unescape(reader_text(_TAG.split(_COMMENT.sub("", div))))
+        text = html.unescape(reader_text(_split_tags(_without_comments(div))))
         labelled = _labelled_names(text) if ":" in text or "\uff1a" in text else ()
         aged = _unlabelled_patient_names(text)
         for role, value in (*labelled, *((Role.PATIENT, value) for value in aged)):
@@ -1668,7 +1710,7 @@ class FHIRScrubber:
     def _scrub_query_url(self, url: str, walk: _Walk) -> str:
         parts = urlsplit(url)
         path = parts.path
-        match = REFERENCE.search(path)
+        match = search_reference(path)
         if match is not None:
             path = (
                 path[: match.start("id")]
@@ -1948,10 +1990,10 @@ class FHIRScrubber:
         attribute values are scrubbed as text, except those that only shape
         the page (class, style, colspan...), in either quote style.
         """
-        markup = _COMMENT.sub("", div)
+        markup = _without_comments(div)
         if walk.ids:  # "<b>id</b>: f001", "id: a2;": an id by its label, whatever it looks like
             markup = _ID_LABEL.sub(lambda m: self._labelled_id(m, walk), markup)
-        pieces = _TAG.split(markup)
+        pieces = _split_tags(markup)
         original = list(pieces)
         for index, piece in enumerate(pieces):
             if not piece:
@@ -2031,7 +2073,7 @@ class FHIRScrubber:
         registered for the free text, so the markup scrub replaces them in the text
         nodes and attribute values holding them (as text alone, a name or a city
         known nowhere else in the document was kept)."""
-        markup = _COMMENT.sub("", markup)
+        markup = _without_comments(markup)
         for match in _V3_NAME.finditer(markup):
             parts: dict[str, list[str]] = {}
             for part in _V3_NAME_PART.finditer(match.group("body")):
@@ -2709,7 +2751,7 @@ def _id_spelled_names(references: list[str], deferred: list[_Deferred]) -> list[
     Report for Jane Doe"). Opaque ids (UUIDs, numbers) spell nothing."""
     candidates: set[tuple[str, ...]] = set()
     for reference in references:
-        match = REFERENCE.search(reference) if "/" in reference else None
+        match = search_reference(reference) if "/" in reference else None
         if match is None or match.group("type") not in _PERSON_ID_TYPES:
             continue
         run: list[str] = []
@@ -2815,8 +2857,10 @@ _BARE_PATIENT_LINE: Final = re.compile(
 )
 # "is a 67 year-old", "was a 54-year-old", "is an 81 yo", "is a 40 y/o", German "ist
 # eine 71-jährige", Dutch "is een 58-jarige": a sentence giving its subject's age.
+# From the first blank before the verb only: linear, where from each blank of a long
+# run the search was quadratic (one C call, which the record's time budget cannot stop).
 _AGE_PHRASE: Final = re.compile(
-    r"[ \t]+(?:is|was|ist|war)[ \t]+(?:an?|eine?|een)[ \t]+\d{1,3}[ \t-]*"
+    r"(?<![ \t])[ \t]+(?:is|was|ist|war)[ \t]+(?:an?|eine?|een)[ \t]+\d{1,3}[ \t-]*"
     r"(?:(?:years?|yrs?)[ \t-]*old|yo|y/o|j(?:ä|ae)hrige[rnms]?|jarige)\b"
 )
 

@@ -1,0 +1,213 @@
+"""Adversarial cost: records crafted so that scrubbing or verifying them costs far more
+than their size (time quadratic in it, memory a hundred times it), found by a
+red-team pass over the whole record path. A single C call (one regex search) is
+not stopped by the record's time budget (SIGALRM runs between bytecodes), and a
+worker killed for its memory gets the same record again: each such record would
+stall its partition.
+
+Tests assert what bounds the cost (counts, results at a scale the old code could
+not finish), never a wall-clock time. All PHI here is invented.
+"""
+
+from __future__ import annotations
+
+import base64
+
+import orjson
+import pytest
+
+from scrubbers import text as text_module
+from scrubbers import verify
+from scrubbers.engine import Scrubber
+from scrubbers.fhir import document as fhir_document
+from scrubbers.fhir import scrub as fhir_scrub
+from scrubbers.keys import KeyRing
+from scrubbers.kinds import Kind
+from scrubbers.policy import load_policy
+from streams.pipeline import RecordProcessor, Routing, SourceRecord
+
+from .conftest import TEST_SECRET
+
+ROUTING = Routing(
+    outputs={"raw.hl7": "deid.hl7", "raw.fhir": "deid.fhir"},
+    formats={"raw.hl7": "hl7v2", "raw.fhir": "fhir"},
+    quarantine="phi.quarantine",
+)
+MSH = "MSH|^~\\&|REG|GENHOSP|ADT|GENHOSP|20240305083000||ADT^A01^ADT_A01|MSG0001|P|2.5.1\r"
+
+
+def processor() -> RecordProcessor:
+    scrubber = Scrubber(load_policy("safe-harbor"), KeyRing.single(TEST_SECRET))
+    return RecordProcessor(scrubber, ROUTING, max_bytes=4 << 20, header_allowlist=[])
+
+
+# --- the verifier's whole-word search: a value found inside other words again and again
+
+
+def test_a_value_inside_other_words_over_and_over_is_searched_for_by_one_regex() -> None:
+    """A name "Aaaa" in a run of a million letters was a million Python steps (one per
+    occurrence inside the run), per name: a 100 KB message with 36 such names took
+    5.6 s to verify, 1 MB 56 s. After a few occurrences the rest is one regex search,
+    and the value is noted as crowded (the output's words are then collected once)."""
+    run = "a" * 200_000
+    crowded: list[str] = []
+    assert verify._occurs("aaaa", run + " aaaa.", crowded)
+    assert crowded == ["aaaa"]
+    assert not verify._occurs("aaaa", run + " aaaab", crowded)
+    assert not verify._occurs("aaaa", "x" + "aaaa1" * 100)
+    assert verify._occurs("aaaa", "x" + "aaaa1" * 100 + "-aaaa")
+
+
+def test_the_regex_search_bounds_words_as_the_loop_does() -> None:
+    """Past the occurrences tried one by one, the same bounds: letters and digits of
+    any script glue, and next to CJK text a non-ASCII value is a word (no spaces)."""
+    crowded = "zéphyrinax" * 40
+    assert verify._occurs("zéphyrina", crowded + "中zéphyrina中")
+    assert verify._occurs("zéphyrina", crowded + " zéphyrina_")
+    assert not verify._occurs("zéphyrina", crowded + "²zéphyrina")
+    assert not verify._occurs("zéphyrina", crowded + "zéphyrinaⅫ")
+    assert verify._occurs("鳥羽", "鳥羽a" * 40 + "x鳥羽x")
+    assert not verify._occurs("osric", "osrics" * 40 + "osric1")
+
+
+def test_many_names_inside_a_long_run_of_letters_verify_as_fast_as_the_run() -> None:
+    """The pipeline end to end: 36 names in PID-5, an OBX of 300,000 letters holding
+    each of them again and again (as parts of one long word): scrubbed, verified clean."""
+    names = "~".join(f"{'A' * k}^{'A' * k}A" for k in range(4, 40))
+    pid = f"PID|1||TST0042^^^GENHOSP^MR||{names}||19610615|F\r"
+    obx = "OBX|1|TX|NOTE^Note||" + "A" * 300_000 + "||||||F\r"
+    out = processor().process(SourceRecord("raw.hl7", 0, 1, None, (MSH + pid + obx).encode()))
+    assert not out.quarantined, dict(out.headers)
+    assert b"A" * 300_000 in out.value
+
+
+# --- an age sentence after a long run of blanks: quadratic in one regex search ------
+
+
+def test_an_age_sentence_is_found_after_a_long_run_of_blanks() -> None:
+    """``[ \\t]+(?:is|was)...`` searched from each blank of a run: quadratic, in one
+    C call the time budget cannot stop (a 40 KB note took 41 s; 1 MB, hours). From
+    the run's first blank only, the same matches."""
+    text = "x" + " " * 100_000 + "y.\nOsric Brannoch is a 67 year-old man." + "\t" * 100_000
+    assert fhir_scrub._age_sentence_names(text) == ("Osric Brannoch",)
+    assert list(verify._aged_names(text)) == [(Kind.NAME, "Osric"), (Kind.NAME, "Brannoch")]
+    assert fhir_scrub._age_sentence_names("A  B \t is a 5 yo. C D\t\tis an 7 y/o") == (
+        "A  B",
+        "C D",
+    )
+
+
+# --- memory: a backtracking repeat of a group keeps a state per turn -----------------
+
+
+def test_base64_patterns_match_megabytes_without_a_state_per_character() -> None:
+    """A 4 MB string of base64 letters cost the verifier 745 MB (a state kept per turn
+    of a group's repeat, one C call): a worker over its memory limit. Possessive
+    repeats keep none; they match what the backtracking ones did."""
+    letters = "QUJD" * 250_000
+    assert verify._BASE64.fullmatch(letters)
+    assert verify._BASE64.fullmatch(letters + "\r\nQUI=")
+    assert not verify._BASE64.fullmatch(letters + "Q=")
+    found = verify._JSON_BASE64_STRING.search(f'{{"data":"{letters}"}}')
+    assert found is not None and found.group(1) == letters
+    assert verify._JSON_BASE64_STRING.search(f'{{"{letters}":1}}') is None
+    hexed = verify._HL7_HEX.search("\\X" + "41" * 500_000 + "\\")
+    assert hexed is not None and len(hexed.group(1)) == 1_000_000
+    assert verify._HL7_HEX.search("\\X414\\") is None
+
+
+def test_a_megabytes_long_base64_string_is_decoded_and_searched() -> None:
+    """The verifier still reads such a string as base64 (a name in it is found)."""
+    payload = base64.b64encode(b"Zephyrina Quillfeather " * 40_000).decode()
+    patient = {
+        "resourceType": "Patient",
+        "name": [{"family": "Quillfeather", "given": ["Zephyrina"]}],
+    }
+    source = orjson.dumps(patient)
+    output = orjson.dumps({"resourceType": "Basic", "extension": [{"valueString": payload}]})
+    assert verify.Verifier(load_policy("safe-harbor")).findings(source, output, "fhir")
+
+
+# --- a reference searched for its "Type/id": quadratic in its length ---------------
+
+
+def test_a_reference_too_long_to_search_quarantines_its_record() -> None:
+    """``REFERENCE.search`` reads a long run of letters again from each capital in it
+    ("/AbAbAb..."): a 40 KB reference took 28 s in one C call (4 MB, days). Longer
+    than MAX_REFERENCE_SEARCH, the record is quarantined with a reason naming it;
+    a reference of that length is still read."""
+    limit = fhir_document.MAX_REFERENCE_SEARCH
+    with pytest.raises(fhir_document.FHIRScrubError, match="a reference longer than 4096"):
+        fhir_document.search_reference("/" + "Ab" * 100_000)
+    found = fhir_document.search_reference("x" * (limit - 10) + "/Patient/1")
+    assert found is not None and found.group("type") == "Patient"
+    reference = {"reference": "/" + "Ab" * 100_000}
+    observation = {"resourceType": "Observation", "status": "final", "subject": reference}
+    out = processor().process(SourceRecord("raw.fhir", 0, 1, None, orjson.dumps(observation)))
+    assert out.quarantined
+    assert dict(out.headers)["phi-scrub.reason"] == b"a reference longer than 4096 characters"
+
+
+# --- a narrative's unclosed comments and tags: each read on to the end --------------
+
+
+def test_unclosed_comments_and_tags_in_a_narrative_are_split_in_linear_time() -> None:
+    """``<!--.*?-->`` and ``(<[^>]*>)`` read on to the end of the narrative from each
+    "<!--" or "<" after which nothing closes: a 100 KB narrative of "<!--" took more
+    than 30 s in one C call, of "<" 6 s. The tail past the last close is left as it
+    is (no match can start there), with the same result."""
+    for markup in ("<p>a</p>" + "<!--" * 50, "<p>a</p><!--x-->b" + "<" * 200, "<!-->-->"):
+        assert fhir_scrub._without_comments(markup) == fhir_scrub._COMMENT.sub("", markup)
+        assert fhir_scrub._split_tags(markup) == fhir_scrub._TAG.split(markup)
+    tail = "<!--" * 50_000 + "<" * 200_000
+    assert fhir_scrub._without_comments("<p>a<!--x--></p>" + tail) == "<p>a</p>" + tail
+    assert fhir_scrub._split_tags("<p>a</p>" + tail) == ["", "<p>", "a", "</p>", tail]
+    assert fhir_scrub._split_tags("a<b>c<d") == ["a", "<b>", "c<d"]
+    assert fhir_scrub._split_tags("no tags") == ["no tags"]
+    assert fhir_scrub._without_comments("a<!--b-->c<!--d") == "ac<!--d"
+    div = '<div xmlns="http://www.w3.org/1999/xhtml">Zephyrina' + "<!--<" * 40_000
+    patient = {
+        "resourceType": "Patient",
+        "name": [{"family": "Quillfeather", "given": ["Zephyrina"]}],
+        "text": {"status": "generated", "div": div},
+    }
+    out = processor().process(SourceRecord("raw.fhir", 0, 1, None, orjson.dumps(patient)))
+    assert not out.quarantined, dict(out.headers)
+    assert b"Zephyrina" not in out.value
+
+
+# --- a message naming thousands of people: each text checked against every name ----
+
+
+def test_texts_are_split_into_words_once_the_message_knows_many_names() -> None:
+    """may_contain_known checked each known name's longest word as a substring of each
+    text: thousands of NK1 names times thousands of segments, a Python step each.
+    Past _SUBSTRING_CHECKS words it splits the text into words at once: the same
+    answer, which the word check decided anyway."""
+    scrubber = Scrubber(load_policy("safe-harbor"), KeyRing.single(TEST_SECRET))
+    text = scrubber.message([], reference_year=2026).text
+    for i in range(300):
+        text.add_name(f"Quill{i:03d}x", f"Zeph{i:03d}y", "", "[NAME]")
+    assert len(text._raw_tokens) > text_module._SUBSTRING_CHECKS
+    assert text.may_contain_known("seen with quill123x today")
+    assert not text.may_contain_known("seen with quill123xx and aquill123x today")
+    assert not text.may_contain_known("nobody known here")
+
+
+# --- links to people in a narrative: tried from every "<a" of a run ------------------
+
+
+def test_person_links_are_tried_at_the_first_a_after_each_close_only() -> None:
+    """_PERSON_LINK_NAME and _PERSON_LINK_TEXT read on from each "<a" to the next ">"
+    and beyond: a narrative of 40 KB of "<a href='Patient/" took 50 s in one C call,
+    of "<a " before one "</a>" 18 s. _links tries the first "<a" after each ">" only
+    (a later one matches nothing the earlier one did not): the same matches."""
+    div = "<p><a href='Patient/1'>Osric Brannoch</a> &quot;Tamsin Greywick&quot;</p>"
+    for pattern in (fhir_scrub._PERSON_LINK_NAME, fhir_scrub._PERSON_LINK_TEXT):
+        for markup in (div, "<a <a " + div, "<a title='>' " + div[3:], "<a " * 100 + div):
+            expected = [m.groupdict() for m in pattern.finditer(markup)]
+            assert [m.groupdict() for m in fhir_scrub._links(pattern, markup)] == expected
+            assert expected
+    run = "<a " * 200_000 + "</a>" + div
+    texts = [m.group("text") for m in fhir_scrub._links(fhir_scrub._PERSON_LINK_TEXT, run)]
+    assert texts == ["Osric Brannoch"]
