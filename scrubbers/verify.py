@@ -1024,7 +1024,7 @@ _NOT_TITLE_NAME_WORDS: Final = _NOT_BARE_LABEL_NAMES | frozenset(
 )
 # "is a 67 year-old", "was a 54-year-old", "is an 81 yo", "is a 40 y/o", "ist eine
 # 71-jährige", "is een 58-jarige". From the first blank before the verb only (the
-# search is then linear: from each blank of a long run it was quadratic, one C call).
+# search is then linear: from each blank of a long run it was quadratic).
 _AGE_PHRASE: Final = re.compile(
     r"(?<![ \t])[ \t]+(?:is|was|ist|war)[ \t]+(?:an?|eine?|een)[ \t]+\d{1,3}[ \t-]*"
     r"(?:(?:years?|yrs?)[ \t-]*old|yo|y/o|j(?:ä|ae)hrige[rnms]?|jarige)\b"

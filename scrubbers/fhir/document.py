@@ -26,8 +26,8 @@ REFERENCE: Final = re.compile(
     r"(?P<rest>/_history/[^?#]*)?"
 )
 # Searching a string for a "Type/id" costs the square of its length (from each letter
-# of a long run "/AbAbAb...", the run is read to its end again): one C call that the
-# record's time budget cannot stop, 28 s for a 40 KB reference. Longer ones are refused.
+# of a long run "/AbAbAb...", the run is read to its end again): 28 s for a 40 KB
+# reference, past the record's time budget. Longer ones are refused.
 MAX_REFERENCE_SEARCH: Final = 4096
 LOGICAL_ID: Final = re.compile(r"[A-Za-z0-9.\-]{1,64}")
 _PATIENT_REFERENCE: Final = re.compile(r"(?:^|/)Patient/([A-Za-z0-9.\-]{1,64})(?:/|$)")

@@ -1,9 +1,11 @@
 """Adversarial cost: records crafted so that scrubbing or verifying them costs far more
 than their size (time quadratic in it, memory a hundred times it), found by a
-red-team pass over the whole record path. A single C call (one regex search) is
-not stopped by the record's time budget (SIGALRM runs between bytecodes), and a
-worker killed for its memory gets the same record again: each such record would
-stall its partition.
+red-team pass over the whole record path. A quadratic regex search is stopped by
+the record's time budget (the regex engine checks for signals), but only after
+``PHI_SCRUB_RECORD_TIMEOUT_S``: one such record per budget slows its partition to a
+crawl and is quarantined though it is clean. One long C-level string operation is
+not stopped at all, and a worker killed for its memory gets the same record again:
+that record would stall its partition.
 
 Tests assert what bounds the cost (counts, results at a scale the old code could
 not finish), never a wall-clock time. All PHI here is invented.
@@ -85,8 +87,8 @@ def test_many_names_inside_a_long_run_of_letters_verify_as_fast_as_the_run() -> 
 
 
 def test_an_age_sentence_is_found_after_a_long_run_of_blanks() -> None:
-    """``[ \\t]+(?:is|was)...`` searched from each blank of a run: quadratic, in one
-    C call the time budget cannot stop (a 40 KB note took 41 s; 1 MB, hours). From
+    """``[ \\t]+(?:is|was)...`` searched from each blank of a run: quadratic (a 40 KB
+    note took 41 s, past the time budget: quarantined though clean; 1 MB, hours). From
     the run's first blank only, the same matches."""
     text = "x" + " " * 100_000 + "y.\nOsric Brannoch is a 67 year-old man." + "\t" * 100_000
     assert fhir_scrub._age_sentence_names(text) == ("Osric Brannoch",)
@@ -133,7 +135,7 @@ def test_a_megabytes_long_base64_string_is_decoded_and_searched() -> None:
 
 def test_a_reference_too_long_to_search_quarantines_its_record() -> None:
     """``REFERENCE.search`` reads a long run of letters again from each capital in it
-    ("/AbAbAb..."): a 40 KB reference took 28 s in one C call (4 MB, days). Longer
+    ("/AbAbAb..."): a 40 KB reference took 28 s (4 MB, days). Longer
     than MAX_REFERENCE_SEARCH, the record is quarantined with a reason naming it;
     a reference of that length is still read."""
     limit = fhir_document.MAX_REFERENCE_SEARCH
@@ -154,7 +156,7 @@ def test_a_reference_too_long_to_search_quarantines_its_record() -> None:
 def test_unclosed_comments_and_tags_in_a_narrative_are_split_in_linear_time() -> None:
     """``<!--.*?-->`` and ``(<[^>]*>)`` read on to the end of the narrative from each
     "<!--" or "<" after which nothing closes: a 100 KB narrative of "<!--" took more
-    than 30 s in one C call, of "<" 6 s. The tail past the last close is left as it
+    than 30 s, of "<" 6 s. The tail past the last close is left as it
     is (no match can start there), with the same result."""
     for markup in ("<p>a</p>" + "<!--" * 50, "<p>a</p><!--x-->b" + "<" * 200, "<!-->-->"):
         assert fhir_scrub._without_comments(markup) == fhir_scrub._COMMENT.sub("", markup)
@@ -199,7 +201,7 @@ def test_texts_are_split_into_words_once_the_message_knows_many_names() -> None:
 
 def test_person_links_are_tried_at_the_first_a_after_each_close_only() -> None:
     """_PERSON_LINK_NAME and _PERSON_LINK_TEXT read on from each "<a" to the next ">"
-    and beyond: a narrative of 40 KB of "<a href='Patient/" took 50 s in one C call,
+    and beyond: a narrative of 40 KB of "<a href='Patient/" took 50 s,
     of "<a " before one "</a>" 18 s. _links tries the first "<a" after each ">" only
     (a later one matches nothing the earlier one did not): the same matches."""
     div = "<p><a href='Patient/1'>Osric Brannoch</a> &quot;Tamsin Greywick&quot;</p>"
