@@ -1731,6 +1731,7 @@ class Verifier:
         words: set[str] | None = None
         searched = 0
         crowded: list[str] = []  # values found inside other words over and over
+        numbers: str | None = None  # the output's runs of digits and separators
         prefix_ids: dict[str, Kind] = {}  # all-digit identifiers, without leading zeros
         for kind, value in _dedupe(values):
             if kind not in self._checked:
@@ -1749,9 +1750,24 @@ class Verifier:
             searched += 1
             if words is None and (searched > _SEARCHES_BEFORE_WORDS or crowded):
                 words = set(_WORD.findall(folded))
+            separated = _SEPARATED_NUMBER.fullmatch(term) is not None
+            if separated and words is not None:
+                # A number written with separators counts anywhere (see _occurs): it
+                # is in the output when it is in a run of digits and separators. One
+                # pass keeps those runs; each such value is then searched in them,
+                # not in the whole output (a Bundle of thousands of phones and dates).
+                if numbers is None:
+                    numbers = _NOT_NUMBER_TEXT.sub("\n", folded)
+                if term in numbers:
+                    if document is None or not _only_as_structure(value, text, document):
+                        found[kind.value] += 1
+                elif kind is Kind.PHONE:
+                    phones.update(_phone_digits(value))
+                    nationals.update(_phone_national_forms(value))
+                continue
             if (
                 words is not None
-                and not _SEPARATED_NUMBER.fullmatch(term)
+                and not separated
                 and (term.isascii() or not _CJK.search(term))  # CJK runs into other words
             ):
                 longest = max(_WORD.findall(term), key=len, default="")
@@ -1778,8 +1794,9 @@ class Verifier:
             # the separators between digit groups removed, searched for the digits;
             # other countries' numbers after their trunk 0 or a country code.
             joined = _DIGIT_GAP.sub("", folded)
-            if any(_occurs(digits, joined) for digits in phones) or any(
-                _national_phone_in(digits, joined) for digits in nationals
+            search = _PhoneSearch(joined, len(phones) + len(nationals))
+            if any(search.whole(digits) for digits in phones) or any(
+                search.national(digits) for digits in nationals
             ):
                 found[Kind.PHONE.value] += 1
         if prefix_ids:
@@ -1928,6 +1945,43 @@ def _phone_national_forms(value: str) -> set[str]:
     return {form for form in forms if len(form) >= 8}
 
 
+class _PhoneSearch:
+    """Phones' digits searched in ``joined`` (the output with the separators between
+    digits removed), each one search of it, until they are many: a searchset of
+    thousands of patients searched the whole output once per phone (17 s for
+    0.7 MB). Then the output's words are collected once, and a number is looked up
+    among them: a phone's digits as a whole word are one of them (as in _occurs:
+    ASCII digits know no CJK neighbour), and a national number, which may follow a
+    trunk 0 or a country code in its word, can only be in a word ending with its last
+    six digits (or before a CJK letter, which ends no word)."""
+
+    def __init__(self, joined: str, numbers: int) -> None:
+        self.joined = joined
+        self.words: set[str] | None = None
+        self.tails: set[str] | None = None
+        if numbers > _SEARCHES_BEFORE_WORDS:
+            self.words = set(_WORD.findall(joined))
+            ends = self.words
+            if not joined.isascii() and _CJK.search(joined) is not None:
+                ends = set(_WORD.findall(_CJK.sub(" ", joined)))  # a word ends before one
+            self.tails = {word[-6:] for word in ends if len(word) >= 6}
+
+    def whole(self, digits: str) -> bool:
+        if self.words is not None and digits.isascii():
+            return digits in self.words
+        return _occurs(digits, self.joined)
+
+    def national(self, number: str) -> bool:
+        if (
+            self.tails is not None
+            and len(number) >= 6
+            and number.isascii()
+            and number[-6:] not in self.tails
+        ):
+            return False
+        return _national_phone_in(number, self.joined)
+
+
 def _national_phone_in(number: str, joined: str) -> bool:
     """Whether ``joined`` (separators between digits removed) holds ``number`` as a
     phone: alone, after a trunk 0 or after a country code, not inside a longer number
@@ -1990,6 +2044,8 @@ def _dedupe(values: Iterable[tuple[Kind, str]]) -> Iterator[tuple[Kind, str]]:
 _NEWBORN: Final = re.compile(r"baby[ _-]?(?:girl|boy)(?:[ _-]?[a-z0-9])?", re.IGNORECASE)
 # Six or more digits in groups joined by "-", "/", ".", " " or parentheses.
 _SEPARATED_NUMBER: Final = re.compile(r"(?=(?:\D*\d){6})\(?\d+(?:[-/. )(]+\d+)+")
+# What no written number of that shape holds: its text is everything else.
+_NOT_NUMBER_TEXT: Final = re.compile(r"[^\d()/. -]+")
 
 
 # After this many values searched one by one, the output's words are collected.
