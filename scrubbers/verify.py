@@ -1618,13 +1618,15 @@ def _reader_forms(text: str, fmt: str) -> str:
     return forms[len(text) :]
 
 
+# What starts text _reader_forms reads otherwise: a character reference or a tag,
+# an RTF group with a control word (besides the dashes of _UNICODE_DASH).
+_READER_MARKS: Final = ("&", "<", "{\\")
+
+
 def _reads_otherwise(text: str) -> bool:
     """Whether _reader_forms would read ``text`` otherwise than it is written."""
-    return (
-        "&" in text
-        or "<" in text
-        or "{\\" in text
-        or (not text.isascii() and _UNICODE_DASH.search(text) is not None)
+    return any(mark in text for mark in _READER_MARKS) or (
+        not text.isascii() and _UNICODE_DASH.search(text) is not None
     )
 
 
@@ -1637,7 +1639,7 @@ def _strings_read_otherwise(text: str) -> list[str]:
     Unbalanced quotes widen a literal to the text's start or end: more text
     searched, never less."""
     spans: set[tuple[int, int]] = set()
-    for trigger in ("&", "<", "{\\"):
+    for trigger in _READER_MARKS:
         at = text.find(trigger)
         while at >= 0:
             span = _string_around(text, at)
