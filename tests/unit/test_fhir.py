@@ -1745,6 +1745,41 @@ def test_r5_elements_typed_differently_from_r4b_are_read_as_r5() -> None:
         assert "health_plan_id" in result.report.by_kind()  # the path rule's kind, as in R4
 
 
+def test_r5_boolean_where_r4b_had_a_code_is_read_as_r5() -> None:
+    """R5 made Appointment.participant.required a boolean (R4B: a code, required |
+    optional | information-only): a valid R5 Appointment is scrubbed, not refused as
+    a malformed R4 one (hold-out round 14: an Austrian R5 scheduling example). The R4
+    code still reads as a code, and a string in an element that is a boolean in both
+    versions is still free text."""
+    appointment: dict[str, Any] = {
+        "resourceType": "Appointment",
+        "id": "ap1",
+        "status": "booked",
+        "subject": {"reference": "Patient/zeb"},
+        "participant": [
+            {
+                "actor": {"reference": "Patient/zeb", "display": "Zephyrina Quillfeather"},
+                "required": True,
+                "status": "accepted",
+            }
+        ],
+    }
+    r4 = {**appointment, "participant": [{**appointment["participant"][0], "required": "required"}]}
+    patient = {"resourceType": "Patient", "id": "p1", "active": "call 617-555-0142"}
+    for preset in ("safe-harbor", "limited-data-set", "pseudonymized"):
+        for resource in (appointment, r4, patient):
+            [result] = make(preset).scrub_bytes(orjson.dumps(resource))
+            assert result.error is None, (preset, result.error)
+            assert result.output is not None
+            assert b"Quillfeather" not in result.output and b"0142" not in result.output
+        [result] = make(preset).scrub_bytes(orjson.dumps(appointment))
+        assert result.output is not None
+        assert orjson.loads(result.output)["participant"][0]["required"] is True
+        [result] = make(preset).scrub_bytes(orjson.dumps(r4))
+        assert result.output is not None
+        assert orjson.loads(result.output)["participant"][0]["required"] == "required"
+
+
 def test_questionnaire_identifier_answers_and_parenthesized_labels(
     safe_harbor: FHIRScrubber,
 ) -> None:
