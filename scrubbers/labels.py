@@ -104,10 +104,10 @@ _ENGLISH_LABELS: Final[tuple[tuple[re.Pattern[str], Kind], ...]] = (
     ),
     (
         re.compile(
-            _PERSON + r"(?:passport|(?:national|personal)\s+id(?:entity|entifier)?"
+            _PERSON + r"(?:passport|(?:national|personal)\s+id(?:entity|entifier|entification)?"
             # The national health identifiers by their acronyms: Australia's IHI, New
-            # Zealand's NHI.
-            r"|individual\s+health(?:care)?\s+identifier|ihi|nhi)"
+            # Zealand's NHI; a national id as forms abbreviate it (NID).
+            r"|individual\s+health(?:care)?\s+identifier|ihi|nhi|nid)"
             r"(?:\s+(?:number|no|#))?"
         ),
         Kind.OTHER_ID,
@@ -260,3 +260,22 @@ def _names_an_age(label: str) -> bool:
     text = label.casefold().translate(_LABEL_PARENS)
     text = " ".join(text.split()).rstrip("?:*.# ").replace("\u2019", "'")
     return _AGE_LABEL.fullmatch(text) is not None
+
+
+# A question asking for a person's birth date ("Date of birth", "DOB", "Birthdate",
+# "Patient's date of birth", "Geburtsdatum", "Fecha de nacimiento"...), folded.
+_BIRTH_DATE_LABEL: Final = re.compile(
+    _PERSON + r"(?:(?:date|day)\s+of\s+birth|birth\s*(?:date|day)|d\s*o\s*b|born(?:\s+on)?)"
+    r"|geburtsdatum|geboortedatum|date de naissance|fecha de nacimiento"
+    r"|data (?:de|di) nasc(?:imento|ita)|tanggal lahir|fodselsdato|fødselsdato|fodelsedatum"
+)
+
+
+def names_a_birth_date(label: Any) -> bool:
+    """Whether a question's label (its text, or a linkId's words) asks for a person's
+    date of birth: a date answering it is a birth date, whose year Safe Harbor removes
+    when it implies an age over 89."""
+    if not isinstance(label, str) or len(label) > 80:
+        return False
+    text = _label_text(label.casefold()).replace(".", " ")
+    return _BIRTH_DATE_LABEL.fullmatch(" ".join(text.split())) is not None

@@ -22,6 +22,7 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
+import datetime as dt
 import decimal
 import html
 import json
@@ -1133,22 +1134,31 @@ def _labelled_answers(items: Any) -> Iterator[tuple[Kind, str]]:
             if not isinstance(answers, list):
                 continue
             label = item.get("text")
-            if isinstance(label, str) and label.strip():
+            link_words: str | None = None
+            kind_by_text = isinstance(label, str) and bool(label.strip())
+            if kind_by_text:
                 kind = _answer_label_kind(label)
             else:  # a linkId: camelCase, hyphens and underscores as word breaks
                 link_id = item.get("linkId")
-                kind = _answer_label_kind(
-                    _LABEL_CAMEL.sub(" ", link_id).replace("-", " ").replace("_", " ")
-                    if isinstance(link_id, str)
-                    else None
-                )
+                if isinstance(link_id, str):
+                    link_words = _LABEL_CAMEL.sub(" ", link_id).replace("-", " ").replace("_", " ")
+                kind = _answer_label_kind(link_words)
             if kind is None:
                 kind = _defined_kind(item.get("definition"))
+            if kind is None and _asks_birth_date(label if kind_by_text else link_words):
+                kind = Kind.BIRTH_DATE
             for answer in answers:
                 if not isinstance(answer, dict):
                     continue
                 stack.append(answer.get("item"))
                 value = answer.get("valueString")
+                if kind is Kind.BIRTH_DATE:
+                    # A date answering "Date of birth" ("dob"): its day, and its year
+                    # when that implies an age over 89.
+                    value = answer.get("valueDate") or answer.get("valueDateTime") or value
+                    if isinstance(value, str) and _BIRTH_DATE_ANSWER.fullmatch(value.strip()):
+                        yield kind, value.strip()[:10]
+                    continue
                 if kind is None or not isinstance(value, str):
                     continue
                 if kind is Kind.NAME:
@@ -1174,7 +1184,38 @@ def _defined_kind(definition: Any) -> Kind | None:
     return _DEFINED_KINDS.get(rest[0])
 
 
-_DEFINED_KINDS: Final = {"name": Kind.NAME, "telecom": Kind.PHONE, "identifier": Kind.MRN}
+_DEFINED_KINDS: Final = {
+    "name": Kind.NAME,
+    "telecom": Kind.PHONE,
+    "identifier": Kind.MRN,
+    "birthDate": Kind.BIRTH_DATE,
+}
+# A birth date as an answer writes it: a FHIR date or dateTime.
+_BIRTH_DATE_ANSWER: Final = re.compile(
+    r"\d{4}(?:-\d{2}(?:-\d{2}(?:T[\d:.]+(?:Z|[+-]\d{2}:\d{2})?)?)?)?"
+)
+# Questions asking for a date of birth ("DOB", "Date of birth", "Birthdate",
+# "Geburtsdatum", "Fecha de nacimiento"...), folded and unaccented.
+_BIRTH_DATE_QUESTION: Final = re.compile(
+    r"(?:(?:your|the patient'?s|patient'?s?|child'?s|mother'?s|father'?s) )?"
+    r"(?:(?:date|day) of birth|birth ?(?:date|day)|d ?o ?b|born(?: on)?)"
+    r"|geburtsdatum|geboortedatum|date de naissance|fecha de nacimiento"
+    r"|data (?:de|di) nasc(?:imento|ita)|tanggal lahir|fodselsdato|fødselsdato|fodelsedatum"
+)
+
+
+def _asks_birth_date(label: Any) -> bool:
+    """Whether a question's text (or linkId words) asks for a date of birth."""
+    if not isinstance(label, str) or len(label) > 80:
+        return False
+    text = " ".join(label.casefold().replace(".", " ").split()).rstrip("?:*# ")
+    if not text.isascii():
+        text = "".join(
+            c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)
+        )
+    return _BIRTH_DATE_QUESTION.fullmatch(text.replace("\u2019", "'")) is not None
+
+
 _DEFINED_ADDRESS_KINDS: Final = {
     "line": Kind.STREET_ADDRESS,
     "text": Kind.STREET_ADDRESS,
@@ -1317,6 +1358,13 @@ _ANSWER_LABELS: Final = (
             r"|case) (?:number|no|id)|patient identifier)"
         ),
         Kind.MRN,
+    ),
+    (
+        re.compile(
+            _LABEL_PERSON + r"(?:passport|(?:national|personal) id(?:entity|entifier|entification)?"
+            r"|ihi|nhi|nid)(?: number| no)?"
+        ),
+        Kind.OTHER_ID,
     ),
     # The same questions in other languages (German, Dutch, French, Spanish,
     # Portuguese, Italian, Indonesian, Nordic).
@@ -1680,6 +1728,9 @@ class Verifier:
         self._checked = frozenset(
             kind for kind in Kind if policy.resolve(Target(kind)).method != "keep"
         )
+        # A policy generalizing birth dates to the year (Safe Harbor) removes the year
+        # too when it implies an age over 89: then such a year must not be left.
+        self._old_birth_years = policy.resolve(Target(Kind.BIRTH_DATE)).method == "generalize"
 
     def findings(self, source: bytes, output: bytes, fmt: str) -> Counter[str]:
         """Kinds (and counts) of input PHI found in the output; empty when clean."""
@@ -1738,6 +1789,14 @@ class Verifier:
         for kind, value in _dedupe(values):
             if kind not in self._checked:
                 continue
+            if kind is Kind.BIRTH_DATE and self._old_birth_years:
+                year = _year_over_89(value)
+                if (
+                    year is not None
+                    and _occurs(year, folded, crowded)
+                    and (document is None or not _only_as_structure(year, text, document))
+                ):
+                    found[kind.value] += 1
             if kind in _PREFIX_ID_KINDS and value.isascii() and value.isdigit():
                 digits = value.lstrip("0")
                 if len(digits) >= MIN_PREFIX_ID_DIGITS:
@@ -2054,6 +2113,24 @@ _NOT_NUMBER_TEXT: Final = re.compile(r"[^\d()/. -]+")
 _SEARCHES_BEFORE_WORDS: Final = 64
 # A word as _occurs bounds it: a run of letters and digits (isalnum).
 _WORD: Final = re.compile(r"[^\W_]+")
+
+
+def _year_over_89(birth_date: str) -> str | None:
+    """The year of a birth date ("1921-03-04", HL7's "19210304") when it implies an
+    age over 89 this year (Safe Harbor removes even the year then), else None."""
+    written = birth_date.strip()
+    if not _BIRTH_DATE_SHAPE.fullmatch(written):
+        return None  # not a date (a field holding something else)
+    age = dt.datetime.now(dt.UTC).year - int(written[:4])
+    return written[:4] if _MAX_AGE < age <= _OLDEST else None
+
+
+# Safe Harbor's oldest age written as it is (older ones are "90 or older"), and an
+# age beyond any living person's (a year of 1000 is no birth year).
+_MAX_AGE: Final = 89
+_OLDEST: Final = 130
+# A birth date's shapes: FHIR's ("1921", "1921-03", "1921-03-04"), HL7's ("19210304").
+_BIRTH_DATE_SHAPE: Final = re.compile(r"\d{4}(?:-\d{2}(?:-\d{2})?)?|\d{8}")
 
 
 def _occurs(value: str, text: str, crowded: list[str] | None = None) -> bool:

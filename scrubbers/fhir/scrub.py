@@ -69,7 +69,7 @@ from scrubbers.identity import (
     IdentityUnresolvedError,
 )
 from scrubbers.kinds import DATE_KINDS, Kind, Role
-from scrubbers.labels import answer_kind, unaccented
+from scrubbers.labels import answer_kind, names_a_birth_date, unaccented
 from scrubbers.methods import Removal
 from scrubbers.report import UNEXPECTED_SHAPE_ERRORS, ScrubReport, internal_error
 from scrubbers.target import Target
@@ -1419,6 +1419,16 @@ class FHIRScrubber:
             # A question naming a person ("Mother", "Emergency contact"): an answer
             # that reads as a name is that person's, as after the label in a note.
             person = _person_label(label) if kind is None else None
+            if kind is Kind.BIRTH_DATE or (kind is None and names_a_birth_date(label)):
+                for answer in answers:
+                    if (
+                        isinstance(answer, dict)
+                        and not self._birth_date_answer(answer, walk)
+                        and kind is not None
+                        and isinstance(answer.get("valueString"), str)
+                    ):
+                        self._labelled_value(answer, kind, path, walk)  # not date-shaped
+                continue
             for answer in answers:
                 if not isinstance(answer, dict) or not isinstance(answer.get("valueString"), str):
                     continue
@@ -1426,6 +1436,29 @@ class FHIRScrubber:
                     self._labelled_value(answer, kind, path, walk)
                 elif person and _reads_as_name(answer["valueString"]):
                     self._labelled_value(answer, Kind.NAME, path, walk)
+
+    def _birth_date_answer(self, answer: dict[str, Any], walk: _Walk) -> bool:
+        """An answer to "Date of birth" ("dob"): a birth date, whose year Safe Harbor
+        removes when it implies an age over 89 (as a date it kept the year). Taken out
+        of the walk (which would treat it again, as a date) and written back at the end;
+        a removed one leaves the answer's value absent (data-absent-reason)."""
+        for key in _BIRTH_DATE_ANSWER_KEYS:
+            value = answer.get(key)
+            if isinstance(value, str) and _DATE_SHAPE.fullmatch(value.strip()):
+                break
+        else:
+            return False
+        path = f"QuestionnaireResponse.item.answer.{key}"
+        datatype = "dateTime" if key == "valueDateTime" else "date"
+        outcome = self._apply(value.strip(), Kind.BIRTH_DATE, Role.PATIENT, path, datatype, walk)
+        del answer[key]
+        # Absent while the walk passes (so the answer is not an emptied object).
+        answer["_" + key] = {
+            "extension": [{"url": rules.EXT_DATA_ABSENT_REASON, "valueCode": "masked"}]
+        }
+        if not isinstance(outcome, Removal):
+            walk.finishers.append(functools.partial(_write_back, answer, key, outcome))
+        return True
 
     def _group_members(self, group: dict[str, Any], walk: _Walk) -> None:
         """A Group of people names its members in their references' displays; a member
@@ -2303,6 +2336,12 @@ class FHIRScrubber:
             obj[key] = outcome
 
 
+def _write_back(holder: dict[str, Any], key: str, value: str) -> None:
+    """Write a value taken out of the walk back (its absent marker goes)."""
+    holder.pop("_" + key, None)
+    holder[key] = value
+
+
 def _parameter_kind(name: str) -> Kind | None:
     """The kind of PHI an operation parameter's name says its string value is: a
     search parameter's (``family``, ``address-postalcode``), else a label's, its
@@ -2349,6 +2388,9 @@ def _definition_kind(definition: Any) -> Kind | None:
         return _ADDRESS_PART_KINDS.get(rest[1] if len(rest) > 1 else "line")
     return _DEFINED_ELEMENT_KINDS.get(element)
 
+
+# The answers a birth date is written in: a date, else a date-shaped string.
+_BIRTH_DATE_ANSWER_KEYS: Final = ("valueDate", "valueDateTime", "valueString")
 
 # What a person's element holds, for an item's definition (``_definition_kind``).
 _DEFINED_ELEMENT_KINDS: Final = {

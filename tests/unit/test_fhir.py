@@ -20,6 +20,7 @@ from fhir.resources.R4B.patient import Patient
 
 from parsers.fhir.json_io import FHIRFormatError, NumberText, dumps, loads, plain_number
 from scrubbers.engine import Scrubber
+from scrubbers.fhir import rules
 from scrubbers.fhir.scrub import FHIRScrubber
 from scrubbers.hl7.scrub import HL7Scrubber
 from scrubbers.keys import KeyRing
@@ -1122,6 +1123,46 @@ def _answered(link: str, value: str, text: str | None = None) -> dict[str, Any]:
     if text is not None:
         found["text"] = text
     return found
+
+
+def test_questionnaire_birth_date_and_national_id_answers(safe_harbor: FHIRScrubber) -> None:
+    """A form's "dob" (a linkId only) or "Date of birth" answered with a date is a birth
+    date: Safe Harbor removes its year when it implies an age over 89 (as a plain date
+    it kept "1921"); a "nid" answer is a national id (hold-out round 14: a WHO
+    vaccination certificate's QuestionnaireResponse sent on its own). A birth date is
+    treated once: the pseudonymized preset shifts it as the Patient's birthDate."""
+    items = [
+        {"linkId": "dob", "answer": [{"valueDate": "1921-03-04"}]},
+        {"linkId": "q2", "text": "Date of birth", "answer": [{"valueDate": "1961-06-15"}]},
+        _answered("nid", "44556677-2"),
+        {"linkId": "visit", "answer": [{"valueDate": "2024-03-05"}]},
+    ]
+    response = {"resourceType": "QuestionnaireResponse", "id": "qr14", "status": "completed"}
+    out = scrub(safe_harbor, {**response, "item": items})
+    text = orjson.dumps(out).decode()
+    assert "1921" not in text and "44556677" not in text
+    assert out["item"][0]["answer"] == [
+        {
+            "_valueDate": {
+                "extension": [{"url": rules.EXT_DATA_ABSENT_REASON, "valueCode": "masked"}]
+            }
+        }
+    ]
+    assert out["item"][1]["answer"] == [{"valueDate": "1961"}]
+    assert out["item"][3]["answer"] == [{"valueDate": "2024"}]
+    patient = {"resourceType": "Patient", "id": "p14", "birthDate": "1961-06-15"}
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [
+            {"resource": patient},
+            {"resource": {**response, "subject": {"reference": "Patient/p14"}, "item": items}},
+        ],
+    }
+    shifted = scrub(make("pseudonymized"), bundle)
+    birth = shifted["entry"][0]["resource"]["birthDate"]
+    assert birth != "1961-06-15"
+    assert shifted["entry"][1]["resource"]["item"][1]["answer"] == [{"valueDate": birth}]
 
 
 def test_questionnaire_answers_take_the_kind_their_question_names(

@@ -1456,3 +1456,46 @@ def test_a_date_in_a_person_resources_value_is_no_identifier() -> None:
     }
     source = orjson.dumps(patient)
     assert Verifier(load_policy("safe-harbor")).findings(source, source, "fhir") == {"date": 1}
+
+
+def test_questionnaire_birth_dates_national_ids_and_years_over_89_are_searched() -> None:
+    """A form's birth date ("dob", "Date of birth") is searched as one, and under Safe
+    Harbor so is its year when it implies an age over 89 (the year alone is identifying
+    then); a "nid" answer is a national id. Independently of the scrubber, which kept
+    them as a date's year and as text (hold-out round 14)."""
+    source = orjson.dumps(
+        {
+            "resourceType": "QuestionnaireResponse",
+            "status": "completed",
+            "item": [
+                {"linkId": "dob", "answer": [{"valueDate": "1921-03-04"}]},
+                {"linkId": "q2", "text": "Date of birth", "answer": [{"valueDate": "1961-06-15"}]},
+                {"linkId": "nid", "answer": [{"valueString": "44556677-2"}]},
+            ],
+        }
+    )
+
+    def answers(dob: str, born: str, nid: str) -> bytes:
+        return orjson.dumps(
+            {
+                "resourceType": "QuestionnaireResponse",
+                "item": [
+                    {"linkId": "dob", "answer": [{"valueDate": dob}]},
+                    {"linkId": "q2", "answer": [{"valueDate": born}]},
+                    {"linkId": "nid", "answer": [{"valueString": nid}]},
+                ],
+            }
+        )
+
+    safe_harbor = Verifier(load_policy("safe-harbor"))
+    assert safe_harbor.findings(source, answers("1921", "1961", "ID-0C1D"), "fhir") == {
+        "birth_date": 1
+    }
+    assert safe_harbor.findings(source, answers("x", "1961-06-15", "44556677-2"), "fhir") == {
+        "birth_date": 1,
+        "other_id": 1,
+    }
+    assert safe_harbor.findings(source, answers("x", "1961", "ID-0C1D"), "fhir") == {}
+    # A policy shifting dates may keep a year: only the day is searched then.
+    shifted = answers("1921-07-30", "1961-11-02", "ID-0C1D")
+    assert Verifier(load_policy("pseudonymized")).findings(source, shifted, "fhir") == {}
