@@ -1789,6 +1789,17 @@ class Verifier:
         for kind, value in _dedupe(values):
             if kind not in self._checked:
                 continue
+            if kind is Kind.NAME and _GENITIVE_BASE.fullmatch(value) and not _CJK.search(value):
+                # A name's genitive without an apostrophe ("Tamsins", Swedish, German):
+                # looked up among the output's words.
+                if words is None:
+                    words = set(_WORD.findall(folded))
+                genitive = value.casefold() + "s"
+                if genitive in words and (
+                    document is None or not _only_as_structure(genitive, text, document)
+                ):
+                    found[kind.value] += 1
+                    continue
             if kind is Kind.BIRTH_DATE and self._old_birth_years:
                 year = _year_over_89(value)
                 if (
@@ -2113,6 +2124,11 @@ _NOT_NUMBER_TEXT: Final = re.compile(r"[^\d()/. -]+")
 _SEARCHES_BEFORE_WORDS: Final = 64
 # A word as _occurs bounds it: a run of letters and digits (isalnum).
 _WORD: Final = re.compile(r"[^\W_]+")
+
+
+# A name word that writes its genitive with an "s" (three letters or more, not
+# ending in s, x or z).
+_GENITIVE_BASE: Final = re.compile(r"[^\W\d_]{2,}[^\W\d_sxzßSXZ]")
 
 
 def _year_over_89(birth_date: str) -> str | None:

@@ -1499,3 +1499,15 @@ def test_questionnaire_birth_dates_national_ids_and_years_over_89_are_searched()
     # A policy shifting dates may keep a year: only the day is searched then.
     shifted = answers("1921-07-30", "1961-11-02", "ID-0C1D")
     assert Verifier(load_policy("pseudonymized")).findings(source, shifted, "fhir") == {}
+
+
+def test_a_name_in_its_genitive_without_apostrophe_is_found() -> None:
+    """ "Zephyrinas fasta vårdkontakt" (Swedish, Zephyrina's regular contact) still names
+    her: the verifier looks up each name word's genitive among the output's words."""
+    output = orjson.dumps(
+        {"resourceType": "CareTeam", "note": [{"text": "Zephyrinas fasta vårdkontakt"}]}
+    )
+    verifier = Verifier(load_policy("safe-harbor"))
+    assert verifier.findings(orjson.dumps(PATIENT), output, "fhir") == {"name": 1}
+    clean = orjson.dumps({"resourceType": "CareTeam", "note": [{"text": "[NAME] fasta"}]})
+    assert verifier.findings(orjson.dumps(PATIENT), clean, "fhir") == {}
