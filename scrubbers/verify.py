@@ -1789,17 +1789,6 @@ class Verifier:
         for kind, value in _dedupe(values):
             if kind not in self._checked:
                 continue
-            if kind is Kind.NAME and _GENITIVE_BASE.fullmatch(value) and not _CJK.search(value):
-                # A name's genitive without an apostrophe ("Tamsins", Swedish, German):
-                # looked up among the output's words.
-                if words is None:
-                    words = set(_WORD.findall(folded))
-                genitive = value.casefold() + "s"
-                if genitive in words and (
-                    document is None or not _only_as_structure(genitive, text, document)
-                ):
-                    found[kind.value] += 1
-                    continue
             if kind is Kind.BIRTH_DATE and self._old_birth_years:
                 year = _year_over_89(value)
                 if (
@@ -1843,13 +1832,20 @@ class Verifier:
                 and (term.isascii() or not _CJK.search(term))  # CJK runs into other words
             ):
                 longest = max(_WORD.findall(term), key=len, default="")
-                if longest and longest not in words:
+                if (
+                    longest
+                    and longest not in words
+                    and not (kind is Kind.NAME and longest + "s" in words)
+                ):
                     if kind is Kind.PHONE:
                         phones.update(_phone_digits(value))
                         nationals.update(_phone_national_forms(value))
                     continue
-            if _occurs(term, folded, crowded):
-                if document is None or not _only_as_structure(value, text, document):
+            # A name word is found in its genitive without an apostrophe too
+            # ("Tamsins", Swedish, German, Dutch).
+            genitive = kind is Kind.NAME and _GENITIVE_BASE.fullmatch(term) is not None
+            if _occurs(term, folded, crowded, genitive):
+                if document is None or not _only_as_structure(value, text, document, genitive):
                     found[kind.value] += 1
             elif kind is Kind.PHONE:
                 phones.update(_phone_digits(value))
@@ -1952,7 +1948,7 @@ def _named_id_left(ids: list[str], names: set[str], folded: str) -> bool:
     )
 
 
-def _only_as_structure(value: str, text: str, source: Any) -> bool:
+def _only_as_structure(value: str, text: str, source: Any, genitive: bool = False) -> bool:
     """Whether the word ``value`` occurs in the output ``text`` only as JSON keys the
     input has too, spelled otherwise, or in a capitalized replacement token (a given
     name "Name", a surname "Link": the output's "name" and "link" keys, its "[NAME]"
@@ -1975,7 +1971,7 @@ def _only_as_structure(value: str, text: str, source: Any) -> bool:
         parts.append(f'"(?:resourceType|type)"\\s*:\\s*"{typed}"')
         parts.append(f'(?<=["/]){typed}/')
         parts.append(_URL_STRING.pattern)
-    return not _occurs(folded, re.sub("|".join(parts), " ", text).casefold())
+    return not _occurs(folded, re.sub("|".join(parts), " ", text).casefold(), None, genitive)
 
 
 # A JSON string value that is a URL (a profile, a system, an absolute reference).
@@ -2127,8 +2123,8 @@ _WORD: Final = re.compile(r"[^\W_]+")
 
 
 # A name word that writes its genitive with an "s" (three letters or more, not
-# ending in s, x or z).
-_GENITIVE_BASE: Final = re.compile(r"[^\W\d_]{2,}[^\W\d_sxzßSXZ]")
+# ending in s, x or z; folded).
+_GENITIVE_BASE: Final = re.compile(r"[^\W\d_]{2,}[^\W\d_sxz]")
 
 
 def _year_over_89(birth_date: str) -> str | None:
@@ -2149,7 +2145,9 @@ _OLDEST: Final = 130
 _BIRTH_DATE_SHAPE: Final = re.compile(r"\d{4}(?:-\d{2}(?:-\d{2})?)?|\d{8}")
 
 
-def _occurs(value: str, text: str, crowded: list[str] | None = None) -> bool:
+def _occurs(
+    value: str, text: str, crowded: list[str] | None = None, genitive: bool = False
+) -> bool:
     """``value`` in ``text`` as a whole word (both already casefolded); a substring search,
     not a regex per value (compiling one per value cost more than scrubbing).
 
@@ -2157,6 +2155,9 @@ def _occurs(value: str, text: str, crowded: list[str] | None = None) -> bool:
     a phone "617-555-0142", an SSN) counts anywhere, glued to other text or not:
     its shape cannot occur by chance, and text joined without spaces ("...06-1542
     Lantern Row", markup flattened carelessly) must not hide it.
+
+    ``genitive``: also followed by an "s" that ends the word (a name's genitive
+    without an apostrophe, "Tamsins").
 
     After :data:`_OCCURRENCES_TRIED` occurrences inside other words, the rest of
     the text is searched by one regex, and ``value`` added to ``crowded``."""
@@ -2172,10 +2173,19 @@ def _occurs(value: str, text: str, crowded: list[str] | None = None) -> bool:
             return True
         if not value.isascii() and _cjk_bounded(value, before, after):
             return True
+        if (
+            genitive
+            and after == "s"
+            and not before.isalnum()
+            and (end + 1 == len(text) or not text[end + 1].isalnum())
+        ):
+            return True
         tries += 1
         if tries == _OCCURRENCES_TRIED:  # inside words over and over ("aaaa" in "aaaaaa...")
             if crowded is not None:
                 crowded.append(value)
+            if genitive and _word_pattern(value + "s").search(text, start + 1) is not None:
+                return True
             return _word_pattern(value).search(text, start + 1) is not None
         start = text.find(value, start + 1)
     return False
