@@ -618,6 +618,13 @@ def _fhir_values(
             yield from _title_names(titled)
         if resource_type == "QuestionnaireResponse":
             yield from _labelled_answers(item.get("item"))
+        elif resource_type == "Observation":
+            # An observation of a birth date (LOINC 21112-8, "Date of birth").
+            for part in [item, *_as_list(item.get("component"))]:
+                if isinstance(part, dict) and _codes_birth_date(part.get("code")):
+                    value = part.get("valueDateTime") or part.get("valueString")
+                    if isinstance(value, str) and _BIRTH_DATE_ANSWER.fullmatch(value.strip()):
+                        yield Kind.BIRTH_DATE, value.strip()[:10]
         elif resource_type in _NUMBER_RESOURCES:
             # A health plan's member number, an account number (Safe Harbor (I), (J)).
             kind = _NUMBER_RESOURCES[resource_type]
@@ -1202,6 +1209,19 @@ _BIRTH_DATE_QUESTION: Final = re.compile(
     r"|geburtsdatum|geboortedatum|date de naissance|fecha de nacimiento"
     r"|data (?:de|di) nasc(?:imento|ita)|tanggal lahir|fodselsdato|fødselsdato|fodelsedatum"
 )
+
+
+def _codes_birth_date(concept: Any) -> bool:
+    """Whether an observation's code is a birth date's: LOINC 21112-8, or a text or
+    display asking for one."""
+    if not isinstance(concept, dict):
+        return False
+    codings = [c for c in _as_list(concept.get("coding")) if isinstance(c, dict)]
+    if any(c.get("code") == "21112-8" for c in codings):
+        return True
+    return any(
+        _asks_birth_date(x) for x in [concept.get("text"), *(c.get("display") for c in codings)]
+    )
 
 
 def _asks_birth_date(label: Any) -> bool:

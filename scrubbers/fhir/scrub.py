@@ -61,6 +61,7 @@ from scrubbers.fhir.values import (
     identifier_kind,
     is_age_code,
     name_parts,
+    names_a_birth_date_code,
     shape_datatype,
 )
 from scrubbers.identity import (
@@ -1382,6 +1383,10 @@ class FHIRScrubber:
         value is that PHI, as a QuestionnaireResponse answer to that question."""
         parts = [resource, *(c for c in resource.get("component") or () if isinstance(c, dict))]
         for part in parts:
+            if names_a_birth_date_code(part.get("code")) and self._birth_date_value(
+                part, "Observation", walk
+            ):
+                continue  # "Birth date" (LOINC 21112-8) written as a date
             if isinstance(part.get("valueString"), str):
                 kind = code_kind(part.get("code"))
                 if kind is not None:
@@ -1423,7 +1428,9 @@ class FHIRScrubber:
                 for answer in answers:
                     if (
                         isinstance(answer, dict)
-                        and not self._birth_date_answer(answer, walk)
+                        and not self._birth_date_value(
+                            answer, "QuestionnaireResponse.item.answer", walk
+                        )
                         and kind is not None
                         and isinstance(answer.get("valueString"), str)
                     ):
@@ -1437,18 +1444,19 @@ class FHIRScrubber:
                 elif person and _reads_as_name(answer["valueString"]):
                     self._labelled_value(answer, Kind.NAME, path, walk)
 
-    def _birth_date_answer(self, answer: dict[str, Any], walk: _Walk) -> bool:
-        """An answer to "Date of birth" ("dob"): a birth date, whose year Safe Harbor
-        removes when it implies an age over 89 (as a date it kept the year). Taken out
-        of the walk (which would treat it again, as a date) and written back at the end;
-        a removed one leaves the answer's value absent (data-absent-reason)."""
+    def _birth_date_value(self, answer: dict[str, Any], where: str, walk: _Walk) -> bool:
+        """An answer to "Date of birth" ("dob"), an Observation coded as one: a birth
+        date, whose year Safe Harbor removes when it implies an age over 89 (as a date
+        it kept the year). Taken out of the walk (which would treat it again, as a
+        date) and written back at the end; a removed one leaves the value absent
+        (data-absent-reason). ``where``: the holder's path, for policy rules."""
         for key in _BIRTH_DATE_ANSWER_KEYS:
             value = answer.get(key)
             if isinstance(value, str) and _DATE_SHAPE.fullmatch(value.strip()):
                 break
         else:
             return False
-        path = f"QuestionnaireResponse.item.answer.{key}"
+        path = f"{where}.{key}"
         datatype = "dateTime" if key == "valueDateTime" else "date"
         outcome = self._apply(value.strip(), Kind.BIRTH_DATE, Role.PATIENT, path, datatype, walk)
         del answer[key]

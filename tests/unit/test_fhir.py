@@ -1165,6 +1165,26 @@ def test_questionnaire_birth_date_and_national_id_answers(safe_harbor: FHIRScrub
     assert shifted["entry"][1]["resource"]["item"][1]["answer"] == [{"valueDate": birth}]
 
 
+def test_birth_date_observations_are_birth_dates(safe_harbor: FHIRScrubber) -> None:
+    """An Observation coded "Birth date" (LOINC 21112-8) or whose component's text asks
+    for a date of birth records one: under Safe Harbor its year goes when it implies an
+    age over 89 (as a plain dateTime it kept "1921"), else the year stays."""
+    observation = {
+        "resourceType": "Observation",
+        "id": "o14",
+        "status": "final",
+        "code": {"coding": [{"system": "http://loinc.org", "code": "21112-8"}]},
+        "valueDateTime": "1921-03-04",
+        "component": [{"code": {"text": "Mother's date of birth"}, "valueDateTime": "1961-06-15"}],
+    }
+    out = scrub(safe_harbor, observation)
+    assert "1921" not in orjson.dumps(out).decode()
+    assert out["_valueDateTime"] == {
+        "extension": [{"url": rules.EXT_DATA_ABSENT_REASON, "valueCode": "masked"}]
+    }
+    assert out["component"][0]["valueDateTime"] == "1961"
+
+
 def test_questionnaire_answers_take_the_kind_their_question_names(
     safe_harbor: FHIRScrubber,
 ) -> None:

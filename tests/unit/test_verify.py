@@ -1511,3 +1511,20 @@ def test_a_name_in_its_genitive_without_apostrophe_is_found() -> None:
     assert verifier.findings(orjson.dumps(PATIENT), output, "fhir") == {"name": 1}
     clean = orjson.dumps({"resourceType": "CareTeam", "note": [{"text": "[NAME] fasta"}]})
     assert verifier.findings(orjson.dumps(PATIENT), clean, "fhir") == {}
+
+
+def test_a_birth_date_observation_is_searched_as_a_birth_date() -> None:
+    """An Observation coded "Birth date" (LOINC 21112-8): its year implying an age over
+    89 must not be left under Safe Harbor (hold-out round 14 probe)."""
+    source = orjson.dumps(
+        {
+            "resourceType": "Observation",
+            "code": {"coding": [{"system": "http://loinc.org", "code": "21112-8"}]},
+            "valueDateTime": "1921-03-04",
+        }
+    )
+    left = orjson.dumps({"resourceType": "Observation", "valueDateTime": "1921"})
+    gone = orjson.dumps({"resourceType": "Observation"})
+    verifier = Verifier(load_policy("safe-harbor"))
+    assert verifier.findings(source, left, "fhir") == {"birth_date": 1}
+    assert verifier.findings(source, gone, "fhir") == {}
