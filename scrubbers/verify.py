@@ -618,6 +618,28 @@ def _fhir_values(
             yield from _title_names(titled)
         if resource_type == "QuestionnaireResponse":
             yield from _labelled_answers(item.get("item"))
+        elif resource_type == "Parameters":
+            # An operation's birth date parameter ("birthdate", "dob"), at any depth.
+            stack = list(_as_list(item.get("parameter")))
+            while stack:
+                parameter = stack.pop()
+                if not isinstance(parameter, dict):
+                    continue
+                stack.extend(_as_list(parameter.get("part")))
+                name = parameter.get("name")
+                if isinstance(name, str) and (
+                    name.strip().lower() == "birthdate"
+                    or _asks_birth_date(
+                        _LABEL_CAMEL.sub(" ", name).replace("-", " ").replace("_", " ")
+                    )
+                ):
+                    value = (
+                        parameter.get("valueDate")
+                        or parameter.get("valueDateTime")
+                        or parameter.get("valueString")
+                    )
+                    if isinstance(value, str) and _BIRTH_DATE_ANSWER.fullmatch(value.strip()):
+                        yield Kind.BIRTH_DATE, value.strip()[:10]
         elif resource_type == "Observation":
             # An observation of a birth date (LOINC 21112-8, "Date of birth").
             for part in [item, *_as_list(item.get("component"))]:

@@ -1527,6 +1527,12 @@ class FHIRScrubber:
         SSN or phone, a city or a ZIP there was kept."""
         for parameter in _nested_objects(parameters, _part_children):
             name = parameter.get("name")
+            if (
+                isinstance(name, str)
+                and _names_birth_date_parameter(name)
+                and self._birth_date_value(parameter, "Parameters.parameter", walk)
+            ):
+                continue  # "birthdate", "dob": a birth date, as in a Patient
             if isinstance(name, str) and isinstance(parameter.get("valueString"), str):
                 kind = _parameter_kind(name)
                 if kind is not None:
@@ -2358,6 +2364,16 @@ def _parameter_kind(name: str) -> Kind | None:
     if kind is not None:
         return kind
     return _key_label_kind(name)
+
+
+def _names_birth_date_parameter(name: str) -> bool:
+    """Whether an operation parameter's name says its value is a birth date: the
+    ``birthdate`` search parameter, or a label asking for one (``dob``, ``dateOfBirth``)."""
+    if len(name) > 80:
+        return False
+    return rules.PHI_SEARCH_PARAMETERS.get(
+        name.strip().lower()
+    ) is Kind.BIRTH_DATE or names_a_birth_date(_key_words(name))
 
 
 def _key_label_kind(key: str) -> Kind | None:

@@ -1185,6 +1185,27 @@ def test_birth_date_observations_are_birth_dates(safe_harbor: FHIRScrubber) -> N
     assert out["component"][0]["valueDateTime"] == "1961"
 
 
+def test_birth_date_parameters_are_birth_dates(safe_harbor: FHIRScrubber) -> None:
+    """An operation's ``birthdate`` (a $match) or ``dob`` parameter written as a date is
+    a birth date: Safe Harbor removes its year when it implies an age over 89 (a date
+    kept "1921", free text "1922"), the parameter left with an absent value."""
+    masked = {"extension": [{"url": rules.EXT_DATA_ABSENT_REASON, "valueCode": "masked"}]}
+    parameters = {
+        "resourceType": "Parameters",
+        "parameter": [
+            {"name": "birthdate", "valueDate": "1921-03-04"},
+            {"name": "dob", "valueString": "1922-05-06"},
+            {"name": "dateOfBirth", "valueDate": "1961-06-15"},
+        ],
+    }
+    out = scrub(safe_harbor, parameters)
+    assert out["parameter"] == [
+        {"name": "birthdate", "_valueDate": masked},
+        {"name": "dob", "_valueString": masked},
+        {"name": "dateOfBirth", "valueDate": "1961"},
+    ]
+
+
 def test_questionnaire_answers_take_the_kind_their_question_names(
     safe_harbor: FHIRScrubber,
 ) -> None:

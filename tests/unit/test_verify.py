@@ -1528,3 +1528,19 @@ def test_a_birth_date_observation_is_searched_as_a_birth_date() -> None:
     verifier = Verifier(load_policy("safe-harbor"))
     assert verifier.findings(source, left, "fhir") == {"birth_date": 1}
     assert verifier.findings(source, gone, "fhir") == {}
+
+
+def test_a_birth_date_parameter_is_searched_as_a_birth_date() -> None:
+    """An operation's ``birthdate`` or ``dob`` parameter: a year implying an age over 89
+    must not be left under Safe Harbor (hold-out round 14 probe)."""
+    source = orjson.dumps(
+        {
+            "resourceType": "Parameters",
+            "parameter": [{"name": "x", "part": [{"name": "dob", "valueDate": "1921-03-04"}]}],
+        }
+    )
+    left = orjson.dumps({"resourceType": "Parameters", "parameter": [{"valueDate": "1921"}]})
+    gone = orjson.dumps({"resourceType": "Parameters", "parameter": [{"name": "x"}]})
+    verifier = Verifier(load_policy("safe-harbor"))
+    assert verifier.findings(source, left, "fhir") == {"birth_date": 1}
+    assert verifier.findings(source, gone, "fhir") == {}
