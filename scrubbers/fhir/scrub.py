@@ -988,17 +988,22 @@ class FHIRScrubber:
         if kind_of == "Extension" and value.get("url") in rules.KEPT_EXTENSIONS:
             return value
         handler = self._handlers.get(kind_of or "")
+        skip = _HANDLED.get(kind_of or "", _NO_SKIP)
         if handler is not None:
             _check_string_fields(value, kind_of or "", path)
-            result = handler(value, path, role, walk)
+            if kind_of == "Extension":
+                # The URL's rule is read once, on the extension as sent: its value
+                # is then handled by the rule and not walked again.
+                id_kind = _id_extension_kind(value)
+                skip = _ruled_extension_values(value, id_kind)
+                result = self._extension(value, path, role, walk, id_kind)
+            else:
+                result = handler(value, path, role, walk)
             if result is _REMOVE or not isinstance(result, dict):
                 return result
             value = result
         if model is None and kind_of in self._handlers:
             model = kind_of
-        skip = _HANDLED.get(kind_of or "", frozenset())
-        if kind_of == "Extension":
-            skip = _ruled_extension_values(value)
         self._object(value, model, path, role, walk, skip=skip)
         return value if value else _REMOVE
 
@@ -1605,7 +1610,16 @@ class FHIRScrubber:
         for role, value in (*labelled, *((Role.PATIENT, value) for value in aged)):
             self._learn_name(value, role, "Narrative.div", walk)
 
-    def _extension(self, extension: dict[str, Any], path: str, role: Role, walk: _Walk) -> Any:
+    def _extension(
+        self,
+        extension: dict[str, Any],
+        path: str,
+        role: Role,
+        walk: _Walk,
+        id_kind: Kind | None,
+    ) -> Any:
+        """An extension whose URL says what its value is (``id_kind``: see
+        ``_id_extension_kind``, read by the caller once)."""
         url = extension.get("url")
         if url == rules.EXT_GEOLOCATION:
             outcome = self._apply("geolocation", Kind.GEOCODE, role, path, "Extension", walk)
@@ -1619,7 +1633,6 @@ class FHIRScrubber:
                 walk.ctx.text.add_name(*name_parts(maiden), as_text(outcome, Kind.NAME))
             self._set(extension, "valueString", outcome)
             return extension if "valueString" in extension else _REMOVE
-        id_kind = _id_extension_kind(extension)
         if id_kind is not None and isinstance(extension.get("valueString"), str):
             value = extension["valueString"]
             outcome = self._apply(value, id_kind, role, f"{path}.valueString", "Extension", walk)
@@ -2445,15 +2458,15 @@ _SKIP_VALUE_STRING: Final = frozenset({"valueString"})
 _SKIP_VALUE_DATE_TIME: Final = frozenset({"valueDateTime"})
 
 
-def _ruled_extension_values(extension: dict[str, Any]) -> frozenset[str]:
-    """The value an extension's URL rule already handled (FHIRScrubber._extension):
-    not walked again (a birth time shifted twice no longer matched birthDate)."""
+def _ruled_extension_values(extension: dict[str, Any], id_kind: Kind | None) -> frozenset[str]:
+    """The value an extension's URL rule handles (FHIRScrubber._extension): not
+    walked again (a birth time shifted twice no longer matched birthDate)."""
     url = extension.get("url")
     if not isinstance(url, str):
         return _NO_SKIP
     if url == rules.EXT_BIRTH_TIME:
         return _SKIP_VALUE_DATE_TIME
-    if url == rules.EXT_MOTHERS_MAIDEN_NAME or _id_extension_kind(extension) is not None:
+    if url == rules.EXT_MOTHERS_MAIDEN_NAME or id_kind is not None:
         return _SKIP_VALUE_STRING
     return _NO_SKIP
 
