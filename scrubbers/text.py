@@ -626,6 +626,64 @@ _LONG_NUMBER: Final = re.compile(r"(?<![^\W_])0*(\d{8,20})(?![^\W_])")
 _EIGHT_DIGITS: Final = re.compile(r"\d{8}")
 
 
+# Past this many candidate terms, a text's possible term starts are indexed once
+# (see _term_starts) instead of searching the whole text for each term.
+INDEXED_SEARCH_TERMS: Final = 256
+# Where a term found whole can start (a superset of _word_starts, and of a zero a
+# number is padded with): not after an ASCII letter, or at a CJK character.
+_MAY_START_TERM: Final = re.compile(r"(?<![A-Za-z])|(?=" + _CJK.pattern + ")")
+
+
+def _term_starts(folded: str, candidates: list[tuple[str, str]]) -> Callable[[str], Iterable[int]]:
+    """Where each term occurs in ``folded`` (overlapping occurrences too, in order),
+    or at least every occurrence that can start a word: the search loop checks the
+    rest. Each term is searched in the whole text, a C-speed ``str.find`` per
+    occurrence, until a text meets more than INDEXED_SEARCH_TERMS of them: a message
+    naming thousands of people in a long note took a search of the note per name
+    (800 KB naming 33,000 people: 24 s). Past that, see _StartIndex."""
+    if len(candidates) <= INDEXED_SEARCH_TERMS:
+        return functools.partial(_occurrences, folded)
+    return _StartIndex(folded)
+
+
+class _StartIndex:
+    """A text's possible term starts (_MAY_START_TERM), indexed by the characters
+    they start, so that a term is checked only where the text starts with its first
+    characters: the same occurrences as ``str.find``, in time linear in the text
+    plus those places. Keyed by a term's first 16, 8, 4, 3 or 2 characters (the most
+    it has), one index per key length, built when a term first needs it and sharing
+    the list of starts. Long keys matter: a note naming a thousand people holds each
+    first name many times, and each pairs with many surnames."""
+
+    __slots__ = ("_by_size", "_folded", "_starts")
+
+    def __init__(self, folded: str) -> None:
+        self._folded = folded
+        self._starts = [match.start() for match in _MAY_START_TERM.finditer(folded)]
+        self._by_size: dict[int, dict[str, list[int]]] = {}
+
+    def __call__(self, term: str) -> list[int]:
+        folded = self._folded
+        length = len(term)
+        size = 16 if length >= 16 else 8 if length >= 8 else min(length, 4)
+        index = self._by_size.get(size)
+        if index is None:
+            index = self._by_size[size] = {}
+            for at in self._starts:
+                index.setdefault(folded[at : at + size], []).append(at)
+        places = index.get(term[:size], ())
+        if length == size:
+            return list(places)
+        return [at for at in places if folded.startswith(term, at)]
+
+
+def _occurrences(folded: str, term: str) -> Iterator[int]:
+    start = folded.find(term)
+    while start >= 0:
+        yield start
+        start = folded.find(term, start + 1)
+
+
 def _text_tokens(folded: str) -> tuple[str, ...]:
     """The words of a folded text a term may start with, and "" (terms without one);
     a word with leading zeros also without them; a long number's leading digits
@@ -1145,9 +1203,9 @@ class TextScrubber:
             # number it starts, extended to it): the first one added wins, so the
             # order is fixed here, the longest term (the closest match) first.
             candidates.sort(key=_longest_term_first)
+        starts_of = _term_starts(folded, candidates)
         for term, replacement in candidates:
-            start = folded.find(term)
-            while start >= 0:
+            for start in starts_of(term):
                 end = start + len(term)
                 found = start
                 if term[0].isdigit():
@@ -1181,7 +1239,6 @@ class TextScrubber:
                             original, begin, self._surnames, self._surname_likeness
                         )
                     spans.append((begin, finish, replacement))
-                start = folded.find(term, start + 1)
 
     def _separated_ids(self, text: str, start: int) -> list[Span]:
         """Known identifiers written with separators anywhere ("290485-1778",
@@ -1283,7 +1340,9 @@ class TextScrubber:
                 continue
             for match in date.finditer(text, plain):
                 if date.before is None or _preceded_by(date.before, text, match.start()):
-                    yield match.start(), match.end(), functools.partial(self._date, match)
+                    pattern = date.ascii_pattern if plain else date.pattern
+                    start = match.start()
+                    yield start, match.end(), _DateAt(self, pattern, text, start)
         if BIRTH_YEAR.requires in features:
             for match in BIRTH_YEAR.finditer(text, plain):
                 year = match.group("year")
@@ -1459,6 +1518,27 @@ def _month_name(written: str, month: int) -> str:
 
 def _longest_term_first(pair: tuple[str, str]) -> tuple[int, str]:
     return -len(pair[0]), pair[0]
+
+
+class _DateAt:
+    """A written date's replacement, worked out when its span is kept (a span that
+    overlaps a kept one is not): the date is matched again where it was found.
+    Holding each date's match and a bound partial of it cost about 1 KB per date
+    (each is found by two patterns): a 4 MB note of dates peaked at 650 MB."""
+
+    __slots__ = ("_owner", "_pattern", "_start", "_text")
+
+    def __init__(self, owner: TextScrubber, pattern: re.Pattern[str], text: str, start: int):
+        self._owner = owner
+        self._pattern = pattern
+        self._text = text
+        self._start = start
+
+    def __call__(self) -> str:
+        match = self._pattern.match(self._text, self._start)
+        if match is None:  # the same pattern at the same place: it matched there
+            raise AssertionError("a date no longer matches where it was found")
+        return self._owner._date(match)
 
 
 def _rebuild(text: str, spans: list[Span]) -> str:

@@ -204,39 +204,59 @@ _LAYOUT_ATTRIBUTES: Final = frozenset(
 _COMMENT: Final = re.compile(r"<!--.*?-->", re.DOTALL)
 # A data URI in a style attribute's url(...), up to its quote (or &quot;) or ")".
 _STYLE_DATA_URI: Final = re.compile(r"(?i)data:[^'\"\s)&]*")
-# A link to a person resource followed by a quoted name: IG-publisher narratives
-# print the referenced resource's name that way (<a href="Patient-x.html">Patient/x</a>
-# &quot; DOE&quot;).
-_PERSON_LINK_NAME: Final = re.compile(
-    r"<a\b[^>]*?\bhref\s*=\s*[\"'](?:[^\"']*/)?(?P<type>Patient|RelatedPerson|Person)[-/]"
-    r"[^\"']*[\"'][^>]*>[^<]*</a>\s*(?:&quot;|\")(?P<name>[^<&\"]{1,100})(?:&quot;|\")"
+# Links to a person resource in a narrative. IG-publisher narratives print the
+# referenced resource's name in quotes after the link (<a href="Patient-x.html">
+# Patient/x</a> &quot; DOE&quot;); other generated narratives print it as the link's
+# text, alone or in a summary ("MRN = 1 (usual); Henry Levin ; Male; ..."). Read as
+# one pattern, <a\b[^>]*?\bhref=...[^>]*>TAIL, by _person_links: the tag's href to a
+# person, then what follows the tag's ">".
+_PERSON_HREF: Final = re.compile(
+    r"\bhref\s*=\s*[\"'](?:[^\"']*/)?(?P<type>Patient|RelatedPerson|Person)[-/][^\"']*[\"']"
 )
-# The text of a link to a person resource: generated narratives print the person's
-# name there, alone or in a summary ("MRN = 1 (usual); Henry Levin ; Male; ...").
-_PERSON_LINK_TEXT: Final = re.compile(
-    r"<a\b[^>]*?\bhref\s*=\s*[\"'](?:[^\"']*/)?(?P<type>Patient|RelatedPerson|Person)[-/]"
-    r"[^\"']*[\"'][^>]*>(?P<text>[^<]{1,300})</a>"
+# After the tag: the link's text, then a quoted name.
+_LINK_THEN_QUOTED_NAME: Final = re.compile(
+    r"[^<]*</a>\s*(?:&quot;|\")(?P<name>[^<&\"]{1,100})(?:&quot;|\")"
 )
+# After the tag: the link's text.
+_LINK_TEXT: Final = re.compile(r"(?P<text>[^<]{1,300})</a>")
 _LINK_START: Final = re.compile(r"<a\b")
 
 
-def _links(pattern: re.Pattern[str], div: str) -> Iterator[re.Match[str]]:
-    """``pattern.finditer(div)`` for the two patterns above, in linear time: tried at
-    the first "<a" after each ">" only. From each "<a" of a run without a ">" (or with
-    one in a quoted value only) the pattern read on to the end: quadratic, one C call.
-    A later "<a" before that ">" matches nothing an earlier one did not (the earlier
-    one reads past it to the same href and what follows), so skipping it is exact."""
+def _person_links(after_tag: re.Pattern[str], div: str) -> Iterator[tuple[str, str]]:
+    """The person type and ``after_tag``'s one group, for every match of
+    ``<a\\b[^>]*?`` + ``_PERSON_HREF`` + ``[^>]*>`` + ``after_tag`` in ``div``, as
+    ``finditer`` of that one pattern finds them, in linear time.
+
+    As one pattern it was quadratic twice over. From each "<a" of a run without a
+    ">" it read on to the end; and within one tag, each ``href`` to a person was
+    read on to the tag's ">" (the lazy prefix tries them in turn): a narrative of
+    ``<a href='Patient/`` repeated took 37 s per MB. Here a link is tried at the
+    first "<a" after each ">" only (a later "<a" before that ">" matches nothing an
+    earlier one did not: the earlier one reads past it to the same hrefs), and the
+    text after the tag's ">" is read once per ">", not once per href. An href's
+    quoted value ends before the next href's, so reading them all is linear; at
+    most one crosses the tag's first ">", and it is then followed to its own."""
     at = 0
     while (start := _LINK_START.search(div, at)) is not None:
-        match = pattern.match(div, start.start())
-        if match is not None:
-            yield match
-            at = match.end()
-            continue
-        close = div.find(">", start.start())
+        close = div.find(">", start.end())
         if close < 0:
             return
-        at = close + 1
+        tails: dict[int, re.Match[str] | None] = {}
+        found: re.Match[str] | None = None
+        href = div.find("href", start.end(), close)
+        while href >= 0:
+            person = _PERSON_HREF.match(div, href)
+            if person is not None:
+                end = close if person.end() <= close else div.find(">", person.end())
+                if end >= 0:
+                    if end not in tails:
+                        tails[end] = after_tag.match(div, end + 1)
+                    found = tails[end]
+                    if found is not None:
+                        yield person.group("type"), found.group(1)
+                        break
+            href = div.find("href", href + 4, close)
+        at = found.end() if found is not None else close + 1
 
 
 # A word of a name in that text: capitalized letters, apostrophes, hyphens, dots.
@@ -989,17 +1009,22 @@ class FHIRScrubber:
         if kind_of == "Extension" and value.get("url") in rules.KEPT_EXTENSIONS:
             return value
         handler = self._handlers.get(kind_of or "")
+        skip = _HANDLED.get(kind_of or "", _NO_SKIP)
         if handler is not None:
             _check_string_fields(value, kind_of or "", path)
-            result = handler(value, path, role, walk)
+            if kind_of == "Extension":
+                # The URL's rule is read once, on the extension as sent: its value
+                # is then handled by the rule and not walked again.
+                id_kind = _id_extension_kind(value)
+                skip = _ruled_extension_values(value, id_kind)
+                result = self._extension(value, path, role, walk, id_kind)
+            else:
+                result = handler(value, path, role, walk)
             if result is _REMOVE or not isinstance(result, dict):
                 return result
             value = result
         if model is None and kind_of in self._handlers:
             model = kind_of
-        skip = _HANDLED.get(kind_of or "", frozenset())
-        if kind_of == "Extension":
-            skip = _ruled_extension_values(value)
         self._object(value, model, path, role, walk, skip=skip)
         return value if value else _REMOVE
 
@@ -1624,14 +1649,14 @@ class FHIRScrubber:
         text, even when the reference itself has no display: the name is registered
         for the document's free text, as a display would be (found in the structured
         pass, so every narrative is scrubbed with it)."""
-        found = [(m.group("type"), m.group("name")) for m in _links(_PERSON_LINK_NAME, div)]
-        for match in _links(_PERSON_LINK_TEXT, div):
+        found = list(_person_links(_LINK_THEN_QUOTED_NAME, div))
+        for person_type, text in _person_links(_LINK_TEXT, div):
             # The link text, in ";"-separated parts: those that read as a name (two to
             # five capitalized words, none of them a resource type: "Patient Record" is
             # a label) are the linked person's name.
-            for part in html.unescape(match.group("text")).split(";"):
+            for part in html.unescape(text).split(";"):
                 if _reads_as_name(part):
-                    found.append((match.group("type"), part))
+                    found.append((person_type, part))
         for person_type, name in found:
             display = html.unescape(name).strip()
             if not display:
@@ -1652,7 +1677,16 @@ class FHIRScrubber:
         for role, value in (*labelled, *((Role.PATIENT, value) for value in aged)):
             self._learn_name(value, role, "Narrative.div", walk)
 
-    def _extension(self, extension: dict[str, Any], path: str, role: Role, walk: _Walk) -> Any:
+    def _extension(
+        self,
+        extension: dict[str, Any],
+        path: str,
+        role: Role,
+        walk: _Walk,
+        id_kind: Kind | None,
+    ) -> Any:
+        """An extension whose URL says what its value is (``id_kind``: see
+        ``_id_extension_kind``, read by the caller once)."""
         url = extension.get("url")
         if url == rules.EXT_GEOLOCATION:
             outcome = self._apply("geolocation", Kind.GEOCODE, role, path, "Extension", walk)
@@ -1666,7 +1700,6 @@ class FHIRScrubber:
                 walk.ctx.text.add_name(*name_parts(maiden), as_text(outcome, Kind.NAME))
             self._set(extension, "valueString", outcome)
             return extension if "valueString" in extension else _REMOVE
-        id_kind = _id_extension_kind(extension)
         if id_kind is not None and isinstance(extension.get("valueString"), str):
             value = extension["valueString"]
             outcome = self._apply(value, id_kind, role, f"{path}.valueString", "Extension", walk)
@@ -2511,15 +2544,15 @@ _SKIP_VALUE_STRING: Final = frozenset({"valueString"})
 _SKIP_VALUE_DATE_TIME: Final = frozenset({"valueDateTime"})
 
 
-def _ruled_extension_values(extension: dict[str, Any]) -> frozenset[str]:
-    """The value an extension's URL rule already handled (FHIRScrubber._extension):
-    not walked again (a birth time shifted twice no longer matched birthDate)."""
+def _ruled_extension_values(extension: dict[str, Any], id_kind: Kind | None) -> frozenset[str]:
+    """The value an extension's URL rule handles (FHIRScrubber._extension): not
+    walked again (a birth time shifted twice no longer matched birthDate)."""
     url = extension.get("url")
     if not isinstance(url, str):
         return _NO_SKIP
     if url == rules.EXT_BIRTH_TIME:
         return _SKIP_VALUE_DATE_TIME
-    if url == rules.EXT_MOTHERS_MAIDEN_NAME or _id_extension_kind(extension) is not None:
+    if url == rules.EXT_MOTHERS_MAIDEN_NAME or id_kind is not None:
         return _SKIP_VALUE_STRING
     return _NO_SKIP
 

@@ -14,6 +14,8 @@ not finish), never a wall-clock time. All PHI here is invented.
 from __future__ import annotations
 
 import base64
+import random
+import re
 
 import orjson
 import pytest
@@ -196,20 +198,119 @@ def test_texts_are_split_into_words_once_the_message_knows_many_names() -> None:
     assert not text.may_contain_known("nobody known here")
 
 
-# --- links to people in a narrative: tried from every "<a" of a run ------------------
+# --- links to people in a narrative: tried from every "<a" of a run, every href ------
+
+# _person_links reads these two patterns (the scrubber's, as one regex each before
+# they were split): the reference its results are compared with.
+PERSON_LINK_NAME = re.compile(
+    r"<a\b[^>]*?\bhref\s*=\s*[\"'](?:[^\"']*/)?(?P<type>Patient|RelatedPerson|Person)[-/]"
+    r"[^\"']*[\"'][^>]*>[^<]*</a>\s*(?:&quot;|\")(?P<name>[^<&\"]{1,100})(?:&quot;|\")"
+)
+PERSON_LINK_TEXT = re.compile(
+    r"<a\b[^>]*?\bhref\s*=\s*[\"'](?:[^\"']*/)?(?P<type>Patient|RelatedPerson|Person)[-/]"
+    r"[^\"']*[\"'][^>]*>(?P<text>[^<]{1,300})</a>"
+)
+LINK_PIECES = (
+    "<a ",
+    "<a href='Patient/1'>",
+    '<a title="x" href="RelatedPerson-r1.html">',
+    "<a xhref='Patient/2'>",
+    "<a href='Practitioner/3'>",
+    "href='Person/4' ",
+    "href='a>Patient/5' ",
+    "<a href='Patient/6' data-x='>'>",
+    "Osric Brannoch",
+    "Tamsin; Greywick Lee",
+    "</a>",
+    " &quot;Hester Wick&quot;",
+    ' "Odo"',
+    ">",
+    "<",
+    "<p>",
+    " ",
+)
 
 
-def test_person_links_are_tried_at_the_first_a_after_each_close_only() -> None:
-    """_PERSON_LINK_NAME and _PERSON_LINK_TEXT read on from each "<a" to the next ">"
-    and beyond: a narrative of 40 KB of "<a href='Patient/" took 50 s,
-    of "<a " before one "</a>" 18 s. _links tries the first "<a" after each ">" only
-    (a later one matches nothing the earlier one did not): the same matches."""
+def test_person_links_match_the_one_pattern_they_replace() -> None:
+    """Random narratives built from link pieces (hrefs to people and to others, an
+    href before its tag's "<a", quoted ">" in a value and after it, runs of "<a"):
+    _person_links finds what finditer of the one pattern found, in the same order."""
+    rng = random.Random(7)  # noqa: S311 - fuzz inputs, not secrets
     div = "<p><a href='Patient/1'>Osric Brannoch</a> &quot;Tamsin Greywick&quot;</p>"
-    for pattern in (fhir_scrub._PERSON_LINK_NAME, fhir_scrub._PERSON_LINK_TEXT):
-        for markup in (div, "<a <a " + div, "<a title='>' " + div[3:], "<a " * 100 + div):
-            expected = [m.groupdict() for m in pattern.finditer(markup)]
-            assert [m.groupdict() for m in fhir_scrub._links(pattern, markup)] == expected
-            assert expected
+    markups = [div, "<a <a " + div, "<a title='>' " + div[3:], "<a " * 100 + div]
+    markups += ["".join(rng.choices(LINK_PIECES, k=rng.randint(1, 30))) for _ in range(3000)]
+    tails = (
+        (PERSON_LINK_NAME, fhir_scrub._LINK_THEN_QUOTED_NAME, "name"),
+        (PERSON_LINK_TEXT, fhir_scrub._LINK_TEXT, "text"),
+    )
+    matched = 0
+    for markup in markups:
+        for whole, after_tag, group in tails:
+            expected = [(m.group("type"), m.group(group)) for m in whole.finditer(markup)]
+            assert list(fhir_scrub._person_links(after_tag, markup)) == expected, markup
+            matched += bool(expected)
+    assert matched > 300  # the pieces do build links
+
+
+def test_person_links_are_read_in_linear_time() -> None:
+    """As one pattern, a run of "<a " before one "</a>" was read on to the end from each
+    "<a" (18 s for 40 KB), and a tag of many hrefs to people was read on to its ">"
+    once per href (a narrative of "<a href='Patient/" repeated: 37 s per MB). Both
+    runs here are beyond what the one pattern could finish in a test run."""
+    div = "<p><a href='Patient/1'>Osric Brannoch</a> &quot;Tamsin Greywick&quot;</p>"
     run = "<a " * 200_000 + "</a>" + div
-    texts = [m.group("text") for m in fhir_scrub._links(fhir_scrub._PERSON_LINK_TEXT, run)]
-    assert texts == ["Osric Brannoch"]
+    assert list(fhir_scrub._person_links(fhir_scrub._LINK_TEXT, run)) == [
+        ("Patient", "Osric Brannoch")
+    ]
+    hrefs = "<a href='Patient/" * 60_000 + "</a>" + div
+    assert list(fhir_scrub._person_links(fhir_scrub._LINK_THEN_QUOTED_NAME, hrefs)) == [
+        ("Patient", "Tamsin Greywick")
+    ]
+
+
+# --- a long note in a message naming thousands of people: one search per name ------
+
+
+def test_indexed_term_starts_keep_every_occurrence_that_can_start_a_word() -> None:
+    """Past INDEXED_SEARCH_TERMS candidate terms a text's possible starts are indexed
+    (_StartIndex) instead of one str.find of the whole text per term. Every
+    occurrence find gives and the index leaves out is one the search loop rejects:
+    it starts no word, even after a number's padding zeros."""
+    rng = random.Random(11)  # noqa: S311 - fuzz inputs, not secrets
+    alphabet = "ab ab0 01-.,'é²のx日\ue000_\u0e01"
+    checked = 0
+    for _ in range(400):
+        folded = "".join(rng.choices(alphabet, k=rng.randint(1, 120)))
+        index = text_module._StartIndex(folded)
+        for _ in range(10):
+            at = rng.randrange(len(folded))
+            term = folded[at : at + rng.randint(2, 20)]
+            if len(term) < 2:
+                continue
+            found = list(text_module._occurrences(folded, term))
+            indexed = index(term)
+            assert indexed == [start for start in found if start in indexed]
+            for start in set(found) - set(indexed):
+                begin = start
+                while term[0].isdigit() and begin > 0 and folded[begin - 1] == "0":
+                    begin -= 1
+                assert not text_module._word_starts(folded, begin), (folded, term, start)
+            checked += len(indexed)
+    assert checked > 1000
+
+
+def test_a_note_naming_more_people_than_the_index_threshold_is_scrubbed_whole() -> None:
+    """More than INDEXED_SEARCH_TERMS names in PID-5, all written in the note: each
+    one is replaced there, as with a few."""
+    syllables = ["quil", "mar", "zeph", "osk", "bran", "thorn", "wick", "fen", "dul", "ast"]
+    spelled = ["".join(syllables[int(d)] for d in f"{i:03d}").title() for i in range(300)]
+    people = [(name + "feather", name[::-1].title()) for name in spelled]
+    pid5 = "~".join(f"{family}^{given}" for family, given in people)
+    note = " ".join(f"{given} {family} called;" for family, given in people)
+    message = (
+        MSH + f"PID|1||MRN0042^^^GENHOSP^MR||{pid5}||19610615|F\rOBX|1|TX|N^Note||{note}||||||F\r"
+    )
+    out = processor().process(SourceRecord("raw.hl7", 0, 1, None, message.encode()))
+    assert not out.quarantined, dict(out.headers)
+    for family, given in people:
+        assert family.encode() not in out.value and given.encode() not in out.value
