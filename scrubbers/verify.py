@@ -695,6 +695,18 @@ def _fhir_values(
         url = item.get("url")
         if isinstance(url, str) and isinstance(item.get("valueString"), str):
             yield from _id_extension_values(url, item["valueString"])
+        if isinstance(url, str) and ("birth" in url.lower() or "dob" in url.lower()):
+            # An extension whose URL names a birth date (".../date-of-birth").
+            segment = url.rstrip("/").rsplit("/", 1)[-1]
+            value = item.get("valueDate") or item.get("valueDateTime") or item.get("valueString")
+            if (
+                isinstance(value, str)
+                and _BIRTH_DATE_ANSWER.fullmatch(value.strip())
+                and _asks_birth_date(
+                    _LABEL_CAMEL.sub(" ", segment).replace("-", " ").replace("_", " ")
+                )
+            ):
+                yield Kind.BIRTH_DATE, value.strip()[:10]
         reference = item.get("reference")
         if isinstance(reference, str) and _PERSON_REFERENCE.search(reference):
             for word in str(item.get("display", "")).replace(",", " ").split():

@@ -1691,6 +1691,8 @@ class FHIRScrubber:
         if url == rules.EXT_GEOLOCATION:
             outcome = self._apply("geolocation", Kind.GEOCODE, role, path, "Extension", walk)
             return _REMOVE if isinstance(outcome, Removal) else extension
+        if _names_birth_date_url(url) and self._birth_date_value(extension, path, walk):
+            return extension  # ".../date-of-birth", ".../birthDate": a birth date
         if url == rules.EXT_MOTHERS_MAIDEN_NAME and isinstance(extension.get("valueString"), str):
             maiden = extension["valueString"]
             outcome = self._apply(
@@ -2397,6 +2399,15 @@ def _parameter_kind(name: str) -> Kind | None:
     if kind is not None:
         return kind
     return _key_label_kind(name)
+
+
+def _names_birth_date_url(url: Any) -> bool:
+    """Whether an extension's URL names a birth date by its last part
+    (``.../date-of-birth``, ``.../birthDate``, ``.../dob``); a birth time has its rule."""
+    if not isinstance(url, str) or url == rules.EXT_BIRTH_TIME or len(url) > 300:
+        return False
+    segment = url.rstrip("/").rsplit("/", 1)[-1]
+    return 2 < len(segment) <= 80 and names_a_birth_date(_key_words(segment))
 
 
 def _names_birth_date_parameter(name: str) -> bool:

@@ -1206,6 +1206,38 @@ def test_birth_date_parameters_are_birth_dates(safe_harbor: FHIRScrubber) -> Non
     ]
 
 
+def test_birth_date_extensions_are_birth_dates(safe_harbor: FHIRScrubber) -> None:
+    """An extension whose URL names a birth date (``.../date-of-birth``, ``.../birthDate``)
+    holds one: Safe Harbor removes its year when it implies an age over 89 (as a plain
+    date it kept "1923"); a birth time keeps its own rule."""
+    related = {
+        "resourceType": "RelatedPerson",
+        "id": "rp14",
+        "patient": {"reference": "Patient/p14"},
+        "extension": [
+            {
+                "url": "http://example.org/fhir/StructureDefinition/date-of-birth",
+                "valueDate": "1923-07-08",
+            },
+            {
+                "url": "http://example.org/fhir/StructureDefinition/birthDate",
+                "valueDate": "1961-06-15",
+            },
+        ],
+    }
+    out = scrub(safe_harbor, related)
+    assert "1923" not in orjson.dumps(out).decode()
+    assert out["extension"] == [
+        {
+            "url": "http://example.org/fhir/StructureDefinition/date-of-birth",
+            "_valueDate": {
+                "extension": [{"url": rules.EXT_DATA_ABSENT_REASON, "valueCode": "masked"}]
+            },
+        },
+        {"url": "http://example.org/fhir/StructureDefinition/birthDate", "valueDate": "1961"},
+    ]
+
+
 def test_questionnaire_answers_take_the_kind_their_question_names(
     safe_harbor: FHIRScrubber,
 ) -> None:

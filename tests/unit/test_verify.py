@@ -1544,3 +1544,18 @@ def test_a_birth_date_parameter_is_searched_as_a_birth_date() -> None:
     verifier = Verifier(load_policy("safe-harbor"))
     assert verifier.findings(source, left, "fhir") == {"birth_date": 1}
     assert verifier.findings(source, gone, "fhir") == {}
+
+
+def test_a_birth_date_extension_is_searched_as_a_birth_date() -> None:
+    """An extension whose URL names a birth date: a year implying an age over 89 must
+    not be left under Safe Harbor (hold-out round 14 probe)."""
+    url = "http://example.org/fhir/StructureDefinition/date-of-birth"
+    source = orjson.dumps(
+        {"resourceType": "RelatedPerson", "extension": [{"url": url, "valueDate": "1923-07-08"}]}
+    )
+    left = orjson.dumps(
+        {"resourceType": "RelatedPerson", "extension": [{"url": url, "valueDate": "1923"}]}
+    )
+    verifier = Verifier(load_policy("safe-harbor"))
+    assert verifier.findings(source, left, "fhir") == {"birth_date": 1}
+    assert verifier.findings(source, orjson.dumps({"resourceType": "RelatedPerson"}), "fhir") == {}
