@@ -262,12 +262,15 @@ def _names_an_age(label: str) -> bool:
     return _AGE_LABEL.fullmatch(text) is not None
 
 
-# A question asking for a person's birth date ("Date of birth", "DOB", "Birthdate",
-# "Patient's date of birth", "Geburtsdatum", "Fecha de nacimiento"...), folded.
+# A question asking for a person's birth date or birth year ("Date of birth", "DOB",
+# "Birthdate", "Year of birth", "Patient's date of birth", "Geburtsdatum", "Fecha de
+# nacimiento"...), folded.
 _BIRTH_DATE_LABEL: Final = re.compile(
-    _PERSON + r"(?:(?:date|day)\s+of\s+birth|birth\s*(?:date|day)|d\s*o\s*b|born(?:\s+on)?)"
-    r"|geburtsdatum|geboortedatum|date de naissance|fecha de nacimiento"
-    r"|data (?:de|di) nasc(?:imento|ita)|tanggal lahir|fodselsdato|fødselsdato|fodelsedatum"
+    _PERSON + r"(?:(?:date|day|year)\s+of\s+birth|birth\s*(?:date|day|year)|[dy]\s*o\s*b"
+    r"|born(?:\s+on)?)"
+    r"|geburts(?:datum|jahr)|geboorte(?:datum|jaar)|(?:date|annee) de naissance"
+    r"|(?:fecha|ano) de nacimiento|data (?:de|di) nasc(?:imento|ita)|ano de nascimento"
+    r"|tanggal lahir|tahun lahir|fodselsdato|fødselsdato|fodelsedatum|fodselsar|fødselsår"
 )
 
 

@@ -1195,10 +1195,23 @@ def _labelled_answers(items: Any) -> Iterator[tuple[Kind, str]]:
                 value = answer.get("valueString")
                 if kind is Kind.BIRTH_DATE:
                     # A date answering "Date of birth" ("dob"): its day, and its year
-                    # when that implies an age over 89.
+                    # when that implies an age over 89; a year answering "Year of
+                    # birth"; the year a date written otherwise holds ("23/08/1905").
                     value = answer.get("valueDate") or answer.get("valueDateTime") or value
+                    year = answer.get("valueInteger")
+                    if isinstance(year, int) and not isinstance(year, bool) and value is None:
+                        value = str(year)
                     if isinstance(value, str) and _BIRTH_DATE_ANSWER.fullmatch(value.strip()):
                         yield kind, value.strip()[:10]
+                    elif (
+                        isinstance(value, str)
+                        and len(value) <= 40
+                        and any(c.isdigit() for c in value)
+                    ):
+                        yield kind, value.strip()
+                        written = _WRITTEN_YEAR.search(value)
+                        if written is not None:
+                            yield kind, written.group(0)
                     continue
                 if kind is None or not isinstance(value, str):
                     continue
@@ -1235,14 +1248,17 @@ _DEFINED_KINDS: Final = {
 _BIRTH_DATE_ANSWER: Final = re.compile(
     r"\d{4}(?:-\d{2}(?:-\d{2}(?:T[\d:.]+(?:Z|[+-]\d{2}:\d{2})?)?)?)?"
 )
-# Questions asking for a date of birth ("DOB", "Date of birth", "Birthdate",
-# "Geburtsdatum", "Fecha de nacimiento"...), folded and unaccented.
+# Questions asking for a date or year of birth ("DOB", "Date of birth", "Birthdate",
+# "Year of birth", "Geburtsdatum", "Fecha de nacimiento"...), folded and unaccented.
 _BIRTH_DATE_QUESTION: Final = re.compile(
     r"(?:(?:your|the patient'?s|patient'?s?|child'?s|mother'?s|father'?s) )?"
-    r"(?:(?:date|day) of birth|birth ?(?:date|day)|d ?o ?b|born(?: on)?)"
-    r"|geburtsdatum|geboortedatum|date de naissance|fecha de nacimiento"
-    r"|data (?:de|di) nasc(?:imento|ita)|tanggal lahir|fodselsdato|fødselsdato|fodelsedatum"
+    r"(?:(?:date|day|year) of birth|birth ?(?:date|day|year)|[dy] ?o ?b|born(?: on)?)"
+    r"|geburts(?:datum|jahr)|geboorte(?:datum|jaar)|(?:date|annee) de naissance"
+    r"|(?:fecha|ano) de nacimiento|data (?:de|di) nasc(?:imento|ita)|ano de nascimento"
+    r"|tanggal lahir|tahun lahir|fodselsdato|fødselsdato|fodelsedatum|fodselsar|fødselsår"
 )
+# A year written in a birth date of another form ("23/08/1905", "August 23, 1905").
+_WRITTEN_YEAR: Final = re.compile(r"(?<!\d)(?:1[89]|20)\d\d(?!\d)")
 
 
 def _codes_birth_date(concept: Any) -> bool:
@@ -1840,17 +1856,12 @@ class Verifier:
         crowded: list[str] = []  # values found inside other words over and over
         numbers: str | None = None  # the output's runs of digits and separators
         prefix_ids: dict[str, Kind] = {}  # all-digit identifiers, without leading zeros
+        old_years: list[str] = []  # birth years implying an age over 89 (Safe Harbor)
+        if self._old_birth_years and Kind.BIRTH_DATE in self._checked:
+            values = _noting_old_years(values, old_years)
         for kind, value in _dedupe(values):
             if kind not in self._checked:
                 continue
-            if kind is Kind.BIRTH_DATE and self._old_birth_years:
-                year = _year_over_89(value)
-                if (
-                    year is not None
-                    and _occurs(year, folded, crowded)
-                    and (document is None or not _only_as_structure(year, text, document))
-                ):
-                    found[kind.value] += 1
             if kind in _PREFIX_ID_KINDS and value.isascii() and value.isdigit():
                 digits = value.lstrip("0")
                 if len(digits) >= MIN_PREFIX_ID_DIGITS:
@@ -1904,6 +1915,12 @@ class Verifier:
             elif kind is Kind.PHONE:
                 phones.update(_phone_digits(value))
                 nationals.update(_phone_national_forms(value))
+        for year in dict.fromkeys(old_years):
+            # Even the year goes when it implies an age over 89: searched as a word.
+            if _occurs(year, folded, crowded) and (
+                document is None or not _only_as_structure(year, text, document)
+            ):
+                found[Kind.BIRTH_DATE.value] += 1
         if (
             (phones or nationals)
             and Kind.PHONE.value not in found
@@ -2179,6 +2196,19 @@ _WORD: Final = re.compile(r"[^\W_]+")
 # A name word that writes its genitive with an "s" (three letters or more, not
 # ending in s, x or z; folded).
 _GENITIVE_BASE: Final = re.compile(r"[^\W\d_]{2,}[^\W\d_sxz]")
+
+
+def _noting_old_years(
+    values: Iterable[tuple[Kind, str]], old_years: list[str]
+) -> Iterator[tuple[Kind, str]]:
+    """``values`` as they are, noting in ``old_years`` each birth date's year that
+    implies an age over 89 (a year alone too, which the searches leave out)."""
+    for kind, value in values:
+        if kind is Kind.BIRTH_DATE:
+            year = _year_over_89(value)
+            if year is not None:
+                old_years.append(year)
+        yield kind, value
 
 
 def _year_over_89(birth_date: str) -> str | None:

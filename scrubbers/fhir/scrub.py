@@ -1451,15 +1451,16 @@ class FHIRScrubber:
             person = _person_label(label) if kind is None else None
             if kind is Kind.BIRTH_DATE or (kind is None and names_a_birth_date(label)):
                 for answer in answers:
-                    if (
-                        isinstance(answer, dict)
-                        and not self._birth_date_value(
-                            answer, "QuestionnaireResponse.item.answer", walk
-                        )
-                        and kind is not None
-                        and isinstance(answer.get("valueString"), str)
+                    if not isinstance(answer, dict) or self._birth_date_value(
+                        answer, "QuestionnaireResponse.item.answer", walk
                     ):
-                        self._labelled_value(answer, kind, path, walk)  # not date-shaped
+                        continue
+                    if isinstance(answer.get("valueString"), str):
+                        # Not date-shaped ("23/08/1905"): the policy's birth date rule
+                        # (a generalization it cannot read falls back to removal).
+                        self._labelled_value(answer, Kind.BIRTH_DATE, path, walk)
+                    elif _is_year(answer.get("valueInteger")):
+                        self._birth_year_answer(answer, walk)  # "Year of birth": 1905
                 continue
             for answer in answers:
                 if not isinstance(answer, dict) or not isinstance(answer.get("valueString"), str):
@@ -1468,6 +1469,25 @@ class FHIRScrubber:
                     self._labelled_value(answer, kind, path, walk)
                 elif person and _reads_as_name(answer["valueString"]):
                     self._labelled_value(answer, Kind.NAME, path, walk)
+
+    def _birth_year_answer(self, answer: dict[str, Any], walk: _Walk) -> None:
+        """A birth year answered as a number: the policy's birth date rule on its text
+        (Safe Harbor removes a year implying an age over 89); a number, or absent."""
+        outcome = self._apply(
+            str(answer["valueInteger"]),
+            Kind.BIRTH_DATE,
+            Role.PATIENT,
+            "QuestionnaireResponse.item.answer.valueInteger",
+            "integer",
+            walk,
+        )
+        if isinstance(outcome, str) and outcome.isascii() and outcome.isdigit():
+            answer["valueInteger"] = int(outcome)
+        else:
+            del answer["valueInteger"]
+            answer["_valueInteger"] = {
+                "extension": [{"url": rules.EXT_DATA_ABSENT_REASON, "valueCode": "masked"}]
+            }
 
     def _birth_date_value(self, answer: dict[str, Any], where: str, walk: _Walk) -> bool:
         """An answer to "Date of birth" ("dob"), an Observation coded as one: a birth
@@ -2399,6 +2419,11 @@ def _parameter_kind(name: str) -> Kind | None:
     if kind is not None:
         return kind
     return _key_label_kind(name)
+
+
+def _is_year(value: Any) -> bool:
+    """A JSON integer that reads as a year (1000 to 9999), not a boolean."""
+    return isinstance(value, int) and not isinstance(value, bool) and 1000 <= value <= 9999
 
 
 def _names_birth_date_url(url: Any) -> bool:

@@ -1165,6 +1165,25 @@ def test_questionnaire_birth_date_and_national_id_answers(safe_harbor: FHIRScrub
     assert shifted["entry"][1]["resource"]["item"][1]["answer"] == [{"valueDate": birth}]
 
 
+def test_questionnaire_birth_dates_written_otherwise_and_birth_years(
+    safe_harbor: FHIRScrubber,
+) -> None:
+    """A "Date of birth" answered "23/08/1921" or "August 23, 1921", a "Year of birth"
+    answered 1921 (a number) or "1921": each a birth date; Safe Harbor leaves no year
+    implying an age over 89 (the date detector, reading the text, kept "1921"). A recent
+    birth year stays."""
+    items = [
+        _answered("1", "23/08/1921", "Date of birth"),
+        _answered("2", "August 23, 1921", "DOB"),
+        {"linkId": "3", "text": "Birth year", "answer": [{"valueInteger": 1921}]},
+        _answered("4", "1921", "Year of birth"),
+        {"linkId": "5", "text": "Year of birth", "answer": [{"valueInteger": 1961}]},
+    ]
+    out = scrub(safe_harbor, {"resourceType": "QuestionnaireResponse", "id": "qr", "item": items})
+    assert "1921" not in orjson.dumps(out).decode()
+    assert out["item"][4]["answer"] == [{"valueInteger": 1961}]
+
+
 def test_birth_date_observations_are_birth_dates(safe_harbor: FHIRScrubber) -> None:
     """An Observation coded "Birth date" (LOINC 21112-8) or whose component's text asks
     for a date of birth records one: under Safe Harbor its year goes when it implies an

@@ -1559,3 +1559,41 @@ def test_a_birth_date_extension_is_searched_as_a_birth_date() -> None:
     verifier = Verifier(load_policy("safe-harbor"))
     assert verifier.findings(source, left, "fhir") == {"birth_date": 1}
     assert verifier.findings(source, orjson.dumps({"resourceType": "RelatedPerson"}), "fhir") == {}
+
+
+def test_birth_years_and_birth_dates_written_otherwise_are_searched() -> None:
+    """A "Year of birth" answered 1921 and a "Date of birth" answered "23/08/1922": under
+    Safe Harbor those years (over 89) must not be left, nor a year-only birthDate's."""
+    source = orjson.dumps(
+        {
+            "resourceType": "Bundle",
+            "type": "collection",
+            "entry": [
+                {"resource": {"resourceType": "Patient", "birthDate": "1920"}},
+                {
+                    "resource": {
+                        "resourceType": "QuestionnaireResponse",
+                        "item": [
+                            {
+                                "linkId": "y",
+                                "text": "Year of birth",
+                                "answer": [{"valueInteger": 1921}],
+                            },
+                            {
+                                "linkId": "d",
+                                "text": "Date of birth",
+                                "answer": [{"valueString": "23/08/1922"}],
+                            },
+                            {"linkId": "u", "text": "DOB", "answer": [{"valueString": "unknown"}]},
+                        ],
+                    }
+                },
+            ],
+        }
+    )
+    verifier = Verifier(load_policy("safe-harbor"))
+    for year in ("1920", "1921", "1922"):
+        left = orjson.dumps({"resourceType": "Bundle", "note": f"born {year}", "x": "unknown"})
+        assert verifier.findings(source, left, "fhir") == {"birth_date": 1}, year
+    clean = orjson.dumps({"resourceType": "Bundle", "note": "born 1961", "x": "unknown"})
+    assert verifier.findings(source, clean, "fhir") == {}
