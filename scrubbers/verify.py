@@ -643,10 +643,17 @@ def _fhir_values(
         elif resource_type == "Observation":
             # An observation of a birth date (LOINC 21112-8, "Date of birth").
             for part in [item, *_as_list(item.get("component"))]:
-                if isinstance(part, dict) and _codes_birth_date(part.get("code")):
-                    value = part.get("valueDateTime") or part.get("valueString")
-                    if isinstance(value, str) and _BIRTH_DATE_ANSWER.fullmatch(value.strip()):
-                        yield Kind.BIRTH_DATE, value.strip()[:10]
+                value = (
+                    part.get("valueDateTime") or part.get("valueString")
+                    if isinstance(part, dict)
+                    else None
+                )
+                if (
+                    isinstance(value, str)
+                    and _BIRTH_DATE_ANSWER.fullmatch(value.strip())
+                    and _codes_birth_date(part.get("code"))
+                ):
+                    yield Kind.BIRTH_DATE, value.strip()[:10]
         elif resource_type in _NUMBER_RESOURCES:
             # A health plan's member number, an account number (Safe Harbor (I), (J)).
             kind = _NUMBER_RESOURCES[resource_type]

@@ -1408,8 +1408,10 @@ class FHIRScrubber:
         value is that PHI, as a QuestionnaireResponse answer to that question."""
         parts = [resource, *(c for c in resource.get("component") or () if isinstance(c, dict))]
         for part in parts:
-            if names_a_birth_date_code(part.get("code")) and self._birth_date_value(
-                part, "Observation", walk
+            if (
+                ("valueDateTime" in part or "valueString" in part)  # cheap: most hold neither
+                and names_a_birth_date_code(part.get("code"))
+                and self._birth_date_value(part, "Observation", walk)
             ):
                 continue  # "Birth date" (LOINC 21112-8) written as a date
             if isinstance(part.get("valueString"), str):
