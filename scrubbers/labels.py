@@ -107,7 +107,17 @@ _ENGLISH_LABELS: Final[tuple[tuple[re.Pattern[str], Kind], ...]] = (
             _PERSON + r"(?:passport|(?:national|personal)\s+id(?:entity|entifier|entification)?"
             # The national health identifiers by their acronyms: Australia's IHI, New
             # Zealand's NHI; a national id as forms abbreviate it (NID).
-            r"|individual\s+health(?:care)?\s+identifier|ihi|nhi|nid)"
+            r"|individual\s+health(?:care)?\s+identifier|ihi|nhi|nid"
+            r"|(?:id|identity|identification|id\s+card)\s+(?:number|no|#)"
+            # National identifiers by the names their countries give them (Brazil's
+            # CPF, Mexico's CURP, Chile's RUT, Spain's DNI, Indonesia's NIK, India's
+            # Aadhaar, Poland's PESEL, the Dutch BSN, the Swiss AHV, Pakistan's CNIC,
+            # Nigeria's NIN, the Nordic and Italian ones; folded, without accents).
+            r"|cpf|curp|rut|dni|nik|nin|cnic|aadhaa?r|pesel|bsn|ahv|burgerservicenummer"
+            r"|personnummer|fodselsnummer|f\u00f8dselsnummer|cpr(?:\s*-?\s*nummer)?"
+            r"|henkilotunnus|isikukood|codice\s+fiscale|sozialversicherungsnummer"
+            r"|cedula(?:\s+de\s+identidad)?|documento\s+de\s+identidad"
+            r"|numero\s+de\s+documento)"
             r"(?:\s+(?:number|no|#))?"
         ),
         Kind.OTHER_ID,

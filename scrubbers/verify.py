@@ -1439,7 +1439,11 @@ _ANSWER_LABELS: Final = (
     (
         re.compile(
             _LABEL_PERSON + r"(?:passport|(?:national|personal) id(?:entity|entifier|entification)?"
-            r"|ihi|nhi|nid)(?: number| no)?"
+            r"|ihi|nhi|nid|(?:id|identity|identification|id card) (?:number|no|#)"
+            r"|cpf|curp|rut|dni|nik|nin|cnic|aadhaa?r|pesel|bsn|ahv|burgerservicenummer"
+            r"|personnummer|fodselsnummer|f\u00f8dselsnummer|cpr(?: ?-?nummer)?|henkilotunnus"
+            r"|isikukood|codice fiscale|sozialversicherungsnummer|cedula(?: de identidad)?"
+            r"|documento de identidad|numero de documento)(?: number| no)?"
         ),
         Kind.OTHER_ID,
     ),

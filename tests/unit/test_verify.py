@@ -1597,3 +1597,23 @@ def test_birth_years_and_birth_dates_written_otherwise_are_searched() -> None:
         assert verifier.findings(source, left, "fhir") == {"birth_date": 1}, year
     clean = orjson.dumps({"resourceType": "Bundle", "note": "born 1961", "x": "unknown"})
     assert verifier.findings(source, clean, "fhir") == {}
+
+
+def test_national_identifier_answers_are_searched() -> None:
+    """A form's answer to "CPF", "PESEL", "ID number", "Personnummer"...: a national
+    identifier the verifier searches by its own label rules."""
+    answers = [("CPF", "123.456.789-09"), ("PESEL", "61061512345"), ("ID number", "A1234567")]
+    answers += [("Personnummer", "19610615-1234"), ("Codice fiscale", "QLLZPH61H55F205X")]
+    source = orjson.dumps(
+        {
+            "resourceType": "QuestionnaireResponse",
+            "item": [
+                {"linkId": str(i), "text": label, "answer": [{"valueString": value}]}
+                for i, (label, value) in enumerate(answers)
+            ],
+        }
+    )
+    verifier = Verifier(load_policy("safe-harbor"))
+    for _, value in answers:
+        left = orjson.dumps({"resourceType": "QuestionnaireResponse", "note": f"id {value}"})
+        assert verifier.findings(source, left, "fhir") == {"other_id": 1}, value
