@@ -702,6 +702,11 @@ def _fhir_values(
         url = item.get("url")
         if isinstance(url, str) and isinstance(item.get("valueString"), str):
             yield from _id_extension_values(url, item["valueString"])
+        uuid = item.get("valueUuid")
+        if isinstance(url, str) and isinstance(uuid, str) and _ID_EXTENSION_URL.search(url):
+            # An identifier written as a uuid (".../uuidIdentifier").
+            uuid = uuid.strip()
+            yield Kind.OTHER_ID, uuid[9:] if uuid[:9].lower() == "urn:uuid:" else uuid
         if isinstance(url, str) and ("birth" in url.lower() or "dob" in url.lower()):
             # An extension whose URL names a birth date (".../date-of-birth").
             segment = url.rstrip("/").rsplit("/", 1)[-1]

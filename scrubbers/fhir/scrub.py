@@ -1472,6 +1472,21 @@ class FHIRScrubber:
                 elif person and _reads_as_name(answer["valueString"]):
                     self._labelled_value(answer, Kind.NAME, path, walk)
 
+    def _uuid_identifier(
+        self, extension: dict[str, Any], path: str, role: Role, walk: _Walk
+    ) -> None:
+        """An identifier written as a ``valueUuid``: the policy's rule for an identifier;
+        replaced by the UUID pseudonym a resource id equal to it gets (its ``urn:uuid:``
+        prefix kept, or its absence), so the value stays a uuid (removed when the
+        policy removes it)."""
+        value = extension["valueUuid"]
+        outcome = self._apply(value, Kind.OTHER_ID, role, f"{path}.valueUuid", "uuid", walk)
+        if isinstance(outcome, Removal):
+            del extension["valueUuid"]
+        elif outcome != value:
+            prefix = value[:9] if value[:9].lower() == "urn:uuid:" else ""  # as written
+            extension["valueUuid"] = prefix + self._pseudo_id(value[len(prefix) :], walk)
+
     def _birth_year_answer(self, answer: dict[str, Any], walk: _Walk) -> None:
         """A birth year answered as a number: the policy's birth date rule on its text
         (Safe Harbor removes a year implying an age over 89); a number, or absent."""
@@ -1715,6 +1730,9 @@ class FHIRScrubber:
             return _REMOVE if isinstance(outcome, Removal) else extension
         if _names_birth_date_url(url) and self._birth_date_value(extension, path, walk):
             return extension  # ".../date-of-birth", ".../birthDate": a birth date
+        if isinstance(extension.get("valueUuid"), str) and _names_identifier_url(url):
+            self._uuid_identifier(extension, path, role, walk)  # ".../uuidIdentifier"
+            return extension if "valueUuid" in extension else _REMOVE
         if url == rules.EXT_MOTHERS_MAIDEN_NAME and isinstance(extension.get("valueString"), str):
             maiden = extension["valueString"]
             outcome = self._apply(
@@ -2426,6 +2444,14 @@ def _parameter_kind(name: str) -> Kind | None:
 def _is_year(value: Any) -> bool:
     """A JSON integer that reads as a year (1000 to 9999), not a boolean."""
     return isinstance(value, int) and not isinstance(value, bool) and 1000 <= value <= 9999
+
+
+def _names_identifier_url(url: Any) -> bool:
+    """Whether an extension's URL names an identifier (a known one, or by its last
+    part: ``.../uuidIdentifier``, ``.../episode-id``)."""
+    return isinstance(url, str) and (
+        url in rules.ID_EXTENSIONS or _ID_EXTENSION_URL.search(url) is not None
+    )
 
 
 def _names_birth_date_url(url: Any) -> bool:

@@ -1225,6 +1225,37 @@ def test_national_identifier_answers(safe_harbor: FHIRScrubber, label: str, valu
     assert value not in orjson.dumps(out).decode()
 
 
+def test_identifier_extension_with_a_uuid_value(safe_harbor: FHIRScrubber) -> None:
+    """An extension whose URL names an identifier (a registry episode's
+    ``.../uuidIdentifier``) holding a ``valueUuid``: the identifier, replaced by a UUID
+    pseudonym (still a valid uuid, the same a resource id equal to it gets), where it
+    was kept as written (closes a round-13 limitation). Another URL's UUID stays."""
+    uuid = "5f0c2d3e-8a41-4b7e-9c12-3d4e5f6a7b8c"
+    episode = {
+        "resourceType": "EpisodeOfCare",
+        "id": "ep14",
+        "status": "active",
+        "extension": [
+            {
+                "url": "http://example.org/fhir/StructureDefinition/uuidIdentifier",
+                "valueUuid": f"urn:uuid:{uuid}",
+            },
+            {
+                "url": "http://example.org/fhir/StructureDefinition/batch",
+                "valueUuid": "urn:uuid:0b6f3b59-6b7e-4f5d-9d2c-3c3a9e0d1f11",
+            },
+        ],
+    }
+    out = scrub(safe_harbor, episode)
+    written = out["extension"][0]["valueUuid"]
+    assert uuid not in orjson.dumps(out).decode()
+    assert re.fullmatch(
+        r"urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", written
+    )
+    assert written == "urn:uuid:" + scrub(safe_harbor, {"resourceType": "Basic", "id": uuid})["id"]
+    assert out["extension"][1]["valueUuid"] == "urn:uuid:0b6f3b59-6b7e-4f5d-9d2c-3c3a9e0d1f11"
+
+
 def test_birth_date_observations_are_birth_dates(safe_harbor: FHIRScrubber) -> None:
     """An Observation coded "Birth date" (LOINC 21112-8) or whose component's text asks
     for a date of birth records one: under Safe Harbor its year goes when it implies an

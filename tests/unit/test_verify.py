@@ -1617,3 +1617,19 @@ def test_national_identifier_answers_are_searched() -> None:
     for _, value in answers:
         left = orjson.dumps({"resourceType": "QuestionnaireResponse", "note": f"id {value}"})
         assert verifier.findings(source, left, "fhir") == {"other_id": 1}, value
+
+
+def test_an_identifier_extensions_uuid_is_searched() -> None:
+    """A ``valueUuid`` under an extension whose URL names an identifier is one."""
+    url = "http://example.org/fhir/StructureDefinition/uuidIdentifier"
+    uuid = "5f0c2d3e-8a41-4b7e-9c12-3d4e5f6a7b8c"
+    source = orjson.dumps(
+        {
+            "resourceType": "EpisodeOfCare",
+            "extension": [{"url": url, "valueUuid": f"urn:uuid:{uuid}"}],
+        }
+    )
+    verifier = Verifier(load_policy("safe-harbor"))
+    assert verifier.findings(source, source, "fhir") == {"other_id": 1}
+    clean = orjson.dumps({"resourceType": "EpisodeOfCare", "extension": [{"url": url}]})
+    assert verifier.findings(source, clean, "fhir") == {}
