@@ -61,6 +61,7 @@ MIN_TERM_LENGTH: Final = 2
 MIN_NUMERIC_TERM: Final = 5
 MIN_PHONE_DIGITS: Final = 7
 MIN_SWEEP_LENGTH: Final = 4
+_UNCASED_NAME_MAX: Final = 20
 _ZIP_PLUS_4: Final = re.compile(r"\d{5}[- ]?\d{4}")
 _NOT_CONTEXT: Final = frozenset(
     {Kind.STATE, Kind.COUNTRY, Kind.BIRTH_DATE, Kind.DEATH_DATE, Kind.DATE}
@@ -811,11 +812,24 @@ def street_spellings(value: str) -> list[str]:
 
 
 @functools.lru_cache(maxsize=16_384)
+def uncased_word(text: str) -> bool:
+    """Letters of a script without capitals (Chinese, Korean, Japanese, Arabic...):
+    a name part there can be one character (a Chinese or Korean family name), and
+    is no initial."""
+    return (
+        0 < len(text) <= _UNCASED_NAME_MAX
+        and text.isalpha()
+        and not any(c.isupper() or c.islower() for c in text)
+    )
+
+
 def _surname_terms(family: str) -> tuple[str, ...]:
+    """A family name's folded parts, those of four characters or more, or in a
+    script without case (柯, 하) whatever their length."""
     return tuple(
         fold(part.strip())
         for part in (family, *name_parts(family))
-        if len(part.strip()) >= MIN_SWEEP_LENGTH
+        if len(part.strip()) >= MIN_SWEEP_LENGTH or uncased_word(part.strip())
     )
 
 

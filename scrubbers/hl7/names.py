@@ -18,7 +18,7 @@ from scrubbers.hl7.shapes import HAS_DIGIT, is_code
 from scrubbers.hl7.walk import Walk
 from scrubbers.kinds import Kind
 from scrubbers.methods import Outcome, Removal
-from scrubbers.text import as_text
+from scrubbers.text import as_text, uncased_word
 
 # Where a person's family, given and middle names sit, per name datatype (0-based components).
 NAME_LAYOUT: Final = {
@@ -306,7 +306,8 @@ def add_layout_name(walk: Walk, rep: str) -> tuple[str, str, str, str] | None:
         er7.readable(comp.split(d.subcomponent, 1)[0], d, walk.codec).strip() for comp in comps[1:3]
     ]
     given, middle = (
-        p if p[:1].isupper() and _GIVEN_WORD.fullmatch(p) else "" for p in [*parts, ""][:2]
+        p if (p[:1].isupper() and _GIVEN_WORD.fullmatch(p)) or uncased_word(p) else ""
+        for p in [*parts, ""][:2]
     )
     if not (given or middle):
         return None

@@ -86,6 +86,7 @@ from scrubbers.methods import Outcome, Removal
 from scrubbers.policy import Rule
 from scrubbers.report import UNEXPECTED_SHAPE_ERRORS, ScrubReport, internal_error
 from scrubbers.target import Target
+from scrubbers.text import uncased_word
 
 # Header fields (by number) that are never free text, whatever their datatype:
 # separators, encoding characters, message type, processing id, version, charsets.
@@ -1557,7 +1558,8 @@ def _coded_person_names(raw: str, walk: Walk) -> str:
     person's: the given names are learned (free text elsewhere finds them too), and
     the family and given names replaced here, whatever their length (a code leaf is
     kept, and the final sweep reads leaves of four characters or more only). A
-    single letter (a middle initial) stays."""
+    single letter (a middle initial) stays, unless its script has no case (a
+    Chinese or Korean family name of one character)."""
     d = walk.d
     reps = raw.split(d.repetition)
     for r, rep in enumerate(reps):
@@ -1569,7 +1571,11 @@ def _coded_person_names(raw: str, walk: Walk) -> str:
         replacement = er7.escape(learned[3], d)
         comps = rep.split(d.component)
         for c, name in enumerate(learned[:_LAYOUT_NAME_PARTS]):
-            if name and len(name) > 1 and comps[c].split(d.subcomponent, 1)[0].strip() == name:
+            if (
+                name
+                and (len(name) > 1 or uncased_word(name))
+                and comps[c].split(d.subcomponent, 1)[0].strip() == name
+            ):
                 comps[c] = replacement
         reps[r] = d.component.join(comps)
     return d.repetition.join(reps)

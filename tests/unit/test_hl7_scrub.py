@@ -1540,6 +1540,35 @@ def test_a_person_shifted_into_a_coded_field_without_a_coding_system_is_removed(
     assert other.split("|")[17] == "SPO^Spouse"
 
 
+@pytest.mark.parametrize(
+    ("insured", "planted"),
+    [("柯^雪東", ("柯", "雪東")), ("柯^美玲", ("柯", "美玲")), ("하^성진", ("하", "성진"))],
+)
+def test_a_one_character_family_name_of_a_script_without_case_is_no_initial(
+    safe_harbor: HL7Scrubber, insured: str, planted: tuple[str, ...]
+) -> None:
+    # Hold-out round 14 (ADT^A01, a Taiwanese HIS): the insured, the patient 傅^鎮宇,
+    # one field off in IN1-17, came out 傅^[NAME]: a name part of one character was
+    # kept as a middle initial, and a given name of a script without capitals (美玲,
+    # a spouse named nowhere else) was not read as one. One letter is an initial
+    # only in a script with case; Chinese and Korean family names are one character.
+    msh = "MSH|^~\\&|HIS|GH|EMR|GH|20260509080000||ADT^A01|MSG1|P|2.5|||||||UNICODE UTF-8"
+    pid = "PID|1||P200100^^^GH^PI||柯^雪東^^^先生||19751108|M"
+    if insured.startswith("하"):
+        pid = "PID|1||P200100^^^GH^PI||하^성진||19751108|M"
+    in1 = "|".join(["IN1", "1", "NHI001", "BNHI", "Acme Insurance", *[""] * 12])
+    out = scrub_text(safe_harbor, "\r".join((msh, pid, f"{in1}|{insured}|Self")) + "\r")
+    in1_out = out.strip("\r").split("\r")[2]
+    assert in1_out.split("|")[17] == "[NAME]^[NAME]"
+    assert_gone(in1_out, *planted)
+    # A Latin middle initial in the same layout stays.
+    latin = "PID|1||P200100^^^GH^PI||Quillfeather^Oswin||19751108|M"
+    out = scrub_text(
+        safe_harbor, "\r".join((msh, latin, f"{in1}|QUILLFEATHER^OSWIN^T|Self")) + "\r"
+    )
+    assert out.strip("\r").split("\r")[2].split("|")[17] == "[NAME]^[NAME]^T"
+
+
 def test_a_provider_field_naming_a_facility_of_the_header_teaches_no_name(
     safe_harbor: HL7Scrubber,
 ) -> None:
