@@ -1017,6 +1017,35 @@ def test_a_whole_address_in_a_birth_place_field_is_scrubbed_as_an_address(preset
         assert "02139" not in place
 
 
+@pytest.mark.parametrize("preset", ["limited-data-set", "pseudonymized", "safe-harbor"])
+def test_a_birth_place_with_its_postal_code_is_a_place_and_a_postal_code(preset: str) -> None:
+    # Known gap closed in round 14: PID-23 "Fogwick 05401" (a town no other field
+    # names, with its ZIP) was free text for its digits, and free text does not know
+    # the town: it came out whole. A birth place that is place words and a postal
+    # code (either order, a state or comma between) is the place and a ZIP code;
+    # other values with digits stay free text ("Born at 42 Lantern Row").
+    pid = _fields(
+        "PID",
+        {
+            1: "1",
+            3: "MRN12345^^^HOSP^MR",
+            5: "Quillfeather^Zebulon",
+            7: "19610304",
+            23: "Fogwick 05401~05401 Fogwick~Upper Fogwick, VT 05401~Born at 42 Lantern Row",
+        },
+    )
+    out = scrub_text(make(preset), f"{MSH}\r{pid}\r")
+    place = out.split("\r")[1].split("|")[23].split("~")
+    if preset == "limited-data-set":  # a limited data set keeps towns and ZIP codes
+        assert place[:3] == ["Fogwick 05401", "05401 Fogwick", "Upper Fogwick, VT 05401"]
+    elif preset == "pseudonymized":  # keeps towns, generalizes ZIP codes
+        assert place[:3] == ["Fogwick 054", "054 Fogwick", "Upper Fogwick, VT 054"]
+    else:
+        assert "Fogwick" not in out and "05401" not in out
+        assert place[0].endswith(" 054") and place[1].startswith("054 ")
+    assert place[3].startswith("Born at ")
+
+
 def test_a_multi_word_city_inside_a_kept_organization_name_is_replaced(
     safe_harbor: HL7Scrubber,
 ) -> None:
