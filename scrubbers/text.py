@@ -327,6 +327,21 @@ def _word_starts(folded: str, start: int) -> bool:
     )
 
 
+def _in_dotted_number(term: str, folded: str, start: int, end: int) -> bool:
+    """A dotted number (``term``, digits first and last) at ``start:end`` continues a
+    longer one: a dot and a digit before or after it. A known "2.1" (an HL7 message
+    profile) inside an OID (1.2.250.1.71.4.2.1) is part of that OID, not the known
+    number. Undotted numbers (record numbers) are found inside OIDs as before."""
+    return (
+        term[0].isdigit()
+        and term[-1].isdigit()
+        and (
+            (start >= 2 and folded[start - 1] == "." and folded[start - 2].isdigit())
+            or (end + 1 < len(folded) and folded[end] == "." and folded[end + 1].isdigit())
+        )
+    )
+
+
 def _word_ends(folded: str, end: int, length: int) -> bool:
     """A term ends a word here (see :func:`_word_starts`)."""
     if end == length:
@@ -1167,7 +1182,11 @@ class TextScrubber:
                     # A known number that starts a longer one: the whole number.
                     while end < length and folded[end].isdigit():
                         end += 1
-                if _word_starts(folded, found) and _word_ends(folded, end, length):
+                if (
+                    _word_starts(folded, found)
+                    and _word_ends(folded, end, length)
+                    and not ("." in term and _in_dotted_number(term, folded, found, end))
+                ):
                     begin, finish = (
                         (found, end) if offsets is None else (offsets[found], offsets[end])
                     )

@@ -1598,6 +1598,25 @@ def test_a_one_character_family_name_of_a_script_without_case_is_no_initial(
     assert out.strip("\r").split("\r")[2].split("|")[17] == "[NAME]^[NAME]^T"
 
 
+def test_a_short_known_number_is_not_found_inside_a_dotted_number(
+    safe_harbor: HL7Scrubber,
+) -> None:
+    # Hold-out round 14 (ORU^R01, French CI-SIS): MSH-21, the message profile
+    # 2.1^CISIS_CDA_HL7_V2, is an EI and its 2.1 an identifier; found again inside
+    # every OID of the message (the RPPS authority 1.2.250.1.71.4.2.1), it made them
+    # 1.2.250.1.71.4.ID-... A known number preceded or followed by a dot and a digit
+    # is part of a longer dotted number (an OID, a version), not that number.
+    msh = MSH + "|" * 9 + "2.1^CISIS_CDA_HL7_V2"
+    prt = "PRT||UC||SB^Send by^participation|8025674^Thistlewood^Marigold^^^^^^RPPS&1.2.250.1.71.4.2.1&ISO"
+    nte = "NTE|1||Authority 1.2.250.1.71.4.2.1, profile 2.1."
+    out = scrub_text(safe_harbor, "\r".join((msh, PID, prt, nte)) + "\r")
+    msh_out, _, prt_out, nte_out = out.strip("\r").split("\r")
+    profile = msh_out.split("|")[20].split("^")[0]  # MSH-21 (MSH-1 is the separator)
+    assert profile.startswith("ID-")
+    assert "RPPS&1.2.250.1.71.4.2.1&ISO" in prt_out
+    assert nte_out == f"NTE|1||Authority 1.2.250.1.71.4.2.1, profile {profile}."
+
+
 def test_a_provider_field_naming_a_facility_of_the_header_teaches_no_name(
     safe_harbor: HL7Scrubber,
 ) -> None:
