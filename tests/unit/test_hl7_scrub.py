@@ -1099,6 +1099,31 @@ def test_a_person_name_in_a_date_field_is_scrubbed_as_a_name(preset: str) -> Non
     assert in2_out.split("|")[46] == "SPO"
 
 
+def test_a_test_kit_in_a_date_field_is_no_person(safe_harbor: HL7Scrubber) -> None:
+    # Hold-out round 14 (Tennessee ELR ORU^R01): OBX fields two off put the test kit,
+    # "Hologic Gen-Probe Amplified MTD^Hologic^K970361^^20230301", in OBX-19 (date
+    # of the analysis). Read as a person, its words were learned as names and the
+    # test's own LOINC text, "NAA with probe detection", lost "probe" in OBR-4 and
+    # OBX-3. A name's given and middle names hold no digits: such a repetition is
+    # no person (IN2-45 "Family^Given^Initial" and RXD-19 "PH300^Family^Given" are).
+    text = "Mycobacterium tuberculosis complex rRNA in Specimen by NAA with probe detection"
+    obr = f"OBR|1|ORD1||543-9^{text}^LN"
+    obx = _fields(
+        "OBX",
+        {
+            1: "1",
+            2: "CWE",
+            3: f"543-9^{text}^LN",
+            5: "260373001^Detected^SCT",
+            11: "F",
+            19: "Hologic Gen-Probe Amplified MTD^Hologic^K970361^^20230301",
+        },
+    )
+    obr_out, obx_out = scrub_segments(safe_harbor, obr, obx)
+    assert text in obr_out and text in obx_out
+    assert "[NAME]" not in obx_out
+
+
 @pytest.mark.parametrize("preset", ["limited-data-set", "pseudonymized", "safe-harbor"])
 def test_telecom_and_address_type_codes_that_are_no_codes_are_not_kept(preset: str) -> None:
     # Hold-out round 4: a referral's PRD-5 (communication, XTN) held a doctor
