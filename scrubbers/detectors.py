@@ -235,6 +235,13 @@ NATIONAL_ID_LABELS: Final = (
     *("ma benh nhan", "m\u00e3 b\u1ec7nh nh\u00e2n", "so vao vien"),
     *("s\u1ed1 v\u00e0o vi\u1ec7n", "so luu tru", "s\u1ed1 l\u01b0u tr\u1eef"),
 )
+# Chinese, Japanese and Korean phone labels: written without spaces between words,
+# so found as substrings ("病患電話0921345678"), not as words.
+PHONE_LABELS_CJK: Final = (
+    *("\u96fb\u8a71", "\u7535\u8bdd", "\u624b\u6a5f", "\u624b\u673a", "\u643a\u5e2f"),
+    *("\u9023\u7d61\u5148", "\u806f\u7d61", "\u8054\u7cfb", "\uc804\ud654"),
+    *("\uc5f0\ub77d\ucc98", "\ud734\ub300\ud3f0", "\ud578\ub4dc\ud3f0"),
+)
 AGE_LABELS_LOCAL: Final = (
     *("alter", "\u00e2ge", "edad", "et\u00e0", "idade", "leeftijd", "\u00e5lder"),
     *("alder", "wiek", "ik\u00e4", "tu\u1ed5i", "usia", "umur", "am\u017eius", "amzius"),
@@ -357,6 +364,21 @@ DETECTORS: Final = (
         ),
         "value",
         requires="phone-local",
+    ),
+    # 電話: 0921345678, 手機 0912 345 678, 연락처 010-1234-5678: a label glued to the
+    # text before it, a number of 7 to 15 digits as after other languages' labels.
+    Detector(
+        "phone-context-cjk",
+        Kind.PHONE,
+        _re(rf"(?:{'|'.join(PHONE_LABELS_CJK)})[^\d\n+]{{0,8}}?(?P<value>{_LABELLED_NUMBER})"),
+        "value",
+        requires="phone-cjk",
+    ),
+    # A Korean or Japanese mobile written without a label: 010-1234-5678, 090-1234-5678.
+    Detector(
+        "phone-mobile-kr-jp",
+        Kind.PHONE,
+        _re(r"0(?<![\d-]0)[1-9]0-\d{3,4}-\d{4}(?![\d-])"),
     ),
     Detector(
         "fax-grouped",
@@ -954,6 +976,7 @@ _CONTEXT_HINT_PATTERNS: Final = tuple(
     (feature, re.compile("|".join(re.escape(hint) for hint in hints)))
     for feature, hints in _CONTEXT_HINTS
 )
+_CJK_PHONE_LABEL: Final = re.compile("|".join(PHONE_LABELS_CJK))
 # Features whose detectors need a label as a whole word (the label spellings above,
 # other languages' month names): found among the text's words, collected once. As
 # substrings, short labels are inside most notes' words ("sin" in "sinus" and
@@ -1031,6 +1054,8 @@ def _text_features(text: str) -> frozenset[str]:
     for feature, hints in _CONTEXT_HINT_PATTERNS:
         if hints.search(lower) is not None:
             found.add(feature)
+    if not text.isascii() and _CJK_PHONE_LABEL.search(text) is not None:
+        found.add("phone-cjk")
     words = frozenset(
         lower.translate(_NOT_LETTERS).split() if lower.isascii() else _LETTERS.findall(lower)
     )
