@@ -212,6 +212,13 @@ PHONE_LABELS_LOCAL: Final = (
     *("mobilnummer", "mobilnr", "rufnummer", "sdt", "s\u0111t", "\u0111t", "simi"),
     *("s\u00edmi", "puhelin", "gsm", "cellulare", "cellphone", "tel", "telephone"),
     *("phone", "mobile"),
+    # Greek, Russian, Arabic and Hebrew: Τηλ., κινητό, телефон, моб., جوال, هاتف, טלפון.
+    *("\u03c4\u03b7\u03bb", "\u03c4\u03b7\u03bb\u03ad\u03c6\u03c9\u03bd\u03bf"),
+    *("\u03ba\u03b9\u03bd\u03b7\u03c4\u03cc", "\u0442\u0435\u043b"),
+    *("\u0442\u0435\u043b\u0435\u0444\u043e\u043d", "\u043c\u043e\u0431"),
+    *("\u0441\u043e\u0442\u043e\u0432\u044b\u0439", "\u062c\u0648\u0627\u0644"),
+    *("\u0647\u0627\u062a\u0641", "\u0645\u0648\u0628\u0627\u064a\u0644"),
+    *("\u05d8\u05dc\u05e4\u05d5\u05df", "\u05e0\u05d9\u05d9\u05d3"),
 )
 NATIONAL_ID_LABELS: Final = (
     *("cpr", "cpr-nr", "cprnr", "kennitala", "kt", "personnummer", "personnumer"),
