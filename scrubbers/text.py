@@ -896,6 +896,7 @@ def uncased_word(text: str) -> bool:
     )
 
 
+@functools.lru_cache(maxsize=16_384)
 def _surname_terms(family: str) -> tuple[str, ...]:
     """A family name's folded parts, those of four characters or more, or in a
     script without case (柯, 하) whatever their length."""
