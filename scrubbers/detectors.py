@@ -212,6 +212,13 @@ PHONE_LABELS_LOCAL: Final = (
     *("mobilnummer", "mobilnr", "rufnummer", "sdt", "s\u0111t", "\u0111t", "simi"),
     *("s\u00edmi", "puhelin", "gsm", "cellulare", "cellphone", "tel", "telephone"),
     *("phone", "mobile"),
+    # Greek, Russian, Arabic and Hebrew: Τηλ., κινητό, телефон, моб., جوال, هاتف, טלפון.
+    *("\u03c4\u03b7\u03bb", "\u03c4\u03b7\u03bb\u03ad\u03c6\u03c9\u03bd\u03bf"),
+    *("\u03ba\u03b9\u03bd\u03b7\u03c4\u03cc", "\u0442\u0435\u043b"),
+    *("\u0442\u0435\u043b\u0435\u0444\u043e\u043d", "\u043c\u043e\u0431"),
+    *("\u0441\u043e\u0442\u043e\u0432\u044b\u0439", "\u062c\u0648\u0627\u0644"),
+    *("\u0647\u0627\u062a\u0641", "\u0645\u0648\u0628\u0627\u064a\u0644"),
+    *("\u05d8\u05dc\u05e4\u05d5\u05df", "\u05e0\u05d9\u05d9\u05d3"),
 )
 NATIONAL_ID_LABELS: Final = (
     *("cpr", "cpr-nr", "cprnr", "kennitala", "kt", "personnummer", "personnumer"),
@@ -234,6 +241,13 @@ NATIONAL_ID_LABELS: Final = (
     *("bhyt", "so ngoai tru", "s\u1ed1 ngo\u1ea1i tr\u00fa", "ma bn", "m\u00e3 bn"),
     *("ma benh nhan", "m\u00e3 b\u1ec7nh nh\u00e2n", "so vao vien"),
     *("s\u1ed1 v\u00e0o vi\u1ec7n", "so luu tru", "s\u1ed1 l\u01b0u tr\u1eef"),
+)
+# Chinese, Japanese and Korean phone labels: written without spaces between words,
+# so found as substrings ("病患電話0921345678"), not as words.
+PHONE_LABELS_CJK: Final = (
+    *("\u96fb\u8a71", "\u7535\u8bdd", "\u624b\u6a5f", "\u624b\u673a", "\u643a\u5e2f"),
+    *("\u9023\u7d61\u5148", "\u806f\u7d61", "\u8054\u7cfb", "\uc804\ud654"),
+    *("\uc5f0\ub77d\ucc98", "\ud734\ub300\ud3f0", "\ud578\ub4dc\ud3f0"),
 )
 AGE_LABELS_LOCAL: Final = (
     *("alter", "\u00e2ge", "edad", "et\u00e0", "idade", "leeftijd", "\u00e5lder"),
@@ -357,6 +371,21 @@ DETECTORS: Final = (
         ),
         "value",
         requires="phone-local",
+    ),
+    # 電話: 0921345678, 手機 0912 345 678, 연락처 010-1234-5678: a label glued to the
+    # text before it, a number of 7 to 15 digits as after other languages' labels.
+    Detector(
+        "phone-context-cjk",
+        Kind.PHONE,
+        _re(rf"(?:{'|'.join(PHONE_LABELS_CJK)})[^\d\n+]{{0,8}}?(?P<value>{_LABELLED_NUMBER})"),
+        "value",
+        requires="phone-cjk",
+    ),
+    # A Korean or Japanese mobile written without a label: 010-1234-5678, 090-1234-5678.
+    Detector(
+        "phone-mobile-kr-jp",
+        Kind.PHONE,
+        _re(r"0(?<![\d-]0)[1-9]0-\d{3,4}-\d{4}(?![\d-])"),
     ),
     Detector(
         "fax-grouped",
@@ -954,6 +983,7 @@ _CONTEXT_HINT_PATTERNS: Final = tuple(
     (feature, re.compile("|".join(re.escape(hint) for hint in hints)))
     for feature, hints in _CONTEXT_HINTS
 )
+_CJK_PHONE_LABEL: Final = re.compile("|".join(PHONE_LABELS_CJK))
 # Features whose detectors need a label as a whole word (the label spellings above,
 # other languages' month names): found among the text's words, collected once. As
 # substrings, short labels are inside most notes' words ("sin" in "sinus" and
@@ -1031,6 +1061,8 @@ def _text_features(text: str) -> frozenset[str]:
     for feature, hints in _CONTEXT_HINT_PATTERNS:
         if hints.search(lower) is not None:
             found.add(feature)
+    if not text.isascii() and _CJK_PHONE_LABEL.search(text) is not None:
+        found.add("phone-cjk")
     words = frozenset(
         lower.translate(_NOT_LETTERS).split() if lower.isascii() else _LETTERS.findall(lower)
     )
@@ -1084,6 +1116,13 @@ RELATION_WORDS: Final = frozenset(
     | {"moeder", "vader", "oma", "opa", "buurman", "buurvrouw", "vriendin"}
     | {"dóttir", "sonur", "eiginkona", "eiginmaður", "móðir", "faðir", "bróðir"}
     | {"systir", "kærasta", "kærasti", "amma", "afi"}
+    # Greek and Russian ("σύζυγος Μαρία", "κόρη Ελένη", "муж Иван", "дочь Ольга"),
+    # nominative forms.
+    | {"σύζυγος", "σύζυγο", "γιος", "κόρη", "μητέρα", "πατέρας", "αδελφός", "αδελφή"}
+    | {"αδερφός", "αδερφή", "εγγονός", "εγγονή", "γιαγιά", "παππούς", "θεία", "θείος"}
+    | {"муж", "жена", "сын", "дочь", "мать", "отец", "брат", "сестра", "бабушка"}
+    | {"дедушка", "внук", "внучка", "тётя", "тетя", "дядя", "супруг", "супруга", "соседка"}
+    | {"сосед", "опекун"}
 )
 _WORD_BREAKS: Final = str.maketrans(dict.fromkeys("-,.;:()[]{}'\"/!?\t\r\n", " "))
 _NOT_A_NAME: Final = (

@@ -61,6 +61,7 @@ MIN_TERM_LENGTH: Final = 2
 MIN_NUMERIC_TERM: Final = 5
 MIN_PHONE_DIGITS: Final = 7
 MIN_SWEEP_LENGTH: Final = 4
+_UNCASED_NAME_MAX: Final = 20
 _ZIP_PLUS_4: Final = re.compile(r"\d{5}[- ]?\d{4}")
 _NOT_CONTEXT: Final = frozenset(
     {Kind.STATE, Kind.COUNTRY, Kind.BIRTH_DATE, Kind.DEATH_DATE, Kind.DATE}
@@ -334,6 +335,21 @@ def _word_starts(folded: str, start: int) -> bool:
         or (before.isdigit() and folded[start].isalpha())
         or (before >= _CJK_FIRST and (_is_cjk(before) or _is_cjk(folded[start])))
         or (folded[start] >= _CJK_FIRST and _is_cjk(folded[start]))
+    )
+
+
+def _in_dotted_number(term: str, folded: str, start: int, end: int) -> bool:
+    """A dotted number (``term``, digits first and last) at ``start:end`` continues a
+    longer one: a dot and a digit before or after it. A known "2.1" (an HL7 message
+    profile) inside an OID (1.2.250.1.71.4.2.1) is part of that OID, not the known
+    number. Undotted numbers (record numbers) are found inside OIDs as before."""
+    return (
+        term[0].isdigit()
+        and term[-1].isdigit()
+        and (
+            (start >= 2 and folded[start - 1] == "." and folded[start - 2].isdigit())
+            or (end + 1 < len(folded) and folded[end] == "." and folded[end + 1].isdigit())
+        )
     )
 
 
@@ -880,11 +896,25 @@ def street_spellings(value: str) -> list[str]:
 
 
 @functools.lru_cache(maxsize=16_384)
+def uncased_word(text: str) -> bool:
+    """Letters of a script without capitals (Chinese, Korean, Japanese, Arabic...):
+    a name part there can be one character (a Chinese or Korean family name), and
+    is no initial."""
+    return (
+        0 < len(text) <= _UNCASED_NAME_MAX
+        and text.isalpha()
+        and not any(c.isupper() or c.islower() for c in text)
+    )
+
+
+@functools.lru_cache(maxsize=16_384)
 def _surname_terms(family: str) -> tuple[str, ...]:
+    """A family name's folded parts, those of four characters or more, or in a
+    script without case (柯, 하) whatever their length."""
     return tuple(
         fold(part.strip())
         for part in (family, *name_parts(family))
-        if len(part.strip()) >= MIN_SWEEP_LENGTH
+        if len(part.strip()) >= MIN_SWEEP_LENGTH or uncased_word(part.strip())
     )
 
 
@@ -1222,7 +1252,11 @@ class TextScrubber:
                     # A known number that starts a longer one: the whole number.
                     while end < length and folded[end].isdigit():
                         end += 1
-                if _word_starts(folded, found) and _word_ends(folded, end, length):
+                if (
+                    _word_starts(folded, found)
+                    and _word_ends(folded, end, length)
+                    and not ("." in term and _in_dotted_number(term, folded, found, end))
+                ):
                     begin, finish = (
                         (found, end) if offsets is None else (offsets[found], offsets[end])
                     )

@@ -69,6 +69,7 @@ CHARSETS: Final[dict[str, str]] = {
     "KS X 1001": "euc_kr",
     "BIG-5": "big5",
     # Spellings senders use instead of table 0211's names.
+    "BIG5": "big5",
     "UTF-8": "utf-8",
     "UTF8": "utf-8",
     "CP1252": "cp1252",
@@ -87,6 +88,14 @@ CHARSETS: Final[dict[str, str]] = {
     **{f"CP{n}": f"cp{n}" for n in range(1250, 1259) if n != 1252},
     **{f"WINDOWS-{n}": f"cp{n}" for n in range(1250, 1259) if n != 1252},
 }
+
+
+# Double-byte character sets whose second byte can be an ASCII delimiter ("院" is
+# 0xB0 0x7C in Big5, "東" 0x96 0x7C in GB 18030): MSH-18 is found by reading the
+# header in the character set it names, not by splitting its bytes.
+_DELIMITER_UNSAFE: Final[tuple[tuple[bytes, str], ...]] = tuple(
+    (name.encode(), codec) for name, codec in CHARSETS.items() if codec in ("big5", "gb18030")
+)
 
 
 class ER7Error(ValueError):
@@ -211,11 +220,15 @@ def charset_of(data: bytes) -> tuple[str, bool]:
     end = min(
         (i for i in (data.find(b"\r", start), data.find(b"\n", start)) if i >= 0), default=len(data)
     )
-    header = data[start:end].decode("latin-1")
+    raw = data[start:end]
+    if not raw.isascii():
+        codec = _delimiter_unsafe_charset(raw)
+        if codec is not None:
+            return codec, True
+    header = raw.decode("latin-1")
     if len(header) < 4:
         raise ER7Error("MSH segment too short")
-    fields = header.split(header[3])
-    declared = fields[17].split(header[5:6] or "~")[0].strip() if len(fields) > 17 else ""
+    declared = _msh18(header)
     if not declared:
         return "utf-8", False
     codec = CHARSETS.get(declared.upper())
@@ -229,6 +242,30 @@ def charset_of(data: bytes) -> tuple[str, bool]:
                 return "utf-8", True
         raise ER7Error("MSH-18 names a character set this service cannot decode")
     return codec, True
+
+
+def _msh18(header: str) -> str:
+    """MSH-18's first repetition in an MSH segment's text."""
+    fields = header.split(header[3])
+    return fields[17].split(header[5:6] or "~")[0].strip() if len(fields) > 17 else ""
+
+
+def _delimiter_unsafe_charset(raw: bytes) -> str | None:
+    """The double-byte character set a non-ASCII MSH names in MSH-18 when read in it.
+
+    Only the sets in ``_DELIMITER_UNSAFE`` whose name is in the header are tried,
+    and one is taken only if the header, decoded in it, names it in MSH-18."""
+    upper = raw.upper()
+    for name, codec in _DELIMITER_UNSAFE:
+        if name not in upper:
+            continue
+        try:
+            header = raw.decode(codec)
+        except UnicodeDecodeError:
+            continue
+        if len(header) >= 4 and CHARSETS.get(_msh18(header).upper()) == codec:
+            return codec
+    return None
 
 
 def decode(data: bytes, codec: str, declared: bool) -> tuple[str, str]:

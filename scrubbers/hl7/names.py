@@ -18,7 +18,7 @@ from scrubbers.hl7.shapes import HAS_DIGIT, is_code
 from scrubbers.hl7.walk import Walk
 from scrubbers.kinds import Kind
 from scrubbers.methods import Outcome, Removal
-from scrubbers.text import as_text
+from scrubbers.text import as_text, uncased_word
 
 # Where a person's family, given and middle names sit, per name datatype (0-based components).
 NAME_LAYOUT: Final = {
@@ -35,9 +35,27 @@ def names_a_person(rep: str, d: Delimiters) -> bool:
     """A date field's repetition that is a person (IN2-45 ``Family^Given^Initial``,
     RXD-19 ``PH300^Family^Given``): a first component that is no date, followed by
     more components, and not a coded value (RXA-16 one field off holding the
-    manufacturer ``EW8237^Pfizer^MVX``: a lot number, then a coding system)."""
-    head, sep, _ = rep.partition(d.component)
-    return bool(sep) and bool(head) and not head[0].isdigit() and not coded_layout(rep, d)
+    manufacturer ``EW8237^Pfizer^MVX``: a lot number, then a coding system), nor
+    a value whose second or third component, a given or middle name, holds a
+    digit (OBX-19 two fields off holding a test kit ``Kit Name^Maker^K970361``)."""
+    head, sep, rest = rep.partition(d.component)
+    return (
+        bool(sep)
+        and bool(head)
+        and not head[0].isdigit()
+        and not coded_layout(rep, d)
+        and not any(_holds_digits(part) for part in rest.split(d.component, 2)[:2])
+    )
+
+
+# A replacement scrubbing writes ("[NAME]", "NAME-4F65DFE07A55A729EC2B"): layout tests
+# decide the same before and after the structured pass, so its digits do not count.
+_REPLACEMENT: Final = re.compile(r"\[[A-Z][A-Z_]*\]|[A-Z][A-Z_]*-[0-9A-F]{8,}")
+
+
+def _holds_digits(part: str) -> bool:
+    """A name part with a digit that is no replacement's."""
+    return HAS_DIGIT.search(part) is not None and _REPLACEMENT.fullmatch(part) is None
 
 
 def cn_layout(rep: str, d: Delimiters) -> bool:
@@ -306,7 +324,8 @@ def add_layout_name(walk: Walk, rep: str) -> tuple[str, str, str, str] | None:
         er7.readable(comp.split(d.subcomponent, 1)[0], d, walk.codec).strip() for comp in comps[1:3]
     ]
     given, middle = (
-        p if p[:1].isupper() and _GIVEN_WORD.fullmatch(p) else "" for p in [*parts, ""][:2]
+        p if (p[:1].isupper() and _GIVEN_WORD.fullmatch(p)) or uncased_word(p) else ""
+        for p in [*parts, ""][:2]
     )
     if not (given or middle):
         return None

@@ -86,6 +86,7 @@ from scrubbers.methods import Outcome, Removal
 from scrubbers.policy import Rule
 from scrubbers.report import UNEXPECTED_SHAPE_ERRORS, ScrubReport, internal_error
 from scrubbers.target import Target
+from scrubbers.text import uncased_word
 
 # Header fields (by number) that are never free text, whatever their datatype:
 # separators, encoding characters, message type, processing id, version, charsets.
@@ -174,6 +175,15 @@ _PERSON_ID_KINDS: Final = frozenset(
     {Kind.MRN, Kind.ACCOUNT_NUMBER, Kind.HEALTH_PLAN_ID, Kind.SSN, Kind.OTHER_ID}
 )
 _PLACE_KINDS: Final = frozenset({Kind.CITY, Kind.COUNTY, Kind.STATE, Kind.COUNTRY})
+# A place field holding place words and a postal code ("Fogwick 05401", "05401
+# Fogwick", "Upper Fogwick, VT 05401"): the place and a ZIP code, not free text.
+_PLACE_WORDS: Final = r"[^\W\d_]+(?:[ '.-]{1,2}[^\W\d_]+){0,4}"
+# Four to six digits, not a year ("Born in Fogwick in 1961" stays free text).
+_POSTAL: Final = r"(?!(?:1[89]|20)\d\d(?!\d))\d{4,6}(?:-\d{3,4})?"
+_PLACE_AND_POSTAL: Final = re.compile(
+    rf"(?P<place>{_PLACE_WORDS})(?P<mid>,? ?(?:[A-Z]{{2}},? )?| )(?P<postal>{_POSTAL})"
+    rf"|(?P<postal2>{_POSTAL})(?P<mid2> ,? ?|,? )(?P<place2>{_PLACE_WORDS})"
+)
 _PERSON_NAME_DATATYPES: Final = frozenset({"XPN", "PN"})
 _LAYOUT_NAME_PARTS: Final = 3  # family, given and middle name of a name's layout
 _ADDRESS_ZIP: Final = 5  # XAD.5 and AD.5, the postal code (1-based)
@@ -821,6 +831,7 @@ class HL7Scrubber:
         address_rest = self._companions[as_address]
         as_text = self._text_leaf(path, 0, datatype, role)
         id_target = self._target(path, 0, Kind.OTHER_ID, role, datatype)
+        zip_target = self._target(path, 0, Kind.ZIP, role, datatype)
         # A county code is digits (PID-12 "25017", FIPS; "017"): a policy that removes or
         # changes counties does so whatever the field holds (digits that are no county
         # are PHI typed in the wrong field); free text would keep both. A city with
@@ -839,7 +850,17 @@ class HL7Scrubber:
                     reps[i] = as_address(rep, walk)
                 elif removed or not HAS_DIGIT.search(rep):
                     reps[i] = as_place(rep, walk)
+                elif kind is Kind.CITY and (found := _PLACE_AND_POSTAL.fullmatch(rep)):
+                    reps[i] = place_and_postal(found, walk)
             return d.repetition.join(reps)
+
+        def place_and_postal(found: re.Match[str], walk: Walk) -> str:
+            place = found["place"] or found["place2"]
+            postal = found["postal"] or found["postal2"]
+            postal_out = walk.write(walk.apply(postal, zip_target), postal)
+            if found["place"]:
+                return as_place(place, walk) + found["mid"] + postal_out
+            return postal_out + found["mid2"] + as_place(place, walk)
 
         def rest(raw: str, walk: Walk) -> str:
             d = walk.d
@@ -1557,7 +1578,8 @@ def _coded_person_names(raw: str, walk: Walk) -> str:
     person's: the given names are learned (free text elsewhere finds them too), and
     the family and given names replaced here, whatever their length (a code leaf is
     kept, and the final sweep reads leaves of four characters or more only). A
-    single letter (a middle initial) stays."""
+    single letter (a middle initial) stays, unless its script has no case (a
+    Chinese or Korean family name of one character)."""
     d = walk.d
     reps = raw.split(d.repetition)
     for r, rep in enumerate(reps):
@@ -1569,7 +1591,11 @@ def _coded_person_names(raw: str, walk: Walk) -> str:
         replacement = er7.escape(learned[3], d)
         comps = rep.split(d.component)
         for c, name in enumerate(learned[:_LAYOUT_NAME_PARTS]):
-            if name and len(name) > 1 and comps[c].split(d.subcomponent, 1)[0].strip() == name:
+            if (
+                name
+                and (len(name) > 1 or uncased_word(name))
+                and comps[c].split(d.subcomponent, 1)[0].strip() == name
+            ):
                 comps[c] = replacement
         reps[r] = d.component.join(comps)
     return d.repetition.join(reps)

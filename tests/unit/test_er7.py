@@ -171,6 +171,37 @@ def test_common_msh18_spellings_and_labels_that_are_no_charset(
 
 
 @pytest.mark.parametrize(
+    ("declared", "codec", "place"),
+    [
+        ("BIG-5", "big5", "望月醫院"),
+        ("BIG5", "big5", "望月醫院"),
+        ("GB 18030-2000", "gb18030", "東望月"),
+    ],
+)
+def test_double_byte_charsets_whose_second_byte_is_a_delimiter(
+    declared: str, codec: str, place: str
+) -> None:
+    # Hold-out round 14: a Taiwanese HIS declares BIG5 and names its hospital (...院,
+    # Big5 0xB0 0x7C) in MSH-4 and PID-3. Split as bytes, "院" ends a field: MSH-18
+    # was read one field off (the message read as Windows-1252 with every later
+    # field shifted, the patient's family name kept in IN1) or not at all.
+    text = (
+        ADT.replace("REG|GENHOSP", f"REG|{place}")
+        .replace("^^^GENHOSP^MR", f"^^^{place}^MR")
+        .replace("2.5.1", f"2.5.1||||||{declared}")
+        .replace("QUILLFEATHER^ZEPHYRINA", "柯^雪東")
+    )
+    data = text.encode(codec)
+    assert b"|" in place.encode(codec)
+    document = parse(data)
+    assert document.encoding == codec
+    pid = document.messages[0].segments[2].text.split("|")
+    assert pid[5] == "柯^雪東^M"
+    assert pid[7] == "19610615"
+    assert serialize(document) == data
+
+
+@pytest.mark.parametrize(
     ("data", "fragment"),
     [
         (b"", "empty input"),

@@ -1017,6 +1017,35 @@ def test_a_whole_address_in_a_birth_place_field_is_scrubbed_as_an_address(preset
         assert "02139" not in place
 
 
+@pytest.mark.parametrize("preset", ["limited-data-set", "pseudonymized", "safe-harbor"])
+def test_a_birth_place_with_its_postal_code_is_a_place_and_a_postal_code(preset: str) -> None:
+    # Known gap closed in round 14: PID-23 "Fogwick 05401" (a town no other field
+    # names, with its ZIP) was free text for its digits, and free text does not know
+    # the town: it came out whole. A birth place that is place words and a postal
+    # code (either order, a state or comma between) is the place and a ZIP code;
+    # other values with digits stay free text ("Born at 42 Lantern Row").
+    pid = _fields(
+        "PID",
+        {
+            1: "1",
+            3: "MRN12345^^^HOSP^MR",
+            5: "Quillfeather^Zebulon",
+            7: "19610304",
+            23: "Fogwick 05401~05401 Fogwick~Upper Fogwick, VT 05401~Born at 42 Lantern Row",
+        },
+    )
+    out = scrub_text(make(preset), f"{MSH}\r{pid}\r")
+    place = out.split("\r")[1].split("|")[23].split("~")
+    if preset == "limited-data-set":  # a limited data set keeps towns and ZIP codes
+        assert place[:3] == ["Fogwick 05401", "05401 Fogwick", "Upper Fogwick, VT 05401"]
+    elif preset == "pseudonymized":  # keeps towns, generalizes ZIP codes
+        assert place[:3] == ["Fogwick 054", "054 Fogwick", "Upper Fogwick, VT 054"]
+    else:
+        assert "Fogwick" not in out and "05401" not in out
+        assert place[0].endswith(" 054") and place[1].startswith("054 ")
+    assert place[3].startswith("Born at ")
+
+
 def test_a_multi_word_city_inside_a_kept_organization_name_is_replaced(
     safe_harbor: HL7Scrubber,
 ) -> None:
@@ -1068,6 +1097,31 @@ def test_a_person_name_in_a_date_field_is_scrubbed_as_a_name(preset: str) -> Non
     if preset == "limited-data-set":
         assert date == "20240305"
     assert in2_out.split("|")[46] == "SPO"
+
+
+def test_a_test_kit_in_a_date_field_is_no_person(safe_harbor: HL7Scrubber) -> None:
+    # Hold-out round 14 (Tennessee ELR ORU^R01): OBX fields two off put the test kit,
+    # "Hologic Gen-Probe Amplified MTD^Hologic^K970361^^20230301", in OBX-19 (date
+    # of the analysis). Read as a person, its words were learned as names and the
+    # test's own LOINC text, "NAA with probe detection", lost "probe" in OBR-4 and
+    # OBX-3. A name's given and middle names hold no digits: such a repetition is
+    # no person (IN2-45 "Family^Given^Initial" and RXD-19 "PH300^Family^Given" are).
+    text = "Mycobacterium tuberculosis complex rRNA in Specimen by NAA with probe detection"
+    obr = f"OBR|1|ORD1||543-9^{text}^LN"
+    obx = _fields(
+        "OBX",
+        {
+            1: "1",
+            2: "CWE",
+            3: f"543-9^{text}^LN",
+            5: "260373001^Detected^SCT",
+            11: "F",
+            19: "Hologic Gen-Probe Amplified MTD^Hologic^K970361^^20230301",
+        },
+    )
+    obr_out, obx_out = scrub_segments(safe_harbor, obr, obx)
+    assert text in obr_out and text in obx_out
+    assert "[NAME]" not in obx_out
 
 
 @pytest.mark.parametrize("preset", ["limited-data-set", "pseudonymized", "safe-harbor"])
@@ -1538,6 +1592,54 @@ def test_a_person_shifted_into_a_coded_field_without_a_coding_system_is_removed(
     # A code whose first component is no known family name stays a code.
     (other,) = scrub_segments(safe_harbor, in1 + "|SPO^Spouse|SELF")
     assert other.split("|")[17] == "SPO^Spouse"
+
+
+@pytest.mark.parametrize(
+    ("insured", "planted"),
+    [("柯^雪東", ("柯", "雪東")), ("柯^美玲", ("柯", "美玲")), ("하^성진", ("하", "성진"))],
+)
+def test_a_one_character_family_name_of_a_script_without_case_is_no_initial(
+    safe_harbor: HL7Scrubber, insured: str, planted: tuple[str, ...]
+) -> None:
+    # Hold-out round 14 (ADT^A01, a Taiwanese HIS): the insured, the patient 傅^鎮宇,
+    # one field off in IN1-17, came out 傅^[NAME]: a name part of one character was
+    # kept as a middle initial, and a given name of a script without capitals (美玲,
+    # a spouse named nowhere else) was not read as one. One letter is an initial
+    # only in a script with case; Chinese and Korean family names are one character.
+    msh = "MSH|^~\\&|HIS|GH|EMR|GH|20260509080000||ADT^A01|MSG1|P|2.5|||||||UNICODE UTF-8"
+    pid = "PID|1||P200100^^^GH^PI||柯^雪東^^^先生||19751108|M"
+    if insured.startswith("하"):
+        pid = "PID|1||P200100^^^GH^PI||하^성진||19751108|M"
+    in1 = "|".join(["IN1", "1", "NHI001", "BNHI", "Acme Insurance", *[""] * 12])
+    out = scrub_text(safe_harbor, "\r".join((msh, pid, f"{in1}|{insured}|Self")) + "\r")
+    in1_out = out.strip("\r").split("\r")[2]
+    assert in1_out.split("|")[17] == "[NAME]^[NAME]"
+    assert_gone(in1_out, *planted)
+    # A Latin middle initial in the same layout stays.
+    latin = "PID|1||P200100^^^GH^PI||Quillfeather^Oswin||19751108|M"
+    out = scrub_text(
+        safe_harbor, "\r".join((msh, latin, f"{in1}|QUILLFEATHER^OSWIN^T|Self")) + "\r"
+    )
+    assert out.strip("\r").split("\r")[2].split("|")[17] == "[NAME]^[NAME]^T"
+
+
+def test_a_short_known_number_is_not_found_inside_a_dotted_number(
+    safe_harbor: HL7Scrubber,
+) -> None:
+    # Hold-out round 14 (ORU^R01, French CI-SIS): MSH-21, the message profile
+    # 2.1^CISIS_CDA_HL7_V2, is an EI and its 2.1 an identifier; found again inside
+    # every OID of the message (the RPPS authority 1.2.250.1.71.4.2.1), it made them
+    # 1.2.250.1.71.4.ID-... A known number preceded or followed by a dot and a digit
+    # is part of a longer dotted number (an OID, a version), not that number.
+    msh = MSH + "|" * 9 + "2.1^CISIS_CDA_HL7_V2"
+    prt = "PRT||UC||SB^Send by^participation|8025674^Thistlewood^Marigold^^^^^^RPPS&1.2.250.1.71.4.2.1&ISO"
+    nte = "NTE|1||Authority 1.2.250.1.71.4.2.1, profile 2.1."
+    out = scrub_text(safe_harbor, "\r".join((msh, PID, prt, nte)) + "\r")
+    msh_out, _, prt_out, nte_out = out.strip("\r").split("\r")
+    profile = msh_out.split("|")[20].split("^")[0]  # MSH-21 (MSH-1 is the separator)
+    assert profile.startswith("ID-")
+    assert "RPPS&1.2.250.1.71.4.2.1&ISO" in prt_out
+    assert nte_out == f"NTE|1||Authority 1.2.250.1.71.4.2.1, profile {profile}."
 
 
 def test_a_provider_field_naming_a_facility_of_the_header_teaches_no_name(
