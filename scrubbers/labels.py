@@ -104,10 +104,20 @@ _ENGLISH_LABELS: Final[tuple[tuple[re.Pattern[str], Kind], ...]] = (
     ),
     (
         re.compile(
-            _PERSON + r"(?:passport|(?:national|personal)\s+id(?:entity|entifier)?"
+            _PERSON + r"(?:passport|(?:national|personal)\s+id(?:entity|entifier|entification)?"
             # The national health identifiers by their acronyms: Australia's IHI, New
-            # Zealand's NHI.
-            r"|individual\s+health(?:care)?\s+identifier|ihi|nhi)"
+            # Zealand's NHI; a national id as forms abbreviate it (NID).
+            r"|individual\s+health(?:care)?\s+identifier|ihi|nhi|nid"
+            r"|(?:id|identity|identification|id\s+card)\s+(?:number|no|#)"
+            # National identifiers by the names their countries give them (Brazil's
+            # CPF, Mexico's CURP, Chile's RUT, Spain's DNI, Indonesia's NIK, India's
+            # Aadhaar, Poland's PESEL, the Dutch BSN, the Swiss AHV, Pakistan's CNIC,
+            # Nigeria's NIN, the Nordic and Italian ones; folded, without accents).
+            r"|cpf|curp|rut|dni|nik|nin|cnic|aadhaa?r|pesel|bsn|ahv|burgerservicenummer"
+            r"|personnummer|fodselsnummer|f\u00f8dselsnummer|cpr(?:\s*-?\s*nummer)?"
+            r"|henkilotunnus|isikukood|codice\s+fiscale|sozialversicherungsnummer"
+            r"|cedula(?:\s+de\s+identidad)?|documento\s+de\s+identidad"
+            r"|numero\s+de\s+documento)"
             r"(?:\s+(?:number|no|#))?"
         ),
         Kind.OTHER_ID,
@@ -260,3 +270,25 @@ def _names_an_age(label: str) -> bool:
     text = label.casefold().translate(_LABEL_PARENS)
     text = " ".join(text.split()).rstrip("?:*.# ").replace("\u2019", "'")
     return _AGE_LABEL.fullmatch(text) is not None
+
+
+# A question asking for a person's birth date or birth year ("Date of birth", "DOB",
+# "Birthdate", "Year of birth", "Patient's date of birth", "Geburtsdatum", "Fecha de
+# nacimiento"...), folded.
+_BIRTH_DATE_LABEL: Final = re.compile(
+    _PERSON + r"(?:(?:date|day|year)\s+of\s+birth|birth\s*(?:date|day|year)|[dy]\s*o\s*b"
+    r"|born(?:\s+on)?)"
+    r"|geburts(?:datum|jahr)|geboorte(?:datum|jaar)|(?:date|annee) de naissance"
+    r"|(?:fecha|ano) de nacimiento|data (?:de|di) nasc(?:imento|ita)|ano de nascimento"
+    r"|tanggal lahir|tahun lahir|fodselsdato|fødselsdato|fodelsedatum|fodselsar|fødselsår"
+)
+
+
+def names_a_birth_date(label: Any) -> bool:
+    """Whether a question's label (its text, or a linkId's words) asks for a person's
+    date of birth: a date answering it is a birth date, whose year Safe Harbor removes
+    when it implies an age over 89."""
+    if not isinstance(label, str) or len(label) > 80:
+        return False
+    text = _label_text(label.casefold()).replace(".", " ")
+    return _BIRTH_DATE_LABEL.fullmatch(" ".join(text.split())) is not None

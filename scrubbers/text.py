@@ -241,6 +241,15 @@ def _plurals(family: str) -> list[str]:
     return [f"{family}s"]
 
 
+def _genitives(name: str) -> list[str]:
+    """'Zephyrinas' (Zephyrina's): Swedish, Danish, Norwegian, German and Dutch write a
+    given name's genitive without an apostrophe (a family name's is its plural, above);
+    a name ending in s, x or z takes none."""
+    if len(name) < 3 or not name.isalpha() or name[-1] in "sxzßSXZ":
+        return []
+    return [f"{name}s"]
+
+
 def name_spellings(family: str, given: str, middle: str = "") -> list[str]:
     """How notes write a person's name: parts, both orders, initials, with middle names.
 
@@ -253,6 +262,8 @@ def name_spellings(family: str, given: str, middle: str = "") -> list[str]:
     out += family_parts + name_parts(given) + name_parts(middle)
     for surname in [family, *family_parts] if family else family_parts:
         out += _plurals(surname)
+    for part in (given, middle, *name_parts(given), *name_parts(middle)):
+        out += _genitives(part)
     if family and given:
         initial = given[0]
         out += [

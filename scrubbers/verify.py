@@ -22,6 +22,7 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
+import datetime as dt
 import decimal
 import html
 import json
@@ -617,6 +618,42 @@ def _fhir_values(
             yield from _title_names(titled)
         if resource_type == "QuestionnaireResponse":
             yield from _labelled_answers(item.get("item"))
+        elif resource_type == "Parameters":
+            # An operation's birth date parameter ("birthdate", "dob"), at any depth.
+            stack = list(_as_list(item.get("parameter")))
+            while stack:
+                parameter = stack.pop()
+                if not isinstance(parameter, dict):
+                    continue
+                stack.extend(_as_list(parameter.get("part")))
+                name = parameter.get("name")
+                if isinstance(name, str) and (
+                    name.strip().lower() == "birthdate"
+                    or _asks_birth_date(
+                        _LABEL_CAMEL.sub(" ", name).replace("-", " ").replace("_", " ")
+                    )
+                ):
+                    value = (
+                        parameter.get("valueDate")
+                        or parameter.get("valueDateTime")
+                        or parameter.get("valueString")
+                    )
+                    if isinstance(value, str) and _BIRTH_DATE_ANSWER.fullmatch(value.strip()):
+                        yield Kind.BIRTH_DATE, value.strip()[:10]
+        elif resource_type == "Observation":
+            # An observation of a birth date (LOINC 21112-8, "Date of birth").
+            for part in [item, *_as_list(item.get("component"))]:
+                value = (
+                    part.get("valueDateTime") or part.get("valueString")
+                    if isinstance(part, dict)
+                    else None
+                )
+                if (
+                    isinstance(value, str)
+                    and _BIRTH_DATE_ANSWER.fullmatch(value.strip())
+                    and _codes_birth_date(part.get("code"))
+                ):
+                    yield Kind.BIRTH_DATE, value.strip()[:10]
         elif resource_type in _NUMBER_RESOURCES:
             # A health plan's member number, an account number (Safe Harbor (I), (J)).
             kind = _NUMBER_RESOURCES[resource_type]
@@ -665,6 +702,23 @@ def _fhir_values(
         url = item.get("url")
         if isinstance(url, str) and isinstance(item.get("valueString"), str):
             yield from _id_extension_values(url, item["valueString"])
+        uuid = item.get("valueUuid")
+        if isinstance(url, str) and isinstance(uuid, str) and _ID_EXTENSION_URL.search(url):
+            # An identifier written as a uuid (".../uuidIdentifier").
+            uuid = uuid.strip()
+            yield Kind.OTHER_ID, uuid[9:] if uuid[:9].lower() == "urn:uuid:" else uuid
+        if isinstance(url, str) and ("birth" in url.lower() or "dob" in url.lower()):
+            # An extension whose URL names a birth date (".../date-of-birth").
+            segment = url.rstrip("/").rsplit("/", 1)[-1]
+            value = item.get("valueDate") or item.get("valueDateTime") or item.get("valueString")
+            if (
+                isinstance(value, str)
+                and _BIRTH_DATE_ANSWER.fullmatch(value.strip())
+                and _asks_birth_date(
+                    _LABEL_CAMEL.sub(" ", segment).replace("-", " ").replace("_", " ")
+                )
+            ):
+                yield Kind.BIRTH_DATE, value.strip()[:10]
         reference = item.get("reference")
         if isinstance(reference, str) and _PERSON_REFERENCE.search(reference):
             for word in str(item.get("display", "")).replace(",", " ").split():
@@ -1133,22 +1187,44 @@ def _labelled_answers(items: Any) -> Iterator[tuple[Kind, str]]:
             if not isinstance(answers, list):
                 continue
             label = item.get("text")
-            if isinstance(label, str) and label.strip():
+            link_words: str | None = None
+            kind_by_text = isinstance(label, str) and bool(label.strip())
+            if kind_by_text:
                 kind = _answer_label_kind(label)
             else:  # a linkId: camelCase, hyphens and underscores as word breaks
                 link_id = item.get("linkId")
-                kind = _answer_label_kind(
-                    _LABEL_CAMEL.sub(" ", link_id).replace("-", " ").replace("_", " ")
-                    if isinstance(link_id, str)
-                    else None
-                )
+                if isinstance(link_id, str):
+                    link_words = _LABEL_CAMEL.sub(" ", link_id).replace("-", " ").replace("_", " ")
+                kind = _answer_label_kind(link_words)
             if kind is None:
                 kind = _defined_kind(item.get("definition"))
+            if kind is None and _asks_birth_date(label if kind_by_text else link_words):
+                kind = Kind.BIRTH_DATE
             for answer in answers:
                 if not isinstance(answer, dict):
                     continue
                 stack.append(answer.get("item"))
                 value = answer.get("valueString")
+                if kind is Kind.BIRTH_DATE:
+                    # A date answering "Date of birth" ("dob"): its day, and its year
+                    # when that implies an age over 89; a year answering "Year of
+                    # birth"; the year a date written otherwise holds ("23/08/1905").
+                    value = answer.get("valueDate") or answer.get("valueDateTime") or value
+                    year = answer.get("valueInteger")
+                    if isinstance(year, int) and not isinstance(year, bool) and value is None:
+                        value = str(year)
+                    if isinstance(value, str) and _BIRTH_DATE_ANSWER.fullmatch(value.strip()):
+                        yield kind, value.strip()[:10]
+                    elif (
+                        isinstance(value, str)
+                        and len(value) <= 40
+                        and any(c.isdigit() for c in value)
+                    ):
+                        yield kind, value.strip()
+                        written = _WRITTEN_YEAR.search(value)
+                        if written is not None:
+                            yield kind, written.group(0)
+                    continue
                 if kind is None or not isinstance(value, str):
                     continue
                 if kind is Kind.NAME:
@@ -1174,7 +1250,54 @@ def _defined_kind(definition: Any) -> Kind | None:
     return _DEFINED_KINDS.get(rest[0])
 
 
-_DEFINED_KINDS: Final = {"name": Kind.NAME, "telecom": Kind.PHONE, "identifier": Kind.MRN}
+_DEFINED_KINDS: Final = {
+    "name": Kind.NAME,
+    "telecom": Kind.PHONE,
+    "identifier": Kind.MRN,
+    "birthDate": Kind.BIRTH_DATE,
+}
+# A birth date as an answer writes it: a FHIR date or dateTime.
+_BIRTH_DATE_ANSWER: Final = re.compile(
+    r"\d{4}(?:-\d{2}(?:-\d{2}(?:T[\d:.]+(?:Z|[+-]\d{2}:\d{2})?)?)?)?"
+)
+# Questions asking for a date or year of birth ("DOB", "Date of birth", "Birthdate",
+# "Year of birth", "Geburtsdatum", "Fecha de nacimiento"...), folded and unaccented.
+_BIRTH_DATE_QUESTION: Final = re.compile(
+    r"(?:(?:your|the patient'?s|patient'?s?|child'?s|mother'?s|father'?s) )?"
+    r"(?:(?:date|day|year) of birth|birth ?(?:date|day|year)|[dy] ?o ?b|born(?: on)?)"
+    r"|geburts(?:datum|jahr)|geboorte(?:datum|jaar)|(?:date|annee) de naissance"
+    r"|(?:fecha|ano) de nacimiento|data (?:de|di) nasc(?:imento|ita)|ano de nascimento"
+    r"|tanggal lahir|tahun lahir|fodselsdato|fødselsdato|fodelsedatum|fodselsar|fødselsår"
+)
+# A year written in a birth date of another form ("23/08/1905", "August 23, 1905").
+_WRITTEN_YEAR: Final = re.compile(r"(?<!\d)(?:1[89]|20)\d\d(?!\d)")
+
+
+def _codes_birth_date(concept: Any) -> bool:
+    """Whether an observation's code is a birth date's: LOINC 21112-8, or a text or
+    display asking for one."""
+    if not isinstance(concept, dict):
+        return False
+    codings = [c for c in _as_list(concept.get("coding")) if isinstance(c, dict)]
+    if any(c.get("code") == "21112-8" for c in codings):
+        return True
+    return any(
+        _asks_birth_date(x) for x in [concept.get("text"), *(c.get("display") for c in codings)]
+    )
+
+
+def _asks_birth_date(label: Any) -> bool:
+    """Whether a question's text (or linkId words) asks for a date of birth."""
+    if not isinstance(label, str) or len(label) > 80:
+        return False
+    text = " ".join(label.casefold().replace(".", " ").split()).rstrip("?:*# ")
+    if not text.isascii():
+        text = "".join(
+            c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)
+        )
+    return _BIRTH_DATE_QUESTION.fullmatch(text.replace("\u2019", "'")) is not None
+
+
 _DEFINED_ADDRESS_KINDS: Final = {
     "line": Kind.STREET_ADDRESS,
     "text": Kind.STREET_ADDRESS,
@@ -1317,6 +1440,17 @@ _ANSWER_LABELS: Final = (
             r"|case) (?:number|no|id)|patient identifier)"
         ),
         Kind.MRN,
+    ),
+    (
+        re.compile(
+            _LABEL_PERSON + r"(?:passport|(?:national|personal) id(?:entity|entifier|entification)?"
+            r"|ihi|nhi|nid|(?:id|identity|identification|id card) (?:number|no|#)"
+            r"|cpf|curp|rut|dni|nik|nin|cnic|aadhaa?r|pesel|bsn|ahv|burgerservicenummer"
+            r"|personnummer|fodselsnummer|f\u00f8dselsnummer|cpr(?: ?-?nummer)?|henkilotunnus"
+            r"|isikukood|codice fiscale|sozialversicherungsnummer|cedula(?: de identidad)?"
+            r"|documento de identidad|numero de documento)(?: number| no)?"
+        ),
+        Kind.OTHER_ID,
     ),
     # The same questions in other languages (German, Dutch, French, Spanish,
     # Portuguese, Italian, Indonesian, Nordic).
@@ -1680,6 +1814,9 @@ class Verifier:
         self._checked = frozenset(
             kind for kind in Kind if policy.resolve(Target(kind)).method != "keep"
         )
+        # A policy generalizing birth dates to the year (Safe Harbor) removes the year
+        # too when it implies an age over 89: then such a year must not be left.
+        self._old_birth_years = policy.resolve(Target(Kind.BIRTH_DATE)).method == "generalize"
 
     def findings(self, source: bytes, output: bytes, fmt: str) -> Counter[str]:
         """Kinds (and counts) of input PHI found in the output; empty when clean."""
@@ -1735,6 +1872,9 @@ class Verifier:
         crowded: list[str] = []  # values found inside other words over and over
         numbers: str | None = None  # the output's runs of digits and separators
         prefix_ids: dict[str, Kind] = {}  # all-digit identifiers, without leading zeros
+        old_years: list[str] = []  # birth years implying an age over 89 (Safe Harbor)
+        if self._old_birth_years and Kind.BIRTH_DATE in self._checked:
+            values = _noting_old_years(values, old_years)
         for kind, value in _dedupe(values):
             if kind not in self._checked:
                 continue
@@ -1773,17 +1913,30 @@ class Verifier:
                 and (term.isascii() or not _CJK.search(term))  # CJK runs into other words
             ):
                 longest = max(_WORD.findall(term), key=len, default="")
-                if longest and longest not in words:
+                if (
+                    longest
+                    and longest not in words
+                    and not (kind is Kind.NAME and longest + "s" in words)
+                ):
                     if kind is Kind.PHONE:
                         phones.update(_phone_digits(value))
                         nationals.update(_phone_national_forms(value))
                     continue
-            if _occurs(term, folded, crowded):
-                if document is None or not _only_as_structure(value, text, document):
+            # A name word is found in its genitive without an apostrophe too
+            # ("Tamsins", Swedish, German, Dutch).
+            genitive = kind is Kind.NAME and _GENITIVE_BASE.fullmatch(term) is not None
+            if _occurs(term, folded, crowded, genitive):
+                if document is None or not _only_as_structure(value, text, document, genitive):
                     found[kind.value] += 1
             elif kind is Kind.PHONE:
                 phones.update(_phone_digits(value))
                 nationals.update(_phone_national_forms(value))
+        for year in dict.fromkeys(old_years):
+            # Even the year goes when it implies an age over 89: searched as a word.
+            if _occurs(year, folded, crowded) and (
+                document is None or not _only_as_structure(year, text, document)
+            ):
+                found[Kind.BIRTH_DATE.value] += 1
         if (
             (phones or nationals)
             and Kind.PHONE.value not in found
@@ -1882,7 +2035,7 @@ def _named_id_left(ids: list[str], names: set[str], folded: str) -> bool:
     )
 
 
-def _only_as_structure(value: str, text: str, source: Any) -> bool:
+def _only_as_structure(value: str, text: str, source: Any, genitive: bool = False) -> bool:
     """Whether the word ``value`` occurs in the output ``text`` only as JSON keys the
     input has too, spelled otherwise, or in a capitalized replacement token (a given
     name "Name", a surname "Link": the output's "name" and "link" keys, its "[NAME]"
@@ -1905,7 +2058,7 @@ def _only_as_structure(value: str, text: str, source: Any) -> bool:
         parts.append(f'"(?:resourceType|type)"\\s*:\\s*"{typed}"')
         parts.append(f'(?<=["/]){typed}/')
         parts.append(_URL_STRING.pattern)
-    return not _occurs(folded, re.sub("|".join(parts), " ", text).casefold())
+    return not _occurs(folded, re.sub("|".join(parts), " ", text).casefold(), None, genitive)
 
 
 # A JSON string value that is a URL (a profile, a system, an absolute reference).
@@ -2056,7 +2209,45 @@ _SEARCHES_BEFORE_WORDS: Final = 64
 _WORD: Final = re.compile(r"[^\W_]+")
 
 
-def _occurs(value: str, text: str, crowded: list[str] | None = None) -> bool:
+# A name word that writes its genitive with an "s" (three letters or more, not
+# ending in s, x or z; folded).
+_GENITIVE_BASE: Final = re.compile(r"[^\W\d_]{2,}[^\W\d_sxz]")
+
+
+def _noting_old_years(
+    values: Iterable[tuple[Kind, str]], old_years: list[str]
+) -> Iterator[tuple[Kind, str]]:
+    """``values`` as they are, noting in ``old_years`` each birth date's year that
+    implies an age over 89 (a year alone too, which the searches leave out)."""
+    for kind, value in values:
+        if kind is Kind.BIRTH_DATE:
+            year = _year_over_89(value)
+            if year is not None:
+                old_years.append(year)
+        yield kind, value
+
+
+def _year_over_89(birth_date: str) -> str | None:
+    """The year of a birth date ("1921-03-04", HL7's "19210304") when it implies an
+    age over 89 this year (Safe Harbor removes even the year then), else None."""
+    written = birth_date.strip()
+    if not _BIRTH_DATE_SHAPE.fullmatch(written):
+        return None  # not a date (a field holding something else)
+    age = dt.datetime.now(dt.UTC).year - int(written[:4])
+    return written[:4] if _MAX_AGE < age <= _OLDEST else None
+
+
+# Safe Harbor's oldest age written as it is (older ones are "90 or older"), and an
+# age beyond any living person's (a year of 1000 is no birth year).
+_MAX_AGE: Final = 89
+_OLDEST: Final = 130
+# A birth date's shapes: FHIR's ("1921", "1921-03", "1921-03-04"), HL7's ("19210304").
+_BIRTH_DATE_SHAPE: Final = re.compile(r"\d{4}(?:-\d{2}(?:-\d{2})?)?|\d{8}")
+
+
+def _occurs(
+    value: str, text: str, crowded: list[str] | None = None, genitive: bool = False
+) -> bool:
     """``value`` in ``text`` as a whole word (both already casefolded); a substring search,
     not a regex per value (compiling one per value cost more than scrubbing).
 
@@ -2064,6 +2255,9 @@ def _occurs(value: str, text: str, crowded: list[str] | None = None) -> bool:
     a phone "617-555-0142", an SSN) counts anywhere, glued to other text or not:
     its shape cannot occur by chance, and text joined without spaces ("...06-1542
     Lantern Row", markup flattened carelessly) must not hide it.
+
+    ``genitive``: also followed by an "s" that ends the word (a name's genitive
+    without an apostrophe, "Tamsins").
 
     After :data:`_OCCURRENCES_TRIED` occurrences inside other words, the rest of
     the text is searched by one regex, and ``value`` added to ``crowded``."""
@@ -2079,10 +2273,19 @@ def _occurs(value: str, text: str, crowded: list[str] | None = None) -> bool:
             return True
         if not value.isascii() and _cjk_bounded(value, before, after):
             return True
+        if (
+            genitive
+            and after == "s"
+            and not before.isalnum()
+            and (end + 1 == len(text) or not text[end + 1].isalnum())
+        ):
+            return True
         tries += 1
         if tries == _OCCURRENCES_TRIED:  # inside words over and over ("aaaa" in "aaaaaa...")
             if crowded is not None:
                 crowded.append(value)
+            if genitive and _word_pattern(value + "s").search(text, start + 1) is not None:
+                return True
             return _word_pattern(value).search(text, start + 1) is not None
         start = text.find(value, start + 1)
     return False

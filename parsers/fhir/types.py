@@ -111,8 +111,18 @@ def _unwrap(annotation: Any) -> Any:
             return annotation
 
 
+# fhir.resources types a boolean element as a plain ``bool``, not an annotated
+# primitive. Read only where the other version types the element differently (R5's
+# ``Appointment.participant.required``, an R4B code): there it is the alternate a
+# valid document's ``true`` is read by. An element that is a boolean in both versions
+# stays untyped, as before: a string there is free text, not a refused document.
+_BOOLEAN: Final = ElementType("boolean", None)
+
+
 def _element_type(annotation: Any) -> ElementType | None:
     inner = _unwrap(annotation)
+    if inner is bool:
+        return _BOOLEAN
     if typing.get_origin(inner) is typing.Annotated:
         for marker in typing.get_args(inner)[1:]:
             name = _PRIMITIVES.get(type(marker).__name__)
@@ -140,6 +150,7 @@ def _model_class(name: str) -> Any:
 def children(model: str) -> dict[str, ElementType] | None:
     """Element name -> type for a resource, datatype or backbone model; None if unknown."""
     merged: dict[str, ElementType] = {}
+    booleans: dict[str, ElementType] = {}  # booleans, only ever alternates (_BOOLEAN)
     found = False
     for package in (r4b, r5):
         try:
@@ -155,8 +166,13 @@ def children(model: str) -> dict[str, ElementType] | None:
             if element is None:
                 continue
             known = merged.get(alias)
-            if known is None:
-                merged[alias] = element
+            if element is _BOOLEAN:
+                if known is None:
+                    booleans[alias] = element  # R4B's boolean, for an R5 type below
+                elif known.alternate is None:
+                    merged[alias] = replace(known, alternate=element)
+            elif known is None:
+                merged[alias] = replace(element, alternate=booleans.get(alias))
             elif known.alternate is None and element.fhir_type != known.fhir_type:
                 merged[alias] = replace(known, alternate=element)
     return merged if found else None

@@ -61,6 +61,7 @@ from scrubbers.fhir.values import (
     identifier_kind,
     is_age_code,
     name_parts,
+    names_a_birth_date_code,
     shape_datatype,
 )
 from scrubbers.identity import (
@@ -69,7 +70,7 @@ from scrubbers.identity import (
     IdentityUnresolvedError,
 )
 from scrubbers.kinds import DATE_KINDS, Kind, Role
-from scrubbers.labels import answer_kind, unaccented
+from scrubbers.labels import answer_kind, names_a_birth_date, unaccented
 from scrubbers.methods import Removal
 from scrubbers.report import UNEXPECTED_SHAPE_ERRORS, ScrubReport, internal_error
 from scrubbers.target import Target
@@ -1407,6 +1408,12 @@ class FHIRScrubber:
         value is that PHI, as a QuestionnaireResponse answer to that question."""
         parts = [resource, *(c for c in resource.get("component") or () if isinstance(c, dict))]
         for part in parts:
+            if (
+                ("valueDateTime" in part or "valueString" in part)  # cheap: most hold neither
+                and names_a_birth_date_code(part.get("code"))
+                and self._birth_date_value(part, "Observation", walk)
+            ):
+                continue  # "Birth date" (LOINC 21112-8) written as a date
             if isinstance(part.get("valueString"), str):
                 kind = code_kind(part.get("code"))
                 if kind is not None:
@@ -1444,6 +1451,19 @@ class FHIRScrubber:
             # A question naming a person ("Mother", "Emergency contact"): an answer
             # that reads as a name is that person's, as after the label in a note.
             person = _person_label(label) if kind is None else None
+            if kind is Kind.BIRTH_DATE or (kind is None and names_a_birth_date(label)):
+                for answer in answers:
+                    if not isinstance(answer, dict) or self._birth_date_value(
+                        answer, "QuestionnaireResponse.item.answer", walk
+                    ):
+                        continue
+                    if isinstance(answer.get("valueString"), str):
+                        # Not date-shaped ("23/08/1905"): the policy's birth date rule
+                        # (a generalization it cannot read falls back to removal).
+                        self._labelled_value(answer, Kind.BIRTH_DATE, path, walk)
+                    elif _is_year(answer.get("valueInteger")):
+                        self._birth_year_answer(answer, walk)  # "Year of birth": 1905
+                continue
             for answer in answers:
                 if not isinstance(answer, dict) or not isinstance(answer.get("valueString"), str):
                     continue
@@ -1451,6 +1471,64 @@ class FHIRScrubber:
                     self._labelled_value(answer, kind, path, walk)
                 elif person and _reads_as_name(answer["valueString"]):
                     self._labelled_value(answer, Kind.NAME, path, walk)
+
+    def _uuid_identifier(
+        self, extension: dict[str, Any], path: str, role: Role, walk: _Walk
+    ) -> None:
+        """An identifier written as a ``valueUuid``: the policy's rule for an identifier;
+        replaced by the UUID pseudonym a resource id equal to it gets (its ``urn:uuid:``
+        prefix kept, or its absence), so the value stays a uuid (removed when the
+        policy removes it)."""
+        value = extension["valueUuid"]
+        outcome = self._apply(value, Kind.OTHER_ID, role, f"{path}.valueUuid", "uuid", walk)
+        if isinstance(outcome, Removal):
+            del extension["valueUuid"]
+        elif outcome != value:
+            prefix = value[:9] if value[:9].lower() == "urn:uuid:" else ""  # as written
+            extension["valueUuid"] = prefix + self._pseudo_id(value[len(prefix) :], walk)
+
+    def _birth_year_answer(self, answer: dict[str, Any], walk: _Walk) -> None:
+        """A birth year answered as a number: the policy's birth date rule on its text
+        (Safe Harbor removes a year implying an age over 89); a number, or absent."""
+        outcome = self._apply(
+            str(answer["valueInteger"]),
+            Kind.BIRTH_DATE,
+            Role.PATIENT,
+            "QuestionnaireResponse.item.answer.valueInteger",
+            "integer",
+            walk,
+        )
+        if isinstance(outcome, str) and outcome.isascii() and outcome.isdigit():
+            answer["valueInteger"] = int(outcome)
+        else:
+            del answer["valueInteger"]
+            answer["_valueInteger"] = {
+                "extension": [{"url": rules.EXT_DATA_ABSENT_REASON, "valueCode": "masked"}]
+            }
+
+    def _birth_date_value(self, answer: dict[str, Any], where: str, walk: _Walk) -> bool:
+        """An answer to "Date of birth" ("dob"), an Observation coded as one: a birth
+        date, whose year Safe Harbor removes when it implies an age over 89 (as a date
+        it kept the year). Taken out of the walk (which would treat it again, as a
+        date) and written back at the end; a removed one leaves the value absent
+        (data-absent-reason). ``where``: the holder's path, for policy rules."""
+        for key in _BIRTH_DATE_ANSWER_KEYS:
+            value = answer.get(key)
+            if isinstance(value, str) and _DATE_SHAPE.fullmatch(value.strip()):
+                break
+        else:
+            return False
+        path = f"{where}.{key}"
+        datatype = "dateTime" if key == "valueDateTime" else "date"
+        outcome = self._apply(value.strip(), Kind.BIRTH_DATE, Role.PATIENT, path, datatype, walk)
+        del answer[key]
+        # Absent while the walk passes (so the answer is not an emptied object).
+        answer["_" + key] = {
+            "extension": [{"url": rules.EXT_DATA_ABSENT_REASON, "valueCode": "masked"}]
+        }
+        if not isinstance(outcome, Removal):
+            walk.finishers.append(functools.partial(_write_back, answer, key, outcome))
+        return True
 
     def _group_members(self, group: dict[str, Any], walk: _Walk) -> None:
         """A Group of people names its members in their references' displays; a member
@@ -1511,6 +1589,12 @@ class FHIRScrubber:
         SSN or phone, a city or a ZIP there was kept."""
         for parameter in _nested_objects(parameters, _part_children):
             name = parameter.get("name")
+            if (
+                isinstance(name, str)
+                and _names_birth_date_parameter(name)
+                and self._birth_date_value(parameter, "Parameters.parameter", walk)
+            ):
+                continue  # "birthdate", "dob": a birth date, as in a Patient
             if isinstance(name, str) and isinstance(parameter.get("valueString"), str):
                 kind = _parameter_kind(name)
                 if kind is not None:
@@ -1644,6 +1728,11 @@ class FHIRScrubber:
         if url == rules.EXT_GEOLOCATION:
             outcome = self._apply("geolocation", Kind.GEOCODE, role, path, "Extension", walk)
             return _REMOVE if isinstance(outcome, Removal) else extension
+        if _names_birth_date_url(url) and self._birth_date_value(extension, path, walk):
+            return extension  # ".../date-of-birth", ".../birthDate": a birth date
+        if isinstance(extension.get("valueUuid"), str) and _names_identifier_url(url):
+            self._uuid_identifier(extension, path, role, walk)  # ".../uuidIdentifier"
+            return extension if "valueUuid" in extension else _REMOVE
         if url == rules.EXT_MOTHERS_MAIDEN_NAME and isinstance(extension.get("valueString"), str):
             maiden = extension["valueString"]
             outcome = self._apply(
@@ -2336,6 +2425,12 @@ class FHIRScrubber:
             obj[key] = outcome
 
 
+def _write_back(holder: dict[str, Any], key: str, value: str) -> None:
+    """Write a value taken out of the walk back (its absent marker goes)."""
+    holder.pop("_" + key, None)
+    holder[key] = value
+
+
 def _parameter_kind(name: str) -> Kind | None:
     """The kind of PHI an operation parameter's name says its string value is: a
     search parameter's (``family``, ``address-postalcode``), else a label's, its
@@ -2344,6 +2439,38 @@ def _parameter_kind(name: str) -> Kind | None:
     if kind is not None:
         return kind
     return _key_label_kind(name)
+
+
+def _is_year(value: Any) -> bool:
+    """A JSON integer that reads as a year (1000 to 9999), not a boolean."""
+    return isinstance(value, int) and not isinstance(value, bool) and 1000 <= value <= 9999
+
+
+def _names_identifier_url(url: Any) -> bool:
+    """Whether an extension's URL names an identifier (a known one, or by its last
+    part: ``.../uuidIdentifier``, ``.../episode-id``)."""
+    return isinstance(url, str) and (
+        url in rules.ID_EXTENSIONS or _ID_EXTENSION_URL.search(url) is not None
+    )
+
+
+def _names_birth_date_url(url: Any) -> bool:
+    """Whether an extension's URL names a birth date by its last part
+    (``.../date-of-birth``, ``.../birthDate``, ``.../dob``); a birth time has its rule."""
+    if not isinstance(url, str) or url == rules.EXT_BIRTH_TIME or len(url) > 300:
+        return False
+    segment = url.rstrip("/").rsplit("/", 1)[-1]
+    return 2 < len(segment) <= 80 and names_a_birth_date(_key_words(segment))
+
+
+def _names_birth_date_parameter(name: str) -> bool:
+    """Whether an operation parameter's name says its value is a birth date: the
+    ``birthdate`` search parameter, or a label asking for one (``dob``, ``dateOfBirth``)."""
+    if len(name) > 80:
+        return False
+    return rules.PHI_SEARCH_PARAMETERS.get(
+        name.strip().lower()
+    ) is Kind.BIRTH_DATE or names_a_birth_date(_key_words(name))
 
 
 def _key_label_kind(key: str) -> Kind | None:
@@ -2382,6 +2509,9 @@ def _definition_kind(definition: Any) -> Kind | None:
         return _ADDRESS_PART_KINDS.get(rest[1] if len(rest) > 1 else "line")
     return _DEFINED_ELEMENT_KINDS.get(element)
 
+
+# The answers a birth date is written in: a date, else a date-shaped string.
+_BIRTH_DATE_ANSWER_KEYS: Final = ("valueDate", "valueDateTime", "valueString")
 
 # What a person's element holds, for an item's definition (``_definition_kind``).
 _DEFINED_ELEMENT_KINDS: Final = {

@@ -14,7 +14,7 @@ from typing import Any, Final
 from scrubbers.fhir import rules
 from scrubbers.identifier_types import IDENTIFIER_SYSTEMS, IDENTIFIER_TYPES
 from scrubbers.kinds import AGE_OBSERVATION_CODES, Kind, Role
-from scrubbers.labels import answer_kind
+from scrubbers.labels import answer_kind, names_a_birth_date
 
 _PARENTHESIZED: Final = re.compile(r"\([^)]*\)")
 _NAME_AFFIXES: Final = frozenset(
@@ -60,6 +60,22 @@ def is_age_code(concept: Any) -> bool:
         isinstance(coding, dict) and coding.get("code") in AGE_OBSERVATION_CODES
         for coding in concept.get("coding") or ()
     )
+
+
+# LOINC "Birth date": an observation recording a person's date of birth.
+BIRTH_DATE_OBSERVATION_CODE: Final = "21112-8"
+
+
+def names_a_birth_date_code(concept: Any) -> bool:
+    """Whether an observation's code says its value is a person's birth date: LOINC
+    21112-8 ("Birth date"), or a text or display asking for one ("Date of birth")."""
+    if not isinstance(concept, dict):
+        return False
+    codings = [c for c in concept.get("coding") or () if isinstance(c, dict)]
+    if any(c.get("code") == BIRTH_DATE_OBSERVATION_CODE for c in codings):
+        return True
+    labels = [concept.get("text"), *(c.get("display") for c in codings)]
+    return any(names_a_birth_date(label) for label in labels)
 
 
 def shape_datatype(value: dict[str, Any]) -> str | None:

@@ -20,6 +20,7 @@ from fhir.resources.R4B.patient import Patient
 
 from parsers.fhir.json_io import FHIRFormatError, NumberText, dumps, loads, plain_number
 from scrubbers.engine import Scrubber
+from scrubbers.fhir import rules
 from scrubbers.fhir.scrub import FHIRScrubber
 from scrubbers.hl7.scrub import HL7Scrubber
 from scrubbers.keys import KeyRing
@@ -1124,6 +1125,210 @@ def _answered(link: str, value: str, text: str | None = None) -> dict[str, Any]:
     return found
 
 
+def test_questionnaire_birth_date_and_national_id_answers(safe_harbor: FHIRScrubber) -> None:
+    """A form's "dob" (a linkId only) or "Date of birth" answered with a date is a birth
+    date: Safe Harbor removes its year when it implies an age over 89 (as a plain date
+    it kept "1921"); a "nid" answer is a national id (hold-out round 14: a WHO
+    vaccination certificate's QuestionnaireResponse sent on its own). A birth date is
+    treated once: the pseudonymized preset shifts it as the Patient's birthDate."""
+    items = [
+        {"linkId": "dob", "answer": [{"valueDate": "1921-03-04"}]},
+        {"linkId": "q2", "text": "Date of birth", "answer": [{"valueDate": "1961-06-15"}]},
+        _answered("nid", "44556677-2"),
+        {"linkId": "visit", "answer": [{"valueDate": "2024-03-05"}]},
+    ]
+    response = {"resourceType": "QuestionnaireResponse", "id": "qr14", "status": "completed"}
+    out = scrub(safe_harbor, {**response, "item": items})
+    text = orjson.dumps(out).decode()
+    assert "1921" not in text and "44556677" not in text
+    assert out["item"][0]["answer"] == [
+        {
+            "_valueDate": {
+                "extension": [{"url": rules.EXT_DATA_ABSENT_REASON, "valueCode": "masked"}]
+            }
+        }
+    ]
+    assert out["item"][1]["answer"] == [{"valueDate": "1961"}]
+    assert out["item"][3]["answer"] == [{"valueDate": "2024"}]
+    patient = {"resourceType": "Patient", "id": "p14", "birthDate": "1961-06-15"}
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [
+            {"resource": patient},
+            {"resource": {**response, "subject": {"reference": "Patient/p14"}, "item": items}},
+        ],
+    }
+    shifted = scrub(make("pseudonymized"), bundle)
+    birth = shifted["entry"][0]["resource"]["birthDate"]
+    assert birth != "1961-06-15"
+    assert shifted["entry"][1]["resource"]["item"][1]["answer"] == [{"valueDate": birth}]
+
+
+def test_questionnaire_birth_dates_written_otherwise_and_birth_years(
+    safe_harbor: FHIRScrubber,
+) -> None:
+    """A "Date of birth" answered "23/08/1921" or "August 23, 1921", a "Year of birth"
+    answered 1921 (a number) or "1921": each a birth date; Safe Harbor leaves no year
+    implying an age over 89 (the date detector, reading the text, kept "1921"). A recent
+    birth year stays."""
+    items = [
+        _answered("1", "23/08/1921", "Date of birth"),
+        _answered("2", "August 23, 1921", "DOB"),
+        {"linkId": "3", "text": "Birth year", "answer": [{"valueInteger": 1921}]},
+        _answered("4", "1921", "Year of birth"),
+        {"linkId": "5", "text": "Year of birth", "answer": [{"valueInteger": 1961}]},
+    ]
+    out = scrub(safe_harbor, {"resourceType": "QuestionnaireResponse", "id": "qr", "item": items})
+    assert "1921" not in orjson.dumps(out).decode()
+    assert out["item"][4]["answer"] == [{"valueInteger": 1961}]
+
+
+@pytest.mark.parametrize(
+    ("label", "value"),
+    [
+        ("CPF", "123.456.789-09"),
+        ("CURP", "QUXZ610615MDFRLN09"),
+        ("RUT", "12.345.678-5"),
+        ("DNI", "12345678Z"),
+        ("NIK", "3171234567890001"),
+        ("Aadhaar", "2345 6789 0123"),
+        ("PESEL", "61061512345"),
+        ("BSN", "123456782"),
+        ("AHV number", "756.1234.5678.97"),
+        ("Personnummer", "19610615-1234"),
+        ("CNIC", "35202-1234567-1"),
+        ("ID number", "A1234567"),
+        ("Identity number", "6106155009087"),
+        ("Cédula de identidad", "1712345678"),
+        ("Número de documento", "40123456"),
+        ("Codice fiscale", "QLLZPH61H55F205X"),
+        ("Fødselsnummer", "15066112345"),
+        ("CPR-nummer", "150661-1234"),
+        ("Sozialversicherungsnummer", "1234150661"),
+        ("Burgerservicenummer", "999990019"),
+    ],
+)
+def test_national_identifier_answers(safe_harbor: FHIRScrubber, label: str, value: str) -> None:
+    """A form's question naming a national identifier by the name or acronym its country
+    gives it (Brazil's CPF, Mexico's CURP, Chile's RUT, Spain's DNI, Indonesia's NIK,
+    India's Aadhaar, Poland's PESEL, the Dutch BSN, the Swiss AHV, the Nordic personal
+    numbers, Pakistan's CNIC, "ID number"): the answer is that identifier (hold-out
+    round 14: a "nid" answer stayed; these did too)."""
+    response = {
+        "resourceType": "QuestionnaireResponse",
+        "id": "qr",
+        "status": "completed",
+        "item": [_answered("1", value, label)],
+    }
+    out = scrub(safe_harbor, response)
+    assert value not in orjson.dumps(out).decode()
+
+
+def test_identifier_extension_with_a_uuid_value(safe_harbor: FHIRScrubber) -> None:
+    """An extension whose URL names an identifier (a registry episode's
+    ``.../uuidIdentifier``) holding a ``valueUuid``: the identifier, replaced by a UUID
+    pseudonym (still a valid uuid, the same a resource id equal to it gets), where it
+    was kept as written (closes a round-13 limitation). Another URL's UUID stays."""
+    uuid = "5f0c2d3e-8a41-4b7e-9c12-3d4e5f6a7b8c"
+    episode = {
+        "resourceType": "EpisodeOfCare",
+        "id": "ep14",
+        "status": "active",
+        "extension": [
+            {
+                "url": "http://example.org/fhir/StructureDefinition/uuidIdentifier",
+                "valueUuid": f"urn:uuid:{uuid}",
+            },
+            {
+                "url": "http://example.org/fhir/StructureDefinition/batch",
+                "valueUuid": "urn:uuid:0b6f3b59-6b7e-4f5d-9d2c-3c3a9e0d1f11",
+            },
+        ],
+    }
+    out = scrub(safe_harbor, episode)
+    written = out["extension"][0]["valueUuid"]
+    assert uuid not in orjson.dumps(out).decode()
+    assert re.fullmatch(
+        r"urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", written
+    )
+    assert written == "urn:uuid:" + scrub(safe_harbor, {"resourceType": "Basic", "id": uuid})["id"]
+    assert out["extension"][1]["valueUuid"] == "urn:uuid:0b6f3b59-6b7e-4f5d-9d2c-3c3a9e0d1f11"
+
+
+def test_birth_date_observations_are_birth_dates(safe_harbor: FHIRScrubber) -> None:
+    """An Observation coded "Birth date" (LOINC 21112-8) or whose component's text asks
+    for a date of birth records one: under Safe Harbor its year goes when it implies an
+    age over 89 (as a plain dateTime it kept "1921"), else the year stays."""
+    observation = {
+        "resourceType": "Observation",
+        "id": "o14",
+        "status": "final",
+        "code": {"coding": [{"system": "http://loinc.org", "code": "21112-8"}]},
+        "valueDateTime": "1921-03-04",
+        "component": [{"code": {"text": "Mother's date of birth"}, "valueDateTime": "1961-06-15"}],
+    }
+    out = scrub(safe_harbor, observation)
+    assert "1921" not in orjson.dumps(out).decode()
+    assert out["_valueDateTime"] == {
+        "extension": [{"url": rules.EXT_DATA_ABSENT_REASON, "valueCode": "masked"}]
+    }
+    assert out["component"][0]["valueDateTime"] == "1961"
+
+
+def test_birth_date_parameters_are_birth_dates(safe_harbor: FHIRScrubber) -> None:
+    """An operation's ``birthdate`` (a $match) or ``dob`` parameter written as a date is
+    a birth date: Safe Harbor removes its year when it implies an age over 89 (a date
+    kept "1921", free text "1922"), the parameter left with an absent value."""
+    masked = {"extension": [{"url": rules.EXT_DATA_ABSENT_REASON, "valueCode": "masked"}]}
+    parameters = {
+        "resourceType": "Parameters",
+        "parameter": [
+            {"name": "birthdate", "valueDate": "1921-03-04"},
+            {"name": "dob", "valueString": "1922-05-06"},
+            {"name": "dateOfBirth", "valueDate": "1961-06-15"},
+        ],
+    }
+    out = scrub(safe_harbor, parameters)
+    assert out["parameter"] == [
+        {"name": "birthdate", "_valueDate": masked},
+        {"name": "dob", "_valueString": masked},
+        {"name": "dateOfBirth", "valueDate": "1961"},
+    ]
+
+
+def test_birth_date_extensions_are_birth_dates(safe_harbor: FHIRScrubber) -> None:
+    """An extension whose URL names a birth date (``.../date-of-birth``, ``.../birthDate``)
+    holds one: Safe Harbor removes its year when it implies an age over 89 (as a plain
+    date it kept "1923"); a birth time keeps its own rule."""
+    related = {
+        "resourceType": "RelatedPerson",
+        "id": "rp14",
+        "patient": {"reference": "Patient/p14"},
+        "extension": [
+            {
+                "url": "http://example.org/fhir/StructureDefinition/date-of-birth",
+                "valueDate": "1923-07-08",
+            },
+            {
+                "url": "http://example.org/fhir/StructureDefinition/birthDate",
+                "valueDate": "1961-06-15",
+            },
+        ],
+    }
+    out = scrub(safe_harbor, related)
+    assert "1923" not in orjson.dumps(out).decode()
+    assert out["extension"] == [
+        {
+            "url": "http://example.org/fhir/StructureDefinition/date-of-birth",
+            "_valueDate": {
+                "extension": [{"url": rules.EXT_DATA_ABSENT_REASON, "valueCode": "masked"}]
+            },
+        },
+        {"url": "http://example.org/fhir/StructureDefinition/birthDate", "valueDate": "1961"},
+    ]
+
+
 def test_questionnaire_answers_take_the_kind_their_question_names(
     safe_harbor: FHIRScrubber,
 ) -> None:
@@ -1743,6 +1948,41 @@ def test_r5_elements_typed_differently_from_r4b_are_read_as_r5() -> None:
         [result] = make(preset).scrub_bytes(orjson.dumps(coverage))
         assert result.report is not None
         assert "health_plan_id" in result.report.by_kind()  # the path rule's kind, as in R4
+
+
+def test_r5_boolean_where_r4b_had_a_code_is_read_as_r5() -> None:
+    """R5 made Appointment.participant.required a boolean (R4B: a code, required |
+    optional | information-only): a valid R5 Appointment is scrubbed, not refused as
+    a malformed R4 one (hold-out round 14: an Austrian R5 scheduling example). The R4
+    code still reads as a code, and a string in an element that is a boolean in both
+    versions is still free text."""
+    appointment: dict[str, Any] = {
+        "resourceType": "Appointment",
+        "id": "ap1",
+        "status": "booked",
+        "subject": {"reference": "Patient/zeb"},
+        "participant": [
+            {
+                "actor": {"reference": "Patient/zeb", "display": "Zephyrina Quillfeather"},
+                "required": True,
+                "status": "accepted",
+            }
+        ],
+    }
+    r4 = {**appointment, "participant": [{**appointment["participant"][0], "required": "required"}]}
+    patient = {"resourceType": "Patient", "id": "p1", "active": "call 617-555-0142"}
+    for preset in ("safe-harbor", "limited-data-set", "pseudonymized"):
+        for resource in (appointment, r4, patient):
+            [result] = make(preset).scrub_bytes(orjson.dumps(resource))
+            assert result.error is None, (preset, result.error)
+            assert result.output is not None
+            assert b"Quillfeather" not in result.output and b"0142" not in result.output
+        [result] = make(preset).scrub_bytes(orjson.dumps(appointment))
+        assert result.output is not None
+        assert orjson.loads(result.output)["participant"][0]["required"] is True
+        [result] = make(preset).scrub_bytes(orjson.dumps(r4))
+        assert result.output is not None
+        assert orjson.loads(result.output)["participant"][0]["required"] == "required"
 
 
 def test_questionnaire_identifier_answers_and_parenthesized_labels(

@@ -54,6 +54,22 @@ def test_name_spellings_are_replaced(ctx: MessageContext, spelling: str) -> None
 
 
 @pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Genitives written without an apostrophe (Swedish, Danish, Norwegian, German,
+        # Dutch): "Zephyrinas fasta vårdkontakt" is Zephyrina's regular contact.
+        ("Zephyrinas fasta vårdkontakt", "[NAME] fasta vårdkontakt"),
+        ("Mays Termin", "[NAME] Termin"),
+        ("Quillfeathers Tochter", "[NAME] Tochter"),
+    ],
+)
+def test_genitives_without_apostrophe_are_replaced(
+    ctx: MessageContext, text: str, expected: str
+) -> None:
+    assert ctx.scrub_text(text) == expected
+
+
+@pytest.mark.parametrize(
     "phone", ["617-555-0142", "(617) 555-0142", "617.555.0142", "6175550142", "555-0142"]
 )
 def test_phone_spellings(ctx: MessageContext, phone: str) -> None:

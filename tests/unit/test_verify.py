@@ -1456,3 +1456,180 @@ def test_a_date_in_a_person_resources_value_is_no_identifier() -> None:
     }
     source = orjson.dumps(patient)
     assert Verifier(load_policy("safe-harbor")).findings(source, source, "fhir") == {"date": 1}
+
+
+def test_questionnaire_birth_dates_national_ids_and_years_over_89_are_searched() -> None:
+    """A form's birth date ("dob", "Date of birth") is searched as one, and under Safe
+    Harbor so is its year when it implies an age over 89 (the year alone is identifying
+    then); a "nid" answer is a national id. Independently of the scrubber, which kept
+    them as a date's year and as text (hold-out round 14)."""
+    source = orjson.dumps(
+        {
+            "resourceType": "QuestionnaireResponse",
+            "status": "completed",
+            "item": [
+                {"linkId": "dob", "answer": [{"valueDate": "1921-03-04"}]},
+                {"linkId": "q2", "text": "Date of birth", "answer": [{"valueDate": "1961-06-15"}]},
+                {"linkId": "nid", "answer": [{"valueString": "44556677-2"}]},
+            ],
+        }
+    )
+
+    def answers(dob: str, born: str, nid: str) -> bytes:
+        return orjson.dumps(
+            {
+                "resourceType": "QuestionnaireResponse",
+                "item": [
+                    {"linkId": "dob", "answer": [{"valueDate": dob}]},
+                    {"linkId": "q2", "answer": [{"valueDate": born}]},
+                    {"linkId": "nid", "answer": [{"valueString": nid}]},
+                ],
+            }
+        )
+
+    safe_harbor = Verifier(load_policy("safe-harbor"))
+    assert safe_harbor.findings(source, answers("1921", "1961", "ID-0C1D"), "fhir") == {
+        "birth_date": 1
+    }
+    assert safe_harbor.findings(source, answers("x", "1961-06-15", "44556677-2"), "fhir") == {
+        "birth_date": 1,
+        "other_id": 1,
+    }
+    assert safe_harbor.findings(source, answers("x", "1961", "ID-0C1D"), "fhir") == {}
+    # A policy shifting dates may keep a year: only the day is searched then.
+    shifted = answers("1921-07-30", "1961-11-02", "ID-0C1D")
+    assert Verifier(load_policy("pseudonymized")).findings(source, shifted, "fhir") == {}
+
+
+def test_a_name_in_its_genitive_without_apostrophe_is_found() -> None:
+    """ "Zephyrinas fasta vårdkontakt" (Swedish, Zephyrina's regular contact) still names
+    her: the verifier looks up each name word's genitive among the output's words."""
+    output = orjson.dumps(
+        {"resourceType": "CareTeam", "note": [{"text": "Zephyrinas fasta vårdkontakt"}]}
+    )
+    verifier = Verifier(load_policy("safe-harbor"))
+    assert verifier.findings(orjson.dumps(PATIENT), output, "fhir") == {"name": 1}
+    clean = orjson.dumps({"resourceType": "CareTeam", "note": [{"text": "[NAME] fasta"}]})
+    assert verifier.findings(orjson.dumps(PATIENT), clean, "fhir") == {}
+
+
+def test_a_birth_date_observation_is_searched_as_a_birth_date() -> None:
+    """An Observation coded "Birth date" (LOINC 21112-8): its year implying an age over
+    89 must not be left under Safe Harbor (hold-out round 14 probe)."""
+    source = orjson.dumps(
+        {
+            "resourceType": "Observation",
+            "code": {"coding": [{"system": "http://loinc.org", "code": "21112-8"}]},
+            "valueDateTime": "1921-03-04",
+        }
+    )
+    left = orjson.dumps({"resourceType": "Observation", "valueDateTime": "1921"})
+    gone = orjson.dumps({"resourceType": "Observation"})
+    verifier = Verifier(load_policy("safe-harbor"))
+    assert verifier.findings(source, left, "fhir") == {"birth_date": 1}
+    assert verifier.findings(source, gone, "fhir") == {}
+
+
+def test_a_birth_date_parameter_is_searched_as_a_birth_date() -> None:
+    """An operation's ``birthdate`` or ``dob`` parameter: a year implying an age over 89
+    must not be left under Safe Harbor (hold-out round 14 probe)."""
+    source = orjson.dumps(
+        {
+            "resourceType": "Parameters",
+            "parameter": [{"name": "x", "part": [{"name": "dob", "valueDate": "1921-03-04"}]}],
+        }
+    )
+    left = orjson.dumps({"resourceType": "Parameters", "parameter": [{"valueDate": "1921"}]})
+    gone = orjson.dumps({"resourceType": "Parameters", "parameter": [{"name": "x"}]})
+    verifier = Verifier(load_policy("safe-harbor"))
+    assert verifier.findings(source, left, "fhir") == {"birth_date": 1}
+    assert verifier.findings(source, gone, "fhir") == {}
+
+
+def test_a_birth_date_extension_is_searched_as_a_birth_date() -> None:
+    """An extension whose URL names a birth date: a year implying an age over 89 must
+    not be left under Safe Harbor (hold-out round 14 probe)."""
+    url = "http://example.org/fhir/StructureDefinition/date-of-birth"
+    source = orjson.dumps(
+        {"resourceType": "RelatedPerson", "extension": [{"url": url, "valueDate": "1923-07-08"}]}
+    )
+    left = orjson.dumps(
+        {"resourceType": "RelatedPerson", "extension": [{"url": url, "valueDate": "1923"}]}
+    )
+    verifier = Verifier(load_policy("safe-harbor"))
+    assert verifier.findings(source, left, "fhir") == {"birth_date": 1}
+    assert verifier.findings(source, orjson.dumps({"resourceType": "RelatedPerson"}), "fhir") == {}
+
+
+def test_birth_years_and_birth_dates_written_otherwise_are_searched() -> None:
+    """A "Year of birth" answered 1921 and a "Date of birth" answered "23/08/1922": under
+    Safe Harbor those years (over 89) must not be left, nor a year-only birthDate's."""
+    source = orjson.dumps(
+        {
+            "resourceType": "Bundle",
+            "type": "collection",
+            "entry": [
+                {"resource": {"resourceType": "Patient", "birthDate": "1920"}},
+                {
+                    "resource": {
+                        "resourceType": "QuestionnaireResponse",
+                        "item": [
+                            {
+                                "linkId": "y",
+                                "text": "Year of birth",
+                                "answer": [{"valueInteger": 1921}],
+                            },
+                            {
+                                "linkId": "d",
+                                "text": "Date of birth",
+                                "answer": [{"valueString": "23/08/1922"}],
+                            },
+                            {"linkId": "u", "text": "DOB", "answer": [{"valueString": "unknown"}]},
+                        ],
+                    }
+                },
+            ],
+        }
+    )
+    verifier = Verifier(load_policy("safe-harbor"))
+    for year in ("1920", "1921", "1922"):
+        left = orjson.dumps({"resourceType": "Bundle", "note": f"born {year}", "x": "unknown"})
+        assert verifier.findings(source, left, "fhir") == {"birth_date": 1}, year
+    clean = orjson.dumps({"resourceType": "Bundle", "note": "born 1961", "x": "unknown"})
+    assert verifier.findings(source, clean, "fhir") == {}
+
+
+def test_national_identifier_answers_are_searched() -> None:
+    """A form's answer to "CPF", "PESEL", "ID number", "Personnummer"...: a national
+    identifier the verifier searches by its own label rules."""
+    answers = [("CPF", "123.456.789-09"), ("PESEL", "61061512345"), ("ID number", "A1234567")]
+    answers += [("Personnummer", "19610615-1234"), ("Codice fiscale", "QLLZPH61H55F205X")]
+    source = orjson.dumps(
+        {
+            "resourceType": "QuestionnaireResponse",
+            "item": [
+                {"linkId": str(i), "text": label, "answer": [{"valueString": value}]}
+                for i, (label, value) in enumerate(answers)
+            ],
+        }
+    )
+    verifier = Verifier(load_policy("safe-harbor"))
+    for _, value in answers:
+        left = orjson.dumps({"resourceType": "QuestionnaireResponse", "note": f"id {value}"})
+        assert verifier.findings(source, left, "fhir") == {"other_id": 1}, value
+
+
+def test_an_identifier_extensions_uuid_is_searched() -> None:
+    """A ``valueUuid`` under an extension whose URL names an identifier is one."""
+    url = "http://example.org/fhir/StructureDefinition/uuidIdentifier"
+    uuid = "5f0c2d3e-8a41-4b7e-9c12-3d4e5f6a7b8c"
+    source = orjson.dumps(
+        {
+            "resourceType": "EpisodeOfCare",
+            "extension": [{"url": url, "valueUuid": f"urn:uuid:{uuid}"}],
+        }
+    )
+    verifier = Verifier(load_policy("safe-harbor"))
+    assert verifier.findings(source, source, "fhir") == {"other_id": 1}
+    clean = orjson.dumps({"resourceType": "EpisodeOfCare", "extension": [{"url": url}]})
+    assert verifier.findings(source, clean, "fhir") == {}
