@@ -700,25 +700,8 @@ def _fhir_values(
                 if "s a" in plain or "rig" in plain:
                     yield from _aged_names(plain)
         url = item.get("url")
-        if isinstance(url, str) and isinstance(item.get("valueString"), str):
-            yield from _id_extension_values(url, item["valueString"])
-        uuid = item.get("valueUuid")
-        if isinstance(url, str) and isinstance(uuid, str) and _ID_EXTENSION_URL.search(url):
-            # An identifier written as a uuid (".../uuidIdentifier").
-            uuid = uuid.strip()
-            yield Kind.OTHER_ID, uuid[9:] if uuid[:9].lower() == "urn:uuid:" else uuid
-        if isinstance(url, str) and ("birth" in url.lower() or "dob" in url.lower()):
-            # An extension whose URL names a birth date (".../date-of-birth").
-            segment = url.rstrip("/").rsplit("/", 1)[-1]
-            value = item.get("valueDate") or item.get("valueDateTime") or item.get("valueString")
-            if (
-                isinstance(value, str)
-                and _BIRTH_DATE_ANSWER.fullmatch(value.strip())
-                and _asks_birth_date(
-                    _LABEL_CAMEL.sub(" ", segment).replace("-", " ").replace("_", " ")
-                )
-            ):
-                yield Kind.BIRTH_DATE, value.strip()[:10]
+        if isinstance(url, str):  # an extension (or a resource's canonical url)
+            yield from _url_named_values(url, item)
         reference = item.get("reference")
         if isinstance(reference, str) and _PERSON_REFERENCE.search(reference):
             for word in str(item.get("display", "")).replace(",", " ").split():
@@ -1169,6 +1152,29 @@ _BLOCK_TAG: Final = re.compile(
     re.IGNORECASE,
 )
 _INLINE_TAG: Final = re.compile(r"<[^<>]{0,4000}>")
+
+
+def _url_named_values(url: str, item: dict[str, Any]) -> Iterator[tuple[Kind, str]]:
+    """The PHI an object with a ``url`` holds by what its URL names: an identifier
+    extension's string or uuid, an extension whose URL names a birth date."""
+    if isinstance(item.get("valueString"), str):
+        yield from _id_extension_values(url, item["valueString"])
+    uuid = item.get("valueUuid")
+    if isinstance(uuid, str) and _ID_EXTENSION_URL.search(url):
+        # An identifier written as a uuid (".../uuidIdentifier").
+        uuid = uuid.strip()
+        yield Kind.OTHER_ID, uuid[9:] if uuid[:9].lower() == "urn:uuid:" else uuid
+    lowered = url.lower()
+    if "birth" in lowered or "dob" in lowered:
+        # An extension whose URL names a birth date (".../date-of-birth").
+        segment = url.rstrip("/").rsplit("/", 1)[-1]
+        value = item.get("valueDate") or item.get("valueDateTime") or item.get("valueString")
+        if (
+            isinstance(value, str)
+            and _BIRTH_DATE_ANSWER.fullmatch(value.strip())
+            and _asks_birth_date(_LABEL_CAMEL.sub(" ", segment).replace("-", " ").replace("_", " "))
+        ):
+            yield Kind.BIRTH_DATE, value.strip()[:10]
 
 
 def _labelled_answers(items: Any) -> Iterator[tuple[Kind, str]]:

@@ -2459,6 +2459,13 @@ def _names_birth_date_url(url: Any) -> bool:
     (``.../date-of-birth``, ``.../birthDate``, ``.../dob``); a birth time has its rule."""
     if not isinstance(url, str) or url == rules.EXT_BIRTH_TIME or len(url) > 300:
         return False
+    return _birth_date_url(url)
+
+
+@functools.lru_cache(maxsize=4096)
+def _birth_date_url(url: str) -> bool:
+    """_names_birth_date_url's reading of a URL, memoized: a feed sends the same few
+    extension URLs in every resource."""
     segment = url.rstrip("/").rsplit("/", 1)[-1]
     return 2 < len(segment) <= 80 and names_a_birth_date(_key_words(segment))
 
