@@ -24,6 +24,7 @@ import binascii
 import contextlib
 import datetime as dt
 import decimal
+import functools
 import html
 import json
 import re
@@ -741,8 +742,7 @@ def _id_extension_values(url: str, value: str) -> Iterator[tuple[Kind, str]]:
     answer does (a bare "name" names a thing as often)."""
     segment = url.rstrip("/").rsplit("/", 1)[-1]
     if 2 < len(segment) <= 80 and segment[0].isalpha():
-        words = _LABEL_CAMEL.sub(" ", segment).replace("-", " ").replace("_", " ")
-        kind = None if words.casefold() in ("name", "names") else _answer_label_kind(words)
+        kind = _segment_label_kind(segment)
         if kind is Kind.NAME:
             for word in value.replace(",", " ").split():
                 yield kind, word
@@ -760,6 +760,14 @@ def _id_extension_values(url: str, value: str) -> Iterator[tuple[Kind, str]]:
     for run in _LONG_DIGIT_RUN.findall(value):
         if run != value:
             yield Kind.OTHER_ID, run
+
+
+@functools.lru_cache(maxsize=4096)
+def _segment_label_kind(segment: str) -> Kind | None:
+    """The PHI label an extension URL's last part spells, if any; memoized (a feed
+    sends the same few extension URLs in every resource)."""
+    words = _LABEL_CAMEL.sub(" ", segment).replace("-", " ").replace("_", " ")
+    return None if words.casefold() in ("name", "names") else _answer_label_kind(words)
 
 
 _ID_EXTENSION_URL: Final = re.compile(

@@ -2651,7 +2651,7 @@ def _id_extension_kind(extension: dict[str, Any]) -> Kind | None:
     # ``name`` names a drug or a code as often.
     segment = url.rstrip("/").rsplit("/", 1)[-1]
     if 2 < len(segment) <= 80 and segment[0].isalpha():
-        labelled = answer_kind(_key_words(segment), bare_names=False)
+        labelled = _segment_label_kind(segment)
         if labelled is not None:
             return labelled
     if (
@@ -2661,6 +2661,14 @@ def _id_extension_kind(extension: dict[str, Any]) -> Kind | None:
     ):
         return Kind.OTHER_ID
     return None
+
+
+@functools.lru_cache(maxsize=4096)
+def _segment_label_kind(segment: str) -> Kind | None:
+    """The PHI label an extension URL's last part spells, if any; memoized (a feed
+    sends the same few extension URLs in every resource, and the label tables grew
+    with each round: reading them per extension cost a Patient 2-3%)."""
+    return answer_kind(_key_words(segment), bare_names=False)
 
 
 # An extension URL whose last part names an identifier: "-id", "_identifier",
