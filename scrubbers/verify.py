@@ -39,6 +39,7 @@ import orjson
 from parsers import rtf
 from parsers.fhir import json_io
 from parsers.fhir.types import is_resource_type
+from parsers.hl7v2 import er7
 from parsers.hl7v2 import reference as hl7_reference
 from scrubbers.kinds import Kind
 from scrubbers.policy import Policy
@@ -129,6 +130,20 @@ def _hl7_escape_pattern(delimiters: str) -> re.Pattern[str]:
         if len(_HL7_ESCAPES) < 64:
             _HL7_ESCAPES[delimiters] = pattern
     return pattern
+
+
+def _hl7_codec(source: bytes) -> str:
+    """The character set an HL7v2 input is read in, as the parser reads it (MSH-18,
+    else UTF-8, Windows-1252 or Latin-1) and so the output is written in. Read as
+    UTF-8, a Big5 or GB 18030 name was a run of replacement characters and ASCII
+    bytes: found where it was written whole, missed inside a note's Chinese text
+    ("病人美玲今日出院" kept the given name 美玲 unflagged)."""
+    try:
+        body = er7.strip_mllp(source)[0]
+        codec, declared = er7.charset_of(body)
+        return er7.decode(body, codec, declared)[1]
+    except (er7.ER7Error, LookupError):
+        return "utf-8"  # not readable as declared: the parser refuses it anyway
 
 
 def _hl7_delimiters(message: str) -> str:
@@ -1840,8 +1855,9 @@ class Verifier:
         postcodes: list[tuple[str, tuple[str, ...]]] = []  # short ones, with neighbors
         names: set[str] = set()  # the words of the names it holds
         if fmt == "hl7v2":
-            text = output.decode("utf-8", "replace")
-            message = source.decode("utf-8", "replace").lstrip("\ufeff\x0b")
+            codec = _hl7_codec(source)
+            text = output.decode(codec, "replace")
+            message = source.decode(codec, "replace").lstrip("\ufeff\x0b")
             values = _hl7_values(message)
             text += _hl7_payloads(text)
             if "\\X" in text:  # hex escapes spell characters: search the decoded form too

@@ -1633,3 +1633,26 @@ def test_an_identifier_extensions_uuid_is_searched() -> None:
     assert verifier.findings(source, source, "fhir") == {"other_id": 1}
     clean = orjson.dumps({"resourceType": "EpisodeOfCare", "extension": [{"url": url}]})
     assert verifier.findings(source, clean, "fhir") == {}
+
+
+def test_hl7_input_and_output_are_read_in_the_character_set_msh18_names() -> None:
+    """A Big5 message read as UTF-8 turned its Chinese names into replacement
+    characters: a given name left inside a note's Chinese text went unflagged. Both
+    sides are read as the parser reads the input (and writes the output)."""
+    verifier = Verifier(load_policy("safe-harbor"))
+    cases = (
+        ("BIG5", "big5", "陳^美玲", "病人美玲今日出院", "病人[NAME]今日出院"),
+        ("8859/1", "latin-1", "Quillfeather^Jürgen", "Jürgen wurde entlassen.", "Entlassen."),
+    )
+    for charset, codec, name, leaked, clean in cases:
+        head = f"MSH|^~\\&|HIS|GENHOSP|LAB|GENHOSP|20240305083000||ORU^R01|1|P|2.5||||||{charset}\r"
+        source = f"{head}PID|1||MRN0042^^^GENHOSP^MR||{name}||19610615|F\rOBX|1|TX|N^Note||{leaked}||||||F\r"
+        scrubbed = f"{head}PID|1||MRN-X^^^GENHOSP^MR||[NAME]^[NAME]||1961|F\rOBX|1|TX|N^Note||"
+        found = verifier.findings(
+            source.encode(codec), (scrubbed + leaked + "||||||F\r").encode(codec), "hl7v2"
+        )
+        assert found["name"] >= 1, charset
+        kept = verifier.findings(
+            source.encode(codec), (scrubbed + clean + "||||||F\r").encode(codec), "hl7v2"
+        )
+        assert not kept, (charset, kept)
