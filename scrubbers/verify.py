@@ -1903,8 +1903,10 @@ class Verifier:
         numbers: str | None = None  # the output's runs of digits and separators
         prefix_ids: dict[str, Kind] = {}  # all-digit identifiers, without leading zeros
         old_years: list[str] = []  # birth years implying an age over 89 (Safe Harbor)
-        if self._old_birth_years and Kind.BIRTH_DATE in self._checked:
-            values = _noting_old_years(values, old_years)
+        singles: list[str] = []  # one-character names (傅, 김): too short to search
+        note_years = self._old_birth_years and Kind.BIRTH_DATE in self._checked
+        if note_years or Kind.NAME in self._checked:
+            values = _noting_short_values(values, old_years if note_years else None, singles)
         for kind, value in _dedupe(values):
             if kind not in self._checked:
                 continue
@@ -1961,6 +1963,10 @@ class Verifier:
             elif kind is Kind.PHONE:
                 phones.update(_phone_digits(value))
                 nationals.update(_phone_national_forms(value))
+        if singles and Kind.NAME in self._checked:
+            seps = delimiters[:3] + delimiters[4:] if fmt == "hl7v2" else ""
+            if any(_whole_value(name, text, seps) for name in dict.fromkeys(singles)):
+                found[Kind.NAME.value] += 1
         for year in dict.fromkeys(old_years):
             # Even the year goes when it implies an age over 89: searched as a word.
             if _occurs(year, folded, crowded) and (
@@ -2244,17 +2250,35 @@ _WORD: Final = re.compile(r"[^\W_]+")
 _GENITIVE_BASE: Final = re.compile(r"[^\W\d_]{2,}[^\W\d_sxz]")
 
 
-def _noting_old_years(
-    values: Iterable[tuple[Kind, str]], old_years: list[str]
+def _noting_short_values(
+    values: Iterable[tuple[Kind, str]], old_years: list[str] | None, singles: list[str]
 ) -> Iterator[tuple[Kind, str]]:
-    """``values`` as they are, noting in ``old_years`` each birth date's year that
-    implies an age over 89 (a year alone too, which the searches leave out)."""
+    """``values`` as they are, noting what the searches leave out as too short: in
+    ``old_years`` each birth date's year that implies an age over 89 (a year alone
+    too), in ``singles`` each one-character name of a script without spaces (a
+    Chinese or Korean family name, 傅 or 김)."""
     for kind, value in values:
-        if kind is Kind.BIRTH_DATE:
+        if kind is Kind.BIRTH_DATE and old_years is not None:
             year = _year_over_89(value)
             if year is not None:
                 old_years.append(year)
+        elif kind is Kind.NAME and len(value) <= 3:
+            single = value.strip()
+            if len(single) == 1 and _all_cjk(single):
+                singles.append(single)
         yield kind, value
+
+
+def _whole_value(name: str, text: str, separators: str) -> bool:
+    """Whether a one-character name is a whole value of the output: an HL7 component
+    (between ``separators`` or line ends: ``傅^[NAME]``), or a JSON string
+    (``"family": "傅"``). Inside text it is searched as no word: in a script without
+    spaces one character is part of too many words."""
+    if not separators:
+        return f'"{name}"' in text
+    bounds = re.escape(separators + "\r\n")
+    pattern = f"(?:^|(?<=[{bounds}])){re.escape(name)}(?=[{bounds}]|$)"
+    return re.search(pattern, text, re.MULTILINE) is not None
 
 
 def _year_over_89(birth_date: str) -> str | None:

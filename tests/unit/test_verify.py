@@ -1656,3 +1656,27 @@ def test_hl7_input_and_output_are_read_in_the_character_set_msh18_names() -> Non
             source.encode(codec), (scrubbed + clean + "||||||F\r").encode(codec), "hl7v2"
         )
         assert not kept, (charset, kept)
+
+
+def test_a_one_character_name_left_whole_is_flagged_and_inside_words_is_not() -> None:
+    """One-character family names (Chinese 傅, Korean 김) are too short to search in
+    text: inside CJK words they are everywhere. Left as a whole HL7 component or a
+    whole JSON string, they are the name (round 14: IN1-17 came out 傅^[NAME])."""
+    verifier = Verifier(load_policy("safe-harbor"))
+    head = "MSH|^~\\&|HIS|GENHOSP|LAB|GENHOSP|20240305083000||ADT^A01|1|P|2.5\r"
+    source = f"{head}PID|1||MRN0042^^^GENHOSP^MR||傅^鎮宇||19610615|F\rOBX|1|TX|N^Note||師傅說明||||||F\r"
+    scrubbed = f"{head}PID|1||MRN-X^^^GENHOSP^MR||{{}}||1961|F\rOBX|1|TX|N^Note||師傅說明||||||F\r"
+    left = verifier.findings(source.encode(), scrubbed.format("傅^[NAME]").encode(), "hl7v2")
+    assert left["name"] == 1
+    clean = verifier.findings(source.encode(), scrubbed.format("[NAME]^[NAME]").encode(), "hl7v2")
+    assert not clean, clean
+    patient = {"resourceType": "Patient", "name": [{"family": "김", "given": ["민수"]}]}
+    left_family = {"resourceType": "Patient", "name": [{"family": "김", "given": ["[NAME]"]}]}
+    found = verifier.findings(orjson.dumps(patient), orjson.dumps(left_family), "fhir")
+    assert found["name"] == 1
+    in_a_word = {
+        "resourceType": "Patient",
+        "name": [{"family": "[NAME]", "given": ["[NAME]"]}],
+        "text": {"status": "generated", "div": "<div>김치</div>"},
+    }
+    assert not verifier.findings(orjson.dumps(patient), orjson.dumps(in_a_word), "fhir")
