@@ -259,10 +259,11 @@ def name_spellings(family: str, given: str, middle: str = "") -> list[str]:
     family, given, middle = family.strip(), given.strip(), middle.strip()
     out = [part for part in (family, given, middle) if len(part) >= MIN_TERM_LENGTH]
     family_parts = name_parts(family)
-    out += family_parts + name_parts(given) + name_parts(middle)
+    other_parts = name_parts(given) + name_parts(middle)
+    out += family_parts + other_parts
     for surname in [family, *family_parts] if family else family_parts:
         out += _plurals(surname)
-    for part in (given, middle, *name_parts(given), *name_parts(middle)):
+    for part in (given, middle, *other_parts):
         out += _genitives(part)
     if family and given:
         initial = given[0]

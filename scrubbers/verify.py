@@ -644,10 +644,7 @@ def _fhir_values(
                 stack.extend(_as_list(parameter.get("part")))
                 name = parameter.get("name")
                 if isinstance(name, str) and (
-                    name.strip().lower() == "birthdate"
-                    or _asks_birth_date(
-                        _LABEL_CAMEL.sub(" ", name).replace("-", " ").replace("_", " ")
-                    )
+                    name.strip().lower() == "birthdate" or _asks_birth_date(_key_label(name))
                 ):
                     value = (
                         parameter.get("valueDate")
@@ -781,7 +778,7 @@ def _id_extension_values(url: str, value: str) -> Iterator[tuple[Kind, str]]:
 def _segment_label_kind(segment: str) -> Kind | None:
     """The PHI label an extension URL's last part spells, if any; memoized (a feed
     sends the same few extension URLs in every resource)."""
-    words = _LABEL_CAMEL.sub(" ", segment).replace("-", " ").replace("_", " ")
+    words = _key_label(segment)
     return None if words.casefold() in ("name", "names") else _answer_label_kind(words)
 
 
@@ -1195,7 +1192,7 @@ def _url_named_values(url: str, item: dict[str, Any]) -> Iterator[tuple[Kind, st
         if (
             isinstance(value, str)
             and _BIRTH_DATE_ANSWER.fullmatch(value.strip())
-            and _asks_birth_date(_LABEL_CAMEL.sub(" ", segment).replace("-", " ").replace("_", " "))
+            and _asks_birth_date(_key_label(segment))
         ):
             yield Kind.BIRTH_DATE, value.strip()[:10]
 
@@ -1223,7 +1220,7 @@ def _labelled_answers(items: Any) -> Iterator[tuple[Kind, str]]:
             else:  # a linkId: camelCase, hyphens and underscores as word breaks
                 link_id = item.get("linkId")
                 if isinstance(link_id, str):
-                    link_words = _LABEL_CAMEL.sub(" ", link_id).replace("-", " ").replace("_", " ")
+                    link_words = _key_label(link_id)
                 kind = _answer_label_kind(link_words)
             if kind is None:
                 kind = _defined_kind(item.get("definition"))
@@ -1372,7 +1369,7 @@ def _json_text_values(text: str) -> Iterator[tuple[Kind, str]]:
                 if isinstance(value, dict | list):
                     stack.append(value)
                 continue
-            words_of_key = _LABEL_CAMEL.sub(" ", key).replace("-", " ").replace("_", " ")
+            words_of_key = _key_label(key)
             kind = _answer_label_kind(words_of_key)
             if kind is None:
                 continue
@@ -1423,6 +1420,15 @@ def _answer_label_kind(label: Any) -> Kind | None:
 
 
 _LABEL_CAMEL: Final = re.compile(r"(?<=[a-z])(?=[A-Z])")
+
+
+def _key_label(key: str) -> str:
+    """A key-shaped label (a linkId, a parameter's name, an extension URL's last
+    part) as words: camelCase, hyphens and underscores split (``dateOfBirth``,
+    ``date-of-birth``, ``member_id``)."""
+    return _LABEL_CAMEL.sub(" ", key).replace("-", " ").replace("_", " ")
+
+
 _LABEL_PERSON: Final = (
     r"(?:(?:what is |enter )?(?:your|the patient'?s|patient'?s?|mother'?s|father'?s|child'?s"
     r"|spouse'?s|partner'?s|guardian'?s|(?:emergency )?contact'?s?"

@@ -22,8 +22,15 @@ def masked_attachment(attachment: dict[str, Any]) -> dict[str, Any]:
         for key in ("contentType", "language")
         if isinstance(attachment.get(key), str)
     }
-    shell["extension"] = [{"url": rules.EXT_DATA_ABSENT_REASON, "valueCode": "masked"}]
+    shell.update(masked_absence())
     return shell
+
+
+def masked_absence() -> dict[str, Any]:
+    """A data-absent-reason of ``masked``: what stands for a value the policy removed
+    where FHIR needs one (a primitive's ``_value...`` element, an Attachment's
+    shell), so the output stays valid. A new object each time: callers own it."""
+    return {"extension": [{"url": rules.EXT_DATA_ABSENT_REASON, "valueCode": "masked"}]}
 
 
 def prune_empty(item: Any, key: str = "") -> bool:

@@ -52,7 +52,12 @@ from scrubbers.fhir.document import (
     references_in,
     search_reference,
 )
-from scrubbers.fhir.output import add_provenance, masked_attachment, prune_empty
+from scrubbers.fhir.output import (
+    add_provenance,
+    masked_absence,
+    masked_attachment,
+    prune_empty,
+)
 from scrubbers.fhir.shape import STRING_TYPES, check_unknown_keys, shape_pass
 from scrubbers.fhir.values import (
     code_kind,
@@ -1502,9 +1507,7 @@ class FHIRScrubber:
             answer["valueInteger"] = int(outcome)
         else:
             del answer["valueInteger"]
-            answer["_valueInteger"] = {
-                "extension": [{"url": rules.EXT_DATA_ABSENT_REASON, "valueCode": "masked"}]
-            }
+            answer["_valueInteger"] = masked_absence()
 
     def _birth_date_value(self, answer: dict[str, Any], where: str, walk: _Walk) -> bool:
         """An answer to "Date of birth" ("dob"), an Observation coded as one: a birth
@@ -1523,9 +1526,7 @@ class FHIRScrubber:
         outcome = self._apply(value.strip(), Kind.BIRTH_DATE, Role.PATIENT, path, datatype, walk)
         del answer[key]
         # Absent while the walk passes (so the answer is not an emptied object).
-        answer["_" + key] = {
-            "extension": [{"url": rules.EXT_DATA_ABSENT_REASON, "valueCode": "masked"}]
-        }
+        answer["_" + key] = masked_absence()
         if not isinstance(outcome, Removal):
             walk.finishers.append(functools.partial(_write_back, answer, key, outcome))
         return True
@@ -1603,11 +1604,7 @@ class FHIRScrubber:
                     if "valueString" not in parameter:
                         # A parameter has a value, a resource or parts: a removed
                         # value stays as an absent one (still valid FHIR).
-                        parameter["_valueString"] = {
-                            "extension": [
-                                {"url": rules.EXT_DATA_ABSENT_REASON, "valueCode": "masked"}
-                            ]
-                        }
+                        parameter["_valueString"] = masked_absence()
 
     def _attachment(self, attachment: dict[str, Any], path: str, role: Role, walk: _Walk) -> Any:
         content_type = str(attachment.get("contentType", "")).lower()
