@@ -1863,7 +1863,8 @@ class Verifier:
         if fmt == "hl7v2":
             codec = _hl7_codec(source)
             text = output.decode(codec, "replace")
-            message = source.decode(codec, "replace").lstrip("\ufeff\x0b")
+            # As the parser reads it: past a BOM, an MLLP start and leading whitespace.
+            message = source.decode(codec, "replace").lstrip("\ufeff\x0b \t\r\n")
             values = _hl7_values(message)
             text += _hl7_payloads(text)
             if "\\X" in text:  # hex escapes spell characters: search the decoded form too

@@ -31,13 +31,21 @@ from typing import Any, Final
 
 import orjson
 
+UTF8_BOM: Final = b"\xef\xbb\xbf"
+
 
 class FHIRFormatError(ValueError):
     """Input that is not usable FHIR JSON. Messages never quote content."""
 
 
 def loads(data: bytes) -> dict[str, Any]:
-    """One FHIR resource (or Bundle) from JSON bytes."""
+    """One FHIR resource (or Bundle) from JSON bytes.
+
+    A UTF-8 byte order mark before the document is read past (RFC 8259 lets a
+    reader ignore it; tools on Windows write one) and not written back.
+    """
+    if data.startswith(UTF8_BOM):
+        data = data[len(UTF8_BOM) :]
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:

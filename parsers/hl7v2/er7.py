@@ -293,6 +293,15 @@ def decode(data: bytes, codec: str, declared: bool) -> tuple[str, str]:
         return data.decode("latin-1"), "latin-1"
 
 
+def _segment(text: str, terminator: str) -> Segment:
+    """A segment; a line of only spaces and tabs is a blank line, kept byte for byte
+    (its whitespace goes with the terminator): an editor's or an engine's stray
+    indentation is no segment, and failing the message for it would help nobody."""
+    if text and not text.strip(" \t"):
+        return Segment("", text + terminator)
+    return Segment(text, terminator)
+
+
 def parse(data: bytes, max_segments: int = 100_000) -> Document:
     """Split an input into messages and envelope segments, keeping every byte."""
     if not data.strip():
@@ -302,11 +311,12 @@ def parse(data: bytes, max_segments: int = 100_000) -> Document:
     body, frames = strip_mllp(data)
     codec, declared = charset_of(body)
     text, codec = decode(body, codec, declared)
-    stripped = text.lstrip("\ufeff\r\n")  # a UTF-8 byte order mark is kept verbatim too
+    # Whitespace before the first segment, and a UTF-8 byte order mark, are kept verbatim.
+    stripped = text.lstrip("\ufeff\r\n \t")
     leading = text[: len(text) - len(stripped)]
     parts = _SEGMENT_SPLIT.split(stripped)
     segments = [
-        Segment(parts[i], parts[i + 1] if i + 1 < len(parts) else "")
+        _segment(parts[i], parts[i + 1] if i + 1 < len(parts) else "")
         for i in range(0, len(parts), 2)
     ]
     if segments and not segments[-1].text and not segments[-1].terminator:

@@ -199,6 +199,28 @@ def header(out: OutputRecord, name: str) -> bytes:
     return dict(out.headers)[HEADER_PREFIX + name]
 
 
+@pytest.mark.parametrize(
+    ("topic", "value"),
+    [
+        ("raw.hl7", b"  " + HL7),  # an indented first segment
+        ("raw.any", b"\r\n\t" + HL7 + b"\r\n  \r\n"),  # lines of only whitespace
+        ("raw.fhir", b"\xef\xbb\xbf" + FHIR),  # a UTF-8 byte order mark (Windows tools)
+        ("raw.any", b"\xef\xbb\xbf" + FHIR),
+    ],
+    ids=["hl7-indented", "hl7-blank-lines", "fhir-bom", "fhir-bom-detected"],
+)
+def test_stray_whitespace_and_a_byte_order_mark_are_no_reason_to_quarantine(
+    topic: str, value: bytes
+) -> None:
+    """What integration engines and editors add around a message is read past: the
+    record is de-identified, and the verifier read it (its PHI is gone)."""
+    out = PROCESSOR.process(SourceRecord(topic, 0, 7, None, value))
+    assert not out.quarantined, out.reason
+    assert not leaked(out.value or b"")
+    if topic == "raw.fhir":
+        assert orjson.loads(out.value or b"")["resourceType"] == "Patient"  # no BOM out
+
+
 @FUZZ
 @given(value=mutated(), topic=st.sampled_from(TOPICS), offset=st.integers(0, 2**40))
 def test_every_bad_record_ends_as_one_output_or_one_value_free_quarantine(

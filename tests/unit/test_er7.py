@@ -239,6 +239,29 @@ def test_bad_input_gets_a_clear_error_without_content(data: bytes, fragment: str
     assert "QUILLFEATHER" not in str(err.value)
 
 
+@pytest.mark.parametrize(
+    "data",
+    [
+        "  " + ADT,  # indented first segment
+        "\t \r\n" + ADT,
+        ADT + "\r\n  \n\t\r",  # trailing lines of only spaces and tabs
+        ADT.replace("\rPV1", "\r \t \rPV1"),  # one inside the message
+    ],
+    ids=["leading-spaces", "leading-blank-line", "trailing-lines", "inner-line"],
+)
+def test_lines_of_only_spaces_and_tabs_are_blank_lines_kept_byte_for_byte(data: str) -> None:
+    document = parse(data.encode())
+    [message] = document.messages
+    names = [s.name for s in message.segments if s.text]
+    assert names == ["MSH", "EVN", "PID", "PV1"]
+    assert serialize(document) == data.encode()
+
+
+def test_spaces_before_a_segment_id_are_still_an_error() -> None:
+    with pytest.raises(ER7Error, match="segment 3 does not start with a segment id"):
+        parse(ADT.replace("\rPID", "\r  PID").encode())
+
+
 def test_one_message_per_mllp_frame_comes_back_one_per_frame() -> None:
     second = ADT.replace("MSG0001", "MSG0002")
     data = b"\x0b" + ADT.encode() + b"\x1c\r" + b"\x0b" + second.encode() + b"\x1c\r"

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import base64
 import random
+from collections.abc import Callable
 
 import orjson
+import pytest
 
+from parsers.hl7v2 import parse
 from scrubbers import verify
 from scrubbers.engine import Scrubber
 from scrubbers.hl7.scrub import HL7Scrubber
@@ -23,6 +26,34 @@ def test_untouched_hl7_is_flagged_by_kind_without_values() -> None:
     findings = Verifier(load_policy("safe-harbor")).findings(ADT.encode(), ADT.encode(), "hl7v2")
     assert {"name", "mrn", "street_address", "city", "zip", "birth_date", "ssn"} <= set(findings)
     assert all("QUILL" not in kind for kind in findings)
+
+
+@pytest.mark.parametrize(
+    "wrap",
+    [
+        lambda m: "  " + m,
+        lambda m: "\ufeff \t" + m,
+        lambda m: "\x0b " + m + "\x1c\r",
+        lambda m: m.replace("\r", "\r\n") + "  \n",
+        lambda m: "FHS|^~\\&|A\rBHS|^~\\&|A\r" + m + "BTS|1\rFTS|1\r",
+    ],
+    ids=["indented", "bom-and-whitespace", "mllp", "crlf-and-blank-line", "batch"],
+)
+def test_every_input_shape_the_parser_reads_is_read_by_the_verifier(
+    wrap: Callable[[str], str],
+) -> None:
+    """Fail closed: an input the scrubber accepts but the verifier cannot read would
+    be checked against nothing. Unchanged, every shape is flagged in full."""
+    data = wrap(ADT).encode()
+    parse(data)  # the parser accepts it
+    findings = Verifier(load_policy("safe-harbor")).findings(data, data, "hl7v2")
+    assert {"name", "mrn", "street_address", "city", "zip", "birth_date", "ssn"} <= set(findings)
+
+
+def test_a_fhir_document_after_a_byte_order_mark_is_read_by_the_verifier() -> None:
+    data = b"\xef\xbb\xbf" + orjson.dumps(PATIENT)
+    findings = Verifier(load_policy("safe-harbor")).findings(data, data[3:], "fhir")
+    assert {"name", "mrn", "birth_date"} <= set(findings)
 
 
 def test_a_single_leaked_value_is_enough() -> None:
