@@ -191,7 +191,7 @@ def is_ndjson(data: bytes) -> bool:
     too. A JSON document wrapped over lines is never NDJSON by that rule (it
     parses), and a pretty-printed one fails at its second line (no ``{``).
     """
-    body = data.strip()
+    body = data.removeprefix(UTF8_BOM).strip()
     newline = body.find(b"\n")
     if newline < 0:
         return False

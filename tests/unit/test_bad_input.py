@@ -206,8 +206,9 @@ def header(out: OutputRecord, name: str) -> bytes:
         ("raw.any", b"\r\n\t" + HL7 + b"\r\n  \r\n"),  # lines of only whitespace
         ("raw.fhir", b"\xef\xbb\xbf" + FHIR),  # a UTF-8 byte order mark (Windows tools)
         ("raw.any", b"\xef\xbb\xbf" + FHIR),
+        ("raw.fhir", b"\xef\xbb\xbf\r\n" + FHIR + b"\r\n"),
     ],
-    ids=["hl7-indented", "hl7-blank-lines", "fhir-bom", "fhir-bom-detected"],
+    ids=["hl7-indented", "hl7-blank-lines", "fhir-bom", "fhir-bom-detected", "fhir-bom-newline"],
 )
 def test_stray_whitespace_and_a_byte_order_mark_are_no_reason_to_quarantine(
     topic: str, value: bytes
@@ -378,7 +379,8 @@ def test_the_time_budget_takes_sigalrm_back_from_another_handler() -> None:
         (NDJSON, True),
         (orjson.dumps(PATIENT)[:40] + b"\n" + NDJSON, True),  # first line cut short
         (b"[1, 2]\r\n" + NDJSON, True),  # first line an array
-        (b"\xef\xbb\xbf" + NDJSON, True),  # a BOM breaks the first line only
+        (b"\xef\xbb\xbf" + NDJSON, True),  # a BOM before the first line is read past
+        (b"\xef\xbb\xbf\r\n" + FHIR + b"\r\n", False),  # ... and is no line of its own
         (orjson.dumps(PATIENT, option=orjson.OPT_INDENT_2), False),  # pretty-printed
         (b'{"resourceType":"Basic","code":\n{"text":"pain"}}', False),  # JSON over 2 lines
         # ... cut short: no JSON, so lines, each failing alone (no resourceType on line 2)
