@@ -43,6 +43,19 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+# The local broker's run directory (pid file) once started; empty with an external one.
+_LOCAL_BROKER: dict[str, Path] = {}
+
+
+@pytest.fixture
+def local_broker_pid(kafka_bootstrap: str) -> int:
+    """The pid of the local broker process (tests that pause it); skips on an external one."""
+    run_dir = _LOCAL_BROKER.get("run_dir")
+    if run_dir is None:
+        pytest.skip("the broker is external (KAFKA_BOOTSTRAP_SERVERS): it cannot be paused")
+    return int((run_dir / "kafka.pid").read_text())
+
+
 @pytest.fixture(scope="session")
 def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Bootstrap address of a real, answering Kafka broker."""
@@ -72,6 +85,7 @@ def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     try:
         if started.returncode != 0:
             pytest.fail(f"could not start the local Kafka broker:\n{started.stderr}", pytrace=False)
+        _LOCAL_BROKER["run_dir"] = Path(env["KAFKA_RUN_DIR"])
         yield f"127.0.0.1:{env['KAFKA_PORT']}"
     finally:
         subprocess.run(

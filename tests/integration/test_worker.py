@@ -9,6 +9,7 @@ no planted PHI reaches a de-identified value, key, header or the logs,
 from __future__ import annotations
 
 import hashlib
+import os
 import signal
 import subprocess
 import sys
@@ -721,3 +722,70 @@ def test_raw_topics_by_pattern_and_a_new_match_restarts_the_worker(
         assert committed[TopicPartition(name, 0)].offset == 1, name
     for phi in PHI:
         assert all(phi.encode() not in m.value + (m.key or b"") for m in every), phi
+
+
+PAUSE_RECORDS = 1500
+PAUSE_S = 10.0  # longer than the worker's session timeout (6 s in these tests)
+
+
+def test_a_broker_outage_mid_stream_loses_nothing(
+    kafka_bootstrap: str, topics: dict[str, str], tmp_path: Path, local_broker_pid: int
+) -> None:
+    """The broker stops answering mid-stream (SIGSTOP: a hung broker or a network
+    partition, longer than the session timeout) and comes back. Every input position
+    still ends with at least one output or quarantine record, nothing unscrubbed
+    reaches a de-identified topic, and no offset is committed ahead of its output.
+
+    The worker may ride the outage out, or stop (a failed send says nothing about
+    the record, so it exits without committing, see streams.app.deliver) and be
+    restarted, as Kubernetes would: either way the backlog is finished."""
+    env, cli = ensured(kafka_bootstrap, topics)
+    positions = produce_adts(kafka_bootstrap, topics["hl7"], PAUSE_RECORDS)
+    expected = set(positions)
+    outputs = Outputs(kafka_bootstrap, topics)
+    admin = KafkaAdminClient(bootstrap_servers=kafka_bootstrap)
+    log_path = tmp_path / "worker.log"
+    restarts = 0
+    with log_path.open("wb") as log:
+        worker = subprocess.Popen([*cli, "worker"], env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + 60
+            while len(outputs.ids) < PROGRESS:
+                assert worker.poll() is None, log_path.read_text()[-3000:]
+                assert time.monotonic() < deadline, "no progress before the outage"
+                outputs.poll()
+            os.kill(local_broker_pid, signal.SIGSTOP)
+            try:
+                time.sleep(PAUSE_S)
+            finally:
+                os.kill(local_broker_pid, signal.SIGCONT)
+            outputs.read_to_end()
+            assert not expected <= outputs.ids, "the outage came after the backlog was done"
+            deadline = time.monotonic() + 180
+            while not expected <= outputs.ids:
+                assert time.monotonic() < deadline, f"{len(expected - outputs.ids)} never output"
+                if worker.poll() is not None:  # stopped by the outage: restarted
+                    restarts += 1
+                    assert restarts <= 3, log_path.read_text()[-3000:]
+                    worker = subprocess.Popen(
+                        [*cli, "worker"], env=env, stdout=log, stderr=subprocess.STDOUT
+                    )
+                outputs.poll()
+            assert stop_worker(worker) == 0
+        finally:
+            kill_if_running(worker)
+    try:
+        outputs.read_to_end()
+        missing = sorted(positions[i] for i in expected - outputs.ids)
+        assert missing == [], f"{len(missing)} input positions lost"
+        deidentified = [m for m in outputs.messages if m.topic == topics["hl7_out"]]
+        assert len({dict(m.headers)["phi-scrub.record-id"] for m in deidentified}) == len(expected)
+        for message in deidentified:
+            assert_deidentified(message)
+        committed = committed_offsets(admin, topics["group"])
+        assert committed_without_output(committed, outputs.ids) == []
+        assert committed == {TopicPartition(topics["hl7"], p): PAUSE_RECORDS // 2 for p in (0, 1)}
+        print(f"broker outage: worker restarts {restarts}, outputs {len(outputs.messages)}")
+    finally:
+        admin.close()
+        outputs.close()
