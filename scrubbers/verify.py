@@ -132,6 +132,11 @@ def _hl7_escape_pattern(delimiters: str) -> re.Pattern[str]:
     return pattern
 
 
+class UnreadableInputError(ValueError):
+    """The input cannot be read, so nothing can be checked: the output is not sent.
+    Messages never quote content."""
+
+
 def _hl7_codec(source: bytes) -> str:
     """The character set an HL7v2 input is read in, as the parser reads it (MSH-18,
     else UTF-8, Windows-1252 or Latin-1) and so the output is written in. Read as
@@ -1882,7 +1887,11 @@ class Verifier:
                 document, inexact = _exact_json(source)
                 values = _fhir_values(document, ids, postcodes)
             except orjson.JSONDecodeError:
-                values, inexact = iter(()), False
+                # Fail closed: with its input unread, the output would be checked
+                # against nothing and pass (the scrubber refuses such input first).
+                raise UnreadableInputError(
+                    "the input could not be read to check the output"
+                ) from None
             json_text, decoded = _fhir_text(output, inexact)
             text = "\n".join([json_text, *decoded])
         if fmt == "hl7v2":

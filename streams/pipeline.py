@@ -35,7 +35,7 @@ from scrubbers.engine import Scrubber
 from scrubbers.fhir.scrub import FHIRScrubber
 from scrubbers.hl7.scrub import HL7Scrubber, MessageResult
 from scrubbers.report import ScrubReport
-from scrubbers.verify import Verifier
+from scrubbers.verify import UnreadableInputError, Verifier
 from streams import deadline
 
 SCRUBBER_VERSION: Final = version("phi-scrub")
@@ -219,6 +219,8 @@ class RecordProcessor:
             return self.quarantine(record, Stage.SCRUB, "ScrubError", error or "not scrubbed")
         try:
             findings = self.verifier.findings(value, output, fmt)
+        except UnreadableInputError as exc:
+            return self.quarantine(record, Stage.VERIFY, type(exc).__name__, str(exc))
         except Exception as exc:  # fail closed: an output that cannot be checked is not sent
             return self.quarantine(record, Stage.VERIFY, type(exc).__name__, "internal error")
         if findings:

@@ -49,7 +49,7 @@ from scrubbers.keys import KeyConfigError, KeyRing
 from scrubbers.policy import DEFAULT_PRESET, load_policy
 from scrubbers.policy_yaml import PolicyError
 from scrubbers.report import ScrubReport
-from scrubbers.verify import Verifier
+from scrubbers.verify import UnreadableInputError, Verifier
 from streams.pipeline import WIDE_TEXT, wide_text
 
 DEFAULT_MAX_BYTES = 16 * 1024 * 1024
@@ -292,6 +292,8 @@ def _unverified(scrubbers: _Scrubbers, source: bytes, output: bytes, fmt: str) -
     """Why ``output`` must not be written (the verifier's kinds), or None when clean."""
     try:
         findings = scrubbers.verifier.findings(source, output, fmt)
+    except UnreadableInputError as exc:
+        return f"verification failed: {exc}"
     except Exception as exc:  # fail closed: an output that cannot be checked is not written
         return f"verification failed: internal error ({type(exc).__name__})"
     if not findings:

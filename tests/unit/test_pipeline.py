@@ -5,6 +5,7 @@ from __future__ import annotations
 import orjson
 import pytest
 
+from scrubbers import verify
 from scrubbers.engine import Scrubber
 from scrubbers.hl7.scrub import DocumentResult, HL7Scrubber, MessageResult
 from scrubbers.keys import KeyRing
@@ -276,3 +277,21 @@ def test_a_record_naming_no_patient_identifier_scrubs_the_same_when_redelivered(
     # Another message gets another identity: no link between unidentified patients.
     other = scrubbed("raw.hl7", no_mrn.replace("MSG0001", "MSG0002").encode())
     assert other.key != outputs["raw.hl7"].key
+
+
+def test_an_input_the_verifier_cannot_read_is_quarantined_with_that_reason(
+    processor: RecordProcessor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Fail closed at the verify stage: the scrubber read the input, the verifier did
+    not (no such input is known; the guard is what makes the verifier independent)."""
+
+    def unreadable(source: bytes) -> object:
+        raise orjson.JSONDecodeError("cut short", "", 0)
+
+    monkeypatch.setattr(verify, "_exact_json", unreadable)
+    out = processor.process(SourceRecord("raw.fhir", 0, 1, None, orjson.dumps(PATIENT)))
+    assert out.quarantined and out.stage == "verify"
+    assert out.reason == "UnreadableInputError"
+    assert (
+        dict(out.headers)["phi-scrub.reason"] == b"the input could not be read to check the output"
+    )

@@ -56,6 +56,14 @@ def test_a_fhir_document_after_a_byte_order_mark_is_read_by_the_verifier() -> No
     assert {"name", "mrn", "birth_date"} <= set(findings)
 
 
+def test_a_fhir_input_the_verifier_cannot_read_fails_closed() -> None:
+    """Unread, the input gives nothing to search for: the output would pass unchecked."""
+    cut_short = orjson.dumps(PATIENT)[:-1]
+    with pytest.raises(verify.UnreadableInputError) as err:
+        Verifier(load_policy("safe-harbor")).findings(cut_short, orjson.dumps(PATIENT), "fhir")
+    assert "Quill" not in str(err.value)
+
+
 def test_a_single_leaked_value_is_enough() -> None:
     output = (
         b"MSH|^~\\&|REG|GH|||2024||ADT^A01|ID-1|P|2.5.1\rPID|1||MRN-X||[NAME]|||F\r"
