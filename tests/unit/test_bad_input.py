@@ -29,6 +29,7 @@ from hypothesis import strategies as st
 from prometheus_client import generate_latest
 
 from parsers.fhir import json_io
+from parsers.hl7v2 import ER7Error, parse
 from scrubbers.engine import Scrubber
 from scrubbers.keys import KeyRing
 from scrubbers.policy import load_policy
@@ -252,6 +253,40 @@ def test_every_bad_record_ends_as_one_output_or_one_value_free_quarantine(
         assert out.topic == ROUTING.outputs[topic]
         assert not leaked(out.key or b"")
         assert header(out, "record-id") == record.record_id.encode()
+
+
+@st.composite
+def hl7_as_sent(draw: st.DrawFn) -> bytes:
+    """The HL7 seed with a few bytes flipped, inserted or cut, behind what senders
+    put before a message (whitespace, a byte order mark, an MLLP start block)."""
+    data = bytearray(HL7)
+    for _ in range(draw(st.integers(0, 4))):
+        at = draw(st.integers(0, len(data) - 1))
+        data[at : at + draw(st.integers(0, 2))] = draw(st.binary(min_size=0, max_size=3))
+    lead = draw(st.sampled_from([b"", b"  ", b"\t\r\n", b"\xef\xbb\xbf", b"\x0b", b"\r\n \x0b"]))
+    return lead + bytes(data)
+
+
+@FUZZ
+@given(value=hl7_as_sent())
+def test_what_the_parser_reads_as_a_patient_name_the_verifier_reads_too(value: bytes) -> None:
+    """Differential, fail closed: wherever the ER7 parser reads a PID-5 family name,
+    the verifier, handed the input unchanged as the output, flags a name. An input
+    shape only the parser reads would have its output checked against nothing."""
+    try:
+        document = parse(value)
+    except ER7Error:
+        return
+    pid5 = [
+        segment.text.split(message.delimiters.field)[5].split(message.delimiters.component)[0]
+        for message in document.messages
+        for segment in message.segments
+        if segment.name == "PID" and segment.text.count(message.delimiters.field) >= 5
+    ]
+    if not any(name.strip() == FAMILY.upper() for name in pid5):
+        return
+    findings = PROCESSOR.verifier.findings(value, value, "hl7v2")
+    assert "name" in findings, (value[:80], dict(findings))
 
 
 @FUZZ
