@@ -279,6 +279,7 @@ def test_a_record_naming_no_patient_identifier_scrubs_the_same_when_redelivered(
     assert other.key != outputs["raw.hl7"].key
 
 
+@pytest.mark.interpreted_only  # patches a module function the compiled build binds
 def test_an_input_the_verifier_cannot_read_is_quarantined_with_that_reason(
     processor: RecordProcessor, monkeypatch: pytest.MonkeyPatch
 ) -> None:
