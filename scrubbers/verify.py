@@ -580,7 +580,11 @@ def _fhir_values(
             isinstance(resource_type, str) and _RESOURCE_TYPE_NAME.fullmatch(resource_type)
         ):
             yield Kind.FREE_TEXT, str(resource_type)
-        if isinstance(resource_type, str) and resource_type.startswith(_PERSON_TYPES):
+        if isinstance(resource_type, str) and (
+            resource_type.startswith(_PERSON_TYPES) or _unknown_resource_type(resource_type)
+        ):
+            # A resource type no model knows is read as a person's, as the scrubber
+            # scrubs its HumanName-, Address-, ContactPoint- and Identifier-shaped parts.
             yield from _person_numbers(item)
             contacts = [c for c in _as_list(item.get("contact")) if isinstance(c, dict)]
             # States kept in the output: a city-state's city (Wien, Berlin) is one.
@@ -854,6 +858,13 @@ def _id_spelled_names(references: list[str], document: Any) -> Iterator[tuple[Ki
                 if all(map(_capitalized_name_word, words)):
                     for word in words:
                         yield Kind.NAME, word
+
+
+@functools.lru_cache(maxsize=1024)
+def _unknown_resource_type(name: str) -> bool:
+    """A resource type shaped like one that neither FHIR package knows (a vendor's,
+    a typo's: ``Citizen``, ``Patinet``)."""
+    return _RESOURCE_TYPE_NAME.fullmatch(name) is not None and not is_resource_type(name)
 
 
 def _person_values(

@@ -12,6 +12,7 @@ import pytest
 from parsers.hl7v2 import parse
 from scrubbers import verify
 from scrubbers.engine import Scrubber
+from scrubbers.fhir.scrub import FHIRScrubber
 from scrubbers.hl7.scrub import HL7Scrubber
 from scrubbers.keys import KeyRing
 from scrubbers.policy import load_policy
@@ -62,6 +63,24 @@ def test_a_fhir_input_the_verifier_cannot_read_fails_closed() -> None:
     with pytest.raises(verify.UnreadableInputError) as err:
         Verifier(load_policy("safe-harbor")).findings(cut_short, orjson.dumps(PATIENT), "fhir")
     assert "Quill" not in str(err.value)
+
+
+@pytest.mark.parametrize("resource_type", ["Citizen", "Patinet", "VendorPatientRecord"])
+def test_a_resource_type_no_model_knows_is_read_as_a_persons(resource_type: str) -> None:
+    """The scrubber scrubs the HumanName-, Address- and Identifier-shaped parts of a
+    resource type it does not know; the verifier must search them too, or what the
+    scrubber missed there would pass unchecked."""
+    data = orjson.dumps({**PATIENT, "resourceType": resource_type})
+    findings = Verifier(load_policy("safe-harbor")).findings(data, data, "fhir")
+    assert {"name", "mrn", "street_address", "city", "birth_date"} <= set(findings)
+
+
+def test_a_resource_type_no_model_knows_scrubs_to_an_output_the_verifier_passes() -> None:
+    policy = load_policy("safe-harbor")
+    data = orjson.dumps({**PATIENT, "resourceType": "Citizen"})
+    [result] = FHIRScrubber(Scrubber(policy, KeyRing.single(TEST_SECRET))).scrub_bytes(data)
+    assert result.output is not None, result.error
+    assert Verifier(policy).findings(data, result.output, "fhir") == {}
 
 
 def test_a_single_leaked_value_is_enough() -> None:
