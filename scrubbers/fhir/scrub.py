@@ -930,6 +930,11 @@ class FHIRScrubber:
         if isinstance(value, list):
             kept: list[Any] = []
             for item in value:
+                if item is None:
+                    # A null member holds no value (a Bundle's null entry in a
+                    # published example): kept as written, as a primitive list's is.
+                    kept.append(item)
+                    continue
                 if self._is_free_text(item, element, key, child_path):
                     self._defer_text(item, child_path, walk, items=kept, index=len(kept))
                     kept.append(item)

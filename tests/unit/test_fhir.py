@@ -1895,6 +1895,36 @@ def test_null_entries_of_a_primitive_list_are_not_errors() -> None:
     assert dropped["given"] == [None, None] and dropped["_given"] == [{"id": "g1"}, None]
 
 
+def test_null_entries_of_a_complex_list_stay_and_hold_nothing() -> None:
+    """A ``null`` member of a list of objects (a Bundle's ``entry``, a Patient's
+    ``name``: a published example Bundle has one between its entries) carries no
+    value: it stays as written and the document is scrubbed, not refused."""
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "document",
+        "entry": [
+            {"fullUrl": "urn:uuid:1", "resource": {**ZEB, "name": [None, *ZEB["name"]]}},
+            None,
+            {
+                "fullUrl": "urn:uuid:2",
+                "resource": {
+                    "resourceType": "Observation",
+                    "status": "final",
+                    "code": {"text": "x"},
+                    "subject": {"display": "Zebulon Quillfeather"},
+                },
+            },
+        ],
+    }
+    [result] = make("safe-harbor").scrub_bytes(orjson.dumps(bundle))
+    assert result.error is None and result.output is not None
+    out = orjson.loads(result.output)
+    assert out["entry"][1] is None
+    assert out["entry"][0]["resource"]["name"][0] is None
+    text = result.output.decode()
+    assert not any(value in text for value in ZEB_PHI)
+
+
 def test_json_that_orjson_cannot_write_is_a_format_error_without_values() -> None:
     document: dict[str, Any] = {"resourceType": "Basic"}
     inner = document
