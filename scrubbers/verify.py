@@ -1185,6 +1185,12 @@ def _url_named_values(url: str, item: dict[str, Any]) -> Iterator[tuple[Kind, st
         uuid = uuid.strip()
         yield Kind.OTHER_ID, uuid[9:] if uuid[:9].lower() == "urn:uuid:" else uuid
     lowered = url.lower()
+    if ("place" in lowered or "town" in lowered or "geburt" in lowered or "naiss" in lowered) and (
+        _BIRTH_PLACE_URL.search(_key_label(url.rstrip("/").rsplit("/", 1)[-1][:80]).casefold())
+    ):
+        # A place of birth or origin not written as an Address (".../place-of-origin",
+        # ".../nativePlace"): a town, in a string or in a code, its name and its text.
+        yield from _birth_place_values(item)
     if "birth" in lowered or "dob" in lowered:
         # An extension whose URL names a birth date (".../date-of-birth").
         segment = url.rstrip("/").rsplit("/", 1)[-1]
@@ -1195,6 +1201,35 @@ def _url_named_values(url: str, item: dict[str, Any]) -> Iterator[tuple[Kind, st
             and _asks_birth_date(_key_label(segment))
         ):
             yield Kind.BIRTH_DATE, value.strip()[:10]
+
+
+# A URL's last part naming a place of birth or origin, read as words ("birth place",
+# "place of origin", "native place", "hometown", "Geburtsort", "lieu de naissance").
+_BIRTH_PLACE_URL: Final = re.compile(
+    r"\b(?:birth ?(?:place|town|city)|place +(?:of +)?(?:birth|origin)|(?:origin|native|home)"
+    r" ?(?:place|town)|geburtsort|lieu +(?:de +)?naissance)\b"
+)
+
+
+def _birth_place_values(item: dict[str, Any]) -> Iterator[tuple[Kind, str]]:
+    """A birth-place extension's town: its string, or its code's text, names and codes
+    (a code of five characters or more: a county's or a commune's, not a short one
+    that would match counts). An Address there is searched as every Address is."""
+    if isinstance(item.get("valueString"), str):
+        yield Kind.CITY, item["valueString"].strip()
+    coded = item.get("valueCodeableConcept") or item.get("valueCoding")
+    if not isinstance(coded, dict):
+        return
+    if isinstance(coded.get("text"), str):
+        yield Kind.CITY, coded["text"].strip()
+    codings = coded.get("coding") if "valueCodeableConcept" in item else [coded]
+    for coding in codings if isinstance(codings, list) else ():
+        if isinstance(coding, dict):
+            if isinstance(coding.get("display"), str):
+                yield Kind.CITY, coding["display"].strip()
+            code = coding.get("code")
+            if isinstance(code, str) and len(code.strip()) >= 5:
+                yield Kind.CITY, code.strip()
 
 
 def _labelled_answers(items: Any) -> Iterator[tuple[Kind, str]]:

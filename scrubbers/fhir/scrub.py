@@ -1536,6 +1536,33 @@ class FHIRScrubber:
             walk.finishers.append(functools.partial(_write_back, answer, key, outcome))
         return True
 
+    def _birth_place(self, extension: dict[str, Any], path: str, role: Role, walk: _Walk) -> Any:
+        """An extension whose URL names a place of birth or origin, its value not an
+        Address: a town, as the birthPlace Address's city is. A string is scrubbed as
+        one; a code (a county's administrative code, a commune's code and name) stands
+        for the town too, so a policy that does not keep towns takes the extension."""
+        value = extension.get("valueString")
+        if isinstance(value, str):
+            outcome = self._apply(value, Kind.CITY, role, f"{path}.valueString", "Extension", walk)
+            self._set(extension, "valueString", outcome)
+            return extension if "valueString" in extension else _REMOVE
+        coded = extension.get("valueCodeableConcept") or extension.get("valueCoding")
+        if not isinstance(coded, dict):
+            return extension
+        codings = coded.get("coding") if "valueCodeableConcept" in extension else [coded]
+        written = [coded.get("text")] + [
+            item.get(key)
+            for item in (codings if isinstance(codings, list) else ())
+            if isinstance(item, dict)
+            for key in ("display", "code")
+        ]
+        changed = False
+        for text in written:
+            if isinstance(text, str) and text.strip():
+                outcome = self._apply(text, Kind.CITY, role, f"{path}.value", "Extension", walk)
+                changed = changed or outcome != text
+        return _REMOVE if changed else extension
+
     def _group_members(self, group: dict[str, Any], walk: _Walk) -> None:
         """A Group of people names its members in their references' displays; a member
         referenced by urn:uuid or by identifier has no type saying it is a person, so
@@ -1732,6 +1759,8 @@ class FHIRScrubber:
             return _REMOVE if isinstance(outcome, Removal) else extension
         if _names_birth_date_url(url) and self._birth_date_value(extension, path, walk):
             return extension  # ".../date-of-birth", ".../birthDate": a birth date
+        if _names_birth_place_url(url) and "valueAddress" not in extension:
+            return self._birth_place(extension, path, role, walk)  # ".../place-of-origin"
         if isinstance(extension.get("valueUuid"), str) and _names_identifier_url(url):
             self._uuid_identifier(extension, path, role, walk)  # ".../uuidIdentifier"
             return extension if "valueUuid" in extension else _REMOVE
@@ -2454,6 +2483,32 @@ def _names_identifier_url(url: Any) -> bool:
     return isinstance(url, str) and (
         url in rules.ID_EXTENSIONS or _ID_EXTENSION_URL.search(url) is not None
     )
+
+
+def _names_birth_place_url(url: Any) -> bool:
+    """Whether an extension's URL names a place of birth or origin by its last part
+    (``.../birth-place``, ``.../placeOfOrigin``, ``.../nativePlace``, ``.../hometown``);
+    the birthPlace extension's Address is an Address, handled as one."""
+    if not isinstance(url, str) or url == rules.EXT_BIRTH_PLACE or len(url) > 300:
+        return False
+    return _birth_place_url(url)
+
+
+@functools.lru_cache(maxsize=4096)
+def _birth_place_url(url: str) -> bool:
+    segment = url.rstrip("/").rsplit("/", 1)[-1]
+    if not 4 < len(segment) <= 80:
+        return False
+    return _BIRTH_PLACE_LABEL.search(" ".join(_key_words(segment).casefold().split())) is not None
+
+
+# A place of birth or origin (a town: Safe Harbor removes it), as a URL's last part
+# reads: "birth place", "place of origin", "native place", "hometown", German
+# "Geburtsort", French "lieu de naissance".
+_BIRTH_PLACE_LABEL: Final = re.compile(
+    r"\b(?:birth ?(?:place|town|city)|place (?:of )?(?:birth|origin)|(?:origin|native|home)"
+    r" ?(?:place|town)|geburtsort|lieu (?:de )?naissance)\b"
+)
 
 
 def _names_birth_date_url(url: Any) -> bool:

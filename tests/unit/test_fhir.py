@@ -1329,6 +1329,48 @@ def test_birth_date_extensions_are_birth_dates(safe_harbor: FHIRScrubber) -> Non
     ]
 
 
+_BIRTH_PLACES = [
+    {
+        "url": "http://example.org/fhir/StructureDefinition/extension-place-of-origin",
+        "valueCodeableConcept": {
+            "coding": [{"system": "urn:oid:2.16.156.10011.2.3.3.11", "code": "370281"}],
+            "text": "Quillvale",
+        },
+    },
+    {"url": "http://example.org/fhir/StructureDefinition/nativePlace", "valueString": "Brookmere"},
+    {
+        "url": "http://example.org/fhir/StructureDefinition/birth-place",
+        "valueCoding": {"code": "22278", "display": "Thornbury-on-Wold"},
+    },
+]
+
+
+def test_a_birth_place_extension_is_a_town_whatever_its_value_type() -> None:
+    """An extension whose URL names a place of birth or origin (``.../birth-place``,
+    ``.../nativePlace``, a Chinese EHR's ``place-of-origin``) holds a town, as the
+    birthPlace extension's Address does: written as a string or a code (a county's
+    administrative code, a commune's INSEE code and its name) it was kept. Safe Harbor
+    removes it, and the town where a narrative writes it; the limited data set keeps it."""
+    patient = {
+        "resourceType": "Patient",
+        "id": "p15",
+        "text": {
+            "status": "generated",
+            "div": '<div xmlns="http://www.w3.org/1999/xhtml">Born in Brookmere, raised in'
+            " Quillvale</div>",
+        },
+        "extension": _BIRTH_PLACES,
+        "name": [{"family": "Quillfeather", "given": ["Zebulon"]}],
+    }
+    out = scrub(make("safe-harbor"), patient)
+    text = orjson.dumps(out).decode()
+    for value in ("Quillvale", "Brookmere", "Thornbury", "370281", "22278"):
+        assert value not in text, value
+    assert "extension" not in out
+    kept = scrub(make("limited-data-set"), patient)
+    assert kept["extension"] == _BIRTH_PLACES
+
+
 def test_questionnaire_answers_take_the_kind_their_question_names(
     safe_harbor: FHIRScrubber,
 ) -> None:

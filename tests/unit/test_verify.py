@@ -1561,6 +1561,31 @@ def test_a_birth_date_extension_is_searched_as_a_birth_date() -> None:
     assert verifier.findings(source, orjson.dumps({"resourceType": "RelatedPerson"}), "fhir") == {}
 
 
+def test_a_birth_place_extensions_town_is_searched_as_a_city() -> None:
+    """An extension whose URL names a place of birth or origin holds a town, whatever
+    its value's type: its string, its code's name and text, and a code long enough to
+    search (a county's administrative code) must not be left under Safe Harbor (hold-out
+    round 15 probe); the limited data set keeps towns."""
+    origin = "http://example.org/fhir/StructureDefinition/extension-place-of-origin"
+    native = "http://example.org/fhir/StructureDefinition/nativePlace"
+    coded = {"coding": [{"code": "370281", "display": "Quillvale"}], "text": "Upper Quillvale"}
+    source = orjson.dumps(
+        {
+            "resourceType": "Patient",
+            "extension": [
+                {"url": origin, "valueCodeableConcept": coded},
+                {"url": native, "valueString": "Brookmere"},
+            ],
+        }
+    )
+    verifier = Verifier(load_policy("safe-harbor"))
+    for left in ("Brookmere", "Quillvale", "370281"):
+        output = orjson.dumps({"resourceType": "Patient", "note": [{"text": f"from {left}"}]})
+        assert verifier.findings(source, output, "fhir") == {"city": 1}, left
+    assert verifier.findings(source, orjson.dumps({"resourceType": "Patient"}), "fhir") == {}
+    assert Verifier(load_policy("limited-data-set")).findings(source, source, "fhir") == {}
+
+
 def test_birth_years_and_birth_dates_written_otherwise_are_searched() -> None:
     """A "Year of birth" answered 1921 and a "Date of birth" answered "23/08/1922": under
     Safe Harbor those years (over 89) must not be left, nor a year-only birthDate's."""
