@@ -594,6 +594,8 @@ def _fhir_values(
                 ):
                     for word in extension["valueString"].replace(",", " ").split():
                         yield Kind.NAME, word
+            if resource_type in _EMPLOYEE_TYPES:
+                yield from _employer_names(item, document)
             if postcodes is not None:
                 postcodes.extend(_short_postcodes(item, contacts))
             for identifier in item.get("identifier", []) or []:
@@ -743,6 +745,69 @@ def _fhir_values(
                     yield from _v3_values(embedded)
     if spelled:
         yield from _id_spelled_names(spelled, document)
+
+
+# A person whose employer's name Safe Harbor removes; how an employer is named (an
+# extension URL's last part, a contact relationship's display or text).
+_EMPLOYEE_TYPES: Final = ("Patient", "RelatedPerson", "Person")
+_EMPLOYER: Final = re.compile(
+    r"employer|arbeitgeber|employeur|empleador|empregador|werkgever|\u96c7\u4e3b", re.IGNORECASE
+)
+
+
+def _employer_names(person: dict[str, Any], document: Any) -> Iterator[tuple[Kind, str]]:
+    """A person's employers' names: an employer extension's string and its
+    reference's display, an Employer contact's organization display (v2-0131 ``E``),
+    and the name of an Organization of the document either points to."""
+    references: list[Any] = []
+    for extension in _as_list(person.get("extension")):
+        url = extension.get("url") if isinstance(extension, dict) else None
+        if isinstance(url, str) and _EMPLOYER.search(url.rstrip("/").rsplit("/", 1)[-1][:80]):
+            if isinstance(extension.get("valueString"), str):
+                yield Kind.ORGANIZATION_NAME, extension["valueString"].strip()
+            references.append(extension.get("valueReference"))
+    for contact in _as_list(person.get("contact")):
+        if isinstance(contact, dict) and any(
+            _names_employer(concept) for concept in _as_list(contact.get("relationship"))
+        ):
+            references.append(contact.get("organization"))
+    targets: set[str] = set()
+    for reference in references:
+        if not isinstance(reference, dict):
+            continue
+        if isinstance(reference.get("display"), str):
+            yield Kind.ORGANIZATION_NAME, reference["display"].strip()
+        target = reference.get("reference")
+        if isinstance(target, str) and target.strip():
+            tail = target.strip().rstrip("/").rsplit("/", 1)[-1].lstrip("#")
+            targets.add(tail.removeprefix("urn:uuid:"))
+    if targets:
+        stack = [document]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, list):
+                stack.extend(item)
+            elif isinstance(item, dict):
+                if item.get("resourceType") == "Organization" and item.get("id") in targets:
+                    for name in [item.get("name"), *_as_list(item.get("alias"))]:
+                        if isinstance(name, str) and name.strip():
+                            yield Kind.ORGANIZATION_NAME, name.strip()
+                stack.extend(v for v in item.values() if isinstance(v, dict | list))
+
+
+def _names_employer(concept: Any) -> bool:
+    """Whether a relationship CodeableConcept says Employer."""
+    if not isinstance(concept, dict):
+        return False
+    if isinstance(concept.get("text"), str) and _EMPLOYER.search(concept["text"]):
+        return True
+    for coding in _as_list(concept.get("coding")):
+        if isinstance(coding, dict) and (
+            (coding.get("code") == "E" and str(coding.get("system", "")).endswith("v2-0131"))
+            or (isinstance(coding.get("display"), str) and _EMPLOYER.search(coding["display"]))
+        ):
+            return True
+    return False
 
 
 def _id_extension_values(url: str, value: str) -> Iterator[tuple[Kind, str]]:

@@ -529,6 +529,7 @@ class FHIRScrubber:
             for family, given, middle, replacement in known[1] if known else ():
                 ctx.text.add_name(family, given, middle, replacement)
         walk = _Walk(ctx, ids=document_ids(shape.references, resources))
+        self._employers(resources, walk)
         document_identity = ctx.identity
         redacted = self._unknown_numbers(shape.numbers, ctx)
         owners = self._owners(document, resources, patients, document_identity)
@@ -1536,6 +1537,43 @@ class FHIRScrubber:
             walk.finishers.append(functools.partial(_write_back, answer, key, outcome))
         return True
 
+    def _employers(self, resources: list[dict[str, Any]], walk: _Walk) -> None:
+        """The names of a person's employers, which Safe Harbor removes like the
+        person's own: an employer extension's string or reference (``ext-employer-info``,
+        ``.../employerName``), a contact whose relationship is Employer (v2-0131 ``E``),
+        and the name of an Organization they reference. Registered as the employer's
+        organization name before the walk, so the Organization's name, the
+        reference's display and the texts that write it are replaced where the
+        policy does not keep it."""
+        found: list[tuple[str, str]] = []  # (name, path)
+        targets: set[str] = set()  # the ids of the Organizations they reference
+        for resource in resources:
+            resource_type = resource.get("resourceType")
+            if resource_type not in _EMPLOYEE_TYPES:
+                continue
+            for extension in _listed(resource.get("extension")):
+                if isinstance(extension, dict) and _names_employer_url(extension.get("url")):
+                    if isinstance(extension.get("valueString"), str):
+                        found.append((extension["valueString"], f"{resource_type}.extension"))
+                    _employer_reference(extension.get("valueReference"), found, targets)
+            for contact in _listed(resource.get("contact")):
+                if isinstance(contact, dict) and _employer_relationship(
+                    contact.get("relationship")
+                ):
+                    _employer_reference(contact.get("organization"), found, targets)
+        if not found and not targets:
+            return
+        for resource in resources:
+            if resource.get("resourceType") == "Organization" and resource.get("id") in targets:
+                for name in [resource.get("name"), *_listed(resource.get("alias"))]:
+                    if isinstance(name, str):
+                        found.append((name, "Organization.name"))
+        for name, path in found:
+            if name.strip():
+                self._apply(
+                    name.strip(), Kind.ORGANIZATION_NAME, Role.EMPLOYER, path, "string", walk
+                )
+
     def _birth_place(self, extension: dict[str, Any], path: str, role: Role, walk: _Walk) -> Any:
         """An extension whose URL names a place of birth or origin, its value not an
         Address: a town, as the birthPlace Address's city is. A string is scrubbed as
@@ -2483,6 +2521,60 @@ def _names_identifier_url(url: Any) -> bool:
     return isinstance(url, str) and (
         url in rules.ID_EXTENSIONS or _ID_EXTENSION_URL.search(url) is not None
     )
+
+
+# Resources whose person may have an employer (Patient.contact, a person's extensions).
+_EMPLOYEE_TYPES: Final = frozenset({"Patient", "RelatedPerson", "Person"})
+# An employer, as an extension URL's last part or a relationship's text writes it.
+_EMPLOYER_WORD: Final = re.compile(
+    r"employer|arbeitgeber|employeur|empleador|empregador|werkgever|\u96c7\u4e3b", re.IGNORECASE
+)
+
+
+def _listed(value: Any) -> list[Any]:
+    """A list element's items (a single object written without its list, as one)."""
+    if isinstance(value, list):
+        return value
+    return [value] if value is not None else []
+
+
+def _names_employer_url(url: Any) -> bool:
+    """Whether an extension's URL names an employer by its last part
+    (``.../ext-employer-info``, ``.../employerName``, ``.../arbeitgeber``)."""
+    if not isinstance(url, str) or len(url) > 300:
+        return False
+    return _EMPLOYER_WORD.search(url.rstrip("/").rsplit("/", 1)[-1]) is not None
+
+
+def _employer_relationship(relationship: Any) -> bool:
+    """Whether a contact's relationship says Employer: v2-0131 ``E``, or a coding's
+    display or the text naming an employer."""
+    for concept in _listed(relationship):
+        if not isinstance(concept, dict):
+            continue
+        if isinstance(concept.get("text"), str) and _EMPLOYER_WORD.search(concept["text"]):
+            return True
+        for coding in _listed(concept.get("coding")):
+            if not isinstance(coding, dict):
+                continue
+            if coding.get("code") == "E" and str(coding.get("system", "")).endswith("v2-0131"):
+                return True
+            if isinstance(coding.get("display"), str) and _EMPLOYER_WORD.search(coding["display"]):
+                return True
+    return False
+
+
+def _employer_reference(reference: Any, found: list[tuple[str, str]], targets: set[str]) -> None:
+    """An employer's Reference: its display is the employer's name, and the id it
+    points to (``Organization/emp1``, an absolute URL, ``#emp1``) its Organization's."""
+    if not isinstance(reference, dict):
+        return
+    if isinstance(reference.get("display"), str):
+        found.append((reference["display"], "Reference.display"))
+    target = reference.get("reference")
+    if isinstance(target, str) and target.strip():
+        tail = target.strip().rstrip("/").rsplit("/", 1)[-1].lstrip("#")
+        targets.add(tail[9:] if tail.startswith("urn:uuid:") else tail)
 
 
 def _names_birth_place_url(url: Any) -> bool:

@@ -1371,6 +1371,79 @@ def test_a_birth_place_extension_is_a_town_whatever_its_value_type() -> None:
     assert kept["extension"] == _BIRTH_PLACES
 
 
+EMPLOYED = {
+    "resourceType": "Bundle",
+    "type": "collection",
+    "entry": [
+        {
+            "fullUrl": "urn:uuid:5d1c6a52-8e77-4c4b-9f1e-2a0d7c4b9e10",
+            "resource": {
+                "resourceType": "Patient",
+                "id": "w15",
+                "text": {
+                    "status": "generated",
+                    "div": '<div xmlns="http://www.w3.org/1999/xhtml"><p>Employer: Harrowgate'
+                    " Tinplate Works</p><p>Zebulon works shifts at Brackenfield Mills</p></div>",
+                },
+                "extension": [
+                    {
+                        "url": "https://example.org/fhir/StructureDefinition/ext-employer-info",
+                        "valueReference": {"reference": "Organization/emp15"},
+                    },
+                    {
+                        "url": "https://example.org/fhir/StructureDefinition/employerName",
+                        "valueString": "Quarrymoor Haulage",
+                    },
+                ],
+                "name": [{"family": "Quillfeather", "given": ["Zebulon"]}],
+                "contact": [
+                    {
+                        "relationship": [
+                            {
+                                "coding": [
+                                    {
+                                        "system": "http://terminology.hl7.org/CodeSystem/v2-0131",
+                                        "code": "E",
+                                        "display": "Employer",
+                                    }
+                                ]
+                            }
+                        ],
+                        "organization": {"display": "Brackenfield Mills"},
+                    }
+                ],
+            },
+        },
+        {
+            "fullUrl": "https://example.org/fhir/Organization/emp15",
+            "resource": {
+                "resourceType": "Organization",
+                "id": "emp15",
+                "name": "Harrowgate Tinplate Works",
+            },
+        },
+        {
+            "fullUrl": "https://example.org/fhir/Organization/hosp15",
+            "resource": {"resourceType": "Organization", "id": "hosp15", "name": "Kestrel General"},
+        },
+    ],
+}
+
+
+def test_an_employers_name_is_a_name_under_safe_harbor() -> None:
+    """Safe Harbor removes the names of the patient's employers: an Organization an
+    employer extension references, an employer extension's string, a contact whose
+    relationship is Employer (v2-0131 ``E``); and where the document's texts write
+    them. They were kept as any organization's name (hold-out round 15, a Taiwanese
+    health-assessment Patient's ``ext-employer-info``). Another organization is kept."""
+    out = orjson.dumps(scrub(make("safe-harbor"), EMPLOYED)).decode()
+    for name in ("Harrowgate", "Tinplate", "Brackenfield", "Quarrymoor"):
+        assert name not in out, name
+    assert "Kestrel General" in out
+    kept = orjson.dumps(scrub(make("limited-data-set"), EMPLOYED)).decode()
+    assert "Kestrel General" in kept
+
+
 def test_questionnaire_answers_take_the_kind_their_question_names(
     safe_harbor: FHIRScrubber,
 ) -> None:

@@ -15,7 +15,7 @@ from scrubbers.policy import load_policy
 from scrubbers.verify import Verifier
 
 from .conftest import TEST_SECRET
-from .test_fhir import PATIENT
+from .test_fhir import EMPLOYED, PATIENT
 from .test_hl7_scrub import ADT
 
 
@@ -1705,3 +1705,16 @@ def test_a_one_character_name_left_whole_is_flagged_and_inside_words_is_not() ->
         "text": {"status": "generated", "div": "<div>김치</div>"},
     }
     assert not verifier.findings(orjson.dumps(patient), orjson.dumps(in_a_word), "fhir")
+
+
+def test_an_employers_name_is_searched() -> None:
+    """The names of the patient's employers (an employer extension's string or the
+    Organization it references, an Employer contact's organization) must not be left
+    under Safe Harbor (hold-out round 15); another organization's name may stay."""
+    source = orjson.dumps(EMPLOYED)
+    verifier = Verifier(load_policy("safe-harbor"))
+    for left in ("Harrowgate Tinplate Works", "Brackenfield Mills", "Quarrymoor Haulage"):
+        output = orjson.dumps({"resourceType": "Patient", "note": [{"text": f"at {left}"}]})
+        assert verifier.findings(source, output, "fhir") == {"organization_name": 1}, left
+    kept = orjson.dumps({"resourceType": "Organization", "name": "Kestrel General"})
+    assert verifier.findings(source, kept, "fhir") == {}
