@@ -703,6 +703,14 @@ def _fhir_values(
             if isinstance(written, str) and ("Patient " in written or "Pt" in written):
                 read = _markup_text(written) if key == "div" else written
                 yield from _labelled_names(read, _BARE_PATIENT_LINE, leading_only=True)
+            if isinstance(written, str) and (
+                _RELATIVE_IN_MARKUP.search(written)
+                if key == "div"
+                # A one-line text (most are) can only open with the label.
+                else (_BARE_RELATIVE.search if "\n" in written else _BARE_RELATIVE.match)(written)
+            ):
+                # "Mother Tamsin Greywick called about ...": a relative's name.
+                yield from _relative_names(_markup_text(written) if key == "div" else written)
         data = item.get("data")
         if (
             isinstance(data, str)
@@ -1121,6 +1129,36 @@ _NUMBERED_NAME_WORD: Final = re.compile(r"[A-Z][a-z]+(?:['-][A-Z]?[a-z]+)*\d{1,4
 _BARE_PATIENT_LINE: Final = re.compile(
     r"(?m)^[ \t*\-\u2022]*(?:Patient|Pt\.?)[ \t]+(?=[A-Z])([^\n]{3,120})"
 )
+# A line opening with a relative's label, no colon, and a capitalized word; and
+# what a person (not a condition: "Mother Breast Cancer at age 45") does after it.
+_BARE_RELATIVE: Final = re.compile(
+    r"(?m)^[ \t*\-\u2022]*(?:Mother|Father|Mom|Mum|Dad|Wife|Husband|Spouse|Partner|Son"
+    r"|Daughter|Sister|Brother|Guardian|Caregiver|Carer|Grandmother|Grandfather|Aunt|Uncle"
+    r"|Niece|Nephew)[ \t]+((?:[A-Z][\w'.-]*[ \t]+){1,5})(called|phoned|rang|telephoned"
+    r"|emailed|texted|visited|came|arrived|attended|brought|accompanied|asked|requested"
+    r"|reports|reported|states|stated|says|said|spoke|signed|consented|agreed|declined"
+    r"|refused|confirmed|wants|wishes|answered)\b"
+)
+# The same label anywhere in a narrative's markup (its lines are read from the markup).
+_RELATIVE_IN_MARKUP: Final = re.compile(
+    r"(?:Mother|Father|Mom|Mum|Dad|Wife|Husband|Spouse|Partner|Son|Daughter|Sister|Brother"
+    r"|Guardian|Caregiver|Carer|Grandmother|Grandfather|Aunt|Uncle|Niece|Nephew)[ \t]+[A-Z]"
+)
+
+
+def _relative_names(text: str) -> Iterator[tuple[Kind, str]]:
+    """The words of a name a line gives after a relative's label with no colon, when
+    what the person did follows ("Mother Tamsin Greywick called"): two to four
+    capitalized words after a title."""
+    for match in _BARE_RELATIVE.finditer(text):
+        words = match.group(1).split()
+        if words and words[0].rstrip(".").casefold() in _NAME_TITLES:
+            words = words[1:]
+        if 2 <= len(words) <= 4 and all(map(_capitalized_name_word, words)):
+            for word in words:
+                yield Kind.NAME, word
+
+
 # Words that follow a line's "Patient" in headings and phrases, not in names
 # ("Patient Care Plan reviewed", "Patient Safety Officer notified").
 _NOT_BARE_LABEL_NAMES: Final = frozenset(

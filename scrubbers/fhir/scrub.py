@@ -1741,6 +1741,7 @@ class FHIRScrubber:
                 self._linked_person_names(narrative["div"], walk)
             div = narrative["div"]
             if ":" in div or "\uff1a" in div or _may_name_unlabelled(div):
+                # (A div's xmlns has a colon: every one is read.)
                 self._labelled_narrative_names(div, walk)
             walk.deferred.append(
                 _Deferred(narrative["div"], walk, True, False, narrative, "div", None, 0, None)
@@ -1780,6 +1781,8 @@ class FHIRScrubber:
         aged = _unlabelled_patient_names(text)
         for role, value in (*labelled, *((Role.PATIENT, value) for value in aged)):
             self._learn_name(value, role, "Narrative.div", walk)
+        for value in _relative_line_names(text):
+            self._learn_name(value, Role.RELATIVE, "Narrative.div", walk)
 
     def _extension(
         self,
@@ -2061,6 +2064,9 @@ class FHIRScrubber:
             # with ...": a note's opening names its patient.
             for value in _unlabelled_patient_names(text):
                 self._learn_name(value, Role.PATIENT, path, walk)
+        for value in _relative_line_names(text):
+            # "Mother Tamsin Greywick called": the relative's name is the document's.
+            self._learn_name(value, Role.RELATIVE, path, walk)
         if ":" in text or "\uff1a" in text:
             # A note's line labelling a person ("Patient: Zephyrina Quillfeather",
             # "Mother: ..."), as in narratives: the name is the document's.
@@ -3116,6 +3122,41 @@ def _may_name_unlabelled(text: str) -> bool:
     """The cheap test before :func:`_unlabelled_patient_names`: an age sentence's
     "is a"/"was a" or German/Dutch "-jährige"/"-jarige", or a "Patient"/"Pt" line."""
     return "s a" in text or "rig" in text or "Patient " in text or "Pt" in text
+
+
+def _relative_line_names(text: str) -> tuple[str, ...]:
+    """The names a note gives after a line's relative label with no colon, when the
+    line goes on with what the person did ("Mother Tamsin Greywick called about the
+    results"): a family history line ("Mother Breast Cancer at age 45") names a
+    condition, and no such word follows it."""
+    # The cheap test first: a one-line text (most are) can only open with the label.
+    if (_BARE_RELATIVE_LINE.search if "\n" in text else _BARE_RELATIVE_LINE.match)(text) is None:
+        return ()
+    found: list[str] = []
+    for match in _BARE_RELATIVE_LINE.finditer(text):
+        lead = _leading_name(match.group(1))
+        if not lead:
+            continue
+        words = match.group(1).split()
+        after = words[len(lead.split())] if len(lead.split()) < len(words) else ""
+        if after.rstrip(".,;:!").casefold() in _PERSON_ACTION_WORDS:
+            found.append(lead)
+    return tuple(found)
+
+
+# A line opening with a relative's label and a capitalized word, no colon between.
+_BARE_RELATIVE_LINE: Final = re.compile(
+    r"(?m)^[ \t*\-\u2022]*(?:Mother|Father|Mom|Mum|Dad|Wife|Husband|Spouse|Partner|Son"
+    r"|Daughter|Sister|Brother|Guardian|Caregiver|Carer|Grandmother|Grandfather|Aunt|Uncle"
+    r"|Niece|Nephew)[ \t]+(?=[A-Z])([^\n]{3,120})"
+)
+# What a person does in a note's line about them (a condition does none of it).
+_PERSON_ACTION_WORDS: Final = frozenset(
+    {"called", "phoned", "rang", "telephoned", "emailed", "texted", "visited", "came"}
+    | {"arrived", "attended", "brought", "accompanied", "asked", "requested", "reports"}
+    | {"reported", "states", "stated", "says", "said", "spoke", "signed", "consented"}
+    | {"agreed", "declined", "refused", "confirmed", "wants", "wishes", "answered"}
+)
 
 
 def _unlabelled_patient_names(text: str) -> tuple[str, ...]:

@@ -1444,6 +1444,59 @@ def test_an_employers_name_is_a_name_under_safe_harbor() -> None:
     assert "Kestrel General" in kept
 
 
+def test_a_relatives_name_after_a_label_without_its_colon_is_learned() -> None:
+    """A line opening with a relative's label and a name that goes on with what the
+    person did ("Mother Tamsin Greywick called ..."): the name is the relative's, and
+    replaced where the document's other texts write it ("Tamsin asked ..."). A family
+    history line ("Mother Breast Cancer at age 45") names a condition: not learned, so
+    another text's "Breast Cancer screening" stays."""
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [
+            {
+                "resource": {
+                    "resourceType": "Communication",
+                    "status": "completed",
+                    "payload": [
+                        {"contentString": "Mother Tamsin Greywick called about the results."}
+                    ],
+                }
+            },
+            {
+                "resource": {
+                    "resourceType": "Observation",
+                    "status": "final",
+                    "code": {"text": "note"},
+                    "text": {
+                        "status": "generated",
+                        "div": '<div xmlns="http://www.w3.org/1999/xhtml"><p>Seen.</p>'
+                        "<p>Father Osric Brannoch visited on Monday.</p></div>",
+                    },
+                    "note": [
+                        {"text": "Tamsin asked for a copy; Greywick family informed."},
+                        {"text": "Osric signed the form."},
+                        {"text": "Breast Cancer screening due in May."},
+                    ],
+                }
+            },
+            {
+                "resource": {
+                    "resourceType": "FamilyMemberHistory",
+                    "status": "completed",
+                    "patient": {"reference": "Patient/x"},
+                    "relationship": {"text": "mother"},
+                    "note": [{"text": "Mother Breast Cancer at age 45"}],
+                }
+            },
+        ],
+    }
+    out = orjson.dumps(scrub(make("safe-harbor"), bundle)).decode()
+    for word in ("Tamsin", "Greywick", "Osric", "Brannoch"):
+        assert word not in out, word
+    assert "Breast Cancer screening due" in out
+
+
 def test_questionnaire_answers_take_the_kind_their_question_names(
     safe_harbor: FHIRScrubber,
 ) -> None:

@@ -1718,3 +1718,24 @@ def test_an_employers_name_is_searched() -> None:
         assert verifier.findings(source, output, "fhir") == {"organization_name": 1}, left
     kept = orjson.dumps({"resourceType": "Organization", "name": "Kestrel General"})
     assert verifier.findings(source, kept, "fhir") == {}
+
+
+def test_a_relatives_name_after_a_label_without_its_colon_is_searched() -> None:
+    """ "Mother Tamsin Greywick called ...": the relative's name must not be left in
+    the output's other texts (hold-out round 15); a family history line ("Mother
+    Breast Cancer at age 45") names no one."""
+    source = orjson.dumps(
+        {
+            "resourceType": "Communication",
+            "status": "completed",
+            "payload": [{"contentString": "Mother Tamsin Greywick called about the results."}],
+            "note": [{"text": "Father Colon Cancer at age 60"}],
+        }
+    )
+    verifier = Verifier(load_policy("safe-harbor"))
+    left = orjson.dumps({"resourceType": "Communication", "note": [{"text": "Tamsin asked"}]})
+    assert verifier.findings(source, left, "fhir") == {"name": 1}
+    clean = orjson.dumps(
+        {"resourceType": "Communication", "note": [{"text": "[NAME] asked; Colon Cancer"}]}
+    )
+    assert verifier.findings(source, clean, "fhir") == {}
