@@ -930,6 +930,7 @@ class FHIRScrubber:
             return
         if isinstance(value, list):
             kept: list[Any] = []
+            item: Any  # (mypyc infers None from the test below otherwise)
             for item in value:
                 if item is None:
                     # A null member holds no value (a Bundle's null entry in a
