@@ -1573,6 +1573,29 @@ _LABEL_PERSON: Final = (
     r"|(?:next of kin|nok|guarantor|relative|caregiver|carer|sibling|parent|father|mother"
     r"|guardian|partner|child)'?s?) )?"
 )
+# An employer's name, address and phone by the question's text ("Employer", "Work
+# address"): Safe Harbor removes them like the patient's own.
+_EMPLOYER_LABEL: Final = (
+    r"(?:(?:your |the patient'?s |patient'?s? |current ))?(?:employer'?s?|arbeitgeber"
+    r"|employeur|empleador|empregador|werkgever)"
+)
+_EMPLOYER_ANSWER_LABELS: Final = (
+    (
+        re.compile(_EMPLOYER_LABEL + r"(?: (?:name|organi[sz]ation|company))?|name of employer"),
+        Kind.ORGANIZATION_NAME,
+    ),
+    (
+        re.compile(
+            r"(?:" + _EMPLOYER_LABEL + r"|work|business|office|workplace) address(?: line ?\d?)?"
+        ),
+        Kind.STREET_ADDRESS,
+    ),
+    (
+        re.compile(_EMPLOYER_LABEL + r" (?:phone|telephone|tel)(?: number| no)?"),
+        Kind.PHONE,
+    ),
+)
+
 _ANSWER_LABELS: Final = (
     (
         re.compile(
@@ -1650,6 +1673,7 @@ _ANSWER_LABELS: Final = (
     ),
     (re.compile(r"wohnort|stadt|woonplaats|ville|ciudad|cidade|citta|kota|poststed"), Kind.CITY),
     (re.compile(r"plz|postleitzahl|code postal|codigo postal|cep|kode pos|postnummer"), Kind.ZIP),
+    *_EMPLOYER_ANSWER_LABELS,
 )
 
 

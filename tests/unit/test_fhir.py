@@ -1497,6 +1497,40 @@ def test_a_relatives_name_after_a_label_without_its_colon_is_learned() -> None:
     assert "Breast Cancer screening due" in out
 
 
+def test_answers_naming_an_employer_or_a_work_address_are_phi() -> None:
+    """An answer to "Employer", "Employer name", "Work address" or "Employer phone":
+    Safe Harbor removes an employer's name, address and phone as the patient's own
+    (the name was kept as text, a work address kept its town)."""
+    response = {
+        "resourceType": "QuestionnaireResponse",
+        "status": "completed",
+        "subject": {"reference": "Patient/p15"},
+        "item": [
+            {"linkId": "1", "text": "Employer", "answer": [{"valueString": "Harrowgate Works"}]},
+            {
+                "linkId": "2",
+                "text": "Employer name",
+                "answer": [{"valueString": "Quarrymoor Haulage"}],
+            },
+            {
+                "linkId": "3",
+                "text": "Work address",
+                "answer": [{"valueString": "14 Forge Row, Marbleton"}],
+            },
+            {
+                "linkId": "4",
+                "text": "Employer phone",
+                "answer": [{"valueString": "Tel 617 555 0199"}],
+            },
+            {"linkId": "5", "text": "Occupation", "answer": [{"valueString": "Machinist"}]},
+        ],
+    }
+    out = orjson.dumps(scrub(make("safe-harbor"), response)).decode()
+    for value in ("Harrowgate", "Quarrymoor", "Forge Row", "Marbleton", "555 0199"):
+        assert value not in out, value
+    assert "Machinist" in out
+
+
 def test_questionnaire_answers_take_the_kind_their_question_names(
     safe_harbor: FHIRScrubber,
 ) -> None:

@@ -1739,3 +1739,33 @@ def test_a_relatives_name_after_a_label_without_its_colon_is_searched() -> None:
         {"resourceType": "Communication", "note": [{"text": "[NAME] asked; Colon Cancer"}]}
     )
     assert verifier.findings(source, clean, "fhir") == {}
+
+
+def test_answers_naming_an_employer_or_a_work_address_are_searched() -> None:
+    """The answers to "Employer", "Work address": an employer's name and address must
+    not be left under Safe Harbor (hold-out round 15 probe)."""
+    source = orjson.dumps(
+        {
+            "resourceType": "QuestionnaireResponse",
+            "status": "completed",
+            "item": [
+                {
+                    "linkId": "1",
+                    "text": "Employer",
+                    "answer": [{"valueString": "Harrowgate Works"}],
+                },
+                {
+                    "linkId": "2",
+                    "text": "Work address",
+                    "answer": [{"valueString": "14 Forge Row, Marbleton"}],
+                },
+            ],
+        }
+    )
+    verifier = Verifier(load_policy("safe-harbor"))
+    left = orjson.dumps({"resourceType": "Basic", "text": {"div": "<div>Harrowgate Works</div>"}})
+    assert verifier.findings(source, left, "fhir") == {"organization_name": 1}
+    left = orjson.dumps(
+        {"resourceType": "Basic", "text": {"div": "<div>14 Forge Row, Marbleton</div>"}}
+    )
+    assert set(verifier.findings(source, left, "fhir")) == {"street_address"}
