@@ -183,7 +183,30 @@ OTHER_LANGUAGE_LABELS: Final[tuple[tuple[re.Pattern[str], Kind], ...]] = (
         Kind.ZIP,
     ),
 )
-ANSWER_LABELS: Final = _ENGLISH_LABELS + OTHER_LANGUAGE_LABELS
+# The patient's employer (Safe Harbor removes an employer's name and address like
+# the patient's own): "Employer", "Employer name", "Work address", "Employer phone".
+_EMPLOYER: Final = (
+    r"(?:(?:your|the\s+patient'?s|patient'?s?|current)\s+)?(?:employer'?s?|arbeitgeber"
+    r"|employeur|empleador|empregador|werkgever)"
+)
+EMPLOYER_LABELS: Final[tuple[tuple[re.Pattern[str], Kind], ...]] = (
+    (
+        re.compile(_EMPLOYER + r"(?:\s+(?:name|organi[sz]ation|company))?|name\s+of\s+employer"),
+        Kind.ORGANIZATION_NAME,
+    ),
+    (
+        re.compile(
+            r"(?:" + _EMPLOYER + r"|work|business|office|workplace)\s+address"
+            r"(?:\s+line(?:\s*\d)?)?"
+        ),
+        Kind.STREET_ADDRESS,
+    ),
+    (
+        re.compile(_EMPLOYER + r"\s+(?:phone|telephone|tel)(?:\s+(?:number|no|#))?"),
+        Kind.PHONE,
+    ),
+)
+ANSWER_LABELS: Final = _ENGLISH_LABELS + OTHER_LANGUAGE_LABELS + EMPLOYER_LABELS
 
 
 _LABEL_PARENS: Final = str.maketrans("()", "  ")

@@ -603,6 +603,8 @@ def _fhir_values(
                 ):
                     for word in extension["valueString"].replace(",", " ").split():
                         yield Kind.NAME, word
+            if resource_type in _EMPLOYEE_TYPES:
+                yield from _employer_names(item, document)
             if postcodes is not None:
                 postcodes.extend(_short_postcodes(item, contacts))
             for identifier in item.get("identifier", []) or []:
@@ -710,6 +712,14 @@ def _fhir_values(
             if isinstance(written, str) and ("Patient " in written or "Pt" in written):
                 read = _markup_text(written) if key == "div" else written
                 yield from _labelled_names(read, _BARE_PATIENT_LINE, leading_only=True)
+            if isinstance(written, str) and (
+                _RELATIVE_IN_MARKUP.search(written)
+                if key == "div"
+                # A one-line text (most are) can only open with the label.
+                else (_BARE_RELATIVE.search if "\n" in written else _BARE_RELATIVE.match)(written)
+            ):
+                # "Mother Tamsin Greywick called about ...": a relative's name.
+                yield from _relative_names(_markup_text(written) if key == "div" else written)
         data = item.get("data")
         if (
             isinstance(data, str)
@@ -752,6 +762,69 @@ def _fhir_values(
                     yield from _v3_values(embedded)
     if spelled:
         yield from _id_spelled_names(spelled, document)
+
+
+# A person whose employer's name Safe Harbor removes; how an employer is named (an
+# extension URL's last part, a contact relationship's display or text).
+_EMPLOYEE_TYPES: Final = ("Patient", "RelatedPerson", "Person")
+_EMPLOYER: Final = re.compile(
+    r"employer|arbeitgeber|employeur|empleador|empregador|werkgever|\u96c7\u4e3b", re.IGNORECASE
+)
+
+
+def _employer_names(person: dict[str, Any], document: Any) -> Iterator[tuple[Kind, str]]:
+    """A person's employers' names: an employer extension's string and its
+    reference's display, an Employer contact's organization display (v2-0131 ``E``),
+    and the name of an Organization of the document either points to."""
+    references: list[Any] = []
+    for extension in _as_list(person.get("extension")):
+        url = extension.get("url") if isinstance(extension, dict) else None
+        if isinstance(url, str) and _EMPLOYER.search(url.rstrip("/").rsplit("/", 1)[-1][:80]):
+            if isinstance(extension.get("valueString"), str):
+                yield Kind.ORGANIZATION_NAME, extension["valueString"].strip()
+            references.append(extension.get("valueReference"))
+    for contact in _as_list(person.get("contact")):
+        if isinstance(contact, dict) and any(
+            _names_employer(concept) for concept in _as_list(contact.get("relationship"))
+        ):
+            references.append(contact.get("organization"))
+    targets: set[str] = set()
+    for reference in references:
+        if not isinstance(reference, dict):
+            continue
+        if isinstance(reference.get("display"), str):
+            yield Kind.ORGANIZATION_NAME, reference["display"].strip()
+        target = reference.get("reference")
+        if isinstance(target, str) and target.strip():
+            tail = target.strip().rstrip("/").rsplit("/", 1)[-1].lstrip("#")
+            targets.add(tail.removeprefix("urn:uuid:"))
+    if targets:
+        stack = [document]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, list):
+                stack.extend(item)
+            elif isinstance(item, dict):
+                if item.get("resourceType") == "Organization" and item.get("id") in targets:
+                    for name in [item.get("name"), *_as_list(item.get("alias"))]:
+                        if isinstance(name, str) and name.strip():
+                            yield Kind.ORGANIZATION_NAME, name.strip()
+                stack.extend(v for v in item.values() if isinstance(v, dict | list))
+
+
+def _names_employer(concept: Any) -> bool:
+    """Whether a relationship CodeableConcept says Employer."""
+    if not isinstance(concept, dict):
+        return False
+    if isinstance(concept.get("text"), str) and _EMPLOYER.search(concept["text"]):
+        return True
+    for coding in _as_list(concept.get("coding")):
+        if isinstance(coding, dict) and (
+            (coding.get("code") == "E" and str(coding.get("system", "")).endswith("v2-0131"))
+            or (isinstance(coding.get("display"), str) and _EMPLOYER.search(coding["display"]))
+        ):
+            return True
+    return False
 
 
 def _id_extension_values(url: str, value: str) -> Iterator[tuple[Kind, str]]:
@@ -1072,6 +1145,36 @@ _NUMBERED_NAME_WORD: Final = re.compile(r"[A-Z][a-z]+(?:['-][A-Z]?[a-z]+)*\d{1,4
 _BARE_PATIENT_LINE: Final = re.compile(
     r"(?m)^[ \t*\-\u2022]*(?:Patient|Pt\.?)[ \t]+(?=[A-Z])([^\n]{3,120})"
 )
+# A line opening with a relative's label, no colon, and a capitalized word; and
+# what a person (not a condition: "Mother Breast Cancer at age 45") does after it.
+_BARE_RELATIVE: Final = re.compile(
+    r"(?m)^[ \t*\-\u2022]*(?:Mother|Father|Mom|Mum|Dad|Wife|Husband|Spouse|Partner|Son"
+    r"|Daughter|Sister|Brother|Guardian|Caregiver|Carer|Grandmother|Grandfather|Aunt|Uncle"
+    r"|Niece|Nephew)[ \t]+((?:[A-Z][\w'.-]*[ \t]+){1,5})(called|phoned|rang|telephoned"
+    r"|emailed|texted|visited|came|arrived|attended|brought|accompanied|asked|requested"
+    r"|reports|reported|states|stated|says|said|spoke|signed|consented|agreed|declined"
+    r"|refused|confirmed|wants|wishes|answered)\b"
+)
+# The same label anywhere in a narrative's markup (its lines are read from the markup).
+_RELATIVE_IN_MARKUP: Final = re.compile(
+    r"(?:Mother|Father|Mom|Mum|Dad|Wife|Husband|Spouse|Partner|Son|Daughter|Sister|Brother"
+    r"|Guardian|Caregiver|Carer|Grandmother|Grandfather|Aunt|Uncle|Niece|Nephew)[ \t]+[A-Z]"
+)
+
+
+def _relative_names(text: str) -> Iterator[tuple[Kind, str]]:
+    """The words of a name a line gives after a relative's label with no colon, when
+    what the person did follows ("Mother Tamsin Greywick called"): two to four
+    capitalized words after a title."""
+    for match in _BARE_RELATIVE.finditer(text):
+        words = match.group(1).split()
+        if words and words[0].rstrip(".").casefold() in _NAME_TITLES:
+            words = words[1:]
+        if 2 <= len(words) <= 4 and all(map(_capitalized_name_word, words)):
+            for word in words:
+                yield Kind.NAME, word
+
+
 # Words that follow a line's "Patient" in headings and phrases, not in names
 # ("Patient Care Plan reviewed", "Patient Safety Officer notified").
 _NOT_BARE_LABEL_NAMES: Final = frozenset(
@@ -1201,6 +1304,12 @@ def _url_named_values(url: str, item: dict[str, Any]) -> Iterator[tuple[Kind, st
         uuid = uuid.strip()
         yield Kind.OTHER_ID, uuid[9:] if uuid[:9].lower() == "urn:uuid:" else uuid
     lowered = url.lower()
+    if ("place" in lowered or "town" in lowered or "geburt" in lowered or "naiss" in lowered) and (
+        _BIRTH_PLACE_URL.search(_key_label(url.rstrip("/").rsplit("/", 1)[-1][:80]).casefold())
+    ):
+        # A place of birth or origin not written as an Address (".../place-of-origin",
+        # ".../nativePlace"): a town, in a string or in a code, its name and its text.
+        yield from _birth_place_values(item)
     if "birth" in lowered or "dob" in lowered:
         # An extension whose URL names a birth date (".../date-of-birth").
         segment = url.rstrip("/").rsplit("/", 1)[-1]
@@ -1211,6 +1320,35 @@ def _url_named_values(url: str, item: dict[str, Any]) -> Iterator[tuple[Kind, st
             and _asks_birth_date(_key_label(segment))
         ):
             yield Kind.BIRTH_DATE, value.strip()[:10]
+
+
+# A URL's last part naming a place of birth or origin, read as words ("birth place",
+# "place of origin", "native place", "hometown", "Geburtsort", "lieu de naissance").
+_BIRTH_PLACE_URL: Final = re.compile(
+    r"\b(?:birth ?(?:place|town|city)|place +(?:of +)?(?:birth|origin)|(?:origin|native|home)"
+    r" ?(?:place|town)|geburtsort|lieu +(?:de +)?naissance)\b"
+)
+
+
+def _birth_place_values(item: dict[str, Any]) -> Iterator[tuple[Kind, str]]:
+    """A birth-place extension's town: its string, or its code's text, names and codes
+    (a code of five characters or more: a county's or a commune's, not a short one
+    that would match counts). An Address there is searched as every Address is."""
+    if isinstance(item.get("valueString"), str):
+        yield Kind.CITY, item["valueString"].strip()
+    coded = item.get("valueCodeableConcept") or item.get("valueCoding")
+    if not isinstance(coded, dict):
+        return
+    if isinstance(coded.get("text"), str):
+        yield Kind.CITY, coded["text"].strip()
+    codings = coded.get("coding") if "valueCodeableConcept" in item else [coded]
+    for coding in codings if isinstance(codings, list) else ():
+        if isinstance(coding, dict):
+            if isinstance(coding.get("display"), str):
+                yield Kind.CITY, coding["display"].strip()
+            code = coding.get("code")
+            if isinstance(code, str) and len(code.strip()) >= 5:
+                yield Kind.CITY, code.strip()
 
 
 def _labelled_answers(items: Any) -> Iterator[tuple[Kind, str]]:
@@ -1451,6 +1589,29 @@ _LABEL_PERSON: Final = (
     r"|(?:next of kin|nok|guarantor|relative|caregiver|carer|sibling|parent|father|mother"
     r"|guardian|partner|child)'?s?) )?"
 )
+# An employer's name, address and phone by the question's text ("Employer", "Work
+# address"): Safe Harbor removes them like the patient's own.
+_EMPLOYER_LABEL: Final = (
+    r"(?:(?:your |the patient'?s |patient'?s? |current ))?(?:employer'?s?|arbeitgeber"
+    r"|employeur|empleador|empregador|werkgever)"
+)
+_EMPLOYER_ANSWER_LABELS: Final = (
+    (
+        re.compile(_EMPLOYER_LABEL + r"(?: (?:name|organi[sz]ation|company))?|name of employer"),
+        Kind.ORGANIZATION_NAME,
+    ),
+    (
+        re.compile(
+            r"(?:" + _EMPLOYER_LABEL + r"|work|business|office|workplace) address(?: line ?\d?)?"
+        ),
+        Kind.STREET_ADDRESS,
+    ),
+    (
+        re.compile(_EMPLOYER_LABEL + r" (?:phone|telephone|tel)(?: number| no)?"),
+        Kind.PHONE,
+    ),
+)
+
 _ANSWER_LABELS: Final = (
     (
         re.compile(
@@ -1528,6 +1689,7 @@ _ANSWER_LABELS: Final = (
     ),
     (re.compile(r"wohnort|stadt|woonplaats|ville|ciudad|cidade|citta|kota|poststed"), Kind.CITY),
     (re.compile(r"plz|postleitzahl|code postal|codigo postal|cep|kode pos|postnummer"), Kind.ZIP),
+    *_EMPLOYER_ANSWER_LABELS,
 )
 
 

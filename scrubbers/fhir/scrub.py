@@ -529,6 +529,7 @@ class FHIRScrubber:
             for family, given, middle, replacement in known[1] if known else ():
                 ctx.text.add_name(family, given, middle, replacement)
         walk = _Walk(ctx, ids=document_ids(shape.references, resources))
+        self._employers(resources, walk)
         document_identity = ctx.identity
         redacted = self._unknown_numbers(shape.numbers, ctx)
         owners = self._owners(document, resources, patients, document_identity)
@@ -929,7 +930,13 @@ class FHIRScrubber:
             return
         if isinstance(value, list):
             kept: list[Any] = []
+            item: Any  # (mypyc infers None from the test below otherwise)
             for item in value:
+                if item is None:
+                    # A null member holds no value (a Bundle's null entry in a
+                    # published example): kept as written, as a primitive list's is.
+                    kept.append(item)
+                    continue
                 if self._is_free_text(item, element, key, child_path):
                     self._defer_text(item, child_path, walk, items=kept, index=len(kept))
                     kept.append(item)
@@ -1531,6 +1538,70 @@ class FHIRScrubber:
             walk.finishers.append(functools.partial(_write_back, answer, key, outcome))
         return True
 
+    def _employers(self, resources: list[dict[str, Any]], walk: _Walk) -> None:
+        """The names of a person's employers, which Safe Harbor removes like the
+        person's own: an employer extension's string or reference (``ext-employer-info``,
+        ``.../employerName``), a contact whose relationship is Employer (v2-0131 ``E``),
+        and the name of an Organization they reference. Registered as the employer's
+        organization name before the walk, so the Organization's name, the
+        reference's display and the texts that write it are replaced where the
+        policy does not keep it."""
+        found: list[tuple[str, str]] = []  # (name, path)
+        targets: set[str] = set()  # the ids of the Organizations they reference
+        for resource in resources:
+            resource_type = resource.get("resourceType")
+            if resource_type not in _EMPLOYEE_TYPES:
+                continue
+            for extension in _listed(resource.get("extension")):
+                if isinstance(extension, dict) and _names_employer_url(extension.get("url")):
+                    if isinstance(extension.get("valueString"), str):
+                        found.append((extension["valueString"], f"{resource_type}.extension"))
+                    _employer_reference(extension.get("valueReference"), found, targets)
+            for contact in _listed(resource.get("contact")):
+                if isinstance(contact, dict) and _employer_relationship(
+                    contact.get("relationship")
+                ):
+                    _employer_reference(contact.get("organization"), found, targets)
+        if not found and not targets:
+            return
+        for resource in resources:
+            if resource.get("resourceType") == "Organization" and resource.get("id") in targets:
+                for name in [resource.get("name"), *_listed(resource.get("alias"))]:
+                    if isinstance(name, str):
+                        found.append((name, "Organization.name"))
+        for name, path in found:
+            if name.strip():
+                self._apply(
+                    name.strip(), Kind.ORGANIZATION_NAME, Role.EMPLOYER, path, "string", walk
+                )
+
+    def _birth_place(self, extension: dict[str, Any], path: str, role: Role, walk: _Walk) -> Any:
+        """An extension whose URL names a place of birth or origin, its value not an
+        Address: a town, as the birthPlace Address's city is. A string is scrubbed as
+        one; a code (a county's administrative code, a commune's code and name) stands
+        for the town too, so a policy that does not keep towns takes the extension."""
+        value = extension.get("valueString")
+        if isinstance(value, str):
+            outcome = self._apply(value, Kind.CITY, role, f"{path}.valueString", "Extension", walk)
+            self._set(extension, "valueString", outcome)
+            return extension if "valueString" in extension else _REMOVE
+        coded = extension.get("valueCodeableConcept") or extension.get("valueCoding")
+        if not isinstance(coded, dict):
+            return extension
+        codings = coded.get("coding") if "valueCodeableConcept" in extension else [coded]
+        written = [coded.get("text")] + [
+            item.get(key)
+            for item in (codings if isinstance(codings, list) else ())
+            if isinstance(item, dict)
+            for key in ("display", "code")
+        ]
+        changed = False
+        for text in written:
+            if isinstance(text, str) and text.strip():
+                outcome = self._apply(text, Kind.CITY, role, f"{path}.value", "Extension", walk)
+                changed = changed or outcome != text
+        return _REMOVE if changed else extension
+
     def _group_members(self, group: dict[str, Any], walk: _Walk) -> None:
         """A Group of people names its members in their references' displays; a member
         referenced by urn:uuid or by identifier has no type saying it is a person, so
@@ -1671,6 +1742,7 @@ class FHIRScrubber:
                 self._linked_person_names(narrative["div"], walk)
             div = narrative["div"]
             if ":" in div or "\uff1a" in div or _may_name_unlabelled(div):
+                # (A div's xmlns has a colon: every one is read.)
                 self._labelled_narrative_names(div, walk)
             walk.deferred.append(
                 _Deferred(narrative["div"], walk, True, False, narrative, "div", None, 0, None)
@@ -1710,6 +1782,8 @@ class FHIRScrubber:
         aged = _unlabelled_patient_names(text)
         for role, value in (*labelled, *((Role.PATIENT, value) for value in aged)):
             self._learn_name(value, role, "Narrative.div", walk)
+        for value in _relative_line_names(text):
+            self._learn_name(value, Role.RELATIVE, "Narrative.div", walk)
 
     def _extension(
         self,
@@ -1727,6 +1801,8 @@ class FHIRScrubber:
             return _REMOVE if isinstance(outcome, Removal) else extension
         if _names_birth_date_url(url) and self._birth_date_value(extension, path, walk):
             return extension  # ".../date-of-birth", ".../birthDate": a birth date
+        if _names_birth_place_url(url) and "valueAddress" not in extension:
+            return self._birth_place(extension, path, role, walk)  # ".../place-of-origin"
         if isinstance(extension.get("valueUuid"), str) and _names_identifier_url(url):
             self._uuid_identifier(extension, path, role, walk)  # ".../uuidIdentifier"
             return extension if "valueUuid" in extension else _REMOVE
@@ -1989,6 +2065,9 @@ class FHIRScrubber:
             # with ...": a note's opening names its patient.
             for value in _unlabelled_patient_names(text):
                 self._learn_name(value, Role.PATIENT, path, walk)
+        for value in _relative_line_names(text):
+            # "Mother Tamsin Greywick called": the relative's name is the document's.
+            self._learn_name(value, Role.RELATIVE, path, walk)
         if ":" in text or "\uff1a" in text:
             # A note's line labelling a person ("Patient: Zephyrina Quillfeather",
             # "Mother: ..."), as in narratives: the name is the document's.
@@ -2449,6 +2528,86 @@ def _names_identifier_url(url: Any) -> bool:
     return isinstance(url, str) and (
         url in rules.ID_EXTENSIONS or _ID_EXTENSION_URL.search(url) is not None
     )
+
+
+# Resources whose person may have an employer (Patient.contact, a person's extensions).
+_EMPLOYEE_TYPES: Final = frozenset({"Patient", "RelatedPerson", "Person"})
+# An employer, as an extension URL's last part or a relationship's text writes it.
+_EMPLOYER_WORD: Final = re.compile(
+    r"employer|arbeitgeber|employeur|empleador|empregador|werkgever|\u96c7\u4e3b", re.IGNORECASE
+)
+
+
+def _listed(value: Any) -> list[Any]:
+    """A list element's items (a single object written without its list, as one)."""
+    if isinstance(value, list):
+        return value
+    return [value] if value is not None else []
+
+
+def _names_employer_url(url: Any) -> bool:
+    """Whether an extension's URL names an employer by its last part
+    (``.../ext-employer-info``, ``.../employerName``, ``.../arbeitgeber``)."""
+    if not isinstance(url, str) or len(url) > 300:
+        return False
+    return _EMPLOYER_WORD.search(url.rstrip("/").rsplit("/", 1)[-1]) is not None
+
+
+def _employer_relationship(relationship: Any) -> bool:
+    """Whether a contact's relationship says Employer: v2-0131 ``E``, or a coding's
+    display or the text naming an employer."""
+    for concept in _listed(relationship):
+        if not isinstance(concept, dict):
+            continue
+        if isinstance(concept.get("text"), str) and _EMPLOYER_WORD.search(concept["text"]):
+            return True
+        for coding in _listed(concept.get("coding")):
+            if not isinstance(coding, dict):
+                continue
+            if coding.get("code") == "E" and str(coding.get("system", "")).endswith("v2-0131"):
+                return True
+            if isinstance(coding.get("display"), str) and _EMPLOYER_WORD.search(coding["display"]):
+                return True
+    return False
+
+
+def _employer_reference(reference: Any, found: list[tuple[str, str]], targets: set[str]) -> None:
+    """An employer's Reference: its display is the employer's name, and the id it
+    points to (``Organization/emp1``, an absolute URL, ``#emp1``) its Organization's."""
+    if not isinstance(reference, dict):
+        return
+    if isinstance(reference.get("display"), str):
+        found.append((reference["display"], "Reference.display"))
+    target = reference.get("reference")
+    if isinstance(target, str) and target.strip():
+        tail = target.strip().rstrip("/").rsplit("/", 1)[-1].lstrip("#")
+        targets.add(tail[9:] if tail.startswith("urn:uuid:") else tail)
+
+
+def _names_birth_place_url(url: Any) -> bool:
+    """Whether an extension's URL names a place of birth or origin by its last part
+    (``.../birth-place``, ``.../placeOfOrigin``, ``.../nativePlace``, ``.../hometown``);
+    the birthPlace extension's Address is an Address, handled as one."""
+    if not isinstance(url, str) or url == rules.EXT_BIRTH_PLACE or len(url) > 300:
+        return False
+    return _birth_place_url(url)
+
+
+@functools.lru_cache(maxsize=4096)
+def _birth_place_url(url: str) -> bool:
+    segment = url.rstrip("/").rsplit("/", 1)[-1]
+    if not 4 < len(segment) <= 80:
+        return False
+    return _BIRTH_PLACE_LABEL.search(" ".join(_key_words(segment).casefold().split())) is not None
+
+
+# A place of birth or origin (a town: Safe Harbor removes it), as a URL's last part
+# reads: "birth place", "place of origin", "native place", "hometown", German
+# "Geburtsort", French "lieu de naissance".
+_BIRTH_PLACE_LABEL: Final = re.compile(
+    r"\b(?:birth ?(?:place|town|city)|place (?:of )?(?:birth|origin)|(?:origin|native|home)"
+    r" ?(?:place|town)|geburtsort|lieu (?:de )?naissance)\b"
+)
 
 
 def _names_birth_date_url(url: Any) -> bool:
@@ -2964,6 +3123,41 @@ def _may_name_unlabelled(text: str) -> bool:
     """The cheap test before :func:`_unlabelled_patient_names`: an age sentence's
     "is a"/"was a" or German/Dutch "-jährige"/"-jarige", or a "Patient"/"Pt" line."""
     return "s a" in text or "rig" in text or "Patient " in text or "Pt" in text
+
+
+def _relative_line_names(text: str) -> tuple[str, ...]:
+    """The names a note gives after a line's relative label with no colon, when the
+    line goes on with what the person did ("Mother Tamsin Greywick called about the
+    results"): a family history line ("Mother Breast Cancer at age 45") names a
+    condition, and no such word follows it."""
+    # The cheap test first: a one-line text (most are) can only open with the label.
+    if (_BARE_RELATIVE_LINE.search if "\n" in text else _BARE_RELATIVE_LINE.match)(text) is None:
+        return ()
+    found: list[str] = []
+    for match in _BARE_RELATIVE_LINE.finditer(text):
+        lead = _leading_name(match.group(1))
+        if not lead:
+            continue
+        words = match.group(1).split()
+        after = words[len(lead.split())] if len(lead.split()) < len(words) else ""
+        if after.rstrip(".,;:!").casefold() in _PERSON_ACTION_WORDS:
+            found.append(lead)
+    return tuple(found)
+
+
+# A line opening with a relative's label and a capitalized word, no colon between.
+_BARE_RELATIVE_LINE: Final = re.compile(
+    r"(?m)^[ \t*\-\u2022]*(?:Mother|Father|Mom|Mum|Dad|Wife|Husband|Spouse|Partner|Son"
+    r"|Daughter|Sister|Brother|Guardian|Caregiver|Carer|Grandmother|Grandfather|Aunt|Uncle"
+    r"|Niece|Nephew)[ \t]+(?=[A-Z])([^\n]{3,120})"
+)
+# What a person does in a note's line about them (a condition does none of it).
+_PERSON_ACTION_WORDS: Final = frozenset(
+    {"called", "phoned", "rang", "telephoned", "emailed", "texted", "visited", "came"}
+    | {"arrived", "attended", "brought", "accompanied", "asked", "requested", "reports"}
+    | {"reported", "states", "stated", "says", "said", "spoke", "signed", "consented"}
+    | {"agreed", "declined", "refused", "confirmed", "wants", "wishes", "answered"}
+)
 
 
 def _unlabelled_patient_names(text: str) -> tuple[str, ...]:

@@ -1331,6 +1331,208 @@ def test_birth_date_extensions_are_birth_dates(safe_harbor: FHIRScrubber) -> Non
     ]
 
 
+_BIRTH_PLACES = [
+    {
+        "url": "http://example.org/fhir/StructureDefinition/extension-place-of-origin",
+        "valueCodeableConcept": {
+            "coding": [{"system": "urn:oid:2.16.156.10011.2.3.3.11", "code": "370281"}],
+            "text": "Quillvale",
+        },
+    },
+    {"url": "http://example.org/fhir/StructureDefinition/nativePlace", "valueString": "Brookmere"},
+    {
+        "url": "http://example.org/fhir/StructureDefinition/birth-place",
+        "valueCoding": {"code": "22278", "display": "Thornbury-on-Wold"},
+    },
+]
+
+
+def test_a_birth_place_extension_is_a_town_whatever_its_value_type() -> None:
+    """An extension whose URL names a place of birth or origin (``.../birth-place``,
+    ``.../nativePlace``, a Chinese EHR's ``place-of-origin``) holds a town, as the
+    birthPlace extension's Address does: written as a string or a code (a county's
+    administrative code, a commune's INSEE code and its name) it was kept. Safe Harbor
+    removes it, and the town where a narrative writes it; the limited data set keeps it."""
+    patient = {
+        "resourceType": "Patient",
+        "id": "p15",
+        "text": {
+            "status": "generated",
+            "div": '<div xmlns="http://www.w3.org/1999/xhtml">Born in Brookmere, raised in'
+            " Quillvale</div>",
+        },
+        "extension": _BIRTH_PLACES,
+        "name": [{"family": "Quillfeather", "given": ["Zebulon"]}],
+    }
+    out = scrub(make("safe-harbor"), patient)
+    text = orjson.dumps(out).decode()
+    for value in ("Quillvale", "Brookmere", "Thornbury", "370281", "22278"):
+        assert value not in text, value
+    assert "extension" not in out
+    kept = scrub(make("limited-data-set"), patient)
+    assert kept["extension"] == _BIRTH_PLACES
+
+
+EMPLOYED = {
+    "resourceType": "Bundle",
+    "type": "collection",
+    "entry": [
+        {
+            "fullUrl": "urn:uuid:5d1c6a52-8e77-4c4b-9f1e-2a0d7c4b9e10",
+            "resource": {
+                "resourceType": "Patient",
+                "id": "w15",
+                "text": {
+                    "status": "generated",
+                    "div": '<div xmlns="http://www.w3.org/1999/xhtml"><p>Employer: Harrowgate'
+                    " Tinplate Works</p><p>Zebulon works shifts at Brackenfield Mills</p></div>",
+                },
+                "extension": [
+                    {
+                        "url": "https://example.org/fhir/StructureDefinition/ext-employer-info",
+                        "valueReference": {"reference": "Organization/emp15"},
+                    },
+                    {
+                        "url": "https://example.org/fhir/StructureDefinition/employerName",
+                        "valueString": "Quarrymoor Haulage",
+                    },
+                ],
+                "name": [{"family": "Quillfeather", "given": ["Zebulon"]}],
+                "contact": [
+                    {
+                        "relationship": [
+                            {
+                                "coding": [
+                                    {
+                                        "system": "http://terminology.hl7.org/CodeSystem/v2-0131",
+                                        "code": "E",
+                                        "display": "Employer",
+                                    }
+                                ]
+                            }
+                        ],
+                        "organization": {"display": "Brackenfield Mills"},
+                    }
+                ],
+            },
+        },
+        {
+            "fullUrl": "https://example.org/fhir/Organization/emp15",
+            "resource": {
+                "resourceType": "Organization",
+                "id": "emp15",
+                "name": "Harrowgate Tinplate Works",
+            },
+        },
+        {
+            "fullUrl": "https://example.org/fhir/Organization/hosp15",
+            "resource": {"resourceType": "Organization", "id": "hosp15", "name": "Kestrel General"},
+        },
+    ],
+}
+
+
+def test_an_employers_name_is_a_name_under_safe_harbor() -> None:
+    """Safe Harbor removes the names of the patient's employers: an Organization an
+    employer extension references, an employer extension's string, a contact whose
+    relationship is Employer (v2-0131 ``E``); and where the document's texts write
+    them. They were kept as any organization's name (hold-out round 15, a Taiwanese
+    health-assessment Patient's ``ext-employer-info``). Another organization is kept."""
+    out = orjson.dumps(scrub(make("safe-harbor"), EMPLOYED)).decode()
+    for name in ("Harrowgate", "Tinplate", "Brackenfield", "Quarrymoor"):
+        assert name not in out, name
+    assert "Kestrel General" in out
+    kept = orjson.dumps(scrub(make("limited-data-set"), EMPLOYED)).decode()
+    assert "Kestrel General" in kept
+
+
+def test_a_relatives_name_after_a_label_without_its_colon_is_learned() -> None:
+    """A line opening with a relative's label and a name that goes on with what the
+    person did ("Mother Tamsin Greywick called ..."): the name is the relative's, and
+    replaced where the document's other texts write it ("Tamsin asked ..."). A family
+    history line ("Mother Breast Cancer at age 45") names a condition: not learned, so
+    another text's "Breast Cancer screening" stays."""
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [
+            {
+                "resource": {
+                    "resourceType": "Communication",
+                    "status": "completed",
+                    "payload": [
+                        {"contentString": "Mother Tamsin Greywick called about the results."}
+                    ],
+                }
+            },
+            {
+                "resource": {
+                    "resourceType": "Observation",
+                    "status": "final",
+                    "code": {"text": "note"},
+                    "text": {
+                        "status": "generated",
+                        "div": '<div xmlns="http://www.w3.org/1999/xhtml"><p>Seen.</p>'
+                        "<p>Father Osric Brannoch visited on Monday.</p></div>",
+                    },
+                    "note": [
+                        {"text": "Tamsin asked for a copy; Greywick family informed."},
+                        {"text": "Osric signed the form."},
+                        {"text": "Breast Cancer screening due in May."},
+                    ],
+                }
+            },
+            {
+                "resource": {
+                    "resourceType": "FamilyMemberHistory",
+                    "status": "completed",
+                    "patient": {"reference": "Patient/x"},
+                    "relationship": {"text": "mother"},
+                    "note": [{"text": "Mother Breast Cancer at age 45"}],
+                }
+            },
+        ],
+    }
+    out = orjson.dumps(scrub(make("safe-harbor"), bundle)).decode()
+    for word in ("Tamsin", "Greywick", "Osric", "Brannoch"):
+        assert word not in out, word
+    assert "Breast Cancer screening due" in out
+
+
+def test_answers_naming_an_employer_or_a_work_address_are_phi() -> None:
+    """An answer to "Employer", "Employer name", "Work address" or "Employer phone":
+    Safe Harbor removes an employer's name, address and phone as the patient's own
+    (the name was kept as text, a work address kept its town)."""
+    response = {
+        "resourceType": "QuestionnaireResponse",
+        "status": "completed",
+        "subject": {"reference": "Patient/p15"},
+        "item": [
+            {"linkId": "1", "text": "Employer", "answer": [{"valueString": "Harrowgate Works"}]},
+            {
+                "linkId": "2",
+                "text": "Employer name",
+                "answer": [{"valueString": "Quarrymoor Haulage"}],
+            },
+            {
+                "linkId": "3",
+                "text": "Work address",
+                "answer": [{"valueString": "14 Forge Row, Marbleton"}],
+            },
+            {
+                "linkId": "4",
+                "text": "Employer phone",
+                "answer": [{"valueString": "Tel 617 555 0199"}],
+            },
+            {"linkId": "5", "text": "Occupation", "answer": [{"valueString": "Machinist"}]},
+        ],
+    }
+    out = orjson.dumps(scrub(make("safe-harbor"), response)).decode()
+    for value in ("Harrowgate", "Quarrymoor", "Forge Row", "Marbleton", "555 0199"):
+        assert value not in out, value
+    assert "Machinist" in out
+
+
 def test_questionnaire_answers_take_the_kind_their_question_names(
     safe_harbor: FHIRScrubber,
 ) -> None:
@@ -1895,6 +2097,36 @@ def test_null_entries_of_a_primitive_list_are_not_errors() -> None:
     )
     dropped = scrub(dropping, patient)["name"][0]
     assert dropped["given"] == [None, None] and dropped["_given"] == [{"id": "g1"}, None]
+
+
+def test_null_entries_of_a_complex_list_stay_and_hold_nothing() -> None:
+    """A ``null`` member of a list of objects (a Bundle's ``entry``, a Patient's
+    ``name``: a published example Bundle has one between its entries) carries no
+    value: it stays as written and the document is scrubbed, not refused."""
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "document",
+        "entry": [
+            {"fullUrl": "urn:uuid:1", "resource": {**ZEB, "name": [None, *ZEB["name"]]}},
+            None,
+            {
+                "fullUrl": "urn:uuid:2",
+                "resource": {
+                    "resourceType": "Observation",
+                    "status": "final",
+                    "code": {"text": "x"},
+                    "subject": {"display": "Zebulon Quillfeather"},
+                },
+            },
+        ],
+    }
+    [result] = make("safe-harbor").scrub_bytes(orjson.dumps(bundle))
+    assert result.error is None and result.output is not None
+    out = orjson.loads(result.output)
+    assert out["entry"][1] is None
+    assert out["entry"][0]["resource"]["name"][0] is None
+    text = result.output.decode()
+    assert not any(value in text for value in ZEB_PHI)
 
 
 def test_json_that_orjson_cannot_write_is_a_format_error_without_values() -> None:

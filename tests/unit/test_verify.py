@@ -19,7 +19,7 @@ from scrubbers.policy import load_policy
 from scrubbers.verify import Verifier
 
 from .conftest import TEST_SECRET
-from .test_fhir import PATIENT
+from .test_fhir import EMPLOYED, PATIENT
 from .test_hl7_scrub import ADT
 
 
@@ -1619,6 +1619,31 @@ def test_a_birth_date_extension_is_searched_as_a_birth_date() -> None:
     assert verifier.findings(source, orjson.dumps({"resourceType": "RelatedPerson"}), "fhir") == {}
 
 
+def test_a_birth_place_extensions_town_is_searched_as_a_city() -> None:
+    """An extension whose URL names a place of birth or origin holds a town, whatever
+    its value's type: its string, its code's name and text, and a code long enough to
+    search (a county's administrative code) must not be left under Safe Harbor (hold-out
+    round 15 probe); the limited data set keeps towns."""
+    origin = "http://example.org/fhir/StructureDefinition/extension-place-of-origin"
+    native = "http://example.org/fhir/StructureDefinition/nativePlace"
+    coded = {"coding": [{"code": "370281", "display": "Quillvale"}], "text": "Upper Quillvale"}
+    source = orjson.dumps(
+        {
+            "resourceType": "Patient",
+            "extension": [
+                {"url": origin, "valueCodeableConcept": coded},
+                {"url": native, "valueString": "Brookmere"},
+            ],
+        }
+    )
+    verifier = Verifier(load_policy("safe-harbor"))
+    for left in ("Brookmere", "Quillvale", "370281"):
+        output = orjson.dumps({"resourceType": "Patient", "note": [{"text": f"from {left}"}]})
+        assert verifier.findings(source, output, "fhir") == {"city": 1}, left
+    assert verifier.findings(source, orjson.dumps({"resourceType": "Patient"}), "fhir") == {}
+    assert Verifier(load_policy("limited-data-set")).findings(source, source, "fhir") == {}
+
+
 def test_birth_years_and_birth_dates_written_otherwise_are_searched() -> None:
     """A "Year of birth" answered 1921 and a "Date of birth" answered "23/08/1922": under
     Safe Harbor those years (over 89) must not be left, nor a year-only birthDate's."""
@@ -1738,3 +1763,67 @@ def test_a_one_character_name_left_whole_is_flagged_and_inside_words_is_not() ->
         "text": {"status": "generated", "div": "<div>김치</div>"},
     }
     assert not verifier.findings(orjson.dumps(patient), orjson.dumps(in_a_word), "fhir")
+
+
+def test_an_employers_name_is_searched() -> None:
+    """The names of the patient's employers (an employer extension's string or the
+    Organization it references, an Employer contact's organization) must not be left
+    under Safe Harbor (hold-out round 15); another organization's name may stay."""
+    source = orjson.dumps(EMPLOYED)
+    verifier = Verifier(load_policy("safe-harbor"))
+    for left in ("Harrowgate Tinplate Works", "Brackenfield Mills", "Quarrymoor Haulage"):
+        output = orjson.dumps({"resourceType": "Patient", "note": [{"text": f"at {left}"}]})
+        assert verifier.findings(source, output, "fhir") == {"organization_name": 1}, left
+    kept = orjson.dumps({"resourceType": "Organization", "name": "Kestrel General"})
+    assert verifier.findings(source, kept, "fhir") == {}
+
+
+def test_a_relatives_name_after_a_label_without_its_colon_is_searched() -> None:
+    """ "Mother Tamsin Greywick called ...": the relative's name must not be left in
+    the output's other texts (hold-out round 15); a family history line ("Mother
+    Breast Cancer at age 45") names no one."""
+    source = orjson.dumps(
+        {
+            "resourceType": "Communication",
+            "status": "completed",
+            "payload": [{"contentString": "Mother Tamsin Greywick called about the results."}],
+            "note": [{"text": "Father Colon Cancer at age 60"}],
+        }
+    )
+    verifier = Verifier(load_policy("safe-harbor"))
+    left = orjson.dumps({"resourceType": "Communication", "note": [{"text": "Tamsin asked"}]})
+    assert verifier.findings(source, left, "fhir") == {"name": 1}
+    clean = orjson.dumps(
+        {"resourceType": "Communication", "note": [{"text": "[NAME] asked; Colon Cancer"}]}
+    )
+    assert verifier.findings(source, clean, "fhir") == {}
+
+
+def test_answers_naming_an_employer_or_a_work_address_are_searched() -> None:
+    """The answers to "Employer", "Work address": an employer's name and address must
+    not be left under Safe Harbor (hold-out round 15 probe)."""
+    source = orjson.dumps(
+        {
+            "resourceType": "QuestionnaireResponse",
+            "status": "completed",
+            "item": [
+                {
+                    "linkId": "1",
+                    "text": "Employer",
+                    "answer": [{"valueString": "Harrowgate Works"}],
+                },
+                {
+                    "linkId": "2",
+                    "text": "Work address",
+                    "answer": [{"valueString": "14 Forge Row, Marbleton"}],
+                },
+            ],
+        }
+    )
+    verifier = Verifier(load_policy("safe-harbor"))
+    left = orjson.dumps({"resourceType": "Basic", "text": {"div": "<div>Harrowgate Works</div>"}})
+    assert verifier.findings(source, left, "fhir") == {"organization_name": 1}
+    left = orjson.dumps(
+        {"resourceType": "Basic", "text": {"div": "<div>14 Forge Row, Marbleton</div>"}}
+    )
+    assert set(verifier.findings(source, left, "fhir")) == {"street_address"}
