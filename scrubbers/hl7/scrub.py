@@ -195,6 +195,15 @@ _THREE_DIGITS: Final = re.compile(r"\d{3}")
 _MIXED_POSTCODE: Final = re.compile(
     r"(?=[^\W_]*\d)(?=[^\W_]*[^\W\d_])[^\W_]{2,5}(?: ?[^\W_]{2,4})?"
 )
+# A street in a state component: a house number before a word, or a street's word
+# ("MARROWVALE ROAD", "Jalan Kebun Tiga", "Lorong 5"). No state is so named.
+_STREET_IN_STATE: Final = re.compile(
+    r"^\s*\d{1,5}[^\W\d_]?\s+[^\W\d_]|\b(?:road|rd|street|avenue|ave|lane|drive|boulevard"
+    r"|blvd|highway|hwy|crescent|terrace|way|jalan|jln|lorong|rue|strasse|stra\u00dfe|calle"
+    r"|avenida|rua|blk|block)\b",
+    re.IGNORECASE,
+)
+
 
 # SN.1 comparators and SN.3 separators (HL7 structured numeric).
 _SN_SYMBOLS: Final = frozenset({">", "<", ">=", "<=", "=", "<>", "-", "+", "/", ".", ":"})
@@ -896,6 +905,11 @@ class HL7Scrubber:
         state_zip = (
             self._target(path, _ADDRESS_ZIP, Kind.ZIP, role, datatype) if is_address else None
         )
+        # A state with a street's word or a house number is the street's name one
+        # component off (XAD.4 "MARROWVALE ROAD" after a house number in XAD.1).
+        state_street = (
+            self._target(path, 1, Kind.STREET_ADDRESS, role, datatype) if is_address else None
+        )
         is_provider = role is Role.PROVIDER
         # A provider field holding a person of the message who is no provider (the
         # patient in OBR-16): that person's name is a name and their id an id, not
@@ -989,11 +1003,14 @@ class HL7Scrubber:
                     target, rule = fixed, fixed_rule
                     if (
                         state_zip is not None
+                        and state_street is not None
                         and target is not None
                         and target.kind is Kind.STATE
-                        and _postal_in_state(value)
                     ):
-                        target, rule = state_zip, None
+                        if _postal_in_state(value):
+                            target, rule = state_zip, None
+                        elif _STREET_IN_STATE.search(value) is not None:
+                            target, rule = state_street, None
                     if target is None:
                         kind, crole = self._component_kind(ckind, comps, role, field_kind)
                         target = self._target(path, index + 1, kind, crole, datatype)

@@ -1915,3 +1915,21 @@ def test_a_short_code_in_a_provider_id_is_not_swept(safe_harbor: HL7Scrubber) ->
     assert pv1_out.split("|")[3] == "RAD^XRAY^1^GENHOSP"
     assert pv1_out.split("|")[9].startswith("PRV-")
     assert nte_out == "NTE|1||Booked by RAD desk for [NAME]"
+
+
+@pytest.mark.parametrize("preset", ["safe-harbor", "limited-data-set"])
+def test_a_street_in_the_state_component_is_a_street(preset: str) -> None:
+    # Hold-out round 15 (Singapore Epic ADT): the address came with its house number
+    # in XAD.1 and the street's name in XAD.4, the state (7^^^MARROWVALE ROAD^^SG),
+    # and a state is kept. A state component with a street's word (road, street,
+    # avenue, jalan, lorong...) or a house number before words is a street: removed
+    # like XAD.1. States stay, also with a word that is no street's ("New South Wales").
+    pid = (
+        "PID|1||MRN12345^^^HOSP^MR||Quillfeather^Zebulon^Q||19610304|M|||"
+        "7^^^MARROWVALE ROAD^^SG^P~^^^Jalan Kebun Tiga^^MY~12 Tern Way^^Sydney^New South "
+        "Wales^2000^AUS~^^Springtown^CA^90210"
+    )
+    out = scrub_text(make(preset), f"{MSH}\r{pid}\r").split("\r")[1]
+    assert_gone(out, "MARROWVALE", "Kebun")
+    states = [rep.split("^")[3] for rep in out.split("|")[11].split("~")]
+    assert states[2:] == ["New South Wales", "CA"]
