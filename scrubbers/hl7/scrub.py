@@ -60,12 +60,12 @@ from scrubbers.hl7.names import (
 )
 from scrubbers.hl7.shapes import (
     DATE_LIKE,
-    DIGIT_RUN,
     HAS_DIGIT,
     NUMBER,
     TIMESTAMP,
     TIMESTAMP_HINT,
     address_postal_namespace,
+    identifier_hint,
     is_code,
     looks_like_identifier,
 )
@@ -187,6 +187,9 @@ _PLACE_AND_POSTAL: Final = re.compile(
 _PERSON_NAME_DATATYPES: Final = frozenset({"XPN", "PN"})
 _LAYOUT_NAME_PARTS: Final = 3  # family, given and middle name of a name's layout
 _ADDRESS_ZIP: Final = 5  # XAD.5 and AD.5, the postal code (1-based)
+# Digits of the shortest number a person segment's number field holds as an
+# identifier (a policy number one field off); see shapes.looks_like_identifier.
+_ID_DIGITS: Final = 9
 # Three digits in a row: in a state, a postal code (a province or department number,
 # "28" or "75", is a state's code); in a name's code components, shifted data.
 _THREE_DIGITS: Final = re.compile(r"\d{3}")
@@ -328,11 +331,15 @@ class HL7Scrubber:
                     continue
             if handler in self._deferred:
                 if handler in self._simple and (
-                    (NUMBER.fullmatch(raw) and not TIMESTAMP_HINT.match(raw))
+                    (
+                        NUMBER.fullmatch(raw)
+                        and not TIMESTAMP_HINT.match(raw)
+                        and (len(raw) < _ID_DIGITS or handler not in self._guarded)
+                    )
                     if handler in self._numeric
                     else is_code(raw)
                     and d.component not in raw  # components: shifted data (a name)
-                    and (handler not in self._guarded or DIGIT_RUN.search(raw) is None)
+                    and (handler not in self._guarded or not identifier_hint(raw))
                     and (len(raw) <= _FLAG_CODE or handler not in self._flags)
                 ):
                     continue  # the common case: a code, kept without a deferred pass
@@ -542,14 +549,18 @@ class HL7Scrubber:
         leaf that is exactly an HL7 timestamp is a date, in a number field too (an
         admit time shifted into PV1-46 reads as a number). A number field holding
         letters and digits that are no number (a member id shifted into IN1-33 by a
-        sender's misaligned fields) is an identifier: free text would keep it. So is a
+        sender's misaligned fields) is an identifier: free text would keep it, and in a
+        person segment so is a number of nine digits or more (a policy number in
+        IN1-34) or a code that reads as one (see looks_like_identifier). So is a
         word in a yes/no ``flag`` (a birth place one field off, in PID-24): a code
         of its table is Y, N or another of a few letters."""
         text_leaf = self._text_leaf(path, 0, datatype, role)
         numeric = datatype in _NUMERIC_DATATYPES
         id_target = self._target(path, 0, Kind.OTHER_ID, role, datatype)
         date_target = self._target(path, 0, Kind.DATE, role, "DTM")
-        guarded = not numeric and _segment_of(path) in tables.PERSON_SEGMENTS
+        # In a person segment, a code or a number that reads as an identifier is one
+        # (nine digits or more: no count or amount of a person segment is so long).
+        guarded = _segment_of(path) in tables.PERSON_SEGMENTS
 
         def leaf(value: str, walk: Walk) -> str:
             if numeric and TIMESTAMP.fullmatch(value):

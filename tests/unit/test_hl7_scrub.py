@@ -1933,3 +1933,20 @@ def test_a_street_in_the_state_component_is_a_street(preset: str) -> None:
     assert_gone(out, "MARROWVALE", "Kebun")
     states = [rep.split("^")[3] for rep in out.split("|")[11].split("~")]
     assert states[2:] == ["New South Wales", "CA"]
+
+
+def test_a_policy_number_shifted_into_a_number_or_code_field_is_an_identifier(
+    safe_harbor: HL7Scrubber,
+) -> None:
+    # Hold-out round 15 (Epic ADT, IN1 one and two fields off): the policy number
+    # (IN1-36) came in IN1-34 (delay before lifetime reserve day, NM) as nine digits,
+    # and a Medicare Beneficiary Identifier in IN1-35 (company plan code, IS); both
+    # came out whole, a number and a code. In a person segment, a number of nine
+    # digits or more is an identifier (no count or amount there is that long), and so
+    # is a code in an MBI's shape. Short numbers and codes stay.
+    in1 = _fields("IN1", {1: "1", 2: "BCBS001", 33: "12", 34: "918273645", 35: "7QX4-FH2-WK38"})
+    in1b = _fields("IN1", {1: "2", 2: "AETNA", 33: "30", 34: "5", 35: "PPO-2", 37: "250"})
+    out, kept = scrub_segments(safe_harbor, in1, in1b)
+    assert_gone(out, "918273645", "7QX4", "WK38")
+    assert out.split("|")[33] == "12"
+    assert kept == in1b
