@@ -619,6 +619,10 @@ class HL7Scrubber:
 
         def handle(raw: str, walk: Walk) -> str:
             d = walk.d
+            if guarded:
+                # An address shifted here (the insured's, in IN1-17): its city is the
+                # coding system's place and its postal code the alternate text.
+                raw = scrub_address_layouts(raw, walk)
             reps = raw.split(d.repetition)
             for r, rep in enumerate(reps):
                 comps = rep.split(d.component)
@@ -670,9 +674,8 @@ class HL7Scrubber:
         that reads as an identifier (a visit number shifted into PV1-20, FC) is one."""
         text_leaf = self._text_leaf(path, 0, datatype, role)
         leaf = text_leaf
-        if _segment_of(path) in tables.PERSON_SEGMENTS and (
-            datatype in tables.STRING_DATATYPES or datatype in _CODED_COMPOSITES
-        ):
+        person = _segment_of(path) in tables.PERSON_SEGMENTS
+        if person and (datatype in tables.STRING_DATATYPES or datatype in _CODED_COMPOSITES):
             id_target = self._target(path, 0, Kind.OTHER_ID, role, datatype)
 
             def leaf(value: str, walk: Walk) -> str:
@@ -685,6 +688,10 @@ class HL7Scrubber:
             if d.component not in raw and d.subcomponent not in raw and d.repetition not in raw:
                 return leaf(raw, walk)
             raw = scrub_address_layouts(raw, walk)
+            if person and d.component in raw:
+                # A relative in a name's layout shifted here (the insured in IN1-14):
+                # free text leaf by leaf would keep a given name it cannot read.
+                raw = _coded_person_names(raw, walk)
             if d.subcomponent in raw and ("://" in raw or "?" in raw):
                 return leaves_by_component(raw, walk, leaf)
             leaves = leaf_splitter(d).split(raw)

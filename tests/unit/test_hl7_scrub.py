@@ -1950,3 +1950,32 @@ def test_a_policy_number_shifted_into_a_number_or_code_field_is_an_identifier(
     assert_gone(out, "918273645", "7QX4", "WK38")
     assert out.split("|")[33] == "12"
     assert kept == in1b
+
+
+@pytest.mark.parametrize("preset", ["safe-harbor", "pseudonymized"])
+def test_the_insured_two_fields_early_loses_given_name_city_and_zip(preset: str) -> None:
+    # Hold-out round 15 (Epic ADT^A08, IN1 two fields off): the spouse insured,
+    # Quillfeather^Roderick^P, sat in IN1-14 (authorization information, AUI) and
+    # the insured's address in IN1-17 (relationship, CE). AUI has no component
+    # table: its leaves are free text, which knew the family name (the patient's)
+    # but not "Roderick". In the CE the street was free text, the city the coding
+    # system and the ZIP the alternate text: "Brookvale" and "02139" came out
+    # whole (Safe Harbor). In a person segment, a name's layout with a known family name is a
+    # relative's name in any field, and a coded field's repetition in an address's
+    # layout is scrubbed as an address.
+    in1 = _fields(
+        "IN1",
+        {
+            1: "2",
+            2: "002",
+            7: "GRP8014293",
+            14: "Quillfeather^Roderick^P",
+            15: "SEL",
+            16: "19620503",
+            17: "9 Ferry Lane^^Brookvale^MA^02139",
+        },
+    )
+    (out,) = scrub_segments(make(preset), in1)
+    assert_gone(out, "Roderick", "Ferry", "02139")
+    assert ("Brookvale" in out) is (preset == "pseudonymized")  # it keeps cities
+    assert out.split("|")[17].split("^")[3] == "MA"
