@@ -207,6 +207,11 @@ _STREET_IN_STATE: Final = re.compile(
     re.IGNORECASE,
 )
 
+# An observation's name that ends naming an identifier ("SUBVENTION DOCUMENT ID",
+# "Referral number", "Case no.", "Ref #"): its value, if it reads as one, is one.
+_ID_LABEL: Final = re.compile(
+    r"(?:(?:^|[\s_./-])(?:id|identifier|number|no|nr|num)|#)[\s.:?*]*$", re.IGNORECASE
+)
 
 # SN.1 comparators and SN.3 separators (HL7 structured numeric).
 _SN_SYMBOLS: Final = frozenset({">", "<", ">=", "<=", "=", "<>", "-", "+", "/", ".", ":"})
@@ -1419,6 +1424,12 @@ class HL7Scrubber:
                 None,
             )
             if kind is None:
+                if identifier_hint(raw) and any(
+                    number <= len(concept)
+                    and _ID_LABEL.search(er7.readable(concept[number - 1], d, walk.codec))
+                    for number in tables.CODED_TEXT_COMPONENTS
+                ):
+                    return self._labelled_identifiers(raw, walk, role, value_type)
                 return raw
             target = self._target("OBX-5", 5, kind, role, value_type or "ST")
             reps = raw.split(d.repetition)
@@ -1437,6 +1448,21 @@ class HL7Scrubber:
             return d.repetition.join(reps)
 
         return handle
+
+    def _labelled_identifiers(self, raw: str, walk: Walk, role: Role, value_type: str) -> str:
+        """OBX-5 under an observation named an id or number ("SUBVENTION DOCUMENT
+        ID", "Referral number"): each leaf that reads as an identifier is one (free
+        text keeps a code it cannot place); other leaves are left to the text pass."""
+        target = self._target("OBX-5", 5, Kind.OTHER_ID, role, value_type or "ST")
+        d = walk.d
+        reps = raw.split(d.repetition)
+        for r, rep in enumerate(reps):
+            comps = rep.split(d.component)
+            for c, comp in enumerate(comps):
+                if comp and looks_like_identifier(comp):
+                    comps[c] = walk.write(walk.apply(comp, target), comp)
+            reps[r] = d.component.join(comps)
+        return d.repetition.join(reps)
 
     def _obx5_handler(self, role: Role) -> FieldHandler:
         by_type: dict[str, FieldHandler] = {}

@@ -1979,3 +1979,24 @@ def test_the_insured_two_fields_early_loses_given_name_city_and_zip(preset: str)
     assert_gone(out, "Roderick", "Ferry", "02139")
     assert ("Brookvale" in out) is (preset == "pseudonymized")  # it keeps cities
     assert out.split("|")[17].split("^")[3] == "MA"
+
+
+def test_an_identifier_under_an_observation_named_an_id_or_number_is_one(
+    safe_harbor: HL7Scrubber,
+) -> None:
+    # Hold-out round 15 (Singapore Epic ADT): a registration OBX "Sub_Doc_Number^
+    # SUBVENTION DOCUMENT ID" held an identity document's number, T7700312Q, as TX:
+    # free text keeps a code it cannot place, and it came out whole. An OBX-5 leaf
+    # that reads as an identifier (see looks_like_identifier) under an observation
+    # whose name ends in "ID", "identifier", "number" or "no." is an identifier.
+    # Other values under such names, and identifiers under other names, stay.
+    obx = [
+        "OBX|1|TX|Sub_Doc_Number^SUBVENTION DOCUMENT ID|1|T7700312Q",
+        "OBX|2|ST|REF^Referral Number|1|RF-2026-004471",
+        "OBX|3|TX|Sub_Doc_Type^SUBVENTION DOCUMENT TYPE|1|P",
+        "OBX|4|ST|LOT^Vaccine lot number|1|EW8243",
+        "OBX|5|ST|RES^Result|1|Q7700312T",
+    ]
+    out = scrub_segments(safe_harbor, *obx)
+    assert_gone("\r".join(out[:2]), "7700312", "004471")
+    assert out[2:] == obx[2:]
