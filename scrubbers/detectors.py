@@ -225,7 +225,7 @@ NATIONAL_ID_LABELS: Final = (
     *("personnr", "f\u00f8dselsnummer", "fodselsnummer", "henkil\u00f6tunnus"),
     *("henkilotunnus", "hetu", "ahv", "ahv-nr", "ahvnr", "avs", "dni", "nie", "nif"),
     *("bsn", "nir", "insee", "pesel", "sin", "ohip", "hcn", "health card"),
-    *("health card number", "cccd", "cmnd", "curp", "cpf", "nric", "aadhaar"),
+    *("health card number", "cccd", "cmnd", "curp", "cpf", "nric", "aadhaar", "nhi"),
     *("emirates id", "teudat zehut", "codice fiscale", "svnr"),
     *("sozialversicherungsnummer", "kvnr", "ppsn", "nino"),
     # US and Australian Medicare, US Medicaid: "Medicare 2948571630" names no "no."
@@ -465,6 +465,20 @@ DETECTORS: Final = (
             + r"\.?(?:[\s-]?(?:no\b\.?|nr\b\.?|nummer|number|num|#))?\s*[:#=]?\s*"
             r"(?P<value>(?=(?:[a-z]{0,3}[ .-]?)(?:[ .-]?\d){6})(?:[a-z]{1,3}[ -]?)?"
             r"\d{1,15}(?:[ .-]\d{1,12}){0,6}(?:-?[a-z]{1,2}|\s(?-i:[A-Z]))?)(?![\w-]|\.\d)"
+        ),
+        "value",
+        requires="national-id",
+    ),
+    # New Zealand's National Health Index number after its label: three letters
+    # (no I or O) and four digits, or two digits and two letters (2025 format):
+    # "NHI ZQX4826", "NHI number: ZQX48KT". Too short for national-id-context.
+    Detector(
+        "nhi-context",
+        Kind.OTHER_ID,
+        _re(
+            r"(?=n)(?<![^\W\d_])nhi\b\.?(?:\s*(?:no\b\.?|nr\b\.?|number|num|#))?"
+            r"(?:\s+is\s+|\s*[:#=]?\s*)"
+            r"(?P<value>[a-hj-np-z]{3}\d{2}(?:\d{2}|[a-hj-np-z]{2}))(?![\w-])"
         ),
         "value",
         requires="national-id",

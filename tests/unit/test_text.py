@@ -1105,6 +1105,26 @@ def test_a_medicare_number_right_after_its_label(ctx: MessageContext, text: str,
 
 
 @pytest.mark.parametrize(
+    ("text", "gone"),
+    [
+        ("Transferred from Waikato, NHI ZQX4826.", "ZQX4826"),
+        ("NHI number: ZQX48KT", "ZQX48KT"),
+        ("nhi# zqx4826 on the form", "zqx4826"),
+        ("Brother's NHI is ZQX4826", "ZQX4826"),
+    ],
+)
+def test_a_new_zealand_nhi_after_its_label(ctx: MessageContext, text: str, gone: str) -> None:
+    # Hold-out round 15 probe (New Zealand lab feed): PID-3 held the NHI, and a note
+    # naming another person's "NHI ABC1234" kept it: a national identifier's label
+    # needs six digits after it, and an NHI has three letters and four digits (or,
+    # from 2025, two digits and two letters). After "NHI" (number, no, #, is), a
+    # value of that shape is an identifier.
+    out = ctx.scrub_text(text)
+    assert gone not in out
+    assert "NHI" in out.upper()
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "sin 2 dosis, sin fiebre desde 2024",
