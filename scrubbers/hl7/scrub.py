@@ -187,6 +187,8 @@ _PLACE_AND_POSTAL: Final = re.compile(
 _PERSON_NAME_DATATYPES: Final = frozenset({"XPN", "PN"})
 _LAYOUT_NAME_PARTS: Final = 3  # family, given and middle name of a name's layout
 _ADDRESS_ZIP: Final = 5  # XAD.5 and AD.5, the postal code (1-based)
+_ADDRESS_SEPARATORS: Final = 4  # street^other^city^state^postal code
+_ID_TYPES: Final = frozenset({"CX", "CK"})
 # Digits of the shortest number a person segment's number field holds as an
 # identifier (a policy number one field off); see shapes.looks_like_identifier.
 _ID_DIGITS: Final = 9
@@ -507,7 +509,9 @@ class HL7Scrubber:
         if components is not None and datatype in _NDL_TYPES:
             return self._ndl_handler(path, datatype, role, components, rule.kind)
         if components is not None and datatype in _DATE_TYPES:
-            return self._date_handler(path, datatype, role, components, rule.kind)
+            return self._with_addresses(
+                path, self._date_handler(path, datatype, role, components, rule.kind)
+            )
         if components is not None and datatype in NAME_LAYOUT and role is Role.PROVIDER:
             return self._person_handler(path, datatype, role, components, rule.kind)
         if components is not None and datatype in _SHORT_COMPOSITES:
@@ -519,7 +523,8 @@ class HL7Scrubber:
             usual = self._component_handler(path, datatype, role, components, rule.kind)
             return self._by_layout(usual, as_xcn, provider_layout, _XCN_PREFIX)
         if components is not None:
-            return self._component_handler(path, datatype, role, components, rule.kind)
+            handler = self._component_handler(path, datatype, role, components, rule.kind)
+            return self._with_addresses(path, handler) if datatype in _ID_TYPES else handler
         if rule.kind is not None:
             return self._kind_handler(path, datatype, role, rule.kind)
         if self._path_has_rule(path):
@@ -1151,6 +1156,28 @@ class HL7Scrubber:
             return d.repetition.join(reps)
 
         self._deferred.add(handle)
+        return handle
+
+    def _with_addresses(self, path: str, handler: FieldHandler) -> FieldHandler:
+        """``handler`` of a person segment's date or identifier field (TS, DT, DTM,
+        CX, CK) that scrubs a repetition in an address's layout as an XAD first: a
+        sender one field off puts the insured's address in IN1-18 (birth date, TS),
+        where the street went as free text but the city and the ZIP, components a
+        date has no rule for, stayed. Names and organizations keep their layouts (an
+        insurer's name and address in IN1-4, XON, one field off, is no person's)."""
+        if _segment_of(path) not in tables.PERSON_SEGMENTS:
+            return handler
+
+        def handle(raw: str, walk: Walk) -> str:
+            if raw.count(walk.d.component) >= _ADDRESS_SEPARATORS:
+                raw = scrub_address_layouts(raw, walk)
+            return handler(raw, walk)
+
+        companion = self._companions.get(handler)
+        if companion is not None:
+            self._companions[handle] = companion
+        if handler in self._deferred:
+            self._deferred.add(handle)
         return handle
 
     def _date_handler(

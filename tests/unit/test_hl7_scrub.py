@@ -2000,3 +2000,22 @@ def test_an_identifier_under_an_observation_named_an_id_or_number_is_one(
     out = scrub_segments(safe_harbor, *obx)
     assert_gone("\r".join(out[:2]), "7700312", "004471")
     assert out[2:] == obx[2:]
+
+
+@pytest.mark.parametrize("preset", ["safe-harbor", "pseudonymized"])
+def test_an_address_in_a_date_or_identifier_field_of_a_person_segment_is_an_address(
+    preset: str,
+) -> None:
+    # Hold-out round 15 probe (Epic ADT, IN1 one field off): the insured's address
+    # came in IN1-18 (insured's birth date, TS) and a guarantor's employer address
+    # in GT1-19 (employee id, CX). The street went as free text or an id, but the
+    # city and the ZIP, components a date or an id has no rule for, stayed. In a
+    # person segment, a repetition in an address's layout in a field of another
+    # datatype is scrubbed as an XAD first.
+    in1 = _fields("IN1", {1: "1", 2: "001", 15: "SEL", 16: "19580917",
+                          18: "3294 Crooks Rd^Apt 4^Tamsworth^MI^48073^USA^H"})  # fmt: skip
+    gt1 = _fields("GT1", {1: "1", 3: "Quillfeather^Walter", 19: "88 Oak Ave^^Ferndale^MI^48220"})
+    out = "\r".join(scrub_segments(make(preset), in1, gt1))
+    assert_gone(out, "Crooks", "Apt 4", "48073", "Oak Ave", "48220")
+    assert ("Tamsworth" in out) is (preset == "pseudonymized")  # it keeps cities
+    assert "^MI^" in out
