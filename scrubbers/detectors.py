@@ -212,6 +212,8 @@ PHONE_LABELS_LOCAL: Final = (
     *("mobilnummer", "mobilnr", "rufnummer", "sdt", "s\u0111t", "\u0111t", "simi"),
     *("s\u00edmi", "puhelin", "gsm", "cellulare", "cellphone", "tel", "telephone"),
     *("phone", "mobile"),
+    # Singapore's and Malaysia's "handphone" ("HP 81234567", "H/P: 9127 4583").
+    *("hp", "handphone", "h/p"),
     # Greek, Russian, Arabic and Hebrew: Τηλ., κινητό, телефон, моб., جوال, هاتف, טלפון.
     *("\u03c4\u03b7\u03bb", "\u03c4\u03b7\u03bb\u03ad\u03c6\u03c9\u03bd\u03bf"),
     *("\u03ba\u03b9\u03bd\u03b7\u03c4\u03cc", "\u0442\u0435\u043b"),
@@ -227,6 +229,8 @@ NATIONAL_ID_LABELS: Final = (
     *("bsn", "nir", "insee", "pesel", "sin", "ohip", "hcn", "health card"),
     *("health card number", "cccd", "cmnd", "curp", "cpf", "nric", "aadhaar", "nhi"),
     *("emirates id", "teudat zehut", "codice fiscale", "svnr"),
+    # A passport's number, and Singapore's and Malaysia's identity card ("IC No:").
+    *("passport", "ic no", "ic number", "i/c no"),
     *("sozialversicherungsnummer", "kvnr", "ppsn", "nino"),
     # US and Australian Medicare, US Medicaid: "Medicare 2948571630" names no "no."
     # or "id" the plan label needs.

@@ -1107,6 +1107,26 @@ def test_a_medicare_number_right_after_its_label(ctx: MessageContext, text: str,
 @pytest.mark.parametrize(
     ("text", "gone"),
     [
+        ("IC No: T7654321D, visiting", "7654321"),
+        ("I/C no. S7654321Q", "7654321"),
+        ("Passport No: E1234567K", "1234567"),
+        ("passport number 563829174 (USA)", "563829174"),
+        ("Son's HP 81234567, call after 6pm", "81234567"),
+        ("H/P: 9127 4583", "9127 4583"),
+    ],
+)
+def test_singapore_labels_and_passports(ctx: MessageContext, text: str, gone: str) -> None:
+    # Hold-out round 15 probe (Singapore ADT notes): an identity card number after
+    # "IC No:", a passport number after "Passport No:" and a mobile after "HP"
+    # (handphone) stayed: none was a label the detectors read.
+    out = ctx.scrub_text(text)
+    assert gone not in out
+    assert out.split(maxsplit=1)[0] == text.split(maxsplit=1)[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "gone"),
+    [
         ("Transferred from Waikato, NHI ZQX4826.", "ZQX4826"),
         ("NHI number: ZQX48KT", "ZQX48KT"),
         ("nhi# zqx4826 on the form", "zqx4826"),
