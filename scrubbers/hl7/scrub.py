@@ -60,12 +60,12 @@ from scrubbers.hl7.names import (
 )
 from scrubbers.hl7.shapes import (
     DATE_LIKE,
-    DIGIT_RUN,
     HAS_DIGIT,
     NUMBER,
     TIMESTAMP,
     TIMESTAMP_HINT,
     address_postal_namespace,
+    identifier_hint,
     is_code,
     looks_like_identifier,
 )
@@ -187,6 +187,11 @@ _PLACE_AND_POSTAL: Final = re.compile(
 _PERSON_NAME_DATATYPES: Final = frozenset({"XPN", "PN"})
 _LAYOUT_NAME_PARTS: Final = 3  # family, given and middle name of a name's layout
 _ADDRESS_ZIP: Final = 5  # XAD.5 and AD.5, the postal code (1-based)
+_ADDRESS_SEPARATORS: Final = 4  # street^other^city^state^postal code
+_ID_TYPES: Final = frozenset({"CX", "CK"})
+# Digits of the shortest number a person segment's number field holds as an
+# identifier (a policy number one field off); see shapes.looks_like_identifier.
+_ID_DIGITS: Final = 9
 # Three digits in a row: in a state, a postal code (a province or department number,
 # "28" or "75", is a state's code); in a name's code components, shifted data.
 _THREE_DIGITS: Final = re.compile(r"\d{3}")
@@ -194,6 +199,20 @@ _THREE_DIGITS: Final = re.compile(r"\d{3}")
 # (K1A 0B1, SW1A 1AA); a state's code so mixed is short (Corsica's "2A").
 _MIXED_POSTCODE: Final = re.compile(
     r"(?=[^\W_]*\d)(?=[^\W_]*[^\W\d_])[^\W_]{2,5}(?: ?[^\W_]{2,4})?"
+)
+# A street in a state component: a house number before a word, or a street's word
+# ("MARROWVALE ROAD", "Jalan Kebun Tiga", "Lorong 5"). No state is so named.
+_STREET_IN_STATE: Final = re.compile(
+    r"^\s*\d{1,5}[^\W\d_]?\s+[^\W\d_]|\b(?:road|rd|street|avenue|ave|lane|drive|boulevard"
+    r"|blvd|highway|hwy|crescent|terrace|way|jalan|jln|lorong|rue|strasse|stra\u00dfe|calle"
+    r"|avenida|rua|blk|block)\b",
+    re.IGNORECASE,
+)
+
+# An observation's name that ends naming an identifier ("SUBVENTION DOCUMENT ID",
+# "Referral number", "Case no.", "Ref #"): its value, if it reads as one, is one.
+_ID_LABEL: Final = re.compile(
+    r"(?:(?:^|[\s_./-])(?:id|identifier|number|no|nr|num)|#)[\s.:?*]*$", re.IGNORECASE
 )
 
 # SN.1 comparators and SN.3 separators (HL7 structured numeric).
@@ -319,11 +338,15 @@ class HL7Scrubber:
                     continue
             if handler in self._deferred:
                 if handler in self._simple and (
-                    (NUMBER.fullmatch(raw) and not TIMESTAMP_HINT.match(raw))
+                    (
+                        NUMBER.fullmatch(raw)
+                        and not TIMESTAMP_HINT.match(raw)
+                        and (len(raw) < _ID_DIGITS or handler not in self._guarded)
+                    )
                     if handler in self._numeric
                     else is_code(raw)
                     and d.component not in raw  # components: shifted data (a name)
-                    and (handler not in self._guarded or DIGIT_RUN.search(raw) is None)
+                    and (handler not in self._guarded or not identifier_hint(raw))
                     and (len(raw) <= _FLAG_CODE or handler not in self._flags)
                 ):
                     continue  # the common case: a code, kept without a deferred pass
@@ -486,7 +509,9 @@ class HL7Scrubber:
         if components is not None and datatype in _NDL_TYPES:
             return self._ndl_handler(path, datatype, role, components, rule.kind)
         if components is not None and datatype in _DATE_TYPES:
-            return self._date_handler(path, datatype, role, components, rule.kind)
+            return self._with_addresses(
+                path, self._date_handler(path, datatype, role, components, rule.kind)
+            )
         if components is not None and datatype in NAME_LAYOUT and role is Role.PROVIDER:
             return self._person_handler(path, datatype, role, components, rule.kind)
         if components is not None and datatype in _SHORT_COMPOSITES:
@@ -498,7 +523,8 @@ class HL7Scrubber:
             usual = self._component_handler(path, datatype, role, components, rule.kind)
             return self._by_layout(usual, as_xcn, provider_layout, _XCN_PREFIX)
         if components is not None:
-            return self._component_handler(path, datatype, role, components, rule.kind)
+            handler = self._component_handler(path, datatype, role, components, rule.kind)
+            return self._with_addresses(path, handler) if datatype in _ID_TYPES else handler
         if rule.kind is not None:
             return self._kind_handler(path, datatype, role, rule.kind)
         if self._path_has_rule(path):
@@ -533,14 +559,18 @@ class HL7Scrubber:
         leaf that is exactly an HL7 timestamp is a date, in a number field too (an
         admit time shifted into PV1-46 reads as a number). A number field holding
         letters and digits that are no number (a member id shifted into IN1-33 by a
-        sender's misaligned fields) is an identifier: free text would keep it. So is a
+        sender's misaligned fields) is an identifier: free text would keep it, and in a
+        person segment so is a number of nine digits or more (a policy number in
+        IN1-34) or a code that reads as one (see looks_like_identifier). So is a
         word in a yes/no ``flag`` (a birth place one field off, in PID-24): a code
         of its table is Y, N or another of a few letters."""
         text_leaf = self._text_leaf(path, 0, datatype, role)
         numeric = datatype in _NUMERIC_DATATYPES
         id_target = self._target(path, 0, Kind.OTHER_ID, role, datatype)
         date_target = self._target(path, 0, Kind.DATE, role, "DTM")
-        guarded = not numeric and _segment_of(path) in tables.PERSON_SEGMENTS
+        # In a person segment, a code or a number that reads as an identifier is one
+        # (nine digits or more: no count or amount of a person segment is so long).
+        guarded = _segment_of(path) in tables.PERSON_SEGMENTS
 
         def leaf(value: str, walk: Walk) -> str:
             if numeric and TIMESTAMP.fullmatch(value):
@@ -599,6 +629,10 @@ class HL7Scrubber:
 
         def handle(raw: str, walk: Walk) -> str:
             d = walk.d
+            if guarded:
+                # An address shifted here (the insured's, in IN1-17): its city is the
+                # coding system's place and its postal code the alternate text.
+                raw = scrub_address_layouts(raw, walk)
             reps = raw.split(d.repetition)
             for r, rep in enumerate(reps):
                 comps = rep.split(d.component)
@@ -650,9 +684,8 @@ class HL7Scrubber:
         that reads as an identifier (a visit number shifted into PV1-20, FC) is one."""
         text_leaf = self._text_leaf(path, 0, datatype, role)
         leaf = text_leaf
-        if _segment_of(path) in tables.PERSON_SEGMENTS and (
-            datatype in tables.STRING_DATATYPES or datatype in _CODED_COMPOSITES
-        ):
+        person = _segment_of(path) in tables.PERSON_SEGMENTS
+        if person and (datatype in tables.STRING_DATATYPES or datatype in _CODED_COMPOSITES):
             id_target = self._target(path, 0, Kind.OTHER_ID, role, datatype)
 
             def leaf(value: str, walk: Walk) -> str:
@@ -665,6 +698,10 @@ class HL7Scrubber:
             if d.component not in raw and d.subcomponent not in raw and d.repetition not in raw:
                 return leaf(raw, walk)
             raw = scrub_address_layouts(raw, walk)
+            if person and d.component in raw:
+                # A relative in a name's layout shifted here (the insured in IN1-14):
+                # free text leaf by leaf would keep a given name it cannot read.
+                raw = _coded_person_names(raw, walk)
             if d.subcomponent in raw and ("://" in raw or "?" in raw):
                 return leaves_by_component(raw, walk, leaf)
             leaves = leaf_splitter(d).split(raw)
@@ -896,6 +933,11 @@ class HL7Scrubber:
         state_zip = (
             self._target(path, _ADDRESS_ZIP, Kind.ZIP, role, datatype) if is_address else None
         )
+        # A state with a street's word or a house number is the street's name one
+        # component off (XAD.4 "MARROWVALE ROAD" after a house number in XAD.1).
+        state_street = (
+            self._target(path, 1, Kind.STREET_ADDRESS, role, datatype) if is_address else None
+        )
         is_provider = role is Role.PROVIDER
         # A provider field holding a person of the message who is no provider (the
         # patient in OBR-16): that person's name is a name and their id an id, not
@@ -989,11 +1031,14 @@ class HL7Scrubber:
                     target, rule = fixed, fixed_rule
                     if (
                         state_zip is not None
+                        and state_street is not None
                         and target is not None
                         and target.kind is Kind.STATE
-                        and _postal_in_state(value)
                     ):
-                        target, rule = state_zip, None
+                        if _postal_in_state(value):
+                            target, rule = state_zip, None
+                        elif _STREET_IN_STATE.search(value) is not None:
+                            target, rule = state_street, None
                     if target is None:
                         kind, crole = self._component_kind(ckind, comps, role, field_kind)
                         target = self._target(path, index + 1, kind, crole, datatype)
@@ -1111,6 +1156,28 @@ class HL7Scrubber:
             return d.repetition.join(reps)
 
         self._deferred.add(handle)
+        return handle
+
+    def _with_addresses(self, path: str, handler: FieldHandler) -> FieldHandler:
+        """``handler`` of a person segment's date or identifier field (TS, DT, DTM,
+        CX, CK) that scrubs a repetition in an address's layout as an XAD first: a
+        sender one field off puts the insured's address in IN1-18 (birth date, TS),
+        where the street went as free text but the city and the ZIP, components a
+        date has no rule for, stayed. Names and organizations keep their layouts (an
+        insurer's name and address in IN1-4, XON, one field off, is no person's)."""
+        if _segment_of(path) not in tables.PERSON_SEGMENTS:
+            return handler
+
+        def handle(raw: str, walk: Walk) -> str:
+            if raw.count(walk.d.component) >= _ADDRESS_SEPARATORS:
+                raw = scrub_address_layouts(raw, walk)
+            return handler(raw, walk)
+
+        companion = self._companions.get(handler)
+        if companion is not None:
+            self._companions[handle] = companion
+        if handler in self._deferred:
+            self._deferred.add(handle)
         return handle
 
     def _date_handler(
@@ -1384,6 +1451,12 @@ class HL7Scrubber:
                 None,
             )
             if kind is None:
+                if identifier_hint(raw) and any(
+                    number <= len(concept)
+                    and _ID_LABEL.search(er7.readable(concept[number - 1], d, walk.codec))
+                    for number in tables.CODED_TEXT_COMPONENTS
+                ):
+                    return self._labelled_identifiers(raw, walk, role, value_type)
                 return raw
             target = self._target("OBX-5", 5, kind, role, value_type or "ST")
             reps = raw.split(d.repetition)
@@ -1402,6 +1475,21 @@ class HL7Scrubber:
             return d.repetition.join(reps)
 
         return handle
+
+    def _labelled_identifiers(self, raw: str, walk: Walk, role: Role, value_type: str) -> str:
+        """OBX-5 under an observation named an id or number ("SUBVENTION DOCUMENT
+        ID", "Referral number"): each leaf that reads as an identifier is one (free
+        text keeps a code it cannot place); other leaves are left to the text pass."""
+        target = self._target("OBX-5", 5, Kind.OTHER_ID, role, value_type or "ST")
+        d = walk.d
+        reps = raw.split(d.repetition)
+        for r, rep in enumerate(reps):
+            comps = rep.split(d.component)
+            for c, comp in enumerate(comps):
+                if comp and looks_like_identifier(comp):
+                    comps[c] = walk.write(walk.apply(comp, target), comp)
+            reps[r] = d.component.join(comps)
+        return d.repetition.join(reps)
 
     def _obx5_handler(self, role: Role) -> FieldHandler:
         by_type: dict[str, FieldHandler] = {}

@@ -34,12 +34,28 @@ _SEPARATED_GROUPS: Final = re.compile(r"[^\W_]+(?:[-./_][^\W_]+)+")
 _LETTER: Final = re.compile(r"[^\W\d_]")
 _TABLE_NAME: Final = re.compile(r"HL7\d{4,5}", re.IGNORECASE)
 HAS_DIGIT: Final = re.compile(r"\d")
+# A Medicare Beneficiary Identifier (1EG4-TE5-MK73; no S, L, O, I, B or Z): no
+# digit run, yet no table's code.
+_MBI_LENGTHS: Final = (11, 13)
+_MBI: Final = re.compile(
+    r"[1-9][ac-hj-km-np-rt-y][ac-hj-km-np-rt-y\d]\d-?[ac-hj-km-np-rt-y][ac-hj-km-np-rt-y\d]\d-?"
+    r"[ac-hj-km-np-rt-y]{2}\d{2}",
+    re.IGNORECASE,
+)
 
 
 def is_code(value: str) -> bool:
     """A value that reads as a code (or several): at most 20 characters, no
     whitespace, no timestamp, SSN, phone or email shape in it."""
     return len(value) <= _MAX_CODE and _NOT_CODE.search(value) is None
+
+
+def identifier_hint(value: str) -> bool:
+    """The cheap test before :func:`looks_like_identifier`: a digit run, or an MBI's
+    length and shape."""
+    return DIGIT_RUN.search(value) is not None or (
+        len(value) in _MBI_LENGTHS and _MBI.fullmatch(value) is not None
+    )
 
 
 def looks_like_identifier(value: str) -> bool:
@@ -50,7 +66,10 @@ def looks_like_identifier(value: str) -> bool:
     the run (a Medicare number ``VT-MCR-1234567``, a visit ``VIS-EMG-2026-901``).
     Codes of the small HL7 tables are short; ``01100000`` (eight digits),
     ``2106-3``, ``R50.9`` or ``S62.101A`` do not qualify, nor do an HL7 date/time
-    (a date) and an HL7 table name (``HL70007``)."""
+    (a date) and an HL7 table name (``HL70007``). A Medicare Beneficiary
+    Identifier's shape (``7QX4-FH2-WK38``) is one too."""
+    if len(value) in _MBI_LENGTHS and _MBI.fullmatch(value) is not None:
+        return True
     if (
         DIGIT_RUN.search(value) is None
         or TIMESTAMP.fullmatch(value)

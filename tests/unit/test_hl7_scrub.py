@@ -1915,3 +1915,107 @@ def test_a_short_code_in_a_provider_id_is_not_swept(safe_harbor: HL7Scrubber) ->
     assert pv1_out.split("|")[3] == "RAD^XRAY^1^GENHOSP"
     assert pv1_out.split("|")[9].startswith("PRV-")
     assert nte_out == "NTE|1||Booked by RAD desk for [NAME]"
+
+
+@pytest.mark.parametrize("preset", ["safe-harbor", "limited-data-set"])
+def test_a_street_in_the_state_component_is_a_street(preset: str) -> None:
+    # Hold-out round 15 (Singapore Epic ADT): the address came with its house number
+    # in XAD.1 and the street's name in XAD.4, the state (7^^^MARROWVALE ROAD^^SG),
+    # and a state is kept. A state component with a street's word (road, street,
+    # avenue, jalan, lorong...) or a house number before words is a street: removed
+    # like XAD.1. States stay, also with a word that is no street's ("New South Wales").
+    pid = (
+        "PID|1||MRN12345^^^HOSP^MR||Quillfeather^Zebulon^Q||19610304|M|||"
+        "7^^^MARROWVALE ROAD^^SG^P~^^^Jalan Kebun Tiga^^MY~12 Tern Way^^Sydney^New South "
+        "Wales^2000^AUS~^^Springtown^CA^90210"
+    )
+    out = scrub_text(make(preset), f"{MSH}\r{pid}\r").split("\r")[1]
+    assert_gone(out, "MARROWVALE", "Kebun")
+    states = [rep.split("^")[3] for rep in out.split("|")[11].split("~")]
+    assert states[2:] == ["New South Wales", "CA"]
+
+
+def test_a_policy_number_shifted_into_a_number_or_code_field_is_an_identifier(
+    safe_harbor: HL7Scrubber,
+) -> None:
+    # Hold-out round 15 (Epic ADT, IN1 one and two fields off): the policy number
+    # (IN1-36) came in IN1-34 (delay before lifetime reserve day, NM) as nine digits,
+    # and a Medicare Beneficiary Identifier in IN1-35 (company plan code, IS); both
+    # came out whole, a number and a code. In a person segment, a number of nine
+    # digits or more is an identifier (no count or amount there is that long), and so
+    # is a code in an MBI's shape. Short numbers and codes stay.
+    in1 = _fields("IN1", {1: "1", 2: "BCBS001", 33: "12", 34: "918273645", 35: "7QX4-FH2-WK38"})
+    in1b = _fields("IN1", {1: "2", 2: "AETNA", 33: "30", 34: "5", 35: "PPO-2", 37: "250"})
+    out, kept = scrub_segments(safe_harbor, in1, in1b)
+    assert_gone(out, "918273645", "7QX4", "WK38")
+    assert out.split("|")[33] == "12"
+    assert kept == in1b
+
+
+@pytest.mark.parametrize("preset", ["safe-harbor", "pseudonymized"])
+def test_the_insured_two_fields_early_loses_given_name_city_and_zip(preset: str) -> None:
+    # Hold-out round 15 (Epic ADT^A08, IN1 two fields off): the spouse insured,
+    # Quillfeather^Roderick^P, sat in IN1-14 (authorization information, AUI) and
+    # the insured's address in IN1-17 (relationship, CE). AUI has no component
+    # table: its leaves are free text, which knew the family name (the patient's)
+    # but not "Roderick". In the CE the street was free text, the city the coding
+    # system and the ZIP the alternate text: "Brookvale" and "02139" came out
+    # whole (Safe Harbor). In a person segment, a name's layout with a known family name is a
+    # relative's name in any field, and a coded field's repetition in an address's
+    # layout is scrubbed as an address.
+    in1 = _fields(
+        "IN1",
+        {
+            1: "2",
+            2: "002",
+            7: "GRP8014293",
+            14: "Quillfeather^Roderick^P",
+            15: "SEL",
+            16: "19620503",
+            17: "9 Ferry Lane^^Brookvale^MA^02139",
+        },
+    )
+    (out,) = scrub_segments(make(preset), in1)
+    assert_gone(out, "Roderick", "Ferry", "02139")
+    assert ("Brookvale" in out) is (preset == "pseudonymized")  # it keeps cities
+    assert out.split("|")[17].split("^")[3] == "MA"
+
+
+def test_an_identifier_under_an_observation_named_an_id_or_number_is_one(
+    safe_harbor: HL7Scrubber,
+) -> None:
+    # Hold-out round 15 (Singapore Epic ADT): a registration OBX "Sub_Doc_Number^
+    # SUBVENTION DOCUMENT ID" held an identity document's number, T7700312Q, as TX:
+    # free text keeps a code it cannot place, and it came out whole. An OBX-5 leaf
+    # that reads as an identifier (see looks_like_identifier) under an observation
+    # whose name ends in "ID", "identifier", "number" or "no." is an identifier.
+    # Other values under such names, and identifiers under other names, stay.
+    obx = [
+        "OBX|1|TX|Sub_Doc_Number^SUBVENTION DOCUMENT ID|1|T7700312Q",
+        "OBX|2|ST|REF^Referral Number|1|RF-2026-004471",
+        "OBX|3|TX|Sub_Doc_Type^SUBVENTION DOCUMENT TYPE|1|P",
+        "OBX|4|ST|LOT^Vaccine lot number|1|EW8243",
+        "OBX|5|ST|RES^Result|1|Q7700312T",
+    ]
+    out = scrub_segments(safe_harbor, *obx)
+    assert_gone("\r".join(out[:2]), "7700312", "004471")
+    assert out[2:] == obx[2:]
+
+
+@pytest.mark.parametrize("preset", ["safe-harbor", "pseudonymized"])
+def test_an_address_in_a_date_or_identifier_field_of_a_person_segment_is_an_address(
+    preset: str,
+) -> None:
+    # Hold-out round 15 probe (Epic ADT, IN1 one field off): the insured's address
+    # came in IN1-18 (insured's birth date, TS) and a guarantor's employer address
+    # in GT1-19 (employee id, CX). The street went as free text or an id, but the
+    # city and the ZIP, components a date or an id has no rule for, stayed. In a
+    # person segment, a repetition in an address's layout in a field of another
+    # datatype is scrubbed as an XAD first.
+    in1 = _fields("IN1", {1: "1", 2: "001", 15: "SEL", 16: "19580917",
+                          18: "3294 Crooks Rd^Apt 4^Tamsworth^MI^48073^USA^H"})  # fmt: skip
+    gt1 = _fields("GT1", {1: "1", 3: "Quillfeather^Walter", 19: "88 Oak Ave^^Ferndale^MI^48220"})
+    out = "\r".join(scrub_segments(make(preset), in1, gt1))
+    assert_gone(out, "Crooks", "Apt 4", "48073", "Oak Ave", "48220")
+    assert ("Tamsworth" in out) is (preset == "pseudonymized")  # it keeps cities
+    assert "^MI^" in out

@@ -1105,6 +1105,46 @@ def test_a_medicare_number_right_after_its_label(ctx: MessageContext, text: str,
 
 
 @pytest.mark.parametrize(
+    ("text", "gone"),
+    [
+        ("IC No: T7654321D, visiting", "7654321"),
+        ("I/C no. S7654321Q", "7654321"),
+        ("Passport No: E1234567K", "1234567"),
+        ("passport number 563829174 (USA)", "563829174"),
+        ("Son's HP 81234567, call after 6pm", "81234567"),
+        ("H/P: 9127 4583", "9127 4583"),
+    ],
+)
+def test_singapore_labels_and_passports(ctx: MessageContext, text: str, gone: str) -> None:
+    # Hold-out round 15 probe (Singapore ADT notes): an identity card number after
+    # "IC No:", a passport number after "Passport No:" and a mobile after "HP"
+    # (handphone) stayed: none was a label the detectors read.
+    out = ctx.scrub_text(text)
+    assert gone not in out
+    assert out.split(maxsplit=1)[0] == text.split(maxsplit=1)[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "gone"),
+    [
+        ("Transferred from Waikato, NHI ZQX4826.", "ZQX4826"),
+        ("NHI number: ZQX48KT", "ZQX48KT"),
+        ("nhi# zqx4826 on the form", "zqx4826"),
+        ("Brother's NHI is ZQX4826", "ZQX4826"),
+    ],
+)
+def test_a_new_zealand_nhi_after_its_label(ctx: MessageContext, text: str, gone: str) -> None:
+    # Hold-out round 15 probe (New Zealand lab feed): PID-3 held the NHI, and a note
+    # naming another person's "NHI ABC1234" kept it: a national identifier's label
+    # needs six digits after it, and an NHI has three letters and four digits (or,
+    # from 2025, two digits and two letters). After "NHI" (number, no, #, is), a
+    # value of that shape is an identifier.
+    out = ctx.scrub_text(text)
+    assert gone not in out
+    assert "NHI" in out.upper()
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "sin 2 dosis, sin fiebre desde 2024",
@@ -1247,6 +1287,33 @@ def test_a_known_number_written_with_separators_that_starts_a_longer_one_is_repl
     context.text.add(Kind.SSN, "987-65-4329", "[SSN]")
     assert context.scrub_text("ref 9876543290000100.") == "ref [SSN]."
     assert context.scrub_text("ref 19876543290000100.") == "ref 19876543290000100."
+
+
+@pytest.mark.parametrize(
+    ("text", "gone", "kept"),
+    [
+        ("CON TRAI: TRUONG VAN BAY, SDT 0912345678", ("TRUONG", "BAY"), "CON TRAI:"),
+        ("Người nhà: Nguyễn Thị Hoa (vợ)", ("Nguyễn", "Hoa"), "Người nhà:"),
+        ("VO: LE THI KIM ANH. ME: PHAM THI NGOC", ("KIM ANH", "NGOC"), "VO:"),
+        ("Mẹ: Trần Thị Lan", ("Trần", "Lan"), "Mẹ:"),
+        # Family histories list conditions after a relation: no family name, kept.
+        ("ME: TIEU DUONG. CHA: TANG HUYET AP", (), "ME: TIEU DUONG. CHA: TANG HUYET AP"),
+        ("Me: Hypertension", (), "Me: Hypertension"),
+    ],
+)
+def test_a_name_after_a_vietnamese_relation_label(
+    ctx: MessageContext, text: str, gone: tuple[str, ...], kept: str
+) -> None:
+    # A listed gap (hold-out round 10, a Vietnamese DFT^P03): "CON TRAI: TRUONG VAN
+    # BAY" kept the son's given names, as Vietnamese relation words (con trai, con
+    # gai, vo, chong, me, cha, bo, nguoi nha...) are also English and Spanish words
+    # without their accents, and the names are in capitals. After such a label and a
+    # colon, two to four capitalized words starting with a common Vietnamese family
+    # name are a name; a condition after the label ("TIEU DUONG", diabetes) is not.
+    out = ctx.scrub_text(text)
+    for value in gone:
+        assert value not in out
+    assert kept in out
 
 
 @pytest.mark.parametrize(
