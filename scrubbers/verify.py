@@ -248,6 +248,7 @@ def _hl7_values(message: str) -> Iterator[tuple[Kind, str]]:
         version = hl7_reference.resolve_version(_msh_field(msh, fs, 12).split(cs, 1)[0])
         for fields in people:
             yield from _code_field_values(fields, version, families, cs, rs, ss)
+            yield from _shifted_person_values(fields, version, families, cs, rs, ss)
     if families:
         yield from _z_segment_names(lines, families, fs, cs, rs, ss)
     yield from _hl7_note_names(lines, fs, cs, rs, msh[6])
@@ -350,6 +351,109 @@ def _code_field_values(
                     for leaf in comps[index].split(ss):
                         if _code_identifier(leaf.strip()):
                             yield Kind.OTHER_ID, leaf
+
+
+# Field datatypes of a person segment read by their own rules, or whose layout is a
+# provider's or an organization's (an id or a name first, then the person's or none).
+_LAYOUT_READ_ELSEWHERE: Final = frozenset(
+    {"XCN", "CN", "CNN", "XON", "PPN", "NDL", "TS", "DTM", "DT", "TM", "DR", "DLD"}
+)
+# A long number (a policy, a card, a national id) anywhere in a person segment; a
+# timestamp's digits (8, 12 or 14 starting with a year) are a date, not one.
+_LONG_NUMBER: Final = re.compile(r"\d{9,20}")
+_SHORTEST_SHIFTED_ID: Final = 9  # nine digits; an MBI is eleven characters
+_TIMESTAMP_DIGITS: Final = re.compile(
+    r"(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{0,6}"
+)
+# A Medicare Beneficiary Identifier (CMS): 11 characters, letters without S, L, O, I,
+# B and Z, dashes optional after the 4th and 7th.
+_MBI: Final = re.compile(
+    r"[1-9][AC-HJKMNP-RT-Y][AC-HJKMNP-RT-Y0-9]\d-?[AC-HJKMNP-RT-Y][AC-HJKMNP-RT-Y0-9]\d-?"
+    r"[AC-HJKMNP-RT-Y]{2}\d{2}",
+    re.IGNORECASE,
+)
+# A street sent in an address's state component (XAD.4: '10^^^JALAN SOO BEE',
+# '277^^^ORCHARD ROAD'): a word of a street's name, or a house number before a word.
+_STATE_AS_STREET: Final = re.compile(
+    r"\b(?:road|rd|street|avenue|ave|lane|drive|boulevard|blvd|highway|jalan|jln|lorong|"
+    r"rue|strasse|straße|str|calle|avenida|rua|blk|block)\b|^\s*\d+[a-z]?\s+[^\W\d_]",
+    re.IGNORECASE,
+)
+# Datatypes whose values the name-layout rule need not read: names (read as names),
+# codes (read by _code_field_values), identifiers, phones and addresses.
+_NAME_READ_ELSEWHERE: Final = _LAYOUT_READ_ELSEWHERE | _CODE_TYPES | {"XPN", "PN", "CX", "XTN"}
+_ADDRESS_TYPES: Final = frozenset({"XAD", "AD"})
+_ShiftPlan = tuple[tuple[int, ...], tuple[int, ...], int, frozenset[int]]
+_SHIFT_PLANS: dict[tuple[str, str], _ShiftPlan] = {}
+
+
+def _shift_plan(version: str, segment: str) -> _ShiftPlan:
+    """The fields the name-layout rule reads, the address fields, the number of fields
+    the reference knows (any after them is read too), and the fields of providers,
+    organizations and dates (no number there is a patient's identifier)."""
+    key = (version, segment)
+    plan = _SHIFT_PLANS.get(key)
+    if plan is None:
+        infos = hl7_reference.segment_fields(version, segment) or ()
+        plan = (
+            tuple(i.number for i in infos if i.datatype.upper() not in _NAME_READ_ELSEWHERE),
+            tuple(i.number for i in infos if i.datatype.upper() in _ADDRESS_TYPES),
+            max((i.number for i in infos), default=0),
+            frozenset(i.number for i in infos if i.datatype.upper() in _LAYOUT_READ_ELSEWHERE),
+        )
+        _SHIFT_PLANS[key] = plan
+    return plan
+
+
+def _shifted_person_values(
+    fields: list[str], version: str, families: set[str], cs: str, rs: str, ss: str
+) -> Iterator[tuple[Kind, str]]:
+    """What a sender shifts into any field of a person segment (IN1 one or two fields
+    off: the insured spouse 'Majewski^Richard^P' in IN1-14, a policy number in IN1-34,
+    a Medicare number in IN1-35), read whatever the field's datatype: a name's layout
+    whose family name the message knows gives its given and middle names; a value of
+    one component holding a number of nine digits or more that is no timestamp, or a
+    Medicare Beneficiary Identifier, is an identifier (a composite's numbers are its
+    codes, SNOMED's '125097000^Goat^SCT', or a provider's NPI); an address's state
+    component holding a street is a street. The scrubber reads these shapes too
+    (docs/hl7v2.md, "Codes and numbers"), so a kept one is a leak."""
+    named_fields, address_fields, known, providers = _shift_plan(version, fields[0])
+    count = len(fields)
+    for number in address_fields:
+        if number < count and fields[number]:
+            for rep in fields[number].split(rs):
+                comps = rep.split(cs, 4)
+                if len(comps) > 3 and _STATE_AS_STREET.search(comps[3].split(ss)[0]):
+                    yield Kind.STREET_ADDRESS, comps[3].split(ss)[0]
+    if families:
+        for number in (*named_fields, *range(known + 1, count)):
+            value = fields[number] if number < count else ""
+            if cs not in value:
+                continue
+            for rep in value.split(rs):
+                comps = rep.split(cs, 3)
+                family = comps[0].split(ss)[0].strip()
+                if (
+                    len(comps) > 1
+                    and family.casefold() in families
+                    and _NAME_LAYOUT_PART.fullmatch(family)
+                ):
+                    for given in comps[1:3]:
+                        part = given.split(ss)[0].strip()
+                        if len(part) > 1 and _NAME_LAYOUT_PART.fullmatch(part):
+                            yield Kind.NAME, part
+    for number in range(1, count):
+        value = fields[number]
+        if len(value) < _SHORTEST_SHIFTED_ID or cs in value or number in providers:
+            continue  # a composite's numbers are codes; a provider's id or a date: no id
+        for rep in value.split(rs):
+            for leaf in rep.split(ss):
+                for match in _LONG_NUMBER.finditer(leaf):
+                    digits = match.group()
+                    if not _TIMESTAMP_DIGITS.fullmatch(digits) and len(set(digits)) > 1:
+                        yield Kind.OTHER_ID, digits
+                for match in _MBI.finditer(leaf):
+                    yield Kind.OTHER_ID, match.group()
 
 
 # XTN.2 (telecom use) and XTN.3 (equipment type) codes, HL7 tables 0201 and 0202.
@@ -474,6 +578,7 @@ def _labelled_observation(
             if kind is not None:
                 break
     if kind is None:
+        yield from _labelled_identifier(label, fields[5], ss)
         return
     for rep in fields[5].split(rs):
         for comp in rep.split(cs):
@@ -481,6 +586,25 @@ def _labelled_observation(
             yield kind, value
             if kind is Kind.NAME:
                 yield from _glued_name_words(value)
+
+
+# An observation named an identifier or number ("SUBVENTION DOCUMENT ID", "Passport
+# No", "Member #"), and an answer shaped like one: letters and digits, three or more
+# digits, one token.
+_ID_LABEL: Final = re.compile(r"(?:\b|_)(?:id|identifier|number|no|num|nbr|#)\.?\s*$", re.I)
+_ID_ANSWER: Final = re.compile(r"(?=(?:[^\d]*\d){3})[A-Za-z0-9][A-Za-z0-9./-]{4,39}")
+
+
+def _labelled_identifier(label: list[str], answer: str, ss: str) -> Iterator[tuple[Kind, str]]:
+    """OBX-5 of an observation whose OBX-3 text names an identifier, when it is one
+    identifier-shaped token (a kept one is a leak: the scrubber replaces it)."""
+    value = answer.strip()
+    if not _ID_ANSWER.fullmatch(value):
+        return
+    for index in (1, 0, 4):
+        if index < len(label) and _ID_LABEL.search(label[index].replace(ss, " ")):
+            yield Kind.OTHER_ID, value
+            return
 
 
 # Punctuation no name is spelled with, which senders put between the parts of a

@@ -83,6 +83,56 @@ def test_a_resource_type_no_model_knows_scrubs_to_an_output_the_verifier_passes(
     assert Verifier(policy).findings(data, result.output, "fhir") == {}
 
 
+_SHIFTED = (
+    "MSH|^~\\&|REG|GENHOSP|||20240305083000||ADT^A08|M1|P|2.5.1\r"
+    "PID|1||TST0042^^^GENHOSP^MR||BRAMBLECOTE^WILHELMINA||19610615|F|||"
+    "8^^^TANJONG KATONG ROAD^437099^SG\r"
+    "IN1|1|PLAN9|INS1|ACME HEALTH||||||||||BRAMBLECOTE^OSWALDO^P|||||||||||||||||||"
+    "||774120953|2HJ7-TE4-MK72\r"
+    "OBX|1|TX|ID_DOC^PASSPORT NUMBER||K8812345Q||||||F\r"
+)
+
+
+@pytest.mark.parametrize(
+    ("kept", "kind"),
+    [
+        ("OSWALDO", "name"),  # a name's layout in IN1-14 (AUI), the family name known
+        ("774120953", "other_id"),  # a policy number shifted into IN1-34 (NM)
+        ("2HJ7-TE4-MK72", "other_id"),  # a Medicare Beneficiary Identifier in IN1-35 (IS)
+        ("TANJONG KATONG ROAD", "street_address"),  # a street in XAD.4 (the state)
+        ("K8812345Q", "other_id"),  # OBX-5 under an OBX-3 naming a number
+    ],
+)
+def test_values_shifted_into_person_fields_are_searched(kept: str, kind: str) -> None:
+    """Hold-out round 15's leaks that the verifier passed: each value, left alone in
+    an otherwise scrubbed output, is flagged as its kind."""
+    output = f"MSH|^~\\&|REG|GENHOSP|||2024||ADT^A08|ID-1|P|2.5.1\rNTE|1||{kept}\r"
+    findings = Verifier(load_policy("safe-harbor")).findings(
+        _SHIFTED.encode(), output.encode(), "hl7v2"
+    )
+    assert kind in findings
+
+
+def test_codes_and_providers_in_person_fields_are_no_shifted_identifiers() -> None:
+    """A coded value's code (SNOMED's nine digits) and a provider's NPI in a composite
+    are no patient identifier: kept, they are not flagged."""
+    message = (
+        "MSH|^~\\&|REG|GENHOSP|||20240305083000||ADT^A01|M1|P|2.5.1\r"
+        "PID|1||TST0042^^^GENHOSP^MR||BRAMBLECOTE^WILHELMINA||19610615|F|||||||||||||||||||||"
+        "||||125097000^Goat^SCT\r"
+        "PV1|1|E|ED^T3^^GENHOSP||||||||||||||||ATT22^Fell^Ada^^^^MD^NPI^L^^^NPI^5017382946\r"
+    )
+    output = (
+        "MSH|^~\\&|REG|GENHOSP|||2024||ADT^A01|ID-1|P|2.5.1\r"
+        "PID|1||MRN-1||[NAME]||1961|F|||||||||||||||||||||||||125097000^Goat^SCT\r"
+        "PV1|1|E|ED^T3^^GENHOSP||||||||||||||||PRV-1^^^^^^MD^NPI^L^^^NPI^5017382946\r"
+    )
+    assert (
+        Verifier(load_policy("safe-harbor")).findings(message.encode(), output.encode(), "hl7v2")
+        == {}
+    )
+
+
 def test_a_single_leaked_value_is_enough() -> None:
     output = (
         b"MSH|^~\\&|REG|GH|||2024||ADT^A01|ID-1|P|2.5.1\rPID|1||MRN-X||[NAME]|||F\r"
