@@ -312,6 +312,23 @@ def _code_identifier(value: str) -> bool:
     )
 
 
+def _layout_given_names(comps: list[str], families: set[str], ss: str) -> tuple[str, ...]:
+    """The given and middle names of a repetition in a name's layout
+    (``Family^Given^Middle``) whose family name the message knows; else none."""
+    if len(comps) < 2:
+        return ()
+    family = comps[0].split(ss)[0].strip()
+    if (
+        family.casefold() not in families
+        or not _NAME_LAYOUT_PART.fullmatch(family)  # not an empty '""' name
+        or not _NAME_LAYOUT_PART.fullmatch(comps[1].strip())
+    ):
+        return ()
+    if len(comps) > 2 and _NAME_LAYOUT_PART.fullmatch(comps[2].strip()):
+        return (comps[1], comps[2])
+    return (comps[1],)
+
+
 def _code_field_values(
     fields: list[str], version: str, families: set[str], cs: str, rs: str, ss: str
 ) -> Iterator[tuple[Kind, str]]:
@@ -333,18 +350,14 @@ def _code_field_values(
             continue
         for rep in value.split(rs):
             comps = rep.split(cs)
-            family = comps[0].split(ss)[0].strip()
-            if (
-                named
-                and len(comps) > 1
-                and (plain or not (len(comps) > 2 and comps[2]))
-                and family.casefold() in families
-                and _NAME_LAYOUT_PART.fullmatch(family)  # not an empty '""' name
-                and _NAME_LAYOUT_PART.fullmatch(comps[1].strip())
-            ):
-                yield Kind.NAME, comps[1]
-                if len(comps) > 2 and _NAME_LAYOUT_PART.fullmatch(comps[2].strip()):
-                    yield Kind.NAME, comps[2]
+            given = (
+                _layout_given_names(comps, families, ss)
+                if named and (plain or not (len(comps) > 2 and comps[2]))
+                else ()
+            )
+            if given:
+                for part in given:
+                    yield Kind.NAME, part
                 continue
             for index in (0, 3):  # CE.1 and CE.4, without CE.3 or CE.6 (a coding system)
                 if index < len(comps) and not (index + 2 < len(comps) and comps[index + 2]):
@@ -431,17 +444,8 @@ def _shifted_person_values(
             if cs not in value:
                 continue
             for rep in value.split(rs):
-                comps = rep.split(cs, 3)
-                family = comps[0].split(ss)[0].strip()
-                if (
-                    len(comps) > 1
-                    and family.casefold() in families
-                    and _NAME_LAYOUT_PART.fullmatch(family)
-                ):
-                    for given in comps[1:3]:
-                        part = given.split(ss)[0].strip()
-                        if len(part) > 1 and _NAME_LAYOUT_PART.fullmatch(part):
-                            yield Kind.NAME, part
+                for part in _layout_given_names(rep.split(cs, 3), families, ss):
+                    yield Kind.NAME, part
     for number in range(1, count):
         value = fields[number]
         if len(value) < _SHORTEST_SHIFTED_ID or cs in value or number in providers:
@@ -829,21 +833,29 @@ def _fhir_values(
                 yield Kind.PHOTO, image.group(1)
         for key in _LABELLED_TEXT_KEYS.intersection(item):
             written = item[key]
-            if isinstance(written, str) and (":" in written or "\uff1a" in written):
-                yield from _labelled_names(_markup_text(written) if key == "div" else written)
-            if isinstance(written, str) and ("s a" in written or "rig" in written):
-                yield from _aged_names(_markup_text(written) if key == "div" else written)
-            if isinstance(written, str) and ("Patient " in written or "Pt" in written):
-                read = _markup_text(written) if key == "div" else written
-                yield from _labelled_names(read, _BARE_PATIENT_LINE, leading_only=True)
-            if isinstance(written, str) and (
+            if not isinstance(written, str):
+                continue
+            labelled = ":" in written or "\uff1a" in written
+            aged = "s a" in written or "rig" in written
+            patient_line = "Patient " in written or "Pt" in written
+            relative = (
                 _RELATIVE_IN_MARKUP.search(written)
                 if key == "div"
                 # A one-line text (most are) can only open with the label.
                 else (_BARE_RELATIVE.search if "\n" in written else _BARE_RELATIVE.match)(written)
-            ):
+            ) is not None
+            if not (labelled or aged or patient_line or relative):
+                continue
+            read = _markup_text(written) if key == "div" else written  # once per text
+            if labelled:
+                yield from _labelled_names(read)
+            if aged:
+                yield from _aged_names(read)
+            if patient_line:
+                yield from _labelled_names(read, _BARE_PATIENT_LINE, leading_only=True)
+            if relative:
                 # "Mother Tamsin Greywick called about ...": a relative's name.
-                yield from _relative_names(_markup_text(written) if key == "div" else written)
+                yield from _relative_names(read)
         data = item.get("data")
         if (
             isinstance(data, str)
@@ -1271,19 +1283,20 @@ _BARE_PATIENT_LINE: Final = re.compile(
 )
 # A line opening with a relative's label, no colon, and a capitalized word; and
 # what a person (not a condition: "Mother Breast Cancer at age 45") does after it.
+_RELATIVE_LABEL: Final = (
+    r"(?:Mother|Father|Mom|Mum|Dad|Wife|Husband|Spouse|Partner|Son|Daughter|Sister|Brother"
+    r"|Guardian|Caregiver|Carer|Grandmother|Grandfather|Aunt|Uncle|Niece|Nephew)"
+)
 _BARE_RELATIVE: Final = re.compile(
-    r"(?m)^[ \t*\-\u2022]*(?:Mother|Father|Mom|Mum|Dad|Wife|Husband|Spouse|Partner|Son"
-    r"|Daughter|Sister|Brother|Guardian|Caregiver|Carer|Grandmother|Grandfather|Aunt|Uncle"
-    r"|Niece|Nephew)[ \t]+((?:[A-Z][\w'.-]*[ \t]+){1,5})(called|phoned|rang|telephoned"
+    r"(?m)^[ \t*\-\u2022]*"
+    + _RELATIVE_LABEL
+    + r"[ \t]+((?:[A-Z][\w'.-]*[ \t]+){1,5})(called|phoned|rang|telephoned"
     r"|emailed|texted|visited|came|arrived|attended|brought|accompanied|asked|requested"
     r"|reports|reported|states|stated|says|said|spoke|signed|consented|agreed|declined"
     r"|refused|confirmed|wants|wishes|answered)\b"
 )
 # The same label anywhere in a narrative's markup (its lines are read from the markup).
-_RELATIVE_IN_MARKUP: Final = re.compile(
-    r"(?:Mother|Father|Mom|Mum|Dad|Wife|Husband|Spouse|Partner|Son|Daughter|Sister|Brother"
-    r"|Guardian|Caregiver|Carer|Grandmother|Grandfather|Aunt|Uncle|Niece|Nephew)[ \t]+[A-Z]"
-)
+_RELATIVE_IN_MARKUP: Final = re.compile(_RELATIVE_LABEL + r"[ \t]+[A-Z]")
 
 
 def _relative_names(text: str) -> Iterator[tuple[Kind, str]]:
