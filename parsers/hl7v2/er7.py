@@ -35,6 +35,8 @@ ENVELOPE_SEGMENTS: Final = frozenset({"FHS", "BHS", "BTS", "FTS"})
 HEADER_SEGMENTS: Final = frozenset({"MSH", "FHS", "BHS"})
 _SEGMENT_SPLIT: Final = re.compile(r"(\r\n|\r|\n)")
 _SEGMENT_ID: Final = re.compile(r"[A-Z][A-Z0-9]{2}")
+# What a line may hold and still be blank: indentation, and DOS end-of-file marks.
+_BLANK_LINE: Final = " \t\x1a"
 
 # MSH-18 values (HL7 table 0211) with a Python codec. UTF-16/32 are absent on
 # purpose: their MSH cannot be read as ASCII, so they are reported, not guessed.
@@ -296,8 +298,10 @@ def decode(data: bytes, codec: str, declared: bool) -> tuple[str, str]:
 def _segment(text: str, terminator: str) -> Segment:
     """A segment; a line of only spaces and tabs is a blank line, kept byte for byte
     (its whitespace goes with the terminator): an editor's or an engine's stray
-    indentation is no segment, and failing the message for it would help nobody."""
-    if text and not text.strip(" \t"):
+    indentation is no segment, and failing the message for it would help nobody.
+    So is a line of DOS end-of-file marks (Ctrl-Z, ``\x1a``) that Windows tools
+    still append to a text file they write."""
+    if text and not text.strip(_BLANK_LINE):
         return Segment("", text + terminator)
     return Segment(text, terminator)
 

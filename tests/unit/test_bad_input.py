@@ -205,11 +205,19 @@ def header(out: OutputRecord, name: str) -> bytes:
     [
         ("raw.hl7", b"  " + HL7),  # an indented first segment
         ("raw.any", b"\r\n\t" + HL7 + b"\r\n  \r\n"),  # lines of only whitespace
+        ("raw.hl7", HL7 + b"\r\n\x1a"),  # a DOS end-of-file mark (Windows tools)
         ("raw.fhir", b"\xef\xbb\xbf" + FHIR),  # a UTF-8 byte order mark (Windows tools)
         ("raw.any", b"\xef\xbb\xbf" + FHIR),
         ("raw.fhir", b"\xef\xbb\xbf\r\n" + FHIR + b"\r\n"),
     ],
-    ids=["hl7-indented", "hl7-blank-lines", "fhir-bom", "fhir-bom-detected", "fhir-bom-newline"],
+    ids=[
+        "hl7-indented",
+        "hl7-blank-lines",
+        "hl7-ctrl-z",
+        "fhir-bom",
+        "fhir-bom-detected",
+        "fhir-bom-newline",
+    ],
 )
 def test_stray_whitespace_and_a_byte_order_mark_are_no_reason_to_quarantine(
     topic: str, value: bytes

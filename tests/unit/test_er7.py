@@ -246,8 +246,17 @@ def test_bad_input_gets_a_clear_error_without_content(data: bytes, fragment: str
         "\t \r\n" + ADT,
         ADT + "\r\n  \n\t\r",  # trailing lines of only spaces and tabs
         ADT.replace("\rPV1", "\r \t \rPV1"),  # one inside the message
+        ADT + "\x1a",  # a DOS end-of-file mark after the last segment
+        ADT.replace("\r", "\r\n") + "\x1a\x1a",
     ],
-    ids=["leading-spaces", "leading-blank-line", "trailing-lines", "inner-line"],
+    ids=[
+        "leading-spaces",
+        "leading-blank-line",
+        "trailing-lines",
+        "inner-line",
+        "ctrl-z",
+        "crlf-ctrl-z",
+    ],
 )
 def test_lines_of_only_spaces_and_tabs_are_blank_lines_kept_byte_for_byte(data: str) -> None:
     document = parse(data.encode())
