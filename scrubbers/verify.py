@@ -892,8 +892,8 @@ def _fhir_values(
                         yield from _json_text_values(value)
                     continue
                 embedded = _embedded_source(value)
-                if isinstance(embedded, dict):
-                    stack.append(embedded)  # a FHIR document carried as an attachment
+                if isinstance(embedded, dict | list):
+                    stack.append(embedded)  # FHIR documents carried as an attachment
                 elif isinstance(embedded, str):
                     yield from _v3_values(embedded)
     if spelled:
@@ -1864,8 +1864,9 @@ _V3_KINDS: Final = {
 
 def _embedded_source(value: str) -> Any:
     """A base64 string of the input decoded, when it is a FHIR JSON document (the
-    parsed object) or HL7 v3 markup (its text); None for anything else. Its first
-    bytes are looked at before the whole is decoded (most are images and PDFs)."""
+    parsed object), an NDJSON export (the list of them) or HL7 v3 markup (its
+    text); None for anything else. Its first bytes are looked at before the whole
+    is decoded (most are images and PDFs)."""
     head = "".join(value[:400].split())[:256]
     if len(head) < 16 or not _BASE64.fullmatch(head[: len(head) // 4 * 4]):
         return None
@@ -1883,6 +1884,11 @@ def _embedded_source(value: str) -> Any:
     if text.startswith("{") and '"resourceType"' in text:
         with contextlib.suppress(orjson.JSONDecodeError):
             return orjson.loads(text)
+        # A bulk export (NDJSON): its resources, when every line is one.
+        with contextlib.suppress(orjson.JSONDecodeError):
+            resources = [orjson.loads(line) for line in text.splitlines() if line.strip()]
+            if len(resources) > 1 and all(isinstance(r, dict) for r in resources):
+                return resources
         return None
     if text.startswith("<") and ("urn:hl7-org:v3" in text or "<ClinicalDocument" in text):
         return text

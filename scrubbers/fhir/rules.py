@@ -165,9 +165,16 @@ TEXT_CONTENT_PREFIXES: Final = (
     "application/xhtml",
 )
 
-# FHIR JSON content types: a resource sent as a document is scrubbed by its
-# structure; content that is not a FHIR document is a binary (as before).
-FHIR_JSON_CONTENT_TYPES: Final = ("application/fhir+json", "application/json+fhir")
+# FHIR JSON content types: a resource sent as a document, or a bulk export (NDJSON,
+# one resource per line), is scrubbed by its structure; content that is not FHIR
+# is a binary (as before).
+FHIR_JSON_CONTENT_TYPES: Final = (
+    "application/fhir+json",
+    "application/json+fhir",
+    "application/fhir+ndjson",
+    "application/ndjson",
+    "application/x-ndjson",
+)
 
 # Search parameters that carry PHI in Bundle.link.url and request.url queries.
 PHI_SEARCH_PARAMETERS: Final[dict[str, Kind]] = {

@@ -2358,35 +2358,56 @@ class FHIRScrubber:
         structure, in this document's walk, like a resource nested anywhere; its names
         are registered for every free text, and it is written back once every text is
         scrubbed (True). As free text its names, cities and identifiers, known
-        nowhere else in the document, were kept. Anything else is text (False)."""
+        nowhere else in the document, were kept. A bulk export (NDJSON, one resource
+        per line) is read line by line and written back one resource per line: as
+        text it kept every name. Anything else is text (False)."""
         start = text.lstrip(_JSON_LEADING)
         if not start.startswith("{") or '"resourceType"' not in start:
             return False
+        data = start.encode("utf-8")
+        # Lines of the input: a document (its terminator kept) or a blank line (kept).
+        lines: list[tuple[dict[str, Any] | None, bytes]] = []
         try:
-            document = json_io.loads(start.encode("utf-8"))
+            if json_io.is_ndjson(data):
+                for line in data.split(b"\n"):
+                    blank = not line.strip()
+                    lines.append((None if blank else json_io.loads(line), line))
+            else:
+                lines.append((json_io.loads(data), b""))
         except json_io.FHIRFormatError:
-            return False  # not a FHIR document: free text, as it was
+            return False  # not FHIR documents: free text, as it was
         if walk.depth >= _EMBEDDED_DEPTH:
             raise FHIRScrubError(f"{path}: FHIR documents embedded too deeply")
-        shape = shape_pass(document)  # fails closed like the document's own shape
-        if self._unknown_numbers(shape.numbers, walk.ctx):
-            walk.methods.add("redact")
-        resources = shape.resources
+        documents = [document for document, _ in lines if document is not None]
+        shapes = [shape_pass(document) for document in documents]  # fail closed
+        for shape in shapes:
+            if self._unknown_numbers(shape.numbers, walk.ctx):
+                walk.methods.add("redact")
+        resources = [resource for shape in shapes for resource in shape.resources]
         walk.depth += 1
         try:
             for resource in [r for r in resources if r.get("resourceType") == "Patient"] + [
                 r for r in resources if r.get("resourceType") != "Patient"
             ]:
                 self._resource(resource, walk)
-            if document.get("resourceType") == "Bundle":
-                self._bundle_urls(document, walk)
+            for document in documents:
+                if document.get("resourceType") == "Bundle":
+                    self._bundle_urls(document, walk)
         finally:
             walk.depth -= 1
 
         def finish() -> None:
-            check_unknown_keys(shape.unknown_keys, walk.ctx)
-            prune_empty(document)
-            store(json_io.dumps(document).decode("utf-8"))
+            for shape in shapes:
+                check_unknown_keys(shape.unknown_keys, walk.ctx)
+            written: list[str] = []
+            for document, line in lines:
+                if document is None:
+                    written.append(line.decode("utf-8"))
+                    continue
+                prune_empty(document)
+                ending = "\r" if line.endswith(b"\r") else ""
+                written.append(json_io.dumps(document).decode("utf-8") + ending)
+            store("\n".join(written))
 
         walk.finishers.append(finish)
         walk.methods.add("scrub")

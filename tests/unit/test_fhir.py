@@ -2708,6 +2708,41 @@ def test_a_fhir_document_carried_in_an_attachment_is_scrubbed_by_its_structure(
         assert value not in text, value
 
 
+@pytest.mark.parametrize(
+    "content_type", ["application/fhir+ndjson", "application/x-ndjson", "text/plain"]
+)
+def test_a_bulk_export_carried_in_a_binary_is_scrubbed_line_by_line(
+    safe_harbor: FHIRScrubber, content_type: str
+) -> None:
+    """NDJSON (one resource per line) as a Binary's data: as text (text/plain) its
+    names and identifiers, known nowhere else, were kept, and the NDJSON content
+    types were dropped as binaries. Each line is now scrubbed by its structure and
+    written back one resource per line, its blank lines and line ends kept."""
+    second = {
+        "resourceType": "Observation",
+        "id": "obs-1",
+        "status": "final",
+        "code": {"text": "Body weight"},
+        "subject": {"reference": "Patient/emb-quill-1"},
+        "note": [{"text": "Brannoch Oakhollow weighed at the Marrowvale clinic"}],
+    }
+    payload = (
+        orjson.dumps(_EMBEDDED_PATIENT).decode() + "\r\n\r\n" + orjson.dumps(second).decode() + "\n"
+    )
+    binary = {"resourceType": "Binary", "id": "b3", "contentType": content_type}
+    binary["data"] = _b64(payload)
+    out = scrub(safe_harbor, binary)
+    text = _all_text(out)
+    for value in _EMBEDDED_PHI:
+        assert value not in text, value
+    lines = base64.b64decode(out["data"]).decode("utf-8").split("\n")
+    assert [line.endswith("\r") for line in lines] == [True, True, False, False]
+    patient, observation = orjson.loads(lines[0]), orjson.loads(lines[2])
+    assert patient["birthDate"] == "1955" and lines[1] == "\r" and lines[3] == ""
+    assert observation["subject"]["reference"] == f"Patient/{patient['id']}"
+    assert observation["code"] == {"text": "Body weight"}
+
+
 def test_a_cda_attachment_teaches_its_names_addresses_and_ids_to_the_free_text(
     safe_harbor: FHIRScrubber,
 ) -> None:

@@ -595,6 +595,28 @@ def test_phi_of_documents_carried_in_the_input_is_searched() -> None:
     assert verifier.findings(source, clean, "fhir") == {}
 
 
+def test_phi_of_a_bulk_export_carried_in_the_input_is_searched() -> None:
+    """An NDJSON export as a Binary's data is no one JSON document: the verifier
+    read nothing in it, so a scrubber keeping its names as text passed."""
+    lines = [
+        {"resourceType": "Patient", "name": [{"family": "Oakhollow", "given": ["Brannoch"]}]},
+        {"resourceType": "Patient", "identifier": [{"value": "XK99821"}]},
+    ]
+    payload = b"\n".join(orjson.dumps(line) for line in lines) + b"\n"
+    source = orjson.dumps(
+        {
+            "resourceType": "Binary",
+            "contentType": "text/plain",
+            "data": base64.b64encode(payload).decode(),
+        }
+    )
+    verifier = Verifier(load_policy("safe-harbor"))
+    found = verifier.findings(source, source, "fhir")
+    assert found["name"] >= 1 and found["mrn"] + found["other_id"] >= 1, found
+    clean = orjson.dumps({"resourceType": "Binary", "contentType": "text/plain"})
+    assert verifier.findings(source, clean, "fhir") == {}
+
+
 def test_documents_carried_in_utf16_or_after_whitespace_are_searched() -> None:
     """The scrubber reads a UTF-16 attachment by its byte order mark, and JSON after
     any amount of leading whitespace; the verifier's reader looked at the first 48
