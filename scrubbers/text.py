@@ -617,6 +617,41 @@ def _surname_before(text: str, start: int, surnames: set[str], likeness: dict[st
     return start - len(window) + match.start(1)
 
 
+# A capitalized word right after a known given name is taken for the surname when it
+# is spelled like a known surname, a middle name or initial between them ("Peter
+# James Charlmers" where the record says Chalmers: the FHIR specification's own
+# CareTeam example); an exact surname is a term of its own and is left to it.
+_SURNAME_AFTER: Final = (
+    re.compile(r"[ \t]{1,2}([A-Z][A-Za-z'\-]{1,30})\b"),
+    re.compile(r"[ \t]{1,2}[A-Z][a-z]{0,20}\.?[ \t]{1,2}([A-Z][A-Za-z'\-]{1,30})\b"),
+)
+# A surname misspelled is still this long: shorter words alike are other words.
+_MIN_ALIKE_SURNAME: Final = 5
+
+
+def _surname_after(text: str, end: int, surnames: set[str], likeness: dict[str, bool]) -> int:
+    """Where a span for a given name ending at ``end`` ends, with a surname spelled
+    like one of ``surnames`` (folded) after it, right after or past one middle name
+    or initial. ``likeness`` remembers the answer per word."""
+    for pattern in _SURNAME_AFTER:
+        match = pattern.match(text, end)
+        if match is None:
+            continue
+        word = fold(match.group(1))
+        if word in surnames or len(word) < _MIN_ALIKE_SURNAME:
+            continue  # a known surname is found as itself; a short word is no misspelling
+        alike = likeness.get(word)
+        if alike is None:
+            if len(likeness) * len(surnames) >= _MAX_LIKENESS_COMPARISONS:
+                alike = True  # as in _surname_before: replaced rather than risked
+            else:
+                alike = any(_spelled_alike(word, surname) for surname in surnames)
+            likeness[word] = alike
+        if alike:
+            return match.end(1)
+    return end
+
+
 def _spelled_alike(word: str, surname: str) -> bool:
     """difflib's similarity of at least _SURNAME_LIKENESS, its cheap upper bounds
     first (lengths, then letter counts) before the full comparison."""
@@ -1272,6 +1307,9 @@ class TextScrubber:
                     elif term in self._givens:
                         begin = _surname_before(
                             original, begin, self._surnames, self._surname_likeness
+                        )
+                        finish = _surname_after(
+                            original, finish, self._surnames, self._surname_likeness
                         )
                     spans.append((begin, finish, replacement))
 

@@ -687,6 +687,26 @@ def test_a_surname_spelled_otherwise_before_a_known_given_name_is_replaced(
     assert ctx.scrub_text("Dear Sir, Zephyrina") == "Dear Sir, [NAME]"
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Zephyrina Quilfeather Care Plan for Inpatient Encounter",
+        "seen with Zephyrina M. Quillfeathers today",
+        "ZEPHYRINA QUILLFEATHRE",
+    ],
+)
+def test_a_surname_spelled_otherwise_after_a_known_given_name_is_replaced(
+    ctx: MessageContext, text: str
+) -> None:
+    """The FHIR specification's CareTeam example is named "Peter James Charlmers Care
+    Plan" for a patient recorded as Chalmers: the given names were replaced and the
+    misspelled surname, known nowhere, kept after them."""
+    out = ctx.scrub_text(text)
+    assert "uilfeath" not in out.lower() and "ephyrina" not in out.lower(), out
+    # A word after the given name that is spelled like no known surname stays.
+    assert ctx.scrub_text("Zephyrina Walked home") == "[NAME] Walked home"
+
+
 # --- Red-team round 9 (HL7v2) ----------------------------------------------------------
 
 
