@@ -31,11 +31,13 @@ sys.path.insert(0, str(ROOT))
 
 from bench.secret import BENCH_SECRET
 from bench.timing import median_rate, one_core_arguments
+from bench.verified import require_verified
 from scrubbers.engine import Scrubber
 from scrubbers.fhir.scrub import FHIRScrubber
 from scrubbers.keys import KeyRing
 from scrubbers.native import build_kind
 from scrubbers.policy import load_policy
+from scrubbers.verify import Verifier
 
 SOURCE = ROOT / "tests" / "data" / "fhir" / "synthea-r4"
 
@@ -77,7 +79,8 @@ def bundle_variants(bundle: dict[str, Any], count: int, entries: int = 34) -> li
 def main() -> int:
     args = one_core_arguments("FHIR throughput on one core", repeat=5)
 
-    scrubber = FHIRScrubber(Scrubber(load_policy("safe-harbor"), KeyRing.single(BENCH_SECRET)))
+    policy = load_policy("safe-harbor")
+    scrubber = FHIRScrubber(Scrubber(policy, KeyRing.single(BENCH_SECRET)))
     synthea = _synthea()
     workloads = {
         "patient": (patient_variants(synthea, 300), Patient),
@@ -86,6 +89,16 @@ def main() -> int:
     for documents, _ in workloads.values():  # load the model metadata once, as a worker would
         for document in documents[:3]:
             scrubber.scrub_bytes(document)
+
+    def output_of(document: bytes) -> bytes:
+        [result] = scrubber.scrub_bytes(document)
+        if result.output is None:
+            raise SystemExit(f"bench input failed to scrub: {result.error}")
+        return result.output
+
+    verifier = Verifier(policy)
+    for name, (documents, _) in workloads.items():
+        require_verified(name, documents, output_of, verifier, "fhir")
 
     def scrub(document: bytes) -> object:
         [result] = scrubber.scrub_bytes(document)

@@ -32,12 +32,14 @@ sys.path.insert(0, str(ROOT))
 
 from bench.secret import BENCH_SECRET
 from bench.timing import median_rate, one_core_arguments
+from bench.verified import require_verified
 from parsers.hl7v2 import parse
 from scrubbers.engine import Scrubber
 from scrubbers.hl7.scrub import HL7Scrubber
 from scrubbers.keys import KeyRing
 from scrubbers.native import build_kind
 from scrubbers.policy import load_policy
+from scrubbers.verify import Verifier
 
 CORPUS = ROOT / "tests" / "data" / "hl7v2" / "fhir-converter"
 VARIANTS = 500
@@ -102,7 +104,8 @@ def oru_variants() -> list[bytes]:
 def main() -> int:
     args = one_core_arguments("HL7v2 throughput on one core", repeat=5)
 
-    scrubber = HL7Scrubber(Scrubber(load_policy("safe-harbor"), KeyRing.single(BENCH_SECRET)))
+    policy = load_policy("safe-harbor")
+    scrubber = HL7Scrubber(Scrubber(policy, KeyRing.single(BENCH_SECRET)))
     template = (ROOT / "bench" / "data" / "adt_a01.hl7").read_text().replace("\n", "\r")
     workloads = {
         "adt": adt_variants(template),
@@ -114,6 +117,16 @@ def main() -> int:
     for messages in workloads.values():  # warm the per-version plans once, as a worker would
         for message in messages[:50]:
             scrubber.scrub_bytes(message)
+
+    def output_of(message: bytes) -> bytes:
+        output = scrubber.scrub_bytes(message).output
+        if output is None:
+            raise SystemExit("bench input failed to scrub")
+        return output
+
+    verifier = Verifier(policy)
+    for name, messages in workloads.items():
+        require_verified(name, messages, output_of, verifier, "hl7v2")
 
     def scrub(message: bytes) -> object:
         result = scrubber.scrub_bytes(message)

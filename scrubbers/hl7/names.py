@@ -218,6 +218,12 @@ def _placeholder(part: str) -> bool:
     return bool(words) and all(word.strip(".") in _PLACEHOLDER_WORDS for word in words)
 
 
+# A name part as synthetic data numbers it: letters (three or more, words joined by
+# an apostrophe, hyphen or space) then one to three digits. An HL7 table code
+# ("HL70063") has four digits after two letters.
+_NUMBERED_NAME: Final = re.compile(r"[^\W\d_]{3,}(?:['\- ][^\W\d_]+)*\d{1,3}")
+
+
 def add_name_context(
     walk: Walk,
     original_rep: str,
@@ -247,8 +253,13 @@ def add_name_context(
     if replaced == original:
         return  # kept by the policy
     # A part with a digit is no spelling of a name (a coding system "HL70063" in a
-    # shifted relationship code): sweeping it would rewrite codes elsewhere.
-    family, given, middle = ("" if HAS_DIGIT.search(p) else p for p in original)
+    # shifted relationship code): sweeping it would rewrite codes elsewhere. A
+    # person's name numbered as synthetic data numbers it (Synthea's "KUHN96",
+    # "MARROWMEAD7") is one: not learned, its notes kept "Kuhn96's daughter".
+    family, given, middle = (
+        p if not HAS_DIGIT.search(p) or (not provider and _NUMBERED_NAME.fullmatch(p)) else ""
+        for p in original
+    )
     if provider:
         if _system_account((family, given, middle)):
             return
