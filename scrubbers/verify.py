@@ -761,6 +761,16 @@ def _fhir_values(
                 value = identifier.get("value") if isinstance(identifier, dict) else None
                 if isinstance(value, str):
                     yield Kind.OTHER_ID, value
+        if resource_type == "Device":
+            yield from _device_numbers(item)
+        elif resource_type == "AuditEvent":
+            # An audited entity's name, where the specification puts "synonymous
+            # entity identifiers (patient number, medical record number...)": one
+            # written as an identifier (a KVNR, an MRN) is the patient's number.
+            for entity in _as_list(item.get("entity")):
+                name = entity.get("name") if isinstance(entity, dict) else None
+                if isinstance(name, str) and _ENTITY_NUMBER.fullmatch(name.strip()):
+                    yield Kind.OTHER_ID, name.strip()
         if resource_type == "Group" and item.get("type") in ("person", "relatedperson"):
             # A Group of people: its members' displays are their names.
             for member in _as_list(item.get("member")):
@@ -898,6 +908,34 @@ def _fhir_values(
                     yield from _v3_values(embedded)
     if spelled:
         yield from _id_spelled_names(spelled, document)
+
+
+# An identifier written as an audited entity's name: one word with three digits or more.
+_ENTITY_NUMBER: Final = re.compile(r"(?=(?:[^\d\s]*\d){3})[^\s]{4,64}")
+# A device's number as read from its serial or UDI: four digits or more, three of
+# them in a row (a serial "1.14.0" that is the software's version is no unit's number).
+_DEVICE_NUMBER: Final = re.compile(r"(?=.*\d{3})(?=(?:\D*\d){4}).{4,200}", re.S)
+
+
+def _device_numbers(device: dict[str, Any]) -> Iterator[tuple[Kind, str]]:
+    """A device's serial number and distinct identifier, and each UDI carrier as
+    printed (carrierHRF) and as its barcode's data (carrierAIDC, base64 of the same
+    characters): the numbers of the patient's unit (Safe Harbor (M), hold-out round 16).
+    The UDI's device identifier alone names a model, not a unit, and is not read."""
+    values = [device.get("serialNumber"), device.get("distinctIdentifier")]
+    for carrier in _as_list(device.get("udiCarrier")):
+        if not isinstance(carrier, dict):
+            continue
+        values.append(carrier.get("carrierHRF"))
+        aidc = carrier.get("carrierAIDC")
+        if isinstance(aidc, str):
+            with contextlib.suppress(binascii.Error, UnicodeDecodeError, ValueError):
+                values.append(base64.b64decode("".join(aidc.split()), validate=True).decode())
+    for value in values:
+        if not isinstance(value, str) or not value.isprintable():
+            continue
+        if _DEVICE_NUMBER.fullmatch(value.strip()):
+            yield Kind.DEVICE_ID, value.strip()
 
 
 # A person whose employer's name Safe Harbor removes; how an employer is named (an

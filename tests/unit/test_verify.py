@@ -1877,3 +1877,49 @@ def test_answers_naming_an_employer_or_a_work_address_are_searched() -> None:
         {"resourceType": "Basic", "text": {"div": "<div>14 Forge Row, Marbleton</div>"}}
     )
     assert set(verifier.findings(source, left, "fhir")) == {"street_address"}
+
+
+def test_a_devices_numbers_and_an_audited_entitys_number_are_searched() -> None:
+    """A device's serial, its UDI as printed and as its barcode's base64 data, and
+    an R4 AuditEvent entity's name written as an identifier must not be left under
+    Safe Harbor (hold-out round 16); a serial that is a software version ("1.14.0")
+    and an entity named in words are not searched."""
+    aidc = base64.b64encode(b"(01)00643169007222(21)QX71902244").decode()
+    source = orjson.dumps(
+        {
+            "resourceType": "Bundle",
+            "type": "collection",
+            "entry": [
+                {
+                    "resource": {
+                        "resourceType": "Device",
+                        "serialNumber": "SN-55120917",
+                        "udiCarrier": [{"carrierAIDC": aidc}],
+                    }
+                },
+                {"resource": {"resourceType": "Device", "serialNumber": "1.14.0"}},
+                {
+                    "resource": {
+                        "resourceType": "AuditEvent",
+                        "entity": [{"name": "K418830271"}, {"name": "Patient search"}],
+                    }
+                },
+            ],
+        }
+    )
+    verifier = Verifier(load_policy("safe-harbor"))
+    for left, kind in (
+        ({"carrierAIDC": aidc}, "device_id"),
+        ({"note": [{"text": "serial SN-55120917"}]}, "device_id"),
+        ({"name": "K418830271"}, "other_id"),
+    ):
+        output = orjson.dumps({"resourceType": "Device", **left})
+        assert verifier.findings(source, output, "fhir") == {kind: 1}, left
+    kept = orjson.dumps(
+        {
+            "resourceType": "Device",
+            "version": [{"value": "1.14.0"}],
+            "note": [{"text": "Patient search"}],
+        }
+    )
+    assert verifier.findings(source, kept, "fhir") == {}
