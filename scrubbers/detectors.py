@@ -804,6 +804,7 @@ SHAPE_DETECTORS: Final = (
         Kind.ZIP,
         re.compile(r"[A-Z](?<!\w[A-Z])[A-Z],?\s+(?P<value>\d{5}(?:-\d{4})?)\b"),
         "value",
+        requires="zip5",
     ),
     # The town before a state and ZIP code ("..., Port Ellery, FL 33950", "Millbrook
     # NY 12545"): one to three capitalized words. It was left after the street the
@@ -817,6 +818,7 @@ SHAPE_DETECTORS: Final = (
             r",?[ \t]+[A-Z](?<!\w[A-Z])[A-Z],?[ \t]+\d{5}(?:-\d{4})?\b"
         ),
         "value",
+        requires="zip5",  # a run of five digits: most texts with a digit have none
     ),
 )
 
@@ -1065,6 +1067,8 @@ def month_number(text: str) -> int:
 
 _DIGIT: Final = re.compile(r"\d")
 _DIGIT_DOT_DIGIT: Final = re.compile(r"\d\.\d")  # in every IPv4 address
+# Five digits in a row (a ZIP code): spelled out, the engine scans faster than \d{5}.
+_FIVE_DIGITS: Final = re.compile(r"\d\d\d\d\d")
 _TITLE: Final = re.compile(r"M(?<!\wM)(?:r|rs|s|iss|x|me|lle)?\b")  # \bM..., led by "M"
 # The pre-check of _LOCAL_TITLES: led by their first letters (the engine scans for
 # those fast), then each letter's own endings, so "Dr." and "Mr." (in most notes)
@@ -1196,6 +1200,8 @@ def _text_features(text: str) -> frozenset[str]:
     found.add("digit")
     if "/" in text:
         found.add("slash")
+    if _FIVE_DIGITS.search(text):
+        found.add("zip5")
     if _MONTH_WORD.search(lower):
         found.add("month")
     if any(hint in lower for hint in _BIRTH_HINTS):
