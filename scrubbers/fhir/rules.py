@@ -84,6 +84,10 @@ PATH_KINDS: Final[dict[str, Kind]] = {
     # and their identity at the source system.
     "AuditEvent.agent.name": Kind.NAME,
     "AuditEvent.agent.altId": Kind.OTHER_ID,
+    # R4's name of an audited entity, which the specification has carry "synonymous
+    # entity identifiers (patient number, medical record number, encounter number)":
+    # gematik's E-Rezept audit log writes the patient's KVNR there (hold-out round 16).
+    "AuditEvent.entity.name": Kind.OTHER_ID,
 }
 
 # Element names that say what a string is, wherever they appear.

@@ -925,6 +925,9 @@ class FHIRScrubber:
             element is not None
             and element.fhir_type == "base64Binary"
             and isinstance(value, str)
+            # A base64 value a path rule names (a UDI's carrierAIDC, the barcode of a
+            # device's serial number): replaced by its kind, not read as free text.
+            and child_path not in rules.PATH_KINDS
             and self._defer_base64(value, child_path, walk, _dict_setter(obj, key))
         ):
             return
@@ -1050,6 +1053,8 @@ class FHIRScrubber:
         walk: _Walk,
         path_kind: Kind | None,
     ) -> Any:
+        if fhir_type == "base64Binary" and path_kind is not None:
+            return self._ruled_base64(value, path_kind, role, path, walk)
         if fhir_type == "base64Binary":  # not text (see _defer_base64): a binary
             outcome = self._apply(value, Kind.ATTACHMENT, role, path, fhir_type, walk)
             return _REMOVE if isinstance(outcome, Removal) else value
@@ -2331,6 +2336,25 @@ class FHIRScrubber:
     def _defer_markup(markup: str, walk: _Walk, store: Callable[[str], Any]) -> None:
         walk.deferred.append(_Deferred(markup, walk, True, False, None, "", None, 0, store))
 
+    def _ruled_base64(self, value: str, kind: Kind, role: Role, path: str, walk: _Walk) -> Any:
+        """A ``base64Binary`` a path rule gives a kind (``Device.udiCarrier.carrierAIDC``,
+        hold-out round 16): its decoded text is the value (the barcode's digits, a
+        serial number), replaced by the kind's method and encoded again; a value that
+        is not base64 of text is replaced as it is written."""
+        try:
+            text = base64.b64decode("".join(value.split()), validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError, ValueError):
+            text = ""
+        if not text.strip() or _CONTROL.search(text):
+            outcome = self._apply(value, kind, role, path, "base64Binary", walk)
+            return _REMOVE if isinstance(outcome, Removal) else outcome
+        outcome = self._apply(text, kind, role, path, "base64Binary", walk)
+        if isinstance(outcome, Removal):
+            return _REMOVE
+        if outcome == text:
+            return value
+        return base64.b64encode(str(outcome).encode("utf-8")).decode("ascii")
+
     def _defer_base64(
         self, value: str, path: str, walk: _Walk, store: Callable[[str], Any]
     ) -> bool:
@@ -2853,6 +2877,9 @@ def _segment_label_kind(segment: str) -> Kind | None:
 _ID_EXTENSION_URL: Final = re.compile(
     r"(?:^|[/\-_.:])(?:id|identifier|registration)/?$"
     r"|(?<=[a-z])(?:Id|ID|Identifier|Registration)/?$"
+    # A code issued to the person (hold-out round 16: gematik's DiGA RedeemCode, the
+    # voucher that unlocks the patient's prescribed app).
+    r"|(?i:(?:redeem|redemption|access|voucher|activation|unlock)[-_]?code)/?$"
 )
 # An identifier's value: one word with a digit in it.
 _ID_EXTENSION_VALUE: Final = re.compile(r"(?=\S*\d)\S{3,64}")

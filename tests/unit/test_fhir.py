@@ -1792,6 +1792,72 @@ def test_audit_event_agent_name_and_alternative_id_are_scrubbed(
         assert value not in text, value
 
 
+def test_a_udi_barcodes_base64_data_and_an_audited_entitys_name_are_scrubbed() -> None:
+    """A UDI's carrierAIDC (base64 of the barcode's characters, the unit's serial
+    among them) was read as free text, which finds no number in it, and kept; an R4
+    AuditEvent.entity.name, where the specification puts the patient's number (an
+    E-Rezept audit log writes the KVNR there), was kept (hold-out round 16)."""
+    aidc = _b64("(01)00643169007222(17)300101(21)QX71902244")
+    device = {
+        "resourceType": "Device",
+        "id": "dv-16",
+        "udiCarrier": [{"deviceIdentifier": "00643169007222", "carrierAIDC": aidc}],
+        "patient": {"reference": "Patient/p1"},
+    }
+    event = {
+        "resourceType": "AuditEvent",
+        "id": "ae-16",
+        "type": {"system": "http://dicom.nema.org/resources/ontology/DCM", "code": "110110"},
+        "recorded": "2024-02-03T10:00:00Z",
+        "agent": [{"who": {"identifier": {"value": "u-7"}}, "requestor": True}],
+        "source": {"observer": {"display": "gateway"}},
+        "entity": [{"what": {"reference": "Patient/p1"}, "name": "K418830271"}],
+    }
+    for policy in ("safe-harbor", "limited-data-set", "pseudonymized"):
+        scrubber = make(policy)
+        out = scrub(scrubber, device)
+        left = out.get("udiCarrier", [{}])[0].get("carrierAIDC")
+        if left is not None:  # pseudonymized: a pseudonym, still base64
+            assert "QX71902244" not in base64.b64decode(left).decode(), policy
+        assert "K418830271" not in orjson.dumps(scrub(scrubber, event)).decode(), policy
+    assert "carrierAIDC" not in orjson.dumps(scrub(make(), device)).decode()
+
+
+def test_a_redeem_code_extension_is_an_identifier() -> None:
+    """gematik's DiGA MedicationDispense carries the code that unlocks the patient's
+    prescribed app in an extension ``.../GEM_ERP_EX_RedeemCode`` (and its narrative):
+    kept as free text (hold-out round 16). A code of that kind issued to the person
+    (redeem, voucher, access, activation, unlock code) is now ``other_id``."""
+    dispense = {
+        "resourceType": "MedicationDispense",
+        "id": "md-16",
+        "text": {
+            "status": "generated",
+            "div": '<div xmlns="http://www.w3.org/1999/xhtml">Code: QF77310294458812</div>',
+        },
+        "extension": [
+            {
+                "url": "https://example.org/StructureDefinition/EX_RedeemCode",
+                "valueString": "QF77310294458812",
+            },
+            {
+                "url": "https://example.org/StructureDefinition/voucher-code",
+                "valueString": "VC-5512093",
+            },
+            {
+                "url": "https://example.org/StructureDefinition/diagnosis-code",
+                "valueString": "E11.9",
+            },
+        ],
+        "status": "completed",
+        "subject": {"identifier": {"system": "urn:example:member", "value": "M-1"}},
+    }
+    for policy in ("safe-harbor", "limited-data-set", "pseudonymized"):
+        text = orjson.dumps(scrub(make(policy), dispense)).decode()
+        assert "QF77310294458812" not in text and "5512093" not in text, policy
+        assert "E11.9" in text, policy
+
+
 def test_hl7v3_instance_identifiers_in_embedded_xml_are_scrubbed(
     safe_harbor: FHIRScrubber,
 ) -> None:

@@ -1899,3 +1899,129 @@ def test_answers_naming_an_employer_or_a_work_address_are_searched() -> None:
         {"resourceType": "Basic", "text": {"div": "<div>14 Forge Row, Marbleton</div>"}}
     )
     assert set(verifier.findings(source, left, "fhir")) == {"street_address"}
+
+
+def test_a_devices_numbers_and_an_audited_entitys_number_are_searched() -> None:
+    """A device's serial, its UDI as printed and as its barcode's base64 data, and
+    an R4 AuditEvent entity's name written as an identifier must not be left under
+    Safe Harbor (hold-out round 16); a serial that is a software version ("1.14.0")
+    and an entity named in words are not searched."""
+    aidc = base64.b64encode(b"(01)00643169007222(21)QX71902244").decode()
+    source = orjson.dumps(
+        {
+            "resourceType": "Bundle",
+            "type": "collection",
+            "entry": [
+                {
+                    "resource": {
+                        "resourceType": "Device",
+                        "serialNumber": "SN-55120917",
+                        "udiCarrier": [{"carrierAIDC": aidc}],
+                    }
+                },
+                {"resource": {"resourceType": "Device", "serialNumber": "1.14.0"}},
+                {
+                    "resource": {
+                        "resourceType": "AuditEvent",
+                        "entity": [{"name": "K418830271"}, {"name": "Patient search"}],
+                    }
+                },
+            ],
+        }
+    )
+    verifier = Verifier(load_policy("safe-harbor"))
+    for left, kind in (
+        ({"carrierAIDC": aidc}, "device_id"),
+        ({"note": [{"text": "serial SN-55120917"}]}, "device_id"),
+        ({"name": "K418830271"}, "other_id"),
+    ):
+        output = orjson.dumps({"resourceType": "Device", **left})
+        assert verifier.findings(source, output, "fhir") == {kind: 1}, left
+    kept = orjson.dumps(
+        {
+            "resourceType": "Device",
+            "version": [{"value": "1.14.0"}],
+            "note": [{"text": "Patient search"}],
+        }
+    )
+    assert verifier.findings(source, kept, "fhir") == {}
+
+
+def test_an_address_after_its_label_and_a_town_before_its_state_and_zip_are_searched() -> None:
+    """An address a free text writes after its label ("Anschrift: ...", "Address:
+    ..."), and a town before its state and ZIP code, must not be left under Safe
+    Harbor (hold-out round 16 probe); the state and a label without a number are not
+    read."""
+    source = orjson.dumps(
+        {
+            "resourceType": "Communication",
+            "status": "completed",
+            "payload": [
+                {"contentString": "Anschrift: Ulmenstra\u00dfe 7, 10117 Brackwede. Danke."},
+                {"contentString": "Address: 534 Erewhon, Vic"},
+                {"contentString": "Mail to 9 Wrenfield Court, Ashgrove, IA 50133."},
+                {"contentString": "Address: see clinic page"},
+            ],
+        }
+    )
+    verifier = Verifier(load_policy("safe-harbor"))
+    for left, kind in (
+        ("Ulmenstra\u00dfe 7", "street_address"),
+        ("Brackwede", "city"),
+        ("Ashgrove", "city"),
+    ):
+        output = orjson.dumps({"resourceType": "Communication", "note": [{"text": left}]})
+        assert verifier.findings(source, output, "fhir") == {kind: 1}, left
+    kept = orjson.dumps(
+        {"resourceType": "Communication", "note": [{"text": "Vic, IA 501, see clinic page"}]}
+    )
+    assert verifier.findings(source, kept, "fhir") == {}
+    limited = Verifier(load_policy("limited-data-set"))  # which keeps towns
+    town = orjson.dumps({"resourceType": "Communication", "note": [{"text": "Ashgrove"}]})
+    assert limited.findings(source, town, "fhir") == {}
+
+
+def test_a_name_on_the_line_before_the_persons_age_is_searched() -> None:
+    """Synthea's notes put the name on its own line before " is a 31 year-old ...":
+    the verifier read only the age phrase's own line, and passed the name left in a
+    bulk export's DocumentReference (hold-out round 16)."""
+    note = "# History\nWystan482 Corlew911\n is a 31 year-old female.\n"
+    source = orjson.dumps(
+        {
+            "resourceType": "DocumentReference",
+            "status": "current",
+            "content": [
+                {
+                    "attachment": {
+                        "contentType": "text/plain; charset=utf-8",
+                        "data": base64.b64encode(note.encode()).decode(),
+                    }
+                }
+            ],
+        }
+    )
+    verifier = Verifier(load_policy("safe-harbor"))
+    left = orjson.dumps({"resourceType": "DocumentReference", "description": "Wystan482"})
+    assert verifier.findings(source, left, "fhir") == {"name": 1}
+    clean = orjson.dumps({"resourceType": "DocumentReference", "description": "[NAME]"})
+    assert verifier.findings(source, clean, "fhir") == {}
+
+
+def test_a_redeem_code_extension_is_searched() -> None:
+    """The code an extension ``.../RedeemCode`` carries (gematik's DiGA voucher)
+    must not be left (hold-out round 16)."""
+    source = orjson.dumps(
+        {
+            "resourceType": "MedicationDispense",
+            "status": "completed",
+            "extension": [
+                {"url": "https://example.org/EX_RedeemCode", "valueString": "QF77310294458812"}
+            ],
+        }
+    )
+    verifier = Verifier(load_policy("safe-harbor"))
+    left = orjson.dumps(
+        {"resourceType": "MedicationDispense", "note": [{"text": "QF77310294458812"}]}
+    )
+    assert verifier.findings(source, left, "fhir") == {"other_id": 1}
+    assert verifier.findings(source, orjson.dumps({"resourceType": "Basic"}), "fhir") == {}
