@@ -109,8 +109,8 @@ _HL7_NUMBERS: Final = {
     "IN1": ((36, Kind.HEALTH_PLAN_ID),),
 }
 # Identifiers HL7 types as strings (Safe Harbor (R), any other unique number): a
-# financial transaction's id and batch id, a prescription number, a consent form's
-# id, a claim's document control number, and the control id an acknowledgment
+# financial transaction's id and batch id, a prescription number, a claim's document
+# control number, and the control id an acknowledgment
 # quotes (senders build them from dates: "20260315A00078"; hold-out round 16). Six
 # characters or more: a shorter one ("12345") is also part of the codes around it
 # ("Item-12345", a product code of the same transaction).
@@ -118,7 +118,6 @@ _HL7_STRING_IDS: Final = {
     "FT1": (2, 3),
     "RXE": (15,),
     "RXD": (7,),
-    "CON": (3,),
     "UB2": (12,),
     "MSA": (2,),
 }

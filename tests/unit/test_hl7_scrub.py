@@ -2027,20 +2027,20 @@ def test_identifiers_typed_as_strings_are_identifiers(preset: str) -> None:
     # transaction id and batch id (ST), held the order number built from the service
     # date ("20260315A00078") that ORC-2 of the same system's MDM^T01 pseudonymized;
     # free text kept it whole, date included. An acknowledgment's MSA-2 kept the
-    # control id its MSH-10 pseudonymizes, a prescription number (RXE-15, RXD-7) and a
-    # consent form's id (CON-3) stayed too. They are identifiers; MSA-2 gets MSH-10's
+    # control id its MSH-10 pseudonymizes, and a prescription number (RXE-15, RXD-7)
+    # stayed too; a consent form's id and version (CON-3) names the form and stays. They are identifiers; MSA-2 gets MSH-10's
     # pseudonym, so an acknowledgment still pairs with its message.
     scrubber = make(preset)
     segments = [
         "RXE|^^^20240305^^R|00069-3150-83^Amoxicillin^NDC|500||mg|CAP|||||||||RX7712093",
         "RXD|1|00069-3150-83^Amoxicillin^NDC|20240305|30|CAP||RX7712093",
         "FT1|1|20240305A00078|B20240305-12|20240305||CG|99213^Office visit^CPT|||1",
-        "CON|1|HIPAA^Consent^L|CF-20240305-4471",
+        "CON|1|HIPAA^Consent^L|100-2",
         _fields("UB2", {1: "1", 12: "DCN20240305-0042"}),
     ]
     out = "\r".join(scrub_segments(scrubber, *segments))
-    assert_gone(out, "7712093", "A00078", "B20240305", "4471", "DCN2024")
-    assert "99213^Office visit^CPT" in out
+    assert_gone(out, "7712093", "A00078", "B20240305", "DCN2024")
+    assert "99213^Office visit^CPT" in out and "CON|1|HIPAA^Consent^L|100-2" in out
     original = scrub_text(scrubber, f"{MSH}\r{PID}\r")
     ack = "MSH|^~\\&|RCV|RFAC|REG|GENHOSP|20240305083100||ACK^A01|ACK0001|P|2.5.1\r"
     control = MSH.split("|")[9]
@@ -2070,3 +2070,18 @@ def test_a_name_a_note_gives_is_replaced_in_the_messages_other_fields(preset: st
     out = "\r".join(scrub_segments(scrubber, *segments))
     assert_gone(out, "Tamsin", "Greywick", "Osric", "Brannoch")
     assert "diabetes diary" in out  # lower-case words of the note stay
+
+
+def test_a_file_name_with_a_blank_is_scrubbed_word_by_word(safe_harbor: HL7Scrubber) -> None:
+    # Hold-out round 16 probe (a renal system's MDM^T02, its letter's file name built
+    # from the patient's data): TXA-16 "<id>_19610615_M_<nhs>_GP LETTER_<time>.rtf"
+    # kept the birth date and the letter's time whole, glued to the words around them
+    # by underscores; without the blank in "GP LETTER" the leaf was read word by word.
+    pid = "PID|1||1234567^^^RW^MR~9434765919^^^NHS^NH||Quillfeather^Zebulon||19610615|M"
+    txa = (
+        "TXA|1|CN|TX|20240305||||||||DOC1||||"
+        "1234567_19610615_M_9434765919_GP LETTER_20240305101500.rtf|AU"
+    )
+    out = scrub_text(safe_harbor, f"{MSH}\r{pid}\r{txa}\r").split("\r")[2]
+    assert_gone(out, "19610615", "0305101500", "1234567", "9434765919")
+    assert "_1961_M_" in out and "_GP LETTER_2024.rtf" in out

@@ -120,18 +120,16 @@ _STRING_IDS = (
     "RXE|^^^20240305^^R|00069-3150-83^Amoxicillin^NDC|500||mg|CAP|||||||||RX7712093\r"
     "RXD|1|00069-3150-83^Amoxicillin^NDC|20240305|30|CAP||RX5500461\r"
     "FT1|1|20240305A00078|B20240305-12|20240305||CG|99213^Office visit^CPT\r"
-    "CON|1|HIPAA^Consent^L|CF-20240305-4471\r"
 )
 
 
 @pytest.mark.parametrize(
     "kept",
-    ["ADT20240305093256001", "RX7712093", "RX5500461", "20240305A00078", "B20240305-12",
-     "CF-20240305-4471"],
+    ["ADT20240305093256001", "RX7712093", "RX5500461", "20240305A00078", "B20240305-12"],
 )  # fmt: skip
 def test_identifiers_typed_as_strings_are_searched(kept: str) -> None:
     """Hold-out round 16: a financial transaction's id (FT1-2, FT1-3), a prescription
-    number (RXE-15, RXD-7), a consent form's id (CON-3) and the control id an
+    number (RXE-15, RXD-7) and the control id an
     acknowledgment quotes (MSA-2) came out whole, and passed. Each, left alone in an
     otherwise scrubbed output, is flagged; their pseudonyms pass."""
     verifier = Verifier(load_policy("safe-harbor"))
