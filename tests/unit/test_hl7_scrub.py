@@ -2085,3 +2085,29 @@ def test_a_file_name_with_a_blank_is_scrubbed_word_by_word(safe_harbor: HL7Scrub
     out = scrub_text(safe_harbor, f"{MSH}\r{pid}\r{txa}\r").split("\r")[2]
     assert_gone(out, "19610615", "0305101500", "1234567", "9434765919")
     assert "_1961_M_" in out and "_GP LETTER_2024.rtf" in out
+
+
+@pytest.mark.parametrize(
+    ("preset", "written"),
+    [("safe-harbor", "1961"), ("pseudonymized", None), ("limited-data-set", "15061961")],
+)
+def test_a_birth_date_written_in_eight_digits_day_first_is_a_birth_date(
+    preset: str, written: str | None
+) -> None:
+    # Hold-out round 16 probe (a specimen label in an Irish lab's comment): the
+    # patient's birth date written day first without separators, "15061961", is no
+    # date the detectors can tell from a number, and came out whole. The known birth
+    # date is found in its eight-digit spellings, day or month first, and written
+    # back the same way (the year under Safe Harbor, shifted when dates are shifted).
+    pid = "PID|1||TST0042^^^GENHOSP^MR||Quillfeather^Zebulon||19610615|M"
+    obx = (
+        "OBX|1|TX|COM^Comment^L||"
+        "Specimen labelled QUILLFEATHER Z 15061961 / 06151961; lot 12345678||||||F"
+    )
+    out = scrub_text(make(preset), f"{MSH}\r{pid}\r{obx}\r").split("\r")[2]
+    assert "lot 12345678" in out
+    if written is None:
+        assert_gone(out, "15061961", "06151961")
+        assert re.search(r"labelled \S+ Z \d{8} / \d{8};", out)
+    else:
+        assert f"Z {written} /" in out

@@ -176,6 +176,26 @@ def test_a_relative_a_note_names_is_searched_in_the_whole_output() -> None:
     assert verifier.findings(source.encode(), clean.encode(), "hl7v2") == {}
 
 
+def test_a_birth_date_in_eight_digits_day_or_month_first_is_searched() -> None:
+    """Hold-out round 16 probe: the birth date a specimen label writes "15061961" (or
+    "06151961") left in the output is flagged, where dates are changed."""
+    source = (
+        "MSH|^~\\&|REG|GENHOSP|||20240305083000||ORU^R01|M1|P|2.5\r"
+        "PID|1||TST0042^^^GENHOSP^MR||BRAMBLECOTE^WILHELMINA||19610615|F\r"
+    )
+    head = "MSH|^~\\&|REG|GENHOSP|||2024||ORU^R01|ID-1|P|2.5\r"
+    for left in ("15061961", "06151961"):
+        output = f"{head}OBX|1|TX|COM^Comment^L||labelled [NAME] {left}||||||F\r"
+        found = Verifier(load_policy("safe-harbor")).findings(
+            source.encode(), output.encode(), "hl7v2"
+        )
+        assert found == {"birth_date": 1}, left
+        kept = Verifier(load_policy("limited-data-set")).findings(
+            source.encode(), output.encode(), "hl7v2"
+        )
+        assert kept == {}
+
+
 def test_codes_and_providers_in_person_fields_are_no_shifted_identifiers() -> None:
     """A coded value's code (SNOMED's nine digits) and a provider's NPI in a composite
     are no patient identifier: kept, they are not flagged."""
