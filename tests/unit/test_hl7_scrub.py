@@ -2111,3 +2111,16 @@ def test_a_birth_date_written_in_eight_digits_day_first_is_a_birth_date(
         assert re.search(r"labelled \S+ Z \d{8} / \d{8};", out)
     else:
         assert f"Z {written} /" in out
+
+
+def test_a_unit_shifted_into_a_number_field_is_kept(safe_harbor: HL7Scrubber) -> None:
+    # Hold-out round 16 (a Norwegian chemotherapy system's ORM^O01, RXO one field
+    # off): RXO-3 (requested give amount, maximum: NM) held the dose's unit, "mg/m2",
+    # which became an identifier's pseudonym (letters and digits that are no number):
+    # the dose lost its meaning. A unit of measure is kept; an identifier (a run of
+    # digits beside letters) in a number field is still one.
+    rxo = "RXO|L01BC02^fluorouracil^ATC|400|mg/m2||IV"
+    rxo2 = "RXO|L01XA03^oksaliplatin^ATC|85|MBR4471203||IV"
+    out = scrub_segments(safe_harbor, rxo, rxo2)
+    assert out[0] == rxo
+    assert_gone(out[1], "MBR4471203")
