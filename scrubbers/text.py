@@ -1336,9 +1336,11 @@ class TextScrubber:
             first = _DIGIT_GROUPS.search(digit_text)  # in C: most texts have no such run
             if first is not None:
                 spans.extend(self._separated_ids(digit_text, first.start()))
-        spans.extend(self._detected(matchable))
-        if self._birth_dates and len(matchable) >= _COMPACT_DATE_DIGITS:
+        if self._birth_dates and len(matchable) >= _SHORT_DATE_LENGTH:
+            # Before the detectors: a date detector leaves "15.06.61" as it is (a
+            # version as often), and of two equal spans the first one wins.
             spans.extend(self._compact_birth_dates(matchable))
+        spans.extend(self._detected(matchable))
         if self._found_names:
             # Hold-out round 16 probe: a relative a note named ("Daughter Morwenna
             # Parrish visited") came out whole in the message's other texts (an OBX
@@ -1502,31 +1504,65 @@ class TextScrubber:
         return _render_date(match, outcome, day_first)
 
     def _compact_birth_dates(self, text: str) -> Iterator[Span]:
-        """A known birth date written as eight digits day or month first ("04071950",
-        "07041950" for 1950-07-04): a specimen label's or a letter's spelling, which
-        the date detectors cannot tell from a number (hold-out round 16 probe)."""
+        """A known birth date written as digits day or month first, without separators
+        in eight or six digits ("04071950", "07041950", "040750") or with a two-digit
+        year ("04.07.50", "4/7/50"): a specimen label's or a letter's spelling, which
+        the date detectors cannot tell from a number or a version (hold-out round 16
+        probe: "DOB: 150661", "Geb.-Dat. 15.06.61")."""
         orders: dict[str, tuple[str, str]] = {}
         for iso in self._birth_dates:
             if len(iso) == 10:
                 year, month, day = iso[:4], iso[5:7], iso[8:10]
-                orders.setdefault(day + month + year, (iso, "dmy"))
-                orders.setdefault(month + day + year, (iso, "mdy"))
+                for short in ("", "2"):
+                    y = year[2:] if short else year
+                    orders.setdefault(day + month + y, (iso, "dmy" + short))
+                    orders.setdefault(month + day + y, (iso, "mdy" + short))
         for match in _COMPACT_DATE.finditer(text):
             found = orders.get(match.group())
             if found is not None:
                 iso, order = found
                 render = functools.partial(self._compact_birth_date, match.group(), iso, order)
                 yield match.start(), match.end(), render
+        if "." not in text and "/" not in text and "-" not in text:
+            return
+        for match in _SHORT_YEAR_DATE.finditer(text):
+            first, second, yy = match["first"], match["second"], match["yy"]
+            key = f"{int(first):02d}{int(second):02d}{yy}"
+            found = orders.get(key)
+            if found is not None and found[1].endswith("2"):
+                iso, order = found
+                render = functools.partial(
+                    self._short_year_birth_date, match.group(), iso, order, match["sep"]
+                )
+                yield match.start(), match.end(), render
+
+    def _birth_date_outcome(self, iso: str) -> str | None:
+        """The policy's birth date for ``iso``: a date, a year, or None when removed."""
+        outcome = self._ctx.apply(iso, _TEXT_TARGETS[Kind.BIRTH_DATE])
+        return outcome if isinstance(outcome, str) and outcome else None
 
     def _compact_birth_date(self, written: str, iso: str, order: str) -> str:
-        outcome = self._ctx.apply(iso, _TEXT_TARGETS[Kind.BIRTH_DATE])
-        if not isinstance(outcome, str) or not outcome:
+        outcome = self._birth_date_outcome(iso)
+        if outcome is None:
             return placeholder(Kind.DATE)
         if outcome == iso:
             return written  # kept
         if len(outcome) >= 10 and outcome[4:5] == "-":  # shifted: written the same way
             year, month, day = outcome[:4], outcome[5:7], outcome[8:10]
-            return day + month + year if order == "dmy" else month + day + year
+            year = year[2:] if order.endswith("2") else year
+            return day + month + year if order.startswith("dmy") else month + day + year
+        return outcome[:4] if outcome[:4].isdigit() else placeholder(Kind.DATE)
+
+    def _short_year_birth_date(self, written: str, iso: str, order: str, sep: str) -> str:
+        outcome = self._birth_date_outcome(iso)
+        if outcome is None:
+            return placeholder(Kind.DATE)
+        if outcome == iso:
+            return written  # kept
+        if len(outcome) >= 10 and outcome[4:5] == "-":
+            year, month, day = outcome[2:4], outcome[5:7], outcome[8:10]
+            first, second = (day, month) if order.startswith("dmy") else (month, day)
+            return sep.join((first, second, year))
         return outcome[:4] if outcome[:4].isdigit() else placeholder(Kind.DATE)
 
     def _age_words(self, words: str) -> str:
@@ -1549,9 +1585,14 @@ def _preceded_by(pattern: re.Pattern[str] | None, text: str, start: int) -> bool
     )
 
 
-# Eight digits not inside a longer number: a compact date's length.
-_COMPACT_DATE_DIGITS: Final = 8
-_COMPACT_DATE: Final = re.compile(r"(?<!\d)\d{8}(?!\d)")
+# The shortest spelling of a birth date the text scrubber looks for ("150661").
+_SHORT_DATE_LENGTH: Final = 6
+_COMPACT_DATE: Final = re.compile(r"(?<!\d)(?:\d{8}|\d{6})(?!\d)")
+# A day, a month and a two-digit year joined by one separator twice ("15.06.61"), not
+# inside a longer number or a dotted version.
+_SHORT_YEAR_DATE: Final = re.compile(
+    r"(?<![\d.])(?P<first>\d{1,2})(?P<sep>[./-])(?P<second>\d{1,2})(?P=sep)(?P<yy>\d{2})(?![\d.]\d|\d)"
+)
 
 
 def _iso_day(value: str) -> str:

@@ -278,12 +278,16 @@ def _hl7_values(message: str) -> Iterator[tuple[Kind, str]]:
 
 
 def _compact_spellings(date: str) -> Iterator[tuple[Kind, str]]:
-    """A birth date ("19500704") as labels and letters write it in eight digits, day
-    or month first ("04071950", "07041950"; hold-out round 16 probe)."""
+    """A birth date ("19500704") as labels and letters write it, day or month first:
+    in eight or six digits ("04071950", "07041950", "040750") or with a two-digit
+    year ("04.07.50", "04/07/50", "07/04/50"; hold-out round 16 probe)."""
     if date.isdigit():
         year, month, day = date[:4], date[4:6], date[6:8]
-        yield Kind.BIRTH_DATE, day + month + year
-        yield Kind.BIRTH_DATE, month + day + year
+        for first, second in ((day, month), (month, day)):
+            yield Kind.BIRTH_DATE, first + second + year
+            yield Kind.BIRTH_DATE, first + second + year[2:]
+            for sep in "./-":
+                yield Kind.BIRTH_DATE, sep.join((first, second, year[2:]))
 
 
 def _msh_field(msh: str, fs: str, number: int) -> str:

@@ -2095,22 +2095,27 @@ def test_a_birth_date_written_in_eight_digits_day_first_is_a_birth_date(
     preset: str, written: str | None
 ) -> None:
     # Hold-out round 16 probe (a specimen label in an Irish lab's comment): the
-    # patient's birth date written day first without separators, "15061961", is no
-    # date the detectors can tell from a number, and came out whole. The known birth
+    # patient's birth date written day first without separators, "15061961" (or
+    # "150661", or "15.06.61" after a German label the detectors do not know), is no
+    # date the detectors can tell from a number or a version, and came out whole. The known birth
     # date is found in its eight-digit spellings, day or month first, and written
     # back the same way (the year under Safe Harbor, shifted when dates are shifted).
     pid = "PID|1||TST0042^^^GENHOSP^MR||Quillfeather^Zebulon||19610615|M"
     obx = (
         "OBX|1|TX|COM^Comment^L||"
-        "Specimen labelled QUILLFEATHER Z 15061961 / 06151961; lot 12345678||||||F"
+        "Specimen labelled QUILLFEATHER Z 15061961 / 06151961; lot 12345678; "
+        "DOB: 150661. Geb.-Dat. 15.06.61, ref 150662||||||F"
     )
     out = scrub_text(make(preset), f"{MSH}\r{pid}\r{obx}\r").split("\r")[2]
-    assert "lot 12345678" in out
+    assert "lot 12345678" in out and "ref 150662" in out
     if written is None:
-        assert_gone(out, "15061961", "06151961")
+        assert_gone(out, "15061961", "06151961", "150661", "15.06.61")
         assert re.search(r"labelled \S+ Z \d{8} / \d{8};", out)
+        assert re.search(r"DOB: \d{6}\. Geb.-Dat. \d\d\.\d\d\.\d\d,", out)
     else:
         assert f"Z {written} /" in out
+        short = "1961" if written == "1961" else "15.06.61"
+        assert f"Geb.-Dat. {short}," in out
 
 
 def test_a_unit_shifted_into_a_number_field_is_kept(safe_harbor: HL7Scrubber) -> None:

@@ -184,7 +184,7 @@ def test_a_birth_date_in_eight_digits_day_or_month_first_is_searched() -> None:
         "PID|1||TST0042^^^GENHOSP^MR||BRAMBLECOTE^WILHELMINA||19610615|F\r"
     )
     head = "MSH|^~\\&|REG|GENHOSP|||2024||ORU^R01|ID-1|P|2.5\r"
-    for left in ("15061961", "06151961"):
+    for left in ("15061961", "06151961", "150661", "15.06.61", "06/15/61"):
         output = f"{head}OBX|1|TX|COM^Comment^L||labelled [NAME] {left}||||||F\r"
         found = Verifier(load_policy("safe-harbor")).findings(
             source.encode(), output.encode(), "hl7v2"
