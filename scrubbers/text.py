@@ -1509,6 +1509,8 @@ class TextScrubber:
         year ("04.07.50", "4/7/50"): a specimen label's or a letter's spelling, which
         the date detectors cannot tell from a number or a version (hold-out round 16
         probe: "DOB: 150661", "Geb.-Dat. 15.06.61")."""
+        if _BIRTH_SPELLING.search(text) is None:  # most texts: one C-speed scan
+            return
         orders: dict[str, tuple[str, str]] = {}
         for iso in self._birth_dates:
             if len(iso) == 10:
@@ -1588,6 +1590,8 @@ def _preceded_by(pattern: re.Pattern[str] | None, text: str, start: int) -> bool
 # The shortest spelling of a birth date the text scrubber looks for ("150661").
 _SHORT_DATE_LENGTH: Final = 6
 _COMPACT_DATE: Final = re.compile(r"(?<!\d)(?:\d{8}|\d{6})(?!\d)")
+# What any such spelling holds: six digits in a row, or two digits and a separator.
+_BIRTH_SPELLING: Final = re.compile(r"\d{6}|\d[./-]\d{1,2}[./-]\d\d")
 # A day, a month and a two-digit year joined by one separator twice ("15.06.61"), not
 # inside a longer number or a dotted version.
 _SHORT_YEAR_DATE: Final = re.compile(

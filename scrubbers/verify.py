@@ -213,6 +213,7 @@ def _hl7_values(message: str) -> Iterator[tuple[Kind, str]]:
         return [rep.split(cs) for rep in fields[number].split(rs) if rep]
 
     families: set[str] = set()
+    spelled: set[str] = set()  # birth dates whose other spellings were given
     people: list[list[str]] = []  # person segments' fields, for their code fields
     for line in lines:
         fields = line.split(fs)
@@ -257,7 +258,14 @@ def _hl7_values(message: str) -> Iterator[tuple[Kind, str]]:
             for comps in reps(fields, number):
                 if len(comps[0]) >= 8:
                     yield Kind.BIRTH_DATE, comps[0][:8]
-                    yield from _compact_spellings(comps[0][:8])
+                    if comps[0][:8] not in spelled:  # a date repeated (PID-7, GT1-8)
+                        spelled.add(comps[0][:8])
+                        # Only those the input writes can be left (most write none).
+                        yield from (
+                            (kind, form)
+                            for kind, form in _compact_spellings(comps[0][:8])
+                            if form in message
+                        )
         for number in _HL7_DEATH.get(name, ()):
             for comps in reps(fields, number):
                 if len(comps[0]) >= 8:

@@ -178,10 +178,12 @@ def test_a_relative_a_note_names_is_searched_in_the_whole_output() -> None:
 
 def test_a_birth_date_in_eight_digits_day_or_month_first_is_searched() -> None:
     """Hold-out round 16 probe: the birth date a specimen label writes "15061961" (or
-    "06151961") left in the output is flagged, where dates are changed."""
+    "06151961", "150661", "15.06.61") left in the output is flagged, where dates are
+    changed; a spelling the input does not write is not searched."""
     source = (
         "MSH|^~\\&|REG|GENHOSP|||20240305083000||ORU^R01|M1|P|2.5\r"
         "PID|1||TST0042^^^GENHOSP^MR||BRAMBLECOTE^WILHELMINA||19610615|F\r"
+        "OBX|1|TX|COM^Comment^L||labelled 15061961 06151961 150661 15.06.61 06/15/61||||||F\r"
     )
     head = "MSH|^~\\&|REG|GENHOSP|||2024||ORU^R01|ID-1|P|2.5\r"
     for left in ("15061961", "06151961", "150661", "15.06.61", "06/15/61"):
