@@ -1436,6 +1436,32 @@ def contact_phone_after(text: str, end: int) -> tuple[int, int] | None:
     return match.span("phone")
 
 
+# The numbers of a list that starts with a phone number ("Tel. 0711/2468135, 0171
+# 1234567 oder (0711) 24 68 135"): each joined to the one before by a comma, a
+# semicolon, a slash or "or"/"and" in the languages of the phone labels, and written
+# as a labelled number is (seven digits or more, not a date). Hold-out round 16
+# probe: only the list's first number was found, after its label.
+_LISTED_PHONE: Final = re.compile(
+    r"[ \t]*(?:[,;/]|[ \t](?:or|oder|ou|o|of|eller|og|und|and|bzw\.?|y|e|et|en|i|lub|tai)"
+    r"(?=[ \t]))[ \t]*"
+    rf"(?P<phone>{_LABELLED_NUMBER})",
+    re.IGNORECASE,
+)
+# A list of phone numbers is short: a line of contacts, not a table of numbers.
+_MAX_LISTED_PHONES: Final = 4
+
+
+def listed_phones_after(text: str, end: int) -> Iterator[tuple[int, int]]:
+    """The spans of the phone numbers that continue a list after a phone number
+    ending at ``end`` (see :data:`_LISTED_PHONE`)."""
+    for _ in range(_MAX_LISTED_PHONES):
+        match = _LISTED_PHONE.match(text, end)
+        if match is None:
+            return
+        yield match.span("phone")
+        end = match.end()
+
+
 def _capitalized(word: str) -> bool:
     """A name's word: a capital first letter and not all capitals ("HTN", "CAD")."""
     after_apostrophe = word.rpartition("'")[2].rpartition("\u2019")[2]  # O'Rourke

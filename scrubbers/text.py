@@ -45,6 +45,7 @@ from scrubbers.detectors import (
     contact_phone_after,
     foreign_month_number,
     labelled_person_names,
+    listed_phones_after,
     month_number,
     plain_ascii,
     relative_names,
@@ -86,6 +87,8 @@ STRUCTURAL_KINDS: Final = frozenset(
 _TEXT_TARGETS: Final = {kind: Target(kind, format="text", path="text") for kind in Kind}
 _WORD: Final = re.compile(r"\w")
 _ALL_DETECTORS: Final = (*DETECTORS, *IDENTIFIER_DETECTORS, *SHAPE_DETECTORS)
+# A phone or fax number may start a list of numbers (see listed_phones_after).
+_LISTED_KINDS: Final = frozenset({Kind.PHONE, Kind.FAX})
 
 Span = tuple[int, int, "str | Callable[[], str]"]
 """(start, end, replacement): detector replacements are computed only for spans kept,
@@ -965,6 +968,7 @@ class TextScrubber:
         "_due",
         "_first_words",
         "_first_words_from",
+        "_found_names",
         "_givens",
         "_memo",
         "_names",
@@ -987,6 +991,9 @@ class TextScrubber:
         # worked out if the message has free text to scrub (most messages do not).
         self._pending: list[tuple[Kind, str, str]] = []
         self._names: list[tuple[str, str, str, str]] = []
+        # Names a text gave after a relation word or a person label ("Daughter Morwenna
+        # visited"): searched again in the message's later texts (see _named_again).
+        self._found_names: list[str] = []
         # Exact values that may also replace *kept* structured values (see known()):
         # names, streets, cities and identifiers; not ZIP codes or codes a policy keeps.
         self._raw: dict[str, str] = {}
@@ -1083,6 +1090,7 @@ class TextScrubber:
         """Learn everything another message's scrubber knows (for batch envelopes)."""
         self._pending.extend(other._pending)
         self._names.extend(other._names)
+        self._found_names.extend(n for n in other._found_names if n not in self._found_names)
         for key, value in other._raw.items():
             self._remember(key, value)
         self._birth_dates |= other._birth_dates
@@ -1366,7 +1374,16 @@ class TextScrubber:
             first = _DIGIT_GROUPS.search(digit_text)  # in C: most texts have no such run
             if first is not None:
                 spans.extend(self._separated_ids(digit_text, first.start()))
+        if self._birth_dates and len(matchable) >= _SHORT_DATE_LENGTH:
+            # Before the detectors: a date detector leaves "15.06.61" as it is (a
+            # version as often), and of two equal spans the first one wins.
+            spans.extend(self._compact_birth_dates(matchable))
         spans.extend(self._detected(matchable))
+        if self._found_names:
+            # Hold-out round 16 probe: a relative a note named ("Daughter Morwenna
+            # Parrish visited") came out whole in the message's other texts (an OBX
+            # visitor's ST value, a CWE's text).
+            spans.extend(self._named_again(matchable, self._found_names))
         result = _rebuild(text, spans) if spans else text
         memo[text] = result
         return result
@@ -1382,9 +1399,14 @@ class TextScrubber:
         for detector in _ALL_DETECTORS:
             if detector.requires not in features:
                 continue
+            listed = detector.kind in _LISTED_KINDS
             for start, end in detector.spans(text, plain):
                 value = text[start:end]
                 yield start, end, functools.partial(self._apply, detector.kind, value)
+                if listed:
+                    for after, stop in listed_phones_after(text, end):
+                        number = text[after:stop]
+                        yield after, stop, functools.partial(self._apply, detector.kind, number)
         found_names: list[str] = []
         if "relation" in features:
             for start, end in relative_names(text):
@@ -1399,6 +1421,7 @@ class TextScrubber:
                     number = text[phone[0] : phone[1]]
                     yield phone[0], phone[1], functools.partial(self._apply, Kind.PHONE, number)
         if found_names:
+            self._note_found(found_names)
             yield from self._named_again(text, found_names)
         if "age-words" in features:
             for pattern in AGE_WORD_PATTERNS:
@@ -1431,6 +1454,18 @@ class TextScrubber:
                 if int(age) > SAFE_HARBOR_MAX_AGE:
                     start, end = match.span("age")
                     yield start, end, functools.partial(self._apply, Kind.AGE, age)
+
+    def _note_found(self, names: list[str]) -> None:
+        """Remember names a text gave after a relation word or a person label for the
+        message's later texts; a whole name of two words or more is also a value the
+        final sweep replaces where a field holds it alone."""
+        for name in names:
+            if name in self._found_names:
+                continue
+            self._found_names.append(name)
+            self._memo.clear()
+            if len(_LETTER_WORD.findall(name)) >= 2 and len(name) >= MIN_SWEEP_LENGTH:
+                self._remember(name.casefold(), self._apply(Kind.NAME, name))
 
     def _named_again(self, text: str, names: list[str]) -> Iterator[Span]:
         """The text's other mentions of a name it gives after a relation word or a
@@ -1506,6 +1541,70 @@ class TextScrubber:
             return placeholder(Kind.DATE)  # generalized to a year it never had
         return _render_date(match, outcome, day_first)
 
+    def _compact_birth_dates(self, text: str) -> Iterator[Span]:
+        """A known birth date written as digits day or month first, without separators
+        in eight or six digits ("04071950", "07041950", "040750") or with a two-digit
+        year ("04.07.50", "4/7/50"): a specimen label's or a letter's spelling, which
+        the date detectors cannot tell from a number or a version (hold-out round 16
+        probe: "DOB: 150661", "Geb.-Dat. 15.06.61")."""
+        if _BIRTH_SPELLING.search(text) is None:  # most texts: one C-speed scan
+            return
+        orders: dict[str, tuple[str, str]] = {}
+        for iso in self._birth_dates:
+            if len(iso) == 10:
+                year, month, day = iso[:4], iso[5:7], iso[8:10]
+                for short in ("", "2"):
+                    y = year[2:] if short else year
+                    orders.setdefault(day + month + y, (iso, "dmy" + short))
+                    orders.setdefault(month + day + y, (iso, "mdy" + short))
+        for match in _COMPACT_DATE.finditer(text):
+            found = orders.get(match.group())
+            if found is not None:
+                iso, order = found
+                render = functools.partial(self._compact_birth_date, match.group(), iso, order)
+                yield match.start(), match.end(), render
+        if "." not in text and "/" not in text and "-" not in text:
+            return
+        for match in _SHORT_YEAR_DATE.finditer(text):
+            first, second, yy = match["first"], match["second"], match["yy"]
+            key = f"{int(first):02d}{int(second):02d}{yy}"
+            found = orders.get(key)
+            if found is not None and found[1].endswith("2"):
+                iso, order = found
+                render = functools.partial(
+                    self._short_year_birth_date, match.group(), iso, order, match["sep"]
+                )
+                yield match.start(), match.end(), render
+
+    def _birth_date_outcome(self, iso: str) -> str | None:
+        """The policy's birth date for ``iso``: a date, a year, or None when removed."""
+        outcome = self._ctx.apply(iso, _TEXT_TARGETS[Kind.BIRTH_DATE])
+        return outcome if isinstance(outcome, str) and outcome else None
+
+    def _compact_birth_date(self, written: str, iso: str, order: str) -> str:
+        outcome = self._birth_date_outcome(iso)
+        if outcome is None:
+            return placeholder(Kind.DATE)
+        if outcome == iso:
+            return written  # kept
+        if len(outcome) >= 10 and outcome[4:5] == "-":  # shifted: written the same way
+            year, month, day = outcome[:4], outcome[5:7], outcome[8:10]
+            year = year[2:] if order.endswith("2") else year
+            return day + month + year if order.startswith("dmy") else month + day + year
+        return outcome[:4] if outcome[:4].isdigit() else placeholder(Kind.DATE)
+
+    def _short_year_birth_date(self, written: str, iso: str, order: str, sep: str) -> str:
+        outcome = self._birth_date_outcome(iso)
+        if outcome is None:
+            return placeholder(Kind.DATE)
+        if outcome == iso:
+            return written  # kept
+        if len(outcome) >= 10 and outcome[4:5] == "-":
+            year, month, day = outcome[2:4], outcome[5:7], outcome[8:10]
+            first, second = (day, month) if order.startswith("dmy") else (month, day)
+            return sep.join((first, second, year))
+        return outcome[:4] if outcome[:4].isdigit() else placeholder(Kind.DATE)
+
     def _age_words(self, words: str) -> str:
         """An age in words over 89: grouped like a numeric age, or kept as written."""
         number = str(age_in_words(words))
@@ -1524,6 +1623,18 @@ def _preceded_by(pattern: re.Pattern[str] | None, text: str, start: int) -> bool
         pattern is not None
         and pattern.search(text, max(0, start - BEFORE_WINDOW), start) is not None
     )
+
+
+# The shortest spelling of a birth date the text scrubber looks for ("150661").
+_SHORT_DATE_LENGTH: Final = 6
+_COMPACT_DATE: Final = re.compile(r"(?<!\d)(?:\d{8}|\d{6})(?!\d)")
+# What any such spelling holds: six digits in a row, or two digits and a separator.
+_BIRTH_SPELLING: Final = re.compile(r"\d{6}|\d[./-]\d{1,2}[./-]\d\d")
+# A day, a month and a two-digit year joined by one separator twice ("15.06.61"), not
+# inside a longer number or a dotted version.
+_SHORT_YEAR_DATE: Final = re.compile(
+    r"(?<![\d.])(?P<first>\d{1,2})(?P<sep>[./-])(?P<second>\d{1,2})(?P=sep)(?P<yy>\d{2})(?![\d.]\d|\d)"
+)
 
 
 def _iso_day(value: str) -> str:

@@ -108,6 +108,20 @@ _HL7_NUMBERS: Final = {
     "PV1": ((19, Kind.ACCOUNT_NUMBER), (50, Kind.ACCOUNT_NUMBER)),
     "IN1": ((36, Kind.HEALTH_PLAN_ID),),
 }
+# Identifiers HL7 types as strings (Safe Harbor (R), any other unique number): a
+# financial transaction's id and batch id, a prescription number, a claim's document
+# control number, and the control id an acknowledgment
+# quotes (senders build them from dates: "20260315A00078"; hold-out round 16). Six
+# characters or more: a shorter one ("12345") is also part of the codes around it
+# ("Item-12345", a product code of the same transaction).
+_HL7_STRING_IDS: Final = {
+    "FT1": (2, 3),
+    "RXE": (15,),
+    "RXD": (7,),
+    "UB2": (12,),
+    "MSA": (2,),
+}
+_MIN_STRING_ID: Final = 6
 _HL7_PHONES: Final = {"PID": (13, 14), "NK1": (5, 6, 31), "GT1": (6, 7)}
 _HL7_ADDRESSES: Final = {"PID": (11,), "NK1": (4, 32), "GT1": (5,), "IN1": (19,)}
 _HL7_BIRTH: Final = {"PID": (7,), "NK1": (16,), "GT1": (8,), "IN1": (18,)}
@@ -199,6 +213,7 @@ def _hl7_values(message: str) -> Iterator[tuple[Kind, str]]:
         return [rep.split(cs) for rep in fields[number].split(rs) if rep]
 
     families: set[str] = set()
+    spelled: set[str] = set()  # birth dates whose other spellings were given
     people: list[list[str]] = []  # person segments' fields, for their code fields
     for line in lines:
         fields = line.split(fs)
@@ -223,6 +238,10 @@ def _hl7_values(message: str) -> Iterator[tuple[Kind, str]]:
         for number, kind in _HL7_NUMBERS.get(name, ()):
             for comps in reps(fields, number):
                 yield kind, comps[0]
+        for number in _HL7_STRING_IDS.get(name, ()):
+            for comps in reps(fields, number):
+                if len(comps[0].strip()) >= _MIN_STRING_ID:
+                    yield Kind.OTHER_ID, comps[0]
         for number in _HL7_PHONES.get(name, ()):
             for comps in reps(fields, number):
                 for index in (0, 6, 11):
@@ -239,6 +258,14 @@ def _hl7_values(message: str) -> Iterator[tuple[Kind, str]]:
             for comps in reps(fields, number):
                 if len(comps[0]) >= 8:
                     yield Kind.BIRTH_DATE, comps[0][:8]
+                    if comps[0][:8] not in spelled:  # a date repeated (PID-7, GT1-8)
+                        spelled.add(comps[0][:8])
+                        # Only those the input writes can be left (most write none).
+                        yield from (
+                            (kind, form)
+                            for kind, form in _compact_spellings(comps[0][:8])
+                            if form in message
+                        )
         for number in _HL7_DEATH.get(name, ()):
             for comps in reps(fields, number):
                 if len(comps[0]) >= 8:
@@ -252,6 +279,23 @@ def _hl7_values(message: str) -> Iterator[tuple[Kind, str]]:
     if families:
         yield from _z_segment_names(lines, families, fs, cs, rs, ss)
     yield from _hl7_note_names(lines, fs, cs, rs, msh[6])
+    notes = _hl7_notes(lines, fs)
+    if notes:
+        yield from _hl7_note_phones(notes, cs, rs, msh[6])
+        yield from _hl7_note_relatives(notes, cs, rs, msh[6])
+
+
+def _compact_spellings(date: str) -> Iterator[tuple[Kind, str]]:
+    """A birth date ("19500704") as labels and letters write it, day or month first:
+    in eight or six digits ("04071950", "07041950", "040750") or with a two-digit
+    year ("04.07.50", "04/07/50", "07/04/50"; hold-out round 16 probe)."""
+    if date.isdigit():
+        year, month, day = date[:4], date[4:6], date[6:8]
+        for first, second in ((day, month), (month, day)):
+            yield Kind.BIRTH_DATE, first + second + year
+            yield Kind.BIRTH_DATE, first + second + year[2:]
+            for sep in "./-":
+                yield Kind.BIRTH_DATE, sep.join((first, second, year[2:]))
 
 
 def _msh_field(msh: str, fs: str, number: int) -> str:
@@ -660,6 +704,72 @@ def _hl7_note_names(
         text = _HL7_LINE_BREAK.sub("\n", text.replace(esc, "\\"))
     text = _SENTENCE_BREAK.sub("\\1\n", text.replace(rs, "\n").replace(cs, "\n"))
     yield from _labelled_names(text, _HL7_NOTE_PERSON, _NOT_NAME_WORDS)
+
+
+# A phone number as a note writes it: digits with "(", ")", ".", "/", "-" between
+# them, or a blank before a digit (not " / ": two numbers).
+_NOTE_NUMBER: Final = r"\+?\(?\d(?:[\d()./-]|[ \t](?=[\d(]))+\d"
+# A list of phone numbers after a phone label, each joined to the one before by a
+# comma, semicolon or slash or by "or"/"and" in the labels' languages ("Tel.
+# 0711/2468135, 0171 1234567 oder 0170 9876543"; hold-out round 16 probe: only the
+# first was scrubbed).
+_NOTE_PHONES: Final = re.compile(
+    r"(?<![^\W_])(?:tel(?:ephone|efon|efoon)?|t\u00e9l(?:\u00e9phone)?|tel\u00e9fono|telefone"
+    r"|phone|mobile?|mobil|handy|natel|tlf|fax)(?![^\W_])\.?[^\d\n+]{0,20}?"
+    rf"(?P<list>{_NOTE_NUMBER}(?:[ \t]*(?:[,;/]|[ \t](?:or|oder|ou|o|of|eller|og|und|and"
+    rf"|bzw\.?|y|e|et|en|i|lub|tai)(?=[ \t]))[ \t]*{_NOTE_NUMBER})*)",
+    re.IGNORECASE,
+)
+_NOTE_NUMBER_PATTERN: Final = re.compile(_NOTE_NUMBER)
+# A date is no phone number ("03/04/2026", "2026-03-04").
+_NOTE_DATE: Final = re.compile(r"\d{1,4}([/.-])\d{1,2}\1\d{2,4}")
+
+
+def _hl7_notes(lines: list[str], fs: str) -> list[str]:
+    """The note fields of a message: NTE-3, OBX-5 and every field of a Z-segment."""
+    notes: list[str] = []
+    for line in lines:
+        if not line.startswith(("Z", "NTE", "OBX")):
+            continue
+        fields = line.split(fs)
+        name = fields[0]
+        if name.startswith("Z"):
+            notes.extend(fields[1:])
+        else:
+            notes.extend(fields[n] for n in _HL7_NOTE_FIELDS.get(name, ()) if n < len(fields))
+    return notes
+
+
+def _hl7_note_phones(notes: list[str], cs: str, rs: str, esc: str) -> Iterator[tuple[Kind, str]]:
+    """The phone numbers of a note's lists after a phone label (see _NOTE_PHONES):
+    seven to fifteen digits each, not a date. Each repetition, component and written
+    line break starts a line."""
+    text = "\n".join(note for note in notes if any(c.isdigit() for c in note))
+    if not text:
+        return
+    if esc in text:
+        text = _HL7_LINE_BREAK.sub("\n", text.replace(esc, "\\"))
+    text = text.replace(rs, "\n").replace(cs, "\n")
+    for match in _NOTE_PHONES.finditer(text):
+        for number in _NOTE_NUMBER_PATTERN.findall(match["list"]):
+            digits = sum(c.isdigit() for c in number)
+            if 7 <= digits <= 15 and not _NOTE_DATE.fullmatch(number):
+                yield Kind.PHONE, number
+
+
+def _hl7_note_relatives(notes: list[str], cs: str, rs: str, esc: str) -> Iterator[tuple[Kind, str]]:
+    """Names a note gives after a relative's label with no colon, when what the
+    person did follows ("Daughter Morwenna Parrish visited"; see _relative_names),
+    read in NTE-3, OBX-5 and Z-segments: each repetition, component, written line
+    break and sentence starts a line (hold-out round 16 probe: the relative's name
+    was left in the message's other fields)."""
+    text = "\n".join(notes)
+    if not _RELATIVE_IN_MARKUP.search(text):
+        return
+    if esc in text:
+        text = _HL7_LINE_BREAK.sub("\n", text.replace(esc, "\\"))
+    text = _SENTENCE_BREAK.sub("\\1\n", text.replace(rs, "\n").replace(cs, "\n"))
+    yield from _relative_names(text)
 
 
 def _z_segment_names(

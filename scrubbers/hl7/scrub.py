@@ -64,6 +64,7 @@ from scrubbers.hl7.shapes import (
     NUMBER,
     TIMESTAMP,
     TIMESTAMP_HINT,
+    UNIT_OF_MEASURE,
     address_postal_namespace,
     identifier_hint,
     is_code,
@@ -575,7 +576,12 @@ class HL7Scrubber:
         def leaf(value: str, walk: Walk) -> str:
             if numeric and TIMESTAMP.fullmatch(value):
                 return walk.write(walk.apply(value, date_target), value)
-            if numeric and NUMBER.fullmatch(value) is None and HAS_DIGIT.search(value):
+            if (
+                numeric
+                and NUMBER.fullmatch(value) is None
+                and HAS_DIGIT.search(value)
+                and UNIT_OF_MEASURE.fullmatch(value) is None  # "mg/m2" one field off
+            ):
                 return walk.write(walk.apply(value, id_target), value)
             if guarded and looks_like_identifier(value):
                 return walk.write(walk.apply(value, id_target), value)

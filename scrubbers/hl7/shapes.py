@@ -34,6 +34,13 @@ _SEPARATED_GROUPS: Final = re.compile(r"[^\W_]+(?:[-./_][^\W_]+)+")
 _LETTER: Final = re.compile(r"[^\W\d_]")
 _TABLE_NAME: Final = re.compile(r"HL7\d{4,5}", re.IGNORECASE)
 HAS_DIGIT: Final = re.compile(r"\d")
+# A unit of measure a sender shifted into a number field (RXO-3 "mg/m2", one field
+# off): letters with an exponent digit at most per part, joined by "/", "." or "*"
+# ("mg/m2", "mL/min", "kg/m2", "m2"). No identifier is written so: an identifier
+# has a run of digits ("V0048213").
+UNIT_OF_MEASURE: Final = re.compile(
+    r"[A-Za-z\u00b5\u03bc%]{1,6}\d?(?:[/.*][A-Za-z\u00b5\u03bc%]{1,6}\d?){0,3}"
+)
 # A Medicare Beneficiary Identifier (1EG4-TE5-MK73; no S, L, O, I, B or Z): no
 # digit run, yet no table's code.
 _MBI_LENGTHS: Final = (11, 13)

@@ -1002,6 +1002,30 @@ def test_phone_labels_of_greek_russian_arabic_and_hebrew_notes(
     assert ctx.scrub_text(text) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Tel. 0711/2468135, 0171 1234567 oder (0711) 24 68 135",
+            "Tel. [PHONE], [PHONE] oder [PHONE]",
+        ),
+        ("Phone 617-555-0142 / 617-555-0199", "Phone [PHONE] / [PHONE]"),
+        ("tlf 38 39 90 26 eller 45 38 39 90", "tlf [PHONE] eller [PHONE]"),
+        ("Tél. 06 12 34 56 78 ou 01 23 45 67 89", "Tél. [PHONE] ou [PHONE]"),
+        # Not phones: what follows the list that is no number of seven digits, a date.
+        ("Tel. 0711/2468135, 2 tablets, 5 mg", "Tel. [PHONE], 2 tablets, 5 mg"),
+        ("Phone 617-555-0142 on 03/04/2026", "Phone [PHONE] on 2026"),
+    ],
+)
+def test_the_numbers_of_a_list_after_a_phone_label_are_phones(
+    ctx: MessageContext, text: str, expected: str
+) -> None:
+    # Hold-out round 16 probe (German and Danish contact lines): after a phone label
+    # only the list's first number was found; the second and third numbers of "Tel.
+    # 0711/2468135, 0171 1234567 oder ..." came out whole.
+    assert ctx.scrub_text(text) == expected
+
+
 def test_phone_labels_leave_cell_counts_alone(ctx: MessageContext) -> None:
     assert ctx.scrub_text("cell count 12345678, cells 23456789") == (
         "cell count 12345678, cells 23456789"

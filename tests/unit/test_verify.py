@@ -113,6 +113,91 @@ def test_values_shifted_into_person_fields_are_searched(kept: str, kind: str) ->
     assert kind in findings
 
 
+_STRING_IDS = (
+    "MSH|^~\\&|REG|GENHOSP|||20240305083000||DFT^P03|M1|P|2.5\r"
+    "PID|1||TST0042^^^GENHOSP^MR||BRAMBLECOTE^WILHELMINA||19610615|F\r"
+    "MSA|AA|ADT20240305093256001\r"
+    "RXE|^^^20240305^^R|00069-3150-83^Amoxicillin^NDC|500||mg|CAP|||||||||RX7712093\r"
+    "RXD|1|00069-3150-83^Amoxicillin^NDC|20240305|30|CAP||RX5500461\r"
+    "FT1|1|20240305A00078|B20240305-12|20240305||CG|99213^Office visit^CPT\r"
+)
+
+
+@pytest.mark.parametrize(
+    "kept",
+    ["ADT20240305093256001", "RX7712093", "RX5500461", "20240305A00078", "B20240305-12"],
+)  # fmt: skip
+def test_identifiers_typed_as_strings_are_searched(kept: str) -> None:
+    """Hold-out round 16: a financial transaction's id (FT1-2, FT1-3), a prescription
+    number (RXE-15, RXD-7) and the control id an
+    acknowledgment quotes (MSA-2) came out whole, and passed. Each, left alone in an
+    otherwise scrubbed output, is flagged; their pseudonyms pass."""
+    verifier = Verifier(load_policy("safe-harbor"))
+    output = f"MSH|^~\\&|REG|GENHOSP|||2024||DFT^P03|ID-1|P|2.5\rNTE|1||{kept}\r"
+    assert verifier.findings(_STRING_IDS.encode(), output.encode(), "hl7v2") == {"other_id": 1}
+    clean = "MSH|^~\\&|REG|GENHOSP|||2024||DFT^P03|ID-1|P|2.5\rFT1|1|ID-7F2|ID-9A1|2024\r"
+    assert verifier.findings(_STRING_IDS.encode(), clean.encode(), "hl7v2") == {}
+
+
+def test_the_numbers_of_a_phone_list_in_a_note_are_searched() -> None:
+    """Hold-out round 16 probe: after a phone label the scrubber found a list's first
+    number only; the rest, left in the output, is flagged. A count, a dose and a date
+    after the list are no phone."""
+    source = (
+        "MSH|^~\\&|REG|GENHOSP|||20240305083000||ORU^R01|M1|P|2.5\r"
+        "PID|1||TST0042^^^GENHOSP^MR||BRAMBLECOTE^WILHELMINA||19610615|F\r"
+        "NTE|1||Tochter erreichbar: Tel. 0711/2468135, 0171 1234567 oder (0711) 24 68 135;"
+        " 2 Tabletten, Termin 03/04/2026, Zellzahl 12345678\r"
+    )
+    verifier = Verifier(load_policy("safe-harbor"))
+    head = "MSH|^~\\&|REG|GENHOSP|||2024||ORU^R01|ID-1|P|2.5\r"
+    for left in ("0171 1234567", "(0711) 24 68 135"):
+        output = f"{head}NTE|1||Tochter erreichbar: Tel. [PHONE], {left}\r"
+        assert verifier.findings(source.encode(), output.encode(), "hl7v2") == {"phone": 1}, left
+    clean = f"{head}NTE|1||Tel. [PHONE], [PHONE] oder [PHONE]; 2 Tabletten, Zellzahl 12345678\r"
+    assert verifier.findings(source.encode(), clean.encode(), "hl7v2") == {}
+
+
+def test_a_relative_a_note_names_is_searched_in_the_whole_output() -> None:
+    """Hold-out round 16 probe: a name a note gives after a relative's label, with what
+    the relative did ("Daughter Tamsin Greywick visited"), left in another field of the
+    output is flagged; replaced, it passes."""
+    source = (
+        "MSH|^~\\&|REG|GENHOSP|||20240305083000||ORU^R01|M1|P|2.5\r"
+        "PID|1||TST0042^^^GENHOSP^MR||BRAMBLECOTE^WILHELMINA||19610615|F\r"
+        "NTE|1||Seen on the ward.~Daughter Tamsin Greywick visited today.\r"
+        "OBX|1|ST|VISITOR^Visitor^L||Tamsin Greywick||||||F\r"
+    )
+    head = "MSH|^~\\&|REG|GENHOSP|||2024||ORU^R01|ID-1|P|2.5\rNTE|1||Daughter [NAME] visited.\r"
+    verifier = Verifier(load_policy("safe-harbor"))
+    left = f"{head}OBX|1|ST|VISITOR^Visitor^L||Tamsin Greywick||||||F\r"
+    assert verifier.findings(source.encode(), left.encode(), "hl7v2") == {"name": 2}
+    clean = f"{head}OBX|1|ST|VISITOR^Visitor^L||[NAME] [NAME]||||||F\r"
+    assert verifier.findings(source.encode(), clean.encode(), "hl7v2") == {}
+
+
+def test_a_birth_date_in_eight_digits_day_or_month_first_is_searched() -> None:
+    """Hold-out round 16 probe: the birth date a specimen label writes "15061961" (or
+    "06151961", "150661", "15.06.61") left in the output is flagged, where dates are
+    changed; a spelling the input does not write is not searched."""
+    source = (
+        "MSH|^~\\&|REG|GENHOSP|||20240305083000||ORU^R01|M1|P|2.5\r"
+        "PID|1||TST0042^^^GENHOSP^MR||BRAMBLECOTE^WILHELMINA||19610615|F\r"
+        "OBX|1|TX|COM^Comment^L||labelled 15061961 06151961 150661 15.06.61 06/15/61||||||F\r"
+    )
+    head = "MSH|^~\\&|REG|GENHOSP|||2024||ORU^R01|ID-1|P|2.5\r"
+    for left in ("15061961", "06151961", "150661", "15.06.61", "06/15/61"):
+        output = f"{head}OBX|1|TX|COM^Comment^L||labelled [NAME] {left}||||||F\r"
+        found = Verifier(load_policy("safe-harbor")).findings(
+            source.encode(), output.encode(), "hl7v2"
+        )
+        assert found == {"birth_date": 1}, left
+        kept = Verifier(load_policy("limited-data-set")).findings(
+            source.encode(), output.encode(), "hl7v2"
+        )
+        assert kept == {}
+
+
 def test_codes_and_providers_in_person_fields_are_no_shifted_identifiers() -> None:
     """A coded value's code (SNOMED's nine digits) and a provider's NPI in a composite
     are no patient identifier: kept, they are not flagged."""
