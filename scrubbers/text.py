@@ -913,6 +913,21 @@ _STREET_NAME_TYPES: Final = frozenset(
 )
 
 
+# A whole address written into a street line ("9 Ferry Lane, Harrowgate MA 02155",
+# "12 Mill St, Port Ellery, FL"): the town after the first comma, before a state code
+# (and a ZIP code). The street line is replaced whole, yet notes name the town alone.
+_TOWN_IN_STREET: Final = re.compile(
+    r",\s*(?P<town>[A-Z][A-Za-z'.\-]+(?:\s[A-Z][A-Za-z'.\-]+){0,2}),?"
+    r"\s+[A-Z]{2}\.?(?:\s+\d{5}(?:-\d{4})?)?\s*$"
+)
+
+
+def _town_in_street(value: str) -> str:
+    """The town a street line names after its street, before a state ('' if none)."""
+    match = _TOWN_IN_STREET.search(value)
+    return match.group("town") if match is not None else ""
+
+
 def street_spellings(value: str) -> list[str]:
     """A house number and street as notes also write it: without its street type
     ("534 Erewhon" for "534 Erewhon St") or with the type spelled the other way,
@@ -1046,6 +1061,10 @@ class TextScrubber:
                 return  # an area code or an extension alone would match doses and counts
         elif value.isdigit() and len(value) < MIN_NUMERIC_TERM:
             return  # a house number or a short code would match doses and counts everywhere
+        if kind is Kind.STREET_ADDRESS and "," in value:
+            town = _town_in_street(value)
+            if town:
+                self.add(Kind.CITY, town, self._ctx.apply(town, _TEXT_TARGETS[Kind.CITY]))
         replacement = as_text(outcome, kind)
         if replacement == value:
             return  # kept: nothing to hide

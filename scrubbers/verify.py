@@ -250,6 +250,7 @@ def _hl7_values(message: str) -> Iterator[tuple[Kind, str]]:
         for number in _HL7_ADDRESSES.get(name, ()):
             for comps in reps(fields, number):
                 yield Kind.STREET_ADDRESS, comps[0].replace(ss, " ")
+                yield from _line_town(comps[0])
                 if len(comps) > 2:
                     yield Kind.CITY, comps[2]
                 if len(comps) > 4:
@@ -787,6 +788,22 @@ def _z_segment_names(
                     yield Kind.NAME, comps[1].split(ss)[0]
 
 
+# A street line holding the whole address ("9 Ferry Lane, Harrowgate MA 02155"): its
+# town is the last comma's part before a two-letter state code and a ZIP code.
+_LINE_TOWN: Final = re.compile(
+    r",[ \t]*([A-Z][\w'.-]+(?:[ \t][A-Z][\w'.-]+){0,2}),?[ \t]+[A-Z]{2}\.?"
+    r"(?:[ \t]+\d{5}(?:-\d{4})?)?[ \t]*$"
+)
+
+
+def _line_town(line: str) -> Iterator[tuple[Kind, str]]:
+    """The town a street line names after its street, if it names one."""
+    if "," in line:
+        match = _LINE_TOWN.search(line)
+        if match is not None:
+            yield Kind.CITY, match.group(1)
+
+
 def _fhir_values(
     document: Any,
     ids: list[str] | None = None,
@@ -1262,6 +1279,7 @@ def _person_values(
             for line in address.get("line", []) or []:
                 if not (contact and _FRAGMENT_LINE.fullmatch(str(line))):
                     yield Kind.STREET_ADDRESS, str(line)
+                    yield from _line_town(str(line))
             city = str(address.get("city", ""))
             if city.casefold() not in states:
                 yield Kind.CITY, city

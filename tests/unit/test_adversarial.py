@@ -720,6 +720,20 @@ def test_a_numbered_synthetic_name_is_replaced_in_the_notes() -> None:
     assert nte.endswith("Ward ICU2."), nte
 
 
+@pytest.mark.parametrize("preset", ["safe-harbor", "limited-data-set"])
+def test_the_town_of_a_whole_address_in_a_street_line_is_replaced_in_notes(preset: str) -> None:
+    """A sender writing a relative's whole address into XAD.1 ("9 Ferry Lane,
+    Harrowgate MA 02155"): the line was replaced whole, but the town, known nowhere
+    else, stayed in the note (round 16's HL7 helper, left alone). The limited data
+    set keeps towns, there too."""
+    nk1 = "NK1|1|QUILLFEATHER^OSWIN|SPO^Spouse^HL70063|9 Ferry Lane, Harrowgate MA 02155\r"
+    note = "NTE|1||Spouse moved to Harrowgate; visits from Harrowgate weekly.\r"
+    out = process(MSH + PID + nk1 + note, preset=preset).value.decode()
+    nte = out.split("\r")[3]
+    assert ("Harrowgate" in nte) == (preset == "limited-data-set"), nte
+    assert "Ferry" not in out
+
+
 # --- Red-team round 9 (HL7v2) ----------------------------------------------------------
 
 

@@ -702,6 +702,24 @@ def test_phi_of_a_bulk_export_carried_in_the_input_is_searched() -> None:
     assert verifier.findings(source, clean, "fhir") == {}
 
 
+def test_the_town_of_a_whole_address_in_a_street_line_is_searched() -> None:
+    """A street line holding the whole address names a town no city field gives:
+    a note keeping it passed."""
+    verifier = Verifier(load_policy("safe-harbor"))
+    msh = "MSH|^~\\&|A|B|C|D|20240305083000||ADT^A01|M1|P|2.5.1\r"
+    source = msh + "PID|1||X1^^^H^MR||DOE^JO\rNK1|1|DOE^AL|SPO|9 Ferry Lane, Harrowgate MA 02155\r"
+    leaked = msh + "PID|1||[ID]||[NAME]\rNK1|1|[NAME]|SPO|\rNTE|1||lives in Harrowgate\r"
+    assert verifier.findings(source.encode(), leaked.encode(), "hl7v2")["city"] == 1
+    clean = leaked.replace("Harrowgate", "[CITY]")
+    assert not verifier.findings(source.encode(), clean.encode(), "hl7v2")
+    patient = {"resourceType": "Patient", "address": [{"line": ["9 Ferry Lane, Harrowgate MA"]}]}
+    output = {
+        "resourceType": "Patient",
+        "text": {"status": "generated", "div": "<div>Harrowgate</div>"},
+    }
+    assert verifier.findings(orjson.dumps(patient), orjson.dumps(output), "fhir")["city"] == 1
+
+
 def test_documents_carried_in_utf16_or_after_whitespace_are_searched() -> None:
     """The scrubber reads a UTF-16 attachment by its byte order mark, and JSON after
     any amount of leading whitespace; the verifier's reader looked at the first 48
