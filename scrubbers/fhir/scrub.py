@@ -691,6 +691,14 @@ class FHIRScrubber:
                     "source",
                     self._apply(source, Kind.URL, role, "Meta.source", "uri", walk),
                 )
+            version = meta.get("versionId")
+            if isinstance(version, str) and version:
+                self._defer_text(
+                    version,
+                    f"{resource_type}.meta.versionId",
+                    walk,
+                    functools.partial(self._store_version, meta, version, walk),
+                )
             self._object(
                 meta,
                 "Meta",
@@ -1844,6 +1852,16 @@ class FHIRScrubber:
         return extension
 
     # --- ids, references, URLs ----------------------------------------------------
+
+    def _store_version(
+        self, meta: dict[str, Any], version: str, walk: _Walk, scrubbed: str
+    ) -> None:
+        """A version id naming what the document names elsewhere (Blue Button's
+        ``m-654321-<hash>`` for claim ``m-654321``, control number 654321: kept, it
+        was quarantined) becomes its keyed pseudonym, still an id; any other stays."""
+        if scrubbed != version:
+            walk.methods.add("pseudonymize")
+            meta["versionId"] = self._new_pseudo_id(version, walk)
 
     def _pseudo_id(self, value: str, walk: _Walk) -> str:
         """A resource id's pseudonym: the same everywhere the id appears, and still an id."""

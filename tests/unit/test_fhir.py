@@ -2809,6 +2809,27 @@ def test_a_bulk_export_carried_in_a_binary_is_scrubbed_line_by_line(
     assert observation["code"] == {"text": "Body weight"}
 
 
+def test_a_version_id_naming_the_resource_gets_a_pseudonym(safe_harbor: FHIRScrubber) -> None:
+    """CMS Blue Button writes a claim's version as ``m-<claim id>-<hash>`` and the claim's
+    control number as an identifier: the version id was kept, so the control number came
+    out in it and the verifier quarantined the claim (hold-out round 16). It now gets a
+    keyed pseudonym, still a valid id; a plain version ("3") stays."""
+    claim = {
+        "resourceType": "Claim",
+        "id": "m-884213",
+        "meta": {"versionId": "m-884213-0c5f1e9a77", "lastUpdated": "2024-03-05T08:30:00Z"},
+        "identifier": [{"system": "https://payer.example/claim-control", "value": "884213"}],
+        "status": "active",
+    }
+    out = scrub(safe_harbor, claim)
+    version = out["meta"]["versionId"]
+    assert "884213" not in orjson.dumps(out).decode()
+    assert re.fullmatch(r"[A-Za-z0-9\-.]{1,64}", version), version
+    assert scrub(safe_harbor, claim)["meta"]["versionId"] == version  # keyed: stable
+    plain = {**claim, "meta": {"versionId": "3"}}
+    assert scrub(safe_harbor, plain)["meta"]["versionId"] == "3"
+
+
 def test_a_cda_attachment_teaches_its_names_addresses_and_ids_to_the_free_text(
     safe_harbor: FHIRScrubber,
 ) -> None:
