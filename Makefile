@@ -18,7 +18,7 @@ venv: $(STAMP) ## create .venv with the project and dev extras (versions from co
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q --upgrade pip 'setuptools>=77'  # the compiled build runs setup.py here
 	$(BIN)/pip install -q -c constraints.txt -e '.[dev]'
 	touch $@
 
