@@ -96,9 +96,13 @@ start_once() {
   echo "$data_dir" >"$run_dir/kafka.datadir"
   write_config "$data_dir"
   cluster_id="$(python3 -c 'import base64,uuid;print(base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("="))')"
-  java -cp "$jars_dir/*" -Dlog4j.configuration="file:$data_dir/log4j.properties" \
+  if ! java -cp "$jars_dir/*" -Dlog4j.configuration="file:$data_dir/log4j.properties" \
     kafka.tools.StorageTool format -t "$cluster_id" -c "$data_dir/server.properties" \
-    >"$data_dir/format.log" 2>&1
+    >"$data_dir/format.log" 2>&1; then
+    log "formatting the broker's storage failed; last lines of its output:"
+    tail -n 20 "$data_dir/format.log" >&2 || true
+    return 1
+  fi
   # setsid: the broker must outlive `make`, and must not get the caller's Ctrl-C.
   setsid nohup java -Xms"$heap" -Xmx"$heap" -XX:+UseSerialGC -Djava.awt.headless=true \
     -Dlog4j.configuration="file:$data_dir/log4j.properties" \
@@ -110,7 +114,8 @@ start_once() {
   while ((SECONDS < deadline)); do
     if ! running_pid >/dev/null; then
       log "broker process exited during start-up; last lines of its log:"
-      tail -n 20 "$data_dir/broker.log" "$data_dir/stdout.log" >&2 || true
+      tail -n 20 "$data_dir/broker.log" "$data_dir/stdout.log" "$data_dir/format.log" >&2 || true
+      ls -la "$data_dir" "$data_dir"/*/ >&2 2>/dev/null || true  # what the format left
       return 1
     fi
     if "${probe[@]}" "$bootstrap" 2 2>/dev/null; then
