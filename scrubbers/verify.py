@@ -279,9 +279,9 @@ def _hl7_values(message: str) -> Iterator[tuple[Kind, str]]:
             yield from _shifted_person_values(fields, version, families, cs, rs, ss)
     if families:
         yield from _z_segment_names(lines, families, fs, cs, rs, ss)
-    yield from _hl7_note_names(lines, fs, cs, rs, msh[6])
     notes = _hl7_notes(lines, fs)
     if notes:
+        yield from _hl7_note_names(notes, cs, rs, msh[6])
         yield from _hl7_note_phones(notes, cs, rs, msh[6])
         yield from _hl7_note_relatives(notes, cs, rs, msh[6])
 
@@ -680,24 +680,12 @@ _HL7_NOTE_FIELDS: Final = {"NTE": (3,), "OBX": (5,)}
 _HL7_LINE_BREAK: Final = re.compile(r"\\(?:\.br|X0D0A|X0D|X0A)\\", re.IGNORECASE)
 
 
-def _hl7_note_names(
-    lines: list[str], fs: str, cs: str, rs: str, esc: str
-) -> Iterator[tuple[Kind, str]]:
+def _hl7_note_names(notes: list[str], cs: str, rs: str, esc: str) -> Iterator[tuple[Kind, str]]:
     """Names a note gives only after a person label ("Emergency Contact: DOYLE,
     SINEAD"), read by the rule for FHIR text, with fewer labels and without values
     holding a word that is no name (see _HL7_NOTE_PERSON): each repetition, component and
     written line break starts a line, and so does a sentence (see _SENTENCE_BREAK).
-    Only segments with a colon are read (most have none)."""
-    notes: list[str] = []
-    for line in lines:
-        if ":" not in line and "\uff1a" not in line:
-            continue
-        fields = line.split(fs)
-        name = fields[0]
-        if name.startswith("Z"):
-            notes.extend(fields[1:])
-        else:
-            notes.extend(fields[n] for n in _HL7_NOTE_FIELDS.get(name, ()) if n < len(fields))
+    Only notes with a colon are read (most have none)."""
     text = "\n".join(note for note in notes if ":" in note or "\uff1a" in note)
     if not text:
         return
