@@ -184,13 +184,13 @@ def _check_value(value: Any, check: _Check, path: str, key: str) -> None:
     if check.must_be_string and (
         is_number(value) or (isinstance(value, list) and any(is_number(v) for v in value))
     ):
-        raise FHIRScrubError(f"{path}.{key}: a {check.fhir_type} must be a JSON string")
+        raise FHIRScrubError(f"{path}.{key}: a FHIR {check.fhir_type} must be a JSON string")
     if check.must_not_be_string and (
         isinstance(value, str)
         or (isinstance(value, list) and any(isinstance(v, str) for v in value))
     ):
         # A phone number in multipleBirthInteger: no handler reads it as text.
-        raise FHIRScrubError(f"{path}.{key}: a {check.fhir_type} must not be a JSON string")
+        raise FHIRScrubError(f"{path}.{key}: a FHIR {check.fhir_type} must not be a JSON string")
 
 
 def check_unknown_keys(keys: dict[str, str], ctx: MessageContext) -> None:
