@@ -251,6 +251,8 @@ def _hl7_values(message: str) -> Iterator[tuple[Kind, str]]:
             for comps in reps(fields, number):
                 yield Kind.STREET_ADDRESS, comps[0].replace(ss, " ")
                 yield from _street_without_number(comps[0].replace(ss, " "))
+                if ss in comps[0]:
+                    yield from _street_parts(comps[0].split(ss))
                 yield from _line_town(comps[0])
                 if len(comps) > 2:
                     yield Kind.CITY, comps[2]
@@ -803,6 +805,23 @@ _NUMBERED_STREET: Final = re.compile(
     r"terrace|ter|highway|hwy|way|row|circle|cir|parkway|pkwy|square|sq)\.?)\s*",
     re.IGNORECASE,
 )
+
+
+def _street_parts(parts: list[str]) -> Iterator[tuple[Kind, str]]:
+    """A street line's SAD subcomponents read alone: the street address with its
+    house number (SAD.1, "Keizersgracht 120" of "Keizersgracht 120&Keizersgracht&120")
+    and the street's name (SAD.2, five letters or more: "HOME" of "2222&HOME&STREET"
+    is a fragment a code can spell too). Dutch and German senders fill all three;
+    read as one line only, a note naming the street passed (hold-out round 17 probe)."""
+    line = parts[0].strip()
+    if any(c.isdigit() for c in line) and any(c.isalpha() for c in line):
+        yield Kind.STREET_ADDRESS, line
+        yield from _street_without_number(line)
+    if len(parts) > 1 and sum(c.isalpha() for c in parts[1]) >= _MIN_STREET_NAME:
+        yield Kind.STREET_ADDRESS, parts[1].strip()
+
+
+_MIN_STREET_NAME: Final = 5
 
 
 def _street_without_number(line: str) -> Iterator[tuple[Kind, str]]:
@@ -2569,15 +2588,24 @@ class Verifier:
             seps = delimiters[:3] + delimiters[4:] if fmt == "hl7v2" else ""
             if any(_whole_value(name, text, seps) for name in dict.fromkeys(singles)):
                 found[Kind.NAME.value] += 1
-        if Kind.NAME in self._checked and Kind.NAME.value not in found:
-            if fmt == "hl7v2":
-                shorts = _hl7_short_names(message)
-                if shorts and _hl7_short_name_left(shorts, text, delimiters):
-                    found[Kind.NAME.value] += 1
-            elif document is not None:
-                shorts = _fhir_short_names(document)
-                if shorts and _fhir_short_name_left(shorts, output):
-                    found[Kind.NAME.value] += 1
+        shorts = (
+            _hl7_short_words(message, source_delimiters)
+            if fmt == "hl7v2"
+            else _fhir_short_words(document)
+        )
+        shorts = {
+            kind: words
+            for kind, words in shorts.items()
+            if words and kind in self._checked and kind.value not in found
+        }
+        if shorts:
+            left = (
+                _hl7_short_words_left(shorts, text, delimiters)
+                if fmt == "hl7v2"
+                else _fhir_short_words_left(shorts, output)
+            )
+            for kind in left:
+                found[kind.value] += 1
         for year in dict.fromkeys(old_years):
             # Even the year goes when it implies an age over 89: searched as a word.
             if _occurs(year, folded, crowded) and (
@@ -2892,60 +2920,62 @@ def _whole_value(name: str, text: str, separators: str) -> bool:
     return re.search(pattern, text, re.MULTILINE) is not None
 
 
-# A name of two or three letters ("Wu", "Lee", "Ng", "Kim"), not in a script without
-# spaces (two CJK characters are searched like any name): too short to search the
-# whole output for, where codes, units, markup and tables spell such words.
-_SHORT_NAME: Final = re.compile(r"[^\W\d_]{2,3}")
+# A name or town of two or three letters ("Wu", "Lee", "Ng", "Kim"; "Ulm", "Ede"),
+# not in a script without spaces (two CJK characters are searched like any name):
+# too short to search the whole output for, where codes, units, markup and tables
+# spell such words. Searched where people's names and towns and written text are.
+_SHORT_WORD: Final = re.compile(r"[^\W\d_]{2,3}")
+_SHORT_KINDS: Final = (Kind.NAME, Kind.CITY)
 
 
-def _short_name(part: str) -> str | None:
-    """``part`` casefolded when it is a short name (see _SHORT_NAME)."""
+def _short_word(part: str) -> str | None:
+    """``part`` casefolded when it is a short name or town (see _SHORT_WORD)."""
     word = part.strip()
-    return word.casefold() if _SHORT_NAME.fullmatch(word) and not _all_cjk(word) else None
+    return word.casefold() if _SHORT_WORD.fullmatch(word) and not _all_cjk(word) else None
 
 
-def _hl7_short_names(message: str) -> set[str]:
-    """The short family and given names of the people fields (_HL7_NAMES) of an
-    HL7v2 input, casefolded. The values the search skips as too short: without
-    this a patient "LI^WU" could leave the service whole (hold-out round 17 probe:
-    a 2-3 letter name planted in a note or left in PID-5 passed the verifier)."""
-    delimiters = _hl7_delimiters(message)
+def _short_words(found: dict[Kind, set[str]], kind: Kind, parts: Iterable[str]) -> None:
+    found[kind].update(word for word in map(_short_word, parts) if word is not None)
+
+
+def _hl7_short_words(message: str, delimiters: str) -> dict[Kind, set[str]]:
+    """The short family and given names of the people fields (_HL7_NAMES) and the
+    short towns of their addresses (_HL7_ADDRESSES), casefolded: the values the
+    search skips as too short. Without this a patient "LI^WU" of "Ulm" could leave
+    the service whole (hold-out round 17 probe: a 2-3 letter name or town planted
+    in a note or left in PID-5 passed the verifier)."""
     fs, cs, rs, ss = delimiters[0], delimiters[1], delimiters[2], delimiters[4]
-    names: set[str] = set()
+    found: dict[Kind, set[str]] = {kind: set() for kind in _SHORT_KINDS}
     for line in re.split(r"\r\n|\r|\n", message):
-        numbers = _HL7_NAMES.get(line[:3], ())
-        if not numbers:
+        names, addresses = _HL7_NAMES.get(line[:3], ()), _HL7_ADDRESSES.get(line[:3], ())
+        if not (names or addresses):
             continue
         fields = line.split(fs)
-        for number in numbers:
+        for number in names:
             for rep in fields[number].split(rs) if number < len(fields) else ():
                 comps = rep.split(cs, 2)
-                for part in (comps[0].split(ss)[0], *comps[1:2]):
-                    short = _short_name(part)
-                    if short is not None:
-                        names.add(short)
-    return names
+                _short_words(found, Kind.NAME, (comps[0].split(ss)[0], *comps[1:2]))
+        for number in addresses:
+            for rep in fields[number].split(rs) if number < len(fields) else ():
+                _short_words(found, Kind.CITY, rep.split(cs, 3)[2:3])
+    return found
 
 
-def _hl7_short_name_left(names: set[str], output: str, delimiters: str) -> bool:
-    """Whether a short name is left in the output where only names or free text are
-    written: a family or given name of a people field, or a word of a note (NTE-3,
-    OBX-5 of a text type, a Z-segment's field; escape sequences read as blanks).
-    Elsewhere a code spells such words ("NG" a nasogastric tube, "ED" a value type)."""
-    fs, cs, rs, ss = delimiters[0], delimiters[1], delimiters[2], delimiters[4]
+def _hl7_short_words_left(
+    shorts: dict[Kind, set[str]], output: str, delimiters: str
+) -> Iterator[Kind]:
+    """The kinds of the short names and towns left in the output where only names,
+    addresses or free text are written: a family or given name of a people field,
+    a town of their addresses, or a word of a note (NTE-3, OBX-5 of a text type, a
+    Z-segment's field; escape sequences read as blanks). Elsewhere a code spells
+    such words ("NG" a nasogastric tube, "ED" a value type)."""
+    kept = _hl7_short_words(output, delimiters)
     lines = re.split(r"\r\n|\r|\n", output)
-    for line in lines:
-        fields = line.split(fs)
-        for number in _HL7_NAMES.get(fields[0], ()):
-            for rep in fields[number].split(rs) if number < len(fields) else ():
-                comps = rep.split(cs, 2)
-                if any(_short_name(part) in names for part in (comps[0].split(ss)[0], *comps[1:2])):
-                    return True
-    notes = "\n".join(_hl7_notes(lines, fs, cs))
-    if not notes:
-        return False
+    notes = "\n".join(_hl7_notes(lines, delimiters[0], delimiters[1]))
     folded = _hl7_escape_pattern(delimiters).sub(" ", notes).casefold()
-    return any(_occurs(name, folded) for name in names)
+    for kind, words in shorts.items():
+        if words & kept[kind] or any(_occurs(word, folded) for word in words):
+            yield kind
 
 
 # The FHIR strings that hold written text, where the scrubber replaces names in any
@@ -2956,10 +2986,11 @@ _FHIR_TEXT_KEYS: Final = frozenset(
 )
 
 
-def _fhir_short_names(document: Any) -> set[str]:
-    """The short family and given names (see _SHORT_NAME) of a FHIR input's people:
-    Patient, RelatedPerson and Person resources, and a patient's contacts."""
-    names: set[str] = set()
+def _fhir_short_words(document: Any) -> dict[Kind, set[str]]:
+    """The short family and given names and towns (see _SHORT_WORD) of a FHIR
+    document's people: Patient, RelatedPerson and Person resources, and a
+    patient's contacts."""
+    found: dict[Kind, set[str]] = {kind: set() for kind in _SHORT_KINDS}
     for item in _walk_dicts(document):
         resource_type = item.get("resourceType")
         if not (isinstance(resource_type, str) and resource_type.startswith(_PERSON_TYPES)):
@@ -2967,30 +2998,35 @@ def _fhir_short_names(document: Any) -> set[str]:
         contacts = [c for c in _as_list(item.get("contact")) if isinstance(c, dict)]
         for holder in (item, *contacts):
             for name in _as_list(holder.get("name")):
-                if not isinstance(name, dict):
-                    continue
-                parts = [*_as_strings(name.get("family")), *_as_strings(name.get("given"))]
-                names.update(s for s in map(_short_name, parts) if s is not None)
-    return names
+                if isinstance(name, dict):
+                    parts = [*_as_strings(name.get("family")), *_as_strings(name.get("given"))]
+                    _short_words(found, Kind.NAME, parts)
+            for address in _as_list(holder.get("address")):
+                if isinstance(address, dict):
+                    _short_words(found, Kind.CITY, _as_strings(address.get("city")))
+    return found
 
 
-def _fhir_short_name_left(names: set[str], output: bytes) -> bool:
-    """Whether a short name is left in the output as a person's name part or as a
-    word of its written text (_FHIR_TEXT_KEYS; markup tags read as blanks, so a
-    patient "Li" is not found in a narrative's <li>)."""
+def _fhir_short_words_left(shorts: dict[Kind, set[str]], output: bytes) -> Iterator[Kind]:
+    """The kinds of the short names and towns left in the output as a person's name
+    part or town, or as a word of its written text (_FHIR_TEXT_KEYS; markup tags
+    read as blanks, so a patient "Li" is not found in a narrative's <li>)."""
     try:
         document = orjson.loads(output)
     except orjson.JSONDecodeError:
-        return True  # unreadable output is not sent unread
-    if names & _fhir_short_names(document):
-        return True
-    texts: list[str] = []
-    for item in _walk_dicts(document):
-        for key in _FHIR_TEXT_KEYS.intersection(item):
-            if isinstance(item[key], str):
-                texts.append(item[key])
+        yield from shorts  # unreadable output is not sent unread
+        return
+    kept = _fhir_short_words(document)
+    texts = [
+        item[key]
+        for item in _walk_dicts(document)
+        for key in _FHIR_TEXT_KEYS.intersection(item)
+        if isinstance(item[key], str)
+    ]
     folded = _MARKUP_TAG.sub(" ", "\n".join(texts)).casefold()
-    return any(_occurs(name, folded) for name in names)
+    for kind, words in shorts.items():
+        if words & kept[kind] or any(_occurs(word, folded) for word in words):
+            yield kind
 
 
 def _year_over_89(birth_date: str) -> str | None:

@@ -2201,10 +2201,12 @@ def test_short_names_and_bare_streets_the_scrubber_replaced_pass(preset: str) ->
     engine = Scrubber(policy, KeyRing.single(TEST_SECRET))
     message = (
         b"MSH|^~\\&|A|B|C|D|20240305083000||ADT^A01|M1|P|2.5.1\r"
-        b"PID|1||X1^^^H^MR||WU^LI||19800101|F|||42 Lantern Row^^Brookvale^MA^02139\r"
+        b"PID|1||X1^^^H^MR||WU^LI||19800101|F|||42 Lantern Row^^Brookvale^MA^02139"
+        b"~Wrenhaven 14&Wrenhaven&14^^Ede^^6711AA^NL\r"
         b"NK1|1|NG^BO|SPO\r"
         b"OBX|1|CE|8302-2^Tube^LN||NG^Nasogastric^L||||||F\r"
         b"NTE|1||Mr. Wu and bo came in; li lives on Lantern Row. NG tube placed.\r"
+        b"NTE|2||Before: Wrenhaven 14 in Ede (Wrenhaven)\r"
     )
     result = HL7Scrubber(engine).scrub_bytes(message)
     assert result.output is not None and b"Lantern Row" not in result.output
@@ -2218,14 +2220,14 @@ def test_short_names_and_bare_streets_the_scrubber_replaced_pass(preset: str) ->
                     "resource": {
                         "resourceType": "Patient",
                         "name": [{"family": "Wu", "given": ["Li"]}],
-                        "address": [{"line": ["42 Lantern Row"], "city": "Brookvale"}],
+                        "address": [{"line": ["42 Lantern Row"], "city": "Ulm"}],
                     }
                 },
                 {
                     "resource": {
                         "resourceType": "Observation",
                         "code": {"coding": [{"code": "LI"}], "text": "Li level"},
-                        "valueString": "Ms Wu walks down Lantern Row; wu family present",
+                        "valueString": "Ms Wu of Ulm walks down Lantern Row; wu family present",
                     }
                 },
             ],
@@ -2234,3 +2236,36 @@ def test_short_names_and_bare_streets_the_scrubber_replaced_pass(preset: str) ->
     [scrubbed] = FHIRScrubber(engine).scrub_bytes(bundle)
     assert scrubbed.output is not None and b"Lantern Row" not in scrubbed.output
     assert verifier.findings(bundle, scrubbed.output, "fhir") == {}
+
+
+def test_a_street_names_subcomponents_and_a_short_town_are_searched() -> None:
+    """Dutch and German senders fill SAD's three subcomponents ("Keizersgracht
+    120&Keizersgracht&120"); the line was searched joined, so a note naming the street
+    as written passed, and so did a town of three letters (hold-out round 17 probe)."""
+    source = (
+        b"MSH|^~\\&|A|B|C|D|20240305083000||ADT^A01|M1|P|2.4\r"
+        b"PID|1||X1^^^H^MR||BERG^JO||||||Wrenhaven 14&Wrenhaven&14^^Ede^^6711AA^NL\r"
+    )
+    clean = (
+        "MSH|^~\\&|A|B|C|D|2024||ADT^A01|ID-1|P|2.4\r"
+        "PID|1||[ID]||[NAME]^[NAME]||||||[ADDRESS]^^[CITY]^^[ZIP]^NL\r"
+        "NTE|1||moved to [ADDRESS] in [CITY]\r"
+    )
+    safe_harbor = Verifier(load_policy("safe-harbor"))
+    assert safe_harbor.findings(source, clean.encode(), "hl7v2") == {}
+    for leak, kind in (("Wrenhaven 14", "street_address"), ("Wrenhaven", "street_address")):
+        leaked = clean.replace("moved to [ADDRESS]", f"moved to {leak}").encode()
+        assert kind in safe_harbor.findings(source, leaked, "hl7v2"), leak
+    in_note = clean.replace("in [CITY]", "in EDE").encode()
+    assert safe_harbor.findings(source, in_note, "hl7v2") == {"city": 1}
+    in_field = clean.replace("^^[CITY]^", "^^Ede^").encode()
+    assert safe_harbor.findings(source, in_field, "hl7v2") == {"city": 1}
+    # The limited data set keeps towns.
+    assert Verifier(load_policy("limited-data-set")).findings(source, in_note, "hl7v2") == {}
+    patient = orjson.dumps({"resourceType": "Patient", "address": [{"city": "Ulm"}]})
+    note = {"resourceType": "Observation", "valueString": "born in Ulm"}
+    assert safe_harbor.findings(patient, orjson.dumps(note), "fhir") == {"city": 1}
+    kept = {"resourceType": "Patient", "address": [{"city": "ULM"}]}
+    assert safe_harbor.findings(patient, orjson.dumps(kept), "fhir") == {"city": 1}
+    coded = {"resourceType": "Observation", "code": {"coding": [{"code": "ulm"}]}}
+    assert safe_harbor.findings(patient, orjson.dumps(coded), "fhir") == {}
