@@ -200,7 +200,11 @@ def _escapes_read(
             yield kind, pattern.sub(r"\3", value)
 
 
-def _hl7_values(message: str) -> Iterator[tuple[Kind, str]]:
+def _hl7_values(
+    message: str, shorts: dict[Kind, set[str]] | None = None
+) -> Iterator[tuple[Kind, str]]:
+    """The PHI values of an HL7v2 input; as they are read, the people fields'
+    names and towns too short to search alone go to ``shorts`` (see _SHORT_WORD)."""
     lines = [line for line in re.split(r"\r\n|\r|\n", message) if line]
     msh = next((line for line in lines if line.startswith("MSH")), None)
     if msh is None or len(msh) < 8:
@@ -232,6 +236,8 @@ def _hl7_values(message: str) -> Iterator[tuple[Kind, str]]:
                 if len(comps) > 1:
                     yield _date_or(Kind.NAME, comps[1])
                     yield from _glued_name_words(comps[1])
+                if shorts is not None:
+                    _note_short(shorts, Kind.NAME, comps[0].split(ss)[0], *comps[1:2])
         for number in _HL7_IDS.get(name, ()):
             for comps in reps(fields, number):
                 yield Kind.MRN, comps[0]
@@ -256,6 +262,8 @@ def _hl7_values(message: str) -> Iterator[tuple[Kind, str]]:
                 yield from _line_town(comps[0])
                 if len(comps) > 2:
                     yield Kind.CITY, comps[2]
+                    if shorts is not None:
+                        _note_short(shorts, Kind.CITY, comps[2])
                 if len(comps) > 4:
                     yield Kind.ZIP, comps[4][:5]
         for number in _HL7_BIRTH.get(name, ()):
@@ -845,10 +853,12 @@ def _fhir_values(
     document: Any,
     ids: list[str] | None = None,
     postcodes: list[tuple[str, tuple[str, ...]]] | None = None,
+    shorts: dict[Kind, set[str]] | None = None,
 ) -> Iterator[tuple[Kind, str]]:
-    """The PHI values of a FHIR input; its resources' ids are added to ``ids``, and
-    its people's postcodes too short to search alone, with their address's city,
-    state and last line, to ``postcodes``."""
+    """The PHI values of a FHIR input; its resources' ids are added to ``ids``, its
+    people's postcodes too short to search alone, with their address's city,
+    state and last line, to ``postcodes``, and their names and towns too short to
+    search alone to ``shorts`` (see _SHORT_WORD)."""
     stack = [document]
     names: set[str] = set()  # keys already seen shaped like element names
     spelled: list[str] = []  # ids of references to people with words in them
@@ -899,6 +909,8 @@ def _fhir_values(
                 yield from _employer_names(item, document)
             if postcodes is not None:
                 postcodes.extend(_short_postcodes(item, contacts))
+            if shorts is not None and resource_type.startswith(_PERSON_TYPES):
+                _note_person_shorts(shorts, item, contacts)
             for identifier in item.get("identifier", []) or []:
                 if isinstance(identifier, dict):
                     yield Kind.MRN, str(identifier.get("value", ""))
@@ -2466,6 +2478,9 @@ class Verifier:
     def findings(self, source: bytes, output: bytes, fmt: str) -> Counter[str]:
         """Kinds (and counts) of input PHI found in the output; empty when clean."""
         found: Counter[str] = Counter()
+        # Names and towns too short to search the whole output for, noted as the
+        # input's values are read (the loop below reads them all).
+        shorts = _no_shorts()
         document: Any = None
         ids: list[str] = []  # the FHIR input's resource ids
         postcodes: list[tuple[str, tuple[str, ...]]] = []  # short ones, with neighbors
@@ -2475,7 +2490,7 @@ class Verifier:
             text = output.decode(codec, "replace")
             # As the parser reads it: past a BOM, an MLLP start and leading whitespace.
             message = source.decode(codec, "replace").lstrip("\ufeff\x0b \t\r\n")
-            values = _hl7_values(message)
+            values = _hl7_values(message, shorts)
             text += _hl7_payloads(text)
             if "\\X" in text:  # hex escapes spell characters: search the decoded form too
                 text += "\n" + _HL7_HEX.sub(_hex_decoded, text)
@@ -2490,7 +2505,7 @@ class Verifier:
         else:
             try:
                 document, inexact = _exact_json(source)
-                values = _fhir_values(document, ids, postcodes)
+                values = _fhir_values(document, ids, postcodes, shorts)
             except orjson.JSONDecodeError:
                 # Fail closed: with its input unread, the output would be checked
                 # against nothing and pass (the scrubber refuses such input first).
@@ -2588,11 +2603,6 @@ class Verifier:
             seps = delimiters[:3] + delimiters[4:] if fmt == "hl7v2" else ""
             if any(_whole_value(name, text, seps) for name in dict.fromkeys(singles)):
                 found[Kind.NAME.value] += 1
-        shorts = (
-            _hl7_short_words(message, source_delimiters)
-            if fmt == "hl7v2"
-            else _fhir_short_words(document)
-        )
         shorts = {
             kind: words
             for kind, words in shorts.items()
@@ -2923,29 +2933,36 @@ def _whole_value(name: str, text: str, separators: str) -> bool:
 # A name or town of two or three letters ("Wu", "Lee", "Ng", "Kim"; "Ulm", "Ede"),
 # not in a script without spaces (two CJK characters are searched like any name):
 # too short to search the whole output for, where codes, units, markup and tables
-# spell such words. Searched where people's names and towns and written text are.
+# spell such words. Searched where people's names and towns and written text are
+# (hold-out round 17 probe: a patient "WU^LI" of "Ulm", left in PID-5 or a note,
+# passed the verifier, which searched no value under four characters).
 _SHORT_WORD: Final = re.compile(r"[^\W\d_]{2,3}")
 _SHORT_KINDS: Final = (Kind.NAME, Kind.CITY)
 
 
-def _short_word(part: str) -> str | None:
-    """``part`` casefolded when it is a short name or town (see _SHORT_WORD)."""
-    word = part.strip()
-    return word.casefold() if _SHORT_WORD.fullmatch(word) and not _all_cjk(word) else None
+def _note_short(shorts: dict[Kind, set[str]], kind: Kind, *parts: str) -> None:
+    """Add each of ``parts`` that is a short name or town (see _SHORT_WORD) to
+    ``shorts``, casefolded. Most parts are longer: their length decides first."""
+    for part in parts:
+        if 2 <= len(part) <= _SHORT_PART:
+            word = part.strip()
+            if _SHORT_WORD.fullmatch(word) and not _all_cjk(word):
+                shorts[kind].add(word.casefold())
 
 
-def _short_words(found: dict[Kind, set[str]], kind: Kind, parts: Iterable[str]) -> None:
-    found[kind].update(word for word in map(_short_word, parts) if word is not None)
+_SHORT_PART: Final = 8  # a short word with the blanks a sender leaves around it
+
+
+def _no_shorts() -> dict[Kind, set[str]]:
+    return {kind: set() for kind in _SHORT_KINDS}
 
 
 def _hl7_short_words(message: str, delimiters: str) -> dict[Kind, set[str]]:
     """The short family and given names of the people fields (_HL7_NAMES) and the
-    short towns of their addresses (_HL7_ADDRESSES), casefolded: the values the
-    search skips as too short. Without this a patient "LI^WU" of "Ulm" could leave
-    the service whole (hold-out round 17 probe: a 2-3 letter name or town planted
-    in a note or left in PID-5 passed the verifier)."""
+    short towns of their addresses (_HL7_ADDRESSES) of a message, casefolded; what
+    _hl7_values notes of an input, read here of an output."""
     fs, cs, rs, ss = delimiters[0], delimiters[1], delimiters[2], delimiters[4]
-    found: dict[Kind, set[str]] = {kind: set() for kind in _SHORT_KINDS}
+    found = _no_shorts()
     for line in re.split(r"\r\n|\r|\n", message):
         names, addresses = _HL7_NAMES.get(line[:3], ()), _HL7_ADDRESSES.get(line[:3], ())
         if not (names or addresses):
@@ -2954,10 +2971,10 @@ def _hl7_short_words(message: str, delimiters: str) -> dict[Kind, set[str]]:
         for number in names:
             for rep in fields[number].split(rs) if number < len(fields) else ():
                 comps = rep.split(cs, 2)
-                _short_words(found, Kind.NAME, (comps[0].split(ss)[0], *comps[1:2]))
+                _note_short(found, Kind.NAME, comps[0].split(ss)[0], *comps[1:2])
         for number in addresses:
             for rep in fields[number].split(rs) if number < len(fields) else ():
-                _short_words(found, Kind.CITY, rep.split(cs, 3)[2:3])
+                _note_short(found, Kind.CITY, *rep.split(cs, 3)[2:3])
     return found
 
 
@@ -2986,24 +3003,30 @@ _FHIR_TEXT_KEYS: Final = frozenset(
 )
 
 
+def _note_person_shorts(
+    shorts: dict[Kind, set[str]], person: dict[str, Any], contacts: list[dict[str, Any]]
+) -> None:
+    """Note the short family and given names and towns (see _SHORT_WORD) of a FHIR
+    person's resource (Patient, RelatedPerson, Person) and its contacts."""
+    for holder in (person, *contacts):
+        for name in _as_list(holder.get("name")):
+            if isinstance(name, dict):
+                parts = [*_as_strings(name.get("family")), *_as_strings(name.get("given"))]
+                _note_short(shorts, Kind.NAME, *parts)
+        for address in _as_list(holder.get("address")):
+            if isinstance(address, dict):
+                _note_short(shorts, Kind.CITY, *_as_strings(address.get("city")))
+
+
 def _fhir_short_words(document: Any) -> dict[Kind, set[str]]:
-    """The short family and given names and towns (see _SHORT_WORD) of a FHIR
-    document's people: Patient, RelatedPerson and Person resources, and a
-    patient's contacts."""
-    found: dict[Kind, set[str]] = {kind: set() for kind in _SHORT_KINDS}
+    """The short names and towns of a FHIR document's people, casefolded; what
+    _fhir_values notes of an input, read here of an output."""
+    found = _no_shorts()
     for item in _walk_dicts(document):
         resource_type = item.get("resourceType")
-        if not (isinstance(resource_type, str) and resource_type.startswith(_PERSON_TYPES)):
-            continue
-        contacts = [c for c in _as_list(item.get("contact")) if isinstance(c, dict)]
-        for holder in (item, *contacts):
-            for name in _as_list(holder.get("name")):
-                if isinstance(name, dict):
-                    parts = [*_as_strings(name.get("family")), *_as_strings(name.get("given"))]
-                    _short_words(found, Kind.NAME, parts)
-            for address in _as_list(holder.get("address")):
-                if isinstance(address, dict):
-                    _short_words(found, Kind.CITY, _as_strings(address.get("city")))
+        if isinstance(resource_type, str) and resource_type.startswith(_PERSON_TYPES):
+            contacts = [c for c in _as_list(item.get("contact")) if isinstance(c, dict)]
+            _note_person_shorts(found, item, contacts)
     return found
 
 
