@@ -1562,6 +1562,29 @@ def test_hl7_an_observation_labelled_with_the_other_person_alone_is_searched() -
     assert _verified(source, f"{head}\rNTE|1||Independent at home") == {}
 
 
+def test_hl7_a_relative_by_marriage_named_in_another_language_is_searched() -> None:
+    # Hold-out round 17 probe: a note names an in-law in the note's language ("su
+    # nuera Maribel Otxoa,", "der Schwiegertochter Heike Brenzinger,", "svigerdatteren
+    # Solveig Brattbakk."); the scrubber did not read those words and the verifier
+    # read relatives only after an English label at a line's start, so the names
+    # passed. Invented people.
+    source = (
+        "MSH|^~\\&|EHR|GENHOSP|LAB|GENHOSP|20260105090000||ORU^R01|M0007|P|2.5.1\r"
+        "PID|1||TST0042^^^GENHOSP^MR||Quillfeather^Zephyrina||19610615|F\r"
+        "OBX|1|TX|11506-3^Nota^LN||Acompañada por su nuera Maribel Otxoa, estable.||||||F\r"
+        "NTE|1||Begleitet von der Schwiegertochter Heike Brenzinger, Tel. folgt.\r"
+        "NTE|2||Kom med svigerdatteren Solveig Brattbakk.\r"
+        "NTE|3||Su hija Hipertensa Conocida desde 2010\r"
+    )
+    scrubbed = _hl7_scrubbed(source)
+    assert _verified(source, scrubbed) == {}
+    head = scrubbed.decode().split("\r")[0]
+    for kept in ("Otxoa", "Heike", "Brattbakk"):
+        assert _verified(source, f"{head}\rNTE|1||{kept}") == {"name": 1}, kept
+    # Three capitalized words, no clause end after two: not read ("Hipertensa").
+    assert _verified(source, f"{head}\rNTE|1||Hipertensa Conocida") == {}
+
+
 def test_hl7_a_town_joined_into_a_code_is_read_as_the_scrubber_writes_it() -> None:
     # Red-team round 12: the verifier reads "_" and "-" as word boundaries, so the
     # patient's town inside a facility code is found; the scrubber replaces it
