@@ -285,6 +285,7 @@ def _hl7_values(message: str) -> Iterator[tuple[Kind, str]]:
         yield from _hl7_note_names(notes, cs, rs, msh[6])
         yield from _hl7_note_phones(notes, cs, rs, msh[6])
         yield from _hl7_note_relatives(notes, cs, rs, msh[6])
+        yield from _hl7_note_addresses(notes, cs, rs, msh[6])
 
 
 def _compact_spellings(date: str) -> Iterator[tuple[Kind, str]]:
@@ -737,6 +738,19 @@ _NOTE_PHONES: Final = re.compile(
 _NOTE_NUMBER_PATTERN: Final = re.compile(_NOTE_NUMBER)
 # A date is no phone number ("03/04/2026", "2026-03-04").
 _NOTE_DATE: Final = re.compile(r"\d{1,4}([/.-])\d{1,2}\1\d{2,4}")
+
+
+def _hl7_note_addresses(notes: list[str], cs: str, rs: str, esc: str) -> Iterator[tuple[Kind, str]]:
+    """An address a note gives after its label ("Adres: Wilgenhof 221, 1016 DV
+    Wolderwijd", "Anschrift: ..."), read as in a FHIR text (see _labelled_addresses):
+    each repetition, component and written line break starts a line. Hold-out round
+    17 probe: a Dutch referral letter's address passed (HL7 notes were not read so)."""
+    text = "\n".join(note for note in notes if ":" in note or "=" in note)
+    if not text:
+        return
+    if esc in text:
+        text = _HL7_LINE_BREAK.sub("\n", text.replace(esc, "\\"))
+    yield from _labelled_addresses(text.replace(rs, "\n").replace(cs, "\n"))
 
 
 def _hl7_notes(lines: list[str], fs: str) -> list[str]:
@@ -1467,9 +1481,9 @@ _POSTAL_TOWN: Final = re.compile(
 # "Anschrift: Lindenweg 4, 10115 Musterstadt"), and a town before a state and ZIP
 # code ("Port Ellery, FL 33950").
 _ADDRESS_LABEL: Final = re.compile(
-    r"(?i:(?<![^\W_])(?:address|adresse|anschrift|wohnadresse|wohnort|domicil(?:e|io)"
+    r"(?i:(?<![^\W_])(?:address|adresse|adres|anschrift|wohnadresse|wohnort|domicil(?:e|io)"
     r"|direcci\u00f3n|direccion|endere\u00e7o|endereco|indirizzo|woonadres)"
-    r"[ \t]*(?:\([^()\n]{0,20}\)[ \t]*)?[:=][ \t]*)([\dA-Z\u00c0-\u00de][^\n;]{2,119})"
+    r"[ \t]*(?:\([^()\n]{0,20}\)[ \t]*)?[:=][ \t]*)([\dA-Z\u00c0-\u00de][^\n;\\]{2,119})"
 )
 _ADDRESS_END: Final = re.compile(r"\.\s+(?=[A-Z\u00c0-\u00de])|\.\s*$")
 _ADDRESS_ABBREVIATION: Final = re.compile(r"(?i:\b(?:st|dr|mt|ft|ave|rd|apt|no))$")
@@ -1702,7 +1716,8 @@ _HL7_NOTE_PERSON: Final = re.compile(
     r"|subscriber|policy ?holder|patient name|pt name|name of patient|angehörige[rn]?"
     r"|angehoerige[rn]?|notfallkontakt|kontaktperson|contact person"
     # Round 17: a caregiver, a Dutch contact person, the Nordic next of kin.
-    r"|caregiver|carer|contactpersoon"
+    r"|caregiver|carer|contactpersoon|partner|wife|husband|ehemann|ehefrau|echtgeno(?:ot|te)"
+    r"|conjointe?|esposo|esposa|marido|moglie|marito|ektefelle|\u00e6gtef\u00e6lle"
     r"|(?:n(?:\u00e6|ae)rmeste[ \t]+)?p(?:\u00e5|aa|a)r(?:\u00f8|oe|o)rende"
     r"|(?:n(?:\u00e4|a)rmaste[ \t]+)?anh(?:\u00f6|o)rig)"
     r"[ \t]*[:\uff1a][ \t]*([^\n(\[;:\uff1a\uff08]{2,100})"

@@ -284,3 +284,39 @@ def test_relatives_by_marriage_and_carers_in_other_languages(
 def test_new_relation_words_without_a_name_leave_the_text(ctx: MessageContext, text: str) -> None:
     # Round 17: a relation word followed by no capitalized name changes nothing.
     assert ctx.scrub_text(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("Partner: Joost van Drunen, tel. volgt", ("Joost", "Drunen")),  # Dutch letter
+        ("Wife: Mirabel Ashcombe (lives with patient)", ("Mirabel", "Ashcombe")),
+        ("Husband: TREGARTHEN, PERCIVAL", ("TREGARTHEN", "PERCIVAL")),
+        ("Ehefrau: Waltraud Pfisterer", ("Waltraud", "Pfisterer")),
+        ("Echtgenote: Femmigje Ruiterkamp", ("Femmigje", "Ruiterkamp")),
+        ("Conjoint : Aurélien Besnard", ("Aurélien", "Besnard")),
+        ("Esposa: Begoña Larrañaga", ("Begoña", "Larrañaga")),
+        ("Ektefelle: Solveig Brattbakk", ("Solveig", "Brattbakk")),
+    ],
+)
+def test_a_spouse_or_partner_label_names_the_person(
+    ctx: MessageContext, text: str, names: tuple[str, ...]
+) -> None:
+    # Hold-out round 17 probe: a referral letter's "Partner: Joost van Drunen" line
+    # kept the name; "Spouse:" was a person label, "Partner:", "Wife:", "Husband:" and
+    # their counterparts were not (bare relation labels are left out because family
+    # histories list blood relatives after them; none lists a spouse).
+    out = ctx.scrub_text(text)
+    for name in names:
+        assert name not in out, out
+    assert "[NAME]" in out
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Partner: Not Treated", "Wife: Healthy", "Husband: Alive And Well", "Father: Heart Disease"],
+)
+def test_a_spouse_label_without_a_name_keeps_its_text(ctx: MessageContext, text: str) -> None:
+    # Round 17: the value is a name only when it reads as one (two name words, none a
+    # word no name has); a blood relative's label is still not read.
+    assert ctx.scrub_text(text) == text

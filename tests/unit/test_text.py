@@ -865,6 +865,17 @@ def test_an_address_after_its_label_or_a_town_before_its_state_and_zip_is_scrubb
     assert left in out, out
 
 
+def test_a_dutch_address_label_and_an_rtf_line_end_are_read(ctx: MessageContext) -> None:
+    """Hold-out round 17 probe: a Dutch referral letter's "Adres: Keizersgracht ..."
+    kept the address ("Adres" was no address label), and in an RTF letter's source
+    an address ran on over the line's control words ("\\par Notiz\\par }"), which the
+    replacement swallowed: the document lost its end and its closing brace."""
+    out = ctx.scrub_text("Adres: Wilgenhof 221, 1016 DV Wolderwijd")
+    assert out == "Adres: [ADDRESS]", out
+    rtf = "{\\rtf1\\ansi Anschrift: Lindenweg 4, 10115 Musterstadt\\par Notiz\\par }"
+    assert ctx.scrub_text(rtf) == "{\\rtf1\\ansi Anschrift: [ADDRESS]\\par Notiz\\par }"
+
+
 def test_an_address_label_without_an_address_keeps_its_text(ctx: MessageContext) -> None:
     # No digit early in the value: no address ("same as patient", a clinic's web page).
     for text in ("Address: same as patient", "Address: see referral letter from 2019"):

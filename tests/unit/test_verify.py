@@ -1585,6 +1585,23 @@ def test_hl7_a_relative_by_marriage_named_in_another_language_is_searched() -> N
     assert _verified(source, f"{head}\rNTE|1||Hipertensa Conocida") == {}
 
 
+def test_hl7_a_spouse_label_and_a_dutch_address_label_in_a_note_are_read() -> None:
+    # Hold-out round 17 probe: a referral letter's "Partner: Joost van Drunen" and
+    # "Adres: Keizersgracht ..." lines kept the name and the address, and the verifier,
+    # reading neither label, passed them. Invented person and place.
+    source = (
+        "MSH|^~\\&|EHR|GENHOSP|LAB|GENHOSP|20260105090000||MDM^T02|M0008|P|2.5.1\r"
+        "PID|1||TST0042^^^GENHOSP^MR||Quillfeather^Zephyrina||19610615|F\r"
+        "OBX|1|TX|REF^Verwijsbrief^L||Partner: Joostwin Drunenveld\r"
+        "OBX|2|TX|REF^Verwijsbrief^L||Adres: Wilgenhof 221, 1016 DV Wolderwijd\r"
+    )
+    scrubbed = _hl7_scrubbed(source)
+    assert _verified(source, scrubbed) == {}
+    head = scrubbed.decode().split("\r")[0]
+    assert _verified(source, f"{head}\rNTE|1||Drunenveld") == {"name": 1}
+    assert _verified(source, f"{head}\rNTE|1||Wilgenhof 221") == {"street_address": 1}
+
+
 def test_hl7_a_town_joined_into_a_code_is_read_as_the_scrubber_writes_it() -> None:
     # Red-team round 12: the verifier reads "_" and "-" as word boundaries, so the
     # patient's town inside a facility code is found; the scrubber replaces it
