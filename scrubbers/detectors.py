@@ -212,6 +212,11 @@ PHONE_LABELS_LOCAL: Final = (
     *("mobilnummer", "mobilnr", "rufnummer", "sdt", "s\u0111t", "\u0111t", "simi"),
     *("s\u00edmi", "puhelin", "gsm", "cellulare", "cellphone", "tel", "telephone"),
     *("phone", "mobile"),
+    # Portugal's and Spain's mobile, the French mobile, a contact number in Spanish,
+    # Portuguese, German and the Nordic languages ("Telemóvel 912 345 678", "Contacto:
+    # 644 12 34 56", "portable : 06 98 76 54 32"; hold-out round 17 probe).
+    *("telem\u00f3vel", "telemovel", "m\u00f3vil", "movil", "portable", "contacto"),
+    *("contato", "kontakt"),
     # Singapore's and Malaysia's "handphone" ("HP 81234567", "H/P: 9127 4583").
     *("hp", "handphone", "h/p"),
     # Greek, Russian, Arabic and Hebrew: Τηλ., κινητό, телефон, моб., جوال, هاتف, טלפון.

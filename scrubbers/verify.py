@@ -730,7 +730,8 @@ _NOTE_NUMBER: Final = r"\+?\(?\d(?:[\d()./-]|[ \t](?=[\d(]))+\d"
 # first was scrubbed).
 _NOTE_PHONES: Final = re.compile(
     r"(?<![^\W_])(?:tel(?:ephone|efon|efoon)?|t\u00e9l(?:\u00e9phone)?|tel\u00e9fono|telefone"
-    r"|phone|mobile?|mobil|handy|natel|tlf|fax)(?![^\W_])\.?[^\d\n+]{0,20}?"
+    r"|phone|mobile?|mobil|handy|natel|tlf|fax|telem(?:\u00f3|o)vel|m(?:\u00f3|o)vil|portable"
+    r"|contacto|contato|kontakt)(?![^\W_])\.?[^\d\n+]{0,20}?"
     rf"(?P<list>{_NOTE_NUMBER}(?:[ \t]*(?:[,;/]|[ \t](?:or|oder|ou|o|of|eller|og|und|and"
     rf"|bzw\.?|y|e|et|en|i|lub|tai)(?=[ \t]))[ \t]*{_NOTE_NUMBER})*)",
     re.IGNORECASE,

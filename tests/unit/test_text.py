@@ -1037,6 +1037,28 @@ def test_the_numbers_of_a_list_after_a_phone_label_are_phones(
     assert ctx.scrub_text(text) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Telemóvel 912 345 678.", "Telemóvel [PHONE]."),  # Portuguese
+        ("telemovel: 912345678", "telemovel: [PHONE]"),
+        ("Móvil 644 12 34 56", "Móvil [PHONE]"),  # Spanish
+        ("Contacto: 644 12 34 56.", "Contacto: [PHONE]."),
+        ("contato (filha) 11 98765 4321", "contato (filha) [PHONE]"),
+        ("portable : 06 98 76 54 32", "portable : [PHONE]"),  # French
+        ("Kontakt: 0711 2345678", "Kontakt: [PHONE]"),
+        ("portable CXR, 2 views, dose 1.5 mGy", "portable CXR, 2 views, dose 1.5 mGy"),
+    ],
+)
+def test_mobile_and_contact_labels_of_other_languages(
+    ctx: MessageContext, text: str, expected: str
+) -> None:
+    # Hold-out round 17 probe: a Portuguese "Telemóvel", a Spanish "Contacto:" and a
+    # French "portable" named no phone, and the numbers after them (grouped as those
+    # countries write them, no area-code shape) stayed. A count after the word stays.
+    assert ctx.scrub_text(text) == expected
+
+
 def test_phone_labels_leave_cell_counts_alone(ctx: MessageContext) -> None:
     assert ctx.scrub_text("cell count 12345678, cells 23456789") == (
         "cell count 12345678, cells 23456789"

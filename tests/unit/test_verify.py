@@ -158,6 +158,23 @@ def test_the_numbers_of_a_phone_list_in_a_note_are_searched() -> None:
     assert verifier.findings(source.encode(), clean.encode(), "hl7v2") == {}
 
 
+def test_a_number_after_a_mobile_or_contact_label_of_another_language_is_searched() -> None:
+    """Hold-out round 17 probe: after "Telemóvel", "Contacto:" or "portable" the number
+    stayed and passed; left in the output it is flagged."""
+    source = (
+        "MSH|^~\\&|REG|GENHOSP|||20240305083000||ORU^R01|M1|P|2.5\r"
+        "PID|1||TST0042^^^GENHOSP^MR||BRAMBLECOTE^WILHELMINA||19610615|F\r"
+        "NTE|1||Telemóvel 912 345 678. Contacto: 644 12 34 56. portable : 06 98 76 54 32\r"
+    )
+    verifier = Verifier(load_policy("safe-harbor"))
+    head = "MSH|^~\\&|REG|GENHOSP|||2024||ORU^R01|ID-1|P|2.5\r"
+    for left in ("912 345 678", "644 12 34 56", "06 98 76 54 32"):
+        output = f"{head}NTE|1||{left}\r"
+        assert verifier.findings(source.encode(), output.encode(), "hl7v2") == {"phone": 1}, left
+    clean = f"{head}NTE|1||Telemóvel [PHONE]. Contacto: [PHONE]. portable : [PHONE]\r"
+    assert verifier.findings(source.encode(), clean.encode(), "hl7v2") == {}
+
+
 def test_a_relative_a_note_names_is_searched_in_the_whole_output() -> None:
     """Hold-out round 16 probe: a name a note gives after a relative's label, with what
     the relative did ("Daughter Tamsin Greywick visited"), left in another field of the
