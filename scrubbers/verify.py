@@ -808,8 +808,9 @@ def _hl7_note_relatives(notes: list[str], cs: str, rs: str, esc: str) -> Iterato
 # blood ("su nuera Begoña Larrañaga,", "son gendre Thibault Marchetti.",
 # "Schwiegertochter Annegret Kuhlmann,", "svigerdatteren Ingvild Rustad,",
 # "schoondochter Femke Hoogeveen."): the relation word, then two capitalized words
-# ending the clause (a comma, a period, a bracket, "and" in those languages, the
-# line's end). Hold-out round 17 probe: an in-law's name came out whole and passed.
+# (or three: two family names) ending the clause (a comma, a period, a bracket, "and"
+# in those languages, the line's end). Hold-out round 17 probe: an in-law's name came
+# out whole and passed.
 _OTHER_LANGUAGE_RELATIVE_WORDS: Final = frozenset(
     {"nuera", "yerno", "suegra", "suegro", "cuñada", "cuñado", "cunada", "cunado", "esposo"}
     | {"esposa", "hija", "hijo", "hermana", "hermano", "nieta", "nieto", "nora", "genro"}
@@ -829,6 +830,7 @@ _OTHER_LANGUAGE_RELATIVE: Final = re.compile(
     r"(?<![^\W_])(?i:"
     + "|".join(sorted(_OTHER_LANGUAGE_RELATIVE_WORDS, key=len, reverse=True))
     + r")[ \t]+([^\W\d_][\w'\u2019-]*)[ \t]+([^\W\d_][\w'\u2019-]*)"
+    r"(?:[ \t]+([^\W\d_][\w'\u2019-]*))?"
     r"(?=[ \t]*(?:[,.;:()]|$)|[ \t]+(?:y|e|et|und|en|og|och|and|i)[ \t])",
     re.MULTILINE,
 )
@@ -847,7 +849,8 @@ def _other_language_relative_names(text: str) -> Iterator[tuple[Kind, str]]:
     """The two words of a relative's name a sentence of another language gives (see
     _OTHER_LANGUAGE_RELATIVE), when both are capitalized name words."""
     for match in _OTHER_LANGUAGE_RELATIVE.finditer(text):
-        words = match.group(1, 2)
+        # Two words, or three: Spanish and Portuguese names carry two family names.
+        words = [word for word in match.groups() if word is not None]
         if all(_capitalized_in_any_script(word) for word in words):
             for word in words:
                 yield Kind.NAME, word

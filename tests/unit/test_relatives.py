@@ -320,3 +320,21 @@ def test_a_spouse_label_without_a_name_keeps_its_text(ctx: MessageContext, text:
     # Round 17: the value is a name only when it reads as one (two name words, none a
     # word no name has); a blood relative's label is still not read.
     assert ctx.scrub_text(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("Vive con su hija Marisol Ferrandiz Cuesta, tel. 612 345 678", ("Ferrandiz", "Cuesta")),
+        ("acompanhada pela filha Lucélia Brandão Tavares.", ("Brandão", "Tavares")),
+        ("her son Jacob Hollowell visited", ("Jacob", "Hollowell")),
+    ],
+)
+def test_a_relatives_name_of_three_words_is_removed_whole(
+    ctx: MessageContext, text: str, names: tuple[str, ...]
+) -> None:
+    # Hold-out round 17 probe: a Spanish letter's "su hija Marisol Ferrandiz Cuesta"
+    # kept the second family name (two words were read after a relation word).
+    out = ctx.scrub_text(text)
+    for name in names:
+        assert name not in out, out

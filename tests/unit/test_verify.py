@@ -1592,11 +1592,12 @@ def test_hl7_a_relative_by_marriage_named_in_another_language_is_searched() -> N
         "NTE|1||Begleitet von der Schwiegertochter Heike Brenzinger, Tel. folgt.\r"
         "NTE|2||Kom med svigerdatteren Solveig Brattbakk.\r"
         "NTE|3||Su hija Hipertensa Conocida desde 2010\r"
+        "NTE|4||Vive con su hija Marisol Ferrandiz Cuesta, tel. pendiente.\r"
     )
     scrubbed = _hl7_scrubbed(source)
     assert _verified(source, scrubbed) == {}
     head = scrubbed.decode().split("\r")[0]
-    for kept in ("Otxoa", "Heike", "Brattbakk"):
+    for kept in ("Otxoa", "Heike", "Brattbakk", "Cuesta"):
         assert _verified(source, f"{head}\rNTE|1||{kept}") == {"name": 1}, kept
     # Three capitalized words, no clause end after two: not read ("Hipertensa").
     assert _verified(source, f"{head}\rNTE|1||Hipertensa Conocida") == {}
