@@ -1371,7 +1371,12 @@ _PERSON_LABEL_BEFORE_COLON: Final = re.compile(
     rf"(?i:(?<![^\W_]){_PERSON_LABEL_WORDS}(?:[ \t]+name)?[ \t]*)\Z"
 )
 _PERSON_LABEL_AFTER_COLON: Final = re.compile(
-    r"[ \t]*(?i:(?:(?:mr|mrs|ms|miss|mx|dr|herr|frau|sr|sra|mme|m)\.?[ \t]+)?)"
+    # The name may start the next line when nothing follows the colon on its own (a
+    # form's or letter's layout, "Next of kin:" then "Bryony Ashcombe (granddaughter)
+    # 07700 900456"; an HL7 line-break escape is a private-use marker here). Hold-out
+    # round 17 probe: name and phone stayed.
+    r"[ \t]*(?:(?:\r?\n|[\ue000-\uf8ff\U000f0000-\U000ffffd])[ \t]*)?"
+    r"(?i:(?:(?:mr|mrs|ms|miss|mx|dr|herr|frau|sr|sra|mme|m)\.?[ \t]+)?)"
 )
 
 

@@ -1724,7 +1724,8 @@ _HL7_NOTE_PERSON: Final = re.compile(
     r"|conjointe?|esposo|esposa|marido|moglie|marito|ektefelle|\u00e6gtef\u00e6lle"
     r"|(?:n(?:\u00e6|ae)rmeste[ \t]+)?p(?:\u00e5|aa|a)r(?:\u00f8|oe|o)rende"
     r"|(?:n(?:\u00e4|a)rmaste[ \t]+)?anh(?:\u00f6|o)rig)"
-    r"[ \t]*[:\uff1a][ \t]*([^\n(\[;:\uff1a\uff08]{2,100})"
+    # The name may start the next line when nothing follows the colon (round 17).
+    r"[ \t]*[:\uff1a][ \t]*(?:\n[ \t]*)?([^\n(\[;:\uff1a\uff08]{2,100})"
 )
 # Words that say who or how, not a name ("Next of kin: None Listed", "Spouse:
 # Present And Supportive", "Guarantor: Self Pay"): a value with one is not read.

@@ -175,6 +175,23 @@ def test_a_number_after_a_mobile_or_contact_label_of_another_language_is_searche
     assert verifier.findings(source.encode(), clean.encode(), "hl7v2") == {}
 
 
+def test_a_labelled_name_on_the_line_after_its_label_is_searched() -> None:
+    """Hold-out round 17 probe: "Next of kin:" then a written line break and the name
+    ("Next of kin:\\.br\\Bryony Ashcombe (granddaughter)"): the name stayed and the
+    verifier, reading the label's own line only, passed it."""
+    source = (
+        "MSH|^~\\&|REG|GENHOSP|||20240305083000||ORU^R01|M1|P|2.5\r"
+        "PID|1||TST0042^^^GENHOSP^MR||BRAMBLECOTE^WILHELMINA||19610615|F\r"
+        "OBX|1|FT|N^Note||Next of kin:\\.br\\Bryony Ashcombe (granddaughter)||||||F\r"
+    )
+    verifier = Verifier(load_policy("safe-harbor"))
+    head = "MSH|^~\\&|REG|GENHOSP|||2024||ORU^R01|ID-1|P|2.5\r"
+    left = f"{head}OBX|1|FT|N^Note||Next of kin:\\.br\\Bryony Ashcombe||||||F\r"
+    assert verifier.findings(source.encode(), left.encode(), "hl7v2") == {"name": 2}
+    clean = f"{head}OBX|1|FT|N^Note||Next of kin:\\.br\\[NAME] (granddaughter)||||||F\r"
+    assert verifier.findings(source.encode(), clean.encode(), "hl7v2") == {}
+
+
 def test_a_relative_a_note_names_is_searched_in_the_whole_output() -> None:
     """Hold-out round 16 probe: a name a note gives after a relative's label, with what
     the relative did ("Daughter Tamsin Greywick visited"), left in another field of the
