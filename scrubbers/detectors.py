@@ -237,6 +237,9 @@ NATIONAL_ID_LABELS: Final = (
     # A passport's number, and Singapore's and Malaysia's identity card ("IC No:").
     *("passport", "ic no", "ic number", "i/c no"),
     *("sozialversicherungsnummer", "kvnr", "ppsn", "nino"),
+    # The UK's NHS number and Scotland's CHI number ("NHS No. 943 476 5919", "CHI:
+    # 0101011234"; hold-out round 17 probe: kept in a letter, or read as a phone).
+    *("nhs", "chi"),
     # US and Australian Medicare, US Medicaid: "Medicare 2948571630" names no "no."
     # or "id" the plan label needs.
     *("medicare", "medicaid"),

