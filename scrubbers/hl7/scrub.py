@@ -30,6 +30,7 @@ from parsers.hl7v2.reference import (
     resolve_version,
     segment_fields,
 )
+from scrubbers.detectors import labelled_person_names
 from scrubbers.engine import MessageContext, Scrubber
 from scrubbers.hl7 import fields as tables
 from scrubbers.hl7.free_text import (
@@ -215,6 +216,29 @@ _STREET_IN_STATE: Final = re.compile(
 _ID_LABEL: Final = re.compile(
     r"(?:(?:^|[\s_./-])(?:id|identifier|number|no|nr|num)|#)[\s.:?*]*$", re.IGNORECASE
 )
+
+
+def _labels_the_person(concept: list[str], raw: str, d: er7.Delimiters, codec: str) -> bool:
+    """Whether OBX-3's text is a person alone ("Emergency contact", "Next of kin",
+    "Parent/guardian", "Kontaktperson", "Pårørende") and OBX-5 reads as that person's
+    name after it, as after the label in a note ("Emergency contact: Hester Wick",
+    ``Wick^Hester`` read as "Wick, Hester"; see detectors.labelled_person_names). Hold-out
+    round 17 probe: the name came out whole, where "Emergency contact name" was
+    replaced; "Same as patient" and a phone number stay for the free-text pass."""
+    first = raw.split(d.repetition, 1)[0]
+    value = ", ".join(
+        part for comp in first.split(d.component) if (part := er7.readable(comp, d, codec).strip())
+    )
+    if not value or ":" in value:
+        return False
+    for number in tables.CODED_TEXT_COMPONENTS:
+        if number <= len(concept) and concept[number - 1]:
+            label = er7.readable(concept[number - 1], d, codec).strip().rstrip(":").rstrip()
+            text = f"{label}: {value}"
+            if any(start > len(label) for start, _ in labelled_person_names(text)):
+                return True
+    return False
+
 
 # SN.1 comparators and SN.3 separators (HL7 structured numeric).
 _SN_SYMBOLS: Final = frozenset({">", "<", ">=", "<=", "=", "<>", "-", "+", "/", ".", ":"})
@@ -1456,6 +1480,8 @@ class HL7Scrubber:
                 ),
                 None,
             )
+            if kind is None and _labels_the_person(concept, raw, d, walk.codec):
+                kind = Kind.NAME
             if kind is None:
                 if identifier_hint(raw) and any(
                     number <= len(concept)

@@ -1714,6 +1714,56 @@ def test_an_observation_naming_another_person_s_name_is_a_name(
     assert_gone(obx_out, "Hester", "Wick")
 
 
+@pytest.mark.parametrize(
+    "label",
+    [
+        "Emergency contact",
+        "Next of kin",
+        "Parent/guardian",
+        "Caregiver",
+        "Legal guardian",
+        "Naam contactpersoon",
+        "Nome do responsável",
+        "Personne à prévenir",
+        "Nærmeste pårørende",
+        "Närmaste anhörig",
+    ],
+)
+def test_an_observation_labelled_with_the_other_person_alone_is_a_name(
+    safe_harbor: HL7Scrubber, label: str
+) -> None:
+    # Hold-out round 17 probe: OBX-3 "Emergency contact name" labels a name, but a
+    # label that is the person alone ("Emergency contact", "Parent/guardian", a Dutch
+    # "Naam contactpersoon", a Norwegian "Nærmeste pårørende") did not, and the
+    # relative's name came out whole. Now the value is a name when it reads as one
+    # after the label, as in a note. Invented person.
+    obx = f"OBX|1|ST|NOK^{label}^L||Hester Wick||||||F"
+    xpn = f"OBX|2|ST|NOK^{label}^L||Wick^Hester||||||F"
+    (obx_out, xpn_out) = scrub_segments(safe_harbor, obx, xpn)
+    assert_gone(obx_out + xpn_out, "Hester", "Wick")
+
+
+def test_an_observation_labelled_with_a_person_keeps_a_value_that_is_no_name(
+    safe_harbor: HL7Scrubber,
+) -> None:
+    # Round 17: the value is a name when it reads as one after the label, as in a
+    # note; "Same as patient" and a relation stay.
+    obx = "OBX|1|ST|EC^Emergency contact^L||Same as patient||||||F"
+    kin = "OBX|2|ST|NK^Next of kin^L||Daughter||||||F"
+    assert scrub_segments(safe_harbor, obx, kin) == [obx, kin]
+
+
+@pytest.mark.parametrize("label", ["Contact", "Parent", "Caregiver status", "Care plan"])
+def test_an_observation_label_near_a_person_label_keeps_its_value(
+    safe_harbor: HL7Scrubber, label: str
+) -> None:
+    # Round 17: only the person alone is read so; "Caregiver status" and "Care plan"
+    # name findings, "Contact" and "Parent" alone are too vague to name a person.
+    obx = f"OBX|1|ST|X^{label}^L||Independent at home||||||F"
+    (obx_out,) = scrub_segments(safe_harbor, obx)
+    assert "Independent at home" in obx_out
+
+
 def test_the_insurance_company_s_address_teaches_no_place(safe_harbor: HL7Scrubber) -> None:
     # Hold-out round 11 (i.s.h.med ADT^A01, Vermont REF^I12): IN1-5, the insurance
     # company's address (Bundesplatz 15^^Luzern, or a payer code DVHA in its street),

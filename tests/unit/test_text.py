@@ -865,6 +865,17 @@ def test_an_address_after_its_label_or_a_town_before_its_state_and_zip_is_scrubb
     assert left in out, out
 
 
+def test_a_dutch_address_label_and_an_rtf_line_end_are_read(ctx: MessageContext) -> None:
+    """Hold-out round 17 probe: a Dutch referral letter's "Adres: Keizersgracht ..."
+    kept the address ("Adres" was no address label), and in an RTF letter's source
+    an address ran on over the line's control words ("\\par Notiz\\par }"), which the
+    replacement swallowed: the document lost its end and its closing brace."""
+    out = ctx.scrub_text("Adres: Wilgenhof 221, 1016 DV Wolderwijd")
+    assert out == "Adres: [ADDRESS]", out
+    rtf = "{\\rtf1\\ansi Anschrift: Lindenweg 4, 10115 Musterstadt\\par Notiz\\par }"
+    assert ctx.scrub_text(rtf) == "{\\rtf1\\ansi Anschrift: [ADDRESS]\\par Notiz\\par }"
+
+
 def test_an_address_label_without_an_address_keeps_its_text(ctx: MessageContext) -> None:
     # No digit early in the value: no address ("same as patient", a clinic's web page).
     for text in ("Address: same as patient", "Address: see referral letter from 2019"):
@@ -1024,6 +1035,50 @@ def test_the_numbers_of_a_list_after_a_phone_label_are_phones(
     # only the list's first number was found; the second and third numbers of "Tel.
     # 0711/2468135, 0171 1234567 oder ..." came out whole.
     assert ctx.scrub_text(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Telemóvel 912 345 678.", "Telemóvel [PHONE]."),  # Portuguese
+        ("telemovel: 912345678", "telemovel: [PHONE]"),
+        ("Móvil 644 12 34 56", "Móvil [PHONE]"),  # Spanish
+        ("Contacto: 644 12 34 56.", "Contacto: [PHONE]."),
+        ("contato (filha) 11 98765 4321", "contato (filha) [PHONE]"),
+        ("portable : 06 98 76 54 32", "portable : [PHONE]"),  # French
+        ("Kontakt: 0711 2345678", "Kontakt: [PHONE]"),
+        ("portable CXR, 2 views, dose 1.5 mGy", "portable CXR, 2 views, dose 1.5 mGy"),
+    ],
+)
+def test_mobile_and_contact_labels_of_other_languages(
+    ctx: MessageContext, text: str, expected: str
+) -> None:
+    # Hold-out round 17 probe: a Portuguese "Telemóvel", a Spanish "Contacto:" and a
+    # French "portable" named no phone, and the numbers after them (grouped as those
+    # countries write them, no area-code shape) stayed. A count after the word stays.
+    assert ctx.scrub_text(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("NHS No. 9434765919", "9434765919"),
+        ("NHS: 8234567WA", "8234567WA"),
+        ("CHI: 0101011234", "0101011234"),
+    ],
+)
+def test_an_nhs_or_chi_number_after_its_label_is_an_identifier(
+    ctx: MessageContext, text: str, kept: str
+) -> None:
+    # Hold-out round 17 probe: a UK letter's NHS number and a Scottish CHI number
+    # after their labels stayed (neither label was a national identifier's).
+    out = ctx.scrub_text(text)
+    assert kept not in out and "ID-" in out, out
+
+
+def test_nhs_and_chi_words_without_a_number_stay(ctx: MessageContext) -> None:
+    for text in ("NHS Trust 2024", "chi square 12.5", "NHS 111 called"):
+        assert ctx.scrub_text(text) == text
 
 
 def test_phone_labels_leave_cell_counts_alone(ctx: MessageContext) -> None:

@@ -160,6 +160,56 @@ def test_the_numbers_of_a_phone_list_in_a_note_are_searched() -> None:
     assert verifier.findings(source.encode(), clean.encode(), "hl7v2") == {}
 
 
+def test_a_number_after_a_mobile_or_contact_label_of_another_language_is_searched() -> None:
+    """Hold-out round 17 probe: after "Telemóvel", "Contacto:" or "portable" the number
+    stayed and passed; left in the output it is flagged."""
+    source = (
+        "MSH|^~\\&|REG|GENHOSP|||20240305083000||ORU^R01|M1|P|2.5\r"
+        "PID|1||TST0042^^^GENHOSP^MR||BRAMBLECOTE^WILHELMINA||19610615|F\r"
+        "NTE|1||Telemóvel 912 345 678. Contacto: 644 12 34 56. portable : 06 98 76 54 32\r"
+    )
+    verifier = Verifier(load_policy("safe-harbor"))
+    head = "MSH|^~\\&|REG|GENHOSP|||2024||ORU^R01|ID-1|P|2.5\r"
+    for left in ("912 345 678", "644 12 34 56", "06 98 76 54 32"):
+        output = f"{head}NTE|1||{left}\r"
+        assert verifier.findings(source.encode(), output.encode(), "hl7v2") == {"phone": 1}, left
+    clean = f"{head}NTE|1||Telemóvel [PHONE]. Contacto: [PHONE]. portable : [PHONE]\r"
+    assert verifier.findings(source.encode(), clean.encode(), "hl7v2") == {}
+
+
+def test_a_labelled_name_on_the_line_after_its_label_is_searched() -> None:
+    """Hold-out round 17 probe: "Next of kin:" then a written line break and the name
+    ("Next of kin:\\.br\\Bryony Ashcombe (granddaughter)"): the name stayed and the
+    verifier, reading the label's own line only, passed it."""
+    source = (
+        "MSH|^~\\&|REG|GENHOSP|||20240305083000||ORU^R01|M1|P|2.5\r"
+        "PID|1||TST0042^^^GENHOSP^MR||BRAMBLECOTE^WILHELMINA||19610615|F\r"
+        "OBX|1|FT|N^Note||Next of kin:\\.br\\Bryony Ashcombe (granddaughter)||||||F\r"
+    )
+    verifier = Verifier(load_policy("safe-harbor"))
+    head = "MSH|^~\\&|REG|GENHOSP|||2024||ORU^R01|ID-1|P|2.5\r"
+    left = f"{head}OBX|1|FT|N^Note||Next of kin:\\.br\\Bryony Ashcombe||||||F\r"
+    assert verifier.findings(source.encode(), left.encode(), "hl7v2") == {"name": 2}
+    clean = f"{head}OBX|1|FT|N^Note||Next of kin:\\.br\\[NAME] (granddaughter)||||||F\r"
+    assert verifier.findings(source.encode(), clean.encode(), "hl7v2") == {}
+
+
+def test_an_nhs_number_after_its_label_in_a_note_is_searched() -> None:
+    """Hold-out round 17 probe: "NHS No. 9434765919" in a letter stayed and passed."""
+    source = (
+        "MSH|^~\\&|REG|GENHOSP|||20240305083000||ORU^R01|M1|P|2.5\r"
+        "PID|1||TST0042^^^GENHOSP^MR||BRAMBLECOTE^WILHELMINA||19610615|F\r"
+        "NTE|1||NHS No. 943 476 5919; CHI: 0101011234; NHS Trust 2024\r"
+    )
+    verifier = Verifier(load_policy("safe-harbor"))
+    head = "MSH|^~\\&|REG|GENHOSP|||2024||ORU^R01|ID-1|P|2.5\r"
+    for left in ("943 476 5919", "0101011234"):
+        output = f"{head}NTE|1||{left}\r"
+        assert verifier.findings(source.encode(), output.encode(), "hl7v2") == {"other_id": 1}
+    clean = f"{head}NTE|1||NHS No. ID-1; CHI: ID-2; NHS Trust 2024\r"
+    assert verifier.findings(source.encode(), clean.encode(), "hl7v2") == {}
+
+
 def test_a_relative_a_note_names_is_searched_in_the_whole_output() -> None:
     """Hold-out round 16 probe: a name a note gives after a relative's label, with what
     the relative did ("Daughter Tamsin Greywick visited"), left in another field of the
@@ -1545,6 +1595,69 @@ def test_hl7_an_observation_labelled_with_another_persons_name_is_searched() -> 
     assert _verified(source, head + "\rOBX|1|ST|X^Next of kin name||Brasswick") == {"name": 1}
     assert _verified(source, head + "\rNTE|1||Tamsin Greywick called") == {"name": 1}
     assert _verified(source, head + "\rOBX|3|CWE|X||LA18976-3^Never smoker^LN") == {}
+
+
+def test_hl7_an_observation_labelled_with_the_other_person_alone_is_searched() -> None:
+    # Hold-out round 17 probe: OBX-3 "Emergency contact", "Next of kin", a Dutch
+    # "Contactpersoon" or a Norwegian "Nærmeste pårørende" (the person alone, no
+    # "name") labels a name; neither side read it, and the name came out whole. The
+    # verifier reads "label: value" as a note's line. Invented people.
+    source = (
+        "MSH|^~\\&|LAB|GENHOSP|EHR|GENHOSP|20260105090000||ORU^R01|M0003|P|2.5.1\r"
+        "PID|1||TST0042^^^GENHOSP^MR||Quillfeather^Zephyrina||19610615|F\r"
+        "OBX|1|ST|EC^Emergency contact^L||Brasswick^Oswald||||||F\r"
+        "OBX|2|ST|NK^Next of kin^L||Tamsin Greywick||||||F\r"
+        "OBX|3|ST|CP^Contactpersoon^L||Femmigje Ruiterkamp||||||F\r"
+        "OBX|4|ST|PR^Nærmeste pårørende^L||Solveig Brattbakk||||||F\r"
+        "OBX|5|ST|CS^Caregiver status^L||Independent at home||||||F\r"
+    )
+    scrubbed = _hl7_scrubbed(source)
+    assert _verified(source, scrubbed) == {}
+    head = scrubbed.decode().split("\r")[0]
+    for kept in ("Brasswick", "Oswald", "Greywick", "Ruiterkamp", "Brattbakk"):
+        assert _verified(source, f"{head}\rNTE|1||{kept}") == {"name": 1}, kept
+    assert _verified(source, f"{head}\rNTE|1||Independent at home") == {}
+
+
+def test_hl7_a_relative_by_marriage_named_in_another_language_is_searched() -> None:
+    # Hold-out round 17 probe: a note names an in-law in the note's language ("su
+    # nuera Maribel Otxoa,", "der Schwiegertochter Heike Brenzinger,", "svigerdatteren
+    # Solveig Brattbakk."); the scrubber did not read those words and the verifier
+    # read relatives only after an English label at a line's start, so the names
+    # passed. Invented people.
+    source = (
+        "MSH|^~\\&|EHR|GENHOSP|LAB|GENHOSP|20260105090000||ORU^R01|M0007|P|2.5.1\r"
+        "PID|1||TST0042^^^GENHOSP^MR||Quillfeather^Zephyrina||19610615|F\r"
+        "OBX|1|TX|11506-3^Nota^LN||Acompañada por su nuera Maribel Otxoa, estable.||||||F\r"
+        "NTE|1||Begleitet von der Schwiegertochter Heike Brenzinger, Tel. folgt.\r"
+        "NTE|2||Kom med svigerdatteren Solveig Brattbakk.\r"
+        "NTE|3||Su hija Hipertensa Conocida desde 2010\r"
+        "NTE|4||Vive con su hija Marisol Ferrandiz Cuesta, tel. pendiente.\r"
+    )
+    scrubbed = _hl7_scrubbed(source)
+    assert _verified(source, scrubbed) == {}
+    head = scrubbed.decode().split("\r")[0]
+    for kept in ("Otxoa", "Heike", "Brattbakk", "Cuesta"):
+        assert _verified(source, f"{head}\rNTE|1||{kept}") == {"name": 1}, kept
+    # Three capitalized words, no clause end after two: not read ("Hipertensa").
+    assert _verified(source, f"{head}\rNTE|1||Hipertensa Conocida") == {}
+
+
+def test_hl7_a_spouse_label_and_a_dutch_address_label_in_a_note_are_read() -> None:
+    # Hold-out round 17 probe: a referral letter's "Partner: Joost van Drunen" and
+    # "Adres: Keizersgracht ..." lines kept the name and the address, and the verifier,
+    # reading neither label, passed them. Invented person and place.
+    source = (
+        "MSH|^~\\&|EHR|GENHOSP|LAB|GENHOSP|20260105090000||MDM^T02|M0008|P|2.5.1\r"
+        "PID|1||TST0042^^^GENHOSP^MR||Quillfeather^Zephyrina||19610615|F\r"
+        "OBX|1|TX|REF^Verwijsbrief^L||Partner: Joostwin Drunenveld\r"
+        "OBX|2|TX|REF^Verwijsbrief^L||Adres: Wilgenhof 221, 1016 DV Wolderwijd\r"
+    )
+    scrubbed = _hl7_scrubbed(source)
+    assert _verified(source, scrubbed) == {}
+    head = scrubbed.decode().split("\r")[0]
+    assert _verified(source, f"{head}\rNTE|1||Drunenveld") == {"name": 1}
+    assert _verified(source, f"{head}\rNTE|1||Wilgenhof 221") == {"street_address": 1}
 
 
 def test_hl7_a_town_joined_into_a_code_is_read_as_the_scrubber_writes_it() -> None:
