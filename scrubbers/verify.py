@@ -972,9 +972,14 @@ def _fhir_values(
                 # A one-line text (most are) can only open with the label.
                 else (_BARE_RELATIVE.search if "\n" in written else _BARE_RELATIVE.match)(written)
             ) is not None
-            if not (labelled or aged or patient_line or relative):
+            summary = "DoB" in written
+            if not (labelled or aged or patient_line or relative or summary):
                 continue
             read = _markup_text(written) if key == "div" else written  # once per text
+            if summary:
+                # The IG publisher's summary of a referenced Patient: its name and the
+                # identifier it prints (hold-out round 17).
+                yield from _summary_values(read)
             if labelled:
                 yield from _labelled_names(read)
             if aged:
@@ -1468,6 +1473,63 @@ def _labelled_names(
                 continue
             for word in words:
                 yield Kind.NAME, word
+
+
+def _summary_values(text: str) -> Iterator[tuple[Kind, str]]:
+    """What the FHIR IG publisher's summary of a Patient names ("Ann Smith-Jones
+    (official) Female, DoB: 1950-11-15 ( Medical record number: 4471X (use: usual, ))",
+    "陳明慧 Female, DoB: ...", "Smith, Ann Male, DoB Unknown ( urn:oid:...#4471X)"):
+    the words before the gender, from the start of the line, a colon or a bracket
+    (each with a letter, not a resource type's name nor a word saying nobody), and
+    the identifier in the parentheses after the birth date, after its last "#" or
+    its type's colon."""
+    for match in _SUMMARY_GENDER_DOB.finditer(text):
+        head = text[max(0, match.start() - 120) : match.start()]
+        cut = max(head.rfind(mark) for mark in "\n:[]|>\uff1a")
+        words = [w.strip(",") for w in head[cut + 1 :].split()]
+        words = [w for w in words if w and w not in _NAME_PARTICLE_WORDS]
+        if 1 <= len(words) <= 6:
+            for word in words:
+                if (
+                    any(c.isalpha() for c in word)
+                    and not is_resource_type(word)
+                    and word.casefold() not in _NOT_SUMMARY_NAME_WORDS
+                    and (len(word) >= 2 if _all_cjk(word) else len(word) >= 3)
+                ):
+                    yield Kind.NAME, word
+        tail = text[match.end() : match.end() + 240]
+        opened = _SUMMARY_IDENTIFIERS.match(tail)
+        if opened is None:
+            continue
+        group, depth = opened.group(1), 1
+        for at, char in enumerate(group):  # up to the parenthesis that closes it
+            depth += {"(": 1, ")": -1}.get(char, 0)
+            if not depth:
+                group = group[:at]
+                break
+        group = group.split("(use:", 1)[0].rstrip(" \t\u00a0)")
+        value = group.rsplit("#", 1)[1] if "#" in group else group.rpartition(": ")[2]
+        value = value.strip(" \t\u00a0")
+        if len(value) >= 3 and any(c.isdigit() for c in value) and " " not in value:
+            yield Kind.OTHER_ID, value
+
+
+# The gender and birth-date label of that summary, the name's use before them.
+_SUMMARY_GENDER_DOB: Final = re.compile(
+    r"(?:[ \t\u00a0]*\((?:official|usual|temp|nickname|anonymous|old|maiden)\))?"
+    r"[ \t\u00a0]+(?:Male|Female|Other|Unknown|male|female|other|unknown"
+    r"|\(no stated gender\)),[ \t\u00a0]*DoB\b"
+)
+# After it: the birth date (or "Unknown"), then the identifiers in parentheses, up to
+# the line's end (a type's label may hold its own parentheses, "(TWN)", "(CPR)").
+_SUMMARY_IDENTIFIERS: Final = re.compile(
+    r"(?:[ \t\u00a0]*:[ \t\u00a0]*[^\s()]{1,30}|[ \t\u00a0]+Unknown)[ \t\u00a0]*"
+    r"\(([^\n]{1,200})"
+)
+# Words before the gender that name nobody ("Anonymous Patient Female, DoB: ...").
+_NOT_SUMMARY_NAME_WORDS: Final = frozenset(
+    {"anonymous", "patient", "unknown", "the", "and", "test", "example", "name"}
+)
 
 
 def _aged_names(text: str) -> Iterator[tuple[Kind, str]]:

@@ -37,7 +37,7 @@ import orjson
 
 from parsers.fhir import json_io
 from parsers.fhir.types import ElementType, children, is_resource_type
-from scrubbers.detectors import NAME_PARTICLES_INSIDE
+from scrubbers.detectors import IG_SUMMARY_IDENTIFIER, NAME_PARTICLES_INSIDE
 from scrubbers.engine import MessageContext, Scrubber
 from scrubbers.fhir import rules
 from scrubbers.fhir.document import (
@@ -264,6 +264,15 @@ def _person_links(after_tag: re.Pattern[str], div: str) -> Iterator[tuple[str, s
         at = found.end() if found is not None else close + 1
 
 
+# The type's label of an identifier in the IG publisher's summary of a Patient
+# ("( Medical record number: ...", "( ...#United States Medicare Number#...").
+_SUMMARY_ID_LABEL: Final = re.compile(r"(?i)record number|\bMRN\b|medicare|medicaid|member")
+_SUMMARY_ID_KINDS: Final = {
+    "reco": Kind.MRN,
+    "mrn": Kind.MRN,
+    "medi": Kind.HEALTH_PLAN_ID,
+    "memb": Kind.HEALTH_PLAN_ID,
+}
 # A word of a name in that text: capitalized letters, apostrophes, hyphens, dots.
 _NAME_WORD: Final = re.compile(r"[^\W\d_]+(?:['.\-][^\W\d_]*)*")
 _TITLES: Final = frozenset({"mr", "mrs", "ms", "miss", "dr"})
@@ -549,6 +558,7 @@ class FHIRScrubber:
         # the text writes those words as a name, they are the person's.
         for value in _id_spelled_names(shape.references, walk.deferred):
             self._learn_name(value, Role.PATIENT, "Reference", walk)
+        self._summary_identifiers(walk)
         check_unknown_keys(shape.unknown_keys, ctx)  # now that every name is known
         if document.get("resourceType") == "Bundle":
             walk.methods = per_resource.setdefault(id(document), set())
@@ -1782,6 +1792,27 @@ class FHIRScrubber:
                 continue
             person_role = rules.PERSON_REFERENCE_ROLES[person_type]
             self._learn_name(display, person_role, "Narrative.div", walk)
+
+    def _summary_identifiers(self, walk: _Walk) -> None:
+        """The identifier the IG publisher's summary of a Patient prints after the birth
+        date in a narrative ("... Female, DoB: 1945-03-15 ( National Person Identifier
+        (TWN): X (use: official, ))"): replaced as the policy says, and taught to the
+        document's free text, which may write it elsewhere (a Taiwanese long-term-care
+        ClaimResponse repeats the patient's national identifier in an extension's string
+        and a list of its narrative, hold-out round 17). Read once the structured pass
+        is done: an identifier a resource holds keeps the replacement it got there."""
+        for deferred in walk.deferred:
+            if not deferred.markup or ", DoB" not in deferred.text:
+                continue
+            for match in IG_SUMMARY_IDENTIFIER.finditer(html.unescape(deferred.text)):
+                value = match.group("value")
+                if walk.ctx.text.known(value) is None:
+                    # Its type's label, where it has one, says what kind it is.
+                    label = _SUMMARY_ID_LABEL.search(match.group())
+                    kind = _SUMMARY_ID_KINDS[label.group().lower()[:4]] if label else Kind.OTHER_ID
+                    path = "Narrative.div"
+                    outcome = self._apply(value, kind, Role.PATIENT, path, "string", walk)
+                    walk.ctx.text.add(kind, value, outcome)
 
     def _labelled_narrative_names(self, div: str, walk: _Walk) -> None:
         """A narrative line that labels a person and gives a name (``<b>Patient:</b>

@@ -2526,6 +2526,95 @@ def test_ig_rendered_patient_summary_loses_the_name_before_gender_and_dob(
     assert "Female, DoB" in div  # the gender and label stay
 
 
+def test_ig_summary_with_name_use_numbered_or_cjk_name_and_its_identifier_is_scrubbed(
+    safe_harbor: FHIRScrubber,
+) -> None:
+    # Newer IG publishers print the name's use before the gender, "(no stated gender)"
+    # for none, and the identifiers after the birth date; a test patient's name may
+    # hold a number, a Taiwanese one is written whole (hold-out round 17).
+    appointment = {
+        "resourceType": "Appointment",
+        "id": "appt-3",
+        "status": "booked",
+        "participant": [{"actor": {"reference": "Patient/pt-3"}, "status": "accepted"}],
+        "text": {
+            "status": "generated",
+            "div": '<div xmlns="http://www.w3.org/1999/xhtml"><p><b>actor</b>: '
+            '<a href="Patient-pt-3.html">QUENBY 22 ORMSTRAD-VALE (official) Female, '
+            "DoB: 1948-02-11 ( Medical record number: 770212Q481\u00a0(use:\u00a0usual,"
+            "\u00a0))</a></p><p>Elspeth Maunder (no stated gender), DoB: 1971-03-09 "
+            "( urn:oid:1.2.3.4#Central Registry (CRX)#TQ-4471093)</p>"
+            "<p>\u5f6d\u96c5\u82b3 Female, DoB: 1952-08-30 ( National Person Identifier "
+            "(TWN): K229187345 (use: official, ))</p></div>",
+        },
+    }
+    div = scrub(safe_harbor, appointment)["text"]["div"]
+    for value in ("QUENBY", "ORMSTRAD", "Elspeth", "Maunder", "\u5f6d\u96c5\u82b3"):
+        assert value not in div
+    for value in ("770212Q481", "TQ-4471093", "K229187345"):
+        assert value not in div
+    assert "(official) Female, DoB" in div and "(no stated gender), DoB" in div
+    assert "Medical record number:" in div and "Central Registry (CRX)#" in div
+
+
+def test_ig_summary_identifier_is_replaced_wherever_the_document_repeats_it(
+    safe_harbor: FHIRScrubber,
+) -> None:
+    # A long-term-care ClaimResponse repeats the patient's national identifier, which
+    # only its narrative's summary labels, in an extension's string (hold-out round 17).
+    claim_response = {
+        "resourceType": "ClaimResponse",
+        "id": "cr-5",
+        "status": "active",
+        "type": {"text": "professional"},
+        "use": "claim",
+        "patient": {"reference": "Patient/pt-5"},
+        "created": "2019-07-23",
+        "insurer": {"display": "Fee audit office"},
+        "outcome": "partial",
+        "text": {
+            "status": "generated",
+            "div": '<div xmlns="http://www.w3.org/1999/xhtml"><p>Wenlock Abernathy Male, '
+            "DoB: 1950-01-02 ( National Person Identifier (TWN): R104472913 (use: official, ))"
+            "</p><ul><li>caseRef: R104472913</li></ul></div>",
+        },
+        "item": [
+            {
+                "itemSequence": 1,
+                "extension": [
+                    {
+                        "url": "http://example.org/StructureDefinition/record-ref",
+                        "extension": [{"url": "caseRef", "valueString": "R104472913"}],
+                    }
+                ],
+            }
+        ],
+    }
+    out = scrub(safe_harbor, claim_response)
+    assert "R104472913" not in orjson.dumps(out).decode()
+    pseudonym = out["item"][0]["extension"][0]["extension"][0]["valueString"]
+    assert pseudonym in out["text"]["div"]  # the same pseudonym everywhere
+
+
+def test_ig_summary_keeps_a_type_label_without_a_value(safe_harbor: FHIRScrubber) -> None:
+    # "( Krankenaktennummer (use: usual, ))": a type's label printed without its value.
+    specimen = {
+        "resourceType": "Specimen",
+        "id": "sp-4",
+        "subject": {"reference": "Patient/pt-4"},
+        "text": {
+            "status": "generated",
+            "div": '<div xmlns="http://www.w3.org/1999/xhtml"><p>Wenna Tolliver (official) '
+            "Female, DoB: 2019-04-02 ( Krankenaktennummer (use: usual, ))</p>"
+            "<p>Tobiah Quarrendon(official) Male, DoB: 1980-01-01</p></div>",
+        },
+    }
+    div = scrub(safe_harbor, specimen)["text"]["div"]
+    assert "Wenna" not in div and "Tolliver" not in div
+    assert "Tobiah" not in div and "Quarrendon" not in div  # the use glued to the name
+    assert "( Krankenaktennummer (use: usual, ))" in div
+
+
 def test_search_urls_reverse_chains_or_lists_filters_and_missing_modifiers() -> None:
     """_has reverse chains search by their last parameter; FHIR's OR lists are scrubbed
     item by item (and teach the text context each item); _filter expressions are left

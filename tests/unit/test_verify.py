@@ -2128,3 +2128,33 @@ def test_a_redeem_code_extension_is_searched() -> None:
     )
     assert verifier.findings(source, left, "fhir") == {"other_id": 1}
     assert verifier.findings(source, orjson.dumps({"resourceType": "Basic"}), "fhir") == {}
+
+
+def test_an_ig_patient_summarys_name_and_identifier_are_searched() -> None:
+    """The IG publisher's summary of a referenced Patient ("NAME (official) Female,
+    DoB: ... ( Medical record number: X (use: usual, ))", a CJK name written whole,
+    "system#type#value") names the person where no Patient is in the document: the
+    verifier passed the name left in a CareTeam's narrative (hold-out round 17)."""
+    div = (
+        '<div xmlns="http://www.w3.org/1999/xhtml"><p><b>subject</b>: '
+        '<a href="Patient-p.html">QUENBY 22 ORMSTRAD-VALE (official) Female, DoB: '
+        "1948-02-11 ( Medical record number: 770212Q481\u00a0(use:\u00a0usual,\u00a0))</a>"
+        "</p><p>\u5f6d\u96c5\u82b3 Female, DoB: 1952-08-30 ( urn:oid:1.2.3#Central "
+        "Registry (CRX)#TQ-4471093)</p><p>Anonymous Patient Male, DoB Unknown</p></div>"
+    )
+    source = orjson.dumps(
+        {"resourceType": "CareTeam", "subject": {"reference": "Patient/p"}, "text": {"div": div}}
+    )
+    verifier = Verifier(load_policy("safe-harbor"))
+
+    def output(text: str) -> bytes:
+        return orjson.dumps({"resourceType": "CareTeam", "text": {"div": text}})
+
+    assert verifier.findings(source, output("QUENBY ORMSTRAD-VALE (official)"), "fhir") == {
+        "name": 2
+    }
+    assert verifier.findings(source, output("\u5f6d\u96c5\u82b3 Female"), "fhir") == {"name": 1}
+    assert verifier.findings(source, output("( X: 770212Q481 )"), "fhir") == {"other_id": 1}
+    assert verifier.findings(source, output("(CRX)#TQ-4471093)"), "fhir") == {"other_id": 1}
+    clean = "[NAME] (official) Female, DoB: 1948 ( Medical record number: MRN-1 ) Anonymous Patient"
+    assert verifier.findings(source, output(clean), "fhir") == {}
