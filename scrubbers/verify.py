@@ -898,6 +898,8 @@ def _fhir_values(
             yield from _title_names(titled)
         if resource_type == "QuestionnaireResponse":
             yield from _labelled_answers(item.get("item"))
+        elif resource_type == "Task":
+            yield from _labelled_task_values(item)
         elif resource_type == "Parameters":
             # An operation's birth date parameter ("birthdate", "dob"), at any depth.
             stack = list(_as_list(item.get("parameter")))
@@ -1653,7 +1655,8 @@ _LABELLED_TEXT_KEYS: Final = frozenset(
 )
 _PERSON_LABELS: Final = (
     r"(?i:patient|patient name|pt|pt name|name of patient|mother|father"
-    r"|guardian|spouse|next of kin|emergency contact|subscriber|policy ?holder|guarantor"
+    r"|guardian|spouse|next of kin|emergency contact|contact person|subscriber|policy ?holder"
+    r"|guarantor"
     # the same in German, Dutch, French, Spanish, Portuguese, Italian, Indonesian,
     # Norwegian, Danish, Swedish, Japanese and Chinese
     r"|patientin|patientenname|mutter|vater|ehemann|ehefrau|angehöriger?|vormund"
@@ -1662,6 +1665,7 @@ _PERSON_LABELS: Final = (
     r"|pasien|mere|pere|angehoriger?|parorende"
     r"|nama pasien|nama ibu|pasient|pårørende|患者|患者氏名|患者名|氏名|姓名|病人姓名|母|父)"
 )
+_PERSON_LABEL_WHOLE: Final = re.compile(_PERSON_LABELS)
 _LABELLED_PERSON: Final = re.compile(
     r"(?m)^[ \t*\-\u2022]*"
     + _PERSON_LABELS
@@ -1831,6 +1835,40 @@ def _labelled_answers(items: Any) -> Iterator[tuple[Kind, str]]:
                         yield kind, word
                 else:
                     yield kind, value[:5] if kind is Kind.ZIP else value
+
+
+def _labelled_task_values(task: dict[str, Any]) -> Iterator[tuple[Kind, str]]:
+    """A Task's inputs and outputs whose ``type`` says what they hold: a birth date
+    ("Date of birth"), a name, phone, address... ("Contact name"), or a person
+    ("Contact person", "Emergency contact": the words of a two-to-four-word name)."""
+    for part in [*_as_list(task.get("input")), *_as_list(task.get("output"))]:
+        concept = part.get("type") if isinstance(part, dict) else None
+        if not isinstance(concept, dict):
+            continue
+        labels = [concept.get("text")]
+        labels += [c.get("display") for c in _as_list(concept.get("coding")) if isinstance(c, dict)]
+        value = part.get("valueString")
+        if _codes_birth_date(concept):
+            value = part.get("valueDate") or part.get("valueDateTime") or value
+            if isinstance(value, str) and _BIRTH_DATE_ANSWER.fullmatch(value.strip()):
+                yield Kind.BIRTH_DATE, value.strip()[:10]
+            continue
+        if not isinstance(value, str):
+            continue
+        kind = next((k for k in map(_answer_label_kind, labels) if k is not None), None)
+        if kind is Kind.NAME or (
+            kind is None
+            and any(
+                isinstance(label, str) and _PERSON_LABEL_WHOLE.fullmatch(label.strip(" :"))
+                for label in labels
+            )
+            and 2 <= len(value.split()) <= 4
+            and all(map(_capitalized_name_word, value.replace(",", " ").split()))
+        ):
+            for word in value.replace(",", " ").split():
+                yield Kind.NAME, word
+        elif kind is not None:
+            yield kind, value[:5] if kind is Kind.ZIP else value
 
 
 def _defined_kind(definition: Any) -> Kind | None:

@@ -668,6 +668,8 @@ class FHIRScrubber:
             self._labelled_answers(resource.get("item"), walk)
         elif resource_type == "Parameters":
             self._labelled_parameters(resource.get("parameter"), walk)
+        elif resource_type == "Task":
+            self._labelled_task(resource, walk)
         elif resource_type == "Group":
             self._group_members(resource, walk)
         elif resource_type == "Coverage":
@@ -1453,6 +1455,32 @@ class FHIRScrubber:
                 kind = code_kind(part.get("code"))
                 if kind is not None:
                     self._labelled_value(part, kind, "Observation.valueString", walk)
+
+    def _labelled_task(self, resource: dict[str, Any], walk: _Walk) -> None:
+        """A Task's input or output whose ``type`` names a kind of PHI ("Contact name",
+        "Date of birth") or a person ("Contact person", "Emergency contact"): its value
+        is that PHI, as an Observation's under such a code. As free text, a name
+        there was kept, and a birth date kept a year implying an age over 89
+        (hold-out round 17 probe of a care-coordination Task)."""
+        for key in ("input", "output"):
+            for part in resource.get(key) or ():
+                if not isinstance(part, dict) or not isinstance(part.get("type"), dict):
+                    continue
+                concept = part["type"]
+                if (
+                    any(value in part for value in _BIRTH_DATE_ANSWER_KEYS)
+                    and names_a_birth_date_code(concept)
+                    and self._birth_date_value(part, f"Task.{key}", walk)
+                ):
+                    continue
+                value = part.get("valueString")
+                if not isinstance(value, str) or value.strip() in walk.ids:
+                    continue  # a resource's logical id gets its id pseudonym
+                kind = code_kind(concept)
+                if kind is None and _reads_as_name(value) and _concept_names_person(concept):
+                    kind = Kind.NAME
+                if kind is not None:
+                    self._labelled_value(part, kind, f"Task.{key}.valueString", walk)
 
     def _labelled_value(self, holder: dict[str, Any], kind: Kind, path: str, walk: _Walk) -> None:
         value = holder["valueString"]
@@ -2791,6 +2819,14 @@ def _key_words(key: str) -> str:
     return _CAMEL_BREAK.sub(" ", key).replace("-", " ").replace("_", " ")
 
 
+def _concept_names_person(concept: dict[str, Any]) -> bool:
+    """Whether a CodeableConcept's text or a coding's display names a person
+    ("Contact person", "Next of kin"), as a question's label would."""
+    labels = [concept.get("text")]
+    labels += [c.get("display") for c in concept.get("coding") or () if isinstance(c, dict)]
+    return any(isinstance(label, str) and _person_label(label) for label in labels)
+
+
 def _person_label(label: str) -> bool:
     """Whether a question's label names a person ("Mother", "Emergency contact:")."""
     text = " ".join(label.casefold().split()).rstrip("?:*.# ").rstrip(" ('s")
@@ -3391,6 +3427,7 @@ _PERSON_LABELS: Final[dict[str, Role]] = {
     "next of kin": Role.RELATIVE,
     "emergency contact": Role.RELATIVE,
     "contact": Role.RELATIVE,
+    "contact person": Role.RELATIVE,
     "caregiver": Role.RELATIVE,
     # Name, patient name in Chinese and Japanese narratives (TW Core, JP Core).
     "\u59d3\u540d": Role.PATIENT,

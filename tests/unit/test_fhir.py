@@ -2596,6 +2596,36 @@ def test_ig_summary_identifier_is_replaced_wherever_the_document_repeats_it(
     assert pseudonym in out["text"]["div"]  # the same pseudonym everywhere
 
 
+def test_task_inputs_and_outputs_labelled_by_their_type_are_that_phi(
+    safe_harbor: FHIRScrubber,
+) -> None:
+    # A care-coordination Task's input typed "Contact person" holds a name, one typed
+    # "Date of birth" a birth date (hold-out round 17 probe): as free text the name
+    # was kept, and the year implying an age over 89 too.
+    task = {
+        "resourceType": "Task",
+        "id": "t-6",
+        "status": "requested",
+        "intent": "order",
+        "for": {"reference": "Patient/pt-6"},
+        "input": [
+            {"type": {"text": "Contact person"}, "valueString": "Jenifry Kitto"},
+            {"type": {"text": "Date of birth"}, "valueDate": "1922-07-08"},
+            {"type": {"coding": [{"display": "Contact name"}]}, "valueString": "Pedrog Hosken"},
+            {"type": {"text": "Contact person"}, "valueString": "ring after 5pm"},
+            {"type": {"text": "Dose"}, "valueString": "Amoxicillin 500 mg"},
+        ],
+        "output": [{"type": {"text": "Note"}, "valueString": "Spoke to Jenifry Kitto (niece)"}],
+    }
+    out = scrub(safe_harbor, task)
+    text = orjson.dumps(out).decode()
+    for value in ("Jenifry", "Kitto", "Pedrog", "Hosken", "1922"):
+        assert value not in text
+    assert out["input"][3]["valueString"] == "ring after 5pm"  # no name
+    assert out["input"][4]["valueString"] == "Amoxicillin 500 mg"
+    assert "_valueDate" in out["input"][1]  # removed: the year implies an age over 89
+
+
 def test_ig_summary_keeps_a_type_label_without_a_value(safe_harbor: FHIRScrubber) -> None:
     # "( Krankenaktennummer (use: usual, ))": a type's label printed without its value.
     specimen = {

@@ -2158,3 +2158,26 @@ def test_an_ig_patient_summarys_name_and_identifier_are_searched() -> None:
     assert verifier.findings(source, output("(CRX)#TQ-4471093)"), "fhir") == {"other_id": 1}
     clean = "[NAME] (official) Female, DoB: 1948 ( Medical record number: MRN-1 ) Anonymous Patient"
     assert verifier.findings(source, output(clean), "fhir") == {}
+
+
+def test_a_tasks_labelled_inputs_are_searched() -> None:
+    """A Task's input or output typed "Contact person" holds a name, one typed "Date of
+    birth" a birth date; the verifier passed both left (hold-out round 17 probe)."""
+    source = orjson.dumps(
+        {
+            "resourceType": "Task",
+            "input": [
+                {"type": {"text": "Contact person"}, "valueString": "Jenifry Kitto"},
+                {"type": {"text": "Date of birth"}, "valueDate": "1922-07-08"},
+                {"type": {"text": "Contact person"}, "valueString": "ring after 5pm"},
+            ],
+        }
+    )
+    verifier = Verifier(load_policy("safe-harbor"))
+
+    def output(text: str) -> bytes:
+        return orjson.dumps({"resourceType": "Task", "note": [{"text": text}]})
+
+    assert verifier.findings(source, output("Jenifry Kitto"), "fhir") == {"name": 2}
+    assert verifier.findings(source, output("born 1922"), "fhir") == {"birth_date": 1}
+    assert verifier.findings(source, output("[NAME]; ring after 5pm"), "fhir") == {}
