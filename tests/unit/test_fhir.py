@@ -2626,6 +2626,49 @@ def test_task_inputs_and_outputs_labelled_by_their_type_are_that_phi(
     assert "_valueDate" in out["input"][1]  # removed: the year implies an age over 89
 
 
+def test_labelled_names_in_html_and_rtf_letters_and_before_a_comma(
+    safe_harbor: FHIRScrubber,
+) -> None:
+    # "Patient: Given Family, born ..." kept its name (the value was cut at the comma
+    # and nothing followed the name), in an HTML letter the labelled lines were not
+    # read at all, and RTF's control words glued to the name (hold-out round 17 probe).
+    def letter(content_type: str, body: str) -> dict[str, Any]:
+        return {
+            "resourceType": "DocumentReference",
+            "id": "dr-7",
+            "status": "current",
+            "content": [
+                {
+                    "attachment": {
+                        "contentType": content_type,
+                        "data": base64.b64encode(body.encode()).decode(),
+                    }
+                }
+            ],
+        }
+
+    def body(out: dict[str, Any]) -> str:
+        return base64.b64decode(out["content"][0]["attachment"]["data"]).decode()
+
+    html_letter = "<html><body><p>Patient: Ysolde Carrow, born 1938-05-02</p></body></html>"
+    written = body(scrub(safe_harbor, letter("text/html", html_letter)))
+    assert "Ysolde" not in written and "Carrow" not in written and "<p>Patient: " in written
+    rtf = "{\\rtf1\\ansi\\pard Patient: Oswin Tregarthen\\par Seen in clinic.\\par}"
+    written = body(scrub(safe_harbor, letter("text/rtf", rtf)))
+    assert "Oswin" not in written and "Tregarthen" not in written
+    assert "\\par Seen in clinic.\\par}" in written
+    note = {
+        "resourceType": "Observation",
+        "id": "o-7",
+        "status": "final",
+        "code": {"text": "Referral note"},
+        "valueString": "Patient: Ysolde Carrow, born 1938-05-02",
+    }
+    assert scrub(safe_harbor, note)["valueString"].startswith("Patient: [NAME], born")
+    note["valueString"] = "Patient: Stable, eating well"  # one word: no name
+    assert scrub(safe_harbor, note)["valueString"] == "Patient: Stable, eating well"
+
+
 def test_ig_summary_keeps_a_type_label_without_a_value(safe_harbor: FHIRScrubber) -> None:
     # "( Krankenaktennummer (use: usual, ))": a type's label printed without its value.
     specimen = {

@@ -2181,3 +2181,31 @@ def test_a_tasks_labelled_inputs_are_searched() -> None:
     assert verifier.findings(source, output("Jenifry Kitto"), "fhir") == {"name": 2}
     assert verifier.findings(source, output("born 1922"), "fhir") == {"birth_date": 1}
     assert verifier.findings(source, output("[NAME]; ring after 5pm"), "fhir") == {}
+
+
+def test_labelled_names_in_html_and_rtf_letters_and_before_a_comma_are_searched() -> None:
+    """An HTML or RTF letter's "Patient: Given Family" and a note's "Patient: Given
+    Family, born ..." name the patient; the verifier read neither (hold-out round 17
+    probe)."""
+    verifier = Verifier(load_policy("safe-harbor"))
+
+    def letter(content_type: str, body: str) -> bytes:
+        data = base64.b64encode(body.encode()).decode()
+        return orjson.dumps(
+            {
+                "resourceType": "DocumentReference",
+                "content": [{"attachment": {"contentType": content_type, "data": data}}],
+            }
+        )
+
+    left = orjson.dumps({"resourceType": "Basic", "text": {"div": "<p>Ysolde Carrow</p>"}})
+    clean = orjson.dumps({"resourceType": "Basic", "text": {"div": "<p>[NAME]</p>"}})
+    for source in (
+        letter("text/html", "<p>Patient: Ysolde Carrow, born 1938-05-02</p>"),
+        letter("text/rtf", "{\\rtf1 Patient: Ysolde Carrow\\par DOB 1938\\par}"),
+        orjson.dumps(
+            {"resourceType": "Observation", "valueString": "Patient: Ysolde Carrow, born 1938"}
+        ),
+    ):
+        assert verifier.findings(source, left, "fhir") == {"name": 2}
+        assert verifier.findings(source, clean, "fhir") == {}
