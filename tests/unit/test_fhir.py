@@ -2669,6 +2669,28 @@ def test_labelled_names_in_html_and_rtf_letters_and_before_a_comma(
     assert scrub(safe_harbor, note)["valueString"] == "Patient: Stable, eating well"
 
 
+def test_a_bare_display_naming_a_relative_is_a_related_persons_name(
+    safe_harbor: FHIRScrubber,
+) -> None:
+    # A QuestionnaireResponse's author given only as "Name (daughter)", a
+    # Communication's sender as "Name (husband)": no reference says whose, so the
+    # display was free text and the name kept (hold-out round 17 probe).
+    response = {
+        "resourceType": "QuestionnaireResponse",
+        "id": "qr-8",
+        "status": "completed",
+        "author": {"display": "Loveday Trevannion (daughter)"},
+        "source": {"display": "Loveday Trevannion"},
+        "item": [{"linkId": "1", "text": "Comment", "answer": [{"valueString": "Loveday helped"}]}],
+    }
+    out = scrub(safe_harbor, response)
+    assert out["author"]["display"] == "[NAME] (daughter)"
+    assert "Loveday" not in orjson.dumps(out).decode()
+    kept: dict[str, Any] = {"resourceType": "Communication", "id": "c-8", "status": "completed"}
+    kept["sender"] = {"display": "Cardiology Ward (Level 2)"}  # no relation: no name
+    assert scrub(safe_harbor, kept)["sender"]["display"] == "Cardiology Ward (Level 2)"
+
+
 def test_ig_summary_keeps_a_type_label_without_a_value(safe_harbor: FHIRScrubber) -> None:
     # "( Krankenaktennummer (use: usual, ))": a type's label printed without its value.
     specimen = {

@@ -2228,3 +2228,16 @@ def test_a_british_number_without_a_label_is_searched() -> None:
         {"resourceType": "ServiceRequest", "note": [{"text": "[PHONE]. GPI 01220200105"}]}
     )
     assert verifier.findings(source, clean, "fhir") == {}
+
+
+def test_a_bare_display_naming_a_relative_is_searched() -> None:
+    """A reference without a target whose display is "Name (husband)" names a relative
+    (hold-out round 17 probe: a Communication's sender)."""
+    source = orjson.dumps(
+        {"resourceType": "Communication", "sender": {"display": "Jowan Penhallow (husband)"}}
+    )
+    verifier = Verifier(load_policy("safe-harbor"))
+    left = orjson.dumps({"resourceType": "Communication", "sender": {"display": "Jowan"}})
+    assert verifier.findings(source, left, "fhir") == {"name": 1}
+    clean = orjson.dumps({"resourceType": "Communication", "sender": {"display": "[NAME]"}})
+    assert verifier.findings(source, clean, "fhir") == {}
