@@ -282,6 +282,14 @@ _NATIONAL_ID_LABEL: Final = (
     rf"(?<![^\W\d_])(?:{_label_alternation(NATIONAL_ID_LABELS)})(?![^\W\d_])"
 )
 
+# A British phone number from its trunk 0 (see the "phone-uk" detector), not inside a
+# longer number; the verifier reads the same shape by its own pattern.
+UK_PHONE: Final = (
+    r"0(?<![\d+/.-]0)(?:7\d{3} (?: ?\d){6}|1\d{3} (?: ?\d){6}|1\d1 (?: ?\d){7}|2\d (?: ?\d){8})"
+    r"(?![\d/-]|\.\d)"
+)
+
+
 DETECTORS: Final = (
     Detector(
         "email",
@@ -398,6 +406,17 @@ DETECTORS: Final = (
         "phone-mobile-kr-jp",
         Kind.PHONE,
         _re(r"0(?<![\d-]0)[1-9]0-\d{3,4}-\d{4}(?![\d-])"),
+    ),
+    # A British number written without a label, as UK notes write them ("call his
+    # daughter on 07700 900123", "neighbour ... on 01326 555 901"): a mobile 07xxx
+    # xxxxxx, a geographic 01xxx xxx xxx / 01xxx xxxxxx / 01x1 xxx xxxx, a London or
+    # other 02x xxxx xxxx; eleven digits from the trunk 0, the area code or mobile prefix
+    # set off by a blank (an eleven-digit run is as often a drug code, GPI or NDC).
+    # Kept when a label was more than 20 characters before it (hold-out round 17 probe).
+    Detector(
+        "phone-uk",
+        Kind.PHONE,
+        _re(UK_PHONE),
     ),
     Detector(
         "fax-grouped",
@@ -713,6 +732,17 @@ _VI_FAMILY_NAMES: Final = (
 # Vietnamese ones of Latin Extended Additional (which alternate with small ones).
 _VI_NAME_WORD: Final = r"(?-i:[A-Z\u0110\u00c0-\u00dd\u1ea0-\u1ef8])[^\W\d_]*"
 
+# The identifier the FHIR IG publisher's summary of a Patient prints after the birth
+# date, in parentheses (see the "ig-summary-identifier" detector below). The FHIR
+# scrubber also reads it before the free text, to replace it wherever else the
+# document writes it (an extension's string, a list in the narrative).
+IG_SUMMARY_IDENTIFIER: Final = re.compile(
+    r"DoB(?:[ \t\u00a0]*:[ \t\u00a0]*[^\s()<]{1,30}|[ \t\u00a0]+Unknown)"
+    r"[ \t\u00a0]*\([ \t\u00a0]*[^<>\n]{0,160}?(?:#|:[ \t\u00a0])[ \t\u00a0]*"
+    r"(?P<value>(?=[A-Za-z./_-]{0,40}\d)[A-Za-z0-9][\w./-]{2,40})"
+    r"(?=[ \t\u00a0]*(?:\(use:|\)))"
+)
+
 # Shapes that are PHI even when the message's structured fields never named them.
 SHAPE_DETECTORS: Final = (
     # A Vietnamese relation label and a colon before a name that starts with a
@@ -782,18 +812,33 @@ SHAPE_DETECTORS: Final = (
     # The FHIR IG publisher's summary of a Patient ("Smith-Jones, Ann Female, DoB: 1950-11-15
     # ( MBI#...)", "Peter Chalmers Male, DoB Unknown"), printed in narratives of resources
     # that only reference the Patient: up to five name words before the gender. Run only
-    # on texts with ", DoB" (feature "gender-dob"); each attempt is bounded.
+    # on texts with ", DoB" (feature "gender-dob"); each attempt is bounded. Newer
+    # publishers print the name's use before the gender ("ANN SMITH (official) Female,
+    # DoB: ...", Lithuanian examples "Jonas Jonaitis(official) Male, ..."), "(no stated
+    # gender)" for none; a test patient's name may hold a number
+    # ("NUMMER 15 KWS-TESTPATIENT"), a Taiwanese or Japanese one is written whole
+    # ("陳明慧 Female, DoB: ..."). Those three were kept (hold-out round 17, Belgian
+    # patient-monitoring IG: a CareTeam and an Appointment referencing their patient).
     Detector(
         "ig-patient-summary",
         Kind.NAME,
         re.compile(
             r"(?<![\w'\u2019.-])(?P<value>[A-Z\u00c0-\u00de][\w'\u2019.-]{0,30}"
-            r"(?:,?[ \t]+(?:[A-Z\u00c0-\u00de][\w'\u2019.-]{0,30}|[a-z]{1,3})){0,4})"
-            r"[ \t]+(?:[Mm]ale|[Ff]emale|[Oo]ther|[Uu]nknown),[ \t]*DoB\b"
+            r"(?:,?[ \t]+(?:[A-Z\u00c0-\u00de][\w'\u2019.-]{0,30}|[a-z]{1,3}|\d{1,4})){0,4}"
+            r"|[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]{2,8})"
+            r"(?:[ \t]*\((?:official|usual|temp|nickname|anonymous|old|maiden)\))?"
+            r"[ \t]+(?:[Mm]ale|[Ff]emale|[Oo]ther|[Uu]nknown|\(no stated gender\)),[ \t]*DoB\b"
         ),
         "value",
         requires="gender-dob",
     ),
+    # The identifier that summary prints after the birth date, in parentheses: after
+    # the last "#" of "system#value" or "system#type#value" ("( urn:oid:...#IHEPCCEX-1234)"),
+    # or after a type's label and colon ("( National Person Identifier (TWN): A123456789
+    # (use: official, ))"). A type's label with no value ("( Medical record number)")
+    # holds none. Kept when no label the other detectors know named it (hold-out round
+    # 17 probe of the IPS and Taiwanese long-term-care IGs' shapes).
+    Detector("ig-summary-identifier", Kind.OTHER_ID, IG_SUMMARY_IDENTIFIER, "value", "gender-dob"),
     Detector(
         "street",
         Kind.STREET_ADDRESS,

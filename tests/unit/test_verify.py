@@ -2427,3 +2427,116 @@ def test_the_corpus_people_values_planted_in_a_note_are_found() -> None:
                 if not verifier.findings(source, planted + end, "hl7v2"):
                     missed.append((path.name, kind, value))
     assert missed == [], missed
+
+
+def test_an_ig_patient_summarys_name_and_identifier_are_searched() -> None:
+    """The IG publisher's summary of a referenced Patient ("NAME (official) Female,
+    DoB: ... ( Medical record number: X (use: usual, ))", a CJK name written whole,
+    "system#type#value") names the person where no Patient is in the document: the
+    verifier passed the name left in a CareTeam's narrative (hold-out round 17)."""
+    div = (
+        '<div xmlns="http://www.w3.org/1999/xhtml"><p><b>subject</b>: '
+        '<a href="Patient-p.html">QUENBY 22 ORMSTRAD-VALE (official) Female, DoB: '
+        "1948-02-11 ( Medical record number: 770212Q481\u00a0(use:\u00a0usual,\u00a0))</a>"
+        "</p><p>\u5f6d\u96c5\u82b3 Female, DoB: 1952-08-30 ( urn:oid:1.2.3#Central "
+        "Registry (CRX)#TQ-4471093)</p><p>Anonymous Patient Male, DoB Unknown</p></div>"
+    )
+    source = orjson.dumps(
+        {"resourceType": "CareTeam", "subject": {"reference": "Patient/p"}, "text": {"div": div}}
+    )
+    verifier = Verifier(load_policy("safe-harbor"))
+
+    def output(text: str) -> bytes:
+        return orjson.dumps({"resourceType": "CareTeam", "text": {"div": text}})
+
+    assert verifier.findings(source, output("QUENBY ORMSTRAD-VALE (official)"), "fhir") == {
+        "name": 2
+    }
+    assert verifier.findings(source, output("\u5f6d\u96c5\u82b3 Female"), "fhir") == {"name": 1}
+    assert verifier.findings(source, output("( X: 770212Q481 )"), "fhir") == {"other_id": 1}
+    assert verifier.findings(source, output("(CRX)#TQ-4471093)"), "fhir") == {"other_id": 1}
+    clean = "[NAME] (official) Female, DoB: 1948 ( Medical record number: MRN-1 ) Anonymous Patient"
+    assert verifier.findings(source, output(clean), "fhir") == {}
+
+
+def test_a_tasks_labelled_inputs_are_searched() -> None:
+    """A Task's input or output typed "Contact person" holds a name, one typed "Date of
+    birth" a birth date; the verifier passed both left (hold-out round 17 probe)."""
+    source = orjson.dumps(
+        {
+            "resourceType": "Task",
+            "input": [
+                {"type": {"text": "Contact person"}, "valueString": "Jenifry Kitto"},
+                {"type": {"text": "Date of birth"}, "valueDate": "1922-07-08"},
+                {"type": {"text": "Contact person"}, "valueString": "ring after 5pm"},
+            ],
+        }
+    )
+    verifier = Verifier(load_policy("safe-harbor"))
+
+    def output(text: str) -> bytes:
+        return orjson.dumps({"resourceType": "Task", "note": [{"text": text}]})
+
+    assert verifier.findings(source, output("Jenifry Kitto"), "fhir") == {"name": 2}
+    assert verifier.findings(source, output("born 1922"), "fhir") == {"birth_date": 1}
+    assert verifier.findings(source, output("[NAME]; ring after 5pm"), "fhir") == {}
+
+
+def test_labelled_names_in_html_and_rtf_letters_and_before_a_comma_are_searched() -> None:
+    """An HTML or RTF letter's "Patient: Given Family" and a note's "Patient: Given
+    Family, born ..." name the patient; the verifier read neither (hold-out round 17
+    probe)."""
+    verifier = Verifier(load_policy("safe-harbor"))
+
+    def letter(content_type: str, body: str) -> bytes:
+        data = base64.b64encode(body.encode()).decode()
+        return orjson.dumps(
+            {
+                "resourceType": "DocumentReference",
+                "content": [{"attachment": {"contentType": content_type, "data": data}}],
+            }
+        )
+
+    left = orjson.dumps({"resourceType": "Basic", "text": {"div": "<p>Ysolde Carrow</p>"}})
+    clean = orjson.dumps({"resourceType": "Basic", "text": {"div": "<p>[NAME]</p>"}})
+    for source in (
+        letter("text/html", "<p>Patient: Ysolde Carrow, born 1938-05-02</p>"),
+        letter("text/rtf", "{\\rtf1 Patient: Ysolde Carrow\\par DOB 1938\\par}"),
+        orjson.dumps(
+            {"resourceType": "Observation", "valueString": "Patient: Ysolde Carrow, born 1938"}
+        ),
+    ):
+        assert verifier.findings(source, left, "fhir") == {"name": 2}
+        assert verifier.findings(source, clean, "fhir") == {}
+
+
+def test_a_british_number_without_a_label_is_searched() -> None:
+    """A note's British number with no label near it ("... neighbour on 01326 555
+    902") is a phone number the verifier reads by its own pattern (hold-out round 17
+    probe); an eleven-digit drug code is not."""
+    source = orjson.dumps(
+        {
+            "resourceType": "ServiceRequest",
+            "note": [{"text": "Ask the neighbour (key holder) on 01326 555 902. GPI 01220200105"}],
+        }
+    )
+    verifier = Verifier(load_policy("safe-harbor"))
+    left = orjson.dumps({"resourceType": "ServiceRequest", "note": [{"text": "01326555902"}]})
+    assert verifier.findings(source, left, "fhir") == {"phone": 1}
+    clean = orjson.dumps(
+        {"resourceType": "ServiceRequest", "note": [{"text": "[PHONE]. GPI 01220200105"}]}
+    )
+    assert verifier.findings(source, clean, "fhir") == {}
+
+
+def test_a_bare_display_naming_a_relative_is_searched() -> None:
+    """A reference without a target whose display is "Name (husband)" names a relative
+    (hold-out round 17 probe: a Communication's sender)."""
+    source = orjson.dumps(
+        {"resourceType": "Communication", "sender": {"display": "Jowan Penhallow (husband)"}}
+    )
+    verifier = Verifier(load_policy("safe-harbor"))
+    left = orjson.dumps({"resourceType": "Communication", "sender": {"display": "Jowan"}})
+    assert verifier.findings(source, left, "fhir") == {"name": 1}
+    clean = orjson.dumps({"resourceType": "Communication", "sender": {"display": "[NAME]"}})
+    assert verifier.findings(source, clean, "fhir") == {}
