@@ -1012,7 +1012,7 @@ class FHIRScrubber:
             if element.model is not None and not isinstance(value, dict):
                 raise FHIRScrubError(f"{path}: a {fhir_type} must be a JSON object")
             if fhir_type in STRING_TYPES and not isinstance(value, str):
-                raise FHIRScrubError(f"{path}: a {fhir_type} must be a JSON string")
+                raise FHIRScrubError(f"{path}: a FHIR {fhir_type} must be a JSON string")
         path_kind = rules.PATH_KINDS.get(path) or rules.KEY_KINDS.get(key)
         if path_kind is Kind.PHOTO and isinstance(value, dict):
             outcome = self._apply(
@@ -3565,7 +3565,7 @@ def _check_string_fields(value: dict[str, Any], datatype: str, path: str) -> Non
         item = value[key]
         for entry in item if isinstance(item, list) else (item,):
             if entry is not None and not isinstance(entry, str):
-                raise FHIRScrubError(f"{path}.{key}: a {fhir_type} must be a JSON string")
+                raise FHIRScrubError(f"{path}.{key}: a FHIR {fhir_type} must be a JSON string")
 
 
 # The fields of each handled datatype whose JSON form is a string, with their types.
