@@ -622,6 +622,11 @@ def _observation_label_kind(label: str) -> Kind | None:
 _TEXT_VALUE_TYPES: Final = frozenset({"", "TX", "FT", "ST", "NM"})
 
 
+def _text_result(fields: list[str], cs: str) -> bool:
+    """Whether an OBX's fields are of a text result (OBX-2 in _TEXT_VALUE_TYPES)."""
+    return len(fields) > 2 and fields[2].split(cs, 1)[0].strip().upper() in _TEXT_VALUE_TYPES
+
+
 def _labelled_observation(
     fields: list[str], cs: str, rs: str, ss: str
 ) -> Iterator[tuple[Kind, str]]:
@@ -629,7 +634,7 @@ def _labelled_observation(
     address ("Next of kin name", "Guarantor name", "Home phone"), as a question's
     answer: each component a value of that kind. The scrubber replaces such values
     under every preset (scrubbers/labels.py), so a kept one is a leak."""
-    if len(fields) < 4 or fields[2].split(cs, 1)[0].strip().upper() not in _TEXT_VALUE_TYPES:
+    if len(fields) < 4 or not _text_result(fields, cs):
         return
     label = fields[3].split(rs, 1)[0].split(cs)
     kind = None
@@ -662,7 +667,7 @@ def _person_labelled_observations(
         if not line.startswith("OBX"):
             continue
         fields = line.split(fs)
-        if len(fields) < 6 or fields[2].split(cs, 1)[0].strip().upper() not in _TEXT_VALUE_TYPES:
+        if len(fields) < 6 or not _text_result(fields, cs):
             continue
         parts = [p.replace(ss, " ").strip() for p in fields[5].split(rs, 1)[0].split(cs)]
         value = ", ".join([p for p in parts if p][:2])
@@ -794,14 +799,7 @@ def _hl7_notes(lines: list[str], fs: str, cs: str | None = None) -> list[str]:
         name = fields[0]
         if name.startswith("Z"):
             notes.extend(fields[1:])
-        elif (
-            name == "OBX"
-            and cs is not None
-            and (
-                len(fields) < 3
-                or fields[2].split(cs, 1)[0].strip().upper() not in _TEXT_VALUE_TYPES
-            )
-        ):
+        elif name == "OBX" and cs is not None and not _text_result(fields, cs):
             continue
         else:
             notes.extend(fields[n] for n in _HL7_NOTE_FIELDS.get(name, ()) if n < len(fields))
@@ -1308,17 +1306,11 @@ def _employer_names(person: dict[str, Any], document: Any) -> Iterator[tuple[Kin
             tail = target.strip().rstrip("/").rsplit("/", 1)[-1].lstrip("#")
             targets.add(tail.removeprefix("urn:uuid:"))
     if targets:
-        stack = [document]
-        while stack:
-            item = stack.pop()
-            if isinstance(item, list):
-                stack.extend(item)
-            elif isinstance(item, dict):
-                if item.get("resourceType") == "Organization" and item.get("id") in targets:
-                    for name in [item.get("name"), *_as_list(item.get("alias"))]:
-                        if isinstance(name, str) and name.strip():
-                            yield Kind.ORGANIZATION_NAME, name.strip()
-                stack.extend(v for v in item.values() if isinstance(v, dict | list))
+        for item in _walk_dicts(document):
+            if item.get("resourceType") == "Organization" and item.get("id") in targets:
+                for name in [item.get("name"), *_as_list(item.get("alias"))]:
+                    if isinstance(name, str) and name.strip():
+                        yield Kind.ORGANIZATION_NAME, name.strip()
 
 
 def _names_employer(concept: Any) -> bool:
@@ -3063,16 +3055,7 @@ _URL_STRING: Final = re.compile(r'"(?:https?|urn):[^"\s]*"')
 
 
 def _keys(document: Any) -> set[str]:
-    found: set[str] = set()
-    stack = [document]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            found.update(item)
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return found
+    return {key for item in _walk_dicts(document) for key in item}
 
 
 _PHONE_TEXT: Final = re.compile(r"\+?[\d\s./()-]+")
