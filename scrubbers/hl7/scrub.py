@@ -93,6 +93,16 @@ from scrubbers.text import uncased_word
 # Header fields (by number) that are never free text, whatever their datatype:
 # separators, encoding characters, message type, processing id, version, charsets.
 _HEADER_CODES: Final = frozenset({1, 2, 9, 11, 12, 18, 20})
+# MSH-21, the conformance profiles a message follows ("LRI_Common_Component^^
+# 2.16.840.1.113883.9.16^ISO", "Z22^CDCPHINVS"): an interface's constant, which public
+# health and lab feeds route on. Kept while every component reads as a profile's name
+# or an OID/UUID (a letter in a token, or dotted numbers); anything else, a bare number
+# included, is read as the EI it is typed.
+_PROFILE_FIELD: Final = "MSH-21"
+_PROFILE_PART: Final = re.compile(
+    r"[0-9]+(?:\.[0-9]+)+|[0-9A-Fa-f]{8}(?:-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}"
+    r"|[A-Za-z0-9_.\-]*[A-Za-z][A-Za-z0-9_.\-]*"
+)
 ENVELOPE_VERSION: Final = "2.5"
 _NDL_TYPES: Final = frozenset({"NDL", "CM_NDL"})
 _XCN_PREFIX: Final = 5  # component separators before XCN.6 (prefix)
@@ -505,9 +515,19 @@ class HL7Scrubber:
         return SegmentPlan(name, drop, handlers, known, infos is None, after, beyond)
 
     def _field_handler(
-        self, segment: str, number: int, datatype: str, role: Role, flag: bool = False
+        self,
+        segment: str,
+        number: int,
+        datatype: str,
+        role: Role,
+        flag: bool = False,
+        *,
+        profiles: bool = True,
     ) -> FieldHandler | None:
         path = f"{segment}-{number}"
+        if profiles and path == _PROFILE_FIELD and not self._path_has_rule(path):
+            usual = self._field_handler(segment, number, datatype, role, flag, profiles=False)
+            return None if usual is None else self._profiles_kept(usual)
         rule = tables.FIELD_RULES.get(path, tables.FieldRule())
         datatype = rule.datatype or datatype
         if rule.role is not None:
@@ -574,6 +594,18 @@ class HL7Scrubber:
             # older version's CM_ type): whatever a sender types in it is free text.
             return self._string_handler(path, datatype, role)
         return self._simple_handler(path, datatype, role, flag)
+
+    def _profiles_kept(self, usual: FieldHandler) -> FieldHandler:
+        """MSH-21 kept while it names profiles (see _PROFILE_FIELD), else ``usual``.
+        The free-text companion, if any, runs as it would after ``usual``."""
+
+        def handle(raw: str, walk: Walk) -> str:
+            return raw if _names_profiles(raw, walk.d) else usual(raw, walk)
+
+        companion = self._companions.get(usual)
+        if companion is not None:
+            self._companions[handle] = companion
+        return handle
 
     def _simple_handler(
         self, path: str, datatype: str, role: Role, flag: bool = False
@@ -1776,3 +1808,15 @@ def _input_form(segments: list[Segment]) -> bytes:
     separated them: what keys a per-message identity, so a message sent again,
     with ``\n`` or ``\r`` alike, scrubs to the same output."""
     return "\r".join(segment.text for segment in segments).encode("utf-8", "surrogatepass")
+
+
+def _names_profiles(raw: str, d: Delimiters) -> bool:
+    """Whether an EI field's every repetition is a profile's name, namespace, OID and
+    OID type (see _PROFILE_FIELD): no subcomponent, escape or space, and no bare number."""
+    for rep in raw.split(d.repetition):
+        parts = rep.split(d.component)
+        if len(parts) > 4 or not any(parts):
+            return False
+        if not all(not part or _PROFILE_PART.fullmatch(part) for part in parts):
+            return False
+    return True

@@ -1627,19 +1627,22 @@ def test_a_short_known_number_is_not_found_inside_a_dotted_number(
     safe_harbor: HL7Scrubber,
 ) -> None:
     # Hold-out round 14 (ORU^R01, French CI-SIS): MSH-21, the message profile
-    # 2.1^CISIS_CDA_HL7_V2, is an EI and its 2.1 an identifier; found again inside
-    # every OID of the message (the RPPS authority 1.2.250.1.71.4.2.1), it made them
-    # 1.2.250.1.71.4.ID-... A known number preceded or followed by a dot and a digit
-    # is part of a longer dotted number (an OID, a version), not that number.
+    # 2.1^CISIS_CDA_HL7_V2, was read as an EI and its 2.1 as an identifier; found again
+    # inside every OID of the message (the RPPS authority 1.2.250.1.71.4.2.1), it made
+    # them 1.2.250.1.71.4.ID-... A known number preceded or followed by a dot and a
+    # digit is part of a longer dotted number (an OID, a version), not that number.
+    # MSH-21 now keeps a profile; the same entity identifier in ORC-2 is still one.
     msh = MSH + "|" * 9 + "2.1^CISIS_CDA_HL7_V2"
+    orc = "ORC|NW|2.1^CISIS_CDA_HL7_V2"
     prt = "PRT||UC||SB^Send by^participation|8025674^Thistlewood^Marigold^^^^^^RPPS&1.2.250.1.71.4.2.1&ISO"
-    nte = "NTE|1||Authority 1.2.250.1.71.4.2.1, profile 2.1."
-    out = scrub_text(safe_harbor, "\r".join((msh, PID, prt, nte)) + "\r")
-    msh_out, _, prt_out, nte_out = out.strip("\r").split("\r")
-    profile = msh_out.split("|")[20].split("^")[0]  # MSH-21 (MSH-1 is the separator)
-    assert profile.startswith("ID-")
+    nte = "NTE|1||Authority 1.2.250.1.71.4.2.1, order 2.1."
+    out = scrub_text(safe_harbor, "\r".join((msh, PID, orc, prt, nte)) + "\r")
+    msh_out, _, orc_out, prt_out, nte_out = out.strip("\r").split("\r")
+    assert msh_out.split("|")[20] == "2.1^CISIS_CDA_HL7_V2"  # MSH-21 (MSH-1 is the separator)
+    order = orc_out.split("|")[2].split("^")[0]
+    assert order.startswith("ID-")
     assert "RPPS&1.2.250.1.71.4.2.1&ISO" in prt_out
-    assert nte_out == f"NTE|1||Authority 1.2.250.1.71.4.2.1, profile {profile}."
+    assert nte_out == f"NTE|1||Authority 1.2.250.1.71.4.2.1, order {order}."
 
 
 def test_a_provider_field_naming_a_facility_of_the_header_teaches_no_name(
@@ -2179,3 +2182,26 @@ def test_a_unit_shifted_into_a_number_field_is_kept(safe_harbor: HL7Scrubber) ->
     out = scrub_segments(safe_harbor, rxo, rxo2)
     assert out[0] == rxo
     assert_gone(out[1], "MBR4471203")
+
+
+@pytest.mark.parametrize("preset", ["limited-data-set", "pseudonymized", "safe-harbor"])
+def test_the_profiles_a_message_follows_are_kept(preset: str) -> None:
+    # MSH-21 (EI) names the conformance profiles of an interface: the corpus's lab
+    # results send "LRI_Common_Component^^2.16.840.1.113883.9.16^ISO", immunization
+    # feeds "Z22^CDCPHINVS". Read as an entity identifier, its first component became
+    # a pseudonym, and public health and lab analytics lost the profile they route on.
+    # Profile names, OIDs and UUIDs stay; a bare number there is read as an identifier.
+    scrubber = make(preset)
+    profiles = (
+        "LRI_Common_Component^^2.16.840.1.113883.9.16^ISO~Z22^CDCPHINVS"
+        "~2.16.840.1.113883.2.6.9.38^^2.16.840.1.113883.2.6^ISO"
+        "~LAB29^IHE^3f2504e0-4f89-11d3-9a0c-0305e82c3301^UUID"
+    )
+    head = MSH.split("|")
+    kept = "|".join(head + [""] * (20 - len(head)) + [profiles])
+    assert scrub_text(scrubber, f"{kept}\r{PID}\r").split("\r")[0].split("|")[20] == profiles
+    numbered = "|".join(head + [""] * (20 - len(head)) + ["77120934^GENHOSP"])
+    out = scrub_text(scrubber, f"{numbered}\r{PID}\r").split("\r")[0].split("|")[20]
+    assert "77120934" not in out and out.endswith("^GENHOSP")
+    spaced = "|".join(head + [""] * (20 - len(head)) + ["Zephyrina Quillfeather^GENHOSP"])
+    assert "Quillfeather" not in scrub_text(scrubber, f"{spaced}\r{PID}\r")
