@@ -30,6 +30,7 @@ from typing import Final
 
 MLLP_START: Final = b"\x0b"
 MLLP_END: Final = b"\x1c"
+_FRAME_PADDING: Final = b"\r\n \t"
 ENVELOPE_SEGMENTS: Final = frozenset({"FHS", "BHS", "BTS", "FTS"})
 # Segments whose field 1 is the field separator itself (MSH-1, FHS-1, BHS-1).
 HEADER_SEGMENTS: Final = frozenset({"MSH", "FHS", "BHS"})
@@ -201,10 +202,19 @@ class Document:
     frames: int = 0  # MLLP frames in the input (0: not framed)
 
 
+def _framed(data: bytes) -> bool:
+    """Whether a frame's start byte opens the input or its end byte closes it (blank
+    lines around them allowed). A stray vertical tab inside a field (pasted text)
+    frames nothing: the output of an unframed input stays unframed."""
+    return data[:64].lstrip(_FRAME_PADDING).startswith(MLLP_START) or data[-64:].rstrip(
+        _FRAME_PADDING
+    ).endswith(MLLP_END)
+
+
 def strip_mllp(data: bytes) -> tuple[bytes, int]:
     """Remove MLLP framing bytes: the segments of every frame, and how many frames
     held any (0 when the input is not framed)."""
-    if MLLP_START not in data[:64] and MLLP_END not in data[-64:]:
+    if not _framed(data):
         return data, 0
     frames = [frame.lstrip(b"\r\n").lstrip(MLLP_START) for frame in data.split(MLLP_END)]
     body = b"".join(

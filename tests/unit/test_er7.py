@@ -89,6 +89,21 @@ def test_escapes_no_reader_decodes_and_their_text() -> None:
     assert readable(value, d) == "a|bQuillcAdend"
 
 
+@pytest.mark.parametrize("where", [12, -40])
+def test_a_stray_frame_byte_inside_a_field_frames_nothing(where: int) -> None:
+    # Fuzzing: a vertical tab (MLLP's start byte) pasted into MSH-3 or a note near
+    # the end, read as "framed" from anywhere in the first or last 64 bytes, made
+    # the unframed input come back wrapped in a frame.
+    data = bytearray(ADT.encode())
+    data[where:where] = b"\x0b"
+    document = parse(bytes(data))
+    assert not document.framed
+    assert serialize(document) == bytes(data)
+    framed = b"\r\n\x0b" + bytes(data) + b"\x1c\r\n"
+    assert parse(framed).framed
+    assert serialize(parse(framed)) == b"\x0b" + bytes(data) + b"\x1c\r"
+
+
 def test_mllp_frames_and_several_messages() -> None:
     second = ADT.replace("MSG0001", "MSG0002")
     data = b"\x0b" + ADT.encode() + b"\x1c\r" + b"\x0b" + second.encode() + b"\x1c\r"
