@@ -2271,7 +2271,8 @@ class FHIRScrubber:
                 deferred.holder.pop(deferred.key, None)
         elif deferred.items is not None:
             deferred.items[deferred.index] = new
-        elif deferred.store is not None:
+        elif deferred.store is not None and new != text:
+            # Unchanged: an attachment's base64 stays as sent (line breaks, hash, size).
             deferred.store(new)
 
     def _flatten_plain_markup(self, text: str, new: str, walk: _Walk) -> str:

@@ -529,7 +529,8 @@ def encapsulated(raw: str, walk: Walk, binary_target: Target) -> str:
             if isinstance(outcome, Removal):
                 reps[r] = ""
                 continue
-            comps[4] = base64.b64encode(outcome.encode(codec, "replace")).decode("ascii")
+            if outcome != text:  # unchanged: the payload as sent, line breaks and all
+                comps[4] = base64.b64encode(outcome.encode(codec, "replace")).decode("ascii")
         elif textual and encoding == "HEX":
             payload = "".join(comps[4].split())
             try:
@@ -540,7 +541,8 @@ def encapsulated(raw: str, walk: Walk, binary_target: Target) -> str:
             if isinstance(outcome, Removal):
                 reps[r] = ""
                 continue
-            comps[4] = outcome.encode(codec, "replace").hex().upper()
+            if outcome != text:
+                comps[4] = outcome.encode(codec, "replace").hex().upper()
         else:
             binary = walk.ctx.apply(comps[4], binary_target)
             if isinstance(binary, Removal):

@@ -719,6 +719,37 @@ def test_mime_wrapped_base64_text_is_decoded(safe_harbor: FHIRScrubber) -> None:
     assert "Quillfeather" not in _all_text(out)
 
 
+def test_a_text_attachment_with_nothing_to_scrub_is_kept_as_sent(
+    safe_harbor: FHIRScrubber,
+) -> None:
+    # A textual attachment was re-encoded even when scrubbing changed nothing: its
+    # MIME line breaks went and its hash and size were dropped. It stays as sent;
+    # one that names the patient is still rewritten without them.
+    plain = base64.encodebytes(("Troponin negative x2, ECG normal. " * 6).encode()).decode()
+    named = base64.encodebytes(b"Zebulon Quillfeather was seen today.").decode()
+    attachments = [
+        {"contentType": "text/plain", "data": plain, "size": 204, "hash": "c2hhMQ=="},
+        {"contentType": "text/plain", "data": named, "size": 36, "hash": "c2hhMg=="},
+    ]
+    document = {
+        "resourceType": "DocumentReference",
+        "id": "d1",
+        "status": "current",
+        "subject": {"reference": "Patient/p9"},
+        "content": [{"attachment": attachment} for attachment in attachments],
+    }
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [{"resource": ZEB}, {"resource": document}],
+    }
+    out = scrub(safe_harbor, bundle)
+    kept, rewritten = (c["attachment"] for c in out["entry"][1]["resource"]["content"])
+    assert kept == attachments[0]
+    assert "hash" not in rewritten and "size" not in rewritten
+    assert b"Quillfeather" not in base64.b64decode(rewritten["data"])
+
+
 # --- second review round -------------------------------------------------------------
 
 

@@ -2205,3 +2205,22 @@ def test_the_profiles_a_message_follows_are_kept(preset: str) -> None:
     assert "77120934" not in out and out.endswith("^GENHOSP")
     spaced = "|".join(head + [""] * (20 - len(head)) + ["Zephyrina Quillfeather^GENHOSP"])
     assert "Quillfeather" not in scrub_text(scrubber, f"{spaced}\r{PID}\r")
+
+
+def test_a_text_payload_with_nothing_to_scrub_is_kept_as_sent() -> None:
+    # Fuzzing the keep-all round trip: an ED text payload was decoded and encoded
+    # again even when scrubbing changed nothing, so unpadded base64 ("SGVsbG8")
+    # came back padded, base64 with non-zero trailing bits ("ORC" read as "ORA=")
+    # and lower-case hex came back rewritten. An untouched payload stays as sent.
+    payloads = [
+        "OBX|1|ED|NOTE^Note^L||^TEXT^PLAIN^Base64^SGVsbG8gd29ybGQ||||||F",
+        "OBX|2|ED|NOTE^Note^L||^TEXT^PLAIN^Base64^ORC||||||F",
+        "OBX|3|ED|NOTE^Note^L||^TEXT^PLAIN^Hex^48656c6c6f||||||F",
+    ]
+    assert scrub_segments(make(KEEP_ALL), *payloads) == payloads
+    assert scrub_segments(make("safe-harbor"), *payloads) == payloads
+    named = "OBX|4|ED|NOTE^Note^L||^TEXT^PLAIN^Base64^" + base64.b64encode(
+        b"Seen with Zephyrina Quillfeather"
+    ).decode().rstrip("=")
+    (out,) = scrub_segments(make("safe-harbor"), named)
+    assert b"Quillfeather" not in base64.b64decode(out.split("^")[-1])
