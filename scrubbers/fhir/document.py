@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any, Final
 
+from scrubbers.fhir.values import code_of, codings
 from scrubbers.identity import PatientIdentifier
 
 MAX_DEPTH: Final = 200  # orjson refuses to write much deeper documents
@@ -110,14 +111,11 @@ def referenced_patient(references: Iterable[str]) -> str:
 def patient_identifiers(patients: list[dict[str, Any]]) -> list[PatientIdentifier]:
     out = []
     for patient in patients:
-        for identifier in patient.get("identifier", []) or []:
+        listed = patient.get("identifier")
+        for identifier in listed if isinstance(listed, list) else (listed,):
             if not isinstance(identifier, dict) or not isinstance(identifier.get("value"), str):
                 continue
-            codes = [
-                str(c.get("code", ""))
-                for c in (identifier.get("type") or {}).get("coding", [])
-                if isinstance(c, dict)
-            ]
+            codes = [code_of(c) for c in codings(identifier.get("type"))]
             out.append(
                 PatientIdentifier(
                     value=identifier["value"],

@@ -61,6 +61,8 @@ from scrubbers.fhir.output import (
 from scrubbers.fhir.shape import STRING_TYPES, check_unknown_keys, shape_pass
 from scrubbers.fhir.values import (
     code_kind,
+    code_of,
+    codings,
     element_holders,
     first_code,
     identifier_kind,
@@ -691,6 +693,8 @@ class FHIRScrubber:
         if isinstance(resource.get("id"), str):
             resource["id"] = self._pseudo_id(resource["id"], walk)
         meta = resource.get("meta")
+        if meta is not None:
+            _check_meta(meta, f"{resource_type}.meta")
         if isinstance(meta, dict):
             source = meta.get("source")
             if isinstance(source, str) and REFERENCE.fullmatch(source) is not None:
@@ -1010,7 +1014,9 @@ class FHIRScrubber:
             return value  # "_given": [{...}, null]: the JSON form of a gap, valid FHIR
         if element is not None:
             if element.model is not None and not isinstance(value, dict):
-                raise FHIRScrubError(f"{path}: a {fhir_type} must be a JSON object")
+                raise FHIRScrubError(
+                    f"{path}: {_article(fhir_type or '')} {fhir_type} must be a JSON object"
+                )
             if fhir_type in STRING_TYPES and not isinstance(value, str):
                 raise FHIRScrubError(f"{path}: a FHIR {fhir_type} must be a JSON string")
         path_kind = rules.PATH_KINDS.get(path) or rules.KEY_KINDS.get(key)
@@ -1041,7 +1047,8 @@ class FHIRScrubber:
         walk: _Walk,
     ) -> Any:
         kind_of = fhir_type or shape_datatype(value)
-        if kind_of == "Extension" and value.get("url") in rules.KEPT_EXTENSIONS:
+        url = value.get("url")
+        if kind_of == "Extension" and isinstance(url, str) and url in rules.KEPT_EXTENSIONS:
             return value
         handler = self._handlers.get(kind_of or "")
         skip = _HANDLED.get(kind_of or "", _NO_SKIP)
@@ -1651,12 +1658,9 @@ class FHIRScrubber:
         coded = extension.get("valueCodeableConcept") or extension.get("valueCoding")
         if not isinstance(coded, dict):
             return extension
-        codings = coded.get("coding") if "valueCodeableConcept" in extension else [coded]
+        listed = codings(coded) if "valueCodeableConcept" in extension else [coded]
         written = [coded.get("text")] + [
-            item.get(key)
-            for item in (codings if isinstance(codings, list) else ())
-            if isinstance(item, dict)
-            for key in ("display", "code")
+            item.get(key) for item in listed for key in ("display", "code")
         ]
         changed = False
         for text in written:
@@ -1705,12 +1709,7 @@ class FHIRScrubber:
         for entry in classes if isinstance(classes, list) else ():
             if not isinstance(entry, dict) or not isinstance(entry.get("value"), str):
                 continue
-            concept = entry.get("type")
-            codings = concept.get("coding") if isinstance(concept, dict) else None
-            if any(
-                isinstance(coding, dict) and coding.get("code") in _MEMBER_CLASSES
-                for coding in (codings if isinstance(codings, list) else ())
-            ):
+            if any(code_of(coding) in _MEMBER_CLASSES for coding in codings(entry.get("type"))):
                 self._apply(
                     entry["value"], Kind.HEALTH_PLAN_ID, Role.INSURED,
                     "Coverage.class.value", "string", walk,
@@ -2866,7 +2865,7 @@ def _concept_names_person(concept: dict[str, Any]) -> bool:
     """Whether a CodeableConcept's text or a coding's display names a person
     ("Contact person", "Next of kin"), as a question's label would."""
     labels = [concept.get("text")]
-    labels += [c.get("display") for c in concept.get("coding") or () if isinstance(c, dict)]
+    labels += [c.get("display") for c in codings(concept)]
     return any(isinstance(label, str) and _person_label(label) for label in labels)
 
 
@@ -3555,6 +3554,35 @@ def _typed(match: re.Match[str]) -> bool:
 
 def _is_resource_type(name: str) -> bool:
     return is_resource_type(name)
+
+
+def _check_meta(meta: Any, path: str) -> None:
+    """Meta's JSON types where the walk keeps values as sent (profiles) or reads them
+    itself (tags and security labels, which the output's provenance extends): a
+    string there would be kept unscrubbed."""
+    if not isinstance(meta, dict):
+        raise FHIRScrubError(f"{path}: a Meta must be a JSON object")
+    for key, item_type, json_type in _META_LISTS:
+        if key not in meta:
+            continue
+        items = meta[key]
+        if not isinstance(items, list):
+            raise FHIRScrubError(f"{path}.{key}: a list of {item_type}s must be a JSON array")
+        if not all(isinstance(item, json_type) for item in items):
+            kind = "a JSON object" if json_type is dict else "a JSON string"
+            raise FHIRScrubError(f"{path}.{key}: {_article(item_type)} {item_type} must be {kind}")
+
+
+def _article(word: str) -> str:
+    """The indefinite article of a FHIR type name ("an Identifier", "a Coding")."""
+    return "an" if word[:1] in "AEIOaeio" else "a"
+
+
+_META_LISTS: Final = (
+    ("profile", "FHIR canonical", str),
+    ("tag", "Coding", dict),
+    ("security", "Coding", dict),
+)
 
 
 def _check_string_fields(value: dict[str, Any], datatype: str, path: str) -> None:

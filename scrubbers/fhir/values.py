@@ -35,6 +35,24 @@ def element_holders(obj: dict[str, Any], key: str) -> list[dict[str, Any]]:
     return []
 
 
+def codings(concept: Any) -> list[dict[str, Any]]:
+    """A CodeableConcept's Coding objects as sent (one written without its list too).
+    Any other shape has none: the document walk names a wrong shape where it reaches
+    it, and what reads codes ahead of the walk must not trip on it first."""
+    if not isinstance(concept, dict):
+        return []
+    listed = concept.get("coding")
+    if isinstance(listed, dict):
+        return [listed]
+    return [c for c in listed if isinstance(c, dict)] if isinstance(listed, list) else []
+
+
+def code_of(coding: dict[str, Any]) -> str:
+    """A Coding's code, or "" when it has none or is not a string."""
+    code = coding.get("code")
+    return code if isinstance(code, str) else ""
+
+
 def first_code(key: str, value: Any) -> str | None:
     """The code a coded extension value carries (valueCode, valueCoding,
     valueCodeableConcept, valueIdentifier), or None when it carries none."""
@@ -45,21 +63,16 @@ def first_code(key: str, value: Any) -> str | None:
     for part in ("code", "value"):
         if isinstance(value.get(part), str):
             return str(value[part])
-    for coding in value.get("coding") or ():
-        if isinstance(coding, dict) and isinstance(coding.get("code"), str):
-            return str(coding["code"])
+    for coding in codings(value):
+        if code_of(coding):
+            return code_of(coding)
     if isinstance(value.get("text"), str):
         return str(value["text"])
     return None
 
 
 def is_age_code(concept: Any) -> bool:
-    if not isinstance(concept, dict):
-        return False
-    return any(
-        isinstance(coding, dict) and coding.get("code") in AGE_OBSERVATION_CODES
-        for coding in concept.get("coding") or ()
-    )
+    return any(code_of(coding) in AGE_OBSERVATION_CODES for coding in codings(concept))
 
 
 # LOINC "Birth date": an observation recording a person's date of birth.
@@ -71,10 +84,10 @@ def names_a_birth_date_code(concept: Any) -> bool:
     21112-8 ("Birth date"), or a text or display asking for one ("Date of birth")."""
     if not isinstance(concept, dict):
         return False
-    codings = [c for c in concept.get("coding") or () if isinstance(c, dict)]
-    if any(c.get("code") == BIRTH_DATE_OBSERVATION_CODE for c in codings):
+    coded = codings(concept)
+    if any(code_of(c) == BIRTH_DATE_OBSERVATION_CODE for c in coded):
         return True
-    labels = [concept.get("text"), *(c.get("display") for c in codings)]
+    labels = [concept.get("text"), *(c.get("display") for c in coded)]
     return any(names_a_birth_date(label) for label in labels)
 
 
@@ -89,7 +102,8 @@ def shape_datatype(value: dict[str, Any]) -> str | None:
         return "Reference"
     if "contentType" in keys and ("data" in keys or "url" in keys):
         return "Attachment"
-    if "value" in keys and value.get("system") in rules.CONTACT_SYSTEMS:
+    system = value.get("system")
+    if "value" in keys and isinstance(system, str) and system in rules.CONTACT_SYSTEMS:
         return "ContactPoint"
     if (
         "value" in keys
@@ -106,11 +120,7 @@ def identifier_kind(identifier: dict[str, Any], path: str, role: Role) -> Kind:
     """An Identifier's kind: by its type code, its system, then its path (an
     element a path rule names, R5's Identifier ``Coverage.subscriberId`` among
     them, is that rule's kind)."""
-    codes = [
-        str(coding.get("code", "")).upper()
-        for coding in (identifier.get("type") or {}).get("coding", []) or []
-        if isinstance(coding, dict)
-    ]
+    codes = [code_of(coding).upper() for coding in codings(identifier.get("type"))]
     for code in codes:
         kind = IDENTIFIER_TYPES.get(code)
         if kind is not None:
@@ -151,7 +161,7 @@ def code_kind(concept: Any) -> Kind | None:
     if not isinstance(concept, dict):
         return None
     labels = [concept.get("text")]
-    labels += [c.get("display") for c in concept.get("coding") or () if isinstance(c, dict)]
+    labels += [c.get("display") for c in codings(concept)]
     return next(
         (kind for label in labels if (kind := answer_kind(label, bare_names=False)) is not None),
         None,

@@ -2141,6 +2141,41 @@ def test_numbers_in_string_elements_the_walk_skips_fail_closed(
 
 
 @pytest.mark.parametrize(
+    ("patch", "error"),
+    [
+        ({"meta": "MRN: 7781234"}, "Patient.meta: a Meta must be a JSON object"),
+        ({"meta": {"tag": "MRN 7781234"}}, "Patient.meta.tag: a list of Codings must be"),
+        ({"meta": {"security": ["MRN 7781234"]}}, "Patient.meta.security: a Coding must be"),
+        ({"meta": {"profile": [{"x": "7781234"}]}}, "a FHIR canonical must be a JSON string"),
+        (
+            {"identifier": [{"type": "MR 7781234", "value": "7781234"}]},
+            "Patient.identifier.type: a CodeableConcept must be a JSON object",
+        ),
+        (
+            {"identifier": [{"type": {"coding": [7781234]}, "value": "7781234"}]},
+            "Patient.identifier.type.coding: a Coding must be a JSON object",
+        ),
+        ({"identifier": ["7781234"]}, "Patient.identifier: an Identifier must be a JSON object"),
+        ({"extension": [{"url": {"x": "7781234"}}]}, "must be a JSON string"),
+        ({"extension": ["7781234"]}, "Patient.extension: an Extension must be a JSON object"),
+    ],
+)
+def test_wrong_shapes_read_ahead_of_the_walk_get_a_clear_error(
+    safe_harbor: FHIRScrubber, patch: dict[str, Any], error: str
+) -> None:
+    # Fuzzing (mutated hold-out documents): what handlers read before the walk checks
+    # its JSON types (meta, which the output's provenance extends; an identifier's
+    # type codes; an extension's url) tripped on a wrong shape with an internal
+    # error, AttributeError or TypeError; a string meta.profile, and strings among
+    # meta.security, were kept as sent. Each names the element and its type now,
+    # and no value.
+    [result] = safe_harbor.scrub_bytes(orjson.dumps({**ZEB, **patch}))
+    assert result.output is None
+    assert result.error is not None and error in result.error, result.error
+    assert "internal error" not in result.error and "7781234" not in result.error
+
+
+@pytest.mark.parametrize(
     "patch",
     [
         {"multipleBirthInteger": "617-555-0177"},
