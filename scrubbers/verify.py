@@ -1307,7 +1307,12 @@ def _employer_names(person: dict[str, Any], document: Any) -> Iterator[tuple[Kin
             targets.add(tail.removeprefix("urn:uuid:"))
     if targets:
         for item in _walk_dicts(document):
-            if item.get("resourceType") == "Organization" and item.get("id") in targets:
+            id_ = item.get("id")
+            if (
+                item.get("resourceType") == "Organization"
+                and isinstance(id_, str)
+                and id_ in targets
+            ):
                 for name in [item.get("name"), *_as_list(item.get("alias"))]:
                     if isinstance(name, str) and name.strip():
                         yield Kind.ORGANIZATION_NAME, name.strip()

@@ -692,6 +692,8 @@ class FHIRScrubber:
             skip = _BINARY_SKIP
         if isinstance(resource.get("id"), str):
             resource["id"] = self._pseudo_id(resource["id"], walk)
+        elif "id" in resource:  # an object or a list, kept as sent by the walk's skip
+            raise FHIRScrubError(f"{resource_type}.id: a FHIR id must be a JSON string")
         meta = resource.get("meta")
         if meta is not None:
             _check_meta(meta, f"{resource_type}.meta")
@@ -1316,7 +1318,8 @@ class FHIRScrubber:
             return
         kept: list[Any] = []
         for extension in extensions:
-            if not isinstance(extension, dict) or extension.get("url") in _OWN_EXTENSIONS:
+            url = extension.get("url") if isinstance(extension, dict) else None
+            if not isinstance(extension, dict) or (isinstance(url, str) and url in _OWN_EXTENSIONS):
                 kept.append(extension)
                 continue
             self._part_extensions(extension, kind, coded_kind, role, path, walk)
@@ -1635,7 +1638,7 @@ class FHIRScrubber:
         if not found and not targets:
             return
         for resource in resources:
-            if resource.get("resourceType") == "Organization" and resource.get("id") in targets:
+            if resource.get("resourceType") == "Organization" and _id_in(resource, targets):
                 for name in [resource.get("name"), *_listed(resource.get("alias"))]:
                     if isinstance(name, str):
                         found.append((name, "Organization.name"))
@@ -3571,6 +3574,13 @@ def _check_meta(meta: Any, path: str) -> None:
         if not all(isinstance(item, json_type) for item in items):
             kind = "a JSON object" if json_type is dict else "a JSON string"
             raise FHIRScrubError(f"{path}.{key}: {_article(item_type)} {item_type} must be {kind}")
+
+
+def _id_in(resource: dict[str, Any], ids: set[str] | frozenset[str]) -> bool:
+    """Whether a resource's id is one of ``ids`` (an id of the wrong JSON type is none:
+    the walk names it)."""
+    value = resource.get("id")
+    return isinstance(value, str) and value in ids
 
 
 def _article(word: str) -> str:

@@ -2178,6 +2178,35 @@ def test_wrong_shapes_read_ahead_of_the_walk_get_a_clear_error(
 @pytest.mark.parametrize(
     "patch",
     [
+        {"address": [{"line": ["1 Elm St"], "extension": [{"url": {"x": "7781234"}}]}]},
+        {
+            "extension": [
+                {
+                    "url": "http://hl7.org/fhir/StructureDefinition/patient-employer",
+                    "valueReference": {"reference": "Organization/o1"},
+                }
+            ],
+            "contained": [{"resourceType": "Organization", "id": {"x": "7781234"}}],
+        },
+    ],
+)
+def test_wrong_shapes_compared_with_known_values_are_no_internal_error(
+    safe_harbor: FHIRScrubber, patch: dict[str, Any]
+) -> None:
+    # Fuzzing: an address part extension's url and a referenced organization's id of
+    # the wrong JSON type were looked up in a set (TypeError: unhashable type); the
+    # scrubber then kept a resource id that is an object as sent. The address goes
+    # (its only line is removed); the id is named: "a FHIR id must be a JSON string".
+    [result] = safe_harbor.scrub_bytes(orjson.dumps({**ZEB, **patch}))
+    assert result.error is None or "internal error" not in result.error
+    assert b"7781234" not in (result.output or b"")
+    verifier = Verifier(load_policy("safe-harbor"))
+    verifier.findings(orjson.dumps({**ZEB, **patch}), orjson.dumps(ZEB), "fhir")
+
+
+@pytest.mark.parametrize(
+    "patch",
+    [
         {"multipleBirthInteger": "617-555-0177"},
         {"extension": [{"url": "urn:x", "valueDecimal": "Quillfeather 1961"}]},
     ],
