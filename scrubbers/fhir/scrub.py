@@ -697,6 +697,8 @@ class FHIRScrubber:
         meta = resource.get("meta")
         if meta is not None:
             _check_meta(meta, f"{resource_type}.meta")
+        if "contained" in resource:
+            _check_contained(resource["contained"], f"{resource_type}.contained")
         if isinstance(meta, dict):
             source = meta.get("source")
             if isinstance(source, str) and REFERENCE.fullmatch(source) is not None:
@@ -1810,6 +1812,8 @@ class FHIRScrubber:
         return attachment
 
     def _narrative(self, narrative: dict[str, Any], path: str, role: Role, walk: _Walk) -> Any:
+        if "div" in narrative and not isinstance(narrative["div"], str):
+            raise FHIRScrubError(f"{path}.div: a FHIR xhtml must be a JSON string")
         if isinstance(narrative.get("div"), str):
             if "=" in narrative["div"]:
                 self._learn_search_text(html.unescape(narrative["div"]), walk)
@@ -3565,6 +3569,9 @@ def _check_meta(meta: Any, path: str) -> None:
     string there would be kept unscrubbed."""
     if not isinstance(meta, dict):
         raise FHIRScrubError(f"{path}: a Meta must be a JSON object")
+    for key, fhir_type in (("versionId", "id"), ("source", "uri")):
+        if key in meta and not isinstance(meta[key], str):
+            raise FHIRScrubError(f"{path}.{key}: a FHIR {fhir_type} must be a JSON string")
     for key, item_type, json_type in _META_LISTS:
         if key not in meta:
             continue
@@ -3574,6 +3581,17 @@ def _check_meta(meta: Any, path: str) -> None:
         if not all(isinstance(item, json_type) for item in items):
             kind = "a JSON object" if json_type is dict else "a JSON string"
             raise FHIRScrubError(f"{path}.{key}: {_article(item_type)} {item_type} must be {kind}")
+
+
+def _check_contained(contained: Any, path: str) -> None:
+    """Contained resources are walked as resources: anything else there (a string, an
+    object without a resourceType) would be kept as sent."""
+    if not isinstance(contained, list):
+        raise FHIRScrubError(f"{path}: a list of resources must be a JSON array")
+    if not all(isinstance(item, dict) and "resourceType" in item for item in contained):
+        raise FHIRScrubError(
+            f"{path}: a contained resource must be a JSON object with a resourceType"
+        )
 
 
 def _id_in(resource: dict[str, Any], ids: set[str] | frozenset[str]) -> bool:

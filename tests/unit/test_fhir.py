@@ -2158,6 +2158,11 @@ def test_numbers_in_string_elements_the_walk_skips_fail_closed(
         ({"identifier": ["7781234"]}, "Patient.identifier: an Identifier must be a JSON object"),
         ({"extension": [{"url": {"x": "7781234"}}]}, "must be a JSON string"),
         ({"extension": ["7781234"]}, "Patient.extension: an Extension must be a JSON object"),
+        ({"contained": "SSN 778-12-3400"}, "Patient.contained: a list of resources must be"),
+        ({"contained": [{"id": "7781234"}]}, "a contained resource must be a JSON object with"),
+        ({"meta": {"versionId": {"a": "7781234"}}}, "a FHIR id must be a JSON string"),
+        ({"meta": {"source": ["7781234"]}}, "Patient.meta.source: a FHIR uri must be"),
+        ({"text": {"div": {"x": "7781234"}}}, "Patient.text.div: a FHIR xhtml must be"),
     ],
 )
 def test_wrong_shapes_read_ahead_of_the_walk_get_a_clear_error(
@@ -2166,9 +2171,10 @@ def test_wrong_shapes_read_ahead_of_the_walk_get_a_clear_error(
     # Fuzzing (mutated hold-out documents): what handlers read before the walk checks
     # its JSON types (meta, which the output's provenance extends; an identifier's
     # type codes; an extension's url) tripped on a wrong shape with an internal
-    # error, AttributeError or TypeError; a string meta.profile, and strings among
-    # meta.security, were kept as sent. Each names the element and its type now,
-    # and no value.
+    # error, AttributeError or TypeError; a string meta.profile, strings among
+    # meta.security, a string in place of the contained resources, an object as
+    # meta.versionId or the narrative's div were kept as sent (the verifier caught
+    # an SSN there). Each names the element and its type now, and no value.
     [result] = safe_harbor.scrub_bytes(orjson.dumps({**ZEB, **patch}))
     assert result.output is None
     assert result.error is not None and error in result.error, result.error
