@@ -3620,9 +3620,24 @@ def _check_string_fields(value: dict[str, Any], datatype: str, path: str) -> Non
         if key not in value:
             continue
         item = value[key]
+        if isinstance(item, list) and (datatype, key) not in _REPEATED_STRINGS:
+            # The handler reads one string there: a list would be kept as sent.
+            raise FHIRScrubError(f"{path}.{key}: a FHIR {fhir_type} must be a JSON string")
         for entry in item if isinstance(item, list) else (item,):
             if entry is not None and not isinstance(entry, str):
                 raise FHIRScrubError(f"{path}.{key}: a FHIR {fhir_type} must be a JSON string")
+
+
+# The string fields of the handled datatypes that repeat (a DSTU2 family name too).
+_REPEATED_STRINGS: Final = frozenset(
+    {
+        ("HumanName", "given"),
+        ("HumanName", "prefix"),
+        ("HumanName", "suffix"),
+        ("HumanName", "family"),
+        ("Address", "line"),
+    }
+)
 
 
 # The fields of each handled datatype whose JSON form is a string, with their types.

@@ -2163,6 +2163,8 @@ def test_numbers_in_string_elements_the_walk_skips_fail_closed(
         ({"meta": {"versionId": {"a": "7781234"}}}, "a FHIR id must be a JSON string"),
         ({"meta": {"source": ["7781234"]}}, "Patient.meta.source: a FHIR uri must be"),
         ({"text": {"div": {"x": "7781234"}}}, "Patient.text.div: a FHIR xhtml must be"),
+        ({"identifier": [{"value": ["7781234"]}]}, "Patient.identifier.value: a FHIR string"),
+        ({"address": [{"city": ["Q7781234ville"]}]}, "Patient.address.city: a FHIR string"),
     ],
 )
 def test_wrong_shapes_read_ahead_of_the_walk_get_a_clear_error(
@@ -2173,8 +2175,10 @@ def test_wrong_shapes_read_ahead_of_the_walk_get_a_clear_error(
     # type codes; an extension's url) tripped on a wrong shape with an internal
     # error, AttributeError or TypeError; a string meta.profile, strings among
     # meta.security, a string in place of the contained resources, an object as
-    # meta.versionId or the narrative's div were kept as sent (the verifier caught
-    # an SSN there). Each names the element and its type now, and no value.
+    # meta.versionId or the narrative's div, and a list where an identifier's value
+    # or a town is one string, were kept as sent (the verifier caught an SSN there,
+    # or a value it knew from elsewhere). Each names the element and its type now,
+    # and no value.
     [result] = safe_harbor.scrub_bytes(orjson.dumps({**ZEB, **patch}))
     assert result.output is None
     assert result.error is not None and error in result.error, result.error
