@@ -1059,6 +1059,15 @@ def _fhir_values(
                 value = identifier.get("value") if isinstance(identifier, dict) else None
                 if isinstance(value, str):
                     yield Kind.OTHER_ID, value
+        if resource_type == "FamilyMemberHistory":
+            # The relative it is about: a name written as a string, a birth date.
+            if isinstance(item.get("name"), str):
+                for word in item["name"].replace(",", " ").split():
+                    yield Kind.NAME, word
+            for key in ("bornDate", "bornString"):
+                born = item.get(key)
+                if isinstance(born, str) and _BIRTH_DATE_ANSWER.fullmatch(born.strip()):
+                    yield Kind.BIRTH_DATE, born.strip()[:10]
         if resource_type == "Device":
             yield from _device_numbers(item)
         elif resource_type == "AuditEvent":

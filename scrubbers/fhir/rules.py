@@ -28,6 +28,10 @@ RESOURCE_ROLES: Final[dict[str, Role]] = {
 PATH_ROLES: Final[dict[str, Role]] = {
     "Patient.contact": Role.RELATIVE,
     "Coverage.subscriber": Role.INSURED,
+    # The relative a family history is about: their name and birth date (below).
+    "FamilyMemberHistory.name": Role.RELATIVE,
+    "FamilyMemberHistory.bornDate": Role.RELATIVE,
+    "FamilyMemberHistory.bornString": Role.RELATIVE,
 }
 
 # DICOM UID paths (in PATH_KINDS): a pseudonym there is written as a UID
@@ -50,6 +54,11 @@ PATH_KINDS: Final[dict[str, Kind]] = {
     "RelatedPerson.birthDate": Kind.BIRTH_DATE,
     "Person.birthDate": Kind.BIRTH_DATE,
     "Practitioner.birthDate": Kind.BIRTH_DATE,
+    # A family history's relative: a name as a string ("Eve Alvarez" in IHE APS's
+    # examples), and their birth date (as free text both were kept, hold-out round 18).
+    "FamilyMemberHistory.name": Kind.NAME,
+    "FamilyMemberHistory.bornDate": Kind.BIRTH_DATE,
+    "FamilyMemberHistory.bornString": Kind.BIRTH_DATE,
     "Coverage.subscriberId": Kind.HEALTH_PLAN_ID,
     "Device.serialNumber": Kind.DEVICE_ID,
     "Device.lotNumber": Kind.DEVICE_ID,

@@ -4500,3 +4500,39 @@ def test_an_answer_takes_the_kind_of_the_element_its_item_defines(
     leaked = orjson.dumps({"resourceType": "Basic", "note": "Brannoch, Greywick, Lanternweg 17"})
     findings = Verifier(load_policy("safe-harbor")).findings(orjson.dumps(response), leaked, "fhir")
     assert findings == {"name": 2, "street_address": 1}
+
+
+def test_a_family_member_historys_name_and_birth_date_are_the_relatives(
+    safe_harbor: FHIRScrubber,
+) -> None:
+    """``FamilyMemberHistory.name`` is a string naming the relative ("Eve Alvarez" in
+    IHE APS's antepartum examples, "Sven" in Medplum's fixtures) and ``born[x]`` the
+    relative's birth date: as free text the name came out whole under every preset
+    (hold-out round 18, also where a note of the same resource had it replaced), and a
+    birth year implying an age over 89 stayed under Safe Harbor. Invented values."""
+    history = {
+        "resourceType": "FamilyMemberHistory",
+        "id": "fmh-mother",
+        "status": "completed",
+        "patient": {"reference": "Patient/p1"},
+        "name": "Tamsin Greywick",
+        "relationship": {
+            "coding": [
+                {"system": "http://terminology.hl7.org/CodeSystem/v3-RoleCode", "code": "MTH"}
+            ]
+        },
+        "bornDate": "1929-03-03",
+        "note": [{"text": "Tamsin moved abroad in 1970."}],
+        "condition": [{"code": {"text": "Breast cancer"}}],
+    }
+    out = scrub(safe_harbor, history)
+    text = orjson.dumps(out).decode()
+    for value in ("Tamsin", "Greywick", "1929"):
+        assert value not in text, value
+    assert out["condition"][0]["code"]["text"] == "Breast cancer"
+    as_string = {k: v for k, v in history.items() if k != "bornDate"} | {"bornString": "1929"}
+    as_string = scrub(safe_harbor, as_string)
+    assert "1929" not in orjson.dumps(as_string).decode()
+    recent = scrub(make("limited-data-set"), {**history, "bornDate": "1961-06-15"})
+    assert recent["bornDate"] == "1961-06-15"
+    assert "Greywick" not in recent["name"]

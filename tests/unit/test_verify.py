@@ -2559,3 +2559,31 @@ def test_the_address_label_pre_check_passes_every_label_the_pattern_reads(
     bracket before the colon included."""
     assert verify._address_label_near(text) is read
     assert bool(list(verify._ADDRESS_LABEL.finditer(text))) is read
+
+
+def test_a_family_member_historys_name_and_birth_date_are_searched() -> None:
+    """A FamilyMemberHistory's ``name`` is a relative's name and its ``bornDate`` their
+    birth date (hold-out round 18: IHE APS's "Eve Alvarez" passed whole)."""
+    source = orjson.dumps(
+        {
+            "resourceType": "FamilyMemberHistory",
+            "status": "completed",
+            "patient": {"reference": "Patient/p1"},
+            "relationship": {"text": "mother"},
+            "name": "Tamsin Greywick",
+            "bornDate": "1929-03-03",
+        }
+    )
+    verifier = Verifier(load_policy("safe-harbor"))
+    left = orjson.dumps({"resourceType": "FamilyMemberHistory", "name": "Greywick"})
+    assert verifier.findings(source, left, "fhir") == {"name": 1}
+    year = orjson.dumps({"resourceType": "FamilyMemberHistory", "bornDate": "1929"})
+    assert verifier.findings(source, year, "fhir") == {"birth_date": 1}
+    clean = orjson.dumps(
+        {
+            "resourceType": "FamilyMemberHistory",
+            "name": "[NAME]",
+            "relationship": {"text": "mother"},
+        }
+    )
+    assert verifier.findings(source, clean, "fhir") == {}
