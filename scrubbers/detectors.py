@@ -626,6 +626,15 @@ IDENTIFIER_DETECTORS: Final = (
         _re(r"(?=\()\(01\)\d{14}(?:\(\d{2,4}\)[a-z0-9-]{1,20}){0,5}"),
         requires="device",
     ),
+    # A network card's MAC address, six hex pairs joined by ":" or "-" ("MAC
+    # 00:1A:2B:3C:4D:5E" of a home monitor in a Device's note): a device identifier
+    # (Safe Harbor (M)); kept until hold-out round 18 probe. One separator throughout.
+    Detector(
+        "mac-address",
+        Kind.DEVICE_ID,
+        _re(r"(?=[0-9a-f])(?<![\w:-])[0-9a-f]{2}([:-])[0-9a-f]{2}(?:\1[0-9a-f]{2}){4}(?![\w:-])"),
+        requires="mac",
+    ),
     # An HL7 v3 / CDA instance identifier (II) in embedded XML: the ``extension`` of an
     # element whose ``root`` is an OID, either attribute first ("<id extension="..."
     # root="2.16..."/>", an IHE PIX/PDQ query's patientIdentifier). Template and
@@ -1141,6 +1150,9 @@ _TITLE_LOCAL: Final = re.compile(
 _MONTH_WORD: Final = re.compile(
     r"[adfjmnos](?<![a-z][adfjmnos])(?:an|eb|ar|pr|ay|un|ul|ug|ep|ct|ov|ec)"
 )
+# A MAC address's inner pairs, each search led by a literal (a fast scan).
+_MAC_COLONS: Final = re.compile(r":[0-9A-Fa-f]{2}:[0-9A-Fa-f]{2}:[0-9A-Fa-f]{2}:[0-9A-Fa-f]{2}:")
+_MAC_DASHES: Final = re.compile(r"-[0-9A-Fa-f]{2}-[0-9A-Fa-f]{2}-[0-9A-Fa-f]{2}-[0-9A-Fa-f]{2}-")
 _BIRTH_HINTS: Final = ("dob", "d.o.b", "birth", "born", "yob", "b/d")
 _OBFUSCATED_HINTS: Final = ("at)", "at]", "at}", "at>", " dot ", " @", "@ ")
 # Substrings without which a context detector cannot match (a cheap pre-check).
@@ -1269,6 +1281,8 @@ def _text_features(text: str) -> frozenset[str]:
         found.add("ipv4")
     if text.count(":") >= 7:
         found.add("7:")  # an uncompressed IPv6 address has seven
+    if _MAC_COLONS.search(text) is not None or _MAC_DASHES.search(text) is not None:
+        found.add("mac")
     for feature, hints in _CONTEXT_HINT_PATTERNS:
         if hints.search(lower) is not None:
             found.add(feature)

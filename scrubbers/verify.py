@@ -55,6 +55,15 @@ _EMAIL: Final = re.compile(
     r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8}"
     r"\.[A-Za-z]{2,24}\b"
 )
+# A MAC address: six hex pairs, one separator throughout ("00:1A:2B:3C:4D:5E").
+_MAC_ADDRESS: Final = re.compile(
+    r"[0-9A-Fa-f](?<![\w:-][0-9A-Fa-f])[0-9A-Fa-f]([:-])[0-9A-Fa-f]{2}(?:\1[0-9A-Fa-f]{2}){4}"
+    r"(?![\w:-])"
+)
+# Its inner pairs, each search led by a literal (a fast scan): the full pattern, led
+# by a hex digit, tries most positions of a document (17 ms on a 600 KB Bundle).
+_MAC_COLONS: Final = re.compile(r":[0-9A-Fa-f]{2}:[0-9A-Fa-f]{2}:[0-9A-Fa-f]{2}:[0-9A-Fa-f]{2}:")
+_MAC_DASHES: Final = re.compile(r"-[0-9A-Fa-f]{2}-[0-9A-Fa-f]{2}-[0-9A-Fa-f]{2}-[0-9A-Fa-f]{2}-")
 
 _MIN_BASE64: Final = 12
 # Possessive repeats (++, {n,}+) here and below: a backtracking repeat of a group keeps a
@@ -2969,6 +2978,13 @@ class Verifier:
             found[Kind.SSN.value] += 1
         if Kind.EMAIL in self._checked and "@" in text and _EMAIL.search(text):
             found[Kind.EMAIL.value] += 1
+        if (
+            Kind.DEVICE_ID in self._checked
+            and (_MAC_COLONS.search(text) or _MAC_DASHES.search(text))
+            and _MAC_ADDRESS.search(text)
+        ):
+            # A network card's address, whoever's it is (hold-out round 18 probe).
+            found[Kind.DEVICE_ID.value] += 1
         return found
 
 

@@ -670,6 +670,12 @@ def test_record_and_account_numbers_after_context_words(
         ("PO Box 1234, Westborough", "[ADDRESS], Westborough"),
         ("P.O. Box 77", "[ADDRESS]"),
         ("from 2001:db8::1 and fe80::1ff:fe23:4567:890a.", "from [IP] and [IP]."),
+        # A MAC address (hold-out round 18 probe: a home monitor's in a Device's note).
+        ("MAC 00:1A:2B:3C:4D:5E, hub a0-1b-2c-3d-4e-5f.", "MAC [DEV], hub [DEV]."),
+        (
+            "ratio 10:20:30:40:50 and 00:1A:2B:3C:4D:5E:6F",
+            "ratio 10:20:30:40:50 and 00:1A:2B:3C:4D:5E:6F",
+        ),
         ("License: MA DL S12345678", "License: MA DL [LIC]"),
         ("drug 04MAR2023 and 4mar23", "drug 2023 and 2023"),
         ("seen 06/15 and on 06/15 again", "seen [DATE] and on [DATE] again"),

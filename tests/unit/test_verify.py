@@ -2587,3 +2587,21 @@ def test_a_family_member_historys_name_and_birth_date_are_searched() -> None:
         }
     )
     assert verifier.findings(source, clean, "fhir") == {}
+
+
+def test_a_mac_address_left_in_the_output_is_a_device_identifier() -> None:
+    """A network card's address is a device identifier (Safe Harbor (M)); the verifier
+    flags one wherever the output holds it, as it does an SSN or an email (hold-out
+    round 18 probe: a Device's note kept its home monitor's)."""
+    source = orjson.dumps(
+        {"resourceType": "Device", "note": [{"text": "home hub MAC 00:1A:2B:3C:4D:5E"}]}
+    )
+    left = orjson.dumps(
+        {"resourceType": "Device", "note": [{"text": "home hub MAC 00:1a:2b:3c:4d:5e"}]}
+    )
+    for policy in ("safe-harbor", "limited-data-set", "pseudonymized"):
+        assert Verifier(load_policy(policy)).findings(source, left, "fhir") == {"device_id": 1}
+    clean = orjson.dumps(
+        {"resourceType": "Device", "note": [{"text": "MAC [DEV] at 10:20:30, 2024-01-02"}]}
+    )
+    assert Verifier(load_policy("safe-harbor")).findings(source, clean, "fhir") == {}
