@@ -2457,6 +2457,9 @@ _V3_PLAIN_NAME: Final = re.compile(
 _V3_ID_EXTENSION: Final = re.compile(
     r"<(?:[\w-]+:)?id\s[^<>]{0,400}?\bextension\s*=\s*[\"']([^\"'<>]{3,64})[\"']"
 )
+_V3_BIRTH_TIME: Final = re.compile(
+    r"<(?:[\w-]+:)?birthTime\s[^<>]{0,200}?\bvalue\s*=\s*[\"'](\d{8})"
+)
 _V3_KINDS: Final = {
     "given": Kind.NAME,
     "family": Kind.NAME,
@@ -2506,6 +2509,10 @@ def _v3_values(markup: str) -> Iterator[tuple[Kind, str]]:
         yield kind, value[:5] if kind is Kind.ZIP else value
     for match in _V3_ID_EXTENSION.finditer(markup):
         yield Kind.MRN, html.unescape(match.group(1))
+    if "birthTime" in markup:
+        # A person's birth date (the year too, when it implies an age over 89).
+        for match in _V3_BIRTH_TIME.finditer(markup):
+            yield Kind.BIRTH_DATE, match.group(1)
     if "name" in markup:
         for match in _V3_PLAIN_NAME.finditer(markup):
             if not match.group(1).lower().startswith("assigned"):  # a provider's

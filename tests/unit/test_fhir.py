@@ -4536,3 +4536,37 @@ def test_a_family_member_historys_name_and_birth_date_are_the_relatives(
     recent = scrub(make("limited-data-set"), {**history, "bornDate": "1961-06-15"})
     assert recent["bornDate"] == "1961-06-15"
     assert "Greywick" not in recent["name"]
+
+
+def test_a_cda_birth_time_is_a_birth_date(safe_harbor: FHIRScrubber) -> None:
+    """A CDA attachment's ``<birthTime value="19280704"/>`` is a person's birth date: as
+    a plain date, Safe Harbor kept its year, 1928, which implies an age over 89
+    (hold-out round 18 probe, a CCD in a DocumentReference); a recent one keeps its
+    year. Invented values."""
+    cda = (
+        '<ClinicalDocument xmlns="urn:hl7-org:v3"><recordTarget><patientRole><patient>'
+        "<name><given>Oswin</given><family>Tregarthen</family></name>"
+        '<birthTime value="19280704"/></patient></patientRole></recordTarget>'
+        '<effectiveTime value="20240301"/></ClinicalDocument>'
+    )
+    reference: dict[str, Any] = {
+        "resourceType": "DocumentReference",
+        "status": "current",
+        "content": [
+            {
+                "attachment": {
+                    "contentType": "text/xml",
+                    "data": base64.b64encode(cda.encode()).decode(),
+                }
+            }
+        ],
+    }
+    out = scrub(safe_harbor, reference)
+    text = base64.b64decode(out["content"][0]["attachment"]["data"]).decode()
+    assert "1928" not in text and "Tregarthen" not in text
+    assert '<effectiveTime value="2024"/>' in text
+    recent = cda.replace("19280704", "19610615")
+    reference["content"][0]["attachment"]["data"] = base64.b64encode(recent.encode()).decode()
+    out = scrub(safe_harbor, reference)
+    text = base64.b64decode(out["content"][0]["attachment"]["data"]).decode()
+    assert '<birthTime value="1961"/>' in text

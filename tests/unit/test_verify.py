@@ -2605,3 +2605,26 @@ def test_a_mac_address_left_in_the_output_is_a_device_identifier() -> None:
         {"resourceType": "Device", "note": [{"text": "MAC [DEV] at 10:20:30, 2024-01-02"}]}
     )
     assert Verifier(load_policy("safe-harbor")).findings(source, clean, "fhir") == {}
+
+
+def test_a_cda_birth_time_is_searched() -> None:
+    """A CDA attachment's ``<birthTime value=...>`` is a birth date: its year is searched
+    under Safe Harbor when it implies an age over 89 (hold-out round 18 probe)."""
+    cda = (
+        '<ClinicalDocument xmlns="urn:hl7-org:v3"><birthTime value="19280704"/></ClinicalDocument>'
+    )
+
+    def document(markup: str) -> bytes:
+        data = base64.b64encode(markup.encode()).decode()
+        return orjson.dumps(
+            {
+                "resourceType": "DocumentReference",
+                "content": [{"attachment": {"contentType": "text/xml", "data": data}}],
+            }
+        )
+
+    verifier = Verifier(load_policy("safe-harbor"))
+    left = document(cda.replace("19280704", "1928"))
+    assert verifier.findings(document(cda), left, "fhir") == {"birth_date": 1}
+    clean = document(cda.replace('<birthTime value="19280704"/>', '<birthTime value=""/>'))
+    assert verifier.findings(document(cda), clean, "fhir") == {}
