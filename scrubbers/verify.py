@@ -1087,6 +1087,21 @@ def _fhir_values(
                 name = entity.get("name") if isinstance(entity, dict) else None
                 if isinstance(name, str) and _ENTITY_NUMBER.fullmatch(name.strip()):
                     yield Kind.OTHER_ID, name.strip()
+            # An agent's IP address: R4's network.address, R5's networkString and
+            # networkUri (hold-out round 18 probe: the URI kept it).
+            for agent in _as_list(item.get("agent")):
+                if not isinstance(agent, dict):
+                    continue
+                network = agent.get("network")
+                for address in (
+                    network.get("address") if isinstance(network, dict) else None,
+                    agent.get("networkString"),
+                    agent.get("networkUri"),
+                ):
+                    if isinstance(address, str):
+                        for ip in _AGENT_IP.finditer(address):
+                            if sum(c.isalnum() for c in ip.group()) >= 3:
+                                yield Kind.IP_ADDRESS, ip.group()
         if resource_type == "Group" and item.get("type") in ("person", "relatedperson"):
             # A Group of people: its members' displays are their names.
             for member in _as_list(item.get("member")):
@@ -1261,6 +1276,11 @@ def _fhir_values(
         yield from _id_spelled_names(spelled, document)
 
 
+# An IPv4 address, or an IPv6 one (hex groups and colons, two colons at least).
+_AGENT_IP: Final = re.compile(
+    r"(?<![\d.])\d{1,3}(?:\.\d{1,3}){3}(?![\d.])"
+    r"|(?<![\w:])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?![\w:])"
+)
 # An identifier written as an audited entity's name: one word with three digits or more.
 _ENTITY_NUMBER: Final = re.compile(r"(?=(?:[^\d\s]*\d){3})[^\s]{4,64}")
 # A device's number as read from its serial or UDI: four digits or more, three of

@@ -93,6 +93,10 @@ PATH_KINDS: Final[dict[str, Kind]] = {
     # and their identity at the source system.
     "AuditEvent.agent.name": Kind.NAME,
     "AuditEvent.agent.altId": Kind.OTHER_ID,
+    # R5's network address of the agent as a URI ("https://81.2.69.161:8443/"): a
+    # uri is kept as a code, so the address stayed (hold-out round 18 probe); R4's
+    # network.address and R5's networkString are strings, scrubbed as free text.
+    "AuditEvent.agent.networkUri": Kind.IP_ADDRESS,
     # R4's name of an audited entity, which the specification has carry "synonymous
     # entity identifiers (patient number, medical record number, encounter number)":
     # gematik's E-Rezept audit log writes the patient's KVNR there (hold-out round 16).

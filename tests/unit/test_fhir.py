@@ -4570,3 +4570,22 @@ def test_a_cda_birth_time_is_a_birth_date(safe_harbor: FHIRScrubber) -> None:
     out = scrub(safe_harbor, reference)
     text = base64.b64decode(out["content"][0]["attachment"]["data"]).decode()
     assert '<birthTime value="1961"/>' in text
+
+
+def test_an_audit_agents_network_uri_is_its_ip_address(safe_harbor: FHIRScrubber) -> None:
+    """R5 writes an AuditEvent agent's network address as ``networkUri`` (a uri, kept as
+    a code) or ``networkString`` (free text): the URI kept the IP address under every
+    preset (hold-out round 18 probe). Invented addresses."""
+    event = {
+        "resourceType": "AuditEvent",
+        "code": {"text": "login"},
+        "recorded": "2024-03-01T10:00:00Z",
+        "agent": [
+            {"who": {"display": "portal"}, "networkUri": "https://81.2.69.161:8443/fhir"},
+            {"who": {"display": "gateway"}, "networkString": "81.2.69.162"},
+        ],
+        "source": {"observer": {"display": "EHR"}},
+    }
+    for scrubber in (safe_harbor, make("limited-data-set"), make("pseudonymized")):
+        text = orjson.dumps(scrub(scrubber, event)).decode()
+        assert "81.2.69" not in text, text

@@ -2628,3 +2628,31 @@ def test_a_cda_birth_time_is_searched() -> None:
     assert verifier.findings(document(cda), left, "fhir") == {"birth_date": 1}
     clean = document(cda.replace('<birthTime value="19280704"/>', '<birthTime value=""/>'))
     assert verifier.findings(document(cda), clean, "fhir") == {}
+
+
+def test_an_audit_agents_ip_address_is_searched() -> None:
+    """An AuditEvent agent's network address (R4 ``network.address``, R5
+    ``networkString``, ``networkUri``) is searched for its IP address (hold-out round
+    18 probe: R5's networkUri kept it)."""
+    source = orjson.dumps(
+        {
+            "resourceType": "AuditEvent",
+            "agent": [
+                {"networkUri": "https://81.2.69.161:8443/fhir"},
+                {"network": {"address": "2001:db8:85a3::8a2e:370:7334"}},
+            ],
+        }
+    )
+    verifier = Verifier(load_policy("safe-harbor"))
+    left = orjson.dumps(
+        {"resourceType": "AuditEvent", "agent": [{"networkUri": "https://81.2.69.161/"}]}
+    )
+    assert verifier.findings(source, left, "fhir") == {"ip_address": 1}
+    left = orjson.dumps(
+        {"resourceType": "AuditEvent", "agent": [{"networkString": "2001:db8:85a3::8a2e:370:7334"}]}
+    )
+    assert verifier.findings(source, left, "fhir") == {"ip_address": 1}
+    clean = orjson.dumps(
+        {"resourceType": "AuditEvent", "agent": [{"network": {"address": "[IP]"}}]}
+    )
+    assert verifier.findings(source, clean, "fhir") == {}
