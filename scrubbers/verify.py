@@ -2331,9 +2331,15 @@ def _answer_label_kind(label: Any) -> Kind | None:
             )
             if kind is not None:
                 break
+    if kind is None and text.endswith(")"):
+        # A hint in parentheses after the label ("Vehicle registration (parking permit)").
+        bare = _LABEL_HINT.sub("", text)
+        if bare != text:
+            kind = next((kind for pattern, kind in _ANSWER_LABELS if pattern.fullmatch(bare)), None)
     return kind
 
 
+_LABEL_HINT: Final = re.compile(r"\s*\([^()]{1,40}\)$")
 _LABEL_CAMEL: Final = re.compile(r"(?<=[a-z])(?=[A-Z])")
 
 
@@ -2421,10 +2427,27 @@ _ANSWER_LABELS: Final = (
             r"|cpf|curp|rut|dni|nik|nin|cnic|aadhaa?r|pesel|bsn|ahv|burgerservicenummer"
             r"|personnummer|fodselsnummer|f\u00f8dselsnummer|cpr(?: ?-?nummer)?|henkilotunnus"
             r"|isikukood|codice fiscale|sozialversicherungsnummer|cedula(?: de identidad)?"
-            r"|documento de identidad|numero de documento)(?: number| no)?"
+            r"|documento de identidad|numero de documento|national insurance|nino)"
+            r"(?: number| no)?"
         ),
         Kind.OTHER_ID,
     ),
+    # A licence, certificate, vehicle or bank account number (hold-out round 18 probe).
+    (
+        re.compile(
+            _LABEL_PERSON + r"(?:(?:driver'?s'?|driving) )?licen[cs]e(?: number| no)?"
+            r"|certificate (?:number|no)"
+        ),
+        Kind.LICENSE_NUMBER,
+    ),
+    (
+        re.compile(
+            r"(?:vehicle|car) (?:registration|reg|plate)(?: number| no)?"
+            r"|(?:(?:vehicle|car) )?(?:licen[cs]e|number|registration) plate(?: number| no)?"
+        ),
+        Kind.VEHICLE_ID,
+    ),
+    (re.compile(_LABEL_PERSON + r"(?:bank )?account (?:number|no|id)"), Kind.ACCOUNT_NUMBER),
     # The same questions in other languages (German, Dutch, French, Spanish,
     # Portuguese, Italian, Indonesian, Nordic).
     (

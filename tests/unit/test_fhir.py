@@ -4589,3 +4589,35 @@ def test_an_audit_agents_network_uri_is_its_ip_address(safe_harbor: FHIRScrubber
     for scrubber in (safe_harbor, make("limited-data-set"), make("pseudonymized")):
         text = orjson.dumps(scrub(scrubber, event)).decode()
         assert "81.2.69" not in text, text
+
+
+@pytest.mark.parametrize("preset", ["safe-harbor", "limited-data-set", "pseudonymized"])
+def test_licence_vehicle_certificate_and_bank_account_answers_are_identifiers(
+    preset: str,
+) -> None:
+    """A form's answers to "Driving licence number" (British spelling), "Vehicle
+    registration", "Licence plate", "Certificate number", "Bank account number" and
+    "National Insurance number" are licence, vehicle, account and national numbers
+    (Safe Harbor (J), (K), (L)): all were kept under every preset (hold-out round 18
+    probe, a parking permit's form). Invented values."""
+
+    def item(link: str, text: str, value: str) -> dict[str, Any]:
+        return {"linkId": link, "text": text, "answer": [{"valueString": value}]}
+
+    response = {
+        "resourceType": "QuestionnaireResponse",
+        "status": "completed",
+        "item": [
+            item("1", "Driving licence number", "S530-1234-5678"),
+            item("2", "Vehicle registration (parking permit)", "7XKJ219"),
+            item("3", "Licence plate", "8ABC123"),
+            item("4", "Certificate number", "CERT-558812"),
+            item("5", "Bank account number", "40308512"),
+            item("6", "National Insurance number", "QQ 12 34 56 C"),
+            item("7", "Registration status", "Registered"),
+        ],
+    }
+    text = orjson.dumps(scrub(make(preset), response)).decode()
+    for value in ("S530-1234-5678", "7XKJ219", "8ABC123", "CERT-558812", "40308512", "QQ 12"):
+        assert value not in text, value
+    assert '"Registered"' in text

@@ -2656,3 +2656,30 @@ def test_an_audit_agents_ip_address_is_searched() -> None:
         {"resourceType": "AuditEvent", "agent": [{"network": {"address": "[IP]"}}]}
     )
     assert verifier.findings(source, clean, "fhir") == {}
+
+
+def test_licence_vehicle_certificate_and_bank_account_answers_are_searched() -> None:
+    """A form's licence, vehicle registration, certificate, bank account and National
+    Insurance numbers are searched by their questions (hold-out round 18 probe), also
+    with a hint in parentheses after the question."""
+
+    def item(text: str, value: str) -> dict[str, object]:
+        return {"linkId": "1", "text": text, "answer": [{"valueString": value}]}
+
+    answers = [
+        ("Driving licence number", "S530-1234-5678", "license_number"),
+        ("Vehicle registration (parking permit)", "7XKJ219", "vehicle_id"),
+        ("Licence plate", "8ABC123", "vehicle_id"),
+        ("Certificate number", "CERT-558812", "license_number"),
+        ("Bank account number", "40308512", "account_number"),
+        ("National Insurance number", "QQ123456C", "other_id"),
+    ]
+    verifier = Verifier(load_policy("safe-harbor"))
+    for question, value, kind in answers:
+        source = orjson.dumps(
+            {"resourceType": "QuestionnaireResponse", "item": [item(question, value)]}
+        )
+        left = orjson.dumps({"resourceType": "Basic", "note": [{"text": f"kept {value}"}]})
+        assert verifier.findings(source, left, "fhir") == {kind: 1}, question
+        clean = orjson.dumps({"resourceType": "Basic", "note": [{"text": "kept [ID]"}]})
+        assert verifier.findings(source, clean, "fhir") == {}, question
