@@ -900,7 +900,12 @@ _SUFFIX: Final = r"(?:st|nd|rd|th)?"
 # easily ordinary words otherwise: "you may 2", "mar").
 _CAPITAL: Final = r"(?=(?-i:[A-Z]))"
 _BIRTH_WORDS: Final = (
-    r"(?:dob|d\.o\.b\.?|date\s+of\s+birth|birth\s?date|birthday|b/d|born(?:\s+on)?)"
+    r"(?:dob|d\.o\.b\.?|date\s+of\s+birth|birth\s?date|birthday|b/d|born(?:\s+on)?"
+    # Other languages' ("geb. 12.05.1930", "geboren am", "née le", "nacida el", "nata
+    # il", "nascida em", "født"): as a plain date Safe Harbor kept a year implying an
+    # age over 89 (hold-out round 18 probe).
+    r"|geb\.|geboren(?:\s+(?:am|op))?|n[\u00e9e]e?\s+le|nacid[oa](?:\s+el)?|nat[oa]\s+il"
+    r"|nascid[oa](?:\s+(?:em|a))?|f\u00f8dt(?:\s+den)?|f\u00f6dd(?:\s+den)?)"
 )
 _DATE_WORDS: Final = (
     r"(?:on|since|dated|admitted|admission|discharged|discharge|seen|visit(?:ed)?|onset"
@@ -1153,7 +1158,11 @@ _MONTH_WORD: Final = re.compile(
 # A MAC address's inner pairs, each search led by a literal (a fast scan).
 _MAC_COLONS: Final = re.compile(r":[0-9A-Fa-f]{2}:[0-9A-Fa-f]{2}:[0-9A-Fa-f]{2}:[0-9A-Fa-f]{2}:")
 _MAC_DASHES: Final = re.compile(r"-[0-9A-Fa-f]{2}-[0-9A-Fa-f]{2}-[0-9A-Fa-f]{2}-[0-9A-Fa-f]{2}-")
-_BIRTH_HINTS: Final = ("dob", "d.o.b", "birth", "born", "yob", "b/d")
+_BIRTH_HINTS: Final = (
+    *("dob", "d.o.b", "birth", "born", "yob", "b/d"),
+    *("geb", "n\u00e9e le", "n\u00e9 le", "nee le", "ne le", "nacid", "nato il", "nata il"),
+    *("nascid", "f\u00f8dt", "f\u00f6dd"),
+)
 _OBFUSCATED_HINTS: Final = ("at)", "at]", "at}", "at>", " dot ", " @", "@ ")
 # Substrings without which a context detector cannot match (a cheap pre-check).
 _CONTEXT_HINTS: Final = (

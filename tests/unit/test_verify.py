@@ -2683,3 +2683,20 @@ def test_licence_vehicle_certificate_and_bank_account_answers_are_searched() -> 
         assert verifier.findings(source, left, "fhir") == {kind: 1}, question
         clean = orjson.dumps({"resourceType": "Basic", "note": [{"text": "kept [ID]"}]})
         assert verifier.findings(source, clean, "fhir") == {}, question
+
+
+def test_an_old_birth_year_after_another_languages_birth_word_is_searched() -> None:
+    """A birth date written after a birth word of another language in a note or a
+    narrative: its year is searched under Safe Harbor when it implies an age over 89
+    (hold-out round 18 probe); a recent one is not searched, Safe Harbor keeps it."""
+    verifier = Verifier(load_policy("safe-harbor"))
+    for written in ("nacida el 3 de marzo de 1931", "née le 3 mars 1931", "geb.: 12.05.1930"):
+        source = orjson.dumps({"resourceType": "Condition", "note": [{"text": written}]})
+        year = written[-4:]
+        left = orjson.dumps({"resourceType": "Condition", "note": [{"text": f"nacida {year}"}]})
+        assert verifier.findings(source, left, "fhir") == {"birth_date": 1}, written
+    source = orjson.dumps(
+        {"resourceType": "Condition", "note": [{"text": "geboren am 12.05.1961"}]}
+    )
+    kept = orjson.dumps({"resourceType": "Condition", "note": [{"text": "geboren am 1961"}]})
+    assert verifier.findings(source, kept, "fhir") == {}
