@@ -626,6 +626,15 @@ IDENTIFIER_DETECTORS: Final = (
         _re(r"(?=\()\(01\)\d{14}(?:\(\d{2,4}\)[a-z0-9-]{1,20}){0,5}"),
         requires="device",
     ),
+    # A network card's MAC address, six hex pairs joined by ":" or "-" ("MAC
+    # 00:1A:2B:3C:4D:5E" of a home monitor in a Device's note): a device identifier
+    # (Safe Harbor (M)); kept until hold-out round 18 probe. One separator throughout.
+    Detector(
+        "mac-address",
+        Kind.DEVICE_ID,
+        _re(r"(?=[0-9a-f])(?<![\w:-])[0-9a-f]{2}([:-])[0-9a-f]{2}(?:\1[0-9a-f]{2}){4}(?![\w:-])"),
+        requires="mac",
+    ),
     # An HL7 v3 / CDA instance identifier (II) in embedded XML: the ``extension`` of an
     # element whose ``root`` is an OID, either attribute first ("<id extension="..."
     # root="2.16..."/>", an IHE PIX/PDQ query's patientIdentifier). Template and
@@ -891,7 +900,12 @@ _SUFFIX: Final = r"(?:st|nd|rd|th)?"
 # easily ordinary words otherwise: "you may 2", "mar").
 _CAPITAL: Final = r"(?=(?-i:[A-Z]))"
 _BIRTH_WORDS: Final = (
-    r"(?:dob|d\.o\.b\.?|date\s+of\s+birth|birth\s?date|birthday|b/d|born(?:\s+on)?)"
+    r"(?:dob|d\.o\.b\.?|date\s+of\s+birth|birth\s?date|birthday|b/d|born(?:\s+on)?"
+    # Other languages' ("geb. 12.05.1930", "geboren am", "née le", "nacida el", "nata
+    # il", "nascida em", "født"): as a plain date Safe Harbor kept a year implying an
+    # age over 89 (hold-out round 18 probe).
+    r"|geb\.|geboren(?:\s+(?:am|op))?|n[\u00e9e]e?\s+le|nacid[oa](?:\s+el)?|nat[oa]\s+il"
+    r"|nascid[oa](?:\s+(?:em|a))?|f\u00f8dt(?:\s+den)?|f\u00f6dd(?:\s+den)?)"
 )
 _DATE_WORDS: Final = (
     r"(?:on|since|dated|admitted|admission|discharged|discharge|seen|visit(?:ed)?|onset"
@@ -1141,7 +1155,14 @@ _TITLE_LOCAL: Final = re.compile(
 _MONTH_WORD: Final = re.compile(
     r"[adfjmnos](?<![a-z][adfjmnos])(?:an|eb|ar|pr|ay|un|ul|ug|ep|ct|ov|ec)"
 )
-_BIRTH_HINTS: Final = ("dob", "d.o.b", "birth", "born", "yob", "b/d")
+# A MAC address's inner pairs, each search led by a literal (a fast scan).
+_MAC_COLONS: Final = re.compile(r":[0-9A-Fa-f]{2}:[0-9A-Fa-f]{2}:[0-9A-Fa-f]{2}:[0-9A-Fa-f]{2}:")
+_MAC_DASHES: Final = re.compile(r"-[0-9A-Fa-f]{2}-[0-9A-Fa-f]{2}-[0-9A-Fa-f]{2}-[0-9A-Fa-f]{2}-")
+_BIRTH_HINTS: Final = (
+    *("dob", "d.o.b", "birth", "born", "yob", "b/d"),
+    *("geb", "n\u00e9e le", "n\u00e9 le", "nee le", "ne le", "nacid", "nato il", "nata il"),
+    *("nascid", "f\u00f8dt", "f\u00f6dd"),
+)
 _OBFUSCATED_HINTS: Final = ("at)", "at]", "at}", "at>", " dot ", " @", "@ ")
 # Substrings without which a context detector cannot match (a cheap pre-check).
 _CONTEXT_HINTS: Final = (
@@ -1269,6 +1290,8 @@ def _text_features(text: str) -> frozenset[str]:
         found.add("ipv4")
     if text.count(":") >= 7:
         found.add("7:")  # an uncompressed IPv6 address has seven
+    if _MAC_COLONS.search(text) is not None or _MAC_DASHES.search(text) is not None:
+        found.add("mac")
     for feature, hints in _CONTEXT_HINT_PATTERNS:
         if hints.search(lower) is not None:
             found.add(feature)

@@ -77,7 +77,9 @@ _ENGLISH_LABELS: Final[tuple[tuple[re.Pattern[str], Kind], ...]] = (
         Kind.SSN,
     ),
     (
-        re.compile(_PERSON + r"(?:account|acct|billing\s+account)\s+(?:number|no|#|id)"),
+        re.compile(
+            _PERSON + r"(?:bank\s+)?(?:account|acct|billing\s+account)\s+(?:number|no|#|id)"
+        ),
         Kind.ACCOUNT_NUMBER,
     ),
     (
@@ -98,9 +100,22 @@ _ENGLISH_LABELS: Final[tuple[tuple[re.Pattern[str], Kind], ...]] = (
         ),
         Kind.HEALTH_PLAN_ID,
     ),
+    # A licence or certificate number (Safe Harbor (K)), the British "Driving licence
+    # number" too; a vehicle's registration or plate (L): kept under every preset until
+    # hold-out round 18 probe (a parking permit's form).
     (
-        re.compile(_PERSON + r"(?:driver'?s'?\s+)?licen[cs]e(?:\s+(?:number|no|#))?"),
+        re.compile(
+            _PERSON + r"(?:(?:driver'?s'?|driving)\s+)?licen[cs]e(?:\s+(?:number|no|#))?"
+            r"|certificate\s+(?:number|no|#)"
+        ),
         Kind.LICENSE_NUMBER,
+    ),
+    (
+        re.compile(
+            _PERSON + r"(?:vehicle|car)\s+(?:registration|reg|plate)(?:\s+(?:number|no|#))?"
+            r"|(?:(?:vehicle|car)\s+)?(?:licen[cs]e|number|registration)\s+plate(?:\s+(?:number|no|#))?"
+        ),
+        Kind.VEHICLE_ID,
     ),
     (
         re.compile(
@@ -108,6 +123,8 @@ _ENGLISH_LABELS: Final[tuple[tuple[re.Pattern[str], Kind], ...]] = (
             # The national health identifiers by their acronyms: Australia's IHI, New
             # Zealand's NHI; a national id as forms abbreviate it (NID).
             r"|individual\s+health(?:care)?\s+identifier|ihi|nhi|nid"
+            # The UK's National Insurance number.
+            r"|national\s+insurance|nino"
             r"|(?:id|identity|identification|id\s+card)\s+(?:number|no|#)"
             # National identifiers by the names their countries give them (Brazil's
             # CPF, Mexico's CURP, Chile's RUT, Spain's DNI, Indonesia's NIK, India's

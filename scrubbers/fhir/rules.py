@@ -28,6 +28,10 @@ RESOURCE_ROLES: Final[dict[str, Role]] = {
 PATH_ROLES: Final[dict[str, Role]] = {
     "Patient.contact": Role.RELATIVE,
     "Coverage.subscriber": Role.INSURED,
+    # The relative a family history is about: their name and birth date (below).
+    "FamilyMemberHistory.name": Role.RELATIVE,
+    "FamilyMemberHistory.bornDate": Role.RELATIVE,
+    "FamilyMemberHistory.bornString": Role.RELATIVE,
 }
 
 # DICOM UID paths (in PATH_KINDS): a pseudonym there is written as a UID
@@ -50,6 +54,11 @@ PATH_KINDS: Final[dict[str, Kind]] = {
     "RelatedPerson.birthDate": Kind.BIRTH_DATE,
     "Person.birthDate": Kind.BIRTH_DATE,
     "Practitioner.birthDate": Kind.BIRTH_DATE,
+    # A family history's relative: a name as a string ("Eve Alvarez" in IHE APS's
+    # examples), and their birth date (as free text both were kept, hold-out round 18).
+    "FamilyMemberHistory.name": Kind.NAME,
+    "FamilyMemberHistory.bornDate": Kind.BIRTH_DATE,
+    "FamilyMemberHistory.bornString": Kind.BIRTH_DATE,
     "Coverage.subscriberId": Kind.HEALTH_PLAN_ID,
     "Device.serialNumber": Kind.DEVICE_ID,
     "Device.lotNumber": Kind.DEVICE_ID,
@@ -84,6 +93,10 @@ PATH_KINDS: Final[dict[str, Kind]] = {
     # and their identity at the source system.
     "AuditEvent.agent.name": Kind.NAME,
     "AuditEvent.agent.altId": Kind.OTHER_ID,
+    # R5's network address of the agent as a URI ("https://81.2.69.161:8443/"): a
+    # uri is kept as a code, so the address stayed (hold-out round 18 probe); R4's
+    # network.address and R5's networkString are strings, scrubbed as free text.
+    "AuditEvent.agent.networkUri": Kind.IP_ADDRESS,
     # R4's name of an audited entity, which the specification has carry "synonymous
     # entity identifiers (patient number, medical record number, encounter number)":
     # gematik's E-Rezept audit log writes the patient's KVNR there (hold-out round 16).

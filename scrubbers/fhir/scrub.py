@@ -2308,7 +2308,13 @@ class FHIRScrubber:
             if not piece:
                 continue
             if index % 2:  # a tag
-                pieces[index] = _ATTRIBUTE.sub(lambda m: self._scrub_attribute(m, walk), piece)
+                # A CDA person's <birthTime value="19280704"/>: a birth date (as a plain
+                # date, Safe Harbor kept a year implying an age over 89; hold-out round 18).
+                kind = Kind.BIRTH_DATE if _V3_BIRTH_TIME.match(piece) else Kind.DATE
+                scrub_attribute = functools.partial(
+                    self._scrub_attribute, walk=walk, date_kind=kind
+                )
+                pieces[index] = _ATTRIBUTE.sub(scrub_attribute, piece)
             elif piece.strip():
                 pieces[index] = self._scrub_escaped(piece, walk)
         # Markup can split a word a reader sees whole ("Quill<b>feather</b>", a phone
@@ -2323,7 +2329,7 @@ class FHIRScrubber:
             return f'<div xmlns="{_XHTML}">{html.escape(text, quote=False)}</div>'
         return "".join(pieces)
 
-    def _scrub_attribute(self, match: re.Match[str], walk: _Walk) -> str:
+    def _scrub_attribute(self, match: re.Match[str], walk: _Walk, date_kind: Kind) -> str:
         if match.group(2).lower() in _LAYOUT_ATTRIBUTES:
             if match.group(2).lower() == "style" and "data:" in match.group(4).lower():
                 # A photo as a CSS background (url(data:image/jpeg;base64,...)): its
@@ -2369,7 +2375,7 @@ class FHIRScrubber:
             return match.group(1) + self._data_uri(match.group(4), walk) + match.group(5)
         if _HL7_TIMESTAMP.fullmatch(match.group(4)):  # CDA <birthTime value="19610615"/>
             outcome = self._apply(
-                match.group(4), Kind.DATE, Role.PATIENT, "markup.attribute", "DTM", walk
+                match.group(4), date_kind, Role.PATIENT, "markup.attribute", "DTM", walk
             )
             new = outcome if isinstance(outcome, str) else ""
             return match.group(1) + new + match.group(5)
@@ -3100,6 +3106,7 @@ _OID: Final = re.compile(r"[0-2](?:\.\d+)+")
 # Before a JSON document in a text: a byte order mark, whitespace.
 _JSON_LEADING: Final = "\ufeff \t\r\n"
 _EMBEDDED_DEPTH: Final = 8
+_V3_BIRTH_TIME: Final = re.compile(r"<(?:[\w-]+:)?birthTime\b")
 _HL7_TIMESTAMP: Final = re.compile(
     r"(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?:\d{2,6}(?:\.\d+)?)?(?:[+-]\d{4})?"
 )

@@ -4605,3 +4605,124 @@ def test_an_answer_takes_the_kind_of_the_element_its_item_defines(
     leaked = orjson.dumps({"resourceType": "Basic", "note": "Brannoch, Greywick, Lanternweg 17"})
     findings = Verifier(load_policy("safe-harbor")).findings(orjson.dumps(response), leaked, "fhir")
     assert findings == {"name": 2, "street_address": 1}
+
+
+def test_a_family_member_historys_name_and_birth_date_are_the_relatives(
+    safe_harbor: FHIRScrubber,
+) -> None:
+    """``FamilyMemberHistory.name`` is a string naming the relative ("Eve Alvarez" in
+    IHE APS's antepartum examples, "Sven" in Medplum's fixtures) and ``born[x]`` the
+    relative's birth date: as free text the name came out whole under every preset
+    (hold-out round 18, also where a note of the same resource had it replaced), and a
+    birth year implying an age over 89 stayed under Safe Harbor. Invented values."""
+    history = {
+        "resourceType": "FamilyMemberHistory",
+        "id": "fmh-mother",
+        "status": "completed",
+        "patient": {"reference": "Patient/p1"},
+        "name": "Tamsin Greywick",
+        "relationship": {
+            "coding": [
+                {"system": "http://terminology.hl7.org/CodeSystem/v3-RoleCode", "code": "MTH"}
+            ]
+        },
+        "bornDate": "1929-03-03",
+        "note": [{"text": "Tamsin moved abroad in 1970."}],
+        "condition": [{"code": {"text": "Breast cancer"}}],
+    }
+    out = scrub(safe_harbor, history)
+    text = orjson.dumps(out).decode()
+    for value in ("Tamsin", "Greywick", "1929"):
+        assert value not in text, value
+    assert out["condition"][0]["code"]["text"] == "Breast cancer"
+    as_string = {k: v for k, v in history.items() if k != "bornDate"} | {"bornString": "1929"}
+    as_string = scrub(safe_harbor, as_string)
+    assert "1929" not in orjson.dumps(as_string).decode()
+    recent = scrub(make("limited-data-set"), {**history, "bornDate": "1961-06-15"})
+    assert recent["bornDate"] == "1961-06-15"
+    assert "Greywick" not in recent["name"]
+
+
+def test_a_cda_birth_time_is_a_birth_date(safe_harbor: FHIRScrubber) -> None:
+    """A CDA attachment's ``<birthTime value="19280704"/>`` is a person's birth date: as
+    a plain date, Safe Harbor kept its year, 1928, which implies an age over 89
+    (hold-out round 18 probe, a CCD in a DocumentReference); a recent one keeps its
+    year. Invented values."""
+    cda = (
+        '<ClinicalDocument xmlns="urn:hl7-org:v3"><recordTarget><patientRole><patient>'
+        "<name><given>Oswin</given><family>Tregarthen</family></name>"
+        '<birthTime value="19280704"/></patient></patientRole></recordTarget>'
+        '<effectiveTime value="20240301"/></ClinicalDocument>'
+    )
+    reference: dict[str, Any] = {
+        "resourceType": "DocumentReference",
+        "status": "current",
+        "content": [
+            {
+                "attachment": {
+                    "contentType": "text/xml",
+                    "data": base64.b64encode(cda.encode()).decode(),
+                }
+            }
+        ],
+    }
+    out = scrub(safe_harbor, reference)
+    text = base64.b64decode(out["content"][0]["attachment"]["data"]).decode()
+    assert "1928" not in text and "Tregarthen" not in text
+    assert '<effectiveTime value="2024"/>' in text
+    recent = cda.replace("19280704", "19610615")
+    reference["content"][0]["attachment"]["data"] = base64.b64encode(recent.encode()).decode()
+    out = scrub(safe_harbor, reference)
+    text = base64.b64decode(out["content"][0]["attachment"]["data"]).decode()
+    assert '<birthTime value="1961"/>' in text
+
+
+def test_an_audit_agents_network_uri_is_its_ip_address(safe_harbor: FHIRScrubber) -> None:
+    """R5 writes an AuditEvent agent's network address as ``networkUri`` (a uri, kept as
+    a code) or ``networkString`` (free text): the URI kept the IP address under every
+    preset (hold-out round 18 probe). Invented addresses."""
+    event = {
+        "resourceType": "AuditEvent",
+        "code": {"text": "login"},
+        "recorded": "2024-03-01T10:00:00Z",
+        "agent": [
+            {"who": {"display": "portal"}, "networkUri": "https://81.2.69.161:8443/fhir"},
+            {"who": {"display": "gateway"}, "networkString": "81.2.69.162"},
+        ],
+        "source": {"observer": {"display": "EHR"}},
+    }
+    for scrubber in (safe_harbor, make("limited-data-set"), make("pseudonymized")):
+        text = orjson.dumps(scrub(scrubber, event)).decode()
+        assert "81.2.69" not in text, text
+
+
+@pytest.mark.parametrize("preset", ["safe-harbor", "limited-data-set", "pseudonymized"])
+def test_licence_vehicle_certificate_and_bank_account_answers_are_identifiers(
+    preset: str,
+) -> None:
+    """A form's answers to "Driving licence number" (British spelling), "Vehicle
+    registration", "Licence plate", "Certificate number", "Bank account number" and
+    "National Insurance number" are licence, vehicle, account and national numbers
+    (Safe Harbor (J), (K), (L)): all were kept under every preset (hold-out round 18
+    probe, a parking permit's form). Invented values."""
+
+    def item(link: str, text: str, value: str) -> dict[str, Any]:
+        return {"linkId": link, "text": text, "answer": [{"valueString": value}]}
+
+    response = {
+        "resourceType": "QuestionnaireResponse",
+        "status": "completed",
+        "item": [
+            item("1", "Driving licence number", "S530-1234-5678"),
+            item("2", "Vehicle registration (parking permit)", "7XKJ219"),
+            item("3", "Licence plate", "8ABC123"),
+            item("4", "Certificate number", "CERT-558812"),
+            item("5", "Bank account number", "40308512"),
+            item("6", "National Insurance number", "QQ 12 34 56 C"),
+            item("7", "Registration status", "Registered"),
+        ],
+    }
+    text = orjson.dumps(scrub(make(preset), response)).decode()
+    for value in ("S530-1234-5678", "7XKJ219", "8ABC123", "CERT-558812", "40308512", "QQ 12"):
+        assert value not in text, value
+    assert '"Registered"' in text

@@ -2559,3 +2559,144 @@ def test_the_address_label_pre_check_passes_every_label_the_pattern_reads(
     bracket before the colon included."""
     assert verify._address_label_near(text) is read
     assert bool(list(verify._ADDRESS_LABEL.finditer(text))) is read
+
+
+def test_a_family_member_historys_name_and_birth_date_are_searched() -> None:
+    """A FamilyMemberHistory's ``name`` is a relative's name and its ``bornDate`` their
+    birth date (hold-out round 18: IHE APS's "Eve Alvarez" passed whole)."""
+    source = orjson.dumps(
+        {
+            "resourceType": "FamilyMemberHistory",
+            "status": "completed",
+            "patient": {"reference": "Patient/p1"},
+            "relationship": {"text": "mother"},
+            "name": "Tamsin Greywick",
+            "bornDate": "1929-03-03",
+        }
+    )
+    verifier = Verifier(load_policy("safe-harbor"))
+    left = orjson.dumps({"resourceType": "FamilyMemberHistory", "name": "Greywick"})
+    assert verifier.findings(source, left, "fhir") == {"name": 1}
+    year = orjson.dumps({"resourceType": "FamilyMemberHistory", "bornDate": "1929"})
+    assert verifier.findings(source, year, "fhir") == {"birth_date": 1}
+    clean = orjson.dumps(
+        {
+            "resourceType": "FamilyMemberHistory",
+            "name": "[NAME]",
+            "relationship": {"text": "mother"},
+        }
+    )
+    assert verifier.findings(source, clean, "fhir") == {}
+
+
+def test_a_mac_address_left_in_the_output_is_a_device_identifier() -> None:
+    """A network card's address is a device identifier (Safe Harbor (M)); the verifier
+    flags one wherever the output holds it, as it does an SSN or an email (hold-out
+    round 18 probe: a Device's note kept its home monitor's)."""
+    source = orjson.dumps(
+        {"resourceType": "Device", "note": [{"text": "home hub MAC 00:1A:2B:3C:4D:5E"}]}
+    )
+    left = orjson.dumps(
+        {"resourceType": "Device", "note": [{"text": "home hub MAC 00:1a:2b:3c:4d:5e"}]}
+    )
+    for policy in ("safe-harbor", "limited-data-set", "pseudonymized"):
+        assert Verifier(load_policy(policy)).findings(source, left, "fhir") == {"device_id": 1}
+    clean = orjson.dumps(
+        {"resourceType": "Device", "note": [{"text": "MAC [DEV] at 10:20:30, 2024-01-02"}]}
+    )
+    assert Verifier(load_policy("safe-harbor")).findings(source, clean, "fhir") == {}
+
+
+def test_a_cda_birth_time_is_searched() -> None:
+    """A CDA attachment's ``<birthTime value=...>`` is a birth date: its year is searched
+    under Safe Harbor when it implies an age over 89 (hold-out round 18 probe)."""
+    cda = (
+        '<ClinicalDocument xmlns="urn:hl7-org:v3"><birthTime value="19280704"/></ClinicalDocument>'
+    )
+
+    def document(markup: str) -> bytes:
+        data = base64.b64encode(markup.encode()).decode()
+        return orjson.dumps(
+            {
+                "resourceType": "DocumentReference",
+                "content": [{"attachment": {"contentType": "text/xml", "data": data}}],
+            }
+        )
+
+    verifier = Verifier(load_policy("safe-harbor"))
+    left = document(cda.replace("19280704", "1928"))
+    assert verifier.findings(document(cda), left, "fhir") == {"birth_date": 1}
+    clean = document(cda.replace('<birthTime value="19280704"/>', '<birthTime value=""/>'))
+    assert verifier.findings(document(cda), clean, "fhir") == {}
+
+
+def test_an_audit_agents_ip_address_is_searched() -> None:
+    """An AuditEvent agent's network address (R4 ``network.address``, R5
+    ``networkString``, ``networkUri``) is searched for its IP address (hold-out round
+    18 probe: R5's networkUri kept it)."""
+    source = orjson.dumps(
+        {
+            "resourceType": "AuditEvent",
+            "agent": [
+                {"networkUri": "https://81.2.69.161:8443/fhir"},
+                {"network": {"address": "2001:db8:85a3::8a2e:370:7334"}},
+            ],
+        }
+    )
+    verifier = Verifier(load_policy("safe-harbor"))
+    left = orjson.dumps(
+        {"resourceType": "AuditEvent", "agent": [{"networkUri": "https://81.2.69.161/"}]}
+    )
+    assert verifier.findings(source, left, "fhir") == {"ip_address": 1}
+    left = orjson.dumps(
+        {"resourceType": "AuditEvent", "agent": [{"networkString": "2001:db8:85a3::8a2e:370:7334"}]}
+    )
+    assert verifier.findings(source, left, "fhir") == {"ip_address": 1}
+    clean = orjson.dumps(
+        {"resourceType": "AuditEvent", "agent": [{"network": {"address": "[IP]"}}]}
+    )
+    assert verifier.findings(source, clean, "fhir") == {}
+
+
+def test_licence_vehicle_certificate_and_bank_account_answers_are_searched() -> None:
+    """A form's licence, vehicle registration, certificate, bank account and National
+    Insurance numbers are searched by their questions (hold-out round 18 probe), also
+    with a hint in parentheses after the question."""
+
+    def item(text: str, value: str) -> dict[str, object]:
+        return {"linkId": "1", "text": text, "answer": [{"valueString": value}]}
+
+    answers = [
+        ("Driving licence number", "S530-1234-5678", "license_number"),
+        ("Vehicle registration (parking permit)", "7XKJ219", "vehicle_id"),
+        ("Licence plate", "8ABC123", "vehicle_id"),
+        ("Certificate number", "CERT-558812", "license_number"),
+        ("Bank account number", "40308512", "account_number"),
+        ("National Insurance number", "QQ123456C", "other_id"),
+    ]
+    verifier = Verifier(load_policy("safe-harbor"))
+    for question, value, kind in answers:
+        source = orjson.dumps(
+            {"resourceType": "QuestionnaireResponse", "item": [item(question, value)]}
+        )
+        left = orjson.dumps({"resourceType": "Basic", "note": [{"text": f"kept {value}"}]})
+        assert verifier.findings(source, left, "fhir") == {kind: 1}, question
+        clean = orjson.dumps({"resourceType": "Basic", "note": [{"text": "kept [ID]"}]})
+        assert verifier.findings(source, clean, "fhir") == {}, question
+
+
+def test_an_old_birth_year_after_another_languages_birth_word_is_searched() -> None:
+    """A birth date written after a birth word of another language in a note or a
+    narrative: its year is searched under Safe Harbor when it implies an age over 89
+    (hold-out round 18 probe); a recent one is not searched, Safe Harbor keeps it."""
+    verifier = Verifier(load_policy("safe-harbor"))
+    for written in ("nacida el 3 de marzo de 1931", "née le 3 mars 1931", "geb.: 12.05.1930"):
+        source = orjson.dumps({"resourceType": "Condition", "note": [{"text": written}]})
+        year = written[-4:]
+        left = orjson.dumps({"resourceType": "Condition", "note": [{"text": f"nacida {year}"}]})
+        assert verifier.findings(source, left, "fhir") == {"birth_date": 1}, written
+    source = orjson.dumps(
+        {"resourceType": "Condition", "note": [{"text": "geboren am 12.05.1961"}]}
+    )
+    kept = orjson.dumps({"resourceType": "Condition", "note": [{"text": "geboren am 1961"}]})
+    assert verifier.findings(source, kept, "fhir") == {}
