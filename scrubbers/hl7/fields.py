@@ -177,7 +177,6 @@ DATATYPE_COMPONENTS: Final[dict[str, dict[int, ComponentRule]]] = {
         12: ComponentRule(PHONE_OR_FAX),
         **_dates(13, 14),
     },
-    "TN": {1: ComponentRule(Kind.PHONE)},
     "CX": {1: ComponentRule(ID_BY_TYPE), **_dates(7, 8)},
     "CK": {1: ComponentRule(ID_BY_TYPE)},
     "DLN": {1: ComponentRule(Kind.LICENSE_NUMBER), **_dates(3)},
@@ -197,7 +196,13 @@ DATATYPE_COMPONENTS: Final[dict[str, dict[int, ComponentRule]]] = {
     "DR": _dates(1, 2),
     "DLD": _dates(2),
     "RP": {1: ComponentRule(Kind.URL)},
+    "TN": {1: ComponentRule(Kind.PHONE)},
 }
+# Datatypes read as another: TN (the phone of 2.1 and 2.2, XTN's first component
+# since) is one string, yet senders whose MSH-12 still says 2.1 send the XTN layout
+# there ("^PRN^PH^^1^260^4439017"): read as XTN, its local number goes too.
+READ_AS: Final[dict[str, str]] = {"TN": "XTN"}
+
 
 # Datatypes that name staff: a provider unless a field rule says whose they are.
 PROVIDER_DATATYPES: Final = frozenset({"XCN", "CN", "CNN", "NDL", "CM_NDL", "PPN"})
@@ -255,7 +260,8 @@ FIELD_RULES: Final[dict[str, FieldRule]] = {
         f2=FieldRule(Kind.MRN, datatype="CX"),  # an untyped patient id is a record number
         f3=FieldRule(Kind.MRN, datatype="CX"),
         f4=FieldRule(Kind.MRN, datatype="CX"),
-        f6=FieldRule(role=Role.RELATIVE),  # mother's maiden name
+        # Mother's maiden name: ST in 2.1 and 2.2, where free text kept a surname.
+        f6=FieldRule(role=Role.RELATIVE, datatype="XPN"),
         f7=FieldRule(Kind.BIRTH_DATE),
         f9=FieldRule(role=Role.PATIENT, datatype="XPN"),  # alias; withdrawn in 2.7+, still sent
         f12=FieldRule(Kind.COUNTY),

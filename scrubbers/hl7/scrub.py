@@ -529,7 +529,7 @@ class HL7Scrubber:
             usual = self._field_handler(segment, number, datatype, role, flag, profiles=False)
             return None if usual is None else self._profiles_kept(usual)
         rule = tables.FIELD_RULES.get(path, tables.FieldRule())
-        datatype = rule.datatype or datatype
+        datatype = rule.datatype or tables.READ_AS.get(datatype, datatype)
         if rule.role is not None:
             role = rule.role
         elif datatype in tables.PROVIDER_DATATYPES:

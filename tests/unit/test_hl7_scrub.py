@@ -2224,3 +2224,30 @@ def test_a_text_payload_with_nothing_to_scrub_is_kept_as_sent() -> None:
     ).decode().rstrip("=")
     (out,) = scrub_segments(make("safe-harbor"), named)
     assert b"Quillfeather" not in base64.b64decode(out.split("^")[-1])
+
+
+@pytest.mark.parametrize("version", ["2.1", "2.2"])
+def test_old_versions_string_fields_holding_a_maiden_name_or_an_xtn_are_read_by_layout(
+    version: str,
+) -> None:
+    # Fuzzing (corpus messages with MSH-12 set to 2.1 or 2.2): PID-6, the mother's
+    # maiden name, is ST there, and free text kept a surname no other field gave;
+    # PID-13/14 are TN there, one string, and the XTN layout newer senders put in
+    # them under an old MSH-12 kept its local number (XTN.7). The verifier caught
+    # both, so such messages were quarantined. PID-6 is read as XPN and TN as XTN.
+    pid = (
+        "PID|||TST0042^^^GENHOSP^MR||QUILLFEATHER^ZEPHYRINA||19610615|F|||"
+        "42 Lantern Row^^Brookvale^MA^02139"
+    )
+    segments = [
+        pid.replace("||QUILLFEATHER^ZEPHYRINA||", "||QUILLFEATHER^ZEPHYRINA|MARROWMEAD|")
+        + "||^PRN^PH^^1^617^5550142|^WPN^FX^^1^617^5550199"
+    ]
+    msh = MSH.replace("|2.5", f"|{version}")
+    scrubber = make("safe-harbor")
+    out = scrub_text(scrubber, "\r".join((msh, *segments)) + "\r")
+    assert_gone(out, "MARROWMEAD", "5550142", "5550199")
+    assert "^PRN^PH^^1^" in out and "^WPN^FX^^1^" in out
+    assert not Verifier(load_policy("safe-harbor")).findings(
+        ("\r".join((msh, *segments)) + "\r").encode(), out.encode(), "hl7v2"
+    )
