@@ -261,6 +261,12 @@ PHONE_LABELS_CJK: Final = (
     *("\u9023\u7d61\u5148", "\u806f\u7d61", "\u8054\u7cfb", "\uc804\ud654"),
     *("\uc5f0\ub77d\ucc98", "\ud734\ub300\ud3f0", "\ud578\ub4dc\ud3f0"),
 )
+# Quebec's health insurance card: "NAM" (numéro d'assurance maladie), "RAMQ", the
+# "carte soleil", a "health card". Not national identifier labels: "nam" is also the
+# Vietnamese for male, and the number has four letters.
+QC_HEALTH_CARD_LABELS: Final = (
+    *("nam", "ramq", "carte soleil", "assurance maladie", "health card", "hcn"),
+)
 AGE_LABELS_LOCAL: Final = (
     *("alter", "\u00e2ge", "edad", "et\u00e0", "idade", "leeftijd", "\u00e5lder"),
     *("alder", "wiek", "ik\u00e4", "tu\u1ed5i", "usia", "umur", "am\u017eius", "amzius"),
@@ -514,6 +520,20 @@ DETECTORS: Final = (
         "value",
         requires="national-id",
     ),
+    # Quebec's health insurance number (NAM, the RAMQ card) after its label: four
+    # letters and eight digits, grouped or not ("NAM: LEBG 3222 9912"; hold-out round
+    # 18 probe). Four letters are one too many for national-id-context's value.
+    Detector(
+        "health-card-qc",
+        Kind.OTHER_ID,
+        _re(
+            rf"(?=[nrcah])(?<![^\W\d_])(?:{_label_alternation(QC_HEALTH_CARD_LABELS)})"
+            r"(?![^\W\d_])\.?(?:\s*(?:no\b\.?|number|num|#|n[o\u00b0\u00ba]))?\s*[:#=]?\s*"
+            r"(?P<value>[a-z]{4}[ -]?\d{4}[ -]?\d{4})(?![\w-])"
+        ),
+        "value",
+        requires="health-card-qc",
+    ),
     # A Medicare Beneficiary Identifier: 1EG4-TE5-MK73 (no S, L, O, I, B or Z).
     Detector(
         "mbi",
@@ -575,6 +595,20 @@ DETECTORS: Final = (
 )
 
 # Element K (certificate/license numbers) and L (vehicle identifiers, plates).
+# A vehicle registration's labels and the plate's shapes (the verifier reads its own):
+# a British plate (WR12 KXT), a German one (M-AB 1234), letters and digits in up to
+# three groups joined by a blank or a hyphen (HTY 4412, 7ABC 123, 12-ABC-3).
+VEHICLE_LABEL: Final = (
+    r"(?:vehicle|car|van)\s+(?:reg(?:istration)?|licen[cs]e)\b\.?"
+    r"(?:\s*(?:no\b\.?|number|mark|plate))?"
+    r"|(?:(?:licen[cs]e|number|registration)\s+)?plate(?:\s*(?:no\b\.?|number|#))?"
+    r"|(?:kfz-?)?kennzeichen|kenteken|immatriculation"
+)
+PLATE_VALUE: Final = (
+    r"[a-z]{2}\d{2}\s?[a-z]{3}|[a-z]{1,3}-[a-z]{1,2}\s?\d{1,4}"
+    r"|(?-i:(?=[A-Z0-9]{0,7}[A-Z])[A-Z0-9]{2,8}[ -]\d[A-Z0-9]{0,4})"
+    r"|(?=[a-z0-9-]{0,9}\d)(?=[a-z0-9-]{0,9}[a-z])[a-z0-9][a-z0-9-]{1,9}"
+)
 _V3_ID_TAG: Final = r"<(?!(?:[\w-]+:)?(?:templateId|interactionId)\b)[\w:.-]+\s"
 _V3_OID: Final = r"[\"'][0-2](?:\.\d+)+[\"']"
 _V3_ID_VALUE: Final = r"[\"'](?P<value>[^\"'<>&\s][^\"'<>&]{0,63})[\"']"
@@ -605,6 +639,29 @@ IDENTIFIER_DETECTORS: Final = (
             r"(?P<value>(?=[a-z0-9-]{0,9}\d)(?=[a-z0-9-]{0,9}[a-z])[a-z0-9][a-z0-9-]{1,9})\b"
         ),
         "value",
+        requires="vehicle",
+    ),
+    # A registration after a vehicle's own label (hold-out round 18 probe: "Vehicle
+    # reg: WR12 KXT", "plate OH HTY-4412", "Number plate: 7ABC 123", "Kennzeichen:
+    # M-AB 1234", "kenteken 12-ABC-3"): a plate may hold a blank and follow its US
+    # state's code. The value needs a letter and a digit; "plate of 12 holes" stays.
+    Detector(
+        "plate-registration",
+        Kind.VEHICLE_ID,
+        _re(
+            rf"(?=[vcnlrpki])\b(?:{VEHICLE_LABEL})\s*[:#]?\s*(?:(?-i:[A-Z]{{2}})\s+)?"
+            rf"(?P<value>{PLATE_VALUE})(?![\w-])"
+        ),
+        "value",
+        requires="vehicle",
+    ),
+    # A British registration (two letters, two digits, three letters, in capitals)
+    # in a text about a vehicle, wherever it stands ("Licence plate of delivery van
+    # KD19 XRT").
+    Detector(
+        "plate-uk",
+        Kind.VEHICLE_ID,
+        re.compile(r"[A-Z](?<![\w-][A-Z])[A-Z]\d\d ?[A-Z]{3}(?![\w-])"),
         requires="vehicle",
     ),
     # Element M: device serial numbers and UDIs.
@@ -1150,7 +1207,10 @@ _CONTEXT_HINTS: Final = (
         "phone",
         ("tel", "t\u00e9l", "phone", "ph", "cell", "mob", "pager", "beeper", "call", "contact"),
     ),
-    ("vehicle", ("licen", "lic", "dl", "vin", "plate")),
+    (
+        "vehicle",
+        ("licen", "lic", "dl", "vin", "plate", "reg", "kennzeichen", "kenteken", "immatricul"),
+    ),
     ("device", ("serial", "s/n", "sn", "udi", "(01)")),
     ("v3-id", ("extension",)),
     ("zip", ("zip",)),
@@ -1220,6 +1280,7 @@ _WORD_LABEL_FEATURES: Final[tuple[tuple[str, frozenset[str], tuple[tuple[str, ..
     ("national-id", *_label_words(NATIONAL_ID_LABELS)),
     ("foreign-month", *_label_words(FOREIGN_MONTHS)),
     ("age-local", *_label_words(AGE_LABELS_LOCAL)),
+    ("health-card-qc", *_label_words(QC_HEALTH_CARD_LABELS)),
 )
 # ASCII text's words the same way, cheaper: every ASCII character but a letter a space.
 _NOT_LETTERS: Final = str.maketrans(

@@ -298,6 +298,7 @@ def _hl7_values(
         yield from _hl7_note_relatives(notes, cs, rs, msh[6])
         yield from _hl7_note_addresses(notes, cs, rs, msh[6])
         yield from _hl7_note_health_numbers(notes)
+        yield from _hl7_note_plates_and_cards(notes)
 
 
 def _compact_spellings(date: str) -> Iterator[tuple[Kind, str]]:
@@ -785,6 +786,43 @@ def _hl7_note_health_numbers(notes: list[str]) -> Iterator[tuple[Kind, str]]:
     for note in notes:
         if "nhs" in note.casefold() or "chi" in note.casefold():
             for match in _NOTE_HEALTH_NUMBER.finditer(note):
+                yield Kind.OTHER_ID, match.group(1)
+
+
+# A vehicle's registration after its label in a note (hold-out round 18 probe: "Vehicle
+# reg: WR12 KXT", "plate OH HTY-4412", "Kennzeichen: M-AB 1234"): up to three groups
+# of capitals and digits after the label (a US state's code before them skipped), with
+# a letter and a digit; and a British plate in a note about a vehicle, anywhere.
+_NOTE_PLATE: Final = re.compile(
+    r"(?i:(?:vehicle|car|van)[ \t]+reg\w*|(?:licen[cs]e[ \t]+|number[ \t]+)?plate|kennzeichen"
+    r"|kenteken|immatriculation)(?:[ \t]*(?i:no\.?|number|mark|#))?[ \t]*[:#]?[ \t]*"
+    r"(?:[A-Z]{2}[ \t]+(?=[A-Z0-9]{1,4}[ -]?[0-9]))?([A-Z0-9]{1,4}(?:[ -][A-Z0-9]{1,4}){0,2})"
+    r"(?![\w-])"
+)
+_NOTE_UK_PLATE: Final = re.compile(r"(?<![\w-])[A-Z]{2}[0-9]{2} ?[A-Z]{3}(?![\w-])")
+_VEHICLE_WORDS: Final = ("plate", "reg", "vehicle", "car ", "van ", "kennzeichen", "kenteken")
+# Quebec's health insurance number after its label: four letters, eight digits.
+_NOTE_QC_HEALTH_CARD: Final = re.compile(
+    r"(?<![^\W\d_])(?i:nam|ramq|carte soleil|assurance maladie|health ?card|hcn)(?![^\W\d_])"
+    r"[ \t.]*(?i:no\.?|n°|#)?[ \t]*[:#=]?[ \t]*([A-Za-z]{4}[ -]?[0-9]{4}[ -]?[0-9]{4})(?![\w-])"
+)
+
+
+def _hl7_note_plates_and_cards(notes: list[str]) -> Iterator[tuple[Kind, str]]:
+    """A vehicle's registration and a Quebec health card's number a note gives (hold-out
+    round 18 probes: "Vehicle reg: WR12 KXT" and "NAM: LEBG 3222 9912" stayed and
+    passed)."""
+    for note in notes:
+        folded = note.casefold()
+        if any(word in folded for word in _VEHICLE_WORDS):
+            for match in _NOTE_PLATE.finditer(note):
+                value = match.group(1)
+                if any(c.isdigit() for c in value) and any(c.isalpha() for c in value):
+                    yield Kind.VEHICLE_ID, value
+            for match in _NOTE_UK_PLATE.finditer(note):
+                yield Kind.VEHICLE_ID, match.group()
+        if "nam" in folded or "ramq" in folded or "card" in folded or "hcn" in folded:
+            for match in _NOTE_QC_HEALTH_CARD.finditer(note):
                 yield Kind.OTHER_ID, match.group(1)
 
 

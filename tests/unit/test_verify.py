@@ -210,6 +210,30 @@ def test_an_nhs_number_after_its_label_in_a_note_is_searched() -> None:
     assert verifier.findings(source.encode(), clean.encode(), "hl7v2") == {}
 
 
+def test_a_vehicle_plate_or_quebec_health_card_in_a_note_is_searched() -> None:
+    """Hold-out round 18 probes: "Vehicle reg: WR12 KXT" in a letter, "plate OH
+    HTY-4412" in a Z-segment and "NAM: LEBG 3222 9912" in a Quebec summary stayed and
+    passed."""
+    source = (
+        "MSH|^~\\&|REG|GENHOSP|||20240305083000||ORU^R01|M1|P|2.5\r"
+        "PID|1||TST0042^^^GENHOSP^MR||BRAMBLECOTE^WILHELMINA||19610615|F\r"
+        "OBX|1|FT|NOTE^Note||Vehicle reg: WR12 KXT. Van KD19 XRT. NAM: LEBG 3222 9912||||||F\r"
+        "ZVH|Vehicle: 2019 sedan plate OH HTY-4412|Kennzeichen: M-AB 1234\r"
+        "NTE|1||bone plate 3.5 mm; plate of 12 holes\r"
+    )
+    verifier = Verifier(load_policy("safe-harbor"))
+    head = "MSH|^~\\&|REG|GENHOSP|||2024||ORU^R01|ID-1|P|2.5\r"
+    for left in ("WR12 KXT", "KD19 XRT", "HTY-4412", "M-AB 1234"):
+        output = f"{head}NTE|1||plate {left}\r"
+        assert verifier.findings(source.encode(), output.encode(), "hl7v2") == {"vehicle_id": 1}, (
+            left
+        )
+    output = f"{head}NTE|1||LEBG 3222 9912\r"
+    assert verifier.findings(source.encode(), output.encode(), "hl7v2") == {"other_id": 1}
+    clean = f"{head}NTE|1||Vehicle reg: [VEH]. NAM: ID-1; bone plate 3.5 mm; plate of 12 holes\r"
+    assert verifier.findings(source.encode(), clean.encode(), "hl7v2") == {}
+
+
 def test_a_relative_a_note_names_is_searched_in_the_whole_output() -> None:
     """Hold-out round 16 probe: a name a note gives after a relative's label, with what
     the relative did ("Daughter Tamsin Greywick visited"), left in another field of the
