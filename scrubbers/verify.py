@@ -257,6 +257,8 @@ def _hl7_values(
             for comps in reps(fields, number):
                 yield Kind.STREET_ADDRESS, comps[0].replace(ss, " ")
                 yield from _street_without_number(comps[0].replace(ss, " "))
+                if "," in comps[0]:
+                    yield from _street_line_parts(comps[0].replace(ss, " "))
                 if ss in comps[0]:
                     yield from _street_parts(comps[0].split(ss))
                 yield from _line_town(comps[0])
@@ -990,6 +992,27 @@ def _street_parts(parts: list[str]) -> Iterator[tuple[Kind, str]]:
 
 
 _MIN_STREET_NAME: Final = 5
+# A street line's part naming a flat or floor ("Flat 2", "Apt 4C", "3º B").
+_FLAT_PART: Final = re.compile(
+    r"(?i:flat|apt|apartment|unit|suite|ste|floor|room|rm|piso|puerta|planta|app"
+    r"|appartement|etage|wohnung|whg|lgh)\b\.?|\S+$"
+)
+_STREET_NAME_WORD: Final = re.compile(r"[^\W\d_]{4}")
+
+
+def _street_line_parts(line: str) -> Iterator[tuple[Kind, str]]:
+    """A street line's parts between commas read alone, but a flat's ("17 Abbey Mews"
+    of "17 Abbey Mews, Flat 2", "22 Quarry Hill" of "Flat 3, 22 Quarry Hill"; hold-out
+    round 18 probe: a note naming the street with its number passed)."""
+    for piece in line.split(","):
+        part = piece.strip()
+        if (
+            any(c.isdigit() for c in part)
+            and _STREET_NAME_WORD.search(part)
+            and not _FLAT_PART.match(part)
+        ):
+            yield Kind.STREET_ADDRESS, part
+            yield from _street_without_number(part)
 
 
 def _street_without_number(line: str) -> Iterator[tuple[Kind, str]]:

@@ -210,6 +210,26 @@ def test_an_nhs_number_after_its_label_in_a_note_is_searched() -> None:
     assert verifier.findings(source.encode(), clean.encode(), "hl7v2") == {}
 
 
+def test_the_street_part_of_a_street_line_with_a_unit_is_searched() -> None:
+    """Hold-out round 18 probe: PID-11.1 "17 Abbey Mews, Flat 2" and "Flat 3, 22 Quarry
+    Hill": a note keeping the street with its house number passed (the line was
+    searched whole)."""
+    source = (
+        "MSH|^~\\&|REG|GENHOSP|||20240305083000||ORU^R01|M1|P|2.5\r"
+        "PID|1||TST0042^^^GENHOSP^MR||BRAMBLECOTE^WILHELMINA||19610615|F|||"
+        "17 Abbey Mews, Flat 2^^Bath^^BA1 1LZ^GBR~Flat 3, 22 Quarry Hill^^Frome\r"
+    )
+    verifier = Verifier(load_policy("safe-harbor"))
+    head = "MSH|^~\\&|REG|GENHOSP|||2024||ORU^R01|ID-1|P|2.5\r"
+    for left in ("17 Abbey Mews", "22 Quarry Hill"):
+        output = f"{head}NTE|1||Fell at {left}.\r"
+        assert verifier.findings(source.encode(), output.encode(), "hl7v2") == {
+            "street_address": 1
+        }, left
+    clean = f"{head}NTE|1||Flat 2 and Flat 3 of the ward plan\r"
+    assert verifier.findings(source.encode(), clean.encode(), "hl7v2") == {}
+
+
 def test_a_vehicle_plate_or_quebec_health_card_in_a_note_is_searched() -> None:
     """Hold-out round 18 probes: "Vehicle reg: WR12 KXT" in a letter, "plate OH
     HTY-4412" in a Z-segment and "NAM: LEBG 3222 9912" in a Quebec summary stayed and
