@@ -1168,6 +1168,17 @@ AGE_PATTERNS: Final = (
         ),
         "age-local",
     ),
+    # A birthday's ordinal and the age a person turns ("her 97th birthday", "turns 98
+    # in May", "turned 101 today"; hold-out round 18 probe), but a turn of degrees or
+    # a share ("turned 90 degrees", "turns 95% of").
+    DatePattern(_re(r"(?P<age>\d(?<!\w\d)\d{1,2})(?:st|nd|rd|th)[\s-]+birthday\b"), "birth"),
+    DatePattern(
+        _re(
+            r"(?=t)\bturn(?:s|ed|ing)?\s+(?P<age>\d{2,3})\b"
+            r"(?![.,]\d|\s*(?:%|\u00b0|deg\b|degrees?\b|times\b|x\b|mg\b|ml\b|units?\b))"
+        ),
+        "turn",
+    ),
 )
 
 
@@ -1222,6 +1233,7 @@ _CONTEXT_HINTS: Final = (
     ("box", ("box",)),
     ("fax", ("fax",)),
     ("age", ("age",)),
+    ("turn", ("turn",)),
 )
 
 

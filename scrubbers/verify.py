@@ -301,6 +301,7 @@ def _hl7_values(
         yield from _hl7_note_addresses(notes, cs, rs, msh[6])
         yield from _hl7_note_health_numbers(notes)
         yield from _hl7_note_plates_and_cards(notes)
+        yield from _hl7_note_old_ages(notes)
 
 
 def _compact_spellings(date: str) -> Iterator[tuple[Kind, str]]:
@@ -826,6 +827,25 @@ def _hl7_note_plates_and_cards(notes: list[str]) -> Iterator[tuple[Kind, str]]:
         if "nam" in folded or "ramq" in folded or "card" in folded or "hcn" in folded:
             for match in _NOTE_QC_HEALTH_CARD.finditer(note):
                 yield Kind.OTHER_ID, match.group(1)
+
+
+# An age over 89 a note gives as a birthday's ordinal or as the age a person turns
+# ("her 97th birthday", "turns 98 in May"), not a turn of degrees or a share.
+_NOTE_OLD_AGE: Final = re.compile(
+    r"(?<![\w.])(?:9[0-9]|1[0-9][0-9])(?i:st|nd|rd|th)[ \t-]+(?i:birthday)"
+    r"|(?<![^\W_])(?i:turn(?:s|ed|ing)?)[ \t]+(?:9[0-9]|1[0-9][0-9])(?![\w.,%\u00b0])"
+    r"(?![ \t]*(?i:deg|degrees?|times|x|mg|ml|units?)\b)"
+)
+
+
+def _hl7_note_old_ages(notes: list[str]) -> Iterator[tuple[Kind, str]]:
+    """An age over 89 in a note's birthday or after "turns" (hold-out round 18 probe:
+    "her 97th birthday" stayed and passed, the verifier reading no age in notes)."""
+    for note in notes:
+        folded = note.casefold()
+        if "birthday" in folded or "turn" in folded:
+            for match in _NOTE_OLD_AGE.finditer(note):
+                yield Kind.AGE, match.group()
 
 
 def _hl7_notes(lines: list[str], fs: str, cs: str | None = None) -> list[str]:

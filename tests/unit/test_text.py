@@ -1156,6 +1156,29 @@ def test_nam_as_a_word_without_a_number_stays(ctx: MessageContext) -> None:
         assert ctx.scrub_text(text) == text
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Celebrated her 97th birthday last week.", "Celebrated her 90+th birthday last week."),
+        ("She turns 98 in December.", "She turns 90+ in December."),
+        ("He turned 101 today", "He turned 90+ today"),
+        ("his 92nd birthday", "his 90+nd birthday"),
+    ],
+)
+def test_an_age_over_89_in_a_birthday_or_after_turns_is_an_age(
+    ctx: MessageContext, text: str, expected: str
+) -> None:
+    # Hold-out round 18 probe (a problem list's goal, a note): "her 97th birthday" and
+    # "turns 98" kept an age over 89 under Safe Harbor (ages were read only before a
+    # word for years or after "age").
+    assert ctx.scrub_text(text) == expected
+
+
+def test_birthdays_and_turns_under_90_or_of_degrees_stay(ctx: MessageContext) -> None:
+    for text in ("her 80th birthday", "turned 90 degrees", "turns 95% of", "turned 180 deg"):
+        assert ctx.scrub_text(text) == text
+
+
 def test_phone_labels_leave_cell_counts_alone(ctx: MessageContext) -> None:
     assert ctx.scrub_text("cell count 12345678, cells 23456789") == (
         "cell count 12345678, cells 23456789"

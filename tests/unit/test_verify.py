@@ -230,6 +230,26 @@ def test_the_street_part_of_a_street_line_with_a_unit_is_searched() -> None:
     assert verifier.findings(source.encode(), clean.encode(), "hl7v2") == {}
 
 
+def test_an_age_over_89_in_a_birthday_or_after_turns_is_searched() -> None:
+    """Hold-out round 18 probe: "her 97th birthday" and "turns 98" stayed and passed
+    (the verifier read no age in notes)."""
+    source = (
+        "MSH|^~\\&|REG|GENHOSP|||20240305083000||ORU^R01|M1|P|2.5\r"
+        "PID|1||TST0042^^^GENHOSP^MR||BRAMBLECOTE^WILHELMINA||19610615|F\r"
+        "NTE|1||Her 97th birthday. She turns 98 in May. Her 80th birthday; turned 90 degrees\r"
+    )
+    head = "MSH|^~\\&|REG|GENHOSP|||2024||ORU^R01|ID-1|P|2.5\r"
+    verifier = Verifier(load_policy("safe-harbor"))
+    for left in ("her 97th birthday", "she turns 98 in"):
+        output = f"{head}NTE|1||{left}\r"
+        assert verifier.findings(source.encode(), output.encode(), "hl7v2") == {"age": 1}, left
+    clean = f"{head}NTE|1||Her 90+th birthday. She turns 90+ in May. Her 80th birthday; turned 90 degrees\r"
+    assert verifier.findings(source.encode(), clean.encode(), "hl7v2") == {}
+    kept = f"{head}NTE|1||Her 97th birthday. She turns 98 in May.\r"
+    limited = Verifier(load_policy("limited-data-set"))
+    assert limited.findings(source.encode(), kept.encode(), "hl7v2") == {}
+
+
 def test_a_vehicle_plate_or_quebec_health_card_in_a_note_is_searched() -> None:
     """Hold-out round 18 probes: "Vehicle reg: WR12 KXT" in a letter, "plate OH
     HTY-4412" in a Z-segment and "NAM: LEBG 3222 9912" in a Quebec summary stayed and
