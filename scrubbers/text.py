@@ -588,6 +588,34 @@ def _first_name_before(text: str, start: int) -> int:
     return start - len(window) + match.start(1)
 
 
+# A capitalized word (or one in capitals) after a known surname and a comma is taken
+# for a given name in "Family, Given" order ("HAWTHORNE, THADDEUS J", "Hawthorne,
+# Percival": a relative or an insured the message names only by the family name;
+# hold-out round 18 probe), an initial after it with it; but not a title, a relation,
+# a role or a note's abbreviation ("Mrs Hawthorne, Daughter present", "HAWTHORNE, MRN").
+_GIVEN_AFTER: Final = re.compile(
+    r",[ \t]{1,2}([A-Z][a-z]{2,20}|[A-Z]{3,20})(?![\w'-])(?:[ \t][A-Z]\b)?"
+)
+_NOT_GIVEN_AFTER: Final = frozenset(
+    {"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "madam", "the", "and", "who"}
+    | {"mother", "father", "mom", "dad", "son", "daughter", "wife", "husband", "brother"}
+    | {"sister", "aunt", "uncle", "grandmother", "grandfather", "grandson", "cousin"}
+    | {"granddaughter", "niece", "nephew", "partner", "spouse", "guardian", "friend"}
+    | {"neighbor", "neighbour", "caregiver", "carer", "patient", "family", "nurse"}
+    | {"doctor", "mrn", "dob", "jr", "sr", "iii", "she", "his", "her", "they", "seen"}
+    | {"age", "sex", "male", "female", "phone", "tel", "home", "cell", "work", "see"}
+)
+
+
+def _given_after(text: str, end: int) -> int:
+    """Where a span for a surname ending at ``end`` ends, with a given name after it
+    and a comma (see _GIVEN_AFTER)."""
+    match = _GIVEN_AFTER.match(text, end)
+    if match is None or match.group(1).casefold() in _NOT_GIVEN_AFTER:
+        return end
+    return match.end()
+
+
 # A capitalized word and a comma right before a known given name is taken for the
 # surname in "Family, Given" order when it is spelled like a known surname ("Chan,
 # Chia Lin" where the record says Chen: a romanization or a typo the document does
@@ -1367,6 +1395,8 @@ class TextScrubber:
                         begin += 1
                     if term in self._surnames:
                         begin = _first_name_before(original, begin)
+                        if finish < len(original) and original[finish] == ",":
+                            finish = _given_after(original, finish)
                     elif term in self._givens:
                         begin = _surname_before(
                             original, begin, self._surnames, self._surname_likeness

@@ -302,6 +302,8 @@ def _hl7_values(
         yield from _hl7_note_health_numbers(notes)
         yield from _hl7_note_plates_and_cards(notes)
         yield from _hl7_note_old_ages(notes)
+        if families:
+            yield from _hl7_note_given_names(notes, families, cs, rs, ss)
 
 
 def _compact_spellings(date: str) -> Iterator[tuple[Kind, str]]:
@@ -846,6 +848,109 @@ def _hl7_note_old_ages(notes: list[str]) -> Iterator[tuple[Kind, str]]:
         if "birthday" in folded or "turn" in folded:
             for match in _NOTE_OLD_AGE.finditer(note):
                 yield Kind.AGE, match.group()
+
+
+# A known family name, a comma and a given name ("HAWTHORNE, THADDEUS J", "Hawthorne,
+# Percival."), the name ending the phrase; not a title, relation, role, pronoun or a
+# note's abbreviation after the comma ("Mrs Hawthorne, Daughter.").
+_NOTE_FAMILY_COMMA_GIVEN: Final = re.compile(
+    r"(?<![\w'-])([A-Z][A-Za-z'-]+),[ \t]{1,2}([A-Z][a-z]{2,20}|[A-Z]{3,20})"
+    r"(?=(?:[ \t][A-Z]\.?)?[ \t]*(?:[.;:,)\]]|$))"
+)
+_NOT_GIVEN_WORDS: Final = frozenset(
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "miss",
+        "mx",
+        "dr",
+        "prof",
+        "sir",
+        "madam",
+        "the",
+        "and",
+        "who",
+        "mother",
+        "father",
+        "mom",
+        "dad",
+        "son",
+        "daughter",
+        "wife",
+        "husband",
+        "brother",
+        "sister",
+        "aunt",
+        "uncle",
+        "grandmother",
+        "grandfather",
+        "grandson",
+        "granddaughter",
+        "cousin",
+        "niece",
+        "nephew",
+        "partner",
+        "spouse",
+        "guardian",
+        "friend",
+        "neighbor",
+        "neighbour",
+        "caregiver",
+        "carer",
+        "patient",
+        "family",
+        "nurse",
+        "doctor",
+        "mrn",
+        "dob",
+        "jr",
+        "sr",
+        "iii",
+        "she",
+        "his",
+        "her",
+        "they",
+        "seen",
+        "age",
+        "sex",
+        "male",
+        "female",
+        "phone",
+        "tel",
+        "home",
+        "cell",
+        "work",
+        "see",
+    ]
+)
+
+
+def _hl7_note_given_names(
+    notes: list[str], families: set[str], cs: str, rs: str, ss: str
+) -> Iterator[tuple[Kind, str]]:
+    """A relative's given name a note gives after the known family name (hold-out round
+    18 probe: "SUBSCRIBER: HAWTHORNE^THADDEUS" in a Z-segment, "Policy holder
+    HAWTHORNE^PERCIVAL" and "Insured Hawthorne, Barnaby." in notes passed): in a
+    name's layout whose first component ends with the family name, or after the
+    family name and a comma."""
+    for note in notes:
+        if cs in note:
+            for rep in note.split(rs):
+                comps = rep.split(cs, 3)
+                words = comps[0].split(ss)[0].split()
+                if len(comps) > 1 and len(words) > 1:
+                    yield from (
+                        (Kind.NAME, name)
+                        for name in _layout_given_names([words[-1], *comps[1:]], families, ss)
+                    )
+        if "," in note:
+            for match in _NOTE_FAMILY_COMMA_GIVEN.finditer(note):
+                given = match.group(2)
+                if match.group(1).casefold() in families and given.casefold() not in (
+                    _NOT_GIVEN_WORDS
+                ):
+                    yield Kind.NAME, given
 
 
 def _hl7_notes(lines: list[str], fs: str, cs: str | None = None) -> list[str]:

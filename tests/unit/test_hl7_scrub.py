@@ -2179,3 +2179,31 @@ def test_a_unit_shifted_into_a_number_field_is_kept(safe_harbor: HL7Scrubber) ->
     out = scrub_segments(safe_harbor, rxo, rxo2)
     assert out[0] == rxo
     assert_gone(out[1], "MBR4471203")
+
+
+@pytest.mark.parametrize(
+    "segment",
+    [
+        "ZIN|MEMBER ID: X|SUBSCRIBER: QUILLFEATHER^THADDEUS",
+        "NTE|1||Policy holder QUILLFEATHER^THADDEUS^Q (spouse)",
+        "NTE|1||Subscriber QUILLFEATHER, THADDEUS J",
+        "NTE|1||Insured Quillfeather, Thaddeus.",
+        "OBX|1|TX|NOTE^Note||Seen with husband (QUILLFEATHER, THADDEUS).||||||F",
+    ],
+)
+def test_a_relatives_given_name_after_the_known_family_name_is_a_name(
+    safe_harbor: HL7Scrubber, segment: str
+) -> None:
+    # Hold-out round 18 probe (an Epic-style ZIN, a note naming the policy holder or
+    # a husband): a relative's given name in a name's layout after a label ("SUBSCRIBER:
+    # HAWTHORNE^THADDEUS") or after the known family name and a comma ("Hawthorne,
+    # Percival") stayed under every preset: only the family name was known.
+    out = scrub_segments(safe_harbor, segment)[0]
+    assert "thaddeus" not in out.casefold() and "[NAME]" in out, out
+
+
+def test_a_word_after_the_known_family_name_and_a_comma_that_names_nobody_stays(
+    safe_harbor: HL7Scrubber,
+) -> None:
+    out = scrub_segments(safe_harbor, "NTE|1||Mr Quillfeather, Daughter present. QUILLFEATHER, MRN")
+    assert out == ["NTE|1||Mr [NAME], Daughter present. [NAME], MRN"], out

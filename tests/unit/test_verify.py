@@ -250,6 +250,27 @@ def test_an_age_over_89_in_a_birthday_or_after_turns_is_searched() -> None:
     assert limited.findings(source.encode(), kept.encode(), "hl7v2") == {}
 
 
+def test_a_relatives_given_name_after_the_known_family_name_is_searched() -> None:
+    """Hold-out round 18 probe: "SUBSCRIBER: BRAMBLECOTE^THADDEUS" in a Z-segment,
+    "Policy holder BRAMBLECOTE^PERCIVAL" and "Insured Bramblecote, Barnaby" in notes
+    kept the given names and passed (a Z-segment's layout was read only with the
+    family name alone in its first component, a note's not at all)."""
+    source = (
+        "MSH|^~\\&|REG|GENHOSP|||20240305083000||ORU^R01|M1|P|2.5\r"
+        "PID|1||TST0042^^^GENHOSP^MR||BRAMBLECOTE^WILHELMINA||19610615|F\r"
+        "ZIN|MEMBER ID: X|SUBSCRIBER: BRAMBLECOTE^THADDEUS\r"
+        "NTE|1||Policy holder BRAMBLECOTE^PERCIVAL^Q (spouse)\r"
+        "OBX|1|TX|NOTE^Note||Insured Bramblecote, Barnaby. Mrs Bramblecote, Daughter present||||||F\r"
+    )
+    verifier = Verifier(load_policy("safe-harbor"))
+    head = "MSH|^~\\&|REG|GENHOSP|||2024||ORU^R01|ID-1|P|2.5\r"
+    for left in ("THADDEUS", "Percival", "Barnaby"):
+        output = f"{head}NTE|1||[NAME]^{left}\r"
+        assert verifier.findings(source.encode(), output.encode(), "hl7v2") == {"name": 1}, left
+    clean = f"{head}NTE|1||Insured [NAME], [NAME]. Mrs [NAME], Daughter present\r"
+    assert verifier.findings(source.encode(), clean.encode(), "hl7v2") == {}
+
+
 def test_a_vehicle_plate_or_quebec_health_card_in_a_note_is_searched() -> None:
     """Hold-out round 18 probes: "Vehicle reg: WR12 KXT" in a letter, "plate OH
     HTY-4412" in a Z-segment and "NAM: LEBG 3222 9912" in a Quebec summary stayed and
