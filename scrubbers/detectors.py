@@ -664,6 +664,53 @@ IDENTIFIER_DETECTORS: Final = (
         re.compile(r"[A-Z](?<![\w-][A-Z])[A-Z]\d\d ?[A-Z]{3}(?![\w-])"),
         requires="vehicle",
     ),
+    # Element J (account numbers) after their labels: an IBAN, a payment card's number
+    # (16 digits in fours, or American Express's 4-6-5). Hold-out round 18 probe.
+    Detector(
+        "iban-context",
+        Kind.ACCOUNT_NUMBER,
+        _re(
+            r"(?=i)\biban\b\s*[:#]?\s*"
+            r"(?P<value>[a-z]{2}\d{2}(?:[ ]?[a-z0-9]{4}){2,7}(?:[ ]?[a-z0-9]{1,3})?)(?![\w-])"
+        ),
+        "value",
+        requires="account",
+    ),
+    Detector(
+        "card-context",
+        Kind.ACCOUNT_NUMBER,
+        _re(
+            r"(?=[cvma])\b(?:card|visa|mastercard|amex|cc)\b(?:\s*(?:no\b\.?|number|num|#))?"
+            r"\s*[:#]?\s*(?P<value>\d{4}(?:[ -]?\d{4}){2}[ -]?\d{1,7}|\d{4}[ -]?\d{6}[ -]?\d{5})"
+            r"(?![\d-])"
+        ),
+        "value",
+        requires="account",
+    ),
+    # Element K: a certificate's number (birth, death, firearms...) after its label, five
+    # digits or more, a prefix of capitals allowed ("DC 2025 000123", "FAC/12345").
+    Detector(
+        "certificate-context",
+        Kind.LICENSE_NUMBER,
+        _re(
+            r"(?=c)\bcert(?:ificate)?\b\.?(?:\s*(?:no\b\.?|number|num|#))?\s*[:#]?\s*"
+            r"(?P<value>(?=[a-z /-]{0,6}(?:\d[ /-]?){5})(?:(?-i:[A-Z]{1,4})[ /-]?)?"
+            r"\d[\d /-]{3,20}\d)(?![\w/-])"
+        ),
+        "value",
+        requires="certificate",
+    ),
+    # Element M: a network card's MAC address and a phone's IMEI after their labels.
+    Detector(
+        "mac-imei-context",
+        Kind.DEVICE_ID,
+        _re(
+            r"(?=[mi])\b(?:mac(?:\s+address)?|imei|meid)\b\s*(?:no\b\.?|number|#)?\s*[:#]?\s*"
+            r"(?P<value>(?:[0-9a-f]{2}[:-]){5}[0-9a-f]{2}|\d{14,16})(?![\w:-])"
+        ),
+        "value",
+        requires="device",
+    ),
     # Element M: device serial numbers and UDIs.
     Detector(
         "device-serial",
@@ -1222,7 +1269,9 @@ _CONTEXT_HINTS: Final = (
         "vehicle",
         ("licen", "lic", "dl", "vin", "plate", "reg", "kennzeichen", "kenteken", "immatricul"),
     ),
-    ("device", ("serial", "s/n", "sn", "udi", "(01)")),
+    ("device", ("serial", "s/n", "sn", "udi", "(01)", "mac", "imei", "meid")),
+    ("account", ("iban", "card", "visa", "amex", "cc")),
+    ("certificate", ("cert",)),
     ("v3-id", ("extension",)),
     ("zip", ("zip",)),
     ("aged-name", ("year-old", "year old", "years old", "yr old", "yrs old", "yr-old")),

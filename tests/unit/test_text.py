@@ -1179,6 +1179,38 @@ def test_birthdays_and_turns_under_90_or_of_degrees_stay(ctx: MessageContext) ->
         assert ctx.scrub_text(text) == text
 
 
+@pytest.mark.parametrize(
+    ("text", "kept", "label"),
+    [
+        ("Refund to IBAN DE89 3704 0044 0532 0130 00 (BIC X).", "3704", "ACCT-"),
+        ("Paid by card 4111 1111 1111 1111 exp 09/27.", "1111", "ACCT-"),
+        ("Amex: 3782 822463 10005", "822463", "ACCT-"),
+        ("Birth certificate no. 1987-004412.", "004412", "[LIC]"),
+        ("Death certificate number DC 2025 000123.", "000123", "[LIC]"),
+        ("Firearms certificate FAC/12345.", "12345", "[LIC]"),
+        ("Home monitor MAC 00:1A:2B:3C:4D:5E, on wifi", "4D:5E", "[DEV]"),
+        ("handset IMEI 356938035643809.", "356938035643809", "[DEV]"),
+    ],
+)
+def test_account_certificate_and_device_numbers_after_their_labels(
+    ctx: MessageContext, text: str, kept: str, label: str
+) -> None:
+    # Hold-out round 18 probe (a billing note, a social history, a home-monitoring
+    # note): an IBAN, a payment card, a birth, death or firearms certificate's number,
+    # a MAC address and an IMEI stayed under every preset (no detector's label).
+    out = ctx.scrub_text(text)
+    assert kept not in out and label in out, out
+
+
+def test_card_and_certificate_words_in_clinical_text_stay(ctx: MessageContext) -> None:
+    for text in (
+        "cardiac rehab 3 times a week; card 2 of 4 given",
+        "medical certificate for 2 weeks; cert 12 days",
+        "macular edema 12345; mac 2 doses",
+    ):
+        assert ctx.scrub_text(text) == text
+
+
 def test_phone_labels_leave_cell_counts_alone(ctx: MessageContext) -> None:
     assert ctx.scrub_text("cell count 12345678, cells 23456789") == (
         "cell count 12345678, cells 23456789"

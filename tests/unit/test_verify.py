@@ -271,6 +271,31 @@ def test_a_relatives_given_name_after_the_known_family_name_is_searched() -> Non
     assert verifier.findings(source.encode(), clean.encode(), "hl7v2") == {}
 
 
+def test_account_certificate_and_device_numbers_in_a_note_are_searched() -> None:
+    """Hold-out round 18 probe: an IBAN, a card's number, a certificate's number, a MAC
+    address and an IMEI in notes stayed and passed."""
+    source = (
+        "MSH|^~\\&|REG|GENHOSP|||20240305083000||ORU^R01|M1|P|2.5\r"
+        "PID|1||TST0042^^^GENHOSP^MR||BRAMBLECOTE^WILHELMINA||19610615|F\r"
+        "OBX|1|TX|NOTE^Note||IBAN DE89 3704 0044 0532 0130 00; card 4111 1111 1111 1111||||||F\r"
+        "NTE|1||Death certificate number DC 2025 000123. MAC 00:1A:2B:3C:4D:5E, IMEI 356938035643809\r"
+        "NTE|2||medical certificate for 2 weeks; cardiac rehab\r"
+    )
+    verifier = Verifier(load_policy("safe-harbor"))
+    head = "MSH|^~\\&|REG|GENHOSP|||2024||ORU^R01|ID-1|P|2.5\r"
+    for left, kind in (
+        ("DE89 3704 0044 0532 0130 00", "account_number"),
+        ("4111 1111 1111 1111", "account_number"),
+        ("DC 2025 000123", "license_number"),
+        ("00:1A:2B:3C:4D:5E", "device_id"),
+        ("356938035643809", "device_id"),
+    ):
+        output = f"{head}NTE|1||x {left} y\r"
+        assert verifier.findings(source.encode(), output.encode(), "hl7v2") == {kind: 1}, left
+    clean = f"{head}NTE|1||IBAN [ACCT]; card [ACCT]; medical certificate for 2 weeks\r"
+    assert verifier.findings(source.encode(), clean.encode(), "hl7v2") == {}
+
+
 def test_a_vehicle_plate_or_quebec_health_card_in_a_note_is_searched() -> None:
     """Hold-out round 18 probes: "Vehicle reg: WR12 KXT" in a letter, "plate OH
     HTY-4412" in a Z-segment and "NAM: LEBG 3222 9912" in a Quebec summary stayed and
