@@ -613,6 +613,22 @@ _V3_ID_TAG: Final = r"<(?!(?:[\w-]+:)?(?:templateId|interactionId)\b)[\w:.-]+\s"
 _V3_OID: Final = r"[\"'][0-2](?:\.\d+)+[\"']"
 _V3_ID_VALUE: Final = r"[\"'](?P<value>[^\"'<>&\s][^\"'<>&]{0,63})[\"']"
 IDENTIFIER_DETECTORS: Final = (
+    # The patient's employer after its label in a note ("Employer: Pendleford
+    # Steelworks Ltd."; hold-out round 18 probe): the name, up to the sentence's or
+    # clause's end ("St." goes on), not a word naming none ("none", "N/A", "Retired").
+    Detector(
+        "employer-label",
+        Kind.ORGANIZATION_NAME,
+        _re(
+            r"(?=[aeipw])(?<![^\W_])(?:employer(?:'s)?(?:\s+name)?|arbeitgeber|employeur"
+            r"|empleador|empregador|werkgever|place\s+of\s+(?:work|employment))\s*[:=]\s*"
+            r"(?!(?:none|n/?a|unknown|self|retired|unemployed|student|disabled|homemaker)\b)"
+            r"(?P<value>(?-i:[A-Z0-9\u00c0-\u00de])(?:[^\n.;,()\\]|(?<=\bst)\.){1,60}?)"
+            r"(?=\s*(?:[;,()\n\\]|\.(?<!\bst\.)|$))"
+        ),
+        "value",
+        requires="employer",
+    ),
     Detector(
         "license-context",
         Kind.LICENSE_NUMBER,
@@ -1257,6 +1273,8 @@ _MONTH_WORD: Final = re.compile(
     r"[adfjmnos](?<![a-z][adfjmnos])(?:an|eb|ar|pr|ay|un|ul|ug|ep|ct|ov|ec)"
 )
 _BIRTH_HINTS: Final = ("dob", "d.o.b", "birth", "born", "yob", "b/d")
+# Words of an employer's label ("Employer:", "Arbeitgeber:", "Place of work:").
+_EMPLOYER_HINTS: Final = ("employ", "emplead", "empregad", "arbeitgeber", "werkgever", "place of")
 _OBFUSCATED_HINTS: Final = ("at)", "at]", "at}", "at>", " dot ", " @", "@ ")
 # Substrings without which a context detector cannot match (a cheap pre-check).
 _CONTEXT_HINTS: Final = (
@@ -1372,6 +1390,8 @@ def _text_features(text: str) -> frozenset[str]:
         found.add("person-label")
     if ":" in text and vi_relation_hint(text):
         found.add("relation-vi")
+    if (":" in text or "=" in text) and any(hint in lower for hint in _EMPLOYER_HINTS):
+        found.add("employer")
     if _DIGIT.search(text) is None:
         return frozenset(found)
     found.add("digit")

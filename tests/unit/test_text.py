@@ -1211,6 +1211,32 @@ def test_card_and_certificate_words_in_clinical_text_stay(ctx: MessageContext) -
         assert ctx.scrub_text(text) == text
 
 
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("Occupation: welder. Employer: Pendleford Steelworks Ltd. Smoker.", "Pendleford"),
+        ("Employer: Brackenridge Dairy Co-op, 14 Mill Lane", "Brackenridge"),
+        ("Employer: St. Aldhelm's School", "Aldhelm"),
+        ("Arbeitgeber: Kesselhaus Gruber GmbH", "Kesselhaus"),
+        ("Empleador: Conservas Albarrán S.L.", "Albarr"),
+        ("Employer name: Quaystone Logistics; shifts", "Quaystone"),
+    ],
+)
+def test_an_employer_after_its_label_in_a_note_is_the_employers_name(
+    ctx: MessageContext, text: str, kept: str
+) -> None:
+    # Hold-out round 18 probe (a social history in OBX-5, an occupational health NTE):
+    # an OBX-3 "Employer" made its value the employer's name, but "Employer:" in a
+    # note's text did not: the employer stayed under every preset.
+    out = ctx.scrub_text(text)
+    assert kept not in out and "[ORG]" in out, out
+
+
+def test_an_employer_label_without_a_name_stays(ctx: MessageContext) -> None:
+    for text in ("Employer: none", "Employer: N/A", "employer notified", "Employer: Retired"):
+        assert ctx.scrub_text(text) == text
+
+
 def test_phone_labels_leave_cell_counts_alone(ctx: MessageContext) -> None:
     assert ctx.scrub_text("cell count 12345678, cells 23456789") == (
         "cell count 12345678, cells 23456789"

@@ -296,6 +296,26 @@ def test_account_certificate_and_device_numbers_in_a_note_are_searched() -> None
     assert verifier.findings(source.encode(), clean.encode(), "hl7v2") == {}
 
 
+def test_an_employer_after_its_label_in_a_note_is_searched() -> None:
+    """Hold-out round 18 probe: "Employer: Pendleford Steelworks Ltd." in a social
+    history stayed and passed (the verifier read the label only as an OBX-3)."""
+    source = (
+        "MSH|^~\\&|REG|GENHOSP|||20240305083000||ORU^R01|M1|P|2.5\r"
+        "PID|1||TST0042^^^GENHOSP^MR||BRAMBLECOTE^WILHELMINA||19610615|F\r"
+        "OBX|1|TX|SOC^Social||Employer: Pendleford Steelworks Ltd. Smoker.||||||F\r"
+        "NTE|1||Employer: St. Aldhelm's School, Wells; Employer: none\r"
+    )
+    verifier = Verifier(load_policy("safe-harbor"))
+    head = "MSH|^~\\&|REG|GENHOSP|||2024||ORU^R01|ID-1|P|2.5\r"
+    for left in ("Pendleford Steelworks Ltd", "St. Aldhelm's School"):
+        output = f"{head}NTE|1||works at {left}\r"
+        assert verifier.findings(source.encode(), output.encode(), "hl7v2") == {
+            "organization_name": 1
+        }, left
+    clean = f"{head}NTE|1||Employer: [ORG]. Smoker. Employer: none\r"
+    assert verifier.findings(source.encode(), clean.encode(), "hl7v2") == {}
+
+
 def test_a_vehicle_plate_or_quebec_health_card_in_a_note_is_searched() -> None:
     """Hold-out round 18 probes: "Vehicle reg: WR12 KXT" in a letter, "plate OH
     HTY-4412" in a Z-segment and "NAM: LEBG 3222 9912" in a Quebec summary stayed and
