@@ -201,6 +201,12 @@ _TERMINOLOGY_URL: Final = (
     r"|unitsofmeasure\.org)(?:/[\w.-]*)*[,;:]*(?![^\s<>\"'\]\)])"
 )
 
+# Payers whose name, or the word "member", stands before a member's number.
+PAYER_LABEL: Final = (
+    r"aetna|bcbs|blue\s+cross|blue\s+shield|anthem|cigna|humana|uhc"
+    r"|united\s?healthcare|kaiser|tricare|molina|ambetter|oscar|member"
+)
+
 # Labels of the detectors keyed on a label word: other languages' phone labels,
 # national identifiers, other languages' age labels. Each list of spellings gives
 # both its detector's label pattern and the detector's pre-check (the label among
@@ -486,6 +492,19 @@ DETECTORS: Final = (
             rf"{_SEP}(?P<value>[a-z]*-?\d[a-z0-9-]{{2,}})\b"
         ),
         "value",
+    ),
+    # A member number after a payer's name or "member" without "ID" ("BCBS ID
+    # XQJ448812771", "Aetna member W123456789", "Humana #H12345678"; hold-out round 18
+    # probe): up to four letters, then five to fifteen digits.
+    Detector(
+        "payer-member-context",
+        Kind.HEALTH_PLAN_ID,
+        _re(
+            rf"(?=[abchkmtuo])\b(?:{PAYER_LABEL})\b(?:\s+(?:member|id|no\b\.?|number|#))?"
+            r"\s*[:#]?\s*(?P<value>[a-z]{0,4}\d{5,15})(?![\w-])"
+        ),
+        "value",
+        requires="payer",
     ),
     # A national identifier after its label: Nordic personal numbers (CPR, kennitala,
     # personnummer, fødselsnummer, henkilötunnus), Swiss AHV/AVS, Spanish DNI/NIE,
@@ -1290,6 +1309,8 @@ _CONTEXT_HINTS: Final = (
     ("device", ("serial", "s/n", "sn", "udi", "(01)", "mac", "imei", "meid")),
     ("account", ("iban", "card", "visa", "amex", "cc")),
     ("certificate", ("cert",)),
+    ("payer", ("aetna", "bcbs", "blue ", "anthem", "cigna", "humana", "uhc", "united")),
+    ("payer", ("kaiser", "tricare", "molina", "ambetter", "oscar", "member")),
     ("v3-id", ("extension",)),
     ("zip", ("zip",)),
     ("aged-name", ("year-old", "year old", "years old", "yr old", "yrs old", "yr-old")),

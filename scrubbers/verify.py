@@ -975,6 +975,15 @@ _NOTE_LABELLED_NUMBERS: Final = (
         ),
     ),
     (
+        Kind.HEALTH_PLAN_ID,
+        re.compile(
+            r"(?<![^\W_])(?i:aetna|bcbs|blue cross|blue shield|anthem|cigna|humana|uhc"
+            r"|united ?healthcare|kaiser|tricare|molina|member)(?![^\W_])"
+            r"(?:[ \t]+(?i:member|id|no\.?|number|#))?[ \t]*[:#]?[ \t]*([A-Za-z]{0,4}[0-9]{5,15})"
+            r"(?![\w-])"
+        ),
+    ),
+    (
         Kind.LICENSE_NUMBER,
         re.compile(
             r"(?<![^\W_])(?i:cert(?:ificate)?)\.?(?:[ \t]*(?i:no\.?|number|#))?[ \t]*[:#]?[ \t]*"
@@ -989,7 +998,11 @@ _NOTE_LABELLED_NUMBERS: Final = (
         ),
     ),
 )
-_NUMBER_LABEL_WORDS: Final = ("iban", "card", "visa", "amex", "cert", "mac", "imei", "meid")
+_NUMBER_LABEL_WORDS: Final = (
+    *("iban", "card", "visa", "amex", "cert", "mac", "imei", "meid", "aetna", "bcbs"),
+    *("blue ", "anthem", "cigna", "humana", "uhc", "united", "kaiser", "tricare"),
+    *("molina", "member"),
+)
 
 
 def _hl7_note_labelled_numbers(notes: list[str]) -> Iterator[tuple[Kind, str]]:

@@ -316,6 +316,25 @@ def test_an_employer_after_its_label_in_a_note_is_searched() -> None:
     assert verifier.findings(source.encode(), clean.encode(), "hl7v2") == {}
 
 
+def test_a_payers_member_number_in_a_note_is_searched() -> None:
+    """Hold-out round 18 probe: "BCBS ID XQJ448812771" and "Aetna member W123456789"
+    in a billing note stayed and passed."""
+    source = (
+        "MSH|^~\\&|REG|GENHOSP|||20240305083000||ORU^R01|M1|P|2.5\r"
+        "PID|1||TST0042^^^GENHOSP^MR||BRAMBLECOTE^WILHELMINA||19610615|F\r"
+        "NTE|1||BCBS ID XQJ448812771; Aetna member W123456789; family member 2 visited\r"
+    )
+    verifier = Verifier(load_policy("safe-harbor"))
+    head = "MSH|^~\\&|REG|GENHOSP|||2024||ORU^R01|ID-1|P|2.5\r"
+    for left in ("XQJ448812771", "W123456789"):
+        output = f"{head}NTE|1||x {left} y\r"
+        assert verifier.findings(source.encode(), output.encode(), "hl7v2") == {
+            "health_plan_id": 1
+        }, left
+    clean = f"{head}NTE|1||BCBS ID PLAN-1; Aetna member PLAN-2; family member 2 visited\r"
+    assert verifier.findings(source.encode(), clean.encode(), "hl7v2") == {}
+
+
 def test_a_vehicle_plate_or_quebec_health_card_in_a_note_is_searched() -> None:
     """Hold-out round 18 probes: "Vehicle reg: WR12 KXT" in a letter, "plate OH
     HTY-4412" in a Z-segment and "NAM: LEBG 3222 9912" in a Quebec summary stayed and
