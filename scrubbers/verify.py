@@ -859,6 +859,11 @@ _NOTE_FAMILY_COMMA_GIVEN: Final = re.compile(
     r"(?<![\w'-])([A-Z][A-Za-z'-]+),[ \t]{1,2}([A-Z][a-z]{2,20}|[A-Z]{3,20})"
     r"(?=(?:[ \t][A-Z]\.?)?[ \t]*(?:[.;:,)\]]|$))"
 )
+# A street's name after the comma ("Hartmann, Bahnhofstr. 78"), not a given name.
+_STREET_NAME_END: Final = re.compile(
+    r"(?i:str|stra\u00dfe|strasse|weg|gasse|allee|platz|laan|straat|gracht|vej|gade|gatan"
+    r"|v\u00e4gen|road|street|lane|avenue)$"
+)
 _NOT_GIVEN_WORDS: Final = frozenset(
     [
         "mr",
@@ -949,8 +954,10 @@ def _hl7_note_given_names(
         if "," in note:
             for match in _NOTE_FAMILY_COMMA_GIVEN.finditer(note):
                 given = match.group(2)
-                if match.group(1).casefold() in families and given.casefold() not in (
-                    _NOT_GIVEN_WORDS
+                if (
+                    match.group(1).casefold() in families
+                    and given.casefold() not in _NOT_GIVEN_WORDS
+                    and not _STREET_NAME_END.search(given)
                 ):
                     yield Kind.NAME, given
 

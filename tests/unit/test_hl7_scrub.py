@@ -2207,3 +2207,7 @@ def test_a_word_after_the_known_family_name_and_a_comma_that_names_nobody_stays(
 ) -> None:
     out = scrub_segments(safe_harbor, "NTE|1||Mr Quillfeather, Daughter present. QUILLFEATHER, MRN")
     assert out == ["NTE|1||Mr [NAME], Daughter present. [NAME], MRN"], out
+    # A street after the comma is no given name (a practice's address in a gematik
+    # audit event's narrative: "Dr. Hartmann, Bahnhofstr. 78").
+    out = scrub_segments(safe_harbor, "NTE|1||Dr Quillfeather, Bahnhofstr. 78")
+    assert out == ["NTE|1||Dr [NAME], Bahnhofstr. 78"], out

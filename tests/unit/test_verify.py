@@ -269,6 +269,9 @@ def test_a_relatives_given_name_after_the_known_family_name_is_searched() -> Non
         assert verifier.findings(source.encode(), output.encode(), "hl7v2") == {"name": 1}, left
     clean = f"{head}NTE|1||Insured [NAME], [NAME]. Mrs [NAME], Daughter present\r"
     assert verifier.findings(source.encode(), clean.encode(), "hl7v2") == {}
+    street = source.replace("Daughter present", "Bahnhofstr. 78")
+    kept = f"{head}NTE|1||Insured [NAME], [NAME]. Mrs [NAME], Bahnhofstr. 78\r"
+    assert verifier.findings(street.encode(), kept.encode(), "hl7v2") == {}
 
 
 def test_account_certificate_and_device_numbers_in_a_note_are_searched() -> None:
