@@ -588,6 +588,47 @@ def _first_name_before(text: str, start: int) -> int:
     return start - len(window) + match.start(1)
 
 
+# A capitalized word (or one in capitals) after a known surname and a comma is taken
+# for a given name in "Family, Given" order ("HAWTHORNE, THADDEUS J", "Hawthorne,
+# Percival": a relative or an insured the message names only by the family name;
+# hold-out round 18 probe), an initial after it with it; but not a title, a relation,
+# a role or a note's abbreviation ("Mrs Hawthorne, Daughter present", "HAWTHORNE, MRN").
+_GIVEN_AFTER: Final = re.compile(
+    r",[ \t]{1,2}([A-Z][a-z]{2,20}|[A-Z]{3,20})(?![\w'-])(?:[ \t][A-Z]\b)?"
+)
+_NOT_GIVEN_AFTER: Final = frozenset(
+    {"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "madam", "the", "and", "who"}
+    | {"mother", "father", "mom", "dad", "son", "daughter", "wife", "husband", "brother"}
+    | {"sister", "aunt", "uncle", "grandmother", "grandfather", "grandson", "cousin"}
+    | {"granddaughter", "niece", "nephew", "partner", "spouse", "guardian", "friend"}
+    | {"neighbor", "neighbour", "caregiver", "carer", "patient", "family", "nurse"}
+    | {"doctor", "mrn", "dob", "jr", "sr", "iii", "she", "his", "her", "they", "seen"}
+    | {"age", "sex", "male", "female", "phone", "tel", "home", "cell", "work", "see"}
+)
+
+
+# A street's name, not a given name, after the comma ("Dr. Hartmann, Bahnhofstr. 78": a
+# practice's address in a gematik audit event's narrative, hold-out round 16).
+_STREET_WORD: Final = re.compile(
+    r"\w*(?:str|stra\u00dfe|strasse|weg|gasse|allee|platz|laan|straat|gracht|vej|gade"
+    r"|gatan|v\u00e4gen|road|street|lane|avenue)",
+    re.IGNORECASE,
+)
+
+
+def _given_after(text: str, end: int) -> int:
+    """Where a span for a surname ending at ``end`` ends, with a given name after it
+    and a comma (see _GIVEN_AFTER)."""
+    match = _GIVEN_AFTER.match(text, end)
+    if (
+        match is None
+        or match.group(1).casefold() in _NOT_GIVEN_AFTER
+        or _STREET_WORD.fullmatch(match.group(1)) is not None
+    ):
+        return end
+    return match.end()
+
+
 # A capitalized word and a comma right before a known given name is taken for the
 # surname in "Family, Given" order when it is spelled like a known surname ("Chan,
 # Chia Lin" where the record says Chen: a romanization or a typo the document does
@@ -928,11 +969,47 @@ def _town_in_street(value: str) -> str:
     return match.group("town") if match is not None else ""
 
 
+# Words that start a street line's part naming the flat, not the street ("Flat 2, 17
+# Abbey Mews", "17 Abbey Mews, Apt 4C"): such a part alone is no place.
+_UNIT_WORDS: Final = frozenset(
+    {"flat", "apt", "apartment", "unit", "suite", "ste", "floor", "room", "rm", "piso"}
+    | {"puerta", "planta", "app", "appartement", "etage", "wohnung", "whg", "lgh"}
+)
+# A part of a street line with a house number and a word of a street's name.
+_STREET_PART_WORD: Final = re.compile(r"[^\W\d_]{4,}")
+
+
+def _street_line_parts(value: str) -> list[str]:
+    """The parts of a street line holding a unit with the street ("17 Abbey Mews" of
+    "17 Abbey Mews, Flat 2", "Calle de Serrano 41" of "Calle de Serrano 41, 3º B"):
+    each part between commas with a digit and a word of four letters or more, but
+    a part naming the flat ("Flat 2", "Apt 4C")."""
+    parts = []
+    for piece in value.split(","):
+        part = piece.strip()
+        words = part.split()
+        if (
+            len(words) >= 2
+            and any(c.isdigit() for c in part)
+            and _STREET_PART_WORD.search(part) is not None
+            and words[0].casefold().rstrip(".") not in _UNIT_WORDS
+        ):
+            parts.append(part)
+    return parts
+
+
 def street_spellings(value: str) -> list[str]:
     """A house number and street as notes also write it: without its street type
     ("534 Erewhon" for "534 Erewhon St") or with the type spelled the other way,
     and the street without its house number ("Lantern Row" for "42 Lantern Row",
-    "Erewhon Street" for "534 Erewhon St": "lives on Lantern Row")."""
+    "Erewhon Street" for "534 Erewhon St": "lives on Lantern Row"). A line naming a
+    flat too gives its street's part alone ("17 Abbey Mews" of "17 Abbey Mews, Flat
+    2"; hold-out round 18 probe: a note naming the street alone kept it)."""
+    if "," in value:
+        out = [value.strip()]
+        for part in _street_line_parts(value):
+            out += street_spellings(part)
+        return list(dict.fromkeys(out))
     words = value.split()
     out = [value.strip()]
     if len(words) >= 3 and words[0][:1].isdigit():
@@ -1331,6 +1408,8 @@ class TextScrubber:
                         begin += 1
                     if term in self._surnames:
                         begin = _first_name_before(original, begin)
+                        if finish < len(original) and original[finish] == ",":
+                            finish = _given_after(original, finish)
                     elif term in self._givens:
                         begin = _surname_before(
                             original, begin, self._surnames, self._surname_likeness

@@ -329,7 +329,13 @@ def add_layout_name(walk: Walk, rep: str) -> tuple[str, str, str, str] | None:
         return None
     text = walk.ctx.text
     family = er7.readable(comps[0].split(d.subcomponent, 1)[0], d, walk.codec).strip()
-    if not family or not text.is_family_name(family):
+    if family and not text.is_family_name(family):
+        # A label before the family name ("SUBSCRIBER: HAWTHORNE^THADDEUS", "Policy
+        # holder HAWTHORNE^PERCIVAL"; hold-out round 18 probe): its last word.
+        head, family = family, family.rsplit(None, 1)[-1]
+        if family == head or not text.is_family_name(family):
+            return None
+    if not family:
         return None
     parts = [
         er7.readable(comp.split(d.subcomponent, 1)[0], d, walk.codec).strip() for comp in comps[1:3]

@@ -769,6 +769,33 @@ def test_the_patients_street_without_its_house_number_is_replaced_in_notes(
 
 
 @pytest.mark.parametrize(
+    ("street", "note", "kept"),
+    [
+        ("17 Abbey Mews, Flat 2", "Fell at home (17 Abbey Mews) today", "Abbey"),
+        ("Flat 3, 22 Quarry Hill", "Daughter visits 22 Quarry Hill weekly", "Quarry"),
+        ("Calle de Serrano 41, 3\u00ba B", "Caida en domicilio (Calle de Serrano 41)", "Serrano"),
+    ],
+)
+def test_the_street_part_of_a_street_line_with_a_unit_is_replaced_in_notes(
+    street: str, note: str, kept: str
+) -> None:
+    """Hold-out round 18 probe: PID-11.1 holding the flat with the street ("17 Abbey
+    Mews, Flat 2", "Flat 3, 22 Quarry Hill", a Spanish "Calle de Serrano 41, 3º B"):
+    a note naming the street with its house number alone kept it under every preset,
+    the line being searched whole."""
+    pid = PID.replace("42 Lantern Row", street)
+    out = process(MSH + pid + f"NTE|1||{note}\r").value.decode()
+    assert kept not in out.split("\r")[2], out
+    assert "[ADDRESS]" in out.split("\r")[2], out
+
+
+def test_a_unit_alone_of_a_street_line_stays_in_notes() -> None:
+    pid = PID.replace("42 Lantern Row", "Flat 2, 17 Abbey Mews")
+    out = process(MSH + pid + "NTE|1||Flat 2 and Apt 4C of the ward plan\r").value.decode()
+    assert "Flat 2 and Apt 4C of the ward plan" in out, out
+
+
+@pytest.mark.parametrize(
     ("text", "name"),
     [
         ("vino con su hija Marisol", "Marisol"),

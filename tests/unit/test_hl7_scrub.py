@@ -2251,3 +2251,35 @@ def test_old_versions_string_fields_holding_a_maiden_name_or_an_xtn_are_read_by_
     assert not Verifier(load_policy("safe-harbor")).findings(
         ("\r".join((msh, *segments)) + "\r").encode(), out.encode(), "hl7v2"
     )
+
+
+@pytest.mark.parametrize(
+    "segment",
+    [
+        "ZIN|MEMBER ID: X|SUBSCRIBER: QUILLFEATHER^THADDEUS",
+        "NTE|1||Policy holder QUILLFEATHER^THADDEUS^Q (spouse)",
+        "NTE|1||Subscriber QUILLFEATHER, THADDEUS J",
+        "NTE|1||Insured Quillfeather, Thaddeus.",
+        "OBX|1|TX|NOTE^Note||Seen with husband (QUILLFEATHER, THADDEUS).||||||F",
+    ],
+)
+def test_a_relatives_given_name_after_the_known_family_name_is_a_name(
+    safe_harbor: HL7Scrubber, segment: str
+) -> None:
+    # Hold-out round 18 probe (an Epic-style ZIN, a note naming the policy holder or
+    # a husband): a relative's given name in a name's layout after a label ("SUBSCRIBER:
+    # HAWTHORNE^THADDEUS") or after the known family name and a comma ("Hawthorne,
+    # Percival") stayed under every preset: only the family name was known.
+    out = scrub_segments(safe_harbor, segment)[0]
+    assert "thaddeus" not in out.casefold() and "[NAME]" in out, out
+
+
+def test_a_word_after_the_known_family_name_and_a_comma_that_names_nobody_stays(
+    safe_harbor: HL7Scrubber,
+) -> None:
+    out = scrub_segments(safe_harbor, "NTE|1||Mr Quillfeather, Daughter present. QUILLFEATHER, MRN")
+    assert out == ["NTE|1||Mr [NAME], Daughter present. [NAME], MRN"], out
+    # A street after the comma is no given name (a practice's address in a gematik
+    # audit event's narrative: "Dr. Hartmann, Bahnhofstr. 78").
+    out = scrub_segments(safe_harbor, "NTE|1||Dr Quillfeather, Bahnhofstr. 78")
+    assert out == ["NTE|1||Dr [NAME], Bahnhofstr. 78"], out

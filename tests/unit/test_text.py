@@ -1108,6 +1108,166 @@ def test_nhs_and_chi_words_without_a_number_stay(ctx: MessageContext) -> None:
         assert ctx.scrub_text(text) == text
 
 
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("Vehicle reg: WR12 KXT (blue badge).", "KXT"),
+        ("Licence plate of delivery van KD19 XRT.", "KD19"),
+        ("plate OH HTY-4412", "4412"),
+        ("Number plate: 7ABC 123 parked outside", " 123 "),
+        ("Kfz-Kennzeichen: M-AB 1234", "1234"),
+        ("kenteken 12-ABC-3", "ABC-3"),
+    ],
+)
+def test_a_vehicle_registration_after_its_label_is_a_vehicle_identifier(
+    ctx: MessageContext, text: str, kept: str
+) -> None:
+    # Hold-out round 18 probe (a UK discharge letter, an Epic Z-segment, a pharmacy
+    # note): a British registration has a blank in it, a US plate follows its state's
+    # code, "vehicle reg" and "number plate" were no labels: the plates stayed.
+    out = ctx.scrub_text(text)
+    assert kept not in out and "[VEH]" in out, out
+
+
+def test_plate_words_in_clinical_text_stay(ctx: MessageContext) -> None:
+    for text in (
+        "bone plate 3.5 mm; plate of 12 holes; platelet count 150",
+        "car reg was arranged by the ward",
+        "registration number of the device pending",
+    ):
+        assert ctx.scrub_text(text) == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "NAM: LEBG 3222 9912.",
+        "No RAMQ LEBG32229912",
+        "carte soleil : LEBG-3222-9912",
+        "Health card LEBG 3222 9912",
+    ],
+)
+def test_a_quebec_health_insurance_number_after_its_label_is_an_identifier(
+    ctx: MessageContext, text: str
+) -> None:
+    # Hold-out round 18 probe (a Quebec discharge summary in OBX-5 FT): the health
+    # insurance number (four letters, eight digits) after "NAM:" stayed under every
+    # preset (no label the detectors read, and four letters before the digits).
+    out = ctx.scrub_text(text)
+    assert "3222" not in out and "LEBG" not in out, out
+
+
+def test_nam_as_a_word_without_a_number_stays(ctx: MessageContext) -> None:
+    for text in ("Giới tính: Nam, 65 tuổi", "Viet Nam 2024", "NAM 12345678"):
+        assert ctx.scrub_text(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Celebrated her 97th birthday last week.", "Celebrated her 90+th birthday last week."),
+        ("She turns 98 in December.", "She turns 90+ in December."),
+        ("He turned 101 today", "He turned 90+ today"),
+        ("his 92nd birthday", "his 90+nd birthday"),
+    ],
+)
+def test_an_age_over_89_in_a_birthday_or_after_turns_is_an_age(
+    ctx: MessageContext, text: str, expected: str
+) -> None:
+    # Hold-out round 18 probe (a problem list's goal, a note): "her 97th birthday" and
+    # "turns 98" kept an age over 89 under Safe Harbor (ages were read only before a
+    # word for years or after "age").
+    assert ctx.scrub_text(text) == expected
+
+
+def test_birthdays_and_turns_under_90_or_of_degrees_stay(ctx: MessageContext) -> None:
+    for text in ("her 80th birthday", "turned 90 degrees", "turns 95% of", "turned 180 deg"):
+        assert ctx.scrub_text(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "kept", "label"),
+    [
+        ("Refund to IBAN DE89 3704 0044 0532 0130 00 (BIC X).", "3704", "ACCT-"),
+        ("Paid by card 4111 1111 1111 1111 exp 09/27.", "1111", "ACCT-"),
+        ("Amex: 3782 822463 10005", "822463", "ACCT-"),
+        ("Birth certificate no. 1987-004412.", "004412", "[LIC]"),
+        ("Death certificate number DC 2025 000123.", "000123", "[LIC]"),
+        ("Firearms certificate FAC/12345.", "12345", "[LIC]"),
+        ("Home monitor MAC 00:1A:2B:3C:4D:5E, on wifi", "4D:5E", "[DEV]"),
+        ("handset IMEI 356938035643809.", "356938035643809", "[DEV]"),
+    ],
+)
+def test_account_certificate_and_device_numbers_after_their_labels(
+    ctx: MessageContext, text: str, kept: str, label: str
+) -> None:
+    # Hold-out round 18 probe (a billing note, a social history, a home-monitoring
+    # note): an IBAN, a payment card, a birth, death or firearms certificate's number,
+    # a MAC address and an IMEI stayed under every preset (no detector's label).
+    out = ctx.scrub_text(text)
+    assert kept not in out and label in out, out
+
+
+def test_card_and_certificate_words_in_clinical_text_stay(ctx: MessageContext) -> None:
+    for text in (
+        "cardiac rehab 3 times a week; card 2 of 4 given",
+        "medical certificate for 2 weeks; cert 12 days",
+        "macular edema 12345; mac 2 doses",
+    ):
+        assert ctx.scrub_text(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("Occupation: welder. Employer: Pendleford Steelworks Ltd. Smoker.", "Pendleford"),
+        ("Employer: Brackenridge Dairy Co-op, 14 Mill Lane", "Brackenridge"),
+        ("Employer: St. Aldhelm's School", "Aldhelm"),
+        ("Arbeitgeber: Kesselhaus Gruber GmbH", "Kesselhaus"),
+        ("Empleador: Conservas Albarrán S.L.", "Albarr"),
+        ("Employer name: Quaystone Logistics; shifts", "Quaystone"),
+    ],
+)
+def test_an_employer_after_its_label_in_a_note_is_the_employers_name(
+    ctx: MessageContext, text: str, kept: str
+) -> None:
+    # Hold-out round 18 probe (a social history in OBX-5, an occupational health NTE):
+    # an OBX-3 "Employer" made its value the employer's name, but "Employer:" in a
+    # note's text did not: the employer stayed under every preset.
+    out = ctx.scrub_text(text)
+    assert kept not in out and "[ORG]" in out, out
+
+
+def test_an_employer_label_without_a_name_stays(ctx: MessageContext) -> None:
+    for text in ("Employer: none", "Employer: N/A", "employer notified", "Employer: Retired"):
+        assert ctx.scrub_text(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("BCBS ID XQJ448812771; copay 20", "448812771"),
+        ("Aetna member W123456789.", "123456789"),
+        ("Humana #H12345678", "12345678"),
+        ("Insurance: Cigna 0048812345, group 7", "0048812345"),
+        ("member: ZGP90012345", "90012345"),
+    ],
+)
+def test_a_payers_member_number_is_a_health_plan_identifier(
+    ctx: MessageContext, text: str, kept: str
+) -> None:
+    # Hold-out round 18 probe (a billing note): a member number after the payer's
+    # name or "member" without "ID" stayed under every preset (plan-context needs
+    # "member ID", "policy #" and the like).
+    out = ctx.scrub_text(text)
+    assert kept not in out and "PLAN-" in out, out
+
+
+def test_payer_and_member_words_without_a_number_stay(ctx: MessageContext) -> None:
+    for text in ("family member 2 visited", "Aetna 2024 plan", "member of staff 12 years"):
+        assert ctx.scrub_text(text) == text
+
+
 def test_phone_labels_leave_cell_counts_alone(ctx: MessageContext) -> None:
     assert ctx.scrub_text("cell count 12345678, cells 23456789") == (
         "cell count 12345678, cells 23456789"

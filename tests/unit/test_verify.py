@@ -210,6 +210,158 @@ def test_an_nhs_number_after_its_label_in_a_note_is_searched() -> None:
     assert verifier.findings(source.encode(), clean.encode(), "hl7v2") == {}
 
 
+def test_the_street_part_of_a_street_line_with_a_unit_is_searched() -> None:
+    """Hold-out round 18 probe: PID-11.1 "17 Abbey Mews, Flat 2" and "Flat 3, 22 Quarry
+    Hill": a note keeping the street with its house number passed (the line was
+    searched whole)."""
+    source = (
+        "MSH|^~\\&|REG|GENHOSP|||20240305083000||ORU^R01|M1|P|2.5\r"
+        "PID|1||TST0042^^^GENHOSP^MR||BRAMBLECOTE^WILHELMINA||19610615|F|||"
+        "17 Abbey Mews, Flat 2^^Bath^^BA1 1LZ^GBR~Flat 3, 22 Quarry Hill^^Frome\r"
+    )
+    verifier = Verifier(load_policy("safe-harbor"))
+    head = "MSH|^~\\&|REG|GENHOSP|||2024||ORU^R01|ID-1|P|2.5\r"
+    for left in ("17 Abbey Mews", "22 Quarry Hill"):
+        output = f"{head}NTE|1||Fell at {left}.\r"
+        assert verifier.findings(source.encode(), output.encode(), "hl7v2") == {
+            "street_address": 1
+        }, left
+    clean = f"{head}NTE|1||Flat 2 and Flat 3 of the ward plan\r"
+    assert verifier.findings(source.encode(), clean.encode(), "hl7v2") == {}
+
+
+def test_an_age_over_89_in_a_birthday_or_after_turns_is_searched() -> None:
+    """Hold-out round 18 probe: "her 97th birthday" and "turns 98" stayed and passed
+    (the verifier read no age in notes)."""
+    source = (
+        "MSH|^~\\&|REG|GENHOSP|||20240305083000||ORU^R01|M1|P|2.5\r"
+        "PID|1||TST0042^^^GENHOSP^MR||BRAMBLECOTE^WILHELMINA||19610615|F\r"
+        "NTE|1||Her 97th birthday. She turns 98 in May. Her 80th birthday; turned 90 degrees\r"
+    )
+    head = "MSH|^~\\&|REG|GENHOSP|||2024||ORU^R01|ID-1|P|2.5\r"
+    verifier = Verifier(load_policy("safe-harbor"))
+    for left in ("her 97th birthday", "she turns 98 in"):
+        output = f"{head}NTE|1||{left}\r"
+        assert verifier.findings(source.encode(), output.encode(), "hl7v2") == {"age": 1}, left
+    clean = f"{head}NTE|1||Her 90+th birthday. She turns 90+ in May. Her 80th birthday; turned 90 degrees\r"
+    assert verifier.findings(source.encode(), clean.encode(), "hl7v2") == {}
+    kept = f"{head}NTE|1||Her 97th birthday. She turns 98 in May.\r"
+    limited = Verifier(load_policy("limited-data-set"))
+    assert limited.findings(source.encode(), kept.encode(), "hl7v2") == {}
+
+
+def test_a_relatives_given_name_after_the_known_family_name_is_searched() -> None:
+    """Hold-out round 18 probe: "SUBSCRIBER: BRAMBLECOTE^THADDEUS" in a Z-segment,
+    "Policy holder BRAMBLECOTE^PERCIVAL" and "Insured Bramblecote, Barnaby" in notes
+    kept the given names and passed (a Z-segment's layout was read only with the
+    family name alone in its first component, a note's not at all)."""
+    source = (
+        "MSH|^~\\&|REG|GENHOSP|||20240305083000||ORU^R01|M1|P|2.5\r"
+        "PID|1||TST0042^^^GENHOSP^MR||BRAMBLECOTE^WILHELMINA||19610615|F\r"
+        "ZIN|MEMBER ID: X|SUBSCRIBER: BRAMBLECOTE^THADDEUS\r"
+        "NTE|1||Policy holder BRAMBLECOTE^PERCIVAL^Q (spouse)\r"
+        "OBX|1|TX|NOTE^Note||Insured Bramblecote, Barnaby. Mrs Bramblecote, Daughter present||||||F\r"
+    )
+    verifier = Verifier(load_policy("safe-harbor"))
+    head = "MSH|^~\\&|REG|GENHOSP|||2024||ORU^R01|ID-1|P|2.5\r"
+    for left in ("THADDEUS", "Percival", "Barnaby"):
+        output = f"{head}NTE|1||[NAME]^{left}\r"
+        assert verifier.findings(source.encode(), output.encode(), "hl7v2") == {"name": 1}, left
+    clean = f"{head}NTE|1||Insured [NAME], [NAME]. Mrs [NAME], Daughter present\r"
+    assert verifier.findings(source.encode(), clean.encode(), "hl7v2") == {}
+    street = source.replace("Daughter present", "Bahnhofstr. 78")
+    kept = f"{head}NTE|1||Insured [NAME], [NAME]. Mrs [NAME], Bahnhofstr. 78\r"
+    assert verifier.findings(street.encode(), kept.encode(), "hl7v2") == {}
+
+
+def test_account_certificate_and_device_numbers_in_a_note_are_searched() -> None:
+    """Hold-out round 18 probe: an IBAN, a card's number, a certificate's number, a MAC
+    address and an IMEI in notes stayed and passed."""
+    source = (
+        "MSH|^~\\&|REG|GENHOSP|||20240305083000||ORU^R01|M1|P|2.5\r"
+        "PID|1||TST0042^^^GENHOSP^MR||BRAMBLECOTE^WILHELMINA||19610615|F\r"
+        "OBX|1|TX|NOTE^Note||IBAN DE89 3704 0044 0532 0130 00; card 4111 1111 1111 1111||||||F\r"
+        "NTE|1||Death certificate number DC 2025 000123. MAC 00:1A:2B:3C:4D:5E, IMEI 356938035643809\r"
+        "NTE|2||medical certificate for 2 weeks; cardiac rehab\r"
+    )
+    verifier = Verifier(load_policy("safe-harbor"))
+    head = "MSH|^~\\&|REG|GENHOSP|||2024||ORU^R01|ID-1|P|2.5\r"
+    for left, kind in (
+        ("DE89 3704 0044 0532 0130 00", "account_number"),
+        ("4111 1111 1111 1111", "account_number"),
+        ("DC 2025 000123", "license_number"),
+        ("00:1A:2B:3C:4D:5E", "device_id"),
+        ("356938035643809", "device_id"),
+    ):
+        output = f"{head}NTE|1||x {left} y\r"
+        assert verifier.findings(source.encode(), output.encode(), "hl7v2") == {kind: 1}, left
+    clean = f"{head}NTE|1||IBAN [ACCT]; card [ACCT]; medical certificate for 2 weeks\r"
+    assert verifier.findings(source.encode(), clean.encode(), "hl7v2") == {}
+
+
+def test_an_employer_after_its_label_in_a_note_is_searched() -> None:
+    """Hold-out round 18 probe: "Employer: Pendleford Steelworks Ltd." in a social
+    history stayed and passed (the verifier read the label only as an OBX-3)."""
+    source = (
+        "MSH|^~\\&|REG|GENHOSP|||20240305083000||ORU^R01|M1|P|2.5\r"
+        "PID|1||TST0042^^^GENHOSP^MR||BRAMBLECOTE^WILHELMINA||19610615|F\r"
+        "OBX|1|TX|SOC^Social||Employer: Pendleford Steelworks Ltd. Smoker.||||||F\r"
+        "NTE|1||Employer: St. Aldhelm's School, Wells; Employer: none\r"
+    )
+    verifier = Verifier(load_policy("safe-harbor"))
+    head = "MSH|^~\\&|REG|GENHOSP|||2024||ORU^R01|ID-1|P|2.5\r"
+    for left in ("Pendleford Steelworks Ltd", "St. Aldhelm's School"):
+        output = f"{head}NTE|1||works at {left}\r"
+        assert verifier.findings(source.encode(), output.encode(), "hl7v2") == {
+            "organization_name": 1
+        }, left
+    clean = f"{head}NTE|1||Employer: [ORG]. Smoker. Employer: none\r"
+    assert verifier.findings(source.encode(), clean.encode(), "hl7v2") == {}
+
+
+def test_a_payers_member_number_in_a_note_is_searched() -> None:
+    """Hold-out round 18 probe: "BCBS ID XQJ448812771" and "Aetna member W123456789"
+    in a billing note stayed and passed."""
+    source = (
+        "MSH|^~\\&|REG|GENHOSP|||20240305083000||ORU^R01|M1|P|2.5\r"
+        "PID|1||TST0042^^^GENHOSP^MR||BRAMBLECOTE^WILHELMINA||19610615|F\r"
+        "NTE|1||BCBS ID XQJ448812771; Aetna member W123456789; family member 2 visited\r"
+    )
+    verifier = Verifier(load_policy("safe-harbor"))
+    head = "MSH|^~\\&|REG|GENHOSP|||2024||ORU^R01|ID-1|P|2.5\r"
+    for left in ("XQJ448812771", "W123456789"):
+        output = f"{head}NTE|1||x {left} y\r"
+        assert verifier.findings(source.encode(), output.encode(), "hl7v2") == {
+            "health_plan_id": 1
+        }, left
+    clean = f"{head}NTE|1||BCBS ID PLAN-1; Aetna member PLAN-2; family member 2 visited\r"
+    assert verifier.findings(source.encode(), clean.encode(), "hl7v2") == {}
+
+
+def test_a_vehicle_plate_or_quebec_health_card_in_a_note_is_searched() -> None:
+    """Hold-out round 18 probes: "Vehicle reg: WR12 KXT" in a letter, "plate OH
+    HTY-4412" in a Z-segment and "NAM: LEBG 3222 9912" in a Quebec summary stayed and
+    passed."""
+    source = (
+        "MSH|^~\\&|REG|GENHOSP|||20240305083000||ORU^R01|M1|P|2.5\r"
+        "PID|1||TST0042^^^GENHOSP^MR||BRAMBLECOTE^WILHELMINA||19610615|F\r"
+        "OBX|1|FT|NOTE^Note||Vehicle reg: WR12 KXT. Van KD19 XRT. NAM: LEBG 3222 9912||||||F\r"
+        "ZVH|Vehicle: 2019 sedan plate OH HTY-4412|Kennzeichen: M-AB 1234\r"
+        "NTE|1||bone plate 3.5 mm; plate of 12 holes\r"
+    )
+    verifier = Verifier(load_policy("safe-harbor"))
+    head = "MSH|^~\\&|REG|GENHOSP|||2024||ORU^R01|ID-1|P|2.5\r"
+    for left in ("WR12 KXT", "KD19 XRT", "HTY-4412", "M-AB 1234"):
+        output = f"{head}NTE|1||plate {left}\r"
+        assert verifier.findings(source.encode(), output.encode(), "hl7v2") == {"vehicle_id": 1}, (
+            left
+        )
+    output = f"{head}NTE|1||LEBG 3222 9912\r"
+    assert verifier.findings(source.encode(), output.encode(), "hl7v2") == {"other_id": 1}
+    clean = f"{head}NTE|1||Vehicle reg: [VEH]. NAM: ID-1; bone plate 3.5 mm; plate of 12 holes\r"
+    assert verifier.findings(source.encode(), clean.encode(), "hl7v2") == {}
+
+
 def test_a_relative_a_note_names_is_searched_in_the_whole_output() -> None:
     """Hold-out round 16 probe: a name a note gives after a relative's label, with what
     the relative did ("Daughter Tamsin Greywick visited"), left in another field of the
