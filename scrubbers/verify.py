@@ -973,7 +973,7 @@ def _hl7_note_given_names(
 
 # Account, certificate and device numbers after their labels in a note: an IBAN, a
 # card's number (16 digits in fours, or 4-6-5), a certificate's (five digits or more,
-# after capitals), a MAC address or an IMEI.
+# after capitals) or an IMEI (a MAC address is flagged wherever it is left).
 _NOTE_LABELLED_NUMBERS: Final = (
     (
         Kind.ACCOUNT_NUMBER,
@@ -1009,13 +1009,13 @@ _NOTE_LABELLED_NUMBERS: Final = (
     (
         Kind.DEVICE_ID,
         re.compile(
-            r"(?<![^\W_])(?i:mac(?: address)?|imei|meid)[ \t]*[:#]?[ \t]*"
-            r"((?:[0-9A-Fa-f]{2}[:-]){5}[0-9A-Fa-f]{2}|[0-9]{15})(?![\w:-])"
+            # An IMEI (any MAC address left is flagged, label or not: see _MAC_ADDRESS).
+            r"(?<![^\W_])(?i:imei|meid)[ \t]*[:#]?[ \t]*([0-9]{15})(?![\w:-])"
         ),
     ),
 )
 _NUMBER_LABEL_WORDS: Final = (
-    *("iban", "card", "visa", "amex", "cert", "mac", "imei", "meid", "aetna", "bcbs"),
+    *("iban", "card", "visa", "amex", "cert", "imei", "meid", "aetna", "bcbs"),
     *("blue ", "anthem", "cigna", "humana", "uhc", "united", "kaiser", "tricare"),
     *("molina", "member"),
 )
