@@ -58,7 +58,7 @@ from scrubbers.fhir.output import (
     masked_attachment,
     prune_empty,
 )
-from scrubbers.fhir.shape import STRING_TYPES, check_unknown_keys, shape_pass
+from scrubbers.fhir.shape import STRING_TYPES, article, check_unknown_keys, shape_pass
 from scrubbers.fhir.values import (
     code_kind,
     code_of,
@@ -1019,7 +1019,7 @@ class FHIRScrubber:
         if element is not None:
             if element.model is not None and not isinstance(value, dict):
                 raise FHIRScrubError(
-                    f"{path}: {_article(fhir_type or '')} {fhir_type} must be a JSON object"
+                    f"{path}: {article(fhir_type or '')} {fhir_type} must be a JSON object"
                 )
             if fhir_type in STRING_TYPES and not isinstance(value, str):
                 raise FHIRScrubError(f"{path}: a FHIR {fhir_type} must be a JSON string")
@@ -1766,7 +1766,7 @@ class FHIRScrubber:
                     # from Windows), else UTF-8, else Windows-1252 (as HL7v2 payloads).
                     charset = _undeclared_charset(raw)
                 text = raw.decode(charset)
-            except (binascii.Error, UnicodeDecodeError):
+            except ValueError:  # bad base64 (non-ASCII too) or bad text, both ValueErrors
                 if fhir_json:
                     text = ""  # not text: a binary, below
                 else:
@@ -3587,7 +3587,7 @@ def _check_meta(meta: Any, path: str) -> None:
             raise FHIRScrubError(f"{path}.{key}: a list of {item_type}s must be a JSON array")
         if not all(isinstance(item, json_type) for item in items):
             kind = "a JSON object" if json_type is dict else "a JSON string"
-            raise FHIRScrubError(f"{path}.{key}: {_article(item_type)} {item_type} must be {kind}")
+            raise FHIRScrubError(f"{path}.{key}: {article(item_type)} {item_type} must be {kind}")
 
 
 def _check_contained(contained: Any, path: str) -> None:
@@ -3606,11 +3606,6 @@ def _id_in(resource: dict[str, Any], ids: set[str] | frozenset[str]) -> bool:
     the walk names it)."""
     value = resource.get("id")
     return isinstance(value, str) and value in ids
-
-
-def _article(word: str) -> str:
-    """The indefinite article of a FHIR type name ("an Identifier", "a Coding")."""
-    return "an" if word[:1] in "AEIOaeio" else "a"
 
 
 _META_LISTS: Final = (

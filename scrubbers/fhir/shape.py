@@ -129,6 +129,20 @@ def _visit(
         if check is not None:
             if value is None:
                 _null(path, key)
+            if (
+                check.model is not None
+                and not isinstance(value, dict)
+                # (null list entries keep a primitive list aligned with its "_" twin)
+                and not (
+                    isinstance(value, list) and all(isinstance(v, dict) or v is None for v in value)
+                )
+            ):
+                # A number or string where an object belongs: named here, before a
+                # handler reading ahead of the walk trips on it.
+                raise FHIRScrubError(
+                    f"{path}.{key}: {article(check.fhir_type)} {check.fhir_type}"
+                    " must be a JSON object"
+                )
             if check.must_not_be_string or (
                 # A string (the usual) or an object has no number to fail on.
                 check.must_be_string and not isinstance(value, str) and not isinstance(value, dict)
@@ -199,6 +213,11 @@ def check_unknown_keys(keys: dict[str, str], ctx: MessageContext) -> None:
     for key, path in keys.items():
         if ctx.text.scrub(key) != key:
             raise FHIRScrubError(f"{path}: an element name the models do not know holds PHI")
+
+
+def article(word: str) -> str:
+    """The indefinite article of a FHIR type name ("an Identifier", "a Coding")."""
+    return "an" if word[:1] in "AEIOaeio" else "a"
 
 
 def is_number(value: Any) -> bool:

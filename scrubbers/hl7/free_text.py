@@ -10,7 +10,6 @@ replaces whole values still equal to PHI replaced elsewhere in the message.
 from __future__ import annotations
 
 import base64
-import binascii
 import contextlib
 import re
 from collections.abc import Callable
@@ -523,7 +522,7 @@ def encapsulated(raw: str, walk: Walk, binary_target: Target) -> str:
             payload += "=" * (-len(payload) % 4)  # senders drop the padding
             try:
                 text, codec = _decoded_text(base64.b64decode(payload, validate=True), walk.codec)
-            except (binascii.Error, UnicodeDecodeError):
+            except ValueError:  # bad base64 (non-ASCII too) or bad text: both ValueErrors
                 raise HL7ScrubError("OBX-5 ED base64 text payload cannot be decoded") from None
             outcome = _scrub_document(text, subtype, walk)
             if isinstance(outcome, Removal):

@@ -2144,7 +2144,7 @@ def test_numbers_in_string_elements_the_walk_skips_fail_closed(
     ("patch", "error"),
     [
         ({"meta": "MRN: 7781234"}, "Patient.meta: a Meta must be a JSON object"),
-        ({"meta": {"tag": "MRN 7781234"}}, "Patient.meta.tag: a list of Codings must be"),
+        ({"meta": {"tag": "MRN 7781234"}}, "Patient.meta.tag: a Coding must be a JSON object"),
         ({"meta": {"security": ["MRN 7781234"]}}, "Patient.meta.security: a Coding must be"),
         ({"meta": {"profile": [{"x": "7781234"}]}}, "a FHIR canonical must be a JSON string"),
         (
@@ -2158,13 +2158,14 @@ def test_numbers_in_string_elements_the_walk_skips_fail_closed(
         ({"identifier": ["7781234"]}, "Patient.identifier: an Identifier must be a JSON object"),
         ({"extension": [{"url": {"x": "7781234"}}]}, "must be a JSON string"),
         ({"extension": ["7781234"]}, "Patient.extension: an Extension must be a JSON object"),
-        ({"contained": "SSN 778-12-3400"}, "Patient.contained: a list of resources must be"),
+        ({"contained": "SSN 778-12-3400"}, "Patient.contained: a Resource must be a JSON object"),
         ({"contained": [{"id": "7781234"}]}, "a contained resource must be a JSON object with"),
         ({"meta": {"versionId": {"a": "7781234"}}}, "a FHIR id must be a JSON string"),
         ({"meta": {"source": ["7781234"]}}, "Patient.meta.source: a FHIR uri must be"),
         ({"text": {"div": {"x": "7781234"}}}, "Patient.text.div: a FHIR xhtml must be"),
         ({"identifier": [{"value": ["7781234"]}]}, "Patient.identifier.value: a FHIR string"),
         ({"address": [{"city": ["Q7781234ville"]}]}, "Patient.address.city: a FHIR string"),
+        ({"contact": 7781234}, "Patient.contact: a PatientContact must be a JSON object"),
     ],
 )
 def test_wrong_shapes_read_ahead_of_the_walk_get_a_clear_error(
@@ -2183,6 +2184,23 @@ def test_wrong_shapes_read_ahead_of_the_walk_get_a_clear_error(
     assert result.output is None
     assert result.error is not None and error in result.error, result.error
     assert "internal error" not in result.error and "7781234" not in result.error
+
+
+def test_a_text_attachment_with_a_character_outside_base64_is_a_clear_error(
+    safe_harbor: FHIRScrubber,
+) -> None:
+    # scripts/fuzz.py: b64decode raises ValueError, not binascii.Error, for a str
+    # holding a character outside ASCII; it escaped as "internal error (ValueError)".
+    document = {
+        "resourceType": "DocumentReference",
+        "status": "current",
+        "content": [{"attachment": {"contentType": "text/plain", "data": "SGk\u202e="}}],
+    }
+    [result] = safe_harbor.scrub_bytes(orjson.dumps(document))
+    assert (
+        result.error
+        == "DocumentReference.content.attachment.data: textual attachment cannot be decoded"
+    )
 
 
 @pytest.mark.parametrize(

@@ -2283,3 +2283,13 @@ def test_a_word_after_the_known_family_name_and_a_comma_that_names_nobody_stays(
     # audit event's narrative: "Dr. Hartmann, Bahnhofstr. 78").
     out = scrub_segments(safe_harbor, "NTE|1||Dr Quillfeather, Bahnhofstr. 78")
     assert out == ["NTE|1||Dr [NAME], Bahnhofstr. 78"], out
+
+
+def test_a_base64_payload_with_a_character_outside_ascii_is_a_clear_error() -> None:
+    # scripts/fuzz.py: b64decode raises ValueError, not binascii.Error, for a str
+    # holding a character outside ASCII; it escaped as "internal error (ValueError)".
+    result = scrub_segments_result(
+        make("safe-harbor"), "OBX|1|ED|NOTE^Note^L||^TEXT^PLAIN^Base64^SGVsbG8\u00e9||||||F"
+    )
+    errors = [m.error for m in result.messages if m.error]
+    assert errors and "ED base64 text payload cannot be decoded" in errors[0]
