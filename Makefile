@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 KAFKA := docker/kafka-local/kafka.sh
 
-.PHONY: help venv demo run test test-unit test-compiled compiled lint bench kafka-up kafka-down kafka-fetch lock tools chart-check image
+.PHONY: help venv demo run test test-unit test-compiled compiled lint bench fuzz kafka-up kafka-down kafka-fetch lock tools chart-check image
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -68,6 +68,9 @@ lint: venv ## ruff (lint + format check) and mypy
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+
+fuzz: venv ## mutational fuzzing of the scrubbers for a minute per format (not in CI; see scripts/fuzz.py)
+	$(BIN)/python scripts/fuzz.py --seconds $${FUZZ_SECONDS:-60}
 
 bench: venv compiled ## benchmarks, interpreted and compiled (one core; medians against same-run baselines)
 	$(BIN)/python bench/bench_methods.py --json .benchmarks/methods.json
