@@ -101,14 +101,25 @@ def _checks(model: str) -> dict[str, _Check] | None:
 
 
 def _visit(
-    shape: DocumentShape, node: Any, depth: int, model: str | None, path: str, owner: Any
+    shape: DocumentShape,
+    node: Any,
+    depth: int,
+    model: str | None,
+    path: str,
+    owner: Any,
+    objects: str = "",
 ) -> None:
+    """Visit ``node``; ``objects`` names the type of a list's items when they must be
+    objects (null entries allowed: they keep a primitive list aligned with its "_"
+    twin)."""
     if depth > MAX_DEPTH:
         raise FHIRScrubError("nesting too deep")
     if isinstance(node, list):
         for value in node:
             if isinstance(value, dict) or isinstance(value, list):  # noqa: SIM101 - mypyc
                 _visit(shape, value, depth + 1, model, path, owner)
+            elif objects and value is not None:
+                _not_an_object(path, objects)
         return
     item: dict[str, Any] = node  # typed, so the compiled loop iterates it as a dict
     reference = item.get("reference")
@@ -132,24 +143,19 @@ def _visit(
             if (
                 check.model is not None
                 and not isinstance(value, dict)
-                # (null list entries keep a primitive list aligned with its "_" twin)
-                and not (
-                    isinstance(value, list) and all(isinstance(v, dict) or v is None for v in value)
-                )
+                and not isinstance(value, list)
             ):
                 # A number or string where an object belongs: named here, before a
                 # handler reading ahead of the walk trips on it.
-                raise FHIRScrubError(
-                    f"{path}.{key}: {article(check.fhir_type)} {check.fhir_type}"
-                    " must be a JSON object"
-                )
+                _not_an_object(f"{path}.{key}", check.fhir_type)
             if check.must_not_be_string or (
                 # A string (the usual) or an object has no number to fail on.
                 check.must_be_string and not isinstance(value, str) and not isinstance(value, dict)
             ):
                 _check_value(value, check, path, key)
             if isinstance(value, dict) or isinstance(value, list):  # noqa: SIM101 - mypyc
-                _visit(shape, value, depth + 1, check.model, f"{path}.{key}", owner)
+                objects = check.fhir_type if check.model is not None else ""
+                _visit(shape, value, depth + 1, check.model, f"{path}.{key}", owner, objects)
             continue
         elements = children(model) if model else None
         element = elements.get(key) if elements else None
@@ -183,6 +189,10 @@ def _visit(
             )
         if isinstance(value, dict) or isinstance(value, list):  # noqa: SIM101 - mypyc
             _visit(shape, value, depth + 1, element.model if element else None, child_path, owner)
+
+
+def _not_an_object(path: str, fhir_type: str) -> NoReturn:
+    raise FHIRScrubError(f"{path}: {article(fhir_type)} {fhir_type} must be a JSON object")
 
 
 def _null(path: str, key: str) -> NoReturn:
