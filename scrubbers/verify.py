@@ -851,12 +851,16 @@ _NOTE_OLD_AGE: Final = re.compile(
 )
 
 
+_TURN_WORD: Final = re.compile(r"(?<![^\W_])(?i:turn)")
+
+
 def _hl7_note_old_ages(notes: list[str]) -> Iterator[tuple[Kind, str]]:
     """An age over 89 in a note's birthday or after "turns" (hold-out round 18 probe:
     "her 97th birthday" stayed and passed, the verifier reading no age in notes)."""
     for note in notes:
-        folded = note.casefold()
-        if "birthday" in folded or "turn" in folded:
+        # "turn" as a word's start: "return" is in most discharge notes, and the
+        # pattern tries its digits at every position of the note.
+        if "birthday" in note.casefold() or _TURN_WORD.search(note) is not None:
             for match in _NOTE_OLD_AGE.finditer(note):
                 yield Kind.AGE, match.group()
 
