@@ -308,11 +308,13 @@ def _hl7_values(
         yield from _hl7_note_phones(notes, cs, rs, msh[6])
         yield from _hl7_note_relatives(notes, cs, rs, msh[6])
         yield from _hl7_note_addresses(notes, cs, rs, msh[6])
-        yield from _hl7_note_health_numbers(notes)
-        yield from _hl7_note_plates_and_cards(notes)
-        yield from _hl7_note_old_ages(notes)
-        yield from _hl7_note_labelled_numbers(notes)
-        yield from _hl7_note_employers(notes)
+        # The label readers below gate each note on its words: folded once for all.
+        folded = [note.casefold() for note in notes]
+        yield from _hl7_note_health_numbers(notes, folded)
+        yield from _hl7_note_plates_and_cards(notes, folded)
+        yield from _hl7_note_old_ages(notes, folded)
+        yield from _hl7_note_labelled_numbers(notes, folded)
+        yield from _hl7_note_employers(notes, folded)
         if families:
             yield from _hl7_note_given_names(notes, families, cs, rs, ss)
 
@@ -796,11 +798,12 @@ _NOTE_HEALTH_NUMBER: Final = re.compile(
 )
 
 
-def _hl7_note_health_numbers(notes: list[str]) -> Iterator[tuple[Kind, str]]:
+def _hl7_note_health_numbers(notes: list[str], folded: list[str]) -> Iterator[tuple[Kind, str]]:
     """The NHS or CHI number a note gives after its label (hold-out round 17 probe: a
-    letter's "NHS No. 9434765919" stayed and passed): an identifier."""
-    for note in notes:
-        if "nhs" in note.casefold() or "chi" in note.casefold():
+    letter's "NHS No. 9434765919" stayed and passed): an identifier. ``folded``: the
+    notes case-folded, in order."""
+    for note, lower in zip(notes, folded, strict=True):
+        if "nhs" in lower or "chi" in lower:
             for match in _NOTE_HEALTH_NUMBER.finditer(note):
                 yield Kind.OTHER_ID, match.group(1)
 
@@ -824,20 +827,19 @@ _NOTE_QC_HEALTH_CARD: Final = re.compile(
 )
 
 
-def _hl7_note_plates_and_cards(notes: list[str]) -> Iterator[tuple[Kind, str]]:
+def _hl7_note_plates_and_cards(notes: list[str], folded: list[str]) -> Iterator[tuple[Kind, str]]:
     """A vehicle's registration and a Quebec health card's number a note gives (hold-out
     round 18 probes: "Vehicle reg: WR12 KXT" and "NAM: LEBG 3222 9912" stayed and
     passed)."""
-    for note in notes:
-        folded = note.casefold()
-        if any(word in folded for word in _VEHICLE_WORDS):
+    for note, lower in zip(notes, folded, strict=True):
+        if any(word in lower for word in _VEHICLE_WORDS):
             for match in _NOTE_PLATE.finditer(note):
                 value = match.group(1)
                 if any(c.isdigit() for c in value) and any(c.isalpha() for c in value):
                     yield Kind.VEHICLE_ID, value
             for match in _NOTE_UK_PLATE.finditer(note):
                 yield Kind.VEHICLE_ID, match.group()
-        if "nam" in folded or "ramq" in folded or "card" in folded or "hcn" in folded:
+        if "nam" in lower or "ramq" in lower or "card" in lower or "hcn" in lower:
             for match in _NOTE_QC_HEALTH_CARD.finditer(note):
                 yield Kind.OTHER_ID, match.group(1)
 
@@ -854,13 +856,13 @@ _NOTE_OLD_AGE: Final = re.compile(
 _TURN_WORD: Final = re.compile(r"(?<![^\W_])(?i:turn)")
 
 
-def _hl7_note_old_ages(notes: list[str]) -> Iterator[tuple[Kind, str]]:
+def _hl7_note_old_ages(notes: list[str], folded: list[str]) -> Iterator[tuple[Kind, str]]:
     """An age over 89 in a note's birthday or after "turns" (hold-out round 18 probe:
     "her 97th birthday" stayed and passed, the verifier reading no age in notes)."""
-    for note in notes:
+    for note, lower in zip(notes, folded, strict=True):
         # "turn" as a word's start: "return" is in most discharge notes, and the
         # pattern tries its digits at every position of the note.
-        if "birthday" in note.casefold() or _TURN_WORD.search(note) is not None:
+        if "birthday" in lower or _TURN_WORD.search(note) is not None:
             for match in _NOTE_OLD_AGE.finditer(note):
                 yield Kind.AGE, match.group()
 
@@ -1025,12 +1027,11 @@ _NUMBER_LABEL_WORDS: Final = (
 )
 
 
-def _hl7_note_labelled_numbers(notes: list[str]) -> Iterator[tuple[Kind, str]]:
+def _hl7_note_labelled_numbers(notes: list[str], folded: list[str]) -> Iterator[tuple[Kind, str]]:
     """An IBAN, a card's, a certificate's or a device's number a note gives after its
     label (hold-out round 18 probe: each stayed and passed)."""
-    for note in notes:
-        folded = note.casefold()
-        if not any(word in folded for word in _NUMBER_LABEL_WORDS):
+    for note, lower in zip(notes, folded, strict=True):
+        if not any(word in lower for word in _NUMBER_LABEL_WORDS):
             continue
         for kind, pattern in _NOTE_LABELLED_NUMBERS:
             for match in pattern.finditer(note):
@@ -1053,15 +1054,13 @@ _NOTE_EMPLOYER: Final = re.compile(
 _EMPLOYER_WORDS: Final = ("employ", "emplea", "empreg", "arbeitgeber", "werkgever", "place of")
 
 
-def _hl7_note_employers(notes: list[str]) -> Iterator[tuple[Kind, str]]:
+def _hl7_note_employers(notes: list[str], folded: list[str]) -> Iterator[tuple[Kind, str]]:
     """The employer a note names after its label (hold-out round 18 probe: "Employer:
     Pendleford Steelworks Ltd." in a social history stayed and passed)."""
-    for note in notes:
-        if ":" in note or "=" in note:
-            folded = note.casefold()
-            if any(word in folded for word in _EMPLOYER_WORDS):
-                for match in _NOTE_EMPLOYER.finditer(note):
-                    yield Kind.ORGANIZATION_NAME, match.group(1).strip()
+    for note, lower in zip(notes, folded, strict=True):
+        if (":" in note or "=" in note) and any(word in lower for word in _EMPLOYER_WORDS):
+            for match in _NOTE_EMPLOYER.finditer(note):
+                yield Kind.ORGANIZATION_NAME, match.group(1).strip()
 
 
 def _hl7_notes(lines: list[str], fs: str, cs: str | None = None) -> list[str]:
