@@ -1208,25 +1208,102 @@ _AGE_WORDS: Final = (
     rf"(?P<age>ninety(?:[\s-]+(?:{_UNIT_ALT}))?|(?:(?:one|a)[\s-]+)?hundred(?:[\s-]+(?:and[\s-]+)?"
     rf"(?:(?:{'|'.join(_TENS)})(?:[\s-]+(?:{_UNIT_ALT}))?|{'|'.join(_TEENS)}|{_UNIT_ALT}))?)"
 )
+# Ordinals in words, the units' and the tens' (a day of the month, a birthday).
+_UNIT_ORDINALS: Final = (
+    "first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth",
+)  # fmt: skip
+_TEEN_ORDINALS: Final = (
+    "tenth", "eleventh", "twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth",
+    "seventeenth", "eighteenth", "nineteenth",
+)  # fmt: skip
+_UNIT_ORDINAL_ALT: Final = "|".join(_UNIT_ORDINALS)
+# An old age's birthday in words: "ninety-second", "ninetieth", "hundredth", "one
+# hundred and first".
+_AGE_ORDINAL_WORDS: Final = (
+    rf"(?P<age>ninety[\s-]+(?:{_UNIT_ORDINAL_ALT})|ninetieth|(?:(?:one|a)[\s-]+)?hundred"
+    rf"(?:th|[\s-]+(?:and[\s-]+)?(?:{_UNIT_ORDINAL_ALT}|{'|'.join(_TEEN_ORDINALS)})))"
+)
 AGE_WORD_PATTERNS: Final = (
     _re(rf"(?=[noah])\b{_AGE_WORDS}[\s-]+(?:(?:years?|yrs?)[\s-]*(?:old|of\s+age)|y/?o)\b"),
     _re(rf"(?=a)\b(?:age[ds]?|aged)\s*:?\s*{_AGE_WORDS}\b"),
+    # The age a person turns, and a birthday's ordinal, in words ("turned ninety-two
+    # last week", "her ninety-second birthday"): kept as written before (words were
+    # read only before "years old" or after "aged"). Not a turn of degrees.
+    _re(rf"(?=t)\bturn(?:s|ed|ing)?\s+{_AGE_WORDS}\b(?![\s-]+(?:degrees?|percent|times)\b)"),
+    _re(rf"(?=[noah])\b{_AGE_ORDINAL_WORDS}[\s-]+birthday\b"),
 )
 
 
 def age_in_words(text: str) -> int:
-    """The number an age in words names: 'ninety-two' is 92, 'one hundred and one' 101."""
+    """The number an age in words names: 'ninety-two' is 92, 'one hundred and one' 101,
+    'ninety-second' 92, 'hundredth' 100."""
     total = 0
     for word in re.split(r"[\s-]+", text.lower()):
-        if word == "hundred":
+        if word in ("hundred", "hundredth"):
             total = max(total, 1) * 100
         elif word in _UNITS:
             total += _UNITS.index(word) + 1
+        elif word in _UNIT_ORDINALS:
+            total += _UNIT_ORDINALS.index(word) + 1
         elif word in _TEENS:
             total += _TEENS.index(word) + 10
+        elif word in _TEEN_ORDINALS:
+            total += _TEEN_ORDINALS.index(word) + 10
         elif word in _TENS:
             total += (_TENS.index(word) + 2) * 10
+        elif word == "ninetieth":
+            total += 90
     return total
+
+
+# A day of the month in words: "first" to "thirty-first".
+_DAY_ORDINALS: Final[dict[str, int]] = {
+    **{word: day for day, word in enumerate((*_UNIT_ORDINALS, *_TEEN_ORDINALS), start=1)},
+    "twentieth": 20,
+    "thirtieth": 30,
+    **{f"twenty-{word}": 21 + i for i, word in enumerate(_UNIT_ORDINALS)},
+    "thirty-first": 31,
+}
+_DAY_ORDINAL_ALT: Final = "|".join(
+    sorted((name.replace("-", r"[\s-]") for name in _DAY_ORDINALS), key=len, reverse=True)
+)
+
+
+def day_in_words(text: str) -> int:
+    """The day an ordinal in words names: 'fifteenth' is 15, 'twenty first' 21."""
+    return _DAY_ORDINALS[re.sub(r"[\s-]+", "-", text.lower())]
+
+
+_DAY_WORDS: Final = {day: word for word, day in _DAY_ORDINALS.items()}
+
+
+def day_as_words(day: int, written: str) -> str:
+    """Day ``day`` as an ordinal in words, spelled like ``written`` (its case, and a
+    blank or a hyphen between "twenty" and the unit)."""
+    word = _DAY_WORDS[day]
+    if " " in written.strip():
+        word = word.replace("-", " ")
+    if written.isupper():
+        return word.upper()
+    return word.capitalize() if written[:1].isupper() else word
+
+
+# Dates with the day in words ("the fifteenth of June 1931", "June the fifteenth",
+# "March twenty-first, 1930"): a letter's or a dictated note's spelling, kept as
+# written before (hold-out probe of 2026-12-02: the month went, the day and a year
+# implying an age over 89 stayed). The month has its capital, as for partial dates;
+# without "the", "of" or a year, a month name may open a sentence ("May second dose
+# ...", "first Jan ..."), so the phrase must end there.
+WORD_DATE_PATTERNS: Final = (
+    _re(
+        rf"(?=[tfsen])\b(?P<the>the\s+)?(?P<wdd>{_DAY_ORDINAL_ALT})\s+(?P<of>of\s+)?{_CAPITAL}"
+        rf"{_MONTH_ALT}(?![a-z])(?:,?\s+{_WRITTEN_YEAR}|(?(the)|(?(of)|(?=\s*(?:[.,;:)]|$)))))"
+    ),
+    _re(
+        rf"(?=[adfjmnos])\b{_CAPITAL}{_MONTH_ALT}\s+(?P<the>the\s+)?(?P<wdd>{_DAY_ORDINAL_ALT})"
+        rf"\b(?:,?\s+{_WRITTEN_YEAR}|(?(the)|(?=\s*(?:[.,;:)]|$))))"
+    ),
+)
 
 
 # Numeric ages (on texts with a digit); the second needs the word "age".
@@ -1267,7 +1344,9 @@ AGE_PATTERNS: Final = (
     # A birthday's ordinal and the age a person turns ("her 97th birthday", "turns 98
     # in May", "turned 101 today"; hold-out round 18 probe), but a turn of degrees or
     # a share ("turned 90 degrees", "turns 95% of").
-    DatePattern(_re(r"(?P<age>\d(?<!\w\d)\d{1,2})(?:st|nd|rd|th)[\s-]+birthday\b"), "birth"),
+    DatePattern(
+        _re(r"(?P<age>\d(?<!\w\d)\d{1,2})(?P<ordinal>st|nd|rd|th)[\s-]+birthday\b"), "birth"
+    ),
     DatePattern(
         _re(
             r"(?=t)\bturn(?:s|ed|ing)?\s+(?P<age>\d{2,3})\b"
@@ -1304,6 +1383,14 @@ _TITLE_LOCAL: Final = re.compile(
 # On lower-cased text; starts with a character class so the engine scans fast.
 _MONTH_WORD: Final = re.compile(
     r"[adfjmnos](?<![a-z][adfjmnos])(?:an|eb|ar|pr|ay|un|ul|ug|ep|ct|ov|ec)"
+)
+# A month name with its capital (as WORD_DATE_PATTERNS want it), led by a capital
+# letter (the engine scans fast for those); then an ordinal day's ending in words.
+_CAPITAL_MONTH: Final = re.compile(
+    r"[ADFJMNOS](?<![A-Za-z][ADFJMNOS])(?i:an|eb|ar|pr|ay|un|ul|ug|ep|ct|ov|ec)"
+)
+_DAY_WORD: Final = re.compile(
+    r"(?:fir|seco|thi|four|fif|six|seven|eigh|nin|ten|elev|twel|teen|tie)(?:st|nd|rd|th)\b"
 )
 # A MAC address's inner pairs, each search led by a literal (a fast scan).
 _MAC_COLONS: Final = re.compile(r":[0-9A-Fa-f]{2}:[0-9A-Fa-f]{2}:[0-9A-Fa-f]{2}:[0-9A-Fa-f]{2}:")
@@ -1416,8 +1503,10 @@ def _text_features(text: str) -> frozenset[str]:
         found.add("@")
     if any(hint in lower for hint in _OBFUSCATED_HINTS):
         found.add("obfuscated")
-    if "ninety" in lower or "hundred" in lower:
+    if "ninet" in lower or "hundred" in lower:  # "ninety", "ninetieth"
         found.add("age-words")
+    if _CAPITAL_MONTH.search(text) is not None and _DAY_WORD.search(lower) is not None:
+        found.add("day-words")
     if "://" in text or "www." in lower:
         found.add("url")
     if _TITLE.search(text):

@@ -41,8 +41,11 @@ from scrubbers.detectors import (
     MONTHS,
     SHAPE_DETECTORS,
     SHORT_TEXT,
+    WORD_DATE_PATTERNS,
     age_in_words,
     contact_phone_after,
+    day_as_words,
+    day_in_words,
     foreign_month_number,
     labelled_person_names,
     listed_phones_after,
@@ -1527,6 +1530,10 @@ class TextScrubber:
                     if age_in_words(match.group("age")) > SAFE_HARBOR_MAX_AGE:
                         start, end = match.span("age")
                         yield start, end, functools.partial(self._age_words, match.group("age"))
+        if "day-words" in features:
+            for word_date in WORD_DATE_PATTERNS:
+                for match in word_date.finditer(text):
+                    yield match.start(), match.end(), _DateAt(self, word_date, text, match.start())
         if "digit" not in features:
             return
         for date in DATE_PATTERNS:
@@ -1551,7 +1558,12 @@ class TextScrubber:
                 age = match.group("age")
                 if int(age) > SAFE_HARBOR_MAX_AGE:
                     start, end = match.span("age")
-                    yield start, end, functools.partial(self._apply, Kind.AGE, age)
+                    if "ordinal" in match.re.groupindex:  # "her 97th birthday"
+                        end = match.end("ordinal")
+                        render = functools.partial(self._ordinal_age, age, text[start:end])
+                        yield start, end, render
+                    else:
+                        yield start, end, functools.partial(self._apply, Kind.AGE, age)
 
     def _note_found(self, names: list[str]) -> None:
         """Remember names a text gave after a relation word or a person label for the
@@ -1608,8 +1620,13 @@ class TextScrubber:
                 month = foreign_month_number(parts["fmonth"])
             else:
                 month = int(parts["mm"])
-            day = int(parts["dd"]) if parts.get("dd") else None
-        except (TypeError, ValueError, StopIteration):
+            if parts.get("dd"):
+                day: int | None = int(parts["dd"])
+            elif parts.get("wdd"):
+                day = day_in_words(parts["wdd"])
+            else:
+                day = None
+        except (TypeError, ValueError, StopIteration, KeyError):
             return written
         # Day first (18.04.2024, 25/12/1961, 15/06/61): the first number cannot be a
         # month. With a two-digit year only after a slash or dash, or a birth word
@@ -1709,6 +1726,12 @@ class TextScrubber:
         outcome = self._ctx.apply(number, _TEXT_TARGETS[Kind.AGE])
         return words if outcome == number else as_text(outcome, Kind.AGE)
 
+    def _ordinal_age(self, age: str, written: str) -> str:
+        """A birthday's ordinal over 89 ("97th"): the policy's age ("90+", not "90+th"),
+        or the ordinal as written where ages are kept."""
+        outcome = self._apply(Kind.AGE, age)
+        return written if outcome == age else outcome
+
     def _birth_year(self, year: str) -> str:
         """A birth year alone ('born 1920'): kept unless the policy removes it."""
         outcome = self._ctx.apply(year, _TEXT_TARGETS[Kind.BIRTH_DATE])
@@ -1743,7 +1766,7 @@ def _iso_day(value: str) -> str:
     return text[:10] if len(text) >= 10 and text[4:5] == "-" else ""
 
 
-_DATE_PARTS: Final = ("year", "mm", "dd", "month")
+_DATE_PARTS: Final = ("year", "mm", "dd", "wdd", "month")
 
 
 def _render_date(match: re.Match[str], outcome: str, day_first: bool = False) -> str:
@@ -1759,7 +1782,7 @@ def _render_date(match: re.Match[str], outcome: str, day_first: bool = False) ->
     if match.groupdict().get("month"):
         values["month"] = values["mm"]
     if len(outcome) >= 10:
-        values["dd"] = int(outcome[8:10])
+        values["dd"] = values["wdd"] = int(outcome[8:10])
         if day_first:
             values["mm"], values["dd"] = values["dd"], values["mm"]
     text = match.string
@@ -1776,10 +1799,18 @@ def _render_date(match: re.Match[str], outcome: str, day_first: bool = False) ->
         value = values[name]
         if name == "month":
             new = _month_name(original, value)
+        elif name == "wdd":
+            new = day_as_words(value, original)
         elif name == "year" and len(original) < 4:
             new = f"{value % 100:02d}"
         elif name == "dd" and "month" in values and not original.startswith("0"):
             new = str(value)  # "March 14" -> "November 9", "04-Mar" -> "30-Oct"
+            after = part_start + len(original)
+            suffix = text[after : after + 2]
+            if suffix.lower() in _ORDINAL_SUFFIXES and match.end() >= after + 2:
+                # "March 3rd" -> "November 15th", not "15rd"
+                new += _ordinal_suffix(value, suffix)
+                original += suffix
         else:
             new = f"{value:0{len(original)}d}"
         out.append(text[position:part_start])
@@ -1787,6 +1818,16 @@ def _render_date(match: re.Match[str], outcome: str, day_first: bool = False) ->
         position = part_start + len(original)
     out.append(text[position:end])
     return "".join(out)
+
+
+_ORDINAL_SUFFIXES: Final = frozenset({"st", "nd", "rd", "th"})
+
+
+def _ordinal_suffix(day: int, written: str) -> str:
+    """The English ordinal ending of ``day`` ("st" of 21, "th" of 11), in the case of
+    ``written``."""
+    suffix = "th" if 11 <= day % 100 <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(day % 10, "th")
+    return suffix.upper() if written.isupper() else suffix
 
 
 def _month_name(written: str, month: int) -> str:

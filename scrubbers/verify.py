@@ -60,6 +60,93 @@ _MAC_ADDRESS: Final = re.compile(
     r"[0-9A-Fa-f](?<![\w:-][0-9A-Fa-f])[0-9A-Fa-f]([:-])[0-9A-Fa-f]{2}(?:\1[0-9A-Fa-f]{2}){4}"
     r"(?![\w:-])"
 )
+# An age over 89 in words in an age's phrase ("ninety-two years old", "aged ninety-five",
+# "turned ninety-one", "her ninety-second birthday", "hundredth birthday"), folded.
+# The verifier's own spelling of Safe Harbor's rule, searched in the whole output: no
+# age over 89 may be left as words, whoever's it is (2026-12-02 probe: "turned ninety-
+# two" stayed and passed). Not a turn of degrees.
+_NINETY_WORDS: Final = (
+    r"(?:ninety(?:[ \t-]+(?:one|two|three|four|five|six|seven|eight|nine))?"
+    r"|(?:(?:one|a)[ \t-]+)?hundred(?:[ \t-]+(?:and[ \t-]+)?[a-z]+(?:[ \t-]+[a-z]+)?)?)"
+)
+_OLD_AGE_IN_WORDS: Final = re.compile(
+    rf"(?<![a-z])(?:{_NINETY_WORDS}[ \t-]+(?:years?|yrs?)[ \t-]*(?:old|of[ \t]+age)"
+    rf"|(?:aged?|ages)[ \t]*:?[ \t]*{_NINETY_WORDS}(?![a-z])"
+    rf"|turn(?:s|ed|ing)?[ \t]+{_NINETY_WORDS}(?![a-z])(?![ \t-]+(?:degrees?|percent|times)\b)"
+    r"|(?:ninety[ \t-]+(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth)"
+    r"|ninetieth|hundredth|hundred[ \t-]+(?:and[ \t-]+)?[a-z]+(?:st|nd|rd|th))[ \t-]+birthday)"
+)
+# A month name with its capital: where a day in words may be (see _word_date_left).
+# A month name with its capital: where a day in words may be (see _word_date_left).
+# Found by its first three letters, then read on from there. A scan of the whole
+# output: 0.8 ms on a 57 KB Bundle's (its JSON and decoded notes, 78,000 characters),
+# whatever its spelling (a class of capitals with a lookbehind, literals, a substring
+# test per name all cost as much or more).
+_MONTH_ABBREVIATIONS: Final = (
+    *("Jan", "Feb", "Mar", "Apr", "May", "Jun"),
+    *("Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
+)
+_MONTH_START: Final = re.compile(
+    "|".join(spelling for name in _MONTH_ABBREVIATIONS for spelling in (name, name.upper()))
+)
+_MONTH_REST: Final = re.compile(
+    r"(?i:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?(?![A-Za-z])"
+)
+_DAY_IN_WORDS: Final = (
+    r"(?:(?:twenty|thirty)[ \t-]+)?(?:first|second|third|fourth|fifth|sixth|seventh|eighth"
+    r"|ninth)|tenth|eleventh|twelfth|(?:thir|four|fif|six|seven|eigh|nine)teenth|twentieth"
+    r"|thirtieth"
+)
+# A day in words next to it: "the fifteenth of June", "fifteenth June 1931" before the
+# month, "the fifteenth", "fifteenth, 1931" after it.
+_DAY_BEFORE_MONTH: Final = re.compile(
+    rf"(?<![A-Za-z])(?P<the>(?i:the)[ \t]+)?(?i:{_DAY_IN_WORDS})[ \t]+(?P<of>(?i:of)[ \t]+)?$"
+)
+_DAY_AFTER_MONTH: Final = re.compile(
+    rf"[ \t]+(?P<the>(?i:the)[ \t]+)?(?i:{_DAY_IN_WORDS})(?![A-Za-z])"
+)
+# What may follow a day and month without "the" or "of" for it to be a date: a year,
+# or the phrase's end ("May second dose", a month opening a sentence, is no date).
+_DATE_PHRASE_END: Final = re.compile(r",?[ \t]+[0-9]{4}|[ \t]*(?:[.,;:)]|$)")
+
+
+def _word_date_left(text: str) -> bool:
+    """Whether the output holds a day and month with the day in words (a policy leaving
+    dates their year only keeps no day): read around each month name with its capital."""
+    for start in _MONTH_START.finditer(text):
+        at = start.start()
+        month = _MONTH_REST.match(text, at)
+        if month is None or (at and text[at - 1].isalpha()):
+            continue
+        before = _DAY_BEFORE_MONTH.search(text, max(0, at - 40), at)
+        if before is not None and (
+            before.group("the")
+            or before.group("of")
+            or _DATE_PHRASE_END.match(text, month.end()) is not None
+        ):
+            return True
+        after = _DAY_AFTER_MONTH.match(text, month.end())
+        if after is not None and (
+            after.group("the") or _DATE_PHRASE_END.match(text, after.end()) is not None
+        ):
+            return True
+    return False
+
+
+def _old_age_in_words_left(folded: str) -> bool:
+    """Whether the (case-folded) output holds an age over 89 in words in an age's phrase:
+    read around each "ninet" and "hundred" (the phrase's pattern, led by a lookbehind,
+    tried every position of a Bundle: 3 ms; a search for the two words, 0.8 ms)."""
+    for word in ("ninet", "hundred"):
+        at = folded.find(word)
+        while at >= 0:
+            if _OLD_AGE_IN_WORDS.search(folded, max(0, at - 24), at + 80) is not None:
+                return True
+            at = folded.find(word, at + 1)
+    return False
+
+
 # Its inner pairs, each search led by a literal (a fast scan): the full pattern, led
 # by a hex digit, tries most positions of a document (17 ms on a 600 KB Bundle).
 _MAC_COLONS: Final = re.compile(r":[0-9A-Fa-f]{2}:[0-9A-Fa-f]{2}:[0-9A-Fa-f]{2}:[0-9A-Fa-f]{2}:")
@@ -3156,6 +3243,8 @@ class Verifier:
         # A policy generalizing birth dates to the year (Safe Harbor) removes the year
         # too when it implies an age over 89: then such a year must not be left.
         self._old_birth_years = policy.resolve(Target(Kind.BIRTH_DATE)).method == "generalize"
+        # A policy leaving a date its year only (not shifting it) leaves no day in words.
+        self._dates_to_year = policy.resolve(Target(Kind.DATE)).method not in ("keep", "date_shift")
 
     def findings(self, source: bytes, output: bytes, fmt: str) -> Counter[str]:
         """Kinds (and counts) of input PHI found in the output; empty when clean."""
@@ -3345,6 +3434,10 @@ class Verifier:
         ):
             # A network card's address, whoever's it is (hold-out round 18 probe).
             found[Kind.DEVICE_ID.value] += 1
+        if Kind.AGE in self._checked and _old_age_in_words_left(folded):
+            found[Kind.AGE.value] += 1
+        if self._dates_to_year and _word_date_left(text):
+            found[Kind.DATE.value] += 1
         return found
 
 

@@ -1165,10 +1165,10 @@ def test_nam_as_a_word_without_a_number_stays(ctx: MessageContext) -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("Celebrated her 97th birthday last week.", "Celebrated her 90+th birthday last week."),
+        ("Celebrated her 97th birthday last week.", "Celebrated her 90+ birthday last week."),
         ("She turns 98 in December.", "She turns 90+ in December."),
         ("He turned 101 today", "He turned 90+ today"),
-        ("his 92nd birthday", "his 90+nd birthday"),
+        ("his 92nd birthday", "his 90+ birthday"),
     ],
 )
 def test_an_age_over_89_in_a_birthday_or_after_turns_is_an_age(
@@ -1183,6 +1183,79 @@ def test_an_age_over_89_in_a_birthday_or_after_turns_is_an_age(
 def test_birthdays_and_turns_under_90_or_of_degrees_stay(ctx: MessageContext) -> None:
     for text in ("her 80th birthday", "turned 90 degrees", "turns 95% of", "turned 180 deg"):
         assert ctx.scrub_text(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("She turned ninety-two last week.", "She turned 90+ last week."),
+        ("turns one hundred in March", "turns 90+ in March"),
+        ("her ninety-second birthday", "her 90+ birthday"),
+        ("his ninetieth birthday party", "his 90+ birthday party"),
+        ("celebrated her hundredth birthday", "celebrated her 90+ birthday"),
+        ("a one hundred and first birthday", "a 90+ birthday"),
+    ],
+)
+def test_an_age_over_89_in_words_after_turns_or_as_a_birthday_is_an_age(
+    ctx: MessageContext, text: str, expected: str
+) -> None:
+    # Probe of 2026-12-02: "turned ninety-two" kept an age over 89 under Safe Harbor
+    # (words were read only before "years old" or after "aged").
+    assert ctx.scrub_text(text) == expected
+
+
+def test_words_of_turning_or_birthdays_under_90_or_of_degrees_stay(ctx: MessageContext) -> None:
+    for text in ("turned eighty-nine", "turned ninety degrees", "her eighty-second birthday"):
+        assert ctx.scrub_text(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Seen on the third of July 2024.", "Seen on 2024."),
+        ("Born on the fifteenth of June 1931.", "Born on [DATE]."),
+        ("Next visit: March twenty-first, 2025.", "Next visit: 2025."),
+        ("again on July the ninth, alone", "again on [DATE], alone"),
+        ("seen June fifteenth.", "seen [DATE]."),
+        ("the Twenty First of October", "[DATE]"),
+        ("FIRST OF JUNE 2024", "2024"),
+    ],
+)
+def test_a_date_with_its_day_in_words_is_a_date(
+    ctx: MessageContext, text: str, expected: str
+) -> None:
+    # Probe of 2026-12-02: "born on the fifteenth of June 1931" lost its month but kept
+    # the day and a year implying an age over 89.
+    assert ctx.scrub_text(text) == expected
+
+
+def test_ordinal_words_that_are_no_date_stay(ctx: MessageContext) -> None:
+    for text in (
+        "March second dose given",
+        "the first of the month",
+        "first Jan visit",
+        "second opinion in June",
+        "Third Avenue clinic",
+    ):
+        assert ctx.scrub_text(text) == text
+
+
+def test_a_shifted_date_keeps_its_day_in_words_and_its_ordinal_ending(
+    make_scrubber: Callable[..., Scrubber],
+) -> None:
+    context = make_scrubber("pseudonymized").message(
+        [PatientIdentifier("TST0042", "MR", "GH")], reference_year=2026
+    )
+    shifted = context.scrub_text("Seen on the third of July 2024 and on March 3rd.")
+    words = re.fullmatch(
+        r"Seen on the ([a-z]+(?:-[a-z]+)?) of ([A-Z][a-z]+) (\d{4}) and on ([A-Z][a-z]+) (\d+)(st|nd|rd|th)\.",
+        shifted,
+    )
+    assert words is not None, shifted
+    assert (words[1], words[2]) != ("third", "July")
+    day = int(words[5])
+    ending = "th" if 11 <= day <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(day % 10, "th")
+    assert words[6] == ending  # "March 3rd" shifted to "January 8th", not "8rd"
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,7 @@ import base64
 import random
 import re
 from collections.abc import Callable
+from typing import Final
 
 import orjson
 import pytest
@@ -243,11 +244,81 @@ def test_an_age_over_89_in_a_birthday_or_after_turns_is_searched() -> None:
     for left in ("her 97th birthday", "she turns 98 in"):
         output = f"{head}NTE|1||{left}\r"
         assert verifier.findings(source.encode(), output.encode(), "hl7v2") == {"age": 1}, left
-    clean = f"{head}NTE|1||Her 90+th birthday. She turns 90+ in May. Her 80th birthday; turned 90 degrees\r"
+    clean = f"{head}NTE|1||Her 90+ birthday. She turns 90+ in May. Her 80th birthday; turned 90 degrees\r"
     assert verifier.findings(source.encode(), clean.encode(), "hl7v2") == {}
     kept = f"{head}NTE|1||Her 97th birthday. She turns 98 in May.\r"
     limited = Verifier(load_policy("limited-data-set"))
     assert limited.findings(source.encode(), kept.encode(), "hl7v2") == {}
+
+
+_WORDS_SOURCE: Final = (
+    "MSH|^~\\&|REG|GENHOSP|||20240305083000||ORU^R01|M1|P|2.5\r"
+    "PID|1||TST0042^^^GENHOSP^MR||BRAMBLECOTE^WILHELMINA||19610615|F\r"
+    "NTE|1||Seen in clinic.\r"
+)
+_WORDS_HEAD: Final = "MSH|^~\\&|REG|GENHOSP|||2024||ORU^R01|ID-1|P|2.5\r"
+
+
+@pytest.mark.parametrize(
+    "left",
+    [
+        "She turned ninety-two last week",
+        "her ninety-second birthday",
+        "a hundredth birthday",
+        "a ninety four year old",
+        "aged ninety-one",
+        "one hundred and one years of age",
+    ],
+)
+def test_an_age_over_89_in_words_anywhere_in_the_output_is_flagged(left: str) -> None:
+    """Probe of 2026-12-02: "turned ninety-two" stayed and passed. The verifier reads
+    the output itself: no age over 89 may be left in words, whoever's it is."""
+    output = f"{_WORDS_HEAD}NTE|1||{left}.\r"
+    for policy in ("safe-harbor", "pseudonymized"):
+        findings = Verifier(load_policy(policy)).findings(
+            _WORDS_SOURCE.encode(), output.encode(), "hl7v2"
+        )
+        assert findings == {"age": 1}, (policy, left)
+    limited = Verifier(load_policy("limited-data-set"))
+    assert limited.findings(_WORDS_SOURCE.encode(), output.encode(), "hl7v2") == {}
+
+
+def test_words_near_ninety_that_are_no_old_age_pass() -> None:
+    verifier = Verifier(load_policy("safe-harbor"))
+    for text in ("turned ninety degrees", "ninety minutes", "a hundred years ago", "aged 90+"):
+        output = f"{_WORDS_HEAD}NTE|1||{text}\r"
+        assert verifier.findings(_WORDS_SOURCE.encode(), output.encode(), "hl7v2") == {}, text
+
+
+@pytest.mark.parametrize(
+    "left",
+    [
+        "born on the fifteenth of June",
+        "seen Fifteenth June 1931 at home",
+        "next on March twenty-first, 2025",
+        "again on July the ninth",
+        "seen Sept. third.",
+    ],
+)
+def test_a_day_and_month_in_words_left_under_a_year_only_policy_is_flagged(left: str) -> None:
+    """Probe of 2026-12-02: "the fifteenth of June 1931" kept its day and passed.
+    Safe Harbor leaves a date its year only; a shifted date (pseudonymized) is
+    written back in words and passes, a kept one (limited data set) too."""
+    output = f"{_WORDS_HEAD}NTE|1||{left}\r"
+    findings = Verifier(load_policy("safe-harbor")).findings(
+        _WORDS_SOURCE.encode(), output.encode(), "hl7v2"
+    )
+    assert findings == {"date": 1}, left
+    for policy in ("pseudonymized", "limited-data-set"):
+        verifier = Verifier(load_policy(policy))
+        assert verifier.findings(_WORDS_SOURCE.encode(), output.encode(), "hl7v2") == {}
+
+
+def test_ordinals_near_a_month_that_are_no_date_pass() -> None:
+    verifier = Verifier(load_policy("safe-harbor"))
+    for text in ("March second dose given", "first Jan visit", "Married the first time"):
+        output = f"{_WORDS_HEAD}NTE|1||{text}\r"
+        assert verifier.findings(_WORDS_SOURCE.encode(), output.encode(), "hl7v2") == {}, text
 
 
 def test_a_relatives_given_name_after_the_known_family_name_is_searched() -> None:
