@@ -1288,6 +1288,34 @@ def day_as_words(day: int, written: str) -> str:
     return word.capitalize() if written[:1].isupper() else word
 
 
+# A year in words: "nineteen thirty-one", "nineteen hundred and five", "nineteen oh
+# five", "two thousand and three", "twenty twenty-four" (a dictated note's or a
+# letter's spelling).
+_TENS_ALT: Final = "|".join(_TENS)
+_TEENS_ALT: Final = "|".join(_TEENS)
+_UNDER_HUNDRED: Final = rf"(?:(?:{_TENS_ALT})(?:[\s-]+(?:{_UNIT_ALT}))?|{_TEENS_ALT}|{_UNIT_ALT})"
+_YEAR_WORDS: Final = (
+    rf"(?P<wyear>(?:eighteen|nineteen)[\s-]+(?:hundred(?:[\s-]+(?:and[\s-]+)?{_UNDER_HUNDRED})?"
+    rf"|oh[\s-]+(?:{_UNIT_ALT})|{_UNDER_HUNDRED})"
+    rf"|two[\s-]+thousand(?:[\s-]+(?:and[\s-]+)?{_UNDER_HUNDRED})?"
+    rf"|twenty[\s-]+(?:{_TENS_ALT})(?:[\s-]+(?:{_UNIT_ALT}))?)(?![\w-])"
+)
+
+
+def year_in_words(text: str) -> int:
+    """The year a year in words names: 'nineteen thirty-one' is 1931, 'nineteen oh
+    five' 1905, 'two thousand and three' 2003, 'twenty twenty-four' 2024."""
+    words = re.split(r"[\s-]+", text.lower())
+    if words[0] == "two":  # two thousand ...
+        return 2000 + age_in_words(" ".join(words[2:]))
+    century = {"eighteen": 1800, "nineteen": 1900, "twenty": 2000}[words[0]]
+    return century + age_in_words(" ".join(w for w in words[1:] if w != "hundred"))
+
+
+# A birth year in words after a birth word ("born in nineteen twenty-nine"): replaced
+# when it implies an age over 89, as "born 1920" is (see BIRTH_YEAR).
+BIRTH_YEAR_WORDS: Final = _re(rf"(?=[etn])\b{_YEAR_WORDS}")
+
 # Dates with the day in words ("the fifteenth of June 1931", "June the fifteenth",
 # "March twenty-first, 1930"): a letter's or a dictated note's spelling, kept as
 # written before (hold-out probe of 2026-12-02: the month went, the day and a year
@@ -1297,11 +1325,12 @@ def day_as_words(day: int, written: str) -> str:
 WORD_DATE_PATTERNS: Final = (
     _re(
         rf"(?=[tfsen])\b(?P<the>the\s+)?(?P<wdd>{_DAY_ORDINAL_ALT})\s+(?P<of>of\s+)?{_CAPITAL}"
-        rf"{_MONTH_ALT}(?![a-z])(?:,?\s+{_WRITTEN_YEAR}|(?(the)|(?(of)|(?=\s*(?:[.,;:)]|$)))))"
+        rf"{_MONTH_ALT}(?![a-z])(?:,?\s+(?:{_WRITTEN_YEAR}|{_YEAR_WORDS})"
+        r"|(?(the)|(?(of)|(?=\s*(?:[.,;:)]|$)))))"
     ),
     _re(
         rf"(?=[adfjmnos])\b{_CAPITAL}{_MONTH_ALT}\s+(?P<the>the\s+)?(?P<wdd>{_DAY_ORDINAL_ALT})"
-        rf"\b(?:,?\s+{_WRITTEN_YEAR}|(?(the)|(?=\s*(?:[.,;:)]|$))))"
+        rf"\b(?:,?\s+(?:{_WRITTEN_YEAR}|{_YEAR_WORDS})|(?(the)|(?=\s*(?:[.,;:)]|$))))"
     ),
 )
 
@@ -1507,6 +1536,8 @@ def _text_features(text: str) -> frozenset[str]:
         found.add("age-words")
     if _CAPITAL_MONTH.search(text) is not None and _DAY_WORD.search(lower) is not None:
         found.add("day-words")
+    if "nineteen" in lower or "eighteen" in lower:
+        found.add("year-words")
     if "://" in text or "www." in lower:
         found.add("url")
     if _TITLE.search(text):

@@ -35,6 +35,7 @@ from scrubbers.detectors import (
     BEFORE_WINDOW,
     BIRTH_CONTEXT,
     BIRTH_YEAR,
+    BIRTH_YEAR_WORDS,
     DATE_PATTERNS,
     DETECTORS,
     IDENTIFIER_DETECTORS,
@@ -53,6 +54,7 @@ from scrubbers.detectors import (
     plain_ascii,
     relative_names,
     text_features,
+    year_in_words,
 )
 from scrubbers.kinds import LABELS, Kind
 from scrubbers.methods import SAFE_HARBOR_MAX_AGE, Outcome
@@ -1534,6 +1536,14 @@ class TextScrubber:
             for word_date in WORD_DATE_PATTERNS:
                 for match in word_date.finditer(text):
                     yield match.start(), match.end(), _DateAt(self, word_date, text, match.start())
+        if "year-words" in features:
+            for match in BIRTH_YEAR_WORDS.finditer(text):
+                born = year_in_words(match.group("wyear"))
+                if self._ctx.reference_year - born > SAFE_HARBOR_MAX_AGE and _preceded_by(
+                    BIRTH_YEAR.before, text, match.start()
+                ):
+                    render = functools.partial(self._birth_year_words, str(born), match.group())
+                    yield match.start(), match.end(), render
         if "digit" not in features:
             return
         for date in DATE_PATTERNS:
@@ -1612,6 +1622,8 @@ class TextScrubber:
                     year += 2000 if year <= 40 else 1900
                     if birth and year > self._ctx.reference_year:
                         year -= 100
+            elif parts.get("wyear"):
+                year = year_in_words(parts["wyear"])
             else:
                 year = self._ctx.reference_year  # a day and month: shifted within this year
             if parts.get("month"):
@@ -1652,7 +1664,7 @@ class TextScrubber:
             return placeholder(Kind.DATE)
         if outcome == iso:
             return written  # kept
-        if not parts.get("year") and not outcome[5:7].isdigit():
+        if not (parts.get("year") or parts.get("wyear")) and not outcome[5:7].isdigit():
             return placeholder(Kind.DATE)  # generalized to a year it never had
         return _render_date(match, outcome, day_first)
 
@@ -1726,6 +1738,12 @@ class TextScrubber:
         outcome = self._ctx.apply(number, _TEXT_TARGETS[Kind.AGE])
         return words if outcome == number else as_text(outcome, Kind.AGE)
 
+    def _birth_year_words(self, year: str, written: str) -> str:
+        """A birth year in words ("nineteen twenty-nine"): as written where the policy
+        keeps it, else its outcome (removed under Safe Harbor)."""
+        outcome = self._birth_year(year)
+        return written if outcome == year else outcome
+
     def _ordinal_age(self, age: str, written: str) -> str:
         """A birthday's ordinal over 89 ("97th"): the policy's age ("90+", not "90+th"),
         or the ordinal as written where ages are kept."""
@@ -1776,8 +1794,15 @@ def _render_date(match: re.Match[str], outcome: str, day_first: bool = False) ->
     written, in its width and case; separators and words in between stay. A
     day-first date (``day_first``) has its day where the pattern reads a month.
     """
-    if len(outcome) == 4 or not outcome[:4].isdigit() or match.groupdict().get("fmonth"):
-        return outcome  # a month name of another language is not written back: ISO
+    groups = match.groupdict()
+    if (
+        len(outcome) == 4
+        or not outcome[:4].isdigit()
+        or groups.get("fmonth")
+        or groups.get("wyear")
+    ):
+        # A month name of another language, a year in words: not written back (ISO).
+        return outcome
     values = {"year": int(outcome[:4]), "mm": int(outcome[5:7])}
     if match.groupdict().get("month"):
         values["month"] = values["mm"]

@@ -1229,6 +1229,35 @@ def test_a_date_with_its_day_in_words_is_a_date(
     assert ctx.scrub_text(text) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("She was born in nineteen twenty-nine.", "She was born in [DATE]."),
+        ("DOB: nineteen oh five", "DOB: [DATE]"),
+        ("born on the third of March, nineteen thirty-one; she", "born on [DATE]; she"),
+        ("seen on the fifth of July, twenty twenty-four.", "seen on 2024."),
+        ("born in nineteen sixty-one", "born in nineteen sixty-one"),  # under 90
+        ("nineteen patients, eighteen beds", "nineteen patients, eighteen beds"),
+    ],
+)
+def test_a_year_in_words_is_read_after_a_birth_word_and_in_a_date(
+    ctx: MessageContext, text: str, expected: str
+) -> None:
+    # Probe of 2026-12-02 (round 18's narratives): "nineteen thirty-one", the birth
+    # year of a woman over 89, stayed after her birth date in words went.
+    assert ctx.scrub_text(text) == expected
+
+
+def test_a_birth_year_in_words_stays_as_written_where_kept(
+    make_scrubber: Callable[..., Scrubber],
+) -> None:
+    context = make_scrubber("limited-data-set").message(
+        [PatientIdentifier("TST0042", "MR", "GH")], reference_year=2026
+    )
+    text = "She was born in nineteen twenty-nine."
+    assert context.scrub_text(text) == text
+
+
 def test_ordinal_words_that_are_no_date_stay(ctx: MessageContext) -> None:
     for text in (
         "March second dose given",

@@ -283,6 +283,21 @@ def test_an_age_over_89_in_words_anywhere_in_the_output_is_flagged(left: str) ->
     assert limited.findings(_WORDS_SOURCE.encode(), output.encode(), "hl7v2") == {}
 
 
+@pytest.mark.parametrize(
+    "left",
+    ["She was born in nineteen twenty-nine", "born on the third of March, nineteen thirty-one"],
+)
+def test_a_birth_year_over_89_in_words_in_the_output_is_flagged(left: str) -> None:
+    output = f"{_WORDS_HEAD}NTE|1||{left}.\r"
+    verifier = Verifier(load_policy("safe-harbor"))
+    findings = verifier.findings(_WORDS_SOURCE.encode(), output.encode(), "hl7v2")
+    assert findings["birth_date"] == 1, left
+    limited = Verifier(load_policy("limited-data-set"))
+    assert limited.findings(_WORDS_SOURCE.encode(), output.encode(), "hl7v2") == {}
+    young = f"{_WORDS_HEAD}NTE|1||She was born in nineteen sixty-one. Nineteen were born.\r"
+    assert verifier.findings(_WORDS_SOURCE.encode(), young.encode(), "hl7v2") == {}
+
+
 def test_words_near_ninety_that_are_no_old_age_pass() -> None:
     verifier = Verifier(load_policy("safe-harbor"))
     for text in ("turned ninety degrees", "ninety minutes", "a hundred years ago", "aged 90+"):
