@@ -29,6 +29,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Final
 
+from scrubbers.common_words import COMMON_WORDS
 from scrubbers.detectors import (
     AGE_PATTERNS,
     AGE_WORD_PATTERNS,
@@ -1261,7 +1262,12 @@ class TextScrubber:
         name is also the sending application's, a city sent in the state
         component) is replaced the same way.
         """
-        return self._raw.get(value.strip().casefold()) if self._raw else None
+        if not self._raw:
+            return None
+        key = value.strip()
+        if key.islower() and key in COMMON_WORDS:
+            return None  # "normal" for a patient of Normal, IL: the word (see COMMON_WORDS)
+        return self._raw.get(key.casefold())
 
     def _materialize(self) -> dict[str, str]:
         """The spellings of every registered value, by folded spelling (first one wins)."""
@@ -1411,6 +1417,8 @@ class TextScrubber:
                         finish -= 1
                     while begin < finish and _MARKER.match(original, begin):
                         begin += 1
+                    if term in COMMON_WORDS and original[begin:finish].islower():
+                        continue  # "long history", "you may go": the word, not the name
                     if term in self._surnames:
                         begin = _first_name_before(original, begin)
                         if finish < len(original) and original[finish] == ",":

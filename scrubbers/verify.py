@@ -41,6 +41,7 @@ from parsers.fhir import json_io
 from parsers.fhir.types import is_resource_type
 from parsers.hl7v2 import er7
 from parsers.hl7v2 import reference as hl7_reference
+from scrubbers.common_words import COMMON_WORDS
 from scrubbers.kinds import Kind
 from scrubbers.policy import Policy
 from scrubbers.target import Target
@@ -3406,6 +3407,14 @@ class Verifier:
                         phones.update(_phone_digits(value))
                         nationals.update(_phone_national_forms(value))
                     continue
+            if term in COMMON_WORDS and kind in _SHORT_KINDS:
+                # A name or town that is also a word ("May", "Long", "Normal"): the
+                # scrubber keeps the word in lower case ("you may go").
+                if _written_capitalized(term, text, folded) and (
+                    document is None or not _only_as_structure(value, text, document)
+                ):
+                    found[kind.value] += 1
+                continue
             # A name word is found in its genitive without an apostrophe too
             # ("Tamsins", Swedish, German, Dutch).
             genitive = kind is Kind.NAME and _GENITIVE_BASE.fullmatch(term) is not None
@@ -3806,10 +3815,26 @@ def _hl7_short_words_left(
     such words ("NG" a nasogastric tube, "ED" a value type)."""
     kept = _hl7_short_words(output, delimiters)
     lines = re.split(r"\r\n|\r|\n", output)
-    notes = "\n".join(_hl7_notes(lines, delimiters[0], delimiters[1]))
-    folded = _hl7_escape_pattern(delimiters).sub(" ", notes).casefold()
+    notes = _hl7_escape_pattern(delimiters).sub(
+        " ", "\n".join(_hl7_notes(lines, delimiters[0], delimiters[1]))
+    )
+    yield from _short_words_written(shorts, kept, notes)
+
+
+def _short_words_written(
+    shorts: dict[Kind, set[str]], kept: dict[Kind, set[str]], notes: str
+) -> Iterator[Kind]:
+    """The kinds of ``shorts`` that the output keeps as a person's name part or town
+    (``kept``) or writes in its ``notes``; a word of COMMON_WORDS only with a capital
+    there (see _written_capitalized)."""
+    folded = notes.casefold()
     for kind, words in shorts.items():
-        if words & kept[kind] or any(_occurs(word, folded) for word in words):
+        if words & kept[kind] or any(
+            _written_capitalized(word, notes, folded)
+            if word in COMMON_WORDS
+            else _occurs(word, folded)
+            for word in words
+        ):
             yield kind
 
 
@@ -3864,10 +3889,7 @@ def _fhir_short_words_left(shorts: dict[Kind, set[str]], output: bytes) -> Itera
         for key in _FHIR_TEXT_KEYS.intersection(item)
         if isinstance(item[key], str)
     ]
-    folded = _MARKUP_TAG.sub(" ", "\n".join(texts)).casefold()
-    for kind, words in shorts.items():
-        if words & kept[kind] or any(_occurs(word, folded) for word in words):
-            yield kind
+    yield from _short_words_written(shorts, kept, _MARKUP_TAG.sub(" ", "\n".join(texts)))
 
 
 def _year_over_89(birth_date: str) -> str | None:
@@ -3938,6 +3960,16 @@ def _occurs(
 # the text with a regex (one C-speed scan, instead of a Python step per occurrence:
 # a name "Aaaa" in a run of a million letters was a million steps, per name).
 _OCCURRENCES_TRIED: Final = 32
+
+
+def _written_capitalized(word: str, text: str, folded: str) -> bool:
+    """Whether ``word`` (casefolded, one of COMMON_WORDS) is in ``text`` (``folded``:
+    it casefolded) as a whole word written with a capital or in capitals: the name,
+    not the word ("May Long called", not "you may go")."""
+    if word not in folded:
+        return False
+    pattern = re.compile(r"(?<![^\W_])" + re.escape(word) + r"(?![^\W_])", re.IGNORECASE)
+    return any(not match.group().islower() for match in pattern.finditer(text))
 
 
 def _word_pattern(value: str) -> re.Pattern[str]:

@@ -2293,3 +2293,26 @@ def test_a_base64_payload_with_a_character_outside_ascii_is_a_clear_error() -> N
     )
     errors = [m.error for m in result.messages if m.error]
     assert errors and "ED base64 text payload cannot be decoded" in errors[0]
+
+
+def test_names_and_towns_that_are_words_stay_in_lower_case() -> None:
+    """A patient MAY LONG (middle name AN) of Normal, IL, with a son DO LE: her note's
+    "long history", "you may go", "ECG normal", "an MRI", "do it" read "[NAME]
+    history", "you [NAME] go", "ECG [CITY]", "[NAME] MRI", "[NAME] it". The words in
+    lower case stay; the names, written with capitals, go; the verifier passes it."""
+    source = (
+        "MSH|^~\\&|LAB|GENHOSP|EHR|GENHOSP|20240305083000||ORU^R01|M1|P|2.5.1\r"
+        "PID|1||TST0042^^^GENHOSP^MR||LONG^MAY^AN||19610615|F|||12 Elm Street^^Normal^IL^61761\r"
+        "NK1|1|LE^DO|SON\r"
+        "OBX|1|TX|11506-3^Progress note^LN||Long history of asthma; you may go home. ECG"
+        " normal. Get an MRI, do it. May Long and her son Do Le visited. LONG, MAY.||||||F\r"
+        "OBX|2|ST|8601-7^ECG impression^LN||normal||||||F\r"
+    )
+    out = scrub_text(make(), source)
+    note = out.split("\r")[3]
+    assert "you may go home. ECG normal. Get an MRI, do it." in note
+    assert note.count("[NAME]") == 4  # Long (history), May Long, Do Le, "LONG, MAY"
+    assert "|normal|" in out.split("\r")[4]
+    for name in ("May Long", "Do Le", "LONG", "Normal"):
+        assert name not in out
+    assert not Verifier(load_policy("safe-harbor")).findings(source.encode(), out.encode(), "hl7v2")

@@ -1820,3 +1820,21 @@ def test_a_birth_date_after_another_languages_birth_word_loses_an_old_year(
     assert "1930" not in out and "1931" not in out, out
     recent = context.scrub_text(text.replace("1930", "1961").replace("1931", "1961"))
     assert "1961" in recent, recent
+
+
+def test_names_and_towns_that_are_words_are_replaced_only_with_a_capital(
+    make_scrubber: Callable[..., Scrubber],
+) -> None:
+    context = make_scrubber().message([PatientIdentifier("TST0042", "MR", "GH")])
+    context.text.add_name("WHITE", "WILL", "", "[NAME]")
+    context.text.add(Kind.CITY, "Mobile", Removal.VALUE)
+    assert (
+        context.scrub_text("Pt will follow up; white count normal; mobile with a walker.")
+        == "Pt will follow up; white count normal; mobile with a walker."
+    )
+    assert (
+        context.scrub_text("Will White called from Mobile. WHITE, WILL.")
+        == "[NAME] called from [CITY]. [NAME]."
+    )
+    assert context.text.known("mobile") is None  # a field holding the word alone
+    assert context.text.known("Mobile") is not None

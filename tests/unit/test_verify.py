@@ -2938,3 +2938,30 @@ def test_an_old_birth_year_after_another_languages_birth_word_is_searched() -> N
     )
     kept = orjson.dumps({"resourceType": "Condition", "note": [{"text": "geboren am 1961"}]})
     assert verifier.findings(source, kept, "fhir") == {}
+
+
+def test_names_and_towns_that_are_words_are_searched_with_a_capital_only() -> None:
+    """The scrubber keeps a name or town that is also a word in lower case ("you may
+    go" for a patient MAY LONG, "ECG normal" for a town Normal): the verifier passes
+    it there and flags it written with a capital or in capitals."""
+    source = (
+        "MSH|^~\\&|A|B|C|D|20240305083000||ORU^R01|M1|P|2.5.1\r"
+        "PID|1||X1^^^H^MR||LONG^MAY^AN||19800101|F|||1 Elm Street^^Normal^IL^61761\r"
+        "NK1|1|LE^DO|SON\r"
+    )
+    head = (
+        "MSH|^~\\&|A|B|C|D|2024||ORU^R01|M1|P|2.5.1\r"
+        "PID|1||[ID]||[NAME]^[NAME]^[NAME]||1980|F|||^^^IL^617\rNK1|1|[NAME]^[NAME]|SON\r"
+    )
+    verifier = Verifier(load_policy("safe-harbor"))
+    clean = head + "NTE|1||long history; you may go; ECG normal; an MRI, do it\r"
+    assert verifier.findings(source.encode(), clean.encode(), "hl7v2") == {}
+    for left, kind in (
+        ("May called", "name"),
+        ("seen with Long", "name"),
+        ("lives in Normal", "city"),
+        ("NORMAL, IL", "city"),
+        ("An and Do visited", "name"),
+    ):
+        leaked = head + f"NTE|1||{left}\r"
+        assert verifier.findings(source.encode(), leaked.encode(), "hl7v2") == {kind: 1}, left
