@@ -112,6 +112,22 @@ _DAY_AFTER_MONTH: Final = re.compile(
 _DATE_PHRASE_END: Final = re.compile(r",?[ \t]+[0-9]{4}|[ \t]*(?:[.,;:)]|$)")
 
 
+# The words of a month's name and of a day in words, as the output's words are
+# collected (_WORD, casefolded): with those at hand (a long output), the scan of
+# _word_date_left runs only where both are (0.8 ms a Bundle, none of Synthea's has a
+# month's name).
+_MONTH_TOKENS: Final = frozenset(
+    {"january", "february", "march", "april", "may", "june", "july", "august", "september"}
+    | {"october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug"}
+    | {"sep", "sept", "oct", "nov", "dec"}
+)
+_DAY_TOKENS: Final = frozenset(
+    {"first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth"}
+    | {"tenth", "eleventh", "twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth"}
+    | {"seventeenth", "eighteenth", "nineteenth", "twentieth", "thirtieth"}
+)
+
+
 def _word_date_left(text: str) -> bool:
     """Whether the output holds a day and month with the day in words (a policy leaving
     dates their year only keeps no day): read around each month name with its capital."""
@@ -3490,7 +3506,14 @@ class Verifier:
             found[Kind.DEVICE_ID.value] += 1
         for kind in _old_ages_in_words(folded, Kind.AGE in self._checked, self._old_birth_years):
             found[kind.value] += 1
-        if self._dates_to_year and _word_date_left(text):
+        if (
+            self._dates_to_year
+            and (
+                words is None  # not collected: a short output, scanned whole
+                or not (words.isdisjoint(_MONTH_TOKENS) or words.isdisjoint(_DAY_TOKENS))
+            )
+            and _word_date_left(text)
+        ):
             found[Kind.DATE.value] += 1
         return found
 

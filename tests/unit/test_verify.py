@@ -2965,3 +2965,21 @@ def test_names_and_towns_that_are_words_are_searched_with_a_capital_only() -> No
     ):
         leaked = head + f"NTE|1||{left}\r"
         assert verifier.findings(source.encode(), leaked.encode(), "hl7v2") == {kind: 1}, left
+
+
+def test_a_day_in_words_left_in_a_long_fhir_output_is_flagged() -> None:
+    """With many values to search, the verifier collects the output's words and scans
+    for a day in words only where a month's name and a day's word are among them."""
+    identifiers = [{"system": "urn:x", "value": f"QX{i:06d}"} for i in range(80)]
+    patient = {"resourceType": "Patient", "id": "p1", "identifier": identifiers}
+    source = orjson.dumps(patient)
+    verifier = Verifier(load_policy("safe-harbor"))
+    for note, expected in (
+        ("Seen on the fifteenth of June.", {"date": 1}),
+        ("Seen for the first time in 2024.", {}),
+        ("Seen in June, the second visit.", {}),
+    ):
+        output = orjson.dumps(
+            {"resourceType": "Observation", "status": "final", "note": [{"text": note}]}
+        )
+        assert verifier.findings(source, output, "fhir") == expected, note
