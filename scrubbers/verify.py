@@ -1482,6 +1482,8 @@ def _fhir_values(
                 else (_BARE_RELATIVE.search if "\n" in written else _BARE_RELATIVE.match)(written)
             ) is not None
             summary = "DoB" in written
+            if "(" in written:
+                yield from _parenthesized_relatives(written)
             if not (labelled or aged or patient_line or relative or summary):
                 continue
             read = _markup_text(written) if key == "div" else written  # once per text
@@ -2185,6 +2187,34 @@ def _relative_names(text: str) -> Iterator[tuple[Kind, str]]:
                 yield Kind.NAME, word
 
 
+def _parenthesized_relatives(text: str) -> Iterator[tuple[Kind, str]]:
+    """The words of a name written right before a relation in parentheses ("Rowena
+    Castlebury (daughter)", "Mari Maasikas (abikaasa)"; hold-out round 19): two to
+    four capitalized words on the relation's line, none a family history's condition
+    ("Heart Disease (father)") or a label's word ("Emergency Contact (spouse)")."""
+    for match in _PAREN_RELATIVE.finditer(text):
+        if match.group(2).casefold() not in _PAREN_RELATIONS:
+            continue
+        line = text[max(0, match.start() - 120) : match.start()].rsplit("\n", 1)[-1]
+        words: list[str] = []
+        for word in reversed(line.split()):
+            if (
+                len(words) == 4
+                or not word[:1].isupper()
+                or word.isupper()
+                or not _PAREN_NAME_WORD.fullmatch(word)
+            ):
+                break
+            words.append(word)
+        while words and words[-1].casefold() in _PAREN_NOT_NAMES:
+            words.pop()  # "With Rowena Castlebury": the sentence's words before the name
+        if not line.rstrip() or not words or line.rstrip().split()[-1] != words[0]:
+            continue
+        if len(words) >= 2 and not any(w.casefold() in _PAREN_NOT_NAMES for w in words):
+            for word in words:
+                yield Kind.NAME, word
+
+
 # Words that follow a line's "Patient" in headings and phrases, not in names
 # ("Patient Care Plan reviewed", "Patient Safety Officer notified").
 _NOT_BARE_LABEL_NAMES: Final = frozenset(
@@ -2228,6 +2258,34 @@ _DISPLAY_RELATIONS: Final = frozenset(
     | {"daughter", "brother", "sister", "child", "grandmother", "grandfather", "grandson"}
     | {"granddaughter", "aunt", "uncle", "niece", "nephew", "cousin", "guardian", "carer"}
     | {"caregiver", "neighbour", "neighbor", "friend", "parent", "sibling", "relative"}
+)
+_PAREN_RELATIVE: Final = re.compile(
+    r"\([ \t]*((?:his|her|their|pt'?s|patient'?s)[ \t]+)?([^\W\d_]+)(?:-in-law)?[ \t]*\)",
+    re.IGNORECASE,
+)
+_PAREN_NAME_WORD: Final = re.compile(r"[^\W\d_][^\W\d_'\u2019-]*(?:['\u2019-][^\W\d_]+)*")
+_PAREN_RELATIONS: Final = _DISPLAY_RELATIONS | frozenset(
+    {"fiance", "fiancee", "stepson", "stepdaughter", "grandchild", "roommate", "neighbour"}
+    | {"esposa", "esposo", "marido", "madre", "padre", "hijo", "hija", "hermano", "hermana"}
+    | {"mãe", "pai", "filho", "filha", "moglie", "marito", "figlio", "figlia", "ehefrau"}
+    | {"ehemann", "mutter", "vater", "sohn", "tochter", "bruder", "schwester", "épouse"}
+    | {"époux", "mari", "mère", "père", "fils", "fille", "frère", "sœur", "echtgenote"}
+    | {"echtgenoot", "dochter", "zoon", "moeder", "vader", "hustru", "ektemann", "datter"}
+    | {"søn", "sønn", "dotter", "sambo", "samboer", "kone", "mand", "abikaasa", "tütar"}
+    | {"poeg", "ema", "isa", "vend", "õde", "vaimo", "aviomies", "puoliso", "äiti", "isä"}
+    | {"poika", "tytär", "huoltaja", "żona", "mąż", "córka", "manželka", "manžel", "dcera"}
+)
+# Words before a parenthesized relation that are no name: a sentence's or a label's
+# words, and what a family history lists ("Breast Cancer (mother)").
+_PAREN_NOT_NAMES: Final = frozenset(
+    {"with", "and", "or", "by", "to", "for", "from", "the", "a", "an", "of", "in", "on"}
+    | {"spoke", "called", "seen", "given", "contact", "contacts", "emergency", "patient"}
+    | {"family", "member", "next", "kin", "reports", "states", "legal", "primary"}
+    | {"cancer", "carcinoma", "disease", "diabetes", "mellitus", "hypertension", "failure"}
+    | {"attack", "stroke", "syndrome", "disorder", "tumor", "tumour", "infarction", "heart"}
+    | {"breast", "colon", "lung", "prostate", "ovarian", "kidney", "renal", "liver", "type"}
+    | {"high", "blood", "pressure", "cholesterol", "death", "cardiac", "coronary", "artery"}
+    | {"asthma", "dementia", "depression", "obesity", "epilepsy", "migraine", "arthritis"}
 )
 # The attachments read for names: plain text, and HTML and RTF letters.
 _READ_ATTACHMENT_TYPES: Final = ("text/plain", "text/html", "text/rtf", "application/rtf")

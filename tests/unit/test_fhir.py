@@ -4744,3 +4744,30 @@ def test_licence_vehicle_certificate_and_bank_account_answers_are_identifiers(
     for value in ("S530-1234-5678", "7XKJ219", "8ABC123", "CERT-558812", "40308512", "QQ 12"):
         assert value not in text, value
     assert '"Registered"' in text
+
+
+@pytest.mark.parametrize("preset", ["safe-harbor", "limited-data-set", "pseudonymized"])
+def test_a_relative_named_before_a_parenthesized_relation_is_a_name(preset: str) -> None:
+    """A name right before its relation in parentheses ("Tobias Wrenfield (husband)",
+    an Estonian form's "(abikaasa)", a Norwegian note's "(hustru)") is a relative's:
+    hold-out round 19 (an advance directive's answer sent on its own, a Communication,
+    a Task, an Immunization note) kept every such name under every preset. A family
+    history's condition there stays. Invented names."""
+    response = {
+        "resourceType": "QuestionnaireResponse",
+        "status": "completed",
+        "item": [
+            _answered("1", "Meelis Kuuskvere (abikaasa), tel +372 5123 9988"),
+            _answered("2", "Spoke with Tobias Wrenfield (his husband) about discharge."),
+            _answered("3", "Bor sammen med Ingrid Halvorsrud (hustru)."),
+            _answered("4", "I, Linnet Brackwater (guardian), consent."),
+            _answered("5", "Breast Cancer (mother), Coronary Artery Disease (father)"),
+            _answered("6", "Emergency Contact (spouse) not given"),
+        ],
+    }
+    text = orjson.dumps(scrub(make(preset), response)).decode()
+    for name in ("Meelis", "Kuuskvere", "Tobias", "Wrenfield", "Ingrid", "Halvorsrud"):
+        assert name not in text, name
+    assert "Linnet" not in text and "Brackwater" not in text
+    assert "Breast Cancer (mother), Coronary Artery Disease (father)" in text
+    assert "Emergency Contact (spouse)" in text

@@ -2852,3 +2852,27 @@ def test_an_old_birth_year_after_another_languages_birth_word_is_searched() -> N
     )
     kept = orjson.dumps({"resourceType": "Condition", "note": [{"text": "geboren am 1961"}]})
     assert verifier.findings(source, kept, "fhir") == {}
+
+
+def test_a_name_before_a_parenthesized_relation_is_searched() -> None:
+    """Hold-out round 19: "<Given> <Family> (abikaasa)" in a form's answer,
+    "<Given> <Family> (daughter)" in a Communication's payload stayed and passed (the
+    verifier read "Name (relation)" only in a reference's display). A family
+    history's "Breast Cancer (mother)" is no name. Invented names."""
+    source = orjson.dumps(
+        {
+            "resourceType": "Communication",
+            "status": "completed",
+            "payload": [
+                {"contentString": "Spoke with Rowena Castlebury (daughter) today."},
+                {"contentString": "Meelis Kuuskvere (abikaasa), tel 5123 9988"},
+                {"contentString": "Breast Cancer (mother); Emergency Contact (spouse)"},
+            ],
+        }
+    )
+    verifier = Verifier(load_policy("safe-harbor"))
+    for left in ("Castlebury", "Kuuskvere"):
+        output = orjson.dumps({"resourceType": "Communication", "note": [{"text": left}]})
+        assert verifier.findings(source, output, "fhir") == {"name": 1}, left
+    clean = source.replace(b"Rowena Castlebury", b"[NAME]").replace(b"Meelis Kuuskvere", b"[NAME]")
+    assert verifier.findings(source, clean, "fhir") == {}
