@@ -2405,6 +2405,7 @@ def _url_named_values(url: str, item: dict[str, Any]) -> Iterator[tuple[Kind, st
         # A place of birth or origin not written as an Address (".../place-of-origin",
         # ".../nativePlace"): a town, in a string or in a code, its name and its text.
         yield from _birth_place_values(item)
+    yield from _residence_town_values(url, lowered, item)
     if "birth" in lowered or "dob" in lowered:
         # An extension whose URL names a birth date (".../date-of-birth").
         segment = url.rstrip("/").rsplit("/", 1)[-1]
@@ -2422,6 +2423,26 @@ def _url_named_values(url: str, item: dict[str, Any]) -> Iterator[tuple[Kind, st
 _BIRTH_PLACE_URL: Final = re.compile(
     r"\b(?:birth ?(?:place|town|city)|place +(?:of +)?(?:birth|origin)|(?:origin|native|home)"
     r" ?(?:place|town)|geburtsort|lieu +(?:de +)?naissance)\b"
+)
+
+
+def _residence_town_values(
+    url: str, lowered: str, item: dict[str, Any]
+) -> Iterator[tuple[Kind, str]]:
+    """The town an extension whose URL names the municipality a person lives in holds
+    (".../municipality-code", ".../kommunenummer", ".../gemeente"; hold-out round 19:
+    a Finnish Patient's municipality code and the town's name passed): its string, or
+    its code's text and names, as a birth place's."""
+    if not any(hint in lowered for hint in _RESIDENCE_TOWN_HINTS) or "valueAddress" in item:
+        return
+    if _RESIDENCE_TOWN_URL.search(_key_label(url.rstrip("/").rsplit("/", 1)[-1][:80]).casefold()):
+        yield from _birth_place_values(item)
+
+
+_RESIDENCE_TOWN_HINTS: Final = ("munic", "kommun", "kunta", "gemeente", "gemeinde", "comun")
+_RESIDENCE_TOWN_URL: Final = re.compile(
+    r"\b(?:municipality|municipio|munic\u00edpio|kommune\w*|kommun|(?:koti)?kunta|gemeente"
+    r"|gemeinde|comuna|commune)\b"
 )
 
 

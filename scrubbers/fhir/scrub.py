@@ -2743,8 +2743,10 @@ def _employer_reference(reference: Any, found: list[tuple[str, str]], targets: s
 
 def _names_birth_place_url(url: Any) -> bool:
     """Whether an extension's URL names a place of birth or origin by its last part
-    (``.../birth-place``, ``.../placeOfOrigin``, ``.../nativePlace``, ``.../hometown``);
-    the birthPlace extension's Address is an Address, handled as one."""
+    (``.../birth-place``, ``.../placeOfOrigin``, ``.../nativePlace``, ``.../hometown``),
+    or the municipality the person lives in (``.../municipality-code``,
+    ``.../kommunenummer``): a town either way; the birthPlace extension's Address is
+    an Address, handled as one."""
     if not isinstance(url, str) or url == rules.EXT_BIRTH_PLACE or len(url) > 300:
         return False
     return _birth_place_url(url)
@@ -2760,10 +2762,15 @@ def _birth_place_url(url: str) -> bool:
 
 # A place of birth or origin (a town: Safe Harbor removes it), as a URL's last part
 # reads: "birth place", "place of origin", "native place", "hometown", German
-# "Geburtsort", French "lieu de naissance".
+# "Geburtsort", French "lieu de naissance". And the municipality of residence, a
+# town too: Finland's "municipality-code" (its code and the town's name), Norway's
+# "kommunenummer", Denmark's "kommunekode", the Dutch "gemeente", the Chilean or
+# French "comuna"/"commune" (hold-out round 19: a Finnish scheduling IG's Patient
+# kept the town under every preset, as a code).
 _BIRTH_PLACE_LABEL: Final = re.compile(
     r"\b(?:birth ?(?:place|town|city)|place (?:of )?(?:birth|origin)|(?:origin|native|home)"
-    r" ?(?:place|town)|geburtsort|lieu (?:de )?naissance)\b"
+    r" ?(?:place|town)|geburtsort|lieu (?:de )?naissance|municipality|municipio"
+    r"|munic\u00edpio|kommune\w*|kommun|(?:koti)?kunta|gemeente|gemeinde|comuna|commune)\b"
 )
 
 

@@ -4771,3 +4771,41 @@ def test_a_relative_named_before_a_parenthesized_relation_is_a_name(preset: str)
     assert "Linnet" not in text and "Brackwater" not in text
     assert "Breast Cancer (mother), Coronary Artery Disease (father)" in text
     assert "Emergency Contact (spouse)" in text
+
+
+@pytest.mark.parametrize(
+    ("preset", "kept"),
+    [("safe-harbor", False), ("limited-data-set", True), ("pseudonymized", True)],
+)
+def test_a_municipality_of_residence_extension_is_a_town(preset: str, kept: bool) -> None:
+    """An extension whose URL names the municipality the patient lives in (Finland's
+    ``municipality-code``, Norway's ``kommunenummer``, a ``municipalityOfResidence``
+    string) holds a town: Safe Harbor removes it as it removes a city (hold-out round
+    19: a Finnish Patient's municipality code and name were kept under every preset).
+    The presets that keep cities keep it. Invented towns and codes."""
+    patient = {
+        "resourceType": "Patient",
+        "extension": [
+            {
+                "url": "https://fi.example.org/StructureDefinition/municipality-code",
+                "valueCoding": {"system": "urn:oid:1.2.3", "code": "77123", "display": "Kivela"},
+            },
+            {
+                "url": "https://no.example.org/StructureDefinition/kommunenummer",
+                "valueCodeableConcept": {"coding": [{"code": "88123", "display": "Fjordvik"}]},
+            },
+            {
+                "url": "http://example.org/StructureDefinition/patient-municipalityOfResidence",
+                "valueString": "Lakeholm",
+            },
+            {
+                "url": "http://example.org/StructureDefinition/communication-aid",
+                "valueString": "Braille",
+            },
+        ],
+        "name": [{"family": "Quennellsby", "given": ["Aune"]}],
+    }
+    text = orjson.dumps(scrub(make(preset), patient)).decode()
+    for town in ("Kivela", "77123", "Fjordvik", "88123", "Lakeholm"):
+        assert (town in text) is kept, town
+    assert "Braille" in text

@@ -2876,3 +2876,30 @@ def test_a_name_before_a_parenthesized_relation_is_searched() -> None:
         assert verifier.findings(source, output, "fhir") == {"name": 1}, left
     clean = source.replace(b"Rowena Castlebury", b"[NAME]").replace(b"Meelis Kuuskvere", b"[NAME]")
     assert verifier.findings(source, clean, "fhir") == {}
+
+
+def test_a_municipality_of_residence_extensions_town_is_searched() -> None:
+    """Hold-out round 19: a Finnish Patient's ``municipality-code`` extension kept the
+    town's name and code under Safe Harbor and passed. Invented towns."""
+    source = orjson.dumps(
+        {
+            "resourceType": "Patient",
+            "extension": [
+                {
+                    "url": "https://fi.example.org/StructureDefinition/municipality-code",
+                    "valueCoding": {"code": "77123", "display": "Kivela"},
+                },
+                {
+                    "url": "http://example.org/StructureDefinition/kommunenummer",
+                    "valueString": "Fjordvik",
+                },
+            ],
+        }
+    )
+    for left in ("Kivela", "Fjordvik", "77123"):
+        output = orjson.dumps({"resourceType": "Patient", "text": {"div": left}})
+        found = Verifier(load_policy("safe-harbor")).findings(source, output, "fhir")
+        assert found == {"city": 1}, left
+        assert Verifier(load_policy("limited-data-set")).findings(source, output, "fhir") == {}
+    clean = orjson.dumps({"resourceType": "Patient", "extension": []})
+    assert Verifier(load_policy("safe-harbor")).findings(source, clean, "fhir") == {}
