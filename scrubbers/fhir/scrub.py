@@ -3027,6 +3027,10 @@ _ID_EXTENSION_URL: Final = re.compile(
     # A code issued to the person (hold-out round 16: gematik's DiGA RedeemCode, the
     # voucher that unlocks the patient's prescribed app).
     r"|(?i:(?:redeem|redemption|access|voucher|activation|unlock)[-_]?code)/?$"
+    # A number the payer or the provider gave the patient's request or case (hold-out
+    # round 19: Da Vinci PAS's extension-authorizationNumber and
+    # -administrationReferenceNumber, a prior authorization's numbers, were kept).
+    r"|(?i:(?:authori[sz]ation|reference|tracking|claim|case|referral)[-_]?(?:number|nr|no))/?$"
 )
 # An identifier's value: one word with a digit in it.
 _ID_EXTENSION_VALUE: Final = re.compile(r"(?=\S*\d)\S{3,64}")

@@ -4809,3 +4809,35 @@ def test_a_municipality_of_residence_extension_is_a_town(preset: str, kept: bool
     for town in ("Kivela", "77123", "Fjordvik", "88123", "Lakeholm"):
         assert (town in text) is kept, town
     assert "Braille" in text
+
+
+@pytest.mark.parametrize("preset", ["safe-harbor", "limited-data-set", "pseudonymized"])
+def test_an_authorization_or_reference_number_extension_is_an_identifier(preset: str) -> None:
+    """Da Vinci PAS writes a claim item's prior authorization number and the payer's
+    reference number in extensions (``extension-authorizationNumber``,
+    ``extension-administrationReferenceNumber``): both were kept under every preset
+    (hold-out round 19), where ``Claim.insurance.preAuthRef`` is an identifier. A
+    number that is no identifier (a rate limit) stays. Invented numbers."""
+    pas = "http://hl7.org/fhir/us/davinci-pas/StructureDefinition/extension-"
+    claim = {
+        "resourceType": "Claim",
+        "status": "active",
+        "use": "preauthorization",
+        "patient": {"reference": "Patient/p1"},
+        "item": [
+            {
+                "extension": [
+                    {"url": pas + "authorizationNumber", "valueString": "AUTH7741239"},
+                    {"url": pas + "administrationReferenceNumber", "valueString": "ARN55012873"},
+                    {"url": "http://example.org/case-number", "valueString": "CS-448120"},
+                    {"url": pas + "revenueUnitRateLimit", "valueDecimal": 100},
+                    {"url": pas + "authorizationNumber", "valueString": "pending"},
+                ],
+                "sequence": 1,
+            }
+        ],
+    }
+    text = orjson.dumps(scrub(make(preset), claim)).decode()
+    for value in ("AUTH7741239", "ARN55012873", "CS-448120"):
+        assert value not in text, value
+    assert '"valueDecimal":100' in text and '"pending"' in text

@@ -2903,3 +2903,24 @@ def test_a_municipality_of_residence_extensions_town_is_searched() -> None:
         assert Verifier(load_policy("limited-data-set")).findings(source, output, "fhir") == {}
     clean = orjson.dumps({"resourceType": "Patient", "extension": []})
     assert Verifier(load_policy("safe-harbor")).findings(source, clean, "fhir") == {}
+
+
+def test_an_authorization_or_reference_number_extension_is_searched() -> None:
+    """Hold-out round 19: Da Vinci PAS's ``extension-authorizationNumber`` and
+    ``extension-administrationReferenceNumber`` strings were kept and passed.
+    Invented numbers."""
+    pas = "http://hl7.org/fhir/us/davinci-pas/StructureDefinition/extension-"
+    source = orjson.dumps(
+        {
+            "resourceType": "Claim",
+            "extension": [
+                {"url": pas + "authorizationNumber", "valueString": "AUTH7741239"},
+                {"url": pas + "administrationReferenceNumber", "valueString": "ARN55012873"},
+            ],
+        }
+    )
+    verifier = Verifier(load_policy("safe-harbor"))
+    for left in ("AUTH7741239", "ARN55012873"):
+        output = orjson.dumps({"resourceType": "Claim", "text": {"div": f"auth {left}"}})
+        assert verifier.findings(source, output, "fhir") == {"other_id": 1}, left
+    assert verifier.findings(source, b'{"resourceType": "Claim"}', "fhir") == {}
