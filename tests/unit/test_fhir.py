@@ -4841,3 +4841,32 @@ def test_an_authorization_or_reference_number_extension_is_an_identifier(preset:
     for value in ("AUTH7741239", "ARN55012873", "CS-448120"):
         assert value not in text, value
     assert '"valueDecimal":100' in text and '"pending"' in text
+
+
+def test_the_ig_summarys_name_is_learned_for_the_rest_of_the_narrative(
+    safe_harbor: FHIRScrubber,
+) -> None:
+    """The IG publisher's summary of the referenced Patient ("<Family>, <Given> Female,
+    DoB: ...") names the patient; the same narrative's attachment table writes the
+    name again ("SNF Discharge Summary for <Given> <Family>"): it was kept there and the
+    verifier quarantined the DocumentReference under every preset (hold-out round 19,
+    a PACIO transitions-of-care example). Invented name."""
+    div = (
+        '<div xmlns="http://www.w3.org/1999/xhtml"><p><b>subject</b>: '
+        '<a href="Patient-x.html">Quennell-Ashby, Morwenna Female, DoB: 1950-11-15 '
+        "( http://hl7.org/fhir/sid/us-mbi#1EG4TE5MK73)</a></p><table><tr>"
+        "<td>SNF Discharge Summary for Morwenna Quennell-Ashby</td></tr></table></div>"
+    )
+    reference = {
+        "resourceType": "DocumentReference",
+        "status": "current",
+        "text": {"status": "generated", "div": div},
+        "subject": {"reference": "Patient/x"},
+        "content": [{"attachment": {"contentType": "application/pdf", "data": "JVBERi0x"}}],
+    }
+    source = orjson.dumps(reference)
+    [result] = safe_harbor.scrub_bytes(source)
+    assert result.output is not None
+    text = result.output.decode()
+    assert "Morwenna" not in text and "Quennell" not in text and "Ashby" not in text
+    assert Verifier(load_policy("safe-harbor")).findings(source, result.output, "fhir") == {}
