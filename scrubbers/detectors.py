@@ -1826,21 +1826,30 @@ def parenthesized_relative_names(text: str) -> Iterator[tuple[int, int]]:
         head = text[base : match.start()]
         tokens = [(t.start(), t.end()) for t in re.finditer(r"\S+", head)]
         words: list[tuple[int, int]] = []
+        capitalized = 0
         for start, end in reversed(tokens):
             word = head[start:end]
             if words and "\n" in head[end : words[-1][0]]:
                 break  # a name is on one line
-            if not (_NAME_TOKEN.fullmatch(word) and _capitalized(word)) or len(words) == 4:
+            if capitalized == 4:
+                break
+            if words and word in NAME_PARTICLES_INSIDE:
+                words.append((start, end))  # "Juan de la Cruz (esposo)"
+                continue
+            if not (_NAME_TOKEN.fullmatch(word) and _capitalized(word)):
                 break
             words.append((start, end))
+            capitalized += 1
+        while words and head[words[-1][0] : words[-1][1]] in NAME_PARTICLES_INSIDE:
+            words.pop()  # a particle before the name's first word belongs to the sentence
         if not words or head[words[0][1] :].strip():
             continue  # the last word before the parenthesis is no name word
         while words and re.fullmatch(_NOT_A_NAME, head[words[-1][0] : words[-1][1]]):
             words.pop()  # "With Rowena ..." at a sentence's start: not the name
-        if len(words) < 2 or any(
-            head[start:end].lower() in _NOT_RELATIVE_NAME_WORDS
-            or re.fullmatch(_NOT_A_NAME, head[start:end])
-            for start, end in words
+        names = [head[start:end] for start, end in words if head[start:end][:1].isupper()]
+        if len(names) < 2 or any(
+            word.lower() in _NOT_RELATIVE_NAME_WORDS or re.fullmatch(_NOT_A_NAME, word)
+            for word in names
         ):
             continue
         yield base + words[-1][0], base + words[0][1]

@@ -2202,6 +2202,8 @@ def _parenthesized_relatives(text: str) -> Iterator[tuple[Kind, str]]:
         line = text[max(0, match.start() - 120) : match.start()].rsplit("\n", 1)[-1]
         words: list[str] = []
         for word in reversed(line.split()):
+            if words and word in _PAREN_PARTICLES:
+                continue  # "Juan de la Cruz (esposo)": the particles are not searched
             if (
                 len(words) == 4
                 or not word[:1].isupper()
@@ -2278,6 +2280,10 @@ _PAREN_RELATIONS: Final = _DISPLAY_RELATIONS | frozenset(
     | {"søn", "sønn", "dotter", "sambo", "samboer", "kone", "mand", "abikaasa", "tütar"}
     | {"poeg", "ema", "isa", "vend", "õde", "vaimo", "aviomies", "puoliso", "äiti", "isä"}
     | {"poika", "tytär", "huoltaja", "żona", "mąż", "córka", "manželka", "manžel", "dcera"}
+)
+_PAREN_PARTICLES: Final = frozenset(
+    {"de", "da", "das", "do", "dos", "di", "del", "della", "van", "von", "der", "den", "la"}
+    | {"le", "du", "ter", "ten", "y", "zu", "af", "av", "al", "bin", "binti", "ibn"}
 )
 # Words before a parenthesized relation that are no name: a sentence's or a label's
 # words, and what a family history lists ("Breast Cancer (mother)").

@@ -4870,3 +4870,21 @@ def test_the_ig_summarys_name_is_learned_for_the_rest_of_the_narrative(
     text = result.output.decode()
     assert "Morwenna" not in text and "Quennell" not in text and "Ashby" not in text
     assert Verifier(load_policy("safe-harbor")).findings(source, result.output, "fhir") == {}
+
+
+def test_a_parenthesized_relatives_name_may_hold_particles(safe_harbor: FHIRScrubber) -> None:
+    """A name with particles before its relation ("<Given> de la <Family> (esposo)",
+    "<Given> van der <Family> (dochter)") is read whole (hold-out round 19 probe: the
+    lower-case particle ended the name, which was then one word and kept). Invented
+    names."""
+    response = {
+        "resourceType": "QuestionnaireResponse",
+        "status": "completed",
+        "item": [
+            _answered("1", "Vive con Ximeno de la Corvalán (esposo)."),
+            _answered("2", "Woont bij Femmetje van der Wulfsberg (dochter)."),
+        ],
+    }
+    text = orjson.dumps(scrub(safe_harbor, response)).decode()
+    for name in ("Ximeno", "Corval", "Femmetje", "Wulfsberg"):
+        assert name not in text, name

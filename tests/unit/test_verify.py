@@ -2924,3 +2924,16 @@ def test_an_authorization_or_reference_number_extension_is_searched() -> None:
         output = orjson.dumps({"resourceType": "Claim", "text": {"div": f"auth {left}"}})
         assert verifier.findings(source, output, "fhir") == {"other_id": 1}, left
     assert verifier.findings(source, b'{"resourceType": "Claim"}', "fhir") == {}
+
+
+def test_a_parenthesized_relatives_name_with_particles_is_searched() -> None:
+    """Hold-out round 19 probe: "<Given> de la <Family> (esposo)" was read as no name
+    (the particle ended it). Its capitalized words are searched, not the particles."""
+    source = orjson.dumps(
+        {"resourceType": "Observation", "valueString": "Vive con Ximeno de la Corvalan (esposo)"}
+    )
+    verifier = Verifier(load_policy("safe-harbor"))
+    output = orjson.dumps({"resourceType": "Observation", "valueString": "Corvalan"})
+    assert verifier.findings(source, output, "fhir") == {"name": 1}
+    clean = orjson.dumps({"resourceType": "Observation", "valueString": "con [NAME] de la casa"})
+    assert verifier.findings(source, clean, "fhir") == {}
