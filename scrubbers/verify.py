@@ -1483,7 +1483,7 @@ def _fhir_values(
             ) is not None
             summary = "DoB" in written
             if "(" in written:
-                yield from _parenthesized_relatives(written)
+                yield from _parenthesized_relatives(written, key == "div")
             if not (labelled or aged or patient_line or relative or summary):
                 continue
             read = _markup_text(written) if key == "div" else written  # once per text
@@ -2191,11 +2191,20 @@ def _relative_names(text: str) -> Iterator[tuple[Kind, str]]:
                 yield Kind.NAME, word
 
 
-def _parenthesized_relatives(text: str) -> Iterator[tuple[Kind, str]]:
+def _parenthesized_relatives(text: str, markup: bool = False) -> Iterator[tuple[Kind, str]]:
     """The words of a name written right before a relation in parentheses ("Rowena
-    Castlebury (daughter)", "Mari Maasikas (abikaasa)"; hold-out round 19): two to
+    Castlebury (daughter)", "<Given> <Family> (abikaasa)"; hold-out round 19): two to
     four capitalized words on the relation's line, none a family history's condition
-    ("Heart Disease (father)") or a label's word ("Emergency Contact (spouse)")."""
+    ("Heart Disease (father)") or a label's word ("Emergency Contact (spouse)"). A
+    narrative is read without its tags ("<td>Rowena Castlebury (daughter)</td>"), once
+    it holds such a relation."""
+    if markup:
+        if not any(
+            match.group(2).casefold() in _PAREN_RELATIONS
+            for match in _PAREN_RELATIVE.finditer(text)
+        ):
+            return
+        text = _markup_text(text)
     for match in _PAREN_RELATIVE.finditer(text):
         if match.group(2).casefold() not in _PAREN_RELATIONS:
             continue

@@ -2937,3 +2937,19 @@ def test_a_parenthesized_relatives_name_with_particles_is_searched() -> None:
     assert verifier.findings(source, output, "fhir") == {"name": 1}
     clean = orjson.dumps({"resourceType": "Observation", "valueString": "con [NAME] de la casa"})
     assert verifier.findings(source, clean, "fhir") == {}
+
+
+def test_a_name_before_a_parenthesized_relation_in_a_narrative_cell_is_searched() -> None:
+    """A narrative's table cell "<td><Given> <Family> (daughter)</td>": the tag glued to
+    the given name hid the name from the reader of round 19 (the words were read with
+    their tags). Invented name."""
+    div = (
+        '<div xmlns="http://www.w3.org/1999/xhtml"><table><tr><td>Contact</td>'
+        "<td>Rowena Castlebury (daughter)</td></tr></table></div>"
+    )
+    source = orjson.dumps({"resourceType": "Observation", "text": {"div": div}})
+    verifier = Verifier(load_policy("safe-harbor"))
+    output = orjson.dumps({"resourceType": "Observation", "note": [{"text": "Castlebury"}]})
+    assert verifier.findings(source, output, "fhir") == {"name": 1}
+    clean = source.replace(b"Rowena Castlebury", b"[NAME]")
+    assert verifier.findings(source, clean, "fhir") == {}
