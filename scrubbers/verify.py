@@ -3692,7 +3692,7 @@ def _only_as_structure(value: str, text: str, source: Any, genitive: bool = Fals
     if not _ELEMENT_NAME.fullmatch(value):
         return False
     folded = value.casefold()
-    keys = {key for key in _keys(source) if key.casefold() == folded and key != value}
+    keys = {key for key in _keys(source) | _LABEL_KEYS if key.casefold() == folded and key != value}
     parts = [f'"{re.escape(key)}"(?=\\s*:)' for key in sorted(keys)]
     parts.append(r"\[[A-Z][A-Z_]*\]|(?<![\w-])[A-Z][A-Z_]*-[0-9A-F]{8,}(?![\w-])")
     if is_resource_type(value):
@@ -3703,6 +3703,10 @@ def _only_as_structure(value: str, text: str, source: Any, genitive: bool = Fals
     return not _occurs(folded, re.sub("|".join(parts), " ", text).casefold(), None, genitive)
 
 
+# The keys of the labels the FHIR scrubber adds to every resource's meta (its security
+# labels and policy tag): a given name "Meta" of a Patient sent without a meta is
+# not the output's "meta" key (hold-out round 19: such a Patient was quarantined).
+_LABEL_KEYS: Final = frozenset({"meta", "security", "tag", "system", "code", "display"})
 # A JSON string value that is a URL (a profile, a system, an absolute reference).
 _URL_STRING: Final = re.compile(r'"(?:https?|urn):[^"\s]*"')
 

@@ -3084,3 +3084,19 @@ def test_a_name_before_a_parenthesized_relation_in_a_narrative_cell_is_searched(
     assert verifier.findings(source, output, "fhir") == {"name": 1}
     clean = source.replace(b"Rowena Castlebury", b"[NAME]")
     assert verifier.findings(source, clean, "fhir") == {}
+
+
+def test_a_name_spelled_like_a_key_the_scrubber_adds_is_not_the_person() -> None:
+    """Hold-out round 19: a Patient named "Meta", sent without a meta, was quarantined:
+    the output's "meta" key, which the scrubber adds for its labels, read as her name."""
+    source = orjson.dumps(
+        {"resourceType": "Patient", "name": [{"family": "Quillfeather", "given": ["Meta"]}]}
+    )
+    scrubber = FHIRScrubber(Scrubber(load_policy("safe-harbor"), KeyRing.single(TEST_SECRET)))
+    output = scrubber.scrub_bytes(source)[0].output
+    assert output is not None and b'"meta"' in output
+    verifier = Verifier(load_policy("safe-harbor"))
+    assert verifier.findings(source, output, "fhir") == {}
+    left = output.replace(b'"given":["[NAME]"]', b'"given":["Meta"]')
+    assert left != output
+    assert verifier.findings(source, left, "fhir") == {"name": 1}
