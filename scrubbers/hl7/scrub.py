@@ -38,9 +38,11 @@ from scrubbers.hl7.free_text import (
     encapsulated,
     escape_payloads,
     is_address_layout,
+    is_telecom_layout,
     leaf_splitter,
     leaves_by_component,
     scrub_address_layouts,
+    scrub_telecom_layouts,
     scrub_words,
     sweep,
     text_field,
@@ -658,6 +660,8 @@ class HL7Scrubber:
                 return leaf(raw, walk)
             if d.component in raw:
                 raw = _coded_person_names(raw, walk)
+                if guarded:
+                    raw = scrub_telecom_layouts(raw, walk)
             return leaves_by_component(scrub_address_layouts(raw, walk), walk, leaf)
 
         with_providers = self._with_providers(path, handle)
@@ -693,8 +697,9 @@ class HL7Scrubber:
             d = walk.d
             if guarded:
                 # An address shifted here (the insured's, in IN1-17): its city is the
-                # coding system's place and its postal code the alternate text.
-                raw = scrub_address_layouts(raw, walk)
+                # coding system's place and its postal code the alternate text. So
+                # is a phone (GT1-44): its number is the coding system's version.
+                raw = scrub_telecom_layouts(scrub_address_layouts(raw, walk), walk)
             reps = raw.split(d.repetition)
             for r, rep in enumerate(reps):
                 comps = rep.split(d.component)
@@ -760,6 +765,8 @@ class HL7Scrubber:
             if d.component not in raw and d.subcomponent not in raw and d.repetition not in raw:
                 return leaf(raw, walk)
             raw = scrub_address_layouts(raw, walk)
+            if person:
+                raw = scrub_telecom_layouts(raw, walk)  # a phone one field off
             if person and d.component in raw:
                 # A relative in a name's layout shifted here (the insured in IN1-14):
                 # free text leaf by leaf would keep a given name it cannot read.
@@ -1222,17 +1229,18 @@ class HL7Scrubber:
 
     def _with_addresses(self, path: str, handler: FieldHandler) -> FieldHandler:
         """``handler`` of a person segment's date or identifier field (TS, DT, DTM,
-        CX, CK) that scrubs a repetition in an address's layout as an XAD first: a
-        sender one field off puts the insured's address in IN1-18 (birth date, TS),
-        where the street went as free text but the city and the ZIP, components a
-        date has no rule for, stayed. Names and organizations keep their layouts (an
+        CX, CK) that scrubs a repetition in an address's or a telecom's layout as an
+        XAD's or an XTN's first: a sender one field off puts the insured's address in
+        IN1-18 (birth date, TS), where the street went as free text but the city and
+        the ZIP, components a date has no rule for, stayed (a contact's phone in
+        IN2-55, DT, kept its number). Names and organizations keep their layouts (an
         insurer's name and address in IN1-4, XON, one field off, is no person's)."""
         if _segment_of(path) not in tables.PERSON_SEGMENTS:
             return handler
 
         def handle(raw: str, walk: Walk) -> str:
             if raw.count(walk.d.component) >= _ADDRESS_SEPARATORS:
-                raw = scrub_address_layouts(raw, walk)
+                raw = scrub_telecom_layouts(scrub_address_layouts(raw, walk), walk)
             return handler(raw, walk)
 
         companion = self._companions.get(handler)
@@ -1411,7 +1419,7 @@ class HL7Scrubber:
                     comps = rep.split(d.component)
                     if is_address_layout(comps, d.subcomponent):
                         reps[r] = text(rep, walk)  # read as an address there
-                    elif _telecom_layout(comps):
+                    elif is_telecom_layout(comps):
                         reps[r] = xtn_rest(xtn(rep, walk), walk)
                     elif comps[0] and len(comps) > 3 and any(comps[3:5]):
                         reps[r] = cx_rest(cx(rep, walk), walk)
@@ -1684,20 +1692,6 @@ def _name_layout(comps: list[str]) -> bool:
     if any(c.isdigit() for comp in comps for c in comp):
         return False
     return not (len(family) <= 3 and family.isupper() and not given.isupper())
-
-
-def _telecom_layout(comps: list[str]) -> bool:
-    """Components in a telecom's layout (``^PRN^PH^^1^617^5550142``): a use or
-    equipment code of its table in XTN.2 or XTN.3 and digits in the number's
-    components."""
-    if len(comps) < 3:
-        return False
-    codes = tables.TABLE_CODES[("XTN", 2)]
-    if comps[1].strip().casefold() not in codes and comps[2].strip().casefold() not in codes:
-        return False
-    if len(comps) > 3 and "@" in comps[3]:
-        return True  # an email (XTN.4)
-    return any(c.isdigit() for comp in comps[4:] for c in comp)
 
 
 def _postal_in_state(value: str) -> bool:

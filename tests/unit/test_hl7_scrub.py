@@ -2075,6 +2075,25 @@ def test_an_address_in_a_date_or_identifier_field_of_a_person_segment_is_an_addr
 
 
 @pytest.mark.parametrize("preset", ["limited-data-set", "pseudonymized", "safe-harbor"])
+def test_a_phone_in_a_coded_date_or_code_field_of_a_person_segment_is_a_phone(
+    preset: str,
+) -> None:
+    # Hold-out round 19 probe (GT1 and IN2 one field off): the guarantor's contact
+    # phone came in GT1-44 (CE), the insured's contact phones in IN2-55 (DT) and
+    # IN2-65 (CE) and an employer's in IN2-66 (ID): the codes and the number stayed
+    # whole, components those datatypes have no rule for. In a person segment, a
+    # repetition in a telecom's layout in a field of another datatype loses its number
+    # and email as an XTN's; a coded value (a code, its text and its system) stays.
+    gt1 = _fields("GT1", {1: "1", 3: "Quillfeather^Walter", 44: "^PRN^PH^^1^330^5550166",
+                          47: "F^Full time^HL70066"})  # fmt: skip
+    in2 = _fields("IN2", {55: "^PRN^PH^^1^330^5550144", 65: "^NET^Internet^q.w@example.org",
+                          66: "^WPN^FX^^1^330^5550188"})  # fmt: skip
+    out = "\r".join(scrub_segments(make(preset), gt1, in2))
+    assert_gone(out, "5550166", "5550144", "q.w@example.org", "5550188", "^330^")
+    assert "^PRN^PH^" in out and "F^Full time^HL70066" in out
+
+
+@pytest.mark.parametrize("preset", ["limited-data-set", "pseudonymized", "safe-harbor"])
 def test_identifiers_typed_as_strings_are_identifiers(preset: str) -> None:
     # Hold-out round 16 (a German consent system's DFT^P03): FT1-2 and FT1-3, the
     # transaction id and batch id (ST), held the order number built from the service

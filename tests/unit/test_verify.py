@@ -115,6 +115,27 @@ def test_values_shifted_into_person_fields_are_searched(kept: str, kind: str) ->
     assert kind in findings
 
 
+_SHIFTED_PHONES = (
+    "MSH|^~\\&|REG|GENHOSP|||20240305083000||ADT^A08|M1|P|2.5\r"
+    "PID|1||TST0042^^^GENHOSP^MR||BRAMBLECOTE^WILHELMINA||19610615|F\r"
+    "GT1|1||BRAMBLECOTE^OSWALDO|||||||||||||||||||||||||||||||||||||||||^PRN^PH^^1^330^5550166"
+    "|F^Full time^HL70066\r"
+    "IN2|||||||||||||||||||||||||||||||||||||||||||||||||||||||^WPN^PH^^1^330^5550144\r"
+)
+
+
+@pytest.mark.parametrize("kept", ["^PRN^PH^^1^330^5550166", "330 5550144", "3305550144"])
+def test_phones_shifted_into_person_fields_are_searched(kept: str) -> None:
+    """Hold-out round 19 probe: a phone in a telecom's layout one field off (GT1-44,
+    CE; IN2-55, DT) kept its number and passed. Left in an output, it is flagged;
+    the scrubbed layout and the coded value are not."""
+    output = f"MSH|^~\\&|REG|GENHOSP|||2024||ADT^A08|ID-1|P|2.5\rNTE|1||{kept}\r"
+    verifier = Verifier(load_policy("safe-harbor"))
+    assert "phone" in verifier.findings(_SHIFTED_PHONES.encode(), output.encode(), "hl7v2")
+    clean = "MSH|^~\\&|REG|GENHOSP|||2024||ADT^A08|ID-1|P|2.5\rNTE|1||^PRN^PH^^1^^ F^Full time\r"
+    assert verifier.findings(_SHIFTED_PHONES.encode(), clean.encode(), "hl7v2") == {}
+
+
 _STRING_IDS = (
     "MSH|^~\\&|REG|GENHOSP|||20240305083000||DFT^P03|M1|P|2.5\r"
     "PID|1||TST0042^^^GENHOSP^MR||BRAMBLECOTE^WILHELMINA||19610615|F\r"
