@@ -1557,13 +1557,22 @@ _NOT_A_NAME: Final = (
 # Any letters (José, Zoë, Åsa); whether a word is capitalized and not an acronym
 # is checked after the match (str.isupper knows every script).
 _NAME_WORD: Final = r"(?:Mc|Mac|O['\u2019])?[^\W\d_]+(?:-[^\W\d_]+)?"
+# A family name's particle written in lower case between a name's words ("schoonzoon
+# Pieter de Wit", "esposa Maria da Conceicao", "hija Ana de la Fuente", "Sohn Jan van
+# der Berg", "wife Fatima bint Rashid"): hold-out round 19 probe, the reading stopped
+# at the particle and the family name after it stayed.
+_NAME_PARTICLE: Final = (
+    r"(?:[ \t]+(?:de|da|do|dos|das|di|del|della|van|von|der|den|ter|ten|du|des|la|le"
+    r"|bin|bint|ibn|al|el)(?:[ \t]+(?:la|las|los|der|den|de))?)?"
+)
 _AFTER_RELATION: Final = re.compile(
     r"(?:(?:step|half)-?|grand)?[^\W\d_]+(?:-in-law)?"
     r"(?:,\s*|\s+\(\s*|\s+(?:is|named)\s+|\s+)"
-    rf"(?!{_NOT_A_NAME})(?P<first>{_NAME_WORD})(?:[ \t]+(?!{_NOT_A_NAME})(?P<second>{_NAME_WORD})"
+    rf"(?!{_NOT_A_NAME})(?P<first>{_NAME_WORD})"
+    rf"(?:{_NAME_PARTICLE}[ \t]+(?!{_NOT_A_NAME})(?P<second>{_NAME_WORD})"
     # A third word: Spanish and Portuguese names carry two family names ("su hija
     # Marisol Ferrandiz Cuesta"; hold-out round 17 probe: the second stayed).
-    rf"(?:[ \t]+(?!{_NOT_A_NAME})(?P<third>{_NAME_WORD}))?)?"
+    rf"(?:{_NAME_PARTICLE}[ \t]+(?!{_NOT_A_NAME})(?P<third>{_NAME_WORD}))?)?"
     r"(?![\w'\u2019-])"
 )
 

@@ -1816,6 +1816,25 @@ def test_hl7_a_relative_by_marriage_named_in_another_language_is_searched() -> N
     assert _verified(source, f"{head}\rNTE|1||Hipertensa Conocida") == {}
 
 
+def test_hl7_a_relatives_family_name_after_a_particle_is_searched() -> None:
+    # Hold-out round 19 probe: "schoonzoon Pieter de Wit" and "esposa Maria da
+    # Conceicao" came out as "[NAME] de Wit" and "[NAME] da Conceicao" and passed:
+    # no reading of the verifier crossed a particle in lower case. Invented people.
+    source = (
+        "MSH|^~\\&|EHR|GENHOSP|LAB|GENHOSP|20260105090000||ORU^R01|M0009|P|2.5.1\r"
+        "PID|1||TST0042^^^GENHOSP^MR||Quillfeather^Zephyrina||19610615|F\r"
+        "OBX|1|TX|NOTE^Notitie^L||Schoonzoon Pieterjan de Wittebroek belt dagelijks.||||||F\r"
+        "NTE|1||Reside com a esposa Graciete da Conceiçãozinha na vila.\r"
+        "NTE|2||Dr de Vries saw her son in the morning; de novo lesion.\r"
+    )
+    scrubbed = _hl7_scrubbed(source)
+    assert _verified(source, scrubbed) == {}
+    head = scrubbed.decode().split("\r")[0]
+    assert _verified(source, f"{head}\rNTE|1||[NAME] de Wittebroek belt") == {"name": 1}
+    assert _verified(source, f"{head}\rNTE|1||[NAME] da Conceiçãozinha") == {"name": 1}
+    assert _verified(source, f"{head}\rNTE|1||de novo lesion") == {}
+
+
 def test_hl7_a_spouse_label_and_a_dutch_address_label_in_a_note_are_read() -> None:
     # Hold-out round 17 probe: a referral letter's "Partner: Joost van Drunen" and
     # "Adres: Keizersgracht ..." lines kept the name and the address, and the verifier,
