@@ -273,6 +273,14 @@ PHONE_LABELS_CJK: Final = (
 QC_HEALTH_CARD_LABELS: Final = (
     *("nam", "ramq", "carte soleil", "assurance maladie", "health card", "hcn"),
 )
+# Italy's tax code (codice fiscale: surname, name, birth date, sex and birthplace in
+# 16 letters and digits, RSSMRA50M15L219X) after its label, as Italian letters and the
+# health card (tessera sanitaria) write it: "codice fiscale", "cod. fisc.", "C.F.",
+# "CF". Hold-out round 19 probe: "Codice fiscale RSSMRA50M15L219X" and "CF ..."
+# stayed (national-id-context's value is digits with up to three letters).
+TAX_CODE_LABELS_IT: Final = (
+    *("codice fiscale", "cod fiscale", "cod fisc", "cf", "c f", "tessera sanitaria"),
+)
 AGE_LABELS_LOCAL: Final = (
     *("alter", "\u00e2ge", "edad", "et\u00e0", "idade", "leeftijd", "\u00e5lder"),
     *("alder", "wiek", "ik\u00e4", "tu\u1ed5i", "usia", "umur", "am\u017eius", "amzius"),
@@ -552,6 +560,22 @@ DETECTORS: Final = (
         ),
         "value",
         requires="health-card-qc",
+    ),
+    # Italy's tax code after its label (see TAX_CODE_LABELS_IT): six letters, the
+    # year's two digits, the month's letter, the day's two digits, the town's letter
+    # and three digits, a check letter; a digit may be written as a letter (L to V)
+    # where two people share a code.
+    Detector(
+        "tax-code-it",
+        Kind.OTHER_ID,
+        _re(
+            r"(?=[ct])(?<![^\W\d_])(?:codice|cod\.?)?\s?(?:fiscale|fisc\.?|c\.?\s?f\.?"
+            r"|tessera\s?sanitaria)(?![^\W\d_])\s*(?:n[o\u00b0\u00ba]?\.?)?\s*[:#=]?\s*"
+            r"(?P<value>[a-z]{6}[\dl-np-v]{2}[abcdehlmprst][\dl-np-v]{2}[a-z][\dl-np-v]{3}[a-z])"
+            r"(?![\w-])"
+        ),
+        "value",
+        requires="tax-code-it",
     ),
     # A Medicare Beneficiary Identifier: 1EG4-TE5-MK73 (no S, L, O, I, B or Z).
     Detector(
@@ -1402,6 +1426,7 @@ _WORD_LABEL_FEATURES: Final[tuple[tuple[str, frozenset[str], tuple[tuple[str, ..
     ("foreign-month", *_label_words(FOREIGN_MONTHS)),
     ("age-local", *_label_words(AGE_LABELS_LOCAL)),
     ("health-card-qc", *_label_words(QC_HEALTH_CARD_LABELS)),
+    ("tax-code-it", *_label_words(TAX_CODE_LABELS_IT)),
 )
 # ASCII text's words the same way, cheaper: every ASCII character but a letter a space.
 _NOT_LETTERS: Final = str.maketrans(

@@ -317,6 +317,7 @@ def _hl7_values(
         yield from _hl7_note_labelled_numbers(notes, folded)
         yield from _hl7_note_employers(notes, folded)
         yield from _hl7_note_particle_relatives(notes, folded)
+        yield from _hl7_note_tax_codes(notes, folded)
         if families:
             yield from _hl7_note_given_names(notes, families, cs, rs, ss)
 
@@ -1235,6 +1236,26 @@ def _hl7_note_particle_relatives(notes: list[str], folded: list[str]) -> Iterato
         for match in _PARTICLE_RELATIVE.finditer(note):
             if _capitalized_in_any_script(match[2]):
                 yield Kind.NAME, match[1]
+
+
+# Italy's tax code (codice fiscale) by its shape: six letters, two digits, a month's
+# letter, two digits, a letter, three digits, a check letter (a digit may be written
+# as a letter L to V). Hold-out round 19 probe: "Codice fiscale RSSMRA50M15L219X" and
+# "CF ..." in a referral note came out whole and passed.
+_TAX_CODE_IT: Final = re.compile(
+    r"(?<![^\W_])[A-Za-z]{6}[\dL-NP-Vl-np-v]{2}[A-EHLMPR-Ta-ehlmpr-t][\dL-NP-Vl-np-v]{2}"
+    r"[A-Za-z][\dL-NP-Vl-np-v]{3}[A-Za-z](?![^\W_])"
+)
+_TAX_CODE_IT_HINTS: Final = ("fisc", "cf", "c.f", "sanitaria")
+
+
+def _hl7_note_tax_codes(notes: list[str], folded: list[str]) -> Iterator[tuple[Kind, str]]:
+    """Italian tax codes in NTE-3, OBX-5 and Z-segments (see _TAX_CODE_IT), read in a
+    note that names one ("fisc", "CF", "C.F.", "sanitaria"), labelled there or not."""
+    for note, fold in zip(notes, folded, strict=True):
+        if any(hint in fold for hint in _TAX_CODE_IT_HINTS) and any(c.isdigit() for c in note):
+            for match in _TAX_CODE_IT.finditer(note):
+                yield Kind.OTHER_ID, match.group()
 
 
 def _capitalized_in_any_script(word: str) -> bool:

@@ -1157,6 +1157,31 @@ def test_a_quebec_health_insurance_number_after_its_label_is_an_identifier(
     assert "3222" not in out and "LEBG" not in out, out
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Codice fiscale QLLZPH61H55F205W.",
+        "C.F.: qllzph61h55f205w",
+        "cod. fisc. QLLZPH61H55F205W",
+        "Tessera sanitaria n. QLLZPH61H55F205W",
+        "moglie CF QLLZPHMRH55F2Q5W",  # a digit written as a letter (omocodia)
+    ],
+)
+def test_an_italian_tax_code_after_its_label_is_an_identifier(
+    ctx: MessageContext, text: str
+) -> None:
+    # Hold-out round 19 probe (a referral note in OBX-5 TX): "Codice fiscale ..." and
+    # "CF ..." kept the tax code (surname, name, birth date, sex and birthplace in 16
+    # characters): national-id-context's value is digits with up to three letters.
+    out = ctx.scrub_text(text)
+    assert "qllzph" not in out.lower(), out
+
+
+def test_cf_without_a_tax_code_after_it_stays(ctx: MessageContext) -> None:
+    for text in ("cf. Table 2", "CF 25 mg/kg", "CF exacerbation, FEV1 45%"):
+        assert ctx.scrub_text(text) == text
+
+
 def test_nam_as_a_word_without_a_number_stays(ctx: MessageContext) -> None:
     for text in ("Giới tính: Nam, 65 tuổi", "Viet Nam 2024", "NAM 12345678"):
         assert ctx.scrub_text(text) == text

@@ -383,6 +383,24 @@ def test_a_vehicle_plate_or_quebec_health_card_in_a_note_is_searched() -> None:
     assert verifier.findings(source.encode(), clean.encode(), "hl7v2") == {}
 
 
+def test_an_italian_tax_code_in_a_note_is_searched() -> None:
+    """Hold-out round 19 probe: "Codice fiscale ..." and "CF ..." in a referral note
+    came out whole and passed. Invented codes."""
+    source = (
+        "MSH|^~\\&|REG|GENHOSP|||20240305083000||ORU^R01|M1|P|2.5\r"
+        "PID|1||TST0042^^^GENHOSP^MR||BRAMBLECOTE^WILHELMINA||19610615|F\r"
+        "OBX|1|TX|NOTE^Note||Codice fiscale QLLZPH61H55F205W. Moglie CF BRMWLH61H55Z404K.||||||F\r"
+        "NTE|1||CF exacerbation; HGBAAA12B34C567D is no code here (no label)\r"
+    )
+    verifier = Verifier(load_policy("safe-harbor"))
+    head = "MSH|^~\\&|REG|GENHOSP|||2024||ORU^R01|ID-1|P|2.5\r"
+    for left in ("QLLZPH61H55F205W", "brmwlh61h55z404k"):
+        output = f"{head}NTE|1||{left}\r"
+        assert verifier.findings(source.encode(), output.encode(), "hl7v2") == {"other_id": 1}
+    clean = f"{head}NTE|1||Codice fiscale ID-1. Moglie CF ID-2. CF exacerbation\r"
+    assert verifier.findings(source.encode(), clean.encode(), "hl7v2") == {}
+
+
 def test_a_relative_a_note_names_is_searched_in_the_whole_output() -> None:
     """Hold-out round 16 probe: a name a note gives after a relative's label, with what
     the relative did ("Daughter Tamsin Greywick visited"), left in another field of the
