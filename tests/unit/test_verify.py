@@ -401,6 +401,25 @@ def test_an_italian_tax_code_in_a_note_is_searched() -> None:
     assert verifier.findings(source.encode(), clean.encode(), "hl7v2") == {}
 
 
+def test_a_swiss_french_or_belgian_social_security_number_in_a_note_is_searched() -> None:
+    """Hold-out round 19 probe: an AHV number without its label, a NIR after "numéro
+    de sécurité sociale" and a Belgian number after "NISS" stayed and passed."""
+    source = (
+        "MSH|^~\\&|REG|GENHOSP|||20240305083000||ORU^R01|M1|P|2.5\r"
+        "PID|1||TST0042^^^GENHOSP^MR||BRAMBLECOTE^WILHELMINA||19610615|F\r"
+        "OBX|1|TX|NOTE^Note||Insured under 756.3047.5009.62; numéro de sécurité sociale "
+        "2 63 11 75 118 042 17; NISS 71.02.14-331.07.||||||F\r"
+        "NTE|1||dose 756.5 mg; secu check done\r"
+    )
+    verifier = Verifier(load_policy("safe-harbor"))
+    head = "MSH|^~\\&|REG|GENHOSP|||2024||ORU^R01|ID-1|P|2.5\r"
+    for left in ("756.3047.5009.62", "2 63 11 75 118 042 17", "71.02.14-331.07"):
+        output = f"{head}NTE|1||{left}\r"
+        assert verifier.findings(source.encode(), output.encode(), "hl7v2") == {"other_id": 1}
+    clean = f"{head}NTE|1||Insured under ID-1; NIR ID-2; NISS ID-3. dose 756.5 mg\r"
+    assert verifier.findings(source.encode(), clean.encode(), "hl7v2") == {}
+
+
 def test_a_relative_a_note_names_is_searched_in_the_whole_output() -> None:
     """Hold-out round 16 probe: a name a note gives after a relative's label, with what
     the relative did ("Daughter Tamsin Greywick visited"), left in another field of the
