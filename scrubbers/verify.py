@@ -237,6 +237,7 @@ def _hl7_values(
             yield from _query_parameters(fields[3:], families, cs, rs, ss)
         elif name == "OBX" and len(fields) > 5 and fields[5]:
             yield from _labelled_observation(fields, cs, rs, ss)
+            yield from _labelled_coded_observation(fields, cs, rs, ss)
         for number in _HL7_NAMES.get(name, ()):
             for comps in reps(fields, number):
                 yield _date_or(Kind.NAME, comps[0].split(ss)[0])
@@ -704,6 +705,34 @@ def _labelled_observation(
             yield kind, value
             if kind is Kind.NAME:
                 yield from _glued_name_words(value)
+
+
+_CODED_RESULT_TYPES: Final = frozenset({"CE", "CWE", "CNE", "CF"})
+
+
+def _labelled_coded_observation(
+    fields: list[str], cs: str, rs: str, ss: str
+) -> Iterator[tuple[Kind, str]]:
+    """A coded OBX-5 (CE, CWE, CNE, CF) of an observation whose OBX-3 text of two words
+    or more names a kind of PHI ("Employer name", "Next of kin name"): its text
+    components (.2, .5, .9) are values of that kind. Hold-out round 19 probe: an
+    employer's name as CWE text ("^Brackenfield Joinery") came out whole and passed."""
+    if len(fields) < 6 or fields[2].split(cs, 1)[0].strip().upper() not in _CODED_RESULT_TYPES:
+        return
+    label = fields[3].split(rs, 1)[0].split(cs)
+    kind = None
+    for index in (1, 4, 8):
+        if index < len(label) and len(label[index].replace(ss, " ").split()) > 1:
+            kind = _observation_label_kind(label[index].replace(ss, " "))
+            if kind is not None:
+                break
+    if kind is None:
+        return
+    for rep in fields[5].split(rs):
+        comps = rep.split(cs)
+        for index in (1, 4, 8):
+            if index < len(comps) and comps[index].strip():
+                yield kind, comps[index].replace(ss, " ")
 
 
 def _person_labelled_observations(

@@ -1502,7 +1502,8 @@ class HL7Scrubber:
                 return raw
             d = walk.d
             value_type = fields[2].split(d.component, 1)[0].strip().upper()
-            if value_type not in _LABELLED_VALUE_TYPES:
+            coded = value_type in tables.CODED_VALUE_TYPES
+            if value_type not in _LABELLED_VALUE_TYPES and not coded:
                 return raw
             concept = fields[3].split(d.repetition, 1)[0].split(d.component)
             kind = next(
@@ -1522,6 +1523,13 @@ class HL7Scrubber:
             )
             if kind is None and _labels_the_person(concept, raw, d, walk.codec):
                 kind = Kind.NAME
+            if coded:
+                # A coded answer (CE, CWE...): its text components are the value
+                # (OBX-3 "Employer name", CWE "^Brackenfield Joinery"); the codes stay.
+                # Hold-out round 19 probe: the employer's name came out whole.
+                if kind is None:
+                    return raw
+                return self._labelled_coded(raw, walk, kind, role, value_type)
             if kind is None:
                 if identifier_hint(raw) and any(
                     number <= len(concept)
@@ -1547,6 +1555,24 @@ class HL7Scrubber:
             return d.repetition.join(reps)
 
         return handle
+
+    def _labelled_coded(self, raw: str, walk: Walk, kind: Kind, role: Role, value_type: str) -> str:
+        """A coded OBX-5 under an observation naming a kind of PHI: each text
+        component (.2, .5, .9) is a value of that kind; the codes stay."""
+        target = self._target("OBX-5", 5, kind, role, value_type)
+        d = walk.d
+        reps = raw.split(d.repetition)
+        for r, rep in enumerate(reps):
+            comps = rep.split(d.component)
+            for number in tables.CODED_TEXT_COMPONENTS:
+                c = number - 1
+                if c < len(comps) and comps[c]:
+                    outcome = walk.apply(comps[c], target)
+                    comps[c] = walk.write(outcome, comps[c])
+                    if kind is Kind.NAME:
+                        add_free_name(walk, comps[c], outcome)
+            reps[r] = d.component.join(comps)
+        return d.repetition.join(reps)
 
     def _labelled_identifiers(self, raw: str, walk: Walk, role: Role, value_type: str) -> str:
         """OBX-5 under an observation named an id or number ("SUBVENTION DOCUMENT

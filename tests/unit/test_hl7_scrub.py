@@ -1746,6 +1746,26 @@ def test_an_observation_labelled_with_the_other_person_alone_is_a_name(
     assert_gone(obx_out + xpn_out, "Hester", "Wick")
 
 
+def test_a_coded_observation_labelled_with_a_kind_of_phi_loses_its_text(
+    safe_harbor: HL7Scrubber,
+) -> None:
+    # Hold-out round 19 probe (a social history ORU): OBX-3 "Employer name" labels
+    # the employer's name, but a CWE answer ("^Brackenfield Joinery") was no labelled
+    # value type and came out whole. The text components of a coded answer under such
+    # a label are that kind; the codes, and coded answers under other labels, stay.
+    # Invented employer and person.
+    segments = [
+        "OBX|1|CWE|EMP^Employer name^L||^Quillcote Joinery||||||F",
+        "OBX|2|CE|NOK^Next of kin name^L||NK1^Hester Wick^L||||||F",
+        "OBX|3|CWE|EC^Emergency contact^L||^Wick, Hester||||||F",
+        "OBX|4|CWE|72166-2^Tobacco smoking status^LN||LA18976-3^Never smoker^LN||||||F",
+    ]
+    out = scrub_segments(safe_harbor, *segments)
+    assert_gone("\r".join(out[:3]), "Quillcote", "Hester", "Wick")
+    assert "|NK1^" in out[1] and "^L|" in out[1]
+    assert out[3] == segments[3]
+
+
 def test_an_observation_labelled_with_a_person_keeps_a_value_that_is_no_name(
     safe_harbor: HL7Scrubber,
 ) -> None:

@@ -420,6 +420,25 @@ def test_a_swiss_french_or_belgian_social_security_number_in_a_note_is_searched(
     assert verifier.findings(source.encode(), clean.encode(), "hl7v2") == {}
 
 
+def test_a_coded_observation_labelled_with_a_kind_of_phi_is_searched() -> None:
+    """Hold-out round 19 probe: a CWE answer's text under OBX-3 "Employer name" came
+    out whole and passed. Invented employer and person."""
+    source = (
+        "MSH|^~\\&|REG|GENHOSP|||20240305083000||ORU^R01|M1|P|2.5\r"
+        "PID|1||TST0042^^^GENHOSP^MR||BRAMBLECOTE^WILHELMINA||19610615|F\r"
+        "OBX|1|CWE|EMP^Employer name^L||^Quillcote Joinery||||||F\r"
+        "OBX|2|CE|NOK^Next of kin name^L||NK1^Hester Wick^L||||||F\r"
+        "OBX|3|CWE|72166-2^Tobacco smoking status^LN||LA18976-3^Never smoker^LN||||||F\r"
+    )
+    verifier = Verifier(load_policy("safe-harbor"))
+    head = "MSH|^~\\&|REG|GENHOSP|||2024||ORU^R01|ID-1|P|2.5\r"
+    for left, kind in (("Quillcote Joinery", "organization_name"), ("Hester Wick", "name")):
+        output = f"{head}NTE|1||{left}\r"
+        assert verifier.findings(source.encode(), output.encode(), "hl7v2") == {kind: 1}, left
+    clean = f"{head}OBX|1|CWE|EMP^Employer name^L||^[ORG]\rNTE|1||NK1 L Never smoker\r"
+    assert verifier.findings(source.encode(), clean.encode(), "hl7v2") == {}
+
+
 def test_a_relative_a_note_names_is_searched_in_the_whole_output() -> None:
     """Hold-out round 16 probe: a name a note gives after a relative's label, with what
     the relative did ("Daughter Tamsin Greywick visited"), left in another field of the
