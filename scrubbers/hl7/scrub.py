@@ -85,7 +85,7 @@ from scrubbers.hl7.walk import (
 from scrubbers.identifier_types import IDENTIFIER_TYPES
 from scrubbers.identity import IdentityUnresolvedError
 from scrubbers.kinds import DATE_KINDS, Kind, Role
-from scrubbers.labels import answer_kind, names_an_age
+from scrubbers.labels import answer_kind, names_a_birth_date, names_an_age
 from scrubbers.methods import Outcome, Removal
 from scrubbers.policy import Rule
 from scrubbers.report import UNEXPECTED_SHAPE_ERRORS, ScrubReport, internal_error
@@ -171,6 +171,25 @@ def _is_age(observation: str, walk: Walk) -> bool:
         number <= len(concept)
         and concept[number - 1]
         and names_an_age(er7.readable(concept[number - 1], d, walk.codec))
+        for number in tables.CODED_TEXT_COMPONENTS
+    )
+
+
+# A date result (OBX-2 TS, DT, DTM) whose observation names a birth date: the
+# patient's or a relative's ("Mother's date of birth"; hold-out round 19 probe: Safe
+# Harbor kept the year 1929 as any date's, an age over 89).
+_DATE_VALUE_TYPES: Final = frozenset({"TS", "DT", "DTM"})
+
+
+def _is_birth_date(observation: str, walk: Walk) -> bool:
+    """OBX-3's text (.2, .5, .9, .11) asks for a birth date ("Date of birth", "Mother's
+    DOB", "Geburtsdatum"; labels.names_a_birth_date)."""
+    d = walk.d
+    concept = observation.split(d.repetition, 1)[0].split(d.component)
+    return any(
+        number <= len(concept)
+        and concept[number - 1]
+        and names_a_birth_date(er7.readable(concept[number - 1], d, walk.codec))
         for number in tables.CODED_TEXT_COMPONENTS
     )
 
@@ -1613,6 +1632,12 @@ class HL7Scrubber:
                     elif comp not in _SN_SYMBOLS:
                         comps[i] = text_field(comp, walk)
                 return d.component.join(comps)
+            if (
+                value_type in _DATE_VALUE_TYPES
+                and len(fields) > 3
+                and _is_birth_date(fields[3], walk)
+            ):
+                return self._leaf_handler("OBX-5", value_type, role, Kind.BIRTH_DATE)(raw, walk)
             if value_type in tables.TEXT_VALUE_TYPES or not value_type:
                 return text_field(raw, walk)
             if value_type in tables.CODED_VALUE_TYPES:

@@ -1766,6 +1766,21 @@ def test_a_coded_observation_labelled_with_a_kind_of_phi_loses_its_text(
     assert out[3] == segments[3]
 
 
+def test_a_date_result_naming_a_birth_date_is_a_birth_date(safe_harbor: HL7Scrubber) -> None:
+    # Hold-out round 19 probe (a family history ORU): OBX-3 "Mother's date of birth"
+    # with a DT 19290412 came out as 1929 under Safe Harbor, read as any date: a
+    # year implying an age over 89. A date result under an observation naming a birth
+    # date is one; other dates keep their year.
+    segments = [
+        "OBX|1|DT|MDOB^Mother's date of birth^L||19290412||||||F",
+        "OBX|2|TS|21112-8^Birth date^LN||19650412||||||F",
+        "OBX|3|DT|DOD^Father date of death^L||20240101||||||F",
+    ]
+    out = scrub_segments(safe_harbor, *segments)
+    assert out[0] == "OBX|1|DT|MDOB^Mother's date of birth^L||||||||F"
+    assert "||1965||" in out[1] and "||2024||" in out[2]
+
+
 def test_an_observation_labelled_with_a_person_keeps_a_value_that_is_no_name(
     safe_harbor: HL7Scrubber,
 ) -> None:

@@ -439,6 +439,23 @@ def test_a_coded_observation_labelled_with_a_kind_of_phi_is_searched() -> None:
     assert verifier.findings(source.encode(), clean.encode(), "hl7v2") == {}
 
 
+def test_a_date_result_naming_a_birth_date_is_a_birth_date() -> None:
+    """Hold-out round 19 probe: "Mother's date of birth" 19290412 (DT) came out as
+    1929 under Safe Harbor and passed, read as any date."""
+    source = (
+        "MSH|^~\\&|REG|GENHOSP|||20240305083000||ORU^R01|M1|P|2.5\r"
+        "PID|1||TST0042^^^GENHOSP^MR||BRAMBLECOTE^WILHELMINA||19610615|F\r"
+        "OBX|1|DT|MDOB^Mother's date of birth^L||19290412||||||F\r"
+        "OBX|2|DT|DOD^Father date of death^L||20240101||||||F\r"
+    )
+    verifier = Verifier(load_policy("safe-harbor"))
+    head = "MSH|^~\\&|REG|GENHOSP|||2024||ORU^R01|ID-1|P|2.5\rPID|1||ID-1||[NAME]||1961|F\r"
+    kept = f"{head}OBX|1|DT|MDOB^Mother's date of birth^L||1929||||||F\r"
+    assert verifier.findings(source.encode(), kept.encode(), "hl7v2") == {"birth_date": 1}
+    clean = f"{head}OBX|1|DT|MDOB^Mother's date of birth^L||||||||F\rOBX|2|DT|DOD^D^L||2024\r"
+    assert verifier.findings(source.encode(), clean.encode(), "hl7v2") == {}
+
+
 def test_a_relative_a_note_names_is_searched_in_the_whole_output() -> None:
     """Hold-out round 16 probe: a name a note gives after a relative's label, with what
     the relative did ("Daughter Tamsin Greywick visited"), left in another field of the
