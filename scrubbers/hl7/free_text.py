@@ -445,6 +445,56 @@ def scrub_address_layouts(raw: str, walk: Walk) -> str:
     return d.repetition.join(reps)
 
 
+def is_telecom_layout(comps: list[str]) -> bool:
+    """Components in a telecom's layout (``^PRN^PH^^1^617^5550142``): a use or
+    equipment code of its table in XTN.2 or XTN.3 and digits in the number's
+    components."""
+    if len(comps) < 3:
+        return False
+    codes = tables.TABLE_CODES[("XTN", 2)]
+    if comps[1].strip().casefold() not in codes and comps[2].strip().casefold() not in codes:
+        return False
+    if len(comps) > 3 and "@" in comps[3]:
+        return True  # an email (XTN.4)
+    return any(c.isdigit() for comp in comps[4:] for c in comp)
+
+
+# The parts of a repetition in a telecom's layout (0-based XTN components) that hold
+# the number or the address: XTN.1 (formatted), .4 (email), .6 (area code), .7 (local
+# number), .8 (extension), .12 (unformatted); the country code (.5) and the codes stay.
+_TELECOM_NUMBER_PARTS: Final = (0, 5, 6, 7, 11)
+_TELECOM_EMAIL: Final = 3
+
+
+def scrub_telecom_layouts(raw: str, walk: Walk) -> str:
+    """``raw`` (a code, date, identifier or coded field of a person segment) with the
+    number and email of each repetition in a telecom's layout removed as an XTN's
+    (a fax when the equipment is FX). A sender one field off writes the guarantor's
+    or the insured's contact phone in a field of another datatype (hold-out round 19
+    probe: GT1-44, CE; IN2-55, DT; IN2-65, CE), where the codes and digits of the
+    number stayed whole."""
+    d = walk.d
+    if d.component not in raw:
+        return raw
+    reps = raw.split(d.repetition)
+    for r, rep in enumerate(reps):
+        comps = rep.split(d.component)
+        if not is_telecom_layout(comps):
+            continue
+        kind = Kind.FAX if comps[2].strip().casefold() == "fx" else Kind.PHONE
+        for index in (*_TELECOM_NUMBER_PARTS, _TELECOM_EMAIL):
+            if index < len(comps) and comps[index]:
+                target = Target(
+                    Kind.EMAIL if index == _TELECOM_EMAIL else kind, Role.UNKNOWN, "hl7v2", "", ""
+                )
+                comps[index] = d.subcomponent.join(
+                    walk.write(walk.apply(sub, target), sub) if sub else sub
+                    for sub in comps[index].split(d.subcomponent)
+                )
+        reps[r] = d.component.join(comps)
+    return d.repetition.join(reps)
+
+
 def _leaf_by_leaf(raw: str, walk: Walk, leaf: Callable[[str, Walk], str], keep_codes: bool) -> str:
     """``raw`` with each leaf through ``leaf``; with ``keep_codes``, the code leaves
     of a coded value (see :func:`_coded`) are free text instead."""

@@ -38,9 +38,11 @@ from scrubbers.hl7.free_text import (
     encapsulated,
     escape_payloads,
     is_address_layout,
+    is_telecom_layout,
     leaf_splitter,
     leaves_by_component,
     scrub_address_layouts,
+    scrub_telecom_layouts,
     scrub_words,
     sweep,
     text_field,
@@ -83,7 +85,7 @@ from scrubbers.hl7.walk import (
 from scrubbers.identifier_types import IDENTIFIER_TYPES
 from scrubbers.identity import IdentityUnresolvedError
 from scrubbers.kinds import DATE_KINDS, Kind, Role
-from scrubbers.labels import answer_kind, names_an_age
+from scrubbers.labels import answer_kind, names_a_birth_date, names_an_age
 from scrubbers.methods import Outcome, Removal
 from scrubbers.policy import Rule
 from scrubbers.report import UNEXPECTED_SHAPE_ERRORS, ScrubReport, internal_error
@@ -169,6 +171,25 @@ def _is_age(observation: str, walk: Walk) -> bool:
         number <= len(concept)
         and concept[number - 1]
         and names_an_age(er7.readable(concept[number - 1], d, walk.codec))
+        for number in tables.CODED_TEXT_COMPONENTS
+    )
+
+
+# A date result (OBX-2 TS, DT, DTM) whose observation names a birth date: the
+# patient's or a relative's ("Mother's date of birth"; hold-out round 19 probe: Safe
+# Harbor kept the year 1929 as any date's, an age over 89).
+_DATE_VALUE_TYPES: Final = frozenset({"TS", "DT", "DTM"})
+
+
+def _is_birth_date(observation: str, walk: Walk) -> bool:
+    """OBX-3's text (.2, .5, .9, .11) asks for a birth date ("Date of birth", "Mother's
+    DOB", "Geburtsdatum"; labels.names_a_birth_date)."""
+    d = walk.d
+    concept = observation.split(d.repetition, 1)[0].split(d.component)
+    return any(
+        number <= len(concept)
+        and concept[number - 1]
+        and names_a_birth_date(er7.readable(concept[number - 1], d, walk.codec))
         for number in tables.CODED_TEXT_COMPONENTS
     )
 
@@ -658,6 +679,8 @@ class HL7Scrubber:
                 return leaf(raw, walk)
             if d.component in raw:
                 raw = _coded_person_names(raw, walk)
+                if guarded:
+                    raw = scrub_telecom_layouts(raw, walk)
             return leaves_by_component(scrub_address_layouts(raw, walk), walk, leaf)
 
         with_providers = self._with_providers(path, handle)
@@ -693,8 +716,9 @@ class HL7Scrubber:
             d = walk.d
             if guarded:
                 # An address shifted here (the insured's, in IN1-17): its city is the
-                # coding system's place and its postal code the alternate text.
-                raw = scrub_address_layouts(raw, walk)
+                # coding system's place and its postal code the alternate text. So
+                # is a phone (GT1-44): its number is the coding system's version.
+                raw = scrub_telecom_layouts(scrub_address_layouts(raw, walk), walk)
             reps = raw.split(d.repetition)
             for r, rep in enumerate(reps):
                 comps = rep.split(d.component)
@@ -760,6 +784,8 @@ class HL7Scrubber:
             if d.component not in raw and d.subcomponent not in raw and d.repetition not in raw:
                 return leaf(raw, walk)
             raw = scrub_address_layouts(raw, walk)
+            if person:
+                raw = scrub_telecom_layouts(raw, walk)  # a phone one field off
             if person and d.component in raw:
                 # A relative in a name's layout shifted here (the insured in IN1-14):
                 # free text leaf by leaf would keep a given name it cannot read.
@@ -1222,17 +1248,18 @@ class HL7Scrubber:
 
     def _with_addresses(self, path: str, handler: FieldHandler) -> FieldHandler:
         """``handler`` of a person segment's date or identifier field (TS, DT, DTM,
-        CX, CK) that scrubs a repetition in an address's layout as an XAD first: a
-        sender one field off puts the insured's address in IN1-18 (birth date, TS),
-        where the street went as free text but the city and the ZIP, components a
-        date has no rule for, stayed. Names and organizations keep their layouts (an
+        CX, CK) that scrubs a repetition in an address's or a telecom's layout as an
+        XAD's or an XTN's first: a sender one field off puts the insured's address in
+        IN1-18 (birth date, TS), where the street went as free text but the city and
+        the ZIP, components a date has no rule for, stayed (a contact's phone in
+        IN2-55, DT, kept its number). Names and organizations keep their layouts (an
         insurer's name and address in IN1-4, XON, one field off, is no person's)."""
         if _segment_of(path) not in tables.PERSON_SEGMENTS:
             return handler
 
         def handle(raw: str, walk: Walk) -> str:
             if raw.count(walk.d.component) >= _ADDRESS_SEPARATORS:
-                raw = scrub_address_layouts(raw, walk)
+                raw = scrub_telecom_layouts(scrub_address_layouts(raw, walk), walk)
             return handler(raw, walk)
 
         companion = self._companions.get(handler)
@@ -1411,7 +1438,7 @@ class HL7Scrubber:
                     comps = rep.split(d.component)
                     if is_address_layout(comps, d.subcomponent):
                         reps[r] = text(rep, walk)  # read as an address there
-                    elif _telecom_layout(comps):
+                    elif is_telecom_layout(comps):
                         reps[r] = xtn_rest(xtn(rep, walk), walk)
                     elif comps[0] and len(comps) > 3 and any(comps[3:5]):
                         reps[r] = cx_rest(cx(rep, walk), walk)
@@ -1494,7 +1521,8 @@ class HL7Scrubber:
                 return raw
             d = walk.d
             value_type = fields[2].split(d.component, 1)[0].strip().upper()
-            if value_type not in _LABELLED_VALUE_TYPES:
+            coded = value_type in tables.CODED_VALUE_TYPES
+            if value_type not in _LABELLED_VALUE_TYPES and not coded:
                 return raw
             concept = fields[3].split(d.repetition, 1)[0].split(d.component)
             kind = next(
@@ -1514,6 +1542,13 @@ class HL7Scrubber:
             )
             if kind is None and _labels_the_person(concept, raw, d, walk.codec):
                 kind = Kind.NAME
+            if coded:
+                # A coded answer (CE, CWE...): its text components are the value
+                # (OBX-3 "Employer name", CWE "^Brackenfield Joinery"); the codes stay.
+                # Hold-out round 19 probe: the employer's name came out whole.
+                if kind is None:
+                    return raw
+                return self._labelled_coded(raw, walk, kind, role, value_type)
             if kind is None:
                 if identifier_hint(raw) and any(
                     number <= len(concept)
@@ -1539,6 +1574,24 @@ class HL7Scrubber:
             return d.repetition.join(reps)
 
         return handle
+
+    def _labelled_coded(self, raw: str, walk: Walk, kind: Kind, role: Role, value_type: str) -> str:
+        """A coded OBX-5 under an observation naming a kind of PHI: each text
+        component (.2, .5, .9) is a value of that kind; the codes stay."""
+        target = self._target("OBX-5", 5, kind, role, value_type)
+        d = walk.d
+        reps = raw.split(d.repetition)
+        for r, rep in enumerate(reps):
+            comps = rep.split(d.component)
+            for number in tables.CODED_TEXT_COMPONENTS:
+                c = number - 1
+                if c < len(comps) and comps[c]:
+                    outcome = walk.apply(comps[c], target)
+                    comps[c] = walk.write(outcome, comps[c])
+                    if kind is Kind.NAME:
+                        add_free_name(walk, comps[c], outcome)
+            reps[r] = d.component.join(comps)
+        return d.repetition.join(reps)
 
     def _labelled_identifiers(self, raw: str, walk: Walk, role: Role, value_type: str) -> str:
         """OBX-5 under an observation named an id or number ("SUBVENTION DOCUMENT
@@ -1579,6 +1632,12 @@ class HL7Scrubber:
                     elif comp not in _SN_SYMBOLS:
                         comps[i] = text_field(comp, walk)
                 return d.component.join(comps)
+            if (
+                value_type in _DATE_VALUE_TYPES
+                and len(fields) > 3
+                and _is_birth_date(fields[3], walk)
+            ):
+                return self._leaf_handler("OBX-5", value_type, role, Kind.BIRTH_DATE)(raw, walk)
             if value_type in tables.TEXT_VALUE_TYPES or not value_type:
                 return text_field(raw, walk)
             if value_type in tables.CODED_VALUE_TYPES:
@@ -1684,20 +1743,6 @@ def _name_layout(comps: list[str]) -> bool:
     if any(c.isdigit() for comp in comps for c in comp):
         return False
     return not (len(family) <= 3 and family.isupper() and not given.isupper())
-
-
-def _telecom_layout(comps: list[str]) -> bool:
-    """Components in a telecom's layout (``^PRN^PH^^1^617^5550142``): a use or
-    equipment code of its table in XTN.2 or XTN.3 and digits in the number's
-    components."""
-    if len(comps) < 3:
-        return False
-    codes = tables.TABLE_CODES[("XTN", 2)]
-    if comps[1].strip().casefold() not in codes and comps[2].strip().casefold() not in codes:
-        return False
-    if len(comps) > 3 and "@" in comps[3]:
-        return True  # an email (XTN.4)
-    return any(c.isdigit() for comp in comps[4:] for c in comp)
 
 
 def _postal_in_state(value: str) -> bool:

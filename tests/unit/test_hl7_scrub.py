@@ -1746,6 +1746,41 @@ def test_an_observation_labelled_with_the_other_person_alone_is_a_name(
     assert_gone(obx_out + xpn_out, "Hester", "Wick")
 
 
+def test_a_coded_observation_labelled_with_a_kind_of_phi_loses_its_text(
+    safe_harbor: HL7Scrubber,
+) -> None:
+    # Hold-out round 19 probe (a social history ORU): OBX-3 "Employer name" labels
+    # the employer's name, but a CWE answer ("^Brackenfield Joinery") was no labelled
+    # value type and came out whole. The text components of a coded answer under such
+    # a label are that kind; the codes, and coded answers under other labels, stay.
+    # Invented employer and person.
+    segments = [
+        "OBX|1|CWE|EMP^Employer name^L||^Quillcote Joinery||||||F",
+        "OBX|2|CE|NOK^Next of kin name^L||NK1^Hester Wick^L||||||F",
+        "OBX|3|CWE|EC^Emergency contact^L||^Wick, Hester||||||F",
+        "OBX|4|CWE|72166-2^Tobacco smoking status^LN||LA18976-3^Never smoker^LN||||||F",
+    ]
+    out = scrub_segments(safe_harbor, *segments)
+    assert_gone("\r".join(out[:3]), "Quillcote", "Hester", "Wick")
+    assert "|NK1^" in out[1] and "^L|" in out[1]
+    assert out[3] == segments[3]
+
+
+def test_a_date_result_naming_a_birth_date_is_a_birth_date(safe_harbor: HL7Scrubber) -> None:
+    # Hold-out round 19 probe (a family history ORU): OBX-3 "Mother's date of birth"
+    # with a DT 19290412 came out as 1929 under Safe Harbor, read as any date: a
+    # year implying an age over 89. A date result under an observation naming a birth
+    # date is one; other dates keep their year.
+    segments = [
+        "OBX|1|DT|MDOB^Mother's date of birth^L||19290412||||||F",
+        "OBX|2|TS|21112-8^Birth date^LN||19650412||||||F",
+        "OBX|3|DT|DOD^Father date of death^L||20240101||||||F",
+    ]
+    out = scrub_segments(safe_harbor, *segments)
+    assert out[0] == "OBX|1|DT|MDOB^Mother's date of birth^L||||||||F"
+    assert "||1965||" in out[1] and "||2024||" in out[2]
+
+
 def test_an_observation_labelled_with_a_person_keeps_a_value_that_is_no_name(
     safe_harbor: HL7Scrubber,
 ) -> None:
@@ -2072,6 +2107,25 @@ def test_an_address_in_a_date_or_identifier_field_of_a_person_segment_is_an_addr
     assert_gone(out, "Crooks", "Apt 4", "48073", "Oak Ave", "48220")
     assert ("Tamsworth" in out) is (preset == "pseudonymized")  # it keeps cities
     assert "^MI^" in out
+
+
+@pytest.mark.parametrize("preset", ["limited-data-set", "pseudonymized", "safe-harbor"])
+def test_a_phone_in_a_coded_date_or_code_field_of_a_person_segment_is_a_phone(
+    preset: str,
+) -> None:
+    # Hold-out round 19 probe (GT1 and IN2 one field off): the guarantor's contact
+    # phone came in GT1-44 (CE), the insured's contact phones in IN2-55 (DT) and
+    # IN2-65 (CE) and an employer's in IN2-66 (ID): the codes and the number stayed
+    # whole, components those datatypes have no rule for. In a person segment, a
+    # repetition in a telecom's layout in a field of another datatype loses its number
+    # and email as an XTN's; a coded value (a code, its text and its system) stays.
+    gt1 = _fields("GT1", {1: "1", 3: "Quillfeather^Walter", 44: "^PRN^PH^^1^330^5550166",
+                          47: "F^Full time^HL70066"})  # fmt: skip
+    in2 = _fields("IN2", {55: "^PRN^PH^^1^330^5550144", 65: "^NET^Internet^q.w@example.org",
+                          66: "^WPN^FX^^1^330^5550188"})  # fmt: skip
+    out = "\r".join(scrub_segments(make(preset), gt1, in2))
+    assert_gone(out, "5550166", "5550144", "q.w@example.org", "5550188", "^330^")
+    assert "^PRN^PH^" in out and "F^Full time^HL70066" in out
 
 
 @pytest.mark.parametrize("preset", ["limited-data-set", "pseudonymized", "safe-harbor"])

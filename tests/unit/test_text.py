@@ -1157,6 +1157,57 @@ def test_a_quebec_health_insurance_number_after_its_label_is_an_identifier(
     assert "3222" not in out and "LEBG" not in out, out
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Codice fiscale QLLZPH61H55F205W.",
+        "C.F.: qllzph61h55f205w",
+        "cod. fisc. QLLZPH61H55F205W",
+        "Tessera sanitaria n. QLLZPH61H55F205W",
+        "moglie CF QLLZPHMRH55F2Q5W",  # a digit written as a letter (omocodia)
+    ],
+)
+def test_an_italian_tax_code_after_its_label_is_an_identifier(
+    ctx: MessageContext, text: str
+) -> None:
+    # Hold-out round 19 probe (a referral note in OBX-5 TX): "Codice fiscale ..." and
+    # "CF ..." kept the tax code (surname, name, birth date, sex and birthplace in 16
+    # characters): national-id-context's value is digits with up to three letters.
+    out = ctx.scrub_text(text)
+    assert "qllzph" not in out.lower(), out
+
+
+@pytest.mark.parametrize(
+    ("text", "digits"),
+    [
+        ("Swiss cousin insured under 756.3047.5009.62.", "3047"),
+        ("numéro de sécurité sociale 2 63 11 75 118 042 17", "118 042"),
+        ("numero de securite sociale: 1 71 02 69 123 456 78", "123 456"),
+        ("n° sécu 1 85 04 12 345 678 90", "345 678"),
+        ("NISS 71.02.14-331.07", "331"),
+        ("RRN 71.02.14-331.07", "331"),
+        ("rijksregisternummer 71021433107", "71021433107"),
+    ],
+)
+def test_a_swiss_french_or_belgian_social_security_number_is_an_identifier(
+    ctx: MessageContext, text: str, digits: str
+) -> None:
+    # Hold-out round 19 probe: a Swiss AHV number without its label, a French NIR and a
+    # Belgian national register number after labels no detector read, stayed.
+    out = ctx.scrub_text(text)
+    assert digits not in out, out
+
+
+def test_numbers_like_a_swiss_social_security_number_stay(ctx: MessageContext) -> None:
+    for text in ("dose 756.5 mg", "ref 1756.3047.5009.62", "756.3047.5009.621 units"):
+        assert ctx.scrub_text(text) == text
+
+
+def test_cf_without_a_tax_code_after_it_stays(ctx: MessageContext) -> None:
+    for text in ("cf. Table 2", "CF 25 mg/kg", "CF exacerbation, FEV1 45%"):
+        assert ctx.scrub_text(text) == text
+
+
 def test_nam_as_a_word_without_a_number_stays(ctx: MessageContext) -> None:
     for text in ("Giới tính: Nam, 65 tuổi", "Viet Nam 2024", "NAM 12345678"):
         assert ctx.scrub_text(text) == text

@@ -116,6 +116,27 @@ def test_values_shifted_into_person_fields_are_searched(kept: str, kind: str) ->
     assert kind in findings
 
 
+_SHIFTED_PHONES = (
+    "MSH|^~\\&|REG|GENHOSP|||20240305083000||ADT^A08|M1|P|2.5\r"
+    "PID|1||TST0042^^^GENHOSP^MR||BRAMBLECOTE^WILHELMINA||19610615|F\r"
+    "GT1|1||BRAMBLECOTE^OSWALDO|||||||||||||||||||||||||||||||||||||||||^PRN^PH^^1^330^5550166"
+    "|F^Full time^HL70066\r"
+    "IN2|||||||||||||||||||||||||||||||||||||||||||||||||||||||^WPN^PH^^1^330^5550144\r"
+)
+
+
+@pytest.mark.parametrize("kept", ["^PRN^PH^^1^330^5550166", "330 5550144", "3305550144"])
+def test_phones_shifted_into_person_fields_are_searched(kept: str) -> None:
+    """Hold-out round 19 probe: a phone in a telecom's layout one field off (GT1-44,
+    CE; IN2-55, DT) kept its number and passed. Left in an output, it is flagged;
+    the scrubbed layout and the coded value are not."""
+    output = f"MSH|^~\\&|REG|GENHOSP|||2024||ADT^A08|ID-1|P|2.5\rNTE|1||{kept}\r"
+    verifier = Verifier(load_policy("safe-harbor"))
+    assert "phone" in verifier.findings(_SHIFTED_PHONES.encode(), output.encode(), "hl7v2")
+    clean = "MSH|^~\\&|REG|GENHOSP|||2024||ADT^A08|ID-1|P|2.5\rNTE|1||^PRN^PH^^1^^ F^Full time\r"
+    assert verifier.findings(_SHIFTED_PHONES.encode(), clean.encode(), "hl7v2") == {}
+
+
 _STRING_IDS = (
     "MSH|^~\\&|REG|GENHOSP|||20240305083000||DFT^P03|M1|P|2.5\r"
     "PID|1||TST0042^^^GENHOSP^MR||BRAMBLECOTE^WILHELMINA||19610615|F\r"
@@ -445,6 +466,79 @@ def test_a_vehicle_plate_or_quebec_health_card_in_a_note_is_searched() -> None:
     output = f"{head}NTE|1||LEBG 3222 9912\r"
     assert verifier.findings(source.encode(), output.encode(), "hl7v2") == {"other_id": 1}
     clean = f"{head}NTE|1||Vehicle reg: [VEH]. NAM: ID-1; bone plate 3.5 mm; plate of 12 holes\r"
+    assert verifier.findings(source.encode(), clean.encode(), "hl7v2") == {}
+
+
+def test_an_italian_tax_code_in_a_note_is_searched() -> None:
+    """Hold-out round 19 probe: "Codice fiscale ..." and "CF ..." in a referral note
+    came out whole and passed. Invented codes."""
+    source = (
+        "MSH|^~\\&|REG|GENHOSP|||20240305083000||ORU^R01|M1|P|2.5\r"
+        "PID|1||TST0042^^^GENHOSP^MR||BRAMBLECOTE^WILHELMINA||19610615|F\r"
+        "OBX|1|TX|NOTE^Note||Codice fiscale QLLZPH61H55F205W. Moglie CF BRMWLH61H55Z404K.||||||F\r"
+        "NTE|1||CF exacerbation; HGBAAA12B34C567D is no code here (no label)\r"
+    )
+    verifier = Verifier(load_policy("safe-harbor"))
+    head = "MSH|^~\\&|REG|GENHOSP|||2024||ORU^R01|ID-1|P|2.5\r"
+    for left in ("QLLZPH61H55F205W", "brmwlh61h55z404k"):
+        output = f"{head}NTE|1||{left}\r"
+        assert verifier.findings(source.encode(), output.encode(), "hl7v2") == {"other_id": 1}
+    clean = f"{head}NTE|1||Codice fiscale ID-1. Moglie CF ID-2. CF exacerbation\r"
+    assert verifier.findings(source.encode(), clean.encode(), "hl7v2") == {}
+
+
+def test_a_swiss_french_or_belgian_social_security_number_in_a_note_is_searched() -> None:
+    """Hold-out round 19 probe: an AHV number without its label, a NIR after "numéro
+    de sécurité sociale" and a Belgian number after "NISS" stayed and passed."""
+    source = (
+        "MSH|^~\\&|REG|GENHOSP|||20240305083000||ORU^R01|M1|P|2.5\r"
+        "PID|1||TST0042^^^GENHOSP^MR||BRAMBLECOTE^WILHELMINA||19610615|F\r"
+        "OBX|1|TX|NOTE^Note||Insured under 756.3047.5009.62; numéro de sécurité sociale "
+        "2 63 11 75 118 042 17; NISS 71.02.14-331.07.||||||F\r"
+        "NTE|1||dose 756.5 mg; secu check done\r"
+    )
+    verifier = Verifier(load_policy("safe-harbor"))
+    head = "MSH|^~\\&|REG|GENHOSP|||2024||ORU^R01|ID-1|P|2.5\r"
+    for left in ("756.3047.5009.62", "2 63 11 75 118 042 17", "71.02.14-331.07"):
+        output = f"{head}NTE|1||{left}\r"
+        assert verifier.findings(source.encode(), output.encode(), "hl7v2") == {"other_id": 1}
+    clean = f"{head}NTE|1||Insured under ID-1; NIR ID-2; NISS ID-3. dose 756.5 mg\r"
+    assert verifier.findings(source.encode(), clean.encode(), "hl7v2") == {}
+
+
+def test_a_coded_observation_labelled_with_a_kind_of_phi_is_searched() -> None:
+    """Hold-out round 19 probe: a CWE answer's text under OBX-3 "Employer name" came
+    out whole and passed. Invented employer and person."""
+    source = (
+        "MSH|^~\\&|REG|GENHOSP|||20240305083000||ORU^R01|M1|P|2.5\r"
+        "PID|1||TST0042^^^GENHOSP^MR||BRAMBLECOTE^WILHELMINA||19610615|F\r"
+        "OBX|1|CWE|EMP^Employer name^L||^Quillcote Joinery||||||F\r"
+        "OBX|2|CE|NOK^Next of kin name^L||NK1^Hester Wick^L||||||F\r"
+        "OBX|3|CWE|72166-2^Tobacco smoking status^LN||LA18976-3^Never smoker^LN||||||F\r"
+    )
+    verifier = Verifier(load_policy("safe-harbor"))
+    head = "MSH|^~\\&|REG|GENHOSP|||2024||ORU^R01|ID-1|P|2.5\r"
+    for left, kind in (("Quillcote Joinery", "organization_name"), ("Hester Wick", "name")):
+        output = f"{head}NTE|1||{left}\r"
+        assert verifier.findings(source.encode(), output.encode(), "hl7v2") == {kind: 1}, left
+    clean = f"{head}OBX|1|CWE|EMP^Employer name^L||^[ORG]\rNTE|1||NK1 L Never smoker\r"
+    assert verifier.findings(source.encode(), clean.encode(), "hl7v2") == {}
+
+
+def test_a_date_result_naming_a_birth_date_is_a_birth_date() -> None:
+    """Hold-out round 19 probe: "Mother's date of birth" 19290412 (DT) came out as
+    1929 under Safe Harbor and passed, read as any date."""
+    source = (
+        "MSH|^~\\&|REG|GENHOSP|||20240305083000||ORU^R01|M1|P|2.5\r"
+        "PID|1||TST0042^^^GENHOSP^MR||BRAMBLECOTE^WILHELMINA||19610615|F\r"
+        "OBX|1|DT|MDOB^Mother's date of birth^L||19290412||||||F\r"
+        "OBX|2|DT|DOD^Father date of death^L||20240101||||||F\r"
+    )
+    verifier = Verifier(load_policy("safe-harbor"))
+    head = "MSH|^~\\&|REG|GENHOSP|||2024||ORU^R01|ID-1|P|2.5\rPID|1||ID-1||[NAME]||1961|F\r"
+    kept = f"{head}OBX|1|DT|MDOB^Mother's date of birth^L||1929||||||F\r"
+    assert verifier.findings(source.encode(), kept.encode(), "hl7v2") == {"birth_date": 1}
+    clean = f"{head}OBX|1|DT|MDOB^Mother's date of birth^L||||||||F\rOBX|2|DT|DOD^D^L||2024\r"
     assert verifier.findings(source.encode(), clean.encode(), "hl7v2") == {}
 
 
@@ -1879,6 +1973,25 @@ def test_hl7_a_relative_by_marriage_named_in_another_language_is_searched() -> N
         assert _verified(source, f"{head}\rNTE|1||{kept}") == {"name": 1}, kept
     # Three capitalized words, no clause end after two: not read ("Hipertensa").
     assert _verified(source, f"{head}\rNTE|1||Hipertensa Conocida") == {}
+
+
+def test_hl7_a_relatives_family_name_after_a_particle_is_searched() -> None:
+    # Hold-out round 19 probe: "schoonzoon Pieter de Wit" and "esposa Maria da
+    # Conceicao" came out as "[NAME] de Wit" and "[NAME] da Conceicao" and passed:
+    # no reading of the verifier crossed a particle in lower case. Invented people.
+    source = (
+        "MSH|^~\\&|EHR|GENHOSP|LAB|GENHOSP|20260105090000||ORU^R01|M0009|P|2.5.1\r"
+        "PID|1||TST0042^^^GENHOSP^MR||Quillfeather^Zephyrina||19610615|F\r"
+        "OBX|1|TX|NOTE^Notitie^L||Schoonzoon Pieterjan de Wittebroek belt dagelijks.||||||F\r"
+        "NTE|1||Reside com a esposa Graciete da Conceiçãozinha na vila.\r"
+        "NTE|2||Dr de Vries saw her son in the morning; de novo lesion.\r"
+    )
+    scrubbed = _hl7_scrubbed(source)
+    assert _verified(source, scrubbed) == {}
+    head = scrubbed.decode().split("\r")[0]
+    assert _verified(source, f"{head}\rNTE|1||[NAME] de Wittebroek belt") == {"name": 1}
+    assert _verified(source, f"{head}\rNTE|1||[NAME] da Conceiçãozinha") == {"name": 1}
+    assert _verified(source, f"{head}\rNTE|1||de novo lesion") == {}
 
 
 def test_hl7_a_spouse_label_and_a_dutch_address_label_in_a_note_are_read() -> None:
