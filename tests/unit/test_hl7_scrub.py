@@ -2370,3 +2370,25 @@ def test_names_and_towns_that_are_words_stay_in_lower_case() -> None:
     for name in ("May Long", "Do Le", "LONG", "Normal"):
         assert name not in out
     assert not Verifier(load_policy("safe-harbor")).findings(source.encode(), out.encode(), "hl7v2")
+
+
+def test_letters_in_a_zip_component_are_not_searched_as_a_postal_code() -> None:
+    """Hold-out round 19 probe: a mother's identifier shifted into PID-23 (birth place),
+    "M4471823^^^NVH^MR", was read as an address whose ZIP is "MR"; searched as a
+    known ZIP, it turned PID-3's identifier type into "[ZIP]"."""
+    source = (
+        "MSH|^~\\&|A|B|C|D|20250612090000||ADT^A08|M1|P|2.5\r"
+        + "|".join(
+            [
+                *("PID", "1", "", "TST0042^^^NVH^MR", "", "QUILLFEATHER^ZEPHYRINA", "", "19610615"),
+                *("F", *[""] * 14, "M4471823^^^NVH^MR"),
+            ]
+        )
+        + "\r"
+    )
+    out = scrub_text(make(), source)
+    pid = out.split("\r")[1].split("|")
+    assert pid[3].endswith("^^^NVH^MR"), pid[3]
+    assert pid[23].startswith("^^^NVH"), pid[23]
+    assert "M4471823" not in out
+    assert not Verifier(load_policy("safe-harbor")).findings(source.encode(), out.encode(), "hl7v2")
