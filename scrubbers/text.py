@@ -842,11 +842,6 @@ def _value_terms(value: str, kind: Kind) -> tuple[tuple[str, str], ...]:
         return _terms_of(street_spellings(value))
     if kind in _IDENTIFIER_KINDS:
         return _terms_of(identifier_spellings(value))
-    if kind is Kind.ZIP and not any(c.isdigit() for c in value):
-        # A postal code has digits; letters alone in a ZIP component are something
-        # else shifted there ("M4471823^^^NVH^MR" in a birth place read as an address
-        # made "MR" a ZIP, and PID-3's identifier type "[ZIP]": hold-out round 19).
-        return ()
     if kind is Kind.SSN and _DIGITS_AND_SEPARATORS.fullmatch(value):
         # Its digits too (seven or more): a known number is found where it starts a
         # longer one by its terms ("987-65-4329" in "9876543290000100", see
@@ -1150,6 +1145,12 @@ class TextScrubber:
                 return  # an area code or an extension alone would match doses and counts
         elif value.isdigit() and len(value) < MIN_NUMERIC_TERM:
             return  # a house number or a short code would match doses and counts everywhere
+        elif kind is Kind.ZIP and not any(map(str.isdigit, value)):
+            # A postal code has digits; letters alone in a ZIP component are something
+            # else shifted there ("M4471823^^^NVH^MR" in a birth place read as an
+            # address made "MR" a ZIP, and PID-3's identifier type "[ZIP]": hold-out
+            # round 19): neither searched in text nor swept.
+            return
         if kind is Kind.STREET_ADDRESS and "," in value:
             town = _town_in_street(value)
             if town:
