@@ -51,6 +51,18 @@ def _decoded_text(data: bytes, message_codec: str) -> tuple[str, str]:
         return data.decode("cp1252"), "cp1252"
 
 
+def _media_type(data_type: str, subtype: str) -> tuple[str, str]:
+    """ED-2 and ED-3 as HL7 tables mean them, also when a sender writes a MIME
+    type into either (``text/plain`` in ED-2, ``AP^text/html``): the part before
+    the slash is the type of data, the part after it (parameters dropped) the
+    subtype. Without it, a typed text payload was dropped as a binary."""
+    for written in (subtype, data_type):
+        if "/" in written:
+            media, _, sub = written.partition("/")
+            return media.strip(), sub.partition(";")[0].strip()
+    return data_type, subtype
+
+
 def _scrub_document(text: str, subtype: str, walk: Walk) -> str | Removal:
     """A decoded text payload under the free-text rule: markup's text nodes and
     attribute values with their character references read (``Z&eacute;phyrina``),
@@ -564,6 +576,7 @@ def encapsulated(raw: str, walk: Walk, binary_target: Target) -> str:
             reps[r] = text_field(rep, walk)
             continue
         data_type, subtype, encoding = (c.strip().upper() for c in comps[1:4])
+        data_type, subtype = _media_type(data_type, subtype)
         textual = data_type in _TEXT_ENCAPSULATED_TYPES or subtype in _TEXT_SUBTYPES
         if textual and encoding in ("A", ""):
             comps[4] = walk.scrub_text(comps[4])

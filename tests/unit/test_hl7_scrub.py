@@ -922,6 +922,34 @@ def test_base64_text_payload_without_padding(safe_harbor: HL7Scrubber) -> None:
     assert broken.output is None
 
 
+@pytest.mark.parametrize(
+    ("types", "markup"),
+    [
+        ("text/plain^", False),
+        ("AP^text/plain", False),
+        ("Application^application/rtf; charset=utf-8", False),
+        ("TEXT^text/html", True),
+    ],
+)
+def test_a_mime_typed_text_payload_is_scrubbed_not_dropped(
+    safe_harbor: HL7Scrubber, types: str, markup: bool
+) -> None:
+    """Senders write a MIME type into ED-2 or ED-3 (``text/plain``) instead of the
+    HL7 table's codes: the payload is still text, decoded, scrubbed and kept (it
+    was dropped as a binary, and the analytics lost the note)."""
+    text = "Letter for Zephyrina Quillfeather, phone 617-555-0142."
+    if markup:
+        text = f"<p>{text}</p>"
+    note = base64.b64encode(text.encode()).decode()
+    (out,) = scrub_segments(safe_harbor, f"OBX|1|ED|X^Letter^L||^{types}^Base64^{note}||||||F")
+    decoded = base64.b64decode(out.split("|")[5].split("^")[4]).decode()
+    assert "Letter for [NAME], phone [PHONE]." in decoded
+    (pdf,) = scrub_segments(
+        safe_harbor, f"OBX|1|ED|X^Letter^L||^application/pdf^^Base64^{note}||||||F"
+    )
+    assert pdf.split("|")[5] == ""  # a binary MIME type is still a binary
+
+
 def scrub_segments_result(scrubber: HL7Scrubber, *segments: str) -> DocumentResult:
     return scrubber.scrub_bytes(("\r".join((MSH, PID, *segments)) + "\r").encode())
 
