@@ -2667,7 +2667,18 @@ _MAX_READ_ATTACHMENT: Final = 1 << 20
 
 
 def _capitalized_name_word(word: str) -> bool:
-    return _CAPITALIZED_WORD.fullmatch(word) is not None and not is_resource_type(word)
+    """A name's word as a form writes it, in any alphabet: capitalized ("Jänes",
+    "O'Brien", "Smith-Jones") or in capitals ("ÅSTRÖM"), and no resource type."""
+    if _LETTERS_WORD.fullmatch(word) is None or is_resource_type(word):
+        return False
+    if word.isupper():  # capitals: two letters or more, without ' or -
+        return len(word) >= 2 and word.isalpha()
+    first, *rest = _WORD_JOINS.split(word)
+    return (
+        first[0].isupper()
+        and (first[1:].islower() if len(first) > 1 else bool(rest))  # "O'Brien"
+        and all(part[1:].islower() if part[0].isupper() else part.islower() for part in rest)
+    )
 
 
 def _markup_text(markup: str) -> str:
@@ -2748,7 +2759,9 @@ _NAME_PARTICLE_WORDS: Final = frozenset(
     {"de", "der", "den", "van", "von", "vom", "zu", "da", "das", "do", "dos", "del", "della"}
     | {"di", "du", "la", "le", "ter", "ten", "te", "bin", "binti", "y", "e", "af", "av"}
 )
-_CAPITALIZED_WORD: Final = re.compile(r"[A-Z][a-z]+(?:['-][A-Z]?[a-z]+)*|[A-Z]{2,}")
+# Letters (any alphabet) joined by an apostrophe or a hyphen.
+_LETTERS_WORD: Final = re.compile(r"[^\W\d_]+(?:['-][^\W\d_]+)*")
+_WORD_JOINS: Final = re.compile(r"['-]")
 _NAME_TITLES: Final = frozenset({"mr", "mrs", "ms", "miss", "dr"})
 _BLOCK_TAG: Final = re.compile(
     r"<\s*/?\s*(?:address|article|blockquote|br|caption|dd|div|dl|dt|footer|h[1-6]|header|hr"

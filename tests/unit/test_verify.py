@@ -1437,10 +1437,11 @@ def test_a_labelled_name_followed_by_the_sentence_is_searched() -> None:
                 {"contentString": "Patient: Osric Brannoch arriving with chest pain"},
                 {"contentString": "Patient: Tolerated the procedure well"},
                 {"contentString": "Mother: Mrs. Tamsin Greywick called, twice"},
+                {"contentString": "Father: Jöran Ålvik called"},
             ],
         }
     )
-    for name in ("Brannoch", "Greywick"):
+    for name in ("Brannoch", "Greywick", "Ålvik"):
         leaked = orjson.dumps({"resourceType": "Basic", "note": name})
         assert verifier.findings(source, leaked, "fhir") == {"name": 1}, name
     kept = orjson.dumps({"resourceType": "Basic", "note": "Tolerated the procedure well"})
@@ -1822,6 +1823,19 @@ def test_a_fhir_resource_written_in_a_string_is_read_by_its_structure() -> None:
         assert kind in verifier.findings(source, leaked, "fhir"), leaked_value
     kept = orjson.dumps({"resourceType": "Basic", "note": "Brannoch"})
     assert not verifier.findings(source, kept, "fhir")
+
+
+def test_a_name_in_a_json_string_is_read_in_any_alphabet() -> None:
+    """The labelled names of a JSON object written as text are read with letters
+    outside ASCII too ("Jänes", "ÅSTRÖM"), and with an apostrophe ("O'Brannoch")."""
+    verifier = Verifier(load_policy("safe-harbor"))
+    payload = '{"lastName": "Jänes", "surname": "ÅSTRÖM", "familyName": "O\'Brannoch"}'
+    source = orjson.dumps(
+        {"resourceType": "Communication", "payload": [{"contentString": payload}]}
+    )
+    for leaked_value in ("Jänes", "ÅSTRÖM", "O'Brannoch"):
+        leaked = orjson.dumps({"resourceType": "Basic", "note": f"see {leaked_value}"})
+        assert "name" in verifier.findings(source, leaked, "fhir"), leaked_value
 
 
 def _segment(name: str, values: dict[int, str]) -> str:
