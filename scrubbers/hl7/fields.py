@@ -385,6 +385,10 @@ PERSON_SEGMENTS: Final = frozenset(
     {"PID", "PD1", "NK1", "GT1", "IN1", "IN2", "IN3", "PV1", "PV2", "MRG"}
 )
 
+# Scheduling segments: each party has a contact person, phone, address and location,
+# which senders fill one field off (see HL7Scrubber._with_contacts).
+CONTACT_SEGMENTS: Final = frozenset({"SCH", "ARQ"})
+
 # Fields of these datatypes are free text (fail closed: whatever a sender types
 # in them is scrubbed), unless a rule above says what they are. "varies" is a
 # field typed elsewhere (MFE-4, RDT-1; OBX-5 has its own handling), "None" a

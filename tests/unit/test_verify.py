@@ -1851,6 +1851,29 @@ def _verified(source: str, output: bytes | str, preset: str = "safe-harbor") -> 
     return dict(Verifier(load_policy(preset)).findings(source.encode(), out, "hl7v2"))
 
 
+def test_hl7_scheduling_contacts_one_field_off_are_read() -> None:
+    """Hold-out round 19 probe: SCH one field off puts a relative's name in a
+    location (PL) and the contact's phone in the next party's name (XCN); both are
+    searched. A provider's name there is no one the message knows: nothing found."""
+    source = (
+        "MSH|^~\\&|EHR|NV|SCHED|NV|20240612090000||SIU^S12^SIU_S12|Q1|P|2.5\r"
+        "SCH|A1|A1||||ROUTINE|FOLLOWUP^Follow up|20|MIN|^^20^20240620100000|||||"
+        "QUILLFEATHER^ROSAMUND^^^^^L|^PRN^PH^^1^503^5550177|||FAIRCLOUGH^WENDELINE\r"
+        "PID|1||TST77230^^^NVH^MR||QUILLFEATHER^THEO||20180808|M\r"
+    )
+    scrubbed = (
+        source.replace("QUILLFEATHER^THEO", "[NAME]^[NAME]")
+        .replace("TST77230", "MRN-1")
+        .replace("20180808", "2018")
+    )
+    leaked = scrubbed.replace("QUILLFEATHER^ROSAMUND", "[NAME]^ROSAMUND")
+    assert _verified(source, leaked.replace("503^5550177", "^")) == {"name": 1}
+    phone = leaked.replace("ROSAMUND", "[NAME]")
+    assert _verified(source, phone) == {"phone": 1}
+    clean = phone.replace("503^5550177", "^")
+    assert _verified(source, clean) == {}
+
+
 def test_hl7_positional_query_parameters_are_read_by_their_shape() -> None:
     # Red-team round 12: an immunization query (QBP^Q11, profile Z34) sends the
     # patient's name, mother's maiden name, birth date, address and phone by
