@@ -27,11 +27,19 @@ Contract::
   is written: one still holding input PHI fails (kinds named, never values).
 * Output files keep their input's relative path and name, as the contract
   says; name inputs so that their paths carry no PHI (Synthea's do).
+* A gzip-compressed input (known by its magic bytes: an archived feed, a bulk
+  FHIR export's ``.ndjson.gz``) is decompressed, at most ``--max-bytes`` of it
+  (a larger one fails rather than filling memory), and its output is written
+  gzip-compressed, under the same name. A gzip stream that does not decompress
+  fails with that reason.
 """
 
 from __future__ import annotations
 
+import gzip
+import io
 import sys
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,6 +61,7 @@ from scrubbers.verify import UnreadableInputError, Verifier
 from streams.pipeline import WIDE_TEXT, wide_text
 
 DEFAULT_MAX_BYTES = 16 * 1024 * 1024
+GZIP_MAGIC = b"\x1f\x8b"
 FORMATS = ("auto", "hl7v2", "fhir")
 
 
@@ -154,7 +163,24 @@ class Stdout:
         self.open_line = data[-1:] not in (b"\r", b"\n")
 
 
-def _write(destination: Path | None, data: bytes, stdout: Stdout) -> None:
+class _TooLargeError(Exception):
+    """A gzip input that decompresses to more than the size limit."""
+
+
+def _gunzip(data: bytes, max_bytes: int) -> bytes:
+    """A gzip input's content (every member), read no further than ``max_bytes``
+    and one: a small file that inflates to gigabytes is refused, not expanded.
+    Raises _TooLargeError, or OSError/EOFError/zlib.error for a broken stream."""
+    with gzip.GzipFile(fileobj=io.BytesIO(data)) as stream:
+        content = stream.read(max_bytes + 1)
+    if len(content) > max_bytes:
+        raise _TooLargeError
+    return content
+
+
+def _write(destination: Path | None, data: bytes, stdout: Stdout, compressed: bool = False) -> None:
+    if compressed:  # as the input came: the same name, the same encoding
+        data = gzip.compress(data, mtime=0)
     if destination is None:
         stdout.write(data)
         return
@@ -323,6 +349,18 @@ def _scrub_one(
     if len(data) > max_bytes:
         _fail(totals, item.label, None, f"input larger than {max_bytes} bytes")
         return
+    compressed = data.startswith(GZIP_MAGIC)
+    if compressed:
+        try:
+            data = _gunzip(data, max_bytes)
+        except _TooLargeError:
+            _fail(
+                totals, item.label, None, f"gzip input decompresses to more than {max_bytes} bytes"
+            )
+            return
+        except (OSError, EOFError, zlib.error):
+            _fail(totals, item.label, None, "gzip input does not decompress")
+            return
     if not data.strip():  # whatever the format: not "no MSH segment" nor "invalid JSON"
         _fail(totals, item.label, None, "empty input")
         return
@@ -331,7 +369,7 @@ def _scrub_one(
         return
     detected = detect_format(data) if input_format == "auto" else input_format
     if detected == "fhir":
-        _scrub_fhir(item, scrubbers, data, totals, stdout)
+        _scrub_fhir(item, scrubbers, data, totals, stdout, compressed)
         return
     if detected == "unknown":
         _fail(totals, item.label, None, "not HL7v2 ER7 (no MSH, FHS or BHS segment at the start)")
@@ -354,7 +392,7 @@ def _scrub_one(
         _fail(totals, item.label, None, refusal)
         return
     try:
-        _write(item.destination, result.output, stdout)
+        _write(item.destination, result.output, stdout, compressed)
     except OSError as exc:
         _fail(totals, item.label, None, f"cannot write output: {exc.strerror}")
         return
@@ -362,7 +400,12 @@ def _scrub_one(
 
 
 def _scrub_fhir(
-    item: Input, scrubbers: _Scrubbers, data: bytes, totals: RunTotals, stdout: Stdout
+    item: Input,
+    scrubbers: _Scrubbers,
+    data: bytes,
+    totals: RunTotals,
+    stdout: Stdout,
+    compressed: bool = False,
 ) -> None:
     try:
         results = scrubbers.fhir.scrub_bytes(data)
@@ -390,7 +433,7 @@ def _scrub_fhir(
     ndjson = results[0].line is not None
     body = b"\n".join(outputs) + (b"\n" if ndjson else b"")
     try:
-        _write(item.destination, body, stdout)
+        _write(item.destination, body, stdout, compressed)
     except OSError as exc:
         _fail(totals, item.label, None, f"cannot write output: {exc.strerror}")
         return

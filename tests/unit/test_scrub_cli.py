@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import subprocess
@@ -128,6 +129,37 @@ def test_oversized_input(runner: CliRunner, tmp_path: Path) -> None:
     result = runner.invoke(cli, ["scrub", "--max-bytes", "1000", str(big)])
     assert result.exit_code == 1
     assert "larger than 1000 bytes" in result.stderr
+
+
+def test_gzip_inputs_are_read_and_written_compressed(runner: CliRunner, tmp_path: Path) -> None:
+    """An archived feed or a bulk export's .ndjson.gz: decompressed, scrubbed and
+    verified, written gzip-compressed under its own name. A stream that does not
+    decompress, or inflates past --max-bytes, fails by name and nothing is written."""
+    source = tmp_path / "in"
+    source.mkdir()
+    (source / "adt.hl7.gz").write_bytes(gzip.compress(ADT.encode()))
+    ndjson = orjson.dumps(PATIENT) + b"\n" + orjson.dumps(PATIENT) + b"\n"
+    (source / "export.ndjson.gz").write_bytes(gzip.compress(ndjson))
+    (source / "broken.gz").write_bytes(gzip.compress(ADT.encode())[:-12])
+    out = tmp_path / "out"
+    result = runner.invoke(cli, ["scrub", "--out-dir", str(out), str(source)])
+    assert result.exit_code == 1
+    assert "broken.gz: gzip input does not decompress" in result.stderr
+    assert not (out / "broken.gz").exists()
+    adt = gzip.decompress((out / "adt.hl7.gz").read_bytes()).decode()
+    assert adt.startswith("MSH|") and "PID|1||MRN-" in adt and "QUILLFEATHER" not in adt
+    lines = gzip.decompress((out / "export.ndjson.gz").read_bytes()).splitlines()
+    assert len(lines) == 2 and all(
+        orjson.loads(line)["resourceType"] == "Patient" for line in lines
+    )
+    assert b"Quillfeather" not in b"".join(lines)
+    bomb = tmp_path / "bomb.hl7.gz"
+    bomb.write_bytes(gzip.compress(ADT.encode() * 50))
+    assert bomb.stat().st_size < 2000
+    result = runner.invoke(cli, ["scrub", "--max-bytes", "2000", str(bomb)])
+    assert result.exit_code == 1
+    assert "gzip input decompresses to more than 2000 bytes" in result.stderr
+    assert result.stdout == ""
 
 
 def test_fhir_json_and_ndjson_keep_their_form(runner: CliRunner, tmp_path: Path) -> None:
