@@ -1082,6 +1082,8 @@ class TextScrubber:
         "_surnames_from",
         "_terms",
         "_terms_from",
+        "_word_ids",
+        "_word_terms",
     )
 
     def __init__(self, ctx: MessageContext) -> None:
@@ -1130,6 +1132,13 @@ class TextScrubber:
         # Known identifiers of digits only, seven or more: also found where they
         # start a longer number (see MIN_PREFIX_ID_DIGITS).
         self._prefix_ids: set[str] = set()
+        # Known identifiers of letters only, folded -> as sent: found in text and
+        # swept only as written (see add).
+        self._word_ids: dict[str, set[str]] = {}
+        # Folded values of every other kind and name parts: a letters-only identifier
+        # that is also a name ("THORNBURY" as an employer's id and a guarantor's
+        # employer's family name) is that name in any case.
+        self._word_terms: set[str] = set()
 
     # --- context -------------------------------------------------------------
 
@@ -1158,6 +1167,14 @@ class TextScrubber:
         replacement = as_text(outcome, kind)
         if replacement == value:
             return  # kept: nothing to hide
+        if kind not in _DIGIT_ID_KINDS:
+            self._word_terms.add(value.casefold())
+        elif value.isalpha():
+            # An identifier of letters only is a word shifted into an identifier's
+            # field more often than an identifier ("BOOKED", SCH-25's status one
+            # field off, made "booked" in a note a pseudonym: hold-out round 19
+            # probe): it is found only as written, not in another case.
+            self._word_ids.setdefault(value.casefold(), set()).add(value)
         self._pending.append((kind, value, replacement))
         self._memo.clear()
         if kind is Kind.PHONE or kind is Kind.FAX:
@@ -1192,6 +1209,7 @@ class TextScrubber:
         self._memo.clear()
         for raw_part in (family, given, middle):
             part = raw_part.strip()
+            self._word_terms.add(part.casefold())
             if len(part) >= MIN_SWEEP_LENGTH:
                 self._remember(part.casefold(), replacement)
 
@@ -1206,6 +1224,9 @@ class TextScrubber:
         for digits, replacement in other._digit_ids.items():
             self._digit_ids.setdefault(digits, replacement)
         self._prefix_ids |= other._prefix_ids
+        for folded, spellings in other._word_ids.items():
+            self._word_ids.setdefault(folded, set()).update(spellings)
+        self._word_terms |= other._word_terms
         self._memo.clear()
 
     def forget_results(self) -> None:
@@ -1274,7 +1295,16 @@ class TextScrubber:
         key = value.strip()
         if key.islower() and key in COMMON_WORDS:
             return None  # "normal" for a patient of Normal, IL: the word (see COMMON_WORDS)
-        return self._raw.get(key.casefold())
+        folded = key.casefold()
+        if self._word_ids and self._as_word(folded, key):
+            return None  # a letters-only identifier in another case: a word (see add)
+        return self._raw.get(folded)
+
+    def _as_word(self, folded: str, written: str) -> bool:
+        """Whether ``written`` is a word rather than the known identifier of letters
+        only it spells in another case (see add)."""
+        spellings = self._word_ids.get(folded)
+        return spellings is not None and written not in spellings and folded not in self._word_terms
 
     def _materialize(self) -> dict[str, str]:
         """The spellings of every registered value, by folded spelling (first one wins)."""
@@ -1426,6 +1456,8 @@ class TextScrubber:
                         begin += 1
                     if term in COMMON_WORDS and original[begin:finish].islower():
                         continue  # "long history", "you may go": the word, not the name
+                    if self._word_ids and self._as_word(term, original[begin:finish]):
+                        continue  # "booked" for an identifier BOOKED (see add)
                     if term in self._surnames:
                         begin = _first_name_before(original, begin)
                         if finish < len(original) and original[finish] == ",":

@@ -963,6 +963,22 @@ def test_a_scheduling_contact_one_field_off_is_scrubbed(safe_harbor: HL7Scrubber
     assert "ROUTINE" in out and "FOLLOWUP^Follow up" in out  # codes stay
 
 
+def test_a_letters_only_identifier_is_found_only_as_written(safe_harbor: HL7Scrubber) -> None:
+    """A status word shifted into an identifier's field ("BOOKED" one field off in
+    SCH) is pseudonymized there; in a note, only the same spelling is that value,
+    and "booked" stays a word. An identifier with a digit is found in any case."""
+    message = (
+        "MSH|^~\\&|A|B|C|D|20240101||SIU^S12|1|P|2.5\r"
+        "SCH|A1|A1||||ROUTINE|||||||||||||||||BOOKED\r"
+        "PID|1||QX88123^^^H^MR||QUILLFEATHER^ZEPHYRINA||19610615|F\r"
+        "NTE|1||Visit booked by phone; status BOOKED; chart qx88123 reviewed.\r"
+    )
+    out = scrub_text(safe_harbor, message)
+    note = next(line for line in out.split("\r") if line.startswith("NTE"))
+    assert "Visit booked by phone" in note
+    assert "BOOKED" not in out and "qx88123" not in note.casefold()
+
+
 def scrub_segments_result(scrubber: HL7Scrubber, *segments: str) -> DocumentResult:
     return scrubber.scrub_bytes(("\r".join((MSH, PID, *segments)) + "\r").encode())
 

@@ -1874,6 +1874,22 @@ def test_hl7_scheduling_contacts_one_field_off_are_read() -> None:
     assert _verified(source, clean) == {}
 
 
+def test_hl7_a_letters_only_identifier_counts_only_as_written() -> None:
+    """An identifier of letters only is searched as written: in another case it is
+    a word the scrubber keeps ("booked" for a status BOOKED in an id's field)."""
+    source = (
+        "MSH|^~\\&|A|B|C|D|20240101||ADT^A01|1|P|2.5.1\r"
+        "PID|1||FENWORTH^^^H^MR||QUILLFEATHER^ZEPHYRINA||1961|F\r"
+    )
+    scrubbed = source.replace("FENWORTH^", "MRN-1^").replace(
+        "QUILLFEATHER^ZEPHYRINA", "[NAME]^[NAME]"
+    )
+    kept = scrubbed + "NTE|1||the fenworth lane\r"
+    assert _verified(source, kept) == {}
+    left = scrubbed + "NTE|1||chart FENWORTH\r"
+    assert _verified(source, left) == {"mrn": 1}
+
+
 def test_hl7_positional_query_parameters_are_read_by_their_shape() -> None:
     # Red-team round 12: an immunization query (QBP^Q11, profile Z34) sends the
     # patient's name, mother's maiden name, birth date, address and phone by
