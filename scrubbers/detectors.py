@@ -1369,6 +1369,21 @@ WORD_DATE_PATTERNS: Final = (
     ),
 )
 
+# A numeric day with a year in words ("March 3rd, nineteen thirty-one", "the 3rd of
+# March, nineteen thirty-one", "3 March nineteen thirty-one"): read whole, so that
+# the year goes with the date (round 19 left such a birth year, implying an age
+# over 89, after the date's "[DATE]"). Tried on texts naming an 1800s or 1900s year.
+NUMERIC_DAY_WORD_YEAR_PATTERNS: Final = (
+    _re(
+        rf"(?=[adfjmnos])\b{_CAPITAL}{_MONTH_ALT}\s+(?:the\s+)?(?P<dd>\d{{1,2}})"
+        rf"(?:st|nd|rd|th)?\b,?\s+(?:of\s+)?{_YEAR_WORDS}"
+    ),
+    _re(
+        rf"\b(?:the\s+)?(?P<dd>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_CAPITAL}{_MONTH_ALT}"
+        rf"(?![a-z])"
+        rf",?\s+{_YEAR_WORDS}"
+    ),
+)
 
 # Numeric ages (on texts with a digit); the second needs the word "age".
 AGE_PATTERNS: Final = (

@@ -41,6 +41,7 @@ from scrubbers.detectors import (
     DETECTORS,
     IDENTIFIER_DETECTORS,
     MONTHS,
+    NUMERIC_DAY_WORD_YEAR_PATTERNS,
     SHAPE_DETECTORS,
     SHORT_TEXT,
     WORD_DATE_PATTERNS,
@@ -1588,6 +1589,14 @@ class TextScrubber:
                 for match in word_date.finditer(text):
                     yield match.start(), match.end(), _DateAt(self, word_date, text, match.start())
         if "year-words" in features:
+            if "digit" in features:
+                for day_date in NUMERIC_DAY_WORD_YEAR_PATTERNS:
+                    for match in day_date.finditer(text):
+                        yield (
+                            match.start(),
+                            match.end(),
+                            _DateAt(self, day_date, text, match.start()),
+                        )
             for match in BIRTH_YEAR_WORDS.finditer(text):
                 born = year_in_words(match.group("wyear"))
                 if self._ctx.reference_year - born > SAFE_HARBOR_MAX_AGE and _preceded_by(

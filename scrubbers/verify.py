@@ -160,16 +160,23 @@ def _word_date_left(text: str) -> bool:
 def _old_ages_in_words(folded: str, ages: bool, birth_years: bool) -> set[Kind]:
     """What the (case-folded) output holds in words of an age over 89: an age in an
     age's phrase (``ages``), a birth year after a birth word ("born in nineteen
-    twenty-nine", ``birth_years``). Read around each "ninet" and "hundred" ("nineteen"
-    starts with one): the phrase's pattern, led by a lookbehind, tried every position
-    of a Bundle (3 ms); the two substring searches cost 0.13 ms."""
+    twenty-nine", "born ... eighteen ninety-eight", ``birth_years``). Read around each
+    "ninet" and "hundred" ("nineteen" starts with one), and "eighteen" for birth
+    years: the phrase's pattern, led by a lookbehind, tried every position of a
+    Bundle (3 ms); the substring searches cost 0.13 ms."""
     found: set[Kind] = set()
-    for word in ("ninet", "hundred"):
+    for word in ("ninet", "hundred", "eighteen"):
+        if word == "eighteen" and not birth_years:
+            break
         at = folded.find(word)
         while at >= 0:
-            if ages and _OLD_AGE_IN_WORDS.search(folded, max(0, at - 24), at + 80) is not None:
+            if (
+                ages
+                and word != "eighteen"
+                and _OLD_AGE_IN_WORDS.search(folded, max(0, at - 24), at + 80) is not None
+            ):
                 found.add(Kind.AGE)
-            if birth_years and folded.startswith("nineteen", at):
+            if birth_years and folded.startswith(("nineteen", "eighteen"), at):
                 year = _BIRTH_YEAR_IN_WORDS.match(folded, at)
                 if (
                     year is not None
@@ -181,10 +188,11 @@ def _old_ages_in_words(folded: str, ages: bool, birth_years: bool) -> set[Kind]:
     return found
 
 
-# A year of the 1900s in words ("nineteen twenty-nine", "nineteen oh five",
+# A year of the 1800s or 1900s in words ("nineteen twenty-nine", "nineteen oh five",
 # "nineteen hundred and five"), folded; and a birth word earlier in its sentence.
 _BIRTH_YEAR_IN_WORDS: Final = re.compile(
-    r"nineteen[ \t-]+(?:hundred(?:[ \t-]+(?:and[ \t-]+)?[a-z]+(?:[ \t-]+[a-z]+)?)?|oh[ \t-]+[a-z]+"
+    r"(?:eighteen|nineteen)[ \t-]+"
+    r"(?:hundred(?:[ \t-]+(?:and[ \t-]+)?[a-z]+(?:[ \t-]+[a-z]+)?)?|oh[ \t-]+[a-z]+"
     r"|[a-z]+(?:[ \t-]+(?:one|two|three|four|five|six|seven|eight|nine)(?![a-z]))?)"
 )
 _BIRTH_WORD_BEFORE: Final = re.compile(
@@ -210,9 +218,12 @@ _NUMBER_WORDS: Final = {
 
 
 def _year_of_words(words: str) -> int:
-    """1900 plus what follows "nineteen" ("twenty-nine" 29, "oh five" 5, "hundred")."""
-    rest = re.split(r"[ \t-]+", words)[1:]
-    return 1900 + sum(_NUMBER_WORDS.get(word, 0) for word in rest)
+    """1900 (1800 after "eighteen") plus what follows ("twenty-nine" 29, "oh five" 5,
+    "hundred")."""
+    century, *rest = re.split(r"[ \t-]+", words)
+    return (1800 if century == "eighteen" else 1900) + sum(
+        _NUMBER_WORDS.get(word, 0) for word in rest
+    )
 
 
 # Its inner pairs, each search led by a literal (a fast scan): the full pattern, led

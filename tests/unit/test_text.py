@@ -1289,6 +1289,12 @@ def test_a_date_with_its_day_in_words_is_a_date(
         ("seen on the fifth of July, twenty twenty-four.", "seen on 2024."),
         ("born in nineteen sixty-one", "born in nineteen sixty-one"),  # under 90
         ("nineteen patients, eighteen beds", "nineteen patients, eighteen beds"),
+        # A numeric day with the year in words (round 19 left the year after "[DATE]").
+        ("born March 3rd, nineteen thirty-one in Leeds", "born [DATE] in Leeds"),
+        ("born the 3rd of March, nineteen thirty-one.", "born [DATE]."),
+        ("Born 3 March nineteen twenty-nine; well", "Born [DATE]; well"),
+        ("seen March 3rd, nineteen ninety-one.", "seen 1991."),
+        ("March 3 nineteen patients were seen", "[DATE] nineteen patients were seen"),
     ],
 )
 def test_a_year_in_words_is_read_after_a_birth_word_and_in_a_date(

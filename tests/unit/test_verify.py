@@ -306,7 +306,12 @@ def test_an_age_over_89_in_words_anywhere_in_the_output_is_flagged(left: str) ->
 
 @pytest.mark.parametrize(
     "left",
-    ["She was born in nineteen twenty-nine", "born on the third of March, nineteen thirty-one"],
+    [
+        "She was born in nineteen twenty-nine",
+        "born on the third of March, nineteen thirty-one",
+        "born March 3rd, nineteen thirty-one",
+        "Her grandmother was born in eighteen ninety-eight",
+    ],
 )
 def test_a_birth_year_over_89_in_words_in_the_output_is_flagged(left: str) -> None:
     output = f"{_WORDS_HEAD}NTE|1||{left}.\r"
@@ -315,7 +320,10 @@ def test_a_birth_year_over_89_in_words_in_the_output_is_flagged(left: str) -> No
     assert findings["birth_date"] == 1, left
     limited = Verifier(load_policy("limited-data-set"))
     assert limited.findings(_WORDS_SOURCE.encode(), output.encode(), "hl7v2") == {}
-    young = f"{_WORDS_HEAD}NTE|1||She was born in nineteen sixty-one. Nineteen were born.\r"
+    young = (
+        f"{_WORDS_HEAD}NTE|1||She was born in nineteen sixty-one. Nineteen were born."
+        " Eighteen were born.\r"
+    )
     assert verifier.findings(_WORDS_SOURCE.encode(), young.encode(), "hl7v2") == {}
 
 
