@@ -813,6 +813,29 @@ IDENTIFIER_DETECTORS: Final = (
         _re(r"7(?<![\w.]7)56\.\d{4}\.\d{4}\.\d{2}(?![\w]|\.\d)"),
         requires="756.",
     ),
+    # A Nordic personal identity number without its label: a Danish CPR number
+    # (DDMMYY-NNNN), a Swedish personnummer or samordningsnummer (YYMMDD-NNNN,
+    # YYYYMMDD-NNNN, "+" past a hundred years), a Finnish henkilötunnus (DDMMYY, a
+    # century sign "-", "+", A to F or U to Y, three digits and a check character).
+    # Either order puts the month in the middle pair, so the shape is six or eight
+    # digits with a month there, the sign and four characters: nothing clinical is
+    # written so (a lab's accession number of the same shape is an identifier too).
+    # Hold-out rounds 19 and 20: a Danish note's CPR without "CPR" stayed, and a
+    # Swedish one lost its date part to the date detector ("1985-1234" was left).
+    Detector(
+        "nordic-personal-number",
+        Kind.OTHER_ID,
+        _re(r"\d(?<![\w.+-]\d)(?:\d\d)?\d(?:0[1-9]|1[0-2])\d\d[-+a-fu-y]\d{3}[\da-y](?![\w-])"),
+        requires="personal-number",
+    ),
+    # Belgium's national register number (rijksregisternummer, NISS) as it is written,
+    # YY.MM.DD-NNN.CC, without its label.
+    Detector(
+        "belgian-national-number",
+        Kind.OTHER_ID,
+        _re(r"\d(?<![\w.]\d)\d\.(?:0\d|1[0-2])\.\d\d-\d{3}\.\d\d(?![\w]|\.\d)"),
+        requires="personal-number",
+    ),
     # An HL7 v3 / CDA instance identifier (II) in embedded XML: the ``extension`` of an
     # element whose ``root`` is an OID, either attribute first ("<id extension="..."
     # root="2.16..."/>", an IHE PIX/PDQ query's patientIdentifier). Template and
@@ -1446,6 +1469,9 @@ _DIGIT: Final = re.compile(r"\d")
 _DIGIT_DOT_DIGIT: Final = re.compile(r"\d\.\d")  # in every IPv4 address
 # Five digits in a row (a ZIP code): spelled out, the engine scans faster than \d{5}.
 _FIVE_DIGITS: Final = re.compile(r"\d\d\d\d\d")
+# What a Nordic personal number or a Belgian national number needs (see their
+# detectors): six digits and a century sign, or the Belgian dotted date and dash.
+_PERSONAL_NUMBER_HINT: Final = re.compile(r"\d{6}[-+A-FU-Ya-fu-y]\d|\d\.\d\d-\d{3}\.")
 _TITLE: Final = re.compile(r"M(?<!\wM)(?:r|rs|s|iss|x|me|lle)?\b")  # \bM..., led by "M"
 # The pre-check of _LOCAL_TITLES: led by their first letters (the engine scans for
 # those fast), then each letter's own endings, so "Dr." and "Mr." (in most notes)
@@ -1630,6 +1656,8 @@ def _text_features(text: str) -> frozenset[str]:
         found.add("mac")
     if "756." in text:
         found.add("756.")
+    if _PERSONAL_NUMBER_HINT.search(text) is not None:
+        found.add("personal-number")
     for feature, hints in _CONTEXT_HINT_PATTERNS:
         if hints.search(lower) is not None:
             found.add(feature)

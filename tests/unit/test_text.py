@@ -1198,6 +1198,39 @@ def test_a_swiss_french_or_belgian_social_security_number_is_an_identifier(
     assert digits not in out, out
 
 
+@pytest.mark.parametrize(
+    ("text", "digits"),
+    [
+        ("Pt 290485-1779 henvist til kardiologi.", "1779"),  # Danish CPR
+        ("Patient 19850730-1234 remitterad.", "0730"),  # Swedish, with the century
+        ("Patient 850730-1234 remitterad.", "1234"),
+        ("Hundraåring 250312+1234.", "1234"),  # Swedish, over a hundred years old
+        ("Potilas 131052-308T.", "308"),  # Finnish henkilötunnus
+        ("Potilas 010594A123B.", "123"),  # Finnish, born in the 2000s
+        ("Rijksregister 85.07.30-033.28 ok", "033"),  # Belgian, without its label
+        ("Accession 240305-0012 received.", "0012"),
+    ],
+)
+def test_a_nordic_or_belgian_personal_number_without_a_label_is_an_identifier(
+    ctx: MessageContext, text: str, digits: str
+) -> None:
+    # Left alone in round 19: a Danish CPR number without "CPR" stayed, and a Swedish
+    # personnummer lost its date part to the date detector ("1985-1234" stayed).
+    out = ctx.scrub_text(text)
+    assert digits not in out and "ID-" in out, out
+
+
+def test_numbers_like_a_nordic_personal_number_stay(ctx: MessageContext) -> None:
+    for text in (
+        "LOINC 12345-6 and 2947-0",
+        "ref 123456-789",
+        "order 241305-1234",  # no month in the middle pair
+        "lot 1234567-1234",
+        "version 2.10.12-003.4",
+    ):
+        assert ctx.scrub_text(text) == text, text
+
+
 def test_numbers_like_a_swiss_social_security_number_stay(ctx: MessageContext) -> None:
     for text in ("dose 756.5 mg", "ref 1756.3047.5009.62", "756.3047.5009.621 units"):
         assert ctx.scrub_text(text) == text

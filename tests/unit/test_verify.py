@@ -514,6 +514,24 @@ def test_a_swiss_french_or_belgian_social_security_number_in_a_note_is_searched(
     assert verifier.findings(source.encode(), clean.encode(), "hl7v2") == {}
 
 
+def test_a_nordic_or_belgian_personal_number_without_a_label_is_searched() -> None:
+    """A Danish CPR, Swedish personnummer (two spellings), Finnish henkilötunnus and
+    Belgian national number in a note without their labels. Invented numbers."""
+    numbers = ("290485-1779", "19850730-1234", "850730+1234", "131052-308T", "85.07.30-033.28")
+    source = (
+        "MSH|^~\\&|REG|GENHOSP|||20240305083000||ORU^R01|M1|P|2.5\r"
+        "PID|1||TST0042^^^GENHOSP^MR||BRAMBLECOTE^WILHELMINA||19610615|F\r"
+        f"NTE|1||Pt {'; '.join(numbers)} seen. LOINC 12345-6, ref 123456-789, 2024-03-05.\r"
+    )
+    verifier = Verifier(load_policy("safe-harbor"))
+    head = "MSH|^~\\&|REG|GENHOSP|||2024||ORU^R01|ID-1|P|2.5\r"
+    for left in numbers:
+        output = f"{head}NTE|1||{left}\r"
+        assert verifier.findings(source.encode(), output.encode(), "hl7v2") == {"other_id": 1}
+    clean = f"{head}NTE|1||Pt ID-1 seen. LOINC 12345-6, ref 123456-789, 2024.\r"
+    assert verifier.findings(source.encode(), clean.encode(), "hl7v2") == {}
+
+
 def test_a_coded_observation_labelled_with_a_kind_of_phi_is_searched() -> None:
     """Hold-out round 19 probe: a CWE answer's text under OBX-3 "Employer name" came
     out whole and passed. Invented employer and person."""
