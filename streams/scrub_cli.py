@@ -30,8 +30,8 @@ Contract::
 * A gzip-compressed input (known by its magic bytes: an archived feed, a bulk
   FHIR export's ``.ndjson.gz``) is decompressed, at most ``--max-bytes`` of it
   (a larger one fails rather than filling memory), and its output is written
-  gzip-compressed, under the same name. A gzip stream that does not decompress
-  fails with that reason.
+  gzip-compressed under the same name (to stdout, as text). A gzip stream that
+  does not decompress fails with that reason.
 """
 
 from __future__ import annotations
@@ -179,11 +179,14 @@ def _gunzip(data: bytes, max_bytes: int) -> bytes:
 
 
 def _write(destination: Path | None, data: bytes, stdout: Stdout, compressed: bool = False) -> None:
-    if compressed:  # as the input came: the same name, the same encoding
-        data = gzip.compress(data, mtime=0)
+    """``data`` to its file, gzip-compressed when its input was (the same name, the
+    same encoding), or to stdout as text: outputs there follow one another with
+    line breaks between them, which would corrupt a stream of gzip members."""
     if destination is None:
         stdout.write(data)
         return
+    if compressed:
+        data = gzip.compress(data, mtime=0)
     destination.parent.mkdir(parents=True, exist_ok=True)
     destination.write_bytes(data)
 

@@ -160,6 +160,9 @@ def test_gzip_inputs_are_read_and_written_compressed(runner: CliRunner, tmp_path
     assert result.exit_code == 1
     assert "gzip input decompresses to more than 2000 bytes" in result.stderr
     assert result.stdout == ""
+    piped = runner.invoke(cli, ["scrub"], input=gzip.compress(ADT.encode()))
+    assert piped.exit_code == 0, piped.output
+    assert piped.stdout.startswith("MSH|") and "QUILLFEATHER" not in piped.stdout  # text
 
 
 def test_fhir_json_and_ndjson_keep_their_form(runner: CliRunner, tmp_path: Path) -> None:
