@@ -1773,6 +1773,7 @@ def _fhir_values(
                     )
                     if isinstance(value, str) and _BIRTH_DATE_ANSWER.fullmatch(value.strip()):
                         yield Kind.BIRTH_DATE, value.strip()[:10]
+            yield from _labelled_parameter_values(item.get("parameter"))
         elif resource_type == "Observation":
             # An observation of a birth date (LOINC 21112-8, "Date of birth").
             for part in [item, *_as_list(item.get("component"))]:
@@ -2900,6 +2901,34 @@ def _labelled_answers(items: Any) -> Iterator[tuple[Kind, str]]:
                     yield kind, value[:5] if kind is Kind.ZIP else value
 
 
+def _labelled_parameter_values(parameters: Any) -> Iterator[tuple[Kind, str]]:
+    """An operation's or a message's string parameters (at any depth) whose name
+    says what they hold (``family``, ``member_id``, a death record's
+    ``alias_decedent_last_name`` and ``alias_social_security_number``: all kept
+    under every preset until hold-out round 20, and read by no rule here)."""
+    stack = list(_as_list(parameters))
+    while stack:
+        parameter = stack.pop()
+        if not isinstance(parameter, dict):
+            continue
+        stack.extend(_as_list(parameter.get("part")))
+        name, value = parameter.get("name"), parameter.get("valueString")
+        if not isinstance(name, str) or not isinstance(value, str) or not value.strip():
+            continue
+        words = _key_label(name).casefold()
+        kind = Kind.SSN if _SSN_PARAMETER.search(words) else _answer_label_kind(words)
+        if kind is Kind.NAME:
+            for word in value.replace(",", " ").split():
+                yield kind, word
+        elif kind is not None and kind is not Kind.BIRTH_DATE:
+            yield kind, value[:5] if kind is Kind.ZIP else value
+
+
+# A parameter's name ending in a social security number's label ("ssn",
+# "alias_social_security_number").
+_SSN_PARAMETER: Final = re.compile(r"(?:^| )(?:ssn|social security(?: number| no)?)$")
+
+
 def _labelled_task_values(task: dict[str, Any]) -> Iterator[tuple[Kind, str]]:
     """A Task's inputs and outputs whose ``type`` says what they hold: a birth date
     ("Date of birth"), a name, phone, address... ("Contact name"), or a person
@@ -3095,7 +3124,44 @@ def _answer_label_kind(label: Any) -> Kind | None:
         bare = _LABEL_HINT.sub("", text)
         if bare != text:
             kind = next((kind for pattern, kind in _ANSWER_LABELS if pattern.fullmatch(bare)), None)
+    if kind is None and " " in text:
+        kind = _qualified_label_kind(text)
     return kind
+
+
+def _qualified_label_kind(text: str) -> Kind | None:
+    """What a label qualified around its words asks for (hold-out round 20): an
+    earlier or other value's word before it ("alias", "previous", "former": "Previous
+    surname", VRDR's "alias decedent first name", "alias social security number"), a
+    decedent's, a clause after it ("Last name if different", "Surname at birth",
+    "Last Name but Different This Time"), or a name's initials ("Middle initial",
+    "Patient initials"). ``text`` is folded as ``_answer_label_kind`` folds it."""
+    words = text.split()
+    if words[0] in _LABEL_QUALIFIERS:
+        words = words[1:]
+    if words and words[0].rstrip("'s") in ("decedent", "deceased"):
+        words = words[1:]
+    for at, word in enumerate(words):
+        if at and word in _LABEL_CLAUSE_WORDS:
+            words = words[:at]
+            break
+    if not words:
+        return None
+    if words[-1] in ("initial", "initials") and (words[-1] == "initials" or len(words) > 1):
+        words[-1] = "name"
+    label = " ".join(words)
+    if label in ("name", "names") or label == text:
+        return None  # a bare "Name" ("Name on label"); or nothing was read otherwise
+    return next((kind for pattern, kind in _ANSWER_LABELS if pattern.fullmatch(label)), None)
+
+
+_LABEL_QUALIFIERS: Final = frozenset(
+    {"alias", "aka", "former", "previous", "prior", "other", "birth"}
+)
+_LABEL_CLAUSE_WORDS: Final = frozenset(
+    {"but", "if", "as", "at", "when", "used", "on", "before", "after", "from", "since",
+     "currently", "previously"}
+)  # fmt: skip
 
 
 _LABEL_HINT: Final = re.compile(r"\s*\([^()]{1,40}\)$")

@@ -4888,3 +4888,62 @@ def test_a_parenthesized_relatives_name_may_hold_particles(safe_harbor: FHIRScru
     text = orjson.dumps(scrub(safe_harbor, response)).decode()
     for name in ("Ximeno", "Corval", "Femmetje", "Wulfsberg"):
         assert name not in text, name
+
+
+@pytest.mark.parametrize("preset", ["safe-harbor", "limited-data-set", "pseudonymized"])
+def test_a_qualified_name_label_names_its_answer(preset: str) -> None:
+    """A question qualified by a clause after its label ("Last Name but Different This
+    Time", Da Vinci DTR's home oxygen example; "Surname at birth", "First name as shown
+    on Medicare card", "Family name used previously"), by an earlier value's word
+    before it ("Previous surname") or asking for initials ("Patient initials", "Middle
+    initial") was no name label: the answers were kept under every preset (hold-out
+    round 20). "Name on label" (a bare "Name" before a clause) and "Oxygen saturation
+    at rest" name nobody. Invented names."""
+    answers = {
+        "Last Name but Different This Time": "Halvorsk",
+        "Surname at birth": "Vantwell",
+        "First name as shown on Medicare card": "Oswinna",
+        "Family name used previously": "Trelawnye",
+        "Previous surname": "Sundqvarn",
+        "Patient initials": "O.Q.P.",
+        "Middle initial": "Q",
+        "Name on label": "Metoprolol",
+        "Oxygen saturation at rest": "Room air",
+    }
+    response = {
+        "resourceType": "QuestionnaireResponse",
+        "status": "completed",
+        "item": [
+            {"linkId": str(n), "text": text, "answer": [{"valueString": value}]}
+            for n, (text, value) in enumerate(answers.items())
+        ],
+    }
+    text = orjson.dumps(scrub(make(preset), response)).decode()
+    for name in ("Halvorsk", "Vantwell", "Oswinna", "Trelawnye", "Sundqvarn", "O.Q.P."):
+        assert name not in text, name
+    assert '"valueString":"Q"' not in text
+    assert "Metoprolol" in text and "Room air" in text
+
+
+@pytest.mark.parametrize("preset", ["safe-harbor", "limited-data-set", "pseudonymized"])
+def test_a_death_records_alias_parameters_are_its_names_and_ssn(preset: str) -> None:
+    """A death record's alias message (VRDR) sends the decedent's other names and
+    social security number as parameters (``alias_decedent_first_name``,
+    ``alias_father_surname``, ``alias_social_security_number``): "alias" and
+    "decedent" made the names no label, so all were kept under every preset (hold-out
+    round 20, the Nightingale alias message's shape). A jurisdiction code stays.
+    Invented values."""
+    parameters = {
+        "resourceType": "Parameters",
+        "parameter": [
+            {"name": "alias_decedent_first_name", "valueString": "Corwenna"},
+            {"name": "alias_decedent_last_name", "valueString": "Blythewood"},
+            {"name": "alias_father_surname", "valueString": "Marchbank"},
+            {"name": "alias_social_security_number", "valueString": "512448193"},
+            {"name": "jurisdiction_id", "valueString": "MA"},
+        ],
+    }
+    text = orjson.dumps(scrub(make(preset), parameters)).decode()
+    for value in ("Corwenna", "Blythewood", "Marchbank", "512448193"):
+        assert value not in text, value
+    assert '"valueString":"MA"' in text

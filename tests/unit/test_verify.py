@@ -3213,3 +3213,41 @@ def test_a_name_spelled_like_a_key_the_scrubber_adds_is_not_the_person() -> None
     left = output.replace(b'"given":["[NAME]"]', b'"given":["Meta"]')
     assert left != output
     assert verifier.findings(source, left, "fhir") == {"name": 1}
+
+
+def test_qualified_name_labels_and_labelled_parameters_are_searched() -> None:
+    """Hold-out round 20: an answer to "Last Name but Different This Time", "Surname at
+    birth" or "Patient initials", and a death record's alias parameters
+    (``alias_decedent_last_name``, ``alias_social_security_number``) were kept and the
+    verifier read none of them (no labelled parameter at all but a birth date).
+    Invented values."""
+    verifier = Verifier(load_policy("safe-harbor"))
+    source = orjson.dumps(
+        {
+            "resourceType": "QuestionnaireResponse",
+            "item": [
+                {"linkId": "1", "text": "Last Name but Different This Time",
+                 "answer": [{"valueString": "Halvorsk"}]},
+                {"linkId": "2", "text": "Surname at birth", "answer": [{"valueString": "Vantwell"}]},
+                {"linkId": "3", "text": "Name on label", "answer": [{"valueString": "Metoprolol"}]},
+            ],
+        }
+    )  # fmt: skip
+    leaked = orjson.dumps({"resourceType": "QuestionnaireResponse", "note": "Halvorsk Vantwell"})
+    assert verifier.findings(source, leaked, "fhir") == {"name": 2}
+    kept = orjson.dumps({"resourceType": "QuestionnaireResponse", "note": "Metoprolol"})
+    assert verifier.findings(source, kept, "fhir") == {}
+    source = orjson.dumps(
+        {
+            "resourceType": "Parameters",
+            "parameter": [
+                {"name": "alias_decedent_last_name", "valueString": "Blythewood"},
+                {"name": "alias_social_security_number", "valueString": "512448193"},
+                {"name": "jurisdiction_id", "valueString": "MA"},
+            ],
+        }
+    )
+    leaked = orjson.dumps({"resourceType": "Parameters", "id": "Blythewood-512448193"})
+    assert verifier.findings(source, leaked, "fhir") == {"name": 1, "ssn": 1}
+    clean = orjson.dumps({"resourceType": "Parameters", "id": "MA"})
+    assert verifier.findings(source, clean, "fhir") == {}
