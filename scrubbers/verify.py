@@ -2068,8 +2068,10 @@ def _segment_label_kind(segment: str) -> Kind | None:
 
 
 _ID_EXTENSION_URL: Final = re.compile(
-    r"(?:^|[/\-_.:])(?:id|identifier|registration)/?$"
-    r"|(?<=[a-z])(?:Id|ID|Identifier|Registration)/?$"
+    r"(?:^|[/\-_.:])(?:id|identifier|registration)\d{0,2}/?$"
+    # Numbered too (VRDR's AuxiliaryStateIdentifier1 and 2, a death record's state
+    # numbers: the second was kept, hold-out round 20).
+    r"|(?<=[a-z])(?:Id|ID|Identifier|Registration)\d{0,2}/?$"
     # A code issued to the person (hold-out round 16: gematik's DiGA RedeemCode, the
     # voucher that unlocks the patient's prescribed app).
     r"|(?i:(?:redeem|redemption|access|voucher|activation|unlock)[-_]?code)/?$"
@@ -3872,6 +3874,8 @@ class Verifier:
             found[Kind.DEVICE_ID.value] += 1
         for kind in _old_ages_in_words(folded, Kind.AGE in self._checked, self._old_birth_years):
             found[kind.value] += 1
+        if fmt != "hl7v2" and Kind.AGE in self._checked and _old_age_quantity_left(output):
+            found[Kind.AGE.value] += 1
         if (
             self._dates_to_year
             and (
@@ -3883,6 +3887,67 @@ class Verifier:
         ):
             found[Kind.DATE.value] += 1
         return found
+
+
+def _old_age_quantity_left(output: bytes) -> bool:
+    """Whether a FHIR output still holds an age over 89 as a quantity: an Observation
+    (or component) coded as an age, by a LOINC age code or a text or display naming
+    one ("Age at death"), whose ``valueQuantity`` in years is over 89, other than the
+    top-coded ``>= 90`` (hold-out round 20: a death record's "Age at death" of 94 was
+    kept and no rule here read a quantity). Parsed only when an age's code or word is
+    in the output."""
+    if b"valueQuantity" not in output or not (
+        b"Age" in output or b" age" in output or any(c in output for c in _AGE_CODES_BYTES)
+    ):
+        return False
+    try:
+        stack: list[Any] = [orjson.loads(output)]
+    except orjson.JSONDecodeError:
+        return False
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(node)
+            continue
+        if not isinstance(node, dict):
+            continue
+        stack.extend(v for v in node.values() if isinstance(v, dict | list))
+        quantity = node.get("valueQuantity")
+        if not isinstance(quantity, dict) or not _codes_an_age(node.get("code")):
+            continue
+        value, unit = quantity.get("value"), quantity.get("code") or quantity.get("unit")
+        if isinstance(value, bool) or not isinstance(value, int | float) or value < 90:
+            continue
+        if unit is not None and str(unit).casefold() not in _YEAR_UNITS:
+            continue
+        if not (value == 90 and quantity.get("comparator") == ">="):
+            return True
+    return False
+
+
+def _codes_an_age(code: Any) -> bool:
+    """Whether an Observation's code is an age's: a LOINC age code, or a text or
+    display reading "Age", "Patient age", "Age at <event>"."""
+    if not isinstance(code, dict):
+        return False
+    texts = [code.get("text")]
+    for coding in _as_list(code.get("coding")):
+        if isinstance(coding, dict):
+            if coding.get("code") in _AGE_CODES:
+                return True
+            texts.append(coding.get("display"))
+    return any(isinstance(t, str) and _AGE_TEXT.fullmatch(t.strip().casefold()) for t in texts)
+
+
+_AGE_CODES: Final = frozenset(
+    {"30525-0", "21612-7", "29553-5", "63900-5", "21611-9", "35659-2", "39016-1"}
+)
+_AGE_CODES_BYTES: Final = tuple(code.encode() for code in _AGE_CODES)
+_AGE_TEXT: Final = re.compile(
+    r"(?:(?:patient'?s?|current|reported|estimated|stated|decedent'?s?) )?age"
+    r"(?: (?:at|on|of|when)(?: [a-z'/-]+){1,4})?(?: ?\[?(?:in )?(?:years?|yrs?|y|a)\]?)?"
+)
+_YEAR_UNITS: Final = frozenset({"a", "yr", "yrs", "year", "years", "y", "ann", "jahre", "años"})
 
 
 # A character reference in markup (decimal, hex or named).

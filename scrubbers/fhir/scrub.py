@@ -3037,8 +3037,10 @@ def _segment_label_kind(segment: str) -> Kind | None:
 # An extension URL whose last part names an identifier: "-id", "_identifier",
 # "stringIdentifier", "bmdc-registration" (case by its separator or camelCase).
 _ID_EXTENSION_URL: Final = re.compile(
-    r"(?:^|[/\-_.:])(?:id|identifier|registration)/?$"
-    r"|(?<=[a-z])(?:Id|ID|Identifier|Registration)/?$"
+    r"(?:^|[/\-_.:])(?:id|identifier|registration)\d{0,2}/?$"
+    # Numbered too (VRDR's AuxiliaryStateIdentifier1 and 2, a death record's state
+    # numbers: the second was kept, hold-out round 20).
+    r"|(?<=[a-z])(?:Id|ID|Identifier|Registration)\d{0,2}/?$"
     # A code issued to the person (hold-out round 16: gematik's DiGA RedeemCode, the
     # voucher that unlocks the patient's prescribed app).
     r"|(?i:(?:redeem|redemption|access|voucher|activation|unlock)[-_]?code)/?$"

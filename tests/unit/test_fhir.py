@@ -4947,3 +4947,41 @@ def test_a_death_records_alias_parameters_are_its_names_and_ssn(preset: str) -> 
     for value in ("Corwenna", "Blythewood", "Marchbank", "512448193"):
         assert value not in text, value
     assert '"valueString":"MA"' in text
+
+
+def test_an_age_at_death_and_a_numbered_identifier_extension(safe_harbor: FHIRScrubber) -> None:
+    """A death record (VRDR) codes the decedent's age LOINC 39016-1 "Age at death", a
+    code the age list lacked (94 stayed under Safe Harbor, hold-out round 20 probe);
+    an age named only by its code's text or display ("Age at death", "Patient age")
+    is read as HL7 reads OBX-3's text. The record's state numbers sit in numbered
+    extensions (``AuxiliaryStateIdentifier2``): the URL rule read no trailing digit.
+    A weight of 95 kg stays. Invented values."""
+
+    def observation(code: dict[str, Any], value: float, unit: str) -> dict[str, Any]:
+        return {
+            "resourceType": "Observation",
+            "status": "final",
+            "code": code,
+            "valueQuantity": {"value": value, "unit": unit, "code": unit},
+        }
+
+    lib = "http://hl7.org/fhir/us/vr-common-library/StructureDefinition/"
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "identifier": {
+            "extension": [{"url": lib + "AuxiliaryStateIdentifier2", "valueString": "100000447190"}]
+        },
+        "entry": [
+            {"resource": observation({"coding": [{"system": "http://loinc.org", "code": "39016-1"}]}, 94, "a")},
+            {"resource": observation({"coding": [{"code": "X1", "display": "Age at death"}]}, 96, "a")},
+            {"resource": observation({"text": "Patient age"}, 97, "a")},
+            {"resource": observation({"text": "Body weight"}, 95, "kg")},
+        ],
+    }  # fmt: skip
+    out = scrub(safe_harbor, bundle)
+    quantities = [entry["resource"]["valueQuantity"] for entry in out["entry"]]
+    for quantity in quantities[:3]:
+        assert quantity["value"] == 90 and quantity["comparator"] == ">=", quantity
+    assert quantities[3]["value"] == 95
+    assert "100000447190" not in orjson.dumps(out).decode()

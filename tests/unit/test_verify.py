@@ -3251,3 +3251,28 @@ def test_qualified_name_labels_and_labelled_parameters_are_searched() -> None:
     assert verifier.findings(source, leaked, "fhir") == {"name": 1, "ssn": 1}
     clean = orjson.dumps({"resourceType": "Parameters", "id": "MA"})
     assert verifier.findings(source, clean, "fhir") == {}
+
+
+def test_an_age_over_89_left_as_an_observations_quantity_is_flagged() -> None:
+    """Hold-out round 20 probe: a death record's "Age at death" (LOINC 39016-1) of 94
+    was kept and no rule of the verifier read an age written as a quantity. The
+    top-coded ``>= 90`` and a weight of 95 kg pass."""
+    verifier = Verifier(load_policy("safe-harbor"))
+    source = orjson.dumps({"resourceType": "Observation", "status": "final"})
+
+    def output(code: object, quantity: object) -> bytes:
+        return orjson.dumps(
+            {"resourceType": "Observation", "code": code, "valueQuantity": quantity}
+        )
+
+    loinc = {"coding": [{"system": "http://loinc.org", "code": "39016-1"}]}
+    assert verifier.findings(source, output(loinc, {"value": 94, "code": "a"}), "fhir") == {
+        "age": 1
+    }
+    by_text = {"text": "Age at death"}
+    assert verifier.findings(source, output(by_text, {"value": 91}), "fhir") == {"age": 1}
+    coded = {"value": 90, "comparator": ">=", "unit": "years", "code": "a"}
+    assert verifier.findings(source, output(loinc, coded), "fhir") == {}
+    weight = {"text": "Body weight"}
+    assert verifier.findings(source, output(weight, {"value": 95, "code": "kg"}), "fhir") == {}
+    assert verifier.findings(source, output(loinc, {"value": 47, "code": "a"}), "fhir") == {}
