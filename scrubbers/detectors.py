@@ -1920,6 +1920,30 @@ def listed_phones_after(text: str, end: int) -> Iterator[tuple[int, int]]:
         end = match.end()
 
 
+# A town and a British postcode that end a street line the street detector found
+# ("12 Chapel Terrace, Penzance TR18 4AB", "9 Mill Lane, Llandeilo SA19 6AB", a
+# postcode alone: ", PL25 5DR"): one to three capitalized words, then the outward
+# code (one or two letters, a digit, a digit or letter) and the inward code (a digit
+# and two letters of those a postcode uses). Round 18 left them (the street went, the
+# town and postcode stayed); hold-out round 20 probes met them in a Communication, a
+# Task and a text letter.
+_TOWN_POSTCODE_AFTER_STREET: Final = re.compile(
+    r"(?:,[ \t]*|[ \t]+)(?:(?P<town>[A-Z][a-z'\u2019-]+(?:[ \t]+[A-Z][a-z'\u2019-]+){0,2})"
+    r",?[ \t]+)?(?P<postcode>[A-Z]{1,2}\d[A-Z\d]?[ \t]?\d[ABD-HJLNP-UW-Z]{2})(?![\w'\u2019-])"
+)
+
+
+def town_postcode_after(text: str, end: int) -> Iterator[tuple[int, int, Kind]]:
+    """The town (``Kind.CITY``) and British postcode (``Kind.ZIP``) that end a street
+    line ending at ``end`` (see :data:`_TOWN_POSTCODE_AFTER_STREET`)."""
+    match = _TOWN_POSTCODE_AFTER_STREET.match(text, end)
+    if match is None:
+        return
+    if match["town"] is not None:
+        yield match.start("town"), match.end("town"), Kind.CITY
+    yield match.start("postcode"), match.end("postcode"), Kind.ZIP
+
+
 def _capitalized(word: str) -> bool:
     """A name's word: a capital first letter and not all capitals ("HTN", "CAD")."""
     after_apostrophe = word.rpartition("'")[2].rpartition("\u2019")[2]  # O'Rourke

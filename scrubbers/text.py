@@ -56,6 +56,7 @@ from scrubbers.detectors import (
     plain_ascii,
     relative_names,
     text_features,
+    town_postcode_after,
     year_in_words,
 )
 from scrubbers.kinds import LABELS, Kind
@@ -1525,6 +1526,10 @@ class TextScrubber:
                     for after, stop in listed_phones_after(text, end):
                         number = text[after:stop]
                         yield after, stop, functools.partial(self._apply, detector.kind, number)
+                elif detector.kind is Kind.STREET_ADDRESS:
+                    for after, stop, kind in town_postcode_after(text, end):
+                        place = text[after:stop]
+                        yield after, stop, functools.partial(self._apply, kind, place)
         found_names: list[str] = []
         if "relation" in features:
             for start, end in relative_names(text):

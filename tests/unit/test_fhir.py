@@ -4985,3 +4985,29 @@ def test_an_age_at_death_and_a_numbered_identifier_extension(safe_harbor: FHIRSc
         assert quantity["value"] == 90 and quantity["comparator"] == ">=", quantity
     assert quantities[3]["value"] == 95
     assert "100000447190" not in orjson.dumps(out).decode()
+
+
+@pytest.mark.parametrize(
+    ("preset", "kept"),
+    [("safe-harbor", False), ("limited-data-set", True)],
+)
+def test_a_town_and_british_postcode_after_a_street_go_with_it(preset: str, kept: bool) -> None:
+    """The town and postcode ending a street line the street detector found ("12
+    Chapel Terrace, Penzance TR18 4AB", a postcode alone after one) stayed after the
+    street was replaced (round 18 left them; hold-out round 20 probes in a
+    Communication, a Task and a text letter). The presets that keep towns and postcodes
+    keep them; a stage or a count is no postcode. Invented places."""
+    note = (
+        "We moved to 12 Quillet Terrace, Porthvennor TR19 4QX last month. "
+        "Post goes to 7 Gannet Row, PL31 2ZB. Stage T2 N0 M0, CD4 count 350."
+    )
+    communication = {
+        "resourceType": "Communication",
+        "status": "completed",
+        "payload": [{"contentString": note}],
+    }
+    text = orjson.dumps(scrub(make(preset), communication)).decode()
+    for place in ("Porthvennor", "TR19 4QX", "PL31 2ZB"):
+        assert (place in text) is kept, place
+    assert "Quillet Terrace" not in text and "Gannet Row" not in text
+    assert "Stage T2 N0 M0, CD4 count 350." in text

@@ -3276,3 +3276,22 @@ def test_an_age_over_89_left_as_an_observations_quantity_is_flagged() -> None:
     weight = {"text": "Body weight"}
     assert verifier.findings(source, output(weight, {"value": 95, "code": "kg"}), "fhir") == {}
     assert verifier.findings(source, output(loinc, {"value": 47, "code": "a"}), "fhir") == {}
+
+
+def test_a_town_and_british_postcode_after_a_street_are_searched() -> None:
+    """Hold-out round 20 probes: "..., Penzance TR18 4AB" after a replaced street stayed
+    and passed; the verifier reads the town and postcode ending a street line by its
+    own pattern. Invented places."""
+    verifier = Verifier(load_policy("safe-harbor"))
+    source = orjson.dumps(
+        {
+            "resourceType": "Communication",
+            "payload": [{"contentString": "We moved to 12 Quillet Terrace, Porthvennor TR19 4QX."}],
+        }
+    )
+    left = source.replace(b"12 Quillet Terrace", b"[ADDRESS]")
+    assert verifier.findings(source, left, "fhir") == {"city": 1, "zip": 1}
+    clean = orjson.dumps(
+        {"resourceType": "Communication", "payload": [{"contentString": "[ADDRESS], [CITY] [ZIP]"}]}
+    )
+    assert verifier.findings(source, clean, "fhir") == {}
