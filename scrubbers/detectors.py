@@ -1635,6 +1635,12 @@ def _text_features(text: str) -> frozenset[str]:
 # is one or two capitalized words (not an acronym: "father HTN") and not a word
 # that starts a clause ("mother Reports"). Found from the relation word (located
 # with str.find, then one anchored match), not by a regex scan of the whole text.
+# Plural relation words: read only in lower case ("Children Hospital", "Kids Club"
+# name places).
+_PLURAL_RELATION_WORDS: Final = frozenset(
+    {"children", "kids", "grandchildren", "stepchildren", "daughters", "granddaughters"}
+    | {"grandsons"}
+)
 RELATION_WORDS: Final = frozenset(
     {"wife", "husband", "spouse", "partner", "fiance", "fiancee", "girlfriend", "boyfriend"}
     | {"mother", "father", "mom", "dad", "son", "daughter", "brother", "sister", "sibling"}
@@ -1642,6 +1648,10 @@ RELATION_WORDS: Final = frozenset(
     | {"stepson", "stepdaughter", "stepmother", "stepfather", "aunt", "uncle", "niece"}
     | {"nephew", "cousin", "guardian", "caregiver", "carer", "neighbor", "neighbour"}
     | {"roommate", "friend"}
+    # Plurals naming one of several ("my 5 children, Cindy, ...": a patient story in
+    # New Zealand's patient summary IG kept the child's name, hold-out round 20).
+    # "sons", "brothers" and "sisters" are left out: firms are named so ("& Sons").
+    | _PLURAL_RELATION_WORDS
     # Spanish, Portuguese, Italian, German and French notes ("su hija Marisol",
     # "Sohn Konrad", "sa fille Ines"); "prima"/"primo" and "femme" are left out (also
     # "first" and "woman").
@@ -2062,6 +2072,8 @@ def relative_names(text: str) -> Iterator[tuple[int, int]]:
             whole = (at == 0 or not lower[at - 1].isalnum()) and (
                 end == len(lower) or not lower[end].isalnum()
             )
+            if whole and word in _PLURAL_RELATION_WORDS and not text[at].islower():
+                whole = False  # "Children Hospital", "Kids Club": a place's name
             if whole:
                 start = at
                 for prefix in ("step-", "half-", "step", "half"):

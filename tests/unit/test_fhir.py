@@ -5011,3 +5011,24 @@ def test_a_town_and_british_postcode_after_a_street_go_with_it(preset: str, kept
         assert (place in text) is kept, place
     assert "Quillet Terrace" not in text and "Gannet Row" not in text
     assert "Stage T2 N0 M0, CD4 count 350." in text
+
+
+def test_a_name_after_a_plural_relation_word(safe_harbor: FHIRScrubber) -> None:
+    """A patient story naming one of several children ("I live with my 5 children,
+    <Given>, ...", New Zealand's patient summary IG) kept the name: only singular
+    relation words were read (hold-out round 20). A plural written with a capital
+    names a place ("Children Hospital", "Kids Club") and stays. Invented names."""
+    texts = [
+        "I live with my 5 children, Tamsyn, my eldest son, is my main support.",
+        "Her granddaughters Morvoren and Ebrel visit on Sundays.",
+        "Referred to Children Hospital Colorado; Kids Club on Mondays.",
+        "Two daughters, both well.",
+    ]
+    communication = {
+        "resourceType": "Communication",
+        "status": "completed",
+        "payload": [{"contentString": text} for text in texts],
+    }
+    out = [p["contentString"] for p in scrub(safe_harbor, communication)["payload"]]
+    assert "Tamsyn" not in out[0] and "Morvoren" not in out[1]
+    assert out[2:] == texts[2:]

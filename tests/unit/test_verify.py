@@ -3295,3 +3295,15 @@ def test_a_town_and_british_postcode_after_a_street_are_searched() -> None:
         {"resourceType": "Communication", "payload": [{"contentString": "[ADDRESS], [CITY] [ZIP]"}]}
     )
     assert verifier.findings(source, clean, "fhir") == {}
+
+
+def test_a_name_after_a_plural_relation_word_is_searched() -> None:
+    """Hold-out round 20: "I live with my 5 children, <Given>, ..." in a Communication's
+    payload kept the name and no rule of the verifier read it. "Children Hospital"
+    names a place. Invented names."""
+    verifier = Verifier(load_policy("safe-harbor"))
+    text = "I live with my 5 children, Tamsyn, my eldest. Seen at Children Hospital."
+    source = orjson.dumps({"resourceType": "Communication", "payload": [{"contentString": text}]})
+    assert verifier.findings(source, source, "fhir") == {"name": 1}
+    clean = source.replace(b"Tamsyn", b"[NAME]")
+    assert verifier.findings(source, clean, "fhir") == {}
