@@ -2972,6 +2972,13 @@ def _labelled_parameter_values(parameters: Any) -> Iterator[tuple[Kind, str]]:
             continue
         words = _key_label(name).casefold()
         kind = Kind.SSN if _SSN_PARAMETER.search(words) else _answer_label_kind(words)
+        if (
+            kind is None
+            and _ID_EXTENSION_URL.search(name)
+            and _ID_EXTENSION_VALUE.fullmatch(value)
+            and not _SYSTEM_VALUE.match(value)
+        ):
+            kind = Kind.OTHER_ID  # named as an identifier ("state_auxiliary_id")
         if kind is Kind.NAME:
             for word in value.replace(",", " ").split():
                 yield kind, word

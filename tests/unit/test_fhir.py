@@ -4931,7 +4931,8 @@ def test_a_death_records_alias_parameters_are_its_names_and_ssn(preset: str) -> 
     social security number as parameters (``alias_decedent_first_name``,
     ``alias_father_surname``, ``alias_social_security_number``): "alias" and
     "decedent" made the names no label, so all were kept under every preset (hold-out
-    round 20, the Nightingale alias message's shape). A jurisdiction code stays.
+    round 20, the Nightingale alias message's shape), as was a parameter named as an
+    identifier (``state_auxiliary_id``). A jurisdiction code stays.
     Invented values."""
     parameters = {
         "resourceType": "Parameters",
@@ -4940,11 +4941,12 @@ def test_a_death_records_alias_parameters_are_its_names_and_ssn(preset: str) -> 
             {"name": "alias_decedent_last_name", "valueString": "Blythewood"},
             {"name": "alias_father_surname", "valueString": "Marchbank"},
             {"name": "alias_social_security_number", "valueString": "512448193"},
+            {"name": "state_auxiliary_id", "valueString": "2018004471"},
             {"name": "jurisdiction_id", "valueString": "MA"},
         ],
     }
     text = orjson.dumps(scrub(make(preset), parameters)).decode()
-    for value in ("Corwenna", "Blythewood", "Marchbank", "512448193"):
+    for value in ("Corwenna", "Blythewood", "Marchbank", "512448193", "2018004471"):
         assert value not in text, value
     assert '"valueString":"MA"' in text
 

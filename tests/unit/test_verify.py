@@ -3243,12 +3243,15 @@ def test_qualified_name_labels_and_labelled_parameters_are_searched() -> None:
             "parameter": [
                 {"name": "alias_decedent_last_name", "valueString": "Blythewood"},
                 {"name": "alias_social_security_number", "valueString": "512448193"},
+                {"name": "state_auxiliary_id", "valueString": "2018004471"},
                 {"name": "jurisdiction_id", "valueString": "MA"},
             ],
         }
     )
     leaked = orjson.dumps({"resourceType": "Parameters", "id": "Blythewood-512448193"})
     assert verifier.findings(source, leaked, "fhir") == {"name": 1, "ssn": 1}
+    leaked = orjson.dumps({"resourceType": "Parameters", "id": "x-2018004471"})
+    assert verifier.findings(source, leaked, "fhir") == {"other_id": 1}
     clean = orjson.dumps({"resourceType": "Parameters", "id": "MA"})
     assert verifier.findings(source, clean, "fhir") == {}
 
