@@ -5034,3 +5034,23 @@ def test_a_name_after_a_plural_relation_word(safe_harbor: FHIRScrubber) -> None:
     out = [p["contentString"] for p in scrub(safe_harbor, communication)["payload"]]
     assert "Tamsyn" not in out[0] and "Morvoren" not in out[1]
     assert out[2:] == texts[2:]
+
+
+def test_a_newborn_named_after_the_mother_leaves_of_alone(safe_harbor: FHIRScrubber) -> None:
+    """A newborn's display "Baby of <Given> <Family>" (Australia's child health IG) made
+    "of" a name part, swept from the document's free text ("Name [NAME] vaccine
+    series", hold-out round 20): over-scrubbing, no leak. The mother's names still
+    go. Invented names."""
+    immunization = {
+        "resourceType": "Immunization",
+        "status": "completed",
+        "vaccineCode": {"text": "HepB"},
+        "patient": {"reference": "Patient/nb", "display": "Baby of Morvoren Tregaskis"},
+        "occurrenceDateTime": "2024-01-09",
+        "note": [
+            {"text": "Name of vaccine series: HepB birth dose; Morvoren Tregaskis consented."}
+        ],
+    }
+    note = scrub(safe_harbor, immunization)["note"][0]["text"]
+    assert note.startswith("Name of vaccine series")
+    assert "Morvoren" not in note and "Tregaskis" not in note
