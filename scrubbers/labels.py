@@ -257,6 +257,13 @@ def answer_kind(label: Any, bare_names: bool = True) -> Kind | None:
     those). ``bare_names=False`` does not read a label that is only "Name" as a name."""
     if not isinstance(label, str) or len(label) > 80:
         return None
+    return _answer_kind(label, bare_names)
+
+
+# Labels recur in every message of a feed (OBX-3's text, a form's questions):
+# memoized, bounded.
+@functools.lru_cache(maxsize=4096)
+def _answer_kind(label: str, bare_names: bool) -> Kind | None:
     folded = label.casefold().replace("(s)", "s")  # "Given Name(s)": a plural
     kind = _label_kind(_label_text(folded), bare_names)
     if kind is None and folded.rstrip("?:*.# ").endswith(")"):

@@ -2388,8 +2388,7 @@ def _plural_relative_names(text: str) -> Iterator[tuple[Kind, str]]:
     in lower case ("Children Hospital" names a place), read only in a text holding
     such a word. Hold-out round 20: a patient story in a New Zealand
     patient summary IG's Communication kept a child's name, and no rule here read it."""
-    folded = text.casefold()
-    if not any(word in folded for word in _PLURAL_RELATIONS):
+    if not any(word in text for word in _PLURAL_RELATIONS):  # read in lower case only
         return
     for match in _PLURAL_RELATIVE.finditer(text):
         if match[1] not in _PLURAL_NOT_NAMES:
@@ -3957,7 +3956,8 @@ def _old_age_quantity_left(output: bytes) -> bool:
     kept and no rule here read a quantity). Parsed only when an age's code or word is
     in the output."""
     if b"valueQuantity" not in output or not (
-        b"Age" in output or b" age" in output or any(c in output for c in _AGE_CODES_BYTES)
+        any(c in output for c in _AGE_CODES_BYTES)
+        or (any(hint in output for hint in _AGE_HINTS) and _AGE_STRING.search(output))
     ):
         return False
     try:
@@ -4003,6 +4003,15 @@ _AGE_CODES: Final = frozenset(
     {"30525-0", "21612-7", "29553-5", "63900-5", "21611-9", "35659-2", "39016-1"}
 )
 _AGE_CODES_BYTES: Final = tuple(code.encode() for code in _AGE_CODES)
+# Substrings an age's label in a JSON string holds ("Age...", "... age"): a
+# Bundle's "agent" key is none.
+_AGE_HINTS: Final = (b'"Age', b' age"', b' Age"')
+# A JSON string reading as an age's label ("Age at death", "Patient age", "Age (years)"):
+# the test before parsing the output (a Bundle's "Agent" or "at age 45" is none).
+_AGE_STRING: Final = re.compile(
+    rb'"(?:[A-Za-z\x27 ]{0,20} )?[Aa]ge(?: (?:at|on|of|when)\b[^"]{0,40})?'
+    rb'(?: ?[\[(]?(?:in )?(?:years?|yrs?|y|a)[\])]?)?"'
+)
 _AGE_TEXT: Final = re.compile(
     r"(?:(?:patient'?s?|current|reported|estimated|stated|decedent'?s?) )?age"
     r"(?: (?:at|on|of|when)(?: [a-z'/-]+){1,4})?(?: ?\[?(?:in )?(?:years?|yrs?|y|a)\]?)?"
