@@ -167,7 +167,9 @@ LABELS: Final[dict[Kind, str]] = {
 DATE_KINDS: Final = frozenset({Kind.BIRTH_DATE, Kind.DEATH_DATE, Kind.DATE})
 # LOINC codes of observations whose value is the patient's age (Safe Harbor: over
 # 89 is identifying), for HL7 OBX-3 and FHIR Observation.code alike.
-# 21611-9 age estimated, 35659-2 age at specimen collection (ELR ask-at-order-entry).
+# 21611-9 age estimated, 35659-2 age at specimen collection (ELR ask-at-order-entry),
+# 39016-1 age at death (a death record's decedent age, VRDR; kept as 94 under Safe
+# Harbor until hold-out round 20).
 AGE_OBSERVATION_CODES: Final = frozenset(
-    {"30525-0", "21612-7", "29553-5", "63900-5", "21611-9", "35659-2"}
+    {"30525-0", "21612-7", "29553-5", "63900-5", "21611-9", "35659-2", "39016-1"}
 )

@@ -19,12 +19,17 @@ from scrubbers.kinds import Kind
 # without trailing "?:*.") that say what kind of PHI their string answers are ("Name",
 # "Home address", "Address (Line 2)", "HN").
 _PERSON: Final = (
+    # A person's other or earlier value ("Alias first name", "Previous surname",
+    # "Former address"; a death record's "alias_decedent_first_name").
+    r"(?:(?:alias|aka|former|previous|prior|other|birth)\s+)?"
     r"(?:(?:what\s+is\s+|enter\s+)?(?:your|the\s+patient'?s|patient'?s?|child'?s|mother'?s"
     r"|father'?s|partner'?s|spouse'?s|guardian'?s|(?:emergency\s+)?contact'?s?"
     # Another person of the patient's ("Next of kin name", "Guarantor name", "Spouse
     # name"), with or without the possessive.
     r"|(?:next\s+of\s+kin|nok|relative|guarantor|caregiver|carer|sibling|brother|sister"
     r"|son|daughter|husband|wife|spouse|parent|insured|subscriber|informant"
+    # The person a death record is about ("Decedent last name", VRDR's parameters).
+    r"|decedent|deceased"
     r"|mother|father|guardian|partner|child)(?:'?s)?)\s+)?"
 )
 # Whose name a label asks for after "name of" ("Name of patient", "Full name of
@@ -39,7 +44,10 @@ _ENGLISH_LABELS: Final[tuple[tuple[re.Pattern[str], Kind], ...]] = (
         re.compile(
             _PERSON + r"(?:(?:full|first|last|middle|given|family|maiden|preferred|legal)\s+)*"
             r"(?:name|names|surnames?|forenames?|christian\s+names?|nick\s*names?"
-            r"|alias(?:es)?|known\s+as)"
+            r"|alias(?:es)?|known\s+as|initials)"
+            # A name's initial ("Middle initial", "First initial"): HIPAA's names
+            # include initials; a bare "Initial" is not read.
+            r"|" + _PERSON + r"(?:first|middle|last|given|family)\s+initial"
             r"|" + _OF_PERSON
         ),
         Kind.NAME,
@@ -249,6 +257,13 @@ def answer_kind(label: Any, bare_names: bool = True) -> Kind | None:
     those). ``bare_names=False`` does not read a label that is only "Name" as a name."""
     if not isinstance(label, str) or len(label) > 80:
         return None
+    return _answer_kind(label, bare_names)
+
+
+# Labels recur in every message of a feed (OBX-3's text, a form's questions):
+# memoized, bounded.
+@functools.lru_cache(maxsize=4096)
+def _answer_kind(label: str, bare_names: bool) -> Kind | None:
     folded = label.casefold().replace("(s)", "s")  # "Given Name(s)": a plural
     kind = _label_kind(_label_text(folded), bare_names)
     if kind is None and folded.rstrip("?:*.# ").endswith(")"):
@@ -265,7 +280,24 @@ def answer_kind(label: Any, bare_names: bool = True) -> Kind | None:
             kind = _label_kind(alternative.strip(), False)
             if kind is not None:
                 break
+    if kind is None and " " in folded:
+        # A label qualified by a clause after it ("Last name if different", "Surname
+        # at birth", "First name as shown on Medicare card", "Family name used
+        # previously"; Da Vinci DTR's "Last Name but Different This Time" kept its
+        # answer, hold-out round 20): the label before the clause says the kind. A
+        # bare "Name" before one ("Name on label") does not.
+        text = _label_text(folded)
+        clause = _QUALIFYING_CLAUSE.search(text)
+        if clause is not None and text[: clause.start()] not in _BARE_LABELS:
+            kind = _label_kind(text[: clause.start()], bare_names)
     return kind
+
+
+# A clause qualifying a label, from its first word: "but", "if", "as", "at", "when",
+# "used", "on", "before", "after", "from", "since", "currently", "previously".
+_QUALIFYING_CLAUSE: Final = re.compile(
+    r" (?:but|if|as|at|when|used|on|before|after|from|since|currently|previously)(?: |$)"
+)
 
 
 def _label_text(label: str) -> str:

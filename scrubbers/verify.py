@@ -1831,6 +1831,7 @@ def _fhir_values(
                     )
                     if isinstance(value, str) and _BIRTH_DATE_ANSWER.fullmatch(value.strip()):
                         yield Kind.BIRTH_DATE, value.strip()[:10]
+            yield from _labelled_parameter_values(item.get("parameter"))
         elif resource_type == "Observation":
             # An observation of a birth date (LOINC 21112-8, "Date of birth").
             for part in [item, *_as_list(item.get("component"))]:
@@ -1893,6 +1894,7 @@ def _fhir_values(
             summary = "DoB" in written
             if "(" in written:
                 yield from _parenthesized_relatives(written, key == "div")
+            yield from _plural_relative_names(written)
             if not (labelled or aged or patient_line or relative or summary):
                 continue
             read = _markup_text(written) if key == "div" else written  # once per text
@@ -2125,8 +2127,10 @@ def _segment_label_kind(segment: str) -> Kind | None:
 
 
 _ID_EXTENSION_URL: Final = re.compile(
-    r"(?:^|[/\-_.:])(?:id|identifier|registration)/?$"
-    r"|(?<=[a-z])(?:Id|ID|Identifier|Registration)/?$"
+    r"(?:^|[/\-_.:])(?:id|identifier|registration)\d{0,2}/?$"
+    # Numbered too (VRDR's AuxiliaryStateIdentifier1 and 2, a death record's state
+    # numbers: the second was kept, hold-out round 20).
+    r"|(?<=[a-z])(?:Id|ID|Identifier|Registration)\d{0,2}/?$"
     # A code issued to the person (hold-out round 16: gematik's DiGA RedeemCode, the
     # voucher that unlocks the patient's prescribed app).
     r"|(?i:(?:redeem|redemption|access|voucher|activation|unlock)[-_]?code)/?$"
@@ -2429,10 +2433,61 @@ def _labelled_addresses(text: str) -> Iterator[tuple[Kind, str]]:
                 continue  # a state ("Vic", "Qld"), which the policy keeps
             if words and len(" ".join(words)) >= 3:
                 yield Kind.CITY, " ".join(words)
+    yield from _street_town_postcodes(text)
     if _STATE_ZIP.search(text) is None:
         return
     for town in _TOWN_STATE_ZIP.finditer(text):  # anywhere in the text
         yield Kind.CITY, town.group(1)
+
+
+def _plural_relative_names(text: str) -> Iterator[tuple[Kind, str]]:
+    """A name after a plural relation word ("I live with my 5 children, Cindy, ...",
+    "her daughters Ysella and Wenna"): the first capitalized word after it, the word
+    in lower case ("Children Hospital" names a place), read only in a text holding
+    such a word. Hold-out round 20: a patient story in a New Zealand
+    patient summary IG's Communication kept a child's name, and no rule here read it."""
+    if not any(word in text for word in _PLURAL_RELATIONS):  # read in lower case only
+        return
+    for match in _PLURAL_RELATIVE.finditer(text):
+        if match[1] not in _PLURAL_NOT_NAMES:
+            yield Kind.NAME, match[1]
+
+
+_PLURAL_RELATIONS: Final = ("children", "kids", "daughters", "grandsons")
+_PLURAL_RELATIVE: Final = re.compile(
+    r"(?<![^\W_])(?:(?:grand|step)?children|kids|(?:grand)?daughters|grandsons)"
+    r"(?:,[ \t]*|[ \t]+)([A-Z][a-z][\w'\u2019-]*)"
+)
+_PLURAL_NOT_NAMES: Final = frozenset(
+    {"And", "Or", "But", "The", "This", "That", "Who", "Are", "Were", "Is", "Was", "Have"}
+    | {"Has", "Had", "Present", "Here", "There", "Today", "Also", "Not", "No", "Live"}
+    | {"Lives", "Visit", "Visits", "Hospital", "Services", "Service", "Act", "With", "In"}
+)
+
+
+def _street_town_postcodes(text: str) -> Iterator[tuple[Kind, str]]:
+    """The town and British postcode that end a street line ("12 Chapel Terrace,
+    Penzance TR18 4AB", "..., PL25 5DR"): read only in a text holding a postcode's
+    inward code (a digit and two capitals ending a word). Hold-out round 20 probes:
+    the street went, the town and postcode stayed and passed."""
+    if _INWARD_CODE.search(text) is None:
+        return
+    for match in _STREET_TOWN_POSTCODE.finditer(text):
+        if match["town"] is not None:
+            yield Kind.CITY, match["town"]
+        yield Kind.ZIP, match["postcode"]
+
+
+# A British postcode's inward code ending a word: the cheap test before the pattern.
+_INWARD_CODE: Final = re.compile(r"[0-9][A-Z]{2}\b")
+_STREET_TOWN_POSTCODE: Final = re.compile(
+    r"\b\d{1,5}[A-Za-z]?[ \t]+(?:[A-Z][\w'\u2019.-]*[ \t]+){1,4}"
+    r"(?i:street|st|road|rd|lane|ln|avenue|ave|drive|dr|way|court|ct|place|pl|terrace"
+    r"|row|square|sq|close|crescent|gardens|grove|mews|hill|walk|wynd)\.?"
+    r"(?:,[ \t]*|[ \t]+)"
+    r"(?:(?P<town>[A-Z][a-z'\u2019-]+(?:[ \t]+[A-Z][a-z'\u2019-]+){0,2}),?[ \t]+)?"
+    r"(?P<postcode>[A-Z]{1,2}[0-9][A-Z0-9]?[ \t]?[0-9][A-Z]{2})\b"
+)
 
 
 def _labelled_names(
@@ -2971,6 +3026,41 @@ def _labelled_answers(items: Any) -> Iterator[tuple[Kind, str]]:
                     yield kind, value[:5] if kind is Kind.ZIP else value
 
 
+def _labelled_parameter_values(parameters: Any) -> Iterator[tuple[Kind, str]]:
+    """An operation's or a message's string parameters (at any depth) whose name
+    says what they hold (``family``, ``member_id``, a death record's
+    ``alias_decedent_last_name`` and ``alias_social_security_number``: all kept
+    under every preset until hold-out round 20, and read by no rule here)."""
+    stack = list(_as_list(parameters))
+    while stack:
+        parameter = stack.pop()
+        if not isinstance(parameter, dict):
+            continue
+        stack.extend(_as_list(parameter.get("part")))
+        name, value = parameter.get("name"), parameter.get("valueString")
+        if not isinstance(name, str) or not isinstance(value, str) or not value.strip():
+            continue
+        words = _key_label(name).casefold()
+        kind = Kind.SSN if _SSN_PARAMETER.search(words) else _answer_label_kind(words)
+        if (
+            kind is None
+            and _ID_EXTENSION_URL.search(name)
+            and _ID_EXTENSION_VALUE.fullmatch(value)
+            and not _SYSTEM_VALUE.match(value)
+        ):
+            kind = Kind.OTHER_ID  # named as an identifier ("state_auxiliary_id")
+        if kind is Kind.NAME:
+            for word in value.replace(",", " ").split():
+                yield kind, word
+        elif kind is not None and kind is not Kind.BIRTH_DATE:
+            yield kind, value[:5] if kind is Kind.ZIP else value
+
+
+# A parameter's name ending in a social security number's label ("ssn",
+# "alias_social_security_number").
+_SSN_PARAMETER: Final = re.compile(r"(?:^| )(?:ssn|social security(?: number| no)?)$")
+
+
 def _labelled_task_values(task: dict[str, Any]) -> Iterator[tuple[Kind, str]]:
     """A Task's inputs and outputs whose ``type`` says what they hold: a birth date
     ("Date of birth"), a name, phone, address... ("Contact name"), or a person
@@ -3166,7 +3256,44 @@ def _answer_label_kind(label: Any) -> Kind | None:
         bare = _LABEL_HINT.sub("", text)
         if bare != text:
             kind = next((kind for pattern, kind in _ANSWER_LABELS if pattern.fullmatch(bare)), None)
+    if kind is None and " " in text:
+        kind = _qualified_label_kind(text)
     return kind
+
+
+def _qualified_label_kind(text: str) -> Kind | None:
+    """What a label qualified around its words asks for (hold-out round 20): an
+    earlier or other value's word before it ("alias", "previous", "former": "Previous
+    surname", VRDR's "alias decedent first name", "alias social security number"), a
+    decedent's, a clause after it ("Last name if different", "Surname at birth",
+    "Last Name but Different This Time"), or a name's initials ("Middle initial",
+    "Patient initials"). ``text`` is folded as ``_answer_label_kind`` folds it."""
+    words = text.split()
+    if words[0] in _LABEL_QUALIFIERS:
+        words = words[1:]
+    if words and words[0].rstrip("'s") in ("decedent", "deceased"):
+        words = words[1:]
+    for at, word in enumerate(words):
+        if at and word in _LABEL_CLAUSE_WORDS:
+            words = words[:at]
+            break
+    if not words:
+        return None
+    if words[-1] in ("initial", "initials") and (words[-1] == "initials" or len(words) > 1):
+        words[-1] = "name"
+    label = " ".join(words)
+    if label in ("name", "names") or label == text:
+        return None  # a bare "Name" ("Name on label"); or nothing was read otherwise
+    return next((kind for pattern, kind in _ANSWER_LABELS if pattern.fullmatch(label)), None)
+
+
+_LABEL_QUALIFIERS: Final = frozenset(
+    {"alias", "aka", "former", "previous", "prior", "other", "birth"}
+)
+_LABEL_CLAUSE_WORDS: Final = frozenset(
+    {"but", "if", "as", "at", "when", "used", "on", "before", "after", "from", "since",
+     "currently", "previously"}
+)  # fmt: skip
 
 
 _LABEL_HINT: Final = re.compile(r"\s*\([^()]{1,40}\)$")
@@ -3886,6 +4013,8 @@ class Verifier:
             found[Kind.DEVICE_ID.value] += 1
         for kind in _old_ages_in_words(folded, Kind.AGE in self._checked, self._old_birth_years):
             found[kind.value] += 1
+        if fmt != "hl7v2" and Kind.AGE in self._checked and _old_age_quantity_left(output):
+            found[Kind.AGE.value] += 1
         if (
             self._dates_to_year
             and (
@@ -3897,6 +4026,77 @@ class Verifier:
         ):
             found[Kind.DATE.value] += 1
         return found
+
+
+def _old_age_quantity_left(output: bytes) -> bool:
+    """Whether a FHIR output still holds an age over 89 as a quantity: an Observation
+    (or component) coded as an age, by a LOINC age code or a text or display naming
+    one ("Age at death"), whose ``valueQuantity`` in years is over 89, other than the
+    top-coded ``>= 90`` (hold-out round 20: a death record's "Age at death" of 94 was
+    kept and no rule here read a quantity). Parsed only when an age's code or word is
+    in the output."""
+    if b"valueQuantity" not in output or not (
+        any(c in output for c in _AGE_CODES_BYTES)
+        or (any(hint in output for hint in _AGE_HINTS) and _AGE_STRING.search(output))
+    ):
+        return False
+    try:
+        stack: list[Any] = [orjson.loads(output)]
+    except orjson.JSONDecodeError:
+        return False
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(node)
+            continue
+        if not isinstance(node, dict):
+            continue
+        stack.extend(v for v in node.values() if isinstance(v, dict | list))
+        quantity = node.get("valueQuantity")
+        if not isinstance(quantity, dict) or not _codes_an_age(node.get("code")):
+            continue
+        value, unit = quantity.get("value"), quantity.get("code") or quantity.get("unit")
+        if isinstance(value, bool) or not isinstance(value, int | float) or value < 90:
+            continue
+        if unit is not None and str(unit).casefold() not in _YEAR_UNITS:
+            continue
+        if not (value == 90 and quantity.get("comparator") == ">="):
+            return True
+    return False
+
+
+def _codes_an_age(code: Any) -> bool:
+    """Whether an Observation's code is an age's: a LOINC age code, or a text or
+    display reading "Age", "Patient age", "Age at <event>"."""
+    if not isinstance(code, dict):
+        return False
+    texts = [code.get("text")]
+    for coding in _as_list(code.get("coding")):
+        if isinstance(coding, dict):
+            if coding.get("code") in _AGE_CODES:
+                return True
+            texts.append(coding.get("display"))
+    return any(isinstance(t, str) and _AGE_TEXT.fullmatch(t.strip().casefold()) for t in texts)
+
+
+_AGE_CODES: Final = frozenset(
+    {"30525-0", "21612-7", "29553-5", "63900-5", "21611-9", "35659-2", "39016-1"}
+)
+_AGE_CODES_BYTES: Final = tuple(code.encode() for code in _AGE_CODES)
+# Substrings an age's label in a JSON string holds ("Age...", "... age"): a
+# Bundle's "agent" key is none.
+_AGE_HINTS: Final = (b'"Age', b' age"', b' Age"')
+# A JSON string reading as an age's label ("Age at death", "Patient age", "Age (years)"):
+# the test before parsing the output (a Bundle's "Agent" or "at age 45" is none).
+_AGE_STRING: Final = re.compile(
+    rb'"(?:[A-Za-z\x27 ]{0,20} )?[Aa]ge(?: (?:at|on|of|when)\b[^"]{0,40})?'
+    rb'(?: ?[\[(]?(?:in )?(?:years?|yrs?|y|a)[\])]?)?"'
+)
+_AGE_TEXT: Final = re.compile(
+    r"(?:(?:patient'?s?|current|reported|estimated|stated|decedent'?s?) )?age"
+    r"(?: (?:at|on|of|when)(?: [a-z'/-]+){1,4})?(?: ?\[?(?:in )?(?:years?|yrs?|y|a)\]?)?"
+)
+_YEAR_UNITS: Final = frozenset({"a", "yr", "yrs", "year", "years", "y", "ann", "jahre", "años"})
 
 
 # A character reference in markup (decimal, hex or named).

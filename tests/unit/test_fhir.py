@@ -4888,3 +4888,169 @@ def test_a_parenthesized_relatives_name_may_hold_particles(safe_harbor: FHIRScru
     text = orjson.dumps(scrub(safe_harbor, response)).decode()
     for name in ("Ximeno", "Corval", "Femmetje", "Wulfsberg"):
         assert name not in text, name
+
+
+@pytest.mark.parametrize("preset", ["safe-harbor", "limited-data-set", "pseudonymized"])
+def test_a_qualified_name_label_names_its_answer(preset: str) -> None:
+    """A question qualified by a clause after its label ("Last Name but Different This
+    Time", Da Vinci DTR's home oxygen example; "Surname at birth", "First name as shown
+    on Medicare card", "Family name used previously"), by an earlier value's word
+    before it ("Previous surname") or asking for initials ("Patient initials", "Middle
+    initial") was no name label: the answers were kept under every preset (hold-out
+    round 20). "Name on label" (a bare "Name" before a clause) and "Oxygen saturation
+    at rest" name nobody. Invented names."""
+    answers = {
+        "Last Name but Different This Time": "Halvorsk",
+        "Surname at birth": "Vantwell",
+        "First name as shown on Medicare card": "Oswinna",
+        "Family name used previously": "Trelawnye",
+        "Previous surname": "Sundqvarn",
+        "Patient initials": "O.Q.P.",
+        "Middle initial": "Q",
+        "Name on label": "Metoprolol",
+        "Oxygen saturation at rest": "Room air",
+    }
+    response = {
+        "resourceType": "QuestionnaireResponse",
+        "status": "completed",
+        "item": [
+            {"linkId": str(n), "text": text, "answer": [{"valueString": value}]}
+            for n, (text, value) in enumerate(answers.items())
+        ],
+    }
+    text = orjson.dumps(scrub(make(preset), response)).decode()
+    for name in ("Halvorsk", "Vantwell", "Oswinna", "Trelawnye", "Sundqvarn", "O.Q.P."):
+        assert name not in text, name
+    assert '"valueString":"Q"' not in text
+    assert "Metoprolol" in text and "Room air" in text
+
+
+@pytest.mark.parametrize("preset", ["safe-harbor", "limited-data-set", "pseudonymized"])
+def test_a_death_records_alias_parameters_are_its_names_and_ssn(preset: str) -> None:
+    """A death record's alias message (VRDR) sends the decedent's other names and
+    social security number as parameters (``alias_decedent_first_name``,
+    ``alias_father_surname``, ``alias_social_security_number``): "alias" and
+    "decedent" made the names no label, so all were kept under every preset (hold-out
+    round 20, the Nightingale alias message's shape), as was a parameter named as an
+    identifier (``state_auxiliary_id``). A jurisdiction code stays.
+    Invented values."""
+    parameters = {
+        "resourceType": "Parameters",
+        "parameter": [
+            {"name": "alias_decedent_first_name", "valueString": "Corwenna"},
+            {"name": "alias_decedent_last_name", "valueString": "Blythewood"},
+            {"name": "alias_father_surname", "valueString": "Marchbank"},
+            {"name": "alias_social_security_number", "valueString": "512448193"},
+            {"name": "state_auxiliary_id", "valueString": "2018004471"},
+            {"name": "jurisdiction_id", "valueString": "MA"},
+        ],
+    }
+    text = orjson.dumps(scrub(make(preset), parameters)).decode()
+    for value in ("Corwenna", "Blythewood", "Marchbank", "512448193", "2018004471"):
+        assert value not in text, value
+    assert '"valueString":"MA"' in text
+
+
+def test_an_age_at_death_and_a_numbered_identifier_extension(safe_harbor: FHIRScrubber) -> None:
+    """A death record (VRDR) codes the decedent's age LOINC 39016-1 "Age at death", a
+    code the age list lacked (94 stayed under Safe Harbor, hold-out round 20 probe);
+    an age named only by its code's text or display ("Age at death", "Patient age")
+    is read as HL7 reads OBX-3's text. The record's state numbers sit in numbered
+    extensions (``AuxiliaryStateIdentifier2``): the URL rule read no trailing digit.
+    A weight of 95 kg stays. Invented values."""
+
+    def observation(code: dict[str, Any], value: float, unit: str) -> dict[str, Any]:
+        return {
+            "resourceType": "Observation",
+            "status": "final",
+            "code": code,
+            "valueQuantity": {"value": value, "unit": unit, "code": unit},
+        }
+
+    lib = "http://hl7.org/fhir/us/vr-common-library/StructureDefinition/"
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "identifier": {
+            "extension": [{"url": lib + "AuxiliaryStateIdentifier2", "valueString": "100000447190"}]
+        },
+        "entry": [
+            {"resource": observation({"coding": [{"system": "http://loinc.org", "code": "39016-1"}]}, 94, "a")},
+            {"resource": observation({"coding": [{"code": "X1", "display": "Age at death"}]}, 96, "a")},
+            {"resource": observation({"text": "Patient age"}, 97, "a")},
+            {"resource": observation({"text": "Body weight"}, 95, "kg")},
+        ],
+    }  # fmt: skip
+    out = scrub(safe_harbor, bundle)
+    quantities = [entry["resource"]["valueQuantity"] for entry in out["entry"]]
+    for quantity in quantities[:3]:
+        assert quantity["value"] == 90 and quantity["comparator"] == ">=", quantity
+    assert quantities[3]["value"] == 95
+    assert "100000447190" not in orjson.dumps(out).decode()
+
+
+@pytest.mark.parametrize(
+    ("preset", "kept"),
+    [("safe-harbor", False), ("limited-data-set", True)],
+)
+def test_a_town_and_british_postcode_after_a_street_go_with_it(preset: str, kept: bool) -> None:
+    """The town and postcode ending a street line the street detector found ("12
+    Chapel Terrace, Penzance TR18 4AB", a postcode alone after one) stayed after the
+    street was replaced (round 18 left them; hold-out round 20 probes in a
+    Communication, a Task and a text letter). The presets that keep towns and postcodes
+    keep them; a stage or a count is no postcode. Invented places."""
+    note = (
+        "We moved to 12 Quillet Terrace, Porthvennor TR19 4QX last month. "
+        "Post goes to 7 Gannet Row, PL31 2ZB. Stage T2 N0 M0, CD4 count 350."
+    )
+    communication = {
+        "resourceType": "Communication",
+        "status": "completed",
+        "payload": [{"contentString": note}],
+    }
+    text = orjson.dumps(scrub(make(preset), communication)).decode()
+    for place in ("Porthvennor", "TR19 4QX", "PL31 2ZB"):
+        assert (place in text) is kept, place
+    assert "Quillet Terrace" not in text and "Gannet Row" not in text
+    assert "Stage T2 N0 M0, CD4 count 350." in text
+
+
+def test_a_name_after_a_plural_relation_word(safe_harbor: FHIRScrubber) -> None:
+    """A patient story naming one of several children ("I live with my 5 children,
+    <Given>, ...", New Zealand's patient summary IG) kept the name: only singular
+    relation words were read (hold-out round 20). A plural written with a capital
+    names a place ("Children Hospital", "Kids Club") and stays. Invented names."""
+    texts = [
+        "I live with my 5 children, Tamsyn, my eldest son, is my main support.",
+        "Her granddaughters Morvoren and Ebrel visit on Sundays.",
+        "Referred to Children Hospital Colorado; Kids Club on Mondays.",
+        "Two daughters, both well.",
+    ]
+    communication = {
+        "resourceType": "Communication",
+        "status": "completed",
+        "payload": [{"contentString": text} for text in texts],
+    }
+    out = [p["contentString"] for p in scrub(safe_harbor, communication)["payload"]]
+    assert "Tamsyn" not in out[0] and "Morvoren" not in out[1]
+    assert out[2:] == texts[2:]
+
+
+def test_a_newborn_named_after_the_mother_leaves_of_alone(safe_harbor: FHIRScrubber) -> None:
+    """A newborn's display "Baby of <Given> <Family>" (Australia's child health IG) made
+    "of" a name part, swept from the document's free text ("Name [NAME] vaccine
+    series", hold-out round 20): over-scrubbing, no leak. The mother's names still
+    go. Invented names."""
+    immunization = {
+        "resourceType": "Immunization",
+        "status": "completed",
+        "vaccineCode": {"text": "HepB"},
+        "patient": {"reference": "Patient/nb", "display": "Baby of Morvoren Tregaskis"},
+        "occurrenceDateTime": "2024-01-09",
+        "note": [
+            {"text": "Name of vaccine series: HepB birth dose; Morvoren Tregaskis consented."}
+        ],
+    }
+    note = scrub(safe_harbor, immunization)["note"][0]["text"]
+    assert note.startswith("Name of vaccine series")
+    assert "Morvoren" not in note and "Tregaskis" not in note

@@ -3292,3 +3292,100 @@ def test_a_name_spelled_like_a_key_the_scrubber_adds_is_not_the_person() -> None
     left = output.replace(b'"given":["[NAME]"]', b'"given":["Meta"]')
     assert left != output
     assert verifier.findings(source, left, "fhir") == {"name": 1}
+
+
+def test_qualified_name_labels_and_labelled_parameters_are_searched() -> None:
+    """Hold-out round 20: an answer to "Last Name but Different This Time", "Surname at
+    birth" or "Patient initials", and a death record's alias parameters
+    (``alias_decedent_last_name``, ``alias_social_security_number``) were kept and the
+    verifier read none of them (no labelled parameter at all but a birth date).
+    Invented values."""
+    verifier = Verifier(load_policy("safe-harbor"))
+    source = orjson.dumps(
+        {
+            "resourceType": "QuestionnaireResponse",
+            "item": [
+                {"linkId": "1", "text": "Last Name but Different This Time",
+                 "answer": [{"valueString": "Halvorsk"}]},
+                {"linkId": "2", "text": "Surname at birth", "answer": [{"valueString": "Vantwell"}]},
+                {"linkId": "3", "text": "Name on label", "answer": [{"valueString": "Metoprolol"}]},
+            ],
+        }
+    )  # fmt: skip
+    leaked = orjson.dumps({"resourceType": "QuestionnaireResponse", "note": "Halvorsk Vantwell"})
+    assert verifier.findings(source, leaked, "fhir") == {"name": 2}
+    kept = orjson.dumps({"resourceType": "QuestionnaireResponse", "note": "Metoprolol"})
+    assert verifier.findings(source, kept, "fhir") == {}
+    source = orjson.dumps(
+        {
+            "resourceType": "Parameters",
+            "parameter": [
+                {"name": "alias_decedent_last_name", "valueString": "Blythewood"},
+                {"name": "alias_social_security_number", "valueString": "512448193"},
+                {"name": "state_auxiliary_id", "valueString": "2018004471"},
+                {"name": "jurisdiction_id", "valueString": "MA"},
+            ],
+        }
+    )
+    leaked = orjson.dumps({"resourceType": "Parameters", "id": "Blythewood-512448193"})
+    assert verifier.findings(source, leaked, "fhir") == {"name": 1, "ssn": 1}
+    leaked = orjson.dumps({"resourceType": "Parameters", "id": "x-2018004471"})
+    assert verifier.findings(source, leaked, "fhir") == {"other_id": 1}
+    clean = orjson.dumps({"resourceType": "Parameters", "id": "MA"})
+    assert verifier.findings(source, clean, "fhir") == {}
+
+
+def test_an_age_over_89_left_as_an_observations_quantity_is_flagged() -> None:
+    """Hold-out round 20 probe: a death record's "Age at death" (LOINC 39016-1) of 94
+    was kept and no rule of the verifier read an age written as a quantity. The
+    top-coded ``>= 90`` and a weight of 95 kg pass."""
+    verifier = Verifier(load_policy("safe-harbor"))
+    source = orjson.dumps({"resourceType": "Observation", "status": "final"})
+
+    def output(code: object, quantity: object) -> bytes:
+        return orjson.dumps(
+            {"resourceType": "Observation", "code": code, "valueQuantity": quantity}
+        )
+
+    loinc = {"coding": [{"system": "http://loinc.org", "code": "39016-1"}]}
+    assert verifier.findings(source, output(loinc, {"value": 94, "code": "a"}), "fhir") == {
+        "age": 1
+    }
+    by_text = {"text": "Age at death"}
+    assert verifier.findings(source, output(by_text, {"value": 91}), "fhir") == {"age": 1}
+    coded = {"value": 90, "comparator": ">=", "unit": "years", "code": "a"}
+    assert verifier.findings(source, output(loinc, coded), "fhir") == {}
+    weight = {"text": "Body weight"}
+    assert verifier.findings(source, output(weight, {"value": 95, "code": "kg"}), "fhir") == {}
+    assert verifier.findings(source, output(loinc, {"value": 47, "code": "a"}), "fhir") == {}
+
+
+def test_a_town_and_british_postcode_after_a_street_are_searched() -> None:
+    """Hold-out round 20 probes: "..., Penzance TR18 4AB" after a replaced street stayed
+    and passed; the verifier reads the town and postcode ending a street line by its
+    own pattern. Invented places."""
+    verifier = Verifier(load_policy("safe-harbor"))
+    source = orjson.dumps(
+        {
+            "resourceType": "Communication",
+            "payload": [{"contentString": "We moved to 12 Quillet Terrace, Porthvennor TR19 4QX."}],
+        }
+    )
+    left = source.replace(b"12 Quillet Terrace", b"[ADDRESS]")
+    assert verifier.findings(source, left, "fhir") == {"city": 1, "zip": 1}
+    clean = orjson.dumps(
+        {"resourceType": "Communication", "payload": [{"contentString": "[ADDRESS], [CITY] [ZIP]"}]}
+    )
+    assert verifier.findings(source, clean, "fhir") == {}
+
+
+def test_a_name_after_a_plural_relation_word_is_searched() -> None:
+    """Hold-out round 20: "I live with my 5 children, <Given>, ..." in a Communication's
+    payload kept the name and no rule of the verifier read it. "Children Hospital"
+    names a place. Invented names."""
+    verifier = Verifier(load_policy("safe-harbor"))
+    text = "I live with my 5 children, Tamsyn, my eldest. Seen at Children Hospital."
+    source = orjson.dumps({"resourceType": "Communication", "payload": [{"contentString": text}]})
+    assert verifier.findings(source, source, "fhir") == {"name": 1}
+    clean = source.replace(b"Tamsyn", b"[NAME]")
+    assert verifier.findings(source, clean, "fhir") == {}
