@@ -477,6 +477,7 @@ def _hl7_values(
         yield from _hl7_note_tax_codes(notes, folded)
         yield from _hl7_note_social_security_numbers(notes, folded)
         yield from _hl7_note_area_code_phones(notes)
+        yield from _hl7_note_patients_relatives(notes, folded)
         if families:
             yield from _hl7_note_given_names(notes, families, cs, rs, ss)
 
@@ -1541,6 +1542,99 @@ def _hl7_note_area_code_phones(notes: list[str]) -> Iterator[tuple[Kind, str]]:
         if sum(c.isdigit() for c in note) >= 10:
             for match in _NOTE_AREA_CODE_PHONE.finditer(note):
                 yield Kind.PHONE, match.group()
+
+
+# The patient's relative named around "pt"/"patient" and the relation, a note's
+# shorthand among them ("plz call Keziah pt dtr 1st at ...", "Marla, pt's sister,",
+# "pt son Corwin at ..."; hold-out round 20, an Epic NTE whose name passed): led by
+# its "p" (a case-sensitive class: the engine scans for it in C).
+_PATIENTS_RELATION_WORDS: Final = (
+    "granddaughter", "grandmother", "grandfather", "grandson", "daughter", "husband",
+    "partner", "brother", "sister", "mother", "father", "spouse", "nephew", "cousin",
+    "niece", "uncle", "aunt", "wife", "son", "mom", "dad", "dtr", "dau", "sis", "bro",
+)  # fmt: skip
+_PATIENTS_RELATIVE: Final = re.compile(
+    r"[pP](?<![^\W_][pP])(?i:t|atient)(?:['\u2019]?s)?[ \t]+(?P<relation>(?i:"
+    + "|".join(_PATIENTS_RELATION_WORDS)
+    + r"))(?![^\W_])"
+)
+# What such a note writes around the relation that is no name: who or how, the
+# words a sentence goes on with, titles and days.
+_NOT_PATIENTS_RELATIVE_WORDS: Final = frozenset(
+    {"none", "not", "unknown", "known", "self", "same", "see", "above", "below", "listed"}
+    | {"deceased", "alive", "living", "yes", "no", "and", "or", "the", "of", "on", "in"}
+    | {"at", "to", "with", "for", "is", "was", "as", "per", "patient", "pt", "family"}
+    | {"friend", "present", "declined", "refused", "bedside", "home", "available", "but"}
+    | {"nor", "this", "that", "a", "an", "from", "by", "who", "whom", "were", "are"}
+    | {"has", "had", "have", "also", "reports", "reported", "states", "stated", "says"}
+    | {"said", "denies", "notes", "called", "call", "will", "would", "can", "could", "did"}
+    | {"does", "here", "there", "today", "yesterday", "tomorrow", "mr", "mrs", "ms", "dr"}
+    | {"miss", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
+    | {"spoke", "informed", "notified", "phoned", "contacted", "aware", "agrees", "agreed"}
+    | {"requests", "requested", "wants", "visited", "discussed", "updated", "asked"}
+    | {"calls", "told", "met", "saw", "seen", "via", "please", "pls", "plz", "notify"}
+    | {"contact", "reviewed", "explained", "educated", "instructed", "left", "message"}
+    | {"msg", "texted", "emailed", "awaiting", "consent", "consented", "signed", "nurse"}
+    | {"witnessed", "lives", "care"}
+)
+# Before a name with no comma after it: a word in lower case, or one of these verbs
+# or personal titles ("Called Keziah Amsel pt dtr", "Mrs Amsel pt dtr").
+_BEFORE_PATIENTS_RELATIVE: Final = frozenset(
+    {"called", "call", "spoke", "phoned", "notified", "informed", "per", "contacted"}
+    | {"mr", "mrs", "ms", "miss"}
+)
+_PATIENTS_RELATIVE_REACH: Final = 80
+
+
+def _patients_relative_words(note: str) -> Iterator[str]:
+    """The name words a note gives around "pt"/"patient" and a relation word (see
+    _PATIENTS_RELATIVE): up to three capitalized words before (after a word in lower
+    case, a verb or a personal title, or set off by a comma; not after "Dr"), up to
+    two after."""
+    for match in _PATIENTS_RELATIVE.finditer(note):
+        if match["relation"].isupper() and len(match["relation"]) == 3:
+            continue  # "PT DTR": a deep tendon reflex, not a daughter
+        tokens = note[max(0, match.start() - _PATIENTS_RELATIVE_REACH) : match.start()].split()
+        comma = bool(tokens) and tokens[-1].endswith(",")
+        if comma:
+            tokens[-1] = tokens[-1][:-1]
+        run: list[str] = []
+        while tokens and len(run) < 3:
+            word = tokens[-1]
+            if not _capitalized_in_any_script(word) or word.casefold() in (
+                _NOT_PATIENTS_RELATIVE_WORDS
+            ):
+                break
+            run.append(tokens.pop())
+        previous = tokens[-1].casefold().rstrip(".") if tokens else ""
+        if (
+            run
+            and previous != "dr"
+            and (
+                comma
+                or (tokens and (tokens[-1].islower() or previous in _BEFORE_PATIENTS_RELATIVE))
+            )
+        ):
+            yield from run
+        for word in note[match.end() : match.end() + 60].split()[:2]:
+            bare = word.rstrip(",.;:")
+            if not _capitalized_in_any_script(bare) or bare.casefold() in (
+                _NOT_PATIENTS_RELATIVE_WORDS
+            ):
+                break
+            yield bare
+            if bare != word:
+                break
+
+
+def _hl7_note_patients_relatives(notes: list[str], folded: list[str]) -> Iterator[tuple[Kind, str]]:
+    """Names of the patient's relatives a note gives around "pt"/"patient" and the
+    relation (see _patients_relative_words), in NTE-3, OBX-5 and Z-segments; read only
+    in a note holding "pt" or "patient"."""
+    for note, fold in zip(notes, folded, strict=True):
+        if "pt" in fold or "patient" in fold:
+            for word in _patients_relative_words(note):
+                yield Kind.NAME, word
 
 
 def _capitalized_in_any_script(word: str) -> bool:

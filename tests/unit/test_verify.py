@@ -1996,6 +1996,26 @@ def test_hl7_a_relative_by_marriage_named_in_another_language_is_searched() -> N
     assert _verified(source, f"{head}\rNTE|1||Hipertensa Conocida") == {}
 
 
+def test_hl7_a_patients_relative_named_around_the_relation_is_searched() -> None:
+    # Hold-out round 20 (an Epic NTE): "plz call <Name> pt dtr 1st at ..." kept the
+    # daughter's name and passed: no reading of the verifier's took a name before a
+    # relation, nor the shorthand "dtr". Invented people.
+    source = (
+        "MSH|^~\\&|EHR|GENHOSP|LAB|GENHOSP|20260105090000||ORU^R01|M0007|P|2.5.1\r"
+        "PID|1||TST0042^^^GENHOSP^MR||Quillfeather^Zephyrina||19610615|F\r"
+        "NTE|1|O|plz call Keziah pt dtr 1st at 6\r"
+        "NTE|2|O|Marla, pt's sister, called; pt son Corwin drives\r"
+        "OBX|1|TX|NOTE^Note||Called Ysolde Amsel patient's daughter||||||F\r"
+        "NTE|3|O|Cardiology Consult pt daughter. Spoke with Dr Ames pt wife. PT DTR Normal\r"
+    )
+    scrubbed = _hl7_scrubbed(source)
+    assert _verified(source, scrubbed) == {}
+    head = scrubbed.decode().split("\r")[0]
+    for kept in ("Keziah", "Marla", "Corwin", "Ysolde", "Amsel"):
+        assert _verified(source, f"{head}\rNTE|1||{kept}") == {"name": 1}, kept
+    assert _verified(source, f"{head}\rNTE|1||Cardiology Consult Ames Normal") == {}
+
+
 def test_hl7_a_relatives_family_name_after_a_particle_is_searched() -> None:
     # Hold-out round 19 probe: "schoonzoon Pieter de Wit" and "esposa Maria da
     # Conceicao" came out as "[NAME] de Wit" and "[NAME] da Conceicao" and passed:
