@@ -460,6 +460,7 @@ def _hl7_values(
     if families:
         yield from _z_segment_names(lines, families, fs, cs, rs, ss)
     yield from _person_labelled_observations(lines, fs, cs, rs, ss)
+    yield from _hl7_insured_group_names(lines, fs, cs, rs)
     notes = _hl7_notes(lines, fs)
     if notes:
         yield from _hl7_note_names(notes, cs, rs, msh[6])
@@ -1635,6 +1636,37 @@ def _hl7_note_patients_relatives(notes: list[str], folded: list[str]) -> Iterato
         if "pt" in fold or "patient" in fold:
             for word in _patients_relative_words(note):
                 yield Kind.NAME, word
+
+
+_MIN_GROUP_NAME: Final = 4
+_GROUP_NAME_LETTER: Final = re.compile(r"[^\W\d_]")
+
+
+def _hl7_insured_group_names(
+    lines: list[str], fs: str, cs: str, rs: str
+) -> Iterator[tuple[Kind, str]]:
+    """The name of the insured's group (IN1-9) and of the group's employer (IN1-11),
+    their XON.1, are an employer's name: an employer's group plan is named after it
+    (hold-out round 20 probe: the employer came out whole in IN1-9). Not when the
+    group is named as the insurance company (IN1-4), which the message keeps."""
+    for line in lines:
+        if not line.startswith("IN1"):
+            continue
+        fields = line.split(fs)
+        if fields[0] != "IN1":
+            continue
+        company = fields[4].split(cs, 1)[0].strip().casefold() if len(fields) > 4 else ""
+        for number in (9, 11):
+            if number >= len(fields):
+                break
+            for rep in fields[number].split(rs):
+                name = rep.split(cs, 1)[0].strip()
+                if (
+                    len(name) >= _MIN_GROUP_NAME
+                    and _GROUP_NAME_LETTER.search(name) is not None
+                    and name.casefold() != company
+                ):
+                    yield Kind.ORGANIZATION_NAME, name
 
 
 def _capitalized_in_any_script(word: str) -> bool:

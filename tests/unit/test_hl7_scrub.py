@@ -2129,6 +2129,21 @@ def test_a_phone_in_a_coded_date_or_code_field_of_a_person_segment_is_a_phone(
 
 
 @pytest.mark.parametrize("preset", ["limited-data-set", "pseudonymized", "safe-harbor"])
+def test_the_insureds_group_name_is_an_employers_name(preset: str) -> None:
+    # Hold-out round 20 probe (an insured on an employer's group plan): IN1-9, the
+    # group's name, held the employer's name ("Accelerator Labs" in the corpus,
+    # with IN1-11 empty) and kept it whole, read as an organization's. It is the
+    # employer's name, replaced as IN1-11's is; the plan, payer and plan type stay.
+    in1 = _fields("IN1", {1: "1", 2: "BAV^Blue Advantage HMO", 4: "Blue Cross of Nowhere",
+                          8: "GRP44120", 9: "Brackwater Joinery Group",
+                          11: "Brackwater Joinery", 15: "HMO"})  # fmt: skip
+    out = "\r".join(scrub_segments(make(preset), in1))
+    assert_gone(out, "Brackwater", "Joinery")
+    assert "BAV^Blue Advantage HMO|" in out and "|Blue Cross of Nowhere|" in out
+    assert out.split("|")[15] == "HMO"
+
+
+@pytest.mark.parametrize("preset", ["limited-data-set", "pseudonymized", "safe-harbor"])
 def test_identifiers_typed_as_strings_are_identifiers(preset: str) -> None:
     # Hold-out round 16 (a German consent system's DFT^P03): FT1-2 and FT1-3, the
     # transaction id and batch id (ST), held the order number built from the service

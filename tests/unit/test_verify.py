@@ -1996,6 +1996,25 @@ def test_hl7_a_relative_by_marriage_named_in_another_language_is_searched() -> N
     assert _verified(source, f"{head}\rNTE|1||Hipertensa Conocida") == {}
 
 
+def test_hl7_the_insureds_group_name_is_searched_as_an_employers_name() -> None:
+    # Hold-out round 20 probe: IN1-9, the insured's group, named after the employer,
+    # came out whole and passed; the verifier read no employer in an HL7v2 message.
+    # A group named as the insurance company (IN1-4) is kept and not searched.
+    source = (
+        "MSH|^~\\&|EHR|GENHOSP|BILL|GENHOSP|20260105090000||BAR^P01|M0008|P|2.5.1\r"
+        "PID|1||TST0042^^^GENHOSP^MR||Quillfeather^Zephyrina||19610615|F\r"
+        "IN1|1|BAV|00321|Blue Cross of Nowhere||||GRP44120|Brackwater Joinery Group||"
+        "Millrace Cooperage\r"
+        "IN1|2|MCR|00400|Medicare Nowhere||||GRP1|Medicare Nowhere\r"
+    )
+    scrubbed = _hl7_scrubbed(source)
+    assert _verified(source, scrubbed) == {}
+    head = scrubbed.decode().split("\r")[0]
+    for kept in ("Brackwater Joinery Group", "Millrace Cooperage"):
+        assert _verified(source, f"{head}\rNTE|1||{kept}") == {"organization_name": 1}, kept
+    assert _verified(source, f"{head}\rIN1|2|MCR|x|Medicare Nowhere") == {}
+
+
 def test_hl7_a_patients_relative_named_around_the_relation_is_searched() -> None:
     # Hold-out round 20 (an Epic NTE): "plz call <Name> pt dtr 1st at ..." kept the
     # daughter's name and passed: no reading of the verifier's took a name before a
