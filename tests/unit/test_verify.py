@@ -1996,6 +1996,25 @@ def test_hl7_a_relative_by_marriage_named_in_another_language_is_searched() -> N
     assert _verified(source, f"{head}\rNTE|1||Hipertensa Conocida") == {}
 
 
+def test_hl7_a_name_next_to_a_highlight_escape_is_searched() -> None:
+    # Hold-out round 20 probe: "Daughter \H\<Name>\N\ called" and "\H\Emergency
+    # contact: <Name>\N\" passed: glued to a word, the escape hid it from the note
+    # readers. Invented people.
+    source = (
+        "MSH|^~\\&|EHR|GENHOSP|LAB|GENHOSP|20260105090000||ORU^R01|M0009|P|2.5.1\r"
+        "PID|1||TST0042^^^GENHOSP^MR||Quillfeather^Zephyrina||19610615|F\r"
+        "NTE|1|O|Daughter \\H\\Rosamund Pellow\\N\\ called\r"
+        "OBX|1|FT|NOTE^Note||\\H\\Emergency contact: Ottilie Brackwater\\N\\||||||F\r"
+        "NTE|2|O|\\H\\CRITICAL\\N\\ Potassium 6.8, Dr Ames informed\r"
+    )
+    scrubbed = _hl7_scrubbed(source)
+    assert _verified(source, scrubbed) == {}
+    head = scrubbed.decode().split("\r")[0]
+    for kept in ("Rosamund", "Pellow", "Ottilie", "Brackwater"):
+        assert _verified(source, f"{head}\rNTE|1||{kept}") == {"name": 1}, kept
+    assert _verified(source, f"{head}\rNTE|1||\\H\\CRITICAL\\N\\ Potassium") == {}
+
+
 def test_hl7_the_insureds_group_name_is_searched_as_an_employers_name() -> None:
     # Hold-out round 20 probe: IN1-9, the insured's group, named after the employer,
     # came out whole and passed; the verifier read no employer in an HL7v2 message.
