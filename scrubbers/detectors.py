@@ -1591,6 +1591,8 @@ def _text_features(text: str) -> frozenset[str]:
         found.add("relation-paren")
     if person_label_hint(lower):
         found.add("person-label")
+    if any(hint in lower for hint in _MAIDEN_NAME_HINTS):
+        found.add("maiden-name")
     if ":" in text and vi_relation_hint(text):
         found.add("relation-vi")
     if (":" in text or "=" in text) and any(hint in lower for hint in _EMPLOYER_HINTS):
@@ -1879,6 +1881,40 @@ def labelled_person_names(text: str) -> Iterator[tuple[int, int]]:
             at = gap.end()
         if len(words) >= 2:
             yield words[0][0], words[-1][1]
+
+
+# A maiden or birth name after its label ("Mother's maiden name: Brekkestø", "Nom de
+# jeune fille : Kerhervé", "Geburtsname: Brenzinger"): one word (two with a double
+# name), capitalized or in capitals. One word is too few after the other person
+# labels (see labelled_person_names); after these it is the value the label asks
+# for. Hold-out round 20 probe: the name stayed. Found from the label's words
+# (a substring test first: the feature "maiden-name").
+_MAIDEN_NAME_HINTS: Final = (
+    "maiden", "jeune fille", "geburtsname", "mädchenname", "maedchenname", "soltera",
+    "solteira", "meisjesnaam", "nubile",
+)  # fmt: skip
+_MAIDEN_NAME: Final = re.compile(
+    r"(?i:(?:mother['\u2019]?s[ \t]+|mothers[ \t]+)?maiden[ \t]+name"
+    r"|nom[ \t]+de[ \t]+jeune[ \t]+fille|geburtsname|m(?:\u00e4|ae)dchenname"
+    r"|apellido[ \t]+de[ \t]+soltera|nome[ \t]+de[ \t]+solteira|meisjesnaam"
+    r"|cognome[ \t]+da[ \t]+nubile)"
+    r"[ \t]*[:=][ \t]*"
+    rf"(?P<name>{_NAME_WORD}(?:[ \t]+{_NAME_WORD})?)(?![\w'\u2019-])"
+)
+
+
+def maiden_names(text: str) -> Iterator[tuple[int, int]]:
+    """Where a maiden or birth name follows its label in ``text`` (see _MAIDEN_NAME),
+    as (start, end): its words up to the first that is no name word."""
+    for match in _MAIDEN_NAME.finditer(text):
+        end = match.start("name")
+        for word in _NAME_TOKEN.finditer(text, match.start("name"), match.end("name")):
+            value = word.group()
+            if not value[:1].isupper() or value.casefold() in _NOT_LABELLED_NAMES:
+                break
+            end = word.end()
+        if end > match.start("name"):
+            yield match.start("name"), end
 
 
 # The contact's phone right after a labelled person's name ("Emergency contact:

@@ -51,6 +51,7 @@ from scrubbers.detectors import (
     foreign_month_number,
     labelled_person_names,
     listed_phones_after,
+    maiden_names,
     month_number,
     parenthesized_relative_names,
     plain_ascii,
@@ -1550,6 +1551,10 @@ class TextScrubber:
                 yield start, end, functools.partial(self._apply, Kind.NAME, text[start:end])
         if "relation-paren" in features:
             for start, end in parenthesized_relative_names(read):
+                found_names.append(text[start:end])
+                yield start, end, functools.partial(self._apply, Kind.NAME, text[start:end])
+        if "maiden-name" in features:
+            for start, end in maiden_names(read):
                 found_names.append(text[start:end])
                 yield start, end, functools.partial(self._apply, Kind.NAME, text[start:end])
         if "person-label" in features:

@@ -1996,6 +1996,24 @@ def test_hl7_a_relative_by_marriage_named_in_another_language_is_searched() -> N
     assert _verified(source, f"{head}\rNTE|1||Hipertensa Conocida") == {}
 
 
+def test_hl7_a_maiden_name_after_its_label_is_searched() -> None:
+    # Hold-out round 20 probe: "Mother's maiden name: <Name>" in a note came out whole
+    # and passed. Invented names.
+    source = (
+        "MSH|^~\\&|EHR|GENHOSP|LAB|GENHOSP|20260105090000||ORU^R01|M0010|P|2.5.1\r"
+        "PID|1||TST0042^^^GENHOSP^MR||Quillfeather^Zephyrina||19610615|F\r"
+        "NTE|1|O|Mother's maiden name: Brekkestoe\r"
+        "OBX|1|TX|NOTE^Note||Nom de jeune fille : KERHERVAN||||||F\r"
+        "NTE|2|O|Maiden name: none. Geburtsname: unbekannt\r"
+    )
+    scrubbed = _hl7_scrubbed(source)
+    assert _verified(source, scrubbed) == {}
+    head = scrubbed.decode().split("\r")[0]
+    for kept in ("Brekkestoe", "Kerhervan"):
+        assert _verified(source, f"{head}\rNTE|1||{kept}") == {"name": 1}, kept
+    assert _verified(source, f"{head}\rNTE|1||none unbekannt") == {}
+
+
 def test_hl7_a_name_next_to_a_highlight_escape_is_searched() -> None:
     # Hold-out round 20 probe: "Daughter \H\<Name>\N\ called" and "\H\Emergency
     # contact: <Name>\N\" passed: glued to a word, the escape hid it from the note
