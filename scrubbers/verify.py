@@ -1540,11 +1540,11 @@ _NOTE_AREA_CODE_PHONE: Final = re.compile(
 
 def _hl7_note_area_code_phones(notes: list[str]) -> Iterator[tuple[Kind, str]]:
     """North American phone numbers written without a label in NTE-3, OBX-5 and
-    Z-segments (see _NOTE_AREA_CODE_PHONE); read only in a note with ten digits."""
-    for note in notes:
-        if sum(c.isdigit() for c in note) >= 10:
-            for match in _NOTE_AREA_CODE_PHONE.finditer(note):
-                yield Kind.PHONE, match.group()
+    Z-segments (see _NOTE_AREA_CODE_PHONE): one scan of the notes together, the
+    pattern led by its first character's class (counting a note's digits first cost
+    more than the scan)."""
+    for match in _NOTE_AREA_CODE_PHONE.finditer("\n".join(notes)):
+        yield Kind.PHONE, match.group()
 
 
 # The patient's relative named around "pt"/"patient" and the relation, a note's
@@ -1692,6 +1692,9 @@ def _hl7_note_maiden_names(notes: list[str], folded: list[str]) -> Iterator[tupl
     """A maiden or birth name a note gives after its label (see _NOTE_MAIDEN_NAME), in
     NTE-3, OBX-5 and Z-segments, capitalized or in capitals; read only in a note
     holding one of the labels."""
+    joined = "\n".join(folded)
+    if not any(label in joined for label in _NOTE_MAIDEN_LABELS):
+        return  # one test for the whole message: most name no maiden name
     for note, fold in zip(notes, folded, strict=True):
         if any(label in fold for label in _NOTE_MAIDEN_LABELS):
             for match in _NOTE_MAIDEN_NAME.finditer(note):
