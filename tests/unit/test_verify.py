@@ -1996,6 +1996,24 @@ def test_hl7_a_relative_by_marriage_named_in_another_language_is_searched() -> N
     assert _verified(source, f"{head}\rNTE|1||Hipertensa Conocida") == {}
 
 
+def test_hl7_a_name_before_a_relation_in_parentheses_is_searched() -> None:
+    # Hold-out round 20 probe: "Contact list:\.br\<Given> <Family> (daughter)" in an
+    # NTE passed once the scrubber missed it: only FHIR texts were read so. A family
+    # history's condition before a relative stays unsearched. Invented people.
+    source = (
+        "MSH|^~\\&|EHR|GENHOSP|LAB|GENHOSP|20260105090000||ORU^R01|M0011|P|2.5.1\r"
+        "PID|1||TST0042^^^GENHOSP^MR||Quillfeather^Zephyrina||19610615|F\r"
+        "NTE|1|O|Contact list:\\.br\\Rosamund Pellow (daughter)\\.br\\07700 900461\r"
+        "OBX|1|TX|FH^Family history||Breast Cancer (mother); Emergency Contact (spouse)||||||F\r"
+    )
+    scrubbed = _hl7_scrubbed(source)
+    assert _verified(source, scrubbed) == {}
+    head = scrubbed.decode().split("\r")[0]
+    for kept in ("Rosamund", "Pellow"):
+        assert _verified(source, f"{head}\rNTE|1||{kept}") == {"name": 1}, kept
+    assert _verified(source, f"{head}\rNTE|1||Breast Cancer Emergency Contact") == {}
+
+
 def test_hl7_a_maiden_name_after_its_label_is_searched() -> None:
     # Hold-out round 20 probe: "Mother's maiden name: <Name>" in a note came out whole
     # and passed. Invented names.
