@@ -1591,8 +1591,8 @@ def _text_features(text: str) -> frozenset[str]:
         found.add("relation-paren")
     if person_label_hint(lower):
         found.add("person-label")
-    if any(hint in lower for hint in _MAIDEN_NAME_HINTS):
-        found.add("maiden-name")
+    if (":" in text or "=" in text) and any(hint in lower for hint in _MAIDEN_NAME_HINTS):
+        found.add("maiden-name")  # the label needs its ":" or "="
     if ":" in text and vi_relation_hint(text):
         found.add("relation-vi")
     if (":" in text or "=" in text) and any(hint in lower for hint in _EMPLOYER_HINTS):
