@@ -1526,9 +1526,9 @@ def _hl7_note_social_security_numbers(
 
 
 # A North American number a note writes without a label: the area code in
-# parentheses, or with its closing one only ("call Dana at 562) 304-0291": an Epic
+# parentheses, or with its closing one only ("call Dana at 617) 555-0191": an Epic
 # NTE, hold-out round 20, whose number passed), or three groups joined by one
-# separator ("562-304-0291", "562.304.0291"). Led by its first character's class,
+# separator ("617-555-0191", "617.555.0191"). Led by its first character's class,
 # so the engine scans for "(" and digits at C speed.
 _NOTE_AREA_CODE_PHONE: Final = re.compile(
     r"[(\d](?<![\w(+./-][(\d])"

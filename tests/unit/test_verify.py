@@ -507,20 +507,20 @@ def test_a_swiss_french_or_belgian_social_security_number_in_a_note_is_searched(
 
 
 def test_a_phone_with_an_area_code_in_a_note_is_searched_without_a_label() -> None:
-    """Hold-out round 20 (an Epic NTE): "plz call ... at  562) 304-0290", an area code
+    """Hold-out round 20 (an Epic NTE): "plz call ... at  617) 555-0190", an area code
     whose "(" was dropped, came out whole and passed; the verifier read a note's phone
     only after a label. Invented numbers."""
     source = (
         "MSH|^~\\&|LAB|GENHOSP|||20240305083000||ORU^R01|M1|P|2.5\r"
         "PID|1||TST0042^^^GENHOSP^MR||BRAMBLECOTE^WILHELMINA||19610615|F\r"
-        "NTE|1|O|plz call dtr 1st at  562) 304-0291\r"
+        "NTE|1|O|plz call dtr 1st at  617) 555-0191\r"
         "NTE|2|O|or her son (714)555-0187; neighbour 213.555.0143\r"
         "OBX|1|TX|NOTE^Note||Grandson 626-555-0199 drives her||||||F\r"
         "NTE|3|O|dose 1) 500 mg; NDC 0002-3227-30; 2024-03-05\r"
     )
     verifier = Verifier(load_policy("safe-harbor"))
     head = "MSH|^~\\&|LAB|GENHOSP|||2024||ORU^R01|ID-1|P|2.5\r"
-    for left in ("562) 304-0291", "(714)555-0187", "213.555.0143", "626-555-0199", "5623040291"):
+    for left in ("617) 555-0191", "(714)555-0187", "213.555.0143", "626-555-0199", "6175550191"):
         output = f"{head}NTE|1||{left}\r"
         assert verifier.findings(source.encode(), output.encode(), "hl7v2") == {"phone": 1}, left
     clean = f"{head}NTE|1||plz call dtr 1st at  [PHONE]\rNTE|2||dose 1) 500 mg; NDC 0002-3227-30\r"
