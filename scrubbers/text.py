@@ -52,6 +52,7 @@ from scrubbers.detectors import (
     foreign_month_number,
     labelled_person_names,
     listed_phones_after,
+    maiden_names,
     month_number,
     parenthesized_relative_names,
     plain_ascii,
@@ -332,6 +333,8 @@ _FOLD_SPECIAL: Final = {"\u0130": "i", "\u0131": "i"} | dict.fromkeys(
 # escapes such as HL7 \\H\\ or \\.br\\ the adapter passes as U+E000...) and C0 controls
 # other than whitespace. Matched as invisible, and also as a word break.
 _MARKER: Final = re.compile(r"[\x00-\x08\x0e-\x1f\ue000-\uf8ff]")
+# The private-use markers alone (formatting escapes, see _MARKER), BMP and plane 15.
+_FORMATTING_MARKER: Final = re.compile("[\ue000-\uf8ff\U000f0000-\U000ffffd]")
 # ASCII text folds by lower-casing unless it holds one of these.
 _ASCII_SPECIAL: Final = re.compile(r"[\x00-\x08\x0e-\x1f`]")
 # Words as the verifier reads them: "_" breaks words (markdown "_Quillfeather_",
@@ -1534,7 +1537,18 @@ class TextScrubber:
             # Before the detectors: a date detector leaves "15.06.61" as it is (a
             # version as often), and of two equal spans the first one wins.
             spans.extend(self._compact_birth_dates(matchable))
-        spans.extend(self._detected(matchable))
+        if not matchable.isascii() and _FORMATTING_MARKER.search(matchable) is not None:
+            # The relatives' and labelled names are read with a formatting escape (HL7
+            # \.br\, \H\, \N\: a marker here) as a line break, one character for
+            # one: glued to a word, the marker hid the word from the readers' word
+            # lists and name words ("\.br\Rosamund Pellow (daughter)", "\H\wife
+            # Ottilie\N\"; hold-out round 20 probe, the names stayed). A name is on
+            # one line ("Cardiology\.br\Rosamund Pellow (daughter)"). The pattern
+            # detectors read the markers as before (a label's number may follow on
+            # the next line: "Tel.:\.br\0711 2468135").
+            spans.extend(self._detected(matchable, _FORMATTING_MARKER.sub("\n", matchable)))
+        else:
+            spans.extend(self._detected(matchable))
         if self._found_names:
             # Hold-out round 16 probe: a relative a note named ("Daughter Morwenna
             # Parrish visited") came out whole in the message's other texts (an OBX
@@ -1547,9 +1561,11 @@ class TextScrubber:
     def _apply(self, kind: Kind, value: str) -> str:
         return as_text(self._ctx.apply(value, _TEXT_TARGETS[kind]), kind)
 
-    def _detected(self, text: str) -> Iterable[Span]:
+    def _detected(self, text: str, names_text: str | None = None) -> Iterable[Span]:
+        """The detectors' spans in ``text``; the relatives' and labelled names read
+        in ``names_text`` (the same text with other breaks, one character for one)."""
         features = text_features(text)
-        if not features:
+        if not features and names_text is None:
             return
         plain = plain_ascii(text)
         for detector in _ALL_DETECTORS:
@@ -1568,16 +1584,23 @@ class TextScrubber:
                         place = text[after:stop]
                         yield after, stop, functools.partial(self._apply, kind, place)
         found_names: list[str] = []
+        read = text
+        if names_text is not None:
+            read, features = names_text, features | text_features(names_text)
         if "relation" in features:
-            for start, end in relative_names(text):
+            for start, end in relative_names(read):
                 found_names.append(text[start:end])
                 yield start, end, functools.partial(self._apply, Kind.NAME, text[start:end])
         if "relation-paren" in features:
-            for start, end in parenthesized_relative_names(text):
+            for start, end in parenthesized_relative_names(read):
+                found_names.append(text[start:end])
+                yield start, end, functools.partial(self._apply, Kind.NAME, text[start:end])
+        if "maiden-name" in features:
+            for start, end in maiden_names(read):
                 found_names.append(text[start:end])
                 yield start, end, functools.partial(self._apply, Kind.NAME, text[start:end])
         if "person-label" in features:
-            for start, end in labelled_person_names(text):
+            for start, end in labelled_person_names(read):
                 found_names.append(text[start:end])
                 yield start, end, functools.partial(self._apply, Kind.NAME, text[start:end])
                 phone = contact_phone_after(text, end)

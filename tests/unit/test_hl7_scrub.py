@@ -2186,6 +2186,39 @@ def test_a_phone_in_a_coded_date_or_code_field_of_a_person_segment_is_a_phone(
 
 
 @pytest.mark.parametrize("preset", ["limited-data-set", "pseudonymized", "safe-harbor"])
+def test_a_relative_named_next_to_a_formatting_escape_is_removed(preset: str) -> None:
+    # Hold-out round 20 probe (escape-heavy formatted text): a formatting escape
+    # glued to a word (\.br\, \H\, \N\; a private-use marker for the text
+    # scrubber) hid the word from the relation and label readers, and the names
+    # stayed. The escapes stay where they were. Invented people.
+    notes = [
+        "NTE|1||Contact list:\\.br\\Rosamund Pellow (daughter)\\.br\\07700 900461",
+        "NTE|2||Pt accompanied by \\H\\wife Ottilie\\N\\ today.",
+        "NTE|3||\\.br\\son Anselm at bedside; Tel.:\\.br\\0711 2468135",
+        "NTE|4||Cardiology\\.br\\Brisa Quenby (niece)",
+    ]
+    out = "\r".join(scrub_segments(make(preset), *notes))
+    assert_gone(out, "Rosamund", "Pellow", "Ottilie", "Anselm", "2468135", "Brisa", "Quenby")
+    assert "Contact list:\\.br\\" in out and "by \\H\\wife " in out and "\\N\\ today." in out
+    assert "Cardiology\\.br\\" in out
+
+
+@pytest.mark.parametrize("preset", ["limited-data-set", "pseudonymized", "safe-harbor"])
+def test_the_insureds_group_name_is_an_employers_name(preset: str) -> None:
+    # Hold-out round 20 probe (an insured on an employer's group plan): IN1-9, the
+    # group's name, held the employer's name ("Accelerator Labs" in the corpus,
+    # with IN1-11 empty) and kept it whole, read as an organization's. It is the
+    # employer's name, replaced as IN1-11's is; the plan, payer and plan type stay.
+    in1 = _fields("IN1", {1: "1", 2: "BAV^Blue Advantage HMO", 4: "Blue Cross of Nowhere",
+                          8: "GRP44120", 9: "Brackwater Joinery Group",
+                          11: "Brackwater Joinery", 15: "HMO"})  # fmt: skip
+    out = "\r".join(scrub_segments(make(preset), in1))
+    assert_gone(out, "Brackwater", "Joinery")
+    assert "BAV^Blue Advantage HMO|" in out and "|Blue Cross of Nowhere|" in out
+    assert out.split("|")[15] == "HMO"
+
+
+@pytest.mark.parametrize("preset", ["limited-data-set", "pseudonymized", "safe-harbor"])
 def test_identifiers_typed_as_strings_are_identifiers(preset: str) -> None:
     # Hold-out round 16 (a German consent system's DFT^P03): FT1-2 and FT1-3, the
     # transaction id and batch id (ST), held the order number built from the service

@@ -364,6 +364,65 @@ def test_a_relatives_family_name_after_a_particle_is_removed(
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
+        ("plz call Keziah pt dtr 1st at 6", "plz call [NAME] pt dtr 1st at 6"),
+        ("Called Keziah Amsel pt dtr, no answer", "Called [NAME] pt dtr, no answer"),
+        ("Marla, pt's sister, called back", "[NAME], pt's sister, called back"),
+        ("notified Ysolde patient's daughter", "notified [NAME] patient's daughter"),
+        ("Mrs Amsel pt dtr aware", "Mrs [NAME] pt dtr aware"),
+        ("pt dtr Fenella cell to follow", "pt dtr [NAME] cell to follow"),
+        ("her sis Marla visited", "her sis [NAME] visited"),
+    ],
+)
+def test_a_patients_relative_named_around_the_relation_is_removed(
+    ctx: MessageContext, text: str, expected: str
+) -> None:
+    # Hold-out round 20 (an Epic NTE): "plz call <Name> pt dtr 1st at ..." kept the
+    # daughter's name, written before the patient's relation and in shorthand.
+    assert ctx.scrub_text(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Mother's maiden name: Brekkestø", "Mother's maiden name: [NAME]"),
+        ("Nom de jeune fille : KERHERVÉ.", "Nom de jeune fille : [NAME]."),
+        ("Geburtsname: Brenzinger-Holt, ledig", "Geburtsname: [NAME], ledig"),
+        ("maiden name = Quenby Ravensworth", "maiden name = [NAME]"),
+        ("Maiden name: none on file", "Maiden name: none on file"),
+        ("Mother's maiden name: not known", "Mother's maiden name: not known"),
+    ],
+)
+def test_a_maiden_name_after_its_label_is_removed(
+    ctx: MessageContext, text: str, expected: str
+) -> None:
+    # Hold-out round 20 probe: "Mother's maiden name: <Name>" kept the name: one word
+    # is too few after the other person labels. Invented names.
+    assert ctx.scrub_text(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Called pt dtr, no answer",
+        "Per pt's son, pt fell at home",
+        "Neuro: DTR Normal, DTR 2+ Symmetric",
+        "Spoke with Dr Ames pt wife",
+        "Dr. Ames, pt's wife",
+        "Plan: Discharge pt son to drive",
+        "Cardiology Consult pt daughter",
+        "Reviewed with PT pt daughter",
+        "Tylenol given, Pt dtr at bedside",
+    ],
+)
+def test_words_around_a_patients_relation_that_are_no_name_stay(
+    ctx: MessageContext, text: str
+) -> None:
+    assert ctx.scrub_text(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
         ("her son Jacoby de facto lives alone", "her son [NAME] de facto lives alone"),
         ("seen with mother Annelie de", "seen with mother [NAME] de"),
     ],

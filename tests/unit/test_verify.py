@@ -532,6 +532,27 @@ def test_a_nordic_or_belgian_personal_number_without_a_label_is_searched() -> No
     assert verifier.findings(source.encode(), clean.encode(), "hl7v2") == {}
 
 
+def test_a_phone_with_an_area_code_in_a_note_is_searched_without_a_label() -> None:
+    """Hold-out round 20 (an Epic NTE): "plz call ... at  617) 555-0190", an area code
+    whose "(" was dropped, came out whole and passed; the verifier read a note's phone
+    only after a label. Invented numbers."""
+    source = (
+        "MSH|^~\\&|LAB|GENHOSP|||20240305083000||ORU^R01|M1|P|2.5\r"
+        "PID|1||TST0042^^^GENHOSP^MR||BRAMBLECOTE^WILHELMINA||19610615|F\r"
+        "NTE|1|O|plz call dtr 1st at  617) 555-0191\r"
+        "NTE|2|O|or her son (714)555-0187; neighbour 213.555.0143\r"
+        "OBX|1|TX|NOTE^Note||Grandson 626-555-0199 drives her||||||F\r"
+        "NTE|3|O|dose 1) 500 mg; NDC 0002-3227-30; 2024-03-05\r"
+    )
+    verifier = Verifier(load_policy("safe-harbor"))
+    head = "MSH|^~\\&|LAB|GENHOSP|||2024||ORU^R01|ID-1|P|2.5\r"
+    for left in ("617) 555-0191", "(714)555-0187", "213.555.0143", "626-555-0199", "6175550191"):
+        output = f"{head}NTE|1||{left}\r"
+        assert verifier.findings(source.encode(), output.encode(), "hl7v2") == {"phone": 1}, left
+    clean = f"{head}NTE|1||plz call dtr 1st at  [PHONE]\rNTE|2||dose 1) 500 mg; NDC 0002-3227-30\r"
+    assert verifier.findings(source.encode(), clean.encode(), "hl7v2") == {}
+
+
 def test_a_coded_observation_labelled_with_a_kind_of_phi_is_searched() -> None:
     """Hold-out round 19 probe: a CWE answer's text under OBX-3 "Employer name" came
     out whole and passed. Invented employer and person."""
@@ -2052,6 +2073,100 @@ def test_hl7_a_relative_by_marriage_named_in_another_language_is_searched() -> N
         assert _verified(source, f"{head}\rNTE|1||{kept}") == {"name": 1}, kept
     # Three capitalized words, no clause end after two: not read ("Hipertensa").
     assert _verified(source, f"{head}\rNTE|1||Hipertensa Conocida") == {}
+
+
+def test_hl7_a_name_before_a_relation_in_parentheses_is_searched() -> None:
+    # Hold-out round 20 probe: "Contact list:\.br\<Given> <Family> (daughter)" in an
+    # NTE passed once the scrubber missed it: only FHIR texts were read so. A family
+    # history's condition before a relative stays unsearched. Invented people.
+    source = (
+        "MSH|^~\\&|EHR|GENHOSP|LAB|GENHOSP|20260105090000||ORU^R01|M0011|P|2.5.1\r"
+        "PID|1||TST0042^^^GENHOSP^MR||Quillfeather^Zephyrina||19610615|F\r"
+        "NTE|1|O|Contact list:\\.br\\Rosamund Pellow (daughter)\\.br\\07700 900461\r"
+        "OBX|1|TX|FH^Family history||Breast Cancer (mother); Emergency Contact (spouse)||||||F\r"
+    )
+    scrubbed = _hl7_scrubbed(source)
+    assert _verified(source, scrubbed) == {}
+    head = scrubbed.decode().split("\r")[0]
+    for kept in ("Rosamund", "Pellow"):
+        assert _verified(source, f"{head}\rNTE|1||{kept}") == {"name": 1}, kept
+    assert _verified(source, f"{head}\rNTE|1||Breast Cancer Emergency Contact") == {}
+
+
+def test_hl7_a_maiden_name_after_its_label_is_searched() -> None:
+    # Hold-out round 20 probe: "Mother's maiden name: <Name>" in a note came out whole
+    # and passed. Invented names.
+    source = (
+        "MSH|^~\\&|EHR|GENHOSP|LAB|GENHOSP|20260105090000||ORU^R01|M0010|P|2.5.1\r"
+        "PID|1||TST0042^^^GENHOSP^MR||Quillfeather^Zephyrina||19610615|F\r"
+        "NTE|1|O|Mother's maiden name: Brekkestoe\r"
+        "OBX|1|TX|NOTE^Note||Nom de jeune fille : KERHERVAN||||||F\r"
+        "NTE|2|O|Maiden name: none. Geburtsname: unbekannt\r"
+    )
+    scrubbed = _hl7_scrubbed(source)
+    assert _verified(source, scrubbed) == {}
+    head = scrubbed.decode().split("\r")[0]
+    for kept in ("Brekkestoe", "Kerhervan"):
+        assert _verified(source, f"{head}\rNTE|1||{kept}") == {"name": 1}, kept
+    assert _verified(source, f"{head}\rNTE|1||none unbekannt") == {}
+
+
+def test_hl7_a_name_next_to_a_highlight_escape_is_searched() -> None:
+    # Hold-out round 20 probe: "Daughter \H\<Name>\N\ called" and "\H\Emergency
+    # contact: <Name>\N\" passed: glued to a word, the escape hid it from the note
+    # readers. Invented people.
+    source = (
+        "MSH|^~\\&|EHR|GENHOSP|LAB|GENHOSP|20260105090000||ORU^R01|M0009|P|2.5.1\r"
+        "PID|1||TST0042^^^GENHOSP^MR||Quillfeather^Zephyrina||19610615|F\r"
+        "NTE|1|O|Daughter \\H\\Rosamund Pellow\\N\\ called\r"
+        "OBX|1|FT|NOTE^Note||\\H\\Emergency contact: Ottilie Brackwater\\N\\||||||F\r"
+        "NTE|2|O|\\H\\CRITICAL\\N\\ Potassium 6.8, Dr Ames informed\r"
+    )
+    scrubbed = _hl7_scrubbed(source)
+    assert _verified(source, scrubbed) == {}
+    head = scrubbed.decode().split("\r")[0]
+    for kept in ("Rosamund", "Pellow", "Ottilie", "Brackwater"):
+        assert _verified(source, f"{head}\rNTE|1||{kept}") == {"name": 1}, kept
+    assert _verified(source, f"{head}\rNTE|1||\\H\\CRITICAL\\N\\ Potassium") == {}
+
+
+def test_hl7_the_insureds_group_name_is_searched_as_an_employers_name() -> None:
+    # Hold-out round 20 probe: IN1-9, the insured's group, named after the employer,
+    # came out whole and passed; the verifier read no employer in an HL7v2 message.
+    # A group named as the insurance company (IN1-4) is kept and not searched.
+    source = (
+        "MSH|^~\\&|EHR|GENHOSP|BILL|GENHOSP|20260105090000||BAR^P01|M0008|P|2.5.1\r"
+        "PID|1||TST0042^^^GENHOSP^MR||Quillfeather^Zephyrina||19610615|F\r"
+        "IN1|1|BAV|00321|Blue Cross of Nowhere||||GRP44120|Brackwater Joinery Group||"
+        "Millrace Cooperage\r"
+        "IN1|2|MCR|00400|Medicare Nowhere||||GRP1|Medicare Nowhere\r"
+    )
+    scrubbed = _hl7_scrubbed(source)
+    assert _verified(source, scrubbed) == {}
+    head = scrubbed.decode().split("\r")[0]
+    for kept in ("Brackwater Joinery Group", "Millrace Cooperage"):
+        assert _verified(source, f"{head}\rNTE|1||{kept}") == {"organization_name": 1}, kept
+    assert _verified(source, f"{head}\rIN1|2|MCR|x|Medicare Nowhere") == {}
+
+
+def test_hl7_a_patients_relative_named_around_the_relation_is_searched() -> None:
+    # Hold-out round 20 (an Epic NTE): "plz call <Name> pt dtr 1st at ..." kept the
+    # daughter's name and passed: no reading of the verifier's took a name before a
+    # relation, nor the shorthand "dtr". Invented people.
+    source = (
+        "MSH|^~\\&|EHR|GENHOSP|LAB|GENHOSP|20260105090000||ORU^R01|M0007|P|2.5.1\r"
+        "PID|1||TST0042^^^GENHOSP^MR||Quillfeather^Zephyrina||19610615|F\r"
+        "NTE|1|O|plz call Keziah pt dtr 1st at 6\r"
+        "NTE|2|O|Marla, pt's sister, called; pt son Corwin drives\r"
+        "OBX|1|TX|NOTE^Note||Called Ysolde Amsel patient's daughter||||||F\r"
+        "NTE|3|O|Cardiology Consult pt daughter. Spoke with Dr Ames pt wife. PT DTR Normal\r"
+    )
+    scrubbed = _hl7_scrubbed(source)
+    assert _verified(source, scrubbed) == {}
+    head = scrubbed.decode().split("\r")[0]
+    for kept in ("Keziah", "Marla", "Corwin", "Ysolde", "Amsel"):
+        assert _verified(source, f"{head}\rNTE|1||{kept}") == {"name": 1}, kept
+    assert _verified(source, f"{head}\rNTE|1||Cardiology Consult Ames Normal") == {}
 
 
 def test_hl7_a_relatives_family_name_after_a_particle_is_searched() -> None:
