@@ -2911,8 +2911,13 @@ def _parenthesized_relatives(text: str, markup: bool = False) -> Iterator[tuple[
             ):
                 break
             words.append(word)
-        while words and words[-1].casefold() in _PAREN_NOT_NAMES:
-            words.pop()  # "With Rowena Castlebury": the sentence's words before the name
+        while words and (
+            words[-1].casefold() in _PAREN_NOT_NAMES or words[-1].casefold() in _PAREN_ROLES
+        ):
+            # "With Rowena Castlebury", "Caregiver Declan Castlebury": the sentence's
+            # or a role's words before the name (a role's word is searched as a name
+            # nowhere: "FHCP^Family caregiver" in a ROL code was flagged as a name).
+            words.pop()
         if not line.rstrip() or not words or line.rstrip().split()[-1] != words[0]:
             continue
         if len(words) >= 2 and not any(w.casefold() in _PAREN_NOT_NAMES for w in words):
@@ -2995,6 +3000,12 @@ _PAREN_NOT_NAMES: Final = frozenset(
     | {"breast", "colon", "lung", "prostate", "ovarian", "kidney", "renal", "liver", "type"}
     | {"high", "blood", "pressure", "cholesterol", "death", "cardiac", "coronary", "artery"}
     | {"asthma", "dementia", "depression", "obesity", "epilepsy", "migraine", "arthritis"}
+)
+# A role or relation opening the line before the name ("Caregiver Declan Castlebury
+# (son)"): not the name's word, though a relation's word may be a family name ("Minh
+# Son (husband)" keeps it, as the name's last word).
+_PAREN_ROLES: Final = _DISPLAY_RELATIONS | frozenset(
+    {"aide", "companion", "visitor", "interpreter", "nurse", "escort", "proxy", "sitter"}
 )
 # The attachments read for names: plain text, and HTML and RTF letters.
 _READ_ATTACHMENT_TYPES: Final = ("text/plain", "text/html", "text/rtf", "application/rtf")

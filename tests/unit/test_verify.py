@@ -2093,6 +2093,23 @@ def test_hl7_a_name_before_a_relation_in_parentheses_is_searched() -> None:
     assert _verified(source, f"{head}\rNTE|1||Breast Cancer Emergency Contact") == {}
 
 
+def test_hl7_a_role_before_a_relatives_name_is_no_name_word() -> None:
+    """ "Caregiver <Given> <Family> (son)": the role's word opening the line is not
+    searched as a name (a ROL code "FHCP^Family caregiver" was flagged), the name's
+    words still are. Invented people."""
+    source = (
+        "MSH|^~\\&|EHR|GENHOSP|CARE|GENHOSP|20260105090000||PPR^PC1|M0012|P|2.5\r"
+        "PID|1||TST0042^^^GENHOSP^MR||QUILLFEATHER^ZEPHYRINA||19610615|F\r"
+        "ROL|1|AD|FHCP^Family caregiver^HL70443|QUILLFEATHER^OSWIN|20260101\r"
+        "NTE|1||Caregiver Oswin Quillfeather (son) to attend.\r"
+    )
+    scrubbed = _hl7_scrubbed(source)
+    assert b"Family caregiver" in scrubbed
+    assert _verified(source, scrubbed) == {}
+    head = scrubbed.decode().split("\r")[0]
+    assert _verified(source, f"{head}\rNTE|1||Oswin") == {"name": 1}
+
+
 def test_hl7_a_maiden_name_after_its_label_is_searched() -> None:
     # Hold-out round 20 probe: "Mother's maiden name: <Name>" in a note came out whole
     # and passed. Invented names.
