@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from scrubbers.kinds import Kind
+from scrubbers.number_hints import personal_number_hint
 
 MONTHS: Final = (
     "january",
@@ -819,7 +820,8 @@ IDENTIFIER_DETECTORS: Final = (
     # A Nordic personal identity number without its label: a Danish CPR number
     # (DDMMYY-NNNN), a Swedish personnummer or samordningsnummer (YYMMDD-NNNN,
     # YYYYMMDD-NNNN, "+" past a hundred years), a Finnish henkilötunnus (DDMMYY, a
-    # century sign "-", "+", A to F or U to Y, three digits and a check character).
+    # century sign "-", "+" or "A", three digits and a check character; the signs B
+    # to F and U to Y of 2023 are not read, see scrubbers/number_hints.py).
     # Either order puts the month in the middle pair, so the shape is six or eight
     # digits with a month there, the sign and four characters: nothing clinical is
     # written so (a lab's accession number of the same shape is an identifier too).
@@ -828,7 +830,7 @@ IDENTIFIER_DETECTORS: Final = (
     Detector(
         "nordic-personal-number",
         Kind.OTHER_ID,
-        _re(r"\d(?<![\w.+-]\d)(?:\d\d)?\d(?:0[1-9]|1[0-2])\d\d[-+a-fu-y]\d{3}[\da-y](?![\w-])"),
+        _re(r"\d(?<![\w.+-]\d)(?:\d\d)?\d(?:0[1-9]|1[0-2])\d\d[-+a]\d{3}[\da-y](?![\w-])"),
         requires="personal-number",
     ),
     # Belgium's national register number (rijksregisternummer, NISS) as it is written,
@@ -1472,9 +1474,6 @@ _DIGIT: Final = re.compile(r"\d")
 _DIGIT_DOT_DIGIT: Final = re.compile(r"\d\.\d")  # in every IPv4 address
 # Five digits in a row (a ZIP code): spelled out, the engine scans faster than \d{5}.
 _FIVE_DIGITS: Final = re.compile(r"\d\d\d\d\d")
-# What a Nordic personal number or a Belgian national number needs (see their
-# detectors): six digits and a century sign, or the Belgian dotted date and dash.
-_PERSONAL_NUMBER_HINT: Final = re.compile(r"\d{6}[-+A-FU-Ya-fu-y]\d|\d\.\d\d-\d{3}\.")
 _TITLE: Final = re.compile(r"M(?<!\wM)(?:r|rs|s|iss|x|me|lle)?\b")  # \bM..., led by "M"
 # The pre-check of _LOCAL_TITLES: led by their first letters (the engine scans for
 # those fast), then each letter's own endings, so "Dr." and "Mr." (in most notes)
@@ -1661,7 +1660,7 @@ def _text_features(text: str) -> frozenset[str]:
         found.add("mac")
     if "756." in text:
         found.add("756.")
-    if _PERSONAL_NUMBER_HINT.search(text) is not None:
+    if personal_number_hint(text):
         found.add("personal-number")
     for feature, hints in _CONTEXT_HINT_PATTERNS:
         if hints.search(lower) is not None:

@@ -43,6 +43,7 @@ from parsers.hl7v2 import er7
 from parsers.hl7v2 import reference as hl7_reference
 from scrubbers.common_words import COMMON_WORDS
 from scrubbers.kinds import Kind
+from scrubbers.number_hints import personal_number_hint
 from scrubbers.policy import Policy
 from scrubbers.target import Target
 
@@ -1549,15 +1550,15 @@ _SOCIAL_SECURITY_NUMBER: Final = re.compile(
 
 
 # A Nordic personal number (DDMMYY-NNNN, YYMMDD-NNNN, YYYYMMDD-NNNN, a Finnish
-# century sign and check character) and a Belgian national number (YY.MM.DD-NNN.CC)
+# century sign "A" and check character) and a Belgian national number (YY.MM.DD-NNN.CC)
 # as written, without a label: the middle pair of the date part is a month. Hold-out
 # round 20 (lead's probe): a Danish CPR number without "CPR" stayed and passed.
 _NORDIC_PERSONAL_NUMBER: Final = re.compile(
-    r"(?<![\w.+-])(?:\d\d){1,2}(?:0[1-9]|1[0-2])\d\d[-+A-FU-Ya-fu-y]\d{3}[0-9A-Ya-y](?![\w-])"
+    r"\d(?<![\w.+-]\d)\d(?:\d\d)?(?:0[1-9]|1[0-2])\d\d[-+Aa]\d{3}[0-9A-Ya-y](?![\w-])"
 )
-_PERSONAL_NUMBER_HINT: Final = re.compile(r"\d{6}[-+A-FU-Ya-fu-y]\d")
+# Led by a digit (checked behind it): the engine then scans for digits at C speed.
 _BELGIAN_NATIONAL_NUMBER: Final = re.compile(
-    r"(?<![\w.])\d\d\.(?:0\d|1[0-2])\.\d\d-\d{3}\.\d\d(?!\w|\.\d)"
+    r"\d(?<![\w.]\d)\d\.(?:0\d|1[0-2])\.\d\d-\d{3}\.\d\d(?!\w|\.\d)"
 )
 
 
@@ -1572,10 +1573,9 @@ def _hl7_note_social_security_numbers(
         if "756." in note:
             for match in _AHV_NUMBER.finditer(note):
                 yield Kind.OTHER_ID, match.group()
-        if _PERSONAL_NUMBER_HINT.search(note) is not None:
+        if personal_number_hint(note):
             for match in _NORDIC_PERSONAL_NUMBER.finditer(note):
                 yield Kind.OTHER_ID, match.group()
-        if "-" in note and "." in note:
             for match in _BELGIAN_NATIONAL_NUMBER.finditer(note):
                 yield Kind.OTHER_ID, match.group()
         if any(label in fold for label in _SOCIAL_SECURITY_LABELS):

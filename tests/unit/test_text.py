@@ -1957,3 +1957,12 @@ def test_names_and_towns_that_are_words_are_replaced_only_with_a_capital(
     )
     assert context.text.known("mobile") is None  # a field holding the word alone
     assert context.text.known("Mobile") is not None
+
+
+def test_the_personal_number_hint_finds_the_century_sign_only_after_six_digits() -> None:
+    from scrubbers.number_hints import personal_number_hint
+
+    for text in ("Pt 290485-1779", "850730+1234 x", "010594A123B", "RR 85.07.30-033.28"):
+        assert personal_number_hint(text), text
+    for text in ("call 617-555-0142", "12345-6", "Avenue A 12", "1234567-", "85.07.3-03"):
+        assert not personal_number_hint(text), text
