@@ -2455,7 +2455,7 @@ def _person_values(
                     # A one-character surname is searched with its honorifics ("陳小姐").
                     for title in _CJK_HONORIFICS:
                         yield Kind.NAME, str(part).strip() + title
-            for given in name.get("given", []) or []:
+            for given in _scalars(name.get("given")):
                 yield Kind.NAME, str(given)
                 yield from _glued_name_words(str(given))
             for word in str(name.get("text", "")).replace(",", " ").split():
@@ -2465,7 +2465,7 @@ def _person_values(
             yield Kind.PHONE, str(telecom.get("value", ""))
     for address in _as_list(holder.get("address")):
         if isinstance(address, dict):
-            for line in address.get("line", []) or []:
+            for line in _scalars(address.get("line")):
                 if not (contact and _FRAGMENT_LINE.fullmatch(str(line))):
                     yield Kind.STREET_ADDRESS, str(line)
                     yield from _street_without_number(str(line))
@@ -2530,6 +2530,15 @@ def _postcode_by_address(code: str, near: tuple[str, ...], folded: str) -> bool:
     parts = "|".join([_ADDRESS_PLACEHOLDER, *(re.escape(part) for part in near)])
     pattern = rf"(?:{parts})[ ,(]{{1,3}}{code}(?![\w])|(?<![\w]){code}[ ,]{{1,2}}(?:{parts})"
     return re.search(pattern, folded) is not None
+
+
+def _scalars(value: Any) -> list[Any]:
+    """A list of strings as sent, or one value where a list belongs (a line written
+    as a string or a number, read as one line: a fuzzed Location's ``line`` number
+    raised here); objects and nothing give none."""
+    if isinstance(value, list):
+        return value
+    return [] if value is None or isinstance(value, dict) else [value]
 
 
 def _as_list(value: Any) -> list[Any]:

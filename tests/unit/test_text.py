@@ -19,6 +19,7 @@ from scrubbers.engine import MessageContext, Scrubber
 from scrubbers.identity import PatientIdentifier
 from scrubbers.kinds import Kind
 from scrubbers.methods import Removal
+from scrubbers.number_hints import personal_number_hint
 from scrubbers.text import name_parts, name_spellings, name_variants, phone_spellings
 
 
@@ -1960,8 +1961,6 @@ def test_names_and_towns_that_are_words_are_replaced_only_with_a_capital(
 
 
 def test_the_personal_number_hint_finds_the_century_sign_only_after_six_digits() -> None:
-    from scrubbers.number_hints import personal_number_hint
-
     for text in ("Pt 290485-1779", "850730+1234 x", "010594A123B", "RR 85.07.30-033.28"):
         assert personal_number_hint(text), text
     for text in ("call 617-555-0142", "12345-6", "Avenue A 12", "1234567-", "85.07.3-03"):

@@ -3521,3 +3521,26 @@ def test_a_name_after_a_plural_relation_word_is_searched() -> None:
     assert verifier.findings(source, source, "fhir") == {"name": 1}
     clean = source.replace(b"Tamsyn", b"[NAME]")
     assert verifier.findings(source, clean, "fhir") == {}
+
+
+def test_a_name_or_address_list_sent_as_one_value_is_read_as_one() -> None:
+    """Fuzzing (round 20's merged tree): an address ``line`` sent as a number made the
+    verifier raise (a record it cannot check is quarantined, but the verifier must
+    read what the scrubber passes). A string or a number where a list of strings
+    belongs is read as one value; an object as none. Invented values."""
+    source = orjson.dumps(
+        {
+            "resourceType": "Patient",
+            "name": [{"family": "Quillfeather", "given": "Zephyrina"}],
+            "address": [
+                {"line": "12 Lantern Row", "city": "Brookvale"},
+                {"line": 4471},
+                {"line": {"x": 1}},
+            ],
+        }
+    )
+    verifier = Verifier(load_policy("safe-harbor"))
+    left = orjson.dumps({"resourceType": "Basic", "note": "Zephyrina at 12 Lantern Row"})
+    assert set(verifier.findings(source, left, "fhir")) == {"name", "street_address"}
+    clean = orjson.dumps({"resourceType": "Basic", "note": "seen"})
+    assert verifier.findings(source, clean, "fhir") == {}
