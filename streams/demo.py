@@ -197,7 +197,12 @@ def main() -> int:
             print(_excerpt(before[before.find(b"PID|") :]))
             print("[demo] ... and the same message after (deid topic, paired by record id):")
             print(_excerpt(after[after.find(b"PID|") :]))
-        for _, before, after in [p for p in pairs if p[0] == TOPICS["fhir_out"]][:1]:
+        # A Bundle holding a Patient: Synthea's hospital and practitioner Bundles hold
+        # none, and records arrive in no fixed order across partitions.
+        with_patient = [
+            p for p in pairs if p[0] == TOPICS["fhir_out"] and b'"resourceType":"Patient"' in p[2]
+        ]
+        for _, before, after in with_patient[:1]:
             print("\n[demo] a FHIR Bundle's Patient before (raw topic):")
             print(_patient_excerpt(before))
             print("[demo] ... and after (deid topic, paired by record id):")
