@@ -33,6 +33,7 @@ HOT_PATH = [
     "scrubbers/hl7/shapes.py",
     "scrubbers/hl7/walk.py",
     "scrubbers/labels.py",
+    "scrubbers/number_hints.py",
     "scrubbers/text.py",
     "scrubbers/verify.py",
 ]

@@ -32,6 +32,7 @@ HOT_PATH_MODULES: Final = (
     "scrubbers.hl7.shapes",
     "scrubbers.hl7.walk",
     "scrubbers.labels",
+    "scrubbers.number_hints",
     "scrubbers.text",
     "scrubbers.verify",
 )

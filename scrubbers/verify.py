@@ -1562,6 +1562,19 @@ _BELGIAN_NATIONAL_NUMBER: Final = re.compile(
 )
 
 
+def _personal_number_left(text: str) -> bool:
+    """Whether a FHIR output (its strings and decoded attachments) still holds a
+    Nordic personal number or a Belgian national number as written, without a label
+    (see _NORDIC_PERSONAL_NUMBER): the HL7v2 side reads them in notes; a FHIR note
+    (``Observation.valueString``, ``note.text``, a decoded document) is one string
+    among the JSON's. A structured identifier of this shape is the input's value
+    and searched as such; this reads the ones only a text held."""
+    return personal_number_hint(text) and (
+        _NORDIC_PERSONAL_NUMBER.search(text) is not None
+        or _BELGIAN_NATIONAL_NUMBER.search(text) is not None
+    )
+
+
 def _hl7_note_social_security_numbers(
     notes: list[str], folded: list[str]
 ) -> Iterator[tuple[Kind, str]]:
@@ -4257,6 +4270,13 @@ class Verifier:
         ):
             # A network card's address, whoever's it is (hold-out round 18 probe).
             found[Kind.DEVICE_ID.value] += 1
+        if (
+            fmt != "hl7v2"
+            and Kind.OTHER_ID in self._checked
+            and Kind.OTHER_ID.value not in found  # the input's own value, searched above
+            and _personal_number_left(text)
+        ):
+            found[Kind.OTHER_ID.value] += 1
         for kind in _old_ages_in_words(folded, Kind.AGE in self._checked, self._old_birth_years):
             found[kind.value] += 1
         if fmt != "hl7v2" and Kind.AGE in self._checked and _old_age_quantity_left(output):
@@ -4287,17 +4307,10 @@ def _old_age_quantity_left(output: bytes) -> bool:
     ):
         return False
     try:
-        stack: list[Any] = [orjson.loads(output)]
+        document = orjson.loads(output)
     except orjson.JSONDecodeError:
         return False
-    while stack:
-        node = stack.pop()
-        if isinstance(node, list):
-            stack.extend(node)
-            continue
-        if not isinstance(node, dict):
-            continue
-        stack.extend(v for v in node.values() if isinstance(v, dict | list))
+    for node in _walk_dicts(document):
         quantity = node.get("valueQuantity")
         if not isinstance(quantity, dict) or not _codes_an_age(node.get("code")):
             continue

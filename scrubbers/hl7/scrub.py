@@ -1248,6 +1248,17 @@ class HL7Scrubber:
         self._deferred.add(handle)
         return handle
 
+    def _wrapped(self, handler: FieldHandler, handle: FieldHandler) -> FieldHandler:
+        """``handle``, which runs ``handler`` after a pre-pass of its own, taking over
+        ``handler``'s companion and deferral, so that wrapping a field's handler
+        never changes when it runs or what runs after it."""
+        companion = self._companions.get(handler)
+        if companion is not None:
+            self._companions[handle] = companion
+        if handler in self._deferred:
+            self._deferred.add(handle)
+        return handle
+
     def _with_contacts(self, handler: FieldHandler, datatype: str) -> FieldHandler:
         """``handler`` of a scheduling segment's field (SCH, ARQ: a contact person,
         phone, address and location per party) that first scrubs a repetition in a
@@ -1265,12 +1276,7 @@ class HL7Scrubber:
                 raw = scrub_telecom_layouts(_coded_person_names(raw, walk), walk)
             return handler(raw, walk)
 
-        companion = self._companions.get(handler)
-        if companion is not None:
-            self._companions[handle] = companion
-        if handler in self._deferred:
-            self._deferred.add(handle)
-        return handle
+        return self._wrapped(handler, handle)
 
     def _with_addresses(self, path: str, handler: FieldHandler) -> FieldHandler:
         """``handler`` of a person segment's date or identifier field (TS, DT, DTM,
@@ -1288,12 +1294,7 @@ class HL7Scrubber:
                 raw = scrub_telecom_layouts(scrub_address_layouts(raw, walk), walk)
             return handler(raw, walk)
 
-        companion = self._companions.get(handler)
-        if companion is not None:
-            self._companions[handle] = companion
-        if handler in self._deferred:
-            self._deferred.add(handle)
-        return handle
+        return self._wrapped(handler, handle)
 
     def _date_handler(
         self,

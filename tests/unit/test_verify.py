@@ -532,6 +532,33 @@ def test_a_nordic_or_belgian_personal_number_without_a_label_is_searched() -> No
     assert verifier.findings(source.encode(), clean.encode(), "hl7v2") == {}
 
 
+def test_a_nordic_or_belgian_personal_number_in_a_fhir_text_is_searched() -> None:
+    """The same numbers in a FHIR Observation's text and note: the verifier read them
+    in HL7v2 notes only, so a FHIR note keeping one passed. Invented numbers."""
+    numbers = ("290485-1779", "19850730-1234", "850730+1234", "131052-308T", "85.07.30-033.28")
+
+    def observation(value: str) -> bytes:
+        return orjson.dumps(
+            {
+                "resourceType": "Observation",
+                "id": "obs-1",
+                "status": "final",
+                "code": {"coding": [{"system": "http://loinc.org", "code": "12345-6"}]},
+                "effectiveDateTime": "2024-03-05T08:30:00-05:00",
+                "valueString": value,
+                "note": [{"text": "ref 123456-789, lot 1234567-1234, urn:uuid:20190312-1234-4abc"}],
+            }
+        )
+
+    source = observation(f"Pt {'; '.join(numbers)} seen.")
+    verifier = Verifier(load_policy("safe-harbor"))
+    for left in numbers:
+        assert verifier.findings(source, observation(f"Pt {left} seen."), "fhir") == {
+            "other_id": 1
+        }, left
+    assert verifier.findings(source, observation("Pt ID-1; ID-2 seen."), "fhir") == {}
+
+
 def test_a_phone_with_an_area_code_in_a_note_is_searched_without_a_label() -> None:
     """Hold-out round 20 (an Epic NTE): "plz call ... at  617) 555-0190", an area code
     whose "(" was dropped, came out whole and passed; the verifier read a note's phone
