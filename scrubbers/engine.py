@@ -55,6 +55,11 @@ class Scrubber:
     def __repr__(self) -> str:
         return f"Scrubber(policy={self.policy.id!r}, key_version={self.keys.active.version!r})"
 
+    @property
+    def memoized_digests(self) -> int:
+        """How many keyed digests are memoized (at most ``DIGEST_CACHE_SIZE``)."""
+        return len(self._digests)
+
     def clear_caches(self) -> None:
         """Forget memoized digests and date shifts (benchmarks; key rotation)."""
         self._digests.clear()
