@@ -11,7 +11,8 @@ the numbers):
   500 variants;
 * ``corpus``: the 139 sample messages in tests/data/hl7v2/fhir-converter.
 
-Baselines measured in the same run: python-hl7 ``hl7.parse``, hl7apy
+Baselines measured in the same run: the keyed floor (bench/floor.py: ER7 parse
+and serialize plus the message's keyed digests, nothing else), python-hl7 ``hl7.parse``, hl7apy
 ``parse_message`` (parse only, on fewer messages: it is slow), and
 phi-scrub's own ER7 parse without scrubbing. Reports medians of repeated
 passes and ratios; targets (issue: HL7v2 scrubbing) are >= 20,000 ADT/s and
@@ -33,10 +34,11 @@ from hl7apy.parser import parse_message
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.floor import digests_per_record, keyed_floor
 from bench.secret import BENCH_SECRET
 from bench.timing import forget_values, median_rate, one_core_arguments
 from bench.verified import require_verified
-from parsers.hl7v2 import parse
+from parsers.hl7v2 import parse, serialize
 from scrubbers.engine import Scrubber
 from scrubbers.hl7.scrub import HL7Scrubber
 from scrubbers.keys import KeyRing
@@ -148,27 +150,36 @@ def main() -> int:
     def hl7apy_parse(message: bytes) -> object:
         return parse_message(message.decode("utf-8-sig").replace("\n", "\r"))
 
+    def er7_round_trip(message: bytes) -> object:
+        return serialize(parse(message))
+
     results: dict[str, dict[str, float]] = {}
     print(f"one core, hot path {build_kind()}, median of {args.repeat} passes, messages/s")
     print(
-        f"{'workload':8} {'phi-scrub':>10} {'er7 parse':>10} {'python-hl7':>11} {'hl7apy':>8}"
-        f"  {'scrub/python-hl7':>16}"
+        f"{'workload':8} {'phi-scrub':>10} {'floor':>8} {'er7 parse':>10} {'python-hl7':>11}"
+        f" {'hl7apy':>8}  {'scrub/python-hl7':>16}"
     )
     for name, messages in workloads.items():
+        floor = keyed_floor(engine, er7_round_trip, digests_per_record(engine, scrub, messages))
         row = {
             "scrub": median_rate(scrub, messages, args.repeat, lambda: forget_values(engine)),
+            "keyed_floor": median_rate(floor, messages, args.repeat),
             "er7_parse": median_rate(parse, messages, args.repeat),
             "python_hl7_parse": median_rate(python_hl7, messages, args.repeat),
             "hl7apy_parse": median_rate(hl7apy_parse, messages[:40], max(1, args.repeat // 2)),
         }
         results[name] = row
         print(
-            f"{name:8} {row['scrub']:10.0f} {row['er7_parse']:10.0f} "
+            f"{name:8} {row['scrub']:10.0f} {row['keyed_floor']:8.0f} {row['er7_parse']:10.0f} "
             f"{row['python_hl7_parse']:11.0f} {row['hl7apy_parse']:8.0f}"
             f"  {row['scrub'] / row['python_hl7_parse']:16.2f}"
         )
     sizes = {k: statistics.median(len(m) for m in v) for k, v in workloads.items()}
     print("median message size (bytes): " + ", ".join(f"{k} {v:.0f}" for k, v in sizes.items()))
+    print(
+        "floor: ER7 parse + serialize + the message's keyed digests (bench/floor.py), "
+        "the least any Python scrubber of this policy does"
+    )
     print("targets: adt >= 20,000/s, oru >= 3,000/s")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
