@@ -2103,6 +2103,7 @@ def _fhir_values(
                 continue
             if any(c.isdigit() for c in written):
                 yield from _foreign_birth_years(written)
+                yield from _labelled_national_numbers(written)
                 # An address after its label, a town before its state and ZIP code.
                 yield from _labelled_addresses(_markup_text(written) if key == "div" else written)
                 # A British phone number without a label (hold-out round 17 probe).
@@ -2218,6 +2219,47 @@ def _foreign_birth_years(text: str) -> Iterator[tuple[Kind, str]]:
     for born in _FOREIGN_BIRTH.finditer(text):
         if _year_over_89(born.group(1)) is not None:
             yield Kind.BIRTH_DATE, born.group(1)
+
+
+# A national or health identifier after its label in a FHIR text (hold-out round 21
+# probe: "Iqama No. ...", "Permanent Resident Card Number: ...", "CNS: ...", "INSZ:
+# ...", "Carte Vitale ...", "PHN ...", "BSN ...", "HETU ..." stayed and passed): the
+# verifier's own labels, then six digits or more in groups, up to three letters
+# before them and a check letter or two after. Read only in a text holding a
+# label's stem (_NATIONAL_NUMBER_STEMS).
+_NATIONAL_NUMBER_STEMS: Final = (
+    *("iqama", "saudi id", "resident card", "cns", "sus", "cpf", "insz", "ssin", "vitale"),
+    *("phn", "bsn", "burgerservice", "hetu", "tunnus", "personnumm", "dselsnumm", "cpr"),
+    *("kennitala",),
+    *("pesel", "dni", "nie", "nif", "ohip", "aadhaar", "nric", "curp", "national id"),
+)
+_LABELLED_NATIONAL_NUMBER: Final = re.compile(
+    r"(?<![^\W\d_])(?:iqama|saudi id|(?:permanent )?resident card"
+    r"|cpf|insz|ssin|carte vitale|phn|bsn|burgerservicenummer|hetu|henkil(?:\u00f6|o)tunnus"
+    r"|personnummer|f(?:\u00f8|o)dselsnummer|cpr|kennitala|pesel|dni|nie|nif|ohip|aadhaar"
+    r"|nric|curp|national id)(?![^\W\d_])\.?"
+    r"(?:[ \t]*(?:no\.?|nr\.?|n(?:\u00ba|\u00b0)|number|nummer|n(?:\u00fa|u)mero|#))?"
+    r"[ \t]*[:#=]?[ \t]*"
+    r"((?:[A-Z]{1,3}[ -]?)?\d(?:[ .-]?\d){5,17}(?:-?[A-Z]{1,2}(?![^\W\d_]))?)(?![\d-]|\.\d)",
+    re.IGNORECASE,
+)
+# Brazil's health card number after "CNS" or "cartão SUS": its own shape only (fifteen
+# digits from 1, 2, 7, 8 or 9), as "CNS" also names the central nervous system.
+_LABELLED_CNS_NUMBER: Final = re.compile(
+    r"(?<![^\W\d_])(?:cns|cart(?:\u00e3|a)o sus)(?![^\W\d_])[^\d\n]{0,12}?"
+    r"([12789]\d\d(?:[ .-]?\d{4}){3})(?![\d-]|\.\d)",
+    re.IGNORECASE,
+)
+
+
+def _labelled_national_numbers(text: str) -> Iterator[tuple[Kind, str]]:
+    """The national or health identifiers a FHIR text gives after their labels (see
+    _LABELLED_NATIONAL_NUMBER, _LABELLED_CNS_NUMBER): identifiers."""
+    folded = text.casefold()
+    if any(stem in folded for stem in _NATIONAL_NUMBER_STEMS):
+        for pattern in (_LABELLED_NATIONAL_NUMBER, _LABELLED_CNS_NUMBER):
+            for match in pattern.finditer(text):
+                yield Kind.OTHER_ID, match.group(1)
 
 
 # An IPv4 address, or an IPv6 one (hex groups and colons, two colons at least).
