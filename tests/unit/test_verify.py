@@ -3588,3 +3588,36 @@ def test_cns_without_a_health_card_number_is_not_searched() -> None:
         }
     )
     assert verifier.findings(source, source, "fhir") == {}
+
+
+@pytest.mark.parametrize(
+    ("note", "words"),
+    [
+        ("Consented. Father's name: Thorvald", [b"Thorvald"]),
+        ("Present; spouse's name: Ysolde Marrack", [b"Ysolde", b"Marrack"]),
+        ("Seen today. Next of kin: Pellinore Quaintance", [b"Pellinore", b"Quaintance"]),
+    ],
+)
+def test_a_name_after_a_person_label_inside_a_fhir_line_is_searched(
+    note: str, words: list[bytes]
+) -> None:
+    """Hold-out round 21 probe: a label asking for a name after a sentence ("...
+    Father's name: <Given>") and a person label starting a sentence inside a line
+    were not read (the person labels only at a line's start, "<relation>'s name"
+    never): a name left there passed. Invented names."""
+    verifier = Verifier(load_policy("safe-harbor"))
+    source = orjson.dumps(
+        {"resourceType": "Immunization", "status": "completed", "note": [{"text": note}]}
+    )
+    assert verifier.findings(source, source, "fhir") == {"name": len(words)}
+    clean = source
+    for word in words:
+        clean = clean.replace(word, b"[NAME]")
+    assert verifier.findings(source, clean, "fhir") == {}
+
+
+def test_a_label_asking_for_a_name_without_one_is_not_read() -> None:
+    verifier = Verifier(load_policy("safe-harbor"))
+    for note in ("Seen. Father's name: Unknown", "Seen. Guarantor name: Self"):
+        source = orjson.dumps({"resourceType": "Basic", "text": {"div": f"<div>{note}</div>"}})
+        assert verifier.findings(source, source, "fhir") == {}, note
