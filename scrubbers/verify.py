@@ -3805,6 +3805,10 @@ _ANSWER_LABELS: Final = (
             r"(?:vor|nach|familien|geburts|ruf|madchen|patienten|ledig)name|(?:voor|achter|meisjes)naam"
             r"|prenom|nom de famille|nom de naissance|apellidos?|nombre del paciente"
             r"|nome (?:completo|do paciente|(?:da )?mae)|sobrenome|cognome"
+            # A guardian's, companion's or representative's name (hold-out round 21).
+            r"|nombres? de(?:l| la) (?:tutora?|responsable|acompanante|representante|conyuge)"
+            r"|nome d[oa] (?:responsavel|acompanhante|conjuge|tutora?|representante)"
+            r"|nom du (?:tuteur|representant(?: legal)?)|name des (?:vormunds|betreuers)"
             r"|nama (?:lengkap|pasien|ibu(?: kandung)?)|fornavn|etternavn|efternavn"
             r"|fornamn|efternamn"
         ),

@@ -4130,6 +4130,29 @@ def test_an_answer_to_a_question_naming_a_person_is_a_name_when_it_reads_as_one(
     assert out["item"][2]["answer"][0]["valueString"] == "Same as patient"
 
 
+@pytest.mark.parametrize(
+    "question",
+    ["Nombre del tutor", "Nombre de la responsable", "Nome do responsável", "Nom du tuteur"],
+)
+def test_a_guardians_name_asked_in_another_language_is_a_name(
+    safe_harbor: FHIRScrubber, question: str
+) -> None:
+    """Hold-out round 21 probe: a Spanish form's "Nombre del tutor" (the guardian's
+    name) kept its answer under every preset, and the verifier passed it. Invented."""
+    response = {
+        "resourceType": "QuestionnaireResponse",
+        "id": "qr-tutor",
+        "status": "completed",
+        "item": [_answered("1", "Ximena Olvidares Tapiola", text=question)],
+    }
+    source = orjson.dumps(response)
+    out = scrub(safe_harbor, response)
+    assert out["item"][0]["answer"][0]["valueString"] == "[NAME]"
+    verifier = Verifier(load_policy("safe-harbor"))
+    assert verifier.findings(source, source, "fhir") == {"name": 3}
+    assert verifier.findings(source, orjson.dumps(out), "fhir") == {}
+
+
 def test_an_answer_naming_a_person_and_a_phone_loses_both(safe_harbor: FHIRScrubber) -> None:
     """Hold-out round 21 probe: "Emergency contact" answered "<Given> <Family>
     070-123 45 67" (a name and a Swedish phone) did not read as a name whole, and
