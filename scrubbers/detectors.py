@@ -265,6 +265,12 @@ NATIONAL_ID_LABELS: Final = (
     *("bhyt", "so ngoai tru", "s\u1ed1 ngo\u1ea1i tr\u00fa", "ma bn", "m\u00e3 bn"),
     *("ma benh nhan", "m\u00e3 b\u1ec7nh nh\u00e2n", "so vao vien"),
     *("s\u1ed1 v\u00e0o vi\u1ec7n", "so luu tru", "s\u1ed1 l\u01b0u tr\u1eef"),
+    # Saudi Arabia's national id and resident's (iqama) number as NPHIES narratives and
+    # notes label them ("Iqama No. ...", "Permanent Resident Card Number: ..."),
+    # Belgium's INSZ/SSIN without dots, France's Carte Vitale number and British
+    # Columbia's personal health number (hold-out round 21: each stayed in a note).
+    *("iqama", "saudi id", "resident card", "insz", "ssin", "carte vitale", "phn"),
+    *("burgerservicenummer",),
 )
 # Chinese, Japanese and Korean phone labels: written without spaces between words,
 # so found as substrings ("病患電話0921345678"), not as words.
@@ -286,6 +292,12 @@ QC_HEALTH_CARD_LABELS: Final = (
 # stayed (national-id-context's value is digits with up to three letters).
 TAX_CODE_LABELS_IT: Final = (
     *("codice fiscale", "cod fiscale", "cod fisc", "cf", "c f", "tessera sanitaria"),
+)
+# Brazil's national health card (Cartão Nacional de Saúde, CNS) as a note labels it:
+# "CNS", "cartão SUS". Not national identifier labels: "CNS" is also the central
+# nervous system, so its value is the card's own shape only (see "cns-br").
+CNS_LABELS_BR: Final = (
+    *("cns", "cart\u00e3o sus", "cartao sus", "cart\u00e3o nacional de sa\u00fade"),
 )
 AGE_LABELS_LOCAL: Final = (
     *("alter", "\u00e2ge", "edad", "et\u00e0", "idade", "leeftijd", "\u00e5lder"),
@@ -555,6 +567,20 @@ DETECTORS: Final = (
         ),
         "value",
         requires="national-id",
+    ),
+    # Brazil's CNS number after its label: fifteen digits starting 1, 2, 7, 8 or 9,
+    # whole or in groups of 3, 4, 4 and 4 ("CNS: 898 0012 3456 7891"; hold-out round
+    # 21 probe, after BR Core's examples: kept). "CNS 2019-2020" stays.
+    Detector(
+        "cns-br",
+        Kind.OTHER_ID,
+        _re(
+            rf"(?=c)(?<![^\W\d_])(?:{_label_alternation(CNS_LABELS_BR)})(?![^\W\d_])"
+            r"\.?(?:\s*(?:no\b\.?|n[o\u00b0\u00ba]\.?|n\u00famero|numero|number|#))?\s*[:#=]?\s*"
+            r"(?P<value>[12789]\d{2}(?:[ .-]?\d{4}){3})(?![\w-]|\.\d)"
+        ),
+        "value",
+        requires="cns-br",
     ),
     # Quebec's health insurance number (NAM, the RAMQ card) after its label: four
     # letters and eight digits, grouped or not ("NAM: LEBG 3222 9912"; hold-out round
@@ -1596,6 +1622,7 @@ _WORD_LABEL_FEATURES: Final[tuple[tuple[str, frozenset[str], tuple[tuple[str, ..
     ("foreign-month", *_label_words(FOREIGN_MONTHS)),
     ("age-local", *_label_words(AGE_LABELS_LOCAL)),
     ("health-card-qc", *_label_words(QC_HEALTH_CARD_LABELS)),
+    ("cns-br", *_label_words(CNS_LABELS_BR)),
     ("tax-code-it", *_label_words(TAX_CODE_LABELS_IT)),
 )
 # ASCII text's words the same way, cheaper: every ASCII character but a letter a space.
@@ -1844,18 +1871,20 @@ _PERSON_LABEL_AFTER_COLON: Final = re.compile(
 )
 
 
-def _person_label_ends(text: str) -> Iterator[int]:
+def _person_label_ends(text: str) -> Iterator[tuple[int, bool]]:
     """Where each label naming a person ends in ``text`` (after its colon and a
-    title), left to right, labels not overlapping."""
+    title), left to right, labels not overlapping; and whether the label asks for a
+    name ("Father's name:", "Guarantor name:")."""
     floor = 0
     colon = text.find(":")
     while colon >= 0:
         start = max(floor, colon - _PERSON_LABEL_REACH)
-        if _PERSON_LABEL_BEFORE_COLON.search(text, start, colon) is not None:
+        label = _PERSON_LABEL_BEFORE_COLON.search(text, start, colon)
+        if label is not None:
             # Every part of the pattern is optional: it always matches.
             after = _PERSON_LABEL_AFTER_COLON.match(text, colon + 1)
             floor = after.end() if after is not None else colon + 1
-            yield floor
+            yield floor, label.group(0).rstrip().lower().endswith("name")
         colon = text.find(":", max(colon + 1, floor))
 
 
@@ -1899,8 +1928,10 @@ _PERSON_LABEL_HINTS: Final = (
 def labelled_person_names(text: str) -> Iterator[tuple[int, int]]:
     """Where a name follows a label naming a person in ``text``, as (start, end): the
     words up to the first that is no capitalized or all-capitals name word, at least
-    two of them (one word after "Contact:" is as often a ward or "Self")."""
-    for label_end in _person_label_ends(text):
+    two of them (one word after "Contact:" is as often a ward or "Self"); one after a
+    label asking for a name ("Father's name: Jarkko": hold-out round 21 probe, kept
+    where a sentence came before it)."""
+    for label_end, asks_name in _person_label_ends(text):
         at = label_end
         words: list[tuple[int, int]] = []
         commas = 0
@@ -1931,7 +1962,7 @@ def labelled_person_names(text: str) -> Iterator[tuple[int, int]]:
                 if commas > 1 or len(words) > 1:  # "Family, Given" has one comma, first
                     break
             at = gap.end()
-        if len(words) >= 2:
+        if len(words) >= (1 if asks_name else 2):
             yield words[0][0], words[-1][1]
 
 

@@ -163,6 +163,11 @@ OTHER_LANGUAGE_LABELS: Final[tuple[tuple[re.Pattern[str], Kind], ...]] = (
             r"|prenoms?|nom (?:de famille|de naissance|d'usage|de jeune fille|du patient"
             r"|de la patiente|de la mere|du pere)"
             r"|nombres?(?: completo| del paciente| de la paciente| de la madre| del padre)?"
+            # A guardian's, companion's or representative's name (hold-out round 21
+            # probe: "Nombre del tutor" kept the name; the verifier passed it).
+            r"|nombres? del? (?:la )?(?:tutora?|responsable|acompanante|representante|conyuge)"
+            r"|nome d[oa] (?:responsavel|acompanhante|conjuge|tutora?|representante)"
+            r"|nom du (?:tuteur|representant legal|representant)|name des (?:vormunds|betreuers)"
             r"|(?:primer |segundo )?apellidos?"
             r"|nome(?: completo| social| do paciente| da paciente| (?:da )?mae| (?:do )?pai)"
             r"|sobrenomes?|cognome|nome del paziente"

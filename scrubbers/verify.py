@@ -2049,6 +2049,7 @@ def _fhir_values(
             yield from _title_names(titled)
         if resource_type == "QuestionnaireResponse":
             yield from _labelled_answers(item.get("item"))
+            yield from _person_question_answers(item.get("item"))
         elif resource_type == "Task":
             yield from _labelled_task_values(item)
         elif resource_type == "Parameters":
@@ -2116,6 +2117,7 @@ def _fhir_values(
                 continue
             if any(c.isdigit() for c in written):
                 yield from _foreign_birth_years(written)
+                yield from _labelled_national_numbers(written)
                 # An address after its label, a town before its state and ZIP code.
                 yield from _labelled_addresses(_markup_text(written) if key == "div" else written)
                 # A British phone number without a label (hold-out round 17 probe).
@@ -2143,6 +2145,7 @@ def _fhir_values(
                 yield from _summary_values(read)
             if labelled:
                 yield from _labelled_names(read)
+                yield from _asked_names(read)
             if aged:
                 yield from _aged_names(read)
             if patient_line:
@@ -2231,6 +2234,47 @@ def _foreign_birth_years(text: str) -> Iterator[tuple[Kind, str]]:
     for born in _FOREIGN_BIRTH.finditer(text):
         if _year_over_89(born.group(1)) is not None:
             yield Kind.BIRTH_DATE, born.group(1)
+
+
+# A national or health identifier after its label in a FHIR text (hold-out round 21
+# probe: "Iqama No. ...", "Permanent Resident Card Number: ...", "CNS: ...", "INSZ:
+# ...", "Carte Vitale ...", "PHN ...", "BSN ...", "HETU ..." stayed and passed): the
+# verifier's own labels, then six digits or more in groups, up to three letters
+# before them and a check letter or two after. Read only in a text holding a
+# label's stem (_NATIONAL_NUMBER_STEMS).
+_NATIONAL_NUMBER_STEMS: Final = (
+    *("iqama", "saudi id", "resident card", "cns", "sus", "cpf", "insz", "ssin", "vitale"),
+    *("phn", "bsn", "burgerservice", "hetu", "tunnus", "personnumm", "dselsnumm", "cpr"),
+    *("kennitala",),
+    *("pesel", "dni", "nie", "nif", "ohip", "aadhaar", "nric", "curp", "national id"),
+)
+_LABELLED_NATIONAL_NUMBER: Final = re.compile(
+    r"(?<![^\W\d_])(?:iqama|saudi id|(?:permanent )?resident card"
+    r"|cpf|insz|ssin|carte vitale|phn|bsn|burgerservicenummer|hetu|henkil(?:\u00f6|o)tunnus"
+    r"|personnummer|f(?:\u00f8|o)dselsnummer|cpr|kennitala|pesel|dni|nie|nif|ohip|aadhaar"
+    r"|nric|curp|national id)(?![^\W\d_])\.?"
+    r"(?:[ \t]*(?:no\.?|nr\.?|n(?:\u00ba|\u00b0)|number|nummer|n(?:\u00fa|u)mero|#))?"
+    r"[ \t]*[:#=]?[ \t]*"
+    r"((?:[A-Z]{1,3}[ -]?)?\d(?:[ .-]?\d){5,17}(?:-?[A-Z]{1,2}(?![^\W\d_]))?)(?![\d-]|\.\d)",
+    re.IGNORECASE,
+)
+# Brazil's health card number after "CNS" or "cartão SUS": its own shape only (fifteen
+# digits from 1, 2, 7, 8 or 9), as "CNS" also names the central nervous system.
+_LABELLED_CNS_NUMBER: Final = re.compile(
+    r"(?<![^\W\d_])(?:cns|cart(?:\u00e3|a)o sus)(?![^\W\d_])[^\d\n]{0,12}?"
+    r"([12789]\d\d(?:[ .-]?\d{4}){3})(?![\d-]|\.\d)",
+    re.IGNORECASE,
+)
+
+
+def _labelled_national_numbers(text: str) -> Iterator[tuple[Kind, str]]:
+    """The national or health identifiers a FHIR text gives after their labels (see
+    _LABELLED_NATIONAL_NUMBER, _LABELLED_CNS_NUMBER): identifiers."""
+    folded = text.casefold()
+    if any(stem in folded for stem in _NATIONAL_NUMBER_STEMS):
+        for pattern in (_LABELLED_NATIONAL_NUMBER, _LABELLED_CNS_NUMBER):
+            for match in pattern.finditer(text):
+                yield Kind.OTHER_ID, match.group(1)
 
 
 # An IPv4 address, or an IPv6 one (hex groups and colons, two colons at least).
@@ -3127,6 +3171,44 @@ _SENTENCE_BREAK: Final = re.compile(
 _LABEL_VALUE_END: Final = re.compile(
     r"\s+(?:DOB|D\.O\.B\.|DOD|MRN|SSN|ID|Age|Sex|Gender|Born|Tel|Phone)\b|\s+[-\u2013\u2014|/]\s"
 )
+
+
+# A label asking for a person's name anywhere in a FHIR text, after a sentence too
+# ("Consented. Father's name: Jarkko", "...; Guarantor name: ..."): the words of the
+# name after it, one to three capitalized ones (the label says they are a name).
+# Hold-out round 21 probe: kept after a sentence, and passed (the person labels are
+# read at a line's start only, and "<relation>'s name" not at all).
+_ASKED_NAME: Final = re.compile(
+    r"(?<![^\W_])(?i:(?:patient|pt|mother|father|parent|spouse|wife|husband|partner|son"
+    r"|daughter|brother|sister|guardian|carer|caregiver|guarantor|subscriber|informant"
+    r"|(?:emergency[ \t]+)?contact|next[ \t]+of[ \t]+kin)(?:['\u2019]?s)?[ \t]+name"
+    r"|name[ \t]+of[ \t]+(?:the[ \t]+)?(?:patient|mother|father|spouse|guardian"
+    r"|next[ \t]+of[ \t]+kin))[ \t]*[:\uff1a][ \t]*"
+    r"((?:[A-Z\u00c0-\u00de][\w'\u2019-]*[ \t]*){1,3})"
+)
+_NOT_ASKED_NAME_WORDS: Final = _NOT_NAME_WORDS | frozenset(
+    {"tel", "phone", "mobile", "cell", "dob", "mrn", "relationship", "address", "na", "n/a"}
+)
+
+
+def _asked_names(text: str) -> Iterator[tuple[Kind, str]]:
+    """The name a FHIR text gives after a label asking for one (see _ASKED_NAME), and
+    after a person label starting a sentence inside a line ("Seen today. Next of kin:
+    ..."): its words, up to the first word naming none."""
+    if ":" not in text and "\uff1a" not in text:
+        return
+    if "name" in text.casefold():
+        for match in _ASKED_NAME.finditer(text):
+            for word in match.group(1).split():
+                if word.casefold().rstrip(".,") in _NOT_ASKED_NAME_WORDS:
+                    break
+                if _capitalized_name_word(word.rstrip(".,")):
+                    yield Kind.NAME, word.rstrip(".,")
+    split = _SENTENCE_BREAK.sub("\\1\n", text)
+    if split != text:
+        yield from _labelled_names(split)
+
+
 _NAME_PARTICLE_WORDS: Final = frozenset(
     {"de", "der", "den", "van", "von", "vom", "zu", "da", "das", "do", "dos", "del", "della"}
     | {"di", "du", "la", "le", "ter", "ten", "te", "bin", "binti", "y", "e", "af", "av"}
@@ -3283,6 +3365,71 @@ def _labelled_answers(items: Any) -> Iterator[tuple[Kind, str]]:
                         yield kind, word
                 else:
                     yield kind, value[:5] if kind is Kind.ZIP else value
+
+
+# Questions naming another person alone (no "name" in them), whose answer gives the
+# person's name and often a phone ("Emergency contact" -> "<Given> <Family> 070-123
+# 45 67"), and a phone number ending such an answer.
+_PERSON_QUESTIONS: Final = frozenset(
+    {"emergency contact", "next of kin", "nok", "contact person", "contact", "guardian"}
+    | {"legal guardian", "parent/guardian", "parent or guardian", "caregiver", "carer"}
+    | {"spouse", "partner", "kontaktperson", "notfallkontakt", "angehorige", "parorende"}
+    | {"narmeste parorende", "narmaste anhorig", "persona de contacto", "contactpersoon"}
+    | {"contacto de emergencia", "contato de emergencia", "personne a prevenir"}
+)
+_ANSWER_PHONE: Final = re.compile(r"(\+?\(?\d[\d ().-]{5,20}\d)[ \t.]*\Z")
+
+
+def _person_question_answers(items: Any) -> Iterator[tuple[Kind, str]]:
+    """The name an answer to a question naming a person alone opens with (two to four
+    capitalized words, particles between), and the phone number ending it (seven to
+    fifteen digits). Hold-out round 21 probe: "<Given> <Family> 070-123 45 67"
+    answering "Emergency contact" stayed whole and passed."""
+    stack = [items]
+    while stack:
+        node = stack.pop()
+        for item in node if isinstance(node, list) else ():
+            if not isinstance(item, dict):
+                continue
+            stack.append(item.get("item"))
+            label = item.get("text")
+            answers = item.get("answer")
+            if not isinstance(label, str) or not isinstance(answers, list) or len(label) > 40:
+                continue
+            for answer in answers:
+                if isinstance(answer, dict):
+                    stack.append(answer.get("item"))
+            question = " ".join(label.casefold().split()).rstrip("?:*.# ")
+            if not question.isascii():
+                question = "".join(
+                    c
+                    for c in unicodedata.normalize("NFKD", question)
+                    if not unicodedata.combining(c)
+                )
+            if question in _PERSON_QUESTIONS:
+                yield from _person_answer_values(answers)
+
+
+def _person_answer_values(answers: list[Any]) -> Iterator[tuple[Kind, str]]:
+    """The name opening each string answer and the phone ending it (see
+    _person_question_answers)."""
+    for answer in answers:
+        value = answer.get("valueString") if isinstance(answer, dict) else None
+        if not isinstance(value, str):
+            continue
+        words: list[str] = []
+        for word in value.replace(",", " ").split():
+            if word in _NAME_PARTICLE_WORDS and words:
+                continue
+            if word.casefold() in _NOT_ASKED_NAME_WORDS or not _capitalized_name_word(word):
+                break
+            words.append(word)
+        if 2 <= len(words) <= 4:
+            for word in words:
+                yield Kind.NAME, word
+            phone = _ANSWER_PHONE.search(value)
+            if phone is not None and 7 <= sum(c.isdigit() for c in phone[1]) <= 15:
+                yield Kind.PHONE, phone[1]
 
 
 def _labelled_parameter_values(parameters: Any) -> Iterator[tuple[Kind, str]]:
@@ -3671,6 +3818,10 @@ _ANSWER_LABELS: Final = (
             r"(?:vor|nach|familien|geburts|ruf|madchen|patienten|ledig)name|(?:voor|achter|meisjes)naam"
             r"|prenom|nom de famille|nom de naissance|apellidos?|nombre del paciente"
             r"|nome (?:completo|do paciente|(?:da )?mae)|sobrenome|cognome"
+            # A guardian's, companion's or representative's name (hold-out round 21).
+            r"|nombres? de(?:l| la) (?:tutora?|responsable|acompanante|representante|conyuge)"
+            r"|nome d[oa] (?:responsavel|acompanhante|conjuge|tutora?|representante)"
+            r"|nom du (?:tuteur|representant(?: legal)?)|name des (?:vormunds|betreuers)"
             r"|nama (?:lengkap|pasien|ibu(?: kandung)?)|fornavn|etternavn|efternavn"
             r"|fornamn|efternamn"
         ),

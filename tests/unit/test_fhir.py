@@ -4131,6 +4131,55 @@ def test_an_answer_to_a_question_naming_a_person_is_a_name_when_it_reads_as_one(
 
 
 @pytest.mark.parametrize(
+    "question",
+    ["Nombre del tutor", "Nombre de la responsable", "Nome do responsável", "Nom du tuteur"],
+)
+def test_a_guardians_name_asked_in_another_language_is_a_name(
+    safe_harbor: FHIRScrubber, question: str
+) -> None:
+    """Hold-out round 21 probe: a Spanish form's "Nombre del tutor" (the guardian's
+    name) kept its answer under every preset, and the verifier passed it. Invented."""
+    response = {
+        "resourceType": "QuestionnaireResponse",
+        "id": "qr-tutor",
+        "status": "completed",
+        "item": [_answered("1", "Ximena Olvidares Tapiola", text=question)],
+    }
+    source = orjson.dumps(response)
+    out = scrub(safe_harbor, response)
+    assert out["item"][0]["answer"][0]["valueString"] == "[NAME]"
+    verifier = Verifier(load_policy("safe-harbor"))
+    assert verifier.findings(source, source, "fhir") == {"name": 3}
+    assert verifier.findings(source, orjson.dumps(out), "fhir") == {}
+
+
+def test_an_answer_naming_a_person_and_a_phone_loses_both(safe_harbor: FHIRScrubber) -> None:
+    """Hold-out round 21 probe: "Emergency contact" answered "<Given> <Family>
+    070-123 45 67" (a name and a Swedish phone) did not read as a name whole, and
+    came out whole under every preset; the verifier passed it. The name it opens
+    with and the phone ending it now go (and the verifier reads both). Invented."""
+    response = {
+        "resourceType": "QuestionnaireResponse",
+        "id": "qr-contact",
+        "status": "completed",
+        "item": [
+            _answered("1", "Wendeline Quarrington 070-123 45 67", text="Emergency contact"),
+            _answered("2", "Pellinore Ashdown (son), +46 70 765 43 21", text="Next of kin:"),
+            _answered("3", "Daughter 0701234567", text="Emergency contact"),
+        ],
+    }
+    source = orjson.dumps(response)
+    out = scrub(safe_harbor, response)
+    text = orjson.dumps(out).decode()
+    for value in ("Wendeline", "Quarrington", "123 45 67", "Pellinore", "Ashdown", "765 43"):
+        assert value not in text, value
+    assert "(son)" in text
+    verifier = Verifier(load_policy("safe-harbor"))
+    assert verifier.findings(source, orjson.dumps(out), "fhir") == {}
+    assert verifier.findings(source, source, "fhir") == {"name": 4, "phone": 2}
+
+
+@pytest.mark.parametrize(
     ("country", "expected"),
     [("DE", None), ("Deutschland", None), ("US", "642"), ("United States", "642"), (None, "642")],
 )

@@ -1221,6 +1221,38 @@ def test_a_nordic_or_belgian_personal_number_without_a_label_is_an_identifier(
     assert digits not in out and "ID-" in out, out
 
 
+@pytest.mark.parametrize(
+    ("text", "digits"),
+    [
+        ("Iqama No. 2417730952 verified at desk", "2417730952"),
+        ("Saudi ID: 1093318824", "1093318824"),
+        ("Permanent Resident Card Number: 2400118370", "2400118370"),
+        ("CNS: 704 2098 1166 3350", "1166"),
+        ("Cartão SUS 704209811663350", "704209811663350"),
+        ("cartão SUS nº 704 2098 1166 3350", "2098"),
+        ("INSZ: 71021433107", "71021433107"),
+        ("Carte Vitale 271027511804217", "271027511804217"),
+        ("PHN 9698 658 215", "658"),
+        ("Burgerservicenummer: 284613097", "284613097"),
+    ],
+)
+def test_more_national_and_health_numbers_after_their_labels_are_identifiers(
+    ctx: MessageContext, text: str, digits: str
+) -> None:
+    # Hold-out round 21 probe, after NPHIES (Saudi) and BR Core (Brazilian) examples:
+    # a resident's (iqama) or Saudi national id, a Brazilian CNS, a Belgian INSZ
+    # without dots, a Carte Vitale number and a BC personal health number stayed
+    # after labels no detector read. Invented numbers.
+    out = ctx.scrub_text(text)
+    assert digits not in out, out
+
+
+def test_cns_without_a_health_card_number_stays(ctx: MessageContext) -> None:
+    # "CNS" is also the central nervous system: only the card's shape goes.
+    for text in ("CNS 2019-2020 radiotherapy", "CNS: no focal deficit", "CNS 100000 cells"):
+        assert ctx.scrub_text(text) == text
+
+
 def test_numbers_like_a_nordic_personal_number_stay(ctx: MessageContext) -> None:
     for text in (
         "LOINC 12345-6 and 2947-0",

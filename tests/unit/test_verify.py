@@ -3571,3 +3571,80 @@ def test_a_name_or_address_list_sent_as_one_value_is_read_as_one() -> None:
     assert set(verifier.findings(source, left, "fhir")) == {"name", "street_address"}
     clean = orjson.dumps({"resourceType": "Basic", "note": "seen"})
     assert verifier.findings(source, clean, "fhir") == {}
+
+
+@pytest.mark.parametrize(
+    ("note", "value"),
+    [
+        ("Iqama No. 2417730952 verified", b"2417730952"),
+        ("Permanent Resident Card Number: 2400118370", b"2400118370"),
+        ("CNS: 704 2098 1166 3350", b"704 2098 1166 3350"),
+        ("INSZ: 71021433107", b"71021433107"),
+        ("Carte Vitale 271027511804217", b"271027511804217"),
+        ("PHN 9698 658 215", b"9698 658 215"),
+        ("Husband's HETU 131052-308T", b"131052-308T"),
+    ],
+)
+def test_a_labelled_national_number_in_a_fhir_text_is_searched(note: str, value: bytes) -> None:
+    """Hold-out round 21 probe (after NPHIES and BR Core examples): a national or
+    health identifier after its label in a FHIR text stayed and passed; the verifier
+    reads it by its own labels. Invented numbers."""
+    verifier = Verifier(load_policy("safe-harbor"))
+    source = orjson.dumps(
+        {
+            "resourceType": "Observation",
+            "status": "final",
+            "code": {"text": "Admin"},
+            "valueString": note,
+        }
+    )
+    assert verifier.findings(source, source, "fhir") == {"other_id": 1}
+    clean = source.replace(value, b"ID-1")
+    assert verifier.findings(source, clean, "fhir") == {}
+
+
+def test_cns_without_a_health_card_number_is_not_searched() -> None:
+    """ "CNS" (the central nervous system) before a date range is no identifier."""
+    verifier = Verifier(load_policy("safe-harbor"))
+    source = orjson.dumps(
+        {
+            "resourceType": "Observation",
+            "status": "final",
+            "code": {"text": "Hx"},
+            "valueString": "CNS 2019-2020 radiotherapy",
+        }
+    )
+    assert verifier.findings(source, source, "fhir") == {}
+
+
+@pytest.mark.parametrize(
+    ("note", "words"),
+    [
+        ("Consented. Father's name: Thorvald", [b"Thorvald"]),
+        ("Present; spouse's name: Ysolde Marrack", [b"Ysolde", b"Marrack"]),
+        ("Seen today. Next of kin: Pellinore Quaintance", [b"Pellinore", b"Quaintance"]),
+    ],
+)
+def test_a_name_after_a_person_label_inside_a_fhir_line_is_searched(
+    note: str, words: list[bytes]
+) -> None:
+    """Hold-out round 21 probe: a label asking for a name after a sentence ("...
+    Father's name: <Given>") and a person label starting a sentence inside a line
+    were not read (the person labels only at a line's start, "<relation>'s name"
+    never): a name left there passed. Invented names."""
+    verifier = Verifier(load_policy("safe-harbor"))
+    source = orjson.dumps(
+        {"resourceType": "Immunization", "status": "completed", "note": [{"text": note}]}
+    )
+    assert verifier.findings(source, source, "fhir") == {"name": len(words)}
+    clean = source
+    for word in words:
+        clean = clean.replace(word, b"[NAME]")
+    assert verifier.findings(source, clean, "fhir") == {}
+
+
+def test_a_label_asking_for_a_name_without_one_is_not_read() -> None:
+    verifier = Verifier(load_policy("safe-harbor"))
+    for note in ("Seen. Father's name: Unknown", "Seen. Guarantor name: Self"):
+        source = orjson.dumps({"resourceType": "Basic", "text": {"div": f"<div>{note}</div>"}})
+        assert verifier.findings(source, source, "fhir") == {}, note
