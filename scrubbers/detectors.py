@@ -888,6 +888,13 @@ _STREET_SUFFIX: Final = (
     r"(?:street|st|avenue|ave|road|rd|lane|ln|drive|dr|boulevard|blvd|way|court|ct|place|pl"
     r"|terrace|ter|circle|cir|row|highway|hwy|parkway|pkwy|square|sq)\b"
 )
+# British and Irish street types that are also English words ("keep 2 patients
+# close", "3 community gardens"): a street's type only when capitalized or in
+# capitals ("14 Harrowby Close", "3 Millfield Crescent", "9 Rowan Gardens", "2 Kirk
+# Wynd"; hold-out round 21 probe: a note's such streets were kept whole).
+_STREET_SUFFIX_CAPITALIZED: Final = (
+    r"(?-i:Close|CLOSE|Crescent|CRESCENT|Gardens|GARDENS|Grove|GROVE|Mews|MEWS|Wynd|WYND)\b"
+)
 
 # Titles of other languages before a person's name (German, Dutch, Spanish,
 # Portuguese, Italian, Indonesian), as regex fragments that each start with their
@@ -1061,7 +1068,7 @@ SHAPE_DETECTORS: Final = (
             # "3 laps around the Court").
             rf"\d(?<!\w\d)\d{{0,5}}(?:[A-Z]|-\d{{1,5}})?\s+{_NOT_A_HOUSE}"
             rf"(?:(?:[A-Z]{{1,2}}\.|[A-Z][a-zA-Z'-]*(?:\.[A-Z][a-zA-Z'-]*)*)\s+){{1,4}}"
-            rf"{_STREET_SUFFIX}",
+            rf"(?:{_STREET_SUFFIX}|{_STREET_SUFFIX_CAPITALIZED})",
             re.IGNORECASE,
         ),
     ),

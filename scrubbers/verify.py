@@ -501,6 +501,7 @@ def _hl7_values(
         yield from _hl7_note_highlighted_names(notes, cs, rs, msh[6])
         yield from _hl7_note_maiden_names(notes, folded)
         yield from _hl7_note_parenthesized_relatives(notes, cs, rs, msh[6])
+        yield from _hl7_note_british_streets(notes, folded)
         if families:
             yield from _hl7_note_given_names(notes, families, cs, rs, ss)
 
@@ -1361,6 +1362,26 @@ _NOTE_EMPLOYER: Final = re.compile(
 _EMPLOYER_WORDS: Final = ("employ", "emplea", "empreg", "arbeitgeber", "werkgever", "place of")
 
 
+# A street a note names by a house number, capitalized words and a British or Irish
+# type that is also an English word ("14 Harrowby Close", "3 Millfield Crescent",
+# "9 ROWAN GARDENS"): the type capitalized or in capitals, as a street's is.
+_NOTE_BRITISH_STREET: Final = re.compile(
+    r"(?<![\w.,/-])\d{1,5}[A-Za-z]?[ \t]+(?:[A-Z][\w'\u2019-]*[ \t]+){1,3}"
+    r"(?:Close|CLOSE|Crescent|CRESCENT|Gardens|GARDENS|Grove|GROVE|Mews|MEWS|Wynd|WYND)\b"
+)
+_BRITISH_STREET_WORDS: Final = ("close", "crescent", "gardens", "grove", "mews", "wynd")
+
+
+def _hl7_note_british_streets(notes: list[str], folded: list[str]) -> Iterator[tuple[Kind, str]]:
+    """A street a note names with a British or Irish type that is also an English word
+    (hold-out round 21 probe: "Lives at 14 Harrowby Close", "9 Rowan Gardens" stayed
+    and passed: no reader of a note's unlabelled street knew these types)."""
+    for note, lower in zip(notes, folded, strict=True):
+        if any(word in lower for word in _BRITISH_STREET_WORDS):
+            for match in _NOTE_BRITISH_STREET.finditer(note):
+                yield Kind.STREET_ADDRESS, match.group(0)
+
+
 def _hl7_note_employers(notes: list[str], folded: list[str]) -> Iterator[tuple[Kind, str]]:
     """The employer a note names after its label (hold-out round 18 probe: "Employer:
     Pendleford Steelworks Ltd." in a social history stayed and passed)."""
@@ -1842,7 +1863,8 @@ _LINE_TOWN: Final = re.compile(
 _NUMBERED_STREET: Final = re.compile(
     r"\d\S*\s+(?P<street>[^\W\d_][^\d\s]*(?:\s+\S+)*?\s+"
     r"(?:street|st|road|rd|avenue|ave|av|drive|dr|lane|ln|boulevard|blvd|court|ct|place|pl|"
-    r"terrace|ter|highway|hwy|way|row|circle|cir|parkway|pkwy|square|sq)\.?)\s*",
+    r"terrace|ter|highway|hwy|way|row|circle|cir|parkway|pkwy|square|sq|"
+    r"close|crescent|gardens|grove|mews|wynd)\.?)\s*",
     re.IGNORECASE,
 )
 

@@ -243,10 +243,11 @@ def test_the_street_part_of_a_street_line_with_a_unit_is_searched() -> None:
     )
     verifier = Verifier(load_policy("safe-harbor"))
     head = "MSH|^~\\&|REG|GENHOSP|||2024||ORU^R01|ID-1|P|2.5\r"
-    for left in ("17 Abbey Mews", "22 Quarry Hill"):
+    # "Abbey Mews" is searched alone too since hold-out round 21 ("Mews" a street type).
+    for left, found in (("17 Abbey Mews", 2), ("22 Quarry Hill", 1)):
         output = f"{head}NTE|1||Fell at {left}.\r"
         assert verifier.findings(source.encode(), output.encode(), "hl7v2") == {
-            "street_address": 1
+            "street_address": found
         }, left
     clean = f"{head}NTE|1||Flat 2 and Flat 3 of the ward plan\r"
     assert verifier.findings(source.encode(), clean.encode(), "hl7v2") == {}
@@ -3544,3 +3545,25 @@ def test_a_name_or_address_list_sent_as_one_value_is_read_as_one() -> None:
     assert set(verifier.findings(source, left, "fhir")) == {"name", "street_address"}
     clean = orjson.dumps({"resourceType": "Basic", "note": "seen"})
     assert verifier.findings(source, clean, "fhir") == {}
+
+
+def test_hl7_a_british_street_type_in_a_note_is_searched() -> None:
+    # Hold-out round 21 probe: "Lives at 14 <Name> Close", "... Crescent", "... Gardens",
+    # "... Wynd" in a note stayed whole and passed: no reader of a note's unlabelled
+    # street knew these types. In lower case they are English words. Invented places.
+    source = (
+        "MSH|^~\\&|EHR|GENHOSP|LAB|GENHOSP|20260105090000||ORU^R01|M0011|P|2.5.1\r"
+        "PID|1||TST0042^^^GENHOSP^MR||Quillfeather^Zephyrina||19610615|F\r"
+        "NTE|1|O|Lives at 14 Harrowby Close; previously 3 Millfield Crescent.\r"
+        "OBX|1|TX|NOTE^Note||Niece at 2 Kirk Wynd, son at 9 ROWAN GARDENS||||||F\r"
+        "NTE|2|O|Keep 2 patients close; 3 community gardens nearby\r"
+    )
+    scrubbed = _hl7_scrubbed(source)
+    assert _verified(source, scrubbed) == {}
+    text = scrubbed.decode()
+    for street in ("Harrowby", "Millfield", "Kirk Wynd", "ROWAN"):
+        assert street not in text, street
+    assert "Keep 2 patients close; 3 community gardens nearby" in text
+    head = text.split("\r")[0]
+    for kept in ("14 Harrowby Close", "3 Millfield Crescent", "2 Kirk Wynd", "9 ROWAN GARDENS"):
+        assert _verified(source, f"{head}\rNTE|1||at {kept}") == {"street_address": 1}, kept
