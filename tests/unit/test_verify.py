@@ -3567,3 +3567,29 @@ def test_hl7_a_british_street_type_in_a_note_is_searched() -> None:
     head = text.split("\r")[0]
     for kept in ("14 Harrowby Close", "3 Millfield Crescent", "2 Kirk Wynd", "9 ROWAN GARDENS"):
         assert _verified(source, f"{head}\rNTE|1||at {kept}") == {"street_address": 1}, kept
+
+
+def test_hl7_a_relatives_name_in_a_z_segment_with_a_relationship_is_searched() -> None:
+    # Hold-out round 21 probe (vendors' guardian and next-of-kin Z-segments): a name's
+    # layout beside a relationship field (ZGN|1|<Family>^<Given>|Daughter, ZPD|...|
+    # <Family>^<Given>|GRD) stayed whole and passed when no other field named the
+    # person. A coded value (CAT^Catholic^HL70006) and a Z-segment without a
+    # relationship stay. Invented people.
+    source = (
+        "MSH|^~\\&|EHR|GENHOSP|LAB|GENHOSP|20260105090000||ADT^A08|M0012|P|2.4\r"
+        "PID|1||TST0042^^^GENHOSP^MR||Quillfeather^Zephyrina||19610615|F\r"
+        "ZGN|1|Bramblecote^Ottoline|Daughter|CAT^Catholic^HL70006\r"
+        "ZPD|1|Y|Ashgrove^Perpetua^Mae|GRD\r"
+        "ZFC|1|Harbour^Ward|NORTH\r"
+        "NTE|1||Ottoline Bramblecote will collect her\r"
+    )
+    scrubbed = _hl7_scrubbed(source)
+    assert _verified(source, scrubbed) == {}
+    text = scrubbed.decode()
+    for name in ("Bramblecote", "Ottoline", "Ashgrove", "Perpetua", "Mae"):
+        assert name not in text, name
+    for kept in ("CAT^Catholic^HL70006", "ZFC|1|Harbour^Ward|NORTH", "|Daughter|", "|GRD"):
+        assert kept in text, kept
+    head = text.split("\r")[0]
+    assert _verified(source, f"{head}\rZGN|1|Bramblecote^Ottoline|Daughter") == {"name": 2}
+    assert _verified(source, f"{head}\rZPD|1|Y|Ashgrove^Perpetua^Mae|GRD") == {"name": 2}
