@@ -16,6 +16,7 @@ import functools
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Final
 
 from scrubbers.kinds import Kind
@@ -1876,6 +1877,10 @@ _NOT_LABELLED_NAMES: Final = frozenset(
     | {"tel", "phone", "mobile", "cell", "dob", "mrn", "relationship", "address"}
     | {"mother", "father", "wife", "husband", "son", "daughter", "spouse", "sister"}
     | {"brother", "parent", "guardian", "same", "mr", "mrs", "ms", "dr", "miss"}
+    # What follows a label written without its colon when it names nobody ("Emergency
+    # contact Details Updated", "Next of kin Informed By Phone"; hold-out round 21).
+    | {"details", "detail", "information", "info", "number", "informed", "notified"}
+    | {"updated", "reviewed", "verified", "confirmed", "aware", "called", "contacted"}
 )
 _MAX_LABELLED_NAME_WORDS: Final = 4
 # Lower-case particles inside a written name ("Anneke de Vries", "Tom van der
@@ -1890,7 +1895,34 @@ NAME_PARTICLES_INSIDE: Final = frozenset(
 def person_label_hint(lower: str) -> bool:
     """Whether ``lower`` (lower-cased) may hold a label naming a person: a cheap
     substring test before :func:`labelled_person_names`' scan."""
-    return ":" in lower and any(hint in lower for hint in _PERSON_LABEL_HINTS)
+    return (":" in lower and any(hint in lower for hint in _PERSON_LABEL_HINTS)) or any(
+        hint in lower for hint in _COLONLESS_LABEL_HINTS
+    )
+
+
+# Labels of several words that name a person even without their colon ("Next of kin
+# Hester Quillfeather daughter", "Contact person Bram Okonedo 617 ...", "Patient name
+# Oswin Trevanion confirmed"): hold-out round 21 probe, round 20's gap "labels without
+# a colon". Only these: after a one-word label ("Spouse", "Guardian") a capitalized
+# word is as often a heading's next word. The name still needs two words.
+_COLONLESS_LABEL_HINTS: Final = (
+    "next of kin", "emergency contact", "contact person", "patient name", "patient's name",
+    "name of patient", "kontaktperson", "contactpersoon",
+)  # fmt: skip
+_COLONLESS_PERSON_LABEL: Final = re.compile(
+    r"(?<![^\W_])(?i:next[ \t]+of[ \t]+kin|emergency[ \t]+contact|contact[ \t]+person"
+    r"|patient(?:['\u2019]s)?[ \t]+name|name[ \t]+of[ \t]+patient|kontaktperson|contactpersoon)"
+    r"[ \t]+(?=[^\W\d_])"
+)
+
+
+def _colonless_person_label_ends(text: str) -> Iterator[int]:
+    """Where each label of :data:`_COLONLESS_PERSON_LABEL` written without its colon
+    ends in ``text`` (the name's first letter)."""
+    lower = text.lower()
+    if any(hint in lower for hint in _COLONLESS_LABEL_HINTS):
+        for match in _COLONLESS_PERSON_LABEL.finditer(text):
+            yield match.end()
 
 
 _PERSON_LABEL_HINTS: Final = (
@@ -1907,7 +1939,7 @@ def labelled_person_names(text: str) -> Iterator[tuple[int, int]]:
     """Where a name follows a label naming a person in ``text``, as (start, end): the
     words up to the first that is no capitalized or all-capitals name word, at least
     two of them (one word after "Contact:" is as often a ward or "Self")."""
-    for label_end in _person_label_ends(text):
+    for label_end in chain(_person_label_ends(text), _colonless_person_label_ends(text)):
         at = label_end
         words: list[tuple[int, int]] = []
         commas = 0

@@ -503,6 +503,7 @@ def _hl7_values(
         yield from _hl7_note_maiden_names(notes, folded)
         yield from _hl7_note_parenthesized_relatives(notes, cs, rs, msh[6])
         yield from _hl7_note_british_streets(notes, folded)
+        yield from _hl7_note_colonless_labelled_names(notes, folded)
         if families:
             yield from _hl7_note_given_names(notes, families, cs, rs, ss)
 
@@ -1381,6 +1382,48 @@ def _hl7_note_british_streets(notes: list[str], folded: list[str]) -> Iterator[t
         if any(word in lower for word in _BRITISH_STREET_WORDS):
             for match in _NOTE_BRITISH_STREET.finditer(note):
                 yield Kind.STREET_ADDRESS, match.group(0)
+
+
+# A label of several words naming a person, written without its colon, and the two
+# to four capitalized words after it ("Next of kin Hester Quillfeather daughter").
+_NOTE_COLONLESS_LABELS: Final = (
+    "next of kin", "emergency contact", "contact person", "patient name", "patient's name",
+    "name of patient", "kontaktperson", "contactpersoon",
+)  # fmt: skip
+_NOTE_COLONLESS_NAME: Final = re.compile(
+    r"(?<![^\W_])(?i:next[ \t]+of[ \t]+kin|emergency[ \t]+contact|contact[ \t]+person"
+    r"|patient(?:['\u2019]s)?[ \t]+name|name[ \t]+of[ \t]+patient|kontaktperson|contactpersoon)"
+    r"[ \t]+((?:[^\W\d_][\w'\u2019-]*[ \t]+){1,3}[^\W\d_][\w'\u2019-]*)"
+)
+# Capitalized words after such a label that name nobody ("Emergency contact Not Known",
+# "Next of kin Details Updated").
+_NOT_COLONLESS_NAMES: Final = frozenset(
+    {"not", "none", "unknown", "known", "self", "same", "declined", "refused", "see"}
+    | {"details", "detail", "information", "info", "number", "informed", "notified"}
+    | {"updated", "reviewed", "verified", "confirmed", "aware", "called", "contacted"}
+    | {"and", "or", "the", "of", "is", "was", "mr", "mrs", "ms", "dr", "miss", "na"}
+)
+
+
+def _hl7_note_colonless_labelled_names(
+    notes: list[str], folded: list[str]
+) -> Iterator[tuple[Kind, str]]:
+    """The name a note gives after a person's label written without its colon
+    (hold-out round 21 probe: "Next of kin <Given> <Family> daughter", "Contact person
+    <Given> <Family> 617 ..." stayed and passed; the label readers need a colon): the
+    capitalized words after the label, two to four, up to the first that is not."""
+    for note, lower in zip(notes, folded, strict=True):
+        if not any(label in lower for label in _NOTE_COLONLESS_LABELS):
+            continue
+        for match in _NOTE_COLONLESS_NAME.finditer(note):
+            words: list[str] = []
+            for word in match.group(1).split():
+                if not word[:1].isupper() or word.casefold() in _NOT_COLONLESS_NAMES:
+                    break
+                words.append(word)
+            if len(words) >= 2:
+                for word in words:
+                    yield Kind.NAME, word
 
 
 def _hl7_note_employers(notes: list[str], folded: list[str]) -> Iterator[tuple[Kind, str]]:

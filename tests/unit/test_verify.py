@@ -3593,3 +3593,25 @@ def test_hl7_a_relatives_name_in_a_z_segment_with_a_relationship_is_searched() -
     head = text.split("\r")[0]
     assert _verified(source, f"{head}\rZGN|1|Bramblecote^Ottoline|Daughter") == {"name": 2}
     assert _verified(source, f"{head}\rZPD|1|Y|Ashgrove^Perpetua^Mae|GRD") == {"name": 2}
+
+
+def test_hl7_a_name_after_a_label_without_its_colon_is_searched() -> None:
+    # Hold-out round 21 probe: "Next of kin <Given> <Family> daughter", "Contact person
+    # <Given> <Family> 617 555 ..." and "Patient name <Given> <Family> confirmed" in a
+    # note stayed and passed (round 20 left labels without a colon). What names nobody
+    # after such a label ("Emergency contact Not Known", "... Details Updated") stays.
+    # Invented people.
+    source = (
+        "MSH|^~\\&|EHR|GENHOSP|LAB|GENHOSP|20260105090000||ORU^R01|M0013|P|2.5.1\r"
+        "PID|1||TST0042^^^GENHOSP^MR||Quillfeather^Zephyrina||19610615|F\r"
+        "NTE|1|O|Next of kin Rosamund Pellow daughter. Contact person Bram Okonedo will call.\r"
+        "OBX|1|TX|NOTE^Note||Emergency contact Not Known. Next of kin Details Updated||||||F\r"
+    )
+    scrubbed = _hl7_scrubbed(source)
+    assert _verified(source, scrubbed) == {}
+    text = scrubbed.decode()
+    for name in ("Rosamund", "Pellow", "Bram", "Okonedo"):
+        assert name not in text, name
+    assert "Emergency contact Not Known. Next of kin Details Updated" in text
+    head = text.split("\r")[0]
+    assert _verified(source, f"{head}\rNTE|1||Next of kin Rosamund Pellow") == {"name": 2}
