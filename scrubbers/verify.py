@@ -481,6 +481,7 @@ def _hl7_values(
     yield from _z_segment_relative_names(lines, fs, cs, rs, ss)
     yield from _person_labelled_observations(lines, fs, cs, rs, ss)
     yield from _hl7_insured_group_names(lines, fs, cs, rs)
+    yield from _hl7_document_file_name_numbers(lines, fs, cs)
     notes = _hl7_notes(lines, fs)
     if notes:
         yield from _hl7_note_names(notes, cs, rs, msh[6])
@@ -1892,6 +1893,34 @@ def _z_segment_names(
                 comps = rep.split(cs, 2)
                 if len(comps) > 1 and comps[0].split(ss)[0].strip().casefold() in families:
                     yield Kind.NAME, comps[1].split(ss)[0]
+
+
+# A document's file name (TXA-16) with an extension, and its parts of six digits or
+# more between underscores.
+_FILE_NAME_EXTENSION: Final = re.compile(r"\.[A-Za-z][A-Za-z0-9]{1,4}$")
+_FILE_NAME_PART_NUMBER: Final = re.compile(r"\d{6,}")
+
+
+def _hl7_document_file_name_numbers(
+    lines: list[str], fs: str, cs: str
+) -> Iterator[tuple[Kind, str]]:
+    """The numbers a document system builds TXA-16's file name from (hold-out round
+    21, an ORBIS MDM^T01: "<number>_<number>_<document>_<time>.PDF" kept two numbers
+    of seven digits no other field gave, and passed): each part between underscores of
+    six digits or more that is no timestamp, an identifier."""
+    for line in lines:
+        if not line.startswith("TXA"):
+            continue
+        fields = line.split(fs)
+        if len(fields) <= 16 or "_" not in fields[16]:
+            continue
+        name = fields[16].split(cs, 1)[0]  # ORBIS: "<file name>^ORBIS"
+        if _FILE_NAME_EXTENSION.search(name) is None:
+            continue
+        stem = name.rsplit(".", 1)[0]
+        for part in stem.split("_"):
+            if _FILE_NAME_PART_NUMBER.fullmatch(part) and not _TIMESTAMP_DIGITS.fullmatch(part):
+                yield Kind.OTHER_ID, part
 
 
 # A Z-segment field naming a relationship: an HL7 table 0063 code of a relative,

@@ -3615,3 +3615,32 @@ def test_hl7_a_name_after_a_label_without_its_colon_is_searched() -> None:
     assert "Emergency contact Not Known. Next of kin Details Updated" in text
     head = text.split("\r")[0]
     assert _verified(source, f"{head}\rNTE|1||Next of kin Rosamund Pellow") == {"name": 2}
+
+
+@pytest.mark.parametrize("preset", ["limited-data-set", "pseudonymized", "safe-harbor"])
+def test_hl7_numbers_a_document_file_name_is_built_from_are_identifiers(preset: str) -> None:
+    # Hold-out round 21 (an ORBIS MDM^T01 of the HL7 Germany MDM profile): TXA-16
+    # "<number>_<number>_<document>_<time>.PDF" kept the two seven-digit numbers no
+    # other field gave (the document number beside them was pseudonymized), and the
+    # verifier passed them. The time stays a date; a version "v2" stays. Invented.
+    source = (
+        "MSH|^~\\&|ORBIS|KH|RECAPP|KH|20251126103600||MDM^T01|M0014|P|2.5\r"
+        "PID|1||7420190^^^KH^PI||Quillfeather^Zephyrina||19610615|F\r"
+        "TXA|1|CN|application/pdf|||||20251126103606||||218043^ORBIS|||"
+        "|9988123_4711305_218043_20251126103606.PDF^ORBIS|AU\r"
+        "TXA|2|CN|application/pdf|||||||||||||discharge_summary_v2.pdf|AU\r"
+    )
+    scrubber = HL7Scrubber(Scrubber(load_policy(preset), KeyRing.single(TEST_SECRET)))
+    result = scrubber.scrub_bytes(source.encode())
+    assert result.output is not None
+    text = result.output.decode()
+    assert "9988123" not in text and "4711305" not in text, text
+    assert "discharge_summary_v2.pdf" in text and ".PDF^ORBIS" in text
+    verifier = Verifier(load_policy(preset))
+    assert verifier.findings(source.encode(), result.output, "hl7v2") == {}
+    lines = text.split("\r")
+    txa = lines[2].split("|")
+    txa[16] = "9988123_" + txa[16].split("_", 1)[1]
+    lines[2] = "|".join(txa)
+    left = "\r".join(lines).encode()
+    assert verifier.findings(source.encode(), left, "hl7v2") == {"other_id": 1}
