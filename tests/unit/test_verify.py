@@ -3644,3 +3644,22 @@ def test_hl7_numbers_a_document_file_name_is_built_from_are_identifiers(preset: 
     lines[2] = "|".join(txa)
     left = "\r".join(lines).encode()
     assert verifier.findings(source.encode(), left, "hl7v2") == {"other_id": 1}
+
+
+def test_hl7_a_number_in_an_orders_placer_or_filler_field_is_an_identifier() -> None:
+    # Hold-out round 21 (a Polish P1 ORM^O01): OBR-18, where IHE's radiology profiles
+    # put the accession number, kept a nine-digit sample number whole, and the
+    # verifier passed it. Descriptive text there ("Placer 1") stays. Invented values.
+    source = (
+        "MSH|^~\\&|SZPM||LAB||20260105090000||ORM^O01|M0015|P|2.3\r"
+        "PID|1||TST0042^^^GENHOSP^MR||Quillfeather^Zephyrina||19610615|F\r"
+        "OBR|1|5494||OB^ESR|||20260105090000|||||||||||900012345|ACC778812|Filler 1|\r"
+    )
+    scrubbed = _hl7_scrubbed(source)
+    assert _verified(source, scrubbed) == {}
+    text = scrubbed.decode()
+    assert "900012345" not in text and "ACC778812" not in text, text
+    assert "|Filler 1|" in text
+    head = text.split("\r")[0]
+    kept = f"{head}\rOBR|1|||OB^ESR|||||||||||||900012345|"
+    assert _verified(source, kept) == {"other_id": 1}
