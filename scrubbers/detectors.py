@@ -16,6 +16,7 @@ import functools
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Final
 
 from scrubbers.kinds import Kind
@@ -914,6 +915,13 @@ _STREET_SUFFIX: Final = (
     r"(?:street|st|avenue|ave|road|rd|lane|ln|drive|dr|boulevard|blvd|way|court|ct|place|pl"
     r"|terrace|ter|circle|cir|row|highway|hwy|parkway|pkwy|square|sq)\b"
 )
+# British and Irish street types that are also English words ("keep 2 patients
+# close", "3 community gardens"): a street's type only when capitalized or in
+# capitals ("14 Harrowby Close", "3 Millfield Crescent", "9 Rowan Gardens", "2 Kirk
+# Wynd"; hold-out round 21 probe: a note's such streets were kept whole).
+_STREET_SUFFIX_CAPITALIZED: Final = (
+    r"(?-i:Close|CLOSE|Crescent|CRESCENT|Gardens|GARDENS|Grove|GROVE|Mews|MEWS|Wynd|WYND)\b"
+)
 
 # Titles of other languages before a person's name (German, Dutch, Spanish,
 # Portuguese, Italian, Indonesian), as regex fragments that each start with their
@@ -1087,7 +1095,7 @@ SHAPE_DETECTORS: Final = (
             # "3 laps around the Court").
             rf"\d(?<!\w\d)\d{{0,5}}(?:[A-Z]|-\d{{1,5}})?\s+{_NOT_A_HOUSE}"
             rf"(?:(?:[A-Z]{{1,2}}\.|[A-Z][a-zA-Z'-]*(?:\.[A-Z][a-zA-Z'-]*)*)\s+){{1,4}}"
-            rf"{_STREET_SUFFIX}",
+            rf"(?:{_STREET_SUFFIX}|{_STREET_SUFFIX_CAPITALIZED})",
             re.IGNORECASE,
         ),
     ),
@@ -1898,6 +1906,10 @@ _NOT_LABELLED_NAMES: Final = frozenset(
     | {"tel", "phone", "mobile", "cell", "dob", "mrn", "relationship", "address"}
     | {"mother", "father", "wife", "husband", "son", "daughter", "spouse", "sister"}
     | {"brother", "parent", "guardian", "same", "mr", "mrs", "ms", "dr", "miss"}
+    # What follows a label written without its colon when it names nobody ("Emergency
+    # contact Details Updated", "Next of kin Informed By Phone"; hold-out round 21).
+    | {"details", "detail", "information", "info", "number", "informed", "notified"}
+    | {"updated", "reviewed", "verified", "confirmed", "aware", "called", "contacted"}
 )
 _MAX_LABELLED_NAME_WORDS: Final = 4
 # Lower-case particles inside a written name ("Anneke de Vries", "Tom van der
@@ -1912,7 +1924,34 @@ NAME_PARTICLES_INSIDE: Final = frozenset(
 def person_label_hint(lower: str) -> bool:
     """Whether ``lower`` (lower-cased) may hold a label naming a person: a cheap
     substring test before :func:`labelled_person_names`' scan."""
-    return ":" in lower and any(hint in lower for hint in _PERSON_LABEL_HINTS)
+    return (":" in lower and any(hint in lower for hint in _PERSON_LABEL_HINTS)) or any(
+        hint in lower for hint in _COLONLESS_LABEL_HINTS
+    )
+
+
+# Labels of several words that name a person even without their colon ("Next of kin
+# Hester Quillfeather daughter", "Contact person Bram Okonedo 617 ...", "Patient name
+# Oswin Trevanion confirmed"): hold-out round 21 probe, round 20's gap "labels without
+# a colon". Only these: after a one-word label ("Spouse", "Guardian") a capitalized
+# word is as often a heading's next word. The name still needs two words.
+_COLONLESS_LABEL_HINTS: Final = (
+    "next of kin", "emergency contact", "contact person", "patient name", "patient's name",
+    "name of patient", "kontaktperson", "contactpersoon",
+)  # fmt: skip
+_COLONLESS_PERSON_LABEL: Final = re.compile(
+    r"(?<![^\W_])(?i:next[ \t]+of[ \t]+kin|emergency[ \t]+contact|contact[ \t]+person"
+    r"|patient(?:['\u2019]s)?[ \t]+name|name[ \t]+of[ \t]+patient|kontaktperson|contactpersoon)"
+    r"[ \t]+(?=[^\W\d_])"
+)
+
+
+def _colonless_person_label_ends(text: str) -> Iterator[int]:
+    """Where each label of :data:`_COLONLESS_PERSON_LABEL` written without its colon
+    ends in ``text`` (the name's first letter)."""
+    lower = text.lower()
+    if any(hint in lower for hint in _COLONLESS_LABEL_HINTS):
+        for match in _COLONLESS_PERSON_LABEL.finditer(text):
+            yield match.end()
 
 
 _PERSON_LABEL_HINTS: Final = (
@@ -1930,8 +1969,10 @@ def labelled_person_names(text: str) -> Iterator[tuple[int, int]]:
     words up to the first that is no capitalized or all-capitals name word, at least
     two of them (one word after "Contact:" is as often a ward or "Self"); one after a
     label asking for a name ("Father's name: Jarkko": hold-out round 21 probe, kept
-    where a sentence came before it)."""
-    for label_end, asks_name in _person_label_ends(text):
+    where a sentence came before it). A label written without its colon ("Next of
+    kin Ilse Marrowmead daughter") is followed by two words or more."""
+    colonless = ((end, False) for end in _colonless_person_label_ends(text))
+    for label_end, asks_name in chain(_person_label_ends(text), colonless):
         at = label_end
         words: list[tuple[int, int]] = []
         commas = 0

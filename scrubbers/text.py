@@ -967,6 +967,8 @@ _STREET_TYPES: Final = {
 # the street alone, without its house number, is a place too.
 _STREET_NAME_TYPES: Final = frozenset(
     {*_STREET_TYPES, "way", "row", "circle", "cir", "parkway", "pkwy", "square", "sq"}
+    # British and Irish types (hold-out round 21 probe: "61 Tidewater Close").
+    | {"close", "crescent", "gardens", "grove", "mews", "wynd"}
 )
 
 

@@ -478,8 +478,11 @@ def _hl7_values(
             yield from _shifted_contacts(fields, version, families, cs, rs, ss)
     if families:
         yield from _z_segment_names(lines, families, fs, cs, rs, ss)
+    yield from _z_segment_relative_names(lines, fs, cs, rs, ss)
     yield from _person_labelled_observations(lines, fs, cs, rs, ss)
     yield from _hl7_insured_group_names(lines, fs, cs, rs)
+    yield from _hl7_document_file_name_numbers(lines, fs, cs)
+    yield from _hl7_order_placer_filler_numbers(lines, fs, cs, rs, ss)
     notes = _hl7_notes(lines, fs)
     if notes:
         yield from _hl7_note_names(notes, cs, rs, msh[6])
@@ -501,6 +504,8 @@ def _hl7_values(
         yield from _hl7_note_highlighted_names(notes, cs, rs, msh[6])
         yield from _hl7_note_maiden_names(notes, folded)
         yield from _hl7_note_parenthesized_relatives(notes, cs, rs, msh[6])
+        yield from _hl7_note_british_streets(notes, folded)
+        yield from _hl7_note_colonless_labelled_names(notes, folded)
         if families:
             yield from _hl7_note_given_names(notes, families, cs, rs, ss)
 
@@ -1361,6 +1366,68 @@ _NOTE_EMPLOYER: Final = re.compile(
 _EMPLOYER_WORDS: Final = ("employ", "emplea", "empreg", "arbeitgeber", "werkgever", "place of")
 
 
+# A street a note names by a house number, capitalized words and a British or Irish
+# type that is also an English word ("14 Harrowby Close", "3 Millfield Crescent",
+# "9 ROWAN GARDENS"): the type capitalized or in capitals, as a street's is.
+_NOTE_BRITISH_STREET: Final = re.compile(
+    r"(?<![\w.,/-])\d{1,5}[A-Za-z]?[ \t]+(?:[A-Z][\w'\u2019-]*[ \t]+){1,3}"
+    r"(?:Close|CLOSE|Crescent|CRESCENT|Gardens|GARDENS|Grove|GROVE|Mews|MEWS|Wynd|WYND)\b"
+)
+_BRITISH_STREET_WORDS: Final = ("close", "crescent", "gardens", "grove", "mews", "wynd")
+
+
+def _hl7_note_british_streets(notes: list[str], folded: list[str]) -> Iterator[tuple[Kind, str]]:
+    """A street a note names with a British or Irish type that is also an English word
+    (hold-out round 21 probe: "Lives at 14 Harrowby Close", "9 Rowan Gardens" stayed
+    and passed: no reader of a note's unlabelled street knew these types)."""
+    for note, lower in zip(notes, folded, strict=True):
+        if any(word in lower for word in _BRITISH_STREET_WORDS):
+            for match in _NOTE_BRITISH_STREET.finditer(note):
+                yield Kind.STREET_ADDRESS, match.group(0)
+
+
+# A label of several words naming a person, written without its colon, and the two
+# to four capitalized words after it ("Next of kin Hester Quillfeather daughter").
+_NOTE_COLONLESS_LABELS: Final = (
+    "next of kin", "emergency contact", "contact person", "patient name", "patient's name",
+    "name of patient", "kontaktperson", "contactpersoon",
+)  # fmt: skip
+_NOTE_COLONLESS_NAME: Final = re.compile(
+    r"(?<![^\W_])(?i:next[ \t]+of[ \t]+kin|emergency[ \t]+contact|contact[ \t]+person"
+    r"|patient(?:['\u2019]s)?[ \t]+name|name[ \t]+of[ \t]+patient|kontaktperson|contactpersoon)"
+    r"[ \t]+((?:[^\W\d_][\w'\u2019-]*[ \t]+){1,3}[^\W\d_][\w'\u2019-]*)"
+)
+# Capitalized words after such a label that name nobody ("Emergency contact Not Known",
+# "Next of kin Details Updated").
+_NOT_COLONLESS_NAMES: Final = frozenset(
+    {"not", "none", "unknown", "known", "self", "same", "declined", "refused", "see"}
+    | {"details", "detail", "information", "info", "number", "informed", "notified"}
+    | {"updated", "reviewed", "verified", "confirmed", "aware", "called", "contacted"}
+    | {"and", "or", "the", "of", "is", "was", "mr", "mrs", "ms", "dr", "miss", "na"}
+)
+
+
+def _hl7_note_colonless_labelled_names(
+    notes: list[str], folded: list[str]
+) -> Iterator[tuple[Kind, str]]:
+    """The name a note gives after a person's label written without its colon
+    (hold-out round 21 probe: "Next of kin <Given> <Family> daughter", "Contact person
+    <Given> <Family> 617 ..." stayed and passed; the label readers need a colon): the
+    capitalized words after the label, two to four, up to the first that is not."""
+    for note, lower in zip(notes, folded, strict=True):
+        if not any(label in lower for label in _NOTE_COLONLESS_LABELS):
+            continue
+        for match in _NOTE_COLONLESS_NAME.finditer(note):
+            words: list[str] = []
+            for word in match.group(1).split():
+                if not word[:1].isupper() or word.casefold() in _NOT_COLONLESS_NAMES:
+                    break
+                words.append(word)
+            if len(words) >= 2:
+                for word in words:
+                    yield Kind.NAME, word
+
+
 def _hl7_note_employers(notes: list[str], folded: list[str]) -> Iterator[tuple[Kind, str]]:
     """The employer a note names after its label (hold-out round 18 probe: "Employer:
     Pendleford Steelworks Ltd." in a social history stayed and passed)."""
@@ -1842,6 +1909,130 @@ def _z_segment_names(
                     yield Kind.NAME, comps[1].split(ss)[0]
 
 
+# A document's file name (TXA-16) with an extension, and its parts of six digits or
+# more between underscores.
+_FILE_NAME_EXTENSION: Final = re.compile(r"\.[A-Za-z][A-Za-z0-9]{1,4}$")
+_FILE_NAME_PART_NUMBER: Final = re.compile(r"\d{6,}")
+
+
+def _hl7_document_file_name_numbers(
+    lines: list[str], fs: str, cs: str
+) -> Iterator[tuple[Kind, str]]:
+    """The numbers a document system builds TXA-16's file name from (hold-out round
+    21, an ORBIS MDM^T01: "<number>_<number>_<document>_<time>.PDF" kept two numbers
+    of seven digits no other field gave, and passed): each part between underscores of
+    six digits or more that is no timestamp, an identifier."""
+    for line in lines:
+        if not line.startswith("TXA"):
+            continue
+        fields = line.split(fs)
+        if len(fields) <= 16 or "_" not in fields[16]:
+            continue
+        name = fields[16].split(cs, 1)[0]  # ORBIS: "<file name>^ORBIS"
+        if _FILE_NAME_EXTENSION.search(name) is None:
+            continue
+        stem = name.rsplit(".", 1)[0]
+        for part in stem.split("_"):
+            if _FILE_NAME_PART_NUMBER.fullmatch(part) and not _TIMESTAMP_DIGITS.fullmatch(part):
+                yield Kind.OTHER_ID, part
+
+
+# A number in an order's placer or filler field: nine digits or more, or six in a
+# row beside letters (an accession number "ACC123456"); a timestamp is a date.
+_PLACER_FILLER_NUMBER: Final = re.compile(r"\d{9,}|[A-Za-z]{1,4}-?\d{6,}|\d{6,}-?[A-Za-z]{1,4}")
+
+
+def _hl7_order_placer_filler_numbers(
+    lines: list[str], fs: str, cs: str, rs: str, ss: str
+) -> Iterator[tuple[Kind, str]]:
+    """The numbers of OBR-18 to OBR-21, the placer and filler fields where IHE's
+    radiology profiles put the accession number and procedure ids and senders their
+    sample numbers (hold-out round 21: a Polish P1 ORM^O01's OBR-18 kept a nine-digit
+    number, and passed): a whole leaf of that shape is an identifier."""
+    for line in lines:
+        if not line.startswith("OBR"):
+            continue
+        fields = line.split(fs)
+        for field in fields[18:22]:
+            if not any(c.isdigit() for c in field):
+                continue
+            for rep in field.split(rs):
+                for comp in rep.split(cs):
+                    for leaf in comp.split(ss):
+                        value = leaf.strip()
+                        if _PLACER_FILLER_NUMBER.fullmatch(value) and not (
+                            _TIMESTAMP_DIGITS.fullmatch(value)
+                        ):
+                            yield Kind.OTHER_ID, value
+
+
+# A Z-segment field naming a relationship: an HL7 table 0063 code of a relative,
+# guardian or contact, or a relation word, alone or as a coded value's code or text.
+_Z_RELATION_CODES: Final = frozenset(
+    {"SPO", "DOM", "CHD", "GCH", "NCH", "SCH", "FCH", "WRD", "PAR", "MTH", "FTH", "CGV"}
+    | {"GRD", "GRP", "SIB", "BRO", "SIS", "FND", "EMC", "EXF", "DAU", "SON", "HUS", "WIF"}
+)
+_Z_RELATION_WORDS: Final = frozenset(
+    {"wife", "husband", "spouse", "partner", "mother", "father", "son", "daughter"}
+    | {"brother", "sister", "child", "guardian", "caregiver", "carer", "grandmother"}
+    | {"grandfather", "grandson", "granddaughter", "aunt", "uncle", "niece", "nephew"}
+    | {"cousin", "friend", "neighbor", "neighbour", "parent", "sibling", "stepmother"}
+    | {"stepfather", "stepson", "stepdaughter", "fiance", "fiancee"}
+)
+# A name's part in a Z-segment's name layout: a capitalized word of letters (words
+# joined by an apostrophe, hyphen or blank).
+_Z_NAME_PART: Final = re.compile(r"[^\W\d_][^\W\d_]+(?:['\u2019 -][^\W\d_]+){0,3}")
+# A coded value's third component naming its coding system (``CAT^Catholic^HL70006``,
+# ``ENG^English^ISO639``): code^text^system, no name.
+_Z_CODING_SYSTEM: Final = re.compile(
+    r"HL7\d{4}|99\w{1,8}|LN|SCT|SNM3?|I9C?|I10[CP]?|ICD\d{1,2}\w*|CPT4?|C4|C5|HCPCS|NDC"
+    r"|CVX|MVX|NUCC|UCUM|ISO\d*\+?|RXNORM|NCIT|FDDC"
+)
+
+
+def _z_segment_relative_names(
+    lines: list[str], fs: str, cs: str, rs: str, ss: str
+) -> Iterator[tuple[Kind, str]]:
+    """A Z-segment's repetition in a name's layout (``Family^Given``, both capitalized)
+    in a segment one of whose fields names a relationship (``ZGN|1|Family^Given|
+    Daughter``, ``ZPD|...|Family^Given|GRD``): a relative's or guardian's name
+    (hold-out round 21 probe: such names no other field gave stayed and passed, the
+    verifier reading a Z-segment's name only after a known family name)."""
+    for line in lines:
+        if not line.startswith("Z") or cs not in line:
+            continue
+        fields = line.split(fs)
+        related = False
+        for field in fields[1:]:
+            if field and len(field) <= 40:
+                comps = field.split(rs, 1)[0].split(cs, 2)
+                if comps[0].strip().upper() in _Z_RELATION_CODES or any(
+                    comp.strip().casefold() in _Z_RELATION_WORDS for comp in comps[:2]
+                ):
+                    related = True
+                    break
+        if not related:
+            continue
+        for field in fields[1:]:
+            for rep in field.split(rs):
+                comps = rep.split(cs)
+                if len(comps) < 2 or (
+                    len(comps) > 2 and _Z_CODING_SYSTEM.fullmatch(comps[2].strip())
+                ):
+                    continue
+                family, given = (comp.split(ss, 1)[0].strip() for comp in comps[:2])
+                if (
+                    family[:1].isupper()
+                    and given[:1].isupper()
+                    and _Z_NAME_PART.fullmatch(family)
+                    and _Z_NAME_PART.fullmatch(given)
+                    and family.casefold() not in _Z_RELATION_WORDS
+                    and given.casefold() not in _Z_RELATION_WORDS
+                ):
+                    yield Kind.NAME, family
+                    yield Kind.NAME, given
+
+
 # A street line holding the whole address ("9 Ferry Lane, Harrowgate MA 02155"): its
 # town is the last comma's part before a two-letter state code and a ZIP code.
 _LINE_TOWN: Final = re.compile(
@@ -1855,7 +2046,8 @@ _LINE_TOWN: Final = re.compile(
 _NUMBERED_STREET: Final = re.compile(
     r"\d\S*\s+(?P<street>[^\W\d_][^\d\s]*(?:\s+\S+)*?\s+"
     r"(?:street|st|road|rd|avenue|ave|av|drive|dr|lane|ln|boulevard|blvd|court|ct|place|pl|"
-    r"terrace|ter|highway|hwy|way|row|circle|cir|parkway|pkwy|square|sq)\.?)\s*",
+    r"terrace|ter|highway|hwy|way|row|circle|cir|parkway|pkwy|square|sq|"
+    r"close|crescent|gardens|grove|mews|wynd)\.?)\s*",
     re.IGNORECASE,
 )
 

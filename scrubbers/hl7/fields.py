@@ -276,7 +276,11 @@ FIELD_RULES: Final[dict[str, FieldRule]] = {
     # The subject of an original-mode query (QRD-8 who subject filter, URD-3 in
     # unsolicited updates): the patient asked about, typed XCN. Not a provider: the
     # name is the patient's name and the id the patient's record number.
-    **_rules("QRD", f8=FieldRule(Kind.MRN, role=Role.PATIENT)),
+    # QRD-4, the query's id, is the query message's control id as often as not
+    # ("SYZ1_QRY_001" in MSH-10 and QRD-4, the response's MSA-2 quoting it): an
+    # identifier like MSH-10, so the three keep one pseudonym (hold-out round 21: a
+    # Polish ADR^A19 was quarantined, its MSA-2 pseudonymized and QRD-4 kept whole).
+    **_rules("QRD", f4=FieldRule(Kind.OTHER_ID), f8=FieldRule(Kind.MRN, role=Role.PATIENT)),
     **_rules("URD", f3=FieldRule(Kind.MRN, role=Role.PATIENT)),
     **_rules(
         "MRG",

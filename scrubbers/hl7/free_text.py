@@ -19,7 +19,7 @@ from parsers import rtf
 from parsers.hl7v2 import er7
 from parsers.hl7v2.er7 import Delimiters, Segment
 from scrubbers.hl7 import fields as tables
-from scrubbers.hl7.names import add_layout_name
+from scrubbers.hl7.names import add_layout_name, add_relative_layout_name
 from scrubbers.hl7.shapes import TIMESTAMP, address_postal_namespace
 from scrubbers.hl7.walk import FREE_TEXT_TARGET, HL7ScrubError, Walk, joined_url
 from scrubbers.kinds import Kind, Role
@@ -316,12 +316,41 @@ def scrub_words(value: str, walk: Walk, target: Target | None = None) -> str:
         if not any(c.isspace() for c in value):
             spaced = value.replace("_", " ")
             scrubbed = walk.scrub_text(spaced, target)
-            return value if scrubbed == spaced else scrubbed.replace(" ", "_")
+            scrubbed = value if scrubbed == spaced else scrubbed.replace(" ", "_")
+            return _file_name_numbers(scrubbed, walk) if _FILE_NAME.search(value) else scrubbed
         if _UNDERSCORE_BLANK not in value:
             spaced = value.replace("_", _UNDERSCORE_BLANK)
             scrubbed = walk.scrub_text(spaced, target)
-            return value if scrubbed == spaced else scrubbed.replace(_UNDERSCORE_BLANK, "_")
+            scrubbed = value if scrubbed == spaced else scrubbed.replace(_UNDERSCORE_BLANK, "_")
+            return _file_name_numbers(scrubbed, walk) if _FILE_NAME.search(value) else scrubbed
     return walk.scrub_text(value, target)
+
+
+# A file name's extension ending a leaf ("..._20251126103606.PDF", "letter.rtf").
+_FILE_NAME: Final = re.compile(r"\.[A-Za-z][A-Za-z0-9]{1,4}\Z")
+# A file name's part of six digits or more between underscores: a case, patient or
+# order number a document system builds the name from (ORBIS's
+# "<number>_<number>_<document>_<time>.PDF"); a timestamp is a date, left to the
+# date rules.
+_FILE_NAME_NUMBER: Final = re.compile(r"(?<![^_])\d{6,}(?![^_.])")
+_MIN_FILE_NAME_NUMBER: Final = 6
+
+
+def _file_name_numbers(scrubbed: str, walk: Walk) -> str:
+    """A file name's parts of six digits or more, joined to the rest by underscores,
+    that the text pass left (no known value, no date): identifiers. Hold-out round
+    21 (an ORBIS MDM^T01's TXA-16): two numbers of seven digits no other field gave
+    stayed, the document number beside them pseudonymized."""
+    if sum(c.isdigit() for c in scrubbed) < _MIN_FILE_NAME_NUMBER:
+        return scrubbed
+
+    def replace(match: re.Match[str]) -> str:
+        number = match.group(0)
+        if TIMESTAMP.fullmatch(number) is not None:
+            return number
+        return walk.write(walk.apply(number, UNKNOWN_ID_TARGET), number)
+
+    return _FILE_NAME_NUMBER.sub(replace, scrubbed)
 
 
 # The blank that stands for an underscore while a leaf with blanks is scrubbed (a thin
@@ -515,8 +544,8 @@ def _leaf_by_leaf(raw: str, walk: Walk, leaf: Callable[[str, Walk], str], keep_c
         return leaf(raw, walk)
     reps = raw.split(d.repetition)
     for r, rep in enumerate(reps):
-        if d.component in rep:
-            add_layout_name(walk, rep)
+        if d.component in rep and add_layout_name(walk, rep) is None and keep_codes:
+            add_relative_layout_name(walk, rep)
         comps = rep.split(d.component)
         if is_address_layout(comps, d.subcomponent):
             _scrub_address(comps, walk)

@@ -218,6 +218,12 @@ _PLACE_AND_POSTAL: Final = re.compile(
     rf"|(?P<postal2>{_POSTAL})(?P<mid2> ,? ?|,? )(?P<place2>{_PLACE_WORDS})"
 )
 _PERSON_NAME_DATATYPES: Final = frozenset({"XPN", "PN"})
+# An order's placer and filler fields (OBR-18 to OBR-21, ST): IHE's radiology
+# profiles put the accession number, the requested procedure's and the scheduled
+# step's ids there, and senders their own sample or order numbers. A leaf that reads
+# as an identifier is one, as in a person segment's string fields (hold-out round 21:
+# a Polish P1 ORM^O01 kept a nine-digit number in OBR-18); text ("Placer 1") stays.
+_ORDER_NUMBER_STRINGS: Final = frozenset({"OBR-18", "OBR-19", "OBR-20", "OBR-21"})
 _LAYOUT_NAME_PARTS: Final = 3  # family, given and middle name of a name's layout
 _ADDRESS_ZIP: Final = 5  # XAD.5 and AD.5, the postal code (1-based)
 _ADDRESS_SEPARATORS: Final = 4  # street^other^city^state^postal code
@@ -773,7 +779,9 @@ class HL7Scrubber:
         text_leaf = self._text_leaf(path, 0, datatype, role)
         leaf = text_leaf
         person = _segment_of(path) in tables.PERSON_SEGMENTS
-        if person and (datatype in tables.STRING_DATATYPES or datatype in _CODED_COMPOSITES):
+        if (person or path in _ORDER_NUMBER_STRINGS) and (
+            datatype in tables.STRING_DATATYPES or datatype in _CODED_COMPOSITES
+        ):
             id_target = self._target(path, 0, Kind.OTHER_ID, role, datatype)
 
             def leaf(value: str, walk: Walk) -> str:

@@ -1412,6 +1412,32 @@ def test_the_subject_of_a_query_in_a_cx_layout_gets_the_mrn_pseudonym(
 
 
 @pytest.mark.parametrize("preset", ["limited-data-set", "pseudonymized", "safe-harbor"])
+def test_a_query_id_gets_the_pseudonym_of_the_control_id_it_repeats(preset: str) -> None:
+    # Hold-out round 21 (a Polish ADR^A19): QRD-4, the query id, repeated the query
+    # message's control id that MSA-2 quotes; MSA-2 was pseudonymized and QRD-4 kept,
+    # and the verifier quarantined the response for the identifier left. QRD-4 is an
+    # identifier: the query, its QRD-4 and the response's MSA-2 keep one pseudonym.
+    scrubber = HL7Scrubber(Scrubber(load_policy(preset), KeyRing.single(TEST_SECRET)))
+    query = (
+        "MSH|^~\\&|SYS1||HIS||20210520090000||QRY^A19|SYS1_QRY_007|P|2.3\r"
+        "QRD|20210520090000|R|I|SYS1_QRY_007|||10|92031500000|DEM\r"
+    )
+    response = (
+        "MSH|^~\\&|HIS||SYS1||20210520090001||ADR^A19|HIS_ADR_007|P|2.3\r"
+        "MSA|AA|SYS1_QRY_007\r"
+        "QRD|20210520090000|R|I|SYS1_QRY_007|||10|92031500000|DEM\r"
+        "PID|1||92031500000^^^HIS^PI||Quillfeather^Zephyrina||19920315|F\r"
+    )
+    query_out = scrub_text(scrubber, query).split("\r")
+    response_out = scrub_text(scrubber, response).split("\r")
+    control = query_out[0].split("|")[9]
+    assert "SYS1_QRY_007" not in "\r".join(query_out + response_out)
+    assert query_out[1].split("|")[4] == control
+    assert response_out[1].split("|")[2] == control
+    assert response_out[2].split("|")[4] == control
+
+
+@pytest.mark.parametrize("preset", ["limited-data-set", "pseudonymized", "safe-harbor"])
 def test_identifiers_shifted_into_coded_fields_of_person_segments_are_not_kept(
     preset: str,
 ) -> None:

@@ -919,6 +919,32 @@ def test_a_sentence_end_does_not_make_a_street(ctx: MessageContext) -> None:
     assert "Oak" not in ctx.scrub_text("lives at 45 N. Oak St. since May")
 
 
+def test_a_name_after_a_person_label_without_its_colon_is_scrubbed(ctx: MessageContext) -> None:
+    # Hold-out round 21 probe: "Next of kin <Given> <Family> daughter" and "Patient
+    # name <Given> <Family> confirmed" kept the names (labels were read from their
+    # colon only). Two name words are needed; what names nobody stays. Invented people.
+    out = ctx.scrub_text(
+        "Patient name Ysolde Penhallow confirmed. Next of kin Hester Quill sister."
+    )
+    assert out == "Patient name [NAME] confirmed. Next of kin [NAME] sister.", out
+    for kept in (
+        "Emergency contact Not Known.",
+        "Next of kin Informed By Phone",
+        "next of kin aware",
+    ):
+        assert ctx.scrub_text(kept) == kept, kept
+
+
+def test_british_street_types_are_streets_only_when_capitalized(ctx: MessageContext) -> None:
+    # Hold-out round 21 probe: "14 Harrowby Close", "3 Millfield Crescent", "9 Rowan
+    # Gardens", "2 Kirk Wynd" in a note were kept (the street detector knew no such
+    # type). In lower case they are English words and stay. Invented places.
+    out = ctx.scrub_text("At 14 Harrowby Close, was 3 Millfield Crescent and 2 Kirk Wynd.")
+    assert out == "At [ADDRESS], was [ADDRESS] and [ADDRESS].", out
+    kept = "Keep 2 patients close; 3 community gardens and 4 groves nearby."
+    assert ctx.scrub_text(kept) == kept
+
+
 @pytest.mark.parametrize(
     "spelling", ["617 5550142", "(617)-555-0142", "617-5550142", "617.555 0142", "5550142"]
 )
