@@ -411,6 +411,10 @@ def add_relative_layout_name(walk: Walk, rep: str) -> bool:
     if not (middle[:1].isupper() and _GIVEN_WORD.fullmatch(middle)):
         middle = ""
     outcome = walk.apply(family, _RELATIVE_TARGET)
+    if outcome == family:
+        # Kept by the policy: nothing to replace (registered, every part would be
+        # written as the family name, and a keep-all policy would change the message).
+        return False
     replacement = as_text(outcome, Kind.NAME) if not isinstance(outcome, Removal) else "[NAME]"
     walk.ctx.text.add_name(family, given, middle, replacement)
     return True

@@ -1631,6 +1631,26 @@ def test_a_postal_code_in_the_state_component_is_a_postal_code(preset: str) -> N
     assert_gone(other, "K1A", "0B1", "SW1A", "1AA")
 
 
+def test_a_relative_beside_a_relationship_field_of_a_z_segment_is_removed(
+    safe_harbor: HL7Scrubber,
+) -> None:
+    # Hold-out round 21 probe: a guardian's or next of kin's name in a vendor's
+    # Z-segment beside a relationship field (ZGN|1|Family^Given|Daughter) stayed.
+    # Invented people. A keep-all policy changes nothing (the fuzzer found such a
+    # name, once registered, written as its family name in every part).
+    message = (
+        "MSH|^~\\&|ADT|GENHOSP|||20240305083000||ADT^A08|M1|P|2.5\r"
+        "PID|1||TST0042^^^GENHOSP^MR||QUILLFEATHER^ZEPHYRINA||19610615|F\r"
+        "ZGN|1|Bramblecote^Ottoline|Daughter|CAT^Catholic^HL70006\r"
+        "ZPD|1|Marrowmead^Tobias|GRD\r"
+        "NTE|1||Ottoline Bramblecote and Tobias Marrowmead visited.\r"
+    )
+    out = scrub_text(safe_harbor, message)
+    assert_gone(out, "Bramblecote", "Ottoline", "Marrowmead", "Tobias")
+    assert "CAT^Catholic^HL70006" in out and "|Daughter|" in out and "|GRD" in out
+    assert scrub_text(make(KEEP_ALL), message) == message
+
+
 @pytest.mark.parametrize(
     ("spouse", "planted"),
     [
