@@ -2021,5 +2021,12 @@ def test_names_and_towns_that_are_words_are_replaced_only_with_a_capital(
 def test_the_personal_number_hint_finds_the_century_sign_only_after_six_digits() -> None:
     for text in ("Pt 290485-1779", "850730+1234 x", "010594A123B", "RR 85.07.30-033.28"):
         assert personal_number_hint(text), text
+    for text in ("Pt 19850730-1234", "(290485-1779)"):
+        assert personal_number_hint(text), text
     for text in ("call 617-555-0142", "12345-6", "Avenue A 12", "1234567-", "85.07.3-03"):
+        assert not personal_number_hint(text), text
+    # Inside a word or a longer number, as the patterns behind the gate read it: a
+    # pseudonym's hex in every scrubbed output passed the gate and cost the verifier
+    # a scan of a whole FHIR Bundle's text (4 ms on a 54 KB one).
+    for text in ("ID-B40763562FAB4753739A", "315EC6211668A20A338", "a290485-1779", "v2.850730-1"):
         assert not personal_number_hint(text), text
